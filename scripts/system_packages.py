@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Install the Debian packages a feature needs, when we can (root and apt), or say what is
+missing. `run` lists optional packages: without them koffer runs, visibly without that
+feature. `test` lists what the suite needs; with --require a missing package is an error."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+# package -> (binary that proves it is installed, what it is for)
+RUN: dict[str, tuple[str, str]] = {
+    "poppler-utils": ("pdftoppm", "Seitenvorschau von PDF-Dokumenten"),
+}
+TEST: dict[str, tuple[str, str]] = {
+    **RUN,
+    "chromium": ("chromium", "Browser-Tests mit Playwright"),
+    "postgresql": ("/usr/lib/postgresql", "Tests auf PostgreSQL"),
+}
+
+
+def present(probe: str) -> bool:
+    return os.path.exists(probe) if probe.startswith("/") else shutil.which(probe) is not None
+
+
+def main(argv: list[str]) -> int:
+    purpose = argv[1] if len(argv) > 1 else "run"
+    require = "--require" in argv
+    wanted = TEST if purpose == "test" else RUN
+    missing = [pkg for pkg, (probe, _) in wanted.items() if not present(probe)]
+    if not missing:
+        return 0
+    can_install = os.geteuid() == 0 and shutil.which("apt-get") is not None
+    if can_install:
+        print(f"Installiere Systempakete: {' '.join(missing)}", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        update = subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)  # noqa: S607
+        install = subprocess.run(  # noqa: S603
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],  # noqa: S607
+            env=env,
+            check=False,
+        )
+        if update.returncode == 0 and install.returncode == 0:
+            missing = [pkg for pkg, (probe, _) in wanted.items() if not present(probe)]
+    for pkg in missing:
+        print(f"FEHLT: Paket {pkg} – ohne es: {wanted[pkg][1]} nicht verfügbar.", file=sys.stderr)
+    return 1 if (missing and require) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""koffer: Verwaltung aus dem Koffer."""

@@ -1,0 +1,92 @@
+"""The single answer to "may this actor do this here", for web and API alike."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from koffer.accounts.models import Membership
+from koffer.accounts.roles import ROLES, Role
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    unit_id: uuid.UUID
+    unit_path: str
+    unit_name: str
+
+
+@dataclass
+class Access:
+    """What one actor may do in one Mandant: loaded once per request (one query)."""
+
+    tenant_id: uuid.UUID | None
+    grants: list[Grant] = field(default_factory=list)
+    token_permissions: frozenset[str] | None = None
+
+    @classmethod
+    def none(cls) -> Access:
+        return cls(tenant_id=None)
+
+    @classmethod
+    def for_user(cls, user_id: object, tenant_id: uuid.UUID) -> Access:
+        rows = (
+            Membership.objects.for_tenant(tenant_id)
+            .filter(user_id=user_id)
+            .values_list("role", "unit_id", "unit__path", "unit__name")
+        )
+        grants = [Grant(ROLES[r], u, p, n) for r, u, p, n in rows if r in ROLES]
+        return cls(tenant_id=tenant_id, grants=grants)
+
+    @classmethod
+    def for_token(cls, tenant_id: uuid.UUID, permissions: list[str]) -> Access:
+        return cls(tenant_id=tenant_id, token_permissions=frozenset(permissions))
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        if self.token_permissions is not None:
+            return self.token_permissions
+        perms: set[str] = set()
+        for g in self.grants:
+            perms |= g.role.permissions
+        return frozenset(perms)
+
+    @property
+    def roles(self) -> list[Role]:
+        seen: dict[str, Role] = {}
+        for g in self.grants:
+            seen.setdefault(g.role.code, g.role)
+        return list(seen.values())
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return any(g.role.sees_personal_data for g in self.grants)
+
+    def can(self, perm: str) -> bool:
+        return perm in self.permissions
+
+    def unit_paths_with(self, perm: str) -> list[str]:
+        """Paths of the units where ``perm`` holds; a unit's descendants share its prefix."""
+        return [g.unit_path for g in self.grants if perm in g.role.permissions]
+
+
+def require_perm(perm: str):  # type: ignore[no-untyped-def]
+    """View decorator: signed in, a Mandant chosen, and ``perm`` held there; else 403."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.tenant is None or not request.access.can(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

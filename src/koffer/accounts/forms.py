@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+
+from koffer.accounts.roles import PERM_LABELS, ROLES
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label="Benutzername oder E-Mail",
+        max_length=254,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "class": "kern-form-input__input", "autofocus": True}
+        ),
+    )
+    password = forms.CharField(
+        label="Passwort",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "kern-form-input__input"}
+        ),
+    )
+
+
+class OtpForm(forms.Form):
+    token = forms.CharField(
+        label="Sechsstelliger Code aus Ihrer Authenticator-App",
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "kern-form-input__input",
+                "pattern": "[0-9]{6}",
+            }
+        ),
+    )
+
+
+def _input(**attrs: Any) -> forms.TextInput:
+    return forms.TextInput(attrs={"class": "kern-form-input__input", **attrs})
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(
+        label="Benutzername", max_length=150, widget=_input(autocomplete="off")
+    )
+    first_name = forms.CharField(label="Vorname", max_length=150, widget=_input())
+    last_name = forms.CharField(label="Nachname", max_length=150, widget=_input())
+    email = forms.EmailField(
+        label="E-Mail",
+        required=False,
+        widget=forms.EmailInput(attrs={"class": "kern-form-input__input"}),
+    )
+    unit = forms.ChoiceField(
+        label="Organisationseinheit",
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+    role = forms.ChoiceField(
+        label="Rolle",
+        choices=[(r.code, r.label) for r in ROLES.values() if not r.machine],
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+    password = forms.CharField(
+        label="Erstes Passwort",
+        help_text="Mindestens 10 Zeichen. Die Person ändert es bei der ersten Anmeldung.",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
+        ),
+    )
+
+    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label="Neues Passwort",
+        help_text="Mindestens 10 Zeichen. Alle Sitzungen der Person werden beendet.",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
+        ),
+    )
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+
+class MachineAccountForm(forms.Form):
+    username = forms.CharField(label="Name des Maschinenkontos", max_length=150, widget=_input())
+    unit = forms.ChoiceField(
+        label="Organisationseinheit",
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+    role = forms.ChoiceField(
+        label="Rolle",
+        choices=[(r.code, r.label) for r in ROLES.values() if r.machine],
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+
+    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(label="Bezeichnung", max_length=100, widget=_input())
+    permissions = forms.MultipleChoiceField(
+        label="Berechtigungen",
+        choices=sorted(PERM_LABELS.items(), key=lambda item: str(item[1])),
+        widget=forms.SelectMultiple(attrs={"class": "kern-form-input__select", "size": 6}),
+    )
+    valid_days = forms.IntegerField(
+        label="Gültig für Tage",
+        min_value=1,
+        max_value=730,
+        initial=365,
+        widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
+    )

@@ -1,0 +1,93 @@
+"""Users, their memberships, machine-account tokens and tracked sessions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from uuid6 import uuid7
+
+from koffer.accounts.roles import ROLE_CHOICES
+from koffer.tenancy.scoping import TenantOwned
+
+
+class User(AbstractUser):
+    """A person or a machine account. May belong to several Mandanten."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    email = models.EmailField("E-Mail", unique=True, null=True, blank=True)  # type: ignore[assignment]
+    is_machine = models.BooleanField("Maschinenkonto", default=False)
+
+    class Meta:
+        verbose_name = "Benutzer"
+        verbose_name_plural = "Benutzer"
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return full or self.username
+
+
+class Membership(TenantOwned):
+    """One role in one Organisationseinheit (and below) of one Mandant."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=40, choices=ROLE_CHOICES)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Mitgliedschaft"
+        verbose_name_plural = "Mitgliedschaften"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "tenant"], name="membership_user_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} in {self.unit}"
+
+
+class ApiToken(TenantOwned):
+    """A machine account's API key: shown once, stored as SHA-256, scoped to one Mandant."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    permissions = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API-Schlüssel"
+        verbose_name_plural = "API-Schlüssel"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class UserSession(models.Model):
+    """Which session belongs to whom, so that an admin can revoke a user's sessions."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    client_ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sitzung von {self.user_id} seit {self.created_at:%d.%m.%Y %H:%M}"

@@ -1,0 +1,46 @@
+"""Reads for the account pages, scoped to the active Mandant."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from koffer.accounts.models import ApiToken, Membership, User, UserSession
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+
+def users_of(tenant: Mandant) -> QuerySet[User]:
+    member_ids = Membership.objects.for_tenant(tenant).values("user_id")
+    return User.objects.filter(pk__in=member_ids).order_by("is_machine", "last_name", "username")
+
+
+def member_of(tenant: Mandant, user_id: uuid.UUID) -> User | None:
+    """The user if they belong to ``tenant``; None for strangers (answered with 404)."""
+    if not Membership.objects.for_tenant(tenant).filter(user_id=user_id).exists():
+        return None
+    return User.objects.filter(pk=user_id).first()
+
+
+def memberships_of(tenant: Mandant, user: User) -> QuerySet[Membership]:
+    return Membership.objects.for_tenant(tenant).filter(user=user).select_related("unit")
+
+
+def sessions_of(user: User) -> QuerySet[UserSession]:
+    return UserSession.objects.filter(user=user).order_by("-created_at")
+
+
+def tokens_of(tenant: Mandant, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.for_tenant(tenant).filter(user=user)
+
+
+def token_in(tenant: Mandant, token_id: uuid.UUID) -> ApiToken | None:
+    return ApiToken.objects.for_tenant(tenant).filter(pk=token_id).first()
+
+
+def units_for_admin(tenant: Mandant) -> QuerySet[Organisationseinheit]:
+    return Organisationseinheit.objects.for_tenant(tenant).order_by("path")
+
+
+def unit_in(tenant: Mandant, unit_id: str) -> Organisationseinheit:
+    return Organisationseinheit.objects.for_tenant(tenant).get(pk=unit_id)

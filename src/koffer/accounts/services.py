@@ -1,0 +1,218 @@
+"""Every write to accounts: users, memberships, passwords, sessions, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from koffer.accounts.models import ApiToken, Membership, User, UserSession
+from koffer.accounts.roles import PERM_LABELS, ROLES
+from koffer.audit import services as audit
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+TOKEN_PREFIX = "kof"  # noqa: S105 - a marker, not a secret
+
+
+class AccountError(ValueError):
+    """A user-caused problem with a clear German message and a stable code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def create_user(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    password: str | None,
+    unit: Organisationseinheit,
+    role: str,
+    is_machine: bool = False,
+) -> User:
+    """Create a user with one membership in ``tenant``. A machine account has no password."""
+    if unit.tenant_id != tenant.pk:
+        raise AccountError(
+            "unit_foreign", "Die Organisationseinheit gehört nicht zu diesem Mandanten."
+        )
+    if role not in ROLES:
+        raise AccountError("role_unknown", "Diese Rolle gibt es nicht.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError("username_taken", "Dieser Benutzername ist bereits vergeben.")
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise AccountError("email_taken", "Diese E-Mail-Adresse ist bereits vergeben.")
+    with transaction.atomic():
+        user = User(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=email or None,
+            is_machine=is_machine,
+        )
+        if password and not is_machine:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="accounts.user.create",
+            obj=user,
+            subject=user,
+            changes={"username": username, "email": email, "is_machine": is_machine},
+        )
+        add_membership(actor=actor, user=user, unit=unit, role=role)
+    return user
+
+
+def add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role: str) -> Membership:
+    """Grant ``role`` in ``unit`` and below."""
+    if role not in ROLES:
+        raise AccountError("role_unknown", "Diese Rolle gibt es nicht.")
+    with transaction.atomic():
+        membership, _ = Membership.objects.for_tenant(unit.tenant_id).get_or_create(
+            tenant_id=unit.tenant_id, user=user, unit=unit, role=role
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=unit.tenant_id,
+            action="accounts.membership.add",
+            obj=membership,
+            subject=user,
+            changes={"role": role, "unit": str(unit.pk)},
+        )
+    return membership
+
+
+def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str) -> None:
+    """Set a new password and end all of the user's sessions."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="accounts.user.password_reset",
+            obj=user,
+            subject=user,
+        )
+        _end_sessions(user)
+
+
+def revoke_sessions(*, actor: Any, tenant: Mandant, user: User) -> int:
+    """End every session of ``user``; returns how many were ended."""
+    with transaction.atomic():
+        count = _end_sessions(user)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="accounts.user.sessions_revoked",
+            obj=user,
+            subject=user,
+            changes={"sessions": count},
+        )
+    return count
+
+
+def _end_sessions(user: User) -> int:
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def remember_session(*, user: User, session_key: str, client_ip: str, user_agent: str) -> None:
+    UserSession.objects.update_or_create(
+        session_key=session_key,
+        defaults={"user": user, "client_ip": client_ip, "user_agent": user_agent[:300]},
+    )
+
+
+def create_api_token(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    user: User,
+    name: str,
+    permissions: list[str],
+    valid_days: int = 365,
+) -> tuple[ApiToken, str]:
+    """Issue a token for a machine account. Returns the record and the secret, which is
+    shown once and never stored: only its SHA-256 is kept."""
+    if not user.is_machine:
+        raise AccountError("not_machine", "API-Schlüssel gibt es nur für Maschinenkonten.")
+    unknown = [p for p in permissions if p not in PERM_LABELS]
+    if unknown:
+        raise AccountError("perm_unknown", f"Unbekannte Berechtigung: {', '.join(unknown)}")
+    if not 1 <= valid_days <= 730:
+        raise AccountError("validity", "Die Gültigkeit muss zwischen 1 und 730 Tagen liegen.")
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            tenant=tenant,
+            user=user,
+            name=name,
+            prefix=prefix,
+            digest=_digest(secret),
+            permissions=sorted(set(permissions)),
+            created_by=actor if isinstance(actor, User) else None,
+            expires_at=timezone.now() + timedelta(days=valid_days),
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="accounts.token.create",
+            obj=token,
+            subject=user,
+            changes={"permissions": token.permissions, "expires_at": token.expires_at},
+        )
+    return token, secret
+
+
+def revoke_api_token(*, actor: Any, token: ApiToken, reason: str = "") -> None:
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=actor,
+            tenant_id=token.tenant_id,
+            action="accounts.token.revoke",
+            obj=token,
+            reason=reason,
+        )
+
+
+def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The valid token for ``secret``, or None when unknown, expired or revoked."""
+    parts = secret.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = (
+        ApiToken.objects.unscoped().select_related("user", "tenant").filter(prefix=parts[1]).first()
+    )
+    if token is None or not secrets.compare_digest(token.digest, _digest(secret)):
+        return None
+    now = now or timezone.now()
+    if token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def _digest(secret: str) -> str:
+    # The secret has 256 bits of entropy: a fast hash is enough, a slow KDF buys nothing.
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,379 @@
+"""Sign-in, second factor, tenant switch and the tenant admin's user pages."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from koffer.accounts import selectors, services
+from koffer.accounts.access import require_perm
+from koffer.accounts.http import KofferRequest, TenantRequest
+from koffer.accounts.forms import (
+    LoginForm,
+    MachineAccountForm,
+    OtpForm,
+    PasswordResetForm,
+    TokenCreateForm,
+    UserCreateForm,
+)
+from koffer.accounts.middleware import switch_tenant as activate_tenant
+from koffer.accounts.models import User
+from koffer.accounts.roles import PERM_LABELS, ROLES, Perm
+from koffer.audit import services as audit
+
+LOCKED_MESSAGE = (
+    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für 15 Minuten gesperrt. "
+    "Bitte warten Sie oder wenden Sie sich an Ihre Administration."
+)
+
+
+def _safe_next(request: KofferRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("shell:start")
+
+
+def login_view(request: KofferRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("shell:start")
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        if user is None:
+            error = "Benutzername oder Passwort ist falsch."
+        else:
+            login(request, user)
+            return HttpResponseRedirect(_safe_next(request))
+    status = 400 if error else 200
+    notice = ""
+    if request.GET.get("abgelaufen"):
+        minutes = settings.KOFFER_IDLE_TIMEOUT_SECONDS // 60
+        notice = f"Sie wurden nach {minutes} Minuten ohne Aktivität abgemeldet. Bitte melden Sie sich erneut an."
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": form,
+            "error": error,
+            "notice": notice,
+            "next": request.GET.get("next", ""),
+            "page_title": "Anmelden",
+        },
+        status=status,
+    )
+
+
+def locked_out(
+    request: HttpRequest, response: Any = None, credentials: Any = None, **kwargs: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": LoginForm(), "error": LOCKED_MESSAGE, "page_title": "Anmelden"},
+        status=429,
+    )
+
+
+@require_POST
+def logout_view(request: KofferRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "Sie sind abgemeldet.")
+    return redirect("accounts:login")
+
+
+def otp_view(request: KofferRequest) -> HttpResponse:
+    """Set up (first time) or enter the TOTP second factor."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    user: User = request.user
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            tenant = getattr(request, "tenant", None)
+            if tenant is not None:
+                audit.record(
+                    actor=user,
+                    tenant_id=tenant.pk,
+                    action="accounts.otp.verified",
+                    obj=user,
+                    subject=user,
+                )
+            return HttpResponseRedirect(_safe_next(request))
+        form.add_error("token", "Der Code stimmt nicht. Bitte geben Sie den aktuellen Code ein.")
+    context: dict[str, Any] = {
+        "form": form,
+        "setup": not device.confirmed,
+        "page_title": "Zweiter Faktor",
+    }
+    if not device.confirmed:
+        qr = segno.make(device.config_url, error="m")
+        context["qr_data_uri"] = qr.svg_data_uri(scale=5)
+        context["secret"] = base64.b32encode(device.bin_key).decode()
+    return render(request, "accounts/otp.html", context)
+
+
+@require_POST
+def switch_tenant(request: KofferRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    try:
+        tenant_id = uuid.UUID(request.POST.get("tenant", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    if not activate_tenant(request, tenant_id):
+        raise Http404
+    messages.success(request, "Mandant gewechselt.")
+    return redirect("shell:start")
+
+
+# --- Tenant administration ------------------------------------------------------------------
+
+
+def _unit_choices(request: TenantRequest) -> list[tuple[str, str]]:
+    return [
+        (str(u.pk), ("– " * u.depth) + u.name) for u in selectors.units_for_admin(request.tenant)
+    ]
+
+
+def _crumbs(*items: tuple[str, str | None]) -> list[dict[str, str | None]]:
+    crumbs: list[dict[str, str | None]] = [{"label": "Start", "url": reverse("shell:start")}]
+    crumbs.extend({"label": label, "url": url} for label, url in items)
+    return crumbs
+
+
+@require_perm(Perm.ACCOUNTS_MANAGE)
+def user_list(request: TenantRequest) -> HttpResponse:
+    users = selectors.users_of(request.tenant)
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"users": users, "page_title": "Benutzer", "breadcrumbs": _crumbs(("Benutzer", None))},
+    )
+
+
+@require_perm(Perm.ACCOUNTS_MANAGE)
+def user_create(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = UserCreateForm(request.POST or None, units=_unit_choices(request))
+    if request.method == "POST" and form.is_valid():
+        unit = selectors.unit_in(tenant, form.cleaned_data["unit"])
+        try:
+            user = services.create_user(
+                actor=request.user,
+                tenant=tenant,
+                username=form.cleaned_data["username"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                email=form.cleaned_data["email"] or None,
+                password=form.cleaned_data["password"],
+                unit=unit,
+                role=form.cleaned_data["role"],
+            )
+        except services.AccountError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Benutzer {user.username} wurde angelegt.")
+            return redirect("accounts:user_detail", user_id=user.pk)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {
+            "form": form,
+            "page_title": "Benutzer anlegen",
+            "breadcrumbs": _crumbs(
+                ("Benutzer", reverse("accounts:users")), ("Benutzer anlegen", None)
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _member_or_404(request: TenantRequest, user_id: uuid.UUID) -> User:
+    user = selectors.member_of(request.tenant, user_id)
+    if user is None:
+        raise Http404
+    return user
+
+
+@require_perm(Perm.ACCOUNTS_MANAGE)
+def user_detail(request: TenantRequest, user_id: uuid.UUID) -> HttpResponse:
+    tenant = request.tenant
+    person = _member_or_404(request, user_id)
+    reset_form = (
+        PasswordResetForm(request.POST or None)
+        if request.POST.get("action") == "reset"
+        else PasswordResetForm()
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "reset" and reset_form.is_valid():
+            services.reset_password(
+                actor=request.user,
+                tenant=tenant,
+                user=person,
+                new_password=reset_form.cleaned_data["password"],
+            )
+            messages.success(
+                request, "Das Passwort wurde neu gesetzt; alle Sitzungen sind beendet."
+            )
+            return redirect("accounts:user_detail", user_id=person.pk)
+        if action == "revoke":
+            count = services.revoke_sessions(actor=request.user, tenant=tenant, user=person)
+            messages.success(request, f"{count} Sitzung(en) beendet.")
+            return redirect("accounts:user_detail", user_id=person.pk)
+    context = {
+        "person": person,
+        "memberships": selectors.memberships_of(tenant, person),
+        "sessions": selectors.sessions_of(person),
+        "tokens": selectors.tokens_of(tenant, person) if person.is_machine else [],
+        "reset_form": reset_form,
+        "page_title": str(person),
+        "breadcrumbs": _crumbs(("Benutzer", reverse("accounts:users")), (str(person), None)),
+    }
+    return render(
+        request, "accounts/user_detail.html", context, status=400 if reset_form.errors else 200
+    )
+
+
+@require_perm(Perm.ACCOUNTS_MANAGE)
+def roles(request: TenantRequest) -> HttpResponse:
+    rows = [
+        {"role": r, "permissions": sorted(PERM_LABELS[p] for p in r.permissions)}
+        for r in ROLES.values()
+    ]
+    return render(
+        request,
+        "accounts/roles.html",
+        {
+            "rows": rows,
+            "page_title": "Rollen und Rechte",
+            "breadcrumbs": _crumbs(("Rollen und Rechte", None)),
+        },
+    )
+
+
+@require_perm(Perm.TOKENS_MANAGE)
+def machine_create(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = MachineAccountForm(request.POST or None, units=_unit_choices(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_user(
+                actor=request.user,
+                tenant=tenant,
+                username=form.cleaned_data["username"],
+                first_name="",
+                last_name="",
+                email=None,
+                password=None,
+                unit=selectors.unit_in(tenant, form.cleaned_data["unit"]),
+                role=form.cleaned_data["role"],
+                is_machine=True,
+            )
+        except services.AccountError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, "Maschinenkonto angelegt. Erzeugen Sie jetzt einen API-Schlüssel."
+            )
+            return redirect("accounts:user_detail", user_id=user.pk)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {
+            "form": form,
+            "page_title": "Maschinenkonto anlegen",
+            "breadcrumbs": _crumbs(
+                ("Benutzer", reverse("accounts:users")), ("Maschinenkonto anlegen", None)
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_perm(Perm.TOKENS_MANAGE)
+def token_create(request: TenantRequest, user_id: uuid.UUID) -> HttpResponse:
+    tenant = request.tenant
+    person = _member_or_404(request, user_id)
+    if not person.is_machine:
+        raise Http404
+    form = TokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.create_api_token(
+                actor=request.user,
+                tenant=tenant,
+                user=person,
+                name=form.cleaned_data["name"],
+                permissions=form.cleaned_data["permissions"],
+                valid_days=form.cleaned_data["valid_days"],
+            )
+        except services.AccountError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return render(
+                request,
+                "accounts/token_created.html",
+                {
+                    "token": token,
+                    "secret": secret,
+                    "person": person,
+                    "page_title": "API-Schlüssel erzeugt",
+                },
+            )
+    return render(
+        request,
+        "accounts/user_form.html",
+        {
+            "form": form,
+            "page_title": "API-Schlüssel erzeugen",
+            "breadcrumbs": _crumbs(
+                ("Benutzer", reverse("accounts:users")),
+                (str(person), reverse("accounts:user_detail", args=[person.pk])),
+                ("API-Schlüssel erzeugen", None),
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_perm(Perm.TOKENS_MANAGE)
+@require_POST
+def token_revoke(request: TenantRequest, token_id: uuid.UUID) -> HttpResponse:
+    token = selectors.token_in(request.tenant, token_id)
+    if token is None:
+        raise Http404
+    if token.revoked_at is None:
+        services.revoke_api_token(
+            actor=request.user, token=token, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, "Der API-Schlüssel wurde widerrufen.")
+    return redirect("accounts:user_detail", user_id=token.user_id)

@@ -1,0 +1,68 @@
+"""The append-only, hash-chained audit log.
+
+One chain per Mandant: every event carries its sequence number, the hash of its
+predecessor and a SHA-256 over a canonical JSON of itself. The database refuses UPDATE
+and DELETE on the table (triggers, see migration 0002); ``audit_verify`` detects raw
+edits that bypass the triggers.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from uuid6 import uuid7
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant_id = models.UUIDField(db_index=False)
+    seq = models.BigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    actor_id = models.UUIDField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=300, blank=True)
+    subject_type = models.CharField(max_length=80, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    client_ip = models.CharField(max_length=45, blank=True)
+
+    class Meta:
+        db_table = "audit_event"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "seq"], name="audit_event_tenant_seq_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant_id", "object_type", "object_id"], name="audit_obj_idx"),
+            models.Index(fields=["tenant_id", "subject_type", "subject_id"], name="audit_subj_idx"),
+            models.Index(fields=["tenant_id", "actor_id", "at"], name="audit_actor_idx"),
+            models.Index(fields=["tenant_id", "at"], name="audit_at_idx"),
+        ]
+        ordering = ["tenant_id", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditHead(models.Model):
+    """The chain's head per Mandant: locked while appending, so sequence numbers never fork."""
+
+    tenant_id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        db_table = "audit_head"
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} bei {self.seq}"

@@ -1,0 +1,260 @@
+"""Landkreis Musterland: a fictional district with its authorities, providers and staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from koffer.accounts import services as accounts
+from koffer.accounts.models import User
+from koffer.tenancy import services as tenancy
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+DEMO_PASSWORD = "Musterland-2026"  # noqa: S105 - fictional demo data only; printed by `make run`
+KREIS_SLUG = "landkreis-musterland"
+
+# Mandant slug, name, kind, Leitweg-ID, unit tree as (name, kind, children)
+Tree = list[tuple[str, str, "Tree"]]
+T = Organisationseinheit.Kind
+
+MANDANTEN: list[tuple[str, str, str, str, Tree]] = [
+    (
+        KREIS_SLUG,
+        "Landkreis Musterland",
+        Mandant.Kind.KREIS,
+        "09999000-KREIS-42",
+        [
+            (
+                "Jugendamt",
+                T.AMT,
+                [
+                    ("ASD Nord", T.TEAM, []),
+                    ("ASD Süd", T.TEAM, []),
+                    ("Wirtschaftliche Jugendhilfe", T.TEAM, []),
+                ],
+            ),
+            ("Gesundheitsamt", T.AMT, [("Infektionsschutz", T.TEAM, [])]),
+            (
+                "Sozialamt",
+                T.AMT,
+                [("Schwerbehindertenrecht", T.TEAM, []), ("Hilfe zur Pflege", T.TEAM, [])],
+            ),
+            ("Poststelle", T.TEAM, []),
+            ("Datenschutz", T.TEAM, []),
+            ("Zentrale Dienste", T.TEAM, []),
+        ],
+    ),
+    (
+        "jobcenter-musterland",
+        "Jobcenter Musterland",
+        Mandant.Kind.JOBCENTER,
+        "09999000-JC-17",
+        [
+            ("Leistung", T.AMT, [("Leistungsteam 1", T.TEAM, []), ("Leistungsteam 2", T.TEAM, [])]),
+            ("Markt und Integration", T.AMT, []),
+            ("Eingangszone", T.TEAM, []),
+        ],
+    ),
+    (
+        "stadt-beispielstadt",
+        "Stadt Beispielstadt",
+        Mandant.Kind.GEMEINDE,
+        "",
+        [("Bürgerbüro", T.TEAM, [])],
+    ),
+    ("gemeinde-am-see", "Gemeinde Am See", Mandant.Kind.GEMEINDE, "", [("Bürgerbüro", T.TEAM, [])]),
+    (
+        "gemeinde-talheim",
+        "Gemeinde Talheim",
+        Mandant.Kind.GEMEINDE,
+        "",
+        [("Bürgerbüro", T.TEAM, [])],
+    ),
+    (
+        "sonnenhof",
+        "Kinder- und Jugendhilfe Sonnenhof e. V.",
+        Mandant.Kind.TRAEGER,
+        "",
+        [
+            ("Wohngruppe Lindenweg", T.EINRICHTUNG, []),
+            ("Inobhutnahmestelle Am Markt", T.EINRICHTUNG, []),
+        ],
+    ),
+    (
+        "diakonie-musterland",
+        "Diakonie Musterland gGmbH",
+        Mandant.Kind.TRAEGER,
+        "",
+        [
+            ("Mutter-Kind-Haus Talheim", T.EINRICHTUNG, []),
+            ("Tagesgruppe Am See", T.EINRICHTUNG, []),
+        ],
+    ),
+    (
+        "landesjugendamt",
+        "Landesjugendamt Musterland",
+        Mandant.Kind.LANDESJUGENDAMT,
+        "",
+        [("Heimaufsicht", T.TEAM, [])],
+    ),
+    (
+        "ministerium",
+        "Ministerium für Soziales Musterland",
+        Mandant.Kind.MINISTERIUM,
+        "",
+        [("Referat Kinder- und Jugendhilfe", T.TEAM, [])],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    grants: tuple[tuple[str, str, str], ...]  # (mandant slug, unit name, role)
+    machine: bool = False
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(sorted({role for _, _, role in self.grants}))
+
+
+USERS: list[DemoUser] = [
+    DemoUser(
+        "admin.kreis", "Katrin", "Adler", ((KREIS_SLUG, "Zentrale Dienste", "mandant_admin"),)
+    ),
+    DemoUser("sb.jugendamt", "Jonas", "Berger", ((KREIS_SLUG, "ASD Nord", "sachbearbeitung"),)),
+    DemoUser("tl.jugendamt", "Tanja", "Lorenz", ((KREIS_SLUG, "Jugendamt", "teamleitung"),)),
+    DemoUser(
+        "sb.sozialamt",
+        "Serkan",
+        "Öztürk",
+        ((KREIS_SLUG, "Schwerbehindertenrecht", "sachbearbeitung"),),
+    ),
+    DemoUser(
+        "sb.gesundheitsamt",
+        "Greta",
+        "Hansen",
+        ((KREIS_SLUG, "Infektionsschutz", "sachbearbeitung"),),
+    ),
+    DemoUser("dsb.kreis", "Dana", "Schreiber", ((KREIS_SLUG, "Datenschutz", "datenschutz"),)),
+    # The shared mail room works for the Kreis and the Jobcenter: one person, two Mandanten.
+    DemoUser(
+        "post.zentral",
+        "Paul",
+        "Stein",
+        (
+            (KREIS_SLUG, "Poststelle", "poststelle"),
+            ("jobcenter-musterland", "Eingangszone", "poststelle"),
+        ),
+    ),
+    DemoUser(
+        "admin.jobcenter",
+        "Jana",
+        "Albrecht",
+        (("jobcenter-musterland", "Jobcenter Musterland", "mandant_admin"),),
+    ),
+    DemoUser(
+        "sb.jobcenter",
+        "Lea",
+        "Wagner",
+        (("jobcenter-musterland", "Leistungsteam 1", "sachbearbeitung"),),
+    ),
+    DemoUser(
+        "tl.jobcenter", "Tim", "Krause", (("jobcenter-musterland", "Leistung", "teamleitung"),)
+    ),
+    DemoUser(
+        "sb.beispielstadt",
+        "Bernd",
+        "Vogel",
+        (("stadt-beispielstadt", "Bürgerbüro", "sachbearbeitung"),),
+    ),
+    DemoUser(
+        "platz.sonnenhof",
+        "Sophie",
+        "Hofmann",
+        (("sonnenhof", "Kinder- und Jugendhilfe Sonnenhof e. V.", "platzverwaltung"),),
+    ),
+    DemoUser(
+        "platz.diakonie",
+        "David",
+        "Klein",
+        (("diakonie-musterland", "Diakonie Musterland gGmbH", "platzverwaltung"),),
+    ),
+    DemoUser(
+        "lja.heimaufsicht",
+        "Lara",
+        "Jung",
+        (("landesjugendamt", "Heimaufsicht", "landesjugendamt"),),
+    ),
+    DemoUser(
+        "statistik.ministerium",
+        "Max",
+        "Richter",
+        (("ministerium", "Referat Kinder- und Jugendhilfe", "statistik"),),
+    ),
+    DemoUser(
+        "scan.dienstleister", "", "", ((KREIS_SLUG, "Poststelle", "scandienst"),), machine=True
+    ),
+    DemoUser(
+        "druck.dienstleister",
+        "",
+        "",
+        ((KREIS_SLUG, "Zentrale Dienste", "druckdienst"),),
+        machine=True,
+    ),
+]
+
+
+def is_loaded() -> bool:
+    return Mandant.objects.filter(slug=KREIS_SLUG).exists()
+
+
+def _build_tree(mandant: Mandant, parent: Organisationseinheit, tree: Tree) -> None:
+    for name, kind, children in tree:
+        unit = tenancy.create_unit(actor=None, tenant=mandant, parent=parent, name=name, kind=kind)
+        _build_tree(mandant, unit, children)
+
+
+def load() -> list[DemoUser]:
+    """Create the demo district in one transaction; returns the people who can sign in."""
+    with transaction.atomic():
+        mandanten: dict[str, Mandant] = {}
+        for slug, name, kind, leitweg, tree in MANDANTEN:
+            mandant = tenancy.create_mandant(
+                actor=None, slug=slug, name=name, kind=kind, leitweg_id=leitweg
+            )
+            root = Organisationseinheit.objects.for_tenant(mandant).get(parent=None)
+            _build_tree(mandant, root, tree)
+            mandanten[slug] = mandant
+        for demo in USERS:
+            _create_user(demo, mandanten)
+    return [u for u in USERS if not u.machine]
+
+
+def _unit(mandant: Mandant, name: str) -> Organisationseinheit:
+    return Organisationseinheit.objects.for_tenant(mandant).get(name=name)
+
+
+def _create_user(demo: DemoUser, mandanten: dict[str, Mandant]) -> User:
+    slug, unit_name, role = demo.grants[0]
+    mandant = mandanten[slug]
+    user = accounts.create_user(
+        actor=None,
+        tenant=mandant,
+        username=demo.username,
+        first_name=demo.first_name,
+        last_name=demo.last_name,
+        email=None if demo.machine else f"{demo.username}@musterland.example",
+        password=None if demo.machine else DEMO_PASSWORD,
+        unit=_unit(mandant, unit_name),
+        role=role,
+        is_machine=demo.machine,
+    )
+    for slug, unit_name, role in demo.grants[1:]:
+        accounts.add_membership(
+            actor=None, user=user, unit=_unit(mandanten[slug], unit_name), role=role
+        )
+    return user

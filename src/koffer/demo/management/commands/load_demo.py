@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from koffer.demo import district
+
+
+class Command(BaseCommand):
+    help = "Lädt den Demo-Landkreis Musterland (nur beim ersten Start) und zeigt die Anmeldungen."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--logins", action="store_true", help="nur die Demo-Anmeldungen anzeigen"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["logins"]:
+            if district.is_loaded():
+                self.stdout.write("Demo-Landkreis Musterland ist bereits geladen.")
+            else:
+                district.load()
+                self.stdout.write(self.style.SUCCESS("Demo-Landkreis Musterland geladen."))
+        self.stdout.write("")
+        self.stdout.write(f"Demo-Anmeldungen (Passwort für alle: {district.DEMO_PASSWORD}):")
+        for user in district.USERS:
+            if not user.machine:
+                self.stdout.write(
+                    f"  {user.username:<24} {user.first_name} {user.last_name} – {user.summary}"
+                )

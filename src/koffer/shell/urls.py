@@ -1,0 +1,9 @@
+from django.urls import path
+
+from koffer.shell import views
+
+app_name = "shell"
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
+]

@@ -1,0 +1,54 @@
+"""Writes to Mandanten and Organisationseinheiten. Each is one transaction with one audit event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from uuid6 import uuid7
+
+from koffer.audit import services as audit
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+
+def create_mandant(*, actor: Any, slug: str, name: str, kind: str, leitweg_id: str = "") -> Mandant:
+    """Create a Mandant with its root Organisationseinheit named like it."""
+    with transaction.atomic():
+        mandant = Mandant.objects.create(slug=slug, name=name, kind=kind, leitweg_id=leitweg_id)
+        audit.record(
+            actor=actor,
+            tenant_id=mandant.pk,
+            action="tenancy.mandant.create",
+            obj=mandant,
+            changes={"name": name, "kind": kind, "slug": slug},
+        )
+        create_unit(
+            actor=actor,
+            tenant=mandant,
+            parent=None,
+            name=name,
+            kind=Organisationseinheit.Kind.BEHOERDE,
+        )
+    return mandant
+
+
+def create_unit(
+    *, actor: Any, tenant: Mandant, parent: Organisationseinheit | None, name: str, kind: str
+) -> Organisationseinheit:
+    """Add an Organisationseinheit below ``parent`` (or as a root) in ``tenant``."""
+    if parent is not None and parent.tenant_id != tenant.pk:
+        raise ValueError("Übergeordnete Einheit gehört zu einem anderen Mandanten")
+    unit_id = uuid7()
+    path = f"{parent.path if parent else '/'}{unit_id}/"
+    with transaction.atomic():
+        unit = Organisationseinheit.objects.create(
+            id=unit_id, tenant=tenant, parent=parent, name=name, kind=kind, path=path
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="tenancy.unit.create",
+            obj=unit,
+            changes={"name": name, "kind": kind, "parent": str(parent.pk) if parent else None},
+        )
+    return unit

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from koffer.audit import services as audit
+from koffer.audit.models import AuditEvent
+from koffer.audit.verification import verify_tenant
+from koffer.tenancy.models import Mandant
+
+
+def _events(tenant: Mandant, n: int) -> None:
+    for i in range(n):
+        audit.record(
+            actor=None,
+            tenant_id=tenant.pk,
+            action="test.write",
+            obj=("probe", i),
+            changes={"i": i, "ä": "ü"},
+        )
+
+
+def test_events_form_a_chain(tenant: Mandant) -> None:
+    _events(tenant, 5)
+    events = list(AuditEvent.objects.filter(tenant_id=tenant.pk).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    for prev, cur in itertools.pairwise(events):
+        assert cur.prev_hash == prev.hash
+    assert verify_tenant(tenant.pk).ok
+
+
+def test_chains_are_per_tenant(tenant: Mandant, other_tenant: Mandant) -> None:
+    _events(tenant, 3)
+    _events(other_tenant, 2)
+    first = AuditEvent.objects.filter(tenant_id=other_tenant.pk).order_by("seq").first()
+    assert first is not None and first.seq == 1
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"]
+)
+def test_database_refuses_update_and_delete(tenant: Mandant, statement: str) -> None:
+    _events(tenant, 1)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert AuditEvent.objects.filter(tenant_id=tenant.pk).exclude(action="x").exists()
+
+
+def _bypass_trigger_and_edit(seq: int, tenant: Mandant) -> None:
+    """What an attacker with raw database access could do: drop the guard, edit a row."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER audit_event_no_update")
+            cursor.execute(
+                "UPDATE audit_event SET reason = 'manipuliert' WHERE seq = %s AND tenant_id = %s",
+                [seq, tenant.pk.hex],
+            )
+        else:
+            cursor.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update")
+            cursor.execute(
+                "UPDATE audit_event SET reason = 'manipuliert' WHERE seq = %s AND tenant_id = %s",
+                [seq, tenant.pk],
+            )
+            cursor.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update")
+
+
+def test_audit_verify_names_first_broken_sequence_number(tenant: Mandant) -> None:
+    _events(tenant, 10)
+    call_command("audit_verify", tenant=tenant.pk)
+    target = AuditEvent.objects.filter(tenant_id=tenant.pk).order_by("seq")[5].seq
+    _bypass_trigger_and_edit(target, tenant)
+    with pytest.raises(CommandError, match=f"Folgenummer {target}"):
+        call_command("audit_verify", tenant=tenant.pk)
+
+
+def test_diff_keeps_only_changed_fields() -> None:
+    assert audit.diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {
+        "b": {"old": 2, "new": 3},
+        "c": {"old": None, "new": 4},
+    }

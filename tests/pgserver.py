@@ -1,0 +1,115 @@
+"""Run a command against a throwaway PostgreSQL server started with initdb and pg_ctl.
+
+    python -m tests.pgserver -- pytest -q
+
+The server lives in a temporary folder, listens on a free loopback port and is removed
+afterwards. PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user
+(created by Debian's package) or as a dedicated ``koffertest`` user created on the fly.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not candidates:
+        sys.exit(f"PostgreSQL nicht gefunden ({name}); bitte das Paket postgresql installieren.")
+    return candidates[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_as() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    for name in ("postgres", "koffertest"):
+        try:
+            pwd.getpwnam(name)
+            return ["runuser", "-u", name, "--"]
+        except KeyError:
+            continue
+    subprocess.run(["useradd", "--system", "--no-create-home", "koffertest"], check=True)
+    return ["runuser", "-u", "koffertest", "--"]
+
+
+def main(argv: list[str]) -> int:
+    if "--" not in argv:
+        sys.exit("Aufruf: python -m tests.pgserver -- <Befehl>")
+    command = argv[argv.index("--") + 1 :]
+    prefix = _run_as()
+    base = Path(tempfile.mkdtemp(prefix="koffer-pg-"))
+    data = base / "data"
+    if prefix:
+        shutil.chown(base, user=prefix[2])
+        base.chmod(0o700)
+    port = _free_port()
+    log = base / "server.log"
+    subprocess.run(
+        [
+            *prefix,
+            _pg_bin("initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "koffer",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    subprocess.run(
+        [*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        subprocess.run(
+            [
+                *prefix,
+                _pg_bin("createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "koffer",
+                "koffer",
+            ],
+            check=True,
+        )
+        env = {**os.environ, "KOFFER_DATABASE_URL": f"postgres://koffer@127.0.0.1:{port}/koffer"}
+        print(f"PostgreSQL läuft auf Port {port} ({base})", flush=True)
+        return subprocess.run(command, env=env, check=False).returncode
+    finally:
+        subprocess.run(
+            [*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
