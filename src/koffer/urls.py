@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from koffer.api import me
+from koffer.api import me, units
 from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
 
@@ -12,6 +12,7 @@ handler500 = "koffer.shell.views.server_error"
 
 api = make_api()
 api.add_router("", me.router)
+api.add_router("", units.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),

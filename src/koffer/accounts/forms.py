@@ -131,3 +131,23 @@ class TokenCreateForm(forms.Form):
         initial=365,
         widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
     )
+
+
+class UnitCreateForm(forms.Form):
+    parent = forms.ChoiceField(
+        label="Übergeordnete Einheit",
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+    name = forms.CharField(label="Name", max_length=200, widget=_input())
+    kind = forms.ChoiceField(
+        label="Art",
+        choices=[],
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+
+    def __init__(
+        self, *args: Any, units: list[tuple[str, str]], kinds: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = units  # type: ignore[attr-defined]
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -44,3 +44,11 @@ def units_for_admin(tenant: Mandant) -> QuerySet[Organisationseinheit]:
 
 def unit_in(tenant: Mandant, unit_id: str) -> Organisationseinheit:
     return Organisationseinheit.objects.for_tenant(tenant).get(pk=unit_id)
+
+
+def units_with_member_counts(tenant: Mandant) -> QuerySet[Organisationseinheit]:
+    return (
+        Organisationseinheit.objects.for_tenant(tenant)
+        .annotate(members=Count("memberships"))
+        .order_by("path")
+    )

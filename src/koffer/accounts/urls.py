@@ -21,4 +21,5 @@ urlpatterns = [
         "verwaltung/schluessel/<uuid:token_id>/widerrufen/", views.token_revoke, name="token_revoke"
     ),
     path("verwaltung/rollen/", views.roles, name="roles"),
+    path("verwaltung/organisation/", views.organisation, name="organisation"),
 ]

@@ -20,19 +20,22 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from koffer.accounts import selectors, services
 from koffer.accounts.access import require_perm
-from koffer.accounts.http import KofferRequest, TenantRequest
 from koffer.accounts.forms import (
     LoginForm,
     MachineAccountForm,
     OtpForm,
     PasswordResetForm,
     TokenCreateForm,
+    UnitCreateForm,
     UserCreateForm,
 )
+from koffer.accounts.http import KofferRequest, TenantRequest
 from koffer.accounts.middleware import switch_tenant as activate_tenant
 from koffer.accounts.models import User
 from koffer.accounts.roles import PERM_LABELS, ROLES, Perm
 from koffer.audit import services as audit
+from koffer.tenancy import services as tenancy
+from koffer.tenancy.models import Organisationseinheit
 
 LOCKED_MESSAGE = (
     "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für 15 Minuten gesperrt. "
@@ -377,3 +380,40 @@ def token_revoke(request: TenantRequest, token_id: uuid.UUID) -> HttpResponse:
         )
         messages.success(request, "Der API-Schlüssel wurde widerrufen.")
     return redirect("accounts:user_detail", user_id=token.user_id)
+
+
+@require_perm(Perm.TENANCY_MANAGE)
+def organisation(request: TenantRequest) -> HttpResponse:
+    """The Mandant's unit tree, and a form to add a unit below any existing one."""
+    tenant = request.tenant
+    form = UnitCreateForm(
+        request.POST or None,
+        units=_unit_choices(request),
+        kinds=list(Organisationseinheit.Kind.choices),
+    )
+    if request.method == "POST" and form.is_valid():
+        parent = selectors.unit_in(tenant, form.cleaned_data["parent"])
+        try:
+            unit = tenancy.create_unit(
+                actor=request.user,
+                tenant=tenant,
+                parent=parent,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+            )
+        except tenancy.UnitNameTaken as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"„{unit.name}“ wurde angelegt.")
+            return redirect("accounts:organisation")
+    return render(
+        request,
+        "accounts/organisation.html",
+        {
+            "units": selectors.units_with_member_counts(tenant),
+            "form": form,
+            "page_title": "Organisation",
+            "breadcrumbs": _crumbs(("Organisation", None)),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -84,7 +84,9 @@ def install(api: NinjaAPI) -> None:
         ]
         malformed = any(
             e["type"] in {"json_invalid", "value_error.jsondecode"} for e in errors
-        ) or any("json" in str(e["msg"]).lower() and "decode" in str(e["msg"]).lower() for e in errors)
+        ) or any(
+            "json" in str(e["msg"]).lower() and "decode" in str(e["msg"]).lower() for e in errors
+        )
         if malformed:
             return problem_response(
                 400,
@@ -111,6 +113,13 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            return problem_response(
+                400,
+                "malformed_json",
+                "Ungültiges JSON",
+                "Der Inhalt der Anfrage ist kein gültiges JSON.",
+            )
         codes = {
             400: "bad_request",
             403: "forbidden",

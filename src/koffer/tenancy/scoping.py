@@ -99,5 +99,6 @@ class TenantOwned(models.Model):
     objects = TenantManager()
 
     class Meta:
+        # The base manager stays Django's plain one: following a foreign key from an
+        # object that was itself loaded in scope (membership.unit) needs no second check.
         abstract = True
-        base_manager_name = "objects"

@@ -21,3 +21,7 @@ def unit_and_below(unit: Organisationseinheit) -> QuerySet[Organisationseinheit]
 
 def mandant_by_id(mandant_id: uuid.UUID) -> Mandant | None:
     return Mandant.objects.filter(pk=mandant_id, is_active=True).first()
+
+
+def unit_by_id(tenant: Mandant, unit_id: uuid.UUID) -> Organisationseinheit | None:
+    return Organisationseinheit.objects.for_tenant(tenant).filter(pk=unit_id).first()

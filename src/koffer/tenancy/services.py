@@ -11,6 +11,10 @@ from koffer.audit import services as audit
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 
+class UnitNameTaken(ValueError):
+    """Two units below the same parent cannot share a name."""
+
+
 def create_mandant(*, actor: Any, slug: str, name: str, kind: str, leitweg_id: str = "") -> Mandant:
     """Create a Mandant with its root Organisationseinheit named like it."""
     with transaction.atomic():
@@ -38,6 +42,9 @@ def create_unit(
     """Add an Organisationseinheit below ``parent`` (or as a root) in ``tenant``."""
     if parent is not None and parent.tenant_id != tenant.pk:
         raise ValueError("Übergeordnete Einheit gehört zu einem anderen Mandanten")
+    siblings = Organisationseinheit.objects.for_tenant(tenant).filter(parent=parent, name=name)
+    if siblings.exists():
+        raise UnitNameTaken(f"Unter dieser Einheit gibt es bereits „{name}“.")
     unit_id = uuid7()
     path = f"{parent.path if parent else '/'}{unit_id}/"
     with transaction.atomic():
