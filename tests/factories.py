@@ -57,3 +57,9 @@ def user(
         role=role,
         is_machine=machine,
     )
+
+
+def add_role(
+    user: User, tenant: Mandant, role: str, unit_: Organisationseinheit | None = None
+) -> None:
+    accounts.add_membership(actor=None, user=user, unit=unit_ or root_unit(tenant), role=role)

@@ -10,3 +10,9 @@ from koffer.settings import *  # noqa: F403
 
 KOFFER_STRICT_TENANCY = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Test databases are flushed between transactional tests; only this switch lets the flush
+# empty the append-only audit table (see audit migration 0003). UPDATE stays refused.
+KOFFER_AUDIT_MAINTENANCE = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c koffer.audit_maintenance=on"  # noqa: F405

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "koffer.jobs",
     "koffer.api",
     "koffer.shell",
+    "koffer.records",
     "koffer.privacy",
     "koffer.demo",
 ]
@@ -110,7 +111,10 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("KOFFER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'koffer.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Keep connections like on PostgreSQL: a new SQLite connection runs the PRAGMAs below,
+    # parses the schema and starts with a cold page cache, which cost more than all of a
+    # page's queries together (make bench ONLY=core_start_page).
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -193,11 +197,22 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Limits ---------------------------------------------------------------------------
-KOFFER_MAX_REQUEST_BYTES = int(os.environ.get("KOFFER_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
+# One uploaded document (E-Akte); larger files are refused with a clear message.
+KOFFER_MAX_UPLOAD_BYTES = int(os.environ.get("KOFFER_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
+# A request may carry one file of the upload limit plus form fields; larger bodies get 413.
+KOFFER_MAX_REQUEST_BYTES = int(
+    os.environ.get("KOFFER_MAX_REQUEST_BYTES", str(KOFFER_MAX_UPLOAD_BYTES + 2 * 1024 * 1024))
+)
+# LibreOffice for the PDF rendering of Office/ODF documents ("" or missing: no rendering).
+KOFFER_SOFFICE = os.environ.get("KOFFER_SOFFICE", "soffice")
+KOFFER_OFFICE_TIMEOUT_SECONDS = int(os.environ.get("KOFFER_OFFICE_TIMEOUT_SECONDS", "120"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Blobs, jobs ----------------------------------------------------------------------
+# Public holidays for deadline arithmetic: "" (nationwide) or a state code such as "BY".
+KOFFER_HOLIDAY_STATE = os.environ.get("KOFFER_HOLIDAY_STATE", "")
 KOFFER_BLOB_DIR = Path(os.environ.get("KOFFER_BLOB_DIR", VAR_DIR / "blobs")).resolve()
+KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
 KOFFER_WORKER_HEARTBEAT_SECONDS = 5
 KOFFER_WORKER_STALE_SECONDS = 60
 

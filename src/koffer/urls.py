@@ -5,6 +5,10 @@ from django.urls import include, path
 from koffer.api import me, units
 from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
+from koffer.jobs import api as jobs_api
+from koffer.privacy import api as privacy_api
+from koffer.records import api as records_api
+from koffer.records import api_documents, api_search
 
 handler403 = "koffer.shell.views.forbidden"
 handler404 = "koffer.shell.views.not_found"
@@ -13,10 +17,19 @@ handler500 = "koffer.shell.views.server_error"
 api = make_api()
 api.add_router("", me.router)
 api.add_router("", units.router)
+api.add_router("/jobs", jobs_api.router)
+api.add_router("/audit", privacy_api.router)
+# Search first: its /akten/finden must win over /akten/{akte_id}.
+api.add_router("", api_search.router)
+api.add_router("", records_api.router)
+api.add_router("", api_documents.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),
     path("", include("koffer.accounts.urls")),
+    path("", include("koffer.jobs.urls")),
+    path("", include("koffer.records.urls")),
+    path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -41,13 +41,38 @@ def test_chains_are_per_tenant(tenant: Mandant, other_tenant: Mandant) -> None:
 
 
 @pytest.mark.parametrize(
-    "statement", ["UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"]
+    "statement",
+    ["UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event", "TRUNCATE audit_event"],
 )
-def test_database_refuses_update_and_delete(tenant: Mandant, statement: str) -> None:
+def test_database_refuses_update_and_delete(tenant: Mandant, statement: str, settings) -> None:  # type: ignore[no-untyped-def]
+    if statement.startswith("TRUNCATE") and connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    settings.KOFFER_AUDIT_MAINTENANCE = (
+        False  # the test settings allow flushing; normal work does not
+    )
     _events(tenant, 1)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL koffer.audit_maintenance = 'off'")
         cursor.execute(statement)
     assert AuditEvent.objects.filter(tenant_id=tenant.pk).exclude(action="x").exists()
+
+
+def test_plain_sqlite_client_cannot_delete(tenant: Mandant) -> None:
+    """A client without koffer's function (sqlite3 on the command line) is refused too."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    import sqlite3
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_event_no_delete'")
+        trigger_sql = cursor.fetchone()[0]
+    raw = sqlite3.connect(":memory:")
+    raw.execute("CREATE TABLE audit_event (id INTEGER)")
+    raw.execute("INSERT INTO audit_event VALUES (1)")
+    raw.execute(trigger_sql)
+    with pytest.raises(sqlite3.OperationalError, match="koffer_audit_maintenance"):
+        raw.execute("DELETE FROM audit_event")
 
 
 def _bypass_trigger_and_edit(seq: int, tenant: Mandant) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from koffer.accounts.models import Membership
@@ -37,6 +38,17 @@ class Access:
             .values_list("role", "unit_id", "unit__path", "unit__name")
         )
         grants = [Grant(ROLES[r], u, p, n) for r, u, p, n in rows if r in ROLES]
+        return cls(tenant_id=tenant_id, grants=grants)
+
+    @classmethod
+    def for_memberships(cls, tenant_id: uuid.UUID, memberships: Iterable[Membership]) -> Access:
+        """From memberships loaded with their unit (``select_related("unit")``), e.g. all of
+        a user's in one query; only those in ``tenant_id`` count."""
+        grants = [
+            Grant(ROLES[m.role], m.unit_id, m.unit.path, m.unit.name)
+            for m in memberships
+            if m.tenant_id == tenant_id and m.role in ROLES
+        ]
         return cls(tenant_id=tenant_id, grants=grants)
 
     @classmethod

@@ -13,7 +13,9 @@ class LoginForm(forms.Form):
         label="Benutzername oder E-Mail",
         max_length=254,
         widget=forms.TextInput(
-            attrs={"autocomplete": "username", "class": "kern-form-input__input", "autofocus": True}
+            # No autofocus: it would skip the skip link, the heading and any notice above
+            # the form (such as "signed out after 30 minutes") for screen reader users.
+            attrs={"autocomplete": "username", "class": "kern-form-input__input"}
         ),
     )
     password = forms.CharField(

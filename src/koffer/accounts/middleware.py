@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import Membership
-from koffer.tenancy.models import Mandant
 
 SESSION_TENANT = "koffer_tenant_id"
 SESSION_LAST_SEEN = "koffer_last_seen"
@@ -61,26 +60,24 @@ class TenantMiddleware:
         return self.get_response(request)
 
     def _load(self, request: HttpRequest) -> None:
-        tenant_ids = list(
+        # One query for every request of a signed-in user: the memberships with their
+        # Mandant and unit give the Mandanten to choose from and the active one's grants.
+        memberships = list(
             Membership.objects.unscoped()
-            .filter(user_id=request.user.pk)
-            .values_list("tenant_id", flat=True)
-            .distinct()
+            .filter(user_id=request.user.pk, tenant__is_active=True)
+            .select_related("tenant", "unit")
+            .order_by("tenant__name", "tenant_id")
         )
-        if not tenant_ids:
+        if not memberships:
             return
-        tenants = list(Mandant.objects.filter(pk__in=tenant_ids, is_active=True).order_by("name"))
+        tenants = list({m.tenant_id: m.tenant for m in memberships}.values())
         request.tenants = tenants  # type: ignore[attr-defined]
         wanted = request.session.get(SESSION_TENANT)
-        current = next((t for t in tenants if str(t.pk) == wanted), None) or (
-            tenants[0] if tenants else None
-        )
-        if current is None:
-            return
+        current = next((t for t in tenants if str(t.pk) == wanted), tenants[0])
         if wanted != str(current.pk):
             request.session[SESSION_TENANT] = str(current.pk)
         request.tenant = current  # type: ignore[attr-defined]
-        request.access = Access.for_user(request.user.pk, current.pk)  # type: ignore[attr-defined]
+        request.access = Access.for_memberships(current.pk, memberships)  # type: ignore[attr-defined]
 
     def _second_factor(self, request: HttpRequest) -> HttpResponse | None:
         if not settings.KOFFER_REQUIRE_OTP or request.path.startswith(OPEN_PREFIXES):

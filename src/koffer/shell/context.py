@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from koffer.shell.navigation import entries_for
+from koffer.shell.navigation import entries_for, header_search_for
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -15,6 +15,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     signed_in = bool(user and user.is_authenticated)
     return {
         "nav_entries": entries_for(permissions) if signed_in else [],
+        "header_search": header_search_for(permissions) if signed_in else None,
         "current_tenant": getattr(request, "tenant", None),
         "user_tenants": getattr(request, "tenants", []),
         "demo_mode": settings.DEMO_MODE,

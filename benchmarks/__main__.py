@@ -1,0 +1,110 @@
+"""``python -m benchmarks [--only PREFIX] [--db sqlite|postgresql|all] [--list]``
+
+Runs every discovered benchmark (see the package docstring) in its own child process with
+a throwaway ``KOFFER_VAR_DIR``, prints the machine and the ``BENCH`` lines, and exits
+non-zero when a benchmark crashes. A missed target is a figure (``met=no``), not a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import machine
+from benchmarks.discovery import Benchmark, discover, select
+from benchmarks.report import emit
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_SECONDS = int(os.environ.get("KOFFER_BENCH_TIMEOUT", "1800"))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--only", help="nur Benchmarks, deren Name so beginnt (z. B. core)")
+    parser.add_argument(
+        "--db", choices=["sqlite", "postgresql", "all"], default="all", help="Datenbank(en)"
+    )
+    parser.add_argument("--list", action="store_true", help="Benchmarks nur auflisten")
+    args = parser.parse_args(argv)
+
+    chosen = select(discover(), args.only)
+    if args.list:
+        for bench in chosen:
+            print(f"{bench.name}  ({', '.join(bench.databases)})")
+        return 0
+    if not chosen:
+        print(f"Kein Benchmark beginnt mit {args.only!r}.", file=sys.stderr)
+        return 2
+
+    emit("machine", **machine.describe())
+    crashed: list[str] = []
+    for bench in chosen:
+        for db in bench.databases:
+            if args.db not in ("all", db):
+                continue
+            if db == "postgresql" and machine.postgres_binary("initdb") is None:
+                emit(bench.name, db=db, skipped="PostgreSQL nicht installiert")
+                continue
+            if not _run_one(bench, db):
+                crashed.append(f"{bench.name} ({db})")
+    if crashed:
+        print(f"Abgestürzt: {', '.join(crashed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_one(bench: Benchmark, db: str) -> bool:
+    var_dir = tempfile.mkdtemp(prefix=f"koffer-bench-{bench.module}-")
+    env = {
+        **os.environ,
+        "KOFFER_VAR_DIR": var_dir,
+        "KOFFER_DEMO": "1",
+        "DJANGO_SETTINGS_MODULE": "koffer.settings",
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+        ),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("KOFFER_DATABASE_URL", None)
+    command = [sys.executable, "-m", "benchmarks.runner", bench.module]
+    if db == "postgresql":
+        command = [sys.executable, "-m", "tests.pgserver", "--", *command]
+    print(f"== {bench.name} ({db})", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    # Own process group: a crashed or timed-out benchmark takes its granian workers along.
+    child = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        ok = child.wait(timeout=TIMEOUT_SECONDS) == 0
+    except subprocess.TimeoutExpired:
+        print(f"{bench.name}: nach {TIMEOUT_SECONDS} s abgebrochen", file=sys.stderr)
+        ok = False
+    finally:
+        _stop_group(child)
+        shutil.rmtree(var_dir, ignore_errors=True)
+    print(f"   {bench.name} ({db}): {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return ok
+
+
+def _stop_group(child: subprocess.Popen[bytes]) -> None:
+    """End what is left of the benchmark's own process group (granian workers)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        deadline = time.monotonic() + 10
+        try:
+            os.killpg(child.pid, sig)
+            while time.monotonic() < deadline:
+                child.poll()
+                os.killpg(child.pid, 0)  # raises once the group is empty
+                time.sleep(0.1)
+        except ProcessLookupError:
+            return
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,328 @@
+"""The signed-in start page under granian with 50 concurrent clients on loopback.
+
+Serves ``koffer.wsgi:application`` with ``granian --interface wsgi --workers 2`` on a
+fresh SQLite database with the demo district, signs in as a caseworker with urllib and
+loads the page with ``wrk`` (Debian package, ``make system-deps-bench``). The baseline in
+the same run is ``/healthz`` with the same session cookie: a trivial view behind the same
+middleware stack (session, user, Mandant, access). Rounds alternate the URLs so noise
+from other processes hits all of them.
+
+Target: at least 800 requests/s and p95 below 25 ms. With 50 clients that each send the
+next request as soon as the last is answered, the mean latency is 50 / throughput
+(Little's law): 62 ms at 800/s, so both cannot hold in one closed-loop run. Throughput is
+therefore measured saturated (``case=start``) and latency at the target rate, with
+50 clients pausing between requests so together they offer 800 requests/s
+(``case=start_paced``). ``server_cpu_ms`` is granian's CPU time per request: it moves
+little when other processes compete for the cores, unlike requests/s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from benchmarks.report import emit, median, note
+from koffer.accounts.models import User
+from koffer.demo import district
+
+NAME = "core_start_page"
+DATABASES = ("sqlite",)
+USERNAME = "sb.jugendamt"
+CONNECTIONS = 50
+WORKERS = 2
+SECONDS = int(os.environ.get("KOFFER_BENCH_SECONDS", "10"))
+ROUNDS = int(os.environ.get("KOFFER_BENCH_ROUNDS", "3"))
+TARGET_RPS = 800
+TARGET_P95_MS = 25.0
+# Pause of each client between requests so that 50 of them offer TARGET_RPS together.
+PACED_DELAY_MS = round(1000 * CONNECTIONS / TARGET_RPS)
+
+# wrk counts only socket errors; a redirect to the sign-in page would look like success,
+# so every status other than 200 is counted here and the run fails if there is one.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) wrong = 0 end
+function response(status, headers, body)
+  if status ~= 200 then wrong = wrong + 1 end
+end
+function done(summary, latency, requests)
+  local wrong_total = 0
+  for _, t in ipairs(threads) do wrong_total = wrong_total + t:get("wrong") end
+  local e = summary.errors
+  io.write(string.format(
+    "KOFFER requests=%d duration_us=%d wrong_status=%d socket_errors=%d"
+    .. " p50_us=%d p90_us=%d p95_us=%d p99_us=%d max_us=%d\\n",
+    summary.requests, summary.duration, wrong_total,
+    e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(95),
+    latency:percentile(99), latency.max))
+end
+"""
+
+
+def run() -> None:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk fehlt: `make system-deps-bench` (Debian-Paket wrk) installiert es.")
+    district.load()
+    queries = _queries_per_request()
+    port = _free_port()
+    server = _start_granian(port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(base)
+        cookie = _sign_in(base)
+        scripts = {"saturated": _script(WRK_SCRIPT), "paced": _script(_paced(PACED_DELAY_MS))}
+        cases = {
+            "healthz_anon": ("/healthz", "", "saturated"),
+            "healthz": ("/healthz", cookie, "saturated"),
+            "start": ("/", cookie, "saturated"),
+            "start_paced": ("/", cookie, "paced"),
+        }
+        for path, cookie_header, mode in cases.values():  # warm-up: imports, caches
+            _wrk(wrk, scripts[mode], base + path, cookie_header, seconds=2)
+        results: dict[str, list[dict[str, float]]] = {case: [] for case in cases}
+        for round_ in range(ROUNDS):
+            for case, (path, cookie_header, mode) in cases.items():
+                cpu_before = _cpu_seconds(server.pid)
+                figures = _wrk(wrk, scripts[mode], base + path, cookie_header, seconds=SECONDS)
+                cpu = _cpu_seconds(server.pid) - cpu_before
+                figures["server_cpu_ms"] = 1000 * cpu / figures["requests"]
+                note(
+                    f"Runde {round_ + 1} {case}: {figures['rps']:.0f}/s,"
+                    f" p95 {figures['p95_ms']:.1f} ms, CPU {figures['server_cpu_ms']:.2f} ms"
+                )
+                results[case].append(figures)
+        for script in scripts.values():
+            Path(script).unlink()
+    finally:
+        _stop(server)
+
+    summary = {case: _summarise(rounds) for case, rounds in results.items()}
+    baseline = summary["healthz"]
+    for case, (path, _, mode) in cases.items():
+        figures = summary[case]
+        extra: dict[str, object] = {}
+        if case == "start":
+            extra = {
+                "ratio_vs_healthz": figures["rps"] / baseline["rps"],
+                "queries": queries["start"],
+                "target": f"rps>={TARGET_RPS}",
+                "met": figures["rps"] >= TARGET_RPS,
+            }
+        elif case == "start_paced":
+            extra = {
+                "offered_rps": TARGET_RPS,
+                "target": f"p95<{TARGET_P95_MS:.0f}ms",
+                "met": figures["p95_ms"] < TARGET_P95_MS,
+            }
+        elif case == "healthz":
+            extra = {"queries": queries["healthz"]}
+        emit(
+            NAME,
+            db=connection.vendor,
+            case=case,
+            url=path,
+            clients=CONNECTIONS,
+            load=mode,
+            rounds=len(results[case]),
+            rps=figures["rps"],
+            rps_min=figures["rps_min"],
+            rps_max=figures["rps_max"],
+            p50_ms=figures["p50_ms"],
+            p90_ms=figures["p90_ms"],
+            p95_ms=figures["p95_ms"],
+            p99_ms=figures["p99_ms"],
+            server_cpu_ms=figures["server_cpu_ms"],
+            **extra,
+        )
+
+
+def _script(text: str) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(text)
+    return script.name
+
+
+def _paced(delay_ms: int) -> str:
+    """The same script, with each connection pausing ``delay_ms`` before every request."""
+    return WRK_SCRIPT + f"function delay() return {delay_ms} end\n"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (granian's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        own_pid = int(stat.parent.name)
+        parent = int(fields[1])
+        if own_pid == pid or parent == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _queries_per_request() -> dict[str, int]:
+    """SQL statements of one signed-in request, after the first (which may write the session)."""
+    client = Client()
+    client.force_login(User.objects.get(username=USERNAME))
+    counts: dict[str, int] = {}
+    for case, path in (("start", "/"), ("healthz", "/healthz")):
+        first = client.get(path)
+        if first.status_code != 200:
+            raise SystemExit(f"{path} antwortet {first.status_code} statt 200")
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        counts[case] = len(captured)
+        for statement in captured.captured_queries:
+            note(f"{case}: {statement['sql'][:150]}")
+    return counts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_granian(port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--workers",
+        str(WORKERS),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "koffer.wsgi:application",
+    ]
+    return subprocess.Popen(command, env=os.environ.copy())
+
+
+def _opener(jar: CookieJar | None = None) -> urllib.request.OpenerDirector:
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+    if jar is not None:
+        handlers.append(urllib.request.HTTPCookieProcessor(jar))
+    return urllib.request.build_opener(*handlers)
+
+
+def _wait_until_up(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with _opener().open(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise SystemExit("granian ist nicht innerhalb von 60 s erreichbar")
+
+
+def _sign_in(base: str) -> str:
+    """Sign in through the real form; returns the Cookie header (session and CSRF)."""
+    jar = CookieJar()
+    opener = _opener(jar)
+    with opener.open(base + "/anmelden/", timeout=10) as response:
+        page = response.read().decode()
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if found is None:
+        raise SystemExit("Anmeldeformular ohne CSRF-Token")
+    form = urllib.parse.urlencode(
+        {
+            "username": USERNAME,
+            "password": district.DEMO_PASSWORD,
+            "csrfmiddlewaretoken": found.group(1),
+        }
+    ).encode()
+    with opener.open(base + "/anmelden/", form, timeout=30) as response:
+        start_page = response.read().decode()
+        final_url = response.geturl()
+    if "Guten Tag" not in start_page or "/anmelden" in final_url:
+        raise SystemExit("Anmeldung als Demo-Sachbearbeitung fehlgeschlagen")
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit("Kein Sitzungs-Cookie nach der Anmeldung")
+    return "; ".join(f"{name}={value}" for name, value in sorted(cookies.items()))
+
+
+def _wrk(wrk: str, script: str, url: str, cookie: str, *, seconds: int) -> dict[str, float]:
+    command = [
+        wrk,
+        "--threads",
+        "2",
+        "--connections",
+        str(CONNECTIONS),
+        "--duration",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "--script",
+        script,
+    ]
+    if cookie:
+        command += ["--header", f"Cookie: {cookie}"]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    line = next((x for x in out.splitlines() if x.startswith("KOFFER ")), None)
+    if line is None:
+        raise SystemExit(f"wrk ohne Ergebnis:\n{out}")
+    raw = {k: int(v) for k, v in (pair.split("=") for pair in line.split()[1:])}
+    if raw["wrong_status"] or raw["socket_errors"]:
+        raise SystemExit(
+            f"{url}: {raw['wrong_status']} Antworten ohne Status 200,"
+            f" {raw['socket_errors']} Verbindungsfehler"
+        )
+    return {
+        "requests": raw["requests"],
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p90_ms": raw["p90_us"] / 1000,
+        "p95_ms": raw["p95_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+    }
+
+
+def _summarise(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Median of each figure over the rounds, and the spread of the throughput."""
+    summary = {key: median([float(r[key]) for r in rounds]) for key in rounds[0]}
+    summary["rps_min"] = min(r["rps"] for r in rounds)
+    summary["rps_max"] = max(r["rps"] for r in rounds)
+    return summary
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

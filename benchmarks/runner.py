@@ -1,0 +1,36 @@
+"""Child process of ``python -m benchmarks``: one benchmark, one throwaway database.
+
+    python -m benchmarks.runner <module>
+
+The parent sets ``KOFFER_VAR_DIR`` (and ``KOFFER_DATABASE_URL`` for PostgreSQL); this sets
+Django up, migrates the empty database and calls the module's ``run()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from benchmarks.discovery import discover
+
+
+def main(argv: list[str]) -> int:
+    modules = {b.module for b in discover()}
+    if len(argv) != 2 or argv[1] not in modules:
+        print(f"Aufruf: python -m benchmarks.runner <{'|'.join(sorted(modules))}>", file=sys.stderr)
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koffer.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    module = importlib.import_module(f"benchmarks.{argv[1]}")
+    module.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,120 @@
+"""The blob store: document bytes, content-addressed by their SHA-256.
+
+Every backend offers the same small interface (:class:`BlobStore`). A blob is written
+once and never changed; its name is the hash of its content, so writing the same bytes
+twice stores them once, and a re-hash proves a blob is still intact. Deleting is not
+offered here: removing documents belongs to the retention process, which decides when.
+
+The embedded default is :class:`~koffer.blobs.local.LocalBlobStore` (files under
+``KOFFER_BLOB_DIR``). An S3-compatible backend (django-storages) fits the same interface:
+``put`` hashes while spooling to a temporary file and uploads under ``ab/cd/<sha256>``
+unless the key exists, ``open`` streams the object, ``iter_all`` lists keys by prefix.
+Register it in :data:`BACKENDS` and select it with ``KOFFER_BLOB_BACKEND``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+CHUNK_SIZE = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_HEX_PREFIX = re.compile(r"[0-9a-f]{0,64}")
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """What a caller keeps of a stored blob: its name (the content hash) and its length."""
+
+    sha256: str
+    size: int
+
+
+class BlobNotFound(LookupError):
+    """No blob with this hash is stored."""
+
+
+class InvalidBlobName(ValueError):
+    """The name is not a lower-case hex SHA-256; it never reaches the file system."""
+
+
+def check_name(sha256: str) -> str:
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise InvalidBlobName("Ungültiger Dokument-Hash: erwartet werden 64 Hex-Zeichen.")
+    return sha256
+
+
+def check_prefix(prefix: str) -> str:
+    if not _HEX_PREFIX.fullmatch(prefix):
+        raise InvalidBlobName("Ungültiges Hash-Präfix: erlaubt sind bis zu 64 Hex-Zeichen.")
+    return prefix
+
+
+def hash_stream(stream: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 (hex) and length of everything ``stream`` yields, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(CHUNK_SIZE):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class BlobStore(Protocol):
+    """Content-addressed, write-once storage of document bytes."""
+
+    def put(self, data: bytes | IO[bytes]) -> BlobRef:
+        """Store ``data`` (bytes or a binary stream read to its end) and return its
+        reference. Atomic: either the whole blob is stored under its hash or nothing is.
+        Storing content that is already there changes nothing."""
+        ...
+
+    def open(self, sha256: str) -> IO[bytes]:
+        """The blob's bytes as a binary file; the caller closes it. Raises BlobNotFound."""
+        ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def size(self, sha256: str) -> int:
+        """Length in bytes. Raises BlobNotFound."""
+        ...
+
+    def iter_all(self, prefix: str = "") -> Iterator[str]:
+        """The hashes of all stored blobs starting with ``prefix``, in hash order."""
+        ...
+
+    def prepare(self) -> None:
+        """Create what the store needs before the first write (folders, bucket check)."""
+        ...
+
+    def check_ready(self) -> tuple[bool, str]:
+        """Readiness: can the store be written right now? (ok, German detail)."""
+        ...
+
+
+def _local() -> BlobStore:
+    from koffer.blobs.local import LocalBlobStore
+
+    return LocalBlobStore(settings.KOFFER_BLOB_DIR)
+
+
+BACKENDS: dict[str, Callable[[], BlobStore]] = {"local": _local}
+
+
+def get_store() -> BlobStore:
+    """The configured store (``KOFFER_BLOB_BACKEND``, default ``local``). Cheap to call:
+    it touches no disk or network until used."""
+    name = getattr(settings, "KOFFER_BLOB_BACKEND", "local")
+    factory = BACKENDS.get(name)
+    if factory is None:
+        known = ", ".join(sorted(BACKENDS))
+        raise ImproperlyConfigured(
+            f"Unbekannter Dokumentenspeicher KOFFER_BLOB_BACKEND={name!r}; bekannt: {known}."
+        )
+    return factory()

@@ -1,0 +1,78 @@
+"""The worker's heartbeat thread: says the worker is alive, keeps its running jobs fresh,
+and periodically queues again the jobs of workers that died."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from koffer.jobs import runner, services
+from koffer.jobs.models import Job, WorkerHeartbeat
+
+logger = logging.getLogger("koffer.jobs")
+
+FORGET_AFTER = timedelta(days=1)  # rows of workers gone for longer are removed
+
+
+def beat(worker_id: str) -> None:
+    """One heartbeat: this worker's row, and ``heartbeat_at`` of the jobs it runs."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"beat_at": now, "hostname": socket.gethostname()[:255], "pid": os.getpid()},
+        create_defaults={
+            "beat_at": now,
+            "started_at": now,
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+        },
+    )
+    active = runner.active_jobs()
+    if active:
+        # Deliberately across Mandanten: the jobs this process runs, whoever they belong to.
+        Job.objects.unscoped().filter(pk__in=active, status=Job.Status.RUNNING).update(
+            heartbeat_at=now
+        )
+    WorkerHeartbeat.objects.filter(beat_at__lt=now - FORGET_AFTER).delete()
+
+
+def forget(worker_id: str) -> None:
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+class Heartbeat(threading.Thread):
+    """Beats every ``interval`` seconds and runs the stale-job recovery after each beat."""
+
+    def __init__(self, worker_id: str, interval: float) -> None:
+        super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
+        self.worker_id = worker_id
+        self.interval = interval
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopped.is_set():
+                close_old_connections()  # this thread's own connection, like per request
+                self.tick()
+                self._stopped.wait(self.interval)
+        finally:
+            connection.close()
+
+    def tick(self) -> None:
+        try:
+            beat(self.worker_id)
+            recovered = services.recover_stale_jobs()
+            if recovered:
+                logger.warning("%d Auftrag/Aufträge wieder eingereiht", len(recovered))
+        except Exception:  # a busy or briefly unreachable database must not kill the thread
+            logger.exception("Heartbeat fehlgeschlagen")
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=self.interval + 30)

@@ -1,0 +1,122 @@
+"""``manage.py worker``: the background worker for jobs.
+
+It runs django-tasks' database worker and beside it a heartbeat thread, which records
+that the worker is alive, keeps the ``heartbeat_at`` of its running jobs fresh and
+queues again the jobs of workers that died mid-way. SIGINT/SIGTERM stop it cleanly: a
+running job pauses at its next step and is continued by the next worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.crypto import get_random_string
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.management.commands.db_worker import Worker
+
+from koffer.blobs.store import get_store
+from koffer.jobs import heartbeat, runner, services
+
+logger = logging.getLogger("koffer.jobs")
+
+
+class JobWorker(Worker):
+    """The database worker, which also asks a running job to pause when told to stop."""
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        runner.request_stop()
+        super().shutdown(signum, frame)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(8)}"[:64]
+
+
+class Command(BaseCommand):
+    help = (
+        "Startet den Hintergrund-Worker: führt Aufträge aus, meldet sich regelmäßig "
+        "(Heartbeat) und nimmt Aufträge abgestürzter Worker wieder auf."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="Sekunden Pause, wenn die Warteschlange leer ist (Standard: 1)",
+        )
+        parser.add_argument(
+            "--queue-name", default="default", help="Warteschlange(n), kommagetrennt"
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="alle wartenden Aufträge ausführen, dann enden"
+        )
+        parser.add_argument("--max-tasks", type=int, default=None, help="nach so vielen enden")
+        parser.add_argument(
+            "--worker-id", default=None, help="eindeutige Kennung (max. 64 Zeichen)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        if not isinstance(backend, DatabaseBackend):
+            raise CommandError(
+                "Der Worker braucht das Datenbank-Backend von django-tasks "
+                "(TASKS['default']['BACKEND'] = 'django_tasks_db.DatabaseBackend')."
+            )
+        if options["interval"] < 0:
+            raise CommandError("--interval darf nicht negativ sein.")
+        if options["max_tasks"] is not None and options["max_tasks"] < 1:
+            raise CommandError("--max-tasks muss mindestens 1 sein.")
+        worker_id = (options["worker_id"] or default_worker_id())[:64]
+        if options["verbosity"] >= 2:
+            logging.getLogger("koffer.jobs").setLevel(logging.INFO)
+            logging.getLogger("django_tasks_db").setLevel(logging.INFO)
+        try:
+            get_store().prepare()
+        except OSError as exc:
+            logger.error("Dokumentenspeicher kann nicht vorbereitet werden: %s", exc)
+
+        runner.clear_stop()
+        heartbeat.beat(worker_id)
+        recovered = services.recover_stale_jobs()
+        if recovered:
+            self.stdout.write(
+                f"{len(recovered)} abgebrochene(r) Auftrag/Aufträge wieder eingereiht."
+            )
+        pulse = heartbeat.Heartbeat(worker_id, float(settings.KOFFER_WORKER_HEARTBEAT_SECONDS))
+        pulse.start()
+        self.stdout.write(
+            f"Worker {worker_id} läuft (Lebenszeichen alle "
+            f"{settings.KOFFER_WORKER_HEARTBEAT_SECONDS} s). Beenden mit Strg-C."
+        )
+        self.stdout.flush()
+        worker = JobWorker(
+            queue_names=options["queue_name"].split(","),
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=options["max_tasks"],
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        worker.configure_signals()
+        exit_code: int | str | None = 0
+        try:
+            worker.run()
+        except SystemExit as exc:  # the worker's signal handler ends the loop this way
+            exit_code = exc.code
+        finally:
+            worker.reset_signals()
+            pulse.stop()
+            heartbeat.forget(worker_id)
+        self.stdout.write("Worker beendet.")
+        if exit_code:
+            raise SystemExit(exit_code)

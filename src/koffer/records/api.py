@@ -1,0 +1,396 @@
+"""API of the E-Akte: Aktenplan, Akten, Vorgänge, Fristen, Wiedervorlagen."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from koffer.accounts.http import TenantRequest
+from koffer.accounts.models import User
+from koffer.accounts.roles import Perm
+from koffer.api.pagination import paginate
+from koffer.api.problems import ApiProblem, not_found
+from koffer.audit import services as audit
+from koffer.records import access, selectors, services
+from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Vorgang
+from koffer.tenancy.models import Organisationseinheit
+
+router = Router(tags=["E-Akte"])
+
+
+class AktenplanOut(Schema):
+    id: uuid.UUID
+    kennzeichen: str
+    title: str
+    parent_id: uuid.UUID | None
+    module: str
+    retention_years: int
+    archive_value: str
+    default_access: str
+    aktenzeichen_pattern: str
+
+
+class AkteOut(Schema):
+    id: uuid.UUID
+    aktenzeichen: str
+    title: str
+    status: str
+    access_level: str
+    aktenplaneinheit_id: uuid.UUID
+    unit_id: uuid.UUID
+    caseworker_id: uuid.UUID | None
+    bg_nummer: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    retention_until: date | None
+    updated_at: datetime
+
+
+class AktePage(Schema):
+    items: list[AkteOut]
+    next_cursor: str | None
+
+
+class PersonIn(Schema):
+    family_name: str = Field(min_length=1, max_length=120)
+    given_names: str = Field(default="", max_length=200)
+    birth_date: date | None = None
+
+
+class AkteIn(Schema):
+    aktenplaneinheit_id: uuid.UUID
+    unit_id: uuid.UUID
+    title: str = Field(min_length=1, max_length=300)
+    person: PersonIn | None = None
+    bg_nummer: str = Field(
+        default="", max_length=30, description="leer, eine vorhandene Nummer oder „neu“"
+    )
+    access_level: AccessLevel | None = None
+
+
+class AkteChangeIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
+    unit_id: uuid.UUID | None = None
+    caseworker_id: uuid.UUID | None = None
+    status: Akte.Status | None = None
+    access_level: AccessLevel | None = None
+
+
+class VorgangOut(Schema):
+    id: uuid.UUID
+    akte_id: uuid.UUID
+    typ: str
+    title: str
+    status: str
+    caseworker_id: uuid.UUID | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class VorgangIn(Schema):
+    typ: str = Field(description="Code des Vorgangstyps, z. B. widerspruch")
+    title: str = Field(default="", max_length=300)
+
+
+class FristIn(Schema):
+    regel: str = Field(description="Code der Fristregel, z. B. widerspruchsfrist")
+    base_date: date
+
+
+class FristOut(Schema):
+    id: uuid.UUID
+    label: str
+    base_date: date
+    due_date: date
+
+
+class WiedervorlageIn(Schema):
+    due_date: date
+    note: str = Field(default="", max_length=500)
+
+
+class WiedervorlageOut(Schema):
+    id: uuid.UUID
+    due_date: date
+    note: str
+
+
+def _viewer(request: TenantRequest) -> selectors.Viewer:
+    return selectors.Viewer(access=request.access, user_id=request.user.id)
+
+
+def _akte_out(akte: Akte) -> AkteOut:
+    return AkteOut(
+        id=akte.id,
+        aktenzeichen=akte.aktenzeichen,
+        title=akte.title,
+        status=akte.status,
+        access_level=akte.access_level,
+        aktenplaneinheit_id=akte.aktenplaneinheit_id,
+        unit_id=akte.unit_id,
+        caseworker_id=akte.caseworker_id,
+        bg_nummer=akte.bg.bg_nummer if akte.bg_id and akte.bg else None,
+        opened_at=akte.opened_at,
+        closed_at=akte.closed_at,
+        retention_until=akte.retention_until,
+        updated_at=akte.updated_at,
+    )
+
+
+def _vorgang_out(v: Vorgang) -> VorgangOut:
+    return VorgangOut(
+        id=v.id,
+        akte_id=v.akte_id,
+        typ=v.typ.code,
+        title=v.title,
+        status=v.status,
+        caseworker_id=v.caseworker_id,
+        opened_at=v.opened_at,
+        closed_at=v.closed_at,
+    )
+
+
+def _records_error(exc: services.RecordsError) -> ApiProblem:
+    return ApiProblem(422, exc.code, "Nicht möglich", exc.message)
+
+
+def _visible_akte(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = False) -> Akte:
+    akte = selectors.akte(_viewer(request), akte_id)
+    if akte is None:
+        raise not_found("Diese Akte")
+    if edit and not access.can_edit(request.access, request.user.id, akte):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Sie dürfen diese Akte nicht ändern."
+        )
+    return akte
+
+
+def _require(request: TenantRequest, perm: str) -> None:
+    if not request.access.can(perm):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
+        )
+
+
+@router.get("/aktenplan", response=list[AktenplanOut], summary="Aktenplan des Mandanten")
+def list_aktenplan(request: TenantRequest) -> list[AktenplanOut]:
+    _require(request, Perm.RECORDS_VIEW)
+    return [
+        AktenplanOut(
+            id=n.id,
+            kennzeichen=n.kennzeichen,
+            title=n.title,
+            parent_id=n.parent_id,
+            module=n.module,
+            retention_years=n.retention_years,
+            archive_value=n.archive_value,
+            default_access=n.default_access,
+            aktenzeichen_pattern=n.aktenzeichen_pattern,
+        )
+        for n in selectors.aktenplan(request.tenant.pk)
+    ]
+
+
+@router.get(
+    "/akten", response=AktePage, summary="Sichtbare Akten (mit ?meine=true nur die eigenen)"
+)
+def list_akten(
+    request: TenantRequest,
+    meine: bool = False,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> AktePage:
+    _require(request, Perm.RECORDS_VIEW)
+    qs = selectors.visible_akten(_viewer(request)).select_related("bg")
+    if meine:
+        qs = qs.filter(caseworker_id=request.user.id)
+    if status:
+        qs = qs.filter(status=status)
+    rows, next_cursor = paginate(qs, cursor=cursor, limit=limit)
+    return AktePage(items=[_akte_out(a) for a in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/akten/{akte_id}", response=AkteOut, summary="Eine Akte (der Zugriff wird protokolliert)"
+)
+def get_akte(request: TenantRequest, akte_id: uuid.UUID) -> AkteOut:
+    _require(request, Perm.RECORDS_VIEW)
+    akte = _visible_akte(request, akte_id)
+    first = (
+        AkteSubjekt.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte)
+        .select_related("person")
+        .first()
+    )
+    audit.read(
+        actor=request.user,
+        tenant_id=akte.tenant_id,
+        obj=akte,
+        subject=first.person if first else None,
+        purpose="Akte über die API abgerufen",
+    )
+    return _akte_out(akte)
+
+
+@router.post("/akten", response={201: AkteOut}, summary="Akte anlegen")
+def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
+    _require(request, Perm.RECORDS_EDIT)
+    tenant = request.tenant
+    plan = selectors.aktenplan(tenant.pk).filter(pk=payload.aktenplaneinheit_id).first()
+    unit = Organisationseinheit.objects.for_tenant(tenant).filter(pk=payload.unit_id).first()
+    if plan is None or unit is None:
+        raise not_found("Aktenplaneinheit oder Organisationseinheit")
+    if not any(unit.path.startswith(p) for p in request.access.unit_paths_with(Perm.RECORDS_EDIT)):
+        raise ApiProblem(
+            403,
+            "forbidden",
+            "Keine Berechtigung",
+            "Für diese Organisationseinheit dürfen Sie keine Akten anlegen.",
+        )
+    person = payload.person
+    try:
+        akte = services.open_akte_for_person(
+            actor=request.user,
+            tenant=tenant,
+            aktenplaneinheit=plan,
+            unit=unit,
+            title=payload.title,
+            family_name=person.family_name if person else "",
+            given_names=person.given_names if person else "",
+            birth_date=person.birth_date if person else None,
+            bg_nummer=payload.bg_nummer,
+            access_level=payload.access_level,
+            caseworker=request.user if not request.user.is_machine else None,
+        )
+    except services.RecordsError as exc:
+        raise _records_error(exc) from exc
+    return Status(201, _akte_out(akte))
+
+
+@router.patch(
+    "/akten/{akte_id}",
+    response=AkteOut,
+    summary="Zuständigkeit, Status oder Zugriff ändern (mit Grund)",
+)
+def change_akte(request: TenantRequest, akte_id: uuid.UUID, payload: AkteChangeIn) -> AkteOut:
+    _require(request, Perm.RECORDS_EDIT)
+    akte = _visible_akte(request, akte_id, edit=True)
+    unit = None
+    if payload.unit_id:
+        unit = (
+            Organisationseinheit.objects.for_tenant(request.tenant)
+            .filter(pk=payload.unit_id)
+            .first()
+        )
+        if unit is None:
+            raise not_found("Diese Organisationseinheit")
+    caseworker = None
+    if payload.caseworker_id:
+        caseworker = User.objects.filter(
+            pk=payload.caseworker_id, memberships__tenant=request.tenant
+        ).first()
+        if caseworker is None:
+            raise not_found("Diese Person")
+    try:
+        akte = services.change_akte(
+            actor=request.user,
+            akte=akte,
+            reason=payload.reason,
+            unit=unit,
+            caseworker=caseworker,
+            status=payload.status,
+            access_level=payload.access_level,
+        )
+    except services.RecordsError as exc:
+        raise _records_error(exc) from exc
+    return _akte_out(akte)
+
+
+@router.get("/akten/{akte_id}/vorgaenge", response=list[VorgangOut], summary="Vorgänge einer Akte")
+def list_vorgaenge(request: TenantRequest, akte_id: uuid.UUID) -> list[VorgangOut]:
+    _require(request, Perm.RECORDS_VIEW)
+    akte = _visible_akte(request, akte_id)
+    return [_vorgang_out(v) for v in selectors.akte_vorgaenge(akte)]
+
+
+@router.post("/akten/{akte_id}/vorgaenge", response={201: VorgangOut}, summary="Vorgang anlegen")
+def create_vorgang(request: TenantRequest, akte_id: uuid.UUID, payload: VorgangIn) -> Status:
+    _require(request, Perm.RECORDS_EDIT)
+    akte = _visible_akte(request, akte_id, edit=True)
+    typ = selectors.vorgang_typen(akte.tenant_id).filter(code=payload.typ).first()
+    if typ is None:
+        raise ApiProblem(
+            422,
+            "typ_unknown",
+            "Unbekannter Vorgangstyp",
+            f"Den Vorgangstyp „{payload.typ}“ gibt es nicht.",
+        )
+    try:
+        vorgang = services.create_vorgang(
+            actor=request.user, akte=akte, typ=typ, title=payload.title
+        )
+    except services.RecordsError as exc:
+        raise _records_error(exc) from exc
+    return Status(201, _vorgang_out(vorgang))
+
+
+@router.get("/vorgaenge/{vorgang_id}", response=VorgangOut, summary="Ein Vorgang")
+def get_vorgang(request: TenantRequest, vorgang_id: uuid.UUID) -> VorgangOut:
+    _require(request, Perm.RECORDS_VIEW)
+    vorgang = selectors.vorgang(_viewer(request), vorgang_id)
+    if vorgang is None:
+        raise not_found("Dieser Vorgang")
+    return _vorgang_out(vorgang)
+
+
+@router.post(
+    "/vorgaenge/{vorgang_id}/fristen",
+    response={201: FristOut},
+    summary="Frist nach Regel berechnen und eintragen",
+)
+def add_frist(request: TenantRequest, vorgang_id: uuid.UUID, payload: FristIn) -> Status:
+    _require(request, Perm.RECORDS_EDIT)
+    vorgang = selectors.vorgang(_viewer(request), vorgang_id)
+    if vorgang is None or not access.can_edit(request.access, request.user.id, vorgang.akte):
+        raise not_found("Dieser Vorgang")
+    regel = selectors.frist_regeln(vorgang.tenant_id).filter(code=payload.regel).first()
+    if regel is None:
+        raise ApiProblem(
+            422,
+            "regel_unknown",
+            "Unbekannte Fristregel",
+            f"Die Regel „{payload.regel}“ gibt es nicht.",
+        )
+    frist = services.add_frist(
+        actor=request.user, vorgang=vorgang, base_date=payload.base_date, regel=regel
+    )
+    return Status(
+        201,
+        FristOut(
+            id=frist.id, label=frist.label, base_date=frist.base_date, due_date=frist.due_date
+        ),
+    )
+
+
+@router.post(
+    "/akten/{akte_id}/wiedervorlagen",
+    response={201: WiedervorlageOut},
+    summary="Wiedervorlage setzen",
+)
+def add_wiedervorlage(
+    request: TenantRequest, akte_id: uuid.UUID, payload: WiedervorlageIn
+) -> Status:
+    _require(request, Perm.RECORDS_EDIT)
+    akte = _visible_akte(request, akte_id)
+    wv = services.set_wiedervorlage(
+        actor=request.user,
+        akte=akte,
+        due_date=payload.due_date,
+        assignee=request.user,
+        note=payload.note,
+    )
+    return Status(201, WiedervorlageOut(id=wv.id, due_date=wv.due_date, note=wv.note))

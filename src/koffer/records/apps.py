@@ -1,0 +1,59 @@
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "koffer.records"
+    label = "records"
+    verbose_name = "E-Akte"
+
+    def ready(self) -> None:
+        from koffer.accounts.roles import Perm
+        from koffer.shell.navigation import NavEntry, register, register_header_search
+
+        register(
+            NavEntry(
+                key="records",
+                label="Meine Akten",
+                url_name="records:akten",
+                description="Akten, Vorgänge und Dokumente, für die Sie zuständig sind.",
+                permission=Perm.RECORDS_VIEW,
+                order=10,
+            )
+        )
+        register(
+            NavEntry(
+                key="wiedervorlagen",
+                label="Wiedervorlagen",
+                url_name="records:wiedervorlagen",
+                description="Fällige und überfällige Wiedervorlagen, eigene und die des Teams.",
+                permission=Perm.RECORDS_VIEW,
+                order=20,
+            )
+        )
+        register(
+            NavEntry(
+                key="fristen",
+                label="Fristen",
+                url_name="records:fristen",
+                description="Kalender der laufenden Fristen Ihrer Akten.",
+                permission=Perm.RECORDS_VIEW,
+                order=30,
+            )
+        )
+        register(
+            NavEntry(
+                key="aktenplan",
+                label="Aktenplan",
+                url_name="records:aktenplan",
+                description="Der Aktenplan des Mandanten mit Aufbewahrungsfristen.",
+                permission=Perm.RECORDS_VIEW,
+                order=80,
+            )
+        )
+        register_header_search(
+            url_name="records:suche",
+            suggest_url_name="records:suche_akten",
+            label="Akte finden",
+            permission=Perm.RECORDS_VIEW,
+            placeholder="Aktenzeichen, BG-Nummer oder Name",
+        )

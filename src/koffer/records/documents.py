@@ -1,0 +1,1020 @@
+"""Documents in the E-Akte: the ingest pipeline and every write to a document.
+
+Ingest is a chain of small steps, each testable alone (paperless-ngx style)::
+
+    clean_filename → read_within_limit → sha256 → find_duplicate → detect_type
+      → name_for_type → inspect (PDF / image / text / Office with LibreOffice)
+      → store blobs → one transaction: rows, search index, audit event
+
+The slow, fallible work (reading, converting, extracting) happens before the
+transaction; the transaction only writes rows, so it is short and either everything of
+a document is stored or nothing is. Blobs written before a failure may stay: they are
+content-addressed and harmless. Every file of a multi-file upload gets its own result
+line with a German reason; one bad file never stops the others, and none vanishes
+silently.
+
+Nothing is rendered at ingest (page images come lazily, see pages.py). Text is
+extracted from the first ``SYNC_TEXT_PAGES`` pages at once; longer PDFs get the rest
+from a background task after commit, which keeps the upload of a thick PDF fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import pypdfium2 as pdfium
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+from PIL import Image, UnidentifiedImageError
+
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.blobs.store import get_store
+from koffer.records import search
+from koffer.records.models import Akte, AkteSubjekt, Dokument, DokumentVersion, Person, Vorgang
+from koffer.records.pages import pdfium_lock
+from koffer.records.services import RecordsError
+
+logger = logging.getLogger("koffer.records.documents")
+
+# Pages whose text is extracted during the upload itself; the rest follows in a task.
+SYNC_TEXT_PAGES = 3
+# Below this many characters per page a PDF counts as a scan without a text layer.
+MIN_CHARS_PER_PAGE = 20
+# Text is for search and screen readers; beyond this it stops (a 100 MB log file).
+MAX_TEXT_CHARS = 20_000_000
+FPDF_ERR_PASSWORD = 4
+FALLBACK_NAME = "Dokument"
+
+NO_OFFICE_PREVIEW = "Keine Vorschau: LibreOffice ist nicht installiert."
+FAILED_OFFICE_PREVIEW = "Keine Vorschau: Die Umwandlung in PDF ist fehlgeschlagen."
+NEEDS_OCR_NOTE = "Kein Text gefunden: Das Dokument wird für die Texterkennung (OCR) vorgemerkt."
+
+
+class DocumentRejected(RecordsError):
+    """A file that cannot be taken in, with a stable code and a German reason."""
+
+
+# --- File types --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileType:
+    code: str
+    mime: str
+    label: str  # German, for result lines
+    extensions: tuple[str, ...]  # the first is the canonical one
+    office: bool = False
+
+
+_TYPES = [
+    FileType("pdf", "application/pdf", "ein PDF-Dokument", ("pdf",)),
+    FileType("png", "image/png", "ein PNG-Bild", ("png",)),
+    FileType("jpeg", "image/jpeg", "ein JPEG-Bild", ("jpg", "jpeg", "jpe", "jfif")),
+    FileType("tiff", "image/tiff", "ein TIFF-Bild", ("tif", "tiff")),
+    FileType("text", "text/plain", "eine Textdatei", ("txt", "text", "csv", "tsv", "log", "md")),
+    FileType("doc", "application/msword", "ein Word-Dokument", ("doc",), office=True),
+    FileType("xls", "application/vnd.ms-excel", "eine Excel-Tabelle", ("xls",), office=True),
+    FileType(
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "ein Word-Dokument",
+        ("docx",),
+        office=True,
+    ),
+    FileType(
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "eine Excel-Tabelle",
+        ("xlsx",),
+        office=True,
+    ),
+    FileType(
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "eine PowerPoint-Präsentation",
+        ("pptx",),
+        office=True,
+    ),
+    FileType(
+        "odt",
+        "application/vnd.oasis.opendocument.text",
+        "ein OpenDocument-Text",
+        ("odt",),
+        office=True,
+    ),
+    FileType(
+        "ods",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "eine OpenDocument-Tabelle",
+        ("ods",),
+        office=True,
+    ),
+    FileType(
+        "odp",
+        "application/vnd.oasis.opendocument.presentation",
+        "eine OpenDocument-Präsentation",
+        ("odp",),
+        office=True,
+    ),
+]
+TYPES: dict[str, FileType] = {t.code: t for t in _TYPES}
+ACCEPTED_EXTENSIONS: tuple[str, ...] = tuple(f".{e}" for t in _TYPES for e in t.extensions)
+
+UNSUPPORTED_MESSAGE = (
+    "Dieser Dateityp wird nicht angenommen. Erlaubt sind PDF, Bilder (PNG, JPEG, TIFF), "
+    "Textdateien und Office-Dokumente (Word, Excel, PowerPoint, OpenDocument)."
+)
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODF_MIMES = {t.mime: t.code for t in _TYPES if t.code in {"odt", "ods", "odp"}}
+_OOXML_PARTS = {
+    "word/document.xml": "docx",
+    "xl/workbook.xml": "xlsx",
+    "ppt/presentation.xml": "pptx",
+}
+
+
+def detect_type(data: bytes) -> FileType:
+    """What the bytes are, judged by their content alone (the name may lie).
+    Raises DocumentRejected for anything not accepted."""
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return TYPES["pdf"]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return TYPES["png"]
+    if head.startswith(b"\xff\xd8\xff"):
+        return TYPES["jpeg"]
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return TYPES["tiff"]
+    if head.startswith(_OLE2):
+        return _detect_ole(data)
+    if head.startswith(b"PK\x03\x04"):
+        return _detect_zip(data)
+    if head.startswith((b"MZ", b"\x7fELF", b"#!")):
+        raise DocumentRejected("unsupported_type", "Programme und Skripte werden nicht angenommen.")
+    if _looks_like_text(data):
+        return TYPES["text"]
+    raise DocumentRejected("unsupported_type", UNSUPPORTED_MESSAGE)
+
+
+def _detect_ole(data: bytes) -> FileType:
+    """Old binary Office files: the stream names in the directory tell Word from Excel."""
+    if "WordDocument".encode("utf-16-le") in data:
+        return TYPES["doc"]
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return TYPES["xls"]
+    raise DocumentRejected("unsupported_type", UNSUPPORTED_MESSAGE)
+
+
+def _detect_zip(data: bytes) -> FileType:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mime = archive.read("mimetype").decode("ascii", "replace").strip()
+                if mime in _ODF_MIMES:
+                    return TYPES[_ODF_MIMES[mime]]
+            for part, code in _OOXML_PARTS.items():
+                if part in names:
+                    return TYPES[code]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError) as exc:
+        raise DocumentRejected(
+            "corrupt_file", "Die Datei ist beschädigt: Ihr ZIP-Inhalt ist nicht lesbar."
+        ) from exc
+    raise DocumentRejected(
+        "unsupported_type",
+        "ZIP-Archive werden nicht angenommen. Bitte entpacken Sie das Archiv und laden Sie "
+        "die einzelnen Dateien hoch.",
+    )
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16 with byte order mark
+    sample = data[:65536]
+    if b"\x00" in sample:
+        return False
+    text = decode_text(sample)
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\x1b")
+    return controls <= len(text) // 100
+
+
+def decode_text(data: bytes) -> str:
+    """Plain text: UTF-16 by its byte order mark, else UTF-8, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+# --- File names and sizes ----------------------------------------------------------------------
+
+
+def clean_filename(raw: str) -> str:
+    """The base name only, without control or direction-override characters; never used
+    as a path (blobs are named by hash), only shown and offered on download."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.strip().lstrip(".").strip()
+    if not name:
+        return FALLBACK_NAME
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[: 190 - len(ext)]}.{ext}" if dot and len(ext) <= 10 else name[:200]
+    return name
+
+
+def split_extension(name: str) -> tuple[str, str]:
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or " " in ext or len(ext) > 10:
+        return name, ""
+    return stem, ext.lower()
+
+
+def name_for_type(name: str, ftype: FileType) -> tuple[str, list[str]]:
+    """The stored file name: the user's, with the extension the content calls for. A name
+    whose extension contradicts the content gets a note for the result line."""
+    stem, ext = split_extension(name)
+    if ext in ftype.extensions:
+        return name, []
+    fixed = f"{stem}.{ftype.extensions[0]}"
+    if not ext:
+        return fixed, []
+    return fixed, [
+        f"Der Inhalt ist {ftype.label}, nicht wie die Endung .{ext} angibt; "
+        f"gespeichert als „{fixed}“."
+    ]
+
+
+@dataclass
+class IncomingFile:
+    """One uploaded file as the client sent it: its claimed name, size and bytes."""
+
+    name: str
+    size: int
+    stream: IO[bytes]
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> IncomingFile:
+        return cls(name=name, size=len(data), stream=io.BytesIO(data))
+
+
+def max_upload_bytes() -> int:
+    return int(settings.KOFFER_MAX_UPLOAD_BYTES)
+
+
+def format_megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def read_within_limit(file: IncomingFile) -> bytes:
+    """The file's bytes, refusing empty files and files over the upload limit before
+    reading more than the limit."""
+    limit = max_upload_bytes()
+    if file.size > limit:
+        raise DocumentRejected(
+            "too_large",
+            f"Die Datei ist größer als die erlaubten {format_megabytes(limit)} "
+            f"({format_megabytes(file.size)}).",
+        )
+    data = file.stream.read(limit + 1)
+    if len(data) > limit:
+        raise DocumentRejected(
+            "too_large", f"Die Datei ist größer als die erlaubten {format_megabytes(limit)}."
+        )
+    if not data:
+        raise DocumentRejected("empty_file", "Die Datei ist leer (0 Byte).")
+    return data
+
+
+# --- Inspecting content ------------------------------------------------------------------------
+
+
+@dataclass
+class Content:
+    """What the pipeline learnt about a file before anything is stored."""
+
+    filename: str
+    ftype: FileType
+    data: bytes
+    sha256: str
+    text: str = ""
+    page_count: int = 0
+    text_complete: bool = True
+    pdf: bytes | None = None  # PDF rendering of an Office file
+    needs_ocr: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PdfFacts:
+    page_count: int
+    text: str
+    text_complete: bool
+
+
+def inspect_pdf(data: bytes | IO[bytes], *, max_pages: int | None) -> PdfFacts:
+    """Open the PDF, count its pages and extract the text layer of the first ``max_pages``
+    pages (all with None). Raises DocumentRejected for damaged or password-protected PDFs."""
+    with pdfium_lock:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if exc.err_code == FPDF_ERR_PASSWORD:
+                raise DocumentRejected(
+                    "encrypted_pdf",
+                    "Das PDF ist mit einem Passwort geschützt und kann nicht gelesen werden. "
+                    "Bitte laden Sie es ohne Passwortschutz hoch.",
+                ) from exc
+            raise DocumentRejected(
+                "corrupt_pdf", "Das PDF ist beschädigt und kann nicht gelesen werden."
+            ) from exc
+        try:
+            count = len(doc)
+            if count == 0:
+                raise DocumentRejected("corrupt_pdf", "Das PDF enthält keine Seiten.")
+            last = count if max_pages is None else min(count, max_pages)
+            texts = [_page_text(doc, i) for i in range(last)]
+        except pdfium.PdfiumError as exc:
+            raise DocumentRejected(
+                "corrupt_pdf", "Das PDF ist beschädigt: Eine Seite kann nicht gelesen werden."
+            ) from exc
+        finally:
+            doc.close()
+    text = "\n\f".join(texts)[:MAX_TEXT_CHARS]
+    return PdfFacts(page_count=count, text=text, text_complete=last == count)
+
+
+def _page_text(doc: pdfium.PdfDocument, index: int) -> str:
+    page = doc[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return str(textpage.get_text_range()).replace("\r\n", "\n").strip()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def text_is_missing(text: str, pages: int) -> bool:
+    """A scan without text layer: (almost) no characters on the pages looked at."""
+    looked_at = max(1, min(pages, SYNC_TEXT_PAGES))
+    return len("".join(text.split())) < MIN_CHARS_PER_PAGE * looked_at / 2
+
+
+def inspect_image(data: bytes) -> int:
+    """Decode the image once (catches truncated files) and return its page count."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            return int(getattr(img, "n_frames", 1))
+    except Image.DecompressionBombError as exc:
+        raise DocumentRejected(
+            "image_too_large", "Das Bild hat zu viele Bildpunkte und wird nicht angenommen."
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DocumentRejected(
+            "corrupt_image", "Das Bild ist beschädigt und kann nicht gelesen werden."
+        ) from exc
+
+
+def office_converter() -> str | None:
+    """Path of LibreOffice's ``soffice``, or None when it is not installed."""
+    configured = str(getattr(settings, "KOFFER_SOFFICE", "soffice") or "")
+    return shutil.which(configured) if configured else None
+
+
+class ConversionFailed(RuntimeError):
+    pass
+
+
+def convert_office_to_pdf(data: bytes, ftype: FileType, binary: str) -> bytes:
+    """The PDF rendering of an Office/ODF file by LibreOffice headless. Each call has its
+    own profile folder, so parallel conversions do not clash, and a time limit; the user's
+    file name never reaches the file system. Raises ConversionFailed."""
+    timeout = int(getattr(settings, "KOFFER_OFFICE_TIMEOUT_SECONDS", 120))
+    with tempfile.TemporaryDirectory(prefix="koffer-office-") as tmp:
+        folder = Path(tmp)
+        source = folder / f"dokument.{ftype.extensions[0]}"
+        source.write_bytes(data)
+        out = folder / "pdf"
+        command = [
+            binary,
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nologo",
+            "--nodefault",
+            f"-env:UserInstallation={(folder / 'profil').as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(source),
+        ]
+        env = {**os.environ, "HOME": str(folder)}
+        process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            # soffice starts child processes: end the whole group.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise ConversionFailed(f"Zeitüberschreitung nach {timeout} s") from exc
+        result = out / "dokument.pdf"
+        if process.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
+            raise ConversionFailed(stderr.decode("utf-8", "replace")[-500:])
+        return result.read_bytes()
+
+
+def inspect(data: bytes, filename: str, sha256: str) -> Content:
+    """Detect the type from the content and learn pages and text; nothing is stored yet."""
+    ftype = detect_type(data)
+    stored_name, notes = name_for_type(filename, ftype)
+    content = Content(filename=stored_name, ftype=ftype, data=data, sha256=sha256, notes=notes)
+    if ftype.code == "pdf":
+        facts = inspect_pdf(data, max_pages=SYNC_TEXT_PAGES)
+        content.page_count, content.text = facts.page_count, facts.text
+        content.text_complete = facts.text_complete
+        content.needs_ocr = text_is_missing(facts.text, facts.page_count)
+    elif ftype.code in {"png", "jpeg", "tiff"}:
+        content.page_count = inspect_image(data)
+        content.needs_ocr = True
+    elif ftype.code == "text":
+        content.text = decode_text(data)[:MAX_TEXT_CHARS]
+    elif ftype.office:
+        _inspect_office(content)
+    if content.needs_ocr:
+        content.notes.append(NEEDS_OCR_NOTE)
+    return content
+
+
+def _inspect_office(content: Content) -> None:
+    binary = office_converter()
+    if binary is None:
+        content.notes.append(NO_OFFICE_PREVIEW)
+        return
+    try:
+        pdf = convert_office_to_pdf(content.data, content.ftype, binary)
+        facts = inspect_pdf(pdf, max_pages=SYNC_TEXT_PAGES)
+    except (ConversionFailed, DocumentRejected) as exc:
+        logger.warning("office conversion failed: %s", exc)
+        content.notes.append(FAILED_OFFICE_PREVIEW)
+        return
+    content.pdf = pdf
+    content.page_count, content.text = facts.page_count, facts.text
+    content.text_complete = facts.text_complete
+
+
+# --- Results -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DocumentMeta:
+    """What the user says about a document (the same for every file of one upload)."""
+
+    title: str = ""
+    kind: str = "Schreiben"
+    direction: str = Dokument.Direction.INCOMING
+    sender: str = ""
+    received_on: date | None = None
+    source: str = Dokument.Source.UPLOAD
+
+
+@dataclass
+class IngestResult:
+    """One result line per file: stored, already there, or refused with a reason."""
+
+    filename: str
+    outcome: str  # "stored", "duplicate", "rejected"
+    code: str
+    message: str
+    dokument: Dokument | None = None
+    version: DokumentVersion | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "stored"
+
+
+def _stored_message(content: Content, version_number: int) -> str:
+    pages = content.page_count
+    what = f"{pages} Seite{'n' if pages != 1 else ''}" if pages else content.ftype.label
+    if version_number > 1:
+        return f"Als Version {version_number} gespeichert ({what})."
+    return f"Gespeichert ({what})."
+
+
+DUPLICATE_MESSAGE = "Genau diese Datei liegt schon als Dokument in diesem Mandanten vor."
+# Said instead when the existing document is in an Akte the user may not see.
+DUPLICATE_HIDDEN_MESSAGE = (
+    "Genau diese Datei liegt schon in einer Akte dieses Mandanten, die Sie nicht sehen dürfen."
+)
+
+
+# --- Services ----------------------------------------------------------------------------------
+
+
+def _clean_meta(meta: DocumentMeta) -> DocumentMeta:
+    if meta.direction not in Dokument.Direction.values:
+        raise RecordsError("direction_unknown", "Diese Richtung gibt es nicht.")
+    if meta.source not in Dokument.Source.values:
+        raise RecordsError("source_unknown", "Diese Herkunft gibt es nicht.")
+    kind = (meta.kind or "").strip()[:60] or "Schreiben"
+    return DocumentMeta(
+        title=(meta.title or "").strip()[:300],
+        kind=kind,
+        direction=meta.direction,
+        sender=(meta.sender or "").strip()[:200],
+        received_on=meta.received_on,
+        source=meta.source,
+    )
+
+
+def _check_target(akte: Akte, vorgang: Vorgang | None) -> None:
+    if akte.status != Akte.Status.OPEN:
+        raise RecordsError(
+            "akte_not_open", "In einer geschlossenen Akte können keine Dokumente abgelegt werden."
+        )
+    if vorgang is not None and vorgang.akte_id != akte.pk:
+        raise RecordsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
+
+
+def ingest_files(
+    *,
+    actor: Any,
+    akte: Akte,
+    files: Sequence[IncomingFile],
+    meta: DocumentMeta | None = None,
+    vorgang: Vorgang | None = None,
+) -> list[IngestResult]:
+    """Take in several files as new documents of ``akte`` (and ``vorgang``): one result per
+    file, in order. Each file is stored completely or not at all; a refused file does not
+    stop the others. Raises RecordsError only when the target itself is wrong."""
+    meta = _clean_meta(meta or DocumentMeta())
+    _check_target(akte, vorgang)
+    single_title = meta.title if len(files) == 1 else ""
+    results = []
+    for file in files:
+        file_meta = DocumentMeta(**{**meta.__dict__, "title": single_title})
+        results.append(
+            _guarded(lambda f=file, m=file_meta: _ingest_new(actor, akte, vorgang, f, m), file)
+        )
+    return results
+
+
+def ingest_file(
+    *,
+    actor: Any,
+    akte: Akte,
+    file: IncomingFile,
+    meta: DocumentMeta | None = None,
+    vorgang: Vorgang | None = None,
+) -> IngestResult:
+    """One file as a new document; see ingest_files."""
+    return ingest_files(actor=actor, akte=akte, files=[file], meta=meta, vorgang=vorgang)[0]
+
+
+def add_version(
+    *, actor: Any, dokument: Dokument, file: IncomingFile, note: str = ""
+) -> IngestResult:
+    """A new immutable version of ``dokument`` from ``file``; it becomes the current one.
+    Refused (with a result line) for cancelled documents and for bytes already stored."""
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError(
+            "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+        )
+    return _guarded(lambda: _ingest_version(actor, dokument, file, note.strip()[:300]), file)
+
+
+def _guarded(step: Any, file: IncomingFile) -> IngestResult:
+    """Run one file's ingest; every failure becomes a visible result line, never a 500."""
+    name = clean_filename(file.name)
+    try:
+        result: IngestResult = step()
+        return result
+    except RecordsError as exc:
+        return IngestResult(filename=name, outcome="rejected", code=exc.code, message=exc.message)
+    except Exception:
+        logger.exception("document ingest failed for %r", name)
+        return IngestResult(
+            filename=name,
+            outcome="rejected",
+            code="processing_failed",
+            message="Die Datei konnte nicht verarbeitet werden und wurde nicht gespeichert. "
+            "Bitte versuchen Sie es erneut oder wenden Sie sich an den IT-Service.",
+        )
+
+
+def _prepare(file: IncomingFile, tenant_id: uuid.UUID) -> tuple[Content | None, Dokument | None]:
+    """Read and inspect a file; or the existing document when the bytes are already there."""
+    name = clean_filename(file.name)
+    data = read_within_limit(file)
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = find_duplicate(tenant_id, sha256)
+    if existing is not None:
+        return None, existing
+    content = inspect(data, name, sha256)
+    store = get_store()
+    store.put(data)
+    if content.pdf is not None:
+        store.put(content.pdf)
+    return content, None
+
+
+def find_duplicate(tenant_id: uuid.UUID, sha256: str) -> Dokument | None:
+    """The active document of the Mandant that has a version with these exact bytes."""
+    version = (
+        DokumentVersion.objects.for_tenant(tenant_id)
+        .filter(sha256=sha256, dokument__status=Dokument.Status.ACTIVE)
+        .select_related("dokument")
+        .order_by("pk")
+        .first()
+    )
+    return version.dokument if version is not None else None
+
+
+def _duplicate_result(file: IncomingFile, existing: Dokument) -> IngestResult:
+    return IngestResult(
+        filename=clean_filename(file.name),
+        outcome="duplicate",
+        code="duplicate",
+        message=DUPLICATE_MESSAGE,
+        dokument=existing,
+    )
+
+
+def first_subject(akte: Akte) -> Person | None:
+    """The first person the Akte is about (for the audit event's subject)."""
+    row = (
+        AkteSubjekt.objects.for_tenant(akte.tenant_id)
+        .filter(akte_id=akte.pk)
+        .select_related("person")
+        .order_by("pk")
+        .first()
+    )
+    return row.person if row is not None else None
+
+
+def _ingest_new(
+    actor: Any, akte: Akte, vorgang: Vorgang | None, file: IncomingFile, meta: DocumentMeta
+) -> IngestResult:
+    content, existing = _prepare(file, akte.tenant_id)
+    if existing is not None:
+        return _duplicate_result(file, existing)
+    assert content is not None
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        again = find_duplicate(akte.tenant_id, content.sha256)
+        if again is not None:  # stored by a parallel upload meanwhile
+            return _duplicate_result(file, again)
+        dokument = Dokument.objects.create(
+            tenant_id=akte.tenant_id,
+            akte=akte,
+            vorgang=vorgang,
+            title=meta.title or split_extension(content.filename)[0][:300],
+            kind=meta.kind,
+            direction=meta.direction,
+            sender=meta.sender,
+            received_on=meta.received_on,
+            source=meta.source,
+            needs_ocr=content.needs_ocr,
+            page_count=content.page_count,
+            created_at=now,
+            created_by=user,
+        )
+        version = _create_version(dokument, content, 1, user, now, note="")
+        Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=now)
+        if vorgang is not None:
+            _vorgang_step(vorgang, user, "dokument", f"Dokument abgelegt: {dokument.title}", now)
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="records.dokument.create",
+            obj=dokument,
+            subject=first_subject(akte),
+            changes={
+                "akte": str(akte.pk),
+                "vorgang": str(vorgang.pk) if vorgang else None,
+                "title": dokument.title,
+                "kind": dokument.kind,
+                "direction": dokument.direction,
+                "source": dokument.source,
+                **_version_facts(version),
+            },
+        )
+        _after_commit(version, content)
+    return IngestResult(
+        filename=content.filename,
+        outcome="stored",
+        code="stored",
+        message=_stored_message(content, 1),
+        dokument=dokument,
+        version=version,
+        notes=content.notes,
+    )
+
+
+def _ingest_version(actor: Any, dokument: Dokument, file: IncomingFile, note: str) -> IngestResult:
+    content, existing = _prepare(file, dokument.tenant_id)
+    if existing is not None:
+        return _duplicate_result(file, existing)
+    assert content is not None
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        again = find_duplicate(dokument.tenant_id, content.sha256)
+        if again is not None:
+            return _duplicate_result(file, again)
+        locked = (
+            Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
+        )
+        if locked.status == Dokument.Status.CANCELLED:
+            raise RecordsError(
+                "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+            )
+        last = (
+            DokumentVersion.objects.for_tenant(dokument.tenant_id)
+            .filter(dokument_id=dokument.pk)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        number = (last or 0) + 1
+        version = _create_version(locked, content, number, user, now, note=note)
+        locked.needs_ocr = content.needs_ocr
+        locked.page_count = content.page_count
+        locked.save(update_fields=["current_version", "needs_ocr", "page_count"])
+        Akte.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.akte_id).update(
+            updated_at=now
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.version",
+            obj=locked,
+            subject=first_subject(locked.akte),
+            changes=_version_facts(version),
+            reason=note,
+        )
+        _after_commit(version, content)
+    dokument.refresh_from_db()
+    return IngestResult(
+        filename=content.filename,
+        outcome="stored",
+        code="stored",
+        message=_stored_message(content, number),
+        dokument=dokument,
+        version=version,
+        notes=content.notes,
+    )
+
+
+def _create_version(
+    dokument: Dokument, content: Content, number: int, user: User | None, now: Any, *, note: str
+) -> DokumentVersion:
+    version = DokumentVersion.objects.create(
+        tenant_id=dokument.tenant_id,
+        dokument=dokument,
+        number=number,
+        filename=content.filename,
+        mime_type=content.ftype.mime,
+        size=len(content.data),
+        sha256=content.sha256,
+        pdf_sha256=hashlib.sha256(content.pdf).hexdigest() if content.pdf is not None else "",
+        page_count=content.page_count,
+        text=content.text,
+        created_at=now,
+        created_by=user,
+        note=note,
+    )
+    dokument.current_version = version
+    Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
+        current_version=version
+    )
+    search.index_version(version)
+    return version
+
+
+def _version_facts(version: DokumentVersion) -> dict[str, Any]:
+    return {
+        "version": version.number,
+        "filename": version.filename,
+        "mime_type": version.mime_type,
+        "size": version.size,
+        "sha256": version.sha256,
+        "pdf_sha256": version.pdf_sha256 or None,
+        "page_count": version.page_count,
+    }
+
+
+def _after_commit(version: DokumentVersion, content: Content) -> None:
+    if content.text_complete:
+        return
+    version_id = str(version.pk)
+    transaction.on_commit(lambda: complete_text.enqueue(version_id), robust=True)
+
+
+def _vorgang_step(vorgang: Vorgang, user: User | None, action: str, detail: str, at: Any) -> None:
+    from koffer.records.models import VorgangSchritt
+
+    VorgangSchritt.objects.create(
+        tenant_id=vorgang.tenant_id,
+        vorgang=vorgang,
+        at=at,
+        actor=user,
+        action=action,
+        detail=detail[:500],
+    )
+
+
+@task()
+def complete_text(version_id: str) -> int:
+    """Background: the full text of a long PDF whose upload extracted only the first pages."""
+    version = (
+        DokumentVersion.objects.unscoped()
+        .select_related("dokument")
+        .filter(pk=uuid.UUID(version_id))
+        .first()
+    )
+    if version is None:
+        return 0
+    return extract_full_text(version)
+
+
+def extract_full_text(version: DokumentVersion) -> int:
+    """Replace the version's text with the text of all its pages and index it again.
+    Text is derived data: the version's bytes stay as they are. Returns the text length."""
+    sha256 = version.pdf_sha256 or version.sha256
+    with get_store().open(sha256) as stream:
+        facts = inspect_pdf(stream, max_pages=None)
+    with transaction.atomic():
+        DokumentVersion.objects.for_tenant(version.tenant_id).filter(pk=version.pk).update(
+            text=facts.text
+        )
+        version.text = facts.text
+        dokument = version.dokument
+        if dokument.current_version_id == version.pk and dokument.needs_ocr:
+            still_missing = (
+                len("".join(facts.text.split())) < MIN_CHARS_PER_PAGE * facts.page_count / 2
+            )
+            if not still_missing:
+                Dokument.objects.for_tenant(version.tenant_id).filter(pk=dokument.pk).update(
+                    needs_ocr=False
+                )
+        search.index_version(version)
+    return len(facts.text)
+
+
+# --- Move, cancel, metadata --------------------------------------------------------------------
+
+
+def _need_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordsError("reason_required", "Bitte geben Sie einen Grund an.")
+    return reason[:500]
+
+
+def move_dokument(
+    *, actor: Any, dokument: Dokument, vorgang: Vorgang | None, reason: str
+) -> Dokument:
+    """Put the document into another Vorgang of the same Akte (None: directly in the Akte),
+    with a reason; the move is audited and noted in both Vorgänge."""
+    reason = _need_reason(reason)
+    if vorgang is not None and vorgang.akte_id != dokument.akte_id:
+        raise RecordsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError(
+            "dokument_cancelled", "Ein storniertes Dokument kann nicht verschoben werden."
+        )
+    old = dokument.vorgang
+    if (old.pk if old else None) == (vorgang.pk if vorgang else None):
+        raise RecordsError("same_vorgang", "Das Dokument liegt bereits dort.")
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        dokument.vorgang = vorgang
+        dokument.save(update_fields=["vorgang"])
+        if old is not None:
+            _vorgang_step(
+                old,
+                user,
+                "dokument",
+                f"Dokument verschoben: {dokument.title}. Grund: {reason}",
+                now,
+            )
+        if vorgang is not None:
+            _vorgang_step(
+                vorgang,
+                user,
+                "dokument",
+                f"Dokument hierher verschoben: {dokument.title}. Grund: {reason}",
+                now,
+            )
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.move",
+            obj=dokument,
+            subject=first_subject(dokument.akte),
+            changes={
+                "vorgang": {
+                    "old": str(old.pk) if old else None,
+                    "new": str(vorgang.pk) if vorgang else None,
+                }
+            },
+            reason=reason,
+        )
+    return dokument
+
+
+def cancel_dokument(*, actor: Any, dokument: Dokument, reason: str) -> Dokument:
+    """Cancel (stornieren) with a reason: the document stays, visibly marked; nothing is
+    ever deleted here (deleting belongs to the retention process)."""
+    reason = _need_reason(reason)
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError("dokument_cancelled", "Das Dokument ist bereits storniert.")
+    with transaction.atomic():
+        dokument.status = Dokument.Status.CANCELLED
+        dokument.cancel_reason = reason
+        dokument.save(update_fields=["status", "cancel_reason"])
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.cancel",
+            obj=dokument,
+            subject=first_subject(dokument.akte),
+            changes={"status": {"old": Dokument.Status.ACTIVE, "new": Dokument.Status.CANCELLED}},
+            reason=reason,
+        )
+    return dokument
+
+
+def change_metadata(*, actor: Any, dokument: Dokument, meta: DocumentMeta) -> Dokument:
+    """Change title, kind, direction, sender or date of receipt; the old values stay in the
+    audit log. The content is untouched (a content change is a new version)."""
+    meta = _clean_meta(meta)
+    if not meta.title:
+        raise RecordsError("title_required", "Bitte geben Sie einen Titel an.")
+    fields = ["title", "kind", "direction", "sender", "received_on"]
+    old = {f: getattr(dokument, f) for f in fields}
+    new = {f: getattr(meta, f) for f in fields}
+    changes = audit.diff(old, new)
+    if not changes:
+        return dokument
+    with transaction.atomic():
+        for name, value in new.items():
+            setattr(dokument, name, value)
+        dokument.save(update_fields=fields)
+        search.index_dokument(dokument)
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.change",
+            obj=dokument,
+            subject=first_subject(dokument.akte),
+            changes=changes,
+        )
+    return dokument
+
+
+def record_read(*, actor: Any, dokument: Dokument, purpose: str) -> None:
+    """Audit that ``actor`` opened or downloaded the document (once per view)."""
+    audit.read(
+        actor=actor,
+        tenant_id=dokument.tenant_id,
+        obj=dokument,
+        subject=first_subject(dokument.akte),
+        purpose=purpose,
+    )

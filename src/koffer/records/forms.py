@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from koffer.records.models import AccessLevel, Akte, Vorgang
+
+
+def _text(**attrs: Any) -> forms.TextInput:
+    return forms.TextInput(attrs={"class": "kern-form-input__input", **attrs})
+
+
+def _select() -> forms.Select:
+    return forms.Select(attrs={"class": "kern-form-input__select"})
+
+
+def _date() -> forms.DateInput:
+    return forms.DateInput(
+        attrs={"class": "kern-form-input__input", "type": "date"}, format="%Y-%m-%d"
+    )
+
+
+class ChoicesForm(forms.Form):
+    """A form whose select fields get their choices at runtime (scoped to the Mandant)."""
+
+    def set_choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+        self.fields[name].choices = choices  # type: ignore[attr-defined]
+
+
+class AkteCreateForm(ChoicesForm):
+    aktenplaneinheit = forms.ChoiceField(label="Aktenplan", widget=_select())
+    unit = forms.ChoiceField(label="Zuständige Organisationseinheit", widget=_select())
+    title = forms.CharField(label="Titel", max_length=300, widget=_text())
+    family_name = forms.CharField(
+        label="Familienname der betroffenen Person", max_length=120, required=False, widget=_text()
+    )
+    given_names = forms.CharField(label="Vornamen", max_length=200, required=False, widget=_text())
+    birth_date = forms.DateField(label="Geburtsdatum", required=False, widget=_date())
+    bg_nummer = forms.CharField(
+        label="BG-Nummer (SGB II)",
+        max_length=30,
+        required=False,
+        help_text="Leer lassen, wenn keine Bedarfsgemeinschaft; „neu“ vergibt die nächste Nummer.",
+        widget=_text(),
+    )
+    access_level = forms.ChoiceField(
+        label="Zugriff",
+        choices=[("", "wie im Aktenplan"), *AccessLevel.choices],
+        required=False,
+        widget=_select(),
+    )
+
+
+class AkteChangeForm(ChoicesForm):
+    unit = forms.ChoiceField(label="Zuständige Organisationseinheit", widget=_select())
+    caseworker = forms.ChoiceField(label="Sachbearbeitung", required=False, widget=_select())
+    status = forms.ChoiceField(label="Status", choices=Akte.Status.choices, widget=_select())
+    access_level = forms.ChoiceField(label="Zugriff", choices=AccessLevel.choices, widget=_select())
+    reason = forms.CharField(
+        label="Grund der Änderung",
+        max_length=500,
+        widget=forms.Textarea(attrs={"class": "kern-form-input__input", "rows": 2}),
+    )
+
+
+class VorgangCreateForm(ChoicesForm):
+    typ = forms.ChoiceField(label="Art des Vorgangs", widget=_select())
+    title = forms.CharField(label="Bezeichnung", max_length=300, required=False, widget=_text())
+
+
+class VorgangStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Neuer Status", choices=Vorgang.Status.choices, widget=_select()
+    )
+    note = forms.CharField(label="Vermerk", max_length=300, required=False, widget=_text())
+
+
+class FristForm(ChoicesForm):
+    regel = forms.ChoiceField(label="Regel", widget=_select())
+    base_date = forms.DateField(
+        label="Ausgangsdatum",
+        help_text="Bei Bescheiden: Tag der Aufgabe zur Post. Die Bekanntgabe rechnet koffer nach der Regel.",
+        widget=_date(),
+    )
+
+
+class WiedervorlageForm(forms.Form):
+    due_date = forms.DateField(label="Wiedervorlage am", widget=_date())
+    note = forms.CharField(label="Vermerk", max_length=500, required=False, widget=_text())
+
+
+class AktenplanImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV-Datei",
+        help_text="Spalten: kennzeichen;titel;uebergeordnet;modul;aufbewahrung_jahre;archivwert;zugriff;muster",
+        widget=forms.ClearableFileInput(
+            attrs={"class": "kern-form-input__input", "accept": ".csv,text/csv"}
+        ),
+    )

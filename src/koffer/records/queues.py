@@ -1,0 +1,98 @@
+"""Work queues: my Wiedervorlagen, the team's, and the Fristen calendar. Every queue is
+limited to Akten the viewer may see, inside the query."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from koffer.accounts.roles import Perm
+from koffer.records.access import akten_q
+from koffer.records.models import Frist, Wiedervorlage
+from koffer.records.selectors import Viewer
+
+
+def my_wiedervorlagen(viewer: Viewer) -> QuerySet[Wiedervorlage]:
+    return (
+        Wiedervorlage.objects.for_tenant(viewer.tenant_id)
+        .filter(
+            akten_q(viewer.access, viewer.user_id, prefix="akte__"),
+            assignee_id=viewer.user_id,
+            done_at__isnull=True,
+        )
+        .select_related("akte", "vorgang")
+        .order_by("due_date", "pk")
+    )
+
+
+def team_wiedervorlagen(viewer: Viewer) -> QuerySet[Wiedervorlage]:
+    """Open Wiedervorlagen of every Akte the viewer's teams own (all assignees)."""
+    return (
+        Wiedervorlage.objects.for_tenant(viewer.tenant_id)
+        .filter(akten_q(viewer.access, viewer.user_id, prefix="akte__"), done_at__isnull=True)
+        .select_related("akte", "vorgang", "assignee")
+        .order_by("due_date", "pk")
+    )
+
+
+def open_fristen(viewer: Viewer, start: date, end: date) -> QuerySet[Frist]:
+    return (
+        Frist.objects.for_tenant(viewer.tenant_id)
+        .filter(
+            akten_q(viewer.access, viewer.user_id, prefix="vorgang__akte__"),
+            Q(done_at__isnull=True),
+            due_date__gte=start,
+            due_date__lte=end,
+        )
+        .select_related("vorgang", "vorgang__akte")
+        .order_by("due_date", "pk")
+    )
+
+
+@dataclass
+class Buckets:
+    overdue: list[Wiedervorlage] = field(default_factory=list)
+    today: list[Wiedervorlage] = field(default_factory=list)
+    upcoming: list[Wiedervorlage] = field(default_factory=list)
+
+
+def bucket(items: QuerySet[Wiedervorlage], today: date, limit: int = 200) -> Buckets:
+    out = Buckets()
+    for wv in items[:limit]:
+        if wv.due_date < today:
+            out.overdue.append(wv)
+        elif wv.due_date == today:
+            out.today.append(wv)
+        else:
+            out.upcoming.append(wv)
+    return out
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date | None
+    fristen: list[Frist]
+
+
+def month_grid(year: int, month: int, fristen: list[Frist]) -> list[list[CalendarDay]]:
+    """Weeks (Monday first) of the month, each day with its Fristen; None pads the edges."""
+    by_day: dict[date, list[Frist]] = {}
+    for frist in fristen:
+        by_day.setdefault(frist.due_date, []).append(frist)
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            [
+                CalendarDay(
+                    d if d.month == month else None, by_day.get(d, []) if d.month == month else []
+                )
+                for d in week
+            ]
+        )
+    return weeks
+
+
+QUEUE_PERM = Perm.RECORDS_VIEW

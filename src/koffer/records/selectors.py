@@ -1,0 +1,107 @@
+"""Every read of the E-Akte, already limited to what the actor may see."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from koffer.accounts.access import Access
+from koffer.records.access import akten_q
+from koffer.records.models import (
+    Akte,
+    Aktenplaneinheit,
+    Dokument,
+    FristRegel,
+    Vorgang,
+    VorgangSchritt,
+    VorgangTyp,
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: the Mandant's access and the user (for restricted Akten)."""
+
+    access: Access
+    user_id: uuid.UUID | None
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        assert self.access.tenant_id is not None
+        return self.access.tenant_id
+
+
+def visible_akten(viewer: Viewer) -> QuerySet[Akte]:
+    return Akte.objects.for_tenant(viewer.tenant_id).filter(akten_q(viewer.access, viewer.user_id))
+
+
+def my_akten(viewer: Viewer, *, status: str | None = Akte.Status.OPEN) -> QuerySet[Akte]:
+    """Akten the viewer is responsible for, newest activity first."""
+    qs = visible_akten(viewer).filter(caseworker_id=viewer.user_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("aktenplaneinheit").order_by("-updated_at", "-pk")
+
+
+def akte(viewer: Viewer, akte_id: uuid.UUID) -> Akte | None:
+    """One visible Akte with what its page needs; None when missing or not visible."""
+    return (
+        visible_akten(viewer)
+        .select_related("aktenplaneinheit", "unit", "caseworker", "bg")
+        .filter(pk=akte_id)
+        .first()
+    )
+
+
+def akte_documents(akte: Akte) -> QuerySet[Dokument]:
+    return (
+        Dokument.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte)
+        .select_related("current_version", "vorgang")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def akte_vorgaenge(akte: Akte) -> QuerySet[Vorgang]:
+    return (
+        Vorgang.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte)
+        .select_related("typ", "caseworker")
+        .prefetch_related(
+            Prefetch("schritte", queryset=VorgangSchritt.objects.unscoped().order_by("at"))
+        )
+        .order_by("-opened_at")
+    )
+
+
+def vorgang(viewer: Viewer, vorgang_id: uuid.UUID) -> Vorgang | None:
+    return (
+        Vorgang.objects.for_tenant(viewer.tenant_id)
+        .filter(akten_q(viewer.access, viewer.user_id, prefix="akte__"), pk=vorgang_id)
+        .select_related("akte", "typ", "caseworker")
+        .first()
+    )
+
+
+def dokument(viewer: Viewer, dokument_id: uuid.UUID) -> Dokument | None:
+    return (
+        Dokument.objects.for_tenant(viewer.tenant_id)
+        .filter(akten_q(viewer.access, viewer.user_id, prefix="akte__"), pk=dokument_id)
+        .select_related("akte", "vorgang", "current_version")
+        .first()
+    )
+
+
+def aktenplan(tenant_id: uuid.UUID) -> QuerySet[Aktenplaneinheit]:
+    return Aktenplaneinheit.objects.for_tenant(tenant_id).order_by("path")
+
+
+def vorgang_typen(tenant_id: uuid.UUID, module: str | None = None) -> QuerySet[VorgangTyp]:
+    qs = VorgangTyp.objects.for_tenant(tenant_id).filter(is_active=True)
+    return qs.filter(module=module) if module else qs
+
+
+def frist_regeln(tenant_id: uuid.UUID) -> QuerySet[FristRegel]:
+    return FristRegel.objects.for_tenant(tenant_id).order_by("label")

@@ -1,0 +1,566 @@
+"""Every write to the E-Akte (apart from documents, see documents.py): one transaction,
+one audit event, keyword-only arguments with the acting user first."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from uuid6 import uuid7
+
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.records import deadlines, numbering
+from koffer.records.models import (
+    AccessLevel,
+    Akte,
+    Aktenplaneinheit,
+    AkteSubjekt,
+    AkteZugriff,
+    Bedarfsgemeinschaft,
+    BgMitglied,
+    Frist,
+    FristRegel,
+    Module,
+    Person,
+    Vorgang,
+    VorgangSchritt,
+    VorgangTyp,
+    Wiedervorlage,
+)
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+
+class RecordsError(ValueError):
+    """A user-caused problem with a clear German message and a stable code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _need_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise RecordsError("reason_required", "Bitte geben Sie einen Grund an.")
+    return reason
+
+
+# --- Aktenplan ---------------------------------------------------------------------------------
+
+
+def create_aktenplaneinheit(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    parent: Aktenplaneinheit | None,
+    kennzeichen: str,
+    title: str,
+    module: str = Module.ALLGEMEIN,
+    retention_years: int = 10,
+    archive_value: str = Aktenplaneinheit.ArchiveValue.ASSESS,
+    default_access: str = AccessLevel.NORMAL,
+    aktenzeichen_pattern: str = "{kennzeichen}-{jahr}-{lfd:05}",
+) -> Aktenplaneinheit:
+    """Add a filing-plan node; the Kennzeichen is unique in the Mandant."""
+    kennzeichen = kennzeichen.strip()
+    if not kennzeichen or not title.strip():
+        raise RecordsError("aktenplan_incomplete", "Kennzeichen und Titel sind Pflichtangaben.")
+    try:
+        numbering.validate_pattern(aktenzeichen_pattern)
+    except numbering.PatternError as exc:
+        raise RecordsError("pattern_invalid", str(exc)) from exc
+    if parent is not None and parent.tenant_id != tenant.pk:
+        raise RecordsError(
+            "parent_foreign", "Die übergeordnete Einheit gehört zu einem anderen Mandanten."
+        )
+    if Aktenplaneinheit.objects.for_tenant(tenant).filter(kennzeichen=kennzeichen).exists():
+        raise RecordsError("kennzeichen_taken", f"Das Kennzeichen {kennzeichen} gibt es bereits.")
+    node_id = uuid7()
+    with transaction.atomic():
+        node = Aktenplaneinheit.objects.create(
+            id=node_id,
+            tenant=tenant,
+            parent=parent,
+            kennzeichen=kennzeichen,
+            title=title.strip(),
+            module=module,
+            retention_years=retention_years,
+            archive_value=archive_value,
+            default_access=default_access,
+            aktenzeichen_pattern=aktenzeichen_pattern,
+            path=f"{parent.path if parent else '/'}{node_id}/",
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="records.aktenplan.create",
+            obj=node,
+            changes={
+                "kennzeichen": kennzeichen,
+                "title": title,
+                "retention_years": retention_years,
+            },
+        )
+    return node
+
+
+# --- Persons and Bedarfsgemeinschaften ---------------------------------------------------------
+
+
+def create_person(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    family_name: str,
+    given_names: str = "",
+    birth_date: date | None = None,
+    birth_name: str = "",
+    street: str = "",
+    postal_code: str = "",
+    city: str = "",
+) -> Person:
+    if not family_name.strip():
+        raise RecordsError("name_required", "Der Familienname ist eine Pflichtangabe.")
+    with transaction.atomic():
+        person = Person.objects.create(
+            tenant=tenant,
+            family_name=family_name.strip(),
+            given_names=given_names.strip(),
+            birth_date=birth_date,
+            birth_name=birth_name.strip(),
+            street=street,
+            postal_code=postal_code,
+            city=city,
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="records.person.create",
+            obj=person,
+            subject=person,
+            changes={
+                "family_name": family_name,
+                "given_names": given_names,
+                "birth_date": birth_date,
+            },
+        )
+    return person
+
+
+def create_bedarfsgemeinschaft(
+    *, actor: Any, tenant: Mandant, members: list[tuple[Person, str]], bg_nummer: str = ""
+) -> Bedarfsgemeinschaft:
+    """A BG with its members; the BG-Nummer is taken over from the specialist software or
+    drawn gap-free from the Mandant's counter."""
+    if not members:
+        raise RecordsError("bg_empty", "Eine Bedarfsgemeinschaft braucht mindestens ein Mitglied.")
+    with transaction.atomic():
+        if not bg_nummer:
+            bg_nummer = f"BG{numbering.next_value(tenant.pk, 'bg'):07d}"
+        if Bedarfsgemeinschaft.objects.for_tenant(tenant).filter(bg_nummer=bg_nummer).exists():
+            raise RecordsError("bg_taken", f"Die BG-Nummer {bg_nummer} gibt es bereits.")
+        bg = Bedarfsgemeinschaft.objects.create(tenant=tenant, bg_nummer=bg_nummer)
+        for person, rolle in members:
+            BgMitglied.objects.create(tenant=tenant, bg=bg, person=person, rolle=rolle)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="records.bg.create",
+            obj=bg,
+            changes={"bg_nummer": bg_nummer, "members": [str(p.pk) for p, _ in members]},
+        )
+    return bg
+
+
+# --- Akten ------------------------------------------------------------------------------------
+
+
+def create_akte(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    aktenplaneinheit: Aktenplaneinheit,
+    unit: Organisationseinheit,
+    title: str,
+    subjects: list[Person] | None = None,
+    bg: Bedarfsgemeinschaft | None = None,
+    caseworker: User | None = None,
+    access_level: str | None = None,
+    named_users: list[User] | None = None,
+    opened_at: datetime | None = None,
+) -> Akte:
+    """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern."""
+    if aktenplaneinheit.tenant_id != tenant.pk or unit.tenant_id != tenant.pk:
+        raise RecordsError(
+            "foreign_reference",
+            "Aktenplan oder Organisationseinheit gehören zu einem anderen Mandanten.",
+        )
+    if not title.strip():
+        raise RecordsError("title_required", "Bitte geben Sie einen Titel an.")
+    opened = opened_at or timezone.now()
+    level = access_level or aktenplaneinheit.default_access
+    with transaction.atomic():
+        lfd = numbering.next_value(
+            tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
+        )
+        aktenzeichen = numbering.format_aktenzeichen(
+            aktenplaneinheit.aktenzeichen_pattern,
+            kennzeichen=aktenplaneinheit.kennzeichen,
+            year=opened.year,
+            lfd=lfd,
+        )
+        akte = Akte.objects.create(
+            tenant=tenant,
+            aktenplaneinheit=aktenplaneinheit,
+            unit=unit,
+            unit_path=unit.path,
+            aktenzeichen=aktenzeichen,
+            title=title.strip(),
+            access_level=level,
+            caseworker=caseworker,
+            bg=bg,
+            opened_at=opened,
+            updated_at=opened,
+        )
+        for person in subjects or []:
+            AkteSubjekt.objects.create(tenant=tenant, akte=akte, person=person)
+        for user in named_users or (
+            [caseworker] if caseworker and level == AccessLevel.RESTRICTED else []
+        ):
+            AkteZugriff.objects.create(tenant=tenant, akte=akte, user=user)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="records.akte.create",
+            obj=akte,
+            subject=subjects[0] if subjects else None,
+            changes={
+                "aktenzeichen": aktenzeichen,
+                "title": title,
+                "unit": str(unit.pk),
+                "access_level": level,
+            },
+        )
+    return akte
+
+
+def _touch(akte: Akte) -> None:
+    Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=timezone.now())
+
+
+def change_akte(
+    *,
+    actor: Any,
+    akte: Akte,
+    reason: str,
+    unit: Organisationseinheit | None = None,
+    caseworker: User | None = None,
+    status: str | None = None,
+    access_level: str | None = None,
+    named_users: list[User] | None = None,
+) -> Akte:
+    """Change owner, caseworker, status or access of an Akte, always with a reason.
+    Closing sets the retention deadline: end of the year of closing plus the plan unit's years."""
+    reason = _need_reason(reason)
+    old = _akte_state(akte)
+    now = timezone.now()
+    with transaction.atomic():
+        if unit is not None:
+            if unit.tenant_id != akte.tenant_id:
+                raise RecordsError(
+                    "foreign_reference",
+                    "Die Organisationseinheit gehört zu einem anderen Mandanten.",
+                )
+            akte.unit = unit
+            akte.unit_path = unit.path
+        if caseworker is not None:
+            akte.caseworker = caseworker
+        if status is not None and status != akte.status:
+            _apply_status(akte, status, now)
+        if access_level is not None:
+            akte.access_level = access_level
+        if named_users is not None:
+            AkteZugriff.objects.for_tenant(akte.tenant_id).filter(akte=akte).delete()
+            for user in named_users:
+                AkteZugriff.objects.create(tenant_id=akte.tenant_id, akte=akte, user=user)
+        akte.updated_at = now
+        akte.save()
+        new = _akte_state(akte)
+        if named_users is not None:
+            new["named_users"] = sorted(str(u.pk) for u in named_users)
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="records.akte.change",
+            obj=akte,
+            changes=audit.diff(old, new),
+            reason=reason,
+        )
+    return akte
+
+
+def _apply_status(akte: Akte, status: str, now: datetime) -> None:
+    allowed = {
+        Akte.Status.OPEN: {Akte.Status.CLOSED},
+        Akte.Status.CLOSED: {Akte.Status.OPEN, Akte.Status.HANDED_OVER},
+        Akte.Status.HANDED_OVER: set(),
+    }
+    if status not in allowed[Akte.Status(akte.status)]:
+        raise RecordsError(
+            "status_transition",
+            f"Eine Akte im Status „{akte.get_status_display()}“ kann nicht auf „{Akte.Status(status).label}“ gesetzt werden.",
+        )
+    if status == Akte.Status.CLOSED:
+        akte.closed_at = now
+        years = akte.aktenplaneinheit.retention_years
+        akte.retention_until = date(timezone.localdate(now).year + years, 12, 31)
+    elif status == Akte.Status.OPEN:
+        akte.closed_at = None
+        akte.retention_until = None
+    akte.status = status
+
+
+def _akte_state(akte: Akte) -> dict[str, Any]:
+    return {
+        "unit": str(akte.unit_id),
+        "caseworker": str(akte.caseworker_id) if akte.caseworker_id else None,
+        "status": akte.status,
+        "access_level": akte.access_level,
+        "retention_until": akte.retention_until.isoformat() if akte.retention_until else None,
+    }
+
+
+# --- Vorgänge, Fristen, Wiedervorlagen --------------------------------------------------------
+
+
+def create_vorgang(
+    *, actor: Any, akte: Akte, typ: VorgangTyp, title: str, caseworker: User | None = None
+) -> Vorgang:
+    if typ.tenant_id != akte.tenant_id:
+        raise RecordsError(
+            "foreign_reference", "Der Vorgangstyp gehört zu einem anderen Mandanten."
+        )
+    if akte.status != Akte.Status.OPEN:
+        raise RecordsError(
+            "akte_not_open", "In einer geschlossenen Akte können keine Vorgänge angelegt werden."
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        vorgang = Vorgang.objects.create(
+            tenant_id=akte.tenant_id,
+            akte=akte,
+            typ=typ,
+            title=title.strip() or typ.label,
+            caseworker=caseworker or akte.caseworker,
+            opened_at=now,
+        )
+        _step(vorgang, actor, "angelegt", f"{typ.label}: {vorgang.title}", now)
+        _touch(akte)
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="records.vorgang.create",
+            obj=vorgang,
+            changes={"akte": str(akte.pk), "typ": typ.code, "title": vorgang.title},
+        )
+    return vorgang
+
+
+def _step(
+    vorgang: Vorgang, actor: Any, action: str, detail: str, at: datetime | None = None
+) -> None:
+    VorgangSchritt.objects.create(
+        tenant_id=vorgang.tenant_id,
+        vorgang=vorgang,
+        at=at or timezone.now(),
+        actor=actor if isinstance(actor, User) else None,
+        action=action,
+        detail=detail[:500],
+    )
+
+
+def change_vorgang_status(*, actor: Any, vorgang: Vorgang, status: str, note: str = "") -> Vorgang:
+    if status not in Vorgang.Status.values:
+        raise RecordsError("status_unknown", "Diesen Status gibt es nicht.")
+    old = vorgang.status
+    now = timezone.now()
+    with transaction.atomic():
+        vorgang.status = status
+        vorgang.closed_at = now if status == Vorgang.Status.DONE else None
+        vorgang.save(update_fields=["status", "closed_at"])
+        _step(
+            vorgang,
+            actor,
+            "status",
+            f"{Vorgang.Status(old).label} → {Vorgang.Status(status).label}. {note}".strip(),
+            now,
+        )
+        _touch(vorgang.akte)
+        audit.record(
+            actor=actor,
+            tenant_id=vorgang.tenant_id,
+            action="records.vorgang.status",
+            obj=vorgang,
+            changes={"status": {"old": old, "new": status}},
+            reason=note,
+        )
+    return vorgang
+
+
+def add_frist(
+    *,
+    actor: Any,
+    vorgang: Vorgang,
+    base_date: date,
+    regel: FristRegel | None = None,
+    label: str = "",
+    due: date | None = None,
+) -> Frist:
+    """A deadline computed from a rule (or given directly)."""
+    if regel is None and due is None:
+        raise RecordsError(
+            "frist_incomplete", "Bitte wählen Sie eine Regel oder geben Sie ein Fristende an."
+        )
+    if regel is not None:
+        due = deadlines.due_date(
+            base_date,
+            notification_days=regel.notification_days,
+            months=regel.months,
+            days=regel.days,
+            shift=regel.shift_to_workday,
+        )
+    assert due is not None
+    with transaction.atomic():
+        frist = Frist.objects.create(
+            tenant_id=vorgang.tenant_id,
+            vorgang=vorgang,
+            regel=regel,
+            label=label or (regel.label if regel else "Frist"),
+            base_date=base_date,
+            due_date=due,
+        )
+        _step(vorgang, actor, "frist", f"{frist.label} bis {due:%d.%m.%Y}")
+        audit.record(
+            actor=actor,
+            tenant_id=vorgang.tenant_id,
+            action="records.frist.create",
+            obj=frist,
+            changes={
+                "base_date": base_date,
+                "due_date": due,
+                "regel": regel.code if regel else None,
+            },
+        )
+    return frist
+
+
+def set_wiedervorlage(
+    *,
+    actor: Any,
+    akte: Akte,
+    due_date: date,
+    assignee: User | None = None,
+    unit: Organisationseinheit | None = None,
+    vorgang: Vorgang | None = None,
+    dokument: Any = None,
+    note: str = "",
+) -> Wiedervorlage:
+    if assignee is None and unit is None:
+        raise RecordsError("wv_owner", "Eine Wiedervorlage braucht eine Person oder ein Team.")
+    with transaction.atomic():
+        wv = Wiedervorlage.objects.create(
+            tenant_id=akte.tenant_id,
+            akte=akte,
+            vorgang=vorgang,
+            dokument=dokument,
+            assignee=assignee,
+            unit=unit,
+            due_date=due_date,
+            note=note[:500],
+            created_by=actor if isinstance(actor, User) else None,
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="records.wiedervorlage.create",
+            obj=wv,
+            changes={"akte": str(akte.pk), "due_date": due_date, "note": note},
+        )
+    return wv
+
+
+def complete_wiedervorlage(*, actor: Any, wiedervorlage: Wiedervorlage) -> Wiedervorlage:
+    with transaction.atomic():
+        wiedervorlage.done_at = timezone.now()
+        wiedervorlage.save(update_fields=["done_at"])
+        audit.record(
+            actor=actor,
+            tenant_id=wiedervorlage.tenant_id,
+            action="records.wiedervorlage.done",
+            obj=wiedervorlage,
+        )
+    return wiedervorlage
+
+
+def open_akte_for_person(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    aktenplaneinheit: Aktenplaneinheit,
+    unit: Organisationseinheit,
+    title: str,
+    family_name: str = "",
+    given_names: str = "",
+    birth_date: date | None = None,
+    bg_nummer: str = "",
+    access_level: str | None = None,
+    caseworker: User | None = None,
+) -> Akte:
+    """The common case from the form: an Akte for one person, optionally with a new or
+    existing Bedarfsgemeinschaft ("neu" draws the next BG-Nummer)."""
+    with transaction.atomic():
+        person = (
+            create_person(
+                actor=actor,
+                tenant=tenant,
+                family_name=family_name,
+                given_names=given_names,
+                birth_date=birth_date,
+            )
+            if family_name.strip()
+            else None
+        )
+        bg = None
+        if bg_nummer.strip():
+            wanted = "" if bg_nummer.strip().lower() == "neu" else bg_nummer.strip()
+            bg = (
+                Bedarfsgemeinschaft.objects.for_tenant(tenant).filter(bg_nummer=wanted).first()
+                if wanted
+                else None
+            )
+            if bg is None:
+                if person is None:
+                    raise RecordsError(
+                        "bg_without_person", "Für eine neue Bedarfsgemeinschaft fehlt die Person."
+                    )
+                bg = create_bedarfsgemeinschaft(
+                    actor=actor,
+                    tenant=tenant,
+                    members=[(person, BgMitglied.Rolle.ANTRAGSTELLER)],
+                    bg_nummer=wanted,
+                )
+        return create_akte(
+            actor=actor,
+            tenant=tenant,
+            aktenplaneinheit=aktenplaneinheit,
+            unit=unit,
+            title=title,
+            subjects=[person] if person else [],
+            bg=bg,
+            caseworker=caseworker,
+            access_level=access_level,
+        )

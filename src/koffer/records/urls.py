@@ -1,0 +1,31 @@
+from django.urls import path
+
+from koffer.records import views
+from koffer.records.document_urls import urlpatterns as document_patterns
+from koffer.records.search_urls import urlpatterns as search_patterns
+
+app_name = "records"
+urlpatterns = [
+    path("akten/", views.akten_list, name="akten"),
+    path("akten/neu/", views.akte_create, name="akte_create"),
+    path("akten/<uuid:akte_id>/", views.akte_detail, name="akte_detail"),
+    path("akten/<uuid:akte_id>/aendern/", views.akte_change, name="akte_change"),
+    path("akten/<uuid:akte_id>/vorgaenge/neu/", views.vorgang_create, name="vorgang_create"),
+    path(
+        "akten/<uuid:akte_id>/wiedervorlage/",
+        views.wiedervorlage_create,
+        name="wiedervorlage_create",
+    ),
+    path("vorgaenge/<uuid:vorgang_id>/", views.vorgang_detail, name="vorgang_detail"),
+    path("wiedervorlagen/", views.wiedervorlagen, name="wiedervorlagen"),
+    path(
+        "wiedervorlagen/<uuid:wiedervorlage_id>/erledigt/",
+        views.wiedervorlage_done,
+        name="wiedervorlage_done",
+    ),
+    path("fristen/", views.fristen_kalender, name="fristen"),
+    path("aktenplan/", views.aktenplan_page, name="aktenplan"),
+    path("aktenplan/export.csv", views.aktenplan_export, name="aktenplan_export"),
+    *document_patterns,
+    *search_patterns,
+]

@@ -1,0 +1,508 @@
+"""Pages of the E-Akte: my Akten, one Akte, Aktenplan, Vorgänge. Thin: parse, call one
+service or selector, render."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from koffer.accounts.access import require_perm
+from koffer.accounts.http import TenantRequest
+from koffer.accounts.models import Membership, User
+from koffer.accounts.roles import Perm
+from koffer.audit import services as audit
+from koffer.records import access, aktenplan, queues, selectors, services
+from koffer.records.forms import (
+    AkteChangeForm,
+    AkteCreateForm,
+    AktenplanImportForm,
+    FristForm,
+    VorgangCreateForm,
+    VorgangStatusForm,
+    WiedervorlageForm,
+)
+from koffer.records.models import Akte, AkteSubjekt, BgMitglied, Frist, Wiedervorlage
+from koffer.tenancy.models import Organisationseinheit
+
+
+def viewer_of(request: TenantRequest) -> selectors.Viewer:
+    return selectors.Viewer(access=request.access, user_id=request.user.id)
+
+
+def _crumbs(*items: tuple[str, str | None]) -> list[dict[str, str | None]]:
+    crumbs: list[dict[str, str | None]] = [{"label": "Start", "url": reverse("shell:start")}]
+    crumbs.extend({"label": label, "url": url} for label, url in items)
+    return crumbs
+
+
+def _units(request: TenantRequest, perm: str) -> list[tuple[str, str]]:
+    """Units the actor holds ``perm`` in (and below)."""
+    paths = request.access.unit_paths_with(perm)
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    units = (
+        Organisationseinheit.objects.for_tenant(request.tenant).filter(condition).order_by("path")
+    )
+    return [(str(u.pk), ("– " * u.depth) + u.name) for u in units]
+
+
+def _caseworkers(request: TenantRequest, akte: Akte) -> list[tuple[str, str]]:
+    member_ids = (
+        Membership.objects.for_tenant(request.tenant)
+        .filter(role__in=["sachbearbeitung", "teamleitung"])
+        .values("user_id")
+    )
+    users = User.objects.filter(pk__in=member_ids, is_active=True).order_by(
+        "last_name", "first_name"
+    )
+    return [("", "– niemand –")] + [(str(u.pk), str(u)) for u in users]
+
+
+def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID) -> Akte:
+    found = selectors.akte(viewer_of(request), akte_id)
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def akten_list(request: TenantRequest) -> HttpResponse:
+    """Meine Akten: open Akten the user is responsible for, newest activity first."""
+    status = request.GET.get("status", "open")
+    qs = selectors.my_akten(viewer_of(request), status=None if status == "alle" else status)
+    page = Paginator(qs, 50).get_page(request.GET.get("seite"))
+    return render(
+        request,
+        "records/akten_list.html",
+        {
+            "page": page,
+            "status": status,
+            "can_create": request.access.can(Perm.RECORDS_EDIT),
+            "page_title": "Meine Akten",
+            "breadcrumbs": _crumbs(("Meine Akten", None)),
+        },
+    )
+
+
+@require_perm(Perm.RECORDS_EDIT)
+def akte_create(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = AkteCreateForm(request.POST or None)
+    form.set_choices(
+        "aktenplaneinheit",
+        [(str(n.pk), f"{n.kennzeichen} {n.title}") for n in selectors.aktenplan(tenant.pk)],
+    )
+    form.set_choices("unit", _units(request, Perm.RECORDS_EDIT))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            akte = services.open_akte_for_person(
+                actor=request.user,
+                tenant=tenant,
+                aktenplaneinheit=selectors.aktenplan(tenant.pk).get(pk=data["aktenplaneinheit"]),
+                unit=Organisationseinheit.objects.for_tenant(tenant).get(pk=data["unit"]),
+                title=data["title"],
+                family_name=data["family_name"],
+                given_names=data["given_names"],
+                birth_date=data["birth_date"],
+                bg_nummer=data["bg_nummer"],
+                access_level=data["access_level"] or None,
+                caseworker=request.user,
+            )
+        except services.RecordsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Akte {akte.aktenzeichen} wurde angelegt.")
+            return redirect("records:akte_detail", akte_id=akte.pk)
+    return render(
+        request,
+        "records/form.html",
+        {
+            "form": form,
+            "page_title": "Akte anlegen",
+            "submit_label": "Akte anlegen",
+            "breadcrumbs": _crumbs(
+                ("Meine Akten", reverse("records:akten")), ("Akte anlegen", None)
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
+    akte = _akte_or_404(request, akte_id)
+    subjekte = list(
+        AkteSubjekt.objects.for_tenant(akte.tenant_id).filter(akte=akte).select_related("person")
+    )
+    audit.read(
+        actor=request.user,
+        tenant_id=akte.tenant_id,
+        obj=akte,
+        subject=subjekte[0].person if subjekte else None,
+        purpose="Akte geöffnet",
+    )
+    bg_members = (
+        list(
+            BgMitglied.objects.for_tenant(akte.tenant_id)
+            .filter(bg_id=akte.bg_id)
+            .select_related("person")
+        )
+        if akte.bg_id
+        else []
+    )
+    vorgaenge = list(selectors.akte_vorgaenge(akte))
+    context = {
+        "akte": akte,
+        "subjekte": subjekte,
+        "bg_members": bg_members,
+        "vorgaenge": vorgaenge,
+        "dokumente": list(selectors.akte_documents(akte)),
+        "fristen": list(
+            Frist.objects.for_tenant(akte.tenant_id)
+            .filter(vorgang__akte=akte, done_at__isnull=True)
+            .select_related("vorgang")
+            .order_by("due_date")
+        ),
+        "wiedervorlagen": list(
+            Wiedervorlage.objects.for_tenant(akte.tenant_id)
+            .filter(akte=akte, done_at__isnull=True)
+            .select_related("assignee")
+            .order_by("due_date")
+        ),
+        "can_edit": access.can_edit(request.access, request.user.id, akte),
+        "wv_form": WiedervorlageForm(),
+        "page_title": f"Akte {akte.aktenzeichen}",
+        "breadcrumbs": _crumbs(
+            ("Meine Akten", reverse("records:akten")), (akte.aktenzeichen, None)
+        ),
+    }
+    return render(request, "records/akte_detail.html", context)
+
+
+@require_perm(Perm.RECORDS_EDIT)
+def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
+    akte = _akte_or_404(request, akte_id)
+    if not access.can_edit(request.access, request.user.id, akte):
+        raise Http404
+    initial = {
+        "unit": str(akte.unit_id),
+        "caseworker": str(akte.caseworker_id or ""),
+        "status": akte.status,
+        "access_level": akte.access_level,
+    }
+    form = AkteChangeForm(request.POST or None, initial=initial)
+    form.set_choices("unit", _units(request, Perm.RECORDS_EDIT))
+    form.set_choices("caseworker", _caseworkers(request, akte))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        caseworker = (
+            User.objects.filter(pk=data["caseworker"]).first() if data["caseworker"] else None
+        )
+        try:
+            services.change_akte(
+                actor=request.user,
+                akte=akte,
+                reason=data["reason"],
+                unit=Organisationseinheit.objects.for_tenant(request.tenant).get(pk=data["unit"]),
+                caseworker=caseworker,
+                status=data["status"],
+                access_level=data["access_level"],
+            )
+        except services.RecordsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Die Akte wurde geändert.")
+            return redirect("records:akte_detail", akte_id=akte.pk)
+    return render(
+        request,
+        "records/form.html",
+        {
+            "form": form,
+            "page_title": f"Akte {akte.aktenzeichen} ändern",
+            "submit_label": "Änderung speichern",
+            "breadcrumbs": _crumbs(
+                ("Meine Akten", reverse("records:akten")),
+                (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
+                ("Ändern", None),
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_perm(Perm.RECORDS_EDIT)
+def vorgang_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
+    akte = _akte_or_404(request, akte_id)
+    if not access.can_edit(request.access, request.user.id, akte):
+        raise Http404
+    form = VorgangCreateForm(request.POST or None)
+    typen = list(selectors.vorgang_typen(akte.tenant_id, akte.aktenplaneinheit.module)) or list(
+        selectors.vorgang_typen(akte.tenant_id)
+    )
+    form.set_choices("typ", [(str(t.pk), t.label) for t in typen])
+    if request.method == "POST" and form.is_valid():
+        typ = next(t for t in typen if str(t.pk) == form.cleaned_data["typ"])
+        try:
+            vorgang = services.create_vorgang(
+                actor=request.user, akte=akte, typ=typ, title=form.cleaned_data["title"]
+            )
+        except services.RecordsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Vorgang „{vorgang.title}“ wurde angelegt.")
+            return redirect("records:vorgang_detail", vorgang_id=vorgang.pk)
+    return render(
+        request,
+        "records/form.html",
+        {
+            "form": form,
+            "page_title": "Vorgang anlegen",
+            "submit_label": "Vorgang anlegen",
+            "breadcrumbs": _crumbs(
+                ("Meine Akten", reverse("records:akten")),
+                (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
+                ("Vorgang anlegen", None),
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpResponse:
+    vorgang = selectors.vorgang(viewer_of(request), vorgang_id)
+    if vorgang is None:
+        raise Http404
+    akte = vorgang.akte
+    can_edit = access.can_edit(request.access, request.user.id, akte)
+    status_form = VorgangStatusForm(initial={"status": vorgang.status})
+    frist_form = FristForm(initial={"base_date": timezone.localdate()})
+    frist_form.set_choices(
+        "regel", [(str(r.pk), r.label) for r in selectors.frist_regeln(akte.tenant_id)]
+    )
+    if request.method == "POST" and can_edit:
+        action = request.POST.get("action")
+        if action == "status":
+            status_form = VorgangStatusForm(request.POST)
+            if status_form.is_valid():
+                services.change_vorgang_status(
+                    actor=request.user,
+                    vorgang=vorgang,
+                    status=status_form.cleaned_data["status"],
+                    note=status_form.cleaned_data["note"],
+                )
+                messages.success(request, "Status geändert.")
+                return redirect("records:vorgang_detail", vorgang_id=vorgang.pk)
+        elif action == "frist":
+            frist_form = FristForm(request.POST)
+            frist_form.set_choices(
+                "regel", [(str(r.pk), r.label) for r in selectors.frist_regeln(akte.tenant_id)]
+            )
+            if frist_form.is_valid():
+                regel = selectors.frist_regeln(akte.tenant_id).get(
+                    pk=frist_form.cleaned_data["regel"]
+                )
+                frist = services.add_frist(
+                    actor=request.user,
+                    vorgang=vorgang,
+                    base_date=frist_form.cleaned_data["base_date"],
+                    regel=regel,
+                )
+                messages.success(
+                    request, f"Frist „{frist.label}“ endet am {frist.due_date:%d.%m.%Y}."
+                )
+                return redirect("records:vorgang_detail", vorgang_id=vorgang.pk)
+    elif request.method == "POST":
+        raise Http404
+    context = {
+        "vorgang": vorgang,
+        "akte": akte,
+        "schritte": list(vorgang.schritte.select_related("actor").order_by("at")),
+        "fristen": list(
+            Frist.objects.for_tenant(akte.tenant_id).filter(vorgang=vorgang).order_by("due_date")
+        ),
+        "dokumente": list(selectors.akte_documents(akte).filter(vorgang=vorgang)),
+        "can_edit": can_edit,
+        "status_form": status_form,
+        "frist_form": frist_form,
+        "page_title": vorgang.title,
+        "breadcrumbs": _crumbs(
+            ("Meine Akten", reverse("records:akten")),
+            (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
+            (vorgang.title, None),
+        ),
+    }
+    has_errors = bool(status_form.errors or frist_form.errors)
+    return render(
+        request, "records/vorgang_detail.html", context, status=400 if has_errors else 200
+    )
+
+
+@require_perm(Perm.RECORDS_EDIT)
+@require_POST
+def wiedervorlage_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
+    akte = _akte_or_404(request, akte_id)
+    form = WiedervorlageForm(request.POST)
+    if form.is_valid():
+        services.set_wiedervorlage(
+            actor=request.user,
+            akte=akte,
+            due_date=form.cleaned_data["due_date"],
+            assignee=request.user,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(
+            request, f"Wiedervorlage am {form.cleaned_data['due_date']:%d.%m.%Y} gesetzt."
+        )
+    else:
+        messages.error(request, "Bitte geben Sie ein gültiges Datum für die Wiedervorlage an.")
+    return redirect("records:akte_detail", akte_id=akte.pk)
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def aktenplan_page(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    can_manage = request.access.can(Perm.TENANCY_MANAGE) or request.access.can(Perm.RECORDS_ASSIGN)
+    form = AktenplanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        if form.is_valid():
+            raw = form.cleaned_data["file"].read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+            try:
+                result = aktenplan.import_csv(actor=request.user, tenant=tenant, text=text)
+            except aktenplan.AktenplanImportError as exc:
+                for error in exc.errors[:20]:
+                    form.add_error("file", error)
+            else:
+                messages.success(
+                    request,
+                    f"{result.created} Einheiten angelegt, {result.skipped} waren schon vorhanden.",
+                )
+                return redirect("records:aktenplan")
+    return render(
+        request,
+        "records/aktenplan.html",
+        {
+            "nodes": list(selectors.aktenplan(tenant.pk)),
+            "form": form,
+            "can_manage": can_manage,
+            "page_title": "Aktenplan",
+            "breadcrumbs": _crumbs(("Aktenplan", None)),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def aktenplan_export(request: TenantRequest) -> HttpResponse:
+    body = "\ufeff" + aktenplan.export_csv(selectors.aktenplan(request.tenant.pk))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="aktenplan.csv"'
+    return response
+
+
+WEEKDAYS = [
+    ("Mo", "Montag"),
+    ("Di", "Dienstag"),
+    ("Mi", "Mittwoch"),
+    ("Do", "Donnerstag"),
+    ("Fr", "Freitag"),
+    ("Sa", "Samstag"),
+    ("So", "Sonntag"),
+]
+MONTHS = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def wiedervorlagen(request: TenantRequest) -> HttpResponse:
+    """Meine Wiedervorlagen, or with ?team=1 those of all Akten of my teams."""
+    team = request.GET.get("team") == "1"
+    viewer = viewer_of(request)
+    items = queues.team_wiedervorlagen(viewer) if team else queues.my_wiedervorlagen(viewer)
+    title = "Wiedervorlagen des Teams" if team else "Meine Wiedervorlagen"
+    return render(
+        request,
+        "records/wiedervorlagen.html",
+        {
+            "buckets": queues.bucket(items, timezone.localdate()),
+            "team": team,
+            "page_title": title,
+            "breadcrumbs": _crumbs((title, None)),
+        },
+    )
+
+
+@require_perm(Perm.RECORDS_EDIT)
+@require_POST
+def wiedervorlage_done(request: TenantRequest, wiedervorlage_id: uuid.UUID) -> HttpResponse:
+    wv = queues.team_wiedervorlagen(viewer_of(request)).filter(pk=wiedervorlage_id).first()
+    if wv is None:
+        raise Http404
+    services.complete_wiedervorlage(actor=request.user, wiedervorlage=wv)
+    messages.success(request, "Wiedervorlage erledigt.")
+    target = request.POST.get("next", "")
+    return redirect(
+        target
+        if target.startswith("/") and not target.startswith("//")
+        else "records:wiedervorlagen"
+    )
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def fristen_kalender(request: TenantRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("jahr", today.year))
+        month = int(request.GET.get("monat", today.month))
+        first = date(year, month, 1)
+    except ValueError:
+        year, month, first = today.year, today.month, today.replace(day=1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    fristen = list(queues.open_fristen(viewer_of(request), first, last))
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return render(
+        request,
+        "records/fristen_kalender.html",
+        {
+            "weeks": queues.month_grid(year, month, fristen),
+            "fristen": fristen,
+            "month_label": f"{MONTHS[month - 1]} {year}",
+            "weekdays": WEEKDAYS,
+            "previous": previous,
+            "following": following,
+            "today": today,
+            "page_title": "Fristenkalender",
+            "breadcrumbs": _crumbs(("Fristenkalender", None)),
+        },
+    )

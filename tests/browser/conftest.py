@@ -1,0 +1,164 @@
+"""A real koffer server (granian, demo district, throwaway SQLite) and Debian's chromium.
+
+No pytest-django live_server: it flushes the database between tests, and the audit table
+refuses DELETE and TRUNCATE. The server here is started once per session from a fresh
+``KOFFER_VAR_DIR`` and killed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.browser.pagecheck import ARTIFACTS, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _server_env(var_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "DJANGO_SETTINGS_MODULE": "koffer.settings",
+        "KOFFER_VAR_DIR": str(var_dir),
+        "KOFFER_DEMO": "1",
+        "KOFFER_DEBUG": "0",
+        # Demo passwords are hashed with MD5 instead of argon2: ~50 ms saved per sign-in.
+        "KOFFER_FAST_HASHER": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    # The browser run always gets its own SQLite file, even inside a PostgreSQL test run.
+    env.pop("KOFFER_DATABASE_URL", None)
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"manage.py {' '.join(args)} ist fehlgeschlagen:\n{result.stdout}\n{result.stderr}"
+        )
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"Der Server ist beim Start beendet worden:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"Der Server antwortet nicht auf /healthz:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a granian process serving the demo district."""
+    var_dir = tmp_path_factory.mktemp("koffer-browser-var")
+    env = _server_env(var_dir)
+    _manage(env, "migrate", "--noinput", "--verbosity", "0")
+    _manage(env, "load_demo")
+    port = _free_port()
+    # Kept after the run (test-artifacts/ is git-ignored): a 500 in a test is explained here.
+    ARTIFACTS.mkdir(exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    log = ARTIFACTS / f"server{'-' + worker if worker else ''}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--no-ws",
+                "--log-level",
+                "warning",
+                "koffer.wsgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    # granian forks its worker into the same (new) process group: stop the whole group.
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_session: Playwright) -> Iterator[Browser]:
+    """Debian's headless chromium; Playwright never downloads a browser here."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} fehlt: bitte `make system-deps-test` ausführen (Paket chromium).")
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()

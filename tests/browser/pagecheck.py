@@ -1,0 +1,164 @@
+"""Checks every browser test applies to a page: status, German language, a heading, axe-core
+(WCAG 2.1 AA), no console errors (CSP violations show up there), no failed subresources."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import ConsoleMessage, Page, Request, Response
+from playwright.sync_api import Error as PlaywrightError
+
+from koffer.demo.district import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": WCAG_21_AA},
+    "resultTypes": ["violations"],
+}
+SCREENSHOTS = ARTIFACTS / "screenshots"
+_axe = Axe()
+
+
+def axe_report(violations: list[dict]) -> str:
+    """One readable block per violation: rule, impact, help link, each offending element."""
+    lines = []
+    for v in violations:
+        lines.append(f"  [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            lines.append(f"      bei {', '.join(map(str, node['target']))}")
+            lines.append(f"        {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"        {summary[:300]}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"      … und {len(v['nodes']) - 8} weitere Elemente")
+    return "\n".join(lines)
+
+
+def run_axe(page: Page) -> list[dict]:
+    return list(_axe.run(page, options=AXE_OPTIONS).response["violations"])
+
+
+def slug_for(url: str) -> str:
+    parts = urlsplit(url)
+    slug = parts.path.strip("/").replace("/", "_") or "start"
+    if parts.query:
+        slug += "_" + parts.query
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "-", slug)[:150]
+
+
+@dataclass
+class PageWatch:
+    """Listens to one Playwright page and collects what went wrong since the last reset."""
+
+    page: Page
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    was_download: bool = False
+
+    def __post_init__(self) -> None:
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.console_errors.append(f"JS-Fehler: {exc}"))
+        self.page.on("response", self._response)
+        self.page.on("requestfailed", self._request_failed)
+
+    def reset(self) -> None:
+        self.console_errors.clear()
+        self.failed_requests.clear()
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.console_errors.append(f"{message.text} ({where})")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 400 and not response.request.is_navigation_request():
+            self.failed_requests.append(
+                f"{response.status} {response.request.method} {response.url}"
+            )
+
+    def _request_failed(self, request: Request) -> None:
+        failure = request.failure or ""
+        if "ERR_ABORTED" not in failure:
+            self.failed_requests.append(f"{failure} {request.method} {request.url}")
+
+    def check(self, url: str, *, expected_status: int = 200, shot: str | None = None) -> list[str]:
+        """Open ``url`` and return every problem found, in German, empty when all is well.
+
+        A link to a file (CSV export) starts a download instead of a page: then only its
+        status is checked, and ``was_download`` is set."""
+        self.reset()
+        self.was_download = False
+        try:
+            response = self.page.goto(url, wait_until="load")
+        except PlaywrightError as exc:
+            if "Download is starting" not in str(exc):
+                raise
+            self.was_download = True
+            download = self.page.request.get(url)
+            return [] if download.status < 400 else [f"Download mit HTTP-Status {download.status}"]
+        return self.inspect(
+            status=response.status if response else None, expected_status=expected_status, shot=shot
+        )
+
+    def inspect(
+        self, *, status: int | None, expected_status: int = 200, shot: str | None = None
+    ) -> list[str]:
+        """Check the page as it is now (after a goto or a form submission)."""
+        page = self.page
+        problems: list[str] = []
+        if status is None:
+            problems.append("keine HTTP-Antwort")
+        elif expected_status < 400 and status >= 400:
+            hint = " (Traceback in test-artifacts/server.log)" if status >= 500 else ""
+            problems.append(f"HTTP-Status {status}{hint}")
+        elif expected_status >= 400 and status != expected_status:
+            problems.append(f"HTTP-Status {status}, erwartet {expected_status}")
+        lang = page.get_attribute("html", "lang")
+        if lang != "de":
+            problems.append(f'<html lang="{lang}"> statt lang="de"')
+        if page.locator("h1").count() < 1:
+            problems.append("keine Überschrift <h1>")
+        violations = run_axe(page)
+        if violations:
+            problems.append(
+                f"{len(violations)} axe-Verstöße (WCAG 2.1 AA):\n{axe_report(violations)}"
+            )
+        console = self.console_errors
+        if expected_status >= 400:
+            # Chromium logs the error status of the document itself; that one is intended.
+            console = [c for c in console if not c.startswith("Failed to load resource")]
+        problems.extend(f"Konsolenfehler: {c}" for c in console)
+        problems.extend(f"fehlgeschlagene Anfrage: {r}" for r in self.failed_requests)
+        if shot:
+            path = SCREENSHOTS / f"{shot}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path), full_page=True)
+        return problems
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real login form, as a person would."""
+    page.goto(f"{base_url}/anmelden/")
+    page.get_by_label("Benutzername oder E-Mail").fill(username)
+    page.get_by_label("Passwort").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
+    if urlsplit(page.url).path != "/":
+        raise AssertionError(f"Anmeldung von {username} fehlgeschlagen: jetzt auf {page.url}")
+
+
+def format_failures(failures: dict[str, list[str]]) -> str:
+    return "\n".join(
+        f"{url}:\n" + "\n".join(f"  - {p}" for p in problems) for url, problems in failures.items()
+    )
+
+
+def screenshot_dir(name: str) -> Path:
+    return SCREENSHOTS / name

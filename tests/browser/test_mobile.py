@@ -1,0 +1,92 @@
+"""At 375 px (a small phone) nothing scrolls sideways and the navigation still works."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.browser.pagecheck import PageWatch, format_failures, sign_in, slug_for
+
+pytestmark = pytest.mark.browser
+
+WIDTH = 375
+ADMIN = "admin.kreis"
+TWO_TENANTS = "post.zentral"  # has the tenant switch in the header, the widest one
+
+
+@pytest.fixture
+def phone(chromium: Browser) -> Iterator[BrowserContext]:
+    context = chromium.new_context(
+        locale="de-DE", viewport={"width": WIDTH, "height": 740}, has_touch=True
+    )
+    yield context
+    context.close()
+
+
+def _layout_problems(page: Page) -> list[str]:
+    problems = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > WIDTH:
+        wide = page.evaluate(
+            """w => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w + 1)
+                .filter(e => !e.closest('.koffer-table-wrap'))
+                .slice(0, 5)
+                .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))""",
+            WIDTH,
+        )
+        problems.append(f"waagerechtes Scrollen: Seite ist {width} px breit ({', '.join(wide)})")
+    return problems
+
+
+def _check(watch: PageWatch, url: str, name: str) -> list[str]:
+    problems = watch.check(url, shot=f"mobil/{name}")
+    return problems + _layout_problems(watch.page)
+
+
+def test_no_horizontal_scrolling_at_375px(server_url: str, phone: BrowserContext) -> None:
+    failures: dict[str, list[str]] = {}
+    watch = PageWatch(phone.new_page())
+    for path in ["/anmelden/", "/barrierefreiheit/"]:
+        if problems := _check(watch, f"{server_url}{path}", f"anonym_{slug_for(path)}"):
+            failures[path] = problems
+    sign_in(watch.page, server_url, ADMIN)
+    page = watch.page
+    paths = ["/", "/verwaltung/benutzer/", "/verwaltung/rollen/", "/verwaltung/benutzer/neu/"]
+    page.goto(f"{server_url}/verwaltung/benutzer/")
+    detail = page.locator("table a.kern-link").last.get_attribute("href")
+    if detail:
+        paths.append(detail)
+    for path in paths:
+        if problems := _check(watch, f"{server_url}{path}", slug_for(path)):
+            failures[path] = problems
+    page.context.clear_cookies()
+    sign_in(page, server_url, TWO_TENANTS)
+    if problems := _check(watch, f"{server_url}/", "start_zwei-mandanten"):
+        failures["/ (zwei Mandanten)"] = problems
+    assert not failures, format_failures(failures)
+
+
+def test_navigation_is_usable_at_375px(server_url: str, phone: BrowserContext) -> None:
+    page = phone.new_page()
+    sign_in(page, server_url, ADMIN)
+    nav = page.get_by_role("navigation", name="Module")
+    links = nav.get_by_role("link")
+    assert links.count() >= 2
+    for i in range(links.count()):
+        link = links.nth(i)
+        assert link.is_visible()
+        box = link.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, f"{link.inner_text()}: {box}"
+        # WCAG 2.5.8 (AA in 2.2, good practice for 2.1): targets at least 24 px.
+        assert box["height"] >= 24 and box["width"] >= 24, f"{link.inner_text()}: {box}"
+    logout = page.get_by_role("button", name="Abmelden")
+    box = logout.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= WIDTH
+    nav.get_by_role("link", name="Verwaltung").tap()
+    page.wait_for_url(f"{server_url}/verwaltung/benutzer/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Benutzer"
+    assert nav.get_by_role("link", name="Verwaltung").get_attribute("aria-current") == "page"

@@ -1,0 +1,527 @@
+"""Tenant isolation, generated from the URL configuration and the OpenAPI document.
+
+Every URL that takes an object id is requested with the id of an object that belongs to
+ANOTHER Mandant, by a user who holds every role in the first Mandant. The answer must be
+404 (missing and forbidden look the same). Each parameter name maps to one object factory
+in ``OBJECT_FACTORIES``; a URL with a parameter name that is not there fails the test, so
+no new URL can escape the check. Lists (pages and API) must never show the other Mandant's
+objects.
+
+Apps that are still being written are imported lazily inside their factories.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.test import Client, override_settings
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from koffer.accounts import services as accounts
+from koffer.accounts.models import User
+from koffer.accounts.roles import PERM_LABELS, ROLES
+from koffer.tenancy.models import Mandant
+from tests import factories
+from tests.conftest import signed_in
+
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+API_PARAM = re.compile(r"\{(?P<name>[^}]+)\}")
+API_PREFIX = "api/"
+PROBLEM_JSON = "application/problem+json"
+# Object labels carry these words, so a leak is one substring search away.
+OWN = "Eigenmarke"
+FOREIGN = "Fremdmarke"
+_seq = itertools.count(1)
+
+
+# --- The two Mandanten and their objects ------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Objects of the own and the other Mandant, built on demand, one per parameter and
+    Mandant, so that nested URLs get objects that belong together."""
+
+    own: Mandant
+    other: Mandant
+    actor: User
+    objects: dict[tuple[str, uuid.UUID], str] = field(default_factory=dict)
+    cache: dict[tuple[str, uuid.UUID], Any] = field(default_factory=dict)
+
+    def id_for(self, name: str, tenant: Mandant) -> str:
+        if name in PLAIN_VALUES:
+            return PLAIN_VALUES[name]
+        key = (name, tenant.pk)
+        if key not in self.objects:
+            if name not in OBJECT_FACTORIES:
+                raise UnknownParameter(name)
+            self.objects[key] = str(OBJECT_FACTORIES[name](self, tenant))
+        return self.objects[key]
+
+    def once(self, key: str, tenant: Mandant, build: Callable[[], Any]) -> Any:
+        """Build a helper object (a machine account, an Aktenplan) once per Mandant."""
+        cache_key = (key, tenant.pk)
+        if cache_key not in self.cache:
+            self.cache[cache_key] = build()
+        return self.cache[cache_key]
+
+    def mark(self, tenant: Mandant) -> str:
+        """A label unique to this object that names its Mandant's side."""
+        return f"{OWN if tenant == self.own else FOREIGN}{next(_seq)}"
+
+    def build_everything(self) -> None:
+        for name in OBJECT_FACTORIES:
+            for tenant in (self.own, self.other):
+                self.id_for(name, tenant)
+
+
+class UnknownParameter(LookupError):
+    pass
+
+
+def _machine_account(world: World, tenant: Mandant) -> User:
+    def build() -> User:
+        label = world.mark(tenant).lower()
+        return factories.user(
+            tenant, role="druckdienst", is_machine=True, username=f"maschine.{label}"
+        )
+
+    return world.once("machine", tenant, build)  # type: ignore[no-any-return]
+
+
+def _person(world: World, tenant: Mandant) -> User:
+    def build() -> User:
+        label = world.mark(tenant)
+        return factories.user(
+            tenant,
+            role="sachbearbeitung",
+            username=f"person.{label.lower()}",
+            first_name="Nora",
+            last_name=label,
+            email=f"{label.lower()}@example.org",
+        )
+
+    return world.once("person", tenant, build)  # type: ignore[no-any-return]
+
+
+def _user(world: World, tenant: Mandant) -> uuid.UUID:
+    # A machine account: the API-key pages exist only for machine accounts, and the user
+    # detail page shows both kinds. The person is created too, for the list checks.
+    _person(world, tenant)
+    return _machine_account(world, tenant).pk
+
+
+def _token(world: World, tenant: Mandant) -> uuid.UUID:
+    token, _ = accounts.create_api_token(
+        actor=None,
+        tenant=tenant,
+        user=_machine_account(world, tenant),
+        name=world.mark(tenant),
+        permissions=sorted(PERM_LABELS)[:1],
+    )
+    return token.pk
+
+
+def _unit(world: World, tenant: Mandant) -> uuid.UUID:
+    return factories.unit(tenant, world.mark(tenant)).pk
+
+
+def _job(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.jobs import registry, services
+
+    kinds = registry.offered()
+    assert kinds, "keine Auftragsart registriert"
+    return services.start_job(
+        actor=None, tenant=tenant, kind=kinds[0].code, title=world.mark(tenant)
+    ).pk
+
+
+def _aktenplan(world: World, tenant: Mandant) -> Any:
+    from koffer.records import defaults, services
+
+    def build() -> Any:
+        defaults.install(actor=None, tenant=tenant)
+        return services.create_aktenplaneinheit(
+            actor=None,
+            tenant=tenant,
+            parent=None,
+            kennzeichen=f"99.{next(_seq)}",
+            title=world.mark(tenant),
+            module="sgb2",
+        )
+
+    return world.once("aktenplan", tenant, build)
+
+
+def _akte(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records import services
+
+    return services.open_akte_for_person(
+        actor=None,
+        tenant=tenant,
+        aktenplaneinheit=_aktenplan(world, tenant),
+        unit=factories.root_unit(tenant),
+        title=world.mark(tenant),
+        family_name=world.mark(tenant),
+        given_names="Anna",
+    ).pk
+
+
+def _vorgang(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records import services
+    from koffer.records.models import Akte, VorgangTyp
+
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    typ = VorgangTyp.objects.for_tenant(tenant).filter(module="sgb2").order_by("code").first()
+    assert typ is not None, "keine Vorgangstypen installiert"
+    return services.create_vorgang(actor=None, akte=akte, typ=typ, title=world.mark(tenant)).pk
+
+
+def _pdf(title: str) -> bytes:
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.docinfo["/Title"] = title
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _dokument(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records import documents
+    from koffer.records.models import Akte
+
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    label = world.mark(tenant)
+    # A PDF, so that the page-image URL has a page to show for the own Mandant's document.
+    result = documents.ingest_file(
+        actor=None,
+        akte=akte,
+        file=documents.IncomingFile.from_bytes(f"{label}.pdf", _pdf(label)),
+        meta=documents.DocumentMeta(title=label),
+    )
+    assert result.dokument is not None, result.message
+    return result.dokument.pk
+
+
+def _wiedervorlage(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records import services
+    from koffer.records.models import Akte
+
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    return services.set_wiedervorlage(
+        actor=None,
+        akte=akte,
+        due_date=date.today(),
+        unit=factories.root_unit(tenant),
+        note=world.mark(tenant),
+    ).pk
+
+
+# Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
+OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
+    "user_id": _user,
+    "token_id": _token,
+    "unit_id": _unit,
+    "job_id": _job,
+    "akte_id": _akte,
+    "vorgang_id": _vorgang,
+    "dokument_id": _dokument,
+    "wiedervorlage_id": _wiedervorlage,
+}
+
+# Parameters that name no object (a version number, a page, an image width): one valid value
+# each. They belong to no Mandant, so a URL with only these is no isolation question.
+PLAIN_VALUES: dict[str, str] = {
+    "number": "1",
+    "page": "1",
+    "width": "200",
+}
+
+
+# --- Walking the URL configuration and the OpenAPI document ----------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str
+    name: str
+
+    @property
+    def params(self) -> list[str]:
+        return [m["name"] for m in PARAM.finditer(self.route)]
+
+    def url(self, values: dict[str, str]) -> str:
+        return "/" + PARAM.sub(lambda m: values[m["name"]], self.route)
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield Route(prefix + str(entry.pattern), entry.name or "")
+
+
+def _routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def _openapi() -> dict[str, Any]:
+    from koffer.urls import api
+
+    return api.get_openapi_schema()  # type: ignore[no-any-return]
+
+
+UPLOAD = "<upload>"  # stands for a file in a multipart body
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    multipart: bool = False
+
+    @property
+    def params(self) -> list[str]:
+        return [m["name"] for m in API_PARAM.finditer(self.path)]
+
+    def url(self, values: dict[str, str]) -> str:
+        return API_PARAM.sub(lambda m: values[m["name"]], self.path)
+
+    def send(self, client: Client, url: str) -> HttpResponse:
+        if self.body is None:
+            return client.generic(self.method, url)
+        if not self.multipart:
+            return client.generic(
+                self.method, url, json.dumps(self.body), content_type="application/json"
+            )
+        data = {k: _uploads(v) for k, v in self.body.items()}
+        return client.generic(
+            self.method, url, encode_multipart(BOUNDARY, data), content_type=MULTIPART_CONTENT
+        )
+
+
+def _uploads(value: Any) -> Any:
+    if value == UPLOAD:
+        return SimpleUploadedFile("probe.txt", b"Mandantentrennung", content_type="text/plain")
+    if isinstance(value, list):
+        return [_uploads(v) for v in value]
+    return value
+
+
+def _operations() -> list[Operation]:
+    schema = _openapi()
+    ops = []
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            content = op.get("requestBody", {}).get("content", {})
+            multipart = "multipart/form-data" in content
+            body_schema = content.get(
+                "multipart/form-data" if multipart else "application/json", {}
+            ).get("schema")
+            body = _example(body_schema, schema) if body_schema else None
+            ops.append(Operation(method.upper(), path, body, multipart))
+    return ops
+
+
+def _example(node: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """A minimal value that passes validation, so the request reaches the object lookup."""
+    if "$ref" in node:
+        target: Any = schema
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return _example(target, schema)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in node:
+            options = [o for o in node[key] if o.get("type") != "null"]
+            return _example(options[0], schema)
+    if "enum" in node:
+        return node["enum"][0]
+    if "default" in node:
+        return node["default"]
+    kind = node.get("type")
+    if kind == "object" or "properties" in node:
+        props = node.get("properties", {})
+        return {k: _example(props[k], schema) for k in node.get("required", []) if k in props}
+    if kind == "array":
+        items = node.get("items", {})
+        return [UPLOAD] if items.get("format") == "binary" else []
+    if kind == "integer":
+        return max(1, int(node.get("minimum", 1)))
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    fmt = node.get("format")
+    if fmt == "binary":
+        return UPLOAD
+    if fmt == "uuid":
+        return str(uuid.uuid4())
+    if fmt == "date":
+        return date.today().isoformat()
+    if fmt == "date-time":
+        return datetime.now().astimezone().isoformat()
+    return "x" * max(1, int(node.get("minLength", 1)))
+
+
+def _takes_object(params: list[str]) -> bool:
+    return any(p not in PLAIN_VALUES for p in params)
+
+
+PAGE_ROUTES = [
+    r for r in _routes() if _takes_object(r.params) and not r.route.startswith(API_PREFIX)
+]
+API_OPERATIONS = [op for op in _operations() if _takes_object(op.params)]
+
+
+# --- Fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    own = factories.mandant(f"Landkreis {OWN}")
+    other = factories.mandant(f"Landkreis {FOREIGN}")
+    actor = factories.user(own, role="mandant_admin", username="alle.rollen")
+    root = factories.root_unit(own)
+    for code in ROLES:
+        accounts.add_membership(actor=None, user=actor, unit=root, role=code)
+    return World(own=own, other=other, actor=actor)
+
+
+@pytest.fixture
+def broad_client(world: World) -> Iterator[Client]:
+    with override_settings(KOFFER_REQUIRE_OTP=False):
+        yield signed_in(world.actor)
+
+
+def _ids(world: World, params: list[str], tenant_of: dict[str, Mandant]) -> dict[str, str]:
+    try:
+        return {name: world.id_for(name, tenant_of[name]) for name in params}
+    except UnknownParameter as exc:
+        pytest.fail(
+            f"URL-Parameter „{exc.args[0]}“ ist nicht in OBJECT_FACTORIES "
+            f"(tests/isolation/test_isolation.py): bitte eine Fabrik für ein Objekt "
+            f"eines Mandanten ergänzen, damit die Mandantentrennung dieser URL geprüft wird."
+        )
+
+
+def _foreign_variants(world: World, params: list[str]) -> list[dict[str, Mandant]]:
+    """All ids foreign, and for nested URLs each id foreign alone inside own parents."""
+    objects = [p for p in params if p not in PLAIN_VALUES]
+    variants = [dict.fromkeys(params, world.other)]
+    if len(objects) > 1:
+        for foreign in objects:
+            variants.append({p: world.other if p == foreign else world.own for p in params})
+    return variants
+
+
+def _body(response: HttpResponse) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")  # type: ignore[attr-defined]
+    return response.content.decode(errors="replace")
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def test_every_page_route_with_an_id_is_checked() -> None:
+    """The walk finds the id routes (guards against a walker that silently finds none)."""
+    names = {r.name for r in PAGE_ROUTES}
+    assert {"user_detail", "token_create", "token_revoke"} <= names, names
+
+
+@pytest.mark.parametrize("route", PAGE_ROUTES, ids=lambda r: r.route)
+def test_page_with_foreign_id_is_404(route: Route, world: World, broad_client: Client) -> None:
+    own_url = route.url(_ids(world, route.params, dict.fromkeys(route.params, world.own)))
+    control = broad_client.get(own_url)
+    assert control.status_code != 404, (
+        f"GET {own_url} mit Objekten des eigenen Mandanten ist 404: die Fabrik passt nicht zur URL"
+    )
+    for tenant_of in _foreign_variants(world, route.params):
+        url = route.url(_ids(world, route.params, tenant_of))
+        statuses = {}
+        for method in ("GET", "POST"):
+            response = broad_client.generic(method, url)
+            statuses[method] = response.status_code
+        foreign = [p for p, t in tenant_of.items() if t == world.other and p not in PLAIN_VALUES]
+        assert set(statuses.values()) <= {404, 405} and 404 in statuses.values(), (
+            f"{url} (fremd: {', '.join(foreign)}) antwortet {statuses}, erwartet 404"
+        )
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def test_every_api_operation_with_an_id_is_checked() -> None:
+    assert any(op.path.endswith("/units/{unit_id}") for op in API_OPERATIONS), API_OPERATIONS
+
+
+@pytest.mark.parametrize("op", API_OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+def test_api_with_foreign_id_is_404(op: Operation, world: World, broad_client: Client) -> None:
+    own_url = op.url(_ids(world, op.params, dict.fromkeys(op.params, world.own)))
+    for tenant_of in _foreign_variants(world, op.params):
+        url = op.url(_ids(world, op.params, tenant_of))
+        response = op.send(broad_client, url)
+        assert response.status_code == 404, (
+            f"{op.method} {url} antwortet {response.status_code}, erwartet 404: {_body(response)[:300]}"
+        )
+        assert response["Content-Type"].startswith(PROBLEM_JSON)
+        assert json.loads(response.content)["code"] == "not_found"
+    if op.method == "GET":
+        # With the own Mandant's ids the same request is answered: the factories fit the
+        # URL, so the 404 above came from the Mandant check. (A 404 from the view also
+        # means the body passed validation, which ninja does before calling the view.)
+        control = broad_client.get(own_url)
+        assert control.status_code != 404, (
+            f"GET {own_url} mit Objekten des eigenen Mandanten ist 404: die Fabrik passt nicht"
+        )
+
+
+# --- Lists never show the other Mandant's objects ---------------------------------------------
+
+
+def _list_urls() -> list[str]:
+    pages = [
+        "/" + r.route for r in _routes() if not r.params and not r.route.startswith(API_PREFIX)
+    ]
+    api = [op.path for op in _operations() if op.method == "GET" and not op.params]
+    return pages + api
+
+
+def test_lists_never_show_the_other_mandant(world: World, broad_client: Client) -> None:
+    world.build_everything()
+    leaks = {}
+    for url in _list_urls():
+        response = broad_client.get(url)
+        body = _body(response)
+        if FOREIGN in body:
+            found = sorted(set(re.findall(rf"{FOREIGN}\d+", body)))
+            leaks[url] = f"{response.status_code}: {', '.join(found) or FOREIGN}"
+    assert not leaks, f"Fremde Objekte sichtbar: {leaks}"
+
+
+def test_list_checks_see_the_own_objects(world: World, broad_client: Client) -> None:
+    """Guards the leak check: the own Mandant's objects do show up in its lists."""
+    world.build_everything()
+    users = _body(broad_client.get("/verwaltung/benutzer/"))
+    assert OWN in users and FOREIGN not in users
+    units = _body(broad_client.get("/api/v1/units?limit=200"))
+    assert OWN in units and FOREIGN not in units
