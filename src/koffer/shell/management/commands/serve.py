@@ -3,6 +3,7 @@ run one background worker; Ctrl-C stops both cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -52,14 +53,23 @@ class Command(BaseCommand):
                 str(options["port"]),
                 "--workers",
                 str(options["workers"]),
+                "--blocking-threads",
+                str(settings.KOFFER_WEB_THREADS),
                 "--no-ws",
                 "--log-level",
                 "warning",
                 "koffer.wsgi:application",
             ],
             env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
-        worker = subprocess.Popen([sys.executable, MANAGE, "worker"], env=env)  # noqa: S603
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, MANAGE, "worker"],
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"koffer läuft auf http://{options['host']}:{options['port']}  (Beenden mit Strg-C)"
@@ -78,13 +88,32 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(c.poll() is None for c in children):
             time.sleep(0.3)
+        # Each child runs in its own process group, so the terminal's Ctrl-C reaches only
+        # us; every child then gets exactly one SIGTERM (a second signal would make granian
+        # abandon its worker processes), and its whole group is killed if it hangs.
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 10
+                child.terminate()
+        deadline = time.monotonic() + 15
         for child in children:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                _kill_group(child)
+            _kill_group(child)  # granian's worker processes, should any be left
         self.stdout.write("koffer beendet.")
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when ``serve`` dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
