@@ -15,7 +15,9 @@ def test_api_docs_render_without_cdn_or_csp_errors(chromium: Browser, server_url
     errors: list[str] = []
     external: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(server_url) else None)
+    page.on(
+        "request", lambda r: external.append(r.url) if not r.url.startswith(server_url) else None
+    )
     sign_in(page, server_url, "sb.jobcenter")
     page.goto(f"{server_url}/api/v1/docs")
     page.locator(".opblock").first.wait_for(timeout=15000)
