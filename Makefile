@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST_WORKERS ?= 2
 ONLY ?=
 
-.PHONY: run test lint types contracts openapi test-sqlite test-postgres test-browser bench bench-data system-deps system-deps-test clean
+.PHONY: run test lint types contracts openapi test-sqlite test-postgres test-browser bench bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ system-deps:
 
 system-deps-test:
 	@$(PYTHON) scripts/system_packages.py test
+
+system-deps-bench:
+	@$(PYTHON) scripts/system_packages.py bench
 
 run: $(VENV)/.run-deps system-deps
 	$(PY) manage.py serve
@@ -56,7 +59,7 @@ test-browser: $(VENV)/.dev-deps system-deps-test
 test: lint types contracts openapi test-sqlite test-postgres test-browser
 	@echo "make test: alles grün"
 
-bench: $(VENV)/.dev-deps
+bench: $(VENV)/.dev-deps system-deps-bench
 	$(PY) -m benchmarks $(if $(ONLY),--only $(ONLY),)
 
 bench-data: $(VENV)/.dev-deps

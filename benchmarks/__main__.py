@@ -54,6 +54,8 @@ def main(argv: list[str]) -> int:
                 continue
             if not _run_one(bench, db):
                 crashed.append(f"{bench.name} ({db})")
+    # Other processes on the machine move every figure: the load before and after tells.
+    emit("machine", load1_end=round(os.getloadavg()[0], 2))
     if crashed:
         print(f"Abgestürzt: {', '.join(crashed)}", file=sys.stderr)
         return 1

@@ -231,8 +231,9 @@ def _pick_words(tenant_id: Any) -> dict[str, tuple[str, int]]:
     picked: dict[str, tuple[str, int]] = {}
     wanted = {"very_common": 0.9, "common": 0.33, "rare": 0.001}
     candidates = [vocabulary.word_at(r) for r in (0, 1, 2, *range(3, len(vocabulary.content), 7))]
+    docs_of = _document_frequencies(tenant_id, total)
     for word in candidates:
-        docs = backend.count_matches(tenant_id, parse(word), total + 1)
+        docs = docs_of(word)
         share = docs / total
         for label, target in wanted.items():
             if label in picked:
@@ -245,12 +246,27 @@ def _pick_words(tenant_id: Any) -> dict[str, tuple[str, int]]:
             break
     picked["prefix"] = (
         "Widerspr*",
-        backend.count_matches(tenant_id, parse("Widerspr*"), total + 1),
+        backend.count_matches(tenant_id, parse("Widerspr*"), total),
     )
     missing = set(wanted) - set(picked)
     if missing:
         raise SystemExit(f"Keine passenden Wörter für {missing}")
     return picked
+
+
+def _document_frequencies(tenant_id: Any, total: int) -> Callable[[str], int]:
+    """Exact number of documents with a word: FTS5 counts fast; on PostgreSQL one ts_stat
+    pass over all vectors (count_matches there is the planner's estimate)."""
+    from koffer.records.search_backends import german, get_backend
+    from koffer.records.search_backends.query import parse
+
+    if connection.vendor == "sqlite":
+        backend = get_backend()
+        return lambda word: backend.count_matches(tenant_id, parse(word), total + 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, ndoc FROM ts_stat('SELECT tsv FROM records_search_entry')")
+        ndoc = dict(cursor.fetchall())
+    return lambda word: int(ndoc.get(german.stem(word.lower()), 0))
 
 
 def _count_documents(tenant_id: Any) -> int:

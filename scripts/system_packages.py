@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Install the Debian packages a feature needs, when we can (root and apt), or say what is
 missing. `run` lists optional packages: without them koffer runs, visibly without that
-feature. `test` lists what the suite needs; with --require a missing package is an error."""
+feature. `test` lists what the suite needs, `bench` what `make bench` needs; with
+--require a missing package is an error."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ TEST: dict[str, tuple[str, str]] = {
     "chromium": ("chromium", "Browser-Tests mit Playwright"),
     "postgresql": ("/usr/lib/postgresql", "Tests auf PostgreSQL"),
 }
+BENCH: dict[str, tuple[str, str]] = {
+    **RUN,
+    "wrk": ("wrk", "Lastgenerator für make bench (core_start_page)"),
+    "postgresql": ("/usr/lib/postgresql", "Benchmarks auf PostgreSQL"),
+}
+PURPOSES = {"run": RUN, "test": TEST, "bench": BENCH}
 
 
 def present(probe: str) -> bool:
@@ -28,7 +35,7 @@ def present(probe: str) -> bool:
 def main(argv: list[str]) -> int:
     purpose = argv[1] if len(argv) > 1 else "run"
     require = "--require" in argv
-    wanted = TEST if purpose == "test" else RUN
+    wanted = PURPOSES.get(purpose, RUN)
     missing = [pkg for pkg, (probe, _) in wanted.items() if not present(probe)]
     if not missing:
         return 0

@@ -8,7 +8,7 @@ from koffer.api.probes import healthz, readyz
 from koffer.jobs import api as jobs_api
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
-from koffer.records import api_documents, api_search
+from koffer.records import api_documents, api_extract, api_search
 
 handler403 = "koffer.shell.views.forbidden"
 handler404 = "koffer.shell.views.not_found"
@@ -23,6 +23,7 @@ api.add_router("/audit", privacy_api.router)
 api.add_router("", api_search.router)
 api.add_router("", records_api.router)
 api.add_router("", api_documents.router)
+api.add_router("", api_extract.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),

@@ -232,6 +232,33 @@ def _wiedervorlage(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _auszug(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.jobs import runner
+    from koffer.records import extract
+    from koffer.records.models import Akte
+
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    world.id_for("dokument_id", tenant)  # the Akte gets a document to extract
+    auszug = extract.create_auszug(
+        actor=None,
+        akte=akte,
+        auswahl=extract.Auswahl(ganze_akte=True),
+        purpose=world.mark(tenant),
+    )
+    assert auszug.job_id is not None
+    runner.execute(auszug.job_id)  # built now, so that its PDF can be downloaded
+    return auszug.pk
+
+
+def _einsicht(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records import einsicht
+    from koffer.records.models import Aktenauszug
+
+    auszug = Aktenauszug.objects.for_tenant(tenant).get(pk=world.id_for("auszug_id", tenant))
+    link, _, _ = einsicht.create_einsicht(actor=None, auszug=auszug, recipient=world.mark(tenant))
+    return link.pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -242,6 +269,8 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "vorgang_id": _vorgang,
     "dokument_id": _dokument,
     "wiedervorlage_id": _wiedervorlage,
+    "auszug_id": _auszug,
+    "einsicht_id": _einsicht,
 }
 
 # Parameters that name no object (a version number, a page, an image width): one valid value
@@ -250,6 +279,8 @@ PLAIN_VALUES: dict[str, str] = {
     "number": "1",
     "page": "1",
     "width": "200",
+    # The public Akteneinsicht link: a token of another Mandant is simply unknown (404).
+    "token": "ein_" + "A" * 43,
 }
 
 

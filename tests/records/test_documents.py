@@ -386,10 +386,13 @@ def test_new_version_keeps_the_old_one_unchanged(akte: Akte, team_caseworker: Us
     doc = stored(akte, team_caseworker, "antrag.pdf", text_pdf(1, marker="alt"))
     first = doc.current_version
     assert first is not None
+    new_bytes = text_pdf(
+        3, marker="neu"
+    )  # generated once: a second run may differ in its timestamp
     result = documents.add_version(
         actor=team_caseworker,
         dokument=doc,
-        file=incoming("antrag-neu.pdf", text_pdf(3, marker="neu")),
+        file=incoming("antrag-neu.pdf", new_bytes),
         note="unterschrieben",
     )
     assert result.ok and result.message == "Als Version 2 gespeichert (3 Seiten)."
@@ -405,7 +408,7 @@ def test_new_version_keeps_the_old_one_unchanged(akte: Akte, team_caseworker: Us
     assert event.changes["version"] == 2 and event.reason == "unterschrieben"
     # the same bytes again are no new version
     again = documents.add_version(
-        actor=team_caseworker, dokument=doc, file=incoming("x.pdf", text_pdf(3, marker="neu"))
+        actor=team_caseworker, dokument=doc, file=incoming("x.pdf", new_bytes)
     )
     assert again.outcome == "duplicate"
     assert DokumentVersion.objects.for_tenant(akte.tenant_id).filter(dokument=doc).count() == 2

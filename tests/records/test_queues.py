@@ -87,3 +87,44 @@ def test_calendar_lists_fristen_of_the_month(
         signed_in(team_caseworker).get(reverse("records:fristen") + "?jahr=x&monat=13").status_code
         == 200
     )
+
+
+def test_wiedervorlage_from_vorgang_returns_to_it(
+    akte: Akte, team_caseworker: User, tenant: Mandant
+) -> None:
+    typ = VorgangTyp.objects.for_tenant(tenant).get(module="sgb2", code="antrag")
+    vorgang = services.create_vorgang(actor=team_caseworker, akte=akte, typ=typ, title="Antrag")
+    back = reverse("records:vorgang_detail", args=[vorgang.pk])
+    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    response = signed_in(team_caseworker).post(
+        reverse("records:wiedervorlage_create", args=[akte.pk]),
+        {"due_date": due, "note": "Antwort abwarten", "vorgang": str(vorgang.pk), "next": back},
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    wv = Wiedervorlage.objects.for_tenant(tenant).get(note="Antwort abwarten")
+    assert wv.vorgang_id == vorgang.pk and wv.akte_id == akte.pk
+
+
+def test_wiedervorlage_ignores_vorgang_of_another_akte(
+    akte: Akte,
+    team_caseworker: User,
+    tenant: Mandant,
+    plan,
+    team,  # type: ignore[no-untyped-def]
+) -> None:
+    other = services.create_akte(
+        actor=None, tenant=tenant, aktenplaneinheit=plan, unit=team, title="Andere"
+    )
+    typ = VorgangTyp.objects.for_tenant(tenant).get(module="sgb2", code="antrag")
+    foreign_vorgang = services.create_vorgang(
+        actor=team_caseworker, akte=other, typ=typ, title="fremd"
+    )
+    signed_in(team_caseworker).post(
+        reverse("records:wiedervorlage_create", args=[akte.pk]),
+        {
+            "due_date": timezone.localdate().isoformat(),
+            "note": "x",
+            "vorgang": str(foreign_vorgang.pk),
+        },
+    )
+    assert Wiedervorlage.objects.for_tenant(tenant).get(note="x").vorgang_id is None

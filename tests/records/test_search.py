@@ -445,7 +445,7 @@ def test_relevance_and_count(akte: Akte, team_caseworker: User, me: Viewer) -> N
 def test_broad_queries_come_newest_first_and_page(
     akte: Akte, team_caseworker: User, me: Viewer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "RANK_MAX", 2)
+    monkeypatch.setattr(search, "RANK_MAX", 0)  # never rank
     monkeypatch.setattr(search, "COUNT_CAP", 3)
     for i in range(5):
         store(akte, team_caseworker, f"Meldung Nummer {i}.", f"Meldung {i}")
@@ -507,3 +507,19 @@ def _plan(tenant: Mandant) -> Aktenplaneinheit:
     return services.create_aktenplaneinheit(
         actor=None, tenant=tenant, parent=None, kennzeichen="77", title="Fremd", module="sgb2"
     )
+
+
+def test_management_command(akte: Akte, team_caseworker: User, me: Viewer) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    store(akte, team_caseworker, "Betriebskostenabrechnung.", "BK")
+    search.clear(akte.tenant_id)
+    out = StringIO()
+    call_command("search_index", stdout=out)
+    assert "0 von 1" in out.getvalue() and "--rebuild" in out.getvalue()
+    out = StringIO()
+    call_command("search_index", "--rebuild", "--optimize", stdout=out)
+    assert "1 Dokumente indexiert" in out.getvalue() and "1 von 1" in out.getvalue()
+    assert found(me, "Betriebskostenabrechnung") == ["BK"]

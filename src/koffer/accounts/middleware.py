@@ -5,14 +5,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from koffer.accounts.access import Access
+from koffer.accounts.access import Access, Grant
 from koffer.accounts.models import Membership
+from koffer.accounts.roles import ROLES
+from koffer.tenancy.models import Mandant
 
 SESSION_TENANT = "koffer_tenant_id"
 SESSION_LAST_SEEN = "koffer_last_seen"
@@ -62,22 +67,29 @@ class TenantMiddleware:
     def _load(self, request: HttpRequest) -> None:
         # One query for every request of a signed-in user: the memberships with their
         # Mandant and unit give the Mandanten to choose from and the active one's grants.
-        memberships = list(
-            Membership.objects.unscoped()
-            .filter(user_id=request.user.pk, tenant__is_active=True)
-            .select_related("tenant", "unit")
-            .order_by("tenant__name", "tenant_id")
-        )
-        if not memberships:
+        rows = _membership_rows(request.user.pk)
+        if not rows:
             return
-        tenants = list({m.tenant_id: m.tenant for m in memberships}.values())
-        request.tenants = tenants  # type: ignore[attr-defined]
+        tenants: dict[uuid.UUID, Mandant] = {}
+        for row in rows:
+            if row.tenant_id not in tenants:
+                tenants[row.tenant_id] = Mandant.from_db(
+                    "default", MANDANT_FIELDS, [row.tenant_id, *row.tenant_values]
+                )
+        request.tenants = list(tenants.values())  # type: ignore[attr-defined]
         wanted = request.session.get(SESSION_TENANT)
-        current = next((t for t in tenants if str(t.pk) == wanted), tenants[0])
+        current = next((t for t in tenants.values() if str(t.pk) == wanted), request.tenants[0])  # type: ignore[attr-defined]
         if wanted != str(current.pk):
             request.session[SESSION_TENANT] = str(current.pk)
         request.tenant = current  # type: ignore[attr-defined]
-        request.access = Access.for_memberships(current.pk, memberships)  # type: ignore[attr-defined]
+        request.access = Access(  # type: ignore[attr-defined]
+            tenant_id=current.pk,
+            grants=[
+                Grant(ROLES[r.role], r.unit_id, r.unit_path, r.unit_name)
+                for r in rows
+                if r.tenant_id == current.pk and r.role in ROLES
+            ],
+        )
 
     def _second_factor(self, request: HttpRequest) -> HttpResponse | None:
         if not settings.KOFFER_REQUIRE_OTP or request.path.startswith(OPEN_PREFIXES):
@@ -88,6 +100,50 @@ class TenantMiddleware:
         if not access.sees_personal_data or request.user.is_verified():  # type: ignore[union-attr]
             return None
         return HttpResponseRedirect(reverse("accounts:otp"))
+
+
+MANDANT_FIELDS = ["id", "slug", "name", "kind", "leitweg_id", "is_active"]
+# Every request of a signed-in user runs this, so it is plain SQL: building the equivalent
+# ORM query (three joined models) cost more CPU than executing it (make bench ONLY=core).
+MEMBERSHIP_SQL = """
+SELECT m.role, m.unit_id, u.path, u.name, t.id, t.slug, t.name, t.kind, t.leitweg_id, t.is_active
+FROM accounts_membership m
+JOIN tenancy_organisationseinheit u ON u.id = m.unit_id
+JOIN tenancy_mandant t ON t.id = m.tenant_id
+WHERE m.user_id = %s AND t.is_active
+ORDER BY t.name, t.id
+"""
+
+
+@dataclass(frozen=True)
+class _MembershipRow:
+    role: str
+    unit_id: uuid.UUID
+    unit_path: str
+    unit_name: str
+    tenant_id: uuid.UUID
+    tenant_values: tuple[Any, ...]
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _membership_rows(user_id: Any) -> list[_MembershipRow]:
+    param = Membership._meta.get_field("user").get_db_prep_value(user_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(MEMBERSHIP_SQL, [param])
+        return [
+            _MembershipRow(
+                role,
+                _uuid(unit_id),
+                path,
+                unit_name,
+                _uuid(tid),
+                (slug, name, kind, leitweg, bool(active)),
+            )
+            for role, unit_id, path, unit_name, tid, slug, name, kind, leitweg, active in cursor.fetchall()
+        ]
 
 
 def switch_tenant(request: HttpRequest, tenant_id: uuid.UUID) -> bool:

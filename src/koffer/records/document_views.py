@@ -21,6 +21,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.records import access, documents, pages, selectors
+from koffer.records.forms import WiedervorlageForm
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.services import RecordsError
 
@@ -344,6 +345,7 @@ def dokument_detail(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespo
             "text_cut": len(version.text) > TEXT_SHOWN,
             "has_pdf": bool(version.pdf_sha256),
             "can_edit": can_edit and dokument.status == Dokument.Status.ACTIVE,
+            "wv_form": WiedervorlageForm(),
             "page_title": dokument.title,
             "breadcrumbs": _akte_crumbs(akte, (dokument.title, None)),
         },

@@ -439,3 +439,93 @@ class DokumentVersion(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.filename} v{self.number}"
+
+
+class Aktenauszug(TenantOwned):
+    """A paginated extract of an Akte, e.g. for the Sozialgericht: one PDF built in the
+    background from a fixed selection of document versions (pinned when it was ordered,
+    so a later upload does not change what is sent). The PDF lives in the blob store."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "wartet"
+        BUILDING = "building", "wird erstellt"
+        DONE = "done", "fertig"
+        FAILED = "failed", "fehlgeschlagen"
+
+    class Pdfa(models.TextChoices):
+        BEST_EFFORT = "best_effort", "PDF/A-2b nach bestem Bemühen (nicht validiert)"
+        VALIDATED = "validated", "PDF/A-2b, mit veraPDF geprüft"
+        DEVIATIONS = "deviations", "PDF/A-2b nach bestem Bemühen (veraPDF meldet Abweichungen)"
+
+    akte = models.ForeignKey(Akte, on_delete=models.PROTECT, related_name="auszuege")
+    purpose = models.CharField("Zweck", max_length=300)
+    # What was chosen (whole Akte, Vorgänge, documents) and the pinned versions, in order.
+    selection = models.JSONField(default=dict)
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    sheet_count = models.PositiveIntegerField("Blattzahl", default=0)
+    page_count = models.PositiveIntegerField(default=0)  # sheets plus cover and contents
+    document_count = models.PositiveIntegerField(default=0)
+    # The table of contents as built: title, kind, date, sheets or the reason for leaving out.
+    contents = models.JSONField(default=list, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    pdfa = models.CharField(max_length=12, choices=Pdfa.choices, default=Pdfa.BEST_EFFORT)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Aktenauszug"
+        verbose_name_plural = "Aktenauszüge"
+        indexes = [
+            models.Index(fields=["tenant", "akte", "-created_at"], name="auszug_akte_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(sha256=""), name="auszug_done_has_pdf"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Aktenauszug vom {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class Akteneinsicht(TenantOwned):
+    """A time-limited, read-only link for a court or a lawyer to one Aktenauszug. The link
+    token and the 6-digit PIN are shown once and stored only as hashes; the link expires,
+    can be revoked, and locks after too many wrong PINs."""
+
+    auszug = models.ForeignKey(Aktenauszug, on_delete=models.PROTECT, related_name="einsichten")
+    recipient = models.CharField("Empfänger", max_length=200)
+    # SHA-256 of the link token (256 random bits): looked up before the Mandant is known.
+    token_digest = models.CharField(max_length=64, unique=True)
+    pin_hash = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    failed_pins = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    access_count = models.PositiveIntegerField(default=0)
+    last_access_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Akteneinsicht"
+        verbose_name_plural = "Akteneinsichten"
+        indexes = [
+            models.Index(fields=["tenant", "auszug", "-created_at"], name="einsicht_auszug_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Akteneinsicht für {self.recipient}"

@@ -23,10 +23,10 @@ import re
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, Func, OuterRef, Q, QuerySet
+from django.db.models import CharField, Func, Model, Q, QuerySet, UUIDField
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.html import escape
@@ -37,8 +37,10 @@ from koffer.records.access import akten_q
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
+    Bedarfsgemeinschaft,
     Dokument,
     DokumentVersion,
+    Person,
     VorgangTyp,
 )
 from koffer.records.search_backends import get_backend
@@ -49,16 +51,20 @@ from koffer.records.selectors import Viewer
 
 # Hits counted and paged through at most; beyond, the page says "mehr als 200".
 COUNT_CAP = 200
-# Relevance ranking scores every match; up to this many matches in the Mandant it costs
-# less than ~10 ms, beyond it the newest documents come first.
-RANK_MAX = 5000
+# Ranking by relevance has to check every match (permission, filters) before it can sort;
+# newest first stops after COUNT_CAP visible hits, which for a caseworker who sees a tenth
+# of the Akten means about 2,000 candidates. Up to that many matches ranking costs no more.
+RANK_MAX = 2000
 # With a narrow filter (Aktenzeichen, BG, person) and up to this many documents left, the
 # filters drive and each document is looked up in the index.
 FILTER_DRIVE_MAX = 20_000
 FINDER_LIMIT = 10
+# Rows of one index range the finder looks at per step (BG-Nummern, persons).
+FINDER_SCAN = 200
 FINDER_MIN_CHARS = 2
 
 Order = Literal["relevanz", "neueste"]
+_M = TypeVar("_M", bound=Model)
 
 
 # --- Indexing ---------------------------------------------------------------------------------
@@ -247,10 +253,10 @@ def search(
         return SearchResult(limit=limit, searched=True, message=message)
     if parsed.is_empty:
         parsed = ParsedQuery(terms=())
-    documents = _documents(viewer, filters)
-    drive = _drive(viewer, filters, documents)
+    drive = _drive(viewer, filters)
     if drive is None:
         return SearchResult(limit=limit, offset=offset, searched=True, message=message)
+    documents = _documents(viewer, filters, drive)
     backend = get_backend()
     tenant_id = viewer.tenant_id
     ranked = (
@@ -298,25 +304,17 @@ def _input_message(parsed: ParsedQuery) -> str | None:
     return None
 
 
-def _documents(viewer: Viewer, f: SearchFilters) -> QuerySet[Dokument]:
-    qs = Dokument.objects.for_tenant(viewer.tenant_id).filter(
-        akten_q(viewer.access, viewer.user_id, prefix="akte__")
-    )
-    if f.aktenzeichen:
-        qs = qs.filter(_prefix_any("akte__aktenzeichen", f.aktenzeichen.strip()))
-    if f.bg_nummer:
-        qs = qs.filter(_prefix_any("akte__bg__bg_nummer", f.bg_nummer.strip()))
-    if f.person.strip() or f.birth_date:
-        subjects = AkteSubjekt.objects.for_tenant(viewer.tenant_id).filter(
-            akte_id=OuterRef("akte_id")
-        )
-        if f.person.strip():
-            subjects = subjects.alias(folded=FoldedName("person__family_name")).filter(
-                _name_q(f.person, "folded", "person__given_names")
-            )
-        if f.birth_date:
-            subjects = subjects.filter(person__birth_date=f.birth_date)
-        qs = qs.filter(Exists(subjects))
+def _documents(viewer: Viewer, f: SearchFilters, drive: Drive) -> QuerySet[Dokument]:
+    """The documents the viewer may see that pass the filters, shaped for the plan: when the
+    index drives, each candidate is checked by joining its Akte (a few lookups); when the
+    filters drive, the matching Akten come first (by their indexes) and their documents
+    follow from the (tenant, akte) index."""
+    qs = _scoped(Dokument, viewer.tenant_id)
+    if drive == "filters":
+        akten = _scoped(Akte, viewer.tenant_id).filter(_akte_q(viewer, f, ""))
+        qs = qs.filter(akte_id__in=akten.values("pk"))
+    else:
+        qs = qs.filter(_akte_q(viewer, f, "akte__"))
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.received_from:
@@ -331,21 +329,71 @@ def _documents(viewer: Viewer, f: SearchFilters) -> QuerySet[Dokument]:
         qs = qs.filter(vorgang__typ__code=f.vorgang_typ)
     if f.status:
         qs = qs.filter(status=f.status)
-    if f.akte_status:
-        qs = qs.filter(akte__status=f.akte_status)
     return qs
 
 
-def _drive(viewer: Viewer, filters: SearchFilters, documents: QuerySet[Dokument]) -> Drive | None:
+def _akte_q(viewer: Viewer, f: SearchFilters, prefix: str) -> Q:
+    """Permission and Akte filters, on Akte (``prefix=""``) or through ``prefix``. Filters
+    on related rows are ``IN`` subqueries that start from their own index (BG-Nummer,
+    person name), never a join the planner might start from the wrong end."""
+    tenant_id = viewer.tenant_id
+    condition = akten_q(viewer.access, viewer.user_id, prefix=prefix)
+    if f.aktenzeichen.strip():
+        akten = _scoped(Akte, tenant_id).filter(
+            _starting_with(Akte, tenant_id, "aktenzeichen", f.aktenzeichen.strip())
+        )
+        condition &= Q(**{f"{prefix}pk__in": akten.values("pk")})
+    if f.bg_nummer.strip():
+        bgs = _scoped(Bedarfsgemeinschaft, tenant_id).filter(
+            _starting_with(Bedarfsgemeinschaft, tenant_id, "bg_nummer", f.bg_nummer.strip())
+        )
+        condition &= Q(**{f"{prefix}bg_id__in": bgs.values("pk")})
+    if f.person.strip() or f.birth_date:
+        persons = Person.objects.for_tenant(tenant_id)
+        if f.person.strip():
+            persons = persons.alias(folded=FoldedName("family_name")).filter(
+                _name_q(f.person, "folded", "given_names")
+            )
+        if f.birth_date:
+            persons = persons.filter(birth_date=f.birth_date)
+        subjects = _scoped(AkteSubjekt, tenant_id).filter(person_id__in=persons.values("pk"))
+        condition &= Q(**{f"{prefix}pk__in": subjects.values("akte_id")})
+    if f.akte_status:
+        condition &= Q(**{f"{prefix}status": f.akte_status})
+    return condition
+
+
+def _drive(viewer: Viewer, filters: SearchFilters) -> Drive | None:
     """Which side narrows more: the index (usual) or the filters and permissions (a few
     Akten, or a viewer who sees only named restricted Akten). None: nothing to find."""
     narrow_viewer = not viewer.access.unit_paths_with(Perm.RECORDS_VIEW)
     if not (filters.selective or narrow_viewer):
         return "index"
+    documents = _documents(viewer, filters, "filters")
     n = documents.order_by().values("pk")[: FILTER_DRIVE_MAX + 1].count()
     if n == 0:
         return None
     return "filters" if n <= FILTER_DRIVE_MAX else "index"
+
+
+class Unindexed(Func):
+    """``+column``: the column's value, but no index on it. SQLite without statistics
+    (no ANALYZE has run) takes an equality on an indexed column for selective, so it would
+    walk the whole Mandant's tenant index instead of looking up a handful of ids."""
+
+    template = "+%(expressions)s"
+
+
+def _scoped(model: type[_M], tenant_id: uuid.UUID) -> QuerySet[_M]:
+    """``model.objects.for_tenant(tenant_id)`` whose tenant condition never drives the plan
+    (on SQLite; PostgreSQL's planner has statistics from autovacuum)."""
+    if connection.vendor != "sqlite":
+        return model.objects.for_tenant(tenant_id)  # type: ignore[attr-defined]
+    return (
+        model.objects.unscoped()  # type: ignore[attr-defined]
+        .alias(_tenant=Unindexed("tenant_id", output_field=UUIDField()))
+        .filter(_tenant=tenant_id)
+    )
 
 
 def _day_start(day: date) -> datetime:
@@ -361,7 +409,7 @@ def _hits(
     # this loader can never show anything by itself.
     rows = {
         d.pk: d
-        for d in Dokument.objects.for_tenant(viewer.tenant_id)
+        for d in _scoped(Dokument, viewer.tenant_id)
         .filter(akten_q(viewer.access, viewer.user_id, prefix="akte__"), pk__in=ids)
         .select_related("akte", "vorgang__typ")
         .only(
@@ -418,7 +466,7 @@ def _snippets(
     if from_db is not None:
         return from_db
     texts = (
-        DokumentVersion.objects.for_tenant(viewer.tenant_id)
+        _scoped(DokumentVersion, viewer.tenant_id)
         .filter(pk__in=version_ids)
         .annotate(head=Substr("text", 1, MAX_SCAN_CHARS))
         .values_list("pk", "head")
@@ -445,41 +493,68 @@ class AkteHit:
 
 def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[AkteHit]:
     """Akten the viewer may see whose Aktenzeichen or BG-Nummer starts with ``text``, or
-    with a person whose name starts so (case-insensitive); at most ``limit``. Each way is
-    one indexed query."""
+    with a person whose name starts so (case-insensitive); at most ``limit``. Each way
+    starts from its own index (Aktenzeichen, BG-Nummer, folded family name)."""
     text = " ".join((text or "").split())[:100]
     if len(text) < FINDER_MIN_CHARS or viewer.access.tenant_id is None:
         return []
-    visible = Akte.objects.for_tenant(viewer.tenant_id).filter(
-        akten_q(viewer.access, viewer.user_id)
-    )
+    tenant_id = viewer.tenant_id
+    permitted = akten_q(viewer.access, viewer.user_id)
     hits: dict[uuid.UUID, AkteHit] = {}
-    for akte in visible.filter(_prefix_any("aktenzeichen", text)).order_by("aktenzeichen")[:limit]:
+    by_az: list[Akte] = []
+    for spelling in _spellings(text):
+        by_az += (
+            Akte.objects.for_tenant(tenant_id)
+            .filter(permitted, _prefix("aktenzeichen", spelling))
+            .order_by("aktenzeichen")[:limit]
+        )
+    for akte in sorted(by_az, key=lambda a: a.aktenzeichen):
         hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
     if len(hits) < limit:
-        by_bg = (
-            visible.filter(_prefix_any("bg__bg_nummer", text))
-            .select_related("bg")
-            .order_by("bg__bg_nummer", "aktenzeichen")[:limit]
-        )
-        for akte in by_bg:
-            hits.setdefault(
-                akte.pk, _akte_hit(akte, "BG-Nummer", f"BG {akte.bg.bg_nummer}" if akte.bg else "")
+        bgs: dict[uuid.UUID, str] = {}
+        for spelling in _spellings(text):
+            bgs.update(
+                Bedarfsgemeinschaft.objects.for_tenant(tenant_id)
+                .filter(_prefix("bg_nummer", spelling))
+                .order_by("bg_nummer")
+                .values_list("pk", "bg_nummer")[:FINDER_SCAN]
             )
+        by_bg = _scoped(Akte, tenant_id).filter(permitted, bg_id__in=list(bgs))
+        for akte in sorted(by_bg, key=lambda a: (_bg_of(a, bgs), a.aktenzeichen)):
+            hits.setdefault(akte.pk, _akte_hit(akte, "BG-Nummer", f"BG {_bg_of(akte, bgs)}"))
     if len(hits) < limit and re.search(r"[^\W\d_]", text):
+        _find_by_name(viewer, text, limit, hits)
+    return list(hits.values())[:limit]
+
+
+def _bg_of(akte: Akte, bgs: dict[uuid.UUID, str]) -> str:
+    return bgs.get(akte.bg_id, "") if akte.bg_id else ""
+
+
+def _find_by_name(viewer: Viewer, text: str, limit: int, hits: dict[uuid.UUID, AkteHit]) -> None:
+    """Persons in name order, a batch at a time, until ``limit`` visible Akten are found
+    (most persons of a Mandant belong to Akten of other teams)."""
+    persons = (
+        Person.objects.for_tenant(viewer.tenant_id)
+        .alias(folded=FoldedName("family_name"))
+        .filter(_name_q(text, "folded", "given_names"))
+        .order_by("folded", "given_names", "pk")
+    )
+    permitted = akten_q(viewer.access, viewer.user_id, prefix="akte__")
+    for start in range(0, FINDER_SCAN * 10, FINDER_SCAN):
+        batch = list(persons[start : start + FINDER_SCAN])
+        order = {p.pk: i for i, p in enumerate(batch)}
         subjects = (
-            AkteSubjekt.objects.for_tenant(viewer.tenant_id)
-            .filter(akten_q(viewer.access, viewer.user_id, prefix="akte__"))
-            .alias(folded=FoldedName("person__family_name"))
-            .filter(_name_q(text, "folded", "person__given_names"))
-            .select_related("akte", "person")
-            .order_by("folded", "person__given_names", "akte__aktenzeichen")[: limit * 2]
+            _scoped(AkteSubjekt, viewer.tenant_id)
+            .filter(permitted, person_id__in=list(order))
+            .select_related("akte")
         )
-        for subject in subjects:
-            person = subject.person
+        for subject in sorted(subjects, key=lambda s: (order[s.person_id], s.akte.aktenzeichen)):
+            person = batch[order[subject.person_id]]
             born = f", geb. {person.birth_date:%d.%m.%Y}" if person.birth_date else ""
             hits.setdefault(subject.akte.pk, _akte_hit(subject.akte, "Name", f"{person}{born}"))
-    return list(hits.values())[:limit]
+        if len(hits) >= limit or len(batch) < FINDER_SCAN:
+            return
 
 
 def _akte_hit(akte: Akte, matched: str, detail: str) -> AkteHit:
@@ -513,12 +588,18 @@ def _prefix(lookup: str, value: str) -> Q:
     return Q(**{f"{lookup}__gte": value, f"{lookup}__lt": value + "\U0010ffff"})
 
 
-def _prefix_any(lookup: str, value: str) -> Q:
-    """Prefix as typed or in capitals (Aktenzeichen and BG-Nummern are written in capitals)."""
-    variants = dict.fromkeys([value, value.upper()])
+def _spellings(value: str) -> list[str]:
+    """As typed and in capitals (Aktenzeichen and BG-Nummern are written in capitals)."""
+    return list(dict.fromkeys([value, value.upper()]))
+
+
+def _starting_with(model: type[_M], tenant_id: uuid.UUID, field: str, value: str) -> Q:
+    """``pk IN (...)`` per spelling, each subquery one range of the (tenant, field) index.
+    (An OR of two ranges in one query makes SQLite fall back to the whole tenant.)"""
     condition = Q(pk__in=[])
-    for variant in variants:
-        condition |= _prefix(lookup, variant)
+    for spelling in _spellings(value):
+        ids = model.objects.for_tenant(tenant_id).filter(_prefix(field, spelling))  # type: ignore[attr-defined]
+        condition |= Q(pk__in=ids.values("pk"))
     return condition
 
 

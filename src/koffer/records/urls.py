@@ -2,6 +2,7 @@ from django.urls import path
 
 from koffer.records import views
 from koffer.records.document_urls import urlpatterns as document_patterns
+from koffer.records.extract_urls import urlpatterns as extract_patterns
 from koffer.records.search_urls import urlpatterns as search_patterns
 
 app_name = "records"
@@ -27,5 +28,6 @@ urlpatterns = [
     path("aktenplan/", views.aktenplan_page, name="aktenplan"),
     path("aktenplan/export.csv", views.aktenplan_export, name="aktenplan_export"),
     *document_patterns,
+    *extract_patterns,
     *search_patterns,
 ]

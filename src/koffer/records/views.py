@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -335,6 +336,7 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
         ),
         "dokumente": list(selectors.akte_documents(akte).filter(vorgang=vorgang)),
         "can_edit": can_edit,
+        "wv_form": WiedervorlageForm(),
         "status_form": status_form,
         "frist_form": frist_form,
         "page_title": vorgang.title,
@@ -355,10 +357,17 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
 def wiedervorlage_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     akte = _akte_or_404(request, akte_id)
     form = WiedervorlageForm(request.POST)
+    viewer = viewer_of(request)
+    # Set from a Vorgang or a Dokument of this Akte: both must be visible and belong to it.
+    vorgang = _of_akte(selectors.vorgang(viewer, _uuid(request.POST.get("vorgang"))), akte)
+    dokument = _of_akte(selectors.dokument(viewer, _uuid(request.POST.get("dokument"))), akte)
+    back = request.POST.get("next", "")
     if form.is_valid():
         services.set_wiedervorlage(
             actor=request.user,
             akte=akte,
+            vorgang=vorgang,
+            dokument=dokument,
             due_date=form.cleaned_data["due_date"],
             assignee=request.user,
             note=form.cleaned_data["note"],
@@ -368,7 +377,20 @@ def wiedervorlage_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResp
         )
     else:
         messages.error(request, "Bitte geben Sie ein gültiges Datum für die Wiedervorlage an.")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
     return redirect("records:akte_detail", akte_id=akte.pk)
+
+
+def _uuid(value: str | None) -> uuid.UUID:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+def _of_akte(obj: Any, akte: Akte) -> Any:
+    return obj if obj is not None and obj.akte_id == akte.pk else None
 
 
 @require_perm(Perm.RECORDS_VIEW)

@@ -1,10 +1,11 @@
 """The full-text index of documents (koffer.records.search) and the indexes of the Akte
 quick finder, per database.
 
-SQLite: ``records_search_entry`` holds one row per Dokument with the stems of its title and
-current text (made in Python, German Snowball stemmer); ``records_search_fts`` is an FTS5
-table over those stems (external content, kept in step by triggers). The foreign key
-cascades a deleted Dokument to its entry, and the trigger takes its words out of FTS5.
+SQLite: ``records_search_entry`` holds one small row per Dokument (its integer id is the FTS
+rowid); ``records_search_text`` the stems of its title and current text (made in Python,
+German Snowball stemmer); ``records_search_fts`` is an FTS5 table over those stems
+(external content, kept in step by triggers). Foreign keys cascade a deleted Dokument to
+its entry and text, and the trigger takes its words out of FTS5.
 
 PostgreSQL: the entry carries a ``tsvector`` ('german') with a GIN index. A trigger on
 records_dokument forgets the entry of a deleted document (a foreign key would make
@@ -20,6 +21,7 @@ from django.db import migrations
 FOLDED_FAMILY_NAME = "replace(replace(replace(lower(family_name), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü')"
 
 SQLITE_FORWARD = [
+    # Small rows (about 100 bytes): checking thousands of candidates stays in cache.
     """
     CREATE TABLE records_search_entry (
       id integer NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -27,33 +29,40 @@ SQLITE_FORWARD = [
       dokument_id char(32) NOT NULL UNIQUE
         REFERENCES records_dokument (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
       version_id char(32) NOT NULL,
-      indexed_at datetime NOT NULL,
+      indexed_at datetime NOT NULL
+    )
+    """,
+    "CREATE INDEX records_search_entry_tenant_idx ON records_search_entry (tenant_id, id)",
+    # The stems (about 2 KB a document) apart, as the FTS table's external content.
+    """
+    CREATE TABLE records_search_text (
+      id integer NOT NULL PRIMARY KEY
+        REFERENCES records_search_entry (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
       title_stems text NOT NULL,
       body_stems text NOT NULL
     )
     """,
-    "CREATE INDEX records_search_entry_tenant_idx ON records_search_entry (tenant_id, id)",
     """
     CREATE VIRTUAL TABLE records_search_fts USING fts5(
       title_stems, body_stems,
-      content='records_search_entry', content_rowid='id',
+      content='records_search_text', content_rowid='id',
       tokenize='unicode61 remove_diacritics 0'
     )
     """,
     """
-    CREATE TRIGGER records_search_entry_ai AFTER INSERT ON records_search_entry BEGIN
+    CREATE TRIGGER records_search_text_ai AFTER INSERT ON records_search_text BEGIN
       INSERT INTO records_search_fts (rowid, title_stems, body_stems)
       VALUES (new.id, new.title_stems, new.body_stems);
     END
     """,
     """
-    CREATE TRIGGER records_search_entry_ad AFTER DELETE ON records_search_entry BEGIN
+    CREATE TRIGGER records_search_text_ad AFTER DELETE ON records_search_text BEGIN
       INSERT INTO records_search_fts (records_search_fts, rowid, title_stems, body_stems)
       VALUES ('delete', old.id, old.title_stems, old.body_stems);
     END
     """,
     """
-    CREATE TRIGGER records_search_entry_au AFTER UPDATE ON records_search_entry BEGIN
+    CREATE TRIGGER records_search_text_au AFTER UPDATE ON records_search_text BEGIN
       INSERT INTO records_search_fts (records_search_fts, rowid, title_stems, body_stems)
       VALUES ('delete', old.id, old.title_stems, old.body_stems);
       INSERT INTO records_search_fts (rowid, title_stems, body_stems)
@@ -65,10 +74,11 @@ SQLITE_FORWARD = [
 
 SQLITE_BACKWARD = [
     "DROP INDEX IF EXISTS records_person_folded_idx",
-    "DROP TRIGGER IF EXISTS records_search_entry_au",
-    "DROP TRIGGER IF EXISTS records_search_entry_ad",
-    "DROP TRIGGER IF EXISTS records_search_entry_ai",
+    "DROP TRIGGER IF EXISTS records_search_text_au",
+    "DROP TRIGGER IF EXISTS records_search_text_ad",
+    "DROP TRIGGER IF EXISTS records_search_text_ai",
     "DROP TABLE IF EXISTS records_search_fts",
+    "DROP TABLE IF EXISTS records_search_text",
     "DROP TABLE IF EXISTS records_search_entry",
 ]
 

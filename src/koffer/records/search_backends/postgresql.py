@@ -9,6 +9,7 @@ SQLite.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -128,14 +129,20 @@ class PostgresBackend:
                 )
 
     def count_matches(self, tenant_id: uuid.UUID, query: ParsedQuery, cap: int) -> int:
+        # The planner's estimate, from the lexeme statistics ANALYZE keeps for the tsvector
+        # column: free, where counting even 5,000 matches reads 5,000 vectors (~80 ms).
+        # Without statistics (a fresh database) it guesses low, so the first searches rank.
         q, q_params = tsquery_sql(query)
         sql = (
-            f"SELECT count(*) FROM (SELECT 1 FROM {ENTRY_TABLE} e "  # noqa: S608
-            f"WHERE e.tenant_id = %s AND e.tsv @@ {q} LIMIT %s) s"
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {ENTRY_TABLE} e "  # noqa: S608
+            f"WHERE e.tenant_id = %s AND e.tsv @@ {q}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [tenant_id, *q_params, cap])
-            return int(cursor.fetchone()[0])
+            cursor.execute(sql, [tenant_id, *q_params])
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return min(cap, int(plan[0]["Plan"]["Plan Rows"]))
 
     def matches(
         self,
@@ -148,6 +155,11 @@ class PostgresBackend:
         limit: int,
     ) -> Matches:
         condition, condition_params = documents_condition(documents, drive)
+        if drive == "index":
+            # OFFSET 0 keeps the subquery a per-row check instead of a semi-join, so for a
+            # common word the plan walks the entries newest first and stops at the LIMIT
+            # (a semi-join would first collect every visible document of the Mandant).
+            condition = condition[:-1] + " OFFSET 0)"
         if query.is_empty:
             sql = (
                 f"SELECT e.dokument_id, NULL FROM {ENTRY_TABLE} e "  # noqa: S608

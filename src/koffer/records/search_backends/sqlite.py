@@ -1,9 +1,11 @@
 """SQLite: an FTS5 table over stems made in Python (see ``german``).
 
 ``records_search_fts`` is an external-content FTS5 table whose content is the stem stream
-kept in ``records_search_entry`` (``title_stems``, ``body_stems``); triggers on the entry
-table keep the two in step, so deleting a Dokument (the foreign key cascades to its entry)
-also removes its words from the index, exactly. The FTS rowid is the entry's id.
+kept in ``records_search_text`` (``title_stems``, ``body_stems``); triggers on that table
+keep the two in step, so deleting a Dokument (the foreign keys cascade to its entry and
+text) also removes its words from the index, exactly. The FTS rowid is the entry's id;
+the entry table itself stays small, so the permission check of thousands of candidates
+reads few pages.
 
 Ordering: bm25 has to score every match before it can sort, about 1.5 µs each, so it is
 used only when the query matches at most ``RANK_MAX`` documents; broader queries come
@@ -36,13 +38,20 @@ FTS_TABLE = "records_search_fts"
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
 
-_UPSERT = f"""
-INSERT INTO {ENTRY_TABLE} (tenant_id, dokument_id, version_id, indexed_at, title_stems, body_stems)
-VALUES (%s, %s, %s, %s, %s, %s)
+TEXT_TABLE = "records_search_text"
+
+_UPSERT_ENTRY = f"""
+INSERT INTO {ENTRY_TABLE} (tenant_id, dokument_id, version_id, indexed_at)
+VALUES (%s, %s, %s, %s)
 ON CONFLICT (dokument_id) DO UPDATE SET
   tenant_id = excluded.tenant_id,
   version_id = excluded.version_id,
-  indexed_at = excluded.indexed_at,
+  indexed_at = excluded.indexed_at
+RETURNING id
+"""  # noqa: S608 - constant table names
+_UPSERT_TEXT = f"""
+INSERT INTO {TEXT_TABLE} (id, title_stems, body_stems) VALUES (%s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET
   title_stems = excluded.title_stems,
   body_stems = excluded.body_stems
 """  # noqa: S608 - constant table names
@@ -72,19 +81,14 @@ class SqliteBackend:
 
     def upsert(self, rows: list[EntryRow]) -> None:
         adapt = connection.ops.adapt_datetimefield_value
-        params = [
-            (
-                r.tenant_id.hex,
-                r.dokument_id.hex,
-                r.version_id.hex,
-                adapt(r.indexed_at),
-                stem_stream(r.title),
-                stem_stream(r.body),
-            )
-            for r in rows
-        ]
         with connection.cursor() as cursor:
-            cursor.executemany(_UPSERT, params)
+            for r in rows:
+                cursor.execute(
+                    _UPSERT_ENTRY,
+                    [r.tenant_id.hex, r.dokument_id.hex, r.version_id.hex, adapt(r.indexed_at)],
+                )
+                entry_id = cursor.fetchone()[0]
+                cursor.execute(_UPSERT_TEXT, [entry_id, stem_stream(r.title), stem_stream(r.body)])
 
     def remove(self, dokument_ids: list[uuid.UUID]) -> None:
         with connection.cursor() as cursor:
@@ -135,9 +139,10 @@ class SqliteBackend:
         condition, condition_params = documents_condition(documents, drive)
         params: list[Any]
         if query.is_empty:
+            tenant = "e.tenant_id" if drive == "index" else "+e.tenant_id"
             sql = (
                 f"SELECT e.dokument_id, NULL FROM {ENTRY_TABLE} AS e "  # noqa: S608
-                f"WHERE e.tenant_id = %s AND {condition} ORDER BY e.id DESC LIMIT %s"
+                f"WHERE {tenant} = %s AND {condition} ORDER BY e.id DESC LIMIT %s"
             )
             params = [tenant_id.hex, *condition_params, limit]
         else:
@@ -152,10 +157,11 @@ class SqliteBackend:
                 if drive == "index"
                 else f"{ENTRY_TABLE} AS e CROSS JOIN {FTS_TABLE}"
             )
+            # "+e.tenant_id": the tenant index must not drive (it holds the whole Mandant).
             sql = (
                 f"SELECT e.dokument_id, {score} FROM {tables} "  # noqa: S608
                 f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = e.id "
-                f"AND e.tenant_id = %s AND {condition} ORDER BY {order} LIMIT %s"
+                f"AND +e.tenant_id = %s AND {condition} ORDER BY {order} LIMIT %s"
             )
             params = [fts_expression(query), tenant_id.hex, *condition_params, limit]
         with connection.cursor() as cursor:
