@@ -169,7 +169,7 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         "subjekte": subjekte,
         "bg_members": bg_members,
         "vorgaenge": vorgaenge,
-        "dokumente": list(selectors.akte_documents(akte)),
+        "dokumente": selectors.akte_document_rows(akte),
         "fristen": list(
             Frist.objects.for_tenant(akte.tenant_id)
             .filter(vorgang__akte=akte, done_at__isnull=True)

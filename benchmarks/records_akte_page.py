@@ -1,0 +1,177 @@
+"""The Akte page with 200 documents, as an ordinary caseworker, through the whole stack.
+
+Data: one Akte with 200 documents (small text files through the document pipeline, so
+versions, search index and audit rows are real), five Vorgänge with Fristen, a few
+Wiedervorlagen; the caseworker holds "sachbearbeitung" in the Akte's team, never a
+superuser. Measured in-process with Django's test client (every middleware, the
+permission filter, the read audit event that each opening writes, template rendering):
+wall-clock p50/p95/p99 over many requests, the SQL query count per request (pinned by
+tests/records/test_akten.py as well), and the process's peak memory (RSS).
+Baseline in the same run: the signed-in start page.
+
+Targets: p95 ≤ 80 ms, a pinned number of queries; web process memory under 300 MB.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import time
+from datetime import timedelta
+
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from benchmarks.report import emit, note, percentile
+from koffer.accounts import services as accounts
+from koffer.records import defaults, documents, services
+from koffer.records.models import FristRegel, VorgangTyp
+from koffer.tenancy import services as tenancy
+from koffer.tenancy.models import Mandant
+
+NAME = "records_akte_page"
+DATABASES = ("sqlite", "postgresql")
+DOCUMENTS = 200
+REQUESTS = int(os.environ.get("KOFFER_BENCH_ITERATIONS", "300"))
+TARGET_P95_MS = 80.0
+TARGET_RSS_MB = 300.0
+
+
+def _setup():  # type: ignore[no-untyped-def]
+    tenant = tenancy.create_mandant(
+        actor=None, slug="bench-akte", name="Jobcenter Benchmark", kind=Mandant.Kind.JOBCENTER
+    )
+    root = tenancy.create_unit(actor=None, tenant=tenant, parent=None, name="Leistung", kind="amt")
+    team = tenancy.create_unit(
+        actor=None, tenant=tenant, parent=root, name="Leistungsteam 1", kind="team"
+    )
+    caseworker = accounts.create_user(
+        actor=None,
+        tenant=tenant,
+        username="bench.sb",
+        first_name="Lea",
+        last_name="Wagner",
+        email=None,
+        password="Benchmark-Passwort-1",
+        unit=team,
+        role="sachbearbeitung",
+    )
+    defaults.install(actor=None, tenant=tenant)
+    plan = services.create_aktenplaneinheit(
+        actor=None,
+        tenant=tenant,
+        parent=None,
+        kennzeichen="50.2.1",
+        title="Leistungsakten",
+        module="sgb2",
+    )
+    akte = services.open_akte_for_person(
+        actor=caseworker,
+        tenant=tenant,
+        aktenplaneinheit=plan,
+        unit=team,
+        title="Leistungsakte Beispiel",
+        family_name="Beispiel",
+        given_names="Anna",
+        bg_nummer="neu",
+        caseworker=caseworker,
+    )
+    typen = list(VorgangTyp.objects.for_tenant(tenant).filter(module="sgb2"))[:5]
+    regel = FristRegel.objects.for_tenant(tenant).get(code="widerspruchsfrist")
+    vorgaenge = []
+    for typ in typen:
+        vorgang = services.create_vorgang(actor=caseworker, akte=akte, typ=typ, title=typ.label)
+        services.add_frist(
+            actor=caseworker, vorgang=vorgang, base_date=timezone.localdate(), regel=regel
+        )
+        vorgaenge.append(vorgang)
+    for days in (1, 5, 9):
+        services.set_wiedervorlage(
+            actor=caseworker,
+            akte=akte,
+            due_date=timezone.localdate() + timedelta(days=days),
+            assignee=caseworker,
+        )
+    for number in range(DOCUMENTS):
+        text = (
+            f"Schreiben Nr. {number} zur Bedarfsgemeinschaft. Bewilligung, Bescheid, Nachweis {number * 7919}.\n"
+            * 20
+        )
+        result = documents.ingest_file(
+            actor=caseworker,
+            akte=akte,
+            vorgang=vorgaenge[number % len(vorgaenge)],
+            file=documents.IncomingFile.from_bytes(f"schreiben-{number:03d}.txt", text.encode()),
+            meta=documents.DocumentMeta(title=f"Schreiben {number:03d}", kind="Schreiben"),
+        )
+        assert result.ok, result.message
+    return caseworker, akte
+
+
+def _measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
+    for _ in range(20):
+        assert client.get(url).status_code == 200
+    # Counted with a wrapper: Django empties its query log when a request starts.
+    executed: list[str] = []
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        client.get(url)
+    samples = []
+    gc.collect()
+    for _ in range(requests):
+        began = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200
+    return samples, len(executed)
+
+
+def run() -> None:
+    started = time.perf_counter()
+    caseworker, akte = _setup()
+    note(f"Akte mit {DOCUMENTS} Dokumenten angelegt in {time.perf_counter() - started:.1f} s")
+    client = Client()
+    client.force_login(caseworker)
+    url = f"/akten/{akte.pk}/"
+    body = client.get(url).content.decode()
+    assert body.count('href="/dokumente/') >= DOCUMENTS, "nicht alle Dokumente auf der Seite"
+    baseline, baseline_queries = _measure(client, "/", REQUESTS)
+    page, page_queries = _measure(client, url, REQUESTS)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    p95 = percentile(page, 95)
+    emit(
+        NAME,
+        db=connection.vendor,
+        case="start_baseline",
+        requests=REQUESTS,
+        p50_ms=percentile(baseline, 50),
+        p95_ms=percentile(baseline, 95),
+        queries=baseline_queries,
+    )
+    emit(
+        NAME,
+        db=connection.vendor,
+        case="akte_200_dokumente",
+        requests=REQUESTS,
+        p50_ms=percentile(page, 50),
+        p95_ms=p95,
+        p99_ms=percentile(page, 99),
+        queries=page_queries,
+        ratio_vs_start=percentile(page, 50) / percentile(baseline, 50),
+        target="p95<=80ms",
+        met=p95 <= TARGET_P95_MS,
+    )
+    emit(
+        NAME,
+        db=connection.vendor,
+        case="memory",
+        peak_rss_mb=rss_mb,
+        target="rss<300MB",
+        met=rss_mb < TARGET_RSS_MB,
+    )
