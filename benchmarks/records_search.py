@@ -206,6 +206,14 @@ def _open_data_set() -> float:
     conn.close()
     conn.settings_dict["NAME"] = str(data.sqlite_path(scale))
     call_command("migrate", verbosity=0, interactive=False)
+    cache_mb = os.environ.get("KOFFER_BENCH_SQLITE_CACHE_MB")
+    if cache_mb:  # to compare with the settings' page cache (PRAGMA cache_size)
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        size = cursor.fetchone()[0]
+    emit(NAME, db="sqlite", case="settings", cache_mb=round(-size / 1024) if size < 0 else size)
     return scale
 
 

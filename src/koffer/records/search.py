@@ -26,8 +26,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import CharField, Func, Model, Q, QuerySet, UUIDField
-from django.db.models.functions import Substr
+from django.db.models import CharField, F, Func, Model, Q, QuerySet, UUIDField
+from django.db.models.functions import Collate, Substr
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -506,7 +506,7 @@ def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[Akt
         by_az += (
             Akte.objects.for_tenant(tenant_id)
             .filter(permitted, _prefix("aktenzeichen", spelling))
-            .order_by("aktenzeichen")[:limit]
+            .order_by(_bytewise("aktenzeichen"))[:limit]
         )
     for akte in sorted(by_az, key=lambda a: a.aktenzeichen):
         hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
@@ -540,19 +540,28 @@ def _find_by_name(viewer: Viewer, text: str, limit: int, hits: dict[uuid.UUID, A
         .filter(_name_q(text, "folded", "given_names"))
         .order_by("folded", "given_names", "pk")
     )
-    permitted = akten_q(viewer.access, viewer.user_id, prefix="akte__")
+    permitted = akten_q(viewer.access, viewer.user_id)
     for start in range(0, FINDER_SCAN * 10, FINDER_SCAN):
         batch = list(persons[start : start + FINDER_SCAN])
         order = {p.pk: i for i, p in enumerate(batch)}
-        subjects = (
+        # Two lookups by key (subjects by person, Akten by id), so that no planner can
+        # choose to walk all Akten of the Mandant to join them.
+        links = list(
             _scoped(AkteSubjekt, viewer.tenant_id)
-            .filter(permitted, person_id__in=list(order))
-            .select_related("akte")
+            .filter(person_id__in=list(order))
+            .values_list("person_id", "akte_id")
         )
-        for subject in sorted(subjects, key=lambda s: (order[s.person_id], s.akte.aktenzeichen)):
-            person = batch[order[subject.person_id]]
+        akten = {
+            a.pk: a
+            for a in _scoped(Akte, viewer.tenant_id).filter(
+                permitted, pk__in=[akte_id for _, akte_id in links]
+            )
+        }
+        visible = [(order[p], akten[a]) for p, a in links if a in akten]
+        for rank, akte in sorted(visible, key=lambda item: (item[0], item[1].aktenzeichen)):
+            person = batch[rank]
             born = f", geb. {person.birth_date:%d.%m.%Y}" if person.birth_date else ""
-            hits.setdefault(subject.akte.pk, _akte_hit(subject.akte, "Name", f"{person}{born}"))
+            hits.setdefault(akte.pk, _akte_hit(akte, "Name", f"{person}{born}"))
         if len(hits) >= limit or len(batch) < FINDER_SCAN:
             return
 
@@ -577,6 +586,16 @@ class FoldedName(Func):
 
     template = "replace(replace(replace(lower(%(expressions)s), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü')"
     output_field = CharField()
+
+
+def _bytewise(field: str) -> Any:
+    """Order by ``field`` character by character. On PostgreSQL in the "C" collation: the
+    default collation's order would let the planner walk the unique index in that order
+    and filter the prefix (slow for a prefix late in the alphabet) instead of taking the
+    prefix range from the pattern-ops index and sorting the few rows found."""
+    if connection.vendor == "postgresql":
+        return Collate(F(field), "C")
+    return F(field)
 
 
 def _prefix(lookup: str, value: str) -> Q:

@@ -23,8 +23,11 @@ class NavEntry:
     def url(self) -> str:
         # Read up to three times per entry on every page; reverse() is slow enough to
         # show in the start page's profile (make bench ONLY=core_start_page).
-        urlconf = get_urlconf() or settings.ROOT_URLCONF
-        return _reverse_cached(self.url_name, get_script_prefix(), urlconf)
+        return _reverse_cached(self.url_name, get_script_prefix(), _urlconf())
+
+
+def _urlconf() -> str:
+    return str(get_urlconf() or settings.ROOT_URLCONF)
 
 
 @functools.lru_cache(maxsize=256)
@@ -58,11 +61,11 @@ class HeaderSearch:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _reverse_cached(self.url_name, get_script_prefix(), _urlconf())
 
     @property
     def suggest_url(self) -> str:
-        return reverse(self.suggest_url_name)
+        return _reverse_cached(self.suggest_url_name, get_script_prefix(), _urlconf())
 
 
 _header_search: HeaderSearch | None = None
