@@ -14,6 +14,7 @@ from koffer.accounts.access import Access
 from koffer.jobs.access import sees_all_jobs
 from koffer.jobs.models import Job
 from koffer.tenancy.models import Mandant
+from koffer.tenancy.scoping import db_uuid
 
 RECENT_DAYS = 7
 
@@ -53,10 +54,6 @@ LIMIT %s
 """
 
 
-def _db_uuid(value: uuid.UUID) -> Any:
-    return value if connection.features.has_native_uuid_field else value.hex
-
-
 def open_jobs_of(tenant: Mandant, user: Any, limit: int = 10) -> list[Job]:
     """The user's own jobs that concern them now: still running, or failed or with a
     finding in the last days."""
@@ -64,8 +61,8 @@ def open_jobs_of(tenant: Mandant, user: Any, limit: int = 10) -> list[Job]:
     # Runs on every start page: a raw query, because compiling this ORM filter cost more
     # CPU than executing it. The tenant condition is explicit in the SQL.
     params = [
-        _db_uuid(tenant.pk),
-        _db_uuid(user.pk),
+        db_uuid(tenant.pk),
+        db_uuid(user.pk),
         Job.Status.WAITING,
         Job.Status.RUNNING,
         connection.ops.adapt_datetimefield_value(since),

@@ -20,6 +20,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.jobs import access, registry, selectors, services
 from koffer.jobs.models import Job
+from koffer.shell.breadcrumbs import Crumb, trail
 
 # htmx stops polling when a response has this status (and still swaps its content).
 HTMX_STOP_POLLING = 286
@@ -41,12 +42,10 @@ def tenant_member(view: View) -> View:
     return wrapped
 
 
-def _crumbs(request: TenantRequest, *items: tuple[str, str | None]) -> list[dict[str, Any]]:
-    crumbs: list[dict[str, Any]] = [{"label": "Start", "url": reverse("shell:start")}]
+def _crumbs(request: TenantRequest, *items: tuple[str, str | None]) -> list[Crumb]:
     if access.sees_all_jobs(request.access):
-        crumbs.append({"label": "Aufträge", "url": reverse("jobs:list")})
-    crumbs.extend({"label": label, "url": url} for label, url in items)
-    return crumbs
+        items = (("Aufträge", reverse("jobs:list")), *items)
+    return trail(*items)
 
 
 def _job_or_404(request: TenantRequest, job_id: uuid.UUID) -> Job:

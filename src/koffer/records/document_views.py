@@ -24,6 +24,7 @@ from koffer.records import access, documents, pages, selectors
 from koffer.records.forms import WiedervorlageForm
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.services import RecordsError
+from koffer.shell.breadcrumbs import trail
 
 logger = logging.getLogger("koffer.records.documents")
 
@@ -47,14 +48,8 @@ def _viewer(request: TenantRequest) -> selectors.Viewer:
     return selectors.Viewer(access=request.access, user_id=request.user.id)
 
 
-def _crumbs(*items: tuple[str, str | None]) -> list[dict[str, str | None]]:
-    crumbs: list[dict[str, str | None]] = [{"label": "Start", "url": reverse("shell:start")}]
-    crumbs.extend({"label": label, "url": url} for label, url in items)
-    return crumbs
-
-
-def _akte_crumbs(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | None]]:
-    return _crumbs(
+def _aktetrail(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | None]]:
+    return trail(
         ("Meine Akten", reverse("records:akten")),
         (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
         *tail,
@@ -270,7 +265,7 @@ def dokument_upload(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             "error": error,
             "stored": sum(1 for r in results if r["outcome"] == "stored"),
             "page_title": f"Dokumente hochladen – {akte.aktenzeichen}",
-            "breadcrumbs": _akte_crumbs(akte, ("Dokumente hochladen", None)),
+            "breadcrumbs": _aktetrail(akte, ("Dokumente hochladen", None)),
         },
         status=status,
     )
@@ -347,7 +342,7 @@ def dokument_detail(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespo
             "can_edit": can_edit and dokument.status == Dokument.Status.ACTIVE,
             "wv_form": WiedervorlageForm(),
             "page_title": dokument.title,
-            "breadcrumbs": _akte_crumbs(akte, (dokument.title, None)),
+            "breadcrumbs": _aktetrail(akte, (dokument.title, None)),
         },
     )
 
@@ -427,7 +422,7 @@ def _action_page(
             "submit_label": submit,
             "multipart": multipart,
             "page_title": title,
-            "breadcrumbs": _akte_crumbs(
+            "breadcrumbs": _aktetrail(
                 dokument.akte,
                 (dokument.title, reverse("records:dokument", args=[dokument.pk])),
                 (title, None),

@@ -36,6 +36,7 @@ from koffer.records.models import (
     Vorgang,
 )
 from koffer.records.services import RecordsError
+from koffer.shell.breadcrumbs import trail
 
 logger = logging.getLogger("koffer.records.extract")
 
@@ -49,13 +50,11 @@ def _viewer(request: TenantRequest) -> selectors.Viewer:
 
 
 def _crumbs(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | None]]:
-    items: list[tuple[str, str | None]] = [
-        ("Start", reverse("shell:start")),
+    return trail(
         ("Meine Akten", reverse("records:akten")),
         (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
         *tail,
-    ]
-    return [{"label": label, "url": url} for label, url in items]
+    )
 
 
 def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = False) -> Akte:

@@ -48,6 +48,7 @@ from koffer.records.search_backends.base import ENTRY_TABLE, Drive, EntryRow
 from koffer.records.search_backends.query import ParsedQuery, parse
 from koffer.records.search_backends.snippets import MAX_SCAN_CHARS, Highlighter, snippet
 from koffer.records.selectors import Viewer
+from koffer.tenancy.scoping import db_uuid
 
 # Hits counted and paged through at most; beyond, the page says "mehr als 200".
 COUNT_CAP = 200
@@ -135,7 +136,7 @@ def index_status(tenant_id: uuid.UUID | None = None) -> dict[str, int]:
     params: list[Any] = []
     if tenant_id is not None:
         sql += " WHERE e.tenant_id = %s"
-        params.append(_db_uuid(tenant_id))
+        params.append(db_uuid(tenant_id))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         current = int(cursor.fetchone()[0])
@@ -645,11 +646,6 @@ def _name_q(text: str, folded: str, given: str) -> Q:
     return condition
 
 
-def _db_uuid(value: uuid.UUID) -> Any:
-    """The value as the database column holds it (hex on SQLite, uuid on PostgreSQL)."""
-    return Dokument._meta.get_field("id").get_db_prep_value(value, connection)
-
-
 # --- Choices for the search form --------------------------------------------------------------
 
 
@@ -666,7 +662,7 @@ def document_kinds(tenant_id: uuid.UUID) -> list[str]:
         )
         SELECT kind FROM kinds WHERE kind IS NOT NULL LIMIT 200
     """
-    tid = _db_uuid(tenant_id)
+    tid = db_uuid(tenant_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, [tid, tid])
         return [row[0] for row in cursor.fetchall()]

@@ -33,17 +33,12 @@ from koffer.records.forms import (
     WiedervorlageForm,
 )
 from koffer.records.models import Akte, AkteSubjekt, BgMitglied, Frist, Wiedervorlage
+from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Organisationseinheit
 
 
 def viewer_of(request: TenantRequest) -> selectors.Viewer:
     return selectors.Viewer(access=request.access, user_id=request.user.id)
-
-
-def _crumbs(*items: tuple[str, str | None]) -> list[dict[str, str | None]]:
-    crumbs: list[dict[str, str | None]] = [{"label": "Start", "url": reverse("shell:start")}]
-    crumbs.extend({"label": label, "url": url} for label, url in items)
-    return crumbs
 
 
 def _units(request: TenantRequest, perm: str) -> list[tuple[str, str]]:
@@ -91,7 +86,7 @@ def akten_list(request: TenantRequest) -> HttpResponse:
             "status": status,
             "can_create": request.access.can(Perm.RECORDS_EDIT),
             "page_title": "Meine Akten",
-            "breadcrumbs": _crumbs(("Meine Akten", None)),
+            "breadcrumbs": trail(("Meine Akten", None)),
         },
     )
 
@@ -133,9 +128,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
             "form": form,
             "page_title": "Akte anlegen",
             "submit_label": "Akte anlegen",
-            "breadcrumbs": _crumbs(
-                ("Meine Akten", reverse("records:akten")), ("Akte anlegen", None)
-            ),
+            "breadcrumbs": trail(("Meine Akten", reverse("records:akten")), ("Akte anlegen", None)),
         },
         status=400 if form.errors else 200,
     )
@@ -185,9 +178,7 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         "can_edit": access.can_edit(request.access, request.user.id, akte),
         "wv_form": WiedervorlageForm(),
         "page_title": f"Akte {akte.aktenzeichen}",
-        "breadcrumbs": _crumbs(
-            ("Meine Akten", reverse("records:akten")), (akte.aktenzeichen, None)
-        ),
+        "breadcrumbs": trail(("Meine Akten", reverse("records:akten")), (akte.aktenzeichen, None)),
     }
     return render(request, "records/akte_detail.html", context)
 
@@ -233,7 +224,7 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "page_title": f"Akte {akte.aktenzeichen} ändern",
             "submit_label": "Änderung speichern",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": trail(
                 ("Meine Akten", reverse("records:akten")),
                 (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
                 ("Ändern", None),
@@ -271,7 +262,7 @@ def vorgang_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "page_title": "Vorgang anlegen",
             "submit_label": "Vorgang anlegen",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": trail(
                 ("Meine Akten", reverse("records:akten")),
                 (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
                 ("Vorgang anlegen", None),
@@ -340,7 +331,7 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
         "status_form": status_form,
         "frist_form": frist_form,
         "page_title": vorgang.title,
-        "breadcrumbs": _crumbs(
+        "breadcrumbs": trail(
             ("Meine Akten", reverse("records:akten")),
             (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
             (vorgang.title, None),
@@ -426,7 +417,7 @@ def aktenplan_page(request: TenantRequest) -> HttpResponse:
             "form": form,
             "can_manage": can_manage,
             "page_title": "Aktenplan",
-            "breadcrumbs": _crumbs(("Aktenplan", None)),
+            "breadcrumbs": trail(("Aktenplan", None)),
         },
         status=400 if form.errors else 200,
     )
@@ -479,7 +470,7 @@ def wiedervorlagen(request: TenantRequest) -> HttpResponse:
             "buckets": queues.bucket(items, timezone.localdate()),
             "team": team,
             "page_title": title,
-            "breadcrumbs": _crumbs((title, None)),
+            "breadcrumbs": trail((title, None)),
         },
     )
 
@@ -525,6 +516,6 @@ def fristen_kalender(request: TenantRequest) -> HttpResponse:
             "following": following,
             "today": today,
             "page_title": "Fristenkalender",
-            "breadcrumbs": _crumbs(("Fristenkalender", None)),
+            "breadcrumbs": trail(("Fristenkalender", None)),
         },
     )

@@ -18,6 +18,13 @@ from uuid6 import uuid7
 TENANT_KEYS = frozenset({"tenant", "tenant_id", "tenant__in", "tenant_id__in", "tenant__pk"})
 
 
+def db_uuid(value: uuid.UUID) -> Any:
+    """A UUID as a raw SQL parameter: hex text on SQLite, native uuid on PostgreSQL."""
+    from django.db import connection
+
+    return value if connection.features.has_native_uuid_field else value.hex
+
+
 class UnscopedQuery(RuntimeError):
     """A tenant-owned table was queried without naming the tenant."""
 
