@@ -74,13 +74,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "koffer.shell.middleware.CSPMiddleware",  # django-csp's, policy built once
     "koffer.shell.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "koffer.accounts.middleware.OTPMiddleware",  # django-otp's, device read in plain SQL
     "koffer.accounts.middleware.IdleTimeoutMiddleware",
     "koffer.accounts.middleware.TenantMiddleware",
     "koffer.audit.middleware.AuditContextMiddleware",
@@ -167,7 +167,7 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 KOFFER_IDLE_TIMEOUT_SECONDS = int(os.environ.get("KOFFER_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_COOKIE_AGE = 12 * 3600
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "koffer.accounts.sessions"
 HTTPS = _env_bool("KOFFER_HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -237,6 +237,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "koffer.shell.staticfiles.CachedUrlStaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

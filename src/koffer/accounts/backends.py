@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.db import connections, router
 from django.db.models import Q
 from django.http import HttpRequest
 
 from koffer.accounts.models import User
+from koffer.tenancy import plain_sql
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -33,3 +36,33 @@ class UsernameOrEmailBackend(ModelBackend):
         ):
             return None
         return user
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The signed-in user of a session (every request): ModelBackend's, in plain SQL."""
+        user = user_by_pk(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def user_by_pk(pk: Any) -> User | None:
+    """``User.objects.get(pk=pk)`` in plain SQL, or None: the ORM spent ten times as long
+    compiling the query as SQLite executing it (0.16 against 0.02 ms)."""
+    connection = connections[router.db_for_read(User)]
+    param = User._meta.pk.get_db_prep_value(pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_user_sql(connection.vendor), [param])
+        found = plain_sql.instances(User, USER_FIELDS, cursor.fetchall(), connection)
+    return found[0] if found else None
+
+
+USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+
+
+@functools.lru_cache(maxsize=4)
+def _user_sql(vendor: str) -> str:
+    connection = connections[router.db_for_read(User)]
+    qn = connection.ops.quote_name
+    meta = User._meta
+    return (  # identifiers from the model, no input
+        f"SELECT {plain_sql.columns(User, USER_FIELDS, connection)}"  # noqa: S608
+        f" FROM {qn(meta.db_table)} WHERE {qn(str(meta.pk.column))} = %s"
+    )

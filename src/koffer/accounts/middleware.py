@@ -1,22 +1,28 @@
-"""Idle timeout, second factor and the active Mandant for each request."""
+"""Second factor, idle timeout and the active Mandant for each request."""
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import django_otp.middleware
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import logout
-from django.db import connection
+from django.db import connection, connections, router
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
+from django_otp.models import Device
 
 from koffer.accounts.access import Access, Grant
 from koffer.accounts.models import Membership
 from koffer.accounts.roles import ROLES
+from koffer.tenancy import plain_sql
 from koffer.tenancy.models import Mandant
 
 SESSION_TENANT = "koffer_tenant_id"
@@ -26,6 +32,48 @@ OPEN_PREFIXES = ("/anmelden", "/abmelden", "/static/", "/healthz", "/readyz", "/
 LAST_SEEN_RESOLUTION = 60
 
 
+class OTPMiddleware(django_otp.middleware.OTPMiddleware):
+    """django-otp's, loading the session's device in plain SQL. With the second factor
+    required, the ORM query behind ``Device.from_persistent_id`` (``.first()``) cost
+    ≈ 0.3 ms of CPU on every request, a quarter of the start page."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Device | None:
+        return device_by_persistent_id(self._normalize_persistent_id(persistent_id))
+
+
+def device_by_persistent_id(persistent_id: str) -> Device | None:
+    """``Device.from_persistent_id(persistent_id)``: the device, or None if the id is
+    malformed or names no device (the confirmation and owner checks stay django-otp's)."""
+    try:
+        model_label, device_id = persistent_id.rsplit("/", 1)
+        app_label, model_name = model_label.split(".")
+        model = apps.get_model(app_label, model_name)
+        pk = int(device_id)
+    except (ValueError, LookupError):
+        return None
+    if not issubclass(model, Device):
+        return None
+    connection = connections[router.db_for_read(model)]
+    fields = tuple(f.attname for f in model._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(_device_sql(model._meta.label, connection.alias), [pk])
+        found = plain_sql.instances(model, fields, cursor.fetchall(), connection)
+    return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=16)
+def _device_sql(label: str, alias: str) -> str:
+    model = apps.get_model(label)
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    fields = [f.attname for f in meta.concrete_fields]
+    return (  # identifiers from the model, no input
+        f"SELECT {plain_sql.columns(model, fields, connection)} FROM {qn(meta.db_table)}"  # noqa: S608
+        f" WHERE {qn(meta.get_field('id').column)} = %s"
+    )
+
+
 class IdleTimeoutMiddleware:
     """Sign out after KOFFER_IDLE_TIMEOUT seconds without a request."""
 
@@ -33,6 +81,7 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.user = _resolved(request.user)
         if request.user.is_authenticated:
             now = int(time.time())
             last = request.session.get(SESSION_LAST_SEEN, now)
@@ -44,6 +93,17 @@ class IdleTimeoutMiddleware:
             if now - last >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
+
+
+def _resolved(user: Any) -> Any:
+    """The user behind the lazy wrappers of the auth and OTP middleware (both evaluated
+    from here on anyway): each attribute read through them cost two proxy calls, and a
+    page reads the user dozens of times (templates, access checks)."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
 
 
 class TenantMiddleware:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.jobs.access import sees_all_jobs
 from koffer.jobs.models import Job
+from koffer.tenancy import plain_sql
 from koffer.tenancy.models import Mandant
 from koffer.tenancy.scoping import db_uuid
 
@@ -44,6 +45,17 @@ def latest_jobs(tenant: Mandant, *, user: Any, access: Access, limit: int = 100)
     )
 
 
+# The columns of OPEN_JOBS_SQL, in its order.
+OPEN_JOBS_FIELDS = (
+    "id",
+    "tenant_id",
+    "title",
+    "status",
+    "progress_done",
+    "progress_total",
+    "needs_attention",
+    "created_at",
+)
 OPEN_JOBS_SQL = """
 SELECT id, tenant_id, title, status, progress_done, progress_total, needs_attention, created_at
 FROM jobs_job
@@ -58,8 +70,9 @@ def open_jobs_of(tenant: Mandant, user: Any, limit: int = 10) -> list[Job]:
     """The user's own jobs that concern them now: still running, or failed or with a
     finding in the last days."""
     since = timezone.now() - timedelta(days=RECENT_DAYS)
-    # Runs on every start page: a raw query, because compiling this ORM filter cost more
-    # CPU than executing it. The tenant condition is explicit in the SQL.
+    # Runs on every start page: plain SQL, because compiling this ORM filter cost more
+    # CPU than executing it (and a RawQuerySet still 0.05 ms for no rows). The tenant
+    # condition is explicit in the SQL.
     params = [
         db_uuid(tenant.pk),
         db_uuid(user.pk),
@@ -69,4 +82,6 @@ def open_jobs_of(tenant: Mandant, user: Any, limit: int = 10) -> list[Job]:
         Job.Status.FAILED,
         limit,
     ]
-    return list(Job.objects.raw(OPEN_JOBS_SQL, params))
+    with connection.cursor() as cursor:
+        cursor.execute(OPEN_JOBS_SQL, params)
+        return plain_sql.instances(Job, OPEN_JOBS_FIELDS, cursor.fetchall(), connection)

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from koffer.shell.navigation import entries_for, header_search_for
+from koffer.shell.navigation import header_search_for, links_for
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -14,7 +14,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     return {
-        "nav_entries": entries_for(permissions) if signed_in else [],
+        "nav_entries": links_for(permissions) if signed_in else (),
         "header_search": header_search_for(permissions) if signed_in else None,
         "current_tenant": getattr(request, "tenant", None),
         "user_tenants": getattr(request, "tenants", []),

@@ -21,9 +21,17 @@ class NavEntry:
 
     @property
     def url(self) -> str:
-        # Read up to three times per entry on every page; reverse() is slow enough to
-        # show in the start page's profile (make bench ONLY=core_start_page).
         return _reverse_cached(self.url_name, get_script_prefix(), _urlconf())
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A navigation entry as pages render it: its address already resolved."""
+
+    key: str
+    label: str
+    url: str
+    description: str
 
 
 def _urlconf() -> str:
@@ -41,11 +49,32 @@ _entries: dict[str, NavEntry] = {}
 
 def register(entry: NavEntry) -> None:
     _entries[entry.key] = entry
+    _links.cache_clear()
 
 
 def entries_for(permissions: frozenset[str]) -> list[NavEntry]:
     visible = [e for e in _entries.values() if e.permission is None or e.permission in permissions]
     return sorted(visible, key=lambda e: (e.order, e.label))
+
+
+def links_for(permissions: frozenset[str]) -> tuple[NavLink, ...]:
+    """The entries ``permissions`` may see, in order, with their addresses. Every page
+    renders them (header, start page), so they are worked out once per set of
+    permissions (make bench ONLY=core_start_page)."""
+    return _links(permissions, get_script_prefix(), _urlconf())
+
+
+@functools.lru_cache(maxsize=256)
+def _links(permissions: frozenset[str], script_prefix: str, urlconf: str) -> tuple[NavLink, ...]:
+    return tuple(
+        NavLink(e.key, e.label, _reverse_cached(e.url_name, script_prefix, urlconf), e.description)
+        for e in entries_for(permissions)
+    )
+
+
+def url(url_name: str) -> str:
+    """``reverse(url_name)`` of a URL without arguments, cached like the entries'."""
+    return _reverse_cached(url_name, get_script_prefix(), _urlconf())
 
 
 @dataclass(frozen=True)
@@ -68,6 +97,16 @@ class HeaderSearch:
         return _reverse_cached(self.suggest_url_name, get_script_prefix(), _urlconf())
 
 
+@dataclass(frozen=True)
+class HeaderSearchLink:
+    """The header search as pages render it: addresses resolved."""
+
+    url: str
+    suggest_url: str
+    label: str
+    placeholder: str
+
+
 _header_search: HeaderSearch | None = None
 
 
@@ -82,14 +121,23 @@ def register_header_search(
     """One app (the E-Akte) offers the header search; registered in AppConfig.ready()."""
     global _header_search
     _header_search = HeaderSearch(url_name, suggest_url_name, label, permission, placeholder)
+    _header_search_link.cache_clear()
 
 
-def header_search_for(permissions: frozenset[str]) -> HeaderSearch | None:
+def header_search_for(permissions: frozenset[str]) -> HeaderSearchLink | None:
     found = _header_search
     if found is None or (found.permission is not None and found.permission not in permissions):
         return None
-    try:
-        found.url, found.suggest_url  # noqa: B018 - both must resolve, or no search box
+    return _header_search_link(found, get_script_prefix(), _urlconf())
+
+
+@functools.lru_cache(maxsize=16)
+def _header_search_link(
+    found: HeaderSearch, script_prefix: str, urlconf: str
+) -> HeaderSearchLink | None:
+    try:  # both must resolve, or no search box
+        url = _reverse_cached(found.url_name, script_prefix, urlconf)
+        suggest_url = _reverse_cached(found.suggest_url_name, script_prefix, urlconf)
     except NoReverseMatch:
         return None
-    return found
+    return HeaderSearchLink(url, suggest_url, found.label, found.placeholder)
