@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "koffer.api",
     "koffer.shell",
     "koffer.records",
+    "koffer.placements",
     "koffer.privacy",
     "koffer.demo",
 ]

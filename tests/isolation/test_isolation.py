@@ -259,6 +259,175 @@ def _einsicht(world: World, tenant: Mandant) -> uuid.UUID:
     return link.pk
 
 
+def _placements_world(world: World, tenant: Mandant) -> dict[str, Any]:
+    """One facility with an Angebot and two free places, a need, a hold and a Belegung:
+    the Mandant acts as provider and youth office at once (a Kreis with its own places)."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from koffer.placements import services as placements
+    from koffer.placements.models import Betreuungsform, Region
+
+    def build() -> dict[str, Any]:
+        placements.load_default_catalogue()
+        form = Betreuungsform.objects.get(code="heim-34")
+        einrichtung = placements.create_einrichtung(
+            actor=None,
+            tenant=tenant,
+            fachbereich=form.fachbereich,
+            formen=[form],
+            name=world.mark(tenant),
+            street="Weg 1",
+            postcode="60000",
+            city="Musterstadt",
+            lat=50.1,
+            lon=8.7,
+        )
+        angebot = placements.create_angebot(
+            actor=None, einrichtung=einrichtung, betreuungsform=form, title=world.mark(tenant)
+        )
+        plaetze = placements.add_plaetze(
+            actor=None,
+            angebot=angebot,
+            count=3,
+            valid_from=date(2026, 1, 1),
+            frei_ab=timezone.localdate(),
+        )
+        region = Region.objects.get(name="Musterstadt")
+        gesuche = [
+            placements.create_gesuch(
+                actor=world.actor,
+                tenant=tenant,
+                betreuungsform=form,
+                alter=10,
+                geschlecht="w",
+                ab_datum=timezone.localdate(),
+                region=region,
+            )
+            for _ in range(2)
+        ]
+        hold = placements.reserve(actor=world.actor, gesuch=gesuche[0], platz=plaetze[0])
+        placed = placements.reserve(actor=world.actor, gesuch=gesuche[1], platz=plaetze[1])
+        belegung = placements.confirm(
+            actor=None, tenant=tenant, reservierung_id=placed.pk, beginn=timezone.localdate()
+        )
+        return {
+            "einrichtung_id": einrichtung.pk,
+            "angebot_id": angebot.pk,
+            "platz_id": plaetze[2].pk,
+            "gesuch_id": gesuche[0].pk,
+            "reservierung_id": hold.pk,
+            "belegung_id": belegung.pk,
+        }
+
+    return world.once("placements", tenant, build)  # type: ignore[no-any-return]
+
+
+def _placements(name: str) -> Callable[[World, Mandant], Any]:
+    return lambda world, tenant: _placements_world(world, tenant)[name]
+
+
+def _meldung(world: World, tenant: Mandant) -> uuid.UUID:
+    """A § 47 notification of the Mandant's facility, filed with the installation's one
+    Landesjugendamt (the facility names no supervisor)."""
+    from django.utils import timezone
+
+    from koffer.placements import meldungen
+
+    world.once(
+        "landesjugendamt",
+        world.own,
+        lambda: factories.mandant("Landesjugendamt Prüfland", kind=Mandant.Kind.LANDESJUGENDAMT),
+    )
+    return meldungen.file_meldung(
+        actor=world.actor,
+        tenant=tenant,
+        einrichtung=_placements_world(world, tenant)["einrichtung_id"],
+        art="vorkommnis",
+        ereignis_datum=timezone.localdate(),
+        betreff=world.mark(tenant),
+        inhalt=world.mark(tenant),
+    ).pk
+
+
+def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
+    """Last month's Belegung of the Mandant's own facility, billed to itself: a confirmed
+    Leistungsnachweis and its sent XRechnung (the Mandant is provider and youth office)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from koffer.placements import billing
+    from koffer.placements import services as placements
+    from koffer.placements.models import Betreuungsform, Einrichtung, Region, Traegerprofil
+
+    def build() -> dict[str, Any]:
+        einrichtung_id = _placements_world(world, tenant)["einrichtung_id"]
+        einrichtung = Einrichtung.objects.for_tenant(tenant).get(pk=einrichtung_id)
+        form = Betreuungsform.objects.get(code="heim-34")
+        angebot = placements.create_angebot(
+            actor=None, einrichtung=einrichtung, betreuungsform=form, title=world.mark(tenant)
+        )
+        monat = billing.month_bounds(timezone.localdate())[0] - timedelta(days=1)
+        beginn = monat.replace(day=1)
+        placements.set_entgelt(
+            actor=None,
+            angebot=angebot,
+            valid_from=beginn,
+            valid_to=None,
+            leistungsentgelt=Decimal("150.00"),
+        )
+        platz = placements.add_plaetze(
+            actor=None, angebot=angebot, count=1, valid_from=beginn, frei_ab=beginn
+        )[0]
+        gesuch = placements.create_gesuch(
+            actor=world.actor,
+            tenant=tenant,
+            betreuungsform=form,
+            alter=9,
+            geschlecht="m",
+            ab_datum=beginn,
+            region=Region.objects.get(name="Musterstadt"),
+        )
+        hold = placements.reserve(actor=world.actor, gesuch=gesuch, platz=platz)
+        belegung = placements.confirm(
+            actor=None, tenant=tenant, reservierung_id=hold.pk, beginn=beginn
+        )
+        # Straight to the model: save_traegerprofil's full_clean() queries unscoped.
+        Traegerprofil.objects.create(
+            tenant=tenant,
+            legal_name=world.mark(tenant),
+            street="Weg 1",
+            postcode="60000",
+            city="Musterstadt",
+            tax_number="045/123/45678",
+            registereintrag="VR 1, Amtsgericht Musterstadt",
+            iban="DE02120300000000202051",
+            contact_name="Petra Schulz",
+            contact_phone="+49 6101 555-20",
+            contact_email="rechnung@example.org",
+        )
+        Mandant.objects.filter(pk=tenant.pk).update(leitweg_id="09999000-PRUEF-42")
+        tenant.refresh_from_db()
+        billing.save_rechnungsanschrift(
+            actor=None, tenant=tenant, street="Amtsweg 1", postcode="60000", city="Musterstadt"
+        )
+        nachweis = billing.compute_nachweis(actor=None, belegung=belegung, monat=monat)
+        billing.confirm_nachweis(actor=None, nachweis=nachweis)
+        rechnung = billing.create_rechnung(actor=None, nachweis=nachweis)
+        assert rechnung.status == "bereit", rechnung.findings
+        billing.send_rechnung(actor=None, rechnung=rechnung)
+        return {"nachweis_id": nachweis.pk, "rechnung_id": rechnung.pk}
+
+    return world.once("abrechnung", tenant, build)  # type: ignore[no-any-return]
+
+
+def _abrechnung(name: str) -> Callable[[World, Mandant], Any]:
+    return lambda world, tenant: _abrechnung_world(world, tenant)[name]
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -271,6 +440,20 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "wiedervorlage_id": _wiedervorlage,
     "auszug_id": _auszug,
     "einsicht_id": _einsicht,
+    **{
+        name: _placements(name)
+        for name in (
+            "einrichtung_id",
+            "angebot_id",
+            "platz_id",
+            "gesuch_id",
+            "reservierung_id",
+            "belegung_id",
+        )
+    },
+    "meldung_id": _meldung,
+    "nachweis_id": _abrechnung("nachweis_id"),
+    "rechnung_id": _abrechnung("rechnung_id"),
 }
 
 # Parameters that name no object (a version number, a page, an image width): one valid value

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
+from koffer.demo import placements as demo_placements
 from koffer.demo import records as demo_records
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -233,6 +234,7 @@ def load() -> list[DemoUser]:
         for demo in USERS:
             _create_user(demo, mandanten)
         demo_records.load(mandanten)
+        demo_placements.load(mandanten)
     return [u for u in USERS if not u.machine]
 
 

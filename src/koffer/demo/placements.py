@@ -1,0 +1,253 @@
+"""Demo Platzbörse: the shipped catalogue (youth welfare, elder care, refugee housing),
+facilities of both demo providers with rates and free places, one open request and one
+running Belegung. All fictional."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from koffer.accounts.models import User
+from koffer.placements import billing, meldungen, services
+from koffer.placements.models import Betreuungsform, Fachbereich, Merkmal, Region
+from koffer.tenancy.models import Mandant
+
+# (provider slug, Fachbereich, name, city, lat, lon, ages, forms, Merkmale, (title, form, rate, places, free))
+FACILITIES = [
+    (
+        "sonnenhof",
+        "jugendhilfe",
+        "Wohngruppe Sonnenhof",
+        "Musterstadt",
+        50.118,
+        8.672,
+        (6, 17),
+        ["heim-34", "inobhut-42"],
+        ["trauma", "sprache-ar"],
+        [
+            ("Regelwohngruppe", "heim-34", "182.50", 8, 2),
+            ("Inobhutnahme-Gruppe", "inobhut-42", "236.00", 4, 1),
+        ],
+    ),
+    (
+        "sonnenhof",
+        "jugendhilfe",
+        "Mutter-Kind-Haus Am See",
+        "Am See",
+        50.079,
+        8.241,
+        (0, 27),
+        ["mvk-19"],
+        ["sprache-uk"],
+        [("Mutter/Vater-Kind-Wohnen", "mvk-19", "154.20", 6, 2)],
+    ),
+    (
+        "diakonie-musterland",
+        "jugendhilfe",
+        "Jugendhaus Bergdorf",
+        "Bergdorf",
+        50.357,
+        8.745,
+        (12, 21),
+        ["heim-34", "eingliederung-35a"],
+        ["trauma", "sucht", "sprache-en"],
+        [
+            ("Intensivgruppe", "heim-34", "214.80", 6, 1),
+            ("Gruppe nach § 35a", "eingliederung-35a", "241.10", 5, 2),
+        ],
+    ),
+    (
+        "diakonie-musterland",
+        "pflege",
+        "Seniorenzentrum Talheim",
+        "Talheim",
+        49.873,
+        8.651,
+        (60, 120),
+        ["vollstationaer", "kurzzeit"],
+        ["demenz", "einzelzimmer"],
+        [
+            ("Wohnbereich Lindenhof", "vollstationaer", "128.40", 20, 3),
+            ("Kurzzeitpflege", "kurzzeit", "139.90", 4, 2),
+        ],
+    ),
+    (
+        "diakonie-musterland",
+        "fluechtlinge",
+        "Gemeinschaftsunterkunft Flusshafen",
+        "Flusshafen",
+        49.993,
+        8.247,
+        (0, 120),
+        ["gemeinschaftsunterkunft"],
+        ["familien", "sprache-ar", "sprache-uk"],
+        [("Familienbereich", "gemeinschaftsunterkunft", "32.50", 30, 6)],
+    ),
+]
+
+PROFILES = {
+    "sonnenhof": (
+        "Kinder- und Jugendhilfe Sonnenhof e. V.",
+        "Sonnenweg 1",
+        "60311",
+        "Musterstadt",
+        "VR 4711",
+        "DE02120300000000202051",
+    ),
+    "diakonie-musterland": (
+        "Diakonie Musterland gGmbH",
+        "Kirchplatz 5",
+        "64283",
+        "Talheim",
+        "HRB 1234",
+        "DE02500105170137075030",
+    ),
+}
+
+
+def _provider(slug: str) -> User:
+    return User.objects.get(username="platz.sonnenhof" if slug == "sonnenhof" else "platz.diakonie")
+
+
+def load(mandanten: dict[str, Mandant]) -> None:
+    services.load_default_catalogue()
+    lja = mandanten["landesjugendamt"]
+    kreis = next(m for m in mandanten.values() if m.kind == Mandant.Kind.KREIS)
+    today = timezone.localdate()
+    start = date(today.year, 1, 1)
+    for slug, (legal, street, plz, city, register, iban) in PROFILES.items():
+        provider = _provider(slug)
+        services.save_traegerprofil(
+            actor=provider,
+            tenant=mandanten[slug],
+            legal_name=legal,
+            street=street,
+            postcode=plz,
+            city=city,
+            tax_number="014/123/45678" if slug == "sonnenhof" else "014/987/65432",
+            vat_id="",
+            iban=iban,
+            bic="",
+            contact_name=provider.get_full_name(),
+            contact_phone="+49 6101 555-0",
+            contact_email=f"abrechnung@{slug}.example",
+            registereintrag=f"{register}, Amtsgericht Musterstadt",
+        )
+    angebote = {}
+    for slug, fb_code, name, city, lat, lon, (amin, amax), forms, merkmale, offers in FACILITIES:
+        tenant = mandanten[slug]
+        provider = _provider(slug)
+        fb = Fachbereich.objects.get(code=fb_code)
+        einrichtung = services.create_einrichtung(
+            actor=provider,
+            tenant=tenant,
+            fachbereich=fb,
+            formen=Betreuungsform.objects.filter(fachbereich=fb, code__in=forms),
+            merkmale=Merkmal.objects.filter(fachbereich=fb, code__in=merkmale),
+            aufsicht=lja if fb.meldepflicht else None,
+            name=name,
+            street="Hauptstraße 12",
+            postcode="60000",
+            city=city,
+            region="Landkreis Musterland",
+            lat=lat,
+            lon=lon,
+            age_min=amin,
+            age_max=amax,
+            licence_number=f"BE-{city[:3].upper()}-2019-07" if fb.meldepflicht else "",
+            licence_date=date(2019, 7, 1) if fb.meldepflicht else None,
+        )
+        for title, form_code, rate, count, free in offers:
+            form = Betreuungsform.objects.get(fachbereich=fb, code=form_code)
+            angebot = services.create_angebot(
+                actor=provider, einrichtung=einrichtung, betreuungsform=form, title=title
+            )
+            services.set_entgelt(
+                actor=provider,
+                angebot=angebot,
+                valid_from=start,
+                valid_to=None,
+                leistungsentgelt=Decimal(rate) - Decimal("30.00"),
+                grundleistung=Decimal("22.00"),
+                investitionsbetrag=Decimal("8.00"),
+                absence_share=fb.absence_share_default,
+            )
+            services.add_plaetze(
+                actor=provider, angebot=angebot, count=free, valid_from=start, frei_ab=today
+            )
+            services.add_plaetze(
+                actor=provider, angebot=angebot, count=count - free, valid_from=start
+            )
+            angebote[title] = (angebot, provider)
+    billing.save_rechnungsanschrift(
+        actor=None,
+        tenant=kreis,
+        bezeichnung="Landkreis Musterland, Jugendamt",
+        street="Kreishausplatz 1",
+        postcode="60311",
+        city="Musterstadt",
+    )
+    _requests(kreis, angebote, today)
+    _meldung(angebote, today)
+
+
+def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
+    caseworker = User.objects.get(username="sb.jugendamt")
+    region = Region.objects.get(name="Musterstadt")
+    heim = Betreuungsform.objects.get(code="heim-34")
+    trauma = Merkmal.objects.filter(code="trauma", fachbereich=heim.fachbereich)
+    placed = services.create_gesuch(
+        actor=caseworker,
+        tenant=kreis,
+        betreuungsform=heim,
+        alter=14,
+        geschlecht="m",
+        ab_datum=today - timedelta(days=40),
+        region=region,
+    )
+    angebot, provider = angebote["Regelwohngruppe"]
+    hold = services.reserve(actor=caseworker, gesuch=placed, angebot=angebot, now=timezone.now())
+    belegung = services.confirm(
+        actor=provider,
+        tenant=angebot.tenant,
+        reservierung_id=hold.pk,
+        beginn=today - timedelta(days=38),
+    )
+    # Last month is billed: a valid XRechnung waits in the youth office's Rechnungseingang.
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    nachweis = billing.compute_nachweis(actor=provider, belegung=belegung, monat=last_month)
+    billing.confirm_nachweis(actor=provider, nachweis=nachweis)
+    rechnung = billing.create_rechnung(actor=provider, nachweis=nachweis)
+    billing.send_rechnung(actor=provider, rechnung=rechnung)
+    waiting = services.create_gesuch(
+        actor=caseworker,
+        tenant=kreis,
+        betreuungsform=heim,
+        alter=11,
+        geschlecht="w",
+        ab_datum=today + timedelta(days=3),
+        region=region,
+        merkmale=trauma,
+    )
+    intensiv, _ = angebote["Intensivgruppe"]
+    services.reserve(actor=caseworker, gesuch=waiting, angebot=intensiv)
+
+
+def _meldung(angebote: dict[str, Any], today: date) -> None:
+    angebot, provider = angebote["Regelwohngruppe"]
+    meldungen.file_meldung(
+        actor=provider,
+        tenant=angebot.tenant,
+        einrichtung=angebot.einrichtung,
+        art="vorkommnis",
+        ereignis_datum=today - timedelta(days=1),
+        betreff="Wasserschaden im Gruppenhaus",
+        inhalt=(
+            "Nach einem Rohrbruch sind zwei Zimmer der Regelwohngruppe bis voraussichtlich "
+            "Monatsende nicht bewohnbar. Die betroffenen Jugendlichen sind in der "
+            "Inobhutnahme-Gruppe untergebracht; die Aufsicht ist durchgehend gewährleistet."
+        ),
+    )

@@ -1,0 +1,481 @@
+"""API of the Platzbörse for providers' systems (availability) and youth offices'
+specialist software (search, needs, holds). Errors are problem+json; "vergeben" is 409,
+a busy lock 503 with ``code: busy`` ("bitte erneut versuchen")."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from koffer.accounts.http import TenantRequest
+from koffer.api.pagination import paginate
+from koffer.api.problems import ApiProblem, not_found
+from koffer.placements import access, services
+from koffer.placements.errors import PlacementsError
+from koffer.placements.models import (
+    Angebot,
+    Betreuungsform,
+    Fachbereich,
+    Merkmal,
+    Platz,
+    Region,
+    Reservierung,
+)
+from koffer.placements.search import Need, search
+
+router = Router(tags=["Platzbörse"])
+
+
+def _problem(exc: PlacementsError) -> ApiProblem:
+    titles = {404: "Nicht gefunden", 409: "Konflikt", 503: "Bitte erneut versuchen"}
+    return ApiProblem(
+        exc.status if exc.status != 400 else 422,
+        exc.code,
+        titles.get(exc.status, "Nicht möglich"),
+        exc.message,
+    )
+
+
+def _provider(request: TenantRequest) -> None:
+    if request.tenant is None or not access.is_provider(request.access, request.tenant):
+        raise ApiProblem(
+            403,
+            "forbidden",
+            "Keine Berechtigung",
+            "Nur für Einrichtungsträger mit Platzverwaltung.",
+        )
+
+
+def _requester(request: TenantRequest) -> None:
+    if request.tenant is None or not access.is_requester(request.access, request.tenant):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Nur für Stellen, die Plätze suchen dürfen."
+        )
+
+
+class FormOut(Schema):
+    id: uuid.UUID
+    code: str
+    label: str
+    rechtsgrundlage: str
+
+
+class MerkmalOut(Schema):
+    id: uuid.UUID
+    code: str
+    label: str
+    group: str
+
+
+class FachbereichOut(Schema):
+    id: uuid.UUID
+    code: str
+    label: str
+    place_label: str
+    reservation_hours: int
+    formen: list[FormOut]
+    merkmale: list[MerkmalOut]
+
+
+@router.get("/platzboerse/fachbereiche", response=list[FachbereichOut])
+def fachbereiche(request: TenantRequest) -> list[FachbereichOut]:
+    """The configured fields with their forms of care and criteria."""
+    out = []
+    for fb in Fachbereich.objects.prefetch_related("formen", "merkmale"):
+        out.append(
+            FachbereichOut(
+                id=fb.pk,
+                code=fb.code,
+                label=fb.label,
+                place_label=fb.place_label,
+                reservation_hours=fb.reservation_hours,
+                formen=[
+                    FormOut(id=f.pk, code=f.code, label=f.label, rechtsgrundlage=f.rechtsgrundlage)
+                    for f in fb.formen.all()
+                ],
+                merkmale=[
+                    MerkmalOut(id=m.pk, code=m.code, label=m.label, group=m.group)
+                    for m in fb.merkmale.all()
+                ],
+            )
+        )
+    return out
+
+
+class SearchQuery(Schema):
+    betreuungsform: uuid.UUID
+    alter: int = Field(ge=0, le=120)
+    geschlecht: str = Field(pattern="^[wmd]$")
+    ab: date
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_km: int = Field(default=50, ge=1, le=1000)
+    merkmal: list[uuid.UUID] = Field(default_factory=list)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+class TrefferOut(Schema):
+    angebot_id: uuid.UUID
+    einrichtung_id: uuid.UUID
+    einrichtung: str
+    traeger: str
+    city: str
+    title: str
+    free_count: int
+    frei_ab: date
+    tagessatz: Decimal | None
+    distance_km: float
+    criteria_met: int
+    criteria_total: int
+    missing: list[str]
+    reason: str
+
+
+@router.get("/platzboerse/suche", response=list[TrefferOut])
+def suche(request: TenantRequest, q: Query[SearchQuery]) -> list[TrefferOut]:
+    """Free places ranked by fit, then day rate, then distance; pseudonymous input only."""
+    _requester(request)
+    if not Betreuungsform.objects.filter(pk=q.betreuungsform).exists():
+        raise not_found("Diese Betreuungsform")
+    need = Need(
+        betreuungsform_id=q.betreuungsform,
+        alter=q.alter,
+        geschlecht=q.geschlecht,
+        ab_datum=q.ab,
+        lat=q.lat,
+        lon=q.lon,
+        radius_km=q.radius_km,
+        merkmal_ids=frozenset(q.merkmal),
+    )
+    return [
+        TrefferOut(
+            angebot_id=t.angebot_id,
+            einrichtung_id=t.einrichtung_id,
+            einrichtung=t.einrichtung,
+            traeger=t.traeger,
+            city=t.city,
+            title=t.title,
+            free_count=t.free_count,
+            frei_ab=t.frei_ab,
+            tagessatz=t.tagessatz,
+            distance_km=round(t.distance_km, 1),
+            criteria_met=t.met,
+            criteria_total=t.total,
+            missing=t.missing,
+            reason=t.reason,
+        )
+        for t in search(need, limit=q.limit)
+    ]
+
+
+class GesuchIn(Schema):
+    betreuungsform: uuid.UUID
+    alter: int = Field(ge=0, le=120)
+    geschlecht: str = Field(pattern="^[wmd]$")
+    ab: date
+    region: str = Field(
+        min_length=1, max_length=120, description="Name einer konfigurierten Region"
+    )
+    radius_km: int = Field(default=50, ge=1, le=1000)
+    merkmale: list[uuid.UUID] = Field(default_factory=list)
+
+
+class GesuchOut(Schema):
+    id: uuid.UUID
+    pseudonym: str
+    status: str
+    betreuungsform_id: uuid.UUID
+    alter: int
+    geschlecht: str
+    ab: date
+
+
+@router.post("/platzboerse/gesuche", response={201: GesuchOut})
+def gesuch_create(request: TenantRequest, body: GesuchIn) -> Status[GesuchOut]:
+    """A pseudonymous need; the pseudonym is generated."""
+    _requester(request)
+    form = (
+        Betreuungsform.objects.select_related("fachbereich").filter(pk=body.betreuungsform).first()
+    )
+    region = Region.objects.filter(name=body.region).first()
+    if form is None or region is None:
+        raise ApiProblem(
+            422,
+            "unknown_reference",
+            "Unbekannter Bezug",
+            "Betreuungsform oder Region gibt es nicht.",
+        )
+    merkmale = list(Merkmal.objects.filter(pk__in=body.merkmale))
+    if len(merkmale) != len(set(body.merkmale)):
+        raise ApiProblem(
+            422, "unknown_reference", "Unbekannter Bezug", "Ein Merkmal gibt es nicht."
+        )
+    try:
+        g = services.create_gesuch(
+            actor=request.user,
+            tenant=request.tenant,
+            betreuungsform=form,
+            alter=body.alter,
+            geschlecht=body.geschlecht,
+            ab_datum=body.ab,
+            region=region,
+            radius_km=body.radius_km,
+            merkmale=merkmale,
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return Status(
+        201,
+        GesuchOut(
+            id=g.pk,
+            pseudonym=g.pseudonym,
+            status=g.status,
+            betreuungsform_id=g.betreuungsform_id,
+            alter=g.alter,
+            geschlecht=g.geschlecht,
+            ab=g.ab_datum,
+        ),
+    )
+
+
+class ReservierungIn(Schema):
+    gesuch: uuid.UUID
+    angebot: uuid.UUID | None = None
+    platz: uuid.UUID | None = None
+
+
+class ReservierungOut(Schema):
+    id: uuid.UUID
+    status: str
+    platz_id: uuid.UUID
+    angebot_id: uuid.UUID
+    einrichtung: str
+    gesuch_pseudonym: str
+    expires_at: datetime
+    reason: str
+
+
+class ReservierungPage(Schema):
+    items: list[ReservierungOut]
+    next_cursor: str | None
+
+
+def _hold_out(h: Reservierung) -> ReservierungOut:
+    return ReservierungOut(
+        id=h.pk,
+        status=h.status,
+        platz_id=h.platz_id,
+        angebot_id=h.platz.angebot_id,
+        einrichtung=h.platz.einrichtung.name,
+        gesuch_pseudonym=h.gesuch.pseudonym,
+        expires_at=h.expires_at,
+        reason=h.reason,
+    )
+
+
+@router.post("/platzboerse/reservierungen", response={201: ReservierungOut})
+def reservierung_create(request: TenantRequest, body: ReservierungIn) -> Status[ReservierungOut]:
+    """Hold a free place of an Angebot (or a named place) for a need: 409 ``vergeben``
+    when none is free, 503 ``busy`` when the lock stayed busy."""
+    _requester(request)
+    gesuch = access.get_or_none(access.gesuche(request.tenant), body.gesuch)
+    if gesuch is None:
+        raise not_found("Dieses Gesuch")
+    angebot = (
+        Angebot.objects.unscoped()
+        .select_related("einrichtung", "betreuungsform__fachbereich")
+        .filter(pk=body.angebot)
+        .first()
+        if body.angebot
+        else None
+    )
+    platz = (
+        Platz.objects.unscoped()
+        .select_related("angebot__einrichtung", "angebot__betreuungsform")
+        .filter(pk=body.platz)
+        .first()
+        if body.platz
+        else None
+    )
+    if angebot is None and platz is None:
+        raise not_found("Dieses Angebot oder dieser Platz")
+    try:
+        hold = services.reserve(actor=request.user, gesuch=gesuch, angebot=angebot, platz=platz)
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    hold = (
+        Reservierung.objects.for_party(request.tenant)
+        .select_related("platz__einrichtung", "gesuch")
+        .get(pk=hold.pk)
+    )
+    return Status(201, _hold_out(hold))
+
+
+@router.get("/platzboerse/reservierungen", response=ReservierungPage)
+def reservierungen(
+    request: TenantRequest, cursor: str | None = None, limit: int = 50
+) -> ReservierungPage:
+    """Holds the Mandant is a party of (as provider or as requester)."""
+    if request.tenant is None or not (
+        access.is_provider(request.access, request.tenant)
+        or access.is_requester(request.access, request.tenant)
+    ):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
+        )
+    qs = access.reservierungen(request.tenant).select_related("platz__einrichtung", "gesuch")
+    rows, next_cursor = paginate(qs, cursor=cursor, limit=limit)
+    return ReservierungPage(items=[_hold_out(h) for h in rows], next_cursor=next_cursor)
+
+
+class ZusageIn(Schema):
+    beginn: date
+
+
+class BelegungOut(Schema):
+    id: uuid.UUID
+    platz_id: uuid.UUID
+    gesuch_pseudonym: str
+    beginn: date
+    ende: date | None
+
+
+class GrundIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+def _own_hold(
+    request: TenantRequest, reservierung_id: uuid.UUID, *, provider: bool
+) -> Reservierung:
+    qs = access.reservierungen(request.tenant)
+    qs = qs.filter(tenant=request.tenant) if provider else qs.filter(jugendamt=request.tenant)
+    hold = access.get_or_none(qs, reservierung_id)
+    if hold is None:
+        raise not_found("Diese Reservierung")
+    return hold
+
+
+@router.post("/platzboerse/reservierungen/{reservierung_id}/zusage", response={201: BelegungOut})
+def zusage(
+    request: TenantRequest, reservierung_id: uuid.UUID, body: ZusageIn
+) -> Status[BelegungOut]:
+    """The provider confirms: the hold becomes a Belegung from ``beginn``."""
+    _provider(request)
+    hold = _own_hold(request, reservierung_id, provider=True)
+    try:
+        b = services.confirm(
+            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, beginn=body.beginn
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return Status(
+        201,
+        BelegungOut(
+            id=b.pk,
+            platz_id=b.platz_id,
+            gesuch_pseudonym=hold.gesuch.pseudonym,
+            beginn=b.beginn,
+            ende=b.ende,
+        ),
+    )
+
+
+@router.post("/platzboerse/reservierungen/{reservierung_id}/absage", response=ReservierungOut)
+def absage(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) -> ReservierungOut:
+    """The provider declines with a reason; the place is free again."""
+    _provider(request)
+    hold = _own_hold(request, reservierung_id, provider=True)
+    try:
+        services.decline(
+            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return _hold_out(
+        Reservierung.objects.for_party(request.tenant)
+        .select_related("platz__einrichtung", "gesuch")
+        .get(pk=hold.pk)
+    )
+
+
+@router.post("/platzboerse/reservierungen/{reservierung_id}/rueckzug", response=ReservierungOut)
+def rueckzug(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) -> ReservierungOut:
+    """The youth office withdraws its request with a reason."""
+    _requester(request)
+    hold = _own_hold(request, reservierung_id, provider=False)
+    try:
+        services.withdraw(
+            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return _hold_out(
+        Reservierung.objects.for_party(request.tenant)
+        .select_related("platz__einrichtung", "gesuch")
+        .get(pk=hold.pk)
+    )
+
+
+class PlatzOut(Schema):
+    id: uuid.UUID
+    label: str
+    angebot_id: uuid.UUID
+    einrichtung_id: uuid.UUID
+    valid_from: date
+    valid_to: date | None
+    frei_ab: date | None
+    is_standby: bool
+
+
+class PlatzPage(Schema):
+    items: list[PlatzOut]
+    next_cursor: str | None
+
+
+def _platz_out(p: Platz) -> PlatzOut:
+    return PlatzOut(
+        id=p.pk,
+        label=p.label,
+        angebot_id=p.angebot_id,
+        einrichtung_id=p.einrichtung_id,
+        valid_from=p.valid_from,
+        valid_to=p.valid_to,
+        frei_ab=p.frei_ab,
+        is_standby=p.is_standby,
+    )
+
+
+@router.get("/platzboerse/plaetze", response=PlatzPage)
+def plaetze(request: TenantRequest, cursor: str | None = None, limit: int = 100) -> PlatzPage:
+    """The provider's own places."""
+    _provider(request)
+    rows, next_cursor = paginate(
+        Platz.objects.for_tenant(request.tenant), cursor=cursor, limit=limit
+    )
+    return PlatzPage(items=[_platz_out(p) for p in rows], next_cursor=next_cursor)
+
+
+class FreiIn(Schema):
+    frei_ab: date | None = Field(
+        description="Frei ab diesem Tag; null nimmt den Platz aus der Börse"
+    )
+
+
+@router.put("/platzboerse/plaetze/{platz_id}/frei", response=PlatzOut)
+def platz_frei(request: TenantRequest, platz_id: uuid.UUID, body: FreiIn) -> PlatzOut:
+    """Set a place free from a date (providers' systems keep availability current)."""
+    _provider(request)
+    platz = access.get_or_none(
+        Platz.objects.for_tenant(request.tenant).select_related("angebot"), platz_id
+    )
+    if platz is None:
+        raise not_found("Dieser Platz")
+    try:
+        platz = services.set_frei(actor=request.user, platz=platz, frei_ab=body.frei_ab)
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return _platz_out(platz)

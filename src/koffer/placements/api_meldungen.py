@@ -1,0 +1,317 @@
+"""API of the § 47 SGB VIII notifications: providers file and follow them, the
+Landesjugendamt lists its inbox and answers. Same services as the pages; a notification
+the Mandant is no party of answers 404."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from koffer.accounts.http import TenantRequest
+from koffer.accounts.roles import Perm
+from koffer.api.pagination import paginate
+from koffer.api.problems import ApiProblem, Problem, not_found
+from koffer.placements import meldungen
+from koffer.placements.errors import PlacementsError
+from koffer.placements.models import Meldung
+from koffer.placements.views_meldungen import receipt_response
+
+router = Router(tags=["Meldungen nach § 47 SGB VIII"])
+
+
+class MeldungIn(Schema):
+    einrichtung_id: uuid.UUID = Field(description="Eine Einrichtung des eigenen Trägers")
+    art: Meldung.Art
+    ereignis_datum: date = Field(
+        description="Datum des Ereignisses; bei der Jahresmeldung ein Tag des Berichtsjahres"
+    )
+    betreff: str = Field(min_length=1, max_length=meldungen.MAX_BETREFF)
+    inhalt: str = Field(min_length=1, max_length=meldungen.MAX_INHALT)
+    daten: dict[str, Any] | None = Field(
+        default=None,
+        description="Zusätzliche strukturierte Angaben; bei der Jahresmeldung werden die "
+        "Zahlen aus den Belegungen berechnet und dieses Feld nicht verwendet",
+    )
+    stand: str | None = Field(
+        default=None,
+        description="Nur Jahresmeldung: `stand` aus der Vorschau; weichen die Zahlen inzwischen "
+        "ab, antwortet die API mit 409 `zahlen_geaendert`",
+    )
+
+
+class MeldungOut(Schema):
+    id: uuid.UUID
+    number: str
+    art: Meldung.Art
+    art_label: str
+    status: Meldung.Status
+    status_label: str
+    traeger_id: uuid.UUID
+    traeger: str
+    einrichtung_id: uuid.UUID
+    einrichtung: str
+    landesjugendamt_id: uuid.UUID
+    landesjugendamt: str
+    ereignis_datum: date
+    betreff: str
+    inhalt: str
+    daten: dict[str, Any]
+    eingereicht_at: datetime
+    frist: date
+    ueberfaellig: bool
+    bestaetigt_at: datetime | None
+    antwort: str
+    aufbewahren_bis: date
+    inhalt_sha256: str = Field(description="Prüfwert des Inhalts, steht auf der Quittung")
+    quittung_sha256: str = Field(description="SHA-256 des PDF der Eingangsbestätigung")
+
+
+class MeldungPage(Schema):
+    next_cursor: str | None
+    items: list[MeldungOut]
+
+
+class AntwortIn(Schema):
+    antwort: str = Field(default="", max_length=meldungen.MAX_ANTWORT)
+
+
+class RueckfrageIn(Schema):
+    text: str = Field(min_length=1, max_length=meldungen.MAX_ANTWORT)
+
+
+class Vorschau(Schema):
+    stand: str = Field(description="Beim Einreichen als `stand` mitsenden")
+    daten: dict[str, Any]
+
+
+class ListFilter(Schema):
+    rolle: str = Field(
+        default="",
+        description="`traeger`: eingereichte, `landesjugendamt`: eingegangene; leer: beide",
+    )
+    art: str = ""
+    status: str = Field(default="", description="ein Status oder `offen`")
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _problem(exc: PlacementsError) -> ApiProblem:
+    if exc.status == 404:
+        return ApiProblem(404, "not_found", "Nicht gefunden", exc.message)
+    status = exc.status if exc.status != 400 else 422
+    return ApiProblem(status, exc.code, "Nicht möglich", exc.message)
+
+
+def _forbidden() -> ApiProblem:
+    return ApiProblem(403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung.")
+
+
+def _out(m: Meldung) -> MeldungOut:
+    return MeldungOut(
+        id=m.pk,
+        number=m.number,
+        art=Meldung.Art(m.art),
+        art_label=m.get_art_display(),
+        status=Meldung.Status(m.status),
+        status_label=m.get_status_display(),
+        traeger_id=m.tenant_id,
+        traeger=m.tenant.name,
+        einrichtung_id=m.einrichtung_id,
+        einrichtung=m.einrichtung.name,
+        landesjugendamt_id=m.jugendamt_id,
+        landesjugendamt=m.jugendamt.name,
+        ereignis_datum=m.ereignis_datum,
+        betreff=m.betreff,
+        inhalt=m.inhalt,
+        daten=m.daten,
+        eingereicht_at=m.eingereicht_at,
+        frist=m.frist,
+        ueberfaellig=meldungen.is_overdue(m),
+        bestaetigt_at=m.bestaetigt_at,
+        antwort=m.antwort,
+        aufbewahren_bis=m.aufbewahren_bis,
+        inhalt_sha256=meldungen.inhalt_sha256(m),
+        quittung_sha256=m.quittung_sha256,
+    )
+
+
+def _sicht(request: TenantRequest, meldung_id: uuid.UUID) -> meldungen.Sicht:
+    sicht = meldungen.visible(request.access, request.tenant, meldung_id)
+    if sicht is None:
+        raise not_found("Diese Meldung")
+    return sicht
+
+
+@router.get(
+    "/platzboerse/meldungen",
+    response={200: MeldungPage, 400: Problem, 403: Problem},
+    summary="Meldungen: eingereichte (Träger) und eingegangene (Landesjugendamt)",
+)
+def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> MeldungPage:
+    may_file = request.access.can(Perm.PLACEMENTS_MANAGE)
+    may_review = request.access.can(Perm.MELDUNGEN_REVIEW)
+    if filters.rolle not in {"", meldungen.PROVIDER, meldungen.RECEIVER}:
+        raise ApiProblem(
+            400, "invalid_rolle", "Ungültiger Filter", "rolle ist traeger oder landesjugendamt."
+        )
+    want_filed = may_file and filters.rolle in {"", meldungen.PROVIDER}
+    want_received = may_review and filters.rolle in {"", meldungen.RECEIVER}
+    if not (may_file or may_review):
+        raise _forbidden()
+    qs = meldungen.filed(request.tenant).none()
+    if want_filed and want_received:
+        qs = Meldung.objects.for_party(request.tenant)
+    elif want_filed:
+        qs = meldungen.filed(request.tenant)
+    elif want_received:
+        qs = meldungen.received(request.tenant)
+    qs = meldungen.filtered(
+        qs.select_related("tenant", "einrichtung", "jugendamt"),
+        art=filters.art,
+        status=filters.status,
+    )
+    items, cursor = paginate(qs, cursor=filters.cursor, limit=filters.limit)
+    return MeldungPage(next_cursor=cursor, items=[_out(m) for m in items])
+
+
+@router.post(
+    "/platzboerse/meldungen",
+    response={201: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    summary="Meldung einreichen (Träger); die Eingangsbestätigung entsteht sofort",
+)
+def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
+    if not request.access.can(Perm.PLACEMENTS_MANAGE):
+        raise _forbidden()
+    try:
+        meldung = meldungen.file_meldung(
+            actor=request.user,
+            tenant=request.tenant,
+            einrichtung=payload.einrichtung_id,
+            art=payload.art.value,
+            ereignis_datum=payload.ereignis_datum,
+            betreff=payload.betreff,
+            inhalt=payload.inhalt,
+            daten=payload.daten,
+            stand=payload.stand,
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return Status(201, _out(meldung))
+
+
+@router.get(
+    "/platzboerse/meldungen/vorschau/jahresmeldung",
+    response={200: Vorschau, 403: Problem, 404: Problem, 422: Problem},
+    summary="Vorschau der Jahresmeldung: die aus den Belegungen berechneten Zahlen",
+)
+def preview_jahresmeldung(request: TenantRequest, einrichtung_id: uuid.UUID, jahr: int) -> Vorschau:
+    if not request.access.can(Perm.PLACEMENTS_MANAGE):
+        raise _forbidden()
+    try:
+        eingabe = meldungen.check_meldung(
+            tenant=request.tenant,
+            einrichtung=einrichtung_id,
+            art=Meldung.Art.JAHRESMELDUNG,
+            ereignis_datum=date(max(1, min(jahr, 9999)), 12, 31),
+            betreff="Vorschau",
+            inhalt="Vorschau",
+            today=timezone.localdate(),
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    daten = meldungen.prefill_jahresmeldung(eingabe.einrichtung, eingabe.ereignis_datum.year)
+    return Vorschau(stand=meldungen.daten_stand(daten), daten=daten)
+
+
+@router.get(
+    "/platzboerse/meldungen/{meldung_id}",
+    response={200: MeldungOut, 403: Problem, 404: Problem},
+    summary="Eine Meldung (wird protokolliert)",
+)
+def get_meldung(request: TenantRequest, meldung_id: uuid.UUID) -> MeldungOut:
+    sicht = _sicht(request, meldung_id)
+    meldungen.record_read(
+        actor=request.user,
+        tenant=request.tenant,
+        meldung=sicht.meldung,
+        purpose="Meldung über die API abgerufen",
+    )
+    return _out(sicht.meldung)
+
+
+@router.get(
+    "/platzboerse/meldungen/{meldung_id}/eingangsbestaetigung",
+    summary="Eingangsbestätigung als PDF (PDF/A-2b)",
+    response={200: None, 403: Problem, 404: Problem},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Das PDF als Anhang",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_quittung(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponseBase:
+    return receipt_response(request, _sicht(request, meldung_id).meldung)
+
+
+def _receiver(request: TenantRequest, meldung_id: uuid.UUID) -> Meldung:
+    sicht = _sicht(request, meldung_id)
+    if not sicht.is_receiver:
+        raise not_found("Diese Meldung")
+    return sicht.meldung
+
+
+@router.post(
+    "/platzboerse/meldungen/{meldung_id}/bestaetigen",
+    response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    summary="Eingang bestätigen (Landesjugendamt, einmal)",
+)
+def acknowledge(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
+    meldung = _receiver(request, meldung_id)
+    try:
+        meldungen.acknowledge(
+            actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return _out(_receiver(request, meldung_id))
+
+
+@router.post(
+    "/platzboerse/meldungen/{meldung_id}/rueckfrage",
+    response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    summary="Rückfrage an den Träger (Landesjugendamt)",
+)
+def ask_back(request: TenantRequest, meldung_id: uuid.UUID, payload: RueckfrageIn) -> MeldungOut:
+    meldung = _receiver(request, meldung_id)
+    try:
+        meldungen.ask_back(
+            actor=request.user, tenant=request.tenant, meldung=meldung, text=payload.text
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return _out(_receiver(request, meldung_id))
+
+
+@router.post(
+    "/platzboerse/meldungen/{meldung_id}/abschliessen",
+    response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    summary="Meldung abschließen (Landesjugendamt)",
+)
+def close(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
+    meldung = _receiver(request, meldung_id)
+    try:
+        meldungen.close(
+            actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
+        )
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return _out(_receiver(request, meldung_id))

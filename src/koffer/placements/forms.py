@@ -1,0 +1,233 @@
+"""Forms of the provider and youth-office pages; German labels, fields the services take."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from koffer.placements.models import Belegung, Betreuungsform, Fachbereich, Merkmal, Region
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "kern-form-input__input"})
+TEXT = {"class": "kern-form-input__input"}
+SELECT = {"class": "kern-form-input__select"}
+
+
+def _text(
+    label: str, *, required: bool = True, max_length: int = 200, **kw: Any
+) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=max_length, widget=forms.TextInput(TEXT), **kw
+    )
+
+
+class EinrichtungForm(forms.Form):
+    name = _text("Name der Einrichtung")
+    fachbereich = forms.ModelChoiceField(
+        label="Fachbereich", queryset=Fachbereich.objects.all(), widget=forms.Select(SELECT)
+    )
+    formen = forms.ModelMultipleChoiceField(
+        label="Betreuungsformen laut Betriebserlaubnis",
+        queryset=Betreuungsform.objects.select_related("fachbereich"),
+        widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
+        help_text="Mehrfachauswahl mit Strg- bzw. Befehlstaste.",
+    )
+    merkmale = forms.ModelMultipleChoiceField(
+        label="Spezialisierungen und Sprachen",
+        queryset=Merkmal.objects.select_related("fachbereich"),
+        required=False,
+        widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
+    )
+    street = _text("Straße und Hausnummer")
+    postcode = _text("Postleitzahl", max_length=10)
+    city = _text("Ort", max_length=100)
+    region = _text("Landkreis/Region", required=False, max_length=120)
+    lat = forms.FloatField(
+        label="Breitengrad",
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(TEXT | {"step": "any"}),
+    )
+    lon = forms.FloatField(
+        label="Längengrad",
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(TEXT | {"step": "any"}),
+    )
+    licence_number = _text(
+        "Aktenzeichen der Betriebserlaubnis (§ 45 SGB VIII)", required=False, max_length=60
+    )
+    licence_date = forms.DateField(label="Datum der Betriebserlaubnis", required=False, widget=DATE)
+    licence_conditions = forms.CharField(
+        label="Auflagen der Betriebserlaubnis",
+        required=False,
+        widget=forms.Textarea({"class": "kern-form-input__input", "rows": "3"}),
+    )
+    age_min = forms.IntegerField(
+        label="Aufnahmealter von (Jahre)",
+        min_value=0,
+        max_value=120,
+        widget=forms.NumberInput(TEXT),
+    )
+    age_max = forms.IntegerField(
+        label="Aufnahmealter bis (Jahre)",
+        min_value=0,
+        max_value=120,
+        widget=forms.NumberInput(TEXT),
+    )
+    accepts_w = forms.BooleanField(label="nimmt Mädchen/Frauen auf", required=False, initial=True)
+    accepts_m = forms.BooleanField(label="nimmt Jungen/Männer auf", required=False, initial=True)
+    accepts_d = forms.BooleanField(label="nimmt diverse Personen auf", required=False, initial=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        fb = data.get("fachbereich")
+        if fb is not None:
+            if any(f.fachbereich_id != fb.pk for f in data.get("formen", [])):
+                self.add_error(
+                    "formen", "Bitte nur Betreuungsformen des gewählten Fachbereichs wählen."
+                )
+            if any(m.fachbereich_id != fb.pk for m in data.get("merkmale", [])):
+                self.add_error("merkmale", "Bitte nur Merkmale des gewählten Fachbereichs wählen.")
+        low, high = data.get("age_min"), data.get("age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("age_max", "Das Höchstalter liegt unter dem Mindestalter.")
+        return data
+
+
+class AngebotForm(forms.Form):
+    betreuungsform = forms.ModelChoiceField(
+        label="Betreuungsform", queryset=Betreuungsform.objects.none(), widget=forms.Select(SELECT)
+    )
+    title = _text("Bezeichnung des Angebots", required=False)
+
+    def __init__(self, *args: Any, formen: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["betreuungsform"].queryset = formen  # type: ignore[attr-defined]
+
+
+MONEY = forms.NumberInput(TEXT | {"step": "0.01", "inputmode": "decimal"})
+
+
+class EntgeltForm(forms.Form):
+    valid_from = forms.DateField(label="Gültig ab", widget=DATE)
+    valid_to = forms.DateField(label="Gültig bis", required=False, widget=DATE)
+    leistungsentgelt = forms.DecimalField(
+        label="Leistungsentgelt je Tag (€)", min_value=Decimal("0"), decimal_places=2, widget=MONEY
+    )
+    grundleistung = forms.DecimalField(
+        label="Entgelt für Unterkunft und Verpflegung je Tag (€)",
+        min_value=Decimal("0"),
+        decimal_places=2,
+        initial=Decimal("0"),
+        widget=MONEY,
+    )
+    investitionsbetrag = forms.DecimalField(
+        label="Investitionsbetrag je Tag (€)",
+        min_value=Decimal("0"),
+        decimal_places=2,
+        initial=Decimal("0"),
+        widget=MONEY,
+    )
+    absence_share = forms.DecimalField(
+        label="Vergütung an Abwesenheitstagen (%)",
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        decimal_places=2,
+        initial=Decimal("75"),
+        widget=MONEY,
+    )
+
+
+class PlaetzeForm(forms.Form):
+    count = forms.IntegerField(
+        label="Anzahl neuer Plätze",
+        min_value=1,
+        max_value=500,
+        initial=1,
+        widget=forms.NumberInput(TEXT),
+    )
+    valid_from = forms.DateField(label="Vorhanden ab", widget=DATE)
+    valid_to = forms.DateField(label="Vorhanden bis", required=False, widget=DATE)
+    frei_ab = forms.DateField(
+        label="Frei ab",
+        required=False,
+        widget=DATE,
+        help_text="Leer lassen, wenn die Plätze noch nicht angeboten werden.",
+    )
+
+
+class FreiForm(forms.Form):
+    frei_ab = forms.DateField(label="Frei ab", required=False, widget=DATE)
+
+
+class GesuchForm(forms.Form):
+    betreuungsform = forms.ModelChoiceField(
+        label="Betreuungsform",
+        queryset=Betreuungsform.objects.select_related("fachbereich"),
+        widget=forms.Select(SELECT),
+    )
+    alter = forms.IntegerField(
+        label="Alter (Jahre)", min_value=0, max_value=120, widget=forms.NumberInput(TEXT)
+    )
+    geschlecht = forms.ChoiceField(
+        label="Geschlecht",
+        choices=[("w", "weiblich"), ("m", "männlich"), ("d", "divers")],
+        widget=forms.Select(SELECT),
+    )
+    ab_datum = forms.DateField(label="Benötigt ab", widget=DATE)
+    region = forms.ModelChoiceField(
+        label="Region (Ausgangsort)", queryset=Region.objects.all(), widget=forms.Select(SELECT)
+    )
+    radius_km = forms.IntegerField(
+        label="Umkreis (km)",
+        min_value=1,
+        max_value=1000,
+        initial=50,
+        widget=forms.NumberInput(TEXT),
+    )
+    merkmale = forms.ModelMultipleChoiceField(
+        label="Besondere Bedarfe",
+        queryset=Merkmal.objects.select_related("fachbereich"),
+        required=False,
+        widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
+        help_text="Nur pseudonyme Angaben: keine Namen, keine Anschriften.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        form = data.get("betreuungsform")
+        if form is not None and any(
+            m.fachbereich_id != form.fachbereich_id for m in data.get("merkmale", [])
+        ):
+            self.add_error(
+                "merkmale", "Bitte nur Bedarfe des Fachbereichs der Betreuungsform wählen."
+            )
+        return data
+
+
+class ZusageForm(forms.Form):
+    beginn = forms.DateField(label="Beginn der Belegung", widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["beginn"].initial = timezone.localdate()
+
+
+class GrundForm(forms.Form):
+    reason = _text("Grund", max_length=300)
+
+
+class BeendenForm(forms.Form):
+    ende = forms.DateField(label="Letzter Tag der Belegung", widget=DATE)
+    grund = forms.ChoiceField(
+        label="Grund der Beendigung",
+        choices=Belegung.Endegrund.choices,
+        widget=forms.Select(SELECT),
+    )
+    bemerkung = _text("Bemerkung", required=False, max_length=300)
+    wieder_anbieten = forms.BooleanField(
+        label="Platz ab dem Folgetag wieder anbieten", required=False, initial=True
+    )

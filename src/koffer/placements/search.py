@@ -1,0 +1,218 @@
+"""Search the exchange: free places that fit a need, ranked by fit, then day rate, then
+straight-line distance, each with the reason in words.
+
+Published offers are visible to every youth office of the installation, so the queries
+here read across providers on purpose (``unscoped``); they carry no personal data.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.utils import timezone
+
+from koffer.placements.models import (
+    Belegung,
+    Einrichtung,
+    Entgelt,
+    Merkmal,
+    Platz,
+    Reservierung,
+)
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a youth office looks for; pseudonymous by construction."""
+
+    betreuungsform_id: uuid.UUID
+    alter: int
+    geschlecht: str
+    ab_datum: date
+    lat: float
+    lon: float
+    radius_km: int = 50
+    merkmal_ids: frozenset[uuid.UUID] = frozenset()
+
+
+@dataclass
+class Treffer:
+    angebot_id: uuid.UUID
+    einrichtung_id: uuid.UUID
+    einrichtung: str
+    traeger: str
+    city: str
+    title: str
+    free_count: int
+    frei_ab: date
+    tagessatz: Decimal | None
+    distance_km: float
+    met: int
+    total: int
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        rate = f"{_euro(self.tagessatz)} €/Tag" if self.tagessatz is not None else "kein Entgelt"
+        return (
+            f"erfüllt {self.met} von {self.total} Kriterien · {rate} · {round(self.distance_km)} km"
+        )
+
+
+def _euro(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), good to a few metres at this scale."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(math.sqrt(a))
+
+
+def free_places_q(now: datetime) -> Q:
+    """The one definition of a free place: offered, not held by an open hold that is still
+    running, not occupied on or after the day it is offered from."""
+    open_hold = Reservierung.objects.unscoped().filter(
+        platz=OuterRef("pk"), status=Reservierung.Status.OFFEN, expires_at__gt=now
+    )
+    occupied = Belegung.objects.unscoped().filter(
+        Q(ende__isnull=True) | Q(ende__gte=OuterRef("frei_ab")), platz=OuterRef("pk")
+    )
+    return (
+        Q(frei_ab__isnull=False)
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=F("frei_ab")))
+        & ~Exists(open_hold)
+        & ~Exists(occupied)
+    )
+
+
+ANGEBOT_FIELDS = (
+    "angebot_id",
+    "angebot__title",
+    "einrichtung_id",
+    "einrichtung__name",
+    "einrichtung__city",
+    "einrichtung__lat",
+    "einrichtung__lon",
+    "einrichtung__age_min",
+    "einrichtung__age_max",
+    "einrichtung__accepts_w",
+    "einrichtung__accepts_m",
+    "einrichtung__accepts_d",
+    "tenant__name",
+)
+
+
+def _free_places(betreuungsform_id: uuid.UUID, now: datetime) -> Any:
+    return Platz.objects.unscoped().filter(
+        free_places_q(now),
+        angebot__betreuungsform_id=betreuungsform_id,
+        angebot__is_active=True,
+        einrichtung__is_active=True,
+    )
+
+
+def free_counts(betreuungsform_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, tuple[int, date]]:
+    """Free places per Angebot of one form of care: count and earliest date."""
+    rows = (
+        _free_places(betreuungsform_id, now)
+        .values("angebot_id")
+        .annotate(n=Count("pk"), first=Min("frei_ab"))
+        .order_by()
+    )
+    return {r["angebot_id"]: (r["n"], r["first"]) for r in rows}
+
+
+def search(need: Need, *, now: datetime | None = None, limit: int = 50) -> list[Treffer]:
+    """Ranked free places for ``need``: three queries whatever the number of facilities."""
+    now = now or timezone.now()
+    # One grouped query: free places per Angebot with what the ranking needs to know.
+    angebote = list(
+        _free_places(need.betreuungsform_id, now)
+        .values(*ANGEBOT_FIELDS)
+        .annotate(n=Count("pk"), first=Min("frei_ab"))
+        .order_by()
+    )
+    if not angebote:
+        return []
+    rates = _rates_on(need.betreuungsform_id, need.ab_datum)
+    merkmale = _merkmale_of(need.betreuungsform_id, need.merkmal_ids) if need.merkmal_ids else {}
+    labels = (
+        dict(Merkmal.objects.filter(pk__in=need.merkmal_ids).values_list("pk", "label"))
+        if need.merkmal_ids
+        else {}
+    )
+    total = 4 + len(need.merkmal_ids)
+    hits: list[Treffer] = []
+    for a in angebote:
+        n, first = a["n"], a["first"]
+        km = distance_km(need.lat, need.lon, a["einrichtung__lat"], a["einrichtung__lon"])
+        missing: list[str] = []
+        if not a["einrichtung__age_min"] <= need.alter <= a["einrichtung__age_max"]:
+            missing.append(f"Alter {a['einrichtung__age_min']}–{a['einrichtung__age_max']} Jahre")
+        if not a[f"einrichtung__accepts_{need.geschlecht}"]:
+            missing.append("Geschlecht")
+        if first > need.ab_datum:
+            missing.append(f"frei erst ab {first:%d.%m.%Y}")
+        if km > need.radius_km:
+            missing.append(f"außerhalb {need.radius_km} km")
+        offered = merkmale.get(a["einrichtung_id"], set())
+        missing.extend(labels[m] for m in need.merkmal_ids - offered if m in labels)
+        hits.append(
+            Treffer(
+                angebot_id=a["angebot_id"],
+                einrichtung_id=a["einrichtung_id"],
+                einrichtung=a["einrichtung__name"],
+                traeger=a["tenant__name"],
+                city=a["einrichtung__city"],
+                title=a["angebot__title"],
+                free_count=n,
+                frei_ab=first,
+                tagessatz=rates.get(a["angebot_id"]),
+                distance_km=km,
+                met=total - len(missing),
+                total=total,
+                missing=missing,
+            )
+        )
+    no_rate = Decimal("1e9")
+    hits.sort(key=lambda h: (-h.met, h.tagessatz or no_rate, h.distance_km, h.einrichtung))
+    return hits[:limit]
+
+
+def _rates_on(betreuungsform_id: uuid.UUID, on: date) -> dict[uuid.UUID, Decimal]:
+    """Day rates on ``on`` of every Angebot of the form of care (one query, no long IN)."""
+    rows = (
+        Entgelt.objects.unscoped()
+        .filter(angebot__betreuungsform_id=betreuungsform_id, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .values_list("angebot_id", "leistungsentgelt", "grundleistung", "investitionsbetrag")
+    )
+    return {r[0]: r[1] + r[2] + r[3] for r in rows}
+
+
+def _merkmale_of(
+    betreuungsform_id: uuid.UUID, merkmal_ids: frozenset[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """Which of the asked-for criteria each facility of the form of care offers."""
+    through = Einrichtung.merkmale.through
+    found: dict[uuid.UUID, set[uuid.UUID]] = {}
+    rows = (
+        through.objects.filter(
+            merkmal_id__in=list(merkmal_ids),
+            einrichtung__angebote__betreuungsform_id=betreuungsform_id,
+        )
+        .values_list("einrichtung_id", "merkmal_id")
+        .distinct()
+    )
+    for einrichtung_id, merkmal_id in rows:
+        found.setdefault(einrichtung_id, set()).add(merkmal_id)
+    return found

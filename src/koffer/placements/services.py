@@ -1,0 +1,937 @@
+"""Every write of the Platzbörse: keyword-only arguments with the acting user first, one
+transaction, audit events in the chains of every Mandant the change concerns (the
+provider's first, then the youth office's, always in that order).
+
+Giving and taking places runs inside :func:`koffer.placements.locking.critical`, so a
+place is never given twice: availability is computed from the rows (offered minus open
+holds minus Belegungen), an open hold counts only until ``expires_at``, and expired holds
+are closed inside the lock before a new one is written.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from koffer.audit import services as audit
+from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.locking import critical
+from koffer.placements.models import (
+    Abwesenheit,
+    Angebot,
+    Belegung,
+    Betreuungsform,
+    Einrichtung,
+    Entgelt,
+    Fachbereich,
+    Merkmal,
+    Platz,
+    Platzgesuch,
+    Region,
+    Reservierung,
+    Traegerprofil,
+    Verfuegbarkeit,
+    Zaehler,
+)
+from koffer.placements.search import free_places_q
+from koffer.tenancy.models import Mandant
+
+
+def _audit(
+    actor: Any,
+    tenants: Iterable[uuid.UUID],
+    action: str,
+    obj: Any,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    seen: set[uuid.UUID] = set()
+    for tenant_id in tenants:
+        if tenant_id in seen:
+            continue
+        seen.add(tenant_id)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant_id,
+            action=action,
+            obj=obj,
+            changes=changes,
+            reason=reason,
+        )
+
+
+def _changed(angebot: Angebot) -> None:
+    Verfuegbarkeit.objects.create(
+        angebot_id=angebot.pk,
+        einrichtung_id=angebot.einrichtung_id,
+        betreuungsform_id=angebot.betreuungsform_id,
+    )
+
+
+def next_number(tenant_id: uuid.UUID, key: str) -> int:
+    """Increment and return the gap-free counter ``key``; runs in the caller's transaction
+    (the row lock, or SQLite's write lock, holds until commit; a rollback returns it)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_number muss innerhalb einer Transaktion laufen")
+    Zaehler.objects.bulk_create(
+        [Zaehler(tenant_id=tenant_id, key=key, value=0)], ignore_conflicts=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Zaehler._meta.db_table} SET value = value + 1"  # noqa: S608
+            " WHERE tenant_id = %s AND key = %s RETURNING value",
+            [tenant_id.hex if connection.vendor == "sqlite" else tenant_id, key],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+# --- configuration (installation-wide catalogue) -------------------------------------------
+
+
+def load_catalogue(*, actor: Any, data: dict[str, Any]) -> Fachbereich:
+    """Create or update one Fachbereich with its forms of care and criteria from
+    configuration data (see fixtures/fachbereiche.json): new fields need no new code."""
+    with transaction.atomic():
+        fb, _ = Fachbereich.objects.update_or_create(
+            code=data["code"],
+            defaults={
+                key: data[key]
+                for key in (
+                    "label",
+                    "place_label",
+                    "place_label_plural",
+                    "person_label",
+                    "requester_label",
+                    "reservation_hours",
+                    "age_min",
+                    "age_max",
+                    "meldepflicht",
+                    "order",
+                )
+                if key in data
+            }
+            | (
+                {"absence_share_default": Decimal(str(data["absence_share_default"]))}
+                if "absence_share_default" in data
+                else {}
+            ),
+        )
+        for order, form in enumerate(data.get("formen", [])):
+            Betreuungsform.objects.update_or_create(
+                fachbereich=fb,
+                code=form["code"],
+                defaults={
+                    "label": form["label"],
+                    "rechtsgrundlage": form.get("rechtsgrundlage", ""),
+                    "order": order,
+                },
+            )
+        for order, merkmal in enumerate(data.get("merkmale", [])):
+            Merkmal.objects.update_or_create(
+                fachbereich=fb,
+                code=merkmal["code"],
+                defaults={
+                    "label": merkmal["label"],
+                    "group": merkmal.get("group", "Spezialisierung"),
+                    "order": order,
+                },
+            )
+    return fb
+
+
+# --- provider: profile, facilities, offers, rates, places ----------------------------------
+
+
+def save_traegerprofil(*, actor: Any, tenant: Mandant, **fields: Any) -> Traegerprofil:
+    """Create or change the provider's invoice data (one profile per Träger)."""
+    if tenant.kind in (Mandant.Kind.LANDESJUGENDAMT, Mandant.Kind.MINISTERIUM):
+        raise PlacementsError("not_a_provider", "Aufsichtsbehörden betreiben keine Einrichtungen.")
+    with transaction.atomic():
+        profil = Traegerprofil.objects.for_tenant(tenant).first()
+        old = {k: getattr(profil, k) for k in fields} if profil else {}
+        if profil is None:
+            profil = Traegerprofil(tenant=tenant, **fields)
+        else:
+            for key, value in fields.items():
+                setattr(profil, key, value)
+        # Uniqueness is the database's job (one profile per tenant); the model's own
+        # unique checks would query without a tenant scope.
+        profil.full_clean(validate_unique=False, validate_constraints=False)
+        profil.save()
+        _audit(actor, [tenant.pk], "placements.traegerprofil.save", profil, audit.diff(old, fields))
+    return profil
+
+
+EINRICHTUNG_FIELDS = (
+    "name",
+    "street",
+    "postcode",
+    "city",
+    "region",
+    "lat",
+    "lon",
+    "phone",
+    "email",
+    "licence_number",
+    "licence_date",
+    "licence_conditions",
+    "age_min",
+    "age_max",
+    "accepts_w",
+    "accepts_m",
+    "accepts_d",
+)
+
+
+def _check_einrichtung(fields: dict[str, Any]) -> None:
+    if int(fields.get("age_min", 0)) > int(fields.get("age_max", 99)):
+        raise PlacementsError(
+            "age_range", "Das Mindestalter darf nicht über dem Höchstalter liegen."
+        )
+    lat, lon = fields.get("lat"), fields.get("lon")
+    if lat is not None and not -90 <= float(lat) <= 90:
+        raise PlacementsError(
+            "coordinates", "Die geografische Breite liegt nicht zwischen -90 und 90."
+        )
+    if lon is not None and not -180 <= float(lon) <= 180:
+        raise PlacementsError(
+            "coordinates", "Die geografische Länge liegt nicht zwischen -180 und 180."
+        )
+
+
+def create_einrichtung(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    fachbereich: Fachbereich,
+    formen: Iterable[Betreuungsform],
+    merkmale: Iterable[Merkmal] = (),
+    aufsicht: Mandant | None = None,
+    **fields: Any,
+) -> Einrichtung:
+    """A new facility of the provider ``tenant``."""
+    if tenant.kind in (Mandant.Kind.LANDESJUGENDAMT, Mandant.Kind.MINISTERIUM):
+        raise PlacementsError("not_a_provider", "Aufsichtsbehörden betreiben keine Einrichtungen.")
+    _check_einrichtung(fields)
+    formen = list(formen)
+    if not formen:
+        raise PlacementsError("formen_required", "Bitte mindestens eine Betreuungsform wählen.")
+    if any(f.fachbereich_id != fachbereich.pk for f in formen):
+        raise PlacementsError(
+            "form_field", "Die Betreuungsform gehört zu einem anderen Fachbereich."
+        )
+    with transaction.atomic():
+        einrichtung = Einrichtung.objects.create(
+            tenant=tenant,
+            fachbereich=fachbereich,
+            aufsicht=aufsicht,
+            **{k: v for k, v in fields.items() if k in EINRICHTUNG_FIELDS},
+        )
+        einrichtung.formen.set(formen)
+        einrichtung.merkmale.set(list(merkmale))
+        _audit(
+            actor,
+            [tenant.pk],
+            "placements.einrichtung.create",
+            einrichtung,
+            {"name": {"old": None, "new": einrichtung.name}},
+        )
+    return einrichtung
+
+
+def update_einrichtung(
+    *,
+    actor: Any,
+    einrichtung: Einrichtung,
+    formen: Iterable[Betreuungsform] | None = None,
+    merkmale: Iterable[Merkmal] | None = None,
+    **fields: Any,
+) -> Einrichtung:
+    """Change a facility's data; licence-relevant changes are then reported under § 47."""
+    merged = {k: getattr(einrichtung, k) for k in EINRICHTUNG_FIELDS} | fields
+    _check_einrichtung(merged)
+    with transaction.atomic():
+        old = {k: getattr(einrichtung, k) for k in fields if k in EINRICHTUNG_FIELDS}
+        for key, value in fields.items():
+            if key in EINRICHTUNG_FIELDS:
+                setattr(einrichtung, key, value)
+        einrichtung.save()
+        if formen is not None:
+            einrichtung.formen.set(list(formen))
+        if merkmale is not None:
+            einrichtung.merkmale.set(list(merkmale))
+        _audit(
+            actor,
+            [einrichtung.tenant_id],
+            "placements.einrichtung.update",
+            einrichtung,
+            audit.diff(old, {k: fields[k] for k in old}),
+        )
+    return einrichtung
+
+
+def create_angebot(
+    *, actor: Any, einrichtung: Einrichtung, betreuungsform: Betreuungsform, title: str
+) -> Angebot:
+    """A service offer of a facility in one of its forms of care."""
+    if not einrichtung.formen.filter(pk=betreuungsform.pk).exists():
+        raise PlacementsError(
+            "form_not_offered",
+            "Diese Betreuungsform ist für die Einrichtung nicht erlaubt (Betriebserlaubnis).",
+        )
+    title = title.strip() or str(betreuungsform)
+    with transaction.atomic():
+        angebot = Angebot.objects.create(
+            tenant_id=einrichtung.tenant_id,
+            einrichtung=einrichtung,
+            betreuungsform=betreuungsform,
+            title=title,
+        )
+        _audit(actor, [einrichtung.tenant_id], "placements.angebot.create", angebot)
+    return angebot
+
+
+def set_entgelt(
+    *,
+    actor: Any,
+    angebot: Angebot,
+    valid_from: date,
+    valid_to: date | None,
+    leistungsentgelt: Decimal,
+    grundleistung: Decimal = Decimal("0"),
+    investitionsbetrag: Decimal = Decimal("0"),
+    absence_share: Decimal = Decimal("75"),
+) -> Entgelt:
+    """Agree a day rate for a period. Periods of one Angebot may not overlap; a gap is
+    allowed here but makes billing of the days inside it fail with a clear message."""
+    if valid_to is not None and valid_to < valid_from:
+        raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
+    amounts = (leistungsentgelt, grundleistung, investitionsbetrag)
+    if any(a < 0 for a in amounts) or sum(amounts) <= 0:
+        raise PlacementsError("amount", "Die Entgeltbestandteile müssen positiv sein.")
+    if not Decimal("0") <= absence_share <= Decimal("100"):
+        raise PlacementsError(
+            "absence_share", "Der Anteil für Abwesenheitstage liegt zwischen 0 und 100 %."
+        )
+
+    def work() -> Entgelt:
+        end = valid_to or date.max
+        overlapping = Entgelt.objects.for_tenant(angebot.tenant_id).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from),
+            angebot=angebot,
+            valid_from__lte=end,
+        )
+        if overlapping.exists():
+            raise Conflict(
+                "rate_overlap",
+                "Für diesen Zeitraum gilt schon ein Entgelt. Bitte zuerst das bisherige befristen.",
+            )
+        entgelt = Entgelt.objects.create(
+            tenant_id=angebot.tenant_id,
+            angebot=angebot,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            leistungsentgelt=leistungsentgelt,
+            grundleistung=grundleistung,
+            investitionsbetrag=investitionsbetrag,
+            absence_share=absence_share,
+        )
+        _audit(
+            actor,
+            [angebot.tenant_id],
+            "placements.entgelt.create",
+            angebot,
+            {
+                "tagessatz": {"old": None, "new": str(entgelt.tagessatz)},
+                "ab": {"old": None, "new": valid_from.isoformat()},
+            },
+        )
+        return entgelt
+
+    return critical(work, angebote=[angebot.pk])
+
+
+def end_entgelt(*, actor: Any, entgelt: Entgelt, valid_to: date) -> Entgelt:
+    """Limit an open-ended rate so a new one can follow."""
+    if valid_to < entgelt.valid_from:
+        raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
+    with transaction.atomic():
+        old = entgelt.valid_to
+        entgelt.valid_to = valid_to
+        entgelt.save(update_fields=["valid_to"])
+        _audit(
+            actor,
+            [entgelt.tenant_id],
+            "placements.entgelt.end",
+            entgelt.angebot,
+            {"valid_to": {"old": old and old.isoformat(), "new": valid_to.isoformat()}},
+        )
+    return entgelt
+
+
+def add_plaetze(
+    *,
+    actor: Any,
+    angebot: Angebot,
+    count: int,
+    valid_from: date,
+    valid_to: date | None = None,
+    frei_ab: date | None = None,
+    standby_jugendamt: Mandant | None = None,
+    label_prefix: str = "Platz",
+) -> list[Platz]:
+    """Add capacity to an Angebot for a period; standby places name the youth office
+    that pays for them every day."""
+    if not 1 <= count <= 500:
+        raise PlacementsError("count", "Bitte zwischen 1 und 500 Plätze auf einmal anlegen.")
+    if valid_to is not None and valid_to < valid_from:
+        raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
+
+    def work() -> list[Platz]:
+        existing = Platz.objects.for_tenant(angebot.tenant_id).filter(angebot=angebot).count()
+        plaetze = Platz.objects.bulk_create(
+            [
+                Platz(
+                    tenant_id=angebot.tenant_id,
+                    einrichtung_id=angebot.einrichtung_id,
+                    angebot=angebot,
+                    label=f"{label_prefix} {existing + i + 1}",
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    frei_ab=frei_ab,
+                    is_standby=standby_jugendamt is not None,
+                    standby_jugendamt=standby_jugendamt,
+                )
+                for i in range(count)
+            ]
+        )
+        _audit(
+            actor,
+            [angebot.tenant_id],
+            "placements.plaetze.add",
+            angebot,
+            {"plaetze": {"old": existing, "new": existing + count}},
+        )
+        _changed(angebot)
+        return plaetze
+
+    return critical(work, angebote=[angebot.pk])
+
+
+def set_frei(*, actor: Any, platz: Platz, frei_ab: date | None) -> Platz:
+    """Offer a place in the exchange from ``frei_ab`` (or take it off with None). A place
+    that is occupied cannot be offered before its Belegung ends."""
+
+    def work() -> Platz:
+        fresh = Platz.objects.for_tenant(platz.tenant_id).get(pk=platz.pk)
+        if frei_ab is not None:
+            if fresh.valid_to is not None and frei_ab > fresh.valid_to:
+                raise PlacementsError("after_end", "Der Platz besteht zu diesem Datum nicht mehr.")
+            busy = Belegung.objects.for_tenant(platz.tenant_id).filter(
+                Q(ende__isnull=True) | Q(ende__gte=frei_ab), platz=fresh
+            )
+            if busy.exists():
+                raise Conflict(
+                    "occupied",
+                    "Der Platz ist zu diesem Datum belegt. Er kann erst nach dem Ende der Belegung frei werden.",
+                )
+        old = fresh.frei_ab
+        fresh.frei_ab = frei_ab
+        fresh.save(update_fields=["frei_ab", "changed_at"])
+        _audit(
+            actor,
+            [fresh.tenant_id],
+            "placements.platz.frei",
+            fresh,
+            {"frei_ab": {"old": old and old.isoformat(), "new": frei_ab and frei_ab.isoformat()}},
+        )
+        _changed(fresh.angebot)
+        return fresh
+
+    return critical(work, angebote=[platz.angebot_id])
+
+
+# --- youth office: needs ------------------------------------------------------------------
+
+
+def create_gesuch(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    betreuungsform: Betreuungsform,
+    alter: int,
+    geschlecht: str,
+    ab_datum: date,
+    region: Region,
+    radius_km: int = 50,
+    merkmale: Iterable[Merkmal] = (),
+) -> Platzgesuch:
+    """The pseudonymous need of one person; the pseudonym is generated, never a name."""
+    fb = betreuungsform.fachbereich
+    if not fb.age_min <= alter <= fb.age_max:
+        raise PlacementsError(
+            "age", f"Das Alter muss zwischen {fb.age_min} und {fb.age_max} Jahren liegen."
+        )
+    if geschlecht not in {"w", "m", "d"}:
+        raise PlacementsError(
+            "gender", "Bitte ein Geschlecht angeben (weiblich, männlich, divers)."
+        )
+    if not 1 <= radius_km <= 1000:
+        raise PlacementsError("radius", "Der Umkreis liegt zwischen 1 und 1.000 km.")
+    merkmale = list(merkmale)
+    if any(m.fachbereich_id != fb.pk for m in merkmale):
+        raise PlacementsError("merkmal_field", "Ein Merkmal gehört zu einem anderen Fachbereich.")
+    with transaction.atomic():
+        number = next_number(tenant.pk, f"gesuch:{ab_datum.year}")
+        gesuch = Platzgesuch.objects.create(
+            tenant=tenant,
+            fachbereich=fb,
+            betreuungsform=betreuungsform,
+            pseudonym=f"G-{ab_datum.year}-{number:05d}",
+            alter=alter,
+            geschlecht=geschlecht,
+            ab_datum=ab_datum,
+            region=region,
+            radius_km=radius_km,
+            created_by=actor,
+        )
+        gesuch.merkmale.set(merkmale)
+        _audit(actor, [tenant.pk], "placements.gesuch.create", gesuch)
+    return gesuch
+
+
+def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzgesuch:
+    """The need is gone (placed elsewhere, returned home): all open holds are released."""
+    reason = _need_reason(reason)
+    open_holds = list(
+        Reservierung.objects.for_party(gesuch.tenant_id)
+        .filter(gesuch=gesuch, status=Reservierung.Status.OFFEN)
+        .values_list("platz__angebot_id", flat=True)
+    )
+
+    def work() -> Platzgesuch:
+        fresh = Platzgesuch.objects.for_tenant(gesuch.tenant_id).get(pk=gesuch.pk)
+        if fresh.status != Platzgesuch.Status.OFFEN:
+            raise Conflict("gesuch_closed", "Das Gesuch ist nicht mehr offen.")
+        _release_holds(actor, fresh, Reservierung.Status.ZURUECKGEZOGEN, reason)
+        fresh.status = Platzgesuch.Status.ZURUECKGEZOGEN
+        fresh.save(update_fields=["status"])
+        _audit(actor, [fresh.tenant_id], "placements.gesuch.withdraw", fresh, reason=reason)
+        return fresh
+
+    return critical(work, angebote=open_holds, gesuche=[gesuch.pk])
+
+
+def _need_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise PlacementsError("reason_required", "Bitte geben Sie einen Grund an.")
+    return reason[:300]
+
+
+# --- holds and occupancy --------------------------------------------------------------------
+
+
+def _close_expired(angebot_id: uuid.UUID, now: datetime) -> None:
+    Reservierung.objects.unscoped().filter(
+        platz__angebot_id=angebot_id,
+        status=Reservierung.Status.OFFEN,
+        expires_at__lte=now,
+    ).update(status=Reservierung.Status.ABGELAUFEN, decided_at=now)
+
+
+def free_places(angebot_id: uuid.UUID, now: datetime) -> Any:
+    """Free places of one Angebot (see :func:`koffer.placements.search.free_places_q`)."""
+    return Platz.objects.unscoped().filter(free_places_q(now), angebot_id=angebot_id)
+
+
+def reserve(
+    *,
+    actor: Any,
+    gesuch: Platzgesuch,
+    angebot: Angebot | None = None,
+    platz: Platz | None = None,
+    now: datetime | None = None,
+) -> Reservierung:
+    """Hold one free place of ``angebot`` (or the named ``platz``) for ``gesuch`` until the
+    provider answers, at most ``reservation_hours`` of the Fachbereich. Raises
+    :class:`Conflict` "vergeben" when no place is free, :class:`Busy` when the lock is busy."""
+    now = now or timezone.now()
+    if platz is not None:
+        angebot = platz.angebot
+    if angebot is None:
+        raise NotFound("not_found", "Dieses Angebot gibt es nicht.")
+    if not angebot.is_active or not angebot.einrichtung.is_active:
+        raise Conflict("inactive", "Dieses Angebot ist nicht mehr aktiv.")
+    if angebot.betreuungsform.fachbereich_id != gesuch.fachbereich_id:
+        raise PlacementsError("field_mismatch", "Das Angebot gehört zu einem anderen Fachbereich.")
+    hours = gesuch.fachbereich.reservation_hours
+    angebot_id = angebot.pk
+    # Most attempts on a full Angebot end here, with a plain read and without queueing
+    # for the write lock; whoever finds a free place re-checks inside the lock.
+    quick = free_places(angebot_id, now)
+    if platz is not None:
+        quick = quick.filter(pk=platz.pk)
+    if not quick.exists():
+        raise Conflict("vergeben", "Der Platz ist leider vergeben.")
+
+    def work() -> Reservierung:
+        fresh = Platzgesuch.objects.for_tenant(gesuch.tenant_id).get(pk=gesuch.pk)
+        if fresh.status != Platzgesuch.Status.OFFEN:
+            raise Conflict(
+                "gesuch_closed",
+                "Für dieses Gesuch wurde schon ein Platz vermittelt oder es wurde zurückgezogen.",
+            )
+        _close_expired(angebot_id, now)
+        already = Reservierung.objects.for_party(gesuch.tenant_id).filter(
+            gesuch=fresh, platz__angebot_id=angebot_id, status=Reservierung.Status.OFFEN
+        )
+        if already.exists():
+            raise Conflict(
+                "already_requested",
+                "Für dieses Gesuch liegt bei diesem Angebot schon eine Anfrage vor.",
+            )
+        candidates = free_places(angebot_id, now)
+        if platz is not None:
+            candidates = candidates.filter(pk=platz.pk)
+        chosen = candidates.order_by("frei_ab", "label", "pk").first()
+        if chosen is None:
+            raise Conflict("vergeben", "Der Platz ist leider vergeben.")
+        try:
+            with transaction.atomic():
+                hold = Reservierung.objects.create(
+                    tenant_id=chosen.tenant_id,
+                    platz=chosen,
+                    gesuch=fresh,
+                    jugendamt_id=fresh.tenant_id,
+                    expires_at=now + timedelta(hours=hours),
+                    created_by=actor,
+                )
+        except IntegrityError as exc:  # the database's own guard (one open hold per place)
+            raise Conflict("vergeben", "Der Platz ist leider vergeben.") from exc
+        _audit(
+            actor,
+            [chosen.tenant_id, fresh.tenant_id],
+            "placements.reservierung.create",
+            hold,
+            {
+                "platz": {"old": None, "new": chosen.label},
+                "gesuch": {"old": None, "new": fresh.pseudonym},
+            },
+        )
+        _changed(angebot)
+        return hold
+
+    return critical(work, angebote=[angebot_id])
+
+
+def _load_hold(reservierung_id: uuid.UUID, tenant_id: uuid.UUID) -> Reservierung:
+    try:
+        return (
+            Reservierung.objects.for_party(tenant_id)
+            .select_related("platz", "gesuch")
+            .get(pk=reservierung_id)
+        )
+    except Reservierung.DoesNotExist as exc:
+        raise NotFound("not_found", "Diese Anfrage gibt es nicht.") from exc
+
+
+def _check_open(hold: Reservierung, now: datetime) -> None:
+    if hold.status == Reservierung.Status.OFFEN and hold.expires_at <= now:
+        raise Conflict("expired", "Die Reservierung ist abgelaufen.")
+    if hold.status != Reservierung.Status.OFFEN:
+        raise Conflict(
+            "already_decided",
+            f"Über diese Anfrage wurde bereits entschieden ({hold.get_status_display()}).",
+        )
+
+
+def _release_holds(
+    actor: Any, gesuch: Platzgesuch, status: str, reason: str, keep: uuid.UUID | None = None
+) -> int:
+    now = timezone.now()
+    holds = list(
+        Reservierung.objects.for_party(gesuch.tenant_id)
+        .filter(gesuch=gesuch, status=Reservierung.Status.OFFEN)
+        .exclude(pk=keep)
+        .select_related("platz__angebot")
+    )
+    for hold in holds:
+        hold.status = status
+        hold.decided_at = now
+        hold.decided_by = actor
+        hold.reason = reason
+        hold.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        _audit(
+            actor,
+            [hold.tenant_id, hold.jugendamt_id],
+            "placements.reservierung.withdraw",
+            hold,
+            reason=reason,
+        )
+        _changed(hold.platz.angebot)
+    return len(holds)
+
+
+def confirm(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    reservierung_id: uuid.UUID,
+    beginn: date,
+    now: datetime | None = None,
+) -> Belegung:
+    """The provider agrees: the hold becomes a Belegung from ``beginn``, the place leaves
+    the exchange, and every other open request for the same person is withdrawn."""
+    now = now or timezone.now()
+    hold = _load_hold(reservierung_id, tenant.pk)
+    if hold.tenant_id != tenant.pk:
+        raise NotFound("not_found", "Diese Anfrage gibt es nicht.")
+    others = list(
+        Reservierung.objects.unscoped()  # the other providers' holds for the same person
+        .filter(gesuch_id=hold.gesuch_id, status=Reservierung.Status.OFFEN)
+        .values_list("platz__angebot_id", flat=True)
+    )
+
+    def work() -> Belegung:
+        fresh = _load_hold(reservierung_id, tenant.pk)
+        _check_open(fresh, now)
+        gesuch = fresh.gesuch
+        if beginn < gesuch.ab_datum - timedelta(days=30) or beginn > now.date() + timedelta(
+            days=365
+        ):
+            raise PlacementsError(
+                "beginn", "Der Beginn liegt zu weit vom gewünschten Datum entfernt."
+            )
+        overlapping = Belegung.objects.for_party(gesuch.tenant_id).filter(
+            Q(ende__isnull=True) | Q(ende__gte=beginn), gesuch=gesuch
+        )
+        if overlapping.exists():
+            raise Conflict(
+                "kind_placed", "Für diese Person besteht schon eine Belegung in diesem Zeitraum."
+            )
+        place_busy = Belegung.objects.for_tenant(fresh.tenant_id).filter(
+            Q(ende__isnull=True) | Q(ende__gte=beginn), platz_id=fresh.platz_id
+        )
+        if place_busy.exists():
+            raise Conflict("vergeben", "Der Platz ist zu diesem Datum belegt.")
+        platz = fresh.platz
+        try:
+            with transaction.atomic():
+                belegung = Belegung.objects.create(
+                    tenant_id=fresh.tenant_id,
+                    platz=platz,
+                    einrichtung_id=platz.einrichtung_id,
+                    angebot_id=platz.angebot_id,
+                    gesuch=gesuch,
+                    reservierung=fresh,
+                    jugendamt_id=gesuch.tenant_id,
+                    alter_bei_beginn=gesuch.alter,
+                    geschlecht=gesuch.geschlecht,
+                    beginn=beginn,
+                )
+        except IntegrityError as exc:
+            raise Conflict("kind_placed", "Für diese Person besteht schon eine Belegung.") from exc
+        fresh.status = Reservierung.Status.ZUGESAGT
+        fresh.decided_at = now
+        fresh.decided_by = actor
+        fresh.save(update_fields=["status", "decided_at", "decided_by"])
+        platz.frei_ab = None
+        platz.save(update_fields=["frei_ab", "changed_at"])
+        gesuch.status = Platzgesuch.Status.VERMITTELT
+        gesuch.save(update_fields=["status"])
+        _audit(
+            actor,
+            [fresh.tenant_id, gesuch.tenant_id],
+            "placements.belegung.create",
+            belegung,
+            {
+                "beginn": {"old": None, "new": beginn.isoformat()},
+                "platz": {"old": None, "new": platz.label},
+            },
+        )
+        _release_holds(
+            actor,
+            gesuch,
+            Reservierung.Status.ZURUECKGEZOGEN,
+            f"automatisch zurückgezogen: Platz zugesagt ({platz.einrichtung.name})",
+            keep=fresh.pk,
+        )
+        _changed(platz.angebot)
+        return belegung
+
+    return critical(work, angebote=[hold.platz.angebot_id, *others], gesuche=[hold.gesuch_id])
+
+
+def decline(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    reservierung_id: uuid.UUID,
+    reason: str,
+    now: datetime | None = None,
+) -> Reservierung:
+    """The provider says no (with a reason); the place is free again at once."""
+    reason = _need_reason(reason)
+    return _decide(
+        actor, tenant, reservierung_id, Reservierung.Status.ABGESAGT, reason, now, provider=True
+    )
+
+
+def withdraw(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    reservierung_id: uuid.UUID,
+    reason: str,
+    now: datetime | None = None,
+) -> Reservierung:
+    """The youth office takes its request back; the place is free again at once."""
+    reason = _need_reason(reason)
+    return _decide(
+        actor,
+        tenant,
+        reservierung_id,
+        Reservierung.Status.ZURUECKGEZOGEN,
+        reason,
+        now,
+        provider=False,
+    )
+
+
+def _decide(
+    actor: Any,
+    tenant: Mandant,
+    reservierung_id: uuid.UUID,
+    status: str,
+    reason: str,
+    now: datetime | None,
+    *,
+    provider: bool,
+) -> Reservierung:
+    now = now or timezone.now()
+    hold = _load_hold(reservierung_id, tenant.pk)
+    party = hold.tenant_id if provider else hold.jugendamt_id
+    if party != tenant.pk:
+        raise NotFound("not_found", "Diese Anfrage gibt es nicht.")
+
+    def work() -> Reservierung:
+        fresh = _load_hold(reservierung_id, tenant.pk)
+        _check_open(fresh, now)
+        fresh.status = status
+        fresh.decided_at = now
+        fresh.decided_by = actor
+        fresh.reason = reason
+        fresh.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        _audit(
+            actor,
+            [fresh.tenant_id, fresh.jugendamt_id],
+            f"placements.reservierung.{'decline' if provider else 'withdraw'}",
+            fresh,
+            reason=reason,
+        )
+        _changed(fresh.platz.angebot)
+        return fresh
+
+    return critical(work, angebote=[hold.platz.angebot_id])
+
+
+def end_belegung(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    belegung: Belegung,
+    ende: date,
+    grund: str,
+    bemerkung: str = "",
+    wieder_anbieten: bool = True,
+) -> Belegung:
+    """End an occupancy on ``ende`` (last day) with a reason; the place is offered again
+    from the next day unless the provider says otherwise."""
+    if grund not in Belegung.Endegrund.values:
+        raise PlacementsError("grund", "Bitte einen Grund für das Ende der Belegung wählen.")
+    if belegung.tenant_id != tenant.pk and belegung.jugendamt_id != tenant.pk:
+        raise NotFound("not_found", "Diese Belegung gibt es nicht.")
+
+    def work() -> Belegung:
+        fresh = Belegung.objects.for_party(tenant.pk).select_related("platz").get(pk=belegung.pk)
+        if fresh.ende is not None:
+            raise Conflict("already_ended", "Diese Belegung ist bereits beendet.")
+        if ende < fresh.beginn:
+            raise PlacementsError("ende", "Das Ende liegt vor dem Beginn der Belegung.")
+        fresh.ende = ende
+        fresh.ende_grund = grund
+        fresh.ende_bemerkung = bemerkung.strip()[:300]
+        fresh.save(update_fields=["ende", "ende_grund", "ende_bemerkung"])
+        platz = fresh.platz
+        if wieder_anbieten and (platz.valid_to is None or platz.valid_to > ende):
+            platz.frei_ab = ende + timedelta(days=1)
+            platz.save(update_fields=["frei_ab", "changed_at"])
+        _audit(
+            actor,
+            [fresh.tenant_id, fresh.jugendamt_id],
+            "placements.belegung.end",
+            fresh,
+            {"ende": {"old": None, "new": ende.isoformat()}, "grund": {"old": None, "new": grund}},
+        )
+        _changed(platz.angebot)
+        return fresh
+
+    return critical(work, angebote=[belegung.angebot_id])
+
+
+def record_abwesenheit(
+    *, actor: Any, belegung: Belegung, von: date, bis: date, grund: str
+) -> Abwesenheit:
+    """Days away from the facility; billed at the Entgelt's absence share."""
+    if bis < von:
+        raise PlacementsError("period", "Das Ende liegt vor dem Beginn der Abwesenheit.")
+    if von < belegung.beginn or (belegung.ende is not None and bis > belegung.ende):
+        raise PlacementsError("outside", "Die Abwesenheit liegt außerhalb der Belegung.")
+    grund = grund.strip()
+    if not grund:
+        raise PlacementsError("reason_required", "Bitte geben Sie einen Grund an.")
+    with transaction.atomic():
+        overlapping = Abwesenheit.objects.for_tenant(belegung.tenant_id).filter(
+            belegung=belegung, von__lte=bis, bis__gte=von
+        )
+        if overlapping.exists():
+            raise Conflict("absence_overlap", "Für diese Tage ist schon eine Abwesenheit erfasst.")
+        item = Abwesenheit.objects.create(
+            tenant_id=belegung.tenant_id, belegung=belegung, von=von, bis=bis, grund=grund[:200]
+        )
+        _audit(
+            actor,
+            [belegung.tenant_id, belegung.jugendamt_id],
+            "placements.abwesenheit.create",
+            belegung,
+            {"abwesenheit": {"old": None, "new": f"{von.isoformat()}–{bis.isoformat()}"}},
+        )
+    return item
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def load_default_catalogue(*, actor: Any = None) -> list[Fachbereich]:
+    """The shipped configuration: youth welfare, elder care and refugee housing, plus the
+    demo regions. Running it again updates labels and adds what is new."""
+    fields = json.loads((FIXTURES / "fachbereiche.json").read_text(encoding="utf-8"))
+    regions = json.loads((FIXTURES / "regionen.json").read_text(encoding="utf-8"))
+    loaded = [load_catalogue(actor=actor, data=data) for data in fields]
+    with transaction.atomic():
+        for region in regions:
+            Region.objects.update_or_create(
+                name=region["name"], defaults={"lat": region["lat"], "lon": region["lon"]}
+            )
+    return loaded

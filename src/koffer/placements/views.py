@@ -1,0 +1,608 @@
+"""Pages of the Platzbörse for providers (facilities, places, requests, Belegungen) and
+youth offices (needs, ranked search with live updates, requests). Thin: parse, call one
+service or selector, render."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from koffer.accounts.access import require_perm
+from koffer.accounts.http import TenantRequest
+from koffer.accounts.roles import Perm
+from koffer.placements import access, selectors, services
+from koffer.placements.errors import Busy, PlacementsError
+from koffer.placements.forms import (
+    AngebotForm,
+    BeendenForm,
+    EinrichtungForm,
+    EntgeltForm,
+    FreiForm,
+    GesuchForm,
+    GrundForm,
+    PlaetzeForm,
+    ZusageForm,
+)
+from koffer.placements.models import Angebot, Betreuungsform, Platz, Verfuegbarkeit
+from koffer.shell.breadcrumbs import trail
+
+View = Callable[..., Any]
+
+
+def provider_view(view: View) -> View:
+    """Signed in at a Träger with the right to manage places."""
+
+    @require_perm(Perm.PLACEMENTS_MANAGE)
+    @wraps(view)
+    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not access.is_provider(request.access, request.tenant):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def requester_view(view: View) -> View:
+    """Signed in at an authority that places people (Jugendamt, Sozialamt)."""
+
+    @require_perm(Perm.PLACEMENTS_SEARCH)
+    @wraps(view)
+    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not access.is_requester(request.access, request.tenant):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _form_page(
+    request: TenantRequest,
+    form: Any,
+    title: str,
+    crumbs: Sequence[tuple[str, str | None]],
+    submit: str,
+) -> HttpResponse:
+    return render(
+        request,
+        "placements/form.html",
+        {
+            "form": form,
+            "page_title": title,
+            "submit_label": submit,
+            "breadcrumbs": trail(*crumbs, (title, None)),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _fail(request: HttpRequest, exc: PlacementsError) -> None:
+    messages.error(request, exc.message)
+
+
+# --- provider ----------------------------------------------------------------------------------
+
+
+EINRICHTUNGEN = "Meine Einrichtungen"
+
+
+@provider_view
+def einrichtungen(request: TenantRequest) -> HttpResponse:
+    return render(
+        request,
+        "placements/einrichtungen.html",
+        {
+            "rows": selectors.einrichtungen_overview(request.tenant),
+            "page_title": EINRICHTUNGEN,
+            "breadcrumbs": trail((EINRICHTUNGEN, None)),
+        },
+    )
+
+
+@provider_view
+def einrichtung_neu(request: TenantRequest) -> HttpResponse:
+    form = EinrichtungForm(request.POST or None)
+    crumbs = [(EINRICHTUNGEN, reverse("placements:einrichtungen"))]
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            einrichtung = services.create_einrichtung(
+                actor=request.user,
+                tenant=request.tenant,
+                fachbereich=data.pop("fachbereich"),
+                formen=data.pop("formen"),
+                merkmale=data.pop("merkmale"),
+                **data,
+            )
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Einrichtung „{einrichtung.name}“ angelegt.")
+            return redirect("placements:einrichtung", einrichtung.pk)
+    return _form_page(request, form, "Neue Einrichtung", crumbs, "Einrichtung anlegen")
+
+
+@provider_view
+def einrichtung(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpResponse:
+    item = selectors.einrichtung_detail(request.tenant, einrichtung_id)
+    if item is None:
+        raise Http404
+    angebote = [
+        {"angebot": a, "plaetze": selectors.platz_zeilen(request.tenant, a)}
+        for a in item.angebote.all()
+    ]
+    return render(
+        request,
+        "placements/einrichtung.html",
+        {
+            "einrichtung": item,
+            "angebote": angebote,
+            "frei_form": FreiForm(),
+            "page_title": item.name,
+            "breadcrumbs": trail(
+                (EINRICHTUNGEN, reverse("placements:einrichtungen")), (item.name, None)
+            ),
+        },
+    )
+
+
+def _own_einrichtung(request: TenantRequest, einrichtung_id: uuid.UUID) -> Any:
+    item = access.get_or_none(access.einrichtungen(request.tenant), einrichtung_id)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _own_angebot(request: TenantRequest, angebot_id: uuid.UUID) -> Angebot:
+    item = (
+        Angebot.objects.for_tenant(request.tenant)
+        .select_related("einrichtung", "betreuungsform")
+        .filter(pk=angebot_id)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+@provider_view
+def angebot_neu(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpResponse:
+    item = _own_einrichtung(request, einrichtung_id)
+    form = AngebotForm(request.POST or None, formen=item.formen.all())
+    crumbs = [
+        (EINRICHTUNGEN, reverse("placements:einrichtungen")),
+        (item.name, reverse("placements:einrichtung", args=[item.pk])),
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_angebot(
+                actor=request.user,
+                einrichtung=item,
+                betreuungsform=form.cleaned_data["betreuungsform"],
+                title=form.cleaned_data["title"],
+            )
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Angebot angelegt.")
+            return redirect("placements:einrichtung", item.pk)
+    return _form_page(request, form, "Neues Angebot", crumbs, "Angebot anlegen")
+
+
+def _angebot_crumbs(angebot: Angebot) -> Sequence[tuple[str, str | None]]:
+    return [
+        (EINRICHTUNGEN, reverse("placements:einrichtungen")),
+        (
+            angebot.einrichtung.name,
+            reverse("placements:einrichtung", args=[angebot.einrichtung_id]),
+        ),
+    ]
+
+
+@provider_view
+def entgelt_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
+    angebot = _own_angebot(request, angebot_id)
+    form = EntgeltForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_entgelt(actor=request.user, angebot=angebot, **form.cleaned_data)
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Entgelt gespeichert.")
+            return redirect("placements:einrichtung", angebot.einrichtung_id)
+    title = f"Entgelt für {angebot.title}"
+    return _form_page(request, form, title, _angebot_crumbs(angebot), "Entgelt speichern")
+
+
+@provider_view
+def plaetze_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
+    angebot = _own_angebot(request, angebot_id)
+    form = PlaetzeForm(request.POST or None, initial={"valid_from": selectors.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_plaetze(actor=request.user, angebot=angebot, **form.cleaned_data)
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Plätze angelegt.")
+            return redirect("placements:einrichtung", angebot.einrichtung_id)
+    title = f"Plätze für {angebot.title}"
+    return _form_page(request, form, title, _angebot_crumbs(angebot), "Plätze anlegen")
+
+
+@provider_view
+@require_POST
+def platz_frei(request: TenantRequest, platz_id: uuid.UUID) -> HttpResponse:
+    """Set a place free from a date (or take it off): one tap on a phone."""
+    platz = (
+        Platz.objects.for_tenant(request.tenant)
+        .select_related("angebot")
+        .filter(pk=platz_id)
+        .first()
+    )
+    if platz is None:
+        raise Http404
+    form = FreiForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Bitte ein gültiges Datum angeben (TT.MM.JJJJ).")
+    else:
+        try:
+            services.set_frei(actor=request.user, platz=platz, frei_ab=form.cleaned_data["frei_ab"])
+        except PlacementsError as exc:
+            _fail(request, exc)
+        else:
+            when = form.cleaned_data["frei_ab"]
+            messages.success(
+                request,
+                f"{platz.label}: frei ab {when:%d.%m.%Y}."
+                if when
+                else f"{platz.label}: nicht mehr angeboten.",
+            )
+    return redirect(
+        reverse("placements:einrichtung", args=[platz.einrichtung_id])
+        + f"#angebot-{platz.angebot_id}"
+    )
+
+
+ANFRAGEN = "Anfragen und Belegungen"
+
+
+@provider_view
+def anfragen(request: TenantRequest) -> HttpResponse:
+    return render(
+        request,
+        "placements/anfragen.html",
+        {
+            "anfragen": selectors.offene_anfragen(request.tenant),
+            "belegungen": selectors.laufende_belegungen(request.tenant),
+            "zusage_form": ZusageForm(),
+            "page_title": ANFRAGEN,
+            "breadcrumbs": trail((ANFRAGEN, None)),
+        },
+    )
+
+
+@provider_view
+@require_POST
+def anfrage_zusagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpResponse:
+    own = access.reservierungen(request.tenant).filter(tenant=request.tenant)
+    if access.get_or_none(own, reservierung_id) is None:
+        raise Http404
+    form = ZusageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Bitte den Beginn der Belegung als Datum angeben.")
+        return redirect("placements:anfragen")
+    try:
+        services.confirm(
+            actor=request.user,
+            tenant=request.tenant,
+            reservierung_id=reservierung_id,
+            beginn=form.cleaned_data["beginn"],
+        )
+    except PlacementsError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(
+            request,
+            "Zugesagt. Die Belegung ist eingetragen; andere Anfragen für diese Person wurden zurückgezogen.",
+        )
+    return redirect("placements:anfragen")
+
+
+@provider_view
+def anfrage_absagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpResponse:
+    hold = access.get_or_none(
+        access.reservierungen(request.tenant).filter(tenant=request.tenant), reservierung_id
+    )
+    if hold is None:
+        raise Http404
+    form = GrundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decline(
+                actor=request.user,
+                tenant=request.tenant,
+                reservierung_id=hold.pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except PlacementsError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "Abgesagt. Der Platz ist wieder frei.")
+        return redirect("placements:anfragen")
+    return _form_page(
+        request, form, "Anfrage absagen", [(ANFRAGEN, reverse("placements:anfragen"))], "Absagen"
+    )
+
+
+@provider_view
+def belegung_beenden(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResponse:
+    belegung = access.get_or_none(
+        access.belegungen(request.tenant).filter(tenant=request.tenant), belegung_id
+    )
+    if belegung is None:
+        raise Http404
+    form = BeendenForm(
+        request.POST or None, initial={"ende": selectors.today(), "wieder_anbieten": True}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_belegung(
+                actor=request.user, tenant=request.tenant, belegung=belegung, **form.cleaned_data
+            )
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Die Belegung ist beendet.")
+            return redirect("placements:anfragen")
+    return _form_page(
+        request, form, "Belegung beenden", [(ANFRAGEN, reverse("placements:anfragen"))], "Beenden"
+    )
+
+
+# --- youth office ---------------------------------------------------------------------------------
+
+GESUCHE = "Platzgesuche"
+
+
+@requester_view
+def gesuche(request: TenantRequest) -> HttpResponse:
+    return render(
+        request,
+        "placements/gesuche.html",
+        {
+            "gesuche": selectors.gesuche_of(request.tenant)[:200],
+            "page_title": GESUCHE,
+            "breadcrumbs": trail((GESUCHE, None)),
+        },
+    )
+
+
+@requester_view
+def gesuch_neu(request: TenantRequest) -> HttpResponse:
+    form = GesuchForm(
+        request.POST or None, initial={"ab_datum": selectors.today(), "radius_km": 50}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            gesuch = services.create_gesuch(
+                actor=request.user, tenant=request.tenant, **form.cleaned_data
+            )
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("placements:gesuch", gesuch.pk)
+    return _form_page(
+        request,
+        form,
+        "Neues Platzgesuch",
+        [(GESUCHE, reverse("placements:gesuche"))],
+        "Passende Plätze suchen",
+    )
+
+
+def _own_gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> Any:
+    gesuch = selectors.gesuch_detail(request.tenant, gesuch_id)
+    if gesuch is None:
+        raise Http404
+    return gesuch
+
+
+@requester_view
+def gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
+    item = _own_gesuch(request, gesuch_id)
+    return render(
+        request,
+        "placements/gesuch.html",
+        {
+            "gesuch": item,
+            "treffer": selectors.treffer_for(item) if item.status == "offen" else [],
+            "anfragen": selectors.anfragen_of(item),
+            "live_url": reverse("placements:live") + f"?form={item.betreuungsform_id}",
+            "page_title": f"Platzgesuch {item.pseudonym}",
+            "breadcrumbs": trail((GESUCHE, reverse("placements:gesuche")), (item.pseudonym, None)),
+        },
+    )
+
+
+@requester_view
+@require_GET
+def gesuch_treffer(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
+    """The ranked results alone, refreshed by the page when availability changes."""
+    item = _own_gesuch(request, gesuch_id)
+    return render(
+        request,
+        "placements/_treffer.html",
+        {"gesuch": item, "treffer": selectors.treffer_for(item) if item.status == "offen" else []},
+    )
+
+
+@requester_view
+@require_POST
+def gesuch_anfragen(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
+    """Request one place at each chosen Angebot; each answer is reported on its own."""
+    item = _own_gesuch(request, gesuch_id)
+    chosen = request.POST.getlist("angebot")[:10]
+    if not chosen:
+        messages.error(request, "Bitte mindestens ein Angebot auswählen.")
+        return redirect("placements:gesuch", item.pk)
+    for raw in chosen:
+        try:
+            angebot_id = uuid.UUID(raw)
+        except ValueError:
+            continue
+        angebot = (
+            Angebot.objects.unscoped()
+            .select_related("einrichtung", "betreuungsform")
+            .filter(pk=angebot_id)
+            .first()
+        )
+        if angebot is None:
+            messages.error(request, "Ein gewähltes Angebot gibt es nicht mehr.")
+            continue
+        try:
+            services.reserve(actor=request.user, gesuch=item, angebot=angebot)
+        except Busy as exc:
+            messages.warning(request, f"{angebot.einrichtung.name}: {exc.message}")
+        except PlacementsError as exc:
+            messages.error(request, f"{angebot.einrichtung.name}: {exc.message}")
+        else:
+            messages.success(
+                request, f"{angebot.einrichtung.name}: Platz reserviert, Anfrage gesendet."
+            )
+    return redirect("placements:gesuch", item.pk)
+
+
+@requester_view
+def anfrage_zurueckziehen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpResponse:
+    hold = access.get_or_none(
+        access.reservierungen(request.tenant).filter(jugendamt=request.tenant), reservierung_id
+    )
+    if hold is None:
+        raise Http404
+    back = reverse("placements:gesuch", args=[hold.gesuch_id])
+    form = GrundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw(
+                actor=request.user,
+                tenant=request.tenant,
+                reservierung_id=hold.pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except PlacementsError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "Anfrage zurückgezogen.")
+        return redirect(back)
+    return _form_page(
+        request,
+        form,
+        "Anfrage zurückziehen",
+        [(GESUCHE, reverse("placements:gesuche"))],
+        "Zurückziehen",
+    )
+
+
+# --- live updates (server-sent events) ----------------------------------------------------------
+
+# Each open stream holds one web thread, so a process serves only a few at a time; the
+# page falls back to polling when it is told so (503), and every stream ends after a while
+# so that threads rotate (the browser reconnects by itself).
+LIVE_STREAMS = threading.BoundedSemaphore(2)
+LIVE_SECONDS = 25.0
+LIVE_POLL = 1.0
+
+
+def _events(form_id: uuid.UUID, since: int, deadline: float) -> Iterator[bytes]:
+    try:
+        yield b"retry: 2000\n\n"
+        last = since
+        while time.monotonic() < deadline:
+            row = (
+                Verfuegbarkeit.objects.filter(pk__gt=last, betreuungsform_id=form_id)
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if row is not None:
+                last = row
+                yield f"id: {last}\nevent: verfuegbarkeit\ndata: {json.dumps({'id': last})}\n\n".encode()
+            else:
+                yield b": ping\n\n"
+            time.sleep(LIVE_POLL)
+    finally:
+        LIVE_STREAMS.release()
+
+
+@requester_view
+@require_GET
+def live(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
+    try:
+        form_id = uuid.UUID(request.GET.get("form", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    if not Betreuungsform.objects.filter(pk=form_id).exists():
+        raise Http404
+    if not LIVE_STREAMS.acquire(blocking=False):
+        response = HttpResponse(
+            "Live-Aktualisierung ausgelastet", status=503, content_type="text/plain"
+        )
+        response["Retry-After"] = "15"
+        return response
+    raw_last = request.headers.get("Last-Event-ID") or request.GET.get("since") or ""
+    since = int(raw_last) if raw_last.isdigit() else _latest_change()
+    stream = StreamingHttpResponse(
+        _events(form_id, since, time.monotonic() + LIVE_SECONDS), content_type="text/event-stream"
+    )
+    stream["Cache-Control"] = "no-cache"
+    stream["X-Accel-Buffering"] = "no"
+    return stream
+
+
+def _latest_change() -> int:
+    return Verfuegbarkeit.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+urlpatterns = [
+    path("plaetze/einrichtungen/", einrichtungen, name="einrichtungen"),
+    path("plaetze/einrichtungen/neu/", einrichtung_neu, name="einrichtung_neu"),
+    path("plaetze/einrichtungen/<uuid:einrichtung_id>/", einrichtung, name="einrichtung"),
+    path("plaetze/einrichtungen/<uuid:einrichtung_id>/angebot/", angebot_neu, name="angebot_neu"),
+    path("plaetze/angebote/<uuid:angebot_id>/entgelt/", entgelt_neu, name="entgelt_neu"),
+    path("plaetze/angebote/<uuid:angebot_id>/plaetze/", plaetze_neu, name="plaetze_neu"),
+    path("plaetze/platz/<uuid:platz_id>/frei/", platz_frei, name="platz_frei"),
+    path("plaetze/anfragen/", anfragen, name="anfragen"),
+    path(
+        "plaetze/anfragen/<uuid:reservierung_id>/zusagen/", anfrage_zusagen, name="anfrage_zusagen"
+    ),
+    path(
+        "plaetze/anfragen/<uuid:reservierung_id>/absagen/", anfrage_absagen, name="anfrage_absagen"
+    ),
+    path(
+        "plaetze/belegungen/<uuid:belegung_id>/beenden/", belegung_beenden, name="belegung_beenden"
+    ),
+    path("plaetze/gesuche/", gesuche, name="gesuche"),
+    path("plaetze/gesuche/neu/", gesuch_neu, name="gesuch_neu"),
+    path("plaetze/gesuche/<uuid:gesuch_id>/", gesuch, name="gesuch"),
+    path("plaetze/gesuche/<uuid:gesuch_id>/treffer/", gesuch_treffer, name="gesuch_treffer"),
+    path("plaetze/gesuche/<uuid:gesuch_id>/anfragen/", gesuch_anfragen, name="gesuch_anfragen"),
+    path(
+        "plaetze/reservierungen/<uuid:reservierung_id>/zurueckziehen/",
+        anfrage_zurueckziehen,
+        name="anfrage_zurueckziehen",
+    ),
+    path("plaetze/live/", live, name="live"),
+]

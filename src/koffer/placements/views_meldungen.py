@@ -1,0 +1,578 @@
+"""Pages of the § 47 SGB VIII notifications.
+
+Providers: their notifications, a form for a new one (the yearly occupancy report shows
+its figures for confirmation first), the detail with status and receipt. The
+Landesjugendamt: the inbox sorted by deadline with overdue ones marked, the detail with
+acknowledge, Rückfrage and close. One detail page serves both parties; anything the
+Mandant is no party of answers 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from koffer.accounts.access import require_perm
+from koffer.accounts.http import TenantRequest
+from koffer.accounts.roles import Perm
+from koffer.placements import access, meldungen
+from koffer.placements.errors import Conflict, PlacementsError
+from koffer.placements.models import Einrichtung, Meldung
+from koffer.shell.breadcrumbs import trail
+
+PAGE_SIZE = 50
+LIST_TITLE = "Meldungen nach § 47 SGB VIII"
+INBOX_TITLE = "Posteingang Meldungen"
+TEXT = {"class": "kern-form-input__input"}
+SELECT = {"class": "kern-form-input__select"}
+
+View = Callable[..., HttpResponseBase]
+
+
+def provider_view(view: View) -> View:
+    """Signed in at a Träger with the right to manage places."""
+
+    @require_perm(Perm.PLACEMENTS_MANAGE)
+    @wraps(view)
+    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not access.is_provider(request.access, request.tenant):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def party_view(view: View) -> View:
+    """Signed in with either right; which side the Mandant is on decides per notification."""
+
+    @wraps(view)
+    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.tenant is None or not (
+            request.access.can(Perm.PLACEMENTS_MANAGE) or request.access.can(Perm.MELDUNGEN_REVIEW)
+        ):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _sicht_or_404(request: TenantRequest, meldung_id: uuid.UUID) -> meldungen.Sicht:
+    sicht = meldungen.visible(request.access, request.tenant, meldung_id)
+    if sicht is None:
+        raise Http404
+    return sicht
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+
+class EinrichtungChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.city})"
+
+
+def _einrichtungen(request: TenantRequest) -> QuerySet[Einrichtung]:
+    return (
+        access.einrichtungen(request.tenant)
+        .filter(fachbereich__meldepflicht=True)
+        .order_by("name", "pk")
+    )
+
+
+class MeldungForm(forms.Form):
+    einrichtung = EinrichtungChoice(
+        label="Einrichtung",
+        queryset=Einrichtung.objects.none(),
+        empty_label="Bitte wählen",
+        widget=forms.Select(SELECT),
+        error_messages={"invalid_choice": "Bitte wählen Sie eine Ihrer Einrichtungen."},
+    )
+    art = forms.ChoiceField(
+        label="Art der Meldung",
+        choices=[("", "Bitte wählen"), *Meldung.Art.choices],
+        widget=forms.Select(SELECT),
+    )
+    ereignis_datum = forms.DateField(
+        label="Datum des Ereignisses",
+        help_text="Bei einer Betriebsaufnahme, Änderung oder Schließung auch ein geplantes "
+        "Datum; bei der jährlichen Belegungsmeldung ein Tag des Berichtsjahres.",
+        widget=forms.DateInput({"type": "date", **TEXT}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Bitte geben Sie ein gültiges Datum an (TT.MM.JJJJ)."},
+    )
+    betreff = forms.CharField(
+        label="Betreff",
+        max_length=meldungen.MAX_BETREFF,
+        widget=forms.TextInput(TEXT),
+        help_text="Kurz und ohne Namen von Kindern oder Jugendlichen, z. B. "
+        "„Brand in der Küche, keine Verletzten“.",
+    )
+    inhalt = forms.CharField(
+        label="Inhalt der Meldung",
+        max_length=meldungen.MAX_INHALT,
+        widget=forms.Textarea({"rows": "8", **TEXT}),
+        help_text="Was ist geschehen, welche Folgen hat es, was hat die Einrichtung "
+        "veranlasst? Personen bitte nur so genau wie nötig bezeichnen.",
+    )
+
+    def __init__(self, *args: Any, einrichtungen: QuerySet[Einrichtung], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["einrichtung"].queryset = einrichtungen  # type: ignore[attr-defined]
+
+
+def _years(today: date) -> list[tuple[str, str]]:
+    return [(str(y), str(y)) for y in range(today.year - 1, today.year - 7, -1)]
+
+
+class JahresmeldungForm(forms.Form):
+    einrichtung = EinrichtungChoice(
+        label="Einrichtung",
+        queryset=Einrichtung.objects.none(),
+        empty_label="Bitte wählen",
+        widget=forms.Select(SELECT),
+        error_messages={"invalid_choice": "Bitte wählen Sie eine Ihrer Einrichtungen."},
+    )
+    jahr = forms.TypedChoiceField(
+        label="Berichtsjahr", coerce=int, choices=(), widget=forms.Select(SELECT)
+    )
+    bemerkung = forms.CharField(
+        label="Bemerkungen zu den Zahlen",
+        required=False,
+        max_length=meldungen.MAX_INHALT,
+        widget=forms.Textarea({"rows": "4", **TEXT}),
+        help_text="Zum Beispiel Gründe für eine niedrige Auslastung.",
+    )
+
+    def __init__(self, *args: Any, einrichtungen: QuerySet[Einrichtung], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["einrichtung"].queryset = einrichtungen  # type: ignore[attr-defined]
+        years = _years(timezone.localdate())
+        self.fields["jahr"].choices = years  # type: ignore[attr-defined]
+        self.fields["jahr"].initial = years[0][0]
+
+
+class AntwortForm(forms.Form):
+    antwort = forms.CharField(
+        label="Nachricht an den Träger",
+        required=False,
+        max_length=meldungen.MAX_ANTWORT,
+        widget=forms.Textarea({"rows": "3", **TEXT}),
+    )
+
+
+class RueckfrageForm(forms.Form):
+    text = forms.CharField(
+        label="Ihre Rückfrage",
+        max_length=meldungen.MAX_ANTWORT,
+        widget=forms.Textarea({"rows": "4", **TEXT}),
+        help_text="Der Träger sieht die Rückfrage bei seiner Meldung.",
+        error_messages={"required": "Bitte schreiben Sie Ihre Rückfrage an den Träger."},
+    )
+
+
+def _action_forms(data: Any = None, *, failed: str = "") -> dict[str, forms.Form]:
+    """The three forms of the Landesjugendamt; only the one that failed is bound."""
+    return {
+        "bestaetigen_form": AntwortForm(
+            data if failed == "bestaetigen" else None, prefix="bestaetigen"
+        ),
+        "rueckfrage_form": RueckfrageForm(
+            data if failed == "rueckfrage" else None, prefix="rueckfrage"
+        ),
+        "abschliessen_form": AntwortForm(
+            data if failed == "abschliessen" else None, prefix="abschliessen"
+        ),
+    }
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def _filters(request: TenantRequest, default_status: str) -> dict[str, str]:
+    art = request.GET.get("art", "")
+    status = request.GET.get("status", default_status)
+    return {
+        "art": art if art in Meldung.Art.values else "",
+        "status": status if status in {"offen", "alle", *Meldung.Status.values} else default_status,
+    }
+
+
+def _page(request: TenantRequest, qs: QuerySet[Meldung]) -> Page:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("seite"))
+
+
+def _query(filters: dict[str, str]) -> str:
+    return "&".join(f"{k}={v}" for k, v in filters.items() if v)
+
+
+def _list_context(filters: dict[str, str]) -> dict[str, Any]:
+    return {
+        "filters": filters,
+        "query": _query(filters),
+        "arten": Meldung.Art.choices,
+        "stati": Meldung.Status.choices,
+        "today": timezone.localdate(),
+    }
+
+
+@provider_view
+@require_GET
+def meldungen_list(request: TenantRequest) -> HttpResponse:
+    filters = _filters(request, "alle")
+    qs = meldungen.filtered(
+        meldungen.filed(request.tenant).select_related("einrichtung"),
+        art=filters["art"],
+        status=filters["status"],
+    ).order_by("-eingereicht_at", "-pk")
+    return render(
+        request,
+        "placements/meldungen_list.html",
+        {
+            **_list_context(filters),
+            "page": _page(request, qs),
+            "page_title": LIST_TITLE,
+            "breadcrumbs": trail((LIST_TITLE, None)),
+        },
+    )
+
+
+@require_perm(Perm.MELDUNGEN_REVIEW)
+@require_GET
+def meldungen_inbox(request: TenantRequest) -> HttpResponse:
+    """Sorted by deadline, the overdue ones first and marked."""
+    filters = _filters(request, "offen")
+    today = timezone.localdate()
+    received = meldungen.received(request.tenant)
+    qs = meldungen.filtered(
+        received.select_related("einrichtung", "tenant"),
+        art=filters["art"],
+        status=filters["status"],
+    ).order_by("frist", "eingereicht_at", "pk")
+    page = _page(request, qs)
+    rows = [{"meldung": m, "overdue": meldungen.is_overdue(m, today)} for m in page]
+    return render(
+        request,
+        "placements/meldungen_inbox.html",
+        {
+            **_list_context(filters),
+            "page": page,
+            "rows": rows,
+            "open_count": received.filter(status__in=meldungen.OPEN_AT_LJA).count(),
+            "overdue_count": received.filter(
+                status__in=meldungen.OPEN_AT_LJA, frist__lt=today
+            ).count(),
+            "page_title": INBOX_TITLE,
+            "breadcrumbs": trail((INBOX_TITLE, None)),
+        },
+    )
+
+
+# --- filing --------------------------------------------------------------------------------
+
+
+def _form_page(
+    request: TenantRequest, form: forms.Form, *, jahresmeldung: bool, status: int = 200
+) -> HttpResponse:
+    title = "Jährliche Belegungsmeldung" if jahresmeldung else "Neue Meldung"
+    return render(
+        request,
+        "placements/meldungen_form.html",
+        {
+            "form": form,
+            "jahresmeldung": jahresmeldung,
+            "has_einrichtungen": _einrichtungen(request).exists(),
+            "page_title": title,
+            "breadcrumbs": trail((LIST_TITLE, reverse("placements:meldungen_list")), (title, None)),
+        },
+        status=status,
+    )
+
+
+def _confirm_page(
+    request: TenantRequest,
+    form: forms.Form,
+    eingabe: meldungen.Eingabe,
+    *,
+    warning: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    year = eingabe.ereignis_datum.year
+    daten = meldungen.prefill_jahresmeldung(eingabe.einrichtung, year)
+    title = f"Jahresmeldung {year} prüfen"
+    return render(
+        request,
+        "placements/meldungen_confirm.html",
+        {
+            "form": form,
+            "eingabe": eingabe,
+            "daten": daten,
+            "zeitraum": meldungen.zeitraum(daten),
+            "tabelle": meldungen.jahres_tabelle(daten),
+            "stand": meldungen.daten_stand(daten),
+            "warning": warning,
+            "page_title": title,
+            "breadcrumbs": trail((LIST_TITLE, reverse("placements:meldungen_list")), (title, None)),
+        },
+        status=status,
+    )
+
+
+def _values(form: forms.Form) -> dict[str, Any]:
+    data = form.cleaned_data
+    if isinstance(form, JahresmeldungForm):
+        year = int(data["jahr"])
+        return {
+            "einrichtung": data["einrichtung"],
+            "art": Meldung.Art.JAHRESMELDUNG,
+            "ereignis_datum": date(year, 12, 31),
+            "betreff": f"Jährliche Belegungsmeldung {year}",
+            "inhalt": data["bemerkung"].strip()
+            or f"Die Belegungszahlen des Jahres {year} stehen in der Tabelle dieser Meldung.",
+        }
+    return {key: data[key] for key in ("einrichtung", "art", "ereignis_datum", "betreff", "inhalt")}
+
+
+@provider_view
+@require_http_methods(["GET", "POST"])
+def meldungen_neu(request: TenantRequest) -> HttpResponse:
+    """Step one: the form. A Jahresmeldung shows its figures first (step two); filing
+    recomputes them and refuses figures that changed in between."""
+    einrichtungen = _einrichtungen(request)
+    source = request.POST if request.method == "POST" else request.GET
+    jahresmeldung = source.get("formular") == "jahresmeldung"
+    form: forms.Form
+    if request.method == "GET":
+        form = (
+            JahresmeldungForm(einrichtungen=einrichtungen)
+            if jahresmeldung
+            else MeldungForm(
+                einrichtungen=einrichtungen, initial={"art": request.GET.get("art", "")}
+            )
+        )
+        return _form_page(request, form, jahresmeldung=jahresmeldung)
+    form_class = JahresmeldungForm if jahresmeldung else MeldungForm
+    form = form_class(request.POST, einrichtungen=einrichtungen)
+    if not form.is_valid():
+        return _form_page(request, form, jahresmeldung=jahresmeldung, status=400)
+    values = _values(form)
+    step = request.POST.get("schritt", "")
+    try:
+        eingabe = meldungen.check_meldung(tenant=request.tenant, **values)
+        if eingabe.art == Meldung.Art.JAHRESMELDUNG:
+            meldungen.check_jahresmeldung_free(
+                request.tenant, eingabe.einrichtung, eingabe.ereignis_datum.year
+            )
+            if step == "aendern":
+                return _form_page(request, form, jahresmeldung=jahresmeldung)
+            if step != "einreichen":
+                return _confirm_page(request, form, eingabe)
+        meldung = meldungen.file_meldung(
+            actor=request.user,
+            tenant=request.tenant,
+            stand=request.POST.get("stand", "") if step == "einreichen" else None,
+            **values,
+        )
+    except Conflict as exc:
+        if exc.code == "zahlen_geaendert":
+            return _confirm_page(request, form, eingabe, warning=exc.message, status=409)
+        form.add_error(None, exc.message)
+        return _form_page(request, form, jahresmeldung=jahresmeldung, status=409)
+    except PlacementsError as exc:
+        form.add_error(None, exc.message)
+        return _form_page(request, form, jahresmeldung=jahresmeldung, status=400)
+    messages.success(
+        request,
+        f"Die Meldung {meldung.number} ist beim {meldung.jugendamt.name} eingegangen. "
+        "Die Eingangsbestätigung steht zum Herunterladen bereit.",
+    )
+    return redirect("placements:meldungen_detail", meldung_id=meldung.pk)
+
+
+# --- detail and answers --------------------------------------------------------------------
+
+
+def _detail(
+    request: TenantRequest,
+    sicht: meldungen.Sicht,
+    *,
+    action_forms: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    meldung = sicht.meldung
+    if sicht.is_receiver:
+        crumbs = trail((INBOX_TITLE, reverse("placements:meldungen_inbox")), (meldung.number, None))
+    else:
+        crumbs = trail((LIST_TITLE, reverse("placements:meldungen_list")), (meldung.number, None))
+    events = meldungen.verlauf(request.tenant, meldung)
+    jahresmeldung = meldung.art == Meldung.Art.JAHRESMELDUNG and bool(meldung.daten)
+    return render(
+        request,
+        "placements/meldungen_detail.html",
+        {
+            "meldung": meldung,
+            "sicht": sicht,
+            "overdue": meldungen.is_overdue(meldung),
+            "tabelle": meldungen.jahres_tabelle(meldung.daten) if jahresmeldung else None,
+            "zeitraum": meldungen.zeitraum(meldung.daten) if jahresmeldung else "",
+            "inhalt_sha256": meldungen.hash_groups(meldungen.inhalt_sha256(meldung)),
+            "quittung_sha256": meldungen.hash_groups(meldung.quittung_sha256),
+            "verlauf": [
+                {"event": e, "label": meldungen.VERLAUF_LABELS.get(e.action, e.action)}
+                for e in events
+            ],
+            "open": meldung.status != Meldung.Status.ABGESCHLOSSEN,
+            **(action_forms or _action_forms()),
+            "page_title": f"Meldung {meldung.number}",
+            "breadcrumbs": crumbs,
+        },
+        status=status,
+    )
+
+
+@party_view
+@require_GET
+def meldungen_detail(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
+    sicht = _sicht_or_404(request, meldung_id)
+    meldungen.record_read(
+        actor=request.user,
+        tenant=request.tenant,
+        meldung=sicht.meldung,
+        purpose="Meldung angesehen",
+    )
+    return _detail(request, sicht)
+
+
+@party_view
+@require_GET
+def meldungen_quittung(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponseBase:
+    sicht = _sicht_or_404(request, meldung_id)
+    return receipt_response(request, sicht.meldung)
+
+
+def receipt_response(request: TenantRequest, meldung: Meldung) -> FileResponse:
+    stream = meldungen.open_quittung(actor=request.user, meldung=meldung)
+    response = FileResponse(
+        stream,
+        as_attachment=True,
+        filename=meldungen.quittung_filename(meldung),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+Answer = Callable[[TenantRequest, Meldung, forms.Form], Meldung]
+
+
+def _answer(
+    request: TenantRequest,
+    meldung_id: uuid.UUID,
+    name: str,
+    form: forms.Form,
+    run: Answer,
+    done: str,
+) -> HttpResponse:
+    sicht = _sicht_or_404(request, meldung_id)
+    if not sicht.is_receiver:
+        raise Http404
+    if form.is_valid():
+        try:
+            run(request, sicht.meldung, form)
+        except PlacementsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done)
+        return redirect("placements:meldungen_detail", meldung_id=sicht.meldung.pk)
+    return _detail(
+        request, sicht, action_forms=_action_forms(request.POST, failed=name), status=400
+    )
+
+
+@party_view
+@require_POST
+def meldungen_bestaetigen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
+    return _answer(
+        request,
+        meldung_id,
+        "bestaetigen",
+        AntwortForm(request.POST, prefix="bestaetigen"),
+        lambda r, m, f: meldungen.acknowledge(
+            actor=r.user, tenant=r.tenant, meldung=m, antwort=f.cleaned_data["antwort"]
+        ),
+        "Der Eingang der Meldung ist bestätigt.",
+    )
+
+
+@party_view
+@require_POST
+def meldungen_rueckfrage(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
+    return _answer(
+        request,
+        meldung_id,
+        "rueckfrage",
+        RueckfrageForm(request.POST, prefix="rueckfrage"),
+        lambda r, m, f: meldungen.ask_back(
+            actor=r.user, tenant=r.tenant, meldung=m, text=f.cleaned_data["text"]
+        ),
+        "Die Rückfrage ist an den Träger gegangen.",
+    )
+
+
+@party_view
+@require_POST
+def meldungen_abschliessen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
+    return _answer(
+        request,
+        meldung_id,
+        "abschliessen",
+        AntwortForm(request.POST, prefix="abschliessen"),
+        lambda r, m, f: meldungen.close(
+            actor=r.user, tenant=r.tenant, meldung=m, antwort=f.cleaned_data["antwort"]
+        ),
+        "Die Meldung ist abgeschlossen.",
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("plaetze/meldungen/", meldungen_list, name="meldungen_list"),
+    path("plaetze/meldungen/neu/", meldungen_neu, name="meldungen_neu"),
+    path("plaetze/meldungen/posteingang/", meldungen_inbox, name="meldungen_inbox"),
+    path("plaetze/meldungen/<uuid:meldung_id>/", meldungen_detail, name="meldungen_detail"),
+    path(
+        "plaetze/meldungen/<uuid:meldung_id>/eingangsbestaetigung/",
+        meldungen_quittung,
+        name="meldungen_quittung",
+    ),
+    path(
+        "plaetze/meldungen/<uuid:meldung_id>/bestaetigen/",
+        meldungen_bestaetigen,
+        name="meldungen_bestaetigen",
+    ),
+    path(
+        "plaetze/meldungen/<uuid:meldung_id>/rueckfrage/",
+        meldungen_rueckfrage,
+        name="meldungen_rueckfrage",
+    ),
+    path(
+        "plaetze/meldungen/<uuid:meldung_id>/abschliessen/",
+        meldungen_abschliessen,
+        name="meldungen_abschliessen",
+    ),
+]

@@ -1,0 +1,267 @@
+"""Statistik Platzbörse: charts and tables for one year, CSV and XLSX export. Thin:
+parse the GET form, call :func:`koffer.placements.statistics.statistik`, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from koffer.accounts.http import TenantRequest
+from koffer.placements import statistics
+from koffer.placements.models import Fachbereich
+from koffer.placements.statistics import MONTH_NAMES, MONTHS, Scope, Statistik
+from koffer.placements.statistik_charts import bar_chart, line_chart
+from koffer.placements.statistik_export import csv_bytes, display, notes, xlsx_bytes
+from koffer.shell.breadcrumbs import trail
+
+View = Callable[..., HttpResponse]
+
+
+class StatistikForm(forms.Form):
+    """Year, field of work and (for a Kreis that both runs and fills places) the view."""
+
+    jahr = forms.TypedChoiceField(label="Jahr", coerce=int)
+    fachbereich = forms.ChoiceField(label="Fachbereich", required=False)
+    sicht = forms.ChoiceField(label="Sicht", required=False)
+
+    def __init__(self, data: Any, *, scopes: list[Scope], today: Any) -> None:
+        super().__init__(data)
+        self._choices("jahr", [(y, str(y)) for y in statistics.available_years(today)])
+        self.fields["jahr"].error_messages["invalid_choice"] = (
+            "Bitte ein Jahr aus der Liste wählen (die letzten zehn Jahre)."
+        )
+        self._choices(
+            "fachbereich",
+            [("", "alle Fachbereiche")] + [(fb.code, fb.label) for fb in statistics.fachbereiche()],
+        )
+        self.fields["fachbereich"].error_messages["invalid_choice"] = (
+            "Diesen Fachbereich gibt es nicht."
+        )
+        self._choices("sicht", [(s.kind, s.label) for s in scopes])
+        self.fields["sicht"].error_messages["invalid_choice"] = (
+            "Diese Sicht steht Ihnen nicht zur Verfügung."
+        )
+        if len(scopes) < 2:
+            self.fields["sicht"].widget = forms.HiddenInput()
+        for name in ("jahr", "fachbereich"):
+            self.fields[name].widget.attrs["class"] = "kern-form-input__select"
+        self.fields["sicht"].widget.attrs.setdefault("class", "kern-form-input__select")
+
+    def _choices(self, name: str, choices: list[tuple[Any, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+
+def statistik_view(view: View) -> View:
+    """Signed in, a Mandant chosen, and some view of the statistics allowed there."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or not statistics.scopes_for(request.access, tenant):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _query(request: TenantRequest) -> tuple[StatistikForm, Statistik | None]:
+    """The form and, when it is valid, the statistics it asks for."""
+    today = timezone.localdate()
+    scopes = statistics.scopes_for(request.access, request.tenant)
+    data = {"jahr": str(today.year), "fachbereich": "", "sicht": scopes[0].kind}
+    data |= {k: request.GET[k] for k in data if k in request.GET}
+    form = StatistikForm(data, scopes=scopes, today=today)
+    if not form.is_valid():
+        return form, None
+    wanted = form.cleaned_data.get("sicht") or None
+    scope = statistics.scope_for(request.access, request.tenant, wanted)
+    if scope is None:  # pragma: no cover - the decorator checked it
+        raise PermissionDenied
+    code = form.cleaned_data.get("fachbereich") or ""
+    fachbereich = Fachbereich.objects.filter(code=code).first() if code else None
+    stat = statistics.statistik(
+        scope=scope, year=form.cleaned_data["jahr"], fachbereich=fachbereich, today=today
+    )
+    return form, stat
+
+
+def _params(stat: Statistik) -> dict[str, str]:
+    return {
+        "jahr": str(stat.year),
+        "fachbereich": stat.fachbereich.code if stat.fachbereich else "",
+        "sicht": stat.scope.kind,
+    }
+
+
+def _table_context(stat: Statistik) -> dict[str, list[dict[str, Any]]]:
+    """Per section, each table with its display strings and CSV link; the table of the
+    line chart comes first in its section, right under the chart."""
+    params = _params(stat)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    line_table = _line_table_key(stat)
+    tables = sorted(stat.tables, key=lambda t: t.key != line_table)
+    for table in tables:
+        rows = [
+            {
+                "total": row.total,
+                "labels": [
+                    {"text": text, "span": span}
+                    for text, span in zip(row.labels, row.spans, strict=True)
+                    if span
+                ],
+                "cells": [
+                    {"text": display(c, table.unit), "sign": c.sign, "total": row.total}
+                    for c in row.cells
+                ],
+            }
+            for row in table.rows
+        ]
+        sections.setdefault(table.section, []).append(
+            {
+                "table": table,
+                "rows": rows,
+                "columns": [
+                    {"text": c, "title": MONTH_NAMES[MONTHS.index(c)] if c in MONTHS else ""}
+                    for c in table.columns
+                ],
+                "csv_url": reverse("placements:statistik_csv")
+                + "?"
+                + urlencode({**params, "tabelle": table.key}),
+            }
+        )
+    return sections
+
+
+def _charts(stat: Statistik) -> dict[str, Any]:
+    overview = stat.table("uebersicht")
+    categories = [r.labels[0] for r in overview.rows]
+    bars = bar_chart(
+        chart_id="chart-bewegungen",
+        title=overview.title,
+        desc=(
+            "Balkendiagramm: je Betreuungsform ein Balken für begonnene und einer für "
+            "beendete Belegungen. Die Zahlen stehen in der Tabelle unter dem Diagramm."
+        ),
+        categories=categories,
+        series=[
+            ("begonnen", [r.cells[0] for r in overview.rows]),
+            ("beendet", [r.cells[1] for r in overview.rows]),
+        ],
+    )
+    lines = line_chart(
+        chart_id="chart-auslastung",
+        title=stat.line_title,
+        desc=(
+            "Liniendiagramm: je Betreuungsform und insgesamt eine Linie über die Monate "
+            "Januar bis Dezember. Fehlende Werte unterbrechen die Linie. Die Zahlen stehen "
+            "in der Tabelle unter dem Diagramm."
+        ),
+        x_labels=MONTHS,
+        series=stat.line_series,
+        unit=stat.line_unit,
+    )
+    return {"bars": bars, "lines": lines, "line_table": _line_table_key(stat)}
+
+
+def _line_table_key(stat: Statistik) -> str:
+    return (
+        "auslastung_betreuungsform"
+        if stat.line_unit == "percent"
+        else "belegungstage_betreuungsform"
+    )
+
+
+@require_GET
+@statistik_view
+def statistik(request: TenantRequest) -> HttpResponse:
+    form, stat = _query(request)
+    context: dict[str, Any] = {
+        "form": form,
+        "stat": stat,
+        "page_title": "Statistik Platzbörse",
+        "breadcrumbs": trail(("Statistik Platzbörse", None)),
+    }
+    if stat is None:
+        return render(request, "placements/statistik.html", context, status=400)
+    params = urlencode(_params(stat))
+    context |= {
+        "sections": _table_context(stat),
+        "charts": _charts(stat),
+        "notes": notes(stat),
+        "xlsx_url": reverse("placements:statistik_xlsx") + "?" + params,
+    }
+    return render(request, "placements/statistik.html", context)
+
+
+def _bad_request(form: StatistikForm) -> HttpResponse:
+    messages = [str(e) for errors in form.errors.values() for e in errors]
+    return HttpResponse(
+        "Die Auswahl ist ungültig: " + " ".join(messages),
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _filename(stat: Statistik, suffix: str) -> str:
+    field = f"-{stat.fachbereich.code}" if stat.fachbereich else ""
+    return f"statistik-platzboerse-{stat.year}{field}{suffix}"
+
+
+@require_GET
+@statistik_view
+def statistik_csv(request: TenantRequest) -> HttpResponse:
+    """One table as CSV (``tabelle`` = its key)."""
+    form, stat = _query(request)
+    if stat is None:
+        return _bad_request(form)
+    key = request.GET.get("tabelle", "")
+    try:
+        table = stat.table(key)
+    except KeyError:
+        return HttpResponse(
+            "Diese Tabelle gibt es nicht. Bitte den Link auf der Statistikseite verwenden.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(csv_bytes(stat, table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(stat, "-" + table.key.replace("_", "-"))}.csv"'
+    )
+    return response
+
+
+@require_GET
+@statistik_view
+def statistik_xlsx(request: TenantRequest) -> HttpResponse:
+    """Every table of the page, one sheet each."""
+    form, stat = _query(request)
+    if stat is None:
+        return _bad_request(form)
+    response = HttpResponse(
+        xlsx_bytes(stat),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stat, "")}.xlsx"'
+    return response
+
+
+urlpatterns = [
+    path("plaetze/statistik/", statistik, name="statistik"),
+    path("plaetze/statistik/export.csv", statistik_csv, name="statistik_csv"),
+    path("plaetze/statistik/export.xlsx", statistik_xlsx, name="statistik_xlsx"),
+]

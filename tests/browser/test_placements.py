@@ -1,0 +1,54 @@
+"""The Platzbörse in a real browser: a provider sets a place free from a phone (375 px),
+and the youth office's open search page shows it without reloading (server-sent events)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, expect
+
+from tests.browser.pagecheck import run_axe, screenshot_dir, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_place_set_free_on_a_phone_appears_live_in_the_search(
+    chromium: Browser, server_url: str
+) -> None:
+    office_ctx = chromium.new_context(locale="de-DE")
+    office = office_ctx.new_page()
+    sign_in(office, server_url, "sb.jugendamt")
+    office.goto(server_url + "/plaetze/gesuche/")
+    office.get_by_role("link", name=re.compile("G-")).first.click()
+    results = office.locator("#treffer")
+    expect(results).to_contain_text("Wohngruppe Sonnenhof")
+    before = results.inner_text()
+    assert run_axe(office) == []
+
+    phone_ctx = chromium.new_context(locale="de-DE", viewport={"width": 375, "height": 800})
+    phone = phone_ctx.new_page()
+    sign_in(phone, server_url, "platz.sonnenhof")
+    phone.goto(server_url + "/plaetze/einrichtungen/")
+    phone.get_by_role("link", name="Wohngruppe Sonnenhof").click()
+    group = phone.locator("section").filter(
+        has=phone.get_by_role("heading", name=re.compile("Regelwohngruppe"))
+    )
+    free = group.locator(".koffer-place--nicht-angeboten").first
+    label = free.locator(".koffer-place__label").inner_text()
+    when = timezone.localdate() + timedelta(days=1)
+    free.locator("input[type=date]").fill(when.isoformat())
+    free.get_by_role("button", name=re.compile("Speichern")).click()
+    expect(phone.locator(".koffer-messages")).to_contain_text(f"{label}: frei ab {when:%d.%m.%Y}")
+    # Nothing wider than the phone's screen.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert run_axe(phone) == []
+    phone.screenshot(path=str(screenshot_dir("placements") / "provider-375.png"), full_page=True)
+
+    # The youth office's page changes by itself: the free count of the group went up.
+    expect(results).not_to_have_text(before, timeout=15000)
+    office.screenshot(path=str(screenshot_dir("placements") / "gesuch-live.png"), full_page=True)
+    phone_ctx.close()
+    office_ctx.close()

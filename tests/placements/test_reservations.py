@@ -1,0 +1,286 @@
+"""Holds, confirmations and Belegungen: a place is never given twice."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from koffer.accounts.models import User
+from koffer.audit.models import AuditEvent
+from koffer.placements import services
+from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.models import (
+    Angebot,
+    Belegung,
+    Betreuungsform,
+    Platz,
+    Platzgesuch,
+    Region,
+    Reservierung,
+)
+from koffer.placements.search import free_counts
+from koffer.tenancy.models import Mandant
+
+pytestmark = pytest.mark.django_db
+
+
+def _gesuch(user: User, tenant: Mandant, form: Betreuungsform, region: Region) -> Platzgesuch:
+    return services.create_gesuch(
+        actor=user,
+        tenant=tenant,
+        betreuungsform=form,
+        alter=12,
+        geschlecht="w",
+        ab_datum=timezone.localdate(),
+        region=region,
+    )
+
+
+@pytest.fixture
+def places(angebot: Angebot, provider_user: User) -> list[Platz]:
+    return services.add_plaetze(
+        actor=provider_user,
+        angebot=angebot,
+        count=2,
+        valid_from=date(2026, 1, 1),
+        frei_ab=timezone.localdate(),
+    )
+
+
+def _free(angebot: Angebot) -> int:
+    return free_counts(angebot.betreuungsform_id, timezone.now()).get(angebot.pk, (0, None))[0]
+
+
+def test_hold_confirm_turns_into_belegung_and_withdraws_other_requests(
+    angebot, places, provider_user, jugendamt, jugendamt_user, heim, region, traeger
+):
+    gesuch = _gesuch(jugendamt_user, jugendamt, heim, region)
+    assert gesuch.pseudonym.startswith("G-")
+    hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=angebot)
+    assert hold.status == Reservierung.Status.OFFEN
+    assert hold.jugendamt_id == jugendamt.pk and hold.tenant_id == traeger.pk
+    assert (hold.expires_at - timezone.now()) > timedelta(hours=47)
+    assert _free(angebot) == 1
+
+    # A second provider's place requested for the same child.
+    other = services.add_plaetze(
+        actor=provider_user, angebot=angebot, count=1, valid_from=date(2026, 1, 1)
+    )
+    assert other  # not offered (no frei_ab): cannot be reserved
+    second_angebot = services.create_angebot(
+        actor=provider_user, einrichtung=angebot.einrichtung, betreuungsform=heim, title="Zweite"
+    )
+    services.add_plaetze(
+        actor=provider_user,
+        angebot=second_angebot,
+        count=1,
+        valid_from=date(2026, 1, 1),
+        frei_ab=timezone.localdate(),
+    )
+    hold2 = services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=second_angebot)
+
+    belegung = services.confirm(
+        actor=provider_user, tenant=traeger, reservierung_id=hold.pk, beginn=timezone.localdate()
+    )
+    assert belegung.gesuch_id == gesuch.pk and belegung.alter_bei_beginn == 12
+    hold2.refresh_from_db()
+    assert hold2.status == Reservierung.Status.ZURUECKGEZOGEN
+    assert "automatisch" in hold2.reason
+    gesuch.refresh_from_db()
+    assert gesuch.status == Platzgesuch.Status.VERMITTELT
+    # The occupied place left the exchange; the second one is free again.
+    assert _free(angebot) == 1
+    assert _free(second_angebot) == 1
+    # Audited in both chains.
+    assert AuditEvent.objects.filter(
+        tenant_id=jugendamt.pk, action="placements.belegung.create"
+    ).exists()
+    assert AuditEvent.objects.filter(
+        tenant_id=traeger.pk, action="placements.belegung.create"
+    ).exists()
+
+
+def test_no_free_place_is_vergeben(angebot, places, jugendamt, jugendamt_user, heim, region):
+    for _ in places:
+        services.reserve(
+            actor=jugendamt_user,
+            gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
+            angebot=angebot,
+        )
+    with pytest.raises(Conflict) as err:
+        services.reserve(
+            actor=jugendamt_user,
+            gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
+            angebot=angebot,
+        )
+    assert err.value.code == "vergeben"
+    assert "vergeben" in err.value.message
+
+
+def test_expired_hold_frees_the_place_by_time_alone(
+    angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
+):
+    now = timezone.now()
+    old = now - timedelta(hours=49)
+    g1 = _gesuch(jugendamt_user, jugendamt, heim, region)
+    first = services.reserve(actor=jugendamt_user, gesuch=g1, platz=places[0], now=old)
+    # Expired by the time filter: the place counts as free without any job having run.
+    assert _free(angebot) == 2
+    with pytest.raises(Conflict) as err:
+        services.confirm(
+            actor=provider_user,
+            tenant=traeger,
+            reservierung_id=first.pk,
+            beginn=timezone.localdate(),
+        )
+    assert err.value.code == "expired"
+    g2 = _gesuch(jugendamt_user, jugendamt, heim, region)
+    second = services.reserve(actor=jugendamt_user, gesuch=g2, platz=places[0])
+    assert second.platz_id == places[0].pk
+    first.refresh_from_db()
+    assert first.status == Reservierung.Status.ABGELAUFEN
+
+
+def test_confirm_twice_and_confirm_after_decline(
+    angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
+):
+    g = _gesuch(jugendamt_user, jugendamt, heim, region)
+    hold = services.reserve(actor=jugendamt_user, gesuch=g, angebot=angebot)
+    services.confirm(
+        actor=provider_user, tenant=traeger, reservierung_id=hold.pk, beginn=timezone.localdate()
+    )
+    with pytest.raises(Conflict) as err:
+        services.confirm(
+            actor=provider_user,
+            tenant=traeger,
+            reservierung_id=hold.pk,
+            beginn=timezone.localdate(),
+        )
+    assert err.value.code == "already_decided"
+    with pytest.raises(Conflict):
+        services.decline(
+            actor=provider_user, tenant=traeger, reservierung_id=hold.pk, reason="zu spät"
+        )
+
+    g2 = _gesuch(jugendamt_user, jugendamt, heim, region)
+    hold2 = services.reserve(actor=jugendamt_user, gesuch=g2, angebot=angebot)
+    with pytest.raises(PlacementsError) as no_reason:
+        services.decline(actor=provider_user, tenant=traeger, reservierung_id=hold2.pk, reason=" ")
+    assert no_reason.value.code == "reason_required"
+    services.decline(
+        actor=provider_user, tenant=traeger, reservierung_id=hold2.pk, reason="Gruppe passt nicht"
+    )
+    with pytest.raises(Conflict):
+        services.confirm(
+            actor=provider_user,
+            tenant=traeger,
+            reservierung_id=hold2.pk,
+            beginn=timezone.localdate(),
+        )
+    assert Belegung.objects.for_tenant(traeger).count() == 1
+
+
+def test_other_parties_cannot_decide(
+    angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
+):
+    g = _gesuch(jugendamt_user, jugendamt, heim, region)
+    hold = services.reserve(actor=jugendamt_user, gesuch=g, angebot=angebot)
+    # The youth office cannot confirm its own request; a stranger sees nothing.
+    with pytest.raises(NotFound):
+        services.confirm(
+            actor=jugendamt_user,
+            tenant=jugendamt,
+            reservierung_id=hold.pk,
+            beginn=timezone.localdate(),
+        )
+    from tests import factories
+
+    stranger = factories.mandant("Fremder Träger", kind=Mandant.Kind.TRAEGER)
+    with pytest.raises(NotFound):
+        services.decline(actor=provider_user, tenant=stranger, reservierung_id=hold.pk, reason="x")
+    with pytest.raises(NotFound):
+        services.withdraw(actor=provider_user, tenant=traeger, reservierung_id=hold.pk, reason="x")
+    services.withdraw(
+        actor=jugendamt_user, tenant=jugendamt, reservierung_id=hold.pk, reason="anderweitig"
+    )
+    assert _free(angebot) == 2
+
+
+def test_end_belegung_reoffers_and_guards_overlap(
+    angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
+):
+    g = _gesuch(jugendamt_user, jugendamt, heim, region)
+    hold = services.reserve(actor=jugendamt_user, gesuch=g, platz=places[0])
+    start = timezone.localdate()
+    belegung = services.confirm(
+        actor=provider_user, tenant=traeger, reservierung_id=hold.pk, beginn=start
+    )
+    with pytest.raises(Conflict) as occupied:
+        services.set_frei(actor=provider_user, platz=places[0], frei_ab=start + timedelta(days=3))
+    assert occupied.value.code == "occupied"
+    with pytest.raises(PlacementsError):
+        services.end_belegung(
+            actor=provider_user,
+            tenant=traeger,
+            belegung=belegung,
+            ende=start - timedelta(days=1),
+            grund="planmaessig",
+        )
+    with pytest.raises(PlacementsError):
+        services.end_belegung(
+            actor=provider_user, tenant=traeger, belegung=belegung, ende=start, grund=""
+        )
+    ended = services.end_belegung(
+        actor=provider_user,
+        tenant=traeger,
+        belegung=belegung,
+        ende=start + timedelta(days=10),
+        grund="rueckfuehrung",
+    )
+    assert ended.ende_grund == "rueckfuehrung"
+    places[0].refresh_from_db()
+    assert places[0].frei_ab == start + timedelta(days=11)
+    with pytest.raises(Conflict):
+        services.end_belegung(
+            actor=provider_user,
+            tenant=traeger,
+            belegung=belegung,
+            ende=start + timedelta(days=12),
+            grund="abbruch",
+        )
+
+
+def test_bad_input_on_facilities_and_rates(traeger, provider_user, catalogue, heim, angebot):
+    with pytest.raises(PlacementsError) as age:
+        services.create_einrichtung(
+            actor=provider_user,
+            tenant=traeger,
+            fachbereich=catalogue,
+            formen=[heim],
+            name="X",
+            street="s",
+            postcode="1",
+            city="c",
+            lat=50,
+            lon=8,
+            age_min=18,
+            age_max=6,
+        )
+    assert age.value.code == "age_range"
+    with pytest.raises(Conflict) as overlap:
+        services.set_entgelt(
+            actor=provider_user,
+            angebot=angebot,
+            valid_from=date(2026, 6, 1),
+            valid_to=None,
+            leistungsentgelt=services.Decimal("100"),
+        )
+    assert overlap.value.code == "rate_overlap"
+    pflege = Betreuungsform.objects.get(code="vollstationaer")
+    with pytest.raises(PlacementsError) as wrong_form:
+        services.create_angebot(
+            actor=provider_user, einrichtung=angebot.einrichtung, betreuungsform=pflege, title=""
+        )
+    assert wrong_form.value.code == "form_not_offered"
