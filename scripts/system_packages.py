@@ -14,6 +14,11 @@ import sys
 # package -> (binary that proves it is installed, what it is for)
 RUN: dict[str, tuple[str, str]] = {
     "poppler-utils": ("pdftoppm", "Seitenvorschau von PDF-Dokumenten"),
+    # The headless Writer alone (no X11, no Java; 49 packages, ~20 s to install): converts
+    # DOCX, DOC and ODT to PDF for the Akte. Spreadsheets and presentations need
+    # libreoffice-calc-nogui / -impress-nogui too; without them their preview says the
+    # conversion failed and the original is kept.
+    "libreoffice-writer-nogui": ("soffice", "Umwandlung von Office-Dokumenten in PDF"),
 }
 TEST: dict[str, tuple[str, str]] = {
     **RUN,
