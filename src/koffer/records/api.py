@@ -338,12 +338,19 @@ def create_vorgang(request: TenantRequest, akte_id: uuid.UUID, payload: VorgangI
     return Status(201, _vorgang_out(vorgang))
 
 
-@router.get("/vorgaenge/{vorgang_id}", response=VorgangOut, summary="Ein Vorgang")
+@router.get(
+    "/vorgaenge/{vorgang_id}",
+    response=VorgangOut,
+    summary="Ein Vorgang (der Zugriff wird protokolliert)",
+)
 def get_vorgang(request: TenantRequest, vorgang_id: uuid.UUID) -> VorgangOut:
     _require(request, Perm.RECORDS_VIEW)
     vorgang = selectors.vorgang(_viewer(request), vorgang_id)
     if vorgang is None:
         raise not_found("Dieser Vorgang")
+    services.record_vorgang_read(
+        actor=request.user, vorgang=vorgang, purpose="Vorgang über die API abgerufen"
+    )
     return _vorgang_out(vorgang)
 
 

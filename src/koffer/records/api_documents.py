@@ -317,10 +317,14 @@ def _vorgang_of(akte: Akte, vorgang_id: uuid.UUID | None) -> Vorgang | None:
 @router.get(
     "/dokumente/{dokument_id}",
     response=DokumentOut,
-    summary="Ein Dokument mit allen Versionen (ohne Inhalt)",
+    summary="Ein Dokument mit allen Versionen, ohne Inhalt (der Zugriff wird protokolliert)",
 )
 def get_dokument(request: TenantRequest, dokument_id: uuid.UUID) -> DokumentOut:
-    return _dokument_out(_dokument(request, dokument_id))
+    dokument = _dokument(request, dokument_id)
+    documents.record_read(
+        actor=request.user, dokument=dokument, purpose="Dokument über die API abgerufen"
+    )
+    return _dokument_out(dokument)
 
 
 @router.post(

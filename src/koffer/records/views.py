@@ -318,6 +318,7 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
                 return redirect("records:vorgang_detail", vorgang_id=vorgang.pk)
     elif request.method == "POST":
         raise Http404
+    services.record_vorgang_read(actor=request.user, vorgang=vorgang, purpose="Vorgang geöffnet")
     context = {
         "vorgang": vorgang,
         "akte": akte,
