@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+import pytest
 from django.test import Client
+from django.utils import timezone
 
 from koffer.accounts import services
-from koffer.accounts.models import User
+from koffer.accounts.models import ApiToken, User
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
@@ -32,21 +35,65 @@ def test_session_auth(caseworker: User, tenant: Mandant) -> None:
     assert body["tenant_name"] == tenant.name and "records.view" in body["permissions"]
 
 
-def test_token_auth_and_expiry(tenant: Mandant) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def _machine_token(tenant: Mandant) -> tuple[ApiToken, str]:
     machine = factories.user(tenant, role="scandienst", is_machine=True)
-    token, secret = services.create_api_token(
+    return services.create_api_token(
         actor=None, tenant=tenant, user=machine, name="t", permissions=["inbox.upload"]
     )
+
+
+def test_token_auth(tenant: Mandant) -> None:
+    _, secret = _machine_token(tenant)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert client.get("/api/v1/me").json()["permissions"] == ["inbox.upload"]
-    type(token).objects.for_tenant(tenant).filter(pk=token.pk).update(
+
+
+def test_expired_token_says_so(tenant: Mandant) -> None:
+    token, secret = _machine_token(tenant)
+    ApiToken.objects.for_tenant(tenant).filter(pk=token.pk).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert client.get("/api/v1/me").status_code == 401
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    body = response.json()
+    assert body["code"] == "token_expired" and body["status"] == 401
+    assert "abgelaufen" in body["detail"]
+
+
+def test_revoked_token_says_so(tenant: Mandant, admin_user: User) -> None:
+    token, secret = _machine_token(tenant)
+    services.revoke_api_token(actor=admin_user, token=token)
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    body = response.json()
+    assert body["code"] == "token_revoked" and "widerrufen" in body["detail"]
+
+
+def test_revoked_wins_over_expired(tenant: Mandant) -> None:
+    token, secret = _machine_token(tenant)
+    past = timezone.now() - timedelta(days=1)
+    ApiToken.objects.for_tenant(tenant).filter(pk=token.pk).update(expires_at=past, revoked_at=past)
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me")
+    assert response.json()["code"] == "token_revoked"
+
+
+@pytest.mark.parametrize("forged", ["right_prefix_wrong_secret", "unknown", "garbage"])
+def test_only_the_holder_of_the_secret_learns_why(tenant: Mandant, forged: str) -> None:
+    """An expired token's prefix with a made-up secret tells nothing about that token."""
+    token, _ = _machine_token(tenant)
+    ApiToken.objects.for_tenant(tenant).filter(pk=token.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    header = {
+        "right_prefix_wrong_secret": f"kof_{token.prefix}_{'x' * 43}",
+        "unknown": "kof_abcdefgh_" + "y" * 43,
+        "garbage": "nicht-ein-schluessel",
+    }[forged]
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {header}").get("/api/v1/me")
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
 
 
 def test_oversized_api_body_is_413_problem(caseworker: User, settings) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,10 @@ def make_api() -> NinjaAPI:
         description=(
             "Programmierschnittstelle von koffer. Anmeldung per Sitzung (Browser) oder per "
             "API-Schlüssel eines Maschinenkontos (`Authorization: Bearer kof_…`). Fehler kommen "
-            "als problem+json (RFC 9457) mit einem stabilen Feld `code`."
+            "als problem+json (RFC 9457) mit einem stabilen Feld `code`. Bei der Anmeldung: "
+            "`not_authenticated` (keine oder unbekannte Anmeldung), `token_expired` "
+            "(API-Schlüssel abgelaufen), `token_revoked` (API-Schlüssel widerrufen); alle "
+            "mit Status 401."
         ),
         auth=API_AUTH,
         urls_namespace="api",

@@ -30,6 +30,7 @@ class ApiProblem(Exception):
         title: str,
         detail: str,
         errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -37,6 +38,7 @@ class ApiProblem(Exception):
         self.title = title
         self.detail = detail
         self.errors = errors
+        self.headers = headers or {}
 
 
 def problem_response(
@@ -70,7 +72,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApiProblem)
     def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
-        return problem_response(exc.status, exc.code, exc.title, exc.detail, exc.errors)
+        response = problem_response(exc.status, exc.code, exc.title, exc.detail, exc.errors)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
