@@ -279,7 +279,8 @@ def _start_granian(port: int) -> subprocess.Popen[bytes]:
         "warning",
         "koffer.wsgi:application",
     ]
-    return subprocess.Popen(command, env=os.environ.copy())
+    env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}  # as serve
+    return subprocess.Popen(command, env=env)
 
 
 def _opener(jar: CookieJar | None = None) -> urllib.request.OpenerDirector:
@@ -301,7 +302,7 @@ def _wait_until_up(base: str) -> None:
     raise SystemExit("granian ist nicht innerhalb von 60 s erreichbar")
 
 
-def _sign_in(base: str) -> str:
+def _sign_in(base: str, username: str = USERNAME, password: str = district.DEMO_PASSWORD) -> str:
     """Sign in through the real form; returns the Cookie header (session and CSRF)."""
     jar = CookieJar()
     opener = _opener(jar)
@@ -312,8 +313,8 @@ def _sign_in(base: str) -> str:
         raise SystemExit("Anmeldeformular ohne CSRF-Token")
     form = urllib.parse.urlencode(
         {
-            "username": USERNAME,
-            "password": district.DEMO_PASSWORD,
+            "username": username,
+            "password": password,
             "csrfmiddlewaretoken": found.group(1),
         }
     ).encode()
@@ -321,7 +322,7 @@ def _sign_in(base: str) -> str:
         start_page = response.read().decode()
         final_url = response.geturl()
     if "Guten Tag" not in start_page or "/anmelden" in final_url:
-        raise SystemExit("Anmeldung als Demo-Sachbearbeitung fehlgeschlagen")
+        raise SystemExit(f"Anmeldung als {username} fehlgeschlagen")
     cookies = {cookie.name: cookie.value for cookie in jar}
     if "sessionid" not in cookies:
         raise SystemExit("Kein Sitzungs-Cookie nach der Anmeldung")

@@ -309,12 +309,7 @@ def page_image(auszug: Aktenauszug, page: int, width: int) -> Any:
     total = page_total(auszug)
     if width not in pages.WIDTHS or not 1 <= page <= total:
         raise pages.PageNotAvailable
-    path = pages.cache_path(auszug.sha256, page, width)
-    if path.is_file():
-        return path
-    image = pages.render(pages.PageSource("pdf", auszug.sha256), page, width)
-    pages.write_atomically(path, image)
-    return path
+    return pages.cached_render(pages.PageSource("pdf", auszug.sha256), page, width)
 
 
 def page_total(auszug: Aktenauszug) -> int:

@@ -29,6 +29,8 @@ from koffer.records.models import DokumentVersion
 
 # PDFium is not thread-safe: every use in this process goes through this lock.
 pdfium_lock = threading.RLock()
+# Rendering and encoding a page image for the cache (see page_image).
+rendering_lock = threading.Lock()
 
 # Widths a client may ask for: a thumbnail, the viewer, and a sharp zoom. A fixed set keeps
 # the cache bounded (no one can fill the disk by asking for every width).
@@ -83,11 +85,27 @@ def page_image(version: DokumentVersion, page: int, width: int) -> Path:
     source = source_of(version)
     if source is None or width not in WIDTHS or not 1 <= page <= version.page_count:
         raise PageNotAvailable
+    return cached_render(source, page, width)
+
+
+def cached_render(source: PageSource, page: int, width: int) -> Path:
+    """The cache file of page ``page`` of ``source`` at ``width``, rendered now if needed
+    (the caller has checked page and width)."""
     path = cache_path(source.sha256, page, width)
     if path.is_file():
         return path
-    image = render(source, page, width)
-    write_atomically(path, image)
+    # One page at a time per process, encoding included: a zoom-width page is a bitmap of
+    # ~15 MB plus its RGB copy, and each web thread that rendered in parallel kept its own
+    # malloc arena that size (peak RSS 303 MB with eight clients asking for new pages,
+    # make bench ONLY=records_web_memory). Pages are cached, so only the first view waits.
+    with rendering_lock:
+        if path.is_file():  # another thread rendered it while this one waited
+            return path
+        image = render(source, page, width)
+        try:
+            write_atomically(path, image)
+        finally:
+            image.close()
     return path
 
 
@@ -121,7 +139,10 @@ def render_pdf_page(stream: IO[bytes], page: int, width: int) -> Image.Image:
                 # A strip-shaped page must not become a gigantic bitmap.
                 scale = min(scale, 4 * width / max(page_height, 1.0))
                 bitmap = pdf_page.render(scale=scale, may_draw_forms=True)
-                image = bitmap.to_pil().convert("RGB")
+                try:
+                    image = bitmap.to_pil().convert("RGB")
+                finally:
+                    bitmap.close()
             finally:
                 pdf_page.close()
         finally:
