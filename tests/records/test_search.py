@@ -84,6 +84,12 @@ def open_akte(
     )
 
 
+def keeper(tenant: Mandant) -> User:
+    """Someone in a unit of their own, named on restricted Akten so that these have an
+    owner (a restricted Akte always names someone) without admitting the test's viewers."""
+    return factories.user(tenant, role="sachbearbeitung", unit_=factories.unit(tenant))
+
+
 @pytest.fixture
 def me(team_caseworker: User, tenant: Mandant) -> Viewer:
     return viewer(team_caseworker, tenant)
@@ -223,7 +229,14 @@ def test_only_visible_akten_are_searched(
     me: Viewer,
 ) -> None:
     other_unit = open_akte(tenant, plan, other_team, "Fremd")
-    restricted = open_akte(tenant, plan, team, "Geheim", access_level=AccessLevel.RESTRICTED)
+    restricted = open_akte(
+        tenant,
+        plan,
+        team,
+        "Geheim",
+        access_level=AccessLevel.RESTRICTED,
+        named_users=[keeper(tenant)],
+    )
     store(akte, team_caseworker, "Geheimwort im eigenen Team.", "Eigenes")
     store(other_unit, team_caseworker, "Geheimwort im anderen Team.", "Anderes Team")
     store(restricted, team_caseworker, "Geheimwort in eingeschränkter Akte.", "Eingeschränkt")
@@ -255,7 +268,14 @@ def test_viewer_with_only_named_akten(
     tenant: Mandant, plan: Aktenplaneinheit, team: Organisationseinheit, team_caseworker: User
 ) -> None:
     """No unit grant at all, only AkteZugriff: the filters drive the search."""
-    restricted = open_akte(tenant, plan, team, "Benannt", access_level=AccessLevel.RESTRICTED)
+    restricted = open_akte(
+        tenant,
+        plan,
+        team,
+        "Benannt",
+        access_level=AccessLevel.RESTRICTED,
+        named_users=[keeper(tenant)],
+    )
     store(restricted, team_caseworker, "Vermerk zur Anhörung.", "Vermerk")
     guest = factories.user(tenant, role="sachbearbeitung", unit_=factories.unit(tenant, "Leer"))
     guest_view = Viewer(

@@ -15,7 +15,7 @@ from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit, Dokument
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
-from tests.records.test_search import open_akte, store
+from tests.records.test_search import keeper, open_akte, store
 
 PROBLEM = "application/problem+json"
 
@@ -43,7 +43,14 @@ def secrets(
 ) -> dict[str, Dokument]:
     """One visible document and three invisible ones, all with the word Pfändung."""
     other_unit = open_akte(tenant, plan, other_team, "Fremdteam")
-    restricted = open_akte(tenant, plan, team, "Verschlossen", access_level=AccessLevel.RESTRICTED)
+    restricted = open_akte(
+        tenant,
+        plan,
+        team,
+        "Verschlossen",
+        access_level=AccessLevel.RESTRICTED,
+        named_users=[keeper(tenant)],
+    )
     from tests.records.test_search import _plan
 
     foreign = open_akte(

@@ -47,6 +47,9 @@ class AkteOut(Schema):
     closed_at: datetime | None
     retention_until: date | None
     updated_at: datetime
+    named_user_ids: list[uuid.UUID] | None = Field(
+        default=None, description="Nur in der Einzelansicht: benannte Personen"
+    )
 
 
 class AktePage(Schema):
@@ -77,6 +80,13 @@ class AkteChangeIn(Schema):
     caseworker_id: uuid.UUID | None = None
     status: Akte.Status | None = None
     access_level: AccessLevel | None = None
+    named_user_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        description="Benannte Personen einer eingeschränkten Akte (ersetzt die bisherigen). "
+        "Fehlt das Feld, bleiben sie; ist beim Einschränken niemand benannt, wird die "
+        "handelnde Person benannt. Eine leere Liste bei eingeschränktem Zugriff ist 422 "
+        "restricted_nobody.",
+    )
 
 
 class VorgangOut(Schema):
@@ -122,8 +132,9 @@ def _viewer(request: TenantRequest) -> selectors.Viewer:
     return selectors.Viewer(access=request.access, user_id=request.user.id)
 
 
-def _akte_out(akte: Akte) -> AkteOut:
+def _akte_out(akte: Akte, *, with_names: bool = False) -> AkteOut:
     return AkteOut(
+        named_user_ids=[u.pk for u in selectors.named_users(akte)] if with_names else None,
         id=akte.id,
         aktenzeichen=akte.aktenzeichen,
         title=akte.title,
@@ -233,7 +244,7 @@ def get_akte(request: TenantRequest, akte_id: uuid.UUID) -> AkteOut:
         subject=first.person if first else None,
         purpose="Akte über die API abgerufen",
     )
-    return _akte_out(akte)
+    return _akte_out(akte, with_names=True)
 
 
 @router.post("/akten", response={201: AkteOut}, summary="Akte anlegen")
@@ -295,6 +306,12 @@ def change_akte(request: TenantRequest, akte_id: uuid.UUID, payload: AkteChangeI
         ).first()
         if caseworker is None:
             raise not_found("Diese Person")
+    named = None
+    if payload.named_user_ids is not None:
+        wanted = set(payload.named_user_ids)
+        named = list(selectors.records_users(request.tenant.pk).filter(pk__in=wanted))
+        if len(named) != len(wanted):
+            raise not_found("Eine der benannten Personen")
     try:
         akte = services.change_akte(
             actor=request.user,
@@ -304,10 +321,11 @@ def change_akte(request: TenantRequest, akte_id: uuid.UUID, payload: AkteChangeI
             caseworker=caseworker,
             status=payload.status,
             access_level=payload.access_level,
+            named_users=named,
         )
     except services.RecordsError as exc:
         raise _records_error(exc) from exc
-    return _akte_out(akte)
+    return _akte_out(akte, with_names=True)
 
 
 @router.get("/akten/{akte_id}/vorgaenge", response=list[VorgangOut], summary="Vorgänge einer Akte")

@@ -57,6 +57,13 @@ class AkteChangeForm(ChoicesForm):
     caseworker = forms.ChoiceField(label="Sachbearbeitung", required=False, widget=_select())
     status = forms.ChoiceField(label="Status", choices=Akte.Status.choices, widget=_select())
     access_level = forms.ChoiceField(label="Zugriff", choices=AccessLevel.choices, widget=_select())
+    named_users = forms.MultipleChoiceField(
+        label="Benannte Personen (bei eingeschränktem Zugriff)",
+        required=False,
+        help_text="Nur diese Personen können eine eingeschränkte Akte öffnen. "
+        "Mehrfachauswahl mit Strg- oder Umschalttaste.",
+        widget=forms.SelectMultiple(attrs={"class": "kern-form-input__select", "size": 6}),
+    )
     reason = forms.CharField(
         label="Grund der Änderung",
         max_length=500,

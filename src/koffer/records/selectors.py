@@ -10,10 +10,13 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
 from koffer.accounts.access import Access
+from koffer.accounts.models import Membership, User
+from koffer.accounts.roles import ROLES, Perm
 from koffer.records.access import akten_q
 from koffer.records.models import (
     Akte,
     Aktenplaneinheit,
+    AkteZugriff,
     Dokument,
     FristRegel,
     Vorgang,
@@ -94,6 +97,22 @@ def dokument(viewer: Viewer, dokument_id: uuid.UUID) -> Dokument | None:
         .select_related("akte", "vorgang", "current_version")
         .first()
     )
+
+
+def records_users(tenant_id: uuid.UUID) -> QuerySet[User]:
+    """Active people of the Mandant whose role lets them read Akten: who can be named for a
+    restricted Akte (and made its caseworker). Machine accounts are never named."""
+    roles = [code for code, role in ROLES.items() if Perm.RECORDS_VIEW in role.permissions]
+    member_ids = Membership.objects.for_tenant(tenant_id).filter(role__in=roles).values("user_id")
+    return User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def named_users(akte: Akte) -> QuerySet[User]:
+    """The people named on a restricted Akte."""
+    ids = AkteZugriff.objects.for_tenant(akte.tenant_id).filter(akte=akte).values("user_id")
+    return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "pk")
 
 
 def aktenplan(tenant_id: uuid.UUID) -> QuerySet[Aktenplaneinheit]:

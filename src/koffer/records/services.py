@@ -12,7 +12,7 @@ from uuid6 import uuid7
 
 from koffer.accounts.models import User
 from koffer.audit import services as audit
-from koffer.records import deadlines, numbering
+from koffer.records import deadlines, numbering, selectors
 from koffer.records.models import (
     AccessLevel,
     Akte,
@@ -203,6 +203,10 @@ def create_akte(
         raise RecordsError("title_required", "Bitte geben Sie einen Titel an.")
     opened = opened_at or timezone.now()
     level = access_level or aktenplaneinheit.default_access
+    names = list(named_users or [])
+    if level == AccessLevel.RESTRICTED and not names:
+        names = _default_names(actor, caseworker)
+    _check_names(tenant.pk, level, names)
     with transaction.atomic():
         lfd = numbering.next_value(
             tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
@@ -228,9 +232,7 @@ def create_akte(
         )
         for person in subjects or []:
             AkteSubjekt.objects.create(tenant=tenant, akte=akte, person=person)
-        for user in named_users or (
-            [caseworker] if caseworker and level == AccessLevel.RESTRICTED else []
-        ):
+        for user in names:
             AkteZugriff.objects.create(tenant=tenant, akte=akte, user=user)
         audit.record(
             actor=actor,
@@ -243,9 +245,43 @@ def create_akte(
                 "title": title,
                 "unit": str(unit.pk),
                 "access_level": level,
+                "named_users": sorted(str(u.pk) for u in names),
             },
         )
     return akte
+
+
+def _default_names(actor: Any, *people: User | None) -> list[User]:
+    """Who a restricted Akte names when nobody was named: its caseworker and the acting
+    person, so switching to restricted never locks everyone out."""
+    names: list[User] = []
+    for user in (*people, actor):
+        if isinstance(user, User) and not user.is_machine and user not in names:
+            names.append(user)
+    return names
+
+
+def _check_names(tenant_id: Any, level: str, names: list[User]) -> None:
+    """A restricted Akte names at least one person, and only people of the Mandant who may
+    read Akten (anyone else could never open it)."""
+    if level == AccessLevel.RESTRICTED and not names:
+        raise RecordsError(
+            "restricted_nobody",
+            "Eine eingeschränkte Akte braucht mindestens eine benannte Person, "
+            "sonst könnte niemand sie mehr öffnen.",
+        )
+    allowed = set(
+        selectors.records_users(tenant_id)
+        .filter(pk__in=[u.pk for u in names])
+        .values_list("pk", flat=True)
+    )
+    strangers = [u for u in names if u.pk not in allowed]
+    if strangers:
+        raise RecordsError(
+            "named_user_unknown",
+            f"{strangers[0]} kann nicht benannt werden: Die Person hat in diesem Mandanten "
+            "keine Berechtigung, Akten zu lesen.",
+        )
 
 
 def _touch(akte: Akte) -> None:
@@ -267,6 +303,13 @@ def change_akte(
     Closing sets the retention deadline: end of the year of closing plus the plan unit's years."""
     reason = _need_reason(reason)
     old = _akte_state(akte)
+    current_names = list(selectors.named_users(akte))
+    old["named_users"] = sorted(str(u.pk) for u in current_names)
+    level = access_level or akte.access_level
+    names = current_names if named_users is None else list(dict.fromkeys(named_users))
+    if level == AccessLevel.RESTRICTED and named_users is None and not names:
+        names = _default_names(actor, caseworker or akte.caseworker)
+    _check_names(akte.tenant_id, level, names)
     now = timezone.now()
     with transaction.atomic():
         if unit is not None:
@@ -283,15 +326,14 @@ def change_akte(
             _apply_status(akte, status, now)
         if access_level is not None:
             akte.access_level = access_level
-        if named_users is not None:
+        if names != current_names:
             AkteZugriff.objects.for_tenant(akte.tenant_id).filter(akte=akte).delete()
-            for user in named_users:
+            for user in names:
                 AkteZugriff.objects.create(tenant_id=akte.tenant_id, akte=akte, user=user)
         akte.updated_at = now
         akte.save()
         new = _akte_state(akte)
-        if named_users is not None:
-            new["named_users"] = sorted(str(u.pk) for u in named_users)
+        new["named_users"] = sorted(str(u.pk) for u in names)
         audit.record(
             actor=actor,
             tenant_id=akte.tenant_id,
@@ -538,6 +580,7 @@ def open_akte_for_person(
     bg_nummer: str = "",
     access_level: str | None = None,
     caseworker: User | None = None,
+    named_users: list[User] | None = None,
 ) -> Akte:
     """The common case from the form: an Akte for one person, optionally with a new or
     existing Bedarfsgemeinschaft ("neu" draws the next BG-Nummer)."""
@@ -582,4 +625,5 @@ def open_akte_for_person(
             bg=bg,
             caseworker=caseworker,
             access_level=access_level,
+            named_users=named_users,
         )

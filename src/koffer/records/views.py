@@ -32,7 +32,7 @@ from koffer.records.forms import (
     VorgangStatusForm,
     WiedervorlageForm,
 )
-from koffer.records.models import Akte, AkteSubjekt, BgMitglied, Frist, Wiedervorlage
+from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Frist, Wiedervorlage
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Organisationseinheit
 
@@ -175,6 +175,9 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             .select_related("assignee")
             .order_by("due_date")
         ),
+        "named_users": (
+            list(selectors.named_users(akte)) if akte.access_level == AccessLevel.RESTRICTED else []
+        ),
         "can_edit": access.can_edit(request.access, request.user.id, akte),
         "wv_form": WiedervorlageForm(),
         "page_title": f"Akte {akte.aktenzeichen}",
@@ -188,15 +191,19 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     akte = _akte_or_404(request, akte_id)
     if not access.can_edit(request.access, request.user.id, akte):
         raise Http404
+    people = list(selectors.records_users(akte.tenant_id))
+    named = [str(u.pk) for u in selectors.named_users(akte)] or [str(request.user.pk)]
     initial = {
         "unit": str(akte.unit_id),
         "caseworker": str(akte.caseworker_id or ""),
         "status": akte.status,
         "access_level": akte.access_level,
+        "named_users": named,
     }
     form = AkteChangeForm(request.POST or None, initial=initial)
     form.set_choices("unit", _units(request, Perm.RECORDS_EDIT))
     form.set_choices("caseworker", _caseworkers(request, akte))
+    form.set_choices("named_users", [(str(u.pk), str(u)) for u in people])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         caseworker = (
@@ -211,6 +218,7 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                 caseworker=caseworker,
                 status=data["status"],
                 access_level=data["access_level"],
+                named_users=[u for u in people if str(u.pk) in data["named_users"]],
             )
         except services.RecordsError as exc:
             form.add_error(None, exc.message)
