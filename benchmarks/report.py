@@ -8,7 +8,10 @@ from collections.abc import Sequence
 
 
 def emit(name: str, **metrics: object) -> None:
-    """Print one figure line; values with spaces are quoted, booleans become yes/no."""
+    """Print one figure line; values with spaces are quoted, booleans become yes/no. Every
+    line of a benchmark names its database (``db=``), given or taken from Django's."""
+    if "db" not in metrics and name != "machine":
+        metrics = {"db": _database(), **metrics}
     parts = [f"{key}={_format(value)}" for key, value in metrics.items()]
     print("BENCH", name, *parts, flush=True)
 
@@ -50,3 +53,9 @@ def _format(value: object) -> str:
     if not text or any(c.isspace() for c in text) or '"' in text:
         return '"' + text.replace('"', "'") + '"'
     return text
+
+
+def _database() -> str:
+    from django.db import connection
+
+    return str(connection.vendor)
