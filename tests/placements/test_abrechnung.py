@@ -23,14 +23,11 @@ from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.models import (
     Angebot,
     Belegung,
-    Betreuungsform,
     Entgelt,
     Leistungsnachweis,
     Platz,
     Rechnung,
     Rechnungsanschrift,
-    Region,
-    Traegerprofil,
 )
 from koffer.placements.xrechnung import validate
 from koffer.tenancy.models import Mandant
@@ -48,97 +45,6 @@ NS = {
 }
 # The angebot fixture's Tagessatz: 150.00 + 20.50 + 12.00
 RATE = Decimal("182.50")
-
-
-@pytest.fixture
-def profil(traeger: Mandant) -> Traegerprofil:
-    # Straight to the model: services.save_traegerprofil calls full_clean(), whose unique
-    # checks query without the Mandant and fail under KOFFER_STRICT_TENANCY.
-    return Traegerprofil.objects.create(
-        tenant=traeger,
-        legal_name="Jugendhilfe Sonnenhof e. V.",
-        street="Lindenweg 3",
-        postcode="60311",
-        city="Musterstadt",
-        tax_number="045/123/45678",
-        vat_id="",
-        registereintrag="VR 4711, Amtsgericht Musterstadt",
-        iban="DE02120300000000202051",
-        bic="",
-        contact_name="Petra Schulz",
-        contact_phone="+49 6101 555-20",
-        contact_email="rechnung@sonnenhof.example",
-    )
-
-
-@pytest.fixture
-def rechnungsempfaenger(jugendamt: Mandant, jugendamt_user: User) -> Mandant:
-    """The youth office with its Leitweg-ID and invoice address."""
-    jugendamt.leitweg_id = "09999000-KREIS-42"
-    jugendamt.save(update_fields=["leitweg_id"])
-    billing.save_rechnungsanschrift(
-        actor=jugendamt_user,
-        tenant=jugendamt,
-        bezeichnung="Landkreis Test, Jugendamt",
-        street="Kreishausplatz 1",
-        postcode="60000",
-        city="Kreisstadt",
-    )
-    return jugendamt
-
-
-def _belegung(
-    angebot: Angebot,
-    provider_user: User,
-    jugendamt: Mandant,
-    jugendamt_user: User,
-    heim: Betreuungsform,
-    region: Region,
-    beginn: date,
-    ende: date | None = None,
-) -> Belegung:
-    platz = services.add_plaetze(
-        actor=provider_user,
-        angebot=angebot,
-        count=1,
-        valid_from=date(2026, 1, 1),
-        frei_ab=date(2026, 1, 1),
-    )[0]
-    gesuch = services.create_gesuch(
-        actor=jugendamt_user,
-        tenant=jugendamt,
-        betreuungsform=heim,
-        alter=12,
-        geschlecht="w",
-        ab_datum=beginn,
-        region=region,
-    )
-    hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
-    belegung = services.confirm(
-        actor=provider_user,
-        tenant=angebot.einrichtung.tenant,
-        reservierung_id=hold.pk,
-        beginn=beginn,
-    )
-    if ende is not None:
-        belegung = services.end_belegung(
-            actor=provider_user,
-            tenant=angebot.einrichtung.tenant,
-            belegung=belegung,
-            ende=ende,
-            grund="planmaessig",
-        )
-    return belegung
-
-
-@pytest.fixture
-def make_belegung(angebot, provider_user, jugendamt, jugendamt_user, heim, region):
-    def make(beginn: date, ende: date | None = None) -> Belegung:
-        return _belegung(
-            angebot, provider_user, jugendamt, jugendamt_user, heim, region, beginn, ende
-        )
-
-    return make
 
 
 def _compute(user: User, belegung: Belegung, monat: date = OCTOBER) -> Leistungsnachweis:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -332,3 +333,66 @@ def test_confirm_and_decline_at_the_same_moment_one_wins() -> None:
         fresh = Reservierung.objects.for_tenant(world.traeger).get(pk=hold.pk)
         confirmed = Belegung.objects.for_tenant(world.traeger).filter(reservierung=fresh).exists()
         assert confirmed == (fresh.status == Reservierung.Status.ZUGESAGT)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reserve_during_a_confirm_for_the_same_child_leaves_no_open_hold(monkeypatch) -> None:
+    """The race: a confirm has placed the child but not yet committed while a reserve for
+    the same child at another Angebot runs. Only the Angebot lock kept them apart before,
+    and that is a different Angebot: the reserve saw the child still open and left a hold
+    on a placed child. With the Gesuch locked too, the reserve waits and then refuses.
+
+    The confirm is held open right after it withdrew the other holds (the narrowest window
+    of the race) by wrapping ``_release_holds``; everything else is the real services."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every writer (BEGIN IMMEDIATE); the race needs PostgreSQL")
+    world = World()
+    gesuch = world.gesuche[0]
+    hold = services.reserve(actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[0])
+    inside = threading.Event()
+    original = services._release_holds
+
+    def slow_release(*args: Any, **kwargs: Any) -> int:
+        released = original(*args, **kwargs)
+        inside.set()
+        time.sleep(0.8)  # the confirm's transaction stays open here, well under the timeout
+        return released
+
+    monkeypatch.setattr(services, "_release_holds", slow_release)
+    outcome: dict[str, str] = {}
+
+    def confirm() -> None:
+        try:
+            services.confirm(
+                actor=world.provider,
+                tenant=world.traeger,
+                reservierung_id=hold.pk,
+                beginn=world.today,
+            )
+            outcome["confirm"] = "ok"
+        except PlacementsError as exc:
+            outcome["confirm"] = exc.code
+        finally:
+            connections.close_all()
+
+    def reserve() -> None:
+        try:
+            inside.wait(5)
+            services.reserve(actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[1])
+            outcome["reserve"] = "ok"
+        except PlacementsError as exc:
+            outcome["reserve"] = exc.code
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm), threading.Thread(target=reserve)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcome == {"confirm": "ok", "reserve": "gesuch_closed"}, outcome
+    assert (
+        not Reservierung.objects.for_party(world.amt)
+        .filter(gesuch=gesuch, status=Reservierung.Status.OFFEN)
+        .exists()
+    )

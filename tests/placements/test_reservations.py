@@ -22,6 +22,7 @@ from koffer.placements.models import (
 )
 from koffer.placements.search import free_counts
 from koffer.tenancy.models import Mandant
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +142,60 @@ def test_expired_hold_frees_the_place_by_time_alone(
     assert second.platz_id == places[0].pk
     first.refresh_from_db()
     assert first.status == Reservierung.Status.ABGELAUFEN
+
+
+def test_closing_expired_holds_is_audited_once_per_chain_and_batch(
+    angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
+):
+    """Expiry is a write, so it is audited: one event per Mandant concerned for the whole
+    batch (naming every hold), written by the System, not one per hold."""
+    old = timezone.now() - timedelta(hours=49)
+    other_amt = factories.mandant("Stadt Zwei", kind=Mandant.Kind.GEMEINDE)
+    other_user = factories.user(other_amt, role="sachbearbeitung")
+    expired = [
+        services.reserve(
+            actor=jugendamt_user,
+            gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
+            platz=places[0],
+            now=old,
+        ),
+        services.reserve(
+            actor=other_user,
+            gesuch=_gesuch(other_user, other_amt, heim, region),
+            platz=places[1],
+            now=old,
+        ),
+    ]
+    before = AuditEvent.objects.filter(action="placements.reservierung.expire").count()
+    assert before == 0
+    services.reserve(
+        actor=jugendamt_user,
+        gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
+        angebot=angebot,
+    )
+    provider_events = AuditEvent.objects.filter(
+        tenant_id=traeger.pk, action="placements.reservierung.expire"
+    )
+    [event] = provider_events
+    assert event.actor_id is None and event.actor_label == "System"
+    assert sorted(event.changes["reservierungen"]) == sorted(str(h.pk) for h in expired)
+    assert event.changes["status"] == {"old": "offen", "new": "abgelaufen"}
+    # Each youth office's chain names its own hold only.
+    [mine] = AuditEvent.objects.filter(
+        tenant_id=jugendamt.pk, action="placements.reservierung.expire"
+    )
+    assert mine.changes["reservierungen"] == [str(expired[0].pk)]
+    [theirs] = AuditEvent.objects.filter(
+        tenant_id=other_amt.pk, action="placements.reservierung.expire"
+    )
+    assert theirs.changes["reservierungen"] == [str(expired[1].pk)]
+    # Nothing left to close: the next reserve writes no further expiry event.
+    services.reserve(
+        actor=jugendamt_user,
+        gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
+        angebot=angebot,
+    )
+    assert AuditEvent.objects.filter(action="placements.reservierung.expire").count() == 3
 
 
 def test_confirm_twice_and_confirm_after_decline(

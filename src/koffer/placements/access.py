@@ -8,6 +8,7 @@ Landesjugendamt and the ministry see statistics as aggregates only.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -27,6 +28,10 @@ from koffer.tenancy.models import Mandant
 
 AGGREGATE_ONLY_KINDS = frozenset({Mandant.Kind.LANDESJUGENDAMT, Mandant.Kind.MINISTERIUM})
 
+# The two sides of a § 47 notification.
+PROVIDER = "traeger"
+RECEIVER = "landesjugendamt"
+
 
 def is_provider(access: Access, tenant: Mandant) -> bool:
     """Träger run facilities, and so do Kreise and Städte (their own Inobhutnahme
@@ -44,6 +49,70 @@ def is_supervisor(access: Access, tenant: Mandant) -> bool:
 
 def sees_only_aggregates(tenant: Mandant) -> bool:
     return tenant.kind in AGGREGATE_ONLY_KINDS
+
+
+# --- billing: which side of a Leistungsnachweis or Rechnung the Mandant is on ---------------
+
+
+def is_billing_party(access: Access) -> bool:
+    """May open billing pages at all; the side is decided per object."""
+    return access.can(Perm.PLACEMENTS_MANAGE) or access.can(Perm.PLACEMENTS_SEARCH)
+
+
+def is_provider_of(access: Access, tenant: Mandant, obj: Rechnung | Leistungsnachweis) -> bool:
+    """The Mandant issued it and manages places."""
+    return obj.tenant_id == tenant.pk and is_provider(access, tenant)
+
+
+def is_payer_of(access: Access, tenant: Mandant, obj: Rechnung | Leistungsnachweis) -> bool:
+    """The Mandant pays it and places people."""
+    return obj.jugendamt_id == tenant.pk and is_requester(access, tenant)
+
+
+# --- § 47 notifications ---------------------------------------------------------------------
+
+
+def may_file_meldungen(access: Access) -> bool:
+    return access.can(Perm.PLACEMENTS_MANAGE)
+
+
+def may_review_meldungen(access: Access) -> bool:
+    return access.can(Perm.MELDUNGEN_REVIEW)
+
+
+def is_meldung_party(access: Access) -> bool:
+    """May open notification pages at all; the side is decided per notification."""
+    return may_file_meldungen(access) or may_review_meldungen(access)
+
+
+@dataclass(frozen=True)
+class Sicht:
+    """A notification as one party sees it: ``seite`` is PROVIDER or RECEIVER."""
+
+    meldung: Meldung
+    seite: str
+
+    @property
+    def is_receiver(self) -> bool:
+        return self.seite == RECEIVER
+
+
+def meldung_sicht(access: Access, tenant: Mandant, meldung_id: uuid.UUID) -> Sicht | None:
+    """The notification if the Mandant filed it (and may manage places) or received it
+    (and may review notifications); None otherwise, which callers answer with 404."""
+    meldung = (
+        Meldung.objects.for_party(tenant)
+        .select_related("einrichtung", "jugendamt", "tenant", "eingereicht_by", "bestaetigt_by")
+        .filter(pk=meldung_id)
+        .first()
+    )
+    if meldung is None:
+        return None
+    if meldung.jugendamt_id == tenant.pk and may_review_meldungen(access):
+        return Sicht(meldung, RECEIVER)
+    if meldung.tenant_id == tenant.pk and may_file_meldungen(access):
+        return Sicht(meldung, PROVIDER)
+    return None
 
 
 def einrichtungen(tenant: Mandant) -> QuerySet[Einrichtung]:

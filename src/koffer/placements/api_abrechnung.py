@@ -17,7 +17,7 @@ from pydantic import Field
 from koffer.accounts.http import TenantRequest
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, billing
+from koffer.placements import access, billing, services
 from koffer.placements import selectors_abrechnung as selectors
 from koffer.placements.errors import PlacementsError
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
@@ -376,6 +376,14 @@ def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResp
         xml = billing.rechnung_xml(item)
     except PlacementsError as exc:
         raise ApiProblem(409, exc.code, "Nicht verfügbar", exc.message) from exc
+    nachweis = item.nachweis
+    services.record_read(
+        actor=request.user,
+        tenant=request.tenant,
+        obj=item,
+        subject=nachweis.belegung.gesuch if nachweis.belegung is not None else None,
+        purpose="XRechnung über die API abgerufen",
+    )
     response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{item.number}.xml"'
     return response

@@ -14,10 +14,9 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
-from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import meldungen
+from koffer.placements import access, meldungen
 from koffer.placements.errors import PlacementsError
 from koffer.placements.models import Meldung
 from koffer.placements.views_meldungen import receipt_response
@@ -141,8 +140,8 @@ def _out(m: Meldung) -> MeldungOut:
     )
 
 
-def _sicht(request: TenantRequest, meldung_id: uuid.UUID) -> meldungen.Sicht:
-    sicht = meldungen.visible(request.access, request.tenant, meldung_id)
+def _sicht(request: TenantRequest, meldung_id: uuid.UUID) -> access.Sicht:
+    sicht = access.meldung_sicht(request.access, request.tenant, meldung_id)
     if sicht is None:
         raise not_found("Diese Meldung")
     return sicht
@@ -154,8 +153,8 @@ def _sicht(request: TenantRequest, meldung_id: uuid.UUID) -> meldungen.Sicht:
     summary="Meldungen: eingereichte (Träger) und eingegangene (Landesjugendamt)",
 )
 def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> MeldungPage:
-    may_file = request.access.can(Perm.PLACEMENTS_MANAGE)
-    may_review = request.access.can(Perm.MELDUNGEN_REVIEW)
+    may_file = access.may_file_meldungen(request.access)
+    may_review = access.may_review_meldungen(request.access)
     if filters.rolle not in {"", meldungen.PROVIDER, meldungen.RECEIVER}:
         raise ApiProblem(
             400, "invalid_rolle", "Ungültiger Filter", "rolle ist traeger oder landesjugendamt."
@@ -186,7 +185,7 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
     summary="Meldung einreichen (Träger); die Eingangsbestätigung entsteht sofort",
 )
 def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
-    if not request.access.can(Perm.PLACEMENTS_MANAGE):
+    if not access.may_file_meldungen(request.access):
         raise _forbidden()
     try:
         meldung = meldungen.file_meldung(
@@ -211,7 +210,7 @@ def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
     summary="Vorschau der Jahresmeldung: die aus den Belegungen berechneten Zahlen",
 )
 def preview_jahresmeldung(request: TenantRequest, einrichtung_id: uuid.UUID, jahr: int) -> Vorschau:
-    if not request.access.can(Perm.PLACEMENTS_MANAGE):
+    if not access.may_file_meldungen(request.access):
         raise _forbidden()
     try:
         eingabe = meldungen.check_meldung(

@@ -8,7 +8,15 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from koffer.placements.models import Belegung, Betreuungsform, Fachbereich, Merkmal, Region
+from koffer.placements.models import (
+    Belegung,
+    Betreuungsform,
+    Einrichtung,
+    Fachbereich,
+    Merkmal,
+    Region,
+)
+from koffer.tenancy.models import Mandant
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "kern-form-input__input"})
 TEXT = {"class": "kern-form-input__input"}
@@ -97,6 +105,26 @@ class EinrichtungForm(forms.Form):
         return data
 
 
+class EinrichtungBearbeitenForm(EinrichtungForm):
+    """The facility's data as it is now; the Fachbereich stays (its Angebote depend on
+    it), so only its forms of care and criteria can be chosen."""
+
+    def __init__(self, *args: Any, einrichtung: Einrichtung, **kwargs: Any) -> None:
+        initial = {
+            field: getattr(einrichtung, field)
+            for field in self.base_fields
+            if field not in ("fachbereich", "formen", "merkmale")
+        }
+        initial["formen"] = list(einrichtung.formen.all())
+        initial["merkmale"] = list(einrichtung.merkmale.all())
+        kwargs["initial"] = initial | kwargs.get("initial", {})
+        super().__init__(*args, **kwargs)
+        del self.fields["fachbereich"]
+        fb = einrichtung.fachbereich_id
+        self.fields["formen"].queryset = Betreuungsform.objects.filter(fachbereich_id=fb)  # type: ignore[attr-defined]
+        self.fields["merkmale"].queryset = Merkmal.objects.filter(fachbereich_id=fb)  # type: ignore[attr-defined]
+
+
 class AngebotForm(forms.Form):
     betreuungsform = forms.ModelChoiceField(
         label="Betreuungsform", queryset=Betreuungsform.objects.none(), widget=forms.Select(SELECT)
@@ -136,9 +164,51 @@ class EntgeltForm(forms.Form):
         min_value=Decimal("0"),
         max_value=Decimal("100"),
         decimal_places=2,
-        initial=Decimal("75"),
         widget=MONEY,
+        help_text="Vorbelegt mit dem im Fachbereich eingestellten Anteil.",
     )
+
+    def __init__(self, *args: Any, absence_share: Decimal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["absence_share"].initial = absence_share
+
+
+class EntgeltWechselForm(EntgeltForm):
+    """A new day rate from a date; the rate in force ends the day before."""
+
+    field_order = [
+        "valid_from",
+        "leistungsentgelt",
+        "grundleistung",
+        "investitionsbetrag",
+        "absence_share",
+        "valid_to",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].label = "Neuer Tagessatz gilt ab"
+        self.fields[
+            "valid_from"
+        ].help_text = "Das bisherige Entgelt endet am Tag davor; dazwischen bleibt keine Lücke."
+        self.fields["valid_to"].help_text = "Leer lassen, wenn der neue Satz bis auf Weiteres gilt."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start is not None and end is not None and end < start:
+            self.add_error("valid_to", "Das Ende liegt vor dem Beginn des neuen Satzes.")
+        amounts = [data.get(k) for k in ("leistungsentgelt", "grundleistung", "investitionsbetrag")]
+        if all(a is not None for a in amounts) and sum(amounts) <= 0:  # type: ignore[arg-type]
+            self.add_error("leistungsentgelt", "Der Tagessatz muss größer als 0 € sein.")
+        return data
+
+
+def standby_payers() -> Any:
+    """Authorities that can contract a standby place: Kreise and Städte (youth offices)."""
+    return Mandant.objects.filter(
+        kind__in=[Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE], is_active=True
+    ).order_by("name")
 
 
 class PlaetzeForm(forms.Form):
@@ -157,6 +227,21 @@ class PlaetzeForm(forms.Form):
         widget=DATE,
         help_text="Leer lassen, wenn die Plätze noch nicht angeboten werden.",
     )
+    standby_jugendamt = forms.ModelChoiceField(
+        label="Vorhalteplatz, bezahlt von",
+        queryset=Mandant.objects.none(),
+        required=False,
+        empty_label="– kein Vorhalteplatz –",
+        widget=forms.Select(SELECT),
+        help_text=(
+            "Nur für Vorhalteplätze: das Jugendamt, das den Platz laut Vereinbarung jeden "
+            "Tag bezahlt, ob belegt oder nicht."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["standby_jugendamt"].queryset = standby_payers()  # type: ignore[attr-defined]
 
 
 class FreiForm(forms.Form):
@@ -218,6 +303,22 @@ class ZusageForm(forms.Form):
 
 class GrundForm(forms.Form):
     reason = _text("Grund", max_length=300)
+
+
+class AbwesenheitForm(forms.Form):
+    von = forms.DateField(label="Abwesend ab (erster Tag)", widget=DATE)
+    bis = forms.DateField(label="Abwesend bis (letzter Tag)", widget=DATE)
+    grund = _text(
+        "Grund",
+        help_text="Zum Beispiel Heimfahrt, Krankenhaus, Ferienfreizeit. Keine Diagnosen.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        von, bis = data.get("von"), data.get("bis")
+        if von is not None and bis is not None and bis < von:
+            self.add_error("bis", "Der letzte Tag liegt vor dem ersten Tag der Abwesenheit.")
+        return data
 
 
 class BeendenForm(forms.Form):

@@ -33,8 +33,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from koffer.accounts.access import Access
-from koffer.accounts.roles import Perm
 from koffer.audit import services as audit
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import BlobNotFound, get_store
@@ -77,8 +75,10 @@ EARLIEST_YEAR = 2000
 MAX_DAYS_AHEAD = 730
 # Still waiting for the Landesjugendamt: the deadline counts.
 OPEN_AT_LJA = (Status.EINGEGANGEN, Status.BESTAETIGT)
-PROVIDER = "traeger"
-RECEIVER = "landesjugendamt"
+# Kept here too: the pages and the API speak of meldungen.PROVIDER / RECEIVER.
+PROVIDER = access.PROVIDER
+RECEIVER = access.RECEIVER
+Sicht = access.Sicht
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -851,36 +851,6 @@ def filtered(qs: QuerySet[Meldung], *, art: str = "", status: str = "") -> Query
     elif status in Status.values:
         qs = qs.filter(status=status)
     return qs
-
-
-@dataclass(frozen=True)
-class Sicht:
-    """A notification as one party sees it: ``seite`` is PROVIDER or RECEIVER."""
-
-    meldung: Meldung
-    seite: str
-
-    @property
-    def is_receiver(self) -> bool:
-        return self.seite == RECEIVER
-
-
-def visible(access: Access, tenant: Mandant, meldung_id: uuid.UUID) -> Sicht | None:
-    """The notification if the Mandant filed it (and may manage places) or received it
-    (and may review notifications); None otherwise, which callers answer with 404."""
-    meldung = (
-        Meldung.objects.for_party(tenant)
-        .select_related("einrichtung", "jugendamt", "tenant", "eingereicht_by", "bestaetigt_by")
-        .filter(pk=meldung_id)
-        .first()
-    )
-    if meldung is None:
-        return None
-    if meldung.jugendamt_id == tenant.pk and access.can(Perm.MELDUNGEN_REVIEW):
-        return Sicht(meldung, RECEIVER)
-    if meldung.tenant_id == tenant.pk and access.can(Perm.PLACEMENTS_MANAGE):
-        return Sicht(meldung, PROVIDER)
-    return None
 
 
 def verlauf(tenant: Mandant, meldung: Meldung) -> list[AuditEvent]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from koffer.placements import access
 from koffer.placements.models import (
+    Abwesenheit,
     Angebot,
     Belegung,
     Einrichtung,
@@ -146,6 +147,20 @@ def laufende_belegungen(tenant: Mandant) -> QuerySet[Belegung]:
         .select_related("einrichtung", "angebot", "gesuch", "platz", "jugendamt", "tenant")
         .order_by("einrichtung__name", "beginn")
     )
+
+
+def eigene_belegung(tenant: Mandant, belegung_id: uuid.UUID) -> Belegung | None:
+    """A Belegung on one of the provider's own places (not one it pays as youth office)."""
+    return (
+        access.belegungen(tenant)
+        .filter(tenant=tenant, pk=belegung_id)
+        .select_related("einrichtung", "platz", "gesuch", "jugendamt")
+        .first()
+    )
+
+
+def abwesenheiten_of(belegung: Belegung) -> QuerySet[Abwesenheit]:
+    return Abwesenheit.objects.for_tenant(belegung.tenant_id).filter(belegung=belegung)
 
 
 def gesuche_of(tenant: Mandant) -> QuerySet[Platzgesuch]:

@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,6 +35,7 @@ from koffer.placements.models import (
     Einrichtung,
     Entgelt,
     Fachbereich,
+    Leistungsnachweis,
     Merkmal,
     Platz,
     Platzgesuch,
@@ -198,6 +201,12 @@ def _check_einrichtung(fields: dict[str, Any]) -> None:
         raise PlacementsError(
             "age_range", "Das Mindestalter darf nicht über dem Höchstalter liegen."
         )
+    email = fields.get("email") or ""
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise PlacementsError("email", "Bitte eine gültige E-Mail-Adresse angeben.") from exc
     lat, lon = fields.get("lat"), fields.get("lon")
     if lat is not None and not -90 <= float(lat) <= 90:
         raise PlacementsError(
@@ -257,27 +266,77 @@ def update_einrichtung(
     merkmale: Iterable[Merkmal] | None = None,
     **fields: Any,
 ) -> Einrichtung:
-    """Change a facility's data; licence-relevant changes are then reported under § 47."""
+    """Change a facility's data (licence, forms of care, age range, gender, criteria,
+    address and coordinates); licence-relevant changes are then reported under § 47.
+    The Fachbereich stays; a form of care still offered by an active Angebot stays too."""
+    unknown = set(fields) - set(EINRICHTUNG_FIELDS)
+    if unknown:
+        raise PlacementsError("unknown_field", f"Unbekannte Angaben: {', '.join(sorted(unknown))}.")
     merged = {k: getattr(einrichtung, k) for k in EINRICHTUNG_FIELDS} | fields
     _check_einrichtung(merged)
+    if "name" in fields and not str(fields["name"]).strip():
+        raise PlacementsError("name_required", "Bitte den Namen der Einrichtung angeben.")
+    formen = None if formen is None else list(formen)
+    merkmale = None if merkmale is None else list(merkmale)
+    if formen is not None:
+        if not formen:
+            raise PlacementsError("formen_required", "Bitte mindestens eine Betreuungsform wählen.")
+        if any(f.fachbereich_id != einrichtung.fachbereich_id for f in formen):
+            raise PlacementsError(
+                "form_field", "Die Betreuungsform gehört zu einem anderen Fachbereich."
+            )
+    if merkmale is not None and any(
+        m.fachbereich_id != einrichtung.fachbereich_id for m in merkmale
+    ):
+        raise PlacementsError("merkmal_field", "Ein Merkmal gehört zu einem anderen Fachbereich.")
     with transaction.atomic():
-        old = {k: getattr(einrichtung, k) for k in fields if k in EINRICHTUNG_FIELDS}
-        for key, value in fields.items():
-            if key in EINRICHTUNG_FIELDS:
-                setattr(einrichtung, key, value)
-        einrichtung.save()
-        if formen is not None:
-            einrichtung.formen.set(list(formen))
-        if merkmale is not None:
-            einrichtung.merkmale.set(list(merkmale))
-        _audit(
-            actor,
-            [einrichtung.tenant_id],
-            "placements.einrichtung.update",
-            einrichtung,
-            audit.diff(old, {k: fields[k] for k in old}),
+        fresh = (
+            Einrichtung.objects.for_tenant(einrichtung.tenant_id)
+            .select_for_update()
+            .get(pk=einrichtung.pk)
         )
-    return einrichtung
+        changes = audit.diff(
+            {k: getattr(fresh, k) for k in fields}, {k: v for k, v in fields.items()}
+        )
+        if formen is not None:
+            old_formen = set(fresh.formen.values_list("pk", flat=True))
+            dropped = old_formen - {f.pk for f in formen}
+            in_use = (
+                Angebot.objects.for_tenant(fresh.tenant_id)
+                .filter(einrichtung=fresh, is_active=True, betreuungsform_id__in=dropped)
+                .select_related("betreuungsform")
+                .first()
+            )
+            if in_use is not None:
+                raise Conflict(
+                    "form_in_use",
+                    f"Die Betreuungsform „{in_use.betreuungsform}“ wird vom Angebot "
+                    f"„{in_use.title}“ genutzt und kann nicht entfernt werden.",
+                )
+            if old_formen != {f.pk for f in formen}:
+                changes["formen"] = {
+                    "old": sorted(str(pk) for pk in old_formen),
+                    "new": sorted(str(f.pk) for f in formen),
+                }
+        if merkmale is not None:
+            old_merkmale = set(fresh.merkmale.values_list("pk", flat=True))
+            if old_merkmale != {m.pk for m in merkmale}:
+                changes["merkmale"] = {
+                    "old": sorted(str(pk) for pk in old_merkmale),
+                    "new": sorted(str(m.pk) for m in merkmale),
+                }
+        for key, value in fields.items():
+            setattr(fresh, key, value)
+        fresh.save()
+        if formen is not None:
+            fresh.formen.set(formen)
+        if merkmale is not None:
+            fresh.merkmale.set(merkmale)
+        _audit(actor, [fresh.tenant_id], "placements.einrichtung.update", fresh, changes)
+        # Age, gender, criteria and coordinates decide the search: open result pages refresh.
+        for angebot in Angebot.objects.for_tenant(fresh.tenant_id).filter(einrichtung=fresh):
+            _changed(angebot)
+    return fresh
 
 
 def create_angebot(
@@ -310,19 +369,20 @@ def set_entgelt(
     leistungsentgelt: Decimal,
     grundleistung: Decimal = Decimal("0"),
     investitionsbetrag: Decimal = Decimal("0"),
-    absence_share: Decimal = Decimal("75"),
+    absence_share: Decimal | None = None,
 ) -> Entgelt:
     """Agree a day rate for a period. Periods of one Angebot may not overlap; a gap is
-    allowed here but makes billing of the days inside it fail with a clear message."""
-    if valid_to is not None and valid_to < valid_from:
-        raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
-    amounts = (leistungsentgelt, grundleistung, investitionsbetrag)
-    if any(a < 0 for a in amounts) or sum(amounts) <= 0:
-        raise PlacementsError("amount", "Die Entgeltbestandteile müssen positiv sein.")
-    if not Decimal("0") <= absence_share <= Decimal("100"):
-        raise PlacementsError(
-            "absence_share", "Der Anteil für Abwesenheitstage liegt zwischen 0 und 100 %."
-        )
+    allowed here but makes billing of the days inside it fail with a clear message.
+    Without ``absence_share`` the Fachbereich's configured default applies."""
+    absence_share = _check_rate(
+        angebot,
+        valid_from,
+        valid_to,
+        leistungsentgelt,
+        grundleistung,
+        investitionsbetrag,
+        absence_share,
+    )
 
     def work() -> Entgelt:
         end = valid_to or date.max
@@ -361,6 +421,133 @@ def set_entgelt(
     return critical(work, angebote=[angebot.pk])
 
 
+def absence_share_default(angebot: Angebot) -> Decimal:
+    """The share paid on absence days unless the rate agreement says otherwise: the
+    Fachbereich's configuration, never a number in code."""
+    return Decimal(angebot.betreuungsform.fachbereich.absence_share_default)
+
+
+def _check_rate(
+    angebot: Angebot,
+    valid_from: date,
+    valid_to: date | None,
+    leistungsentgelt: Decimal,
+    grundleistung: Decimal,
+    investitionsbetrag: Decimal,
+    absence_share: Decimal | None,
+) -> Decimal:
+    if valid_to is not None and valid_to < valid_from:
+        raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
+    amounts = (leistungsentgelt, grundleistung, investitionsbetrag)
+    if any(a < 0 for a in amounts) or sum(amounts) <= 0:
+        raise PlacementsError("amount", "Die Entgeltbestandteile müssen positiv sein.")
+    if absence_share is None:
+        absence_share = absence_share_default(angebot)
+    if not Decimal("0") <= absence_share <= Decimal("100"):
+        raise PlacementsError(
+            "absence_share", "Der Anteil für Abwesenheitstage liegt zwischen 0 und 100 %."
+        )
+    return absence_share
+
+
+def change_entgelt(
+    *,
+    actor: Any,
+    angebot: Angebot,
+    valid_from: date,
+    leistungsentgelt: Decimal,
+    grundleistung: Decimal = Decimal("0"),
+    investitionsbetrag: Decimal = Decimal("0"),
+    absence_share: Decimal | None = None,
+    valid_to: date | None = None,
+) -> Entgelt:
+    """A new day rate from ``valid_from``: the rate in force that day ends the day before
+    and the new one follows without a gap, in one locked transaction with one audit event.
+    Refused when no rate is in force that day (then :func:`set_entgelt` is the way), when
+    a later rate is already agreed, or when days from ``valid_from`` on are already
+    billed (a billed day keeps the rate it was billed with)."""
+    absence_share = _check_rate(
+        angebot,
+        valid_from,
+        valid_to,
+        leistungsentgelt,
+        grundleistung,
+        investitionsbetrag,
+        absence_share,
+    )
+
+    def work() -> Entgelt:
+        rates = Entgelt.objects.for_tenant(angebot.tenant_id).filter(angebot=angebot)
+        current = (
+            rates.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+            .filter(valid_from__lte=valid_from)
+            .first()
+        )
+        if current is None:
+            raise PlacementsError(
+                "no_current_rate",
+                f"Am {valid_from:%d.%m.%Y} gilt kein Entgelt, das abgelöst werden könnte. "
+                "Bitte das Entgelt über „Entgelt erfassen“ anlegen.",
+            )
+        if current.valid_from >= valid_from:
+            raise PlacementsError(
+                "rate_start",
+                f"Das bisherige Entgelt beginnt erst am {current.valid_from:%d.%m.%Y}; der neue "
+                "Satz muss danach beginnen.",
+            )
+        later = rates.filter(valid_from__gt=valid_from).order_by("valid_from").first()
+        if later is not None:
+            raise Conflict(
+                "rate_overlap",
+                f"Ab dem {later.valid_from:%d.%m.%Y} ist schon ein späteres Entgelt vereinbart.",
+            )
+        billed = (
+            Leistungsnachweis.objects.for_tenant(angebot.tenant_id)
+            .filter(platz__angebot=angebot, period_end__gte=valid_from)
+            .exclude(status=Leistungsnachweis.Status.ENTWURF)
+            .order_by("-period_end")
+            .first()
+        )
+        if billed is not None:
+            raise Conflict(
+                "rate_billed",
+                f"Bis zum {billed.period_end:%d.%m.%Y} ist mit dem bisherigen Entgelt schon "
+                "abgerechnet. Der neue Satz kann frühestens ab "
+                f"{billed.period_end + timedelta(days=1):%d.%m.%Y} gelten.",
+            )
+        old_to, old_rate = current.valid_to, current.tagessatz
+        current.valid_to = valid_from - timedelta(days=1)
+        current.save(update_fields=["valid_to"])
+        entgelt = Entgelt.objects.create(
+            tenant_id=angebot.tenant_id,
+            angebot=angebot,
+            valid_from=valid_from,
+            # A limited old rate stays limited: the new one takes over its end.
+            valid_to=valid_to if valid_to is not None else old_to,
+            leistungsentgelt=leistungsentgelt,
+            grundleistung=grundleistung,
+            investitionsbetrag=investitionsbetrag,
+            absence_share=absence_share,
+        )
+        _audit(
+            actor,
+            [angebot.tenant_id],
+            "placements.entgelt.change",
+            angebot,
+            {
+                "tagessatz": {"old": str(old_rate), "new": str(entgelt.tagessatz)},
+                "ab": {"old": current.valid_from.isoformat(), "new": valid_from.isoformat()},
+                "bisheriges_bis": {
+                    "old": old_to and old_to.isoformat(),
+                    "new": current.valid_to.isoformat(),
+                },
+            },
+        )
+        return entgelt
+
+    return critical(work, angebote=[angebot.pk])
+
+
 def end_entgelt(*, actor: Any, entgelt: Entgelt, valid_to: date) -> Entgelt:
     """Limit an open-ended rate so a new one can follow."""
     if valid_to < entgelt.valid_from:
@@ -377,6 +564,9 @@ def end_entgelt(*, actor: Any, entgelt: Entgelt, valid_to: date) -> Entgelt:
             {"valid_to": {"old": old and old.isoformat(), "new": valid_to.isoformat()}},
         )
     return entgelt
+
+
+STANDBY_PAYER_KINDS = frozenset({Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE})
 
 
 def add_plaetze(
@@ -396,6 +586,12 @@ def add_plaetze(
         raise PlacementsError("count", "Bitte zwischen 1 und 500 Plätze auf einmal anlegen.")
     if valid_to is not None and valid_to < valid_from:
         raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
+    if standby_jugendamt is not None and standby_jugendamt.kind not in STANDBY_PAYER_KINDS:
+        raise PlacementsError(
+            "standby_payer",
+            "Einen Vorhalteplatz bezahlt ein Jugendamt (Kreis oder Stadt), kein "
+            f"{standby_jugendamt.get_kind_display()}.",
+        )
 
     def work() -> list[Platz]:
         existing = Platz.objects.for_tenant(angebot.tenant_id).filter(angebot=angebot).count()
@@ -420,7 +616,12 @@ def add_plaetze(
             [angebot.tenant_id],
             "placements.plaetze.add",
             angebot,
-            {"plaetze": {"old": existing, "new": existing + count}},
+            {"plaetze": {"old": existing, "new": existing + count}}
+            | (
+                {"vorhalteplatz_fuer": {"old": None, "new": standby_jugendamt.name}}
+                if standby_jugendamt is not None
+                else {}
+            ),
         )
         _changed(angebot)
         return plaetze
@@ -542,12 +743,41 @@ def _need_reason(reason: str) -> str:
 # --- holds and occupancy --------------------------------------------------------------------
 
 
-def _close_expired(angebot_id: uuid.UUID, now: datetime) -> None:
-    Reservierung.objects.unscoped().filter(
-        platz__angebot_id=angebot_id,
-        status=Reservierung.Status.OFFEN,
-        expires_at__lte=now,
-    ).update(status=Reservierung.Status.ABGELAUFEN, decided_at=now)
+def _close_expired(angebot_id: uuid.UUID, now: datetime) -> int:
+    """Close the holds of the Angebot whose time ran out (they stopped counting at
+    ``expires_at`` already; this is the write that records it), with one audit event per
+    Mandant concerned for the whole batch, naming every hold. Runs inside the locked
+    section, so its cost must not grow with the backlog: one SELECT, one UPDATE and at most
+    one event per chain (the provider's and each youth office's), never one per hold."""
+    expired = list(
+        Reservierung.objects.unscoped()
+        .filter(
+            platz__angebot_id=angebot_id,
+            status=Reservierung.Status.OFFEN,
+            expires_at__lte=now,
+        )
+        .values_list("pk", "tenant_id", "jugendamt_id")
+    )
+    if not expired:
+        return 0
+    Reservierung.objects.unscoped().filter(pk__in=[pk for pk, _, _ in expired]).update(
+        status=Reservierung.Status.ABGELAUFEN, decided_at=now
+    )
+    chains: dict[uuid.UUID, list[str]] = {}
+    for pk, provider_id, jugendamt_id in expired:
+        chains.setdefault(provider_id, []).append(str(pk))
+        if jugendamt_id != provider_id:
+            chains.setdefault(jugendamt_id, []).append(str(pk))
+    for tenant_id, ids in chains.items():
+        audit.record(
+            actor=None,
+            tenant_id=tenant_id,
+            action="placements.reservierung.expire",
+            obj=("placements.angebot", angebot_id),
+            changes={"status": {"old": "offen", "new": "abgelaufen"}, "reservierungen": ids},
+            reason="Reservierungsfrist abgelaufen",
+        )
+    return len(expired)
 
 
 def free_places(angebot_id: uuid.UUID, now: datetime) -> Any:
@@ -632,7 +862,9 @@ def reserve(
         _changed(angebot)
         return hold
 
-    return critical(work, angebote=[angebot_id])
+    # The Gesuch is locked too: a confirm elsewhere (which locks it) either finishes first,
+    # and this sees the child placed, or waits for this hold and withdraws it.
+    return critical(work, angebote=[angebot_id], gesuche=[gesuch.pk])
 
 
 def _load_hold(reservierung_id: uuid.UUID, tenant_id: uuid.UUID) -> Reservierung:
@@ -893,31 +1125,80 @@ def end_belegung(
 def record_abwesenheit(
     *, actor: Any, belegung: Belegung, von: date, bis: date, grund: str
 ) -> Abwesenheit:
-    """Days away from the facility; billed at the Entgelt's absence share."""
+    """Days away from the facility; billed at the Entgelt's absence share. The days lie
+    inside the Belegung and overlap no absence already recorded. Days of a month already
+    billed may still be entered: the youth office's invoice check then shows the
+    difference, and a rejected invoice is corrected from the new data."""
     if bis < von:
         raise PlacementsError("period", "Das Ende liegt vor dem Beginn der Abwesenheit.")
-    if von < belegung.beginn or (belegung.ende is not None and bis > belegung.ende):
-        raise PlacementsError("outside", "Die Abwesenheit liegt außerhalb der Belegung.")
     grund = grund.strip()
     if not grund:
         raise PlacementsError("reason_required", "Bitte geben Sie einen Grund an.")
     with transaction.atomic():
-        overlapping = Abwesenheit.objects.for_tenant(belegung.tenant_id).filter(
-            belegung=belegung, von__lte=bis, bis__gte=von
+        # The Belegung row is the lock: two entries for the same days cannot both pass.
+        fresh = (
+            Belegung.objects.for_tenant(belegung.tenant_id)
+            .select_for_update()
+            .filter(pk=belegung.pk)
+            .first()
         )
-        if overlapping.exists():
-            raise Conflict("absence_overlap", "Für diese Tage ist schon eine Abwesenheit erfasst.")
+        if fresh is None:
+            raise NotFound("not_found", "Diese Belegung gibt es nicht.")
+        if von < fresh.beginn or (fresh.ende is not None and bis > fresh.ende):
+            ende = f"{fresh.ende:%d.%m.%Y}" if fresh.ende else "offen"
+            raise PlacementsError(
+                "outside",
+                "Die Abwesenheit liegt außerhalb der Belegung "
+                f"({fresh.beginn:%d.%m.%Y} bis {ende}).",
+            )
+        overlapping = (
+            Abwesenheit.objects.for_tenant(fresh.tenant_id)
+            .filter(belegung=fresh, von__lte=bis, bis__gte=von)
+            .first()
+        )
+        if overlapping is not None:
+            raise Conflict(
+                "absence_overlap",
+                "Für diese Tage ist schon eine Abwesenheit erfasst "
+                f"({overlapping.von:%d.%m.%Y} bis {overlapping.bis:%d.%m.%Y}).",
+            )
         item = Abwesenheit.objects.create(
-            tenant_id=belegung.tenant_id, belegung=belegung, von=von, bis=bis, grund=grund[:200]
+            tenant_id=fresh.tenant_id, belegung=fresh, von=von, bis=bis, grund=grund[:200]
         )
         _audit(
             actor,
-            [belegung.tenant_id, belegung.jugendamt_id],
+            [fresh.tenant_id, fresh.jugendamt_id],
             "placements.abwesenheit.create",
-            belegung,
+            fresh,
             {"abwesenheit": {"old": None, "new": f"{von.isoformat()}–{bis.isoformat()}"}},
         )
     return item
+
+
+# --- reads of pseudonymous personal data ------------------------------------------------------
+
+
+def record_read(
+    *, actor: Any, tenant: Mandant, obj: Any, subject: Any = None, purpose: str
+) -> None:
+    """A pseudonymous child's data was opened: one read event in the viewer's chain."""
+    audit.read(actor=actor, tenant_id=tenant.pk, obj=obj, subject=subject, purpose=purpose)
+
+
+def record_list_read(
+    *, actor: Any, tenant: Mandant, kind: str, pseudonyms: Iterable[str], purpose: str
+) -> None:
+    """A page listed several children: one read event naming every pseudonym shown (one
+    chain write per page view, not one per row). Nothing is recorded for an empty list."""
+    shown = sorted(set(pseudonyms))
+    if not shown:
+        return
+    audit.read(
+        actor=actor,
+        tenant_id=tenant.pk,
+        obj=(kind, tenant.pk),
+        purpose=f"{purpose}: {', '.join(shown)}",
+    )
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -25,10 +25,13 @@ from koffer.accounts.roles import Perm
 from koffer.placements import access, selectors, services
 from koffer.placements.errors import Busy, PlacementsError
 from koffer.placements.forms import (
+    AbwesenheitForm,
     AngebotForm,
     BeendenForm,
+    EinrichtungBearbeitenForm,
     EinrichtungForm,
     EntgeltForm,
+    EntgeltWechselForm,
     FreiForm,
     GesuchForm,
     GrundForm,
@@ -164,10 +167,42 @@ def _own_einrichtung(request: TenantRequest, einrichtung_id: uuid.UUID) -> Any:
     return item
 
 
+@provider_view
+def einrichtung_bearbeiten(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpResponse:
+    """The facility's data: licence (§ 45 SGB VIII), forms of care, ages, gender,
+    specialisations, address and coordinates."""
+    item = _own_einrichtung(request, einrichtung_id)
+    form = EinrichtungBearbeitenForm(request.POST or None, einrichtung=item)
+    crumbs = [
+        (EINRICHTUNGEN, reverse("placements:einrichtungen")),
+        (item.name, reverse("placements:einrichtung", args=[item.pk])),
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.update_einrichtung(
+                actor=request.user,
+                einrichtung=item,
+                formen=data.pop("formen"),
+                merkmale=data.pop("merkmale"),
+                **data,
+            )
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                "Die Angaben der Einrichtung sind gespeichert. Änderungen mit Bedeutung für die "
+                "Betriebserlaubnis melden Sie bitte dem Landesjugendamt (§ 47 SGB VIII).",
+            )
+            return redirect("placements:einrichtung", item.pk)
+    return _form_page(request, form, "Einrichtung bearbeiten", crumbs, "Änderungen speichern")
+
+
 def _own_angebot(request: TenantRequest, angebot_id: uuid.UUID) -> Angebot:
     item = (
         Angebot.objects.for_tenant(request.tenant)
-        .select_related("einrichtung", "betreuungsform")
+        .select_related("einrichtung", "betreuungsform__fachbereich")
         .filter(pk=angebot_id)
         .first()
     )
@@ -213,7 +248,7 @@ def _angebot_crumbs(angebot: Angebot) -> Sequence[tuple[str, str | None]]:
 @provider_view
 def entgelt_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     angebot = _own_angebot(request, angebot_id)
-    form = EntgeltForm(request.POST or None)
+    form = EntgeltForm(request.POST or None, absence_share=services.absence_share_default(angebot))
     if request.method == "POST" and form.is_valid():
         try:
             services.set_entgelt(actor=request.user, angebot=angebot, **form.cleaned_data)
@@ -224,6 +259,34 @@ def entgelt_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
             return redirect("placements:einrichtung", angebot.einrichtung_id)
     title = f"Entgelt für {angebot.title}"
     return _form_page(request, form, title, _angebot_crumbs(angebot), "Entgelt speichern")
+
+
+@provider_view
+def entgelt_wechsel(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
+    """A new day rate from a date: the rate in force ends the day before."""
+    angebot = _own_angebot(request, angebot_id)
+    form = EntgeltWechselForm(
+        request.POST or None, absence_share=services.absence_share_default(angebot)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            entgelt = services.change_entgelt(
+                actor=request.user, angebot=angebot, **form.cleaned_data
+            )
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Neuer Tagessatz {entgelt.tagessatz} € ab {entgelt.valid_from:%d.%m.%Y} "
+                "gespeichert; das bisherige Entgelt endet am Vortag.",
+            )
+            return redirect(
+                reverse("placements:einrichtung", args=[angebot.einrichtung_id])
+                + f"#angebot-{angebot.pk}"
+            )
+    title = f"Neuer Tagessatz für {angebot.title}"
+    return _form_page(request, form, title, _angebot_crumbs(angebot), "Neuen Tagessatz speichern")
 
 
 @provider_view
@@ -281,12 +344,22 @@ ANFRAGEN = "Anfragen und Belegungen"
 
 @provider_view
 def anfragen(request: TenantRequest) -> HttpResponse:
+    offen = list(selectors.offene_anfragen(request.tenant))
+    laufend = list(selectors.laufende_belegungen(request.tenant))
+    services.record_list_read(
+        actor=request.user,
+        tenant=request.tenant,
+        kind="placements.anfragen",
+        pseudonyms=[a.gesuch.pseudonym for a in offen] + [b.gesuch.pseudonym for b in laufend],
+        purpose="Anfragen und Belegungen angezeigt",
+    )
     return render(
         request,
         "placements/anfragen.html",
         {
-            "anfragen": selectors.offene_anfragen(request.tenant),
-            "belegungen": selectors.laufende_belegungen(request.tenant),
+            "anfragen": offen,
+            "belegungen": laufend,
+            "tenant_id": request.tenant.pk,
             "zusage_form": ZusageForm(),
             "page_title": ANFRAGEN,
             "breadcrumbs": trail((ANFRAGEN, None)),
@@ -372,6 +445,50 @@ def belegung_beenden(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResp
     )
 
 
+ABWESENHEITEN = "Abwesenheiten"
+
+
+@provider_view
+def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResponse:
+    """The absence days of one Belegung and a form to add some (provider side)."""
+    belegung = selectors.eigene_belegung(request.tenant, belegung_id)
+    if belegung is None:
+        raise Http404
+    form = AbwesenheitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_abwesenheit(actor=request.user, belegung=belegung, **form.cleaned_data)
+        except PlacementsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Abwesenheit vom {form.cleaned_data['von']:%d.%m.%Y} bis "
+                f"{form.cleaned_data['bis']:%d.%m.%Y} erfasst.",
+            )
+            return redirect("placements:belegung_abwesenheiten", belegung.pk)
+    services.record_read(
+        actor=request.user,
+        tenant=request.tenant,
+        obj=belegung,
+        subject=belegung.gesuch,
+        purpose="Abwesenheiten der Belegung angezeigt",
+    )
+    title = f"{ABWESENHEITEN} {belegung.gesuch.pseudonym}"
+    return render(
+        request,
+        "placements/abwesenheiten.html",
+        {
+            "belegung": belegung,
+            "abwesenheiten": selectors.abwesenheiten_of(belegung),
+            "form": form,
+            "page_title": title,
+            "breadcrumbs": trail((ANFRAGEN, reverse("placements:anfragen")), (title, None)),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
 # --- youth office ---------------------------------------------------------------------------------
 
 GESUCHE = "Platzgesuche"
@@ -423,6 +540,13 @@ def _own_gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> Any:
 @requester_view
 def gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
     item = _own_gesuch(request, gesuch_id)
+    services.record_read(
+        actor=request.user,
+        tenant=request.tenant,
+        obj=item,
+        subject=item,
+        purpose="Platzgesuch geöffnet",
+    )
     return render(
         request,
         "placements/gesuch.html",
@@ -580,8 +704,18 @@ urlpatterns = [
     path("plaetze/einrichtungen/", einrichtungen, name="einrichtungen"),
     path("plaetze/einrichtungen/neu/", einrichtung_neu, name="einrichtung_neu"),
     path("plaetze/einrichtungen/<uuid:einrichtung_id>/", einrichtung, name="einrichtung"),
+    path(
+        "plaetze/einrichtungen/<uuid:einrichtung_id>/bearbeiten/",
+        einrichtung_bearbeiten,
+        name="einrichtung_bearbeiten",
+    ),
     path("plaetze/einrichtungen/<uuid:einrichtung_id>/angebot/", angebot_neu, name="angebot_neu"),
     path("plaetze/angebote/<uuid:angebot_id>/entgelt/", entgelt_neu, name="entgelt_neu"),
+    path(
+        "plaetze/angebote/<uuid:angebot_id>/entgelt/wechsel/",
+        entgelt_wechsel,
+        name="entgelt_wechsel",
+    ),
     path("plaetze/angebote/<uuid:angebot_id>/plaetze/", plaetze_neu, name="plaetze_neu"),
     path("plaetze/platz/<uuid:platz_id>/frei/", platz_frei, name="platz_frei"),
     path("plaetze/anfragen/", anfragen, name="anfragen"),
@@ -593,6 +727,11 @@ urlpatterns = [
     ),
     path(
         "plaetze/belegungen/<uuid:belegung_id>/beenden/", belegung_beenden, name="belegung_beenden"
+    ),
+    path(
+        "plaetze/belegungen/<uuid:belegung_id>/abwesenheiten/",
+        belegung_abwesenheiten,
+        name="belegung_abwesenheiten",
     ),
     path("plaetze/gesuche/", gesuche, name="gesuche"),
     path("plaetze/gesuche/neu/", gesuch_neu, name="gesuch_neu"),

@@ -28,9 +28,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from koffer.accounts.http import TenantRequest
-from koffer.accounts.roles import Perm
 from koffer.jobs import selectors as job_selectors
-from koffer.placements import access, billing
+from koffer.placements import access, billing, services
 from koffer.placements import selectors_abrechnung as selectors
 from koffer.placements.errors import PlacementsError
 from koffer.placements.forms_abrechnung import (
@@ -65,9 +64,7 @@ def party_view(view: View) -> View:
     def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.tenant is None or not (
-            request.access.can(Perm.PLACEMENTS_MANAGE) or request.access.can(Perm.PLACEMENTS_SEARCH)
-        ):
+        if request.tenant is None or not access.is_billing_party(request.access):
             raise PermissionDenied
         response: HttpResponse = view(request, *args, **kwargs)
         return response
@@ -76,13 +73,11 @@ def party_view(view: View) -> View:
 
 
 def _is_provider_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> bool:
-    return obj.tenant_id == request.tenant.pk and access.is_provider(request.access, request.tenant)
+    return access.is_provider_of(request.access, request.tenant, obj)
 
 
 def _is_payer_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> bool:
-    return obj.jugendamt_id == request.tenant.pk and access.is_requester(
-        request.access, request.tenant
-    )
+    return access.is_payer_of(request.access, request.tenant, obj)
 
 
 def _default_monat() -> date:
@@ -296,6 +291,7 @@ def _own_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsna
 @require_GET
 def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _nachweis(request, nachweis_id)
+    _record_read(request, item, item, "Leistungsnachweis geöffnet")
     provider = _is_provider_of(request, item)
     title = f"Leistungsnachweis {billing.monat_label(item.monat)}"
     crumbs = (
@@ -368,6 +364,22 @@ def _rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
     if found is None or not (_is_provider_of(request, found) or _is_payer_of(request, found)):
         raise Http404
     return found
+
+
+def _record_read(
+    request: TenantRequest,
+    obj: Rechnung | Leistungsnachweis,
+    nachweis: Leistungsnachweis,
+    purpose: str,
+) -> None:
+    """Billing pages show the child's pseudonym and days: every opening is logged."""
+    services.record_read(
+        actor=request.user,
+        tenant=request.tenant,
+        obj=obj,
+        subject=nachweis.belegung.gesuch if nachweis.belegung is not None else None,
+        purpose=purpose,
+    )
 
 
 def _subject(item: Leistungsnachweis) -> str:
@@ -452,7 +464,9 @@ def _rechnung_page(
 @party_view
 @require_GET
 def rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
-    return _rechnung_page(request, _rechnung(request, rechnung_id))
+    item = _rechnung(request, rechnung_id)
+    _record_read(request, item, item.nachweis, "Rechnung geöffnet")
+    return _rechnung_page(request, item)
 
 
 @party_view
@@ -464,6 +478,7 @@ def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     except PlacementsError as exc:
         messages.error(request, exc.message)
         return redirect("placements:abrechnung_rechnung", item.pk)
+    _record_read(request, item, item.nachweis, "XRechnung heruntergeladen")
     response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{item.number}.xml"'
     return response

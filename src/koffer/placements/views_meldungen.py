@@ -65,17 +65,15 @@ def party_view(view: View) -> View:
     def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.tenant is None or not (
-            request.access.can(Perm.PLACEMENTS_MANAGE) or request.access.can(Perm.MELDUNGEN_REVIEW)
-        ):
+        if request.tenant is None or not access.is_meldung_party(request.access):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapped
 
 
-def _sicht_or_404(request: TenantRequest, meldung_id: uuid.UUID) -> meldungen.Sicht:
-    sicht = meldungen.visible(request.access, request.tenant, meldung_id)
+def _sicht_or_404(request: TenantRequest, meldung_id: uuid.UUID) -> access.Sicht:
+    sicht = access.meldung_sicht(request.access, request.tenant, meldung_id)
     if sicht is None:
         raise Http404
     return sicht
@@ -410,7 +408,7 @@ def meldungen_neu(request: TenantRequest) -> HttpResponse:
 
 def _detail(
     request: TenantRequest,
-    sicht: meldungen.Sicht,
+    sicht: access.Sicht,
     *,
     action_forms: dict[str, forms.Form] | None = None,
     status: int = 200,
