@@ -175,7 +175,15 @@ def _akte(world: World, tenant: Mandant) -> uuid.UUID:
         title=world.mark(tenant),
         family_name=world.mark(tenant),
         given_names="Anna",
+        bg_nummer="neu",
     ).pk
+
+
+def _bg_mitglied(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records.models import Akte, BgMitglied
+
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    return BgMitglied.objects.for_tenant(tenant).filter(bg_id=akte.bg_id).first().pk  # type: ignore[union-attr]
 
 
 def _vorgang(world: World, tenant: Mandant) -> uuid.UUID:
@@ -438,6 +446,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "vorgang_id": _vorgang,
     "dokument_id": _dokument,
     "wiedervorlage_id": _wiedervorlage,
+    "mitglied_id": _bg_mitglied,
     "auszug_id": _auszug,
     "einsicht_id": _einsicht,
     **{

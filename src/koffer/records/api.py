@@ -15,7 +15,7 @@ from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, not_found
 from koffer.audit import services as audit
 from koffer.records import access, selectors, services
-from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Vorgang
+from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Vorgang
 from koffer.tenancy.models import Organisationseinheit
 
 router = Router(tags=["E-Akte"])
@@ -71,6 +71,11 @@ class AkteIn(Schema):
     bg_nummer: str = Field(
         default="", max_length=30, description="leer, eine vorhandene Nummer oder „neu“"
     )
+    bg_rolle: BgMitglied.Rolle | None = Field(
+        default=None,
+        description="Rolle der Person in der BG; ohne Angabe Antragsteller/in einer neuen, "
+        "sonstige Person einer vorhandenen BG",
+    )
     access_level: AccessLevel | None = None
 
 
@@ -87,6 +92,32 @@ class AkteChangeIn(Schema):
         "handelnde Person benannt. Eine leere Liste bei eingeschränktem Zugriff ist 422 "
         "restricted_nobody.",
     )
+
+
+class BgMitgliedOut(Schema):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    family_name: str
+    given_names: str
+    birth_date: date | None
+    rolle: str
+
+
+class BgOut(Schema):
+    bg_nummer: str | None = Field(description="leer, wenn die Akte zu keiner BG gehört")
+    mitglieder: list[BgMitgliedOut]
+
+
+class BgMitgliedIn(Schema):
+    rolle: BgMitglied.Rolle
+    person: PersonIn | None = Field(default=None, description="eine neue Person")
+    person_id: uuid.UUID | None = Field(
+        default=None, description="oder eine Person, die schon Subjekt einer sichtbaren Akte ist"
+    )
+
+
+class BgEntfernenIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class VorgangOut(Schema):
@@ -274,6 +305,7 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
             given_names=person.given_names if person else "",
             birth_date=person.birth_date if person else None,
             bg_nummer=payload.bg_nummer,
+            bg_rolle=payload.bg_rolle or "",
             access_level=payload.access_level,
             caseworker=request.user if not request.user.is_machine else None,
         )
@@ -419,3 +451,115 @@ def add_wiedervorlage(
         note=payload.note,
     )
     return Status(201, WiedervorlageOut(id=wv.id, due_date=wv.due_date, note=wv.note))
+
+
+def _bg_out(akte: Akte) -> BgOut:
+    return BgOut(
+        bg_nummer=akte.bg.bg_nummer if akte.bg else None,
+        mitglieder=[
+            BgMitgliedOut(
+                id=m.id,
+                person_id=m.person_id,
+                family_name=m.person.family_name,
+                given_names=m.person.given_names,
+                birth_date=m.person.birth_date,
+                rolle=m.rolle,
+            )
+            for m in selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)
+        ],
+    )
+
+
+@router.get(
+    "/akten/{akte_id}/bedarfsgemeinschaft",
+    response=BgOut,
+    summary="Bedarfsgemeinschaft der Akte mit Mitgliedern (der Zugriff wird protokolliert)",
+)
+def get_bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> BgOut:
+    _require(request, Perm.RECORDS_VIEW)
+    akte = _visible_akte(request, akte_id)
+    if akte.bg is not None:
+        audit.read(
+            actor=request.user,
+            tenant_id=akte.tenant_id,
+            obj=akte.bg,
+            purpose="Bedarfsgemeinschaft über die API abgerufen",
+        )
+    return _bg_out(akte)
+
+
+def _bg_of(request: TenantRequest, akte_id: uuid.UUID) -> Akte:
+    _require(request, Perm.RECORDS_EDIT)
+    akte = _visible_akte(request, akte_id, edit=True)
+    if akte.bg is None:
+        raise ApiProblem(
+            422,
+            "akte_without_bg",
+            "Keine Bedarfsgemeinschaft",
+            "Diese Akte gehört zu keiner Bedarfsgemeinschaft.",
+        )
+    return akte
+
+
+@router.post(
+    "/akten/{akte_id}/bedarfsgemeinschaft/mitglieder",
+    response={201: BgOut},
+    summary="Mitglied in die Bedarfsgemeinschaft aufnehmen (neue oder bekannte Person)",
+)
+def add_bg_mitglied(request: TenantRequest, akte_id: uuid.UUID, payload: BgMitgliedIn) -> Status:
+    akte = _bg_of(request, akte_id)
+    assert akte.bg is not None
+    if (payload.person is None) == (payload.person_id is None):
+        raise ApiProblem(
+            422,
+            "person_required",
+            "Person fehlt",
+            "Bitte geben Sie entweder eine neue Person (person) oder person_id an.",
+        )
+    try:
+        if payload.person is not None:
+            services.add_new_person_to_bg(
+                actor=request.user,
+                bg=akte.bg,
+                rolle=payload.rolle,
+                family_name=payload.person.family_name,
+                given_names=payload.person.given_names,
+                birth_date=payload.person.birth_date,
+            )
+        else:
+            subjekt = (
+                AkteSubjekt.objects.for_tenant(akte.tenant_id)
+                .filter(
+                    person_id=payload.person_id,
+                    akte__in=selectors.visible_akten(_viewer(request)),
+                )
+                .select_related("person")
+                .first()
+            )
+            if subjekt is None:
+                raise not_found("Diese Person")
+            services.add_bg_mitglied(
+                actor=request.user, bg=akte.bg, person=subjekt.person, rolle=payload.rolle
+            )
+    except services.RecordsError as exc:
+        raise _records_error(exc) from exc
+    return Status(201, _bg_out(akte))
+
+
+@router.post(
+    "/akten/{akte_id}/bedarfsgemeinschaft/mitglieder/{mitglied_id}/entfernen",
+    response=BgOut,
+    summary="Mitglied aus der Bedarfsgemeinschaft entfernen (mit Grund)",
+)
+def remove_bg_mitglied(
+    request: TenantRequest, akte_id: uuid.UUID, mitglied_id: uuid.UUID, payload: BgEntfernenIn
+) -> BgOut:
+    akte = _bg_of(request, akte_id)
+    mitglied = selectors.bg_mitglieder(akte.bg_id, akte.tenant_id).filter(pk=mitglied_id).first()
+    if mitglied is None:
+        raise not_found("Dieses Mitglied")
+    try:
+        services.remove_bg_mitglied(actor=request.user, mitglied=mitglied, reason=payload.reason)
+    except services.RecordsError as exc:
+        raise _records_error(exc) from exc
+    return _bg_out(akte)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from koffer.records.models import AccessLevel, Akte, Vorgang
+from koffer.records.models import AccessLevel, Akte, BgMitglied, Vorgang
 
 
 def _text(**attrs: Any) -> forms.TextInput:
@@ -43,6 +43,14 @@ class AkteCreateForm(ChoicesForm):
         required=False,
         help_text="Leer lassen, wenn keine Bedarfsgemeinschaft; „neu“ vergibt die nächste Nummer.",
         widget=_text(),
+    )
+    bg_rolle = forms.ChoiceField(
+        label="Rolle in der Bedarfsgemeinschaft",
+        choices=[("", "automatisch"), *BgMitglied.Rolle.choices],
+        required=False,
+        help_text="Automatisch: Antragsteller/in einer neuen, sonstige Person einer "
+        "vorhandenen Bedarfsgemeinschaft.",
+        widget=_select(),
     )
     access_level = forms.ChoiceField(
         label="Zugriff",
@@ -105,3 +113,17 @@ class AktenplanImportForm(forms.Form):
             attrs={"class": "kern-form-input__input", "accept": ".csv,text/csv"}
         ),
     )
+
+
+class BgMitgliedForm(forms.Form):
+    family_name = forms.CharField(label="Familienname", max_length=120, widget=_text())
+    given_names = forms.CharField(label="Vornamen", max_length=200, required=False, widget=_text())
+    birth_date = forms.DateField(label="Geburtsdatum", required=False, widget=_date())
+    rolle = forms.ChoiceField(
+        label="Rolle in der Bedarfsgemeinschaft", choices=BgMitglied.Rolle.choices, widget=_select()
+    )
+
+
+class BgEntfernenForm(forms.Form):
+    mitglied = forms.UUIDField(widget=forms.HiddenInput())
+    reason = forms.CharField(label="Grund", max_length=500, widget=_text())

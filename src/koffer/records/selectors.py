@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.urls import reverse
 
 from koffer.accounts.access import Access
@@ -17,6 +17,7 @@ from koffer.records.models import (
     Akte,
     Aktenplaneinheit,
     AkteZugriff,
+    BgMitglied,
     Dokument,
     FristRegel,
     Vorgang,
@@ -113,6 +114,20 @@ def named_users(akte: Akte) -> QuerySet[User]:
     """The people named on a restricted Akte."""
     ids = AkteZugriff.objects.for_tenant(akte.tenant_id).filter(akte=akte).values("user_id")
     return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "pk")
+
+
+def bg_mitglieder(bg_id: uuid.UUID | None, tenant_id: uuid.UUID) -> QuerySet[BgMitglied]:
+    """Members of a Bedarfsgemeinschaft with their persons, Antragsteller first."""
+    order = Case(
+        *(When(rolle=r, then=Value(i)) for i, r in enumerate(BgMitglied.Rolle.values)),
+        default=Value(99),
+    )
+    return (
+        BgMitglied.objects.for_tenant(tenant_id)
+        .filter(bg_id=bg_id)
+        .select_related("person")
+        .order_by(order, "person__birth_date", "pk")
+    )
 
 
 def aktenplan(tenant_id: uuid.UUID) -> QuerySet[Aktenplaneinheit]:

@@ -176,6 +176,94 @@ def create_bedarfsgemeinschaft(
     return bg
 
 
+def add_bg_mitglied(
+    *, actor: Any, bg: Bedarfsgemeinschaft, person: Person, rolle: str
+) -> BgMitglied:
+    """Add ``person`` to the Bedarfsgemeinschaft with a role (Antragsteller, Partner, Kind,
+    ...). A person is a member at most once; there is one Antragsteller per BG."""
+    if rolle not in BgMitglied.Rolle.values:
+        raise RecordsError("rolle_unknown", "Diese Rolle in der Bedarfsgemeinschaft gibt es nicht.")
+    if person.tenant_id != bg.tenant_id:
+        raise RecordsError("foreign_reference", "Die Person gehört zu einem anderen Mandanten.")
+    members = BgMitglied.objects.for_tenant(bg.tenant_id).filter(bg=bg)
+    if members.filter(person=person).exists():
+        raise RecordsError(
+            "bg_member_exists", f"{person} gehört schon zur Bedarfsgemeinschaft {bg.bg_nummer}."
+        )
+    if (
+        rolle == BgMitglied.Rolle.ANTRAGSTELLER
+        and members.filter(rolle=BgMitglied.Rolle.ANTRAGSTELLER).exists()
+    ):
+        raise RecordsError(
+            "bg_antragsteller_exists",
+            "Die Bedarfsgemeinschaft hat schon eine antragstellende Person.",
+        )
+    with transaction.atomic():
+        mitglied = BgMitglied.objects.create(
+            tenant_id=bg.tenant_id, bg=bg, person=person, rolle=rolle
+        )
+        _touch_bg_akten(bg)
+        audit.record(
+            actor=actor,
+            tenant_id=bg.tenant_id,
+            action="records.bg.member_add",
+            obj=bg,
+            subject=person,
+            changes={"bg_nummer": bg.bg_nummer, "person": str(person.pk), "rolle": rolle},
+        )
+    return mitglied
+
+
+def add_new_person_to_bg(
+    *,
+    actor: Any,
+    bg: Bedarfsgemeinschaft,
+    rolle: str,
+    family_name: str,
+    given_names: str = "",
+    birth_date: date | None = None,
+) -> BgMitglied:
+    """Record a new person and add them to the BG, both or neither."""
+    with transaction.atomic():
+        person = create_person(
+            actor=actor,
+            tenant=bg.tenant,
+            family_name=family_name,
+            given_names=given_names,
+            birth_date=birth_date,
+        )
+        return add_bg_mitglied(actor=actor, bg=bg, person=person, rolle=rolle)
+
+
+def remove_bg_mitglied(*, actor: Any, mitglied: BgMitglied, reason: str) -> None:
+    """Take a member out of the BG (moved out, child came of age), with a reason. The
+    person and the BG's history stay; the last member cannot be removed."""
+    reason = _need_reason(reason)
+    bg = mitglied.bg
+    if BgMitglied.objects.for_tenant(bg.tenant_id).filter(bg=bg).count() <= 1:
+        raise RecordsError(
+            "bg_empty", "Das letzte Mitglied einer Bedarfsgemeinschaft kann nicht entfernt werden."
+        )
+    with transaction.atomic():
+        person = mitglied.person
+        rolle = mitglied.rolle
+        mitglied.delete()
+        _touch_bg_akten(bg)
+        audit.record(
+            actor=actor,
+            tenant_id=bg.tenant_id,
+            action="records.bg.member_remove",
+            obj=bg,
+            subject=person,
+            changes={"bg_nummer": bg.bg_nummer, "person": str(person.pk), "rolle": rolle},
+            reason=reason,
+        )
+
+
+def _touch_bg_akten(bg: Bedarfsgemeinschaft) -> None:
+    Akte.objects.for_tenant(bg.tenant_id).filter(bg=bg).update(updated_at=timezone.now())
+
+
 # --- Akten ------------------------------------------------------------------------------------
 
 
@@ -581,9 +669,11 @@ def open_akte_for_person(
     access_level: str | None = None,
     caseworker: User | None = None,
     named_users: list[User] | None = None,
+    bg_rolle: str = "",
 ) -> Akte:
     """The common case from the form: an Akte for one person, optionally with a new or
-    existing Bedarfsgemeinschaft ("neu" draws the next BG-Nummer)."""
+    existing Bedarfsgemeinschaft ("neu" draws the next BG-Nummer). The person joins the
+    BG with ``bg_rolle`` (default: Antragsteller of a new BG, "Sonstige" of an existing one)."""
     with transaction.atomic():
         person = (
             create_person(
@@ -612,8 +702,12 @@ def open_akte_for_person(
                 bg = create_bedarfsgemeinschaft(
                     actor=actor,
                     tenant=tenant,
-                    members=[(person, BgMitglied.Rolle.ANTRAGSTELLER)],
+                    members=[(person, bg_rolle or BgMitglied.Rolle.ANTRAGSTELLER)],
                     bg_nummer=wanted,
+                )
+            elif person is not None:
+                add_bg_mitglied(
+                    actor=actor, bg=bg, person=person, rolle=bg_rolle or BgMitglied.Rolle.SONSTIGE
                 )
         return create_akte(
             actor=actor,

@@ -11,6 +11,11 @@ urlpatterns = [
     path("akten/neu/", views.akte_create, name="akte_create"),
     path("akten/<uuid:akte_id>/", views.akte_detail, name="akte_detail"),
     path("akten/<uuid:akte_id>/aendern/", views.akte_change, name="akte_change"),
+    path(
+        "akten/<uuid:akte_id>/bedarfsgemeinschaft/",
+        views.bedarfsgemeinschaft,
+        name="bedarfsgemeinschaft",
+    ),
     path("akten/<uuid:akte_id>/vorgaenge/neu/", views.vorgang_create, name="vorgang_create"),
     path(
         "akten/<uuid:akte_id>/wiedervorlage/",

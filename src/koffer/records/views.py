@@ -27,6 +27,8 @@ from koffer.records.forms import (
     AkteChangeForm,
     AkteCreateForm,
     AktenplanImportForm,
+    BgEntfernenForm,
+    BgMitgliedForm,
     FristForm,
     VorgangCreateForm,
     VorgangStatusForm,
@@ -115,6 +117,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 bg_nummer=data["bg_nummer"],
                 access_level=data["access_level"] or None,
                 caseworker=request.user,
+                bg_rolle=data["bg_rolle"],
             )
         except services.RecordsError as exc:
             form.add_error(None, exc.message)
@@ -239,6 +242,75 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             ),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@require_perm(Perm.RECORDS_VIEW)
+def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
+    """The Akte's Bedarfsgemeinschaft: members with roles; add and remove (with a reason)."""
+    akte = _akte_or_404(request, akte_id)
+    can_edit = access.can_edit(request.access, request.user.id, akte)
+    if request.method == "POST" and (not can_edit or akte.bg is None):
+        raise Http404
+    add_form = BgMitgliedForm(request.POST if request.POST.get("action") == "add" else None)
+    remove_form = BgEntfernenForm(request.POST if request.POST.get("action") == "remove" else None)
+    try:
+        if add_form.is_bound and add_form.is_valid():
+            data = add_form.cleaned_data
+            assert akte.bg is not None
+            added = services.add_new_person_to_bg(
+                actor=request.user,
+                bg=akte.bg,
+                rolle=data["rolle"],
+                family_name=data["family_name"],
+                given_names=data["given_names"],
+                birth_date=data["birth_date"],
+            )
+            messages.success(request, f"{added.person} gehört jetzt zur Bedarfsgemeinschaft.")
+            return redirect("records:bedarfsgemeinschaft", akte_id=akte.pk)
+        if remove_form.is_bound and remove_form.is_valid():
+            mitglied = (
+                selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)
+                .filter(pk=remove_form.cleaned_data["mitglied"])
+                .first()
+            )
+            if mitglied is None:
+                raise Http404
+            services.remove_bg_mitglied(
+                actor=request.user, mitglied=mitglied, reason=remove_form.cleaned_data["reason"]
+            )
+            messages.success(request, f"{mitglied.person} wurde aus der BG entfernt.")
+            return redirect("records:bedarfsgemeinschaft", akte_id=akte.pk)
+        if remove_form.is_bound:
+            messages.error(request, "Bitte geben Sie einen Grund für das Entfernen an.")
+    except services.RecordsError as exc:
+        (add_form if add_form.is_bound else remove_form).add_error(None, exc.message)
+        if remove_form.is_bound:
+            messages.error(request, exc.message)
+    if akte.bg is not None and request.method == "GET":
+        audit.read(
+            actor=request.user,
+            tenant_id=akte.tenant_id,
+            obj=akte.bg,
+            purpose="Bedarfsgemeinschaft angesehen",
+        )
+    title = f"Bedarfsgemeinschaft {akte.bg.bg_nummer}" if akte.bg else "Bedarfsgemeinschaft"
+    return render(
+        request,
+        "records/bedarfsgemeinschaft.html",
+        {
+            "akte": akte,
+            "mitglieder": list(selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)),
+            "can_edit": can_edit,
+            "add_form": add_form,
+            "page_title": title,
+            "breadcrumbs": trail(
+                ("Meine Akten", reverse("records:akten")),
+                (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
+                ("Bedarfsgemeinschaft", None),
+            ),
+        },
+        status=400 if add_form.errors or remove_form.errors else 200,
     )
 
 
