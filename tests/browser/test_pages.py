@@ -1,13 +1,19 @@
 """Every page every demo role can reach: accessible (axe, WCAG 2.1 AA), German, with a
 heading, without console errors, CSP violations or failed requests.
 
-The crawler follows same-origin links from the start page and the navigation, so pages that
-new apps add are checked without touching this file.
+The crawler follows same-origin links from the start page, so pages that new apps add are
+checked without touching this file; and the routes the crawls reach are held against the
+URL configuration (tests/browser/routes.py): a page route no role reaches fails the run.
+Pages behind a form (the court's Akteneinsicht with its PIN) are walked through by script.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
@@ -16,17 +22,27 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import Browser, Page
 
 from koffer.demo.district import USERS
+from koffer.demo.records import AUSZUG_AKTE
 from koffer.shell.views import server_error
-from tests.browser.pagecheck import PageWatch, format_failures, sign_in, slug_for
+from tests.browser.pagecheck import ARTIFACTS, PageWatch, format_failures, sign_in, slug_for
+from tests.browser.routes import (
+    CHECKED_ELSEWHERE,
+    NOT_PAGES,
+    REQUESTED_KINDS,
+    all_routes,
+    gettable_routes,
+    page_routes,
+)
 
 pytestmark = pytest.mark.browser
 
-MAX_DEPTH = 3
-MAX_PAGES = 60
+# A safety net against a link loop, not a sample: a role's crawl ends when no new route
+# is left, far below this.
+MAX_PAGES = 150
 # Pages of one route share a template; a few instances (the first and the last link of each
 # list) show its variants (person and machine account) without visiting every row.
 PER_ROUTE = 2
-SKIP_PREFIXES = ("/static/", "/api/", "/abmelden/")
+SKIP_PREFIXES = ("/static/", "/api/")
 
 
 def _one_user_per_role() -> dict[str, str]:
@@ -36,15 +52,22 @@ def _one_user_per_role() -> dict[str, str]:
             continue
         for _, _, role in demo.grants:
             chosen.setdefault(role, demo.username)
+    # The Sozialamt's caseworker holds the Klage Akte with the court's Aktenauszug, so the
+    # caseworker crawl reaches the extract and Akteneinsicht pages as well as documents.
+    chosen["sachbearbeitung"] = "sb.sozialamt"
     return chosen
 
 
 ROLE_USERS = _one_user_per_role()
+# Crawl name -> demo user: one per role, and a second provider whose facility has the
+# demo's open Anfrage (the only way to its Absage page).
+CRAWLERS = {**ROLE_USERS, "platzverwaltung-diakonie": "platz.diakonie"}
+GETTABLE = set(gettable_routes())
 
 
 def _route(path: str) -> str:
     try:
-        return resolve(path).route
+        return str(resolve(path).route)
     except Resolver404:
         return path
 
@@ -63,48 +86,76 @@ def _same_origin_links(page: Page, origin: str) -> list[str]:
     return links
 
 
-def _post_actions(page: Page) -> set[str]:
-    actions: list[str] = page.eval_on_selector_all(
-        "form", "fs => fs.filter(f => f.method.toLowerCase() === 'post').map(f => f.action)"
+def _form_targets(page: Page, origin: str) -> list[str]:
+    """Where the page's forms lead, as GET links: a GET form's action (a search page) and a
+    POST form's action when its view also answers GET (the form page without JavaScript,
+    e.g. the document upload). Actions whose view takes POST only are left out."""
+    forms: list[list[str]] = page.eval_on_selector_all(
+        "form[action]", "fs => fs.map(f => [f.method.toLowerCase(), f.action])"
     )
-    return {urldefrag(a).url for a in actions if urldefrag(a).url != urldefrag(page.url).url}
-
-
-def crawl(watch: PageWatch, base_url: str, shot_dir: str) -> tuple[list[str], dict[str, list[str]]]:
-    """Breadth-first over GET links; returns the visited URLs and the problems per URL."""
-    page = watch.page
-    queue: deque[tuple[str, int]] = deque([(f"{base_url}/", 0)])
-    seen = {f"{base_url}/"}
-    post_actions: set[str] = set()
-    per_route: dict[str, int] = {}
-    visited: list[str] = []
-    failures: dict[str, list[str]] = {}
-    while queue and len(visited) < MAX_PAGES:
-        url, depth = queue.popleft()
-        if url in post_actions:
+    targets = []
+    for method, action in forms:
+        parts = urlsplit(urldefrag(action).url)
+        if f"{parts.scheme}://{parts.netloc}" != origin or parts.path.startswith(SKIP_PREFIXES):
             continue
+        if method == "post" and _route(parts.path) not in GETTABLE:
+            continue
+        targets.append(f"{origin}{parts.path}")
+    return targets
+
+
+@dataclass
+class Crawl:
+    """What one signed-in crawl saw: the URLs, their routes, and the problems per URL."""
+
+    user: str
+    visited: list[str] = field(default_factory=list)
+    routes: set[str] = field(default_factory=set)
+    failures: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def crawl(watch: PageWatch, base_url: str, shot_dir: str, result: Crawl) -> None:
+    """Breadth-first over GET links until every reachable route has been seen."""
+    page = watch.page
+    queue: deque[str] = deque([f"{base_url}/"])
+    seen = {f"{base_url}/"}
+    per_route: dict[str, int] = {}
+    while queue and len(result.visited) < MAX_PAGES:
+        url = queue.popleft()
         route = _route(urlsplit(url).path)
         if per_route.get(route, 0) >= PER_ROUTE:
             continue
         per_route[route] = per_route.get(route, 0) + 1
-        visited.append(url)
+        if route in NOT_PAGES:
+            _check_not_page(page, url, route, result)
+            continue
+        result.visited.append(url)
+        result.routes.add(route)
         problems = watch.check(url, shot=f"{shot_dir}/{_shot_name(url, base_url)}")
         if watch.was_download:
             if problems:
-                failures[url] = problems
+                result.failures[url] = problems
             continue
         if urlsplit(page.url).path.startswith("/anmelden"):
             problems.append(f"auf die Anmeldung umgeleitet: {page.url}")
         if problems:
-            failures[url] = problems
-        post_actions |= _post_actions(page)
-        if depth >= MAX_DEPTH:
-            continue
-        for link in _spread(_same_origin_links(page, base_url)):
+            result.failures[url] = problems
+        links = _same_origin_links(page, base_url) + _form_targets(page, base_url)
+        for link in _spread(links):
             if link not in seen:
                 seen.add(link)
-                queue.append((link, depth + 1))
-    return visited, failures
+                queue.append(link)
+
+
+def _check_not_page(page: Page, url: str, route: str, result: Crawl) -> None:
+    """A download or fragment: only its status; streams and the logout are not requested."""
+    kind, _ = NOT_PAGES[route]
+    if kind not in REQUESTED_KINDS:
+        return
+    response = page.request.get(url)
+    if response.status >= 400:
+        result.failures[url] = [f"HTTP-Status {response.status} ({NOT_PAGES[route][1]})"]
 
 
 def _spread(links: list[str]) -> list[str]:
@@ -122,20 +173,152 @@ def _shot_name(url: str, base_url: str) -> str:
     return slug_for(url.removeprefix(base_url))
 
 
-@pytest.mark.parametrize("role", sorted(ROLE_USERS))
-def test_every_reachable_page_passes(role: str, server_url: str, chromium: Browser) -> None:
-    context = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        watch = PageWatch(page)
-        sign_in(page, server_url, ROLE_USERS[role])
-        visited, failures = crawl(watch, server_url, role)
-    finally:
-        context.close()
-    assert not failures, (
-        f"{role} ({ROLE_USERS[role]}), {len(visited)} Seiten geprüft:\n{format_failures(failures)}"
+CrawlFor = Callable[[str], Crawl]
+
+
+def _write_log(role: str, result: Crawl) -> None:
+    """test-artifacts/crawl/<role>.txt: which pages a role's crawl opened, for review."""
+    folder = ARTIFACTS / "crawl"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"{role} ({result.user}): {len(result.visited)} Seiten in {result.seconds:.1f} s"]
+    lines += [f"  {url}" for url in result.visited]
+    (folder / f"{role}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def crawl_for(server_url: str, chromium: Browser) -> CrawlFor:
+    """Each role's crawl, run once per session and shared by the tests that need it."""
+    done: dict[str, Crawl] = {}
+
+    def get(role: str) -> Crawl:
+        if role not in done:
+            result = Crawl(user=CRAWLERS[role])
+            started = time.monotonic()
+            context = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+            try:
+                watch = PageWatch(context.new_page())
+                sign_in(watch.page, server_url, result.user)
+                crawl(watch, server_url, role, result)
+            finally:
+                context.close()
+            result.seconds = time.monotonic() - started
+            done[role] = result
+            _write_log(role, result)
+        return done[role]
+
+    return get
+
+
+@pytest.mark.parametrize("role", sorted(CRAWLERS))
+def test_every_reachable_page_passes(role: str, crawl_for: CrawlFor) -> None:
+    result = crawl_for(role)
+    assert not result.failures, (
+        f"{role} ({result.user}), {len(result.visited)} Seiten geprüft:\n"
+        f"{format_failures(result.failures)}"
     )
-    assert len(visited) >= 2, f"{role}: nur {visited} erreicht"
+    assert len(result.visited) >= 2, f"{role}: nur {result.visited} erreicht"
+
+
+# --- The court's Akteneinsicht: a link and a PIN, created through a form --------------------
+
+
+@dataclass
+class EinsichtWalk:
+    routes: set[str] = field(default_factory=set)
+    failures: dict[str, list[str]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def einsicht_walk(server_url: str, chromium: Browser) -> EinsichtWalk:
+    """The caseworker issues a link and PIN for the demo's Aktenauszug; the court opens
+    the link in its own browser, mistypes the PIN, enters it, and pages through."""
+    walk = EinsichtWalk()
+    staff = chromium.new_context(locale="de-DE")
+    court = chromium.new_context(locale="de-DE")
+    try:
+        link, pin = _issue_einsicht(PageWatch(staff.new_page()), server_url, walk)
+        _open_as_court(PageWatch(court.new_page()), server_url, link, pin, walk)
+    finally:
+        staff.close()
+        court.close()
+    return walk
+
+
+def _note(walk: EinsichtWalk, watch: PageWatch, what: str, problems: list[str]) -> None:
+    walk.routes.add(_route(urlsplit(watch.page.url).path))
+    if problems:
+        walk.failures[what] = problems
+
+
+def _issue_einsicht(watch: PageWatch, server_url: str, walk: EinsichtWalk) -> tuple[str, str]:
+    page = watch.page
+    sign_in(page, server_url, ROLE_USERS["sachbearbeitung"])
+    page.goto(f"{server_url}/akten/")
+    # Akte list (linked by Aktenzeichen) -> the Akte, which lists its Aktenauszüge.
+    page.locator("tr", has_text=AUSZUG_AKTE).locator("a").first.click()
+    page.locator("a[href^='/auszuege/']").first.click()
+    page.wait_for_load_state()
+    page.get_by_label("Empfänger").fill("Rechtsanwältin Dr. Beispiel")
+    watch.reset()
+    with page.expect_navigation() as nav:
+        page.get_by_role("button", name="Link und PIN erzeugen").click()
+    status = nav.value.status if nav.value else None
+    _note(
+        walk, watch, "Akteneinsicht eingerichtet", watch.inspect(status=status, shot="einsicht/neu")
+    )
+    link = page.locator("#einsicht-link").input_value()
+    pin = page.locator(".koffer-einsicht__pin").inner_text().strip()
+    assert re.fullmatch(r"\d{6}", pin), f"keine PIN auf der Seite: {pin!r}"
+    return urlsplit(link).path, pin
+
+
+def _open_as_court(
+    watch: PageWatch, server_url: str, path: str, pin: str, walk: EinsichtWalk
+) -> None:
+    page = watch.page
+    _note(walk, watch, "PIN-Abfrage", watch.check(f"{server_url}{path}", shot="einsicht/pin"))
+    wrong = "000000" if pin != "000000" else "111111"
+    for attempt, expected in ((wrong, 400), (pin, 200)):
+        page.get_by_label("PIN").fill(attempt)
+        watch.reset()
+        with page.expect_navigation() as nav:
+            page.get_by_role("button", name="Weiter").click()
+        page.wait_for_load_state()
+        status = nav.value.status if nav.value else None
+        if expected == 200:
+            # The PIN POST redirects; the page shown is the GET that followed.
+            status = 200 if page.get_by_role("link", name="Seiten ansehen").count() else status
+        what = "falsche PIN" if expected == 400 else "Akteneinsicht nach der PIN"
+        shot = "einsicht/pin-falsch" if expected == 400 else "einsicht/uebersicht"
+        _note(walk, watch, what, watch.inspect(status=status, expected_status=expected, shot=shot))
+    page.get_by_role("link", name="Seiten ansehen").click()
+    page.wait_for_load_state()
+    _note(walk, watch, "Seitenansicht", watch.inspect(status=200, shot="einsicht/seiten"))
+
+
+def test_akteneinsicht_pages_pass(einsicht_walk: EinsichtWalk) -> None:
+    assert not einsicht_walk.failures, format_failures(einsicht_walk.failures)
+
+
+# --- Coverage: the URL configuration against what was visited ------------------------------
+
+
+def test_every_page_route_is_visited(crawl_for: CrawlFor, einsicht_walk: EinsichtWalk) -> None:
+    """Each page route of the URL configuration is opened by at least one role (or by the
+    Akteneinsicht walk). A new page that no link reaches fails here: link it, give the demo
+    the data it needs, or, if it is no page, list it in routes.NOT_PAGES with the reason."""
+    visited_by: dict[str, list[str]] = {}
+    for role in sorted(CRAWLERS):
+        for route in crawl_for(role).routes:
+            visited_by.setdefault(route, []).append(role)
+    for route in einsicht_walk.routes:
+        visited_by.setdefault(route, []).append("Akteneinsicht")
+    missing = sorted(set(page_routes()) - set(visited_by))
+    assert not missing, f"{len(missing)} Seiten hat keine Rolle erreicht:\n" + "\n".join(
+        f"  /{route}  ({page_routes()[route]})" for route in missing
+    )
+    stale = sorted((set(NOT_PAGES) | set(CHECKED_ELSEWHERE)) - all_routes())
+    assert not stale, f"Ausnahmen ohne Route in der URL-Konfiguration: {stale}"
 
 
 ANONYMOUS_PAGES = [

@@ -235,6 +235,9 @@ def load() -> list[DemoUser]:
             _create_user(demo, mandanten)
         demo_records.load(mandanten)
         demo_placements.load(mandanten)
+        auszug = demo_records.order_auszug(mandanten)
+    # After the commit: the job runner claims the committed job row like a worker would.
+    demo_records.finish(auszug)
     return [u for u in USERS if not u.machine]
 
 

@@ -1,15 +1,28 @@
-"""Demo E-Akte: Aktenplan excerpts, default types and rules, and a few fictional Akten."""
+"""Demo E-Akte: Aktenplan excerpts, default types and rules, a few fictional Akten with
+their documents, and an Aktenauszug with an Akteneinsicht for the Sozialgericht."""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import pikepdf
 from django.utils import timezone
 
 from koffer.accounts.models import User
-from koffer.records import aktenplan, defaults, services
-from koffer.records.models import Aktenplaneinheit, FristRegel, VorgangTyp
+from koffer.jobs import runner
+from koffer.records import aktenplan, defaults, documents, einsicht, extract, services
+from koffer.records.models import (
+    Akte,
+    Aktenauszug,
+    Aktenplaneinheit,
+    Dokument,
+    FristRegel,
+    Vorgang,
+    VorgangTyp,
+)
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 AKTENPLAN_CSV = (
@@ -93,6 +106,254 @@ AKTEN = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoDokument:
+    """A small fictional document: a PDF with one page per entry of ``pages``, or a text
+    file when the name ends in .txt."""
+
+    filename: str
+    title: str
+    kind: str
+    direction: str
+    sender: str
+    days_ago: int
+    pages: tuple[str, ...]
+
+
+IN = Dokument.Direction.INCOMING
+OUT = Dokument.Direction.OUTGOING
+
+# Akte title -> its documents, filed in the Akte's Vorgang. Every text is made up.
+DOKUMENTE: dict[str, list[DemoDokument]] = {
+    "Leistungsakte Familie Beispiel": [
+        DemoDokument(
+            "Weiterbewilligungsantrag.pdf",
+            "Weiterbewilligungsantrag",
+            "Antrag",
+            IN,
+            "Anna Beispiel",
+            21,
+            (
+                "Antrag auf Weiterbewilligung der Leistungen nach dem SGB II. "
+                "Bedarfsgemeinschaft Beispiel, zwei Erwachsene, ein Kind.",
+                "Anlagen: Kontoauszüge der letzten drei Monate, Mietbescheinigung, "
+                "Nachweis über Kindergeld.",
+            ),
+        ),
+        DemoDokument(
+            "Vermerk Telefonat.txt",
+            "Vermerk Telefonat mit Frau Beispiel",
+            "Vermerk",
+            Dokument.Direction.INTERNAL,
+            "",
+            14,
+            (
+                "Frau Beispiel rief an und fragte nach dem Stand ihres Antrags. "
+                "Fehlende Unterlage: Nebenkostenabrechnung; wird nachgereicht.",
+            ),
+        ),
+    ],
+    "Leistungsakte Yılmaz": [
+        DemoDokument(
+            "Antrag Bürgergeld.pdf",
+            "Antrag auf Bürgergeld",
+            "Antrag",
+            IN,
+            "Deniz Yılmaz",
+            9,
+            ("Erstantrag auf Leistungen zur Sicherung des Lebensunterhalts (Bürgergeld).",),
+        ),
+        DemoDokument(
+            "Mietbescheinigung.pdf",
+            "Mietbescheinigung",
+            "Nachweis",
+            IN,
+            "Wohnungsbau Musterland eG",
+            9,
+            ("Mietbescheinigung: Kaltmiete 410,00 EUR, Nebenkosten 95,00 EUR, Heizung 70,00 EUR.",),
+        ),
+    ],
+    "Widerspruch gegen Bescheid vom 3. März": [
+        DemoDokument(
+            "Widerspruch.pdf",
+            "Widerspruch gegen den Bescheid vom 3. März",
+            "Widerspruch",
+            IN,
+            "Anna Beispiel",
+            12,
+            (
+                "Hiermit lege ich Widerspruch gegen den Bescheid vom 3. März ein. "
+                "Die Kosten der Unterkunft wurden nicht vollständig berücksichtigt.",
+            ),
+        ),
+    ],
+    "Hilfe zur Erziehung Kind M.": [
+        DemoDokument(
+            "Hilfeplan.pdf",
+            "Hilfeplan nach § 36 SGB VIII",
+            "Hilfeplan",
+            OUT,
+            "",
+            30,
+            (
+                "Hilfeplangespräch mit der Mutter und Mia. Ziele: regelmäßiger Schulbesuch, "
+                "feste Tagesstruktur.",
+                "Vereinbarte Hilfe: Erziehungsbeistand, fünf Stunden in der Woche, "
+                "Überprüfung in sechs Monaten.",
+            ),
+        ),
+        DemoDokument(
+            "Vermerk Hausbesuch.txt",
+            "Vermerk Hausbesuch",
+            "Vermerk",
+            Dokument.Direction.INTERNAL,
+            "",
+            7,
+            ("Hausbesuch am Vormittag; die Wohnung ist aufgeräumt, Mia war in der Schule.",),
+        ),
+    ],
+    "Feststellung GdB Herr Schulze": [
+        DemoDokument(
+            "Antrag Feststellung GdB.pdf",
+            "Antrag auf Feststellung des Grades der Behinderung",
+            "Antrag",
+            IN,
+            "Karl-Heinz Schulze",
+            60,
+            ("Antrag auf Feststellung einer Behinderung und des Grades der Behinderung.",),
+        ),
+        DemoDokument(
+            "Befundbericht.pdf",
+            "Befundbericht Hausarzt",
+            "Befund",
+            IN,
+            "Praxis Dr. Muster",
+            40,
+            ("Befundbericht: Einschränkung der Beweglichkeit beider Kniegelenke.",),
+        ),
+    ],
+    "Klage S 12 SB 345/26": [
+        DemoDokument(
+            "Klageschrift.pdf",
+            "Klageschrift",
+            "Klage",
+            IN,
+            "Sozialgericht Musterstadt",
+            20,
+            (
+                "Klage gegen den Widerspruchsbescheid. Der Kläger begehrt einen GdB von 50.",
+                "Begründung folgt mit gesondertem Schriftsatz.",
+            ),
+        ),
+        DemoDokument(
+            "Anforderung der Verwaltungsakte.pdf",
+            "Anforderung der Verwaltungsakte",
+            "Schreiben",
+            IN,
+            "Sozialgericht Musterstadt",
+            15,
+            ("Das Gericht bittet um Übersendung der vollständigen Verwaltungsakte.",),
+        ),
+    ],
+}
+# The Sozialgericht asked for the file: the demo holds its Aktenauszug and a link for it.
+AUSZUG_AKTE = "Klage S 12 SB 345/26"
+AUSZUG_PURPOSE = "Aktenauszug für das Sozialgericht Musterstadt, Az. S 12 SB 345/26"
+EINSICHT_RECIPIENT = "Sozialgericht Musterstadt, 12. Kammer"
+
+
+def pdf_bytes(title: str, pages: tuple[str, ...]) -> bytes:
+    """A plain text PDF (Helvetica, A4), one page per text, the title on every page."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+        )
+    )
+    for number, text in enumerate(pages, start=1):
+        lines = [title, "", *_wrap(text, 80), "", f"Seite {number} von {len(pages)}"]
+        ops = ["BT /F1 12 Tf 72 770 Td 16 TL"]
+        ops += [f"({_pdf_string(line)}) '" for line in lines]
+        ops.append("ET")
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, 595, 842],
+            Contents=pdf.make_stream("\n".join(ops).encode("cp1252")),
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _pdf_string(line: str) -> str:
+    return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def _file_bytes(doc: DemoDokument) -> bytes:
+    if doc.filename.endswith(".txt"):
+        return ("\n\n".join((doc.title, *doc.pages)) + "\n").encode("utf-8")
+    return pdf_bytes(doc.title, doc.pages)
+
+
+def _file_documents(actor: User, akte: Akte, vorgang: Vorgang | None) -> None:
+    for doc in DOKUMENTE.get(akte.title, []):
+        result = documents.ingest_file(
+            actor=actor,
+            akte=akte,
+            vorgang=vorgang,
+            file=documents.IncomingFile.from_bytes(doc.filename, _file_bytes(doc)),
+            meta=documents.DocumentMeta(
+                title=doc.title,
+                kind=doc.kind,
+                direction=doc.direction,
+                sender=doc.sender,
+                received_on=timezone.localdate() - timedelta(days=doc.days_ago),
+            ),
+        )
+        if not result.ok:
+            raise RuntimeError(f"Demo-Dokument {doc.filename}: {result.message}")
+
+
+def order_auszug(mandanten: dict[str, Mandant]) -> Aktenauszug:
+    """Order the Sozialgericht's Aktenauszug; built by finish() once committed."""
+    tenant = mandanten["landkreis-musterland"]
+    akte = Akte.objects.for_tenant(tenant).get(title=AUSZUG_AKTE)
+    return extract.create_auszug(
+        actor=akte.caseworker,
+        akte=akte,
+        auswahl=extract.Auswahl(ganze_akte=True),
+        purpose=AUSZUG_PURPOSE,
+    )
+
+
+def finish(auszug: Aktenauszug) -> None:
+    """Build the Aktenauszug right away (the demo has no worker yet when it loads; the
+    queued task later finds the job done and skips it) and give the court its link."""
+    if auszug.job_id is not None:
+        runner.execute(auszug.job_id)
+    auszug.refresh_from_db()
+    if auszug.status != Aktenauszug.Status.DONE:
+        raise RuntimeError(f"Demo-Aktenauszug nicht erstellt: {auszug.error}")
+    einsicht.create_einsicht(
+        actor=auszug.created_by, auszug=auszug, recipient=EINSICHT_RECIPIENT, valid_days=14
+    )
+
+
 def load(mandanten: dict[str, Mandant]) -> None:
     text = AKTENPLAN_CSV.read_text(encoding="utf-8")
     for slug in ("landkreis-musterland", "jobcenter-musterland"):
@@ -117,10 +378,12 @@ def load(mandanten: dict[str, Mandant]) -> None:
         )
         vorgang_typ = VorgangTyp.objects.for_tenant(tenant).filter(code=typ).first()
         if vorgang_typ is None:
+            _file_documents(caseworker, akte, None)
             continue
         vorgang = services.create_vorgang(
             actor=caseworker, akte=akte, typ=vorgang_typ, title=vorgang_typ.label
         )
+        _file_documents(caseworker, akte, vorgang)
         if typ in {"widerspruch", "klage", "weiterbewilligung"}:
             regel = {
                 "widerspruch": "anhoerung",

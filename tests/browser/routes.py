@@ -1,0 +1,99 @@
+"""The page routes of the URL configuration: every URL pattern a browser can GET as an HTML
+page. The browser crawl must reach each of them, so a page added later is checked (axe,
+console) without touching the tests; what is not a page is listed in NOT_PAGES with why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+FILE, FRAGMENT, STREAM, PROBE, SESSION = "file", "fragment", "stream", "probe", "session"
+# Kinds the crawler may request (checking only the status); the others it never requests.
+REQUESTED_KINDS = {FILE, FRAGMENT}
+
+# Routes a GET reaches that are not an HTML page of their own: route -> (kind, why).
+NOT_PAGES: dict[str, tuple[str, str]] = {
+    # Files: a download, not a document to audit.
+    "aktenplan/export.csv": (FILE, "CSV-Export des Aktenplans"),
+    "datenschutz/protokoll/export.csv": (FILE, "CSV-Export des Protokolls"),
+    "dokumente/<uuid:dokument_id>/herunterladen/": (FILE, "Original eines Dokuments"),
+    "dokumente/<uuid:dokument_id>/versionen/<int:number>/seiten/<int:page>/<int:width>/": (
+        FILE,
+        "Seitenbild (PNG) im Dokumentbetrachter",
+    ),
+    "auszuege/<uuid:auszug_id>/pdf/": (FILE, "PDF des Aktenauszugs"),
+    "einsicht/<str:token>/pdf/": (FILE, "PDF der Akteneinsicht"),
+    "einsicht/<str:token>/seiten/<int:page>/": (FILE, "Seitenbild (PNG) der Akteneinsicht"),
+    "plaetze/statistik/export.csv": (FILE, "CSV-Export der Statistik"),
+    "plaetze/statistik/export.xlsx": (FILE, "XLSX-Export der Statistik"),
+    "plaetze/rechnungen/<uuid:rechnung_id>/xml/": (FILE, "XRechnung (XML)"),
+    # htmx fragments: polled or swapped into a page that the crawl checks as a whole.
+    "auftraege/<uuid:job_id>/fortschritt/": (FRAGMENT, "Fortschrittsanzeige eines Auftrags"),
+    "auszuege/<uuid:auszug_id>/stand/": (FRAGMENT, "Fortschrittsanzeige eines Aktenauszugs"),
+    "suche/akten/": (FRAGMENT, "Trefferliste des Aktenfinders"),
+    "plaetze/gesuche/<uuid:gesuch_id>/treffer/": (FRAGMENT, "Trefferliste eines Gesuchs"),
+    # A server-sent event stream never ends: a page load would wait forever.
+    "plaetze/live/": (STREAM, "SSE-Strom der freien Plätze"),
+    "healthz": (PROBE, "Prozess-Probe (JSON)"),
+    "readyz": (PROBE, "Bereitschafts-Probe (JSON)"),
+    "abmelden/": (SESSION, "beendet die Sitzung des Crawlers"),
+}
+# Pages outside the crawl of signed-in roles; other browser tests check them.
+CHECKED_ELSEWHERE: dict[str, str] = {
+    "anmelden/": "test_anonymous_and_error_pages, test_form_error_states",
+    "barrierefreiheit/": "test_anonymous_and_error_pages",
+    "zweiter-faktor/": "demo waives the second factor; tests/accounts covers the form",
+}
+
+
+def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, Callable[..., Any]]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def allowed_methods(view: Callable[..., Any]) -> set[str] | None:
+    """The methods a view admits when it is wrapped in Django's require_http_methods
+    (require_GET, require_POST, …), or None when nothing restricts them. The decorator
+    keeps its list in the wrapper's closure; the wraps() chain is followed to find it."""
+    seen: set[int] = set()
+    func: Any = view
+    while func is not None and id(func) not in seen:
+        seen.add(id(func))
+        code = getattr(func, "__code__", None)
+        cells = getattr(func, "__closure__", None) or ()
+        if code is not None and "request_method_list" in code.co_freevars:
+            methods = cells[code.co_freevars.index("request_method_list")].cell_contents
+            return {str(m).upper() for m in methods}
+        func = getattr(func, "__wrapped__", None)
+    return None
+
+
+def gettable_routes() -> dict[str, str]:
+    """Route -> view name of every non-API pattern whose view admits GET."""
+    routes: dict[str, str] = {}
+    for route, view in _patterns(get_resolver()):
+        if route.startswith("api/"):
+            continue
+        methods = allowed_methods(view)
+        if methods is not None and "GET" not in methods:
+            continue
+        routes[route] = f"{view.__module__}.{getattr(view, '__name__', view)}"
+    return routes
+
+
+def page_routes() -> dict[str, str]:
+    """Route -> view name of every GET-able pattern that is a page the crawl must reach."""
+    return {
+        route: view
+        for route, view in gettable_routes().items()
+        if route not in NOT_PAGES and route not in CHECKED_ELSEWHERE
+    }
+
+
+def all_routes() -> set[str]:
+    return {route for route, _ in _patterns(get_resolver())}
