@@ -52,3 +52,54 @@ def test_place_set_free_on_a_phone_appears_live_in_the_search(
     office.screenshot(path=str(screenshot_dir("placements") / "gesuch-live.png"), full_page=True)
     phone_ctx.close()
     office_ctx.close()
+
+
+def test_provider_keeps_facility_rates_and_absences_on_a_phone(
+    chromium: Browser, server_url: str
+) -> None:
+    """Facility data, a new day rate from a date and an absence, each at 375 px, with
+    axe-core clean and nothing wider than the screen."""
+    ctx = chromium.new_context(locale="de-DE", viewport={"width": 375, "height": 800})
+    phone = ctx.new_page()
+    sign_in(phone, server_url, "platz.sonnenhof")
+
+    def fits() -> None:
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        assert run_axe(phone) == []
+
+    phone.goto(server_url + "/plaetze/einrichtungen/")
+    phone.get_by_role("link", name="Wohngruppe Sonnenhof").click()
+    phone.get_by_role("link", name="Angaben bearbeiten").click()
+    expect(phone.get_by_role("heading", name="Einrichtung bearbeiten")).to_be_visible()
+    fits()
+    phone.get_by_label("Auflagen der Betriebserlaubnis").fill("Höchstens 9 Plätze je Gruppe")
+    phone.get_by_role("button", name="Änderungen speichern").click()
+    expect(phone.locator(".koffer-messages")).to_contain_text("Angaben der Einrichtung")
+    expect(phone.locator(".koffer-facts")).to_contain_text("Höchstens 9 Plätze je Gruppe")
+
+    phone.get_by_role("link", name=re.compile("Neuer Tagessatz ab Datum")).first.click()
+    fits()
+    start = (timezone.localdate().replace(day=1) + timedelta(days=62)).replace(day=1)
+    phone.get_by_label("Neuer Tagessatz gilt ab").fill(start.isoformat())
+    phone.get_by_label("Leistungsentgelt je Tag (€)").fill("175.00")
+    phone.get_by_role("button", name="Neuen Tagessatz speichern").click()
+    expect(phone.locator(".koffer-messages")).to_contain_text(f"ab {start:%d.%m.%Y}")
+
+    phone.goto(server_url + "/plaetze/anfragen/")
+    phone.get_by_role("link", name=re.compile("^Abwesenheiten")).first.click()
+    fits()
+    today = timezone.localdate()
+    phone.get_by_label("Abwesend ab (erster Tag)").fill(today.isoformat())
+    phone.get_by_label("Abwesend bis (letzter Tag)").fill(today.isoformat())
+    phone.get_by_label("Grund").fill("Heimfahrt")
+    phone.get_by_role("button", name="Abwesenheit speichern").click()
+    expect(phone.locator(".koffer-messages")).to_contain_text("Abwesenheit vom")
+    # The same days again: a German message at the form, no 500.
+    phone.get_by_label("Abwesend ab (erster Tag)").fill(today.isoformat())
+    phone.get_by_label("Abwesend bis (letzter Tag)").fill(today.isoformat())
+    phone.get_by_label("Grund").fill("Heimfahrt")
+    phone.get_by_role("button", name="Abwesenheit speichern").click()
+    expect(phone.locator("main")).to_contain_text("schon eine Abwesenheit erfasst")
+    fits()
+    phone.screenshot(path=str(screenshot_dir("placements") / "abwesenheit-375.png"), full_page=True)
+    ctx.close()

@@ -216,6 +216,11 @@ def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
         reservierung_id=hold.pk,
         beginn=today - timedelta(days=38),
     )
+    # A weekend at home, recorded before billing so the invoice already knows it.
+    away = today - timedelta(days=3)
+    services.record_abwesenheit(
+        actor=provider, belegung=belegung, von=away, bis=away, grund="Heimfahrt zum Wochenende"
+    )
     # Last month is billed: a valid XRechnung waits in the youth office's Rechnungseingang.
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     nachweis = billing.compute_nachweis(actor=provider, belegung=belegung, monat=last_month)
@@ -234,6 +239,16 @@ def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
     )
     intensiv, _ = angebote["Intensivgruppe"]
     services.reserve(actor=caseworker, gesuch=waiting, angebot=intensiv)
+    # The Kreis pays one Inobhutnahme place every day, occupied or not (Vorhalteplatz).
+    inobhut, provider = angebote["Inobhutnahme-Gruppe"]
+    services.add_plaetze(
+        actor=provider,
+        angebot=inobhut,
+        count=1,
+        valid_from=date(today.year, 1, 1),
+        standby_jugendamt=kreis,
+        label_prefix="Vorhalteplatz",
+    )
 
 
 def _meldung(angebote: dict[str, Any], today: date) -> None:

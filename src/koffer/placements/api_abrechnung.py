@@ -56,6 +56,9 @@ class NachweisOut(Schema):
     status_label: str
     positionen: list[PositionOut]
     rechnung_id: uuid.UUID | None
+    korrektur_von: uuid.UUID | None = Field(
+        default=None, description="Der ersetzte Leistungsnachweis (nach abgelehnter Rechnung)"
+    )
 
 
 class NachweisPage(Schema):
@@ -161,6 +164,7 @@ def _nachweis_out(item: Leistungsnachweis, rechnung_id: uuid.UUID | None) -> Nac
         status_label=item.get_status_display(),
         positionen=[PositionOut(**p) for p in item.positionen],
         rechnung_id=rechnung_id,
+        korrektur_von=item.korrektur_von_id,
     )
 
 
@@ -247,7 +251,8 @@ def list_nachweise(
     response={201: NachweisOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Leistungsnachweis einer Belegung oder eines Vorhalteplatzes berechnen",
     description="Legt den Leistungsnachweis des Monats an oder berechnet ihn neu, solange er "
-    "ein Entwurf ist. 409 `already_billed`: schon bestätigt oder abgerechnet; 422 `rate_gap`: "
+    "ein Entwurf ist, und korrigiert ihn, wenn seine Rechnung abgelehnt wurde. 409 "
+    "`already_billed`: schon bestätigt oder abgerechnet; 422 `rate_gap`: "
     "für die genannten Tage gilt kein Entgelt; 422 `not_yet`: der Monat ist nicht vorbei.",
 )
 def compute_nachweis(request: TenantRequest, payload: NachweisIn) -> Status:
@@ -297,6 +302,24 @@ def confirm_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Nachweis
     except PlacementsError as exc:
         raise _problem(exc) from exc
     return _nachweis_out(item, None)
+
+
+@router.post(
+    "/platzboerse/leistungsnachweise/{nachweis_id}/korrektur",
+    response={201: NachweisOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    summary="Leistungsnachweis nach abgelehnter Rechnung korrigieren",
+    description="Legt aus den aktuellen Daten einen neuen Entwurf für denselben Monat an; der "
+    "bisherige Nachweis und seine abgelehnte Rechnung bleiben unverändert (Status `ersetzt`). "
+    "Nach Bestätigung erhält die neue Rechnung eine neue Nummer mit Verweis auf die abgelehnte "
+    "(BT-25). 409 `not_rejected`: die Rechnung wurde nicht abgelehnt; 409 `already_corrected`.",
+)
+def correct_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
+    item = _own_nachweis(request, nachweis_id)
+    try:
+        korrektur = billing.correct_nachweis(actor=request.user, nachweis=item)
+    except PlacementsError as exc:
+        raise _problem(exc) from exc
+    return Status(201, _nachweis_out(korrektur, None))
 
 
 @router.post(

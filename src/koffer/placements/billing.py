@@ -73,6 +73,7 @@ from koffer.placements.xrechnung.document import (
     InvoiceLine,
     PaymentMeans,
     Period,
+    PrecedingInvoice,
     Seller,
     SellerContact,
     UnitCode,
@@ -462,8 +463,21 @@ def _already_billed(nachweis: Leistungsnachweis, what: str) -> Conflict:
         "already_billed",
         f"{what}: Der {monat_label(nachweis.monat)} ist bereits abgerechnet (Leistungsnachweis "
         f"{nachweis.get_status_display()}{suffix}). Ein bestätigter Leistungsnachweis wird "
-        "nicht neu berechnet.",
+        "nicht neu berechnet; korrigiert werden kann er, wenn das Jugendamt die Rechnung "
+        "abgelehnt hat.",
     )
+
+
+def _nachweis_values(period: tuple[date, date], positions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "period_start": period[0],
+        "period_end": period[1],
+        "anwesenheitstage": sum(p["tage"] for p in positions if p["art"] == ANWESENHEIT),
+        "abwesenheitstage": sum(p["tage"] for p in positions if p["art"] == ABWESENHEIT),
+        "vorhaltetage": sum(p["tage"] for p in positions if p["art"] == VORHALTUNG),
+        "positionen": positions,
+        "betrag": total_of(positions),
+    }
 
 
 def _store_nachweis(
@@ -482,15 +496,7 @@ def _store_nachweis(
     """Create the Nachweis, or recompute a draft in place; a confirmed one is left alone."""
     if existing is not None and existing.status != Leistungsnachweis.Status.ENTWURF:
         raise _already_billed(existing, what)
-    values = {
-        "period_start": period[0],
-        "period_end": period[1],
-        "anwesenheitstage": sum(p["tage"] for p in positions if p["art"] == ANWESENHEIT),
-        "abwesenheitstage": sum(p["tage"] for p in positions if p["art"] == ABWESENHEIT),
-        "vorhaltetage": sum(p["tage"] for p in positions if p["art"] == VORHALTUNG),
-        "positionen": positions,
-        "betrag": total_of(positions),
-    }
+    values = _nachweis_values(period, positions)
     if existing is not None:
         old = existing.betrag
         for key, value in values.items():
@@ -534,7 +540,11 @@ def _store_nachweis(
 def _existing(
     tenant_id: uuid.UUID, *, belegung_id: uuid.UUID | None, platz_id: uuid.UUID, monat: date
 ) -> Leistungsnachweis | None:
-    qs = Leistungsnachweis.objects.for_tenant(tenant_id).filter(monat=monat)
+    qs = (
+        Leistungsnachweis.objects.for_tenant(tenant_id)
+        .filter(monat=monat)
+        .exclude(status=Leistungsnachweis.Status.ERSETZT)
+    )
     if belegung_id is not None:
         qs = qs.filter(belegung_id=belegung_id)
     else:
@@ -626,8 +636,9 @@ def compute_nachweis(
 ) -> Leistungsnachweis:
     """The Leistungsnachweis of one Belegung for the month ``monat`` (any day of it).
 
-    Creates it, or recomputes it while it is a draft (Entwurf). Raises ``already_billed``
-    once it is confirmed, ``rate_gap`` naming the days without a valid Entgelt,
+    Creates it, or recomputes it while it is a draft (Entwurf). After the youth office
+    rejected its invoice it is corrected (see :func:`correct_nachweis`). Raises
+    ``already_billed`` once it is confirmed or billed otherwise, ``rate_gap`` naming the days without a valid Entgelt,
     ``not_in_month``, ``not_yet`` for days still to come, ``standby_place`` for a Belegung
     on a standby place. On any error nothing is stored."""
     monat = month_bounds(monat)[0]
@@ -639,6 +650,8 @@ def compute_nachweis(
         existing = _existing(
             fresh.tenant_id, belegung_id=fresh.pk, platz_id=fresh.platz_id, monat=monat
         )
+        if existing is not None and _rejected_invoice(existing) is not None:
+            return _correct(actor, existing, _Sources(fresh.tenant_id), today)
         return _compute_belegung(actor, fresh, monat, _Sources(fresh.tenant_id), today, existing)
 
 
@@ -655,7 +668,89 @@ def compute_standby_nachweis(
         if fresh is None:
             raise NotFound("not_found", "Diesen Platz gibt es nicht.")
         existing = _existing(fresh.tenant_id, belegung_id=None, platz_id=fresh.pk, monat=monat)
+        if existing is not None and _rejected_invoice(existing) is not None:
+            return _correct(actor, existing, _Sources(fresh.tenant_id), today)
         return _compute_standby(actor, fresh, monat, _Sources(fresh.tenant_id), today, existing)
+
+
+def _rejected_invoice(nachweis: Leistungsnachweis) -> Rechnung | None:
+    return (
+        Rechnung.objects.for_tenant(nachweis.tenant_id)
+        .filter(nachweis=nachweis, status=Rechnung.Status.ABGELEHNT)
+        .first()
+    )
+
+
+def _correct(
+    actor: Any, old: Leistungsnachweis, sources: _Sources, today: date
+) -> Leistungsnachweis:
+    if old.status == Leistungsnachweis.Status.ERSETZT:
+        raise Conflict("already_corrected", "Dieser Leistungsnachweis wurde bereits korrigiert.")
+    rejected = _rejected_invoice(old)
+    if rejected is None:
+        raise Conflict(
+            "not_rejected",
+            "Korrigiert wird ein Leistungsnachweis erst, wenn das Jugendamt seine Rechnung "
+            "abgelehnt hat.",
+        )
+    if old.belegung_id is not None:
+        belegung = _belegung_qs(old.tenant_id).get(pk=old.belegung_id)
+        what = _belegung_label(belegung)
+        period, positions = belegung_positions(
+            belegung,
+            old.monat,
+            sources.entgelte(belegung.angebot_id),
+            sources.abwesenheiten(belegung.pk),
+        )
+        platz, jugendamt_id = belegung.platz, belegung.jugendamt_id
+    else:
+        platz = _platz_qs(old.tenant_id).get(pk=old.platz_id)
+        what = _platz_label(platz)
+        if not platz.is_standby or platz.standby_jugendamt_id is None:
+            raise PlacementsError("not_standby", f"{what}: Dieser Platz ist kein Vorhalteplatz.")
+        period, positions = standby_positions(platz, old.monat, sources.entgelte(platz.angebot_id))
+        jugendamt_id = platz.standby_jugendamt_id
+    _check_done(period[1], today)
+    # The rejected invoice and its Nachweis stay exactly as they were sent.
+    old.status = Leistungsnachweis.Status.ERSETZT
+    old.save(update_fields=["status"])
+    nachweis = Leistungsnachweis.objects.create(
+        tenant_id=old.tenant_id,
+        belegung_id=old.belegung_id,
+        platz=platz,
+        jugendamt_id=jugendamt_id,
+        monat=old.monat,
+        korrektur_von=old,
+        **_nachweis_values(period, positions),
+    )
+    _audit(
+        actor,
+        [old.tenant_id],
+        "placements.nachweis.correct",
+        nachweis,
+        {
+            "ersetzt": {"old": str(old.pk), "new": str(nachweis.pk)},
+            "rechnung": rejected.number,
+            "betrag": {"old": str(old.betrag), "new": str(nachweis.betrag)},
+        },
+        reason=f"{what}: Rechnung {rejected.number} abgelehnt: {rejected.decision_reason}",
+    )
+    return nachweis
+
+
+def correct_nachweis(
+    *, actor: Any, nachweis: Leistungsnachweis, today: date | None = None
+) -> Leistungsnachweis:
+    """After the youth office rejected the invoice of ``nachweis``: a new draft Nachweis
+    for the same month, computed from the data as it is now (corrected Belegung, absences,
+    rates), takes its place; the rejected invoice and its Nachweis stay as they were sent
+    (status ERSETZT). Confirmed, the draft gets a new invoice with a new number that names
+    the rejected one (BT-25) and passes the three XRechnung checks again. Refused with
+    ``not_rejected`` for any Nachweis whose invoice was not rejected."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        fresh = _lock_nachweis(nachweis)
+        return _correct(actor, fresh, _Sources(fresh.tenant_id), today)
 
 
 def _confirm(actor: Any, nachweis: Leistungsnachweis) -> Leistungsnachweis:
@@ -743,6 +838,7 @@ def invoice_document(
     profil: Traegerprofil,
     jugendamt: Mandant,
     anschrift: Rechnungsanschrift | None,
+    replaces: Rechnung | None = None,
 ) -> Invoice:
     """The XRechnung of a Nachweis as plain data. Missing data is left empty on purpose:
     the official rules then name it (a missing Leitweg-ID is BR-DE-15)."""
@@ -798,7 +894,20 @@ def invoice_document(
             leistungsnachweis_title=f"Leistungsnachweis {monat_label(nachweis.monat)}",
             belegung_id=belegung_ref,
         ),
-        notes=(f"Leistungsnachweis {monat_label(nachweis.monat)}: {_what(nachweis)}.",),
+        notes=(
+            f"Leistungsnachweis {monat_label(nachweis.monat)}: {_what(nachweis)}.",
+            *(
+                (
+                    f"Ersetzt die abgelehnte Rechnung {replaces.number} vom "
+                    f"{replaces.issue_date:%d.%m.%Y}.",
+                )
+                if replaces is not None
+                else ()
+            ),
+        ),
+        preceding_invoice=(
+            PrecedingInvoice(replaces.number, replaces.issue_date) if replaces is not None else None
+        ),
     )
 
 
@@ -825,6 +934,13 @@ def _invoice(
     number = (
         existing.number if existing is not None else invoice_number(nachweis.tenant_id, today.year)
     )
+    replaces = (
+        Rechnung.objects.for_tenant(nachweis.tenant_id)
+        .filter(nachweis_id=nachweis.korrektur_von_id)
+        .first()
+        if nachweis.korrektur_von_id
+        else None
+    )
     document = invoice_document(
         nachweis=nachweis,
         number=number,
@@ -832,6 +948,7 @@ def _invoice(
         profil=profil,
         jugendamt=jugendamt,
         anschrift=sources.anschrift(jugendamt.pk),
+        replaces=replaces,
     )
     xml = build_cii(document)
     report = validate(xml)
@@ -879,7 +996,8 @@ def _invoice(
             "status": {"old": None, "new": rechnung.status},
             "total": {"old": None, "new": str(rechnung.total)},
             "rules": sorted({f.rule_id for f in report.errors}),
-        },
+        }
+        | ({"ersetzt": replaces.number} if replaces is not None else {}),
     )
     return rechnung
 
@@ -1298,7 +1416,11 @@ def _bill_batch(
     platz_ids = [uuid.UUID(i) for kind, i in items if kind == "p"]
     belegungen = {b.pk: b for b in _belegung_qs(tenant_id).filter(pk__in=belegung_ids)}
     plaetze = {p.pk: p for p in _platz_qs(tenant_id).filter(pk__in=platz_ids)}
-    nachweise = Leistungsnachweis.objects.for_tenant(tenant_id).filter(monat=monat)
+    nachweise = (
+        Leistungsnachweis.objects.for_tenant(tenant_id)
+        .filter(monat=monat)
+        .exclude(status=Leistungsnachweis.Status.ERSETZT)
+    )
     by_belegung = {n.belegung_id: n for n in nachweise.filter(belegung_id__in=belegung_ids)}
     by_platz = {
         n.platz_id: n for n in nachweise.filter(belegung__isnull=True, platz_id__in=platz_ids)

@@ -470,6 +470,8 @@ class Leistungsnachweis(TenantOwned):
         ENTWURF = "entwurf", "Entwurf"
         BESTAETIGT = "bestaetigt", "bestätigt"
         ABGERECHNET = "abgerechnet", "abgerechnet"
+        # Its invoice was rejected and a correction took its place; kept as it was billed.
+        ERSETZT = "ersetzt", "ersetzt durch Korrektur"
 
     objects = PartyManager()  # type: ignore[misc]
 
@@ -491,6 +493,10 @@ class Leistungsnachweis(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The Nachweis this one corrects (whose invoice the youth office rejected).
+    korrektur_von = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="korrektur"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -498,14 +504,15 @@ class Leistungsnachweis(TenantOwned):
         verbose_name_plural = "Leistungsnachweise"
         ordering = ["-monat"]
         constraints = [
+            # One current Nachweis per month; replaced ones (after a rejection) stay.
             models.UniqueConstraint(
                 fields=["belegung", "monat"],
-                condition=Q(belegung__isnull=False),
+                condition=Q(belegung__isnull=False) & ~Q(status="ersetzt"),
                 name="nachweis_belegung_monat",
             ),
             models.UniqueConstraint(
                 fields=["platz", "monat"],
-                condition=Q(belegung__isnull=True),
+                condition=Q(belegung__isnull=True) & ~Q(status="ersetzt"),
                 name="nachweis_standby_monat",
             ),
         ]

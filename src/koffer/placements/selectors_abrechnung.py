@@ -60,8 +60,7 @@ class Uebersicht:
 def uebersicht(tenant: Mandant, monat: date) -> Uebersicht:
     """Counts of the month for the provider (four aggregate queries)."""
     nachweise = dict(
-        Leistungsnachweis.objects.for_tenant(tenant)
-        .filter(monat=monat)
+        _month_nachweise(tenant, monat)
         .values("status")
         .annotate(n=Count("pk"))
         .order_by()
@@ -84,7 +83,12 @@ def uebersicht(tenant: Mandant, monat: date) -> Uebersicht:
 
 
 def _month_nachweise(tenant: Mandant, monat: date) -> QuerySet[Leistungsnachweis]:
-    return Leistungsnachweis.objects.for_tenant(tenant).filter(monat=monat)
+    """The month's current Nachweise: one replaced by a correction is history."""
+    return (
+        Leistungsnachweis.objects.for_tenant(tenant)
+        .filter(monat=monat)
+        .exclude(status=Leistungsnachweis.Status.ERSETZT)
+    )
 
 
 def belegungen_im_monat(tenant: Mandant, monat: date, status: str = "") -> QuerySet[Belegung]:
@@ -253,6 +257,15 @@ def nachweis_for(tenant: Mandant, nachweis_id: uuid.UUID) -> Leistungsnachweis |
 
 def rechnung_of(nachweis: Leistungsnachweis) -> Rechnung | None:
     return Rechnung.objects.for_tenant(nachweis.tenant_id).filter(nachweis=nachweis).first()
+
+
+def korrektur_of(nachweis: Leistungsnachweis) -> Leistungsnachweis | None:
+    """The Nachweis that replaced this one after its invoice was rejected."""
+    return (
+        Leistungsnachweis.objects.for_tenant(nachweis.tenant_id)
+        .filter(korrektur_von=nachweis)
+        .first()
+    )
 
 
 def status_counts(qs: QuerySet[Rechnung]) -> dict[str, Any]:

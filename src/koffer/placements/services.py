@@ -504,7 +504,9 @@ def change_entgelt(
         billed = (
             Leistungsnachweis.objects.for_tenant(angebot.tenant_id)
             .filter(platz__angebot=angebot, period_end__gte=valid_from)
-            .exclude(status=Leistungsnachweis.Status.ENTWURF)
+            .exclude(
+                status__in=[Leistungsnachweis.Status.ENTWURF, Leistungsnachweis.Status.ERSETZT]
+            )
             .order_by("-period_end")
             .first()
         )

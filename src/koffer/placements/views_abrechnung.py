@@ -309,6 +309,7 @@ def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
             "provider": provider,
             "positionen": _positionen(item),
             "rechnung": selectors.rechnung_of(item),
+            "korrektur": selectors.korrektur_of(item),
             "monat_param": item.monat.isoformat()[:7],
             "what": _subject(item),
         },
@@ -354,6 +355,24 @@ def nachweis_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpRes
             "versendet werden. Die Befunde stehen unten.",
         )
     return redirect("placements:abrechnung_rechnung", rechnung.pk)
+
+
+@party_view
+@require_POST
+def nachweis_korrigieren(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
+    """After a rejection: a new draft Nachweis from the corrected data replaces it."""
+    item = _own_nachweis(request, nachweis_id)
+    try:
+        korrektur = billing.correct_nachweis(actor=request.user, nachweis=item)
+    except PlacementsError as exc:
+        messages.error(request, exc.message)
+        return redirect("placements:abrechnung_nachweis", item.pk)
+    messages.success(
+        request,
+        "Korrektur angelegt. Bitte prüfen; nach Änderungen an Belegung oder Abwesenheiten "
+        "neu berechnen, dann bestätigen und die Rechnung neu erstellen.",
+    )
+    return redirect("placements:abrechnung_nachweis", korrektur.pk)
 
 
 # --- one Rechnung (both parties) ------------------------------------------------------------------
@@ -455,6 +474,10 @@ def _rechnung_page(
             "may_send": provider and item.status == Rechnung.Status.BEREIT,
             "may_rebuild": provider and item.status == Rechnung.Status.UNGUELTIG,
             "may_decide": not provider and item.status == Rechnung.Status.VERSENDET,
+            "may_correct": provider
+            and item.status == Rechnung.Status.ABGELEHNT
+            and item.nachweis.status != Leistungsnachweis.Status.ERSETZT,
+            "korrektur": selectors.korrektur_of(item.nachweis),
             "ablehnen_form": ablehnen_form or AblehnenForm(),
         },
         status=status,
@@ -648,6 +671,11 @@ urlpatterns = [
         "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/rechnung/",
         nachweis_rechnung,
         name="abrechnung_nachweis_rechnung",
+    ),
+    path(
+        "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/korrigieren/",
+        nachweis_korrigieren,
+        name="abrechnung_nachweis_korrigieren",
     ),
     path("plaetze/rechnungen/<uuid:rechnung_id>/", rechnung, name="abrechnung_rechnung"),
     path(
