@@ -61,3 +61,9 @@ def _admits(access: Access, user_id: uuid.UUID | None, akte: Akte, perm: str) ->
             .exists()
         )
     return any(akte.unit_path.startswith(p) for p in access.unit_paths_with(perm))
+
+
+def can_manage_aktenplan(access: Access) -> bool:
+    """Who may add to the Aktenplan (and configure Vorgangstypen and Fristregeln): the
+    Mandant's administration and team leads who assign Akten."""
+    return access.can(Perm.TENANCY_MANAGE) or access.can(Perm.RECORDS_ASSIGN)

@@ -42,6 +42,15 @@ class AktenplanImportError(ValueError):
         self.errors = errors
 
 
+def decode_csv(raw: bytes) -> str:
+    """The text of an uploaded CSV file: UTF-8 (with or without BOM), else Windows-1252,
+    which is what a spreadsheet on an office PC saves."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def export_csv(nodes: Iterable[Aktenplaneinheit]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")

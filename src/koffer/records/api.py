@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Literal
 
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -14,23 +15,19 @@ from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, not_found
 from koffer.audit import services as audit
-from koffer.records import access, selectors, services
+from koffer.records import access, api_aktenplan, api_queues, selectors, services
 from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Vorgang
 from koffer.tenancy.models import Organisationseinheit
 
+# Literal, not the models' TextChoices: ninja names an enum schema after its class, and
+# another app's ``Status`` enum took the same OpenAPI component name, so the documented
+# values were someone else's. tests/records/test_api_complete.py pins them.
+AkteStatus = Literal["open", "closed", "handed_over"]
+VorgangStatus = Literal["open", "waiting", "done"]
+
 router = Router(tags=["E-Akte"])
-
-
-class AktenplanOut(Schema):
-    id: uuid.UUID
-    kennzeichen: str
-    title: str
-    parent_id: uuid.UUID | None
-    module: str
-    retention_years: int
-    archive_value: str
-    default_access: str
-    aktenzeichen_pattern: str
+router.add_router("", api_aktenplan.router)
+router.add_router("", api_queues.router)
 
 
 class AkteOut(Schema):
@@ -83,7 +80,7 @@ class AkteChangeIn(Schema):
     reason: str = Field(min_length=1, max_length=500)
     unit_id: uuid.UUID | None = None
     caseworker_id: uuid.UUID | None = None
-    status: Akte.Status | None = None
+    status: AkteStatus | None = None
     access_level: AccessLevel | None = None
     named_user_ids: list[uuid.UUID] | None = Field(
         default=None,
@@ -151,12 +148,17 @@ class FristOut(Schema):
 class WiedervorlageIn(Schema):
     due_date: date
     note: str = Field(default="", max_length=500)
+    vorgang_id: uuid.UUID | None = Field(default=None, description="zu einem Vorgang der Akte")
+    dokument_id: uuid.UUID | None = Field(default=None, description="zu einem Dokument der Akte")
+    fuer_team: bool = Field(
+        default=False,
+        description="der zuständigen Organisationseinheit statt mir selbst zuweisen",
+    )
 
 
-class WiedervorlageOut(Schema):
-    id: uuid.UUID
-    due_date: date
-    note: str
+class VorgangStatusIn(Schema):
+    status: VorgangStatus
+    note: str = Field(default="", max_length=300)
 
 
 def _viewer(request: TenantRequest) -> selectors.Viewer:
@@ -215,25 +217,6 @@ def _require(request: TenantRequest, perm: str) -> None:
         raise ApiProblem(
             403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
         )
-
-
-@router.get("/aktenplan", response=list[AktenplanOut], summary="Aktenplan des Mandanten")
-def list_aktenplan(request: TenantRequest) -> list[AktenplanOut]:
-    _require(request, Perm.RECORDS_VIEW)
-    return [
-        AktenplanOut(
-            id=n.id,
-            kennzeichen=n.kennzeichen,
-            title=n.title,
-            parent_id=n.parent_id,
-            module=n.module,
-            retention_years=n.retention_years,
-            archive_value=n.archive_value,
-            default_access=n.default_access,
-            aktenzeichen_pattern=n.aktenzeichen_pattern,
-        )
-        for n in selectors.aktenplan(request.tenant.pk)
-    ]
 
 
 @router.get(
@@ -435,22 +418,59 @@ def add_frist(request: TenantRequest, vorgang_id: uuid.UUID, payload: FristIn) -
 
 @router.post(
     "/akten/{akte_id}/wiedervorlagen",
-    response={201: WiedervorlageOut},
-    summary="Wiedervorlage setzen",
+    response={201: api_queues.WiedervorlageItem},
+    summary="Wiedervorlage setzen (zur Akte, zu einem Vorgang oder einem Dokument)",
 )
 def add_wiedervorlage(
     request: TenantRequest, akte_id: uuid.UUID, payload: WiedervorlageIn
 ) -> Status:
     _require(request, Perm.RECORDS_EDIT)
-    akte = _visible_akte(request, akte_id)
-    wv = services.set_wiedervorlage(
-        actor=request.user,
-        akte=akte,
-        due_date=payload.due_date,
-        assignee=request.user,
-        note=payload.note,
-    )
-    return Status(201, WiedervorlageOut(id=wv.id, due_date=wv.due_date, note=wv.note))
+    akte = _visible_akte(request, akte_id, edit=True)
+    viewer = _viewer(request)
+    vorgang = dokument = None
+    if payload.vorgang_id is not None:
+        vorgang = selectors.vorgang(viewer, payload.vorgang_id)
+        if vorgang is None or vorgang.akte_id != akte.pk:
+            raise not_found("Dieser Vorgang (in dieser Akte)")
+    if payload.dokument_id is not None:
+        dokument = selectors.dokument(viewer, payload.dokument_id)
+        if dokument is None or dokument.akte_id != akte.pk:
+            raise not_found("Dieses Dokument (in dieser Akte)")
+    try:
+        wv = services.set_wiedervorlage(
+            actor=request.user,
+            akte=akte,
+            due_date=payload.due_date,
+            assignee=None if payload.fuer_team else request.user,
+            unit=akte.unit if payload.fuer_team else None,
+            vorgang=vorgang or (dokument.vorgang if dokument else None),
+            dokument=dokument,
+            note=payload.note,
+        )
+    except services.RecordsError as exc:
+        raise _records_error(exc) from exc
+    return Status(201, api_queues.wiedervorlage_item(wv))
+
+
+@router.post(
+    "/vorgaenge/{vorgang_id}/status",
+    response=VorgangOut,
+    summary="Status eines Vorgangs ändern (in Bearbeitung, wartet, erledigt), mit Vermerk",
+)
+def change_vorgang_status(
+    request: TenantRequest, vorgang_id: uuid.UUID, payload: VorgangStatusIn
+) -> VorgangOut:
+    _require(request, Perm.RECORDS_EDIT)
+    vorgang = selectors.vorgang(_viewer(request), vorgang_id)
+    if vorgang is None or not access.can_edit(request.access, request.user.id, vorgang.akte):
+        raise not_found("Dieser Vorgang")
+    try:
+        vorgang = services.change_vorgang_status(
+            actor=request.user, vorgang=vorgang, status=payload.status, note=payload.note
+        )
+    except services.RecordsError as exc:
+        raise _records_error(exc) from exc
+    return _vorgang_out(vorgang)
 
 
 def _bg_out(akte: Akte) -> BgOut:

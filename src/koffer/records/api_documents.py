@@ -113,6 +113,16 @@ class VersionIn(Schema):
     note: str = Field(default="", max_length=300)
 
 
+class MetadataIn(Schema):
+    """Only the fields sent are changed; the content stays (a new content is a version)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    kind: str | None = Field(default=None, min_length=1, max_length=60)
+    direction: Dokument.Direction | None = None
+    sender: str | None = Field(default=None, max_length=200)
+    received_on: date | None = None
+
+
 class MoveIn(Schema):
     vorgang_id: uuid.UUID | None = Field(
         description="Ziel-Vorgang derselben Akte; null: direkt in die Akte"
@@ -324,6 +334,33 @@ def get_dokument(request: TenantRequest, dokument_id: uuid.UUID) -> DokumentOut:
     documents.record_read(
         actor=request.user, dokument=dokument, purpose="Dokument über die API abgerufen"
     )
+    return _dokument_out(dokument)
+
+
+@router.patch(
+    "/dokumente/{dokument_id}",
+    response=DokumentOut,
+    summary="Metadaten ändern (Titel, Art, Richtung, Absender, Eingangsdatum)",
+    description="Nur die übergebenen Felder werden geändert; die alten Werte stehen im "
+    "Audit-Protokoll. `received_on: null` löscht das Eingangsdatum.",
+)
+def change_metadata(
+    request: TenantRequest, dokument_id: uuid.UUID, payload: MetadataIn
+) -> DokumentOut:
+    dokument = _dokument(request, dokument_id, edit=True)
+    sent = payload.model_dump(exclude_unset=True)
+    meta = documents.DocumentMeta(
+        title=sent.get("title") or dokument.title,
+        kind=sent.get("kind") or dokument.kind,
+        direction=sent.get("direction") or dokument.direction,
+        sender=sent["sender"] if sent.get("sender") is not None else dokument.sender,
+        received_on=sent.get("received_on", dokument.received_on),
+        source=dokument.source,
+    )
+    try:
+        documents.change_metadata(actor=request.user, dokument=dokument, meta=meta)
+    except RecordsError as exc:
+        raise _records_error(exc) from exc
     return _dokument_out(dokument)
 
 

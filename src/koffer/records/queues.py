@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -13,6 +14,8 @@ from koffer.accounts.roles import Perm
 from koffer.records.access import akten_q
 from koffer.records.models import Frist, Wiedervorlage
 from koffer.records.selectors import Viewer
+
+QueueItem = TypeVar("QueueItem", Wiedervorlage, Frist)
 
 
 def my_wiedervorlagen(viewer: Viewer) -> QuerySet[Wiedervorlage]:
@@ -36,6 +39,21 @@ def team_wiedervorlagen(viewer: Viewer) -> QuerySet[Wiedervorlage]:
         .select_related("akte", "vorgang", "assignee")
         .order_by("due_date", "pk")
     )
+
+
+DUE_CHOICES = ("alle", "faellig", "heute", "ueberfaellig")
+"""Filters of a queue by due date: all open items, due (today or overdue), today, overdue."""
+
+
+def due(items: QuerySet[QueueItem], when: str, today: date) -> QuerySet[QueueItem]:
+    """Only the items due ``when`` (one of DUE_CHOICES) as seen on ``today``."""
+    if when == "heute":
+        return items.filter(due_date=today)
+    if when == "ueberfaellig":
+        return items.filter(due_date__lt=today)
+    if when == "faellig":
+        return items.filter(due_date__lte=today)
+    return items
 
 
 def open_fristen(viewer: Viewer, start: date, end: date) -> QuerySet[Frist]:

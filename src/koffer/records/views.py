@@ -468,17 +468,13 @@ def _of_akte(obj: Any, akte: Akte) -> Any:
 @require_perm(Perm.RECORDS_VIEW)
 def aktenplan_page(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
-    can_manage = request.access.can(Perm.TENANCY_MANAGE) or request.access.can(Perm.RECORDS_ASSIGN)
+    can_manage = access.can_manage_aktenplan(request.access)
     form = AktenplanImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not can_manage:
             raise Http404
         if form.is_valid():
-            raw = form.cleaned_data["file"].read()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("cp1252", errors="replace")
+            text = aktenplan.decode_csv(form.cleaned_data["file"].read())
             try:
                 result = aktenplan.import_csv(actor=request.user, tenant=tenant, text=text)
             except aktenplan.AktenplanImportError as exc:
