@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import services
+from koffer.placements import billing, services
 from koffer.placements.errors import Conflict, PlacementsError
 from koffer.placements.models import (
     Abwesenheit,
@@ -223,6 +223,16 @@ def test_new_day_rate_refuses_a_later_rate_no_rate_and_billed_days(
             leistungsentgelt=Decimal("100"),
         )
     assert none.value.code == "no_current_rate"
+    with pytest.raises(PlacementsError) as gap:
+        services.change_entgelt(
+            actor=provider_user,
+            angebot=angebot,
+            valid_from=date(2026, 7, 1),
+            valid_to=date(2026, 9, 30),
+            leistungsentgelt=Decimal("155"),
+        )
+    assert gap.value.code == "rate_gap"
+    assert "bis auf Weiteres" in gap.value.message
     services.change_entgelt(
         actor=provider_user,
         angebot=angebot,
@@ -410,3 +420,26 @@ def test_absence_share_default_comes_from_the_fachbereich(
         leistungsentgelt=Decimal("150"),
     )
     assert rate.absence_share == Decimal("60")
+
+
+def test_new_day_rate_cannot_reach_back_into_billed_days(make_belegung, provider_user, angebot):
+    belegung = make_belegung(date(2026, 10, 1))
+    nachweis = billing.compute_nachweis(
+        actor=provider_user, belegung=belegung, monat=date(2026, 10, 1), today=date(2026, 11, 5)
+    )
+    billing.confirm_nachweis(actor=provider_user, nachweis=nachweis)
+    with pytest.raises(Conflict) as err:
+        services.change_entgelt(
+            actor=provider_user,
+            angebot=angebot,
+            valid_from=date(2026, 10, 15),
+            leistungsentgelt=Decimal("190"),
+        )
+    assert err.value.code == "rate_billed"
+    assert "frühestens ab 01.11.2026" in err.value.message
+    services.change_entgelt(
+        actor=provider_user,
+        angebot=angebot,
+        valid_from=date(2026, 11, 1),
+        leistungsentgelt=Decimal("190"),
+    )

@@ -693,7 +693,8 @@ def entgeltwechsel(
     request: TenantRequest, angebot_id: uuid.UUID, body: EntgeltIn
 ) -> Status[EntgeltOut]:
     """A new day rate from ``valid_from``: the rate in force that day ends the day before,
-    without a gap. 422 ``no_current_rate``, ``rate_start``; 409 ``rate_overlap`` (a later
+    without a gap. 422 ``no_current_rate``, ``rate_start``, ``rate_gap`` (an end would
+    leave days without a rate); 409 ``rate_overlap`` (a later
     rate exists), ``rate_billed`` (days from then on are already billed)."""
     _provider(request)
     angebot = _own_angebot(request, angebot_id)

@@ -464,8 +464,9 @@ def change_entgelt(
     """A new day rate from ``valid_from``: the rate in force that day ends the day before
     and the new one follows without a gap, in one locked transaction with one audit event.
     Refused when no rate is in force that day (then :func:`set_entgelt` is the way), when
-    a later rate is already agreed, or when days from ``valid_from`` on are already
-    billed (a billed day keeps the rate it was billed with)."""
+    a later rate is already agreed, when an end would leave days uncovered that the old
+    rate covered, or when days from ``valid_from`` on are already billed (a billed day
+    keeps the rate it was billed with)."""
     absence_share = _check_rate(
         angebot,
         valid_from,
@@ -518,6 +519,13 @@ def change_entgelt(
                 f"{billed.period_end + timedelta(days=1):%d.%m.%Y} gelten.",
             )
         old_to, old_rate = current.valid_to, current.tagessatz
+        if valid_to is not None and (old_to is None or valid_to < old_to):
+            covered = f"bis zum {old_to:%d.%m.%Y}" if old_to else "bis auf Weiteres"
+            raise PlacementsError(
+                "rate_gap",
+                f"Das bisherige Entgelt galt {covered}. Endet der neue Satz am "
+                f"{valid_to:%d.%m.%Y}, bliebe danach kein Entgelt. Bitte das Ende leer lassen.",
+            )
         current.valid_to = valid_from - timedelta(days=1)
         current.save(update_fields=["valid_to"])
         entgelt = Entgelt.objects.create(
