@@ -186,6 +186,16 @@ def _bg_mitglied(world: World, tenant: Mandant) -> uuid.UUID:
     return BgMitglied.objects.for_tenant(tenant).filter(bg_id=akte.bg_id).first().pk  # type: ignore[union-attr]
 
 
+def _frist(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records import services
+    from koffer.records.models import Vorgang
+
+    vorgang = Vorgang.objects.for_tenant(tenant).get(pk=world.id_for("vorgang_id", tenant))
+    return services.add_frist(
+        actor=None, vorgang=vorgang, base_date=date.today(), label="Frist", due=date.today()
+    ).pk
+
+
 def _vorgang(world: World, tenant: Mandant) -> uuid.UUID:
     from koffer.records import services
     from koffer.records.models import Akte, VorgangTyp
@@ -447,6 +457,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "dokument_id": _dokument,
     "wiedervorlage_id": _wiedervorlage,
     "mitglied_id": _bg_mitglied,
+    "frist_id": _frist,
     "auszug_id": _auszug,
     "einsicht_id": _einsicht,
     **{

@@ -207,3 +207,56 @@ def list_fristen(
         items=[frist_item(f, today) for f in rows[:limit]],
         truncated=len(rows) > limit,
     )
+
+
+class FristQueue(Schema):
+    items: list[FristItem]
+    truncated: bool
+
+
+@router.get(
+    "/fristen/faellig",
+    response=FristQueue,
+    summary="Fristen als Arbeitsvorrat: meine oder die des Teams, überfällige zuerst",
+    description="Offene Fristen, die bis heute + `tage` enden (überfällige eingeschlossen). "
+    "`ansicht=meine`: Fristen der Vorgänge, für die ich zuständig bin (ohne zuständige "
+    "Person: der Akte); `ansicht=team`: alle sichtbaren. `faellig` filtert wie bei den "
+    "Wiedervorlagen.",
+)
+def list_fristen_faellig(
+    request: TenantRequest,
+    ansicht: Literal["meine", "team"] = "meine",
+    faellig: DueFilter = "alle",
+    tage: int = queues.FRIST_HORIZON_DAYS,
+    limit: int = 100,
+) -> FristQueue:
+    _require(request, Perm.RECORDS_VIEW)
+    if not 0 <= tage <= MAX_CALENDAR_DAYS:
+        raise ApiProblem(
+            400,
+            "invalid_days",
+            "Ungültige Tage",
+            f"tage muss zwischen 0 und {MAX_CALENDAR_DAYS} liegen.",
+        )
+    viewer = _viewer(request)
+    today = timezone.localdate()
+    items = queues.team_fristen(viewer) if ansicht == "team" else queues.my_fristen(viewer)
+    items = queues.due(queues.within_horizon(items, today, tage), faellig, today)
+    rows = list(items[: _limit(limit) + 1])
+    return FristQueue(
+        items=[frist_item(f, today) for f in rows[:limit]], truncated=len(rows) > limit
+    )
+
+
+@router.post(
+    "/fristen/{frist_id}/erledigt",
+    response=FristItem,
+    summary="Frist als erledigt markieren (sie verlässt Arbeitsvorrat und Kalender)",
+)
+def complete_frist(request: TenantRequest, frist_id: uuid.UUID) -> FristItem:
+    _require(request, Perm.RECORDS_EDIT)
+    frist = queues.team_fristen(_viewer(request)).filter(pk=frist_id).first()
+    if frist is None or not access.can_edit(request.access, request.user.id, frist.vorgang.akte):
+        raise not_found("Diese Frist")
+    services.complete_frist(actor=request.user, frist=frist)
+    return frist_item(frist, timezone.localdate())

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TypeVar
+from datetime import date, timedelta
+from typing import Generic, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -70,15 +70,52 @@ def open_fristen(viewer: Viewer, start: date, end: date) -> QuerySet[Frist]:
     )
 
 
+FRIST_HORIZON_DAYS = 14
+"""Fristen in a work queue: the overdue, today's, and those ending in the next two weeks
+(a legal deadline needs lead time, unlike a reminder that is simply due)."""
+
+
+def _fristen(viewer: Viewer) -> QuerySet[Frist]:
+    return (
+        Frist.objects.for_tenant(viewer.tenant_id)
+        .filter(
+            akten_q(viewer.access, viewer.user_id, prefix="vorgang__akte__"),
+            done_at__isnull=True,
+        )
+        .select_related("vorgang", "vorgang__akte", "vorgang__caseworker", "regel")
+        .order_by("due_date", "pk")
+    )
+
+
+def my_fristen(viewer: Viewer) -> QuerySet[Frist]:
+    """Open Fristen of the Vorgänge I am responsible for (or, where a Vorgang names nobody,
+    of the Akten I am responsible for)."""
+    mine = Q(vorgang__caseworker_id=viewer.user_id) | Q(
+        vorgang__caseworker__isnull=True, vorgang__akte__caseworker_id=viewer.user_id
+    )
+    return _fristen(viewer).filter(mine)
+
+
+def team_fristen(viewer: Viewer) -> QuerySet[Frist]:
+    """Open Fristen of every Akte the viewer's teams own."""
+    return _fristen(viewer)
+
+
+def within_horizon(
+    items: QuerySet[Frist], today: date, days: int = FRIST_HORIZON_DAYS
+) -> QuerySet[Frist]:
+    return items.filter(due_date__lte=today + timedelta(days=days))
+
+
 @dataclass
-class Buckets:
-    overdue: list[Wiedervorlage] = field(default_factory=list)
-    today: list[Wiedervorlage] = field(default_factory=list)
-    upcoming: list[Wiedervorlage] = field(default_factory=list)
+class Buckets(Generic[QueueItem]):
+    overdue: list[QueueItem] = field(default_factory=list)
+    today: list[QueueItem] = field(default_factory=list)
+    upcoming: list[QueueItem] = field(default_factory=list)
 
 
-def bucket(items: QuerySet[Wiedervorlage], today: date, limit: int = 200) -> Buckets:
-    out = Buckets()
+def bucket(items: QuerySet[QueueItem], today: date, limit: int = 200) -> Buckets[QueueItem]:
+    out: Buckets[QueueItem] = Buckets()
     for wv in items[:limit]:
         if wv.due_date < today:
             out.overdue.append(wv)

@@ -655,6 +655,29 @@ def complete_wiedervorlage(*, actor: Any, wiedervorlage: Wiedervorlage) -> Wiede
     return wiedervorlage
 
 
+def complete_frist(*, actor: Any, frist: Frist, note: str = "") -> Frist:
+    """Mark a Frist as kept (the objection answered, the act done); it leaves the queues
+    and the calendar, and the Vorgang's history says who closed it."""
+    if frist.done_at is not None:
+        raise RecordsError("frist_done", "Diese Frist ist schon erledigt.")
+    now = timezone.now()
+    with transaction.atomic():
+        frist.done_at = now
+        frist.save(update_fields=["done_at"])
+        _step(
+            frist.vorgang, actor, "frist_erledigt", f"{frist.label} erledigt. {note}".strip(), now
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=frist.tenant_id,
+            action="records.frist.done",
+            obj=frist,
+            changes={"due_date": frist.due_date},
+            reason=note,
+        )
+    return frist
+
+
 def open_akte_for_person(
     *,
     actor: Any,

@@ -533,22 +533,58 @@ MONTHS = [
 ]
 
 
+QUEUE_KINDS = {
+    "alle": "Fristen und Wiedervorlagen",
+    "fristen": "Nur Fristen",
+    "wiedervorlagen": "Nur Wiedervorlagen",
+}
+
+
 @require_perm(Perm.RECORDS_VIEW)
 def wiedervorlagen(request: TenantRequest) -> HttpResponse:
-    """Meine Wiedervorlagen, or with ?team=1 those of all Akten of my teams."""
+    """Meine Arbeit: Fristen (the overdue, today's, the next two weeks) and Wiedervorlagen;
+    with ?team=1 those of all Akten of my teams, with ?art=fristen|wiedervorlagen only one."""
     team = request.GET.get("team") == "1"
+    kind = request.GET.get("art", "alle")
+    kind = kind if kind in QUEUE_KINDS else "alle"
     viewer = viewer_of(request)
+    today = timezone.localdate()
     items = queues.team_wiedervorlagen(viewer) if team else queues.my_wiedervorlagen(viewer)
+    fristen = queues.team_fristen(viewer) if team else queues.my_fristen(viewer)
     title = "Wiedervorlagen des Teams" if team else "Meine Wiedervorlagen"
     return render(
         request,
         "records/wiedervorlagen.html",
         {
-            "buckets": queues.bucket(items, timezone.localdate()),
+            "buckets": queues.bucket(items, today) if kind != "fristen" else None,
+            "frist_buckets": (
+                queues.bucket(queues.within_horizon(fristen, today), today)
+                if kind != "wiedervorlagen"
+                else None
+            ),
+            "horizon": queues.FRIST_HORIZON_DAYS,
             "team": team,
+            "kind": kind,
+            "kinds": QUEUE_KINDS,
             "page_title": title,
             "breadcrumbs": trail((title, None)),
         },
+    )
+
+
+@require_perm(Perm.RECORDS_EDIT)
+@require_POST
+def frist_done(request: TenantRequest, frist_id: uuid.UUID) -> HttpResponse:
+    frist = queues.team_fristen(viewer_of(request)).filter(pk=frist_id).first()
+    if frist is None or not access.can_edit(request.access, request.user.id, frist.vorgang.akte):
+        raise Http404
+    services.complete_frist(actor=request.user, frist=frist)
+    messages.success(request, f"Frist „{frist.label}“ erledigt.")
+    target = request.POST.get("next", "")
+    return redirect(
+        target
+        if target.startswith("/") and not target.startswith("//")
+        else "records:wiedervorlagen"
     )
 
 
