@@ -59,9 +59,14 @@ def _one_user_per_role() -> dict[str, str]:
 
 
 ROLE_USERS = _one_user_per_role()
-# Crawl name -> demo user: one per role, and a second provider whose facility has the
+# Crawl name -> demo user: one per role, plus the variants only other Mandanten hold: the
+# Jobcenter's Akten with a Bedarfsgemeinschaft, and the provider whose facility has the
 # demo's open Anfrage (the only way to its Absage page).
-CRAWLERS = {**ROLE_USERS, "platzverwaltung-diakonie": "platz.diakonie"}
+CRAWLERS = {
+    **ROLE_USERS,
+    "sachbearbeitung-jobcenter": "sb.jobcenter",
+    "platzverwaltung-diakonie": "platz.diakonie",
+}
 GETTABLE = set(gettable_routes())
 
 
@@ -116,7 +121,9 @@ class Crawl:
 
 
 def crawl(watch: PageWatch, base_url: str, shot_dir: str, result: Crawl) -> None:
-    """Breadth-first over GET links until every reachable route has been seen."""
+    """Breadth-first over GET links until every reachable route has been seen. Each crawl
+    keeps its own PER_ROUTE budget, whatever other crawls saw: data variants (an Akte with
+    a Bedarfsgemeinschaft) hang on the second instance, and the order of tests is random."""
     page = watch.page
     queue: deque[str] = deque([f"{base_url}/"])
     seen = {f"{base_url}/"}
