@@ -1,9 +1,11 @@
 """Demo Platzbörse: the shipped catalogue (youth welfare, elder care, refugee housing),
 facilities of both demo providers with rates and free places, one open request and one
-running Belegung. All fictional."""
+running Belegung, and the year's ended Belegungen so that the statistics have something
+to show. All fictional."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.placements import billing, meldungen, services
-from koffer.placements.models import Betreuungsform, Fachbereich, Merkmal, Region
+from koffer.placements.models import Belegung, Betreuungsform, Fachbereich, Merkmal, Platz, Region
 from koffer.tenancy.models import Mandant
 
 # (provider slug, Fachbereich, name, city, lat, lon, ages, forms, Merkmale, (title, form, rate, places, free))
@@ -190,8 +192,73 @@ def load(mandanten: dict[str, Mandant]) -> None:
         postcode="60311",
         city="Musterstadt",
     )
+    _history(kreis, angebote, today)
     _requests(kreis, angebote, today)
     _meldung(angebote, today)
+
+
+# Youth-welfare offers whose free places had residents earlier this year.
+HISTORY_OFFERS = (
+    "Regelwohngruppe",
+    "Inobhutnahme-Gruppe",
+    "Mutter/Vater-Kind-Wohnen",
+    "Intensivgruppe",
+    "Gruppe nach § 35a",
+)
+ENDINGS = [
+    Belegung.Endegrund.PLANMAESSIG,
+    Belegung.Endegrund.PLANMAESSIG,
+    Belegung.Endegrund.RUECKFUEHRUNG,
+    Belegung.Endegrund.RUECKFUEHRUNG,
+    Belegung.Endegrund.WECHSEL,
+    Belegung.Endegrund.VOLLJAEHRIGKEIT,
+    Belegung.Endegrund.ABBRUCH,
+]
+
+
+def _history(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
+    """Placements of this year that have ended, one after another on each free place, all
+    through the services (request, hold, confirmation, end with a reason), so that the
+    statistics pages show begun and ended Belegungen, occupancy and costs by month. They
+    end 45 days before today at the latest, before the running demo Belegung begins."""
+    caseworker = User.objects.get(username="sb.jugendamt")
+    region = Region.objects.get(name="Musterstadt")
+    rng = random.Random(2026)
+    last_day = today - timedelta(days=45)
+    for title in HISTORY_OFFERS:
+        angebot, provider = angebote[title]
+        einrichtung = angebot.einrichtung
+        places = list(
+            Platz.objects.for_tenant(angebot.tenant_id).filter(angebot=angebot, frei_ab=today)
+        )
+        for platz in places:
+            beginn = date(today.year, 1, 5) + timedelta(days=rng.randint(0, 20))
+            while True:
+                ende = beginn + timedelta(days=rng.randint(14, 90))
+                if ende > last_day:
+                    break
+                gesuch = services.create_gesuch(
+                    actor=caseworker,
+                    tenant=kreis,
+                    betreuungsform=angebot.betreuungsform,
+                    alter=rng.randint(max(einrichtung.age_min, 0), min(einrichtung.age_max, 17)),
+                    geschlecht=rng.choice("wmwmwmwmwd"),  # one in ten divers
+                    ab_datum=beginn,
+                    region=region,
+                )
+                hold = services.reserve(actor=caseworker, gesuch=gesuch, platz=platz)
+                belegung = services.confirm(
+                    actor=provider, tenant=angebot.tenant, reservierung_id=hold.pk, beginn=beginn
+                )
+                services.end_belegung(
+                    actor=provider,
+                    tenant=angebot.tenant,
+                    belegung=belegung,
+                    ende=ende,
+                    grund=rng.choice(ENDINGS),
+                )
+                beginn = ende + timedelta(days=rng.randint(3, 25))
+            services.set_frei(actor=provider, platz=platz, frei_ab=today)
 
 
 def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
