@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.db import connection, connections
@@ -196,3 +198,74 @@ def test_akte_page_query_count_is_pinned(
     client.get(reverse("records:akte_detail", args=[akte.pk]))
     with django_assert_max_num_queries(25):
         client.get(reverse("records:akte_detail", args=[akte.pk]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creation_on_a_sqlite_file_never_duplicates_or_skips(
+    tmp_path: Path,
+) -> None:
+    """The same race on SQLite: the in-memory test database is one connection's, so the
+    schema and the Mandant are copied (SQLite backup API) into a file, and every thread
+    opens its own connection to that file, as granian's threads do on a laptop. WAL and
+    ``BEGIN IMMEDIATE`` serialise the writers; the counter must still give 1..30."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL variant above covers other databases")
+    tenant = factories.mandant()
+    unit = factories.root_unit(tenant)
+    plan = services.create_aktenplaneinheit(
+        actor=None, tenant=tenant, parent=None, kennzeichen="K", title="K"
+    )
+    path = tmp_path / "koffer.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+
+    settings_dict = connections.settings["default"]
+    memory_name = settings_dict["NAME"]
+    settings_dict["NAME"] = str(path)  # connections opened from now on (new threads) use it
+    errors: list[BaseException] = []
+    found: list[str] = []
+
+    def worker() -> None:
+        try:
+            assert connection.settings_dict["NAME"] == str(path)
+            for _ in range(5):
+                services.create_akte(
+                    actor=None, tenant=tenant, aktenplaneinheit=plan, unit=unit, title="parallel"
+                )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def read() -> None:
+        try:
+            found.extend(Akte.objects.for_tenant(tenant).values_list("aktenzeichen", flat=True))
+            found.append(
+                str(
+                    AuditEvent.objects.filter(
+                        tenant_id=tenant.pk, action="records.akte.create"
+                    ).count()
+                )
+            )
+        finally:
+            connections.close_all()
+
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join()
+    finally:
+        settings_dict["NAME"] = memory_name
+    assert not errors, errors
+    *aktenzeichen, events = found
+    assert sorted(int(a[-5:]) for a in aktenzeichen) == list(range(1, 31))
+    assert events == "30"
+    # nothing of this reached the in-memory database of the other tests
+    assert not Akte.objects.for_tenant(tenant).exists()
