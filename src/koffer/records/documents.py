@@ -8,8 +8,9 @@ Ingest is a chain of small steps, each testable alone (paperless-ngx style)::
 
 The slow, fallible work (reading, converting, extracting) happens before the
 transaction; the transaction only writes rows, so it is short and either everything of
-a document is stored or nothing is. Blobs written before a failure may stay: they are
-content-addressed and harmless. Every file of a multi-file upload gets its own result
+a document is stored or nothing is. Blobs are announced in the blob ledger before they
+are written, so a failure or crash before the commit leaves none behind (see
+blob_ledger.py). Every file of a multi-file upload gets its own result
 line with a German reason; one bad file never stops the others, and none vanishes
 silently.
 
@@ -47,7 +48,7 @@ from PIL import Image, UnidentifiedImageError
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import get_store
-from koffer.records import search
+from koffer.records import blob_ledger, search
 from koffer.records.models import Akte, AkteSubjekt, Dokument, DokumentVersion, Person, Vorgang
 from koffer.records.pages import pdfium_lock
 from koffer.records.services import RecordsError
@@ -635,20 +636,23 @@ def _guarded(step: Any, file: IncomingFile) -> IngestResult:
         )
 
 
-def _prepare(file: IncomingFile, tenant_id: uuid.UUID) -> tuple[Content | None, Dokument | None]:
-    """Read and inspect a file; or the existing document when the bytes are already there."""
+def _prepare(
+    file: IncomingFile, tenant_id: uuid.UUID
+) -> tuple[Content | None, Dokument | None, list[uuid.UUID]]:
+    """Read and inspect a file and store its blobs, announced in the blob ledger (the
+    caller settles or discards the returned marks); or the existing document when the
+    bytes are already there."""
     name = clean_filename(file.name)
     data = read_within_limit(file)
     sha256 = hashlib.sha256(data).hexdigest()
     existing = find_duplicate(tenant_id, sha256)
     if existing is not None:
-        return None, existing
+        return None, existing, []
     content = inspect(data, name, sha256)
-    store = get_store()
-    store.put(data)
+    blobs = [(sha256, data)]
     if content.pdf is not None:
-        store.put(content.pdf)
-    return content, None
+        blobs.append((hashlib.sha256(content.pdf).hexdigest(), content.pdf))
+    return content, None, blob_ledger.store_pending(tenant_id, blobs, get_store())
 
 
 def find_duplicate(tenant_id: uuid.UUID, sha256: str) -> Dokument | None:
@@ -664,8 +668,12 @@ def find_duplicate(tenant_id: uuid.UUID, sha256: str) -> Dokument | None:
 
 
 def _duplicate_result(file: IncomingFile, existing: Dokument) -> IngestResult:
+    return _duplicate_result_named(clean_filename(file.name), existing)
+
+
+def _duplicate_result_named(filename: str, existing: Dokument) -> IngestResult:
     return IngestResult(
-        filename=clean_filename(file.name),
+        filename=filename,
         outcome="duplicate",
         code="duplicate",
         message=DUPLICATE_MESSAGE,
@@ -688,16 +696,34 @@ def first_subject(akte: Akte) -> Person | None:
 def _ingest_new(
     actor: Any, akte: Akte, vorgang: Vorgang | None, file: IncomingFile, meta: DocumentMeta
 ) -> IngestResult:
-    content, existing = _prepare(file, akte.tenant_id)
+    content, existing, pending = _prepare(file, akte.tenant_id)
     if existing is not None:
         return _duplicate_result(file, existing)
     assert content is not None
+    try:
+        result = _write_new(actor, akte, vorgang, content, meta, pending)
+    except BaseException:
+        blob_ledger.discard(pending)
+        raise
+    if not result.ok:
+        blob_ledger.discard(pending)  # a parallel upload stored the same bytes meanwhile
+    return result
+
+
+def _write_new(
+    actor: Any,
+    akte: Akte,
+    vorgang: Vorgang | None,
+    content: Content,
+    meta: DocumentMeta,
+    pending: list[uuid.UUID],
+) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
     with transaction.atomic():
         again = find_duplicate(akte.tenant_id, content.sha256)
         if again is not None:  # stored by a parallel upload meanwhile
-            return _duplicate_result(file, again)
+            return _duplicate_result_named(content.filename, again)
         dokument = Dokument.objects.create(
             tenant_id=akte.tenant_id,
             akte=akte,
@@ -733,6 +759,7 @@ def _ingest_new(
                 **_version_facts(version),
             },
         )
+        blob_ledger.settle(pending)
         _after_commit(version, content)
     return IngestResult(
         filename=content.filename,
@@ -746,16 +773,29 @@ def _ingest_new(
 
 
 def _ingest_version(actor: Any, dokument: Dokument, file: IncomingFile, note: str) -> IngestResult:
-    content, existing = _prepare(file, dokument.tenant_id)
+    content, existing, pending = _prepare(file, dokument.tenant_id)
     if existing is not None:
         return _duplicate_result(file, existing)
     assert content is not None
+    try:
+        result = _write_version(actor, dokument, content, note, pending)
+    except BaseException:
+        blob_ledger.discard(pending)
+        raise
+    if not result.ok:
+        blob_ledger.discard(pending)
+    return result
+
+
+def _write_version(
+    actor: Any, dokument: Dokument, content: Content, note: str, pending: list[uuid.UUID]
+) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
     with transaction.atomic():
         again = find_duplicate(dokument.tenant_id, content.sha256)
         if again is not None:
-            return _duplicate_result(file, again)
+            return _duplicate_result_named(content.filename, again)
         locked = (
             Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
         )
@@ -787,6 +827,7 @@ def _ingest_version(actor: Any, dokument: Dokument, file: IncomingFile, note: st
             changes=_version_facts(version),
             reason=note,
         )
+        blob_ledger.settle(pending)
         _after_commit(version, content)
     dokument.refresh_from_db()
     return IngestResult(

@@ -529,3 +529,24 @@ class Akteneinsicht(TenantOwned):
 
     def __str__(self) -> str:
         return f"Akteneinsicht für {self.recipient}"
+
+
+class PendingBlob(TenantOwned):
+    """A blob written for a document before the document's transaction: the row is
+    committed before the blob is stored and deleted inside the document's transaction.
+    A row that remains means the transaction never committed (an error, a crash), so the
+    blob may be unreferenced; blob_ledger removes it. ``claimed``: this upload created
+    the blob (it was not stored before), so it may remove it again."""
+
+    sha256 = models.CharField(max_length=64)
+    claimed = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sha256"], name="pendingblob_sha_idx"),
+            models.Index(fields=["created_at"], name="pendingblob_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}… seit {self.created_at:%d.%m.%Y %H:%M}"

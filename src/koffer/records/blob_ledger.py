@@ -1,0 +1,152 @@
+"""Blobs written before a document's transaction never outlive a rollback.
+
+Document bytes are stored before the short transaction that writes the rows (see
+documents.py), so a failure in between, or a crash, would leave a blob no row points to.
+Every such write is announced first: a PendingBlob row is committed, then the blob is
+stored, and the document's transaction deletes the row together with writing the rows
+that reference the blob. A row that is left over therefore marks a blob whose upload did
+not commit:
+
+- on an error the upload itself calls :func:`discard` at once;
+- after a crash ``manage.py records_blob_gc`` discards rows older than a grace period.
+
+:func:`discard` removes the blob only if no document version or Aktenauszug references
+it, no other upload of the same bytes is still in flight, and this upload created it
+(a blob that was there before belongs to someone else). The check and the removal hold a
+lock on the hash that announcing also takes, so a parallel upload of the same bytes
+either is seen (and keeps the blob) or stores it again after the removal.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from koffer.blobs.store import BlobStore, get_store
+from koffer.records.models import Aktenauszug, DokumentVersion, PendingBlob
+
+logger = logging.getLogger("koffer.records")
+
+GRACE = timedelta(hours=24)
+"""Longer than any upload can take, so the collector never races a live one."""
+
+
+def _lock(sha256: str) -> None:
+    """Serialise announcing and discarding per hash. SQLite's IMMEDIATE transactions are
+    already exclusive; PostgreSQL takes a transaction-scoped advisory lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(sha256[:15], 16)])
+
+
+def announce(tenant_id: uuid.UUID, sha256: str, store: BlobStore) -> uuid.UUID:
+    """Commit the row that marks ``sha256`` as about to be stored; returns its id. Must run
+    outside the caller's transaction, or a rollback would take the mark with it."""
+    with transaction.atomic():
+        _lock(sha256)
+        row = PendingBlob.objects.create(
+            tenant_id=tenant_id,
+            sha256=sha256,
+            claimed=not store.exists(sha256),
+            created_at=timezone.now(),
+        )
+    return row.pk
+
+
+def store_pending(
+    tenant_id: uuid.UUID, blobs: Sequence[tuple[str, bytes]], store: BlobStore | None = None
+) -> list[uuid.UUID]:
+    """Announce and store ``blobs`` (hash, bytes); the ids go to :func:`settle` inside the
+    document's transaction, or to :func:`discard` when it fails. If storing fails, what
+    was already stored is discarded before the error propagates."""
+    store = store or get_store()
+    pending: list[uuid.UUID] = []
+    try:
+        for sha256, data in blobs:
+            pending.append(announce(tenant_id, sha256, store))
+            store.put(data)
+    except BaseException:
+        discard(pending, store=store)
+        raise
+    return pending
+
+
+def settle(pending: Sequence[uuid.UUID]) -> None:
+    """Inside the document's transaction: the blobs are referenced now, drop the marks."""
+    if pending:
+        PendingBlob.objects.unscoped().filter(pk__in=list(pending)).delete()
+
+
+def referenced(sha256: str) -> bool:
+    """Does any row of any Mandant point to this blob? (Blobs are shared by content.)"""
+    return (
+        DokumentVersion.objects.unscoped().filter(Q(sha256=sha256) | Q(pdf_sha256=sha256)).exists()
+        or Aktenauszug.objects.unscoped().filter(sha256=sha256).exists()
+    )
+
+
+@dataclass
+class DiscardReport:
+    removed: list[str]
+    kept: list[str]
+
+
+def discard(pending: Sequence[uuid.UUID], *, store: BlobStore | None = None) -> DiscardReport:
+    """The uploads behind ``pending`` did not commit: drop their marks and remove each
+    blob nobody else needs. Never raises for a blob that is already gone."""
+    store = store or get_store()
+    report = DiscardReport(removed=[], kept=[])
+    for pk in pending:
+        with transaction.atomic():
+            row = PendingBlob.objects.unscoped().filter(pk=pk).first()
+            if row is None:
+                continue  # settled meanwhile, or discarded by the collector
+            _lock(row.sha256)
+            row.delete()
+            others = PendingBlob.objects.unscoped().filter(sha256=row.sha256)
+            if referenced(row.sha256) or not row.claimed:
+                report.kept.append(row.sha256)
+                continue
+            if others.exists():
+                # Another upload of the same bytes is in flight: it inherits the claim, so
+                # the blob is removed if that one fails too.
+                others.update(claimed=True)
+                report.kept.append(row.sha256)
+                continue
+            _remove(store, row.sha256)
+            report.removed.append(row.sha256)
+    return report
+
+
+def collect(*, older_than: timedelta = GRACE, store: BlobStore | None = None) -> DiscardReport:
+    """Discard the marks of uploads that started more than ``older_than`` ago and never
+    committed (the process died between storing and the transaction)."""
+    cutoff = timezone.now() - older_than
+    stale = list(
+        PendingBlob.objects.unscoped()
+        .filter(created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    return discard(stale, store=store)
+
+
+def _remove(store: BlobStore, sha256: str) -> None:
+    """Delete one blob. The store's interface has no delete (removal belongs to
+    retention); until it gets one, the local store's file is unlinked directly."""
+    delete = getattr(store, "delete", None)
+    if callable(delete):
+        delete(sha256)
+        return
+    path_of = getattr(store, "path_of", None)
+    if callable(path_of):
+        path_of(sha256).unlink(missing_ok=True)
+        return
+    logger.warning("Blob %s ist verwaist, der Speicher kann ihn nicht löschen", sha256)
