@@ -44,7 +44,7 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
 CHECKED_ELSEWHERE: dict[str, str] = {
     "anmelden/": "test_anonymous_and_error_pages, test_form_error_states",
     "barrierefreiheit/": "test_anonymous_and_error_pages",
-    "zweiter-faktor/": "demo waives the second factor; tests/accounts covers the form",
+    "zweiter-faktor/": "test_second_factor_page (no link leads there: the demo waives it)",
 }
 
 

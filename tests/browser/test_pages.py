@@ -405,3 +405,28 @@ def test_form_error_states(server_url: str, chromium: Browser) -> None:
     finally:
         context.close()
     assert not failures, format_failures(failures)
+
+
+def test_second_factor_page(server_url: str, chromium: Browser) -> None:
+    """The TOTP set-up page (QR code, key) and its wrong-code state. The demo waives the
+    second factor, so no link leads here; a person with personal data opens it directly."""
+    context = chromium.new_context(locale="de-DE")
+    failures: dict[str, list[str]] = {}
+    try:
+        watch = PageWatch(context.new_page())
+        page = watch.page
+        sign_in(page, server_url, ROLE_USERS["datenschutz"])
+        if problems := watch.check(f"{server_url}/zweiter-faktor/", shot="otp/einrichten"):
+            failures["Einrichtung"] = problems
+        page.get_by_label("Sechsstelliger Code aus Ihrer Authenticator-App").fill("000000")
+        watch.reset()
+        with page.expect_navigation() as nav:
+            page.get_by_role("button", name="Bestätigen").click()
+        status = nav.value.status if nav.value else None
+        if problems := watch.inspect(status=status, shot="otp/falscher-code"):
+            failures["falscher Code"] = problems
+        if page.get_by_text("Der Code stimmt nicht").count() == 0:
+            failures.setdefault("falscher Code", []).append("keine Fehlermeldung")
+    finally:
+        context.close()
+    assert not failures, format_failures(failures)
