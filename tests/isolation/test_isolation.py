@@ -186,6 +186,20 @@ def _bg_mitglied(world: World, tenant: Mandant) -> uuid.UUID:
     return BgMitglied.objects.for_tenant(tenant).filter(bg_id=akte.bg_id).first().pk  # type: ignore[union-attr]
 
 
+def _vorgang_typ(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records.models import VorgangTyp
+
+    _aktenplan(world, tenant)  # installs the default Vorgangstypen and Fristregeln
+    return VorgangTyp.objects.for_tenant(tenant).order_by("pk").first().pk  # type: ignore[union-attr]
+
+
+def _frist_regel(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records.models import FristRegel
+
+    _aktenplan(world, tenant)
+    return FristRegel.objects.for_tenant(tenant).order_by("pk").first().pk  # type: ignore[union-attr]
+
+
 def _frist(world: World, tenant: Mandant) -> uuid.UUID:
     from koffer.records import services
     from koffer.records.models import Vorgang
@@ -458,6 +472,8 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "wiedervorlage_id": _wiedervorlage,
     "mitglied_id": _bg_mitglied,
     "frist_id": _frist,
+    "typ_id": _vorgang_typ,
+    "regel_id": _frist_regel,
     "auszug_id": _auszug,
     "einsicht_id": _einsicht,
     **{

@@ -53,6 +53,16 @@ class RecordsConfig(AppConfig):
                 order=80,
             )
         )
+        register(
+            NavEntry(
+                key="records_konfiguration",
+                label="Vorgangstypen und Fristen",
+                url_name="records:konfiguration",
+                description="Vorgangstypen je Fachverfahren und Fristregeln des Mandanten.",
+                permission=Perm.TENANCY_MANAGE,
+                order=85,
+            )
+        )
         register_header_search(
             url_name="records:suche",
             suggest_url_name="records:suche_akten",

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from koffer.records.models import AccessLevel, Akte, BgMitglied, Vorgang
+from koffer.records.models import AccessLevel, Akte, BgMitglied, Module, Vorgang
 
 
 def _text(**attrs: Any) -> forms.TextInput:
@@ -127,3 +127,65 @@ class BgMitgliedForm(forms.Form):
 class BgEntfernenForm(forms.Form):
     mitglied = forms.UUIDField(widget=forms.HiddenInput())
     reason = forms.CharField(label="Grund", max_length=500, widget=_text())
+
+
+def _number(**attrs: Any) -> forms.NumberInput:
+    return forms.NumberInput(
+        attrs={"class": "kern-form-input__input", "inputmode": "numeric", **attrs}
+    )
+
+
+def _check() -> forms.CheckboxInput:
+    return forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"})
+
+
+CODE_HELP = "Kleinbuchstaben, Ziffern, „-“ oder „_“; wird in der API verwendet und ist danach fest."
+
+
+class VorgangTypCreateForm(forms.Form):
+    module = forms.ChoiceField(label="Fachverfahren", choices=Module.choices, widget=_select())
+    code = forms.CharField(label="Code", max_length=40, help_text=CODE_HELP, widget=_text())
+    label = forms.CharField(label="Bezeichnung", max_length=120, widget=_text())
+
+
+class VorgangTypChangeForm(forms.Form):
+    label = forms.CharField(label="Bezeichnung", max_length=120, widget=_text())
+    is_active = forms.BooleanField(
+        label="In Gebrauch",
+        required=False,
+        help_text="Nicht mehr gebrauchte Typen werden beim Anlegen nicht angeboten; "
+        "vorhandene Vorgänge behalten ihren Typ.",
+        widget=_check(),
+    )
+
+
+class FristRegelChangeForm(forms.Form):
+    label = forms.CharField(label="Bezeichnung", max_length=120, widget=_text())
+    notification_days = forms.IntegerField(
+        label="Tage bis zur Bekanntgabe",
+        min_value=0,
+        max_value=30,
+        initial=0,
+        help_text="Nach § 37 Abs. 2 SGB X gilt ein Brief am vierten Tag nach Aufgabe zur Post "
+        "als bekannt gegeben: 4. Bei 0 ist das Ausgangsdatum schon die Bekanntgabe.",
+        widget=_number(),
+    )
+    months = forms.IntegerField(
+        label="Monate", min_value=0, max_value=120, initial=0, widget=_number()
+    )
+    days = forms.IntegerField(
+        label="Tage", min_value=0, max_value=3650, initial=0, widget=_number()
+    )
+    shift_to_workday = forms.BooleanField(
+        label="Auf den nächsten Werktag verschieben",
+        required=False,
+        initial=True,
+        help_text="Endet die Frist an einem Wochenende oder Feiertag, endet sie am nächsten "
+        "Werktag (§ 26 Abs. 3 SGB X, § 64 Abs. 3 SGG).",
+        widget=_check(),
+    )
+
+
+class FristRegelCreateForm(FristRegelChangeForm):
+    code = forms.CharField(label="Code", max_length=40, help_text=CODE_HELP, widget=_text())
+    field_order = ["code", "label", "notification_days", "months", "days", "shift_to_workday"]

@@ -139,6 +139,11 @@ def vorgang_typen(tenant_id: uuid.UUID, module: str | None = None) -> QuerySet[V
     return qs.filter(module=module) if module else qs
 
 
+def all_vorgang_typen(tenant_id: uuid.UUID) -> QuerySet[VorgangTyp]:
+    """Every Vorgangstyp of the Mandant, also those out of use (for the configuration)."""
+    return VorgangTyp.objects.for_tenant(tenant_id).order_by("module", "label", "pk")
+
+
 def frist_regeln(tenant_id: uuid.UUID) -> QuerySet[FristRegel]:
     return FristRegel.objects.for_tenant(tenant_id).order_by("label")
 
