@@ -4,6 +4,7 @@ their documents, and an Aktenauszug with an Akteneinsicht for the Sozialgericht.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,8 @@ from koffer.records.models import (
     VorgangTyp,
 )
 from koffer.tenancy.models import Mandant, Organisationseinheit
+
+logger = logging.getLogger(__name__)
 
 AKTENPLAN_CSV = (
     Path(__file__).resolve().parent.parent / "records" / "fixtures" / "aktenplan_demo.csv"
@@ -348,7 +351,10 @@ def finish(auszug: Aktenauszug) -> None:
         runner.execute(auszug.job_id)
     auszug.refresh_from_db()
     if auszug.status != Aktenauszug.Status.DONE:
-        raise RuntimeError(f"Demo-Aktenauszug nicht erstellt: {auszug.error}")
+        # The demo still starts: the extract shows as failed, with its reason, in the Akte
+        # (and the browser tests fail on the missing Akteneinsicht pages).
+        logger.warning("Demo-Aktenauszug nicht erstellt: %s", auszug.error)
+        return
     einsicht.create_einsicht(
         actor=auszug.created_by, auszug=auszug, recipient=EINSICHT_RECIPIENT, valid_days=14
     )
