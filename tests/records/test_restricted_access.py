@@ -177,3 +177,29 @@ def test_restricted_creation_names_the_creator_when_no_caseworker(
             access_level=AccessLevel.RESTRICTED,
         )
     assert exc.value.code == "restricted_nobody"
+
+
+def test_api_creates_a_restricted_akte_for_named_people(
+    tenant: Mandant, plan: object, team: Organisationseinheit, team_caseworker: User
+) -> None:
+    hr = factories.user(tenant, role="sachbearbeitung", unit_=factories.unit(tenant, "Personal"))
+    client = signed_in(team_caseworker)
+    body = {
+        "aktenplaneinheit_id": str(plan.pk),  # type: ignore[attr-defined]
+        "unit_id": str(team.pk),
+        "title": "Personalakte",
+        "access_level": "restricted",
+        "named_user_ids": [str(hr.pk), str(team_caseworker.pk)],
+    }
+    created = client.post("/api/v1/akten", data=json.dumps(body), content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert sorted(created.json()["named_user_ids"]) == sorted([str(hr.pk), str(team_caseworker.pk)])
+    assert signed_in(hr).get(f"/api/v1/akten/{created.json()['id']}").status_code == 200
+    unknown = client.post(
+        "/api/v1/akten",
+        data=json.dumps(
+            {**body, "named_user_ids": [str(factories.user(tenant, role="mandant_admin").pk)]}
+        ),
+        content_type="application/json",
+    )
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"

@@ -67,8 +67,3 @@ def can_manage_aktenplan(access: Access) -> bool:
     """Who may add to the Aktenplan (and configure Vorgangstypen and Fristregeln): the
     Mandant's administration and team leads who assign Akten."""
     return access.can(Perm.TENANCY_MANAGE) or access.can(Perm.RECORDS_ASSIGN)
-
-
-def can_configure(access: Access) -> bool:
-    """Who configures Vorgangstypen and Fristregeln: the Mandant's administration."""
-    return access.can(Perm.TENANCY_MANAGE)

@@ -74,6 +74,11 @@ class AkteIn(Schema):
         "sonstige Person einer vorhandenen BG",
     )
     access_level: AccessLevel | None = None
+    named_user_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        description="Benannte Personen, wenn die Akte eingeschränkt ist; ohne Angabe die "
+        "anlegende Person",
+    )
 
 
 class AkteChangeIn(Schema):
@@ -219,6 +224,17 @@ def _require(request: TenantRequest, perm: str) -> None:
         )
 
 
+def _named_users(request: TenantRequest, ids: list[uuid.UUID] | None) -> list[User] | None:
+    """The people behind ``named_user_ids``; 404 if one is not of this Mandant's E-Akte."""
+    if ids is None:
+        return None
+    wanted = set(ids)
+    named = list(selectors.records_users(request.tenant.pk).filter(pk__in=wanted))
+    if len(named) != len(wanted):
+        raise not_found("Eine der benannten Personen")
+    return named
+
+
 @router.get(
     "/akten", response=AktePage, summary="Sichtbare Akten (mit ?meine=true nur die eigenen)"
 )
@@ -277,6 +293,7 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
             "Für diese Organisationseinheit dürfen Sie keine Akten anlegen.",
         )
     person = payload.person
+    named = _named_users(request, payload.named_user_ids)
     try:
         akte = services.open_akte_for_person(
             actor=request.user,
@@ -291,10 +308,11 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
             bg_rolle=payload.bg_rolle or "",
             access_level=payload.access_level,
             caseworker=request.user if not request.user.is_machine else None,
+            named_users=named,
         )
     except services.RecordsError as exc:
         raise _records_error(exc) from exc
-    return Status(201, _akte_out(akte))
+    return Status(201, _akte_out(akte, with_names=True))
 
 
 @router.patch(
@@ -321,12 +339,7 @@ def change_akte(request: TenantRequest, akte_id: uuid.UUID, payload: AkteChangeI
         ).first()
         if caseworker is None:
             raise not_found("Diese Person")
-    named = None
-    if payload.named_user_ids is not None:
-        wanted = set(payload.named_user_ids)
-        named = list(selectors.records_users(request.tenant.pk).filter(pk__in=wanted))
-        if len(named) != len(wanted):
-            raise not_found("Eine der benannten Personen")
+    named = _named_users(request, payload.named_user_ids)
     try:
         akte = services.change_akte(
             actor=request.user,
