@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.urls import reverse
 
 from koffer.accounts.access import Access
@@ -21,7 +21,6 @@ from koffer.records.models import (
     Dokument,
     FristRegel,
     Vorgang,
-    VorgangSchritt,
     VorgangTyp,
 )
 
@@ -75,9 +74,6 @@ def akte_vorgaenge(akte: Akte) -> QuerySet[Vorgang]:
         Vorgang.objects.for_tenant(akte.tenant_id)
         .filter(akte=akte)
         .select_related("typ", "caseworker")
-        .prefetch_related(
-            Prefetch("schritte", queryset=VorgangSchritt.objects.unscoped().order_by("at"))
-        )
         .order_by("-opened_at")
     )
 
