@@ -312,12 +312,7 @@ def reservierung_create(request: TenantRequest, body: ReservierungIn) -> Status[
         hold = services.reserve(actor=request.user, gesuch=gesuch, angebot=angebot, platz=platz)
     except PlacementsError as exc:
         raise _problem(exc) from exc
-    hold = (
-        Reservierung.objects.for_party(request.tenant)
-        .select_related("platz__einrichtung", "gesuch")
-        .get(pk=hold.pk)
-    )
-    return Status(201, _hold_out(hold))
+    return Status(201, _hold_out(_reloaded(request, hold)))
 
 
 @router.get("/platzboerse/reservierungen", response=ReservierungPage)
@@ -351,6 +346,15 @@ class BelegungOut(Schema):
 
 class GrundIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
+
+
+def _reloaded(request: TenantRequest, hold: Reservierung) -> Reservierung:
+    """The hold as a service left it, with what its answer shows."""
+    return (
+        Reservierung.objects.for_party(request.tenant)
+        .select_related("platz__einrichtung", "gesuch")
+        .get(pk=hold.pk)
+    )
 
 
 def _own_hold(
@@ -400,11 +404,7 @@ def absage(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) ->
         )
     except PlacementsError as exc:
         raise _problem(exc) from exc
-    return _hold_out(
-        Reservierung.objects.for_party(request.tenant)
-        .select_related("platz__einrichtung", "gesuch")
-        .get(pk=hold.pk)
-    )
+    return _hold_out(_reloaded(request, hold))
 
 
 @router.post("/platzboerse/reservierungen/{reservierung_id}/rueckzug", response=ReservierungOut)
@@ -418,11 +418,7 @@ def rueckzug(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) 
         )
     except PlacementsError as exc:
         raise _problem(exc) from exc
-    return _hold_out(
-        Reservierung.objects.for_party(request.tenant)
-        .select_related("platz__einrichtung", "gesuch")
-        .get(pk=hold.pk)
-    )
+    return _hold_out(_reloaded(request, hold))
 
 
 class PlatzOut(Schema):
