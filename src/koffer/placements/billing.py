@@ -651,7 +651,8 @@ def compute_nachweis(
             fresh.tenant_id, belegung_id=fresh.pk, platz_id=fresh.platz_id, monat=monat
         )
         if existing is not None and _rejected_invoice(existing) is not None:
-            return _correct(actor, existing, _Sources(fresh.tenant_id), today)
+            # Locked as correct_nachweis does: two computes at once must not both replace it.
+            return _correct(actor, _lock_nachweis(existing), _Sources(fresh.tenant_id), today)
         return _compute_belegung(actor, fresh, monat, _Sources(fresh.tenant_id), today, existing)
 
 
@@ -669,7 +670,8 @@ def compute_standby_nachweis(
             raise NotFound("not_found", "Diesen Platz gibt es nicht.")
         existing = _existing(fresh.tenant_id, belegung_id=None, platz_id=fresh.pk, monat=monat)
         if existing is not None and _rejected_invoice(existing) is not None:
-            return _correct(actor, existing, _Sources(fresh.tenant_id), today)
+            # Locked as correct_nachweis does: two computes at once must not both replace it.
+            return _correct(actor, _lock_nachweis(existing), _Sources(fresh.tenant_id), today)
         return _compute_standby(actor, fresh, monat, _Sources(fresh.tenant_id), today, existing)
 
 
