@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,6 +104,20 @@ def test_wiedervorlage_from_vorgang_returns_to_it(
     assert response.status_code == 302 and response["Location"] == back
     wv = Wiedervorlage.objects.for_tenant(tenant).get(note="Antwort abwarten")
     assert wv.vorgang_id == vorgang.pk and wv.akte_id == akte.pk
+
+
+@pytest.mark.parametrize(
+    "back", ["//evil.example/", "/\\evil.example/", "https://evil.example/", "javascript:x"]
+)
+def test_wiedervorlage_never_returns_to_another_site(
+    akte: Akte, team_caseworker: User, back: str
+) -> None:
+    response = signed_in(team_caseworker).post(
+        reverse("records:wiedervorlage_create", args=[akte.pk]),
+        {"due_date": timezone.localdate().isoformat(), "note": "x", "next": back},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("records:akte_detail", args=[akte.pk])
 
 
 def test_wiedervorlage_ignores_vorgang_of_another_akte(

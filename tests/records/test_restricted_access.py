@@ -203,3 +203,51 @@ def test_api_creates_a_restricted_akte_for_named_people(
         content_type="application/json",
     )
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+
+
+def test_a_named_person_who_lost_the_role_does_not_block_other_changes(
+    akte: Akte, tenant: Mandant, team: Organisationseinheit, team_caseworker: User
+) -> None:
+    leaving = factories.user(tenant, role="sachbearbeitung", unit_=team)
+    services.change_akte(
+        actor=team_caseworker,
+        akte=akte,
+        reason="Mitarbeiterakte",
+        access_level=AccessLevel.RESTRICTED,
+        named_users=[team_caseworker, leaving],
+    )
+    leaving.memberships.all().delete()  # moved to another authority
+    akte.refresh_from_db()
+    changed = services.change_akte(
+        actor=team_caseworker, akte=akte, reason="Antrag erledigt", status="closed"
+    )
+    assert changed.status == "closed"
+    assert set(selectors.named_users(changed)) == {team_caseworker, leaving}
+    with pytest.raises(services.RecordsError) as exc:  # naming them anew is still refused
+        services.change_akte(
+            actor=team_caseworker,
+            akte=changed,
+            reason="x",
+            named_users=[team_caseworker, leaving, factories.user(tenant, role="mandant_admin")],
+        )
+    assert exc.value.code == "named_user_unknown"
+
+
+def test_saving_a_normal_akte_names_nobody(
+    akte: Akte, tenant: Mandant, team_caseworker: User
+) -> None:
+    response = signed_in(team_caseworker).post(
+        reverse("records:akte_change", args=[akte.pk]),
+        _form(
+            akte,
+            access_level=AccessLevel.NORMAL,
+            named_users=[str(team_caseworker.pk)],
+            reason="Zuständigkeit geprüft",
+        ),
+    )
+    assert response.status_code == 302
+    assert list(selectors.named_users(akte)) == []
+    event = AuditEvent.objects.filter(tenant_id=tenant.pk, action="records.akte.change").latest(
+        "seq"
+    )
+    assert "named_users" not in event.changes

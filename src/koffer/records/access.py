@@ -63,6 +63,11 @@ def _admits(access: Access, user_id: uuid.UUID | None, akte: Akte, perm: str) ->
     return any(akte.unit_path.startswith(p) for p in access.unit_paths_with(perm))
 
 
+def can_view_aktenplan(access: Access) -> bool:
+    """Who may read and export the Aktenplan: whoever reads Akten, and whoever manages it."""
+    return access.can(Perm.RECORDS_VIEW) or can_manage_aktenplan(access)
+
+
 def can_manage_aktenplan(access: Access) -> bool:
     """Who may add to the Aktenplan (and configure Vorgangstypen and Fristregeln): the
     Mandant's administration and team leads who assign Akten."""

@@ -16,6 +16,8 @@ from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, not_found
 from koffer.audit import services as audit
 from koffer.records import access, api_aktenplan, api_queues, selectors, services
+from koffer.records.api_access import require as _require
+from koffer.records.api_access import viewer as _viewer
 from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Vorgang
 from koffer.tenancy.models import Organisationseinheit
 
@@ -166,10 +168,6 @@ class VorgangStatusIn(Schema):
     note: str = Field(default="", max_length=300)
 
 
-def _viewer(request: TenantRequest) -> selectors.Viewer:
-    return selectors.Viewer(access=request.access, user_id=request.user.id)
-
-
 def _akte_out(akte: Akte, *, with_names: bool = False) -> AkteOut:
     return AkteOut(
         named_user_ids=[u.pk for u in selectors.named_users(akte)] if with_names else None,
@@ -215,13 +213,6 @@ def _visible_akte(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = Fa
             403, "forbidden", "Keine Berechtigung", "Sie dürfen diese Akte nicht ändern."
         )
     return akte
-
-
-def _require(request: TenantRequest, perm: str) -> None:
-    if not request.access.can(perm):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
-        )
 
 
 def _named_users(request: TenantRequest, ids: list[uuid.UUID] | None) -> list[User] | None:

@@ -10,7 +10,6 @@ from ninja import File, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
-from koffer.accounts.roles import Perm
 from koffer.api.problems import ApiProblem, not_found
 from koffer.records import access, aktenplan, selectors, services
 from koffer.records.models import AccessLevel, Aktenplaneinheit, Module
@@ -59,9 +58,7 @@ def _require_manage(request: TenantRequest) -> None:
 
 
 def _require_view(request: TenantRequest) -> None:
-    if not request.access.can(Perm.RECORDS_VIEW) and not access.can_manage_aktenplan(
-        request.access
-    ):
+    if not access.can_view_aktenplan(request.access):
         raise ApiProblem(
             403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
         )

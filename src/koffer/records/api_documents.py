@@ -18,6 +18,8 @@ from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.records import access, documents, selectors
+from koffer.records.api_access import require as _require
+from koffer.records.api_access import viewer as _viewer
 from koffer.records.document_views import download_response
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.services import RecordsError
@@ -132,17 +134,6 @@ class MoveIn(Schema):
 
 class CancelIn(Schema):
     reason: str = Field(min_length=1, max_length=500)
-
-
-def _viewer(request: TenantRequest) -> selectors.Viewer:
-    return selectors.Viewer(access=request.access, user_id=request.user.id)
-
-
-def _require(request: TenantRequest, perm: str) -> None:
-    if not request.access.can(perm):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
-        )
 
 
 def _dokument(request: TenantRequest, dokument_id: uuid.UUID, *, edit: bool = False) -> Dokument:

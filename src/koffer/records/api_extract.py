@@ -16,6 +16,8 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.records import access, einsicht, extract, selectors
+from koffer.records.api_access import require as _require
+from koffer.records.api_access import viewer as _viewer
 from koffer.records.extract_views import pdf_response
 from koffer.records.models import Aktenauszug, Akteneinsicht
 from koffer.records.services import RecordsError
@@ -98,17 +100,8 @@ class EinsichtCreated(EinsichtOut):
     pin: str = Field(description="Die 6-stellige PIN; wird nur jetzt übermittelt")
 
 
-def _viewer(request: TenantRequest) -> selectors.Viewer:
-    return selectors.Viewer(access=request.access, user_id=request.user.id)
-
-
 def _forbidden(detail: str) -> ApiProblem:
     return ApiProblem(403, "forbidden", "Keine Berechtigung", detail)
-
-
-def _require(request: TenantRequest, perm: str) -> None:
-    if not request.access.can(perm):
-        raise _forbidden("Dafür fehlt Ihnen die Berechtigung.")
 
 
 def _auszug(request: TenantRequest, auszug_id: uuid.UUID, *, edit: bool = False) -> Aktenauszug:

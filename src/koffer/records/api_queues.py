@@ -15,7 +15,9 @@ from ninja import Router, Schema
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.problems import ApiProblem, not_found
-from koffer.records import access, queues, selectors, services
+from koffer.records import access, queues, services
+from koffer.records.api_access import require as _require
+from koffer.records.api_access import viewer as _viewer
 from koffer.records.models import Frist, Wiedervorlage
 
 router = Router(tags=["Wiedervorlagen und Fristen"])
@@ -64,17 +66,6 @@ class FristList(Schema):
     bis: date
     items: list[FristItem]
     truncated: bool
-
-
-def _viewer(request: TenantRequest) -> selectors.Viewer:
-    return selectors.Viewer(access=request.access, user_id=request.user.id)
-
-
-def _require(request: TenantRequest, perm: str) -> None:
-    if not request.access.can(perm):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
-        )
 
 
 def _lage(due_date: date, done_at: datetime | None, today: date) -> str:

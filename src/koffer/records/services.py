@@ -3,6 +3,7 @@ one audit event, keyword-only arguments with the acting user first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -349,21 +350,25 @@ def _default_names(actor: Any, *people: User | None) -> list[User]:
     return names
 
 
-def _check_names(tenant_id: Any, level: str, names: list[User]) -> None:
+def _check_names(
+    tenant_id: Any, level: str, names: list[User], *, already: Sequence[User] = ()
+) -> None:
     """A restricted Akte names at least one person, and only people of the Mandant who may
-    read Akten (anyone else could never open it)."""
+    read Akten (anyone else could never open it). People ``already`` named stay allowed
+    even after losing their role, so a change of status or caseworker never fails on them."""
     if level == AccessLevel.RESTRICTED and not names:
         raise RecordsError(
             "restricted_nobody",
             "Eine eingeschränkte Akte braucht mindestens eine benannte Person, "
             "sonst könnte niemand sie mehr öffnen.",
         )
+    added = [u for u in names if u not in already]
     allowed = set(
         selectors.records_users(tenant_id)
-        .filter(pk__in=[u.pk for u in names])
+        .filter(pk__in=[u.pk for u in added])
         .values_list("pk", flat=True)
     )
-    strangers = [u for u in names if u.pk not in allowed]
+    strangers = [u for u in added if u.pk not in allowed]
     if strangers:
         raise RecordsError(
             "named_user_unknown",
@@ -397,7 +402,7 @@ def change_akte(
     names = current_names if named_users is None else list(dict.fromkeys(named_users))
     if level == AccessLevel.RESTRICTED and named_users is None and not names:
         names = _default_names(actor, caseworker or akte.caseworker)
-    _check_names(akte.tenant_id, level, names)
+    _check_names(akte.tenant_id, level, names, already=current_names)
     now = timezone.now()
     with transaction.atomic():
         if unit is not None:

@@ -9,12 +9,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from koffer.accounts.access import require_perm
@@ -221,7 +223,13 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                 caseworker=caseworker,
                 status=data["status"],
                 access_level=data["access_level"],
-                named_users=[u for u in people if str(u.pk) in data["named_users"]],
+                # Named people matter only for a restricted Akte; the form pre-selects the
+                # editor for the moment an Akte is restricted, not to name them otherwise.
+                named_users=(
+                    [u for u in people if str(u.pk) in data["named_users"]]
+                    if data["access_level"] == AccessLevel.RESTRICTED
+                    else None
+                ),
             )
         except services.RecordsError as exc:
             form.add_error(None, exc.message)
@@ -433,7 +441,7 @@ def wiedervorlage_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResp
     # Set from a Vorgang or a Dokument of this Akte: both must be visible and belong to it.
     vorgang = _of_akte(selectors.vorgang(viewer, _uuid(request.POST.get("vorgang"))), akte)
     dokument = _of_akte(selectors.dokument(viewer, _uuid(request.POST.get("dokument"))), akte)
-    back = request.POST.get("next", "")
+    back = _local_next(request)
     if form.is_valid():
         services.set_wiedervorlage(
             actor=request.user,
@@ -449,9 +457,16 @@ def wiedervorlage_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResp
         )
     else:
         messages.error(request, "Bitte geben Sie ein gültiges Datum für die Wiedervorlage an.")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect("records:akte_detail", akte_id=akte.pk)
+    return redirect(back or reverse("records:akte_detail", args=[akte.pk]))
+
+
+def _local_next(request: TenantRequest) -> str:
+    """The ``next`` address the form posted, if it is a path on this site (never another
+    host, also not by ``//host`` or ``/\\host``); otherwise ''."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return target
+    return ""
 
 
 def _uuid(value: str | None) -> uuid.UUID:
@@ -465,8 +480,9 @@ def _of_akte(obj: Any, akte: Akte) -> Any:
     return obj if obj is not None and obj.akte_id == akte.pk else None
 
 
-@require_perm(Perm.RECORDS_VIEW)
 def aktenplan_page(request: TenantRequest) -> HttpResponse:
+    if not access.can_view_aktenplan(request.access):
+        raise PermissionDenied
     tenant = request.tenant
     can_manage = access.can_manage_aktenplan(request.access)
     form = AktenplanImportForm(request.POST or None, request.FILES or None)
@@ -500,8 +516,9 @@ def aktenplan_page(request: TenantRequest) -> HttpResponse:
     )
 
 
-@require_perm(Perm.RECORDS_VIEW)
 def aktenplan_export(request: TenantRequest) -> HttpResponse:
+    if not access.can_view_aktenplan(request.access):
+        raise PermissionDenied
     body = "\ufeff" + aktenplan.export_csv(selectors.aktenplan(request.tenant.pk))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="aktenplan.csv"'
@@ -580,12 +597,7 @@ def frist_done(request: TenantRequest, frist_id: uuid.UUID) -> HttpResponse:
         raise Http404
     services.complete_frist(actor=request.user, frist=frist)
     messages.success(request, f"Frist „{frist.label}“ erledigt.")
-    target = request.POST.get("next", "")
-    return redirect(
-        target
-        if target.startswith("/") and not target.startswith("//")
-        else "records:wiedervorlagen"
-    )
+    return redirect(_local_next(request) or "records:wiedervorlagen")
 
 
 @require_perm(Perm.RECORDS_EDIT)
@@ -596,12 +608,7 @@ def wiedervorlage_done(request: TenantRequest, wiedervorlage_id: uuid.UUID) -> H
         raise Http404
     services.complete_wiedervorlage(actor=request.user, wiedervorlage=wv)
     messages.success(request, "Wiedervorlage erledigt.")
-    target = request.POST.get("next", "")
-    return redirect(
-        target
-        if target.startswith("/") and not target.startswith("//")
-        else "records:wiedervorlagen"
-    )
+    return redirect(_local_next(request) or "records:wiedervorlagen")
 
 
 @require_perm(Perm.RECORDS_VIEW)
