@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
 from koffer.accounts.models import ApiToken, User
-from koffer.accounts.services import authenticate_token
+from koffer.accounts.services import TokenRefused, authenticate_token
 from koffer.audit.models import AuditEvent
 from koffer.tenancy.models import Mandant
 from tests import factories
@@ -84,7 +85,10 @@ def test_token_shown_once_stored_hashed_and_revocable(
     assert secret not in token.digest and token.digest != secret
     assert authenticate_token(secret) == token
     admin_client.post(reverse("accounts:token_revoke", args=[token.pk]))
-    assert authenticate_token(secret) is None
+    with pytest.raises(TokenRefused) as refused:
+        authenticate_token(secret)
+    assert refused.value.reason == "revoked"
+    assert authenticate_token(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
 
 
 def test_roles_page_lists_roles_from_code(admin_client: Client) -> None:

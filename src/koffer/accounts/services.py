@@ -195,8 +195,19 @@ def revoke_api_token(*, actor: Any, token: ApiToken, reason: str = "") -> None:
         )
 
 
+class TokenRefused(Exception):
+    """A genuine token (the caller holds its whole secret) that no longer counts:
+    ``reason`` is "revoked", "expired" or "inactive"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken | None:
-    """The valid token for ``secret``, or None when unknown, expired or revoked."""
+    """The valid token for ``secret``; None when the secret names no token. Raises
+    :class:`TokenRefused` for a genuine token that is revoked, expired, or whose machine
+    account is switched off: only the holder of the whole secret learns that."""
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
@@ -206,8 +217,12 @@ def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken 
     if token is None or not secrets.compare_digest(token.digest, _digest(secret)):
         return None
     now = now or timezone.now()
-    if token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
-        return None
+    if token.revoked_at is not None:
+        raise TokenRefused("revoked")
+    if token.expires_at <= now:
+        raise TokenRefused("expired")
+    if not token.user.is_active:
+        raise TokenRefused("inactive")
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
     return token

@@ -3,18 +3,15 @@ Either way the request ends up with ``request.tenant`` and ``request.access``.""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
 from koffer.accounts.access import Access
-from koffer.accounts.models import ApiToken, Membership
-from koffer.accounts.services import TOKEN_PREFIX, authenticate_token
+from koffer.accounts.models import Membership
+from koffer.accounts.services import TokenRefused, authenticate_token
 from koffer.api.problems import ApiProblem
 from koffer.tenancy.models import Mandant
 
@@ -46,36 +43,20 @@ def token_revoked() -> ApiProblem:
     )
 
 
-def rejection(secret: str) -> ApiProblem | None:
-    """Why a genuine token was refused, when the caller may know: only someone who holds the
-    whole secret learns that it expired or was revoked; a guessed or unknown key stays a
-    plain ``not_authenticated``, so the answer reveals nothing about other keys.
-
-    The digest repeats the one in ``accounts.services`` (SHA-256 of the secret); the tests
-    for the two codes fail if the two ever drift apart."""
-    parts = secret.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        return None
-    token = ApiToken.objects.unscoped().filter(prefix=parts[1]).first()
-    digest = hashlib.sha256(secret.encode()).hexdigest()
-    if token is None or not secrets.compare_digest(token.digest, digest):
-        return None
-    if token.revoked_at is not None:
-        return token_revoked()
-    if token.expires_at <= timezone.now():
-        return token_expired()
-    return None
-
-
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = authenticate_token(token)
-        if found is None:
+        try:
+            found = authenticate_token(token)
+        except TokenRefused as refused:
             # Raised, not returned: a client that sent a bearer token meant that token, so
-            # the session fallback does not apply, and the problem names the cause.
-            problem = rejection(token)
-            if problem is not None:
-                raise problem
+            # the session fallback does not apply, and the problem names the cause. An
+            # account switched off stays a plain not_authenticated.
+            if refused.reason == "revoked":
+                raise token_revoked() from None
+            if refused.reason == "expired":
+                raise token_expired() from None
+            return None
+        if found is None:
             return None
         request.user = found.user
         request.tenant = found.tenant  # type: ignore[attr-defined]
