@@ -252,17 +252,11 @@ def list_akten(
 def get_akte(request: TenantRequest, akte_id: uuid.UUID) -> AkteOut:
     _require(request, Perm.RECORDS_VIEW)
     akte = _visible_akte(request, akte_id)
-    first = (
-        AkteSubjekt.objects.for_tenant(akte.tenant_id)
-        .filter(akte=akte)
-        .select_related("person")
-        .first()
-    )
     audit.read(
         actor=request.user,
         tenant_id=akte.tenant_id,
         obj=akte,
-        subject=first.person if first else None,
+        subject=selectors.first_subject(akte),
         purpose="Akte über die API abgerufen",
     )
     return _akte_out(akte, with_names=True)

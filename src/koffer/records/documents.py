@@ -49,8 +49,9 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import get_store
 from koffer.records import blob_ledger, search
-from koffer.records.models import Akte, AkteSubjekt, Dokument, DokumentVersion, Person, Vorgang
+from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.pages import pdfium_lock
+from koffer.records.selectors import first_subject
 from koffer.records.services import RecordsError
 
 logger = logging.getLogger("koffer.records.documents")
@@ -679,18 +680,6 @@ def _duplicate_result_named(filename: str, existing: Dokument) -> IngestResult:
         message=DUPLICATE_MESSAGE,
         dokument=existing,
     )
-
-
-def first_subject(akte: Akte) -> Person | None:
-    """The first person the Akte is about (for the audit event's subject)."""
-    row = (
-        AkteSubjekt.objects.for_tenant(akte.tenant_id)
-        .filter(akte_id=akte.pk)
-        .select_related("person")
-        .order_by("pk")
-        .first()
-    )
-    return row.person if row is not None else None
 
 
 def _ingest_new(

@@ -35,7 +35,6 @@ from koffer.records.documents import decode_text, first_subject
 from koffer.records.models import (
     Akte,
     Aktenauszug,
-    AkteSubjekt,
     Dokument,
     DokumentVersion,
     Person,
@@ -526,19 +525,13 @@ def person_line(person: Person | None) -> str:
 
 def _cover(auszug: Aktenauszug) -> extract_pdf.Cover:
     akte = auszug.akte
-    subject = (
-        AkteSubjekt.objects.for_tenant(akte.tenant_id)
-        .filter(akte_id=akte.pk)
-        .select_related("person")
-        .order_by("pk")
-        .first()
-    )
+    subject = first_subject(akte)
     return extract_pdf.Cover(
         behoerde=akte.tenant.name,
         einheit=akte.unit.name,
         aktenzeichen=akte.aktenzeichen,
         akte_titel=akte.title,
-        person=person_line(subject.person if subject is not None else None),
+        person=person_line(subject),
         aktenplan=str(akte.aktenplaneinheit),
         zweck=auszug.purpose,
         datum=_date(timezone.localtime(auszug.created_at).date()),

@@ -16,10 +16,12 @@ from koffer.records.access import akten_q
 from koffer.records.models import (
     Akte,
     Aktenplaneinheit,
+    AkteSubjekt,
     AkteZugriff,
     BgMitglied,
     Dokument,
     FristRegel,
+    Person,
     Vorgang,
     VorgangTyp,
 )
@@ -202,3 +204,16 @@ def akte_document_rows(akte: Akte) -> list[DokumentRow]:
         )
         for pk, title, kind, direction, received_on, vorgang_id, vorgang_title, page_count, status, needs_ocr, version in rows
     ]
+
+
+def first_subject(akte: Akte) -> Person | None:
+    """The first person the Akte is about (the subject of its audit events, the person on
+    an Aktenauszug's cover)."""
+    row = (
+        AkteSubjekt.objects.for_tenant(akte.tenant_id)
+        .filter(akte_id=akte.pk)
+        .select_related("person")
+        .order_by("pk")
+        .first()
+    )
+    return row.person if row is not None else None

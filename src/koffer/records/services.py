@@ -521,18 +521,11 @@ def _step(
 def record_vorgang_read(*, actor: Any, vorgang: Vorgang, purpose: str) -> None:
     """Audit that ``actor`` opened the Vorgang (its steps, Fristen and documents list the
     person's data), with the Akte's first person as the subject."""
-    first = (
-        AkteSubjekt.objects.for_tenant(vorgang.tenant_id)
-        .filter(akte_id=vorgang.akte_id)
-        .select_related("person")
-        .order_by("pk")
-        .first()
-    )
     audit.read(
         actor=actor,
         tenant_id=vorgang.tenant_id,
         obj=vorgang,
-        subject=first.person if first else None,
+        subject=selectors.first_subject(vorgang.akte),
         purpose=purpose,
     )
 
