@@ -36,7 +36,7 @@ from koffer.records.forms import (
     VorgangStatusForm,
     WiedervorlageForm,
 )
-from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Frist, Wiedervorlage
+from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Frist, Wiedervorlage
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Organisationseinheit
 
@@ -152,15 +152,7 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         subject=subjekte[0].person if subjekte else None,
         purpose="Akte geöffnet",
     )
-    bg_members = (
-        list(
-            BgMitglied.objects.for_tenant(akte.tenant_id)
-            .filter(bg_id=akte.bg_id)
-            .select_related("person")
-        )
-        if akte.bg_id
-        else []
-    )
+    bg_members = list(selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)) if akte.bg_id else []
     vorgaenge = list(selectors.akte_vorgaenge(akte))
     context = {
         "akte": akte,
