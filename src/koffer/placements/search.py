@@ -14,7 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from koffer.placements.models import (
@@ -175,12 +176,13 @@ def search(need: Need, *, now: datetime | None = None, limit: int = 50) -> list[
         done += len(chunk)
         counts = _counts(
             _free_places(need.betreuungsform_id, now).filter(
-                angebot_id__in=[c.row["id"] for c in chunk]
+                angebot_id__in=[_uuid(c.row["id"]) for c in chunk]
             )
         )
         for c in chunk:
-            if c.row["id"] in counts:
-                hits.append(_hit(c, *counts[c.row["id"]], need, total))
+            found = counts.get(_uuid(c.row["id"]))
+            if found is not None:
+                hits.append(_hit(c, *found, need, total))
         hits.sort(key=lambda pair: pair[0])
         settled = len(hits) >= limit and done < len(candidates)
         if settled and hits[limit - 1][0] <= candidates[done].key():
@@ -190,23 +192,12 @@ def search(need: Need, *, now: datetime | None = None, limit: int = 50) -> list[
 
 
 def _candidates(need: Need) -> list[_Candidate]:
-    """Active Angebote of the form of care, best possible rank first (four queries)."""
-    rows = list(
-        Angebot.objects.unscoped()
-        .filter(
-            betreuungsform_id=need.betreuungsform_id, is_active=True, einrichtung__is_active=True
-        )
-        .values(*ANGEBOT_FIELDS)
-    )
+    """Active Angebote of the form of care, best possible rank first (two queries)."""
+    asked = sorted(need.merkmal_ids)
+    rows = _angebot_rows(need.betreuungsform_id, need.ab_datum, asked)
     if not rows:
         return []
-    rates = _rates_on(need.betreuungsform_id, need.ab_datum)
-    merkmale = _merkmale_of(need.betreuungsform_id, need.merkmal_ids) if need.merkmal_ids else {}
-    labels = (
-        dict(Merkmal.objects.filter(pk__in=need.merkmal_ids).values_list("pk", "label"))
-        if need.merkmal_ids
-        else {}
-    )
+    labels = dict(Merkmal.objects.filter(pk__in=asked).values_list("pk", "label")) if asked else {}
     found = []
     for a in rows:
         km = distance_km(need.lat, need.lon, a["einrichtung__lat"], a["einrichtung__lon"])
@@ -218,11 +209,67 @@ def _candidates(need: Need) -> list[_Candidate]:
         place: list[str] = []
         if km > need.radius_km:
             place.append(f"außerhalb {need.radius_km} km")
-        offered = merkmale.get(a["einrichtung_id"], set())
-        place.extend(labels[m] for m in need.merkmal_ids - offered if m in labels)
-        found.append(_Candidate(row=a, km=km, rate=rates.get(a["id"]), person=person, place=place))
+        place.extend(labels[m] for m in need.merkmal_ids - a["offered"] if m in labels)
+        found.append(_Candidate(row=a, km=km, rate=a["rate"], person=person, place=place))
     found.sort(key=lambda c: c.key())
     return found
+
+
+def _angebot_rows(
+    betreuungsform_id: uuid.UUID, on: date, asked: list[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Every active Angebot of the form of care with its facility, its day rate on ``on``
+    (None without one) and which of the ``asked`` criteria its facility offers, in one
+    statement. Read as plain rows: the ORM's conversion of ~500 rows cost more than the
+    query (make bench ONLY=placements_search). The ids stay in the database's form (hex
+    text on SQLite); the other queries here take that form as well."""
+    rate = (
+        Entgelt.objects.unscoped()
+        .filter(angebot_id=OuterRef("pk"), valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from")
+        .annotate(total=F("leistungsentgelt") + F("grundleistung") + F("investitionsbetrag"))
+        .values("total")[:1]
+    )
+    through = Einrichtung.merkmale.through
+    offers = {
+        f"offers_{i}": Exists(
+            through.objects.filter(einrichtung_id=OuterRef("einrichtung_id"), merkmal_id=merkmal)
+        )
+        for i, merkmal in enumerate(asked)
+    }
+    query = (
+        Angebot.objects.unscoped()
+        .filter(betreuungsform_id=betreuungsform_id, is_active=True, einrichtung__is_active=True)
+        .annotate(rate=Subquery(rate, output_field=DecimalField()), **offers)
+        .values_list(*ANGEBOT_FIELDS, "rate", *offers)
+        .query
+    )
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    rows = []
+    width = len(ANGEBOT_FIELDS)
+    for values in raw:
+        row = dict(zip(ANGEBOT_FIELDS, values, strict=False))
+        row["rate"] = None if values[width] is None else _money(values[width])
+        row["offered"] = {m for m, has in zip(asked, values[width + 1 :], strict=True) if has}
+        rows.append(row)
+    return rows
+
+
+def _money(value: Any) -> Decimal:
+    """An amount as a DecimalField holds it: PostgreSQL hands back a Decimal, SQLite an int
+    or a float (a sum of stored cents, exact once rounded to the cent)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(CENT)
+
+
+CENT = Decimal("0.01")
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def _hit(
@@ -232,8 +279,8 @@ def _hit(
     missing = [*c.person, *([f"frei erst ab {first:%d.%m.%Y}"] if late else []), *c.place]
     a = c.row
     treffer = Treffer(
-        angebot_id=a["id"],
-        einrichtung_id=a["einrichtung_id"],
+        angebot_id=_uuid(a["id"]),
+        einrichtung_id=_uuid(a["einrichtung_id"]),
         einrichtung=a["einrichtung__name"],
         traeger=a["tenant__name"],
         city=a["einrichtung__city"],
@@ -247,33 +294,3 @@ def _hit(
         missing=missing,
     )
     return c.key(late), treffer
-
-
-def _rates_on(betreuungsform_id: uuid.UUID, on: date) -> dict[uuid.UUID, Decimal]:
-    """Day rates on ``on`` of every Angebot of the form of care (one query, no long IN)."""
-    rows = (
-        Entgelt.objects.unscoped()
-        .filter(angebot__betreuungsform_id=betreuungsform_id, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .values_list("angebot_id", "leistungsentgelt", "grundleistung", "investitionsbetrag")
-    )
-    return {r[0]: r[1] + r[2] + r[3] for r in rows}
-
-
-def _merkmale_of(
-    betreuungsform_id: uuid.UUID, merkmal_ids: frozenset[uuid.UUID]
-) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """Which of the asked-for criteria each facility of the form of care offers."""
-    through = Einrichtung.merkmale.through
-    found: dict[uuid.UUID, set[uuid.UUID]] = {}
-    rows = (
-        through.objects.filter(
-            merkmal_id__in=list(merkmal_ids),
-            einrichtung__angebote__betreuungsform_id=betreuungsform_id,
-        )
-        .values_list("einrichtung_id", "merkmal_id")
-        .distinct()
-    )
-    for einrichtung_id, merkmal_id in rows:
-        found.setdefault(einrichtung_id, set()).add(merkmal_id)
-    return found
