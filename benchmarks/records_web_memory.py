@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import threading
 import time
 import uuid
@@ -127,6 +128,7 @@ def _phase(
     calls: Iterable[Callable[[], tuple[int, bytes]]],
     *,
     ok: tuple[int, ...] = (200,),
+    check: Callable[[bytes], None] | None = None,
     baseline_mb: float,
 ) -> float:
     sampler.take()
@@ -138,6 +140,8 @@ def _phase(
         samples.append((time.perf_counter() - began) * 1000)
         if status not in ok:
             raise SystemExit(f"{name}: Status {status}: {body[:300]!r}")
+        if check is not None:
+            check(body)
 
     began = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
@@ -162,6 +166,13 @@ def _phase(
         met=peak_mb < TARGET_RSS_MB,
     )
     return peak_mb
+
+
+def _stored(body: bytes) -> None:
+    """The upload's answer says the file was stored (not refused, not a duplicate)."""
+    results = json.loads(body)["results"]
+    if [r["outcome"] for r in results] != ["stored"]:
+        raise SystemExit(f"Upload nicht gespeichert: {results}")
 
 
 def _multipart(filename: str, data: bytes, csrf: str) -> tuple[bytes, str]:
@@ -270,12 +281,13 @@ def run() -> None:
                 "upload_100_pdfs_1mb",
                 sampler,
                 [upload(i) for i in range(UPLOADS)],
+                check=_stored,
                 baseline_mb=idle_mb,
             )
         )
         uploaded = list(
             Dokument.objects.for_tenant(akte.tenant)
-            .filter(akte=akte, title__startswith="Bescheid")
+            .filter(akte=akte, current_version__filename__startswith="bescheid-")
             .values_list("pk", flat=True)
         )
         if len(uploaded) < UPLOADS:
