@@ -14,11 +14,19 @@ import sys
 # package -> (binary that proves it is installed, what it is for)
 RUN: dict[str, tuple[str, str]] = {
     "poppler-utils": ("pdftoppm", "Seitenvorschau von PDF-Dokumenten"),
-    # The headless Writer alone (no X11, no Java; 49 packages, ~20 s to install): converts
-    # DOCX, DOC and ODT to PDF for the Akte. Spreadsheets and presentations need
-    # libreoffice-calc-nogui / -impress-nogui too; without them their preview says the
-    # conversion failed and the original is kept.
+    # Headless LibreOffice (no X11, no Java): Writer converts DOCX, DOC and ODT to PDF for
+    # the Akte (49 packages, ~20 s to install); Calc and Impress add spreadsheets and
+    # presentations (~10 s more). Without one of them its files keep their original and
+    # the preview says the conversion failed.
     "libreoffice-writer-nogui": ("soffice", "Umwandlung von Office-Dokumenten in PDF"),
+    "libreoffice-calc-nogui": (
+        "/usr/lib/libreoffice/program/libsclo.so",
+        "Umwandlung von Tabellen (XLSX, ODS) in PDF",
+    ),
+    "libreoffice-impress-nogui": (
+        "/usr/lib/libreoffice/program/libsdlo.so",
+        "Umwandlung von Präsentationen (PPTX, ODP) in PDF",
+    ),
 }
 TEST: dict[str, tuple[str, str]] = {
     **RUN,
