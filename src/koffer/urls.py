@@ -10,7 +10,7 @@ from koffer.placements import api as placements_api
 from koffer.placements import api_abrechnung, api_meldungen, api_statistik
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
-from koffer.records import api_documents, api_extract, api_search
+from koffer.records import api_configuration, api_documents, api_extract, api_search
 
 handler403 = "koffer.shell.views.forbidden"
 handler404 = "koffer.shell.views.not_found"
@@ -26,6 +26,7 @@ api.add_router("", api_search.router)
 api.add_router("", records_api.router)
 api.add_router("", api_documents.router)
 api.add_router("", api_extract.router)
+api.add_router("", api_configuration.router)
 api.add_router("", placements_api.router)
 api.add_router("", api_meldungen.router)
 api.add_router("", api_statistik.router)
