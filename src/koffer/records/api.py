@@ -120,6 +120,21 @@ class BgMitgliedIn(Schema):
     )
 
 
+class BgZuordnenIn(Schema):
+    bg_nummer: str | None = Field(
+        default=None,
+        max_length=30,
+        description="leer: neue Bedarfsgemeinschaft mit der nächsten BG-Nummer; sonst die "
+        "Nummer einer vorhandenen Bedarfsgemeinschaft des Mandanten",
+    )
+    rolle: BgMitglied.Rolle | None = Field(
+        default=None,
+        description="Rolle der betroffenen Personen der Akte in der BG; ohne Angabe sonstige "
+        "Person",
+    )
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class BgEntfernenIn(Schema):
     reason: str = Field(min_length=1, max_length=500)
 
@@ -504,6 +519,35 @@ def get_bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> BgOut
             purpose="Bedarfsgemeinschaft über die API abgerufen",
         )
     return _bg_out(akte)
+
+
+@router.post(
+    "/akten/{akte_id}/bedarfsgemeinschaft",
+    response={201: BgOut},
+    summary="Akte ohne Bedarfsgemeinschaft einer neuen oder vorhandenen BG zuordnen (mit Grund)",
+    description="Ohne BG-Nummer entsteht eine neue Bedarfsgemeinschaft mit der nächsten "
+    "BG-Nummer; mit der Nummer einer vorhandenen BG des Mandanten tritt die Akte ihr bei. "
+    "Die betroffenen Personen der Akte werden Mitglieder. Gehört die Akte schon zu einer BG, "
+    "ist die Antwort 422 akte_has_bg; eine unbekannte BG-Nummer ist 404.",
+)
+def attach_bedarfsgemeinschaft(
+    request: TenantRequest, akte_id: uuid.UUID, payload: BgZuordnenIn
+) -> Status:
+    _require(request, Perm.RECORDS_EDIT)
+    akte = _visible_akte(request, akte_id, edit=True)
+    try:
+        services.attach_bedarfsgemeinschaft(
+            actor=request.user,
+            akte=akte,
+            bg_nummer=payload.bg_nummer,
+            reason=payload.reason,
+            rolle=payload.rolle,
+        )
+    except services.RecordsError as exc:
+        if exc.code == "bg_unknown":
+            raise ApiProblem(404, "bg_unknown", "Nicht gefunden", exc.message) from exc
+        raise _records_error(exc) from exc
+    return Status(201, _bg_out(akte))
 
 
 def _bg_of(request: TenantRequest, akte_id: uuid.UUID) -> Akte:

@@ -124,6 +124,28 @@ class BgMitgliedForm(forms.Form):
     )
 
 
+class BgZuordnenForm(forms.Form):
+    bg_nummer = forms.CharField(
+        label="BG-Nummer",
+        max_length=30,
+        required=False,
+        help_text="Leer lassen, um eine neue Bedarfsgemeinschaft mit der nächsten BG-Nummer "
+        "anzulegen; sonst die Nummer einer vorhandenen Bedarfsgemeinschaft.",
+        widget=_text(autocomplete="off"),
+    )
+    rolle = forms.ChoiceField(
+        label="Rolle der betroffenen Personen",
+        choices=BgMitglied.Rolle.choices,
+        initial=BgMitglied.Rolle.SONSTIGE,
+        widget=_select(),
+    )
+    reason = forms.CharField(
+        label="Grund",
+        max_length=500,
+        widget=forms.Textarea(attrs={"class": "kern-form-input__input", "rows": 2}),
+    )
+
+
 class BgEntfernenForm(forms.Form):
     mitglied = forms.UUIDField(widget=forms.HiddenInput())
     reason = forms.CharField(label="Grund", max_length=500, widget=_text())

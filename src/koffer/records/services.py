@@ -3,6 +3,7 @@ one audit event, keyword-only arguments with the acting user first."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -161,7 +162,7 @@ def create_bedarfsgemeinschaft(
         raise RecordsError("bg_empty", "Eine Bedarfsgemeinschaft braucht mindestens ein Mitglied.")
     with transaction.atomic():
         if not bg_nummer:
-            bg_nummer = f"BG{numbering.next_value(tenant.pk, 'bg'):07d}"
+            bg_nummer = _next_bg_nummer(tenant.pk)
         if Bedarfsgemeinschaft.objects.for_tenant(tenant).filter(bg_nummer=bg_nummer).exists():
             raise RecordsError("bg_taken", f"Die BG-Nummer {bg_nummer} gibt es bereits.")
         bg = Bedarfsgemeinschaft.objects.create(tenant=tenant, bg_nummer=bg_nummer)
@@ -259,6 +260,110 @@ def remove_bg_mitglied(*, actor: Any, mitglied: BgMitglied, reason: str) -> None
             changes={"bg_nummer": bg.bg_nummer, "person": str(person.pk), "rolle": rolle},
             reason=reason,
         )
+
+
+def _next_bg_nummer(tenant_id: uuid.UUID) -> str:
+    """The next gap-free BG-Nummer of the Mandant (call inside the creating transaction)."""
+    return f"BG{numbering.next_value(tenant_id, 'bg'):07d}"
+
+
+def attach_bedarfsgemeinschaft(
+    *,
+    actor: Any,
+    akte: Akte,
+    bg_nummer: str | None,
+    reason: str,
+    rolle: str | None = None,
+) -> Bedarfsgemeinschaft:
+    """Give an Akte without Bedarfsgemeinschaft one: without a number a new BG with the next
+    gap-free BG-Nummer, with the number of a BG of the same Mandant the Akte joins it. The
+    Akte's subject persons become members with ``rolle`` (default "Sonstige Person"); those
+    already in the BG stay as they are. One Antragsteller per BG still holds."""
+    reason = _need_reason(reason)
+    wanted = (bg_nummer or "").strip()
+    rolle = rolle or BgMitglied.Rolle.SONSTIGE
+    if rolle not in BgMitglied.Rolle.values:
+        raise RecordsError("rolle_unknown", "Diese Rolle in der Bedarfsgemeinschaft gibt es nicht.")
+    tenant_id = akte.tenant_id
+    with transaction.atomic():
+        current = (
+            Akte.objects.for_tenant(tenant_id)
+            .select_for_update()
+            .filter(pk=akte.pk)
+            .values_list("bg_id", flat=True)
+            .get()
+        )
+        if current is not None:
+            raise RecordsError(
+                "akte_has_bg",
+                "Diese Akte gehört schon zu einer Bedarfsgemeinschaft. Mitglieder ändern Sie "
+                "auf der Seite der Bedarfsgemeinschaft.",
+            )
+        persons = [
+            s.person
+            for s in AkteSubjekt.objects.for_tenant(tenant_id)
+            .filter(akte=akte)
+            .select_related("person")
+            .order_by("person__family_name", "person__given_names", "pk")
+        ]
+        created = not wanted
+        if created:
+            if not persons:
+                raise RecordsError(
+                    "bg_without_person",
+                    "Für eine neue Bedarfsgemeinschaft fehlt die Person: "
+                    "die Akte hat keine betroffene Person.",
+                )
+            bg = Bedarfsgemeinschaft.objects.create(
+                tenant_id=tenant_id, bg_nummer=_next_bg_nummer(tenant_id)
+            )
+            known: set[Any] = set()
+            has_antragsteller = False
+        else:
+            found = (
+                Bedarfsgemeinschaft.objects.for_tenant(tenant_id)
+                .select_for_update()
+                .filter(bg_nummer=wanted)
+                .first()
+            )
+            if found is None:
+                raise RecordsError(
+                    "bg_unknown",
+                    f"Eine Bedarfsgemeinschaft mit der BG-Nummer {wanted} gibt es nicht. "
+                    "Lassen Sie das Feld leer, um eine neue anzulegen.",
+                )
+            bg = found
+            members = BgMitglied.objects.for_tenant(tenant_id).filter(bg=bg)
+            known = set(members.values_list("person_id", flat=True))
+            has_antragsteller = members.filter(rolle=BgMitglied.Rolle.ANTRAGSTELLER).exists()
+        joining = [p for p in persons if p.pk not in known]
+        if rolle == BgMitglied.Rolle.ANTRAGSTELLER and (has_antragsteller or len(joining) > 1):
+            raise RecordsError(
+                "bg_antragsteller_exists",
+                "Eine Bedarfsgemeinschaft hat genau eine antragstellende Person; wählen Sie "
+                "eine andere Rolle.",
+            )
+        for person in joining:
+            BgMitglied.objects.create(tenant_id=tenant_id, bg=bg, person=person, rolle=rolle)
+        akte.bg = bg
+        akte.updated_at = timezone.now()
+        akte.save(update_fields=["bg", "updated_at"])
+        _touch_bg_akten(bg)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant_id,
+            action="records.bg.attach",
+            obj=akte,
+            changes={
+                "bg_nummer": bg.bg_nummer,
+                "bg": str(bg.pk),
+                "new_bg": created,
+                "members_added": [str(p.pk) for p in joining],
+                "rolle": rolle,
+            },
+            reason=reason,
+        )
+    return bg
 
 
 def _touch_bg_akten(bg: Bedarfsgemeinschaft) -> None:

@@ -31,6 +31,7 @@ from koffer.records.forms import (
     AktenplanImportForm,
     BgEntfernenForm,
     BgMitgliedForm,
+    BgZuordnenForm,
     FristForm,
     VorgangCreateForm,
     VorgangStatusForm,
@@ -250,8 +251,29 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
     """The Akte's Bedarfsgemeinschaft: members with roles; add and remove (with a reason)."""
     akte = _akte_or_404(request, akte_id)
     can_edit = access.can_edit(request.access, request.user.id, akte)
-    if request.method == "POST" and (not can_edit or akte.bg is None):
+    action = request.POST.get("action")
+    if request.method == "POST" and (not can_edit or (akte.bg is None and action != "attach")):
         raise Http404
+    attach_form = BgZuordnenForm(request.POST if action == "attach" else None)
+    if attach_form.is_bound and attach_form.is_valid():
+        data = attach_form.cleaned_data
+        try:
+            bg = services.attach_bedarfsgemeinschaft(
+                actor=request.user,
+                akte=akte,
+                bg_nummer=data["bg_nummer"],
+                reason=data["reason"],
+                rolle=data["rolle"],
+            )
+        except services.RecordsError as exc:
+            attach_form.add_error("bg_nummer" if exc.code == "bg_unknown" else None, exc.message)
+            if akte.bg is not None:  # the form is not shown then; say it above the page
+                messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"Die Akte gehört jetzt zur Bedarfsgemeinschaft {bg.bg_nummer}."
+            )
+            return redirect("records:bedarfsgemeinschaft", akte_id=akte.pk)
     add_form = BgMitgliedForm(request.POST if request.POST.get("action") == "add" else None)
     remove_form = BgEntfernenForm(request.POST if request.POST.get("action") == "remove" else None)
     try:
@@ -303,6 +325,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
             "mitglieder": list(selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)),
             "can_edit": can_edit,
             "add_form": add_form,
+            "attach_form": attach_form,
             "page_title": title,
             "breadcrumbs": trail(
                 ("Meine Akten", reverse("records:akten")),
@@ -310,7 +333,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
                 ("Bedarfsgemeinschaft", None),
             ),
         },
-        status=400 if add_form.errors or remove_form.errors else 200,
+        status=400 if add_form.errors or remove_form.errors or attach_form.errors else 200,
     )
 
 
