@@ -109,6 +109,9 @@ class LocalBlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
 
+    def delete(self, sha256: str) -> None:
+        self.path_of(sha256).unlink(missing_ok=True)
+
     def size(self, sha256: str) -> int:
         try:
             return self.path_of(sha256).stat().st_size

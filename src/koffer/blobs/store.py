@@ -85,6 +85,11 @@ class BlobStore(Protocol):
         """Length in bytes. Raises BlobNotFound."""
         ...
 
+    def delete(self, sha256: str) -> None:
+        """Remove the blob; nothing happens if it is not there. Only for bytes that no
+        row references (an upload that did not commit, the retention process)."""
+        ...
+
     def iter_all(self, prefix: str = "") -> Iterator[str]:
         """The hashes of all stored blobs starting with ``prefix``, in hash order."""
         ...

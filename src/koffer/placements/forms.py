@@ -16,6 +16,7 @@ from koffer.placements.models import (
     Merkmal,
     Region,
 )
+from koffer.placements.services import STANDBY_PAYER_KINDS
 from koffer.tenancy.models import Mandant
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "kern-form-input__input"})
@@ -206,9 +207,7 @@ class EntgeltWechselForm(EntgeltForm):
 
 def standby_payers() -> Any:
     """Authorities that can contract a standby place: Kreise and Städte (youth offices)."""
-    return Mandant.objects.filter(
-        kind__in=[Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE], is_active=True
-    ).order_by("name")
+    return Mandant.objects.filter(kind__in=STANDBY_PAYER_KINDS, is_active=True).order_by("name")
 
 
 class PlaetzeForm(forms.Form):

@@ -120,7 +120,7 @@ def discard(pending: Sequence[uuid.UUID], *, store: BlobStore | None = None) -> 
                 others.update(claimed=True)
                 report.kept.append(row.sha256)
                 continue
-            _remove(store, row.sha256)
+            store.delete(row.sha256)
             report.removed.append(row.sha256)
     return report
 
@@ -136,17 +136,3 @@ def collect(*, older_than: timedelta = GRACE, store: BlobStore | None = None) ->
         .values_list("pk", flat=True)
     )
     return discard(stale, store=store)
-
-
-def _remove(store: BlobStore, sha256: str) -> None:
-    """Delete one blob. The store's interface has no delete (removal belongs to
-    retention); until it gets one, the local store's file is unlinked directly."""
-    delete = getattr(store, "delete", None)
-    if callable(delete):
-        delete(sha256)
-        return
-    path_of = getattr(store, "path_of", None)
-    if callable(path_of):
-        path_of(sha256).unlink(missing_ok=True)
-        return
-    logger.warning("Blob %s ist verwaist, der Speicher kann ihn nicht löschen", sha256)
