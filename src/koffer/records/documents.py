@@ -325,6 +325,7 @@ class Content:
     page_count: int = 0
     text_complete: bool = True
     pdf: bytes | None = None  # PDF rendering of an Office file
+    pdf_sha256: str = ""  # its hash, worked out once
     needs_ocr: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -491,7 +492,7 @@ def _inspect_office(content: Content) -> None:
         logger.warning("office conversion failed: %s", exc)
         content.notes.append(FAILED_OFFICE_PREVIEW)
         return
-    content.pdf = pdf
+    content.pdf, content.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
     content.page_count, content.text = facts.page_count, facts.text
     content.text_complete = facts.text_complete
 
@@ -652,7 +653,7 @@ def _prepare(
     content = inspect(data, name, sha256)
     blobs = [(sha256, data)]
     if content.pdf is not None:
-        blobs.append((hashlib.sha256(content.pdf).hexdigest(), content.pdf))
+        blobs.append((content.pdf_sha256, content.pdf))
     return content, None, blob_ledger.store_pending(tenant_id, blobs, get_store())
 
 
@@ -841,7 +842,7 @@ def _create_version(
         mime_type=content.ftype.mime,
         size=len(content.data),
         sha256=content.sha256,
-        pdf_sha256=hashlib.sha256(content.pdf).hexdigest() if content.pdf is not None else "",
+        pdf_sha256=content.pdf_sha256,
         page_count=content.page_count,
         text=content.text,
         created_at=now,
