@@ -14,20 +14,25 @@ next request as soon as the last is answered, the mean latency is 50 / throughpu
 measured saturated (``case=start``); latency with the 50 clients sending on a fixed
 schedule that offers 800/s (``case=start_paced``) and, for a picture of the latency
 below saturation, half of the measured throughput (``case=start_half``).
+``case=start_streams`` is ``start_paced`` while 10 browsers hold the search page's event
+stream open from make run's stream process (koffer.shell.live): the streams must not
+slow the pages down.
 ``server_cpu_ms`` is granian's CPU time per request: unlike requests/s it changes little
 when other processes compete for the two cores.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -43,6 +48,8 @@ from django.test.utils import CaptureQueriesContext
 from benchmarks.report import emit, median, note
 from koffer.accounts.models import User
 from koffer.demo import district
+from koffer.placements.models import Betreuungsform
+from koffer.shell import server
 
 NAME = "core_start_page"
 DATABASES = ("sqlite",)
@@ -54,6 +61,7 @@ SECONDS = int(os.environ.get("KOFFER_BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("KOFFER_BENCH_ROUNDS", "3"))
 TARGET_RPS = 800
 TARGET_P95_MS = 25.0
+STREAMS = 10  # open event streams during case=start_streams
 
 # wrk counts only socket errors; a redirect to the sign-in page would look like success,
 # so every status other than 200 is counted here and the run fails if there is one.
@@ -108,12 +116,14 @@ def run() -> None:
         raise SystemExit("wrk fehlt: `make system-deps-bench` (Debian-Paket wrk) installiert es.")
     district.load()
     queries = _queries_per_request()
-    port = _free_port()
-    server = _start_granian(port)
+    port, live_port = _free_port(), _free_port()
+    server, live = _start_granian(port, live_port)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(base)
+        _wait_until_up(f"http://127.0.0.1:{live_port}")
         cookie = _sign_in(base)
+        streams = _Streams(base, live_port, cookie, STREAMS)
         saturated = _script(WRK_SCRIPT)
         scripts = [saturated]
         cases = {
@@ -122,6 +132,7 @@ def run() -> None:
             "start": ("/", cookie),
             "start_paced": ("/", cookie),
             "start_half": ("/", cookie),
+            "start_streams": ("/", cookie),
         }
         for path, cookie_header in cases.values():  # warm-up: imports, caches
             _wrk(wrk, saturated, base + path, cookie_header, seconds=2)
@@ -135,20 +146,27 @@ def run() -> None:
                 if offered is not None:
                     script = _script(_paced(offered))
                     scripts.append(script)
-                cpu_before = _cpu_seconds(server.pid)
-                figures = _wrk(wrk, script, base + path, cookie_header, seconds=SECONDS)
-                cpu = _cpu_seconds(server.pid) - cpu_before
+                holding = streams if case == "start_streams" else contextlib.nullcontext()
+                with holding:
+                    cpu_before = _cpu_seconds(server.pid)
+                    live_before = _cpu_seconds(live.pid)
+                    figures = _wrk(wrk, script, base + path, cookie_header, seconds=SECONDS)
+                    cpu = _cpu_seconds(server.pid) - cpu_before
+                    live_cpu = _cpu_seconds(live.pid) - live_before
                 figures["server_cpu_ms"] = 1000 * cpu / figures["requests"]
                 figures["offered_rps"] = offered or 0.0
+                figures["live_cpu_pct"] = 100 * live_cpu / SECONDS
                 note(
                     f"Runde {round_ + 1} {case} ({loads[case]}): {figures['rps']:.0f}/s,"
-                    f" p95 {figures['p95_ms']:.1f} ms, CPU {figures['server_cpu_ms']:.2f} ms"
+                    f" p95 {figures['p95_ms']:.1f} ms, CPU {figures['server_cpu_ms']:.2f} ms,"
+                    f" Live-Prozess {figures['live_cpu_pct']:.1f} % CPU"
                 )
                 results[case].append(figures)
         for script in scripts:
             Path(script).unlink()
     finally:
         _stop(server)
+        _stop(live)
 
     summary = {case: _summarise(rounds) for case, rounds in results.items()}
     baseline = summary["healthz"]
@@ -162,12 +180,19 @@ def run() -> None:
                 "target": f"rps>={TARGET_RPS}",
                 "met": figures["rps"] >= TARGET_RPS,
             }
-        elif case == "start_paced":
+        elif case in ("start_paced", "start_streams"):
             extra = {
                 "offered_rps": TARGET_RPS,
                 "target": f"p95<{TARGET_P95_MS:.0f}ms",
                 "met": figures["p95_ms"] < TARGET_P95_MS and figures["rps"] >= 0.95 * TARGET_RPS,
             }
+            if case == "start_streams":
+                extra = {
+                    "streams": STREAMS,
+                    "streams_opened": streams.opened,
+                    "live_cpu_pct": figures["live_cpu_pct"],
+                    **extra,
+                }
         elif case == "start_half":
             extra = {"offered_rps": figures["offered_rps"]}
         elif case == "healthz":
@@ -195,7 +220,7 @@ def run() -> None:
 
 def _offered_rps(case: str, start_rounds: list[dict[str, float]]) -> float | None:
     """Requests/s the clients offer together in a paced case; None: as fast as answered."""
-    if case == "start_paced":
+    if case in ("start_paced", "start_streams"):
         return float(TARGET_RPS)
     if case == "start_half":
         return median([r["rps"] for r in start_rounds]) / 2
@@ -259,28 +284,66 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_granian(port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "--workers",
-        str(WORKERS),
-        "--blocking-threads",  # as `make run` serves (koffer.shell's serve command)
-        str(settings.KOFFER_WEB_THREADS),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-ws",
-        "--log-level",
-        "warning",
-        "koffer.wsgi:application",
-    ]
+def _start_granian(
+    port: int, live_port: int
+) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """The web process and the event-stream process as `make run` starts them."""
     env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}  # as serve
-    return subprocess.Popen(command, env=env)
+    web = subprocess.Popen(
+        server.web_command(host="127.0.0.1", port=port, workers=WORKERS),
+        env={**env, **server.stream_env(port=port, live_port=live_port, streams=0)},
+    )
+    live = subprocess.Popen(
+        server.live_command(host="127.0.0.1", port=live_port, streams=STREAMS),
+        env={**env, **server.stream_env(port=port, live_port=live_port, streams=STREAMS)},
+    )
+    return web, live
+
+
+class _Streams:
+    """``count`` browsers with a search page open, each holding its event stream from the
+    stream process (with the page's Origin and session) and reconnecting when the server
+    ends it, as EventSource does. A refused stream (503) ends the run."""
+
+    def __init__(self, base: str, live_port: int, cookie: str, count: int) -> None:
+        form_id = Betreuungsform.objects.values_list("pk", flat=True).first()
+        self.path = f"/plaetze/live/?form={form_id}"
+        self.origin, self.live_port, self.cookie, self.count = base, live_port, cookie, count
+        self.opened = 0
+        self.refused: list[int] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> _Streams:
+        self._stop.clear()
+        self._threads = [threading.Thread(target=self._hold) for _ in range(self.count)]
+        for thread in self._threads:
+            thread.start()
+        time.sleep(0.5)  # all connected before the load starts
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        if self.refused:
+            raise SystemExit(f"Live-Strom abgelehnt: Status {sorted(set(self.refused))}")
+
+    def _hold(self) -> None:
+        headers = {"Cookie": self.cookie, "Origin": self.origin, "Accept": "text/event-stream"}
+        while not self._stop.is_set():
+            stream = http.client.HTTPConnection("127.0.0.1", self.live_port, timeout=10)
+            try:
+                stream.request("GET", self.path, headers=headers)
+                response = stream.getresponse()
+                if response.status != 200:
+                    self.refused.append(response.status)
+                    return
+                self.opened += 1
+                while not self._stop.is_set() and response.read1(4096):
+                    pass  # a ping a second
+            finally:
+                stream.close()
 
 
 def _opener(jar: CookieJar | None = None) -> urllib.request.OpenerDirector:

@@ -216,10 +216,18 @@ KOFFER_HOLIDAY_STATE = os.environ.get("KOFFER_HOLIDAY_STATE", "")
 KOFFER_BLOB_DIR = Path(os.environ.get("KOFFER_BLOB_DIR", VAR_DIR / "blobs")).resolve()
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
 KOFFER_WORKER_HEARTBEAT_SECONDS = 5
-# Python threads per granian web worker. A few cover requests that wait on the database
-# or a subprocess; many only fight over the GIL: with granian's default (hundreds) the
-# start page cost 16% more CPU and up to twice the p99 (make bench ONLY=core_start_page).
-KOFFER_WEB_THREADS = int(os.environ.get("KOFFER_WEB_THREADS", "4"))
+# Python threads per granian web worker. One: two requests in one process only fight
+# over the GIL (a thread back from SQLite waits up to 5 ms for it), so at 800 requests/s
+# offered the start page's p95 was 77 ms with 4 threads, 23 ms with 2 and 6 ms with 1
+# (make bench ONLY=core_start_page). Event streams, which hold a thread for long, are
+# served by a process of their own (koffer.shell.live).
+KOFFER_WEB_THREADS = int(os.environ.get("KOFFER_WEB_THREADS", "1"))
+# Port of the web pages, and of the event-stream process (unset: streams on the pages'
+# own origin, as in tests or behind a reverse proxy that routes them).
+KOFFER_PORT = int(os.environ.get("KOFFER_PORT", "8000"))
+KOFFER_LIVE_PORT = int(os.environ.get("KOFFER_LIVE_PORT") or 0) or None
+# Open event streams per process; further viewers are told to poll (503).
+KOFFER_LIVE_STREAMS = int(os.environ.get("KOFFER_LIVE_STREAMS", "2"))
 KOFFER_WORKER_STALE_SECONDS = 60
 
 TASKS = {

@@ -93,6 +93,24 @@ def test_idle_session_times_out(caseworker: User) -> None:
     assert "ohne Aktivität abgemeldet" in client.get(response["Location"]).content.decode()
 
 
+@override_settings(KOFFER_IDLE_TIMEOUT_SECONDS=600)
+def test_requests_a_page_sends_by_itself_do_not_hold_off_the_timeout(caseworker: User) -> None:
+    """A refresh with ``X-Koffer-Passive: 1`` (htmx polling) is answered, but only the
+    user's own requests move the last activity on."""
+    client = Client()
+    client.force_login(caseworker)
+    assert client.get(reverse("shell:start")).status_code == 200
+    session = client.session
+    session["koffer_last_seen"] -= 300
+    session.save()
+    before = client.session["koffer_last_seen"]
+    passive = client.get(reverse("shell:start"), headers={"X-Koffer-Passive": "1"})
+    assert passive.status_code == 200
+    assert client.session["koffer_last_seen"] == before
+    assert client.get(reverse("shell:start")).status_code == 200
+    assert client.session["koffer_last_seen"] > before
+
+
 @pytest.mark.parametrize("path", ["/", "/verwaltung/benutzer/"])
 def test_pages_need_sign_in(db: None, path: str) -> None:
     response = Client().get(path)

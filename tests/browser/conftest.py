@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from koffer.shell import server
 from tests.browser.pagecheck import ARTIFACTS, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -91,47 +92,43 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a granian process serving the demo district."""
+    """Base URL of koffer served as ``make run`` serves it: a single-threaded granian web
+    worker and the event streams from a granian process of their own on another port."""
     var_dir = tmp_path_factory.mktemp("koffer-browser-var")
     env = _server_env(var_dir)
     _manage(env, "migrate", "--noinput", "--verbosity", "0")
     _manage(env, "load_demo")
-    port = _free_port()
+    port, live_port = _free_port(), _free_port()
     # Kept after the run (test-artifacts/ is git-ignored): a 500 in a test is explained here.
     ARTIFACTS.mkdir(exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     log = ARTIFACTS / f"server{'-' + worker if worker else ''}.log"
+    commands = [
+        (server.web_command(host="127.0.0.1", port=port, workers=1), 0),
+        (server.live_command(host="127.0.0.1", port=live_port, streams=4), 4),
+    ]
+    procs: list[subprocess.Popen[bytes]] = []
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--no-ws",
-                "--log-level",
-                "warning",
-                "koffer.wsgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        for command, streams in commands:
+            extra = server.stream_env(port=port, live_port=live_port, streams=streams)
+            procs.append(
+                subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env={**env, **extra},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, log)
+        _wait_healthy(url, procs[0], log)
+        _wait_healthy(f"http://127.0.0.1:{live_port}", procs[1], log)
         yield url
     finally:
-        _stop(proc)
+        for proc in procs:
+            _stop(proc)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

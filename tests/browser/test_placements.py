@@ -1,5 +1,6 @@
 """The Platzbörse in a real browser: a provider sets a place free from a phone (375 px),
-and the youth office's open search page shows it without reloading (server-sent events)."""
+and the youth office's open search page shows it without reloading (server-sent events from
+the stream process beside the web workers, as make run serves them)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def test_place_set_free_on_a_phone_appears_live_in_the_search(
     results = office.locator("#treffer")
     expect(results).to_contain_text("Wohngruppe Sonnenhof")
     before = results.inner_text()
+    # The stream comes from make run's stream process on its own port, with the session.
+    expect(results).to_have_attribute("data-live-state", "open")
+    assert results.get_attribute("data-live-url").startswith("http://127.0.0.1:")
+    assert not results.get_attribute("data-live-url").startswith(server_url + "/")
     assert run_axe(office) == []
 
     phone_ctx = chromium.new_context(locale="de-DE", viewport={"width": 375, "height": 800})

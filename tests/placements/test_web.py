@@ -152,3 +152,83 @@ def test_live_stream_announces_a_change(angebot, provider_user, jugendamt_user, 
     body = b"".join(response.streaming_content).decode()
     assert "event: verfuegbarkeit" in body
     assert office.get(reverse("placements:live"), {"form": "kaputt"}).status_code == 404
+
+
+def _open_gesuch(office, heim, region) -> str:
+    created = office.post(
+        reverse("placements:gesuch_neu"),
+        {
+            "betreuungsform": heim.pk,
+            "alter": "12",
+            "geschlecht": "w",
+            "ab_datum": timezone.localdate().isoformat(),
+            "region": region.pk,
+            "radius_km": "50",
+        },
+    )
+    assert created.status_code == 302
+    return created["Location"]
+
+
+def test_search_page_opens_its_stream_on_the_stream_port(jugendamt_user, heim, region, settings):
+    """make run serves event streams from a process of their own (koffer.shell.live): the
+    page names that origin for its EventSource and in its Content-Security-Policy."""
+    office = signed_in(jugendamt_user)
+    url = _open_gesuch(office, heim, region)
+    same_origin = office.get(url)
+    assert (
+        f'data-live-url="{reverse("placements:live")}?form={heim.pk}"'
+        in same_origin.content.decode()
+    )
+    assert "connect-src 'self';" in same_origin["Content-Security-Policy"]
+
+    settings.KOFFER_PORT, settings.KOFFER_LIVE_PORT = 8000, 8001
+    page = office.get(url)
+    live_url = f"http://testserver:8001{reverse('placements:live')}?form={heim.pk}"
+    assert f'data-live-url="{live_url}"' in page.content.decode()
+    assert "connect-src 'self' http://testserver:8001;" in page["Content-Security-Policy"]
+    assert "script-src 'self';" in page["Content-Security-Policy"]  # the rest stays strict
+
+
+def test_stream_answers_our_pages_only(angebot, jugendamt_user, heim, settings, monkeypatch):
+    import threading
+
+    from koffer.placements import views
+
+    monkeypatch.setattr(views, "LIVE_SECONDS", 0.1)
+    settings.KOFFER_PORT, settings.KOFFER_LIVE_PORT = 8000, 8001
+    office = signed_in(jugendamt_user)
+    live = reverse("placements:live")
+    ours = office.get(live, {"form": str(heim.pk)}, headers={"Origin": "http://testserver:8000"})
+    assert ours["Access-Control-Allow-Origin"] == "http://testserver:8000"
+    assert ours["Access-Control-Allow-Credentials"] == "true"
+    assert "Origin" in ours["Vary"]
+    b"".join(ours.streaming_content)  # ends the stream, frees its slot
+
+    for foreign in ("http://testserver:9000", "http://boese.example:8000", "null"):
+        theirs = office.get(live, {"form": str(heim.pk)}, headers={"Origin": foreign})
+        assert "Access-Control-Allow-Origin" not in theirs, foreign
+        b"".join(theirs.streaming_content)
+
+    # A process that keeps no thread for streams (make run's web workers) sends pages to polling.
+    monkeypatch.setattr(views, "LIVE_STREAMS", threading.BoundedSemaphore(0))
+    busy = office.get(live, {"form": str(heim.pk)}, headers={"Origin": "http://testserver:8000"})
+    assert busy.status_code == 503
+    assert busy["Retry-After"] == "15"
+    assert busy["Access-Control-Allow-Origin"] == "http://testserver:8000"
+
+
+def test_open_stream_does_not_hold_off_the_idle_timeout(jugendamt_user, heim, monkeypatch):
+    from koffer.placements import views
+
+    monkeypatch.setattr(views, "LIVE_SECONDS", 0.1)
+    office = signed_in(jugendamt_user)
+    office.get(reverse("shell:start"))
+    session = office.session
+    session["koffer_last_seen"] -= 300
+    session.save()
+    before = office.session["koffer_last_seen"]
+    stream = office.get(reverse("placements:live"), {"form": str(heim.pk)})
+    assert stream.status_code == 200
+    b"".join(stream.streaming_content)
+    assert office.session["koffer_last_seen"] == before

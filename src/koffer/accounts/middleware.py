@@ -30,6 +30,8 @@ SESSION_LAST_SEEN = "koffer_last_seen"
 # Public paths: sign-in flow, static files, probes and the token-authenticated API.
 OPEN_PREFIXES = ("/anmelden", "/abmelden", "/static/", "/healthz", "/readyz", "/api/", "/einsicht/")
 LAST_SEEN_RESOLUTION = 60
+PASSIVE_HEADER = "X-Koffer-Passive"
+PASSIVE_ATTRIBUTE = "koffer_passive"
 
 
 class OTPMiddleware(django_otp.middleware.OTPMiddleware):
@@ -75,7 +77,11 @@ def _device_sql(label: str, alias: str) -> str:
 
 
 class IdleTimeoutMiddleware:
-    """Sign out after KOFFER_IDLE_TIMEOUT seconds without a request."""
+    """Sign out after KOFFER_IDLE_TIMEOUT seconds without a request of the user's own.
+
+    Requests a page sends by itself (an event stream, a refresh it triggers: views marked
+    ``passive``, requests with the header ``X-Koffer-Passive: 1``) are let through but do
+    not count as activity, so a page left open does not hold off the timeout."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -88,11 +94,28 @@ class IdleTimeoutMiddleware:
             if now - last > settings.KOFFER_IDLE_TIMEOUT_SECONDS:
                 logout(request)
                 return HttpResponseRedirect(reverse("accounts:login") + "?abgelaufen=1")
-            # Writing the session on every request would cost a write per click;
-            # a minute's resolution is plenty for a 30-minute timeout.
-            if now - last >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
-                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        if not request.user.is_authenticated or getattr(view, PASSIVE_ATTRIBUTE, False):
+            return
+        if request.headers.get(PASSIVE_HEADER) == "1":
+            return
+        now = int(time.time())
+        last = request.session.get(SESSION_LAST_SEEN, now)
+        # Writing the session on every request would cost a write per click;
+        # a minute's resolution is plenty for a 30-minute timeout.
+        if now - last >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
+            request.session[SESSION_LAST_SEEN] = now
+
+
+def passive(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that pages call by themselves (an event stream): its requests do not
+    count as the user's activity for the idle timeout."""
+    setattr(view, PASSIVE_ATTRIBUTE, True)
+    return view
 
 
 def _resolved(user: Any) -> Any:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
+from koffer.accounts.middleware import passive
 from koffer.accounts.roles import Perm
 from koffer.placements import access, selectors, services
 from koffer.placements.errors import Busy, PlacementsError
@@ -40,6 +42,7 @@ from koffer.placements.forms import (
 )
 from koffer.placements.models import Angebot, Betreuungsform, Platz, Verfuegbarkeit
 from koffer.shell.breadcrumbs import trail
+from koffer.shell.live import allow_pages, stream_origin, stream_url
 
 View = Callable[..., Any]
 
@@ -547,18 +550,23 @@ def gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
         subject=item,
         purpose="Platzgesuch geöffnet",
     )
-    return render(
+    live_path = reverse("placements:live") + f"?form={item.betreuungsform_id}"
+    response = render(
         request,
         "placements/gesuch.html",
         {
             "gesuch": item,
             "treffer": selectors.treffer_for(item) if item.status == "offen" else [],
             "anfragen": selectors.anfragen_of(item),
-            "live_url": reverse("placements:live") + f"?form={item.betreuungsform_id}",
+            "live_url": stream_url(request, live_path),
             "page_title": f"Platzgesuch {item.pseudonym}",
             "breadcrumbs": trail((GESUCHE, reverse("placements:gesuche")), (item.pseudonym, None)),
         },
     )
+    streams = stream_origin(request)
+    if streams:  # django-csp adds it to the settings' connect-src for this page
+        response._csp_update = {"connect-src": [streams]}  # type: ignore[attr-defined]
+    return response
 
 
 @requester_view
@@ -642,10 +650,11 @@ def anfrage_zurueckziehen(request: TenantRequest, reservierung_id: uuid.UUID) ->
 
 # --- live updates (server-sent events) ----------------------------------------------------------
 
-# Each open stream holds one web thread, so a process serves only a few at a time; the
-# page falls back to polling when it is told so (503), and every stream ends after a while
-# so that threads rotate (the browser reconnects by itself).
-LIVE_STREAMS = threading.BoundedSemaphore(2)
+# Each open stream holds one web thread, so a process serves only a few at a time
+# (KOFFER_LIVE_STREAMS: none in make run's single-threaded web workers, many in its stream
+# process, see koffer.shell.live); the page falls back to polling when it is told so (503),
+# and every stream ends after a while so that threads rotate (the browser reconnects).
+LIVE_STREAMS = threading.BoundedSemaphore(settings.KOFFER_LIVE_STREAMS)
 LIVE_SECONDS = 25.0
 LIVE_POLL = 1.0
 
@@ -671,6 +680,7 @@ def _events(form_id: uuid.UUID, since: int, deadline: float) -> Iterator[bytes]:
         LIVE_STREAMS.release()
 
 
+@passive  # the page opens it by itself: not the user's activity
 @requester_view
 @require_GET
 def live(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
@@ -685,6 +695,7 @@ def live(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
             "Live-Aktualisierung ausgelastet", status=503, content_type="text/plain"
         )
         response["Retry-After"] = "15"
+        allow_pages(request, response)
         return response
     raw_last = request.headers.get("Last-Event-ID") or request.GET.get("since") or ""
     since = int(raw_last) if raw_last.isdigit() else _latest_change()
@@ -693,6 +704,7 @@ def live(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
     )
     stream["Cache-Control"] = "no-cache"
     stream["X-Accel-Buffering"] = "no"
+    allow_pages(request, stream)
     return stream
 
 

@@ -13,9 +13,13 @@
       window.htmx.trigger(target, "placements:changed");
     }, 300);
   }
-  function poll() { window.setInterval(refresh, 15000); }
+  function state(name) { target.setAttribute("data-live-state", name); }
+  function poll() { state("polling"); window.setInterval(refresh, 15000); }
   if (!window.EventSource) { poll(); return; }
-  var source = new EventSource(target.getAttribute("data-live-url"));
+  // With credentials: make run serves the streams from a port of their own (same host, so
+  // the session cookie travels; koffer.shell.live).
+  var source = new EventSource(target.getAttribute("data-live-url"), { withCredentials: true });
+  source.addEventListener("open", function () { state("open"); });
   source.addEventListener("verfuegbarkeit", refresh);
   source.onerror = function () {
     if (source.readyState === EventSource.CLOSED) { poll(); }

@@ -1,5 +1,6 @@
-"""`make run`: migrate, load the demo district on first start, then serve with granian and
-run one background worker; Ctrl-C stops both cleanly."""
+"""`make run`: migrate, load the demo district on first start, then serve with granian (the
+pages, and the event streams from a process of their own on the next port) and run one
+background worker; Ctrl-C stops them all cleanly."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from koffer.shell import server
+
 MANAGE = str(Path(settings.PROJECT_DIR) / "manage.py")
 
 
 class Command(BaseCommand):
-    help = "Startet koffer: Webserver (granian) und Hintergrund-Worker."
+    help = "Startet koffer: Webserver (granian), Live-Aktualisierung und Hintergrund-Worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("KOFFER_HOST", "127.0.0.1"))
@@ -28,12 +31,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("KOFFER_WEB_WORKERS", "2"))
         )
+        parser.add_argument(
+            "--live-port",
+            type=int,
+            default=int(os.environ.get("KOFFER_LIVE_PORT") or 0) or None,
+            help="Port der Live-Aktualisierung (Standard: Port + 1)",
+        )
+        parser.add_argument(
+            "--live-streams",
+            type=int,
+            default=int(os.environ.get("KOFFER_LIVE_STREAMS", "30")),
+            help="gleichzeitige Live-Ströme, darüber fragen Seiten alle 15 s nach",
+        )
         parser.add_argument("--no-demo", action="store_true", help="keinen Demo-Landkreis laden")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", verbosity=0, interactive=False)
         if settings.DEMO_MODE and not options["no_demo"]:
             call_command("load_demo")
+        host, port = options["host"], options["port"]
+        live_port = options["live_port"] or port + 1
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
@@ -44,42 +61,35 @@ class Command(BaseCommand):
             # with two arenas (make bench ONLY=records_web_memory).
             "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         }
-        web = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                options["host"],
-                "--port",
-                str(options["port"]),
-                "--workers",
-                str(options["workers"]),
-                "--blocking-threads",
-                str(settings.KOFFER_WEB_THREADS),
-                "--no-ws",
-                "--log-level",
-                "warning",
-                "koffer.wsgi:application",
-            ],
-            env=env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        worker = subprocess.Popen(  # noqa: S603
+        streams = options["live_streams"]
+        children = [
+            # Pages and API in single-threaded workers; event streams, which hold a thread
+            # each, from a process of their own (koffer.shell.live).
+            server.web_command(host=host, port=port, workers=options["workers"]),
+            server.live_command(host=host, port=live_port, streams=streams),
             [sys.executable, MANAGE, "worker"],
-            env=env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+        ]
+        envs = [
+            server.stream_env(port=port, live_port=live_port, streams=0),
+            server.stream_env(port=port, live_port=live_port, streams=streams),
+            {},
+        ]
+        processes = [
+            subprocess.Popen(  # noqa: S603
+                command,
+                env={**env, **extra},
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+            for command, extra in zip(children, envs, strict=True)
+        ]
         self.stdout.write(
             self.style.SUCCESS(
-                f"koffer läuft auf http://{options['host']}:{options['port']}  (Beenden mit Strg-C)"
+                f"koffer läuft auf http://{host}:{port}  (Beenden mit Strg-C;"
+                f" Live-Aktualisierung auf Port {live_port})"
             )
         )
-        self._wait([web, worker])
+        self._wait(processes)
 
     def _wait(self, children: list[subprocess.Popen[bytes]]) -> None:
         stopping = False

@@ -1,0 +1,58 @@
+"""How koffer is served: the granian command lines of ``make run``, which the benchmarks and
+the browser tests start in the same way."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+
+# Threads of the event-stream process (koffer.shell.live); two stay free for a stream
+# request that is refused (503) or for anything else that reaches that port.
+LIVE_THREADS_SPARE = 2
+
+
+def granian_command(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    """granian serving koffer's WSGI application."""
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "koffer.wsgi:application",
+    ]
+
+
+def web_command(*, host: str, port: int, workers: int) -> list[str]:
+    """The web pages and the API: single-threaded workers (settings.KOFFER_WEB_THREADS)."""
+    return granian_command(
+        host=host, port=port, workers=workers, threads=settings.KOFFER_WEB_THREADS
+    )
+
+
+def live_command(*, host: str, port: int, streams: int) -> list[str]:
+    """The event streams: one process whose threads mostly sleep between two polls."""
+    return granian_command(host=host, port=port, workers=1, threads=streams + LIVE_THREADS_SPARE)
+
+
+def stream_env(*, port: int, live_port: int, streams: int) -> dict[str, str]:
+    """Environment of a process beside a stream process on ``live_port``: pages (served on
+    ``port``) open their streams there, and the process keeps ``streams`` threads for
+    them: none in the web workers, many in the stream process."""
+    return {
+        "KOFFER_PORT": str(port),
+        "KOFFER_LIVE_PORT": str(live_port),
+        "KOFFER_LIVE_STREAMS": str(streams),
+    }

@@ -1,0 +1,128 @@
+"""`make run`'s serve command for real: web workers, the stream process and the background
+worker come up on a fresh SQLite file, and one Ctrl-C (SIGINT) stops all of them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 90.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _ready(url: str, proc: subprocess.Popen[bytes]) -> dict[str, object]:
+    """/readyz once it says ok (database, blobs, worker heartbeat), or fail."""
+    deadline = time.monotonic() + START_TIMEOUT
+    body: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "serve ist beim Start beendet worden"
+        try:
+            status, raw = _get(url + "/readyz")
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+            continue
+        body = json.loads(raw)
+        if status == 200:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"{url}/readyz nicht bereit: {body}")
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent chain reaches ``pid``."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port, live_port = _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "DJANGO_SETTINGS_MODULE": "koffer.settings",
+        "KOFFER_VAR_DIR": str(tmp_path),
+        "KOFFER_DEMO": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("KOFFER_DATABASE_URL", None)  # its own SQLite file, in either test run
+    command = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "serve",
+        "--no-demo",
+        "--port",
+        str(port),
+        "--live-port",
+        str(live_port),
+    ]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        ready = _ready(f"http://127.0.0.1:{port}", proc)
+        assert ready["checks"]["worker"]["ok"]  # type: ignore[index]
+        _ready(f"http://127.0.0.1:{live_port}", proc)
+        children = _children(proc.pid)
+        # granian's main process and its workers, twice, and the background worker.
+        assert len(children) >= 5, children
+
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = out.decode()
+    assert proc.returncode == 0, text
+    assert f"http://127.0.0.1:{port}" in text
+    assert f"Live-Aktualisierung auf Port {live_port}" in text
+    assert "koffer beendet." in text
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)], "Prozesse laufen nach Strg-C weiter"
+    for free in (port, live_port):  # nobody listens there any more
+        with socket.socket() as s, pytest.raises(ConnectionRefusedError):
+            s.connect(("127.0.0.1", free))
