@@ -108,3 +108,19 @@ def test_frame_links_follow_the_script_prefix(caseworker: User) -> None:
     assert 'action="/koffer/abmelden/"' in prefixed
     assert 'href="/koffer/akten/"' in prefixed and 'action="/koffer/suche/"' in prefixed
     assert 'href="/akten/"' not in prefixed
+
+
+def test_navigation_marks_the_page_it_links_to_only(caseworker: User) -> None:
+    """The navigation is rendered once per set of entries and current page (frame_part):
+    the mark follows the page, also from the cache."""
+    client = signed_in(caseworker)
+    start = client.get("/").content.decode()
+    assert f'href="{reverse("shell:start")}" aria-current="page">Start' in start
+    akten = reverse("records:akten")
+    for _ in range(2):  # rendered, then from the cache
+        page = client.get(akten).content.decode()
+        assert f'href="{akten}" aria-current="page">' in page
+        assert 'aria-current="page">Start' not in page
+    other = client.get(reverse("shell:accessibility")).content.decode()
+    assert 'class="koffer-nav__link" href' in other
+    assert 'aria-current="page"' not in other.split('aria-label="Module"')[1].split("</nav>")[0]

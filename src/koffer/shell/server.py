@@ -12,7 +12,9 @@ from django.conf import settings
 LIVE_THREADS_SPARE = 2
 
 
-def granian_command(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+def granian_command(
+    *, host: str, port: int, workers: int, threads: int, log_level: str = "warning"
+) -> list[str]:
     """granian serving koffer's WSGI application."""
     return [
         sys.executable,
@@ -30,7 +32,7 @@ def granian_command(*, host: str, port: int, workers: int, threads: int) -> list
         str(threads),
         "--no-ws",
         "--log-level",
-        "warning",
+        log_level,
         "koffer.wsgi:application",
     ]
 
@@ -44,7 +46,11 @@ def web_command(*, host: str, port: int, workers: int) -> list[str]:
 
 def live_command(*, host: str, port: int, streams: int) -> list[str]:
     """The event streams: one process whose threads mostly sleep between two polls."""
-    return granian_command(host=host, port=port, workers=1, threads=streams + LIVE_THREADS_SPARE)
+    # granian warns of more threads than twice the cores; these mostly sleep, so only its
+    # errors are shown.
+    return granian_command(
+        host=host, port=port, workers=1, threads=streams + LIVE_THREADS_SPARE, log_level="error"
+    )
 
 
 def stream_env(*, port: int, live_port: int, streams: int) -> dict[str, str]:
