@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -116,8 +115,8 @@ def run() -> None:
         raise SystemExit("wrk fehlt: `make system-deps-bench` (Debian-Paket wrk) installiert es.")
     district.load()
     queries = _queries_per_request()
-    port, live_port = _free_port(), _free_port()
-    server, live = _start_granian(port, live_port)
+    port, live_port = server.free_port(), server.free_port()
+    web, live = _start_granian(port, live_port)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(base)
@@ -150,10 +149,10 @@ def run() -> None:
                     scripts.append(script)
                 holding = streams if case == "start_streams" else contextlib.nullcontext()
                 with holding:
-                    cpu_before = _cpu_seconds(server.pid)
+                    cpu_before = _cpu_seconds(web.pid)
                     live_before = _cpu_seconds(live.pid)
                     figures = _wrk(wrk, script, base + path, cookie_header, seconds=SECONDS)
-                    cpu = _cpu_seconds(server.pid) - cpu_before
+                    cpu = _cpu_seconds(web.pid) - cpu_before
                     live_cpu = _cpu_seconds(live.pid) - live_before
                 figures["server_cpu_ms"] = 1000 * cpu / figures["requests"]
                 figures["offered_rps"] = offered or 0.0
@@ -167,7 +166,7 @@ def run() -> None:
         for script in scripts:
             Path(script).unlink()
     finally:
-        _stop(server)
+        _stop(web)
         _stop(live)
 
     summary = {case: _summarise(rounds) for case, rounds in results.items()}
@@ -278,12 +277,6 @@ def _queries_per_request() -> dict[str, int]:
         for statement in captured.captured_queries:
             note(f"{case}: {statement['sql'][:150]}")
     return counts
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start_granian(
@@ -440,11 +433,11 @@ def _summarise(rounds: list[dict[str, float]]) -> dict[str, float]:
     return summary
 
 
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGINT)
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
         try:
-            server.wait(timeout=15)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            process.kill()
+            process.wait()

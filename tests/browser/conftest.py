@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,12 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _server_env(var_dir: Path) -> dict[str, str]:
@@ -98,7 +91,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = _server_env(var_dir)
     _manage(env, "migrate", "--noinput", "--verbosity", "0")
     _manage(env, "load_demo")
-    port, live_port = _free_port(), _free_port()
+    port, live_port = server.free_port(), server.free_port()
     # Kept after the run (test-artifacts/ is git-ignored): a 500 in a test is explained here.
     ARTIFACTS.mkdir(exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")

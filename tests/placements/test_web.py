@@ -84,20 +84,9 @@ def test_youth_office_finds_requests_and_provider_confirms(
         frei_ab=timezone.localdate(),
     )
     office = signed_in(jugendamt_user)
-    created = office.post(
-        reverse("placements:gesuch_neu"),
-        {
-            "betreuungsform": heim.pk,
-            "alter": "12",
-            "geschlecht": "w",
-            "ab_datum": timezone.localdate().isoformat(),
-            "region": region.pk,
-            "radius_km": "50",
-        },
-    )
-    assert created.status_code == 302
+    location = _open_gesuch(office, heim, region)
     gesuch = Platzgesuch.objects.for_tenant(jugendamt).get()
-    page = office.get(created["Location"]).content.decode()
+    page = office.get(location).content.decode()
     assert "Wohngruppe Linde" in page
     assert "erfüllt 4 von 4 Kriterien · 182,50 €/Tag" in page
     sent = office.post(

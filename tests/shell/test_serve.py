@@ -16,14 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from koffer.shell import server
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -77,7 +73,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port, live_port = _free_port(), _free_port()
+    port, live_port = server.free_port(), server.free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),

@@ -58,14 +58,6 @@ def _lock_head(tenant_id: uuid.UUID) -> tuple[int, str]:
     return _lock_head(tenant_id)
 
 
-def _advance_head(tenant_id: uuid.UUID, seq: int, hash_: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_head SET seq = %s, hash = %s WHERE tenant_id = %s",
-            [seq, hash_, _uuid_param(tenant_id)],
-        )
-
-
 @functools.cache
 def _insert_sql(vendor: str) -> str:
     # Names come from the model's metadata, never from input.
@@ -77,15 +69,32 @@ def _insert_sql(vendor: str) -> str:
     )
 
 
-def _insert(event: AuditEvent) -> None:
-    """INSERT with each field's own database preparation, as the ORM's insert does, minus
-    its per-call query building. No save signals: nothing may hook into audit rows."""
+_ADVANCE_HEAD = "UPDATE audit_head SET seq = %s, hash = %s WHERE tenant_id = %s"
+
+
+def _append(event: AuditEvent) -> None:
+    """INSERT the event and advance the chain head. Each field gets its own database
+    preparation, as the ORM's insert does, minus its per-call query building. No save
+    signals: nothing may hook into audit rows.
+
+    On PostgreSQL both go in one statement (the INSERT as a data-modifying WITH, which
+    runs to completion whether or not the UPDATE reads it): one round trip fewer per
+    audited write (make bench ONLY=core_audit_write). SQLite has no round trips and no
+    INSERT in WITH."""
     params = [
         f.get_db_prep_save(getattr(event, f.attname), connection)
         for f in AuditEvent._meta.concrete_fields
     ]
+    head = [event.seq, event.hash, _uuid_param(event.tenant_id)]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), params)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH appended AS ({_insert_sql(connection.vendor)}) {_ADVANCE_HEAD}",
+                [*params, *head],
+            )
+        else:
+            cursor.execute(_insert_sql(connection.vendor), params)
+            cursor.execute(_ADVANCE_HEAD, head)
     event._state.adding = False
     event._state.db = connection.alias
 
@@ -127,8 +136,7 @@ def record(
         }
         fields["hash"] = event_hash(fields)
         event = AuditEvent(**fields)
-        _insert(event)
-        _advance_head(tenant_id, fields["seq"], fields["hash"])
+        _append(event)
     return event
 
 

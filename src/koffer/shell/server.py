@@ -3,6 +3,7 @@ the browser tests start in the same way."""
 
 from __future__ import annotations
 
+import socket
 import sys
 
 from django.conf import settings
@@ -62,3 +63,10 @@ def stream_env(*, port: int, live_port: int, streams: int) -> dict[str, str]:
         "KOFFER_LIVE_PORT": str(live_port),
         "KOFFER_LIVE_STREAMS": str(streams),
     }
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nobody listens on now (tests and benchmarks)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
