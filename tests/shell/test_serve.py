@@ -72,18 +72,21 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port, live_port = server.free_port(), server.free_port()
+def _env(var_dir: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         "DJANGO_SETTINGS_MODULE": "koffer.settings",
-        "KOFFER_VAR_DIR": str(tmp_path),
+        "KOFFER_VAR_DIR": str(var_dir),
         "KOFFER_DEMO": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     env.pop("KOFFER_DATABASE_URL", None)  # its own SQLite file, in either test run
-    command = [
+    return env
+
+
+def _command(port: int, live_port: int) -> list[str]:
+    return [
         sys.executable,
         str(ROOT / "manage.py"),
         "serve",
@@ -93,6 +96,12 @@ def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
         "--live-port",
         str(live_port),
     ]
+
+
+def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port, live_port = server.free_port(), server.free_port()
+    env = _env(tmp_path)
+    command = _command(port, live_port)
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -122,3 +131,62 @@ def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
     for free in (port, live_port):  # nobody listens there any more
         with socket.socket() as s, pytest.raises(ConnectionRefusedError):
             s.connect(("127.0.0.1", free))
+
+
+def test_serve_names_a_port_in_use(tmp_path: Path) -> None:
+    """Something else listens on the stream port: a clear German message, nothing started."""
+    port = server.free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        live_port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*_command(port, live_port)],
+            cwd=ROOT,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert f"Port {live_port} auf 127.0.0.1 ist belegt (Live-Aktualisierung)" in result.stderr
+    assert "KOFFER_LIVE_PORT" in result.stderr
+    with socket.socket() as s, pytest.raises(ConnectionRefusedError):
+        s.connect(("127.0.0.1", port))  # the web server was not started either
+
+
+def test_serve_stops_everything_and_says_so_when_a_part_dies(tmp_path: Path) -> None:
+    port, live_port = server.free_port(), server.free_port()
+    proc = subprocess.Popen(
+        _command(port, live_port),
+        cwd=ROOT,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _ready(f"http://127.0.0.1:{live_port}", proc)
+        children = _children(proc.pid)
+        live = next(
+            pid
+            for pid in children
+            if str(live_port) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            and _parent(pid) == proc.pid
+        )
+        os.kill(live, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0
+    assert "Unerwartet beendet: Live-Aktualisierung" in out.decode()
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)]
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])

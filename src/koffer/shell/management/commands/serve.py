@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from koffer.shell import server
 
@@ -46,11 +47,20 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="keinen Demo-Landkreis laden")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], options["port"]
+        live_port = options["live_port"] or port + 1
+        for what, number, hint in (
+            ("Webserver", port, "KOFFER_PORT oder --port"),
+            ("Live-Aktualisierung", live_port, "KOFFER_LIVE_PORT oder --live-port"),
+        ):
+            if not _port_free(host, number):
+                raise CommandError(
+                    f"Port {number} auf {host} ist belegt ({what}). Bitte einen anderen Port"
+                    f" wählen: {hint}."
+                )
         call_command("migrate", verbosity=0, interactive=False)
         if settings.DEMO_MODE and not options["no_demo"]:
             call_command("load_demo")
-        host, port = options["host"], options["port"]
-        live_port = options["live_port"] or port + 1
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
@@ -89,9 +99,9 @@ class Command(BaseCommand):
                 f" Live-Aktualisierung auf Port {live_port})"
             )
         )
-        self._wait(processes)
+        self._wait(processes, ["Webserver", "Live-Aktualisierung", "Hintergrund-Worker"])
 
-    def _wait(self, children: list[subprocess.Popen[bytes]]) -> None:
+    def _wait(self, children: list[subprocess.Popen[bytes]], names: list[str]) -> None:
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -102,6 +112,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(c.poll() is None for c in children):
             time.sleep(0.3)
+        ended = [
+            f"{name} (Code {child.returncode})"
+            for child, name in zip(children, names, strict=True)
+            if child.poll() is not None
+        ]
         # Each child runs in its own process group, so the terminal's Ctrl-C reaches only
         # us; every child then gets exactly one SIGTERM (a second signal would make granian
         # abandon its worker processes), and its whole group is killed if it hangs.
@@ -115,7 +130,19 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 _kill_group(child)
             _kill_group(child)  # granian's worker processes, should any be left
+        if not stopping:
+            raise CommandError(f"Unerwartet beendet: {', '.join(ended)}. koffer ist gestoppt.")
         self.stdout.write("koffer beendet.")
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as granian binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
