@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from koffer.shell import server
 from tests.browser.pagecheck import ARTIFACTS, ROOT
+from tests.subprocesses import koffer_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,20 +38,12 @@ SERVER_START_TIMEOUT = 60.0
 
 
 def _server_env(var_dir: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        "DJANGO_SETTINGS_MODULE": "koffer.settings",
-        "KOFFER_VAR_DIR": str(var_dir),
-        "KOFFER_DEMO": "1",
-        "KOFFER_DEBUG": "0",
+    return koffer_env(
+        var_dir,
+        KOFFER_DEBUG="0",
         # Demo passwords are hashed with MD5 instead of argon2: ~50 ms saved per sign-in.
-        "KOFFER_FAST_HASHER": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    # The browser run always gets its own SQLite file, even inside a PostgreSQL test run.
-    env.pop("KOFFER_DATABASE_URL", None)
-    return env
+        KOFFER_FAST_HASHER="1",
+    )
 
 
 def _manage(env: dict[str, str], *args: str) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from koffer.shell import server
+from tests.subprocesses import ROOT, koffer_env
 
-ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90.0
 
 
@@ -72,19 +72,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _env(var_dir: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        "DJANGO_SETTINGS_MODULE": "koffer.settings",
-        "KOFFER_VAR_DIR": str(var_dir),
-        "KOFFER_DEMO": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    env.pop("KOFFER_DATABASE_URL", None)  # its own SQLite file, in either test run
-    return env
-
-
 def _command(port: int, live_port: int) -> list[str]:
     return [
         sys.executable,
@@ -100,7 +87,7 @@ def _command(port: int, live_port: int) -> list[str]:
 
 def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port, live_port = server.free_port(), server.free_port()
-    env = _env(tmp_path)
+    env = koffer_env(tmp_path)
     command = _command(port, live_port)
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -143,7 +130,7 @@ def test_serve_names_a_port_in_use(tmp_path: Path) -> None:
         result = subprocess.run(
             [*_command(port, live_port)],
             cwd=ROOT,
-            env=_env(tmp_path),
+            env=koffer_env(tmp_path),
             capture_output=True,
             text=True,
             timeout=120,
@@ -161,7 +148,7 @@ def test_serve_stops_everything_and_says_so_when_a_part_dies(tmp_path: Path) -> 
     proc = subprocess.Popen(
         _command(port, live_port),
         cwd=ROOT,
-        env=_env(tmp_path),
+        env=koffer_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

@@ -1,0 +1,24 @@
+"""Environment for koffer started as a real process in tests (granian, manage.py serve)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def koffer_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """This environment, with koffer importable, demo mode on and everything it writes
+    under ``var_dir``: always its own SQLite file, even inside a PostgreSQL test run."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "DJANGO_SETTINGS_MODULE": "koffer.settings",
+        "KOFFER_VAR_DIR": str(var_dir),
+        "KOFFER_DEMO": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    }
+    env.pop("KOFFER_DATABASE_URL", None)
+    return env
