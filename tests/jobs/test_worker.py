@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
@@ -121,3 +122,36 @@ def test_worker_process_runs_jobs_recovers_and_stops_cleanly(
     # The step done before the crash was not repeated: still one row, from before.
     assert query("SELECT COUNT(*) FROM jobs_jobstep WHERE key = 'blobs-00'") == [(1,)]
     assert query("SELECT COUNT(*) FROM jobs_workerheartbeat") == [(0,)]
+
+
+def test_first_signal_only_ends_the_loop_and_a_second_one_exits_at_once() -> None:
+    # A SystemExit raised by the signal handler can interrupt a database command (as it
+    # did once in CI: "another command is already in progress"), so the first signal
+    # must only clear the flag the loop checks between queries.
+    from koffer.jobs import runner
+    from koffer.jobs.management.commands.worker import JobWorker
+
+    worker = JobWorker(
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    )
+    runner.clear_stop()
+    try:
+        worker.shutdown(signal.SIGTERM, None)
+        assert worker.running is False
+        assert runner._stop.is_set()
+        worker.configure_signals()
+        try:
+            with pytest.raises(SystemExit) as exited:
+                worker.shutdown(signal.SIGTERM, None)
+        finally:
+            worker.reset_signals()
+        assert exited.value.code == 1
+    finally:
+        runner.clear_stop()

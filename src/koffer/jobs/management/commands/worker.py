@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 from types import FrameType
 from typing import Any
@@ -28,11 +29,24 @@ logger = logging.getLogger("koffer.jobs")
 
 
 class JobWorker(Worker):
-    """The database worker, which also asks a running job to pause when told to stop."""
+    """The database worker, which also asks a running job to pause when told to stop.
+
+    The first signal only ends the loop: the worker finishes the query or job step it is
+    in and stops before the next one (at most ``--interval`` seconds later when idle).
+    django-tasks' own handler raises ``SystemExit`` right away when no task runs, which
+    can land in the middle of a database command and leave the connection broken. A
+    second signal still stops at once.
+    """
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         runner.request_stop()
-        super().shutdown(signum, frame)
+        if not self.running:
+            super().shutdown(signum, frame)  # second signal: exit now
+            return
+        logger.warning(
+            "%s erhalten: Worker endet nach dem laufenden Schritt.", signal.strsignal(signum)
+        )
+        self.running = False
 
 
 def default_worker_id() -> str:
@@ -111,7 +125,7 @@ class Command(BaseCommand):
         exit_code: int | str | None = 0
         try:
             worker.run()
-        except SystemExit as exc:  # the worker's signal handler ends the loop this way
+        except SystemExit as exc:  # a second signal ends the worker at once this way
             exit_code = exc.code
         finally:
             worker.reset_signals()
