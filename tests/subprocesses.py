@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,3 +26,14 @@ def koffer_env(var_dir: Path, **extra: str) -> dict[str, str]:
     }
     env.pop("KOFFER_DATABASE_URL", None)
     return env
+
+
+@contextmanager
+def reaped(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
+    """Kill ``proc`` on the way out if it still runs, so a failed test leaves no process."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -80,14 +80,20 @@ def test_admin_role_without_personal_data_needs_no_second_factor(admin_user: Use
     assert client.get(reverse("shell:start")).status_code == 200
 
 
-@override_settings(KOFFER_IDLE_TIMEOUT_SECONDS=60)
-def test_idle_session_times_out(caseworker: User) -> None:
+def _signed_in_and_idle(user: User, *, seconds: int) -> Client:
+    """A client whose last activity was ``seconds`` ago."""
     client = Client()
-    client.force_login(caseworker)
+    client.force_login(user)
     assert client.get(reverse("shell:start")).status_code == 200
     session = client.session
-    session["koffer_last_seen"] -= 3600
+    session["koffer_last_seen"] -= seconds
     session.save()
+    return client
+
+
+@override_settings(KOFFER_IDLE_TIMEOUT_SECONDS=60)
+def test_idle_session_times_out(caseworker: User) -> None:
+    client = _signed_in_and_idle(caseworker, seconds=3600)
     response = client.get(reverse("shell:start"))
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
     assert "ohne Aktivität abgemeldet" in client.get(response["Location"]).content.decode()
@@ -97,12 +103,7 @@ def test_idle_session_times_out(caseworker: User) -> None:
 def test_requests_a_page_sends_by_itself_do_not_hold_off_the_timeout(caseworker: User) -> None:
     """A refresh with ``X-Koffer-Passive: 1`` (htmx polling) is answered, but only the
     user's own requests move the last activity on."""
-    client = Client()
-    client.force_login(caseworker)
-    assert client.get(reverse("shell:start")).status_code == 200
-    session = client.session
-    session["koffer_last_seen"] -= 300
-    session.save()
+    client = _signed_in_and_idle(caseworker, seconds=300)
     before = client.session["koffer_last_seen"]
     passive = client.get(reverse("shell:start"), headers={"X-Koffer-Passive": "1"})
     assert passive.status_code == 200

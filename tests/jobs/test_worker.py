@@ -25,6 +25,7 @@ from django.utils import timezone
 from koffer.jobs import kinds, services
 from koffer.jobs.models import Job, JobStep
 from tests import factories
+from tests.subprocesses import reaped
 
 MANAGE = str(Path(django_settings.PROJECT_DIR) / "manage.py")
 Query = Callable[[str], list[tuple[Any, ...]]]
@@ -100,17 +101,14 @@ def test_worker_process_runs_jobs_recovers_and_stops_cleanly(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    try:
+    with reaped(worker):
+        # Generous limits for a busy CI machine; the waits end as soon as the check holds.
         finished = _wait_for(
-            lambda: query("SELECT status FROM jobs_job") == [("done",), ("done",)], 8
+            lambda: query("SELECT status FROM jobs_job") == [("done",), ("done",)], 30
         )
         beats = query("SELECT worker_id FROM jobs_workerheartbeat")
         worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=8)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        output, _ = worker.communicate(timeout=20)
     assert finished, output
     assert len(beats) == 1
     assert worker.returncode == 0, output

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from koffer.shell import server
-from tests.subprocesses import ROOT, koffer_env
+from tests.subprocesses import ROOT, koffer_env, reaped
 
 START_TIMEOUT = 90.0
 
@@ -92,7 +92,7 @@ def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    try:
+    with reaped(proc):
         ready = _ready(f"http://127.0.0.1:{port}", proc)
         assert ready["checks"]["worker"]["ok"]  # type: ignore[index]
         _ready(f"http://127.0.0.1:{live_port}", proc)
@@ -102,19 +102,12 @@ def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
 
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     text = out.decode()
     assert proc.returncode == 0, text
     assert f"http://127.0.0.1:{port}" in text
     assert f"Live-Aktualisierung auf Port {live_port}" in text
     assert "koffer beendet." in text
-    deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in children if _alive(pid)], "Prozesse laufen nach Strg-C weiter"
+    _assert_gone(children)
     for free in (port, live_port):  # nobody listens there any more
         with socket.socket() as s, pytest.raises(ConnectionRefusedError):
             s.connect(("127.0.0.1", free))
@@ -152,7 +145,7 @@ def test_serve_stops_everything_and_says_so_when_a_part_dies(tmp_path: Path) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    try:
+    with reaped(proc):
         _ready(f"http://127.0.0.1:{live_port}", proc)
         children = _children(proc.pid)
         live = next(
@@ -163,16 +156,17 @@ def test_serve_stops_everything_and_says_so_when_a_part_dies(tmp_path: Path) -> 
         )
         os.kill(live, signal.SIGKILL)
         out, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode != 0
     assert "Unerwartet beendet: Live-Aktualisierung" in out.decode()
+    _assert_gone(children)
+
+
+def _assert_gone(pids: set[int]) -> None:
+    """Every process in ``pids`` ends within a few seconds."""
     deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in children if _alive(pid)]
+    assert not [pid for pid in pids if _alive(pid)], "Prozesse laufen nach dem Ende weiter"
 
 
 def _parent(pid: int) -> int:
