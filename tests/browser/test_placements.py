@@ -83,6 +83,9 @@ def test_provider_keeps_facility_rates_and_absences_on_a_phone(
     expect(phone.locator(".koffer-facts")).to_contain_text("Höchstens 9 Plätze je Gruppe")
 
     phone.get_by_role("link", name=re.compile("Neuer Tagessatz ab Datum")).first.click()
+    # Wait for the new page before measuring it: right after the click, evaluate() may
+    # still reach the old page or a context the navigation destroys.
+    expect(phone.get_by_label("Neuer Tagessatz gilt ab")).to_be_visible()
     fits()
     start = (timezone.localdate().replace(day=1) + timedelta(days=62)).replace(day=1)
     phone.get_by_label("Neuer Tagessatz gilt ab").fill(start.isoformat())
@@ -92,6 +95,7 @@ def test_provider_keeps_facility_rates_and_absences_on_a_phone(
 
     phone.goto(server_url + "/plaetze/anfragen/")
     phone.get_by_role("link", name=re.compile("^Abwesenheiten")).first.click()
+    expect(phone.get_by_label("Abwesend ab (erster Tag)")).to_be_visible()
     fits()
     today = timezone.localdate()
     phone.get_by_label("Abwesend ab (erster Tag)").fill(today.isoformat())
