@@ -112,6 +112,7 @@ def test_worker_process_runs_jobs_recovers_and_stops_cleanly(
     assert finished, output
     assert len(beats) == 1
     assert worker.returncode == 0, output
+    assert "SIGTERM erhalten: Worker endet nach dem laufenden Schritt." in output
     assert "Worker beendet." in output
     rows = {title: message for title, message in query("SELECT title, message FROM jobs_job")}
     assert rows["neu"].startswith("Audit-Kette in Ordnung")

@@ -44,7 +44,7 @@ class JobWorker(Worker):
             super().shutdown(signum, frame)  # second signal: exit now
             return
         logger.warning(
-            "%s erhalten: Worker endet nach dem laufenden Schritt.", signal.strsignal(signum)
+            "%s erhalten: Worker endet nach dem laufenden Schritt.", signal.Signals(signum).name
         )
         self.running = False
 
