@@ -137,3 +137,28 @@ def test_billing_pages_and_xml_downloads_are_logged(
     # A refused download (another Mandant's id) logs nothing.
     assert office.get(f"/api/v1/platzboerse/rechnungen/{nachweis.pk}/xml").status_code == 404
     assert len(_reads(jugendamt)) == before + 1
+
+
+def test_running_placements_are_paged_and_only_the_page_shown_is_logged(
+    make_belegung, provider_user, traeger, monkeypatch
+):
+    from koffer.placements import views
+
+    monkeypatch.setattr(views, "BELEGUNGEN_PAGE_SIZE", 2)
+    belegungen = [make_belegung(date(2026, 10, day)) for day in (1, 2, 3)]
+    pseudonyms = [b.gesuch.pseudonym for b in belegungen]  # ordered by beginn
+    client = signed_in(provider_user)
+
+    first = client.get(reverse("placements:anfragen")).content.decode()
+    assert pseudonyms[0] in first and pseudonyms[1] in first and pseudonyms[2] not in first
+    assert "Seite 1 von 2" in first and "?seite=2" in first
+    [event] = _reads(traeger)[-1:]
+    assert pseudonyms[1] in event.reason and pseudonyms[2] not in event.reason
+
+    second = client.get(reverse("placements:anfragen") + "?seite=2").content.decode()
+    assert pseudonyms[2] in second and pseudonyms[0] not in second
+    assert "Vorherige Seite" in second and "Nächste Seite" not in second
+    [event] = _reads(traeger)[-1:]
+    assert pseudonyms[2] in event.reason and pseudonyms[0] not in event.reason
+    # A page number out of range shows the last page, as everywhere else.
+    assert pseudonyms[2] in client.get(reverse("placements:anfragen") + "?seite=9").content.decode()

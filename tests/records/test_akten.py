@@ -173,6 +173,28 @@ def test_my_akten_page(akte: Akte, team_caseworker: User) -> None:
     assert akte.aktenzeichen in body
 
 
+def test_my_akten_page_is_paged_and_keeps_the_status_filter(
+    tenant: Mandant, plan: Aktenplaneinheit, team: Organisationseinheit, team_caseworker: User
+) -> None:
+    for n in range(51):
+        services.open_akte_for_person(
+            actor=team_caseworker,
+            tenant=tenant,
+            aktenplaneinheit=plan,
+            unit=team,
+            title=f"Akte {n}",
+            family_name=f"Person{n:02d}",
+            given_names="Anna",
+            bg_nummer="neu",
+            caseworker=team_caseworker,
+        )
+    client = signed_in(team_caseworker)
+    first = client.get(reverse("records:akten")).content.decode()
+    assert "Seite 1 von 2" in first and 'href="?status=open&amp;seite=2"' in first
+    second = client.get(reverse("records:akten") + "?status=open&seite=2").content.decode()
+    assert "Seite 2 von 2" in second and 'href="?status=open&amp;seite=1"' in second
+
+
 def test_create_akte_via_form(
     tenant: Mandant, plan: Aktenplaneinheit, team: Organisationseinheit, team_caseworker: User
 ) -> None:

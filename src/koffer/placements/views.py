@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -345,15 +346,21 @@ def platz_frei(request: TenantRequest, platz_id: uuid.UUID) -> HttpResponse:
 ANFRAGEN = "Anfragen und Belegungen"
 
 
+BELEGUNGEN_PAGE_SIZE = 50
+
+
 @provider_view
 def anfragen(request: TenantRequest) -> HttpResponse:
     offen = list(selectors.offene_anfragen(request.tenant))
-    laufend = list(selectors.laufende_belegungen(request.tenant))
+    # Open requests expire within days, so they stay few; running placements grow with
+    # the provider and are paged. Only the page shown is recorded as read.
+    laufend = Paginator(selectors.laufende_belegungen(request.tenant), BELEGUNGEN_PAGE_SIZE)
+    page = laufend.get_page(request.GET.get("seite"))
     services.record_list_read(
         actor=request.user,
         tenant=request.tenant,
         kind="placements.anfragen",
-        pseudonyms=[a.gesuch.pseudonym for a in offen] + [b.gesuch.pseudonym for b in laufend],
+        pseudonyms=[a.gesuch.pseudonym for a in offen] + [b.gesuch.pseudonym for b in page],
         purpose="Anfragen und Belegungen angezeigt",
     )
     return render(
@@ -361,7 +368,9 @@ def anfragen(request: TenantRequest) -> HttpResponse:
         "placements/anfragen.html",
         {
             "anfragen": offen,
-            "belegungen": laufend,
+            "belegungen": page.object_list,
+            "page": page,
+            "pager_label": "Seiten der laufenden Belegungen",
             "tenant_id": request.tenant.pk,
             "zusage_form": ZusageForm(),
             "page_title": ANFRAGEN,

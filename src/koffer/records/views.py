@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from koffer.accounts.access import require_perm
@@ -89,6 +89,7 @@ def akten_list(request: TenantRequest) -> HttpResponse:
         {
             "page": page,
             "status": status,
+            "query": urlencode({"status": status}),
             "can_create": request.access.can(Perm.RECORDS_EDIT),
             "page_title": "Meine Akten",
             "breadcrumbs": trail(("Meine Akten", None)),
