@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pikepdf
@@ -20,8 +20,8 @@ from koffer.blobs.store import get_store
 from koffer.jobs import runner
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job, JobStep
-from koffer.records import documents, extract, extract_pdf
-from koffer.records.models import Akte, Aktenauszug, Dokument, Vorgang
+from koffer.records import blob_ledger, documents, extract, extract_pdf
+from koffer.records.models import Akte, Aktenauszug, Dokument, PendingBlob, Vorgang
 from koffer.records.services import RecordsError
 from tests.conftest import signed_in
 from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
@@ -469,3 +469,49 @@ def test_failed_extract_is_retried_from_its_page(
     assert auszug.status == Aktenauszug.Status.DONE and auszug.sheet_count == 5
     again = colleague.post(f"/auszuege/{auszug.pk}/wiederholen/", follow=True)
     assert "Nur ein fehlgeschlagener Aktenauszug" in again.content.decode()
+
+
+def test_the_pdf_is_announced_in_the_blob_ledger_until_the_extract_row_points_to_it(
+    akte: Akte,
+    team_caseworker: User,
+    filled: dict[str, Dokument],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    # A finished extract leaves no mark behind.
+    done = _order(django_capture_on_commit_callbacks, team_caseworker, akte, ganze_akte=True)
+    assert done.status == Aktenauszug.Status.DONE
+    assert not PendingBlob.objects.unscoped().filter(sha256=done.sha256).exists()
+
+    # The last step fails after the PDF was stored: the PDF stays announced ...
+    real_finish = extract._finish
+    monkeypatch.setattr(extract, "_finish", _raises(RuntimeError("Datenbank weg")))
+    auszug = extract.create_auszug(
+        actor=team_caseworker,
+        akte=akte,
+        auswahl=extract.Auswahl(dokument_ids=[filled["antrag"].pk]),
+        purpose=PURPOSE,
+    )
+    assert auszug.job is not None
+    assert runner.execute(auszug.job.pk) == "failed"
+    [mark] = PendingBlob.objects.unscoped().filter(tenant_id=akte.tenant_id)
+    assert get_store().exists(mark.sha256)
+    # ... so the collector removes it once the job has lain unfinished for too long,
+    assert blob_ledger.collect(older_than=timedelta(0)).removed == [mark.sha256]
+    assert not get_store().exists(mark.sha256)
+    # and a retry after that says so in German instead of pointing the extract at nothing.
+    monkeypatch.setattr(extract, "_finish", real_finish)
+    job = Job.objects.for_tenant(akte.tenant_id).get(pk=auszug.job.pk)
+    jobs.retry_job(actor=team_caseworker, job=job)
+    assert runner.execute(job.pk) == "failed"
+    job.refresh_from_db()
+    auszug.refresh_from_db()
+    assert "fehlt im Dokumentenspeicher" in job.error
+    assert auszug.status == Aktenauszug.Status.FAILED and not auszug.sha256
+
+
+def _raises(error: Exception) -> Callable[..., Any]:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return fail

@@ -1,7 +1,9 @@
 """Blobs written before a document's transaction never outlive a rollback.
 
 Document bytes are stored before the short transaction that writes the rows (see
-documents.py), so a failure in between, or a crash, would leave a blob no row points to.
+documents.py), and an Aktenauszug's PDF one job step before the step that points the
+extract at it (extract.py), so a failure in between, or a crash, would leave a blob no row
+points to.
 Every such write is announced first: a PendingBlob row is committed, then the blob is
 stored, and the document's transaction deletes the row together with writing the rows
 that reference the blob. A row that is left over therefore marks a blob whose upload did

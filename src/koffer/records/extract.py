@@ -11,6 +11,7 @@ steps already done, so no document is prepared twice. The PDF itself is built in
 
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ from koffer.blobs.store import BlobNotFound, get_store
 from koffer.jobs import registry
 from koffer.jobs import services as jobs
 from koffer.jobs.runner import UNEXPECTED_ERROR, JobError, JobRun, Outcome
-from koffer.records import access, extract_pdf, pages
+from koffer.records import access, blob_ledger, extract_pdf, pages
 from koffer.records.documents import decode_text, first_subject
 from koffer.records.models import (
     Akte,
@@ -404,11 +405,16 @@ def _build(run: JobRun, auszug: Aktenauszug) -> Outcome:
             built = extract_pdf.assemble(_cover(auszug), parts, open_part, progress=report)
         except extract_pdf.Unusable as exc:
             raise JobError(exc.reason) from exc
-        ref = get_store().put(built.pdf)
         verdict = extract_pdf.validate_pdfa(built.pdf)
+        # Announced in the blob ledger, settled by the last step together with the row
+        # that points to it: a job that never gets there leaves no unreferenced PDF with
+        # personal data behind (records_blob_gc removes it after the grace period).
+        sha256 = hashlib.sha256(built.pdf).hexdigest()
+        [mark] = blob_ledger.store_pending(auszug.tenant_id, [(sha256, built.pdf)])
         return {
-            "sha256": ref.sha256,
-            "size": ref.size,
+            "sha256": sha256,
+            "size": len(built.pdf),
+            "pending": str(mark),
             "sheets": built.sheets,
             "front_pages": built.front_pages,
             "ranges": [list(r) if r else None for r in built.ranges],
@@ -560,6 +566,13 @@ def _finish(
         for part, r in zip(parts, ranges, strict=True)
     ]
     included = sum(1 for r in ranges if r)
+    if "pending" in result:  # results recorded before the ledger have no mark
+        blob_ledger.settle([uuid.UUID(result["pending"])])
+    if not get_store().exists(result["sha256"]):
+        raise JobError(
+            "Das PDF des Aktenauszugs fehlt im Dokumentenspeicher (der Auftrag lag zu lange "
+            "unvollendet). Bitte den Aktenauszug neu erstellen."
+        )
     now = timezone.now()
     Aktenauszug.objects.for_tenant(auszug.tenant_id).filter(pk=auszug.pk).update(
         status=Aktenauszug.Status.DONE,
