@@ -22,7 +22,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from koffer.jobs import kinds, services
+from koffer.jobs import kinds, runner, services
+from koffer.jobs.management.commands.worker import JobWorker
 from koffer.jobs.models import Job, JobStep
 from tests import factories
 from tests.subprocesses import reaped
@@ -127,24 +128,12 @@ def test_first_signal_only_ends_the_loop_and_a_second_one_exits_at_once() -> Non
     # A SystemExit raised by the signal handler can interrupt a database command (as it
     # did once in CI: "another command is already in progress"), so the first signal
     # must only clear the flag the loop checks between queries.
-    from koffer.jobs import runner
-    from koffer.jobs.management.commands.worker import JobWorker
-
-    worker = JobWorker(
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test",
-        excluded_queue_names=[],
-    )
+    worker = JobWorker.on_default_backend(queue_names=["default"], interval=0.1, worker_id="test")
     runner.clear_stop()
     try:
         worker.shutdown(signal.SIGTERM, None)
         assert worker.running is False
-        assert runner._stop.is_set()
+        assert runner.stop_requested()
         worker.configure_signals()
         try:
             with pytest.raises(SystemExit) as exited:

@@ -84,6 +84,10 @@ def clear_stop() -> None:
     _stop.clear()
 
 
+def stop_requested() -> bool:
+    return _stop.is_set()
+
+
 def active_jobs() -> list[uuid.UUID]:
     """Jobs running in this process; the worker's heartbeat keeps them fresh."""
     with _active_lock:
@@ -203,7 +207,7 @@ class JobRun:
         return dict(self._progress)
 
     def _check_stop(self) -> None:
-        if _stop.is_set():
+        if stop_requested():
             raise JobInterrupted
 
 

@@ -38,6 +38,28 @@ class JobWorker(Worker):
     second signal still stops at once.
     """
 
+    @classmethod
+    def on_default_backend(
+        cls,
+        *,
+        queue_names: list[str],
+        interval: float,
+        worker_id: str,
+        batch: bool = False,
+        max_tasks: int | None = None,
+    ) -> JobWorker:
+        """A worker of the default task backend that starts at once."""
+        return cls(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         runner.request_stop()
         if not self.running:
@@ -111,15 +133,12 @@ class Command(BaseCommand):
             f"{settings.KOFFER_WORKER_HEARTBEAT_SECONDS} s). Beenden mit Strg-C."
         )
         self.stdout.flush()
-        worker = JobWorker(
+        worker = JobWorker.on_default_backend(
             queue_names=options["queue_name"].split(","),
             interval=options["interval"],
             batch=options["batch"],
-            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
-            startup_delay=False,
             max_tasks=options["max_tasks"],
             worker_id=worker_id,
-            excluded_queue_names=[],
         )
         worker.configure_signals()
         exit_code: int | str | None = 0
