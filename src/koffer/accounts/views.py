@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from koffer.accounts import selectors, services
+from koffer.accounts import lockout, selectors, services
 from koffer.accounts.access import require_perm
 from koffer.accounts.forms import (
     LoginForm,
@@ -38,8 +38,12 @@ from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Organisationseinheit
 
 LOCKED_MESSAGE = (
-    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für 15 Minuten gesperrt. "
+    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für {minutes} Minuten gesperrt. "
     "Bitte warten Sie oder wenden Sie sich an Ihre Administration."
+)
+ADDRESS_THROTTLED_MESSAGE = (
+    "Zu viele Anmeldeversuche von dieser Adresse. Anmeldungen von hier sind für {minutes} "
+    "Minuten gesperrt. Bitte warten Sie oder wenden Sie sich an Ihre Administration."
 )
 
 
@@ -61,8 +65,9 @@ def login_view(request: KofferRequest) -> HttpResponse:
         user = authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
-        if getattr(request, "axes_locked_out", False):
-            return locked_out(request)
+        refused = getattr(request, "koffer_login_refused", None)
+        if refused is not None:
+            return locked_out(request, refused)
         if user is None:
             error = "Benutzername oder Passwort ist falsch."
         else:
@@ -87,15 +92,23 @@ def login_view(request: KofferRequest) -> HttpResponse:
     )
 
 
-def locked_out(
-    request: HttpRequest, response: Any = None, credentials: Any = None, **kwargs: Any
-) -> HttpResponse:
-    return render(
+def locked_out(request: HttpRequest, refused: lockout.Refusal) -> HttpResponse:
+    if refused == lockout.Refusal.ACCOUNT:
+        seconds, message = settings.KOFFER_LOGIN_LOCKOUT_SECONDS, LOCKED_MESSAGE
+    else:
+        seconds, message = settings.KOFFER_LOGIN_ADDRESS_WINDOW_SECONDS, ADDRESS_THROTTLED_MESSAGE
+    response = render(
         request,
         "accounts/login.html",
-        {"form": LoginForm(), "error": LOCKED_MESSAGE, "page_title": "Anmelden"},
+        {
+            "form": LoginForm(),
+            "error": message.format(minutes=max(1, seconds // 60)),
+            "page_title": "Anmelden",
+        },
         status=429,
     )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @require_POST
