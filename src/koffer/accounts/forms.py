@@ -102,6 +102,47 @@ class PasswordResetForm(forms.Form):
         return password
 
 
+class OwnPasswordForm(forms.Form):
+    current_password = forms.CharField(
+        label="Bisheriges Passwort",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "current-password"}
+        ),
+    )
+    new_password = forms.CharField(
+        label="Neues Passwort",
+        help_text="Mindestens 10 Zeichen, nicht nur Ziffern und nicht Ihr Name.",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
+        ),
+    )
+    repeat_password = forms.CharField(
+        label="Neues Passwort wiederholen",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_password(self) -> str:
+        password: str = self.cleaned_data["new_password"]
+        validate_password(password, self.user)
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new, repeat = data.get("new_password"), data.get("repeat_password")
+        if new and repeat is not None and new != repeat:
+            self.add_error("repeat_password", "Die beiden neuen Passwörter stimmen nicht überein.")
+        return data
+
+
 class MachineAccountForm(forms.Form):
     username = forms.CharField(label="Name des Maschinenkontos", max_length=150, widget=_input())
     unit = forms.ChoiceField(

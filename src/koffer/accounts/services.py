@@ -40,8 +40,11 @@ def create_user(
     unit: Organisationseinheit,
     role: str,
     is_machine: bool = False,
+    must_change_password: bool = True,
 ) -> User:
-    """Create a user with one membership in ``tenant``. A machine account has no password."""
+    """Create a user with one membership in ``tenant``. A machine account has no password.
+    A person must replace the first password at their first sign-in, unless
+    ``must_change_password`` is False (the demo district, test data)."""
     if unit.tenant_id != tenant.pk:
         raise AccountError(
             "unit_foreign", "Die Organisationseinheit gehört nicht zu diesem Mandanten."
@@ -62,6 +65,7 @@ def create_user(
         )
         if password and not is_machine:
             user.set_password(password)
+            user.must_change_password = must_change_password
         else:
             user.set_unusable_password()
         user.save()
@@ -97,10 +101,12 @@ def add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role: 
 
 
 def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str) -> None:
-    """Set a new password and end all of the user's sessions."""
+    """Set a new password, which the person must replace at the next sign-in, and end all
+    of the user's sessions."""
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
         audit.record(
             actor=actor,
             tenant_id=tenant.pk,
@@ -109,6 +115,43 @@ def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str
             subject=user,
         )
         _end_sessions(user)
+
+
+def change_own_password(
+    *, actor: User, current_password: str, new_password: str, keep_session_key: str | None
+) -> None:
+    """The signed-in person replaces their password (the first one, one an admin set, or
+    simply their own). Needs the current password; ends every other session of theirs."""
+    if not actor.check_password(current_password):
+        raise AccountError("password_wrong", "Das bisherige Passwort stimmt nicht.")
+    if current_password == new_password:
+        raise AccountError(
+            "password_same", "Das neue Passwort muss sich vom bisherigen unterscheiden."
+        )
+    with transaction.atomic():
+        actor.set_password(new_password)
+        actor.must_change_password = False
+        actor.save(update_fields=["password", "must_change_password"])
+        ended = _end_sessions(actor, keep=keep_session_key)
+        for tenant_id in _tenant_ids(actor):
+            audit.record(
+                actor=actor,
+                tenant_id=tenant_id,
+                action="accounts.user.password_changed",
+                obj=actor,
+                subject=actor,
+                changes={"other_sessions_ended": ended},
+            )
+
+
+def _tenant_ids(user: User) -> list[Any]:
+    return list(
+        Membership.objects.unscoped()
+        .filter(user=user)
+        .values_list("tenant_id", flat=True)
+        .distinct()
+        .order_by("tenant_id")
+    )
 
 
 def revoke_sessions(*, actor: Any, tenant: Mandant, user: User) -> int:
@@ -126,10 +169,11 @@ def revoke_sessions(*, actor: Any, tenant: Mandant, user: User) -> int:
     return count
 
 
-def _end_sessions(user: User) -> int:
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+def _end_sessions(user: User, *, keep: str | None = None) -> int:
+    tracked = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+    keys = list(tracked.values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
-    UserSession.objects.filter(user=user).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
     return len(keys)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from koffer.accounts.forms import (
     LoginForm,
     MachineAccountForm,
     OtpForm,
+    OwnPasswordForm,
     PasswordResetForm,
     TokenCreateForm,
     UnitCreateForm,
@@ -154,6 +155,41 @@ def otp_view(request: KofferRequest) -> HttpResponse:
         context["qr_data_uri"] = qr.svg_data_uri(scale=5)
         context["secret"] = base64.b32encode(device.bin_key).decode()
     return render(request, "accounts/otp.html", context)
+
+
+def password_change(request: KofferRequest) -> HttpResponse:
+    """The signed-in person chooses their own password; required after a first password or
+    an admin's reset (``TenantMiddleware`` sends them here until it is done)."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    user: User = request.user
+    form = OwnPasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(
+                actor=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                keep_session_key=request.session.session_key,
+            )
+        except services.AccountError as exc:
+            field = "current_password" if exc.code == "password_wrong" else "new_password"
+            form.add_error(field, exc.message)
+        else:
+            update_session_auth_hash(request, user)  # this session stays signed in
+            messages.success(request, "Ihr Passwort wurde geändert.")
+            return HttpResponseRedirect(_safe_next(request))
+    return render(
+        request,
+        "accounts/password_change.html",
+        {
+            "form": form,
+            "required": user.must_change_password,
+            "next": request.GET.get("next", ""),
+            "page_title": "Passwort ändern",
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
