@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
-from koffer.accounts.roles import PERM_LABELS, ROLES
+from koffer.accounts.roles import PERM_LABELS
 
 
 class LoginForm(forms.Form):
@@ -64,7 +64,7 @@ class UserCreateForm(forms.Form):
     )
     role = forms.ChoiceField(
         label="Rolle",
-        choices=[(r.code, r.label) for r in ROLES.values() if not r.machine],
+        help_text="Angeboten werden die Rollen, die Sie in diesem Mandanten vergeben dürfen.",
         widget=forms.Select(attrs={"class": "kern-form-input__select"}),
     )
     password = forms.CharField(
@@ -76,9 +76,16 @@ class UserCreateForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
@@ -151,13 +158,43 @@ class MachineAccountForm(forms.Form):
     )
     role = forms.ChoiceField(
         label="Rolle",
-        choices=[(r.code, r.label) for r in ROLES.values() if r.machine],
         widget=forms.Select(attrs={"class": "kern-form-input__select"}),
     )
 
-    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
+
+
+class RoleGrantForm(forms.Form):
+    """Give a member one more role; the roles offered are those the admin may grant."""
+
+    role = forms.ChoiceField(
+        label="Rolle",
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+    unit = forms.ChoiceField(
+        label="In Organisationseinheit (und darunter)",
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
 
 
 class TokenCreateForm(forms.Form):
