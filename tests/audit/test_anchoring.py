@@ -3,6 +3,7 @@ can neither rewrite the chain nor cut its tail off without ``audit_verify`` noti
 
 from __future__ import annotations
 
+import hmac
 import importlib
 import io
 import json
@@ -214,3 +215,13 @@ def test_key_files_are_private(chain: Mandant) -> None:
     path = keys.key_file(keys.current_key_id())
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("length", [32, 64, 100])
+def test_seal_is_hmac_sha256(db: None, length: int) -> None:
+    key_id = keys.current_key_id()
+    secret = bytes(range(length))
+    keys.key_file(key_id).write_text(secret.hex())
+    keys._SIGNERS.clear()  # the key was replaced under the same id, for this test only
+    message = "Prüfung ä".encode()
+    assert keys.seal(key_id, message) == hmac.new(secret, message, "sha256").hexdigest()
