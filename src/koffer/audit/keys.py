@@ -21,11 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 _KEY_ID = re.compile(r"\d{20}-[0-9a-f]{4}")
 _FILE = re.compile(r"audit-(\d{20}-[0-9a-f]{4})\.key")
-# Built once per key and copied per event.
-_SIGNERS: dict[tuple[Any, str], tuple[Any, Any]] = {}
+# Built once per key and copied per event; by id alone, because reading the setting per
+# event cost as much as the seal (tests that move the folder clear it, see below).
+_SIGNERS: dict[str, tuple[Any, Any]] = {}
+
+
+def _forget_keys(*, setting: str, **kwargs: Any) -> None:
+    if setting == "KOFFER_AUDIT_KEY_DIR":
+        _SIGNERS.clear()
+
+
+setting_changed.connect(_forget_keys, dispatch_uid="koffer_audit_forget_keys")
 
 
 class AuditKeyMissing(RuntimeError):
@@ -88,9 +98,8 @@ def signer(key_id: str) -> tuple[Any, Any]:
     """HMAC-SHA256 under the key, as SHA-256 states after its inner and outer padded key
     blocks (RFC 2104), to ``copy()`` per message: half the cost of hmac.HMAC.copy(), a
     measurable share of an audited write. Raises AuditKeyMissing."""
-    cache_key = (settings.KOFFER_AUDIT_KEY_DIR, key_id)
     try:
-        return _SIGNERS[cache_key]
+        return _SIGNERS[key_id]
     except KeyError:
         pass
     if not _KEY_ID.fullmatch(key_id):
@@ -106,7 +115,7 @@ def signer(key_id: str) -> tuple[Any, Any]:
         hashlib.sha256(bytes(b ^ 0x36 for b in block)),
         hashlib.sha256(bytes(b ^ 0x5C for b in block)),
     )
-    _SIGNERS[cache_key] = pads
+    _SIGNERS[key_id] = pads
     return pads
 
 
