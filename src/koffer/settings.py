@@ -210,6 +210,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KOFFER_HOLIDAY_STATE = os.environ.get("KOFFER_HOLIDAY_STATE", "")
 KOFFER_BLOB_DIR = Path(os.environ.get("KOFFER_BLOB_DIR", VAR_DIR / "blobs")).resolve()
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
+# Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
+# outside the database (who can write to it must not read them); every host that writes
+# audit events needs the same key folder.
+KOFFER_AUDIT_KEY_DIR = Path(os.environ.get("KOFFER_AUDIT_KEY_DIR", VAR_DIR / "keys")).resolve()
+KOFFER_AUDIT_ANCHOR_DIR = Path(
+    os.environ.get("KOFFER_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors")
+).resolve()
 KOFFER_WORKER_HEARTBEAT_SECONDS = 5
 # Python threads per granian web worker. One: two requests in one process only fight
 # over the GIL (a thread back from SQLite waits up to 5 ms for it), so at 800 requests/s
