@@ -44,6 +44,22 @@ def akten_q(
     return condition
 
 
+def of_actor(actor: object, tenant_id: uuid.UUID, access: Access | None = None) -> Access:
+    """What ``actor`` may do in the Mandant, for a service: the request's ``access`` when
+    the caller has it (an API token counts with its own scope), else the actor's
+    memberships. The system (no user) holds no grants: a command that changes who sees
+    something acts as a named person."""
+    if access is not None:
+        return access
+    if not isinstance(actor, User):
+        return Access(tenant_id=tenant_id)
+    return Access.for_user(actor.pk, tenant_id)
+
+
+def user_id_of(actor: object) -> uuid.UUID | None:
+    return actor.pk if isinstance(actor, User) else None
+
+
 def can_view(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
     return _admits(access, user_id, akte, Perm.RECORDS_VIEW)
 
@@ -67,6 +83,11 @@ def _admits(access: Access, user_id: uuid.UUID | None, akte: Akte, perm: str) ->
 
 def _holds_at(access: Access, perm: str, unit_path: str) -> bool:
     return any(unit_path.startswith(p) for p in access.unit_paths_with(perm))
+
+
+def can_create_in(access: Access, unit: Organisationseinheit) -> bool:
+    """May open an Akte owned by ``unit``: holds ``records.edit`` there or above."""
+    return unit.tenant_id == access.tenant_id and _holds_at(access, Perm.RECORDS_EDIT, unit.path)
 
 
 def can_assign(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:

@@ -286,13 +286,6 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
     unit = Organisationseinheit.objects.for_tenant(tenant).filter(pk=payload.unit_id).first()
     if plan is None or unit is None:
         raise not_found("Aktenplaneinheit oder Organisationseinheit")
-    if not any(unit.path.startswith(p) for p in request.access.unit_paths_with(Perm.RECORDS_EDIT)):
-        raise ApiProblem(
-            403,
-            "forbidden",
-            "Keine Berechtigung",
-            "Für diese Organisationseinheit dürfen Sie keine Akten anlegen.",
-        )
     person = payload.person
     named = _named_users(request, payload.named_user_ids)
     try:
@@ -310,6 +303,7 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
             access_level=payload.access_level,
             caseworker=request.user if not request.user.is_machine else None,
             named_users=named,
+            access=request.access,
         )
     except services.RecordsError as exc:
         raise _records_error(exc) from exc

@@ -396,13 +396,23 @@ def create_akte(
     access_level: str | None = None,
     named_users: list[User] | None = None,
     opened_at: datetime | None = None,
+    access: Access | None = None,
 ) -> Akte:
-    """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern."""
+    """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern. A person
+    opens Akten only for units where they may edit Akten (``access``: see
+    records.access.of_actor); the system (imports, the demo) opens them where its data
+    says."""
     if aktenplaneinheit.tenant_id != tenant.pk or unit.tenant_id != tenant.pk:
         raise RecordsError(
             "foreign_reference",
             "Aktenplan oder Organisationseinheit gehören zu einem anderen Mandanten.",
         )
+    if isinstance(actor, User) or access is not None:
+        grants = records_access.of_actor(actor, tenant.pk, access)
+        if not records_access.can_create_in(grants, unit):
+            raise RecordsForbidden(
+                "forbidden", "Für diese Organisationseinheit dürfen Sie keine Akten anlegen."
+            )
     if not title.strip():
         raise RecordsError("title_required", "Bitte geben Sie einen Titel an.")
     opened = opened_at or timezone.now()
@@ -518,8 +528,8 @@ def change_akte(
     the (new) owner unit. Closing sets the retention deadline: end of the year of closing
     plus the plan unit's years."""
     reason = _need_reason(reason)
-    grants = access if access is not None else _access_of(actor, akte.tenant_id)
-    actor_id = actor.pk if isinstance(actor, User) else None
+    grants = records_access.of_actor(actor, akte.tenant_id, access)
+    actor_id = records_access.user_id_of(actor)
     if not records_access.can_edit(grants, actor_id, akte):
         raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     old = _akte_state(akte)
@@ -567,14 +577,6 @@ def change_akte(
             reason=reason,
         )
     return akte
-
-
-def _access_of(actor: Any, tenant_id: uuid.UUID) -> Access:
-    """The actor's grants from their memberships; the system (no user) holds none, so a
-    command that changes who sees an Akte must say on whose authority."""
-    if not isinstance(actor, User):
-        return Access(tenant_id=tenant_id)
-    return Access.for_user(actor.pk, tenant_id)
 
 
 def _check_assign(
@@ -858,6 +860,7 @@ def open_akte_for_person(
     caseworker: User | None = None,
     named_users: list[User] | None = None,
     bg_rolle: str = "",
+    access: Access | None = None,
 ) -> Akte:
     """The common case from the form: an Akte for one person, optionally with a new or
     existing Bedarfsgemeinschaft ("neu" draws the next BG-Nummer). The person joins the
@@ -908,4 +911,5 @@ def open_akte_for_person(
             caseworker=caseworker,
             access_level=access_level,
             named_users=named_users,
+            access=access,
         )

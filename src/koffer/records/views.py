@@ -130,6 +130,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 access_level=data["access_level"] or None,
                 caseworker=request.user,
                 bg_rolle=data["bg_rolle"],
+                access=request.access,
             )
         except services.RecordsError as exc:
             form.add_error(None, exc.message)
