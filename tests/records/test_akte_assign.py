@@ -226,7 +226,10 @@ def test_web_lead_moves_within_reach_and_not_beyond(
 
 
 def _offered(client: Client, akte: Akte) -> str:
-    return client.get(reverse("records:akte_change", args=[akte.pk])).content.decode()
+    """The options of the form's caseworker field."""
+    page = client.get(reverse("records:akte_change", args=[akte.pk])).content.decode()
+    start = page.index('name="caseworker"')
+    return page[start : page.index("</select>", start)]
 
 
 def test_api_refuses_a_non_caseworker_as_caseworker(
@@ -272,3 +275,32 @@ def test_web_form_offers_exactly_whom_the_api_accepts(
             accepted.add(name)
             _patch(client, akte, caseworker_id=str(team_caseworker.pk))  # back again
     assert offered == accepted == {"colleague", "lead above"}
+
+
+def test_a_restricted_akte_takes_only_a_named_caseworker(
+    akte: Akte, tenant: Mandant, team: Organisationseinheit, team_caseworker: User
+) -> None:
+    lead = factories.user(tenant, role="teamleitung", unit_=team)
+    colleague = factories.user(tenant, role="sachbearbeitung", unit_=team)
+    client = signed_in(lead)
+    restricted = _patch(
+        client,
+        akte,
+        access_level="restricted",
+        named_user_ids=[str(lead.pk), str(team_caseworker.pk)],
+    )
+    assert restricted.status_code == 200, restricted.content
+    assert str(colleague.pk) not in _offered(client, akte)
+    body = _is_problem(
+        _patch(client, akte, caseworker_id=str(colleague.pk)), 422, "caseworker_not_eligible"
+    )
+    assert "nicht benannt" in body["detail"]
+    # named and made responsible in one change: fine
+    both = _patch(
+        client,
+        akte,
+        caseworker_id=str(colleague.pk),
+        named_user_ids=[str(lead.pk), str(colleague.pk)],
+    )
+    assert both.status_code == 200, both.content
+    assert both.json()["caseworker_id"] == str(colleague.pk)

@@ -7,6 +7,7 @@ ordinary caseworker's list costs the same as an administrator's.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 
@@ -113,20 +114,24 @@ def assign_units_q(access: Access) -> Q:
     return reduce(or_, (Q(path__startswith=p) for p in paths), NOTHING)
 
 
-def caseworkers(tenant_id: uuid.UUID, unit_path: str) -> QuerySet[User]:
+def caseworkers(
+    tenant_id: uuid.UUID, unit_path: str, *, named: Iterable[uuid.UUID] | None = None
+) -> QuerySet[User]:
     """Who may be the caseworker of an Akte owned by the unit at ``unit_path``: active
     people (never machine accounts) whose role lets them edit Akten in that unit or a unit
-    above it, so the person responsible can open and work on the Akte. The web form offers
-    exactly these, and the service accepts no one else, whatever the channel."""
+    above it, so the person responsible can open and work on the Akte; for a restricted
+    Akte only those among its ``named`` people. The web form offers exactly these, and the
+    service accepts no one else, whatever the channel."""
     roles = [code for code, role in ROLES.items() if Perm.RECORDS_EDIT in role.permissions]
     member_ids = (
         Membership.objects.for_tenant(tenant_id)
         .filter(role__in=roles, unit__path__in=_ancestor_paths(unit_path))
         .values("user_id")
     )
-    return User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False).order_by(
-        "last_name", "first_name", "pk"
-    )
+    people = User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False)
+    if named is not None:
+        people = people.filter(pk__in=list(named))
+    return people.order_by("last_name", "first_name", "pk")
 
 
 def _ancestor_paths(unit_path: str) -> list[str]:

@@ -548,7 +548,8 @@ def change_akte(
         _check_assign(grants, actor_id, akte, unit if moves else None)
     _check_names(akte.tenant_id, level, names, already=current_names)
     if caseworker is not None and caseworker.pk != akte.caseworker_id:
-        _check_caseworker(akte, unit if moves else None, caseworker)
+        named = [u.pk for u in names] if level == AccessLevel.RESTRICTED else None
+        _check_caseworker(akte, unit if moves else None, caseworker, named)
     now = timezone.now()
     with transaction.atomic():
         if unit is not None:
@@ -597,14 +598,24 @@ def _check_assign(
         )
 
 
-def _check_caseworker(akte: Akte, target: Organisationseinheit | None, caseworker: User) -> None:
+def _check_caseworker(
+    akte: Akte,
+    target: Organisationseinheit | None,
+    caseworker: User,
+    named: list[uuid.UUID] | None,
+) -> None:
     path = target.path if target is not None else akte.unit_path
-    if not records_access.caseworkers(akte.tenant_id, path).filter(pk=caseworker.pk).exists():
-        raise RecordsError(
-            "caseworker_not_eligible",
-            f"{caseworker} kann nicht für diese Akte zuständig sein: Die Person darf in der "
-            "zuständigen Organisationseinheit keine Akten bearbeiten.",
-        )
+    eligible = records_access.caseworkers(akte.tenant_id, path, named=named)
+    if eligible.filter(pk=caseworker.pk).exists():
+        return
+    why = (
+        "Die Person ist für die eingeschränkte Akte nicht benannt."
+        if named is not None and caseworker.pk not in named
+        else "Die Person darf in der zuständigen Organisationseinheit keine Akten bearbeiten."
+    )
+    raise RecordsError(
+        "caseworker_not_eligible", f"{caseworker} kann nicht für diese Akte zuständig sein: {why}"
+    )
 
 
 def _apply_status(akte: Akte, status: str, now: datetime) -> None:

@@ -62,7 +62,12 @@ def _caseworkers(akte: Akte) -> list[tuple[str, str]]:
     """Who the form offers as caseworker: the rule of records.access (the same the service
     enforces), plus the present one, so that a form saved for another reason stays valid
     after that person lost the role."""
-    users = list(access.caseworkers(akte.tenant_id, akte.unit_path))
+    named = (
+        selectors.named_users(akte).values_list("pk", flat=True)
+        if akte.access_level == AccessLevel.RESTRICTED
+        else None
+    )
+    users = list(access.caseworkers(akte.tenant_id, akte.unit_path, named=named))
     if akte.caseworker is not None and akte.caseworker not in users:
         users.append(akte.caseworker)
     return [("", "– niemand –")] + [(str(u.pk), str(u)) for u in users]
