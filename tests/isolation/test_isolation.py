@@ -287,7 +287,11 @@ def _einsicht(world: World, tenant: Mandant) -> uuid.UUID:
     from koffer.records.models import Aktenauszug
 
     auszug = Aktenauszug.objects.for_tenant(tenant).get(pk=world.id_for("auszug_id", tenant))
-    link, _, _ = einsicht.create_einsicht(actor=None, auszug=auszug, recipient=world.mark(tenant))
+    link, _, _ = einsicht.create_einsicht(
+        actor=factories.user(tenant, role="sachbearbeitung"),  # a link needs a person's right
+        auszug=auszug,
+        recipient=world.mark(tenant),
+    )
     return link.pk
 
 

@@ -151,6 +151,26 @@ def test_explicit_aufsicht_wins_and_missing_authority_is_a_clear_error(
     assert _file(provider_user, traeger, supervised).jugendamt_id == first.pk
 
 
+def test_only_a_landesjugendamt_can_supervise_a_facility(traeger, provider_user, catalogue, heim):
+    # The supervisor receives every notification about the facility (issue 12, item 2).
+    kreis = factories.mandant("Landkreis Nachbar", kind=Mandant.Kind.KREIS)
+    with pytest.raises(PlacementsError) as exc:
+        services.create_einrichtung(
+            actor=provider_user,
+            tenant=traeger,
+            fachbereich=catalogue,
+            formen=[heim],
+            aufsicht=kreis,
+            name="Haus am Berg",
+            street="Bergweg 1",
+            postcode="60311",
+            city="Musterstadt",
+            lat=50.1,
+            lon=8.6,
+        )
+    assert exc.value.code == "aufsicht_kind" and "kein Landesjugendamt" in exc.value.message
+
+
 def test_bad_input_gets_clear_german_errors(einrichtung, traeger, provider_user, lja):
     cases: list[tuple[dict[str, Any], str]] = [
         ({"ereignis_datum": TODAY + timedelta(days=1)}, "datum_in_zukunft"),

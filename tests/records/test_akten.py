@@ -103,6 +103,7 @@ def test_restricted_akte_only_for_named_users(
     akte: Akte, tenant: Mandant, team: Organisationseinheit, team_caseworker: User
 ) -> None:
     colleague = factories.user(tenant, role="sachbearbeitung", unit_=team)
+    factories.add_role(team_caseworker, tenant, "teamleitung", team)  # restricting assigns
     services.change_akte(
         actor=team_caseworker,
         akte=akte,

@@ -371,7 +371,9 @@ def test_documents_go_only_into_open_akten_and_their_own_vorgaenge(
             vorgang=foreign_vorgang,
         )
     assert exc.value.code == "vorgang_foreign"
-    services.change_akte(actor=None, akte=other, reason="erledigt", status=Akte.Status.CLOSED)
+    services.change_akte(
+        actor=team_caseworker, akte=other, reason="erledigt", status=Akte.Status.CLOSED
+    )
     with pytest.raises(RecordsError) as exc:
         documents.ingest_file(
             actor=team_caseworker, akte=other, file=incoming("a.pdf", text_pdf(1))

@@ -17,6 +17,13 @@ from tests import factories
 from tests.conftest import signed_in
 
 
+@pytest.fixture(autouse=True)
+def _caseworker_assigns(tenant: Mandant, team: Organisationseinheit, team_caseworker: User) -> None:
+    """Here the acting caseworker also leads her team: restricting an Akte and naming
+    people changes who sees it, which needs records.assign (issue 12)."""
+    factories.add_role(team_caseworker, tenant, "teamleitung", team)
+
+
 def _form(akte: Akte, **data: object) -> dict[str, object]:
     return {
         "unit": str(akte.unit_id),

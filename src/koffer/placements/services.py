@@ -228,9 +228,15 @@ def create_einrichtung(
     aufsicht: Mandant | None = None,
     **fields: Any,
 ) -> Einrichtung:
-    """A new facility of the provider ``tenant``."""
+    """A new facility of the provider ``tenant``. Its ``aufsicht`` receives (and so sees)
+    every § 47 notification about it: only a Landesjugendamt can be that."""
     if tenant.kind in (Mandant.Kind.LANDESJUGENDAMT, Mandant.Kind.MINISTERIUM):
         raise PlacementsError("not_a_provider", "Aufsichtsbehörden betreiben keine Einrichtungen.")
+    if aufsicht is not None and aufsicht.kind != Mandant.Kind.LANDESJUGENDAMT:
+        raise PlacementsError(
+            "aufsicht_kind",
+            f"{aufsicht.name} ist kein Landesjugendamt und kann keine Einrichtung beaufsichtigen.",
+        )
     _check_einrichtung(fields)
     formen = list(formen)
     if not formen:

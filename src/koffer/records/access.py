@@ -7,14 +7,17 @@ ordinary caseworker's list costs the same as an administrator's.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from koffer.accounts.access import Access
-from koffer.accounts.roles import Perm
+from koffer.accounts.models import Membership, User
+from koffer.accounts.roles import ROLES, Perm
 from koffer.records.models import AccessLevel, Akte, AkteZugriff
+from koffer.tenancy.models import Organisationseinheit
 
 NOTHING = Q(pk__in=[])
 
@@ -42,6 +45,22 @@ def akten_q(
     return condition
 
 
+def of_actor(actor: object, tenant_id: uuid.UUID, access: Access | None = None) -> Access:
+    """What ``actor`` may do in the Mandant, for a service: the request's ``access`` when
+    the caller has it (an API token counts with its own scope), else the actor's
+    memberships. The system (no user) holds no grants: a command that changes who sees
+    something acts as a named person."""
+    if access is not None:
+        return access
+    if not isinstance(actor, User):
+        return Access(tenant_id=tenant_id)
+    return Access.for_user(actor.pk, tenant_id)
+
+
+def user_id_of(actor: object) -> uuid.UUID | None:
+    return actor.pk if isinstance(actor, User) else None
+
+
 def can_view(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
     return _admits(access, user_id, akte, Perm.RECORDS_VIEW)
 
@@ -61,6 +80,64 @@ def _admits(access: Access, user_id: uuid.UUID | None, akte: Akte, perm: str) ->
             .exists()
         )
     return any(akte.unit_path.startswith(p) for p in access.unit_paths_with(perm))
+
+
+def _holds_at(access: Access, perm: str, unit_path: str) -> bool:
+    return any(unit_path.startswith(p) for p in access.unit_paths_with(perm))
+
+
+def can_create_in(access: Access, unit: Organisationseinheit) -> bool:
+    """May open an Akte owned by ``unit``: holds ``records.edit`` there or above."""
+    return unit.tenant_id == access.tenant_id and _holds_at(access, Perm.RECORDS_EDIT, unit.path)
+
+
+def can_assign(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
+    """May change who sees this Akte (owner unit, access level, named people): the source
+    side of such a change. The actor may edit the Akte and holds ``records.assign`` where it
+    lies now; being named on a restricted Akte of another team is not enough."""
+    return can_edit(access, user_id, akte) and _holds_at(
+        access, Perm.RECORDS_ASSIGN, akte.unit_path
+    )
+
+
+def can_assign_to(access: Access, unit: Organisationseinheit) -> bool:
+    """May make ``unit`` the owner of an Akte: the target side. Whoever moves an Akte must
+    hold ``records.assign`` in the new unit too, or they could hand it to strangers."""
+    return unit.tenant_id == access.tenant_id and _holds_at(access, Perm.RECORDS_ASSIGN, unit.path)
+
+
+def assign_units_q(access: Access) -> Q:
+    """Condition on Organisationseinheit: the units :func:`can_assign_to` admits."""
+    if access.tenant_id is None:
+        return NOTHING
+    paths = access.unit_paths_with(Perm.RECORDS_ASSIGN)
+    return reduce(or_, (Q(path__startswith=p) for p in paths), NOTHING)
+
+
+def caseworkers(
+    tenant_id: uuid.UUID, unit_path: str, *, named: Iterable[uuid.UUID] | None = None
+) -> QuerySet[User]:
+    """Who may be the caseworker of an Akte owned by the unit at ``unit_path``: active
+    people (never machine accounts) whose role lets them edit Akten in that unit or a unit
+    above it, so the person responsible can open and work on the Akte; for a restricted
+    Akte only those among its ``named`` people. The web form offers exactly these, and the
+    service accepts no one else, whatever the channel."""
+    roles = [code for code, role in ROLES.items() if Perm.RECORDS_EDIT in role.permissions]
+    member_ids = (
+        Membership.objects.for_tenant(tenant_id)
+        .filter(role__in=roles, unit__path__in=_ancestor_paths(unit_path))
+        .values("user_id")
+    )
+    people = User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False)
+    if named is not None:
+        people = people.filter(pk__in=list(named))
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def _ancestor_paths(unit_path: str) -> list[str]:
+    """``"/a/b/"`` -> ``["/a/", "/a/b/"]``: the unit and every unit above it."""
+    parts = [p for p in unit_path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def can_view_aktenplan(access: Access) -> bool:

@@ -216,7 +216,8 @@ def _vorgang_out(v: Vorgang) -> VorgangOut:
 
 
 def _records_error(exc: services.RecordsError) -> ApiProblem:
-    return ApiProblem(422, exc.code, "Nicht möglich", exc.message)
+    title = "Keine Berechtigung" if exc.status == 403 else "Nicht möglich"
+    return ApiProblem(exc.status, exc.code, title, exc.message)
 
 
 def _visible_akte(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = False) -> Akte:
@@ -285,13 +286,6 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
     unit = Organisationseinheit.objects.for_tenant(tenant).filter(pk=payload.unit_id).first()
     if plan is None or unit is None:
         raise not_found("Aktenplaneinheit oder Organisationseinheit")
-    if not any(unit.path.startswith(p) for p in request.access.unit_paths_with(Perm.RECORDS_EDIT)):
-        raise ApiProblem(
-            403,
-            "forbidden",
-            "Keine Berechtigung",
-            "Für diese Organisationseinheit dürfen Sie keine Akten anlegen.",
-        )
     person = payload.person
     named = _named_users(request, payload.named_user_ids)
     try:
@@ -309,6 +303,7 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
             access_level=payload.access_level,
             caseworker=request.user if not request.user.is_machine else None,
             named_users=named,
+            access=request.access,
         )
     except services.RecordsError as exc:
         raise _records_error(exc) from exc
@@ -319,6 +314,12 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
     "/akten/{akte_id}",
     response=AkteOut,
     summary="Zuständigkeit, Status oder Zugriff ändern (mit Grund)",
+    description="Zuständige Organisationseinheit, Zugriff und benannte Personen ändert nur, "
+    "wer das Recht „Akten zuweisen“ dort hat, wo die Akte liegt, und bei einem Wechsel "
+    "auch in der neuen Organisationseinheit; sonst 403 assign_forbidden bzw. "
+    "assign_target_forbidden. Sachbearbeitung kann nur werden, wer in der zuständigen "
+    "Organisationseinheit Akten bearbeiten darf (sonst 422 caseworker_not_eligible). Der "
+    "Grund steht im Audit-Protokoll.",
 )
 def change_akte(request: TenantRequest, akte_id: uuid.UUID, payload: AkteChangeIn) -> AkteOut:
     _require(request, Perm.RECORDS_EDIT)
@@ -334,6 +335,8 @@ def change_akte(request: TenantRequest, akte_id: uuid.UUID, payload: AkteChangeI
             raise not_found("Diese Organisationseinheit")
     caseworker = None
     if payload.caseworker_id:
+        # Any person of the Mandant is found here; whether they may be the caseworker is
+        # the service's answer (records.access.caseworkers), the same as for the web form.
         caseworker = User.objects.filter(
             pk=payload.caseworker_id, memberships__tenant=request.tenant
         ).first()
@@ -343,6 +346,7 @@ def change_akte(request: TenantRequest, akte_id: uuid.UUID, payload: AkteChangeI
     try:
         akte = services.change_akte(
             actor=request.user,
+            access=request.access,
             akte=akte,
             reason=payload.reason,
             unit=unit,

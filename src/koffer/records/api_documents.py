@@ -149,7 +149,8 @@ def _dokument(request: TenantRequest, dokument_id: uuid.UUID, *, edit: bool = Fa
 
 
 def _records_error(exc: RecordsError) -> ApiProblem:
-    return ApiProblem(422, exc.code, "Nicht möglich", exc.message)
+    title = "Keine Berechtigung" if exc.status == 403 else "Nicht möglich"
+    return ApiProblem(exc.status, exc.code, title, exc.message)
 
 
 def _version_out(v: DokumentVersion) -> VersionOut:
@@ -451,7 +452,11 @@ def move(request: TenantRequest, dokument_id: uuid.UUID, payload: MoveIn) -> Dok
     vorgang = _vorgang_of(dokument.akte, payload.vorgang_id)
     try:
         documents.move_dokument(
-            actor=request.user, dokument=dokument, vorgang=vorgang, reason=payload.reason
+            actor=request.user,
+            access=request.access,
+            dokument=dokument,
+            vorgang=vorgang,
+            reason=payload.reason,
         )
     except RecordsError as exc:
         raise _records_error(exc) from exc

@@ -252,13 +252,15 @@ def create_einsicht(request: TenantRequest, auszug_id: uuid.UUID, payload: Einsi
     try:
         link, token, pin = einsicht.create_einsicht(
             actor=request.user,
+            access=request.access,
             auszug=auszug,
             recipient=payload.recipient,
             valid_days=payload.valid_days,
         )
     except RecordsError as exc:
-        status = 409 if exc.code == "not_ready" else 422
-        raise ApiProblem(status, exc.code, "Nicht möglich", exc.message) from exc
+        status = 409 if exc.code == "not_ready" else exc.status
+        title = "Keine Berechtigung" if status == 403 else "Nicht möglich"
+        raise ApiProblem(status, exc.code, title, exc.message) from exc
     out = _link_out(link)
     return Status(
         201,

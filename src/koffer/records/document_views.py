@@ -477,6 +477,7 @@ def dokument_move(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespons
         try:
             documents.move_dokument(
                 actor=request.user,
+                access=request.access,
                 dokument=dokument,
                 vorgang=form.vorgaenge.get(form.cleaned_data["vorgang"] or ""),
                 reason=form.cleaned_data["reason"],

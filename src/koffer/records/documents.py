@@ -45,14 +45,16 @@ from django.utils import timezone
 from django_tasks import task
 from PIL import Image, UnidentifiedImageError
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import get_store
+from koffer.records import access as records_access
 from koffer.records import blob_ledger, search
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.pages import pdfium_lock
 from koffer.records.selectors import first_subject
-from koffer.records.services import RecordsError
+from koffer.records.services import RecordsError, RecordsForbidden
 
 logger = logging.getLogger("koffer.records.documents")
 
@@ -938,11 +940,21 @@ def _need_reason(reason: str) -> str:
 
 
 def move_dokument(
-    *, actor: Any, dokument: Dokument, vorgang: Vorgang | None, reason: str
+    *,
+    actor: Any,
+    dokument: Dokument,
+    vorgang: Vorgang | None,
+    reason: str,
+    access: Access | None = None,
 ) -> Dokument:
     """Put the document into another Vorgang of the same Akte (None: directly in the Akte),
-    with a reason; the move is audited and noted in both Vorgänge."""
+    with a reason; the move is audited and noted in both Vorgänge. The actor must be able
+    to edit the Akte (``access``: see records.access.of_actor). Never into another Akte:
+    that would show it to the other Akte's readers, so the target is checked here too."""
     reason = _need_reason(reason)
+    grants = records_access.of_actor(actor, dokument.tenant_id, access)
+    if not records_access.can_edit(grants, records_access.user_id_of(actor), dokument.akte):
+        raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     if vorgang is not None and vorgang.akte_id != dokument.akte_id:
         raise RecordsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
     if dokument.status == Dokument.Status.CANCELLED:

@@ -24,11 +24,13 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.records import access as records_access
 from koffer.records.documents import first_subject
 from koffer.records.models import Akte, Aktenauszug, Akteneinsicht
-from koffer.records.services import RecordsError
+from koffer.records.services import RecordsError, RecordsForbidden
 
 TOKEN_PREFIX = "ein"  # noqa: S105 - a marker, not a secret
 PIN_DIGITS = 6
@@ -132,11 +134,20 @@ def rows(links: Any) -> list[dict[str, Any]]:
 
 
 def create_einsicht(
-    *, actor: Any, auszug: Aktenauszug, recipient: str, valid_days: int = DEFAULT_DAYS
+    *,
+    actor: Any,
+    auszug: Aktenauszug,
+    recipient: str,
+    valid_days: int = DEFAULT_DAYS,
+    access: Access | None = None,
 ) -> tuple[Akteneinsicht, str, str]:
     """Issue a link to a finished extract. Returns the link, the token and the PIN; token
-    and PIN are shown once and never stored in the clear. The caller has checked that the
-    actor may edit the Akte."""
+    and PIN are shown once and never stored in the clear. The link lets someone outside
+    read the Akte's extract, so the actor must be able to edit the Akte (``access``: see
+    records.access.of_actor), checked here whatever the channel."""
+    grants = records_access.of_actor(actor, auszug.tenant_id, access)
+    if not records_access.can_edit(grants, records_access.user_id_of(actor), auszug.akte):
+        raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     recipient = " ".join((recipient or "").split())
     if not recipient:
         raise RecordsError(

@@ -352,6 +352,7 @@ def einsicht_create(request: TenantRequest, auszug_id: uuid.UUID) -> HttpRespons
         try:
             link, token, pin = einsicht.create_einsicht(
                 actor=request.user,
+                access=request.access,
                 auszug=auszug,
                 recipient=form.cleaned_data["recipient"],
                 valid_days=form.cleaned_data["valid_days"],

@@ -100,7 +100,8 @@ def dokument(viewer: Viewer, dokument_id: uuid.UUID) -> Dokument | None:
 
 def records_users(tenant_id: uuid.UUID) -> QuerySet[User]:
     """Active people of the Mandant whose role lets them read Akten: who can be named for a
-    restricted Akte (and made its caseworker). Machine accounts are never named."""
+    restricted Akte (its caseworker: records.access.caseworkers). Machine accounts are
+    never named."""
     roles = [code for code, role in ROLES.items() if Perm.RECORDS_VIEW in role.permissions]
     member_ids = Membership.objects.for_tenant(tenant_id).filter(role__in=roles).values("user_id")
     return User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False).order_by(

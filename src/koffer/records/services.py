@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from uuid6 import uuid7
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.records import access as records_access
 from koffer.records import deadlines, numbering, selectors
 from koffer.records.models import (
     AccessLevel,
@@ -38,10 +40,18 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 class RecordsError(ValueError):
     """A user-caused problem with a clear German message and a stable code."""
 
+    status = 422
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class RecordsForbidden(RecordsError):
+    """The actor sees the object but lacks the right for this change (API: 403)."""
+
+    status = 403
 
 
 def _need_reason(reason: str) -> str:
@@ -386,13 +396,23 @@ def create_akte(
     access_level: str | None = None,
     named_users: list[User] | None = None,
     opened_at: datetime | None = None,
+    access: Access | None = None,
 ) -> Akte:
-    """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern."""
+    """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern. A person
+    opens Akten only for units where they may edit Akten (``access``: see
+    records.access.of_actor); the system (imports, the demo) opens them where its data
+    says."""
     if aktenplaneinheit.tenant_id != tenant.pk or unit.tenant_id != tenant.pk:
         raise RecordsError(
             "foreign_reference",
             "Aktenplan oder Organisationseinheit gehören zu einem anderen Mandanten.",
         )
+    if isinstance(actor, User) or access is not None:
+        grants = records_access.of_actor(actor, tenant.pk, access)
+        if not records_access.can_create_in(grants, unit):
+            raise RecordsForbidden(
+                "forbidden", "Für diese Organisationseinheit dürfen Sie keine Akten anlegen."
+            )
     if not title.strip():
         raise RecordsError("title_required", "Bitte geben Sie einen Titel an.")
     opened = opened_at or timezone.now()
@@ -491,6 +511,7 @@ def change_akte(
     actor: Any,
     akte: Akte,
     reason: str,
+    access: Access | None = None,
     unit: Organisationseinheit | None = None,
     caseworker: User | None = None,
     status: str | None = None,
@@ -498,8 +519,19 @@ def change_akte(
     named_users: list[User] | None = None,
 ) -> Akte:
     """Change owner, caseworker, status or access of an Akte, always with a reason.
-    Closing sets the retention deadline: end of the year of closing plus the plan unit's years."""
+
+    ``access`` is what the actor may do in the Mandant (the request's, so an API token
+    counts with its own scope); without it, the actor's memberships. The actor must be
+    able to edit the Akte. Changing who can see it (owner unit, access level, named
+    people) needs ``records.assign`` where the Akte lies now and, for a move, in the new
+    unit as well. A caseworker must be one :func:`records.access.caseworkers` admits for
+    the (new) owner unit. Closing sets the retention deadline: end of the year of closing
+    plus the plan unit's years."""
     reason = _need_reason(reason)
+    grants = records_access.of_actor(actor, akte.tenant_id, access)
+    actor_id = records_access.user_id_of(actor)
+    if not records_access.can_edit(grants, actor_id, akte):
+        raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     old = _akte_state(akte)
     current_names = list(selectors.named_users(akte))
     old["named_users"] = sorted(str(u.pk) for u in current_names)
@@ -507,15 +539,20 @@ def change_akte(
     names = current_names if named_users is None else list(dict.fromkeys(named_users))
     if level == AccessLevel.RESTRICTED and named_users is None and not names:
         names = _default_names(actor, caseworker or akte.caseworker)
+    moves = unit is not None and unit.pk != akte.unit_id
+    if unit is not None and unit.tenant_id != akte.tenant_id:
+        raise RecordsError(
+            "foreign_reference", "Die Organisationseinheit gehört zu einem anderen Mandanten."
+        )
+    if moves or level != akte.access_level or set(names) != set(current_names):
+        _check_assign(grants, actor_id, akte, unit if moves else None)
     _check_names(akte.tenant_id, level, names, already=current_names)
+    if caseworker is not None and caseworker.pk != akte.caseworker_id:
+        named = [u.pk for u in names] if level == AccessLevel.RESTRICTED else None
+        _check_caseworker(akte, unit if moves else None, caseworker, named)
     now = timezone.now()
     with transaction.atomic():
         if unit is not None:
-            if unit.tenant_id != akte.tenant_id:
-                raise RecordsError(
-                    "foreign_reference",
-                    "Die Organisationseinheit gehört zu einem anderen Mandanten.",
-                )
             akte.unit = unit
             akte.unit_path = unit.path
         if caseworker is not None:
@@ -541,6 +578,44 @@ def change_akte(
             reason=reason,
         )
     return akte
+
+
+def _check_assign(
+    grants: Access, actor_id: uuid.UUID | None, akte: Akte, target: Organisationseinheit | None
+) -> None:
+    """Both sides of a change of who sees the Akte: where it lies now, and where it goes."""
+    if not records_access.can_assign(grants, actor_id, akte):
+        raise RecordsForbidden(
+            "assign_forbidden",
+            "Zuständige Organisationseinheit, Zugriff und benannte Personen dürfen nur "
+            "Personen mit dem Recht „Akten zuweisen“ für diese Akte ändern.",
+        )
+    if target is not None and not records_access.can_assign_to(grants, target):
+        raise RecordsForbidden(
+            "assign_target_forbidden",
+            f"Die Organisationseinheit „{target}“ liegt außerhalb Ihres Bereichs: "
+            "Dorthin dürfen Sie keine Akten abgeben.",
+        )
+
+
+def _check_caseworker(
+    akte: Akte,
+    target: Organisationseinheit | None,
+    caseworker: User,
+    named: list[uuid.UUID] | None,
+) -> None:
+    path = target.path if target is not None else akte.unit_path
+    eligible = records_access.caseworkers(akte.tenant_id, path, named=named)
+    if eligible.filter(pk=caseworker.pk).exists():
+        return
+    why = (
+        "Die Person ist für die eingeschränkte Akte nicht benannt."
+        if named is not None and caseworker.pk not in named
+        else "Die Person darf in der zuständigen Organisationseinheit keine Akten bearbeiten."
+    )
+    raise RecordsError(
+        "caseworker_not_eligible", f"{caseworker} kann nicht für diese Akte zuständig sein: {why}"
+    )
 
 
 def _apply_status(akte: Akte, status: str, now: datetime) -> None:
@@ -796,6 +871,7 @@ def open_akte_for_person(
     caseworker: User | None = None,
     named_users: list[User] | None = None,
     bg_rolle: str = "",
+    access: Access | None = None,
 ) -> Akte:
     """The common case from the form: an Akte for one person, optionally with a new or
     existing Bedarfsgemeinschaft ("neu" draws the next BG-Nummer). The person joins the
@@ -846,4 +922,5 @@ def open_akte_for_person(
             caseworker=caseworker,
             access_level=access_level,
             named_users=named_users,
+            access=access,
         )

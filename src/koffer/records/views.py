@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
-from koffer.accounts.models import Membership, User
+from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.audit import services as audit
 from koffer.records import access, aktenplan, queues, selectors, services
@@ -58,16 +58,29 @@ def _units(request: TenantRequest, perm: str) -> list[tuple[str, str]]:
     return [(str(u.pk), ("– " * u.depth) + u.name) for u in units]
 
 
-def _caseworkers(request: TenantRequest, akte: Akte) -> list[tuple[str, str]]:
-    member_ids = (
-        Membership.objects.for_tenant(request.tenant)
-        .filter(role__in=["sachbearbeitung", "teamleitung"])
-        .values("user_id")
+def _caseworkers(akte: Akte) -> list[tuple[str, str]]:
+    """Who the form offers as caseworker: the rule of records.access (the same the service
+    enforces), plus the present one, so that a form saved for another reason stays valid
+    after that person lost the role."""
+    named = (
+        selectors.named_users(akte).values_list("pk", flat=True)
+        if akte.access_level == AccessLevel.RESTRICTED
+        else None
     )
-    users = User.objects.filter(pk__in=member_ids, is_active=True).order_by(
-        "last_name", "first_name"
-    )
+    users = list(access.caseworkers(akte.tenant_id, akte.unit_path, named=named))
+    if akte.caseworker is not None and akte.caseworker not in users:
+        users.append(akte.caseworker)
     return [("", "– niemand –")] + [(str(u.pk), str(u)) for u in users]
+
+
+def _assign_units(request: TenantRequest) -> list[tuple[str, str]]:
+    """Units an Akte may be handed to: where the actor holds records.assign."""
+    units = (
+        Organisationseinheit.objects.for_tenant(request.tenant)
+        .filter(access.assign_units_q(request.access))
+        .order_by("path")
+    )
+    return [(str(u.pk), ("– " * u.depth) + u.name) for u in units]
 
 
 def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID) -> Akte:
@@ -122,6 +135,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 access_level=data["access_level"] or None,
                 caseworker=request.user,
                 bg_rolle=data["bg_rolle"],
+                access=request.access,
             )
         except services.RecordsError as exc:
             form.add_error(None, exc.message)
@@ -200,28 +214,41 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         "named_users": named,
     }
     form = AkteChangeForm(request.POST or None, initial=initial)
-    form.set_choices("unit", _units(request, Perm.RECORDS_EDIT))
-    form.set_choices("caseworker", _caseworkers(request, akte))
-    form.set_choices("named_users", [(str(u.pk), str(u)) for u in people])
+    # Who sees the Akte is changed only by those who may assign it; the others do not get
+    # the fields (the service would refuse them anyway).
+    assigns = access.can_assign(request.access, request.user.id, akte)
+    if assigns:
+        form.set_choices("unit", _assign_units(request))
+        form.set_choices("named_users", [(str(u.pk), str(u)) for u in people])
+    else:
+        for name in ("unit", "access_level", "named_users"):
+            del form.fields[name]
+    form.set_choices("caseworker", _caseworkers(akte))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         caseworker = (
             User.objects.filter(pk=data["caseworker"]).first() if data["caseworker"] else None
         )
+        level = data.get("access_level")
         try:
             services.change_akte(
                 actor=request.user,
+                access=request.access,
                 akte=akte,
                 reason=data["reason"],
-                unit=Organisationseinheit.objects.for_tenant(request.tenant).get(pk=data["unit"]),
+                unit=(
+                    Organisationseinheit.objects.for_tenant(request.tenant).get(pk=data["unit"])
+                    if assigns
+                    else None
+                ),
                 caseworker=caseworker,
                 status=data["status"],
-                access_level=data["access_level"],
+                access_level=level,
                 # Named people matter only for a restricted Akte; the form pre-selects the
                 # editor for the moment an Akte is restricted, not to name them otherwise.
                 named_users=(
                     [u for u in people if str(u.pk) in data["named_users"]]
-                    if data["access_level"] == AccessLevel.RESTRICTED
+                    if level == AccessLevel.RESTRICTED
                     else None
                 ),
             )
