@@ -32,7 +32,8 @@ import tempfile
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -43,16 +44,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
-from PIL import Image, UnidentifiedImageError
 
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import get_store
-from koffer.records import blob_ledger, search
+from koffer.records import blob_ledger, inspection, search
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.pages import pdfium_lock
 from koffer.records.selectors import first_subject
 from koffer.records.services import RecordsError
+from koffer.tenancy.models import Mandant
 
 logger = logging.getLogger("koffer.records.documents")
 
@@ -68,10 +69,52 @@ FALLBACK_NAME = "Dokument"
 NO_OFFICE_PREVIEW = "Keine Vorschau: LibreOffice ist nicht installiert."
 FAILED_OFFICE_PREVIEW = "Keine Vorschau: Die Umwandlung in PDF ist fehlgeschlagen."
 NEEDS_OCR_NOTE = "Kein Text gefunden: Das Dokument wird für die Texterkennung (OCR) vorgemerkt."
+DECRYPTED_NOTE = (
+    "Das PDF war mit Nutzungsbeschränkungen verschlüsselt (ohne Kennwort zum Öffnen). "
+    "Für Anzeige, Suche und Aktenauszug wurde eine entschlüsselte Kopie angelegt; "
+    "das Original bleibt unverändert gespeichert."
+)
 
 
 class DocumentRejected(RecordsError):
     """A file that cannot be taken in, with a stable code and a German reason."""
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A refusal of the bounded inspection becomes a DocumentRejected."""
+    try:
+        yield
+    except inspection.Refused as exc:
+        raise DocumentRejected(exc.code, exc.message) from exc
+
+
+def inspection_bounds(
+    tenant_id: uuid.UUID | None, *, text_pages: int | None = SYNC_TEXT_PAGES
+) -> inspection.Bounds:
+    """The limits for inspecting one file: the Mandant's page and frame limits (or the
+    settings' defaults), the decompression and process limits from the settings."""
+    max_pages = int(settings.KOFFER_MAX_PAGES_PER_FILE)
+    max_frames = int(settings.KOFFER_MAX_IMAGE_FRAMES)
+    if tenant_id is not None:
+        row = (
+            Mandant.objects.filter(pk=tenant_id)
+            .values("max_pages_per_file", "max_image_frames")
+            .first()
+        )
+        if row is not None:
+            max_pages = row["max_pages_per_file"] or max_pages
+            max_frames = row["max_image_frames"] or max_frames
+    return inspection.Bounds(
+        max_pages=max_pages,
+        max_frames=max_frames,
+        max_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_UNPACKED_BYTES),
+        max_zip_bytes=int(settings.KOFFER_INSPECT_MAX_ZIP_BYTES),
+        max_pixels=int(settings.KOFFER_INSPECT_MAX_PIXELS),
+        memory_bytes=int(settings.KOFFER_INSPECT_MEMORY_BYTES),
+        seconds=int(settings.KOFFER_INSPECT_SECONDS),
+        text_pages=text_pages,
+    )
 
 
 # --- File types --------------------------------------------------------------------------------
@@ -187,11 +230,15 @@ def _detect_ole(data: bytes) -> FileType:
 
 
 def _detect_zip(data: bytes) -> FileType:
+    # Before any member is read: a member may inflate to gigabytes.
+    with refusals():
+        inspection.check_zip(data, inspection_bounds(None))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                mime = archive.read("mimetype").decode("ascii", "replace").strip()
+                with archive.open("mimetype") as member:
+                    mime = member.read(200).decode("ascii", "replace").strip()
                 if mime in _ODF_MIMES:
                     return TYPES[_ODF_MIMES[mime]]
             for part, code in _OOXML_PARTS.items():
@@ -327,6 +374,7 @@ class Content:
     pdf: bytes | None = None  # PDF rendering of an Office file
     pdf_sha256: str = ""  # its hash, worked out once
     needs_ocr: bool = False
+    decrypted: bool = False  # ``pdf`` is the decrypted copy of an owner-password PDF
     notes: list[str] = field(default_factory=list)
 
 
@@ -387,22 +435,6 @@ def text_is_missing(text: str, pages: int) -> bool:
     return len("".join(text.split())) < MIN_CHARS_PER_PAGE * looked_at / 2
 
 
-def inspect_image(data: bytes) -> int:
-    """Decode the image once (catches truncated files) and return its page count."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            return int(getattr(img, "n_frames", 1))
-    except Image.DecompressionBombError as exc:
-        raise DocumentRejected(
-            "image_too_large", "Das Bild hat zu viele Bildpunkte und wird nicht angenommen."
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DocumentRejected(
-            "corrupt_image", "Das Bild ist beschädigt und kann nicht gelesen werden."
-        ) from exc
-
-
 def office_converter() -> str | None:
     """Path of LibreOffice's ``soffice``, or None when it is not installed."""
     configured = str(getattr(settings, "KOFFER_SOFFICE", "soffice") or "")
@@ -458,43 +490,75 @@ def convert_office_to_pdf(data: bytes, ftype: FileType, binary: str) -> bytes:
         return result.read_bytes()
 
 
-def inspect(data: bytes, filename: str, sha256: str) -> Content:
-    """Detect the type from the content and learn pages and text; nothing is stored yet."""
+def inspect(
+    data: bytes, filename: str, sha256: str, bounds: inspection.Bounds | None = None
+) -> Content:
+    """Detect the type from the content and learn pages and text within ``bounds`` (PDFs
+    and images in a child process); nothing is stored yet."""
+    bounds = bounds or inspection_bounds(None)
     ftype = detect_type(data)
     stored_name, notes = name_for_type(filename, ftype)
     content = Content(filename=stored_name, ftype=ftype, data=data, sha256=sha256, notes=notes)
     if ftype.code == "pdf":
-        facts = inspect_pdf(data, max_pages=SYNC_TEXT_PAGES)
-        content.page_count, content.text = facts.page_count, facts.text
-        content.text_complete = facts.text_complete
-        content.needs_ocr = text_is_missing(facts.text, facts.page_count)
+        _inspect_pdf_contained(content, data, bounds)
+        content.needs_ocr = text_is_missing(content.text, content.page_count)
+        if content.decrypted:
+            content.notes.append(DECRYPTED_NOTE)
     elif ftype.code in {"png", "jpeg", "tiff"}:
-        content.page_count = inspect_image(data)
+        with refusals():
+            facts, _ = inspection.inspect_contained("image", data, bounds)
+        content.page_count = int(facts["page_count"])
         content.needs_ocr = True
     elif ftype.code == "text":
         content.text = decode_text(data)[:MAX_TEXT_CHARS]
     elif ftype.office:
-        _inspect_office(content)
+        _inspect_office(content, bounds)
     if content.needs_ocr:
         content.notes.append(NEEDS_OCR_NOTE)
     return content
 
 
-def _inspect_office(content: Content) -> None:
+def _inspect_pdf_contained(content: Content, pdf: bytes, bounds: inspection.Bounds) -> None:
+    """Pages and text of a PDF, learnt in the bounded child. A PDF that only restricts
+    permissions comes back decrypted: that copy is what the viewer, the text and the
+    Aktenauszug use, the original stays as delivered."""
+    with refusals():
+        facts, decrypted = inspection.inspect_contained("pdf", pdf, bounds)
+    content.page_count = int(facts["page_count"])
+    content.text = "\n\f".join(facts["texts"])[:MAX_TEXT_CHARS]
+    content.text_complete = bool(facts["text_complete"])
+    if decrypted is not None:
+        content.pdf, content.pdf_sha256 = decrypted, hashlib.sha256(decrypted).hexdigest()
+        content.decrypted = True
+
+
+def _inspect_office(content: Content, bounds: inspection.Bounds) -> None:
     binary = office_converter()
     if binary is None:
         content.notes.append(NO_OFFICE_PREVIEW)
         return
     try:
         pdf = convert_office_to_pdf(content.data, content.ftype, binary)
-        facts = inspect_pdf(pdf, max_pages=SYNC_TEXT_PAGES)
-    except (ConversionFailed, DocumentRejected) as exc:
+        rendering = Content(filename="", ftype=TYPES["pdf"], data=pdf, sha256="")
+        _inspect_pdf_contained(rendering, pdf, bounds)
+    except DocumentRejected as exc:
+        if exc.code in {
+            "too_many_pages",
+            "unpacked_too_large",
+            "image_too_large",
+            "inspection_limit",
+        }:
+            raise
+        logger.warning("office conversion failed: %s", exc)
+        content.notes.append(FAILED_OFFICE_PREVIEW)
+        return
+    except ConversionFailed as exc:
         logger.warning("office conversion failed: %s", exc)
         content.notes.append(FAILED_OFFICE_PREVIEW)
         return
     content.pdf, content.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-    content.page_count, content.text = facts.page_count, facts.text
-    content.text_complete = facts.text_complete
+    content.page_count, content.text = rendering.page_count, rendering.text
+    content.text_complete = rendering.text_complete
 
 
 # --- Results -----------------------------------------------------------------------------------
@@ -650,7 +714,7 @@ def _prepare(
     existing = find_duplicate(tenant_id, sha256)
     if existing is not None:
         return None, existing, []
-    content = inspect(data, name, sha256)
+    content = inspect(data, name, sha256, inspection_bounds(tenant_id))
     blobs = [(sha256, data)]
     if content.pdf is not None:
         blobs.append((content.pdf_sha256, content.pdf))
@@ -747,6 +811,7 @@ def _write_new(
                 "direction": dokument.direction,
                 "source": dokument.source,
                 **_version_facts(version),
+                **_decrypted_fact(content),
             },
         )
         blob_ledger.settle(pending)
@@ -814,7 +879,7 @@ def _write_version(
             action="records.dokument.version",
             obj=locked,
             subject=first_subject(locked.akte),
-            changes=_version_facts(version),
+            changes={**_version_facts(version), **_decrypted_fact(content)},
             reason=note,
         )
         blob_ledger.settle(pending)
@@ -869,6 +934,11 @@ def _version_facts(version: DokumentVersion) -> dict[str, Any]:
     }
 
 
+def _decrypted_fact(content: Content) -> dict[str, Any]:
+    # The audit says that the working copy (pdf_sha256) is a decrypted one.
+    return {"decrypted": True} if content.decrypted else {}
+
+
 def _after_commit(version: DokumentVersion, content: Content) -> None:
     if content.text_complete:
         return
@@ -908,7 +978,17 @@ def extract_full_text(version: DokumentVersion) -> int:
     Text is derived data: the version's bytes stay as they are. Returns the text length."""
     sha256 = version.pdf_sha256 or version.sha256
     with get_store().open(sha256) as stream:
-        facts = inspect_pdf(stream, max_pages=None)
+        data = stream.read()
+    # In the bounded child as at upload: a job is no place for an unbounded decompression.
+    with refusals():
+        found, _ = inspection.inspect_contained(
+            "pdf", data, inspection_bounds(version.tenant_id, text_pages=None)
+        )
+    facts = PdfFacts(
+        page_count=int(found["page_count"]),
+        text="\n\f".join(found["texts"])[:MAX_TEXT_CHARS],
+        text_complete=True,
+    )
     with transaction.atomic():
         DokumentVersion.objects.for_tenant(version.tenant_id).filter(pk=version.pk).update(
             text=facts.text
