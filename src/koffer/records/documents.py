@@ -41,7 +41,7 @@ from typing import IO, Any
 
 import pypdfium2 as pdfium
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -643,18 +643,27 @@ def ingest_files(
     files: Sequence[IncomingFile],
     meta: DocumentMeta | None = None,
     vorgang: Vorgang | None = None,
+    upload_key: str = "",
 ) -> list[IngestResult]:
     """Take in several files as new documents of ``akte`` (and ``vorgang``): one result per
     file, in order. Each file is stored completely or not at all; a refused file does not
-    stop the others. Raises RecordsError only when the target itself is wrong."""
+    stop the others. Raises RecordsError only when the target itself is wrong.
+
+    With ``upload_key`` (the client's idempotency key) the request can be repeated after a
+    crash or a lost answer: a file this actor already stored under the key is answered
+    with the same document, and only the files still missing are stored."""
     meta = _clean_meta(meta or DocumentMeta())
+    upload_key = clean_upload_key(upload_key)
     _check_target(akte, vorgang)
     single_title = meta.title if len(files) == 1 else ""
     results = []
     for file in files:
         file_meta = DocumentMeta(**{**meta.__dict__, "title": single_title})
         results.append(
-            _guarded(lambda f=file, m=file_meta: _ingest_new(actor, akte, vorgang, f, m), file)
+            _guarded(
+                lambda f=file, m=file_meta: _ingest_new(actor, akte, vorgang, f, m, upload_key),
+                file,
+            )
         )
     return results
 
@@ -666,21 +675,28 @@ def ingest_file(
     file: IncomingFile,
     meta: DocumentMeta | None = None,
     vorgang: Vorgang | None = None,
+    upload_key: str = "",
 ) -> IngestResult:
     """One file as a new document; see ingest_files."""
-    return ingest_files(actor=actor, akte=akte, files=[file], meta=meta, vorgang=vorgang)[0]
+    return ingest_files(
+        actor=actor, akte=akte, files=[file], meta=meta, vorgang=vorgang, upload_key=upload_key
+    )[0]
 
 
 def add_version(
-    *, actor: Any, dokument: Dokument, file: IncomingFile, note: str = ""
+    *, actor: Any, dokument: Dokument, file: IncomingFile, note: str = "", upload_key: str = ""
 ) -> IngestResult:
     """A new immutable version of ``dokument`` from ``file``; it becomes the current one.
-    Refused (with a result line) for cancelled documents and for bytes already stored."""
+    Refused (with a result line) for cancelled documents and for bytes already stored.
+    A repeated request with the same ``upload_key`` answers the version it stored."""
+    upload_key = clean_upload_key(upload_key)
     if dokument.status == Dokument.Status.CANCELLED:
         raise RecordsError(
             "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
         )
-    return _guarded(lambda: _ingest_version(actor, dokument, file, note.strip()[:300]), file)
+    return _guarded(
+        lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key), file
+    )
 
 
 def _guarded(step: Any, file: IncomingFile) -> IngestResult:
@@ -748,20 +764,102 @@ def _duplicate_result_named(filename: str, existing: Dokument) -> IngestResult:
 
 
 def _ingest_new(
-    actor: Any, akte: Akte, vorgang: Vorgang | None, file: IncomingFile, meta: DocumentMeta
+    actor: Any,
+    akte: Akte,
+    vorgang: Vorgang | None,
+    file: IncomingFile,
+    meta: DocumentMeta,
+    upload_key: str,
 ) -> IngestResult:
+    file, earlier = _earlier_upload(file, akte.tenant_id, upload_key, actor)
+    if earlier is not None and earlier.dokument.akte_id == akte.pk:
+        return _replayed(file, earlier)
     content, existing, pending = _prepare(file, akte.tenant_id)
     if existing is not None:
         return _duplicate_result(file, existing)
     assert content is not None
     try:
-        result = _write_new(actor, akte, vorgang, content, meta, pending)
+        result = _write_new(actor, akte, vorgang, content, meta, pending, upload_key)
+    except IntegrityError:
+        blob_ledger.discard(pending)
+        return _replayed_after_race(file, akte.tenant_id, upload_key, content.sha256, actor)
     except BaseException:
         blob_ledger.discard(pending)
         raise
     if not result.ok:
         blob_ledger.discard(pending)  # a parallel upload stored the same bytes meanwhile
     return result
+
+
+# --- Idempotent uploads --------------------------------------------------------------------------
+
+REPLAYED_MESSAGE = (
+    "Bereits gespeichert: Diese Anfrage wurde wiederholt; nichts wurde doppelt abgelegt."
+)
+
+
+def clean_upload_key(raw: str | None) -> str:
+    """The client's idempotency key: up to 100 visible ASCII characters (a UUID is usual),
+    or "" for none."""
+    key = (raw or "").strip()
+    if key and (len(key) > 100 or not all(33 <= ord(ch) < 127 for ch in key)):
+        raise RecordsError(
+            "idempotency_key_invalid",
+            "Der Idempotency-Key besteht aus höchstens 100 sichtbaren ASCII-Zeichen "
+            "(zum Beispiel einer UUID).",
+        )
+    return key
+
+
+def _earlier_upload(
+    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, actor: Any
+) -> tuple[IncomingFile, DokumentVersion | None]:
+    """With a key: the version that the same actor already stored from these bytes under
+    this key (a retried request), and the file to go on with (its bytes read once)."""
+    if not upload_key:
+        return file, None
+    data = read_within_limit(file)
+    sha256 = hashlib.sha256(data).hexdigest()
+    again = IncomingFile(name=file.name, size=len(data), stream=io.BytesIO(data))
+    return again, _stored_under_key(tenant_id, upload_key, sha256, actor)
+
+
+def _stored_under_key(
+    tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Any
+) -> DokumentVersion | None:
+    # Only the actor who used the key gets the answer: another one's key tells nothing.
+    user_id = actor.pk if isinstance(actor, User) else None
+    return (
+        DokumentVersion.objects.for_tenant(tenant_id)
+        .filter(upload_key=upload_key, sha256=sha256, created_by_id=user_id)
+        .select_related("dokument")
+        .first()
+    )
+
+
+def _replayed(file: IncomingFile, version: DokumentVersion) -> IngestResult:
+    return IngestResult(
+        filename=clean_filename(file.name),
+        outcome="stored",
+        code="stored",
+        message=REPLAYED_MESSAGE,
+        dokument=version.dokument,
+        version=version,
+    )
+
+
+def _replayed_after_race(
+    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Any
+) -> IngestResult:
+    """A twin request with the same key committed first: answer what it stored."""
+    earlier = _stored_under_key(tenant_id, upload_key, sha256, actor) if upload_key else None
+    if earlier is None:
+        raise RecordsError(
+            "idempotency_key_taken",
+            "Dieser Idempotency-Key gehört zu einer anderen Anfrage. Bitte verwenden Sie für "
+            "jede neue Anfrage einen neuen Schlüssel.",
+        )
+    return _replayed(file, earlier)
 
 
 def _write_new(
@@ -771,6 +869,7 @@ def _write_new(
     content: Content,
     meta: DocumentMeta,
     pending: list[uuid.UUID],
+    upload_key: str,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
@@ -793,7 +892,7 @@ def _write_new(
             created_at=now,
             created_by=user,
         )
-        version = _create_version(dokument, content, 1, user, now, note="")
+        version = _create_version(dokument, content, 1, user, now, note="", upload_key=upload_key)
         Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=now)
         if vorgang is not None:
             _vorgang_step(vorgang, user, "dokument", f"Dokument abgelegt: {dokument.title}", now)
@@ -827,13 +926,21 @@ def _write_new(
     )
 
 
-def _ingest_version(actor: Any, dokument: Dokument, file: IncomingFile, note: str) -> IngestResult:
+def _ingest_version(
+    actor: Any, dokument: Dokument, file: IncomingFile, note: str, upload_key: str
+) -> IngestResult:
+    file, earlier = _earlier_upload(file, dokument.tenant_id, upload_key, actor)
+    if earlier is not None and earlier.dokument_id == dokument.pk:
+        return _replayed(file, earlier)
     content, existing, pending = _prepare(file, dokument.tenant_id)
     if existing is not None:
         return _duplicate_result(file, existing)
     assert content is not None
     try:
-        result = _write_version(actor, dokument, content, note, pending)
+        result = _write_version(actor, dokument, content, note, pending, upload_key)
+    except IntegrityError:
+        blob_ledger.discard(pending)
+        return _replayed_after_race(file, dokument.tenant_id, upload_key, content.sha256, actor)
     except BaseException:
         blob_ledger.discard(pending)
         raise
@@ -843,7 +950,12 @@ def _ingest_version(actor: Any, dokument: Dokument, file: IncomingFile, note: st
 
 
 def _write_version(
-    actor: Any, dokument: Dokument, content: Content, note: str, pending: list[uuid.UUID]
+    actor: Any,
+    dokument: Dokument,
+    content: Content,
+    note: str,
+    pending: list[uuid.UUID],
+    upload_key: str,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
@@ -866,7 +978,9 @@ def _write_version(
             .first()
         )
         number = (last or 0) + 1
-        version = _create_version(locked, content, number, user, now, note=note)
+        version = _create_version(
+            locked, content, number, user, now, note=note, upload_key=upload_key
+        )
         locked.needs_ocr = content.needs_ocr
         locked.page_count = content.page_count
         locked.save(update_fields=["current_version", "needs_ocr", "page_count"])
@@ -897,7 +1011,14 @@ def _write_version(
 
 
 def _create_version(
-    dokument: Dokument, content: Content, number: int, user: User | None, now: Any, *, note: str
+    dokument: Dokument,
+    content: Content,
+    number: int,
+    user: User | None,
+    now: Any,
+    *,
+    note: str,
+    upload_key: str,
 ) -> DokumentVersion:
     version = DokumentVersion.objects.create(
         tenant_id=dokument.tenant_id,
@@ -913,6 +1034,7 @@ def _create_version(
         created_at=now,
         created_by=user,
         note=note,
+        upload_key=upload_key,
     )
     dokument.current_version = version
     Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
