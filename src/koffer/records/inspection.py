@@ -21,14 +21,17 @@ module imports nothing from Django, so the child starts fast and needs no settin
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass
@@ -329,11 +332,6 @@ LIMIT_MESSAGE = (
 )
 
 
-# How a child dies at its limits: killed at the CPU limit, or aborted when a C library's
-# allocation fails under RLIMIT_AS.
-_LIMIT_SIGNALS = {-signal.SIGKILL, -signal.SIGXCPU, -signal.SIGABRT}
-
-
 def _limit_refusal(bounds: Bounds) -> Refused:
     return Refused(
         "inspection_limit",
@@ -341,87 +339,139 @@ def _limit_refusal(bounds: Bounds) -> Refused:
     )
 
 
+class _Child:
+    """One long-lived inspection process, reused for many files: starting Python with
+    pdfium, qpdf and Pillow costs 0.2 s or more, too much for every file of an upload. Its
+    address space is limited for its whole life; its CPU time is limited per file (the
+    child raises its own soft limit before each file); it is replaced after a limit was
+    hit, after a timeout and after ``FILES_PER_CHILD`` files."""
+
+    FILES_PER_CHILD = 200
+
+    def __init__(self, memory_bytes: int) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in [package_root, os.environ.get("PYTHONPATH", "")] if p)
+        self.memory_bytes = memory_bytes
+        self.files = 0
+        self.pid_of_parent = os.getpid()
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+            [sys.executable, "-m", "koffer.records.inspection", str(memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+            start_new_session=True,
+        )
+
+    def usable(self, bounds: Bounds) -> bool:
+        return (
+            self.process.poll() is None
+            and self.pid_of_parent == os.getpid()  # not a handle inherited through fork
+            and self.memory_bytes == bounds.memory_bytes
+            and self.files < self.FILES_PER_CHILD
+        )
+
+    def ask(self, request: dict[str, Any], data: bytes, seconds: int) -> dict[str, Any] | None:
+        """The child's answer, or None when it died or overran the time (then it is gone)."""
+        self.files += 1
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(json.dumps({**request, "size": len(data)}).encode() + b"\n")
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.end()
+            return None
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds + 5)
+        line = self.process.stdout.readline() if ready else b""
+        if not line.endswith(b"\n"):  # died at a limit, or still busy after the time allowed
+            self.end()
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def end(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+
+_child_lock = threading.Lock()
+_child: _Child | None = None
+
+
 def inspect_contained(
     kind: str, data: bytes, bounds: Bounds
 ) -> tuple[dict[str, Any], bytes | None]:
-    """Run ``pdf_facts`` or ``image_facts`` in a child process with RLIMIT_AS, RLIMIT_CPU
-    and a timeout. Returns the facts and, for an owner-password PDF, its decrypted bytes.
+    """Run ``pdf_facts`` or ``image_facts`` in the inspection child (RLIMIT_AS, RLIMIT_CPU,
+    a timeout). Returns the facts and, for an owner-password PDF, its decrypted bytes.
     Raises Refused."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]),
-    }
-    with tempfile.TemporaryDirectory(prefix="koffer-inspect-") as tmp:
+    global _child
+    with tempfile.TemporaryDirectory(prefix="koffer-inspect-") as tmp, _child_lock:
         decrypted = Path(tmp) / "entschluesselt.pdf"
-        command = [
-            sys.executable,
-            "-m",
-            "koffer.records.inspection",
-            kind,
-            json.dumps(asdict(bounds)),
-            str(decrypted),
-        ]
-        process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            out, err = process.communicate(data, timeout=bounds.seconds + 5)
-        except subprocess.TimeoutExpired as exc:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise _limit_refusal(bounds) from exc
-        if process.returncode != 0 or not out:
-            if process.returncode in _LIMIT_SIGNALS or b"MemoryError" in err:
-                raise _limit_refusal(bounds)
-            raise RuntimeError(
-                f"inspection child failed ({process.returncode}): "
-                + err.decode("utf-8", "replace")[-500:]
-            )
-        answer = json.loads(out)
+        if _child is None or not _child.usable(bounds):
+            if _child is not None:
+                _child.end()
+            _child = _Child(bounds.memory_bytes)
+        request = {"kind": kind, "bounds": asdict(bounds), "decrypted_path": str(decrypted)}
+        answer = _child.ask(request, data, bounds.seconds)
+        if answer is None:
+            _child = None
+            raise _limit_refusal(bounds)
         if "refused" in answer:
+            if answer["refused"][0] == "inspection_limit":
+                _child.end()  # after a MemoryError its heap is not to be trusted
+                _child = None
             raise Refused(*answer["refused"])
+        if "failed" in answer:
+            raise RuntimeError(f"inspection failed: {answer['failed']}")
         facts: dict[str, Any] = answer["facts"]
         return facts, decrypted.read_bytes() if facts.get("decrypted") else None
 
 
-def _limit_self(bounds: Bounds) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (bounds.memory_bytes, bounds.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (bounds.seconds, bounds.seconds + 1))
-
-
-def _child(argv: list[str]) -> int:
-    kind, raw_bounds, decrypted_path = argv
-    bounds = Bounds(**json.loads(raw_bounds))
-    # Import the libraries before the limit, so that the limit measures the file's work.
+def _serve(memory_bytes: int) -> int:
+    """The child's loop: one request per line (JSON, then the file's bytes), one JSON
+    answer per line; ends when the parent closes the pipe."""
+    # Import the libraries before the limit, so that the limit measures the files' work.
     import pikepdf  # noqa: F401
     import pypdfium2  # noqa: F401
     from PIL import Image  # noqa: F401
 
-    data = sys.stdin.buffer.read()
-    _limit_self(bounds)
-    try:
-        if kind == "pdf":
-            facts = pdf_facts(data, bounds, decrypted_path)
-        elif kind == "image":
-            facts = image_facts(data, bounds)
-        else:
-            raise ValueError(kind)
-        answer: dict[str, Any] = {"facts": facts}
-    except Refused as exc:
-        answer = {"refused": [exc.code, exc.message]}
-    except MemoryError:
-        refusal = _limit_refusal(bounds)
-        answer = {"refused": [refusal.code, refusal.message]}
-    sys.stdout.write(json.dumps(answer))
-    sys.stdout.flush()
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while line := source.readline():
+        request = json.loads(line)
+        data = source.read(request["size"])
+        bounds = Bounds(**request["bounds"])
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent = int(used.ru_utime + used.ru_stime)
+        resource.setrlimit(resource.RLIMIT_CPU, (spent + bounds.seconds, resource.RLIM_INFINITY))
+        answer = _answer(request["kind"], data, bounds, request["decrypted_path"])
+        del data
+        sink.write(json.dumps(answer).encode() + b"\n")
+        sink.flush()
     return 0
 
 
+def _answer(kind: str, data: bytes, bounds: Bounds, decrypted_path: str) -> dict[str, Any]:
+    try:
+        if kind == "pdf":
+            return {"facts": pdf_facts(data, bounds, decrypted_path)}
+        if kind == "image":
+            return {"facts": image_facts(data, bounds)}
+        return {"failed": f"unknown kind {kind!r}"}
+    except Refused as exc:
+        return {"refused": [exc.code, exc.message]}
+    except MemoryError:
+        refusal = _limit_refusal(bounds)
+        return {"refused": [refusal.code, refusal.message]}
+    except Exception as exc:  # reported to the parent, which logs it
+        return {"failed": repr(exc)[:500]}
+
+
 if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1:]))
+    sys.exit(_serve(int(sys.argv[1])))

@@ -5,21 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0004_pending_blob'),
-        ('tenancy', '0002_upload_limits'),
+        ("records", "0004_pending_blob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dokumentversion',
-            name='upload_key',
-            field=models.CharField(blank=True, default='', max_length=100),
+            model_name="dokumentversion",
+            name="upload_key",
+            field=models.CharField(blank=True, default="", max_length=100),
         ),
         migrations.AddConstraint(
-            model_name='dokumentversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('upload_key', ''), _negated=True), fields=('tenant', 'upload_key', 'sha256'), name='dokversion_upload_key_uniq'),
+            model_name="dokumentversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("upload_key", ""), _negated=True),
+                fields=("tenant", "upload_key", "sha256"),
+                name="dokversion_upload_key_uniq",
+            ),
         ),
     ]
