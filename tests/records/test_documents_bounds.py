@@ -11,12 +11,13 @@ import zlib
 
 import pikepdf
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
-from koffer.records import documents
+from koffer.records import documents, pages
 from koffer.records.models import Akte, Dokument, DokumentVersion
 from koffer.tenancy.models import Mandant
 from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
@@ -249,7 +250,7 @@ def _owner_only_pdf() -> bytes:
 
 
 def test_a_pdf_with_only_an_owner_password_is_decrypted_and_the_original_kept(
-    akte: Akte, team_caseworker: User
+    akte: Akte, team_caseworker: User, client_cw: Client
 ) -> None:
     original = _owner_only_pdf()
     assert pikepdf.open(io.BytesIO(original)).is_encrypted
@@ -270,6 +271,11 @@ def test_a_pdf_with_only_an_owner_password_is_decrypted_and_the_original_kept(
     event = AuditEvent.objects.get(tenant_id=akte.tenant_id, action="records.dokument.create")
     assert event.changes["pdf_sha256"] == version.pdf_sha256
     assert event.changes["decrypted"] is True
+    # the viewer shows the decrypted copy
+    assert pages.source_of(version) == pages.PageSource("pdf", version.pdf_sha256)
+    assert result.dokument is not None
+    url = reverse("records:dokument_page", args=[result.dokument.pk, 1, 1, pages.VIEW_WIDTH])
+    assert client_cw.get(url).status_code == 200
 
 
 def test_a_pdf_that_needs_a_password_to_open_is_refused_saying_why(

@@ -40,6 +40,9 @@ from typing import Any
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024
+# Deflate cannot expand more than about 1032:1 (a 258-byte match per 2 bits), so only a
+# Flate stream longer than cap/1032 bytes can reach the cap and needs inflating.
+DEFLATE_MAX_RATIO = 1032
 
 
 class Refused(Exception):
@@ -183,7 +186,10 @@ def _check_pdf_objects(pdf: Any, bounds: Bounds) -> None:
         if not filters:
             continue
         if filters[0] in {"/FlateDecode", "/Fl"}:
-            size = _inflate_counted(obj.read_raw_bytes(), bounds.max_unpacked_bytes)
+            raw = obj.read_raw_bytes()
+            if len(raw) * DEFLATE_MAX_RATIO <= bounds.max_unpacked_bytes:
+                continue  # too short to reach the cap: most streams, and no work
+            size = _inflate_counted(raw, bounds.max_unpacked_bytes)
         elif any(
             f in {"/FlateDecode", "/Fl", "/LZWDecode", "/LZW", "/RunLengthDecode", "/RL"}
             for f in filters
