@@ -232,7 +232,7 @@ def _detect_ole(data: bytes) -> FileType:
 def _detect_zip(data: bytes) -> FileType:
     # Before any member is read: a member may inflate to gigabytes.
     with refusals():
-        inspection.check_zip(data, inspection_bounds(None))
+        inspection.inspect_contained("zip", data, inspection_bounds(None))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())

@@ -5,15 +5,17 @@ A 1 MB PDF can hold a Flate stream that inflates to 1 GB, an ODT a member that d
 same, a PNG or TIFF a picture of a billion pixels; opening such a file in the web worker
 once grew it to 2.2 GB and made everybody else wait. So:
 
-* ZIP containers (DOCX, XLSX, ODT ...) are checked in the calling process, cheaply: the
-  central directory's declared sizes first, then every member is inflated as a stream with
-  a byte counter (declared sizes can lie; nothing is kept, so memory stays flat).
-* PDFs and images are opened only in a child process (``python -m
-  koffer.records.inspection``) that sets RLIMIT_AS and RLIMIT_CPU on itself and is killed
-  after a timeout. Inside it, every Flate stream of a PDF is inflated in chunks with
-  ``zlib.decompressobj`` up to a cap, image sizes (PDF image objects, PNG/JPEG/TIFF
-  frames) are compared with a pixel limit before anything is decoded, and page and frame
-  counts with the Mandant's limits. Only then does pdfium count pages and read the text.
+* ZIP containers (DOCX, XLSX, ODT ...) are checked by the central directory's declared
+  sizes first, then every member is inflated as a stream with a byte counter (declared
+  sizes can lie; nothing is kept, so memory stays flat).
+* This, and the opening of PDFs and images, happens only in a child process (``python -m
+  koffer.records.inspection``, one long-lived child per process, see ``_Child``) whose
+  address space is limited for life and whose CPU time is limited per file, and which is
+  killed after a timeout. Inside it, pdfium first reads the page count (cheap, so a PDF
+  of 100,000 pages is refused at once); then every Flate stream long enough to reach the
+  cap is inflated in chunks with ``zlib.decompressobj`` up to the cap, image sizes (PDF
+  image objects, PNG/JPEG/TIFF frames) are compared with a pixel limit before anything
+  is decoded, and frame counts with the Mandant's limit; only then is text read.
 
 A file over a bound is refused with a stable code and a German reason (``Refused``). This
 module imports nothing from Django, so the child starts fast and needs no settings.
@@ -82,7 +84,7 @@ def _bomb(bounds: Bounds, what: str) -> Refused:
     )
 
 
-# --- ZIP containers (in the calling process: streaming, bounded) ------------------------------
+# --- ZIP containers (in the child) --------------------------------------------------------------
 
 
 def check_zip(data: bytes, bounds: Bounds) -> None:
@@ -413,7 +415,7 @@ _child: _Child | None = None
 def inspect_contained(
     kind: str, data: bytes, bounds: Bounds
 ) -> tuple[dict[str, Any], bytes | None]:
-    """Run ``pdf_facts`` or ``image_facts`` in the inspection child (RLIMIT_AS, RLIMIT_CPU,
+    """Run ``pdf_facts``, ``image_facts`` or ``check_zip`` in the inspection child (RLIMIT_AS, RLIMIT_CPU,
     a timeout). Returns the facts and, for an owner-password PDF, its decrypted bytes.
     Raises Refused."""
     global _child
@@ -469,6 +471,9 @@ def _answer(kind: str, data: bytes, bounds: Bounds, decrypted_path: str) -> dict
             return {"facts": pdf_facts(data, bounds, decrypted_path)}
         if kind == "image":
             return {"facts": image_facts(data, bounds)}
+        if kind == "zip":
+            check_zip(data, bounds)
+            return {"facts": {}}
         return {"failed": f"unknown kind {kind!r}"}
     except Refused as exc:
         return {"refused": [exc.code, exc.message]}
