@@ -204,6 +204,26 @@ KOFFER_MAX_REQUEST_BYTES = int(
 KOFFER_SOFFICE = os.environ.get("KOFFER_SOFFICE", "soffice")
 KOFFER_OFFICE_TIMEOUT_SECONDS = int(os.environ.get("KOFFER_OFFICE_TIMEOUT_SECONDS", "120"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Pages of one PDF and frames of one TIFF, unless the Mandant sets its own limit
+# (Mandant.max_pages_per_file / max_image_frames). 2,000 pages hold the thickest
+# Leistungsakte a Jobcenter scans in one go; a multi-page TIFF comes from a fax or a
+# scanner and rarely has more than a few dozen pages, and each frame is a whole bitmap.
+KOFFER_MAX_PAGES_PER_FILE = int(os.environ.get("KOFFER_MAX_PAGES_PER_FILE", "2000"))
+KOFFER_MAX_IMAGE_FRAMES = int(os.environ.get("KOFFER_MAX_IMAGE_FRAMES", "200"))
+# Bounds of every decompression at upload (records/inspection.py): one PDF stream or ZIP
+# member unpacked, a whole ZIP container unpacked, the pixels of one image, and the
+# memory and time of the child process that opens PDFs and images.
+KOFFER_INSPECT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("KOFFER_INSPECT_MAX_UNPACKED_BYTES", str(256 * 1024 * 1024))
+)
+KOFFER_INSPECT_MAX_ZIP_BYTES = int(
+    os.environ.get("KOFFER_INSPECT_MAX_ZIP_BYTES", str(512 * 1024 * 1024))
+)
+KOFFER_INSPECT_MAX_PIXELS = int(os.environ.get("KOFFER_INSPECT_MAX_PIXELS", "100000000"))
+KOFFER_INSPECT_MEMORY_BYTES = int(
+    os.environ.get("KOFFER_INSPECT_MEMORY_BYTES", str(1536 * 1024 * 1024))
+)
+KOFFER_INSPECT_SECONDS = int(os.environ.get("KOFFER_INSPECT_SECONDS", "60"))
 
 # --- Blobs, jobs ----------------------------------------------------------------------
 # Public holidays for deadline arithmetic: "" (nationwide) or a state code such as "BY".

@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.http import Http404
 from django.http.response import HttpResponseBase
-from ninja import File, Form, Router, Schema, Status, UploadedFile
+from ninja import File, Form, Header, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
@@ -27,6 +27,19 @@ from koffer.records.services import RecordsError
 router = Router(tags=["Dokumente"])
 
 FILE_STATUS = {"stored": 201, "duplicate": 409}
+
+IDEMPOTENCY_HELP = (
+    "Mit dem Kopf `Idempotency-Key` (z. B. eine UUID je Anfrage) darf die Anfrage nach "
+    "einem Abbruch unverändert wiederholt werden: Schon gespeicherte Dateien werden mit "
+    "demselben Dokument beantwortet (201), nur fehlende werden gespeichert."
+)
+IDEMPOTENCY_KEY = Header(
+    None,
+    alias="Idempotency-Key",
+    description="Schlüssel der Anfrage (höchstens 100 ASCII-Zeichen); eine Wiederholung "
+    "mit demselben Schlüssel speichert nichts doppelt.",
+    max_length=100,
+)
 REJECTED_STATUS = {"too_large": 413}
 
 
@@ -269,7 +282,7 @@ def list_dokumente(
         "gespeichert. 207: mindestens eine Datei nicht gespeichert; `results` enthält für "
         "jede Datei einen Status (201, 409 bereits vorhanden, 413 zu groß, 422 abgelehnt) "
         "und für nicht gespeicherte Dateien ein problem+json-Objekt. Der Dateityp wird am "
-        "Inhalt erkannt, nicht an der Endung."
+        "Inhalt erkannt, nicht an der Endung. " + IDEMPOTENCY_HELP
     ),
 )
 def upload_dokumente(
@@ -277,6 +290,7 @@ def upload_dokumente(
     akte_id: uuid.UUID,
     dateien: File[list[UploadedFile]],
     meta: Form[UploadMetaIn],
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Status:
     _require(request, Perm.RECORDS_EDIT)
     akte = selectors.akte(_viewer(request), akte_id)
@@ -300,6 +314,7 @@ def upload_dokumente(
                 received_on=meta.received_on,
             ),
             vorgang=vorgang,
+            upload_key=idempotency_key or "",
         )
     except RecordsError as exc:
         raise _records_error(exc) from exc
@@ -361,18 +376,23 @@ def change_metadata(
     response={201: DokumentOut},
     summary="Neue Version hochladen (multipart, Feld `datei`)",
     description="Die bisherigen Versionen bleiben unverändert. 409: genau diese Datei ist "
-    "schon vorhanden; 413/422: Datei abgelehnt (problem+json).",
+    "schon vorhanden; 413/422: Datei abgelehnt (problem+json). " + IDEMPOTENCY_HELP,
 )
 def add_version(
     request: TenantRequest,
     dokument_id: uuid.UUID,
     datei: File[UploadedFile],
     payload: Form[VersionIn],
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Status:
     dokument = _dokument(request, dokument_id, edit=True)
     try:
         result = documents.add_version(
-            actor=request.user, dokument=dokument, file=_incoming(datei), note=payload.note
+            actor=request.user,
+            dokument=dokument,
+            file=_incoming(datei),
+            note=payload.note,
+            upload_key=idempotency_key or "",
         )
     except RecordsError as exc:
         raise _records_error(exc) from exc

@@ -123,6 +123,11 @@ class DocumentMetaForm(forms.Form):
             attrs={"class": "kern-form-input__input", "type": "date"}, format="%Y-%m-%d"
         ),
     )
+    # One token per rendered form, sent back with every upload from it: a request that
+    # the browser repeats (reload after a broken connection) stores nothing twice.
+    upload_token = forms.CharField(
+        required=False, max_length=100, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
+    )
 
     def __init__(self, *args: Any, vorgaenge: list[Vorgang], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -153,6 +158,7 @@ class MetadataForm(DocumentMetaForm):
     def __init__(self, *args: Any, current_kind: str = "", **kwargs: Any) -> None:
         super().__init__(*args, vorgaenge=[], **kwargs)
         del self.fields["vorgang"]
+        del self.fields["upload_token"]
         if current_kind and current_kind not in KINDS:
             self.fields["kind"].choices = [(current_kind, current_kind), *((k, k) for k in KINDS)]  # type: ignore[attr-defined]
 
@@ -245,6 +251,7 @@ def dokument_upload(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                     files=incoming,
                     meta=form.meta(),
                     vorgang=form.chosen_vorgang(),
+                    upload_key=form.cleaned_data["upload_token"],
                 )
             except RecordsError as exc:
                 error = exc.message

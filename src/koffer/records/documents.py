@@ -32,7 +32,8 @@ import tempfile
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -40,21 +41,21 @@ from typing import IO, Any
 
 import pypdfium2 as pdfium
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
-from PIL import Image, UnidentifiedImageError
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import get_store
 from koffer.records import access as records_access
-from koffer.records import blob_ledger, search
+from koffer.records import blob_ledger, inspection, search
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.pages import pdfium_lock
 from koffer.records.selectors import first_subject
 from koffer.records.services import RecordsError, RecordsForbidden
+from koffer.tenancy.models import Mandant
 
 logger = logging.getLogger("koffer.records.documents")
 
@@ -70,10 +71,52 @@ FALLBACK_NAME = "Dokument"
 NO_OFFICE_PREVIEW = "Keine Vorschau: LibreOffice ist nicht installiert."
 FAILED_OFFICE_PREVIEW = "Keine Vorschau: Die Umwandlung in PDF ist fehlgeschlagen."
 NEEDS_OCR_NOTE = "Kein Text gefunden: Das Dokument wird für die Texterkennung (OCR) vorgemerkt."
+DECRYPTED_NOTE = (
+    "Das PDF war mit Nutzungsbeschränkungen verschlüsselt (ohne Kennwort zum Öffnen). "
+    "Für Anzeige, Suche und Aktenauszug wurde eine entschlüsselte Kopie angelegt; "
+    "das Original bleibt unverändert gespeichert."
+)
 
 
 class DocumentRejected(RecordsError):
     """A file that cannot be taken in, with a stable code and a German reason."""
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A refusal of the bounded inspection becomes a DocumentRejected."""
+    try:
+        yield
+    except inspection.Refused as exc:
+        raise DocumentRejected(exc.code, exc.message) from exc
+
+
+def inspection_bounds(
+    tenant_id: uuid.UUID | None, *, text_pages: int | None = SYNC_TEXT_PAGES
+) -> inspection.Bounds:
+    """The limits for inspecting one file: the Mandant's page and frame limits (or the
+    settings' defaults), the decompression and process limits from the settings."""
+    max_pages = int(settings.KOFFER_MAX_PAGES_PER_FILE)
+    max_frames = int(settings.KOFFER_MAX_IMAGE_FRAMES)
+    if tenant_id is not None:
+        row = (
+            Mandant.objects.filter(pk=tenant_id)
+            .values("max_pages_per_file", "max_image_frames")
+            .first()
+        )
+        if row is not None:
+            max_pages = row["max_pages_per_file"] or max_pages
+            max_frames = row["max_image_frames"] or max_frames
+    return inspection.Bounds(
+        max_pages=max_pages,
+        max_frames=max_frames,
+        max_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_UNPACKED_BYTES),
+        max_zip_bytes=int(settings.KOFFER_INSPECT_MAX_ZIP_BYTES),
+        max_pixels=int(settings.KOFFER_INSPECT_MAX_PIXELS),
+        memory_bytes=int(settings.KOFFER_INSPECT_MEMORY_BYTES),
+        seconds=int(settings.KOFFER_INSPECT_SECONDS),
+        text_pages=text_pages,
+    )
 
 
 # --- File types --------------------------------------------------------------------------------
@@ -189,11 +232,15 @@ def _detect_ole(data: bytes) -> FileType:
 
 
 def _detect_zip(data: bytes) -> FileType:
+    # Before any member is read: a member may inflate to gigabytes.
+    with refusals():
+        inspection.inspect_contained("zip", data, inspection_bounds(None))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                mime = archive.read("mimetype").decode("ascii", "replace").strip()
+                with archive.open("mimetype") as member:
+                    mime = member.read(200).decode("ascii", "replace").strip()
                 if mime in _ODF_MIMES:
                     return TYPES[_ODF_MIMES[mime]]
             for part, code in _OOXML_PARTS.items():
@@ -329,6 +376,7 @@ class Content:
     pdf: bytes | None = None  # PDF rendering of an Office file
     pdf_sha256: str = ""  # its hash, worked out once
     needs_ocr: bool = False
+    decrypted: bool = False  # ``pdf`` is the decrypted copy of an owner-password PDF
     notes: list[str] = field(default_factory=list)
 
 
@@ -389,22 +437,6 @@ def text_is_missing(text: str, pages: int) -> bool:
     return len("".join(text.split())) < MIN_CHARS_PER_PAGE * looked_at / 2
 
 
-def inspect_image(data: bytes) -> int:
-    """Decode the image once (catches truncated files) and return its page count."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            return int(getattr(img, "n_frames", 1))
-    except Image.DecompressionBombError as exc:
-        raise DocumentRejected(
-            "image_too_large", "Das Bild hat zu viele Bildpunkte und wird nicht angenommen."
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DocumentRejected(
-            "corrupt_image", "Das Bild ist beschädigt und kann nicht gelesen werden."
-        ) from exc
-
-
 def office_converter() -> str | None:
     """Path of LibreOffice's ``soffice``, or None when it is not installed."""
     configured = str(getattr(settings, "KOFFER_SOFFICE", "soffice") or "")
@@ -460,43 +492,75 @@ def convert_office_to_pdf(data: bytes, ftype: FileType, binary: str) -> bytes:
         return result.read_bytes()
 
 
-def inspect(data: bytes, filename: str, sha256: str) -> Content:
-    """Detect the type from the content and learn pages and text; nothing is stored yet."""
+def inspect(
+    data: bytes, filename: str, sha256: str, bounds: inspection.Bounds | None = None
+) -> Content:
+    """Detect the type from the content and learn pages and text within ``bounds`` (PDFs
+    and images in a child process); nothing is stored yet."""
+    bounds = bounds or inspection_bounds(None)
     ftype = detect_type(data)
     stored_name, notes = name_for_type(filename, ftype)
     content = Content(filename=stored_name, ftype=ftype, data=data, sha256=sha256, notes=notes)
     if ftype.code == "pdf":
-        facts = inspect_pdf(data, max_pages=SYNC_TEXT_PAGES)
-        content.page_count, content.text = facts.page_count, facts.text
-        content.text_complete = facts.text_complete
-        content.needs_ocr = text_is_missing(facts.text, facts.page_count)
+        _inspect_pdf_contained(content, data, bounds)
+        content.needs_ocr = text_is_missing(content.text, content.page_count)
+        if content.decrypted:
+            content.notes.append(DECRYPTED_NOTE)
     elif ftype.code in {"png", "jpeg", "tiff"}:
-        content.page_count = inspect_image(data)
+        with refusals():
+            facts, _ = inspection.inspect_contained("image", data, bounds)
+        content.page_count = int(facts["page_count"])
         content.needs_ocr = True
     elif ftype.code == "text":
         content.text = decode_text(data)[:MAX_TEXT_CHARS]
     elif ftype.office:
-        _inspect_office(content)
+        _inspect_office(content, bounds)
     if content.needs_ocr:
         content.notes.append(NEEDS_OCR_NOTE)
     return content
 
 
-def _inspect_office(content: Content) -> None:
+def _inspect_pdf_contained(content: Content, pdf: bytes, bounds: inspection.Bounds) -> None:
+    """Pages and text of a PDF, learnt in the bounded child. A PDF that only restricts
+    permissions comes back decrypted: that copy is what the viewer, the text and the
+    Aktenauszug use, the original stays as delivered."""
+    with refusals():
+        facts, decrypted = inspection.inspect_contained("pdf", pdf, bounds)
+    content.page_count = int(facts["page_count"])
+    content.text = "\n\f".join(facts["texts"])[:MAX_TEXT_CHARS]
+    content.text_complete = bool(facts["text_complete"])
+    if decrypted is not None:
+        content.pdf, content.pdf_sha256 = decrypted, hashlib.sha256(decrypted).hexdigest()
+        content.decrypted = True
+
+
+def _inspect_office(content: Content, bounds: inspection.Bounds) -> None:
     binary = office_converter()
     if binary is None:
         content.notes.append(NO_OFFICE_PREVIEW)
         return
     try:
         pdf = convert_office_to_pdf(content.data, content.ftype, binary)
-        facts = inspect_pdf(pdf, max_pages=SYNC_TEXT_PAGES)
-    except (ConversionFailed, DocumentRejected) as exc:
+        rendering = Content(filename="", ftype=TYPES["pdf"], data=pdf, sha256="")
+        _inspect_pdf_contained(rendering, pdf, bounds)
+    except DocumentRejected as exc:
+        if exc.code in {
+            "too_many_pages",
+            "unpacked_too_large",
+            "image_too_large",
+            "inspection_limit",
+        }:
+            raise
+        logger.warning("office conversion failed: %s", exc)
+        content.notes.append(FAILED_OFFICE_PREVIEW)
+        return
+    except ConversionFailed as exc:
         logger.warning("office conversion failed: %s", exc)
         content.notes.append(FAILED_OFFICE_PREVIEW)
         return
     content.pdf, content.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-    content.page_count, content.text = facts.page_count, facts.text
-    content.text_complete = facts.text_complete
+    content.page_count, content.text = rendering.page_count, rendering.text
+    content.text_complete = rendering.text_complete
 
 
 # --- Results -----------------------------------------------------------------------------------
@@ -581,18 +645,27 @@ def ingest_files(
     files: Sequence[IncomingFile],
     meta: DocumentMeta | None = None,
     vorgang: Vorgang | None = None,
+    upload_key: str = "",
 ) -> list[IngestResult]:
     """Take in several files as new documents of ``akte`` (and ``vorgang``): one result per
     file, in order. Each file is stored completely or not at all; a refused file does not
-    stop the others. Raises RecordsError only when the target itself is wrong."""
+    stop the others. Raises RecordsError only when the target itself is wrong.
+
+    With ``upload_key`` (the client's idempotency key) the request can be repeated after a
+    crash or a lost answer: a file this actor already stored under the key is answered
+    with the same document, and only the files still missing are stored."""
     meta = _clean_meta(meta or DocumentMeta())
+    upload_key = clean_upload_key(upload_key)
     _check_target(akte, vorgang)
     single_title = meta.title if len(files) == 1 else ""
     results = []
     for file in files:
         file_meta = DocumentMeta(**{**meta.__dict__, "title": single_title})
         results.append(
-            _guarded(lambda f=file, m=file_meta: _ingest_new(actor, akte, vorgang, f, m), file)
+            _guarded(
+                lambda f=file, m=file_meta: _ingest_new(actor, akte, vorgang, f, m, upload_key),
+                file,
+            )
         )
     return results
 
@@ -604,21 +677,28 @@ def ingest_file(
     file: IncomingFile,
     meta: DocumentMeta | None = None,
     vorgang: Vorgang | None = None,
+    upload_key: str = "",
 ) -> IngestResult:
     """One file as a new document; see ingest_files."""
-    return ingest_files(actor=actor, akte=akte, files=[file], meta=meta, vorgang=vorgang)[0]
+    return ingest_files(
+        actor=actor, akte=akte, files=[file], meta=meta, vorgang=vorgang, upload_key=upload_key
+    )[0]
 
 
 def add_version(
-    *, actor: Any, dokument: Dokument, file: IncomingFile, note: str = ""
+    *, actor: Any, dokument: Dokument, file: IncomingFile, note: str = "", upload_key: str = ""
 ) -> IngestResult:
     """A new immutable version of ``dokument`` from ``file``; it becomes the current one.
-    Refused (with a result line) for cancelled documents and for bytes already stored."""
+    Refused (with a result line) for cancelled documents and for bytes already stored.
+    A repeated request with the same ``upload_key`` answers the version it stored."""
+    upload_key = clean_upload_key(upload_key)
     if dokument.status == Dokument.Status.CANCELLED:
         raise RecordsError(
             "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
         )
-    return _guarded(lambda: _ingest_version(actor, dokument, file, note.strip()[:300]), file)
+    return _guarded(
+        lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key), file
+    )
 
 
 def _guarded(step: Any, file: IncomingFile) -> IngestResult:
@@ -652,7 +732,7 @@ def _prepare(
     existing = find_duplicate(tenant_id, sha256)
     if existing is not None:
         return None, existing, []
-    content = inspect(data, name, sha256)
+    content = inspect(data, name, sha256, inspection_bounds(tenant_id))
     blobs = [(sha256, data)]
     if content.pdf is not None:
         blobs.append((content.pdf_sha256, content.pdf))
@@ -686,20 +766,102 @@ def _duplicate_result_named(filename: str, existing: Dokument) -> IngestResult:
 
 
 def _ingest_new(
-    actor: Any, akte: Akte, vorgang: Vorgang | None, file: IncomingFile, meta: DocumentMeta
+    actor: Any,
+    akte: Akte,
+    vorgang: Vorgang | None,
+    file: IncomingFile,
+    meta: DocumentMeta,
+    upload_key: str,
 ) -> IngestResult:
+    file, earlier = _earlier_upload(file, akte.tenant_id, upload_key, actor)
+    if earlier is not None and earlier.dokument.akte_id == akte.pk:
+        return _replayed(file, earlier)
     content, existing, pending = _prepare(file, akte.tenant_id)
     if existing is not None:
         return _duplicate_result(file, existing)
     assert content is not None
     try:
-        result = _write_new(actor, akte, vorgang, content, meta, pending)
+        result = _write_new(actor, akte, vorgang, content, meta, pending, upload_key)
+    except IntegrityError:
+        blob_ledger.discard(pending)
+        return _replayed_after_race(file, akte.tenant_id, upload_key, content.sha256, actor)
     except BaseException:
         blob_ledger.discard(pending)
         raise
     if not result.ok:
         blob_ledger.discard(pending)  # a parallel upload stored the same bytes meanwhile
     return result
+
+
+# --- Idempotent uploads --------------------------------------------------------------------------
+
+REPLAYED_MESSAGE = (
+    "Bereits gespeichert: Diese Anfrage wurde wiederholt; nichts wurde doppelt abgelegt."
+)
+
+
+def clean_upload_key(raw: str | None) -> str:
+    """The client's idempotency key: up to 100 visible ASCII characters (a UUID is usual),
+    or "" for none."""
+    key = (raw or "").strip()
+    if key and (len(key) > 100 or not all(33 <= ord(ch) < 127 for ch in key)):
+        raise RecordsError(
+            "idempotency_key_invalid",
+            "Der Idempotency-Key besteht aus höchstens 100 sichtbaren ASCII-Zeichen "
+            "(zum Beispiel einer UUID).",
+        )
+    return key
+
+
+def _earlier_upload(
+    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, actor: Any
+) -> tuple[IncomingFile, DokumentVersion | None]:
+    """With a key: the version that the same actor already stored from these bytes under
+    this key (a retried request), and the file to go on with (its bytes read once)."""
+    if not upload_key:
+        return file, None
+    data = read_within_limit(file)
+    sha256 = hashlib.sha256(data).hexdigest()
+    again = IncomingFile(name=file.name, size=len(data), stream=io.BytesIO(data))
+    return again, _stored_under_key(tenant_id, upload_key, sha256, actor)
+
+
+def _stored_under_key(
+    tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Any
+) -> DokumentVersion | None:
+    # Only the actor who used the key gets the answer: another one's key tells nothing.
+    user_id = actor.pk if isinstance(actor, User) else None
+    return (
+        DokumentVersion.objects.for_tenant(tenant_id)
+        .filter(upload_key=upload_key, sha256=sha256, created_by_id=user_id)
+        .select_related("dokument")
+        .first()
+    )
+
+
+def _replayed(file: IncomingFile, version: DokumentVersion) -> IngestResult:
+    return IngestResult(
+        filename=clean_filename(file.name),
+        outcome="stored",
+        code="stored",
+        message=REPLAYED_MESSAGE,
+        dokument=version.dokument,
+        version=version,
+    )
+
+
+def _replayed_after_race(
+    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Any
+) -> IngestResult:
+    """A twin request with the same key committed first: answer what it stored."""
+    earlier = _stored_under_key(tenant_id, upload_key, sha256, actor) if upload_key else None
+    if earlier is None:
+        raise RecordsError(
+            "idempotency_key_taken",
+            "Dieser Idempotency-Key gehört zu einer anderen Anfrage. Bitte verwenden Sie für "
+            "jede neue Anfrage einen neuen Schlüssel.",
+        )
+    return _replayed(file, earlier)
 
 
 def _write_new(
@@ -709,6 +871,7 @@ def _write_new(
     content: Content,
     meta: DocumentMeta,
     pending: list[uuid.UUID],
+    upload_key: str,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
@@ -731,7 +894,7 @@ def _write_new(
             created_at=now,
             created_by=user,
         )
-        version = _create_version(dokument, content, 1, user, now, note="")
+        version = _create_version(dokument, content, 1, user, now, note="", upload_key=upload_key)
         Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=now)
         if vorgang is not None:
             _vorgang_step(vorgang, user, "dokument", f"Dokument abgelegt: {dokument.title}", now)
@@ -749,6 +912,7 @@ def _write_new(
                 "direction": dokument.direction,
                 "source": dokument.source,
                 **_version_facts(version),
+                **_decrypted_fact(content),
             },
         )
         blob_ledger.settle(pending)
@@ -764,13 +928,21 @@ def _write_new(
     )
 
 
-def _ingest_version(actor: Any, dokument: Dokument, file: IncomingFile, note: str) -> IngestResult:
+def _ingest_version(
+    actor: Any, dokument: Dokument, file: IncomingFile, note: str, upload_key: str
+) -> IngestResult:
+    file, earlier = _earlier_upload(file, dokument.tenant_id, upload_key, actor)
+    if earlier is not None and earlier.dokument_id == dokument.pk:
+        return _replayed(file, earlier)
     content, existing, pending = _prepare(file, dokument.tenant_id)
     if existing is not None:
         return _duplicate_result(file, existing)
     assert content is not None
     try:
-        result = _write_version(actor, dokument, content, note, pending)
+        result = _write_version(actor, dokument, content, note, pending, upload_key)
+    except IntegrityError:
+        blob_ledger.discard(pending)
+        return _replayed_after_race(file, dokument.tenant_id, upload_key, content.sha256, actor)
     except BaseException:
         blob_ledger.discard(pending)
         raise
@@ -780,7 +952,12 @@ def _ingest_version(actor: Any, dokument: Dokument, file: IncomingFile, note: st
 
 
 def _write_version(
-    actor: Any, dokument: Dokument, content: Content, note: str, pending: list[uuid.UUID]
+    actor: Any,
+    dokument: Dokument,
+    content: Content,
+    note: str,
+    pending: list[uuid.UUID],
+    upload_key: str,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
@@ -803,7 +980,9 @@ def _write_version(
             .first()
         )
         number = (last or 0) + 1
-        version = _create_version(locked, content, number, user, now, note=note)
+        version = _create_version(
+            locked, content, number, user, now, note=note, upload_key=upload_key
+        )
         locked.needs_ocr = content.needs_ocr
         locked.page_count = content.page_count
         locked.save(update_fields=["current_version", "needs_ocr", "page_count"])
@@ -816,7 +995,7 @@ def _write_version(
             action="records.dokument.version",
             obj=locked,
             subject=first_subject(locked.akte),
-            changes=_version_facts(version),
+            changes={**_version_facts(version), **_decrypted_fact(content)},
             reason=note,
         )
         blob_ledger.settle(pending)
@@ -834,7 +1013,14 @@ def _write_version(
 
 
 def _create_version(
-    dokument: Dokument, content: Content, number: int, user: User | None, now: Any, *, note: str
+    dokument: Dokument,
+    content: Content,
+    number: int,
+    user: User | None,
+    now: Any,
+    *,
+    note: str,
+    upload_key: str,
 ) -> DokumentVersion:
     version = DokumentVersion.objects.create(
         tenant_id=dokument.tenant_id,
@@ -850,6 +1036,7 @@ def _create_version(
         created_at=now,
         created_by=user,
         note=note,
+        upload_key=upload_key,
     )
     dokument.current_version = version
     Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
@@ -869,6 +1056,11 @@ def _version_facts(version: DokumentVersion) -> dict[str, Any]:
         "pdf_sha256": version.pdf_sha256 or None,
         "page_count": version.page_count,
     }
+
+
+def _decrypted_fact(content: Content) -> dict[str, Any]:
+    # The audit says that the working copy (pdf_sha256) is a decrypted one.
+    return {"decrypted": True} if content.decrypted else {}
 
 
 def _after_commit(version: DokumentVersion, content: Content) -> None:
@@ -910,7 +1102,17 @@ def extract_full_text(version: DokumentVersion) -> int:
     Text is derived data: the version's bytes stay as they are. Returns the text length."""
     sha256 = version.pdf_sha256 or version.sha256
     with get_store().open(sha256) as stream:
-        facts = inspect_pdf(stream, max_pages=None)
+        data = stream.read()
+    # In the bounded child as at upload: a job is no place for an unbounded decompression.
+    with refusals():
+        found, _ = inspection.inspect_contained(
+            "pdf", data, inspection_bounds(version.tenant_id, text_pages=None)
+        )
+    facts = PdfFacts(
+        page_count=int(found["page_count"]),
+        text="\n\f".join(found["texts"])[:MAX_TEXT_CHARS],
+        text_complete=True,
+    )
     with transaction.atomic():
         DokumentVersion.objects.for_tenant(version.tenant_id).filter(pk=version.pk).update(
             text=facts.text

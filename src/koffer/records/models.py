@@ -430,10 +430,19 @@ class DokumentVersion(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+    # The client's idempotency key of the upload that brought these bytes (API header
+    # Idempotency-Key, or the upload form's token): a retried request finds what it
+    # already stored instead of storing it again.
+    upload_key = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dokument", "number"], name="dokversion_uniq")
+            models.UniqueConstraint(fields=["dokument", "number"], name="dokversion_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "upload_key", "sha256"],
+                condition=~models.Q(upload_key=""),
+                name="dokversion_upload_key_uniq",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "sha256"], name="dokversion_sha_idx")]
 

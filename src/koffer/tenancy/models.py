@@ -26,6 +26,14 @@ class Mandant(models.Model):
     leitweg_id = models.CharField(max_length=60, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Upload limits of this Mandant; empty: the settings' defaults
+    # (KOFFER_MAX_PAGES_PER_FILE, KOFFER_MAX_IMAGE_FRAMES).
+    max_pages_per_file = models.PositiveIntegerField(
+        "Höchstzahl Seiten je PDF", null=True, blank=True
+    )
+    max_image_frames = models.PositiveIntegerField(
+        "Höchstzahl Einzelbilder je TIFF", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "Mandant"

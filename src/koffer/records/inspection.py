@@ -1,0 +1,488 @@
+"""Bounded inspection of uploaded bytes: every decompression has a byte limit before it
+runs, and the heavy part runs in a child process with a memory and CPU limit.
+
+A 1 MB PDF can hold a Flate stream that inflates to 1 GB, an ODT a member that does the
+same, a PNG or TIFF a picture of a billion pixels; opening such a file in the web worker
+once grew it to 2.2 GB and made everybody else wait. So:
+
+* ZIP containers (DOCX, XLSX, ODT ...) are checked by the central directory's declared
+  sizes first, then every member is inflated as a stream with a byte counter (declared
+  sizes can lie; nothing is kept, so memory stays flat).
+* This, and the opening of PDFs and images, happens only in a child process (``python -m
+  koffer.records.inspection``, one long-lived child per process, see ``_Child``) whose
+  address space is limited for life and whose CPU time is limited per file, and which is
+  killed after a timeout. Inside it, pdfium first reads the page count (cheap, so a PDF
+  of 100,000 pages is refused at once); then every Flate stream long enough to reach the
+  cap is inflated in chunks with ``zlib.decompressobj`` up to the cap, image sizes (PDF
+  image objects, PNG/JPEG/TIFF frames) are compared with a pixel limit before anything
+  is decoded, and frame counts with the Mandant's limit; only then is text read.
+
+A file over a bound is refused with a stable code and a German reason (``Refused``). This
+module imports nothing from Django, so the child starts fast and needs no settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+MB = 1024 * 1024
+CHUNK = 64 * 1024
+# Deflate cannot expand more than about 1032:1 (a 258-byte match per 2 bits), so only a
+# Flate stream longer than cap/1032 bytes can reach the cap and needs inflating.
+DEFLATE_MAX_RATIO = 1032
+
+
+class Refused(Exception):
+    """A file refused by a bound or as unreadable: a stable code and a German reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The limits one inspection works within (see settings ``KOFFER_INSPECT_*`` and the
+    Mandant's page and frame limits)."""
+
+    max_pages: int = 2000
+    max_frames: int = 200
+    max_unpacked_bytes: int = 256 * MB  # one PDF stream, one ZIP member
+    max_zip_bytes: int = 512 * MB  # all members of a ZIP container together
+    max_pixels: int = 100_000_000  # one image (a page scanned at 600 dpi in A3 is 70 MP)
+    memory_bytes: int = 1536 * MB  # address space of the child process
+    seconds: int = 60  # CPU and wall-clock time of the child process
+    text_pages: int | None = 3  # pages whose text is read (None: all)
+
+
+def _mb(n: int) -> str:
+    return f"{n // MB} MB"
+
+
+def _bomb(bounds: Bounds, what: str) -> Refused:
+    return Refused(
+        "unpacked_too_large",
+        f"{what} würde entpackt mehr als {_mb(bounds.max_unpacked_bytes)} ergeben und wird "
+        "deshalb nicht angenommen (Schutz vor sogenannten Entpack-Bomben). Bitte speichern "
+        "Sie die Datei neu oder als PDF und laden Sie sie erneut hoch.",
+    )
+
+
+# --- ZIP containers (in the child) --------------------------------------------------------------
+
+
+def check_zip(data: bytes, bounds: Bounds) -> None:
+    """Refuse a ZIP container whose members would inflate beyond the bounds, judged by the
+    declared sizes and then by inflating each member as a counted stream."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            declared = sum(m.file_size for m in members)
+            if declared > bounds.max_zip_bytes or any(
+                m.file_size > bounds.max_unpacked_bytes for m in members
+            ):
+                raise _bomb(bounds, "Das Office-Dokument")
+            total = 0
+            for member in members:
+                # ZipExtFile stops at the declared size and checks the CRC at the end, so
+                # a member that claims less than it holds fails instead of growing.
+                with archive.open(member) as stream:
+                    while chunk := stream.read(CHUNK):
+                        total += len(chunk)
+                        if total > bounds.max_zip_bytes:
+                            raise _bomb(bounds, "Das Office-Dokument")
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+    ) as exc:
+        raise Refused(
+            "corrupt_file", "Die Datei ist beschädigt: Ihr ZIP-Inhalt ist nicht lesbar."
+        ) from exc
+    except zlib.error as exc:
+        raise Refused(
+            "corrupt_file", "Die Datei ist beschädigt: Ihr ZIP-Inhalt ist nicht lesbar."
+        ) from exc
+
+
+# --- PDF (in the child) ----------------------------------------------------------------------
+
+LOCKED_PDF_MESSAGE = (
+    "Das PDF ist mit einem Kennwort zum Öffnen (Passwort) geschützt; ohne das Kennwort kann "
+    "koffer es weder lesen noch anzeigen. Bitte laden Sie es ohne Passwortschutz hoch."
+)
+CORRUPT_PDF = "Das PDF ist beschädigt und kann nicht gelesen werden."
+FPDF_ERR_PASSWORD = 4
+
+
+def _too_many_pages(count: int, bounds: Bounds) -> Refused:
+    return Refused(
+        "too_many_pages",
+        f"Das PDF hat {count:,} Seiten; erlaubt sind höchstens {bounds.max_pages:,} Seiten "
+        "je Datei. Bitte teilen Sie es in kleinere Dateien auf.".replace(",", "."),
+    )
+
+
+def _filters(stream: Any) -> list[str]:
+    import pikepdf
+
+    value = stream.get("/Filter")
+    if value is None:
+        return []
+    if isinstance(value, pikepdf.Array):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _inflate_counted(raw: bytes, cap: int) -> int:
+    """Inflate a Flate stream in chunks, never producing more than ``cap + 1`` bytes in
+    all; returns how many bytes it holds (up to ``cap + 1``). Broken data counts as what
+    could be inflated (pdfium is lenient the same way)."""
+    inflater = zlib.decompressobj()
+    total = 0
+    pending = raw
+    try:
+        while pending and total <= cap:
+            out = inflater.decompress(pending, CHUNK)
+            total += len(out)
+            pending = inflater.unconsumed_tail
+            if not out and not pending:
+                break
+    except zlib.error:
+        return total
+    return total
+
+
+def _check_pdf_objects(pdf: Any, bounds: Bounds) -> None:
+    import pikepdf
+
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        if obj.get("/Subtype") == pikepdf.Name.Image:
+            try:
+                pixels = int(obj.get("/Width", 0)) * int(obj.get("/Height", 0))
+            except (TypeError, ValueError):
+                pixels = 0
+            if pixels > bounds.max_pixels:
+                raise _too_many_pixels(pixels, bounds, "Ein Bild im PDF")
+        filters = _filters(obj)
+        if not filters:
+            continue
+        if filters[0] in {"/FlateDecode", "/Fl"}:
+            raw = obj.read_raw_bytes()
+            if len(raw) * DEFLATE_MAX_RATIO <= bounds.max_unpacked_bytes:
+                continue  # too short to reach the cap: most streams, and no work
+            size = _inflate_counted(raw, bounds.max_unpacked_bytes)
+        elif any(
+            f in {"/FlateDecode", "/Fl", "/LZWDecode", "/LZW", "/RunLengthDecode", "/RL"}
+            for f in filters
+        ):
+            # Rare chains (ASCII85 before Flate, LZW): qpdf decodes them; the child's memory
+            # limit bounds it, and the size is checked afterwards.
+            try:
+                size = len(obj.read_bytes())
+            except pikepdf.PdfError:
+                continue
+        else:
+            continue  # image codecs (DCT, JBIG2, CCITT, JPX): bounded by the pixel check
+        if size > bounds.max_unpacked_bytes:
+            raise _bomb(bounds, "Ein Inhalt des PDF")
+
+
+def pdf_facts(data: bytes, bounds: Bounds, decrypted_path: str) -> dict[str, Any]:
+    """Pages, text and encryption of a PDF, within the bounds. A PDF that only restricts
+    permissions (owner password) is written decrypted to ``decrypted_path``; a PDF that
+    needs a password to open is refused."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code == FPDF_ERR_PASSWORD:
+            raise Refused("encrypted_pdf", LOCKED_PDF_MESSAGE) from exc
+        raise Refused("corrupt_pdf", CORRUPT_PDF) from exc
+    try:
+        # pdfium reads the page tree's count at once; qpdf would parse every object first
+        # (seconds for 100,000 pages), so the cheap refusal comes before it.
+        count = len(doc)
+        if count > bounds.max_pages:
+            raise _too_many_pages(count, bounds)
+        if count == 0:
+            raise Refused("corrupt_pdf", "Das PDF enthält keine Seiten.")
+        decrypted = _check_streams(data, bounds, decrypted_path)
+        last = count if bounds.text_pages is None else min(count, bounds.text_pages)
+        texts = [_page_text(doc, i) for i in range(last)]
+    except pdfium.PdfiumError as exc:
+        raise Refused(
+            "corrupt_pdf", "Das PDF ist beschädigt: Eine Seite kann nicht gelesen werden."
+        ) from exc
+    finally:
+        doc.close()
+    return {
+        "page_count": count,
+        "texts": texts,
+        "text_complete": last == count,
+        "decrypted": decrypted,
+    }
+
+
+def _check_streams(data: bytes, bounds: Bounds, decrypted_path: str) -> bool:
+    """Bound every stream and image of the PDF (the page tree too: a count may lie), and
+    write an owner-password PDF decrypted. Returns whether it did."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError as exc:
+        raise Refused("encrypted_pdf", LOCKED_PDF_MESSAGE) from exc
+    except (pikepdf.PdfError, ValueError, OSError) as exc:
+        raise Refused("corrupt_pdf", CORRUPT_PDF) from exc
+    with pdf:
+        try:
+            pages = len(pdf.pages)
+        except pikepdf.PdfError as exc:
+            raise Refused("corrupt_pdf", CORRUPT_PDF) from exc
+        if pages > bounds.max_pages:
+            raise _too_many_pages(pages, bounds)
+        _check_pdf_objects(pdf, bounds)
+        if not pdf.is_encrypted:
+            return False
+        # Keep every stream as it is (no re-encoding); only the encryption goes.
+        pdf.save(decrypted_path, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        return True
+
+
+def _page_text(doc: Any, index: int) -> str:
+    page = doc[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return str(textpage.get_text_range()).replace("\r\n", "\n").strip()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+# --- Images (in the child) -------------------------------------------------------------------
+
+
+def _too_many_pixels(pixels: int, bounds: Bounds, what: str) -> Refused:
+    return Refused(
+        "image_too_large",
+        f"{what} hat zu viele Bildpunkte ({pixels / 1e6:.0f} Mio.; erlaubt sind "
+        f"{bounds.max_pixels / 1e6:.0f} Mio.) und wird nicht angenommen.",
+    )
+
+
+def image_facts(data: bytes, bounds: Bounds) -> dict[str, Any]:
+    """The number of frames (pages) of an image, every frame's size checked before it is
+    decoded and then decoded once (which catches truncated files)."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = bounds.max_pixels  # Pillow's own bomb check, same bound
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            frames = 0
+            while True:
+                frames += 1
+                if frames > bounds.max_frames:
+                    raise Refused(
+                        "too_many_frames",
+                        f"Das Bild hat mehr als {bounds.max_frames} Seiten (Einzelbilder); "
+                        f"erlaubt sind höchstens {bounds.max_frames} je Datei. Bitte teilen "
+                        "Sie es auf oder laden Sie es als PDF hoch.",
+                    )
+                pixels = img.width * img.height
+                if pixels > bounds.max_pixels:
+                    raise _too_many_pixels(pixels, bounds, "Das Bild")
+                img.load()
+                try:
+                    img.seek(frames)
+                except EOFError:
+                    break
+            return {"page_count": frames}
+    except Image.DecompressionBombError as exc:
+        raise Refused(
+            "image_too_large", "Das Bild hat zu viele Bildpunkte und wird nicht angenommen."
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise Refused(
+            "corrupt_image", "Das Bild ist beschädigt und kann nicht gelesen werden."
+        ) from exc
+
+
+# --- The child process -----------------------------------------------------------------------
+
+LIMIT_MESSAGE = (
+    "Die Prüfung der Datei hat die Grenzen für Speicher oder Zeit überschritten ({memory}, "
+    "{seconds} s); die Datei wird deshalb nicht angenommen. Solche Dateien enthalten meist "
+    "extrem stark gepackte Inhalte. Bitte speichern Sie sie neu oder als PDF."
+)
+
+
+def _limit_refusal(bounds: Bounds) -> Refused:
+    return Refused(
+        "inspection_limit",
+        LIMIT_MESSAGE.format(memory=_mb(bounds.memory_bytes), seconds=bounds.seconds),
+    )
+
+
+class _Child:
+    """One long-lived inspection process, reused for many files: starting Python with
+    pdfium, qpdf and Pillow costs 0.2 s or more, too much for every file of an upload. Its
+    address space is limited for its whole life; its CPU time is limited per file (the
+    child raises its own soft limit before each file); it is replaced after a limit was
+    hit, after a timeout and after ``FILES_PER_CHILD`` files."""
+
+    FILES_PER_CHILD = 200
+
+    def __init__(self, memory_bytes: int) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in [package_root, os.environ.get("PYTHONPATH", "")] if p)
+        self.memory_bytes = memory_bytes
+        self.files = 0
+        self.pid_of_parent = os.getpid()
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+            [sys.executable, "-m", "koffer.records.inspection", str(memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+            start_new_session=True,
+        )
+
+    def usable(self, bounds: Bounds) -> bool:
+        return (
+            self.process.poll() is None
+            and self.pid_of_parent == os.getpid()  # not a handle inherited through fork
+            and self.memory_bytes == bounds.memory_bytes
+            and self.files < self.FILES_PER_CHILD
+        )
+
+    def ask(self, request: dict[str, Any], data: bytes, seconds: int) -> dict[str, Any] | None:
+        """The child's answer, or None when it died or overran the time (then it is gone)."""
+        self.files += 1
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(json.dumps({**request, "size": len(data)}).encode() + b"\n")
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.end()
+            return None
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds + 5)
+        line = self.process.stdout.readline() if ready else b""
+        if not line.endswith(b"\n"):  # died at a limit, or still busy after the time allowed
+            self.end()
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def end(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+
+_child_lock = threading.Lock()
+_child: _Child | None = None
+
+
+def inspect_contained(
+    kind: str, data: bytes, bounds: Bounds
+) -> tuple[dict[str, Any], bytes | None]:
+    """Run ``pdf_facts``, ``image_facts`` or ``check_zip`` in the inspection child (RLIMIT_AS, RLIMIT_CPU,
+    a timeout). Returns the facts and, for an owner-password PDF, its decrypted bytes.
+    Raises Refused."""
+    global _child
+    with tempfile.TemporaryDirectory(prefix="koffer-inspect-") as tmp, _child_lock:
+        decrypted = Path(tmp) / "entschluesselt.pdf"
+        if _child is None or not _child.usable(bounds):
+            if _child is not None:
+                _child.end()
+            _child = _Child(bounds.memory_bytes)
+        request = {"kind": kind, "bounds": asdict(bounds), "decrypted_path": str(decrypted)}
+        answer = _child.ask(request, data, bounds.seconds)
+        if answer is None:
+            _child = None
+            raise _limit_refusal(bounds)
+        if "refused" in answer:
+            if answer["refused"][0] == "inspection_limit":
+                _child.end()  # after a MemoryError its heap is not to be trusted
+                _child = None
+            raise Refused(*answer["refused"])
+        if "failed" in answer:
+            raise RuntimeError(f"inspection failed: {answer['failed']}")
+        facts: dict[str, Any] = answer["facts"]
+        return facts, decrypted.read_bytes() if facts.get("decrypted") else None
+
+
+def _serve(memory_bytes: int) -> int:
+    """The child's loop: one request per line (JSON, then the file's bytes), one JSON
+    answer per line; ends when the parent closes the pipe."""
+    # Import the libraries before the limit, so that the limit measures the files' work.
+    import pikepdf  # noqa: F401
+    import pypdfium2  # noqa: F401
+    from PIL import Image  # noqa: F401
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while line := source.readline():
+        request = json.loads(line)
+        data = source.read(request["size"])
+        bounds = Bounds(**request["bounds"])
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent = int(used.ru_utime + used.ru_stime)
+        resource.setrlimit(resource.RLIMIT_CPU, (spent + bounds.seconds, resource.RLIM_INFINITY))
+        answer = _answer(request["kind"], data, bounds, request["decrypted_path"])
+        del data
+        sink.write(json.dumps(answer).encode() + b"\n")
+        sink.flush()
+    return 0
+
+
+def _answer(kind: str, data: bytes, bounds: Bounds, decrypted_path: str) -> dict[str, Any]:
+    try:
+        if kind == "pdf":
+            return {"facts": pdf_facts(data, bounds, decrypted_path)}
+        if kind == "image":
+            return {"facts": image_facts(data, bounds)}
+        if kind == "zip":
+            check_zip(data, bounds)
+            return {"facts": {}}
+        return {"failed": f"unknown kind {kind!r}"}
+    except Refused as exc:
+        return {"refused": [exc.code, exc.message]}
+    except MemoryError:
+        refusal = _limit_refusal(bounds)
+        return {"refused": [refusal.code, refusal.message]}
+    except Exception as exc:  # reported to the parent, which logs it
+        return {"failed": repr(exc)[:500]}
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(int(sys.argv[1])))
