@@ -34,7 +34,7 @@ from pathlib import Path
 import pikepdf
 from django.db import connection
 
-from benchmarks.core_start_page import _free_port, _sign_in, _start_granian, _stop, _wait_until_up
+from benchmarks import served
 from benchmarks.records_akte_page import _setup as akte_with_documents
 from benchmarks.records_extract import _document
 from benchmarks.records_ingest import _base_pdf
@@ -42,6 +42,7 @@ from benchmarks.report import emit, note, percentile
 from koffer.jobs import runner
 from koffer.records import documents, extract
 from koffer.records.models import Dokument
+from koffer.shell.server import free_port
 
 NAME = "records_web_memory"
 DATABASES = ("sqlite", "postgresql")
@@ -229,13 +230,13 @@ def run() -> None:
     uploads = _pdf_variants(_base_pdf(), UPLOADS)
     note(f"Daten in {time.perf_counter() - started:.1f} s; {len(uploads)} PDFs à ~1 MB bereit")
 
-    port = _free_port()
-    server = _start_granian(port)
+    port = free_port()
+    server = served.start_web(port)
     sampler = RssSampler(server.pid)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_until_up(base)
-        cookie = _sign_in(base, caseworker.username, PASSWORD)
+        served.wait_until_up(base)
+        cookie = served.sign_in(base, caseworker.username, PASSWORD)
         csrf = next(p.split("=", 1)[1] for p in cookie.split("; ") if p.startswith("csrftoken="))
         session = Session(port, cookie)
         sampler.start()
@@ -304,7 +305,7 @@ def run() -> None:
         peaks.append(_phase("downloads_and_extract", sampler, downloads, baseline_mb=idle_mb))
     finally:
         sampler.stopped.set()
-        _stop(server)
+        served.stop(server)
     overall = max(peaks)
     emit(
         NAME,
