@@ -40,6 +40,7 @@ from django.test.utils import CaptureQueriesContext
 
 from benchmarks import served
 from benchmarks.report import emit, median, note
+from benchmarks.scale import setting, sized
 from koffer.accounts.models import User
 from koffer.demo import district
 from koffer.placements.models import Betreuungsform
@@ -51,8 +52,9 @@ USERNAME = "sb.jugendamt"
 CONNECTIONS = 50
 WRK_THREADS = 2
 WORKERS = 2
-SECONDS = int(os.environ.get("KOFFER_BENCH_SECONDS", "10"))
-ROUNDS = int(os.environ.get("KOFFER_BENCH_ROUNDS", "3"))
+SECONDS = setting("KOFFER_BENCH_SECONDS", 10, 1)
+ROUNDS = setting("KOFFER_BENCH_ROUNDS", 3, 1)
+WARMUP_SECONDS = sized(2, 1)
 TARGET_RPS = 800
 TARGET_P95_MS = 25.0
 STREAMS = 10  # open event streams during case=start_streams
@@ -130,7 +132,7 @@ def run() -> None:
             "start_streams": ("/", cookie),
         }
         for path, cookie_header in cases.values():  # warm-up: imports, caches
-            _wrk(wrk, saturated, base + path, cookie_header, seconds=2)
+            _wrk(wrk, saturated, base + path, cookie_header, seconds=WARMUP_SECONDS)
         with streams:  # the stream process's first requests import and compile too
             time.sleep(1)
         results: dict[str, list[dict[str, float]]] = {case: [] for case in cases}

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from benchmarks import served
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import sized
 from koffer.accounts import services as accounts
 from koffer.accounts.roles import Perm
 from koffer.placements import services
@@ -35,9 +36,9 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 
 NAME = "placements_reservierung"
 DATABASES = ("sqlite", "postgresql")
-CLIENTS = 50
-ATTEMPTS = 1000
-PLACES = 10
+CLIENTS = sized(50, 4)
+ATTEMPTS = sized(1000, 20)
+PLACES = sized(10, 3)
 TARGET_P95_S = 1.0
 
 

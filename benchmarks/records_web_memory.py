@@ -35,10 +35,11 @@ import pikepdf
 from django.db import connection
 
 from benchmarks import served
-from benchmarks.records_akte_page import _setup as akte_with_documents
-from benchmarks.records_extract import _document
-from benchmarks.records_ingest import _base_pdf
+from benchmarks.records_akte_page import akte_with_documents
+from benchmarks.records_extract import typeset_document
+from benchmarks.records_ingest import base_pdf
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import sized
 from koffer.jobs import runner
 from koffer.records import documents, extract
 from koffer.records.models import Dokument
@@ -46,10 +47,10 @@ from koffer.shell.server import free_port
 
 NAME = "records_web_memory"
 DATABASES = ("sqlite", "postgresql")
-CLIENTS = 8
+CLIENTS = sized(8, 2)
 PASSWORD = "Benchmark-Passwort-1"  # of benchmarks.records_akte_page's caseworker
-UPLOADS = 100
-EXTRACT_DOCUMENTS = 25  # of 20 pages each: 500 sheets
+UPLOADS = sized(100, 3)
+EXTRACT_DOCUMENTS = sized(25, 2)  # of 20 pages each: 500 sheets
 TARGET_RSS_MB = 300.0
 SAMPLE_SECONDS = 0.05
 
@@ -209,7 +210,9 @@ def run() -> None:
         result = documents.ingest_file(
             actor=caseworker,
             akte=akte,
-            file=documents.IncomingFile.from_bytes(f"gutachten-{number}.pdf", _document(number)),
+            file=documents.IncomingFile.from_bytes(
+                f"gutachten-{number}.pdf", typeset_document(number)
+            ),
             meta=documents.DocumentMeta(title=f"Gutachten {number:02d}"),
         )
         assert result.ok, result.message
@@ -227,7 +230,7 @@ def run() -> None:
     )
     assert auszug.job_id is not None and runner.execute(auszug.job_id) == "done"
     auszug.refresh_from_db()
-    uploads = _pdf_variants(_base_pdf(), UPLOADS)
+    uploads = _pdf_variants(base_pdf(), UPLOADS)
     note(f"Daten in {time.perf_counter() - started:.1f} s; {len(uploads)} PDFs à ~1 MB bereit")
 
     port = free_port()

@@ -63,8 +63,8 @@ def wait_until_up(base: str) -> None:
             with opener().open(base + "/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)  # not listening yet, or still importing koffer
     raise SystemExit("granian ist nicht innerhalb von 60 s erreichbar")
 
 
