@@ -96,6 +96,10 @@ def _env(var_dir: str) -> dict[str, str]:
     env = {
         **os.environ,
         "KOFFER_VAR_DIR": var_dir,
+        # The prebuilt data (var/bench, kept between runs) names the audit key its chain
+        # was sealed with: keys and anchors live next to it, not in the throwaway folder.
+        "KOFFER_AUDIT_KEY_DIR": str(ROOT / "var" / "bench" / "audit-keys"),
+        "KOFFER_AUDIT_ANCHOR_DIR": str(ROOT / "var" / "bench" / "audit-anchors"),
         "KOFFER_DEMO": "1",
         "DJANGO_SETTINGS_MODULE": "koffer.settings",
         "PYTHONPATH": os.pathsep.join(

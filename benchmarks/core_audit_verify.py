@@ -1,7 +1,8 @@
 """``audit_verify`` over one Mandant's chain of 1,000,000 events.
 
-The events are valid and chained (hashes from ``koffer.audit.chain.event_hash``), written
-straight into the table in chunks because only UPDATE and DELETE are refused there. The
+The events are valid and chained (HMACs under the audit key, from
+``koffer.audit.chain.event_hash``), written straight into the table in chunks because
+only UPDATE and DELETE are refused there. The
 baseline in the same run is a plain read of the same rows (no hashing), so the ratio
 shows what checking costs on top of fetching. Target: under 30 s for 1,000,000 events.
 """
@@ -20,6 +21,7 @@ from uuid6 import uuid7
 
 from benchmarks.report import emit, note
 from benchmarks.scale import setting
+from koffer.audit import keys
 from koffer.audit.chain import HASHED_FIELDS, event_hash
 from koffer.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from koffer.audit.verification import verify_tenant
@@ -47,6 +49,7 @@ def _events(tenant_id: uuid.UUID, count: int) -> Iterator[dict[str, Any]]:
     actors = [(uuid7(), f"Sachbearbeitung {i}") for i in range(25)]
     at = dt.datetime(2026, 1, 5, 7, 30, tzinfo=dt.UTC)
     prev = GENESIS_HASH
+    key_id = keys.current_key_id()
     for seq in range(1, count + 1):
         at += dt.timedelta(microseconds=rng.randrange(1, 2_000_000))
         action, object_type = rng.choice(ACTIONS)
@@ -67,8 +70,9 @@ def _events(tenant_id: uuid.UUID, count: int) -> Iterator[dict[str, Any]]:
             "changes": {} if action == "read" else {"status": {"old": "offen", "new": "in Arbeit"}},
             "reason": "Sachbearbeitung" if action == "read" else "",
             "client_ip": "10.0.0.17",
+            "key_id": key_id,
         }
-        fields["hash"] = event_hash(fields)
+        fields["hash"] = event_hash(fields, key_id)
         prev = fields["hash"]
         yield fields
 
@@ -108,7 +112,9 @@ def _fill(tenant_id: uuid.UUID, count: int) -> None:
             batch = []
     if batch:
         _write(sql, batch)
-    AuditHead.objects.create(tenant_id=tenant_id, seq=last["seq"], hash=last["hash"])
+    AuditHead.objects.create(
+        tenant_id=tenant_id, seq=last["seq"], hash=last["hash"], key_id=last["key_id"]
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE audit_event")

@@ -56,6 +56,7 @@ def user(
         unit=unit_ or root_unit(tenant),
         role=role,
         is_machine=machine,
+        must_change_password=kwargs.pop("must_change_password", False),
     )
 
 

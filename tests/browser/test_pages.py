@@ -430,3 +430,31 @@ def test_second_factor_page(server_url: str, chromium: Browser) -> None:
     finally:
         context.close()
     assert not failures, format_failures(failures)
+
+
+def test_password_change_page(server_url: str, chromium: Browser) -> None:
+    """The page where a person replaces a password someone else chose (the middleware
+    sends them there) and its error state. The demo's people keep the published password,
+    so no link leads here; the new passwords differ, so nothing is changed."""
+    context = chromium.new_context(locale="de-DE")
+    failures: dict[str, list[str]] = {}
+    try:
+        watch = PageWatch(context.new_page())
+        page = watch.page
+        sign_in(page, server_url, ROLE_USERS["sachbearbeitung"])
+        if problems := watch.check(f"{server_url}/passwort-aendern/", shot="passwort/aendern"):
+            failures["Formular"] = problems
+        page.get_by_label("Bisheriges Passwort").fill("nicht-das-richtige-1")
+        page.get_by_label("Neues Passwort", exact=True).fill("ein-neues-passwort-7")
+        page.get_by_label("Neues Passwort wiederholen").fill("ein-anderes-passwort-8")
+        watch.reset()
+        with page.expect_navigation() as nav:
+            page.get_by_role("button", name="Passwort ändern").click()
+        status = nav.value.status if nav.value else None
+        if problems := watch.inspect(status=status, expected_status=400, shot="passwort/fehler"):
+            failures["Fehler"] = problems
+        if page.get_by_text("stimmen nicht überein").count() == 0:
+            failures.setdefault("Fehler", []).append("keine Fehlermeldung")
+    finally:
+        context.close()
+    assert not failures, format_failures(failures)

@@ -91,6 +91,8 @@ def test_worker_process_runs_jobs_recovers_and_stops_cleanly(
     env.update(
         DJANGO_SETTINGS_MODULE="koffer.settings",
         KOFFER_VAR_DIR=str(tmp_path),
+        # Like every process that writes to this database: the same audit keys.
+        KOFFER_AUDIT_KEY_DIR=str(django_settings.KOFFER_AUDIT_KEY_DIR),
         PYTHONPATH=os.pathsep.join(["src", "."]),
     )
     query = _worker_database(tmp_path, env)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from koffer.accounts.models import Membership
-from koffer.accounts.roles import ROLES, Role
+from koffer.accounts.roles import HOLDER_ONLY, ROLES, Perm, Role, grantable_in
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,70 @@ class Access:
     def unit_paths_with(self, perm: str) -> list[str]:
         """Paths of the units where ``perm`` holds; a unit's descendants share its prefix."""
         return [g.unit_path for g in self.grants if perm in g.role.permissions]
+
+    def reaches(self, perm: str, unit_path: str) -> bool:
+        """Whether ``perm`` holds in the unit at ``unit_path`` (granted there or above)."""
+        return any(unit_path.startswith(p) for p in self.unit_paths_with(perm))
+
+
+# --- Account administration ------------------------------------------------------------------
+
+
+def manage_perm(role_or_account_is_machine: bool) -> str:
+    """The permission that administers a machine account (tokens) or a person (accounts)."""
+    return Perm.TOKENS_MANAGE if role_or_account_is_machine else Perm.ACCOUNTS_MANAGE
+
+
+def may_grant(access: Access, *, tenant_kind: str, role: Role, unit_path: str) -> bool:
+    """Whether an admin with ``access`` may grant ``role`` in the unit at ``unit_path``: the
+    kind of Mandant offers the role, the admin administers that unit, and any permission
+    over permissions the role carries (``HOLDER_ONLY``) is the admin's own there too."""
+    if role not in grantable_in(tenant_kind):
+        return False
+    return may_administer_role(access, role=role, unit_path=unit_path)
+
+
+def may_administer_role(access: Access, *, role: Role, unit_path: str) -> bool:
+    """Whether an admin with ``access`` may grant or take ``role`` in the unit at
+    ``unit_path``, whatever the kind of Mandant (a role granted before the kinds were
+    checked can still be taken away)."""
+    if not access.reaches(manage_perm(role.machine), unit_path):
+        return False
+    return all(access.reaches(p, unit_path) for p in role.permissions & HOLDER_ONLY)
+
+
+def grantable_roles(access: Access, *, tenant_kind: str, machine: bool) -> list[Role]:
+    """The roles to offer an admin in a form: those ``may_grant`` allows in at least one
+    unit the admin administers (the service checks the unit chosen)."""
+    paths = access.unit_paths_with(manage_perm(machine))
+    return [
+        r
+        for r in grantable_in(tenant_kind)
+        if r.machine == machine
+        and any(may_grant(access, tenant_kind=tenant_kind, role=r, unit_path=p) for p in paths)
+    ]
+
+
+def may_manage_account(actor_id: object, user_id: object, *, machine: bool) -> bool:
+    """Whether the actor administers every membership ``user_id`` has, in every Mandant.
+
+    A password reset, a second-factor reset or a deactivation acts on the whole account,
+    which may belong to other Mandanten as well: an admin of one of them must not take over
+    (or lock out) a person whose work in another they do not administer."""
+    perm = manage_perm(machine)
+    theirs = list(
+        Membership.objects.unscoped().filter(user_id=user_id).values_list("tenant_id", "unit__path")
+    )
+    mine = [
+        (tenant_id, path)
+        for tenant_id, code, path in Membership.objects.unscoped()
+        .filter(user_id=actor_id)
+        .values_list("tenant_id", "role", "unit__path")
+        if code in ROLES and perm in ROLES[code].permissions
+    ]
+    return bool(theirs) and all(
+        any(tenant_id == t and path.startswith(p) for t, p in mine) for tenant_id, path in theirs
+    )
 
 
 def require_perm(perm: str):  # type: ignore[no-untyped-def]

@@ -4,16 +4,24 @@ import functools
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
+from koffer.accounts import lockout
 from koffer.accounts.models import User
 from koffer.tenancy import plain_sql
 
 
 class UsernameOrEmailBackend(ModelBackend):
-    """Sign in with the user name or the e-mail address; machine accounts cannot sign in."""
+    """Sign in with the user name or the e-mail address; machine accounts cannot sign in.
+
+    Failures count against the account the text resolves to, whatever its spelling, and
+    against the client address (``lockout``). A refused attempt sets
+    ``request.koffer_login_refused`` and raises PermissionDenied, which makes Django's
+    ``authenticate`` stop at once and answer None."""
 
     def authenticate(
         self,
@@ -26,15 +34,25 @@ class UsernameOrEmailBackend(ModelBackend):
             return None
         ident = username.strip()
         user = User.objects.filter(Q(username__iexact=ident) | Q(email__iexact=ident)).first()
+        key = lockout.account_key(ident, user)
+        address = lockout.client_ip(request)
+        now = timezone.now()
+        refused = lockout.refusal(key=key, client_ip=address, now=now)
+        if refused is not None:
+            if request is not None:
+                request.koffer_login_refused = refused  # type: ignore[attr-defined]
+            raise PermissionDenied
         if user is None:
             User().set_password(password)  # same cost as a real check: no timing oracle
-            return None
         if (
-            user.is_machine
+            user is None
+            or user.is_machine
             or not user.check_password(password)
             or not self.user_can_authenticate(user)
         ):
+            lockout.record_failure(key=key, client_ip=address, now=now)
             return None
+        lockout.clear(key=key)
         return user
 
     def get_user(self, user_id: Any) -> User | None:

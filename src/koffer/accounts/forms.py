@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
-from koffer.accounts.roles import PERM_LABELS, ROLES
+from koffer.accounts.roles import PERM_LABELS
 
 
 class LoginForm(forms.Form):
@@ -64,7 +64,7 @@ class UserCreateForm(forms.Form):
     )
     role = forms.ChoiceField(
         label="Rolle",
-        choices=[(r.code, r.label) for r in ROLES.values() if not r.machine],
+        help_text="Angeboten werden die Rollen, die Sie in diesem Mandanten vergeben dürfen.",
         widget=forms.Select(attrs={"class": "kern-form-input__select"}),
     )
     password = forms.CharField(
@@ -76,9 +76,16 @@ class UserCreateForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
@@ -102,6 +109,47 @@ class PasswordResetForm(forms.Form):
         return password
 
 
+class OwnPasswordForm(forms.Form):
+    current_password = forms.CharField(
+        label="Bisheriges Passwort",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "current-password"}
+        ),
+    )
+    new_password = forms.CharField(
+        label="Neues Passwort",
+        help_text="Mindestens 10 Zeichen, nicht nur Ziffern und nicht Ihr Name.",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
+        ),
+    )
+    repeat_password = forms.CharField(
+        label="Neues Passwort wiederholen",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_password(self) -> str:
+        password: str = self.cleaned_data["new_password"]
+        validate_password(password, self.user)
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new, repeat = data.get("new_password"), data.get("repeat_password")
+        if new and repeat is not None and new != repeat:
+            self.add_error("repeat_password", "Die beiden neuen Passwörter stimmen nicht überein.")
+        return data
+
+
 class MachineAccountForm(forms.Form):
     username = forms.CharField(label="Name des Maschinenkontos", max_length=150, widget=_input())
     unit = forms.ChoiceField(
@@ -110,13 +158,43 @@ class MachineAccountForm(forms.Form):
     )
     role = forms.ChoiceField(
         label="Rolle",
-        choices=[(r.code, r.label) for r in ROLES.values() if r.machine],
         widget=forms.Select(attrs={"class": "kern-form-input__select"}),
     )
 
-    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
+
+
+class RoleGrantForm(forms.Form):
+    """Give a member one more role; the roles offered are those the admin may grant."""
+
+    role = forms.ChoiceField(
+        label="Rolle",
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+    unit = forms.ChoiceField(
+        label="In Organisationseinheit (und darunter)",
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
 
 
 class TokenCreateForm(forms.Form):

@@ -17,6 +17,7 @@ from django.db import connection, connections, router
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import LazyObject, empty
+from django.utils.http import urlencode
 from django_otp.models import Device
 
 from koffer.accounts.access import Access, Grant
@@ -29,6 +30,7 @@ SESSION_TENANT = "koffer_tenant_id"
 SESSION_LAST_SEEN = "koffer_last_seen"
 # Public paths: sign-in flow, static files, probes and the token-authenticated API.
 OPEN_PREFIXES = ("/anmelden", "/abmelden", "/static/", "/healthz", "/readyz", "/api/", "/einsicht/")
+PASSWORD_CHANGE_PATH = "/passwort-aendern"  # noqa: S105 - a URL, not a secret
 LAST_SEEN_RESOLUTION = 60
 PASSIVE_HEADER = "X-Koffer-Passive"
 PASSIVE_ATTRIBUTE = "koffer_passive"
@@ -131,7 +133,8 @@ def _resolved(user: Any) -> Any:
 
 class TenantMiddleware:
     """Set ``request.tenant``, ``request.tenants`` and ``request.access`` for signed-in users,
-    and insist on the second factor where a role sees personal data."""
+    insist on an own password where someone else chose it, and on the second factor where
+    a role sees personal data."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -142,7 +145,7 @@ class TenantMiddleware:
         request.access = Access.none()  # type: ignore[attr-defined]
         if request.user.is_authenticated and not request.path.startswith("/api/"):
             self._load(request)
-            redirect = self._second_factor(request)
+            redirect = self._own_password(request) or self._second_factor(request)
             if redirect is not None:
                 return redirect
         return self.get_response(request)
@@ -174,10 +177,22 @@ class TenantMiddleware:
             ],
         )
 
+    def _own_password(self, request: HttpRequest) -> HttpResponse | None:
+        # First the own password, then the second factor: the password an admin handed
+        # out is known to two people, so it is replaced before anything else is set up.
+        if not request.user.must_change_password:  # type: ignore[union-attr]
+            return None
+        if request.path.startswith((*OPEN_PREFIXES, PASSWORD_CHANGE_PATH)):
+            return None
+        target = reverse("accounts:password_change")
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(target)
+
     def _second_factor(self, request: HttpRequest) -> HttpResponse | None:
         if not settings.KOFFER_REQUIRE_OTP or request.path.startswith(OPEN_PREFIXES):
             return None
-        if request.path.startswith("/zweiter-faktor"):
+        if request.path.startswith(("/zweiter-faktor", PASSWORD_CHANGE_PATH)):
             return None
         access: Access = request.access  # type: ignore[attr-defined]
         if not access.sees_personal_data or request.user.is_verified():  # type: ignore[union-attr]

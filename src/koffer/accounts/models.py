@@ -17,6 +17,9 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     email = models.EmailField("E-Mail", unique=True, null=True, blank=True)  # type: ignore[assignment]
     is_machine = models.BooleanField("Maschinenkonto", default=False)
+    # Set when someone else chose the password (a new account, an admin's reset): the
+    # person must choose their own before doing anything else (middleware).
+    must_change_password = models.BooleanField("Muss Passwort ändern", default=False)
 
     class Meta:
         verbose_name = "Benutzer"
@@ -91,3 +94,27 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"Sitzung von {self.user_id} seit {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, counted against the account it names and the client address.
+
+    ``key`` is ``user:<id>`` for a name or e-mail address that resolves to an account (so
+    every spelling of it counts against the same account) and ``name:<sha256>`` of the
+    normalised text otherwise (so an unknown name locks like a known one, and a password
+    typed into the name field is not stored)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    key = models.CharField(max_length=80)
+    client_ip = models.CharField(max_length=45, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="loginfailure_key_at"),
+            models.Index(fields=["client_ip", "at"], name="loginfailure_ip_at"),
+            models.Index(fields=["at"], name="loginfailure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fehlversuch {self.at:%d.%m.%Y %H:%M}"

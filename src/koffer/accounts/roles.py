@@ -151,6 +151,34 @@ ROLES: dict[str, Role] = {
 
 ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]
 
+_AUTHORITY = frozenset(
+    {"sachbearbeitung", "teamleitung", "poststelle", "datenschutz", "mandant_admin"}
+)
+_MACHINES = frozenset({"scandienst", "druckdienst"})
+# The roles a Mandant's own administration may hand out, by the kind of Mandant
+# (tenancy.Mandant.Kind): a Jobcenter's admin has no business creating Landesjugendamt
+# reviewers or ministry statisticians, whose roles open other Mandanten's Meldungen and
+# state-wide figures. A Kreis or a Stadt may run facilities of its own (Platzverwaltung).
+GRANTABLE_BY_KIND: dict[str, frozenset[str]] = {
+    "kreis": _AUTHORITY | _MACHINES | {"platzverwaltung"},
+    "gemeinde": _AUTHORITY | _MACHINES | {"platzverwaltung"},
+    "jobcenter": _AUTHORITY | _MACHINES,
+    "traeger": frozenset({"platzverwaltung", "datenschutz", "mandant_admin"}),
+    "landesjugendamt": frozenset({"landesjugendamt", "datenschutz", "mandant_admin"}),
+    "ministerium": frozenset({"statistik", "datenschutz", "mandant_admin"}),
+}
+
+# Permissions over other people's permissions: a role that carries one of them may only be
+# granted by someone who holds it there themselves, so that no admin can hand out more
+# power than they have.
+HOLDER_ONLY = frozenset({Perm.ACCOUNTS_MANAGE, Perm.TENANCY_MANAGE, Perm.TOKENS_MANAGE})
+
+
+def grantable_in(kind: str) -> list[Role]:
+    """The roles a Mandant of ``kind`` may hand out, in the order of ``ROLES``."""
+    allowed = GRANTABLE_BY_KIND.get(kind, frozenset())
+    return [r for r in ROLES.values() if r.code in allowed]
+
 
 def role(code: str) -> Role:
     return ROLES[code]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Count, QuerySet
+from django_otp import devices_for_user
+from django_otp.models import Device
 
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -24,6 +26,23 @@ def member_of(tenant: Mandant, user_id: uuid.UUID) -> User | None:
 
 def memberships_of(tenant: Mandant, user: User) -> QuerySet[Membership]:
     return Membership.objects.for_tenant(tenant).filter(user=user).select_related("unit")
+
+
+def membership_in(tenant: Mandant, user: User, membership_id: str) -> Membership | None:
+    try:
+        pk = uuid.UUID(membership_id)
+    except ValueError:
+        return None
+    return (
+        Membership.objects.for_tenant(tenant)
+        .filter(user=user, pk=pk)
+        .select_related("unit", "user")
+        .first()
+    )
+
+
+def second_factor_devices(user: User) -> list[Device]:
+    return list(devices_for_user(user, confirmed=None))
 
 
 def sessions_of(user: User) -> QuerySet[UserSession]:

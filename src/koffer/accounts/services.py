@@ -9,10 +9,19 @@ from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_otp import devices_for_user
 
+from koffer.accounts.access import (
+    Access,
+    manage_perm,
+    may_administer_role,
+    may_grant,
+    may_manage_account,
+)
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
-from koffer.accounts.roles import PERM_LABELS, ROLES
+from koffer.accounts.roles import PERM_LABELS, ROLES, grantable_in
 from koffer.audit import services as audit
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -40,18 +49,27 @@ def create_user(
     unit: Organisationseinheit,
     role: str,
     is_machine: bool = False,
+    must_change_password: bool = True,
 ) -> User:
-    """Create a user with one membership in ``tenant``. A machine account has no password."""
-    if unit.tenant_id != tenant.pk:
+    """Create a user with one membership in ``tenant``. A machine account has no password.
+    A person must replace the first password at their first sign-in, unless
+    ``must_change_password`` is False (the demo district, test data). A person creating
+    the account must be allowed to grant ``role`` in ``unit`` (``access.may_grant``)."""
+    _check_grant(actor=actor, tenant=tenant, unit=unit, role=role, is_machine=is_machine, user=None)
+    # Names and addresses are global, and either one signs in: a name may not equal
+    # another account's e-mail address either, or one typed text would name two accounts.
+    if User.objects.filter(Q(username__iexact=username) | Q(email__iexact=username)).exists():
         raise AccountError(
-            "unit_foreign", "Die Organisationseinheit gehört nicht zu diesem Mandanten."
+            "username_taken",
+            "Dieser Benutzername ist bereits vergeben "
+            "(Benutzernamen gelten für alle Mandanten dieser Installation).",
         )
-    if role not in ROLES:
-        raise AccountError("role_unknown", "Diese Rolle gibt es nicht.")
-    if User.objects.filter(username__iexact=username).exists():
-        raise AccountError("username_taken", "Dieser Benutzername ist bereits vergeben.")
-    if email and User.objects.filter(email__iexact=email).exists():
-        raise AccountError("email_taken", "Diese E-Mail-Adresse ist bereits vergeben.")
+    if email and User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+        raise AccountError(
+            "email_taken",
+            "Diese E-Mail-Adresse ist bereits vergeben "
+            "(E-Mail-Adressen gelten für alle Mandanten dieser Installation).",
+        )
     with transaction.atomic():
         user = User(
             username=username,
@@ -62,6 +80,7 @@ def create_user(
         )
         if password and not is_machine:
             user.set_password(password)
+            user.must_change_password = must_change_password
         else:
             user.set_unusable_password()
         user.save()
@@ -73,14 +92,30 @@ def create_user(
             subject=user,
             changes={"username": username, "email": email, "is_machine": is_machine},
         )
-        add_membership(actor=actor, user=user, unit=unit, role=role)
+        _add_membership(actor=actor, user=user, unit=unit, role=role)
     return user
 
 
+def grant_role(
+    *, actor: Any, tenant: Mandant, user: User, unit: Organisationseinheit, role: str
+) -> Membership:
+    """Grant ``role`` in ``unit`` (inside ``tenant``) and below to someone who already
+    belongs to ``tenant``. The actor must be allowed to grant it there
+    (``access.may_grant``: the kind of Mandant offers it, the actor administers the unit
+    and holds any permission over permissions it carries) and may not change their own
+    roles. The installation itself (actor None: setup, demo) may add anyone anywhere."""
+    _check_grant(
+        actor=actor, tenant=tenant, unit=unit, role=role, is_machine=user.is_machine, user=user
+    )
+    return _add_membership(actor=actor, user=user, unit=unit, role=role)
+
+
 def add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role: str) -> Membership:
-    """Grant ``role`` in ``unit`` and below."""
-    if role not in ROLES:
-        raise AccountError("role_unknown", "Diese Rolle gibt es nicht.")
+    """``grant_role`` in the unit's own Mandant."""
+    return grant_role(actor=actor, tenant=unit.tenant, user=user, unit=unit, role=role)
+
+
+def _add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role: str) -> Membership:
     with transaction.atomic():
         membership, _ = Membership.objects.for_tenant(unit.tenant_id).get_or_create(
             tenant_id=unit.tenant_id, user=user, unit=unit, role=role
@@ -96,23 +131,229 @@ def add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role: 
     return membership
 
 
-def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str) -> None:
-    """Set a new password and end all of the user's sessions."""
+def _person(actor: Any) -> User | None:
+    """The acting person, or None for the installation itself (setup, demo, commands)."""
+    return actor if isinstance(actor, User) else None
+
+
+def _check_grant(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    unit: Organisationseinheit,
+    role: str,
+    is_machine: bool,
+    user: User | None,
+) -> None:
+    if unit.tenant_id != tenant.pk:
+        raise AccountError(
+            "unit_foreign", "Die Organisationseinheit gehört nicht zu diesem Mandanten."
+        )
+    if role not in ROLES:
+        raise AccountError("role_unknown", "Diese Rolle gibt es nicht.")
+    granted = ROLES[role]
+    person = _person(actor)
+    if person is None:
+        return
+    if granted.machine != is_machine:
+        raise AccountError(
+            "role_kind",
+            "Maschinenrollen gibt es nur für Maschinenkonten, Personenrollen nur für Personen.",
+        )
+    if user is not None and user.pk == person.pk:
+        raise AccountError(
+            "own_roles", "Ihre eigenen Rollen kann nur eine andere Administration ändern."
+        )
+    if user is not None and not _belongs_to(user, tenant):
+        raise AccountError("not_member", "Diese Person gehört nicht zu diesem Mandanten.")
+    if granted not in grantable_in(tenant.kind):
+        raise AccountError(
+            "role_not_for_kind",
+            f"Die Rolle „{granted.label}“ kann ein Mandant dieser Art nicht vergeben.",
+        )
+    access = Access.for_user(person.pk, tenant.pk)
+    if not may_grant(access, tenant_kind=tenant.kind, role=granted, unit_path=unit.path):
+        raise AccountError(
+            "role_forbidden",
+            f"Die Rolle „{granted.label}“ dürfen Sie in dieser Organisationseinheit "
+            "nicht vergeben.",
+        )
+
+
+def _belongs_to(user: User, tenant: Mandant) -> bool:
+    return Membership.objects.for_tenant(tenant).filter(user=user).exists()
+
+
+def revoke_role(*, actor: Any, tenant: Mandant, membership: Membership) -> None:
+    """Take one role away. The actor must administer the role's unit (and hold any
+    permission over permissions the role carries), may not change their own roles, and
+    may not take a person's last role in the Mandant: that is a deactivation."""
+    if membership.tenant_id != tenant.pk:
+        raise AccountError("not_member", "Diese Rolle gehört nicht zu diesem Mandanten.")
+    user = membership.user
+    person = _person(actor)
+    revoked = ROLES.get(membership.role)
+    if person is not None:
+        if user.pk == person.pk:
+            raise AccountError(
+                "own_roles", "Ihre eigenen Rollen kann nur eine andere Administration ändern."
+            )
+        access = Access.for_user(person.pk, tenant.pk)
+        if revoked is None or not may_administer_role(
+            access, role=revoked, unit_path=membership.unit.path
+        ):
+            raise AccountError(
+                "role_forbidden",
+                f"Die Rolle „{membership.get_role_display()}“ dürfen Sie hier nicht entziehen.",
+            )
+    if (
+        not Membership.objects.for_tenant(tenant)
+        .filter(user=user)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise AccountError(
+            "last_role",
+            "Das ist die letzte Rolle der Person in diesem Mandanten. "
+            "Deaktivieren Sie das Konto, statt sie zu entziehen.",
+        )
     with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
         audit.record(
             actor=actor,
             tenant_id=tenant.pk,
-            action="accounts.user.password_reset",
-            obj=user,
+            action="accounts.membership.remove",
+            obj=membership,
             subject=user,
+            changes={"role": membership.role, "unit": str(membership.unit_id)},
         )
+        membership.delete()
+
+
+def _require_account(actor: Any, tenant: Mandant, user: User) -> None:
+    """A person acting on a whole account (password, second factor, deactivation) must
+    administer every membership it has, in every Mandant (``access.may_manage_account``)."""
+    person = _person(actor)
+    if person is None:
+        return
+    if not _belongs_to(user, tenant):
+        raise AccountError("not_member", "Diese Person gehört nicht zu diesem Mandanten.")
+    if not may_manage_account(person.pk, user.pk, machine=user.is_machine):
+        raise AccountError(
+            "account_forbidden",
+            "Dieses Konto gehört auch zu Organisationseinheiten oder Mandanten, die Sie nicht "
+            "verwalten. Das kann nur eine Administration tun, die alle verwaltet.",
+        )
+
+
+def _record_everywhere(*, actor: Any, user: User, action: str, **kwargs: Any) -> None:
+    """An event about a whole account goes into the chain of every Mandant it belongs to."""
+    for tenant_id in _tenant_ids(user):
+        audit.record(
+            actor=actor, tenant_id=tenant_id, action=action, obj=user, subject=user, **kwargs
+        )
+
+
+def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str) -> None:
+    """Set a new password, which the person must replace at the next sign-in, and end all
+    of the user's sessions."""
+    _require_account(actor, tenant, user)
+    if user.is_machine:
+        raise AccountError("not_person", "Maschinenkonten haben kein Passwort.")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        _record_everywhere(actor=actor, user=user, action="accounts.user.password_reset")
         _end_sessions(user)
 
 
+def set_active(*, actor: Any, tenant: Mandant, user: User, active: bool, reason: str = "") -> None:
+    """Deactivate an account (it can no longer sign in or use its API keys; its sessions
+    end) or reactivate it. Nobody deactivates their own account."""
+    person = _person(actor)
+    if person is not None and person.pk == user.pk and not active:
+        raise AccountError(
+            "self_deactivate", "Ihr eigenes Konto kann nur eine andere Administration deaktivieren."
+        )
+    _require_account(actor, tenant, user)
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        ended = 0 if active else _end_sessions(user)
+        _record_everywhere(
+            actor=actor,
+            user=user,
+            action="accounts.user.reactivate" if active else "accounts.user.deactivate",
+            changes={"is_active": active, "sessions_ended": ended},
+            reason=reason,
+        )
+
+
+def reset_second_factor(*, actor: Any, tenant: Mandant, user: User) -> int:
+    """Delete every second-factor device of ``user`` and end their sessions: at the next
+    sign-in they set up a new one. Returns how many devices were deleted."""
+    _require_account(actor, tenant, user)
+    with transaction.atomic():
+        devices = list(devices_for_user(user, confirmed=None))
+        for device in devices:
+            device.delete()
+        _end_sessions(user)
+        _record_everywhere(
+            actor=actor,
+            user=user,
+            action="accounts.user.otp_reset",
+            changes={"devices": len(devices)},
+        )
+    return len(devices)
+
+
+def change_own_password(
+    *, actor: User, current_password: str, new_password: str, keep_session_key: str | None
+) -> None:
+    """The signed-in person replaces their password (the first one, one an admin set, or
+    simply their own). Needs the current password; ends every other session of theirs."""
+    if not actor.check_password(current_password):
+        raise AccountError("password_wrong", "Das bisherige Passwort stimmt nicht.")
+    if current_password == new_password:
+        raise AccountError(
+            "password_same", "Das neue Passwort muss sich vom bisherigen unterscheiden."
+        )
+    with transaction.atomic():
+        actor.set_password(new_password)
+        actor.must_change_password = False
+        actor.save(update_fields=["password", "must_change_password"])
+        ended = _end_sessions(actor, keep=keep_session_key)
+        for tenant_id in _tenant_ids(actor):
+            audit.record(
+                actor=actor,
+                tenant_id=tenant_id,
+                action="accounts.user.password_changed",
+                obj=actor,
+                subject=actor,
+                changes={"other_sessions_ended": ended},
+            )
+
+
+def _tenant_ids(user: User) -> list[Any]:
+    return list(
+        Membership.objects.unscoped()
+        .filter(user=user)
+        .values_list("tenant_id", flat=True)
+        .distinct()
+        .order_by("tenant_id")
+    )
+
+
 def revoke_sessions(*, actor: Any, tenant: Mandant, user: User) -> int:
-    """End every session of ``user``; returns how many were ended."""
+    """End every session of ``user``; returns how many were ended. Any admin of a Mandant
+    the user belongs to may do it: it takes nothing away but the sign-in."""
+    person = _person(actor)
+    if person is not None:
+        if not _belongs_to(user, tenant):
+            raise AccountError("not_member", "Diese Person gehört nicht zu diesem Mandanten.")
+        access = Access.for_user(person.pk, tenant.pk)
+        if not access.can(manage_perm(user.is_machine)):
+            raise AccountError("forbidden", "Dazu fehlt Ihnen die Berechtigung.")
     with transaction.atomic():
         count = _end_sessions(user)
         audit.record(
@@ -126,10 +367,11 @@ def revoke_sessions(*, actor: Any, tenant: Mandant, user: User) -> int:
     return count
 
 
-def _end_sessions(user: User) -> int:
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+def _end_sessions(user: User, *, keep: str | None = None) -> int:
+    tracked = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+    keys = list(tracked.values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
-    UserSession.objects.filter(user=user).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
     return len(keys)
 
 

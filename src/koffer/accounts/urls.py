@@ -7,6 +7,7 @@ urlpatterns = [
     path("anmelden/", views.login_view, name="login"),
     path("abmelden/", views.logout_view, name="logout"),
     path("zweiter-faktor/", views.otp_view, name="otp"),
+    path("passwort-aendern/", views.password_change, name="password_change"),
     path("mandant-wechseln/", views.switch_tenant, name="switch_tenant"),
     path("verwaltung/benutzer/", views.user_list, name="users"),
     path("verwaltung/benutzer/neu/", views.user_create, name="user_create"),

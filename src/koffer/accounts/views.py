@@ -9,7 +9,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,13 +18,15 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from koffer.accounts import selectors, services
-from koffer.accounts.access import require_perm
+from koffer.accounts import lockout, selectors, services
+from koffer.accounts.access import grantable_roles, require_perm
 from koffer.accounts.forms import (
     LoginForm,
     MachineAccountForm,
     OtpForm,
+    OwnPasswordForm,
     PasswordResetForm,
+    RoleGrantForm,
     TokenCreateForm,
     UnitCreateForm,
     UserCreateForm,
@@ -38,8 +40,12 @@ from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Organisationseinheit
 
 LOCKED_MESSAGE = (
-    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für 15 Minuten gesperrt. "
+    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für {minutes} Minuten gesperrt. "
     "Bitte warten Sie oder wenden Sie sich an Ihre Administration."
+)
+ADDRESS_THROTTLED_MESSAGE = (
+    "Zu viele Anmeldeversuche von dieser Adresse. Anmeldungen von hier sind für {minutes} "
+    "Minuten gesperrt. Bitte warten Sie oder wenden Sie sich an Ihre Administration."
 )
 
 
@@ -61,8 +67,9 @@ def login_view(request: KofferRequest) -> HttpResponse:
         user = authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
-        if getattr(request, "axes_locked_out", False):
-            return locked_out(request)
+        refused = getattr(request, "koffer_login_refused", None)
+        if refused is not None:
+            return locked_out(request, refused)
         if user is None:
             error = "Benutzername oder Passwort ist falsch."
         else:
@@ -87,15 +94,23 @@ def login_view(request: KofferRequest) -> HttpResponse:
     )
 
 
-def locked_out(
-    request: HttpRequest, response: Any = None, credentials: Any = None, **kwargs: Any
-) -> HttpResponse:
-    return render(
+def locked_out(request: HttpRequest, refused: lockout.Refusal) -> HttpResponse:
+    if refused == lockout.Refusal.ACCOUNT:
+        seconds, message = settings.KOFFER_LOGIN_LOCKOUT_SECONDS, LOCKED_MESSAGE
+    else:
+        seconds, message = settings.KOFFER_LOGIN_ADDRESS_WINDOW_SECONDS, ADDRESS_THROTTLED_MESSAGE
+    response = render(
         request,
         "accounts/login.html",
-        {"form": LoginForm(), "error": LOCKED_MESSAGE, "page_title": "Anmelden"},
+        {
+            "form": LoginForm(),
+            "error": message.format(minutes=max(1, seconds // 60)),
+            "page_title": "Anmelden",
+        },
         status=429,
     )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @require_POST
@@ -143,6 +158,41 @@ def otp_view(request: KofferRequest) -> HttpResponse:
     return render(request, "accounts/otp.html", context)
 
 
+def password_change(request: KofferRequest) -> HttpResponse:
+    """The signed-in person chooses their own password; required after a first password or
+    an admin's reset (``TenantMiddleware`` sends them here until it is done)."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    user: User = request.user
+    form = OwnPasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(
+                actor=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                keep_session_key=request.session.session_key,
+            )
+        except services.AccountError as exc:
+            field = "current_password" if exc.code == "password_wrong" else "new_password"
+            form.add_error(field, exc.message)
+        else:
+            update_session_auth_hash(request, user)  # this session stays signed in
+            messages.success(request, "Ihr Passwort wurde geändert.")
+            return HttpResponseRedirect(_safe_next(request))
+    return render(
+        request,
+        "accounts/password_change.html",
+        {
+            "form": form,
+            "required": user.must_change_password,
+            "next": request.GET.get("next", ""),
+            "page_title": "Passwort ändern",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @require_POST
 def switch_tenant(request: KofferRequest) -> HttpResponse:
     if not request.user.is_authenticated:
@@ -166,6 +216,11 @@ def _unit_choices(request: TenantRequest) -> list[tuple[str, str]]:
     ]
 
 
+def _role_choices(request: TenantRequest, *, machine: bool) -> list[tuple[str, str]]:
+    roles = grantable_roles(request.access, tenant_kind=request.tenant.kind, machine=machine)
+    return [(r.code, r.label) for r in roles]
+
+
 def _crumbs(*items: tuple[str, str | None]) -> list[dict[str, str | None]]:
     crumbs: list[dict[str, str | None]] = [{"label": "Start", "url": reverse("shell:start")}]
     crumbs.extend({"label": label, "url": url} for label, url in items)
@@ -185,7 +240,11 @@ def user_list(request: TenantRequest) -> HttpResponse:
 @require_perm(Perm.ACCOUNTS_MANAGE)
 def user_create(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
-    form = UserCreateForm(request.POST or None, units=_unit_choices(request))
+    form = UserCreateForm(
+        request.POST or None,
+        units=_unit_choices(request),
+        roles=_role_choices(request, machine=False),
+    )
     if request.method == "POST" and form.is_valid():
         unit = selectors.unit_in(tenant, form.cleaned_data["unit"])
         try:
@@ -226,44 +285,112 @@ def _member_or_404(request: TenantRequest, user_id: uuid.UUID) -> User:
     return user
 
 
+# Refusals that mean "not you": answered 403; the others are a wrong request (400).
+_REFUSED_CODES = {
+    "forbidden",
+    "role_forbidden",
+    "role_not_for_kind",
+    "account_forbidden",
+    "own_roles",
+    "self_deactivate",
+}
+
+
 @require_perm(Perm.ACCOUNTS_MANAGE)
 def user_detail(request: TenantRequest, user_id: uuid.UUID) -> HttpResponse:
-    tenant = request.tenant
+    """A member's page: roles, sessions, password, second factor, active or not; each
+    change is one POST form (``action``) answered by one service."""
     person = _member_or_404(request, user_id)
-    reset_form = (
-        PasswordResetForm(request.POST or None)
-        if request.POST.get("action") == "reset"
-        else PasswordResetForm()
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    reset_form = PasswordResetForm(request.POST if action == "reset" else None)
+    grant_form = RoleGrantForm(
+        request.POST if action == "grant" else None,
+        units=_unit_choices(request),
+        roles=_role_choices(request, machine=person.is_machine),
     )
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "reset" and reset_form.is_valid():
-            services.reset_password(
-                actor=request.user,
-                tenant=tenant,
-                user=person,
-                new_password=reset_form.cleaned_data["password"],
-            )
-            messages.success(
-                request, "Das Passwort wurde neu gesetzt; alle Sitzungen sind beendet."
-            )
-            return redirect("accounts:user_detail", user_id=person.pk)
-        if action == "revoke":
-            count = services.revoke_sessions(actor=request.user, tenant=tenant, user=person)
-            messages.success(request, f"{count} Sitzung(en) beendet.")
-            return redirect("accounts:user_detail", user_id=person.pk)
+    error, status = "", 200
+    if action:
+        try:
+            done = _user_action(request, person, action, reset_form, grant_form)
+        except services.AccountError as exc:
+            error = exc.message
+            status = 403 if exc.code in _REFUSED_CODES else 400
+        else:
+            if done:
+                messages.success(request, done)
+                return redirect("accounts:user_detail", user_id=person.pk)
+            status = 400
+    tenant = request.tenant
+    person.refresh_from_db()
     context = {
         "person": person,
+        "is_self": person.pk == request.user.pk,
         "memberships": selectors.memberships_of(tenant, person),
         "sessions": selectors.sessions_of(person),
+        "devices": selectors.second_factor_devices(person),
         "tokens": selectors.tokens_of(tenant, person) if person.is_machine else [],
         "reset_form": reset_form,
+        "grant_form": grant_form,
+        "error": error,
         "page_title": str(person),
         "breadcrumbs": _crumbs(("Benutzer", reverse("accounts:users")), (str(person), None)),
     }
-    return render(
-        request, "accounts/user_detail.html", context, status=400 if reset_form.errors else 200
-    )
+    return render(request, "accounts/user_detail.html", context, status=status)
+
+
+def _user_action(
+    request: TenantRequest,
+    person: User,
+    action: str,
+    reset_form: PasswordResetForm,
+    grant_form: RoleGrantForm,
+) -> str:
+    """Run one action of the user page; returns the confirmation, or "" when a form is
+    invalid (its errors are shown). Raises AccountError for a refusal."""
+    actor, tenant = request.user, request.tenant
+    if action == "reset":
+        if not reset_form.is_valid():
+            return ""
+        services.reset_password(
+            actor=actor,
+            tenant=tenant,
+            user=person,
+            new_password=reset_form.cleaned_data["password"],
+        )
+        return (
+            "Das Passwort wurde neu gesetzt; alle Sitzungen sind beendet. "
+            "Die Person muss es bei der nächsten Anmeldung ändern."
+        )
+    if action == "revoke":
+        count = services.revoke_sessions(actor=actor, tenant=tenant, user=person)
+        return f"{count} Sitzung(en) von {person} beendet."
+    if action == "grant":
+        if not grant_form.is_valid():
+            return ""
+        unit = selectors.unit_in(tenant, grant_form.cleaned_data["unit"])
+        membership = services.grant_role(
+            actor=actor, tenant=tenant, user=person, unit=unit, role=grant_form.cleaned_data["role"]
+        )
+        return f"Rolle „{membership.get_role_display()}“ in {unit.name} vergeben."
+    if action == "revoke_role":
+        held = selectors.membership_in(tenant, person, request.POST.get("membership", ""))
+        if held is None:
+            raise Http404
+        services.revoke_role(actor=actor, tenant=tenant, membership=held)
+        return f"Rolle „{held.get_role_display()}“ in {held.unit.name} entzogen."
+    if action in ("deactivate", "reactivate"):
+        active = action == "reactivate"
+        services.set_active(actor=actor, tenant=tenant, user=person, active=active)
+        if active:
+            return f"Das Konto von {person} ist wieder aktiv."
+        return f"Das Konto von {person} ist deaktiviert; alle Sitzungen sind beendet."
+    if action == "otp_reset":
+        count = services.reset_second_factor(actor=actor, tenant=tenant, user=person)
+        return (
+            f"Zweiter Faktor zurückgesetzt ({count} Gerät(e) entfernt). {person} richtet ihn "
+            "bei der nächsten Anmeldung neu ein."
+        )
+    raise services.AccountError("action_unknown", "Diese Aktion gibt es nicht.")
 
 
 @require_perm(Perm.ACCOUNTS_MANAGE)
@@ -286,7 +413,11 @@ def roles(request: TenantRequest) -> HttpResponse:
 @require_perm(Perm.TOKENS_MANAGE)
 def machine_create(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
-    form = MachineAccountForm(request.POST or None, units=_unit_choices(request))
+    form = MachineAccountForm(
+        request.POST or None,
+        units=_unit_choices(request),
+        roles=_role_choices(request, machine=True),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             user = services.create_user(

@@ -1,4 +1,8 @@
-"""Canonical form and hashing of audit events, shared by writing and verifying."""
+"""Canonical form and hashing of audit events, shared by writing and verifying.
+
+An event sealed with a key (``key_id`` set) carries an HMAC-SHA256 under that key (see
+``koffer.audit.keys``); events written before keys existed carry a plain SHA-256 and are
+trusted only as far as a signed anchor vouches for them (``koffer.audit.anchors``)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+
+from koffer.audit import keys
 
 HASHED_FIELDS = (
     "tenant_id",
@@ -37,14 +43,19 @@ def normalise(value: Any) -> Any:
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_hash(fields: dict[str, Any]) -> str:
-    """SHA-256 over the canonical JSON (sorted keys, no whitespace) of the hashed fields."""
+def event_hash(fields: dict[str, Any], key_id: str | None = None) -> str:
+    """HMAC-SHA256 under the key ``key_id`` (plain SHA-256 without one, as written before
+    keys existed) over the canonical JSON (sorted keys, no whitespace) of the hashed
+    fields. The key id itself is not hashed: another key gives another MAC anyway."""
     doc = {name: fields[name] for name in HASHED_FIELDS}
     doc["at"] = _utc_iso(doc["at"])
     for name in ("tenant_id", "actor_id"):
         if doc[name] is not None:
             doc[name] = str(doc[name])
-    return hashlib.sha256(_CANONICAL.encode(doc).encode("utf-8")).hexdigest()
+    message = _CANONICAL.encode(doc).encode("utf-8")
+    if key_id is None:
+        return hashlib.sha256(message).hexdigest()
+    return keys.seal(key_id, message)
 
 
 def _utc_iso(at: datetime) -> str:

@@ -1,9 +1,11 @@
 """The append-only, hash-chained audit log.
 
 One chain per Mandant: every event carries its sequence number, the hash of its
-predecessor and a SHA-256 over a canonical JSON of itself. The database refuses UPDATE
-and DELETE on the table (triggers, see migration 0002); ``audit_verify`` detects raw
-edits that bypass the triggers.
+predecessor and an HMAC-SHA256 over a canonical JSON of itself, under the key named by
+``key_id`` (kept outside the database, see ``koffer.audit.keys``; events from before
+keys have none and a plain SHA-256). The database refuses UPDATE and DELETE on the table
+(triggers, see migration 0002); ``audit_verify`` detects raw edits that bypass the
+triggers, and, thanks to the key and to signed anchors, rewritten chains as well.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
     client_ip = models.CharField(max_length=45, blank=True)
+    # NULL: written before keys existed (plain SHA-256). Nullable so that adding the
+    # column is an ALTER TABLE ADD COLUMN, not a rewrite of the append-only table.
+    key_id = models.CharField(max_length=32, null=True, blank=True)
 
     class Meta:
         db_table = "audit_event"
@@ -66,6 +71,9 @@ class AuditHead(models.Model):
     tenant_id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The key that seals the next event; NULL until the first one (then the newest key).
+    # Rotating the key sets it on every head, so a chain never goes back to an older key.
+    key_id = models.CharField(max_length=32, null=True, blank=True)
 
     class Meta:
         db_table = "audit_head"

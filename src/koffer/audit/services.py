@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from django.db import connection, transaction
 from django.utils import timezone
 
-from koffer.audit import context
+from koffer.audit import context, keys
 from koffer.audit.chain import event_hash, normalise
 from koffer.audit.models import AuditEvent, AuditHead
 
@@ -38,22 +38,24 @@ def _uuid_param(value: uuid.UUID) -> Any:
     return value if connection.features.has_native_uuid_field else value.hex
 
 
-def _lock_head(tenant_id: uuid.UUID) -> tuple[int, str]:
-    """The chain head's sequence number and hash, locked until the transaction ends.
+def _lock_head(tenant_id: uuid.UUID) -> tuple[int, str, str]:
+    """The chain head's sequence number, hash and key id, locked until the transaction
+    ends.
 
     On PostgreSQL the row lock (FOR UPDATE) keeps concurrent writers from forking the
     sequence; SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock. Plain
     SQL because every audited write pays for this: building the ORM query cost several
-    times the statement itself (``make bench ONLY=core_audit_write``).
+    times the statement itself (``make bench ONLY=core_audit_write``). A head without a
+    key yet (a new Mandant) takes the newest key.
     """
-    sql = "SELECT seq, hash FROM audit_head WHERE tenant_id = %s"
+    sql = "SELECT seq, hash, key_id FROM audit_head WHERE tenant_id = %s"
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, [_uuid_param(tenant_id)])
         row = cursor.fetchone()
     if row is not None:
-        return int(row[0]), str(row[1])
+        return int(row[0]), str(row[1]), row[2] or keys.current_key_id()
     AuditHead.objects.bulk_create([AuditHead(tenant_id=tenant_id)], ignore_conflicts=True)
     return _lock_head(tenant_id)
 
@@ -69,7 +71,7 @@ def _insert_sql(vendor: str) -> str:
     )
 
 
-_ADVANCE_HEAD = "UPDATE audit_head SET seq = %s, hash = %s WHERE tenant_id = %s"
+_ADVANCE_HEAD = "UPDATE audit_head SET seq = %s, hash = %s, key_id = %s WHERE tenant_id = %s"
 
 
 def _append(event: AuditEvent) -> None:
@@ -85,7 +87,7 @@ def _append(event: AuditEvent) -> None:
         f.get_db_prep_save(getattr(event, f.attname), connection)
         for f in AuditEvent._meta.concrete_fields
     ]
-    head = [event.seq, event.hash, _uuid_param(event.tenant_id)]
+    head = [event.seq, event.hash, event.key_id, _uuid_param(event.tenant_id)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -116,7 +118,7 @@ def record(
     # No savepoint: if the event cannot be written, the caller's change must not commit
     # either, so an error here dooms the whole transaction (and saves two statements).
     with transaction.atomic(savepoint=False):
-        seq, prev_hash = _lock_head(tenant_id)
+        seq, prev_hash, key_id = _lock_head(tenant_id)
         fields: dict[str, Any] = {
             "tenant_id": tenant_id,
             "seq": seq + 1,
@@ -134,8 +136,8 @@ def record(
             "reason": reason,
             "client_ip": context.client_ip.get(),
         }
-        fields["hash"] = event_hash(fields)
-        event = AuditEvent(**fields)
+        fields["hash"] = event_hash(fields, key_id)
+        event = AuditEvent(**fields, key_id=key_id)
         _append(event)
     return event
 
@@ -153,3 +155,25 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """Old and new values of the fields that changed, as stored in ``changes``."""
     keys = sorted(set(old) | set(new))
     return {k: {"old": old.get(k), "new": new.get(k)} for k in keys if old.get(k) != new.get(k)}
+
+
+def rotate_key(*, actor: Actor | None) -> str:
+    """Make a new audit key and seal every Mandant's next events with it; returns its id.
+
+    Older keys stay in the key folder: the events they sealed name them. Each chain moves
+    over in a transaction of its own (one head lock at a time, like every writer) and
+    records the change as its first event under the new key."""
+    new = keys.create_key()
+    for tenant_id, previous in AuditHead.objects.order_by("tenant_id").values_list(
+        "tenant_id", "key_id"
+    ):
+        with transaction.atomic():
+            AuditHead.objects.filter(tenant_id=tenant_id).update(key_id=new)
+            record(
+                actor=actor,
+                tenant_id=tenant_id,
+                action="audit.key.rotate",
+                obj=("audit.key", new),
+                changes={"key_id": {"old": previous, "new": new}},
+            )
+    return new

@@ -1,5 +1,11 @@
 """Walking the chain: recompute every hash and link, report the first break.
 
+Events are checked with the key each names (``koffer.audit.keys``); a chain never goes
+back to an older key, nor to no key, and events without a key are accepted only as far
+as the anchor written when keys were introduced vouches for them. Every signed anchor
+(``koffer.audit.anchors``) must still be in the chain: an attacker who can write to the
+database but has no key can neither rewrite events nor cut the tail off unnoticed.
+
 Rows are read with plain SQL in keyset pages (``seq >= n ORDER BY seq LIMIT``) and turned
 into Python values by the very converters the ORM would apply (the backend's and the
 field's), memoised for the columns whose values repeat (actor, changes). At a million
@@ -16,12 +22,13 @@ from typing import Any
 
 from django.db import connection
 
+from koffer.audit import anchors, keys
 from koffer.audit.chain import HASHED_FIELDS, event_hash
 from koffer.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 
 CHUNK = 5000
 # tenant_id is left out: the query selects by it, so every row carries the same.
-COLUMNS = tuple(name for name in (*HASHED_FIELDS, "hash") if name != "tenant_id")
+COLUMNS = tuple(name for name in (*HASHED_FIELDS, "hash", "key_id") if name != "tenant_id")
 REPEATING = frozenset({"actor_id", "changes"})
 MEMO_SIZE = 10_000
 
@@ -32,6 +39,7 @@ class ChainReport:
     events: int
     broken_seq: int | None
     problem: str
+    head_hash: str = ""
 
     @property
     def ok(self) -> bool:
@@ -41,11 +49,22 @@ class ChainReport:
 def verify_tenant(
     tenant_id: uuid.UUID, progress: Callable[[int], None] | None = None
 ) -> ChainReport:
-    """Check sequence continuity, links and hashes of one tenant's chain, in seq order."""
+    """Check sequence continuity, links, seals and anchors of one tenant's chain, in seq
+    order. A missing key or a forged anchor is reported as a break with its reason."""
+    try:
+        anchored = anchors.read(tenant_id)
+    except (anchors.AnchorForged, keys.AuditKeyMissing) as error:
+        return ChainReport(tenant_id, 0, 0, str(error))
+    pinned = {anchor.seq: anchor.hash for anchor in anchored}
+    if len(pinned) != len({(anchor.seq, anchor.hash) for anchor in anchored}):
+        return ChainReport(tenant_id, 0, 0, "Anker widersprechen einander")
+    keyless_until = max((a.seq for a in anchored if a.kind == anchors.TRANSITION), default=0)
+
     tenant = str(tenant_id)  # every row has it: the query selects by it
     expected_seq = 1
     prev = GENESIS_HASH
     last_seq = 0
+    key_id: str | None = None
     for page in _pages(tenant_id):
         for values in page:
             fields = dict(zip(COLUMNS, values, strict=True))
@@ -55,17 +74,46 @@ def verify_tenant(
                 return ChainReport(tenant_id, last_seq, expected_seq, "Lücke in der Folge")
             if fields["prev_hash"] != prev:
                 return ChainReport(tenant_id, last_seq, seq, "Verkettung gebrochen")
-            if event_hash(fields) != fields["hash"]:
+            row_key = fields["key_id"]
+            if row_key is None:
+                if key_id is not None:
+                    problem = "Ereignis ohne Schlüssel nach gesicherten Ereignissen"
+                    return ChainReport(tenant_id, last_seq, seq, problem)
+                if seq > keyless_until:
+                    problem = "Ereignis ohne Schlüssel, für das kein Anker bürgt"
+                    return ChainReport(tenant_id, last_seq, seq, problem)
+            elif row_key != key_id:
+                if problem := _next_key(key_id, row_key):
+                    return ChainReport(tenant_id, last_seq, seq, problem)
+                key_id = row_key
+            if event_hash(fields, row_key) != fields["hash"]:
                 return ChainReport(tenant_id, last_seq, seq, "Inhalt verändert")
+            if pinned.get(seq, fields["hash"]) != fields["hash"]:
+                return ChainReport(tenant_id, last_seq, seq, "Kette weicht vom Anker ab")
             prev = fields["hash"]
             last_seq = seq
             expected_seq += 1
         if progress is not None:
             progress(last_seq)
+    if pinned and max(pinned) > last_seq:
+        return ChainReport(
+            tenant_id, last_seq, last_seq + 1, f"Ereignisse fehlen (Anker bei {max(pinned)})"
+        )
     head = AuditHead.objects.filter(tenant_id=tenant_id).first()
     if head is not None and (head.seq != last_seq or head.hash != prev):
         return ChainReport(tenant_id, last_seq, last_seq + 1, "Ereignisse fehlen am Ende")
-    return ChainReport(tenant_id, last_seq, None, "")
+    return ChainReport(tenant_id, last_seq, None, "", head_hash=prev)
+
+
+def _next_key(old: str | None, new: str) -> str:
+    """Why the chain may not go on from key ``old`` to key ``new``; "" if it may."""
+    if old is not None and new < old:
+        return f"Schlüssel {new} ist älter als der vorige ({old})"
+    try:
+        keys.signer(new)
+    except keys.AuditKeyMissing as error:
+        return str(error)
+    return ""
 
 
 def _pages(tenant_id: uuid.UUID) -> Iterator[list[list[Any]]]:

@@ -259,6 +259,7 @@ def _create_user(demo: DemoUser, mandanten: dict[str, Mandant]) -> User:
         unit=_unit(mandant, unit_name),
         role=role,
         is_machine=demo.machine,
+        must_change_password=False,  # the demo's people share one published password
     )
     for slug, unit_name, role in demo.grants[1:]:
         accounts.add_membership(

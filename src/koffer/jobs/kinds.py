@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from koffer.audit import anchors
 from koffer.audit.models import AuditHead
 from koffer.audit.verification import verify_tenant
 from koffer.blobs.store import get_store
@@ -25,7 +26,8 @@ def _number(n: int) -> str:
 
 
 def verify_audit_chain(run: JobRun) -> Outcome:
-    """Walk the Mandant's audit chain: sequence, links and hashes of every event."""
+    """Walk the Mandant's audit chain: sequence, links, seals and anchors of every event;
+    an intact chain's head is anchored, so later checks find a rewrite or a cut tail."""
     head = AuditHead.objects.filter(tenant_id=run.tenant_id).values_list("seq", flat=True).first()
     total = head or 0
     run.progress(0, total, "Die Audit-Kette wird geprüft …")
@@ -34,6 +36,13 @@ def verify_audit_chain(run: JobRun) -> Outcome:
         report = verify_tenant(
             run.tenant_id, progress=lambda seq: run.progress(min(seq, total), total)
         )
+        if report.ok and report.events:
+            anchors.write(
+                tenant_id=run.tenant_id,
+                seq=report.events,
+                hash=report.head_hash,
+                kind=anchors.VERIFIED,
+            )
         return {"events": report.events, "broken_seq": report.broken_seq, "problem": report.problem}
 
     result = run.step("verify", check, atomic=False)
