@@ -7,8 +7,11 @@ export PYTHONPATH := src:.
 export PYTHONDONTWRITEBYTECODE := 1
 PYTEST_WORKERS ?= 2
 ONLY ?=
+# Days the date-sensitive tests (marker `calendar`) also run on: a DST switch, a year end,
+# a month end after a 31-day month, a leap day (tests/conftest.py pins the clock).
+TEST_DATES ?= 2026-03-29 2026-12-31 2027-01-31 2028-02-29
 
-.PHONY: run test lint types contracts openapi test-sqlite test-postgres test-browser bench bench-data system-deps system-deps-test system-deps-bench clean
+.PHONY: run test lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -50,17 +53,27 @@ openapi: $(VENV)/.dev-deps
 test-sqlite: $(VENV)/.dev-deps
 	$(BIN)/pytest -q -m "not browser" -n $(PYTEST_WORKERS)
 
+test-dates: $(VENV)/.dev-deps
+	@for day in $(TEST_DATES); do \
+		echo "Tests mit Datumsbezug am $$day:"; \
+		KOFFER_TEST_TODAY=$$day $(BIN)/pytest -q -m "calendar and not browser" -n $(PYTEST_WORKERS) || exit 1; \
+	done
+
 test-postgres: $(VENV)/.dev-deps system-deps-test
 	$(PY) -m tests.pgserver -- $(BIN)/pytest -q -m "not browser" -n $(PYTEST_WORKERS)
 
 test-browser: $(VENV)/.dev-deps system-deps-test
 	$(BIN)/pytest -q -m browser
 
-test: lint types contracts openapi test-sqlite test-postgres test-browser
+test: lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench-smoke
 	@echo "make test: alles grün"
 
 bench: $(VENV)/.dev-deps system-deps-bench
 	$(PY) -m benchmarks $(if $(ONLY),--only $(ONLY),)
+
+# Every benchmark once at a tiny scale: none may rot between two `make bench`.
+bench-smoke: $(VENV)/.dev-deps system-deps-test
+	$(PY) -m benchmarks --smoke
 
 bench-data: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.data

@@ -1,8 +1,13 @@
-"""``python -m benchmarks [--only PREFIX] [--db sqlite|postgresql|all] [--list]``
+"""``python -m benchmarks [--only PREFIX] [--db sqlite|postgresql|all] [--list] [--smoke]``
 
 Runs every discovered benchmark (see the package docstring) in its own child process with
 a throwaway ``KOFFER_VAR_DIR``, prints the machine and the ``BENCH`` lines, and exits
 non-zero when a benchmark crashes. A missed target is a figure (``met=no``), not a crash.
+
+``--smoke`` (``make bench-smoke``, part of ``make test``) runs every benchmark once at a
+tiny scale on its first database (``benchmarks.scale``): it proves that each still
+imports and runs to the end, so that none rots between two ``make bench``; its figures
+mean nothing.
 """
 
 from __future__ import annotations
@@ -15,14 +20,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import machine, scale
 from benchmarks.discovery import Benchmark, discover, select
 from benchmarks.report import emit
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_SECONDS = int(os.environ.get("KOFFER_BENCH_TIMEOUT", "1800"))
+SMOKE_TIMEOUT_SECONDS = 300
+SMOKE_PARALLEL = 2
+SQLITE_FILE = "koffer.sqlite3"  # in KOFFER_VAR_DIR, as koffer.settings names it
 
 
 def main(argv: list[str]) -> int:
@@ -32,7 +41,12 @@ def main(argv: list[str]) -> int:
         "--db", choices=["sqlite", "postgresql", "all"], default="all", help="Datenbank(en)"
     )
     parser.add_argument("--list", action="store_true", help="Benchmarks nur auflisten")
+    parser.add_argument(
+        "--smoke", action="store_true", help="jeden Benchmark einmal winzig laufen lassen"
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        os.environ[scale.SMOKE_ENV] = "1"  # read by the children
 
     chosen = select(discover(), args.only)
     if args.list:
@@ -44,16 +58,23 @@ def main(argv: list[str]) -> int:
         return 2
 
     emit("machine", **machine.describe())
-    crashed: list[str] = []
+    runs: list[tuple[Benchmark, str]] = []
     for bench in chosen:
-        for db in bench.databases:
+        for db in bench.databases[:1] if args.smoke else bench.databases:
             if args.db not in ("all", db):
                 continue
             if db == "postgresql" and machine.postgres_binary("initdb") is None:
                 emit(bench.name, db=db, skipped="PostgreSQL nicht installiert")
                 continue
-            if not _run_one(bench, db):
-                crashed.append(f"{bench.name} ({db})")
+            runs.append((bench, db))
+    # Measurements run one at a time; a smoke run measures nothing, so it uses both cores
+    # and migrates one SQLite database that each benchmark starts from a copy of.
+    template = _migrated_sqlite() if args.smoke and any(db == "sqlite" for _, db in runs) else None
+    with ThreadPoolExecutor(max_workers=SMOKE_PARALLEL if args.smoke else 1) as pool:
+        outcomes = list(pool.map(lambda run: _run_one(*run, template=template), runs))
+    if template is not None:
+        shutil.rmtree(template.parent, ignore_errors=True)
+    crashed = [f"{b.name} ({db})" for (b, db), ok in zip(runs, outcomes, strict=True) if not ok]
     # Other processes on the machine move every figure: the load before and after tells.
     emit("machine", load1_end=round(os.getloadavg()[0], 2))
     if crashed:
@@ -62,8 +83,16 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _run_one(bench: Benchmark, db: str) -> bool:
-    var_dir = tempfile.mkdtemp(prefix=f"koffer-bench-{bench.module}-")
+def _migrated_sqlite() -> Path:
+    """A migrated empty SQLite database (a smoke run's children copy it: migrating is most
+    of a tiny benchmark's time)."""
+    var_dir = tempfile.mkdtemp(prefix="koffer-bench-template-")
+    command = [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "--verbosity", "0"]
+    subprocess.run(command, env=_env(var_dir), cwd=ROOT, check=True)
+    return Path(var_dir) / SQLITE_FILE
+
+
+def _env(var_dir: str) -> dict[str, str]:
     env = {
         **os.environ,
         "KOFFER_VAR_DIR": var_dir,
@@ -79,6 +108,14 @@ def _run_one(bench: Benchmark, db: str) -> bool:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     env.pop("KOFFER_DATABASE_URL", None)
+    return env
+
+
+def _run_one(bench: Benchmark, db: str, *, template: Path | None = None) -> bool:
+    var_dir = tempfile.mkdtemp(prefix=f"koffer-bench-{bench.module}-")
+    env = _env(var_dir)
+    if db == "sqlite" and template is not None:
+        shutil.copyfile(template, Path(var_dir) / SQLITE_FILE)
     command = [sys.executable, "-m", "benchmarks.runner", bench.module]
     if db == "postgresql":
         command = [sys.executable, "-m", "tests.pgserver", "--", *command]
@@ -86,10 +123,11 @@ def _run_one(bench: Benchmark, db: str) -> bool:
     started = time.monotonic()
     # Own process group: a crashed or timed-out benchmark takes its granian workers along.
     child = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    timeout = SMOKE_TIMEOUT_SECONDS if scale.smoke() else TIMEOUT_SECONDS
     try:
-        ok = child.wait(timeout=TIMEOUT_SECONDS) == 0
+        ok = child.wait(timeout=timeout) == 0
     except subprocess.TimeoutExpired:
-        print(f"{bench.name}: nach {TIMEOUT_SECONDS} s abgebrochen", file=sys.stderr)
+        print(f"{bench.name}: nach {timeout} s abgebrochen", file=sys.stderr)
         ok = False
     finally:
         _stop_group(child)

@@ -10,7 +10,6 @@ shows what checking costs on top of fetching. Target: under 30 s for 1,000,000 e
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import time
 import uuid
@@ -21,6 +20,7 @@ from django.db import connection, transaction
 from uuid6 import uuid7
 
 from benchmarks.report import emit, note
+from benchmarks.scale import setting
 from koffer.audit import keys
 from koffer.audit.chain import HASHED_FIELDS, event_hash
 from koffer.audit.models import GENESIS_HASH, AuditEvent, AuditHead
@@ -28,7 +28,7 @@ from koffer.audit.verification import verify_tenant
 
 NAME = "core_audit_verify"
 DATABASES = ("sqlite", "postgresql")
-EVENTS = int(os.environ.get("KOFFER_BENCH_AUDIT_EVENTS", "1000000"))
+EVENTS = setting("KOFFER_BENCH_AUDIT_EVENTS", 1_000_000, 10_000)
 CHUNK = 10_000
 TARGET_SECONDS = 30.0
 

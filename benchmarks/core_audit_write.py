@@ -23,15 +23,16 @@ from django.test.utils import CaptureQueriesContext
 from uuid6 import uuid7
 
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import sized
 from koffer.audit import services as audit
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 NAME = "core_audit_write"
 DATABASES = ("sqlite", "postgresql")
-WARMUP = 200
-ITERATIONS = 3000
-ROUNDS = 5
+WARMUP = sized(200, 10)
+ITERATIONS = sized(3000, 50)
+ROUNDS = sized(5, 1)
 TARGET_MS = 1.0
 
 

@@ -26,17 +26,11 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
-import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 from django.conf import settings
@@ -44,7 +38,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from benchmarks import served
 from benchmarks.report import emit, median, note
+from benchmarks.scale import setting, sized
 from koffer.accounts.models import User
 from koffer.demo import district
 from koffer.placements.models import Betreuungsform
@@ -56,8 +52,9 @@ USERNAME = "sb.jugendamt"
 CONNECTIONS = 50
 WRK_THREADS = 2
 WORKERS = 2
-SECONDS = int(os.environ.get("KOFFER_BENCH_SECONDS", "10"))
-ROUNDS = int(os.environ.get("KOFFER_BENCH_ROUNDS", "3"))
+SECONDS = setting("KOFFER_BENCH_SECONDS", 10, 1)
+ROUNDS = setting("KOFFER_BENCH_ROUNDS", 3, 1)
+WARMUP_SECONDS = sized(2, 1)
 TARGET_RPS = 800
 TARGET_P95_MS = 25.0
 STREAMS = 10  # open event streams during case=start_streams
@@ -116,12 +113,13 @@ def run() -> None:
     district.load()
     queries = _queries_per_request()
     port, live_port = server.free_port(), server.free_port()
-    web, live = _start_granian(port, live_port)
+    web = served.start_web(port, live_port=live_port, workers=WORKERS)
+    live = served.start_live(port, live_port=live_port, streams=STREAMS)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_until_up(base)
-        _wait_until_up(f"http://127.0.0.1:{live_port}")
-        cookie = _sign_in(base)
+        served.wait_until_up(base)
+        served.wait_until_up(f"http://127.0.0.1:{live_port}")
+        cookie = served.sign_in(base, USERNAME)
         streams = _Streams(base, live_port, cookie, STREAMS)
         saturated = _script(WRK_SCRIPT)
         scripts = [saturated]
@@ -134,7 +132,7 @@ def run() -> None:
             "start_streams": ("/", cookie),
         }
         for path, cookie_header in cases.values():  # warm-up: imports, caches
-            _wrk(wrk, saturated, base + path, cookie_header, seconds=2)
+            _wrk(wrk, saturated, base + path, cookie_header, seconds=WARMUP_SECONDS)
         with streams:  # the stream process's first requests import and compile too
             time.sleep(1)
         results: dict[str, list[dict[str, float]]] = {case: [] for case in cases}
@@ -166,8 +164,8 @@ def run() -> None:
         for script in scripts:
             Path(script).unlink()
     finally:
-        _stop(web)
-        _stop(live)
+        served.stop(web)
+        served.stop(live)
 
     summary = {case: _summarise(rounds) for case, rounds in results.items()}
     baseline = summary["healthz"]
@@ -279,22 +277,6 @@ def _queries_per_request() -> dict[str, int]:
     return counts
 
 
-def _start_granian(
-    port: int, live_port: int
-) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
-    """The web process and the event-stream process as `make run` starts them."""
-    env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}  # as serve
-    web = subprocess.Popen(
-        server.web_command(host="127.0.0.1", port=port, workers=WORKERS),
-        env={**env, **server.stream_env(port=port, live_port=live_port, streams=0)},
-    )
-    live = subprocess.Popen(
-        server.live_command(host="127.0.0.1", port=live_port, streams=STREAMS),
-        env={**env, **server.stream_env(port=port, live_port=live_port, streams=STREAMS)},
-    )
-    return web, live
-
-
 class _Streams:
     """``count`` browsers with a search page open, each holding its event stream from the
     stream process (with the page's Origin and session) and reconnecting when the server
@@ -341,52 +323,6 @@ class _Streams:
                 stream.close()
 
 
-def _opener(jar: CookieJar | None = None) -> urllib.request.OpenerDirector:
-    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
-    if jar is not None:
-        handlers.append(urllib.request.HTTPCookieProcessor(jar))
-    return urllib.request.build_opener(*handlers)
-
-
-def _wait_until_up(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with _opener().open(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise SystemExit("granian ist nicht innerhalb von 60 s erreichbar")
-
-
-def _sign_in(base: str, username: str = USERNAME, password: str = district.DEMO_PASSWORD) -> str:
-    """Sign in through the real form; returns the Cookie header (session and CSRF)."""
-    jar = CookieJar()
-    opener = _opener(jar)
-    with opener.open(base + "/anmelden/", timeout=10) as response:
-        page = response.read().decode()
-    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    if found is None:
-        raise SystemExit("Anmeldeformular ohne CSRF-Token")
-    form = urllib.parse.urlencode(
-        {
-            "username": username,
-            "password": password,
-            "csrfmiddlewaretoken": found.group(1),
-        }
-    ).encode()
-    with opener.open(base + "/anmelden/", form, timeout=30) as response:
-        start_page = response.read().decode()
-        final_url = response.geturl()
-    if "Guten Tag" not in start_page or "/anmelden" in final_url:
-        raise SystemExit(f"Anmeldung als {username} fehlgeschlagen")
-    cookies = {cookie.name: cookie.value for cookie in jar}
-    if "sessionid" not in cookies:
-        raise SystemExit("Kein Sitzungs-Cookie nach der Anmeldung")
-    return "; ".join(f"{name}={value}" for name, value in sorted(cookies.items()))
-
-
 def _wrk(wrk: str, script: str, url: str, cookie: str, *, seconds: int) -> dict[str, float]:
     command = [
         wrk,
@@ -431,13 +367,3 @@ def _summarise(rounds: list[dict[str, float]]) -> dict[str, float]:
     summary["rps_min"] = min(r["rps"] for r in rounds)
     summary["rps_max"] = max(r["rps"] for r in rounds)
     return summary
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

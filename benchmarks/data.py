@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scale import smoke
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 FULL_AKTEN = 100_000
@@ -39,6 +41,7 @@ CHUNK = 5_000
 START = datetime(2021, 1, 4, 8, 0, tzinfo=UTC)
 SPAN = timedelta(days=5 * 365)
 SEED = 20260101
+SMOKE_SCALE = 0.0005
 
 
 @dataclass
@@ -54,7 +57,8 @@ class Built:
 
 
 def scale_from_env() -> float:
-    return float(os.environ.get("KOFFER_BENCH_SCALE", "1"))
+    """``KOFFER_BENCH_SCALE``; otherwise full size, or 100 Akten in a smoke run."""
+    return float(os.environ.get("KOFFER_BENCH_SCALE") or (SMOKE_SCALE if smoke() else 1))
 
 
 def sqlite_path(scale: float) -> Path:

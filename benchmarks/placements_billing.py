@@ -18,7 +18,6 @@ the providers' runs), what of it is building and validating the XML, and the tar
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from datetime import date, timedelta
@@ -26,12 +25,13 @@ from decimal import Decimal
 from typing import Any
 
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import setting, sized
 
 NAME = "placements_billing"
 DATABASES = ("sqlite", "postgresql")
-PROVIDERS = int(os.environ.get("KOFFER_BENCH_PROVIDERS", "50"))
-PER_PROVIDER = int(os.environ.get("KOFFER_BENCH_BELEGUNGEN", "100"))
-YOUTH_OFFICES = 5
+PROVIDERS = setting("KOFFER_BENCH_PROVIDERS", 50, 2)
+PER_PROVIDER = setting("KOFFER_BENCH_BELEGUNGEN", 100, 3)
+YOUTH_OFFICES = sized(5, 2)
 TARGET_SECONDS = 300.0
 SEED = 20261031
 

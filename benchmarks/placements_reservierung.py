@@ -23,20 +23,22 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from benchmarks.core_start_page import _free_port, _start_granian, _stop, _wait_until_up
+from benchmarks import served
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import sized
 from koffer.accounts import services as accounts
 from koffer.accounts.roles import Perm
 from koffer.placements import services
 from koffer.placements.models import Betreuungsform, Platz, Region, Reservierung
+from koffer.shell.server import free_port
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 NAME = "placements_reservierung"
 DATABASES = ("sqlite", "postgresql")
-CLIENTS = 50
-ATTEMPTS = 1000
-PLACES = 10
+CLIENTS = sized(50, 4)
+ATTEMPTS = sized(1000, 20)
+PLACES = sized(10, 3)
 TARGET_P95_S = 1.0
 
 
@@ -156,10 +158,10 @@ def _burst(
 
 def run() -> None:
     token, gesuche, angebot = _world()
-    port = _free_port()
-    server = _start_granian(port)
+    port = free_port()
+    server = served.start_web(port)
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}")
+        served.wait_until_up(f"http://127.0.0.1:{port}")
         baseline_reqs = [
             [("GET", "/api/v1/platzboerse/fachbereiche", None)] * (ATTEMPTS // CLIENTS)
             for _ in range(CLIENTS)
@@ -171,7 +173,7 @@ def run() -> None:
             per_client[i % CLIENTS].append(("POST", "/api/v1/platzboerse/reservierungen", body))
         results, wall = _burst(port, token, per_client)
     finally:
-        _stop(server)
+        served.stop(server)
     statuses = Counter(status for status, _ in results)
     latencies = sorted(seconds for _, seconds in results)
     base_lat = sorted(seconds for _, seconds in base)

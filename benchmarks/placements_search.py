@@ -21,6 +21,7 @@ from django.utils import timezone
 from uuid6 import uuid7
 
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import sized
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.placements import services
@@ -43,11 +44,11 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 
 NAME = "placements_search"
 DATABASES = ("sqlite", "postgresql")
-FACILITIES = 2000
-PLACES_PER_FACILITY = 10
-PROVIDERS = 100
-OFFICES = 200
-QUERIES = 200
+FACILITIES = sized(2000, 20)
+PLACES_PER_FACILITY = sized(10, 2)
+PROVIDERS = sized(100, 4)
+OFFICES = sized(200, 4)
+QUERIES = sized(200, 5)
 TARGET_P95_MS = 50.0
 
 

@@ -19,7 +19,6 @@ Target (ours): p95 under 1 s for the LJA and the youth office, selector and page
 from __future__ import annotations
 
 import gc
-import os
 import random
 import time
 from datetime import date, timedelta
@@ -32,6 +31,7 @@ from django.test.utils import CaptureQueriesContext
 from uuid6 import uuid7
 
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.placements import services as placements
@@ -53,12 +53,12 @@ from koffer.tenancy.models import Mandant
 
 NAME = "placements_statistik"
 DATABASES = ("sqlite", "postgresql")
-TRAEGER = 200
-FACILITIES = 2000
-PLACES_PER_FACILITY = 10
-YOUTH_OFFICES = 40
-REGIONS = 40
-ROUNDS = int(os.environ.get("KOFFER_BENCH_ROUNDS_STATISTIK", "30"))
+TRAEGER = sized(200, 4)
+FACILITIES = sized(2000, 20)
+PLACES_PER_FACILITY = sized(10, 2)
+YOUTH_OFFICES = sized(40, 4)
+REGIONS = sized(40, 4)
+ROUNDS = setting("KOFFER_BENCH_ROUNDS_STATISTIK", 30, 1)
 TARGET_P95_MS = 1000.0
 YEAR = 2026
 TODAY = date(2026, 12, 31)
@@ -227,8 +227,11 @@ def _build() -> tuple[Mandant, Mandant, dict[str, int]]:
                 )
             )
 
-        for n, platz in enumerate(rng.sample(plaetze, 12_000)):
-            if n < 3000:  # an earlier Belegung that ended in 2026, then the current one
+        # 12,000 of 20,000 places occupied, 3,000 of them twice (at full size)
+        for n, platz in enumerate(rng.sample(plaetze, len(plaetze) * 3 // 5)):
+            if (
+                n < len(plaetze) * 3 // 20
+            ):  # an earlier Belegung that ended in 2026, then the current one
                 first = date(2025, 7, 1) + timedelta(days=rng.randrange(0, 300))
                 end = first + timedelta(days=rng.randrange(30, 200))
                 end = max(end, date(2026, 1, 5))

@@ -19,7 +19,6 @@ after the other, so a billing run that needs more throughput should use processe
 from __future__ import annotations
 
 import gc
-import os
 import random
 import threading
 import time
@@ -27,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import setting, sized
 from koffer.placements.xrechnung import build_cii, validate
 from koffer.placements.xrechnung.document import (
     Address,
@@ -45,8 +45,8 @@ from koffer.placements.xrechnung.document import (
 from koffer.placements.xrechnung.validation import compile_seconds
 
 NAME = "placements_xrechnung"
-INVOICES = int(os.environ.get("KOFFER_BENCH_INVOICES", "500"))
-WARMUP = 30
+INVOICES = setting("KOFFER_BENCH_INVOICES", 500, 6)
+WARMUP = sized(30, 2)
 MONTHLY_INVOICES = 5_000
 TARGET_RUN_SECONDS = 300.0
 TARGET_INVOICE_MS = 60.0

@@ -15,7 +15,6 @@ Targets: p95 ≤ 80 ms, a pinned number of queries; web process memory under 300
 from __future__ import annotations
 
 import gc
-import os
 import resource
 import time
 from datetime import timedelta
@@ -25,6 +24,7 @@ from django.test import Client
 from django.utils import timezone
 
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
 from koffer.records import defaults, documents, services
 from koffer.records.models import FristRegel, VorgangTyp
@@ -33,13 +33,13 @@ from koffer.tenancy.models import Mandant
 
 NAME = "records_akte_page"
 DATABASES = ("sqlite", "postgresql")
-DOCUMENTS = 200
-REQUESTS = int(os.environ.get("KOFFER_BENCH_ITERATIONS", "300"))
+DOCUMENTS = sized(200, 5)
+REQUESTS = setting("KOFFER_BENCH_ITERATIONS", 300, 5)
 TARGET_P95_MS = 80.0
 TARGET_RSS_MB = 300.0
 
 
-def _setup():  # type: ignore[no-untyped-def]
+def akte_with_documents():  # type: ignore[no-untyped-def]
     tenant = tenancy.create_mandant(
         actor=None, slug="bench-akte", name="Jobcenter Benchmark", kind=Mandant.Kind.JOBCENTER
     )
@@ -134,7 +134,7 @@ def _measure(client: Client, url: str, requests: int) -> tuple[list[float], int]
 
 def run() -> None:
     started = time.perf_counter()
-    caseworker, akte = _setup()
+    caseworker, akte = akte_with_documents()
     note(f"Akte mit {DOCUMENTS} Dokumenten angelegt in {time.perf_counter() - started:.1f} s")
     client = Client()
     client.force_login(caseworker)

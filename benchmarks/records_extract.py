@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import gc
 import io
-import os
 import statistics
 import time
 
 from django.db import connection
 
 from benchmarks.report import emit, note
+from benchmarks.scale import setting, sized
 from koffer.jobs import runner
 from koffer.records import defaults, documents, extract, extract_pdf, services
 from koffer.records.models import Aktenauszug
@@ -34,11 +34,11 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 
 NAME = "records_extract"
 DATABASES = ("sqlite", "postgresql")
-SCANS_JPEG = 100
-SCANS_TIFF = 100
-DOCUMENTS = 25
-PAGES_PER_DOCUMENT = 20
-ROUNDS = int(os.environ.get("KOFFER_BENCH_ITERATIONS", "3"))
+SCANS_JPEG = sized(100, 2)
+SCANS_TIFF = sized(100, 2)
+DOCUMENTS = sized(25, 2)
+PAGES_PER_DOCUMENT = sized(20, 2)
+ROUNDS = setting("KOFFER_BENCH_ITERATIONS", 3, 1)
 TARGET_SECONDS = 30.0
 
 DOCUMENT_TYP = """
@@ -53,7 +53,7 @@ DOCUMENT_TYP = """
 """
 
 
-def _document(number: int) -> bytes:
+def typeset_document(number: int) -> bytes:
     return extract_pdf.typeset(
         DOCUMENT_TYP,
         {"title": f"Schriftstück {number:02d}", "pages": PAGES_PER_DOCUMENT},
@@ -136,7 +136,9 @@ def run() -> None:
         result = documents.ingest_file(
             actor=None,
             akte=akte,
-            file=documents.IncomingFile.from_bytes(f"dokument-{number}.pdf", _document(number)),
+            file=documents.IncomingFile.from_bytes(
+                f"dokument-{number}.pdf", typeset_document(number)
+            ),
             meta=documents.DocumentMeta(title=f"Schriftstück {number:02d}"),
         )
         assert result.ok, result.message

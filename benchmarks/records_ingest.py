@@ -14,13 +14,13 @@ Target: at least 20 files per second.
 from __future__ import annotations
 
 import io
-import os
 import time
 
 import pikepdf
 from django.db import connection
 
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import setting, sized
 from koffer.blobs.store import get_store
 from koffer.records import defaults, documents, extract_pdf, services
 from koffer.tenancy import services as tenancy
@@ -28,9 +28,9 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 
 NAME = "records_ingest"
 DATABASES = ("sqlite", "postgresql")
-FILES = 100
+FILES = sized(100, 3)
 TARGET_FILES_PER_SECOND = 20.0
-ROUNDS = int(os.environ.get("KOFFER_BENCH_ROUNDS", "2"))
+ROUNDS = setting("KOFFER_BENCH_ROUNDS", 2, 1)
 
 TEXT_TYP = """
 #let d = json(bytes(sys.inputs.data))
@@ -44,7 +44,7 @@ TEXT_TYP = """
 """
 
 
-def _base_pdf() -> bytes:
+def base_pdf() -> bytes:
     pages = 40
     while True:
         data = extract_pdf.typeset(TEXT_TYP, {"pages": pages}, pdfa=False)
@@ -88,7 +88,7 @@ def _akte(round_number: int):  # type: ignore[no-untyped-def]
 
 def run() -> None:
     started = time.perf_counter()
-    base = _base_pdf()
+    base = base_pdf()
     note(f"Vorlage: {len(base) / 1e6:.2f} MB in {time.perf_counter() - started:.1f} s")
     for round_number in range(ROUNDS):
         files = _variants(base, FILES)

@@ -34,21 +34,23 @@ from pathlib import Path
 import pikepdf
 from django.db import connection
 
-from benchmarks.core_start_page import _free_port, _sign_in, _start_granian, _stop, _wait_until_up
-from benchmarks.records_akte_page import _setup as akte_with_documents
-from benchmarks.records_extract import _document
-from benchmarks.records_ingest import _base_pdf
+from benchmarks import served
+from benchmarks.records_akte_page import akte_with_documents
+from benchmarks.records_extract import typeset_document
+from benchmarks.records_ingest import base_pdf
 from benchmarks.report import emit, note, percentile
+from benchmarks.scale import sized
 from koffer.jobs import runner
 from koffer.records import documents, extract
 from koffer.records.models import Dokument
+from koffer.shell.server import free_port
 
 NAME = "records_web_memory"
 DATABASES = ("sqlite", "postgresql")
-CLIENTS = 8
+CLIENTS = sized(8, 2)
 PASSWORD = "Benchmark-Passwort-1"  # of benchmarks.records_akte_page's caseworker
-UPLOADS = 100
-EXTRACT_DOCUMENTS = 25  # of 20 pages each: 500 sheets
+UPLOADS = sized(100, 3)
+EXTRACT_DOCUMENTS = sized(25, 2)  # of 20 pages each: 500 sheets
 TARGET_RSS_MB = 300.0
 SAMPLE_SECONDS = 0.05
 
@@ -208,7 +210,9 @@ def run() -> None:
         result = documents.ingest_file(
             actor=caseworker,
             akte=akte,
-            file=documents.IncomingFile.from_bytes(f"gutachten-{number}.pdf", _document(number)),
+            file=documents.IncomingFile.from_bytes(
+                f"gutachten-{number}.pdf", typeset_document(number)
+            ),
             meta=documents.DocumentMeta(title=f"Gutachten {number:02d}"),
         )
         assert result.ok, result.message
@@ -226,16 +230,16 @@ def run() -> None:
     )
     assert auszug.job_id is not None and runner.execute(auszug.job_id) == "done"
     auszug.refresh_from_db()
-    uploads = _pdf_variants(_base_pdf(), UPLOADS)
+    uploads = _pdf_variants(base_pdf(), UPLOADS)
     note(f"Daten in {time.perf_counter() - started:.1f} s; {len(uploads)} PDFs à ~1 MB bereit")
 
-    port = _free_port()
-    server = _start_granian(port)
+    port = free_port()
+    server = served.start_web(port)
     sampler = RssSampler(server.pid)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_until_up(base)
-        cookie = _sign_in(base, caseworker.username, PASSWORD)
+        served.wait_until_up(base)
+        cookie = served.sign_in(base, caseworker.username, PASSWORD)
         csrf = next(p.split("=", 1)[1] for p in cookie.split("; ") if p.startswith("csrftoken="))
         session = Session(port, cookie)
         sampler.start()
@@ -304,7 +308,7 @@ def run() -> None:
         peaks.append(_phase("downloads_and_extract", sampler, downloads, baseline_mb=idle_mb))
     finally:
         sampler.stopped.set()
-        _stop(server)
+        served.stop(server)
     overall = max(peaks)
     emit(
         NAME,

@@ -32,6 +32,8 @@ TEST: dict[str, tuple[str, str]] = {
     **RUN,
     "chromium": ("chromium", "Browser-Tests mit Playwright"),
     "postgresql": ("/usr/lib/postgresql", "Tests auf PostgreSQL"),
+    # make test smoke-runs every benchmark (make bench-smoke), core_start_page with wrk.
+    "wrk": ("wrk", "Lastgenerator für den Probelauf der Benchmarks"),
 }
 BENCH: dict[str, tuple[str, str]] = {
     **RUN,

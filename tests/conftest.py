@@ -1,11 +1,49 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.test import Client
 
 from koffer.accounts.models import User
 from koffer.tenancy.models import Mandant
 from tests import factories
+
+# Every test runs on a pinned clock, so that data built from "today" means the same thing
+# on every day the suite runs. `make test-dates` moves the clock with KOFFER_TEST_TODAY to
+# month ends, a leap day and a year end; a test written for one calendar date names it
+# with @pytest.mark.today(...) and stays there.
+TEST_TODAY_ENV = "KOFFER_TEST_TODAY"
+DEFAULT_TODAY = date(2026, 11, 25)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_today() -> date:
+    """The date the pinned clock shows (KOFFER_TEST_TODAY, or the default)."""
+    value = os.environ.get(TEST_TODAY_ENV, "")
+    return date.fromisoformat(value) if value else DEFAULT_TODAY
+
+
+test_today.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """10:00 in Berlin on the test's day, ticking from there: code that waits for time to
+    pass (timeouts, expiry in seconds) still sees it pass. Tests that talk to a real koffer
+    process (`real_clock`, and every browser test) keep the real clock, which that process shares."""
+    node = request.node
+    if node.get_closest_marker("real_clock") or node.get_closest_marker("browser"):
+        yield
+        return
+    marker = request.node.get_closest_marker("today")
+    day = date.fromisoformat(marker.args[0]) if marker else test_today()
+    with time_machine.travel(datetime.combine(day, time(10, 0), tzinfo=BERLIN), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -248,8 +248,11 @@ KOFFER_WEB_THREADS = int(os.environ.get("KOFFER_WEB_THREADS", "1"))
 # own origin, as in tests or behind a reverse proxy that routes them).
 KOFFER_PORT = int(os.environ.get("KOFFER_PORT", "8000"))
 KOFFER_LIVE_PORT = int(os.environ.get("KOFFER_LIVE_PORT") or 0) or None
-# Open event streams per process; further viewers are told to poll (503).
-KOFFER_LIVE_STREAMS = int(os.environ.get("KOFFER_LIVE_STREAMS", "2"))
+# Open event streams of the stream process (one thread each, mostly asleep between two
+# polls); further viewers are told to poll (503). `serve` starts the stream process with
+# this number and gives the single-threaded web workers none. 30 open Platzbörse pages at
+# once is plenty for a youth office or a Jobcenter; the README names this default.
+KOFFER_LIVE_STREAMS = int(os.environ.get("KOFFER_LIVE_STREAMS", "30"))
 KOFFER_WORKER_STALE_SECONDS = 60
 
 TASKS = {

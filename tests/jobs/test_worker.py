@@ -68,6 +68,7 @@ def _worker_database(tmp_path: Path, env: dict[str, str]) -> Query:
     return query_sqlite
 
 
+@pytest.mark.real_clock  # the worker process runs on the real clock
 def test_worker_process_runs_jobs_recovers_and_stops_cleanly(
     transactional_db: None, tmp_path: Path, settings: Any
 ) -> None:

@@ -34,7 +34,8 @@ from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
 
-pytestmark = pytest.mark.django_db
+# Written for one calendar: months are billed once they are over, on this day.
+pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-11-25")]
 
 OCTOBER = date(2026, 10, 1)
 MARCH = date(2026, 3, 1)

@@ -10,7 +10,8 @@ from django.utils import timezone
 from koffer.placements import services
 from tests.conftest import signed_in
 
-pytestmark = pytest.mark.django_db
+# Data built from today's date: make test-dates runs these on several days.
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 PROBLEM = "application/problem+json"
 
 

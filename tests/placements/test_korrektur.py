@@ -17,7 +17,8 @@ from koffer.placements.models import Belegung, Leistungsnachweis, Rechnung
 from koffer.placements.xrechnung import validate
 from tests.conftest import signed_in
 
-pytestmark = pytest.mark.django_db
+# Written for one calendar: months are billed once they are over, on this day.
+pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-11-25")]
 
 OCTOBER = date(2026, 10, 1)
 TODAY = date(2026, 11, 25)

@@ -16,7 +16,6 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
@@ -33,11 +32,11 @@ from koffer.placements.models import (
 )
 from koffer.tenancy.models import Mandant
 from tests import factories
-from tests.conftest import signed_in
+from tests.conftest import signed_in, test_today
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
-TODAY = timezone.localdate()
+TODAY = test_today()  # what the pinned clock shows (tests/conftest.py)
 LAST_YEAR = TODAY.year - 1
 
 

@@ -343,6 +343,7 @@ def belegung(angebot, provider_user, traeger, jugendamt, jugendamt_user, heim, r
     )
 
 
+@pytest.mark.today("2026-11-25")  # the Belegung begins on 2.11.2026, asked for today
 def test_absences_are_entered_on_the_page_with_german_messages(
     belegung, provider_user, traeger, jugendamt, jugendamt_user
 ):
@@ -374,6 +375,7 @@ def test_absences_are_entered_on_the_page_with_german_messages(
     assert signed_in(jugendamt_user).get(url).status_code in (403, 404)
 
 
+@pytest.mark.today("2026-11-25")  # the Belegung begins on 2.11.2026, asked for today
 def test_absences_through_the_api(belegung, provider_user, traeger):
     client = signed_in(provider_user)
     url = f"/api/v1/platzboerse/belegungen/{belegung.pk}/abwesenheiten"

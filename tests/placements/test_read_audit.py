@@ -16,7 +16,8 @@ from koffer.placements.models import Platzgesuch
 from koffer.tenancy.models import Mandant
 from tests.conftest import signed_in
 
-pytestmark = pytest.mark.django_db
+# Written for one calendar: months are billed once they are over, on this day.
+pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-11-25")]
 TODAY = date(2026, 11, 25)
 
 

@@ -24,7 +24,8 @@ from koffer.placements.search import free_counts
 from koffer.tenancy.models import Mandant
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Data built from today's date: make test-dates runs these on several days.
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def _gesuch(user: User, tenant: Mandant, form: Betreuungsform, region: Region) -> Platzgesuch:

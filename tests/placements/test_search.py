@@ -7,6 +7,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from koffer.placements import services
@@ -14,6 +15,9 @@ from koffer.placements.models import Betreuungsform, Merkmal, Region
 from koffer.placements.search import Need, search
 from koffer.tenancy.models import Mandant
 from tests import factories
+
+# Data built from today's date: make test-dates runs these on several days.
+pytestmark = pytest.mark.calendar
 
 
 def _exchange(heim: Betreuungsform, rng: random.Random) -> None:

@@ -13,7 +13,8 @@ from koffer.placements.models import Belegung, Platz, Platzgesuch, Reservierung
 from tests import factories
 from tests.conftest import signed_in
 
-pytestmark = pytest.mark.django_db
+# Data built from today's date: make test-dates runs these on several days.
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def test_provider_creates_facility_and_sets_a_place_free(

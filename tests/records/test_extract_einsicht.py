@@ -22,6 +22,9 @@ from tests.conftest import signed_in
 from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
 from tests.records.test_documents_fixtures import png_bytes, stored, text_pdf
 
+# Data built from today's date: make test-dates runs these on several days.
+pytestmark = pytest.mark.calendar
+
 RECIPIENT = "Sozialgericht Musterstadt, 12. Kammer"
 PURPOSE = "Aktenauszug für das Sozialgericht Musterstadt, Az. S 12 SB 345/26"
 

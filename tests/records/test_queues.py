@@ -14,6 +14,9 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
 
+# Data built from today's date: make test-dates runs these on several days.
+pytestmark = pytest.mark.calendar
+
 
 def test_my_queue_buckets_overdue_today_upcoming(akte: Akte, team_caseworker: User) -> None:
     today = timezone.localdate()

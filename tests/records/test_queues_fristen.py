@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,9 @@ from koffer.records.models import Akte, Frist, Vorgang, VorgangTyp
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
+
+# Data built from today's date: make test-dates runs these on several days.
+pytestmark = pytest.mark.calendar
 
 
 def _vorgang(akte: Akte, actor: User, caseworker: User | None = None) -> Vorgang:

@@ -19,6 +19,9 @@ import pytest
 from koffer.shell import server
 from tests.subprocesses import ROOT, koffer_env, reaped
 
+# manage.py serve runs on the real clock; the test that watches it keeps that clock too.
+pytestmark = pytest.mark.real_clock
+
 START_TIMEOUT = 90.0
 
 

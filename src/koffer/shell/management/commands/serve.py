@@ -41,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--live-streams",
             type=int,
-            default=int(os.environ.get("KOFFER_LIVE_STREAMS", "30")),
+            default=settings.KOFFER_LIVE_STREAMS,
             help="gleichzeitige Live-Ströme, darüber fragen Seiten alle 15 s nach",
         )
         parser.add_argument("--no-demo", action="store_true", help="keinen Demo-Landkreis laden")
