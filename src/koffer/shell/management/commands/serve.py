@@ -90,14 +90,17 @@ class Command(BaseCommand):
             supervision.Part(
                 key="worker",
                 name="Hintergrund-Worker",
-                # One id for all its restarts: /readyz counts one worker, not a dead one
-                # beside it until its last heartbeat grows old.
+                # One id for all its restarts: a restarted worker takes over the jobs its
+                # predecessor was running at once, and /readyz counts one worker, not a
+                # dead one beside it until its last heartbeat grows old.
                 command=[sys.executable, MANAGE, "worker", "--worker-id", _worker_id()],
                 env={},
             ),
         ]
 
         def start(part: supervision.Part) -> subprocess.Popen[bytes]:
+            # Its own process group: the terminal's Ctrl-C reaches only serve, which then
+            # sends each part exactly one SIGTERM (see Supervisor.stop_all).
             return subprocess.Popen(  # noqa: S603
                 part.command,
                 env={**env, **part.env},
