@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import shutil
 import subprocess
 import tempfile
@@ -147,11 +146,11 @@ def run() -> None:
                     scripts.append(script)
                 holding = streams if case == "start_streams" else contextlib.nullcontext()
                 with holding:
-                    cpu_before = _cpu_seconds(web.pid)
-                    live_before = _cpu_seconds(live.pid)
+                    cpu_before = served.cpu_seconds(web.pid)
+                    live_before = served.cpu_seconds(live.pid)
                     figures = _wrk(wrk, script, base + path, cookie_header, seconds=SECONDS)
-                    cpu = _cpu_seconds(web.pid) - cpu_before
-                    live_cpu = _cpu_seconds(live.pid) - live_before
+                    cpu = served.cpu_seconds(web.pid) - cpu_before
+                    live_cpu = served.cpu_seconds(live.pid) - live_before
                 figures["server_cpu_ms"] = 1000 * cpu / figures["requests"]
                 figures["offered_rps"] = offered or 0.0
                 figures["live_cpu_pct"] = 100 * live_cpu / SECONDS
@@ -242,22 +241,6 @@ def _paced(rps: float) -> str:
     the measured requests/s show it."""
     interval_ms = 1000 * WRK_THREADS / rps
     return WRK_SCRIPT + PACING_SCRIPT.replace("INTERVAL_MS", f"{interval_ms:.6f}")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process and its children (granian's workers)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        own_pid = int(stat.parent.name)
-        parent = int(fields[1])
-        if own_pid == pid or parent == pid:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
 
 
 def _queries_per_request() -> dict[str, int]:

@@ -131,10 +131,15 @@ AUTHENTICATION_BACKENDS = [
     "koffer.accounts.backends.UsernameOrEmailBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # argon2id at OWASP's parameters, a few hashes at a time (koffer.accounts.passwords)
+    "koffer.accounts.passwords.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if os.environ.get("KOFFER_FAST_HASHER"):  # tests only: argon2 costs ~50 ms per login
+# Password hashes computed at the same time on this machine (all web workers together).
+KOFFER_PASSWORD_HASH_SLOTS = int(
+    os.environ.get("KOFFER_PASSWORD_HASH_SLOTS") or max(1, (os.cpu_count() or 2) // 2)
+)
+if os.environ.get("KOFFER_FAST_HASHER"):  # tests only: argon2 costs ~35 ms per login
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {

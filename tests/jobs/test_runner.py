@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
@@ -159,6 +161,36 @@ def test_stale_running_job_is_recovered_and_continues(
     assert _events(tenant, "jobs.job.recovered") == 1
     assert WorkerHeartbeat.objects.filter(worker_id="test-worker").exists()
     assert services.recover_stale_jobs() == []  # nothing left on the next pass
+
+
+def test_a_worker_restarted_under_its_id_takes_over_its_jobs_at_once(
+    tenant: Mandant,
+    admin_user: User,
+    flaky: Flaky,
+    settings: Any,
+    django_capture_on_commit_callbacks,
+) -> None:
+    """serve restarts its killed worker under the same id: the job it ran continues at
+    once, not after the stale limit; a job of another, living worker is left alone."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = services.start_job(actor=admin_user, tenant=tenant, kind=FLAKY, title="meins")
+        other = services.start_job(actor=admin_user, tenant=tenant, kind=FLAKY, title="fremd")
+    for job, worker_id in ((mine, "host-serve-1"), (other, "host-serve-2")):
+        job.refresh_from_db()
+        DBTaskResult.objects.filter(id=job.task_id).update(
+            status="RUNNING", worker_ids=["host-x", worker_id]
+        )
+        _kill_mid_way(job, done="a", minutes_ago=0)  # its heartbeat is fresh: not stale
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.recover_stale_jobs() == []
+        assert services.take_over_jobs_of(worker_id="host-serve-1") == [mine.pk]
+        assert services.take_over_jobs_of(worker_id="host-serve-1") == []  # once
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert mine.status == Job.Status.WAITING and mine.task_id  # queued again
+    assert other.status == Job.Status.RUNNING
+    assert _events(tenant, "jobs.job.recovered") == 1
 
 
 def test_recovery_takes_each_job_once(

@@ -17,6 +17,7 @@ class JobsConfig(AppConfig):
         kinds.register_all()
         register_check("blobs", readiness.blob_store)
         register_check("worker", readiness.worker)
+        register_check("processes", readiness.serve_parts)
         navigation.register(
             navigation.NavEntry(
                 key="jobs",

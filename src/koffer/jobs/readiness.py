@@ -1,4 +1,5 @@
-"""Readiness checks registered with the probes: blob store writable, a worker alive."""
+"""Readiness checks registered with the probes: blob store writable, a worker alive, and
+every part of ``manage.py serve`` running."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from koffer.blobs.store import get_store
 from koffer.jobs.models import WorkerHeartbeat
+from koffer.shell import supervision
 
 
 def blob_store() -> tuple[bool, str]:
@@ -30,3 +32,8 @@ def worker() -> tuple[bool, str]:
         )
     alive = WorkerHeartbeat.objects.filter(beat_at__gte=now - window).count()
     return True, f"{alive} Worker aktiv"
+
+
+def serve_parts() -> tuple[bool, str]:
+    """Not ready while ``serve`` waits to restart one of its parts; a restart is named."""
+    return supervision.readiness(settings.VAR_DIR / supervision.STATUS_FILE)

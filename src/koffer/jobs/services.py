@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from koffer.audit import services as audit
 from koffer.jobs import registry
@@ -110,30 +111,15 @@ def recover_stale_jobs(*, now: datetime | None = None) -> list[uuid.UUID]:
     several workers at once: each job is taken over by exactly one of them."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.KOFFER_WORKER_STALE_SECONDS)
-    recovered: list[uuid.UUID] = []
     stale_running = Q(status=Job.Status.RUNNING) & (
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
     )
     rows = list(Job.objects.unscoped().filter(stale_running).values_list("pk", "tenant_id")[:200])
-    for job_id, tenant_id in rows:
-        with transaction.atomic():
-            taken = (
-                Job.objects.for_tenant(tenant_id)
-                .filter(pk=job_id)
-                .filter(stale_running)
-                .update(status=Job.Status.WAITING, message=RECOVERED_MESSAGE, task_id="")
-            )
-            if not taken:
-                continue  # another worker recovered it, or it came back to life
-            audit.record(
-                actor=None,
-                tenant_id=tenant_id,
-                action="jobs.job.recovered",
-                obj=("jobs.job", job_id),
-                reason="Worker ohne Lebenszeichen",
-            )
-            enqueue_on_commit(job_id)
-        recovered.append(job_id)
+    recovered = [
+        job_id
+        for job_id, tenant_id in rows
+        if _requeue(job_id, tenant_id, still=stale_running, reason="Worker ohne Lebenszeichen")
+    ]
     grace = now - timedelta(seconds=settings.KOFFER_WORKER_HEARTBEAT_SECONDS)
     unqueued = (
         Job.objects.unscoped()
@@ -146,3 +132,60 @@ def recover_stale_jobs(*, now: datetime | None = None) -> list[uuid.UUID]:
         enqueue_on_commit(job_id)
         recovered.append(job_id)
     return recovered
+
+
+def take_over_jobs_of(*, worker_id: str) -> list[uuid.UUID]:
+    """Queue again at once the running jobs that the worker ``worker_id`` took last.
+
+    Called by a worker that starts under the id of one that died (``serve`` restarts its
+    worker under one id, one at a time): the jobs of its predecessor need not wait
+    KOFFER_WORKER_STALE_SECONDS for their heartbeat to grow old. Completed steps stay
+    recorded, as with any recovery."""
+    running = list(
+        Job.objects.unscoped()
+        .filter(status=Job.Status.RUNNING)
+        .exclude(task_id="")
+        .values_list("pk", "tenant_id", "task_id")[:200]
+    )
+    if not running:
+        return []
+    last_worker = {
+        str(task_id): (worker_ids or [None])[-1]
+        for task_id, worker_ids in DBTaskResult.objects.filter(
+            id__in=[task_id for _, _, task_id in running]
+        ).values_list("id", "worker_ids")
+    }
+    return [
+        job_id
+        for job_id, tenant_id, task_id in running
+        if last_worker.get(task_id) == worker_id
+        and _requeue(
+            job_id,
+            tenant_id,
+            still=Q(status=Job.Status.RUNNING, task_id=task_id),
+            reason="Worker neu gestartet",
+        )
+    ]
+
+
+def _requeue(job_id: uuid.UUID, tenant_id: uuid.UUID, *, still: Q, reason: str) -> bool:
+    """Put one running job back to waiting, audited, if it still matches ``still``;
+    safe against other workers doing the same: exactly one of them takes it."""
+    with transaction.atomic():
+        taken = (
+            Job.objects.for_tenant(tenant_id)
+            .filter(pk=job_id)
+            .filter(still)
+            .update(status=Job.Status.WAITING, message=RECOVERED_MESSAGE, task_id="")
+        )
+        if not taken:
+            return False  # another worker recovered it, or it came back to life
+        audit.record(
+            actor=None,
+            tenant_id=tenant_id,
+            action="jobs.job.recovered",
+            obj=("jobs.job", job_id),
+            reason=reason,
+        )
+        enqueue_on_commit(job_id)
+    return True

@@ -11,6 +11,9 @@ from django.conf import settings
 # Threads of the event-stream process (koffer.shell.live); two stay free for a stream
 # request that is refused (503) or for anything else that reaches that port.
 LIVE_THREADS_SPARE = 2
+# Pause before granian starts a failed worker again (its default is 3.5 s); the other
+# workers serve meanwhile.
+RESPAWN_SECONDS = 1.0
 
 
 def granian_command(
@@ -32,6 +35,11 @@ def granian_command(
         "--blocking-threads",
         str(threads),
         "--no-ws",
+        # A worker process that dies (a crash, the OOM killer, kill -9) is started again by
+        # granian's main process; without this granian ends altogether (2.x default).
+        "--respawn-failed-workers",
+        "--respawn-interval",
+        str(RESPAWN_SECONDS),
         "--log-level",
         log_level,
         "koffer.wsgi:application",

@@ -96,7 +96,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--max-tasks", type=int, default=None, help="nach so vielen enden")
         parser.add_argument(
-            "--worker-id", default=None, help="eindeutige Kennung (max. 64 Zeichen)"
+            "--worker-id",
+            default=None,
+            help="eindeutige Kennung (max. 64 Zeichen); ein Worker mit der Kennung eines"
+            " beendeten übernimmt sofort dessen laufende Aufträge",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -120,8 +123,13 @@ class Command(BaseCommand):
             logger.error("Dokumentenspeicher kann nicht vorbereitet werden: %s", exc)
 
         runner.clear_stop()
+        recovered = []
+        if options["worker_id"]:
+            # A given id may be that of a worker that died (serve restarts its worker
+            # under one id): its running jobs continue now, not after the stale limit.
+            recovered = services.take_over_jobs_of(worker_id=worker_id)
         heartbeat.beat(worker_id)
-        recovered = services.recover_stale_jobs()
+        recovered += services.recover_stale_jobs()
         if recovered:
             self.stdout.write(
                 f"{len(recovered)} abgebrochene(r) Auftrag/Aufträge wieder eingereiht."

@@ -1,10 +1,10 @@
 """`make run`: migrate, load the demo district on first start, then serve with granian (the
 pages, and the event streams from a process of their own on the next port) and run one
-background worker; Ctrl-C stops them all cleanly."""
+background worker; a part that dies is started again (koffer.shell.supervision), and only
+Ctrl-C or SIGTERM stops them all, cleanly."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from koffer.shell import server
+from koffer.shell import server, supervision
 
 MANAGE = str(Path(settings.PROJECT_DIR) / "manage.py")
 
@@ -72,36 +72,48 @@ class Command(BaseCommand):
             "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         }
         streams = options["live_streams"]
-        children = [
+        parts = [
             # Pages and API in single-threaded workers; event streams, which hold a thread
             # each, from a process of their own (koffer.shell.live).
-            server.web_command(host=host, port=port, workers=options["workers"]),
-            server.live_command(host=host, port=live_port, streams=streams),
-            [sys.executable, MANAGE, "worker"],
+            supervision.Part(
+                key="web",
+                name="Webserver",
+                command=server.web_command(host=host, port=port, workers=options["workers"]),
+                env=server.stream_env(port=port, live_port=live_port, streams=0),
+            ),
+            supervision.Part(
+                key="live",
+                name="Live-Aktualisierung",
+                command=server.live_command(host=host, port=live_port, streams=streams),
+                env=server.stream_env(port=port, live_port=live_port, streams=streams),
+            ),
+            supervision.Part(
+                key="worker",
+                name="Hintergrund-Worker",
+                # One id for all its restarts: a restarted worker takes over the jobs its
+                # predecessor was running at once, and /readyz counts one worker, not a
+                # dead one beside it until its last heartbeat grows old.
+                command=[sys.executable, MANAGE, "worker", "--worker-id", _worker_id()],
+                env={},
+            ),
         ]
-        envs = [
-            server.stream_env(port=port, live_port=live_port, streams=0),
-            server.stream_env(port=port, live_port=live_port, streams=streams),
-            {},
-        ]
-        processes = [
-            subprocess.Popen(  # noqa: S603
-                command,
-                env={**env, **extra},
+
+        def start(part: supervision.Part) -> subprocess.Popen[bytes]:
+            # Its own process group: the terminal's Ctrl-C reaches only serve, which then
+            # sends each part exactly one SIGTERM (see Supervisor.stop_all).
+            return subprocess.Popen(  # noqa: S603
+                part.command,
+                env={**env, **part.env},
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
-            for command, extra in zip(children, envs, strict=True)
-        ]
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"koffer läuft auf http://{host}:{port}  (Beenden mit Strg-C;"
-                f" Live-Aktualisierung auf Port {live_port})"
-            )
-        )
-        self._wait(processes, ["Webserver", "Live-Aktualisierung", "Hintergrund-Worker"])
 
-    def _wait(self, children: list[subprocess.Popen[bytes]], names: list[str]) -> None:
+        supervisor = supervision.Supervisor(
+            parts,
+            status_path=Path(settings.VAR_DIR) / supervision.STATUS_FILE,
+            start=start,
+            say=lambda text: self.stderr.write(self.style.WARNING(text)),
+        )
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -110,29 +122,26 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(c.poll() is None for c in children):
-            time.sleep(0.3)
-        ended = [
-            f"{name} (Code {child.returncode})"
-            for child, name in zip(children, names, strict=True)
-            if child.poll() is not None
-        ]
-        # Each child runs in its own process group, so the terminal's Ctrl-C reaches only
-        # us; every child then gets exactly one SIGTERM (a second signal would make granian
-        # abandon its worker processes), and its whole group is killed if it hangs.
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + 15
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _kill_group(child)
-            _kill_group(child)  # granian's worker processes, should any be left
-        if not stopping:
-            raise CommandError(f"Unerwartet beendet: {', '.join(ended)}. koffer ist gestoppt.")
+        supervisor.start_all()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"koffer läuft auf http://{host}:{port}  (Beenden mit Strg-C;"
+                f" Live-Aktualisierung auf Port {live_port})"
+            )
+        )
+        self.stdout.flush()
+        # Only Ctrl-C or SIGTERM ends koffer; a part that dies is started again.
+        try:
+            while not stopping:
+                supervisor.tick()
+                time.sleep(0.3)
+        finally:
+            supervisor.stop_all()
         self.stdout.write("koffer beendet.")
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()[:40]}-serve-{os.getpid()}"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -143,11 +152,6 @@ def _port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, signal.SIGKILL)
 
 
 def _die_with_parent() -> None:
