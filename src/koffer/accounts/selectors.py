@@ -9,6 +9,7 @@ from django_otp import devices_for_user
 from django_otp.models import Device
 
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
+from koffer.accounts.roles import token_permissions
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 
@@ -71,3 +72,18 @@ def units_with_member_counts(tenant: Mandant) -> QuerySet[Organisationseinheit]:
         .annotate(members=Count("memberships"))
         .order_by("path")
     )
+
+
+def token_scope(
+    tenant: Mandant, machine: User
+) -> tuple[frozenset[str], list[Organisationseinheit]]:
+    """What a new token of ``machine`` may be given: the permissions its machine roles
+    allow, and its own units with everything below them."""
+    memberships = list(memberships_of(tenant, machine))
+    paths = {m.unit.path for m in memberships}
+    units = [u for u in units_for_admin(tenant) if any(u.path.startswith(p) for p in paths)]
+    return token_permissions([m.role for m in memberships]), units
+
+
+def units_by_ids(tenant: Mandant, unit_ids: list[str]) -> list[Organisationseinheit]:
+    return list(Organisationseinheit.objects.for_tenant(tenant).filter(pk__in=unit_ids))

@@ -60,7 +60,7 @@ class TokenAuth(HttpBearer):
             return None
         request.user = found.user
         request.tenant = found.tenant  # type: ignore[attr-defined]
-        request.access = Access.for_token(found.tenant_id, found.permissions)  # type: ignore[attr-defined]
+        request.access = Access.for_token(found)  # type: ignore[attr-defined]
         request.api_token = found  # type: ignore[attr-defined]
         return found.user
 

@@ -72,7 +72,7 @@ def _job_or_404(request: TenantRequest, job_id: uuid.UUID) -> Job:
 
 @router.get(
     "",
-    response={200: JobPage, 400: Problem},
+    response={200: JobPage, 400: Problem, 403: Problem},
     summary="Aufträge des Mandanten (älteste zuerst, seitenweise)",
 )
 def list_jobs(
@@ -81,6 +81,10 @@ def list_jobs(
     limit: int = 50,
     status: Job.Status | None = None,
 ) -> JobPage:
+    if not access.sees_jobs(request.access):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Sie dürfen keine Aufträge einsehen."
+        )
     jobs = selectors.visible_jobs(request.tenant, user=request.user, access=request.access)
     if status is not None:
         jobs = jobs.filter(status=status)
