@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "koffer.accounts.middleware.OTPMiddleware",  # django-otp's, device read in plain SQL
     "koffer.accounts.middleware.IdleTimeoutMiddleware",
     "koffer.accounts.middleware.TenantMiddleware",
+    "koffer.shell.middleware.RequestBodyMiddleware",  # before the CSRF check parses it
     "koffer.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,8 +1,8 @@
 """Project URL wiring: every app's pages and the versioned API with its routers."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from koffer.api import me, units
+from koffer.api import me, problems, units
 from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
 from koffer.jobs import api as jobs_api
@@ -12,6 +12,7 @@ from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
 from koffer.records import api_configuration, api_documents, api_extract, api_search
 
+handler400 = "koffer.shell.views.bad_request"
 handler403 = "koffer.shell.views.forbidden"
 handler404 = "koffer.shell.views.not_found"
 handler500 = "koffer.shell.views.server_error"
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include("koffer.placements.urls")),
     path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", problems.unknown_path),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]
