@@ -1,6 +1,6 @@
 """Project URL wiring: every app's pages and the versioned API with its routers."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from koffer.api import me, problems, units
 from koffer.api.base import make_api
@@ -41,7 +41,8 @@ urlpatterns = [
     path("", include("koffer.placements.urls")),
     path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
-    re_path(r"^api/(?P<rest>.*)$", problems.unknown_path),
+    path("api/", problems.unknown_path),
+    path("api/<path:rest>", problems.unknown_path),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]

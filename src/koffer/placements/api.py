@@ -111,7 +111,7 @@ def fachbereiche(request: TenantRequest) -> list[FachbereichOut]:
     return out
 
 
-class SearchQuery(Schema):
+class PlatzSucheQuery(Schema):
     betreuungsform: uuid.UUID
     alter: int = Field(ge=0, le=120)
     geschlecht: str = Field(pattern="^[wmd]$")
@@ -141,7 +141,7 @@ class TrefferOut(Schema):
 
 
 @router.get("/platzboerse/suche", response=list[TrefferOut])
-def suche(request: TenantRequest, q: Query[SearchQuery]) -> list[TrefferOut]:
+def suche(request: TenantRequest, q: Query[PlatzSucheQuery]) -> list[TrefferOut]:
     """Free places ranked by fit, then day rate, then distance; pseudonymous input only."""
     _requester(request)
     if not Betreuungsform.objects.filter(pk=q.betreuungsform).exists():
