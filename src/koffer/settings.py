@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "koffer.shell.middleware.CSPMiddleware",  # django-csp's, policy built once
     "koffer.shell.middleware.RequestSizeLimitMiddleware",
+    "koffer.api.middleware.ProblemMiddleware",  # every /api/ error as problem+json
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

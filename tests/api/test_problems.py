@@ -65,6 +65,14 @@ def test_unknown_api_path_without_sign_in_is_problem_json(db: None) -> None:
     _problem(Client().get("/api/v1/nirgends"), 404, "not_found")
 
 
+def test_wrong_method_on_a_known_path_is_problem_json(caseworker: User) -> None:
+    client = Client()
+    client.force_login(caseworker)
+    response = client.delete("/api/v1/me")
+    body = _problem(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET" and "GET" in body["detail"]
+
+
 def test_session_post_without_csrf_token_is_german_problem_json(caseworker: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(caseworker)

@@ -92,6 +92,17 @@ def test_form_offers_only_the_machine_roles_permissions_and_units(
     assert response.status_code == 400
     assert "permissions" in response.context["form"].errors
     assert not ApiToken.objects.for_tenant(tenant).exists()
+    admin_client.post(
+        url,
+        {
+            "name": "Scan",
+            "permissions": ["inbox.upload"],
+            "units": [str(below.pk)],
+            "valid_days": 30,
+        },
+    )
+    page = admin_client.get(reverse("accounts:user_detail", args=[machine.pk])).content.decode()
+    assert "inbox.upload" in page and "Scanteam Nord" in page
 
 
 def test_token_loses_what_its_account_no_longer_holds(tenant: Mandant, admin_user: User) -> None:

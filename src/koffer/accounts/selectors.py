@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django_otp import devices_for_user
 from django_otp.models import Device
 
@@ -51,7 +51,13 @@ def sessions_of(user: User) -> QuerySet[UserSession]:
 
 
 def tokens_of(tenant: Mandant, user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.for_tenant(tenant).filter(user=user)
+    """With their units, so that the page can show each token's scope."""
+    units = Organisationseinheit.objects.for_tenant(tenant).order_by("path")
+    return (
+        ApiToken.objects.for_tenant(tenant)
+        .filter(user=user)
+        .prefetch_related(Prefetch("units", queryset=units))
+    )
 
 
 def token_in(tenant: Mandant, token_id: uuid.UUID) -> ApiToken | None:
