@@ -8,8 +8,10 @@ import uuid
 from typing import Any
 
 import pytest
+from django.core import signals
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.test import Client, override_settings
 
 from koffer.accounts import services
@@ -166,8 +168,16 @@ def _raw(
         started["status"] = status
         started["headers"] = dict(response_headers)
 
-    chunks = WSGIHandler()(environ, start_response)
-    return started["status"], started["headers"], b"".join(chunks)
+    # Like the test client: a request must not close the test's database connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        chunks = WSGIHandler()(environ, start_response)
+        content = b"".join(chunks)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return started["status"], started["headers"], content
 
 
 def test_raw_multipart_with_a_long_file_name(tenant: Mandant) -> None:
