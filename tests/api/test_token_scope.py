@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+import uuid
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -122,3 +127,18 @@ def test_token_loses_what_its_account_no_longer_holds(tenant: Mandant, admin_use
     )
     body = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me").json()
     assert body["permissions"] == ["inbox.upload"]
+
+
+def test_upload_only_token_reads_nothing_but_itself(tenant: Mandant) -> None:
+    # Walks the committed document, so a new GET endpoint without a permission shows up.
+    document = json.loads((Path(__file__).resolve().parents[2] / "docs/openapi.json").read_text())
+    client = _upload_client(tenant)
+    readable = []
+    for path, operations in document["paths"].items():
+        if "get" not in operations:
+            continue
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        response = client.get(url)
+        if response.status_code < 300:
+            readable.append(path)
+    assert readable == ["/api/v1/me"]

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.pagination import paginate
-from koffer.api.problems import ApiProblem, not_found
+from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.placements import access, selectors, services
 from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
@@ -86,9 +86,13 @@ class FachbereichOut(Schema):
     merkmale: list[MerkmalOut]
 
 
-@router.get("/platzboerse/fachbereiche", response=list[FachbereichOut])
+@router.get("/platzboerse/fachbereiche", response={200: list[FachbereichOut], 403: Problem})
 def fachbereiche(request: TenantRequest) -> list[FachbereichOut]:
     """The configured fields with their forms of care and criteria."""
+    if not access.sees_catalogue(request.access):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
+        )
     out = []
     for fb in Fachbereich.objects.prefetch_related("formen", "merkmale"):
         out.append(
