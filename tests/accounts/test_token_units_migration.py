@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("accounts", "0001_initial")]
-AFTER = [("accounts", "0002_token_units")]
+BEFORE = [("accounts", "0002_lockout_and_own_password")]
+AFTER = [("accounts", "0003_token_units")]
 
 
 @pytest.mark.django_db(transaction=True)
