@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "koffer.shell.middleware.CSPMiddleware",  # django-csp's, policy built once
     "koffer.shell.middleware.RequestSizeLimitMiddleware",
+    "koffer.api.middleware.ProblemMiddleware",  # every /api/ error as problem+json
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "koffer.accounts.middleware.OTPMiddleware",  # django-otp's, device read in plain SQL
     "koffer.accounts.middleware.IdleTimeoutMiddleware",
     "koffer.accounts.middleware.TenantMiddleware",
+    "koffer.shell.middleware.RequestBodyMiddleware",  # before the CSRF check parses it
     "koffer.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

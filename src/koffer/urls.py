@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from koffer.api import me, units
+from koffer.api import me, problems, units
 from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
 from koffer.jobs import api as jobs_api
@@ -12,6 +12,7 @@ from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
 from koffer.records import api_configuration, api_documents, api_extract, api_search
 
+handler400 = "koffer.shell.views.bad_request"
 handler403 = "koffer.shell.views.forbidden"
 handler404 = "koffer.shell.views.not_found"
 handler500 = "koffer.shell.views.server_error"
@@ -40,6 +41,8 @@ urlpatterns = [
     path("", include("koffer.placements.urls")),
     path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
+    path("api/", problems.unknown_path),
+    path("api/<path:rest>", problems.unknown_path),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]

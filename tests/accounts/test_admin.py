@@ -77,7 +77,12 @@ def test_token_shown_once_stored_hashed_and_revocable(
     machine = factories.user(tenant, role="scandienst", is_machine=True)
     response = admin_client.post(
         reverse("accounts:token_create", args=[machine.pk]),
-        {"name": "Scanstraße", "permissions": ["inbox.upload"], "valid_days": 30},
+        {
+            "name": "Scanstraße",
+            "permissions": ["inbox.upload"],
+            "units": [str(factories.root_unit(tenant).pk)],
+            "valid_days": 30,
+        },
     )
     assert response.status_code == 200
     secret = response.context["secret"]

@@ -153,7 +153,12 @@ def test_machine_accounts_and_tokens_are_not_affected(tenant: Mandant) -> None:
     machine = factories.user(tenant, role="scandienst", is_machine=True)
     assert not machine.must_change_password
     _token, secret = services.create_api_token(
-        actor=None, tenant=tenant, user=machine, name="Scan", permissions=["inbox.upload"]
+        actor=None,
+        tenant=tenant,
+        user=machine,
+        name="Scan",
+        permissions=["inbox.upload"],
+        units=[factories.root_unit(tenant)],
     )
     response = Client().get("/api/v1/jobs", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code != 302

@@ -38,7 +38,12 @@ def test_session_auth(caseworker: User, tenant: Mandant) -> None:
 def _machine_token(tenant: Mandant) -> tuple[ApiToken, str]:
     machine = factories.user(tenant, role="scandienst", is_machine=True)
     return services.create_api_token(
-        actor=None, tenant=tenant, user=machine, name="t", permissions=["inbox.upload"]
+        actor=None,
+        tenant=tenant,
+        user=machine,
+        name="t",
+        permissions=["inbox.upload"],
+        units=[factories.root_unit(tenant)],
     )
 
 

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
-from koffer.accounts.roles import PERM_LABELS, ROLES
+from koffer.accounts.roles import ROLES
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
@@ -128,7 +128,8 @@ def _token(world: World, tenant: Mandant) -> uuid.UUID:
         tenant=tenant,
         user=_machine_account(world, tenant),
         name=world.mark(tenant),
-        permissions=sorted(PERM_LABELS)[:1],
+        permissions=["outbox.fetch"],
+        units=[factories.root_unit(tenant)],
     )
     return token.pk
 

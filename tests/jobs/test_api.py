@@ -91,9 +91,15 @@ def test_another_mandants_job_is_404_problem(
 def test_token_without_jobs_run_sees_only_own_jobs_and_cannot_retry(
     admin_user: User, tenant: Mandant, flaky: Flaky, django_capture_on_commit_callbacks
 ) -> None:
-    machine = factories.user(tenant, role="scandienst", is_machine=True)
+    # records.edit starts Aktenauszüge, so such a token has jobs of its own to follow.
+    machine = factories.user(tenant, role="fachverfahren", is_machine=True)
     _, secret = accounts.create_api_token(
-        actor=None, tenant=tenant, user=machine, name="t", permissions=["inbox.upload"]
+        actor=None,
+        tenant=tenant,
+        user=machine,
+        name="t",
+        permissions=["records.edit"],
+        units=[factories.root_unit(tenant)],
     )
     flaky.fail_at = "a"
     with django_capture_on_commit_callbacks(execute=True):

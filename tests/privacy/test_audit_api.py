@@ -17,10 +17,15 @@ from tests.privacy.conftest import AKTE_1, ERIKA, Trail, query_events
 URL = "/api/v1/audit/events"
 
 
-def _machine_client(tenant: Mandant, permissions: list[str]) -> Client:
-    machine = factories.user(tenant, role="scandienst", is_machine=True)
+def _machine_client(tenant: Mandant, permissions: list[str], role: str = "scandienst") -> Client:
+    machine = factories.user(tenant, role=role, is_machine=True)
     _, secret = accounts.create_api_token(
-        actor=None, tenant=tenant, user=machine, name="Prüfwerkzeug", permissions=permissions
+        actor=None,
+        tenant=tenant,
+        user=machine,
+        name="Prüfwerkzeug",
+        permissions=permissions,
+        units=[factories.root_unit(tenant)],
     )
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
@@ -54,7 +59,7 @@ def test_machine_token_without_permission_is_refused(tenant: Mandant) -> None:
 def test_machine_token_with_permission_sees_only_its_mandant(
     trail: Trail, other_tenant: Mandant
 ) -> None:
-    client = _machine_client(trail.tenant, ["audit.view"])
+    client = _machine_client(trail.tenant, ["audit.view"], role="protokollabruf")
     items = client.get(URL, {"limit": 200}).json()["items"]
     assert items and all(i["reason"] != "Fremdzugriff" for i in items)
     own = set(AuditEvent.objects.filter(tenant_id=trail.tenant.pk).values_list("id", flat=True))

@@ -198,10 +198,16 @@ class RoleGrantForm(forms.Form):
 
 
 class TokenCreateForm(forms.Form):
+    """Offers only what the machine account's roles allow; the service checks again."""
+
     name = forms.CharField(label="Bezeichnung", max_length=100, widget=_input())
     permissions = forms.MultipleChoiceField(
         label="Berechtigungen",
-        choices=sorted(PERM_LABELS.items(), key=lambda item: str(item[1])),
+        widget=forms.SelectMultiple(attrs={"class": "kern-form-input__select", "size": 6}),
+    )
+    units = forms.MultipleChoiceField(
+        label="Organisationseinheiten",
+        help_text="Der Schlüssel wirkt in diesen Einheiten und allen darunter.",
         widget=forms.SelectMultiple(attrs={"class": "kern-form-input__select", "size": 6}),
     )
     valid_days = forms.IntegerField(
@@ -211,6 +217,19 @@ class TokenCreateForm(forms.Form):
         initial=365,
         widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
     )
+
+    def __init__(
+        self,
+        *args: Any,
+        permissions: frozenset[str],
+        units: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["permissions"].choices = sorted(  # type: ignore[attr-defined]
+            ((p, PERM_LABELS[p]) for p in permissions), key=lambda item: str(item[1])
+        )
+        self.fields["units"].choices = units  # type: ignore[attr-defined]
 
 
 class UnitCreateForm(forms.Form):

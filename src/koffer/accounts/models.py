@@ -56,7 +56,8 @@ class Membership(TenantOwned):
 
 
 class ApiToken(TenantOwned):
-    """A machine account's API key: shown once, stored as SHA-256, scoped to one Mandant."""
+    """A machine account's API key: shown once, stored as SHA-256, scoped to one Mandant,
+    to named permissions and to named Organisationseinheiten."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -65,6 +66,14 @@ class ApiToken(TenantOwned):
     prefix = models.CharField(max_length=12, unique=True)
     digest = models.CharField(max_length=64)
     permissions = models.JSONField(default=list)
+    # The Organisationseinheiten (and everything below them) the token acts in; its
+    # permissions hold there and nowhere else (see Access.for_token).
+    units = models.ManyToManyField(
+        "tenancy.Organisationseinheit",
+        related_name="api_tokens",
+        blank=True,
+        verbose_name="Organisationseinheiten",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

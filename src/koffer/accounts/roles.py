@@ -139,6 +139,23 @@ ROLES: dict[str, Role] = {
             machine=True,
         ),
         Role(
+            "fachverfahren",
+            "Fachverfahren (Maschinenkonto)",
+            "Ein Fachverfahren liest und ergänzt über die API die Akten seiner "
+            "Organisationseinheiten und liefert Dokumente ein.",
+            frozenset({Perm.RECORDS_VIEW, Perm.RECORDS_EDIT, Perm.INBOX_UPLOAD}),
+            sees_personal_data=True,
+            machine=True,
+        ),
+        Role(
+            "protokollabruf",
+            "Protokollabruf (Maschinenkonto)",
+            "Holt das Audit-Protokoll über die API ab, etwa für ein Sicherheitsmonitoring.",
+            frozenset({Perm.AUDIT_VIEW}),
+            sees_personal_data=True,
+            machine=True,
+        ),
+        Role(
             "druckdienst",
             "Druck-Dienstleister (Maschinenkonto)",
             "Holt Druckaufträge über die API ab und meldet den Versand.",
@@ -154,7 +171,7 @@ ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]
 _AUTHORITY = frozenset(
     {"sachbearbeitung", "teamleitung", "poststelle", "datenschutz", "mandant_admin"}
 )
-_MACHINES = frozenset({"scandienst", "druckdienst"})
+_MACHINES = frozenset({"scandienst", "druckdienst", "fachverfahren", "protokollabruf"})
 # The roles a Mandant's own administration may hand out, by the kind of Mandant
 # (tenancy.Mandant.Kind): a Jobcenter's admin has no business creating Landesjugendamt
 # reviewers or ministry statisticians, whose roles open other Mandanten's Meldungen and
@@ -163,9 +180,11 @@ GRANTABLE_BY_KIND: dict[str, frozenset[str]] = {
     "kreis": _AUTHORITY | _MACHINES | {"platzverwaltung"},
     "gemeinde": _AUTHORITY | _MACHINES | {"platzverwaltung"},
     "jobcenter": _AUTHORITY | _MACHINES,
-    "traeger": frozenset({"platzverwaltung", "datenschutz", "mandant_admin"}),
-    "landesjugendamt": frozenset({"landesjugendamt", "datenschutz", "mandant_admin"}),
-    "ministerium": frozenset({"statistik", "datenschutz", "mandant_admin"}),
+    "traeger": frozenset({"platzverwaltung", "datenschutz", "mandant_admin", "protokollabruf"}),
+    "landesjugendamt": frozenset(
+        {"landesjugendamt", "datenschutz", "mandant_admin", "protokollabruf"}
+    ),
+    "ministerium": frozenset({"statistik", "datenschutz", "mandant_admin", "protokollabruf"}),
 }
 
 # Permissions over other people's permissions: a role that carries one of them may only be
@@ -178,6 +197,21 @@ def grantable_in(kind: str) -> list[Role]:
     """The roles a Mandant of ``kind`` may hand out, in the order of ``ROLES``."""
     allowed = GRANTABLE_BY_KIND.get(kind, frozenset())
     return [r for r in ROLES.values() if r.code in allowed]
+
+
+def token_permissions(role_codes: list[str]) -> frozenset[str]:
+    """What an API token of a machine account with these roles may be given.
+
+    A machine role's permissions are exactly its allowed set: a scan provider's token can
+    upload, never manage accounts. A person's role counts for nothing here, so a machine
+    account that was (wrongly) given a person's role does not pass it on to a token.
+    """
+    allowed: set[str] = set()
+    for code in role_codes:
+        found = ROLES.get(code)
+        if found is not None and found.machine:
+            allowed |= found.permissions
+    return frozenset(allowed)
 
 
 def role(code: str) -> Role:

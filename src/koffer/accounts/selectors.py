@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django_otp import devices_for_user
 from django_otp.models import Device
 
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
+from koffer.accounts.roles import token_permissions
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 
@@ -50,7 +51,13 @@ def sessions_of(user: User) -> QuerySet[UserSession]:
 
 
 def tokens_of(tenant: Mandant, user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.for_tenant(tenant).filter(user=user)
+    """With their units, so that the page can show each token's scope."""
+    units = Organisationseinheit.objects.for_tenant(tenant).order_by("path")
+    return (
+        ApiToken.objects.for_tenant(tenant)
+        .filter(user=user)
+        .prefetch_related(Prefetch("units", queryset=units))
+    )
 
 
 def token_in(tenant: Mandant, token_id: uuid.UUID) -> ApiToken | None:
@@ -71,3 +78,18 @@ def units_with_member_counts(tenant: Mandant) -> QuerySet[Organisationseinheit]:
         .annotate(members=Count("memberships"))
         .order_by("path")
     )
+
+
+def token_scope(
+    tenant: Mandant, machine: User
+) -> tuple[frozenset[str], list[Organisationseinheit]]:
+    """What a new token of ``machine`` may be given: the permissions its machine roles
+    allow, and its own units with everything below them."""
+    memberships = list(memberships_of(tenant, machine))
+    paths = {m.unit.path for m in memberships}
+    units = [u for u in units_for_admin(tenant) if any(u.path.startswith(p) for p in paths)]
+    return token_permissions([m.role for m in memberships]), units
+
+
+def units_by_ids(tenant: Mandant, unit_ids: list[str]) -> list[Organisationseinheit]:
+    return list(Organisationseinheit.objects.for_tenant(tenant).filter(pk__in=unit_ids))

@@ -21,7 +21,7 @@ from koffer.accounts.access import (
     may_manage_account,
 )
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
-from koffer.accounts.roles import PERM_LABELS, ROLES, grantable_in
+from koffer.accounts.roles import PERM_LABELS, ROLES, grantable_in, token_permissions
 from koffer.audit import services as audit
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -389,15 +389,49 @@ def create_api_token(
     user: User,
     name: str,
     permissions: list[str],
+    units: list[Organisationseinheit],
     valid_days: int = 365,
 ) -> tuple[ApiToken, str]:
-    """Issue a token for a machine account. Returns the record and the secret, which is
-    shown once and never stored: only its SHA-256 is kept."""
+    """Issue a token for a machine account, scoped to ``permissions`` in ``units`` (and
+    below). Both must lie inside what the account's machine roles allow: the permissions
+    within the roles' allowed set, the units at or below the account's own units. Returns
+    the record and the secret, which is shown once and never stored: only its SHA-256."""
     if not user.is_machine:
         raise AccountError("not_machine", "API-Schlüssel gibt es nur für Maschinenkonten.")
     unknown = [p for p in permissions if p not in PERM_LABELS]
     if unknown:
         raise AccountError("perm_unknown", f"Unbekannte Berechtigung: {', '.join(unknown)}")
+    if not permissions:
+        raise AccountError("perm_missing", "Bitte wählen Sie mindestens eine Berechtigung.")
+    memberships = list(
+        Membership.objects.for_tenant(tenant).filter(user=user).select_related("unit")
+    )
+    allowed = token_permissions([m.role for m in memberships])
+    refused = sorted(PERM_LABELS[p] for p in set(permissions) - allowed)
+    if refused:
+        raise AccountError(
+            "perm_not_allowed",
+            "Diese Berechtigung passt nicht zur Rolle des Maschinenkontos: "
+            + ", ".join(refused)
+            + ".",
+        )
+    if not units:
+        raise AccountError(
+            "units_missing", "Bitte wählen Sie mindestens eine Organisationseinheit."
+        )
+    reach = [m.unit.path for m in memberships]
+    outside = [
+        u.name
+        for u in units
+        if u.tenant_id != tenant.pk or not any(u.path.startswith(p) for p in reach)
+    ]
+    if outside:
+        raise AccountError(
+            "unit_outside",
+            "Diese Organisationseinheit liegt außerhalb des Maschinenkontos: "
+            + ", ".join(outside)
+            + ".",
+        )
     if not 1 <= valid_days <= 730:
         raise AccountError("validity", "Die Gültigkeit muss zwischen 1 und 730 Tagen liegen.")
     prefix = secrets.token_hex(4)
@@ -413,13 +447,18 @@ def create_api_token(
             created_by=actor if isinstance(actor, User) else None,
             expires_at=timezone.now() + timedelta(days=valid_days),
         )
+        token.units.set(units)
         audit.record(
             actor=actor,
             tenant_id=tenant.pk,
             action="accounts.token.create",
             obj=token,
             subject=user,
-            changes={"permissions": token.permissions, "expires_at": token.expires_at},
+            changes={
+                "permissions": token.permissions,
+                "units": sorted(str(u.pk) for u in units),
+                "expires_at": token.expires_at,
+            },
         )
     return token, secret
 

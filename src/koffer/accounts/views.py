@@ -459,7 +459,12 @@ def token_create(request: TenantRequest, user_id: uuid.UUID) -> HttpResponse:
     person = _member_or_404(request, user_id)
     if not person.is_machine:
         raise Http404
-    form = TokenCreateForm(request.POST or None)
+    allowed, reach = selectors.token_scope(tenant, person)
+    form = TokenCreateForm(
+        request.POST or None,
+        permissions=allowed,
+        units=[(str(u.pk), ("– " * u.depth) + u.name) for u in reach],
+    )
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.create_api_token(
@@ -468,6 +473,7 @@ def token_create(request: TenantRequest, user_id: uuid.UUID) -> HttpResponse:
                 user=person,
                 name=form.cleaned_data["name"],
                 permissions=form.cleaned_data["permissions"],
+                units=selectors.units_by_ids(tenant, form.cleaned_data["units"]),
                 valid_days=form.cleaned_data["valid_days"],
             )
         except services.AccountError as exc:

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import Membership
 from koffer.accounts.services import TokenRefused, authenticate_token
-from koffer.api.problems import ApiProblem
+from koffer.api.problems import ApiProblem, csrf_failed
 from koffer.tenancy.models import Mandant
 
 SESSION_TENANT = "koffer_tenant_id"
@@ -60,7 +61,7 @@ class TokenAuth(HttpBearer):
             return None
         request.user = found.user
         request.tenant = found.tenant  # type: ignore[attr-defined]
-        request.access = Access.for_token(found.tenant_id, found.permissions)  # type: ignore[attr-defined]
+        request.access = Access.for_token(found)  # type: ignore[attr-defined]
         request.api_token = found  # type: ignore[attr-defined]
         return found.user
 
@@ -69,6 +70,16 @@ class SessionAuth(APIKeyCookie):
     """The signed-in browser session; unsafe methods need the CSRF token (htmx sends it)."""
 
     param_name = "sessionid"
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Replaces ninja's check, which answered in English. Without a session there is
+        # nothing to forge: that request is simply not authenticated.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise csrf_failed()
+        return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)

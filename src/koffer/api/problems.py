@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from koffer.accounts.http import BODY_ERRORS, body_refused
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -67,6 +70,33 @@ def not_found(what: str = "Objekt") -> ApiProblem:
     )
 
 
+def csrf_failed() -> ApiProblem:
+    return ApiProblem(
+        403,
+        "csrf_failed",
+        "Sicherheitsprüfung fehlgeschlagen",
+        "Eine Anfrage mit Sitzungsanmeldung, die etwas ändert, braucht das CSRF-Token "
+        "(Kopfzeile X-CSRFToken). Bitte laden Sie die Seite neu; Programme melden sich mit "
+        "einem API-Schlüssel an. Es wurde nichts gespeichert.",
+    )
+
+
+def not_found_response() -> HttpResponse:
+    return problem_response(
+        404,
+        "not_found",
+        "Nicht gefunden",
+        "Diese Adresse gibt es in der API nicht. Die Schnittstelle ist unter /api/v1/docs "
+        "beschrieben.",
+    )
+
+
+@csrf_exempt  # it changes nothing; a POST to a wrong address learns that, not "CSRF"
+def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Every /api/ path no router knows: problem+json, not the web pages' HTML 404."""
+    return not_found_response()
+
+
 def install(api: NinjaAPI) -> None:
     """Route every error the API can raise through problem_response."""
 
@@ -105,6 +135,23 @@ def install(api: NinjaAPI) -> None:
             "Eingaben ungültig",
             "Mindestens ein Feld ist ungültig.",
             errors,
+        )
+
+    def _body(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+        refused = body_refused(exc) if isinstance(exc, Exception) else None
+        assert refused is not None  # registered for BODY_ERRORS only
+        return problem_response(refused.status, refused.code, refused.title, refused.detail)
+
+    for kind in BODY_ERRORS:
+        api.add_exception_handler(kind, _body)
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem_response(
+            404,
+            "not_found",
+            "Nicht gefunden",
+            "Das Objekt gibt es nicht, oder Sie dürfen es nicht sehen.",
         )
 
     @api.exception_handler(AuthenticationError)

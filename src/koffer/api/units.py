@@ -7,10 +7,11 @@ import uuid
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from koffer.accounts.access import sees_organisation
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
-from koffer.api.problems import ApiProblem, not_found
+from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.tenancy import selectors, services
 from koffer.tenancy.models import Organisationseinheit
 
@@ -42,14 +43,34 @@ def _out(unit: Organisationseinheit) -> UnitOut:
     )
 
 
-@router.get("/units", response=UnitPage, summary="Organisationseinheiten des Mandanten")
+def _may_read(request: TenantRequest) -> None:
+    if not sees_organisation(request.access):
+        raise ApiProblem(
+            403,
+            "forbidden",
+            "Keine Berechtigung",
+            "Sie dürfen die Organisationseinheiten des Mandanten nicht einsehen.",
+        )
+
+
+@router.get(
+    "/units",
+    response={200: UnitPage, 403: Problem},
+    summary="Organisationseinheiten des Mandanten",
+)
 def list_units(request: TenantRequest, cursor: str | None = None, limit: int = 50) -> UnitPage:
+    _may_read(request)
     rows, next_cursor = paginate(selectors.units_of(request.tenant), cursor=cursor, limit=limit)
     return UnitPage(items=[_out(u) for u in rows], next_cursor=next_cursor)
 
 
-@router.get("/units/{unit_id}", response=UnitOut, summary="Eine Organisationseinheit")
+@router.get(
+    "/units/{unit_id}",
+    response={200: UnitOut, 403: Problem, 404: Problem},
+    summary="Eine Organisationseinheit",
+)
 def get_unit(request: TenantRequest, unit_id: uuid.UUID) -> UnitOut:
+    _may_read(request)
     unit = selectors.unit_by_id(request.tenant, unit_id)
     if unit is None:
         raise not_found("Diese Organisationseinheit")

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ninja import Router, Schema, Status
 
 from koffer.accounts.http import TenantRequest
+from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.jobs import access, registry, selectors, services
 from koffer.jobs.models import Job
 
 router = Router(tags=["Aufträge"])
+# For mypy the model's enum; at run time a copy under a name of its own (koffer.api.enums).
+if TYPE_CHECKING:
+    JobStatus = Job.Status
+else:
+    JobStatus = schema_enum("JobStatus", Job.Status)
 
 
 class JobOut(Schema):
@@ -21,7 +28,7 @@ class JobOut(Schema):
     kind: str
     kind_label: str
     title: str
-    status: Job.Status
+    status: JobStatus
     status_label: str
     progress_done: int
     progress_total: int | None
@@ -47,7 +54,7 @@ def _out(job: Job) -> JobOut:
         kind=job.kind,
         kind_label=registry.label_of(job.kind),
         title=job.title,
-        status=Job.Status(job.status),
+        status=JobStatus(job.status),
         status_label=job.get_status_display(),
         progress_done=job.progress_done,
         progress_total=job.progress_total,
@@ -72,15 +79,19 @@ def _job_or_404(request: TenantRequest, job_id: uuid.UUID) -> Job:
 
 @router.get(
     "",
-    response={200: JobPage, 400: Problem},
+    response={200: JobPage, 400: Problem, 403: Problem},
     summary="Aufträge des Mandanten (älteste zuerst, seitenweise)",
 )
 def list_jobs(
     request: TenantRequest,
     cursor: str | None = None,
     limit: int = 50,
-    status: Job.Status | None = None,
+    status: JobStatus | None = None,
 ) -> JobPage:
+    if not access.sees_jobs(request.access):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Sie dürfen keine Aufträge einsehen."
+        )
     jobs = selectors.visible_jobs(request.tenant, user=request.user, access=request.access)
     if status is not None:
         jobs = jobs.filter(status=status)

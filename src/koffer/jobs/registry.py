@@ -46,3 +46,8 @@ def label_of(code: str) -> str:
 
 def offered() -> list[JobKind]:
     return sorted((k for k in _kinds.values() if k.offered), key=lambda k: k.label)
+
+
+def kinds() -> list[JobKind]:
+    """Every registered kind, offered on the Aufträge page or started by a module."""
+    return list(_kinds.values())

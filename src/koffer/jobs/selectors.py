@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from koffer.accounts.access import Access
-from koffer.jobs.access import sees_all_jobs
+from koffer.jobs.access import sees_all_jobs, sees_jobs
 from koffer.jobs.models import Job
 from koffer.tenancy import plain_sql
 from koffer.tenancy.models import Mandant
@@ -22,6 +22,8 @@ RECENT_DAYS = 7
 
 def visible_jobs(tenant: Mandant, *, user: Any, access: Access) -> QuerySet[Job]:
     jobs = Job.objects.for_tenant(tenant)
+    if not sees_jobs(access):
+        return jobs.none()
     if not sees_all_jobs(access):
         jobs = jobs.filter(created_by_id=user.pk)
     return jobs

@@ -43,6 +43,17 @@ def is_requester(access: Access, tenant: Mandant) -> bool:
     return access.can(Perm.PLACEMENTS_SEARCH) and tenant.kind not in AGGREGATE_ONLY_KINDS
 
 
+CATALOGUE_READERS = frozenset(
+    {Perm.PLACEMENTS_MANAGE, Perm.PLACEMENTS_SEARCH, Perm.MELDUNGEN_REVIEW, Perm.STATISTICS_VIEW}
+)
+
+
+def sees_catalogue(access: Access) -> bool:
+    """The Fachbereiche with their forms of care and criteria: for whoever works with
+    places, notifications or their statistics; not for a scan provider's upload key."""
+    return not CATALOGUE_READERS.isdisjoint(access.permissions)
+
+
 def is_supervisor(access: Access, tenant: Mandant) -> bool:
     return tenant.kind == Mandant.Kind.LANDESJUGENDAMT and access.can(Perm.MELDUNGEN_REVIEW)
 

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.pagination import paginate
-from koffer.api.problems import ApiProblem, not_found
+from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.placements import access, selectors, services
 from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
@@ -86,9 +86,13 @@ class FachbereichOut(Schema):
     merkmale: list[MerkmalOut]
 
 
-@router.get("/platzboerse/fachbereiche", response=list[FachbereichOut])
+@router.get("/platzboerse/fachbereiche", response={200: list[FachbereichOut], 403: Problem})
 def fachbereiche(request: TenantRequest) -> list[FachbereichOut]:
     """The configured fields with their forms of care and criteria."""
+    if not access.sees_catalogue(request.access):
+        raise ApiProblem(
+            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
+        )
     out = []
     for fb in Fachbereich.objects.prefetch_related("formen", "merkmale"):
         out.append(
@@ -111,7 +115,7 @@ def fachbereiche(request: TenantRequest) -> list[FachbereichOut]:
     return out
 
 
-class SearchQuery(Schema):
+class PlatzSucheQuery(Schema):
     betreuungsform: uuid.UUID
     alter: int = Field(ge=0, le=120)
     geschlecht: str = Field(pattern="^[wmd]$")
@@ -141,7 +145,7 @@ class TrefferOut(Schema):
 
 
 @router.get("/platzboerse/suche", response=list[TrefferOut])
-def suche(request: TenantRequest, q: Query[SearchQuery]) -> list[TrefferOut]:
+def suche(request: TenantRequest, q: Query[PlatzSucheQuery]) -> list[TrefferOut]:
     """Free places ranked by fit, then day rate, then distance; pseudonymous input only."""
     _requester(request)
     if not Betreuungsform.objects.filter(pk=q.betreuungsform).exists():

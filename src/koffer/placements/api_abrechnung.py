@@ -8,13 +8,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
+from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.placements import access, billing, services
@@ -23,6 +24,13 @@ from koffer.placements.errors import PlacementsError
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
 
 router = Router(tags=["Abrechnung"])
+# For mypy the model's enum; at run time a copy under a name of its own (koffer.api.enums).
+if TYPE_CHECKING:
+    NachweisStatus = Leistungsnachweis.Status
+    RechnungStatus = Rechnung.Status
+else:
+    NachweisStatus = schema_enum("NachweisStatus", Leistungsnachweis.Status)
+    RechnungStatus = schema_enum("RechnungStatus", Rechnung.Status)
 
 MONAT_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -52,7 +60,7 @@ class NachweisOut(Schema):
     abwesenheitstage: int
     vorhaltetage: int
     betrag: Decimal
-    status: Leistungsnachweis.Status
+    status: NachweisStatus
     status_label: str
     positionen: list[PositionOut]
     rechnung_id: uuid.UUID | None
@@ -101,7 +109,7 @@ class RechnungOut(Schema):
     nachweis_id: uuid.UUID
     monat: str
     total: Decimal
-    status: Rechnung.Status
+    status: RechnungStatus
     status_label: str
     findings: list[FindingOut]
     sent_at: datetime | None
@@ -160,7 +168,7 @@ def _nachweis_out(item: Leistungsnachweis, rechnung_id: uuid.UUID | None) -> Nac
         abwesenheitstage=item.abwesenheitstage,
         vorhaltetage=item.vorhaltetage,
         betrag=item.betrag,
-        status=Leistungsnachweis.Status(item.status),
+        status=NachweisStatus(item.status),
         status_label=item.get_status_display(),
         positionen=[PositionOut(**p) for p in item.positionen],
         rechnung_id=rechnung_id,
@@ -181,7 +189,7 @@ def _rechnung_out(item: Rechnung) -> dict[str, Any]:
         "nachweis_id": item.nachweis_id,
         "monat": item.nachweis.monat.isoformat()[:7],
         "total": item.total,
-        "status": Rechnung.Status(item.status),
+        "status": RechnungStatus(item.status),
         "status_label": item.get_status_display(),
         "findings": [FindingOut(**f) for f in item.findings],
         "sent_at": item.sent_at,
@@ -350,7 +358,7 @@ def create_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
 )
 def list_rechnungen(
     request: TenantRequest,
-    status: Rechnung.Status | None = None,
+    status: RechnungStatus | None = None,
     monat: str | None = None,
     cursor: str | None = None,
     limit: int = 50,

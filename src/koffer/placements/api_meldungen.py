@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
+from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.placements import access, meldungen
@@ -22,6 +23,11 @@ from koffer.placements.models import Meldung
 from koffer.placements.views_meldungen import receipt_response
 
 router = Router(tags=["Meldungen nach § 47 SGB VIII"])
+# For mypy the model's enum; at run time a copy under a name of its own (koffer.api.enums).
+if TYPE_CHECKING:
+    MeldungStatus = Meldung.Status
+else:
+    MeldungStatus = schema_enum("MeldungStatus", Meldung.Status)
 
 
 class MeldungIn(Schema):
@@ -49,7 +55,7 @@ class MeldungOut(Schema):
     number: str
     art: Meldung.Art
     art_label: str
-    status: Meldung.Status
+    status: MeldungStatus
     status_label: str
     traeger_id: uuid.UUID
     traeger: str
@@ -117,7 +123,7 @@ def _out(m: Meldung) -> MeldungOut:
         number=m.number,
         art=Meldung.Art(m.art),
         art_label=m.get_art_display(),
-        status=Meldung.Status(m.status),
+        status=MeldungStatus(m.status),
         status_label=m.get_status_display(),
         traeger_id=m.tenant_id,
         traeger=m.tenant.name,

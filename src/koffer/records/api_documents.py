@@ -414,10 +414,9 @@ def add_version(
     openapi_extra={
         "responses": {
             200: {
-                "description": "Die Datei als Anhang",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
+                "description": "Die Datei als Anhang, mit dem Inhaltstyp des Dokuments "
+                "(etwa application/pdf, image/tiff, application/vnd.oasis.opendocument.text)",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },

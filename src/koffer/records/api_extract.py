@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -14,6 +15,7 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.api.enums import schema_enum
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.records import access, einsicht, extract, selectors
 from koffer.records.api_access import require as _require
@@ -23,6 +25,11 @@ from koffer.records.models import Aktenauszug, Akteneinsicht
 from koffer.records.services import RecordsError
 
 router = Router(tags=["Aktenauszüge"])
+# For mypy the model's enum; at run time a copy under a name of its own (koffer.api.enums).
+if TYPE_CHECKING:
+    AuszugStatus = Aktenauszug.Status
+else:
+    AuszugStatus = schema_enum("AuszugStatus", Aktenauszug.Status)
 
 
 class AuszugIn(Schema):
@@ -57,7 +64,7 @@ class AuszugOut(Schema):
     id: uuid.UUID
     akte_id: uuid.UUID
     purpose: str
-    status: Aktenauszug.Status
+    status: AuszugStatus
     status_label: str
     job_id: uuid.UUID | None
     progress_percent: int | None
@@ -120,7 +127,7 @@ def _out(auszug: Aktenauszug) -> AuszugOut:
         id=auszug.pk,
         akte_id=auszug.akte_id,
         purpose=auszug.purpose,
-        status=Aktenauszug.Status(auszug.status),
+        status=AuszugStatus(auszug.status),
         status_label=auszug.get_status_display(),
         job_id=auszug.job_id,
         progress_percent=job.percent if job is not None else None,

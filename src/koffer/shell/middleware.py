@@ -11,7 +11,10 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
+
+from koffer.accounts.http import BODY_ERRORS, body_refused
 
 
 class RequestSizeLimitMiddleware:
@@ -45,6 +48,32 @@ class RequestSizeLimitMiddleware:
                 "shell/error.html", {"status": 413, "title": "Anfrage zu groß", "detail": detail}
             )
             return HttpResponse(html, status=413)
+        return self.get_response(request)
+
+
+class RequestBodyMiddleware:
+    """Parse a web form's body before the CSRF check reads it, so that a body Django cannot
+    parse (a file name beyond the multipart header limit, too many fields or files) is
+    answered with a German page, not a 500. The CSRF check would parse it anyway, so this
+    costs nothing. The API parses inside its own error handling (koffer.api.problems)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            try:
+                request.POST  # noqa: B018 - parsing is the point
+                request.FILES  # noqa: B018
+            except BODY_ERRORS as exc:
+                refused = body_refused(exc)
+                assert refused is not None
+                return render(
+                    request,
+                    "shell/error.html",
+                    {"status": refused.status, "title": refused.title, "detail": refused.detail},
+                    status=refused.status,
+                )
         return self.get_response(request)
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from koffer.accounts.http import body_refused
 from koffer.shell.tasks_registry import tasks_for
 
 
@@ -29,6 +30,19 @@ def _error(request: HttpRequest, status: int, title: str, detail: str) -> HttpRe
         "shell/error.html",
         {"status": status, "title": title, "detail": detail},
         status=status,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    refused = body_refused(exception) if exception is not None else None
+    if refused is not None:
+        return _error(request, refused.status, refused.title, refused.detail)
+    return _error(
+        request,
+        400,
+        "Anfrage ungültig",
+        "Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie Ihre Eingaben und "
+        "versuchen Sie es erneut. Es wurde nichts gespeichert.",
     )
 
 

@@ -1,0 +1,169 @@
+"""Real answers of every GET endpoint, with the demo district's data, conform to the
+committed docs/openapi.json: what generated clients are built from must be true."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db.models import Model
+from django.test import Client
+from ninja.openapi.schema import OpenAPISchema
+
+from koffer.accounts.models import Membership, User
+from koffer.demo import district
+from koffer.jobs.models import Job
+from koffer.placements.models import (
+    Angebot,
+    Belegung,
+    Betreuungsform,
+    Einrichtung,
+    Meldung,
+    Rechnung,
+)
+from koffer.records.models import Akte, Aktenauszug, Dokument, Vorgang
+from koffer.tenancy.models import Organisationseinheit
+from tests.api.jsonschema_check import errors
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+# Which table a path or query parameter names; tried in the signed-in user's Mandanten.
+ROWS: dict[str, type[Model]] = {
+    "akte_id": Akte,
+    "auszug_id": Aktenauszug,
+    "dokument_id": Dokument,
+    "vorgang_id": Vorgang,
+    "job_id": Job,
+    "angebot_id": Angebot,
+    "belegung_id": Belegung,
+    "einrichtung_id": Einrichtung,
+    "meldung_id": Meldung,
+    "rechnung_id": Rechnung,
+    "unit_id": Organisationseinheit,
+}
+CANDIDATES = 4  # ids tried per user before the next user is asked
+
+
+def _fixed_values() -> dict[str, str]:
+    return {
+        "q": "Mu",
+        "jahr": str(date.today().year - 1),  # a Jahresmeldung is for a past year
+        "betreuungsform": str(
+            Betreuungsform.objects.order_by("pk").values_list("pk", flat=True)[0]
+        ),
+        "alter": "10",
+        "geschlecht": "m",
+        "ab": date.today().isoformat(),
+        "lat": "51.3",
+        "lon": "9.5",
+    }
+
+
+def _ids(name: str, tenant_ids: list[Any]) -> list[str]:
+    model = ROWS[name]
+    rows = model.objects.unscoped().filter(tenant_id__in=tenant_ids)  # type: ignore[attr-defined]
+    return [str(pk) for pk in rows.order_by("pk").values_list("pk", flat=True)[:CANDIDATES]]
+
+
+def _urls(path: str, operation: dict[str, Any], tenant_ids: list[Any]) -> list[str]:
+    """URLs for ``path`` with the user's rows filled in; none if a row is missing."""
+    fixed = _fixed_values()
+    urls = [path]
+    query: list[str] = []
+    for parameter in operation.get("parameters", []):
+        name = parameter["name"]
+        if parameter["in"] == "path":
+            ids = _ids(name, tenant_ids)
+            urls = [u.replace("{" + name + "}", i) for u in urls for i in ids]
+        elif parameter.get("required") or name == "q":
+            value = _ids(name, tenant_ids)[:1] if name in ROWS else [fixed[name]]
+            if not value:
+                return []
+            query.append(f"{name}={value[0]}")
+    suffix = ("?" + "&".join(query)) if query else ""
+    return [u + suffix for u in urls]
+
+
+def _check(response: Any, operation: dict[str, Any], components: dict[str, Any]) -> list[str]:
+    documented = operation["responses"].get(str(response.status_code))
+    media = response["Content-Type"].split(";")[0]
+    if documented is None and response.status_code >= 400:
+        # Not every refusal is listed per operation; each is a problem document, though.
+        if media != "application/problem+json":
+            return [f"Status {response.status_code} als {media}, nicht problem+json"]
+        return errors(json.loads(response.content), {"$ref": "Problem"}, components)
+    if documented is None:
+        return [f"Status {response.status_code} ist nicht dokumentiert"]
+    if media == "application/problem+json":
+        media = "application/json"
+    content = documented.get("content", {})
+    if not content:
+        return []
+    if media not in content and "*/*" not in content:
+        return [f"Inhaltstyp {media} ist nicht dokumentiert ({sorted(content)})"]
+    if media != "application/json":
+        return []
+    return errors(json.loads(response.content), content[media]["schema"], components)
+
+
+@pytest.fixture
+def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
+    people = district.load()
+    clients = []
+    for person in people:
+        user = User.objects.get(username=person.username)
+        tenant_ids = list(
+            Membership.objects.unscoped().filter(user=user).values_list("tenant_id", flat=True)
+        )
+        client = Client()
+        client.force_login(user)
+        clients.append((client, tenant_ids))
+    return clients
+
+
+def test_every_get_endpoint_answers_as_the_committed_schema_says(
+    demo_users: list[tuple[Client, list[Any]]],
+) -> None:
+    document = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    components = document["components"]["schemas"]
+    failures: list[str] = []
+    for path, operations in document["paths"].items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        answered = False
+        for client, tenant_ids in demo_users:
+            for url in _urls(path, operation, tenant_ids):
+                response = client.get(url)
+                failures += [f"GET {url}: {e}" for e in _check(response, operation, components)]
+                if response.status_code < 300:
+                    answered = True
+                    break
+            if answered:
+                break
+        if not answered:
+            failures.append(f"GET {path}: kein Demo-Benutzer bekam eine Antwort 2xx")
+    assert not failures, "\n".join(failures)
+
+
+def test_no_two_schemas_share_a_component_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ninja merges each model's definitions into one dict by name, the last one winning:
+    # that is how five different Status enums became one. Catch the next such clash here.
+    clashes: list[str] = []
+    merge = OpenAPISchema.add_schema_definitions
+
+    def checked(self: OpenAPISchema, definitions: dict[str, Any]) -> None:
+        clashes.extend(
+            name
+            for name, schema in definitions.items()
+            if name in self.schemas and self.schemas[name] != schema
+        )
+        merge(self, definitions)
+
+    monkeypatch.setattr(OpenAPISchema, "add_schema_definitions", checked)
+    import_module(settings.ROOT_URLCONF).api.get_openapi_schema(path_prefix="/api/v1")
+    assert clashes == []
