@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -109,7 +108,7 @@ def run(scale: float | None = None) -> None:
             sample=lambda: cpu_at.append(served.cpu_seconds(serve.pid)),
         )
     finally:
-        _stop(serve)
+        served.stop(serve, timeout=30)
 
     def of(kind: str, phase: str) -> list[_Result]:
         return [r for r in results if r.kind == kind and r.phase == phase]
@@ -315,13 +314,3 @@ def _wait_ready(base: str, serve: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.3)
     raise SystemExit("serve ist nicht innerhalb von 120 s bereit")
-
-
-def _stop(serve: subprocess.Popen[bytes]) -> None:
-    if serve.poll() is None:
-        serve.send_signal(signal.SIGINT)
-        try:
-            serve.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()

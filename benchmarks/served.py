@@ -92,12 +92,12 @@ def sign_in(base: str, username: str, password: str = district.DEMO_PASSWORD) ->
     return "; ".join(f"{name}={value}" for name, value in sorted(cookies.items()))
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C as an operator would; killed if it has not ended 15 s later."""
+def stop(process: subprocess.Popen[bytes], *, timeout: float = 15) -> None:
+    """Ctrl-C as an operator would; killed if it has not ended ``timeout`` seconds later."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

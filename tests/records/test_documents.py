@@ -4,6 +4,7 @@ with real files, bad input, versions, move and cancel."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -11,7 +12,7 @@ from django.test import override_settings
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
-from koffer.records import documents, search, selectors
+from koffer.records import documents, inspection, search, selectors
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
@@ -129,11 +130,15 @@ def test_name_follows_the_content_and_says_so() -> None:
     assert documents.name_for_type("ohne_endung", documents.TYPES["png"]) == ("ohne_endung.png", [])
 
 
-def test_pdf_inspection_reads_pages_and_text() -> None:
-    facts = documents.inspect_pdf(text_pdf(3, marker="Kennwort4711"), max_pages=None)
-    assert facts.page_count == 3
-    assert "Kennwort4711" in facts.text
-    assert facts.text_complete
+def test_pdf_inspection_reads_pages_and_text(tmp_path: Path) -> None:
+    facts = inspection.pdf_facts(
+        text_pdf(3, marker="Kennwort4711"),
+        inspection.Bounds(text_pages=None),
+        str(tmp_path / "entschluesselt.pdf"),
+    )
+    assert facts["page_count"] == 3
+    assert "Kennwort4711" in "\n".join(facts["texts"])
+    assert facts["text_complete"]
 
 
 # --- The whole chain ---------------------------------------------------------------------------

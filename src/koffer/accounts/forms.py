@@ -47,7 +47,22 @@ def _input(**attrs: Any) -> forms.TextInput:
     return forms.TextInput(attrs={"class": "kern-form-input__input", **attrs})
 
 
-class UserCreateForm(forms.Form):
+class _UnitAndRoleForm(forms.Form):
+    """A form with a ``unit`` and a ``role`` choice; the view offers what the actor may choose."""
+
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
+
+
+class UserCreateForm(_UnitAndRoleForm):
     username = forms.CharField(
         label="Benutzername", max_length=150, widget=_input(autocomplete="off")
     )
@@ -75,17 +90,6 @@ class UserCreateForm(forms.Form):
             attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
         ),
     )
-
-    def __init__(
-        self,
-        *args: Any,
-        units: list[tuple[str, str]],
-        roles: list[tuple[str, str]],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = units  # type: ignore[attr-defined]
-        self.fields["role"].choices = roles  # type: ignore[attr-defined]
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
@@ -150,7 +154,7 @@ class OwnPasswordForm(forms.Form):
         return data
 
 
-class MachineAccountForm(forms.Form):
+class MachineAccountForm(_UnitAndRoleForm):
     username = forms.CharField(label="Name des Maschinenkontos", max_length=150, widget=_input())
     unit = forms.ChoiceField(
         label="Organisationseinheit",
@@ -161,19 +165,8 @@ class MachineAccountForm(forms.Form):
         widget=forms.Select(attrs={"class": "kern-form-input__select"}),
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        units: list[tuple[str, str]],
-        roles: list[tuple[str, str]],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = units  # type: ignore[attr-defined]
-        self.fields["role"].choices = roles  # type: ignore[attr-defined]
 
-
-class RoleGrantForm(forms.Form):
+class RoleGrantForm(_UnitAndRoleForm):
     """Give a member one more role; the roles offered are those the admin may grant."""
 
     role = forms.ChoiceField(
@@ -184,17 +177,6 @@ class RoleGrantForm(forms.Form):
         label="In Organisationseinheit (und darunter)",
         widget=forms.Select(attrs={"class": "kern-form-input__select"}),
     )
-
-    def __init__(
-        self,
-        *args: Any,
-        units: list[tuple[str, str]],
-        roles: list[tuple[str, str]],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = units  # type: ignore[attr-defined]
-        self.fields["role"].choices = roles  # type: ignore[attr-defined]
 
 
 class TokenCreateForm(forms.Form):

@@ -39,7 +39,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-import pypdfium2 as pdfium
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -52,7 +51,6 @@ from koffer.blobs.store import get_store
 from koffer.records import access as records_access
 from koffer.records import blob_ledger, inspection, search
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
-from koffer.records.pages import pdfium_lock
 from koffer.records.selectors import first_subject
 from koffer.records.services import RecordsError, RecordsForbidden
 from koffer.tenancy.models import Mandant
@@ -65,7 +63,6 @@ SYNC_TEXT_PAGES = 3
 MIN_CHARS_PER_PAGE = 20
 # Text is for search and screen readers; beyond this it stops (a 100 MB log file).
 MAX_TEXT_CHARS = 20_000_000
-FPDF_ERR_PASSWORD = 4
 FALLBACK_NAME = "Dokument"
 
 NO_OFFICE_PREVIEW = "Keine Vorschau: LibreOffice ist nicht installiert."
@@ -385,50 +382,6 @@ class PdfFacts:
     page_count: int
     text: str
     text_complete: bool
-
-
-def inspect_pdf(data: bytes | IO[bytes], *, max_pages: int | None) -> PdfFacts:
-    """Open the PDF, count its pages and extract the text layer of the first ``max_pages``
-    pages (all with None). Raises DocumentRejected for damaged or password-protected PDFs."""
-    with pdfium_lock:
-        try:
-            doc = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            if exc.err_code == FPDF_ERR_PASSWORD:
-                raise DocumentRejected(
-                    "encrypted_pdf",
-                    "Das PDF ist mit einem Passwort geschützt und kann nicht gelesen werden. "
-                    "Bitte laden Sie es ohne Passwortschutz hoch.",
-                ) from exc
-            raise DocumentRejected(
-                "corrupt_pdf", "Das PDF ist beschädigt und kann nicht gelesen werden."
-            ) from exc
-        try:
-            count = len(doc)
-            if count == 0:
-                raise DocumentRejected("corrupt_pdf", "Das PDF enthält keine Seiten.")
-            last = count if max_pages is None else min(count, max_pages)
-            texts = [_page_text(doc, i) for i in range(last)]
-        except pdfium.PdfiumError as exc:
-            raise DocumentRejected(
-                "corrupt_pdf", "Das PDF ist beschädigt: Eine Seite kann nicht gelesen werden."
-            ) from exc
-        finally:
-            doc.close()
-    text = "\n\f".join(texts)[:MAX_TEXT_CHARS]
-    return PdfFacts(page_count=count, text=text, text_complete=last == count)
-
-
-def _page_text(doc: pdfium.PdfDocument, index: int) -> str:
-    page = doc[index]
-    try:
-        textpage = page.get_textpage()
-        try:
-            return str(textpage.get_text_range()).replace("\r\n", "\n").strip()
-        finally:
-            textpage.close()
-    finally:
-        page.close()
 
 
 def text_is_missing(text: str, pages: int) -> bool:
