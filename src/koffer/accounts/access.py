@@ -178,6 +178,12 @@ ORGANISATION_READERS = frozenset(
 )
 
 
+def configures_mandant(access: Access) -> bool:
+    """Who may change settings that hold for the whole Mandant (e.g. its upload limits):
+    ``tenancy.manage`` granted on a root Organisationseinheit, not only on a branch of it."""
+    return any(path.count("/") == 2 for path in access.unit_paths_with(Perm.TENANCY_MANAGE))
+
+
 def sees_organisation(access: Access) -> bool:
     """Who may read the Mandant's tree of Organisationseinheiten: those who file Akten into
     it or administer it. A scan provider's upload key learns nothing about the structure."""

@@ -232,3 +232,39 @@ class UnitCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["parent"].choices = units  # type: ignore[attr-defined]
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
+
+
+class UploadLimitsForm(forms.Form):
+    """The Mandant's upload limits; empty means the installation's default."""
+
+    max_pages_per_file = forms.IntegerField(
+        label="Höchstzahl Seiten je PDF",
+        required=False,
+        min_value=1,
+        max_value=20_000,
+        widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
+    )
+    max_image_frames = forms.IntegerField(
+        label="Höchstzahl Einzelbilder je TIFF",
+        required=False,
+        min_value=1,
+        max_value=2_000,
+        widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
+    )
+
+    def __init__(self, *args: Any, default_pages: int, default_frames: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "max_pages_per_file"
+        ].help_text = (
+            f"Leer lassen für die Vorgabe dieser Installation ({default_pages:,} Seiten).".replace(
+                ",", "."
+            )
+        )
+        self.fields[
+            "max_image_frames"
+        ].help_text = (
+            f"Leer lassen für die Vorgabe dieser Installation ({default_frames:,} Bilder).".replace(
+                ",", "."
+            )
+        )

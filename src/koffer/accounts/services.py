@@ -15,6 +15,7 @@ from django_otp import devices_for_user
 
 from koffer.accounts.access import (
     Access,
+    configures_mandant,
     manage_perm,
     may_administer_role,
     may_grant,
@@ -380,6 +381,55 @@ def remember_session(*, user: User, session_key: str, client_ip: str, user_agent
         session_key=session_key,
         defaults={"user": user, "client_ip": client_ip, "user_agent": user_agent[:300]},
     )
+
+
+# Bounds of what a Mandant may set: beyond them a single file would hold a worker for minutes.
+MAX_PAGES_PER_FILE_LIMIT = 20_000
+MAX_IMAGE_FRAMES_LIMIT = 2_000
+
+
+def set_upload_limits(
+    *,
+    actor: Any,
+    tenant: Mandant,
+    max_pages_per_file: int | None,
+    max_image_frames: int | None,
+) -> None:
+    """Set the Mandant's page limit per PDF and frame limit per TIFF (None: the
+    installation's default), checked at every upload. Only an administration of the whole
+    Mandant may; audited with the old and the new values."""
+    person = _person(actor)
+    if person is not None and not configures_mandant(Access.for_user(person.pk, tenant.pk)):
+        raise AccountError(
+            "forbidden",
+            "Die Grenzen für hochgeladene Dateien legt die Administration des ganzen "
+            "Mandanten fest.",
+        )
+    for value, highest, what in (
+        (max_pages_per_file, MAX_PAGES_PER_FILE_LIMIT, "Seiten je PDF"),
+        (max_image_frames, MAX_IMAGE_FRAMES_LIMIT, "Einzelbilder je TIFF"),
+    ):
+        if value is not None and not 1 <= value <= highest:
+            raise AccountError(
+                "limit_range",
+                f"{what}: erlaubt sind Werte von 1 bis {highest:,}.".replace(",", "."),
+            )
+    old = {
+        "max_pages_per_file": tenant.max_pages_per_file,
+        "max_image_frames": tenant.max_image_frames,
+    }
+    new = {"max_pages_per_file": max_pages_per_file, "max_image_frames": max_image_frames}
+    with transaction.atomic():
+        Mandant.objects.filter(pk=tenant.pk).update(**new)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="tenancy.mandant.upload_limits",
+            obj=tenant,
+            changes={"old": old, "new": new},
+        )
+    tenant.max_pages_per_file = max_pages_per_file
+    tenant.max_image_frames = max_image_frames
 
 
 def create_api_token(

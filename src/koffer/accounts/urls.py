@@ -23,4 +23,9 @@ urlpatterns = [
     ),
     path("verwaltung/rollen/", views.roles, name="roles"),
     path("verwaltung/organisation/", views.organisation, name="organisation"),
+    path(
+        "verwaltung/organisation/grenzen/",
+        views.organisation_limits,
+        name="organisation_limits",
+    ),
 ]

@@ -29,6 +29,7 @@ from koffer.accounts.forms import (
     RoleGrantForm,
     TokenCreateForm,
     UnitCreateForm,
+    UploadLimitsForm,
     UserCreateForm,
 )
 from koffer.accounts.http import KofferRequest, TenantRequest
@@ -521,7 +522,8 @@ def token_revoke(request: TenantRequest, token_id: uuid.UUID) -> HttpResponse:
 
 @require_perm(Perm.TENANCY_MANAGE)
 def organisation(request: TenantRequest) -> HttpResponse:
-    """The Mandant's unit tree, and a form to add a unit below any existing one."""
+    """The Mandant's unit tree, a form to add a unit below any existing one, and the
+    Mandant's upload limits."""
     tenant = request.tenant
     form = UnitCreateForm(
         request.POST or None,
@@ -543,14 +545,58 @@ def organisation(request: TenantRequest) -> HttpResponse:
         else:
             messages.success(request, f"„{unit.name}“ wurde angelegt.")
             return redirect("accounts:organisation")
+    return _organisation_page(request, form=form, limits=_limits_form(request, None))
+
+
+def _limits_form(request: TenantRequest, data: Any) -> UploadLimitsForm:
+    tenant = request.tenant
+    return UploadLimitsForm(
+        data,
+        initial={
+            "max_pages_per_file": tenant.max_pages_per_file,
+            "max_image_frames": tenant.max_image_frames,
+        },
+        default_pages=settings.KOFFER_MAX_PAGES_PER_FILE,
+        default_frames=settings.KOFFER_MAX_IMAGE_FRAMES,
+    )
+
+
+@require_POST
+@require_perm(Perm.TENANCY_MANAGE)
+def organisation_limits(request: TenantRequest) -> HttpResponse:
+    """Change the Mandant's page and frame limits for uploads."""
+    limits = _limits_form(request, request.POST)
+    if limits.is_valid():
+        try:
+            services.set_upload_limits(
+                actor=request.user,
+                tenant=request.tenant,
+                max_pages_per_file=limits.cleaned_data["max_pages_per_file"],
+                max_image_frames=limits.cleaned_data["max_image_frames"],
+            )
+        except services.AccountError as exc:
+            limits.add_error(None, exc.message)
+        else:
+            messages.success(request, "Die Grenzen für hochgeladene Dateien wurden gespeichert.")
+            return redirect("accounts:organisation")
+    form = UnitCreateForm(
+        units=_unit_choices(request), kinds=list(Organisationseinheit.Kind.choices)
+    )
+    return _organisation_page(request, form=form, limits=limits)
+
+
+def _organisation_page(
+    request: TenantRequest, *, form: UnitCreateForm, limits: UploadLimitsForm
+) -> HttpResponse:
     return render(
         request,
         "accounts/organisation.html",
         {
-            "units": selectors.units_with_member_counts(tenant),
+            "units": selectors.units_with_member_counts(request.tenant),
             "form": form,
+            "limits": limits,
             "page_title": "Organisation",
             "breadcrumbs": _crumbs(("Organisation", None)),
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or limits.errors else 200,
     )
