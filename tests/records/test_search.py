@@ -267,7 +267,7 @@ def test_only_visible_akten_are_searched(
 def test_viewer_with_only_named_akten(
     tenant: Mandant, plan: Aktenplaneinheit, team: Organisationseinheit, team_caseworker: User
 ) -> None:
-    """No unit grant at all, only AkteZugriff: the filters drive the search."""
+    """No grant for the Akte's unit, only AkteZugriff: the filters drive the search."""
     restricted = open_akte(
         tenant,
         plan,
@@ -279,7 +279,7 @@ def test_viewer_with_only_named_akten(
     store(restricted, team_caseworker, "Vermerk zur Anhörung.", "Vermerk")
     guest = factories.user(tenant, role="sachbearbeitung", unit_=factories.unit(tenant, "Leer"))
     guest_view = Viewer(
-        access=Access(tenant_id=tenant.pk, token_permissions=frozenset({"records.view"})),
+        access=Access.for_user(guest.pk, tenant.pk),
         user_id=guest.pk,
     )
     assert found(guest_view, "Anhörung") == []
