@@ -131,3 +131,9 @@ def test_an_akteneinsicht_needs_the_right_to_edit_the_akte(
         actor=team_caseworker, auszug=auszug, recipient="Sozialgericht"
     )
     assert link.created_by == team_caseworker
+    for actor in (stranger, None):
+        with pytest.raises(services.RecordsForbidden):
+            einsicht.revoke_einsicht(actor=actor, link=link)
+    link.refresh_from_db()
+    assert link.revoked_at is None
+    assert einsicht.revoke_einsicht(actor=team_caseworker, link=link).revoked_at is not None

@@ -291,7 +291,7 @@ def revoke_einsicht(request: TenantRequest, einsicht_id: uuid.UUID) -> EinsichtO
         raise not_found("Diese Akteneinsicht")
     _auszug(request, link.auszug_id, edit=True)
     try:
-        link = einsicht.revoke_einsicht(actor=request.user, link=link)
+        link = einsicht.revoke_einsicht(actor=request.user, link=link, access=request.access)
     except RecordsError as exc:
         raise ApiProblem(409, exc.code, "Nicht möglich", exc.message) from exc
     return _link_out(link)

@@ -193,8 +193,14 @@ def create_einsicht(
     return link, token, pin
 
 
-def revoke_einsicht(*, actor: Any, link: Akteneinsicht, reason: str = "") -> Akteneinsicht:
-    """End the link now; the recipient's next request gets "widerrufen"."""
+def revoke_einsicht(
+    *, actor: Any, link: Akteneinsicht, reason: str = "", access: Access | None = None
+) -> Akteneinsicht:
+    """End the link now; the recipient's next request gets "widerrufen". Whoever may give
+    the link may end it: the right to edit the Akte, checked here whatever the channel."""
+    grants = records_access.of_actor(actor, link.tenant_id, access)
+    if not records_access.can_edit(grants, records_access.user_id_of(actor), link.auszug.akte):
+        raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     with transaction.atomic():
         updated = (
             Akteneinsicht.objects.for_tenant(link.tenant_id)

@@ -405,7 +405,7 @@ def einsicht_revoke(request: TenantRequest, einsicht_id: uuid.UUID) -> HttpRespo
         raise Http404
     auszug = _auszug_or_404(request, link.auszug_id, edit=True)
     try:
-        einsicht.revoke_einsicht(actor=request.user, link=link)
+        einsicht.revoke_einsicht(actor=request.user, link=link, access=request.access)
     except RecordsError as exc:
         messages.error(request, exc.message)
     else:
