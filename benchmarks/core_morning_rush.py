@@ -184,6 +184,7 @@ def _people(sign_ins: int, working: int) -> list[str]:
         for i in range(n):
             accounts.create_user(
                 actor=None,
+                must_change_password=False,
                 tenant=tenant,
                 username=f"{prefix}-{i}",
                 first_name="Erika",

@@ -171,6 +171,7 @@ def _world() -> World:
         [
             accounts.create_user(
                 actor=None,
+                must_change_password=False,
                 tenant=tenant,
                 username=f"sb{u + 1:02d}{c + 1}",
                 first_name="Bench",
@@ -186,6 +187,7 @@ def _world() -> World:
     ]
     lead = accounts.create_user(
         actor=None,
+        must_change_password=False,
         tenant=tenant,
         username="leitung",
         first_name="Bench",
@@ -443,6 +445,7 @@ def _documents(
                     "created_at": created,
                     "created_by_id": caseworker_id,
                     "note": "",
+                    "upload_key": "",
                 }
             )
             if sqlite:

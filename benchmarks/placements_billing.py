@@ -85,6 +85,7 @@ def _build(rng: random.Random, monat: date) -> list[Any]:
         root = Organisationseinheit.objects.for_tenant(office).get(parent=None)
         user = accounts.create_user(
             actor=None,
+            must_change_password=False,
             tenant=office,
             username=f"bench.kreis{n}",
             first_name="Bench",

@@ -83,6 +83,7 @@ def _world() -> tuple[str, list[str], str]:
     root = Organisationseinheit.objects.for_tenant(amt).get(parent=None)
     machine = accounts.create_user(
         actor=None,
+        must_change_password=False,
         tenant=amt,
         username="fachverfahren",
         first_name="",
@@ -90,7 +91,7 @@ def _world() -> tuple[str, list[str], str]:
         email=None,
         password=None,
         unit=root,
-        role="sachbearbeitung",
+        role="fachverfahren",
         is_machine=True,
     )
     _, secret = accounts.create_api_token(
@@ -99,6 +100,7 @@ def _world() -> tuple[str, list[str], str]:
         user=machine,
         name="Fachverfahren",
         permissions=[Perm.PLACEMENTS_SEARCH],
+        units=[root],
     )
     region = Region.objects.get(name="Musterstadt")
     gesuche = [

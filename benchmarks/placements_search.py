@@ -79,6 +79,7 @@ def _build(rng: random.Random) -> tuple[list[Mandant], User]:
     ]
     caseworker = accounts.create_user(
         actor=None,
+        must_change_password=False,
         tenant=home,
         username="sb.bench",
         first_name="Sina",

@@ -96,6 +96,7 @@ def _build() -> tuple[Mandant, Mandant, dict[str, int]]:
     root = tenancy.create_unit(actor=None, tenant=offices[0], parent=None, name="ASD", kind="amt")
     user = accounts.create_user(
         actor=None,
+        must_change_password=False,
         tenant=offices[0],
         username="bench.statistik",
         first_name="Bea",
@@ -252,6 +253,7 @@ def _build() -> tuple[Mandant, Mandant, dict[str, int]]:
     )
     accounts.create_user(
         actor=None,
+        must_change_password=False,
         tenant=lja,
         username="bench.lja",
         first_name="Lara",

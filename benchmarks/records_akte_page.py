@@ -49,6 +49,7 @@ def akte_with_documents():  # type: ignore[no-untyped-def]
     )
     caseworker = accounts.create_user(
         actor=None,
+        must_change_password=False,
         tenant=tenant,
         username="bench.sb",
         first_name="Lea",

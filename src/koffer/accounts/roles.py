@@ -142,8 +142,10 @@ ROLES: dict[str, Role] = {
             "fachverfahren",
             "Fachverfahren (Maschinenkonto)",
             "Ein Fachverfahren liest und ergänzt über die API die Akten seiner "
-            "Organisationseinheiten und liefert Dokumente ein.",
-            frozenset({Perm.RECORDS_VIEW, Perm.RECORDS_EDIT, Perm.INBOX_UPLOAD}),
+            "Organisationseinheiten, liefert Dokumente ein und sucht und reserviert Plätze.",
+            frozenset(
+                {Perm.RECORDS_VIEW, Perm.RECORDS_EDIT, Perm.INBOX_UPLOAD, Perm.PLACEMENTS_SEARCH}
+            ),
             sees_personal_data=True,
             machine=True,
         ),
