@@ -329,3 +329,12 @@ def test_cut_tail_after_a_periodic_anchor_is_found(chain: Mandant) -> None:
     anchors.anchor_moved_heads()  # anchoring the mended head does not hide the cut
     report = verify_tenant(chain.pk)
     assert (report.broken_seq, report.problem) == (8, "Ereignisse fehlen (Anker bei 10)")
+
+
+def test_loading_the_demo_anchors_its_chains_at_once(db: None) -> None:
+    """A fresh demo installation is protected before the worker's first beat."""
+    call_command("load_demo", stdout=io.StringIO())
+    heads = dict(AuditHead.objects.filter(seq__gt=0).values_list("tenant_id", "seq"))
+    assert heads
+    for tenant_id, seq in heads.items():
+        assert [(a.seq, a.kind) for a in anchors.read(tenant_id)] == [(seq, anchors.STARTUP)]
