@@ -244,6 +244,9 @@ KOFFER_AUDIT_KEY_DIR = Path(os.environ.get("KOFFER_AUDIT_KEY_DIR", VAR_DIR / "ke
 KOFFER_AUDIT_ANCHOR_DIR = Path(
     os.environ.get("KOFFER_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors")
 ).resolve()
+# The worker anchors every chain head that moved this often (seconds): a tail cut off
+# the chain is found from the next anchor on (koffer.audit.anchors).
+KOFFER_AUDIT_ANCHOR_INTERVAL = int(os.environ.get("KOFFER_AUDIT_ANCHOR_INTERVAL", "600"))
 KOFFER_WORKER_HEARTBEAT_SECONDS = 5
 # Python threads per granian web worker. One: two requests in one process only fight
 # over the GIL (a thread back from SQLite waits up to 5 ms for it), so at 800 requests/s

@@ -7,6 +7,7 @@ import hmac
 import importlib
 import io
 import json
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -22,7 +23,7 @@ from koffer.audit import services as audit
 from koffer.audit.chain import event_hash
 from koffer.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from koffer.audit.verification import verify_tenant
-from koffer.tenancy.models import Mandant
+from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 
 
@@ -228,3 +229,112 @@ def test_seal_is_hmac_sha256(db: None, length: int) -> None:
     keys._SIGNERS.clear()  # the key was replaced under the same id, for this test only
     message = "Prüfung ä".encode()
     assert keys.seal(key_id, message) == hmac.new(secret, message, "sha256").hexdigest()
+
+
+def _delete_chain(tenant: Mandant, *, head: bool = True, events: bool = True) -> None:
+    """Remove the tenant's events and/or head, as raw database access could (the test
+    settings allow DELETE on the audit table, for flushing)."""
+    with connection.cursor() as cursor:
+        if events:
+            cursor.execute("DELETE FROM audit_event WHERE tenant_id = %s", [_tenant_param(tenant)])
+        if head:
+            cursor.execute("DELETE FROM audit_head WHERE tenant_id = %s", [_tenant_param(tenant)])
+
+
+def _verify_all() -> tuple[str, str]:
+    """audit_verify over all Mandanten: its output and the error it ends with ("" if none)."""
+    out = io.StringIO()
+    try:
+        call_command("audit_verify", stdout=out)
+    except CommandError as error:
+        return out.getvalue(), str(error)
+    return out.getvalue(), ""
+
+
+def test_chain_deleted_with_its_head_and_mandant_is_found_by_its_anchors(chain: Mandant) -> None:
+    """Plain audit_verify used to list only audit_head: the deleted chain was not checked."""
+    call_command("audit_anchor", stdout=io.StringIO())
+    _delete_chain(chain)
+    Organisationseinheit.objects.unscoped().filter(tenant=chain).delete()
+    Mandant.objects.filter(pk=chain.pk).delete()
+    out, error = _verify_all()
+    assert (
+        f"FEHLER {chain.pk}: erste gebrochene Folgenummer 1 (Ereignisse fehlen (Anker bei 10))"
+        in out
+    )
+    assert error.startswith("Audit-Kette gebrochen bei Folgenummer 1")
+
+
+def test_mandant_without_any_event_is_found(chain: Mandant) -> None:
+    """No anchor yet: the Mandant row itself says a chain must exist (its creation is
+    audited)."""
+    _delete_chain(chain)
+    out, error = _verify_all()
+    assert f"FEHLER {chain.pk}: erste gebrochene Folgenummer 1 (keine Ereignisse" in out
+    assert error
+
+
+def test_events_without_their_head_are_found(chain: Mandant) -> None:
+    _delete_chain(chain, events=False)
+    out, error = _verify_all()
+    assert f"FEHLER {chain.pk}: erste gebrochene Folgenummer 11 (Kopf der Kette fehlt)" in out
+    assert error
+
+
+def test_intact_chains_of_all_mandanten_verify(chain: Mandant) -> None:
+    other = factories.mandant("Stadt Ohnanker")
+    out, error = _verify_all()
+    assert (out, error) == (f"OK {chain.pk}: 10 Ereignisse\nOK {other.pk}: 2 Ereignisse\n", "")
+
+
+def test_periodic_anchoring_writes_only_heads_that_moved(chain: Mandant) -> None:
+    (first,) = anchors.anchor_moved_heads()
+    assert (first.tenant_id, first.seq, first.kind) == (str(chain.pk), 10, anchors.PERIODIC)
+    assert anchors.anchor_moved_heads() == []  # nothing moved: nothing written
+    _events(chain, 2)
+    assert [a.seq for a in anchors.anchor_moved_heads()] == [12]
+    assert [a.seq for a in anchors.read(chain.pk)] == [10, 12]
+
+
+def test_anchoring_workers_at_the_same_time_write_one_line(chain: Mandant) -> None:
+    head = AuditHead.objects.get(tenant_id=chain.pk)
+    start = threading.Barrier(8)
+    written: list[object] = []
+
+    def anchor() -> None:
+        start.wait()
+        written.append(
+            anchors.write_if_moved(
+                tenant_id=chain.pk, seq=head.seq, hash=head.hash, kind=anchors.PERIODIC
+            )
+        )
+
+    threads = [threading.Thread(target=anchor) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([a for a in written if a is not None]) == 1
+    assert len(anchors.anchor_file(chain.pk).read_text().splitlines()) == 1
+
+
+def test_cut_tail_after_a_periodic_anchor_is_found(chain: Mandant) -> None:
+    anchors.anchor_moved_heads()
+    kept = AuditEvent.objects.get(tenant_id=chain.pk, seq=7)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM audit_event WHERE tenant_id = %s AND seq > 7", [_tenant_param(chain)]
+        )
+    AuditHead.objects.filter(tenant_id=chain.pk).update(seq=7, hash=kept.hash)
+    anchors.anchor_moved_heads()  # anchoring the mended head does not hide the cut
+    report = verify_tenant(chain.pk)
+    assert (report.broken_seq, report.problem) == (8, "Ereignisse fehlen (Anker bei 10)")
+
+
+def test_loading_the_demo_anchors_its_chains_at_once(db: None) -> None:
+    """A fresh demo installation is protected before the worker's first beat."""
+    call_command("load_demo", stdout=io.StringIO())
+    heads = dict(AuditHead.objects.filter(seq__gt=0).values_list("tenant_id", "seq"))
+    assert heads
+    for tenant_id, seq in heads.items():
+        assert [(a.seq, a.kind) for a in anchors.read(tenant_id)] == [(seq, anchors.STARTUP)]

@@ -11,12 +11,18 @@ into Python values by the very converters the ORM would apply (the backend's and
 field's), memoised for the columns whose values repeat (actor, changes). At a million
 events the ORM's per-row machinery cost more than the hashing itself; this way one
 Mandant's million events take about 15 s on two cores (``make bench ONLY=core_audit_verify``).
+
+Which chains to check is not taken from the database alone: deleting a Mandant's events
+together with its head would make the chain vanish from ``audit_head``. ``chain_tenants``
+unites the heads, the anchor files and every tenant the registered sources know (the
+tenancy app registers its Mandant table); a Mandant that exists has at least the event of
+its creation, so one without any is reported as well.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +37,11 @@ CHUNK = 5000
 COLUMNS = tuple(name for name in (*HASHED_FIELDS, "hash", "key_id") if name != "tenant_id")
 REPEATING = frozenset({"actor_id", "changes"})
 MEMO_SIZE = 10_000
+
+TenantSource = Callable[[], Iterable[uuid.UUID]]
+# Apps above audit in the layers (tenancy) tell it which Mandanten exist, so that audit
+# does not import them; see register_tenant_source.
+_tenant_sources: list[TenantSource] = []
 
 
 @dataclass(frozen=True)
@@ -100,8 +111,13 @@ def verify_tenant(
             tenant_id, last_seq, last_seq + 1, f"Ereignisse fehlen (Anker bei {max(pinned)})"
         )
     head = AuditHead.objects.filter(tenant_id=tenant_id).first()
+    if head is None and last_seq:
+        return ChainReport(tenant_id, last_seq, last_seq + 1, "Kopf der Kette fehlt")
     if head is not None and (head.seq != last_seq or head.hash != prev):
         return ChainReport(tenant_id, last_seq, last_seq + 1, "Ereignisse fehlen am Ende")
+    if not last_seq and tenant_id in known_tenants():
+        problem = "keine Ereignisse, obwohl der Mandant besteht (seine Anlage fehlt)"
+        return ChainReport(tenant_id, 0, 1, problem)
     return ChainReport(tenant_id, last_seq, None, "", head_hash=prev)
 
 
@@ -190,5 +206,18 @@ def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return cached
 
 
+def register_tenant_source(source: TenantSource) -> None:
+    """Add a function listing Mandanten that must have a chain (called in AppConfig.ready)."""
+    if source not in _tenant_sources:
+        _tenant_sources.append(source)
+
+
+def known_tenants() -> set[uuid.UUID]:
+    return {uuid.UUID(str(tenant_id)) for source in _tenant_sources for tenant_id in source()}
+
+
 def chain_tenants() -> list[uuid.UUID]:
-    return list(AuditHead.objects.order_by("tenant_id").values_list("tenant_id", flat=True))
+    """Every Mandant whose chain is to be checked: those with a head, with an anchor
+    file, or known to the registered sources, so a chain deleted with its head is found."""
+    heads = AuditHead.objects.values_list("tenant_id", flat=True)
+    return sorted({*heads, *anchors.anchored_tenants(), *known_tenants()})

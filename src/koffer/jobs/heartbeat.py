@@ -1,5 +1,7 @@
 """The worker's heartbeat thread: says the worker is alive, keeps its running jobs fresh,
-and periodically queues again the jobs of workers that died."""
+periodically queues again the jobs of workers that died, and anchors the audit chains'
+heads (``koffer.audit.anchors``) every ``KOFFER_AUDIT_ANCHOR_INTERVAL`` seconds, starting
+at once: a fresh installation needs no cron job to be protected against a cut-off tail."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import logging
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from koffer.audit import anchors
 from koffer.jobs import runner, services
 from koffer.jobs.models import Job, WorkerHeartbeat
 
@@ -54,6 +58,7 @@ class Heartbeat(threading.Thread):
         self.worker_id = worker_id
         self.interval = interval
         self._stopped = threading.Event()
+        self._anchor_due: datetime | None = None  # None: at the first tick
 
     def run(self) -> None:
         try:
@@ -72,6 +77,23 @@ class Heartbeat(threading.Thread):
                 logger.warning("%d Auftrag/Aufträge wieder eingereiht", len(recovered))
         except Exception:  # a busy or briefly unreachable database must not kill the thread
             logger.exception("Heartbeat fehlgeschlagen")
+        self.anchor_if_due()
+
+    def anchor_if_due(self) -> None:
+        """Anchor the heads that moved, at most every KOFFER_AUDIT_ANCHOR_INTERVAL seconds.
+        Every worker does this; a head already anchored by another is not written again."""
+        now = timezone.now()
+        if self._anchor_due is not None and now < self._anchor_due:
+            return
+        # Set before trying, so a failing anchor folder is reported once per interval.
+        self._anchor_due = now + timedelta(seconds=settings.KOFFER_AUDIT_ANCHOR_INTERVAL)
+        try:
+            written = anchors.anchor_moved_heads()
+        except Exception:
+            logger.exception("Audit-Anker konnten nicht geschrieben werden")
+            return
+        if written:
+            logger.info("%d Audit-Anker geschrieben", len(written))
 
     def stop(self) -> None:
         self._stopped.set()

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = (
         "Hält den Kopf der Audit-Kette jedes Mandanten (Folgenummer, Hash) als signierten"
         " Anker außerhalb der Datenbank fest; audit_verify prüft später, dass die Kette"
-        " jeden Anker noch enthält. Regelmäßig ausführen (z. B. stündlich per cron)."
+        " jeden Anker noch enthält. Der Hintergrund-Worker tut das ohnehin regelmäßig"
+        " (KOFFER_AUDIT_ANCHOR_INTERVAL) für jede Kette, die seit ihrem letzten Anker"
+        " gewachsen ist; dieser Befehl verankert sofort alle."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from koffer.audit import anchors
 from koffer.demo import district
 
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
                 self.stdout.write("Demo-Landkreis Musterland ist bereits geladen.")
             else:
                 district.load()
+                # The freshly loaded chains, anchored at once (the worker may not run yet).
+                anchors.anchor_moved_heads(kind=anchors.STARTUP)
                 self.stdout.write(self.style.SUCCESS("Demo-Landkreis Musterland geladen."))
         self.stdout.write("")
         self.stdout.write(f"Demo-Anmeldungen (Passwort für alle: {district.DEMO_PASSWORD}):")

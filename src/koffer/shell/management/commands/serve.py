@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from koffer.audit import anchors
 from koffer.shell import server, supervision
 
 MANAGE = str(Path(settings.PROJECT_DIR) / "manage.py")
@@ -61,6 +62,9 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         if settings.DEMO_MODE and not options["no_demo"]:
             call_command("load_demo")
+        # Before anything else can write: whatever the chains hold now is anchored, so a
+        # tail cut off later is found even before the worker's first periodic anchor.
+        anchors.anchor_moved_heads(kind=anchors.STARTUP)
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
