@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from koffer.accounts import lockout, selectors, services
-from koffer.accounts.access import grantable_roles, require_perm
+from koffer.accounts.access import grantable_roles, may_manage_account, require_perm
 from koffer.accounts.forms import (
     LoginForm,
     MachineAccountForm,
@@ -294,6 +294,8 @@ _REFUSED_CODES = {
     "account_forbidden",
     "own_roles",
     "self_deactivate",
+    "own_password_reset",
+    "own_second_factor_reset",
 }
 
 
@@ -323,11 +325,18 @@ def user_detail(request: TenantRequest, user_id: uuid.UUID) -> HttpResponse:
             status = 400
     tenant = request.tenant
     person.refresh_from_db()
+    is_self = person.pk == request.user.pk
+    # Any admin of the Mandant may see who a member is and which roles they hold (and
+    # grant roles in units they administer); the actions on the whole account and the
+    # session list (addresses and browsers are personal data) only one who may manage
+    # the whole account, as the services demand.
+    manages = may_manage_account(request.user.pk, person.pk, machine=person.is_machine)
     context = {
         "person": person,
-        "is_self": person.pk == request.user.pk,
+        "is_self": is_self,
+        "manages_account": manages,
         "memberships": selectors.memberships_of(tenant, person),
-        "sessions": selectors.sessions_of(person),
+        "sessions": selectors.sessions_of(person) if manages or is_self else None,
         "devices": selectors.second_factor_devices(person),
         "tokens": selectors.tokens_of(tenant, person) if person.is_machine else [],
         "reset_form": reset_form,
