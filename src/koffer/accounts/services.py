@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from koffer.accounts import lockout
 from koffer.accounts.access import (
     Access,
     configures_mandant,
@@ -331,12 +332,29 @@ def reset_second_factor(*, actor: Any, tenant: Mandant, user: User) -> int:
 
 
 def change_own_password(
-    *, actor: User, current_password: str, new_password: str, keep_session_key: str | None
+    *,
+    actor: User,
+    current_password: str,
+    new_password: str,
+    keep_session_key: str | None,
+    client_ip: str = "",
 ) -> None:
     """The signed-in person replaces their password (the first one, one an admin set, or
-    simply their own). Needs the current password; ends every other session of theirs."""
+    simply their own). Needs the current password; ends every other session of theirs.
+
+    A wrong current password counts against the account like a failed sign-in
+    (``lockout``, same limit): else a stolen session could guess it here without limit.
+    A locked account is refused with code ``locked``."""
+    key = lockout.account_key("", actor)
+    now = timezone.now()
+    # The account's lock only: the address throttle guards sign-ins sprayed over many
+    # names, and this person is already signed in.
+    if lockout.refusal(key=key, client_ip="", now=now) is not None:
+        raise AccountError("locked", lockout.locked_message())
     if not actor.check_password(current_password):
+        lockout.record_failure(key=key, client_ip=client_ip, now=now)
         raise AccountError("password_wrong", "Das bisherige Passwort stimmt nicht.")
+    lockout.clear(key=key)
     if current_password == new_password:
         raise AccountError(
             "password_same", "Das neue Passwort muss sich vom bisherigen unterscheiden."

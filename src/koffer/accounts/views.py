@@ -40,10 +40,6 @@ from koffer.audit import services as audit
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Organisationseinheit
 
-LOCKED_MESSAGE = (
-    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für {minutes} Minuten gesperrt. "
-    "Bitte warten Sie oder wenden Sie sich an Ihre Administration."
-)
 ADDRESS_THROTTLED_MESSAGE = (
     "Zu viele Anmeldeversuche von dieser Adresse. Anmeldungen von hier sind für {minutes} "
     "Minuten gesperrt. Bitte warten Sie oder wenden Sie sich an Ihre Administration."
@@ -97,7 +93,7 @@ def login_view(request: KofferRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, refused: lockout.Refusal) -> HttpResponse:
     if refused == lockout.Refusal.ACCOUNT:
-        seconds, message = settings.KOFFER_LOGIN_LOCKOUT_SECONDS, LOCKED_MESSAGE
+        seconds, message = settings.KOFFER_LOGIN_LOCKOUT_SECONDS, lockout.LOCKED_MESSAGE
     else:
         seconds, message = settings.KOFFER_LOGIN_ADDRESS_WINDOW_SECONDS, ADDRESS_THROTTLED_MESSAGE
     response = render(
@@ -166,6 +162,7 @@ def password_change(request: KofferRequest) -> HttpResponse:
         return redirect("accounts:login")
     user: User = request.user
     form = OwnPasswordForm(request.POST or None, user=user)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.change_own_password(
@@ -173,15 +170,20 @@ def password_change(request: KofferRequest) -> HttpResponse:
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
                 keep_session_key=request.session.session_key,
+                client_ip=lockout.client_ip(request),
             )
         except services.AccountError as exc:
-            field = "current_password" if exc.code == "password_wrong" else "new_password"
-            form.add_error(field, exc.message)
+            if exc.code == "locked":
+                form.add_error(None, exc.message)
+                status = 429
+            else:
+                field = "current_password" if exc.code == "password_wrong" else "new_password"
+                form.add_error(field, exc.message)
         else:
             update_session_auth_hash(request, user)  # this session stays signed in
             messages.success(request, "Ihr Passwort wurde geändert.")
             return HttpResponseRedirect(_safe_next(request))
-    return render(
+    response = render(
         request,
         "accounts/password_change.html",
         {
@@ -190,8 +192,11 @@ def password_change(request: KofferRequest) -> HttpResponse:
             "next": request.GET.get("next", ""),
             "page_title": "Passwort ändern",
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors and status == 200 else status,
     )
+    if status == 429:
+        response["Retry-After"] = str(settings.KOFFER_LOGIN_LOCKOUT_SECONDS)
+    return response
 
 
 @require_POST
