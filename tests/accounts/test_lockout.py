@@ -134,3 +134,55 @@ def test_spraying_from_one_address_is_throttled(clock: Clock, tenant: Mandant) -
     assert _login(users[0].username, ip="198.51.100.3") == 302
     clock.advance(minutes=16)
     assert _login(users[30].username, ip="192.0.2.7") == 302
+
+
+# --- the own password change asks for the current password: it counts like a sign-in -------
+
+NEW = "ganz-neues-passwort-9"
+
+
+def _change(client: Client, current: str) -> int:
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"current_password": current, "new_password": NEW, "repeat_password": NEW},
+    )
+    return response.status_code
+
+
+def test_wrong_current_passwords_lock_the_account(clock: Clock, person: User) -> None:
+    """A stolen session may not guess the current password without limit."""
+    client = Client(REMOTE_ADDR="10.0.0.9")
+    client.force_login(person)
+    for _ in range(5):
+        assert _change(client, "falsch") == 400
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"current_password": factories.PASSWORD, "new_password": NEW, "repeat_password": NEW},
+    )
+    assert response.status_code == 429
+    assert "Das Konto ist für 15 Minuten gesperrt" in response.content.decode()
+    assert response["Retry-After"] == "900"
+    person.refresh_from_db()
+    assert person.check_password(factories.PASSWORD)
+    assert _login("tl.jobcenter") == 429  # one lock for the account, wherever it was earned
+    clock.advance(minutes=15, seconds=1)
+    assert _change(client, factories.PASSWORD) == 302
+
+
+def test_failed_sign_ins_and_password_changes_add_up(clock: Clock, person: User) -> None:
+    client = Client()
+    client.force_login(person)
+    for _ in range(3):
+        assert _login("tl.jobcenter", "falsch") == 400
+    for _ in range(2):
+        assert _change(client, "falsch") == 400
+    assert _change(client, factories.PASSWORD) == 429
+
+
+def test_right_current_password_forgives_earlier_failures(clock: Clock, person: User) -> None:
+    client = Client()
+    client.force_login(person)
+    for _ in range(4):
+        assert _change(client, "falsch") == 400
+    assert _change(client, factories.PASSWORD) == 302
+    assert not LoginFailure.objects.exists()

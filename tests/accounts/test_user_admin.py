@@ -496,3 +496,86 @@ def test_user_name_may_not_be_another_accounts_email(tenant: Mandant, admin_user
             role="sachbearbeitung",
         )
     assert refused.value.code == "username_taken"
+
+
+# --- one's own account, and accounts one does not wholly administer ---------------------------
+
+
+def test_admin_cannot_reset_own_password(admin_user: User, admin_client: Client) -> None:
+    """A stolen session of an admin must not be enough to take the account over: the own
+    password is changed with the current one, under "Passwort ändern"."""
+    page = admin_client.get(_detail(admin_user)).content.decode()
+    assert "Passwort setzen" not in page and "Zweiten Faktor zurücksetzen" not in page
+    assert reverse("accounts:password_change") in page
+    response = admin_client.post(
+        _detail(admin_user), {"action": "reset", "password": "ganz-neues-passwort-9"}
+    )
+    assert response.status_code == 403
+    assert "Passwort ändern" in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.check_password(factories.PASSWORD) and not admin_user.must_change_password
+
+
+def test_admin_cannot_reset_own_second_factor(tenant: Mandant, admin_user: User) -> None:
+    TOTPDevice.objects.create(user=admin_user, name="Telefon", confirmed=True)
+    response = signed_in(admin_user).post(_detail(admin_user), {"action": "otp_reset"})
+    assert response.status_code == 403
+    assert "andere Administration" in response.content.decode()
+    with pytest.raises(services.AccountError) as refused:
+        services.reset_second_factor(actor=admin_user, tenant=tenant, user=admin_user)
+    assert refused.value.code == "own_second_factor_reset"
+    assert TOTPDevice.objects.filter(user=admin_user).exists()
+
+
+def test_unit_admin_cannot_end_sessions_in_another_unit(tenant: Mandant) -> None:
+    team = factories.unit(tenant, "ASD Nord")
+    team_admin = factories.user(tenant, role="mandant_admin", unit_=team)
+    elsewhere = factories.user(tenant, unit_=factories.unit(tenant, "ASD Süd"))
+    working = _sign_in(elsewhere)
+    response = signed_in(team_admin).post(_detail(elsewhere), {"action": "revoke"})
+    assert response.status_code == 403
+    assert "die Sie nicht verwalten" in response.content.decode()
+    assert working.get("/").status_code == 200
+    assert not _audited(tenant, "accounts.user.sessions_revoked", elsewhere)
+
+
+def test_admin_of_one_mandant_cannot_end_sessions_in_another(
+    tenant: Mandant, jobcenter: Mandant, jobcenter_admin: User
+) -> None:
+    both = factories.user(tenant)
+    factories.add_role(both, jobcenter, "sachbearbeitung")
+    working = _sign_in(both)
+    with pytest.raises(services.AccountError) as refused:
+        services.revoke_sessions(actor=jobcenter_admin, tenant=jobcenter, user=both)
+    assert refused.value.code == "account_forbidden"
+    assert working.get("/").status_code == 200
+
+
+def test_page_of_an_account_one_does_not_manage_shows_no_sessions_or_actions(
+    tenant: Mandant,
+) -> None:
+    """Decision: the page (name, roles) shows, since roles in one's own units may be granted
+    from it; the sessions (addresses, browsers) and the actions on the whole account only to
+    an admin who may manage the whole account."""
+    team = factories.unit(tenant, "ASD Nord")
+    team_admin = factories.user(tenant, role="mandant_admin", unit_=team)
+    elsewhere = factories.user(tenant, unit_=factories.unit(tenant, "ASD Süd"))
+    _sign_in(elsewhere)
+    page = signed_in(team_admin).get(_detail(elsewhere))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert elsewhere.username in body
+    assert page.context["sessions"] is None
+    for hidden in (
+        "angemeldete Sitzung(en)",
+        "Alle Sitzungen beenden",
+        "Passwort setzen",
+        "Konto deaktivieren",
+    ):
+        assert hidden not in body
+    assert "die Sie nicht verwalten" in body
+    mine = factories.user(tenant, unit_=team)
+    _sign_in(mine)
+    body = signed_in(team_admin).get(_detail(mine)).content.decode()
+    assert "1 angemeldete Sitzung(en)" in body
+    assert "Alle Sitzungen beenden" in body and "Konto deaktivieren" in body

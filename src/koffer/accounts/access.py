@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
 
 from koffer.accounts.models import Membership
 from koffer.accounts.roles import HOLDER_ONLY, ROLES, Perm, Role, grantable_in
@@ -104,6 +107,36 @@ class Access:
     def reaches(self, perm: str, unit_path: str) -> bool:
         """Whether ``perm`` holds in the unit at ``unit_path`` (granted there or above)."""
         return any(unit_path.startswith(p) for p in self.unit_paths_with(perm))
+
+
+# --- Signed in, but not yet free to work ------------------------------------------------------
+
+
+class MissingStep(StrEnum):
+    """What a signed-in person must still do in the browser; the value is the API's code."""
+
+    OWN_PASSWORD = "password_change_required"  # noqa: S105 - a code, not a secret
+    SECOND_FACTOR = "second_factor_required"
+
+
+def missing_step(user: Any, access: Access) -> MissingStep | None:
+    """The step a session of ``user`` (with ``access`` in the active Mandant) still lacks,
+    or None when it may work. The web pages redirect to the step, the API refuses with its
+    code: both ask here, so a session cannot skip a step by calling the API instead.
+
+    First the own password (one an admin handed out is known to two people, so it is
+    replaced before anything else is set up), then the second factor, required where a
+    role sees personal data. Tokens of machine accounts do not come here."""
+    if getattr(user, "must_change_password", False):
+        return MissingStep.OWN_PASSWORD
+    if not settings.KOFFER_REQUIRE_OTP or not access.sees_personal_data:
+        return None
+    # django-otp's middleware sets is_verified on the request's user; without it nothing
+    # was verified.
+    verified = getattr(user, "is_verified", None)
+    if verified is not None and verified():
+        return None
+    return MissingStep.SECOND_FACTOR
 
 
 # --- Account administration ------------------------------------------------------------------

@@ -31,6 +31,16 @@ from django.http import HttpRequest
 
 from koffer.accounts.models import LoginFailure, User
 
+LOCKED_MESSAGE = (
+    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für {minutes} Minuten gesperrt. "
+    "Bitte warten Sie oder wenden Sie sich an Ihre Administration."
+)
+
+
+def locked_message() -> str:
+    """The German answer to a locked account, with the lock's length in minutes."""
+    return LOCKED_MESSAGE.format(minutes=max(1, settings.KOFFER_LOGIN_LOCKOUT_SECONDS // 60))
+
 
 class Refusal(StrEnum):
     ACCOUNT = "account"

@@ -20,7 +20,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.http import urlencode
 from django_otp.models import Device
 
-from koffer.accounts.access import Access, Grant
+from koffer.accounts.access import Access, Grant, MissingStep, missing_step
 from koffer.accounts.models import Membership
 from koffer.accounts.roles import ROLES
 from koffer.tenancy import plain_sql
@@ -145,7 +145,7 @@ class TenantMiddleware:
         request.access = Access.none()  # type: ignore[attr-defined]
         if request.user.is_authenticated and not request.path.startswith("/api/"):
             self._load(request)
-            redirect = self._own_password(request) or self._second_factor(request)
+            redirect = self._missing_step(request)
             if redirect is not None:
                 return redirect
         return self.get_response(request)
@@ -177,25 +177,20 @@ class TenantMiddleware:
             ],
         )
 
-    def _own_password(self, request: HttpRequest) -> HttpResponse | None:
-        # First the own password, then the second factor: the password an admin handed
-        # out is known to two people, so it is replaced before anything else is set up.
-        if not request.user.must_change_password:  # type: ignore[union-attr]
+    def _missing_step(self, request: HttpRequest) -> HttpResponse | None:
+        # The rule is access.missing_step, which the API's session sign-in asks as well;
+        # here only the pages each step needs stay open.
+        step = missing_step(request.user, request.access)  # type: ignore[attr-defined]
+        if step is None or request.path.startswith(OPEN_PREFIXES):
             return None
-        if request.path.startswith((*OPEN_PREFIXES, PASSWORD_CHANGE_PATH)):
+        if request.path.startswith(PASSWORD_CHANGE_PATH):
             return None
-        target = reverse("accounts:password_change")
-        if request.method == "GET":
-            target += "?" + urlencode({"next": request.get_full_path()})
-        return HttpResponseRedirect(target)
-
-    def _second_factor(self, request: HttpRequest) -> HttpResponse | None:
-        if not settings.KOFFER_REQUIRE_OTP or request.path.startswith(OPEN_PREFIXES):
-            return None
-        if request.path.startswith(("/zweiter-faktor", PASSWORD_CHANGE_PATH)):
-            return None
-        access: Access = request.access  # type: ignore[attr-defined]
-        if not access.sees_personal_data or request.user.is_verified():  # type: ignore[union-attr]
+        if step == MissingStep.OWN_PASSWORD:
+            target = reverse("accounts:password_change")
+            if request.method == "GET":
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(target)
+        if request.path.startswith("/zweiter-faktor"):
             return None
         return HttpResponseRedirect(reverse("accounts:otp"))
 

@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from koffer.accounts import lockout
 from koffer.accounts.access import (
     Access,
     configures_mandant,
-    manage_perm,
     may_administer_role,
     may_grant,
     may_manage_account,
@@ -246,6 +246,12 @@ def _require_account(actor: Any, tenant: Mandant, user: User) -> None:
         )
 
 
+def _refuse_self(actor: Any, user: User, code: str, message: str) -> None:
+    person = _person(actor)
+    if person is not None and person.pk == user.pk:
+        raise AccountError(code, message)
+
+
 def _record_everywhere(*, actor: Any, user: User, action: str, **kwargs: Any) -> None:
     """An event about a whole account goes into the chain of every Mandant it belongs to."""
     for tenant_id in _tenant_ids(user):
@@ -256,7 +262,16 @@ def _record_everywhere(*, actor: Any, user: User, action: str, **kwargs: Any) ->
 
 def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str) -> None:
     """Set a new password, which the person must replace at the next sign-in, and end all
-    of the user's sessions."""
+    of the user's sessions. Nobody resets their own: that needs no current password, so a
+    stolen session could take the account over; one's own is changed with the current one
+    (``change_own_password``)."""
+    _refuse_self(
+        actor,
+        user,
+        "own_password_reset",
+        "Ihr eigenes Passwort setzen Sie nicht hier zurück: bitte ändern Sie es unter "
+        "„Passwort ändern“ mit Ihrem bisherigen Passwort.",
+    )
     _require_account(actor, tenant, user)
     if user.is_machine:
         raise AccountError("not_person", "Maschinenkonten haben kein Passwort.")
@@ -292,7 +307,15 @@ def set_active(*, actor: Any, tenant: Mandant, user: User, active: bool, reason:
 
 def reset_second_factor(*, actor: Any, tenant: Mandant, user: User) -> int:
     """Delete every second-factor device of ``user`` and end their sessions: at the next
-    sign-in they set up a new one. Returns how many devices were deleted."""
+    sign-in they set up a new one. Returns how many devices were deleted. Nobody resets
+    their own: with a stolen session and the password, that would swap the owner's device
+    for the thief's."""
+    _refuse_self(
+        actor,
+        user,
+        "own_second_factor_reset",
+        "Ihren eigenen zweiten Faktor setzt nur eine andere Administration zurück.",
+    )
     _require_account(actor, tenant, user)
     with transaction.atomic():
         devices = list(devices_for_user(user, confirmed=None))
@@ -309,12 +332,29 @@ def reset_second_factor(*, actor: Any, tenant: Mandant, user: User) -> int:
 
 
 def change_own_password(
-    *, actor: User, current_password: str, new_password: str, keep_session_key: str | None
+    *,
+    actor: User,
+    current_password: str,
+    new_password: str,
+    keep_session_key: str | None,
+    client_ip: str = "",
 ) -> None:
     """The signed-in person replaces their password (the first one, one an admin set, or
-    simply their own). Needs the current password; ends every other session of theirs."""
+    simply their own). Needs the current password; ends every other session of theirs.
+
+    A wrong current password counts against the account like a failed sign-in
+    (``lockout``, same limit): else a stolen session could guess it here without limit.
+    A locked account is refused with code ``locked``."""
+    key = lockout.account_key("", actor)
+    now = timezone.now()
+    # The account's lock only: the address throttle guards sign-ins sprayed over many
+    # names, and this person is already signed in.
+    if lockout.refusal(key=key, client_ip="", now=now) is not None:
+        raise AccountError("locked", lockout.locked_message())
     if not actor.check_password(current_password):
+        lockout.record_failure(key=key, client_ip=client_ip, now=now)
         raise AccountError("password_wrong", "Das bisherige Passwort stimmt nicht.")
+    lockout.clear(key=key)
     if current_password == new_password:
         raise AccountError(
             "password_same", "Das neue Passwort muss sich vom bisherigen unterscheiden."
@@ -346,15 +386,10 @@ def _tenant_ids(user: User) -> list[Any]:
 
 
 def revoke_sessions(*, actor: Any, tenant: Mandant, user: User) -> int:
-    """End every session of ``user``; returns how many were ended. Any admin of a Mandant
-    the user belongs to may do it: it takes nothing away but the sign-in."""
-    person = _person(actor)
-    if person is not None:
-        if not _belongs_to(user, tenant):
-            raise AccountError("not_member", "Diese Person gehört nicht zu diesem Mandanten.")
-        access = Access.for_user(person.pk, tenant.pk)
-        if not access.can(manage_perm(user.is_machine)):
-            raise AccountError("forbidden", "Dazu fehlt Ihnen die Berechtigung.")
+    """End every session of ``user``; returns how many were ended. The same rule as the
+    other actions on a whole account (``_require_account``): the sessions run in every
+    Mandant the user belongs to, so only an admin of all their memberships ends them."""
+    _require_account(actor, tenant, user)
     with transaction.atomic():
         count = _end_sessions(user)
         audit.record(

@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from koffer.accounts import lockout, selectors, services
-from koffer.accounts.access import grantable_roles, require_perm
+from koffer.accounts.access import grantable_roles, may_manage_account, require_perm
 from koffer.accounts.forms import (
     LoginForm,
     MachineAccountForm,
@@ -40,10 +40,6 @@ from koffer.audit import services as audit
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Organisationseinheit
 
-LOCKED_MESSAGE = (
-    "Zu viele fehlgeschlagene Anmeldeversuche. Das Konto ist für {minutes} Minuten gesperrt. "
-    "Bitte warten Sie oder wenden Sie sich an Ihre Administration."
-)
 ADDRESS_THROTTLED_MESSAGE = (
     "Zu viele Anmeldeversuche von dieser Adresse. Anmeldungen von hier sind für {minutes} "
     "Minuten gesperrt. Bitte warten Sie oder wenden Sie sich an Ihre Administration."
@@ -97,7 +93,7 @@ def login_view(request: KofferRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, refused: lockout.Refusal) -> HttpResponse:
     if refused == lockout.Refusal.ACCOUNT:
-        seconds, message = settings.KOFFER_LOGIN_LOCKOUT_SECONDS, LOCKED_MESSAGE
+        seconds, message = settings.KOFFER_LOGIN_LOCKOUT_SECONDS, lockout.LOCKED_MESSAGE
     else:
         seconds, message = settings.KOFFER_LOGIN_ADDRESS_WINDOW_SECONDS, ADDRESS_THROTTLED_MESSAGE
     response = render(
@@ -166,6 +162,7 @@ def password_change(request: KofferRequest) -> HttpResponse:
         return redirect("accounts:login")
     user: User = request.user
     form = OwnPasswordForm(request.POST or None, user=user)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.change_own_password(
@@ -173,15 +170,20 @@ def password_change(request: KofferRequest) -> HttpResponse:
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
                 keep_session_key=request.session.session_key,
+                client_ip=lockout.client_ip(request),
             )
         except services.AccountError as exc:
-            field = "current_password" if exc.code == "password_wrong" else "new_password"
-            form.add_error(field, exc.message)
+            if exc.code == "locked":
+                form.add_error(None, exc.message)
+                status = 429
+            else:
+                field = "current_password" if exc.code == "password_wrong" else "new_password"
+                form.add_error(field, exc.message)
         else:
             update_session_auth_hash(request, user)  # this session stays signed in
             messages.success(request, "Ihr Passwort wurde geändert.")
             return HttpResponseRedirect(_safe_next(request))
-    return render(
+    response = render(
         request,
         "accounts/password_change.html",
         {
@@ -190,8 +192,11 @@ def password_change(request: KofferRequest) -> HttpResponse:
             "next": request.GET.get("next", ""),
             "page_title": "Passwort ändern",
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors and status == 200 else status,
     )
+    if status == 429:
+        response["Retry-After"] = str(settings.KOFFER_LOGIN_LOCKOUT_SECONDS)
+    return response
 
 
 @require_POST
@@ -294,6 +299,8 @@ _REFUSED_CODES = {
     "account_forbidden",
     "own_roles",
     "self_deactivate",
+    "own_password_reset",
+    "own_second_factor_reset",
 }
 
 
@@ -323,11 +330,18 @@ def user_detail(request: TenantRequest, user_id: uuid.UUID) -> HttpResponse:
             status = 400
     tenant = request.tenant
     person.refresh_from_db()
+    is_self = person.pk == request.user.pk
+    # Any admin of the Mandant may see who a member is and which roles they hold (and
+    # grant roles in units they administer); the actions on the whole account and the
+    # session list (addresses and browsers are personal data) only one who may manage
+    # the whole account, as the services demand.
+    manages = may_manage_account(request.user.pk, person.pk, machine=person.is_machine)
     context = {
         "person": person,
-        "is_self": person.pk == request.user.pk,
+        "is_self": is_self,
+        "manages_account": manages,
         "memberships": selectors.memberships_of(tenant, person),
-        "sessions": selectors.sessions_of(person),
+        "sessions": selectors.sessions_of(person) if manages or is_self else None,
         "devices": selectors.second_factor_devices(person),
         "tokens": selectors.tokens_of(tenant, person) if person.is_machine else [],
         "reset_form": reset_form,

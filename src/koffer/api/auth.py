@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from koffer.accounts.access import Access
+from koffer.accounts.access import Access, MissingStep, missing_step
 from koffer.accounts.models import Membership
 from koffer.accounts.services import TokenRefused, authenticate_token
 from koffer.api.problems import ApiProblem, csrf_failed
@@ -44,6 +44,26 @@ def token_revoked() -> ApiProblem:
     )
 
 
+def step_missing(step: MissingStep) -> ApiProblem:
+    """A browser session that may not work yet: the web pages would send it to ``step``."""
+    if step == MissingStep.OWN_PASSWORD:
+        return ApiProblem(
+            403,
+            step.value,
+            "Eigenes Passwort erforderlich",
+            "Ihr Passwort hat eine andere Person vergeben. Bitte wählen Sie zuerst im Browser "
+            "unter „Passwort ändern“ (/passwort-aendern/) ein eigenes Passwort; danach "
+            "antwortet auch die Schnittstelle. Es wurde nichts gespeichert.",
+        )
+    return ApiProblem(
+        403,
+        step.value,
+        "Zweiter Faktor erforderlich",
+        "Bitte bestätigen Sie zuerst im Browser Ihren zweiten Faktor (/zweiter-faktor/); "
+        "danach antwortet auch die Schnittstelle. Es wurde nichts gespeichert.",
+    )
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:
@@ -67,7 +87,9 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The signed-in browser session; unsafe methods need the CSRF token (htmx sends it)."""
+    """The signed-in browser session; unsafe methods need the CSRF token (htmx sends it).
+    A session that still has to replace its first password or confirm the second factor
+    is refused with 403 (``password_change_required``, ``second_factor_required``)."""
 
     param_name = "sessionid"
 
@@ -89,7 +111,13 @@ class SessionAuth(APIKeyCookie):
         if tenant is None:
             return None
         request.tenant = tenant  # type: ignore[attr-defined]
-        request.access = Access.for_user(user.pk, tenant.pk)  # type: ignore[attr-defined]
+        access = Access.for_user(user.pk, tenant.pk)
+        # The same steps the web pages insist on (TenantMiddleware leaves /api/ alone):
+        # otherwise a password-only sign-in could work through the API.
+        step = missing_step(user, access)
+        if step is not None:
+            raise step_missing(step)
+        request.access = access  # type: ignore[attr-defined]
         return user
 
 

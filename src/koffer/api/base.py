@@ -18,7 +18,9 @@ def make_api() -> NinjaAPI:
             "als problem+json (RFC 9457) mit einem stabilen Feld `code`. Bei der Anmeldung: "
             "`not_authenticated` (keine oder unbekannte Anmeldung), `token_expired` "
             "(API-Schlüssel abgelaufen), `token_revoked` (API-Schlüssel widerrufen); alle "
-            "mit Status 401."
+            "mit Status 401. Eine Sitzung, die im Browser erst noch ein eigenes Passwort wählen "
+            "oder den zweiten Faktor bestätigen muss: `password_change_required` bzw. "
+            "`second_factor_required` mit Status 403."
         ),
         auth=API_AUTH,
         urls_namespace="api",
