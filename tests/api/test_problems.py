@@ -54,7 +54,10 @@ def _upload_url() -> str:
     return f"/api/v1/akten/{uuid.uuid4()}/dokumente"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/gibt-es-nicht", "/api/v1/akten/x/y/z", "/api/v2/me"])
+# "/api" and "/api/v1" without the slash were an HTML 301 from APPEND_SLASH.
+@pytest.mark.parametrize(
+    "path", ["/api/v1/gibt-es-nicht", "/api/v1/akten/x/y/z", "/api/v2/me", "/api", "/api/v1"]
+)
 def test_unknown_api_path_is_problem_json(caseworker: User, path: str) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(caseworker)
@@ -63,8 +66,11 @@ def test_unknown_api_path_is_problem_json(caseworker: User, path: str) -> None:
         assert "gibt es in der API nicht" in body["detail"]
 
 
-def test_unknown_api_path_without_sign_in_is_problem_json(db: None) -> None:
-    _problem(Client().get("/api/v1/nirgends"), 404, "not_found")
+@pytest.mark.parametrize("path", ["/api/v1/nirgends", "/api", "/api?format=json"])
+def test_unknown_api_path_without_sign_in_is_problem_json(db: None, path: str) -> None:
+    response = Client().get(path)
+    _problem(response, 404, "not_found")
+    assert "Location" not in response
 
 
 def test_wrong_method_on_a_known_path_is_problem_json(caseworker: User) -> None:

@@ -39,6 +39,12 @@ class BodyRefused:
     detail: str
 
 
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the API, whose answers are problem+json: ``/api`` itself
+    and everything below it. path_info, so that it holds behind a SCRIPT_NAME too."""
+    return request.path_info == "/api" or request.path_info.startswith("/api/")
+
+
 BODY_ERRORS = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from koffer.accounts.http import BODY_ERRORS, body_refused
+from koffer.accounts.http import BODY_ERRORS, body_refused, is_api
 
 
 class RequestSizeLimitMiddleware:
@@ -32,7 +32,7 @@ class RequestSizeLimitMiddleware:
         if length > limit:
             megabytes = limit // (1024 * 1024)
             detail = f"Die Anfrage ist größer als die erlaubten {megabytes} MB."
-            if request.path.startswith("/api/"):
+            if is_api(request):
                 return JsonResponse(
                     {
                         "type": "about:blank",
@@ -61,7 +61,7 @@ class RequestBodyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and not request.path.startswith("/api/"):
+        if request.method == "POST" and not is_api(request):
             try:
                 request.POST  # noqa: B018 - parsing is the point
                 request.FILES  # noqa: B018
