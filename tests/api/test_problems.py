@@ -146,9 +146,10 @@ def test_web_form_with_too_many_fields_gets_a_german_page(caseworker: User) -> N
 
 
 def _raw(
-    path: str, body: bytes, content_type: str, **headers: str
+    path: str, body: bytes, content_type: str, *, length: int | None = None, **headers: str
 ) -> tuple[str, dict[str, str], bytes]:
-    """Send bytes as a client put them on the wire, through the WSGI application."""
+    """Send bytes as a client put them on the wire, through the WSGI application; with
+    ``length`` the Content-Length a client announced and then did not send."""
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,
@@ -158,7 +159,7 @@ def _raw(
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_LENGTH": str(len(body) if length is None else length),
         "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": "http",
         "wsgi.errors": io.StringIO(),
@@ -204,3 +205,24 @@ def test_raw_multipart_with_a_long_file_name(tenant: Mandant) -> None:
     status, headers, content = _raw("/anmelden/", body, content_type)
     assert status.startswith("400") and headers["Content-Type"].startswith("text/html")
     assert "Upload nicht lesbar" in content.decode()
+
+
+def test_body_shorter_than_its_content_length_is_refused(tenant: Mandant) -> None:
+    # JSON and a form cut short may still parse ("titel=Antr" for "titel=Antrag"): the
+    # announced length decides, not whether the rest looks valid.
+    body = b'{"name": "Team Nord", "parent_id": "' + str(uuid.uuid4()).encode() + b'"}'
+    status, headers, content = _raw(
+        "/api/v1/units",
+        body[:20],
+        "application/json",
+        length=len(body),
+        authorization=f"Bearer {_token(tenant)}",
+    )
+    assert status.startswith("400") and headers["Content-Type"] == "application/problem+json"
+    assert b"incomplete_body" in content
+    form = b"username=anna&password=geheim"
+    status, headers, content = _raw(
+        "/anmelden/", form[:-3], "application/x-www-form-urlencoded", length=len(form)
+    )
+    assert status.startswith("400") and headers["Content-Type"].startswith("text/html")
+    assert "Anfrage unvollständig" in content.decode()
