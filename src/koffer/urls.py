@@ -41,6 +41,9 @@ urlpatterns = [
     path("", include("koffer.placements.urls")),
     path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
+    # /api itself too: else CommonMiddleware's APPEND_SLASH answers an HTML 301 to /api/,
+    # which is a 404 anyway.
+    path("api", problems.unknown_path),
     path("api/", problems.unknown_path),
     path("api/<path:rest>", problems.unknown_path),
     path("healthz", healthz, name="healthz"),

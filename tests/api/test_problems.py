@@ -54,7 +54,10 @@ def _upload_url() -> str:
     return f"/api/v1/akten/{uuid.uuid4()}/dokumente"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/gibt-es-nicht", "/api/v1/akten/x/y/z", "/api/v2/me"])
+# "/api" and "/api/v1" without the slash were an HTML 301 from APPEND_SLASH.
+@pytest.mark.parametrize(
+    "path", ["/api/v1/gibt-es-nicht", "/api/v1/akten/x/y/z", "/api/v2/me", "/api", "/api/v1"]
+)
 def test_unknown_api_path_is_problem_json(caseworker: User, path: str) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(caseworker)
@@ -63,8 +66,11 @@ def test_unknown_api_path_is_problem_json(caseworker: User, path: str) -> None:
         assert "gibt es in der API nicht" in body["detail"]
 
 
-def test_unknown_api_path_without_sign_in_is_problem_json(db: None) -> None:
-    _problem(Client().get("/api/v1/nirgends"), 404, "not_found")
+@pytest.mark.parametrize("path", ["/api/v1/nirgends", "/api", "/api?format=json"])
+def test_unknown_api_path_without_sign_in_is_problem_json(db: None, path: str) -> None:
+    response = Client().get(path)
+    _problem(response, 404, "not_found")
+    assert "Location" not in response
 
 
 def test_wrong_method_on_a_known_path_is_problem_json(caseworker: User) -> None:
@@ -140,9 +146,10 @@ def test_web_form_with_too_many_fields_gets_a_german_page(caseworker: User) -> N
 
 
 def _raw(
-    path: str, body: bytes, content_type: str, **headers: str
+    path: str, body: bytes, content_type: str, *, length: int | None = None, **headers: str
 ) -> tuple[str, dict[str, str], bytes]:
-    """Send bytes as a client put them on the wire, through the WSGI application."""
+    """Send bytes as a client put them on the wire, through the WSGI application; with
+    ``length`` the Content-Length a client announced and then did not send."""
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,
@@ -152,7 +159,7 @@ def _raw(
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_LENGTH": str(len(body) if length is None else length),
         "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": "http",
         "wsgi.errors": io.StringIO(),
@@ -198,3 +205,24 @@ def test_raw_multipart_with_a_long_file_name(tenant: Mandant) -> None:
     status, headers, content = _raw("/anmelden/", body, content_type)
     assert status.startswith("400") and headers["Content-Type"].startswith("text/html")
     assert "Upload nicht lesbar" in content.decode()
+
+
+def test_body_shorter_than_its_content_length_is_refused(tenant: Mandant) -> None:
+    # JSON and a form cut short may still parse ("titel=Antr" for "titel=Antrag"): the
+    # announced length decides, not whether the rest looks valid.
+    body = b'{"name": "Team Nord", "parent_id": "' + str(uuid.uuid4()).encode() + b'"}'
+    status, headers, content = _raw(
+        "/api/v1/units",
+        body[:20],
+        "application/json",
+        length=len(body),
+        authorization=f"Bearer {_token(tenant)}",
+    )
+    assert status.startswith("400") and headers["Content-Type"] == "application/problem+json"
+    assert b"incomplete_body" in content
+    form = b"username=anna&password=geheim"
+    status, headers, content = _raw(
+        "/anmelden/", form[:-3], "application/x-www-form-urlencoded", length=len(form)
+    )
+    assert status.startswith("400") and headers["Content-Type"].startswith("text/html")
+    assert "Anfrage unvollständig" in content.decode()

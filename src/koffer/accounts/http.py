@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest
+from django.http import HttpRequest, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 
 if TYPE_CHECKING:
@@ -39,7 +39,19 @@ class BodyRefused:
     detail: str
 
 
-BODY_ERRORS = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the API, whose answers are problem+json: ``/api`` itself
+    and everything below it. path_info, so that it holds behind a SCRIPT_NAME too."""
+    return request.path_info == "/api" or request.path_info.startswith("/api/")
+
+
+BODY_ERRORS = (
+    MultiPartParserError,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    UnreadablePostError,  # the client sent less than its Content-Length (shell.middleware)
+)
 
 
 def body_refused(exc: BaseException) -> BodyRefused | None:
@@ -66,6 +78,15 @@ def body_refused(exc: BaseException) -> BodyRefused | None:
             "too_many_fields",
             "Zu viele Formularfelder",
             "Die Anfrage enthält mehr Formularfelder als erlaubt. Es wurde nichts gespeichert.",
+        )
+    if isinstance(exc, UnreadablePostError):
+        return BodyRefused(
+            400,
+            "incomplete_body",
+            "Anfrage unvollständig",
+            "Die Anfrage ist nicht vollständig angekommen: die Verbindung endete, bevor alle "
+            "angekündigten Daten gesendet waren. Es wurde nichts gespeichert; bitte senden Sie "
+            "die Anfrage erneut.",
         )
     if isinstance(exc, MultiPartParserError):
         # Django refuses a part whose headers exceed 1,024 bytes: in practice a file name

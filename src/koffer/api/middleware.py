@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from koffer.accounts.http import is_api
 from koffer.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 
 FALLBACK = {
@@ -29,7 +30,7 @@ class ProblemMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if (
-            not request.path.startswith("/api/")
+            not is_api(request)
             or response.status_code not in FALLBACK
             or response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE)
         ):

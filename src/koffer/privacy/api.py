@@ -21,7 +21,7 @@ from ninja import Field, Query, Router, Schema
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.pagination import MAX_LIMIT
-from koffer.api.problems import ApiProblem
+from koffer.api.problems import VALIDATION_DETAIL, ApiProblem
 from koffer.privacy import labels, services
 from koffer.privacy.selectors import PAGE_SIZE, AuditFilter, AuditQuery, AuditRow
 
@@ -98,7 +98,7 @@ def _invalid(field: str, message: str) -> ApiProblem:
         422,
         "validation_failed",
         "Eingaben ungültig",
-        "Mindestens ein Feld ist ungültig.",
+        VALIDATION_DETAIL,
         [{"loc": ["query", field], "msg": message, "type": "value_error"}],
     )
 

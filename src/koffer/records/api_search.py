@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
-from koffer.api.problems import ApiProblem
+from koffer.api.problems import VALIDATION_DETAIL, ApiProblem
 from koffer.records import search
 from koffer.records.selectors import Viewer
 
@@ -111,7 +111,7 @@ def _filters(p: SearchQuery) -> search.SearchFilters:
                 422,
                 "validation_failed",
                 "Eingaben ungültig",
-                "Mindestens ein Feld ist ungültig.",
+                VALIDATION_DETAIL,
                 [
                     {
                         "loc": ["query", name],

@@ -2,23 +2,87 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from io import IOBase
 from typing import Any
 
 import csp.middleware
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    UnreadablePostError,
+)
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from koffer.accounts.http import BODY_ERRORS, body_refused
+from koffer.accounts.http import BODY_ERRORS, body_refused, is_api
+
+
+class CompleteBody(IOBase):
+    """The request body as WSGI hands it over, but a body that ends before its
+    Content-Length raises instead of looking complete.
+
+    Django's LimitedStream answers b"" when the client closed the connection early, and
+    its multipart parser takes that end for the end of the last part: a client that
+    broke off during the third of three files had two of them stored. Every read here
+    returns all the bytes asked for (up to Content-Length) or raises UnreadablePostError,
+    which the API and the web pages answer with 400 (koffer.accounts.http.body_refused)
+    before any view has seen a single field."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream = stream
+        self._remaining = length
+        self.incomplete = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _short(self) -> UnreadablePostError:
+        self.incomplete = True
+        return UnreadablePostError("request body shorter than its Content-Length")
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        if self.incomplete:
+            raise self._short()
+        want = self._remaining if size is None or size < 0 else min(size, self._remaining)
+        chunks: list[bytes] = []
+        got = 0
+        while got < want:
+            chunk = self._stream.read(want - got)
+            if not chunk:
+                raise self._short()
+            chunks.append(chunk)
+            got += len(chunk)
+        self._remaining -= got
+        return b"".join(chunks)
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        if self.incomplete:
+            raise self._short()
+        want = self._remaining if size is None or size < 0 else min(size, self._remaining)
+        if want == 0:
+            return b""
+        line: bytes = self._stream.readline(want)
+        if not line:
+            raise self._short()
+        self._remaining -= len(line)
+        return line
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse bodies over KOFFER_MAX_REQUEST_BYTES with 413 before anything reads them."""
+    """Refuse bodies over KOFFER_MAX_REQUEST_BYTES with 413 before anything reads them, and
+    have a body shorter than its Content-Length refused as a whole (CompleteBody)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -32,7 +96,7 @@ class RequestSizeLimitMiddleware:
         if length > limit:
             megabytes = limit // (1024 * 1024)
             detail = f"Die Anfrage ist größer als die erlaubten {megabytes} MB."
-            if request.path.startswith("/api/"):
+            if is_api(request):
                 return JsonResponse(
                     {
                         "type": "about:blank",
@@ -48,7 +112,41 @@ class RequestSizeLimitMiddleware:
                 "shell/error.html", {"status": 413, "title": "Anfrage zu groß", "detail": detail}
             )
             return HttpResponse(html, status=413)
-        return self.get_response(request)
+        body = None
+        if length > 0 and isinstance(request, WSGIRequest):
+            # ASGI requests arrive whole; WSGIRequest wraps wsgi.input in _stream itself.
+            body = CompleteBody(request._stream, length)
+            request._stream = body  # type: ignore[assignment]  # a file-like, as LimitedStream
+        response = self.get_response(request)
+        if body is not None and body.incomplete:
+            # Also when someone caught the error (Django's CSRF check reads POST and ignores
+            # an unreadable body) and a view then saw an empty form: the answer must say
+            # that the request was not taken.
+            return _incomplete_response(request)
+        return response
+
+
+def _incomplete_response(request: HttpRequest) -> HttpResponse:
+    refused = body_refused(UnreadablePostError())
+    assert refused is not None
+    if is_api(request):
+        return JsonResponse(
+            {
+                "type": "about:blank",
+                "title": refused.title,
+                "status": refused.status,
+                "detail": refused.detail,
+                "code": refused.code,
+            },
+            status=refused.status,
+            content_type="application/problem+json",
+            json_dumps_params={"ensure_ascii": False},
+        )
+    html = render_to_string(
+        "shell/error.html",
+        {"status": refused.status, "title": refused.title, "detail": refused.detail},
+    )
+    return HttpResponse(html, status=refused.status)
 
 
 class RequestBodyMiddleware:
@@ -61,7 +159,7 @@ class RequestBodyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and not request.path.startswith("/api/"):
+        if request.method == "POST" and not is_api(request):
             try:
                 request.POST  # noqa: B018 - parsing is the point
                 request.FILES  # noqa: B018
