@@ -16,6 +16,13 @@ once grew it to 2.2 GB and made everybody else wait. So:
   cap is inflated in chunks with ``zlib.decompressobj`` up to the cap, image sizes (PDF
   image objects, PNG/JPEG/TIFF frames) are compared with a pixel limit before anything
   is decoded, and frame counts with the Mandant's limit; only then is text read.
+* A stream may be drawn many times: ``/Contents [7 0 R 7 0 R 7 0 R 7 0 R]`` draws one 240
+  MB stream four times, and pdfium held 2 GB to show that page. So what each page draws
+  (a stream once per reference) is bounded like one stream, and all streams of the PDF
+  together (each once) by a total; ``_StreamSizes`` inflates only when a bound could pass.
+* Page images are rendered in a second child of the same kind (``render_contained``) with
+  its own limits, and the page bound is checked there again: files stored before these
+  checks existed were never inspected, and the viewer must be safe on its own.
 
 A file over a bound is refused with a stable code and a German reason (``Refused``). This
 module imports nothing from Django, so the child starts fast and needs no settings.

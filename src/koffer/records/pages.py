@@ -152,6 +152,11 @@ def _open_blob(sha256: str) -> Iterator[IO[bytes]]:
         stream.close()
 
 
+UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
 def placeholder(message: str, width: int) -> bytes:
     """A page-shaped image that says in German why the page is not shown (an ``<img>``
     shows no text of an error response)."""
@@ -162,7 +167,13 @@ def placeholder(message: str, width: int) -> bytes:
     try:
         draw = ImageDraw.Draw(image)
         size = max(8, width // 40)
-        font = ImageFont.load_default(size=size)
+        try:  # Pillow looks in the system's font directories
+            font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype(
+                "DejaVuSans.ttf", size
+            )
+        except OSError:  # Pillow's own font has no umlauts
+            font = ImageFont.load_default(size=size)
+            message = message.translate(UMLAUTS)
         chars = max(10, int(width / (size * 0.55)) - 2)
         text = textwrap.fill(message, width=chars)
         draw.multiline_text((size, size), text, fill=(60, 60, 60), font=font, spacing=size // 3)
