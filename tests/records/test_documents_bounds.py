@@ -198,6 +198,13 @@ def test_the_viewer_refuses_a_page_bomb_stored_before_the_upload_check(
         "Seite 4 des PDF würde entpackt mehr als 256 MB ergeben und wird deshalb nicht angezeigt"
     )
     assert "herunterladen" in refused.value.message
+
+    def no_rendering(*args: object) -> None:
+        raise AssertionError("the refusal is remembered")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "render", no_rendering)
+        assert client_cw.get(url)["Content-Type"] == "image/png"
     # the other pages are shown
     assert client_cw.get(url.replace("/seiten/4/", "/seiten/1/"))["Content-Type"] == (
         pages.IMAGE_MIME

@@ -679,12 +679,20 @@ def inspect_contained(
 
 
 def render_contained(
-    source_kind: str, data: bytes, page: int, width: int, image_format: str, bounds: Bounds
+    source_kind: str,
+    data: bytes,
+    page: int,
+    width: int,
+    image_format: str,
+    bounds: Bounds,
+    *,
+    path: str | None = None,
 ) -> bytes:
     """``render_page`` in the rendering child (its own RLIMIT_AS, RLIMIT_CPU, timeout):
-    the encoded page image. Raises Refused (code ``no_page`` for a page that is not
-    there)."""
+    the encoded page image of ``data``, or of the file at ``path`` (read by the child).
+    Raises Refused (code ``no_page`` for a page that is not there)."""
     request = {
+        "path": path,
         "kind": "render",
         "source": source_kind,
         "page": page,
@@ -725,6 +733,8 @@ def _serve(memory_bytes: int) -> int:
 def _answer(request: dict[str, Any], data: bytes, bounds: Bounds) -> tuple[dict[str, Any], bytes]:
     kind = request["kind"]
     try:
+        if request.get("path"):
+            data = Path(request["path"]).read_bytes()  # a blob of the local store
         if kind == "pdf":
             return {"facts": pdf_facts(data, bounds, request["decrypted_path"])}, b""
         if kind == "image":

@@ -16,6 +16,7 @@ import os
 import tempfile
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from PIL import Image, features
 
-from koffer.blobs.store import get_store
+from koffer.blobs.local import LocalBlobStore
+from koffer.blobs.store import BlobNotFound, get_store
 from koffer.records import inspection
 from koffer.records.models import DokumentVersion
 
@@ -49,6 +51,9 @@ RASTER_MIMES = frozenset({"image/png", "image/jpeg", "image/tiff"})
 
 class PageNotAvailable(LookupError):
     """This version has no such page image (no rendering, page out of range, bad width)."""
+
+
+REFUSAL_REMEMBERED_SECONDS = 3600
 
 
 class PageRefused(Exception):
@@ -105,8 +110,11 @@ def cached_render(source: PageSource, page: int, width: int) -> Path:
     if path.is_file():
         return path
     refused = path.with_name(path.name + ".refused")
-    if refused.is_file():
-        raise PageRefused(refused.read_text(encoding="utf-8"))
+    with contextlib.suppress(FileNotFoundError):
+        # A refusal is remembered for a while, so that asking again and again does not
+        # keep the rendering child at its limits; a timeout may have been the load's.
+        if time.time() - refused.stat().st_mtime < REFUSAL_REMEMBERED_SECONDS:
+            raise PageRefused(refused.read_text(encoding="utf-8"))
     # One page at a time per process: the rendering child renders one page at a time
     # anyway, and a queue here keeps the child's pipe to one request.
     with rendering_lock:
@@ -136,6 +144,15 @@ def render(source: PageSource, page: int, width: int) -> bytes:
     """The encoded page image, rendered in the rendering child: a page of a PDF can unpack
     to gigabytes (a 245 KB file once grew the web worker by 1.9 GB for one page), and
     files stored before the upload bounds existed were never checked. Raises Refused."""
+    store = get_store()
+    if isinstance(store, LocalBlobStore):
+        # The child reads the file itself: a 100 MB PDF need not pass through this process.
+        path = store.path_of(source.sha256)
+        if not path.is_file():
+            raise BlobNotFound(source.sha256)
+        return inspection.render_contained(
+            source.kind, b"", page, width, IMAGE_FORMAT, render_bounds(), path=str(path)
+        )
     with _open_blob(source.sha256) as stream:
         data = stream.read()
     return inspection.render_contained(
