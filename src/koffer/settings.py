@@ -231,6 +231,17 @@ KOFFER_INSPECT_MEMORY_BYTES = int(
     os.environ.get("KOFFER_INSPECT_MEMORY_BYTES", str(1536 * 1024 * 1024))
 )
 KOFFER_INSPECT_SECONDS = int(os.environ.get("KOFFER_INSPECT_SECONDS", "60"))
+# All streams of one PDF together, each counted once (one page is bounded by the
+# per-stream cap above, a stream counted once per time the page draws it).
+KOFFER_INSPECT_MAX_PDF_TOTAL_BYTES = int(
+    os.environ.get("KOFFER_INSPECT_MAX_PDF_TOTAL_BYTES", str(2048 * 1024 * 1024))
+)
+# Page images are rendered in a child process too (files stored before the upload bounds
+# existed were never checked): its memory, and the time one page may take.
+KOFFER_RENDER_MEMORY_BYTES = int(
+    os.environ.get("KOFFER_RENDER_MEMORY_BYTES", str(1024 * 1024 * 1024))
+)
+KOFFER_RENDER_SECONDS = int(os.environ.get("KOFFER_RENDER_SECONDS", "20"))
 
 # --- Blobs, jobs ----------------------------------------------------------------------
 # Public holidays for deadline arithmetic: "" (nationwide) or a state code such as "BY".

@@ -21,7 +21,13 @@ from koffer.records import documents, pages
 from koffer.records.models import Akte, Dokument, DokumentVersion
 from koffer.tenancy.models import Mandant
 from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
-from tests.records.test_documents_fixtures import incoming, pdf_bytes, text_pdf, tiff_bytes
+from tests.records.test_documents_fixtures import (
+    incoming,
+    pdf_bytes,
+    stored,
+    text_pdf,
+    tiff_bytes,
+)
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -53,6 +59,22 @@ def pdf_bomb(unpacked: int = GB) -> bytes:
     content = pikepdf.Stream(pdf, b"")
     content.write(zeros_deflated(unpacked, raw=False), filter=pikepdf.Name.FlateDecode)
     pdf.pages[0].Contents = content
+    out = io.BytesIO()
+    pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
+    return out.getvalue()
+
+
+def pdf_page_bomb(stream_size: int = 200 * MB, references: int = 4) -> bytes:
+    """A four-page PDF whose page 4 draws one zero-filled Flate stream ``references``
+    times (``/Contents [7 0 R 7 0 R ...]``): each stream is under the per-stream cap,
+    the page is not, and only three pages' text is read at upload."""
+    pdf = pikepdf.new()
+    for _ in range(4):
+        pdf.add_blank_page(page_size=(595, 842))
+    content = pikepdf.Stream(pdf, b"")
+    content.write(zeros_deflated(stream_size, raw=False), filter=pikepdf.Name.FlateDecode)
+    shared = pdf.make_indirect(content)
+    pdf.pages[3].obj.Contents = pikepdf.Array([shared] * references)
     out = io.BytesIO()
     pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
     return out.getvalue()
@@ -117,6 +139,95 @@ def test_a_pdf_with_a_gigabyte_flate_stream_is_refused_without_growing_the_proce
     assert "Entpack-Bomben" in result.message and "256 MB" in result.message
     assert _peak_mb() - before < 200
     _nothing_stored(akte)
+
+
+def test_a_page_drawing_one_stream_four_times_is_refused_at_upload(
+    akte: Akte, team_caseworker: User
+) -> None:
+    bomb = pdf_page_bomb()
+    assert len(bomb) < MB
+    before = _peak_mb()
+    result = documents.ingest_file(actor=team_caseworker, akte=akte, file=incoming("a.pdf", bomb))
+    assert (result.outcome, result.code) == ("rejected", "unpacked_too_large")
+    assert result.message.startswith("Seite 4 des PDF würde entpackt mehr als 256 MB")
+    assert _peak_mb() - before < 200
+    _nothing_stored(akte)
+
+
+def test_all_streams_of_a_pdf_together_are_bounded_each_counted_once(
+    akte: Akte, team_caseworker: User
+) -> None:
+    # One stream drawn once per page: no page over the cap, but the document is.
+    bomb = pdf_page_bomb(references=1)
+    with override_settings(KOFFER_INSPECT_MAX_PDF_TOTAL_BYTES=100 * MB):
+        result = documents.ingest_file(
+            actor=team_caseworker, akte=akte, file=incoming("a.pdf", bomb)
+        )
+    assert result.code == "unpacked_too_large"
+    assert result.message.startswith("Das PDF würde entpackt mehr als 100 MB")
+    # Within the total it is a valid (if odd) PDF.
+    result = documents.ingest_file(actor=team_caseworker, akte=akte, file=incoming("a.pdf", bomb))
+    assert result.ok, result.message
+
+
+def _stored_unchecked(akte: Akte, actor: User, client: Client, data: bytes) -> str:
+    """A version whose blob was swapped for ``data`` behind the upload check's back (as
+    files stored before the check existed); the URL of its page 4 in the viewer."""
+    doc = stored(akte, actor, "alt.pdf", text_pdf(4))
+    ref = get_store().put(data)
+    DokumentVersion.objects.for_tenant(akte.tenant_id).filter(dokument=doc).update(
+        sha256=ref.sha256, size=len(data)
+    )
+    return reverse("records:dokument_page", args=[doc.pk, 1, 4, pages.ZOOM_WIDTH])
+
+
+def test_the_viewer_refuses_a_page_bomb_stored_before_the_upload_check(
+    akte: Akte, team_caseworker: User, client_cw: Client
+) -> None:
+    url = _stored_unchecked(akte, team_caseworker, client_cw, pdf_page_bomb())
+    before = _peak_mb()
+    response = client_cw.get(url)
+    assert _peak_mb() - before < 200
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"  # a placeholder saying why
+    assert response["Cache-Control"] == "private, no-store"
+    version = DokumentVersion.objects.for_tenant(akte.tenant_id).get(dokument__akte=akte)
+    with pytest.raises(pages.PageRefused) as refused:
+        pages.page_image(version, 4, pages.ZOOM_WIDTH)
+    assert refused.value.message.startswith(
+        "Seite 4 des PDF würde entpackt mehr als 256 MB ergeben und wird deshalb nicht angezeigt"
+    )
+    assert "herunterladen" in refused.value.message
+
+    def no_rendering(*args: object) -> None:
+        raise AssertionError("the refusal is remembered")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "render", no_rendering)
+        assert client_cw.get(url)["Content-Type"] == "image/png"
+    # the other pages are shown
+    assert client_cw.get(url.replace("/seiten/4/", "/seiten/1/"))["Content-Type"] == (
+        pages.IMAGE_MIME
+    )
+
+
+def test_a_page_over_the_rendering_memory_limit_gets_a_placeholder(
+    akte: Akte, team_caseworker: User, client_cw: Client
+) -> None:
+    # Past the page check (raised), into pdfium: the child's memory limit stops it.
+    url = _stored_unchecked(akte, team_caseworker, client_cw, pdf_page_bomb())
+    before = _peak_mb()
+    with override_settings(
+        KOFFER_INSPECT_MAX_UNPACKED_BYTES=4 * GB, KOFFER_RENDER_MEMORY_BYTES=600 * MB
+    ):
+        response = client_cw.get(url)
+        assert _peak_mb() - before < 200
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        version = DokumentVersion.objects.for_tenant(akte.tenant_id).get(dokument__akte=akte)
+        with pytest.raises(pages.PageRefused) as refused:
+            pages.page_image(version, 4, pages.ZOOM_WIDTH)
+    assert refused.value.message.startswith("Diese Seite kann nicht angezeigt werden")
+    assert "600 MB" in refused.value.message
 
 
 @pytest.mark.parametrize("lie", [False, True], ids=["honest-sizes", "lying-sizes"])

@@ -367,6 +367,8 @@ def dokument_page(
         path = pages.page_image(version, page, width)
     except pages.PageNotAvailable as exc:
         raise Http404 from exc
+    except pages.PageRefused as exc:
+        return pages.refused_response(exc, width)
     except Exception as exc:
         logger.exception("rendering page %s of version %s failed", page, version.pk)
         raise Http404 from exc

@@ -109,6 +109,7 @@ def inspection_bounds(
         max_frames=max_frames,
         max_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_UNPACKED_BYTES),
         max_zip_bytes=int(settings.KOFFER_INSPECT_MAX_ZIP_BYTES),
+        max_total_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_PDF_TOTAL_BYTES),
         max_pixels=int(settings.KOFFER_INSPECT_MAX_PIXELS),
         memory_bytes=int(settings.KOFFER_INSPECT_MEMORY_BYTES),
         seconds=int(settings.KOFFER_INSPECT_SECONDS),

@@ -608,6 +608,8 @@ def einsicht_page_image(request: HttpRequest, token: str, page: int) -> HttpResp
         path = extract.page_image(found.auszug, page, pages.VIEW_WIDTH)
     except pages.PageNotAvailable as exc:
         raise Http404 from exc
+    except pages.PageRefused as exc:
+        return pages.refused_response(exc, pages.VIEW_WIDTH)
     except Exception as exc:
         logger.exception("rendering page %s of extract %s failed", page, found.auszug_id)
         raise Http404 from exc

@@ -16,6 +16,13 @@ once grew it to 2.2 GB and made everybody else wait. So:
   cap is inflated in chunks with ``zlib.decompressobj`` up to the cap, image sizes (PDF
   image objects, PNG/JPEG/TIFF frames) are compared with a pixel limit before anything
   is decoded, and frame counts with the Mandant's limit; only then is text read.
+* A stream may be drawn many times: ``/Contents [7 0 R 7 0 R 7 0 R 7 0 R]`` draws one 240
+  MB stream four times, and pdfium held 2 GB to show that page. So what each page draws
+  (a stream once per reference) is bounded like one stream, and all streams of the PDF
+  together (each once) by a total; ``_StreamSizes`` inflates only when a bound could pass.
+* Page images are rendered in a second child of the same kind (``render_contained``) with
+  its own limits, and the page bound is checked there again: files stored before these
+  checks existed were never inspected, and the viewer must be safe on its own.
 
 A file over a bound is refused with a stable code and a German reason (``Refused``). This
 module imports nothing from Django, so the child starts fast and needs no settings.
@@ -63,7 +70,8 @@ class Bounds:
 
     max_pages: int = 2000
     max_frames: int = 200
-    max_unpacked_bytes: int = 256 * MB  # one PDF stream, one ZIP member
+    max_unpacked_bytes: int = 256 * MB  # one PDF stream or page, one ZIP member
+    max_total_unpacked_bytes: int = 2048 * MB  # all streams of a PDF together
     max_zip_bytes: int = 512 * MB  # all members of a ZIP container together
     max_pixels: int = 100_000_000  # one image (a page scanned at 600 dpi in A3 is 70 MP)
     memory_bytes: int = 1536 * MB  # address space of the child process
@@ -75,10 +83,10 @@ def _mb(n: int) -> str:
     return f"{n // MB} MB"
 
 
-def _bomb(bounds: Bounds, what: str) -> Refused:
+def _bomb(bounds: Bounds, what: str, *, limit: int | None = None) -> Refused:
     return Refused(
         "unpacked_too_large",
-        f"{what} würde entpackt mehr als {_mb(bounds.max_unpacked_bytes)} ergeben und wird "
+        f"{what} würde entpackt mehr als {_mb(limit or bounds.max_unpacked_bytes)} ergeben und wird "
         "deshalb nicht angenommen (Schutz vor sogenannten Entpack-Bomben). Bitte speichern "
         "Sie die Datei neu oder als PDF und laden Sie sie erneut hoch.",
     )
@@ -171,9 +179,106 @@ def _inflate_counted(raw: bytes, cap: int) -> int:
     return total
 
 
+FLATE = frozenset({"/FlateDecode", "/Fl"})
+DECODABLE = FLATE | {"/LZWDecode", "/LZW", "/RunLengthDecode", "/RL"}
+
+
+class _StreamSizes:
+    """What a PDF's streams unpack to, each stream measured at most once. A Flate stream's
+    raw length bounds it (times ``DEFLATE_MAX_RATIO``) for free; only when a sum of such
+    bounds could pass a cap are the streams inflated, counted and each up to the cap."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.raw: dict[tuple[int, int], int] = {}
+        self.exact: dict[tuple[int, int], int] = {}
+
+    def _raw_length(self, stream: Any) -> int:
+        key = stream.objgen
+        if key not in self.raw:
+            self.raw[key] = len(stream.read_raw_bytes())
+        return self.raw[key]
+
+    def possible(self, stream: Any) -> int:
+        """At most what ``stream`` unpacks to, cheaply: exact for rare filter chains."""
+        if stream.objgen in self.exact:
+            return self.exact[stream.objgen]
+        filters = _filters(stream)
+        if filters and filters[0] in FLATE:
+            return self._raw_length(stream) * DEFLATE_MAX_RATIO
+        if any(f in DECODABLE for f in filters):
+            return self.unpacked(stream)
+        # Unfiltered (as long as it is) or an image codec (bounded by the pixel check).
+        return self._raw_length(stream)
+
+    def unpacked(self, stream: Any) -> int:
+        """What ``stream`` unpacks to, up to ``cap + 1``."""
+        import pikepdf
+
+        key = stream.objgen
+        if key not in self.exact:
+            filters = _filters(stream)
+            if filters and filters[0] in FLATE:
+                size = _inflate_counted(stream.read_raw_bytes(), self.cap)
+            elif any(f in DECODABLE for f in filters):
+                # Rare chains (ASCII85 before Flate, LZW): qpdf decodes them; the child's
+                # memory limit bounds it, and the size is checked afterwards.
+                try:
+                    size = len(stream.read_bytes())
+                except pikepdf.PdfError:
+                    size = 0
+            else:
+                size = self._raw_length(stream)
+            self.exact[key] = size
+        return self.exact[key]
+
+    def over(self, streams: list[Any], cap: int) -> bool:
+        """Whether ``streams`` (a stream twice if it is used twice) unpack to more than
+        ``cap`` together; inflates only when their bounds could pass it, and stops there."""
+        if sum(self.possible(s) for s in streams) <= cap:
+            return False  # the normal case: no inflating at all
+        total = 0
+        for stream in streams:
+            total += self.unpacked(stream)
+            if total > cap:
+                return True
+        return False
+
+
+def _page_streams(page: Any) -> list[Any]:
+    """The streams drawn for a page: its content streams, once per reference (``/Contents
+    [7 0 R 7 0 R]`` draws the same stream twice), and its form XObjects."""
+    import pikepdf
+
+    found: list[Any] = []
+    contents = page.obj.get("/Contents")
+    for item in contents if isinstance(contents, pikepdf.Array) else [contents]:
+        if isinstance(item, pikepdf.Stream):
+            found.append(item)
+    resources = page.obj.get("/Resources")
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if isinstance(xobjects, pikepdf.Dictionary):
+        for _, xobject in xobjects.items():
+            if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form:
+                found.append(xobject)
+    return found
+
+
+def check_page(page: Any, number: int, sizes: _StreamSizes, bounds: Bounds) -> None:
+    """Refuse page ``number`` if what is drawn for it unpacks to more than the cap."""
+    try:
+        streams = _page_streams(page)
+    except Exception:  # a broken page is pdfium's to judge, within the child's limits
+        return
+    if sizes.over(streams, bounds.max_unpacked_bytes):
+        raise _bomb(bounds, f"Seite {number} des PDF")
+
+
 def _check_pdf_objects(pdf: Any, bounds: Bounds) -> None:
     import pikepdf
 
+    sizes = _StreamSizes(bounds.max_unpacked_bytes)
+    filtered: list[Any] = []
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Stream):
             continue
@@ -185,27 +290,21 @@ def _check_pdf_objects(pdf: Any, bounds: Bounds) -> None:
             if pixels > bounds.max_pixels:
                 raise _too_many_pixels(pixels, bounds, "Ein Bild im PDF")
         filters = _filters(obj)
-        if not filters:
-            continue
-        if filters[0] in {"/FlateDecode", "/Fl"}:
-            raw = obj.read_raw_bytes()
-            if len(raw) * DEFLATE_MAX_RATIO <= bounds.max_unpacked_bytes:
-                continue  # too short to reach the cap: most streams, and no work
-            size = _inflate_counted(raw, bounds.max_unpacked_bytes)
-        elif any(
-            f in {"/FlateDecode", "/Fl", "/LZWDecode", "/LZW", "/RunLengthDecode", "/RL"}
-            for f in filters
-        ):
-            # Rare chains (ASCII85 before Flate, LZW): qpdf decodes them; the child's memory
-            # limit bounds it, and the size is checked afterwards.
-            try:
-                size = len(obj.read_bytes())
-            except pikepdf.PdfError:
-                continue
-        else:
+        if not any(f in DECODABLE for f in filters):
             continue  # image codecs (DCT, JBIG2, CCITT, JPX): bounded by the pixel check
-        if size > bounds.max_unpacked_bytes:
+        filtered.append(obj)
+        # Most streams are too short to reach the cap and cost no work here.
+        if sizes.possible(obj) > bounds.max_unpacked_bytes and (
+            sizes.unpacked(obj) > bounds.max_unpacked_bytes
+        ):
             raise _bomb(bounds, "Ein Inhalt des PDF")
+    # Every stream under the cap, but together (each counted once) ...
+    if sizes.over(filtered, bounds.max_total_unpacked_bytes):
+        raise _bomb(bounds, "Das PDF", limit=bounds.max_total_unpacked_bytes)
+    # ... and per page, where one stream may be drawn many times: a 240 MB stream named
+    # four times in one page's /Contents made pdfium hold 2 GB to show that page.
+    for number, page in enumerate(pdf.pages, start=1):
+        check_page(page, number, sizes, bounds)
 
 
 def pdf_facts(data: bytes, bounds: Bounds, decrypted_path: str) -> dict[str, Any]:
@@ -331,6 +430,116 @@ def image_facts(data: bytes, bounds: Bounds) -> dict[str, Any]:
         ) from exc
 
 
+# --- Page images (in the child) --------------------------------------------------------------
+
+NO_PAGE = "no_page"
+RENDER_LIMIT_MESSAGE = (
+    "Diese Seite kann nicht angezeigt werden: Ihre Darstellung hat die Grenzen für Speicher "
+    "oder Zeit überschritten ({memory}, {seconds} s). Solche Seiten enthalten meist extrem "
+    "stark gepackte Inhalte. Sie können die Datei herunterladen und selbst öffnen."
+)
+
+
+def _not_shown(exc: Refused) -> Refused:
+    """An upload refusal reworded for the viewer: the file is stored, only not shown."""
+    message = exc.message.split(" und wird", 1)[0]
+    return Refused(
+        exc.code,
+        f"{message} und wird deshalb nicht angezeigt (Schutz vor sogenannten "
+        "Entpack-Bomben). Sie können die Datei herunterladen und selbst öffnen.",
+    )
+
+
+def render_page(
+    kind: str, data: bytes, page: int, width: int, image_format: str, bounds: Bounds
+) -> bytes:
+    """Page ``page`` (1-based) of a PDF, or frame ``page`` of an image, ``width`` pixels
+    wide, encoded as ``image_format`` ("webp" or "png")."""
+    try:
+        if kind == "pdf":
+            image = render_pdf_page(data, page, width, bounds)
+        else:
+            image = render_image_frame(data, page, width, bounds)
+    except Refused as exc:
+        if exc.code != "unpacked_too_large":
+            raise
+        raise _not_shown(exc) from exc
+    try:
+        buffer = io.BytesIO()
+        if image_format == "webp":
+            image.save(buffer, "WEBP", quality=82, method=2)
+        else:
+            image.save(buffer, "PNG", optimize=False)
+        return buffer.getvalue()
+    finally:
+        image.close()
+
+
+def _check_rendered_page(data: bytes, page: int, bounds: Bounds) -> None:
+    """The upload's page bound again, for files stored before it existed."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except (pikepdf.PdfError, ValueError, OSError):
+        return  # pdfium may still show it, within the child's limits
+    with pdf:
+        try:
+            pdf_page = pdf.pages[page - 1]
+        except (IndexError, pikepdf.PdfError):
+            return
+        check_page(pdf_page, page, _StreamSizes(bounds.max_unpacked_bytes), bounds)
+
+
+def render_pdf_page(data: bytes, page: int, width: int, bounds: Bounds) -> Any:
+    import pypdfium2 as pdfium
+
+    _check_rendered_page(data, page, bounds)
+    doc = pdfium.PdfDocument(data)
+    try:
+        if page > len(doc):
+            raise Refused(NO_PAGE, "Diese Seite gibt es nicht.")
+        pdf_page = doc[page - 1]
+        try:
+            page_width, page_height = pdf_page.get_size()
+            scale = width / max(page_width, 1.0)
+            # A strip-shaped page must not become a gigantic bitmap.
+            scale = min(scale, 4 * width / max(page_height, 1.0))
+            bitmap = pdf_page.render(scale=scale, may_draw_forms=True)
+            try:
+                return bitmap.to_pil().convert("RGB")
+            finally:
+                bitmap.close()
+        finally:
+            pdf_page.close()
+    finally:
+        doc.close()
+
+
+def render_image_frame(data: bytes, frame: int, width: int, bounds: Bounds) -> Any:
+    """Frame ``frame`` (1-based; TIFF pages) of an image, at most ``width`` pixels wide,
+    turned upright as the camera meant it."""
+    from PIL import Image, ImageOps
+
+    Image.MAX_IMAGE_PIXELS = bounds.max_pixels
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            try:
+                img.seek(frame - 1)
+            except EOFError as exc:
+                raise Refused(NO_PAGE, "Diese Seite gibt es nicht.") from exc
+            pixels = img.width * img.height
+            if pixels > bounds.max_pixels:
+                raise _too_many_pixels(pixels, bounds, "Das Bild")
+            upright = ImageOps.exif_transpose(img)
+            if upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            upright.thumbnail((width, 4 * width), Image.Resampling.LANCZOS)
+            return upright.copy()
+    except Image.DecompressionBombError as exc:
+        raise Refused("image_too_large", "Das Bild hat zu viele Bildpunkte.") from exc
+
+
 # --- The child process -----------------------------------------------------------------------
 
 LIMIT_MESSAGE = (
@@ -340,11 +549,19 @@ LIMIT_MESSAGE = (
 )
 
 
-def _limit_refusal(bounds: Bounds) -> Refused:
+def _limit_refusal(bounds: Bounds, kind: str) -> Refused:
+    if kind == "render":
+        return Refused(
+            "render_limit",
+            RENDER_LIMIT_MESSAGE.format(memory=_mb(bounds.memory_bytes), seconds=bounds.seconds),
+        )
     return Refused(
         "inspection_limit",
         LIMIT_MESSAGE.format(memory=_mb(bounds.memory_bytes), seconds=bounds.seconds),
     )
+
+
+LIMIT_CODES = frozenset({"inspection_limit", "render_limit"})
 
 
 class _Child:
@@ -378,8 +595,11 @@ class _Child:
             and self.files < self.FILES_PER_CHILD
         )
 
-    def ask(self, request: dict[str, Any], data: bytes, seconds: int) -> dict[str, Any] | None:
-        """The child's answer, or None when it died or overran the time (then it is gone)."""
+    def ask(
+        self, request: dict[str, Any], data: bytes, seconds: int
+    ) -> tuple[dict[str, Any], bytes] | None:
+        """The child's answer and the bytes it sent after it (a page image), or None when
+        it died or overran the time (then it is gone)."""
         self.files += 1
         assert self.process.stdin is not None and self.process.stdout is not None
         try:
@@ -395,7 +615,12 @@ class _Child:
             self.end()
             return None
         answer: dict[str, Any] = json.loads(line)
-        return answer
+        size = int(answer.get("payload", 0))
+        payload = self.process.stdout.read(size) if size else b""
+        if len(payload) != size:
+            self.end()
+            return None
+        return answer, payload
 
     def end(self) -> None:
         if self.process.poll() is None:
@@ -408,8 +633,35 @@ class _Child:
                     pipe.close()
 
 
-_child_lock = threading.Lock()
-_child: _Child | None = None
+# One child for inspecting uploads and one for rendering page images, so that a viewer
+# never waits for an upload's inspection (up to a minute) or the other way round.
+_child_lock = {"inspect": threading.Lock(), "render": threading.Lock()}
+_children: dict[str, _Child] = {}
+
+
+def _run(
+    purpose: str, request: dict[str, Any], data: bytes, bounds: Bounds
+) -> tuple[dict[str, Any], bytes]:
+    """Ask the child for ``purpose`` (started or replaced as needed). Raises Refused."""
+    with _child_lock[purpose]:
+        child = _children.get(purpose)
+        if child is None or not child.usable(bounds):
+            if child is not None:
+                child.end()
+            child = _children[purpose] = _Child(bounds.memory_bytes)
+        reply = child.ask({**request, "bounds": asdict(bounds)}, data, bounds.seconds)
+        if reply is None:
+            del _children[purpose]
+            raise _limit_refusal(bounds, request["kind"])
+        answer, payload = reply
+        if "refused" in answer:
+            if answer["refused"][0] in LIMIT_CODES:
+                child.end()  # after a MemoryError its heap is not to be trusted
+                del _children[purpose]
+            raise Refused(*answer["refused"])
+        if "failed" in answer:
+            raise RuntimeError(f"{request['kind']} failed in the child: {answer['failed']}")
+        return answer, payload
 
 
 def inspect_contained(
@@ -418,27 +670,37 @@ def inspect_contained(
     """Run ``pdf_facts``, ``image_facts`` or ``check_zip`` in the inspection child (RLIMIT_AS, RLIMIT_CPU,
     a timeout). Returns the facts and, for an owner-password PDF, its decrypted bytes.
     Raises Refused."""
-    global _child
-    with tempfile.TemporaryDirectory(prefix="koffer-inspect-") as tmp, _child_lock:
+    with tempfile.TemporaryDirectory(prefix="koffer-inspect-") as tmp:
         decrypted = Path(tmp) / "entschluesselt.pdf"
-        if _child is None or not _child.usable(bounds):
-            if _child is not None:
-                _child.end()
-            _child = _Child(bounds.memory_bytes)
-        request = {"kind": kind, "bounds": asdict(bounds), "decrypted_path": str(decrypted)}
-        answer = _child.ask(request, data, bounds.seconds)
-        if answer is None:
-            _child = None
-            raise _limit_refusal(bounds)
-        if "refused" in answer:
-            if answer["refused"][0] == "inspection_limit":
-                _child.end()  # after a MemoryError its heap is not to be trusted
-                _child = None
-            raise Refused(*answer["refused"])
-        if "failed" in answer:
-            raise RuntimeError(f"inspection failed: {answer['failed']}")
+        request = {"kind": kind, "decrypted_path": str(decrypted)}
+        answer, _ = _run("inspect", request, data, bounds)
         facts: dict[str, Any] = answer["facts"]
         return facts, decrypted.read_bytes() if facts.get("decrypted") else None
+
+
+def render_contained(
+    source_kind: str,
+    data: bytes,
+    page: int,
+    width: int,
+    image_format: str,
+    bounds: Bounds,
+    *,
+    path: str | None = None,
+) -> bytes:
+    """``render_page`` in the rendering child (its own RLIMIT_AS, RLIMIT_CPU, timeout):
+    the encoded page image of ``data``, or of the file at ``path`` (read by the child).
+    Raises Refused (code ``no_page`` for a page that is not there)."""
+    request = {
+        "path": path,
+        "kind": "render",
+        "source": source_kind,
+        "page": page,
+        "width": width,
+        "format": image_format,
+    }
+    _, payload = _run("render", request, data, bounds)
+    return payload
 
 
 def _serve(memory_bytes: int) -> int:
@@ -458,30 +720,46 @@ def _serve(memory_bytes: int) -> int:
         used = resource.getrusage(resource.RUSAGE_SELF)
         spent = int(used.ru_utime + used.ru_stime)
         resource.setrlimit(resource.RLIMIT_CPU, (spent + bounds.seconds, resource.RLIM_INFINITY))
-        answer = _answer(request["kind"], data, bounds, request["decrypted_path"])
+        answer, payload = _answer(request, data, bounds)
         del data
+        if payload:
+            answer["payload"] = len(payload)
         sink.write(json.dumps(answer).encode() + b"\n")
+        sink.write(payload)
         sink.flush()
     return 0
 
 
-def _answer(kind: str, data: bytes, bounds: Bounds, decrypted_path: str) -> dict[str, Any]:
+def _answer(request: dict[str, Any], data: bytes, bounds: Bounds) -> tuple[dict[str, Any], bytes]:
+    kind = request["kind"]
     try:
+        if request.get("path"):
+            data = Path(request["path"]).read_bytes()  # a blob of the local store
         if kind == "pdf":
-            return {"facts": pdf_facts(data, bounds, decrypted_path)}
+            return {"facts": pdf_facts(data, bounds, request["decrypted_path"])}, b""
         if kind == "image":
-            return {"facts": image_facts(data, bounds)}
+            return {"facts": image_facts(data, bounds)}, b""
         if kind == "zip":
             check_zip(data, bounds)
-            return {"facts": {}}
-        return {"failed": f"unknown kind {kind!r}"}
+            return {"facts": {}}, b""
+        if kind == "render":
+            image = render_page(
+                request["source"],
+                data,
+                request["page"],
+                request["width"],
+                request["format"],
+                bounds,
+            )
+            return {"rendered": True}, image
+        return {"failed": f"unknown kind {kind!r}"}, b""
     except Refused as exc:
-        return {"refused": [exc.code, exc.message]}
+        return {"refused": [exc.code, exc.message]}, b""
     except MemoryError:
-        refusal = _limit_refusal(bounds)
-        return {"refused": [refusal.code, refusal.message]}
+        refusal = _limit_refusal(bounds, kind)
+        return {"refused": [refusal.code, refusal.message]}, b""
     except Exception as exc:  # reported to the parent, which logs it
-        return {"failed": repr(exc)[:500]}
+        return {"failed": repr(exc)[:500]}, b""
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Page images of documents, rendered on the server and cached on disk.
 
 Nothing is rendered at ingest: the first request for a page renders it (PDF pages with
-PDFium, images with Pillow) and writes it atomically to
+PDFium, images with Pillow, both in the bounded rendering child of ``inspection``) and writes it atomically to
 ``VAR_DIR/cache/pages/ab/<sha256>-p<page>-w<width>.<ext>``. The key is the content hash,
 so every version, and every document sharing the same bytes, shares the cache; a page
 image is never stale because the bytes behind a hash never change. The cache can be
@@ -14,22 +14,24 @@ import contextlib
 import io
 import os
 import tempfile
+import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import pypdfium2 as pdfium
 from django.conf import settings
-from PIL import Image, ImageOps, features
+from django.http import HttpResponse
+from PIL import Image, features
 
-from koffer.blobs.store import get_store
+from koffer.blobs.local import LocalBlobStore
+from koffer.blobs.store import BlobNotFound, get_store
+from koffer.records import inspection
 from koffer.records.models import DokumentVersion
 
-# PDFium is not thread-safe: every use in this process goes through this lock.
-pdfium_lock = threading.RLock()
-# Rendering and encoding a page image for the cache (see page_image).
+# Asking the rendering child for a page image (see cached_render).
 rendering_lock = threading.Lock()
 
 # Widths a client may ask for: a thumbnail, the viewer, and a sharp zoom. A fixed set keeps
@@ -49,6 +51,18 @@ RASTER_MIMES = frozenset({"image/png", "image/jpeg", "image/tiff"})
 
 class PageNotAvailable(LookupError):
     """This version has no such page image (no rendering, page out of range, bad width)."""
+
+
+REFUSAL_REMEMBERED_SECONDS = 3600
+
+
+class PageRefused(Exception):
+    """The page is over a bound (memory, time, unpacked size) and is not shown: a German
+    reason for the placeholder."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -90,30 +104,60 @@ def page_image(version: DokumentVersion, page: int, width: int) -> Path:
 
 def cached_render(source: PageSource, page: int, width: int) -> Path:
     """The cache file of page ``page`` of ``source`` at ``width``, rendered now if needed
-    (the caller has checked page and width)."""
+    (the caller has checked page and width). Raises PageRefused when the page is over a
+    bound (remembered beside the cache, so the next request does not try again)."""
     path = cache_path(source.sha256, page, width)
     if path.is_file():
         return path
-    # One page at a time per process, encoding included: a zoom-width page is a bitmap of
-    # ~15 MB plus its RGB copy, and each web thread that rendered in parallel kept its own
-    # malloc arena that size (peak RSS 303 MB with eight clients asking for new pages,
-    # make bench ONLY=records_web_memory). Pages are cached, so only the first view waits.
+    refused = path.with_name(path.name + ".refused")
+    with contextlib.suppress(FileNotFoundError):
+        # A refusal is remembered for a while, so that asking again and again does not
+        # keep the rendering child at its limits; a timeout may have been the load's.
+        if time.time() - refused.stat().st_mtime < REFUSAL_REMEMBERED_SECONDS:
+            raise PageRefused(refused.read_text(encoding="utf-8"))
+    # One page at a time per process: the rendering child renders one page at a time
+    # anyway, and a queue here keeps the child's pipe to one request.
     with rendering_lock:
         if path.is_file():  # another thread rendered it while this one waited
             return path
-        image = render(source, page, width)
         try:
-            write_atomically(path, image)
-        finally:
-            image.close()
+            image = render(source, page, width)
+        except inspection.Refused as exc:
+            if exc.code == inspection.NO_PAGE:
+                raise PageNotAvailable from exc
+            write_atomically(refused, exc.message.encode())
+            raise PageRefused(exc.message) from exc
+        write_atomically(path, image)
     return path
 
 
-def render(source: PageSource, page: int, width: int) -> Image.Image:
+def render_bounds() -> inspection.Bounds:
+    return inspection.Bounds(
+        max_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_UNPACKED_BYTES),
+        max_pixels=int(settings.KOFFER_INSPECT_MAX_PIXELS),
+        memory_bytes=int(settings.KOFFER_RENDER_MEMORY_BYTES),
+        seconds=int(settings.KOFFER_RENDER_SECONDS),
+    )
+
+
+def render(source: PageSource, page: int, width: int) -> bytes:
+    """The encoded page image, rendered in the rendering child: a page of a PDF can unpack
+    to gigabytes (a 245 KB file once grew the web worker by 1.9 GB for one page), and
+    files stored before the upload bounds existed were never checked. Raises Refused."""
+    store = get_store()
+    if isinstance(store, LocalBlobStore):
+        # The child reads the file itself: a 100 MB PDF need not pass through this process.
+        path = store.path_of(source.sha256)
+        if not path.is_file():
+            raise BlobNotFound(source.sha256)
+        return inspection.render_contained(
+            source.kind, b"", page, width, IMAGE_FORMAT, render_bounds(), path=str(path)
+        )
     with _open_blob(source.sha256) as stream:
-        if source.kind == "pdf":
-            return render_pdf_page(stream, page, width)
-        return render_image_frame(stream, page, width)
+        data = stream.read()
+    return inspection.render_contained(
+        source.kind, data, page, width, IMAGE_FORMAT, render_bounds()
+    )
 
 
 @contextlib.contextmanager
@@ -125,56 +169,55 @@ def _open_blob(sha256: str) -> Iterator[IO[bytes]]:
         stream.close()
 
 
-def render_pdf_page(stream: IO[bytes], page: int, width: int) -> Image.Image:
-    """Page ``page`` (1-based) of the PDF in ``stream``, ``width`` pixels wide."""
-    with pdfium_lock:
-        doc = pdfium.PdfDocument(stream)
-        try:
-            if page > len(doc):
-                raise PageNotAvailable
-            pdf_page = doc[page - 1]
-            try:
-                page_width, page_height = pdf_page.get_size()
-                scale = width / max(page_width, 1.0)
-                # A strip-shaped page must not become a gigantic bitmap.
-                scale = min(scale, 4 * width / max(page_height, 1.0))
-                bitmap = pdf_page.render(scale=scale, may_draw_forms=True)
-                try:
-                    image = bitmap.to_pil().convert("RGB")
-                finally:
-                    bitmap.close()
-            finally:
-                pdf_page.close()
-        finally:
-            doc.close()
-    return image
+UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
 
 
-def render_image_frame(stream: IO[bytes], frame: int, width: int) -> Image.Image:
-    """Frame ``frame`` (1-based; TIFF pages) of the image in ``stream``, at most ``width``
-    pixels wide, turned upright as the camera meant it."""
-    with Image.open(stream) as img:
-        img.seek(frame - 1)
-        upright = ImageOps.exif_transpose(img)
-        if upright.mode not in ("RGB", "L"):
-            upright = upright.convert("RGB")
-        upright.thumbnail((width, 4 * width), Image.Resampling.LANCZOS)
-        return upright.copy()
+def placeholder(message: str, width: int) -> bytes:
+    """A page-shaped image that says in German why the page is not shown (an ``<img>``
+    shows no text of an error response)."""
+    from PIL import ImageDraw, ImageFont
+
+    height = int(width * 1.414)
+    image = Image.new("RGB", (width, height), (238, 238, 238))
+    try:
+        draw = ImageDraw.Draw(image)
+        size = max(8, width // 40)
+        try:  # Pillow looks in the system's font directories
+            font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype(
+                "DejaVuSans.ttf", size
+            )
+        except OSError:  # Pillow's own font has no umlauts
+            font = ImageFont.load_default(size=size)
+            message = message.translate(UMLAUTS)
+        chars = max(10, int(width / (size * 0.55)) - 2)
+        text = textwrap.fill(message, width=chars)
+        draw.multiline_text((size, size), text, fill=(60, 60, 60), font=font, spacing=size // 3)
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return buffer.getvalue()
+    finally:
+        image.close()
 
 
-def write_atomically(path: Path, image: Image.Image) -> None:
+def refused_response(exc: PageRefused, width: int) -> HttpResponse:
+    """The placeholder for a refused page: an image (the viewer shows it where the page
+    would be), not an error the page would show as a broken picture; not cached, so the
+    page appears once the bounds allow it."""
+    response = HttpResponse(placeholder(exc.message, width), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it into place, so a reader sees
-    either the complete image or none."""
+    either the complete file or none."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    if IMAGE_FORMAT == "webp":
-        image.save(buffer, "WEBP", quality=82, method=2)
-    else:
-        image.save(buffer, "PNG", optimize=False)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(buffer.getvalue())
+            out.write(data)
         os.replace(tmp_name, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
