@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from koffer.accounts import services as accounts
-from koffer.accounts.models import User
+from koffer.accounts.models import ApiToken, User
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -64,3 +64,24 @@ def add_role(
     user: User, tenant: Mandant, role: str, unit_: Organisationseinheit | None = None
 ) -> None:
     accounts.add_membership(actor=None, user=user, unit=unit_ or root_unit(tenant), role=role)
+
+
+def api_token(
+    tenant: Mandant,
+    permissions: list[str],
+    *,
+    role: str = "fachverfahren",
+    units: list[Organisationseinheit] | None = None,
+    name: str = "Schlüssel",
+) -> tuple[ApiToken, str]:
+    """A new machine account with ``role`` and one API token for it, scoped to
+    ``permissions`` in ``units`` (default: the root unit). Returns the token and its secret."""
+    machine = user(tenant, role=role, is_machine=True)
+    return accounts.create_api_token(
+        actor=None,
+        tenant=tenant,
+        user=machine,
+        name=name,
+        permissions=permissions,
+        units=units if units is not None else [root_unit(tenant)],
+    )

@@ -338,16 +338,8 @@ def test_admin_cannot_deactivate_themselves(
 
 
 def test_deactivated_machine_account_loses_its_keys(tenant: Mandant, admin_client: Client) -> None:
-    machine = factories.user(tenant, role="scandienst", is_machine=True)
-    _token, secret = services.create_api_token(
-        actor=None,
-        tenant=tenant,
-        user=machine,
-        name="Scan",
-        permissions=["inbox.upload"],
-        units=[factories.root_unit(tenant)],
-    )
-    assert admin_client.post(_detail(machine), {"action": "deactivate"}).status_code == 302
+    token, secret = factories.api_token(tenant, ["inbox.upload"], role="scandienst", name="Scan")
+    assert admin_client.post(_detail(token.user), {"action": "deactivate"}).status_code == 302
     with pytest.raises(services.TokenRefused):
         services.authenticate_token(secret)
 

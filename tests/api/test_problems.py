@@ -14,7 +14,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.test import Client, override_settings
 
-from koffer.accounts import services
 from koffer.accounts.models import User
 from koffer.tenancy.models import Mandant
 from tests import factories
@@ -31,15 +30,7 @@ def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def _token(tenant: Mandant) -> str:
-    machine = factories.user(tenant, role="fachverfahren", is_machine=True)
-    _, secret = services.create_api_token(
-        actor=None,
-        tenant=tenant,
-        user=machine,
-        name="Fachverfahren",
-        permissions=["records.edit", "records.view"],
-        units=[factories.root_unit(tenant)],
-    )
+    _, secret = factories.api_token(tenant, ["records.edit", "records.view"], name="Fachverfahren")
     return secret
 
 

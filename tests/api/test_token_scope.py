@@ -18,15 +18,7 @@ from tests import factories
 
 
 def _upload_client(tenant: Mandant) -> Client:
-    machine = factories.user(tenant, role="scandienst", is_machine=True)
-    _, secret = services.create_api_token(
-        actor=None,
-        tenant=tenant,
-        user=machine,
-        name="Scanstraße",
-        permissions=["inbox.upload"],
-        units=[factories.root_unit(tenant)],
-    )
+    _, secret = factories.api_token(tenant, ["inbox.upload"], role="scandienst", name="Scanstraße")
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
@@ -113,15 +105,7 @@ def test_form_offers_only_the_machine_roles_permissions_and_units(
 def test_token_loses_what_its_account_no_longer_holds(tenant: Mandant, admin_user: User) -> None:
     # A token issued before the allowed sets existed may name accounts.manage; it counts for
     # nothing, because a token never holds more than its machine account's roles.
-    machine = factories.user(tenant, role="scandienst", is_machine=True)
-    token, secret = services.create_api_token(
-        actor=None,
-        tenant=tenant,
-        user=machine,
-        name="alt",
-        permissions=["inbox.upload"],
-        units=[factories.root_unit(tenant)],
-    )
+    token, secret = factories.api_token(tenant, ["inbox.upload"], role="scandienst", name="alt")
     ApiToken.objects.for_tenant(tenant).filter(pk=token.pk).update(
         permissions=["accounts.manage", "inbox.upload"]
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.test import Client
 
-from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.jobs import services
 from koffer.jobs.models import Job
@@ -92,18 +91,10 @@ def test_token_without_jobs_run_sees_only_own_jobs_and_cannot_retry(
     admin_user: User, tenant: Mandant, flaky: Flaky, django_capture_on_commit_callbacks
 ) -> None:
     # records.edit starts Aktenauszüge, so such a token has jobs of its own to follow.
-    machine = factories.user(tenant, role="fachverfahren", is_machine=True)
-    _, secret = accounts.create_api_token(
-        actor=None,
-        tenant=tenant,
-        user=machine,
-        name="t",
-        permissions=["records.edit"],
-        units=[factories.root_unit(tenant)],
-    )
+    token, secret = factories.api_token(tenant, ["records.edit"], name="t")
     flaky.fail_at = "a"
     with django_capture_on_commit_callbacks(execute=True):
-        own = services.start_job(actor=machine, tenant=tenant, kind=FLAKY, title="eigen")
+        own = services.start_job(actor=token.user, tenant=tenant, kind=FLAKY, title="eigen")
     services.start_job(actor=admin_user, tenant=tenant, kind=FLAKY, title="fremd")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert [j["id"] for j in client.get("/api/v1/jobs").json()["items"]] == [str(own.pk)]

@@ -12,7 +12,6 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
-from koffer.accounts import services as account_services
 from koffer.accounts.models import User
 from koffer.records.models import Akte, Dokument
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -23,14 +22,8 @@ from tests.records.test_documents_fixtures import png_bytes, text_pdf
 
 
 def _token(tenant: Mandant, team: Organisationseinheit) -> str:
-    machine = factories.user(tenant, role="fachverfahren", is_machine=True)
-    _, secret = account_services.create_api_token(
-        actor=None,
-        tenant=tenant,
-        user=machine,
-        name="Fachverfahren",
-        permissions=["records.edit", "records.view"],
-        units=[team],
+    _, secret = factories.api_token(
+        tenant, ["records.edit", "records.view"], units=[team], name="Fachverfahren"
     )
     return secret
 

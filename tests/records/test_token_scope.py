@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.test import Client
 
-from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.records import services
 from koffer.records.models import Akte, Aktenplaneinheit
@@ -13,15 +12,7 @@ from tests import factories
 
 
 def _token_client(tenant: Mandant, units: list[Organisationseinheit]) -> Client:
-    machine = factories.user(tenant, role="fachverfahren", is_machine=True)
-    _, secret = accounts.create_api_token(
-        actor=None,
-        tenant=tenant,
-        user=machine,
-        name="Fachverfahren",
-        permissions=["records.view"],
-        units=units,
-    )
+    _, secret = factories.api_token(tenant, ["records.view"], units=units, name="Fachverfahren")
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
