@@ -438,14 +438,7 @@ def create_akte(
         )
     _check_names(tenant.pk, level, names)
     if caseworker is not None:
-        named = [u.pk for u in names] if level == AccessLevel.RESTRICTED else None
-        if named is not None and caseworker.pk not in named:
-            raise RecordsError(
-                "caseworker_not_named",
-                f"Eine eingeschränkte Akte muss ihre Sachbearbeitung ({caseworker}) benennen, "
-                "sonst könnte die zuständige Person sie nicht öffnen.",
-            )
-        _check_caseworker(tenant.pk, unit.path, caseworker, named)
+        _check_new_caseworker(tenant.pk, unit, caseworker, level, names)
     with transaction.atomic():
         lfd = numbering.next_value(
             tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
@@ -488,6 +481,25 @@ def create_akte(
             },
         )
     return akte
+
+
+def _check_new_caseworker(
+    tenant_id: uuid.UUID,
+    unit: Organisationseinheit,
+    caseworker: User,
+    level: str,
+    names: list[User],
+) -> None:
+    """The caseworker of a new Akte may work on Akten of ``unit`` and, if it is restricted,
+    is named: otherwise the person responsible could not open it."""
+    named = [u.pk for u in names] if level == AccessLevel.RESTRICTED else None
+    if named is not None and caseworker.pk not in named:
+        raise RecordsError(
+            "caseworker_not_named",
+            f"Eine eingeschränkte Akte muss ihre Sachbearbeitung ({caseworker}) benennen, "
+            "sonst könnte die zuständige Person sie nicht öffnen.",
+        )
+    _check_caseworker(tenant_id, unit.path, caseworker, named)
 
 
 def _default_names(actor: Any, *people: User | None) -> list[User]:
