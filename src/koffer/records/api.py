@@ -75,11 +75,14 @@ class AkteIn(Schema):
         description="Rolle der Person in der BG; ohne Angabe Antragsteller/in einer neuen, "
         "sonstige Person einer vorhandenen BG",
     )
-    access_level: AccessLevel | None = None
+    access_level: AccessLevel | None = Field(
+        default=None, description="ohne Angabe der Zugriff der Aktenplaneinheit"
+    )
     named_user_ids: list[uuid.UUID] | None = Field(
         default=None,
-        description="Benannte Personen, wenn die Akte eingeschränkt ist; ohne Angabe die "
-        "anlegende Person",
+        description="Benannte Personen, wenn die Akte eingeschränkt ist (die anlegende "
+        "Person als Sachbearbeitung muss darunter sein); ohne Angabe die anlegende Person. "
+        "Bei normalem Zugriff wird niemand benannt.",
     )
 
 
@@ -278,7 +281,16 @@ def get_akte(request: TenantRequest, akte_id: uuid.UUID) -> AkteOut:
     return _akte_out(akte, with_names=True)
 
 
-@router.post("/akten", response={201: AkteOut}, summary="Akte anlegen")
+@router.post(
+    "/akten",
+    response={201: AkteOut},
+    summary="Akte anlegen",
+    description="Die Akte erhält den Zugriff ihrer Aktenplaneinheit. Einen anderen Zugriff "
+    "oder weitere benannte Personen legt nur fest, wer in der zuständigen "
+    "Organisationseinheit das Recht „Akten zuweisen“ hat (sonst 403 assign_forbidden). "
+    "Eine eingeschränkte Akte benennt ihre Sachbearbeitung, die anlegende Person "
+    "(sonst 422 caseworker_not_named).",
+)
 def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
     _require(request, Perm.RECORDS_EDIT)
     tenant = request.tenant

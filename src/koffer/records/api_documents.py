@@ -111,7 +111,8 @@ class FileResult(Schema):
     status: int = Field(description="201 gespeichert, 409 bereits vorhanden, 413/422 abgelehnt")
     outcome: Literal["stored", "duplicate", "rejected"]
     dokument_id: uuid.UUID | None = Field(
-        description="Das neue Dokument, oder bei 409 das vorhandene (falls für Sie sichtbar)"
+        description="Das neue Dokument, oder bei 409 das vorhandene (in einer Akte, die "
+        "Sie sehen dürfen; dieselbe Datei in einer Ihnen verborgenen Akte wird neu abgelegt)"
     )
     message: str
     notes: list[str]
@@ -208,17 +209,10 @@ def _dokument_out(d: Dokument) -> DokumentOut:
     )
 
 
-def _file_result(request: TenantRequest, result: documents.IngestResult) -> FileResult:
+def _file_result(result: documents.IngestResult) -> FileResult:
     status = FILE_STATUS.get(result.outcome) or REJECTED_STATUS.get(result.code, 422)
     dokument_id = result.dokument.pk if result.dokument is not None else None
     message = result.message
-    if (
-        result.outcome == "duplicate"
-        and dokument_id is not None
-        and selectors.dokument(_viewer(request), dokument_id) is None
-    ):
-        dokument_id = None
-        message = documents.DUPLICATE_HIDDEN_MESSAGE
     problem = None
     if not result.ok:
         titles = {"duplicate": "Bereits vorhanden", "rejected": "Datei abgelehnt"}
@@ -315,10 +309,11 @@ def upload_dokumente(
             ),
             vorgang=vorgang,
             upload_key=idempotency_key or "",
+            access=request.access,
         )
     except RecordsError as exc:
         raise _records_error(exc) from exc
-    out = UploadOut(results=[_file_result(request, r) for r in results])
+    out = UploadOut(results=[_file_result(r) for r in results])
     return Status(201 if all(r.ok for r in results) else 207, out)
 
 
@@ -376,7 +371,8 @@ def change_metadata(
     response={201: DokumentOut},
     summary="Neue Version hochladen (multipart, Feld `datei`)",
     description="Die bisherigen Versionen bleiben unverändert. 409: genau diese Datei ist "
-    "schon vorhanden; 413/422: Datei abgelehnt (problem+json). " + IDEMPOTENCY_HELP,
+    "schon ein Dokument in einer Akte, die Sie sehen dürfen; 413/422: Datei abgelehnt (problem+json). "
+    + IDEMPOTENCY_HELP,
 )
 def add_version(
     request: TenantRequest,
@@ -393,11 +389,12 @@ def add_version(
             file=_incoming(datei),
             note=payload.note,
             upload_key=idempotency_key or "",
+            access=request.access,
         )
     except RecordsError as exc:
         raise _records_error(exc) from exc
     if not result.ok:
-        line = _file_result(request, result)
+        line = _file_result(result)
         assert line.problem is not None
         detail = line.message
         if line.dokument_id is not None:

@@ -200,9 +200,9 @@ def _wants_json(request: TenantRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def result_line(request: TenantRequest, result: documents.IngestResult) -> dict[str, Any]:
+def result_line(result: documents.IngestResult) -> dict[str, Any]:
     """One file's result for the page and for the upload script. A duplicate links to the
-    existing document only when the user may see it."""
+    existing document: the service reports only those the user may see."""
     line: dict[str, Any] = {
         "filename": result.filename,
         "outcome": result.outcome,
@@ -215,11 +215,6 @@ def result_line(request: TenantRequest, result: documents.IngestResult) -> dict[
     target = result.dokument
     if target is None:
         return line
-    if result.outcome == "duplicate":
-        visible = selectors.dokument(_viewer(request), target.pk)
-        if visible is None:
-            line["message"] = documents.DUPLICATE_HIDDEN_MESSAGE
-            return line
     line["url"] = reverse("records:dokument", args=[target.pk])
     line["title"] = target.title
     return line
@@ -252,11 +247,12 @@ def dokument_upload(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                     meta=form.meta(),
                     vorgang=form.chosen_vorgang(),
                     upload_key=form.cleaned_data["upload_token"],
+                    access=request.access,
                 )
             except RecordsError as exc:
                 error = exc.message
             else:
-                results = [result_line(request, r) for r in outcome]
+                results = [result_line(r) for r in outcome]
         if error or form.errors:
             status = 400
         if _wants_json(request):
@@ -457,11 +453,12 @@ def dokument_version_add(request: TenantRequest, dokument_id: uuid.UUID) -> Http
                 dokument=dokument,
                 file=documents.IncomingFile(upload.name or "", upload.size or 0, upload),
                 note=form.cleaned_data["note"],
+                access=request.access,
             )
         except RecordsError as exc:
             form.add_error(None, exc.message)
         else:
-            line = result_line(request, result)
+            line = result_line(result)
             if result.ok:
                 messages.success(request, " ".join([result.message, *result.notes]))
                 return _back(dokument)

@@ -41,6 +41,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django_tasks import task
 
@@ -557,10 +558,9 @@ def _stored_message(content: Content, version_number: int) -> str:
     return f"Gespeichert ({what})."
 
 
-DUPLICATE_MESSAGE = "Genau diese Datei liegt schon als Dokument in diesem Mandanten vor."
-# Said instead when the existing document is in an Akte the user may not see.
-DUPLICATE_HIDDEN_MESSAGE = (
-    "Genau diese Datei liegt schon in einer Akte dieses Mandanten, die Sie nicht sehen dürfen."
+DUPLICATE_MESSAGE = "Genau diese Datei liegt schon als Dokument in dieser Akte vor."
+DUPLICATE_ELSEWHERE_MESSAGE = (
+    "Genau diese Datei liegt schon als Dokument in der Akte {aktenzeichen} vor."
 )
 
 
@@ -600,10 +600,15 @@ def ingest_files(
     meta: DocumentMeta | None = None,
     vorgang: Vorgang | None = None,
     upload_key: str = "",
+    access: Access | None = None,
 ) -> list[IngestResult]:
     """Take in several files as new documents of ``akte`` (and ``vorgang``): one result per
     file, in order. Each file is stored completely or not at all; a refused file does not
     stop the others. Raises RecordsError only when the target itself is wrong.
+
+    A file whose bytes are already a document the actor may see (``access``: see
+    records.access.of_actor) is reported as already there, with that document; see
+    :func:`duplicate_scope`.
 
     With ``upload_key`` (the client's idempotency key) the request can be repeated after a
     crash or a lost answer: a file this actor already stored under the key is answered
@@ -611,13 +616,16 @@ def ingest_files(
     meta = _clean_meta(meta or DocumentMeta())
     upload_key = clean_upload_key(upload_key)
     _check_target(akte, vorgang)
+    scope = duplicate_scope(actor, akte, access)
     single_title = meta.title if len(files) == 1 else ""
     results = []
     for file in files:
         file_meta = DocumentMeta(**{**meta.__dict__, "title": single_title})
         results.append(
             _guarded(
-                lambda f=file, m=file_meta: _ingest_new(actor, akte, vorgang, f, m, upload_key),
+                lambda f=file, m=file_meta: _ingest_new(
+                    actor, akte, vorgang, f, m, upload_key, scope
+                ),
                 file,
             )
         )
@@ -632,26 +640,42 @@ def ingest_file(
     meta: DocumentMeta | None = None,
     vorgang: Vorgang | None = None,
     upload_key: str = "",
+    access: Access | None = None,
 ) -> IngestResult:
     """One file as a new document; see ingest_files."""
     return ingest_files(
-        actor=actor, akte=akte, files=[file], meta=meta, vorgang=vorgang, upload_key=upload_key
+        actor=actor,
+        akte=akte,
+        files=[file],
+        meta=meta,
+        vorgang=vorgang,
+        upload_key=upload_key,
+        access=access,
     )[0]
 
 
 def add_version(
-    *, actor: Any, dokument: Dokument, file: IncomingFile, note: str = "", upload_key: str = ""
+    *,
+    actor: Any,
+    dokument: Dokument,
+    file: IncomingFile,
+    note: str = "",
+    upload_key: str = "",
+    access: Access | None = None,
 ) -> IngestResult:
     """A new immutable version of ``dokument`` from ``file``; it becomes the current one.
-    Refused (with a result line) for cancelled documents and for bytes already stored.
-    A repeated request with the same ``upload_key`` answers the version it stored."""
+    Refused (with a result line) for cancelled documents and for bytes already a document
+    the actor may see (see :func:`duplicate_scope`). A repeated request with the same
+    ``upload_key`` answers the version it stored."""
     upload_key = clean_upload_key(upload_key)
     if dokument.status == Dokument.Status.CANCELLED:
         raise RecordsError(
             "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
         )
+    scope = duplicate_scope(actor, dokument.akte, access)
     return _guarded(
-        lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key), file
+        lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
+        file,
     )
 
 
@@ -675,7 +699,7 @@ def _guarded(step: Any, file: IncomingFile) -> IngestResult:
 
 
 def _prepare(
-    file: IncomingFile, tenant_id: uuid.UUID
+    file: IncomingFile, scope: DuplicateScope
 ) -> tuple[Content | None, Dokument | None, list[uuid.UUID]]:
     """Read and inspect a file and store its blobs, announced in the blob ledger (the
     caller settles or discards the returned marks); or the existing document when the
@@ -683,38 +707,75 @@ def _prepare(
     name = clean_filename(file.name)
     data = read_within_limit(file)
     sha256 = hashlib.sha256(data).hexdigest()
-    existing = find_duplicate(tenant_id, sha256)
+    existing = find_duplicate(scope, sha256)
     if existing is not None:
         return None, existing, []
-    content = inspect(data, name, sha256, inspection_bounds(tenant_id))
+    content = inspect(data, name, sha256, inspection_bounds(scope.tenant_id))
     blobs = [(sha256, data)]
     if content.pdf is not None:
         blobs.append((content.pdf_sha256, content.pdf))
-    return content, None, blob_ledger.store_pending(tenant_id, blobs, get_store())
+    return content, None, blob_ledger.store_pending(scope.tenant_id, blobs, get_store())
 
 
-def find_duplicate(tenant_id: uuid.UUID, sha256: str) -> Dokument | None:
-    """The active document of the Mandant that has a version with these exact bytes."""
+@dataclass(frozen=True)
+class DuplicateScope:
+    """Where a file counts as already there: the active documents ``among`` admits;
+    one in the target Akte (``akte_id``) is named first."""
+
+    tenant_id: uuid.UUID
+    akte_id: uuid.UUID
+    among: Q
+
+
+def duplicate_scope(actor: Any, akte: Akte, access: Access | None) -> DuplicateScope:
+    """A person is told about the same bytes only in Akten they may see. Telling them of
+    a copy in an Akte hidden from them would confirm that the file exists there, and
+    refusing it would keep a second department from filing the same letter; so such a
+    file is stored again, as a document of its own (the blob store is content-addressed
+    and the blob ledger counts every version that points to a blob, so the bytes are
+    not doubled and never removed while a version needs them). The system (imports,
+    the demo) sees no department's Akten: it is stopped only within the target Akte."""
+    if not isinstance(actor, User) and access is None:
+        return DuplicateScope(akte.tenant_id, akte.pk, Q(dokument__akte_id=akte.pk))
+    grants = records_access.of_actor(actor, akte.tenant_id, access)
+    among = records_access.akten_q(
+        grants, records_access.user_id_of(actor), prefix="dokument__akte__"
+    )
+    return DuplicateScope(akte.tenant_id, akte.pk, among)
+
+
+def find_duplicate(scope: DuplicateScope, sha256: str) -> Dokument | None:
+    """The active document within ``scope`` that has a version with these exact bytes,
+    one in the target Akte first."""
     version = (
-        DokumentVersion.objects.for_tenant(tenant_id)
-        .filter(sha256=sha256, dokument__status=Dokument.Status.ACTIVE)
-        .select_related("dokument")
-        .order_by("pk")
+        DokumentVersion.objects.for_tenant(scope.tenant_id)
+        .filter(scope.among, sha256=sha256, dokument__status=Dokument.Status.ACTIVE)
+        .select_related("dokument__akte")
+        .order_by(Case(When(dokument__akte_id=scope.akte_id, then=0), default=1), "pk")
         .first()
     )
     return version.dokument if version is not None else None
 
 
-def _duplicate_result(file: IncomingFile, existing: Dokument) -> IngestResult:
-    return _duplicate_result_named(clean_filename(file.name), existing)
+def _duplicate_result(
+    file: IncomingFile, existing: Dokument, scope: DuplicateScope
+) -> IngestResult:
+    return _duplicate_result_named(clean_filename(file.name), existing, scope)
 
 
-def _duplicate_result_named(filename: str, existing: Dokument) -> IngestResult:
+def _duplicate_result_named(
+    filename: str, existing: Dokument, scope: DuplicateScope
+) -> IngestResult:
+    message = (
+        DUPLICATE_MESSAGE
+        if existing.akte_id == scope.akte_id
+        else DUPLICATE_ELSEWHERE_MESSAGE.format(aktenzeichen=existing.akte.aktenzeichen)
+    )
     return IngestResult(
         filename=filename,
         outcome="duplicate",
         code="duplicate",
-        message=DUPLICATE_MESSAGE,
+        message=message,
         dokument=existing,
     )
 
@@ -726,19 +787,22 @@ def _ingest_new(
     file: IncomingFile,
     meta: DocumentMeta,
     upload_key: str,
+    scope: DuplicateScope,
 ) -> IngestResult:
     file, earlier = _earlier_upload(file, akte.tenant_id, upload_key, actor)
     if earlier is not None and earlier.dokument.akte_id == akte.pk:
         return _replayed(file, earlier)
-    content, existing, pending = _prepare(file, akte.tenant_id)
+    content, existing, pending = _prepare(file, scope)
     if existing is not None:
-        return _duplicate_result(file, existing)
+        return _duplicate_result(file, existing, scope)
     assert content is not None
     try:
-        result = _write_new(actor, akte, vorgang, content, meta, pending, upload_key)
+        result = _write_new(actor, akte, vorgang, content, meta, pending, upload_key, scope)
     except IntegrityError:
         blob_ledger.discard(pending)
-        return _replayed_after_race(file, akte.tenant_id, upload_key, content.sha256, actor)
+        return _replayed_after_race(
+            file, akte.tenant_id, upload_key, content.sha256, actor, akte_id=akte.pk
+        )
     except BaseException:
         blob_ledger.discard(pending)
         raise
@@ -805,10 +869,25 @@ def _replayed(file: IncomingFile, version: DokumentVersion) -> IngestResult:
 
 
 def _replayed_after_race(
-    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Any
+    file: IncomingFile,
+    tenant_id: uuid.UUID,
+    upload_key: str,
+    sha256: str,
+    actor: Any,
+    *,
+    akte_id: uuid.UUID,
+    dokument_id: uuid.UUID | None = None,
 ) -> IngestResult:
-    """A twin request with the same key committed first: answer what it stored."""
+    """A twin request with the same key committed first: answer what it stored, if it
+    stored it where this request aims (``akte_id``, and ``dokument_id`` for a version).
+    The key used for another target is another request's, whatever the bytes: its
+    document may lie in an Akte the actor no longer sees."""
     earlier = _stored_under_key(tenant_id, upload_key, sha256, actor) if upload_key else None
+    if earlier is not None and (
+        earlier.dokument.akte_id != akte_id
+        or (dokument_id is not None and earlier.dokument_id != dokument_id)
+    ):
+        earlier = None
     if earlier is None:
         raise RecordsError(
             "idempotency_key_taken",
@@ -826,13 +905,14 @@ def _write_new(
     meta: DocumentMeta,
     pending: list[uuid.UUID],
     upload_key: str,
+    scope: DuplicateScope,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
     with transaction.atomic():
-        again = find_duplicate(akte.tenant_id, content.sha256)
+        again = find_duplicate(scope, content.sha256)
         if again is not None:  # stored by a parallel upload meanwhile
-            return _duplicate_result_named(content.filename, again)
+            return _duplicate_result_named(content.filename, again, scope)
         dokument = Dokument.objects.create(
             tenant_id=akte.tenant_id,
             akte=akte,
@@ -883,20 +963,33 @@ def _write_new(
 
 
 def _ingest_version(
-    actor: Any, dokument: Dokument, file: IncomingFile, note: str, upload_key: str
+    actor: Any,
+    dokument: Dokument,
+    file: IncomingFile,
+    note: str,
+    upload_key: str,
+    scope: DuplicateScope,
 ) -> IngestResult:
     file, earlier = _earlier_upload(file, dokument.tenant_id, upload_key, actor)
     if earlier is not None and earlier.dokument_id == dokument.pk:
         return _replayed(file, earlier)
-    content, existing, pending = _prepare(file, dokument.tenant_id)
+    content, existing, pending = _prepare(file, scope)
     if existing is not None:
-        return _duplicate_result(file, existing)
+        return _duplicate_result(file, existing, scope)
     assert content is not None
     try:
-        result = _write_version(actor, dokument, content, note, pending, upload_key)
+        result = _write_version(actor, dokument, content, note, pending, upload_key, scope)
     except IntegrityError:
         blob_ledger.discard(pending)
-        return _replayed_after_race(file, dokument.tenant_id, upload_key, content.sha256, actor)
+        return _replayed_after_race(
+            file,
+            dokument.tenant_id,
+            upload_key,
+            content.sha256,
+            actor,
+            akte_id=dokument.akte_id,
+            dokument_id=dokument.pk,
+        )
     except BaseException:
         blob_ledger.discard(pending)
         raise
@@ -912,13 +1005,14 @@ def _write_version(
     note: str,
     pending: list[uuid.UUID],
     upload_key: str,
+    scope: DuplicateScope,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
     with transaction.atomic():
-        again = find_duplicate(dokument.tenant_id, content.sha256)
+        again = find_duplicate(scope, content.sha256)
         if again is not None:
-            return _duplicate_result_named(content.filename, again)
+            return _duplicate_result_named(content.filename, again, scope)
         locked = (
             Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
         )

@@ -56,6 +56,8 @@ class AkteCreateForm(ChoicesForm):
         label="Zugriff",
         choices=[("", "wie im Aktenplan"), *AccessLevel.choices],
         required=False,
+        help_text="Abweichend vom Aktenplan nur für Organisationseinheiten, in denen Sie Akten "
+        "zuweisen dürfen. Eine eingeschränkte Akte öffnen nur Sie.",
         widget=_select(),
     )
 

@@ -401,12 +401,20 @@ def create_akte(
     """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern. A person
     opens Akten only for units where they may edit Akten (``access``: see
     records.access.of_actor); the system (imports, the demo) opens them where its data
-    says."""
+    says.
+
+    Who sees a new Akte is the plan unit's default access; a restricted one names its
+    caseworker and the person opening it. Deciding anything else (another access level,
+    other named people) decides who sees the Akte, as :func:`change_akte` does, and needs
+    ``records.assign`` in the owner unit. Named people matter only for a restricted Akte;
+    for a normal one nobody is named. The caseworker must be one
+    :func:`records.access.caseworkers` admits, so on a restricted Akte they are named."""
     if aktenplaneinheit.tenant_id != tenant.pk or unit.tenant_id != tenant.pk:
         raise RecordsError(
             "foreign_reference",
             "Aktenplan oder Organisationseinheit gehören zu einem anderen Mandanten.",
         )
+    grants = None
     if isinstance(actor, User) or access is not None:
         grants = records_access.of_actor(actor, tenant.pk, access)
         if not records_access.can_create_in(grants, unit):
@@ -417,10 +425,20 @@ def create_akte(
         raise RecordsError("title_required", "Bitte geben Sie einen Titel an.")
     opened = opened_at or timezone.now()
     level = access_level or aktenplaneinheit.default_access
-    names = list(named_users or [])
-    if level == AccessLevel.RESTRICTED and not names:
-        names = _default_names(actor, caseworker)
+    usual = _default_names(actor, caseworker) if level == AccessLevel.RESTRICTED else []
+    names = usual if level != AccessLevel.RESTRICTED or not named_users else named_users
+    names = list(dict.fromkeys(names))
+    decides = level != aktenplaneinheit.default_access or set(names) != set(usual)
+    if grants is not None and decides and not records_access.can_assign_to(grants, unit):
+        raise RecordsForbidden(
+            "assign_forbidden",
+            "Einen anderen Zugriff als im Aktenplan vorgesehen oder weitere benannte Personen "
+            "dürfen beim Anlegen nur Personen mit dem Recht „Akten zuweisen“ für "
+            f"„{unit}“ festlegen.",
+        )
     _check_names(tenant.pk, level, names)
+    if caseworker is not None:
+        _check_new_caseworker(tenant.pk, unit, caseworker, level, names)
     with transaction.atomic():
         lfd = numbering.next_value(
             tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
@@ -463,6 +481,25 @@ def create_akte(
             },
         )
     return akte
+
+
+def _check_new_caseworker(
+    tenant_id: uuid.UUID,
+    unit: Organisationseinheit,
+    caseworker: User,
+    level: str,
+    names: list[User],
+) -> None:
+    """The caseworker of a new Akte may work on Akten of ``unit`` and, if it is restricted,
+    is named: otherwise the person responsible could not open it."""
+    named = [u.pk for u in names] if level == AccessLevel.RESTRICTED else None
+    if named is not None and caseworker.pk not in named:
+        raise RecordsError(
+            "caseworker_not_named",
+            f"Eine eingeschränkte Akte muss ihre Sachbearbeitung ({caseworker}) benennen, "
+            "sonst könnte die zuständige Person sie nicht öffnen.",
+        )
+    _check_caseworker(tenant_id, unit.path, caseworker, named)
 
 
 def _default_names(actor: Any, *people: User | None) -> list[User]:
@@ -549,7 +586,8 @@ def change_akte(
     _check_names(akte.tenant_id, level, names, already=current_names)
     if caseworker is not None and caseworker.pk != akte.caseworker_id:
         named = [u.pk for u in names] if level == AccessLevel.RESTRICTED else None
-        _check_caseworker(akte, unit if moves else None, caseworker, named)
+        path = unit.path if unit is not None and moves else akte.unit_path
+        _check_caseworker(akte.tenant_id, path, caseworker, named)
     now = timezone.now()
     with transaction.atomic():
         if unit is not None:
@@ -599,13 +637,11 @@ def _check_assign(
 
 
 def _check_caseworker(
-    akte: Akte,
-    target: Organisationseinheit | None,
-    caseworker: User,
-    named: list[uuid.UUID] | None,
+    tenant_id: uuid.UUID, unit_path: str, caseworker: User, named: list[uuid.UUID] | None
 ) -> None:
-    path = target.path if target is not None else akte.unit_path
-    eligible = records_access.caseworkers(akte.tenant_id, path, named=named)
+    """``caseworker`` may be responsible for an Akte owned by the unit at ``unit_path``
+    (and named on it, if ``named`` lists a restricted Akte's people)."""
+    eligible = records_access.caseworkers(tenant_id, unit_path, named=named)
     if eligible.filter(pk=caseworker.pk).exists():
         return
     why = (

@@ -110,15 +110,27 @@ def akten_list(request: TenantRequest) -> HttpResponse:
     )
 
 
+def _restricted_mark(level: str) -> str:
+    return " (eingeschränkter Zugriff)" if level == AccessLevel.RESTRICTED else ""
+
+
 @require_perm(Perm.RECORDS_EDIT)
 def akte_create(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     form = AkteCreateForm(request.POST or None)
     form.set_choices(
         "aktenplaneinheit",
-        [(str(n.pk), f"{n.kennzeichen} {n.title}") for n in selectors.aktenplan(tenant.pk)],
+        [
+            (str(n.pk), f"{n.kennzeichen} {n.title}" + _restricted_mark(n.default_access))
+            for n in selectors.aktenplan(tenant.pk)
+        ],
     )
     form.set_choices("unit", _units(request, Perm.RECORDS_EDIT))
+    # A new Akte has the plan unit's access. Choosing another decides who sees it, which
+    # only those who may assign Akten do (the service checks it for the chosen unit);
+    # the others do not get the field.
+    if not request.access.unit_paths_with(Perm.RECORDS_ASSIGN):
+        del form.fields["access_level"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -132,7 +144,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 given_names=data["given_names"],
                 birth_date=data["birth_date"],
                 bg_nummer=data["bg_nummer"],
-                access_level=data["access_level"] or None,
+                access_level=data.get("access_level") or None,
                 caseworker=request.user,
                 bg_rolle=data["bg_rolle"],
                 access=request.access,
