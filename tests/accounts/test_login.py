@@ -74,10 +74,19 @@ def test_totp_setup_and_verify(caseworker: User) -> None:
 
 
 @override_settings(KOFFER_REQUIRE_OTP=True)
-def test_admin_role_without_personal_data_needs_no_second_factor(admin_user: User) -> None:
+def test_a_role_without_personal_data_or_administration_needs_no_second_factor(
+    tenant: Mandant,
+) -> None:
+    client = Client()
+    client.force_login(factories.user(tenant, role="statistik"))
+    assert client.get(reverse("shell:start")).status_code == 200
+
+
+@override_settings(KOFFER_REQUIRE_OTP=True)
+def test_an_administration_needs_the_second_factor(admin_user: User) -> None:
     client = Client()
     client.force_login(admin_user)
-    assert client.get(reverse("shell:start")).status_code == 200
+    assert client.get(reverse("shell:start"))["Location"] == reverse("accounts:otp")
 
 
 def _signed_in_and_idle(user: User, *, seconds: int) -> Client:

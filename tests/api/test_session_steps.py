@@ -93,8 +93,44 @@ def test_second_factor_cannot_be_skipped_through_the_api(tenant: Mandant, akte: 
 
 @override_settings(KOFFER_REQUIRE_OTP=True)
 def test_roles_without_personal_data_need_no_second_factor_in_the_api(tenant: Mandant) -> None:
+    statistician = factories.user(tenant, role="statistik")
+    assert _password_only(statistician.username).get("/api/v1/me").status_code == 200
+
+
+@override_settings(KOFFER_REQUIRE_OTP=True)
+def test_an_administration_needs_the_second_factor(tenant: Mandant) -> None:
+    """An admin sees no personal data, but could hand any caseworker a new password and a
+    fresh second factor: without a second factor of their own, one password would open
+    every Akte."""
     admin = factories.user(tenant, role="mandant_admin")
-    assert _password_only(admin.username).get("/api/v1/me").status_code == 200
+    client = _password_only(admin.username)
+    _refused(client.get("/api/v1/me"), "second_factor_required")
+    assert client.get(reverse("accounts:users"))["Location"] == reverse("accounts:otp")
+
+
+@override_settings(KOFFER_REQUIRE_OTP=True)
+def test_an_enrolled_account_proves_its_second_factor_before_changing_its_password(
+    tenant: Mandant,
+) -> None:
+    worker = factories.user(
+        tenant, role="sachbearbeitung", password=FIRST, must_change_password=True
+    )
+    device = TOTPDevice.objects.create(user=worker, name="Telefon", confirmed=True)
+    client = _password_only(worker.username, FIRST)
+    assert client.get("/akten/")["Location"] == reverse("accounts:otp")
+    _refused(client.get("/api/v1/me"), "second_factor_required")
+    own = "mein-eigenes-passwort-3"
+    change = {"current_password": FIRST, "new_password": own, "repeat_password": own}
+    assert client.post(reverse("accounts:password_change"), change)["Location"] == reverse(
+        "accounts:otp"
+    )
+    worker.refresh_from_db()
+    assert worker.check_password(FIRST)
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    assert client.post(reverse("accounts:otp"), {"token": code}).status_code == 302
+    _refused(client.get("/api/v1/me"), "password_change_required")
+    assert client.post(reverse("accounts:password_change"), change).status_code == 302
+    assert client.get("/api/v1/me").status_code == 200
 
 
 def test_first_password_cannot_be_skipped_through_the_api(tenant: Mandant, akte: Akte) -> None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django_otp import user_has_device
 
 from koffer.accounts.models import Membership
 from koffer.accounts.roles import HOLDER_ONLY, ROLES, Perm, Role, grantable_in
@@ -124,19 +125,32 @@ def missing_step(user: Any, access: Access) -> MissingStep | None:
     or None when it may work. The web pages redirect to the step, the API refuses with its
     code: both ask here, so a session cannot skip a step by calling the API instead.
 
-    First the own password (one an admin handed out is known to two people, so it is
-    replaced before anything else is set up), then the second factor, required where a
-    role sees personal data. Tokens of machine accounts do not come here."""
+    The second factor is required where a role sees personal data or administers people,
+    tokens or the organisation (an admin could otherwise hand out a password and a fresh
+    second factor for any caseworker). The own password comes first, since one an admin
+    handed out is known to two people, unless the account already has a second factor: then
+    whoever knows the password proves the factor before changing the password."""
+    needs_factor = settings.KOFFER_REQUIRE_OTP and requires_second_factor(access)
     if getattr(user, "must_change_password", False):
+        if needs_factor and not _verified(user) and user_has_device(user, confirmed=True):
+            return MissingStep.SECOND_FACTOR
         return MissingStep.OWN_PASSWORD
-    if not settings.KOFFER_REQUIRE_OTP or not access.sees_personal_data:
+    if not needs_factor or _verified(user):
         return None
+    return MissingStep.SECOND_FACTOR
+
+
+def requires_second_factor(access: Access) -> bool:
+    """Roles that see personal data, and roles that administer accounts, tokens or the
+    organisation (they can reach personal data through another account)."""
+    return access.sees_personal_data or not HOLDER_ONLY.isdisjoint(access.permissions)
+
+
+def _verified(user: Any) -> bool:
     # django-otp's middleware sets is_verified on the request's user; without it nothing
     # was verified.
     verified = getattr(user, "is_verified", None)
-    if verified is not None and verified():
-        return None
-    return MissingStep.SECOND_FACTOR
+    return bool(verified is not None and verified())
 
 
 # --- Account administration ------------------------------------------------------------------

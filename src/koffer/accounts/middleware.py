@@ -183,9 +183,9 @@ class TenantMiddleware:
         step = missing_step(request.user, request.access)  # type: ignore[attr-defined]
         if step is None or request.path.startswith(OPEN_PREFIXES):
             return None
-        if request.path.startswith(PASSWORD_CHANGE_PATH):
-            return None
         if step == MissingStep.OWN_PASSWORD:
+            if request.path.startswith(PASSWORD_CHANGE_PATH):
+                return None
             target = reverse("accounts:password_change")
             if request.method == "GET":
                 target += "?" + urlencode({"next": request.get_full_path()})
