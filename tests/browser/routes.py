@@ -78,7 +78,7 @@ def gettable_routes() -> dict[str, str]:
     """Route -> view name of every non-API pattern whose view admits GET."""
     routes: dict[str, str] = {}
     for route, view in _patterns(get_resolver()):
-        if route.startswith("api/"):
+        if route == "api" or route.startswith("api/"):
             continue
         methods = allowed_methods(view)
         if methods is not None and "GET" not in methods:
