@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import resource
 import struct
+import time
 import zlib
 
 import pikepdf
@@ -75,6 +76,34 @@ def pdf_page_bomb(stream_size: int = 200 * MB, references: int = 4) -> bytes:
     content.write(zeros_deflated(stream_size, raw=False), filter=pikepdf.Name.FlateDecode)
     shared = pdf.make_indirect(content)
     pdf.pages[3].obj.Contents = pikepdf.Array([shared] * references)
+    out = io.BytesIO()
+    pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
+    return out.getvalue()
+
+
+def pdf_form_bomb(form_size: int, draws: int, nesting: int = 0) -> bytes:
+    """A one-page PDF drawing a zero-filled Flate form XObject of ``form_size`` bytes (a
+    multiple of 1 MB, or 0 for a small square): the
+    page draws it ``draws`` times (``/X Do``), or, with ``nesting``, draws the outermost of
+    ``nesting`` forms each drawing the next ``draws`` times."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    form = pikepdf.Stream(pdf, b"0 0 10 10 re f\n")  # form_size 0: a small square
+    if form_size:
+        form.write(zeros_deflated(form_size, raw=False), filter=pikepdf.Name.FlateDecode)
+    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+    form.BBox = pikepdf.Array([0, 0, 10, 10])
+    form = pdf.make_indirect(form)
+    times = 1 if nesting else draws
+    for _ in range(nesting):
+        outer = pdf.make_indirect(pikepdf.Stream(pdf, b"q /X Do Q\n" * draws))
+        outer.Type, outer.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        outer.BBox = pikepdf.Array([0, 0, 10, 10])
+        outer.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(X=form))
+        form = outer
+    page = pdf.pages[0]
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(X=form))
+    page.obj.Contents = pdf.make_indirect(pikepdf.Stream(pdf, b"q /X Do Q\n" * times))
     out = io.BytesIO()
     pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
     return out.getvalue()
@@ -152,6 +181,54 @@ def test_a_page_drawing_one_stream_four_times_is_refused_at_upload(
     assert result.message.startswith("Seite 4 des PDF würde entpackt mehr als 256 MB")
     assert _peak_mb() - before < 200
     _nothing_stored(akte)
+
+
+@pytest.mark.parametrize(
+    ("form_size", "draws", "nesting"),
+    [(24 * MB, 2000, 0), (4 * MB, 10, 5)],
+    ids=["one-form-drawn-2000-times", "five-nested-forms-each-drawing-the-next-10-times"],
+)
+def test_a_page_drawing_form_xobjects_many_times_is_refused_quickly(
+    akte: Akte, team_caseworker: User, form_size: int, draws: int, nesting: int
+) -> None:
+    # Before, only the CPU limit stopped these: 60 s of a web worker and of the child.
+    bomb = pdf_form_bomb(form_size, draws, nesting)
+    assert len(bomb) < 100 * 1024
+    before, started = _peak_mb(), time.monotonic()
+    result = documents.ingest_file(actor=team_caseworker, akte=akte, file=incoming("a.pdf", bomb))
+    assert (result.outcome, result.code) == ("rejected", "unpacked_too_large")
+    assert result.message.startswith(
+        "Seite 1 des PDF würde beim Zeichnen mehr als 256 MB entpacken"
+    )
+    assert time.monotonic() - started < 10
+    assert _peak_mb() - before < 200
+    _nothing_stored(akte)
+
+
+def test_forms_drawn_too_often_or_nested_too_deep_are_refused(
+    akte: Akte, team_caseworker: User
+) -> None:
+    # Tiny forms, so only the number of draws and the nesting are over the bounds.
+    many = pdf_form_bomb(0, 40, nesting=3)  # 64,000 draws of the innermost form
+    result = documents.ingest_file(actor=team_caseworker, akte=akte, file=incoming("a.pdf", many))
+    assert (result.code, result.message.split(" und wird")[0]) == (
+        "unpacked_too_large",
+        "Seite 1 des PDF würde beim Zeichnen mehr als 50.000 eingebettete Vorlagen zeichnen",
+    )
+    deep = pdf_form_bomb(0, 1, nesting=13)
+    result = documents.ingest_file(actor=team_caseworker, akte=akte, file=incoming("b.pdf", deep))
+    assert result.code == "unpacked_too_large"
+    assert "12 Ebenen" in result.message
+    _nothing_stored(akte)
+
+
+def test_a_pdf_drawing_a_form_xobject_a_few_times_is_accepted(
+    akte: Akte, team_caseworker: User
+) -> None:
+    # A letterhead drawn on a page five times (50 MB), and nested forms (16 x 1 MB).
+    for name, pdf in [("a.pdf", pdf_form_bomb(10 * MB, 5)), ("b.pdf", pdf_form_bomb(MB, 4, 2))]:
+        result = documents.ingest_file(actor=team_caseworker, akte=akte, file=incoming(name, pdf))
+        assert result.outcome == "stored", result.message
 
 
 def test_all_streams_of_a_pdf_together_are_bounded_each_counted_once(

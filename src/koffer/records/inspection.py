@@ -34,6 +34,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import resource
 import select
 import signal
@@ -77,6 +78,8 @@ class Bounds:
     memory_bytes: int = 1536 * MB  # address space of the child process
     seconds: int = 60  # CPU and wall-clock time of the child process
     text_pages: int | None = 3  # pages whose text is read (None: all)
+    max_form_draws: int = 50_000  # form XObjects drawn for one page, nested draws multiplied
+    max_form_depth: int = 12  # forms drawing forms drawing forms ...
 
 
 def _mb(n: int) -> str:
@@ -232,6 +235,17 @@ class _StreamSizes:
             self.exact[key] = size
         return self.exact[key]
 
+    def over_weighted(self, streams: list[tuple[Any, int]], cap: int) -> bool:
+        """Like ``over``, each stream counted ``times`` times (a form drawn 2000 times)."""
+        if sum(self.possible(s) * times for s, times in streams) <= cap:
+            return False
+        total = 0
+        for stream, times in streams:
+            total += self.unpacked(stream) * times
+            if total > cap:
+                return True
+        return False
+
     def over(self, streams: list[Any], cap: int) -> bool:
         """Whether ``streams`` (a stream twice if it is used twice) unpack to more than
         ``cap`` together; inflates only when their bounds could pass it, and stops there."""
@@ -264,14 +278,139 @@ def _page_streams(page: Any) -> list[Any]:
     return found
 
 
+def _forms(resources: Any) -> dict[str, Any]:
+    """The form XObjects a resource dictionary names, by name ("/X0")."""
+    import pikepdf
+
+    if not isinstance(resources, pikepdf.Dictionary):
+        return {}
+    xobjects = resources.get("/XObject")
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return {}
+    return {
+        str(name): xobject
+        for name, xobject in xobjects.items()
+        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form
+    }
+
+
+# ``/Name Do`` in a content stream. A name may spell a byte as #xx; a "Do" inside an inline
+# image or a string is counted too, which only errs on the safe side.
+_DO = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)\s*Do(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def _drawn_names(stream: Any) -> dict[str, int]:
+    """How often a content stream draws each XObject name (``/X0 Do``)."""
+    counts: dict[str, int] = {}
+    for match in _DO.finditer(stream.read_bytes()):
+        raw = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
+        name = "/" + raw.decode("latin-1")
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _drawing(number: int, bounds: Bounds, why: str) -> Refused:
+    return Refused(
+        "unpacked_too_large",
+        f"Seite {number} des PDF würde beim Zeichnen {why} und wird deshalb nicht "
+        "angenommen (Schutz vor sogenannten Entpack-Bomben). Bitte speichern Sie die Datei "
+        "neu oder als PDF und laden Sie sie erneut hoch.",
+    )
+
+
+def _check_form_draws(
+    page: Any, contents: list[Any], number: int, sizes: _StreamSizes, bounds: Bounds
+) -> None:
+    """Refuse a page whose form XObjects, drawn through ``Do`` (a form drawn 2000 times
+    counts 2000 times, forms in forms multiply), unpack to more than the cap, are drawn
+    more than ``max_form_draws`` times or nest deeper than ``max_form_depth``.
+
+    Walked level by level, each level holding every (form, resources) pair with how often
+    it is drawn, so a form drawn a million times is still read once. Only forms whose
+    resources name forms are read at all; the content streams were bounded before."""
+    page_resources = page.obj.get("/Resources")
+    if not _forms(page_resources):
+        return  # text or scanned pages: nothing more to read
+    weights: dict[tuple[int, int], int] = {}
+    streams: dict[tuple[int, int], Any] = {}
+    names: dict[tuple[int, int], dict[str, int]] = {}  # each stream is read once
+    # Keyed by stream and by whose resources it draws with: the page's (0, 0) or a form's.
+    Key = tuple[tuple[int, int], tuple[int, int]]
+    level: dict[Key, tuple[Any, Any, int]] = {}
+    for stream in contents:
+        key = (stream.objgen, (0, 0))
+        _, _, seen = level.get(key, (None, None, 0))
+        level[key] = (stream, page_resources, seen + 1)
+    draws = 0
+    for depth in range(bounds.max_form_depth + 1):
+        following: dict[Key, tuple[Any, Any, int]] = {}
+        for (objgen, owner), (stream, resources, times) in level.items():
+            forms = _forms(resources)
+            if not forms:
+                continue
+            if objgen not in names:
+                names[objgen] = _drawn_names(stream)
+            for name, count in names[objgen].items():
+                form = forms.get(name)
+                if form is None:
+                    continue
+                drawn = times * count
+                draws += drawn
+                weights[form.objgen] = weights.get(form.objgen, 0) + drawn
+                streams[form.objgen] = form
+                inner, inner_owner = form.get("/Resources"), form.objgen
+                if inner is None:  # inherited from where it is drawn (PDF 1.1)
+                    inner, inner_owner = resources, owner
+                key = (form.objgen, inner_owner)
+                _, _, seen = following.get(key, (None, None, 0))
+                following[key] = (form, inner, seen + drawn)
+        if sizes.over_weighted(
+            [(streams[k], w) for k, w in weights.items()] + [(s, 1) for s in contents],
+            bounds.max_unpacked_bytes,
+        ):
+            raise _drawing(number, bounds, f"mehr als {_mb(bounds.max_unpacked_bytes)} entpacken")
+        if draws > bounds.max_form_draws:
+            limit = f"{bounds.max_form_draws:,}".replace(",", ".")
+            raise _drawing(number, bounds, f"mehr als {limit} eingebettete Vorlagen zeichnen")
+        if not following:
+            return
+        if depth == bounds.max_form_depth:
+            break
+        level = following
+    raise _drawing(
+        number,
+        bounds,
+        f"mehr als {bounds.max_form_depth} Ebenen ineinander verschachtelter Vorlagen zeichnen",
+    )
+
+
+def _content_streams(page: Any) -> list[Any]:
+    import pikepdf
+
+    contents = page.obj.get("/Contents")
+    return [
+        item
+        for item in (contents if isinstance(contents, pikepdf.Array) else [contents])
+        if isinstance(item, pikepdf.Stream)
+    ]
+
+
 def check_page(page: Any, number: int, sizes: _StreamSizes, bounds: Bounds) -> None:
-    """Refuse page ``number`` if what is drawn for it unpacks to more than the cap."""
+    """Refuse page ``number`` if what is drawn for it unpacks to more than the cap: its
+    content streams and forms each once first (cheap), then forms as often as drawn."""
     try:
         streams = _page_streams(page)
     except Exception:  # a broken page is pdfium's to judge, within the child's limits
         return
     if sizes.over(streams, bounds.max_unpacked_bytes):
         raise _bomb(bounds, f"Seite {number} des PDF")
+    try:
+        _check_form_draws(page, _content_streams(page), number, sizes, bounds)
+    except Refused:
+        raise
+    except Exception:  # broken forms: pdfium's to judge, within the child's limits
+        return
 
 
 def _check_pdf_objects(pdf: Any, bounds: Bounds) -> None:
