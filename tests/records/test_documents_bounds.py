@@ -474,3 +474,10 @@ def test_a_pdf_that_needs_a_password_to_open_is_refused_saying_why(
     assert result.code == "encrypted_pdf"
     assert "Kennwort zum Öffnen" in result.message
     _nothing_stored(akte)
+
+
+@override_settings(KOFFER_INSPECT_SECONDS=20, KOFFER_INSPECT_JOB_SECONDS=60)
+def test_an_upload_waits_less_for_inspection_than_the_full_text_job() -> None:
+    # A web worker waits for the upload's inspection; nobody waits for the job's.
+    assert documents.inspection_bounds(None).seconds == 20
+    assert documents.inspection_bounds(None, text_pages=None).seconds == 60

@@ -113,7 +113,12 @@ def inspection_bounds(
         max_total_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_PDF_TOTAL_BYTES),
         max_pixels=int(settings.KOFFER_INSPECT_MAX_PIXELS),
         memory_bytes=int(settings.KOFFER_INSPECT_MEMORY_BYTES),
-        seconds=int(settings.KOFFER_INSPECT_SECONDS),
+        # Reading all pages' text is a job's work (no request waits), the rest an upload's.
+        seconds=int(
+            settings.KOFFER_INSPECT_SECONDS
+            if text_pages is not None
+            else settings.KOFFER_INSPECT_JOB_SECONDS
+        ),
         text_pages=text_pages,
     )
 

@@ -294,9 +294,13 @@ def _forms(resources: Any) -> dict[str, Any]:
     }
 
 
-# ``/Name Do`` in a content stream. A name may spell a byte as #xx; a "Do" inside an inline
-# image or a string is counted too, which only errs on the safe side.
-_DO = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)\s*Do(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+# ``/Name Do`` in a content stream, white space (NUL too) or comments between. A name may
+# spell a byte as #xx; a "Do" inside an inline image or a string is counted too, which
+# only errs on the safe side.
+_REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
+_DO = re.compile(
+    rb"/(" + _REGULAR + rb"*+)(?:[\x00\t\n\x0c\r ]|%[^\r\n]*+)*+Do(?!" + _REGULAR + rb")"
+)
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
