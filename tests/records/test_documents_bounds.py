@@ -288,6 +288,23 @@ def test_the_viewer_refuses_a_page_bomb_stored_before_the_upload_check(
     )
 
 
+def test_the_viewer_refuses_a_form_xobject_bomb_stored_before_the_upload_check(
+    akte: Akte, team_caseworker: User, client_cw: Client
+) -> None:
+    url = _stored_unchecked(akte, team_caseworker, client_cw, pdf_form_bomb(24 * MB, 2000))
+    url = url.replace("/seiten/4/", "/seiten/1/")
+    started = time.monotonic()
+    assert client_cw.get(url)["Content-Type"] == "image/png"  # a placeholder saying why
+    assert time.monotonic() - started < 10
+    version = DokumentVersion.objects.for_tenant(akte.tenant_id).get(dokument__akte=akte)
+    with pytest.raises(pages.PageRefused) as refused:
+        pages.page_image(version, 1, pages.ZOOM_WIDTH)
+    assert refused.value.message.startswith(
+        "Seite 1 des PDF würde beim Zeichnen mehr als 256 MB entpacken und wird deshalb nicht "
+        "angezeigt"
+    )
+
+
 def test_a_page_over_the_rendering_memory_limit_gets_a_placeholder(
     akte: Akte, team_caseworker: User, client_cw: Client
 ) -> None:
