@@ -6,6 +6,18 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from koffer.accounts.roles import PERM_LABELS
+from koffer.accounts.services import MAX_IMAGE_FRAMES_LIMIT, MAX_PAGES_PER_FILE_LIMIT
+
+
+def _input(**attrs: Any) -> forms.TextInput:
+    return forms.TextInput(attrs={"class": "kern-form-input__input", **attrs})
+
+
+def _password(autocomplete: str) -> forms.PasswordInput:
+    """``current-password`` or ``new-password``, so password managers fill the right one."""
+    return forms.PasswordInput(
+        attrs={"class": "kern-form-input__input", "autocomplete": autocomplete}
+    )
 
 
 class LoginForm(forms.Form):
@@ -21,9 +33,7 @@ class LoginForm(forms.Form):
     password = forms.CharField(
         label="Passwort",
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"autocomplete": "current-password", "class": "kern-form-input__input"}
-        ),
+        widget=_password("current-password"),
     )
 
 
@@ -41,10 +51,6 @@ class OtpForm(forms.Form):
             }
         ),
     )
-
-
-def _input(**attrs: Any) -> forms.TextInput:
-    return forms.TextInput(attrs={"class": "kern-form-input__input", **attrs})
 
 
 class _UnitAndRoleForm(forms.Form):
@@ -86,9 +92,7 @@ class UserCreateForm(_UnitAndRoleForm):
         label="Erstes Passwort",
         help_text="Mindestens 10 Zeichen. Die Person ändert es bei der ersten Anmeldung.",
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
-        ),
+        widget=_password("new-password"),
     )
 
     def clean_password(self) -> str:
@@ -102,9 +106,7 @@ class PasswordResetForm(forms.Form):
         label="Neues Passwort",
         help_text="Mindestens 10 Zeichen. Alle Sitzungen der Person werden beendet.",
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
-        ),
+        widget=_password("new-password"),
     )
 
     def clean_password(self) -> str:
@@ -117,24 +119,18 @@ class OwnPasswordForm(forms.Form):
     current_password = forms.CharField(
         label="Bisheriges Passwort",
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"class": "kern-form-input__input", "autocomplete": "current-password"}
-        ),
+        widget=_password("current-password"),
     )
     new_password = forms.CharField(
         label="Neues Passwort",
         help_text="Mindestens 10 Zeichen, nicht nur Ziffern und nicht Ihr Name.",
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
-        ),
+        widget=_password("new-password"),
     )
     repeat_password = forms.CharField(
         label="Neues Passwort wiederholen",
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
-        ),
+        widget=_password("new-password"),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -241,14 +237,14 @@ class UploadLimitsForm(forms.Form):
         label="Höchstzahl Seiten je PDF",
         required=False,
         min_value=1,
-        max_value=20_000,
+        max_value=MAX_PAGES_PER_FILE_LIMIT,
         widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
     )
     max_image_frames = forms.IntegerField(
         label="Höchstzahl Einzelbilder je TIFF",
         required=False,
         min_value=1,
-        max_value=2_000,
+        max_value=MAX_IMAGE_FRAMES_LIMIT,
         widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
     )
 
