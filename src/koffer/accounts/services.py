@@ -24,18 +24,14 @@ from koffer.accounts.access import (
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
 from koffer.accounts.roles import PERM_LABELS, ROLES, grantable_in, token_permissions
 from koffer.audit import services as audit
+from koffer.errors import DomainError
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 TOKEN_PREFIX = "kof"  # noqa: S105 - a marker, not a secret
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """A user-caused problem with a clear German message and a stable code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def create_user(

@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from koffer.accounts.http import BODY_ERRORS, body_refused
+from koffer.errors import DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -221,6 +222,10 @@ def install(api: NinjaAPI) -> None:
         for name, value in exc.headers.items():
             response[name] = value
         return response
+
+    @api.exception_handler(DomainError)
+    def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return problem_response(exc.status, exc.code, exc.title, exc.message)
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

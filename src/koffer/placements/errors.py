@@ -1,29 +1,20 @@
-"""User-caused problems in the Platzbörse: a clear German message and a stable code."""
+"""User-caused problems in the Platzbörse: the shared kinds of ``koffer.errors``, grouped."""
 
 from __future__ import annotations
 
+from koffer import errors
 
-class PlacementsError(ValueError):
+
+class PlacementsError(errors.DomainError):
     """Something the user can fix or retry; never a 500."""
 
-    status = 400
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class Conflict(PlacementsError):
+class Conflict(PlacementsError, errors.Conflict):
     """The world changed under the user: the place is taken, the hold was decided."""
 
-    status = 409
 
-
-class Busy(PlacementsError):
+class Busy(PlacementsError, errors.Busy):
     """The critical section stayed locked past the timeout: try again."""
-
-    status = 503
 
     def __init__(self) -> None:
         super().__init__(
@@ -32,7 +23,5 @@ class Busy(PlacementsError):
         )
 
 
-class NotFound(PlacementsError):
+class NotFound(PlacementsError, errors.NotFound):
     """Unknown or not visible: both look the same from outside."""
-
-    status = 404

@@ -15,6 +15,7 @@ from uuid6 import uuid7
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.errors import DomainError, Forbidden
 from koffer.records import access as records_access
 from koffer.records import deadlines, numbering, selectors
 from koffer.records.models import (
@@ -37,21 +38,12 @@ from koffer.records.models import (
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 
-class RecordsError(ValueError):
+class RecordsError(DomainError):
     """A user-caused problem with a clear German message and a stable code."""
 
-    status = 422
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class RecordsForbidden(RecordsError):
+class RecordsForbidden(RecordsError, Forbidden):
     """The actor sees the object but lacks the right for this change (API: 403)."""
-
-    status = 403
 
 
 def _need_reason(reason: str) -> str:
