@@ -446,7 +446,7 @@ def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
             contact_phone="+49 6101 555-20",
             contact_email="rechnung@example.org",
         )
-        Mandant.objects.filter(pk=tenant.pk).update(leitweg_id="09999000-PRUEF-42")
+        Mandant.objects.filter(pk=tenant.pk).update(leitweg_id="09999000-PRUEF-98")
         tenant.refresh_from_db()
         billing.save_rechnungsanschrift(
             actor=None, tenant=tenant, street="Amtsweg 1", postcode="60000", city="Musterstadt"

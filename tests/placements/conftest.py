@@ -120,7 +120,7 @@ def profil(traeger: Mandant) -> Traegerprofil:
 @pytest.fixture
 def rechnungsempfaenger(jugendamt: Mandant, jugendamt_user: User) -> Mandant:
     """The youth office with its Leitweg-ID and invoice address."""
-    jugendamt.leitweg_id = "09999000-KREIS-42"
+    jugendamt.leitweg_id = "09999000-KREIS-21"
     jugendamt.save(update_fields=["leitweg_id"])
     billing.save_rechnungsanschrift(
         actor=jugendamt_user,

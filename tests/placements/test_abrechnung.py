@@ -270,13 +270,13 @@ def test_invoice_passes_all_three_checks_from_the_blob_store(
     assert rechnung.status == Rechnung.Status.BEREIT, describe(rechnung.findings)
     assert rechnung.number == "RE-2026-00001"
     assert rechnung.total == Decimal("5520.64")
-    assert rechnung.leitweg_id == "09999000-KREIS-42"
+    assert rechnung.leitweg_id == "09999000-KREIS-21"
     xml = billing.rechnung_xml(rechnung)
     report = validate(xml)
     assert report.is_valid and not report.warnings, report.errors
     assert {f.check for f in report.errors} == set()
     root = etree.fromstring(xml)
-    assert root.findtext(".//ram:BuyerReference", namespaces=NS) == "09999000-KREIS-42"
+    assert root.findtext(".//ram:BuyerReference", namespaces=NS) == "09999000-KREIS-21"
     assert root.findtext(".//ram:DuePayableAmount", namespaces=NS) == "5520.64"
     assert [q.text for q in root.iterfind(".//ram:BilledQuantity", NS)] == ["28", "3"]
     assert root.findtext(".//ram:SpecifiedLegalOrganization/ram:ID", namespaces=NS) == (
@@ -337,7 +337,7 @@ def test_youth_office_without_leitweg_id_gets_an_invalid_invoice_with_br_de_15(
     rechnung.refresh_from_db()
     assert rechnung.status == Rechnung.Status.UNGUELTIG and rechnung.sent_at is None
     # Once the youth office has its Leitweg-ID, the same invoice is built again and passes.
-    jugendamt.leitweg_id = "09999000-KREIS-42"
+    jugendamt.leitweg_id = "09999000-KREIS-21"
     jugendamt.save(update_fields=["leitweg_id"])
     rebuilt = billing.create_rechnung(actor=provider_user, nachweis=rechnung.nachweis, today=TODAY)
     assert rebuilt.pk == rechnung.pk and rebuilt.number == rechnung.number

@@ -25,7 +25,7 @@ MANDANTEN: list[tuple[str, str, str, str, Tree]] = [
         KREIS_SLUG,
         "Landkreis Musterland",
         Mandant.Kind.KREIS,
-        "09999000-KREIS-42",
+        "09999000-KREIS-21",
         [
             (
                 "Jugendamt",
@@ -51,7 +51,7 @@ MANDANTEN: list[tuple[str, str, str, str, Tree]] = [
         "jobcenter-musterland",
         "Jobcenter Musterland",
         Mandant.Kind.JOBCENTER,
-        "09999000-JC-17",
+        "09999000-JC-07",
         [
             ("Leistung", T.AMT, [("Leistungsteam 1", T.TEAM, []), ("Leistungsteam 2", T.TEAM, [])]),
             ("Markt und Integration", T.AMT, []),

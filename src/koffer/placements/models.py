@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 from uuid6 import uuid7
 
+from koffer.identifiers import validate_iban
 from koffer.tenancy.scoping import TenantManager, TenantOwned, TenantQuerySet
 
 # --- configuration: the field of work, its forms of care and criteria (installation-wide)
@@ -149,7 +150,7 @@ class Traegerprofil(TenantOwned):
     city = models.CharField(max_length=100)
     tax_number = models.CharField(max_length=40, blank=True)
     vat_id = models.CharField(max_length=20, blank=True)
-    iban = models.CharField(max_length=34)
+    iban = models.CharField(max_length=34, validators=[validate_iban])
     bic = models.CharField(max_length=11, blank=True)
     contact_name = models.CharField(max_length=120)
     contact_phone = models.CharField(max_length=40)

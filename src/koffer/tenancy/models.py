@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from uuid6 import uuid7
 
+from koffer.identifiers import validate_leitweg_id
 from koffer.tenancy.scoping import TenantOwned
 
 
@@ -23,7 +24,7 @@ class Mandant(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    leitweg_id = models.CharField(max_length=60, blank=True)
+    leitweg_id = models.CharField(max_length=60, blank=True, validators=[validate_leitweg_id])
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Upload limits of this Mandant; empty: the settings' defaults

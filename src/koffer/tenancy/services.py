@@ -16,7 +16,11 @@ class UnitNameTaken(ValueError):
 
 
 def create_mandant(*, actor: Any, slug: str, name: str, kind: str, leitweg_id: str = "") -> Mandant:
-    """Create a Mandant with its root Organisationseinheit named like it."""
+    """Create a Mandant with its root Organisationseinheit named like it.
+
+    A Leitweg-ID with a wrong form or check digit raises ``ValidationError`` here, where it
+    is entered, and not first when an invoice to this Mandant is checked."""
+    Mandant._meta.get_field("leitweg_id").run_validators(leitweg_id)
     with transaction.atomic():
         mandant = Mandant.objects.create(slug=slug, name=name, kind=kind, leitweg_id=leitweg_id)
         audit.record(
