@@ -21,6 +21,7 @@ from lxml import etree
 
 from koffer.placements.xrechnung import build_cii, validate
 from koffer.placements.xrechnung.document import (
+    GUIDELINE_ID,
     Address,
     BillingBasis,
     Buyer,
@@ -38,6 +39,9 @@ from koffer.placements.xrechnung.document import (
 )
 from koffer.placements.xrechnung.validation import (
     CONFORMANCE,
+    EXTENSION_ID,
+    SCENARIO_RULE,
+    SCENARIOS,
     ValidationReport,
     compile_seconds,
     readable_location,
@@ -80,7 +84,7 @@ def jugendamt() -> Buyer:
     return Buyer(
         name="Landkreis Prüfstadt, Jugendamt",
         address=Address(street="Kreishausplatz 1", postcode="52070", city="Prüfstadt"),
-        electronic_address=ElectronicAddress("05334-12345-67", scheme="0204"),
+        electronic_address=ElectronicAddress("05334-12345-96", scheme="0204"),
     )
 
 
@@ -121,7 +125,7 @@ def youth_welfare_invoice(lines: tuple[InvoiceLine, ...] | None = None) -> Invoi
     return Invoice(
         number="SH-2026-00123",
         issue_date=date(2026, 11, 3),
-        buyer_reference="05334-12345-67",
+        buyer_reference="05334-12345-96",
         seller=sonnenhof(),
         buyer=jugendamt(),
         payment=PaymentMeans(
@@ -185,6 +189,10 @@ def test_official_example_passes_schema_and_en16931_and_kosit_rules_are_live():
     assert kosit["BR-DE-27"].field == "Telefonnummer des Ansprechpartners (BT-42)"
     assert kosit["BR-DE-28"].message.startswith("[BR-DE-28] In BT-43 soll genau ein @-Zeichen")
     assert report.timings.en16931_ms > 0 and report.timings.xrechnung_ms > 0
+    # Its BT-24 is plain EN 16931: KoSIT's validator selects no scenario and rejects it.
+    # (It also breaks PEPPOL-EN16931-R008, R040 and R101, as with KoSIT's release.)
+    assert report.errors[0].rule_id == "SZENARIO", describe(report)
+    assert {"PEPPOL-EN16931-R008", "PEPPOL-EN16931-R101"} <= report.rule_ids
 
 
 # --- (c) KoSIT's deliberately invalid test instances ------------------------------------
@@ -316,7 +324,7 @@ def test_invoice_content():
     assert text(".//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == (
         "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
     )
-    assert text(".//ram:BuyerReference") == "05334-12345-67"
+    assert text(".//ram:BuyerReference") == "05334-12345-96"
     # 28 × 182.50 + 3 × 136.88 + 15 × 146.00 = 5110.00 + 410.64 + 2190.00
     assert text(".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:DuePayableAmount") == (
         "7710.64"
@@ -414,6 +422,56 @@ def test_schema_error_names_the_element():
     assert finding.field == "Leitweg-ID (BT-10)"
     assert finding.location.endswith("ram:ApplicableHeaderTradeAgreement/ram:BuyerReference")
     assert "ram:BuyerReference" in finding.message
+
+
+def _with_specification_id(identifier: str | None) -> bytes:
+    root = etree.fromstring(build_cii(youth_welfare_invoice()))
+    element = root.find(
+        "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", NS
+    )
+    if identifier is None:
+        element.getparent().remove(element)
+    else:
+        element.text = identifier
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize(
+    ("identifier", "shown"),
+    [
+        ("urn:cen.eu:en16931:2017", "„urn:cen.eu:en16931:2017“"),
+        # XRechnung 2.x is no scenario of the 3.0 configuration any more.
+        ("urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_2.3", "2.3“"),
+        # KoSIT matches the exact text: surrounding whitespace is no XRechnung.
+        (f" {GUIDELINE_ID}\n", f"„{GUIDELINE_ID}“"),
+        (None, "fehlt"),
+    ],
+)
+def test_unknown_specification_identifier_is_an_error(identifier, shown):
+    """KoSIT's validator picks its scenario by BT-24 and rejects a document that matches
+    none; the Schematron only warns (BR-DE-21). So an unknown BT-24 is an error here."""
+    report = validate(_with_specification_id(identifier))
+    assert not report.is_valid
+    finding = _only_error(report, "SZENARIO")
+    assert finding.check == "Szenario" and finding.flag == "fatal"
+    assert finding.field == "Spezifikationskennung (BT-24)"
+    assert finding.message.startswith("[SZENARIO] Die Spezifikationskennung (BT-24) ")
+    assert shown in finding.message and GUIDELINE_ID in finding.message
+    if identifier is not None:
+        assert finding.location.endswith("ram:GuidelineSpecifiedDocumentContextParameter/ram:ID[1]")
+
+
+@pytest.mark.parametrize("identifier", sorted(SCENARIOS))
+def test_both_xrechnung_scenarios_are_accepted(identifier):
+    assert identifier in {GUIDELINE_ID, EXTENSION_ID}
+    report = validate(_with_specification_id(identifier))
+    assert SCENARIO_RULE not in report.rule_ids, describe(report)
+    assert "BR-DE-21" not in report.rule_ids, describe(report)
+
+
+def test_generated_invoice_names_the_xrechnung_scenario():
+    report = validate(build_cii(youth_welfare_invoice()))
+    assert SCENARIO_RULE not in report.rule_ids and report.is_valid, describe(report)
 
 
 @pytest.mark.parametrize(

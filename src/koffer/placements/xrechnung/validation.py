@@ -17,6 +17,13 @@ Every ``svrl:failed-assert`` becomes a :class:`Finding`: with flag ``fatal`` (or
 it is an error and the invoice is invalid; ``warning`` and ``information`` are warnings.
 Schema errors are findings with rule id ``XSD``; a document that is no XML at all, or
 carries a DTD, gets the single finding ``XML``.
+
+Before the three checks comes the one KoSIT's validator makes first: it picks a scenario
+by the specification identifier (BT-24) and rejects a document that matches none. The
+Schematron only warns about such an identifier (BR-DE-21), so an invoice the receiving
+platform refuses would pass here; :data:`SCENARIOS` lists the identifiers of the
+XRechnung 3.0 CII scenarios, and any other gives the error ``SZENARIO``. The three checks
+still run, so the report names everything else that is wrong at once.
 """
 
 from __future__ import annotations
@@ -31,12 +38,23 @@ from pathlib import Path
 from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor, PyXdmNode, PyXsltExecutable
 
-from koffer.placements.xrechnung.terms import field_label
+from koffer.placements.xrechnung.document import GUIDELINE_ID
+from koffer.placements.xrechnung.terms import field_label, label
 
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 SCHEMA_PATH = CONFORMANCE / "en16931-cii" / "schema" / "CrossIndustryInvoice_100pD16B.xsd"
 EN16931_XSLT = CONFORMANCE / "en16931-cii" / "EN16931-CII-validation.xslt"
 XRECHNUNG_XSLT = CONFORMANCE / "xrechnung-cii" / "XRechnung-CII-validation.xsl"
+
+# The CII scenarios of KoSIT's validator configuration for XRechnung 3.0.x
+# (validator-configuration-xrechnung, scenarios.xml: "EN16931 XRechnung (CII)" and
+# "EN16931 XRechnung Extension (CII)"); each matches BT-24 by exact text.
+EXTENSION_ID = f"{GUIDELINE_ID}#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0"
+SCENARIOS = {
+    GUIDELINE_ID: "XRechnung 3.0 (CII)",
+    EXTENSION_ID: "XRechnung 3.0 Extension (CII)",
+}
+SCENARIO_RULE = "SZENARIO"
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 ERROR_FLAGS = frozenset({"", "fatal", "error"})
@@ -158,7 +176,8 @@ def validate(xml: bytes) -> ValidationReport:
     parse_ms = _ms_since(began)
 
     began = time.perf_counter()
-    findings = _schema_findings(checks, document)
+    findings = _scenario_findings(document)
+    findings += _schema_findings(checks, document)
     schema_ms = _ms_since(began)
 
     began = time.perf_counter()
@@ -216,6 +235,40 @@ def _xml_finding(message: str) -> Finding:
         field="XML-Dokument",
         check="XML",
     )
+
+
+_BT24 = (
+    "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext"
+    "/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+)
+_NAMESPACES = {prefix: uri for uri, prefix in PREFIXES.items()}
+
+
+def _scenario_findings(document: etree._ElementTree) -> list[Finding]:
+    """``SZENARIO`` unless BT-24 names one of :data:`SCENARIOS`, as KoSIT's validator
+    matches it: a text node of the element equal to the identifier, nothing trimmed."""
+    elements = document.xpath(_BT24, namespaces=_NAMESPACES)
+    given = [text for element in elements for text in element.xpath("text()")]
+    if any(text in SCENARIOS for text in given):
+        return []
+    shown = " ".join(given[0].split()) if given else ""
+    allowed = " oder ".join(f"„{identifier}“ ({name})" for identifier, name in SCENARIOS.items())
+    what = f"„{shown}“" if shown else "fehlt"
+    return [
+        Finding(
+            rule_id=SCENARIO_RULE,
+            flag="fatal",
+            location=f"{_BT24}[1]" if elements else "/",
+            message=(
+                f"[{SCENARIO_RULE}] Die Spezifikationskennung (BT-24) {what} passt zu keinem "
+                "Prüfszenario von XRechnung 3.0 in CII-Syntax; der Validator der KoSIT, mit dem "
+                "die Rechnungseingangsplattformen prüfen, weist die Rechnung ab. "
+                f"Erwartet: {allowed}."
+            ),
+            field=label("BT-24"),
+            check="Szenario",
+        )
+    ]
 
 
 def _schema_findings(checks: _Checks, document: etree._ElementTree) -> list[Finding]:
