@@ -80,6 +80,13 @@ def _javascript(pdf: pikepdf.Pdf) -> None:
     )
 
 
+def _link_javascript(pdf: pikepdf.Pdf) -> None:
+    action = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org"))
+    action.Next = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("x()"))
+    link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, A=action)
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(link)]))
+
+
 def _no_id(pdf: pikepdf.Pdf) -> None:
     del pdf.trailer["/ID"]
 
@@ -105,6 +112,7 @@ def _transparent(pdf: pikepdf.Pdf) -> None:
         ("test_pdf_a2-b.pdf", _drop_intent, "output_intent"),
         ("test_pdf_a2-b.pdf", _helvetica, "fonts"),
         ("test_pdf_a2-b.pdf", _javascript, "javascript"),
+        ("test_pdf_a2-b.pdf", _link_javascript, "javascript"),
         ("test_pdf_a2-b.pdf", _no_id, "trailer_id"),
         ("test_pdf_a2-u.pdf", _cmyk, "colour"),
         ("test_pdf_a1-b.pdf", _transparent, "transparency"),

@@ -134,7 +134,9 @@ def check(
         intent = output_intent
     if source.is_encrypted:
         findings.append(_finding("encryption"))
-    walk = _Walk(source)
+    # Device colours that would be a finding: those the profile does not cover.
+    allowed = {intent, "Gray"} if intent else set()
+    walk = _Walk(source, frozenset({"RGB", "CMYK", "Gray"} - allowed))
     if walk.unembedded:
         names = sorted(walk.unembedded)
         shown = ", ".join(names[:_MAX_NAMES]) + (" …" if len(names) > _MAX_NAMES else "")
@@ -227,9 +229,12 @@ class _Walk:
     """Every resource reachable from the pages (forms, patterns, Type 3 glyphs, annotation
     appearances), each visited once: fonts that are not embedded, device colours used."""
 
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
+    def __init__(self, pdf: pikepdf.Pdf, wrong: frozenset[str]) -> None:
         self.unembedded: set[str] = set()
         self.colours: set[str] = set()
+        # Content streams are parsed only for colour operators of these families, and only
+        # when a quick look at the bytes finds one (parsing costs about 1 ms a page).
+        self._wrong = wrong
         self._seen: set[tuple[int, int]] = set()
         for page in pdf.pages:
             resources = _inherited(page.obj, "/Resources")
@@ -263,11 +268,14 @@ class _Walk:
                 defaults = defaults | {
                     family for family in ("RGB", "CMYK", "Gray") if f"/Default{family}" in spaces
                 }
-        try:
-            for instruction in pikepdf.parse_content_stream(holder, "rg RG k K g G"):
-                self._device(_COLOUR_OPERATORS[str(instruction.operator)], defaults)
-        except (pikepdf.PdfError, ValueError, TypeError):
-            pass
+        families = self._wrong - defaults - self.colours
+        operators = [op for op, family in _COLOUR_OPERATORS.items() if family in families]
+        if operators and _may_use(holder, operators):
+            try:
+                for instruction in pikepdf.parse_content_stream(holder, " ".join(operators)):
+                    self._device(_COLOUR_OPERATORS[str(instruction.operator)], defaults)
+            except (pikepdf.PdfError, ValueError, TypeError):
+                pass
         if isinstance(resources, pikepdf.Dictionary):
             self._resources(resources, defaults)
 
@@ -338,6 +346,22 @@ class _Walk:
             self.unembedded.add(_SUBSET_PREFIX.sub("", name))
 
 
+def _may_use(holder: pikepdf.Object, operators: list[str]) -> bool:
+    """Whether the content bytes hold one of ``operators`` as a word (a string in the
+    text may too: then the exact parse decides)."""
+    try:
+        if isinstance(holder, pikepdf.Stream):
+            data = holder.read_bytes()
+        else:
+            contents = holder.get("/Contents")
+            parts = contents if isinstance(contents, pikepdf.Array) else [contents]
+            data = b"\n".join(p.read_bytes() for p in parts if isinstance(p, pikepdf.Stream))
+    except pikepdf.PdfError:
+        return True
+    # Colour operators follow their numeric operands after white space.
+    return not {o.encode() for o in operators}.isdisjoint(data.split())
+
+
 def _values(container: Any) -> Iterator[Any]:
     if isinstance(container, pikepdf.Dictionary):
         for _key, value in container.items():
@@ -390,12 +414,65 @@ def _dictionaries(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
 
 
 def _has_javascript(pdf: pikepdf.Pdf) -> bool:
-    names = pdf.Root.get("/Names")
+    """JavaScript where a PDF can run it: the catalog's name tree and actions, page and
+    annotation actions, outline items and form fields (following /Next chains)."""
+    root = pdf.Root
+    names = root.get("/Names")
     if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
         return True
-    return any(
-        obj.get("/S") == pikepdf.Name.JavaScript or "/JS" in obj for obj in _dictionaries(pdf)
-    )
+    holders: list[Any] = [root]
+    for page in pdf.pages:
+        holders.append(page.obj)
+        annots = page.obj.get("/Annots")
+        if isinstance(annots, pikepdf.Array):
+            holders.extend(annots)
+    outlines = root.get("/Outlines")
+    stack: list[Any] = [outlines.get("/First")] if isinstance(outlines, pikepdf.Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    while stack and len(seen) < 100_000:
+        item = stack.pop()
+        if not isinstance(item, pikepdf.Dictionary) or (item.is_indirect and item.objgen in seen):
+            continue
+        if item.is_indirect:
+            seen.add(item.objgen)
+        holders.append(item)
+        stack.extend([item.get("/First"), item.get("/Next")])
+    form = root.get("/AcroForm")
+    fields = form.get("/Fields") if isinstance(form, pikepdf.Dictionary) else None
+    stack = list(fields) if isinstance(fields, pikepdf.Array) else []
+    while stack and len(seen) < 100_000:
+        field_ = stack.pop()
+        if not isinstance(field_, pikepdf.Dictionary) or (
+            field_.is_indirect and field_.objgen in seen
+        ):
+            continue
+        if field_.is_indirect:
+            seen.add(field_.objgen)
+        holders.append(field_)
+        kids = field_.get("/Kids")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(kids)
+    return any(_runs_javascript(holder) for holder in holders)
+
+
+def _runs_javascript(holder: Any) -> bool:
+    if not isinstance(holder, pikepdf.Dictionary):
+        return False
+    actions: list[Any] = [holder.get("/A"), holder.get("/OpenAction")]
+    triggers = holder.get("/AA")
+    if isinstance(triggers, pikepdf.Dictionary):
+        actions.extend(value for _key, value in triggers.items())
+    for _ in range(1000):
+        if not actions:
+            return False
+        action = actions.pop()
+        if isinstance(action, pikepdf.Array):
+            actions.extend(action)
+        elif isinstance(action, pikepdf.Dictionary):
+            if action.get("/S") == pikepdf.Name.JavaScript or "/JS" in action:
+                return True
+            actions.append(action.get("/Next"))
+    return True  # a chain of a thousand actions is not an archive file
 
 
 def _has_transparency(pdf: pikepdf.Pdf) -> bool:
