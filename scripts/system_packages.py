@@ -14,6 +14,21 @@ import sys
 # package -> (binary that proves it is installed, what it is for)
 RUN: dict[str, tuple[str, str]] = {
     "poppler-utils": ("pdftoppm", "Seitenvorschau von PDF-Dokumenten"),
+    # The fonts of every PDF koffer typesets (Aktenauszug, Eingangsbestätigung): Liberation
+    # Sans first, DejaVu as the fallback (koffer.pdf.fonts). Without both, typst falls back
+    # to its built-in fonts.
+    "fonts-liberation2": (
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+        "Hausschrift der erzeugten PDFs (Liberation Sans)",
+    ),
+    "fonts-dejavu-core": (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "Ersatzschrift der erzeugten PDFs (DejaVu Sans)",
+    ),
+    # Converts a document with fonts that are not embedded (or colours without a profile)
+    # to PDF/A before it goes into an Aktenauszug; without it such an Aktenauszug is a
+    # plain PDF and its cover says why (koffer.pdf.pdfa).
+    "ghostscript": ("gs", "Umwandlung fremder PDFs in PDF/A für den Aktenauszug"),
     # Headless LibreOffice (no X11, no Java): Writer converts DOCX, DOC and ODT to PDF for
     # the Akte (49 packages, ~20 s to install); Calc and Impress add spreadsheets and
     # presentations (~10 s more). Without one of them its files keep their original and

@@ -210,6 +210,9 @@ KOFFER_MAX_REQUEST_BYTES = int(
 # LibreOffice for the PDF rendering of Office/ODF documents ("" or missing: no rendering).
 KOFFER_SOFFICE = os.environ.get("KOFFER_SOFFICE", "soffice")
 KOFFER_OFFICE_TIMEOUT_SECONDS = int(os.environ.get("KOFFER_OFFICE_TIMEOUT_SECONDS", "120"))
+# Ghostscript converts documents that are not PDF/A before they go into an Aktenauszug
+# ("" or missing: no conversion; such an Aktenauszug is a plain PDF and says why).
+KOFFER_GHOSTSCRIPT = os.environ.get("KOFFER_GHOSTSCRIPT", "gs")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Pages of one PDF and frames of one TIFF, unless the Mandant sets its own limit
 # (Mandant.max_pages_per_file / max_image_frames). 2,000 pages hold the thickest

@@ -110,7 +110,8 @@ def test_receipt_is_a_real_pdf_with_number_hash_and_deadline(
     assert data.startswith(b"%PDF")
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert len(pdf.pages) == 1
-        assert pdf.open_metadata().pdfa_status == "2B"
+        assert pdf.open_metadata().pdfa_status == "2A"  # tagged, and PDF/UA-1
+        assert "/StructTreeRoot" in pdf.Root and str(pdf.Root.Lang) == "de-DE"
     text = _pdf_text(data)
     assert meldung.number in text
     assert "Eingangsbestätigung" in text

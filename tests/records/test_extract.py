@@ -20,6 +20,7 @@ from koffer.blobs.store import get_store
 from koffer.jobs import runner
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job, JobStep
+from koffer.pdf import pdfa
 from koffer.records import blob_ledger, documents, extract, extract_pdf
 from koffer.records.models import Akte, Aktenauszug, Dokument, PendingBlob, Vorgang
 from koffer.records.services import RecordsError
@@ -28,6 +29,14 @@ from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
 from tests.records.test_documents_fixtures import docx_bytes, png_bytes, stored, text_pdf
 
 PURPOSE = "Aktenauszug für das Sozialgericht Musterstadt, Az. S 12 SB 345/26"
+
+
+@pytest.fixture(autouse=True)
+def _no_ghostscript(settings: Any) -> None:
+    """The sample PDFs use Helvetica without embedding it; without Ghostscript (on every
+    machine alike) an extract with them is a plain PDF that says why
+    (tests/pdf/test_pdfa.py converts them with a stand-in)."""
+    settings.KOFFER_GHOSTSCRIPT = ""
 
 
 @pytest.fixture
@@ -173,17 +182,38 @@ def test_whole_akte_extract(
             "Bl. 5: Telefonvermerk",
         ]
         with pdf.open_metadata() as meta:
-            assert meta.pdfa_status == "2B"
+            # The Antrag's Helvetica is not embedded: no PDF/A claim, and the cover says why.
+            assert meta.pdfa_status == ""
             assert meta["dc:title"] == f"Aktenauszug {akte.aktenzeichen}"
         assert "/OutputIntents" in pdf.Root
         intent = pdf.Root.OutputIntents[0]
         assert intent.S == "/GTS_PDFA1" and "/DestOutputProfile" in intent
         assert "/PageLabels" in pdf.Root
-    assert auszug.pdfa == Aktenauszug.Pdfa.BEST_EFFORT  # no veraPDF here
+    assert auszug.pdfa == Aktenauszug.Pdfa.NONE
+    assert "kein PDF/A" in cover and "„Antrag“" in cover and "Helvetica" in cover
+    assert "Ghostscript" in cover
 
     events = AuditEvent.objects.filter(tenant_id=akte.tenant_id, object_id=str(auszug.pk))
     actions = list(events.order_by("seq").values_list("action", flat=True))
     assert actions == ["records.aktenauszug.create", "records.aktenauszug.done"]
+
+
+def test_extract_of_conforming_documents_claims_pdfa_and_passes_the_check(
+    akte: Akte,
+    team_caseworker: User,
+    filled: dict[str, Dokument],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """A scan and a text note become pages koffer wrote itself: the extract is PDF/A-2b,
+    and koffer's own check of the finished file agrees."""
+    chosen = [filled["scan"].pk, filled["vermerk"].pk]
+    auszug = _order(django_capture_on_commit_callbacks, team_caseworker, akte, dokument_ids=chosen)
+    assert auszug.status == Aktenauszug.Status.DONE, auszug.error
+    assert auszug.pdfa == Aktenauszug.Pdfa.BEST_EFFORT  # no veraPDF here
+    data = _pdf(auszug)
+    report = pdfa.check(data)
+    assert report.ok and (report.part, report.conformance) == (2, "B"), report.summary()
+    assert "PDF/A-2b" in _page_texts(data)[0]
 
 
 def test_cancelled_document_only_when_chosen(
@@ -378,7 +408,7 @@ def test_pages_create_follow_and_download(
     auszug = Aktenauszug.objects.for_tenant(akte.tenant_id).get()
     assert response["Location"] == f"/auszuege/{auszug.pk}/"
     detail = client.get(response["Location"]).content.decode()
-    assert "PDF herunterladen" in detail and "nach bestem Bemühen" in detail
+    assert "PDF herunterladen" in detail and "kein PDF/A" in detail
     assert "Bl. 1–3" in detail and "Befundbericht" in detail
     live = client.get(f"/auszuege/{auszug.pk}/stand/")
     assert live.status_code == 286  # finished: htmx stops polling

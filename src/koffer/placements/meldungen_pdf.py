@@ -1,41 +1,44 @@
-"""The Eingangsbestätigung (receipt) of a § 47 SGB VIII notification as a PDF/A-2b.
+"""The Eingangsbestätigung (receipt) of a § 47 SGB VIII notification as a tagged PDF:
+PDF/A-2a and PDF/UA-1 (BITV: a receipt for citizens must be readable with a screen
+reader), with a structure tree, the document language German and a title.
 
 No database here: :func:`render_quittung` takes plain data and returns bytes. User text
 (Betreff, names) reaches typst only as JSON data (``sys.inputs``), never as markup, so a
 Betreff like ``#set`` or ``$x$`` is printed as written.
+
+Layout: columns whose content has a known shape (figures, headers) are ``auto``, i.e. as
+wide as their widest cell in the font actually used, so nothing overlaps on the DejaVu
+fallback either.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 from typing import Any
 
 import typst
-from django.conf import settings
 
-DEFAULT_FONT_DIRS = ("/usr/share/fonts/truetype/liberation", "/usr/share/fonts/truetype/dejavu")
+from koffer.pdf.fonts import font_dirs
+
+# PDF/A-2a (archival, tagged) and PDF/UA-1 (accessible); typst tags the output for both.
+PDF_STANDARDS: list[typst.PDFStandard] = ["a-2a", "ua-1"]
 
 _compiler: typst.Compiler | None = None
 _compiler_lock = threading.Lock()
 
 
-def _font_dirs() -> list[str]:
-    configured = getattr(settings, "KOFFER_PDF_FONT_DIRS", None) or DEFAULT_FONT_DIRS
-    return [d for d in configured if Path(d).is_dir()]
-
-
 def _typeset(source: str, data: dict[str, Any]) -> bytes:
-    """Compile with ``data`` as ``sys.inputs.data``; fonts only from :func:`_font_dirs`
-    (system fonts would make the output differ between machines)."""
+    """Compile with ``data`` as ``sys.inputs.data``; fonts only from
+    :func:`koffer.pdf.fonts.font_dirs` (system fonts would make the output differ between
+    machines)."""
     global _compiler
     inputs = {"data": json.dumps(data, ensure_ascii=False)}
     with _compiler_lock:
         if _compiler is None:
-            _compiler = typst.Compiler(font_paths=_font_dirs(), ignore_system_fonts=True)
+            _compiler = typst.Compiler(font_paths=font_dirs(), ignore_system_fonts=True)
         result = _compiler.compile(
-            input=source.encode(), sys_inputs=inputs, pdf_standards="a-2b", pdf_tags=False
+            input=source.encode(), sys_inputs=inputs, pdf_standards=PDF_STANDARDS, pdf_tags=True
         )
     assert isinstance(result, bytes)
     return result
@@ -82,6 +85,7 @@ QUITTUNG_TYP = """
 #line(length: 100%, stroke: 0.6pt)
 #table(
   columns: (52mm, 1fr),
+  column-gutter: 3mm,
   stroke: none,
   inset: (x: 0pt, y: 4.5pt),
   ..d.angaben.map(a => (
@@ -101,7 +105,7 @@ QUITTUNG_TYP = """
   v(2mm)
   if d.jahr.zeilen.len() < 2 { text(size: 9pt)[Im Berichtsjahr gab es keine Plätze und keine Belegungen.]; v(2mm) }
   table(
-    columns: (1fr, 16mm, 22mm, 24mm, 20mm, 16mm, 16mm),
+    columns: (1fr, auto, auto, auto, auto, auto, auto),
     stroke: (x, y) => if y == 0 { (bottom: 0.8pt) } else if y == d.jahr.zeilen.len() { (top: 0.8pt) } else { (bottom: 0.3pt + luma(175)) },
     inset: (x: 3pt, y: 4pt),
     align: (x, y) => if x == 0 { left + top } else { right + top },
@@ -133,7 +137,7 @@ QUITTUNG_TYP = """
 
 
 def render_quittung(data: dict[str, Any]) -> bytes:
-    """The receipt as PDF/A-2b bytes. ``data``: ``landesjugendamt``, ``nummer``,
+    """The receipt as tagged PDF/A-2a and PDF/UA-1 bytes. ``data``: ``landesjugendamt``, ``nummer``,
     ``erstellt``, ``eingang_datum``, ``eingang_zeit``, ``angaben`` (rows of label, value,
     style: "", "fett" or "mono"), ``jahr`` (None or ``{"jahr", "zeitraum", "zeilen"}``),
     ``hinweise`` (list of str)."""

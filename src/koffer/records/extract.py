@@ -405,7 +405,8 @@ def _build(run: JobRun, auszug: Aktenauszug) -> Outcome:
             built = extract_pdf.assemble(_cover(auszug), parts, open_part, progress=report)
         except extract_pdf.Unusable as exc:
             raise JobError(exc.reason) from exc
-        verdict = extract_pdf.validate_pdfa(built.pdf)
+        verdict = extract_pdf.validate_pdfa(built.pdf) if built.pdfa else None
+        pdfa = PDFA_BY_VERDICT[verdict] if built.pdfa else Aktenauszug.Pdfa.NONE
         # Announced in the blob ledger, settled by the last step together with the row
         # that points to it: a job that never gets there leaves no unreferenced PDF with
         # personal data behind (records_blob_gc removes it after the grace period).
@@ -418,7 +419,8 @@ def _build(run: JobRun, auszug: Aktenauszug) -> Outcome:
             "sheets": built.sheets,
             "front_pages": built.front_pages,
             "ranges": [list(r) if r else None for r in built.ranges],
-            "pdfa": PDFA_BY_VERDICT[verdict].value,
+            "pdfa": pdfa.value,
+            "not_pdfa": built.not_pdfa,
         }
 
     result = run.step("pdf", assemble, atomic=False)
@@ -597,6 +599,7 @@ def _finish(
             "documents": included,
             "left_out": len(parts) - included,
             "pdfa": result["pdfa"],
+            **({"not_pdfa": result["not_pdfa"]} if result.get("not_pdfa") else {}),
         },
     )
     return {"done": True}

@@ -15,9 +15,12 @@ typst only as JSON data (``sys.inputs``), never as markup, so a title like ``#se
 
 PDF/A: typst writes PDF/A-2b (embedded fonts, sRGB output intent, XMP metadata); the
 merged file keeps that output intent and metadata. The documents' own pages are copied as
-they are: a scan or an Office rendering may use features PDF/A forbids (fonts that are not
-embedded, transparency in odd places), so the result is "PDF/A-2b nach bestem Bemühen"
-unless veraPDF (``KOFFER_VERAPDF``) is installed and confirms it.
+they are, after :func:`koffer.pdf.pdfa.check` looked at them: a part with fonts that are
+not embedded or device colours that do not fit sRGB is converted by Ghostscript when it is
+installed (:func:`koffer.pdf.pdfa.convert`). If a part still does not conform, the file
+does not claim PDF/A at all and the cover says so and why. The finished file is checked
+once more before it claims PDF/A; veraPDF (``KOFFER_VERAPDF``), when installed, adds its
+verdict.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ import typst
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from koffer.pdf import pdfa
+from koffer.pdf.fonts import font_dirs
+
 logger = logging.getLogger("koffer.records.extract")
 
 MM = 72 / 25.4
@@ -54,8 +60,6 @@ DEFAULT_DPI = 150
 MAX_TEXT_CHARS = 1_000_000
 PDFA_PART = "2B"
 VERAPDF_TIMEOUT_SECONDS = 600
-
-DEFAULT_FONT_DIRS = ("/usr/share/fonts/truetype/liberation", "/usr/share/fonts/truetype/dejavu")
 
 # Stamp: a form placed at the top right of each document page (sizes in points).
 STAMP_WIDTH = 90 * MM
@@ -95,11 +99,6 @@ class Unusable(Exception):
 
 _compiler: typst.Compiler | None = None
 _compiler_lock = threading.Lock()
-
-
-def font_dirs() -> list[str]:
-    configured = getattr(settings, "KOFFER_PDF_FONT_DIRS", None) or DEFAULT_FONT_DIRS
-    return [d for d in configured if Path(d).is_dir()]
 
 
 def typeset(source: str, data: dict[str, Any], *, pdfa: bool = True) -> bytes:
@@ -170,6 +169,7 @@ FRONT_MATTER_TYP = (
 #line(length: 100%, stroke: 0.6pt)
 #table(
   columns: (46mm, 1fr),
+  column-gutter: 3mm,
   stroke: none,
   inset: (x: 0pt, y: 5pt),
   ..d.angaben.map(a => (text(fill: muted, a.at(0)), if a.at(2) { text(weight: "bold", a.at(1)) } else { a.at(1) })).flatten()
@@ -191,7 +191,10 @@ FRONT_MATTER_TYP = (
 #text(size: 9.5pt, fill: muted)[Az. #d.aktenzeichen · #d.akte_titel]
 #v(4mm)
 #table(
-  columns: (10mm, 21mm, 1fr, 25mm),
+  // Nr., Datum and Blatt as wide as their widest entry: no fixed offset can run a date
+  // into the title when the fallback font is wider than Liberation Sans (the cell inset
+  // keeps 6pt between columns).
+  columns: (auto, auto, 1fr, auto),
   stroke: (x, y) => if y == 0 { (bottom: 0.8pt) } else { (bottom: 0.3pt + luma(175)) },
   inset: (x: 3pt, y: 5pt),
   align: (x, y) => if x == 3 { right + top } else { left + top },
@@ -448,6 +451,10 @@ class Built:
     sheets: int
     front_pages: int
     ranges: list[tuple[int, int] | None]
+    # False when a part did not conform: then the file makes no PDF/A claim and
+    # ``not_pdfa`` (German, also printed on the cover) says why.
+    pdfa: bool = True
+    not_pdfa: str = ""
 
 
 def sheet_ranges(parts: Sequence[Part]) -> list[tuple[int, int] | None]:
@@ -476,8 +483,13 @@ def _person_line(cover: Cover) -> list[tuple[str, str, bool]]:
 
 
 def front_matter_data(
-    cover: Cover, parts: Sequence[Part], ranges: Sequence[tuple[int, int] | None]
+    cover: Cover,
+    parts: Sequence[Part],
+    ranges: Sequence[tuple[int, int] | None],
+    not_pdfa: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """What the cover and contents print. ``not_pdfa`` lists why the file is not PDF/A
+    (empty: it is PDF/A-2b)."""
     sheets = sum(r[1] - r[0] + 1 for r in ranges if r is not None)
     included = sum(1 for r in ranges if r is not None)
     left_out = len(parts) - included
@@ -495,6 +507,11 @@ def front_matter_data(
         ("Umfang", extent, False),
         ("Erstellt am", cover.datum, False),
         ("Erstellt von", cover.ersteller, False),
+        (
+            ("Dateiformat", "PDF – kein PDF/A, siehe Hinweise", True)
+            if not_pdfa
+            else ("Dateiformat", "PDF/A-2b", False)
+        ),
     ]
     entries = []
     for number, (part, sheet) in enumerate(zip(parts, ranges, strict=True), start=1):
@@ -529,19 +546,30 @@ def front_matter_data(
             "aufgebracht; Deckblatt und Inhaltsverzeichnis sind nicht gezählt.",
             "Stornierte Dokumente sind nur enthalten, wenn sie ausdrücklich ausgewählt wurden; "
             "ihre Seiten tragen den Vermerk „STORNIERT“.",
-            "Dateiformat PDF/A-2b. Die Seiten der Dokumente sind unverändert übernommen; "
-            "bei Scans und Fremddokumenten ist die PDF/A-Konformität nach bestem Bemühen "
-            "hergestellt.",
+            (
+                "Dieses PDF ist kein PDF/A, weil nicht alle Dokumente PDF/A-tauglich sind: "
+                + " ".join(not_pdfa)
+            )
+            if not_pdfa
+            else (
+                "Dateiformat PDF/A-2b. Die Seiten der Dokumente sind übernommen, wie sie "
+                "sind; koffer hat geprüft, dass ihre Schriften eingebettet sind und ihre "
+                "Farben zum Farbprofil (sRGB) passen, und sonst das Dokument vorher in "
+                "PDF/A umgewandelt."
+            ),
         ],
         "eintraege": entries,
     }
 
 
 def front_matter(
-    cover: Cover, parts: Sequence[Part], ranges: Sequence[tuple[int, int] | None]
+    cover: Cover,
+    parts: Sequence[Part],
+    ranges: Sequence[tuple[int, int] | None],
+    not_pdfa: Sequence[str] = (),
 ) -> bytes:
     """Cover sheet and table of contents, PDF/A-2b."""
-    return typeset(FRONT_MATTER_TYP, front_matter_data(cover, parts, ranges))
+    return typeset(FRONT_MATTER_TYP, front_matter_data(cover, parts, ranges, not_pdfa))
 
 
 def stamps(aktenzeichen: str, marks: Sequence[tuple[int, bool]]) -> bytes:
@@ -567,8 +595,73 @@ def assemble(
     """The whole extract: cover, contents, then every included document's pages with their
     sheet number stamped, one bookmark per document, page labels ("Bl. 17") and PDF/A-2b
     metadata. ``open_pdf`` gives a part's pages as a PDF stream; the streams stay open
-    until the result is written (pages are copied lazily)."""
+    until the result is written (pages are copied lazily).
+
+    Every part is checked for PDF/A first (:func:`koffer.pdf.pdfa.check`) and converted
+    when it fails; a part that still fails, or a finished file that fails the check, makes
+    the extract a plain PDF that says on its cover why it is not PDF/A."""
     ranges = sheet_ranges(parts)
+    with ExitStack() as stack:
+        sources: list[pikepdf.Pdf | None] = []
+        not_pdfa: list[str] = []
+        for part, sheet in zip(parts, ranges, strict=True):
+            if sheet is None or part.sha256 is None:
+                sources.append(None)
+                continue
+            stream = cast(BinaryIO, stack.enter_context(_opened(open_pdf, part)))
+            source = stack.enter_context(pikepdf.open(stream))
+            if len(source.pages) != part.pages:
+                raise Unusable(f"Die Seitenzahl von „{part.title}“ hat sich geändert.")
+            source, problem = _conforming(stack, part, source, stream)
+            sources.append(source)
+            if problem:
+                not_pdfa.append(problem)
+        built = _build(cover, parts, ranges, sources, not_pdfa, progress)
+        if built.pdfa:
+            report = pdfa.check(built.pdf, part=2, conformance="B")
+            if not report.ok:
+                logger.warning("Aktenauszug fails the PDF/A check: %s", report.summary())
+                problem = f"Die Prüfung des fertigen PDF ergab: {report.summary()}"
+                built = _build(cover, parts, ranges, sources, [problem], progress)
+    return built
+
+
+def _conforming(
+    stack: ExitStack, part: Part, source: pikepdf.Pdf, stream: IO[bytes]
+) -> tuple[pikepdf.Pdf, str]:
+    """``source`` if its pages may go into a PDF/A-2b with an sRGB profile, else its
+    Ghostscript conversion; the German reason when neither conforms."""
+    report = pdfa.check(source, part=2, whole_file=False, output_intent="RGB")
+    if report.ok:
+        return source, ""
+    stream.seek(0)
+    converted = pdfa.convert(stream.read())
+    if converted is None:
+        how = (
+            "Die Umwandlung in PDF/A ist nicht möglich, weil Ghostscript auf dem Server "
+            "nicht installiert ist."
+            if pdfa.ghostscript() is None
+            else "Die Umwandlung in PDF/A ist fehlgeschlagen."
+        )
+        return source, f"„{part.title}“: {report.summary()} {how}"
+    result = stack.enter_context(pikepdf.open(io.BytesIO(converted)))
+    if len(result.pages) != part.pages:
+        return source, f"„{part.title}“: {report.summary()} Die Umwandlung änderte die Seitenzahl."
+    second = pdfa.check(result, part=2, whole_file=False, output_intent="RGB")
+    if second.ok:
+        logger.info("converted %s to PDF/A for an Aktenauszug", part.sha256)
+        return result, ""
+    return source, f"„{part.title}“: {second.summary()} (auch nach der Umwandlung in PDF/A)"
+
+
+def _build(
+    cover: Cover,
+    parts: Sequence[Part],
+    ranges: Sequence[tuple[int, int] | None],
+    sources: Sequence[pikepdf.Pdf | None],
+    not_pdfa: Sequence[str],
+    progress: Callable[[int, int], None] | None,
+) -> Built:
     sheets = sum(r[1] - r[0] + 1 for r in ranges if r is not None)
     marks = [
         (n, part.cancelled)
@@ -576,7 +669,7 @@ def assemble(
         if r is not None
         for n in range(r[0], r[1] + 1)
     ]
-    result = pikepdf.open(io.BytesIO(front_matter(cover, parts, ranges)))
+    result = pikepdf.open(io.BytesIO(front_matter(cover, parts, ranges, not_pdfa)))
     front_pages = len(result.pages)
     stamp_pdf = pikepdf.open(io.BytesIO(stamps(cover.aktenzeichen, marks))) if marks else None
     with ExitStack() as stack:
@@ -588,13 +681,9 @@ def assemble(
             pikepdf.OutlineItem("Inhaltsverzeichnis", 1),
         ]
         done = 0
-        for part, sheet in zip(parts, ranges, strict=True):
-            if sheet is None or part.sha256 is None:
+        for part, sheet, source in zip(parts, ranges, sources, strict=True):
+            if sheet is None or source is None:
                 continue
-            stream = cast(BinaryIO, stack.enter_context(_opened(open_pdf, part)))
-            source = stack.enter_context(pikepdf.open(stream))
-            if len(source.pages) != part.pages:
-                raise Unusable(f"Die Seitenzahl von „{part.title}“ hat sich geändert.")
             start = len(result.pages)
             result.pages.extend(source.pages)
             outline.append(pikepdf.OutlineItem(f"{sheet_label(sheet)}: {part.title}", start))
@@ -609,7 +698,7 @@ def assemble(
         with result.open_outline() as tree:
             tree.root.extend(outline)
         _page_labels(result, front_pages)
-        _metadata(result, cover)
+        _metadata(result, cover, claim_pdfa=not not_pdfa)
         out = io.BytesIO()
         result.save(
             out,
@@ -617,7 +706,14 @@ def assemble(
             object_stream_mode=pikepdf.ObjectStreamMode.generate,
             compress_streams=True,
         )
-    return Built(pdf=out.getvalue(), sheets=sheets, front_pages=front_pages, ranges=ranges)
+    return Built(
+        pdf=out.getvalue(),
+        sheets=sheets,
+        front_pages=front_pages,
+        ranges=list(ranges),
+        pdfa=not not_pdfa,
+        not_pdfa=" ".join(not_pdfa),
+    )
 
 
 @contextmanager
@@ -691,9 +787,9 @@ def _page_labels(pdf: pikepdf.Pdf, front_pages: int) -> None:
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
 
 
-def _metadata(pdf: pikepdf.Pdf, cover: Cover) -> None:
+def _metadata(pdf: pikepdf.Pdf, cover: Cover, *, claim_pdfa: bool = True) -> None:
     """Title, author and subject in XMP and the document info; the PDF/A identification
-    typst wrote stays (part 2, conformance B)."""
+    typst wrote stays (part 2, conformance B) if ``claim_pdfa``, else it is removed."""
     for key in ("/OpenAction", "/AA", "/AcroForm"):
         if key in pdf.Root:
             del pdf.Root[key]
@@ -703,8 +799,13 @@ def _metadata(pdf: pikepdf.Pdf, cover: Cover) -> None:
         meta["dc:description"] = cover.zweck
         meta["pdf:Producer"] = "koffer (typst, pikepdf)"
         meta["xmp:CreatorTool"] = "koffer Aktenauszug"
-        meta["pdfaid:part"] = PDFA_PART[0]
-        meta["pdfaid:conformance"] = PDFA_PART[1]
+        if claim_pdfa:
+            meta["pdfaid:part"] = PDFA_PART[0]
+            meta["pdfaid:conformance"] = PDFA_PART[1]
+        else:
+            for key in ("pdfaid:part", "pdfaid:conformance", "pdfaid:amd", "pdfaid:corr"):
+                if key in meta:
+                    del meta[key]
 
 
 def pdfa_status(data: bytes) -> str:

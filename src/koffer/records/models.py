@@ -462,9 +462,12 @@ class Aktenauszug(TenantOwned):
         FAILED = "failed", "fehlgeschlagen"
 
     class Pdfa(models.TextChoices):
-        BEST_EFFORT = "best_effort", "PDF/A-2b nach bestem Bemühen (nicht validiert)"
+        BEST_EFFORT = "best_effort", "PDF/A-2b (von koffer geprüft, nicht mit veraPDF)"
         VALIDATED = "validated", "PDF/A-2b, mit veraPDF geprüft"
         DEVIATIONS = "deviations", "PDF/A-2b nach bestem Bemühen (veraPDF meldet Abweichungen)"
+        # A document failed koffer's PDF/A check and could not be converted: the file
+        # makes no PDF/A claim, its cover says why.
+        NONE = "none", "kein PDF/A (ein Dokument ist nicht PDF/A-tauglich)"
 
     akte = models.ForeignKey(Akte, on_delete=models.PROTECT, related_name="auszuege")
     purpose = models.CharField("Zweck", max_length=300)
