@@ -144,9 +144,11 @@ def test_stamps_sit_top_right_of_the_page_as_shown() -> None:
     with pikepdf.open(io.BytesIO(built.pdf)) as pdf:
         last = pdf.pages[-1].obj
         assert "/AA" not in last
-        annots = list(last.Annots)
-        assert [str(a.Subtype) for a in annots] == ["/Link"]
-        assert "/A" not in annots[0] and int(annots[0].F) == 4
+        # The part fails the PDF/A check, so where Ghostscript is installed it converts the
+        # part and drops the now action-less link; without it the link stays, disarmed.
+        annots = list(last.get("/Annots", []))
+        assert [str(a.Subtype) for a in annots] in (["/Link"], [])
+        assert all("/A" not in a and int(a.F) == 4 for a in annots)
 
 
 def test_parts_that_are_left_out_get_no_sheets() -> None:

@@ -527,6 +527,7 @@ def convert(data: bytes, *, part: int = 2) -> bytes | None:
                     "-dSAFER",
                     "-dQUIET",
                     "-dPDFACompatibilityPolicy=1",
+                    "-dAutoRotatePages=/None",  # keep each page as the sender turned it
                     "-sColorConversionStrategy=RGB",
                     "-sDEVICE=pdfwrite",
                     f"-sOutputFile={target}",
