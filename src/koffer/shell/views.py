@@ -31,11 +31,12 @@ class MailRoom:
 
     own_units: list[str]
     rights: list[str]
+    other_tenants: list[str]
     units: list[Organisationseinheit]
     more_units: bool
 
 
-def _mail_room(access: Access, tenant: Mandant | None) -> MailRoom | None:
+def _mail_room(access: Access, tenant: Mandant | None, tenants: list[Mandant]) -> MailRoom | None:
     if tenant is None or not handles_incoming_mail(access):
         return None
     units: list[Organisationseinheit] = []
@@ -44,6 +45,7 @@ def _mail_room(access: Access, tenant: Mandant | None) -> MailRoom | None:
     return MailRoom(
         own_units=mail_room_units(access),
         rights=[PERM_LABELS[p] for p in sorted(access.permissions) if p in PERM_LABELS],
+        other_tenants=[t.name for t in tenants if t.pk != tenant.pk],
         units=units[:MAIL_ROOM_UNITS_SHOWN],
         more_units=len(units) > MAIL_ROOM_UNITS_SHOWN,
     )
@@ -59,7 +61,9 @@ def start(request: HttpRequest) -> HttpResponse:
             "page_title": "Start",
             "roles": access.roles,
             "tasks": tasks_for(request),
-            "mail_room": _mail_room(access, getattr(request, "tenant", None)),
+            "mail_room": _mail_room(
+                access, getattr(request, "tenant", None), getattr(request, "tenants", [])
+            ),
         },
     )
 
