@@ -36,7 +36,7 @@ def test_mail_room_start_page(django_assert_num_queries: DjangoAssertNumQueries)
     assert "Akten öffnen und Dokumente in Akten ablegen kann sie nicht" in body
     assert "Wohin die Post geht" in body
     for unit in ("Jugendamt", "ASD Nord", "Poststelle"):
-        assert f'scope="row">{unit}</th>' in body
+        assert f'">{unit} <span class="koffer-muted">' in body
     assert "Sie arbeiten auch für Jobcenter Prüfstadt. Wechseln" in body
     # No Akte search: the role may not read Akten.
     assert 'name="q"' not in body
