@@ -680,6 +680,7 @@ def test_csv_uses_decimal_comma(world: World, frozen_today: Any) -> None:
         (Mandant.Kind.MINISTERIUM, "statistik", 200),
         (Mandant.Kind.KREIS, "sachbearbeitung", 403),
         (Mandant.Kind.KREIS, "poststelle", 403),
+        (Mandant.Kind.JOBCENTER, "teamleitung", 403),
         (Mandant.Kind.LANDESJUGENDAMT, "mandant_admin", 403),
     ],
 )

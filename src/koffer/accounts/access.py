@@ -221,6 +221,9 @@ ORGANISATION_READERS = frozenset(
         Perm.TENANCY_MANAGE,
         Perm.ACCOUNTS_MANAGE,
         Perm.TOKENS_MANAGE,
+        # The mail room routes paper post to the units; the scan provider's upload key
+        # (inbox.upload alone) still learns nothing about the structure.
+        Perm.INBOX_PROCESS,
     }
 )
 
@@ -235,6 +238,21 @@ def sees_organisation(access: Access) -> bool:
     """Who may read the Mandant's tree of Organisationseinheiten: those who file Akten into
     it or administer it. A scan provider's upload key learns nothing about the structure."""
     return not ORGANISATION_READERS.isdisjoint(access.permissions)
+
+
+def handles_incoming_mail(access: Access) -> bool:
+    """Who opens and distributes the incoming post (the Poststelle): their start page
+    shows where post goes until the Posteingang module exists."""
+    return access.can(Perm.INBOX_PROCESS)
+
+
+def mail_room_units(access: Access) -> list[str]:
+    """The names of the units whose incoming post ``access`` handles."""
+    return list(
+        dict.fromkeys(
+            g.unit_name for g in access.grants if Perm.INBOX_PROCESS in g.role.permissions
+        )
+    )
 
 
 def require_perm(perm: str):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
+from koffer.accounts.roles import ROLES
 from koffer.demo import placements as demo_placements
 from koffer.demo import records as demo_records
 from koffer.tenancy import services as tenancy
@@ -118,10 +119,6 @@ class DemoUser:
     grants: tuple[tuple[str, str, str], ...]  # (mandant slug, unit name, role)
     machine: bool = False
 
-    @property
-    def summary(self) -> str:
-        return ", ".join(sorted({role for _, _, role in self.grants}))
-
 
 USERS: list[DemoUser] = [
     DemoUser(
@@ -208,6 +205,43 @@ USERS: list[DemoUser] = [
         machine=True,
     ),
 ]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One demo person as the login hints list them under one Mandant."""
+
+    username: str
+    name: str
+    roles: str  # German role names with their units, e.g. "Sachbearbeitung, ASD Nord"
+
+
+def logins_by_mandant() -> list[tuple[str, list[DemoLogin]]]:
+    """The people who can sign in, under the name of each Mandant they work for (someone
+    in two Mandanten, like the shared mail room, under both), in the order of MANDANTEN."""
+    groups: list[tuple[str, list[DemoLogin]]] = []
+    for slug, mandant_name, *_ in MANDANTEN:
+        logins = [
+            DemoLogin(
+                user.username,
+                f"{user.first_name} {user.last_name}",
+                "; ".join(
+                    _role_in(ROLES[role].label, unit, mandant_name)
+                    for s, unit, role in user.grants
+                    if s == slug
+                ),
+            )
+            for user in USERS
+            if not user.machine and any(s == slug for s, _, _ in user.grants)
+        ]
+        if logins:
+            groups.append((mandant_name, logins))
+    return groups
+
+
+def _role_in(label: str, unit: str, mandant_name: str) -> str:
+    """The unit only where it says more than the role or the Mandant already does."""
+    return label if unit in (label, mandant_name) else f"{label}, {unit}"
 
 
 def is_loaded() -> bool:

@@ -363,7 +363,8 @@ def finish(auszug: Aktenauszug) -> None:
 def load(mandanten: dict[str, Mandant]) -> None:
     text = AKTENPLAN_CSV.read_text(encoding="utf-8")
     for slug in ("landkreis-musterland", "jobcenter-musterland"):
-        aktenplan.import_csv(actor=None, tenant=mandanten[slug], text=text)
+        tenant = mandanten[slug]
+        aktenplan.import_csv(actor=None, tenant=tenant, text=defaults.aktenplan_for(tenant, text))
         defaults.install(actor=None, tenant=mandanten[slug])
     for slug, kennzeichen, unit_name, username, title, family, given, born, bg, typ in AKTEN:
         tenant = mandanten[slug]

@@ -27,6 +27,10 @@ from koffer.placements.models import (
 from koffer.tenancy.models import Mandant
 
 AGGREGATE_ONLY_KINDS = frozenset({Mandant.Kind.LANDESJUGENDAMT, Mandant.Kind.MINISTERIUM})
+# Who places children and young people: the Jugendamt, an office of a Kreis or of a
+# (kreisfreie) Stadt. A Jobcenter places nobody, although its caseworkers hold the same
+# Sachbearbeitung role as a Jugendamt's.
+PLACING_KINDS = frozenset({Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE})
 
 # The two sides of a § 47 notification.
 PROVIDER = "traeger"
@@ -40,7 +44,26 @@ def is_provider(access: Access, tenant: Mandant) -> bool:
 
 
 def is_requester(access: Access, tenant: Mandant) -> bool:
-    return access.can(Perm.PLACEMENTS_SEARCH) and tenant.kind not in AGGREGATE_ONLY_KINDS
+    return access.can(Perm.PLACEMENTS_SEARCH) and places_people(tenant.kind)
+
+
+# --- which kinds of Mandant a Platzbörse module exists for (navigation and views alike) ------
+
+
+def places_people(kind: str) -> bool:
+    """Searching places, reserving them and checking the providers' invoices."""
+    return kind in PLACING_KINDS
+
+
+def runs_places(kind: str) -> bool:
+    """Managing facilities and places, billing them, filing § 47 notifications."""
+    return kind not in AGGREGATE_ONLY_KINDS
+
+
+def has_statistics(kind: str) -> bool:
+    """Some view of the Platzbörse statistics (statistics.scopes_for): the aggregate of
+    the supervisors, a provider's own facilities, a placing authority's Belegungen."""
+    return kind in AGGREGATE_ONLY_KINDS or kind == Mandant.Kind.TRAEGER or places_people(kind)
 
 
 CATALOGUE_READERS = frozenset(
@@ -65,9 +88,9 @@ def sees_only_aggregates(tenant: Mandant) -> bool:
 # --- billing: which side of a Leistungsnachweis or Rechnung the Mandant is on ---------------
 
 
-def is_billing_party(access: Access) -> bool:
+def is_billing_party(access: Access, tenant: Mandant) -> bool:
     """May open billing pages at all; the side is decided per object."""
-    return access.can(Perm.PLACEMENTS_MANAGE) or access.can(Perm.PLACEMENTS_SEARCH)
+    return is_provider(access, tenant) or is_requester(access, tenant)
 
 
 def is_provider_of(access: Access, tenant: Mandant, obj: Rechnung | Leistungsnachweis) -> bool:

@@ -8,7 +8,7 @@ class PlacementsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.placements import billing
+        from koffer.placements import access, billing
         from koffer.shell.navigation import NavEntry, register
 
         billing.register_job_kind()
@@ -20,6 +20,7 @@ class PlacementsConfig(AppConfig):
                 url_name="placements:einrichtungen",
                 description="Einrichtungen, Angebote, Entgelte und freie Plätze pflegen.",
                 permission=Perm.PLACEMENTS_MANAGE,
+                shown_in=access.runs_places,
                 order=40,
             )
         )
@@ -30,6 +31,7 @@ class PlacementsConfig(AppConfig):
                 url_name="placements:anfragen",
                 description="Anfragen der Jugendämter beantworten, Belegungen beenden.",
                 permission=Perm.PLACEMENTS_MANAGE,
+                shown_in=access.runs_places,
                 order=41,
             )
         )
@@ -40,6 +42,7 @@ class PlacementsConfig(AppConfig):
                 url_name="placements:gesuche",
                 description="Freie Plätze finden, reservieren und anfragen.",
                 permission=Perm.PLACEMENTS_SEARCH,
+                shown_in=access.places_people,
                 order=45,
             )
         )
@@ -51,6 +54,7 @@ class PlacementsConfig(AppConfig):
                 url_name="placements:meldungen_list",
                 description="Meldungen nach § 47 SGB VIII an das Landesjugendamt einreichen.",
                 permission=Perm.PLACEMENTS_MANAGE,
+                shown_in=access.runs_places,
                 order=42,
             )
         )
@@ -65,9 +69,9 @@ class PlacementsConfig(AppConfig):
             )
         )
         # Two entries, one page: providers manage places without STATISTICS_VIEW.
-        for key, permission in (
-            ("placements_statistik", Perm.STATISTICS_VIEW),
-            ("placements_statistik_traeger", Perm.PLACEMENTS_MANAGE),
+        for key, permission, shown_in in (
+            ("placements_statistik", Perm.STATISTICS_VIEW, access.has_statistics),
+            ("placements_statistik_traeger", Perm.PLACEMENTS_MANAGE, access.runs_places),
         ):
             register(
                 NavEntry(
@@ -77,6 +81,7 @@ class PlacementsConfig(AppConfig):
                     description="Begonnene und beendete Belegungen, Auslastung und Kosten.",
                     permission=permission,
                     order=48,
+                    shown_in=shown_in,
                 )
             )
         # Billing: the provider bills its month, the youth office checks what arrives.
@@ -87,6 +92,7 @@ class PlacementsConfig(AppConfig):
                 url_name="placements:abrechnung",
                 description="Leistungsnachweise berechnen, XRechnungen erstellen und versenden.",
                 permission=Perm.PLACEMENTS_MANAGE,
+                shown_in=access.runs_places,
                 order=43,
             )
         )
@@ -98,6 +104,7 @@ class PlacementsConfig(AppConfig):
                 description="Rechnungen der Träger mit den eigenen Belegungen abgleichen, "
                 "freigeben oder ablehnen.",
                 permission=Perm.PLACEMENTS_SEARCH,
+                shown_in=access.places_people,
                 order=46,
             )
         )

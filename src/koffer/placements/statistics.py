@@ -170,7 +170,7 @@ def scopes_for(access: Access, tenant: Mandant) -> list[Scope]:
         kinds = []
         if access.can(Perm.PLACEMENTS_MANAGE) or (is_traeger and access.can(Perm.STATISTICS_VIEW)):
             kinds.append("provider")
-        if not is_traeger and access.can(Perm.STATISTICS_VIEW):
+        if placement_access.places_people(tenant.kind) and access.can(Perm.STATISTICS_VIEW):
             kinds.insert(0, "requester")
     return [Scope(kind=k, tenant_id=tenant.pk, tenant_name=tenant.name) for k in kinds]
 

@@ -64,7 +64,7 @@ def party_view(view: View) -> View:
     def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.tenant is None or not access.is_billing_party(request.access):
+        if request.tenant is None or not access.is_billing_party(request.access, request.tenant):
             raise PermissionDenied
         response: HttpResponse = view(request, *args, **kwargs)
         return response

@@ -3,6 +3,7 @@ data: a Mandant changes them without new code."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.db import transaction
 from koffer.audit import services as audit
 from koffer.records.models import FristRegel, Module, VorgangTyp
 from koffer.tenancy.models import Mandant
+from koffer.tenancy.selectors import units_of
 
 VORGANG_TYPEN: dict[str, list[tuple[str, str]]] = {
     Module.SGB2: [
@@ -60,6 +62,64 @@ FRIST_REGELN: list[tuple[str, str, int, int, int, bool]] = [
         False,
     ),
 ]
+
+
+# The Fachverfahren each kind of Mandant runs, and so the sections of its default
+# Aktenplan: a Jobcenter files SGB II, never Jugendhilfe or Infektionsschutz.
+MODULES_BY_KIND: dict[str, frozenset[str]] = {
+    Mandant.Kind.JOBCENTER: frozenset({Module.SGB2}),
+    Mandant.Kind.KREIS: frozenset({Module.SGB8, Module.SGB9, Module.SGB12, Module.IFSG}),
+    Mandant.Kind.GEMEINDE: frozenset({Module.SGB8, Module.SGB9, Module.SGB12, Module.IFSG}),
+}
+# A Kreis or Stadt with named offices files what its offices do.
+OFFICE_MODULES: dict[str, frozenset[str]] = {
+    "jugendamt": frozenset({Module.SGB8}),
+    "gesundheitsamt": frozenset({Module.IFSG}),
+    "sozialamt": frozenset({Module.SGB9, Module.SGB12}),
+}
+
+
+def modules_of(tenant: Mandant) -> frozenset[str]:
+    """The Fachverfahren of ``tenant``: its offices' where it has offices we know (Jugendamt,
+    Gesundheitsamt, Sozialamt), else every one its kind may run; Allgemein always."""
+    allowed = MODULES_BY_KIND.get(tenant.kind, frozenset())
+    names = [name.lower() for name in units_of(tenant).values_list("name", flat=True)]
+    offices = frozenset().union(
+        *(modules for office, modules in OFFICE_MODULES.items() if any(office in n for n in names))
+    )
+    return (offices & allowed or allowed) | {Module.ALLGEMEIN}
+
+
+def aktenplan_for(tenant: Mandant, text: str) -> str:
+    """The lines of an Aktenplan CSV (``;``, a header with ``kennzeichen``,
+    ``uebergeordnet`` and ``modul``) that belong to ``tenant``: sections of its
+    Fachverfahren, and general sections only where they hold one of those or stand alone."""
+    modules = modules_of(tenant)
+    lines = text.splitlines()
+    if not lines:
+        return text
+    rows = [dict(zip(_fields(lines[0]), _fields(line), strict=False)) for line in lines[1:]]
+    parent = {r.get("kennzeichen", ""): r.get("uebergeordnet", "") for r in rows}
+    has_children = set(parent.values())
+    kept: set[str] = set()
+    for row in rows:
+        if row.get("modul") in modules - {Module.ALLGEMEIN}:
+            code = row.get("kennzeichen", "")
+            while code and code not in kept:  # the section and the groups above it
+                kept.add(code)
+                code = parent.get(code, "")
+    for row in rows:
+        code = row.get("kennzeichen", "")
+        if row.get("modul") == Module.ALLGEMEIN and code not in has_children:
+            kept.add(code)
+    chosen = [
+        line for line, row in zip(lines[1:], rows, strict=True) if row.get("kennzeichen") in kept
+    ]
+    return "\n".join([lines[0], *chosen]) + "\n"
+
+
+def _fields(line: str) -> list[str]:
+    return next(csv.reader([line], delimiter=";"), [])
 
 
 def install(*, actor: Any, tenant: Mandant) -> int:

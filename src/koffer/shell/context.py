@@ -13,14 +13,15 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     permissions = access.permissions if access is not None else frozenset()
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
-    nav_entries = links_for(permissions) if signed_in else ()
+    tenant = getattr(request, "tenant", None)
+    nav_entries = links_for(permissions, tenant.kind if tenant else "") if signed_in else ()
     return {
         "nav_entries": nav_entries,
         # The navigation marks the page it links to; on any other page nothing, so that
         # its rendering depends on few values (frame_part).
         "nav_current": _current(nav_entries, request.path),
         "header_search": header_search_for(permissions) if signed_in else None,
-        "current_tenant": getattr(request, "tenant", None),
+        "current_tenant": tenant,
         "user_tenants": getattr(request, "tenants", []),
         "demo_mode": settings.DEMO_MODE,
         "otp_waived": signed_in and not settings.KOFFER_REQUIRE_OTP,

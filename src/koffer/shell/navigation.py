@@ -4,6 +4,7 @@ shell lists every module without importing any of them."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +19,15 @@ class NavEntry:
     description: str
     permission: str | None  # None: every signed-in member of the Mandant
     order: int = 100
+    # The kinds of Mandant (tenancy.Mandant.Kind) the module exists for, answered by the
+    # app's access.py with the rule its views use, so that menu, start page and address
+    # agree; None: every kind.
+    shown_in: Callable[[str], bool] | None = None
+
+    def shown_to(self, permissions: frozenset[str], tenant_kind: str) -> bool:
+        if self.permission is not None and self.permission not in permissions:
+            return False
+        return self.shown_in is None or self.shown_in(tenant_kind)
 
     @property
     def url(self) -> str:
@@ -52,23 +62,26 @@ def register(entry: NavEntry) -> None:
     _links.cache_clear()
 
 
-def entries_for(permissions: frozenset[str]) -> list[NavEntry]:
-    visible = [e for e in _entries.values() if e.permission is None or e.permission in permissions]
+def entries_for(permissions: frozenset[str], tenant_kind: str) -> list[NavEntry]:
+    """The modules a user with ``permissions`` in a Mandant of ``tenant_kind`` sees."""
+    visible = [e for e in _entries.values() if e.shown_to(permissions, tenant_kind)]
     return sorted(visible, key=lambda e: (e.order, e.label))
 
 
-def links_for(permissions: frozenset[str]) -> tuple[NavLink, ...]:
-    """The entries ``permissions`` may see, in order, with their addresses. Every page
-    renders them (header, start page), so they are worked out once per set of
-    permissions (make bench ONLY=core_start_page)."""
-    return _links(permissions, get_script_prefix(), _urlconf())
+def links_for(permissions: frozenset[str], tenant_kind: str) -> tuple[NavLink, ...]:
+    """The entries ``permissions`` may see in a Mandant of ``tenant_kind``, in order, with
+    their addresses. Every page renders them (header, start page), so they are worked
+    out once per set of permissions and kind (make bench ONLY=core_start_page)."""
+    return _links(permissions, tenant_kind, get_script_prefix(), _urlconf())
 
 
 @functools.lru_cache(maxsize=256)
-def _links(permissions: frozenset[str], script_prefix: str, urlconf: str) -> tuple[NavLink, ...]:
+def _links(
+    permissions: frozenset[str], tenant_kind: str, script_prefix: str, urlconf: str
+) -> tuple[NavLink, ...]:
     return tuple(
         NavLink(e.key, e.label, _reverse_cached(e.url_name, script_prefix, urlconf), e.description)
-        for e in entries_for(permissions)
+        for e in entries_for(permissions, tenant_kind)
     )
 
 

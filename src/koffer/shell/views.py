@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from koffer.accounts.access import (
+    Access,
+    handles_incoming_mail,
+    mail_room_units,
+    sees_organisation,
+)
 from koffer.accounts.http import body_refused
+from koffer.accounts.roles import PERM_LABELS
 from koffer.shell.tasks_registry import tasks_for
+from koffer.tenancy.models import Mandant, Organisationseinheit
+from koffer.tenancy.selectors import units_of
+
+# A Kreis has dozens of units, not thousands; the bound keeps the start page small anyway.
+MAIL_ROOM_UNITS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class MailRoom:
+    """The mail room's start until the Posteingang module exists: what its role covers,
+    and the units the post goes to (their tree, read-only)."""
+
+    own_units: list[str]
+    rights: list[str]
+    other_tenants: list[str]
+    units: list[Organisationseinheit]
+    more_units: bool
+
+
+def _mail_room(access: Access, tenant: Mandant | None, tenants: list[Mandant]) -> MailRoom | None:
+    if tenant is None or not handles_incoming_mail(access):
+        return None
+    units: list[Organisationseinheit] = []
+    if sees_organisation(access):
+        units = list(units_of(tenant)[: MAIL_ROOM_UNITS_SHOWN + 1])
+    return MailRoom(
+        own_units=mail_room_units(access),
+        rights=[PERM_LABELS[p] for p in sorted(access.permissions) if p in PERM_LABELS],
+        other_tenants=[t.name for t in tenants if t.pk != tenant.pk],
+        units=units[:MAIL_ROOM_UNITS_SHOWN],
+        more_units=len(units) > MAIL_ROOM_UNITS_SHOWN,
+    )
 
 
 @login_required
@@ -16,7 +57,14 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "shell/start.html",
-        {"page_title": "Start", "roles": access.roles, "tasks": tasks_for(request)},
+        {
+            "page_title": "Start",
+            "roles": access.roles,
+            "tasks": tasks_for(request),
+            "mail_room": _mail_room(
+                access, getattr(request, "tenant", None), getattr(request, "tenants", [])
+            ),
+        },
     )
 
 

@@ -27,8 +27,8 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS("Demo-Landkreis Musterland geladen."))
         self.stdout.write("")
         self.stdout.write(f"Demo-Anmeldungen (Passwort für alle: {district.DEMO_PASSWORD}):")
-        for user in district.USERS:
-            if not user.machine:
-                self.stdout.write(
-                    f"  {user.username:<24} {user.first_name} {user.last_name} – {user.summary}"
-                )
+        for mandant_name, logins in district.logins_by_mandant():
+            self.stdout.write("")
+            self.stdout.write(f"  {mandant_name}")
+            for login in logins:
+                self.stdout.write(f"    {login.username:<24} {login.name} – {login.roles}")
