@@ -198,7 +198,7 @@ def test_bad_input_gets_clear_german_errors(einrichtung, traeger, provider_user,
     other = factories.mandant("Anderer Träger", kind=Mandant.Kind.TRAEGER)
     with pytest.raises(NotFound) as missing:
         _file(factories.user(other, role="platzverwaltung"), other, einrichtung)
-    assert missing.value.code == "einrichtung_unbekannt"
+    assert missing.value.code == "not_found"
     with pytest.raises(NotFound):
         _file(provider_user, traeger, "keine-uuid")
     with pytest.raises(PlacementsError) as kind:

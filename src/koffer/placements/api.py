@@ -14,8 +14,7 @@ from pydantic import Field
 from koffer.accounts.http import TenantRequest
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, selectors, services
-from koffer.placements.errors import PlacementsError
+from koffer.placements import access, events, selectors, services
 from koffer.placements.models import (
     Abwesenheit,
     Angebot,
@@ -33,16 +32,6 @@ from koffer.placements.search import Need, search
 from koffer.tenancy.models import Mandant
 
 router = Router(tags=["Platzbörse"])
-
-
-def _problem(exc: PlacementsError) -> ApiProblem:
-    titles = {404: "Nicht gefunden", 409: "Konflikt", 503: "Bitte erneut versuchen"}
-    return ApiProblem(
-        exc.status if exc.status != 400 else 422,
-        exc.code,
-        titles.get(exc.status, "Nicht möglich"),
-        exc.message,
-    )
 
 
 def _provider(request: TenantRequest) -> None:
@@ -223,20 +212,17 @@ def gesuch_create(request: TenantRequest, body: GesuchIn) -> Status[GesuchOut]:
         raise ApiProblem(
             422, "unknown_reference", "Unbekannter Bezug", "Ein Merkmal gibt es nicht."
         )
-    try:
-        g = services.create_gesuch(
-            actor=request.user,
-            tenant=request.tenant,
-            betreuungsform=form,
-            alter=body.alter,
-            geschlecht=body.geschlecht,
-            ab_datum=body.ab,
-            region=region,
-            radius_km=body.radius_km,
-            merkmale=merkmale,
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    g = services.create_gesuch(
+        actor=request.user,
+        tenant=request.tenant,
+        betreuungsform=form,
+        alter=body.alter,
+        geschlecht=body.geschlecht,
+        ab_datum=body.ab,
+        region=region,
+        radius_km=body.radius_km,
+        merkmale=merkmale,
+    )
     return Status(
         201,
         GesuchOut(
@@ -312,10 +298,7 @@ def reservierung_create(request: TenantRequest, body: ReservierungIn) -> Status[
     )
     if angebot is None and platz is None:
         raise not_found("Dieses Angebot oder dieser Platz")
-    try:
-        hold = services.reserve(actor=request.user, gesuch=gesuch, angebot=angebot, platz=platz)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    hold = services.reserve(actor=request.user, gesuch=gesuch, angebot=angebot, platz=platz)
     return Status(201, _hold_out(_reloaded(request, hold)))
 
 
@@ -379,12 +362,9 @@ def zusage(
     """The provider confirms: the hold becomes a Belegung from ``beginn``."""
     _provider(request)
     hold = _own_hold(request, reservierung_id, provider=True)
-    try:
-        b = services.confirm(
-            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, beginn=body.beginn
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    b = services.confirm(
+        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, beginn=body.beginn
+    )
     return Status(
         201,
         BelegungOut(
@@ -402,12 +382,9 @@ def absage(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) ->
     """The provider declines with a reason; the place is free again."""
     _provider(request)
     hold = _own_hold(request, reservierung_id, provider=True)
-    try:
-        services.decline(
-            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    services.decline(
+        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+    )
     return _hold_out(_reloaded(request, hold))
 
 
@@ -416,12 +393,9 @@ def rueckzug(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) 
     """The youth office withdraws its request with a reason."""
     _requester(request)
     hold = _own_hold(request, reservierung_id, provider=False)
-    try:
-        services.withdraw(
-            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    services.withdraw(
+        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+    )
     return _hold_out(_reloaded(request, hold))
 
 
@@ -479,10 +453,7 @@ def platz_frei(request: TenantRequest, platz_id: uuid.UUID, body: FreiIn) -> Pla
     )
     if platz is None:
         raise not_found("Dieser Platz")
-    try:
-        platz = services.set_frei(actor=request.user, platz=platz, frei_ab=body.frei_ab)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    platz = services.set_frei(actor=request.user, platz=platz, frei_ab=body.frei_ab)
     return _platz_out(platz)
 
 
@@ -616,12 +587,9 @@ def einrichtung_patch(
         merkmale = list(Merkmal.objects.filter(pk__in=wanted))
         if len(merkmale) != len(wanted):
             raise _unknown("Ein Merkmal")
-    try:
-        services.update_einrichtung(
-            actor=request.user, einrichtung=item, formen=formen, merkmale=merkmale, **fields
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    services.update_einrichtung(
+        actor=request.user, einrichtung=item, formen=formen, merkmale=merkmale, **fields
+    )
     return _einrichtung_out(_own_einrichtung(request, einrichtung_id))
 
 
@@ -698,10 +666,7 @@ def entgeltwechsel(
     rate exists), ``rate_billed`` (days from then on are already billed)."""
     _provider(request)
     angebot = _own_angebot(request, angebot_id)
-    try:
-        entgelt = services.change_entgelt(actor=request.user, angebot=angebot, **body.model_dump())
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    entgelt = services.change_entgelt(actor=request.user, angebot=angebot, **body.model_dump())
     return Status(201, _entgelt_out(entgelt))
 
 
@@ -728,18 +693,15 @@ def plaetze_create(
         payer = Mandant.objects.filter(pk=body.standby_jugendamt, is_active=True).first()
         if payer is None:
             raise _unknown("Dieses Jugendamt")
-    try:
-        created = services.add_plaetze(
-            actor=request.user,
-            angebot=angebot,
-            count=body.count,
-            valid_from=body.valid_from,
-            valid_to=body.valid_to,
-            frei_ab=body.frei_ab,
-            standby_jugendamt=payer,
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    created = services.add_plaetze(
+        actor=request.user,
+        angebot=angebot,
+        count=body.count,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        frei_ab=body.frei_ab,
+        standby_jugendamt=payer,
+    )
     return Status(201, [_platz_out(p) for p in created])
 
 
@@ -773,7 +735,7 @@ def abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> list[Abwese
     """Absence days of a Belegung on an own place (the access is logged)."""
     _provider(request)
     belegung = _own_belegung(request, belegung_id)
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=belegung,
@@ -791,10 +753,7 @@ def abwesenheit_create(
     ``outside`` (not inside the Belegung); 409 ``absence_overlap``."""
     _provider(request)
     belegung = _own_belegung(request, belegung_id)
-    try:
-        item = services.record_abwesenheit(
-            actor=request.user, belegung=belegung, von=body.von, bis=body.bis, grund=body.grund
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    item = services.record_abwesenheit(
+        actor=request.user, belegung=belegung, von=body.von, bis=body.bis, grund=body.grund
+    )
     return Status(201, _abwesenheit_out(item))

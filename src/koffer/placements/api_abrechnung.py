@@ -18,9 +18,8 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, billing, services
+from koffer.placements import access, billing, events
 from koffer.placements import selectors_abrechnung as selectors
-from koffer.placements.errors import PlacementsError
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
 
 router = Router(tags=["Abrechnung"])
@@ -133,12 +132,6 @@ class AblehnungIn(Schema):
     reason: str = Field(min_length=1, max_length=500, description="Begründung für den Träger")
 
 
-def _problem(exc: PlacementsError) -> ApiProblem:
-    status = 422 if exc.status == 400 else exc.status
-    titles = {404: "Nicht gefunden", 409: "Konflikt", 503: "Beschäftigt"}
-    return ApiProblem(status, exc.code, titles.get(status, "Nicht möglich"), exc.message)
-
-
 def _forbidden(detail: str) -> ApiProblem:
     return ApiProblem(403, "forbidden", "Keine Berechtigung", detail)
 
@@ -149,10 +142,7 @@ def _require_provider(request: TenantRequest) -> None:
 
 
 def _monat(text: str) -> date:
-    try:
-        return billing.parse_monat(text)
-    except PlacementsError as exc:
-        raise ApiProblem(422, exc.code, "Eingaben ungültig", exc.message) from exc
+    return billing.parse_monat(text)
 
 
 def _nachweis_out(item: Leistungsnachweis, rechnung_id: uuid.UUID | None) -> NachweisOut:
@@ -213,10 +203,7 @@ def _rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
 def _detail(request: TenantRequest, item: Rechnung) -> RechnungDetail:
     pruefung = None
     if item.jugendamt_id == request.tenant.pk and item.status in billing.SENT_STATES:
-        try:
-            check = billing.check_rechnung(item)
-        except PlacementsError as exc:
-            raise _problem(exc) from exc
+        check = billing.check_rechnung(item)
         pruefung = [
             PruefpunktOut(
                 label=p.label,
@@ -273,20 +260,17 @@ def compute_nachweis(request: TenantRequest, payload: NachweisIn) -> Status:
             "Eingaben ungültig",
             "Bitte genau eines angeben: belegung_id oder platz_id.",
         )
-    try:
-        if payload.belegung_id:
-            belegung = Belegung.objects.for_tenant(request.tenant).filter(pk=payload.belegung_id)
-            found = belegung.first()
-            if found is None:
-                raise not_found("Diese Belegung")
-            item = billing.compute_nachweis(actor=request.user, belegung=found, monat=monat)
-        else:
-            platz = Platz.objects.for_tenant(request.tenant).filter(pk=payload.platz_id).first()
-            if platz is None:
-                raise not_found("Diesen Platz")
-            item = billing.compute_standby_nachweis(actor=request.user, platz=platz, monat=monat)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    if payload.belegung_id:
+        belegung = Belegung.objects.for_tenant(request.tenant).filter(pk=payload.belegung_id)
+        found = belegung.first()
+        if found is None:
+            raise not_found("Diese Belegung")
+        item = billing.compute_nachweis(actor=request.user, belegung=found, monat=monat)
+    else:
+        platz = Platz.objects.for_tenant(request.tenant).filter(pk=payload.platz_id).first()
+        if platz is None:
+            raise not_found("Diesen Platz")
+        item = billing.compute_standby_nachweis(actor=request.user, platz=platz, monat=monat)
     return Status(201, _nachweis_out(item, None))
 
 
@@ -305,10 +289,7 @@ def _own_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsna
 )
 def confirm_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> NachweisOut:
     item = _own_nachweis(request, nachweis_id)
-    try:
-        item = billing.confirm_nachweis(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    item = billing.confirm_nachweis(actor=request.user, nachweis=item)
     return _nachweis_out(item, None)
 
 
@@ -323,10 +304,7 @@ def confirm_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Nachweis
 )
 def correct_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
     item = _own_nachweis(request, nachweis_id)
-    try:
-        korrektur = billing.correct_nachweis(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    korrektur = billing.correct_nachweis(actor=request.user, nachweis=item)
     return Status(201, _nachweis_out(korrektur, None))
 
 
@@ -340,10 +318,7 @@ def correct_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
 )
 def create_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
     item = _own_nachweis(request, nachweis_id)
-    try:
-        rechnung = billing.create_rechnung(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    rechnung = billing.create_rechnung(actor=request.user, nachweis=item)
     found = selectors.rechnung_for(request.tenant, rechnung.pk)
     return Status(201, RechnungOut(**_rechnung_out(found or rechnung)))
 
@@ -403,12 +378,9 @@ def get_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDeta
 )
 def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
-    try:
-        xml = billing.rechnung_xml(item)
-    except PlacementsError as exc:
-        raise ApiProblem(409, exc.code, "Nicht verfügbar", exc.message) from exc
+    xml = billing.rechnung_xml(item)
     nachweis = item.nachweis
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=item,
@@ -431,10 +403,7 @@ def send_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDet
     item = _rechnung(request, rechnung_id)
     if item.tenant_id != request.tenant.pk:
         raise not_found("Diese Rechnung")
-    try:
-        billing.send_rechnung(actor=request.user, rechnung=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    billing.send_rechnung(actor=request.user, rechnung=item)
     return _detail(request, _rechnung(request, rechnung_id))
 
 
@@ -452,10 +421,7 @@ def _payer_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
 )
 def approve_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDetail:
     item = _payer_rechnung(request, rechnung_id)
-    try:
-        billing.approve_rechnung(actor=request.user, tenant=request.tenant, rechnung=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    billing.approve_rechnung(actor=request.user, tenant=request.tenant, rechnung=item)
     return _detail(request, _rechnung(request, rechnung_id))
 
 
@@ -468,10 +434,7 @@ def reject_rechnung(
     request: TenantRequest, rechnung_id: uuid.UUID, payload: AblehnungIn
 ) -> RechnungDetail:
     item = _payer_rechnung(request, rechnung_id)
-    try:
-        billing.reject_rechnung(
-            actor=request.user, tenant=request.tenant, rechnung=item, reason=payload.reason
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    billing.reject_rechnung(
+        actor=request.user, tenant=request.tenant, rechnung=item, reason=payload.reason
+    )
     return _detail(request, _rechnung(request, rechnung_id))

@@ -18,7 +18,6 @@ from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.placements import access, meldungen
-from koffer.placements.errors import PlacementsError
 from koffer.placements.models import Meldung
 from koffer.placements.views_meldungen import receipt_response
 
@@ -106,13 +105,6 @@ class ListFilter(Schema):
     limit: int = 50
 
 
-def _problem(exc: PlacementsError) -> ApiProblem:
-    if exc.status == 404:
-        return ApiProblem(404, "not_found", "Nicht gefunden", exc.message)
-    status = exc.status if exc.status != 400 else 422
-    return ApiProblem(status, exc.code, "Nicht möglich", exc.message)
-
-
 def _forbidden() -> ApiProblem:
     return ApiProblem(403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung.")
 
@@ -193,20 +185,17 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
 def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
     if not access.may_file_meldungen(request.access):
         raise _forbidden()
-    try:
-        meldung = meldungen.file_meldung(
-            actor=request.user,
-            tenant=request.tenant,
-            einrichtung=payload.einrichtung_id,
-            art=payload.art.value,
-            ereignis_datum=payload.ereignis_datum,
-            betreff=payload.betreff,
-            inhalt=payload.inhalt,
-            daten=payload.daten,
-            stand=payload.stand,
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    meldung = meldungen.file_meldung(
+        actor=request.user,
+        tenant=request.tenant,
+        einrichtung=payload.einrichtung_id,
+        art=payload.art.value,
+        ereignis_datum=payload.ereignis_datum,
+        betreff=payload.betreff,
+        inhalt=payload.inhalt,
+        daten=payload.daten,
+        stand=payload.stand,
+    )
     return Status(201, _out(meldung))
 
 
@@ -218,18 +207,15 @@ def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
 def preview_jahresmeldung(request: TenantRequest, einrichtung_id: uuid.UUID, jahr: int) -> Vorschau:
     if not access.may_file_meldungen(request.access):
         raise _forbidden()
-    try:
-        eingabe = meldungen.check_meldung(
-            tenant=request.tenant,
-            einrichtung=einrichtung_id,
-            art=Meldung.Art.JAHRESMELDUNG,
-            ereignis_datum=date(max(1, min(jahr, 9999)), 12, 31),
-            betreff="Vorschau",
-            inhalt="Vorschau",
-            today=timezone.localdate(),
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    eingabe = meldungen.check_meldung(
+        tenant=request.tenant,
+        einrichtung=einrichtung_id,
+        art=Meldung.Art.JAHRESMELDUNG,
+        ereignis_datum=date(max(1, min(jahr, 9999)), 12, 31),
+        betreff="Vorschau",
+        inhalt="Vorschau",
+        today=timezone.localdate(),
+    )
     daten = meldungen.prefill_jahresmeldung(eingabe.einrichtung, eingabe.ereignis_datum.year)
     return Vorschau(stand=meldungen.daten_stand(daten), daten=daten)
 
@@ -281,12 +267,9 @@ def _receiver(request: TenantRequest, meldung_id: uuid.UUID) -> Meldung:
 )
 def acknowledge(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
     meldung = _receiver(request, meldung_id)
-    try:
-        meldungen.acknowledge(
-            actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    meldungen.acknowledge(
+        actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
+    )
     return _out(_receiver(request, meldung_id))
 
 
@@ -297,12 +280,9 @@ def acknowledge(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortI
 )
 def ask_back(request: TenantRequest, meldung_id: uuid.UUID, payload: RueckfrageIn) -> MeldungOut:
     meldung = _receiver(request, meldung_id)
-    try:
-        meldungen.ask_back(
-            actor=request.user, tenant=request.tenant, meldung=meldung, text=payload.text
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    meldungen.ask_back(
+        actor=request.user, tenant=request.tenant, meldung=meldung, text=payload.text
+    )
     return _out(_receiver(request, meldung_id))
 
 
@@ -313,10 +293,7 @@ def ask_back(request: TenantRequest, meldung_id: uuid.UUID, payload: RueckfrageI
 )
 def close(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
     meldung = _receiver(request, meldung_id)
-    try:
-        meldungen.close(
-            actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    meldungen.close(
+        actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
+    )
     return _out(_receiver(request, meldung_id))

@@ -50,6 +50,7 @@ from koffer.jobs import registry
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job
 from koffer.jobs.runner import JobError, JobRun, Outcome
+from koffer.placements import events
 from koffer.placements.access import AGGREGATE_ONLY_KINDS
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.models import (
@@ -62,7 +63,7 @@ from koffer.placements.models import (
     Rechnungsanschrift,
     Traegerprofil,
 )
-from koffer.placements.services import _audit, next_number
+from koffer.placements.numbering import next_number
 from koffer.placements.xrechnung import Finding, build_cii, validate
 from koffer.placements.xrechnung.document import (
     Address,
@@ -434,7 +435,7 @@ def save_rechnungsanschrift(
             for key, value in values.items():
                 setattr(anschrift, key, value)
             anschrift.save(update_fields=list(values))
-        _audit(
+        events.record(
             actor,
             [tenant.pk],
             "placements.rechnungsanschrift.save",
@@ -524,7 +525,7 @@ def _store_nachweis(
             ) from exc
         action = "placements.nachweis.compute"
     # Belongs to the provider alone until an invoice is sent.
-    _audit(
+    events.record(
         actor,
         [tenant_id],
         action,
@@ -725,7 +726,7 @@ def _correct(
         korrektur_von=old,
         **_nachweis_values(period, positions),
     )
-    _audit(
+    events.record(
         actor,
         [old.tenant_id],
         "placements.nachweis.correct",
@@ -765,7 +766,7 @@ def _confirm(actor: Any, nachweis: Leistungsnachweis) -> Leistungsnachweis:
     nachweis.confirmed_by = actor if getattr(actor, "pk", None) else None
     nachweis.confirmed_at = timezone.now()
     nachweis.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-    _audit(
+    events.record(
         actor,
         [nachweis.tenant_id],
         "placements.nachweis.confirm",
@@ -988,7 +989,7 @@ def _invoice(
     if nachweis.status != Leistungsnachweis.Status.ABGERECHNET:
         nachweis.status = Leistungsnachweis.Status.ABGERECHNET
         nachweis.save(update_fields=["status"])
-    _audit(
+    events.record(
         actor,
         [nachweis.tenant_id],
         action,
@@ -1025,7 +1026,7 @@ def rechnung_xml(rechnung: Rechnung) -> bytes:
         with get_store().open(rechnung.xml_sha256) as stream:
             return stream.read()
     except BlobNotFound as exc:
-        raise PlacementsError(
+        raise Conflict(
             "xml_missing", "Die XML-Datei dieser Rechnung fehlt im Dokumentenspeicher."
         ) from exc
 
@@ -1069,7 +1070,7 @@ def send_rechnung(*, actor: Any, rechnung: Rechnung) -> Rechnung:
             fresh.status = Rechnung.Status.UNGUELTIG
             fresh.findings = [_finding(f) for f in (*report.errors, *report.warnings)]
             fresh.save(update_fields=["status", "findings"])
-            _audit(
+            events.record(
                 actor,
                 [fresh.tenant_id],
                 "placements.rechnung.invalid",
@@ -1080,7 +1081,7 @@ def send_rechnung(*, actor: Any, rechnung: Rechnung) -> Rechnung:
             fresh.status = Rechnung.Status.VERSENDET
             fresh.sent_at = timezone.now()
             fresh.save(update_fields=["status", "sent_at"])
-            _audit(
+            events.record(
                 actor,
                 [fresh.tenant_id, fresh.jugendamt_id],
                 "placements.rechnung.send",
@@ -1140,7 +1141,7 @@ def _decide(
         fresh.decided_by = actor if getattr(actor, "pk", None) else None
         fresh.decision_reason = reason
         fresh.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id, fresh.jugendamt_id],
             action,

@@ -36,7 +36,7 @@ from django.utils import timezone
 from koffer.audit import services as audit
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import BlobNotFound, get_store
-from koffer.placements import access
+from koffer.placements import access, events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.meldungen_pdf import render_quittung
 from koffer.placements.models import (
@@ -48,7 +48,7 @@ from koffer.placements.models import (
     Platz,
     Traegerprofil,
 )
-from koffer.placements.services import _audit, next_number
+from koffer.placements.numbering import next_number
 from koffer.tenancy.models import Mandant
 
 logger = logging.getLogger("koffer.placements.meldungen")
@@ -382,7 +382,7 @@ def _own_einrichtung(
     tenant: Mandant, einrichtung: Einrichtung | uuid.UUID | str | None
 ) -> Einrichtung:
     unknown = NotFound(
-        "einrichtung_unbekannt",
+        "not_found",
         "Diese Einrichtung gibt es nicht, oder sie gehört nicht zu Ihrem Träger.",
     )
     if einrichtung is None:
@@ -581,7 +581,7 @@ def file_meldung(
         )
         meldung.quittung_sha256 = _store_quittung(meldung, tenant=tenant)
         meldung.save(force_insert=True)
-        _audit(
+        events.record(
             actor,
             [tenant.pk, eingabe.landesjugendamt.pk],
             "placements.meldung.file",
@@ -700,7 +700,7 @@ def open_quittung(*, actor: Any, meldung: Meldung) -> IO[bytes]:
             fresh, tenant=Mandant.objects.get(pk=fresh.tenant_id)
         )
         fresh.save(update_fields=["quittung_sha256"])
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id, fresh.jugendamt_id],
             "placements.meldung.quittung",
@@ -724,7 +724,7 @@ def _received(tenant: Mandant, meldung: Meldung) -> Meldung:
         .first()
     )
     if fresh is None:
-        raise NotFound("nicht_gefunden", "Diese Meldung gibt es nicht.")
+        raise NotFound("not_found", "Diese Meldung gibt es nicht.")
     if fresh.status == Status.ABGESCHLOSSEN:
         raise Conflict("abgeschlossen", "Diese Meldung ist bereits abgeschlossen.")
     return fresh
@@ -763,7 +763,7 @@ def _decide(
         fresh.antwort = antwort
         fields.append("antwort")
     fresh.save(update_fields=fields)
-    _audit(
+    events.record(
         actor,
         [fresh.tenant_id, fresh.jugendamt_id],
         action,

@@ -25,7 +25,7 @@ from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.middleware import passive
 from koffer.accounts.roles import Perm
-from koffer.placements import access, selectors, services
+from koffer.placements import access, events, selectors, services
 from koffer.placements.errors import Busy, PlacementsError
 from koffer.placements.forms import (
     AbwesenheitForm,
@@ -356,7 +356,7 @@ def anfragen(request: TenantRequest) -> HttpResponse:
     # the provider and are paged. Only the page shown is recorded as read.
     laufend = Paginator(selectors.laufende_belegungen(request.tenant), BELEGUNGEN_PAGE_SIZE)
     page = laufend.get_page(request.GET.get("seite"))
-    services.record_list_read(
+    events.record_list_read(
         actor=request.user,
         tenant=request.tenant,
         kind="placements.anfragen",
@@ -479,7 +479,7 @@ def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> Ht
                 f"{form.cleaned_data['bis']:%d.%m.%Y} erfasst.",
             )
             return redirect("placements:belegung_abwesenheiten", belegung.pk)
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=belegung,
@@ -552,7 +552,7 @@ def _own_gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> Any:
 @requester_view
 def gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
     item = _own_gesuch(request, gesuch_id)
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=item,

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from koffer.accounts.http import TenantRequest
 from koffer.jobs import selectors as job_selectors
-from koffer.placements import access, billing, services
+from koffer.placements import access, billing, events
 from koffer.placements import selectors_abrechnung as selectors
 from koffer.placements.errors import PlacementsError
 from koffer.placements.forms_abrechnung import (
@@ -392,7 +392,7 @@ def _record_read(
     purpose: str,
 ) -> None:
     """Billing pages show the child's pseudonym and days: every opening is logged."""
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=obj,
