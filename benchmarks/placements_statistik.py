@@ -7,7 +7,7 @@ Inobhutnahme for every second facility) with day rates (half of them change on 1
 20,000 places, 40 youth offices and about 15,000 Belegungen over 2025/2026 (12,000
 places occupied, 3,000 of them also by an earlier Belegung ended in 2026).
 
-Measured: :func:`koffer.placements.statistics.statistik` for 2026 (all queries, the
+Measured: :func:`koffer.placements.statistik.builders.statistik` for 2026 (all queries, the
 roll-up, the suppression, the tables) for the LJA, one youth office and one Träger with
 ten facilities; the whole page for the LJA through Django's test client (middleware,
 charts, template); the CSV and XLSX of the LJA's tables. Cases alternate round-robin. Baseline in the same run: one plain aggregate over the same
@@ -35,7 +35,6 @@ from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.placements import services as placements
-from koffer.placements import statistics
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -47,7 +46,8 @@ from koffer.placements.models import (
     Platzgesuch,
     Region,
 )
-from koffer.placements.statistik_export import csv_bytes, xlsx_bytes
+from koffer.placements.statistik import builders as statistics
+from koffer.placements.statistik.export import csv_bytes, xlsx_bytes
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant
 

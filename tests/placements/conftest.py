@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from koffer.accounts.models import User
-from koffer.placements import billing, services
+from koffer.placements import services
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.models import (
     Angebot,
     Belegung,

@@ -8,7 +8,7 @@ class PlacementsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.placements import billing
+        from koffer.placements.abrechnung import services as billing
         from koffer.shell.navigation import NavEntry, register
 
         billing.register_job_kind()

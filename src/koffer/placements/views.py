@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from koffer.accounts.access import require_perm
@@ -719,50 +719,3 @@ def live(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
 
 def _latest_change() -> int:
     return Verfuegbarkeit.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-urlpatterns = [
-    path("plaetze/einrichtungen/", einrichtungen, name="einrichtungen"),
-    path("plaetze/einrichtungen/neu/", einrichtung_neu, name="einrichtung_neu"),
-    path("plaetze/einrichtungen/<uuid:einrichtung_id>/", einrichtung, name="einrichtung"),
-    path(
-        "plaetze/einrichtungen/<uuid:einrichtung_id>/bearbeiten/",
-        einrichtung_bearbeiten,
-        name="einrichtung_bearbeiten",
-    ),
-    path("plaetze/einrichtungen/<uuid:einrichtung_id>/angebot/", angebot_neu, name="angebot_neu"),
-    path("plaetze/angebote/<uuid:angebot_id>/entgelt/", entgelt_neu, name="entgelt_neu"),
-    path(
-        "plaetze/angebote/<uuid:angebot_id>/entgelt/wechsel/",
-        entgelt_wechsel,
-        name="entgelt_wechsel",
-    ),
-    path("plaetze/angebote/<uuid:angebot_id>/plaetze/", plaetze_neu, name="plaetze_neu"),
-    path("plaetze/platz/<uuid:platz_id>/frei/", platz_frei, name="platz_frei"),
-    path("plaetze/anfragen/", anfragen, name="anfragen"),
-    path(
-        "plaetze/anfragen/<uuid:reservierung_id>/zusagen/", anfrage_zusagen, name="anfrage_zusagen"
-    ),
-    path(
-        "plaetze/anfragen/<uuid:reservierung_id>/absagen/", anfrage_absagen, name="anfrage_absagen"
-    ),
-    path(
-        "plaetze/belegungen/<uuid:belegung_id>/beenden/", belegung_beenden, name="belegung_beenden"
-    ),
-    path(
-        "plaetze/belegungen/<uuid:belegung_id>/abwesenheiten/",
-        belegung_abwesenheiten,
-        name="belegung_abwesenheiten",
-    ),
-    path("plaetze/gesuche/", gesuche, name="gesuche"),
-    path("plaetze/gesuche/neu/", gesuch_neu, name="gesuch_neu"),
-    path("plaetze/gesuche/<uuid:gesuch_id>/", gesuch, name="gesuch"),
-    path("plaetze/gesuche/<uuid:gesuch_id>/treffer/", gesuch_treffer, name="gesuch_treffer"),
-    path("plaetze/gesuche/<uuid:gesuch_id>/anfragen/", gesuch_anfragen, name="gesuch_anfragen"),
-    path(
-        "plaetze/reservierungen/<uuid:reservierung_id>/zurueckziehen/",
-        anfrage_zurueckziehen,
-        name="anfrage_zurueckziehen",
-    ),
-    path("plaetze/live/", live, name="live"),
-]

@@ -18,8 +18,9 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, billing, events
-from koffer.placements import selectors_abrechnung as selectors
+from koffer.placements import access, events
+from koffer.placements.abrechnung import selectors
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
 
 router = Router(tags=["Abrechnung"])
@@ -222,6 +223,7 @@ def _detail(request: TenantRequest, item: Rechnung) -> RechnungDetail:
 
 @router.get(
     "/platzboerse/leistungsnachweise",
+    operation_id="koffer_placements_api_abrechnung_list_nachweise",
     response={200: NachweisPage, 403: Problem, 422: Problem},
     summary="Leistungsnachweise des Trägers (optional eines Monats)",
 )
@@ -243,6 +245,7 @@ def list_nachweise(
 
 @router.post(
     "/platzboerse/leistungsnachweise",
+    operation_id="koffer_placements_api_abrechnung_compute_nachweis",
     response={201: NachweisOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Leistungsnachweis einer Belegung oder eines Vorhalteplatzes berechnen",
     description="Legt den Leistungsnachweis des Monats an oder berechnet ihn neu, solange er "
@@ -284,6 +287,7 @@ def _own_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsna
 
 @router.post(
     "/platzboerse/leistungsnachweise/{nachweis_id}/bestaetigung",
+    operation_id="koffer_placements_api_abrechnung_confirm_nachweis",
     response={200: NachweisOut, 403: Problem, 404: Problem, 409: Problem},
     summary="Leistungsnachweis bestätigen",
 )
@@ -295,6 +299,7 @@ def confirm_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Nachweis
 
 @router.post(
     "/platzboerse/leistungsnachweise/{nachweis_id}/korrektur",
+    operation_id="koffer_placements_api_abrechnung_correct_nachweis",
     response={201: NachweisOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Leistungsnachweis nach abgelehnter Rechnung korrigieren",
     description="Legt aus den aktuellen Daten einen neuen Entwurf für denselben Monat an; der "
@@ -310,6 +315,7 @@ def correct_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
 
 @router.post(
     "/platzboerse/leistungsnachweise/{nachweis_id}/rechnung",
+    operation_id="koffer_placements_api_abrechnung_create_rechnung",
     response={201: RechnungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="XRechnung zum bestätigten Leistungsnachweis erstellen und prüfen",
     description="Status `bereit`, wenn die Rechnung XML-Schema, EN 16931 und XRechnung "
@@ -328,6 +334,7 @@ def create_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
 
 @router.get(
     "/platzboerse/rechnungen",
+    operation_id="koffer_placements_api_abrechnung_list_rechnungen",
     response={200: RechnungPage, 403: Problem, 422: Problem},
     summary="Rechnungen: die eigenen (als Träger) und die eingegangenen (als Jugendamt)",
 )
@@ -356,6 +363,7 @@ def list_rechnungen(
 
 @router.get(
     "/platzboerse/rechnungen/{rechnung_id}",
+    operation_id="koffer_placements_api_abrechnung_get_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem},
     summary="Eine Rechnung mit Befunden (und für das Jugendamt dem Abgleich)",
 )
@@ -365,6 +373,7 @@ def get_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDeta
 
 @router.get(
     "/platzboerse/rechnungen/{rechnung_id}/xml",
+    operation_id="koffer_placements_api_abrechnung_get_rechnung_xml",
     summary="Die XRechnung (CII) als XML",
     response={200: None, 403: Problem, 404: Problem, 409: Problem},
     openapi_extra={
@@ -394,6 +403,7 @@ def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResp
 
 @router.post(
     "/platzboerse/rechnungen/{rechnung_id}/versand",
+    operation_id="koffer_placements_api_abrechnung_send_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Geprüfte Rechnung an das Jugendamt versenden (Träger)",
     description="Nur aus `bereit`; eine Rechnung mit Befunden wird mit 422 `invalid_invoice` "
@@ -416,6 +426,7 @@ def _payer_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
 
 @router.post(
     "/platzboerse/rechnungen/{rechnung_id}/freigabe",
+    operation_id="koffer_placements_api_abrechnung_approve_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem, 409: Problem},
     summary="Eingegangene Rechnung freigeben (Jugendamt)",
 )
@@ -427,6 +438,7 @@ def approve_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung
 
 @router.post(
     "/platzboerse/rechnungen/{rechnung_id}/ablehnung",
+    operation_id="koffer_placements_api_abrechnung_reject_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Eingegangene Rechnung mit Begründung ablehnen (Jugendamt)",
 )

@@ -38,7 +38,7 @@ from koffer.audit.models import AuditEvent
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import access, events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
-from koffer.placements.meldungen_pdf import render_quittung
+from koffer.placements.meldungen.pdf import render_quittung
 from koffer.placements.models import (
     Angebot,
     Belegung,

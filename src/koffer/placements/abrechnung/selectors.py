@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from koffer.placements.billing import (
+from koffer.placements.abrechnung.services import (
     SENT_STATES,
     belegung_period,
     billable_belegungen,

@@ -1,5 +1,5 @@
 """Statistik Platzbörse: charts and tables for one year, CSV and XLSX export. Thin:
-parse the GET form, call :func:`koffer.placements.statistics.statistik`, render."""
+parse the GET form, call :func:`koffer.placements.statistik.builders.statistik`, render."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from koffer.accounts.http import TenantRequest
-from koffer.placements import statistics
 from koffer.placements.models import Fachbereich
-from koffer.placements.statistics import MONTH_NAMES, MONTHS, Scope, Statistik
-from koffer.placements.statistik_charts import bar_chart, line_chart
-from koffer.placements.statistik_export import csv_bytes, display, notes, xlsx_bytes
+from koffer.placements.statistik import builders as statistics
+from koffer.placements.statistik.builders import MONTH_NAMES, MONTHS, Scope, Statistik
+from koffer.placements.statistik.charts import bar_chart, line_chart
+from koffer.placements.statistik.export import csv_bytes, display, notes, xlsx_bytes
 from koffer.shell.breadcrumbs import trail
 
 View = Callable[..., HttpResponse]
@@ -258,10 +258,3 @@ def statistik_xlsx(request: TenantRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(stat, "")}.xlsx"'
     return response
-
-
-urlpatterns = [
-    path("plaetze/statistik/", statistik, name="statistik"),
-    path("plaetze/statistik/export.csv", statistik_csv, name="statistik_csv"),
-    path("plaetze/statistik/export.xlsx", statistik_xlsx, name="statistik_xlsx"),
-]

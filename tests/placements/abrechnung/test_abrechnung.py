@@ -18,7 +18,8 @@ from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.jobs import runner
 from koffer.jobs.models import Job, JobStep
-from koffer.placements import billing, services
+from koffer.placements import services
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.models import (
     Angebot,

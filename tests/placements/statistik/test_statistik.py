@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
-from koffer.placements import services, statistics
+from koffer.placements import services
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -30,7 +30,8 @@ from koffer.placements.models import (
     Fachbereich,
     Region,
 )
-from koffer.placements.statistics import TOTAL, Quantity, Scope, Statistik, suppress
+from koffer.placements.statistik import builders as statistics
+from koffer.placements.statistik.builders import TOTAL, Quantity, Scope, Statistik, suppress
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in

@@ -17,9 +17,10 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, meldungen
+from koffer.placements import access
+from koffer.placements.meldungen import services as meldungen
+from koffer.placements.meldungen.downloads import receipt_response
 from koffer.placements.models import Meldung
-from koffer.placements.views_meldungen import receipt_response
 
 router = Router(tags=["Meldungen nach § 47 SGB VIII"])
 # For mypy the model's enum; at run time a copy under a name of its own (koffer.api.enums).
@@ -147,6 +148,7 @@ def _sicht(request: TenantRequest, meldung_id: uuid.UUID) -> access.Sicht:
 
 @router.get(
     "/platzboerse/meldungen",
+    operation_id="koffer_placements_api_meldungen_list_meldungen",
     response={200: MeldungPage, 400: Problem, 403: Problem},
     summary="Meldungen: eingereichte (Träger) und eingegangene (Landesjugendamt)",
 )
@@ -179,6 +181,7 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
 
 @router.post(
     "/platzboerse/meldungen",
+    operation_id="koffer_placements_api_meldungen_create_meldung",
     response={201: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Meldung einreichen (Träger); die Eingangsbestätigung entsteht sofort",
 )
@@ -201,6 +204,7 @@ def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
 
 @router.get(
     "/platzboerse/meldungen/vorschau/jahresmeldung",
+    operation_id="koffer_placements_api_meldungen_preview_jahresmeldung",
     response={200: Vorschau, 403: Problem, 404: Problem, 422: Problem},
     summary="Vorschau der Jahresmeldung: die aus den Belegungen berechneten Zahlen",
 )
@@ -222,6 +226,7 @@ def preview_jahresmeldung(request: TenantRequest, einrichtung_id: uuid.UUID, jah
 
 @router.get(
     "/platzboerse/meldungen/{meldung_id}",
+    operation_id="koffer_placements_api_meldungen_get_meldung",
     response={200: MeldungOut, 403: Problem, 404: Problem},
     summary="Eine Meldung (wird protokolliert)",
 )
@@ -238,6 +243,7 @@ def get_meldung(request: TenantRequest, meldung_id: uuid.UUID) -> MeldungOut:
 
 @router.get(
     "/platzboerse/meldungen/{meldung_id}/eingangsbestaetigung",
+    operation_id="koffer_placements_api_meldungen_download_quittung",
     summary="Eingangsbestätigung als PDF (PDF/A-2b)",
     response={200: None, 403: Problem, 404: Problem},
     openapi_extra={
@@ -262,6 +268,7 @@ def _receiver(request: TenantRequest, meldung_id: uuid.UUID) -> Meldung:
 
 @router.post(
     "/platzboerse/meldungen/{meldung_id}/bestaetigen",
+    operation_id="koffer_placements_api_meldungen_acknowledge",
     response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Eingang bestätigen (Landesjugendamt, einmal)",
 )
@@ -275,6 +282,7 @@ def acknowledge(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortI
 
 @router.post(
     "/platzboerse/meldungen/{meldung_id}/rueckfrage",
+    operation_id="koffer_placements_api_meldungen_ask_back",
     response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Rückfrage an den Träger (Landesjugendamt)",
 )
@@ -288,6 +296,7 @@ def ask_back(request: TenantRequest, meldung_id: uuid.UUID, payload: RueckfrageI
 
 @router.post(
     "/platzboerse/meldungen/{meldung_id}/abschliessen",
+    operation_id="koffer_placements_api_meldungen_close",
     response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Meldung abschließen (Landesjugendamt)",
 )

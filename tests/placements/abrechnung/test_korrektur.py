@@ -11,7 +11,8 @@ from django.urls import reverse
 from lxml import etree
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import billing, services
+from koffer.placements import services
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.errors import Conflict
 from koffer.placements.models import Belegung, Leistungsnachweis, Rechnung
 from koffer.placements.xrechnung import validate

@@ -23,21 +23,22 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from koffer.accounts.http import TenantRequest
 from koffer.jobs import selectors as job_selectors
-from koffer.placements import access, billing, events
-from koffer.placements import selectors_abrechnung as selectors
-from koffer.placements.errors import PlacementsError
-from koffer.placements.forms_abrechnung import (
+from koffer.placements import access, events
+from koffer.placements.abrechnung import selectors
+from koffer.placements.abrechnung import services as billing
+from koffer.placements.abrechnung.forms import (
     AblehnenForm,
     AnschriftForm,
     BerechnenForm,
     MonatForm,
 )
+from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
     Belegung,
     Leistungsnachweis,
@@ -649,58 +650,3 @@ def anschrift(request: TenantRequest) -> HttpResponse:
         },
         status=400 if form.is_bound and form.errors else 200,
     )
-
-
-urlpatterns = [
-    path("plaetze/abrechnung/", abrechnung, name="abrechnung"),
-    path("plaetze/abrechnung/berechnen/", berechnen, name="abrechnung_berechnen"),
-    path(
-        "plaetze/abrechnung/monatsabrechnung/",
-        monatsabrechnung,
-        name="abrechnung_monatsabrechnung",
-    ),
-    path("plaetze/abrechnung/versenden/", alle_versenden, name="abrechnung_alle_versenden"),
-    path("plaetze/abrechnung/rechnungen/", rechnungen, name="abrechnung_rechnungen"),
-    path("plaetze/abrechnung/nachweise/<uuid:nachweis_id>/", nachweis, name="abrechnung_nachweis"),
-    path(
-        "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/bestaetigen/",
-        nachweis_bestaetigen,
-        name="abrechnung_nachweis_bestaetigen",
-    ),
-    path(
-        "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/rechnung/",
-        nachweis_rechnung,
-        name="abrechnung_nachweis_rechnung",
-    ),
-    path(
-        "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/korrigieren/",
-        nachweis_korrigieren,
-        name="abrechnung_nachweis_korrigieren",
-    ),
-    path("plaetze/rechnungen/<uuid:rechnung_id>/", rechnung, name="abrechnung_rechnung"),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/xml/", rechnung_xml, name="abrechnung_rechnung_xml"
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/versenden/",
-        rechnung_versenden,
-        name="abrechnung_rechnung_versenden",
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/neu-erstellen/",
-        rechnung_neu,
-        name="abrechnung_rechnung_neu",
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/freigeben/",
-        rechnung_freigeben,
-        name="abrechnung_rechnung_freigeben",
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/ablehnen/",
-        rechnung_ablehnen,
-        name="abrechnung_rechnung_ablehnen",
-    ),
-    path("plaetze/rechnungseingang/", eingang, name="abrechnung_eingang"),
-    path("plaetze/rechnungseingang/anschrift/", anschrift, name="abrechnung_anschrift"),
-]

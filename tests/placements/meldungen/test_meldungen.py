@@ -20,8 +20,9 @@ from django.urls import reverse
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
-from koffer.placements import meldungen, services
+from koffer.placements import services
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import (
     Angebot,
     Belegung,

@@ -21,18 +21,20 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
-from koffer.placements import access, meldungen
+from koffer.placements import access
 from koffer.placements.errors import Conflict, PlacementsError
+from koffer.placements.meldungen import downloads
+from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import Einrichtung, Meldung
 from koffer.shell.breadcrumbs import trail
 
@@ -461,19 +463,7 @@ def meldungen_detail(request: TenantRequest, meldung_id: uuid.UUID) -> HttpRespo
 @require_GET
 def meldungen_quittung(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponseBase:
     sicht = _sicht_or_404(request, meldung_id)
-    return receipt_response(request, sicht.meldung)
-
-
-def receipt_response(request: TenantRequest, meldung: Meldung) -> FileResponse:
-    stream = meldungen.open_quittung(actor=request.user, meldung=meldung)
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=meldungen.quittung_filename(meldung),
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.receipt_response(request, sicht.meldung)
 
 
 Answer = Callable[[TenantRequest, Meldung, forms.Form], Meldung]
@@ -546,31 +536,3 @@ def meldungen_abschliessen(request: TenantRequest, meldung_id: uuid.UUID) -> Htt
         ),
         "Die Meldung ist abgeschlossen.",
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("plaetze/meldungen/", meldungen_list, name="meldungen_list"),
-    path("plaetze/meldungen/neu/", meldungen_neu, name="meldungen_neu"),
-    path("plaetze/meldungen/posteingang/", meldungen_inbox, name="meldungen_inbox"),
-    path("plaetze/meldungen/<uuid:meldung_id>/", meldungen_detail, name="meldungen_detail"),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/eingangsbestaetigung/",
-        meldungen_quittung,
-        name="meldungen_quittung",
-    ),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/bestaetigen/",
-        meldungen_bestaetigen,
-        name="meldungen_bestaetigen",
-    ),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/rueckfrage/",
-        meldungen_rueckfrage,
-        name="meldungen_rueckfrage",
-    ),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/abschliessen/",
-        meldungen_abschliessen,
-        name="meldungen_abschliessen",
-    ),
-]

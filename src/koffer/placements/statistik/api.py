@@ -14,9 +14,9 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.problems import ApiProblem
-from koffer.placements import statistics
 from koffer.placements.models import Fachbereich
-from koffer.placements.statistics import SIGN_NOTES, Cell, Statistik, Table
+from koffer.placements.statistik import builders as statistics
+from koffer.placements.statistik.builders import SIGN_NOTES, Cell, Statistik, Table
 
 router = Router(tags=["Platzbörse"])
 
@@ -104,6 +104,7 @@ def _out(stat: Statistik) -> StatistikOut:
 
 @router.get(
     "/platzboerse/statistik",
+    operation_id="koffer_placements_api_statistik_get_statistik",
     response=StatistikOut,
     summary="Statistik der Platzbörse für ein Jahr (wie die Seite, mit Unterdrückung)",
 )
