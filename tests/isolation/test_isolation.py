@@ -397,6 +397,7 @@ def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
     from django.utils import timezone
 
     from koffer.placements import services as placements
+    from koffer.placements.abrechnung import positions
     from koffer.placements.abrechnung import services as billing
     from koffer.placements.models import Betreuungsform, Einrichtung, Region, Traegerprofil
 
@@ -407,7 +408,7 @@ def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
         angebot = placements.create_angebot(
             actor=None, einrichtung=einrichtung, betreuungsform=form, title=world.mark(tenant)
         )
-        monat = billing.month_bounds(timezone.localdate())[0] - timedelta(days=1)
+        monat = positions.month_bounds(timezone.localdate())[0] - timedelta(days=1)
         beginn = monat.replace(day=1)
         placements.set_entgelt(
             actor=None,

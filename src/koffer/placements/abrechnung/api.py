@@ -19,7 +19,8 @@ from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.placements import access, events
-from koffer.placements.abrechnung import selectors
+from koffer.placements.abrechnung import positions, selectors
+from koffer.placements.abrechnung import pruefung as checking
 from koffer.placements.abrechnung import services as billing
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
 
@@ -143,7 +144,7 @@ def _require_provider(request: TenantRequest) -> None:
 
 
 def _monat(text: str) -> date:
-    return billing.parse_monat(text)
+    return positions.parse_monat(text)
 
 
 def _nachweis_out(item: Leistungsnachweis, rechnung_id: uuid.UUID | None) -> NachweisOut:
@@ -204,7 +205,7 @@ def _rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
 def _detail(request: TenantRequest, item: Rechnung) -> RechnungDetail:
     pruefung = None
     if item.jugendamt_id == request.tenant.pk and item.status in billing.SENT_STATES:
-        check = billing.check_rechnung(item)
+        check = checking.check_rechnung(item)
         pruefung = [
             PruefpunktOut(
                 label=p.label,

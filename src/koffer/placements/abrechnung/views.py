@@ -30,7 +30,9 @@ from django.views.decorators.http import require_GET, require_POST
 from koffer.accounts.http import TenantRequest
 from koffer.jobs import selectors as job_selectors
 from koffer.placements import access, events
-from koffer.placements.abrechnung import selectors
+from koffer.placements.abrechnung import monatsabrechnung as month_end
+from koffer.placements.abrechnung import positions, selectors
+from koffer.placements.abrechnung import pruefung as checking
 from koffer.placements.abrechnung import services as billing
 from koffer.placements.abrechnung.forms import (
     AblehnenForm,
@@ -83,16 +85,16 @@ def _is_payer_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> b
 
 def _default_monat() -> date:
     """The month that ended last."""
-    return billing.month_bounds(billing.month_bounds(timezone.localdate())[0] - timedelta(days=1))[
-        0
-    ]
+    return positions.month_bounds(
+        positions.month_bounds(timezone.localdate())[0] - timedelta(days=1)
+    )[0]
 
 
 def _monat(request: TenantRequest, source: Any) -> tuple[date, MonatForm]:
     raw = source.get("monat")
     form = MonatForm({"monat": raw} if raw else None)
     if raw and form.is_valid():
-        return billing.month_bounds(form.cleaned_data["monat"])[0], form
+        return positions.month_bounds(form.cleaned_data["monat"])[0], form
     monat = _default_monat()
     if not raw:
         form = MonatForm(initial={"monat": monat.isoformat()[:7]})
@@ -120,14 +122,14 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
         status = ""
     paginator = Paginator(selectors.belegungen_im_monat(request.tenant, monat, status), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("seite"))
-    job = billing.running_month_end(request.tenant, monat)
+    job = month_end.running_month_end(request.tenant, monat)
     visible_job = (
         job_selectors.job_for(request.tenant, job.pk, user=request.user, access=request.access)
         if job is not None
         else None
     )
-    label = billing.monat_label(monat)
-    first, last = billing.month_bounds(monat)
+    label = positions.monat_label(monat)
+    first, last = positions.month_bounds(monat)
     return render(
         request,
         "placements/abrechnung_monat.html",
@@ -140,8 +142,8 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
             "month_over": last <= timezone.localdate(),
             "prev_url": _month_url(first - timedelta(days=1)),
             "next_url": _month_url(last + timedelta(days=1)),
-            "prev_label": billing.monat_label(first - timedelta(days=1)),
-            "next_label": billing.monat_label(last + timedelta(days=1)),
+            "prev_label": positions.monat_label(first - timedelta(days=1)),
+            "next_label": positions.monat_label(last + timedelta(days=1)),
             "form": form,
             "status": status,
             "filters": selectors.NACHWEIS_FILTERS,
@@ -195,7 +197,7 @@ def berechnen(request: TenantRequest) -> HttpResponse:
         return _back(monat)
     messages.success(
         request,
-        f"Leistungsnachweis berechnet: {billing.euro(nachweis.betrag)}. Bitte prüfen und bestätigen.",
+        f"Leistungsnachweis berechnet: {positions.euro(nachweis.betrag)}. Bitte prüfen und bestätigen.",
     )
     return _back(monat, anchor)
 
@@ -208,13 +210,13 @@ def monatsabrechnung(request: TenantRequest) -> HttpResponse:
         messages.error(request, "Bitte den Monat als JJJJ-MM angeben.")
         return _back(monat)
     try:
-        billing.start_month_end(actor=request.user, tenant=request.tenant, monat=monat)
+        month_end.start_month_end(actor=request.user, tenant=request.tenant, monat=monat)
     except PlacementsError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
             request,
-            f"Die Monatsabrechnung {billing.monat_label(monat)} läuft. Sie können die Seite "
+            f"Die Monatsabrechnung {positions.monat_label(monat)} läuft. Sie können die Seite "
             "verlassen; der Auftrag läuft weiter.",
         )
     return _back(monat, "monatsabrechnung")
@@ -294,7 +296,7 @@ def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _nachweis(request, nachweis_id)
     _record_read(request, item, item, "Leistungsnachweis geöffnet")
     provider = _is_provider_of(request, item)
-    title = f"Leistungsnachweis {billing.monat_label(item.monat)}"
+    title = f"Leistungsnachweis {positions.monat_label(item.monat)}"
     crumbs = (
         [(ABRECHNUNG, _month_url(item.monat))]
         if provider
@@ -421,12 +423,12 @@ def _positionen(item: Leistungsnachweis) -> list[dict[str, Any]]:
         rows.append(
             {
                 "bezeichnung": position["bezeichnung"],
-                "zeitraeume": billing.format_ranges(ranges),
+                "zeitraeume": positions.format_ranges(ranges),
                 "tage": position["tage"],
-                "tagessatz": billing.euro(Decimal(position["tagessatz"])),
-                "anteil": billing.percent(Decimal(position["anteil"])),
-                "preis": billing.euro(Decimal(position["preis"])),
-                "betrag": billing.euro(Decimal(position["betrag"])),
+                "tagessatz": positions.euro(Decimal(position["tagessatz"])),
+                "anteil": positions.percent(Decimal(position["anteil"])),
+                "preis": positions.euro(Decimal(position["preis"])),
+                "betrag": positions.euro(Decimal(position["betrag"])),
             }
         )
     return rows
@@ -445,7 +447,7 @@ def _rechnung_page(
     pruefung = None
     if not provider and item.status in billing.SENT_STATES:
         try:
-            pruefung = billing.check_rechnung(item)
+            pruefung = checking.check_rechnung(item)
         except PlacementsError as exc:
             messages.error(request, exc.message)
     crumbs = (
@@ -471,7 +473,7 @@ def _rechnung_page(
             "errors": errors,
             "warnings": warnings,
             "pruefung": pruefung,
-            "total": billing.euro(item.total),
+            "total": positions.euro(item.total),
             "may_send": provider and item.status == Rechnung.Status.BEREIT,
             "may_rebuild": provider and item.status == Rechnung.Status.UNGUELTIG,
             "may_decide": not provider and item.status == Rechnung.Status.VERSENDET,
