@@ -46,8 +46,9 @@ from koffer.placements.models import (
     Platzgesuch,
     Region,
 )
-from koffer.placements.statistik import builders as statistics
+from koffer.placements.statistik import builders
 from koffer.placements.statistik.export import csv_bytes, xlsx_bytes
+from koffer.placements.statistik.scopes import Scope
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant
 
@@ -280,10 +281,10 @@ def run() -> None:
             cursor.execute("ANALYZE")
     note(f"Daten angelegt in {time.perf_counter() - started:.1f} s: {counts}")
     fb = Fachbereich.objects.get(code="jugendhilfe")
-    lja_scope = statistics.Scope("aggregate", lja.pk, lja.name)
-    office_scope = statistics.Scope("requester", office.pk, office.name)
+    lja_scope = Scope("aggregate", lja.pk, lja.name)
+    office_scope = Scope("requester", office.pk, office.name)
     traeger = Mandant.objects.get(slug="bench-tr-0")
-    provider_scope = statistics.Scope("provider", traeger.pk, traeger.name)
+    provider_scope = Scope("provider", traeger.pk, traeger.name)
     client = Client()
     client.force_login(User.objects.get(username="bench.lja"))
     page_url = f"/plaetze/statistik/?jahr={YEAR}&fachbereich=jugendhilfe"
@@ -300,18 +301,18 @@ def run() -> None:
 
     cases = {
         "baseline_one_aggregate": baseline,
-        "lja_aggregiert": lambda: statistics.statistik(
+        "lja_aggregiert": lambda: builders.statistik(
             scope=lja_scope, year=YEAR, fachbereich=fb, today=TODAY
         ),
-        "jugendamt": lambda: statistics.statistik(
+        "jugendamt": lambda: builders.statistik(
             scope=office_scope, year=YEAR, fachbereich=fb, today=TODAY
         ),
-        "traeger_10_einrichtungen": lambda: statistics.statistik(
+        "traeger_10_einrichtungen": lambda: builders.statistik(
             scope=provider_scope, year=YEAR, fachbereich=fb, today=TODAY
         ),
         "lja_seite_http": lambda: client.get(page_url),
     }
-    stat = statistics.statistik(scope=lja_scope, year=YEAR, fachbereich=fb, today=TODAY)
+    stat = builders.statistik(scope=lja_scope, year=YEAR, fachbereich=fb, today=TODAY)
     assert stat.table("uebersicht").rows[-1].cells[0].value, "keine Belegungen gezählt"
     cases["lja_csv_xlsx"] = lambda: (
         [csv_bytes(stat, t) for t in stat.tables],

@@ -15,12 +15,13 @@ What it answers, for one calendar year (and optionally one Fachbereich):
 Everything is counted up to ``today`` ("Stand"): planned beginnings, ends and days after
 it are not in the figures yet.
 
-Who sees what (:func:`scope_for`): a provider its own facilities, a youth office the
-Belegungen it made (with per-facility detail), the Landesjugendamt and the ministry the
-whole installation, aggregated only: no per-facility rows, and every cell that rests on
-one or two Belegungen is suppressed (:func:`suppress`), together with the sums that
-would give it away. Suppression happens here, so the page, CSV, XLSX and API show the
-same numbers.
+Who sees what (:func:`~koffer.placements.statistik.scopes.scope_for`): a provider its own
+facilities, a youth office the Belegungen it made (with per-facility detail), the
+Landesjugendamt and the ministry the whole installation, aggregated only: no per-facility
+rows, and every cell that rests on one or two Belegungen is suppressed
+(:func:`~koffer.placements.statistik.disclosure.suppress`), together with the sums that
+would give it away. Suppression happens while the tables are built here, so the page, CSV,
+XLSX and API show the same numbers.
 
 The counting is done by the database: grouped aggregates with one conditional sum per
 month (days inside a window are ``max(0, min(end, window_end) - max(start,
@@ -31,638 +32,59 @@ hundred or thousand groups into the published tables.
 
 from __future__ import annotations
 
-import calendar
 import itertools
 import uuid
-from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Any
 
-from django.db.models import (
-    Count,
-    DateField,
-    F,
-    Func,
-    IntegerField,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
+from koffer.placements.models import Belegung, Betreuungsform, Fachbereich
+from koffer.placements.statistik.disclosure import (
+    Quantity,
+    rollup,
+    suppress,
 )
-from django.db.models.functions import Coalesce
-
-from koffer.accounts.access import Access
-from koffer.accounts.roles import Perm
-from koffer.placements import access as placement_access
-from koffer.placements.models import Belegung, Betreuungsform, Fachbereich, Geschlecht, Platz
+from koffer.placements.statistik.scopes import (
+    Scope,
+)
+from koffer.placements.statistik.sql import (
+    CENTS,
+    COUNTS,
+    DAYS,
+    DIM_EINRICHTUNG,
+    DIM_FORM,
+    DIM_JUGENDAMT,
+    DIM_REGION,
+    Vector,
+    Window,
+    count_begun,
+    count_capacity,
+    count_ended,
+    count_occupancy,
+    month_columns,
+    rollup_vectors,
+)
+from koffer.placements.statistik.tables import (
+    AGE_GROUPS,
+    GENDERS,
+    MONTHS,
+    NO_REGION,
+    SECTION_COSTS,
+    SECTION_MOVES,
+    SECTION_OCCUPANCY,
+    TOTAL,
+    YEAR_COLUMN,
+    Cell,
+    Key,
+    Row,
+    Series,
+    Statistik,
+    Table,
+    Unit,
+)
 from koffer.tenancy.models import Mandant
-
-# Official child and youth welfare statistics (KJH-Statistik), age at the beginning in
-# years: (label, from inclusive, to exclusive). The last group catches other fields
-# (elder care) and the rare 27-year-old.
-AGE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
-    ("unter 3", 0, 3),
-    ("3 bis unter 6", 3, 6),
-    ("6 bis unter 9", 6, 9),
-    ("9 bis unter 12", 9, 12),
-    ("12 bis unter 15", 12, 15),
-    ("15 bis unter 18", 15, 18),
-    ("18 bis unter 21", 18, 21),
-    ("21 bis unter 27", 21, 27),
-    ("27 und älter", 27, None),
-)
-GENDERS: tuple[tuple[str, str], ...] = tuple((g.value, str(g.label)) for g in Geschlecht)
-MONTHS = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
-MONTH_NAMES = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
-YEAR_COLUMN = "Jahr"
-
-MIN_COUNT = 3  # cells resting on 1 or 2 Belegungen are suppressed for aggregate viewers
-SUPPRESSED_MARK = "•"
-NOT_APPLICABLE_MARK = "x"
-LATER_MARK = "…"
-SIGN_NOTES = {
-    SUPPRESSED_MARK: (
-        "• Werte unter 3 unterdrückt: Zellen, die auf einer oder zwei Belegungen beruhen, "
-        "und so viele weitere Zellen oder Summen, dass sich keine unterdrückte Zahl "
-        "zurückrechnen lässt."
-    ),
-    LATER_MARK: "… Angabe fällt später an: der Monat liegt nach dem Stand.",
-    NOT_APPLICABLE_MARK: "x Aussage nicht sinnvoll: keine verfügbaren Plätze.",
-}
-NO_REGION = "ohne Angabe"
-TOTAL: Any = "*"  # the margin (sum over all values) of a dimension in a cube key
-
-ScopeKind = Literal["provider", "requester", "aggregate"]
-Unit = Literal["count", "percent", "euro", "days"]
-Key = tuple[Hashable, ...]
-
-
-# --- who sees what -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose Belegungen the statistics count, and whether only aggregates may leave."""
-
-    kind: ScopeKind
-    tenant_id: uuid.UUID
-    tenant_name: str
-
-    @property
-    def aggregated(self) -> bool:
-        return self.kind == "aggregate"
-
-    @property
-    def label(self) -> str:
-        return SCOPE_LABELS[self.kind]
-
-    @property
-    def description(self) -> str:
-        if self.kind == "provider":
-            return "Belegungen in den Einrichtungen Ihres Mandanten, mit allen Einzelheiten."
-        if self.kind == "requester":
-            return (
-                "Belegungen, die Ihre Behörde veranlasst hat, in allen Einrichtungen. "
-                "Eine Auslastung in % zeigt nur die Sicht „Eigene Einrichtungen“: die Plätze "
-                "gehören den Trägern."
-            )
-        return (
-            "Alle Einrichtungen und Belegungen der Platzbörse, nur zusammengefasst: keine "
-            "Zahlen einzelner Einrichtungen, Werte unter 3 unterdrückt."
-        )
-
-
-SCOPE_LABELS: dict[str, str] = {
-    "provider": "Eigene Einrichtungen",
-    "requester": "Von Ihrer Behörde veranlasste Belegungen",
-    "aggregate": "Landesweit, zusammengefasst",
-}
-
-
-def scopes_for(access: Access, tenant: Mandant) -> list[Scope]:
-    """The views of the statistics ``access`` may take in ``tenant``; empty: 403.
-
-    Landesjugendamt and ministry: the whole installation, aggregated only, with
-    STATISTICS_VIEW. Who manages places (a Träger, or a Kreis with its own Inobhutnahme
-    places) sees its own facilities; a Träger also with STATISTICS_VIEW. A placing
-    authority with STATISTICS_VIEW sees the Belegungen it made. A Kreis with both rights
-    chooses; the first is the default."""
-    if placement_access.sees_only_aggregates(tenant):
-        kinds: list[ScopeKind] = ["aggregate"] if access.can(Perm.STATISTICS_VIEW) else []
-    else:
-        is_traeger = tenant.kind == Mandant.Kind.TRAEGER
-        kinds = []
-        if access.can(Perm.PLACEMENTS_MANAGE) or (is_traeger and access.can(Perm.STATISTICS_VIEW)):
-            kinds.append("provider")
-        if not is_traeger and access.can(Perm.STATISTICS_VIEW):
-            kinds.insert(0, "requester")
-    return [Scope(kind=k, tenant_id=tenant.pk, tenant_name=tenant.name) for k in kinds]
-
-
-def scope_for(access: Access, tenant: Mandant, wanted: str | None = None) -> Scope | None:
-    """The view ``wanted`` (a scope kind) if allowed, else the default one, else None."""
-    scopes = scopes_for(access, tenant)
-    for scope in scopes:
-        if scope.kind == wanted:
-            return scope
-    return scopes[0] if scopes else None
-
-
-def _belegungen(scope: Scope) -> QuerySet[Belegung]:
-    if scope.kind == "provider":
-        return Belegung.objects.for_tenant(scope.tenant_id)
-    if scope.kind == "requester":
-        return Belegung.objects.for_party(scope.tenant_id).filter(jugendamt_id=scope.tenant_id)
-    # Deliberately across all Mandanten: only suppressed aggregates leave this module.
-    return Belegung.objects.unscoped()
-
-
-def _plaetze(scope: Scope) -> QuerySet[Platz] | None:
-    """Places whose capacity the viewer may compare with: none for a youth office (the
-    places are the providers', an occupancy rate of them would show other offices' use)."""
-    if scope.kind == "provider":
-        return Platz.objects.for_tenant(scope.tenant_id)
-    if scope.kind == "aggregate":
-        return Platz.objects.unscoped()
-    return None
-
-
-# --- the published shape: tables of cells -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One published number. ``value`` is None when suppressed (official sign "•"), when
-    the month lies after the "Stand" (``later``, "…"), or when no figure makes sense, e.g.
-    an occupancy rate without places ("x")."""
-
-    value: int | Decimal | None
-    suppressed: bool = False
-    later: bool = False
-
-    @property
-    def sign(self) -> str:
-        if self.value is not None:
-            return ""
-        if self.suppressed:
-            return SUPPRESSED_MARK
-        return LATER_MARK if self.later else NOT_APPLICABLE_MARK
-
-
-@dataclass
-class Row:
-    labels: tuple[str, ...]
-    cells: list[Cell]
-    total: bool = False
-    # HTML only: rowspan of each label cell, 0 where the label above spans this row.
-    spans: tuple[int, ...] = ()
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    section: str
-    unit: Unit
-    stub: tuple[str, ...]
-    columns: tuple[str, ...]
-    rows: list[Row] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def has_suppressed(self) -> bool:
-        return any(c.suppressed for r in self.rows for c in r.cells)
-
-    @property
-    def signs(self) -> set[str]:
-        return {c.sign for r in self.rows for c in r.cells} - {""}
-
-    def row(self, *labels: str) -> Row:
-        for r in self.rows:
-            if r.labels == labels:
-                return r
-        raise KeyError(labels)
-
-    def cell(self, labels: Sequence[str], column: str) -> Cell:
-        return self.row(*labels).cells[self.columns.index(column)]
-
-
-@dataclass(frozen=True)
-class Series:
-    label: str
-    values: tuple[Decimal | int | None, ...]
-    total: bool = False
-
-
-@dataclass
-class Statistik:
-    scope: Scope
-    year: int
-    fachbereich: Fachbereich | None
-    stand: date
-    tables: list[Table]
-    line_title: str
-    line_unit: Unit
-    line_series: list[Series]
-
-    @property
-    def has_suppressed(self) -> bool:
-        return any(t.has_suppressed for t in self.tables)
-
-    @property
-    def signs(self) -> set[str]:
-        return set().union(*(t.signs for t in self.tables))
-
-    def table(self, key: str) -> Table:
-        for t in self.tables:
-            if t.key == key:
-                return t
-        raise KeyError(key)
-
-    def section(self, name: str) -> list[Table]:
-        return [t for t in self.tables if t.section == name]
-
-
-SECTION_MOVES = "bewegungen"
-SECTION_OCCUPANCY = "auslastung"
-SECTION_COSTS = "kosten"
-
-
-# --- suppression ---------------------------------------------------------------------------
-
-
-@dataclass
-class Quantity:
-    """One cell of a cube: how many Belegungen it rests on (``count``, decides primary
-    suppression) and its additive magnitude (``value``, picks secondary suppressions)."""
-
-    count: int = 0
-    value: int = 0
-    cents: int = 0
-
-    def add(self, count: int, value: int, cents: int = 0) -> None:
-        self.count += count
-        self.value += value
-        self.cents += cents
-
-
-def suppress(cells: Mapping[Key, Quantity], domains: Sequence[Sequence[Hashable]]) -> set[Key]:
-    """The keys to hide from aggregate viewers.
-
-    ``cells`` are the published cells of one cube: keys with one entry per dimension,
-    ``TOTAL`` for the sum over that dimension; ``domains`` lists each dimension's values.
-    Every published sum whose parts are all published is an equation a reader can use.
-
-    Primary: every cell resting on 1 or 2 Belegungen. Secondary: as long as an equation
-    (a sum and its parts) holds exactly one hidden cell, that cell could be recomputed
-    from the others, so one more member is hidden: the smallest non-zero visible one
-    (parts before the sum at equal size, so sums stay visible where possible). Repeat
-    until every equation holds none or at least two hidden cells. A visible zero is never
-    picked: it tells nothing, and a non-zero candidate always exists (the one hidden cell
-    is non-zero, so either its sum or another part is too).
-
-    This is the usual "at least two per equation" rule of official statistics. It does
-    not solve the general linear-algebra attack over many equations at once, which needs
-    an optimiser (e.g. τ-ARGUS); with the small tables here it leaves every hidden cell
-    with at least one other unknown in each of its equations."""
-    relations: list[tuple[Key, list[Key]]] = []
-    for key in cells:
-        for i, part in enumerate(key):
-            if part != TOTAL:
-                continue
-            parts = [(*key[:i], v, *key[i + 1 :]) for v in domains[i]]
-            if parts and all(p in cells for p in parts):
-                relations.append((key, parts))
-    hidden = {k for k, q in cells.items() if 0 < q.count < MIN_COUNT}
-    changed = bool(hidden)
-    while changed:
-        changed = False
-        for total, parts in relations:
-            members = [*parts, total]
-            if sum(m in hidden for m in members) != 1:
-                continue
-            candidates = [m for m in members if m not in hidden and cells[m].value > 0]
-            if not candidates:  # cannot happen for additive cubes, see above
-                continue
-            hidden.add(min(candidates, key=lambda m: cells[m].value))
-            changed = True
-    return hidden
-
-
-def _rollup(
-    base: Mapping[Key, Quantity], keeps: Iterable[frozenset[int]], width: int
-) -> dict[Key, Quantity]:
-    """Sum the base cells into every pattern in ``keeps`` (the dimensions kept)."""
-    out: dict[Key, Quantity] = {}
-    patterns = list(dict.fromkeys(keeps))
-    for key, q in base.items():
-        for keep in patterns:
-            rolled = tuple(key[i] if i in keep else TOTAL for i in range(width))
-            found = out.get(rolled)
-            if found is None:
-                out[rolled] = Quantity(q.count, q.value, q.cents)
-            else:
-                found.add(q.count, q.value, q.cents)
-    return out
-
-
-# --- SQL building blocks -------------------------------------------------------------------
-
-
-class OverlapDays(Func):
-    """Days in the intersection of closed date intervals, 0 when they are disjoint:
-    ``max(0, min(ends) - max(starts) + 1)``. One function, so the dates are compared as
-    they are (ISO text on SQLite, dates on PostgreSQL) and turned into day numbers only
-    twice, not once per bound. SQLite and PostgreSQL only."""
-
-    output_field = IntegerField()
-
-    def __init__(self, starts: Sequence[Any], ends: Sequence[Any]) -> None:
-        super().__init__(*starts, *ends)
-        self.starts = len(starts)
-
-    def _parts(self, compiler: Any, connection: Any) -> tuple[list[str], list[str], list[Any]]:
-        compiled = [compiler.compile(e) for e in self.get_source_expressions()]
-        starts, ends = compiled[: self.starts], compiled[self.starts :]
-        # Parameters in the order they appear below: the ends first, then the starts.
-        params = [p for _, ps in [*ends, *starts] for p in ps]
-        return [sql for sql, _ in starts], [sql for sql, _ in ends], params
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        starts, ends, params = self._parts(compiler, connection)
-        # Scalar MIN/MAX need two arguments; with one they would be aggregates.
-        end = f"MIN({', '.join(ends)})" if len(ends) > 1 else ends[0]
-        start = f"MAX({', '.join(starts)})" if len(starts) > 1 else starts[0]
-        sql = f"MAX(0, CAST(julianday({end}) - julianday({start}) AS INTEGER) + 1)"
-        return sql, params
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        starts, ends, params = self._parts(compiler, connection)
-        sql = f"GREATEST(0, LEAST({', '.join(ends)}) - GREATEST({', '.join(starts)}) + 1)"
-        return sql, params
-
-
-class RateCents(Func):
-    """The Tagessatz of a joined Entgelt in whole cents (Leistungsentgelt, Grundleistung
-    and Investitionsbetrag), so that sums stay exact integers on both databases."""
-
-    output_field = IntegerField()
-    arg_joiner = " + "
-    template = "CAST(ROUND((%(expressions)s) * 100) AS INTEGER)"
-
-
-_OPEN = date(9999, 12, 31)  # the end of an open Belegung, rate or place
-
-
-def _date(d: date) -> Value:
-    return Value(d, output_field=DateField())
-
-
-def _until(field: str) -> Coalesce:
-    return Coalesce(F(field), _date(_OPEN), output_field=DateField())
-
-
-@dataclass(frozen=True)
-class _Window:
-    """The counted part of the year (up to ``today``) and of each of its months."""
-
-    start: date
-    end: date
-    months: tuple[tuple[date, date] | None, ...]  # None: month lies after ``today``
-
-    @classmethod
-    def of(cls, year: int, today: date) -> _Window:
-        start, end = date(year, 1, 1), min(date(year, 12, 31), today)
-        months: list[tuple[date, date] | None] = []
-        for m in range(1, 13):
-            first = date(year, m, 1)
-            last = min(date(year, m, calendar.monthrange(year, m)[1]), end)
-            months.append((first, last) if first <= last else None)
-        return cls(start, end, tuple(months))
-
-    @property
-    def empty(self) -> bool:
-        return self.end < self.start
-
-
-def _fachbereich_q(prefix: str, fachbereich: Fachbereich | None) -> Q:
-    if fachbereich is None:
-        return Q()
-    return Q(**{f"{prefix}betreuungsform__fachbereich_id": fachbereich.pk})
-
-
-# --- the counts: begun and ended ----------------------------------------------------------
-
-
-def _age_group(alter: int) -> int:
-    for i, (_, low, high) in enumerate(AGE_GROUPS):
-        if alter >= low and (high is None or alter < high):
-            return i
-    return len(AGE_GROUPS) - 1
-
-
-def _begun_base(scope: Scope, window: _Window, fb: Fachbereich | None) -> dict[Key, Quantity]:
-    rows = (
-        _belegungen(scope)
-        .filter(_fachbereich_q("angebot__", fb), beginn__gte=window.start, beginn__lte=window.end)
-        .values("angebot__betreuungsform_id", "alter_bei_beginn", "geschlecht")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    base: dict[Key, Quantity] = defaultdict(Quantity)
-    for r in rows:
-        key = (r["angebot__betreuungsform_id"], _age_group(r["alter_bei_beginn"]), r["geschlecht"])
-        base[key].add(r["n"], r["n"])
-    return base
-
-
-def _ended_base(scope: Scope, window: _Window, fb: Fachbereich | None) -> dict[Key, Quantity]:
-    rows = (
-        _belegungen(scope)
-        .filter(_fachbereich_q("angebot__", fb), ende__gte=window.start, ende__lte=window.end)
-        .values("angebot__betreuungsform_id", "alter_bei_beginn", "geschlecht", "ende_grund")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    base: dict[Key, Quantity] = defaultdict(Quantity)
-    for r in rows:
-        key = (
-            r["angebot__betreuungsform_id"],
-            _age_group(r["alter_bei_beginn"]),
-            r["geschlecht"],
-            r["ende_grund"],
-        )
-        base[key].add(r["n"], r["n"])
-    return base
-
-
-# --- occupancy and costs -------------------------------------------------------------------
-
-# Dimensions of the occupancy cube, in key order; the month is the last entry of a key.
-DIM_EINRICHTUNG, DIM_FORM, DIM_REGION, DIM_JUGENDAMT = 0, 1, 2, 3
-_GROUP_FIELDS = (
-    "einrichtung_id",
-    "angebot__betreuungsform_id",
-    "einrichtung__region",
-    "jugendamt_id",
-)
-
-
-def _month_columns() -> list[Hashable]:
-    return [*range(1, 13), TOTAL]
-
-
-# A group's figures as one flat vector: 13 slots each (January … December, the year) for
-# Belegungstage, Belegungen and cents. Adding vectors column by column (``zip``) keeps the
-# roll-up of thousands of groups cheap; a dict entry per group and month was not.
-SLOTS = 13
-DAYS, COUNTS, CENTS = 0, SLOTS, 2 * SLOTS
-Vector = list[int]
-
-
-def _group_fields(scope: Scope) -> tuple[str, ...]:
-    """Aggregate viewers get no per-facility rows, so the database need not keep them
-    apart either: fewer, larger groups."""
-    fields = ("angebot__betreuungsform_id", "einrichtung__region", "jugendamt_id")
-    return fields if scope.aggregated else ("einrichtung_id", "einrichtung__name", *fields)
-
-
-def _group_key(scope: Scope, row: Sequence[Any]) -> tuple[tuple[Hashable, ...], str | None]:
-    """(facility, form, region, youth office) of a values_list row, and the facility's name."""
-    if scope.aggregated:
-        form, region, jugendamt = row[:3]
-        return (TOTAL, form, region or NO_REGION, jugendamt), None
-    einrichtung, name, form, region, jugendamt = row[:5]
-    return (einrichtung, form, region or NO_REGION, jugendamt), name
-
-
-def _occupancy_base(
-    scope: Scope, window: _Window, fb: Fachbereich | None
-) -> tuple[dict[Key, Vector], dict[Hashable, str]]:
-    """Belegungstage, Belegungen and costs in cents per group (facility, form, region,
-    youth office), month by month and for the year.
-
-    Two statements: days and counts, then costs (each Belegung joined to the day rates of
-    its Angebot; days of the three-way overlap Belegung ∩ rate period ∩ month, × rate)."""
-    qs = _belegungen(scope).filter(
-        Q(ende__isnull=True) | Q(ende__gte=window.start),
-        _fachbereich_q("angebot__", fb),
-        beginn__lte=window.end,
-    )
-    fields = _group_fields(scope)
-    width = len(fields)
-    start, end = F("beginn"), _until("ende")
-    months = [(m, span) for m, span in enumerate(window.months) if span is not None]
-    sums: dict[str, Any] = {"n": Count("pk")}
-    for m, (first, last) in months:
-        sums[f"d{m}"] = Sum(OverlapDays([start, _date(first)], [end, _date(last)]))
-        sums[f"n{m}"] = Count(
-            "pk", filter=Q(beginn__lte=last) & (Q(ende__isnull=True) | Q(ende__gte=first))
-        )
-    base: dict[Key, Vector] = {}
-    names: dict[Hashable, str] = {}
-    for row in qs.values(*fields).annotate(**sums).order_by().values_list(*fields, *sums):
-        group, name = _group_key(scope, row)
-        if name is not None:
-            names[group[DIM_EINRICHTUNG]] = name
-        vector = [0] * (3 * SLOTS)
-        values = row[width + 1 :]  # d, n per counted month, in order
-        for i, (m, _) in enumerate(months):
-            vector[DAYS + m] = values[2 * i] or 0
-            vector[COUNTS + m] = values[2 * i + 1] or 0
-        vector[DAYS + 12] = sum(vector[DAYS : DAYS + 12])
-        vector[COUNTS + 12] = row[width] or 0
-        base[group] = vector
-    if not months:
-        return base, names
-
-    rate_start, rate_end = F("angebot__entgelte__valid_from"), _until("angebot__entgelte__valid_to")
-    cents = RateCents(
-        F("angebot__entgelte__leistungsentgelt"),
-        F("angebot__entgelte__grundleistung"),
-        F("angebot__entgelte__investitionsbetrag"),
-    )
-    costs = {
-        f"c{m}": Sum(
-            OverlapDays([start, rate_start, _date(first)], [end, rate_end, _date(last)]) * cents,
-            output_field=IntegerField(),
-        )
-        for m, (first, last) in months
-    }
-    for row in qs.values(*fields).annotate(**costs).order_by().values_list(*fields, *costs):
-        group, _ = _group_key(scope, row)
-        vector = base[group]
-        for i, (m, _) in enumerate(months):
-            vector[CENTS + m] = row[width + i] or 0
-        vector[CENTS + 12] = sum(vector[CENTS : CENTS + 12])
-    return base, names
-
-
-def _capacity_base(
-    scope: Scope, window: _Window, fb: Fachbereich | None
-) -> tuple[dict[Key, Vector], dict[Hashable, str]]:
-    """Available place-days per facility, form and region (youth office: TOTAL), month by
-    month and for the year."""
-    plaetze = _plaetze(scope)
-    months = [(m, span) for m, span in enumerate(window.months) if span is not None]
-    if plaetze is None or not months:
-        return {}, {}
-    qs = plaetze.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=window.start),
-        _fachbereich_q("angebot__", fb),
-        valid_from__lte=window.end,
-    )
-    start, end = F("valid_from"), _until("valid_to")
-    sums = {
-        f"p{m}": Sum(OverlapDays([start, _date(first)], [end, _date(last)]))
-        for m, (first, last) in months
-    }
-    fields = _group_fields(scope)[:-1]  # no youth office
-    width = len(fields)
-    base: dict[Key, Vector] = {}
-    names: dict[Hashable, str] = {}
-    for row in qs.values(*fields).annotate(**sums).order_by().values_list(*fields, *sums):
-        group, name = _group_key(scope, (*row[:width], None))
-        group = (*group[:DIM_JUGENDAMT], TOTAL)
-        if name is not None:
-            names[group[DIM_EINRICHTUNG]] = name
-        vector = [0] * SLOTS
-        for i, (m, _) in enumerate(months):
-            vector[m] = row[width + i] or 0
-        vector[12] = sum(vector[:12])
-        base[group] = vector
-    return base, names
-
-
-def _rollup_vectors(
-    base: Mapping[Key, Vector], keeps: Iterable[frozenset[int]], width: int = 4
-) -> dict[Key, Vector]:
-    """Sum the groups' vectors into every pattern of kept dimensions (others TOTAL)."""
-    out: dict[Key, Vector] = {}
-    for keep in dict.fromkeys(keeps):
-        groups: dict[Key, list[Vector]] = defaultdict(list)
-        for key, vector in base.items():
-            groups[tuple(key[i] if i in keep else TOTAL for i in range(width))].append(vector)
-        for key, vectors in groups.items():
-            out[key] = [sum(column) for column in zip(*vectors, strict=True)]
-    return out
-
 
 # --- formatting of labels and values -------------------------------------------------------
 
@@ -718,7 +140,7 @@ def statistik(
 ) -> Statistik:
     """Every table of the statistics page for ``scope``, suppressed where the scope sees
     only aggregates. ``today`` is the "Stand": nothing after it is counted."""
-    window = _Window.of(year, today)
+    window = Window.of(year, today)
     forms = _forms(fachbereich)
     several_fields = fachbereich is None and len({f.fachbereich_id for f in forms}) > 1
     form_labels = {f.pk: _form_label(f, several_fields) for f in forms}
@@ -731,10 +153,10 @@ def statistik(
         cap_base: dict[Key, Vector] = {}
         names: dict[Hashable, str] = {}
     else:
-        begun_base = _begun_base(scope, window, fachbereich)
-        ended_base = _ended_base(scope, window, fachbereich)
-        occ_base, names = _occupancy_base(scope, window, fachbereich)
-        cap_base, cap_names = _capacity_base(scope, window, fachbereich)
+        begun_base = count_begun(scope, window, fachbereich)
+        ended_base = count_ended(scope, window, fachbereich)
+        occ_base, names = count_occupancy(scope, window, fachbereich)
+        cap_base, cap_names = count_capacity(scope, window, fachbereich)
         names = cap_names | names
 
     tables: list[Table] = []
@@ -783,10 +205,10 @@ class _MovesBuilder:
         self.ages, self.genders, self.grounds = ages, genders, grounds
 
         keep3 = [frozenset(s) for s in _subsets(3)]
-        self.begun = _rollup(begun_base, keep3, 3)
+        self.begun = rollup(begun_base, keep3, 3)
         _complete(self.begun, [self.form_ids, ages, genders], [frozenset(s) for s in _subsets(3)])
         keep4 = [frozenset(s) for s in _subsets(3)] + [frozenset({0, 3}), frozenset({3})]
-        self.ended = _rollup(ended_base, keep4, 4)
+        self.ended = rollup(ended_base, keep4, 4)
         _complete(self.ended, [self.form_ids, ages, genders, grounds], keep4)
         self.hidden_begun: set[Key] = set()
         self.hidden_ended: set[Key] = set()
@@ -929,7 +351,7 @@ class _OccupancyBuilder:
         self,
         scope: Scope,
         year: int,
-        window: _Window,
+        window: Window,
         form_ids: list[uuid.UUID],
         form_labels: dict[uuid.UUID, str],
         names: dict[Hashable, str],
@@ -944,17 +366,17 @@ class _OccupancyBuilder:
             dims = [d for d in dims if d.index != DIM_JUGENDAMT]
         self.dims = dims
         keeps = [frozenset({d.index}) for d in dims] + [frozenset()]
-        months = _month_columns()
+        months = month_columns()
         # The cube: one cell per published group and month (the year as TOTAL).
         self.cube: dict[Key, Quantity] = {}
-        for group, v in _rollup_vectors(base, keeps).items():
+        for group, v in rollup_vectors(base, keeps).items():
             for slot, month in enumerate(months):
                 self.cube[(*group, month)] = Quantity(
                     v[COUNTS + slot], v[DAYS + slot], v[CENTS + slot]
                 )
         self.capacity: dict[Key, int] = {
             (*group, month): v[slot]
-            for group, v in _rollup_vectors(capacity, keeps).items()
+            for group, v in rollup_vectors(capacity, keeps).items()
             for slot, month in enumerate(months)
         }
         values: dict[int, list[Hashable]] = {d.index: [] for d in DIMENSIONS}
@@ -1037,7 +459,7 @@ class _OccupancyBuilder:
                 Row(
                     labels=(label,),
                     cells=[
-                        self._cell(self._key(dim.index, value, m), unit) for m in _month_columns()
+                        self._cell(self._key(dim.index, value, m), unit) for m in month_columns()
                     ],
                     total=value == TOTAL,
                 )

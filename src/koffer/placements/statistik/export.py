@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from koffer.placements.statistik.builders import SIGN_NOTES, Cell, Statistik, Table, Unit
+from koffer.placements.statistik.tables import SIGN_NOTES, Cell, Statistik, Table, Unit
 
 
 def _german(value: int | Decimal, places: int, thousands: bool) -> str:

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET
 
 from koffer.accounts.http import TenantRequest
 from koffer.placements.models import Fachbereich
-from koffer.placements.statistik import builders as statistics
-from koffer.placements.statistik.builders import MONTH_NAMES, MONTHS, Scope, Statistik
+from koffer.placements.statistik import builders
 from koffer.placements.statistik.charts import bar_chart, line_chart
 from koffer.placements.statistik.export import csv_bytes, display, notes, xlsx_bytes
+from koffer.placements.statistik.scopes import Scope, scope_for, scopes_for
+from koffer.placements.statistik.tables import MONTH_NAMES, MONTHS, Statistik
 from koffer.shell.breadcrumbs import trail
 
 View = Callable[..., HttpResponse]
@@ -37,13 +38,13 @@ class StatistikForm(forms.Form):
 
     def __init__(self, data: Any, *, scopes: list[Scope], today: Any) -> None:
         super().__init__(data)
-        self._choices("jahr", [(y, str(y)) for y in statistics.available_years(today)])
+        self._choices("jahr", [(y, str(y)) for y in builders.available_years(today)])
         self.fields["jahr"].error_messages["invalid_choice"] = (
             "Bitte ein Jahr aus der Liste wählen (die letzten zehn Jahre)."
         )
         self._choices(
             "fachbereich",
-            [("", "alle Fachbereiche")] + [(fb.code, fb.label) for fb in statistics.fachbereiche()],
+            [("", "alle Fachbereiche")] + [(fb.code, fb.label) for fb in builders.fachbereiche()],
         )
         self.fields["fachbereich"].error_messages["invalid_choice"] = (
             "Diesen Fachbereich gibt es nicht."
@@ -72,7 +73,7 @@ def statistik_view(view: View) -> View:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         tenant = getattr(request, "tenant", None)
-        if tenant is None or not statistics.scopes_for(request.access, tenant):  # type: ignore[attr-defined]
+        if tenant is None or not scopes_for(request.access, tenant):  # type: ignore[attr-defined]
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -82,19 +83,19 @@ def statistik_view(view: View) -> View:
 def _query(request: TenantRequest) -> tuple[StatistikForm, Statistik | None]:
     """The form and, when it is valid, the statistics it asks for."""
     today = timezone.localdate()
-    scopes = statistics.scopes_for(request.access, request.tenant)
+    scopes = scopes_for(request.access, request.tenant)
     data = {"jahr": str(today.year), "fachbereich": "", "sicht": scopes[0].kind}
     data |= {k: request.GET[k] for k in data if k in request.GET}
     form = StatistikForm(data, scopes=scopes, today=today)
     if not form.is_valid():
         return form, None
     wanted = form.cleaned_data.get("sicht") or None
-    scope = statistics.scope_for(request.access, request.tenant, wanted)
+    scope = scope_for(request.access, request.tenant, wanted)
     if scope is None:  # pragma: no cover - the decorator checked it
         raise PermissionDenied
     code = form.cleaned_data.get("fachbereich") or ""
     fachbereich = Fachbereich.objects.filter(code=code).first() if code else None
-    stat = statistics.statistik(
+    stat = builders.statistik(
         scope=scope, year=form.cleaned_data["jahr"], fachbereich=fachbereich, today=today
     )
     return form, stat
