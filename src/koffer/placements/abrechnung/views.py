@@ -10,16 +10,12 @@ confirm it exists).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -27,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.jobs import selectors as job_selectors
 from koffer.placements import access, events
@@ -48,31 +45,12 @@ from koffer.placements.models import (
     Rechnung,
     Rechnungsanschrift,
 )
-from koffer.placements.views import provider_view, requester_view
 from koffer.shell.breadcrumbs import trail
-
-View = Callable[..., Any]
 
 ABRECHNUNG = "Abrechnung"
 RECHNUNGEN = "Rechnungen"
 EINGANG = "Rechnungseingang"
 PAGE_SIZE = 100
-
-
-def party_view(view: View) -> View:
-    """Signed in at a provider or at a youth office; which side the user is on is decided
-    per object, after it was found among the Mandant's own."""
-
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.tenant is None or not access.is_billing_party(request.access):
-            raise PermissionDenied
-        response: HttpResponse = view(request, *args, **kwargs)
-        return response
-
-    return wrapped
 
 
 def _is_provider_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> bool:
@@ -113,7 +91,7 @@ def _back(monat: date, anchor: str = "") -> HttpResponseRedirect:
 # --- provider: the month ------------------------------------------------------------------------
 
 
-@provider_view
+@requires(access.is_provider)
 @require_GET
 def abrechnung(request: TenantRequest) -> HttpResponse:
     monat, form = _monat(request, request.GET)
@@ -160,7 +138,7 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
     )
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def berechnen(request: TenantRequest) -> HttpResponse:
     """Compute (or recompute while a draft) one Nachweis from the month page."""
@@ -202,7 +180,7 @@ def berechnen(request: TenantRequest) -> HttpResponse:
     return _back(monat, anchor)
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def monatsabrechnung(request: TenantRequest) -> HttpResponse:
     monat, form = _monat(request, request.POST)
@@ -222,7 +200,7 @@ def monatsabrechnung(request: TenantRequest) -> HttpResponse:
     return _back(monat, "monatsabrechnung")
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def alle_versenden(request: TenantRequest) -> HttpResponse:
     monat, form = _monat(request, request.POST)
@@ -241,7 +219,7 @@ def alle_versenden(request: TenantRequest) -> HttpResponse:
     return _back(monat)
 
 
-@provider_view
+@requires(access.is_provider)
 @require_GET
 def rechnungen(request: TenantRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -290,7 +268,7 @@ def _own_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsna
     return found
 
 
-@party_view
+@requires(access.opens_billing)
 @require_GET
 def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _nachweis(request, nachweis_id)
@@ -319,7 +297,7 @@ def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def nachweis_bestaetigen(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _own_nachweis(request, nachweis_id)
@@ -338,7 +316,7 @@ def nachweis_bestaetigen(request: TenantRequest, nachweis_id: uuid.UUID) -> Http
     return redirect("placements:abrechnung_nachweis", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def nachweis_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _own_nachweis(request, nachweis_id)
@@ -360,7 +338,7 @@ def nachweis_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpRes
     return redirect("placements:abrechnung_rechnung", rechnung.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def nachweis_korrigieren(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     """After a rejection: a new draft Nachweis from the corrected data replaces it."""
@@ -487,7 +465,7 @@ def _rechnung_page(
     )
 
 
-@party_view
+@requires(access.opens_billing)
 @require_GET
 def rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -495,7 +473,7 @@ def rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     return _rechnung_page(request, item)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_GET
 def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -510,7 +488,7 @@ def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     return response
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_versenden(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -525,7 +503,7 @@ def rechnung_versenden(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRe
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_neu(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     """Build an invalid invoice again (same number) after the data was fixed."""
@@ -546,7 +524,7 @@ def rechnung_neu(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_freigeben(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -561,7 +539,7 @@ def rechnung_freigeben(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRe
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_ablehnen(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -592,7 +570,7 @@ def rechnung_ablehnen(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRes
 # --- youth office ---------------------------------------------------------------------------------
 
 
-@requester_view
+@requires(access.is_requester)
 @require_GET
 def eingang(request: TenantRequest) -> HttpResponse:
     status = request.GET.get("status", Rechnung.Status.VERSENDET)
@@ -619,7 +597,7 @@ def eingang(request: TenantRequest) -> HttpResponse:
     )
 
 
-@requester_view
+@requires(access.is_requester)
 def anschrift(request: TenantRequest) -> HttpResponse:
     current = Rechnungsanschrift.objects.for_tenant(request.tenant).first()
     initial = (

@@ -12,13 +12,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
@@ -28,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from koffer.accounts.access import require_perm
+from koffer.accounts.access import require_perm, requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.placements import access
@@ -43,35 +40,6 @@ LIST_TITLE = "Meldungen nach § 47 SGB VIII"
 INBOX_TITLE = "Posteingang Meldungen"
 TEXT = {"class": "kern-form-input__input"}
 SELECT = {"class": "kern-form-input__select"}
-
-View = Callable[..., HttpResponseBase]
-
-
-def provider_view(view: View) -> View:
-    """Signed in at a Träger with the right to manage places."""
-
-    @require_perm(Perm.PLACEMENTS_MANAGE)
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not access.is_provider(request.access, request.tenant):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def party_view(view: View) -> View:
-    """Signed in with either right; which side the Mandant is on decides per notification."""
-
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.tenant is None or not access.is_meldung_party(request.access):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _sicht_or_404(request: TenantRequest, meldung_id: uuid.UUID) -> access.Sicht:
@@ -232,7 +200,7 @@ def _list_context(filters: dict[str, str]) -> dict[str, Any]:
     }
 
 
-@provider_view
+@requires(access.is_provider)
 @require_GET
 def meldungen_list(request: TenantRequest) -> HttpResponse:
     filters = _filters(request, "alle")
@@ -349,7 +317,7 @@ def _values(form: forms.Form) -> dict[str, Any]:
     return {key: data[key] for key in ("einrichtung", "art", "ereignis_datum", "betreff", "inhalt")}
 
 
-@provider_view
+@requires(access.is_provider)
 @require_http_methods(["GET", "POST"])
 def meldungen_neu(request: TenantRequest) -> HttpResponse:
     """Step one: the form. A Jahresmeldung shows its figures first (step two); filing
@@ -446,7 +414,7 @@ def _detail(
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_GET
 def meldungen_detail(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     sicht = _sicht_or_404(request, meldung_id)
@@ -459,7 +427,7 @@ def meldungen_detail(request: TenantRequest, meldung_id: uuid.UUID) -> HttpRespo
     return _detail(request, sicht)
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_GET
 def meldungen_quittung(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponseBase:
     sicht = _sicht_or_404(request, meldung_id)
@@ -493,7 +461,7 @@ def _answer(
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_POST
 def meldungen_bestaetigen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     return _answer(
@@ -508,7 +476,7 @@ def meldungen_bestaetigen(request: TenantRequest, meldung_id: uuid.UUID) -> Http
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_POST
 def meldungen_rueckfrage(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     return _answer(
@@ -523,7 +491,7 @@ def meldungen_rueckfrage(request: TenantRequest, meldung_id: uuid.UUID) -> HttpR
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_POST
 def meldungen_abschliessen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     return _answer(

@@ -82,6 +82,12 @@ def scopes_for(access: Access, tenant: Mandant) -> list[Scope]:
     return [Scope(kind=k, tenant_id=tenant.pk, tenant_name=tenant.name) for k in kinds]
 
 
+def sees_statistik(access: Access, tenant: Mandant) -> bool:
+    """Page guard of the statistics: some view of them is allowed at ``tenant``. It lives
+    beside :func:`scopes_for`, not in ``placements/access.py``, because it is that rule."""
+    return bool(scopes_for(access, tenant))
+
+
 def scope_for(access: Access, tenant: Mandant, wanted: str | None = None) -> Scope | None:
     """The view ``wanted`` (a scope kind) if allowed, else the default one, else None."""
     scopes = scopes_for(access, tenant)

@@ -3,30 +3,26 @@ parse the GET form, call :func:`koffer.placements.statistik.builders.statistik`,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.placements.models import Fachbereich
 from koffer.placements.statistik import builders
 from koffer.placements.statistik.charts import bar_chart, line_chart
 from koffer.placements.statistik.export import csv_bytes, display, notes, xlsx_bytes
-from koffer.placements.statistik.scopes import Scope, scope_for, scopes_for
+from koffer.placements.statistik.scopes import Scope, scope_for, scopes_for, sees_statistik
 from koffer.placements.statistik.tables import MONTH_NAMES, MONTHS, Statistik
 from koffer.shell.breadcrumbs import trail
-
-View = Callable[..., HttpResponse]
 
 
 class StatistikForm(forms.Form):
@@ -63,21 +59,6 @@ class StatistikForm(forms.Form):
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         field.choices = choices
-
-
-def statistik_view(view: View) -> View:
-    """Signed in, a Mandant chosen, and some view of the statistics allowed there."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        tenant = getattr(request, "tenant", None)
-        if tenant is None or not scopes_for(request.access, tenant):  # type: ignore[attr-defined]
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _query(request: TenantRequest) -> tuple[StatistikForm, Statistik | None]:
@@ -188,7 +169,7 @@ def _line_table_key(stat: Statistik) -> str:
 
 
 @require_GET
-@statistik_view
+@requires(sees_statistik)
 def statistik(request: TenantRequest) -> HttpResponse:
     form, stat = _query(request)
     context: dict[str, Any] = {
@@ -224,7 +205,7 @@ def _filename(stat: Statistik, suffix: str) -> str:
 
 
 @require_GET
-@statistik_view
+@requires(sees_statistik)
 def statistik_csv(request: TenantRequest) -> HttpResponse:
     """One table as CSV (``tabelle`` = its key)."""
     form, stat = _query(request)
@@ -247,7 +228,7 @@ def statistik_csv(request: TenantRequest) -> HttpResponse:
 
 
 @require_GET
-@statistik_view
+@requires(sees_statistik)
 def statistik_xlsx(request: TenantRequest) -> HttpResponse:
     """Every table of the page, one sheet each."""
     form, stat = _query(request)
