@@ -34,6 +34,7 @@ from koffer.placements.models import (
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in, test_today
+from tests.factories import placements as placement_factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
@@ -52,14 +53,10 @@ def lja_user(lja: Mandant) -> User:
 
 
 def _file(user: User, tenant: Mandant, einrichtung: Any, **overrides: Any) -> Meldung:
-    values: dict[str, Any] = {
-        "art": Meldung.Art.VORKOMMNIS,
-        "ereignis_datum": TODAY,
-        "betreff": "Brand in der Küche, keine Verletzten",
-        "inhalt": "Am Abend brannte ein Topf. Die Feuerwehr war da.",
-    }
-    values.update(overrides)
-    return meldungen.file_meldung(actor=user, tenant=tenant, einrichtung=einrichtung, **values)
+    overrides.setdefault("ereignis_datum", TODAY)
+    return placement_factories.meldung(
+        actor=user, tenant=tenant, einrichtung=einrichtung, **overrides
+    )
 
 
 def _pdf_text(data: bytes) -> str:
