@@ -22,6 +22,7 @@ from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
 from koffer.placements import services
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.meldungen import selectors as meldung_selectors
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import (
     Angebot,
@@ -378,14 +379,14 @@ def test_landesjugendamt_acknowledges_once_asks_back_and_closes(
         meldungen.ask_back(actor=lja_user, tenant=lja, meldung=meldung, text="Noch etwas")
     assert after.value.code == "abgeschlossen"
 
-    actions = [e.action for e in meldungen.verlauf(traeger, meldung)]
+    actions = [e.action for e in meldung_selectors.verlauf(traeger, meldung)]
     assert actions == [
         "placements.meldung.file",
         "placements.meldung.acknowledge",
         "placements.meldung.ask_back",
         "placements.meldung.close",
     ]
-    assert [e.action for e in meldungen.verlauf(lja, meldung)] == actions
+    assert [e.action for e in meldung_selectors.verlauf(lja, meldung)] == actions
 
 
 def test_ask_back_first_also_confirms_receipt_and_deadline_rules(

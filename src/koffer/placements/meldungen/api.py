@@ -18,6 +18,7 @@ from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.placements import access
+from koffer.placements.meldungen import selectors
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.meldungen.downloads import receipt_response
 from koffer.placements.models import Meldung
@@ -163,14 +164,14 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
     want_received = may_review and filters.rolle in {"", meldungen.RECEIVER}
     if not (may_file or may_review):
         raise _forbidden()
-    qs = meldungen.filed(request.tenant).none()
+    qs = selectors.filed(request.tenant).none()
     if want_filed and want_received:
         qs = Meldung.objects.for_party(request.tenant)
     elif want_filed:
-        qs = meldungen.filed(request.tenant)
+        qs = selectors.filed(request.tenant)
     elif want_received:
-        qs = meldungen.received(request.tenant)
-    qs = meldungen.filtered(
+        qs = selectors.received(request.tenant)
+    qs = selectors.filtered(
         qs.select_related("tenant", "einrichtung", "jugendamt"),
         art=filters.art,
         status=filters.status,

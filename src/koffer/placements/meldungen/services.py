@@ -30,11 +30,10 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from koffer.audit import services as audit
-from koffer.audit.models import AuditEvent
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import access, events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
@@ -828,50 +827,6 @@ def close(
             "placements.meldung.close",
             now or timezone.now(),
         )
-
-
-# --- reads ----------------------------------------------------------------------------------
-
-
-def filed(tenant: Mandant) -> QuerySet[Meldung]:
-    """The provider's own notifications."""
-    return Meldung.objects.for_tenant(tenant)
-
-
-def received(tenant: Mandant) -> QuerySet[Meldung]:
-    """Notifications addressed to the Mandant as Landesjugendamt."""
-    return Meldung.objects.for_party(tenant).filter(jugendamt_id=tenant.pk)
-
-
-def filtered(qs: QuerySet[Meldung], *, art: str = "", status: str = "") -> QuerySet[Meldung]:
-    if art in Art.values:
-        qs = qs.filter(art=art)
-    if status == "offen":
-        qs = qs.exclude(status=Status.ABGESCHLOSSEN)
-    elif status in Status.values:
-        qs = qs.filter(status=status)
-    return qs
-
-
-def verlauf(tenant: Mandant, meldung: Meldung) -> list[AuditEvent]:
-    """What happened to the notification, from the Mandant's own audit chain."""
-    return list(
-        AuditEvent.objects.filter(
-            tenant_id=tenant.pk,
-            object_type=Meldung._meta.label_lower,
-            object_id=str(meldung.pk),
-            action__startswith="placements.meldung.",
-        ).order_by("seq")
-    )
-
-
-VERLAUF_LABELS = {
-    "placements.meldung.file": "Eingereicht",
-    "placements.meldung.acknowledge": "Eingang bestätigt",
-    "placements.meldung.ask_back": "Rückfrage",
-    "placements.meldung.close": "Abgeschlossen",
-    "placements.meldung.quittung": "Eingangsbestätigung neu erstellt",
-}
 
 
 def record_read(*, actor: Any, tenant: Mandant, meldung: Meldung, purpose: str) -> None:

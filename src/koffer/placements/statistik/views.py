@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -20,45 +19,10 @@ from koffer.placements.models import Fachbereich
 from koffer.placements.statistik import builders
 from koffer.placements.statistik.charts import bar_chart, line_chart
 from koffer.placements.statistik.export import csv_bytes, display, notes, xlsx_bytes
-from koffer.placements.statistik.scopes import Scope, scope_for, scopes_for, sees_statistik
+from koffer.placements.statistik.forms import StatistikForm
+from koffer.placements.statistik.scopes import scope_for, scopes_for, sees_statistik
 from koffer.placements.statistik.tables import MONTH_NAMES, MONTHS, Statistik
 from koffer.shell.breadcrumbs import trail
-
-
-class StatistikForm(forms.Form):
-    """Year, field of work and (for a Kreis that both runs and fills places) the view."""
-
-    jahr = forms.TypedChoiceField(label="Jahr", coerce=int)
-    fachbereich = forms.ChoiceField(label="Fachbereich", required=False)
-    sicht = forms.ChoiceField(label="Sicht", required=False)
-
-    def __init__(self, data: Any, *, scopes: list[Scope], today: Any) -> None:
-        super().__init__(data)
-        self._choices("jahr", [(y, str(y)) for y in builders.available_years(today)])
-        self.fields["jahr"].error_messages["invalid_choice"] = (
-            "Bitte ein Jahr aus der Liste wählen (die letzten zehn Jahre)."
-        )
-        self._choices(
-            "fachbereich",
-            [("", "alle Fachbereiche")] + [(fb.code, fb.label) for fb in builders.fachbereiche()],
-        )
-        self.fields["fachbereich"].error_messages["invalid_choice"] = (
-            "Diesen Fachbereich gibt es nicht."
-        )
-        self._choices("sicht", [(s.kind, s.label) for s in scopes])
-        self.fields["sicht"].error_messages["invalid_choice"] = (
-            "Diese Sicht steht Ihnen nicht zur Verfügung."
-        )
-        if len(scopes) < 2:
-            self.fields["sicht"].widget = forms.HiddenInput()
-        for name in ("jahr", "fachbereich"):
-            self.fields[name].widget.attrs["class"] = "kern-form-input__select"
-        self.fields["sicht"].widget.attrs.setdefault("class", "kern-form-input__select")
-
-    def _choices(self, name: str, choices: list[tuple[Any, str]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = choices
 
 
 def _query(request: TenantRequest) -> tuple[StatistikForm, Statistik | None]:
