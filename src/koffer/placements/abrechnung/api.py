@@ -18,6 +18,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
+from koffer.errors import Forbidden
 from koffer.placements import access, events
 from koffer.placements.abrechnung import positions, selectors
 from koffer.placements.abrechnung import pruefung as checking
@@ -134,13 +135,11 @@ class AblehnungIn(Schema):
     reason: str = Field(min_length=1, max_length=500, description="Begründung für den Träger")
 
 
-def _forbidden(detail: str) -> ApiProblem:
-    return ApiProblem(403, "forbidden", "Keine Berechtigung", detail)
-
-
 def _require_provider(request: TenantRequest) -> None:
     if not access.is_provider(request.access, request.tenant):
-        raise _forbidden("Das dürfen nur Träger mit der Berechtigung „Plätze verwalten“.")
+        raise Forbidden(
+            "forbidden", "Das dürfen nur Träger mit der Berechtigung „Plätze verwalten“."
+        )
 
 
 def _monat(text: str) -> date:
@@ -198,7 +197,9 @@ def _rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
     if found.tenant_id == request.tenant.pk:
         _require_provider(request)
     elif not access.is_requester(request.access, request.tenant):
-        raise _forbidden("Das dürfen nur Jugendämter mit der Berechtigung „Plätze suchen“.")
+        raise Forbidden(
+            "forbidden", "Das dürfen nur Jugendämter mit der Berechtigung „Plätze suchen“."
+        )
     return found
 
 
@@ -349,7 +350,7 @@ def list_rechnungen(
     provider = access.is_provider(request.access, request.tenant)
     payer = access.is_requester(request.access, request.tenant)
     if not provider and not payer:
-        raise _forbidden("Dafür fehlt Ihnen die Berechtigung.")
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
     # A Kreis may run facilities and place children: it sees both kinds of invoices.
     qs = selectors.rechnungen_der_partei(request.tenant, own=provider, received=payer)
     if status is not None:

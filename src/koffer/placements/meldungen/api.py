@@ -17,6 +17,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
+from koffer.errors import Forbidden
 from koffer.placements import access
 from koffer.placements.meldungen import selectors
 from koffer.placements.meldungen import services as meldungen
@@ -107,10 +108,6 @@ class ListFilter(Schema):
     limit: int = 50
 
 
-def _forbidden() -> ApiProblem:
-    return ApiProblem(403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung.")
-
-
 def _out(m: Meldung) -> MeldungOut:
     return MeldungOut(
         id=m.pk,
@@ -163,7 +160,7 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
     want_filed = may_file and filters.rolle in {"", meldungen.PROVIDER}
     want_received = may_review and filters.rolle in {"", meldungen.RECEIVER}
     if not (may_file or may_review):
-        raise _forbidden()
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
     qs = selectors.filed(request.tenant).none()
     if want_filed and want_received:
         qs = Meldung.objects.for_party(request.tenant)
@@ -188,7 +185,7 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
 )
 def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
     if not access.may_file_meldungen(request.access):
-        raise _forbidden()
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
     meldung = meldungen.file_meldung(
         actor=request.user,
         tenant=request.tenant,
@@ -211,7 +208,7 @@ def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
 )
 def preview_jahresmeldung(request: TenantRequest, einrichtung_id: uuid.UUID, jahr: int) -> Vorschau:
     if not access.may_file_meldungen(request.access):
-        raise _forbidden()
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
     eingabe = meldungen.check_meldung(
         tenant=request.tenant,
         einrichtung=einrichtung_id,
