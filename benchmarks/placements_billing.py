@@ -2,7 +2,7 @@
 
 The issue's target: month-end billing of 5,000 Belegungen, including XRechnung generation
 and validation, in 5 minutes or less. Each provider's month is billed with
-:func:`koffer.placements.billing.run_month_end` (called directly, as the job would, without
+:func:`koffer.placements.abrechnung.services.run_month_end` (called directly, as the job would, without
 a worker): compute every Leistungsnachweis, confirm it, build its XRechnung (CII), check it
 with all three official checks (XML schema, EN 16931, KoSIT XRechnung), store the XML in
 the blob store, write the invoice and the audit events.
@@ -39,7 +39,7 @@ SEED = 20261031
 def _month() -> date:
     from django.utils import timezone
 
-    from koffer.placements.billing import month_bounds
+    from koffer.placements.abrechnung.positions import month_bounds
 
     return month_bounds(month_bounds(timezone.localdate())[0] - timedelta(days=1))[0]
 
@@ -50,7 +50,7 @@ def _build(rng: random.Random, monat: date) -> list[Any]:
 
     from koffer.accounts import services as accounts
     from koffer.placements import services as placements
-    from koffer.placements.billing import month_bounds
+    from koffer.placements.abrechnung.positions import month_bounds
     from koffer.placements.models import (
         Abwesenheit,
         Angebot,
@@ -258,7 +258,8 @@ class _Timer:
 def run() -> None:
     from django.db import connection
 
-    from koffer.placements import billing
+    from koffer.placements.abrechnung import monatsabrechnung as month_end
+    from koffer.placements.abrechnung import services as billing
     from koffer.placements.models import Rechnung
     from koffer.placements.xrechnung.validation import compile_seconds
 
@@ -277,7 +278,7 @@ def run() -> None:
         compile_s = sum(compile_seconds().values())  # once per process, part of the run
         for number, traeger in enumerate(providers, start=1):
             started = time.perf_counter()
-            result = billing.run_month_end(actor=None, tenant=traeger, monat=monat)
+            result = month_end.run_month_end(actor=None, tenant=traeger, monat=monat)
             made = result.valid + result.invalid
             invoices += made
             valid += result.valid

@@ -7,7 +7,7 @@ Inobhutnahme for every second facility) with day rates (half of them change on 1
 20,000 places, 40 youth offices and about 15,000 Belegungen over 2025/2026 (12,000
 places occupied, 3,000 of them also by an earlier Belegung ended in 2026).
 
-Measured: :func:`koffer.placements.statistics.statistik` for 2026 (all queries, the
+Measured: :func:`koffer.placements.statistik.builders.statistik` for 2026 (all queries, the
 roll-up, the suppression, the tables) for the LJA, one youth office and one Träger with
 ten facilities; the whole page for the LJA through Django's test client (middleware,
 charts, template); the CSV and XLSX of the LJA's tables. Cases alternate round-robin. Baseline in the same run: one plain aggregate over the same
@@ -35,7 +35,6 @@ from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.placements import services as placements
-from koffer.placements import statistics
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -47,7 +46,9 @@ from koffer.placements.models import (
     Platzgesuch,
     Region,
 )
-from koffer.placements.statistik_export import csv_bytes, xlsx_bytes
+from koffer.placements.statistik import builders
+from koffer.placements.statistik.export import csv_bytes, xlsx_bytes
+from koffer.placements.statistik.scopes import Scope
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant
 
@@ -280,10 +281,10 @@ def run() -> None:
             cursor.execute("ANALYZE")
     note(f"Daten angelegt in {time.perf_counter() - started:.1f} s: {counts}")
     fb = Fachbereich.objects.get(code="jugendhilfe")
-    lja_scope = statistics.Scope("aggregate", lja.pk, lja.name)
-    office_scope = statistics.Scope("requester", office.pk, office.name)
+    lja_scope = Scope("aggregate", lja.pk, lja.name)
+    office_scope = Scope("requester", office.pk, office.name)
     traeger = Mandant.objects.get(slug="bench-tr-0")
-    provider_scope = statistics.Scope("provider", traeger.pk, traeger.name)
+    provider_scope = Scope("provider", traeger.pk, traeger.name)
     client = Client()
     client.force_login(User.objects.get(username="bench.lja"))
     page_url = f"/plaetze/statistik/?jahr={YEAR}&fachbereich=jugendhilfe"
@@ -300,18 +301,18 @@ def run() -> None:
 
     cases = {
         "baseline_one_aggregate": baseline,
-        "lja_aggregiert": lambda: statistics.statistik(
+        "lja_aggregiert": lambda: builders.statistik(
             scope=lja_scope, year=YEAR, fachbereich=fb, today=TODAY
         ),
-        "jugendamt": lambda: statistics.statistik(
+        "jugendamt": lambda: builders.statistik(
             scope=office_scope, year=YEAR, fachbereich=fb, today=TODAY
         ),
-        "traeger_10_einrichtungen": lambda: statistics.statistik(
+        "traeger_10_einrichtungen": lambda: builders.statistik(
             scope=provider_scope, year=YEAR, fachbereich=fb, today=TODAY
         ),
         "lja_seite_http": lambda: client.get(page_url),
     }
-    stat = statistics.statistik(scope=lja_scope, year=YEAR, fachbereich=fb, today=TODAY)
+    stat = builders.statistik(scope=lja_scope, year=YEAR, fachbereich=fb, today=TODAY)
     assert stat.table("uebersicht").rows[-1].cells[0].value, "keine Belegungen gezählt"
     cases["lja_csv_xlsx"] = lambda: (
         [csv_bytes(stat, t) for t in stat.tables],

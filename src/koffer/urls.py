@@ -7,7 +7,6 @@ from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
 from koffer.jobs import api as jobs_api
 from koffer.placements import api as placements_api
-from koffer.placements import api_abrechnung, api_meldungen, api_statistik
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
 from koffer.records import api_configuration, api_documents, api_extract, api_search
@@ -29,9 +28,6 @@ api.add_router("", api_documents.router)
 api.add_router("", api_extract.router)
 api.add_router("", api_configuration.router)
 api.add_router("", placements_api.router)
-api.add_router("", api_meldungen.router)
-api.add_router("", api_statistik.router)
-api.add_router("", api_abrechnung.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),

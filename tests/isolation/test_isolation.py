@@ -370,7 +370,7 @@ def _meldung(world: World, tenant: Mandant) -> uuid.UUID:
     Landesjugendamt (the facility names no supervisor)."""
     from django.utils import timezone
 
-    from koffer.placements import meldungen
+    from koffer.placements.meldungen import services as meldungen
 
     world.once(
         "landesjugendamt",
@@ -396,8 +396,9 @@ def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
 
     from django.utils import timezone
 
-    from koffer.placements import billing
     from koffer.placements import services as placements
+    from koffer.placements.abrechnung import positions
+    from koffer.placements.abrechnung import services as billing
     from koffer.placements.models import Betreuungsform, Einrichtung, Region, Traegerprofil
 
     def build() -> dict[str, Any]:
@@ -407,7 +408,7 @@ def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
         angebot = placements.create_angebot(
             actor=None, einrichtung=einrichtung, betreuungsform=form, title=world.mark(tenant)
         )
-        monat = billing.month_bounds(timezone.localdate())[0] - timedelta(days=1)
+        monat = positions.month_bounds(timezone.localdate())[0] - timedelta(days=1)
         beginn = monat.replace(day=1)
         placements.set_entgelt(
             actor=None,

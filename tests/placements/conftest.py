@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
 from koffer.accounts.models import User
-from koffer.placements import billing, services
+from koffer.placements import services
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -18,6 +17,7 @@ from koffer.placements.models import (
 )
 from koffer.tenancy.models import Mandant
 from tests import factories
+from tests.factories import placements as placement_factories
 
 
 @pytest.fixture
@@ -60,37 +60,14 @@ def region(catalogue: Fachbereich) -> Region:
 def einrichtung(
     traeger: Mandant, provider_user: User, catalogue: Fachbereich, heim: Betreuungsform
 ) -> Einrichtung:
-    return services.create_einrichtung(
-        actor=provider_user,
-        tenant=traeger,
-        fachbereich=catalogue,
-        formen=[heim],
-        name="Wohngruppe Linde",
-        street="Lindenweg 3",
-        postcode="60311",
-        city="Musterstadt",
-        lat=50.12,
-        lon=8.69,
-        age_min=6,
-        age_max=17,
+    return placement_factories.einrichtung(
+        actor=provider_user, tenant=traeger, fachbereich=catalogue, formen=[heim]
     )
 
 
 @pytest.fixture
 def angebot(einrichtung: Einrichtung, provider_user: User, heim: Betreuungsform) -> Angebot:
-    angebot = services.create_angebot(
-        actor=provider_user, einrichtung=einrichtung, betreuungsform=heim, title="Regelgruppe"
-    )
-    services.set_entgelt(
-        actor=provider_user,
-        angebot=angebot,
-        valid_from=date(2026, 1, 1),
-        valid_to=None,
-        leistungsentgelt=Decimal("150.00"),
-        grundleistung=Decimal("20.50"),
-        investitionsbetrag=Decimal("12.00"),
-    )
-    return angebot
+    return placement_factories.angebot(actor=provider_user, einrichtung=einrichtung, form=heim)
 
 
 # --- billing ----------------------------------------------------------------------------------
@@ -98,89 +75,19 @@ def angebot(einrichtung: Einrichtung, provider_user: User, heim: Betreuungsform)
 
 @pytest.fixture
 def profil(traeger: Mandant) -> Traegerprofil:
-    # Straight to the model: services.save_traegerprofil calls full_clean(), whose unique
-    # checks query without the Mandant and fail under KOFFER_STRICT_TENANCY.
-    return Traegerprofil.objects.create(
-        tenant=traeger,
-        legal_name="Jugendhilfe Sonnenhof e. V.",
-        street="Lindenweg 3",
-        postcode="60311",
-        city="Musterstadt",
-        tax_number="045/123/45678",
-        vat_id="",
-        registereintrag="VR 4711, Amtsgericht Musterstadt",
-        iban="DE02120300000000202051",
-        bic="",
-        contact_name="Petra Schulz",
-        contact_phone="+49 6101 555-20",
-        contact_email="rechnung@sonnenhof.example",
-    )
+    return placement_factories.traegerprofil(traeger)
 
 
 @pytest.fixture
 def rechnungsempfaenger(jugendamt: Mandant, jugendamt_user: User) -> Mandant:
     """The youth office with its Leitweg-ID and invoice address."""
-    jugendamt.leitweg_id = "09999000-KREIS-21"
-    jugendamt.save(update_fields=["leitweg_id"])
-    billing.save_rechnungsanschrift(
-        actor=jugendamt_user,
-        tenant=jugendamt,
-        bezeichnung="Landkreis Test, Jugendamt",
-        street="Kreishausplatz 1",
-        postcode="60000",
-        city="Kreisstadt",
-    )
-    return jugendamt
-
-
-def _belegung(
-    angebot: Angebot,
-    provider_user: User,
-    jugendamt: Mandant,
-    jugendamt_user: User,
-    heim: Betreuungsform,
-    region: Region,
-    beginn: date,
-    ende: date | None = None,
-) -> Belegung:
-    platz = services.add_plaetze(
-        actor=provider_user,
-        angebot=angebot,
-        count=1,
-        valid_from=date(2026, 1, 1),
-        frei_ab=date(2026, 1, 1),
-    )[0]
-    gesuch = services.create_gesuch(
-        actor=jugendamt_user,
-        tenant=jugendamt,
-        betreuungsform=heim,
-        alter=12,
-        geschlecht="w",
-        ab_datum=beginn,
-        region=region,
-    )
-    hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
-    belegung = services.confirm(
-        actor=provider_user,
-        tenant=angebot.einrichtung.tenant,
-        reservierung_id=hold.pk,
-        beginn=beginn,
-    )
-    if ende is not None:
-        belegung = services.end_belegung(
-            actor=provider_user,
-            tenant=angebot.einrichtung.tenant,
-            belegung=belegung,
-            ende=ende,
-            grund="planmaessig",
-        )
-    return belegung
+    return placement_factories.rechnungsempfaenger(jugendamt, jugendamt_user)
 
 
 @pytest.fixture
 def make_belegung(angebot, provider_user, jugendamt, jugendamt_user, heim, region):
     def make(beginn: date, ende: date | None = None) -> Belegung:
-        return _belegung(
+        return placement_factories.belegung(
             angebot, provider_user, jugendamt, jugendamt_user, heim, region, beginn, ende
         )
 

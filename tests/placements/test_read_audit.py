@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import billing, services
+from koffer.placements import services
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.models import Platzgesuch
 from koffer.tenancy.models import Mandant
 from tests.conftest import signed_in

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django_otp import user_has_device
 
 from koffer.accounts.models import Membership
 from koffer.accounts.roles import HOLDER_ONLY, ROLES, Perm, Role, grantable_in
-from koffer.tenancy.models import Organisationseinheit
+from koffer.tenancy.models import Mandant, Organisationseinheit
 
 if TYPE_CHECKING:
     from koffer.accounts.models import ApiToken
@@ -272,5 +276,33 @@ def require_perm(perm: str):  # type: ignore[no-untyped-def]
             return view(request, *args, **kwargs)
 
         return wrapped
+
+    return decorator
+
+
+AccessRule = Callable[[Access, Mandant], bool]
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def requires(rule: AccessRule) -> Callable[[View], View]:
+    """View decorator: signed in (else the login page), a Mandant chosen, and
+    ``rule(access, tenant)`` true there (else the 403 page). The rule is one of the app's
+    access predicates, so a page asks the same question as the API and the services."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            # Imported here like in require_perm: auth's views pull in forms and the user
+            # model, which must not load while the app registry is still filling.
+            from django.contrib.auth.views import redirect_to_login
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            tenant = getattr(request, "tenant", None)
+            if tenant is None or not rule(request.access, tenant):  # type: ignore[attr-defined]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return cast(View, wrapped)
 
     return decorator

@@ -13,7 +13,9 @@ from typing import Any
 from django.utils import timezone
 
 from koffer.accounts.models import User
-from koffer.placements import billing, meldungen, services
+from koffer.placements import services
+from koffer.placements.abrechnung import services as billing
+from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import Belegung, Betreuungsform, Fachbereich, Merkmal, Platz, Region
 from koffer.tenancy.models import Mandant
 

@@ -93,6 +93,11 @@ def is_billing_party(access: Access, tenant: Mandant) -> bool:
     return is_provider(access, tenant) or is_requester(access, tenant)
 
 
+def opens_billing(access: Access, tenant: Mandant) -> bool:
+    """Page guard of the billing pages: :func:`is_billing_party` at the chosen Mandant."""
+    return is_billing_party(access, tenant)
+
+
 def is_provider_of(access: Access, tenant: Mandant, obj: Rechnung | Leistungsnachweis) -> bool:
     """The Mandant issued it and manages places."""
     return obj.tenant_id == tenant.pk and is_provider(access, tenant)
@@ -117,6 +122,11 @@ def may_review_meldungen(access: Access) -> bool:
 def is_meldung_party(access: Access) -> bool:
     """May open notification pages at all; the side is decided per notification."""
     return may_file_meldungen(access) or may_review_meldungen(access)
+
+
+def opens_meldungen(access: Access, tenant: Mandant) -> bool:
+    """Page guard of the notification pages: :func:`is_meldung_party` at the chosen Mandant."""
+    return is_meldung_party(access)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from pydantic import Field
 from koffer.accounts.http import TenantRequest
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, selectors, services
-from koffer.placements.errors import PlacementsError
+from koffer.placements import access, events, selectors, services
+from koffer.placements.abrechnung import api as abrechnung_api
+from koffer.placements.meldungen import api as meldungen_api
 from koffer.placements.models import (
     Abwesenheit,
     Angebot,
@@ -30,19 +31,10 @@ from koffer.placements.models import (
     Reservierung,
 )
 from koffer.placements.search import Need, search
+from koffer.placements.statistik import api as statistik_api
 from koffer.tenancy.models import Mandant
 
-router = Router(tags=["Platzbörse"])
-
-
-def _problem(exc: PlacementsError) -> ApiProblem:
-    titles = {404: "Nicht gefunden", 409: "Konflikt", 503: "Bitte erneut versuchen"}
-    return ApiProblem(
-        exc.status if exc.status != 400 else 422,
-        exc.code,
-        titles.get(exc.status, "Nicht möglich"),
-        exc.message,
-    )
+exchange = Router(tags=["Platzbörse"])
 
 
 def _provider(request: TenantRequest) -> None:
@@ -86,7 +78,7 @@ class FachbereichOut(Schema):
     merkmale: list[MerkmalOut]
 
 
-@router.get("/platzboerse/fachbereiche", response={200: list[FachbereichOut], 403: Problem})
+@exchange.get("/platzboerse/fachbereiche", response={200: list[FachbereichOut], 403: Problem})
 def fachbereiche(request: TenantRequest) -> list[FachbereichOut]:
     """The configured fields with their forms of care and criteria."""
     if not access.sees_catalogue(request.access):
@@ -144,7 +136,7 @@ class TrefferOut(Schema):
     reason: str
 
 
-@router.get("/platzboerse/suche", response=list[TrefferOut])
+@exchange.get("/platzboerse/suche", response=list[TrefferOut])
 def suche(request: TenantRequest, q: Query[PlatzSucheQuery]) -> list[TrefferOut]:
     """Free places ranked by fit, then day rate, then distance; pseudonymous input only."""
     _requester(request)
@@ -203,7 +195,7 @@ class GesuchOut(Schema):
     ab: date
 
 
-@router.post("/platzboerse/gesuche", response={201: GesuchOut})
+@exchange.post("/platzboerse/gesuche", response={201: GesuchOut})
 def gesuch_create(request: TenantRequest, body: GesuchIn) -> Status[GesuchOut]:
     """A pseudonymous need; the pseudonym is generated."""
     _requester(request)
@@ -223,20 +215,17 @@ def gesuch_create(request: TenantRequest, body: GesuchIn) -> Status[GesuchOut]:
         raise ApiProblem(
             422, "unknown_reference", "Unbekannter Bezug", "Ein Merkmal gibt es nicht."
         )
-    try:
-        g = services.create_gesuch(
-            actor=request.user,
-            tenant=request.tenant,
-            betreuungsform=form,
-            alter=body.alter,
-            geschlecht=body.geschlecht,
-            ab_datum=body.ab,
-            region=region,
-            radius_km=body.radius_km,
-            merkmale=merkmale,
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    g = services.create_gesuch(
+        actor=request.user,
+        tenant=request.tenant,
+        betreuungsform=form,
+        alter=body.alter,
+        geschlecht=body.geschlecht,
+        ab_datum=body.ab,
+        region=region,
+        radius_km=body.radius_km,
+        merkmale=merkmale,
+    )
     return Status(
         201,
         GesuchOut(
@@ -286,7 +275,7 @@ def _hold_out(h: Reservierung) -> ReservierungOut:
     )
 
 
-@router.post("/platzboerse/reservierungen", response={201: ReservierungOut})
+@exchange.post("/platzboerse/reservierungen", response={201: ReservierungOut})
 def reservierung_create(request: TenantRequest, body: ReservierungIn) -> Status[ReservierungOut]:
     """Hold a free place of an Angebot (or a named place) for a need: 409 ``vergeben``
     when none is free, 503 ``busy`` when the lock stayed busy."""
@@ -312,14 +301,11 @@ def reservierung_create(request: TenantRequest, body: ReservierungIn) -> Status[
     )
     if angebot is None and platz is None:
         raise not_found("Dieses Angebot oder dieser Platz")
-    try:
-        hold = services.reserve(actor=request.user, gesuch=gesuch, angebot=angebot, platz=platz)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    hold = services.reserve(actor=request.user, gesuch=gesuch, angebot=angebot, platz=platz)
     return Status(201, _hold_out(_reloaded(request, hold)))
 
 
-@router.get("/platzboerse/reservierungen", response=ReservierungPage)
+@exchange.get("/platzboerse/reservierungen", response=ReservierungPage)
 def reservierungen(
     request: TenantRequest, cursor: str | None = None, limit: int = 50
 ) -> ReservierungPage:
@@ -372,19 +358,16 @@ def _own_hold(
     return hold
 
 
-@router.post("/platzboerse/reservierungen/{reservierung_id}/zusage", response={201: BelegungOut})
+@exchange.post("/platzboerse/reservierungen/{reservierung_id}/zusage", response={201: BelegungOut})
 def zusage(
     request: TenantRequest, reservierung_id: uuid.UUID, body: ZusageIn
 ) -> Status[BelegungOut]:
     """The provider confirms: the hold becomes a Belegung from ``beginn``."""
     _provider(request)
     hold = _own_hold(request, reservierung_id, provider=True)
-    try:
-        b = services.confirm(
-            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, beginn=body.beginn
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    b = services.confirm(
+        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, beginn=body.beginn
+    )
     return Status(
         201,
         BelegungOut(
@@ -397,31 +380,25 @@ def zusage(
     )
 
 
-@router.post("/platzboerse/reservierungen/{reservierung_id}/absage", response=ReservierungOut)
+@exchange.post("/platzboerse/reservierungen/{reservierung_id}/absage", response=ReservierungOut)
 def absage(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) -> ReservierungOut:
     """The provider declines with a reason; the place is free again."""
     _provider(request)
     hold = _own_hold(request, reservierung_id, provider=True)
-    try:
-        services.decline(
-            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    services.decline(
+        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+    )
     return _hold_out(_reloaded(request, hold))
 
 
-@router.post("/platzboerse/reservierungen/{reservierung_id}/rueckzug", response=ReservierungOut)
+@exchange.post("/platzboerse/reservierungen/{reservierung_id}/rueckzug", response=ReservierungOut)
 def rueckzug(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) -> ReservierungOut:
     """The youth office withdraws its request with a reason."""
     _requester(request)
     hold = _own_hold(request, reservierung_id, provider=False)
-    try:
-        services.withdraw(
-            actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    services.withdraw(
+        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+    )
     return _hold_out(_reloaded(request, hold))
 
 
@@ -454,7 +431,7 @@ def _platz_out(p: Platz) -> PlatzOut:
     )
 
 
-@router.get("/platzboerse/plaetze", response=PlatzPage)
+@exchange.get("/platzboerse/plaetze", response=PlatzPage)
 def plaetze(request: TenantRequest, cursor: str | None = None, limit: int = 100) -> PlatzPage:
     """The provider's own places."""
     _provider(request)
@@ -470,7 +447,7 @@ class FreiIn(Schema):
     )
 
 
-@router.put("/platzboerse/plaetze/{platz_id}/frei", response=PlatzOut)
+@exchange.put("/platzboerse/plaetze/{platz_id}/frei", response=PlatzOut)
 def platz_frei(request: TenantRequest, platz_id: uuid.UUID, body: FreiIn) -> PlatzOut:
     """Set a place free from a date (providers' systems keep availability current)."""
     _provider(request)
@@ -479,10 +456,7 @@ def platz_frei(request: TenantRequest, platz_id: uuid.UUID, body: FreiIn) -> Pla
     )
     if platz is None:
         raise not_found("Dieser Platz")
-    try:
-        platz = services.set_frei(actor=request.user, platz=platz, frei_ab=body.frei_ab)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    platz = services.set_frei(actor=request.user, platz=platz, frei_ab=body.frei_ab)
     return _platz_out(platz)
 
 
@@ -580,14 +554,14 @@ def _unknown(what: str) -> ApiProblem:
     return ApiProblem(422, "unknown_reference", "Unbekannter Bezug", f"{what} gibt es nicht.")
 
 
-@router.get("/platzboerse/einrichtungen/{einrichtung_id}", response=EinrichtungOut)
+@exchange.get("/platzboerse/einrichtungen/{einrichtung_id}", response=EinrichtungOut)
 def einrichtung_get(request: TenantRequest, einrichtung_id: uuid.UUID) -> EinrichtungOut:
     """One of the provider's own facilities."""
     _provider(request)
     return _einrichtung_out(_own_einrichtung(request, einrichtung_id))
 
 
-@router.patch("/platzboerse/einrichtungen/{einrichtung_id}", response=EinrichtungOut)
+@exchange.patch("/platzboerse/einrichtungen/{einrichtung_id}", response=EinrichtungOut)
 def einrichtung_patch(
     request: TenantRequest, einrichtung_id: uuid.UUID, body: EinrichtungPatch
 ) -> EinrichtungOut:
@@ -616,12 +590,9 @@ def einrichtung_patch(
         merkmale = list(Merkmal.objects.filter(pk__in=wanted))
         if len(merkmale) != len(wanted):
             raise _unknown("Ein Merkmal")
-    try:
-        services.update_einrichtung(
-            actor=request.user, einrichtung=item, formen=formen, merkmale=merkmale, **fields
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    services.update_einrichtung(
+        actor=request.user, einrichtung=item, formen=formen, merkmale=merkmale, **fields
+    )
     return _einrichtung_out(_own_einrichtung(request, einrichtung_id))
 
 
@@ -679,7 +650,7 @@ def _own_angebot(request: TenantRequest, angebot_id: uuid.UUID) -> Angebot:
     return item
 
 
-@router.get("/platzboerse/angebote/{angebot_id}/entgelte", response=list[EntgeltOut])
+@exchange.get("/platzboerse/angebote/{angebot_id}/entgelte", response=list[EntgeltOut])
 def entgelte(request: TenantRequest, angebot_id: uuid.UUID) -> list[EntgeltOut]:
     """The day rates of an own Angebot, oldest first."""
     _provider(request)
@@ -688,7 +659,7 @@ def entgelte(request: TenantRequest, angebot_id: uuid.UUID) -> list[EntgeltOut]:
     return [_entgelt_out(e) for e in rows.order_by("valid_from")]
 
 
-@router.post("/platzboerse/angebote/{angebot_id}/entgeltwechsel", response={201: EntgeltOut})
+@exchange.post("/platzboerse/angebote/{angebot_id}/entgeltwechsel", response={201: EntgeltOut})
 def entgeltwechsel(
     request: TenantRequest, angebot_id: uuid.UUID, body: EntgeltIn
 ) -> Status[EntgeltOut]:
@@ -698,10 +669,7 @@ def entgeltwechsel(
     rate exists), ``rate_billed`` (days from then on are already billed)."""
     _provider(request)
     angebot = _own_angebot(request, angebot_id)
-    try:
-        entgelt = services.change_entgelt(actor=request.user, angebot=angebot, **body.model_dump())
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    entgelt = services.change_entgelt(actor=request.user, angebot=angebot, **body.model_dump())
     return Status(201, _entgelt_out(entgelt))
 
 
@@ -716,7 +684,7 @@ class PlaetzeIn(Schema):
     )
 
 
-@router.post("/platzboerse/angebote/{angebot_id}/plaetze", response={201: list[PlatzOut]})
+@exchange.post("/platzboerse/angebote/{angebot_id}/plaetze", response={201: list[PlatzOut]})
 def plaetze_create(
     request: TenantRequest, angebot_id: uuid.UUID, body: PlaetzeIn
 ) -> Status[list[PlatzOut]]:
@@ -728,18 +696,15 @@ def plaetze_create(
         payer = Mandant.objects.filter(pk=body.standby_jugendamt, is_active=True).first()
         if payer is None:
             raise _unknown("Dieses Jugendamt")
-    try:
-        created = services.add_plaetze(
-            actor=request.user,
-            angebot=angebot,
-            count=body.count,
-            valid_from=body.valid_from,
-            valid_to=body.valid_to,
-            frei_ab=body.frei_ab,
-            standby_jugendamt=payer,
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    created = services.add_plaetze(
+        actor=request.user,
+        angebot=angebot,
+        count=body.count,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        frei_ab=body.frei_ab,
+        standby_jugendamt=payer,
+    )
     return Status(201, [_platz_out(p) for p in created])
 
 
@@ -768,12 +733,12 @@ def _own_belegung(request: TenantRequest, belegung_id: uuid.UUID) -> Belegung:
     return item
 
 
-@router.get("/platzboerse/belegungen/{belegung_id}/abwesenheiten", response=list[AbwesenheitOut])
+@exchange.get("/platzboerse/belegungen/{belegung_id}/abwesenheiten", response=list[AbwesenheitOut])
 def abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> list[AbwesenheitOut]:
     """Absence days of a Belegung on an own place (the access is logged)."""
     _provider(request)
     belegung = _own_belegung(request, belegung_id)
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=belegung,
@@ -783,7 +748,9 @@ def abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> list[Abwese
     return [_abwesenheit_out(a) for a in selectors.abwesenheiten_of(belegung)]
 
 
-@router.post("/platzboerse/belegungen/{belegung_id}/abwesenheiten", response={201: AbwesenheitOut})
+@exchange.post(
+    "/platzboerse/belegungen/{belegung_id}/abwesenheiten", response={201: AbwesenheitOut}
+)
 def abwesenheit_create(
     request: TenantRequest, belegung_id: uuid.UUID, body: AbwesenheitIn
 ) -> Status[AbwesenheitOut]:
@@ -791,10 +758,16 @@ def abwesenheit_create(
     ``outside`` (not inside the Belegung); 409 ``absence_overlap``."""
     _provider(request)
     belegung = _own_belegung(request, belegung_id)
-    try:
-        item = services.record_abwesenheit(
-            actor=request.user, belegung=belegung, von=body.von, bis=body.bis, grund=body.grund
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    item = services.record_abwesenheit(
+        actor=request.user, belegung=belegung, von=body.von, bis=body.bis, grund=body.grund
+    )
     return Status(201, _abwesenheit_out(item))
+
+
+# One router per app for koffer.urls: the exchange's own endpoints, then each feature's.
+# The gathering router has no tags, so each feature keeps its own tag in the schema.
+router = Router()
+router.add_router("", exchange)
+router.add_router("", meldungen_api.router)
+router.add_router("", statistik_api.router)
+router.add_router("", abrechnung_api.router)

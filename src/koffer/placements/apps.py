@@ -8,10 +8,11 @@ class PlacementsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.placements import access, billing
+        from koffer.placements import access
+        from koffer.placements.abrechnung import monatsabrechnung as month_end
         from koffer.shell.navigation import NavEntry, register
 
-        billing.register_job_kind()
+        month_end.register_job_kind()
 
         register(
             NavEntry(

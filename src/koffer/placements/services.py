@@ -20,11 +20,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from koffer.audit import services as audit
+from koffer.placements import events, numbering
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
 from koffer.placements.models import (
@@ -42,61 +43,9 @@ from koffer.placements.models import (
     Region,
     Reservierung,
     Traegerprofil,
-    Verfuegbarkeit,
-    Zaehler,
 )
 from koffer.placements.search import free_places_q
 from koffer.tenancy.models import Mandant
-
-
-def _audit(
-    actor: Any,
-    tenants: Iterable[uuid.UUID],
-    action: str,
-    obj: Any,
-    changes: dict[str, Any] | None = None,
-    reason: str = "",
-) -> None:
-    seen: set[uuid.UUID] = set()
-    for tenant_id in tenants:
-        if tenant_id in seen:
-            continue
-        seen.add(tenant_id)
-        audit.record(
-            actor=actor,
-            tenant_id=tenant_id,
-            action=action,
-            obj=obj,
-            changes=changes,
-            reason=reason,
-        )
-
-
-def _changed(angebot: Angebot) -> None:
-    Verfuegbarkeit.objects.create(
-        angebot_id=angebot.pk,
-        einrichtung_id=angebot.einrichtung_id,
-        betreuungsform_id=angebot.betreuungsform_id,
-    )
-
-
-def next_number(tenant_id: uuid.UUID, key: str) -> int:
-    """Increment and return the gap-free counter ``key``; runs in the caller's transaction
-    (the row lock, or SQLite's write lock, holds until commit; a rollback returns it)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_number muss innerhalb einer Transaktion laufen")
-    Zaehler.objects.bulk_create(
-        [Zaehler(tenant_id=tenant_id, key=key, value=0)], ignore_conflicts=True
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Zaehler._meta.db_table} SET value = value + 1"  # noqa: S608
-            " WHERE tenant_id = %s AND key = %s RETURNING value",
-            [tenant_id.hex if connection.vendor == "sqlite" else tenant_id, key],
-        )
-        row = cursor.fetchone()
-    return int(row[0])
-
 
 # --- configuration (installation-wide catalogue) -------------------------------------------
 
@@ -171,7 +120,9 @@ def save_traegerprofil(*, actor: Any, tenant: Mandant, **fields: Any) -> Traeger
         # unique checks would query without a tenant scope.
         profil.full_clean(validate_unique=False, validate_constraints=False)
         profil.save()
-        _audit(actor, [tenant.pk], "placements.traegerprofil.save", profil, audit.diff(old, fields))
+        events.record(
+            actor, [tenant.pk], "placements.traegerprofil.save", profil, audit.diff(old, fields)
+        )
     return profil
 
 
@@ -254,7 +205,7 @@ def create_einrichtung(
         )
         einrichtung.formen.set(formen)
         einrichtung.merkmale.set(list(merkmale))
-        _audit(
+        events.record(
             actor,
             [tenant.pk],
             "placements.einrichtung.create",
@@ -338,10 +289,10 @@ def update_einrichtung(
             fresh.formen.set(formen)
         if merkmale is not None:
             fresh.merkmale.set(merkmale)
-        _audit(actor, [fresh.tenant_id], "placements.einrichtung.update", fresh, changes)
+        events.record(actor, [fresh.tenant_id], "placements.einrichtung.update", fresh, changes)
         # Age, gender, criteria and coordinates decide the search: open result pages refresh.
         for angebot in Angebot.objects.for_tenant(fresh.tenant_id).filter(einrichtung=fresh):
-            _changed(angebot)
+            events.offer_changed(angebot)
     return fresh
 
 
@@ -362,7 +313,7 @@ def create_angebot(
             betreuungsform=betreuungsform,
             title=title,
         )
-        _audit(actor, [einrichtung.tenant_id], "placements.angebot.create", angebot)
+        events.record(actor, [einrichtung.tenant_id], "placements.angebot.create", angebot)
     return angebot
 
 
@@ -412,7 +363,7 @@ def set_entgelt(
             investitionsbetrag=investitionsbetrag,
             absence_share=absence_share,
         )
-        _audit(
+        events.record(
             actor,
             [angebot.tenant_id],
             "placements.entgelt.create",
@@ -545,7 +496,7 @@ def change_entgelt(
             investitionsbetrag=investitionsbetrag,
             absence_share=absence_share,
         )
-        _audit(
+        events.record(
             actor,
             [angebot.tenant_id],
             "placements.entgelt.change",
@@ -572,7 +523,7 @@ def end_entgelt(*, actor: Any, entgelt: Entgelt, valid_to: date) -> Entgelt:
         old = entgelt.valid_to
         entgelt.valid_to = valid_to
         entgelt.save(update_fields=["valid_to"])
-        _audit(
+        events.record(
             actor,
             [entgelt.tenant_id],
             "placements.entgelt.end",
@@ -627,7 +578,7 @@ def add_plaetze(
                 for i in range(count)
             ]
         )
-        _audit(
+        events.record(
             actor,
             [angebot.tenant_id],
             "placements.plaetze.add",
@@ -639,7 +590,7 @@ def add_plaetze(
                 else {}
             ),
         )
-        _changed(angebot)
+        events.offer_changed(angebot)
         return plaetze
 
     return critical(work, angebote=[angebot.pk])
@@ -665,14 +616,14 @@ def set_frei(*, actor: Any, platz: Platz, frei_ab: date | None) -> Platz:
         old = fresh.frei_ab
         fresh.frei_ab = frei_ab
         fresh.save(update_fields=["frei_ab", "changed_at"])
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id],
             "placements.platz.frei",
             fresh,
             {"frei_ab": {"old": old and old.isoformat(), "new": frei_ab and frei_ab.isoformat()}},
         )
-        _changed(fresh.angebot)
+        events.offer_changed(fresh.angebot)
         return fresh
 
     return critical(work, angebote=[platz.angebot_id])
@@ -709,7 +660,7 @@ def create_gesuch(
     if any(m.fachbereich_id != fb.pk for m in merkmale):
         raise PlacementsError("merkmal_field", "Ein Merkmal gehört zu einem anderen Fachbereich.")
     with transaction.atomic():
-        number = next_number(tenant.pk, f"gesuch:{ab_datum.year}")
+        number = numbering.next_number(tenant.pk, f"gesuch:{ab_datum.year}")
         gesuch = Platzgesuch.objects.create(
             tenant=tenant,
             fachbereich=fb,
@@ -723,7 +674,7 @@ def create_gesuch(
             created_by=actor,
         )
         gesuch.merkmale.set(merkmale)
-        _audit(actor, [tenant.pk], "placements.gesuch.create", gesuch)
+        events.record(actor, [tenant.pk], "placements.gesuch.create", gesuch)
     return gesuch
 
 
@@ -743,7 +694,7 @@ def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzges
         _release_holds(actor, fresh, Reservierung.Status.ZURUECKGEZOGEN, reason)
         fresh.status = Platzgesuch.Status.ZURUECKGEZOGEN
         fresh.save(update_fields=["status"])
-        _audit(actor, [fresh.tenant_id], "placements.gesuch.withdraw", fresh, reason=reason)
+        events.record(actor, [fresh.tenant_id], "placements.gesuch.withdraw", fresh, reason=reason)
         return fresh
 
     return critical(work, angebote=open_holds, gesuche=[gesuch.pk])
@@ -865,7 +816,7 @@ def reserve(
                 )
         except IntegrityError as exc:  # the database's own guard (one open hold per place)
             raise Conflict("vergeben", "Der Platz ist leider vergeben.") from exc
-        _audit(
+        events.record(
             actor,
             [chosen.tenant_id, fresh.tenant_id],
             "placements.reservierung.create",
@@ -875,7 +826,7 @@ def reserve(
                 "gesuch": {"old": None, "new": fresh.pseudonym},
             },
         )
-        _changed(angebot)
+        events.offer_changed(angebot)
         return hold
 
     # The Gesuch is locked too: a confirm elsewhere (which locks it) either finishes first,
@@ -920,14 +871,14 @@ def _release_holds(
         hold.decided_by = actor
         hold.reason = reason
         hold.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _audit(
+        events.record(
             actor,
             [hold.tenant_id, hold.jugendamt_id],
             "placements.reservierung.withdraw",
             hold,
             reason=reason,
         )
-        _changed(hold.platz.angebot)
+        events.offer_changed(hold.platz.angebot)
     return len(holds)
 
 
@@ -998,7 +949,7 @@ def confirm(
         platz.save(update_fields=["frei_ab", "changed_at"])
         gesuch.status = Platzgesuch.Status.VERMITTELT
         gesuch.save(update_fields=["status"])
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id, gesuch.tenant_id],
             "placements.belegung.create",
@@ -1015,7 +966,7 @@ def confirm(
             f"automatisch zurückgezogen: Platz zugesagt ({platz.einrichtung.name})",
             keep=fresh.pk,
         )
-        _changed(platz.angebot)
+        events.offer_changed(platz.angebot)
         return belegung
 
     return critical(work, angebote=[hold.platz.angebot_id, *others], gesuche=[hold.gesuch_id])
@@ -1081,14 +1032,14 @@ def _decide(
         fresh.decided_by = actor
         fresh.reason = reason
         fresh.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id, fresh.jugendamt_id],
             f"placements.reservierung.{'decline' if provider else 'withdraw'}",
             fresh,
             reason=reason,
         )
-        _changed(fresh.platz.angebot)
+        events.offer_changed(fresh.platz.angebot)
         return fresh
 
     return critical(work, angebote=[hold.platz.angebot_id])
@@ -1125,14 +1076,14 @@ def end_belegung(
         if wieder_anbieten and (platz.valid_to is None or platz.valid_to > ende):
             platz.frei_ab = ende + timedelta(days=1)
             platz.save(update_fields=["frei_ab", "changed_at"])
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id, fresh.jugendamt_id],
             "placements.belegung.end",
             fresh,
             {"ende": {"old": None, "new": ende.isoformat()}, "grund": {"old": None, "new": grund}},
         )
-        _changed(platz.angebot)
+        events.offer_changed(platz.angebot)
         return fresh
 
     return critical(work, angebote=[belegung.angebot_id])
@@ -1181,7 +1132,7 @@ def record_abwesenheit(
         item = Abwesenheit.objects.create(
             tenant_id=fresh.tenant_id, belegung=fresh, von=von, bis=bis, grund=grund[:200]
         )
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id, fresh.jugendamt_id],
             "placements.abwesenheit.create",
@@ -1189,32 +1140,6 @@ def record_abwesenheit(
             {"abwesenheit": {"old": None, "new": f"{von.isoformat()}–{bis.isoformat()}"}},
         )
     return item
-
-
-# --- reads of pseudonymous personal data ------------------------------------------------------
-
-
-def record_read(
-    *, actor: Any, tenant: Mandant, obj: Any, subject: Any = None, purpose: str
-) -> None:
-    """A pseudonymous child's data was opened: one read event in the viewer's chain."""
-    audit.read(actor=actor, tenant_id=tenant.pk, obj=obj, subject=subject, purpose=purpose)
-
-
-def record_list_read(
-    *, actor: Any, tenant: Mandant, kind: str, pseudonyms: Iterable[str], purpose: str
-) -> None:
-    """A page listed several children: one read event naming every pseudonym shown (one
-    chain write per page view, not one per row). Nothing is recorded for an empty list."""
-    shown = sorted(set(pseudonyms))
-    if not shown:
-        return
-    audit.read(
-        actor=actor,
-        tenant_id=tenant.pk,
-        obj=(kind, tenant.pk),
-        purpose=f"{purpose}: {', '.join(shown)}",
-    )
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -1,17 +1,73 @@
-"""URLs of the Platzbörse; each part of the module keeps its own list."""
+"""URLs of the Platzbörse: the exchange's own pages, then each feature's list."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, path
 
-from koffer.placements import views_abrechnung, views_meldungen, views_statistik
-from koffer.placements.views import urlpatterns as page_patterns
+from koffer.placements import views
+from koffer.placements.abrechnung import urls as abrechnung_urls
+from koffer.placements.meldungen import urls as meldungen_urls
+from koffer.placements.statistik import urls as statistik_urls
 
 app_name = "placements"
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    *page_patterns,
-    *views_meldungen.urlpatterns,
-    *views_statistik.urlpatterns,
-    *views_abrechnung.urlpatterns,
+urlpatterns: list[URLPattern] = [
+    path("plaetze/einrichtungen/", views.einrichtungen, name="einrichtungen"),
+    path("plaetze/einrichtungen/neu/", views.einrichtung_neu, name="einrichtung_neu"),
+    path("plaetze/einrichtungen/<uuid:einrichtung_id>/", views.einrichtung, name="einrichtung"),
+    path(
+        "plaetze/einrichtungen/<uuid:einrichtung_id>/bearbeiten/",
+        views.einrichtung_bearbeiten,
+        name="einrichtung_bearbeiten",
+    ),
+    path(
+        "plaetze/einrichtungen/<uuid:einrichtung_id>/angebot/",
+        views.angebot_neu,
+        name="angebot_neu",
+    ),
+    path("plaetze/angebote/<uuid:angebot_id>/entgelt/", views.entgelt_neu, name="entgelt_neu"),
+    path(
+        "plaetze/angebote/<uuid:angebot_id>/entgelt/wechsel/",
+        views.entgelt_wechsel,
+        name="entgelt_wechsel",
+    ),
+    path("plaetze/angebote/<uuid:angebot_id>/plaetze/", views.plaetze_neu, name="plaetze_neu"),
+    path("plaetze/platz/<uuid:platz_id>/frei/", views.platz_frei, name="platz_frei"),
+    path("plaetze/anfragen/", views.anfragen, name="anfragen"),
+    path(
+        "plaetze/anfragen/<uuid:reservierung_id>/zusagen/",
+        views.anfrage_zusagen,
+        name="anfrage_zusagen",
+    ),
+    path(
+        "plaetze/anfragen/<uuid:reservierung_id>/absagen/",
+        views.anfrage_absagen,
+        name="anfrage_absagen",
+    ),
+    path(
+        "plaetze/belegungen/<uuid:belegung_id>/beenden/",
+        views.belegung_beenden,
+        name="belegung_beenden",
+    ),
+    path(
+        "plaetze/belegungen/<uuid:belegung_id>/abwesenheiten/",
+        views.belegung_abwesenheiten,
+        name="belegung_abwesenheiten",
+    ),
+    path("plaetze/gesuche/", views.gesuche, name="gesuche"),
+    path("plaetze/gesuche/neu/", views.gesuch_neu, name="gesuch_neu"),
+    path("plaetze/gesuche/<uuid:gesuch_id>/", views.gesuch, name="gesuch"),
+    path("plaetze/gesuche/<uuid:gesuch_id>/treffer/", views.gesuch_treffer, name="gesuch_treffer"),
+    path(
+        "plaetze/gesuche/<uuid:gesuch_id>/anfragen/", views.gesuch_anfragen, name="gesuch_anfragen"
+    ),
+    path(
+        "plaetze/reservierungen/<uuid:reservierung_id>/zurueckziehen/",
+        views.anfrage_zurueckziehen,
+        name="anfrage_zurueckziehen",
+    ),
+    path("plaetze/live/", views.live, name="live"),
+    *meldungen_urls.urlpatterns,
+    *statistik_urls.urlpatterns,
+    *abrechnung_urls.urlpatterns,
 ]

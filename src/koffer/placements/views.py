@@ -8,24 +8,21 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from functools import wraps
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from koffer.accounts.access import require_perm
+from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.middleware import passive
-from koffer.accounts.roles import Perm
-from koffer.placements import access, selectors, services
+from koffer.placements import access, events, selectors, services
 from koffer.placements.errors import Busy, PlacementsError
 from koffer.placements.forms import (
     AbwesenheitForm,
@@ -44,34 +41,6 @@ from koffer.placements.forms import (
 from koffer.placements.models import Angebot, Betreuungsform, Platz, Verfuegbarkeit
 from koffer.shell.breadcrumbs import trail
 from koffer.shell.live import allow_pages, stream_origin, stream_url
-
-View = Callable[..., Any]
-
-
-def provider_view(view: View) -> View:
-    """Signed in at a Träger with the right to manage places."""
-
-    @require_perm(Perm.PLACEMENTS_MANAGE)
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not access.is_provider(request.access, request.tenant):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def requester_view(view: View) -> View:
-    """Signed in at an authority that places people (Jugendamt, Sozialamt)."""
-
-    @require_perm(Perm.PLACEMENTS_SEARCH)
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not access.is_requester(request.access, request.tenant):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _form_page(
@@ -104,7 +73,7 @@ def _fail(request: HttpRequest, exc: PlacementsError) -> None:
 EINRICHTUNGEN = "Meine Einrichtungen"
 
 
-@provider_view
+@requires(access.is_provider)
 def einrichtungen(request: TenantRequest) -> HttpResponse:
     return render(
         request,
@@ -117,7 +86,7 @@ def einrichtungen(request: TenantRequest) -> HttpResponse:
     )
 
 
-@provider_view
+@requires(access.is_provider)
 def einrichtung_neu(request: TenantRequest) -> HttpResponse:
     form = EinrichtungForm(request.POST or None)
     crumbs = [(EINRICHTUNGEN, reverse("placements:einrichtungen"))]
@@ -140,7 +109,7 @@ def einrichtung_neu(request: TenantRequest) -> HttpResponse:
     return _form_page(request, form, "Neue Einrichtung", crumbs, "Einrichtung anlegen")
 
 
-@provider_view
+@requires(access.is_provider)
 def einrichtung(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpResponse:
     item = selectors.einrichtung_detail(request.tenant, einrichtung_id)
     if item is None:
@@ -171,7 +140,7 @@ def _own_einrichtung(request: TenantRequest, einrichtung_id: uuid.UUID) -> Any:
     return item
 
 
-@provider_view
+@requires(access.is_provider)
 def einrichtung_bearbeiten(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpResponse:
     """The facility's data: licence (§ 45 SGB VIII), forms of care, ages, gender,
     specialisations, address and coordinates."""
@@ -215,7 +184,7 @@ def _own_angebot(request: TenantRequest, angebot_id: uuid.UUID) -> Angebot:
     return item
 
 
-@provider_view
+@requires(access.is_provider)
 def angebot_neu(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpResponse:
     item = _own_einrichtung(request, einrichtung_id)
     form = AngebotForm(request.POST or None, formen=item.formen.all())
@@ -249,7 +218,7 @@ def _angebot_crumbs(angebot: Angebot) -> Sequence[tuple[str, str | None]]:
     ]
 
 
-@provider_view
+@requires(access.is_provider)
 def entgelt_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     angebot = _own_angebot(request, angebot_id)
     form = EntgeltForm(request.POST or None, absence_share=services.absence_share_default(angebot))
@@ -265,7 +234,7 @@ def entgelt_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     return _form_page(request, form, title, _angebot_crumbs(angebot), "Entgelt speichern")
 
 
-@provider_view
+@requires(access.is_provider)
 def entgelt_wechsel(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     """A new day rate from a date: the rate in force ends the day before."""
     angebot = _own_angebot(request, angebot_id)
@@ -293,7 +262,7 @@ def entgelt_wechsel(request: TenantRequest, angebot_id: uuid.UUID) -> HttpRespon
     return _form_page(request, form, title, _angebot_crumbs(angebot), "Neuen Tagessatz speichern")
 
 
-@provider_view
+@requires(access.is_provider)
 def plaetze_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     angebot = _own_angebot(request, angebot_id)
     form = PlaetzeForm(request.POST or None, initial={"valid_from": selectors.today()})
@@ -309,7 +278,7 @@ def plaetze_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     return _form_page(request, form, title, _angebot_crumbs(angebot), "Plätze anlegen")
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def platz_frei(request: TenantRequest, platz_id: uuid.UUID) -> HttpResponse:
     """Set a place free from a date (or take it off): one tap on a phone."""
@@ -349,14 +318,14 @@ ANFRAGEN = "Anfragen und Belegungen"
 BELEGUNGEN_PAGE_SIZE = 50
 
 
-@provider_view
+@requires(access.is_provider)
 def anfragen(request: TenantRequest) -> HttpResponse:
     offen = list(selectors.offene_anfragen(request.tenant))
     # Open requests expire within days, so they stay few; running placements grow with
     # the provider and are paged. Only the page shown is recorded as read.
     laufend = Paginator(selectors.laufende_belegungen(request.tenant), BELEGUNGEN_PAGE_SIZE)
     page = laufend.get_page(request.GET.get("seite"))
-    services.record_list_read(
+    events.record_list_read(
         actor=request.user,
         tenant=request.tenant,
         kind="placements.anfragen",
@@ -379,7 +348,7 @@ def anfragen(request: TenantRequest) -> HttpResponse:
     )
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def anfrage_zusagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpResponse:
     own = access.reservierungen(request.tenant).filter(tenant=request.tenant)
@@ -406,7 +375,7 @@ def anfrage_zusagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpR
     return redirect("placements:anfragen")
 
 
-@provider_view
+@requires(access.is_provider)
 def anfrage_absagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpResponse:
     hold = access.get_or_none(
         access.reservierungen(request.tenant).filter(tenant=request.tenant), reservierung_id
@@ -432,7 +401,7 @@ def anfrage_absagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpR
     )
 
 
-@provider_view
+@requires(access.is_provider)
 def belegung_beenden(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResponse:
     belegung = access.get_or_none(
         access.belegungen(request.tenant).filter(tenant=request.tenant), belegung_id
@@ -460,7 +429,7 @@ def belegung_beenden(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResp
 ABWESENHEITEN = "Abwesenheiten"
 
 
-@provider_view
+@requires(access.is_provider)
 def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResponse:
     """The absence days of one Belegung and a form to add some (provider side)."""
     belegung = selectors.eigene_belegung(request.tenant, belegung_id)
@@ -479,7 +448,7 @@ def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> Ht
                 f"{form.cleaned_data['bis']:%d.%m.%Y} erfasst.",
             )
             return redirect("placements:belegung_abwesenheiten", belegung.pk)
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=belegung,
@@ -506,7 +475,7 @@ def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> Ht
 GESUCHE = "Platzgesuche"
 
 
-@requester_view
+@requires(access.is_requester)
 def gesuche(request: TenantRequest) -> HttpResponse:
     return render(
         request,
@@ -519,7 +488,7 @@ def gesuche(request: TenantRequest) -> HttpResponse:
     )
 
 
-@requester_view
+@requires(access.is_requester)
 def gesuch_neu(request: TenantRequest) -> HttpResponse:
     form = GesuchForm(
         request.POST or None, initial={"ab_datum": selectors.today(), "radius_km": 50}
@@ -549,10 +518,10 @@ def _own_gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> Any:
     return gesuch
 
 
-@requester_view
+@requires(access.is_requester)
 def gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
     item = _own_gesuch(request, gesuch_id)
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=item,
@@ -578,7 +547,7 @@ def gesuch(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
     return response
 
 
-@requester_view
+@requires(access.is_requester)
 @require_GET
 def gesuch_treffer(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
     """The ranked results alone, refreshed by the page when availability changes."""
@@ -590,7 +559,7 @@ def gesuch_treffer(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse
     )
 
 
-@requester_view
+@requires(access.is_requester)
 @require_POST
 def gesuch_anfragen(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
     """Request one place at each chosen Angebot; each answer is reported on its own."""
@@ -626,7 +595,7 @@ def gesuch_anfragen(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpRespons
     return redirect("placements:gesuch", item.pk)
 
 
-@requester_view
+@requires(access.is_requester)
 def anfrage_zurueckziehen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpResponse:
     hold = access.get_or_none(
         access.reservierungen(request.tenant).filter(jugendamt=request.tenant), reservierung_id
@@ -690,7 +659,7 @@ def _events(form_id: uuid.UUID, since: int, deadline: float) -> Iterator[bytes]:
 
 
 @passive  # the page opens it by itself: not the user's activity
-@requester_view
+@requires(access.is_requester)
 @require_GET
 def live(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
     try:
@@ -719,50 +688,3 @@ def live(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
 
 def _latest_change() -> int:
     return Verfuegbarkeit.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-urlpatterns = [
-    path("plaetze/einrichtungen/", einrichtungen, name="einrichtungen"),
-    path("plaetze/einrichtungen/neu/", einrichtung_neu, name="einrichtung_neu"),
-    path("plaetze/einrichtungen/<uuid:einrichtung_id>/", einrichtung, name="einrichtung"),
-    path(
-        "plaetze/einrichtungen/<uuid:einrichtung_id>/bearbeiten/",
-        einrichtung_bearbeiten,
-        name="einrichtung_bearbeiten",
-    ),
-    path("plaetze/einrichtungen/<uuid:einrichtung_id>/angebot/", angebot_neu, name="angebot_neu"),
-    path("plaetze/angebote/<uuid:angebot_id>/entgelt/", entgelt_neu, name="entgelt_neu"),
-    path(
-        "plaetze/angebote/<uuid:angebot_id>/entgelt/wechsel/",
-        entgelt_wechsel,
-        name="entgelt_wechsel",
-    ),
-    path("plaetze/angebote/<uuid:angebot_id>/plaetze/", plaetze_neu, name="plaetze_neu"),
-    path("plaetze/platz/<uuid:platz_id>/frei/", platz_frei, name="platz_frei"),
-    path("plaetze/anfragen/", anfragen, name="anfragen"),
-    path(
-        "plaetze/anfragen/<uuid:reservierung_id>/zusagen/", anfrage_zusagen, name="anfrage_zusagen"
-    ),
-    path(
-        "plaetze/anfragen/<uuid:reservierung_id>/absagen/", anfrage_absagen, name="anfrage_absagen"
-    ),
-    path(
-        "plaetze/belegungen/<uuid:belegung_id>/beenden/", belegung_beenden, name="belegung_beenden"
-    ),
-    path(
-        "plaetze/belegungen/<uuid:belegung_id>/abwesenheiten/",
-        belegung_abwesenheiten,
-        name="belegung_abwesenheiten",
-    ),
-    path("plaetze/gesuche/", gesuche, name="gesuche"),
-    path("plaetze/gesuche/neu/", gesuch_neu, name="gesuch_neu"),
-    path("plaetze/gesuche/<uuid:gesuch_id>/", gesuch, name="gesuch"),
-    path("plaetze/gesuche/<uuid:gesuch_id>/treffer/", gesuch_treffer, name="gesuch_treffer"),
-    path("plaetze/gesuche/<uuid:gesuch_id>/anfragen/", gesuch_anfragen, name="gesuch_anfragen"),
-    path(
-        "plaetze/reservierungen/<uuid:reservierung_id>/zurueckziehen/",
-        anfrage_zurueckziehen,
-        name="anfrage_zurueckziehen",
-    ),
-    path("plaetze/live/", live, name="live"),
-]

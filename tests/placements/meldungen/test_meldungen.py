@@ -20,8 +20,10 @@ from django.urls import reverse
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
-from koffer.placements import meldungen, services
+from koffer.placements import services
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.meldungen import selectors as meldung_selectors
+from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -33,6 +35,7 @@ from koffer.placements.models import (
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in, test_today
+from tests.factories import placements as placement_factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
@@ -51,14 +54,10 @@ def lja_user(lja: Mandant) -> User:
 
 
 def _file(user: User, tenant: Mandant, einrichtung: Any, **overrides: Any) -> Meldung:
-    values: dict[str, Any] = {
-        "art": Meldung.Art.VORKOMMNIS,
-        "ereignis_datum": TODAY,
-        "betreff": "Brand in der Küche, keine Verletzten",
-        "inhalt": "Am Abend brannte ein Topf. Die Feuerwehr war da.",
-    }
-    values.update(overrides)
-    return meldungen.file_meldung(actor=user, tenant=tenant, einrichtung=einrichtung, **values)
+    overrides.setdefault("ereignis_datum", TODAY)
+    return placement_factories.meldung(
+        actor=user, tenant=tenant, einrichtung=einrichtung, **overrides
+    )
 
 
 def _pdf_text(data: bytes) -> str:
@@ -199,7 +198,7 @@ def test_bad_input_gets_clear_german_errors(einrichtung, traeger, provider_user,
     other = factories.mandant("Anderer Träger", kind=Mandant.Kind.TRAEGER)
     with pytest.raises(NotFound) as missing:
         _file(factories.user(other, role="platzverwaltung"), other, einrichtung)
-    assert missing.value.code == "einrichtung_unbekannt"
+    assert missing.value.code == "not_found"
     with pytest.raises(NotFound):
         _file(provider_user, traeger, "keine-uuid")
     with pytest.raises(PlacementsError) as kind:
@@ -381,14 +380,14 @@ def test_landesjugendamt_acknowledges_once_asks_back_and_closes(
         meldungen.ask_back(actor=lja_user, tenant=lja, meldung=meldung, text="Noch etwas")
     assert after.value.code == "abgeschlossen"
 
-    actions = [e.action for e in meldungen.verlauf(traeger, meldung)]
+    actions = [e.action for e in meldung_selectors.verlauf(traeger, meldung)]
     assert actions == [
         "placements.meldung.file",
         "placements.meldung.acknowledge",
         "placements.meldung.ask_back",
         "placements.meldung.close",
     ]
-    assert [e.action for e in meldungen.verlauf(lja, meldung)] == actions
+    assert [e.action for e in meldung_selectors.verlauf(lja, meldung)] == actions
 
 
 def test_ask_back_first_also_confirms_receipt_and_deadline_rules(

@@ -14,9 +14,10 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.problems import ApiProblem
-from koffer.placements import statistics
 from koffer.placements.models import Fachbereich
-from koffer.placements.statistics import SIGN_NOTES, Cell, Statistik, Table
+from koffer.placements.statistik import builders
+from koffer.placements.statistik.scopes import scope_for, scopes_for
+from koffer.placements.statistik.tables import SIGN_NOTES, Cell, Statistik, Table
 
 router = Router(tags=["Platzbörse"])
 
@@ -104,6 +105,7 @@ def _out(stat: Statistik) -> StatistikOut:
 
 @router.get(
     "/platzboerse/statistik",
+    operation_id="koffer_placements_api_statistik_get_statistik",
     response=StatistikOut,
     summary="Statistik der Platzbörse für ein Jahr (wie die Seite, mit Unterdrückung)",
 )
@@ -113,7 +115,7 @@ def get_statistik(
     fachbereich: str | None = None,
     sicht: Literal["provider", "requester", "aggregate"] | None = None,
 ) -> StatistikOut:
-    scopes = statistics.scopes_for(request.access, request.tenant)
+    scopes = scopes_for(request.access, request.tenant)
     if not scopes:
         raise ApiProblem(
             403,
@@ -124,7 +126,7 @@ def get_statistik(
         )
     today = timezone.localdate()
     year = jahr if jahr is not None else today.year
-    if year not in statistics.available_years(today):
+    if year not in builders.available_years(today):
         raise ApiProblem(
             422,
             "jahr",
@@ -138,9 +140,9 @@ def get_statistik(
             raise ApiProblem(
                 422, "fachbereich", "Eingaben ungültig", "Diesen Fachbereich gibt es nicht."
             )
-    scope = statistics.scope_for(request.access, request.tenant, sicht)
+    scope = scope_for(request.access, request.tenant, sicht)
     if scope is None or (sicht is not None and scope.kind != sicht):
         raise ApiProblem(
             403, "forbidden", "Keine Berechtigung", "Diese Sicht steht Ihnen nicht zur Verfügung."
         )
-    return _out(statistics.statistik(scope=scope, year=year, fachbereich=fb, today=today))
+    return _out(builders.statistik(scope=scope, year=year, fachbereich=fb, today=today))

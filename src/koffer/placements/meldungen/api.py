@@ -17,10 +17,12 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, meldungen
-from koffer.placements.errors import PlacementsError
+from koffer.errors import Forbidden
+from koffer.placements import access
+from koffer.placements.meldungen import selectors
+from koffer.placements.meldungen import services as meldungen
+from koffer.placements.meldungen.downloads import receipt_response
 from koffer.placements.models import Meldung
-from koffer.placements.views_meldungen import receipt_response
 
 router = Router(tags=["Meldungen nach § 47 SGB VIII"])
 # For mypy the model's enum; at run time a copy under a name of its own (koffer.api.enums).
@@ -106,17 +108,6 @@ class ListFilter(Schema):
     limit: int = 50
 
 
-def _problem(exc: PlacementsError) -> ApiProblem:
-    if exc.status == 404:
-        return ApiProblem(404, "not_found", "Nicht gefunden", exc.message)
-    status = exc.status if exc.status != 400 else 422
-    return ApiProblem(status, exc.code, "Nicht möglich", exc.message)
-
-
-def _forbidden() -> ApiProblem:
-    return ApiProblem(403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung.")
-
-
 def _out(m: Meldung) -> MeldungOut:
     return MeldungOut(
         id=m.pk,
@@ -155,6 +146,7 @@ def _sicht(request: TenantRequest, meldung_id: uuid.UUID) -> access.Sicht:
 
 @router.get(
     "/platzboerse/meldungen",
+    operation_id="koffer_placements_api_meldungen_list_meldungen",
     response={200: MeldungPage, 400: Problem, 403: Problem},
     summary="Meldungen: eingereichte (Träger) und eingegangene (Landesjugendamt)",
 )
@@ -168,15 +160,15 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
     want_filed = may_file and filters.rolle in {"", meldungen.PROVIDER}
     want_received = may_review and filters.rolle in {"", meldungen.RECEIVER}
     if not (may_file or may_review):
-        raise _forbidden()
-    qs = meldungen.filed(request.tenant).none()
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
+    qs = selectors.filed(request.tenant).none()
     if want_filed and want_received:
         qs = Meldung.objects.for_party(request.tenant)
     elif want_filed:
-        qs = meldungen.filed(request.tenant)
+        qs = selectors.filed(request.tenant)
     elif want_received:
-        qs = meldungen.received(request.tenant)
-    qs = meldungen.filtered(
+        qs = selectors.received(request.tenant)
+    qs = selectors.filtered(
         qs.select_related("tenant", "einrichtung", "jugendamt"),
         art=filters.art,
         status=filters.status,
@@ -187,55 +179,52 @@ def list_meldungen(request: TenantRequest, filters: Query[ListFilter]) -> Meldun
 
 @router.post(
     "/platzboerse/meldungen",
+    operation_id="koffer_placements_api_meldungen_create_meldung",
     response={201: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Meldung einreichen (Träger); die Eingangsbestätigung entsteht sofort",
 )
 def create_meldung(request: TenantRequest, payload: MeldungIn) -> Status:
     if not access.may_file_meldungen(request.access):
-        raise _forbidden()
-    try:
-        meldung = meldungen.file_meldung(
-            actor=request.user,
-            tenant=request.tenant,
-            einrichtung=payload.einrichtung_id,
-            art=payload.art.value,
-            ereignis_datum=payload.ereignis_datum,
-            betreff=payload.betreff,
-            inhalt=payload.inhalt,
-            daten=payload.daten,
-            stand=payload.stand,
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
+    meldung = meldungen.file_meldung(
+        actor=request.user,
+        tenant=request.tenant,
+        einrichtung=payload.einrichtung_id,
+        art=payload.art.value,
+        ereignis_datum=payload.ereignis_datum,
+        betreff=payload.betreff,
+        inhalt=payload.inhalt,
+        daten=payload.daten,
+        stand=payload.stand,
+    )
     return Status(201, _out(meldung))
 
 
 @router.get(
     "/platzboerse/meldungen/vorschau/jahresmeldung",
+    operation_id="koffer_placements_api_meldungen_preview_jahresmeldung",
     response={200: Vorschau, 403: Problem, 404: Problem, 422: Problem},
     summary="Vorschau der Jahresmeldung: die aus den Belegungen berechneten Zahlen",
 )
 def preview_jahresmeldung(request: TenantRequest, einrichtung_id: uuid.UUID, jahr: int) -> Vorschau:
     if not access.may_file_meldungen(request.access):
-        raise _forbidden()
-    try:
-        eingabe = meldungen.check_meldung(
-            tenant=request.tenant,
-            einrichtung=einrichtung_id,
-            art=Meldung.Art.JAHRESMELDUNG,
-            ereignis_datum=date(max(1, min(jahr, 9999)), 12, 31),
-            betreff="Vorschau",
-            inhalt="Vorschau",
-            today=timezone.localdate(),
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
+    eingabe = meldungen.check_meldung(
+        tenant=request.tenant,
+        einrichtung=einrichtung_id,
+        art=Meldung.Art.JAHRESMELDUNG,
+        ereignis_datum=date(max(1, min(jahr, 9999)), 12, 31),
+        betreff="Vorschau",
+        inhalt="Vorschau",
+        today=timezone.localdate(),
+    )
     daten = meldungen.prefill_jahresmeldung(eingabe.einrichtung, eingabe.ereignis_datum.year)
     return Vorschau(stand=meldungen.daten_stand(daten), daten=daten)
 
 
 @router.get(
     "/platzboerse/meldungen/{meldung_id}",
+    operation_id="koffer_placements_api_meldungen_get_meldung",
     response={200: MeldungOut, 403: Problem, 404: Problem},
     summary="Eine Meldung (wird protokolliert)",
 )
@@ -252,6 +241,7 @@ def get_meldung(request: TenantRequest, meldung_id: uuid.UUID) -> MeldungOut:
 
 @router.get(
     "/platzboerse/meldungen/{meldung_id}/eingangsbestaetigung",
+    operation_id="koffer_placements_api_meldungen_download_quittung",
     summary="Eingangsbestätigung als PDF (PDF/A-2b)",
     response={200: None, 403: Problem, 404: Problem},
     openapi_extra={
@@ -276,47 +266,41 @@ def _receiver(request: TenantRequest, meldung_id: uuid.UUID) -> Meldung:
 
 @router.post(
     "/platzboerse/meldungen/{meldung_id}/bestaetigen",
+    operation_id="koffer_placements_api_meldungen_acknowledge",
     response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Eingang bestätigen (Landesjugendamt, einmal)",
 )
 def acknowledge(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
     meldung = _receiver(request, meldung_id)
-    try:
-        meldungen.acknowledge(
-            actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    meldungen.acknowledge(
+        actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
+    )
     return _out(_receiver(request, meldung_id))
 
 
 @router.post(
     "/platzboerse/meldungen/{meldung_id}/rueckfrage",
+    operation_id="koffer_placements_api_meldungen_ask_back",
     response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Rückfrage an den Träger (Landesjugendamt)",
 )
 def ask_back(request: TenantRequest, meldung_id: uuid.UUID, payload: RueckfrageIn) -> MeldungOut:
     meldung = _receiver(request, meldung_id)
-    try:
-        meldungen.ask_back(
-            actor=request.user, tenant=request.tenant, meldung=meldung, text=payload.text
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    meldungen.ask_back(
+        actor=request.user, tenant=request.tenant, meldung=meldung, text=payload.text
+    )
     return _out(_receiver(request, meldung_id))
 
 
 @router.post(
     "/platzboerse/meldungen/{meldung_id}/abschliessen",
+    operation_id="koffer_placements_api_meldungen_close",
     response={200: MeldungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Meldung abschließen (Landesjugendamt)",
 )
 def close(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
     meldung = _receiver(request, meldung_id)
-    try:
-        meldungen.close(
-            actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    meldungen.close(
+        actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
+    )
     return _out(_receiver(request, meldung_id))

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
-from koffer.placements import services, statistics
+from koffer.placements import services
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -30,7 +30,11 @@ from koffer.placements.models import (
     Fachbereich,
     Region,
 )
-from koffer.placements.statistics import TOTAL, Quantity, Scope, Statistik, suppress
+from koffer.placements.statistik import builders
+from koffer.placements.statistik.disclosure import Quantity, suppress
+from koffer.placements.statistik.scopes import Scope, scopes_for
+from koffer.placements.statistik.sql import age_group
+from koffer.placements.statistik.tables import AGE_GROUPS, TOTAL, Statistik
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
@@ -264,7 +268,7 @@ def _scope(kind: str, tenant: Mandant) -> Scope:
 
 
 def _stat(scope: Scope, fb: Fachbereich | None = None, today: date = END_OF_YEAR) -> Statistik:
-    return statistics.statistik(scope=scope, year=YEAR, fachbereich=fb, today=today)
+    return builders.statistik(scope=scope, year=YEAR, fachbereich=fb, today=today)
 
 
 def _value(stat: Statistik, key: str, labels: tuple[str, ...], column: str) -> Any:
@@ -324,7 +328,7 @@ def test_begun_and_ended_by_form_age_and_gender(world: World) -> None:
 
 
 def test_age_group_boundaries() -> None:
-    groups = [statistics.AGE_GROUPS[statistics._age_group(a)][0] for a in (0, 2, 3, 5, 6, 17, 18)]
+    groups = [AGE_GROUPS[age_group(a)][0] for a in (0, 2, 3, 5, 6, 17, 18)]
     assert groups == [
         "unter 3",
         "unter 3",
@@ -334,9 +338,9 @@ def test_age_group_boundaries() -> None:
         "15 bis unter 18",
         "18 bis unter 21",
     ]
-    assert statistics.AGE_GROUPS[statistics._age_group(21)][0] == "21 bis unter 27"
-    assert statistics.AGE_GROUPS[statistics._age_group(26)][0] == "21 bis unter 27"
-    assert statistics.AGE_GROUPS[statistics._age_group(27)][0] == "27 und älter"
+    assert AGE_GROUPS[age_group(21)][0] == "21 bis unter 27"
+    assert AGE_GROUPS[age_group(26)][0] == "21 bis unter 27"
+    assert AGE_GROUPS[age_group(27)][0] == "27 und älter"
 
 
 def test_stand_cuts_off_what_lies_ahead(world: World) -> None:
@@ -440,7 +444,7 @@ def test_fachbereich_filter(world: World) -> None:
 def test_scopes_follow_roles(world: World) -> None:
     def kinds(tenant: Mandant, role: str) -> list[str]:
         user = factories.user(tenant, role=role)
-        return [s.kind for s in statistics.scopes_for(Access.for_user(user.pk, tenant.pk), tenant)]
+        return [s.kind for s in scopes_for(Access.for_user(user.pk, tenant.pk), tenant)]
 
     lja = factories.mandant("Landesjugendamt", kind=Mandant.Kind.LANDESJUGENDAMT)
     ministerium = factories.mandant("Ministerium", kind=Mandant.Kind.MINISTERIUM)
@@ -453,7 +457,7 @@ def test_scopes_follow_roles(world: World) -> None:
     both = factories.user(world.ja1, role="teamleitung")
     factories.add_role(both, world.ja1, "platzverwaltung")
     access = Access.for_user(both.pk, world.ja1.pk)
-    assert [s.kind for s in statistics.scopes_for(access, world.ja1)] == ["requester", "provider"]
+    assert [s.kind for s in scopes_for(access, world.ja1)] == ["requester", "provider"]
 
 
 # --- suppression ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The statistics tables as text: German number formats for the page, CSV (UTF-8 with
 BOM, semicolon, decimal comma, as Excel in Germany opens it) and XLSX (one sheet per
-table). All three read the same suppressed cells from :mod:`koffer.placements.statistics`."""
+table). All three read the same suppressed cells from :mod:`koffer.placements.statistik.builders`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from koffer.placements.statistics import SIGN_NOTES, Cell, Statistik, Table, Unit
+from koffer.placements.statistik.tables import SIGN_NOTES, Cell, Statistik, Table, Unit
 
 
 def _german(value: int | Decimal, places: int, thousands: bool) -> str:

@@ -1,100 +1,46 @@
 """Statistik Platzbörse: charts and tables for one year, CSV and XLSX export. Thin:
-parse the GET form, call :func:`koffer.placements.statistics.statistik`, render."""
+parse the GET form, call :func:`koffer.placements.statistik.builders.statistik`, render."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django import forms
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
-from koffer.placements import statistics
 from koffer.placements.models import Fachbereich
-from koffer.placements.statistics import MONTH_NAMES, MONTHS, Scope, Statistik
-from koffer.placements.statistik_charts import bar_chart, line_chart
-from koffer.placements.statistik_export import csv_bytes, display, notes, xlsx_bytes
+from koffer.placements.statistik import builders
+from koffer.placements.statistik.charts import bar_chart, line_chart
+from koffer.placements.statistik.export import csv_bytes, display, notes, xlsx_bytes
+from koffer.placements.statistik.forms import StatistikForm
+from koffer.placements.statistik.scopes import scope_for, scopes_for, sees_statistik
+from koffer.placements.statistik.tables import MONTH_NAMES, MONTHS, Statistik
 from koffer.shell.breadcrumbs import trail
-
-View = Callable[..., HttpResponse]
-
-
-class StatistikForm(forms.Form):
-    """Year, field of work and (for a Kreis that both runs and fills places) the view."""
-
-    jahr = forms.TypedChoiceField(label="Jahr", coerce=int)
-    fachbereich = forms.ChoiceField(label="Fachbereich", required=False)
-    sicht = forms.ChoiceField(label="Sicht", required=False)
-
-    def __init__(self, data: Any, *, scopes: list[Scope], today: Any) -> None:
-        super().__init__(data)
-        self._choices("jahr", [(y, str(y)) for y in statistics.available_years(today)])
-        self.fields["jahr"].error_messages["invalid_choice"] = (
-            "Bitte ein Jahr aus der Liste wählen (die letzten zehn Jahre)."
-        )
-        self._choices(
-            "fachbereich",
-            [("", "alle Fachbereiche")] + [(fb.code, fb.label) for fb in statistics.fachbereiche()],
-        )
-        self.fields["fachbereich"].error_messages["invalid_choice"] = (
-            "Diesen Fachbereich gibt es nicht."
-        )
-        self._choices("sicht", [(s.kind, s.label) for s in scopes])
-        self.fields["sicht"].error_messages["invalid_choice"] = (
-            "Diese Sicht steht Ihnen nicht zur Verfügung."
-        )
-        if len(scopes) < 2:
-            self.fields["sicht"].widget = forms.HiddenInput()
-        for name in ("jahr", "fachbereich"):
-            self.fields[name].widget.attrs["class"] = "kern-form-input__select"
-        self.fields["sicht"].widget.attrs.setdefault("class", "kern-form-input__select")
-
-    def _choices(self, name: str, choices: list[tuple[Any, str]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = choices
-
-
-def statistik_view(view: View) -> View:
-    """Signed in, a Mandant chosen, and some view of the statistics allowed there."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        tenant = getattr(request, "tenant", None)
-        if tenant is None or not statistics.scopes_for(request.access, tenant):  # type: ignore[attr-defined]
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _query(request: TenantRequest) -> tuple[StatistikForm, Statistik | None]:
     """The form and, when it is valid, the statistics it asks for."""
     today = timezone.localdate()
-    scopes = statistics.scopes_for(request.access, request.tenant)
+    scopes = scopes_for(request.access, request.tenant)
     data = {"jahr": str(today.year), "fachbereich": "", "sicht": scopes[0].kind}
     data |= {k: request.GET[k] for k in data if k in request.GET}
     form = StatistikForm(data, scopes=scopes, today=today)
     if not form.is_valid():
         return form, None
     wanted = form.cleaned_data.get("sicht") or None
-    scope = statistics.scope_for(request.access, request.tenant, wanted)
+    scope = scope_for(request.access, request.tenant, wanted)
     if scope is None:  # pragma: no cover - the decorator checked it
         raise PermissionDenied
     code = form.cleaned_data.get("fachbereich") or ""
     fachbereich = Fachbereich.objects.filter(code=code).first() if code else None
-    stat = statistics.statistik(
+    stat = builders.statistik(
         scope=scope, year=form.cleaned_data["jahr"], fachbereich=fachbereich, today=today
     )
     return form, stat
@@ -187,7 +133,7 @@ def _line_table_key(stat: Statistik) -> str:
 
 
 @require_GET
-@statistik_view
+@requires(sees_statistik)
 def statistik(request: TenantRequest) -> HttpResponse:
     form, stat = _query(request)
     context: dict[str, Any] = {
@@ -223,7 +169,7 @@ def _filename(stat: Statistik, suffix: str) -> str:
 
 
 @require_GET
-@statistik_view
+@requires(sees_statistik)
 def statistik_csv(request: TenantRequest) -> HttpResponse:
     """One table as CSV (``tabelle`` = its key)."""
     form, stat = _query(request)
@@ -246,7 +192,7 @@ def statistik_csv(request: TenantRequest) -> HttpResponse:
 
 
 @require_GET
-@statistik_view
+@requires(sees_statistik)
 def statistik_xlsx(request: TenantRequest) -> HttpResponse:
     """Every table of the page, one sheet each."""
     form, stat = _query(request)
@@ -258,10 +204,3 @@ def statistik_xlsx(request: TenantRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(stat, "")}.xlsx"'
     return response
-
-
-urlpatterns = [
-    path("plaetze/statistik/", statistik, name="statistik"),
-    path("plaetze/statistik/export.csv", statistik_csv, name="statistik_csv"),
-    path("plaetze/statistik/export.xlsx", statistik_xlsx, name="statistik_xlsx"),
-]

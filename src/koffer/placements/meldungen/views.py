@@ -12,64 +12,39 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from koffer.accounts.access import require_perm
+from koffer.accounts.access import require_perm, requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
-from koffer.placements import access, meldungen
+from koffer.placements import access
 from koffer.placements.errors import Conflict, PlacementsError
-from koffer.placements.models import Einrichtung, Meldung
+from koffer.placements.meldungen import downloads, selectors
+from koffer.placements.meldungen import forms as meldung_forms
+from koffer.placements.meldungen import services as meldungen
+from koffer.placements.meldungen.forms import (
+    AntwortForm,
+    JahresmeldungForm,
+    MeldungForm,
+    RueckfrageForm,
+)
+from koffer.placements.models import Meldung
 from koffer.shell.breadcrumbs import trail
 
 PAGE_SIZE = 50
 LIST_TITLE = "Meldungen nach § 47 SGB VIII"
 INBOX_TITLE = "Posteingang Meldungen"
-TEXT = {"class": "kern-form-input__input"}
-SELECT = {"class": "kern-form-input__select"}
-
-View = Callable[..., HttpResponseBase]
-
-
-def provider_view(view: View) -> View:
-    """Signed in at a Träger with the right to manage places."""
-
-    @require_perm(Perm.PLACEMENTS_MANAGE)
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not access.is_provider(request.access, request.tenant):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def party_view(view: View) -> View:
-    """Signed in with either right; which side the Mandant is on decides per notification."""
-
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.tenant is None or not access.is_meldung_party(request.access):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _sicht_or_404(request: TenantRequest, meldung_id: uuid.UUID) -> access.Sicht:
@@ -80,124 +55,6 @@ def _sicht_or_404(request: TenantRequest, meldung_id: uuid.UUID) -> access.Sicht
 
 
 # --- forms ---------------------------------------------------------------------------------
-
-
-class EinrichtungChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.city})"
-
-
-def _einrichtungen(request: TenantRequest) -> QuerySet[Einrichtung]:
-    return (
-        access.einrichtungen(request.tenant)
-        .filter(fachbereich__meldepflicht=True)
-        .order_by("name", "pk")
-    )
-
-
-class MeldungForm(forms.Form):
-    einrichtung = EinrichtungChoice(
-        label="Einrichtung",
-        queryset=Einrichtung.objects.none(),
-        empty_label="Bitte wählen",
-        widget=forms.Select(SELECT),
-        error_messages={"invalid_choice": "Bitte wählen Sie eine Ihrer Einrichtungen."},
-    )
-    art = forms.ChoiceField(
-        label="Art der Meldung",
-        choices=[("", "Bitte wählen"), *Meldung.Art.choices],
-        widget=forms.Select(SELECT),
-    )
-    ereignis_datum = forms.DateField(
-        label="Datum des Ereignisses",
-        help_text="Bei einer Betriebsaufnahme, Änderung oder Schließung auch ein geplantes "
-        "Datum; bei der jährlichen Belegungsmeldung ein Tag des Berichtsjahres.",
-        widget=forms.DateInput({"type": "date", **TEXT}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Bitte geben Sie ein gültiges Datum an (TT.MM.JJJJ)."},
-    )
-    betreff = forms.CharField(
-        label="Betreff",
-        max_length=meldungen.MAX_BETREFF,
-        widget=forms.TextInput(TEXT),
-        help_text="Kurz und ohne Namen von Kindern oder Jugendlichen, z. B. "
-        "„Brand in der Küche, keine Verletzten“.",
-    )
-    inhalt = forms.CharField(
-        label="Inhalt der Meldung",
-        max_length=meldungen.MAX_INHALT,
-        widget=forms.Textarea({"rows": "8", **TEXT}),
-        help_text="Was ist geschehen, welche Folgen hat es, was hat die Einrichtung "
-        "veranlasst? Personen bitte nur so genau wie nötig bezeichnen.",
-    )
-
-    def __init__(self, *args: Any, einrichtungen: QuerySet[Einrichtung], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["einrichtung"].queryset = einrichtungen  # type: ignore[attr-defined]
-
-
-def _years(today: date) -> list[tuple[str, str]]:
-    return [(str(y), str(y)) for y in range(today.year - 1, today.year - 7, -1)]
-
-
-class JahresmeldungForm(forms.Form):
-    einrichtung = EinrichtungChoice(
-        label="Einrichtung",
-        queryset=Einrichtung.objects.none(),
-        empty_label="Bitte wählen",
-        widget=forms.Select(SELECT),
-        error_messages={"invalid_choice": "Bitte wählen Sie eine Ihrer Einrichtungen."},
-    )
-    jahr = forms.TypedChoiceField(
-        label="Berichtsjahr", coerce=int, choices=(), widget=forms.Select(SELECT)
-    )
-    bemerkung = forms.CharField(
-        label="Bemerkungen zu den Zahlen",
-        required=False,
-        max_length=meldungen.MAX_INHALT,
-        widget=forms.Textarea({"rows": "4", **TEXT}),
-        help_text="Zum Beispiel Gründe für eine niedrige Auslastung.",
-    )
-
-    def __init__(self, *args: Any, einrichtungen: QuerySet[Einrichtung], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["einrichtung"].queryset = einrichtungen  # type: ignore[attr-defined]
-        years = _years(timezone.localdate())
-        self.fields["jahr"].choices = years  # type: ignore[attr-defined]
-        self.fields["jahr"].initial = years[0][0]
-
-
-class AntwortForm(forms.Form):
-    antwort = forms.CharField(
-        label="Nachricht an den Träger",
-        required=False,
-        max_length=meldungen.MAX_ANTWORT,
-        widget=forms.Textarea({"rows": "3", **TEXT}),
-    )
-
-
-class RueckfrageForm(forms.Form):
-    text = forms.CharField(
-        label="Ihre Rückfrage",
-        max_length=meldungen.MAX_ANTWORT,
-        widget=forms.Textarea({"rows": "4", **TEXT}),
-        help_text="Der Träger sieht die Rückfrage bei seiner Meldung.",
-        error_messages={"required": "Bitte schreiben Sie Ihre Rückfrage an den Träger."},
-    )
-
-
-def _action_forms(data: Any = None, *, failed: str = "") -> dict[str, forms.Form]:
-    """The three forms of the Landesjugendamt; only the one that failed is bound."""
-    return {
-        "bestaetigen_form": AntwortForm(
-            data if failed == "bestaetigen" else None, prefix="bestaetigen"
-        ),
-        "rueckfrage_form": RueckfrageForm(
-            data if failed == "rueckfrage" else None, prefix="rueckfrage"
-        ),
-        "abschliessen_form": AntwortForm(
-            data if failed == "abschliessen" else None, prefix="abschliessen"
-        ),
-    }
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -230,12 +87,12 @@ def _list_context(filters: dict[str, str]) -> dict[str, Any]:
     }
 
 
-@provider_view
+@requires(access.is_provider)
 @require_GET
 def meldungen_list(request: TenantRequest) -> HttpResponse:
     filters = _filters(request, "alle")
-    qs = meldungen.filtered(
-        meldungen.filed(request.tenant).select_related("einrichtung"),
+    qs = selectors.filtered(
+        selectors.filed(request.tenant).select_related("einrichtung"),
         art=filters["art"],
         status=filters["status"],
     ).order_by("-eingereicht_at", "-pk")
@@ -257,8 +114,8 @@ def meldungen_inbox(request: TenantRequest) -> HttpResponse:
     """Sorted by deadline, the overdue ones first and marked."""
     filters = _filters(request, "offen")
     today = timezone.localdate()
-    received = meldungen.received(request.tenant)
-    qs = meldungen.filtered(
+    received = selectors.received(request.tenant)
+    qs = selectors.filtered(
         received.select_related("einrichtung", "tenant"),
         art=filters["art"],
         status=filters["status"],
@@ -295,7 +152,7 @@ def _form_page(
         {
             "form": form,
             "jahresmeldung": jahresmeldung,
-            "has_einrichtungen": _einrichtungen(request).exists(),
+            "has_einrichtungen": selectors.meldepflichtige_einrichtungen(request.tenant).exists(),
             "page_title": title,
             "breadcrumbs": trail((LIST_TITLE, reverse("placements:meldungen_list")), (title, None)),
         },
@@ -347,12 +204,12 @@ def _values(form: forms.Form) -> dict[str, Any]:
     return {key: data[key] for key in ("einrichtung", "art", "ereignis_datum", "betreff", "inhalt")}
 
 
-@provider_view
+@requires(access.is_provider)
 @require_http_methods(["GET", "POST"])
 def meldungen_neu(request: TenantRequest) -> HttpResponse:
     """Step one: the form. A Jahresmeldung shows its figures first (step two); filing
     recomputes them and refuses figures that changed in between."""
-    einrichtungen = _einrichtungen(request)
+    einrichtungen = selectors.meldepflichtige_einrichtungen(request.tenant)
     source = request.POST if request.method == "POST" else request.GET
     jahresmeldung = source.get("formular") == "jahresmeldung"
     form: forms.Form
@@ -418,7 +275,7 @@ def _detail(
         crumbs = trail((INBOX_TITLE, reverse("placements:meldungen_inbox")), (meldung.number, None))
     else:
         crumbs = trail((LIST_TITLE, reverse("placements:meldungen_list")), (meldung.number, None))
-    events = meldungen.verlauf(request.tenant, meldung)
+    events = selectors.verlauf(request.tenant, meldung)
     jahresmeldung = meldung.art == Meldung.Art.JAHRESMELDUNG and bool(meldung.daten)
     return render(
         request,
@@ -432,11 +289,11 @@ def _detail(
             "inhalt_sha256": meldungen.hash_groups(meldungen.inhalt_sha256(meldung)),
             "quittung_sha256": meldungen.hash_groups(meldung.quittung_sha256),
             "verlauf": [
-                {"event": e, "label": meldungen.VERLAUF_LABELS.get(e.action, e.action)}
+                {"event": e, "label": selectors.VERLAUF_LABELS.get(e.action, e.action)}
                 for e in events
             ],
             "open": meldung.status != Meldung.Status.ABGESCHLOSSEN,
-            **(action_forms or _action_forms()),
+            **(action_forms or meldung_forms.action_forms()),
             "page_title": f"Meldung {meldung.number}",
             "breadcrumbs": crumbs,
         },
@@ -444,7 +301,7 @@ def _detail(
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_GET
 def meldungen_detail(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     sicht = _sicht_or_404(request, meldung_id)
@@ -457,23 +314,11 @@ def meldungen_detail(request: TenantRequest, meldung_id: uuid.UUID) -> HttpRespo
     return _detail(request, sicht)
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_GET
 def meldungen_quittung(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponseBase:
     sicht = _sicht_or_404(request, meldung_id)
-    return receipt_response(request, sicht.meldung)
-
-
-def receipt_response(request: TenantRequest, meldung: Meldung) -> FileResponse:
-    stream = meldungen.open_quittung(actor=request.user, meldung=meldung)
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=meldungen.quittung_filename(meldung),
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.receipt_response(request, sicht.meldung)
 
 
 Answer = Callable[[TenantRequest, Meldung, forms.Form], Meldung]
@@ -499,11 +344,14 @@ def _answer(
             messages.success(request, done)
         return redirect("placements:meldungen_detail", meldung_id=sicht.meldung.pk)
     return _detail(
-        request, sicht, action_forms=_action_forms(request.POST, failed=name), status=400
+        request,
+        sicht,
+        action_forms=meldung_forms.action_forms(request.POST, failed=name),
+        status=400,
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_POST
 def meldungen_bestaetigen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     return _answer(
@@ -518,7 +366,7 @@ def meldungen_bestaetigen(request: TenantRequest, meldung_id: uuid.UUID) -> Http
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_POST
 def meldungen_rueckfrage(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     return _answer(
@@ -533,7 +381,7 @@ def meldungen_rueckfrage(request: TenantRequest, meldung_id: uuid.UUID) -> HttpR
     )
 
 
-@party_view
+@requires(access.opens_meldungen)
 @require_POST
 def meldungen_abschliessen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
     return _answer(
@@ -546,31 +394,3 @@ def meldungen_abschliessen(request: TenantRequest, meldung_id: uuid.UUID) -> Htt
         ),
         "Die Meldung ist abgeschlossen.",
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("plaetze/meldungen/", meldungen_list, name="meldungen_list"),
-    path("plaetze/meldungen/neu/", meldungen_neu, name="meldungen_neu"),
-    path("plaetze/meldungen/posteingang/", meldungen_inbox, name="meldungen_inbox"),
-    path("plaetze/meldungen/<uuid:meldung_id>/", meldungen_detail, name="meldungen_detail"),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/eingangsbestaetigung/",
-        meldungen_quittung,
-        name="meldungen_quittung",
-    ),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/bestaetigen/",
-        meldungen_bestaetigen,
-        name="meldungen_bestaetigen",
-    ),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/rueckfrage/",
-        meldungen_rueckfrage,
-        name="meldungen_rueckfrage",
-    ),
-    path(
-        "plaetze/meldungen/<uuid:meldung_id>/abschliessen/",
-        meldungen_abschliessen,
-        name="meldungen_abschliessen",
-    ),
-]

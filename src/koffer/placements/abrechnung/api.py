@@ -18,9 +18,11 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
-from koffer.placements import access, billing, services
-from koffer.placements import selectors_abrechnung as selectors
-from koffer.placements.errors import PlacementsError
+from koffer.errors import Forbidden
+from koffer.placements import access, events
+from koffer.placements.abrechnung import positions, selectors
+from koffer.placements.abrechnung import pruefung as checking
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
 
 router = Router(tags=["Abrechnung"])
@@ -133,26 +135,15 @@ class AblehnungIn(Schema):
     reason: str = Field(min_length=1, max_length=500, description="Begründung für den Träger")
 
 
-def _problem(exc: PlacementsError) -> ApiProblem:
-    status = 422 if exc.status == 400 else exc.status
-    titles = {404: "Nicht gefunden", 409: "Konflikt", 503: "Beschäftigt"}
-    return ApiProblem(status, exc.code, titles.get(status, "Nicht möglich"), exc.message)
-
-
-def _forbidden(detail: str) -> ApiProblem:
-    return ApiProblem(403, "forbidden", "Keine Berechtigung", detail)
-
-
 def _require_provider(request: TenantRequest) -> None:
     if not access.is_provider(request.access, request.tenant):
-        raise _forbidden("Das dürfen nur Träger mit der Berechtigung „Plätze verwalten“.")
+        raise Forbidden(
+            "forbidden", "Das dürfen nur Träger mit der Berechtigung „Plätze verwalten“."
+        )
 
 
 def _monat(text: str) -> date:
-    try:
-        return billing.parse_monat(text)
-    except PlacementsError as exc:
-        raise ApiProblem(422, exc.code, "Eingaben ungültig", exc.message) from exc
+    return positions.parse_monat(text)
 
 
 def _nachweis_out(item: Leistungsnachweis, rechnung_id: uuid.UUID | None) -> NachweisOut:
@@ -206,17 +197,16 @@ def _rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
     if found.tenant_id == request.tenant.pk:
         _require_provider(request)
     elif not access.is_requester(request.access, request.tenant):
-        raise _forbidden("Das dürfen nur Jugendämter mit der Berechtigung „Plätze suchen“.")
+        raise Forbidden(
+            "forbidden", "Das dürfen nur Jugendämter mit der Berechtigung „Plätze suchen“."
+        )
     return found
 
 
 def _detail(request: TenantRequest, item: Rechnung) -> RechnungDetail:
     pruefung = None
     if item.jugendamt_id == request.tenant.pk and item.status in billing.SENT_STATES:
-        try:
-            check = billing.check_rechnung(item)
-        except PlacementsError as exc:
-            raise _problem(exc) from exc
+        check = checking.check_rechnung(item)
         pruefung = [
             PruefpunktOut(
                 label=p.label,
@@ -235,6 +225,7 @@ def _detail(request: TenantRequest, item: Rechnung) -> RechnungDetail:
 
 @router.get(
     "/platzboerse/leistungsnachweise",
+    operation_id="koffer_placements_api_abrechnung_list_nachweise",
     response={200: NachweisPage, 403: Problem, 422: Problem},
     summary="Leistungsnachweise des Trägers (optional eines Monats)",
 )
@@ -256,6 +247,7 @@ def list_nachweise(
 
 @router.post(
     "/platzboerse/leistungsnachweise",
+    operation_id="koffer_placements_api_abrechnung_compute_nachweis",
     response={201: NachweisOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Leistungsnachweis einer Belegung oder eines Vorhalteplatzes berechnen",
     description="Legt den Leistungsnachweis des Monats an oder berechnet ihn neu, solange er "
@@ -273,20 +265,17 @@ def compute_nachweis(request: TenantRequest, payload: NachweisIn) -> Status:
             "Eingaben ungültig",
             "Bitte genau eines angeben: belegung_id oder platz_id.",
         )
-    try:
-        if payload.belegung_id:
-            belegung = Belegung.objects.for_tenant(request.tenant).filter(pk=payload.belegung_id)
-            found = belegung.first()
-            if found is None:
-                raise not_found("Diese Belegung")
-            item = billing.compute_nachweis(actor=request.user, belegung=found, monat=monat)
-        else:
-            platz = Platz.objects.for_tenant(request.tenant).filter(pk=payload.platz_id).first()
-            if platz is None:
-                raise not_found("Diesen Platz")
-            item = billing.compute_standby_nachweis(actor=request.user, platz=platz, monat=monat)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    if payload.belegung_id:
+        belegung = Belegung.objects.for_tenant(request.tenant).filter(pk=payload.belegung_id)
+        found = belegung.first()
+        if found is None:
+            raise not_found("Diese Belegung")
+        item = billing.compute_nachweis(actor=request.user, belegung=found, monat=monat)
+    else:
+        platz = Platz.objects.for_tenant(request.tenant).filter(pk=payload.platz_id).first()
+        if platz is None:
+            raise not_found("Diesen Platz")
+        item = billing.compute_standby_nachweis(actor=request.user, platz=platz, monat=monat)
     return Status(201, _nachweis_out(item, None))
 
 
@@ -300,20 +289,19 @@ def _own_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsna
 
 @router.post(
     "/platzboerse/leistungsnachweise/{nachweis_id}/bestaetigung",
+    operation_id="koffer_placements_api_abrechnung_confirm_nachweis",
     response={200: NachweisOut, 403: Problem, 404: Problem, 409: Problem},
     summary="Leistungsnachweis bestätigen",
 )
 def confirm_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> NachweisOut:
     item = _own_nachweis(request, nachweis_id)
-    try:
-        item = billing.confirm_nachweis(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    item = billing.confirm_nachweis(actor=request.user, nachweis=item)
     return _nachweis_out(item, None)
 
 
 @router.post(
     "/platzboerse/leistungsnachweise/{nachweis_id}/korrektur",
+    operation_id="koffer_placements_api_abrechnung_correct_nachweis",
     response={201: NachweisOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Leistungsnachweis nach abgelehnter Rechnung korrigieren",
     description="Legt aus den aktuellen Daten einen neuen Entwurf für denselben Monat an; der "
@@ -323,15 +311,13 @@ def confirm_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Nachweis
 )
 def correct_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
     item = _own_nachweis(request, nachweis_id)
-    try:
-        korrektur = billing.correct_nachweis(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    korrektur = billing.correct_nachweis(actor=request.user, nachweis=item)
     return Status(201, _nachweis_out(korrektur, None))
 
 
 @router.post(
     "/platzboerse/leistungsnachweise/{nachweis_id}/rechnung",
+    operation_id="koffer_placements_api_abrechnung_create_rechnung",
     response={201: RechnungOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="XRechnung zum bestätigten Leistungsnachweis erstellen und prüfen",
     description="Status `bereit`, wenn die Rechnung XML-Schema, EN 16931 und XRechnung "
@@ -340,10 +326,7 @@ def correct_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
 )
 def create_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
     item = _own_nachweis(request, nachweis_id)
-    try:
-        rechnung = billing.create_rechnung(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    rechnung = billing.create_rechnung(actor=request.user, nachweis=item)
     found = selectors.rechnung_for(request.tenant, rechnung.pk)
     return Status(201, RechnungOut(**_rechnung_out(found or rechnung)))
 
@@ -353,6 +336,7 @@ def create_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> Status:
 
 @router.get(
     "/platzboerse/rechnungen",
+    operation_id="koffer_placements_api_abrechnung_list_rechnungen",
     response={200: RechnungPage, 403: Problem, 422: Problem},
     summary="Rechnungen: die eigenen (als Träger) und die eingegangenen (als Jugendamt)",
 )
@@ -366,7 +350,7 @@ def list_rechnungen(
     provider = access.is_provider(request.access, request.tenant)
     payer = access.is_requester(request.access, request.tenant)
     if not provider and not payer:
-        raise _forbidden("Dafür fehlt Ihnen die Berechtigung.")
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
     # A Kreis may run facilities and place children: it sees both kinds of invoices.
     qs = selectors.rechnungen_der_partei(request.tenant, own=provider, received=payer)
     if status is not None:
@@ -381,6 +365,7 @@ def list_rechnungen(
 
 @router.get(
     "/platzboerse/rechnungen/{rechnung_id}",
+    operation_id="koffer_placements_api_abrechnung_get_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem},
     summary="Eine Rechnung mit Befunden (und für das Jugendamt dem Abgleich)",
 )
@@ -390,6 +375,7 @@ def get_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDeta
 
 @router.get(
     "/platzboerse/rechnungen/{rechnung_id}/xml",
+    operation_id="koffer_placements_api_abrechnung_get_rechnung_xml",
     summary="Die XRechnung (CII) als XML",
     response={200: None, 403: Problem, 404: Problem, 409: Problem},
     openapi_extra={
@@ -403,12 +389,9 @@ def get_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDeta
 )
 def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
-    try:
-        xml = billing.rechnung_xml(item)
-    except PlacementsError as exc:
-        raise ApiProblem(409, exc.code, "Nicht verfügbar", exc.message) from exc
+    xml = billing.rechnung_xml(item)
     nachweis = item.nachweis
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=item,
@@ -422,6 +405,7 @@ def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResp
 
 @router.post(
     "/platzboerse/rechnungen/{rechnung_id}/versand",
+    operation_id="koffer_placements_api_abrechnung_send_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Geprüfte Rechnung an das Jugendamt versenden (Träger)",
     description="Nur aus `bereit`; eine Rechnung mit Befunden wird mit 422 `invalid_invoice` "
@@ -431,10 +415,7 @@ def send_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDet
     item = _rechnung(request, rechnung_id)
     if item.tenant_id != request.tenant.pk:
         raise not_found("Diese Rechnung")
-    try:
-        billing.send_rechnung(actor=request.user, rechnung=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    billing.send_rechnung(actor=request.user, rechnung=item)
     return _detail(request, _rechnung(request, rechnung_id))
 
 
@@ -447,20 +428,19 @@ def _payer_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
 
 @router.post(
     "/platzboerse/rechnungen/{rechnung_id}/freigabe",
+    operation_id="koffer_placements_api_abrechnung_approve_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem, 409: Problem},
     summary="Eingegangene Rechnung freigeben (Jugendamt)",
 )
 def approve_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDetail:
     item = _payer_rechnung(request, rechnung_id)
-    try:
-        billing.approve_rechnung(actor=request.user, tenant=request.tenant, rechnung=item)
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    billing.approve_rechnung(actor=request.user, tenant=request.tenant, rechnung=item)
     return _detail(request, _rechnung(request, rechnung_id))
 
 
 @router.post(
     "/platzboerse/rechnungen/{rechnung_id}/ablehnung",
+    operation_id="koffer_placements_api_abrechnung_reject_rechnung",
     response={200: RechnungDetail, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     summary="Eingegangene Rechnung mit Begründung ablehnen (Jugendamt)",
 )
@@ -468,10 +448,7 @@ def reject_rechnung(
     request: TenantRequest, rechnung_id: uuid.UUID, payload: AblehnungIn
 ) -> RechnungDetail:
     item = _payer_rechnung(request, rechnung_id)
-    try:
-        billing.reject_rechnung(
-            actor=request.user, tenant=request.tenant, rechnung=item, reason=payload.reason
-        )
-    except PlacementsError as exc:
-        raise _problem(exc) from exc
+    billing.reject_rechnung(
+        actor=request.user, tenant=request.tenant, rechnung=item, reason=payload.reason
+    )
     return _detail(request, _rechnung(request, rechnung_id))

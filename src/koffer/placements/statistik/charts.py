@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from koffer.placements.statistics import Cell, Series, Unit
-from koffer.placements.statistik_export import display
+from koffer.placements.statistik.export import display
+from koffer.placements.statistik.tables import Cell, Series, Unit
 
 TEXT = "#1f2937"
 GRID = "#d0d7de"

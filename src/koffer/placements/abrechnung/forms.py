@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from koffer.placements.billing import parse_monat
+from koffer.placements.abrechnung.positions import parse_monat
 from koffer.placements.errors import PlacementsError
 
 TEXT = {"class": "kern-form-input__input"}

@@ -11,7 +11,10 @@ from django.urls import reverse
 from lxml import etree
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import billing, services
+from koffer.placements import services
+from koffer.placements.abrechnung import monatsabrechnung as month_end
+from koffer.placements.abrechnung import pruefung
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.errors import Conflict
 from koffer.placements.models import Belegung, Leistungsnachweis, Rechnung
 from koffer.placements.xrechnung import validate
@@ -106,7 +109,7 @@ def test_rejected_invoice_is_corrected_and_reissued_under_a_new_number(
     assert preceding == [sent.number]
     sent_again = billing.send_rechnung(actor=provider_user, rechnung=neu)
     assert sent_again.status == Rechnung.Status.VERSENDET
-    assert billing.check_rechnung(sent_again).ok
+    assert pruefung.check_rechnung(sent_again).ok
 
 
 def test_recomputing_after_rejection_is_the_correction_and_month_end_reissues(
@@ -130,7 +133,9 @@ def test_recomputing_after_rejection_is_the_correction_and_month_end_reissues(
         == 2
     )
     # The month-end run bills the correction (new number) and leaves the rejected one alone.
-    result = billing.run_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY)
+    result = month_end.run_month_end(
+        actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY
+    )
     assert result.valid == 1 and not result.failed
     neu = Rechnung.objects.for_tenant(traeger).get(nachweis=korrektur)
     assert neu.status == Rechnung.Status.BEREIT and neu.number != sent.number

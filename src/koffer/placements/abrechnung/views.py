@@ -10,34 +10,34 @@ confirm it exists).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.jobs import selectors as job_selectors
-from koffer.placements import access, billing, services
-from koffer.placements import selectors_abrechnung as selectors
-from koffer.placements.errors import PlacementsError
-from koffer.placements.forms_abrechnung import (
+from koffer.placements import access, events
+from koffer.placements.abrechnung import monatsabrechnung as month_end
+from koffer.placements.abrechnung import positions, selectors
+from koffer.placements.abrechnung import pruefung as checking
+from koffer.placements.abrechnung import services as billing
+from koffer.placements.abrechnung.forms import (
     AblehnenForm,
     AnschriftForm,
     BerechnenForm,
     MonatForm,
 )
+from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
     Belegung,
     Leistungsnachweis,
@@ -45,31 +45,12 @@ from koffer.placements.models import (
     Rechnung,
     Rechnungsanschrift,
 )
-from koffer.placements.views import provider_view, requester_view
 from koffer.shell.breadcrumbs import trail
-
-View = Callable[..., Any]
 
 ABRECHNUNG = "Abrechnung"
 RECHNUNGEN = "Rechnungen"
 EINGANG = "Rechnungseingang"
 PAGE_SIZE = 100
-
-
-def party_view(view: View) -> View:
-    """Signed in at a provider or at a youth office; which side the user is on is decided
-    per object, after it was found among the Mandant's own."""
-
-    @wraps(view)
-    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.tenant is None or not access.is_billing_party(request.access, request.tenant):
-            raise PermissionDenied
-        response: HttpResponse = view(request, *args, **kwargs)
-        return response
-
-    return wrapped
 
 
 def _is_provider_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> bool:
@@ -82,16 +63,16 @@ def _is_payer_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> b
 
 def _default_monat() -> date:
     """The month that ended last."""
-    return billing.month_bounds(billing.month_bounds(timezone.localdate())[0] - timedelta(days=1))[
-        0
-    ]
+    return positions.month_bounds(
+        positions.month_bounds(timezone.localdate())[0] - timedelta(days=1)
+    )[0]
 
 
 def _monat(request: TenantRequest, source: Any) -> tuple[date, MonatForm]:
     raw = source.get("monat")
     form = MonatForm({"monat": raw} if raw else None)
     if raw and form.is_valid():
-        return billing.month_bounds(form.cleaned_data["monat"])[0], form
+        return positions.month_bounds(form.cleaned_data["monat"])[0], form
     monat = _default_monat()
     if not raw:
         form = MonatForm(initial={"monat": monat.isoformat()[:7]})
@@ -110,7 +91,7 @@ def _back(monat: date, anchor: str = "") -> HttpResponseRedirect:
 # --- provider: the month ------------------------------------------------------------------------
 
 
-@provider_view
+@requires(access.is_provider)
 @require_GET
 def abrechnung(request: TenantRequest) -> HttpResponse:
     monat, form = _monat(request, request.GET)
@@ -119,14 +100,14 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
         status = ""
     paginator = Paginator(selectors.belegungen_im_monat(request.tenant, monat, status), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("seite"))
-    job = billing.running_month_end(request.tenant, monat)
+    job = month_end.running_month_end(request.tenant, monat)
     visible_job = (
         job_selectors.job_for(request.tenant, job.pk, user=request.user, access=request.access)
         if job is not None
         else None
     )
-    label = billing.monat_label(monat)
-    first, last = billing.month_bounds(monat)
+    label = positions.monat_label(monat)
+    first, last = positions.month_bounds(monat)
     return render(
         request,
         "placements/abrechnung_monat.html",
@@ -139,8 +120,8 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
             "month_over": last <= timezone.localdate(),
             "prev_url": _month_url(first - timedelta(days=1)),
             "next_url": _month_url(last + timedelta(days=1)),
-            "prev_label": billing.monat_label(first - timedelta(days=1)),
-            "next_label": billing.monat_label(last + timedelta(days=1)),
+            "prev_label": positions.monat_label(first - timedelta(days=1)),
+            "next_label": positions.monat_label(last + timedelta(days=1)),
             "form": form,
             "status": status,
             "filters": selectors.NACHWEIS_FILTERS,
@@ -157,7 +138,7 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
     )
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def berechnen(request: TenantRequest) -> HttpResponse:
     """Compute (or recompute while a draft) one Nachweis from the month page."""
@@ -194,12 +175,12 @@ def berechnen(request: TenantRequest) -> HttpResponse:
         return _back(monat)
     messages.success(
         request,
-        f"Leistungsnachweis berechnet: {billing.euro(nachweis.betrag)}. Bitte prüfen und bestätigen.",
+        f"Leistungsnachweis berechnet: {positions.euro(nachweis.betrag)}. Bitte prüfen und bestätigen.",
     )
     return _back(monat, anchor)
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def monatsabrechnung(request: TenantRequest) -> HttpResponse:
     monat, form = _monat(request, request.POST)
@@ -207,19 +188,19 @@ def monatsabrechnung(request: TenantRequest) -> HttpResponse:
         messages.error(request, "Bitte den Monat als JJJJ-MM angeben.")
         return _back(monat)
     try:
-        billing.start_month_end(actor=request.user, tenant=request.tenant, monat=monat)
+        month_end.start_month_end(actor=request.user, tenant=request.tenant, monat=monat)
     except PlacementsError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
             request,
-            f"Die Monatsabrechnung {billing.monat_label(monat)} läuft. Sie können die Seite "
+            f"Die Monatsabrechnung {positions.monat_label(monat)} läuft. Sie können die Seite "
             "verlassen; der Auftrag läuft weiter.",
         )
     return _back(monat, "monatsabrechnung")
 
 
-@provider_view
+@requires(access.is_provider)
 @require_POST
 def alle_versenden(request: TenantRequest) -> HttpResponse:
     monat, form = _monat(request, request.POST)
@@ -238,7 +219,7 @@ def alle_versenden(request: TenantRequest) -> HttpResponse:
     return _back(monat)
 
 
-@provider_view
+@requires(access.is_provider)
 @require_GET
 def rechnungen(request: TenantRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -287,13 +268,13 @@ def _own_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsna
     return found
 
 
-@party_view
+@requires(access.opens_billing)
 @require_GET
 def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _nachweis(request, nachweis_id)
     _record_read(request, item, item, "Leistungsnachweis geöffnet")
     provider = _is_provider_of(request, item)
-    title = f"Leistungsnachweis {billing.monat_label(item.monat)}"
+    title = f"Leistungsnachweis {positions.monat_label(item.monat)}"
     crumbs = (
         [(ABRECHNUNG, _month_url(item.monat))]
         if provider
@@ -316,7 +297,7 @@ def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def nachweis_bestaetigen(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _own_nachweis(request, nachweis_id)
@@ -335,7 +316,7 @@ def nachweis_bestaetigen(request: TenantRequest, nachweis_id: uuid.UUID) -> Http
     return redirect("placements:abrechnung_nachweis", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def nachweis_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _own_nachweis(request, nachweis_id)
@@ -357,7 +338,7 @@ def nachweis_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpRes
     return redirect("placements:abrechnung_rechnung", rechnung.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def nachweis_korrigieren(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     """After a rejection: a new draft Nachweis from the corrected data replaces it."""
@@ -392,7 +373,7 @@ def _record_read(
     purpose: str,
 ) -> None:
     """Billing pages show the child's pseudonym and days: every opening is logged."""
-    services.record_read(
+    events.record_read(
         actor=request.user,
         tenant=request.tenant,
         obj=obj,
@@ -420,12 +401,12 @@ def _positionen(item: Leistungsnachweis) -> list[dict[str, Any]]:
         rows.append(
             {
                 "bezeichnung": position["bezeichnung"],
-                "zeitraeume": billing.format_ranges(ranges),
+                "zeitraeume": positions.format_ranges(ranges),
                 "tage": position["tage"],
-                "tagessatz": billing.euro(Decimal(position["tagessatz"])),
-                "anteil": billing.percent(Decimal(position["anteil"])),
-                "preis": billing.euro(Decimal(position["preis"])),
-                "betrag": billing.euro(Decimal(position["betrag"])),
+                "tagessatz": positions.euro(Decimal(position["tagessatz"])),
+                "anteil": positions.percent(Decimal(position["anteil"])),
+                "preis": positions.euro(Decimal(position["preis"])),
+                "betrag": positions.euro(Decimal(position["betrag"])),
             }
         )
     return rows
@@ -444,7 +425,7 @@ def _rechnung_page(
     pruefung = None
     if not provider and item.status in billing.SENT_STATES:
         try:
-            pruefung = billing.check_rechnung(item)
+            pruefung = checking.check_rechnung(item)
         except PlacementsError as exc:
             messages.error(request, exc.message)
     crumbs = (
@@ -470,7 +451,7 @@ def _rechnung_page(
             "errors": errors,
             "warnings": warnings,
             "pruefung": pruefung,
-            "total": billing.euro(item.total),
+            "total": positions.euro(item.total),
             "may_send": provider and item.status == Rechnung.Status.BEREIT,
             "may_rebuild": provider and item.status == Rechnung.Status.UNGUELTIG,
             "may_decide": not provider and item.status == Rechnung.Status.VERSENDET,
@@ -484,7 +465,7 @@ def _rechnung_page(
     )
 
 
-@party_view
+@requires(access.opens_billing)
 @require_GET
 def rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -492,7 +473,7 @@ def rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     return _rechnung_page(request, item)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_GET
 def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -507,7 +488,7 @@ def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     return response
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_versenden(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -522,7 +503,7 @@ def rechnung_versenden(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRe
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_neu(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     """Build an invalid invoice again (same number) after the data was fixed."""
@@ -543,7 +524,7 @@ def rechnung_neu(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_freigeben(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -558,7 +539,7 @@ def rechnung_freigeben(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRe
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
-@party_view
+@requires(access.opens_billing)
 @require_POST
 def rechnung_ablehnen(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
@@ -589,7 +570,7 @@ def rechnung_ablehnen(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRes
 # --- youth office ---------------------------------------------------------------------------------
 
 
-@requester_view
+@requires(access.is_requester)
 @require_GET
 def eingang(request: TenantRequest) -> HttpResponse:
     status = request.GET.get("status", Rechnung.Status.VERSENDET)
@@ -616,7 +597,7 @@ def eingang(request: TenantRequest) -> HttpResponse:
     )
 
 
-@requester_view
+@requires(access.is_requester)
 def anschrift(request: TenantRequest) -> HttpResponse:
     current = Rechnungsanschrift.objects.for_tenant(request.tenant).first()
     initial = (
@@ -649,58 +630,3 @@ def anschrift(request: TenantRequest) -> HttpResponse:
         },
         status=400 if form.is_bound and form.errors else 200,
     )
-
-
-urlpatterns = [
-    path("plaetze/abrechnung/", abrechnung, name="abrechnung"),
-    path("plaetze/abrechnung/berechnen/", berechnen, name="abrechnung_berechnen"),
-    path(
-        "plaetze/abrechnung/monatsabrechnung/",
-        monatsabrechnung,
-        name="abrechnung_monatsabrechnung",
-    ),
-    path("plaetze/abrechnung/versenden/", alle_versenden, name="abrechnung_alle_versenden"),
-    path("plaetze/abrechnung/rechnungen/", rechnungen, name="abrechnung_rechnungen"),
-    path("plaetze/abrechnung/nachweise/<uuid:nachweis_id>/", nachweis, name="abrechnung_nachweis"),
-    path(
-        "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/bestaetigen/",
-        nachweis_bestaetigen,
-        name="abrechnung_nachweis_bestaetigen",
-    ),
-    path(
-        "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/rechnung/",
-        nachweis_rechnung,
-        name="abrechnung_nachweis_rechnung",
-    ),
-    path(
-        "plaetze/abrechnung/nachweise/<uuid:nachweis_id>/korrigieren/",
-        nachweis_korrigieren,
-        name="abrechnung_nachweis_korrigieren",
-    ),
-    path("plaetze/rechnungen/<uuid:rechnung_id>/", rechnung, name="abrechnung_rechnung"),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/xml/", rechnung_xml, name="abrechnung_rechnung_xml"
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/versenden/",
-        rechnung_versenden,
-        name="abrechnung_rechnung_versenden",
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/neu-erstellen/",
-        rechnung_neu,
-        name="abrechnung_rechnung_neu",
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/freigeben/",
-        rechnung_freigeben,
-        name="abrechnung_rechnung_freigeben",
-    ),
-    path(
-        "plaetze/rechnungen/<uuid:rechnung_id>/ablehnen/",
-        rechnung_ablehnen,
-        name="abrechnung_rechnung_ablehnen",
-    ),
-    path("plaetze/rechnungseingang/", eingang, name="abrechnung_eingang"),
-    path("plaetze/rechnungseingang/anschrift/", anschrift, name="abrechnung_anschrift"),
-]

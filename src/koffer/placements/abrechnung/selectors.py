@@ -14,14 +14,9 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from koffer.placements.billing import (
-    SENT_STATES,
-    belegung_period,
-    billable_belegungen,
-    month_bounds,
-    platz_period,
-    standby_plaetze,
-)
+from koffer.placements.abrechnung.monatsabrechnung import billable_belegungen, standby_plaetze
+from koffer.placements.abrechnung.positions import belegung_period, month_bounds, platz_period
+from koffer.placements.abrechnung.services import SENT_STATES
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
 from koffer.tenancy.models import Mandant
 

@@ -18,7 +18,10 @@ from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.jobs import runner
 from koffer.jobs.models import Job, JobStep
-from koffer.placements import billing, services
+from koffer.placements import services
+from koffer.placements.abrechnung import monatsabrechnung as month_end
+from koffer.placements.abrechnung import pruefung
+from koffer.placements.abrechnung import services as billing
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.models import (
     Angebot,
@@ -398,7 +401,7 @@ def test_check_summary_shows_the_differences(
     rechnung = billing.send_rechnung(
         actor=provider_user, rechnung=_invoiced(provider_user, belegung)
     )
-    check = billing.check_rechnung(rechnung)
+    check = pruefung.check_rechnung(rechnung)
     assert check.ok, check.punkte
     assert [p.label for p in check.punkte] == [
         "Leitweg-ID",
@@ -422,7 +425,7 @@ def test_check_summary_shows_the_differences(
         bis=date(2026, 10, 3),
         grund="Familie",
     )
-    check = billing.check_rechnung(rechnung)
+    check = pruefung.check_rechnung(rechnung)
     assert not check.ok and check.abweichungen == 3
     by_label = {p.label: p for p in check.punkte}
     assert by_label["Leitweg-ID"].ok
@@ -464,7 +467,7 @@ def month(make_belegung, provider_user, angebot, jugendamt) -> dict[str, object]
 def test_month_end_bills_everything_once(
     month, provider_user, traeger, profil, rechnungsempfaenger
 ):
-    result = billing.run_month_end(
+    result = month_end.run_month_end(
         actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY, batch_size=2
     )
     assert (result.total, result.valid, result.invalid, result.skipped) == (4, 4, 0, 0)
@@ -478,7 +481,7 @@ def test_month_end_bills_everything_once(
     assert totals[month["plain"].pk] == 2 * RATE
     assert totals[month["standby"].pk] == 31 * RATE
     # Again: nothing is done twice.
-    again = billing.run_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY)
+    again = month_end.run_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY)
     assert (again.skipped, again.valid) == (4, 0)
     assert Rechnung.objects.for_tenant(traeger).count() == 4
     assert Leistungsnachweis.objects.for_tenant(traeger).count() == 4
@@ -489,7 +492,9 @@ def test_month_end_reports_what_cannot_be_billed_and_bills_the_rest(
 ):
     entgelt = Entgelt.objects.for_tenant(traeger).get(angebot=angebot)
     services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 10, 30))
-    result = billing.run_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY)
+    result = month_end.run_month_end(
+        actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY
+    )
     # draft, plain and standby reach 31.10.; only "confirmed" (computed before) is billed
     assert result.valid == 1
     assert {f["code"] for f in result.failed} == {"rate_gap"}
@@ -506,19 +511,19 @@ def test_month_end_refuses_months_not_over_and_without_profile(
     month, provider_user, traeger, rechnungsempfaenger
 ):
     with pytest.raises(PlacementsError) as err:
-        billing.run_month_end(
+        month_end.run_month_end(
             actor=provider_user, tenant=traeger, monat=OCTOBER, today=date(2026, 10, 30)
         )
     assert err.value.code == "not_yet"
     with pytest.raises(PlacementsError) as err:
-        billing.run_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY)
+        month_end.run_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY)
     assert err.value.code == "no_profile"
 
 
 def test_month_end_job_resumes_after_a_crash_without_doing_anything_twice(
     month, provider_user, traeger, profil, rechnungsempfaenger, monkeypatch
 ):
-    real = billing._invoice
+    real = billing.build_invoice
     calls = {"n": 0}
 
     def crash_on_third(*args, **kwargs):
@@ -527,14 +532,14 @@ def test_month_end_job_resumes_after_a_crash_without_doing_anything_twice(
             raise RuntimeError("Worker stirbt mitten im Stapel")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(billing, "_invoice", crash_on_third)
-    job = billing.start_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER)
+    monkeypatch.setattr(billing, "build_invoice", crash_on_third)
+    job = month_end.start_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER)
     with pytest.raises(Conflict) as err:
-        billing.start_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER)
+        month_end.start_month_end(actor=provider_user, tenant=traeger, monat=OCTOBER)
     assert err.value.code == "already_running"
     assert runner.execute(job.pk) == "failed"
     assert Rechnung.objects.for_tenant(traeger).count() == 2
-    monkeypatch.setattr(billing, "_invoice", real)
+    monkeypatch.setattr(billing, "build_invoice", real)
     from koffer.jobs import services as jobs
 
     jobs.retry_job(actor=provider_user, job=Job.objects.for_tenant(traeger).get(pk=job.pk))

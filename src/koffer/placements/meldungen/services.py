@@ -30,15 +30,14 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from koffer.audit import services as audit
-from koffer.audit.models import AuditEvent
 from koffer.blobs.store import BlobNotFound, get_store
-from koffer.placements import access
+from koffer.placements import access, events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
-from koffer.placements.meldungen_pdf import render_quittung
+from koffer.placements.meldungen.pdf import render_quittung
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -48,7 +47,7 @@ from koffer.placements.models import (
     Platz,
     Traegerprofil,
 )
-from koffer.placements.services import _audit, next_number
+from koffer.placements.numbering import next_number
 from koffer.tenancy.models import Mandant
 
 logger = logging.getLogger("koffer.placements.meldungen")
@@ -382,7 +381,7 @@ def _own_einrichtung(
     tenant: Mandant, einrichtung: Einrichtung | uuid.UUID | str | None
 ) -> Einrichtung:
     unknown = NotFound(
-        "einrichtung_unbekannt",
+        "not_found",
         "Diese Einrichtung gibt es nicht, oder sie gehört nicht zu Ihrem Träger.",
     )
     if einrichtung is None:
@@ -581,7 +580,7 @@ def file_meldung(
         )
         meldung.quittung_sha256 = _store_quittung(meldung, tenant=tenant)
         meldung.save(force_insert=True)
-        _audit(
+        events.record(
             actor,
             [tenant.pk, eingabe.landesjugendamt.pk],
             "placements.meldung.file",
@@ -700,7 +699,7 @@ def open_quittung(*, actor: Any, meldung: Meldung) -> IO[bytes]:
             fresh, tenant=Mandant.objects.get(pk=fresh.tenant_id)
         )
         fresh.save(update_fields=["quittung_sha256"])
-        _audit(
+        events.record(
             actor,
             [fresh.tenant_id, fresh.jugendamt_id],
             "placements.meldung.quittung",
@@ -724,7 +723,7 @@ def _received(tenant: Mandant, meldung: Meldung) -> Meldung:
         .first()
     )
     if fresh is None:
-        raise NotFound("nicht_gefunden", "Diese Meldung gibt es nicht.")
+        raise NotFound("not_found", "Diese Meldung gibt es nicht.")
     if fresh.status == Status.ABGESCHLOSSEN:
         raise Conflict("abgeschlossen", "Diese Meldung ist bereits abgeschlossen.")
     return fresh
@@ -763,7 +762,7 @@ def _decide(
         fresh.antwort = antwort
         fields.append("antwort")
     fresh.save(update_fields=fields)
-    _audit(
+    events.record(
         actor,
         [fresh.tenant_id, fresh.jugendamt_id],
         action,
@@ -828,50 +827,6 @@ def close(
             "placements.meldung.close",
             now or timezone.now(),
         )
-
-
-# --- reads ----------------------------------------------------------------------------------
-
-
-def filed(tenant: Mandant) -> QuerySet[Meldung]:
-    """The provider's own notifications."""
-    return Meldung.objects.for_tenant(tenant)
-
-
-def received(tenant: Mandant) -> QuerySet[Meldung]:
-    """Notifications addressed to the Mandant as Landesjugendamt."""
-    return Meldung.objects.for_party(tenant).filter(jugendamt_id=tenant.pk)
-
-
-def filtered(qs: QuerySet[Meldung], *, art: str = "", status: str = "") -> QuerySet[Meldung]:
-    if art in Art.values:
-        qs = qs.filter(art=art)
-    if status == "offen":
-        qs = qs.exclude(status=Status.ABGESCHLOSSEN)
-    elif status in Status.values:
-        qs = qs.filter(status=status)
-    return qs
-
-
-def verlauf(tenant: Mandant, meldung: Meldung) -> list[AuditEvent]:
-    """What happened to the notification, from the Mandant's own audit chain."""
-    return list(
-        AuditEvent.objects.filter(
-            tenant_id=tenant.pk,
-            object_type=Meldung._meta.label_lower,
-            object_id=str(meldung.pk),
-            action__startswith="placements.meldung.",
-        ).order_by("seq")
-    )
-
-
-VERLAUF_LABELS = {
-    "placements.meldung.file": "Eingereicht",
-    "placements.meldung.acknowledge": "Eingang bestätigt",
-    "placements.meldung.ask_back": "Rückfrage",
-    "placements.meldung.close": "Abgeschlossen",
-    "placements.meldung.quittung": "Eingangsbestätigung neu erstellt",
-}
 
 
 def record_read(*, actor: Any, tenant: Mandant, meldung: Meldung, purpose: str) -> None:

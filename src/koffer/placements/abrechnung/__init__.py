@@ -1,0 +1,1 @@
+"""Billing: Leistungsnachweise from Belegungen, XRechnungen from them, the month-end job."""

@@ -1,0 +1,1 @@
+"""§ 47 SGB VIII reports: providers file them, the Landesjugendamt answers them."""

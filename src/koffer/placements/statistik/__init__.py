@@ -1,0 +1,1 @@
+"""Statistics of the Platzbörse: aggregate tables under disclosure control, charts, exports."""
