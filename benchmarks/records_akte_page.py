@@ -26,7 +26,8 @@ from django.utils import timezone
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
-from koffer.records import defaults, documents, services
+from koffer.records import defaults, services
+from koffer.records.dokumente import services as documents
 from koffer.records.models import FristRegel, VorgangTyp
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant

@@ -27,7 +27,10 @@ from django.db import connection
 from benchmarks.report import emit, note
 from benchmarks.scale import setting, sized
 from koffer.jobs import runner
-from koffer.records import defaults, documents, extract, extract_pdf, services
+from koffer.records import defaults, services
+from koffer.records.auszug import pdf as extract_pdf
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import services as documents
 from koffer.records.models import Aktenauszug
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit

@@ -22,7 +22,9 @@ from django.db import connection
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.blobs.store import get_store
-from koffer.records import defaults, documents, extract_pdf, services
+from koffer.records import defaults, services
+from koffer.records.auszug import pdf as extract_pdf
+from koffer.records.dokumente import services as documents
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
 

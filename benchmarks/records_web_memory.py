@@ -41,7 +41,8 @@ from benchmarks.records_ingest import base_pdf
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import sized
 from koffer.jobs import runner
-from koffer.records import documents, extract
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import services as documents
 from koffer.records.models import Dokument
 from koffer.shell.server import free_port
 

@@ -10,7 +10,10 @@ from koffer.placements import api as placements_api
 from koffer.placements import api_abrechnung, api_meldungen, api_statistik
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
-from koffer.records import api_configuration, api_documents, api_extract, api_search
+from koffer.records.auszug import api as api_extract
+from koffer.records.dokumente import api as api_documents
+from koffer.records.konfiguration import api as api_configuration
+from koffer.records.suche import api as api_search
 
 handler400 = "koffer.shell.views.bad_request"
 handler403 = "koffer.shell.views.forbidden"

@@ -12,13 +12,16 @@ from typing import Any
 import pytest
 
 from koffer.accounts.models import User
-from koffer.records import documents, einsicht, extract, services
+from koffer.records import services
+from koffer.records.auszug import einsicht
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Aktenauszug, Aktenplaneinheit, Vorgang
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
-from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
-from tests.records.test_documents_fixtures import stored, text_pdf
+from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
+from tests.records.dokumente.test_documents_fixtures import stored, text_pdf
 
 
 @pytest.fixture

@@ -14,7 +14,11 @@ from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.jobs import runner
-from koffer.records import aktenplan, defaults, documents, einsicht, extract, services
+from koffer.records import defaults, services
+from koffer.records.auszug import einsicht
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import services as documents
+from koffer.records.konfiguration import aktenplan
 from koffer.records.models import (
     Akte,
     Aktenauszug,

@@ -15,9 +15,10 @@ from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, not_found
 from koffer.audit import services as audit
-from koffer.records import access, api_aktenplan, api_queues, selectors, services
+from koffer.records import access, api_queues, selectors, services
 from koffer.records.api_access import require as _require
 from koffer.records.api_access import viewer as _viewer
+from koffer.records.konfiguration import api_aktenplan
 from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Vorgang
 from koffer.tenancy.models import Organisationseinheit
 

@@ -1,10 +1,10 @@
 from django.urls import path
 
 from koffer.records import views
-from koffer.records.configuration_urls import urlpatterns as configuration_patterns
-from koffer.records.document_urls import urlpatterns as document_patterns
-from koffer.records.extract_urls import urlpatterns as extract_patterns
-from koffer.records.search_urls import urlpatterns as search_patterns
+from koffer.records.auszug.urls import urlpatterns as extract_patterns
+from koffer.records.dokumente.urls import urlpatterns as document_patterns
+from koffer.records.konfiguration.urls import urlpatterns as configuration_patterns
+from koffer.records.suche.urls import urlpatterns as search_patterns
 
 app_name = "records"
 urlpatterns = [

@@ -24,7 +24,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.audit import services as audit
-from koffer.records import access, aktenplan, queues, selectors, services
+from koffer.records import access, queues, selectors, services
 from koffer.records.forms import (
     AkteChangeForm,
     AkteCreateForm,
@@ -37,6 +37,7 @@ from koffer.records.forms import (
     VorgangStatusForm,
     WiedervorlageForm,
 )
+from koffer.records.konfiguration import aktenplan
 from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Frist, Wiedervorlage
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Organisationseinheit

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from koffer.records import documents
-from koffer.records.document_views import DocumentMetaForm
+from koffer.records.dokumente import services as documents
+from koffer.records.dokumente.views import DocumentMetaForm
 from koffer.records.models import Vorgang
 
 register = template.Library()
