@@ -10,10 +10,6 @@ from koffer.placements import api as placements_api
 from koffer.placements import api_abrechnung, api_meldungen, api_statistik
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
-from koffer.records.auszug import api as api_extract
-from koffer.records.dokumente import api as api_documents
-from koffer.records.konfiguration import api as api_configuration
-from koffer.records.suche import api as api_search
 
 handler400 = "koffer.shell.views.bad_request"
 handler403 = "koffer.shell.views.forbidden"
@@ -25,12 +21,7 @@ api.add_router("", me.router)
 api.add_router("", units.router)
 api.add_router("/jobs", jobs_api.router)
 api.add_router("/audit", privacy_api.router)
-# Search first: its /akten/finden must win over /akten/{akte_id}.
-api.add_router("", api_search.router)
 api.add_router("", records_api.router)
-api.add_router("", api_documents.router)
-api.add_router("", api_extract.router)
-api.add_router("", api_configuration.router)
 api.add_router("", placements_api.router)
 api.add_router("", api_meldungen.router)
 api.add_router("", api_statistik.router)

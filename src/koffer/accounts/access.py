@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 from django_otp import user_has_device
 
 from koffer.accounts.models import Membership
@@ -254,5 +255,31 @@ def require_perm(perm: str):  # type: ignore[no-untyped-def]
             return view(request, *args, **kwargs)
 
         return wrapped
+
+    return decorator
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def requires(predicate: Callable[[HttpRequest], bool], message: str) -> Callable[[View], View]:
+    """View decorator for a rule beyond one permission: signed in, a Mandant chosen, and
+    ``predicate(request)`` true; else the German 403 page saying ``message``."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.shortcuts import render
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if getattr(request, "tenant", None) is None or not predicate(request):
+                context = {"status": 403, "title": "Keine Berechtigung", "detail": message}
+                return render(request, "shell/error.html", context, status=403)
+            return view(request, *args, **kwargs)
+
+        return cast(View, wrapped)
 
     return decorator

@@ -32,8 +32,6 @@ urlpatterns = [
     ),
     path("fristen/", views.fristen_kalender, name="fristen"),
     path("fristen/<uuid:frist_id>/erledigt/", views.frist_done, name="frist_done"),
-    path("aktenplan/", views.aktenplan_page, name="aktenplan"),
-    path("aktenplan/export.csv", views.aktenplan_export, name="aktenplan_export"),
     *configuration_patterns,
     *document_patterns,
     *extract_patterns,

@@ -24,8 +24,8 @@ from koffer.records.auszug import pdf as extract_pdf
 from koffer.records.auszug import services as extract
 from koffer.records.dokumente import blob_ledger
 from koffer.records.dokumente import services as documents
+from koffer.records.errors import RecordsError
 from koffer.records.models import Akte, Aktenauszug, Dokument, PendingBlob, Vorgang
-from koffer.records.services import RecordsError
 from tests.conftest import signed_in
 from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
 from tests.records.dokumente.test_documents_fixtures import docx_bytes, png_bytes, stored, text_pdf

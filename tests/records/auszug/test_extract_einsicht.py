@@ -18,8 +18,8 @@ from koffer.audit.models import AuditEvent
 from koffer.records.auszug import einsicht
 from koffer.records.auszug import services as extract
 from koffer.records.dokumente import services as documents
+from koffer.records.errors import RecordsError
 from koffer.records.models import Akte, Aktenauszug, Akteneinsicht
-from koffer.records.services import RecordsError
 from tests.conftest import signed_in
 from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
 from tests.records.dokumente.test_documents_fixtures import png_bytes, stored, text_pdf

@@ -15,6 +15,7 @@ from koffer.blobs.store import get_store
 from koffer.records import selectors
 from koffer.records.dokumente import inspection
 from koffer.records.dokumente import services as documents
+from koffer.records.errors import RecordsError
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
@@ -23,7 +24,6 @@ from koffer.records.models import (
     Vorgang,
     VorgangSchritt,
 )
-from koffer.records.services import RecordsError
 from koffer.records.suche import services as search
 from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
 from tests.records.dokumente.test_documents_fixtures import (

@@ -18,13 +18,10 @@ from koffer.accounts.roles import Perm
 from koffer.api.enums import schema_enum
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.records import access, selectors
-from koffer.records.api_access import require as _require
-from koffer.records.api_access import viewer as _viewer
 from koffer.records.auszug import einsicht
 from koffer.records.auszug import services as extract
-from koffer.records.auszug.views import pdf_response
+from koffer.records.auszug.files import pdf_response
 from koffer.records.models import Aktenauszug, Akteneinsicht
-from koffer.records.services import RecordsError
 
 # The published operationIds (clients generate code from them) predate the move.
 OPERATION_ID_MODULE = "koffer.records.api_extract"
@@ -117,8 +114,8 @@ def _forbidden(detail: str) -> ApiProblem:
 
 
 def _auszug(request: TenantRequest, auszug_id: uuid.UUID, *, edit: bool = False) -> Aktenauszug:
-    _require(request, Perm.RECORDS_EDIT if edit else Perm.RECORDS_VIEW)
-    found = extract.auszug_for(_viewer(request), auszug_id)
+    access.require(request.access, Perm.RECORDS_EDIT if edit else Perm.RECORDS_VIEW)
+    found = extract.auszug_for(selectors.Viewer.of(request), auszug_id)
     if found is None:
         raise not_found("Diesen Aktenauszug")
     if edit and not access.can_edit(request.access, request.user.id, found.akte):
@@ -184,26 +181,23 @@ def _link_out(link: Akteneinsicht) -> EinsichtOut:
     "den Auftrag. Den Stand liefert GET /auszuege/{id}; `job_id` ist der Auftrag.",
 )
 def create_auszug(request: TenantRequest, akte_id: uuid.UUID, payload: AuszugIn) -> Status:
-    _require(request, Perm.RECORDS_EDIT)
-    akte = selectors.akte(_viewer(request), akte_id)
+    access.require(request.access, Perm.RECORDS_EDIT)
+    akte = selectors.akte(selectors.Viewer.of(request), akte_id)
     if akte is None:
         raise not_found("Diese Akte")
     if not access.can_edit(request.access, request.user.id, akte):
         raise _forbidden("Sie dürfen diese Akte nicht ändern.")
-    try:
-        auszug = extract.create_auszug(
-            actor=request.user,
-            akte=akte,
-            auswahl=extract.Auswahl(
-                ganze_akte=payload.ganze_akte,
-                vorgang_ids=payload.vorgang_ids,
-                dokument_ids=payload.dokument_ids,
-            ),
-            purpose=payload.purpose,
-        )
-    except RecordsError as exc:
-        raise ApiProblem(422, exc.code, "Nicht möglich", exc.message) from exc
-    found = extract.auszug_for(_viewer(request), auszug.pk)
+    auszug = extract.create_auszug(
+        actor=request.user,
+        akte=akte,
+        auswahl=extract.Auswahl(
+            ganze_akte=payload.ganze_akte,
+            vorgang_ids=payload.vorgang_ids,
+            dokument_ids=payload.dokument_ids,
+        ),
+        purpose=payload.purpose,
+    )
+    found = extract.auszug_for(selectors.Viewer.of(request), auszug.pk)
     return Status(202, _out(found or auszug))
 
 
@@ -213,8 +207,8 @@ def create_auszug(request: TenantRequest, akte_id: uuid.UUID, payload: AuszugIn)
     summary="Aktenauszüge einer Akte (neueste zuerst)",
 )
 def list_auszuege(request: TenantRequest, akte_id: uuid.UUID) -> AuszugList:
-    _require(request, Perm.RECORDS_VIEW)
-    akte = selectors.akte(_viewer(request), akte_id)
+    access.require(request.access, Perm.RECORDS_VIEW)
+    akte = selectors.akte(selectors.Viewer.of(request), akte_id)
     if akte is None:
         raise not_found("Diese Akte")
     return AuszugList(items=[_out(a) for a in extract.akte_auszuege(akte)])
@@ -244,10 +238,7 @@ def get_auszug(request: TenantRequest, auszug_id: uuid.UUID) -> AuszugOut:
 )
 def download(request: TenantRequest, auszug_id: uuid.UUID) -> HttpResponseBase:
     auszug = _auszug(request, auszug_id)
-    try:
-        response = pdf_response(auszug)
-    except extract.NotReady as exc:
-        raise ApiProblem(409, exc.code, "Noch nicht fertig", exc.message) from exc
+    response = pdf_response(auszug)
     extract.record_read(
         actor=request.user, auszug=auszug, purpose="Aktenauszug über die API abgerufen"
     )
@@ -261,18 +252,13 @@ def download(request: TenantRequest, auszug_id: uuid.UUID) -> HttpResponseBase:
 )
 def create_einsicht(request: TenantRequest, auszug_id: uuid.UUID, payload: EinsichtIn) -> Status:
     auszug = _auszug(request, auszug_id, edit=True)
-    try:
-        link, token, pin = einsicht.create_einsicht(
-            actor=request.user,
-            access=request.access,
-            auszug=auszug,
-            recipient=payload.recipient,
-            valid_days=payload.valid_days,
-        )
-    except RecordsError as exc:
-        status = 409 if exc.code == "not_ready" else exc.status
-        title = "Keine Berechtigung" if status == 403 else "Nicht möglich"
-        raise ApiProblem(status, exc.code, title, exc.message) from exc
+    link, token, pin = einsicht.create_einsicht(
+        actor=request.user,
+        access=request.access,
+        auszug=auszug,
+        recipient=payload.recipient,
+        valid_days=payload.valid_days,
+    )
     out = _link_out(link)
     return Status(
         201,
@@ -290,13 +276,10 @@ def create_einsicht(request: TenantRequest, auszug_id: uuid.UUID, payload: Einsi
     summary="Akteneinsicht widerrufen",
 )
 def revoke_einsicht(request: TenantRequest, einsicht_id: uuid.UUID) -> EinsichtOut:
-    _require(request, Perm.RECORDS_EDIT)
+    access.require(request.access, Perm.RECORDS_EDIT)
     link = Akteneinsicht.objects.for_tenant(request.tenant).filter(pk=einsicht_id).first()
     if link is None:
         raise not_found("Diese Akteneinsicht")
     _auszug(request, link.auszug_id, edit=True)
-    try:
-        link = einsicht.revoke_einsicht(actor=request.user, link=link, access=request.access)
-    except RecordsError as exc:
-        raise ApiProblem(409, exc.code, "Nicht möglich", exc.message) from exc
+    link = einsicht.revoke_einsicht(actor=request.user, link=link, access=request.access)
     return _link_out(link)

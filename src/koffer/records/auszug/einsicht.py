@@ -29,8 +29,8 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.records import access as records_access
 from koffer.records.dokumente.services import first_subject
+from koffer.records.errors import RecordsConflict, RecordsError, RecordsForbidden
 from koffer.records.models import Akte, Aktenauszug, Akteneinsicht
-from koffer.records.services import RecordsError, RecordsForbidden
 
 TOKEN_PREFIX = "ein"  # noqa: S105 - a marker, not a secret
 PIN_DIGITS = 6
@@ -161,7 +161,7 @@ def create_einsicht(
             "validity", f"Die Gültigkeit muss zwischen 1 und {MAX_DAYS} Tagen liegen."
         )
     if auszug.status != Aktenauszug.Status.DONE:
-        raise RecordsError(
+        raise RecordsConflict(
             "not_ready", "Eine Akteneinsicht gibt es erst, wenn der Aktenauszug fertig ist."
         )
     token = f"{TOKEN_PREFIX}_{secrets.token_urlsafe(32)}"
@@ -210,7 +210,7 @@ def revoke_einsicht(
             )
         )
         if not updated:
-            raise RecordsError("already_revoked", "Diese Akteneinsicht ist bereits widerrufen.")
+            raise RecordsConflict("already_revoked", "Diese Akteneinsicht ist bereits widerrufen.")
         audit.record(
             actor=actor,
             tenant_id=link.tenant_id,

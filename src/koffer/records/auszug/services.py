@@ -35,6 +35,7 @@ from koffer.records import access
 from koffer.records.auszug import pdf as extract_pdf
 from koffer.records.dokumente import blob_ledger, pages
 from koffer.records.dokumente.services import decode_text, first_subject
+from koffer.records.errors import RecordsConflict, RecordsError
 from koffer.records.models import (
     Akte,
     Aktenauszug,
@@ -44,7 +45,6 @@ from koffer.records.models import (
     Vorgang,
 )
 from koffer.records.selectors import Viewer
-from koffer.records.services import RecordsError
 
 KIND = "records.aktenauszug"
 MAX_DOCUMENTS = 2000
@@ -272,8 +272,10 @@ def retry(*, actor: Any, auszug: Aktenauszug) -> Aktenauszug:
 # --- Reading the result -------------------------------------------------------------------------
 
 
-class NotReady(RecordsError):
-    pass
+class NotReady(RecordsConflict):
+    """The extract has no PDF (yet): still being built, failed, or its blob is gone."""
+
+    title = "Noch nicht fertig"
 
 
 def open_pdf(auszug: Aktenauszug) -> IO[bytes]:

@@ -13,7 +13,6 @@ import logging
 import uuid
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -29,8 +28,11 @@ from koffer.accounts.roles import Perm
 from koffer.records import access, selectors
 from koffer.records.auszug import einsicht
 from koffer.records.auszug import services as extract
+from koffer.records.auszug.files import pdf_response
+from koffer.records.auszug.forms import EinsichtForm, PinForm, PurposeForm
 from koffer.records.dokumente import pages
 from koffer.records.dokumente import services as documents
+from koffer.records.errors import RecordsError
 from koffer.records.models import (
     Akte,
     Aktenauszug,
@@ -39,18 +41,12 @@ from koffer.records.models import (
     DokumentVersion,
     Vorgang,
 )
-from koffer.records.services import RecordsError
 from koffer.shell.breadcrumbs import trail
 
 logger = logging.getLogger("koffer.records.extract")
 
 # htmx stops polling when a response has this status (and still swaps its content).
 HTMX_STOP_POLLING = 286
-PURPOSE_EXAMPLE = "Aktenauszug für das Sozialgericht Musterstadt, Az. S 12 SB 345/26"
-
-
-def _viewer(request: TenantRequest) -> selectors.Viewer:
-    return selectors.Viewer(access=request.access, user_id=request.user.id)
 
 
 def _crumbs(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | None]]:
@@ -62,7 +58,7 @@ def _crumbs(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | N
 
 
 def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = False) -> Akte:
-    akte = selectors.akte(_viewer(request), akte_id)
+    akte = selectors.akte(selectors.Viewer.of(request), akte_id)
     if akte is None or (edit and not access.can_edit(request.access, request.user.id, akte)):
         raise Http404
     return akte
@@ -71,7 +67,7 @@ def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = Fal
 def _auszug_or_404(
     request: TenantRequest, auszug_id: uuid.UUID, *, edit: bool = False
 ) -> Aktenauszug:
-    auszug = extract.auszug_for(_viewer(request), auszug_id)
+    auszug = extract.auszug_for(selectors.Viewer.of(request), auszug_id)
     if auszug is None:
         raise Http404
     if edit and not access.can_edit(request.access, request.user.id, auszug.akte):
@@ -80,48 +76,6 @@ def _auszug_or_404(
 
 
 # --- Forms -------------------------------------------------------------------------------------
-
-
-class PurposeForm(forms.Form):
-    purpose = forms.CharField(
-        label="Zweck des Auszugs",
-        max_length=300,
-        help_text=f"Steht auf dem Deckblatt, z. B. „{PURPOSE_EXAMPLE}“.",
-        widget=forms.TextInput(attrs={"class": "kern-form-input__input", "autocomplete": "off"}),
-    )
-
-
-class EinsichtForm(forms.Form):
-    recipient = forms.CharField(
-        label="Empfänger",
-        max_length=200,
-        help_text="Wer den Link bekommt, z. B. „Sozialgericht Musterstadt, 12. Kammer“ "
-        "oder „Rechtsanwältin Dr. Beispiel“.",
-        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
-    )
-    valid_days = forms.IntegerField(
-        label="Gültig (Tage)",
-        min_value=1,
-        max_value=einsicht.MAX_DAYS,
-        initial=einsicht.DEFAULT_DAYS,
-        help_text=f"Höchstens {einsicht.MAX_DAYS} Tage.",
-        widget=forms.NumberInput(attrs={"class": "kern-form-input__input"}),
-    )
-
-
-class PinForm(forms.Form):
-    pin = forms.CharField(
-        label="PIN",
-        max_length=20,
-        help_text="Die 6-stellige PIN haben Sie getrennt vom Link erhalten.",
-        widget=forms.TextInput(
-            attrs={
-                "class": "kern-form-input__input",
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-            }
-        ),
-    )
 
 
 def _uuids(values: list[str]) -> list[uuid.UUID] | None:
@@ -314,18 +268,6 @@ def auszug_retry(request: TenantRequest, auszug_id: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, "Der Aktenauszug wird erneut erstellt.")
     return redirect("records:auszug", auszug_id=auszug.pk)
-
-
-def pdf_response(auszug: Aktenauszug) -> FileResponse:
-    stream = extract.open_pdf(auszug)
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=extract.download_name(auszug),
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_perm(Perm.RECORDS_VIEW)

@@ -18,12 +18,9 @@ from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.records import access, selectors
-from koffer.records.api_access import require as _require
-from koffer.records.api_access import viewer as _viewer
 from koffer.records.dokumente import services as documents
-from koffer.records.dokumente.views import download_response
+from koffer.records.dokumente.files import download_response
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
-from koffer.records.services import RecordsError
 
 # The published operationIds (clients generate code from them) predate the move.
 OPERATION_ID_MODULE = "koffer.records.api_documents"
@@ -155,8 +152,8 @@ class CancelIn(Schema):
 
 
 def _dokument(request: TenantRequest, dokument_id: uuid.UUID, *, edit: bool = False) -> Dokument:
-    _require(request, Perm.RECORDS_EDIT if edit else Perm.RECORDS_VIEW)
-    found = selectors.dokument(_viewer(request), dokument_id)
+    access.require(request.access, Perm.RECORDS_EDIT if edit else Perm.RECORDS_VIEW)
+    found = selectors.dokument(selectors.Viewer.of(request), dokument_id)
     if found is None:
         raise not_found("Dieses Dokument")
     if edit and not access.can_edit(request.access, request.user.id, found.akte):
@@ -164,11 +161,6 @@ def _dokument(request: TenantRequest, dokument_id: uuid.UUID, *, edit: bool = Fa
             403, "forbidden", "Keine Berechtigung", "Sie dürfen dieses Dokument nicht ändern."
         )
     return found
-
-
-def _records_error(exc: RecordsError) -> ApiProblem:
-    title = "Keine Berechtigung" if exc.status == 403 else "Nicht möglich"
-    return ApiProblem(exc.status, exc.code, title, exc.message)
 
 
 def _version_out(v: DokumentVersion) -> VersionOut:
@@ -246,8 +238,8 @@ def _incoming(upload: UploadedFile) -> documents.IncomingFile:
 def list_dokumente(
     request: TenantRequest, akte_id: uuid.UUID, cursor: str | None = None, limit: int = 50
 ) -> DokumentPage:
-    _require(request, Perm.RECORDS_VIEW)
-    akte = selectors.akte(_viewer(request), akte_id)
+    access.require(request.access, Perm.RECORDS_VIEW)
+    akte = selectors.akte(selectors.Viewer.of(request), akte_id)
     if akte is None:
         raise not_found("Diese Akte")
     rows, next_cursor = paginate(selectors.akte_documents(akte), cursor=cursor, limit=limit)
@@ -290,8 +282,8 @@ def upload_dokumente(
     meta: Form[UploadMetaIn],
     idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Status:
-    _require(request, Perm.RECORDS_EDIT)
-    akte = selectors.akte(_viewer(request), akte_id)
+    access.require(request.access, Perm.RECORDS_EDIT)
+    akte = selectors.akte(selectors.Viewer.of(request), akte_id)
     if akte is None:
         raise not_found("Diese Akte")
     if not access.can_edit(request.access, request.user.id, akte):
@@ -299,24 +291,21 @@ def upload_dokumente(
             403, "forbidden", "Keine Berechtigung", "Sie dürfen diese Akte nicht ändern."
         )
     vorgang = _vorgang_of(akte, meta.vorgang_id)
-    try:
-        results = documents.ingest_files(
-            actor=request.user,
-            akte=akte,
-            files=[_incoming(f) for f in dateien],
-            meta=documents.DocumentMeta(
-                title=meta.title,
-                kind=meta.kind,
-                direction=meta.direction,
-                sender=meta.sender,
-                received_on=meta.received_on,
-            ),
-            vorgang=vorgang,
-            upload_key=idempotency_key or "",
-            access=request.access,
-        )
-    except RecordsError as exc:
-        raise _records_error(exc) from exc
+    results = documents.ingest_files(
+        actor=request.user,
+        akte=akte,
+        files=[_incoming(f) for f in dateien],
+        meta=documents.DocumentMeta(
+            title=meta.title,
+            kind=meta.kind,
+            direction=meta.direction,
+            sender=meta.sender,
+            received_on=meta.received_on,
+        ),
+        vorgang=vorgang,
+        upload_key=idempotency_key or "",
+        access=request.access,
+    )
     out = UploadOut(results=[_file_result(r) for r in results])
     return Status(201 if all(r.ok for r in results) else 207, out)
 
@@ -363,10 +352,7 @@ def change_metadata(
         received_on=sent.get("received_on", dokument.received_on),
         source=dokument.source,
     )
-    try:
-        documents.change_metadata(actor=request.user, dokument=dokument, meta=meta)
-    except RecordsError as exc:
-        raise _records_error(exc) from exc
+    documents.change_metadata(actor=request.user, dokument=dokument, meta=meta)
     return _dokument_out(dokument)
 
 
@@ -386,17 +372,14 @@ def add_version(
     idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Status:
     dokument = _dokument(request, dokument_id, edit=True)
-    try:
-        result = documents.add_version(
-            actor=request.user,
-            dokument=dokument,
-            file=_incoming(datei),
-            note=payload.note,
-            upload_key=idempotency_key or "",
-            access=request.access,
-        )
-    except RecordsError as exc:
-        raise _records_error(exc) from exc
+    result = documents.add_version(
+        actor=request.user,
+        dokument=dokument,
+        file=_incoming(datei),
+        note=payload.note,
+        upload_key=idempotency_key or "",
+        access=request.access,
+    )
     if not result.ok:
         line = _file_result(result)
         assert line.problem is not None
@@ -470,16 +453,13 @@ def _version(dokument: Dokument, number: int | None) -> DokumentVersion:
 def move(request: TenantRequest, dokument_id: uuid.UUID, payload: MoveIn) -> DokumentOut:
     dokument = _dokument(request, dokument_id, edit=True)
     vorgang = _vorgang_of(dokument.akte, payload.vorgang_id)
-    try:
-        documents.move_dokument(
-            actor=request.user,
-            access=request.access,
-            dokument=dokument,
-            vorgang=vorgang,
-            reason=payload.reason,
-        )
-    except RecordsError as exc:
-        raise _records_error(exc) from exc
+    documents.move_dokument(
+        actor=request.user,
+        access=request.access,
+        dokument=dokument,
+        vorgang=vorgang,
+        reason=payload.reason,
+    )
     return _dokument_out(dokument)
 
 
@@ -490,8 +470,5 @@ def move(request: TenantRequest, dokument_id: uuid.UUID, payload: MoveIn) -> Dok
 )
 def cancel(request: TenantRequest, dokument_id: uuid.UUID, payload: CancelIn) -> DokumentOut:
     dokument = _dokument(request, dokument_id, edit=True)
-    try:
-        documents.cancel_dokument(actor=request.user, dokument=dokument, reason=payload.reason)
-    except RecordsError as exc:
-        raise _records_error(exc) from exc
+    documents.cancel_dokument(actor=request.user, dokument=dokument, reason=payload.reason)
     return _dokument_out(dokument)

@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, When
+from django.db.models import Case, When
 from django.utils import timezone
 
 from koffer.accounts.access import Access
@@ -51,9 +51,9 @@ from koffer.blobs.store import get_store
 from koffer.records import access as records_access
 from koffer.records.documents import complete_text
 from koffer.records.dokumente import blob_ledger, inspection
+from koffer.records.errors import RecordsError, RecordsForbidden
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.selectors import first_subject
-from koffer.records.services import RecordsError, RecordsForbidden
 from koffer.records.suche import services as search
 from koffer.tenancy.models import Mandant
 
@@ -622,7 +622,7 @@ def ingest_files(
     meta = _clean_meta(meta or DocumentMeta())
     upload_key = clean_upload_key(upload_key)
     _check_target(akte, vorgang)
-    scope = duplicate_scope(actor, akte, access)
+    scope = records_access.duplicate_scope(actor, akte, access)
     single_title = meta.title if len(files) == 1 else ""
     results = []
     for file in files:
@@ -678,7 +678,7 @@ def add_version(
         raise RecordsError(
             "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
         )
-    scope = duplicate_scope(actor, dokument.akte, access)
+    scope = records_access.duplicate_scope(actor, dokument.akte, access)
     return _guarded(
         lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
         file,
@@ -705,7 +705,7 @@ def _guarded(step: Any, file: IncomingFile) -> IngestResult:
 
 
 def _prepare(
-    file: IncomingFile, scope: DuplicateScope
+    file: IncomingFile, scope: records_access.DuplicateScope
 ) -> tuple[Content | None, Dokument | None, list[uuid.UUID]]:
     """Read and inspect a file and store its blobs, announced in the blob ledger (the
     caller settles or discards the returned marks); or the existing document when the
@@ -723,34 +723,7 @@ def _prepare(
     return content, None, blob_ledger.store_pending(scope.tenant_id, blobs, get_store())
 
 
-@dataclass(frozen=True)
-class DuplicateScope:
-    """Where a file counts as already there: the active documents ``among`` admits;
-    one in the target Akte (``akte_id``) is named first."""
-
-    tenant_id: uuid.UUID
-    akte_id: uuid.UUID
-    among: Q
-
-
-def duplicate_scope(actor: Any, akte: Akte, access: Access | None) -> DuplicateScope:
-    """A person is told about the same bytes only in Akten they may see. Telling them of
-    a copy in an Akte hidden from them would confirm that the file exists there, and
-    refusing it would keep a second department from filing the same letter; so such a
-    file is stored again, as a document of its own (the blob store is content-addressed
-    and the blob ledger counts every version that points to a blob, so the bytes are
-    not doubled and never removed while a version needs them). The system (imports,
-    the demo) sees no department's Akten: it is stopped only within the target Akte."""
-    if not isinstance(actor, User) and access is None:
-        return DuplicateScope(akte.tenant_id, akte.pk, Q(dokument__akte_id=akte.pk))
-    grants = records_access.of_actor(actor, akte.tenant_id, access)
-    among = records_access.akten_q(
-        grants, records_access.user_id_of(actor), prefix="dokument__akte__"
-    )
-    return DuplicateScope(akte.tenant_id, akte.pk, among)
-
-
-def find_duplicate(scope: DuplicateScope, sha256: str) -> Dokument | None:
+def find_duplicate(scope: records_access.DuplicateScope, sha256: str) -> Dokument | None:
     """The active document within ``scope`` that has a version with these exact bytes,
     one in the target Akte first."""
     version = (
@@ -764,13 +737,13 @@ def find_duplicate(scope: DuplicateScope, sha256: str) -> Dokument | None:
 
 
 def _duplicate_result(
-    file: IncomingFile, existing: Dokument, scope: DuplicateScope
+    file: IncomingFile, existing: Dokument, scope: records_access.DuplicateScope
 ) -> IngestResult:
     return _duplicate_result_named(clean_filename(file.name), existing, scope)
 
 
 def _duplicate_result_named(
-    filename: str, existing: Dokument, scope: DuplicateScope
+    filename: str, existing: Dokument, scope: records_access.DuplicateScope
 ) -> IngestResult:
     message = (
         DUPLICATE_MESSAGE
@@ -793,7 +766,7 @@ def _ingest_new(
     file: IncomingFile,
     meta: DocumentMeta,
     upload_key: str,
-    scope: DuplicateScope,
+    scope: records_access.DuplicateScope,
 ) -> IngestResult:
     file, earlier = _earlier_upload(file, akte.tenant_id, upload_key, actor)
     if earlier is not None and earlier.dokument.akte_id == akte.pk:
@@ -911,7 +884,7 @@ def _write_new(
     meta: DocumentMeta,
     pending: list[uuid.UUID],
     upload_key: str,
-    scope: DuplicateScope,
+    scope: records_access.DuplicateScope,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
@@ -974,7 +947,7 @@ def _ingest_version(
     file: IncomingFile,
     note: str,
     upload_key: str,
-    scope: DuplicateScope,
+    scope: records_access.DuplicateScope,
 ) -> IngestResult:
     file, earlier = _earlier_upload(file, dokument.tenant_id, upload_key, actor)
     if earlier is not None and earlier.dokument_id == dokument.pk:
@@ -1011,7 +984,7 @@ def _write_version(
     note: str,
     pending: list[uuid.UUID],
     upload_key: str,
-    scope: DuplicateScope,
+    scope: records_access.DuplicateScope,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None

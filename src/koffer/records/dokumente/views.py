@@ -19,35 +19,26 @@ from django.views.decorators.http import require_GET
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
-from koffer.blobs.store import BlobNotFound, get_store
 from koffer.records import access, selectors
 from koffer.records.dokumente import pages
 from koffer.records.dokumente import services as documents
+from koffer.records.dokumente.files import download_response
+from koffer.records.dokumente.forms import (
+    DocumentMetaForm,
+    MetadataForm,
+    MoveForm,
+    ReasonForm,
+    VersionForm,
+)
+from koffer.records.errors import RecordsError
 from koffer.records.forms import WiedervorlageForm
-from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
-from koffer.records.services import RecordsError
+from koffer.records.models import Akte, Dokument, DokumentVersion
 from koffer.shell.breadcrumbs import trail
 
 logger = logging.getLogger("koffer.records.documents")
 
-KINDS = [
-    "Schreiben",
-    "Antrag",
-    "Nachweis",
-    "Bescheid",
-    "Widerspruch",
-    "Vermerk",
-    "Gutachten",
-    "Rechnung",
-    "Gerichtsschreiben",
-    "Sonstiges",
-]
 # The viewer shows at most this much extracted text (the download has everything).
 TEXT_SHOWN = 300_000
-
-
-def _viewer(request: TenantRequest) -> selectors.Viewer:
-    return selectors.Viewer(access=request.access, user_id=request.user.id)
 
 
 def _aktetrail(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | None]]:
@@ -61,7 +52,7 @@ def _aktetrail(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str 
 def _dokument_or_404(
     request: TenantRequest, dokument_id: uuid.UUID, *, edit: bool = False
 ) -> Dokument:
-    found = selectors.dokument(_viewer(request), dokument_id)
+    found = selectors.dokument(selectors.Viewer.of(request), dokument_id)
     if found is None:
         raise Http404
     if edit and not access.can_edit(request.access, request.user.id, found.akte):
@@ -94,110 +85,6 @@ def _version_or_404(dokument: Dokument, number: str | int | None) -> DokumentVer
 # --- Forms -------------------------------------------------------------------------------------
 
 
-def _text(**attrs: Any) -> forms.TextInput:
-    return forms.TextInput(attrs={"class": "kern-form-input__input", **attrs})
-
-
-def _select() -> forms.Select:
-    return forms.Select(attrs={"class": "kern-form-input__select"})
-
-
-class DocumentMetaForm(forms.Form):
-    """What the user says about the uploaded files (the files themselves come separately)."""
-
-    vorgang = forms.ChoiceField(label="Vorgang", required=False, widget=_select())
-    title = forms.CharField(
-        label="Titel",
-        max_length=300,
-        required=False,
-        help_text="Nur bei einer Datei; sonst der Dateiname.",
-        widget=_text(),
-    )
-    kind = forms.ChoiceField(label="Dokumentart", choices=[(k, k) for k in KINDS], widget=_select())
-    direction = forms.ChoiceField(
-        label="Richtung", choices=Dokument.Direction.choices, initial="in", widget=_select()
-    )
-    sender = forms.CharField(label="Absender", max_length=200, required=False, widget=_text())
-    received_on = forms.DateField(
-        label="Eingangsdatum",
-        required=False,
-        widget=forms.DateInput(
-            attrs={"class": "kern-form-input__input", "type": "date"}, format="%Y-%m-%d"
-        ),
-    )
-    # One token per rendered form, sent back with every upload from it: a request that
-    # the browser repeats (reload after a broken connection) stores nothing twice.
-    upload_token = forms.CharField(
-        required=False, max_length=100, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
-    )
-
-    def __init__(self, *args: Any, vorgaenge: list[Vorgang], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.vorgaenge = {str(v.pk): v for v in vorgaenge}
-        choices = [("", "– keiner (direkt in der Akte) –")]
-        choices += [(str(v.pk), v.title) for v in vorgaenge]
-        self.fields["vorgang"].choices = choices  # type: ignore[attr-defined]
-
-    def meta(self) -> documents.DocumentMeta:
-        data = self.cleaned_data
-        return documents.DocumentMeta(
-            title=data["title"],
-            kind=data["kind"],
-            direction=data["direction"],
-            sender=data["sender"],
-            received_on=data["received_on"],
-        )
-
-    def chosen_vorgang(self) -> Vorgang | None:
-        return self.vorgaenge.get(self.cleaned_data["vorgang"] or "")
-
-
-class MetadataForm(DocumentMetaForm):
-    """Changing a stored document's details: the title is required here."""
-
-    title = forms.CharField(label="Titel", max_length=300, widget=_text())
-
-    def __init__(self, *args: Any, current_kind: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, vorgaenge=[], **kwargs)
-        del self.fields["vorgang"]
-        del self.fields["upload_token"]
-        if current_kind and current_kind not in KINDS:
-            self.fields["kind"].choices = [(current_kind, current_kind), *((k, k) for k in KINDS)]  # type: ignore[attr-defined]
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Grund",
-        max_length=500,
-        widget=forms.Textarea(attrs={"class": "kern-form-input__input", "rows": 3}),
-    )
-
-
-class MoveForm(ReasonForm):
-    vorgang = forms.ChoiceField(label="Neuer Vorgang", required=False, widget=_select())
-    field_order = ["vorgang", "reason"]
-
-    def __init__(self, *args: Any, vorgaenge: list[Vorgang], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.vorgaenge = {str(v.pk): v for v in vorgaenge}
-        choices = [("", "– keiner (direkt in der Akte) –")]
-        choices += [(str(v.pk), v.title) for v in vorgaenge]
-        self.fields["vorgang"].choices = choices  # type: ignore[attr-defined]
-
-
-class VersionForm(forms.Form):
-    datei = forms.FileField(
-        label="Neue Fassung (Datei)",
-        widget=forms.ClearableFileInput(attrs={"class": "kern-form-input__input"}),
-    )
-    note = forms.CharField(
-        label="Was hat sich geändert?", max_length=300, required=False, widget=_text()
-    )
-
-
-# --- Upload ------------------------------------------------------------------------------------
-
-
 def _wants_json(request: TenantRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -227,7 +114,7 @@ def dokument_upload(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     """Upload one or many files into an Akte. Without JavaScript the form posts every file
     at once and gets a result page; the upload script posts one file per request and
     reads the JSON answer (per-file progress)."""
-    akte = selectors.akte(_viewer(request), akte_id)
+    akte = selectors.akte(selectors.Viewer.of(request), akte_id)
     if akte is None or not access.can_edit(request.access, request.user.id, akte):
         raise Http404
     vorgaenge = list(selectors.akte_vorgaenge(akte))
@@ -374,24 +261,6 @@ def dokument_page(
     # The bytes behind a version never change; only this user's browser may keep them.
     response["Cache-Control"] = "private, max-age=604800, immutable"
     return response
-
-
-def download_response(version: DokumentVersion, *, as_pdf: bool) -> FileResponse:
-    """The original (or its PDF rendering) as an attachment with a safe file name and the
-    type the content was detected as. Raises Http404 when there is no such rendering."""
-    if as_pdf and version.pdf_sha256:
-        sha256, mime = version.pdf_sha256, "application/pdf"
-        filename = f"{documents.split_extension(version.filename)[0]}.pdf"
-    elif as_pdf and version.mime_type != "application/pdf":
-        raise Http404
-    else:
-        sha256, mime, filename = version.sha256, version.mime_type, version.filename
-    try:
-        stream = get_store().open(sha256)
-    except BlobNotFound as exc:
-        logger.error("blob %s of version %s is missing", sha256, version.pk)
-        raise Http404 from exc
-    return FileResponse(stream, as_attachment=True, filename=filename, content_type=mime)
 
 
 @require_perm(Perm.RECORDS_VIEW)

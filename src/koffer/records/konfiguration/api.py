@@ -11,12 +11,10 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
-from koffer.api.problems import ApiProblem, not_found
-from koffer.records import selectors
-from koffer.records.api_access import require
+from koffer.api.problems import not_found
+from koffer.records import access, selectors
 from koffer.records.konfiguration import services as configuration
 from koffer.records.models import FristRegel, Module, VorgangTyp
-from koffer.records.services import RecordsError
 
 # The published operationIds (clients generate code from them) predate the move.
 OPERATION_ID_MODULE = "koffer.records.api_configuration"
@@ -85,11 +83,6 @@ class FristRegelOut(Schema):
     shift_to_workday: bool
 
 
-def _problem(exc: RecordsError) -> ApiProblem:
-    status = 409 if exc.code == "code_taken" else 422
-    return ApiProblem(status, exc.code, "Nicht möglich", exc.message)
-
-
 def _typ_out(typ: VorgangTyp) -> VorgangTypOut:
     return VorgangTypOut(
         id=typ.id, module=typ.module, code=typ.code, label=typ.label, is_active=typ.is_active
@@ -114,7 +107,7 @@ def _regel_out(regel: FristRegel) -> FristRegelOut:
     summary="Vorgangstypen des Mandanten (auch die außer Gebrauch)",
 )
 def list_vorgang_typen(request: TenantRequest) -> list[VorgangTypOut]:
-    require(request, PERM)
+    access.require(request.access, PERM)
     return [_typ_out(t) for t in selectors.all_vorgang_typen(request.tenant.pk)]
 
 
@@ -126,17 +119,14 @@ def list_vorgang_typen(request: TenantRequest) -> list[VorgangTypOut]:
     "den Code gibt es im Fachverfahren schon.",
 )
 def create_vorgang_typ(request: TenantRequest, payload: VorgangTypIn) -> Status:
-    require(request, PERM)
-    try:
-        typ = configuration.create_vorgang_typ(
-            actor=request.user,
-            tenant=request.tenant,
-            module=payload.module,
-            code=payload.code,
-            label=payload.label,
-        )
-    except RecordsError as exc:
-        raise _problem(exc) from exc
+    access.require(request.access, PERM)
+    typ = configuration.create_vorgang_typ(
+        actor=request.user,
+        tenant=request.tenant,
+        module=payload.module,
+        code=payload.code,
+        label=payload.label,
+    )
     return Status(201, _typ_out(typ))
 
 
@@ -150,25 +140,22 @@ def create_vorgang_typ(request: TenantRequest, payload: VorgangTypIn) -> Status:
 def change_vorgang_typ(
     request: TenantRequest, typ_id: uuid.UUID, payload: VorgangTypChangeIn
 ) -> VorgangTypOut:
-    require(request, PERM)
+    access.require(request.access, PERM)
     typ = selectors.all_vorgang_typen(request.tenant.pk).filter(pk=typ_id).first()
     if typ is None:
         raise not_found("Dieser Vorgangstyp")
-    try:
-        configuration.change_vorgang_typ(
-            actor=request.user,
-            typ=typ,
-            label=typ.label if payload.label is None else payload.label,
-            is_active=typ.is_active if payload.is_active is None else payload.is_active,
-        )
-    except RecordsError as exc:
-        raise _problem(exc) from exc
+    configuration.change_vorgang_typ(
+        actor=request.user,
+        typ=typ,
+        label=typ.label if payload.label is None else payload.label,
+        is_active=typ.is_active if payload.is_active is None else payload.is_active,
+    )
     return _typ_out(typ)
 
 
 @router.get("/fristregeln", response=list[FristRegelOut], summary="Fristregeln des Mandanten")
 def list_frist_regeln(request: TenantRequest) -> list[FristRegelOut]:
-    require(request, PERM)
+    access.require(request.access, PERM)
     return [_regel_out(r) for r in selectors.frist_regeln(request.tenant.pk)]
 
 
@@ -180,20 +167,17 @@ def list_frist_regeln(request: TenantRequest) -> list[FristRegelOut]:
     "Eingabe ungültig; 409 `code_taken`: den Code gibt es schon.",
 )
 def create_frist_regel(request: TenantRequest, payload: FristRegelIn) -> Status:
-    require(request, PERM)
-    try:
-        regel = configuration.create_frist_regel(
-            actor=request.user,
-            tenant=request.tenant,
-            code=payload.code,
-            label=payload.label,
-            notification_days=payload.notification_days,
-            months=payload.months,
-            days=payload.days,
-            shift_to_workday=payload.shift_to_workday,
-        )
-    except RecordsError as exc:
-        raise _problem(exc) from exc
+    access.require(request.access, PERM)
+    regel = configuration.create_frist_regel(
+        actor=request.user,
+        tenant=request.tenant,
+        code=payload.code,
+        label=payload.label,
+        notification_days=payload.notification_days,
+        months=payload.months,
+        days=payload.days,
+        shift_to_workday=payload.shift_to_workday,
+    )
     return Status(201, _regel_out(regel))
 
 
@@ -207,21 +191,18 @@ def create_frist_regel(request: TenantRequest, payload: FristRegelIn) -> Status:
 def change_frist_regel(
     request: TenantRequest, regel_id: uuid.UUID, payload: FristRegelChangeIn
 ) -> FristRegelOut:
-    require(request, PERM)
+    access.require(request.access, PERM)
     regel = selectors.frist_regeln(request.tenant.pk).filter(pk=regel_id).first()
     if regel is None:
         raise not_found("Diese Fristregel")
     sent = payload.model_dump(exclude_unset=True, exclude_none=True)
-    try:
-        configuration.change_frist_regel(
-            actor=request.user,
-            regel=regel,
-            label=sent.get("label", regel.label),
-            notification_days=sent.get("notification_days", regel.notification_days),
-            months=sent.get("months", regel.months),
-            days=sent.get("days", regel.days),
-            shift_to_workday=sent.get("shift_to_workday", regel.shift_to_workday),
-        )
-    except RecordsError as exc:
-        raise _problem(exc) from exc
+    configuration.change_frist_regel(
+        actor=request.user,
+        regel=regel,
+        label=sent.get("label", regel.label),
+        notification_days=sent.get("notification_days", regel.notification_days),
+        months=sent.get("months", regel.months),
+        days=sent.get("days", regel.days),
+        shift_to_workday=sent.get("shift_to_workday", regel.shift_to_workday),
+    )
     return _regel_out(regel)

@@ -96,22 +96,18 @@ def create_aktenplaneinheit(request: TenantRequest, payload: AktenplanIn) -> Sta
         parent = selectors.aktenplan(request.tenant.pk).filter(pk=payload.parent_id).first()
         if parent is None:
             raise not_found("Die übergeordnete Aktenplaneinheit")
-    try:
-        node = services.create_aktenplaneinheit(
-            actor=request.user,
-            tenant=request.tenant,
-            parent=parent,
-            kennzeichen=payload.kennzeichen,
-            title=payload.title,
-            module=payload.module,
-            retention_years=payload.retention_years,
-            archive_value=payload.archive_value,
-            default_access=payload.default_access,
-            aktenzeichen_pattern=payload.aktenzeichen_pattern,
-        )
-    except services.RecordsError as exc:
-        status = 409 if exc.code == "kennzeichen_taken" else 422
-        raise ApiProblem(status, exc.code, "Nicht möglich", exc.message) from exc
+    node = services.create_aktenplaneinheit(
+        actor=request.user,
+        tenant=request.tenant,
+        parent=parent,
+        kennzeichen=payload.kennzeichen,
+        title=payload.title,
+        module=payload.module,
+        retention_years=payload.retention_years,
+        archive_value=payload.archive_value,
+        default_access=payload.default_access,
+        aktenzeichen_pattern=payload.aktenzeichen_pattern,
+    )
     return Status(201, node_out(node))
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from django.db import transaction
 
 from koffer.audit import services as audit
+from koffer.records.errors import RecordsConflict, RecordsError
 from koffer.records.models import FristRegel, Module, VorgangTyp
-from koffer.records.services import RecordsError
 from koffer.tenancy.models import Mandant
 
 CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -47,7 +47,7 @@ def create_vorgang_typ(
         raise RecordsError("module_unknown", "Dieses Fachverfahren gibt es nicht.")
     code, label = _code(code), _label(label)
     if VorgangTyp.objects.for_tenant(tenant).filter(module=module, code=code).exists():
-        raise RecordsError(
+        raise RecordsConflict(
             "code_taken", f"Den Code „{code}“ gibt es in diesem Fachverfahren bereits."
         )
     with transaction.atomic():
@@ -114,7 +114,7 @@ def create_frist_regel(
     code, label = _code(code), _label(label)
     _rule_numbers(notification_days, months, days)
     if FristRegel.objects.for_tenant(tenant).filter(code=code).exists():
-        raise RecordsError("code_taken", f"Eine Fristregel „{code}“ gibt es bereits.")
+        raise RecordsConflict("code_taken", f"Eine Fristregel „{code}“ gibt es bereits.")
     with transaction.atomic():
         regel = FristRegel.objects.create(
             tenant=tenant,

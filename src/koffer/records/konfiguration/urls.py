@@ -3,6 +3,8 @@ from django.urls import path
 from koffer.records.konfiguration import views
 
 urlpatterns = [
+    path("aktenplan/", views.aktenplan_page, name="aktenplan"),
+    path("aktenplan/export.csv", views.aktenplan_export, name="aktenplan_export"),
     path("konfiguration/", views.konfiguration, name="konfiguration"),
     path("konfiguration/vorgangstypen/neu/", views.vorgang_typ_create, name="vorgang_typ_create"),
     path(

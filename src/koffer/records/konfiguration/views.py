@@ -1,4 +1,5 @@
-"""Pages of the E-Akte configuration for the Mandant's administration: Vorgangstypen and
+"""Pages of the E-Akte configuration: the Aktenplan (read by everyone who reads Akten,
+imported by its managers) and, for the Mandant's administration, Vorgangstypen and
 Fristregeln, listed, created and changed. Thin: parse, call one service, render."""
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from koffer.accounts.access import require_perm
+from koffer.accounts.access import require_perm, requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
-from koffer.records import selectors
+from koffer.records import access, selectors
+from koffer.records.errors import RecordsError
 from koffer.records.forms import (
+    AktenplanImportForm,
     FristRegelChangeForm,
     FristRegelCreateForm,
     VorgangTypChangeForm,
     VorgangTypCreateForm,
 )
+from koffer.records.konfiguration import aktenplan
 from koffer.records.konfiguration import services as configuration
 from koffer.records.models import FristRegel, Module, VorgangTyp
-from koffer.records.services import RecordsError
 from koffer.shell.breadcrumbs import trail
 
 TITLE = "Vorgangstypen und Fristregeln"
@@ -181,3 +184,54 @@ def frist_regel_change(request: TenantRequest, regel_id: uuid.UUID) -> HttpRespo
         "Änderung speichern",
         note=f"Code: {regel.code}. Schon berechnete Fristen behalten ihr Datum.",
     )
+
+
+# --- Aktenplan ---------------------------------------------------------------------------------
+
+_reads_aktenplan = requires(
+    lambda request: access.can_view_aktenplan(request.access),  # type: ignore[attr-defined]
+    "Für diese Seite fehlt Ihnen die nötige Berechtigung.",
+)
+
+
+@_reads_aktenplan
+def aktenplan_page(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    can_manage = access.can_manage_aktenplan(request.access)
+    form = AktenplanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        if form.is_valid():
+            text = aktenplan.decode_csv(form.cleaned_data["file"].read())
+            try:
+                result = aktenplan.import_csv(actor=request.user, tenant=tenant, text=text)
+            except aktenplan.AktenplanImportError as exc:
+                for error in exc.errors[:20]:
+                    form.add_error("file", error)
+            else:
+                messages.success(
+                    request,
+                    f"{result.created} Einheiten angelegt, {result.skipped} waren schon vorhanden.",
+                )
+                return redirect("records:aktenplan")
+    return render(
+        request,
+        "records/aktenplan.html",
+        {
+            "nodes": list(selectors.aktenplan(tenant.pk)),
+            "form": form,
+            "can_manage": can_manage,
+            "page_title": "Aktenplan",
+            "breadcrumbs": trail(("Aktenplan", None)),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@_reads_aktenplan
+def aktenplan_export(request: TenantRequest) -> HttpResponse:
+    body = "\ufeff" + aktenplan.export_csv(selectors.aktenplan(request.tenant.pk))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="aktenplan.csv"'
+    return response

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.problems import VALIDATION_DETAIL, ApiProblem
+from koffer.records import access
 from koffer.records.selectors import Viewer
 from koffer.records.suche import services as search
 
@@ -94,14 +95,10 @@ class FinderPage(Schema):
 
 
 def _viewer(request: TenantRequest) -> Viewer:
-    if not request.access.can(Perm.RECORDS_VIEW):
-        raise ApiProblem(
-            403,
-            "forbidden",
-            "Keine Berechtigung",
-            "Für die Suche fehlt die Berechtigung „Akten lesen“.",
-        )
-    return Viewer(access=request.access, user_id=request.user.pk)
+    access.require(
+        request.access, Perm.RECORDS_VIEW, "Für die Suche fehlt die Berechtigung „Akten lesen“."
+    )
+    return Viewer.of(request)
 
 
 def _filters(p: SearchQuery) -> search.SearchFilters:
