@@ -235,6 +235,7 @@ def _pdf(title: str) -> bytes:
 
 
 def _dokument(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records.dokumente import naming
     from koffer.records.dokumente import services as documents
     from koffer.records.models import Akte
 
@@ -244,7 +245,7 @@ def _dokument(world: World, tenant: Mandant) -> uuid.UUID:
     result = documents.ingest_file(
         actor=None,
         akte=akte,
-        file=documents.IncomingFile.from_bytes(f"{label}.pdf", _pdf(label)),
+        file=naming.IncomingFile.from_bytes(f"{label}.pdf", _pdf(label)),
         meta=documents.DocumentMeta(title=label),
     )
     assert result.dokument is not None, result.message

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.records.auszug import services as extract
+from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -50,7 +51,7 @@ def _add_rows(
         result = documents.ingest_file(
             actor=caseworker,
             akte=akte,
-            file=documents.IncomingFile.from_bytes(f"brief-{n}.txt", f"Bescheid {n}".encode()),
+            file=naming.IncomingFile.from_bytes(f"brief-{n}.txt", f"Bescheid {n}".encode()),
         )
         assert result.ok, result.message
         extract.create_auszug(

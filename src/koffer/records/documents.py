@@ -13,6 +13,6 @@ from django_tasks import task
 @task()
 def complete_text(version_id: str) -> int:
     """Background: the full text of a long PDF whose upload extracted only the first pages."""
-    from koffer.records.dokumente import services
+    from koffer.records.dokumente import tasks
 
-    return services.complete_text_now(version_id)
+    return tasks.complete_text_now(version_id)

@@ -24,3 +24,7 @@ class RecordsConflict(RecordsError, Conflict):
 
 class RecordsNotFound(RecordsError, NotFound):
     """A number the user typed names nothing (an unknown BG-Nummer) (API: 404)."""
+
+
+class DocumentRejected(RecordsError):
+    """A file that cannot be taken in, with a stable code and a German reason."""

@@ -22,7 +22,7 @@ from koffer.jobs import services as jobs
 from koffer.jobs.models import Job, JobStep
 from koffer.records.auszug import pdf as extract_pdf
 from koffer.records.auszug import services as extract
-from koffer.records.dokumente import blob_ledger
+from koffer.records.dokumente import blob_ledger, naming
 from koffer.records.dokumente import services as documents
 from koffer.records.errors import RecordsError
 from koffer.records.models import Akte, Aktenauszug, Dokument, PendingBlob, Vorgang
@@ -266,7 +266,7 @@ def test_pinned_versions(
     result = documents.add_version(
         actor=team_caseworker,
         dokument=antrag,
-        file=documents.IncomingFile.from_bytes("neu.pdf", text_pdf(7, marker="Neu")),
+        file=naming.IncomingFile.from_bytes("neu.pdf", text_pdf(7, marker="Neu")),
     )
     assert result.ok
     assert auszug.job is not None

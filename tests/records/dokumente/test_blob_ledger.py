@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.blobs.store import get_store
-from koffer.records.dokumente import blob_ledger
+from koffer.records.dokumente import blob_ledger, convert
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument, PendingBlob
 from koffer.records.suche import services as search
@@ -60,7 +60,7 @@ def test_rolled_back_upload_leaves_no_blob(
 def test_rolled_back_office_upload_removes_original_and_pdf(
     akte: Akte, team_caseworker: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if documents.office_converter() is None:
+    if convert.office_converter() is None:
         pytest.skip("LibreOffice is not installed")
     data = docx_bytes("Vermerk, der nie ankommt")
     _fail_in_transaction(monkeypatch)

@@ -13,9 +13,9 @@ from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
 from koffer.records import selectors
-from koffer.records.dokumente import inspection
+from koffer.records.dokumente import content, detect, inspection, limits, naming
 from koffer.records.dokumente import services as documents
-from koffer.records.errors import RecordsError
+from koffer.records.errors import DocumentRejected, RecordsError
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
@@ -68,11 +68,11 @@ def _events(akte: Akte, action: str) -> list[AuditEvent]:
     ],
 )
 def test_clean_filename_keeps_only_a_harmless_base_name(raw: str, clean: str) -> None:
-    assert documents.clean_filename(raw) == clean
+    assert naming.clean_filename(raw) == clean
 
 
 def test_clean_filename_shortens_long_names_but_keeps_the_extension() -> None:
-    name = documents.clean_filename("a" * 400 + ".pdf")
+    name = naming.clean_filename("a" * 400 + ".pdf")
     assert len(name) <= 200
     assert name.endswith(".pdf")
 
@@ -91,7 +91,7 @@ def test_clean_filename_shortens_long_names_but_keeps_the_extension() -> None:
     ],
 )
 def test_the_content_decides_the_type(data: bytes, code: str) -> None:
-    assert documents.detect_type(data).code == code
+    assert detect.detect_type(data).code == code
 
 
 @pytest.mark.parametrize(
@@ -103,8 +103,8 @@ def test_the_content_decides_the_type(data: bytes, code: str) -> None:
     ],
 )
 def test_unsupported_content_is_refused(data: bytes, fragment: str) -> None:
-    with pytest.raises(documents.DocumentRejected) as exc:
-        documents.detect_type(data)
+    with pytest.raises(DocumentRejected) as exc:
+        detect.detect_type(data)
     assert fragment in exc.value.message
 
 
@@ -115,22 +115,22 @@ def test_a_plain_zip_archive_is_refused_with_advice() -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr("a.txt", "x")
-    with pytest.raises(documents.DocumentRejected) as exc:
-        documents.detect_type(out.getvalue())
+    with pytest.raises(DocumentRejected) as exc:
+        detect.detect_type(out.getvalue())
     assert "entpacken" in exc.value.message
 
 
 def test_cp1252_text_is_decoded() -> None:
-    assert documents.decode_text("Maßnahme für Jürgen".encode("cp1252")) == "Maßnahme für Jürgen"
-    assert documents.decode_text("Maßnahme".encode()) == "Maßnahme"
+    assert detect.decode_text("Maßnahme für Jürgen".encode("cp1252")) == "Maßnahme für Jürgen"
+    assert detect.decode_text("Maßnahme".encode()) == "Maßnahme"
 
 
 def test_name_follows_the_content_and_says_so() -> None:
-    name, notes = documents.name_for_type("Antrag.docx", documents.TYPES["pdf"])
+    name, notes = naming.name_for_type("Antrag.docx", detect.TYPES["pdf"])
     assert name == "Antrag.pdf"
     assert ".docx" in notes[0] and "PDF" in notes[0]
-    assert documents.name_for_type("scan.JPG", documents.TYPES["jpeg"]) == ("scan.JPG", [])
-    assert documents.name_for_type("ohne_endung", documents.TYPES["png"]) == ("ohne_endung.png", [])
+    assert naming.name_for_type("scan.JPG", detect.TYPES["jpeg"]) == ("scan.JPG", [])
+    assert naming.name_for_type("ohne_endung", detect.TYPES["png"]) == ("ohne_endung.png", [])
 
 
 def test_pdf_inspection_reads_pages_and_text(tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ def test_scan_without_text_layer_is_marked_for_ocr(akte: Akte, team_caseworker: 
     )
     assert result.ok
     assert result.dokument is not None and result.dokument.needs_ocr
-    assert documents.NEEDS_OCR_NOTE in result.notes
+    assert content.NEEDS_OCR_NOTE in result.notes
 
 
 def test_images_count_pages_and_need_ocr(akte: Akte, team_caseworker: User) -> None:
@@ -247,12 +247,12 @@ def test_file_over_the_limit_is_refused_before_reading_it(
             raise AssertionError("must not be read")
 
     with override_settings(KOFFER_MAX_UPLOAD_BYTES=1000):
-        big = documents.IncomingFile(name="gross.pdf", size=5 * 1024 * 1024, stream=Unreadable())  # type: ignore[arg-type]
+        big = naming.IncomingFile(name="gross.pdf", size=5 * 1024 * 1024, stream=Unreadable())  # type: ignore[arg-type]
         result = documents.ingest_file(actor=team_caseworker, akte=akte, file=big)
         assert result.code == "too_large"
         assert "1 KB" in result.message
         # a client that lies about the size is caught while reading
-        liar = documents.IncomingFile.from_bytes("x.pdf", text_pdf(4))
+        liar = naming.IncomingFile.from_bytes("x.pdf", text_pdf(4))
         liar.size = 10
         assert (
             documents.ingest_file(actor=team_caseworker, akte=akte, file=liar).code == "too_large"
@@ -348,13 +348,13 @@ def test_long_pdf_gets_the_rest_of_its_text_after_commit(
     team_caseworker: User,
     django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
 ) -> None:
-    pages = [f"Seite {i + 1} Stichwort{i + 1}" for i in range(documents.SYNC_TEXT_PAGES + 3)]
+    pages = [f"Seite {i + 1} Stichwort{i + 1}" for i in range(limits.SYNC_TEXT_PAGES + 3)]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         doc = stored(akte, team_caseworker, "lang.pdf", pdf_bytes(pages))
     assert len(callbacks) == 1
     version = DokumentVersion.objects.for_tenant(akte.tenant_id).get(pk=doc.current_version_id)
-    assert f"Stichwort{documents.SYNC_TEXT_PAGES + 3}" in version.text
-    assert version.page_count == documents.SYNC_TEXT_PAGES + 3
+    assert f"Stichwort{limits.SYNC_TEXT_PAGES + 3}" in version.text
+    assert version.page_count == limits.SYNC_TEXT_PAGES + 3
 
 
 def test_documents_go_only_into_open_akten_and_their_own_vorgaenge(
@@ -485,7 +485,7 @@ def test_office_file_without_libreoffice_is_kept_without_preview(
             actor=team_caseworker, akte=akte, file=incoming("vermerk.odt", odt_bytes())
         )
     assert result.ok
-    assert documents.NO_OFFICE_PREVIEW in result.notes
+    assert content.NO_OFFICE_PREVIEW in result.notes
     assert result.version is not None
     assert result.version.mime_type == "application/vnd.oasis.opendocument.text"
     assert result.version.pdf_sha256 == ""

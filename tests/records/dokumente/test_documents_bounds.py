@@ -18,7 +18,7 @@ from django.urls import reverse
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
-from koffer.records.dokumente import pages
+from koffer.records.dokumente import limits, pages
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument, DokumentVersion
 from koffer.tenancy.models import Mandant
@@ -497,5 +497,5 @@ def test_a_pdf_that_needs_a_password_to_open_is_refused_saying_why(
 @override_settings(KOFFER_INSPECT_SECONDS=20, KOFFER_INSPECT_JOB_SECONDS=60)
 def test_an_upload_waits_less_for_inspection_than_the_full_text_job() -> None:
     # A web worker waits for the upload's inspection; nobody waits for the job's.
-    assert documents.inspection_bounds(None).seconds == 20
-    assert documents.inspection_bounds(None, text_pages=None).seconds == 60
+    assert limits.inspection_bounds(None).seconds == 20
+    assert limits.inspection_bounds(None, text_pages=None).seconds == 60

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from koffer.accounts.models import User
 from koffer.records import services
+from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument, Vorgang
 from koffer.tenancy.models import Mandant
@@ -151,8 +152,8 @@ def odt_bytes(text: str = "Aktenvermerk") -> bytes:
     return out.getvalue()
 
 
-def incoming(name: str, data: bytes) -> documents.IncomingFile:
-    return documents.IncomingFile.from_bytes(name, data)
+def incoming(name: str, data: bytes) -> naming.IncomingFile:
+    return naming.IncomingFile.from_bytes(name, data)
 
 
 # --- Fixtures ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import xlsxwriter
 
 from koffer.accounts.models import User
 from koffer.blobs.store import get_store
+from koffer.records.dokumente import content
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte
 from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
@@ -42,4 +43,4 @@ def test_xlsx_is_converted_to_pdf_and_the_original_kept(akte: Akte, team_casewor
     assert version.filename == "Nebenkosten.xlsx" and version.size == len(data)
     assert version.pdf_sha256 and get_store().exists(version.pdf_sha256)
     assert "Heizkostenabrechnung" in version.text
-    assert documents.FAILED_OFFICE_PREVIEW not in result.notes
+    assert content.FAILED_OFFICE_PREVIEW not in result.notes

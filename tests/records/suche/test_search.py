@@ -17,6 +17,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.records import services
+from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
 from koffer.records.models import (
     AccessLevel,
@@ -53,7 +54,7 @@ def store(akte: Akte, actor: User, text: str, title: str = "", **meta: object) -
     result = documents.ingest_file(
         actor=actor,
         akte=akte,
-        file=documents.IncomingFile.from_bytes("schreiben.txt", data),
+        file=naming.IncomingFile.from_bytes("schreiben.txt", data),
         meta=documents.DocumentMeta(title=title or "Schreiben", **meta),  # type: ignore[arg-type]
         vorgang=vorgang,  # type: ignore[arg-type]
     )
@@ -388,7 +389,7 @@ def test_new_version_replaces_the_old_text(akte: Akte, team_caseworker: User, me
     result = documents.add_version(
         actor=team_caseworker,
         dokument=dokument,
-        file=documents.IncomingFile.from_bytes("v2.txt", b"Korrigierte Fassung mit Bescheid."),
+        file=naming.IncomingFile.from_bytes("v2.txt", b"Korrigierte Fassung mit Bescheid."),
     )
     assert result.ok, result.message
     assert found(me, "Bescheidd") == []
@@ -405,7 +406,7 @@ def test_an_older_version_never_replaces_the_current_one(
     documents.add_version(
         actor=team_caseworker,
         dokument=dokument,
-        file=documents.IncomingFile.from_bytes("v2.txt", b"Neue Fassung Wohngeldbescheid."),
+        file=naming.IncomingFile.from_bytes("v2.txt", b"Neue Fassung Wohngeldbescheid."),
     )
     old.refresh_from_db()
     search.index_version(old)  # e.g. a late OCR result of the old version

@@ -34,7 +34,8 @@ from koffer.jobs.runner import UNEXPECTED_ERROR, JobError, JobRun, Outcome
 from koffer.records import access
 from koffer.records.auszug import pdf as extract_pdf
 from koffer.records.dokumente import blob_ledger, pages
-from koffer.records.dokumente.services import decode_text, first_subject
+from koffer.records.dokumente.detect import decode_text
+from koffer.records.dokumente.services import first_subject
 from koffer.records.errors import RecordsConflict, RecordsError
 from koffer.records.models import (
     Akte,

@@ -31,7 +31,6 @@ from koffer.records.auszug import services as extract
 from koffer.records.auszug.files import pdf_response
 from koffer.records.auszug.forms import EinsichtForm, PinForm, PurposeForm
 from koffer.records.dokumente import pages
-from koffer.records.dokumente import services as documents
 from koffer.records.errors import RecordsError
 from koffer.records.models import (
     Akte,
@@ -457,7 +456,7 @@ def einsicht_page(request: HttpRequest, token: str) -> HttpResponse:
 
 def _einsicht_content(request: HttpRequest, link: Akteneinsicht, token: str) -> HttpResponse:
     auszug = link.auszug
-    subject = documents.first_subject(auszug.akte)
+    subject = selectors.first_subject(auszug.akte)
     return render(
         request,
         "records/einsicht_detail.html",

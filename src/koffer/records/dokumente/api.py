@@ -18,6 +18,7 @@ from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.records import access, selectors
+from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.files import download_response
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
@@ -226,8 +227,8 @@ def _file_result(result: documents.IngestResult) -> FileResult:
     )
 
 
-def _incoming(upload: UploadedFile) -> documents.IncomingFile:
-    return documents.IncomingFile(name=upload.name or "", size=upload.size or 0, stream=upload)
+def _incoming(upload: UploadedFile) -> naming.IncomingFile:
+    return naming.IncomingFile(name=upload.name or "", size=upload.size or 0, stream=upload)
 
 
 @router.get(

@@ -7,7 +7,7 @@ import logging
 from django.http import FileResponse, Http404
 
 from koffer.blobs.store import BlobNotFound, get_store
-from koffer.records.dokumente import services as documents
+from koffer.records.dokumente import naming
 from koffer.records.models import DokumentVersion
 
 logger = logging.getLogger("koffer.records.documents")
@@ -18,7 +18,7 @@ def download_response(version: DokumentVersion, *, as_pdf: bool) -> FileResponse
     type the content was detected as. Raises Http404 when there is no such rendering."""
     if as_pdf and version.pdf_sha256:
         sha256, mime = version.pdf_sha256, "application/pdf"
-        filename = f"{documents.split_extension(version.filename)[0]}.pdf"
+        filename = f"{naming.split_extension(version.filename)[0]}.pdf"
     elif as_pdf and version.mime_type != "application/pdf":
         raise Http404
     else:

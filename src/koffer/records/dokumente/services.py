@@ -6,6 +6,10 @@ Ingest is a chain of small steps, each testable alone (paperless-ngx style)::
       → name_for_type → inspect (PDF / image / text / Office with LibreOffice)
       → store blobs → one transaction: rows, search index, audit event
 
+The steps live in their own modules (naming.py: file names and the size limit,
+detect.py: the type by its bytes, content.py: inspect, with convert.py for Office files
+and limits.py for the inspection child's bounds); this module chains them and writes.
+
 The slow, fallible work (reading, converting, extracting) happens before the
 transaction; the transaction only writes rows, so it is short and either everything of
 a document is stored or nothing is. Blobs are announced in the blob ledger before they
@@ -16,7 +20,7 @@ silently.
 
 Nothing is rendered at ingest (page images come lazily, see pages.py). Text is
 extracted from the first ``SYNC_TEXT_PAGES`` pages at once; longer PDFs get the rest
-from a background task after commit, which keeps the upload of a thick PDF fast.
+from a background task after commit (tasks.py), which keeps the upload of a thick PDF fast.
 """
 
 from __future__ import annotations
@@ -24,22 +28,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
-import unicodedata
 import uuid
-import zipfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
 from django.utils import timezone
@@ -50,479 +44,21 @@ from koffer.audit import services as audit
 from koffer.blobs.store import get_store
 from koffer.records import access as records_access
 from koffer.records.documents import complete_text
-from koffer.records.dokumente import blob_ledger, inspection
+from koffer.records.dokumente import blob_ledger
+from koffer.records.dokumente.content import Content, inspect
+from koffer.records.dokumente.limits import inspection_bounds
+from koffer.records.dokumente.naming import (
+    IncomingFile,
+    clean_filename,
+    read_within_limit,
+    split_extension,
+)
 from koffer.records.errors import RecordsError, RecordsForbidden
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.selectors import first_subject
 from koffer.records.suche import services as search
-from koffer.tenancy.models import Mandant
 
 logger = logging.getLogger("koffer.records.documents")
-
-# Pages whose text is extracted during the upload itself; the rest follows in a task.
-SYNC_TEXT_PAGES = 3
-# Below this many characters per page a PDF counts as a scan without a text layer.
-MIN_CHARS_PER_PAGE = 20
-# Text is for search and screen readers; beyond this it stops (a 100 MB log file).
-MAX_TEXT_CHARS = 20_000_000
-FALLBACK_NAME = "Dokument"
-
-NO_OFFICE_PREVIEW = "Keine Vorschau: LibreOffice ist nicht installiert."
-FAILED_OFFICE_PREVIEW = "Keine Vorschau: Die Umwandlung in PDF ist fehlgeschlagen."
-NEEDS_OCR_NOTE = "Kein Text gefunden: Das Dokument wird für die Texterkennung (OCR) vorgemerkt."
-DECRYPTED_NOTE = (
-    "Das PDF war mit Nutzungsbeschränkungen verschlüsselt (ohne Kennwort zum Öffnen). "
-    "Für Anzeige, Suche und Aktenauszug wurde eine entschlüsselte Kopie angelegt; "
-    "das Original bleibt unverändert gespeichert."
-)
-
-
-class DocumentRejected(RecordsError):
-    """A file that cannot be taken in, with a stable code and a German reason."""
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """A refusal of the bounded inspection becomes a DocumentRejected."""
-    try:
-        yield
-    except inspection.Refused as exc:
-        raise DocumentRejected(exc.code, exc.message) from exc
-
-
-def inspection_bounds(
-    tenant_id: uuid.UUID | None, *, text_pages: int | None = SYNC_TEXT_PAGES
-) -> inspection.Bounds:
-    """The limits for inspecting one file: the Mandant's page and frame limits (or the
-    settings' defaults), the decompression and process limits from the settings."""
-    max_pages = int(settings.KOFFER_MAX_PAGES_PER_FILE)
-    max_frames = int(settings.KOFFER_MAX_IMAGE_FRAMES)
-    if tenant_id is not None:
-        row = (
-            Mandant.objects.filter(pk=tenant_id)
-            .values("max_pages_per_file", "max_image_frames")
-            .first()
-        )
-        if row is not None:
-            max_pages = row["max_pages_per_file"] or max_pages
-            max_frames = row["max_image_frames"] or max_frames
-    return inspection.Bounds(
-        max_pages=max_pages,
-        max_frames=max_frames,
-        max_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_UNPACKED_BYTES),
-        max_zip_bytes=int(settings.KOFFER_INSPECT_MAX_ZIP_BYTES),
-        max_total_unpacked_bytes=int(settings.KOFFER_INSPECT_MAX_PDF_TOTAL_BYTES),
-        max_pixels=int(settings.KOFFER_INSPECT_MAX_PIXELS),
-        memory_bytes=int(settings.KOFFER_INSPECT_MEMORY_BYTES),
-        # Reading all pages' text is a job's work (no request waits), the rest an upload's.
-        seconds=int(
-            settings.KOFFER_INSPECT_SECONDS
-            if text_pages is not None
-            else settings.KOFFER_INSPECT_JOB_SECONDS
-        ),
-        text_pages=text_pages,
-    )
-
-
-# --- File types --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FileType:
-    code: str
-    mime: str
-    label: str  # German, for result lines
-    extensions: tuple[str, ...]  # the first is the canonical one
-    office: bool = False
-
-
-_TYPES = [
-    FileType("pdf", "application/pdf", "ein PDF-Dokument", ("pdf",)),
-    FileType("png", "image/png", "ein PNG-Bild", ("png",)),
-    FileType("jpeg", "image/jpeg", "ein JPEG-Bild", ("jpg", "jpeg", "jpe", "jfif")),
-    FileType("tiff", "image/tiff", "ein TIFF-Bild", ("tif", "tiff")),
-    FileType("text", "text/plain", "eine Textdatei", ("txt", "text", "csv", "tsv", "log", "md")),
-    FileType("doc", "application/msword", "ein Word-Dokument", ("doc",), office=True),
-    FileType("xls", "application/vnd.ms-excel", "eine Excel-Tabelle", ("xls",), office=True),
-    FileType(
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "ein Word-Dokument",
-        ("docx",),
-        office=True,
-    ),
-    FileType(
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "eine Excel-Tabelle",
-        ("xlsx",),
-        office=True,
-    ),
-    FileType(
-        "pptx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "eine PowerPoint-Präsentation",
-        ("pptx",),
-        office=True,
-    ),
-    FileType(
-        "odt",
-        "application/vnd.oasis.opendocument.text",
-        "ein OpenDocument-Text",
-        ("odt",),
-        office=True,
-    ),
-    FileType(
-        "ods",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "eine OpenDocument-Tabelle",
-        ("ods",),
-        office=True,
-    ),
-    FileType(
-        "odp",
-        "application/vnd.oasis.opendocument.presentation",
-        "eine OpenDocument-Präsentation",
-        ("odp",),
-        office=True,
-    ),
-]
-TYPES: dict[str, FileType] = {t.code: t for t in _TYPES}
-ACCEPTED_EXTENSIONS: tuple[str, ...] = tuple(f".{e}" for t in _TYPES for e in t.extensions)
-
-UNSUPPORTED_MESSAGE = (
-    "Dieser Dateityp wird nicht angenommen. Erlaubt sind PDF, Bilder (PNG, JPEG, TIFF), "
-    "Textdateien und Office-Dokumente (Word, Excel, PowerPoint, OpenDocument)."
-)
-
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ODF_MIMES = {t.mime: t.code for t in _TYPES if t.code in {"odt", "ods", "odp"}}
-_OOXML_PARTS = {
-    "word/document.xml": "docx",
-    "xl/workbook.xml": "xlsx",
-    "ppt/presentation.xml": "pptx",
-}
-
-
-def detect_type(data: bytes) -> FileType:
-    """What the bytes are, judged by their content alone (the name may lie).
-    Raises DocumentRejected for anything not accepted."""
-    head = data[:1024]
-    if b"%PDF-" in head:
-        return TYPES["pdf"]
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return TYPES["png"]
-    if head.startswith(b"\xff\xd8\xff"):
-        return TYPES["jpeg"]
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return TYPES["tiff"]
-    if head.startswith(_OLE2):
-        return _detect_ole(data)
-    if head.startswith(b"PK\x03\x04"):
-        return _detect_zip(data)
-    if head.startswith((b"MZ", b"\x7fELF", b"#!")):
-        raise DocumentRejected("unsupported_type", "Programme und Skripte werden nicht angenommen.")
-    if _looks_like_text(data):
-        return TYPES["text"]
-    raise DocumentRejected("unsupported_type", UNSUPPORTED_MESSAGE)
-
-
-def _detect_ole(data: bytes) -> FileType:
-    """Old binary Office files: the stream names in the directory tell Word from Excel."""
-    if "WordDocument".encode("utf-16-le") in data:
-        return TYPES["doc"]
-    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-        return TYPES["xls"]
-    raise DocumentRejected("unsupported_type", UNSUPPORTED_MESSAGE)
-
-
-def _detect_zip(data: bytes) -> FileType:
-    # Before any member is read: a member may inflate to gigabytes.
-    with refusals():
-        inspection.inspect_contained("zip", data, inspection_bounds(None))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                with archive.open("mimetype") as member:
-                    mime = member.read(200).decode("ascii", "replace").strip()
-                if mime in _ODF_MIMES:
-                    return TYPES[_ODF_MIMES[mime]]
-            for part, code in _OOXML_PARTS.items():
-                if part in names:
-                    return TYPES[code]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError) as exc:
-        raise DocumentRejected(
-            "corrupt_file", "Die Datei ist beschädigt: Ihr ZIP-Inhalt ist nicht lesbar."
-        ) from exc
-    raise DocumentRejected(
-        "unsupported_type",
-        "ZIP-Archive werden nicht angenommen. Bitte entpacken Sie das Archiv und laden Sie "
-        "die einzelnen Dateien hoch.",
-    )
-
-
-def _looks_like_text(data: bytes) -> bool:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True  # UTF-16 with byte order mark
-    sample = data[:65536]
-    if b"\x00" in sample:
-        return False
-    text = decode_text(sample)
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\x1b")
-    return controls <= len(text) // 100
-
-
-def decode_text(data: bytes) -> str:
-    """Plain text: UTF-16 by its byte order mark, else UTF-8, else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-# --- File names and sizes ----------------------------------------------------------------------
-
-
-def clean_filename(raw: str) -> str:
-    """The base name only, without control or direction-override characters; never used
-    as a path (blobs are named by hash), only shown and offered on download."""
-    name = unicodedata.normalize("NFC", raw or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = name.strip().lstrip(".").strip()
-    if not name:
-        return FALLBACK_NAME
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = f"{stem[: 190 - len(ext)]}.{ext}" if dot and len(ext) <= 10 else name[:200]
-    return name
-
-
-def split_extension(name: str) -> tuple[str, str]:
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem or " " in ext or len(ext) > 10:
-        return name, ""
-    return stem, ext.lower()
-
-
-def name_for_type(name: str, ftype: FileType) -> tuple[str, list[str]]:
-    """The stored file name: the user's, with the extension the content calls for. A name
-    whose extension contradicts the content gets a note for the result line."""
-    stem, ext = split_extension(name)
-    if ext in ftype.extensions:
-        return name, []
-    fixed = f"{stem}.{ftype.extensions[0]}"
-    if not ext:
-        return fixed, []
-    return fixed, [
-        f"Der Inhalt ist {ftype.label}, nicht wie die Endung .{ext} angibt; "
-        f"gespeichert als „{fixed}“."
-    ]
-
-
-@dataclass
-class IncomingFile:
-    """One uploaded file as the client sent it: its claimed name, size and bytes."""
-
-    name: str
-    size: int
-    stream: IO[bytes]
-
-    @classmethod
-    def from_bytes(cls, name: str, data: bytes) -> IncomingFile:
-        return cls(name=name, size=len(data), stream=io.BytesIO(data))
-
-
-def max_upload_bytes() -> int:
-    return int(settings.KOFFER_MAX_UPLOAD_BYTES)
-
-
-def format_megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
-
-
-def read_within_limit(file: IncomingFile) -> bytes:
-    """The file's bytes, refusing empty files and files over the upload limit before
-    reading more than the limit."""
-    limit = max_upload_bytes()
-    if file.size > limit:
-        raise DocumentRejected(
-            "too_large",
-            f"Die Datei ist größer als die erlaubten {format_megabytes(limit)} "
-            f"({format_megabytes(file.size)}).",
-        )
-    data = file.stream.read(limit + 1)
-    if len(data) > limit:
-        raise DocumentRejected(
-            "too_large", f"Die Datei ist größer als die erlaubten {format_megabytes(limit)}."
-        )
-    if not data:
-        raise DocumentRejected("empty_file", "Die Datei ist leer (0 Byte).")
-    return data
-
-
-# --- Inspecting content ------------------------------------------------------------------------
-
-
-@dataclass
-class Content:
-    """What the pipeline learnt about a file before anything is stored."""
-
-    filename: str
-    ftype: FileType
-    data: bytes
-    sha256: str
-    text: str = ""
-    page_count: int = 0
-    text_complete: bool = True
-    pdf: bytes | None = None  # PDF rendering of an Office file
-    pdf_sha256: str = ""  # its hash, worked out once
-    needs_ocr: bool = False
-    decrypted: bool = False  # ``pdf`` is the decrypted copy of an owner-password PDF
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PdfFacts:
-    page_count: int
-    text: str
-    text_complete: bool
-
-
-def text_is_missing(text: str, pages: int) -> bool:
-    """A scan without text layer: (almost) no characters on the pages looked at."""
-    looked_at = max(1, min(pages, SYNC_TEXT_PAGES))
-    return len("".join(text.split())) < MIN_CHARS_PER_PAGE * looked_at / 2
-
-
-def office_converter() -> str | None:
-    """Path of LibreOffice's ``soffice``, or None when it is not installed."""
-    configured = str(getattr(settings, "KOFFER_SOFFICE", "soffice") or "")
-    return shutil.which(configured) if configured else None
-
-
-class ConversionFailed(RuntimeError):
-    pass
-
-
-def convert_office_to_pdf(data: bytes, ftype: FileType, binary: str) -> bytes:
-    """The PDF rendering of an Office/ODF file by LibreOffice headless. Each call has its
-    own profile folder, so parallel conversions do not clash, and a time limit; the user's
-    file name never reaches the file system. Raises ConversionFailed."""
-    timeout = int(getattr(settings, "KOFFER_OFFICE_TIMEOUT_SECONDS", 120))
-    with tempfile.TemporaryDirectory(prefix="koffer-office-") as tmp:
-        folder = Path(tmp)
-        source = folder / f"dokument.{ftype.extensions[0]}"
-        source.write_bytes(data)
-        out = folder / "pdf"
-        command = [
-            binary,
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--nologo",
-            "--nodefault",
-            f"-env:UserInstallation={(folder / 'profil').as_uri()}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(source),
-        ]
-        env = {**os.environ, "HOME": str(folder)}
-        process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            _, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            # soffice starts child processes: end the whole group.
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise ConversionFailed(f"Zeitüberschreitung nach {timeout} s") from exc
-        result = out / "dokument.pdf"
-        if process.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
-            raise ConversionFailed(stderr.decode("utf-8", "replace")[-500:])
-        return result.read_bytes()
-
-
-def inspect(
-    data: bytes, filename: str, sha256: str, bounds: inspection.Bounds | None = None
-) -> Content:
-    """Detect the type from the content and learn pages and text within ``bounds`` (PDFs
-    and images in a child process); nothing is stored yet."""
-    bounds = bounds or inspection_bounds(None)
-    ftype = detect_type(data)
-    stored_name, notes = name_for_type(filename, ftype)
-    content = Content(filename=stored_name, ftype=ftype, data=data, sha256=sha256, notes=notes)
-    if ftype.code == "pdf":
-        _inspect_pdf_contained(content, data, bounds)
-        content.needs_ocr = text_is_missing(content.text, content.page_count)
-        if content.decrypted:
-            content.notes.append(DECRYPTED_NOTE)
-    elif ftype.code in {"png", "jpeg", "tiff"}:
-        with refusals():
-            facts, _ = inspection.inspect_contained("image", data, bounds)
-        content.page_count = int(facts["page_count"])
-        content.needs_ocr = True
-    elif ftype.code == "text":
-        content.text = decode_text(data)[:MAX_TEXT_CHARS]
-    elif ftype.office:
-        _inspect_office(content, bounds)
-    if content.needs_ocr:
-        content.notes.append(NEEDS_OCR_NOTE)
-    return content
-
-
-def _inspect_pdf_contained(content: Content, pdf: bytes, bounds: inspection.Bounds) -> None:
-    """Pages and text of a PDF, learnt in the bounded child. A PDF that only restricts
-    permissions comes back decrypted: that copy is what the viewer, the text and the
-    Aktenauszug use, the original stays as delivered."""
-    with refusals():
-        facts, decrypted = inspection.inspect_contained("pdf", pdf, bounds)
-    content.page_count = int(facts["page_count"])
-    content.text = "\n\f".join(facts["texts"])[:MAX_TEXT_CHARS]
-    content.text_complete = bool(facts["text_complete"])
-    if decrypted is not None:
-        content.pdf, content.pdf_sha256 = decrypted, hashlib.sha256(decrypted).hexdigest()
-        content.decrypted = True
-
-
-def _inspect_office(content: Content, bounds: inspection.Bounds) -> None:
-    binary = office_converter()
-    if binary is None:
-        content.notes.append(NO_OFFICE_PREVIEW)
-        return
-    try:
-        pdf = convert_office_to_pdf(content.data, content.ftype, binary)
-        rendering = Content(filename="", ftype=TYPES["pdf"], data=pdf, sha256="")
-        _inspect_pdf_contained(rendering, pdf, bounds)
-    except DocumentRejected as exc:
-        if exc.code in {
-            "too_many_pages",
-            "unpacked_too_large",
-            "image_too_large",
-            "inspection_limit",
-        }:
-            raise
-        logger.warning("office conversion failed: %s", exc)
-        content.notes.append(FAILED_OFFICE_PREVIEW)
-        return
-    except ConversionFailed as exc:
-        logger.warning("office conversion failed: %s", exc)
-        content.notes.append(FAILED_OFFICE_PREVIEW)
-        return
-    content.pdf, content.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-    content.page_count, content.text = rendering.page_count, rendering.text
-    content.text_complete = rendering.text_complete
-
 
 # --- Results -----------------------------------------------------------------------------------
 
@@ -1108,54 +644,6 @@ def _vorgang_step(vorgang: Vorgang, user: User | None, action: str, detail: str,
         action=action,
         detail=detail[:500],
     )
-
-
-def complete_text_now(version_id: str) -> int:
-    """The full text of a long PDF whose upload extracted only the first pages (run by the
-    task :func:`koffer.records.documents.complete_text`)."""
-    version = (
-        DokumentVersion.objects.unscoped()
-        .select_related("dokument")
-        .filter(pk=uuid.UUID(version_id))
-        .first()
-    )
-    if version is None:
-        return 0
-    return extract_full_text(version)
-
-
-def extract_full_text(version: DokumentVersion) -> int:
-    """Replace the version's text with the text of all its pages and index it again.
-    Text is derived data: the version's bytes stay as they are. Returns the text length."""
-    sha256 = version.pdf_sha256 or version.sha256
-    with get_store().open(sha256) as stream:
-        data = stream.read()
-    # In the bounded child as at upload: a job is no place for an unbounded decompression.
-    with refusals():
-        found, _ = inspection.inspect_contained(
-            "pdf", data, inspection_bounds(version.tenant_id, text_pages=None)
-        )
-    facts = PdfFacts(
-        page_count=int(found["page_count"]),
-        text="\n\f".join(found["texts"])[:MAX_TEXT_CHARS],
-        text_complete=True,
-    )
-    with transaction.atomic():
-        DokumentVersion.objects.for_tenant(version.tenant_id).filter(pk=version.pk).update(
-            text=facts.text
-        )
-        version.text = facts.text
-        dokument = version.dokument
-        if dokument.current_version_id == version.pk and dokument.needs_ocr:
-            still_missing = (
-                len("".join(facts.text.split())) < MIN_CHARS_PER_PAGE * facts.page_count / 2
-            )
-            if not still_missing:
-                Dokument.objects.for_tenant(version.tenant_id).filter(pk=dokument.pk).update(
-                    needs_ocr=False
-                )
-        search.index_version(version)
-    return len(facts.text)
 
 
 # --- Move, cancel, metadata --------------------------------------------------------------------

@@ -20,7 +20,7 @@ from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.records import access, selectors
-from koffer.records.dokumente import pages
+from koffer.records.dokumente import content, convert, detect, naming, pages
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.files import download_response
 from koffer.records.dokumente.forms import (
@@ -127,7 +127,7 @@ def dokument_upload(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         if not files:
             error = "Bitte wählen Sie mindestens eine Datei aus."
         elif form.is_valid():
-            incoming = [documents.IncomingFile(f.name or "", f.size or 0, f) for f in files]
+            incoming = [naming.IncomingFile(f.name or "", f.size or 0, f) for f in files]
             try:
                 outcome = documents.ingest_files(
                     actor=request.user,
@@ -187,10 +187,10 @@ def _upload_json(
 def _preview_notice(version: DokumentVersion) -> str:
     if pages.source_of(version) is not None or version.mime_type == "text/plain":
         return ""
-    if version.mime_type in {t.mime for t in documents.TYPES.values() if t.office}:
-        if documents.office_converter() is None:
-            return documents.NO_OFFICE_PREVIEW
-        return documents.FAILED_OFFICE_PREVIEW
+    if version.mime_type in {t.mime for t in detect.TYPES.values() if t.office}:
+        if convert.office_converter() is None:
+            return content.NO_OFFICE_PREVIEW
+        return content.FAILED_OFFICE_PREVIEW
     return "Keine Vorschau für diesen Dateityp."
 
 
@@ -322,7 +322,7 @@ def dokument_version_add(request: TenantRequest, dokument_id: uuid.UUID) -> Http
             result = documents.add_version(
                 actor=request.user,
                 dokument=dokument,
-                file=documents.IncomingFile(upload.name or "", upload.size or 0, upload),
+                file=naming.IncomingFile(upload.name or "", upload.size or 0, upload),
                 note=form.cleaned_data["note"],
                 access=request.access,
             )
