@@ -367,9 +367,9 @@ def _documents(
 
     from benchmarks.report import note
     from koffer.records.models import Dokument, DokumentVersion
-    from koffer.records.search_backends import get_backend
-    from koffer.records.search_backends.base import EntryRow
-    from koffer.records.search_backends.sqlite import stem_stream
+    from koffer.records.suche.backends import get_backend
+    from koffer.records.suche.backends.base import EntryRow
+    from koffer.records.suche.backends.sqlite import stem_stream
 
     sqlite = connection.vendor == "sqlite"
     tid = world.tenant.pk

@@ -26,7 +26,9 @@ from django.utils import timezone
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
-from koffer.records import defaults, documents, services
+from koffer.records import defaults, services
+from koffer.records.dokumente import naming
+from koffer.records.dokumente import services as documents
 from koffer.records.models import FristRegel, VorgangTyp
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant
@@ -104,7 +106,7 @@ def akte_with_documents():  # type: ignore[no-untyped-def]
             actor=caseworker,
             akte=akte,
             vorgang=vorgaenge[number % len(vorgaenge)],
-            file=documents.IncomingFile.from_bytes(f"schreiben-{number:03d}.txt", text.encode()),
+            file=naming.IncomingFile.from_bytes(f"schreiben-{number:03d}.txt", text.encode()),
             meta=documents.DocumentMeta(title=f"Schreiben {number:03d}", kind="Schreiben"),
         )
         assert result.ok, result.message

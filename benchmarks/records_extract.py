@@ -27,7 +27,11 @@ from django.db import connection
 from benchmarks.report import emit, note
 from benchmarks.scale import setting, sized
 from koffer.jobs import runner
-from koffer.records import defaults, documents, extract, extract_pdf, services
+from koffer.records import defaults, services
+from koffer.records.auszug import pdf as extract_pdf
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import naming
+from koffer.records.dokumente import services as documents
 from koffer.records.models import Aktenauszug
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -136,9 +140,7 @@ def run() -> None:
         result = documents.ingest_file(
             actor=None,
             akte=akte,
-            file=documents.IncomingFile.from_bytes(
-                f"dokument-{number}.pdf", typeset_document(number)
-            ),
+            file=naming.IncomingFile.from_bytes(f"dokument-{number}.pdf", typeset_document(number)),
             meta=documents.DocumentMeta(title=f"Schriftstück {number:02d}"),
         )
         assert result.ok, result.message
@@ -213,7 +215,7 @@ def _scans(tenant: Mandant, plan, root) -> None:  # type: ignore[no-untyped-def]
         result = documents.ingest_file(
             actor=None,
             akte=akte,
-            file=documents.IncomingFile.from_bytes(name, _scan(number, bilevel=bilevel)),
+            file=naming.IncomingFile.from_bytes(name, _scan(number, bilevel=bilevel)),
         )
         assert result.ok, result.message
     pages = SCANS_JPEG + SCANS_TIFF

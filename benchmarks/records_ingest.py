@@ -22,7 +22,10 @@ from django.db import connection
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.blobs.store import get_store
-from koffer.records import defaults, documents, extract_pdf, services
+from koffer.records import defaults, services
+from koffer.records.auszug import pdf as extract_pdf
+from koffer.records.dokumente import naming
+from koffer.records.dokumente import services as documents
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -109,7 +112,7 @@ def run() -> None:
             [result] = documents.ingest_files(
                 actor=None,
                 akte=akte,
-                files=[documents.IncomingFile.from_bytes(f"bescheid-{number:03d}.pdf", data)],
+                files=[naming.IncomingFile.from_bytes(f"bescheid-{number:03d}.pdf", data)],
             )
             per_file.append((time.perf_counter() - t0) * 1000)
             assert result.ok, result.message

@@ -52,8 +52,9 @@ def run() -> None:
     scale = _open_data_set()
     from koffer.accounts.access import Access
     from koffer.accounts.models import User
-    from koffer.records import search, selectors
+    from koffer.records import selectors
     from koffer.records.models import Akte, Bedarfsgemeinschaft
+    from koffer.records.suche import services as search
     from koffer.tenancy.models import Mandant
 
     tenant = Mandant.objects.get(slug="bench")
@@ -238,8 +239,8 @@ def _pick_words(tenant_id: Any) -> dict[str, tuple[str, int]]:
     """A very common word (in nearly every document), a common one (in about a third),
     a rare one (about one in a thousand) and a prefix, by their real document counts."""
     from benchmarks._german_words import Vocabulary
-    from koffer.records.search_backends import get_backend
-    from koffer.records.search_backends.query import parse
+    from koffer.records.suche.backends import get_backend
+    from koffer.records.suche.backends.query import parse
 
     backend = get_backend()
     total = _count_documents(tenant_id)
@@ -274,8 +275,8 @@ def _pick_words(tenant_id: Any) -> dict[str, tuple[str, int]]:
 def _document_frequencies(tenant_id: Any, total: int) -> Callable[[str], int]:
     """Exact number of documents with a word: FTS5 counts fast; on PostgreSQL one ts_stat
     pass over all vectors (count_matches there is the planner's estimate)."""
-    from koffer.records.search_backends import german, get_backend
-    from koffer.records.search_backends.query import parse
+    from koffer.records.suche.backends import german, get_backend
+    from koffer.records.suche.backends.query import parse
 
     if connection.vendor == "sqlite":
         backend = get_backend()

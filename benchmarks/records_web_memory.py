@@ -41,7 +41,9 @@ from benchmarks.records_ingest import base_pdf
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import sized
 from koffer.jobs import runner
-from koffer.records import documents, extract
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import naming
+from koffer.records.dokumente import services as documents
 from koffer.records.models import Dokument
 from koffer.shell.server import free_port
 
@@ -210,7 +212,7 @@ def run() -> None:
         result = documents.ingest_file(
             actor=caseworker,
             akte=akte,
-            file=documents.IncomingFile.from_bytes(
+            file=naming.IncomingFile.from_bytes(
                 f"gutachten-{number}.pdf", typeset_document(number)
             ),
             meta=documents.DocumentMeta(title=f"Gutachten {number:02d}"),

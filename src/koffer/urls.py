@@ -9,7 +9,6 @@ from koffer.jobs import api as jobs_api
 from koffer.placements import api as placements_api
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
-from koffer.records import api_configuration, api_documents, api_extract, api_search
 
 handler400 = "koffer.shell.views.bad_request"
 handler403 = "koffer.shell.views.forbidden"
@@ -21,12 +20,7 @@ api.add_router("", me.router)
 api.add_router("", units.router)
 api.add_router("/jobs", jobs_api.router)
 api.add_router("/audit", privacy_api.router)
-# Search first: its /akten/finden must win over /akten/{akte_id}.
-api.add_router("", api_search.router)
 api.add_router("", records_api.router)
-api.add_router("", api_documents.router)
-api.add_router("", api_extract.router)
-api.add_router("", api_configuration.router)
 api.add_router("", placements_api.router)
 
 urlpatterns = [

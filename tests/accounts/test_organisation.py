@@ -33,7 +33,7 @@ def test_admin_sets_the_mandants_upload_limits_and_uploads_follow(
     tenant: Mandant, admin_client: Client
 ) -> None:
     from koffer.audit.models import AuditEvent
-    from koffer.records.documents import inspection_bounds
+    from koffer.records.dokumente.services import inspection_bounds
 
     page = admin_client.get(reverse("accounts:organisation")).content.decode()
     assert "Grenzen für hochgeladene Dateien" in page and "2.000 Seiten" in page

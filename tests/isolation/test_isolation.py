@@ -235,7 +235,8 @@ def _pdf(title: str) -> bytes:
 
 
 def _dokument(world: World, tenant: Mandant) -> uuid.UUID:
-    from koffer.records import documents
+    from koffer.records.dokumente import naming
+    from koffer.records.dokumente import services as documents
     from koffer.records.models import Akte
 
     akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
@@ -244,7 +245,7 @@ def _dokument(world: World, tenant: Mandant) -> uuid.UUID:
     result = documents.ingest_file(
         actor=None,
         akte=akte,
-        file=documents.IncomingFile.from_bytes(f"{label}.pdf", _pdf(label)),
+        file=naming.IncomingFile.from_bytes(f"{label}.pdf", _pdf(label)),
         meta=documents.DocumentMeta(title=label),
     )
     assert result.dokument is not None, result.message
@@ -267,7 +268,7 @@ def _wiedervorlage(world: World, tenant: Mandant) -> uuid.UUID:
 
 def _auszug(world: World, tenant: Mandant) -> uuid.UUID:
     from koffer.jobs import runner
-    from koffer.records import extract
+    from koffer.records.auszug import services as extract
     from koffer.records.models import Akte
 
     akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
@@ -284,7 +285,7 @@ def _auszug(world: World, tenant: Mandant) -> uuid.UUID:
 
 
 def _einsicht(world: World, tenant: Mandant) -> uuid.UUID:
-    from koffer.records import einsicht
+    from koffer.records.auszug import einsicht
     from koffer.records.models import Aktenauszug
 
     auszug = Aktenauszug.objects.for_tenant(tenant).get(pk=world.id_for("auszug_id", tenant))

@@ -15,8 +15,8 @@ import typst
 from django.test import override_settings
 
 from koffer.pdf.fonts import font_dirs
-from koffer.placements import meldungen_pdf
-from koffer.records import extract_pdf
+from koffer.placements.meldungen import pdf as meldungen_pdf
+from koffer.records.auszug import pdf as extract_pdf
 from tests.records.test_documents_fixtures import pdf_bytes
 
 SAMPLES = Path("/work/shared/conformance/pdfa")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from koffer.placements import meldungen_pdf
-from koffer.records import extract_pdf
+from koffer.placements.meldungen import pdf as meldungen_pdf
+from koffer.records.auszug import pdf as extract_pdf
 from tests.pdf.samples import COVER, DEJAVU, LIBERATION, Box, boxes, only_fonts, overlap
 
 FONT_STACKS = {

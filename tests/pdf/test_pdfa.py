@@ -15,8 +15,8 @@ import pytest
 from django.test import override_settings
 
 from koffer.pdf import pdfa
-from koffer.placements import meldungen_pdf
-from koffer.records import extract_pdf
+from koffer.placements.meldungen import pdf as meldungen_pdf
+from koffer.records.auszug import pdf as extract_pdf
 from tests.pdf.samples import (
     COVER,
     SAMPLES,

@@ -3,33 +3,15 @@ from __future__ import annotations
 import pytest
 
 from koffer.accounts.models import User
-from koffer.records import defaults, services
 from koffer.records.models import Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
+from tests.factories import records as record_factories
 
 
 @pytest.fixture
 def plan(tenant: Mandant) -> Aktenplaneinheit:
-    defaults.install(actor=None, tenant=tenant)
-    root = services.create_aktenplaneinheit(
-        actor=None,
-        tenant=tenant,
-        parent=None,
-        kennzeichen="50",
-        title="Soziale Sicherung",
-        module="sgb2",
-    )
-    return services.create_aktenplaneinheit(
-        actor=None,
-        tenant=tenant,
-        parent=root,
-        kennzeichen="50.2",
-        title="Leistungsakten",
-        module="sgb2",
-        retention_years=10,
-        aktenzeichen_pattern="LA-{jahr}-{lfd:05}",
-    )
+    return record_factories.leistungsplan(tenant)
 
 
 @pytest.fixture
@@ -51,14 +33,10 @@ def team_caseworker(tenant: Mandant, team: Organisationseinheit) -> User:
 def akte(
     tenant: Mandant, plan: Aktenplaneinheit, team: Organisationseinheit, team_caseworker: User
 ) -> Akte:
-    return services.open_akte_for_person(
-        actor=team_caseworker,
-        tenant=tenant,
-        aktenplaneinheit=plan,
+    return record_factories.akte(
+        caseworker=team_caseworker,
+        plan=plan,
         unit=team,
         title="Leistungsakte Beispiel",
         family_name="Beispiel",
-        given_names="Anna",
-        bg_nummer="neu",
-        caseworker=team_caseworker,
     )

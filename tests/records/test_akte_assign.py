@@ -18,6 +18,7 @@ from django.urls import reverse
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.records import services
+from koffer.records.errors import RecordsForbidden
 from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
@@ -163,7 +164,7 @@ def test_service_refuses_a_move_without_the_right_whatever_the_caller(
     akte: Akte, team_caseworker: User, other_team: Organisationseinheit
 ) -> None:
     for actor in (team_caseworker, None):  # a command acting as the system holds no right
-        with pytest.raises(services.RecordsForbidden) as exc:
+        with pytest.raises(RecordsForbidden) as exc:
             services.change_akte(actor=actor, akte=akte, reason="Umzug", unit=other_team)
         assert exc.value.code in {"assign_forbidden", "forbidden"}
     assert _unit_of(akte) != other_team.pk

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from koffer.accounts.models import User
 from koffer.records import selectors, services
+from koffer.records.errors import RecordsError, RecordsForbidden
 from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit, Person
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
@@ -239,7 +240,7 @@ def test_service_refuses_for_every_channel(
     team_caseworker: User,
     sozialamt: User,
 ) -> None:
-    with pytest.raises(services.RecordsForbidden) as exc:
+    with pytest.raises(RecordsForbidden) as exc:
         services.open_akte_for_person(
             actor=team_caseworker,
             tenant=tenant,
@@ -265,7 +266,7 @@ def test_service_caseworker_rule_holds_for_the_system_too(
     """Imports and the demo act without a person's rights, but their data still obeys the
     caseworker rule (records.access.caseworkers)."""
     common: dict[str, Any] = {"actor": None, "tenant": tenant, "aktenplaneinheit": plan}
-    with pytest.raises(services.RecordsError) as not_named:
+    with pytest.raises(RecordsError) as not_named:
         services.create_akte(
             **common,
             unit=team,
@@ -275,7 +276,7 @@ def test_service_caseworker_rule_holds_for_the_system_too(
             named_users=[sozialamt],
         )
     assert not_named.value.code == "caseworker_not_named"
-    with pytest.raises(services.RecordsError) as elsewhere:
+    with pytest.raises(RecordsError) as elsewhere:
         services.create_akte(**common, unit=team, title="x", caseworker=sozialamt)
     assert elsewhere.value.code == "caseworker_not_eligible"
     assert not Akte.objects.for_tenant(tenant).exists()

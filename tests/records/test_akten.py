@@ -13,6 +13,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.records import access, selectors, services
+from koffer.records.errors import RecordsError
 from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit, Counter
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
@@ -40,7 +41,7 @@ def test_failed_creation_returns_its_number(
     first = services.create_akte(
         actor=None, tenant=tenant, aktenplaneinheit=plan, unit=team, title="Eins"
     )
-    with pytest.raises(services.RecordsError):
+    with pytest.raises(RecordsError):
         services.create_akte(
             actor=None, tenant=tenant, aktenplaneinheit=plan, unit=team, title="  "
         )
@@ -119,7 +120,7 @@ def test_restricted_akte_only_for_named_users(
 def test_change_needs_reason_and_is_audited(
     akte: Akte, team_caseworker: User, tenant: Mandant
 ) -> None:
-    with pytest.raises(services.RecordsError, match="Grund"):
+    with pytest.raises(RecordsError, match="Grund"):
         services.change_akte(
             actor=team_caseworker, akte=akte, reason=" ", status=Akte.Status.CLOSED
         )
@@ -149,7 +150,7 @@ def test_handed_over_is_final(akte: Akte, team_caseworker: User) -> None:
     services.change_akte(
         actor=team_caseworker, akte=akte, reason="ans Archiv", status=Akte.Status.HANDED_OVER
     )
-    with pytest.raises(services.RecordsError, match="kann nicht"):
+    with pytest.raises(RecordsError, match="kann nicht"):
         services.change_akte(
             actor=team_caseworker, akte=akte, reason="zurück", status=Akte.Status.OPEN
         )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.records import access, defaults, selectors, services
+from koffer.records.errors import RecordsError
 from koffer.records.models import Akte, Aktenplaneinheit, BgMitglied
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
@@ -93,7 +94,7 @@ def test_service_keeps_one_antragsteller_and_refuses_a_second_bg(
     akte: Akte, ohne_bg: Akte, team_caseworker: User, tenant: Mandant
 ) -> None:
     assert akte.bg is not None
-    with pytest.raises(services.RecordsError) as refused:
+    with pytest.raises(RecordsError) as refused:
         services.attach_bedarfsgemeinschaft(
             actor=team_caseworker,
             akte=ohne_bg,
@@ -102,12 +103,12 @@ def test_service_keeps_one_antragsteller_and_refuses_a_second_bg(
             rolle=BgMitglied.Rolle.ANTRAGSTELLER,
         )
     assert refused.value.code == "bg_antragsteller_exists"
-    with pytest.raises(services.RecordsError) as again:
+    with pytest.raises(RecordsError) as again:
         services.attach_bedarfsgemeinschaft(
             actor=team_caseworker, akte=akte, bg_nummer=None, reason="noch eine"
         )
     assert again.value.code == "akte_has_bg" and "schon" in again.value.message
-    with pytest.raises(services.RecordsError) as no_reason:
+    with pytest.raises(RecordsError) as no_reason:
         services.attach_bedarfsgemeinschaft(
             actor=team_caseworker, akte=ohne_bg, bg_nummer=None, reason=" "
         )
@@ -129,7 +130,7 @@ def test_service_refuses_unknown_and_foreign_numbers(
         bg_nummer="BG-FREMD",
     )
     for nummer in ("BG9999999", foreign.bg_nummer):
-        with pytest.raises(services.RecordsError) as refused:
+        with pytest.raises(RecordsError) as refused:
             services.attach_bedarfsgemeinschaft(
                 actor=team_caseworker, akte=ohne_bg, bg_nummer=nummer, reason="x"
             )
@@ -144,7 +145,7 @@ def test_service_needs_a_person_for_a_new_bg(
     leer = services.create_akte(
         actor=None, tenant=tenant, aktenplaneinheit=plan, unit=team, title="ohne Person"
     )
-    with pytest.raises(services.RecordsError) as refused:
+    with pytest.raises(RecordsError) as refused:
         services.attach_bedarfsgemeinschaft(actor=None, akte=leer, bg_nummer="", reason="x")
     assert refused.value.code == "bg_without_person"
 

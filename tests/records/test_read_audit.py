@@ -13,8 +13,8 @@ from koffer.records.models import Akte, Vorgang
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
-from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
-from tests.records.test_documents_fixtures import stored, text_pdf
+from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
+from tests.records.dokumente.test_documents_fixtures import stored, text_pdf
 
 
 def _reads(tenant: Mandant, obj_id: object) -> list[AuditEvent]:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.records import selectors, services
+from koffer.records.errors import RecordsError
 from koffer.records.models import AccessLevel, Akte
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
@@ -151,7 +152,7 @@ def test_service_refuses_people_without_records_role(
     akte: Akte, tenant: Mandant, team_caseworker: User
 ) -> None:
     admin = factories.user(tenant, role="mandant_admin")
-    with pytest.raises(services.RecordsError) as exc:
+    with pytest.raises(RecordsError) as exc:
         services.change_akte(
             actor=team_caseworker,
             akte=akte,
@@ -174,7 +175,7 @@ def test_restricted_creation_names_the_creator_when_no_caseworker(
         access_level=AccessLevel.RESTRICTED,
     )
     assert list(selectors.named_users(created)) == [team_caseworker]
-    with pytest.raises(services.RecordsError) as exc:
+    with pytest.raises(RecordsError) as exc:
         services.create_akte(
             actor=None,
             tenant=tenant,
@@ -230,7 +231,7 @@ def test_a_named_person_who_lost_the_role_does_not_block_other_changes(
     )
     assert changed.status == "closed"
     assert set(selectors.named_users(changed)) == {team_caseworker, leaving}
-    with pytest.raises(services.RecordsError) as exc:  # naming them anew is still refused
+    with pytest.raises(RecordsError) as exc:  # naming them anew is still refused
         services.change_akte(
             actor=team_caseworker,
             akte=changed,

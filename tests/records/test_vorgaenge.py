@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from koffer.accounts.models import User
 from koffer.records import deadlines, services
+from koffer.records.errors import RecordsError
 from koffer.records.models import Akte, FristRegel, VorgangTyp
 from koffer.tenancy.models import Mandant
 from tests.conftest import signed_in
@@ -70,5 +71,5 @@ def test_vorgang_page_adds_frist(akte: Akte, team_caseworker: User, tenant: Mand
 def test_no_vorgang_in_closed_akte(akte: Akte, team_caseworker: User, tenant: Mandant) -> None:
     services.change_akte(actor=team_caseworker, akte=akte, reason="zu", status=Akte.Status.CLOSED)
     typ = VorgangTyp.objects.for_tenant(tenant).get(module="sgb2", code="antrag")
-    with pytest.raises(services.RecordsError):
+    with pytest.raises(RecordsError):
         services.create_vorgang(actor=team_caseworker, akte=akte, typ=typ, title="x")

@@ -12,13 +12,17 @@ from typing import Any
 import pytest
 
 from koffer.accounts.models import User
-from koffer.records import documents, einsicht, extract, services
+from koffer.records import services
+from koffer.records.auszug import einsicht
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import services as documents
+from koffer.records.errors import RecordsError, RecordsForbidden
 from koffer.records.models import Akte, Aktenauszug, Aktenplaneinheit, Vorgang
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
-from tests.records.test_documents_fixtures import *  # noqa: F403 - the fixtures
-from tests.records.test_documents_fixtures import stored, text_pdf
+from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
+from tests.records.dokumente.test_documents_fixtures import stored, text_pdf
 
 
 @pytest.fixture
@@ -30,7 +34,7 @@ def stranger(tenant: Mandant, other_team: Organisationseinheit) -> User:
 def test_opening_an_akte_for_a_foreign_unit_is_refused_by_the_service(
     tenant: Mandant, plan: Aktenplaneinheit, other_team: Organisationseinheit, team_caseworker: User
 ) -> None:
-    with pytest.raises(services.RecordsForbidden) as exc:
+    with pytest.raises(RecordsForbidden) as exc:
         services.open_akte_for_person(
             actor=team_caseworker,
             tenant=tenant,
@@ -64,7 +68,7 @@ def test_moving_a_document_needs_the_right_to_edit_the_akte(
     akte: Akte, team_caseworker: User, stranger: User, vorgang: Vorgang
 ) -> None:
     doc = stored(akte, team_caseworker, "a.pdf", text_pdf(1), vorgang=vorgang)
-    with pytest.raises(services.RecordsForbidden):
+    with pytest.raises(RecordsForbidden):
         documents.move_dokument(actor=stranger, dokument=doc, vorgang=None, reason="weg damit")
     doc.refresh_from_db()
     assert doc.vorgang_id == vorgang.pk
@@ -91,7 +95,7 @@ def test_a_document_never_moves_into_another_akte(
         content_type="application/json",
     )
     assert response.status_code == 404 and response.json()["code"] == "not_found"
-    with pytest.raises(services.RecordsError) as exc:
+    with pytest.raises(RecordsError) as exc:
         documents.move_dokument(
             actor=team_caseworker, dokument=doc, vorgang=foreign, reason="falsch abgelegt"
         )
@@ -125,14 +129,14 @@ def test_an_akteneinsicht_needs_the_right_to_edit_the_akte(
     auszug: Aktenauszug, stranger: User, team_caseworker: User
 ) -> None:
     for actor in (stranger, None):  # the system names no person who answers for the link
-        with pytest.raises(services.RecordsForbidden):
+        with pytest.raises(RecordsForbidden):
             einsicht.create_einsicht(actor=actor, auszug=auszug, recipient="Sozialgericht")
     link, _, _ = einsicht.create_einsicht(
         actor=team_caseworker, auszug=auszug, recipient="Sozialgericht"
     )
     assert link.created_by == team_caseworker
     for actor in (stranger, None):
-        with pytest.raises(services.RecordsForbidden):
+        with pytest.raises(RecordsForbidden):
             einsicht.revoke_einsicht(actor=actor, link=link)
     link.refresh_from_db()
     assert link.revoked_at is None

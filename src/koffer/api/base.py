@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 from ninja import NinjaAPI
+
+if TYPE_CHECKING:
+    from ninja.operation import Operation
 
 from koffer.api import problems
 from koffer.api.auth import API_AUTH
 
 
+class KofferAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """ninja's ``module_function`` id, but a module that moved keeps its published ids:
+        clients generate code from them. Such a module names its old dotted path in
+        ``OPERATION_ID_MODULE``."""
+        func = operation.view_func
+        module = getattr(sys.modules.get(func.__module__), "OPERATION_ID_MODULE", func.__module__)
+        return f"{module}_{func.__name__}".replace(".", "_")
+
+
 def make_api() -> NinjaAPI:
-    api = NinjaAPI(
+    api = KofferAPI(
         title="koffer API",
         version="1",
         description=(

@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.jobs import runner
-from koffer.records import aktenplan, defaults, documents, einsicht, extract, services
+from koffer.records import defaults, services
+from koffer.records.auszug import einsicht
+from koffer.records.auszug import services as extract
+from koffer.records.dokumente import naming
+from koffer.records.dokumente import services as documents
+from koffer.records.konfiguration import aktenplan
 from koffer.records.models import (
     Akte,
     Aktenauszug,
@@ -319,7 +324,7 @@ def _file_documents(actor: User, akte: Akte, vorgang: Vorgang | None) -> None:
             actor=actor,
             akte=akte,
             vorgang=vorgang,
-            file=documents.IncomingFile.from_bytes(doc.filename, _file_bytes(doc)),
+            file=naming.IncomingFile.from_bytes(doc.filename, _file_bytes(doc)),
             meta=documents.DocumentMeta(
                 title=doc.title,
                 kind=doc.kind,

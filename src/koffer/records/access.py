@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import Membership, User
 from koffer.accounts.roles import ROLES, Perm
+from koffer.records.errors import RecordsForbidden
 from koffer.records.models import AccessLevel, Akte, AkteZugriff
 from koffer.tenancy.models import Organisationseinheit
 
@@ -149,3 +152,48 @@ def can_manage_aktenplan(access: Access) -> bool:
     """Who may add to the Aktenplan (and configure Vorgangstypen and Fristregeln): the
     Mandant's administration and team leads who assign Akten."""
     return access.can(Perm.TENANCY_MANAGE) or access.can(Perm.RECORDS_ASSIGN)
+
+
+def require(
+    access: Access, perm: str, message: str = "Dafür fehlt Ihnen die Berechtigung."
+) -> None:
+    """Refuse (403 ``forbidden``) unless ``access`` holds ``perm``: the API's guard."""
+    if not access.can(perm):
+        raise RecordsForbidden("forbidden", message)
+
+
+@dataclass(frozen=True)
+class DuplicateScope:
+    """Where a file counts as already there: the active documents ``among`` admits;
+    one in the target Akte (``akte_id``) is named first."""
+
+    tenant_id: uuid.UUID
+    akte_id: uuid.UUID
+    among: Q
+
+
+def duplicate_scope(actor: Any, akte: Akte, access: Access | None) -> DuplicateScope:
+    """A person is told about the same bytes only in Akten they may see. Telling them of
+    a copy in an Akte hidden from them would confirm that the file exists there, and
+    refusing it would keep a second department from filing the same letter; so such a
+    file is stored again, as a document of its own (the blob store is content-addressed
+    and the blob ledger counts every version that points to a blob, so the bytes are
+    not doubled and never removed while a version needs them). The system (imports,
+    the demo) sees no department's Akten: it is stopped only within the target Akte."""
+    if not isinstance(actor, User) and access is None:
+        return DuplicateScope(akte.tenant_id, akte.pk, Q(dokument__akte_id=akte.pk))
+    grants = of_actor(actor, akte.tenant_id, access)
+    among = akten_q(grants, user_id_of(actor), prefix="dokument__akte__")
+    return DuplicateScope(akte.tenant_id, akte.pk, among)
+
+
+def akte_caseworkers(akte: Akte) -> QuerySet[User]:
+    """:func:`caseworkers` for an Akte as it stands (its named people, if restricted)."""
+    named = (
+        AkteZugriff.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte)
+        .values_list("user_id", flat=True)
+        if akte.access_level == AccessLevel.RESTRICTED
+        else None
+    )
+    return caseworkers(akte.tenant_id, akte.unit_path, named=named)

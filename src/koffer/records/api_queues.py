@@ -15,9 +15,7 @@ from ninja import Router, Schema
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.problems import ApiProblem, not_found
-from koffer.records import access, queues, services
-from koffer.records.api_access import require as _require
-from koffer.records.api_access import viewer as _viewer
+from koffer.records import access, queues, selectors, services
 from koffer.records.models import Frist, Wiedervorlage
 
 router = Router(tags=["Wiedervorlagen und Fristen"])
@@ -133,8 +131,8 @@ def list_wiedervorlagen(
     faellig: DueFilter = "alle",
     limit: int = 100,
 ) -> WiedervorlageQueue:
-    _require(request, Perm.RECORDS_VIEW)
-    viewer = _viewer(request)
+    access.require(request.access, Perm.RECORDS_VIEW)
+    viewer = selectors.Viewer.of(request)
     items = (
         queues.team_wiedervorlagen(viewer)
         if ansicht == "team"
@@ -156,8 +154,10 @@ def list_wiedervorlagen(
 def complete_wiedervorlage(
     request: TenantRequest, wiedervorlage_id: uuid.UUID
 ) -> WiedervorlageItem:
-    _require(request, Perm.RECORDS_EDIT)
-    wv = queues.team_wiedervorlagen(_viewer(request)).filter(pk=wiedervorlage_id).first()
+    access.require(request.access, Perm.RECORDS_EDIT)
+    wv = (
+        queues.team_wiedervorlagen(selectors.Viewer.of(request)).filter(pk=wiedervorlage_id).first()
+    )
     if wv is None or not access.can_edit(request.access, request.user.id, wv.akte):
         raise not_found("Diese Wiedervorlage")
     services.complete_wiedervorlage(actor=request.user, wiedervorlage=wv)
@@ -176,7 +176,7 @@ def list_fristen(
     bis: date | None = None,
     limit: int = MAX_ITEMS,
 ) -> FristList:
-    _require(request, Perm.RECORDS_VIEW)
+    access.require(request.access, Perm.RECORDS_VIEW)
     today = timezone.localdate()
     start = von or today.replace(day=1)
     end = bis or start.replace(day=calendar.monthrange(start.year, start.month)[1])
@@ -188,7 +188,7 @@ def list_fristen(
             f"„bis“ muss nach „von“ liegen, höchstens {MAX_CALENDAR_DAYS} Tage später.",
         )
     rows = list(
-        queues.open_fristen(_viewer(request), start, end).select_related("regel")[
+        queues.open_fristen(selectors.Viewer.of(request), start, end).select_related("regel")[
             : _limit(limit) + 1
         ]
     )
@@ -221,7 +221,7 @@ def list_fristen_faellig(
     tage: int = queues.FRIST_HORIZON_DAYS,
     limit: int = 100,
 ) -> FristQueue:
-    _require(request, Perm.RECORDS_VIEW)
+    access.require(request.access, Perm.RECORDS_VIEW)
     if not 0 <= tage <= MAX_CALENDAR_DAYS:
         raise ApiProblem(
             400,
@@ -229,7 +229,7 @@ def list_fristen_faellig(
             "Ungültige Tage",
             f"tage muss zwischen 0 und {MAX_CALENDAR_DAYS} liegen.",
         )
-    viewer = _viewer(request)
+    viewer = selectors.Viewer.of(request)
     today = timezone.localdate()
     items = queues.team_fristen(viewer) if ansicht == "team" else queues.my_fristen(viewer)
     items = queues.due(queues.within_horizon(items, today, tage), faellig, today)
@@ -245,8 +245,8 @@ def list_fristen_faellig(
     summary="Frist als erledigt markieren (sie verlässt Arbeitsvorrat und Kalender)",
 )
 def complete_frist(request: TenantRequest, frist_id: uuid.UUID) -> FristItem:
-    _require(request, Perm.RECORDS_EDIT)
-    frist = queues.team_fristen(_viewer(request)).filter(pk=frist_id).first()
+    access.require(request.access, Perm.RECORDS_EDIT)
+    frist = queues.team_fristen(selectors.Viewer.of(request)).filter(pk=frist_id).first()
     if frist is None or not access.can_edit(request.access, request.user.id, frist.vorgang.akte):
         raise not_found("Diese Frist")
     services.complete_frist(actor=request.user, frist=frist)

@@ -8,7 +8,7 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.records import extract
+        from koffer.records.auszug import services as extract
         from koffer.shell.navigation import NavEntry, register, register_header_search
 
         extract.register_job_kind()

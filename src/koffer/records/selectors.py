@@ -10,6 +10,7 @@ from django.db.models import Case, QuerySet, Value, When
 from django.urls import reverse
 
 from koffer.accounts.access import Access
+from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import Membership, User
 from koffer.accounts.roles import ROLES, Perm
 from koffer.records.access import akten_q
@@ -20,10 +21,12 @@ from koffer.records.models import (
     AkteZugriff,
     BgMitglied,
     Dokument,
+    Frist,
     FristRegel,
     Person,
     Vorgang,
     VorgangTyp,
+    Wiedervorlage,
 )
 
 
@@ -38,6 +41,11 @@ class Viewer:
     def tenant_id(self) -> uuid.UUID:
         assert self.access.tenant_id is not None
         return self.access.tenant_id
+
+    @classmethod
+    def of(cls, request: TenantRequest) -> Viewer:
+        """The signed-in caller of a page or an API call: the one way records builds it."""
+        return cls(access=request.access, user_id=request.user.id)
 
 
 def visible_akten(viewer: Viewer) -> QuerySet[Akte]:
@@ -205,6 +213,36 @@ def akte_document_rows(akte: Akte) -> list[DokumentRow]:
         )
         for pk, title, kind, direction, received_on, vorgang_id, vorgang_title, page_count, status, needs_ocr, version in rows
     ]
+
+
+def akte_subjekte(akte: Akte) -> list[AkteSubjekt]:
+    """The people the Akte is about, first the first (the subject of its audit events)."""
+    return list(
+        AkteSubjekt.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte)
+        .select_related("person")
+        .order_by("pk")
+    )
+
+
+def akte_open_fristen(akte: Akte) -> QuerySet[Frist]:
+    """The Akte's Fristen not yet done, the next due first."""
+    return (
+        Frist.objects.for_tenant(akte.tenant_id)
+        .filter(vorgang__akte=akte, done_at__isnull=True)
+        .select_related("vorgang")
+        .order_by("due_date")
+    )
+
+
+def akte_open_wiedervorlagen(akte: Akte) -> QuerySet[Wiedervorlage]:
+    """The Akte's Wiedervorlagen not yet done, the next due first."""
+    return (
+        Wiedervorlage.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte, done_at__isnull=True)
+        .select_related("assignee")
+        .order_by("due_date")
+    )
 
 
 def first_subject(akte: Akte) -> Person | None:

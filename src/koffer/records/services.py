@@ -15,9 +15,14 @@ from uuid6 import uuid7
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
-from koffer.errors import DomainError, Forbidden
 from koffer.records import access as records_access
 from koffer.records import deadlines, numbering, selectors
+from koffer.records.errors import (
+    RecordsConflict,
+    RecordsError,
+    RecordsForbidden,
+    RecordsNotFound,
+)
 from koffer.records.models import (
     AccessLevel,
     Akte,
@@ -36,14 +41,6 @@ from koffer.records.models import (
     Wiedervorlage,
 )
 from koffer.tenancy.models import Mandant, Organisationseinheit
-
-
-class RecordsError(DomainError):
-    """A user-caused problem with a clear German message and a stable code."""
-
-
-class RecordsForbidden(RecordsError, Forbidden):
-    """The actor sees the object but lacks the right for this change (API: 403)."""
 
 
 def _need_reason(reason: str) -> str:
@@ -82,7 +79,9 @@ def create_aktenplaneinheit(
             "parent_foreign", "Die übergeordnete Einheit gehört zu einem anderen Mandanten."
         )
     if Aktenplaneinheit.objects.for_tenant(tenant).filter(kennzeichen=kennzeichen).exists():
-        raise RecordsError("kennzeichen_taken", f"Das Kennzeichen {kennzeichen} gibt es bereits.")
+        raise RecordsConflict(
+            "kennzeichen_taken", f"Das Kennzeichen {kennzeichen} gibt es bereits."
+        )
     node_id = uuid7()
     with transaction.atomic():
         node = Aktenplaneinheit.objects.create(
@@ -329,7 +328,7 @@ def attach_bedarfsgemeinschaft(
                 .first()
             )
             if found is None:
-                raise RecordsError(
+                raise RecordsNotFound(
                     "bg_unknown",
                     f"Eine Bedarfsgemeinschaft mit der BG-Nummer {wanted} gibt es nicht. "
                     "Lassen Sie das Feld leer, um eine neue anzulegen.",
@@ -952,3 +951,15 @@ def open_akte_for_person(
             named_users=named_users,
             access=access,
         )
+
+
+def record_read(*, actor: Any, akte: Akte, subject: Person | None, purpose: str) -> None:
+    """Audit that ``actor`` opened the Akte (once per view). ``subject`` is its first person
+    (:func:`selectors.first_subject`), passed in by a caller that has already loaded it."""
+    audit.read(actor=actor, tenant_id=akte.tenant_id, obj=akte, subject=subject, purpose=purpose)
+
+
+def record_bg_read(*, actor: Any, akte: Akte, purpose: str) -> None:
+    """Audit that ``actor`` looked at the Akte's Bedarfsgemeinschaft (it has one)."""
+    assert akte.bg is not None
+    audit.read(actor=actor, tenant_id=akte.tenant_id, obj=akte.bg, purpose=purpose)

@@ -1,10 +1,10 @@
 from django.urls import path
 
 from koffer.records import views
-from koffer.records.configuration_urls import urlpatterns as configuration_patterns
-from koffer.records.document_urls import urlpatterns as document_patterns
-from koffer.records.extract_urls import urlpatterns as extract_patterns
-from koffer.records.search_urls import urlpatterns as search_patterns
+from koffer.records.auszug.urls import urlpatterns as extract_patterns
+from koffer.records.dokumente.urls import urlpatterns as document_patterns
+from koffer.records.konfiguration.urls import urlpatterns as configuration_patterns
+from koffer.records.suche.urls import urlpatterns as search_patterns
 
 app_name = "records"
 urlpatterns = [
@@ -32,8 +32,6 @@ urlpatterns = [
     ),
     path("fristen/", views.fristen_kalender, name="fristen"),
     path("fristen/<uuid:frist_id>/erledigt/", views.frist_done, name="frist_done"),
-    path("aktenplan/", views.aktenplan_page, name="aktenplan"),
-    path("aktenplan/export.csv", views.aktenplan_export, name="aktenplan_export"),
     *configuration_patterns,
     *document_patterns,
     *extract_patterns,

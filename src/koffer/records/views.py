@@ -1,4 +1,4 @@
-"""Pages of the E-Akte: my Akten, one Akte, Aktenplan, Vorgänge. Thin: parse, call one
+"""Pages of the E-Akte: my Akten, one Akte, Vorgänge, Fristen and Wiedervorlagen. Thin: parse, call one
 service or selector, render."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -23,12 +22,11 @@ from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
-from koffer.audit import services as audit
-from koffer.records import access, aktenplan, queues, selectors, services
+from koffer.records import access, queues, selectors, services
+from koffer.records.errors import RecordsError
 from koffer.records.forms import (
     AkteChangeForm,
     AkteCreateForm,
-    AktenplanImportForm,
     BgEntfernenForm,
     BgMitgliedForm,
     BgZuordnenForm,
@@ -37,13 +35,9 @@ from koffer.records.forms import (
     VorgangStatusForm,
     WiedervorlageForm,
 )
-from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Frist, Wiedervorlage
+from koffer.records.models import AccessLevel, Akte, Frist
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Organisationseinheit
-
-
-def viewer_of(request: TenantRequest) -> selectors.Viewer:
-    return selectors.Viewer(access=request.access, user_id=request.user.id)
 
 
 def _units(request: TenantRequest, perm: str) -> list[tuple[str, str]]:
@@ -62,12 +56,7 @@ def _caseworkers(akte: Akte) -> list[tuple[str, str]]:
     """Who the form offers as caseworker: the rule of records.access (the same the service
     enforces), plus the present one, so that a form saved for another reason stays valid
     after that person lost the role."""
-    named = (
-        selectors.named_users(akte).values_list("pk", flat=True)
-        if akte.access_level == AccessLevel.RESTRICTED
-        else None
-    )
-    users = list(access.caseworkers(akte.tenant_id, akte.unit_path, named=named))
+    users = list(access.akte_caseworkers(akte))
     if akte.caseworker is not None and akte.caseworker not in users:
         users.append(akte.caseworker)
     return [("", "– niemand –")] + [(str(u.pk), str(u)) for u in users]
@@ -84,7 +73,7 @@ def _assign_units(request: TenantRequest) -> list[tuple[str, str]]:
 
 
 def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID) -> Akte:
-    found = selectors.akte(viewer_of(request), akte_id)
+    found = selectors.akte(selectors.Viewer.of(request), akte_id)
     if found is None:
         raise Http404
     return found
@@ -94,7 +83,9 @@ def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID) -> Akte:
 def akten_list(request: TenantRequest) -> HttpResponse:
     """Meine Akten: open Akten the user is responsible for, newest activity first."""
     status = request.GET.get("status", "open")
-    qs = selectors.my_akten(viewer_of(request), status=None if status == "alle" else status)
+    qs = selectors.my_akten(
+        selectors.Viewer.of(request), status=None if status == "alle" else status
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("seite"))
     return render(
         request,
@@ -149,7 +140,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 bg_rolle=data["bg_rolle"],
                 access=request.access,
             )
-        except services.RecordsError as exc:
+        except RecordsError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Akte {akte.aktenzeichen} wurde angelegt.")
@@ -170,13 +161,10 @@ def akte_create(request: TenantRequest) -> HttpResponse:
 @require_perm(Perm.RECORDS_VIEW)
 def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     akte = _akte_or_404(request, akte_id)
-    subjekte = list(
-        AkteSubjekt.objects.for_tenant(akte.tenant_id).filter(akte=akte).select_related("person")
-    )
-    audit.read(
+    subjekte = selectors.akte_subjekte(akte)
+    services.record_read(
         actor=request.user,
-        tenant_id=akte.tenant_id,
-        obj=akte,
+        akte=akte,
         subject=subjekte[0].person if subjekte else None,
         purpose="Akte geöffnet",
     )
@@ -188,18 +176,8 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         "bg_members": bg_members,
         "vorgaenge": vorgaenge,
         "dokumente": selectors.akte_document_rows(akte),
-        "fristen": list(
-            Frist.objects.for_tenant(akte.tenant_id)
-            .filter(vorgang__akte=akte, done_at__isnull=True)
-            .select_related("vorgang")
-            .order_by("due_date")
-        ),
-        "wiedervorlagen": list(
-            Wiedervorlage.objects.for_tenant(akte.tenant_id)
-            .filter(akte=akte, done_at__isnull=True)
-            .select_related("assignee")
-            .order_by("due_date")
-        ),
+        "fristen": list(selectors.akte_open_fristen(akte)),
+        "wiedervorlagen": list(selectors.akte_open_wiedervorlagen(akte)),
         "named_users": (
             list(selectors.named_users(akte)) if akte.access_level == AccessLevel.RESTRICTED else []
         ),
@@ -264,7 +242,7 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                     else None
                 ),
             )
-        except services.RecordsError as exc:
+        except RecordsError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Die Akte wurde geändert.")
@@ -305,7 +283,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
                 reason=data["reason"],
                 rolle=data["rolle"],
             )
-        except services.RecordsError as exc:
+        except RecordsError as exc:
             attach_form.add_error("bg_nummer" if exc.code == "bg_unknown" else None, exc.message)
             if akte.bg is not None:  # the form is not shown then; say it above the page
                 messages.error(request, exc.message)
@@ -345,16 +323,13 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
             return redirect("records:bedarfsgemeinschaft", akte_id=akte.pk)
         if remove_form.is_bound:
             messages.error(request, "Bitte geben Sie einen Grund für das Entfernen an.")
-    except services.RecordsError as exc:
+    except RecordsError as exc:
         (add_form if add_form.is_bound else remove_form).add_error(None, exc.message)
         if remove_form.is_bound:
             messages.error(request, exc.message)
     if akte.bg is not None and request.method == "GET":
-        audit.read(
-            actor=request.user,
-            tenant_id=akte.tenant_id,
-            obj=akte.bg,
-            purpose="Bedarfsgemeinschaft angesehen",
+        services.record_bg_read(
+            actor=request.user, akte=akte, purpose="Bedarfsgemeinschaft angesehen"
         )
     title = f"Bedarfsgemeinschaft {akte.bg.bg_nummer}" if akte.bg else "Bedarfsgemeinschaft"
     return render(
@@ -393,7 +368,7 @@ def vorgang_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             vorgang = services.create_vorgang(
                 actor=request.user, akte=akte, typ=typ, title=form.cleaned_data["title"]
             )
-        except services.RecordsError as exc:
+        except RecordsError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Vorgang „{vorgang.title}“ wurde angelegt.")
@@ -417,7 +392,7 @@ def vorgang_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
 
 @require_perm(Perm.RECORDS_VIEW)
 def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpResponse:
-    vorgang = selectors.vorgang(viewer_of(request), vorgang_id)
+    vorgang = selectors.vorgang(selectors.Viewer.of(request), vorgang_id)
     if vorgang is None:
         raise Http404
     akte = vorgang.akte
@@ -492,7 +467,7 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
 def wiedervorlage_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     akte = _akte_or_404(request, akte_id)
     form = WiedervorlageForm(request.POST)
-    viewer = viewer_of(request)
+    viewer = selectors.Viewer.of(request)
     # Set from a Vorgang or a Dokument of this Akte: both must be visible and belong to it.
     vorgang = _of_akte(selectors.vorgang(viewer, _uuid(request.POST.get("vorgang"))), akte)
     dokument = _of_akte(selectors.dokument(viewer, _uuid(request.POST.get("dokument"))), akte)
@@ -535,51 +510,6 @@ def _of_akte(obj: Any, akte: Akte) -> Any:
     return obj if obj is not None and obj.akte_id == akte.pk else None
 
 
-def aktenplan_page(request: TenantRequest) -> HttpResponse:
-    if not access.can_view_aktenplan(request.access):
-        raise PermissionDenied
-    tenant = request.tenant
-    can_manage = access.can_manage_aktenplan(request.access)
-    form = AktenplanImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if not can_manage:
-            raise Http404
-        if form.is_valid():
-            text = aktenplan.decode_csv(form.cleaned_data["file"].read())
-            try:
-                result = aktenplan.import_csv(actor=request.user, tenant=tenant, text=text)
-            except aktenplan.AktenplanImportError as exc:
-                for error in exc.errors[:20]:
-                    form.add_error("file", error)
-            else:
-                messages.success(
-                    request,
-                    f"{result.created} Einheiten angelegt, {result.skipped} waren schon vorhanden.",
-                )
-                return redirect("records:aktenplan")
-    return render(
-        request,
-        "records/aktenplan.html",
-        {
-            "nodes": list(selectors.aktenplan(tenant.pk)),
-            "form": form,
-            "can_manage": can_manage,
-            "page_title": "Aktenplan",
-            "breadcrumbs": trail(("Aktenplan", None)),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-def aktenplan_export(request: TenantRequest) -> HttpResponse:
-    if not access.can_view_aktenplan(request.access):
-        raise PermissionDenied
-    body = "\ufeff" + aktenplan.export_csv(selectors.aktenplan(request.tenant.pk))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="aktenplan.csv"'
-    return response
-
-
 WEEKDAYS = [
     ("Mo", "Montag"),
     ("Di", "Dienstag"),
@@ -619,7 +549,7 @@ def wiedervorlagen(request: TenantRequest) -> HttpResponse:
     team = request.GET.get("team") == "1"
     kind = request.GET.get("art", "alle")
     kind = kind if kind in QUEUE_KINDS else "alle"
-    viewer = viewer_of(request)
+    viewer = selectors.Viewer.of(request)
     today = timezone.localdate()
     items = queues.team_wiedervorlagen(viewer) if team else queues.my_wiedervorlagen(viewer)
     fristen = queues.team_fristen(viewer) if team else queues.my_fristen(viewer)
@@ -647,7 +577,7 @@ def wiedervorlagen(request: TenantRequest) -> HttpResponse:
 @require_perm(Perm.RECORDS_EDIT)
 @require_POST
 def frist_done(request: TenantRequest, frist_id: uuid.UUID) -> HttpResponse:
-    frist = queues.team_fristen(viewer_of(request)).filter(pk=frist_id).first()
+    frist = queues.team_fristen(selectors.Viewer.of(request)).filter(pk=frist_id).first()
     if frist is None or not access.can_edit(request.access, request.user.id, frist.vorgang.akte):
         raise Http404
     services.complete_frist(actor=request.user, frist=frist)
@@ -658,7 +588,9 @@ def frist_done(request: TenantRequest, frist_id: uuid.UUID) -> HttpResponse:
 @require_perm(Perm.RECORDS_EDIT)
 @require_POST
 def wiedervorlage_done(request: TenantRequest, wiedervorlage_id: uuid.UUID) -> HttpResponse:
-    wv = queues.team_wiedervorlagen(viewer_of(request)).filter(pk=wiedervorlage_id).first()
+    wv = (
+        queues.team_wiedervorlagen(selectors.Viewer.of(request)).filter(pk=wiedervorlage_id).first()
+    )
     if wv is None:
         raise Http404
     services.complete_wiedervorlage(actor=request.user, wiedervorlage=wv)
@@ -676,7 +608,7 @@ def fristen_kalender(request: TenantRequest) -> HttpResponse:
     except ValueError:
         year, month, first = today.year, today.month, today.replace(day=1)
     last = date(year, month, calendar.monthrange(year, month)[1])
-    fristen = list(queues.open_fristen(viewer_of(request), first, last))
+    fristen = list(queues.open_fristen(selectors.Viewer.of(request), first, last))
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return render(

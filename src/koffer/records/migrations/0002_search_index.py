@@ -1,4 +1,4 @@
-"""The full-text index of documents (koffer.records.search) and the indexes of the Akte
+"""The full-text index of documents (koffer.records.suche.services) and the indexes of the Akte
 quick finder, per database.
 
 SQLite: ``records_search_entry`` holds one small row per Dokument (its integer id is the FTS
@@ -12,7 +12,7 @@ records_dokument forgets the entry of a deleted document (a foreign key would ma
 Django's TRUNCATE-based test flush fail).
 
 Both: an expression index on the lower-cased family name for the finder (the expression
-must match ``koffer.records.search.FoldedName`` exactly), and on PostgreSQL pattern-ops
+must match ``koffer.records.suche.services.FoldedName`` exactly), and on PostgreSQL pattern-ops
 indexes so that prefix LIKE on Aktenzeichen, BG-Nummer and names uses an index.
 """
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from django import template
 
-from koffer.records import einsicht, extract
+from koffer.records.auszug import einsicht
+from koffer.records.auszug import services as extract
 from koffer.records.models import Akte
 
 register = template.Library()

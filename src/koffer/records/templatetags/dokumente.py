@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from koffer.records import documents
-from koffer.records.document_views import DocumentMetaForm
+from koffer.records.dokumente import detect, naming
+from koffer.records.dokumente.views import DocumentMetaForm
 from koffer.records.models import Vorgang
 
 register = template.Library()
@@ -23,9 +23,9 @@ def upload_form(vorgaenge: list[Vorgang] | None = None) -> DocumentMetaForm:
 @register.simple_tag
 def upload_limits() -> dict[str, Any]:
     """Upload limit and accepted file name endings (the content still decides the type)."""
-    limit = documents.max_upload_bytes()
+    limit = naming.max_upload_bytes()
     return {
         "max_bytes": limit,
-        "max_label": documents.format_megabytes(limit),
-        "accept": ",".join(documents.ACCEPTED_EXTENSIONS),
+        "max_label": naming.format_megabytes(limit),
+        "accept": ",".join(detect.ACCEPTED_EXTENSIONS),
     }

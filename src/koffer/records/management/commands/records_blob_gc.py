@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from koffer.records import blob_ledger
+from koffer.records.dokumente import blob_ledger
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from koffer.records import search
+from koffer.records.suche import services as search
 from koffer.tenancy.models import Mandant
 
 

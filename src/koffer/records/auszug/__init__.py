@@ -1,0 +1,1 @@
+"""Aktenauszug (an extract PDF of an Akte) and Akteneinsicht (a recipient's read-only link)."""

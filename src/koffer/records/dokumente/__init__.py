@@ -1,0 +1,1 @@
+"""Documents of an Akte: ingest (detect, name, inspect, convert), versions, page images, the blob ledger."""

@@ -1,0 +1,780 @@
+"""Documents in the E-Akte: the ingest pipeline and every write to a document.
+
+Ingest is a chain of small steps, each testable alone (paperless-ngx style)::
+
+    clean_filename → read_within_limit → sha256 → find_duplicate → detect_type
+      → name_for_type → inspect (PDF / image / text / Office with LibreOffice)
+      → store blobs → one transaction: rows, search index, audit event
+
+The steps live in their own modules (naming.py: file names and the size limit,
+detect.py: the type by its bytes, content.py: inspect, with convert.py for Office files
+and limits.py for the inspection child's bounds); this module chains them and writes.
+
+The slow, fallible work (reading, converting, extracting) happens before the
+transaction; the transaction only writes rows, so it is short and either everything of
+a document is stored or nothing is. Blobs are announced in the blob ledger before they
+are written, so a failure or crash before the commit leaves none behind (see
+blob_ledger.py). Every file of a multi-file upload gets its own result
+line with a German reason; one bad file never stops the others, and none vanishes
+silently.
+
+Nothing is rendered at ingest (page images come lazily, see pages.py). Text is
+extracted from the first ``SYNC_TEXT_PAGES`` pages at once; longer PDFs get the rest
+from a background task after commit (tasks.py), which keeps the upload of a thick PDF fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, When
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.blobs.store import get_store
+from koffer.records import access as records_access
+from koffer.records.documents import complete_text
+from koffer.records.dokumente import blob_ledger
+from koffer.records.dokumente.content import Content, inspect
+from koffer.records.dokumente.limits import inspection_bounds
+from koffer.records.dokumente.naming import (
+    IncomingFile,
+    clean_filename,
+    read_within_limit,
+    split_extension,
+)
+from koffer.records.errors import RecordsError, RecordsForbidden
+from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
+from koffer.records.selectors import first_subject
+from koffer.records.suche import services as search
+
+logger = logging.getLogger("koffer.records.documents")
+
+# --- Results -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DocumentMeta:
+    """What the user says about a document (the same for every file of one upload)."""
+
+    title: str = ""
+    kind: str = "Schreiben"
+    direction: str = Dokument.Direction.INCOMING
+    sender: str = ""
+    received_on: date | None = None
+    source: str = Dokument.Source.UPLOAD
+
+
+@dataclass
+class IngestResult:
+    """One result line per file: stored, already there, or refused with a reason."""
+
+    filename: str
+    outcome: str  # "stored", "duplicate", "rejected"
+    code: str
+    message: str
+    dokument: Dokument | None = None
+    version: DokumentVersion | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "stored"
+
+
+def _stored_message(content: Content, version_number: int) -> str:
+    pages = content.page_count
+    what = f"{pages} Seite{'n' if pages != 1 else ''}" if pages else content.ftype.label
+    if version_number > 1:
+        return f"Als Version {version_number} gespeichert ({what})."
+    return f"Gespeichert ({what})."
+
+
+DUPLICATE_MESSAGE = "Genau diese Datei liegt schon als Dokument in dieser Akte vor."
+DUPLICATE_ELSEWHERE_MESSAGE = (
+    "Genau diese Datei liegt schon als Dokument in der Akte {aktenzeichen} vor."
+)
+
+
+# --- Services ----------------------------------------------------------------------------------
+
+
+def _clean_meta(meta: DocumentMeta) -> DocumentMeta:
+    if meta.direction not in Dokument.Direction.values:
+        raise RecordsError("direction_unknown", "Diese Richtung gibt es nicht.")
+    if meta.source not in Dokument.Source.values:
+        raise RecordsError("source_unknown", "Diese Herkunft gibt es nicht.")
+    kind = (meta.kind or "").strip()[:60] or "Schreiben"
+    return DocumentMeta(
+        title=(meta.title or "").strip()[:300],
+        kind=kind,
+        direction=meta.direction,
+        sender=(meta.sender or "").strip()[:200],
+        received_on=meta.received_on,
+        source=meta.source,
+    )
+
+
+def _check_target(akte: Akte, vorgang: Vorgang | None) -> None:
+    if akte.status != Akte.Status.OPEN:
+        raise RecordsError(
+            "akte_not_open", "In einer geschlossenen Akte können keine Dokumente abgelegt werden."
+        )
+    if vorgang is not None and vorgang.akte_id != akte.pk:
+        raise RecordsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
+
+
+def ingest_files(
+    *,
+    actor: Any,
+    akte: Akte,
+    files: Sequence[IncomingFile],
+    meta: DocumentMeta | None = None,
+    vorgang: Vorgang | None = None,
+    upload_key: str = "",
+    access: Access | None = None,
+) -> list[IngestResult]:
+    """Take in several files as new documents of ``akte`` (and ``vorgang``): one result per
+    file, in order. Each file is stored completely or not at all; a refused file does not
+    stop the others. Raises RecordsError only when the target itself is wrong.
+
+    A file whose bytes are already a document the actor may see (``access``: see
+    records.access.of_actor) is reported as already there, with that document; see
+    :func:`duplicate_scope`.
+
+    With ``upload_key`` (the client's idempotency key) the request can be repeated after a
+    crash or a lost answer: a file this actor already stored under the key is answered
+    with the same document, and only the files still missing are stored."""
+    meta = _clean_meta(meta or DocumentMeta())
+    upload_key = clean_upload_key(upload_key)
+    _check_target(akte, vorgang)
+    scope = records_access.duplicate_scope(actor, akte, access)
+    single_title = meta.title if len(files) == 1 else ""
+    results = []
+    for file in files:
+        file_meta = DocumentMeta(**{**meta.__dict__, "title": single_title})
+        results.append(
+            _guarded(
+                lambda f=file, m=file_meta: _ingest_new(
+                    actor, akte, vorgang, f, m, upload_key, scope
+                ),
+                file,
+            )
+        )
+    return results
+
+
+def ingest_file(
+    *,
+    actor: Any,
+    akte: Akte,
+    file: IncomingFile,
+    meta: DocumentMeta | None = None,
+    vorgang: Vorgang | None = None,
+    upload_key: str = "",
+    access: Access | None = None,
+) -> IngestResult:
+    """One file as a new document; see ingest_files."""
+    return ingest_files(
+        actor=actor,
+        akte=akte,
+        files=[file],
+        meta=meta,
+        vorgang=vorgang,
+        upload_key=upload_key,
+        access=access,
+    )[0]
+
+
+def add_version(
+    *,
+    actor: Any,
+    dokument: Dokument,
+    file: IncomingFile,
+    note: str = "",
+    upload_key: str = "",
+    access: Access | None = None,
+) -> IngestResult:
+    """A new immutable version of ``dokument`` from ``file``; it becomes the current one.
+    Refused (with a result line) for cancelled documents and for bytes already a document
+    the actor may see (see :func:`duplicate_scope`). A repeated request with the same
+    ``upload_key`` answers the version it stored."""
+    upload_key = clean_upload_key(upload_key)
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError(
+            "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+        )
+    scope = records_access.duplicate_scope(actor, dokument.akte, access)
+    return _guarded(
+        lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
+        file,
+    )
+
+
+def _guarded(step: Any, file: IncomingFile) -> IngestResult:
+    """Run one file's ingest; every failure becomes a visible result line, never a 500."""
+    name = clean_filename(file.name)
+    try:
+        result: IngestResult = step()
+        return result
+    except RecordsError as exc:
+        return IngestResult(filename=name, outcome="rejected", code=exc.code, message=exc.message)
+    except Exception:
+        logger.exception("document ingest failed for %r", name)
+        return IngestResult(
+            filename=name,
+            outcome="rejected",
+            code="processing_failed",
+            message="Die Datei konnte nicht verarbeitet werden und wurde nicht gespeichert. "
+            "Bitte versuchen Sie es erneut oder wenden Sie sich an den IT-Service.",
+        )
+
+
+def _prepare(
+    file: IncomingFile, scope: records_access.DuplicateScope
+) -> tuple[Content | None, Dokument | None, list[uuid.UUID]]:
+    """Read and inspect a file and store its blobs, announced in the blob ledger (the
+    caller settles or discards the returned marks); or the existing document when the
+    bytes are already there."""
+    name = clean_filename(file.name)
+    data = read_within_limit(file)
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = find_duplicate(scope, sha256)
+    if existing is not None:
+        return None, existing, []
+    content = inspect(data, name, sha256, inspection_bounds(scope.tenant_id))
+    blobs = [(sha256, data)]
+    if content.pdf is not None:
+        blobs.append((content.pdf_sha256, content.pdf))
+    return content, None, blob_ledger.store_pending(scope.tenant_id, blobs, get_store())
+
+
+def find_duplicate(scope: records_access.DuplicateScope, sha256: str) -> Dokument | None:
+    """The active document within ``scope`` that has a version with these exact bytes,
+    one in the target Akte first."""
+    version = (
+        DokumentVersion.objects.for_tenant(scope.tenant_id)
+        .filter(scope.among, sha256=sha256, dokument__status=Dokument.Status.ACTIVE)
+        .select_related("dokument__akte")
+        .order_by(Case(When(dokument__akte_id=scope.akte_id, then=0), default=1), "pk")
+        .first()
+    )
+    return version.dokument if version is not None else None
+
+
+def _duplicate_result(
+    file: IncomingFile, existing: Dokument, scope: records_access.DuplicateScope
+) -> IngestResult:
+    return _duplicate_result_named(clean_filename(file.name), existing, scope)
+
+
+def _duplicate_result_named(
+    filename: str, existing: Dokument, scope: records_access.DuplicateScope
+) -> IngestResult:
+    message = (
+        DUPLICATE_MESSAGE
+        if existing.akte_id == scope.akte_id
+        else DUPLICATE_ELSEWHERE_MESSAGE.format(aktenzeichen=existing.akte.aktenzeichen)
+    )
+    return IngestResult(
+        filename=filename,
+        outcome="duplicate",
+        code="duplicate",
+        message=message,
+        dokument=existing,
+    )
+
+
+def _ingest_new(
+    actor: Any,
+    akte: Akte,
+    vorgang: Vorgang | None,
+    file: IncomingFile,
+    meta: DocumentMeta,
+    upload_key: str,
+    scope: records_access.DuplicateScope,
+) -> IngestResult:
+    file, earlier = _earlier_upload(file, akte.tenant_id, upload_key, actor)
+    if earlier is not None and earlier.dokument.akte_id == akte.pk:
+        return _replayed(file, earlier)
+    content, existing, pending = _prepare(file, scope)
+    if existing is not None:
+        return _duplicate_result(file, existing, scope)
+    assert content is not None
+    try:
+        result = _write_new(actor, akte, vorgang, content, meta, pending, upload_key, scope)
+    except IntegrityError:
+        blob_ledger.discard(pending)
+        return _replayed_after_race(
+            file, akte.tenant_id, upload_key, content.sha256, actor, akte_id=akte.pk
+        )
+    except BaseException:
+        blob_ledger.discard(pending)
+        raise
+    if not result.ok:
+        blob_ledger.discard(pending)  # a parallel upload stored the same bytes meanwhile
+    return result
+
+
+# --- Idempotent uploads --------------------------------------------------------------------------
+
+REPLAYED_MESSAGE = (
+    "Bereits gespeichert: Diese Anfrage wurde wiederholt; nichts wurde doppelt abgelegt."
+)
+
+
+def clean_upload_key(raw: str | None) -> str:
+    """The client's idempotency key: up to 100 visible ASCII characters (a UUID is usual),
+    or "" for none."""
+    key = (raw or "").strip()
+    if key and (len(key) > 100 or not all(33 <= ord(ch) < 127 for ch in key)):
+        raise RecordsError(
+            "idempotency_key_invalid",
+            "Der Idempotency-Key besteht aus höchstens 100 sichtbaren ASCII-Zeichen "
+            "(zum Beispiel einer UUID).",
+        )
+    return key
+
+
+def _earlier_upload(
+    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, actor: Any
+) -> tuple[IncomingFile, DokumentVersion | None]:
+    """With a key: the version that the same actor already stored from these bytes under
+    this key (a retried request), and the file to go on with (its bytes read once)."""
+    if not upload_key:
+        return file, None
+    data = read_within_limit(file)
+    sha256 = hashlib.sha256(data).hexdigest()
+    again = IncomingFile(name=file.name, size=len(data), stream=io.BytesIO(data))
+    return again, _stored_under_key(tenant_id, upload_key, sha256, actor)
+
+
+def _stored_under_key(
+    tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Any
+) -> DokumentVersion | None:
+    # Only the actor who used the key gets the answer: another one's key tells nothing.
+    user_id = actor.pk if isinstance(actor, User) else None
+    return (
+        DokumentVersion.objects.for_tenant(tenant_id)
+        .filter(upload_key=upload_key, sha256=sha256, created_by_id=user_id)
+        .select_related("dokument")
+        .first()
+    )
+
+
+def _replayed(file: IncomingFile, version: DokumentVersion) -> IngestResult:
+    return IngestResult(
+        filename=clean_filename(file.name),
+        outcome="stored",
+        code="stored",
+        message=REPLAYED_MESSAGE,
+        dokument=version.dokument,
+        version=version,
+    )
+
+
+def _replayed_after_race(
+    file: IncomingFile,
+    tenant_id: uuid.UUID,
+    upload_key: str,
+    sha256: str,
+    actor: Any,
+    *,
+    akte_id: uuid.UUID,
+    dokument_id: uuid.UUID | None = None,
+) -> IngestResult:
+    """A twin request with the same key committed first: answer what it stored, if it
+    stored it where this request aims (``akte_id``, and ``dokument_id`` for a version).
+    The key used for another target is another request's, whatever the bytes: its
+    document may lie in an Akte the actor no longer sees."""
+    earlier = _stored_under_key(tenant_id, upload_key, sha256, actor) if upload_key else None
+    if earlier is not None and (
+        earlier.dokument.akte_id != akte_id
+        or (dokument_id is not None and earlier.dokument_id != dokument_id)
+    ):
+        earlier = None
+    if earlier is None:
+        raise RecordsError(
+            "idempotency_key_taken",
+            "Dieser Idempotency-Key gehört zu einer anderen Anfrage. Bitte verwenden Sie für "
+            "jede neue Anfrage einen neuen Schlüssel.",
+        )
+    return _replayed(file, earlier)
+
+
+def _write_new(
+    actor: Any,
+    akte: Akte,
+    vorgang: Vorgang | None,
+    content: Content,
+    meta: DocumentMeta,
+    pending: list[uuid.UUID],
+    upload_key: str,
+    scope: records_access.DuplicateScope,
+) -> IngestResult:
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        again = find_duplicate(scope, content.sha256)
+        if again is not None:  # stored by a parallel upload meanwhile
+            return _duplicate_result_named(content.filename, again, scope)
+        dokument = Dokument.objects.create(
+            tenant_id=akte.tenant_id,
+            akte=akte,
+            vorgang=vorgang,
+            title=meta.title or split_extension(content.filename)[0][:300],
+            kind=meta.kind,
+            direction=meta.direction,
+            sender=meta.sender,
+            received_on=meta.received_on,
+            source=meta.source,
+            needs_ocr=content.needs_ocr,
+            page_count=content.page_count,
+            created_at=now,
+            created_by=user,
+        )
+        version = _create_version(dokument, content, 1, user, now, note="", upload_key=upload_key)
+        Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=now)
+        if vorgang is not None:
+            _vorgang_step(vorgang, user, "dokument", f"Dokument abgelegt: {dokument.title}", now)
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="records.dokument.create",
+            obj=dokument,
+            subject=first_subject(akte),
+            changes={
+                "akte": str(akte.pk),
+                "vorgang": str(vorgang.pk) if vorgang else None,
+                "title": dokument.title,
+                "kind": dokument.kind,
+                "direction": dokument.direction,
+                "source": dokument.source,
+                **_version_facts(version),
+                **_decrypted_fact(content),
+            },
+        )
+        blob_ledger.settle(pending)
+        _after_commit(version, content)
+    return IngestResult(
+        filename=content.filename,
+        outcome="stored",
+        code="stored",
+        message=_stored_message(content, 1),
+        dokument=dokument,
+        version=version,
+        notes=content.notes,
+    )
+
+
+def _ingest_version(
+    actor: Any,
+    dokument: Dokument,
+    file: IncomingFile,
+    note: str,
+    upload_key: str,
+    scope: records_access.DuplicateScope,
+) -> IngestResult:
+    file, earlier = _earlier_upload(file, dokument.tenant_id, upload_key, actor)
+    if earlier is not None and earlier.dokument_id == dokument.pk:
+        return _replayed(file, earlier)
+    content, existing, pending = _prepare(file, scope)
+    if existing is not None:
+        return _duplicate_result(file, existing, scope)
+    assert content is not None
+    try:
+        result = _write_version(actor, dokument, content, note, pending, upload_key, scope)
+    except IntegrityError:
+        blob_ledger.discard(pending)
+        return _replayed_after_race(
+            file,
+            dokument.tenant_id,
+            upload_key,
+            content.sha256,
+            actor,
+            akte_id=dokument.akte_id,
+            dokument_id=dokument.pk,
+        )
+    except BaseException:
+        blob_ledger.discard(pending)
+        raise
+    if not result.ok:
+        blob_ledger.discard(pending)
+    return result
+
+
+def _write_version(
+    actor: Any,
+    dokument: Dokument,
+    content: Content,
+    note: str,
+    pending: list[uuid.UUID],
+    upload_key: str,
+    scope: records_access.DuplicateScope,
+) -> IngestResult:
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        again = find_duplicate(scope, content.sha256)
+        if again is not None:
+            return _duplicate_result_named(content.filename, again, scope)
+        locked = (
+            Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
+        )
+        if locked.status == Dokument.Status.CANCELLED:
+            raise RecordsError(
+                "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+            )
+        last = (
+            DokumentVersion.objects.for_tenant(dokument.tenant_id)
+            .filter(dokument_id=dokument.pk)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        number = (last or 0) + 1
+        version = _create_version(
+            locked, content, number, user, now, note=note, upload_key=upload_key
+        )
+        locked.needs_ocr = content.needs_ocr
+        locked.page_count = content.page_count
+        locked.save(update_fields=["current_version", "needs_ocr", "page_count"])
+        Akte.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.akte_id).update(
+            updated_at=now
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.version",
+            obj=locked,
+            subject=first_subject(locked.akte),
+            changes={**_version_facts(version), **_decrypted_fact(content)},
+            reason=note,
+        )
+        blob_ledger.settle(pending)
+        _after_commit(version, content)
+    dokument.refresh_from_db()
+    return IngestResult(
+        filename=content.filename,
+        outcome="stored",
+        code="stored",
+        message=_stored_message(content, number),
+        dokument=dokument,
+        version=version,
+        notes=content.notes,
+    )
+
+
+def _create_version(
+    dokument: Dokument,
+    content: Content,
+    number: int,
+    user: User | None,
+    now: Any,
+    *,
+    note: str,
+    upload_key: str,
+) -> DokumentVersion:
+    version = DokumentVersion.objects.create(
+        tenant_id=dokument.tenant_id,
+        dokument=dokument,
+        number=number,
+        filename=content.filename,
+        mime_type=content.ftype.mime,
+        size=len(content.data),
+        sha256=content.sha256,
+        pdf_sha256=content.pdf_sha256,
+        page_count=content.page_count,
+        text=content.text,
+        created_at=now,
+        created_by=user,
+        note=note,
+        upload_key=upload_key,
+    )
+    dokument.current_version = version
+    Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
+        current_version=version
+    )
+    search.index_version(version)
+    return version
+
+
+def _version_facts(version: DokumentVersion) -> dict[str, Any]:
+    return {
+        "version": version.number,
+        "filename": version.filename,
+        "mime_type": version.mime_type,
+        "size": version.size,
+        "sha256": version.sha256,
+        "pdf_sha256": version.pdf_sha256 or None,
+        "page_count": version.page_count,
+    }
+
+
+def _decrypted_fact(content: Content) -> dict[str, Any]:
+    # The audit says that the working copy (pdf_sha256) is a decrypted one.
+    return {"decrypted": True} if content.decrypted else {}
+
+
+def _after_commit(version: DokumentVersion, content: Content) -> None:
+    if content.text_complete:
+        return
+    version_id = str(version.pk)
+    transaction.on_commit(lambda: complete_text.enqueue(version_id), robust=True)
+
+
+def _vorgang_step(vorgang: Vorgang, user: User | None, action: str, detail: str, at: Any) -> None:
+    from koffer.records.models import VorgangSchritt
+
+    VorgangSchritt.objects.create(
+        tenant_id=vorgang.tenant_id,
+        vorgang=vorgang,
+        at=at,
+        actor=user,
+        action=action,
+        detail=detail[:500],
+    )
+
+
+# --- Move, cancel, metadata --------------------------------------------------------------------
+
+
+def _need_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordsError("reason_required", "Bitte geben Sie einen Grund an.")
+    return reason[:500]
+
+
+def move_dokument(
+    *,
+    actor: Any,
+    dokument: Dokument,
+    vorgang: Vorgang | None,
+    reason: str,
+    access: Access | None = None,
+) -> Dokument:
+    """Put the document into another Vorgang of the same Akte (None: directly in the Akte),
+    with a reason; the move is audited and noted in both Vorgänge. The actor must be able
+    to edit the Akte (``access``: see records.access.of_actor). Never into another Akte:
+    that would show it to the other Akte's readers, so the target is checked here too."""
+    reason = _need_reason(reason)
+    grants = records_access.of_actor(actor, dokument.tenant_id, access)
+    if not records_access.can_edit(grants, records_access.user_id_of(actor), dokument.akte):
+        raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
+    if vorgang is not None and vorgang.akte_id != dokument.akte_id:
+        raise RecordsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError(
+            "dokument_cancelled", "Ein storniertes Dokument kann nicht verschoben werden."
+        )
+    old = dokument.vorgang
+    if (old.pk if old else None) == (vorgang.pk if vorgang else None):
+        raise RecordsError("same_vorgang", "Das Dokument liegt bereits dort.")
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        dokument.vorgang = vorgang
+        dokument.save(update_fields=["vorgang"])
+        if old is not None:
+            _vorgang_step(
+                old,
+                user,
+                "dokument",
+                f"Dokument verschoben: {dokument.title}. Grund: {reason}",
+                now,
+            )
+        if vorgang is not None:
+            _vorgang_step(
+                vorgang,
+                user,
+                "dokument",
+                f"Dokument hierher verschoben: {dokument.title}. Grund: {reason}",
+                now,
+            )
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.move",
+            obj=dokument,
+            subject=first_subject(dokument.akte),
+            changes={
+                "vorgang": {
+                    "old": str(old.pk) if old else None,
+                    "new": str(vorgang.pk) if vorgang else None,
+                }
+            },
+            reason=reason,
+        )
+    return dokument
+
+
+def cancel_dokument(*, actor: Any, dokument: Dokument, reason: str) -> Dokument:
+    """Cancel (stornieren) with a reason: the document stays, visibly marked; nothing is
+    ever deleted here (deleting belongs to the retention process)."""
+    reason = _need_reason(reason)
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError("dokument_cancelled", "Das Dokument ist bereits storniert.")
+    with transaction.atomic():
+        dokument.status = Dokument.Status.CANCELLED
+        dokument.cancel_reason = reason
+        dokument.save(update_fields=["status", "cancel_reason"])
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.cancel",
+            obj=dokument,
+            subject=first_subject(dokument.akte),
+            changes={"status": {"old": Dokument.Status.ACTIVE, "new": Dokument.Status.CANCELLED}},
+            reason=reason,
+        )
+    return dokument
+
+
+def change_metadata(*, actor: Any, dokument: Dokument, meta: DocumentMeta) -> Dokument:
+    """Change title, kind, direction, sender or date of receipt; the old values stay in the
+    audit log. The content is untouched (a content change is a new version)."""
+    meta = _clean_meta(meta)
+    if not meta.title:
+        raise RecordsError("title_required", "Bitte geben Sie einen Titel an.")
+    fields = ["title", "kind", "direction", "sender", "received_on"]
+    old = {f: getattr(dokument, f) for f in fields}
+    new = {f: getattr(meta, f) for f in fields}
+    changes = audit.diff(old, new)
+    if not changes:
+        return dokument
+    with transaction.atomic():
+        for name, value in new.items():
+            setattr(dokument, name, value)
+        dokument.save(update_fields=fields)
+        search.index_dokument(dokument)
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.change",
+            obj=dokument,
+            subject=first_subject(dokument.akte),
+            changes=changes,
+        )
+    return dokument
+
+
+def record_read(*, actor: Any, dokument: Dokument, purpose: str) -> None:
+    """Audit that ``actor`` opened or downloaded the document (once per view)."""
+    audit.read(
+        actor=actor,
+        tenant_id=dokument.tenant_id,
+        obj=dokument,
+        subject=first_subject(dokument.akte),
+        purpose=purpose,
+    )

@@ -1,0 +1,1 @@
+"""Per-Mandant configuration of the E-Akte: Aktenplan, Vorgangstypen, Fristregeln."""

@@ -1,0 +1,1 @@
+"""Full-text and Akten search with its database backends."""
