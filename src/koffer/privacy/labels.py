@@ -237,6 +237,13 @@ FIELD_LABELS: dict[str, str] = {
     "valid_from": "gültig ab",
     "valid_to": "gültig bis",
     "decrypted": "entschlüsselt",
+    "sent_at": "versendet am",
+    "decided_at": "entschieden am",
+    "issue_date": "Rechnungsdatum",
+    "caseworker": "Sachbearbeitung",
+    "opened_at": "eröffnet am",
+    "closed_at": "geschlossen am",
+    "done_at": "erledigt am",
     # The filter of a look at the audit log (privacy.audit.query).
     "subject_type": "Typ der Person",
     "subject_id": "Person (Kennung)",

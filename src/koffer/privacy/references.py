@@ -31,6 +31,10 @@ def _user(u: Any) -> str:
     return f"{full} ({u.username})" if full else u.username
 
 
+def _membership(m: Any) -> str:
+    return f"{_user(m.user)}: {m.get_role_display()} in {m.unit.name}"
+
+
 def _belegung(b: Any) -> str:
     text = f"{b.gesuch.pseudonym}, {b.einrichtung.name}, {b.platz.label}"
     return f"{text}, ab {_date(b.beginn)}" if b.beginn else text
@@ -77,9 +81,17 @@ def _wiedervorlage(w: Any) -> str:
 
 
 # type code -> (select_related paths, text). Types not listed use the model's __str__,
-# if it defines one (a model without one would read "Rechnung object (…)").
+# if it defines one (a model without one would read "Rechnung object (…)"); a __str__
+# that reads a related object must be listed here with its path, or every row costs a
+# query (test_readable pins the count).
 REFERENCES: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "accounts.user": ((), _user),
+    "accounts.membership": (("user", "unit"), _membership),
+    "records.bgmitglied": (("person",), str),
+    "records.aktesubjekt": (
+        ("person", "akte"),
+        lambda s: f"{s.person} in Akte {s.akte.aktenzeichen}",
+    ),
     "records.akte": ((), lambda a: a.aktenzeichen),
     "records.person": ((), str),
     "records.dokument": (("akte",), _dokument),
