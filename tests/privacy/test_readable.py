@@ -137,6 +137,9 @@ def test_choices_show_their_display_names_and_dates_are_german() -> None:
         "Status: geprüft, bereit zum Versand → versendet; Versendet am: 10.03.2026 23:59; "
         "Rechnungsdatum: 01.03.2026; Summe: 1234,50"
     )
+    assert labels.changes_text({"abwesenheit": "2026-12-03–2026-12-04"}) == (
+        "Abwesenheit: 03.12.2026 bis 04.12.2026"
+    )
     # Summer time: UTC+2.
     assert labels.german_datetime("2026-07-01T10:00:00+00:00") == "01.07.2026 12:00"
 

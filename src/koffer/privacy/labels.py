@@ -264,6 +264,7 @@ ARROW = " → "
 EMPTY = "–"
 BERLIN = ZoneInfo("Europe/Berlin")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:–|/|\.\.)\s*(\d{4}-\d{2}-\d{2})$")
 ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"
 )
@@ -401,6 +402,8 @@ def _scalar_text(
     if isinstance(value, str):
         if ISO_DATE.match(value):
             return german_date(value)
+        if span := ISO_DATE_RANGE.match(value):
+            return f"{german_date(span[1])} bis {german_date(span[2])}"
         if ISO_DATETIME.match(value):
             return german_datetime(value)
     return None
