@@ -152,6 +152,11 @@ def test_the_filter_of_a_look_at_the_log_is_readable() -> None:
     assert text == "Aktion: Rechnung versendet; Objekttyp: Akte; Ausgabe: CSV-Export"
 
 
+def test_a_job_kind_reads_as_its_label() -> None:
+    text = labels.changes_text({"kind": "placements.monatsabrechnung"}, object_type="jobs.job")
+    assert text == "Art: Monatsabrechnung"
+
+
 # --- The page, the CSV and the API -------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from koffer.jobs import registry as job_registry
+
 AUDIT_QUERY_ACTION = "privacy.audit.query"
 
 ACTION_LABELS: dict[str, str] = {
@@ -388,6 +390,10 @@ def _scalar_text(
         return type_label(value)
     if key == "format" and isinstance(value, str):
         return OUTPUT_LABELS.get(value, value)
+    if key == "kind" and object_type == "jobs.job" and isinstance(value, str):
+        job_kind = job_registry.get(value)
+        if job_kind is not None:
+            return job_kind.label
     field = _field(object_type, key)
     if field is not None:
         if field.choices and not isinstance(value, list | dict):
