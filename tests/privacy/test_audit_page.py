@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -67,7 +68,7 @@ def test_page_shows_berlin_time_german_labels_and_shortcuts(
     # 2026-03-10 00:30 in Berlin is still the 9th in UTC.
     assert "10.03.2026&nbsp;00:30:00" in body
     assert "Gelesen" in body and "Akteneinsicht nach Antrag" in body
-    assert "status: offen → geschlossen" in body
+    assert "Status: offen → geschlossen" in body
     assert "Alice Akte" in body and "Erika Beispiel" in body and AKTE_1.aktenzeichen in body
     assert f"?objekt_typ=akte&amp;objekt_id={AKTE_1.pk}" in body
     assert f"?person_typ=person&amp;person_id={ERIKA.pk}" in body
@@ -190,10 +191,18 @@ def test_csv_has_bom_header_and_the_right_rows(dpo_client: Client, trail: Trail)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="protokoll-')
     raw = b"".join(chunks_of(response))
-    assert raw.startswith(b"\xef\xbb\xbfZeit;Wer;Wer (Kennung);Aktion;Aktion (Code);Objekttyp;")
+    assert raw.startswith(
+        b"\xef\xbb\xbfZeit;Zeit (UTC, ISO 8601);Wer;Wer (Kennung);Aktion;Aktion (Code);"
+        b"Objekttyp;Objekttyp (Code);Objekt;Objekt (Kennung);"
+    )
     changed, read = read_csv(raw)
-    assert changed["Zeit"] == "10.03.2026 23:59:59" and changed["Wer"] == "Bob Bescheid"
-    assert changed["Änderungen"] == "status: offen → geschlossen"
+    assert changed["Zeit"] == "10.03.2026 23:59:59"
+    assert changed["Zeit (UTC, ISO 8601)"] == "2026-03-10T22:59:59Z"
+    assert changed["Wer"] == f"Bob Bescheid ({trail.bob.username})"
+    assert changed["Änderungen"] == "Status: offen → geschlossen"
+    assert json.loads(changed["Änderungen (JSON)"]) == {
+        "status": {"old": "offen", "new": "geschlossen"}
+    }
     assert changed["Betroffene Person"] == "Erika Beispiel"
     assert read["Aktion"] == "Gelesen" and read["Grund"] == "Akteneinsicht nach Antrag"
 
@@ -202,7 +211,7 @@ def test_csv_defuses_formulas(dpo_client: Client, trail: Trail) -> None:
     rows = read_csv(
         dpo_client.get(EXPORT, {"person": "Mustermann", "aktion": "records.person.create"})
     )
-    assert [r["Änderungen"] for r in rows] == ["name: =Max Mustermann"]
+    assert [r["Änderungen"] for r in rows] == ["Name: =Max Mustermann"]
     with frozen_at(berlin(2026, 3, 13, 8, 0)):
         audit.record(actor=None, tenant_id=trail.tenant.pk, action="x", reason="=HYPERLINK(1)")
     rows = read_csv(dpo_client.get(EXPORT, {"aktion": "x"}))

@@ -4,7 +4,7 @@ from koffer.privacy.labels import action_label, changes_text, type_label
 
 
 def test_changes_text_for_both_shapes() -> None:
-    assert changes_text({"status": {"old": "offen", "new": "zu"}}) == "status: offen → zu"
+    assert changes_text({"status": {"old": "offen", "new": "zu"}}) == "Status: offen → zu"
     assert changes_text({"a": None, "b": True, "c": [1, 2]}) == "a: –; b: ja; c: 1, 2"
     assert changes_text({"nested": {"x": 1}}) == 'nested: {"x": 1}'
     assert changes_text({}) == "" and changes_text(None) == ""

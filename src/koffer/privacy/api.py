@@ -40,11 +40,23 @@ class AuditEventOut(Schema):
     action_label: str
     object_type: str
     object_id: str
-    object_label: str
+    object_type_label: str = Field(description="Objekttyp auf Deutsch")
+    object_label: str = Field(description="Bezeichnung des Objekts beim Eintrag")
+    object_reference: str = Field(
+        description="Lesbarer Verweis (Aktenzeichen, Rechnungsnummer, Name); "
+        "für gelöschte Objekte Typ und Kurzkennung"
+    )
     subject_type: str
     subject_id: str
-    subject_label: str = Field(description="zuletzt protokollierte Bezeichnung der Person")
+    subject_type_label: str
+    subject_label: str = Field(
+        description="Name der Person (aktuell, sonst wie zuletzt protokolliert)"
+    )
     changes: dict[str, Any]
+    changes_text: str = Field(
+        description="Die Änderungen lesbar: deutsche Feldnamen, Auswahlwerte mit ihrer "
+        "Bezeichnung, Zeitpunkte als TT.MM.JJJJ HH:MM (Europe/Berlin)"
+    )
     reason: str
     client_ip: str
     prev_hash: str
@@ -139,11 +151,15 @@ def _out(row: AuditRow) -> AuditEventOut:
         action_label=labels.action_label(e.action),
         object_type=e.object_type,
         object_id=e.object_id,
+        object_type_label=row.object_type_label,
         object_label=e.object_label,
+        object_reference=row.object_reference,
         subject_type=e.subject_type,
         subject_id=e.subject_id,
+        subject_type_label=row.subject_type_label,
         subject_label=row.subject_label,
         changes=e.changes if isinstance(e.changes, dict) else {"value": e.changes},
+        changes_text=row.changes_readable,
         reason=e.reason,
         client_ip=e.client_ip,
         prev_hash=e.prev_hash,

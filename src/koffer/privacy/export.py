@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
+from datetime import UTC
 
 from django.utils import timezone
 
@@ -13,19 +15,25 @@ from koffer.privacy import labels
 from koffer.privacy.selectors import BERLIN, AuditQuery, AuditRow
 
 BOM = "\ufeff"
+# Readable columns for people, technical ones (codes, ids, raw JSON) beside them for tools.
 HEADER = [
     "Zeit",
+    "Zeit (UTC, ISO 8601)",
     "Wer",
     "Wer (Kennung)",
     "Aktion",
     "Aktion (Code)",
     "Objekttyp",
-    "Objekt (Kennung)",
+    "Objekttyp (Code)",
     "Objekt",
+    "Objekt (Kennung)",
+    "Objekt (Bezeichnung beim Eintrag)",
     "Typ der Person",
-    "Person (Kennung)",
+    "Typ der Person (Code)",
     "Betroffene Person",
+    "Person (Kennung)",
     "Änderungen",
+    "Änderungen (JSON)",
     "Grund",
     "Adresse",
     "Nr. in der Kette",
@@ -41,22 +49,27 @@ def _cell(value: str) -> str:
 def row_cells(row: AuditRow) -> list[str]:
     e = row.event
     cells = [
-        e.actor_label,
+        row.actor_label,
         str(e.actor_id or ""),
         labels.action_label(e.action),
         e.action,
         labels.type_label(e.object_type),
+        e.object_type,
+        row.object_reference,
         e.object_id,
         e.object_label,
         labels.type_label(e.subject_type),
-        e.subject_id,
+        e.subject_type,
         row.subject_label,
-        labels.changes_text(e.changes),
+        e.subject_id,
+        row.changes_readable,
+        json.dumps(e.changes, ensure_ascii=False, sort_keys=True) if e.changes else "",
         e.reason,
         e.client_ip,
     ]
     at = timezone.localtime(e.at, BERLIN).strftime("%d.%m.%Y %H:%M:%S")
-    return [at, *(_cell(c) for c in cells), str(e.seq)]
+    at_utc = e.at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return [at, at_utc, *(_cell(c) for c in cells), str(e.seq)]
 
 
 def _lines(rows: list[list[str]]) -> str:

@@ -1,29 +1,46 @@
-"""German wording for audit events: action names, object types and a compact text of the
-changes. Unknown codes fall back to the code itself, so a new action is never hidden."""
+"""German wording for audit events: action names, object types, field names and values
+(choices by their display names, dates as ``dd.mm.yyyy HH:MM`` in Europe/Berlin). Unknown
+codes fall back to the code itself, so a new action is never hidden; a test makes sure
+every action the code writes has its label here."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from koffer.jobs import registry as job_registry
 
 AUDIT_QUERY_ACTION = "privacy.audit.query"
 
 ACTION_LABELS: dict[str, str] = {
     "read": "Gelesen",
+    AUDIT_QUERY_ACTION: "Protokoll eingesehen",
+    "audit.key.rotate": "Protokollschlüssel gewechselt",
     "tenancy.mandant.create": "Mandant angelegt",
+    "tenancy.mandant.upload_limits": "Grenzen für Uploads geändert",
     "tenancy.unit.create": "Organisationseinheit angelegt",
     "accounts.login": "Angemeldet",
     "accounts.otp.verified": "Zweiten Faktor bestätigt",
     "accounts.user.create": "Benutzer angelegt",
     "accounts.user.password_reset": "Passwort neu gesetzt",
+    "accounts.user.password_changed": "Eigenes Passwort geändert",
     "accounts.user.sessions_revoked": "Sitzungen beendet",
+    "accounts.user.deactivate": "Benutzer gesperrt",
+    "accounts.user.reactivate": "Benutzer entsperrt",
+    "accounts.user.otp_reset": "Zweiten Faktor zurückgesetzt",
     "accounts.membership.add": "Rolle vergeben",
+    "accounts.membership.remove": "Rolle entzogen",
     "accounts.token.create": "API-Schlüssel erzeugt",
     "accounts.token.revoke": "API-Schlüssel widerrufen",
-    AUDIT_QUERY_ACTION: "Protokoll eingesehen",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
@@ -33,18 +50,66 @@ ACTION_LABELS: dict[str, str] = {
     "records.defaults.install": "Standard-Aktenplan eingerichtet",
     "records.person.create": "Person angelegt",
     "records.bg.create": "Bedarfsgemeinschaft angelegt",
+    "records.bg.member_add": "Mitglied der Bedarfsgemeinschaft hinzugefügt",
+    "records.bg.member_remove": "Mitglied der Bedarfsgemeinschaft entfernt",
+    "records.bg.attach": "Bedarfsgemeinschaft der Akte zugeordnet",
     "records.akte.create": "Akte angelegt",
     "records.akte.change": "Akte geändert",
     "records.vorgang.create": "Vorgang angelegt",
     "records.vorgang.status": "Status des Vorgangs geändert",
+    "records.vorgangtyp.create": "Vorgangstyp angelegt",
+    "records.vorgangtyp.change": "Vorgangstyp geändert",
     "records.dokument.create": "Dokument angelegt",
     "records.dokument.change": "Dokument geändert",
     "records.dokument.version": "Neue Dokumentversion",
     "records.dokument.move": "Dokument verschoben",
     "records.dokument.cancel": "Dokument storniert",
     "records.frist.create": "Frist angelegt",
+    "records.frist.done": "Frist erledigt",
+    "records.fristregel.create": "Fristregel angelegt",
+    "records.fristregel.change": "Fristregel geändert",
     "records.wiedervorlage.create": "Wiedervorlage angelegt",
     "records.wiedervorlage.done": "Wiedervorlage erledigt",
+    "records.aktenauszug.create": "Aktenauszug beauftragt",
+    "records.aktenauszug.done": "Aktenauszug erstellt",
+    "records.einsicht.create": "Akteneinsicht freigegeben",
+    "records.einsicht.revoke": "Akteneinsicht widerrufen",
+    "records.einsicht.pin_ok": "Akteneinsicht: PIN richtig",
+    "records.einsicht.pin_failed": "Akteneinsicht: PIN falsch",
+    "placements.traegerprofil.save": "Trägerprofil gespeichert",
+    "placements.einrichtung.create": "Einrichtung angelegt",
+    "placements.einrichtung.update": "Einrichtung geändert",
+    "placements.angebot.create": "Angebot angelegt",
+    "placements.entgelt.create": "Entgelt angelegt",
+    "placements.entgelt.change": "Entgelt geändert",
+    "placements.entgelt.end": "Entgelt beendet",
+    "placements.plaetze.add": "Plätze angelegt",
+    "placements.platz.frei": "Platz frei gemeldet",
+    "placements.gesuch.create": "Platzgesuch angelegt",
+    "placements.gesuch.withdraw": "Platzgesuch zurückgezogen",
+    "placements.reservierung.create": "Platz angefragt",
+    "placements.reservierung.withdraw": "Anfrage zurückgezogen",
+    "placements.reservierung.decline": "Anfrage abgelehnt",
+    "placements.reservierung.expire": "Anfrage abgelaufen",
+    "placements.belegung.create": "Belegung begonnen",
+    "placements.belegung.end": "Belegung beendet",
+    "placements.abwesenheit.create": "Abwesenheit erfasst",
+    "placements.rechnungsanschrift.save": "Rechnungsanschrift gespeichert",
+    "placements.nachweis.compute": "Leistungsnachweis berechnet",
+    "placements.nachweis.recompute": "Leistungsnachweis neu berechnet",
+    "placements.nachweis.correct": "Leistungsnachweis korrigiert",
+    "placements.nachweis.confirm": "Leistungsnachweis bestätigt",
+    "placements.rechnung.create": "Rechnung erstellt",
+    "placements.rechnung.rebuild": "Rechnung neu erstellt",
+    "placements.rechnung.invalid": "Rechnung fehlerhaft",
+    "placements.rechnung.send": "Rechnung versendet",
+    "placements.rechnung.approve": "Rechnung freigegeben",
+    "placements.rechnung.reject": "Rechnung abgelehnt",
+    "placements.meldung.file": "Meldung eingereicht",
+    "placements.meldung.quittung": "Eingangsbestätigung neu erstellt",
+    "placements.meldung.acknowledge": "Eingang der Meldung bestätigt",
+    "placements.meldung.ask_back": "Rückfrage zur Meldung",
+    "placements.meldung.close": "Meldung abgeschlossen",
 }
 
 # For ``<app>.<model>.<verb>`` codes nobody listed above: "<Modell> <Partizip>".
@@ -61,13 +126,152 @@ VERB_LABELS: dict[str, str] = {
     "revoke": "widerrufen",
 }
 
-# Object and subject types that are not Django models (audit.record(obj=("kind", id))).
+# Object and subject types that are not Django models (audit.record(obj=("kind", id))),
+# and models whose verbose name is still Django's default.
 TYPE_LABELS: dict[str, str] = {
     "privacy.audit": "Audit-Protokoll",
+    "audit.key": "Protokollschlüssel",
+    "mandant": "Mandant",
+    "placements.anfragen": "Liste der Anfragen",
+    "records.vorgangtyp": "Vorgangstyp",
+    "records.vorgangschritt": "Vorgangsschritt",
+    "records.fristregel": "Fristregel",
+    "records.frist": "Frist",
+    "records.wiedervorlage": "Wiedervorlage",
+    "records.dokumentversion": "Dokumentversion",
+    "records.bgmitglied": "Mitglied der Bedarfsgemeinschaft",
+    "records.aktesubjekt": "Beteiligte Person der Akte",
+    "records.aktezugriff": "Zugriffsrecht auf eine Akte",
+    "accounts.usersession": "Sitzung",
 }
+
+# Keys of ``changes`` in German, where the model field has no verbose name of its own
+# (or the key is no model field: a count, a hash, a filter of the audit page).
+FIELD_LABELS: dict[str, str] = {
+    "status": "Status",
+    "number": "Nummer",
+    "nummer": "Nummer",
+    "title": "Titel",
+    "name": "Name",
+    "label": "Bezeichnung",
+    "bezeichnung": "Bezeichnung",
+    "kind": "Art",
+    "art": "Art",
+    "slug": "Kurzname",
+    "created": "angelegt",
+    "username": "Anmeldename",
+    "email": "E-Mail",
+    "is_machine": "Maschinenkonto",
+    "role": "Rolle",
+    "unit": "Organisationseinheit",
+    "parent": "übergeordnete Einheit",
+    "message": "Meldung",
+    "needs_attention": "braucht Aufmerksamkeit",
+    "params": "Parameter",
+    "key_id": "Schlüssel",
+    "ab": "ab",
+    "plaetze": "Plätze",
+    "tagessatz": "Tagessatz",
+    "vorhalteplatz_fuer": "Vorhalteplatz für",
+    "abwesenheit": "Abwesenheit",
+    "beginn": "Beginn",
+    "ende": "Ende",
+    "grund": "Grund",
+    "platz": "Platz",
+    "gesuch": "Platzgesuch",
+    "einrichtung": "Einrichtung",
+    "betrag": "Betrag",
+    "monat": "Monat",
+    "total": "Summe",
+    "rules": "verletzte Prüfregeln",
+    "inhalt_sha256": "Prüfsumme des Inhalts",
+    "quittung_sha256": "Prüfsumme der Eingangsbestätigung",
+    "frei_ab": "frei ab",
+    "street": "Straße",
+    "postcode": "Postleitzahl",
+    "postal_code": "Postleitzahl",
+    "city": "Ort",
+    "legal_name": "Name des Trägers",
+    "tax_number": "Steuernummer",
+    "vat_id": "USt-IdNr.",
+    "iban": "IBAN",
+    "bic": "BIC",
+    "contact_name": "Ansprechperson",
+    "contact_phone": "Telefon",
+    "contact_email": "E-Mail",
+    "registereintrag": "Registereintrag",
+    "access_level": "Schutzstufe",
+    "aktenzeichen": "Aktenzeichen",
+    "named_users": "namentlich berechtigt",
+    "akte": "Akte",
+    "vorgang": "Vorgang",
+    "documents": "Dokumente",
+    "ganze_akte": "ganze Akte",
+    "left_out": "ausgelassen",
+    "pdfa": "PDF/A",
+    "purpose": "Zweck",
+    "sha256": "Prüfsumme",
+    "pdf_sha256": "Prüfsumme des PDF",
+    "sheets": "Blätter",
+    "auszug": "Aktenauszug",
+    "expires_at": "gültig bis",
+    "recipient": "Empfänger",
+    "kennzeichen": "Kennzeichen",
+    "retention_years": "Aufbewahrung (Jahre)",
+    "bg_nummer": "BG-Nummer",
+    "members": "Mitglieder",
+    "direction": "Richtung",
+    "filename": "Dateiname",
+    "mime_type": "Dateityp",
+    "page_count": "Seiten",
+    "size": "Größe (Bytes)",
+    "source": "Herkunft",
+    "version": "Version",
+    "base_date": "Ausgangsdatum",
+    "due_date": "fällig am",
+    "regel": "Fristregel",
+    "birth_date": "Geburtsdatum",
+    "family_name": "Familienname",
+    "given_names": "Vornamen",
+    "typ": "Vorgangstyp",
+    "note": "Notiz",
+    "reason": "Grund",
+    "valid_from": "gültig ab",
+    "valid_to": "gültig bis",
+    "decrypted": "entschlüsselt",
+    "sent_at": "versendet am",
+    "decided_at": "entschieden am",
+    "issue_date": "Rechnungsdatum",
+    "caseworker": "Sachbearbeitung",
+    "opened_at": "eröffnet am",
+    "closed_at": "geschlossen am",
+    "done_at": "erledigt am",
+    # The filter of a look at the audit log (privacy.audit.query).
+    "subject_type": "Typ der Person",
+    "subject_id": "Person (Kennung)",
+    "subject_search": "Name der Person",
+    "object_type": "Objekttyp",
+    "object_id": "Objekt (Kennung)",
+    "actor_id": "Wer (Kennung)",
+    "actor_system": "nur System",
+    "action": "Aktion",
+    "since": "von",
+    "until": "bis",
+    "text": "Freitext",
+    "format": "Ausgabe",
+}
+OUTPUT_LABELS: dict[str, str] = {"html": "Seite", "csv": "CSV-Export", "api": "API"}
 
 ARROW = " → "
 EMPTY = "–"
+BERLIN = ZoneInfo("Europe/Berlin")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:–|/|\.\.)\s*(\d{4}-\d{2}-\d{2})$")
+ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"
+)
+
+Ref = tuple[str, str]
 
 
 @lru_cache(maxsize=512)
@@ -83,6 +287,18 @@ def action_label(code: str) -> str:
     return code
 
 
+def model_for(code: str) -> type[models.Model] | None:
+    """The model an audit type code names, or None (a kind that is not a model)."""
+    if code == "mandant":
+        code = "tenancy.mandant"
+    if code.count(".") != 1:
+        return None
+    try:
+        return apps.get_model(code)
+    except (LookupError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=256)
 def type_label(code: str) -> str:
     """The model's German verbose name for ``app_label.model`` codes, else the code."""
@@ -90,22 +306,137 @@ def type_label(code: str) -> str:
         return ""
     if code in TYPE_LABELS:
         return TYPE_LABELS[code]
+    model = model_for(code)
+    return str(model._meta.verbose_name) if model is not None else code
+
+
+def _field(object_type: str, key: str) -> models.Field[Any, Any] | None:
+    model = model_for(object_type)
+    if model is None:
+        return None
     try:
-        model = apps.get_model(code)
-    except (LookupError, ValueError):
-        return code
-    return str(model._meta.verbose_name)
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
 
 
-def _value_text(value: Any, limit: int | None) -> str:
+def _own_verbose_name(field: models.Field[Any, Any]) -> str:
+    """The field's verbose name if someone wrote one (not Django's "name with spaces")."""
+    name = str(field.verbose_name)
+    return name if name != field.name.replace("_", " ") else ""
+
+
+@lru_cache(maxsize=1024)
+def field_label(object_type: str, key: str) -> str:
+    """A change's key in German: the model field's own verbose name, else FIELD_LABELS,
+    else the key itself (never hidden)."""
+    field = _field(object_type, key)
+    if field is not None and (own := _own_verbose_name(field)):
+        return own[:1].upper() + own[1:]
+    label = FIELD_LABELS.get(key)
+    return label[:1].upper() + label[1:] if label else key
+
+
+def german_date(value: date | str | None) -> str:
     if value is None or value == "":
+        return EMPTY
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return value.strftime("%d.%m.%Y")
+
+
+def german_datetime(value: datetime | str | None) -> str:
+    """``dd.mm.yyyy HH:MM`` in Europe/Berlin (naive values are taken as UTC)."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
+
+
+def reference_key(object_type: str, key: str) -> str:
+    """The type whose ids ``key`` holds, if it is a foreign key of ``object_type``."""
+    field = _field(object_type, key)
+    if field is None or not field.many_to_one or field.related_model is None:
+        return ""
+    related = field.related_model
+    return related._meta.label_lower if not isinstance(related, str) else ""
+
+
+def change_refs(object_type: str, changes: Any) -> list[Ref]:
+    """The (type, id) pairs that foreign-key values in ``changes`` point to, to be named."""
+    if not isinstance(changes, dict):
+        return []
+    refs: list[Ref] = []
+    for key, value in changes.items():
+        kind = reference_key(object_type, key)
+        if not kind:
+            continue
+        values = [value["old"], value["new"]] if _is_old_new(value) else [value]
+        refs.extend((kind, str(v)) for v in values if isinstance(v, str | int) and v != "")
+    return refs
+
+
+def _scalar_text(
+    value: Any, object_type: str, key: str, references: Mapping[Ref, str]
+) -> str | None:
+    """A known way to say one value of ``key``, or None for the generic one."""
+    if key == "action" and isinstance(value, str):
+        return action_label(value)
+    if key in ("object_type", "subject_type") and isinstance(value, str):
+        return type_label(value)
+    if key == "format" and isinstance(value, str):
+        return OUTPUT_LABELS.get(value, value)
+    if key == "kind" and object_type == "jobs.job" and isinstance(value, str):
+        job_kind = job_registry.get(value)
+        if job_kind is not None:
+            return job_kind.label
+    field = _field(object_type, key)
+    if field is not None:
+        if field.choices and not isinstance(value, list | dict):
+            display = dict(field.flatchoices).get(value)
+            if display is not None:
+                return str(display)
+        kind = reference_key(object_type, key)
+        if kind and isinstance(value, str | int) and (kind, str(value)) in references:
+            return references[(kind, str(value))]
+        if isinstance(field, models.DecimalField) and isinstance(value, str | int | float):
+            return str(value).replace(".", ",")
+    if isinstance(value, str):
+        if ISO_DATE.match(value):
+            return german_date(value)
+        if span := ISO_DATE_RANGE.match(value):
+            return f"{german_date(span[1])} bis {german_date(span[2])}"
+        if ISO_DATETIME.match(value):
+            return german_datetime(value)
+    return None
+
+
+def _value_text(
+    value: Any,
+    limit: int | None,
+    object_type: str = "",
+    key: str = "",
+    references: Mapping[Ref, str] | None = None,
+) -> str:
+    known = (
+        _scalar_text(value, object_type, key, references or {})
+        if value is not None and value != ""
+        else None
+    )
+    if known is not None:
+        text = known
+    elif value is None or value == "":
         text = EMPTY
     elif value is True:
         text = "ja"
     elif value is False:
         text = "nein"
     elif isinstance(value, list):
-        text = ", ".join(_value_text(v, None) for v in value) or EMPTY
+        text = ", ".join(_value_text(v, None, object_type, key, references) for v in value) or EMPTY
     elif isinstance(value, dict):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
     else:
@@ -119,20 +450,40 @@ def _is_old_new(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {"old", "new"}
 
 
-def changes_text(changes: Any, *, limit: int | None = None) -> str:
-    """``feld: alt → neu; feld2: wert`` for both shapes of ``changes``.
+def change_items(
+    changes: Any,
+    *,
+    object_type: str = "",
+    references: Mapping[Ref, str] | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, str]]:
+    """(German field label, readable value or ``alt → neu``) per changed key."""
+    if not changes:
+        return []
+    if not isinstance(changes, dict):
+        return [("", _value_text(changes, limit))]
+    items = []
+    for key, value in changes.items():
+        if _is_old_new(value):
+            old = _value_text(value["old"], limit, object_type, key, references)
+            new = _value_text(value["new"], limit, object_type, key, references)
+            text = old + ARROW + new
+        else:
+            text = _value_text(value, limit, object_type, key, references)
+        items.append((field_label(object_type, key), text))
+    return items
+
+
+def changes_text(
+    changes: Any,
+    *,
+    object_type: str = "",
+    references: Mapping[Ref, str] | None = None,
+    limit: int | None = None,
+) -> str:
+    """``Feld: alt → neu; Feld2: Wert`` for both shapes of ``changes``.
 
     ``limit`` shortens each value (the page); the export passes None and keeps everything.
     """
-    if not changes:
-        return ""
-    if not isinstance(changes, dict):
-        return _value_text(changes, limit)
-    parts = []
-    for field, value in changes.items():
-        if _is_old_new(value):
-            text = _value_text(value["old"], limit) + ARROW + _value_text(value["new"], limit)
-        else:
-            text = _value_text(value, limit)
-        parts.append(f"{field}: {text}")
-    return "; ".join(parts)
+    items = change_items(changes, object_type=object_type, references=references, limit=limit)
+    return "; ".join(f"{label}: {text}" if label else text for label, text in items)

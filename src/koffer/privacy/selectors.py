@@ -10,8 +10,8 @@ gap-free and exactly the order in which events were appended (the unique index
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
@@ -23,7 +23,7 @@ from django.db.models.functions import RowNumber
 
 from koffer.accounts import selectors as accounts
 from koffer.audit.models import AuditEvent, AuditHead
-from koffer.privacy import labels
+from koffer.privacy import labels, references
 from koffer.tenancy.models import Mandant
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -37,6 +37,7 @@ SUBJECT_CANDIDATES = 25
 ACTIONS_CACHE_SECONDS = 300
 
 Ref = tuple[str, str]
+USER_TYPE = "accounts.user"
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,14 @@ class SubjectMatches:
 
 @dataclass(frozen=True)
 class AuditRow:
+    """One event as the officer reads it: references resolved to names and numbers."""
+
     event: AuditEvent
     subject_label: str
+    object_reference: str = ""
+    actor_label: str = ""
+    # Names of the objects that foreign keys in ``changes`` point to.
+    references: Mapping[Ref, str] = field(default_factory=dict)
 
     @property
     def action_label(self) -> str:
@@ -104,9 +111,19 @@ class AuditRow:
     def subject_type_label(self) -> str:
         return labels.type_label(self.event.subject_type)
 
+    def _changes(self, limit: int | None) -> str:
+        e = self.event
+        return labels.changes_text(
+            e.changes, object_type=e.object_type, references=self.references, limit=limit
+        )
+
     @property
     def changes_short(self) -> str:
-        return labels.changes_text(self.event.changes, limit=80)
+        return self._changes(80)
+
+    @property
+    def changes_readable(self) -> str:
+        return self._changes(None)
 
 
 @dataclass(frozen=True)
@@ -241,8 +258,7 @@ class AuditQuery:
         return qs
 
     def _rows(self, events: list[AuditEvent]) -> list[AuditRow]:
-        names = subject_labels(self.tenant_id, ((e.subject_type, e.subject_id) for e in events))
-        return [AuditRow(e, names.get((e.subject_type, e.subject_id), "")) for e in events]
+        return rows_for(self.tenant_id, events)
 
     def page(
         self,
@@ -278,21 +294,46 @@ class AuditQuery:
         """Everything, newest first, ``chunk`` events per query (keyset, constant memory)."""
         chunk = chunk or EXPORT_CHUNK
         qs = self.queryset().order_by("-seq")
-        names: dict[Ref, str] = {}
         last: int | None = None
         while True:
             window = qs if last is None else qs.filter(seq__lt=last)
             events = list(window[:chunk])
             if not events:
                 return
-            unseen = {(e.subject_type, e.subject_id) for e in events} - names.keys()
-            if unseen:
-                found = subject_labels(self.tenant_id, unseen)
-                names.update({ref: found.get(ref, "") for ref in unseen})
-            yield [AuditRow(e, names[(e.subject_type, e.subject_id)]) for e in events]
+            yield self._rows(events)
             if len(events) < chunk:
                 return
             last = events[-1].seq
+
+
+def rows_for(tenant_id: uuid.UUID, events: list[AuditEvent]) -> list[AuditRow]:
+    """The events with their references resolved: one query per object type named on the
+    page (objects, people, actors, foreign keys in the changes), plus one for people whose record
+    is gone (their name as the log last recorded it)."""
+    wanted: set[Ref] = set()
+    for e in events:
+        wanted.add((e.object_type, e.object_id))
+        if e.actor_id is not None:
+            wanted.add((USER_TYPE, str(e.actor_id)))
+        wanted.add((e.subject_type, e.subject_id))
+        wanted.update(labels.change_refs(e.object_type, e.changes))
+    current = references.resolve(wanted)
+    subjects = {(e.subject_type, e.subject_id) for e in events if e.subject_type}
+    logged = subject_labels(tenant_id, subjects - current.keys())
+    rows = []
+    for e in events:
+        obj = (e.object_type, e.object_id)
+        subj = (e.subject_type, e.subject_id)
+        object_reference = (
+            current.get(obj) or references.fallback(*obj, e.object_label) if e.object_type else ""
+        )
+        subject_label = current.get(subj) or logged.get(subj, "")
+        if e.subject_type and not subject_label:
+            subject_label = references.fallback(*subj)
+        actor = current.get((USER_TYPE, str(e.actor_id))) if e.actor_id else None
+        actor_label = actor or e.actor_label or "System"
+        rows.append(AuditRow(e, subject_label, object_reference, actor_label, current))
+    return rows
 
 
 def actions_present(tenant: Mandant) -> list[str]:
