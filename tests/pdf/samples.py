@@ -17,7 +17,7 @@ from django.test import override_settings
 from koffer.pdf.fonts import font_dirs
 from koffer.placements.meldungen import pdf as meldungen_pdf
 from koffer.records.auszug import pdf as extract_pdf
-from tests.records.test_documents_fixtures import pdf_bytes
+from tests.records.dokumente.test_documents_fixtures import pdf_bytes
 
 SAMPLES = Path("/work/shared/conformance/pdfa")
 DEJAVU = "/usr/share/fonts/truetype/dejavu"
