@@ -35,37 +35,57 @@ FORWARD = {
 }
 
 # SQLite: the FTS5 table again, with prefix indexes (every word of four letters or more is
-# a prefix query now, for compounds), emptied by ``search.clear`` first and filled by the
-# reindex (the triggers on records_search_text stay; they name the table, not its options).
-FTS_WITH_PREFIXES = """
-    CREATE VIRTUAL TABLE records_search_fts USING fts5(
-      title_stems, body_stems,
-      content='records_search_text', content_rowid='id',
-      tokenize='unicode61 remove_diacritics 0',
-      prefix='3 4 5 6 7 8 9 10 11 12'
-    )
-"""
-FTS_WITHOUT_PREFIXES = """
-    CREATE VIRTUAL TABLE records_search_fts USING fts5(
-      title_stems, body_stems,
-      content='records_search_text', content_rowid='id',
-      tokenize='unicode61 remove_diacritics 0'
-    )
-"""
+# a prefix query now, for compounds). Emptied without its triggers (deleting row by row
+# through them would take every word out of FTS5 one by one), then filled by the reindex.
+FTS_TRIGGERS = [
+    """
+    CREATE TRIGGER records_search_text_ai AFTER INSERT ON records_search_text BEGIN
+      INSERT INTO records_search_fts (rowid, title_stems, body_stems)
+      VALUES (new.id, new.title_stems, new.body_stems);
+    END
+    """,
+    """
+    CREATE TRIGGER records_search_text_ad AFTER DELETE ON records_search_text BEGIN
+      INSERT INTO records_search_fts (records_search_fts, rowid, title_stems, body_stems)
+      VALUES ('delete', old.id, old.title_stems, old.body_stems);
+    END
+    """,
+    """
+    CREATE TRIGGER records_search_text_au AFTER UPDATE ON records_search_text BEGIN
+      INSERT INTO records_search_fts (records_search_fts, rowid, title_stems, body_stems)
+      VALUES ('delete', old.id, old.title_stems, old.body_stems);
+      INSERT INTO records_search_fts (rowid, title_stems, body_stems)
+      VALUES (new.id, new.title_stems, new.body_stems);
+    END
+    """,
+]
+FTS_EMPTIED = [
+    "DROP TRIGGER records_search_text_ai",
+    "DROP TRIGGER records_search_text_ad",
+    "DROP TRIGGER records_search_text_au",
+    "DROP TABLE records_search_fts",
+    "DELETE FROM records_search_text",
+    "DELETE FROM records_search_entry",
+]
 
-REINDEX = {
-    "sqlite": [
-        "DROP TABLE records_search_fts",
-        FTS_WITH_PREFIXES,
-    ],
-    "postgresql": [],
+
+def _fts(prefix):
+    return f"""
+    CREATE VIRTUAL TABLE records_search_fts USING fts5(
+      title_stems, body_stems,
+      content='records_search_text', content_rowid='id',
+      tokenize='unicode61 remove_diacritics 0'{prefix}
+    )
+    """
+
+
+EMPTY = {
+    "sqlite": [*FTS_EMPTIED, _fts(",\n      prefix='3 4 5 6 7 8 9 10 11 12'"), *FTS_TRIGGERS],
+    "postgresql": ["DELETE FROM records_search_entry"],
 }
-UNREINDEX = {
-    "sqlite": [
-        "DROP TABLE records_search_fts",
-        FTS_WITHOUT_PREFIXES,
-    ],
-    "postgresql": [],
+EMPTY_BACKWARD = {
+    "sqlite": [*FTS_EMPTIED, _fts(""), *FTS_TRIGGERS],
+    "postgresql": ["DELETE FROM records_search_entry"],
 }
 
 BACKWARD = {
@@ -93,11 +113,9 @@ def _run(statements):
 def _reindex(statements):
     def run(apps, schema_editor):
         """Every document again, in the search spelling (the service's own indexer: the
-        index is the service's, not a model's). Emptied while the old FTS table still
-        matches its content, then the table is made anew and filled."""
+        index is the service's, not a model's), into an index emptied first."""
         from koffer.records import search
 
-        search.clear()
         for sql in statements[schema_editor.connection.vendor]:
             schema_editor.execute(sql)
         search.reindex()
@@ -112,5 +130,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(_run(FORWARD), _run(BACKWARD)),
-        migrations.RunPython(_reindex(REINDEX), _reindex(UNREINDEX)),
+        migrations.RunPython(_reindex(EMPTY), _reindex(EMPTY_BACKWARD)),
     ]
