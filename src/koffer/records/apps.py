@@ -1,4 +1,19 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """``koffer_fold(text)`` for the search's name index (``suche.backends.folding``):
+    deterministic, so SQLite may use it in an expression index. Every connection needs it,
+    also for writing persons (the index is kept on insert and update)."""
+    if connection.vendor != "sqlite":
+        return
+    from koffer.records.suche.backends.folding import fold
+
+    connection.connection.create_function(
+        "koffer_fold", 1, lambda text: None if text is None else fold(text), deterministic=True
+    )
 
 
 class RecordsConfig(AppConfig):
@@ -7,11 +22,16 @@ class RecordsConfig(AppConfig):
     verbose_name = "E-Akte"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from koffer.accounts.roles import Perm
         from koffer.records.auszug import services as extract
         from koffer.shell.navigation import NavEntry, register, register_header_search
 
         extract.register_job_kind()
+        connection_created.connect(
+            _register_sqlite_functions, dispatch_uid="koffer_records_sqlite_functions"
+        )
 
         register(
             NavEntry(

@@ -204,9 +204,8 @@ def test_snippet_marks_matches_and_escapes_html(
     assert "<script>" not in hit.snippet and "<b>" not in hit.snippet
     assert "&amp;" in hit.snippet and "&quot;x&quot;" in hit.snippet
     assert hit.snippet.count("<") == hit.snippet.count("<mark>") + hit.snippet.count("</mark>")
-    if connection.vendor == "sqlite":  # PostgreSQL's ts_headline drops tags altogether
-        assert "&lt;script&gt;" in hit.snippet
-        assert hit.snippet.startswith("…")  # the window is around the match
+    assert "&lt;script&gt;" in hit.snippet  # snippets come from Python on both databases
+    assert hit.snippet.startswith("… ")  # the window is around the match, from a word
     assert hit.title_html == "Titel &lt;i&gt;kursiv&lt;/i&gt; <mark>Bescheid</mark>"
 
 

@@ -27,7 +27,10 @@ MAX_TEXT_CHARS = 20_000_000
 
 NO_OFFICE_PREVIEW = "Keine Vorschau: LibreOffice ist nicht installiert."
 FAILED_OFFICE_PREVIEW = "Keine Vorschau: Die Umwandlung in PDF ist fehlgeschlagen."
-NEEDS_OCR_NOTE = "Kein Text gefunden: Das Dokument wird für die Texterkennung (OCR) vorgemerkt."
+NEEDS_OCR_NOTE = (
+    "Kein Text gefunden: Text in gescannten Bildern ist noch nicht durchsuchbar; "
+    "die Suche findet das Dokument über Titel, Art und Absender."
+)
 DECRYPTED_NOTE = (
     "Das PDF war mit Nutzungsbeschränkungen verschlüsselt (ohne Kennwort zum Öffnen). "
     "Für Anzeige, Suche und Aktenauszug wurde eine entschlüsselte Kopie angelegt; "

@@ -30,8 +30,11 @@ class SearchQuery(Schema):
         max_length=300,
         description=(
             "Suchbegriffe; alle müssen vorkommen (deutsche Grundformen: „Bescheid“ findet "
-            '„Bescheide“). `"Wortgruppe"`, Wortanfang `Widerspr*`, Ausschluss `-Klage`. '
-            "Andere Zeichen trennen nur Wörter. Leer: nur die Filter."
+            "„Bescheide“; Schreibweisen: „Yilmaz“ findet „Yılmaz“, „Strasse“ „Straße“; ein "
+            "Wort ab vier Buchstaben auch in Zusammensetzungen: „Heizkosten“ findet "
+            '„Heizkostenabrechnung“). `"Wortgruppe"` oder `"Wort"`: genau so; Wortanfang '
+            "`Widerspr*`, Ausschluss `-Klage`. Andere Zeichen trennen nur Wörter. Leer: nur "
+            "die Filter. Text in gescannten Bildern ist noch nicht durchsuchbar."
         ),
     )
     aktenzeichen: str = Field("", max_length=80, description="Anfang des Aktenzeichens")

@@ -47,8 +47,11 @@ class SearchForm(forms.Form):
         max_length=300,
         help_text=(
             "Gefunden werden Dokumente, die alle Wörter enthalten, auch in anderer Form "
-            "(„Bescheid“ findet „Bescheide“). „Wortgruppe“ in Anführungszeichen, "
-            "Wortanfang mit * (Widerspr*), Ausschluss mit Minus (-Klage)."
+            "und Schreibweise („Bescheid“ findet „Bescheide“, „Yilmaz“ findet „Yılmaz“) "
+            "und in zusammengesetzten Wörtern („Heizkosten“ findet "
+            "„Heizkostenabrechnung“). „Wortgruppe“ oder „Wort“ in Anführungszeichen: "
+            "genau so. Wortanfang mit * (Widerspr*), Ausschluss mit Minus (-Klage). "
+            "Text in gescannten Bildern ist noch nicht durchsuchbar."
         ),
         widget=forms.TextInput(
             attrs={"class": "kern-form-input__input", "type": "search", "autocomplete": "off"}

@@ -46,6 +46,7 @@ from koffer.records.models import (
 from koffer.records.selectors import Viewer
 from koffer.records.suche.backends import get_backend
 from koffer.records.suche.backends.base import ENTRY_TABLE, Drive, EntryRow
+from koffer.records.suche.backends.folding import fold
 from koffer.records.suche.backends.query import ParsedQuery, parse
 from koffer.records.suche.backends.snippets import MAX_SCAN_CHARS, Highlighter, snippet
 from koffer.tenancy.scoping import db_uuid
@@ -63,6 +64,8 @@ FINDER_LIMIT = 10
 # Rows of one index range the finder looks at per step (BG-Nummern, persons).
 FINDER_SCAN = 200
 FINDER_MIN_CHARS = 2
+# A part of an Aktenzeichen (not its beginning) is looked for from this many characters on.
+AZ_PART_MIN_CHARS = 3
 
 Order = Literal["relevanz", "neueste"]
 _M = TypeVar("_M", bound=Model)
@@ -352,9 +355,9 @@ def _akte_q(viewer: Viewer, f: SearchFilters, prefix: str) -> Q:
     if f.person.strip() or f.birth_date:
         persons = Person.objects.for_tenant(tenant_id)
         if f.person.strip():
-            persons = persons.alias(folded=FoldedName("family_name")).filter(
-                _name_q(f.person, "folded", "given_names")
-            )
+            persons = persons.alias(
+                folded=FoldedName("family_name"), given_folded=FoldedName("given_names")
+            ).filter(_name_q(f.person, "folded", "given_folded"))
         if f.birth_date:
             persons = persons.filter(birth_date=f.birth_date)
         subjects = _scoped(AkteSubjekt, tenant_id).filter(person_id__in=persons.values("pk"))
@@ -493,9 +496,10 @@ class AkteHit:
 
 
 def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[AkteHit]:
-    """Akten the viewer may see whose Aktenzeichen or BG-Nummer starts with ``text``, or
-    with a person whose name starts so (case-insensitive); at most ``limit``. Each way
-    starts from its own index (Aktenzeichen, BG-Nummer, folded family name)."""
+    """Akten the viewer may see whose Aktenzeichen starts with ``text`` (or, with a digit
+    in it, contains it: "000002"), whose BG-Nummer starts with it, or with a person whose
+    name starts so (in the search spelling: "Yilmaz" finds "Yılmaz"); at most ``limit``.
+    Each way starts from its own index (Aktenzeichen, BG-Nummer, folded family name)."""
     text = " ".join((text or "").split())[:100]
     if len(text) < FINDER_MIN_CHARS or viewer.access.tenant_id is None:
         return []
@@ -511,6 +515,18 @@ def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[Akt
         )
     for akte in sorted(by_az, key=lambda a: a.aktenzeichen):
         hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
+    if len(hits) < limit and len(text) >= AZ_PART_MIN_CHARS and re.search(r"\d", text):
+        # A part of the Aktenzeichen, as on the letter in hand ("000002" of "JA-2026-000002"):
+        # walks the Aktenzeichen index in order and stops at ``limit`` (all of the Mandant's
+        # visible Akten when nothing contains it).
+        by_part = (
+            Akte.objects.for_tenant(tenant_id)
+            .filter(permitted, aktenzeichen__icontains=text)
+            .exclude(pk__in=list(hits))
+            .order_by(_bytewise("aktenzeichen"))[: limit - len(hits)]
+        )
+        for akte in by_part:
+            hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
     if len(hits) < limit:
         bgs: dict[uuid.UUID, str] = {}
         for spelling in _spellings(text):
@@ -537,8 +553,8 @@ def _find_by_name(viewer: Viewer, text: str, limit: int, hits: dict[uuid.UUID, A
     (most persons of a Mandant belong to Akten of other teams)."""
     persons = (
         Person.objects.for_tenant(viewer.tenant_id)
-        .alias(folded=FoldedName("family_name"))
-        .filter(_name_q(text, "folded", "given_names"))
+        .alias(folded=FoldedName("family_name"), given_folded=FoldedName("given_names"))
+        .filter(_name_q(text, "folded", "given_folded"))
         .order_by("folded", "given_names", "pk")
     )
     permitted = akten_q(viewer.access, viewer.user_id)
@@ -582,10 +598,12 @@ def _akte_hit(akte: Akte, matched: str, detail: str) -> AkteHit:
 
 
 class FoldedName(Func):
-    """A name in lower case, umlauts included (SQLite's lower() knows only ASCII), matching
-    the expression index ``records_person_folded_idx`` of migration 0002 letter for letter."""
+    """A name in the search spelling (``folding.fold``: "Yılmaz" → ``yilmaz``, "Müller" →
+    ``mueller``), computed by the database's ``koffer_fold`` (the same table; see
+    ``folding``), matching the expression index ``records_person_folded_idx`` of
+    migration 0007 letter for letter."""
 
-    template = "replace(replace(replace(lower(%(expressions)s), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü')"
+    function = "koffer_fold"
     output_field = CharField()
 
 
@@ -624,9 +642,10 @@ def _starting_with(model: type[_M], tenant_id: uuid.UUID, field: str, value: str
 
 
 def _name_q(text: str, folded: str, given: str) -> Q:
-    """Family-name prefix, and the other words in the given names: "Müller", "Müller,
-    Anna", "Anna Müller" and multi-word family names ("von der Leyen") all work."""
-    text = " ".join(text.split()).lower()
+    """Family-name prefix, and the other words in the given names (both folded: "Yilmaz,
+    Ayse" finds "Yılmaz, Ayşe"): "Müller", "Müller, Anna", "Anna Müller" and multi-word
+    family names ("von der Leyen") all work."""
+    text = fold(" ".join(text.split()))
     if "," in text:
         family, _, rest = text.partition(",")
         readings = [(family.strip(), rest.split())]
@@ -641,7 +660,7 @@ def _name_q(text: str, folded: str, given: str) -> Q:
             continue
         reading = _prefix(folded, family)
         for word in given_words:
-            reading &= Q(**{f"{given}__icontains": word})
+            reading &= Q(**{f"{given}__contains": word})
         condition |= reading
     return condition
 

@@ -1,5 +1,5 @@
 """Full-text search backends: SQLite FTS5 (default) and PostgreSQL full text, chosen by the
-database in use. ``koffer.records.search`` is the only caller."""
+database in use. ``koffer.records.suche.services`` is the only caller."""
 
 from __future__ import annotations
 

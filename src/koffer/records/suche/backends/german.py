@@ -3,17 +3,22 @@
 SQLite's FTS5 has no German stemmer, so on SQLite the index stores the stream of stems
 this module makes (PyStemmer, the Snowball German algorithm, the same one PostgreSQL's
 ``german`` configuration uses), and queries are stemmed the same way. "Bescheide",
-"Bescheides" and "Bescheid" all become ``bescheid``; umlauts and ß are folded by the
-stemmer (``Übernahme`` → ``ubernahm``), so a query without umlauts finds them too.
+"Bescheides" and "Bescheid" all become ``bescheid``. Every word is first brought into the
+search spelling (``folding.fold``: "Yılmaz" → ``yilmaz``, "Straße" → ``strasse``,
+"Übernahme" → ``uebernahme``), and the stemmer folds umlauts further (``ubernahm``), so
+"Ubernahme", "Uebernahme" and "Übernahme" are one word.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
+
+from koffer.records.suche.backends.folding import fold as fold_spelling
 
 # Letters and digits; underscore and everything else separate words (as FTS5's unicode61).
 WORD = re.compile(r"[^\W_]+")
@@ -42,17 +47,27 @@ _STOP_LIST = """
 """
 STOP_WORDS = frozenset(_STOP_LIST.split())
 
-_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("german")
 
 
+def composed(text: str) -> str:
+    """``text`` in NFC: a letter typed as base letter plus combining mark (macOS file
+    names, some scanners) is one letter, not a word break."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
 def words(text: str) -> list[str]:
     """The lowercased words of ``text`` that carry meaning (no stop words, no noise)."""
-    return [w for w in WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) <= MAX_WORD]
+    return [
+        w
+        for w in WORD.findall(composed(text).lower())
+        if w not in STOP_WORDS and len(w) <= MAX_WORD
+    ]
 
 
 # Stems of words seen before ("" for stop words and noise). Word frequencies follow Zipf's
@@ -65,10 +80,10 @@ def stems(text: str) -> list[str]:
     """The stems of the meaningful words of ``text``, in order."""
     out: list[str] = []
     cached = _CACHE.get
-    for word in WORD.findall(text.lower()):
+    for word in WORD.findall(composed(text).lower()):
         found = cached(word)
         if found is None:
-            found = "" if word in STOP_WORDS or len(word) > MAX_WORD else stem(word)
+            found = "" if word in STOP_WORDS or len(word) > MAX_WORD else stem(fold(word))
             if len(_CACHE) >= _CACHE_MAX:
                 _CACHE.clear()
             _CACHE[word] = found
@@ -78,7 +93,8 @@ def stems(text: str) -> list[str]:
 
 
 def stem_words(lowered: Iterable[str]) -> list[str]:
-    return list(_stemmer().stemWords(list(lowered)))
+    """The stems of (lowercased) words, each folded first, as ``stems`` does."""
+    return list(_stemmer().stemWords([fold(w) for w in lowered]))
 
 
 def stem(word: str) -> str:
@@ -87,6 +103,27 @@ def stem(word: str) -> str:
 
 
 def fold(word: str) -> str:
-    """Lowercase with umlauts and ß folded, the alphabet stems are written in: a prefix
-    query ``Widerspr*`` becomes ``widerspr`` and matches the stem ``widerspruchsbescheid``."""
-    return word.lower().translate(_FOLD)
+    """The search spelling of ``word`` (``folding.fold``), before stemming."""
+    return fold_spelling(word)
+
+
+# "ae", "oe", "ue" as Snowball German (2.x) reads them before stemming: as a, o, u ("qu" aside).
+_SPELLED_VOWEL = re.compile(r"(?<!q)([aou])e")
+
+
+def plain_words(text: str) -> str:
+    """``text`` as PostgreSQL's index and queries get it: the folded words (letters and
+    digits, as here; its own parser would read "-000002" in "JA-2026-000002" as a negative
+    number), separated by spaces, with "ae", "oe", "ue" as "a", "o", "u" (what PyStemmer's
+    Snowball does first and PostgreSQL's older Snowball does not: "Mueller", "Müller" and
+    "Muller" are one word on both databases)."""
+    return _SPELLED_VOWEL.sub(r"\1", " ".join(WORD.findall(fold(text))))
+
+
+def prefix_key(word: str) -> str:
+    """What a word prefix matches in the index: the stem of its folded spelling, so that
+    the prefix is written like the stems it must match (``Übern`` → ``ubern``, matching
+    ``ubernahm``; ``Heizkosten`` → ``heizkost``, matching ``heizkostenabrechn``)."""
+    folded = fold(word)
+    stemmed = stem(folded)
+    return stemmed if stemmed else folded

@@ -1,5 +1,6 @@
 """PostgreSQL: a ``tsvector`` column (``german`` configuration, title weighted A, text B)
-on the entry table with a GIN index; snippets from ``ts_headline``.
+on the entry table with a GIN index, over the text in the search spelling
+(``german.plain_words``); snippets are made in Python (``snippets``), as on SQLite.
 
 The planner picks the plan: for a rare word the GIN index finds the few rows, for a common
 one it walks ``(tenant_id, id)`` backwards and stops when the page is full. Ranking with
@@ -10,14 +11,12 @@ SQLite.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from koffer.records.models import Dokument
 from koffer.records.suche.backends.base import (
@@ -28,17 +27,8 @@ from koffer.records.suche.backends.base import (
     Matches,
     documents_condition,
 )
+from koffer.records.suche.backends.german import plain_words
 from koffer.records.suche.backends.query import ParsedQuery, Term
-from koffer.records.suche.backends.snippets import MAX_SCAN_CHARS
-
-# Private-use characters stand in for <mark> inside ts_headline, whose output is not
-# escaped: the text is escaped afterwards and only these become tags.
-START_MARK = "\ue000"
-STOP_MARK = "\ue001"
-HEADLINE_OPTIONS = (
-    f"StartSel={START_MARK}, StopSel={STOP_MARK}, MaxWords=35, MinWords=15, "
-    'ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "'
-)
 
 _UPSERT = f"""
 INSERT INTO {ENTRY_TABLE} (tenant_id, dokument_id, version_id, indexed_at, tsv)
@@ -69,28 +59,20 @@ def tsquery_sql(query: ParsedQuery) -> tuple[str, list[Any]]:
 
 
 def _term(term: Term) -> tuple[str, str]:
+    # Everything reaches PostgreSQL in the search spelling (german.plain_words), as the index.
     if term.prefix:
-        # The prefix holds letters and digits only, so ":*" is the only syntax in it. The
-        # german configuration's lexemes are folded like german.fold, hence 'simple' here.
-        return "to_tsquery('simple', %s)", f"{term.prefix}:*"
+        # The word holds letters and digits only, so ":*" is the only syntax in it; the
+        # german configuration stems it as it stemmed the indexed words ("heizkosten:*" →
+        # 'heizkost':*, which matches 'heizkostenabrechn').
+        return "to_tsquery('german', %s)", f"{plain_words(term.words[0])}:*"
     if term.is_phrase:
-        return "phraseto_tsquery('german', %s)", term.raw
-    return "plainto_tsquery('german', %s)", term.words[0]
-
-
-_MARKED = re.compile(f"{START_MARK}([^{START_MARK}{STOP_MARK}]*){STOP_MARK}")
-_SPACE = re.compile(r"\s+")
-
-
-def headline_html(raw: str) -> SafeString:
-    """ts_headline's output, escaped, with its marks (and only those) as <mark> tags."""
-    text = str(escape(_SPACE.sub(" ", raw).strip()))
-    text = _MARKED.sub(r"<mark>\1</mark>", text)
-    return mark_safe(text.replace(START_MARK, "").replace(STOP_MARK, ""))  # noqa: S308
+        return "phraseto_tsquery('german', %s)", plain_words(term.raw)
+    return "plainto_tsquery('german', %s)", plain_words(term.words[0])
 
 
 def _clean(text: str) -> str:
-    return text[:MAX_INDEXED_CHARS].replace("\x00", " ")
+    """The text as the index reads it: cut, in the search spelling, words only."""
+    return plain_words(text[:MAX_INDEXED_CHARS])
 
 
 class PostgresBackend:
@@ -193,13 +175,7 @@ class PostgresBackend:
     def headlines(
         self, query: ParsedQuery, version_ids: list[uuid.UUID]
     ) -> dict[uuid.UUID, SafeString] | None:
-        if query.is_empty or not version_ids:
-            return None
-        q, q_params = tsquery_sql(query)
-        sql = (
-            f"SELECT v.id, ts_headline('german', left(v.text, %s), {q}, %s) "  # noqa: S608
-            "FROM records_dokumentversion v WHERE v.id = ANY(%s)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [MAX_SCAN_CHARS, *q_params, HEADLINE_OPTIONS, list(version_ids)])
-            return {row[0]: headline_html(row[1]) for row in cursor.fetchall()}
+        # Computed in Python from the original text, as on SQLite: ts_headline would read
+        # the text unfolded ("Yılmaz") and miss what the folded query matched, and it cuts
+        # fragments without saying so.
+        return None

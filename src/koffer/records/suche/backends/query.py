@@ -5,6 +5,9 @@ Nothing the user types reaches a full-text engine as syntax: the text is cut int
 
 - ``"Kosten der Unterkunft"`` in double quotes is a phrase (an unclosed quote runs to the end);
 - ``Widerspr*`` with a trailing star is a prefix (at least three letters);
+- a single word of at least four letters is a prefix too, of its stem: German writes
+  compounds as one word, and "Heizkosten" must find "Heizkostenabrechnung" (and
+  "Bescheid" finds "Bescheide", "Bescheidung" and "Bescheiderteilung");
 - ``-Klage`` with a leading minus excludes documents with that word.
 
 Everything else (``( ) : ^ + ~ *``, stray quotes) separates words, and operators of other
@@ -22,6 +25,9 @@ from koffer.records.suche.backends import german
 MAX_QUERY_CHARS = 300
 MAX_TERMS = 10
 MIN_PREFIX = 3
+# A word this long (folded, with a letter in it) matches every word its stem begins:
+# compounds. Shorter words and numbers ("000002", "2026") match only themselves.
+MIN_COMPOUND = 4
 
 # A quoted phrase (possibly unclosed) or a run of characters that are neither space nor
 # syntax of a search engine, each maybe negated. Characters such as - . / § inside a run
@@ -37,7 +43,9 @@ class Term:
 
     words: tuple[str, ...]  # lowercased, stop words removed, as typed
     stems: tuple[str, ...]  # what the SQLite index holds for ``words``
-    prefix: str = ""  # folded prefix (then words/stems hold just that one word)
+    # Stem-spelled prefix (german.prefix_key; then words/stems hold just that one word):
+    # the word typed with a star, or a long word (MIN_COMPOUND) matching its compounds.
+    prefix: str = ""
     negated: bool = False
     # The words as typed, stop words included: PostgreSQL keeps their positions, so a
     # phrase must be given to phraseto_tsquery whole ("Kosten der Unterkunft").
@@ -115,18 +123,30 @@ def _bare(chunk: str) -> tuple[Term | None, list[str]]:
     if negated:
         chunk = chunk[1:]
     star = chunk.endswith("*")
-    found = german.WORD.findall(chunk.lower())
-    if star and len(found) == 1 and len(german.fold(found[0])) >= MIN_PREFIX:
-        prefix = german.fold(found[0])
-        return (
-            Term(words=(found[0],), stems=(prefix,), prefix=prefix, negated=negated, raw=found[0]),
-            [],
-        )
+    found = german.WORD.findall(german.composed(chunk).lower())
+    if len(found) == 1 and (star or _compound_prefix(found[0], negated)):
+        word = found[0]
+        prefix = german.prefix_key(word)
+        if len(german.fold(word)) >= MIN_PREFIX and len(prefix) >= MIN_PREFIX:
+            return (
+                Term(words=(word,), stems=(prefix,), prefix=prefix, negated=negated, raw=word),
+                [],
+            )
     return _words(found, negated)
 
 
+def _compound_prefix(word: str, negated: bool) -> bool:
+    """A positive word long enough to stand for its compounds (a stop word never)."""
+    return (
+        not negated
+        and word not in german.STOP_WORDS
+        and len(german.fold(word)) >= MIN_COMPOUND
+        and not word.isdigit()
+    )
+
+
 def _phrase(inner: str, *, negated: bool) -> tuple[Term | None, list[str]]:
-    return _words(german.WORD.findall(inner.lower()), negated)
+    return _words(german.WORD.findall(german.composed(inner).lower()), negated)
 
 
 def _words(found: list[str], negated: bool) -> tuple[Term | None, list[str]]:

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from koffer.records.suche.backends import german
+from koffer.records.suche.backends.folding import variants
 from koffer.records.suche.backends.query import ParsedQuery
 
 # Only the beginning of a very long text is scanned for a snippet (a 500-page OCR result
@@ -21,9 +22,11 @@ from koffer.records.suche.backends.query import ParsedQuery
 MAX_SCAN_CHARS = 100_000
 WIDTH = 240
 LEAD = 60
+# A snippet edge moves at most this far to reach a word boundary (else it cuts the word at
+# the next boundary on the other side).
+MAX_WORD_SHIFT = 40
 _SPACE = re.compile(r"\s+")
-# A stem letter also matches its umlaut (the stemmer folds them): "ubernahm" finds "Übernahme".
-_FOLDED = {"a": "[aä]", "o": "[oö]", "u": "[uü]"}
+_WORD_CHAR = re.compile(r"[^\W_]")
 
 
 class Highlighter:
@@ -54,13 +57,13 @@ class Highlighter:
 
     def _key(self, word: str) -> str:
         lowered = word.lower()
-        folded = german.fold(lowered)
-        for prefix in self.prefixes:
-            if folded.startswith(prefix):
-                return prefix
         if lowered in german.STOP_WORDS:
             return ""
-        stem = german.stem(lowered)
+        folded = german.fold(lowered)
+        stem = german.stem(folded)
+        for prefix in self.prefixes:
+            if stem.startswith(prefix) or folded.startswith(prefix):
+                return prefix
         return stem if stem in self.stems else ""
 
     def mark(self, text: str) -> SafeString:
@@ -87,14 +90,21 @@ def snippet(text: str, highlighter: Highlighter | None, width: int = WIDTH) -> S
 
 
 def _pattern(key: str) -> str:
+    """A regular expression for the words of a text that may stem to ``key`` (written in
+    the stems' spelling): each letter also as any letter that folds to it ("i": "ı", "í"),
+    "ss" also as "ß", and a vowel also spelled out with "e" ("u": "ü", "ue"). A
+    prefilter only; ``Highlighter._key`` decides."""
     out = []
     i = 0
     while i < len(key):
         if key.startswith("ss", i):
-            out.append("(?:ss|ß)")
+            out.append("(?:ss|[ßẞ])")
             i += 2
             continue
-        out.append(_FOLDED.get(key[i], re.escape(key[i])))
+        char = key[i]
+        others = variants().get(char, "")
+        letters = "[" + re.escape(char + others) + "]" if others else re.escape(char)
+        out.append(f"(?:{letters}|{char}e)" if char in "aou" else letters)
         i += 1
     return "".join(out)
 
@@ -117,13 +127,40 @@ def _best_start(spans: list[tuple[int, int, str]], width: int) -> int:
 
 
 def _word_start(text: str, pos: int) -> int:
-    space = text.rfind(" ", max(0, pos - 20), pos)
-    return space + 1 if space >= 0 else pos
+    """``pos``, or the start of the word it falls into (the next word's, when the word is
+    too long to take in), so that a snippet never begins mid-word."""
+    if pos <= 0 or not _inside_word(text, pos):
+        return pos
+    start = pos
+    while start > 0 and pos - start < MAX_WORD_SHIFT and _WORD_CHAR.match(text, start - 1):
+        start -= 1
+    if start == 0 or not _WORD_CHAR.match(text, start - 1):
+        return start
+    end = pos
+    while end < len(text) and _WORD_CHAR.match(text, end):
+        end += 1
+    return end
 
 
 def _word_end(text: str, pos: int) -> int:
-    space = text.find(" ", pos, pos + 20)
-    return space if space >= 0 else pos
+    """``pos``, or the end of the word it falls into (that word's start, when it is too
+    long to take in), so that a snippet never ends mid-word."""
+    if pos >= len(text) or not _inside_word(text, pos):
+        return pos
+    end = pos
+    while end < len(text) and end - pos < MAX_WORD_SHIFT and _WORD_CHAR.match(text, end):
+        end += 1
+    if end == len(text) or not _WORD_CHAR.match(text, end):
+        return end
+    start = pos
+    while start > 0 and _WORD_CHAR.match(text, start - 1):
+        start -= 1
+    return start
+
+
+def _inside_word(text: str, pos: int) -> bool:
+    """A cut at ``pos`` would split a word: letters or digits on both sides."""
+    return bool(_WORD_CHAR.match(text, pos - 1)) and bool(_WORD_CHAR.match(text, pos))
 
 
 def _render(text: str, spans: list[tuple[int, int, str]], start: int, end: int) -> SafeString:
