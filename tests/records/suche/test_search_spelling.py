@@ -218,9 +218,10 @@ def test_search_snippet_from_database_starts_at_a_word(
 
 
 def test_pages_promise_no_ocr() -> None:
+    from koffer import records
     from koffer.records.dokumente import content as documents
 
-    root = Path(search.__file__).parent / "templates"
+    root = Path(records.__file__).parent / "templates"
     for template in root.rglob("*.html"):
         text = template.read_text()
         assert "OCR folgt" not in text, template
