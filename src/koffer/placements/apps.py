@@ -8,10 +8,12 @@ class PlacementsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.placements import billing
+        from koffer.placements import aufgaben, billing
+        from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register
 
         billing.register_job_kind()
+        tasks_registry.register(aufgaben.open_tasks)
 
         register(
             NavEntry(

@@ -8,10 +8,12 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.records import extract
+        from koffer.records import aufgaben, extract
+        from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register, register_header_search
 
         extract.register_job_kind()
+        tasks_registry.register(aufgaben.open_tasks)
 
         register(
             NavEntry(
