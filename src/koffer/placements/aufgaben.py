@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db.models import CharField, DateField, DateTimeField, F, QuerySet, Value
@@ -27,7 +27,20 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.placements import access as rules
 from koffer.placements.models import Leistungsnachweis, Meldung, Rechnung, Reservierung
-from koffer.shell.tasks_registry import LISTED, StartTask, TaskBatch, TaskCount, count_each
+from koffer.shell.tasks_registry import (
+    LISTED,
+    NOW,
+    StartTask,
+    Statement,
+    TaskBatch,
+    TaskCount,
+    as_date,
+    as_moment,
+    as_uuid,
+    count_each,
+    run,
+    statements,
+)
 from koffer.tenancy.models import Mandant
 
 NO_DATE = Value(None, output_field=DateField())
@@ -100,29 +113,37 @@ def _rows(qs: QuerySet[Any], kind: Kind, **columns: Any) -> QuerySet[Any]:
     )
 
 
-def _parts(access: Access, tenant: Mandant, now: datetime) -> dict[Kind, QuerySet[Any]]:
-    """The open tasks of every kind the user's side has, as querysets (nothing runs yet)."""
-    parts: dict[Kind, QuerySet[Any]] = {}
+def _kinds(access: Access, tenant: Mandant) -> tuple[Kind, ...]:
+    """The kinds of task the user's side of the Platzbörse has."""
+    kinds: list[Kind] = []
     if rules.is_provider(access, tenant):
-        parts[ANFRAGE] = Reservierung.objects.for_tenant(tenant).filter(
-            status=Reservierung.Status.OFFEN, expires_at__gt=now
-        )
-        parts[NACHWEIS] = Leistungsnachweis.objects.for_tenant(tenant).filter(
-            status=Leistungsnachweis.Status.ENTWURF
-        )
+        kinds += [ANFRAGE, NACHWEIS]
     if rules.may_file_meldungen(access):
-        parts[RUECKFRAGE] = Meldung.objects.for_tenant(tenant).filter(
-            status=Meldung.Status.RUECKFRAGE
-        )
+        kinds.append(RUECKFRAGE)
     if rules.is_requester(access, tenant):
-        parts[RECHNUNG] = Rechnung.objects.for_party(tenant).filter(
-            jugendamt=tenant, status=Rechnung.Status.VERSENDET
-        )
+        kinds.append(RECHNUNG)
     if rules.may_review_meldungen(access):
-        parts[MELDUNG] = Meldung.objects.for_party(tenant).filter(
+        kinds.append(MELDUNG)
+    return tuple(kinds)
+
+
+def _parts(tenant: Mandant, now: datetime) -> dict[Kind, QuerySet[Any]]:
+    """The open tasks of every kind, as querysets (nothing runs here)."""
+    return {
+        ANFRAGE: Reservierung.objects.for_tenant(tenant).filter(
+            status=Reservierung.Status.OFFEN, expires_at__gt=now
+        ),
+        NACHWEIS: Leistungsnachweis.objects.for_tenant(tenant).filter(
+            status=Leistungsnachweis.Status.ENTWURF
+        ),
+        RUECKFRAGE: Meldung.objects.for_tenant(tenant).filter(status=Meldung.Status.RUECKFRAGE),
+        RECHNUNG: Rechnung.objects.for_party(tenant).filter(
+            jugendamt=tenant, status=Rechnung.Status.VERSENDET
+        ),
+        MELDUNG: Meldung.objects.for_party(tenant).filter(
             jugendamt=tenant, status__in=MELDUNG_OPEN
-        )
-    return parts
+        ),
+    }
 
 
 _COLUMNS: dict[str, dict[str, Any]] = {
@@ -160,34 +181,39 @@ def open_tasks(request: HttpRequest) -> TaskBatch:
     user = getattr(request, "user", None)
     if access is None or tenant is None or user is None or not user.is_authenticated:
         return TaskBatch()
-    now = timezone.now()
-    parts = _parts(access, tenant, now)
-    if not parts:
+    kinds = _kinds(access, tenant)
+    if not kinds:
         return TaskBatch()
-    counts = count_each({kind.code: qs for kind, qs in parts.items()})
+    # The querysets depend on the Mandant and the kinds alone; the moment goes in as NOW.
+    key = (__name__, tenant.pk, kinds)
+    count, listing = statements(key, lambda: _statements(tenant, kinds))
+    now = timezone.now()
+    counts = dict(zip(kinds, run(count, now)[0], strict=True))
     if not any(counts.values()):
         return TaskBatch()
-    queries = [_rows(qs, kind, **_COLUMNS[kind.code]) for kind, qs in parts.items()]
-    first, *rest = queries
-    combined = first.union(*rest, all=True) if rest else first
-    rows = combined.order_by(F("d").asc(nulls_last=True), "at", "k", "i")[:LISTED]
     return TaskBatch(
-        [_task(KINDS[row[0]], *row[1:]) for row in rows],
+        [_task(KINDS[row[0]], *row[1:]) for row in run(listing, now)],
         [
-            TaskCount(kind.one, counts[kind.code], kind.one, kind.many, reverse(kind.list_url))
-            for kind in parts
+            TaskCount(kind.one, counts[kind], kind.one, kind.many, reverse(kind.list_url))
+            for kind in kinds
         ],
     )
 
 
+def _statements(tenant: Mandant, kinds: tuple[Kind, ...]) -> tuple[Statement, QuerySet[Any]]:
+    parts = _parts(tenant, NOW)
+    querysets = [parts[kind] for kind in kinds]
+    first, *rest = [_rows(parts[kind], kind, **_COLUMNS[kind.code]) for kind in kinds]
+    combined = first.union(*rest, all=True) if rest else first
+    listing = combined.order_by(F("d").asc(nulls_last=True), "at", "k", "i")[:LISTED]
+    return count_each(querysets), listing
+
+
 def _task(
-    kind: Kind,
-    pk: uuid.UUID,
-    day: date | None,
-    moment: datetime | None,
-    name: str,
-    einrichtung: str,
+    kind: Kind, pk: uuid.UUID, day: Any, moment: Any, name: str, einrichtung: str
 ) -> StartTask:
+    day, moment = as_date(day), as_moment(moment)
+    pk = as_uuid(pk)
     url = reverse(kind.detail_url, args=[pk]) if kind is not ANFRAGE else reverse(kind.list_url)
     if kind is ANFRAGE:
         assert moment is not None

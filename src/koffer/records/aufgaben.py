@@ -18,7 +18,18 @@ from koffer.accounts.access import Access
 from koffer.accounts.roles import Perm
 from koffer.records.access import akten_q
 from koffer.records.models import Frist, Wiedervorlage
-from koffer.shell.tasks_registry import LISTED, StartTask, TaskBatch, TaskCount, count_each
+from koffer.shell.tasks_registry import (
+    LISTED,
+    StartTask,
+    Statement,
+    TaskBatch,
+    TaskCount,
+    as_date,
+    as_uuid,
+    count_each,
+    run,
+    statements,
+)
 
 FRIST_DAYS = 7
 """A Frist appears on the start page this many days before it ends."""
@@ -104,24 +115,14 @@ def open_tasks(request: HttpRequest) -> TaskBatch:
     if not access.can(Perm.RECORDS_VIEW):
         return TaskBatch()
     today = timezone.localdate()
-    wv = _wiedervorlagen(access, user.pk, today)
-    fristen = _fristen(access, user.pk, today)
-    counts = count_each(
-        {
-            WV_OVERDUE: wv.filter(due_date__lt=today),
-            WV_TODAY: wv.filter(due_date=today),
-            FRIST_PASSED: fristen.filter(due_date__lt=today),
-            FRIST_ENDING: fristen.filter(due_date__gte=today),
-        }
-    )
+    # Everything akten_q and the filters are built from: same key, same SQL and parameters.
+    paths = tuple(access.unit_paths_with(Perm.RECORDS_VIEW))
+    key = (__name__, access.tenant_id, paths, user.pk, today)
+    count, listing = statements(key, lambda: _statements(access, user.pk, today))
+    counts = dict(zip(KINDS, run(count)[0], strict=True))
     if not any(counts.values()):
         return TaskBatch()
-    rows = (
-        _rows(wv, "wv", "akte__", "note")
-        .union(_rows(fristen, "frist", "vorgang__akte__", "label"), all=True)
-        .order_by("d", "k", "i")[:LISTED]
-    )
-    tasks = [_task(row, today) for row in rows]
+    tasks = [_task(row, today) for row in run(listing)]
     queue = reverse("records:wiedervorlagen")
     lists = {
         WV_OVERDUE: f"{queue}?art=wiedervorlagen",
@@ -138,8 +139,32 @@ def open_tasks(request: HttpRequest) -> TaskBatch:
     )
 
 
-def _task(row: tuple[str, uuid.UUID, date, uuid.UUID, str, str], today: date) -> StartTask:
-    code, _pk, due, akte_id, aktenzeichen, text = row
+KINDS = (WV_OVERDUE, WV_TODAY, FRIST_PASSED, FRIST_ENDING)
+
+
+def _statements(access: Access, user_id: uuid.UUID, today: date) -> tuple[Statement, QuerySet[Any]]:
+    wv = _wiedervorlagen(access, user_id, today)
+    fristen = _fristen(access, user_id, today)
+    count = count_each(
+        [
+            wv.filter(due_date__lt=today),
+            wv.filter(due_date=today),
+            fristen.filter(due_date__lt=today),
+            fristen.filter(due_date__gte=today),
+        ]
+    )
+    listing = (
+        _rows(wv, "wv", "akte__", "note")
+        .union(_rows(fristen, "frist", "vorgang__akte__", "label"), all=True)
+        .order_by("d", "k", "i")[:LISTED]
+    )
+    return count, listing
+
+
+def _task(row: tuple[Any, ...], today: date) -> StartTask:
+    code, _pk, day, akte_id, aktenzeichen, text = row
+    due = as_date(day)
+    assert due is not None
     if code == "wv":
         kind = WV_OVERDUE if due < today else WV_TODAY
         label = f"Wiedervorlage: {text}" if text else "Wiedervorlage"
@@ -148,7 +173,7 @@ def _task(row: tuple[str, uuid.UUID, date, uuid.UUID, str, str], today: date) ->
         label = f"Frist: {text}"
     return StartTask(
         label=label,
-        url=reverse("records:akte_detail", args=[akte_id]),
+        url=reverse("records:akte_detail", args=[as_uuid(akte_id)]),
         status=_status(due, today),
         kind=kind,
         due=due,

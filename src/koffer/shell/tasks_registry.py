@@ -9,9 +9,10 @@ open, and asks nothing (no query at all) where the user's role has no such tasks
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db import connection
@@ -136,19 +137,78 @@ def _counted(tasks: Iterable[StartTask]) -> list[TaskCount]:
     return [TaskCount(kind, n, kind, kind) for kind, n in seen.items()]
 
 
-def count_each(querysets: Mapping[str, QuerySet[Any]]) -> dict[str, int]:
-    """The number of rows of each queryset, in one statement: ``SELECT (SELECT COUNT(*)
-    FROM (…)), (…)``. A provider counts all its kinds with this one query."""
-    if not querysets:
-        return {}
+Statement = tuple[str, tuple[Any, ...]]
+_statements: dict[Hashable, tuple[Statement, ...]] = {}
+STATEMENTS_KEPT = 4096
+
+NOW = datetime(1901, 1, 1, tzinfo=UTC)
+"""Stands for the current moment in a queryset given to :func:`statements`."""
+
+
+def statements(
+    key: Hashable, build: Callable[[], Sequence[QuerySet[Any] | Statement]]
+) -> tuple[Statement, ...]:
+    """The SQL of ``build()``'s querysets, compiled once per ``key``: the start page runs
+    on every request, and compiling a provider's ORM queries (the access condition, a
+    UNION) cost several times what running them did. ``key`` must name every input the
+    querysets are built from (Mandant, the user's grants, the user, the day), so that two
+    requests with the same key get the same SQL with the same parameters; the current
+    moment, which changes on every request, goes in as :data:`NOW` and is replaced by
+    :func:`run`. The cache is bounded and simply starts over when full."""
+    found = _statements.get(key)
+    if found is None:
+        if len(_statements) >= STATEMENTS_KEPT:
+            _statements.clear()
+        found = tuple(part if isinstance(part, tuple) else _sql(part) for part in build())
+        _statements[key] = found
+    return found
+
+
+def _sql(qs: QuerySet[Any]) -> Statement:
+    sql, params = qs.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def run(statement: Statement, now: datetime | None = None) -> list[tuple[Any, ...]]:
+    """Run a statement from :func:`statements`, with ``now`` in place of :data:`NOW`."""
+    sql, params = statement
+    if now is not None:
+        marker = connection.ops.adapt_datetimefield_value(NOW)
+        moment = connection.ops.adapt_datetimefield_value(now)
+        params = tuple(moment if p == marker else p for p in params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def count_each(querysets: Iterable[QuerySet[Any]]) -> Statement:
+    """One statement that counts the rows of each queryset, in order: ``SELECT (SELECT
+    COUNT(*) FROM (…)), (…)``. A provider counts all its kinds with this one query."""
     parts: list[str] = []
     params: list[Any] = []
-    for i, qs in enumerate(querysets.values()):
+    for i, qs in enumerate(querysets):
         sql, part_params = qs.order_by().values("pk").query.sql_with_params()
         # The SQL is Django's own compilation of the queryset, its values stay parameters.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS c{i})")  # noqa: S608
         params.extend(part_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return {key: int(n) for key, n in zip(querysets, row, strict=True)}
+    return "SELECT " + ", ".join(parts), tuple(params)
+
+
+def as_date(value: Any) -> date | None:
+    """A date column of a plain statement: SQLite returns text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def as_moment(value: Any) -> datetime | None:
+    """A timestamp column of a plain statement: SQLite returns it naive (or as text), in UTC."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def as_uuid(value: Any) -> uuid.UUID:
+    """A UUID column of a plain statement: SQLite returns hex text."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
