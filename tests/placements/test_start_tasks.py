@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
@@ -196,3 +197,13 @@ def test_two_queries_whatever_the_side_and_none_for_the_statistics(
     statistics = start_request(factories.user(ministry, role="statistik"), ministry)
     with django_assert_num_queries(0):
         assert aufgaben.open_tasks(statistics).tasks == []
+
+
+def test_a_request_leaves_the_list_when_its_hold_runs_out(
+    angebot, places, provider_user, jugendamt, jugendamt_user, heim, region
+):
+    _request(jugendamt_user, jugendamt, heim, region, angebot, hours_ago=47)
+    assert [c.text for c in _tasks(provider_user).counts] == ["1 Anfrage zu beantworten"]
+    # Same Mandant, same day: the compiled statement is reused, the moment is not.
+    with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=1), tick=False):
+        assert _tasks(provider_user).tasks == []

@@ -13,7 +13,6 @@ user may open, by the same rules as the pages (``placements.access``).
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,10 +35,10 @@ from koffer.shell.tasks_registry import (
     TaskCount,
     as_date,
     as_moment,
-    as_uuid,
     count_each,
     run,
     statements,
+    url_of,
 )
 from koffer.tenancy.models import Mandant
 
@@ -209,12 +208,9 @@ def _statements(tenant: Mandant, kinds: tuple[Kind, ...]) -> tuple[Statement, Qu
     return count_each(querysets), listing
 
 
-def _task(
-    kind: Kind, pk: uuid.UUID, day: Any, moment: Any, name: str, einrichtung: str
-) -> StartTask:
+def _task(kind: Kind, pk: Any, day: Any, moment: Any, name: str, einrichtung: str) -> StartTask:
     day, moment = as_date(day), as_moment(moment)
-    pk = as_uuid(pk)
-    url = reverse(kind.detail_url, args=[pk]) if kind is not ANFRAGE else reverse(kind.list_url)
+    url = url_of(kind.detail_url, pk) if kind is not ANFRAGE else reverse(kind.list_url)
     if kind is ANFRAGE:
         assert moment is not None
         return StartTask(

@@ -25,10 +25,10 @@ from koffer.shell.tasks_registry import (
     TaskBatch,
     TaskCount,
     as_date,
-    as_uuid,
     count_each,
     run,
     statements,
+    url_of,
 )
 
 FRIST_DAYS = 7
@@ -173,7 +173,7 @@ def _task(row: tuple[Any, ...], today: date) -> StartTask:
         label = f"Frist: {text}"
     return StartTask(
         label=label,
-        url=reverse("records:akte_detail", args=[as_uuid(akte_id)]),
+        url=url_of("records:akte_detail", akte_id),
         status=_status(due, today),
         kind=kind,
         due=due,
