@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -108,6 +108,13 @@ class StartTasks:
 
     def __bool__(self) -> bool:
         return bool(self.tasks)
+
+    # A template written for the plain list of tasks still works.
+    def __iter__(self) -> Iterator[StartTask]:
+        return iter(self.tasks)
+
+    def __len__(self) -> int:
+        return len(self.tasks)
 
 
 TaskProvider = Callable[[HttpRequest], "TaskBatch | list[StartTask]"]
