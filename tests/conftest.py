@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
+from django.http import HttpRequest
+from django.test import Client, RequestFactory
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.tenancy.models import Mandant
 from tests import factories
@@ -75,6 +77,16 @@ def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def start_request(user: User, tenant: Mandant) -> HttpRequest:
+    """A request as the start page's task providers see it (user, Mandant, access), built
+    without queries afterwards, so that a test can count a provider's own."""
+    request = RequestFactory().get("/")
+    request.user = user
+    request.tenant = tenant  # type: ignore[attr-defined]
+    request.access = Access.for_user(user.pk, tenant.pk)  # type: ignore[attr-defined]
+    return request
 
 
 @pytest.fixture

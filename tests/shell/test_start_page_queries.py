@@ -12,9 +12,11 @@ from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
 
-# Session, user, the user's memberships with Mandant and unit (TenantMiddleware), and one
-# per start-page task provider (jobs: the user's open jobs).
-START_PAGE_QUERIES = 4
+# Session, user, the user's memberships with Mandant and unit (TenantMiddleware), and for
+# "Ihre Aufgaben" one per task provider that applies to the role (jobs: the user's open
+# jobs; E-Akte and Platzbörse: the counts per kind). A provider with open tasks adds one
+# more, its list (tests/records/test_start_tasks.py); one without tasks for the role, none.
+START_PAGE_QUERIES = 6
 # A trivial view behind the same middleware: session, user, memberships.
 SIGNED_IN_BASELINE_QUERIES = 3
 
@@ -38,6 +40,7 @@ def test_query_count_does_not_grow_with_memberships(
     other_tenant: Mandant,
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
+    # The same role everywhere: whichever Mandant the page shows, the same task providers ask.
     for _ in range(3):
         services.add_membership(
             # Not the mail room: its start page reads the Mandant's units (one query more,

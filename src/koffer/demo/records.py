@@ -408,12 +408,30 @@ def load(mandanten: dict[str, Mandant]) -> None:
                 base_date=timezone.localdate() - timedelta(days=10),
                 regel=tenant_regel(tenant, regel),
             )
+        if typ == "hze":
+            # The Hilfeplan is reviewed at least every six months (§ 36 Abs. 2 SGB VIII);
+            # the next review falls within the week, so it shows on the start page.
+            services.add_frist(
+                actor=caseworker,
+                vorgang=vorgang,
+                base_date=timezone.localdate() - timedelta(days=180),
+                label="Hilfeplan fortschreiben (§ 36 SGB VIII)",
+                due=timezone.localdate() + timedelta(days=4),
+            )
         services.set_wiedervorlage(
             actor=caseworker,
             akte=akte,
             due_date=timezone.localdate() + timedelta(days=3),
             assignee=caseworker,
             note="Unterlagen nachfordern",
+        )
+        # One reminder already overdue: every demo caseworker starts the day with a task.
+        services.set_wiedervorlage(
+            actor=caseworker,
+            akte=akte,
+            due_date=timezone.localdate() - timedelta(days=2),
+            assignee=caseworker,
+            note="Rückruf wegen fehlender Nachweise",
         )
 
 

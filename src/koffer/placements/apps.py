@@ -8,11 +8,13 @@ class PlacementsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.placements import access
+        from koffer.placements import access, aufgaben
         from koffer.placements.abrechnung import monatsabrechnung as month_end
+        from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register
 
         month_end.register_job_kind()
+        tasks_registry.register(aufgaben.open_tasks)
 
         register(
             NavEntry(

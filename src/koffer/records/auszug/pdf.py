@@ -1,7 +1,7 @@
 """The PDF of an Aktenauszug, built from documents that are already PDFs or become one.
 
 No database here: the functions take bytes and plain data and return bytes, so each step
-is testable alone. The job in :mod:`koffer.records.extract` calls them in this order::
+is testable alone. The job in :mod:`koffer.records.auszug.services` calls them in this order::
 
     per document:  pdf_page_count | image_page_count | text_to_pdf   (check, count pages)
     once:          assemble = cover and contents (typst, PDF/A-2b)
