@@ -279,6 +279,13 @@ class GesuchForm(forms.Form):
         widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
         help_text="Nur pseudonyme Angaben: keine Namen, keine Anschriften.",
     )
+    kostenzusage = forms.CharField(
+        label="Kostenzusage/Aktenzeichen",
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(TEXT),
+        help_text="Optional; steht als Vertragsnummer auf den Rechnungen dieses Falls.",
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -69,6 +69,10 @@ def load_catalogue(*, actor: Any, data: dict[str, Any]) -> Fachbereich:
                     "age_max",
                     "meldepflicht",
                     "order",
+                    "payer_label",
+                    "tax_category",
+                    "tax_exemption_reason",
+                    "tax_exemption_code",
                 )
                 if key in data
             }
@@ -643,8 +647,11 @@ def create_gesuch(
     region: Region,
     radius_km: int = 50,
     merkmale: Iterable[Merkmal] = (),
+    kostenzusage: str = "",
 ) -> Platzgesuch:
-    """The pseudonymous need of one person; the pseudonym is generated, never a name."""
+    """The pseudonymous need of one person; the pseudonym is generated, never a name.
+    ``kostenzusage`` is the youth office's cost commitment or file number (optional; the
+    invoices of the case carry it as BT-12)."""
     fb = betreuungsform.fachbereich
     if not fb.age_min <= alter <= fb.age_max:
         raise PlacementsError(
@@ -671,11 +678,43 @@ def create_gesuch(
             ab_datum=ab_datum,
             region=region,
             radius_km=radius_km,
+            kostenzusage=_kostenzusage(kostenzusage),
             created_by=actor,
         )
         gesuch.merkmale.set(merkmale)
         events.record(actor, [tenant.pk], "placements.gesuch.create", gesuch)
     return gesuch
+
+
+def _kostenzusage(text: str) -> str:
+    value = " ".join((text or "").split())
+    if len(value) > 60:
+        raise PlacementsError(
+            "kostenzusage_too_long", "Die Kostenzusage/das Aktenzeichen ist länger als 60 Zeichen."
+        )
+    return value
+
+
+def set_kostenzusage(*, actor: Any, gesuch: Platzgesuch, kostenzusage: str) -> Platzgesuch:
+    """The youth office enters or corrects its Kostenzusage/Aktenzeichen of the case
+    (often known only after the placement); invoices built from now on carry it (BT-12)."""
+    value = _kostenzusage(kostenzusage)
+    with transaction.atomic():
+        fresh = (
+            Platzgesuch.objects.for_tenant(gesuch.tenant_id).select_for_update().get(pk=gesuch.pk)
+        )
+        old = fresh.kostenzusage
+        if old != value:
+            fresh.kostenzusage = value
+            fresh.save(update_fields=["kostenzusage"])
+            events.record(
+                actor,
+                [fresh.tenant_id],
+                "placements.gesuch.kostenzusage",
+                fresh,
+                {"kostenzusage": {"old": old, "new": value}},
+            )
+    return fresh
 
 
 def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzgesuch:

@@ -50,7 +50,7 @@ from koffer.placements.abrechnung.positions import (
     Sources,
     belegung_label,
     belegung_positions,
-    euro,
+    euro_price,
     format_ranges,
     monat_label,
     month_bounds,
@@ -62,6 +62,7 @@ from koffer.placements.access import AGGREGATE_ONLY_KINDS
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.models import (
     Belegung,
+    Fachbereich,
     Leistungsnachweis,
     Platz,
     Rechnung,
@@ -71,6 +72,7 @@ from koffer.placements.models import (
 from koffer.placements.numbering import next_number
 from koffer.placements.xrechnung import Finding, build_cii, validate
 from koffer.placements.xrechnung.document import (
+    YOUTH_WELFARE_EXEMPTION,
     Address,
     BillingBasis,
     Buyer,
@@ -83,6 +85,7 @@ from koffer.placements.xrechnung.document import (
     Seller,
     SellerContact,
     UnitCode,
+    VatExemption,
 )
 from koffer.tenancy.models import Mandant
 
@@ -529,6 +532,31 @@ def _ranges_text(position: dict[str, Any]) -> str:
     )
 
 
+def buyer_name(
+    jugendamt: Mandant, anschrift: Rechnungsanschrift | None, fachbereich: Fachbereich | None
+) -> str:
+    """BT-44: the Rechnungsanschrift's name when it names the office that pays for this
+    Fachbereich ("Landkreis Musterland, Jugendamt" for youth welfare), else the Mandant
+    with that office ("Landkreis Musterland, Sozialamt" for elder care)."""
+    bezeichnung = anschrift.bezeichnung if anschrift and anschrift.bezeichnung else ""
+    payer = fachbereich.payer_label if fachbereich is not None else ""
+    if not payer or payer.casefold() in bezeichnung.casefold():
+        return bezeichnung or jugendamt.name
+    return f"{jugendamt.name}, {payer}"
+
+
+def exemption_of(fachbereich: Fachbereich | None) -> VatExemption:
+    """The Fachbereich's VAT treatment (category, BT-120, BT-121); youth welfare's
+    § 4 Nr. 25 UStG without one."""
+    if fachbereich is None:
+        return YOUTH_WELFARE_EXEMPTION
+    return VatExemption(
+        reason=fachbereich.tax_exemption_reason,
+        reason_code=fachbereich.tax_exemption_code,
+        category=fachbereich.tax_category,
+    )
+
+
 def invoice_document(
     *,
     nachweis: Leistungsnachweis,
@@ -538,15 +566,18 @@ def invoice_document(
     jugendamt: Mandant,
     anschrift: Rechnungsanschrift | None,
     replaces: Rechnung | None = None,
+    fachbereich: Fachbereich | None = None,
 ) -> Invoice:
     """The XRechnung of a Nachweis as plain data. Missing data is left empty on purpose:
-    the official rules then name it (a missing Leitweg-ID is BR-DE-15)."""
+    the official rules then name it (a missing Leitweg-ID is BR-DE-15). The VAT
+    exemption and the paying office come from the Fachbereich; the contract reference
+    (BT-12) is the youth office's Kostenzusage/Aktenzeichen of the case, when known."""
     lines = tuple(
         InvoiceLine(
             line_id=str(number_),
             name=position["bezeichnung"],
             description=(
-                f"{_what(nachweis)}: {position['tage']} Tage à {euro(Decimal(position['preis']))}"
+                f"{_what(nachweis)}: {position['tage']} Tage à {euro_price(Decimal(position['preis']))}"
                 f" ({_ranges_text(position)})"
             ),
             quantity=Decimal(position["tage"]),
@@ -568,7 +599,7 @@ def invoice_document(
         legal_registration_id=profil.registereintrag,
     )
     buyer = Buyer(
-        name=(anschrift.bezeichnung if anschrift and anschrift.bezeichnung else jugendamt.name),
+        name=buyer_name(jugendamt, anschrift, fachbereich),
         address=Address(
             street=anschrift.street if anschrift else "",
             postcode=anschrift.postcode if anschrift else "",
@@ -577,6 +608,7 @@ def invoice_document(
         electronic_address=ElectronicAddress(jugendamt.leitweg_id, scheme="0204"),
     )
     belegung_ref = str(nachweis.belegung_id or nachweis.platz_id)
+    kostenzusage = nachweis.belegung.gesuch.kostenzusage if nachweis.belegung is not None else ""
     return Invoice(
         number=number,
         issue_date=issue_date,
@@ -588,10 +620,12 @@ def invoice_document(
         lines=lines,
         payment_terms=f"Zahlbar innerhalb von {PAYMENT_DAYS} Tagen ohne Abzug.",
         due_date=issue_date + timedelta(days=PAYMENT_DAYS),
+        exemption=exemption_of(fachbereich),
         basis=BillingBasis(
             leistungsnachweis_id=str(nachweis.pk),
             leistungsnachweis_title=f"Leistungsnachweis {monat_label(nachweis.monat)}",
             belegung_id=belegung_ref,
+            kostenzusage=kostenzusage,
         ),
         notes=(
             f"Leistungsnachweis {monat_label(nachweis.monat)}: {_what(nachweis)}.",
@@ -648,6 +682,7 @@ def build_invoice(
         jugendamt=jugendamt,
         anschrift=sources.anschrift(jugendamt.pk),
         replaces=replaces,
+        fachbereich=sources.fachbereich(nachweis.platz.einrichtung.fachbereich_id),
     )
     xml = build_cii(document)
     report = validate(xml)

@@ -388,7 +388,7 @@ def _subject(item: Leistungsnachweis) -> str:
             f"{item.belegung.gesuch.pseudonym} – {item.belegung.einrichtung.name}, "
             f"{item.platz.label}"
         )
-    return f"Vorhalteplatz {item.platz.label} – {item.platz.einrichtung.name}"
+    return f"{item.platz.standby_label} – {item.platz.einrichtung.name}"
 
 
 def _positionen(item: Leistungsnachweis) -> list[dict[str, Any]]:
@@ -405,7 +405,7 @@ def _positionen(item: Leistungsnachweis) -> list[dict[str, Any]]:
                 "tage": position["tage"],
                 "tagessatz": positions.euro(Decimal(position["tagessatz"])),
                 "anteil": positions.percent(Decimal(position["anteil"])),
-                "preis": positions.euro(Decimal(position["preis"])),
+                "preis": positions.euro_price(Decimal(position["preis"])),
                 "betrag": positions.euro(Decimal(position["betrag"])),
             }
         )
