@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from koffer.placements.models import (
+    AbsenceRounding,
     Belegung,
     Betreuungsform,
     Einrichtung,
@@ -131,6 +132,13 @@ class AngebotForm(forms.Form):
         label="Betreuungsform", queryset=Betreuungsform.objects.none(), widget=forms.Select(SELECT)
     )
     title = _text("Bezeichnung des Angebots", required=False)
+    absence_rounding = forms.ChoiceField(
+        label="Preis der Abwesenheitstage",
+        choices=AbsenceRounding.choices,
+        initial=AbsenceRounding.PER_DAY,
+        widget=forms.Select(SELECT),
+        help_text="Wie die Entgeltvereinbarung den anteiligen Tagessatz rundet.",
+    )
 
     def __init__(self, *args: Any, formen: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -29,6 +29,7 @@ from koffer.placements import events, numbering
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
 from koffer.placements.models import (
+    AbsenceRounding,
     Abwesenheit,
     Angebot,
     Belegung,
@@ -301,9 +302,16 @@ def update_einrichtung(
 
 
 def create_angebot(
-    *, actor: Any, einrichtung: Einrichtung, betreuungsform: Betreuungsform, title: str
+    *,
+    actor: Any,
+    einrichtung: Einrichtung,
+    betreuungsform: Betreuungsform,
+    title: str,
+    absence_rounding: str = AbsenceRounding.PER_DAY,
 ) -> Angebot:
-    """A service offer of a facility in one of its forms of care."""
+    """A service offer of a facility in one of its forms of care. ``absence_rounding``:
+    how its contract rounds the reduced price of absence days (per day by default)."""
+    _check_rounding(absence_rounding)
     if not einrichtung.formen.filter(pk=betreuungsform.pk).exists():
         raise PlacementsError(
             "form_not_offered",
@@ -316,9 +324,37 @@ def create_angebot(
             einrichtung=einrichtung,
             betreuungsform=betreuungsform,
             title=title,
+            absence_rounding=absence_rounding,
         )
         events.record(actor, [einrichtung.tenant_id], "placements.angebot.create", angebot)
     return angebot
+
+
+def _check_rounding(value: str) -> None:
+    if value not in AbsenceRounding.values:
+        raise PlacementsError(
+            "absence_rounding", "Bitte angeben, ob je Tag oder je Rechnungsposition gerundet wird."
+        )
+
+
+def set_absence_rounding(*, actor: Any, angebot: Angebot, absence_rounding: str) -> Angebot:
+    """Change how the Angebot's absence prices are rounded (as its contract says); it
+    applies to Leistungsnachweise computed from now on."""
+    _check_rounding(absence_rounding)
+    with transaction.atomic():
+        fresh = Angebot.objects.for_tenant(angebot.tenant_id).select_for_update().get(pk=angebot.pk)
+        old = fresh.absence_rounding
+        if old != absence_rounding:
+            fresh.absence_rounding = absence_rounding
+            fresh.save(update_fields=["absence_rounding"])
+            events.record(
+                actor,
+                [fresh.tenant_id],
+                "placements.angebot.rundung",
+                fresh,
+                {"absence_rounding": {"old": old, "new": absence_rounding}},
+            )
+    return fresh
 
 
 def set_entgelt(
