@@ -8,9 +8,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pypdfium2 as pdfium
 import pytest
+from django.urls import reverse
 from lxml import etree
 
+from koffer.audit.models import AuditEvent
+from koffer.pdf import pdfa
 from koffer.placements import services
 from koffer.placements.abrechnung import services as billing
 from koffer.placements.models import (
@@ -21,6 +25,7 @@ from koffer.placements.models import (
     Rechnung,
 )
 from koffer.placements.xrechnung import validate
+from tests.conftest import signed_in
 from tests.factories import placements as placement_factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-11-25")]
@@ -245,3 +250,39 @@ def test_present_days_lines_carry_only_their_days(
         ("20261008", "20261009"),
         ("20261010", "20261020"),
     ]
+
+
+def test_provider_and_youth_office_download_the_invoice_as_pdf(
+    make_belegung, provider_user, jugendamt_user, profil, rechnungsempfaenger
+):
+    belegung = make_belegung(date(2026, 9, 1))
+    rechnung, _ = _invoice(provider_user, belegung)
+    page = reverse("placements:abrechnung_rechnung_pdf", args=[rechnung.pk])
+    api = f"/api/v1/platzboerse/rechnungen/{rechnung.pk}/pdf"
+    provider, office = signed_in(provider_user), signed_in(jugendamt_user)
+
+    assert (
+        "Rechnung als PDF herunterladen"
+        in provider.get(
+            reverse("placements:abrechnung_rechnung", args=[rechnung.pk])
+        ).content.decode()
+    )
+    for client, url in ((provider, page), (provider, api)):
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == f'attachment; filename="{rechnung.number}.pdf"'
+        assert pdfa.check(response.content).ok
+    # The youth office sees it once it was sent to it, like the XML.
+    assert office.get(page).status_code == 404
+    assert office.get(api).status_code == 404
+    billing.send_rechnung(actor=provider_user, rechnung=rechnung)
+    assert office.get(page)["Content-Type"] == "application/pdf"
+    shown = office.get(api)
+    assert shown.status_code == 200
+    text = "".join(pdfium.PdfDocument(shown.content)[0].get_textpage().get_text_range().split())
+    assert "".join(f"Rechnung{rechnung.number}".split()) in text
+    assert "§4Nr.25UStG" in text
+    assert AuditEvent.objects.filter(
+        action="read", reason="Rechnung als PDF über die API abgerufen"
+    ).exists()

@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import events
+from koffer.placements.abrechnung.pdf import render_rechnung
 from koffer.placements.abrechnung.positions import (
     ABWESENHEIT,
     ANWESENHEIT,
@@ -760,6 +761,12 @@ def rechnung_xml(rechnung: Rechnung) -> bytes:
         raise Conflict(
             "xml_missing", "Die XML-Datei dieser Rechnung fehlt im Dokumentenspeicher."
         ) from exc
+
+
+def rechnung_pdf(rechnung: Rechnung) -> bytes:
+    """The invoice as a human-readable, tagged PDF, made from its stored XML (see
+    :mod:`koffer.placements.abrechnung.pdf`)."""
+    return render_rechnung(rechnung_xml(rechnung), today=timezone.localdate())
 
 
 def broken_rules(findings: Iterable[dict[str, Any]]) -> str:
