@@ -527,6 +527,13 @@ def _what(nachweis: Leistungsnachweis) -> str:
     return platz_label(nachweis.platz)
 
 
+def _einrichtung(nachweis: Leistungsnachweis) -> Any:
+    """The facility, from the relation the callers have already loaded."""
+    if nachweis.belegung is not None:
+        return nachweis.belegung.einrichtung
+    return nachweis.platz.einrichtung
+
+
 def _ranges_text(position: dict[str, Any]) -> str:
     return format_ranges(
         (date.fromisoformat(a), date.fromisoformat(b)) for a, b in position["zeitraeume"]
@@ -683,7 +690,7 @@ def build_invoice(
         jugendamt=jugendamt,
         anschrift=sources.anschrift(jugendamt.pk),
         replaces=replaces,
-        fachbereich=sources.fachbereich(nachweis.platz.einrichtung.fachbereich_id),
+        fachbereich=sources.fachbereich(_einrichtung(nachweis).fachbereich_id),
     )
     xml = build_cii(document)
     report = validate(xml)
