@@ -110,6 +110,9 @@ def belegung(
     region: Region,
     beginn: date,
     ende: date | None = None,
+    *,
+    alter: int = 12,
+    kostenzusage: str = "",
 ) -> Belegung:
     """A new place, a request for it, a hold and its confirmation: a Belegung from
     ``beginn`` (ended on ``ende`` if given)."""
@@ -124,10 +127,11 @@ def belegung(
         actor=jugendamt_user,
         tenant=jugendamt,
         betreuungsform=heim,
-        alter=12,
+        alter=alter,
         geschlecht="w",
         ab_datum=beginn,
         region=region,
+        kostenzusage=kostenzusage,
     )
     hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
     item = services.confirm(

@@ -27,6 +27,7 @@ from koffer.placements.models import (
     Fachbereich,
     Merkmal,
     Platz,
+    Platzgesuch,
     Region,
     Reservierung,
 )
@@ -183,6 +184,12 @@ class GesuchIn(Schema):
     )
     radius_km: int = Field(default=50, ge=1, le=1000)
     merkmale: list[uuid.UUID] = Field(default_factory=list)
+    kostenzusage: str = Field(
+        default="",
+        max_length=60,
+        description="Kostenzusage/Aktenzeichen des Jugendamts; steht als Vertragsnummer "
+        "(BT-12) auf den Rechnungen dieses Falls",
+    )
 
 
 class GesuchOut(Schema):
@@ -193,6 +200,7 @@ class GesuchOut(Schema):
     alter: int
     geschlecht: str
     ab: date
+    kostenzusage: str = Field(description="Kostenzusage/Aktenzeichen (leer, wenn unbekannt)")
 
 
 @exchange.post("/platzboerse/gesuche", response={201: GesuchOut})
@@ -225,18 +233,42 @@ def gesuch_create(request: TenantRequest, body: GesuchIn) -> Status[GesuchOut]:
         region=region,
         radius_km=body.radius_km,
         merkmale=merkmale,
+        kostenzusage=body.kostenzusage,
     )
-    return Status(
-        201,
-        GesuchOut(
-            id=g.pk,
-            pseudonym=g.pseudonym,
-            status=g.status,
-            betreuungsform_id=g.betreuungsform_id,
-            alter=g.alter,
-            geschlecht=g.geschlecht,
-            ab=g.ab_datum,
-        ),
+    return Status(201, _gesuch_out(g))
+
+
+def _gesuch_out(g: Platzgesuch) -> GesuchOut:
+    return GesuchOut(
+        id=g.pk,
+        pseudonym=g.pseudonym,
+        status=g.status,
+        betreuungsform_id=g.betreuungsform_id,
+        alter=g.alter,
+        geschlecht=g.geschlecht,
+        ab=g.ab_datum,
+        kostenzusage=g.kostenzusage,
+    )
+
+
+class KostenzusageIn(Schema):
+    kostenzusage: str = Field(
+        max_length=60, description="Kostenzusage/Aktenzeichen; leer löscht die Angabe"
+    )
+
+
+@exchange.put("/platzboerse/gesuche/{gesuch_id}/kostenzusage", response={200: GesuchOut})
+def gesuch_kostenzusage(
+    request: TenantRequest, gesuch_id: uuid.UUID, body: KostenzusageIn
+) -> GesuchOut:
+    """Enter or correct the youth office's Kostenzusage/Aktenzeichen of a case; invoices
+    built from now on carry it as contract reference (BT-12)."""
+    _requester(request)
+    gesuch = access.get_or_none(access.gesuche(request.tenant), gesuch_id)
+    if gesuch is None:
+        raise not_found("Dieses Gesuch")
+    return _gesuch_out(
+        services.set_kostenzusage(actor=request.user, gesuch=gesuch, kostenzusage=body.kostenzusage)
     )
 
 

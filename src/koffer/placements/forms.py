@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from koffer.placements.models import (
+    AbsenceRounding,
     Belegung,
     Betreuungsform,
     Einrichtung,
@@ -131,6 +132,13 @@ class AngebotForm(forms.Form):
         label="Betreuungsform", queryset=Betreuungsform.objects.none(), widget=forms.Select(SELECT)
     )
     title = _text("Bezeichnung des Angebots", required=False)
+    absence_rounding = forms.ChoiceField(
+        label="Preis der Abwesenheitstage",
+        choices=AbsenceRounding.choices,
+        initial=AbsenceRounding.PER_DAY,
+        widget=forms.Select(SELECT),
+        help_text="Wie die Entgeltvereinbarung den anteiligen Tagessatz rundet.",
+    )
 
     def __init__(self, *args: Any, formen: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -278,6 +286,13 @@ class GesuchForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
         help_text="Nur pseudonyme Angaben: keine Namen, keine Anschriften.",
+    )
+    kostenzusage = forms.CharField(
+        label="Kostenzusage/Aktenzeichen",
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(TEXT),
+        help_text="Optional; steht als Vertragsnummer auf den Rechnungen dieses Falls.",
     )
 
     def clean(self) -> dict[str, Any]:

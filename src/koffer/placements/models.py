@@ -47,6 +47,17 @@ class Fachbereich(models.Model):
     age_max = models.PositiveSmallIntegerField(default=27)
     meldepflicht = models.BooleanField(default=False)  # § 47 SGB VIII applies
     order = models.PositiveSmallIntegerField(default=0)
+    # Who pays the invoices of this field (BT-44 names "<Mandant>, <payer_label>"), and
+    # the VAT treatment of its services (BT-118/BT-151, BT-120, BT-121). The defaults are
+    # youth welfare's: exempt under § 4 Nr. 25 UStG. Only category E (exempt, rate 0) is
+    # written by the invoice builder, so it is the only choice.
+    payer_label = models.CharField(max_length=60, default="Jugendamt")
+    tax_category = models.CharField(max_length=2, choices=[("E", "steuerbefreit (E)")], default="E")
+    tax_exemption_reason = models.CharField(
+        max_length=200,
+        default="Umsatzsteuerfrei gemäß § 4 Nr. 25 UStG (Leistungen der Kinder- und Jugendhilfe)",
+    )
+    tax_exemption_code = models.CharField(max_length=30, default="VATEX-EU-132-1H")
 
     class Meta:
         verbose_name = "Fachbereich"
@@ -215,6 +226,11 @@ class Einrichtung(TenantOwned):
         return bool(getattr(self, f"accepts_{geschlecht}", False))
 
 
+class AbsenceRounding(models.TextChoices):
+    PER_DAY = "tag", "je Tag auf Cent gerundet"
+    PER_LINE = "position", "je Rechnungsposition auf Cent gerundet"
+
+
 class Angebot(TenantOwned):
     """A service offer of a facility in one form of care; its day rates are Entgelte."""
 
@@ -222,6 +238,12 @@ class Angebot(TenantOwned):
     betreuungsform = models.ForeignKey(Betreuungsform, on_delete=models.PROTECT)
     title = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
+    # How the reduced day price of absence days is rounded to cents, as the contract
+    # (Entgeltvereinbarung) says: per day (the default: the contract names a day price,
+    # which is then billed per day) or once per invoice line.
+    absence_rounding = models.CharField(
+        max_length=10, choices=AbsenceRounding.choices, default=AbsenceRounding.PER_DAY
+    )
 
     class Meta:
         verbose_name = "Angebot"
@@ -302,6 +324,14 @@ class Platz(TenantOwned):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def standby_label(self) -> str:
+        """The place named as a standby place, without saying so twice ("Vorhalteplatz 5"
+        stays as it is, "3" becomes "Vorhalteplatz 3")."""
+        if self.label.casefold().startswith("vorhalteplatz"):
+            return self.label
+        return f"Vorhalteplatz {self.label}"
+
 
 # --- youth office side ---------------------------------------------------------------
 
@@ -323,6 +353,9 @@ class Platzgesuch(TenantOwned):
     region = models.ForeignKey(Region, on_delete=models.PROTECT)
     radius_km = models.PositiveSmallIntegerField(default=50)
     merkmale = models.ManyToManyField(Merkmal, blank=True)
+    # The youth office's cost commitment or file number for this case; the invoices of
+    # its Belegungen carry it as the contract reference (BT-12).
+    kostenzusage = models.CharField("Kostenzusage/Aktenzeichen", max_length=60, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OFFEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -29,6 +29,7 @@ from koffer.placements import events, numbering
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
 from koffer.placements.models import (
+    AbsenceRounding,
     Abwesenheit,
     Angebot,
     Belegung,
@@ -69,6 +70,10 @@ def load_catalogue(*, actor: Any, data: dict[str, Any]) -> Fachbereich:
                     "age_max",
                     "meldepflicht",
                     "order",
+                    "payer_label",
+                    "tax_category",
+                    "tax_exemption_reason",
+                    "tax_exemption_code",
                 )
                 if key in data
             }
@@ -297,9 +302,16 @@ def update_einrichtung(
 
 
 def create_angebot(
-    *, actor: Any, einrichtung: Einrichtung, betreuungsform: Betreuungsform, title: str
+    *,
+    actor: Any,
+    einrichtung: Einrichtung,
+    betreuungsform: Betreuungsform,
+    title: str,
+    absence_rounding: str = AbsenceRounding.PER_DAY,
 ) -> Angebot:
-    """A service offer of a facility in one of its forms of care."""
+    """A service offer of a facility in one of its forms of care. ``absence_rounding``:
+    how its contract rounds the reduced price of absence days (per day by default)."""
+    _check_rounding(absence_rounding)
     if not einrichtung.formen.filter(pk=betreuungsform.pk).exists():
         raise PlacementsError(
             "form_not_offered",
@@ -312,9 +324,37 @@ def create_angebot(
             einrichtung=einrichtung,
             betreuungsform=betreuungsform,
             title=title,
+            absence_rounding=absence_rounding,
         )
         events.record(actor, [einrichtung.tenant_id], "placements.angebot.create", angebot)
     return angebot
+
+
+def _check_rounding(value: str) -> None:
+    if value not in AbsenceRounding.values:
+        raise PlacementsError(
+            "absence_rounding", "Bitte angeben, ob je Tag oder je Rechnungsposition gerundet wird."
+        )
+
+
+def set_absence_rounding(*, actor: Any, angebot: Angebot, absence_rounding: str) -> Angebot:
+    """Change how the Angebot's absence prices are rounded (as its contract says); it
+    applies to Leistungsnachweise computed from now on."""
+    _check_rounding(absence_rounding)
+    with transaction.atomic():
+        fresh = Angebot.objects.for_tenant(angebot.tenant_id).select_for_update().get(pk=angebot.pk)
+        old = fresh.absence_rounding
+        if old != absence_rounding:
+            fresh.absence_rounding = absence_rounding
+            fresh.save(update_fields=["absence_rounding"])
+            events.record(
+                actor,
+                [fresh.tenant_id],
+                "placements.angebot.rundung",
+                fresh,
+                {"absence_rounding": {"old": old, "new": absence_rounding}},
+            )
+    return fresh
 
 
 def set_entgelt(
@@ -643,8 +683,11 @@ def create_gesuch(
     region: Region,
     radius_km: int = 50,
     merkmale: Iterable[Merkmal] = (),
+    kostenzusage: str = "",
 ) -> Platzgesuch:
-    """The pseudonymous need of one person; the pseudonym is generated, never a name."""
+    """The pseudonymous need of one person; the pseudonym is generated, never a name.
+    ``kostenzusage`` is the youth office's cost commitment or file number (optional; the
+    invoices of the case carry it as BT-12)."""
     fb = betreuungsform.fachbereich
     if not fb.age_min <= alter <= fb.age_max:
         raise PlacementsError(
@@ -671,11 +714,43 @@ def create_gesuch(
             ab_datum=ab_datum,
             region=region,
             radius_km=radius_km,
+            kostenzusage=_kostenzusage(kostenzusage),
             created_by=actor,
         )
         gesuch.merkmale.set(merkmale)
         events.record(actor, [tenant.pk], "placements.gesuch.create", gesuch)
     return gesuch
+
+
+def _kostenzusage(text: str) -> str:
+    value = " ".join((text or "").split())
+    if len(value) > 60:
+        raise PlacementsError(
+            "kostenzusage_too_long", "Die Kostenzusage/das Aktenzeichen ist länger als 60 Zeichen."
+        )
+    return value
+
+
+def set_kostenzusage(*, actor: Any, gesuch: Platzgesuch, kostenzusage: str) -> Platzgesuch:
+    """The youth office enters or corrects its Kostenzusage/Aktenzeichen of the case
+    (often known only after the placement); invoices built from now on carry it (BT-12)."""
+    value = _kostenzusage(kostenzusage)
+    with transaction.atomic():
+        fresh = (
+            Platzgesuch.objects.for_tenant(gesuch.tenant_id).select_for_update().get(pk=gesuch.pk)
+        )
+        old = fresh.kostenzusage
+        if old != value:
+            fresh.kostenzusage = value
+            fresh.save(update_fields=["kostenzusage"])
+            events.record(
+                actor,
+                [fresh.tenant_id],
+                "placements.gesuch.kostenzusage",
+                fresh,
+                {"kostenzusage": {"old": old, "new": value}},
+            )
+    return fresh
 
 
 def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzgesuch:

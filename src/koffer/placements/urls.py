@@ -59,6 +59,11 @@ urlpatterns: list[URLPattern] = [
     path("plaetze/gesuche/<uuid:gesuch_id>/", views.gesuch, name="gesuch"),
     path("plaetze/gesuche/<uuid:gesuch_id>/treffer/", views.gesuch_treffer, name="gesuch_treffer"),
     path(
+        "plaetze/gesuche/<uuid:gesuch_id>/kostenzusage/",
+        views.gesuch_kostenzusage,
+        name="gesuch_kostenzusage",
+    ),
+    path(
         "plaetze/gesuche/<uuid:gesuch_id>/anfragen/", views.gesuch_anfragen, name="gesuch_anfragen"
     ),
     path(

@@ -199,6 +199,7 @@ def angebot_neu(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpRespon
                 einrichtung=item,
                 betreuungsform=form.cleaned_data["betreuungsform"],
                 title=form.cleaned_data["title"],
+                absence_rounding=form.cleaned_data["absence_rounding"],
             )
         except PlacementsError as exc:
             form.add_error(None, exc.message)
@@ -557,6 +558,22 @@ def gesuch_treffer(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse
         "placements/_treffer.html",
         {"gesuch": item, "treffer": selectors.treffer_for(item) if item.status == "offen" else []},
     )
+
+
+@requires(access.is_requester)
+@require_POST
+def gesuch_kostenzusage(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpResponse:
+    """The youth office enters its Kostenzusage/Aktenzeichen; invoices carry it (BT-12)."""
+    item = _own_gesuch(request, gesuch_id)
+    try:
+        services.set_kostenzusage(
+            actor=request.user, gesuch=item, kostenzusage=request.POST.get("kostenzusage", "")
+        )
+    except PlacementsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Kostenzusage/Aktenzeichen gespeichert.")
+    return redirect("placements:gesuch", item.pk)
 
 
 @requires(access.is_requester)

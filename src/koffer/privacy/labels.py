@@ -80,12 +80,14 @@ ACTION_LABELS: dict[str, str] = {
     "placements.einrichtung.create": "Einrichtung angelegt",
     "placements.einrichtung.update": "Einrichtung geändert",
     "placements.angebot.create": "Angebot angelegt",
+    "placements.angebot.rundung": "Rundung der Abwesenheitstage geändert",
     "placements.entgelt.create": "Entgelt angelegt",
     "placements.entgelt.change": "Entgelt geändert",
     "placements.entgelt.end": "Entgelt beendet",
     "placements.plaetze.add": "Plätze angelegt",
     "placements.platz.frei": "Platz frei gemeldet",
     "placements.gesuch.create": "Platzgesuch angelegt",
+    "placements.gesuch.kostenzusage": "Kostenzusage/Aktenzeichen eingetragen",
     "placements.gesuch.withdraw": "Platzgesuch zurückgezogen",
     "placements.reservierung.create": "Platz angefragt",
     "placements.reservierung.withdraw": "Anfrage zurückgezogen",
@@ -149,6 +151,8 @@ TYPE_LABELS: dict[str, str] = {
 # (or the key is no model field: a count, a hash, a filter of the audit page).
 FIELD_LABELS: dict[str, str] = {
     "status": "Status",
+    "kostenzusage": "Kostenzusage/Aktenzeichen",
+    "absence_rounding": "Rundung der Abwesenheitstage",
     "number": "Nummer",
     "nummer": "Nummer",
     "title": "Titel",

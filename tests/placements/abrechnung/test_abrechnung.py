@@ -44,6 +44,7 @@ OCTOBER = date(2026, 10, 1)
 MARCH = date(2026, 3, 1)
 TODAY = date(2026, 11, 25)  # every month billed here is over
 NS = {
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
 }
@@ -72,9 +73,14 @@ def test_full_month_with_absence_days_at_75_percent(make_belegung, provider_user
     assert (nachweis.anwesenheitstage, nachweis.abwesenheitstage) == (28, 3)
     # 28 × 182.50 = 5110.00; 182.50 × 75 % = 136.875 → 136.88; 3 × 136.88 = 410.64
     assert nachweis.betrag == Decimal("5520.64")
-    assert [(p["art"], p["tage"], p["preis"], p["betrag"]) for p in nachweis.positionen] == [
-        ("anwesenheit", 28, "182.50", "5110.00"),
-        ("abwesenheit", 3, "136.88", "410.64"),
+    # One position per run of days, so each carries exactly its days as its period.
+    assert [
+        (p["art"], p["von"], p["bis"], p["tage"], p["preis"], p["betrag"])
+        for p in nachweis.positionen
+    ] == [
+        ("anwesenheit", "2026-10-01", "2026-10-09", 9, "182.50", "1642.50"),
+        ("abwesenheit", "2026-10-10", "2026-10-12", 3, "136.88", "410.64"),
+        ("anwesenheit", "2026-10-13", "2026-10-31", 19, "182.50", "3467.50"),
     ]
     assert nachweis.positionen[1]["zeitraeume"] == [["2026-10-10", "2026-10-12"]]
     assert nachweis.status == Leistungsnachweis.Status.ENTWURF
@@ -281,7 +287,19 @@ def test_invoice_passes_all_three_checks_from_the_blob_store(
     root = etree.fromstring(xml)
     assert root.findtext(".//ram:BuyerReference", namespaces=NS) == "09999000-KREIS-21"
     assert root.findtext(".//ram:DuePayableAmount", namespaces=NS) == "5520.64"
-    assert [q.text for q in root.iterfind(".//ram:BilledQuantity", NS)] == ["28", "3"]
+    assert [q.text for q in root.iterfind(".//ram:BilledQuantity", NS)] == ["9", "3", "19"]
+    # Each line's period (BT-134/BT-135) is the days it bills, not the whole month.
+    periods = [
+        tuple(
+            d.text for d in line.iterfind(".//ram:BillingSpecifiedPeriod//udt:DateTimeString", NS)
+        )
+        for line in root.iterfind(".//ram:IncludedSupplyChainTradeLineItem", NS)
+    ]
+    assert periods == [
+        ("20261001", "20261009"),
+        ("20261010", "20261012"),
+        ("20261013", "20261031"),
+    ]
     assert root.findtext(".//ram:SpecifiedLegalOrganization/ram:ID", namespaces=NS) == (
         "VR 4711, Amtsgericht Musterstadt"
     )

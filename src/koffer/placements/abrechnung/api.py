@@ -403,6 +403,40 @@ def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResp
     return response
 
 
+@router.get(
+    "/platzboerse/rechnungen/{rechnung_id}/pdf",
+    operation_id="koffer_placements_api_abrechnung_get_rechnung_pdf",
+    summary="Die Rechnung als lesbares PDF",
+    description="Aus der gespeicherten XRechnung erzeugt, barrierefrei getaggt (PDF/UA-1), "
+    "als PDF/A-2a gekennzeichnet nur, wenn die PDF/A-Prüfung es bestätigt. Maßgeblich "
+    "bleibt die XRechnung.",
+    response={200: None, 403: Problem, 404: Problem, 409: Problem},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Die Rechnung als PDF-Anhang",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_rechnung_pdf(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
+    item = _rechnung(request, rechnung_id)
+    pdf = billing.rechnung_pdf(item)
+    nachweis = item.nachweis
+    events.record_read(
+        actor=request.user,
+        tenant=request.tenant,
+        obj=item,
+        subject=nachweis.belegung.gesuch if nachweis.belegung is not None else None,
+        purpose="Rechnung als PDF über die API abgerufen",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{item.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @router.post(
     "/platzboerse/rechnungen/{rechnung_id}/versand",
     operation_id="koffer_placements_api_abrechnung_send_rechnung",

@@ -14,9 +14,11 @@ from typing import Any
 
 from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
+    AbsenceRounding,
     Abwesenheit,
     Belegung,
     Entgelt,
+    Fachbereich,
     Platz,
     Rechnungsanschrift,
     Traegerprofil,
@@ -82,6 +84,15 @@ def euro(amount: Decimal) -> str:
     return f"{text} €"
 
 
+def euro_price(price: Decimal) -> str:
+    """A day price: in cents like :func:`euro`, but a price a contract rounds per line
+    keeps its decimals (``136.875`` → ``136,875 €``)."""
+    if price == money(price):
+        return euro(price)
+    text = f"{price.normalize():,f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} €"
+
+
 def percent(share: Decimal) -> str:
     """``75.00`` → ``75 %``, ``62.50`` → ``62,5 %``."""
     text = f"{share.normalize():f}".replace(".", ",")
@@ -123,10 +134,22 @@ def _rate_on(entgelte: Sequence[Entgelt], day: date) -> Entgelt | None:
 
 
 def positions_for(
-    days: Iterable[tuple[date, str]], entgelte: Sequence[Entgelt], *, title: str, what: str
+    days: Iterable[tuple[date, str]],
+    entgelte: Sequence[Entgelt],
+    *,
+    title: str,
+    what: str,
+    rounding: str = AbsenceRounding.PER_DAY,
 ) -> list[dict[str, Any]]:
-    """Positions for (day, art) pairs: one per Entgelt and art, in the order of their first
-    day. Raises ``rate_gap`` naming every day without a valid Entgelt."""
+    """Positions for (day, art) pairs: one per Entgelt, art and run of consecutive days,
+    in the order of their first day, so that each position's (and invoice line's) period
+    (BT-134/BT-135) holds exactly the days it bills. Raises ``rate_gap`` naming every day
+    without a valid Entgelt.
+
+    The price of a day is the Tagessatz times the share. At 100 % it is the Tagessatz, in
+    cents. A reduced share (absence days) is rounded as the Angebot's contract says:
+    ``tag`` (the default) rounds the day price half up to cents and multiplies it by the
+    days; ``position`` keeps the exact day price and rounds the line amount once."""
     gaps: list[date] = []
     groups: dict[tuple[uuid.UUID, str], list[date]] = {}
     rates: dict[uuid.UUID, Entgelt] = {}
@@ -143,28 +166,32 @@ def positions_for(
             f"{what}: Für {format_ranges(day_ranges(gaps))} gilt kein Entgelt. Bitte zuerst "
             "das Entgelt für diese Tage vereinbaren; es wurde nichts gespeichert.",
         )
+    runs = [
+        (rate_id, art, run) for (rate_id, art), group in groups.items() for run in day_ranges(group)
+    ]
     positions = []
-    ordered = sorted(groups.items(), key=lambda item: (item[1][0], _ART_ORDER[item[0][1]]))
-    for (rate_id, art), group in ordered:
+    for rate_id, art, (start, end) in sorted(runs, key=lambda r: (r[2][0], _ART_ORDER[r[1]])):
         rate = rates[rate_id]
         share = rate.absence_share if art == ABWESENHEIT else HUNDRED
-        price = money(rate.tagessatz * share / HUNDRED)
+        exact = rate.tagessatz * share / HUNDRED
+        price = exact if rounding == AbsenceRounding.PER_LINE else money(exact)
+        price = price.normalize() if price != money(price) else money(price)
+        tage = (end - start).days + 1
         label = f"{title} – {ART_LABELS[art]}"
         if art == ABWESENHEIT:
             label += f" ({percent(share)})"
-        ranges = day_ranges(group)
         positions.append(
             {
                 "art": art,
                 "bezeichnung": label,
-                "von": group[0].isoformat(),
-                "bis": group[-1].isoformat(),
-                "zeitraeume": [[a.isoformat(), b.isoformat()] for a, b in ranges],
-                "tage": len(group),
+                "von": start.isoformat(),
+                "bis": end.isoformat(),
+                "zeitraeume": [[start.isoformat(), end.isoformat()]],
+                "tage": tage,
                 "tagessatz": str(money(rate.tagessatz)),
                 "anteil": str(share.quantize(Decimal("0.01"))),
-                "preis": str(price),
-                "betrag": str(money(price * len(group))),
+                "preis": f"{price:f}",
+                "betrag": str(money(price * tage)),
                 "entgelt": str(rate.pk),
             }
         )
@@ -214,7 +241,7 @@ def belegung_label(belegung: Belegung) -> str:
 
 
 def platz_label(platz: Platz) -> str:
-    return f"Vorhalteplatz {platz.label} ({platz.einrichtung.name})"
+    return f"{platz.standby_label} ({platz.einrichtung.name})"
 
 
 def _title(angebot: Any) -> str:
@@ -237,7 +264,11 @@ def belegung_positions(
     away = absent_days(abwesenheiten, start, end)
     days = ((day, ABWESENHEIT if day in away else ANWESENHEIT) for day in each_day(start, end))
     positions = positions_for(
-        days, entgelte, title=_title(belegung.angebot), what=belegung_label(belegung)
+        days,
+        entgelte,
+        title=_title(belegung.angebot),
+        what=belegung_label(belegung),
+        rounding=belegung.angebot.absence_rounding,
     )
     return period, positions
 
@@ -254,7 +285,11 @@ def standby_positions(
     start, end = period
     days = ((day, VORHALTUNG) for day in each_day(start, end))
     return period, positions_for(
-        days, entgelte, title=_title(platz.angebot), what=platz_label(platz)
+        days,
+        entgelte,
+        title=_title(platz.angebot),
+        what=platz_label(platz),
+        rounding=platz.angebot.absence_rounding,
     )
 
 
@@ -272,6 +307,13 @@ class Sources:
         self._anschriften: dict[uuid.UUID, Rechnungsanschrift | None] = {}
         self._profil: Traegerprofil | None = None
         self._profil_loaded = False
+        self._fachbereiche: dict[uuid.UUID, Fachbereich] | None = None
+
+    def fachbereich(self, fachbereich_id: uuid.UUID) -> Fachbereich | None:
+        """The (installation-wide, few) Fachbereiche, loaded once per batch."""
+        if self._fachbereiche is None:
+            self._fachbereiche = {fb.pk: fb for fb in Fachbereich.objects.all()}
+        return self._fachbereiche.get(fachbereich_id)
 
     def entgelte(self, angebot_id: uuid.UUID) -> list[Entgelt]:
         if angebot_id not in self._entgelte:

@@ -222,7 +222,7 @@ def rechnung_for(tenant: Mandant, rechnung_id: uuid.UUID) -> Rechnung | None:
             "decided_by",
             "nachweis__belegung__gesuch",
             "nachweis__belegung__einrichtung",
-            "nachweis__platz__einrichtung",
+            "nachweis__platz__einrichtung__fachbereich",
         )
         .filter(pk=rechnung_id)
         .first()

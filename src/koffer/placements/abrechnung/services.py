@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import events
+from koffer.placements.abrechnung.pdf import render_rechnung
 from koffer.placements.abrechnung.positions import (
     ABWESENHEIT,
     ANWESENHEIT,
@@ -50,7 +51,7 @@ from koffer.placements.abrechnung.positions import (
     Sources,
     belegung_label,
     belegung_positions,
-    euro,
+    euro_price,
     format_ranges,
     monat_label,
     month_bounds,
@@ -62,6 +63,7 @@ from koffer.placements.access import AGGREGATE_ONLY_KINDS
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.models import (
     Belegung,
+    Fachbereich,
     Leistungsnachweis,
     Platz,
     Rechnung,
@@ -71,6 +73,7 @@ from koffer.placements.models import (
 from koffer.placements.numbering import next_number
 from koffer.placements.xrechnung import Finding, build_cii, validate
 from koffer.placements.xrechnung.document import (
+    YOUTH_WELFARE_EXEMPTION,
     Address,
     BillingBasis,
     Buyer,
@@ -83,6 +86,7 @@ from koffer.placements.xrechnung.document import (
     Seller,
     SellerContact,
     UnitCode,
+    VatExemption,
 )
 from koffer.tenancy.models import Mandant
 
@@ -523,9 +527,41 @@ def _what(nachweis: Leistungsnachweis) -> str:
     return platz_label(nachweis.platz)
 
 
+def _einrichtung(nachweis: Leistungsnachweis) -> Any:
+    """The facility, from the relation the callers have already loaded."""
+    if nachweis.belegung is not None:
+        return nachweis.belegung.einrichtung
+    return nachweis.platz.einrichtung
+
+
 def _ranges_text(position: dict[str, Any]) -> str:
     return format_ranges(
         (date.fromisoformat(a), date.fromisoformat(b)) for a, b in position["zeitraeume"]
+    )
+
+
+def buyer_name(
+    jugendamt: Mandant, anschrift: Rechnungsanschrift | None, fachbereich: Fachbereich | None
+) -> str:
+    """BT-44: the Rechnungsanschrift's name when it names the office that pays for this
+    Fachbereich ("Landkreis Musterland, Jugendamt" for youth welfare), else the Mandant
+    with that office ("Landkreis Musterland, Sozialamt" for elder care)."""
+    bezeichnung = anschrift.bezeichnung if anschrift and anschrift.bezeichnung else ""
+    payer = fachbereich.payer_label if fachbereich is not None else ""
+    if not payer or payer.casefold() in bezeichnung.casefold():
+        return bezeichnung or jugendamt.name
+    return f"{jugendamt.name}, {payer}"
+
+
+def exemption_of(fachbereich: Fachbereich | None) -> VatExemption:
+    """The Fachbereich's VAT treatment (category, BT-120, BT-121); youth welfare's
+    § 4 Nr. 25 UStG without one."""
+    if fachbereich is None:
+        return YOUTH_WELFARE_EXEMPTION
+    return VatExemption(
+        reason=fachbereich.tax_exemption_reason,
+        reason_code=fachbereich.tax_exemption_code,
+        category=fachbereich.tax_category,
     )
 
 
@@ -538,15 +574,18 @@ def invoice_document(
     jugendamt: Mandant,
     anschrift: Rechnungsanschrift | None,
     replaces: Rechnung | None = None,
+    fachbereich: Fachbereich | None = None,
 ) -> Invoice:
     """The XRechnung of a Nachweis as plain data. Missing data is left empty on purpose:
-    the official rules then name it (a missing Leitweg-ID is BR-DE-15)."""
+    the official rules then name it (a missing Leitweg-ID is BR-DE-15). The VAT
+    exemption and the paying office come from the Fachbereich; the contract reference
+    (BT-12) is the youth office's Kostenzusage/Aktenzeichen of the case, when known."""
     lines = tuple(
         InvoiceLine(
             line_id=str(number_),
             name=position["bezeichnung"],
             description=(
-                f"{_what(nachweis)}: {position['tage']} Tage à {euro(Decimal(position['preis']))}"
+                f"{_what(nachweis)}: {position['tage']} Tage à {euro_price(Decimal(position['preis']))}"
                 f" ({_ranges_text(position)})"
             ),
             quantity=Decimal(position["tage"]),
@@ -568,7 +607,7 @@ def invoice_document(
         legal_registration_id=profil.registereintrag,
     )
     buyer = Buyer(
-        name=(anschrift.bezeichnung if anschrift and anschrift.bezeichnung else jugendamt.name),
+        name=buyer_name(jugendamt, anschrift, fachbereich),
         address=Address(
             street=anschrift.street if anschrift else "",
             postcode=anschrift.postcode if anschrift else "",
@@ -577,6 +616,7 @@ def invoice_document(
         electronic_address=ElectronicAddress(jugendamt.leitweg_id, scheme="0204"),
     )
     belegung_ref = str(nachweis.belegung_id or nachweis.platz_id)
+    kostenzusage = nachweis.belegung.gesuch.kostenzusage if nachweis.belegung is not None else ""
     return Invoice(
         number=number,
         issue_date=issue_date,
@@ -588,10 +628,12 @@ def invoice_document(
         lines=lines,
         payment_terms=f"Zahlbar innerhalb von {PAYMENT_DAYS} Tagen ohne Abzug.",
         due_date=issue_date + timedelta(days=PAYMENT_DAYS),
+        exemption=exemption_of(fachbereich),
         basis=BillingBasis(
             leistungsnachweis_id=str(nachweis.pk),
             leistungsnachweis_title=f"Leistungsnachweis {monat_label(nachweis.monat)}",
             belegung_id=belegung_ref,
+            kostenzusage=kostenzusage,
         ),
         notes=(
             f"Leistungsnachweis {monat_label(nachweis.monat)}: {_what(nachweis)}.",
@@ -648,6 +690,7 @@ def build_invoice(
         jugendamt=jugendamt,
         anschrift=sources.anschrift(jugendamt.pk),
         replaces=replaces,
+        fachbereich=sources.fachbereich(_einrichtung(nachweis).fachbereich_id),
     )
     xml = build_cii(document)
     report = validate(xml)
@@ -725,6 +768,12 @@ def rechnung_xml(rechnung: Rechnung) -> bytes:
         raise Conflict(
             "xml_missing", "Die XML-Datei dieser Rechnung fehlt im Dokumentenspeicher."
         ) from exc
+
+
+def rechnung_pdf(rechnung: Rechnung) -> bytes:
+    """The invoice as a human-readable, tagged PDF, made from its stored XML (see
+    :mod:`koffer.placements.abrechnung.pdf`)."""
+    return render_rechnung(rechnung_xml(rechnung), today=timezone.localdate())
 
 
 def broken_rules(findings: Iterable[dict[str, Any]]) -> str:

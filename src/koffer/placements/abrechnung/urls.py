@@ -43,6 +43,11 @@ urlpatterns: list[URLPattern] = [
         name="abrechnung_rechnung_xml",
     ),
     path(
+        "plaetze/rechnungen/<uuid:rechnung_id>/pdf/",
+        views.rechnung_pdf,
+        name="abrechnung_rechnung_pdf",
+    ),
+    path(
         "plaetze/rechnungen/<uuid:rechnung_id>/versenden/",
         views.rechnung_versenden,
         name="abrechnung_rechnung_versenden",

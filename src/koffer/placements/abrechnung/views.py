@@ -388,7 +388,7 @@ def _subject(item: Leistungsnachweis) -> str:
             f"{item.belegung.gesuch.pseudonym} – {item.belegung.einrichtung.name}, "
             f"{item.platz.label}"
         )
-    return f"Vorhalteplatz {item.platz.label} – {item.platz.einrichtung.name}"
+    return f"{item.platz.standby_label} – {item.platz.einrichtung.name}"
 
 
 def _positionen(item: Leistungsnachweis) -> list[dict[str, Any]]:
@@ -405,7 +405,7 @@ def _positionen(item: Leistungsnachweis) -> list[dict[str, Any]]:
                 "tage": position["tage"],
                 "tagessatz": positions.euro(Decimal(position["tagessatz"])),
                 "anteil": positions.percent(Decimal(position["anteil"])),
-                "preis": positions.euro(Decimal(position["preis"])),
+                "preis": positions.euro_price(Decimal(position["preis"])),
                 "betrag": positions.euro(Decimal(position["betrag"])),
             }
         )
@@ -446,6 +446,7 @@ def _rechnung_page(
             "rechnung": item,
             "nachweis": item.nachweis,
             "what": _subject(item.nachweis),
+            "fachbereich": item.nachweis.platz.einrichtung.fachbereich,
             "positionen": _positionen(item.nachweis),
             "provider": provider,
             "errors": errors,
@@ -485,6 +486,23 @@ def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     _record_read(request, item, item.nachweis, "XRechnung heruntergeladen")
     response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{item.number}.xml"'
+    return response
+
+
+@requires(access.opens_billing)
+@require_GET
+def rechnung_pdf(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
+    """The invoice as a readable PDF, for the provider and the youth office alike."""
+    item = _rechnung(request, rechnung_id)
+    try:
+        pdf = billing.rechnung_pdf(item)
+    except PlacementsError as exc:
+        messages.error(request, exc.message)
+        return redirect("placements:abrechnung_rechnung", item.pk)
+    _record_read(request, item, item.nachweis, "Rechnung als PDF heruntergeladen")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{item.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -17,7 +17,6 @@ from lxml import etree
 from koffer.placements.xrechnung.document import (
     BUSINESS_PROCESS_ID,
     GUIDELINE_ID,
-    TAX_CATEGORY_EXEMPT,
     Address,
     Invoice,
     InvoiceLine,
@@ -43,7 +42,7 @@ def build_cii(invoice: Invoice) -> bytes:
     _document(etree.SubElement(root, f"{{{RSM}}}ExchangedDocument"), invoice)
     transaction = etree.SubElement(root, f"{{{RSM}}}SupplyChainTradeTransaction")
     for line in invoice.lines:
-        _line(transaction, line)
+        _line(transaction, line, invoice.exemption.category)
     _agreement(_sub(transaction, "ApplicableHeaderTradeAgreement"), invoice)
     _sub(transaction, "ApplicableHeaderTradeDelivery")
     _settlement(_sub(transaction, "ApplicableHeaderTradeSettlement"), invoice)
@@ -101,14 +100,19 @@ def _document(document: etree._Element, invoice: Invoice) -> None:
         _sub(_sub(document, "IncludedNote"), "Content", note)
 
 
-def _tax_category(parent: etree._Element) -> None:
+def _tax_category(parent: etree._Element, category: str) -> None:
     tax = _sub(parent, "ApplicableTradeTax")
     _sub(tax, "TypeCode", "VAT")
-    _sub(tax, "CategoryCode", TAX_CATEGORY_EXEMPT)
+    _sub(tax, "CategoryCode", category)
     _sub(tax, "RateApplicablePercent", "0")
 
 
-def _line(transaction: etree._Element, line: InvoiceLine) -> None:
+def _price(value: Decimal) -> str:
+    """BT-146: cents, or the exact fraction of a per-line rounded share (no exponent)."""
+    return f"{money(value):f}" if value == money(value) else f"{value.normalize():f}"
+
+
+def _line(transaction: etree._Element, line: InvoiceLine, category: str) -> None:
     item = _sub(transaction, "IncludedSupplyChainTradeLineItem")
     document = _sub(item, "AssociatedDocumentLineDocument")
     _sub(document, "LineID", line.line_id)
@@ -118,11 +122,11 @@ def _line(transaction: etree._Element, line: InvoiceLine) -> None:
     _sub(product, "Name", line.name)
     _opt(product, "Description", line.description)
     agreement = _sub(item, "SpecifiedLineTradeAgreement")
-    _sub(_sub(agreement, "NetPriceProductTradePrice"), "ChargeAmount", _amount(line.net_price))
+    _sub(_sub(agreement, "NetPriceProductTradePrice"), "ChargeAmount", _price(line.net_price))
     delivery = _sub(item, "SpecifiedLineTradeDelivery")
     _sub(delivery, "BilledQuantity", _quantity(line.quantity)).set("unitCode", str(line.unit))
     settlement = _sub(item, "SpecifiedLineTradeSettlement")
-    _tax_category(settlement)
+    _tax_category(settlement, category)
     if line.period is not None:
         _period(settlement, line.period)
     summation = _sub(settlement, "SpecifiedTradeSettlementLineMonetarySummation")
@@ -211,7 +215,7 @@ def _settlement(settlement: etree._Element, invoice: Invoice) -> None:
     _sub(tax, "TypeCode", "VAT")
     _opt(tax, "ExemptionReason", invoice.exemption.reason)
     _sub(tax, "BasisAmount", _amount(totals.tax_basis))
-    _sub(tax, "CategoryCode", TAX_CATEGORY_EXEMPT)
+    _sub(tax, "CategoryCode", invoice.exemption.category)
     _opt(tax, "ExemptionReasonCode", invoice.exemption.reason_code)
     _sub(tax, "RateApplicablePercent", "0")
 

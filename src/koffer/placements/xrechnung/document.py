@@ -10,9 +10,11 @@ amounts are :class:`~decimal.Decimal`, rounded commercially (half up) to cents, 
 total is computed in one place (:func:`compute_totals`), so that the sums the rules
 check (BR-CO-10, BR-CO-13, BR-CO-15, BR-CO-16, BR-E-8) agree by construction.
 
-Youth-welfare services (Hilfen zur Erziehung, Inobhutnahme, ...) are exempt from VAT
-under § 4 Nr. 25 UStG: every line and the one VAT breakdown use category "E" (exempt),
-rate 0, with the exemption reason (BT-120) and code (BT-121, VATEX-EU-132-1H).
+The services billed here are exempt from VAT: every line and the one VAT breakdown use
+category "E" (exempt), rate 0, with the exemption reason (BT-120) and code (BT-121) of
+the field of work, e.g. § 4 Nr. 25 UStG and VATEX-EU-132-1H for youth welfare (the
+default), § 4 Nr. 16 UStG and VATEX-EU-132-1G for elder care. They come from the
+Fachbereich's configuration.
 """
 
 from __future__ import annotations
@@ -37,6 +39,15 @@ TAX_CATEGORY_EXEMPT = "E"
 def money(value: Decimal | int) -> Decimal:
     """An amount in euro rounded to cents, half up (kaufmännische Rundung)."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+PRICE_PLACES = Decimal("0.000001")
+
+
+def unit_price(value: Decimal | int) -> Decimal:
+    """A net price (BT-146) to six decimals (half up): a day price in cents stays as it
+    is, a share of a day rate the contract rounds per line keeps its exact value."""
+    return Decimal(value).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _decimal(value: Decimal | int, what: str) -> Decimal:
@@ -149,10 +160,12 @@ class PaymentMeans:
 
 @dataclass(frozen=True)
 class VatExemption:
-    """Why no VAT is charged: the text (BT-120) and the VATEX code (BT-121)."""
+    """Why no VAT is charged: the text (BT-120), the VATEX code (BT-121) and the
+    category (BT-118/BT-151; "E", exempt, the only one with rate 0 written here)."""
 
     reason: str
     reason_code: str = ""
+    category: str = TAX_CATEGORY_EXEMPT
 
 
 YOUTH_WELFARE_EXEMPTION = VatExemption(
@@ -188,8 +201,9 @@ class PrecedingInvoice:
 class InvoiceLine:
     """One invoice line (BG-25).
 
-    ``net_price`` is rounded to cents on construction; the line amount (BT-131) is
-    always ``quantity × net_price``, rounded to cents, never passed in.
+    ``net_price`` is kept to six decimals: a day price in cents, or the exact share of a
+    day rate a contract rounds per line (e.g. 136.875). The line amount (BT-131) is always
+    ``quantity × net_price``, rounded to cents, never passed in.
     """
 
     line_id: str
@@ -203,7 +217,7 @@ class InvoiceLine:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quantity", _decimal(self.quantity, "Die Menge"))
-        object.__setattr__(self, "net_price", money(_decimal(self.net_price, "Der Preis")))
+        object.__setattr__(self, "net_price", unit_price(_decimal(self.net_price, "Der Preis")))
 
     @property
     def net_amount(self) -> Decimal:
