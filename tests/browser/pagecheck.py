@@ -22,6 +22,53 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 SCREENSHOTS = ARTIFACTS / "screenshots"
+# A small phone: every page is also laid out at this width, and nothing clickable may lie
+# beyond it unless it sits in a table that visibly scrolls sideways.
+PHONE_WIDTH = 375
+PHONE_HEIGHT = 740
+CLICKABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]"
+# The controls beyond the right (or left) edge of a 375-px screen, except those inside a
+# scroll box that shows it scrolls: a koffer-table-wrap that koffer.js marked (a tab stop, a
+# region with a name, and the visible hint "Tabelle seitlich scrollbar" just above it). The
+# skip link waits off-screen on purpose and comes in on focus.
+_OFFSCREEN_JS = """([width, selector]) => {
+  const visible = e => {
+    const r = e.getBoundingClientRect();
+    const s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const name = e => {
+    const text = (e.getAttribute('aria-label') || e.innerText || e.value || e.name || '')
+      .trim().replace(/\\s+/g, ' ').slice(0, 40);
+    return `${e.tagName.toLowerCase()} „${text}“`;
+  };
+  const hint = box => box.previousElementSibling;
+  const marked = box => box.classList.contains('koffer-table-wrap')
+    && box.getAttribute('tabindex') === '0' && box.getAttribute('role') === 'region'
+    && (box.getAttribute('aria-label') || box.getAttribute('aria-labelledby') || '').trim()
+    && hint(box) && hint(box).classList.contains('koffer-scroll-hint') && visible(hint(box))
+    && /seitlich scrollbar/.test(hint(box).textContent);
+  const problems = [];
+  for (const e of document.querySelectorAll(selector)) {
+    if (!visible(e) || e.classList.contains('koffer-skip-link')) continue;
+    const r = e.getBoundingClientRect();
+    if (r.left >= -1 && r.right <= width + 1) continue;
+    let box = e.parentElement;
+    while (box && box !== document.body) {
+      const s = getComputedStyle(box);
+      if (['auto', 'scroll'].includes(s.overflowX) && box.scrollWidth > box.clientWidth) break;
+      box = box.parentElement;
+    }
+    const inScroller = box && box !== document.body;
+    if (inScroller && marked(box)) {
+      const b = box.getBoundingClientRect();
+      if (b.left >= -1 && b.right <= width + 1) continue;
+    }
+    const where = inScroller ? 'in einer nicht als scrollbar markierten Box' : 'außerhalb';
+    problems.push(`${name(e)} ${where} (x ${Math.round(r.left)}–${Math.round(r.right)})`);
+  }
+  return problems;
+}"""
 _axe = Axe()
 
 
@@ -140,7 +187,46 @@ class PageWatch:
             path = SCREENSHOTS / f"{shot}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(path), full_page=True)
+        problems.extend(phone_problems(page, shot=shot))
         return problems
+
+
+def offscreen_controls(page: Page) -> list[str]:
+    """Controls a phone user cannot see nor know to scroll to, at the current viewport."""
+    return list(page.evaluate(_OFFSCREEN_JS, [page.viewport_size["width"], CLICKABLE]))
+
+
+def _settle(page: Page) -> None:
+    """Wait two frames: the resize handlers (koffer.js marks scrolling tables) have run."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def phone_problems(page: Page, *, shot: str | None = None) -> list[str]:
+    """Lay the page out at 375 px and list what is clickable but off-screen there; the
+    viewport is put back afterwards. Saves a phone screenshot of a page that fails."""
+    size = page.viewport_size
+    if size is None:
+        return []
+    if size["width"] != PHONE_WIDTH:
+        page.set_viewport_size({"width": PHONE_WIDTH, "height": PHONE_HEIGHT})
+    try:
+        _settle(page)
+        offscreen = offscreen_controls(page)
+        if offscreen and shot:
+            path = SCREENSHOTS / f"{shot}-375.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path), full_page=True)
+    finally:
+        if size["width"] != PHONE_WIDTH:
+            page.set_viewport_size(size)
+            _settle(page)
+    if not offscreen:
+        return []
+    more = f" … und {len(offscreen) - 8} weitere" if len(offscreen) > 8 else ""
+    return [
+        f"bei {PHONE_WIDTH} px nicht erreichbar (außerhalb des Bildschirms, kein "
+        f"Scroll-Hinweis): " + "; ".join(offscreen[:8]) + more
+    ]
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.pagecheck import PageWatch, format_failures, sign_in, slug_for
+from tests.browser.pagecheck import SCREENSHOTS, PageWatch, format_failures, sign_in, slug_for
 
 pytestmark = pytest.mark.browser
 
 WIDTH = 375
 ADMIN = "admin.kreis"
 TWO_TENANTS = "post.zentral"  # has the tenant switch in the header, the widest one
+CASEWORKER = "sb.sozialamt"  # holds the Klage Akte with documents and an Aktenauszug
 
 
 @pytest.fixture
@@ -48,6 +49,29 @@ def _check(watch: PageWatch, url: str, name: str) -> list[str]:
     return problems + _layout_problems(watch.page)
 
 
+# Header, folded menu and demo banner together: at most this share of a 740-px-high phone
+# screen, so the page's own content starts in its upper half.
+MAX_CHROME_SHARE = 0.33
+
+
+@pytest.mark.parametrize("user", [ADMIN, TWO_TENANTS, CASEWORKER])
+def test_header_takes_little_room_at_375px(
+    server_url: str, phone: BrowserContext, user: str
+) -> None:
+    page = phone.new_page()
+    sign_in(page, server_url, user)
+    banner = page.locator(".koffer-demo-banner")
+    top = page.locator("main").evaluate("e => e.getBoundingClientRect().top")
+    # The lines the banner's visible text takes: the distinct tops of its line boxes.
+    lines = banner.evaluate(
+        """e => { const r = document.createRange(); r.selectNodeContents(e);
+                  return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"""
+    )
+    page.screenshot(path=str(SCREENSHOTS / "mobil" / f"kopf_{user}.png"))
+    assert top <= 740 * MAX_CHROME_SHARE, f"Inhalt beginnt erst bei {top} px"
+    assert lines == 1, f"Demo-Hinweis hat {lines} Zeilen"
+
+
 def test_no_horizontal_scrolling_at_375px(server_url: str, phone: BrowserContext) -> None:
     failures: dict[str, list[str]] = {}
     watch = PageWatch(phone.new_page())
@@ -76,6 +100,9 @@ def test_navigation_is_usable_at_375px(server_url: str, phone: BrowserContext) -
     sign_in(page, server_url, ADMIN)
     nav = page.get_by_role("navigation", name="Module")
     links = nav.get_by_role("link")
+    # On a phone the menu is folded behind one button, so the page starts near the top.
+    assert not links.first.is_visible()
+    nav.locator("summary", has_text="Menü").tap()
     assert links.count() >= 2
     for i in range(links.count()):
         link = links.nth(i)
@@ -90,11 +117,12 @@ def test_navigation_is_usable_at_375px(server_url: str, phone: BrowserContext) -
     assert box is not None and box["x"] + box["width"] <= WIDTH
     nav.get_by_role("link", name="Verwaltung").tap()
     page.wait_for_url(f"{server_url}/verwaltung/benutzer/")
+    assert not links.first.is_visible(), "Das Menü bleibt nach dem Seitenwechsel offen"
     assert page.get_by_role("heading", level=1).inner_text() == "Benutzer"
-    assert nav.get_by_role("link", name="Verwaltung").get_attribute("aria-current") == "page"
+    # Folded again on the new page (hidden links have no role): found by their text.
+    assert nav.locator("a", has_text="Verwaltung").get_attribute("aria-current") == "page"
 
 
-CASEWORKER = "sb.sozialamt"  # holds the Klage Akte with documents and an Aktenauszug
 KLAGE_AKTE = "Klage S 12 SB 345/26"
 
 
@@ -150,3 +178,42 @@ def test_description_list_values_line_up(server_url: str, chromium: Browser, wid
         assert values[0] == terms[0], f"Werte eingerückt: Begriffe {terms}, Werte {values}"
     else:
         assert values[0] > terms[0], f"Werte nicht neben den Begriffen: {terms}, {values}"
+
+
+PROVIDER = "platz.sonnenhof"  # places, month's billing and statistics of the Platzbörse
+
+
+@pytest.mark.parametrize("width", [WIDTH, 1366])
+def test_platzboerse_pages_fit(server_url: str, chromium: Browser, width: int) -> None:
+    """The provider's pages with wide tables and charts, on a phone and a laptop: the row
+    actions within the screen (cards on the phone), charts as wide as the screen, nothing
+    wider than the page. Screenshots in test-artifacts/screenshots/breiten/."""
+    context = chromium.new_context(locale="de-DE", viewport={"width": width, "height": 900})
+    try:
+        watch = PageWatch(context.new_page())
+        page = watch.page
+        sign_in(page, server_url, PROVIDER)
+        page.goto(f"{server_url}/plaetze/einrichtungen/")
+        page.get_by_role("link", name="Wohngruppe Sonnenhof").click()
+        page.wait_for_load_state()
+        pages = {
+            "start": f"{server_url}/",
+            "einrichtung": page.url,
+            "abrechnung": f"{server_url}/plaetze/abrechnung/",
+            "anfragen": f"{server_url}/plaetze/anfragen/",
+            "statistik": f"{server_url}/plaetze/statistik/",
+        }
+        failures: dict[str, list[str]] = {}
+        for name, url in pages.items():
+            problems = watch.check(url, shot=f"breiten/{name}-{width}")
+            if width == WIDTH:
+                problems += _layout_problems(page)
+            charts = page.locator("svg.koffer-chart").evaluate_all(
+                "cs => cs.map(c => [c.getBoundingClientRect().width, c.parentElement.clientWidth])"
+            )
+            problems += [f"Diagramm {w:.0f} px in {p} px" for w, p in charts if abs(w - p) > 1]
+            if problems:
+                failures[name] = problems
+    finally:
+        context.close()
+    assert not failures, format_failures(failures)

@@ -47,6 +47,9 @@ def test_place_set_free_on_a_phone_appears_live_in_the_search(
     free.locator("input[type=date]").fill(when.isoformat())
     free.get_by_role("button", name=re.compile("Speichern")).click()
     expect(phone.locator(".koffer-messages")).to_contain_text(f"{label}: frei ab {when:%d.%m.%Y}")
+    # The page opens at the offer's section; the message is there too, in sight and focused.
+    expect(phone.locator(".koffer-messages")).to_be_in_viewport()
+    assert phone.evaluate("document.activeElement.id") == "meldung"
     # Nothing wider than the phone's screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     assert run_axe(phone) == []
