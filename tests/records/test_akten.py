@@ -14,8 +14,8 @@ from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.records import access, selectors, services
 from koffer.records.errors import RecordsError
-from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit, Counter
-from koffer.tenancy.models import Mandant, Organisationseinheit
+from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit
+from koffer.tenancy.models import Counter, Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
 

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from koffer.audit import services as audit
-from koffer.placements import events, numbering
+from koffer.placements import events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
 from koffer.placements.models import (
@@ -45,6 +45,7 @@ from koffer.placements.models import (
     Traegerprofil,
 )
 from koffer.placements.search import free_places_q
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
 
 # --- configuration (installation-wide catalogue) -------------------------------------------
@@ -660,7 +661,7 @@ def create_gesuch(
     if any(m.fachbereich_id != fb.pk for m in merkmale):
         raise PlacementsError("merkmal_field", "Ein Merkmal gehört zu einem anderen Fachbereich.")
     with transaction.atomic():
-        number = numbering.next_number(tenant.pk, f"gesuch:{ab_datum.year}")
+        number = counters.next_value(tenant.pk, f"gesuch:{ab_datum.year}")
         gesuch = Platzgesuch.objects.create(
             tenant=tenant,
             fachbereich=fb,

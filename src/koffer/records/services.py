@@ -40,6 +40,7 @@ from koffer.records.models import (
     VorgangTyp,
     Wiedervorlage,
 )
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 
@@ -265,7 +266,7 @@ def remove_bg_mitglied(*, actor: Any, mitglied: BgMitglied, reason: str) -> None
 
 def _next_bg_nummer(tenant_id: uuid.UUID) -> str:
     """The next gap-free BG-Nummer of the Mandant (call inside the creating transaction)."""
-    return f"BG{numbering.next_value(tenant_id, 'bg'):07d}"
+    return f"BG{counters.next_value(tenant_id, 'bg'):07d}"
 
 
 def attach_bedarfsgemeinschaft(
@@ -431,7 +432,7 @@ def create_akte(
     if caseworker is not None:
         _check_new_caseworker(tenant.pk, unit, caseworker, level, names)
     with transaction.atomic():
-        lfd = numbering.next_value(
+        lfd = counters.next_value(
             tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
         )
         aktenzeichen = numbering.format_aktenzeichen(

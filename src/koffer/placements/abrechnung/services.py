@@ -68,7 +68,6 @@ from koffer.placements.models import (
     Rechnungsanschrift,
     Traegerprofil,
 )
-from koffer.placements.numbering import next_number
 from koffer.placements.xrechnung import Finding, build_cii, validate
 from koffer.placements.xrechnung.document import (
     Address,
@@ -84,6 +83,7 @@ from koffer.placements.xrechnung.document import (
     SellerContact,
     UnitCode,
 )
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
 
 PAYMENT_DAYS = 30
@@ -503,7 +503,7 @@ def confirm_nachweis(*, actor: Any, nachweis: Leistungsnachweis) -> Leistungsnac
 
 def invoice_number(tenant_id: uuid.UUID, year: int) -> str:
     """The next gap-free invoice number of the provider in ``year``: RE-2026-00001."""
-    return f"RE-{year}-{next_number(tenant_id, f'rechnung-{year}'):05d}"
+    return f"RE-{year}-{counters.next_value(tenant_id, f'rechnung-{year}'):05d}"
 
 
 def _finding(finding: Finding) -> dict[str, str]:

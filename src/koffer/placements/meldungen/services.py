@@ -47,7 +47,7 @@ from koffer.placements.models import (
     Platz,
     Traegerprofil,
 )
-from koffer.placements.numbering import next_number
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
 
 logger = logging.getLogger("koffer.placements.meldungen")
@@ -551,7 +551,7 @@ def file_meldung(
     with transaction.atomic():
         # The counter row stays locked until commit: filings of one provider are
         # serialised, so the duplicate check below cannot race.
-        number = next_number(tenant.pk, f"meldung:{today.year}")
+        number = counters.next_value(tenant.pk, f"meldung:{today.year}")
         if eingabe.art == Art.JAHRESMELDUNG:
             year = eingabe.ereignis_datum.year
             check_jahresmeldung_free(tenant, eingabe.einrichtung, year)
