@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from koffer.audit import services as audit
+from koffer.audit.reasons import need_reason
 from koffer.placements import events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
@@ -47,6 +48,11 @@ from koffer.placements.models import (
 from koffer.placements.search import free_places_q
 from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
+
+# Where a reason is kept: Reservierung.reason, Abwesenheit.grund (the forms and API schemas
+# cap at the same lengths).
+HOLD_REASON_MAX_LENGTH = 300
+ABWESENHEIT_GRUND_MAX_LENGTH = 200
 
 # --- configuration (installation-wide catalogue) -------------------------------------------
 
@@ -681,7 +687,7 @@ def create_gesuch(
 
 def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzgesuch:
     """The need is gone (placed elsewhere, returned home): all open holds are released."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     open_holds = list(
         Reservierung.objects.for_party(gesuch.tenant_id)
         .filter(gesuch=gesuch, status=Reservierung.Status.OFFEN)
@@ -699,13 +705,6 @@ def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzges
         return fresh
 
     return critical(work, angebote=open_holds, gesuche=[gesuch.pk])
-
-
-def _need_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise PlacementsError("reason_required", "Bitte geben Sie einen Grund an.")
-    return reason[:300]
 
 
 # --- holds and occupancy --------------------------------------------------------------------
@@ -982,7 +981,7 @@ def decline(
     now: datetime | None = None,
 ) -> Reservierung:
     """The provider says no (with a reason); the place is free again at once."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
         actor, tenant, reservierung_id, Reservierung.Status.ABGESAGT, reason, now, provider=True
     )
@@ -997,7 +996,7 @@ def withdraw(
     now: datetime | None = None,
 ) -> Reservierung:
     """The youth office takes its request back; the place is free again at once."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
         actor,
         tenant,
@@ -1099,9 +1098,7 @@ def record_abwesenheit(
     difference, and a rejected invoice is corrected from the new data."""
     if bis < von:
         raise PlacementsError("period", "Das Ende liegt vor dem Beginn der Abwesenheit.")
-    grund = grund.strip()
-    if not grund:
-        raise PlacementsError("reason_required", "Bitte geben Sie einen Grund an.")
+    grund = need_reason(grund, max_length=ABWESENHEIT_GRUND_MAX_LENGTH)
     with transaction.atomic():
         # The Belegung row is the lock: two entries for the same days cannot both pass.
         fresh = (

@@ -15,6 +15,7 @@ from uuid6 import uuid7
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.audit.reasons import need_reason
 from koffer.records import access as records_access
 from koffer.records import deadlines, numbering, selectors
 from koffer.records.errors import (
@@ -42,14 +43,6 @@ from koffer.records.models import (
 )
 from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant, Organisationseinheit
-
-
-def _need_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise RecordsError("reason_required", "Bitte geben Sie einen Grund an.")
-    return reason
-
 
 # --- Aktenplan ---------------------------------------------------------------------------------
 
@@ -242,7 +235,7 @@ def add_new_person_to_bg(
 def remove_bg_mitglied(*, actor: Any, mitglied: BgMitglied, reason: str) -> None:
     """Take a member out of the BG (moved out, child came of age), with a reason. The
     person and the BG's history stay; the last member cannot be removed."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     bg = mitglied.bg
     if BgMitglied.objects.for_tenant(bg.tenant_id).filter(bg=bg).count() <= 1:
         raise RecordsError(
@@ -281,7 +274,7 @@ def attach_bedarfsgemeinschaft(
     gap-free BG-Nummer, with the number of a BG of the same Mandant the Akte joins it. The
     Akte's subject persons become members with ``rolle`` (default "Sonstige Person"); those
     already in the BG stay as they are. One Antragsteller per BG still holds."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     wanted = (bg_nummer or "").strip()
     rolle = rolle or BgMitglied.Rolle.SONSTIGE
     if rolle not in BgMitglied.Rolle.values:
@@ -556,7 +549,7 @@ def change_akte(
     unit as well. A caseworker must be one :func:`records.access.caseworkers` admits for
     the (new) owner unit. Closing sets the retention deadline: end of the year of closing
     plus the plan unit's years."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     grants = records_access.of_actor(actor, akte.tenant_id, access)
     actor_id = records_access.user_id_of(actor)
     if not records_access.can_edit(grants, actor_id, akte):

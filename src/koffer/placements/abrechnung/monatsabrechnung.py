@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from koffer import formats
 from koffer.accounts.roles import Perm
 from koffer.jobs import registry
 from koffer.jobs import services as jobs
@@ -23,7 +24,6 @@ from koffer.placements.abrechnung import services
 from koffer.placements.abrechnung.positions import (
     Sources,
     belegung_label,
-    monat_label,
     month_bounds,
     parse_monat,
     platz_label,
@@ -70,7 +70,7 @@ class MonthEndResult:
 
     def message(self, monat: date) -> str:
         text = (
-            f"Monatsabrechnung {monat_label(monat)}: {self.valid + self.invalid} Rechnungen "
+            f"Monatsabrechnung {formats.month_label(monat)}: {self.valid + self.invalid} Rechnungen "
             f"erstellt ({self.valid} geprüft und versandbereit, {self.invalid} fehlerhaft)"
         )
         if self.skipped:
@@ -210,7 +210,7 @@ def run_month_end(
     if last > today:
         raise PlacementsError(
             "not_yet",
-            f"Der {monat_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
+            f"Der {formats.month_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
             f"{last + timedelta(days=1):%d.%m.%Y} möglich.",
         )
     sources = Sources(tenant.pk)
@@ -268,21 +268,21 @@ def start_month_end(*, actor: Any, tenant: Mandant, monat: date, today: date | N
     if last > today:
         raise PlacementsError(
             "not_yet",
-            f"Der {monat_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
+            f"Der {formats.month_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
             f"{last + timedelta(days=1):%d.%m.%Y} möglich.",
         )
     Sources(tenant.pk).profil()
     latest = running_month_end(tenant, monat)
     if latest is not None and not latest.is_finished:
         raise Conflict(
-            "already_running", f"Die Monatsabrechnung {monat_label(monat)} läuft bereits."
+            "already_running", f"Die Monatsabrechnung {formats.month_label(monat)} läuft bereits."
         )
     try:
         return jobs.start_job(
             actor=actor,
             tenant=tenant,
             kind=JOB_KIND,
-            title=f"Monatsabrechnung {monat_label(monat)}",
+            title=f"Monatsabrechnung {formats.month_label(monat)}",
             params={"monat": monat.isoformat()[:7]},
         )
     except jobs.JobRefused as exc:

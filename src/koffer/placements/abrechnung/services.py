@@ -41,6 +41,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from koffer import formats
+from koffer.audit.reasons import need_reason
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import events
 from koffer.placements.abrechnung.positions import (
@@ -50,9 +52,6 @@ from koffer.placements.abrechnung.positions import (
     Sources,
     belegung_label,
     belegung_positions,
-    euro,
-    format_ranges,
-    monat_label,
     month_bounds,
     platz_label,
     standby_positions,
@@ -158,7 +157,7 @@ def _already_billed(nachweis: Leistungsnachweis, what: str) -> Conflict:
     suffix = f", Rechnung {rechnung.number}" if rechnung is not None else ""
     return Conflict(
         "already_billed",
-        f"{what}: Der {monat_label(nachweis.monat)} ist bereits abgerechnet (Leistungsnachweis "
+        f"{what}: Der {formats.month_label(nachweis.monat)} ist bereits abgerechnet (Leistungsnachweis "
         f"{nachweis.get_status_display()}{suffix}). Ein bestätigter Leistungsnachweis wird "
         "nicht neu berechnet; korrigiert werden kann er, wenn das Jugendamt die Rechnung "
         "abgelehnt hat.",
@@ -524,7 +523,7 @@ def _what(nachweis: Leistungsnachweis) -> str:
 
 
 def _ranges_text(position: dict[str, Any]) -> str:
-    return format_ranges(
+    return formats.date_ranges(
         (date.fromisoformat(a), date.fromisoformat(b)) for a, b in position["zeitraeume"]
     )
 
@@ -546,7 +545,7 @@ def invoice_document(
             line_id=str(number_),
             name=position["bezeichnung"],
             description=(
-                f"{_what(nachweis)}: {position['tage']} Tage à {euro(Decimal(position['preis']))}"
+                f"{_what(nachweis)}: {position['tage']} Tage à {formats.euro(Decimal(position['preis']))}"
                 f" ({_ranges_text(position)})"
             ),
             quantity=Decimal(position["tage"]),
@@ -590,11 +589,11 @@ def invoice_document(
         due_date=issue_date + timedelta(days=PAYMENT_DAYS),
         basis=BillingBasis(
             leistungsnachweis_id=str(nachweis.pk),
-            leistungsnachweis_title=f"Leistungsnachweis {monat_label(nachweis.monat)}",
+            leistungsnachweis_title=f"Leistungsnachweis {formats.month_label(nachweis.monat)}",
             belegung_id=belegung_ref,
         ),
         notes=(
-            f"Leistungsnachweis {monat_label(nachweis.monat)}: {_what(nachweis)}.",
+            f"Leistungsnachweis {formats.month_label(nachweis.monat)}: {_what(nachweis)}.",
             *(
                 (
                     f"Ersetzt die abgelehnte Rechnung {replaces.number} vom "
@@ -858,13 +857,10 @@ def approve_rechnung(*, actor: Any, tenant: Mandant, rechnung: Rechnung) -> Rech
 def reject_rechnung(*, actor: Any, tenant: Mandant, rechnung: Rechnung, reason: str) -> Rechnung:
     """The youth office rejects a sent invoice; the reason is required and goes to the
     provider."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise PlacementsError(
-            "reason_required", "Bitte geben Sie an, warum die Rechnung abgelehnt wird."
-        )
-    if len(reason) > 500:
-        raise PlacementsError("reason_too_long", "Die Begründung ist länger als 500 Zeichen.")
+    reason = need_reason(
+        " ".join((reason or "").split()),
+        prompt="Bitte geben Sie an, warum die Rechnung abgelehnt wird.",
+    )
     return _decide(
         actor, tenant, rechnung, Rechnung.Status.ABGELEHNT, reason, "placements.rechnung.reject"
     )

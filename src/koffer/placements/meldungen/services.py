@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from koffer import formats
 from koffer.audit import services as audit
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import access, events
@@ -329,18 +330,15 @@ def daten_stand(daten: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical(daten)).hexdigest()[:16]
 
 
-def _de_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _de_percent(value: str | None) -> str:
-    return "–" if value is None else value.replace(".", ",") + " %"
+def _auslastung(value: str | None) -> str:
+    """The occupancy as stored (``"87.5"``, one decimal), as read: ``87,5 %``."""
+    return "–" if value is None else formats.percent(Decimal(value), places=1)
 
 
 def zeitraum(daten: dict[str, Any]) -> str:
     von = date.fromisoformat(daten["von"])
     bis = date.fromisoformat(daten["bis"])
-    return f"{von:%d.%m.%Y} bis {bis:%d.%m.%Y}"
+    return formats.date_range(von, bis)
 
 
 def jahres_tabelle(daten: dict[str, Any]) -> list[list[str]]:
@@ -351,12 +349,12 @@ def jahres_tabelle(daten: dict[str, Any]) -> list[list[str]]:
         rows.append(
             [
                 str(z.get("titel", "")),
-                _de_int(int(z.get("plaetze", 0))),
-                _de_int(int(z.get("platztage", 0))),
-                _de_int(int(z.get("belegungstage", 0))),
-                _de_percent(z.get("auslastung_prozent")),
-                _de_int(int(z.get("aufnahmen", 0))),
-                _de_int(int(z.get("entlassungen", 0))),
+                formats.number(int(z.get("plaetze", 0))),
+                formats.number(int(z.get("platztage", 0))),
+                formats.number(int(z.get("belegungstage", 0))),
+                _auslastung(z.get("auslastung_prozent")),
+                formats.number(int(z.get("aufnahmen", 0))),
+                formats.number(int(z.get("entlassungen", 0))),
             ]
         )
     return rows
@@ -407,7 +405,7 @@ def _text(value: str | None, *, code: str, missing: str, name: str, limit: int) 
         raise PlacementsError(f"{code}_ungueltig", f"{name} enthält ungültige Zeichen.")
     if len(text) > limit:
         raise PlacementsError(
-            f"{code}_zu_lang", f"{name} ist zu lang (höchstens {_de_int(limit)} Zeichen)."
+            f"{code}_zu_lang", f"{name} ist zu lang (höchstens {formats.number(limit)} Zeichen)."
         )
     return text
 
@@ -737,7 +735,8 @@ def _answer_text(value: str, *, required: bool) -> str:
         raise PlacementsError("text_ungueltig", "Der Text enthält ungültige Zeichen.")
     if len(text) > MAX_ANTWORT:
         raise PlacementsError(
-            "text_zu_lang", f"Der Text ist zu lang (höchstens {_de_int(MAX_ANTWORT)} Zeichen)."
+            "text_zu_lang",
+            f"Der Text ist zu lang (höchstens {formats.number(MAX_ANTWORT)} Zeichen).",
         )
     return text
 

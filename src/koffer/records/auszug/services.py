@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from koffer import formats
 from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.audit import services as audit
@@ -507,15 +508,11 @@ def _left_out(reason: str) -> dict[str, Any]:
     return {"sha256": None, "form": "", "pages": 0, "heading": "", "reason": reason}
 
 
-def _date(value: date) -> str:
-    return f"{value:%d.%m.%Y}"
-
-
 def _part(dokument: Dokument, prepared: dict[str, Any]) -> extract_pdf.Part:
     return extract_pdf.Part(
         title=dokument.title,
         kind=dokument.kind,
-        date=_date(document_date(dokument)),
+        date=formats.german_date(document_date(dokument)),
         vorgang=dokument.vorgang.title if dokument.vorgang is not None else "",
         cancelled=dokument.status == Dokument.Status.CANCELLED,
         cancel_reason=dokument.cancel_reason,
@@ -532,7 +529,7 @@ def person_line(person: Person | None) -> str:
         return ""
     line = str(person)
     if person.birth_date:
-        line += f", geb. {_date(person.birth_date)}"
+        line += f", geb. {formats.german_date(person.birth_date)}"
     return line
 
 
@@ -547,7 +544,7 @@ def _cover(auszug: Aktenauszug) -> extract_pdf.Cover:
         person=person_line(subject),
         aktenplan=str(akte.aktenplaneinheit),
         zweck=auszug.purpose,
-        datum=_date(timezone.localtime(auszug.created_at).date()),
+        datum=formats.german_date(timezone.localtime(auszug.created_at).date()),
         ersteller=str(auszug.created_by) if auszug.created_by else "System",
     )
 

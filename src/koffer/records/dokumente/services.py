@@ -41,6 +41,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.audit.reasons import need_reason
 from koffer.blobs.store import get_store
 from koffer.records import access as records_access
 from koffer.records.documents import complete_text
@@ -649,13 +650,6 @@ def _vorgang_step(vorgang: Vorgang, user: User | None, action: str, detail: str,
 # --- Move, cancel, metadata --------------------------------------------------------------------
 
 
-def _need_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise RecordsError("reason_required", "Bitte geben Sie einen Grund an.")
-    return reason[:500]
-
-
 def move_dokument(
     *,
     actor: Any,
@@ -668,7 +662,7 @@ def move_dokument(
     with a reason; the move is audited and noted in both Vorgänge. The actor must be able
     to edit the Akte (``access``: see records.access.of_actor). Never into another Akte:
     that would show it to the other Akte's readers, so the target is checked here too."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     grants = records_access.of_actor(actor, dokument.tenant_id, access)
     if not records_access.can_edit(grants, records_access.user_id_of(actor), dokument.akte):
         raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
@@ -722,7 +716,7 @@ def move_dokument(
 def cancel_dokument(*, actor: Any, dokument: Dokument, reason: str) -> Dokument:
     """Cancel (stornieren) with a reason: the document stays, visibly marked; nothing is
     ever deleted here (deleting belongs to the retention process)."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     if dokument.status == Dokument.Status.CANCELLED:
         raise RecordsError("dokument_cancelled", "Das Dokument ist bereits storniert.")
     with transaction.atomic():
