@@ -24,8 +24,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.audit.reasons import need_reason
+from koffer.audit.services import Actor
 from koffer.placements import events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
@@ -57,7 +59,7 @@ ABWESENHEIT_GRUND_MAX_LENGTH = 200
 # --- configuration (installation-wide catalogue) -------------------------------------------
 
 
-def load_catalogue(*, actor: Any, data: dict[str, Any]) -> Fachbereich:
+def load_catalogue(*, actor: Actor | None, data: dict[str, Any]) -> Fachbereich:
     """Create or update one Fachbereich with its forms of care and criteria from
     configuration data (see fixtures/fachbereiche.json): new fields need no new code."""
     with transaction.atomic():
@@ -111,7 +113,7 @@ def load_catalogue(*, actor: Any, data: dict[str, Any]) -> Fachbereich:
 # --- provider: profile, facilities, offers, rates, places ----------------------------------
 
 
-def save_traegerprofil(*, actor: Any, tenant: Mandant, **fields: Any) -> Traegerprofil:
+def save_traegerprofil(*, actor: Actor, tenant: Mandant, **fields: Any) -> Traegerprofil:
     """Create or change the provider's invoice data (one profile per Träger)."""
     if tenant.kind in (Mandant.Kind.LANDESJUGENDAMT, Mandant.Kind.MINISTERIUM):
         raise PlacementsError("not_a_provider", "Aufsichtsbehörden betreiben keine Einrichtungen.")
@@ -178,7 +180,7 @@ def _check_einrichtung(fields: dict[str, Any]) -> None:
 
 def create_einrichtung(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     fachbereich: Fachbereich,
     formen: Iterable[Betreuungsform],
@@ -224,7 +226,7 @@ def create_einrichtung(
 
 def update_einrichtung(
     *,
-    actor: Any,
+    actor: Actor,
     einrichtung: Einrichtung,
     formen: Iterable[Betreuungsform] | None = None,
     merkmale: Iterable[Merkmal] | None = None,
@@ -304,7 +306,7 @@ def update_einrichtung(
 
 
 def create_angebot(
-    *, actor: Any, einrichtung: Einrichtung, betreuungsform: Betreuungsform, title: str
+    *, actor: Actor, einrichtung: Einrichtung, betreuungsform: Betreuungsform, title: str
 ) -> Angebot:
     """A service offer of a facility in one of its forms of care."""
     if not einrichtung.formen.filter(pk=betreuungsform.pk).exists():
@@ -326,7 +328,7 @@ def create_angebot(
 
 def set_entgelt(
     *,
-    actor: Any,
+    actor: Actor,
     angebot: Angebot,
     valid_from: date,
     valid_to: date | None,
@@ -416,7 +418,7 @@ def _check_rate(
 
 def change_entgelt(
     *,
-    actor: Any,
+    actor: Actor,
     angebot: Angebot,
     valid_from: date,
     leistungsentgelt: Decimal,
@@ -522,7 +524,7 @@ def change_entgelt(
     return critical(work, angebote=[angebot.pk])
 
 
-def end_entgelt(*, actor: Any, entgelt: Entgelt, valid_to: date) -> Entgelt:
+def end_entgelt(*, actor: Actor, entgelt: Entgelt, valid_to: date) -> Entgelt:
     """Limit an open-ended rate so a new one can follow."""
     if valid_to < entgelt.valid_from:
         raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
@@ -545,7 +547,7 @@ STANDBY_PAYER_KINDS = frozenset({Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE})
 
 def add_plaetze(
     *,
-    actor: Any,
+    actor: Actor,
     angebot: Angebot,
     count: int,
     valid_from: date,
@@ -603,7 +605,7 @@ def add_plaetze(
     return critical(work, angebote=[angebot.pk])
 
 
-def set_frei(*, actor: Any, platz: Platz, frei_ab: date | None) -> Platz:
+def set_frei(*, actor: Actor, platz: Platz, frei_ab: date | None) -> Platz:
     """Offer a place in the exchange from ``frei_ab`` (or take it off with None). A place
     that is occupied cannot be offered before its Belegung ends."""
 
@@ -641,7 +643,7 @@ def set_frei(*, actor: Any, platz: Platz, frei_ab: date | None) -> Platz:
 
 def create_gesuch(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     betreuungsform: Betreuungsform,
     alter: int,
@@ -685,7 +687,7 @@ def create_gesuch(
     return gesuch
 
 
-def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzgesuch:
+def withdraw_gesuch(*, actor: Actor, gesuch: Platzgesuch, reason: str) -> Platzgesuch:
     """The need is gone (placed elsewhere, returned home): all open holds are released."""
     reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     open_holds = list(
@@ -754,7 +756,7 @@ def free_places(angebot_id: uuid.UUID, now: datetime) -> Any:
 
 def reserve(
     *,
-    actor: Any,
+    actor: Actor,
     gesuch: Platzgesuch,
     angebot: Angebot | None = None,
     platz: Platz | None = None,
@@ -856,7 +858,7 @@ def _check_open(hold: Reservierung, now: datetime) -> None:
 
 
 def _release_holds(
-    actor: Any, gesuch: Platzgesuch, status: str, reason: str, keep: uuid.UUID | None = None
+    actor: Actor, gesuch: Platzgesuch, status: str, reason: str, keep: uuid.UUID | None = None
 ) -> int:
     now = timezone.now()
     holds = list(
@@ -884,7 +886,7 @@ def _release_holds(
 
 def confirm(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     beginn: date,
@@ -974,7 +976,7 @@ def confirm(
 
 def decline(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     reason: str,
@@ -989,7 +991,7 @@ def decline(
 
 def withdraw(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     reason: str,
@@ -1009,7 +1011,7 @@ def withdraw(
 
 
 def _decide(
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     status: str,
@@ -1047,7 +1049,7 @@ def _decide(
 
 def end_belegung(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     belegung: Belegung,
     ende: date,
@@ -1090,7 +1092,7 @@ def end_belegung(
 
 
 def record_abwesenheit(
-    *, actor: Any, belegung: Belegung, von: date, bis: date, grund: str
+    *, actor: Actor, belegung: Belegung, von: date, bis: date, grund: str
 ) -> Abwesenheit:
     """Days away from the facility; billed at the Entgelt's absence share. The days lie
     inside the Belegung and overlap no absence already recorded. Days of a month already
@@ -1143,7 +1145,7 @@ def record_abwesenheit(
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def load_default_catalogue(*, actor: Any = None) -> list[Fachbereich]:
+def load_default_catalogue(*, actor: Actor | None = None) -> list[Fachbereich]:
     """The shipped configuration: youth welfare, elder care and refugee housing, plus the
     demo regions. Running it again updates labels and adds what is new."""
     fields = json.loads((FIXTURES / "fachbereiche.json").read_text(encoding="utf-8"))

@@ -15,7 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from koffer import formats
+from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
+from koffer.audit.services import Actor
 from koffer.jobs import registry
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job
@@ -102,7 +104,7 @@ def standby_plaetze(tenant_id: uuid.UUID, monat: date) -> Any:
 
 
 def _bill_batch(
-    actor: Any,
+    actor: User | None,
     tenant_id: uuid.UUID,
     monat: date,
     today: date,
@@ -187,7 +189,7 @@ def _bill_batch(
 
 def run_month_end(
     *,
-    actor: Any,
+    actor: User | None,
     tenant: Mandant,
     monat: date,
     run: JobRun | None = None,
@@ -258,7 +260,9 @@ def running_month_end(tenant: Mandant, monat: date) -> Job | None:
     )
 
 
-def start_month_end(*, actor: Any, tenant: Mandant, monat: date, today: date | None = None) -> Job:
+def start_month_end(
+    *, actor: Actor, tenant: Mandant, monat: date, today: date | None = None
+) -> Job:
     """Start the month-end billing as a background job (one at a time per month)."""
     monat = month_bounds(monat)[0]
     today = today or timezone.localdate()

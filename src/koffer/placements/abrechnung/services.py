@@ -42,7 +42,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from koffer import formats
+from koffer.accounts.models import User
 from koffer.audit.reasons import need_reason
+from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import events
 from koffer.placements.abrechnung.positions import (
@@ -100,7 +102,7 @@ SENT_STATES = (
 
 def save_rechnungsanschrift(
     *,
-    actor: Any,
+    actor: Actor | None,
     tenant: Mandant,
     street: str,
     postcode: str,
@@ -178,7 +180,7 @@ def _nachweis_values(period: tuple[date, date], positions: list[dict[str, Any]])
 
 def _store_nachweis(
     *,
-    actor: Any,
+    actor: Actor | None,
     existing: Leistungsnachweis | None,
     tenant_id: uuid.UUID,
     belegung: Belegung | None,
@@ -249,7 +251,7 @@ def _existing(
 
 
 def compute_for_belegung(
-    actor: Any,
+    actor: Actor | None,
     belegung: Belegung,
     monat: date,
     sources: Sources,
@@ -287,7 +289,7 @@ def compute_for_belegung(
 
 
 def compute_for_platz(
-    actor: Any,
+    actor: Actor | None,
     platz: Platz,
     monat: date,
     sources: Sources,
@@ -328,7 +330,7 @@ def platz_qs(tenant_id: uuid.UUID) -> Any:
 
 
 def compute_nachweis(
-    *, actor: Any, belegung: Belegung, monat: date, today: date | None = None
+    *, actor: Actor, belegung: Belegung, monat: date, today: date | None = None
 ) -> Leistungsnachweis:
     """The Leistungsnachweis of one Belegung for the month ``monat`` (any day of it).
 
@@ -353,7 +355,7 @@ def compute_nachweis(
 
 
 def compute_standby_nachweis(
-    *, actor: Any, platz: Platz, monat: date, today: date | None = None
+    *, actor: Actor, platz: Platz, monat: date, today: date | None = None
 ) -> Leistungsnachweis:
     """The Leistungsnachweis of a standby place (Vorhalteplatz) for the month: every day the
     place exists in the month at the full Tagessatz, billed to the contracting youth office
@@ -380,7 +382,7 @@ def _rejected_invoice(nachweis: Leistungsnachweis) -> Rechnung | None:
 
 
 def _correct(
-    actor: Any, old: Leistungsnachweis, sources: Sources, today: date
+    actor: Actor, old: Leistungsnachweis, sources: Sources, today: date
 ) -> Leistungsnachweis:
     if old.status == Leistungsnachweis.Status.ERSETZT:
         raise Conflict("already_corrected", "Dieser Leistungsnachweis wurde bereits korrigiert.")
@@ -437,7 +439,7 @@ def _correct(
 
 
 def correct_nachweis(
-    *, actor: Any, nachweis: Leistungsnachweis, today: date | None = None
+    *, actor: Actor, nachweis: Leistungsnachweis, today: date | None = None
 ) -> Leistungsnachweis:
     """After the youth office rejected the invoice of ``nachweis``: a new draft Nachweis
     for the same month, computed from the data as it is now (corrected Belegung, absences,
@@ -451,7 +453,7 @@ def correct_nachweis(
         return _correct(actor, fresh, Sources(fresh.tenant_id), today)
 
 
-def confirm_draft(actor: Any, nachweis: Leistungsnachweis) -> Leistungsnachweis:
+def confirm_draft(actor: User | None, nachweis: Leistungsnachweis) -> Leistungsnachweis:
     if nachweis.status != Leistungsnachweis.Status.ENTWURF:
         raise Conflict(
             "already_confirmed",
@@ -491,7 +493,7 @@ def _lock_nachweis(nachweis: Leistungsnachweis) -> Leistungsnachweis:
     return fresh
 
 
-def confirm_nachweis(*, actor: Any, nachweis: Leistungsnachweis) -> Leistungsnachweis:
+def confirm_nachweis(*, actor: User, nachweis: Leistungsnachweis) -> Leistungsnachweis:
     """The provider confirms the Nachweis as computed; from now on it is billed as it is."""
     with transaction.atomic():
         return confirm_draft(actor, _lock_nachweis(nachweis))
@@ -610,7 +612,7 @@ def invoice_document(
 
 
 def build_invoice(
-    actor: Any,
+    actor: Actor | None,
     nachweis: Leistungsnachweis,
     sources: Sources,
     today: date,
@@ -701,7 +703,7 @@ def build_invoice(
 
 
 def create_rechnung(
-    *, actor: Any, nachweis: Leistungsnachweis, today: date | None = None
+    *, actor: Actor, nachweis: Leistungsnachweis, today: date | None = None
 ) -> Rechnung:
     """The XRechnung of a confirmed Nachweis: numbered gap-free per provider and year
     (RE-2026-00001), built from the Trägerprofil, the youth office (name, Leitweg-ID,
@@ -743,7 +745,7 @@ def _lock_rechnung(rechnung: Rechnung) -> Rechnung:
     return fresh
 
 
-def send_rechnung(*, actor: Any, rechnung: Rechnung) -> Rechnung:
+def send_rechnung(*, actor: Actor, rechnung: Rechnung) -> Rechnung:
     """Send a checked invoice to the youth office's Rechnungseingang. Only from BEREIT;
     the stored XML is checked once more right before, so a rule update in between
     cannot let an invalid invoice out. An invalid one is refused naming the rules."""
@@ -792,7 +794,7 @@ def send_rechnung(*, actor: Any, rechnung: Rechnung) -> Rechnung:
     return fresh
 
 
-def send_ready_rechnungen(*, actor: Any, tenant: Mandant, monat: date) -> tuple[int, list[str]]:
+def send_ready_rechnungen(*, actor: Actor, tenant: Mandant, monat: date) -> tuple[int, list[str]]:
     """Send every checked invoice of the month; each one on its own. Returns how many
     were sent and the messages of those that could not be."""
     monat = month_bounds(monat)[0]
@@ -817,7 +819,7 @@ def send_ready_rechnungen(*, actor: Any, tenant: Mandant, monat: date) -> tuple[
 
 
 def _decide(
-    actor: Any, tenant: Mandant, rechnung: Rechnung, status: str, reason: str, action: str
+    actor: User, tenant: Mandant, rechnung: Rechnung, status: str, reason: str, action: str
 ) -> Rechnung:
     if rechnung.jugendamt_id != tenant.pk:
         raise NotFound("not_found", "Diese Rechnung gibt es nicht.")
@@ -847,14 +849,14 @@ def _decide(
     return fresh
 
 
-def approve_rechnung(*, actor: Any, tenant: Mandant, rechnung: Rechnung) -> Rechnung:
+def approve_rechnung(*, actor: User, tenant: Mandant, rechnung: Rechnung) -> Rechnung:
     """The youth office releases a sent invoice for payment."""
     return _decide(
         actor, tenant, rechnung, Rechnung.Status.FREIGEGEBEN, "", "placements.rechnung.approve"
     )
 
 
-def reject_rechnung(*, actor: Any, tenant: Mandant, rechnung: Rechnung, reason: str) -> Rechnung:
+def reject_rechnung(*, actor: User, tenant: Mandant, rechnung: Rechnung, reason: str) -> Rechnung:
     """The youth office rejects a sent invoice; the reason is required and goes to the
     provider."""
     reason = need_reason(

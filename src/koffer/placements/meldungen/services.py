@@ -34,7 +34,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from koffer import formats
+from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import access, events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
@@ -517,7 +519,7 @@ def _daten(value: Any) -> dict[str, Any]:
 
 def file_meldung(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     einrichtung: Einrichtung | uuid.UUID | str | None,
     art: str,
@@ -681,7 +683,7 @@ def quittung_filename(meldung: Meldung) -> str:
     return f"Eingangsbestaetigung-{meldung.number}.pdf"
 
 
-def open_quittung(*, actor: Any, meldung: Meldung) -> IO[bytes]:
+def open_quittung(*, actor: Actor, meldung: Meldung) -> IO[bytes]:
     """The receipt's bytes. A receipt lost from the blob store (a restore without blobs)
     is rendered again from the row and its new hash recorded in both chains."""
     store = get_store()
@@ -742,7 +744,7 @@ def _answer_text(value: str, *, required: bool) -> str:
 
 
 def _decide(
-    actor: Any,
+    actor: User,
     fresh: Meldung,
     status: str,
     antwort: str,
@@ -773,7 +775,12 @@ def _decide(
 
 
 def acknowledge(
-    *, actor: Any, tenant: Mandant, meldung: Meldung, antwort: str = "", now: datetime | None = None
+    *,
+    actor: User,
+    tenant: Mandant,
+    meldung: Meldung,
+    antwort: str = "",
+    now: datetime | None = None,
 ) -> Meldung:
     """The Landesjugendamt confirms the receipt (once); an optional note to the provider."""
     text = _answer_text(antwort, required=False)
@@ -795,7 +802,7 @@ def acknowledge(
 
 
 def ask_back(
-    *, actor: Any, tenant: Mandant, meldung: Meldung, text: str, now: datetime | None = None
+    *, actor: User, tenant: Mandant, meldung: Meldung, text: str, now: datetime | None = None
 ) -> Meldung:
     """The Landesjugendamt asks the provider a question (Rückfrage); the text is required."""
     frage = _answer_text(text, required=True)
@@ -812,7 +819,12 @@ def ask_back(
 
 
 def close(
-    *, actor: Any, tenant: Mandant, meldung: Meldung, antwort: str = "", now: datetime | None = None
+    *,
+    actor: User,
+    tenant: Mandant,
+    meldung: Meldung,
+    antwort: str = "",
+    now: datetime | None = None,
 ) -> Meldung:
     """The Landesjugendamt is done with the notification; nothing changes it afterwards."""
     text = _answer_text(antwort, required=False)
@@ -828,6 +840,6 @@ def close(
         )
 
 
-def record_read(*, actor: Any, tenant: Mandant, meldung: Meldung, purpose: str) -> None:
+def record_read(*, actor: Actor, tenant: Mandant, meldung: Meldung, purpose: str) -> None:
     """The content may name people (a special incident): every opening is logged."""
     audit.read(actor=actor, tenant_id=tenant.pk, obj=meldung, purpose=purpose)

@@ -28,6 +28,7 @@ from koffer import formats
 from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.jobs import registry
 from koffer.jobs import services as jobs
@@ -181,7 +182,7 @@ def resolve(akte: Akte, auswahl: Auswahl) -> list[Dokument]:
     return chosen
 
 
-def create_auszug(*, actor: Any, akte: Akte, auswahl: Auswahl, purpose: str) -> Aktenauszug:
+def create_auszug(*, actor: Actor, akte: Akte, auswahl: Auswahl, purpose: str) -> Aktenauszug:
     """Order an extract: fix the selection (documents and their current versions), record
     it, and start the background job that builds the PDF. The caller has checked that the
     actor may edit the Akte."""
@@ -251,7 +252,7 @@ def create_auszug(*, actor: Any, akte: Akte, auswahl: Auswahl, purpose: str) -> 
     return auszug
 
 
-def retry(*, actor: Any, auszug: Aktenauszug) -> Aktenauszug:
+def retry(*, actor: Actor, auszug: Aktenauszug) -> Aktenauszug:
     """Queue a failed build again; the documents already prepared are skipped. The caller
     has checked that the actor may edit the Akte."""
     job = auszug.job
@@ -297,7 +298,7 @@ def download_name(auszug: Aktenauszug) -> str:
     return f"Aktenauszug-{safe}-{timezone.localtime(auszug.created_at):%Y-%m-%d}.pdf"
 
 
-def record_read(*, actor: Any, auszug: Aktenauszug, purpose: str) -> None:
+def record_read(*, actor: Actor, auszug: Aktenauszug, purpose: str) -> None:
     """Audit that ``actor`` opened or downloaded the extract (a read of what it contains)."""
     audit.read(
         actor=actor,
