@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from koffer.demo.records import AKTENPLAN_CSV
-from koffer.records import aktenplan, defaults
+from koffer.records import defaults
+from koffer.records.konfiguration import aktenplan
 from koffer.records.models import Aktenplaneinheit, Module
 from koffer.tenancy.models import Mandant
 from tests import factories
