@@ -9,11 +9,19 @@ import pytest
 import time_machine
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.tenancy.models import Mandant
 from tests import factories
+
+# Property tests run beside other suites on a shared 2-core machine: a slow draw there says
+# nothing about the property, so Hypothesis's speed health check is off (the examples and
+# their number stay the same).
+hypothesis_settings.register_profile("koffer", suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("koffer")
 
 # Every test runs on a pinned clock, so that data built from "today" means the same thing
 # on every day the suite runs. `make test-dates` moves the clock with KOFFER_TEST_TODAY to

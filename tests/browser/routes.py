@@ -29,6 +29,7 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     "plaetze/statistik/export.csv": (FILE, "CSV-Export der Statistik"),
     "plaetze/statistik/export.xlsx": (FILE, "XLSX-Export der Statistik"),
     "plaetze/rechnungen/<uuid:rechnung_id>/xml/": (FILE, "XRechnung (XML)"),
+    "plaetze/rechnungen/<uuid:rechnung_id>/pdf/": (FILE, "Rechnung als PDF"),
     # htmx fragments: polled or swapped into a page that the crawl checks as a whole.
     "auftraege/<uuid:job_id>/fortschritt/": (FRAGMENT, "Fortschrittsanzeige eines Auftrags"),
     "auszuege/<uuid:auszug_id>/stand/": (FRAGMENT, "Fortschrittsanzeige eines Aktenauszugs"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.audit.reasons import ReasonError
 from koffer.placements import services
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.models import (
@@ -222,7 +223,7 @@ def test_confirm_twice_and_confirm_after_decline(
 
     g2 = _gesuch(jugendamt_user, jugendamt, heim, region)
     hold2 = services.reserve(actor=jugendamt_user, gesuch=g2, angebot=angebot)
-    with pytest.raises(PlacementsError) as no_reason:
+    with pytest.raises(ReasonError) as no_reason:
         services.decline(actor=provider_user, tenant=traeger, reservierung_id=hold2.pk, reason=" ")
     assert no_reason.value.code == "reason_required"
     services.decline(

@@ -1,7 +1,6 @@
 """The shape of the placements package, checked where the linters cannot see it.
 
-Ruff's PLC2701 ignores private imports inside the same top-level package, so it would not
-see ``from koffer.placements.services import _audit``; this test does.
+Private names across modules are checked for all of koffer in tests/test_private_names.py.
 """
 
 from __future__ import annotations
@@ -16,18 +15,6 @@ ROOT = Path(koffer.placements.__file__).resolve().parent
 
 def _modules() -> list[Path]:
     return [p for p in ROOT.rglob("*.py") if "migrations" not in p.parts]
-
-
-def test_no_module_imports_another_modules_private_names() -> None:
-    found = []
-    for path in _modules():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ImportFrom) or node.module is None:
-                continue
-            private = [a.name for a in node.names if a.name.startswith("_")]
-            if private and node.module.startswith("koffer"):
-                found.append(f"{path.relative_to(ROOT)}: {node.module} {private}")
-    assert found == []
 
 
 def test_url_lists_live_in_urls_modules_and_views_stay_out_of_the_api() -> None:

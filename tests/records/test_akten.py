@@ -12,10 +12,11 @@ from django.urls import reverse
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.audit.reasons import ReasonError
 from koffer.records import access, selectors, services
 from koffer.records.errors import RecordsError
-from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit, Counter
-from koffer.tenancy.models import Mandant, Organisationseinheit
+from koffer.records.models import AccessLevel, Akte, Aktenplaneinheit
+from koffer.tenancy.models import Counter, Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
 
@@ -120,7 +121,7 @@ def test_restricted_akte_only_for_named_users(
 def test_change_needs_reason_and_is_audited(
     akte: Akte, team_caseworker: User, tenant: Mandant
 ) -> None:
-    with pytest.raises(RecordsError, match="Grund"):
+    with pytest.raises(ReasonError, match="Grund"):
         services.change_akte(
             actor=team_caseworker, akte=akte, reason=" ", status=Akte.Status.CLOSED
         )

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.audit.reasons import ReasonError
 from koffer.records import access, defaults, selectors, services
 from koffer.records.errors import RecordsError
 from koffer.records.models import Akte, Aktenplaneinheit, BgMitglied
@@ -108,7 +109,7 @@ def test_service_keeps_one_antragsteller_and_refuses_a_second_bg(
             actor=team_caseworker, akte=akte, bg_nummer=None, reason="noch eine"
         )
     assert again.value.code == "akte_has_bg" and "schon" in again.value.message
-    with pytest.raises(RecordsError) as no_reason:
+    with pytest.raises(ReasonError) as no_reason:
         services.attach_bedarfsgemeinschaft(
             actor=team_caseworker, akte=ohne_bg, bg_nummer=None, reason=" "
         )

@@ -24,6 +24,7 @@ from koffer.accounts.access import (
 from koffer.accounts.models import ApiToken, Membership, User, UserSession
 from koffer.accounts.roles import PERM_LABELS, ROLES, grantable_in, token_permissions
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.errors import DomainError
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -36,7 +37,7 @@ class AccountError(DomainError):
 
 def create_user(
     *,
-    actor: Any,
+    actor: Actor | None,
     tenant: Mandant,
     username: str,
     first_name: str,
@@ -94,7 +95,7 @@ def create_user(
 
 
 def grant_role(
-    *, actor: Any, tenant: Mandant, user: User, unit: Organisationseinheit, role: str
+    *, actor: Actor | None, tenant: Mandant, user: User, unit: Organisationseinheit, role: str
 ) -> Membership:
     """Grant ``role`` in ``unit`` (inside ``tenant``) and below to someone who already
     belongs to ``tenant``. The actor must be allowed to grant it there
@@ -107,12 +108,16 @@ def grant_role(
     return _add_membership(actor=actor, user=user, unit=unit, role=role)
 
 
-def add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role: str) -> Membership:
+def add_membership(
+    *, actor: Actor | None, user: User, unit: Organisationseinheit, role: str
+) -> Membership:
     """``grant_role`` in the unit's own Mandant."""
     return grant_role(actor=actor, tenant=unit.tenant, user=user, unit=unit, role=role)
 
 
-def _add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role: str) -> Membership:
+def _add_membership(
+    *, actor: Actor | None, user: User, unit: Organisationseinheit, role: str
+) -> Membership:
     with transaction.atomic():
         membership, _ = Membership.objects.for_tenant(unit.tenant_id).get_or_create(
             tenant_id=unit.tenant_id, user=user, unit=unit, role=role
@@ -128,14 +133,14 @@ def _add_membership(*, actor: Any, user: User, unit: Organisationseinheit, role:
     return membership
 
 
-def _person(actor: Any) -> User | None:
+def _person(actor: Actor | None) -> User | None:
     """The acting person, or None for the installation itself (setup, demo, commands)."""
     return actor if isinstance(actor, User) else None
 
 
 def _check_grant(
     *,
-    actor: Any,
+    actor: Actor | None,
     tenant: Mandant,
     unit: Organisationseinheit,
     role: str,
@@ -181,7 +186,7 @@ def _belongs_to(user: User, tenant: Mandant) -> bool:
     return Membership.objects.for_tenant(tenant).filter(user=user).exists()
 
 
-def revoke_role(*, actor: Any, tenant: Mandant, membership: Membership) -> None:
+def revoke_role(*, actor: Actor, tenant: Mandant, membership: Membership) -> None:
     """Take one role away. The actor must administer the role's unit (and hold any
     permission over permissions the role carries), may not change their own roles, and
     may not take a person's last role in the Mandant: that is a deactivation."""
@@ -226,7 +231,7 @@ def revoke_role(*, actor: Any, tenant: Mandant, membership: Membership) -> None:
         membership.delete()
 
 
-def _require_account(actor: Any, tenant: Mandant, user: User) -> None:
+def _require_account(actor: Actor, tenant: Mandant, user: User) -> None:
     """A person acting on a whole account (password, second factor, deactivation) must
     administer every membership it has, in every Mandant (``access.may_manage_account``)."""
     person = _person(actor)
@@ -242,13 +247,13 @@ def _require_account(actor: Any, tenant: Mandant, user: User) -> None:
         )
 
 
-def _refuse_self(actor: Any, user: User, code: str, message: str) -> None:
+def _refuse_self(actor: Actor, user: User, code: str, message: str) -> None:
     person = _person(actor)
     if person is not None and person.pk == user.pk:
         raise AccountError(code, message)
 
 
-def _record_everywhere(*, actor: Any, user: User, action: str, **kwargs: Any) -> None:
+def _record_everywhere(*, actor: Actor, user: User, action: str, **kwargs: Any) -> None:
     """An event about a whole account goes into the chain of every Mandant it belongs to."""
     for tenant_id in _tenant_ids(user):
         audit.record(
@@ -256,7 +261,7 @@ def _record_everywhere(*, actor: Any, user: User, action: str, **kwargs: Any) ->
         )
 
 
-def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str) -> None:
+def reset_password(*, actor: Actor, tenant: Mandant, user: User, new_password: str) -> None:
     """Set a new password, which the person must replace at the next sign-in, and end all
     of the user's sessions. Nobody resets their own: that needs no current password, so a
     stolen session could take the account over; one's own is changed with the current one
@@ -279,7 +284,9 @@ def reset_password(*, actor: Any, tenant: Mandant, user: User, new_password: str
         _end_sessions(user)
 
 
-def set_active(*, actor: Any, tenant: Mandant, user: User, active: bool, reason: str = "") -> None:
+def set_active(
+    *, actor: Actor, tenant: Mandant, user: User, active: bool, reason: str = ""
+) -> None:
     """Deactivate an account (it can no longer sign in or use its API keys; its sessions
     end) or reactivate it. Nobody deactivates their own account."""
     person = _person(actor)
@@ -301,7 +308,7 @@ def set_active(*, actor: Any, tenant: Mandant, user: User, active: bool, reason:
         )
 
 
-def reset_second_factor(*, actor: Any, tenant: Mandant, user: User) -> int:
+def reset_second_factor(*, actor: Actor, tenant: Mandant, user: User) -> int:
     """Delete every second-factor device of ``user`` and end their sessions: at the next
     sign-in they set up a new one. Returns how many devices were deleted. Nobody resets
     their own: with a stolen session and the password, that would swap the owner's device
@@ -381,7 +388,7 @@ def _tenant_ids(user: User) -> list[Any]:
     )
 
 
-def revoke_sessions(*, actor: Any, tenant: Mandant, user: User) -> int:
+def revoke_sessions(*, actor: Actor, tenant: Mandant, user: User) -> int:
     """End every session of ``user``; returns how many were ended. The same rule as the
     other actions on a whole account (``_require_account``): the sessions run in every
     Mandant the user belongs to, so only an admin of all their memberships ends them."""
@@ -421,7 +428,7 @@ MAX_IMAGE_FRAMES_LIMIT = 2_000
 
 def set_upload_limits(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     max_pages_per_file: int | None,
     max_image_frames: int | None,
@@ -465,7 +472,7 @@ def set_upload_limits(
 
 def create_api_token(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     user: User,
     name: str,
@@ -544,7 +551,7 @@ def create_api_token(
     return token, secret
 
 
-def revoke_api_token(*, actor: Any, token: ApiToken, reason: str = "") -> None:
+def revoke_api_token(*, actor: Actor, token: ApiToken, reason: str = "") -> None:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.jobs import registry
 from koffer.jobs.models import Job
 from koffer.jobs.tasks import enqueue_on_commit
@@ -50,7 +51,7 @@ def _params(params: dict[str, Any] | None) -> dict[str, Any]:
 
 def start_job(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     kind: str,
     title: str,
@@ -81,7 +82,7 @@ def start_job(
     return job
 
 
-def retry_job(*, actor: Any, job: Job) -> Job:
+def retry_job(*, actor: Actor, job: Job) -> Job:
     """Queue a failed job again. Its completed steps stay recorded and are skipped."""
     with transaction.atomic():
         updated = (

@@ -14,6 +14,7 @@ from pydantic import Field
 from koffer.accounts.http import TenantRequest
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
+from koffer.errors import Forbidden
 from koffer.placements import access, events, selectors, services
 from koffer.placements.abrechnung import api as abrechnung_api
 from koffer.placements.meldungen import api as meldungen_api
@@ -40,19 +41,12 @@ exchange = Router(tags=["Platzbörse"])
 
 def _provider(request: TenantRequest) -> None:
     if request.tenant is None or not access.is_provider(request.access, request.tenant):
-        raise ApiProblem(
-            403,
-            "forbidden",
-            "Keine Berechtigung",
-            "Nur für Einrichtungsträger mit Platzverwaltung.",
-        )
+        raise Forbidden("forbidden", "Nur für Einrichtungsträger mit Platzverwaltung.")
 
 
 def _requester(request: TenantRequest) -> None:
     if request.tenant is None or not access.is_requester(request.access, request.tenant):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Nur für Stellen, die Plätze suchen dürfen."
-        )
+        raise Forbidden("forbidden", "Nur für Stellen, die Plätze suchen dürfen.")
 
 
 class FormOut(Schema):
@@ -83,9 +77,7 @@ class FachbereichOut(Schema):
 def fachbereiche(request: TenantRequest) -> list[FachbereichOut]:
     """The configured fields with their forms of care and criteria."""
     if not access.sees_catalogue(request.access):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
-        )
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
     out = []
     for fb in Fachbereich.objects.prefetch_related("formen", "merkmale"):
         out.append(
@@ -346,9 +338,7 @@ def reservierungen(
         access.is_provider(request.access, request.tenant)
         or access.is_requester(request.access, request.tenant)
     ):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
-        )
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
     qs = access.reservierungen(request.tenant).select_related("platz__einrichtung", "gesuch")
     rows, next_cursor = paginate(qs, cursor=cursor, limit=limit)
     return ReservierungPage(items=[_hold_out(h) for h in rows], next_cursor=next_cursor)

@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.placements.models import Angebot, Verfuegbarkeit
 from koffer.tenancy.models import Mandant
 
 
 def record(
-    actor: Any,
+    actor: Actor | None,
     tenants: Iterable[uuid.UUID],
     action: str,
     obj: Any,
@@ -50,14 +51,14 @@ def offer_changed(angebot: Angebot) -> None:
 
 
 def record_read(
-    *, actor: Any, tenant: Mandant, obj: Any, subject: Any = None, purpose: str
+    *, actor: Actor, tenant: Mandant, obj: Any, subject: Any = None, purpose: str
 ) -> None:
     """A pseudonymous child's data was opened: one read event in the viewer's chain."""
     audit.read(actor=actor, tenant_id=tenant.pk, obj=obj, subject=subject, purpose=purpose)
 
 
 def record_list_read(
-    *, actor: Any, tenant: Mandant, kind: str, pseudonyms: Iterable[str], purpose: str
+    *, actor: Actor, tenant: Mandant, kind: str, pseudonyms: Iterable[str], purpose: str
 ) -> None:
     """A page listed several children: one read event naming every pseudonym shown (one
     chain write per page view, not one per row). Nothing is recorded for an empty list."""

@@ -593,16 +593,6 @@ class Rechnung(TenantOwned):
         ]
 
 
-class Zaehler(TenantOwned):
-    """Gap-free counters of one Mandant (invoice numbers per year)."""
-
-    key = models.CharField(max_length=80)
-    value = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="zaehler_key_uniq")]
-
-
 class Rechnungsanschrift(TenantOwned):
     """Where a youth office (or another paying authority) receives invoices: the buyer's
     name and postal address on every XRechnung addressed to it (BT-44, BG-8). Its

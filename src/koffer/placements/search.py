@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from koffer import formats
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -61,14 +62,12 @@ class Treffer:
 
     @property
     def reason(self) -> str:
-        rate = f"{_euro(self.tagessatz)} €/Tag" if self.tagessatz is not None else "kein Entgelt"
+        rate = (
+            f"{formats.euro(self.tagessatz)}/Tag" if self.tagessatz is not None else "kein Entgelt"
+        )
         return (
             f"erfüllt {self.met} von {self.total} Kriterien · {rate} · {round(self.distance_km)} km"
         )
-
-
-def _euro(amount: Decimal) -> str:
-    return f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -24,8 +24,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from koffer.accounts.models import User
 from koffer.audit import services as audit
-from koffer.placements import events, numbering
+from koffer.audit.reasons import need_reason
+from koffer.audit.services import Actor
+from koffer.placements import events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
 from koffer.placements.models import (
@@ -46,12 +49,18 @@ from koffer.placements.models import (
     Traegerprofil,
 )
 from koffer.placements.search import free_places_q
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
+
+# Where a reason is kept: Reservierung.reason, Abwesenheit.grund (the forms and API schemas
+# cap at the same lengths).
+HOLD_REASON_MAX_LENGTH = 300
+ABWESENHEIT_GRUND_MAX_LENGTH = 200
 
 # --- configuration (installation-wide catalogue) -------------------------------------------
 
 
-def load_catalogue(*, actor: Any, data: dict[str, Any]) -> Fachbereich:
+def load_catalogue(*, actor: Actor | None, data: dict[str, Any]) -> Fachbereich:
     """Create or update one Fachbereich with its forms of care and criteria from
     configuration data (see fixtures/fachbereiche.json): new fields need no new code."""
     with transaction.atomic():
@@ -109,7 +118,7 @@ def load_catalogue(*, actor: Any, data: dict[str, Any]) -> Fachbereich:
 # --- provider: profile, facilities, offers, rates, places ----------------------------------
 
 
-def save_traegerprofil(*, actor: Any, tenant: Mandant, **fields: Any) -> Traegerprofil:
+def save_traegerprofil(*, actor: Actor, tenant: Mandant, **fields: Any) -> Traegerprofil:
     """Create or change the provider's invoice data (one profile per Träger)."""
     if tenant.kind in (Mandant.Kind.LANDESJUGENDAMT, Mandant.Kind.MINISTERIUM):
         raise PlacementsError("not_a_provider", "Aufsichtsbehörden betreiben keine Einrichtungen.")
@@ -176,7 +185,7 @@ def _check_einrichtung(fields: dict[str, Any]) -> None:
 
 def create_einrichtung(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     fachbereich: Fachbereich,
     formen: Iterable[Betreuungsform],
@@ -222,7 +231,7 @@ def create_einrichtung(
 
 def update_einrichtung(
     *,
-    actor: Any,
+    actor: Actor,
     einrichtung: Einrichtung,
     formen: Iterable[Betreuungsform] | None = None,
     merkmale: Iterable[Merkmal] | None = None,
@@ -303,7 +312,7 @@ def update_einrichtung(
 
 def create_angebot(
     *,
-    actor: Any,
+    actor: Actor,
     einrichtung: Einrichtung,
     betreuungsform: Betreuungsform,
     title: str,
@@ -337,7 +346,7 @@ def _check_rounding(value: str) -> None:
         )
 
 
-def set_absence_rounding(*, actor: Any, angebot: Angebot, absence_rounding: str) -> Angebot:
+def set_absence_rounding(*, actor: Actor, angebot: Angebot, absence_rounding: str) -> Angebot:
     """Change how the Angebot's absence prices are rounded (as its contract says); it
     applies to Leistungsnachweise computed from now on."""
     _check_rounding(absence_rounding)
@@ -359,7 +368,7 @@ def set_absence_rounding(*, actor: Any, angebot: Angebot, absence_rounding: str)
 
 def set_entgelt(
     *,
-    actor: Any,
+    actor: Actor,
     angebot: Angebot,
     valid_from: date,
     valid_to: date | None,
@@ -449,7 +458,7 @@ def _check_rate(
 
 def change_entgelt(
     *,
-    actor: Any,
+    actor: Actor,
     angebot: Angebot,
     valid_from: date,
     leistungsentgelt: Decimal,
@@ -555,7 +564,7 @@ def change_entgelt(
     return critical(work, angebote=[angebot.pk])
 
 
-def end_entgelt(*, actor: Any, entgelt: Entgelt, valid_to: date) -> Entgelt:
+def end_entgelt(*, actor: Actor, entgelt: Entgelt, valid_to: date) -> Entgelt:
     """Limit an open-ended rate so a new one can follow."""
     if valid_to < entgelt.valid_from:
         raise PlacementsError("period", "Das Ende liegt vor dem Beginn des Zeitraums.")
@@ -578,7 +587,7 @@ STANDBY_PAYER_KINDS = frozenset({Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE})
 
 def add_plaetze(
     *,
-    actor: Any,
+    actor: Actor,
     angebot: Angebot,
     count: int,
     valid_from: date,
@@ -636,7 +645,7 @@ def add_plaetze(
     return critical(work, angebote=[angebot.pk])
 
 
-def set_frei(*, actor: Any, platz: Platz, frei_ab: date | None) -> Platz:
+def set_frei(*, actor: Actor, platz: Platz, frei_ab: date | None) -> Platz:
     """Offer a place in the exchange from ``frei_ab`` (or take it off with None). A place
     that is occupied cannot be offered before its Belegung ends."""
 
@@ -674,7 +683,7 @@ def set_frei(*, actor: Any, platz: Platz, frei_ab: date | None) -> Platz:
 
 def create_gesuch(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     betreuungsform: Betreuungsform,
     alter: int,
@@ -703,7 +712,7 @@ def create_gesuch(
     if any(m.fachbereich_id != fb.pk for m in merkmale):
         raise PlacementsError("merkmal_field", "Ein Merkmal gehört zu einem anderen Fachbereich.")
     with transaction.atomic():
-        number = numbering.next_number(tenant.pk, f"gesuch:{ab_datum.year}")
+        number = counters.next_value(tenant.pk, f"gesuch:{ab_datum.year}")
         gesuch = Platzgesuch.objects.create(
             tenant=tenant,
             fachbereich=fb,
@@ -731,7 +740,7 @@ def _kostenzusage(text: str) -> str:
     return value
 
 
-def set_kostenzusage(*, actor: Any, gesuch: Platzgesuch, kostenzusage: str) -> Platzgesuch:
+def set_kostenzusage(*, actor: Actor, gesuch: Platzgesuch, kostenzusage: str) -> Platzgesuch:
     """The youth office enters or corrects its Kostenzusage/Aktenzeichen of the case
     (often known only after the placement); invoices built from now on carry it (BT-12)."""
     value = _kostenzusage(kostenzusage)
@@ -753,9 +762,9 @@ def set_kostenzusage(*, actor: Any, gesuch: Platzgesuch, kostenzusage: str) -> P
     return fresh
 
 
-def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzgesuch:
+def withdraw_gesuch(*, actor: Actor, gesuch: Platzgesuch, reason: str) -> Platzgesuch:
     """The need is gone (placed elsewhere, returned home): all open holds are released."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     open_holds = list(
         Reservierung.objects.for_party(gesuch.tenant_id)
         .filter(gesuch=gesuch, status=Reservierung.Status.OFFEN)
@@ -773,13 +782,6 @@ def withdraw_gesuch(*, actor: Any, gesuch: Platzgesuch, reason: str) -> Platzges
         return fresh
 
     return critical(work, angebote=open_holds, gesuche=[gesuch.pk])
-
-
-def _need_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise PlacementsError("reason_required", "Bitte geben Sie einen Grund an.")
-    return reason[:300]
 
 
 # --- holds and occupancy --------------------------------------------------------------------
@@ -829,7 +831,7 @@ def free_places(angebot_id: uuid.UUID, now: datetime) -> Any:
 
 def reserve(
     *,
-    actor: Any,
+    actor: Actor,
     gesuch: Platzgesuch,
     angebot: Angebot | None = None,
     platz: Platz | None = None,
@@ -931,7 +933,7 @@ def _check_open(hold: Reservierung, now: datetime) -> None:
 
 
 def _release_holds(
-    actor: Any, gesuch: Platzgesuch, status: str, reason: str, keep: uuid.UUID | None = None
+    actor: Actor, gesuch: Platzgesuch, status: str, reason: str, keep: uuid.UUID | None = None
 ) -> int:
     now = timezone.now()
     holds = list(
@@ -959,7 +961,7 @@ def _release_holds(
 
 def confirm(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     beginn: date,
@@ -1049,14 +1051,14 @@ def confirm(
 
 def decline(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     reason: str,
     now: datetime | None = None,
 ) -> Reservierung:
     """The provider says no (with a reason); the place is free again at once."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
         actor, tenant, reservierung_id, Reservierung.Status.ABGESAGT, reason, now, provider=True
     )
@@ -1064,14 +1066,14 @@ def decline(
 
 def withdraw(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     reason: str,
     now: datetime | None = None,
 ) -> Reservierung:
     """The youth office takes its request back; the place is free again at once."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
         actor,
         tenant,
@@ -1084,7 +1086,7 @@ def withdraw(
 
 
 def _decide(
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     reservierung_id: uuid.UUID,
     status: str,
@@ -1122,7 +1124,7 @@ def _decide(
 
 def end_belegung(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     belegung: Belegung,
     ende: date,
@@ -1165,7 +1167,7 @@ def end_belegung(
 
 
 def record_abwesenheit(
-    *, actor: Any, belegung: Belegung, von: date, bis: date, grund: str
+    *, actor: Actor, belegung: Belegung, von: date, bis: date, grund: str
 ) -> Abwesenheit:
     """Days away from the facility; billed at the Entgelt's absence share. The days lie
     inside the Belegung and overlap no absence already recorded. Days of a month already
@@ -1173,9 +1175,7 @@ def record_abwesenheit(
     difference, and a rejected invoice is corrected from the new data."""
     if bis < von:
         raise PlacementsError("period", "Das Ende liegt vor dem Beginn der Abwesenheit.")
-    grund = grund.strip()
-    if not grund:
-        raise PlacementsError("reason_required", "Bitte geben Sie einen Grund an.")
+    grund = need_reason(grund, max_length=ABWESENHEIT_GRUND_MAX_LENGTH)
     with transaction.atomic():
         # The Belegung row is the lock: two entries for the same days cannot both pass.
         fresh = (
@@ -1220,7 +1220,7 @@ def record_abwesenheit(
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def load_default_catalogue(*, actor: Any = None) -> list[Fachbereich]:
+def load_default_catalogue(*, actor: Actor | None = None) -> list[Fachbereich]:
     """The shipped configuration: youth welfare, elder care and refugee housing, plus the
     demo regions. Running it again updates labels and adds what is new."""
     fields = json.loads((FIXTURES / "fachbereiche.json").read_text(encoding="utf-8"))

@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.middleware import passive
+from koffer.errors import DomainError
 from koffer.placements import access, events, selectors, services
-from koffer.placements.errors import Busy, PlacementsError
+from koffer.placements.errors import Busy
 from koffer.placements.forms import (
     AbwesenheitForm,
     AngebotForm,
@@ -63,7 +64,7 @@ def _form_page(
     )
 
 
-def _fail(request: HttpRequest, exc: PlacementsError) -> None:
+def _fail(request: HttpRequest, exc: DomainError) -> None:
     messages.error(request, exc.message)
 
 
@@ -101,7 +102,7 @@ def einrichtung_neu(request: TenantRequest) -> HttpResponse:
                 merkmale=data.pop("merkmale"),
                 **data,
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Einrichtung „{einrichtung.name}“ angelegt.")
@@ -160,7 +161,7 @@ def einrichtung_bearbeiten(request: TenantRequest, einrichtung_id: uuid.UUID) ->
                 merkmale=data.pop("merkmale"),
                 **data,
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -201,7 +202,7 @@ def angebot_neu(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpRespon
                 title=form.cleaned_data["title"],
                 absence_rounding=form.cleaned_data["absence_rounding"],
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Angebot angelegt.")
@@ -226,7 +227,7 @@ def entgelt_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.set_entgelt(actor=request.user, angebot=angebot, **form.cleaned_data)
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Entgelt gespeichert.")
@@ -247,7 +248,7 @@ def entgelt_wechsel(request: TenantRequest, angebot_id: uuid.UUID) -> HttpRespon
             entgelt = services.change_entgelt(
                 actor=request.user, angebot=angebot, **form.cleaned_data
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -270,7 +271,7 @@ def plaetze_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_plaetze(actor=request.user, angebot=angebot, **form.cleaned_data)
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Plätze angelegt.")
@@ -297,7 +298,7 @@ def platz_frei(request: TenantRequest, platz_id: uuid.UUID) -> HttpResponse:
     else:
         try:
             services.set_frei(actor=request.user, platz=platz, frei_ab=form.cleaned_data["frei_ab"])
-        except PlacementsError as exc:
+        except DomainError as exc:
             _fail(request, exc)
         else:
             when = form.cleaned_data["frei_ab"]
@@ -366,7 +367,7 @@ def anfrage_zusagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpR
             reservierung_id=reservierung_id,
             beginn=form.cleaned_data["beginn"],
         )
-    except PlacementsError as exc:
+    except DomainError as exc:
         _fail(request, exc)
     else:
         messages.success(
@@ -392,7 +393,7 @@ def anfrage_absagen(request: TenantRequest, reservierung_id: uuid.UUID) -> HttpR
                 reservierung_id=hold.pk,
                 reason=form.cleaned_data["reason"],
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             _fail(request, exc)
         else:
             messages.success(request, "Abgesagt. Der Platz ist wieder frei.")
@@ -417,7 +418,7 @@ def belegung_beenden(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResp
             services.end_belegung(
                 actor=request.user, tenant=request.tenant, belegung=belegung, **form.cleaned_data
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Die Belegung ist beendet.")
@@ -440,7 +441,7 @@ def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> Ht
     if request.method == "POST" and form.is_valid():
         try:
             services.record_abwesenheit(actor=request.user, belegung=belegung, **form.cleaned_data)
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -499,7 +500,7 @@ def gesuch_neu(request: TenantRequest) -> HttpResponse:
             gesuch = services.create_gesuch(
                 actor=request.user, tenant=request.tenant, **form.cleaned_data
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("placements:gesuch", gesuch.pk)
@@ -569,7 +570,7 @@ def gesuch_kostenzusage(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpRes
         services.set_kostenzusage(
             actor=request.user, gesuch=item, kostenzusage=request.POST.get("kostenzusage", "")
         )
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Kostenzusage/Aktenzeichen gespeichert.")
@@ -603,7 +604,7 @@ def gesuch_anfragen(request: TenantRequest, gesuch_id: uuid.UUID) -> HttpRespons
             services.reserve(actor=request.user, gesuch=item, angebot=angebot)
         except Busy as exc:
             messages.warning(request, f"{angebot.einrichtung.name}: {exc.message}")
-        except PlacementsError as exc:
+        except DomainError as exc:
             messages.error(request, f"{angebot.einrichtung.name}: {exc.message}")
         else:
             messages.success(
@@ -629,7 +630,7 @@ def anfrage_zurueckziehen(request: TenantRequest, reservierung_id: uuid.UUID) ->
                 reservierung_id=hold.pk,
                 reason=form.cleaned_data["reason"],
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             _fail(request, exc)
         else:
             messages.success(request, "Anfrage zurückgezogen.")

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from koffer import formats
 from koffer.jobs import registry as job_registry
 
 AUDIT_QUERY_ACTION = "privacy.audit.query"
@@ -347,7 +348,7 @@ def german_date(value: date | str | None) -> str:
         return EMPTY
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    return value.strftime("%d.%m.%Y")
+    return formats.german_date(value)
 
 
 def german_datetime(value: datetime | str | None) -> str:
@@ -413,7 +414,7 @@ def _scalar_text(
         if ISO_DATE.match(value):
             return german_date(value)
         if span := ISO_DATE_RANGE.match(value):
-            return f"{german_date(span[1])} bis {german_date(span[2])}"
+            return formats.date_range(date.fromisoformat(span[1]), date.fromisoformat(span[2]))
         if ISO_DATETIME.match(value):
             return german_datetime(value)
     return None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.db import transaction
 
 from koffer.audit import services as audit
 from koffer.audit.models import AuditEvent
+from koffer.audit.services import Actor
 from koffer.privacy.labels import AUDIT_QUERY_ACTION
 from koffer.privacy.selectors import AuditFilter
 from koffer.tenancy.models import Mandant
@@ -16,7 +17,7 @@ Output = Literal["html", "csv", "api"]
 
 
 def record_audit_query(
-    *, actor: Any, tenant: Mandant, audit_filter: AuditFilter, output: Output
+    *, actor: Actor, tenant: Mandant, audit_filter: AuditFilter, output: Output
 ) -> AuditEvent:
     """Append exactly one ``privacy.audit.query`` event for one look at the log (a page,
     an export, an API page), with the filter as ``changes``. A look at one person's or

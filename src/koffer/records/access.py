@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import Membership, User
 from koffer.accounts.roles import ROLES, Perm
+from koffer.audit.services import Actor
 from koffer.records.errors import RecordsForbidden
 from koffer.records.models import AccessLevel, Akte, AkteZugriff
 from koffer.tenancy.models import Organisationseinheit
@@ -172,7 +172,7 @@ class DuplicateScope:
     among: Q
 
 
-def duplicate_scope(actor: Any, akte: Akte, access: Access | None) -> DuplicateScope:
+def duplicate_scope(actor: Actor, akte: Akte, access: Access | None) -> DuplicateScope:
     """A person is told about the same bytes only in Akten they may see. Telling them of
     a copy in an Akte hidden from them would confirm that the file exists there, and
     refusing it would keep a second department from filing the same letter; so such a

@@ -14,6 +14,7 @@ from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, not_found
+from koffer.errors import Forbidden
 from koffer.records import access, api_queues, selectors, services
 from koffer.records.auszug import api as auszug_api
 from koffer.records.dokumente import api as dokumente_api
@@ -225,9 +226,7 @@ def _visible_akte(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = Fa
     if akte is None:
         raise not_found("Diese Akte")
     if edit and not access.can_edit(request.access, request.user.id, akte):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Sie dürfen diese Akte nicht ändern."
-        )
+        raise Forbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     return akte
 
 

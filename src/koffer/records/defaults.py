@@ -4,11 +4,11 @@ data: a Mandant changes them without new code."""
 from __future__ import annotations
 
 import csv
-from typing import Any
 
 from django.db import transaction
 
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.records.models import FristRegel, Module, VorgangTyp
 from koffer.tenancy.models import Mandant
 from koffer.tenancy.selectors import units_of
@@ -122,7 +122,7 @@ def _fields(line: str) -> list[str]:
     return next(csv.reader([line], delimiter=";"), [])
 
 
-def install(*, actor: Any, tenant: Mandant) -> int:
+def install(*, actor: Actor | None, tenant: Mandant) -> int:
     """Create the default types and rules the Mandant does not have yet; returns how many."""
     created = 0
     with transaction.atomic():

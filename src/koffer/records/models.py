@@ -63,20 +63,6 @@ class Aktenplaneinheit(TenantOwned):
         return f"{self.kennzeichen} {self.title}"
 
 
-class Counter(TenantOwned):
-    """Gap-free counters (Aktenzeichen per plan unit and year, BG-Nummer): incremented in
-    the same transaction as the row that takes the number, so a rollback returns it."""
-
-    key = models.CharField(max_length=120)
-    value = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="counter_key_uniq")]
-
-    def __str__(self) -> str:
-        return f"{self.key}={self.value}"
-
-
 class Person(TenantOwned):
     family_name = models.CharField("Familienname", max_length=120)
     given_names = models.CharField("Vornamen", max_length=200, blank=True)

@@ -15,6 +15,8 @@ from uuid6 import uuid7
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.audit.reasons import need_reason
+from koffer.audit.services import Actor
 from koffer.records import access as records_access
 from koffer.records import deadlines, numbering, selectors
 from koffer.records.errors import (
@@ -40,22 +42,15 @@ from koffer.records.models import (
     VorgangTyp,
     Wiedervorlage,
 )
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant, Organisationseinheit
-
-
-def _need_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise RecordsError("reason_required", "Bitte geben Sie einen Grund an.")
-    return reason
-
 
 # --- Aktenplan ---------------------------------------------------------------------------------
 
 
 def create_aktenplaneinheit(
     *,
-    actor: Any,
+    actor: Actor | None,
     tenant: Mandant,
     parent: Aktenplaneinheit | None,
     kennzeichen: str,
@@ -116,7 +111,7 @@ def create_aktenplaneinheit(
 
 def create_person(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     family_name: str,
     given_names: str = "",
@@ -155,7 +150,7 @@ def create_person(
 
 
 def create_bedarfsgemeinschaft(
-    *, actor: Any, tenant: Mandant, members: list[tuple[Person, str]], bg_nummer: str = ""
+    *, actor: Actor, tenant: Mandant, members: list[tuple[Person, str]], bg_nummer: str = ""
 ) -> Bedarfsgemeinschaft:
     """A BG with its members; the BG-Nummer is taken over from the specialist software or
     drawn gap-free from the Mandant's counter."""
@@ -180,7 +175,7 @@ def create_bedarfsgemeinschaft(
 
 
 def add_bg_mitglied(
-    *, actor: Any, bg: Bedarfsgemeinschaft, person: Person, rolle: str
+    *, actor: Actor, bg: Bedarfsgemeinschaft, person: Person, rolle: str
 ) -> BgMitglied:
     """Add ``person`` to the Bedarfsgemeinschaft with a role (Antragsteller, Partner, Kind,
     ...). A person is a member at most once; there is one Antragsteller per BG."""
@@ -219,7 +214,7 @@ def add_bg_mitglied(
 
 def add_new_person_to_bg(
     *,
-    actor: Any,
+    actor: Actor,
     bg: Bedarfsgemeinschaft,
     rolle: str,
     family_name: str,
@@ -238,10 +233,10 @@ def add_new_person_to_bg(
         return add_bg_mitglied(actor=actor, bg=bg, person=person, rolle=rolle)
 
 
-def remove_bg_mitglied(*, actor: Any, mitglied: BgMitglied, reason: str) -> None:
+def remove_bg_mitglied(*, actor: Actor, mitglied: BgMitglied, reason: str) -> None:
     """Take a member out of the BG (moved out, child came of age), with a reason. The
     person and the BG's history stay; the last member cannot be removed."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     bg = mitglied.bg
     if BgMitglied.objects.for_tenant(bg.tenant_id).filter(bg=bg).count() <= 1:
         raise RecordsError(
@@ -265,12 +260,12 @@ def remove_bg_mitglied(*, actor: Any, mitglied: BgMitglied, reason: str) -> None
 
 def _next_bg_nummer(tenant_id: uuid.UUID) -> str:
     """The next gap-free BG-Nummer of the Mandant (call inside the creating transaction)."""
-    return f"BG{numbering.next_value(tenant_id, 'bg'):07d}"
+    return f"BG{counters.next_value(tenant_id, 'bg'):07d}"
 
 
 def attach_bedarfsgemeinschaft(
     *,
-    actor: Any,
+    actor: Actor,
     akte: Akte,
     bg_nummer: str | None,
     reason: str,
@@ -280,7 +275,7 @@ def attach_bedarfsgemeinschaft(
     gap-free BG-Nummer, with the number of a BG of the same Mandant the Akte joins it. The
     Akte's subject persons become members with ``rolle`` (default "Sonstige Person"); those
     already in the BG stay as they are. One Antragsteller per BG still holds."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     wanted = (bg_nummer or "").strip()
     rolle = rolle or BgMitglied.Rolle.SONSTIGE
     if rolle not in BgMitglied.Rolle.values:
@@ -376,7 +371,7 @@ def _touch_bg_akten(bg: Bedarfsgemeinschaft) -> None:
 
 def create_akte(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     aktenplaneinheit: Aktenplaneinheit,
     unit: Organisationseinheit,
@@ -431,7 +426,7 @@ def create_akte(
     if caseworker is not None:
         _check_new_caseworker(tenant.pk, unit, caseworker, level, names)
     with transaction.atomic():
-        lfd = numbering.next_value(
+        lfd = counters.next_value(
             tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
         )
         aktenzeichen = numbering.format_aktenzeichen(
@@ -493,7 +488,7 @@ def _check_new_caseworker(
     _check_caseworker(tenant_id, unit.path, caseworker, named)
 
 
-def _default_names(actor: Any, *people: User | None) -> list[User]:
+def _default_names(actor: Actor, *people: User | None) -> list[User]:
     """Who a restricted Akte names when nobody was named: its caseworker and the acting
     person, so switching to restricted never locks everyone out."""
     names: list[User] = []
@@ -536,7 +531,7 @@ def _touch(akte: Akte) -> None:
 
 def change_akte(
     *,
-    actor: Any,
+    actor: Actor,
     akte: Akte,
     reason: str,
     access: Access | None = None,
@@ -555,7 +550,7 @@ def change_akte(
     unit as well. A caseworker must be one :func:`records.access.caseworkers` admits for
     the (new) owner unit. Closing sets the retention deadline: end of the year of closing
     plus the plan unit's years."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     grants = records_access.of_actor(actor, akte.tenant_id, access)
     actor_id = records_access.user_id_of(actor)
     if not records_access.can_edit(grants, actor_id, akte):
@@ -680,7 +675,7 @@ def _akte_state(akte: Akte) -> dict[str, Any]:
 
 
 def create_vorgang(
-    *, actor: Any, akte: Akte, typ: VorgangTyp, title: str, caseworker: User | None = None
+    *, actor: Actor, akte: Akte, typ: VorgangTyp, title: str, caseworker: User | None = None
 ) -> Vorgang:
     if typ.tenant_id != akte.tenant_id:
         raise RecordsError(
@@ -713,7 +708,7 @@ def create_vorgang(
 
 
 def _step(
-    vorgang: Vorgang, actor: Any, action: str, detail: str, at: datetime | None = None
+    vorgang: Vorgang, actor: Actor, action: str, detail: str, at: datetime | None = None
 ) -> None:
     VorgangSchritt.objects.create(
         tenant_id=vorgang.tenant_id,
@@ -725,7 +720,7 @@ def _step(
     )
 
 
-def record_vorgang_read(*, actor: Any, vorgang: Vorgang, purpose: str) -> None:
+def record_vorgang_read(*, actor: Actor, vorgang: Vorgang, purpose: str) -> None:
     """Audit that ``actor`` opened the Vorgang (its steps, Fristen and documents list the
     person's data), with the Akte's first person as the subject."""
     audit.read(
@@ -737,7 +732,9 @@ def record_vorgang_read(*, actor: Any, vorgang: Vorgang, purpose: str) -> None:
     )
 
 
-def change_vorgang_status(*, actor: Any, vorgang: Vorgang, status: str, note: str = "") -> Vorgang:
+def change_vorgang_status(
+    *, actor: Actor, vorgang: Vorgang, status: str, note: str = ""
+) -> Vorgang:
     if status not in Vorgang.Status.values:
         raise RecordsError("status_unknown", "Diesen Status gibt es nicht.")
     old = vorgang.status
@@ -767,7 +764,7 @@ def change_vorgang_status(*, actor: Any, vorgang: Vorgang, status: str, note: st
 
 def add_frist(
     *,
-    actor: Any,
+    actor: Actor,
     vorgang: Vorgang,
     base_date: date,
     regel: FristRegel | None = None,
@@ -814,7 +811,7 @@ def add_frist(
 
 def set_wiedervorlage(
     *,
-    actor: Any,
+    actor: Actor,
     akte: Akte,
     due_date: date,
     assignee: User | None = None,
@@ -847,7 +844,7 @@ def set_wiedervorlage(
     return wv
 
 
-def complete_wiedervorlage(*, actor: Any, wiedervorlage: Wiedervorlage) -> Wiedervorlage:
+def complete_wiedervorlage(*, actor: Actor, wiedervorlage: Wiedervorlage) -> Wiedervorlage:
     with transaction.atomic():
         wiedervorlage.done_at = timezone.now()
         wiedervorlage.save(update_fields=["done_at"])
@@ -860,7 +857,7 @@ def complete_wiedervorlage(*, actor: Any, wiedervorlage: Wiedervorlage) -> Wiede
     return wiedervorlage
 
 
-def complete_frist(*, actor: Any, frist: Frist, note: str = "") -> Frist:
+def complete_frist(*, actor: Actor, frist: Frist, note: str = "") -> Frist:
     """Mark a Frist as kept (the objection answered, the act done); it leaves the queues
     and the calendar, and the Vorgang's history says who closed it."""
     if frist.done_at is not None:
@@ -885,7 +882,7 @@ def complete_frist(*, actor: Any, frist: Frist, note: str = "") -> Frist:
 
 def open_akte_for_person(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     aktenplaneinheit: Aktenplaneinheit,
     unit: Organisationseinheit,
@@ -953,13 +950,13 @@ def open_akte_for_person(
         )
 
 
-def record_read(*, actor: Any, akte: Akte, subject: Person | None, purpose: str) -> None:
+def record_read(*, actor: Actor, akte: Akte, subject: Person | None, purpose: str) -> None:
     """Audit that ``actor`` opened the Akte (once per view). ``subject`` is its first person
     (:func:`selectors.first_subject`), passed in by a caller that has already loaded it."""
     audit.read(actor=actor, tenant_id=akte.tenant_id, obj=akte, subject=subject, purpose=purpose)
 
 
-def record_bg_read(*, actor: Any, akte: Akte, purpose: str) -> None:
+def record_bg_read(*, actor: Actor, akte: Akte, purpose: str) -> None:
     """Audit that ``actor`` looked at the Akte's Bedarfsgemeinschaft (it has one)."""
     assert akte.bg is not None
     audit.read(actor=actor, tenant_id=akte.tenant_id, obj=akte.bg, purpose=purpose)

@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
+from koffer import formats
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
+from koffer.errors import DomainError
 from koffer.records import access, queues, selectors, services
-from koffer.records.errors import RecordsError
 from koffer.records.forms import (
     AkteChangeForm,
     AkteCreateForm,
@@ -140,7 +141,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 bg_rolle=data["bg_rolle"],
                 access=request.access,
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Akte {akte.aktenzeichen} wurde angelegt.")
@@ -242,7 +243,7 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                     else None
                 ),
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Die Akte wurde geändert.")
@@ -283,7 +284,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
                 reason=data["reason"],
                 rolle=data["rolle"],
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             attach_form.add_error("bg_nummer" if exc.code == "bg_unknown" else None, exc.message)
             if akte.bg is not None:  # the form is not shown then; say it above the page
                 messages.error(request, exc.message)
@@ -323,7 +324,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
             return redirect("records:bedarfsgemeinschaft", akte_id=akte.pk)
         if remove_form.is_bound:
             messages.error(request, "Bitte geben Sie einen Grund für das Entfernen an.")
-    except RecordsError as exc:
+    except DomainError as exc:
         (add_form if add_form.is_bound else remove_form).add_error(None, exc.message)
         if remove_form.is_bound:
             messages.error(request, exc.message)
@@ -368,7 +369,7 @@ def vorgang_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             vorgang = services.create_vorgang(
                 actor=request.user, akte=akte, typ=typ, title=form.cleaned_data["title"]
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Vorgang „{vorgang.title}“ wurde angelegt.")
@@ -519,20 +520,6 @@ WEEKDAYS = [
     ("Sa", "Samstag"),
     ("So", "Sonntag"),
 ]
-MONTHS = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-]
 
 
 QUEUE_KINDS = {
@@ -617,7 +604,7 @@ def fristen_kalender(request: TenantRequest) -> HttpResponse:
         {
             "weeks": queues.month_grid(year, month, fristen),
             "fristen": fristen,
-            "month_label": f"{MONTHS[month - 1]} {year}",
+            "month_label": formats.month_label(date(year, month, 1)),
             "weekdays": WEEKDAYS,
             "previous": previous,
             "following": following,

@@ -80,3 +80,23 @@ class Organisationseinheit(TenantOwned):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
+
+
+class Counter(TenantOwned):
+    """Gap-free counters of one Mandant, one row per key: Aktenzeichen per plan unit and
+    year (``az:…``), BG-Nummer (``bg``), Gesuch, Rechnung and Meldung numbers per year.
+    Incremented in the same transaction as the row that takes the number, so a rollback
+    returns it (see :mod:`koffer.tenancy.counters`)."""
+
+    key = models.CharField(max_length=120)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "Zähler"
+        verbose_name_plural = "Zähler"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="tenancy_counter_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from uuid6 import uuid7
 
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 
@@ -15,7 +14,9 @@ class UnitNameTaken(ValueError):
     """Two units below the same parent cannot share a name."""
 
 
-def create_mandant(*, actor: Any, slug: str, name: str, kind: str, leitweg_id: str = "") -> Mandant:
+def create_mandant(
+    *, actor: Actor | None, slug: str, name: str, kind: str, leitweg_id: str = ""
+) -> Mandant:
     """Create a Mandant with its root Organisationseinheit named like it.
 
     A Leitweg-ID with a wrong form or check digit raises ``ValidationError`` here, where it
@@ -41,7 +42,12 @@ def create_mandant(*, actor: Any, slug: str, name: str, kind: str, leitweg_id: s
 
 
 def create_unit(
-    *, actor: Any, tenant: Mandant, parent: Organisationseinheit | None, name: str, kind: str
+    *,
+    actor: Actor | None,
+    tenant: Mandant,
+    parent: Organisationseinheit | None,
+    name: str,
+    kind: str,
 ) -> Organisationseinheit:
     """Add an Organisationseinheit below ``parent`` (or as a root) in ``tenant``."""
     if parent is not None and parent.tenant_id != tenant.pk:

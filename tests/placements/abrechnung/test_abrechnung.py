@@ -16,6 +16,7 @@ from lxml import etree
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.audit.reasons import ReasonError
 from koffer.jobs import runner
 from koffer.jobs.models import Job, JobStep
 from koffer.placements import services
@@ -384,7 +385,7 @@ def test_send_approve_reject_rules(
     # The provider is no party to the decision.
     with pytest.raises(NotFound):
         billing.approve_rechnung(actor=provider_user, tenant=traeger, rechnung=sent)
-    with pytest.raises(PlacementsError) as err:
+    with pytest.raises(ReasonError) as err:
         billing.reject_rechnung(actor=jugendamt_user, tenant=jugendamt, rechnung=sent, reason=" ")
     assert err.value.code == "reason_required"
     approved = billing.approve_rechnung(actor=jugendamt_user, tenant=jugendamt, rechnung=sent)

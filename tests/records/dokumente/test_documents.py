@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.audit.reasons import ReasonError
 from koffer.blobs.store import get_store
 from koffer.records import selectors
 from koffer.records.dokumente import content, detect, inspection, limits, naming
@@ -428,7 +429,7 @@ def test_move_to_another_vorgang_is_audited_with_reason(
     akte: Akte, team_caseworker: User, vorgang: Vorgang, other_vorgang: Vorgang
 ) -> None:
     doc = stored(akte, team_caseworker, "a.pdf", text_pdf(1), vorgang=vorgang)
-    with pytest.raises(RecordsError):
+    with pytest.raises(ReasonError):
         documents.move_dokument(
             actor=team_caseworker, dokument=doc, vorgang=other_vorgang, reason="  "
         )

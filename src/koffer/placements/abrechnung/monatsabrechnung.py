@@ -14,7 +14,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from koffer import formats
+from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
+from koffer.audit.services import Actor
 from koffer.jobs import registry
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job
@@ -23,7 +26,6 @@ from koffer.placements.abrechnung import services
 from koffer.placements.abrechnung.positions import (
     Sources,
     belegung_label,
-    monat_label,
     month_bounds,
     parse_monat,
     platz_label,
@@ -70,7 +72,7 @@ class MonthEndResult:
 
     def message(self, monat: date) -> str:
         text = (
-            f"Monatsabrechnung {monat_label(monat)}: {self.valid + self.invalid} Rechnungen "
+            f"Monatsabrechnung {formats.month_label(monat)}: {self.valid + self.invalid} Rechnungen "
             f"erstellt ({self.valid} geprüft und versandbereit, {self.invalid} fehlerhaft)"
         )
         if self.skipped:
@@ -102,7 +104,7 @@ def standby_plaetze(tenant_id: uuid.UUID, monat: date) -> Any:
 
 
 def _bill_batch(
-    actor: Any,
+    actor: User | None,
     tenant_id: uuid.UUID,
     monat: date,
     today: date,
@@ -187,7 +189,7 @@ def _bill_batch(
 
 def run_month_end(
     *,
-    actor: Any,
+    actor: User | None,
     tenant: Mandant,
     monat: date,
     run: JobRun | None = None,
@@ -210,7 +212,7 @@ def run_month_end(
     if last > today:
         raise PlacementsError(
             "not_yet",
-            f"Der {monat_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
+            f"Der {formats.month_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
             f"{last + timedelta(days=1):%d.%m.%Y} möglich.",
         )
     sources = Sources(tenant.pk)
@@ -258,7 +260,9 @@ def running_month_end(tenant: Mandant, monat: date) -> Job | None:
     )
 
 
-def start_month_end(*, actor: Any, tenant: Mandant, monat: date, today: date | None = None) -> Job:
+def start_month_end(
+    *, actor: Actor, tenant: Mandant, monat: date, today: date | None = None
+) -> Job:
     """Start the month-end billing as a background job (one at a time per month)."""
     monat = month_bounds(monat)[0]
     today = today or timezone.localdate()
@@ -268,21 +272,21 @@ def start_month_end(*, actor: Any, tenant: Mandant, monat: date, today: date | N
     if last > today:
         raise PlacementsError(
             "not_yet",
-            f"Der {monat_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
+            f"Der {formats.month_label(monat)} ist noch nicht zu Ende; die Monatsabrechnung ist ab dem "
             f"{last + timedelta(days=1):%d.%m.%Y} möglich.",
         )
     Sources(tenant.pk).profil()
     latest = running_month_end(tenant, monat)
     if latest is not None and not latest.is_finished:
         raise Conflict(
-            "already_running", f"Die Monatsabrechnung {monat_label(monat)} läuft bereits."
+            "already_running", f"Die Monatsabrechnung {formats.month_label(monat)} läuft bereits."
         )
     try:
         return jobs.start_job(
             actor=actor,
             tenant=tenant,
             kind=JOB_KIND,
-            title=f"Monatsabrechnung {monat_label(monat)}",
+            title=f"Monatsabrechnung {formats.month_label(monat)}",
             params={"monat": monat.isoformat()[:7]},
         )
     except jobs.JobRefused as exc:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from koffer import formats
 from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
     AbsenceRounding,
@@ -40,22 +41,6 @@ ART_LABELS = {
 _ART_ORDER = {ANWESENHEIT: 0, ABWESENHEIT: 1, VORHALTUNG: 2}
 
 
-MONATSNAMEN = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
-
-
 # --- months, days and amounts in words ----------------------------------------------------------
 
 
@@ -74,29 +59,13 @@ def parse_monat(text: str) -> date:
         raise PlacementsError("monat", "Bitte den Monat als JJJJ-MM angeben.") from exc
 
 
-def monat_label(monat: date) -> str:
-    return f"{MONATSNAMEN[monat.month - 1]} {monat.year}"
-
-
-def euro(amount: Decimal) -> str:
-    """``1234.5`` → ``1.234,50 €``."""
-    text = f"{money(amount):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{text} €"
-
-
 def euro_price(price: Decimal) -> str:
-    """A day price: in cents like :func:`euro`, but a price a contract rounds per line
-    keeps its decimals (``136.875`` → ``136,875 €``)."""
+    """A day price: in cents like :func:`formats.euro`, but a price a contract rounds per
+    line keeps its decimals (``136.875`` → ``136,875 €``)."""
     if price == money(price):
-        return euro(price)
+        return formats.euro(price)
     text = f"{price.normalize():,f}".replace(",", "_").replace(".", ",").replace("_", ".")
     return f"{text} €"
-
-
-def percent(share: Decimal) -> str:
-    """``75.00`` → ``75 %``, ``62.50`` → ``62,5 %``."""
-    text = f"{share.normalize():f}".replace(".", ",")
-    return f"{text} %"
 
 
 def each_day(start: date, end: date) -> Iterator[date]:
@@ -115,11 +84,6 @@ def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
         else:
             ranges.append((day, day))
     return ranges
-
-
-def format_ranges(ranges: Iterable[tuple[date, date]]) -> str:
-    parts = [f"{a:%d.%m.%Y}" if a == b else f"{a:%d.%m.%Y}–{b:%d.%m.%Y}" for a, b in ranges]
-    return ", ".join(parts)
 
 
 # --- positions: the one computation, shared by the provider's Nachweis and the youth
@@ -163,7 +127,7 @@ def positions_for(
     if gaps:
         raise PlacementsError(
             "rate_gap",
-            f"{what}: Für {format_ranges(day_ranges(gaps))} gilt kein Entgelt. Bitte zuerst "
+            f"{what}: Für {formats.date_ranges(day_ranges(gaps))} gilt kein Entgelt. Bitte zuerst "
             "das Entgelt für diese Tage vereinbaren; es wurde nichts gespeichert.",
         )
     runs = [
@@ -179,7 +143,7 @@ def positions_for(
         tage = (end - start).days + 1
         label = f"{title} – {ART_LABELS[art]}"
         if art == ABWESENHEIT:
-            label += f" ({percent(share)})"
+            label += f" ({formats.percent(share)})"
         positions.append(
             {
                 "art": art,
@@ -258,7 +222,7 @@ def belegung_positions(
     if period is None:
         raise PlacementsError(
             "not_in_month",
-            f"{belegung_label(belegung)}: Die Belegung bestand im {monat_label(monat)} nicht.",
+            f"{belegung_label(belegung)}: Die Belegung bestand im {formats.month_label(monat)} nicht.",
         )
     start, end = period
     away = absent_days(abwesenheiten, start, end)
@@ -280,7 +244,7 @@ def standby_positions(
     if period is None:
         raise PlacementsError(
             "not_in_month",
-            f"{platz_label(platz)}: Den Platz gab es im {monat_label(monat)} nicht.",
+            f"{platz_label(platz)}: Den Platz gab es im {formats.month_label(monat)} nicht.",
         )
     start, end = period
     days = ((day, VORHALTUNG) for day in each_day(start, end))

@@ -10,6 +10,8 @@ from typing import Any
 
 from lxml import etree
 
+from koffer import formats
+from koffer.errors import DomainError
 from koffer.placements.abrechnung.positions import (
     ABWESENHEIT,
     Sources,
@@ -18,8 +20,6 @@ from koffer.placements.abrechnung.positions import (
     belegung_positions,
     day_ranges,
     each_day,
-    euro,
-    format_ranges,
     platz_period,
     position_days,
     standby_positions,
@@ -29,7 +29,6 @@ from koffer.placements.abrechnung.services import (
     belegung_qs,
     rechnung_xml,
 )
-from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
     Leistungsnachweis,
     Rechnung,
@@ -88,18 +87,18 @@ def _xml_facts(xml: bytes) -> dict[str, str]:
 
 
 def _days_text(days: set[date]) -> str:
-    return f"{len(days)} ({format_ranges(day_ranges(days))})" if days else "0"
+    return f"{len(days)} ({formats.date_ranges(day_ranges(days))})" if days else "0"
 
 
 def _diff_hint(billed: set[date], own: set[date]) -> str:
     parts = []
     if billed - own:
         parts.append(
-            f"berechnet, aber laut Jugendamt nicht: {format_ranges(day_ranges(billed - own))}"
+            f"berechnet, aber laut Jugendamt nicht: {formats.date_ranges(day_ranges(billed - own))}"
         )
     if own - billed:
         parts.append(
-            f"laut Jugendamt, aber nicht berechnet: {format_ranges(day_ranges(own - billed))}"
+            f"laut Jugendamt, aber nicht berechnet: {formats.date_ranges(day_ranges(own - billed))}"
         )
     return "; ".join(parts)
 
@@ -163,7 +162,7 @@ def check_rechnung(rechnung: Rechnung) -> Pruefung:
                     sources.entgelte(own.angebot_id),
                     sources.abwesenheiten(own.pk),
                 )
-            except PlacementsError as exc:
+            except DomainError as exc:
                 gap = exc.message
     else:
         platz = nachweis.platz
@@ -184,19 +183,19 @@ def check_rechnung(rechnung: Rechnung) -> Pruefung:
                 _, expected = standby_positions(
                     platz, nachweis.monat, sources.entgelte(platz.angebot_id)
                 )
-            except PlacementsError as exc:
+            except DomainError as exc:
                 gap = exc.message
     invoiced = Decimal(facts["total"]) if facts.get("total") else None
     own_total = total_of(expected) if expected is not None else None
     punkte.append(
         Pruefpunkt(
             "Betrag",
-            euro(invoiced) if invoiced is not None else "fehlt",
-            euro(own_total) if own_total is not None else "nicht berechenbar",
+            formats.euro(invoiced) if invoiced is not None else "fehlt",
+            formats.euro(own_total) if own_total is not None else "nicht berechenbar",
             invoiced is not None and own_total is not None and invoiced == own_total,
             gap
             or (
-                f"Differenz {euro(invoiced - own_total)}"
+                f"Differenz {formats.euro(invoiced - own_total)}"
                 if invoiced is not None and own_total is not None and invoiced != own_total
                 else ""
             ),

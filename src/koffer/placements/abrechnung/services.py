@@ -41,6 +41,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from koffer import formats
+from koffer.accounts.models import User
+from koffer.audit.reasons import need_reason
+from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import events
 from koffer.placements.abrechnung.pdf import render_rechnung
@@ -52,8 +56,6 @@ from koffer.placements.abrechnung.positions import (
     belegung_label,
     belegung_positions,
     euro_price,
-    format_ranges,
-    monat_label,
     month_bounds,
     platz_label,
     standby_positions,
@@ -70,7 +72,6 @@ from koffer.placements.models import (
     Rechnungsanschrift,
     Traegerprofil,
 )
-from koffer.placements.numbering import next_number
 from koffer.placements.xrechnung import Finding, build_cii, validate
 from koffer.placements.xrechnung.document import (
     YOUTH_WELFARE_EXEMPTION,
@@ -88,6 +89,7 @@ from koffer.placements.xrechnung.document import (
     UnitCode,
     VatExemption,
 )
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
 
 PAYMENT_DAYS = 30
@@ -105,7 +107,7 @@ SENT_STATES = (
 
 def save_rechnungsanschrift(
     *,
-    actor: Any,
+    actor: Actor | None,
     tenant: Mandant,
     street: str,
     postcode: str,
@@ -162,7 +164,7 @@ def _already_billed(nachweis: Leistungsnachweis, what: str) -> Conflict:
     suffix = f", Rechnung {rechnung.number}" if rechnung is not None else ""
     return Conflict(
         "already_billed",
-        f"{what}: Der {monat_label(nachweis.monat)} ist bereits abgerechnet (Leistungsnachweis "
+        f"{what}: Der {formats.month_label(nachweis.monat)} ist bereits abgerechnet (Leistungsnachweis "
         f"{nachweis.get_status_display()}{suffix}). Ein bestätigter Leistungsnachweis wird "
         "nicht neu berechnet; korrigiert werden kann er, wenn das Jugendamt die Rechnung "
         "abgelehnt hat.",
@@ -183,7 +185,7 @@ def _nachweis_values(period: tuple[date, date], positions: list[dict[str, Any]])
 
 def _store_nachweis(
     *,
-    actor: Any,
+    actor: Actor | None,
     existing: Leistungsnachweis | None,
     tenant_id: uuid.UUID,
     belegung: Belegung | None,
@@ -254,7 +256,7 @@ def _existing(
 
 
 def compute_for_belegung(
-    actor: Any,
+    actor: Actor | None,
     belegung: Belegung,
     monat: date,
     sources: Sources,
@@ -292,7 +294,7 @@ def compute_for_belegung(
 
 
 def compute_for_platz(
-    actor: Any,
+    actor: Actor | None,
     platz: Platz,
     monat: date,
     sources: Sources,
@@ -333,7 +335,7 @@ def platz_qs(tenant_id: uuid.UUID) -> Any:
 
 
 def compute_nachweis(
-    *, actor: Any, belegung: Belegung, monat: date, today: date | None = None
+    *, actor: Actor, belegung: Belegung, monat: date, today: date | None = None
 ) -> Leistungsnachweis:
     """The Leistungsnachweis of one Belegung for the month ``monat`` (any day of it).
 
@@ -358,7 +360,7 @@ def compute_nachweis(
 
 
 def compute_standby_nachweis(
-    *, actor: Any, platz: Platz, monat: date, today: date | None = None
+    *, actor: Actor, platz: Platz, monat: date, today: date | None = None
 ) -> Leistungsnachweis:
     """The Leistungsnachweis of a standby place (Vorhalteplatz) for the month: every day the
     place exists in the month at the full Tagessatz, billed to the contracting youth office
@@ -385,7 +387,7 @@ def _rejected_invoice(nachweis: Leistungsnachweis) -> Rechnung | None:
 
 
 def _correct(
-    actor: Any, old: Leistungsnachweis, sources: Sources, today: date
+    actor: Actor, old: Leistungsnachweis, sources: Sources, today: date
 ) -> Leistungsnachweis:
     if old.status == Leistungsnachweis.Status.ERSETZT:
         raise Conflict("already_corrected", "Dieser Leistungsnachweis wurde bereits korrigiert.")
@@ -442,7 +444,7 @@ def _correct(
 
 
 def correct_nachweis(
-    *, actor: Any, nachweis: Leistungsnachweis, today: date | None = None
+    *, actor: Actor, nachweis: Leistungsnachweis, today: date | None = None
 ) -> Leistungsnachweis:
     """After the youth office rejected the invoice of ``nachweis``: a new draft Nachweis
     for the same month, computed from the data as it is now (corrected Belegung, absences,
@@ -456,7 +458,7 @@ def correct_nachweis(
         return _correct(actor, fresh, Sources(fresh.tenant_id), today)
 
 
-def confirm_draft(actor: Any, nachweis: Leistungsnachweis) -> Leistungsnachweis:
+def confirm_draft(actor: User | None, nachweis: Leistungsnachweis) -> Leistungsnachweis:
     if nachweis.status != Leistungsnachweis.Status.ENTWURF:
         raise Conflict(
             "already_confirmed",
@@ -496,7 +498,7 @@ def _lock_nachweis(nachweis: Leistungsnachweis) -> Leistungsnachweis:
     return fresh
 
 
-def confirm_nachweis(*, actor: Any, nachweis: Leistungsnachweis) -> Leistungsnachweis:
+def confirm_nachweis(*, actor: User, nachweis: Leistungsnachweis) -> Leistungsnachweis:
     """The provider confirms the Nachweis as computed; from now on it is billed as it is."""
     with transaction.atomic():
         return confirm_draft(actor, _lock_nachweis(nachweis))
@@ -507,7 +509,7 @@ def confirm_nachweis(*, actor: Any, nachweis: Leistungsnachweis) -> Leistungsnac
 
 def invoice_number(tenant_id: uuid.UUID, year: int) -> str:
     """The next gap-free invoice number of the provider in ``year``: RE-2026-00001."""
-    return f"RE-{year}-{next_number(tenant_id, f'rechnung-{year}'):05d}"
+    return f"RE-{year}-{counters.next_value(tenant_id, f'rechnung-{year}'):05d}"
 
 
 def _finding(finding: Finding) -> dict[str, str]:
@@ -535,7 +537,7 @@ def _einrichtung(nachweis: Leistungsnachweis) -> Any:
 
 
 def _ranges_text(position: dict[str, Any]) -> str:
-    return format_ranges(
+    return formats.date_ranges(
         (date.fromisoformat(a), date.fromisoformat(b)) for a, b in position["zeitraeume"]
     )
 
@@ -631,12 +633,12 @@ def invoice_document(
         exemption=exemption_of(fachbereich),
         basis=BillingBasis(
             leistungsnachweis_id=str(nachweis.pk),
-            leistungsnachweis_title=f"Leistungsnachweis {monat_label(nachweis.monat)}",
+            leistungsnachweis_title=f"Leistungsnachweis {formats.month_label(nachweis.monat)}",
             belegung_id=belegung_ref,
             kostenzusage=kostenzusage,
         ),
         notes=(
-            f"Leistungsnachweis {monat_label(nachweis.monat)}: {_what(nachweis)}.",
+            f"Leistungsnachweis {formats.month_label(nachweis.monat)}: {_what(nachweis)}.",
             *(
                 (
                     f"Ersetzt die abgelehnte Rechnung {replaces.number} vom "
@@ -653,7 +655,7 @@ def invoice_document(
 
 
 def build_invoice(
-    actor: Any,
+    actor: Actor | None,
     nachweis: Leistungsnachweis,
     sources: Sources,
     today: date,
@@ -745,7 +747,7 @@ def build_invoice(
 
 
 def create_rechnung(
-    *, actor: Any, nachweis: Leistungsnachweis, today: date | None = None
+    *, actor: Actor, nachweis: Leistungsnachweis, today: date | None = None
 ) -> Rechnung:
     """The XRechnung of a confirmed Nachweis: numbered gap-free per provider and year
     (RE-2026-00001), built from the Trägerprofil, the youth office (name, Leitweg-ID,
@@ -793,7 +795,7 @@ def _lock_rechnung(rechnung: Rechnung) -> Rechnung:
     return fresh
 
 
-def send_rechnung(*, actor: Any, rechnung: Rechnung) -> Rechnung:
+def send_rechnung(*, actor: Actor, rechnung: Rechnung) -> Rechnung:
     """Send a checked invoice to the youth office's Rechnungseingang. Only from BEREIT;
     the stored XML is checked once more right before, so a rule update in between
     cannot let an invalid invoice out. An invalid one is refused naming the rules."""
@@ -842,7 +844,7 @@ def send_rechnung(*, actor: Any, rechnung: Rechnung) -> Rechnung:
     return fresh
 
 
-def send_ready_rechnungen(*, actor: Any, tenant: Mandant, monat: date) -> tuple[int, list[str]]:
+def send_ready_rechnungen(*, actor: Actor, tenant: Mandant, monat: date) -> tuple[int, list[str]]:
     """Send every checked invoice of the month; each one on its own. Returns how many
     were sent and the messages of those that could not be."""
     monat = month_bounds(monat)[0]
@@ -867,7 +869,7 @@ def send_ready_rechnungen(*, actor: Any, tenant: Mandant, monat: date) -> tuple[
 
 
 def _decide(
-    actor: Any, tenant: Mandant, rechnung: Rechnung, status: str, reason: str, action: str
+    actor: User, tenant: Mandant, rechnung: Rechnung, status: str, reason: str, action: str
 ) -> Rechnung:
     if rechnung.jugendamt_id != tenant.pk:
         raise NotFound("not_found", "Diese Rechnung gibt es nicht.")
@@ -897,23 +899,20 @@ def _decide(
     return fresh
 
 
-def approve_rechnung(*, actor: Any, tenant: Mandant, rechnung: Rechnung) -> Rechnung:
+def approve_rechnung(*, actor: User, tenant: Mandant, rechnung: Rechnung) -> Rechnung:
     """The youth office releases a sent invoice for payment."""
     return _decide(
         actor, tenant, rechnung, Rechnung.Status.FREIGEGEBEN, "", "placements.rechnung.approve"
     )
 
 
-def reject_rechnung(*, actor: Any, tenant: Mandant, rechnung: Rechnung, reason: str) -> Rechnung:
+def reject_rechnung(*, actor: User, tenant: Mandant, rechnung: Rechnung, reason: str) -> Rechnung:
     """The youth office rejects a sent invoice; the reason is required and goes to the
     provider."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise PlacementsError(
-            "reason_required", "Bitte geben Sie an, warum die Rechnung abgelehnt wird."
-        )
-    if len(reason) > 500:
-        raise PlacementsError("reason_too_long", "Die Begründung ist länger als 500 Zeichen.")
+    reason = need_reason(
+        " ".join((reason or "").split()),
+        prompt="Bitte geben Sie an, warum die Rechnung abgelehnt wird.",
+    )
     return _decide(
         actor, tenant, rechnung, Rechnung.Status.ABGELEHNT, reason, "placements.rechnung.reject"
     )

@@ -23,8 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from koffer import formats
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
+from koffer.errors import DomainError
 from koffer.jobs import selectors as job_selectors
 from koffer.placements import access, events
 from koffer.placements.abrechnung import monatsabrechnung as month_end
@@ -37,7 +39,6 @@ from koffer.placements.abrechnung.forms import (
     BerechnenForm,
     MonatForm,
 )
-from koffer.placements.errors import PlacementsError
 from koffer.placements.models import (
     Belegung,
     Leistungsnachweis,
@@ -106,7 +107,7 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
         if job is not None
         else None
     )
-    label = positions.monat_label(monat)
+    label = formats.month_label(monat)
     first, last = positions.month_bounds(monat)
     return render(
         request,
@@ -120,8 +121,8 @@ def abrechnung(request: TenantRequest) -> HttpResponse:
             "month_over": last <= timezone.localdate(),
             "prev_url": _month_url(first - timedelta(days=1)),
             "next_url": _month_url(last + timedelta(days=1)),
-            "prev_label": positions.monat_label(first - timedelta(days=1)),
-            "next_label": positions.monat_label(last + timedelta(days=1)),
+            "prev_label": formats.month_label(first - timedelta(days=1)),
+            "next_label": formats.month_label(last + timedelta(days=1)),
             "form": form,
             "status": status,
             "filters": selectors.NACHWEIS_FILTERS,
@@ -170,12 +171,12 @@ def berechnen(request: TenantRequest) -> HttpResponse:
             nachweis = billing.compute_standby_nachweis(
                 actor=request.user, platz=platz, monat=monat
             )
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return _back(monat)
     messages.success(
         request,
-        f"Leistungsnachweis berechnet: {positions.euro(nachweis.betrag)}. Bitte prüfen und bestätigen.",
+        f"Leistungsnachweis berechnet: {formats.euro(nachweis.betrag)}. Bitte prüfen und bestätigen.",
     )
     return _back(monat, anchor)
 
@@ -189,12 +190,12 @@ def monatsabrechnung(request: TenantRequest) -> HttpResponse:
         return _back(monat)
     try:
         month_end.start_month_end(actor=request.user, tenant=request.tenant, monat=monat)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
             request,
-            f"Die Monatsabrechnung {positions.monat_label(monat)} läuft. Sie können die Seite "
+            f"Die Monatsabrechnung {formats.month_label(monat)} läuft. Sie können die Seite "
             "verlassen; der Auftrag läuft weiter.",
         )
     return _back(monat, "monatsabrechnung")
@@ -274,7 +275,7 @@ def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _nachweis(request, nachweis_id)
     _record_read(request, item, item, "Leistungsnachweis geöffnet")
     provider = _is_provider_of(request, item)
-    title = f"Leistungsnachweis {positions.monat_label(item.monat)}"
+    title = f"Leistungsnachweis {formats.month_label(item.monat)}"
     crumbs = (
         [(ABRECHNUNG, _month_url(item.monat))]
         if provider
@@ -303,7 +304,7 @@ def nachweis_bestaetigen(request: TenantRequest, nachweis_id: uuid.UUID) -> Http
     item = _own_nachweis(request, nachweis_id)
     try:
         billing.confirm_nachweis(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -322,7 +323,7 @@ def nachweis_rechnung(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpRes
     item = _own_nachweis(request, nachweis_id)
     try:
         rechnung = billing.create_rechnung(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("placements:abrechnung_nachweis", item.pk)
     if rechnung.status == Rechnung.Status.BEREIT:
@@ -345,7 +346,7 @@ def nachweis_korrigieren(request: TenantRequest, nachweis_id: uuid.UUID) -> Http
     item = _own_nachweis(request, nachweis_id)
     try:
         korrektur = billing.correct_nachweis(actor=request.user, nachweis=item)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("placements:abrechnung_nachweis", item.pk)
     messages.success(
@@ -401,12 +402,12 @@ def _positionen(item: Leistungsnachweis) -> list[dict[str, Any]]:
         rows.append(
             {
                 "bezeichnung": position["bezeichnung"],
-                "zeitraeume": positions.format_ranges(ranges),
+                "zeitraeume": formats.date_ranges(ranges),
                 "tage": position["tage"],
-                "tagessatz": positions.euro(Decimal(position["tagessatz"])),
-                "anteil": positions.percent(Decimal(position["anteil"])),
+                "tagessatz": formats.euro(Decimal(position["tagessatz"])),
+                "anteil": formats.percent(Decimal(position["anteil"])),
                 "preis": positions.euro_price(Decimal(position["preis"])),
-                "betrag": positions.euro(Decimal(position["betrag"])),
+                "betrag": formats.euro(Decimal(position["betrag"])),
             }
         )
     return rows
@@ -426,7 +427,7 @@ def _rechnung_page(
     if not provider and item.status in billing.SENT_STATES:
         try:
             pruefung = checking.check_rechnung(item)
-        except PlacementsError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
     crumbs = (
         [
@@ -452,7 +453,7 @@ def _rechnung_page(
             "errors": errors,
             "warnings": warnings,
             "pruefung": pruefung,
-            "total": positions.euro(item.total),
+            "total": formats.euro(item.total),
             "may_send": provider and item.status == Rechnung.Status.BEREIT,
             "may_rebuild": provider and item.status == Rechnung.Status.UNGUELTIG,
             "may_decide": not provider and item.status == Rechnung.Status.VERSENDET,
@@ -480,7 +481,7 @@ def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     item = _rechnung(request, rechnung_id)
     try:
         xml = billing.rechnung_xml(item)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("placements:abrechnung_rechnung", item.pk)
     _record_read(request, item, item.nachweis, "XRechnung heruntergeladen")
@@ -496,7 +497,7 @@ def rechnung_pdf(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
     item = _rechnung(request, rechnung_id)
     try:
         pdf = billing.rechnung_pdf(item)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("placements:abrechnung_rechnung", item.pk)
     _record_read(request, item, item.nachweis, "Rechnung als PDF heruntergeladen")
@@ -514,7 +515,7 @@ def rechnung_versenden(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRe
         raise Http404
     try:
         billing.send_rechnung(actor=request.user, rechnung=item)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Rechnung {item.number} an {item.jugendamt.name} versendet.")
@@ -530,7 +531,7 @@ def rechnung_neu(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
         raise Http404
     try:
         rebuilt = billing.create_rechnung(actor=request.user, nachweis=item.nachweis)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         if rebuilt.status == Rechnung.Status.BEREIT:
@@ -550,7 +551,7 @@ def rechnung_freigeben(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRe
         raise Http404
     try:
         billing.approve_rechnung(actor=request.user, tenant=request.tenant, rechnung=item)
-    except PlacementsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Rechnung {item.number} freigegeben.")
@@ -573,7 +574,7 @@ def rechnung_ablehnen(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRes
             rechnung=item,
             reason=form.cleaned_data["reason"],
         )
-    except PlacementsError as exc:
+    except DomainError as exc:
         if exc.code.startswith("reason"):
             form.add_error("reason", exc.message)
             return _rechnung_page(request, item, ablehnen_form=form, status=400)
@@ -629,7 +630,7 @@ def anschrift(request: TenantRequest) -> HttpResponse:
             billing.save_rechnungsanschrift(
                 actor=request.user, tenant=request.tenant, **form.cleaned_data
             )
-        except PlacementsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Rechnungsanschrift gespeichert. Neue Rechnungen tragen sie.")

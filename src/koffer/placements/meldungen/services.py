@@ -33,7 +33,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from koffer import formats
+from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import access, events
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
@@ -47,7 +50,7 @@ from koffer.placements.models import (
     Platz,
     Traegerprofil,
 )
-from koffer.placements.numbering import next_number
+from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
 
 logger = logging.getLogger("koffer.placements.meldungen")
@@ -329,18 +332,15 @@ def daten_stand(daten: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical(daten)).hexdigest()[:16]
 
 
-def _de_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _de_percent(value: str | None) -> str:
-    return "–" if value is None else value.replace(".", ",") + " %"
+def _auslastung(value: str | None) -> str:
+    """The occupancy as stored (``"87.5"``, one decimal), as read: ``87,5 %``."""
+    return "–" if value is None else formats.percent(Decimal(value), places=1)
 
 
 def zeitraum(daten: dict[str, Any]) -> str:
     von = date.fromisoformat(daten["von"])
     bis = date.fromisoformat(daten["bis"])
-    return f"{von:%d.%m.%Y} bis {bis:%d.%m.%Y}"
+    return formats.date_range(von, bis)
 
 
 def jahres_tabelle(daten: dict[str, Any]) -> list[list[str]]:
@@ -351,12 +351,12 @@ def jahres_tabelle(daten: dict[str, Any]) -> list[list[str]]:
         rows.append(
             [
                 str(z.get("titel", "")),
-                _de_int(int(z.get("plaetze", 0))),
-                _de_int(int(z.get("platztage", 0))),
-                _de_int(int(z.get("belegungstage", 0))),
-                _de_percent(z.get("auslastung_prozent")),
-                _de_int(int(z.get("aufnahmen", 0))),
-                _de_int(int(z.get("entlassungen", 0))),
+                formats.number(int(z.get("plaetze", 0))),
+                formats.number(int(z.get("platztage", 0))),
+                formats.number(int(z.get("belegungstage", 0))),
+                _auslastung(z.get("auslastung_prozent")),
+                formats.number(int(z.get("aufnahmen", 0))),
+                formats.number(int(z.get("entlassungen", 0))),
             ]
         )
     return rows
@@ -407,7 +407,7 @@ def _text(value: str | None, *, code: str, missing: str, name: str, limit: int) 
         raise PlacementsError(f"{code}_ungueltig", f"{name} enthält ungültige Zeichen.")
     if len(text) > limit:
         raise PlacementsError(
-            f"{code}_zu_lang", f"{name} ist zu lang (höchstens {_de_int(limit)} Zeichen)."
+            f"{code}_zu_lang", f"{name} ist zu lang (höchstens {formats.number(limit)} Zeichen)."
         )
     return text
 
@@ -519,7 +519,7 @@ def _daten(value: Any) -> dict[str, Any]:
 
 def file_meldung(
     *,
-    actor: Any,
+    actor: User,
     tenant: Mandant,
     einrichtung: Einrichtung | uuid.UUID | str | None,
     art: str,
@@ -551,7 +551,7 @@ def file_meldung(
     with transaction.atomic():
         # The counter row stays locked until commit: filings of one provider are
         # serialised, so the duplicate check below cannot race.
-        number = next_number(tenant.pk, f"meldung:{today.year}")
+        number = counters.next_value(tenant.pk, f"meldung:{today.year}")
         if eingabe.art == Art.JAHRESMELDUNG:
             year = eingabe.ereignis_datum.year
             check_jahresmeldung_free(tenant, eingabe.einrichtung, year)
@@ -683,7 +683,7 @@ def quittung_filename(meldung: Meldung) -> str:
     return f"Eingangsbestaetigung-{meldung.number}.pdf"
 
 
-def open_quittung(*, actor: Any, meldung: Meldung) -> IO[bytes]:
+def open_quittung(*, actor: Actor, meldung: Meldung) -> IO[bytes]:
     """The receipt's bytes. A receipt lost from the blob store (a restore without blobs)
     is rendered again from the row and its new hash recorded in both chains."""
     store = get_store()
@@ -737,13 +737,14 @@ def _answer_text(value: str, *, required: bool) -> str:
         raise PlacementsError("text_ungueltig", "Der Text enthält ungültige Zeichen.")
     if len(text) > MAX_ANTWORT:
         raise PlacementsError(
-            "text_zu_lang", f"Der Text ist zu lang (höchstens {_de_int(MAX_ANTWORT)} Zeichen)."
+            "text_zu_lang",
+            f"Der Text ist zu lang (höchstens {formats.number(MAX_ANTWORT)} Zeichen).",
         )
     return text
 
 
 def _decide(
-    actor: Any,
+    actor: User,
     fresh: Meldung,
     status: str,
     antwort: str,
@@ -774,7 +775,12 @@ def _decide(
 
 
 def acknowledge(
-    *, actor: Any, tenant: Mandant, meldung: Meldung, antwort: str = "", now: datetime | None = None
+    *,
+    actor: User,
+    tenant: Mandant,
+    meldung: Meldung,
+    antwort: str = "",
+    now: datetime | None = None,
 ) -> Meldung:
     """The Landesjugendamt confirms the receipt (once); an optional note to the provider."""
     text = _answer_text(antwort, required=False)
@@ -796,7 +802,7 @@ def acknowledge(
 
 
 def ask_back(
-    *, actor: Any, tenant: Mandant, meldung: Meldung, text: str, now: datetime | None = None
+    *, actor: User, tenant: Mandant, meldung: Meldung, text: str, now: datetime | None = None
 ) -> Meldung:
     """The Landesjugendamt asks the provider a question (Rückfrage); the text is required."""
     frage = _answer_text(text, required=True)
@@ -813,7 +819,12 @@ def ask_back(
 
 
 def close(
-    *, actor: Any, tenant: Mandant, meldung: Meldung, antwort: str = "", now: datetime | None = None
+    *,
+    actor: User,
+    tenant: Mandant,
+    meldung: Meldung,
+    antwort: str = "",
+    now: datetime | None = None,
 ) -> Meldung:
     """The Landesjugendamt is done with the notification; nothing changes it afterwards."""
     text = _answer_text(antwort, required=False)
@@ -829,6 +840,6 @@ def close(
         )
 
 
-def record_read(*, actor: Any, tenant: Mandant, meldung: Meldung, purpose: str) -> None:
+def record_read(*, actor: Actor, tenant: Mandant, meldung: Meldung, purpose: str) -> None:
     """The content may name people (a special incident): every opening is logged."""
     audit.read(actor=actor, tenant_id=tenant.pk, obj=meldung, purpose=purpose)

@@ -28,8 +28,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from koffer.accounts.access import require_perm, requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.errors import DomainError
 from koffer.placements import access
-from koffer.placements.errors import Conflict, PlacementsError
+from koffer.placements.errors import Conflict
 from koffer.placements.meldungen import downloads, selectors
 from koffer.placements.meldungen import forms as meldung_forms
 from koffer.placements.meldungen import services as meldungen
@@ -249,7 +250,7 @@ def meldungen_neu(request: TenantRequest) -> HttpResponse:
             return _confirm_page(request, form, eingabe, warning=exc.message, status=409)
         form.add_error(None, exc.message)
         return _form_page(request, form, jahresmeldung=jahresmeldung, status=409)
-    except PlacementsError as exc:
+    except DomainError as exc:
         form.add_error(None, exc.message)
         return _form_page(request, form, jahresmeldung=jahresmeldung, status=400)
     messages.success(
@@ -338,7 +339,7 @@ def _answer(
     if form.is_valid():
         try:
             run(request, sicht.meldung, form)
-        except PlacementsError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, done)

@@ -7,16 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from decimal import Decimal
 
 import xlsxwriter
 
+from koffer import formats
 from koffer.placements.statistik.tables import SIGN_NOTES, Cell, Statistik, Table, Unit
-
-
-def _german(value: int | Decimal, places: int, thousands: bool) -> str:
-    text = f"{value:,.{places}f}" if thousands else f"{value:.{places}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", "." if thousands else "")
 
 
 def _places(unit: Unit) -> int:
@@ -27,14 +22,14 @@ def display(cell: Cell, unit: Unit) -> str:
     """For the page: 1.234 · 87,5 · 12.345,67, or the official sign."""
     if cell.value is None:
         return cell.sign
-    return _german(cell.value, _places(unit), thousands=True)
+    return formats.number(cell.value, _places(unit))
 
 
 def plain(cell: Cell, unit: Unit) -> str:
     """For CSV: no thousands separator, decimal comma, or the official sign."""
     if cell.value is None:
         return cell.sign
-    return _german(cell.value, _places(unit), thousands=False)
+    return formats.number(cell.value, _places(unit), thousands=False)
 
 
 def notes(stat: Statistik, table: Table | None = None) -> list[str]:

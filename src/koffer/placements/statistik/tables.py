@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from koffer import formats
 from koffer.placements.models import Fachbereich, Geschlecht
 from koffer.placements.statistik.scopes import (
     Scope,
@@ -30,21 +31,8 @@ AGE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
     ("27 und älter", 27, None),
 )
 GENDERS: tuple[tuple[str, str], ...] = tuple((g.value, str(g.label)) for g in Geschlecht)
-MONTHS = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
-MONTH_NAMES = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
+MONTHS = formats.MONTH_ABBREVIATIONS
+MONTH_NAMES = formats.MONTH_NAMES
 YEAR_COLUMN = "Jahr"
 
 

@@ -16,7 +16,8 @@ from pydantic import Field
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.enums import schema_enum
-from koffer.api.problems import ApiProblem, Problem, not_found
+from koffer.api.problems import Problem, not_found
+from koffer.errors import Forbidden
 from koffer.records import access, selectors
 from koffer.records.auszug import einsicht
 from koffer.records.auszug import services as extract
@@ -109,17 +110,13 @@ class EinsichtCreated(EinsichtOut):
     pin: str = Field(description="Die 6-stellige PIN; wird nur jetzt übermittelt")
 
 
-def _forbidden(detail: str) -> ApiProblem:
-    return ApiProblem(403, "forbidden", "Keine Berechtigung", detail)
-
-
 def _auszug(request: TenantRequest, auszug_id: uuid.UUID, *, edit: bool = False) -> Aktenauszug:
     access.require(request.access, Perm.RECORDS_EDIT if edit else Perm.RECORDS_VIEW)
     found = extract.auszug_for(selectors.Viewer.of(request), auszug_id)
     if found is None:
         raise not_found("Diesen Aktenauszug")
     if edit and not access.can_edit(request.access, request.user.id, found.akte):
-        raise _forbidden("Sie dürfen diese Akte nicht ändern.")
+        raise Forbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     return found
 
 
@@ -186,7 +183,7 @@ def create_auszug(request: TenantRequest, akte_id: uuid.UUID, payload: AuszugIn)
     if akte is None:
         raise not_found("Diese Akte")
     if not access.can_edit(request.access, request.user.id, akte):
-        raise _forbidden("Sie dürfen diese Akte nicht ändern.")
+        raise Forbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     auszug = extract.create_auszug(
         actor=request.user,
         akte=akte,

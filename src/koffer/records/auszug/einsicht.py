@@ -27,6 +27,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.records import access as records_access
 from koffer.records.dokumente.services import first_subject
 from koffer.records.errors import RecordsConflict, RecordsError, RecordsForbidden
@@ -135,7 +136,7 @@ def rows(links: Any) -> list[dict[str, Any]]:
 
 def create_einsicht(
     *,
-    actor: Any,
+    actor: Actor | None,
     auszug: Aktenauszug,
     recipient: str,
     valid_days: int = DEFAULT_DAYS,
@@ -194,7 +195,7 @@ def create_einsicht(
 
 
 def revoke_einsicht(
-    *, actor: Any, link: Akteneinsicht, reason: str = "", access: Access | None = None
+    *, actor: Actor, link: Akteneinsicht, reason: str = "", access: Access | None = None
 ) -> Akteneinsicht:
     """End the link now; the recipient's next request gets "widerrufen". Whoever may give
     the link may end it: the right to edit the Akte, checked here whatever the channel."""

@@ -24,9 +24,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from koffer import formats
 from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.jobs import registry
 from koffer.jobs import services as jobs
@@ -180,7 +182,7 @@ def resolve(akte: Akte, auswahl: Auswahl) -> list[Dokument]:
     return chosen
 
 
-def create_auszug(*, actor: Any, akte: Akte, auswahl: Auswahl, purpose: str) -> Aktenauszug:
+def create_auszug(*, actor: Actor, akte: Akte, auswahl: Auswahl, purpose: str) -> Aktenauszug:
     """Order an extract: fix the selection (documents and their current versions), record
     it, and start the background job that builds the PDF. The caller has checked that the
     actor may edit the Akte."""
@@ -250,7 +252,7 @@ def create_auszug(*, actor: Any, akte: Akte, auswahl: Auswahl, purpose: str) -> 
     return auszug
 
 
-def retry(*, actor: Any, auszug: Aktenauszug) -> Aktenauszug:
+def retry(*, actor: Actor, auszug: Aktenauszug) -> Aktenauszug:
     """Queue a failed build again; the documents already prepared are skipped. The caller
     has checked that the actor may edit the Akte."""
     job = auszug.job
@@ -296,7 +298,7 @@ def download_name(auszug: Aktenauszug) -> str:
     return f"Aktenauszug-{safe}-{timezone.localtime(auszug.created_at):%Y-%m-%d}.pdf"
 
 
-def record_read(*, actor: Any, auszug: Aktenauszug, purpose: str) -> None:
+def record_read(*, actor: Actor, auszug: Aktenauszug, purpose: str) -> None:
     """Audit that ``actor`` opened or downloaded the extract (a read of what it contains)."""
     audit.read(
         actor=actor,
@@ -507,15 +509,11 @@ def _left_out(reason: str) -> dict[str, Any]:
     return {"sha256": None, "form": "", "pages": 0, "heading": "", "reason": reason}
 
 
-def _date(value: date) -> str:
-    return f"{value:%d.%m.%Y}"
-
-
 def _part(dokument: Dokument, prepared: dict[str, Any]) -> extract_pdf.Part:
     return extract_pdf.Part(
         title=dokument.title,
         kind=dokument.kind,
-        date=_date(document_date(dokument)),
+        date=formats.german_date(document_date(dokument)),
         vorgang=dokument.vorgang.title if dokument.vorgang is not None else "",
         cancelled=dokument.status == Dokument.Status.CANCELLED,
         cancel_reason=dokument.cancel_reason,
@@ -532,7 +530,7 @@ def person_line(person: Person | None) -> str:
         return ""
     line = str(person)
     if person.birth_date:
-        line += f", geb. {_date(person.birth_date)}"
+        line += f", geb. {formats.german_date(person.birth_date)}"
     return line
 
 
@@ -547,7 +545,7 @@ def _cover(auszug: Aktenauszug) -> extract_pdf.Cover:
         person=person_line(subject),
         aktenplan=str(akte.aktenplaneinheit),
         zweck=auszug.purpose,
-        datum=_date(timezone.localtime(auszug.created_at).date()),
+        datum=formats.german_date(timezone.localtime(auszug.created_at).date()),
         ersteller=str(auszug.created_by) if auszug.created_by else "System",
     )
 

@@ -25,13 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.errors import DomainError
 from koffer.records import access, selectors
 from koffer.records.auszug import einsicht
 from koffer.records.auszug import services as extract
 from koffer.records.auszug.files import pdf_response
 from koffer.records.auszug.forms import EinsichtForm, PinForm, PurposeForm
 from koffer.records.dokumente import pages
-from koffer.records.errors import RecordsError
 from koffer.records.models import (
     Akte,
     Aktenauszug,
@@ -112,7 +112,7 @@ def auszug_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                     ),
                     purpose=form.cleaned_data["purpose"],
                 )
-            except RecordsError as exc:
+            except DomainError as exc:
                 error = exc.message
             else:
                 messages.success(
@@ -262,7 +262,7 @@ def auszug_retry(request: TenantRequest, auszug_id: uuid.UUID) -> HttpResponse:
     auszug = _auszug_or_404(request, auszug_id, edit=True)
     try:
         extract.retry(actor=request.user, auszug=auszug)
-    except RecordsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Der Aktenauszug wird erneut erstellt.")
@@ -302,7 +302,7 @@ def einsicht_create(request: TenantRequest, auszug_id: uuid.UUID) -> HttpRespons
                 recipient=form.cleaned_data["recipient"],
                 valid_days=form.cleaned_data["valid_days"],
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             return render(
@@ -351,7 +351,7 @@ def einsicht_revoke(request: TenantRequest, einsicht_id: uuid.UUID) -> HttpRespo
     auszug = _auszug_or_404(request, link.auszug_id, edit=True)
     try:
         einsicht.revoke_einsicht(actor=request.user, link=link, access=request.access)
-    except RecordsError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Die Akteneinsicht für {link.recipient} ist widerrufen.")

@@ -17,6 +17,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
+from koffer.errors import Forbidden
 from koffer.records import access, selectors
 from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
@@ -158,9 +159,7 @@ def _dokument(request: TenantRequest, dokument_id: uuid.UUID, *, edit: bool = Fa
     if found is None:
         raise not_found("Dieses Dokument")
     if edit and not access.can_edit(request.access, request.user.id, found.akte):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Sie dürfen dieses Dokument nicht ändern."
-        )
+        raise Forbidden("forbidden", "Sie dürfen dieses Dokument nicht ändern.")
     return found
 
 
@@ -288,9 +287,7 @@ def upload_dokumente(
     if akte is None:
         raise not_found("Diese Akte")
     if not access.can_edit(request.access, request.user.id, akte):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Sie dürfen diese Akte nicht ändern."
-        )
+        raise Forbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
     vorgang = _vorgang_of(akte, meta.vorgang_id)
     results = documents.ingest_files(
         actor=request.user,

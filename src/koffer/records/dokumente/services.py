@@ -41,6 +41,8 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
+from koffer.audit.reasons import need_reason
+from koffer.audit.services import Actor
 from koffer.blobs.store import get_store
 from koffer.records import access as records_access
 from koffer.records.documents import complete_text
@@ -136,7 +138,7 @@ def _check_target(akte: Akte, vorgang: Vorgang | None) -> None:
 
 def ingest_files(
     *,
-    actor: Any,
+    actor: Actor,
     akte: Akte,
     files: Sequence[IncomingFile],
     meta: DocumentMeta | None = None,
@@ -176,7 +178,7 @@ def ingest_files(
 
 def ingest_file(
     *,
-    actor: Any,
+    actor: Actor,
     akte: Akte,
     file: IncomingFile,
     meta: DocumentMeta | None = None,
@@ -198,7 +200,7 @@ def ingest_file(
 
 def add_version(
     *,
-    actor: Any,
+    actor: Actor,
     dokument: Dokument,
     file: IncomingFile,
     note: str = "",
@@ -296,7 +298,7 @@ def _duplicate_result_named(
 
 
 def _ingest_new(
-    actor: Any,
+    actor: Actor,
     akte: Akte,
     vorgang: Vorgang | None,
     file: IncomingFile,
@@ -347,7 +349,7 @@ def clean_upload_key(raw: str | None) -> str:
 
 
 def _earlier_upload(
-    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, actor: Any
+    file: IncomingFile, tenant_id: uuid.UUID, upload_key: str, actor: Actor
 ) -> tuple[IncomingFile, DokumentVersion | None]:
     """With a key: the version that the same actor already stored from these bytes under
     this key (a retried request), and the file to go on with (its bytes read once)."""
@@ -360,7 +362,7 @@ def _earlier_upload(
 
 
 def _stored_under_key(
-    tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Any
+    tenant_id: uuid.UUID, upload_key: str, sha256: str, actor: Actor
 ) -> DokumentVersion | None:
     # Only the actor who used the key gets the answer: another one's key tells nothing.
     user_id = actor.pk if isinstance(actor, User) else None
@@ -388,7 +390,7 @@ def _replayed_after_race(
     tenant_id: uuid.UUID,
     upload_key: str,
     sha256: str,
-    actor: Any,
+    actor: Actor,
     *,
     akte_id: uuid.UUID,
     dokument_id: uuid.UUID | None = None,
@@ -413,7 +415,7 @@ def _replayed_after_race(
 
 
 def _write_new(
-    actor: Any,
+    actor: Actor,
     akte: Akte,
     vorgang: Vorgang | None,
     content: Content,
@@ -478,7 +480,7 @@ def _write_new(
 
 
 def _ingest_version(
-    actor: Any,
+    actor: Actor,
     dokument: Dokument,
     file: IncomingFile,
     note: str,
@@ -514,7 +516,7 @@ def _ingest_version(
 
 
 def _write_version(
-    actor: Any,
+    actor: Actor,
     dokument: Dokument,
     content: Content,
     note: str,
@@ -649,16 +651,9 @@ def _vorgang_step(vorgang: Vorgang, user: User | None, action: str, detail: str,
 # --- Move, cancel, metadata --------------------------------------------------------------------
 
 
-def _need_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise RecordsError("reason_required", "Bitte geben Sie einen Grund an.")
-    return reason[:500]
-
-
 def move_dokument(
     *,
-    actor: Any,
+    actor: Actor,
     dokument: Dokument,
     vorgang: Vorgang | None,
     reason: str,
@@ -668,7 +663,7 @@ def move_dokument(
     with a reason; the move is audited and noted in both Vorgänge. The actor must be able
     to edit the Akte (``access``: see records.access.of_actor). Never into another Akte:
     that would show it to the other Akte's readers, so the target is checked here too."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     grants = records_access.of_actor(actor, dokument.tenant_id, access)
     if not records_access.can_edit(grants, records_access.user_id_of(actor), dokument.akte):
         raise RecordsForbidden("forbidden", "Sie dürfen diese Akte nicht ändern.")
@@ -719,10 +714,10 @@ def move_dokument(
     return dokument
 
 
-def cancel_dokument(*, actor: Any, dokument: Dokument, reason: str) -> Dokument:
+def cancel_dokument(*, actor: Actor, dokument: Dokument, reason: str) -> Dokument:
     """Cancel (stornieren) with a reason: the document stays, visibly marked; nothing is
     ever deleted here (deleting belongs to the retention process)."""
-    reason = _need_reason(reason)
+    reason = need_reason(reason)
     if dokument.status == Dokument.Status.CANCELLED:
         raise RecordsError("dokument_cancelled", "Das Dokument ist bereits storniert.")
     with transaction.atomic():
@@ -741,7 +736,7 @@ def cancel_dokument(*, actor: Any, dokument: Dokument, reason: str) -> Dokument:
     return dokument
 
 
-def change_metadata(*, actor: Any, dokument: Dokument, meta: DocumentMeta) -> Dokument:
+def change_metadata(*, actor: Actor, dokument: Dokument, meta: DocumentMeta) -> Dokument:
     """Change title, kind, direction, sender or date of receipt; the old values stay in the
     audit log. The content is untouched (a content change is a new version)."""
     meta = _clean_meta(meta)
@@ -769,7 +764,7 @@ def change_metadata(*, actor: Any, dokument: Dokument, meta: DocumentMeta) -> Do
     return dokument
 
 
-def record_read(*, actor: Any, dokument: Dokument, purpose: str) -> None:
+def record_read(*, actor: Actor, dokument: Dokument, purpose: str) -> None:
     """Audit that ``actor`` opened or downloaded the document (once per view)."""
     audit.read(
         actor=actor,

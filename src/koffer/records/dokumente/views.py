@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.errors import DomainError
 from koffer.records import access, selectors
 from koffer.records.dokumente import content, convert, detect, naming, pages
 from koffer.records.dokumente import services as documents
@@ -30,7 +31,6 @@ from koffer.records.dokumente.forms import (
     ReasonForm,
     VersionForm,
 )
-from koffer.records.errors import RecordsError
 from koffer.records.forms import WiedervorlageForm
 from koffer.records.models import Akte, Dokument, DokumentVersion
 from koffer.shell.breadcrumbs import trail
@@ -138,7 +138,7 @@ def dokument_upload(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                     upload_key=form.cleaned_data["upload_token"],
                     access=request.access,
                 )
-            except RecordsError as exc:
+            except DomainError as exc:
                 error = exc.message
             else:
                 results = [result_line(r) for r in outcome]
@@ -326,7 +326,7 @@ def dokument_version_add(request: TenantRequest, dokument_id: uuid.UUID) -> Http
                 note=form.cleaned_data["note"],
                 access=request.access,
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             line = result_line(result)
@@ -359,7 +359,7 @@ def dokument_move(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespons
                 vorgang=form.vorgaenge.get(form.cleaned_data["vorgang"] or ""),
                 reason=form.cleaned_data["reason"],
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Das Dokument wurde verschoben.")
@@ -385,7 +385,7 @@ def dokument_cancel(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespo
             documents.cancel_dokument(
                 actor=request.user, dokument=dokument, reason=form.cleaned_data["reason"]
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -417,7 +417,7 @@ def dokument_edit(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         try:
             documents.change_metadata(actor=request.user, dokument=dokument, meta=form.meta())
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Die Angaben wurden gespeichert.")

@@ -10,10 +10,10 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
+from koffer.audit.services import Actor
 from koffer.records import numbering, services
 from koffer.records.models import AccessLevel, Aktenplaneinheit, Module
 from koffer.tenancy.models import Mandant
@@ -105,7 +105,7 @@ def _parse(text: str) -> tuple[list[dict[str, str]], list[str]]:
     return rows, errors
 
 
-def import_csv(*, actor: Any, tenant: Mandant, text: str) -> ImportResult:
+def import_csv(*, actor: Actor | None, tenant: Mandant, text: str) -> ImportResult:
     """Create the units of ``text`` that do not exist yet (by Kennzeichen); parents first."""
     rows, errors = _parse(text)
     existing = {n.kennzeichen: n for n in Aktenplaneinheit.objects.for_tenant(tenant)}

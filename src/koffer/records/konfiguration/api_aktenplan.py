@@ -11,6 +11,7 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.problems import ApiProblem, not_found
+from koffer.errors import Forbidden
 from koffer.records import access, selectors, services
 from koffer.records.konfiguration import aktenplan
 from koffer.records.models import AccessLevel, Aktenplaneinheit, Module
@@ -53,19 +54,14 @@ class ImportOut(Schema):
 
 def _require_manage(request: TenantRequest) -> None:
     if not access.can_manage_aktenplan(request.access):
-        raise ApiProblem(
-            403,
-            "forbidden",
-            "Keine Berechtigung",
-            "Den Aktenplan pflegen die Mandanten-Administration und die Teamleitungen.",
+        raise Forbidden(
+            "forbidden", "Den Aktenplan pflegen die Mandanten-Administration und die Teamleitungen."
         )
 
 
 def _require_view(request: TenantRequest) -> None:
     if not access.can_view_aktenplan(request.access):
-        raise ApiProblem(
-            403, "forbidden", "Keine Berechtigung", "Dafür fehlt Ihnen die Berechtigung."
-        )
+        raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
 
 
 def node_out(n: Aktenplaneinheit) -> AktenplanOut:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from koffer.audit import services as audit
+from koffer.audit.services import Actor
 from koffer.records.errors import RecordsConflict, RecordsError
 from koffer.records.models import FristRegel, Module, VorgangTyp
 from koffer.tenancy.models import Mandant
@@ -40,7 +41,7 @@ def _label(label: str) -> str:
 
 
 def create_vorgang_typ(
-    *, actor: Any, tenant: Mandant, module: str, code: str, label: str
+    *, actor: Actor, tenant: Mandant, module: str, code: str, label: str
 ) -> VorgangTyp:
     """A new kind of Vorgang for one module; the code is unique within the module."""
     if module not in Module.values:
@@ -62,7 +63,7 @@ def create_vorgang_typ(
     return typ
 
 
-def change_vorgang_typ(*, actor: Any, typ: VorgangTyp, label: str, is_active: bool) -> VorgangTyp:
+def change_vorgang_typ(*, actor: Actor, typ: VorgangTyp, label: str, is_active: bool) -> VorgangTyp:
     """Rename a Vorgangstyp or take it out of use (existing Vorgänge keep it)."""
     label = _label(label)
     old = {"label": typ.label, "is_active": typ.is_active}
@@ -100,7 +101,7 @@ def _rule_numbers(notification_days: int, months: int, days: int) -> None:
 
 def create_frist_regel(
     *,
-    actor: Any,
+    actor: Actor,
     tenant: Mandant,
     code: str,
     label: str,
@@ -137,7 +138,7 @@ def create_frist_regel(
 
 def change_frist_regel(
     *,
-    actor: Any,
+    actor: Actor,
     regel: FristRegel,
     label: str,
     notification_days: int,

@@ -16,8 +16,8 @@ from django.urls import reverse
 from koffer.accounts.access import require_perm, requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.errors import DomainError
 from koffer.records import access, selectors
-from koffer.records.errors import RecordsError
 from koffer.records.forms import (
     AktenplanImportForm,
     FristRegelChangeForm,
@@ -85,7 +85,7 @@ def vorgang_typ_create(request: TenantRequest) -> HttpResponse:
                 code=data["code"],
                 label=data["label"],
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Vorgangstyp „{typ.label}“ angelegt.")
@@ -109,7 +109,7 @@ def vorgang_typ_change(request: TenantRequest, typ_id: uuid.UUID) -> HttpRespons
                 label=form.cleaned_data["label"],
                 is_active=form.cleaned_data["is_active"],
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Vorgangstyp „{typ.label}“ gespeichert.")
@@ -139,7 +139,7 @@ def frist_regel_create(request: TenantRequest) -> HttpResponse:
                 days=data["days"],
                 shift_to_workday=data["shift_to_workday"],
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Fristregel „{regel.label}“ angelegt.")
@@ -172,7 +172,7 @@ def frist_regel_change(request: TenantRequest, regel_id: uuid.UUID) -> HttpRespo
                 days=data["days"],
                 shift_to_workday=data["shift_to_workday"],
             )
-        except RecordsError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Fristregel „{regel.label}“ gespeichert.")
