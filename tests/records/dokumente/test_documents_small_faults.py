@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.records.dokumente import pages
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument
 from tests.conftest import signed_in, test_today
@@ -116,3 +117,16 @@ def test_the_metadata_form_keeps_an_empty_date_of_receipt_empty(
     )
     html = client_cw.get(reverse("records:dokument_edit", args=[doc.pk])).content.decode()
     assert 'name="received_on" value=' not in html
+
+
+def test_a_page_image_opened_alone_carries_no_style_policy(
+    akte: Akte, client_cw: Client, team_caseworker: User
+) -> None:
+    """A browser showing the image in a tab of its own styles it inline; the pages' policy
+    made that three console errors. The image runs nothing, so it goes without one."""
+    doc = stored(akte, team_caseworker, "a.pdf", text_pdf(1))
+    response = client_cw.get(reverse("records:dokument_page", args=[doc.pk, 1, 1, 1000]))
+    assert response.status_code == 200 and response["Content-Type"] == pages.IMAGE_MIME
+    assert "Content-Security-Policy" not in response
+    page = client_cw.get(reverse("records:dokument_page_zoom", args=[doc.pk, 1, 1]))
+    assert "style-src 'self'" in page["Content-Security-Policy"]
