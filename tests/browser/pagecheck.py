@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -172,6 +173,8 @@ class PageWatch:
             problems.append(f'<html lang="{lang}"> statt lang="de"')
         if page.locator("h1").count() < 1:
             problems.append("keine Überschrift <h1>")
+        problems.extend(heading_problems(page))
+        problems.extend(favicon_problems(page))
         violations = run_axe(page)
         if violations:
             problems.append(
@@ -227,6 +230,45 @@ def phone_problems(page: Page, *, shot: str | None = None) -> list[str]:
         f"bei {PHONE_WIDTH} px nicht erreichbar (außerhalb des Bildschirms, kein "
         f"Scroll-Hinweis): " + "; ".join(offscreen[:8]) + more
     ]
+
+
+def heading_problems(page: Page) -> list[str]:
+    """More than one <h1>, or the same h1/h2 text twice in a row (a page heading repeated
+    by the section below it): a screen reader's list of headings says everything twice."""
+    headings: list[list[str]] = page.eval_on_selector_all(
+        "h1, h2, h3, h4, h5, h6",
+        "els => els.map(e => [e.tagName.toLowerCase(), e.textContent.replace(/\\s+/g, ' ').trim()])",
+    )
+    problems = []
+    h1s = [text for tag, text in headings if tag == "h1"]
+    if len(h1s) > 1:
+        problems.append(f"{len(h1s)} Überschriften <h1>: " + " | ".join(h1s))
+    for (tag, text), (next_tag, next_text) in pairwise(headings):
+        if {tag, next_tag} <= {"h1", "h2"} and text and text == next_text:
+            problems.append(f"Überschrift „{text}“ zweimal hintereinander (<{tag}>, <{next_tag}>)")
+    return problems
+
+
+# Status of each icon URL, fetched once per test session.
+_icon_status: dict[str, int] = {}
+
+
+def favicon_problems(page: Page) -> list[str]:
+    """The page names its icon (<link rel="icon">) and the icon loads. Without the link a
+    browser asks for /favicon.ico on its own, which Playwright's headless Chromium does
+    not, so a missing icon would never show up as a failed request in the crawl."""
+    hrefs: list[str] = page.eval_on_selector_all(
+        "link[rel~='icon']", "links => links.map(l => l.href)"
+    )
+    if not hrefs:
+        return ['kein <link rel="icon">: der Browser fragt /favicon.ico ab']
+    problems = []
+    for href in hrefs:
+        if href not in _icon_status:
+            _icon_status[href] = page.request.get(href).status
+        if _icon_status[href] >= 400:
+            problems.append(f"Symbol der Seite (favicon) {href}: HTTP-Status {_icon_status[href]}")
+    return problems
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -30,10 +30,12 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     "plaetze/statistik/export.xlsx": (FILE, "XLSX-Export der Statistik"),
     "plaetze/rechnungen/<uuid:rechnung_id>/xml/": (FILE, "XRechnung (XML)"),
     "plaetze/rechnungen/<uuid:rechnung_id>/pdf/": (FILE, "Rechnung als PDF"),
+    "favicon.ico": (FILE, "Symbol der Seiten (leitet auf die statische SVG-Datei um)"),
     # htmx fragments: polled or swapped into a page that the crawl checks as a whole.
     "auftraege/<uuid:job_id>/fortschritt/": (FRAGMENT, "Fortschrittsanzeige eines Auftrags"),
     "auszuege/<uuid:auszug_id>/stand/": (FRAGMENT, "Fortschrittsanzeige eines Aktenauszugs"),
     "suche/akten/": (FRAGMENT, "Trefferliste des Aktenfinders"),
+    "akten/<uuid:akte_id>/dokumente/liste/": (FRAGMENT, "Dokumentenliste nach dem Hochladen"),
     "plaetze/gesuche/<uuid:gesuch_id>/treffer/": (FRAGMENT, "Trefferliste eines Gesuchs"),
     # A server-sent event stream never ends: a page load would wait forever.
     "plaetze/live/": (STREAM, "SSE-Strom der freien Plätze"),

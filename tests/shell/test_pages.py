@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.test import Client, override_settings
 
 from koffer.accounts.models import User
@@ -58,3 +59,15 @@ def test_oversized_body_gets_413(caseworker: User) -> None:
     response = signed_in(caseworker).post("/", data="x" * 5000, content_type="text/plain")
     assert response.status_code == 413
     assert "größer als" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_favicon_ico_leads_to_the_icon_without_signing_in(client: Client) -> None:
+    """Browsers ask for /favicon.ico on their own (a page image opened alone): a 404 there
+    showed in every console. It leads to the SVG that the pages name in <link rel=icon>."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/koffer/favicon.svg"
+    assert "max-age=86400" in response["Cache-Control"]
+    page = client.get("/anmelden/").content.decode()
+    assert '<link rel="icon" href="/static/koffer/favicon.svg"' in page

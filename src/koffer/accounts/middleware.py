@@ -29,7 +29,16 @@ from koffer.tenancy.models import Mandant
 SESSION_TENANT = "koffer_tenant_id"
 SESSION_LAST_SEEN = "koffer_last_seen"
 # Public paths: sign-in flow, static files, probes and the token-authenticated API.
-OPEN_PREFIXES = ("/anmelden", "/abmelden", "/static/", "/healthz", "/readyz", "/api/", "/einsicht/")
+OPEN_PREFIXES = (
+    "/anmelden",
+    "/abmelden",
+    "/static/",
+    "/favicon.ico",
+    "/healthz",
+    "/readyz",
+    "/api/",
+    "/einsicht/",
+)
 PASSWORD_CHANGE_PATH = "/passwort-aendern"  # noqa: S105 - a URL, not a secret
 LAST_SEEN_RESOLUTION = 60
 PASSIVE_HEADER = "X-Koffer-Passive"

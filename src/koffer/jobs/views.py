@@ -98,7 +98,8 @@ def job_start(request: TenantRequest) -> HttpResponse:
         )
     except services.JobRefused as exc:
         return _list(request, error=exc.message, status=400)
-    messages.success(request, f"Der Auftrag „{job.title}“ wurde gestartet.")
+    # Started is not done: a "success" message would be titled "Erledigt".
+    messages.info(request, f"Der Auftrag „{job.title}“ wurde gestartet.")
     return redirect("jobs:detail", job_id=job.pk)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
 
 from koffer.accounts.access import (
     Access,
@@ -66,6 +69,16 @@ def start(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own where no page names its icon: a
+    page image opened alone, a PDF, an error from a proxy. A 404 there shows up in every
+    browser console; the icon itself is the static SVG that the pages name."""
+    response = HttpResponseRedirect(static("koffer/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:

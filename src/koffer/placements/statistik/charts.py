@@ -32,6 +32,8 @@ LINE_STYLES: tuple[tuple[str, str, str], ...] = (  # colour, marker, dash patter
 TOTAL_STYLE = (TEXT, "circle", "")
 WIDTH = 720
 FONT = 13
+# A category label wraps beyond this width rather than squeezing the bars.
+MAX_LABEL_WIDTH = 260.0
 
 
 def _num(x: float) -> str:
@@ -49,8 +51,60 @@ def _nice_max(value: float) -> tuple[float, float]:
     return step * math.ceil(value / step), step
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+# Advance widths of Fira Sans (the page font) and of the fallback sans fonts, in em,
+# rounded up: a label's estimated extent is never shorter than the drawn one. The chart
+# is laid out from these, so no label is cut off or shortened, however long.
+_NARROW = set("iljtfrI.,:;'!|()[]/- ")
+_WIDE = set("mwMWÄÖÜOQGDHNCK%@&—–§")
+LINE_HEIGHT = 16.0
+
+
+def text_width(text: str, size: float = FONT) -> float:
+    """Estimated width in px of ``text`` set at ``size`` px."""
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.34
+        elif char in _WIDE:
+            em += 0.86
+        elif char.isupper():
+            em += 0.68
+        else:  # lower case, digits, the rest
+            em += 0.58
+    return em * size
+
+
+def wrap(text: str, width: float, size: float = FONT) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` px (a single word
+    wider than that is broken where it must be)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while len(word) > 1 and text_width(word, size) > width:
+            fits = (n for n in range(len(word) - 1, 0, -1) if text_width(word[:n], size) <= width)
+            cut = next(fits, 1)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
+def _lines(x: float, y: float, lines: Sequence[str], anchor: str = "start") -> str:
+    """A text of one or more lines, the first with its baseline at ``y``."""
+    anchor_attr = f' text-anchor="{anchor}"' if anchor != "start" else ""
+    spans = "".join(
+        f'<tspan x="{_num(x)}" dy="{0 if i == 0 else _num(LINE_HEIGHT)}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text x="{_num(x)}" y="{_num(y)}"{anchor_attr}>{spans}</text>'
 
 
 def _open(chart_id: str, title: str, desc: str, height: float) -> list[str]:
@@ -73,23 +127,35 @@ def bar_chart(
     series: Sequence[tuple[str, Sequence[Cell]]],
 ) -> SafeString:
     """Horizontal grouped bars: one group per category, one bar per series, the value
-    (or the sign of a suppressed cell) written at the end of each bar."""
-    label_w, right = 270.0, 56.0
+    (or the sign of a suppressed cell) written at the end of each bar. The category
+    labels wrap onto as many lines as they need; the margins are as wide as the longest
+    label line and the longest value."""
+    bar_h, gap, pad = 16.0, 14.0, 8.0
+    label_lines = [wrap(c, MAX_LABEL_WIDTH) for c in categories]
+    label_w = max((text_width(line) for lines in label_lines for line in lines), default=0.0)
+    label_w = pad + label_w + pad
+    value_texts = [display(c, "count") for _, cells in series for c in cells]
+    right = 4 + max((text_width(v) for v in value_texts), default=0.0) + pad
     plot_w = WIDTH - label_w - right
-    bar_h, gap = 16.0, 14.0
-    top = 56.0
-    group_h = len(series) * bar_h + gap
-    height = top + len(categories) * group_h + 28
+    # Legend: entries side by side, a new row where the next would not fit.
+    legend: list[tuple[float, float, int, str]] = []
+    x, y = label_w, 12.0
+    for i, (name, _) in enumerate(series):
+        entry_w = 20 + text_width(name) + 20
+        if x > label_w and x + entry_w > WIDTH:
+            x, y = label_w, y + 22
+        legend.append((x, y, i, name))
+        x += entry_w
+    top = y + 44
+    groups_h = [max(len(series) * bar_h, len(lines) * LINE_HEIGHT) + gap for lines in label_lines]
+    height = top + sum(groups_h) + 28
     values = [float(c.value) for _, cells in series for c in cells if c.value is not None]
     vmax, step = _nice_max(max(values, default=0.0))
     parts = _open(chart_id, title, desc, height)
-    # Legend
-    x = label_w
-    for i, (name, _) in enumerate(series):
+    for lx, ly, i, name in legend:
         color = BAR_COLORS[i % len(BAR_COLORS)]
-        parts.append(f'<rect x="{_num(x)}" y="12" width="14" height="14" fill="{color}"/>')
-        parts.append(f'<text x="{_num(x + 20)}" y="24">{escape(name)}</text>')
-        x += 40 + 8 * len(name)
+        parts.append(f'<rect x="{_num(lx)}" y="{_num(ly)}" width="14" height="14" fill="{color}"/>')
+        parts.append(f'<text x="{_num(lx + 20)}" y="{_num(ly + 12)}">{escape(name)}</text>')
     # Grid and ticks
     axis_y = height - 24
     ticks = round(vmax / step)
@@ -104,16 +170,16 @@ def bar_chart(
             f'<text x="{_num(tx)}" y="{_num(axis_y + 16)}" text-anchor="middle">{tick}</text>'
         )
     # Bars
-    for g, category in enumerate(categories):
-        y0 = top + g * group_h
-        center = y0 + len(series) * bar_h / 2
-        parts.append(
-            f'<text x="{_num(label_w - 8)}" y="{_num(center + 4)}" text-anchor="end">'
-            f"{escape(_short(category, 38))}</text>"
-        )
+    y0 = top
+    for g, lines in enumerate(label_lines):
+        group_h = groups_h[g] - gap
+        center = y0 + group_h / 2
+        first_baseline = center + 4 - (len(lines) - 1) * LINE_HEIGHT / 2
+        parts.append(_lines(label_w - pad, first_baseline, lines, anchor="end"))
+        bars_top = y0 + (group_h - len(series) * bar_h) / 2
         for i, (_, cells) in enumerate(series):
             cell = cells[g]
-            y = y0 + i * bar_h
+            y = bars_top + i * bar_h
             value = float(cell.value) if cell.value is not None else 0.0
             w = plot_w * value / vmax
             color = BAR_COLORS[i % len(BAR_COLORS)]
@@ -126,6 +192,7 @@ def bar_chart(
                 f'<text x="{_num(label_w + w + 4)}" y="{_num(y + bar_h - 3)}">'
                 f"{escape(display(cell, 'count'))}</text>"
             )
+        y0 += groups_h[g]
     parts.append(
         f'<line x1="{_num(label_w)}" y1="{_num(top - 6)}" x2="{_num(label_w)}"'
         f' y2="{_num(axis_y)}" stroke="{AXIS}" stroke-width="1"/>'
@@ -157,13 +224,26 @@ def line_chart(
 ) -> SafeString:
     """Lines over the months; a missing value (suppressed, after the "Stand", no places)
     breaks the line. Percentages run from 0 to at least 100."""
-    left, right, top, plot_h = 64.0, 24.0, 16.0, 240.0
-    plot_w = WIDTH - left - right
-    legend_top = top + plot_h + 40
-    height = legend_top + len(series) * 22 + 8
+    right, top, plot_h = 24.0, 16.0, 240.0
     values = [float(v) for s in series for v in s.values if v is not None]
     peak = max(values, default=0.0)
     vmax, step = _nice_max(max(peak, 100.0) if unit == "percent" else peak)
+    ticks = round(vmax / step)
+    tick_labels = [
+        display(Cell(int(step * t)), "count") + (" %" if unit == "percent" else "")
+        for t in range(ticks + 1)
+    ]
+    left = 8 + max(text_width(label) for label in tick_labels) + 8
+    plot_w = WIDTH - left - right
+    legend_top = top + plot_h + 40
+    legend_x = left + 46
+    legend_lines = [wrap(s.label, WIDTH - legend_x - 8) for s in series]
+    legend_ys: list[float] = []
+    y = legend_top
+    for lines in legend_lines:
+        legend_ys.append(y)
+        y += (len(lines) - 1) * LINE_HEIGHT + 22
+    height = y + 8
     parts = _open(chart_id, title, desc, height)
     base_y = top + plot_h
     n = len(x_labels)
@@ -174,14 +254,12 @@ def line_chart(
     def py(v: float) -> float:
         return base_y - plot_h * v / vmax
 
-    ticks = round(vmax / step)
-    for t in range(ticks + 1):
+    for t, label in enumerate(tick_labels):
         y = py(step * t)
         parts.append(
             f'<line x1="{_num(left)}" y1="{_num(y)}" x2="{_num(left + plot_w)}" y2="{_num(y)}"'
             f' stroke="{GRID}" stroke-width="1"/>'
         )
-        label = display(Cell(int(step * t)), "count") + (" %" if unit == "percent" else "")
         parts.append(
             f'<text x="{_num(left - 8)}" y="{_num(y + 4)}" text-anchor="end">{label}</text>'
         )
@@ -226,15 +304,13 @@ def line_chart(
             if v is not None:
                 parts.append(_marker(shape, px(i), py(float(v)), color))
     for row, (s, (color, shape, dash)) in enumerate(zip(series, styles, strict=True)):
-        y = legend_top + row * 22
+        y = legend_ys[row]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(
             f'<line x1="{_num(left)}" y1="{_num(y)}" x2="{_num(left + 36)}" y2="{_num(y)}"'
             f' stroke="{color}" stroke-width="{3 if s.total else 2}"{dash_attr}/>'
         )
         parts.append(_marker(shape, left + 18, y, color))
-        parts.append(
-            f'<text x="{_num(left + 46)}" y="{_num(y + 4)}">{escape(_short(s.label, 80))}</text>'
-        )
+        parts.append(_lines(legend_x, y + 4, legend_lines[row]))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -130,6 +130,15 @@ def document_date(dokument: Dokument) -> date:
     return timezone.localtime(dokument.created_at).date()
 
 
+def document_date_label(dokument: Dokument) -> str:
+    """The document's date as the extract prints it. A document filed without a date of
+    receipt (before uploads took the upload day as that date) says that it is the day of
+    filing, rather than passing it off as the day it was received."""
+    if dokument.received_on is not None:
+        return formats.german_date(dokument.received_on)
+    return f"hochgeladen am {formats.german_date(document_date(dokument))}"
+
+
 def file_order(dokument: Dokument) -> tuple[date, Any, str]:
     """Paper files are numbered in the order of their dates; ties by filing time."""
     return (document_date(dokument), dokument.created_at, str(dokument.pk))
@@ -513,7 +522,7 @@ def _part(dokument: Dokument, prepared: dict[str, Any]) -> extract_pdf.Part:
     return extract_pdf.Part(
         title=dokument.title,
         kind=dokument.kind,
-        date=formats.german_date(document_date(dokument)),
+        date=document_date_label(dokument),
         vorgang=dokument.vorgang.title if dokument.vorgang is not None else "",
         cancelled=dokument.status == Dokument.Status.CANCELLED,
         cancel_reason=dokument.cancel_reason,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.errors import DomainError
+from koffer.jobs.models import Job
 from koffer.records import access, selectors
 from koffer.records.auszug import einsicht
 from koffer.records.auszug import services as extract
@@ -115,9 +117,7 @@ def auszug_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             except DomainError as exc:
                 error = exc.message
             else:
-                messages.success(
-                    request, "Der Aktenauszug wird erstellt. Sie können die Seite verlassen."
-                )
+                # No "done" message here: the extract's page says what state it is in.
                 return redirect("records:auszug", auszug_id=auszug.pk)
     groups = _selection_groups(
         extract.selectable_documents(akte),
@@ -161,7 +161,7 @@ def _selection_groups(
             rows.append(
                 {
                     "dokument": dokument,
-                    "date": extract.document_date(dokument),
+                    "date_label": extract.document_date_label(dokument),
                     "cancelled": cancelled,
                     "checked": str(dokument.pk) in docs or (group_ticked and not cancelled),
                     "form": _form_hint(version),
@@ -208,11 +208,50 @@ def _link_rows(links: Any) -> list[dict[str, Any]]:
     return einsicht.rows(links)
 
 
+@dataclass(frozen=True)
+class BuildState:
+    """What the extract's page says about its build, as an alert: level, title, text."""
+
+    level: str
+    title: str
+    text: str
+
+
+def build_state(auszug: Aktenauszug, job: Job | None) -> BuildState:
+    """The build's real state. An extract waits until the worker takes its job; the job
+    runs before the extract's own status says "building"; only a finished build is done."""
+    if auszug.status == Aktenauszug.Status.DONE:
+        return BuildState("success", "Erledigt", "Der Aktenauszug ist fertig.")
+    if auszug.status == Aktenauszug.Status.FAILED:
+        return BuildState(
+            "error",
+            "Fehlgeschlagen",
+            auszug.error or "Der Aktenauszug konnte nicht erstellt werden.",
+        )
+    running = auszug.status == Aktenauszug.Status.BUILDING or (
+        job is not None and job.status == Job.Status.RUNNING
+    )
+    if running:
+        return BuildState(
+            "info",
+            "Läuft",
+            "Der Aktenauszug wird erstellt. Sie können die Seite verlassen; "
+            "er wird weiter erstellt.",
+        )
+    return BuildState(
+        "info",
+        "Wartet",
+        "Der Aktenauszug ist bestellt und wartet auf den Hintergrunddienst. "
+        "Sie können die Seite verlassen; er wird erstellt, sobald der Dienst frei ist.",
+    )
+
+
 def _auszug_context(request: TenantRequest, auszug: Aktenauszug) -> dict[str, Any]:
     return {
         "auszug": auszug,
         "akte": auszug.akte,
         "job": auszug.job,
+        "state": build_state(auszug, auszug.job),
         "can_edit": access.can_edit(request.access, request.user.id, auszug.akte),
     }
 
@@ -264,8 +303,6 @@ def auszug_retry(request: TenantRequest, auszug_id: uuid.UUID) -> HttpResponse:
         extract.retry(actor=request.user, auszug=auszug)
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "Der Aktenauszug wird erneut erstellt.")
     return redirect("records:auszug", auszug_id=auszug.pk)
 
 

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Dokument, Vorgang
@@ -55,6 +56,7 @@ class DocumentMetaForm(forms.Form):
     received_on = forms.DateField(
         label="Eingangsdatum",
         required=False,
+        help_text="Ohne Angabe gilt der Tag des Hochladens.",
         widget=forms.DateInput(
             attrs={"class": "kern-form-input__input", "type": "date"}, format="%Y-%m-%d"
         ),
@@ -67,6 +69,9 @@ class DocumentMetaForm(forms.Form):
 
     def __init__(self, *args: Any, vorgaenge: list[Vorgang], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # An upload asks for the date of receipt with today filled in; the metadata form
+        # (a subclass) shows the stored date instead.
+        self.fields["received_on"].initial = timezone.localdate
         self.vorgaenge = {str(v.pk): v for v in vorgaenge}
         choices = [("", "– keiner (direkt in der Akte) –")]
         choices += [(str(v.pk), v.title) for v in vorgaenge]
@@ -95,6 +100,8 @@ class MetadataForm(DocumentMetaForm):
         super().__init__(*args, vorgaenge=[], **kwargs)
         del self.fields["vorgang"]
         del self.fields["upload_token"]
+        self.fields["received_on"].initial = None
+        self.fields["received_on"].help_text = ""
         if current_kind and current_kind not in KINDS:
             self.fields["kind"].choices = [(current_kind, current_kind), *((k, k) for k in KINDS)]  # type: ignore[attr-defined]
 

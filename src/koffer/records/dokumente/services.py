@@ -30,7 +30,7 @@ import io
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -127,6 +127,14 @@ def _clean_meta(meta: DocumentMeta) -> DocumentMeta:
     )
 
 
+def _with_received_on(meta: DocumentMeta) -> DocumentMeta:
+    """A new document without a date of receipt was received the day it was filed: the
+    Akte and every Aktenauszug then show the same date, and none shows '–'."""
+    if meta.received_on is not None:
+        return meta
+    return replace(meta, received_on=timezone.localdate())
+
+
 def _check_target(akte: Akte, vorgang: Vorgang | None) -> None:
     if akte.status != Akte.Status.OPEN:
         raise RecordsError(
@@ -157,7 +165,7 @@ def ingest_files(
     With ``upload_key`` (the client's idempotency key) the request can be repeated after a
     crash or a lost answer: a file this actor already stored under the key is answered
     with the same document, and only the files still missing are stored."""
-    meta = _clean_meta(meta or DocumentMeta())
+    meta = _with_received_on(_clean_meta(meta or DocumentMeta()))
     upload_key = clean_upload_key(upload_key)
     _check_target(akte, vorgang)
     scope = records_access.duplicate_scope(actor, akte, access)

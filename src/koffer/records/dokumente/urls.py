@@ -10,7 +10,13 @@ urlpatterns: list[URLPattern] = [
         views.dokument_upload,
         name="dokument_upload",
     ),
+    path("akten/<uuid:akte_id>/dokumente/liste/", views.dokumente_liste, name="dokumente_liste"),
     path("dokumente/<uuid:dokument_id>/", views.dokument_detail, name="dokument"),
+    path(
+        "dokumente/<uuid:dokument_id>/versionen/<int:number>/seiten/<int:page>/",
+        views.dokument_page_zoom,
+        name="dokument_page_zoom",
+    ),
     path(
         "dokumente/<uuid:dokument_id>/versionen/<int:number>/seiten/<int:page>/<int:width>/",
         views.dokument_page,

@@ -77,10 +77,29 @@
         summary.textContent = done.total + " von " + (done.total + running) + " Dateien fertig …";
       } else {
         summary.textContent = "Fertig: " + done.stored + " von " + done.total + " Datei" + (done.total === 1 ? "" : "en") + " gespeichert. ";
-        var reload = text("a", "kern-link", "Dokumentenliste aktualisieren");
-        reload.href = window.location.pathname + window.location.search;
-        summary.appendChild(reload);
+        if (done.stored > 0) { refreshList(); }
       }
+    }
+
+    // The Akte page's list and its count "Dokumente (n)" come again from the server once
+    // the files are stored; where that fails (or on a page without the list) a link
+    // reloads the page instead.
+    function offerReload() {
+      var reload = text("a", "kern-link", "Dokumentenliste aktualisieren");
+      reload.href = window.location.pathname + window.location.search;
+      summary.appendChild(reload);
+    }
+
+    function refreshList() {
+      var holder = document.querySelector("[data-dokumente-liste]");
+      if (!holder || !window.fetch) { offerReload(); return; }
+      window.fetch(holder.getAttribute("data-dokumente-liste"), { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (html) { holder.innerHTML = html; })
+        .catch(offerReload);
     }
 
     function answerOf(xhr) {
@@ -206,8 +225,17 @@
     });
   }
 
+  // The enlarged page: Escape leads back to the document, at the page that was enlarged.
+  function setupZoom(zoom) {
+    var back = zoom.querySelector("[data-zoom-back]");
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && back) { window.location.href = back.href; }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-upload-form]").forEach(setupUpload);
     document.querySelectorAll("[data-viewer]").forEach(setupViewer);
+    document.querySelectorAll("[data-page-zoom]").forEach(setupZoom);
   });
 })();

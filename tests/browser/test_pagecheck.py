@@ -1,0 +1,32 @@
+"""The page checks themselves: the heading check catches a heading said twice and a
+second <h1>, and the icon check a page without <link rel="icon">."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.browser.pagecheck import favicon_problems, heading_problems
+
+pytestmark = pytest.mark.browser
+
+
+def test_heading_and_icon_checks(chromium: Browser) -> None:
+    context = chromium.new_context(locale="de-DE")
+    try:
+        page = context.new_page()
+        page.set_content(
+            "<h1>Rechnungseingang</h1><h2>Rechnungseingang</h2><h2>Rechnungen</h2>"
+            "<h3>Rechnungen</h3><h1>Noch eine</h1>"
+        )
+        problems = heading_problems(page)
+        assert len(problems) == 2, problems
+        assert "2 Überschriften <h1>" in problems[0]
+        assert "„Rechnungseingang“ zweimal hintereinander" in problems[1]
+        assert favicon_problems(page) == [
+            'kein <link rel="icon">: der Browser fragt /favicon.ico ab'
+        ]
+        page.set_content("<h1>Start</h1><h2>Ihre Module</h2><h3>Start</h3>")
+        assert heading_problems(page) == []
+    finally:
+        context.close()
