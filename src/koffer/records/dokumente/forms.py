@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from koffer.inputs import DateInput
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Dokument, Vorgang
 
@@ -55,9 +56,7 @@ class DocumentMetaForm(forms.Form):
     received_on = forms.DateField(
         label="Eingangsdatum",
         required=False,
-        widget=forms.DateInput(
-            attrs={"class": "kern-form-input__input", "type": "date"}, format="%Y-%m-%d"
-        ),
+        widget=DateInput(),
     )
     # One token per rendered form, sent back with every upload from it: a request that
     # the browser repeats (reload after a broken connection) stores nothing twice.
