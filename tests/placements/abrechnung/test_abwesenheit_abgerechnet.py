@@ -14,7 +14,7 @@ from koffer.placements import services
 from koffer.placements.abrechnung import services as billing
 from koffer.placements.abrechnung.abgerechnet import abgerechnete_monate
 from koffer.placements.errors import Conflict
-from koffer.placements.models import Abwesenheit, Belegung, Rechnung
+from koffer.placements.models import Abwesenheit, Belegung, Leistungsnachweis, Rechnung
 from tests.conftest import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-11-25")]
@@ -145,7 +145,9 @@ def test_after_a_rejection_the_page_offers_the_correction(
     assert done.status_code == 302
     # October is open again: the correction is a draft, computed from the data as it is.
     assert abgerechnete_monate(belegung, (date(2026, 10, 1), date(2026, 10, 31))) == []
-    korrektur = sent.nachweis.__class__.objects.get(korrektur_von=sent.nachweis)
+    korrektur = Leistungsnachweis.objects.for_tenant(belegung.tenant_id).get(
+        korrektur_von=sent.nachweis
+    )
     assert korrektur.abwesenheitstage == 2
 
 
