@@ -45,7 +45,8 @@ def test_place_set_free_on_a_phone_appears_live_in_the_search(
     label = free.locator(".koffer-place__label").inner_text()
     when = timezone.localdate() + timedelta(days=1)
     free.locator("input[type=date]").fill(when.isoformat())
-    free.get_by_role("button", name=re.compile("Speichern")).click()
+    # One save button for all places of the Angebot (issue 14): the group's form.
+    group.get_by_role("button", name=re.compile("Plätze speichern")).click()
     expect(phone.locator(".koffer-messages")).to_contain_text(f"{label}: frei ab {when:%d.%m.%Y}")
     # The page opens at the offer's section; the message is there too, in sight and focused.
     expect(phone.locator(".koffer-messages")).to_be_in_viewport()

@@ -139,7 +139,12 @@ def test_wiedervorlagen_queues_filter_and_done(
         (0, colleague, "Kollegin"),
     ]:
         services.set_wiedervorlage(
-            actor=who, akte=akte, due_date=today + timedelta(days=delta), assignee=who, note=note
+            actor=who,
+            akte=akte,
+            due_date=today + timedelta(days=delta),
+            assignee=who,
+            note=note,
+            today=today + timedelta(days=min(delta, 0)),  # set while it lay ahead
         )
     client = signed_in(team_caseworker)
     mine = client.get("/api/v1/wiedervorlagen").json()

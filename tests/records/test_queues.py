@@ -27,6 +27,8 @@ def test_my_queue_buckets_overdue_today_upcoming(akte: Akte, team_caseworker: Us
             due_date=today + timedelta(days=delta),
             assignee=team_caseworker,
             note=note,
+            # An overdue one is set while its day still lay ahead.
+            today=today + timedelta(days=min(delta, 0)),
         )
     response = signed_in(team_caseworker).get(reverse("records:wiedervorlagen"))
     buckets = response.context["buckets"]

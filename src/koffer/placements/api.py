@@ -17,6 +17,7 @@ from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.errors import Forbidden
 from koffer.placements import access, events, selectors, services
 from koffer.placements.abrechnung import api as abrechnung_api
+from koffer.placements.abrechnung.abgerechnet import AbgerechneterMonat, abgerechnete_monate
 from koffer.placements.meldungen import api as meldungen_api
 from koffer.placements.models import (
     Abwesenheit,
@@ -736,16 +737,58 @@ class AbwesenheitIn(Schema):
     grund: str = Field(min_length=1, max_length=200)
 
 
+class AbgerechnetOut(Schema):
+    """A billed month the absence falls into: its invoice was not changed."""
+
+    monat: date
+    nachweis_id: uuid.UUID
+    rechnung_id: uuid.UUID | None
+    rechnung: str = Field(description="Rechnungsnummer; leer, wenn noch keine Rechnung besteht")
+    korrigierbar: bool = Field(
+        description="Die Rechnung ist abgelehnt: POST /platzboerse/leistungsnachweise/"
+        "{nachweis_id}/korrektur legt die Korrektur an"
+    )
+    warnung: str
+
+
 class AbwesenheitOut(Schema):
     id: uuid.UUID
     belegung_id: uuid.UUID
     von: date
     bis: date
     grund: str
+    abgerechnet: list[AbgerechnetOut] = Field(
+        default_factory=list,
+        description="Nur in der Antwort auf eine Änderung: bereits abgerechnete Monate, deren "
+        "Rechnung unverändert bleibt",
+    )
 
 
-def _abwesenheit_out(a: Abwesenheit) -> AbwesenheitOut:
-    return AbwesenheitOut(id=a.pk, belegung_id=a.belegung_id, von=a.von, bis=a.bis, grund=a.grund)
+def _abgerechnet_out(billed: list[AbgerechneterMonat]) -> list[AbgerechnetOut]:
+    return [
+        AbgerechnetOut(
+            monat=b.monat,
+            nachweis_id=b.nachweis_id,
+            rechnung_id=b.rechnung_id,
+            rechnung=b.rechnung_number,
+            korrigierbar=b.korrigierbar,
+            warnung=b.warnung,
+        )
+        for b in billed
+    ]
+
+
+def _abwesenheit_out(
+    a: Abwesenheit, billed: list[AbgerechneterMonat] | None = None
+) -> AbwesenheitOut:
+    return AbwesenheitOut(
+        id=a.pk,
+        belegung_id=a.belegung_id,
+        von=a.von,
+        bis=a.bis,
+        grund=a.grund,
+        abgerechnet=_abgerechnet_out(billed or []),
+    )
 
 
 def _own_belegung(request: TenantRequest, belegung_id: uuid.UUID) -> Belegung:
@@ -783,7 +826,46 @@ def abwesenheit_create(
     item = services.record_abwesenheit(
         actor=request.user, belegung=belegung, von=body.von, bis=body.bis, grund=body.grund
     )
-    return Status(201, _abwesenheit_out(item))
+    billed = abgerechnete_monate(belegung, (item.von, item.bis))
+    return Status(201, _abwesenheit_out(item, billed))
+
+
+def _own_abwesenheit(request: TenantRequest, abwesenheit_id: uuid.UUID) -> Abwesenheit:
+    item = selectors.eigene_abwesenheit(request.tenant, abwesenheit_id)
+    if item is None:
+        raise not_found("Diese Abwesenheit")
+    return item
+
+
+@exchange.put("/platzboerse/abwesenheiten/{abwesenheit_id}", response=AbwesenheitOut)
+def abwesenheit_change(
+    request: TenantRequest, abwesenheit_id: uuid.UUID, body: AbwesenheitIn
+) -> AbwesenheitOut:
+    """Correct the days or the reason of an absence; the rules of a new one apply. A month
+    already billed keeps its invoice: ``abgerechnet`` names it (and whether it can be
+    corrected now)."""
+    _provider(request)
+    item = _own_abwesenheit(request, abwesenheit_id)
+    old = (item.von, item.bis)
+    changed = services.change_abwesenheit(
+        actor=request.user, abwesenheit=item, von=body.von, bis=body.bis, grund=body.grund
+    )
+    billed = abgerechnete_monate(item.belegung, old, (changed.von, changed.bis))
+    return _abwesenheit_out(changed, billed)
+
+
+class AbwesenheitGeloescht(Schema):
+    abgerechnet: list[AbgerechnetOut]
+
+
+@exchange.delete("/platzboerse/abwesenheiten/{abwesenheit_id}", response=AbwesenheitGeloescht)
+def abwesenheit_delete(request: TenantRequest, abwesenheit_id: uuid.UUID) -> AbwesenheitGeloescht:
+    """Delete an absence entered by mistake; ``abgerechnet`` as for a change."""
+    _provider(request)
+    item = _own_abwesenheit(request, abwesenheit_id)
+    services.delete_abwesenheit(actor=request.user, abwesenheit=item)
+    billed = abgerechnete_monate(item.belegung, (item.von, item.bis))
+    return AbwesenheitGeloescht(abgerechnet=_abgerechnet_out(billed))
 
 
 # One router per app for koffer.urls: the exchange's own endpoints, then each feature's.

@@ -8,6 +8,13 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from koffer.inputs import (
+    CHOOSE,
+    CheckboxGroups,
+    DateInput,
+    DecimalField,
+    GroupedModelMultipleChoiceField,
+)
 from koffer.placements.models import (
     AbsenceRounding,
     Belegung,
@@ -20,7 +27,7 @@ from koffer.placements.models import (
 from koffer.placements.services import STANDBY_PAYER_KINDS
 from koffer.tenancy.models import Mandant
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "kern-form-input__input"})
+DATE = DateInput()
 TEXT = {"class": "kern-form-input__input"}
 SELECT = {"class": "kern-form-input__select"}
 
@@ -36,19 +43,22 @@ def _text(
 class EinrichtungForm(forms.Form):
     name = _text("Name der Einrichtung")
     fachbereich = forms.ModelChoiceField(
-        label="Fachbereich", queryset=Fachbereich.objects.all(), widget=forms.Select(SELECT)
+        label="Fachbereich",
+        queryset=Fachbereich.objects.all(),
+        empty_label=CHOOSE,
+        widget=forms.Select(SELECT),
     )
-    formen = forms.ModelMultipleChoiceField(
+    formen = GroupedModelMultipleChoiceField(
         label="Betreuungsformen laut Betriebserlaubnis",
         queryset=Betreuungsform.objects.select_related("fachbereich"),
-        widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
-        help_text="Mehrfachauswahl mit Strg- bzw. Befehlstaste.",
+        group_by=lambda f: f.fachbereich.label,
     )
-    merkmale = forms.ModelMultipleChoiceField(
+    merkmale = GroupedModelMultipleChoiceField(
         label="Spezialisierungen und Sprachen",
         queryset=Merkmal.objects.select_related("fachbereich"),
         required=False,
-        widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
+        # Languages exist once per Fachbereich: the group names which one.
+        group_by=lambda m: f"{m.fachbereich.label}: {m.group}",
     )
     street = _text("Straße und Hausnummer")
     postcode = _text("Postleitzahl", max_length=10)
@@ -129,7 +139,10 @@ class EinrichtungBearbeitenForm(EinrichtungForm):
 
 class AngebotForm(forms.Form):
     betreuungsform = forms.ModelChoiceField(
-        label="Betreuungsform", queryset=Betreuungsform.objects.none(), widget=forms.Select(SELECT)
+        label="Betreuungsform",
+        queryset=Betreuungsform.objects.none(),
+        empty_label=CHOOSE,
+        widget=forms.Select(SELECT),
     )
     title = _text("Bezeichnung des Angebots", required=False)
     absence_rounding = forms.ChoiceField(
@@ -151,24 +164,24 @@ MONEY = forms.NumberInput(TEXT | {"step": "0.01", "inputmode": "decimal"})
 class EntgeltForm(forms.Form):
     valid_from = forms.DateField(label="Gültig ab", widget=DATE)
     valid_to = forms.DateField(label="Gültig bis", required=False, widget=DATE)
-    leistungsentgelt = forms.DecimalField(
+    leistungsentgelt = DecimalField(
         label="Leistungsentgelt je Tag (€)", min_value=Decimal("0"), decimal_places=2, widget=MONEY
     )
-    grundleistung = forms.DecimalField(
+    grundleistung = DecimalField(
         label="Entgelt für Unterkunft und Verpflegung je Tag (€)",
         min_value=Decimal("0"),
         decimal_places=2,
         initial=Decimal("0"),
         widget=MONEY,
     )
-    investitionsbetrag = forms.DecimalField(
+    investitionsbetrag = DecimalField(
         label="Investitionsbetrag je Tag (€)",
         min_value=Decimal("0"),
         decimal_places=2,
         initial=Decimal("0"),
         widget=MONEY,
     )
-    absence_share = forms.DecimalField(
+    absence_share = DecimalField(
         label="Vergütung an Abwesenheitstagen (%)",
         min_value=Decimal("0"),
         max_value=Decimal("100"),
@@ -255,23 +268,73 @@ class FreiForm(forms.Form):
     frei_ab = forms.DateField(label="Frei ab", required=False, widget=DATE)
 
 
+class PlaetzeFreiForm(forms.Form):
+    """„Frei ab“ of every offerable place of one Angebot in one form, with one save button;
+    ``alle_ab`` sets the same date for all of them."""
+
+    alle_ab = forms.DateField(
+        label="Alle diese Plätze frei ab",
+        required=False,
+        widget=DATE,
+        help_text="Optional: gilt dann für jeden Platz unten; sonst das Datum je Platz.",
+    )
+
+    def __init__(self, *args: Any, plaetze: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plaetze = plaetze
+        for platz in plaetze:
+            self.fields[self.key(platz)] = forms.DateField(
+                label=f"Frei ab für {platz.label}",
+                required=False,
+                initial=platz.frei_ab,
+                widget=DateInput(),
+            )
+
+    @staticmethod
+    def key(platz: Any) -> str:
+        return f"frei_{platz.pk}"
+
+    def rows(self) -> list[tuple[Any, forms.BoundField]]:
+        return [(p, self[self.key(p)]) for p in self.plaetze]
+
+    def frei_ab(self) -> dict[Any, Any]:
+        """Place → its new date (None: no longer offered)."""
+        common = self.cleaned_data.get("alle_ab")
+        return {p: common or self.cleaned_data.get(self.key(p)) for p in self.plaetze}
+
+
+def bedarf_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The needs a Gesuch can ask for, each once: a language the catalogue lists for
+    several Fachbereiche („Arabisch“) is one box, grouped as the catalogue groups them."""
+    groups: dict[str, dict[str, str]] = {}
+    for m in Merkmal.objects.order_by("group", "order", "label"):
+        groups.setdefault(m.group, {}).setdefault(m.code, m.label)
+    return [(group, list(codes.items())) for group, codes in groups.items()]
+
+
 class GesuchForm(forms.Form):
     betreuungsform = forms.ModelChoiceField(
         label="Betreuungsform",
         queryset=Betreuungsform.objects.select_related("fachbereich"),
+        empty_label=CHOOSE,
         widget=forms.Select(SELECT),
     )
     alter = forms.IntegerField(
         label="Alter (Jahre)", min_value=0, max_value=120, widget=forms.NumberInput(TEXT)
     )
+    # No default: a silently preselected „weiblich“ went into needs unchecked.
     geschlecht = forms.ChoiceField(
         label="Geschlecht",
-        choices=[("w", "weiblich"), ("m", "männlich"), ("d", "divers")],
+        choices=[("", CHOOSE), ("w", "weiblich"), ("m", "männlich"), ("d", "divers")],
+        error_messages={"required": "Bitte wählen Sie das Geschlecht."},
         widget=forms.Select(SELECT),
     )
     ab_datum = forms.DateField(label="Benötigt ab", widget=DATE)
     region = forms.ModelChoiceField(
-        label="Region (Ausgangsort)", queryset=Region.objects.all(), widget=forms.Select(SELECT)
+        label="Region (Ausgangsort)",
+        queryset=Region.objects.all(),
+        empty_label=CHOOSE,
+        widget=forms.Select(SELECT),
     )
     radius_km = forms.IntegerField(
         label="Umkreis (km)",
@@ -280,11 +343,10 @@ class GesuchForm(forms.Form):
         initial=50,
         widget=forms.NumberInput(TEXT),
     )
-    merkmale = forms.ModelMultipleChoiceField(
+    merkmale = forms.MultipleChoiceField(
         label="Besondere Bedarfe",
-        queryset=Merkmal.objects.select_related("fachbereich"),
         required=False,
-        widget=forms.SelectMultiple({"class": "kern-form-input__select", "size": "6"}),
+        widget=CheckboxGroups,
         help_text="Nur pseudonyme Angaben: keine Namen, keine Anschriften.",
     )
     kostenzusage = forms.CharField(
@@ -295,15 +357,26 @@ class GesuchForm(forms.Form):
         help_text="Optional; steht als Vertragsnummer auf den Rechnungen dieses Falls.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["merkmale"].choices = bedarf_choices()  # type: ignore[attr-defined]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         form = data.get("betreuungsform")
-        if form is not None and any(
-            m.fachbereich_id != form.fachbereich_id for m in data.get("merkmale", [])
-        ):
+        codes = data.get("merkmale") or []
+        if form is None:
+            return data
+        found = list(Merkmal.objects.filter(fachbereich_id=form.fachbereich_id, code__in=codes))
+        missing = set(codes) - {m.code for m in found}
+        if missing:
+            labels = dict((code, label) for _, group in bedarf_choices() for code, label in group)
+            names = ", ".join(sorted(labels.get(c, c) for c in missing))
             self.add_error(
-                "merkmale", "Bitte nur Bedarfe des Fachbereichs der Betreuungsform wählen."
+                "merkmale",
+                f"Im Fachbereich {form.fachbereich.label} nicht wählbar: {names}.",
             )
+        data["merkmale"] = found
         return data
 
 

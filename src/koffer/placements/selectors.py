@@ -163,6 +163,16 @@ def abwesenheiten_of(belegung: Belegung) -> QuerySet[Abwesenheit]:
     return Abwesenheit.objects.for_tenant(belegung.tenant_id).filter(belegung=belegung)
 
 
+def eigene_abwesenheit(tenant: Mandant, abwesenheit_id: uuid.UUID) -> Abwesenheit | None:
+    """An absence on a Belegung of the provider's own places, with what its pages show."""
+    return (
+        Abwesenheit.objects.for_tenant(tenant.pk)
+        .filter(pk=abwesenheit_id, belegung__in=access.belegungen(tenant).filter(tenant=tenant))
+        .select_related("belegung__gesuch", "belegung__einrichtung", "belegung__platz")
+        .first()
+    )
+
+
 def gesuche_of(tenant: Mandant) -> QuerySet[Platzgesuch]:
     return (
         access.gesuche(tenant)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +29,7 @@ from koffer.audit import services as audit
 from koffer.audit.reasons import need_reason
 from koffer.audit.services import Actor
 from koffer.placements import events
+from koffer.placements.abrechnung.abgerechnet import AbgerechneterMonat, abgerechnete_monate
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
 from koffer.placements.locking import critical
 from koffer.placements.models import (
@@ -645,37 +646,68 @@ def add_plaetze(
     return critical(work, angebote=[angebot.pk])
 
 
+def _set_frei(actor: Actor, platz: Platz, frei_ab: date | None) -> Platz:
+    fresh = Platz.objects.for_tenant(platz.tenant_id).get(pk=platz.pk)
+    if frei_ab is not None:
+        if fresh.valid_to is not None and frei_ab > fresh.valid_to:
+            raise PlacementsError("after_end", "Der Platz besteht zu diesem Datum nicht mehr.")
+        busy = Belegung.objects.for_tenant(platz.tenant_id).filter(
+            Q(ende__isnull=True) | Q(ende__gte=frei_ab), platz=fresh
+        )
+        if busy.exists():
+            raise Conflict(
+                "occupied",
+                "Der Platz ist zu diesem Datum belegt. Er kann erst nach dem Ende der Belegung frei werden.",
+            )
+    old = fresh.frei_ab
+    fresh.frei_ab = frei_ab
+    fresh.save(update_fields=["frei_ab", "changed_at"])
+    events.record(
+        actor,
+        [fresh.tenant_id],
+        "placements.platz.frei",
+        fresh,
+        {"frei_ab": {"old": old and old.isoformat(), "new": frei_ab and frei_ab.isoformat()}},
+    )
+    return fresh
+
+
 def set_frei(*, actor: Actor, platz: Platz, frei_ab: date | None) -> Platz:
     """Offer a place in the exchange from ``frei_ab`` (or take it off with None). A place
     that is occupied cannot be offered before its Belegung ends."""
 
     def work() -> Platz:
-        fresh = Platz.objects.for_tenant(platz.tenant_id).get(pk=platz.pk)
-        if frei_ab is not None:
-            if fresh.valid_to is not None and frei_ab > fresh.valid_to:
-                raise PlacementsError("after_end", "Der Platz besteht zu diesem Datum nicht mehr.")
-            busy = Belegung.objects.for_tenant(platz.tenant_id).filter(
-                Q(ende__isnull=True) | Q(ende__gte=frei_ab), platz=fresh
-            )
-            if busy.exists():
-                raise Conflict(
-                    "occupied",
-                    "Der Platz ist zu diesem Datum belegt. Er kann erst nach dem Ende der Belegung frei werden.",
-                )
-        old = fresh.frei_ab
-        fresh.frei_ab = frei_ab
-        fresh.save(update_fields=["frei_ab", "changed_at"])
-        events.record(
-            actor,
-            [fresh.tenant_id],
-            "placements.platz.frei",
-            fresh,
-            {"frei_ab": {"old": old and old.isoformat(), "new": frei_ab and frei_ab.isoformat()}},
-        )
+        fresh = _set_frei(actor, platz, frei_ab)
         events.offer_changed(fresh.angebot)
         return fresh
 
     return critical(work, angebote=[platz.angebot_id])
+
+
+def set_frei_many(
+    *, actor: Actor, angebot: Angebot, frei_ab: Mapping[Platz, date | None]
+) -> list[Platz]:
+    """Several places of one Angebot at once (the provider's one form for all of them),
+    under one lock and all or nothing: a refused place names itself and nothing is saved.
+    Only places whose date changes are written and audited."""
+    if any(p.angebot_id != angebot.pk for p in frei_ab):
+        raise PlacementsError("other_angebot", "Ein Platz gehört zu einem anderen Angebot.")
+
+    def work() -> list[Platz]:
+        changed = []
+        for platz, when in sorted(frei_ab.items(), key=lambda item: item[0].label):
+            current = Platz.objects.for_tenant(angebot.tenant_id).get(pk=platz.pk)
+            if current.frei_ab == when:
+                continue
+            try:
+                changed.append(_set_frei(actor, current, when))
+            except PlacementsError as exc:
+                raise type(exc)(exc.code, f"{current.label}: {exc.message}") from exc
+        if changed:
+            events.offer_changed(angebot)
+        return changed
+
+    return critical(work, angebote=[angebot.pk])
 
 
 # --- youth office: needs ------------------------------------------------------------------
@@ -1166,55 +1198,135 @@ def end_belegung(
     return critical(work, angebote=[belegung.angebot_id])
 
 
+def _locked_belegung(belegung: Belegung) -> Belegung:
+    # The Belegung row is the lock: two entries for the same days cannot both pass.
+    fresh = (
+        Belegung.objects.for_tenant(belegung.tenant_id)
+        .select_for_update()
+        .filter(pk=belegung.pk)
+        .first()
+    )
+    if fresh is None:
+        raise NotFound("not_found", "Diese Belegung gibt es nicht.")
+    return fresh
+
+
+def _check_abwesenheit(
+    fresh: Belegung, von: date, bis: date, grund: str, *, other_than: Abwesenheit | None = None
+) -> str:
+    """The days lie inside the Belegung and overlap no other absence; returns the reason."""
+    if bis < von:
+        raise PlacementsError("period", "Das Ende liegt vor dem Beginn der Abwesenheit.")
+    grund = need_reason(grund, max_length=ABWESENHEIT_GRUND_MAX_LENGTH)
+    if von < fresh.beginn or (fresh.ende is not None and bis > fresh.ende):
+        ende = f"{fresh.ende:%d.%m.%Y}" if fresh.ende else "offen"
+        raise PlacementsError(
+            "outside",
+            f"Die Abwesenheit liegt außerhalb der Belegung ({fresh.beginn:%d.%m.%Y} bis {ende}).",
+        )
+    overlapping = Abwesenheit.objects.for_tenant(fresh.tenant_id).filter(
+        belegung=fresh, von__lte=bis, bis__gte=von
+    )
+    if other_than is not None:
+        overlapping = overlapping.exclude(pk=other_than.pk)
+    first = overlapping.first()
+    if first is not None:
+        raise Conflict(
+            "absence_overlap",
+            "Für diese Tage ist schon eine Abwesenheit erfasst "
+            f"({first.von:%d.%m.%Y} bis {first.bis:%d.%m.%Y}).",
+        )
+    return grund
+
+
+def _billed_note(
+    fresh: Belegung, *perioden: tuple[date, date]
+) -> tuple[list[AbgerechneterMonat], dict[str, Any]]:
+    """The billed months the change touches, and the audit entry that records them: the
+    change is kept, the invoice is not (see abrechnung/abgerechnet.py)."""
+    billed = abgerechnete_monate(fresh, *perioden)
+    if not billed:
+        return billed, {}
+    return billed, {"abgerechnet": {"old": None, "new": [b.audit_text() for b in billed]}}
+
+
+def _span(a: Abwesenheit) -> str:
+    return f"{a.von.isoformat()}–{a.bis.isoformat()}"
+
+
 def record_abwesenheit(
     *, actor: Actor, belegung: Belegung, von: date, bis: date, grund: str
 ) -> Abwesenheit:
     """Days away from the facility; billed at the Entgelt's absence share. The days lie
     inside the Belegung and overlap no absence already recorded. Days of a month already
-    billed may still be entered: the youth office's invoice check then shows the
-    difference, and a rejected invoice is corrected from the new data."""
-    if bis < von:
-        raise PlacementsError("period", "Das Ende liegt vor dem Beginn der Abwesenheit.")
-    grund = need_reason(grund, max_length=ABWESENHEIT_GRUND_MAX_LENGTH)
+    billed are still taken, and the audit says which invoice they miss: the provider is
+    warned (``abgerechnete_monate``) and a rejected invoice is corrected from the new data."""
     with transaction.atomic():
-        # The Belegung row is the lock: two entries for the same days cannot both pass.
-        fresh = (
-            Belegung.objects.for_tenant(belegung.tenant_id)
-            .select_for_update()
-            .filter(pk=belegung.pk)
-            .first()
-        )
-        if fresh is None:
-            raise NotFound("not_found", "Diese Belegung gibt es nicht.")
-        if von < fresh.beginn or (fresh.ende is not None and bis > fresh.ende):
-            ende = f"{fresh.ende:%d.%m.%Y}" if fresh.ende else "offen"
-            raise PlacementsError(
-                "outside",
-                "Die Abwesenheit liegt außerhalb der Belegung "
-                f"({fresh.beginn:%d.%m.%Y} bis {ende}).",
-            )
-        overlapping = (
-            Abwesenheit.objects.for_tenant(fresh.tenant_id)
-            .filter(belegung=fresh, von__lte=bis, bis__gte=von)
-            .first()
-        )
-        if overlapping is not None:
-            raise Conflict(
-                "absence_overlap",
-                "Für diese Tage ist schon eine Abwesenheit erfasst "
-                f"({overlapping.von:%d.%m.%Y} bis {overlapping.bis:%d.%m.%Y}).",
-            )
+        fresh = _locked_belegung(belegung)
+        grund = _check_abwesenheit(fresh, von, bis, grund)
         item = Abwesenheit.objects.create(
-            tenant_id=fresh.tenant_id, belegung=fresh, von=von, bis=bis, grund=grund[:200]
+            tenant_id=fresh.tenant_id, belegung=fresh, von=von, bis=bis, grund=grund
         )
+        _, billed = _billed_note(fresh, (von, bis))
         events.record(
             actor,
             [fresh.tenant_id, fresh.jugendamt_id],
             "placements.abwesenheit.create",
             fresh,
-            {"abwesenheit": {"old": None, "new": f"{von.isoformat()}–{bis.isoformat()}"}},
+            {"abwesenheit": {"old": None, "new": _span(item)}, **billed},
         )
     return item
+
+
+def change_abwesenheit(
+    *, actor: Actor, abwesenheit: Abwesenheit, von: date, bis: date, grund: str
+) -> Abwesenheit:
+    """Correct the days or the reason of an absence, under the rules of a new one. A
+    billed month it leaves or enters is recorded as for a new absence."""
+    with transaction.atomic():
+        fresh = _locked_belegung(abwesenheit.belegung)
+        item = Abwesenheit.objects.for_tenant(fresh.tenant_id).filter(pk=abwesenheit.pk).first()
+        if item is None:
+            raise NotFound("not_found", "Diese Abwesenheit gibt es nicht (mehr).")
+        grund = _check_abwesenheit(fresh, von, bis, grund, other_than=item)
+        old_span, old_grund = _span(item), item.grund
+        old_period = (item.von, item.bis)
+        item.von, item.bis, item.grund = von, bis, grund
+        item.save(update_fields=["von", "bis", "grund"])
+        _, billed = _billed_note(fresh, old_period, (von, bis))
+        changes: dict[str, Any] = {"abwesenheit": {"old": old_span, "new": _span(item)}}
+        if grund != old_grund:
+            changes["grund"] = {"old": old_grund, "new": grund}
+        events.record(
+            actor,
+            [fresh.tenant_id, fresh.jugendamt_id],
+            "placements.abwesenheit.change",
+            fresh,
+            changes | billed,
+        )
+    return item
+
+
+def delete_abwesenheit(*, actor: Actor, abwesenheit: Abwesenheit) -> None:
+    """Remove an absence entered by mistake; its days count as present again."""
+    with transaction.atomic():
+        fresh = _locked_belegung(abwesenheit.belegung)
+        item = Abwesenheit.objects.for_tenant(fresh.tenant_id).filter(pk=abwesenheit.pk).first()
+        if item is None:
+            raise NotFound("not_found", "Diese Abwesenheit gibt es nicht (mehr).")
+        _, billed = _billed_note(fresh, (item.von, item.bis))
+        events.record(
+            actor,
+            [fresh.tenant_id, fresh.jugendamt_id],
+            "placements.abwesenheit.delete",
+            fresh,
+            {
+                "abwesenheit": {"old": _span(item), "new": None},
+                "grund": {"old": item.grund, "new": None},
+            }
+            | billed,
+        )
+        item.delete()
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

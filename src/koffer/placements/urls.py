@@ -32,6 +32,7 @@ urlpatterns: list[URLPattern] = [
         name="entgelt_wechsel",
     ),
     path("plaetze/angebote/<uuid:angebot_id>/plaetze/", views.plaetze_neu, name="plaetze_neu"),
+    path("plaetze/angebote/<uuid:angebot_id>/frei/", views.plaetze_frei, name="plaetze_frei"),
     path("plaetze/platz/<uuid:platz_id>/frei/", views.platz_frei, name="platz_frei"),
     path("plaetze/anfragen/", views.anfragen, name="anfragen"),
     path(
@@ -53,6 +54,16 @@ urlpatterns: list[URLPattern] = [
         "plaetze/belegungen/<uuid:belegung_id>/abwesenheiten/",
         views.belegung_abwesenheiten,
         name="belegung_abwesenheiten",
+    ),
+    path(
+        "plaetze/abwesenheiten/<uuid:abwesenheit_id>/",
+        views.abwesenheit_bearbeiten,
+        name="abwesenheit_bearbeiten",
+    ),
+    path(
+        "plaetze/abwesenheiten/<uuid:abwesenheit_id>/loeschen/",
+        views.abwesenheit_loeschen,
+        name="abwesenheit_loeschen",
     ),
     path("plaetze/gesuche/", views.gesuche, name="gesuche"),
     path("plaetze/gesuche/neu/", views.gesuch_neu, name="gesuch_neu"),

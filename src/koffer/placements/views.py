@@ -24,6 +24,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.middleware import passive
 from koffer.errors import DomainError
 from koffer.placements import access, events, selectors, services
+from koffer.placements.abrechnung.abgerechnet import AbgerechneterMonat, abgerechnete_monate
 from koffer.placements.errors import Busy
 from koffer.placements.forms import (
     AbwesenheitForm,
@@ -37,9 +38,10 @@ from koffer.placements.forms import (
     GesuchForm,
     GrundForm,
     PlaetzeForm,
+    PlaetzeFreiForm,
     ZusageForm,
 )
-from koffer.placements.models import Angebot, Betreuungsform, Platz, Verfuegbarkeit
+from koffer.placements.models import Abwesenheit, Angebot, Betreuungsform, Platz, Verfuegbarkeit
 from koffer.shell.breadcrumbs import trail
 from koffer.shell.live import allow_pages, stream_origin, stream_url
 
@@ -115,17 +117,24 @@ def einrichtung(request: TenantRequest, einrichtung_id: uuid.UUID) -> HttpRespon
     item = selectors.einrichtung_detail(request.tenant, einrichtung_id)
     if item is None:
         raise Http404
-    angebote = [
-        {"angebot": a, "plaetze": selectors.platz_zeilen(request.tenant, a)}
-        for a in item.angebote.all()
-    ]
+    angebote = []
+    for a in item.angebote.all():
+        rows = selectors.platz_zeilen(request.tenant, a)
+        form = PlaetzeFreiForm(plaetze=_offerable(rows), auto_id=f"a{a.pk.hex[:8]}_%s")
+        fields = dict((p.pk, field) for p, field in form.rows())
+        angebote.append(
+            {
+                "angebot": a,
+                "plaetze": [{"row": r, "field": fields.get(r.platz.pk)} for r in rows],
+                "form": form,
+            }
+        )
     return render(
         request,
         "placements/einrichtung.html",
         {
             "einrichtung": item,
             "angebote": angebote,
-            "frei_form": FreiForm(),
             "page_title": item.name,
             "breadcrumbs": trail(
                 (EINRICHTUNGEN, reverse("placements:einrichtungen")), (item.name, None)
@@ -280,6 +289,43 @@ def plaetze_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     return _form_page(request, form, title, _angebot_crumbs(angebot), "Plätze anlegen")
 
 
+def _offerable(rows: list[selectors.PlatzZeile]) -> list[Platz]:
+    """The places a provider may offer from a date: not occupied, not held."""
+    return [r.platz for r in rows if r.status in ("frei", "nicht angeboten")]
+
+
+@requires(access.is_provider)
+@require_POST
+def plaetze_frei(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
+    """„Frei ab“ of all places of one Angebot from one form, saved together."""
+    angebot = _own_angebot(request, angebot_id)
+    plaetze = _offerable(selectors.platz_zeilen(request.tenant, angebot))
+    form = PlaetzeFreiForm(request.POST, plaetze=plaetze)
+    back = (
+        reverse("placements:einrichtung", args=[angebot.einrichtung_id]) + f"#angebot-{angebot.pk}"
+    )
+    if not form.is_valid():
+        messages.error(request, "Bitte gültige Daten angeben (TT.MM.JJJJ).")
+        return redirect(back)
+    try:
+        changed = services.set_frei_many(
+            actor=request.user, angebot=angebot, frei_ab=form.frei_ab()
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect(back)
+    for platz in changed:
+        messages.success(
+            request,
+            f"{platz.label}: frei ab {platz.frei_ab:%d.%m.%Y}."
+            if platz.frei_ab
+            else f"{platz.label}: nicht mehr angeboten.",
+        )
+    if not changed:
+        messages.info(request, "Keine Änderung an den Plätzen.")
+    return redirect(back)
+
+
 @requires(access.is_provider)
 @require_POST
 def platz_frei(request: TenantRequest, platz_id: uuid.UUID) -> HttpResponse:
@@ -431,9 +477,15 @@ def belegung_beenden(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResp
 ABWESENHEITEN = "Abwesenheiten"
 
 
+def _warn_billed(request: HttpRequest, billed: list[AbgerechneterMonat]) -> None:
+    for month in billed:
+        messages.warning(request, month.warnung)
+
+
 @requires(access.is_provider)
 def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> HttpResponse:
-    """The absence days of one Belegung and a form to add some (provider side)."""
+    """The absence days of one Belegung, a form to add some, and the months already
+    billed (their invoices stay as sent; a rejected one can be corrected from here)."""
     belegung = selectors.eigene_belegung(request.tenant, belegung_id)
     if belegung is None:
         raise Http404
@@ -449,6 +501,8 @@ def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> Ht
                 f"Abwesenheit vom {form.cleaned_data['von']:%d.%m.%Y} bis "
                 f"{form.cleaned_data['bis']:%d.%m.%Y} erfasst.",
             )
+            period = (form.cleaned_data["von"], form.cleaned_data["bis"])
+            _warn_billed(request, abgerechnete_monate(belegung, period))
             return redirect("placements:belegung_abwesenheiten", belegung.pk)
     events.record_read(
         actor=request.user,
@@ -458,18 +512,88 @@ def belegung_abwesenheiten(request: TenantRequest, belegung_id: uuid.UUID) -> Ht
         purpose="Abwesenheiten der Belegung angezeigt",
     )
     title = f"{ABWESENHEITEN} {belegung.gesuch.pseudonym}"
+    abwesenheiten = list(selectors.abwesenheiten_of(belegung))
+    billed = abgerechnete_monate(belegung, (belegung.beginn, belegung.ende or selectors.today()))
+    billed_months = {b.monat for b in billed}
     return render(
         request,
         "placements/abwesenheiten.html",
         {
             "belegung": belegung,
-            "abwesenheiten": selectors.abwesenheiten_of(belegung),
+            "abwesenheiten": [
+                {
+                    "item": a,
+                    "billed": any(a.von.replace(day=1) <= m <= a.bis for m in billed_months),
+                }
+                for a in abwesenheiten
+            ],
+            "abgerechnet": billed,
             "form": form,
             "page_title": title,
             "breadcrumbs": trail((ANFRAGEN, reverse("placements:anfragen")), (title, None)),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _own_abwesenheit(request: TenantRequest, abwesenheit_id: uuid.UUID) -> Abwesenheit:
+    item = selectors.eigene_abwesenheit(request.tenant, abwesenheit_id)
+    if item is None:
+        raise Http404
+    return item
+
+
+@requires(access.is_provider)
+def abwesenheit_bearbeiten(request: TenantRequest, abwesenheit_id: uuid.UUID) -> HttpResponse:
+    item = _own_abwesenheit(request, abwesenheit_id)
+    belegung = item.belegung
+    form = AbwesenheitForm(
+        request.POST or None, initial={"von": item.von, "bis": item.bis, "grund": item.grund}
+    )
+    back = reverse("placements:belegung_abwesenheiten", args=[belegung.pk])
+    if request.method == "POST" and form.is_valid():
+        old = (item.von, item.bis)
+        try:
+            services.change_abwesenheit(actor=request.user, abwesenheit=item, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Abwesenheit geändert: {form.cleaned_data['von']:%d.%m.%Y} bis "
+                f"{form.cleaned_data['bis']:%d.%m.%Y}.",
+            )
+            new = (form.cleaned_data["von"], form.cleaned_data["bis"])
+            _warn_billed(request, abgerechnete_monate(belegung, old, new))
+            return redirect(back)
+    crumbs = [
+        (ANFRAGEN, reverse("placements:anfragen")),
+        (f"{ABWESENHEITEN} {belegung.gesuch.pseudonym}", back),
+    ]
+    return _form_page(
+        request,
+        form,
+        f"Abwesenheit vom {item.von:%d.%m.%Y} bis {item.bis:%d.%m.%Y} ändern",
+        crumbs,
+        "Änderung speichern",
+    )
+
+
+@requires(access.is_provider)
+@require_POST
+def abwesenheit_loeschen(request: TenantRequest, abwesenheit_id: uuid.UUID) -> HttpResponse:
+    item = _own_abwesenheit(request, abwesenheit_id)
+    belegung = item.belegung
+    try:
+        services.delete_abwesenheit(actor=request.user, abwesenheit=item)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(
+            request, f"Abwesenheit vom {item.von:%d.%m.%Y} bis {item.bis:%d.%m.%Y} gelöscht."
+        )
+        _warn_billed(request, abgerechnete_monate(belegung, (item.von, item.bis)))
+    return redirect("placements:belegung_abwesenheiten", belegung.pk)
 
 
 # --- youth office ---------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
+from koffer.inputs import DateInput
 from koffer.records.models import AccessLevel, Akte, BgMitglied, Module, Vorgang
 
 
@@ -16,9 +18,7 @@ def _select() -> forms.Select:
 
 
 def _date() -> forms.DateInput:
-    return forms.DateInput(
-        attrs={"class": "kern-form-input__input", "type": "date"}, format="%Y-%m-%d"
-    )
+    return DateInput()
 
 
 class ChoicesForm(forms.Form):
@@ -103,8 +103,15 @@ class FristForm(ChoicesForm):
 
 
 class WiedervorlageForm(forms.Form):
-    due_date = forms.DateField(label="Wiedervorlage am", widget=_date())
+    due_date = forms.DateField(
+        label="Wiedervorlage am", help_text="Heute oder ein späterer Tag.", widget=_date()
+    )
     note = forms.CharField(label="Vermerk", max_length=500, required=False, widget=_text())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The date picker offers no past day; the service refuses one all the same.
+        self.fields["due_date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
 
 class AktenplanImportForm(forms.Form):

@@ -819,9 +819,20 @@ def set_wiedervorlage(
     vorgang: Vorgang | None = None,
     dokument: Any = None,
     note: str = "",
+    today: date | None = None,
 ) -> Wiedervorlage:
+    """Put the Akte on someone's desk on ``due_date``. A date already past is refused: it
+    would land in the overdue queue the moment it is set (a slip of the year in the date
+    picker). Web form and API both end here, so both refuse alike."""
     if assignee is None and unit is None:
         raise RecordsError("wv_owner", "Eine Wiedervorlage braucht eine Person oder ein Team.")
+    today = today or timezone.localdate()
+    if due_date < today:
+        raise RecordsError(
+            "wv_past",
+            f"Das Datum der Wiedervorlage ({due_date:%d.%m.%Y}) liegt in der Vergangenheit. "
+            f"Bitte wählen Sie heute ({today:%d.%m.%Y}) oder einen späteren Tag.",
+        )
     with transaction.atomic():
         wv = Wiedervorlage.objects.create(
             tenant_id=akte.tenant_id,

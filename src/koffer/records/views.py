@@ -474,18 +474,22 @@ def wiedervorlage_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResp
     dokument = _of_akte(selectors.dokument(viewer, _uuid(request.POST.get("dokument"))), akte)
     back = _local_next(request)
     if form.is_valid():
-        services.set_wiedervorlage(
-            actor=request.user,
-            akte=akte,
-            vorgang=vorgang,
-            dokument=dokument,
-            due_date=form.cleaned_data["due_date"],
-            assignee=request.user,
-            note=form.cleaned_data["note"],
-        )
-        messages.success(
-            request, f"Wiedervorlage am {form.cleaned_data['due_date']:%d.%m.%Y} gesetzt."
-        )
+        try:
+            services.set_wiedervorlage(
+                actor=request.user,
+                akte=akte,
+                vorgang=vorgang,
+                dokument=dokument,
+                due_date=form.cleaned_data["due_date"],
+                assignee=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"Wiedervorlage am {form.cleaned_data['due_date']:%d.%m.%Y} gesetzt."
+            )
     else:
         messages.error(request, "Bitte geben Sie ein gültiges Datum für die Wiedervorlage an.")
     return redirect(back or reverse("records:akte_detail", args=[akte.pk]))

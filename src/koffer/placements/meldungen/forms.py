@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from koffer.inputs import DateInput
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import Einrichtung, Meldung
 
@@ -39,7 +40,7 @@ class MeldungForm(forms.Form):
         label="Datum des Ereignisses",
         help_text="Bei einer Betriebsaufnahme, Änderung oder Schließung auch ein geplantes "
         "Datum; bei der jährlichen Belegungsmeldung ein Tag des Berichtsjahres.",
-        widget=forms.DateInput({"type": "date", **TEXT}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages={"invalid": "Bitte geben Sie ein gültiges Datum an (TT.MM.JJJJ)."},
     )
     betreff = forms.CharField(

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from koffer.inputs import DateInput
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Dokument, Vorgang
 
@@ -57,9 +58,7 @@ class DocumentMetaForm(forms.Form):
         label="Eingangsdatum",
         required=False,
         help_text="Ohne Angabe gilt der Tag des Hochladens.",
-        widget=forms.DateInput(
-            attrs={"class": "kern-form-input__input", "type": "date"}, format="%Y-%m-%d"
-        ),
+        widget=DateInput(),
     )
     # One token per rendered form, sent back with every upload from it: a request that
     # the browser repeats (reload after a broken connection) stores nothing twice.

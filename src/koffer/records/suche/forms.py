@@ -7,15 +7,9 @@ from typing import Any
 
 from django import forms
 
+from koffer.inputs import DateInput
 from koffer.records.models import Akte, Dokument
 from koffer.records.suche import services as search
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d", attrs={"class": "kern-form-input__input"})
 
 
 def _text(label: str, max_length: int, help_text: str = "", **attrs: str) -> forms.CharField:
