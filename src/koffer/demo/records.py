@@ -426,12 +426,14 @@ def load(mandanten: dict[str, Mandant]) -> None:
             note="Unterlagen nachfordern",
         )
         # One reminder already overdue: every demo caseworker starts the day with a task.
+        # It was set a week ago (a date in the past cannot be set today).
         services.set_wiedervorlage(
             actor=caseworker,
             akte=akte,
             due_date=timezone.localdate() - timedelta(days=2),
             assignee=caseworker,
             note="Rückruf wegen fehlender Nachweise",
+            today=timezone.localdate() - timedelta(days=7),
         )
 
 
