@@ -350,7 +350,15 @@ def _placements_world(world: World, tenant: Mandant) -> dict[str, Any]:
         belegung = placements.confirm(
             actor=None, tenant=tenant, reservierung_id=placed.pk, beginn=timezone.localdate()
         )
+        abwesenheit = placements.record_abwesenheit(
+            actor=world.actor,
+            belegung=belegung,
+            von=timezone.localdate(),
+            bis=timezone.localdate(),
+            grund="Besuch bei den Eltern",
+        )
         return {
+            "abwesenheit_id": abwesenheit.pk,
             "einrichtung_id": einrichtung.pk,
             "angebot_id": angebot.pk,
             "platz_id": plaetze[2].pk,
@@ -486,6 +494,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     **{
         name: _placements(name)
         for name in (
+            "abwesenheit_id",
             "einrichtung_id",
             "angebot_id",
             "platz_id",

@@ -44,6 +44,8 @@ def _wv(akte: Akte, user: User, days: int, note: str) -> None:
         due_date=timezone.localdate() + timedelta(days=days),
         assignee=user,
         note=note,
+        # Set back when the day was still ahead (a past date cannot be set today).
+        today=min(timezone.localdate(), timezone.localdate() + timedelta(days=days)),
     )
 
 

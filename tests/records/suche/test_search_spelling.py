@@ -228,5 +228,5 @@ def test_pages_promise_no_ocr() -> None:
         assert "steht noch aus" not in text, template
     assert "vorgemerkt" not in documents.NEEDS_OCR_NOTE
     assert "nicht durchsuchbar" in documents.NEEDS_OCR_NOTE
-    for name in ("_dokumente.html", "dokument_detail.html"):
+    for name in ("_dokumente_liste.html", "dokument_detail.html"):
         assert "nicht durchsuchbar" in (root / "records" / name).read_text(), name
