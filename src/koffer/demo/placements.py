@@ -121,7 +121,9 @@ def load(mandanten: dict[str, Mandant]) -> None:
     lja = mandanten["landesjugendamt"]
     kreis = next(m for m in mandanten.values() if m.kind == Mandant.Kind.KREIS)
     today = timezone.localdate()
-    start = date(today.year, 1, 1)
+    # Places and rates since the start of last year: in January the demo still bills last
+    # month (December) and places Belegungen that began in it.
+    start = date(today.year - 1, 1, 1)
     for slug, (legal, street, plz, city, register, iban) in PROFILES.items():
         provider = _provider(slug)
         services.save_traegerprofil(
