@@ -134,8 +134,9 @@ def test_choices_show_their_display_names_and_dates_are_german() -> None:
         "total": "1234.50",
     }
     assert labels.changes_text(changes, object_type="placements.rechnung") == (
-        "Status: geprüft, bereit zum Versand → versendet; Versendet am: 10.03.2026 23:59; "
-        "Rechnungsdatum: 01.03.2026; Summe: 1234,50"
+        # By key (issue_date, sent_at, status, total), the same on SQLite and PostgreSQL.
+        "Rechnungsdatum: 01.03.2026; Versendet am: 10.03.2026 23:59; "
+        "Status: geprüft, bereit zum Versand → versendet; Summe: 1234,50"
     )
     assert labels.changes_text({"abwesenheit": "2026-12-03–2026-12-04"}) == (
         "Abwesenheit: 03.12.2026 bis 04.12.2026"
@@ -149,7 +150,7 @@ def test_the_filter_of_a_look_at_the_log_is_readable() -> None:
         {"action": "placements.rechnung.send", "object_type": "records.akte", "format": "csv"},
         object_type="privacy.audit",
     )
-    assert text == "Aktion: Rechnung versendet; Objekttyp: Akte; Ausgabe: CSV-Export"
+    assert text == "Aktion: Rechnung versendet; Ausgabe: CSV-Export; Objekttyp: Akte"
 
 
 def test_a_job_kind_reads_as_its_label() -> None:
@@ -220,7 +221,7 @@ def test_page_names_objects_people_and_fields_in_german(
     assert "Rechnung versendet" in body and "Akte angelegt" in body
     assert "Rechnung object" not in body
     assert "Rechnung 01a2b3c4…" in body  # gone: type and short id
-    assert "Status: geprüft, bereit zum Versand → versendet; Nummer: RE-2026-7" in body
+    assert "Nummer: RE-2026-7; Status: geprüft, bereit zum Versand → versendet" in body
     assert akte.aktenzeichen in body and "Beispiel, Anna" in body
     assert "Alice Akte (a.akte)" in body and "Bob Bescheid (b.bescheid)" in body
     # A foreign key in the changes is named, a choice shows its display name.
@@ -241,7 +242,7 @@ def test_csv_keeps_codes_beside_the_readable_columns(
     assert row["Objekt"] == "Rechnung 01a2b3c4…" and row["Objekt (Kennung)"] == str(invoice_sent)
     assert row["Objekt (Bezeichnung beim Eintrag)"].startswith("Rechnung object (")
     assert row["Änderungen"] == (
-        "Status: geprüft, bereit zum Versand → versendet; Nummer: RE-2026-7"
+        "Nummer: RE-2026-7; Status: geprüft, bereit zum Versand → versendet"
     )
     assert json.loads(row["Änderungen (JSON)"]) == {
         "number": "RE-2026-7",

@@ -471,7 +471,9 @@ def change_items(
     if not isinstance(changes, dict):
         return [("", _value_text(changes, limit))]
     items = []
-    for key, value in changes.items():
+    # By key: PostgreSQL's jsonb keeps keys in its own order, SQLite's JSON in the written
+    # one; the page and the export must read the same on both.
+    for key, value in sorted(changes.items()):
         if _is_old_new(value):
             old = _value_text(value["old"], limit, object_type, key, references)
             new = _value_text(value["new"], limit, object_type, key, references)
