@@ -49,6 +49,7 @@ def _build(rng: random.Random, monat: date) -> list[Any]:
     from django.db import transaction
 
     from koffer.accounts import services as accounts
+    from koffer.identifiers import check_digits
     from koffer.placements import services as placements
     from koffer.placements.abrechnung.positions import month_bounds
     from koffer.placements.models import (
@@ -80,7 +81,7 @@ def _build(rng: random.Random, monat: date) -> list[Any]:
             slug=f"kreis-{n}",
             name=f"Landkreis Bench {n}",
             kind=Mandant.Kind.KREIS,
-            leitweg_id=f"0999{n}000-BENCH-{10 + n}",
+            leitweg_id=f"0999{n}000-BENCH-{check_digits(f'0999{n}000BENCH')}",
         )
         root = Organisationseinheit.objects.for_tenant(office).get(parent=None)
         user = accounts.create_user(
