@@ -213,6 +213,7 @@ KOFFER_OFFICE_TIMEOUT_SECONDS = int(os.environ.get("KOFFER_OFFICE_TIMEOUT_SECOND
 # Ghostscript converts documents that are not PDF/A before they go into an Aktenauszug
 # ("" or missing: no conversion; such an Aktenauszug is a plain PDF and says why).
 KOFFER_GHOSTSCRIPT = os.environ.get("KOFFER_GHOSTSCRIPT", "gs")
+KOFFER_GHOSTSCRIPT_MEMORY_MB = int(os.environ.get("KOFFER_GHOSTSCRIPT_MEMORY_MB", "1024"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Pages of one PDF and frames of one TIFF, unless the Mandant sets its own limit
 # (Mandant.max_pages_per_file / max_image_frames). 2,000 pages hold the thickest

@@ -175,6 +175,7 @@ class PageWatch:
             problems.append("keine Überschrift <h1>")
         problems.extend(heading_problems(page))
         problems.extend(favicon_problems(page))
+        problems.extend(multiselect_problems(page))
         violations = run_axe(page)
         if violations:
             problems.append(
@@ -247,6 +248,15 @@ def heading_problems(page: Page) -> list[str]:
         if {tag, next_tag} <= {"h1", "h2"} and text and text == next_text:
             problems.append(f"Überschrift „{text}“ zweimal hintereinander (<{tag}>, <{next_tag}>)")
     return problems
+
+
+def multiselect_problems(page: Page) -> list[str]:
+    """A ``<select multiple>`` needs Ctrl- or Shift-click, which few users know and no phone
+    offers (issue 14): choices of several are checkboxes."""
+    names: list[str] = page.eval_on_selector_all(
+        "select[multiple]", "els => els.map(e => e.name || e.id)"
+    )
+    return [f"Mehrfachauswahl mit Strg-Klick (select multiple): {name}" for name in names]
 
 
 # Status of each icon URL, fetched once per test session.

@@ -180,7 +180,9 @@ def test_description_list_values_line_up(server_url: str, chromium: Browser, wid
         assert values[0] > terms[0], f"Werte nicht neben den Begriffen: {terms}, {values}"
 
 
-PROVIDER = "platz.sonnenhof"  # places, month's billing and statistics of the Platzbörse
+PROVIDER = "platz.sonnenhof"
+# Chart text drawn smaller than this is hard to read (the page's small print is 14 px).
+MIN_CHART_TEXT_PX = 11.5  # places, month's billing and statistics of the Platzbörse
 
 
 @pytest.mark.parametrize("width", [WIDTH, 1366])
@@ -209,9 +211,24 @@ def test_platzboerse_pages_fit(server_url: str, chromium: Browser, width: int) -
             if width == WIDTH:
                 problems += _layout_problems(page)
             charts = page.locator("svg.koffer-chart").evaluate_all(
-                "cs => cs.map(c => [c.getBoundingClientRect().width, c.parentElement.clientWidth])"
+                """cs => cs.filter(c => c.getBoundingClientRect().width > 0).map(c => [
+                    c.getBoundingClientRect().width,
+                    c.parentElement.clientWidth,
+                    // the text's drawn size: font size scaled by drawn / laid-out width
+                    13 * c.getBoundingClientRect().width / c.viewBox.baseVal.width,
+                ])"""
             )
-            problems += [f"Diagramm {w:.0f} px in {p} px" for w, p in charts if abs(w - p) > 1]
+            problems += [f"Diagramm {w:.0f} px in {p} px" for w, p, _ in charts if abs(w - p) > 1]
+            problems += [
+                f"Diagrammtext nur {px:.1f} px groß (mindestens {MIN_CHART_TEXT_PX} px)"
+                for _, _, px in charts
+                if px < MIN_CHART_TEXT_PX
+            ]
+            shown = page.locator("svg.koffer-chart").count()
+            if shown and len(charts) != shown // 2:
+                problems.append(
+                    f"{len(charts)} von {shown} Diagrammen sichtbar, erwartet die Hälfte"
+                )
             if problems:
                 failures[name] = problems
     finally:

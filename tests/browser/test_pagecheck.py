@@ -1,12 +1,13 @@
 """The page checks themselves: the heading check catches a heading said twice and a
-second <h1>, and the icon check a page without <link rel="icon">."""
+second <h1>, the icon check a page without <link rel="icon">, and the multi-select check a
+Ctrl-click list."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.pagecheck import favicon_problems, heading_problems
+from tests.browser.pagecheck import favicon_problems, heading_problems, multiselect_problems
 
 pytestmark = pytest.mark.browser
 
@@ -28,5 +29,22 @@ def test_heading_and_icon_checks(chromium: Browser) -> None:
         ]
         page.set_content("<h1>Start</h1><h2>Ihre Module</h2><h3>Start</h3>")
         assert heading_problems(page) == []
+    finally:
+        context.close()
+
+
+def test_multiselect_check(chromium: Browser) -> None:
+    context = chromium.new_context(locale="de-DE")
+    try:
+        page = context.new_page()
+        page.set_content(
+            '<select name="units" multiple><option>A</option></select>'
+            '<select name="one"><option>B</option></select>'
+        )
+        assert multiselect_problems(page) == [
+            "Mehrfachauswahl mit Strg-Klick (select multiple): units"
+        ]
+        page.set_content('<input type="checkbox" name="units" value="A">')
+        assert multiselect_problems(page) == []
     finally:
         context.close()

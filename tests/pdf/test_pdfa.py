@@ -263,6 +263,16 @@ def test_real_ghostscript_embeds_helvetica() -> None:
     assert pdfa.check(converted, part=2, whole_file=False, output_intent="RGB").ok
 
 
+@pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is not installed")
+def test_ghostscript_runs_under_a_memory_cap() -> None:
+    """Past its address-space cap Ghostscript fails, and the conversion says so with None
+    (the extract then leaves the PDF/A claim out) instead of taking the machine's memory."""
+    with override_settings(KOFFER_GHOSTSCRIPT_MEMORY_MB=8):
+        assert pdfa.convert(helvetica_pdf(["Bescheid über Leistungen"])) is None
+    with override_settings(KOFFER_GHOSTSCRIPT_MEMORY_MB=512):
+        assert pdfa.convert(helvetica_pdf(["Bescheid über Leistungen"])) is not None
+
+
 def test_receipt_is_tagged_pdfa_2a_and_pdfua_in_german() -> None:
     data = meldungen_pdf.render_quittung(
         {

@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 
 from koffer.accounts.roles import PERM_LABELS
 from koffer.accounts.services import MAX_IMAGE_FRAMES_LIMIT, MAX_PAGES_PER_FILE_LIMIT
+from koffer.inputs import CheckboxGroups
 
 
 def _input(**attrs: Any) -> forms.TextInput:
@@ -181,12 +182,12 @@ class TokenCreateForm(forms.Form):
     name = forms.CharField(label="Bezeichnung", max_length=100, widget=_input())
     permissions = forms.MultipleChoiceField(
         label="Berechtigungen",
-        widget=forms.SelectMultiple(attrs={"class": "kern-form-input__select", "size": 6}),
+        widget=CheckboxGroups,
     )
     units = forms.MultipleChoiceField(
         label="Organisationseinheiten",
         help_text="Der Schlüssel wirkt in diesen Einheiten und allen darunter.",
-        widget=forms.SelectMultiple(attrs={"class": "kern-form-input__select", "size": 6}),
+        widget=CheckboxGroups,
     )
     valid_days = forms.IntegerField(
         label="Gültig für Tage",

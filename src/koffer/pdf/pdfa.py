@@ -23,10 +23,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +39,9 @@ from django.conf import settings
 logger = logging.getLogger("koffer.pdf")
 
 GHOSTSCRIPT_TIMEOUT_SECONDS = 600
+# Address space Ghostscript may take (KOFFER_GHOSTSCRIPT_MEMORY_MB): a hostile or broken part
+# of an extract ends Ghostscript with a failed conversion instead of starving the worker.
+GHOSTSCRIPT_MEMORY_MB = 1024
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 _ICC_SPACES = {b"RGB ": "RGB", b"CMYK": "CMYK", b"GRAY": "Gray"}
 _DEVICE_SPACES = {"/DeviceRGB": "RGB", "/DeviceCMYK": "CMYK", "/DeviceGray": "Gray"}
@@ -507,6 +511,17 @@ def ghostscript() -> str | None:
     return shutil.which(configured) if configured else None
 
 
+def _memory_cap(megabytes: int) -> Callable[[], None]:
+    """Run in the child before exec: caps its address space (RLIMIT_AS) at ``megabytes``.
+    Only a system call, nothing that takes a lock, so it is safe in a threaded server."""
+    limit = megabytes * 1024 * 1024
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return cap
+
+
 def convert(data: bytes, *, part: int = 2) -> bytes | None:
     """``data`` converted to PDF/A-``part``b by Ghostscript (fonts embedded or substituted,
     colours converted to RGB), or None when Ghostscript is missing or fails (logged)."""
@@ -538,6 +553,9 @@ def convert(data: bytes, *, part: int = 2) -> bytes | None:
                     settings, "KOFFER_GHOSTSCRIPT_SECONDS", GHOSTSCRIPT_TIMEOUT_SECONDS
                 ),
                 check=False,
+                preexec_fn=_memory_cap(
+                    getattr(settings, "KOFFER_GHOSTSCRIPT_MEMORY_MB", GHOSTSCRIPT_MEMORY_MB)
+                ),
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             logger.warning("Ghostscript could not convert to PDF/A: %s", exc)

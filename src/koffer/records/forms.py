@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from koffer.inputs import DateInput
+from koffer.inputs import CheckboxGroups, DateInput
 from koffer.records.models import AccessLevel, Akte, BgMitglied, Module, Vorgang
 
 
@@ -70,9 +70,8 @@ class AkteChangeForm(ChoicesForm):
     named_users = forms.MultipleChoiceField(
         label="Benannte Personen (bei eingeschränktem Zugriff)",
         required=False,
-        help_text="Nur diese Personen können eine eingeschränkte Akte öffnen. "
-        "Mehrfachauswahl mit Strg- oder Umschalttaste.",
-        widget=forms.SelectMultiple(attrs={"class": "kern-form-input__select", "size": 6}),
+        help_text="Nur diese Personen können eine eingeschränkte Akte öffnen.",
+        widget=CheckboxGroups,
     )
     reason = forms.CharField(
         label="Grund der Änderung",

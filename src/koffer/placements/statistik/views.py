@@ -11,13 +11,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.placements.models import Fachbereich
 from koffer.placements.statistik import builders
-from koffer.placements.statistik.charts import bar_chart, line_chart
+from koffer.placements.statistik.charts import PHONE_WIDTH, WIDTH, bar_chart, line_chart
 from koffer.placements.statistik.export import csv_bytes, display, notes, xlsx_bytes
 from koffer.placements.statistik.forms import StatistikForm
 from koffer.placements.statistik.scopes import scope_for, scopes_for, sees_statistik
@@ -94,10 +95,23 @@ def _table_context(stat: Statistik) -> dict[str, list[dict[str, Any]]]:
 
 
 def _charts(stat: Statistik) -> dict[str, Any]:
+    """Each chart twice: wide, and narrow for phones (CSS shows one of them)."""
+    wide, phone = _chart_pair(stat, WIDTH, ""), _chart_pair(stat, PHONE_WIDTH, "-schmal")
+    return {
+        "bars": wide["bars"],
+        "lines": wide["lines"],
+        "bars_phone": phone["bars"],
+        "lines_phone": phone["lines"],
+        "line_table": _line_table_key(stat),
+    }
+
+
+def _chart_pair(stat: Statistik, width: int, suffix: str) -> dict[str, SafeString]:
     overview = stat.table("uebersicht")
     categories = [r.labels[0] for r in overview.rows]
     bars = bar_chart(
-        chart_id="chart-bewegungen",
+        chart_id=f"chart-bewegungen{suffix}",
+        width=width,
         title=overview.title,
         desc=(
             "Balkendiagramm: je Betreuungsform ein Balken für begonnene und einer für "
@@ -110,7 +124,8 @@ def _charts(stat: Statistik) -> dict[str, Any]:
         ],
     )
     lines = line_chart(
-        chart_id="chart-auslastung",
+        chart_id=f"chart-auslastung{suffix}",
+        width=width,
         title=stat.line_title,
         desc=(
             "Liniendiagramm: je Betreuungsform und insgesamt eine Linie über die Monate "
@@ -121,7 +136,7 @@ def _charts(stat: Statistik) -> dict[str, Any]:
         series=stat.line_series,
         unit=stat.line_unit,
     )
-    return {"bars": bars, "lines": lines, "line_table": _line_table_key(stat)}
+    return {"bars": bars, "lines": lines}
 
 
 def _line_table_key(stat: Statistik) -> str:
