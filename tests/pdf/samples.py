@@ -15,8 +15,6 @@ import typst
 from django.test import override_settings
 
 from koffer.pdf.fonts import font_dirs
-from koffer.placements.abrechnung import pdf as invoice_pdf
-from koffer.placements.meldungen import pdf as meldungen_pdf
 from koffer.records.auszug import pdf as extract_pdf
 from tests.records.dokumente.test_documents_fixtures import pdf_bytes
 
@@ -105,14 +103,7 @@ def overlap(a: Box, b: Box, *, slack: float = 0.5) -> bool:
 
 @contextmanager
 def only_fonts(*dirs: str) -> Iterator[None]:
-    """Typeset with fonts from ``dirs`` only (the typst compilers are built anew)."""
-    extract_pdf._compiler = None
-    meldungen_pdf._compiler = None
-    invoice_pdf._compiler = None
-    try:
-        with override_settings(KOFFER_PDF_FONT_DIRS=list(dirs)):
-            yield
-    finally:
-        extract_pdf._compiler = None
-        meldungen_pdf._compiler = None
-        invoice_pdf._compiler = None
+    """Typeset with fonts from ``dirs`` only (koffer.pdf.typesetting keeps a compiler per
+    set of font folders)."""
+    with override_settings(KOFFER_PDF_FONT_DIRS=list(dirs)):
+        yield

@@ -31,53 +31,13 @@ def _user(u: Any) -> str:
     return f"{full} ({u.username})" if full else u.username
 
 
-def _membership(m: Any) -> str:
-    return f"{_user(m.user)}: {m.get_role_display()} in {m.unit.name}"
+def _in_akte(text: str, akte: Any) -> str:
+    return f"{text} (Akte {akte.aktenzeichen})"
 
 
 def _belegung(b: Any) -> str:
     text = f"{b.gesuch.pseudonym}, {b.einrichtung.name}, {b.platz.label}"
     return f"{text}, ab {_date(b.beginn)}" if b.beginn else text
-
-
-def _reservierung(r: Any) -> str:
-    return f"{r.gesuch.pseudonym}, {r.platz.einrichtung.name}, {r.platz.label}"
-
-
-def _entgelt(e: Any) -> str:
-    return f"{e.angebot.title}, gültig ab {_date(e.valid_from)}"
-
-
-def _abwesenheit(a: Any) -> str:
-    return f"{a.belegung.gesuch.pseudonym}, {_date(a.von)} bis {_date(a.bis)}"
-
-
-def _nachweis(n: Any) -> str:
-    return f"{n.monat:%m/%Y}, {n.belegung.gesuch.pseudonym}, {n.platz.label}"
-
-
-def _dokument(d: Any) -> str:
-    return f"{d.title} (Akte {d.akte.aktenzeichen})"
-
-
-def _vorgang(v: Any) -> str:
-    return f"{v.title} (Akte {v.akte.aktenzeichen})"
-
-
-def _auszug(a: Any) -> str:
-    return f"Auszug aus Akte {a.akte.aktenzeichen} vom {labels.german_datetime(a.created_at)}"
-
-
-def _einsicht(e: Any) -> str:
-    return f"{e.recipient} (Akte {e.auszug.akte.aktenzeichen})"
-
-
-def _frist(f: Any) -> str:
-    return f"{f.label}, fällig {_date(f.due_date)} (Akte {f.vorgang.akte.aktenzeichen})"
-
-
-def _wiedervorlage(w: Any) -> str:
-    return f"fällig {_date(w.due_date)} (Akte {w.akte.aktenzeichen})"
 
 
 # type code -> (select_related paths, text). Types not listed use the model's __str__,
@@ -86,7 +46,10 @@ def _wiedervorlage(w: Any) -> str:
 # query (test_readable pins the count).
 REFERENCES: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "accounts.user": ((), _user),
-    "accounts.membership": (("user", "unit"), _membership),
+    "accounts.membership": (
+        ("user", "unit"),
+        lambda m: f"{_user(m.user)}: {m.get_role_display()} in {m.unit.name}",
+    ),
     "records.bgmitglied": (("person",), str),
     "records.aktesubjekt": (
         ("person", "akte"),
@@ -94,21 +57,41 @@ REFERENCES: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     ),
     "records.akte": ((), lambda a: a.aktenzeichen),
     "records.person": ((), str),
-    "records.dokument": (("akte",), _dokument),
-    "records.vorgang": (("akte",), _vorgang),
-    "records.frist": (("vorgang__akte",), _frist),
-    "records.wiedervorlage": (("akte",), _wiedervorlage),
-    "records.aktenauszug": (("akte",), _auszug),
-    "records.akteneinsicht": (("auszug__akte",), _einsicht),
+    "records.dokument": (("akte",), lambda d: _in_akte(d.title, d.akte)),
+    "records.vorgang": (("akte",), lambda v: _in_akte(v.title, v.akte)),
+    "records.frist": (
+        ("vorgang__akte",),
+        lambda f: _in_akte(f"{f.label}, fällig {_date(f.due_date)}", f.vorgang.akte),
+    ),
+    "records.wiedervorlage": (("akte",), lambda w: _in_akte(f"fällig {_date(w.due_date)}", w.akte)),
+    "records.aktenauszug": (
+        ("akte",),
+        lambda a: (
+            f"Auszug aus Akte {a.akte.aktenzeichen} vom {labels.german_datetime(a.created_at)}"
+        ),
+    ),
+    "records.akteneinsicht": (("auszug__akte",), lambda e: _in_akte(e.recipient, e.auszug.akte)),
     "placements.rechnung": ((), lambda r: r.number),
     "placements.meldung": ((), lambda m: m.number),
     "placements.traegerprofil": ((), lambda t: t.legal_name),
     "placements.rechnungsanschrift": ((), lambda r: r.bezeichnung),
     "placements.belegung": (("gesuch", "einrichtung", "platz"), _belegung),
-    "placements.reservierung": (("gesuch", "platz__einrichtung"), _reservierung),
-    "placements.entgelt": (("angebot",), _entgelt),
-    "placements.abwesenheit": (("belegung__gesuch",), _abwesenheit),
-    "placements.leistungsnachweis": (("belegung__gesuch", "platz"), _nachweis),
+    "placements.reservierung": (
+        ("gesuch", "platz__einrichtung"),
+        lambda r: f"{r.gesuch.pseudonym}, {r.platz.einrichtung.name}, {r.platz.label}",
+    ),
+    "placements.entgelt": (
+        ("angebot",),
+        lambda e: f"{e.angebot.title}, gültig ab {_date(e.valid_from)}",
+    ),
+    "placements.abwesenheit": (
+        ("belegung__gesuch",),
+        lambda a: f"{a.belegung.gesuch.pseudonym}, {_date(a.von)} bis {_date(a.bis)}",
+    ),
+    "placements.leistungsnachweis": (
+        ("belegung__gesuch", "platz"),
+        lambda n: f"{n.monat:%m/%Y}, {n.belegung.gesuch.pseudonym}, {n.platz.label}",
+    ),
     "jobs.job": ((), lambda j: j.title),
 }
 

@@ -151,8 +151,17 @@ def all_vorgang_typen(tenant_id: uuid.UUID) -> QuerySet[VorgangTyp]:
     return VorgangTyp.objects.for_tenant(tenant_id).order_by("module", "label", "pk")
 
 
+def vorgang_typ(tenant_id: uuid.UUID, typ_id: uuid.UUID) -> VorgangTyp | None:
+    """One Vorgangstyp of the Mandant, also one out of use; None if there is none."""
+    return VorgangTyp.objects.for_tenant(tenant_id).filter(pk=typ_id).first()
+
+
 def frist_regeln(tenant_id: uuid.UUID) -> QuerySet[FristRegel]:
     return FristRegel.objects.for_tenant(tenant_id).order_by("label")
+
+
+def frist_regel(tenant_id: uuid.UUID, regel_id: uuid.UUID) -> FristRegel | None:
+    return FristRegel.objects.for_tenant(tenant_id).filter(pk=regel_id).first()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.errors import DomainError
 from koffer.records import access, queues, selectors, services
+from koffer.records.breadcrumbs import akte_trail
 from koffer.records.forms import (
     AkteChangeForm,
     AkteCreateForm,
@@ -37,8 +39,20 @@ from koffer.records.forms import (
     WiedervorlageForm,
 )
 from koffer.records.models import AccessLevel, Akte, Frist
-from koffer.shell.breadcrumbs import trail
+from koffer.shell.breadcrumbs import Crumb, trail
 from koffer.tenancy.models import Organisationseinheit
+
+
+def _form_page(
+    request: TenantRequest, form: BaseForm, title: str, submit: str, breadcrumbs: list[Crumb]
+) -> HttpResponse:
+    """A form page of its own (records/form.html); 400 when the form has errors."""
+    return render(
+        request,
+        "records/form.html",
+        {"form": form, "page_title": title, "submit_label": submit, "breadcrumbs": breadcrumbs},
+        status=400 if form.errors else 200,
+    )
 
 
 def _units(request: TenantRequest, perm: str) -> list[tuple[str, str]]:
@@ -146,16 +160,12 @@ def akte_create(request: TenantRequest) -> HttpResponse:
         else:
             messages.success(request, f"Akte {akte.aktenzeichen} wurde angelegt.")
             return redirect("records:akte_detail", akte_id=akte.pk)
-    return render(
+    return _form_page(
         request,
-        "records/form.html",
-        {
-            "form": form,
-            "page_title": "Akte anlegen",
-            "submit_label": "Akte anlegen",
-            "breadcrumbs": trail(("Meine Akten", reverse("records:akten")), ("Akte anlegen", None)),
-        },
-        status=400 if form.errors else 200,
+        form,
+        "Akte anlegen",
+        "Akte anlegen",
+        trail(("Meine Akten", reverse("records:akten")), ("Akte anlegen", None)),
     )
 
 
@@ -248,20 +258,12 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, "Die Akte wurde geändert.")
             return redirect("records:akte_detail", akte_id=akte.pk)
-    return render(
+    return _form_page(
         request,
-        "records/form.html",
-        {
-            "form": form,
-            "page_title": f"Akte {akte.aktenzeichen} ändern",
-            "submit_label": "Änderung speichern",
-            "breadcrumbs": trail(
-                ("Meine Akten", reverse("records:akten")),
-                (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
-                ("Ändern", None),
-            ),
-        },
-        status=400 if form.errors else 200,
+        form,
+        f"Akte {akte.aktenzeichen} ändern",
+        "Änderung speichern",
+        akte_trail(akte, ("Ändern", None)),
     )
 
 
@@ -343,11 +345,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
             "add_form": add_form,
             "attach_form": attach_form,
             "page_title": title,
-            "breadcrumbs": trail(
-                ("Meine Akten", reverse("records:akten")),
-                (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
-                ("Bedarfsgemeinschaft", None),
-            ),
+            "breadcrumbs": akte_trail(akte, ("Bedarfsgemeinschaft", None)),
         },
         status=400 if add_form.errors or remove_form.errors or attach_form.errors else 200,
     )
@@ -374,20 +372,12 @@ def vorgang_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, f"Vorgang „{vorgang.title}“ wurde angelegt.")
             return redirect("records:vorgang_detail", vorgang_id=vorgang.pk)
-    return render(
+    return _form_page(
         request,
-        "records/form.html",
-        {
-            "form": form,
-            "page_title": "Vorgang anlegen",
-            "submit_label": "Vorgang anlegen",
-            "breadcrumbs": trail(
-                ("Meine Akten", reverse("records:akten")),
-                (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
-                ("Vorgang anlegen", None),
-            ),
-        },
-        status=400 if form.errors else 200,
+        form,
+        "Vorgang anlegen",
+        "Vorgang anlegen",
+        akte_trail(akte, ("Vorgang anlegen", None)),
     )
 
 
@@ -451,11 +441,7 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
         "status_form": status_form,
         "frist_form": frist_form,
         "page_title": vorgang.title,
-        "breadcrumbs": trail(
-            ("Meine Akten", reverse("records:akten")),
-            (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
-            (vorgang.title, None),
-        ),
+        "breadcrumbs": akte_trail(akte, (vorgang.title, None)),
     }
     has_errors = bool(status_form.errors or frist_form.errors)
     return render(

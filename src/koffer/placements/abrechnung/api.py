@@ -16,11 +16,12 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
+from koffer.api.files import file_download
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.errors import Forbidden
-from koffer.placements import access, events
-from koffer.placements.abrechnung import positions, selectors
+from koffer.placements import access
+from koffer.placements.abrechnung import downloads, positions, selectors
 from koffer.placements.abrechnung import pruefung as checking
 from koffer.placements.abrechnung import services as billing
 from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
@@ -378,29 +379,11 @@ def get_rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> RechnungDeta
     operation_id="koffer_placements_api_abrechnung_get_rechnung_xml",
     summary="Die XRechnung (CII) als XML",
     response={200: None, 403: Problem, 404: Problem, 409: Problem},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Die XRechnung (UN/CEFACT CII D16B) als Anhang",
-                "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_download("Die XRechnung (UN/CEFACT CII D16B) als Anhang", "application/xml"),
 )
 def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
-    xml = billing.rechnung_xml(item)
-    nachweis = item.nachweis
-    events.record_read(
-        actor=request.user,
-        tenant=request.tenant,
-        obj=item,
-        subject=nachweis.belegung.gesuch if nachweis.belegung is not None else None,
-        purpose="XRechnung über die API abgerufen",
-    )
-    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{item.number}.xml"'
-    return response
+    return downloads.xml_response(request, item, purpose="XRechnung über die API abgerufen")
 
 
 @router.get(
@@ -411,30 +394,11 @@ def get_rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResp
     "als PDF/A-2a gekennzeichnet nur, wenn die PDF/A-Prüfung es bestätigt. Maßgeblich "
     "bleibt die XRechnung.",
     response={200: None, 403: Problem, 404: Problem, 409: Problem},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Die Rechnung als PDF-Anhang",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_download("Die Rechnung als PDF-Anhang", "application/pdf"),
 )
 def get_rechnung_pdf(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     item = _rechnung(request, rechnung_id)
-    pdf = billing.rechnung_pdf(item)
-    nachweis = item.nachweis
-    events.record_read(
-        actor=request.user,
-        tenant=request.tenant,
-        obj=item,
-        subject=nachweis.belegung.gesuch if nachweis.belegung is not None else None,
-        purpose="Rechnung als PDF über die API abgerufen",
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{item.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.pdf_response(request, item, purpose="Rechnung als PDF über die API abgerufen")
 
 
 @router.post(

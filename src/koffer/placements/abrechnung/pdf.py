@@ -14,33 +14,22 @@ the § 47 receipt (:mod:`koffer.placements.meldungen.pdf`).
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import typst
 from lxml import etree
 
-from koffer.pdf import pdfa
-from koffer.pdf.fonts import font_dirs
+from koffer.pdf import pdfa, typesetting
 
 logger = logging.getLogger("koffer.pdf")
-
-PDF_STANDARDS: list[typst.PDFStandard] = ["a-2a", "ua-1"]
-WITHOUT_PDFA: list[typst.PDFStandard] = ["ua-1"]
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
-
-_compiler: typst.Compiler | None = None
-_compiler_lock = threading.Lock()
-
 
 # --- the XML read back as plain data ------------------------------------------------------------
 
@@ -215,43 +204,24 @@ def invoice_data(xml: bytes) -> dict[str, Any]:
 # --- typesetting ---------------------------------------------------------------------------------
 
 
-def _typeset(data: dict[str, Any], standards: list[typst.PDFStandard]) -> bytes:
-    """Compile with ``data`` as ``sys.inputs.data``; fonts only from
-    :func:`koffer.pdf.fonts.font_dirs`."""
-    global _compiler
-    inputs = {"data": json.dumps(data, ensure_ascii=False)}
-    with _compiler_lock:
-        if _compiler is None:
-            _compiler = typst.Compiler(font_paths=font_dirs(), ignore_system_fonts=True)
-        result = _compiler.compile(
-            input=RECHNUNG_TYP.encode(),
-            sys_inputs=inputs,
-            pdf_standards=standards,
-            pdf_tags=True,
-        )
-    assert isinstance(result, bytes)
-    return result
-
-
 def render_rechnung(xml: bytes, *, today: date | None = None) -> bytes:
     """The invoice in ``xml`` as a tagged PDF; PDF/A-2a only if the check confirms it."""
     data = invoice_data(xml)
     data["erstellt"] = (today or date.today()).strftime("%d.%m.%Y")
-    pdf = _typeset(data, PDF_STANDARDS)
+    pdf = typesetting.typeset(RECHNUNG_TYP, data, standards=typesetting.TAGGED_PDFA, tagged=True)
     report = pdfa.check(pdf)
     if report.ok:
         return pdf
     logger.warning(
         "Rechnungs-PDF %s ohne PDF/A-Kennzeichnung erstellt: %s", data["nummer"], report.summary()
     )
-    return _typeset(data, WITHOUT_PDFA)
+    return typesetting.typeset(RECHNUNG_TYP, data, standards=typesetting.TAGGED, tagged=True)
 
 
 RECHNUNG_TYP = """
-#let d = json(bytes(sys.inputs.data))
 #let muted = luma(80)
 #set document(title: d.art + " " + d.nummer, author: d.verkaeufer)
-#set text(font: ("Liberation Sans", "DejaVu Sans"), size: 9.5pt, lang: "de", region: "DE")
+#set text(size: 9.5pt)
 #set par(leading: 0.55em, justify: false)
 #set page(
   paper: "a4",

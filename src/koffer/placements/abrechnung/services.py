@@ -778,6 +778,25 @@ def rechnung_pdf(rechnung: Rechnung) -> bytes:
     return render_rechnung(rechnung_xml(rechnung), today=timezone.localdate())
 
 
+def record_read(
+    *,
+    actor: Actor,
+    tenant: Mandant,
+    obj: Rechnung | Leistungsnachweis,
+    nachweis: Leistungsnachweis,
+    purpose: str,
+) -> None:
+    """Billing shows the child's pseudonym and days: every opening and download of a
+    Nachweis or Rechnung is logged, naming the child of the Belegung (none for standby)."""
+    events.record_read(
+        actor=actor,
+        tenant=tenant,
+        obj=obj,
+        subject=nachweis.belegung.gesuch if nachweis.belegung is not None else None,
+        purpose=purpose,
+    )
+
+
 def broken_rules(findings: Iterable[dict[str, Any]]) -> str:
     errors = [f for f in findings if f.get("flag", "fatal") in ("", "fatal", "error")]
     return "; ".join(f"{f['rule_id']} ({f['field']})" for f in errors)

@@ -10,9 +10,10 @@ confirm it exists).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,9 +29,9 @@ from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.errors import DomainError
 from koffer.jobs import selectors as job_selectors
-from koffer.placements import access, events
+from koffer.placements import access
+from koffer.placements.abrechnung import downloads, positions, selectors
 from koffer.placements.abrechnung import monatsabrechnung as month_end
-from koffer.placements.abrechnung import positions, selectors
 from koffer.placements.abrechnung import pruefung as checking
 from koffer.placements.abrechnung import services as billing
 from koffer.placements.abrechnung.forms import (
@@ -53,6 +54,8 @@ RECHNUNGEN = "Rechnungen"
 EINGANG = "Rechnungseingang"
 PAGE_SIZE = 100
 
+_Billed = TypeVar("_Billed", Rechnung, Leistungsnachweis)
+
 
 def _is_provider_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> bool:
     return access.is_provider_of(request.access, request.tenant, obj)
@@ -60,6 +63,37 @@ def _is_provider_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -
 
 def _is_payer_of(request: TenantRequest, obj: Rechnung | Leistungsnachweis) -> bool:
     return access.is_payer_of(request.access, request.tenant, obj)
+
+
+def _of_a_party(request: TenantRequest, found: _Billed | None) -> _Billed:
+    """``found`` if this Mandant is its provider or its payer, else 404 (also when missing)."""
+    if found is None or not (_is_provider_of(request, found) or _is_payer_of(request, found)):
+        raise Http404
+    return found
+
+
+def _as_provider(request: TenantRequest, obj: _Billed) -> _Billed:
+    """What this Mandant bills (the provider's side), else 404."""
+    if not _is_provider_of(request, obj):
+        raise Http404
+    return obj
+
+
+def _as_payer(request: TenantRequest, obj: _Billed) -> _Billed:
+    """What this Mandant pays (the youth office's side), else 404."""
+    if not _is_payer_of(request, obj):
+        raise Http404
+    return obj
+
+
+def _run(request: TenantRequest, act: Callable[[], object], done: str) -> None:
+    """One service call from a button: its refusal, or ``done``, as the message shown."""
+    try:
+        act()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
 
 
 def _default_monat() -> date:
@@ -256,17 +290,11 @@ def rechnungen(request: TenantRequest) -> HttpResponse:
 
 
 def _nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsnachweis:
-    found = selectors.nachweis_for(request.tenant, nachweis_id)
-    if found is None or not (_is_provider_of(request, found) or _is_payer_of(request, found)):
-        raise Http404
-    return found
+    return _of_a_party(request, selectors.nachweis_for(request.tenant, nachweis_id))
 
 
 def _own_nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> Leistungsnachweis:
-    found = _nachweis(request, nachweis_id)
-    if not _is_provider_of(request, found):
-        raise Http404
-    return found
+    return _as_provider(request, _nachweis(request, nachweis_id))
 
 
 @requires(access.opens_billing)
@@ -302,14 +330,11 @@ def nachweis(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def nachweis_bestaetigen(request: TenantRequest, nachweis_id: uuid.UUID) -> HttpResponse:
     item = _own_nachweis(request, nachweis_id)
-    try:
-        billing.confirm_nachweis(actor=request.user, nachweis=item)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, "Leistungsnachweis bestätigt. Jetzt kann die Rechnung erstellt werden."
-        )
+    _run(
+        request,
+        lambda: billing.confirm_nachweis(actor=request.user, nachweis=item),
+        "Leistungsnachweis bestätigt. Jetzt kann die Rechnung erstellt werden.",
+    )
     if request.POST.get("zurueck") == "monat":
         return _back(
             item.monat, f"{'b' if item.belegung_id else 'p'}-{item.belegung_id or item.platz_id}"
@@ -361,10 +386,22 @@ def nachweis_korrigieren(request: TenantRequest, nachweis_id: uuid.UUID) -> Http
 
 
 def _rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> Rechnung:
-    found = selectors.rechnung_for(request.tenant, rechnung_id)
-    if found is None or not (_is_provider_of(request, found) or _is_payer_of(request, found)):
-        raise Http404
-    return found
+    return _of_a_party(request, selectors.rechnung_for(request.tenant, rechnung_id))
+
+
+def _download(
+    request: TenantRequest,
+    rechnung_id: uuid.UUID,
+    respond: Callable[..., HttpResponse],
+    purpose: str,
+) -> HttpResponse:
+    """A download from the invoice page; if it cannot be made, back to the page saying why."""
+    item = _rechnung(request, rechnung_id)
+    try:
+        return respond(request, item, purpose=purpose)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("placements:abrechnung_rechnung", item.pk)
 
 
 def _record_read(
@@ -373,13 +410,8 @@ def _record_read(
     nachweis: Leistungsnachweis,
     purpose: str,
 ) -> None:
-    """Billing pages show the child's pseudonym and days: every opening is logged."""
-    events.record_read(
-        actor=request.user,
-        tenant=request.tenant,
-        obj=obj,
-        subject=nachweis.belegung.gesuch if nachweis.belegung is not None else None,
-        purpose=purpose,
+    billing.record_read(
+        actor=request.user, tenant=request.tenant, obj=obj, nachweis=nachweis, purpose=purpose
     )
 
 
@@ -478,47 +510,27 @@ def rechnung(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
 @requires(access.opens_billing)
 @require_GET
 def rechnung_xml(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
-    item = _rechnung(request, rechnung_id)
-    try:
-        xml = billing.rechnung_xml(item)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("placements:abrechnung_rechnung", item.pk)
-    _record_read(request, item, item.nachweis, "XRechnung heruntergeladen")
-    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{item.number}.xml"'
-    return response
+    return _download(request, rechnung_id, downloads.xml_response, "XRechnung heruntergeladen")
 
 
 @requires(access.opens_billing)
 @require_GET
 def rechnung_pdf(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     """The invoice as a readable PDF, for the provider and the youth office alike."""
-    item = _rechnung(request, rechnung_id)
-    try:
-        pdf = billing.rechnung_pdf(item)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("placements:abrechnung_rechnung", item.pk)
-    _record_read(request, item, item.nachweis, "Rechnung als PDF heruntergeladen")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{item.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _download(
+        request, rechnung_id, downloads.pdf_response, "Rechnung als PDF heruntergeladen"
+    )
 
 
 @requires(access.opens_billing)
 @require_POST
 def rechnung_versenden(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
-    item = _rechnung(request, rechnung_id)
-    if not _is_provider_of(request, item):
-        raise Http404
-    try:
-        billing.send_rechnung(actor=request.user, rechnung=item)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Rechnung {item.number} an {item.jugendamt.name} versendet.")
+    item = _as_provider(request, _rechnung(request, rechnung_id))
+    _run(
+        request,
+        lambda: billing.send_rechnung(actor=request.user, rechnung=item),
+        f"Rechnung {item.number} an {item.jugendamt.name} versendet.",
+    )
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
@@ -526,9 +538,7 @@ def rechnung_versenden(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpRe
 @require_POST
 def rechnung_neu(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
     """Build an invalid invoice again (same number) after the data was fixed."""
-    item = _rechnung(request, rechnung_id)
-    if not _is_provider_of(request, item):
-        raise Http404
+    item = _as_provider(request, _rechnung(request, rechnung_id))
     try:
         rebuilt = billing.create_rechnung(actor=request.user, nachweis=item.nachweis)
     except DomainError as exc:
@@ -546,24 +556,19 @@ def rechnung_neu(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse
 @requires(access.opens_billing)
 @require_POST
 def rechnung_freigeben(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
-    item = _rechnung(request, rechnung_id)
-    if not _is_payer_of(request, item):
-        raise Http404
-    try:
-        billing.approve_rechnung(actor=request.user, tenant=request.tenant, rechnung=item)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Rechnung {item.number} freigegeben.")
+    item = _as_payer(request, _rechnung(request, rechnung_id))
+    _run(
+        request,
+        lambda: billing.approve_rechnung(actor=request.user, tenant=request.tenant, rechnung=item),
+        f"Rechnung {item.number} freigegeben.",
+    )
     return redirect("placements:abrechnung_rechnung", item.pk)
 
 
 @requires(access.opens_billing)
 @require_POST
 def rechnung_ablehnen(request: TenantRequest, rechnung_id: uuid.UUID) -> HttpResponse:
-    item = _rechnung(request, rechnung_id)
-    if not _is_payer_of(request, item):
-        raise Http404
+    item = _as_payer(request, _rechnung(request, rechnung_id))
     form = AblehnenForm(request.POST)
     if not form.is_valid():
         return _rechnung_page(request, item, ablehnen_form=form, status=400)

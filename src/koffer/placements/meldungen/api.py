@@ -5,6 +5,7 @@ the Mandant is no party of answers 404."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.enums import schema_enum
+from koffer.api.files import file_download
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.errors import Forbidden
@@ -244,14 +246,7 @@ def get_meldung(request: TenantRequest, meldung_id: uuid.UUID) -> MeldungOut:
     operation_id="koffer_placements_api_meldungen_download_quittung",
     summary="Eingangsbestätigung als PDF (PDF/A-2b)",
     response={200: None, 403: Problem, 404: Problem},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Das PDF als Anhang",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_download("Das PDF als Anhang", "application/pdf"),
 )
 def download_quittung(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponseBase:
     return receipt_response(request, _sicht(request, meldung_id).meldung)
@@ -264,6 +259,18 @@ def _receiver(request: TenantRequest, meldung_id: uuid.UUID) -> Meldung:
     return sicht.meldung
 
 
+def _answered(
+    request: TenantRequest,
+    meldung_id: uuid.UUID,
+    answer: Callable[..., Meldung],
+    payload: AntwortIn | RueckfrageIn,
+) -> MeldungOut:
+    """The Landesjugendamt's answer (one of the services below), then the Meldung as it is now."""
+    meldung = _receiver(request, meldung_id)
+    answer(actor=request.user, tenant=request.tenant, meldung=meldung, **payload.model_dump())
+    return _out(_receiver(request, meldung_id))
+
+
 @router.post(
     "/platzboerse/meldungen/{meldung_id}/bestaetigen",
     operation_id="koffer_placements_api_meldungen_acknowledge",
@@ -271,11 +278,7 @@ def _receiver(request: TenantRequest, meldung_id: uuid.UUID) -> Meldung:
     summary="Eingang bestätigen (Landesjugendamt, einmal)",
 )
 def acknowledge(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
-    meldung = _receiver(request, meldung_id)
-    meldungen.acknowledge(
-        actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
-    )
-    return _out(_receiver(request, meldung_id))
+    return _answered(request, meldung_id, meldungen.acknowledge, payload)
 
 
 @router.post(
@@ -285,11 +288,7 @@ def acknowledge(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortI
     summary="Rückfrage an den Träger (Landesjugendamt)",
 )
 def ask_back(request: TenantRequest, meldung_id: uuid.UUID, payload: RueckfrageIn) -> MeldungOut:
-    meldung = _receiver(request, meldung_id)
-    meldungen.ask_back(
-        actor=request.user, tenant=request.tenant, meldung=meldung, text=payload.text
-    )
-    return _out(_receiver(request, meldung_id))
+    return _answered(request, meldung_id, meldungen.ask_back, payload)
 
 
 @router.post(
@@ -299,8 +298,4 @@ def ask_back(request: TenantRequest, meldung_id: uuid.UUID, payload: RueckfrageI
     summary="Meldung abschließen (Landesjugendamt)",
 )
 def close(request: TenantRequest, meldung_id: uuid.UUID, payload: AntwortIn) -> MeldungOut:
-    meldung = _receiver(request, meldung_id)
-    meldungen.close(
-        actor=request.user, tenant=request.tenant, meldung=meldung, antwort=payload.antwort
-    )
-    return _out(_receiver(request, meldung_id))
+    return _answered(request, meldung_id, meldungen.close, payload)

@@ -13,42 +13,14 @@ fallback either.
 
 from __future__ import annotations
 
-import json
-import threading
 from typing import Any
 
-import typst
-
-from koffer.pdf.fonts import font_dirs
-
-# PDF/A-2a (archival, tagged) and PDF/UA-1 (accessible); typst tags the output for both.
-PDF_STANDARDS: list[typst.PDFStandard] = ["a-2a", "ua-1"]
-
-_compiler: typst.Compiler | None = None
-_compiler_lock = threading.Lock()
-
-
-def _typeset(source: str, data: dict[str, Any]) -> bytes:
-    """Compile with ``data`` as ``sys.inputs.data``; fonts only from
-    :func:`koffer.pdf.fonts.font_dirs` (system fonts would make the output differ between
-    machines)."""
-    global _compiler
-    inputs = {"data": json.dumps(data, ensure_ascii=False)}
-    with _compiler_lock:
-        if _compiler is None:
-            _compiler = typst.Compiler(font_paths=font_dirs(), ignore_system_fonts=True)
-        result = _compiler.compile(
-            input=source.encode(), sys_inputs=inputs, pdf_standards=PDF_STANDARDS, pdf_tags=True
-        )
-    assert isinstance(result, bytes)
-    return result
-
+from koffer.pdf import typesetting
 
 QUITTUNG_TYP = """
-#let d = json(bytes(sys.inputs.data))
 #let muted = luma(80)
 #set document(title: "Eingangsbestätigung " + d.nummer, author: d.landesjugendamt)
-#set text(font: ("Liberation Sans", "DejaVu Sans"), size: 10pt, lang: "de", region: "DE")
+#set text(size: 10pt)
 #set par(leading: 0.6em, justify: false)
 #set page(
   paper: "a4",
@@ -141,4 +113,4 @@ def render_quittung(data: dict[str, Any]) -> bytes:
     ``erstellt``, ``eingang_datum``, ``eingang_zeit``, ``angaben`` (rows of label, value,
     style: "", "fett" or "mono"), ``jahr`` (None or ``{"jahr", "zeitraum", "zeilen"}``),
     ``hinweise`` (list of str)."""
-    return _typeset(QUITTUNG_TYP, data)
+    return typesetting.typeset(QUITTUNG_TYP, data, standards=typesetting.TAGGED_PDFA, tagged=True)

@@ -743,34 +743,51 @@ def _answer_text(value: str, *, required: bool) -> str:
     return text
 
 
+# Each answer's audit action (the status it leads to names it).
+_ACTIONS: dict[str, str] = {
+    Status.BESTAETIGT: "placements.meldung.acknowledge",
+    Status.RUECKFRAGE: "placements.meldung.ask_back",
+    Status.ABGESCHLOSSEN: "placements.meldung.close",
+}
+
+
 def _decide(
     actor: User,
-    fresh: Meldung,
+    tenant: Mandant,
+    meldung: Meldung,
     status: str,
     antwort: str,
-    action: str,
-    now: datetime,
+    now: datetime | None,
 ) -> Meldung:
-    old = fresh.status
-    fresh.status = status
-    fields = ["status"]
-    if fresh.bestaetigt_at is None:
-        # Asking back or closing also confirms the receipt.
-        fresh.bestaetigt_at = now
-        fresh.bestaetigt_by = actor
-        fields += ["bestaetigt_at", "bestaetigt_by"]
-    if antwort:
-        fresh.antwort = antwort
-        fields.append("antwort")
-    fresh.save(update_fields=fields)
-    events.record(
-        actor,
-        [fresh.tenant_id, fresh.jugendamt_id],
-        action,
-        fresh,
-        {"status": {"old": old, "new": status}},
-        reason=antwort,
-    )
+    """The Landesjugendamt's answer: the row locked, the new status, the receipt confirmed
+    if it was not yet, ``antwort`` kept for the provider, one event in both chains."""
+    with transaction.atomic():
+        fresh = _received(tenant, meldung)
+        if status == Status.BESTAETIGT and fresh.bestaetigt_at is not None:
+            raise Conflict(
+                "bereits_bestaetigt",
+                f"Der Eingang wurde bereits am {timezone.localtime(fresh.bestaetigt_at):%d.%m.%Y} bestätigt.",
+            )
+        old = fresh.status
+        fresh.status = status
+        fields = ["status"]
+        if fresh.bestaetigt_at is None:
+            # Asking back or closing also confirms the receipt.
+            fresh.bestaetigt_at = now or timezone.now()
+            fresh.bestaetigt_by = actor
+            fields += ["bestaetigt_at", "bestaetigt_by"]
+        if antwort:
+            fresh.antwort = antwort
+            fields.append("antwort")
+        fresh.save(update_fields=fields)
+        events.record(
+            actor,
+            [fresh.tenant_id, fresh.jugendamt_id],
+            _ACTIONS[status],
+            fresh,
+            {"status": {"old": old, "new": status}},
+            reason=antwort,
+        )
     return fresh
 
 
@@ -784,21 +801,7 @@ def acknowledge(
 ) -> Meldung:
     """The Landesjugendamt confirms the receipt (once); an optional note to the provider."""
     text = _answer_text(antwort, required=False)
-    with transaction.atomic():
-        fresh = _received(tenant, meldung)
-        if fresh.bestaetigt_at is not None:
-            raise Conflict(
-                "bereits_bestaetigt",
-                f"Der Eingang wurde bereits am {timezone.localtime(fresh.bestaetigt_at):%d.%m.%Y} bestätigt.",
-            )
-        return _decide(
-            actor,
-            fresh,
-            Status.BESTAETIGT,
-            text,
-            "placements.meldung.acknowledge",
-            now or timezone.now(),
-        )
+    return _decide(actor, tenant, meldung, Status.BESTAETIGT, text, now)
 
 
 def ask_back(
@@ -806,16 +809,7 @@ def ask_back(
 ) -> Meldung:
     """The Landesjugendamt asks the provider a question (Rückfrage); the text is required."""
     frage = _answer_text(text, required=True)
-    with transaction.atomic():
-        fresh = _received(tenant, meldung)
-        return _decide(
-            actor,
-            fresh,
-            Status.RUECKFRAGE,
-            frage,
-            "placements.meldung.ask_back",
-            now or timezone.now(),
-        )
+    return _decide(actor, tenant, meldung, Status.RUECKFRAGE, frage, now)
 
 
 def close(
@@ -828,16 +822,7 @@ def close(
 ) -> Meldung:
     """The Landesjugendamt is done with the notification; nothing changes it afterwards."""
     text = _answer_text(antwort, required=False)
-    with transaction.atomic():
-        fresh = _received(tenant, meldung)
-        return _decide(
-            actor,
-            fresh,
-            Status.ABGESCHLOSSEN,
-            text,
-            "placements.meldung.close",
-            now or timezone.now(),
-        )
+    return _decide(actor, tenant, meldung, Status.ABGESCHLOSSEN, text, now)
 
 
 def record_read(*, actor: Actor, tenant: Mandant, meldung: Meldung, purpose: str) -> None:

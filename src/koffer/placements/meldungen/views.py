@@ -35,10 +35,8 @@ from koffer.placements.meldungen import downloads, selectors
 from koffer.placements.meldungen import forms as meldung_forms
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.meldungen.forms import (
-    AntwortForm,
     JahresmeldungForm,
     MeldungForm,
-    RueckfrageForm,
 )
 from koffer.placements.models import Meldung
 from koffer.shell.breadcrumbs import trail
@@ -322,76 +320,47 @@ def meldungen_quittung(request: TenantRequest, meldung_id: uuid.UUID) -> HttpRes
     return downloads.receipt_response(request, sicht.meldung)
 
 
-Answer = Callable[[TenantRequest, Meldung, forms.Form], Meldung]
+# The Landesjugendamt's answers by their form's prefix: the service, what the user is told.
+_ANSWERS: dict[str, tuple[Callable[..., Meldung], str]] = {
+    "bestaetigen": (meldungen.acknowledge, "Der Eingang der Meldung ist bestätigt."),
+    "rueckfrage": (meldungen.ask_back, "Die Rückfrage ist an den Träger gegangen."),
+    "abschliessen": (meldungen.close, "Die Meldung ist abgeschlossen."),
+}
 
 
-def _answer(
-    request: TenantRequest,
-    meldung_id: uuid.UUID,
-    name: str,
-    form: forms.Form,
-    run: Answer,
-    done: str,
-) -> HttpResponse:
+def _answer(request: TenantRequest, meldung_id: uuid.UUID, name: str) -> HttpResponse:
     sicht = _sicht_or_404(request, meldung_id)
     if not sicht.is_receiver:
         raise Http404
-    if form.is_valid():
-        try:
-            run(request, sicht.meldung, form)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, done)
-        return redirect("placements:meldungen_detail", meldung_id=sicht.meldung.pk)
-    return _detail(
-        request,
-        sicht,
-        action_forms=meldung_forms.action_forms(request.POST, failed=name),
-        status=400,
-    )
+    action_forms = meldung_forms.action_forms(request.POST, failed=name)
+    form = action_forms[f"{name}_form"]
+    if not form.is_valid():
+        return _detail(request, sicht, action_forms=action_forms, status=400)
+    answer, done = _ANSWERS[name]
+    try:
+        answer(
+            actor=request.user, tenant=request.tenant, meldung=sicht.meldung, **form.cleaned_data
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("placements:meldungen_detail", meldung_id=sicht.meldung.pk)
 
 
 @requires(access.opens_meldungen)
 @require_POST
 def meldungen_bestaetigen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
-    return _answer(
-        request,
-        meldung_id,
-        "bestaetigen",
-        AntwortForm(request.POST, prefix="bestaetigen"),
-        lambda r, m, f: meldungen.acknowledge(
-            actor=r.user, tenant=r.tenant, meldung=m, antwort=f.cleaned_data["antwort"]
-        ),
-        "Der Eingang der Meldung ist bestätigt.",
-    )
+    return _answer(request, meldung_id, "bestaetigen")
 
 
 @requires(access.opens_meldungen)
 @require_POST
 def meldungen_rueckfrage(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
-    return _answer(
-        request,
-        meldung_id,
-        "rueckfrage",
-        RueckfrageForm(request.POST, prefix="rueckfrage"),
-        lambda r, m, f: meldungen.ask_back(
-            actor=r.user, tenant=r.tenant, meldung=m, text=f.cleaned_data["text"]
-        ),
-        "Die Rückfrage ist an den Träger gegangen.",
-    )
+    return _answer(request, meldung_id, "rueckfrage")
 
 
 @requires(access.opens_meldungen)
 @require_POST
 def meldungen_abschliessen(request: TenantRequest, meldung_id: uuid.UUID) -> HttpResponse:
-    return _answer(
-        request,
-        meldung_id,
-        "abschliessen",
-        AntwortForm(request.POST, prefix="abschliessen"),
-        lambda r, m, f: meldungen.close(
-            actor=r.user, tenant=r.tenant, meldung=m, antwort=f.cleaned_data["antwort"]
-        ),
-        "Die Meldung ist abgeschlossen.",
-    )
+    return _answer(request, meldung_id, "abschliessen")

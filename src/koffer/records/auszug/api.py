@@ -16,6 +16,7 @@ from pydantic import Field
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.api.enums import schema_enum
+from koffer.api.files import file_download
 from koffer.api.problems import Problem, not_found
 from koffer.errors import Forbidden
 from koffer.records import access, selectors
@@ -224,14 +225,7 @@ def get_auszug(request: TenantRequest, auszug_id: uuid.UUID) -> AuszugOut:
     "/auszuege/{auszug_id}/pdf",
     summary="PDF des Aktenauszugs herunterladen (wird protokolliert)",
     response={200: None, 403: Problem, 404: Problem, 409: Problem},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Das PDF (PDF/A-2b) als Anhang",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_download("Das PDF (PDF/A-2b) als Anhang", "application/pdf"),
 )
 def download(request: TenantRequest, auszug_id: uuid.UUID) -> HttpResponseBase:
     auszug = _auszug(request, auszug_id)

@@ -26,12 +26,10 @@ verdict.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import shutil
 import subprocess
 import tempfile
-import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -44,8 +42,7 @@ import typst
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from koffer.pdf import pdfa
-from koffer.pdf.fonts import font_dirs
+from koffer.pdf import pdfa, typesetting
 
 logger = logging.getLogger("koffer.records.extract")
 
@@ -97,35 +94,19 @@ class Unusable(Exception):
 
 # --- typst --------------------------------------------------------------------------------------
 
-_compiler: typst.Compiler | None = None
-_compiler_lock = threading.Lock()
-
 
 def typeset(source: str, data: dict[str, Any], *, pdfa: bool = True) -> bytes:
-    """Compile a typst source with ``data`` as ``sys.inputs.data`` (JSON). Fonts come from
-    :func:`font_dirs` only (system fonts would make the output differ between machines);
-    without them typst falls back to its embedded fonts."""
-    global _compiler
-    inputs = {"data": json.dumps(data, ensure_ascii=False)}
-    with _compiler_lock:
-        if _compiler is None:
-            _compiler = typst.Compiler(font_paths=font_dirs(), ignore_system_fonts=True)
-        result = _compiler.compile(
-            input=source.encode(),
-            sys_inputs=inputs,
-            pdf_standards="a-2b" if pdfa else [],
-            pdf_tags=False,
-        )
-    assert isinstance(result, bytes)
-    return result
+    """Pages of the extract (:mod:`koffer.pdf.typesetting`): untagged, PDF/A-2b like the
+    file they are merged into, or no claim at all when ``pdfa`` is false."""
+    return typesetting.typeset(
+        source, data, standards=typesetting.PDFA_2B if pdfa else [], tagged=False
+    )
 
 
-# Shared by every typst source: fonts and the data.
+# Shared by the extract's typst sources (the data and the fonts come with
+# koffer.pdf.typesetting.PRELUDE).
 _PRELUDE = """
-#let d = json(bytes(sys.inputs.data))
-#let sans = ("Liberation Sans", "DejaVu Sans", "Libertinus Serif")
 #let muted = luma(90)
-#set text(font: sans, lang: "de", region: "DE")
 """
 
 FRONT_MATTER_TYP = (

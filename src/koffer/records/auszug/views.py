@@ -33,6 +33,7 @@ from koffer.records.auszug import einsicht
 from koffer.records.auszug import services as extract
 from koffer.records.auszug.files import pdf_response
 from koffer.records.auszug.forms import EinsichtForm, PinForm, PurposeForm
+from koffer.records.breadcrumbs import akte_trail
 from koffer.records.dokumente import pages
 from koffer.records.models import (
     Akte,
@@ -42,20 +43,11 @@ from koffer.records.models import (
     DokumentVersion,
     Vorgang,
 )
-from koffer.shell.breadcrumbs import trail
 
 logger = logging.getLogger("koffer.records.extract")
 
 # htmx stops polling when a response has this status (and still swaps its content).
 HTMX_STOP_POLLING = 286
-
-
-def _crumbs(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | None]]:
-    return trail(
-        ("Meine Akten", reverse("records:akten")),
-        (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
-        *tail,
-    )
 
 
 def _akte_or_404(request: TenantRequest, akte_id: uuid.UUID, *, edit: bool = False) -> Akte:
@@ -136,7 +128,7 @@ def auszug_create(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             "active_total": sum(1 for g in groups for row in g["rows"] if not row["cancelled"]),
             "error": error,
             "page_title": f"Aktenauszug erstellen – {akte.aktenzeichen}",
-            "breadcrumbs": _crumbs(akte, ("Aktenauszug erstellen", None)),
+            "breadcrumbs": akte_trail(akte, ("Aktenauszug erstellen", None)),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -199,7 +191,7 @@ def auszug_list(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             "einsichten": _link_rows(einsicht.for_akte(akte)),
             "can_edit": access.can_edit(request.access, request.user.id, akte),
             "page_title": f"Aktenauszüge – {akte.aktenzeichen}",
-            "breadcrumbs": _crumbs(akte, ("Aktenauszüge", None)),
+            "breadcrumbs": akte_trail(akte, ("Aktenauszüge", None)),
         },
     )
 
@@ -270,7 +262,7 @@ def auszug_detail(request: TenantRequest, auszug_id: uuid.UUID) -> HttpResponse:
             "einsichten": _link_rows(einsicht.for_auszug(auszug)),
             "einsicht_form": EinsichtForm(),
             "page_title": f"Aktenauszug {auszug.akte.aktenzeichen}",
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": akte_trail(
                 auszug.akte,
                 ("Aktenauszüge", reverse("records:auszuege", args=[auszug.akte_id])),
                 (f"vom {timezone.localtime(auszug.created_at):%d.%m.%Y %H:%M}", None),
@@ -352,7 +344,7 @@ def einsicht_create(request: TenantRequest, auszug_id: uuid.UUID) -> HttpRespons
                     "url": request.build_absolute_uri(reverse("records:einsicht", args=[token])),
                     "pin": pin,
                     "page_title": "Akteneinsicht eingerichtet",
-                    "breadcrumbs": _crumbs(
+                    "breadcrumbs": akte_trail(
                         auszug.akte,
                         ("Aktenauszug", reverse("records:auszug", args=[auszug.pk])),
                         ("Akteneinsicht eingerichtet", None),
@@ -368,7 +360,7 @@ def einsicht_create(request: TenantRequest, auszug_id: uuid.UUID) -> HttpRespons
             "einsichten": _link_rows(einsicht.for_auszug(auszug)),
             "einsicht_form": form,
             "page_title": f"Aktenauszug {auszug.akte.aktenzeichen}",
-            "breadcrumbs": _crumbs(auszug.akte, ("Aktenauszug", None)),
+            "breadcrumbs": akte_trail(auszug.akte, ("Aktenauszug", None)),
         },
         status=400,
     )

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.api.files import file_download
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, Problem, not_found
 from koffer.errors import Forbidden
@@ -393,15 +394,11 @@ def add_version(
     summary="Inhalt herunterladen (Original, oder mit format=pdf die PDF-Fassung)",
     description="Der Abruf wird protokolliert. `version` wählt eine ältere Version.",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Die Datei als Anhang, mit dem Inhaltstyp des Dokuments "
-                "(etwa application/pdf, image/tiff, application/vnd.oasis.opendocument.text)",
-                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_download(
+        "Die Datei als Anhang, mit dem Inhaltstyp des Dokuments "
+        "(etwa application/pdf, image/tiff, application/vnd.oasis.opendocument.text)",
+        "*/*",
+    ),
 )
 def download(
     request: TenantRequest,

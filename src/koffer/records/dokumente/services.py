@@ -29,7 +29,7 @@ import hashlib
 import io
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -94,12 +94,24 @@ class IngestResult:
         return self.outcome == "stored"
 
 
-def _stored_message(content: Content, version_number: int) -> str:
+def _stored(content: Content, dokument: Dokument, version: DokumentVersion) -> IngestResult:
+    """The result of a file stored as a new Dokument or as its next version."""
     pages = content.page_count
     what = f"{pages} Seite{'n' if pages != 1 else ''}" if pages else content.ftype.label
-    if version_number > 1:
-        return f"Als Version {version_number} gespeichert ({what})."
-    return f"Gespeichert ({what})."
+    message = (
+        f"Als Version {version.number} gespeichert ({what})."
+        if version.number > 1
+        else f"Gespeichert ({what})."
+    )
+    return IngestResult(
+        filename=content.filename,
+        outcome="stored",
+        code="stored",
+        message=message,
+        dokument=dokument,
+        version=version,
+        notes=content.notes,
+    )
 
 
 DUPLICATE_MESSAGE = "Genau diese Datei liegt schon als Dokument in dieser Akte vor."
@@ -321,18 +333,35 @@ def _ingest_new(
     if existing is not None:
         return _duplicate_result(file, existing, scope)
     assert content is not None
+    sha256 = content.sha256
+    return _settled(
+        pending,
+        lambda: _write_new(actor, akte, vorgang, content, meta, pending, upload_key, scope),
+        lambda: _replayed_after_race(
+            file, akte.tenant_id, upload_key, sha256, actor, akte_id=akte.pk
+        ),
+    )
+
+
+def _settled(
+    pending: list[uuid.UUID],
+    write: Callable[[], IngestResult],
+    replay: Callable[[], IngestResult],
+) -> IngestResult:
+    """``write`` the Dokument or version; the blobs it wrote in advance (``pending``) are
+    given up unless it stored them: when it fails, when a parallel upload stored the same
+    bytes meanwhile, and when a parallel request with the same upload key won the race
+    (then ``replay`` answers with what that request stored)."""
     try:
-        result = _write_new(actor, akte, vorgang, content, meta, pending, upload_key, scope)
+        result = write()
     except IntegrityError:
         blob_ledger.discard(pending)
-        return _replayed_after_race(
-            file, akte.tenant_id, upload_key, content.sha256, actor, akte_id=akte.pk
-        )
+        return replay()
     except BaseException:
         blob_ledger.discard(pending)
         raise
     if not result.ok:
-        blob_ledger.discard(pending)  # a parallel upload stored the same bytes meanwhile
+        blob_ledger.discard(pending)
     return result
 
 
@@ -476,15 +505,7 @@ def _write_new(
         )
         blob_ledger.settle(pending)
         _after_commit(version, content)
-    return IngestResult(
-        filename=content.filename,
-        outcome="stored",
-        code="stored",
-        message=_stored_message(content, 1),
-        dokument=dokument,
-        version=version,
-        notes=content.notes,
-    )
+    return _stored(content, dokument, version)
 
 
 def _ingest_version(
@@ -502,25 +523,20 @@ def _ingest_version(
     if existing is not None:
         return _duplicate_result(file, existing, scope)
     assert content is not None
-    try:
-        result = _write_version(actor, dokument, content, note, pending, upload_key, scope)
-    except IntegrityError:
-        blob_ledger.discard(pending)
-        return _replayed_after_race(
+    sha256 = content.sha256
+    return _settled(
+        pending,
+        lambda: _write_version(actor, dokument, content, note, pending, upload_key, scope),
+        lambda: _replayed_after_race(
             file,
             dokument.tenant_id,
             upload_key,
-            content.sha256,
+            sha256,
             actor,
             akte_id=dokument.akte_id,
             dokument_id=dokument.pk,
-        )
-    except BaseException:
-        blob_ledger.discard(pending)
-        raise
-    if not result.ok:
-        blob_ledger.discard(pending)
-    return result
+        ),
+    )
 
 
 def _write_version(
@@ -574,15 +590,7 @@ def _write_version(
         blob_ledger.settle(pending)
         _after_commit(version, content)
     dokument.refresh_from_db()
-    return IngestResult(
-        filename=content.filename,
-        outcome="stored",
-        code="stored",
-        message=_stored_message(content, number),
-        dokument=dokument,
-        version=version,
-        notes=content.notes,
-    )
+    return _stored(content, dokument, version)
 
 
 def _create_version(

@@ -21,6 +21,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.errors import DomainError
 from koffer.records import access, selectors
+from koffer.records.breadcrumbs import akte_trail
 from koffer.records.dokumente import content, convert, detect, naming, pages
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.files import download_response
@@ -32,21 +33,12 @@ from koffer.records.dokumente.forms import (
     VersionForm,
 )
 from koffer.records.forms import WiedervorlageForm
-from koffer.records.models import Akte, Dokument, DokumentVersion
-from koffer.shell.breadcrumbs import trail
+from koffer.records.models import Dokument, DokumentVersion
 
 logger = logging.getLogger("koffer.records.documents")
 
 # The viewer shows at most this much extracted text (the download has everything).
 TEXT_SHOWN = 300_000
-
-
-def _aktetrail(akte: Akte, *tail: tuple[str, str | None]) -> list[dict[str, str | None]]:
-    return trail(
-        ("Meine Akten", reverse("records:akten")),
-        (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
-        *tail,
-    )
 
 
 def _dokument_or_404(
@@ -157,7 +149,7 @@ def dokument_upload(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             "error": error,
             "stored": sum(1 for r in results if r["outcome"] == "stored"),
             "page_title": f"Dokumente hochladen – {akte.aktenzeichen}",
-            "breadcrumbs": _aktetrail(akte, ("Dokumente hochladen", None)),
+            "breadcrumbs": akte_trail(akte, ("Dokumente hochladen", None)),
         },
         status=status,
     )
@@ -249,7 +241,7 @@ def dokument_detail(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespo
             "can_edit": can_edit and dokument.status == Dokument.Status.ACTIVE,
             "wv_form": WiedervorlageForm(),
             "page_title": dokument.title,
-            "breadcrumbs": _aktetrail(akte, (dokument.title, None)),
+            "breadcrumbs": akte_trail(akte, (dokument.title, None)),
         },
     )
 
@@ -284,7 +276,7 @@ def dokument_page_zoom(
             "zoom_width": pages.ZOOM_WIDTH,
             "back_url": f"{viewer}#seite-{page}",
             "page_title": f"Seite {page} von {version.page_count} – {dokument.title}",
-            "breadcrumbs": _aktetrail(
+            "breadcrumbs": akte_trail(
                 dokument.akte, (dokument.title, viewer), (f"Seite {page} vergrößert", None)
             ),
         },
@@ -354,7 +346,7 @@ def _action_page(
             "submit_label": submit,
             "multipart": multipart,
             "page_title": title,
-            "breadcrumbs": _aktetrail(
+            "breadcrumbs": akte_trail(
                 dokument.akte,
                 (dokument.title, reverse("records:dokument", args=[dokument.pk])),
                 (title, None),

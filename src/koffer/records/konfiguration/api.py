@@ -121,11 +121,7 @@ def list_vorgang_typen(request: TenantRequest) -> list[VorgangTypOut]:
 def create_vorgang_typ(request: TenantRequest, payload: VorgangTypIn) -> Status:
     access.require(request.access, PERM)
     typ = configuration.create_vorgang_typ(
-        actor=request.user,
-        tenant=request.tenant,
-        module=payload.module,
-        code=payload.code,
-        label=payload.label,
+        actor=request.user, tenant=request.tenant, **payload.model_dump()
     )
     return Status(201, _typ_out(typ))
 
@@ -141,15 +137,10 @@ def change_vorgang_typ(
     request: TenantRequest, typ_id: uuid.UUID, payload: VorgangTypChangeIn
 ) -> VorgangTypOut:
     access.require(request.access, PERM)
-    typ = selectors.all_vorgang_typen(request.tenant.pk).filter(pk=typ_id).first()
+    typ = selectors.vorgang_typ(request.tenant.pk, typ_id)
     if typ is None:
         raise not_found("Dieser Vorgangstyp")
-    configuration.change_vorgang_typ(
-        actor=request.user,
-        typ=typ,
-        label=typ.label if payload.label is None else payload.label,
-        is_active=typ.is_active if payload.is_active is None else payload.is_active,
-    )
+    configuration.change_vorgang_typ(actor=request.user, typ=typ, **payload.model_dump())
     return _typ_out(typ)
 
 
@@ -169,14 +160,7 @@ def list_frist_regeln(request: TenantRequest) -> list[FristRegelOut]:
 def create_frist_regel(request: TenantRequest, payload: FristRegelIn) -> Status:
     access.require(request.access, PERM)
     regel = configuration.create_frist_regel(
-        actor=request.user,
-        tenant=request.tenant,
-        code=payload.code,
-        label=payload.label,
-        notification_days=payload.notification_days,
-        months=payload.months,
-        days=payload.days,
-        shift_to_workday=payload.shift_to_workday,
+        actor=request.user, tenant=request.tenant, **payload.model_dump()
     )
     return Status(201, _regel_out(regel))
 
@@ -192,17 +176,8 @@ def change_frist_regel(
     request: TenantRequest, regel_id: uuid.UUID, payload: FristRegelChangeIn
 ) -> FristRegelOut:
     access.require(request.access, PERM)
-    regel = selectors.frist_regeln(request.tenant.pk).filter(pk=regel_id).first()
+    regel = selectors.frist_regel(request.tenant.pk, regel_id)
     if regel is None:
         raise not_found("Diese Fristregel")
-    sent = payload.model_dump(exclude_unset=True, exclude_none=True)
-    configuration.change_frist_regel(
-        actor=request.user,
-        regel=regel,
-        label=sent.get("label", regel.label),
-        notification_days=sent.get("notification_days", regel.notification_days),
-        months=sent.get("months", regel.months),
-        days=sent.get("days", regel.days),
-        shift_to_workday=sent.get("shift_to_workday", regel.shift_to_workday),
-    )
+    configuration.change_frist_regel(actor=request.user, regel=regel, **payload.model_dump())
     return _regel_out(regel)

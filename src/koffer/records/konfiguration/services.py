@@ -63,9 +63,13 @@ def create_vorgang_typ(
     return typ
 
 
-def change_vorgang_typ(*, actor: Actor, typ: VorgangTyp, label: str, is_active: bool) -> VorgangTyp:
-    """Rename a Vorgangstyp or take it out of use (existing Vorgänge keep it)."""
-    label = _label(label)
+def change_vorgang_typ(
+    *, actor: Actor, typ: VorgangTyp, label: str | None = None, is_active: bool | None = None
+) -> VorgangTyp:
+    """Rename a Vorgangstyp or take it out of use (existing Vorgänge keep it). What is
+    None stays as it is (the API changes only the fields it was sent)."""
+    label = _label(typ.label if label is None else label)
+    is_active = typ.is_active if is_active is None else is_active
     old = {"label": typ.label, "is_active": typ.is_active}
     new = {"label": label, "is_active": is_active}
     changes = audit.diff(old, new)
@@ -131,7 +135,7 @@ def create_frist_regel(
             tenant_id=tenant.pk,
             action="records.fristregel.create",
             obj=regel,
-            changes=_rule_state(regel),
+            changes=rule_state(regel),
         )
     return regel
 
@@ -140,23 +144,27 @@ def change_frist_regel(
     *,
     actor: Actor,
     regel: FristRegel,
-    label: str,
-    notification_days: int,
-    months: int,
-    days: int,
-    shift_to_workday: bool,
+    label: str | None = None,
+    notification_days: int | None = None,
+    months: int | None = None,
+    days: int | None = None,
+    shift_to_workday: bool | None = None,
 ) -> FristRegel:
-    """Change a rule for Fristen computed from now on; the old values stay in the audit."""
-    label = _label(label)
-    _rule_numbers(notification_days, months, days)
-    old = _rule_state(regel)
-    new = {
+    """Change a rule for Fristen computed from now on; the old values stay in the audit.
+    What is None stays as it is (the API changes only the fields it was sent)."""
+    old = rule_state(regel)
+    given: dict[str, Any] = {
         "label": label,
         "notification_days": notification_days,
         "months": months,
         "days": days,
         "shift_to_workday": shift_to_workday,
     }
+    new: dict[str, Any] = {
+        name: old[name] if value is None else value for name, value in given.items()
+    }
+    new["label"] = _label(new["label"])
+    _rule_numbers(new["notification_days"], new["months"], new["days"])
     changes = audit.diff(old, new)
     if not changes:
         return regel
@@ -174,7 +182,8 @@ def change_frist_regel(
     return regel
 
 
-def _rule_state(regel: FristRegel) -> dict[str, Any]:
+def rule_state(regel: FristRegel) -> dict[str, Any]:
+    """What a Fristregel's change form and its audit show: everything but the code."""
     return {
         "label": regel.label,
         "notification_days": regel.notification_days,

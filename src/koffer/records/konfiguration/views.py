@@ -5,6 +5,7 @@ Fristregeln, listed, created and changed. Thin: parse, call one service, render.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -31,6 +32,8 @@ from koffer.records.models import FristRegel, Module, VorgangTyp
 from koffer.shell.breadcrumbs import trail
 
 TITLE = "Vorgangstypen und Fristregeln"
+
+Configured = VorgangTyp | FristRegel
 
 
 def _crumbs(*last: tuple[str, str | None]) -> Any:
@@ -72,53 +75,75 @@ def konfiguration(request: TenantRequest) -> HttpResponse:
     )
 
 
+def _saved(
+    request: TenantRequest, form: forms.Form, save: Callable[[], str]
+) -> HttpResponse | None:
+    """On a valid POST: ``save`` (one service call that returns what to tell the user),
+    then back to the configuration; a refusal is shown on the form. None: show the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        done = save()
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, done)
+    return redirect("records:konfiguration")
+
+
+def _create_page(
+    request: TenantRequest, form: forms.Form, create: Callable[..., Configured], what: str
+) -> HttpResponse:
+    """Create a ``what`` (Vorgangstyp, Fristregel) from ``form`` with the service ``create``."""
+
+    def save() -> str:
+        made = create(actor=request.user, tenant=request.tenant, **form.cleaned_data)
+        return f"{what} „{made.label}“ angelegt."
+
+    return _saved(request, form, save) or _form_page(
+        request, form, f"{what} anlegen", f"{what} anlegen"
+    )
+
+
+def _change_page(
+    request: TenantRequest,
+    form: forms.Form,
+    change: Callable[[], object],
+    item: Configured,
+    what: str,
+    note: str,
+) -> HttpResponse:
+    """Change ``item`` from ``form`` with ``change``, one service call."""
+
+    def save() -> str:
+        change()
+        return f"{what} „{item.label}“ gespeichert."
+
+    return _saved(request, form, save) or _form_page(
+        request, form, f"{what} „{item.label}“ ändern", "Änderung speichern", note=note
+    )
+
+
 @require_perm(Perm.TENANCY_MANAGE)
 def vorgang_typ_create(request: TenantRequest) -> HttpResponse:
     form = VorgangTypCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            typ = configuration.create_vorgang_typ(
-                actor=request.user,
-                tenant=request.tenant,
-                module=data["module"],
-                code=data["code"],
-                label=data["label"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Vorgangstyp „{typ.label}“ angelegt.")
-            return redirect("records:konfiguration")
-    return _form_page(request, form, "Vorgangstyp anlegen", "Vorgangstyp anlegen")
+    return _create_page(request, form, configuration.create_vorgang_typ, "Vorgangstyp")
 
 
 @require_perm(Perm.TENANCY_MANAGE)
 def vorgang_typ_change(request: TenantRequest, typ_id: uuid.UUID) -> HttpResponse:
-    typ = VorgangTyp.objects.for_tenant(request.tenant).filter(pk=typ_id).first()
+    typ = selectors.vorgang_typ(request.tenant.pk, typ_id)
     if typ is None:
         raise Http404
     form = VorgangTypChangeForm(
         request.POST or None, initial={"label": typ.label, "is_active": typ.is_active}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            configuration.change_vorgang_typ(
-                actor=request.user,
-                typ=typ,
-                label=form.cleaned_data["label"],
-                is_active=form.cleaned_data["is_active"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Vorgangstyp „{typ.label}“ gespeichert.")
-            return redirect("records:konfiguration")
-    return _form_page(
+    return _change_page(
         request,
         form,
-        f"Vorgangstyp „{typ.label}“ ändern",
-        "Änderung speichern",
+        lambda: configuration.change_vorgang_typ(actor=request.user, typ=typ, **form.cleaned_data),
+        typ,
+        "Vorgangstyp",
         note=f"Code: {typ.code} · Fachverfahren: {dict(Module.choices).get(typ.module, typ.module)}",
     )
 
@@ -126,62 +151,23 @@ def vorgang_typ_change(request: TenantRequest, typ_id: uuid.UUID) -> HttpRespons
 @require_perm(Perm.TENANCY_MANAGE)
 def frist_regel_create(request: TenantRequest) -> HttpResponse:
     form = FristRegelCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            regel = configuration.create_frist_regel(
-                actor=request.user,
-                tenant=request.tenant,
-                code=data["code"],
-                label=data["label"],
-                notification_days=data["notification_days"],
-                months=data["months"],
-                days=data["days"],
-                shift_to_workday=data["shift_to_workday"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Fristregel „{regel.label}“ angelegt.")
-            return redirect("records:konfiguration")
-    return _form_page(request, form, "Fristregel anlegen", "Fristregel anlegen")
+    return _create_page(request, form, configuration.create_frist_regel, "Fristregel")
 
 
 @require_perm(Perm.TENANCY_MANAGE)
 def frist_regel_change(request: TenantRequest, regel_id: uuid.UUID) -> HttpResponse:
-    regel = FristRegel.objects.for_tenant(request.tenant).filter(pk=regel_id).first()
+    regel = selectors.frist_regel(request.tenant.pk, regel_id)
     if regel is None:
         raise Http404
-    initial = {
-        "label": regel.label,
-        "notification_days": regel.notification_days,
-        "months": regel.months,
-        "days": regel.days,
-        "shift_to_workday": regel.shift_to_workday,
-    }
-    form = FristRegelChangeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            configuration.change_frist_regel(
-                actor=request.user,
-                regel=regel,
-                label=data["label"],
-                notification_days=data["notification_days"],
-                months=data["months"],
-                days=data["days"],
-                shift_to_workday=data["shift_to_workday"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"Fristregel „{regel.label}“ gespeichert.")
-            return redirect("records:konfiguration")
-    return _form_page(
+    form = FristRegelChangeForm(request.POST or None, initial=configuration.rule_state(regel))
+    return _change_page(
         request,
         form,
-        f"Fristregel „{regel.label}“ ändern",
-        "Änderung speichern",
+        lambda: configuration.change_frist_regel(
+            actor=request.user, regel=regel, **form.cleaned_data
+        ),
+        regel,
+        "Fristregel",
         note=f"Code: {regel.code}. Schon berechnete Fristen behalten ihr Datum.",
     )
 
