@@ -141,6 +141,24 @@ def test_the_exemption_is_configuration(
     )
 
 
+def test_the_page_shows_the_exemption_the_invoice_states(
+    make_belegung, provider_user, profil, rechnungsempfaenger, catalogue
+):
+    """The invoice page says what the sent XML says (BT-120), also after the Fachbereich's
+    configuration changed."""
+    rechnung, root = _invoice(provider_user, make_belegung(date(2026, 9, 1)))
+    stated = root.findtext(".//ram:ExemptionReason", namespaces=NS)
+    catalogue.tax_exemption_reason = "Umsatzsteuerfrei gemäß § 4 Nr. 23 UStG"
+    catalogue.save()
+    page = signed_in(provider_user).get(
+        reverse("placements:abrechnung_rechnung", args=[rechnung.pk])
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f"({stated})" in text
+    assert "§ 4 Nr. 23 UStG" not in text
+
+
 def test_kostenzusage_is_the_contract_reference(
     angebot, provider_user, jugendamt, jugendamt_user, heim, region, profil, rechnungsempfaenger
 ):

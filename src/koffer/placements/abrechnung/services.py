@@ -47,7 +47,7 @@ from koffer.audit.reasons import need_reason
 from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
 from koffer.placements import events
-from koffer.placements.abrechnung.pdf import render_rechnung
+from koffer.placements.abrechnung.pdf import invoice_data, render_rechnung
 from koffer.placements.abrechnung.positions import (
     ABWESENHEIT,
     ANWESENHEIT,
@@ -770,6 +770,15 @@ def rechnung_xml(rechnung: Rechnung) -> bytes:
         raise Conflict(
             "xml_missing", "Die XML-Datei dieser Rechnung fehlt im Dokumentenspeicher."
         ) from exc
+
+
+def stated_exemption(rechnung: Rechnung) -> str:
+    """Why the invoice charges no VAT, as its XML says (BT-120): what was sent, not what the
+    Fachbereich is configured to say today. Empty when the XML is missing."""
+    try:
+        return str(invoice_data(rechnung_xml(rechnung))["steuer"])
+    except Conflict:
+        return ""
 
 
 def rechnung_pdf(rechnung: Rechnung) -> bytes:

@@ -480,6 +480,7 @@ def _rechnung_page(
             "nachweis": item.nachweis,
             "what": _subject(item.nachweis),
             "fachbereich": item.nachweis.platz.einrichtung.fachbereich,
+            "steuer": billing.stated_exemption(item),
             "positionen": _positionen(item.nachweis),
             "provider": provider,
             "errors": errors,
