@@ -1,6 +1,8 @@
 """API of the Platzbörse for providers' systems (availability) and youth offices'
-specialist software (search, needs, holds). Errors are problem+json; "vergeben" is 409,
-a busy lock 503 with ``code: busy`` ("bitte erneut versuchen")."""
+specialist software (search, needs, holds). Here the installation-wide catalogue; each
+feature's endpoints come from its own ``api`` module and are gathered in ``router``.
+Errors are problem+json; "vergeben" is 409, a busy lock 503 with ``code: busy`` ("bitte
+erneut versuchen")."""
 
 from __future__ import annotations
 
@@ -17,9 +19,7 @@ from koffer.placements.angebote import api as angebote_api
 from koffer.placements.belegung import api as belegung_api
 from koffer.placements.gesuche import api as gesuche_api
 from koffer.placements.meldungen import api as meldungen_api
-from koffer.placements.models import (
-    Fachbereich,
-)
+from koffer.placements.models import Fachbereich
 from koffer.placements.statistik import api as statistik_api
 
 exchange = Router(tags=["Platzbörse"])

@@ -12,9 +12,7 @@ from koffer.inputs import (
     DateInput,
     text_field,
 )
-from koffer.placements.models import (
-    Belegung,
-)
+from koffer.placements.models import Belegung
 
 DATE = DateInput()
 
