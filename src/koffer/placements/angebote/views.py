@@ -4,7 +4,7 @@ parse, call one service or selector, render."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -196,46 +196,76 @@ def _angebot_section(angebot: Angebot) -> str:
     )
 
 
+def _angebot_form(
+    request: TenantRequest,
+    angebot: Angebot,
+    form: Any,
+    save: Callable[[], str],
+    *,
+    title: str,
+    submit: str,
+    back: str,
+) -> HttpResponse:
+    """A form page of one Angebot: a valid post runs ``save`` (one service call), whose
+    text is the success message, and goes ``back``; a refusal shows on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = save()
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, done)
+            return redirect(back)
+    return form_page(request, form, title, _angebot_crumbs(angebot), submit)
+
+
 @requires(access.is_provider)
 def angebot_rundung(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     """How the Angebot's absence days are priced (rounded per day or per invoice line),
     as its contract says; Leistungsnachweise computed from now on follow it."""
     angebot = _own_angebot(request, angebot_id)
     form = RundungForm(request.POST or None, initial={"absence_rounding": angebot.absence_rounding})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_absence_rounding(
-                actor=request.user,
-                angebot=angebot,
-                absence_rounding=form.cleaned_data["absence_rounding"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                "Preis der Abwesenheitstage gespeichert; er gilt für Leistungsnachweise, "
-                "die ab jetzt berechnet werden.",
-            )
-            return redirect(_angebot_section(angebot))
-    title = f"Abwesenheitstage für {angebot.title}"
-    return form_page(request, form, title, _angebot_crumbs(angebot), "Speichern")
+
+    def save() -> str:
+        services.set_absence_rounding(
+            actor=request.user,
+            angebot=angebot,
+            absence_rounding=form.cleaned_data["absence_rounding"],
+        )
+        return (
+            "Preis der Abwesenheitstage gespeichert; er gilt für Leistungsnachweise, "
+            "die ab jetzt berechnet werden."
+        )
+
+    return _angebot_form(
+        request,
+        angebot,
+        form,
+        save,
+        title=f"Abwesenheitstage für {angebot.title}",
+        submit="Speichern",
+        back=_angebot_section(angebot),
+    )
 
 
 @requires(access.is_provider)
 def entgelt_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     angebot = _own_angebot(request, angebot_id)
     form = EntgeltForm(request.POST or None, absence_share=services.absence_share_default(angebot))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_entgelt(actor=request.user, angebot=angebot, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Entgelt gespeichert.")
-            return redirect("placements:einrichtung", angebot.einrichtung_id)
-    title = f"Entgelt für {angebot.title}"
-    return form_page(request, form, title, _angebot_crumbs(angebot), "Entgelt speichern")
+
+    def save() -> str:
+        services.set_entgelt(actor=request.user, angebot=angebot, **form.cleaned_data)
+        return "Entgelt gespeichert."
+
+    return _angebot_form(
+        request,
+        angebot,
+        form,
+        save,
+        title=f"Entgelt für {angebot.title}",
+        submit="Entgelt speichern",
+        back=reverse("placements:einrichtung", args=[angebot.einrichtung_id]),
+    )
 
 
 @requires(access.is_provider)
@@ -245,38 +275,43 @@ def entgelt_wechsel(request: TenantRequest, angebot_id: uuid.UUID) -> HttpRespon
     form = EntgeltWechselForm(
         request.POST or None, absence_share=services.absence_share_default(angebot)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            entgelt = services.change_entgelt(
-                actor=request.user, angebot=angebot, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                f"Neuer Tagessatz {entgelt.tagessatz} € ab {entgelt.valid_from:%d.%m.%Y} "
-                "gespeichert; das bisherige Entgelt endet am Vortag.",
-            )
-            return redirect(_angebot_section(angebot))
-    title = f"Neuer Tagessatz für {angebot.title}"
-    return form_page(request, form, title, _angebot_crumbs(angebot), "Neuen Tagessatz speichern")
+
+    def save() -> str:
+        entgelt = services.change_entgelt(actor=request.user, angebot=angebot, **form.cleaned_data)
+        return (
+            f"Neuer Tagessatz {entgelt.tagessatz} € ab {entgelt.valid_from:%d.%m.%Y} "
+            "gespeichert; das bisherige Entgelt endet am Vortag."
+        )
+
+    return _angebot_form(
+        request,
+        angebot,
+        form,
+        save,
+        title=f"Neuer Tagessatz für {angebot.title}",
+        submit="Neuen Tagessatz speichern",
+        back=_angebot_section(angebot),
+    )
 
 
 @requires(access.is_provider)
 def plaetze_neu(request: TenantRequest, angebot_id: uuid.UUID) -> HttpResponse:
     angebot = _own_angebot(request, angebot_id)
     form = PlaetzeForm(request.POST or None, initial={"valid_from": selectors.today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_plaetze(actor=request.user, angebot=angebot, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Plätze angelegt.")
-            return redirect("placements:einrichtung", angebot.einrichtung_id)
-    title = f"Plätze für {angebot.title}"
-    return form_page(request, form, title, _angebot_crumbs(angebot), "Plätze anlegen")
+
+    def save() -> str:
+        services.add_plaetze(actor=request.user, angebot=angebot, **form.cleaned_data)
+        return "Plätze angelegt."
+
+    return _angebot_form(
+        request,
+        angebot,
+        form,
+        save,
+        title=f"Plätze für {angebot.title}",
+        submit="Plätze anlegen",
+        back=reverse("placements:einrichtung", args=[angebot.einrichtung_id]),
+    )
 
 
 def _offerable(rows: list[selectors.PlatzZeile]) -> list[Platz]:
