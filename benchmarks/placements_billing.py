@@ -50,7 +50,7 @@ def _build(rng: random.Random, monat: date) -> list[Any]:
 
     from koffer.accounts import services as accounts
     from koffer.identifiers import check_digits
-    from koffer.placements import services as placements
+    from koffer.placements import katalog
     from koffer.placements.abrechnung.positions import month_bounds
     from koffer.placements.models import (
         Abwesenheit,
@@ -68,7 +68,7 @@ def _build(rng: random.Random, monat: date) -> list[Any]:
     from koffer.tenancy import services as tenancy
     from koffer.tenancy.models import Mandant, Organisationseinheit
 
-    placements.load_default_catalogue()
+    katalog.load_default_catalogue()
     form = Betreuungsform.objects.select_related("fachbereich").get(code="heim-34")
     region = Region.objects.get(name="Musterstadt")
     first, last = month_bounds(monat)

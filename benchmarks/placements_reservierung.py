@@ -28,7 +28,9 @@ from benchmarks.report import emit, note, percentile
 from benchmarks.scale import sized
 from koffer.accounts import services as accounts
 from koffer.accounts.roles import Perm
-from koffer.placements import services
+from koffer.placements import katalog
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import Betreuungsform, Platz, Region, Reservierung
 from koffer.shell.server import free_port
 from koffer.tenancy import services as tenancy
@@ -43,12 +45,12 @@ TARGET_P95_S = 1.0
 
 
 def _world() -> tuple[str, list[str], str]:
-    services.load_default_catalogue()
+    katalog.load_default_catalogue()
     form = Betreuungsform.objects.get(code="heim-34")
     traeger = tenancy.create_mandant(
         actor=None, slug="bench-traeger", name="Bench-Träger", kind=Mandant.Kind.TRAEGER
     )
-    einrichtung = services.create_einrichtung(
+    einrichtung = angebot_services.create_einrichtung(
         actor=None,
         tenant=traeger,
         fachbereich=form.fachbereich,
@@ -60,17 +62,17 @@ def _world() -> tuple[str, list[str], str]:
         lat=50.1,
         lon=8.7,
     )
-    angebot = services.create_angebot(
+    angebot = angebot_services.create_angebot(
         actor=None, einrichtung=einrichtung, betreuungsform=form, title="Gruppe"
     )
-    services.set_entgelt(
+    angebot_services.set_entgelt(
         actor=None,
         angebot=angebot,
         valid_from=date(2026, 1, 1),
         valid_to=None,
         leistungsentgelt=Decimal("180"),
     )
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=None,
         angebot=angebot,
         count=PLACES,
@@ -105,7 +107,7 @@ def _world() -> tuple[str, list[str], str]:
     region = Region.objects.get(name="Musterstadt")
     gesuche = [
         str(
-            services.create_gesuch(
+            gesuch_services.create_gesuch(
                 actor=machine,
                 tenant=amt,
                 betreuungsform=form,

@@ -24,7 +24,7 @@ from benchmarks.report import emit, note, percentile
 from benchmarks.scale import sized
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
-from koffer.placements import services
+from koffer.placements import katalog
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -53,7 +53,7 @@ TARGET_P95_MS = 50.0
 
 
 def _build(rng: random.Random) -> tuple[list[Mandant], User]:
-    services.load_default_catalogue()
+    katalog.load_default_catalogue()
     fb = Fachbereich.objects.get(code="jugendhilfe")
     forms = list(Betreuungsform.objects.filter(fachbereich=fb))
     merkmale = list(Merkmal.objects.filter(fachbereich=fb))

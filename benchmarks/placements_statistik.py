@@ -34,7 +34,7 @@ from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
-from koffer.placements import services as placements
+from koffer.placements import katalog
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -73,7 +73,7 @@ def _bulk(model: type, rows: list[object]) -> None:
 
 def _build() -> tuple[Mandant, Mandant, dict[str, int]]:
     rng = random.Random(2026)
-    placements.load_default_catalogue()
+    katalog.load_default_catalogue()
     fb = Fachbereich.objects.get(code="jugendhilfe")
     heim = Betreuungsform.objects.get(fachbereich=fb, code="heim-34")
     inobhut = Betreuungsform.objects.get(fachbereich=fb, code="inobhut-42")

@@ -77,6 +77,14 @@ def euro(amount: Decimal | int) -> str:
     return f"{number(Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP), 2)} €"
 
 
+def percent_of(part: int, whole: int) -> Decimal | None:
+    """``part`` as a share of ``whole`` in percent, one decimal, rounded half up
+    (``2`` of ``3`` → ``66.7``); None when there is no whole to be a part of."""
+    if whole <= 0:
+        return None
+    return (Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def percent(share: Decimal, places: int | None = None) -> str:
     """``75.00`` → ``75 %``, ``62.50`` → ``62,5 %``; with ``places`` that many decimals
     (``62.0``, ``places=1`` → ``62,0 %``)."""

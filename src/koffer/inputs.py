@@ -24,6 +24,17 @@ from django.utils.choices import BaseChoiceIterator
 ISO_DATE = "%Y-%m-%d"
 CHOOSE = "Bitte wählen"
 INPUT_CLASS = "kern-form-input__input"
+TEXT = {"class": INPUT_CLASS}
+SELECT = {"class": "kern-form-input__select"}
+
+
+def text_field(
+    label: str, *, required: bool = True, max_length: int = 200, **kw: Any
+) -> forms.CharField:
+    """A one-line text input with the design system's look."""
+    return forms.CharField(
+        label=label, required=required, max_length=max_length, widget=forms.TextInput(TEXT), **kw
+    )
 
 
 class DateInput(forms.DateInput):

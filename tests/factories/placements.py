@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from koffer.accounts.models import User
-from koffer.placements import services
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import (
     Angebot,
@@ -42,7 +44,7 @@ def einrichtung(
         "age_max": 17,
     }
     values.update(overrides)
-    return services.create_einrichtung(
+    return angebot_services.create_einrichtung(
         actor=actor, tenant=tenant, fachbereich=fachbereich, formen=formen, **values
     )
 
@@ -51,10 +53,10 @@ def angebot(
     *, actor: User, einrichtung: Einrichtung, form: Betreuungsform, title: str = "Regelgruppe"
 ) -> Angebot:
     """An offer with one open Entgelt from 1 January 2026: Tagessatz 182.50."""
-    item = services.create_angebot(
+    item = angebot_services.create_angebot(
         actor=actor, einrichtung=einrichtung, betreuungsform=form, title=title
     )
-    services.set_entgelt(
+    angebot_services.set_entgelt(
         actor=actor,
         angebot=item,
         valid_from=date(2026, 1, 1),
@@ -67,7 +69,7 @@ def angebot(
 
 
 def traegerprofil(tenant: Mandant) -> Traegerprofil:
-    # Straight to the model: services.save_traegerprofil calls full_clean(), whose unique
+    # Straight to the model: angebot_services.save_traegerprofil calls full_clean(), whose unique
     # checks query without the Mandant and fail under KOFFER_STRICT_TENANCY.
     return Traegerprofil.objects.create(
         tenant=tenant,
@@ -116,14 +118,14 @@ def belegung(
 ) -> Belegung:
     """A new place, a request for it, a hold and its confirmation: a Belegung from
     ``beginn`` (ended on ``ende`` if given)."""
-    platz = services.add_plaetze(
+    platz = angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=1,
         valid_from=date(2026, 1, 1),
         frei_ab=date(2026, 1, 1),
     )[0]
-    gesuch = services.create_gesuch(
+    gesuch = gesuch_services.create_gesuch(
         actor=jugendamt_user,
         tenant=jugendamt,
         betreuungsform=heim,
@@ -133,15 +135,15 @@ def belegung(
         region=region,
         kostenzusage=kostenzusage,
     )
-    hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
-    item = services.confirm(
+    hold = belegung_services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
+    item = belegung_services.confirm(
         actor=provider_user,
         tenant=angebot.einrichtung.tenant,
         reservierung_id=hold.pk,
         beginn=beginn,
     )
     if ende is not None:
-        item = services.end_belegung(
+        item = belegung_services.end_belegung(
             actor=provider_user,
             tenant=angebot.einrichtung.tenant,
             belegung=item,

@@ -304,13 +304,16 @@ def _placements_world(world: World, tenant: Mandant) -> dict[str, Any]:
 
     from django.utils import timezone
 
-    from koffer.placements import services as placements
+    from koffer.placements import katalog
+    from koffer.placements.angebote import services as angebot_services
+    from koffer.placements.belegung import services as belegung_services
+    from koffer.placements.gesuche import services as gesuch_services
     from koffer.placements.models import Betreuungsform, Region
 
     def build() -> dict[str, Any]:
-        placements.load_default_catalogue()
+        katalog.load_default_catalogue()
         form = Betreuungsform.objects.get(code="heim-34")
-        einrichtung = placements.create_einrichtung(
+        einrichtung = angebot_services.create_einrichtung(
             actor=None,
             tenant=tenant,
             fachbereich=form.fachbereich,
@@ -322,10 +325,10 @@ def _placements_world(world: World, tenant: Mandant) -> dict[str, Any]:
             lat=50.1,
             lon=8.7,
         )
-        angebot = placements.create_angebot(
+        angebot = angebot_services.create_angebot(
             actor=None, einrichtung=einrichtung, betreuungsform=form, title=world.mark(tenant)
         )
-        plaetze = placements.add_plaetze(
+        plaetze = angebot_services.add_plaetze(
             actor=None,
             angebot=angebot,
             count=3,
@@ -334,7 +337,7 @@ def _placements_world(world: World, tenant: Mandant) -> dict[str, Any]:
         )
         region = Region.objects.get(name="Musterstadt")
         gesuche = [
-            placements.create_gesuch(
+            gesuch_services.create_gesuch(
                 actor=world.actor,
                 tenant=tenant,
                 betreuungsform=form,
@@ -345,12 +348,12 @@ def _placements_world(world: World, tenant: Mandant) -> dict[str, Any]:
             )
             for _ in range(2)
         ]
-        hold = placements.reserve(actor=world.actor, gesuch=gesuche[0], platz=plaetze[0])
-        placed = placements.reserve(actor=world.actor, gesuch=gesuche[1], platz=plaetze[1])
-        belegung = placements.confirm(
+        hold = belegung_services.reserve(actor=world.actor, gesuch=gesuche[0], platz=plaetze[0])
+        placed = belegung_services.reserve(actor=world.actor, gesuch=gesuche[1], platz=plaetze[1])
+        belegung = belegung_services.confirm(
             actor=None, tenant=tenant, reservierung_id=placed.pk, beginn=timezone.localdate()
         )
-        abwesenheit = placements.record_abwesenheit(
+        abwesenheit = belegung_services.record_abwesenheit(
             actor=world.actor,
             belegung=belegung,
             von=timezone.localdate(),
@@ -405,31 +408,33 @@ def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
 
     from django.utils import timezone
 
-    from koffer.placements import services as placements
     from koffer.placements.abrechnung import positions
     from koffer.placements.abrechnung import services as billing
+    from koffer.placements.angebote import services as angebot_services
+    from koffer.placements.belegung import services as belegung_services
+    from koffer.placements.gesuche import services as gesuch_services
     from koffer.placements.models import Betreuungsform, Einrichtung, Region, Traegerprofil
 
     def build() -> dict[str, Any]:
         einrichtung_id = _placements_world(world, tenant)["einrichtung_id"]
         einrichtung = Einrichtung.objects.for_tenant(tenant).get(pk=einrichtung_id)
         form = Betreuungsform.objects.get(code="heim-34")
-        angebot = placements.create_angebot(
+        angebot = angebot_services.create_angebot(
             actor=None, einrichtung=einrichtung, betreuungsform=form, title=world.mark(tenant)
         )
         monat = positions.month_bounds(timezone.localdate())[0] - timedelta(days=1)
         beginn = monat.replace(day=1)
-        placements.set_entgelt(
+        angebot_services.set_entgelt(
             actor=None,
             angebot=angebot,
             valid_from=beginn,
             valid_to=None,
             leistungsentgelt=Decimal("150.00"),
         )
-        platz = placements.add_plaetze(
+        platz = angebot_services.add_plaetze(
             actor=None, angebot=angebot, count=1, valid_from=beginn, frei_ab=beginn
         )[0]
-        gesuch = placements.create_gesuch(
+        gesuch = gesuch_services.create_gesuch(
             actor=world.actor,
             tenant=tenant,
             betreuungsform=form,
@@ -438,8 +443,8 @@ def _abrechnung_world(world: World, tenant: Mandant) -> dict[str, Any]:
             ab_datum=beginn,
             region=Region.objects.get(name="Musterstadt"),
         )
-        hold = placements.reserve(actor=world.actor, gesuch=gesuch, platz=platz)
-        belegung = placements.confirm(
+        hold = belegung_services.reserve(actor=world.actor, gesuch=gesuch, platz=platz)
+        belegung = belegung_services.confirm(
             actor=None, tenant=tenant, reservierung_id=hold.pk, beginn=beginn
         )
         # Straight to the model: save_traegerprofil's full_clean() queries unscoped.

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from koffer.accounts.models import User
-from koffer.placements import services
+from koffer.placements import katalog
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -22,7 +22,7 @@ from tests.factories import placements as placement_factories
 
 @pytest.fixture
 def catalogue(db: None) -> Fachbereich:
-    services.load_default_catalogue()
+    katalog.load_default_catalogue()
     return Fachbereich.objects.get(code="jugendhilfe")
 
 

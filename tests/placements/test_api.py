@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from koffer.placements import services
+from koffer.placements.angebote import services as angebot_services
 from tests.conftest import signed_in
 
 # Data built from today's date: make test-dates runs these on several days.
@@ -18,7 +18,7 @@ PROBLEM = "application/problem+json"
 def test_search_reserve_confirm_through_the_api(
     angebot, provider_user, traeger, jugendamt_user, heim, region
 ):
-    plaetze = services.add_plaetze(
+    plaetze = angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=1,
@@ -109,7 +109,9 @@ def test_search_reserve_confirm_through_the_api(
 
 
 def test_provider_updates_availability(angebot, provider_user):
-    services.add_plaetze(actor=provider_user, angebot=angebot, count=1, valid_from=date(2026, 1, 1))
+    angebot_services.add_plaetze(
+        actor=provider_user, angebot=angebot, count=1, valid_from=date(2026, 1, 1)
+    )
     provider = signed_in(provider_user)
     [platz] = provider.get("/api/v1/platzboerse/plaetze").json()["items"]
     assert platz["frei_ab"] is None

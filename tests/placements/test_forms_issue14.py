@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import services
-from koffer.placements.forms import GesuchForm
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.gesuche.forms import GesuchForm
 from koffer.placements.models import Angebot, Merkmal, Platz, Platzgesuch
 from tests.conftest import signed_in
 
@@ -83,7 +83,7 @@ def test_a_chosen_need_is_the_one_of_the_forms_fachbereich(jugendamt, jugendamt_
 
 @pytest.fixture
 def plaetze(angebot: Angebot, provider_user) -> list[Platz]:
-    return services.add_plaetze(
+    return angebot_services.add_plaetze(
         actor=provider_user, angebot=angebot, count=3, valid_from=date(2026, 1, 1)
     )
 

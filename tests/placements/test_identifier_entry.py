@@ -15,7 +15,7 @@ from koffer.blobs.store import get_store
 from koffer.demo.district import MANDANTEN
 from koffer.demo.placements import PROFILES
 from koffer.identifiers import iban_problem, leitweg_id_problem
-from koffer.placements import services
+from koffer.placements.angebote import services as angebot_services
 from koffer.placements.models import Rechnung, Traegerprofil
 from koffer.placements.xrechnung import validate
 from koffer.placements.xrechnung.validation import SCENARIO_RULE
@@ -83,10 +83,10 @@ def test_save_traegerprofil_refuses_a_wrong_iban(traeger: Mandant, provider_user
         "contact_email": "rechnung@sonnenhof.example",
     }
     with pytest.raises(ValidationError) as err:
-        services.save_traegerprofil(actor=provider_user, tenant=traeger, **fields)
+        angebot_services.save_traegerprofil(actor=provider_user, tenant=traeger, **fields)
     assert "Prüfziffer der IBAN" in err.value.message_dict["iban"][0]
     fields["iban"] = "DE02120300000000202051"
-    profil = services.save_traegerprofil(actor=provider_user, tenant=traeger, **fields)
+    profil = angebot_services.save_traegerprofil(actor=provider_user, tenant=traeger, **fields)
     assert profil.iban == "DE02120300000000202051"
 
 

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import services
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import Platzgesuch
 from koffer.tenancy.models import Mandant
 from tests.conftest import signed_in
@@ -29,7 +31,7 @@ def _reads(tenant: Mandant) -> list[AuditEvent]:
 def test_opening_a_gesuch_is_logged_for_the_youth_office(
     jugendamt, jugendamt_user, heim, region, angebot
 ):
-    gesuch = services.create_gesuch(
+    gesuch = gesuch_services.create_gesuch(
         actor=jugendamt_user,
         tenant=jugendamt,
         betreuungsform=heim,
@@ -51,7 +53,7 @@ def test_opening_a_gesuch_is_logged_for_the_youth_office(
 def test_anfragen_page_logs_one_read_naming_every_child_shown(
     angebot, provider_user, traeger, jugendamt, jugendamt_user, heim, region
 ):
-    plaetze = services.add_plaetze(
+    plaetze = angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=2,
@@ -59,7 +61,7 @@ def test_anfragen_page_logs_one_read_naming_every_child_shown(
         frei_ab=timezone.localdate(),
     )
     gesuche = [
-        services.create_gesuch(
+        gesuch_services.create_gesuch(
             actor=jugendamt_user,
             tenant=jugendamt,
             betreuungsform=heim,
@@ -70,9 +72,9 @@ def test_anfragen_page_logs_one_read_naming_every_child_shown(
         )
         for _ in range(2)
     ]
-    services.reserve(actor=jugendamt_user, gesuch=gesuche[0], platz=plaetze[0])
-    placed = services.reserve(actor=jugendamt_user, gesuch=gesuche[1], platz=plaetze[1])
-    belegung = services.confirm(
+    belegung_services.reserve(actor=jugendamt_user, gesuch=gesuche[0], platz=plaetze[0])
+    placed = belegung_services.reserve(actor=jugendamt_user, gesuch=gesuche[1], platz=plaetze[1])
+    belegung = belegung_services.confirm(
         actor=provider_user,
         tenant=traeger,
         reservierung_id=placed.pk,
@@ -144,7 +146,7 @@ def test_billing_pages_and_xml_downloads_are_logged(
 def test_running_placements_are_paged_and_only_the_page_shown_is_logged(
     make_belegung, provider_user, traeger, monkeypatch
 ):
-    from koffer.placements import views
+    from koffer.placements.belegung import views
 
     monkeypatch.setattr(views, "BELEGUNGEN_PAGE_SIZE", 2)
     belegungen = [make_belegung(date(2026, 10, day)) for day in (1, 2, 3)]

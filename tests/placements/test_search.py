@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from koffer.placements import services
+from koffer.placements.angebote import services as angebot_services
 from koffer.placements.models import Betreuungsform, Merkmal, Region
 from koffer.placements.search import Need, search
 from koffer.tenancy.models import Mandant
@@ -28,7 +28,7 @@ def _exchange(heim: Betreuungsform, rng: random.Random) -> None:
     today = timezone.localdate()
     for i in range(60):
         low = rng.choice([0, 6, 12])
-        einrichtung = services.create_einrichtung(
+        einrichtung = angebot_services.create_einrichtung(
             actor=None,
             tenant=traeger,
             fachbereich=heim.fachbereich,
@@ -45,11 +45,11 @@ def _exchange(heim: Betreuungsform, rng: random.Random) -> None:
             accepts_w=rng.random() > 0.2,
             accepts_m=rng.random() > 0.2,
         )
-        angebot = services.create_angebot(
+        angebot = angebot_services.create_angebot(
             actor=None, einrichtung=einrichtung, betreuungsform=heim, title=f"Gruppe {i:02d}"
         )
         if rng.random() > 0.1:
-            services.set_entgelt(
+            angebot_services.set_entgelt(
                 actor=None,
                 angebot=angebot,
                 valid_from=date(2026, 1, 1),
@@ -61,7 +61,7 @@ def _exchange(heim: Betreuungsform, rng: random.Random) -> None:
             )
         free = rng.choice([0, 1, 2])
         if free:
-            services.add_plaetze(
+            angebot_services.add_plaetze(
                 actor=None,
                 angebot=angebot,
                 count=free,

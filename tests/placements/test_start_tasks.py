@@ -14,8 +14,11 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from koffer.accounts.models import User
-from koffer.placements import aufgaben, services
+from koffer.placements import aufgaben
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import Angebot, Betreuungsform, Platz, Region, Reservierung
 from koffer.shell.tasks_registry import StartTasks
@@ -34,7 +37,7 @@ def _tasks(user: User) -> StartTasks:
 
 @pytest.fixture
 def places(angebot: Angebot, provider_user: User) -> list[Platz]:
-    return services.add_plaetze(
+    return angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=3,
@@ -51,7 +54,7 @@ def _request(
     angebot: Angebot,
     hours_ago: int,
 ) -> Reservierung:
-    gesuch = services.create_gesuch(
+    gesuch = gesuch_services.create_gesuch(
         actor=user,
         tenant=tenant,
         betreuungsform=form,
@@ -60,7 +63,7 @@ def _request(
         ab_datum=timezone.localdate(),
         region=region,
     )
-    return services.reserve(
+    return belegung_services.reserve(
         actor=user, gesuch=gesuch, angebot=angebot, now=timezone.now() - timedelta(hours=hours_ago)
     )
 

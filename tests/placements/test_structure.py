@@ -42,3 +42,31 @@ def test_url_lists_live_in_urls_modules_and_views_stay_out_of_the_api() -> None:
                 for a in node.names
             }
             assert not any(".views" in m for m in imported), path
+
+
+EXCHANGE_FEATURES = ("angebote", "gesuche", "belegung")
+
+
+def test_the_exchange_is_split_by_its_nouns() -> None:
+    """Provider side, needs, holds and occupancy each have the role files of a feature;
+    the package itself keeps no god modules of services or forms."""
+    for feature in EXCHANGE_FEATURES:
+        for role in ("services", "forms", "views", "api", "urls"):
+            assert (ROOT / feature / f"{role}.py").is_file(), (feature, role)
+    assert not (ROOT / "services.py").exists()
+    assert not (ROOT / "forms.py").exists()
+
+
+def test_moved_api_modules_keep_their_published_operation_ids() -> None:
+    """Their endpoints came from ``koffer.placements.api``: clients generated code from
+    ids such as ``koffer_placements_api_zusage``."""
+    for feature in EXCHANGE_FEATURES:
+        tree = ast.parse((ROOT / feature / "api.py").read_text(encoding="utf-8"))
+        values = {
+            node.targets[0].id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+        }
+        assert values.get("OPERATION_ID_MODULE") == "koffer.placements.api", feature

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from koffer.placements import services
+from koffer.placements.angebote import services as angebot_services
 from koffer.placements.models import Belegung, Platz, Platzgesuch, Reservierung
 from tests import factories
 from tests.conftest import signed_in
@@ -60,7 +60,9 @@ def test_provider_creates_facility_and_sets_a_place_free(
     )
     assert ok.status_code == 302
 
-    services.add_plaetze(actor=provider_user, angebot=angebot, count=1, valid_from=date(2026, 1, 1))
+    angebot_services.add_plaetze(
+        actor=provider_user, angebot=angebot, count=1, valid_from=date(2026, 1, 1)
+    )
     platz = Platz.objects.for_tenant(traeger).get(angebot=angebot)
     tomorrow = timezone.localdate() + timedelta(days=1)
     client.post(
@@ -77,7 +79,7 @@ def test_provider_creates_facility_and_sets_a_place_free(
 def test_youth_office_finds_requests_and_provider_confirms(
     traeger, provider_user, angebot, jugendamt, jugendamt_user, heim, region
 ):
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=2,
@@ -130,7 +132,7 @@ def test_live_stream_announces_a_change(angebot, provider_user, jugendamt_user, 
     monkeypatch.setattr(views, "LIVE_POLL", 0.1)
     office = signed_in(jugendamt_user)
     since = views._latest_change()
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=1,

@@ -13,8 +13,11 @@ from typing import Any
 from django.utils import timezone
 
 from koffer.accounts.models import User
-from koffer.placements import services
+from koffer.placements import katalog
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import Belegung, Betreuungsform, Fachbereich, Merkmal, Platz, Region
 from koffer.tenancy.models import Mandant
@@ -117,7 +120,7 @@ def _provider(slug: str) -> User:
 
 
 def load(mandanten: dict[str, Mandant]) -> None:
-    services.load_default_catalogue()
+    katalog.load_default_catalogue()
     lja = mandanten["landesjugendamt"]
     kreis = next(m for m in mandanten.values() if m.kind == Mandant.Kind.KREIS)
     today = timezone.localdate()
@@ -126,7 +129,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
     start = date(today.year - 1, 1, 1)
     for slug, (legal, street, plz, city, register, iban) in PROFILES.items():
         provider = _provider(slug)
-        services.save_traegerprofil(
+        angebot_services.save_traegerprofil(
             actor=provider,
             tenant=mandanten[slug],
             legal_name=legal,
@@ -147,7 +150,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
         tenant = mandanten[slug]
         provider = _provider(slug)
         fb = Fachbereich.objects.get(code=fb_code)
-        einrichtung = services.create_einrichtung(
+        einrichtung = angebot_services.create_einrichtung(
             actor=provider,
             tenant=tenant,
             fachbereich=fb,
@@ -168,10 +171,10 @@ def load(mandanten: dict[str, Mandant]) -> None:
         )
         for title, form_code, rate, count, free in offers:
             form = Betreuungsform.objects.get(fachbereich=fb, code=form_code)
-            angebot = services.create_angebot(
+            angebot = angebot_services.create_angebot(
                 actor=provider, einrichtung=einrichtung, betreuungsform=form, title=title
             )
-            services.set_entgelt(
+            angebot_services.set_entgelt(
                 actor=provider,
                 angebot=angebot,
                 valid_from=start,
@@ -181,10 +184,10 @@ def load(mandanten: dict[str, Mandant]) -> None:
                 investitionsbetrag=Decimal("8.00"),
                 absence_share=fb.absence_share_default,
             )
-            services.add_plaetze(
+            angebot_services.add_plaetze(
                 actor=provider, angebot=angebot, count=free, valid_from=start, frei_ab=today
             )
-            services.add_plaetze(
+            angebot_services.add_plaetze(
                 actor=provider, angebot=angebot, count=count - free, valid_from=start
             )
             angebote[title] = (angebot, provider)
@@ -241,7 +244,7 @@ def _history(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
                 ende = beginn + timedelta(days=rng.randint(14, 90))
                 if ende > last_day:
                     break
-                gesuch = services.create_gesuch(
+                gesuch = gesuch_services.create_gesuch(
                     actor=caseworker,
                     tenant=kreis,
                     betreuungsform=angebot.betreuungsform,
@@ -250,11 +253,11 @@ def _history(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
                     ab_datum=beginn,
                     region=region,
                 )
-                hold = services.reserve(actor=caseworker, gesuch=gesuch, platz=platz)
-                belegung = services.confirm(
+                hold = belegung_services.reserve(actor=caseworker, gesuch=gesuch, platz=platz)
+                belegung = belegung_services.confirm(
                     actor=provider, tenant=angebot.tenant, reservierung_id=hold.pk, beginn=beginn
                 )
-                services.end_belegung(
+                belegung_services.end_belegung(
                     actor=provider,
                     tenant=angebot.tenant,
                     belegung=belegung,
@@ -262,7 +265,7 @@ def _history(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
                     grund=rng.choice(ENDINGS),
                 )
                 beginn = ende + timedelta(days=rng.randint(3, 25))
-            services.set_frei(actor=provider, platz=platz, frei_ab=today)
+            angebot_services.set_frei(actor=provider, platz=platz, frei_ab=today)
 
 
 def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
@@ -270,7 +273,7 @@ def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
     region = Region.objects.get(name="Musterstadt")
     heim = Betreuungsform.objects.get(code="heim-34")
     trauma = Merkmal.objects.filter(code="trauma", fachbereich=heim.fachbereich)
-    placed = services.create_gesuch(
+    placed = gesuch_services.create_gesuch(
         actor=caseworker,
         tenant=kreis,
         betreuungsform=heim,
@@ -280,8 +283,10 @@ def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
         region=region,
     )
     angebot, provider = angebote["Regelwohngruppe"]
-    hold = services.reserve(actor=caseworker, gesuch=placed, angebot=angebot, now=timezone.now())
-    belegung = services.confirm(
+    hold = belegung_services.reserve(
+        actor=caseworker, gesuch=placed, angebot=angebot, now=timezone.now()
+    )
+    belegung = belegung_services.confirm(
         actor=provider,
         tenant=angebot.tenant,
         reservierung_id=hold.pk,
@@ -289,7 +294,7 @@ def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
     )
     # A weekend at home, recorded before billing so the invoice already knows it.
     away = today - timedelta(days=3)
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider, belegung=belegung, von=away, bis=away, grund="Heimfahrt zum Wochenende"
     )
     # Last month is billed: a valid XRechnung waits in the youth office's Rechnungseingang.
@@ -298,7 +303,7 @@ def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
     billing.confirm_nachweis(actor=provider, nachweis=nachweis)
     rechnung = billing.create_rechnung(actor=provider, nachweis=nachweis)
     billing.send_rechnung(actor=provider, rechnung=rechnung)
-    waiting = services.create_gesuch(
+    waiting = gesuch_services.create_gesuch(
         actor=caseworker,
         tenant=kreis,
         betreuungsform=heim,
@@ -309,10 +314,10 @@ def _requests(kreis: Mandant, angebote: dict[str, Any], today: date) -> None:
         merkmale=trauma,
     )
     intensiv, _ = angebote["Intensivgruppe"]
-    services.reserve(actor=caseworker, gesuch=waiting, angebot=intensiv)
+    belegung_services.reserve(actor=caseworker, gesuch=waiting, angebot=intensiv)
     # The Kreis pays one Inobhutnahme place every day, occupied or not (Vorhalteplatz).
     inobhut, provider = angebote["Inobhutnahme-Gruppe"]
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider,
         angebot=inobhut,
         count=1,

@@ -14,7 +14,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from koffer.accounts.access import Access
+from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.errors import Forbidden
 from koffer.placements.models import (
     Belegung,
     Einrichtung,
@@ -41,6 +43,18 @@ def is_provider(access: Access, tenant: Mandant) -> bool:
     """Träger run facilities, and so do Kreise and Städte (their own Inobhutnahme
     places, municipal care homes): the role decides, not the kind of Mandant."""
     return access.can(Perm.PLACEMENTS_MANAGE) and tenant.kind not in AGGREGATE_ONLY_KINDS
+
+
+def require_provider(request: TenantRequest) -> None:
+    """For the API: only a provider's account goes on (else 403)."""
+    if request.tenant is None or not is_provider(request.access, request.tenant):
+        raise Forbidden("forbidden", "Nur für Einrichtungsträger mit Platzverwaltung.")
+
+
+def require_requester(request: TenantRequest) -> None:
+    """For the API: only an account of a place-seeking office goes on (else 403)."""
+    if request.tenant is None or not is_requester(request.access, request.tenant):
+        raise Forbidden("forbidden", "Nur für Stellen, die Plätze suchen dürfen.")
 
 
 def is_requester(access: Access, tenant: Mandant) -> bool:

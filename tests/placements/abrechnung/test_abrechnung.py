@@ -19,11 +19,13 @@ from koffer.audit.models import AuditEvent
 from koffer.audit.reasons import ReasonError
 from koffer.jobs import runner
 from koffer.jobs.models import Job, JobStep
-from koffer.placements import services
 from koffer.placements.abrechnung import monatsabrechnung as month_end
 from koffer.placements.abrechnung import pruefung
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -62,7 +64,7 @@ def _compute(user: User, belegung: Belegung, monat: date = OCTOBER) -> Leistungs
 
 def test_full_month_with_absence_days_at_75_percent(make_belegung, provider_user):
     belegung = make_belegung(date(2026, 9, 1))
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 10, 10),
@@ -92,8 +94,8 @@ def test_full_month_with_absence_days_at_75_percent(make_belegung, provider_user
 
 def test_rate_change_mid_month_gives_two_positions(make_belegung, provider_user, angebot: Angebot):
     entgelt = Entgelt.objects.for_tenant(angebot.tenant_id).get(angebot=angebot)
-    services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 3, 15))
-    services.set_entgelt(
+    angebot_services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 3, 15))
+    angebot_services.set_entgelt(
         actor=provider_user,
         angebot=angebot,
         valid_from=date(2026, 3, 16),
@@ -104,7 +106,7 @@ def test_rate_change_mid_month_gives_two_positions(make_belegung, provider_user,
         absence_share=Decimal("80"),
     )
     belegung = make_belegung(date(2026, 2, 1))
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 3, 14),
@@ -162,8 +164,8 @@ def test_not_in_month_and_not_yet(make_belegung, provider_user):
 
 def test_rate_gap_names_the_dates_and_stores_nothing(make_belegung, provider_user, angebot):
     entgelt = Entgelt.objects.for_tenant(angebot.tenant_id).get(angebot=angebot)
-    services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 10, 9))
-    services.set_entgelt(
+    angebot_services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 10, 9))
+    angebot_services.set_entgelt(
         actor=provider_user,
         angebot=angebot,
         valid_from=date(2026, 10, 13),
@@ -182,7 +184,7 @@ def test_recompute_while_draft_then_already_billed(make_belegung, provider_user)
     belegung = make_belegung(date(2026, 9, 1))
     first = _compute(provider_user, belegung)
     assert first.betrag == 31 * RATE
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 10, 1),
@@ -209,7 +211,7 @@ def test_recompute_while_draft_then_already_billed(make_belegung, provider_user)
 def test_standby_place_billed_every_day_to_its_youth_office(
     angebot, provider_user, jugendamt, jugendamt_user, heim, region
 ):
-    platz = services.add_plaetze(
+    platz = angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=1,
@@ -225,7 +227,7 @@ def test_standby_place_billed_every_day_to_its_youth_office(
     assert nachweis.positionen[0]["art"] == "vorhaltung"
 
     # A Belegung on the standby place is paid by the standby Nachweis, not on its own.
-    gesuch = services.create_gesuch(
+    gesuch = gesuch_services.create_gesuch(
         actor=jugendamt_user,
         tenant=jugendamt,
         betreuungsform=heim,
@@ -234,8 +236,8 @@ def test_standby_place_billed_every_day_to_its_youth_office(
         ab_datum=date(2026, 10, 10),
         region=region,
     )
-    hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
-    belegung = services.confirm(
+    hold = belegung_services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
+    belegung = belegung_services.confirm(
         actor=provider_user,
         tenant=platz.tenant,
         reservierung_id=hold.pk,
@@ -269,7 +271,7 @@ def test_invoice_passes_all_three_checks_from_the_blob_store(
     make_belegung, provider_user, profil, rechnungsempfaenger
 ):
     belegung = make_belegung(date(2026, 9, 1))
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 10, 10),
@@ -430,14 +432,14 @@ def test_check_summary_shows_the_differences(
     ]
     # Afterwards the Belegung turns out to have ended on 28.10. and the child was away
     # on 3.10.: the check shows exactly these days and the difference in money.
-    services.end_belegung(
+    belegung_services.end_belegung(
         actor=provider_user,
         tenant=traeger,
         belegung=belegung,
         ende=date(2026, 10, 28),
         grund="rueckfuehrung",
     )
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=Belegung.objects.for_tenant(traeger).get(pk=belegung.pk),
         von=date(2026, 10, 3),
@@ -473,7 +475,7 @@ def month(make_belegung, provider_user, angebot, jugendamt) -> dict[str, object]
     make_belegung(date(2026, 8, 1), ende=date(2026, 9, 30))  # not in October
     _compute(provider_user, draft)
     billing.confirm_nachweis(actor=provider_user, nachweis=_compute(provider_user, confirmed))
-    standby = services.add_plaetze(
+    standby = angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=1,
@@ -510,7 +512,7 @@ def test_month_end_reports_what_cannot_be_billed_and_bills_the_rest(
     month, provider_user, traeger, profil, rechnungsempfaenger, angebot
 ):
     entgelt = Entgelt.objects.for_tenant(traeger).get(angebot=angebot)
-    services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 10, 30))
+    angebot_services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 10, 30))
     result = month_end.run_month_end(
         actor=provider_user, tenant=traeger, monat=OCTOBER, today=TODAY
     )
@@ -808,7 +810,7 @@ def test_api_compute_invoice_download_and_decide(
 
 def test_api_rate_gap_is_a_problem_naming_the_dates(make_belegung, provider_user, angebot, traeger):
     entgelt = Entgelt.objects.for_tenant(traeger).get(angebot=angebot)
-    services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 10, 15))
+    angebot_services.end_entgelt(actor=provider_user, entgelt=entgelt, valid_to=date(2026, 10, 15))
     belegung = make_belegung(date(2026, 9, 1))
     response = signed_in(provider_user).post(
         "/api/v1/platzboerse/leistungsnachweise",

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import services
 from koffer.placements.abrechnung import services as billing
 from koffer.placements.abrechnung.abgerechnet import abgerechnete_monate
+from koffer.placements.belegung import services as belegung_services
 from koffer.placements.errors import Conflict
 from koffer.placements.models import Abwesenheit, Belegung, Leistungsnachweis, Rechnung
 from tests.conftest import signed_in
@@ -43,7 +43,7 @@ def _events(tenant_id, action: str) -> list[AuditEvent]:
 
 
 def test_provider_edits_and_deletes_an_absence_on_its_page(belegung, provider_user, traeger):
-    item = services.record_abwesenheit(
+    item = belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 11, 3),
@@ -84,7 +84,7 @@ def test_provider_edits_and_deletes_an_absence_on_its_page(belegung, provider_us
 
 
 def test_another_providers_absence_is_not_found(belegung, provider_user, jugendamt_user):
-    item = services.record_abwesenheit(
+    item = belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 11, 3),
@@ -179,7 +179,7 @@ def test_api_reports_the_billed_month_on_create_change_and_delete(sent, belegung
 
 
 def test_absences_elsewhere_do_not_warn(sent, belegung, provider_user):
-    item = services.record_abwesenheit(
+    item = belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 11, 3),
@@ -188,9 +188,9 @@ def test_absences_elsewhere_do_not_warn(sent, belegung, provider_user):
     )
     assert abgerechnete_monate(belegung, (item.von, item.bis)) == []
     with pytest.raises(Conflict):
-        services.change_abwesenheit(
+        belegung_services.change_abwesenheit(
             actor=provider_user,
-            abwesenheit=services.record_abwesenheit(
+            abwesenheit=belegung_services.record_abwesenheit(
                 actor=provider_user,
                 belegung=belegung,
                 von=date(2026, 11, 10),

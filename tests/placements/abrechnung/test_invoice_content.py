@@ -15,8 +15,10 @@ from lxml import etree
 
 from koffer.audit.models import AuditEvent
 from koffer.pdf import pdfa
-from koffer.placements import services
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import (
     AbsenceRounding,
     Betreuungsform,
@@ -171,7 +173,7 @@ def test_kostenzusage_is_the_contract_reference(
     later = placement_factories.belegung(
         angebot, provider_user, jugendamt, jugendamt_user, heim, region, date(2026, 9, 1)
     )
-    services.set_kostenzusage(
+    gesuch_services.set_kostenzusage(
         actor=jugendamt_user, gesuch=later.gesuch, kostenzusage="  51.2-4711/26 "
     )
     later.gesuch.refresh_from_db()
@@ -185,7 +187,7 @@ def test_kostenzusage_is_the_contract_reference(
 def test_standby_place_is_named_once(
     angebot, provider_user, jugendamt, profil, rechnungsempfaenger
 ):
-    platz = services.add_plaetze(
+    platz = angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=1,
@@ -212,7 +214,7 @@ def test_absence_rounding_per_day_or_per_line_differs_by_a_cent(
     assert angebot.absence_rounding == AbsenceRounding.PER_DAY
 
     def absent(belegung):
-        services.record_abwesenheit(
+        belegung_services.record_abwesenheit(
             actor=provider_user,
             belegung=belegung,
             von=date(2026, 10, 10),
@@ -226,7 +228,7 @@ def test_absence_rounding_per_day_or_per_line_differs_by_a_cent(
     prices = [p.text for p in root.iterfind(".//ram:ChargeAmount", NS)]
     assert prices == ["182.50", "136.88", "182.50"]
 
-    services.set_absence_rounding(
+    angebot_services.set_absence_rounding(
         actor=provider_user, angebot=angebot, absence_rounding=AbsenceRounding.PER_LINE
     )
     per_line, root = _invoice(provider_user, absent(make_belegung(date(2026, 9, 1))))
@@ -249,7 +251,7 @@ def test_present_days_lines_carry_only_their_days(
     make_belegung, provider_user, profil, rechnungsempfaenger
 ):
     belegung = make_belegung(date(2026, 10, 5), date(2026, 10, 20))
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 10, 8),

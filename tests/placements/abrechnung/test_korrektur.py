@@ -11,10 +11,10 @@ from django.urls import reverse
 from lxml import etree
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import services
 from koffer.placements.abrechnung import monatsabrechnung as month_end
 from koffer.placements.abrechnung import pruefung
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.belegung import services as belegung_services
 from koffer.placements.errors import Conflict
 from koffer.placements.models import Belegung, Leistungsnachweis, Rechnung
 from koffer.placements.xrechnung import validate
@@ -72,7 +72,7 @@ def test_rejected_invoice_is_corrected_and_reissued_under_a_new_number(
     _reject(sent, jugendamt_user, jugendamt)
     # The provider enters the absence the youth office pointed out.
     belegung = Belegung.objects.for_tenant(traeger).get(pk=old_nachweis.belegung_id)
-    services.record_abwesenheit(
+    belegung_services.record_abwesenheit(
         actor=provider_user,
         belegung=belegung,
         von=date(2026, 10, 3),

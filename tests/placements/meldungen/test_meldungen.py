@@ -19,8 +19,10 @@ from django.urls import reverse
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
-from koffer.placements import services
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.meldungen import selectors as meldung_selectors
 from koffer.placements.meldungen import services as meldungen
 from koffer.placements.models import (
@@ -133,7 +135,7 @@ def test_explicit_aufsicht_wins_and_missing_authority_is_a_clear_error(
         _file(provider_user, traeger, einrichtung)  # two: which one is unclear
     assert exc.value.code == "kein_landesjugendamt"
 
-    supervised = services.create_einrichtung(
+    supervised = angebot_services.create_einrichtung(
         actor=provider_user,
         tenant=traeger,
         fachbereich=catalogue,
@@ -153,7 +155,7 @@ def test_only_a_landesjugendamt_can_supervise_a_facility(traeger, provider_user,
     # The supervisor receives every notification about the facility (issue 12, item 2).
     kreis = factories.mandant("Landkreis Nachbar", kind=Mandant.Kind.KREIS)
     with pytest.raises(PlacementsError) as exc:
-        services.create_einrichtung(
+        angebot_services.create_einrichtung(
             actor=provider_user,
             tenant=traeger,
             fachbereich=catalogue,
@@ -208,7 +210,7 @@ def test_bad_input_gets_clear_german_errors(einrichtung, traeger, provider_user,
 
 def test_no_meldepflicht_outside_youth_welfare(traeger, provider_user, lja, catalogue):
     pflege = Fachbereich.objects.get(code="pflege")
-    heim = services.create_einrichtung(
+    heim = angebot_services.create_einrichtung(
         actor=provider_user,
         tenant=traeger,
         fachbereich=pflege,
@@ -238,7 +240,7 @@ def belegt(
 ) -> list[Belegung]:
     """Last year: two places all year; a girl of 12 from 1 March to 30 June, a boy of 16
     from 1 November, still there at the year's end."""
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=2,
@@ -250,7 +252,7 @@ def belegt(
         (12, "w", date(LAST_YEAR, 3, 1)),
         (16, "m", date(LAST_YEAR, 11, 1)),
     ):
-        gesuch = services.create_gesuch(
+        gesuch = gesuch_services.create_gesuch(
             actor=jugendamt_user,
             tenant=jugendamt,
             betreuungsform=heim,
@@ -259,16 +261,16 @@ def belegt(
             ab_datum=beginn,
             region=region,
         )
-        hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=angebot)
+        hold = belegung_services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=angebot)
         placed.append(
-            services.confirm(
+            belegung_services.confirm(
                 actor=provider_user,
                 tenant=angebot.einrichtung.tenant,
                 reservierung_id=hold.pk,
                 beginn=beginn,
             )
         )
-    services.end_belegung(
+    belegung_services.end_belegung(
         actor=provider_user,
         tenant=angebot.einrichtung.tenant,
         belegung=placed[0],

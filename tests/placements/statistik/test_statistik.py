@@ -21,7 +21,9 @@ from django.urls import reverse
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
-from koffer.placements import services
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -73,7 +75,7 @@ class World:
 def _einrichtung(
     w_tenant: Mandant, user: User, fb: Fachbereich, formen: list[Betreuungsform], **kw: Any
 ) -> Einrichtung:
-    return services.create_einrichtung(
+    return angebot_services.create_einrichtung(
         actor=user,
         tenant=w_tenant,
         fachbereich=fb,
@@ -102,7 +104,7 @@ def place(
     grund: str = "planmaessig",
 ) -> Belegung:
     """Need, hold, confirmation and (optionally) end, through the services."""
-    gesuch = services.create_gesuch(
+    gesuch = gesuch_services.create_gesuch(
         actor=user,
         tenant=jugendamt,
         betreuungsform=angebot.betreuungsform,
@@ -112,8 +114,8 @@ def place(
         region=w.region,
     )
     now = _at(beginn - timedelta(days=1))
-    hold = services.reserve(actor=user, gesuch=gesuch, angebot=angebot, now=now)
-    belegung = services.confirm(
+    hold = belegung_services.reserve(actor=user, gesuch=gesuch, angebot=angebot, now=now)
+    belegung = belegung_services.confirm(
         actor=w.provider_user,
         tenant=w.traeger,
         reservierung_id=hold.pk,
@@ -121,7 +123,7 @@ def place(
         now=now + timedelta(hours=1),
     )
     if ende is not None:
-        belegung = services.end_belegung(
+        belegung = belegung_services.end_belegung(
             actor=w.provider_user, tenant=w.traeger, belegung=belegung, ende=ende, grund=grund
         )
     return belegung
@@ -146,17 +148,17 @@ def world(
     sued = _einrichtung(
         traeger, provider_user, catalogue, [heim, inobhut], name="Haus Süd", region="Südkreis"
     )
-    heim_nord = services.create_angebot(
+    heim_nord = angebot_services.create_angebot(
         actor=provider_user, einrichtung=nord, betreuungsform=heim, title="Gruppe Nord"
     )
-    heim_sued = services.create_angebot(
+    heim_sued = angebot_services.create_angebot(
         actor=provider_user, einrichtung=sued, betreuungsform=heim, title="Gruppe Süd"
     )
-    inobhut_sued = services.create_angebot(
+    inobhut_sued = angebot_services.create_angebot(
         actor=provider_user, einrichtung=sued, betreuungsform=inobhut, title="Inobhutnahme"
     )
     # Nord: 100 € a day until 15 March, then 120 € (a rate change in the middle of March).
-    services.set_entgelt(
+    angebot_services.set_entgelt(
         actor=provider_user,
         angebot=heim_nord,
         valid_from=date(2025, 1, 1),
@@ -165,21 +167,21 @@ def world(
         grundleistung=Decimal("15.00"),
         investitionsbetrag=Decimal("5.00"),
     )
-    services.set_entgelt(
+    angebot_services.set_entgelt(
         actor=provider_user,
         angebot=heim_nord,
         valid_from=date(2026, 3, 16),
         valid_to=None,
         leistungsentgelt=Decimal("120.00"),
     )
-    services.set_entgelt(
+    angebot_services.set_entgelt(
         actor=provider_user,
         angebot=heim_sued,
         valid_from=date(2025, 1, 1),
         valid_to=None,
         leistungsentgelt=Decimal("150.00"),
     )
-    services.set_entgelt(
+    angebot_services.set_entgelt(
         actor=provider_user,
         angebot=inobhut_sued,
         valid_from=date(2026, 1, 1),
@@ -187,17 +189,17 @@ def world(
         leistungsentgelt=Decimal("200.50"),
     )
     start = date(2026, 1, 1)
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider_user, angebot=heim_nord, count=3, valid_from=start, frei_ab=start
     )
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider_user,
         angebot=heim_sued,
         count=2,
         valid_from=date(2025, 1, 1),
         frei_ab=date(2025, 1, 1),
     )
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider_user,
         angebot=inobhut_sued,
         count=2,
@@ -512,14 +514,14 @@ def _equations_hold_no_single_hidden(stat: Statistik) -> None:
 def test_aggregates_for_lja_suppress_small_cells(world: World) -> None:
     # Three more Heim placements of 16-year-old girls in Haus Süd by youth office 1
     # (visible: 1 + 3 = 4), three more Inobhutnahmen of boys (2 + 3 = 5 Inobhutnahme).
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=world.provider_user,
         angebot=world.heim_sued,
         count=3,
         valid_from=date(2026, 1, 1),
         frei_ab=date(2026, 1, 1),
     )
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=world.provider_user,
         angebot=world.inobhut_sued,
         count=3,

@@ -7,16 +7,9 @@ from typing import Any
 
 from django import forms
 
+from koffer.inputs import text_field
 from koffer.placements.abrechnung.positions import parse_monat
 from koffer.placements.errors import PlacementsError
-
-TEXT = {"class": "kern-form-input__input"}
-
-
-def _text(label: str, *, required: bool = True, max_length: int = 200, **kw: Any) -> Any:
-    return forms.CharField(
-        label=label, required=required, max_length=max_length, widget=forms.TextInput(TEXT), **kw
-    )
 
 
 class MonatField(forms.CharField):
@@ -62,12 +55,12 @@ class AblehnenForm(forms.Form):
 
 
 class AnschriftForm(forms.Form):
-    bezeichnung = _text(
+    bezeichnung = text_field(
         "Bezeichnung auf Rechnungen",
         required=False,
         help_text="z. B. „Landkreis Musterland, Jugendamt – Wirtschaftliche Jugendhilfe“; "
         "leer: der Name des Mandanten",
     )
-    street = _text("Straße und Hausnummer")
-    postcode = _text("Postleitzahl", max_length=10)
-    city = _text("Ort", max_length=100)
+    street = text_field("Straße und Hausnummer")
+    postcode = text_field("Postleitzahl", max_length=10)
+    city = text_field("Ort", max_length=100)

@@ -46,7 +46,7 @@ from koffer.accounts.models import User
 from koffer.audit.reasons import need_reason
 from koffer.audit.services import Actor
 from koffer.blobs.store import BlobNotFound, get_store
-from koffer.placements import events
+from koffer.placements import events, rows
 from koffer.placements.abrechnung.pdf import invoice_data, render_rechnung
 from koffer.placements.abrechnung.positions import (
     ABWESENHEIT,
@@ -812,15 +812,7 @@ def broken_rules(findings: Iterable[dict[str, Any]]) -> str:
 
 
 def _lock_rechnung(rechnung: Rechnung) -> Rechnung:
-    fresh = (
-        Rechnung.objects.for_tenant(rechnung.tenant_id)
-        .select_for_update()
-        .filter(pk=rechnung.pk)
-        .first()
-    )
-    if fresh is None:
-        raise NotFound("not_found", "Diese Rechnung gibt es nicht.")
-    return fresh
+    return rows.locked(rechnung, "Diese Rechnung gibt es nicht.")
 
 
 def send_rechnung(*, actor: Actor, rechnung: Rechnung) -> Rechnung:

@@ -25,7 +25,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
@@ -185,10 +185,9 @@ def _days(start: date, end: date | None, von: date, bis: date) -> int:
 
 
 def _percent(part: int, whole: int) -> str | None:
-    if whole <= 0:
-        return None
-    value = Decimal(part * 100) / Decimal(whole)
-    return str(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """The share as the notification's JSON keeps it (``"66.7"``)."""
+    share = formats.percent_of(part, whole)
+    return None if share is None else str(share)
 
 
 def prefill_jahresmeldung(

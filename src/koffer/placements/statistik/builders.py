@@ -37,9 +37,10 @@ import uuid
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
+from koffer import formats
 from koffer.placements.models import Belegung, Betreuungsform, Fachbereich
 from koffer.placements.statistik.disclosure import (
     Quantity,
@@ -87,12 +88,6 @@ from koffer.placements.statistik.tables import (
 from koffer.tenancy.models import Mandant
 
 # --- formatting of labels and values -------------------------------------------------------
-
-
-def _percent(part: int, whole: int) -> Decimal | None:
-    if whole <= 0:
-        return None
-    return (Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _euro(cents: int) -> Decimal:
@@ -429,7 +424,7 @@ class _OccupancyBuilder:
         if month != TOTAL and self.window.months[int(month) - 1] is None:  # type: ignore[call-overload]
             return Cell(None, later=True)  # after the "Stand": not counted yet
         if unit == "percent":
-            return Cell(_percent(q.value, self.capacity.get(key, 0)))
+            return Cell(formats.percent_of(q.value, self.capacity.get(key, 0)))
         if unit == "euro":
             return Cell(_euro(q.cents))
         return Cell(q.value)

@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
-from koffer.placements import services
 from koffer.placements.abrechnung import services as billing
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
 from koffer.placements.errors import Conflict, PlacementsError
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import (
     Abwesenheit,
     Belegung,
@@ -217,7 +219,7 @@ def test_new_day_rate_refuses_a_later_rate_no_rate_and_billed_days(
     angebot, provider_user, traeger, einrichtung, heim
 ):
     with pytest.raises(PlacementsError) as none:
-        services.change_entgelt(
+        angebot_services.change_entgelt(
             actor=provider_user,
             angebot=angebot,
             valid_from=date(2025, 6, 1),
@@ -225,7 +227,7 @@ def test_new_day_rate_refuses_a_later_rate_no_rate_and_billed_days(
         )
     assert none.value.code == "no_current_rate"
     with pytest.raises(PlacementsError) as gap:
-        services.change_entgelt(
+        angebot_services.change_entgelt(
             actor=provider_user,
             angebot=angebot,
             valid_from=date(2026, 7, 1),
@@ -234,14 +236,14 @@ def test_new_day_rate_refuses_a_later_rate_no_rate_and_billed_days(
         )
     assert gap.value.code == "rate_gap"
     assert "bis auf Weiteres" in gap.value.message
-    services.change_entgelt(
+    angebot_services.change_entgelt(
         actor=provider_user,
         angebot=angebot,
         valid_from=date(2027, 1, 1),
         leistungsentgelt=Decimal("160"),
     )
     with pytest.raises(Conflict) as later:
-        services.change_entgelt(
+        angebot_services.change_entgelt(
             actor=provider_user,
             angebot=angebot,
             valid_from=date(2026, 7, 1),
@@ -319,14 +321,14 @@ def test_standby_places_from_the_page_and_the_api(angebot, provider_user, traege
 
 @pytest.fixture
 def belegung(angebot, provider_user, traeger, jugendamt, jugendamt_user, heim, region) -> Belegung:
-    [platz] = services.add_plaetze(
+    [platz] = angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=1,
         valid_from=date(2026, 1, 1),
         frei_ab=timezone.localdate(),
     )
-    gesuch = services.create_gesuch(
+    gesuch = gesuch_services.create_gesuch(
         actor=jugendamt_user,
         tenant=jugendamt,
         betreuungsform=heim,
@@ -335,8 +337,8 @@ def belegung(angebot, provider_user, traeger, jugendamt, jugendamt_user, heim, r
         ab_datum=timezone.localdate(),
         region=region,
     )
-    hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
-    return services.confirm(
+    hold = belegung_services.reserve(actor=jugendamt_user, gesuch=gesuch, platz=platz)
+    return belegung_services.confirm(
         actor=provider_user,
         tenant=traeger,
         reservierung_id=hold.pk,
@@ -414,7 +416,7 @@ def test_absence_share_default_comes_from_the_fachbereich(
     client = signed_in(provider_user)
     page = client.get(reverse("placements:entgelt_neu", args=[angebot.pk])).content.decode()
     assert 'name="absence_share" value="60' in page
-    rate = services.change_entgelt(
+    rate = angebot_services.change_entgelt(
         actor=provider_user,
         angebot=angebot.__class__.objects.for_tenant(traeger)
         .select_related("betreuungsform__fachbereich")
@@ -432,7 +434,7 @@ def test_new_day_rate_cannot_reach_back_into_billed_days(make_belegung, provider
     )
     billing.confirm_nachweis(actor=provider_user, nachweis=nachweis)
     with pytest.raises(Conflict) as err:
-        services.change_entgelt(
+        angebot_services.change_entgelt(
             actor=provider_user,
             angebot=angebot,
             valid_from=date(2026, 10, 15),
@@ -440,7 +442,7 @@ def test_new_day_rate_cannot_reach_back_into_billed_days(make_belegung, provider
         )
     assert err.value.code == "rate_billed"
     assert "frühestens ab 01.11.2026" in err.value.message
-    services.change_entgelt(
+    angebot_services.change_entgelt(
         actor=provider_user,
         angebot=angebot,
         valid_from=date(2026, 11, 1),

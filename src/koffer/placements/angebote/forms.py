@@ -1,4 +1,5 @@
-"""Forms of the provider and youth-office pages; German labels, fields the services take."""
+"""Forms of the provider pages: Einrichtung, Angebot, Entgelt, Plätze and their
+availability; German labels, fields the services take."""
 
 from __future__ import annotations
 
@@ -6,42 +7,31 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from koffer.inputs import (
     CHOOSE,
-    CheckboxGroups,
+    SELECT,
+    TEXT,
     DateInput,
     DecimalField,
     GroupedModelMultipleChoiceField,
+    text_field,
 )
+from koffer.placements.angebote.services import STANDBY_PAYER_KINDS
 from koffer.placements.models import (
     AbsenceRounding,
-    Belegung,
     Betreuungsform,
     Einrichtung,
     Fachbereich,
     Merkmal,
-    Region,
 )
-from koffer.placements.services import STANDBY_PAYER_KINDS
 from koffer.tenancy.models import Mandant
 
 DATE = DateInput()
-TEXT = {"class": "kern-form-input__input"}
-SELECT = {"class": "kern-form-input__select"}
-
-
-def _text(
-    label: str, *, required: bool = True, max_length: int = 200, **kw: Any
-) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, max_length=max_length, widget=forms.TextInput(TEXT), **kw
-    )
 
 
 class EinrichtungForm(forms.Form):
-    name = _text("Name der Einrichtung")
+    name = text_field("Name der Einrichtung")
     fachbereich = forms.ModelChoiceField(
         label="Fachbereich",
         queryset=Fachbereich.objects.all(),
@@ -60,10 +50,10 @@ class EinrichtungForm(forms.Form):
         # Languages exist once per Fachbereich: the group names which one.
         group_by=lambda m: f"{m.fachbereich.label}: {m.group}",
     )
-    street = _text("Straße und Hausnummer")
-    postcode = _text("Postleitzahl", max_length=10)
-    city = _text("Ort", max_length=100)
-    region = _text("Landkreis/Region", required=False, max_length=120)
+    street = text_field("Straße und Hausnummer")
+    postcode = text_field("Postleitzahl", max_length=10)
+    city = text_field("Ort", max_length=100)
+    region = text_field("Landkreis/Region", required=False, max_length=120)
     lat = forms.FloatField(
         label="Breitengrad",
         min_value=-90,
@@ -76,7 +66,7 @@ class EinrichtungForm(forms.Form):
         max_value=180,
         widget=forms.NumberInput(TEXT | {"step": "any"}),
     )
-    licence_number = _text(
+    licence_number = text_field(
         "Aktenzeichen der Betriebserlaubnis (§ 45 SGB VIII)", required=False, max_length=60
     )
     licence_date = forms.DateField(label="Datum der Betriebserlaubnis", required=False, widget=DATE)
@@ -137,15 +127,8 @@ class EinrichtungBearbeitenForm(EinrichtungForm):
         self.fields["merkmale"].queryset = Merkmal.objects.filter(fachbereich_id=fb)  # type: ignore[attr-defined]
 
 
-class AngebotForm(forms.Form):
-    betreuungsform = forms.ModelChoiceField(
-        label="Betreuungsform",
-        queryset=Betreuungsform.objects.none(),
-        empty_label=CHOOSE,
-        widget=forms.Select(SELECT),
-    )
-    title = _text("Bezeichnung des Angebots", required=False)
-    absence_rounding = forms.ChoiceField(
+def _absence_rounding() -> forms.ChoiceField:
+    return forms.ChoiceField(
         label="Preis der Abwesenheitstage",
         choices=AbsenceRounding.choices,
         initial=AbsenceRounding.PER_DAY,
@@ -153,9 +136,26 @@ class AngebotForm(forms.Form):
         help_text="Wie die Entgeltvereinbarung den anteiligen Tagessatz rundet.",
     )
 
+
+class AngebotForm(forms.Form):
+    betreuungsform = forms.ModelChoiceField(
+        label="Betreuungsform",
+        queryset=Betreuungsform.objects.none(),
+        empty_label=CHOOSE,
+        widget=forms.Select(SELECT),
+    )
+    title = text_field("Bezeichnung des Angebots", required=False)
+    absence_rounding = _absence_rounding()
+
     def __init__(self, *args: Any, formen: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["betreuungsform"].queryset = formen  # type: ignore[attr-defined]
+
+
+class RundungForm(forms.Form):
+    """How an existing Angebot's absence days are priced."""
+
+    absence_rounding = _absence_rounding()
 
 
 MONEY = forms.NumberInput(TEXT | {"step": "0.01", "inputmode": "decimal"})
@@ -301,121 +301,3 @@ class PlaetzeFreiForm(forms.Form):
         """Place → its new date (None: no longer offered)."""
         common = self.cleaned_data.get("alle_ab")
         return {p: common or self.cleaned_data.get(self.key(p)) for p in self.plaetze}
-
-
-def bedarf_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The needs a Gesuch can ask for, each once: a language the catalogue lists for
-    several Fachbereiche („Arabisch“) is one box, grouped as the catalogue groups them."""
-    groups: dict[str, dict[str, str]] = {}
-    for m in Merkmal.objects.order_by("group", "order", "label"):
-        groups.setdefault(m.group, {}).setdefault(m.code, m.label)
-    return [(group, list(codes.items())) for group, codes in groups.items()]
-
-
-class GesuchForm(forms.Form):
-    betreuungsform = forms.ModelChoiceField(
-        label="Betreuungsform",
-        queryset=Betreuungsform.objects.select_related("fachbereich"),
-        empty_label=CHOOSE,
-        widget=forms.Select(SELECT),
-    )
-    alter = forms.IntegerField(
-        label="Alter (Jahre)", min_value=0, max_value=120, widget=forms.NumberInput(TEXT)
-    )
-    # No default: a silently preselected „weiblich“ went into needs unchecked.
-    geschlecht = forms.ChoiceField(
-        label="Geschlecht",
-        choices=[("", CHOOSE), ("w", "weiblich"), ("m", "männlich"), ("d", "divers")],
-        error_messages={"required": "Bitte wählen Sie das Geschlecht."},
-        widget=forms.Select(SELECT),
-    )
-    ab_datum = forms.DateField(label="Benötigt ab", widget=DATE)
-    region = forms.ModelChoiceField(
-        label="Region (Ausgangsort)",
-        queryset=Region.objects.all(),
-        empty_label=CHOOSE,
-        widget=forms.Select(SELECT),
-    )
-    radius_km = forms.IntegerField(
-        label="Umkreis (km)",
-        min_value=1,
-        max_value=1000,
-        initial=50,
-        widget=forms.NumberInput(TEXT),
-    )
-    merkmale = forms.MultipleChoiceField(
-        label="Besondere Bedarfe",
-        required=False,
-        widget=CheckboxGroups,
-        help_text="Nur pseudonyme Angaben: keine Namen, keine Anschriften.",
-    )
-    kostenzusage = forms.CharField(
-        label="Kostenzusage/Aktenzeichen",
-        max_length=60,
-        required=False,
-        widget=forms.TextInput(TEXT),
-        help_text="Optional; steht als Vertragsnummer auf den Rechnungen dieses Falls.",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["merkmale"].choices = bedarf_choices()  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        form = data.get("betreuungsform")
-        codes = data.get("merkmale") or []
-        if form is None:
-            return data
-        found = list(Merkmal.objects.filter(fachbereich_id=form.fachbereich_id, code__in=codes))
-        missing = set(codes) - {m.code for m in found}
-        if missing:
-            labels = dict((code, label) for _, group in bedarf_choices() for code, label in group)
-            names = ", ".join(sorted(labels.get(c, c) for c in missing))
-            self.add_error(
-                "merkmale",
-                f"Im Fachbereich {form.fachbereich.label} nicht wählbar: {names}.",
-            )
-        data["merkmale"] = found
-        return data
-
-
-class ZusageForm(forms.Form):
-    beginn = forms.DateField(label="Beginn der Belegung", widget=DATE)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["beginn"].initial = timezone.localdate()
-
-
-class GrundForm(forms.Form):
-    reason = _text("Grund", max_length=300)
-
-
-class AbwesenheitForm(forms.Form):
-    von = forms.DateField(label="Abwesend ab (erster Tag)", widget=DATE)
-    bis = forms.DateField(label="Abwesend bis (letzter Tag)", widget=DATE)
-    grund = _text(
-        "Grund",
-        help_text="Zum Beispiel Heimfahrt, Krankenhaus, Ferienfreizeit. Keine Diagnosen.",
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        von, bis = data.get("von"), data.get("bis")
-        if von is not None and bis is not None and bis < von:
-            self.add_error("bis", "Der letzte Tag liegt vor dem ersten Tag der Abwesenheit.")
-        return data
-
-
-class BeendenForm(forms.Form):
-    ende = forms.DateField(label="Letzter Tag der Belegung", widget=DATE)
-    grund = forms.ChoiceField(
-        label="Grund der Beendigung",
-        choices=Belegung.Endegrund.choices,
-        widget=forms.Select(SELECT),
-    )
-    bemerkung = _text("Bemerkung", required=False, max_length=300)
-    wieder_anbieten = forms.BooleanField(
-        label="Platz ab dem Folgetag wieder anbieten", required=False, initial=True
-    )

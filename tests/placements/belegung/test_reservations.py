@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -10,8 +11,10 @@ from django.utils import timezone
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.audit.reasons import ReasonError
-from koffer.placements import services
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -30,7 +33,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def _gesuch(user: User, tenant: Mandant, form: Betreuungsform, region: Region) -> Platzgesuch:
-    return services.create_gesuch(
+    return gesuch_services.create_gesuch(
         actor=user,
         tenant=tenant,
         betreuungsform=form,
@@ -43,7 +46,7 @@ def _gesuch(user: User, tenant: Mandant, form: Betreuungsform, region: Region) -
 
 @pytest.fixture
 def places(angebot: Angebot, provider_user: User) -> list[Platz]:
-    return services.add_plaetze(
+    return angebot_services.add_plaetze(
         actor=provider_user,
         angebot=angebot,
         count=2,
@@ -61,30 +64,30 @@ def test_hold_confirm_turns_into_belegung_and_withdraws_other_requests(
 ):
     gesuch = _gesuch(jugendamt_user, jugendamt, heim, region)
     assert gesuch.pseudonym.startswith("G-")
-    hold = services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=angebot)
+    hold = belegung_services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=angebot)
     assert hold.status == Reservierung.Status.OFFEN
     assert hold.jugendamt_id == jugendamt.pk and hold.tenant_id == traeger.pk
     assert (hold.expires_at - timezone.now()) > timedelta(hours=47)
     assert _free(angebot) == 1
 
     # A second provider's place requested for the same child.
-    other = services.add_plaetze(
+    other = angebot_services.add_plaetze(
         actor=provider_user, angebot=angebot, count=1, valid_from=date(2026, 1, 1)
     )
     assert other  # not offered (no frei_ab): cannot be reserved
-    second_angebot = services.create_angebot(
+    second_angebot = angebot_services.create_angebot(
         actor=provider_user, einrichtung=angebot.einrichtung, betreuungsform=heim, title="Zweite"
     )
-    services.add_plaetze(
+    angebot_services.add_plaetze(
         actor=provider_user,
         angebot=second_angebot,
         count=1,
         valid_from=date(2026, 1, 1),
         frei_ab=timezone.localdate(),
     )
-    hold2 = services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=second_angebot)
+    hold2 = belegung_services.reserve(actor=jugendamt_user, gesuch=gesuch, angebot=second_angebot)
 
-    belegung = services.confirm(
+    belegung = belegung_services.confirm(
         actor=provider_user, tenant=traeger, reservierung_id=hold.pk, beginn=timezone.localdate()
     )
     assert belegung.gesuch_id == gesuch.pk and belegung.alter_bei_beginn == 12
@@ -107,13 +110,13 @@ def test_hold_confirm_turns_into_belegung_and_withdraws_other_requests(
 
 def test_no_free_place_is_vergeben(angebot, places, jugendamt, jugendamt_user, heim, region):
     for _ in places:
-        services.reserve(
+        belegung_services.reserve(
             actor=jugendamt_user,
             gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
             angebot=angebot,
         )
     with pytest.raises(Conflict) as err:
-        services.reserve(
+        belegung_services.reserve(
             actor=jugendamt_user,
             gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
             angebot=angebot,
@@ -128,11 +131,11 @@ def test_expired_hold_frees_the_place_by_time_alone(
     now = timezone.now()
     old = now - timedelta(hours=49)
     g1 = _gesuch(jugendamt_user, jugendamt, heim, region)
-    first = services.reserve(actor=jugendamt_user, gesuch=g1, platz=places[0], now=old)
+    first = belegung_services.reserve(actor=jugendamt_user, gesuch=g1, platz=places[0], now=old)
     # Expired by the time filter: the place counts as free without any job having run.
     assert _free(angebot) == 2
     with pytest.raises(Conflict) as err:
-        services.confirm(
+        belegung_services.confirm(
             actor=provider_user,
             tenant=traeger,
             reservierung_id=first.pk,
@@ -140,7 +143,7 @@ def test_expired_hold_frees_the_place_by_time_alone(
         )
     assert err.value.code == "expired"
     g2 = _gesuch(jugendamt_user, jugendamt, heim, region)
-    second = services.reserve(actor=jugendamt_user, gesuch=g2, platz=places[0])
+    second = belegung_services.reserve(actor=jugendamt_user, gesuch=g2, platz=places[0])
     assert second.platz_id == places[0].pk
     first.refresh_from_db()
     assert first.status == Reservierung.Status.ABGELAUFEN
@@ -155,13 +158,13 @@ def test_closing_expired_holds_is_audited_once_per_chain_and_batch(
     other_amt = factories.mandant("Stadt Zwei", kind=Mandant.Kind.GEMEINDE)
     other_user = factories.user(other_amt, role="sachbearbeitung")
     expired = [
-        services.reserve(
+        belegung_services.reserve(
             actor=jugendamt_user,
             gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
             platz=places[0],
             now=old,
         ),
-        services.reserve(
+        belegung_services.reserve(
             actor=other_user,
             gesuch=_gesuch(other_user, other_amt, heim, region),
             platz=places[1],
@@ -170,7 +173,7 @@ def test_closing_expired_holds_is_audited_once_per_chain_and_batch(
     ]
     before = AuditEvent.objects.filter(action="placements.reservierung.expire").count()
     assert before == 0
-    services.reserve(
+    belegung_services.reserve(
         actor=jugendamt_user,
         gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
         angebot=angebot,
@@ -192,7 +195,7 @@ def test_closing_expired_holds_is_audited_once_per_chain_and_batch(
     )
     assert theirs.changes["reservierungen"] == [str(expired[1].pk)]
     # Nothing left to close: the next reserve writes no further expiry event.
-    services.reserve(
+    belegung_services.reserve(
         actor=jugendamt_user,
         gesuch=_gesuch(jugendamt_user, jugendamt, heim, region),
         angebot=angebot,
@@ -204,12 +207,12 @@ def test_confirm_twice_and_confirm_after_decline(
     angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
 ):
     g = _gesuch(jugendamt_user, jugendamt, heim, region)
-    hold = services.reserve(actor=jugendamt_user, gesuch=g, angebot=angebot)
-    services.confirm(
+    hold = belegung_services.reserve(actor=jugendamt_user, gesuch=g, angebot=angebot)
+    belegung_services.confirm(
         actor=provider_user, tenant=traeger, reservierung_id=hold.pk, beginn=timezone.localdate()
     )
     with pytest.raises(Conflict) as err:
-        services.confirm(
+        belegung_services.confirm(
             actor=provider_user,
             tenant=traeger,
             reservierung_id=hold.pk,
@@ -217,20 +220,22 @@ def test_confirm_twice_and_confirm_after_decline(
         )
     assert err.value.code == "already_decided"
     with pytest.raises(Conflict):
-        services.decline(
+        belegung_services.decline(
             actor=provider_user, tenant=traeger, reservierung_id=hold.pk, reason="zu spät"
         )
 
     g2 = _gesuch(jugendamt_user, jugendamt, heim, region)
-    hold2 = services.reserve(actor=jugendamt_user, gesuch=g2, angebot=angebot)
+    hold2 = belegung_services.reserve(actor=jugendamt_user, gesuch=g2, angebot=angebot)
     with pytest.raises(ReasonError) as no_reason:
-        services.decline(actor=provider_user, tenant=traeger, reservierung_id=hold2.pk, reason=" ")
+        belegung_services.decline(
+            actor=provider_user, tenant=traeger, reservierung_id=hold2.pk, reason=" "
+        )
     assert no_reason.value.code == "reason_required"
-    services.decline(
+    belegung_services.decline(
         actor=provider_user, tenant=traeger, reservierung_id=hold2.pk, reason="Gruppe passt nicht"
     )
     with pytest.raises(Conflict):
-        services.confirm(
+        belegung_services.confirm(
             actor=provider_user,
             tenant=traeger,
             reservierung_id=hold2.pk,
@@ -243,10 +248,10 @@ def test_other_parties_cannot_decide(
     angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
 ):
     g = _gesuch(jugendamt_user, jugendamt, heim, region)
-    hold = services.reserve(actor=jugendamt_user, gesuch=g, angebot=angebot)
+    hold = belegung_services.reserve(actor=jugendamt_user, gesuch=g, angebot=angebot)
     # The youth office cannot confirm its own request; a stranger sees nothing.
     with pytest.raises(NotFound):
-        services.confirm(
+        belegung_services.confirm(
             actor=jugendamt_user,
             tenant=jugendamt,
             reservierung_id=hold.pk,
@@ -256,10 +261,14 @@ def test_other_parties_cannot_decide(
 
     stranger = factories.mandant("Fremder Träger", kind=Mandant.Kind.TRAEGER)
     with pytest.raises(NotFound):
-        services.decline(actor=provider_user, tenant=stranger, reservierung_id=hold.pk, reason="x")
+        belegung_services.decline(
+            actor=provider_user, tenant=stranger, reservierung_id=hold.pk, reason="x"
+        )
     with pytest.raises(NotFound):
-        services.withdraw(actor=provider_user, tenant=traeger, reservierung_id=hold.pk, reason="x")
-    services.withdraw(
+        belegung_services.withdraw(
+            actor=provider_user, tenant=traeger, reservierung_id=hold.pk, reason="x"
+        )
+    belegung_services.withdraw(
         actor=jugendamt_user, tenant=jugendamt, reservierung_id=hold.pk, reason="anderweitig"
     )
     assert _free(angebot) == 2
@@ -269,16 +278,18 @@ def test_end_belegung_reoffers_and_guards_overlap(
     angebot, places, provider_user, traeger, jugendamt, jugendamt_user, heim, region
 ):
     g = _gesuch(jugendamt_user, jugendamt, heim, region)
-    hold = services.reserve(actor=jugendamt_user, gesuch=g, platz=places[0])
+    hold = belegung_services.reserve(actor=jugendamt_user, gesuch=g, platz=places[0])
     start = timezone.localdate()
-    belegung = services.confirm(
+    belegung = belegung_services.confirm(
         actor=provider_user, tenant=traeger, reservierung_id=hold.pk, beginn=start
     )
     with pytest.raises(Conflict) as occupied:
-        services.set_frei(actor=provider_user, platz=places[0], frei_ab=start + timedelta(days=3))
+        angebot_services.set_frei(
+            actor=provider_user, platz=places[0], frei_ab=start + timedelta(days=3)
+        )
     assert occupied.value.code == "occupied"
     with pytest.raises(PlacementsError):
-        services.end_belegung(
+        belegung_services.end_belegung(
             actor=provider_user,
             tenant=traeger,
             belegung=belegung,
@@ -286,10 +297,10 @@ def test_end_belegung_reoffers_and_guards_overlap(
             grund="planmaessig",
         )
     with pytest.raises(PlacementsError):
-        services.end_belegung(
+        belegung_services.end_belegung(
             actor=provider_user, tenant=traeger, belegung=belegung, ende=start, grund=""
         )
-    ended = services.end_belegung(
+    ended = belegung_services.end_belegung(
         actor=provider_user,
         tenant=traeger,
         belegung=belegung,
@@ -300,7 +311,7 @@ def test_end_belegung_reoffers_and_guards_overlap(
     places[0].refresh_from_db()
     assert places[0].frei_ab == start + timedelta(days=11)
     with pytest.raises(Conflict):
-        services.end_belegung(
+        belegung_services.end_belegung(
             actor=provider_user,
             tenant=traeger,
             belegung=belegung,
@@ -311,7 +322,7 @@ def test_end_belegung_reoffers_and_guards_overlap(
 
 def test_bad_input_on_facilities_and_rates(traeger, provider_user, catalogue, heim, angebot):
     with pytest.raises(PlacementsError) as age:
-        services.create_einrichtung(
+        angebot_services.create_einrichtung(
             actor=provider_user,
             tenant=traeger,
             fachbereich=catalogue,
@@ -327,17 +338,17 @@ def test_bad_input_on_facilities_and_rates(traeger, provider_user, catalogue, he
         )
     assert age.value.code == "age_range"
     with pytest.raises(Conflict) as overlap:
-        services.set_entgelt(
+        angebot_services.set_entgelt(
             actor=provider_user,
             angebot=angebot,
             valid_from=date(2026, 6, 1),
             valid_to=None,
-            leistungsentgelt=services.Decimal("100"),
+            leistungsentgelt=Decimal("100"),
         )
     assert overlap.value.code == "rate_overlap"
     pflege = Betreuungsform.objects.get(code="vollstationaer")
     with pytest.raises(PlacementsError) as wrong_form:
-        services.create_angebot(
+        angebot_services.create_angebot(
             actor=provider_user, einrichtung=angebot.einrichtung, betreuungsform=pflege, title=""
         )
     assert wrong_form.value.code == "form_not_offered"

@@ -20,8 +20,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from koffer.placements import services
+from koffer.placements import katalog
+from koffer.placements.angebote import services as angebot_services
+from koffer.placements.belegung import services as belegung_services
 from koffer.placements.errors import Busy, PlacementsError
+from koffer.placements.gesuche import services as gesuch_services
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -49,14 +52,14 @@ OPS = st.lists(
 
 class World:
     def __init__(self) -> None:
-        services.load_default_catalogue()
+        katalog.load_default_catalogue()
         fb = Fachbereich.objects.get(code="jugendhilfe")
         form = Betreuungsform.objects.get(fachbereich=fb, code="heim-34")
         self.traeger = factories.mandant(kind=Mandant.Kind.TRAEGER)
         self.provider = factories.user(self.traeger, role="platzverwaltung")
         self.amt = factories.mandant(kind=Mandant.Kind.KREIS)
         self.caseworker = factories.user(self.amt, role="sachbearbeitung")
-        einrichtung = services.create_einrichtung(
+        einrichtung = angebot_services.create_einrichtung(
             actor=self.provider,
             tenant=self.traeger,
             fachbereich=fb,
@@ -71,17 +74,17 @@ class World:
         self.today = timezone.localdate()
         self.angebote: list[Angebot] = []
         for title in ("Gruppe A", "Gruppe B"):
-            angebot = services.create_angebot(
+            angebot = angebot_services.create_angebot(
                 actor=self.provider, einrichtung=einrichtung, betreuungsform=form, title=title
             )
-            services.set_entgelt(
+            angebot_services.set_entgelt(
                 actor=self.provider,
                 angebot=angebot,
                 valid_from=date(2026, 1, 1),
                 valid_to=None,
                 leistungsentgelt=Decimal("150"),
             )
-            services.add_plaetze(
+            angebot_services.add_plaetze(
                 actor=self.provider,
                 angebot=angebot,
                 count=2,
@@ -91,7 +94,7 @@ class World:
             self.angebote.append(angebot)
         region = Region.objects.get(name="Musterstadt")
         self.gesuche = [
-            services.create_gesuch(
+            gesuch_services.create_gesuch(
                 actor=self.caseworker,
                 tenant=self.amt,
                 betreuungsform=form,
@@ -115,7 +118,7 @@ class World:
         try:
             if op == "reserve":
                 gesuch = Platzgesuch.objects.for_tenant(self.amt).get(pk=self.gesuche[i].pk)
-                services.reserve(
+                belegung_services.reserve(
                     actor=self.caseworker, gesuch=gesuch, angebot=self.angebote[j], now=self.now
                 )
             elif op in ("confirm", "decline", "withdraw"):
@@ -124,7 +127,7 @@ class World:
                     return
                 hold = holds[i % len(holds)]
                 if op == "confirm":
-                    services.confirm(
+                    belegung_services.confirm(
                         actor=self.provider,
                         tenant=self.traeger,
                         reservierung_id=hold.pk,
@@ -132,7 +135,7 @@ class World:
                         now=self.now,
                     )
                 elif op == "decline":
-                    services.decline(
+                    belegung_services.decline(
                         actor=self.provider,
                         tenant=self.traeger,
                         reservierung_id=hold.pk,
@@ -140,7 +143,7 @@ class World:
                         now=self.now,
                     )
                 else:
-                    services.withdraw(
+                    belegung_services.withdraw(
                         actor=self.caseworker,
                         tenant=self.amt,
                         reservierung_id=hold.pk,
@@ -157,7 +160,7 @@ class World:
                 )
                 if open_:
                     belegung = open_[i % len(open_)]
-                    services.end_belegung(
+                    belegung_services.end_belegung(
                         actor=self.provider,
                         tenant=self.traeger,
                         belegung=belegung,
@@ -224,7 +227,7 @@ def test_parallel_attempts_on_few_places_give_each_place_once() -> None:
     region = Region.objects.get(name="Musterstadt")
     form = world.gesuche[0].betreuungsform
     gesuche = [
-        services.create_gesuch(
+        gesuch_services.create_gesuch(
             actor=world.caseworker,
             tenant=world.amt,
             betreuungsform=form,
@@ -243,7 +246,9 @@ def test_parallel_attempts_on_few_places_give_each_place_once() -> None:
             for gesuch in chunk:
                 for angebot in world.angebote:
                     try:
-                        services.reserve(actor=world.caseworker, gesuch=gesuch, angebot=angebot)
+                        belegung_services.reserve(
+                            actor=world.caseworker, gesuch=gesuch, angebot=angebot
+                        )
                         outcome = "ok"
                     except Busy:
                         outcome = "busy"
@@ -277,9 +282,13 @@ def test_confirm_and_decline_at_the_same_moment_one_wins() -> None:
     holds = []
     for gesuch in world.gesuche[:3]:
         holds.append(
-            services.reserve(actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[0])
+            belegung_services.reserve(
+                actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[0]
+            )
             if len(holds) < 2
-            else services.reserve(actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[1])
+            else belegung_services.reserve(
+                actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[1]
+            )
         )
     for hold in holds:
         outcomes: list[str] = []
@@ -294,21 +303,21 @@ def test_confirm_and_decline_at_the_same_moment_one_wins() -> None:
             try:
                 barrier.wait()
                 if kind == "confirm":
-                    services.confirm(
+                    belegung_services.confirm(
                         actor=world.provider,
                         tenant=world.traeger,
                         reservierung_id=hold.pk,
                         beginn=world.today,
                     )
                 elif kind == "decline":
-                    services.decline(
+                    belegung_services.decline(
                         actor=world.provider,
                         tenant=world.traeger,
                         reservierung_id=hold.pk,
                         reason="gleichzeitig",
                     )
                 else:
-                    services.withdraw(
+                    belegung_services.withdraw(
                         actor=world.caseworker,
                         tenant=world.amt,
                         reservierung_id=hold.pk,
@@ -343,14 +352,16 @@ def test_reserve_during_a_confirm_for_the_same_child_leaves_no_open_hold(monkeyp
     on a placed child. With the Gesuch locked too, the reserve waits and then refuses.
 
     The confirm is held open right after it withdrew the other holds (the narrowest window
-    of the race) by wrapping ``_release_holds``; everything else is the real services."""
+    of the race) by wrapping ``release_holds``; everything else is the real services."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises every writer (BEGIN IMMEDIATE); the race needs PostgreSQL")
     world = World()
     gesuch = world.gesuche[0]
-    hold = services.reserve(actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[0])
+    hold = belegung_services.reserve(
+        actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[0]
+    )
     inside = threading.Event()
-    original = services._release_holds
+    original = belegung_services.release_holds
 
     def slow_release(*args: Any, **kwargs: Any) -> int:
         released = original(*args, **kwargs)
@@ -358,12 +369,12 @@ def test_reserve_during_a_confirm_for_the_same_child_leaves_no_open_hold(monkeyp
         time.sleep(0.8)  # the confirm's transaction stays open here, well under the timeout
         return released
 
-    monkeypatch.setattr(services, "_release_holds", slow_release)
+    monkeypatch.setattr(belegung_services, "release_holds", slow_release)
     outcome: dict[str, str] = {}
 
     def confirm() -> None:
         try:
-            services.confirm(
+            belegung_services.confirm(
                 actor=world.provider,
                 tenant=world.traeger,
                 reservierung_id=hold.pk,
@@ -378,7 +389,9 @@ def test_reserve_during_a_confirm_for_the_same_child_leaves_no_open_hold(monkeyp
     def reserve() -> None:
         try:
             inside.wait(5)
-            services.reserve(actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[1])
+            belegung_services.reserve(
+                actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[1]
+            )
             outcome["reserve"] = "ok"
         except PlacementsError as exc:
             outcome["reserve"] = exc.code

@@ -1,0 +1,1 @@
+"""Provider side of the Platzbörse: Trägerprofil, Einrichtung, Angebot, Entgelt, Platz."""

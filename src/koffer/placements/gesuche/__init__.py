@@ -1,0 +1,1 @@
+"""The youth office's needs: Platzgesuch, Kostenzusage, matches, sending requests."""
