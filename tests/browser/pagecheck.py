@@ -240,7 +240,7 @@ def heading_problems(page: Page) -> list[str]:
         "h1, h2, h3, h4, h5, h6",
         "els => els.map(e => [e.tagName.toLowerCase(), e.textContent.replace(/\\s+/g, ' ').trim()])",
     )
-    problems = []
+    problems = caption_problems(page)
     h1s = [text for tag, text in headings if tag == "h1"]
     if len(h1s) > 1:
         problems.append(f"{len(h1s)} Überschriften <h1>: " + " | ".join(h1s))
@@ -257,6 +257,30 @@ def multiselect_problems(page: Page) -> list[str]:
         "select[multiple]", "els => els.map(e => e.name || e.id)"
     )
     return [f"Mehrfachauswahl mit Strg-Klick (select multiple): {name}" for name in names]
+
+
+_CAPTIONS_JS = """() => {
+  const visible = e => {
+    const c = e.cloneNode(true);
+    c.querySelectorAll('.kern-sr-only').forEach(x => x.remove());
+    return c.textContent.replace(/\\s+/g, ' ').trim();
+  };
+  const out = [];
+  let heading = '';
+  for (const e of document.querySelectorAll('h1, h2, h3, h4, h5, h6, caption')) {
+    if (e.tagName !== 'CAPTION') { heading = visible(e); continue; }
+    const text = visible(e);
+    if (text && text === heading) out.push(text);
+  }
+  return out;
+}"""
+
+
+def caption_problems(page: Page) -> list[str]:
+    """A table whose visible caption repeats the heading just above it: the page says the
+    same thing twice (a caption that names the table for screen readers can be kern-sr-only)."""
+    repeated: list[str] = page.evaluate(_CAPTIONS_JS)
+    return [f"Tabellenüberschrift „{text}“ wiederholt die Überschrift darüber" for text in repeated]
 
 
 # Status of each icon URL, fetched once per test session.

@@ -29,6 +29,18 @@ def test_heading_and_icon_checks(chromium: Browser) -> None:
         ]
         page.set_content("<h1>Start</h1><h2>Ihre Module</h2><h3>Start</h3>")
         assert heading_problems(page) == []
+        page.set_content(
+            "<h1>Anfragen</h1><h2>Laufende Belegungen</h2>"
+            "<table><caption>Laufende Belegungen</caption><tr><td>1</td></tr></table>"
+        )
+        assert heading_problems(page) == [
+            "Tabellenüberschrift „Laufende Belegungen“ wiederholt die Überschrift darüber"
+        ]
+        page.set_content(
+            "<h1>Anfragen</h1><h2>Laufende Belegungen</h2><table><caption>"
+            '<span class="kern-sr-only">Laufende Belegungen</span> Seite 2</caption></table>'
+        )
+        assert heading_problems(page) == []
     finally:
         context.close()
 
