@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from koffer.accounts.access import Access
-from koffer.accounts.models import User
+from koffer.accounts.models import ApiToken, User
 from koffer.accounts.roles import Perm
 from koffer.inbox.lieferung import services
 from koffer.inbox.models import Stapel
@@ -23,6 +23,13 @@ API = "/api/v1/posteingang/stapel"
 class Provider:
     user: User
     secret: str
+    token: ApiToken | None = None
+
+    @property
+    def access(self) -> Access:
+        if self.token is not None:
+            return Access.for_token(self.token)
+        return Access.for_user(self.user.pk, self.user.memberships.get().tenant_id)
 
     @property
     def client(self) -> Client:
@@ -38,7 +45,7 @@ def _provider(tenant: Mandant, unit: Organisationseinheit) -> Provider:
     token, secret = factories.api_token(
         tenant, [Perm.INBOX_UPLOAD], role="scandienst", units=[unit], name="Scan"
     )
-    return Provider(token.user, secret)
+    return Provider(token.user, secret, token)
 
 
 @pytest.fixture
@@ -70,7 +77,7 @@ def deliver(tenant: Mandant, provider: Provider) -> Deliver:
         who = as_ or provider
         return services.deliver(
             actor=who.user,
-            access=Access.for_user(who.user.pk, tenant.pk),
+            access=who.access,
             tenant=tenant,
             manifest_bytes=note if note is not None else scans.manifest(files),
             files=[services.IncomingFile(n, io.BytesIO(d)) for n, d in files.items()],

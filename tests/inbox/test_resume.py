@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from koffer.accounts.access import Access
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
 from koffer.inbox.lieferung import services
@@ -49,7 +48,7 @@ class Killed(BaseException):
 def _deliver(tenant: Mandant, provider: Provider) -> services.Delivery:
     return services.deliver(
         actor=provider.user,
-        access=Access.for_user(provider.user.pk, tenant.pk),
+        access=provider.access,
         tenant=tenant,
         manifest_bytes=NOTE,
         files=[services.IncomingFile(n, io.BytesIO(d)) for n, d in FILES.items()],

@@ -56,7 +56,8 @@ def root() -> Path:
 
 
 def _visible(path: Path) -> bool:
-    return not path.name.startswith(".")
+    """Not hidden, and no symbolic link: a link could point anywhere on this machine."""
+    return not path.name.startswith(".") and not path.is_symlink()
 
 
 def _providers(base: Path) -> list[tuple[Mandant, User, Path]]:
