@@ -195,8 +195,16 @@ USERS: list[DemoUser] = [
         "Richter",
         (("ministerium", "Referat Kinder- und Jugendhilfe", "statistik"),),
     ),
+    # The scan provider works for the shared mail room's two Mandanten.
     DemoUser(
-        "scan.dienstleister", "", "", ((KREIS_SLUG, "Poststelle", "scandienst"),), machine=True
+        "scan.dienstleister",
+        "",
+        "",
+        (
+            (KREIS_SLUG, "Poststelle", "scandienst"),
+            ("jobcenter-musterland", "Eingangszone", "scandienst"),
+        ),
+        machine=True,
     ),
     DemoUser(
         "druck.dienstleister",

@@ -1,6 +1,8 @@
-"""Demo data of the Posteingang: scan batches delivered into the Kreis's Poststelle, one
-as declared, one with problems (a file altered on the way, one missing), and one the
-mail room scanned itself, each checked like a real delivery."""
+"""Demo data of the Posteingang: scan batches delivered into the Jobcenter's Eingangszone
+(where the shared mail room, post.zentral, starts), one as declared, one with problems (a
+file altered on the way, one missing), and one the mail room scanned itself; and one into
+the Kreis's Poststelle, the mail room's other Mandant. Each is checked like a real
+delivery."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from koffer.inbox.lieferung import services
 from koffer.jobs import runner
 from koffer.tenancy.models import Mandant
 
+JOBCENTER = "jobcenter-musterland"
 KREIS = "landkreis-musterland"
 
 
@@ -67,7 +70,7 @@ def _deliver(
 
 def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
     """Deliver the demo batches; returns their check jobs (run by :func:`finish`)."""
-    tenant = mandanten[KREIS]
+    tenant = mandanten[JOBCENTER]
     antrag = pdf_bytes("Antrag auf Leistungen", ("Antrag, Seite 1", "Antrag, Seite 2"))
     nachweis = pdf_bytes("Lohnabrechnung Oktober", ("Lohnabrechnung",))
     bescheinigung = pdf_bytes("Mietbescheinigung", ("Mietbescheinigung",))
@@ -77,9 +80,9 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
         _deliver(
             tenant,
             "scan.dienstleister",
-            "KR-2026-0001",
+            "JC-2026-0001",
             files,
-            _note("KR-2026-0001", files, {"0001.pdf": 2, "0002.pdf": 1}),
+            _note("JC-2026-0001", files, {"0001.pdf": 2, "0002.pdf": 1}),
         )
     )
     declared = {"0001.pdf": bescheinigung, "0002.pdf": nachweis, "0003.pdf": antrag}
@@ -88,10 +91,10 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
         _deliver(
             tenant,
             "scan.dienstleister",
-            "KR-2026-0002",
+            "JC-2026-0002",
             sent,
             _note(
-                "KR-2026-0002",
+                "JC-2026-0002",
                 declared,
                 {"0001.pdf": 1, "0002.pdf": 1, "0003.pdf": 2},
                 wrong="0002.pdf",
@@ -102,6 +105,16 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
     jobs.append(
         _deliver(
             tenant, "post.zentral", "POST-0001", own, _note("POST-0001", own, {"eingang-1.pdf": 1})
+        )
+    )
+    kreis = {"0001.pdf": bescheinigung}
+    jobs.append(
+        _deliver(
+            mandanten[KREIS],
+            "scan.dienstleister",
+            "KR-2026-0001",
+            kreis,
+            _note("KR-2026-0001", kreis, {"0001.pdf": 1}),
         )
     )
     return [job for job in jobs if job is not None]
