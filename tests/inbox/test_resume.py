@@ -4,6 +4,7 @@ the next run: every file ends accepted once or in quarantine, nothing twice, not
 from __future__ import annotations
 
 import io
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from koffer.inbox.lieferung import services
 from koffer.inbox.models import Problem, Stapel, Stapeldatei
 from koffer.jobs import runner
 from koffer.jobs.models import Job, JobStep
+from koffer.records.models import PendingBlob
 from koffer.tenancy.models import Mandant
 from tests.inbox import scans
 from tests.inbox.conftest import Provider
@@ -158,3 +160,25 @@ def test_a_check_run_twice_changes_nothing(tenant: Mandant, provider: Provider) 
     _run_job(tenant)
     check_stapel(actor=None, stapel=stapel)  # without the job's steps: states decide
     _check_outcome(tenant)
+
+
+def test_a_delivered_file_keeps_its_blob_when_an_upload_of_the_same_bytes_fails(
+    tenant: Mandant, provider: Provider
+) -> None:
+    from koffer.records.dokumente import blob_ledger
+
+    # An upload of the same bytes announced (and claimed) them first, then failed after
+    # the delivery had committed: the delivered file still needs the blob.
+    data = scans.pdf() + b"\n% " + uuid.uuid4().hex.encode()  # bytes never stored before
+    [upload] = blob_ledger.store_pending(tenant.pk, [(scans.sha256(data), data)])
+    services.deliver(
+        actor=provider.user,
+        access=provider.access,
+        tenant=tenant,
+        manifest_bytes=scans.manifest({"neu.pdf": data}),
+        files=[services.IncomingFile("neu.pdf", io.BytesIO(data))],
+    )
+    assert not PendingBlob.objects.unscoped().exclude(pk=upload).exists()  # settled
+    assert PendingBlob.objects.unscoped().get(pk=upload).claimed
+    blob_ledger.discard([upload])
+    assert get_store().exists(scans.sha256(data))

@@ -9,11 +9,13 @@ class InboxConfig(AppConfig):
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
         from koffer.inbox import access, aufgaben
-        from koffer.inbox.lieferung import tasks
+        from koffer.inbox.lieferung import services, tasks
+        from koffer.records.dokumente import services as documents
         from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register
 
         tasks.register_job_kind()
+        documents.register_blob_reference(services.blob_referenced)
         tasks_registry.register(aufgaben.open_tasks)
         # Two sides of a delivery: who delivers scans sees its own batches, the mail room
         # every batch arriving in its units.

@@ -122,6 +122,8 @@ class Stapeldatei(TenantOwned):
                 name="inbox_stapeldatei_state_valid",
             ),
         ]
+        # The blob ledger asks whether a delivered file still points to a blob.
+        indexes = [models.Index(fields=["sha256"], name="inbox_stapeldatei_sha256")]
 
     def __str__(self) -> str:
         return self.name

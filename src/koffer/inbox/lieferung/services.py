@@ -4,10 +4,11 @@ check. The API, the drop folder (``ordner``) and the demo call the same function
 Nothing lost, nothing twice: a batch is unique per Mandant, provider and batch id, and its
 ``delivery_sha256`` (the Lieferschein's hash and each delivered file's name and hash)
 tells the same batch delivered again (answered with the stored batch) from another batch
-under a used id (409). The files' bytes go into the blob store before the one short
-transaction that writes the batch, its files, the audit event and the verification job,
-so a batch is never accepted without its bytes; a process killed before that commit leaves
-only blobs that a retry finds already stored. Each later write checks the state it starts
+under a used id (409). The files' bytes go into the blob store (announced in the E-Akte's
+blob ledger, like an upload's) before the one short transaction that writes the batch, its
+files, the audit event and the verification job, so a batch is never accepted without its
+bytes; a process killed before that commit leaves only announced blobs, which a retry
+finds stored and ``records_blob_gc`` removes if nobody retries. Each later write checks the state it starts
 from, so running it again after an interruption changes nothing.
 """
 
@@ -25,13 +26,14 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.audit import services as audit
 from koffer.audit.services import Actor
-from koffer.blobs.store import get_store, hash_stream
+from koffer.blobs.store import hash_stream
 from koffer.inbox import access as rules
 from koffer.inbox.errors import Conflict, Forbidden, InboxError
 from koffer.inbox.lieferung import manifest
 from koffer.inbox.lieferung.pruefung import Finding
 from koffer.inbox.models import Problem, Stapel, Stapeldatei
 from koffer.jobs import services as jobs
+from koffer.records.dokumente import services as documents
 from koffer.tenancy.models import Mandant
 
 JOB_KIND = "inbox.pruefung"
@@ -54,6 +56,11 @@ class Delivery:
 def step_reached(name: str) -> None:
     """Called after each step of a delivery and of its check. It does nothing; the
     interruption tests raise here to stand for a process killed at that point."""
+
+
+def blob_referenced(sha256: str) -> bool:
+    """Whether a delivered file points to this blob (asked by the blob ledger)."""
+    return Stapeldatei.objects.unscoped().filter(sha256=sha256).exists()
 
 
 def delivery_hash(manifest_sha256: str, files: Sequence[tuple[str, str]]) -> str:
@@ -121,11 +128,11 @@ def deliver(
     earlier = _existing(tenant, actor.pk, note.batch_id)
     if earlier is not None:
         return _same_or_conflict(earlier, delivery_sha256)
-    store = get_store()
-    for file in files:
-        store.put(file.stream)
-    step_reached("gespeichert")
+    pending = documents.store_blobs(
+        tenant_id=tenant.pk, blobs=[(hashes[f.name][0], f.stream) for f in files]
+    )
     try:
+        step_reached("gespeichert")
         with transaction.atomic():
             stapel = _write(
                 actor=actor,
@@ -148,12 +155,17 @@ def deliver(
                 )
                 Stapel.objects.for_tenant(tenant).filter(pk=stapel.pk).update(job_id=job.pk)
                 stapel.job_id = job.pk
+            documents.settle_blobs(pending)
     except IntegrityError:
         # The same batch id arrived in parallel and committed first.
+        documents.discard_blobs(pending)
         earlier = _existing(tenant, actor.pk, note.batch_id)
         if earlier is None:
             raise
         return _same_or_conflict(earlier, delivery_sha256)
+    except BaseException:
+        documents.discard_blobs(pending)
+        raise
     step_reached("angenommen")
     return Delivery(stapel=stapel, created=True)
 

@@ -29,10 +29,10 @@ import hashlib
 import io
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
@@ -230,6 +230,35 @@ def add_version(
         lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
         file,
     )
+
+
+# --- blobs another app references (the Posteingang's delivered files) ------------------------
+
+
+def store_blobs(
+    *, tenant_id: uuid.UUID, blobs: Sequence[tuple[str, bytes | IO[bytes]]]
+) -> list[uuid.UUID]:
+    """Store ``blobs`` (hash, bytes or stream) announced in the blob ledger, like an
+    upload's bytes: settle the returned marks (:func:`settle_blobs`) in the transaction
+    that writes the rows pointing to them, or :func:`discard_blobs` them when it fails;
+    after a crash ``records_blob_gc`` removes what no row took."""
+    return blob_ledger.store_pending(tenant_id, blobs, get_store())
+
+
+def settle_blobs(pending: Sequence[uuid.UUID]) -> None:
+    """Inside the referencing rows' transaction: the blobs are referenced now."""
+    blob_ledger.settle(pending)
+
+
+def discard_blobs(pending: Sequence[uuid.UUID]) -> None:
+    """The referencing rows were not written: remove each blob nobody else needs."""
+    blob_ledger.discard(pending)
+
+
+def register_blob_reference(check: Callable[[str], bool]) -> None:
+    """Another app's rows point to blobs too: ``check(sha256)`` says whether one does, so
+    that a failed upload of the same bytes never removes them."""
+    blob_ledger.register_reference(check)
 
 
 SCAN_TYPES = frozenset({"pdf", "tiff"})
