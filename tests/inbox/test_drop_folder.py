@@ -93,3 +93,12 @@ def test_unknown_folders_are_left_alone(tmp_path: Path, tenant: Mandant) -> None
     (tmp_path / "unbekannt" / "niemand" / "B-1").mkdir(parents=True)
     (tmp_path / tenant.slug / "niemand" / "B-1").mkdir(parents=True)
     assert ordner.pick_up(tmp_path) == []
+
+
+def test_a_batch_without_lieferschein_is_refused(
+    tmp_path: Path, tenant: Mandant, provider: Provider
+) -> None:
+    folder = _write_batch(tmp_path, tenant, provider, "B-1")
+    (folder / ordner.MANIFEST).unlink()
+    [result] = ordner.pick_up(tmp_path)
+    assert result.stapel is None and "„lieferschein.json“ fehlt" in result.reason

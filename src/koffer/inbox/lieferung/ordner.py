@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.errors import DomainError
-from koffer.inbox.lieferung import services
+from koffer.inbox.lieferung import manifest, services
 from koffer.inbox.models import Stapel
 from koffer.tenancy.models import Mandant
 
@@ -99,24 +98,21 @@ def _deliver(tenant: Mandant, user: User, batch: Path) -> PickedUp:
         for p in batch.iterdir()
         if p.is_file() and _visible(p) and p.name not in {MANIFEST, REASON}
     )
-    try:
-        manifest_bytes = (batch / MANIFEST).read_bytes()
-    except FileNotFoundError:
+    note = batch / MANIFEST
+    if not note.is_file() or note.is_symlink():
         return _refuse(batch, f"Der Lieferschein „{MANIFEST}“ fehlt im Stapelordner.")
+    if note.stat().st_size > manifest.MAX_MANIFEST_BYTES:
+        return _refuse(batch, manifest.refused("Er ist größer als 1 MB.").message)
+    manifest_bytes = note.read_bytes()
     try:
-        with ExitStack() as stack:
-            incoming = [
-                services.IncomingFile(name=p.name, stream=stack.enter_context(p.open("rb")))
-                for p in files
-            ]
-            delivery = services.deliver(
-                actor=user,
-                access=Access.for_user(user.pk, tenant.pk),
-                tenant=tenant,
-                manifest_bytes=manifest_bytes,
-                files=incoming,
-                source=Stapel.Source.ORDNER,
-            )
+        delivery = services.deliver(
+            actor=user,
+            access=Access.for_user(user.pk, tenant.pk),
+            tenant=tenant,
+            manifest_bytes=manifest_bytes,
+            files=[services.IncomingFile(name=p.name, path=p) for p in files],
+            source=Stapel.Source.ORDNER,
+        )
     except DomainError as exc:
         return _refuse(batch, exc.message)
     _move(batch, batch.parent.parent / ACCEPTED, f"{batch.name}.{delivery.stapel.pk}")

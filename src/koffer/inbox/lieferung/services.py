@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from django.db import IntegrityError, transaction
@@ -41,10 +43,24 @@ JOB_KIND = "inbox.pruefung"
 
 @dataclass
 class IncomingFile:
-    """One delivered file: its name in the batch and its bytes (read from the start)."""
+    """One delivered file: its name in the batch and its bytes, either an upload's stream
+    or a file on disk (opened only while it is read: a batch may hold 2,000 files)."""
 
     name: str
-    stream: IO[bytes]
+    stream: IO[bytes] | None = None
+    path: Path | None = None
+
+    @contextmanager
+    def opened(self) -> Iterator[IO[bytes]]:
+        """The bytes from their start."""
+        if self.stream is not None:
+            self.stream.seek(0)
+            yield self.stream
+            return
+        if self.path is None:
+            raise ValueError("IncomingFile ohne Inhalt")
+        with self.path.open("rb") as stream:
+            yield stream
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,11 @@ def delivery_hash(manifest_sha256: str, files: Sequence[tuple[str, str]]) -> str
 
 
 def _hashes(files: Sequence[IncomingFile]) -> dict[str, tuple[str, int]]:
+    if len(files) > manifest.MAX_FILES:
+        raise InboxError(
+            "too_many_files",
+            f"Ein Stapel darf höchstens {manifest.MAX_FILES} Dateien haben; bitte teilen Sie ihn.",
+        )
     names = [manifest.check_file_name(f.name) for f in files]
     if len(set(names)) != len(names):
         raise InboxError(
@@ -79,9 +100,27 @@ def _hashes(files: Sequence[IncomingFile]) -> dict[str, tuple[str, int]]:
         )
     found: dict[str, tuple[str, int]] = {}
     for file in files:
-        found[file.name] = hash_stream(file.stream)
-        file.stream.seek(0)
+        with file.opened() as stream:
+            found[file.name] = hash_stream(stream)
     return found
+
+
+def _store(
+    tenant: Mandant, files: Sequence[IncomingFile], hashes: dict[str, tuple[str, int]]
+) -> list[uuid.UUID]:
+    """Every file into the blob store, announced in the blob ledger; on a failure what
+    was stored already is discarded."""
+    pending: list[uuid.UUID] = []
+    try:
+        for file in files:
+            with file.opened() as stream:
+                pending += documents.store_blobs(
+                    tenant_id=tenant.pk, blobs=[(hashes[file.name][0], stream)]
+                )
+    except BaseException:
+        documents.discard_blobs(pending)
+        raise
+    return pending
 
 
 def _existing(tenant: Mandant, provider_id: object, batch_id: str) -> Stapel | None:
@@ -128,9 +167,7 @@ def deliver(
     earlier = _existing(tenant, actor.pk, note.batch_id)
     if earlier is not None:
         return _same_or_conflict(earlier, delivery_sha256)
-    pending = documents.store_blobs(
-        tenant_id=tenant.pk, blobs=[(hashes[f.name][0], f.stream) for f in files]
-    )
+    pending = _store(tenant, files, hashes)
     try:
         step_reached("gespeichert")
         with transaction.atomic():
