@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from koffer.inbox.models import Stapel, Stapeldatei
 from koffer.jobs.models import Job
@@ -183,3 +185,19 @@ def test_without_inbox_rights_nothing_is_seen_or_delivered(
 def test_a_file_name_with_a_path_is_refused(provider: Provider) -> None:
     response, body = _deliver(provider.client, {".versteckt.pdf": scans.pdf()}, NOTE)
     assert response.status_code == 422 and body["code"] == "invalid_file_name"
+
+
+def test_the_list_costs_the_same_for_more_batches(provider: Provider, mail_room: Any) -> None:
+    for n in range(2):
+        files = {f"{n}.pdf": scans.pdf()}
+        _deliver(provider.client, files, scans.manifest(files, batch_id=f"B-{n}"))
+    client = signed_in(mail_room)
+    client.get(API)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(API).status_code == 200
+    for n in range(2, 8):
+        files = {f"{n}.pdf": scans.pdf()}
+        _deliver(provider.client, files, scans.manifest(files, batch_id=f"B-{n}"))
+    with CaptureQueriesContext(connection) as more:
+        assert len(client.get(API).json()["items"]) == 8
+    assert 0 < len(more.captured_queries) == len(few.captured_queries)
