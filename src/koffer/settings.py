@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "koffer.shell",
     "koffer.records",
     "koffer.placements",
+    "koffer.inbox",
     "koffer.privacy",
     "koffer.demo",
 ]
@@ -256,6 +257,7 @@ KOFFER_RENDER_SECONDS = int(os.environ.get("KOFFER_RENDER_SECONDS", "20"))
 # Public holidays for deadline arithmetic: "" (nationwide) or a state code such as "BY".
 KOFFER_HOLIDAY_STATE = os.environ.get("KOFFER_HOLIDAY_STATE", "")
 KOFFER_BLOB_DIR = Path(os.environ.get("KOFFER_BLOB_DIR", VAR_DIR / "blobs")).resolve()
+KOFFER_INBOX_DIR = Path(os.environ.get("KOFFER_INBOX_DIR", VAR_DIR / "inbox")).resolve()
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
 # outside the database (who can write to it must not read them); every host that writes

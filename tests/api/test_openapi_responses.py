@@ -17,6 +17,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from koffer.accounts.models import Membership, User
 from koffer.demo import district
+from koffer.inbox.models import Stapel
 from koffer.jobs.models import Job
 from koffer.placements.models import (
     Angebot,
@@ -44,6 +45,7 @@ ROWS: dict[str, type[Model]] = {
     "meldung_id": Meldung,
     "rechnung_id": Rechnung,
     "unit_id": Organisationseinheit,
+    "stapel_id": Stapel,
 }
 CANDIDATES = 4  # ids tried per user before the next user is asked
 

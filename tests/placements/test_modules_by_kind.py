@@ -46,13 +46,15 @@ def test_jugendamt_caseworker_sees_both() -> None:
 
 
 @pytest.mark.django_db
-def test_mail_room_sees_no_module_but_its_start() -> None:
+def test_mail_room_sees_no_module_but_its_own() -> None:
     kreis = factories.mandant("Landkreis Prüfstadt", kind=Mandant.Kind.KREIS)
     client = signed_in(factories.user(kreis, role="poststelle"))
     start = client.get("/").content.decode()
     for label in ("Meine Akten", "Platzbörse", "Rechnungseingang"):
         assert label not in start
     assert "noch keine Module freigeschaltet" not in start
-    assert "Modul Posteingang ist in Vorbereitung" in start
+    # Its own module, the Posteingang, takes scan batches; filing into Akten is to come.
+    assert 'href="/posteingang/"' in start
+    assert "Verteilen der Post in die Akten ist in Vorbereitung" in start
     for name in PLACING_PAGES:
         assert client.get(reverse(name)).status_code == 403

@@ -1,5 +1,6 @@
-"""The mail room has no module until the Posteingang exists; its start page says so and
-shows what is real: its Poststelle, what its role covers, where the post goes."""
+"""The mail room's Posteingang takes scan batches in, filing into Akten is still to come;
+its start page says so and shows what is real: its Poststelle, what its role covers,
+where the post goes."""
 
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ def test_mail_room_start_page(django_assert_num_queries: DjangoAssertNumQueries)
     client.post(reverse("accounts:switch_tenant"), {"tenant": str(kreis.pk)})
     client.get("/")  # the first request after the switch writes the session
     # The mail room has no E-Akte or Platzbörse tasks (a caseworker's page counts one query
-    # for each in START_PAGE_QUERIES), but reads the Mandant's units once.
-    with django_assert_num_queries(START_PAGE_QUERIES - 2 + 1):
+    # for each in START_PAGE_QUERIES), but reads the Mandant's units once and counts its
+    # scan batches with problems once.
+    with django_assert_num_queries(START_PAGE_QUERIES - 2 + 1 + 1):
         body = client.get("/").content.decode()
-    assert "Das Modul Posteingang ist in Vorbereitung" in body
+    assert "Das Verteilen der Post in die Akten ist in Vorbereitung" in body
     assert "noch keine Module freigeschaltet" not in body
     assert "Posteingang bearbeiten, Scans einliefern" in body
     assert "Akten öffnen und Dokumente in Akten ablegen kann sie nicht" in body
@@ -48,5 +50,5 @@ def test_mail_room_start_page(django_assert_num_queries: DjangoAssertNumQueries)
 def test_caseworker_start_page_has_no_mail_room_part() -> None:
     kreis = factories.mandant("Landkreis Prüfstadt", kind=Mandant.Kind.KREIS)
     body = signed_in(factories.user(kreis)).get("/").content.decode()
-    assert "Posteingang ist in Vorbereitung" not in body
+    assert "Verteilen der Post in die Akten ist in Vorbereitung" not in body
     assert "Ihre Module" in body

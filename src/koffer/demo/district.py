@@ -9,6 +9,7 @@ from django.db import transaction
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.accounts.roles import ROLES
+from koffer.demo import inbox as demo_inbox
 from koffer.demo import placements as demo_placements
 from koffer.demo import records as demo_records
 from koffer.tenancy import services as tenancy
@@ -194,8 +195,16 @@ USERS: list[DemoUser] = [
         "Richter",
         (("ministerium", "Referat Kinder- und Jugendhilfe", "statistik"),),
     ),
+    # The scan provider works for the shared mail room's two Mandanten.
     DemoUser(
-        "scan.dienstleister", "", "", ((KREIS_SLUG, "Poststelle", "scandienst"),), machine=True
+        "scan.dienstleister",
+        "",
+        "",
+        (
+            (KREIS_SLUG, "Poststelle", "scandienst"),
+            ("jobcenter-musterland", "Eingangszone", "scandienst"),
+        ),
+        machine=True,
     ),
     DemoUser(
         "druck.dienstleister",
@@ -269,9 +278,11 @@ def load() -> list[DemoUser]:
             _create_user(demo, mandanten)
         demo_records.load(mandanten)
         demo_placements.load(mandanten)
+        inbox_jobs = demo_inbox.load(mandanten)
         auszug = demo_records.order_auszug(mandanten)
     # After the commit: the job runner claims the committed job row like a worker would.
     demo_records.finish(auszug)
+    demo_inbox.finish(inbox_jobs)
     return [u for u in USERS if not u.machine]
 
 

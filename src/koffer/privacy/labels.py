@@ -42,6 +42,8 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.membership.remove": "Rolle entzogen",
     "accounts.token.create": "API-Schlüssel erzeugt",
     "accounts.token.revoke": "API-Schlüssel widerrufen",
+    "inbox.stapel.deliver": "Scan-Stapel eingeliefert",
+    "inbox.stapel.check": "Scan-Stapel gegen den Lieferschein geprüft",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",

@@ -29,8 +29,9 @@ MAIL_ROOM_UNITS_SHOWN = 200
 
 @dataclass(frozen=True)
 class MailRoom:
-    """The mail room's start until the Posteingang module exists: what its role covers,
-    and the units the post goes to (their tree, read-only)."""
+    """The mail room's start while the Posteingang only takes scan batches in (filing
+    into Akten follows): what its role covers, and the units the post goes to (their
+    tree, read-only)."""
 
     own_units: list[str]
     rights: list[str]

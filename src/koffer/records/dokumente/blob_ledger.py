@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import IO
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -63,7 +64,9 @@ def announce(tenant_id: uuid.UUID, sha256: str, store: BlobStore) -> uuid.UUID:
 
 
 def store_pending(
-    tenant_id: uuid.UUID, blobs: Sequence[tuple[str, bytes]], store: BlobStore | None = None
+    tenant_id: uuid.UUID,
+    blobs: Sequence[tuple[str, bytes | IO[bytes]]],
+    store: BlobStore | None = None,
 ) -> list[uuid.UUID]:
     """Announce and store ``blobs`` (hash, bytes); the ids go to :func:`settle` inside the
     document's transaction, or to :func:`discard` when it fails. If storing fails, what
@@ -86,11 +89,23 @@ def settle(pending: Sequence[uuid.UUID]) -> None:
         PendingBlob.objects.unscoped().filter(pk__in=list(pending)).delete()
 
 
+# Other apps' rows that point to blobs (the Posteingang's delivered files), registered in
+# their AppConfig.ready(): records may not import them.
+_references: list[Callable[[str], bool]] = []
+
+
+def register_reference(check: Callable[[str], bool]) -> None:
+    """``check(sha256)`` answers whether another app's rows point to that blob."""
+    if check not in _references:
+        _references.append(check)
+
+
 def referenced(sha256: str) -> bool:
     """Does any row of any Mandant point to this blob? (Blobs are shared by content.)"""
     return (
         DokumentVersion.objects.unscoped().filter(Q(sha256=sha256) | Q(pdf_sha256=sha256)).exists()
         or Aktenauszug.objects.unscoped().filter(sha256=sha256).exists()
+        or any(check(sha256) for check in _references)
     )
 
 

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
@@ -48,6 +48,7 @@ from koffer.records import access as records_access
 from koffer.records.documents import complete_text
 from koffer.records.dokumente import blob_ledger
 from koffer.records.dokumente.content import Content, inspect
+from koffer.records.dokumente.detect import detect_type
 from koffer.records.dokumente.limits import inspection_bounds
 from koffer.records.dokumente.naming import (
     IncomingFile,
@@ -55,7 +56,7 @@ from koffer.records.dokumente.naming import (
     read_within_limit,
     split_extension,
 )
-from koffer.records.errors import RecordsError, RecordsForbidden
+from koffer.records.errors import DocumentRejected, RecordsError, RecordsForbidden
 from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from koffer.records.selectors import first_subject
 from koffer.records.suche import services as search
@@ -241,6 +242,52 @@ def add_version(
         lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
         file,
     )
+
+
+# --- blobs another app references (the Posteingang's delivered files) ------------------------
+
+
+def store_blobs(
+    *, tenant_id: uuid.UUID, blobs: Sequence[tuple[str, bytes | IO[bytes]]]
+) -> list[uuid.UUID]:
+    """Store ``blobs`` (hash, bytes or stream) announced in the blob ledger, like an
+    upload's bytes: settle the returned marks (:func:`settle_blobs`) in the transaction
+    that writes the rows pointing to them, or :func:`discard_blobs` them when it fails;
+    after a crash ``records_blob_gc`` removes what no row took."""
+    return blob_ledger.store_pending(tenant_id, blobs, get_store())
+
+
+def settle_blobs(pending: Sequence[uuid.UUID]) -> None:
+    """Inside the referencing rows' transaction: the blobs are referenced now."""
+    blob_ledger.settle(pending)
+
+
+def discard_blobs(pending: Sequence[uuid.UUID]) -> None:
+    """The referencing rows were not written: remove each blob nobody else needs."""
+    blob_ledger.discard(pending)
+
+
+def register_blob_reference(check: Callable[[str], bool]) -> None:
+    """Another app's rows point to blobs too: ``check(sha256)`` says whether one does, so
+    that a failed upload of the same bytes never removes them."""
+    blob_ledger.register_reference(check)
+
+
+SCAN_TYPES = frozenset({"pdf", "tiff"})
+SCAN_TYPE_MESSAGE = (
+    "Gescannte Dateien werden nur als PDF oder TIFF angenommen; diese Datei ist {label}."
+)
+
+
+def inspect_scan(*, tenant_id: uuid.UUID, data: bytes) -> Content:
+    """Type and page count of a scanned file (PDF or TIFF), learnt as for an upload: in
+    the bounded inspection child, with the Mandant's page and frame limits and no text.
+    Raises DocumentRejected (a stable code, a German reason) for another type and for a
+    file that is corrupt, locked by a password or beyond a bound. Stores nothing."""
+    ftype = detect_type(data)
+    if ftype.code not in SCAN_TYPES:
+        raise DocumentRejected("unsupported_type", SCAN_TYPE_MESSAGE.format(label=ftype.label))
+    return inspect(data, "", "", inspection_bounds(tenant_id, text_pages=0))
 
 
 def _guarded(step: Any, file: IncomingFile) -> IngestResult:

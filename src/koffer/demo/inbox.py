@@ -1,0 +1,127 @@
+"""Demo data of the Posteingang: scan batches delivered into the Jobcenter's Eingangszone
+(where the shared mail room, post.zentral, starts), one as declared, one with problems (a
+file altered on the way, one missing), and one the mail room scanned itself; and one into
+the Kreis's Poststelle, the mail room's other Mandant. Each is checked like a real
+delivery."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.demo.records import pdf_bytes
+from koffer.inbox.lieferung import services
+from koffer.jobs import runner
+from koffer.tenancy.models import Mandant
+
+JOBCENTER = "jobcenter-musterland"
+KREIS = "landkreis-musterland"
+
+
+def _note(
+    batch_id: str, files: dict[str, bytes], pages: dict[str, int], *, wrong: str = ""
+) -> bytes:
+    scan_day = timezone.localdate() - timedelta(days=1)
+    return json.dumps(
+        {
+            "version": 1,
+            "stapel_id": batch_id,
+            "scan_datum": scan_day.isoformat(),
+            "operator": "B. Scanner",
+            "scanner": "Fujitsu fi-7600 Nr. 2",
+            "qualitaetspruefung": {
+                "ergebnis": "bestanden",
+                "bemerkung": "Sichtprüfung jeder Seite",
+            },
+            "dateien": [
+                {
+                    "name": name,
+                    "seiten": pages[name],
+                    "sha256": "0" * 64 if name == wrong else hashlib.sha256(data).hexdigest(),
+                }
+                for name, data in files.items()
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    ).encode()
+
+
+def _deliver(
+    tenant: Mandant, username: str, batch_id: str, files: dict[str, bytes], note: bytes
+) -> uuid.UUID | None:
+    user = User.objects.get(username=username)
+    delivery = services.deliver(
+        actor=user,
+        access=Access.for_user(user.pk, tenant.pk),
+        tenant=tenant,
+        manifest_bytes=note,
+        files=[services.IncomingFile(name, io.BytesIO(data)) for name, data in files.items()],
+    )
+    return delivery.stapel.job_id
+
+
+def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
+    """Deliver the demo batches; returns their check jobs (run by :func:`finish`)."""
+    tenant = mandanten[JOBCENTER]
+    antrag = pdf_bytes("Antrag auf Leistungen", ("Antrag, Seite 1", "Antrag, Seite 2"))
+    nachweis = pdf_bytes("Lohnabrechnung Oktober", ("Lohnabrechnung",))
+    bescheinigung = pdf_bytes("Mietbescheinigung", ("Mietbescheinigung",))
+    jobs: list[uuid.UUID | None] = []
+    files = {"0001.pdf": antrag, "0002.pdf": nachweis}
+    jobs.append(
+        _deliver(
+            tenant,
+            "scan.dienstleister",
+            "JC-2026-0001",
+            files,
+            _note("JC-2026-0001", files, {"0001.pdf": 2, "0002.pdf": 1}),
+        )
+    )
+    declared = {"0001.pdf": bescheinigung, "0002.pdf": nachweis, "0003.pdf": antrag}
+    sent = {"0001.pdf": bescheinigung, "0002.pdf": nachweis}
+    jobs.append(
+        _deliver(
+            tenant,
+            "scan.dienstleister",
+            "JC-2026-0002",
+            sent,
+            _note(
+                "JC-2026-0002",
+                declared,
+                {"0001.pdf": 1, "0002.pdf": 1, "0003.pdf": 2},
+                wrong="0002.pdf",
+            ),
+        )
+    )
+    own = {"eingang-1.pdf": bescheinigung}
+    jobs.append(
+        _deliver(
+            tenant, "post.zentral", "POST-0001", own, _note("POST-0001", own, {"eingang-1.pdf": 1})
+        )
+    )
+    kreis = {"0001.pdf": bescheinigung}
+    jobs.append(
+        _deliver(
+            mandanten[KREIS],
+            "scan.dienstleister",
+            "KR-2026-0001",
+            kreis,
+            _note("KR-2026-0001", kreis, {"0001.pdf": 1}),
+        )
+    )
+    return [job for job in jobs if job is not None]
+
+
+def finish(jobs: list[uuid.UUID]) -> None:
+    """Check the batches right away (the demo has no worker yet when it loads; the queued
+    tasks later find the jobs done and skip them)."""
+    for job in jobs:
+        runner.execute(job)

@@ -1,0 +1,72 @@
+"""The single answer to "may this actor see / do this" in the Posteingang, for pages, API
+and services alike.
+
+Two sides: whoever delivers scans (``inbox.upload``: a scan provider's machine account,
+or the mail room scanning in-house) sees the batches it delivered itself, never another
+provider's; the mail room (``inbox.process``) sees every batch delivered into its
+Organisationseinheiten (and below).
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+from koffer.accounts.access import Access
+from koffer.accounts.roles import Perm
+from koffer.tenancy.models import Mandant
+
+# Authorities whose post arrives on paper: a Kreis, a Stadt, a Jobcenter. Träger, the
+# Landesjugendamt and the ministry run no mail room in koffer.
+INBOX_KINDS = frozenset({Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE, Mandant.Kind.JOBCENTER})
+
+
+def has_inbox(kind: str) -> bool:
+    """Which kinds of Mandant the Posteingang exists for (navigation and views alike)."""
+    return kind in INBOX_KINDS
+
+
+def delivers(access: Access, tenant: Mandant) -> bool:
+    return access.can(Perm.INBOX_UPLOAD) and has_inbox(tenant.kind)
+
+
+def processes(access: Access, tenant: Mandant) -> bool:
+    return access.can(Perm.INBOX_PROCESS) and has_inbox(tenant.kind)
+
+
+def sees_batches(access: Access, tenant: Mandant) -> bool:
+    return delivers(access, tenant) or processes(access, tenant)
+
+
+def delivery_unit(access: Access) -> uuid.UUID | None:
+    """The Organisationseinheit a delivery lands in: the highest unit where the actor may
+    deliver (a token's unit, or the mail room's)."""
+    grants = sorted(
+        (g for g in access.grants if Perm.INBOX_UPLOAD in g.role.permissions),
+        key=lambda g: (len(g.unit_path), g.unit_path),
+    )
+    return grants[0].unit_id if grants else None
+
+
+def _under(paths: list[str]) -> Q:
+    return reduce(or_, (Q(unit__path__startswith=p) for p in paths), Q(pk__in=[]))
+
+
+def own_q(access: Access, user_id: object) -> Q:
+    """Batches the actor delivered itself, while it may still deliver."""
+    if not access.can(Perm.INBOX_UPLOAD):
+        return Q(pk__in=[])
+    return Q(provider_id=user_id)
+
+
+def incoming_q(access: Access) -> Q:
+    """Batches delivered into the units where the actor works the mail room."""
+    return _under(access.unit_paths_with(Perm.INBOX_PROCESS))
+
+
+def stapel_q(access: Access, user_id: object) -> Q:
+    """Every batch the actor may see: its own deliveries and its mail room's."""
+    return own_q(access, user_id) | incoming_q(access)

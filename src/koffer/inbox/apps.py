@@ -1,0 +1,43 @@
+from django.apps import AppConfig
+
+
+class InboxConfig(AppConfig):
+    name = "koffer.inbox"
+    label = "inbox"
+    verbose_name = "Posteingang"
+
+    def ready(self) -> None:
+        from koffer.accounts.roles import Perm
+        from koffer.inbox import access, aufgaben
+        from koffer.inbox.lieferung import services, tasks
+        from koffer.records.dokumente import services as documents
+        from koffer.shell import tasks_registry
+        from koffer.shell.navigation import NavEntry, register
+
+        tasks.register_job_kind()
+        documents.register_blob_reference(services.blob_referenced)
+        tasks_registry.register(aufgaben.open_tasks)
+        # Two sides of a delivery: who delivers scans sees its own batches, the mail room
+        # every batch arriving in its units.
+        register(
+            NavEntry(
+                key="inbox_einlieferungen",
+                label="Scan-Einlieferungen",
+                url_name="inbox:einlieferungen",
+                description="Eigene Scan-Stapel mit Status und Problemen verfolgen.",
+                permission=Perm.INBOX_UPLOAD,
+                shown_in=access.has_inbox,
+                order=31,
+            )
+        )
+        register(
+            NavEntry(
+                key="inbox_stapel",
+                label="Posteingang",
+                url_name="inbox:stapel_list",
+                description="Eingehende Scan-Stapel, ihre Dateien und Probleme prüfen.",
+                permission=Perm.INBOX_PROCESS,
+                shown_in=access.has_inbox,
+                order=30,
+            )
+        )

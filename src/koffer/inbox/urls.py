@@ -1,0 +1,11 @@
+"""URLs of the Posteingang: each feature's list."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+from koffer.inbox.lieferung import urls as lieferung_urls
+
+app_name = "inbox"
+
+urlpatterns: list[URLPattern] = [*lieferung_urls.urlpatterns]

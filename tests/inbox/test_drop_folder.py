@@ -1,0 +1,104 @@
+"""The drop folder: a batch folder is taken when its ``.fertig`` marker is there, moved
+into processing, delivered through the same service as the API, and moved out again;
+a pass interrupted half-way is finished by the next."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from koffer.inbox.lieferung import ordner, services
+from koffer.inbox.models import Stapel, Stapeldatei
+from koffer.tenancy.models import Mandant
+from tests.inbox import scans
+from tests.inbox.conftest import Provider
+
+pytestmark = pytest.mark.django_db
+
+FILES = {"0001.pdf": scans.pdf(), "0002.tif": scans.tiff()}
+
+
+def _write_batch(
+    base: Path, tenant: Mandant, provider: Provider, name: str, *, done: bool = True
+) -> Path:
+    folder = base / tenant.slug / provider.user.username / name
+    folder.mkdir(parents=True)
+    for file_name, data in FILES.items():
+        (folder / file_name).write_bytes(data)
+    (folder / ordner.MANIFEST).write_bytes(scans.manifest(FILES, batch_id=name))
+    if done:
+        (folder / ordner.MARKER).touch()
+    return folder
+
+
+def test_complete_batches_are_taken_in_and_moved_out(
+    tmp_path: Path, tenant: Mandant, provider: Provider
+) -> None:
+    _write_batch(tmp_path, tenant, provider, "B-1")
+    unfinished = _write_batch(tmp_path, tenant, provider, "B-2", done=False)
+    out = io.StringIO()
+    call_command("inbox_watch", "--once", "--dir", str(tmp_path), stdout=out)
+    assert "B-1: angenommen" in out.getvalue()
+    stapel = Stapel.objects.for_tenant(tenant).get()
+    assert (stapel.batch_id, stapel.source, stapel.provider_id) == (
+        "B-1",
+        "ordner",
+        provider.user.pk,
+    )
+    assert Stapeldatei.objects.for_tenant(tenant).filter(stapel=stapel).count() == 2
+    provider_dir = unfinished.parent
+    assert (provider_dir / ordner.ACCEPTED / f"B-1.{stapel.pk}" / "0001.pdf").is_file()
+    assert unfinished.is_dir()  # no marker yet: left alone
+    assert not any((provider_dir / ordner.WORKING).iterdir())
+
+
+def test_a_pass_killed_after_the_move_is_finished_by_the_next(
+    tmp_path: Path, tenant: Mandant, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_batch(tmp_path, tenant, provider, "B-1")
+
+    def killed(name: str) -> None:
+        if name == "angenommen":
+            raise KeyboardInterrupt  # after the commit, before the folder moved on
+
+    monkeypatch.setattr(services, "step_reached", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ordner.pick_up(tmp_path)
+    monkeypatch.undo()
+    working = tmp_path / tenant.slug / provider.user.username / ordner.WORKING
+    assert (working / "B-1").is_dir()
+    [result] = ordner.pick_up(tmp_path)
+    assert result.stapel is not None and result.created is False
+    assert Stapel.objects.for_tenant(tenant).count() == 1
+    assert not any(working.iterdir())
+
+
+def test_a_refused_batch_is_kept_with_its_reason(
+    tmp_path: Path, tenant: Mandant, provider: Provider
+) -> None:
+    folder = _write_batch(tmp_path, tenant, provider, "B-1")
+    (folder / ordner.MANIFEST).write_text("{kaputt", encoding="utf-8")
+    [result] = ordner.pick_up(tmp_path)
+    assert result.stapel is None and "kein JSON" in result.reason
+    [refused] = (folder.parent / ordner.REFUSED).iterdir()
+    assert "kein JSON" in (refused / ordner.REASON).read_text(encoding="utf-8")
+    assert (refused / "0001.pdf").is_file()  # nothing deleted
+    assert not Stapel.objects.for_tenant(tenant).exists()
+
+
+def test_unknown_folders_are_left_alone(tmp_path: Path, tenant: Mandant) -> None:
+    (tmp_path / "unbekannt" / "niemand" / "B-1").mkdir(parents=True)
+    (tmp_path / tenant.slug / "niemand" / "B-1").mkdir(parents=True)
+    assert ordner.pick_up(tmp_path) == []
+
+
+def test_a_batch_without_lieferschein_is_refused(
+    tmp_path: Path, tenant: Mandant, provider: Provider
+) -> None:
+    folder = _write_batch(tmp_path, tenant, provider, "B-1")
+    (folder / ordner.MANIFEST).unlink()
+    [result] = ordner.pick_up(tmp_path)
+    assert result.stapel is None and "„lieferschein.json“ fehlt" in result.reason
