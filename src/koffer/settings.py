@@ -258,6 +258,9 @@ KOFFER_RENDER_SECONDS = int(os.environ.get("KOFFER_RENDER_SECONDS", "20"))
 KOFFER_HOLIDAY_STATE = os.environ.get("KOFFER_HOLIDAY_STATE", "")
 KOFFER_BLOB_DIR = Path(os.environ.get("KOFFER_BLOB_DIR", VAR_DIR / "blobs")).resolve()
 KOFFER_INBOX_DIR = Path(os.environ.get("KOFFER_INBOX_DIR", VAR_DIR / "inbox")).resolve()
+# How often every worker looks into the drop folders (seconds; 0: never, then run
+# `manage.py inbox_watch` yourself).
+KOFFER_INBOX_WATCH_SECONDS = float(os.environ.get("KOFFER_INBOX_WATCH_SECONDS", "10"))
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
 # outside the database (who can write to it must not read them); every host that writes

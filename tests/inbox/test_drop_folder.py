@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 
 from koffer.inbox.lieferung import ordner, services
 from koffer.inbox.models import Stapel, Stapeldatei
+from koffer.jobs import heartbeat
 from koffer.tenancy.models import Mandant
 from tests.inbox import scans
 from tests.inbox.conftest import Provider
@@ -102,3 +104,36 @@ def test_a_batch_without_lieferschein_is_refused(
     (folder / ordner.MANIFEST).unlink()
     [result] = ordner.pick_up(tmp_path)
     assert result.stapel is None and "„lieferschein.json“ fehlt" in result.reason
+
+
+def test_the_worker_looks_into_the_drop_folders(
+    tmp_path: Path, tenant: Mandant, provider: Provider, settings: Any
+) -> None:
+    """No cron job and no extra process: the worker's heartbeat takes complete batches in,
+    every KOFFER_INBOX_WATCH_SECONDS (0 switches it off)."""
+    settings.KOFFER_INBOX_DIR = tmp_path
+    settings.KOFFER_INBOX_WATCH_SECONDS = 0
+    _write_batch(tmp_path, tenant, provider, "B-7")
+    heartbeat.Heartbeat("test-worker", 5).tick()
+    assert not Stapel.objects.for_tenant(tenant).exists()
+    settings.KOFFER_INBOX_WATCH_SECONDS = 10
+    heartbeat.Heartbeat("test-worker", 5).tick()
+    assert Stapel.objects.for_tenant(tenant).get().batch_id == "B-7"
+
+
+def test_a_batch_another_pass_took_is_skipped(
+    tmp_path: Path, tenant: Mandant, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers' passes meet: the folder one of them moved away is the other's to deliver."""
+    folder = _write_batch(tmp_path, tenant, provider, "B-8")
+    real_replace = ordner.os.replace
+
+    def quicker_pass(source: Any, target: Any) -> None:
+        if Path(source) == folder:  # the other worker renamed it a moment earlier
+            real_replace(source, tmp_path / "anderer-durchgang")
+            raise FileNotFoundError(source)
+        real_replace(source, target)
+
+    monkeypatch.setattr(ordner.os, "replace", quicker_pass)
+    assert ordner.pick_up(tmp_path) == []
+    assert not Stapel.objects.for_tenant(tenant).exists()

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class InboxConfig(AppConfig):
@@ -9,12 +10,19 @@ class InboxConfig(AppConfig):
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
         from koffer.inbox import access, aufgaben
-        from koffer.inbox.lieferung import services, tasks
+        from koffer.inbox.lieferung import ordner, services, tasks
+        from koffer.jobs import periodic
         from koffer.records.dokumente import services as documents
         from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register
 
         tasks.register_job_kind()
+        # The worker looks into the drop folders; `manage.py inbox_watch` does the same by hand.
+        periodic.register(
+            "inbox.uebergabeordner",
+            every=lambda: float(settings.KOFFER_INBOX_WATCH_SECONDS),
+            run=ordner.pick_up,
+        )
         documents.register_blob_reference(services.blob_referenced)
         tasks_registry.register(aufgaben.open_tasks)
         # Two sides of a delivery: who delivers scans sees its own batches, the mail room

@@ -1,7 +1,8 @@
 """The worker's heartbeat thread: says the worker is alive, keeps its running jobs fresh,
 periodically queues again the jobs of workers that died, and anchors the audit chains'
 heads (``koffer.audit.anchors``) every ``KOFFER_AUDIT_ANCHOR_INTERVAL`` seconds, starting
-at once: a fresh installation needs no cron job to be protected against a cut-off tail."""
+at once: a fresh installation needs no cron job to be protected against a cut-off tail.
+It also runs the apps' periodic work (``koffer.jobs.periodic``), such as the drop folders."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from koffer.audit import anchors
-from koffer.jobs import runner, services
+from koffer.jobs import periodic, runner, services
 from koffer.jobs.models import Job, WorkerHeartbeat
 
 logger = logging.getLogger("koffer.jobs")
@@ -59,6 +60,7 @@ class Heartbeat(threading.Thread):
         self.interval = interval
         self._stopped = threading.Event()
         self._anchor_due: datetime | None = None  # None: at the first tick
+        self._schedule = periodic.Schedule()
 
     def run(self) -> None:
         try:
@@ -78,6 +80,7 @@ class Heartbeat(threading.Thread):
         except Exception:  # a busy or briefly unreachable database must not kill the thread
             logger.exception("Heartbeat fehlgeschlagen")
         self.anchor_if_due()
+        self._schedule.run_due()
 
     def anchor_if_due(self) -> None:
         """Anchor the heads that moved, at most every KOFFER_AUDIT_ANCHOR_INTERVAL seconds.

@@ -13,7 +13,11 @@ same file system) to ``.in-arbeit/`` and delivered from there; afterwards it is 
 ``.angenommen/<folder>.<Stapel id>`` or, refused, to ``.abgelehnt/<folder>.<time>`` with
 the German reason in ``FEHLER.txt`` beside the files (nothing is deleted). A process
 killed half-way leaves the folder in ``.in-arbeit/``; the next pass delivers it again,
-which the delivery's idempotence turns into the stored answer."""
+which the delivery's idempotence turns into the stored answer.
+
+Every worker runs a pass every ``KOFFER_INBOX_WATCH_SECONDS`` (``koffer.jobs.periodic``),
+so two passes may meet: a batch folder another pass has already moved is skipped (it is
+that pass's), and a delivery both make is stored once (``services.deliver``)."""
 
 from __future__ import annotations
 
@@ -86,10 +90,21 @@ def pick_up(base: Path | None = None) -> list[PickedUp]:
         working.mkdir(exist_ok=True)
         for batch in sorted(p for p in folder.iterdir() if p.is_dir() and _visible(p)):
             if (batch / MARKER).is_file():
-                os.replace(batch, working / batch.name)
+                _take(batch, working / batch.name)
         for batch in sorted(p for p in working.iterdir() if p.is_dir()):
-            results.append(_deliver(tenant, user, batch))
+            try:
+                results.append(_deliver(tenant, user, batch))
+            except FileNotFoundError:
+                logger.info("Stapelordner %s nimmt schon ein anderer Durchgang an", batch.name)
     return results
+
+
+def _take(batch: Path, target: Path) -> None:
+    """Move ``batch`` to ``target``, unless another pass was quicker."""
+    try:
+        os.replace(batch, target)
+    except FileNotFoundError:
+        logger.info("Stapelordner %s nimmt schon ein anderer Durchgang an", batch.name)
 
 
 def _deliver(tenant: Mandant, user: User, batch: Path) -> PickedUp:
