@@ -480,6 +480,26 @@ def _abrechnung(name: str) -> Callable[[World, Mandant], Any]:
     return lambda world, tenant: _abrechnung_world(world, tenant)[name]
 
 
+def _stapel(world: World, tenant: Mandant) -> uuid.UUID:
+    """A scan batch delivered into the Mandant by its mail room (which scans in-house)."""
+    import io
+
+    from koffer.accounts.access import Access
+    from koffer.inbox.lieferung import services as inbox
+    from tests.inbox import scans
+
+    mail_room = world.once("poststelle", tenant, lambda: factories.user(tenant, role="poststelle"))
+    files = {"0001.pdf": scans.pdf()}
+    return inbox.deliver(
+        actor=mail_room,
+        access=Access.for_user(mail_room.pk, tenant.pk),
+        tenant=tenant,
+        manifest_bytes=scans.manifest(files, batch_id=world.mark(tenant)),
+        files=[inbox.IncomingFile(n, io.BytesIO(d)) for n, d in files.items()],
+        start_check=False,
+    ).stapel.pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -509,6 +529,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
         )
     },
     "meldung_id": _meldung,
+    "stapel_id": _stapel,
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }

@@ -52,7 +52,7 @@ def delivery_unit(access: Access) -> uuid.UUID | None:
 
 
 def _under(paths: list[str]) -> Q:
-    return reduce(or_, (Q(unit__path__startswith=p) for p in paths), Q(pk__in=[]))
+    return reduce(or_, (Q(unit__path__under=p) for p in paths), Q(pk__in=[]))
 
 
 def own_q(access: Access, user_id: object) -> Q:

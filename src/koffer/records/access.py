@@ -34,7 +34,7 @@ def akten_q(
     if access.tenant_id is None or not access.can(perm):
         return NOTHING
     paths = access.unit_paths_with(perm)
-    normal = reduce(or_, (Q(**{f"{prefix}unit_path__startswith": p}) for p in paths), NOTHING)
+    normal = reduce(or_, (Q(**{f"{prefix}unit_path__under": p}) for p in paths), NOTHING)
     condition = Q(**{f"{prefix}access_level": AccessLevel.NORMAL}) & normal
     if user_id is not None:
         named = (
@@ -114,7 +114,7 @@ def assign_units_q(access: Access) -> Q:
     if access.tenant_id is None:
         return NOTHING
     paths = access.unit_paths_with(Perm.RECORDS_ASSIGN)
-    return reduce(or_, (Q(path__startswith=p) for p in paths), NOTHING)
+    return reduce(or_, (Q(path__under=p) for p in paths), NOTHING)
 
 
 def caseworkers(

@@ -60,7 +60,7 @@ def _units(request: TenantRequest, perm: str) -> list[tuple[str, str]]:
     paths = request.access.unit_paths_with(perm)
     condition = Q(pk__in=[])
     for path in paths:
-        condition |= Q(path__startswith=path)
+        condition |= Q(path__under=path)
     units = (
         Organisationseinheit.objects.for_tenant(request.tenant).filter(condition).order_by("path")
     )

@@ -19,6 +19,7 @@ class TenancyConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.audit.verification import register_tenant_source
+        from koffer.tenancy import lookups  # noqa: F401 - registers path__under
 
         # Every Mandant's creation is audited: audit_verify checks each one's chain,
         # also when its events were deleted together with the chain's head.

@@ -14,9 +14,7 @@ def units_of(tenant: Mandant) -> QuerySet[Organisationseinheit]:
 
 
 def unit_and_below(unit: Organisationseinheit) -> QuerySet[Organisationseinheit]:
-    return Organisationseinheit.objects.for_tenant(unit.tenant_id).filter(
-        path__startswith=unit.path
-    )
+    return Organisationseinheit.objects.for_tenant(unit.tenant_id).filter(path__under=unit.path)
 
 
 def mandant_by_id(mandant_id: uuid.UUID) -> Mandant | None:
