@@ -12,7 +12,6 @@ punctuation such as the dots of a path."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import CharField
@@ -23,10 +22,14 @@ from django.db.models.lookups import StartsWith
 class Under(StartsWith):
     lookup_name = "under"
 
-    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, Sequence[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
+        # The backends' operator tables know "startswith", not "under".
+        return StartsWith(self.lhs, self.rhs).as_sql(compiler, connection)
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
         prefix = self.rhs
         if not isinstance(prefix, str) or not prefix:
-            return super().as_sql(compiler, connection)
+            return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return f"({lhs} >= %s AND {lhs} < %s)", [*lhs_params, prefix, *lhs_params, upper]
+        return f"({lhs} >= %s AND {lhs} < %s)", (*lhs_params, prefix, *lhs_params, upper)
