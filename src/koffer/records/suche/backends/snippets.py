@@ -110,7 +110,12 @@ def _pattern(key: str) -> str:
             continue
         char = key[i]
         letters = _letters(char + variants().get(char, ""))
-        out.append(f"(?:{letters}|{_letters(char)}[eE])" if char in "aou" else letters)
+        if char not in "aou":
+            out.append(letters)
+        elif i == 0:  # still a class first (a wider one: "üe" too), for the fast scan
+            out.append(f"{letters}[eE]?")
+        else:
+            out.append(f"(?:{letters}|{_letters(char)}[eE])")
         i += 1
     return "".join(out)
 
