@@ -5,6 +5,9 @@ foundation, later ``records_...``, ``inbox_...``) that defines
 
 - ``NAME``: a string literal, the name printed on its ``BENCH`` lines;
 - ``DATABASES``: optional tuple literal, the databases it runs on (default ``("sqlite",)``);
+- ``PG_DATA``: optional ``True``: on PostgreSQL it runs on the kept E-Akte data set
+  (``benchmarks.data.ensure_postgres``: built once in ``var/bench``, reused), not on an
+  empty throwaway server (a smoke run keeps to the throwaway one);
 - ``run() -> None``: measures and prints its figures with :func:`benchmarks.report.emit`.
 
 The runner reads ``NAME`` and ``DATABASES`` without importing the module, then runs each

@@ -7,9 +7,12 @@ restricted with named access) and 1,000,000 Dokumente of about 2 KB of German te
 ``KOFFER_BENCH_SCALE`` (or ``--scale``): 0.1 gives 10,000 Akten and 100,000 Dokumente.
 
 SQLite: the database is ``var/bench/records-<scale>.sqlite3`` (kept between runs; a JSON
-file next to it records what was built and how long it took). PostgreSQL: pass
-``KOFFER_DATABASE_URL``; the records benchmark builds its data itself on its throwaway
-server. Rows are written in bulk (bulk_create in chunks, one transaction per chunk), not
+file next to it records what was built and how long it took). PostgreSQL: the data
+directory of a server of its own, ``var/bench/records-pg-<scale>/`` with the same kind of
+JSON file next to it (``ensure_postgres``, called by ``python -m benchmarks`` before the
+benchmarks that declare ``PG_DATA = True`` run on it; ``--postgres`` here). Either is built
+again when missing or when its JSON names another ``DATA_VERSION`` (bump it when the data
+or the index schema changes) or PostgreSQL major version. Rows are written in bulk (bulk_create in chunks, one transaction per chunk), not
 through the services: no audit events for them, which the benchmarks do not read.
 """
 
@@ -19,6 +22,8 @@ import argparse
 import json
 import os
 import random
+import shutil
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -42,6 +47,9 @@ START = datetime(2021, 1, 4, 8, 0, tzinfo=UTC)
 SPAN = timedelta(days=5 * 365)
 SEED = 20260101
 SMOKE_SCALE = 0.0005
+# Bump when what ``build`` writes, or the search index's schema, changes: kept data sets
+# of another version are built again.
+DATA_VERSION = 2
 
 
 @dataclass
@@ -70,18 +78,79 @@ def manifest_path(scale: float) -> Path:
 
 
 def read_manifest(scale: float) -> dict[str, Any] | None:
+    """What the kept SQLite data set holds, or None when it must be built (again)."""
     path = manifest_path(scale)
     if not path.exists() or not sqlite_path(scale).exists():
         return None
-    return json.loads(path.read_text())  # type: ignore[no-any-return]
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    return manifest if manifest.get("version") == DATA_VERSION else None
+
+
+def pg_scale() -> float:
+    """``KOFFER_BENCH_PG_SCALE``, else the SQLite scale (full size, tiny in a smoke run)."""
+    return float(os.environ.get("KOFFER_BENCH_PG_SCALE") or scale_from_env())
+
+
+def pg_dir(scale: float) -> Path:
+    return BENCH_DIR / f"records-pg-{scale:g}"
+
+
+def pg_manifest_path(scale: float) -> Path:
+    return BENCH_DIR / f"records-pg-{scale:g}.json"
+
+
+def read_pg_manifest(scale: float) -> dict[str, Any] | None:
+    """What the kept PostgreSQL data set holds, or None when it must be built (again)."""
+    from tests.pgserver import major_version
+
+    path = pg_manifest_path(scale)
+    if not path.exists() or not (pg_dir(scale) / "PG_VERSION").exists():
+        return None
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    current = manifest.get("version") == DATA_VERSION
+    if not current or manifest.get("postgres") != major_version():
+        return None
+    return manifest
+
+
+def ensure_postgres(scale: float, env: dict[str, str]) -> dict[str, Any]:
+    """The kept PostgreSQL data set at ``scale``, built first if missing or outdated (on
+    a server of its own, ``tests.pgserver --data``); returns its manifest."""
+    from benchmarks.report import note
+
+    manifest = read_pg_manifest(scale)
+    if manifest is not None:
+        return manifest
+    note(f"Baue PostgreSQL-Benchmark-Daten (Maßstab {scale:g}) in {pg_dir(scale)} …")
+    pg_manifest_path(scale).unlink(missing_ok=True)
+    shutil.rmtree(pg_dir(scale), ignore_errors=True)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "benchmarks.data", "--postgres", "--scale", str(scale)]
+    subprocess.run(
+        [sys.executable, "-m", "tests.pgserver", "--data", str(pg_dir(scale)), "--", *command],
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    manifest = read_pg_manifest(scale)
+    if manifest is None:
+        raise SystemExit(f"PostgreSQL-Benchmark-Daten nicht gebaut: {pg_dir(scale)}")
+    return manifest
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.data", description=__doc__)
     parser.add_argument("--scale", type=float, default=scale_from_env())
     parser.add_argument("--force", action="store_true", help="neu aufbauen, auch wenn vorhanden")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="in den PostgreSQL-Server von KOFFER_DATABASE_URL (von ensure_postgres gestartet)",
+    )
     args = parser.parse_args(argv)
     postgres = os.environ.get("KOFFER_DATABASE_URL", "").startswith("postgres")
+    if args.postgres and not postgres:
+        raise SystemExit("--postgres braucht KOFFER_DATABASE_URL (python -m tests.pgserver)")
     if not postgres:
         path = sqlite_path(args.scale)
         if read_manifest(args.scale) and not args.force:
@@ -104,9 +173,24 @@ def main(argv: list[str]) -> int:
         f"Fertig: {built.akten} Akten, {built.dokumente} Dokumente in {built.seconds:.0f} s "
         f"({built.database})"
     )
+    manifest = {**asdict(built), "version": DATA_VERSION}
     if not postgres:
-        manifest_path(args.scale).write_text(json.dumps(asdict(built), indent=2))
+        manifest_path(args.scale).write_text(json.dumps(manifest, indent=2))
+    elif args.postgres:
+        from tests.pgserver import major_version
+
+        manifest["postgres"] = major_version()
+        manifest["bytes"] = _database_bytes()
+        pg_manifest_path(args.scale).write_text(json.dumps(manifest, indent=2))
     return 0
+
+
+def _database_bytes() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return int(cursor.fetchone()[0])
 
 
 def build(scale: float) -> Built:
@@ -524,7 +608,9 @@ def _analyze() -> None:
             # has no statistics either, and the search fixes its join order itself.
             cursor.execute("INSERT INTO records_search_fts(records_search_fts) VALUES ('optimize')")
         else:
-            cursor.execute("ANALYZE")  # autovacuum would do this soon after a bulk load
+            # What autovacuum does soon after a bulk load: statistics, the visibility map,
+            # and the GIN index's pending list merged (every search would scan it).
+            cursor.execute("VACUUM ANALYZE")
 
 
 if __name__ == "__main__":

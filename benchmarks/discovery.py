@@ -15,6 +15,8 @@ class Benchmark:
     module: str
     name: str
     databases: tuple[str, ...]
+    # On PostgreSQL it runs on the kept data set (``benchmarks.data.ensure_postgres``).
+    pg_data: bool = False
 
 
 def discover() -> list[Benchmark]:
@@ -45,6 +47,7 @@ def _read(path: Path) -> Benchmark | None:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     name: object = None
     databases: object = ("sqlite",)
+    pg_data: object = False
     has_run = False
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "run":
@@ -55,11 +58,15 @@ def _read(path: Path) -> Benchmark | None:
             name = ast.literal_eval(value)
         elif target == "DATABASES" and value is not None:
             databases = ast.literal_eval(value)
+        elif target == "PG_DATA" and value is not None:
+            pg_data = ast.literal_eval(value)
     if not isinstance(name, str) or not has_run:
         return None
     if not isinstance(databases, tuple | list) or not set(databases) <= set(KNOWN_DATABASES):
         raise SystemExit(f"{path.name}: DATABASES muss ein Tupel aus {KNOWN_DATABASES} sein")
-    return Benchmark(module=path.stem, name=name, databases=tuple(databases))
+    return Benchmark(
+        module=path.stem, name=name, databases=tuple(databases), pg_data=pg_data is True
+    )
 
 
 def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:

@@ -1,9 +1,13 @@
 """Run a command against a throwaway PostgreSQL server started with initdb and pg_ctl.
 
     python -m tests.pgserver -- pytest -q
+    python -m tests.pgserver --data var/bench/records-pg-1 -- <command>
 
 The server lives in a temporary folder, listens on a free loopback port and is removed
-afterwards. PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user
+afterwards. With ``--data`` its data directory is kept there instead (the benchmarks' big
+data sets, built once): the server starts on it when it holds a cluster of this
+PostgreSQL's major version, otherwise it is made anew (empty database ``koffer``), and
+after the command the server shuts down cleanly and the directory stays. PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user
 (created by Debian's package) or as a dedicated ``koffertest`` user created on the fly.
 """
 
@@ -49,18 +53,80 @@ def _run_as() -> list[str]:
     return ["runuser", "-u", "koffertest", "--"]
 
 
+def major_version() -> str:
+    """This PostgreSQL's major version ("15"), as initdb writes it to ``PG_VERSION``."""
+    out = subprocess.run(
+        [_pg_bin("pg_ctl"), "--version"], check=True, capture_output=True, text=True
+    ).stdout
+    return out.split()[-1].split(".")[0]
+
+
 def main(argv: list[str]) -> int:
     if "--" not in argv:
-        sys.exit("Aufruf: python -m tests.pgserver -- <Befehl>")
+        sys.exit("Aufruf: python -m tests.pgserver [--data VERZEICHNIS] -- <Befehl>")
     command = argv[argv.index("--") + 1 :]
+    flags = argv[1 : argv.index("--")]
+    kept = Path(flags[flags.index("--data") + 1]).resolve() if "--data" in flags else None
     prefix = _run_as()
     base = Path(tempfile.mkdtemp(prefix="koffer-pg-"))
-    data = base / "data"
+    data = base / "data" if kept is None else kept
     if prefix:
         shutil.chown(base, user=prefix[2])
         base.chmod(0o700)
     port = _free_port()
     log = base / "server.log"
+    version = data / "PG_VERSION"
+    fresh = not (version.exists() and version.read_text().strip() == major_version())
+    if fresh:
+        _initdb(data, prefix)
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    subprocess.run(
+        [*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        if fresh:
+            _createdb(port, prefix)
+        else:
+            print(f"PostgreSQL: vorhandene Daten in {data}", flush=True)
+        env = {**os.environ, "KOFFER_DATABASE_URL": f"postgres://koffer@127.0.0.1:{port}/koffer"}
+        print(f"PostgreSQL läuft auf Port {port} ({base})", flush=True)
+        return subprocess.run(command, env=env, check=False).returncode
+    finally:
+        # A kept directory is shut down cleanly (checkpoint): the next start needs no recovery.
+        mode = "immediate" if kept is None else "fast"
+        subprocess.run(
+            [*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _createdb(port: int, prefix: list[str]) -> None:
+    subprocess.run(
+        [
+            *prefix,
+            _pg_bin("createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "koffer",
+            "koffer",
+        ],
+        check=True,
+    )
+
+
+def _initdb(data: Path, prefix: list[str]) -> None:
+    """A new cluster in ``data`` (what was there is removed), owned by the server's user."""
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True, mode=0o700)
+    if prefix:
+        shutil.chown(data, user=prefix[2])
     subprocess.run(
         [
             *prefix,
@@ -78,37 +144,6 @@ def main(argv: list[str]) -> int:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    subprocess.run(
-        [*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        subprocess.run(
-            [
-                *prefix,
-                _pg_bin("createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-U",
-                "koffer",
-                "koffer",
-            ],
-            check=True,
-        )
-        env = {**os.environ, "KOFFER_DATABASE_URL": f"postgres://koffer@127.0.0.1:{port}/koffer"}
-        print(f"PostgreSQL läuft auf Port {port} ({base})", flush=True)
-        return subprocess.run(command, env=env, check=False).returncode
-    finally:
-        subprocess.run(
-            [*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":
