@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from koffer.accounts.access import Access
@@ -493,8 +494,12 @@ def test_find_akten_by_aktenzeichen_bg_and_name(filing: dict[str, object], me: V
     assert {h.matched for h in by_az} == {"Aktenzeichen"}
     assert [h.akte_id for h in search.find_akten(me, mueller.aktenzeichen)] == [mueller.pk]
 
-    [by_bg] = search.find_akten(me, mueller.bg.bg_nummer.lower())
+    with CaptureQueriesContext(connection) as captured:
+        [by_bg] = search.find_akten(me, mueller.bg.bg_nummer.lower())
     assert by_bg.akte_id == mueller.pk and by_bg.matched == "BG-Nummer"
+    # A BG-Nummer found: no walk through every visible Akte for a part of an Aktenzeichen.
+    part = f"%{mueller.bg.bg_nummer.lower()}%"
+    assert not [q for q in captured.captured_queries if part in q["sql"].lower()]
 
     for typed in ("mül", "MÜLLER", "Anna Müller", "Müller, Anna", "müller anna"):
         [hit] = search.find_akten(me, typed)

@@ -515,20 +515,8 @@ def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[Akt
         )
     for akte in sorted(by_az, key=lambda a: a.aktenzeichen):
         hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
-    if len(hits) < limit and len(text) >= AZ_PART_MIN_CHARS and re.search(r"\d", text):
-        # A part of the Aktenzeichen, as on the letter in hand ("000002" of "JA-2026-000002"):
-        # walks the Aktenzeichen index in order and stops at ``limit`` (all of the Mandant's
-        # visible Akten when nothing contains it).
-        by_part = (
-            Akte.objects.for_tenant(tenant_id)
-            .filter(permitted, aktenzeichen__icontains=text)
-            .exclude(pk__in=list(hits))
-            .order_by(_bytewise("aktenzeichen"))[: limit - len(hits)]
-        )
-        for akte in by_part:
-            hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
+    bgs: dict[uuid.UUID, str] = {}
     if len(hits) < limit:
-        bgs: dict[uuid.UUID, str] = {}
         for spelling in _spellings(text):
             bgs.update(
                 Bedarfsgemeinschaft.objects.for_tenant(tenant_id)
@@ -539,6 +527,18 @@ def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[Akt
         by_bg = _scoped(Akte, tenant_id).filter(permitted, bg_id__in=list(bgs))
         for akte in sorted(by_bg, key=lambda a: (_bg_of(a, bgs), a.aktenzeichen)):
             hits.setdefault(akte.pk, _akte_hit(akte, "BG-Nummer", f"BG {_bg_of(akte, bgs)}"))
+    if len(hits) < limit and not bgs and len(text) >= AZ_PART_MIN_CHARS and re.search(r"\d", text):
+        # A part of the Aktenzeichen, as on the letter in hand ("000002" of "JA-2026-000002"):
+        # walks the Aktenzeichen index in order and stops at ``limit`` (all of the Mandant's
+        # visible Akten when nothing contains it), so not when a BG-Nummer was meant.
+        by_part = (
+            Akte.objects.for_tenant(tenant_id)
+            .filter(permitted, aktenzeichen__icontains=text)
+            .exclude(pk__in=list(hits))
+            .order_by(_bytewise("aktenzeichen"))[: limit - len(hits)]
+        )
+        for akte in by_part:
+            hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
     if len(hits) < limit and re.search(r"[^\W\d_]", text):
         _find_by_name(viewer, text, limit, hits)
     return list(hits.values())[:limit]
