@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from koffer.audit.models import AuditEvent
 from koffer.inbox.lieferung import ordner, services
-from koffer.inbox.models import Stapel, Stapeldatei
+from koffer.inbox.models import Ablehnung, Stapel, Stapeldatei
 from koffer.jobs import heartbeat
 from koffer.tenancy.models import Mandant
+from tests import factories
+from tests.conftest import signed_in
 from tests.inbox import scans
 from tests.inbox.conftest import Provider
 
@@ -137,3 +141,23 @@ def test_a_batch_another_pass_took_is_skipped(
     monkeypatch.setattr(ordner.os, "replace", quicker_pass)
     assert ordner.pick_up(tmp_path) == []
     assert not Stapel.objects.for_tenant(tenant).exists()
+
+
+def test_a_refusal_is_recorded_audited_and_shown_to_the_mail_room(
+    tmp_path: Path, tenant: Mandant, provider: Provider
+) -> None:
+    """A refused folder is not only in the folder and a log: the mail room's page lists it
+    with its reason and where it was kept, and the audit has it."""
+    folder = _write_batch(tmp_path, tenant, provider, "B-9")
+    (folder / ordner.MANIFEST).write_text("{kaputt", encoding="utf-8")
+    [result] = ordner.pick_up(tmp_path)
+    refusal = Ablehnung.objects.for_tenant(tenant).get()
+    assert (refusal.folder, refusal.provider_id) == ("B-9", provider.user.pk)
+    assert refusal.reason == result.reason
+    kept = folder.parent / refusal.kept_as
+    assert (kept / ordner.REASON).is_file()
+    event = AuditEvent.objects.get(tenant_id=tenant.pk, action="inbox.ordner.refuse")
+    assert event.changes["folder"] == "B-9"
+    mail_room = factories.user(tenant, role="poststelle")
+    page = signed_in(mail_room).get(reverse("inbox:stapel_list")).content.decode()
+    assert "Abgelehnte Übergaben" in page and "B-9" in page and "kein JSON" in page

@@ -4,7 +4,9 @@ unique constraint includes it.
 A :class:`Stapel` is one delivery of a scan provider (a batch of scanned files with its
 transfer note, the Lieferschein); its :class:`Stapeldatei` rows are the files the
 Lieferschein declares and the files that came with it; a :class:`Problem` is one finding
-about the batch or one of its files, kept for the provider's status and the mail room.
+about the batch or one of its files, kept for the provider's status and the mail room; an
+:class:`Ablehnung` is a batch folder of the drop folder that could not be delivered at all
+(no Lieferschein, an invalid one), kept aside with its reason.
 """
 
 from __future__ import annotations
@@ -155,3 +157,33 @@ class Problem(TenantOwned):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Ablehnung(TenantOwned):
+    """A batch folder of a provider's drop folder that was refused before it became a
+    batch: where it was kept (``kept_as`` under ``.abgelehnt/``) and why, so that the
+    provider and the mail room see it on their pages and nothing is lost silently."""
+
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    folder = models.CharField("Stapelordner", max_length=255)
+    kept_as = models.CharField("Abgelegt als", max_length=300)
+    reason = models.TextField("Grund")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Abgelehnte Übergabe"
+        verbose_name_plural = "Abgelehnte Übergaben"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "created_at"], name="inbox_ablehnung_created")]
+
+    def __str__(self) -> str:
+        return f"Abgelehnte Übergabe {self.folder}"

@@ -44,6 +44,7 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.token.revoke": "API-Schlüssel widerrufen",
     "inbox.stapel.deliver": "Scan-Stapel eingeliefert",
     "inbox.stapel.check": "Scan-Stapel gegen den Lieferschein geprüft",
+    "inbox.ordner.refuse": "Stapelordner aus dem Übergabeordner abgelehnt",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",

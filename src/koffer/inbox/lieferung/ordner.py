@@ -115,9 +115,9 @@ def _deliver(tenant: Mandant, user: User, batch: Path) -> PickedUp:
     )
     note = batch / MANIFEST
     if not note.is_file() or note.is_symlink():
-        return _refuse(batch, f"Der Lieferschein „{MANIFEST}“ fehlt im Stapelordner.")
+        return _refuse(tenant, user, batch, f"Der Lieferschein „{MANIFEST}“ fehlt im Stapelordner.")
     if note.stat().st_size > manifest.MAX_MANIFEST_BYTES:
-        return _refuse(batch, manifest.refused("Er ist größer als 1 MB.").message)
+        return _refuse(tenant, user, batch, manifest.refused("Er ist größer als 1 MB.").message)
     manifest_bytes = note.read_bytes()
     try:
         delivery = services.deliver(
@@ -129,7 +129,7 @@ def _deliver(tenant: Mandant, user: User, batch: Path) -> PickedUp:
             source=Stapel.Source.ORDNER,
         )
     except DomainError as exc:
-        return _refuse(batch, exc.message)
+        return _refuse(tenant, user, batch, exc.message)
     _move(batch, batch.parent.parent / ACCEPTED, f"{batch.name}.{delivery.stapel.pk}")
     return PickedUp(batch.name, delivery.stapel, created=delivery.created)
 
@@ -139,9 +139,20 @@ def _move(batch: Path, target_dir: Path, name: str) -> None:
     os.replace(batch, target_dir / name)
 
 
-def _refuse(batch: Path, reason: str) -> PickedUp:
+def _refuse(tenant: Mandant, user: User, batch: Path, reason: str) -> PickedUp:
+    """Keep the folder aside with its reason, and record it for the pages (the provider's
+    and the mail room's), so that a refusal is never only in a folder and a log."""
     (batch / REASON).write_text(reason + "\n", encoding="utf-8")
     stamp = timezone.localtime().strftime("%Y%m%dT%H%M%S")
-    _move(batch, batch.parent.parent / REFUSED, f"{batch.name}.{stamp}")
+    kept_as = f"{batch.name}.{stamp}"
+    _move(batch, batch.parent.parent / REFUSED, kept_as)
     logger.warning("Stapelordner %s abgelehnt: %s", batch.name, reason)
+    services.record_refusal(
+        actor=user,
+        access=Access.for_user(user.pk, tenant.pk),
+        tenant=tenant,
+        folder=batch.name,
+        kept_as=f"{REFUSED}/{kept_as}",
+        reason=reason,
+    )
     return PickedUp(batch.name, None, reason=reason)

@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from koffer.accounts.access import Access
 from koffer.inbox import access as rules
-from koffer.inbox.models import Problem, Stapel, Stapeldatei
+from koffer.inbox.models import Ablehnung, Problem, Stapel, Stapeldatei
 from koffer.tenancy.models import Mandant
 
 
@@ -71,3 +71,18 @@ def with_problems(access: Access, tenant: Mandant) -> QuerySet[Stapel]:
     return Stapel.objects.for_tenant(tenant).filter(
         rules.incoming_q(access), Q(state__in=PROBLEM_STATES)
     )
+
+
+REFUSALS_SHOWN = 20
+
+
+def own_refusals(access: Access, user_id: object, tenant: Mandant) -> list[Ablehnung]:
+    """The newest drop-folder refusals of the actor's own deliveries."""
+    qs = Ablehnung.objects.for_tenant(tenant).filter(rules.own_q(access, user_id))
+    return list(qs.order_by("-created_at", "-pk")[:REFUSALS_SHOWN])
+
+
+def incoming_refusals(access: Access, tenant: Mandant) -> list[Ablehnung]:
+    """The newest drop-folder refusals of deliveries into the mail room's units."""
+    qs = Ablehnung.objects.for_tenant(tenant).filter(rules.incoming_q(access))
+    return list(qs.select_related("provider").order_by("-created_at", "-pk")[:REFUSALS_SHOWN])

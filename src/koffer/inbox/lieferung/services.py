@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from koffer.accounts.access import Access
+from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.audit.services import Actor
 from koffer.blobs.store import hash_stream
@@ -33,7 +34,7 @@ from koffer.inbox import access as rules
 from koffer.inbox.errors import Conflict, Forbidden, InboxError
 from koffer.inbox.lieferung import manifest
 from koffer.inbox.lieferung.pruefung import Finding
-from koffer.inbox.models import Problem, Stapel, Stapeldatei
+from koffer.inbox.models import Ablehnung, Problem, Stapel, Stapeldatei
 from koffer.jobs import services as jobs
 from koffer.records.dokumente import services as documents
 from koffer.tenancy.models import Mandant
@@ -284,6 +285,30 @@ def _write(
         },
     )
     return stapel
+
+
+def record_refusal(
+    *, actor: User, access: Access, tenant: Mandant, folder: str, kept_as: str, reason: str
+) -> Ablehnung:
+    """A batch folder of the drop folder that could not be delivered, kept aside under
+    ``kept_as``: recorded and audited, so that the provider and the mail room see it."""
+    with transaction.atomic():
+        refusal = Ablehnung.objects.create(
+            tenant=tenant,
+            provider=actor,
+            unit_id=rules.delivery_unit(access),
+            folder=folder[:255],
+            kept_as=kept_as[:300],
+            reason=reason,
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="inbox.ordner.refuse",
+            obj=refusal,
+            changes={"folder": refusal.folder, "kept_as": refusal.kept_as, "reason": reason},
+        )
+    return refusal
 
 
 # --- the check ------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def einlieferungen(request: TenantRequest) -> HttpResponse:
             "page_title": EINLIEFERUNGEN,
             "breadcrumbs": trail((EINLIEFERUNGEN, None)),
             "page": page,
+            "ablehnungen": selectors.own_refusals(request.access, request.user.pk, request.tenant),
         },
     )
 
@@ -51,7 +52,12 @@ def stapel_list(request: TenantRequest) -> HttpResponse:
     return render(
         request,
         "inbox/stapel_list.html",
-        {"page_title": POSTEINGANG, "breadcrumbs": trail((POSTEINGANG, None)), "page": page},
+        {
+            "page_title": POSTEINGANG,
+            "breadcrumbs": trail((POSTEINGANG, None)),
+            "page": page,
+            "ablehnungen": selectors.incoming_refusals(request.access, request.tenant),
+        },
     )
 
 
