@@ -65,3 +65,66 @@ def manifest(
         **extra,
     }
     return json.dumps(note, ensure_ascii=False, indent=2).encode()
+
+
+# --- scanned letters: real images of text and codes, as a scanner delivers them -------------
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+)
+DPI = 200
+
+
+def _font(size: int) -> Any:
+    from pathlib import Path
+
+    from PIL import ImageFont
+
+    for candidate in FONT_CANDIDATES:
+        if Path(candidate).exists():
+            return ImageFont.truetype(candidate, size)
+    raise RuntimeError("Keine Schrift für Test-Scans (fonts-liberation2 oder fonts-dejavu)")
+
+
+def letter(lines: list[str], *, qr: str | None = None, upside_down: bool = False) -> Image.Image:
+    """An A4 page at 200 dpi with ``lines`` of text (12 pt) and, if given, a QR code at
+    the top right, like a letter out of the scanner."""
+    from PIL import ImageDraw
+
+    page = Image.new("L", (1654, 2339), color=255)
+    draw = ImageDraw.Draw(page)
+    font = _font(36)
+    y = 420
+    for line in lines:
+        draw.text((180, y), line, font=font, fill=0)
+        y += 60
+    if qr is not None:
+        import segno
+
+        code = segno.make(qr, error="m")
+        buffer = io.BytesIO()
+        code.save(buffer, kind="png", scale=8, border=4)
+        image = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+        page.paste(image, (page.width - image.width - 120, 120))
+    return page.rotate(180) if upside_down else page
+
+
+def separator(code: str = "KOFFER-TRENNBLATT") -> Image.Image:
+    """A separator sheet: a big QR code and the word."""
+    page = letter(["", "", "", "TRENNBLATT"], qr=None)
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(code, error="m").save(buffer, kind="png", scale=16, border=4)
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    page.paste(image, ((page.width - image.width) // 2, 900))
+    return page
+
+
+def image_pdf(pages: list[Image.Image]) -> bytes:
+    """An image-only PDF (no text layer), one page per image at 200 dpi."""
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
+    return out.getvalue()

@@ -500,6 +500,28 @@ def _stapel(world: World, tenant: Mandant) -> uuid.UUID:
     ).stapel.pk
 
 
+def _eingang(world: World, tenant: Mandant) -> uuid.UUID:
+    """A document found in a batch of the Mandant, waiting in its mail room's triage."""
+    from django.utils import timezone
+
+    from koffer.inbox.models import Eingangsdokument, Stapel
+
+    stapel = Stapel.objects.for_tenant(tenant).get(pk=world.id_for("stapel_id", tenant))
+    now = timezone.now()
+    return Eingangsdokument.objects.create(
+        tenant=tenant,
+        stapel=stapel,
+        datei=stapel.dateien.get(),
+        teil=0,
+        pages=[0],
+        state=Eingangsdokument.State.ZU_PRUEFEN,
+        reason=f"Keine Akte erkannt ({world.mark(tenant)})",
+        unit=stapel.unit,
+        created_at=now,
+        updated_at=now,
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -530,6 +552,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     },
     "meldung_id": _meldung,
     "stapel_id": _stapel,
+    "eingang_id": _eingang,
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }

@@ -70,3 +70,21 @@ def incoming_q(access: Access) -> Q:
 def stapel_q(access: Access, user_id: object) -> Q:
     """Every batch the actor may see: its own deliveries and its mail room's."""
     return own_q(access, user_id) | incoming_q(access)
+
+
+# --- triage (Zuordnung): documents the pipeline could not file with confidence -------------
+
+
+def sorts_post(access: Access, tenant: Mandant) -> bool:
+    """Who works the triage queue: the mail room, and caseworkers for the documents handed
+    to their teams."""
+    return has_inbox(tenant.kind) and (
+        access.can(Perm.INBOX_PROCESS) or access.can(Perm.RECORDS_EDIT)
+    )
+
+
+def klaerung_q(access: Access) -> Q:
+    """Documents waiting in the units where the actor works the mail room or edits Akten
+    (a document handed to a team lands in that team's queue)."""
+    paths = access.unit_paths_with(Perm.INBOX_PROCESS) + access.unit_paths_with(Perm.RECORDS_EDIT)
+    return _under(sorted(set(paths)))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from ninja import Router
 
+from koffer.inbox.klaerung import api as klaerung_api
 from koffer.inbox.lieferung import api as lieferung_api
+from koffer.inbox.verarbeitung import api as verarbeitung_api
 
 router = Router()
 router.add_router("", lieferung_api.router)
+router.add_router("", verarbeitung_api.router)
+router.add_router("", klaerung_api.router)

@@ -11,12 +11,15 @@ class InboxConfig(AppConfig):
         from koffer.accounts.roles import Perm
         from koffer.inbox import access, aufgaben
         from koffer.inbox.lieferung import ordner, services, tasks
+        from koffer.inbox.verarbeitung import services as pipeline
+        from koffer.inbox.verarbeitung import tasks as pipeline_tasks
         from koffer.jobs import periodic
         from koffer.records.dokumente import services as documents
         from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register
 
         tasks.register_job_kind()
+        pipeline_tasks.register_job_kind()
         # The worker looks into the drop folders; `manage.py inbox_watch` does the same by hand.
         periodic.register(
             "inbox.uebergabeordner",
@@ -24,6 +27,7 @@ class InboxConfig(AppConfig):
             run=ordner.pick_up,
         )
         documents.register_blob_reference(services.blob_referenced)
+        documents.register_blob_reference(pipeline.blob_referenced)
         tasks_registry.register(aufgaben.open_tasks)
         # Two sides of a delivery: who delivers scans sees its own batches, the mail room
         # every batch arriving in its units.
@@ -36,6 +40,17 @@ class InboxConfig(AppConfig):
                 permission=Perm.INBOX_UPLOAD,
                 shown_in=access.has_inbox,
                 order=31,
+            )
+        )
+        register(
+            NavEntry(
+                key="inbox_zuordnung",
+                label="Zuordnung",
+                url_name="inbox:klaerung",
+                description="Gescannte Post, die keiner Akte sicher zugeordnet werden konnte.",
+                permission=Perm.INBOX_PROCESS,
+                shown_in=access.has_inbox,
+                order=32,
             )
         )
         register(

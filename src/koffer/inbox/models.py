@@ -51,8 +51,10 @@ class Stapel(TenantOwned):
     source = models.CharField(max_length=10, choices=Source.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.ANGENOMMEN)
     job_id = models.UUIDField(null=True, blank=True)  # the verification job
+    processing_job_id = models.UUIDField(null=True, blank=True)  # the pipeline's job
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)  # every document placed
 
     class Meta:
         verbose_name = "Stapel"
@@ -187,3 +189,178 @@ class Ablehnung(TenantOwned):
 
     def __str__(self) -> str:
         return f"Abgelehnte Übergabe {self.folder}"
+
+
+class Eingangsdokument(TenantOwned):
+    """One document found in a batch: pages of one delivered file, separator sheets
+    removed (``pages``, 0-based, in the file's order). It carries what the pipeline learnt
+    (text, codes, identifiers, kind, suggestions) and where it went: filed as a Dokument
+    of an Akte, waiting in triage (``reason`` says why), marked not assignable, or in
+    quarantine. Unique per file and part, so a split run twice creates nothing twice."""
+
+    class State(models.TextChoices):
+        NEU = "neu", "in Verarbeitung"
+        ZU_PRUEFEN = "zu_pruefen", "wartet auf Zuordnung"
+        ABGELEGT = "abgelegt", "abgelegt"
+        NICHT_ZUORDENBAR = "nicht_zuordenbar", "nicht zuordenbar"
+        QUARANTAENE = "quarantaene", "Quarantäne"
+
+    stapel = models.ForeignKey(Stapel, on_delete=models.PROTECT, related_name="dokumente")
+    datei = models.ForeignKey(Stapeldatei, on_delete=models.PROTECT, related_name="dokumente")
+    teil = models.PositiveIntegerField()  # the part's number in its file, from 0
+    pages = models.JSONField(default=list)  # page indexes in the file, 0-based
+    state = models.CharField(max_length=16, choices=State.choices, default=State.NEU)
+    original_sha256 = models.CharField(max_length=64, blank=True)  # the scanned pages
+    searchable_sha256 = models.CharField(max_length=64, blank=True)  # with text layer
+    text = models.TextField(blank=True)
+    ocr_done = models.BooleanField(default=False)
+    pdfa = models.BooleanField(default=False)
+    rotated = models.JSONField(default=list)  # pages (of ``pages``) turned upright
+    codes = models.JSONField(default=list)  # [{"page", "format", "text"}]
+    antwortcode = models.JSONField(null=True, blank=True)  # koffer's reply code, decoded
+    merkmale = models.JSONField(default=dict)
+    kind = models.CharField("Dokumentart", max_length=30, blank=True)
+    kind_confidence = models.FloatField(null=True, blank=True)
+    vorschlaege = models.JSONField(default=list)  # [{"akte", "vorgang", "confidence", "reasons"}]
+    confidence = models.FloatField(null=True, blank=True)  # of the best suggestion
+    reason = models.TextField("Grund", blank=True)  # why it waits, or why not assignable
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="+"
+    )  # the team whose triage queue holds it
+    akte = models.ForeignKey(
+        "records.Akte", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    vorgang = models.ForeignKey(
+        "records.Vorgang", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dokument = models.ForeignKey(
+        "records.Dokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_rule = models.CharField(max_length=200, blank=True)  # which rule filed it
+    filed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # triage: who has it open
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Eingangsdokument"
+        verbose_name_plural = "Eingangsdokumente"
+        ordering = ["created_at", "teil"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "datei", "teil"], name="inbox_eingangsdokument_teil_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=["neu", "zu_pruefen", "abgelegt", "nicht_zuordenbar", "quarantaene"]
+                ),
+                name="inbox_eingangsdokument_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "state", "unit", "created_at"], name="inbox_eingang_queue"
+            ),
+            models.Index(fields=["tenant", "stapel", "teil"], name="inbox_eingang_stapel"),
+            models.Index(fields=["original_sha256"], name="inbox_eingang_original"),
+            models.Index(fields=["searchable_sha256"], name="inbox_eingang_searchable"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Eingangsdokument {self.teil + 1} aus {self.datei_id}"
+
+    @property
+    def kind_label(self) -> str:
+        from koffer.inbox.verarbeitung.dokumentart import KINDS
+
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def page_numbers(self) -> str:
+        """The pages in the file as a person reads them: "1–3", "4", "2, 5"."""
+        numbers = [p + 1 for p in self.pages]
+        if numbers and numbers == list(range(numbers[0], numbers[-1] + 1)) and len(numbers) > 1:
+            return f"{numbers[0]}–{numbers[-1]}"
+        return ", ".join(str(n) for n in numbers)
+
+
+class Protokolleintrag(TenantOwned):
+    """One line of a batch's protocol (item 4): what was done to a file, a page or a
+    document, by whom or by which rule, with its data (confidence, Akte, pages)."""
+
+    stapel = models.ForeignKey(Stapel, on_delete=models.PROTECT, related_name="protokoll")
+    datei = models.ForeignKey(
+        Stapeldatei, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dokument = models.ForeignKey(
+        Eingangsdokument, null=True, blank=True, on_delete=models.PROTECT, related_name="protokoll"
+    )
+    at = models.DateTimeField()
+    action = models.CharField(max_length=40)
+    message = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "Protokolleintrag"
+        verbose_name_plural = "Protokolleinträge"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["tenant", "stapel", "at"], name="inbox_protokoll_stapel")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Verarbeitungsregel(TenantOwned):
+    """The Mandant's rules for the pipeline: above which confidence a document is filed
+    without a person looking, and what a separator sheet's code says. One per Mandant;
+    without one the defaults hold."""
+
+    auto_threshold = models.FloatField("Automatisch ablegen ab Sicherheit", default=0.95)
+    separator_pattern = models.CharField(
+        "Muster des Trennblatt-Codes", max_length=200, default=r"^KOFFER-TRENNBLATT$"
+    )
+    wiedervorlage_days = models.PositiveSmallIntegerField("Wiedervorlage nach Tagen", default=0)
+
+    class Meta:
+        verbose_name = "Verarbeitungsregel"
+        verbose_name_plural = "Verarbeitungsregeln"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="inbox_verarbeitungsregel_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return "Verarbeitungsregeln"
+
+
+class Artregel(TenantOwned):
+    """What filing a document of one kind does beyond the Wiedervorlage: open a Vorgang of
+    ``vorgang_typ`` with a Frist (e.g. an objection: a Widerspruch-Vorgang and three
+    months to decide, § 88 Abs. 2 SGG)."""
+
+    kind = models.CharField("Dokumentart", max_length=30)
+    vorgang_typ = models.ForeignKey(
+        "records.VorgangTyp", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    frist_label = models.CharField("Frist", max_length=200, blank=True)
+    frist_months = models.PositiveSmallIntegerField(default=0)
+    frist_days = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "Regel je Dokumentart"
+        verbose_name_plural = "Regeln je Dokumentart"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind"], name="inbox_artregel_kind_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"Regel {self.kind}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from koffer.inbox.klaerung import urls as klaerung_urls
 from koffer.inbox.lieferung import urls as lieferung_urls
 
 app_name = "inbox"
 
-urlpatterns: list[URLPattern] = [*lieferung_urls.urlpatterns]
+urlpatterns: list[URLPattern] = [*lieferung_urls.urlpatterns, *klaerung_urls.urlpatterns]

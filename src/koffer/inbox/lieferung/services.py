@@ -40,6 +40,7 @@ from koffer.records.dokumente import services as documents
 from koffer.tenancy.models import Mandant
 
 JOB_KIND = "inbox.pruefung"
+PROCESSING_JOB_KIND = "inbox.verarbeitung"  # registered by ``verarbeitung.tasks``
 
 
 @dataclass
@@ -377,7 +378,16 @@ def finish_check(*, actor: Actor | None, stapel: Stapel) -> Stapel:
         else:
             state = Stapel.State.VERARBEITET
         stapel.state, stapel.checked_at = state, timezone.now()
-        stapel.save(update_fields=["state", "checked_at"])
+        if state != Stapel.State.QUARANTAENE:
+            # The checked files go on into the pipeline (split, recognise, file).
+            stapel.processing_job_id = jobs.start_job(
+                actor=actor,  # type: ignore[arg-type]  # None: the check job itself
+                tenant=stapel.tenant,
+                kind=PROCESSING_JOB_KIND,
+                title=f"Verarbeitung Scan-Stapel {stapel.batch_id}",
+                params={"stapel": str(stapel.pk)},
+            ).pk
+        stapel.save(update_fields=["state", "checked_at", "processing_job_id"])
         audit.record(
             actor=actor,
             tenant_id=stapel.tenant_id,

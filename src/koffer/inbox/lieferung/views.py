@@ -16,6 +16,8 @@ from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.inbox import access
 from koffer.inbox.lieferung import selectors
+from koffer.inbox.verarbeitung import protokoll
+from koffer.inbox.verarbeitung import services as pipeline
 from koffer.shell.breadcrumbs import trail
 
 PAGE_SIZE = 50
@@ -72,6 +74,9 @@ def stapel_detail(request: TenantRequest, stapel_id: uuid.UUID) -> HttpResponse:
     else:
         parent = (EINLIEFERUNGEN, reverse("inbox:einlieferungen"))
     title = f"Scan-Stapel {stapel.batch_id}"
+    mail_room = access.processes(request.access, request.tenant)
+    if mail_room:
+        pipeline.record_protocol_read(actor=request.user, stapel=stapel)
     return render(
         request,
         "inbox/stapel_detail.html",
@@ -81,5 +86,7 @@ def stapel_detail(request: TenantRequest, stapel_id: uuid.UUID) -> HttpResponse:
             "stapel": stapel,
             "dateien": selectors.dateien(stapel),
             "probleme": selectors.probleme(stapel),
+            "dokumente": protokoll.dokumente(stapel) if mail_room else None,
+            "protokoll": protokoll.eintraege(stapel) if mail_room else None,
         },
     )

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
@@ -241,6 +241,78 @@ def add_version(
     return _guarded(
         lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
         file,
+    )
+
+
+# --- scans the Posteingang files ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A scanned document as the Posteingang found it: the scanned pages as delivered
+    (``original``, a PDF), the same pages with a text layer (``searchable``, None when no
+    text recognition ran) and the text of its pages."""
+
+    filename: str
+    original: bytes
+    searchable: bytes | None
+    text: str
+    page_count: int
+
+
+def file_scan(
+    *,
+    actor: Actor | None,
+    akte: Akte,
+    scan: Scan,
+    meta: DocumentMeta,
+    vorgang: Vorgang | None = None,
+    key: str,
+    access: Access | None = None,
+) -> IngestResult:
+    """File a scanned document as a new Dokument of ``akte`` (source: scan). The scanned
+    pages are the version's bytes, the searchable PDF its working copy (``pdf_sha256``,
+    what the viewer shows and the Aktenauszug takes), the recognised text is indexed for
+    the search. ``key`` (the idempotency key, e.g. the Eingangsdokument's id) makes a
+    repeated call after a crash answer what the first one stored. ``actor`` None: a rule
+    of the pipeline filed it (every step below treats a non-person as the system)."""
+    who = cast(Actor, actor)
+    meta = _with_received_on(_clean_meta(replace(meta, source=Dokument.Source.SCAN)))
+    key = clean_upload_key(key)
+    _check_target(akte, vorgang)
+    sha256 = hashlib.sha256(scan.original).hexdigest()
+    earlier = _stored_under_key(akte.tenant_id, key, sha256, who)
+    incoming = IncomingFile(name=scan.filename, size=len(scan.original), stream=io.BytesIO())
+    if earlier is not None:
+        return _replayed(incoming, earlier)
+    scope = records_access.duplicate_scope(who, akte, access)
+    existing = find_duplicate(scope, sha256)
+    if existing is not None:
+        return _duplicate_result(incoming, existing, scope)
+    ftype = detect_type(scan.original)
+    if ftype.code != "pdf":
+        raise DocumentRejected("unsupported_type", SCAN_TYPE_MESSAGE.format(label=ftype.label))
+    blobs: list[tuple[str, bytes | IO[bytes]]] = [(sha256, scan.original)]
+    pdf_sha256 = ""
+    if scan.searchable is not None:
+        pdf_sha256 = hashlib.sha256(scan.searchable).hexdigest()
+        blobs.append((pdf_sha256, scan.searchable))
+    content = Content(
+        filename=clean_filename(scan.filename),
+        ftype=ftype,
+        data=scan.original,
+        sha256=sha256,
+        text=scan.text,
+        page_count=scan.page_count,
+        pdf=scan.searchable,
+        pdf_sha256=pdf_sha256,
+        needs_ocr=not scan.text.strip(),
+    )
+    pending = blob_ledger.store_pending(akte.tenant_id, blobs, get_store())
+    return _settled(
+        pending,
+        lambda: _write_new(who, akte, vorgang, content, meta, pending, key, scope),
+        lambda: _replayed_after_race(incoming, akte.tenant_id, key, sha256, who, akte_id=akte.pk),
     )
 
 

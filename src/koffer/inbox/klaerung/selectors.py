@@ -1,0 +1,155 @@
+"""Every read of triage (die Zuordnung), already limited to what the actor may see
+(``inbox.access.klaerung_q``): the documents waiting in its units, oldest first, one
+document with its batch, the next one to look at, and Akten to file into."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.inbox import access as rules
+from koffer.inbox.models import Eingangsdokument
+from koffer.records.models import Akte, AkteSubjekt, Vorgang
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+State = Eingangsdokument.State
+
+
+def waiting(access: Access, tenant: Mandant) -> QuerySet[Eingangsdokument]:
+    """Documents waiting for a person in the actor's units, oldest first."""
+    return (
+        Eingangsdokument.objects.for_tenant(tenant)
+        .filter(rules.klaerung_q(access), state=State.ZU_PRUEFEN)
+        .select_related("stapel", "datei", "unit", "claimed_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def dokument(access: Access, tenant: Mandant, pk: uuid.UUID) -> Eingangsdokument | None:
+    """One document of the actor's units in any state (to show who filed it), or None."""
+    return (
+        Eingangsdokument.objects.for_tenant(tenant)
+        .filter(rules.klaerung_q(access), pk=pk)
+        .select_related("stapel", "datei", "unit", "akte", "vorgang", "filed_by", "claimed_by")
+        .first()
+    )
+
+
+def next_waiting(
+    access: Access, tenant: Mandant, user_id: object, *, after: Eingangsdokument | None = None
+) -> Eingangsdokument | None:
+    """The oldest waiting document nobody else has open (a claim older than
+    ``CLAIM_MINUTES`` has lapsed), after ``after`` in the queue's order."""
+    qs = waiting(access, tenant).filter(
+        Q(claimed_by__isnull=True)
+        | Q(claimed_by_id=user_id)
+        | Q(claimed_at__lt=timezone.now() - timedelta(minutes=CLAIM_MINUTES))
+    )
+    if after is not None:
+        qs = qs.filter(
+            Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, pk__gt=after.pk)
+        )
+    return qs.first()
+
+
+CLAIM_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class Alter:
+    label: str
+    count: int
+
+
+def by_age(access: Access, tenant: Mandant, today: date | None = None) -> list[Alter]:
+    """How long the waiting documents have waited: today, 1-2 days, 3-7 days, older."""
+    today = today or timezone.localdate()
+    start = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())
+    bounds = [
+        ("heute", start, None),
+        ("seit 1–2 Tagen", start - timedelta(days=2), start),
+        ("seit 3–7 Tagen", start - timedelta(days=7), start - timedelta(days=2)),
+        ("seit mehr als 7 Tagen", None, start - timedelta(days=7)),
+    ]
+    qs = waiting(access, tenant)
+    found = []
+    for label, lower, upper in bounds:
+        part = qs
+        if lower is not None:
+            part = part.filter(created_at__gte=lower)
+        if upper is not None:
+            part = part.filter(created_at__lt=upper)
+        found.append(Alter(label, part.count()))
+    return found
+
+
+def teams(tenant: Mandant) -> list[Organisationseinheit]:
+    """The units a document can be handed to."""
+    return list(Organisationseinheit.objects.for_tenant(tenant).order_by("path"))
+
+
+@dataclass(frozen=True)
+class AkteTreffer:
+    akte: Akte
+    names: str
+
+
+SEARCH_LIMIT = 10
+
+
+def find_akten(tenant: Mandant, query: str) -> list[AkteTreffer]:
+    """Open Akten to file into, by Aktenzeichen, BG-Nummer or a person's family name:
+    what the mail room needs to choose (Aktenzeichen, names, team), nothing of the
+    contents."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    akten = Akte.objects.for_tenant(tenant).filter(status=Akte.Status.OPEN)
+    found = list(
+        akten.filter(
+            Q(aktenzeichen__iexact=query)
+            | Q(aktenzeichen__istartswith=query)
+            | Q(bg__bg_nummer=query)
+            | Q(
+                pk__in=AkteSubjekt.objects.for_tenant(tenant)
+                .filter(person__family_name__istartswith=query)
+                .values("akte_id")
+            )
+        )
+        .select_related("unit")
+        .order_by("aktenzeichen")[:SEARCH_LIMIT]
+    )
+    names: dict[uuid.UUID, list[str]] = {}
+    for subject in (
+        AkteSubjekt.objects.for_tenant(tenant)
+        .filter(akte_id__in=[a.pk for a in found])
+        .select_related("person")
+        .order_by("pk")
+    ):
+        person = subject.person
+        names.setdefault(subject.akte_id, []).append(
+            f"{person.family_name}, {person.given_names}".strip(", ")
+        )
+    return [AkteTreffer(a, "; ".join(names.get(a.pk, []))) for a in found]
+
+
+def akte(tenant: Mandant, pk: uuid.UUID) -> Akte | None:
+    return (
+        Akte.objects.for_tenant(tenant)
+        .filter(pk=pk)
+        .select_related("aktenplaneinheit", "unit")
+        .first()
+    )
+
+
+def vorgaenge(akte: Akte) -> list[Vorgang]:
+    return list(
+        Vorgang.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte, status=Vorgang.Status.OPEN)
+        .order_by("-opened_at")
+    )

@@ -1,0 +1,182 @@
+"""Pages of triage (die Zuordnung): the queue of waiting documents, one document with its
+pages, the suggestion and its reasons, and the actions (file, another Akte, not
+assignable, another team). Keyboard first: the shortcuts are listed on the page
+(``klaerung.js``). Thin: selectors read, services write, access from ``inbox.access``."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from koffer.accounts.access import requires
+from koffer.accounts.http import TenantRequest
+from koffer.errors import DomainError
+from koffer.inbox import access
+from koffer.inbox.klaerung import selectors, services
+from koffer.inbox.models import Eingangsdokument
+from koffer.inbox.verarbeitung import seiten
+from koffer.inbox.verarbeitung import services as pipeline
+from koffer.shell.breadcrumbs import trail
+
+PAGE_SIZE = 50
+ZUORDNUNG = "Zuordnung"
+THUMB_DPI = 60
+PAGE_DPI = 110
+
+
+@require_GET
+@requires(access.sorts_post)
+def liste(request: TenantRequest) -> HttpResponse:
+    page = Paginator(selectors.waiting(request.access, request.tenant), PAGE_SIZE).get_page(
+        request.GET.get("seite")
+    )
+    return render(
+        request,
+        "inbox/klaerung_liste.html",
+        {
+            "page_title": ZUORDNUNG,
+            "breadcrumbs": trail((ZUORDNUNG, None)),
+            "page": page,
+            "alter": selectors.by_age(request.access, request.tenant),
+        },
+    )
+
+
+@require_GET
+@requires(access.sorts_post)
+def naechstes(request: TenantRequest) -> HttpResponse:
+    """The oldest waiting document nobody else has open."""
+    doc = selectors.next_waiting(request.access, request.tenant, request.user.pk)
+    if doc is None:
+        messages.info(request, "Es wartet kein Dokument auf eine Zuordnung.")
+        return redirect("inbox:klaerung")
+    return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+
+
+def _doc_or_404(request: TenantRequest, eingang_id: uuid.UUID) -> Eingangsdokument:
+    doc = selectors.dokument(request.access, request.tenant, eingang_id)
+    if doc is None:
+        raise Http404
+    return doc
+
+
+@require_GET
+@requires(access.sorts_post)
+def dokument(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
+    doc = _doc_or_404(request, eingang_id)
+    other = None
+    if doc.state in pipeline.OPEN_STATES:
+        other = services.claim(actor=request.user, doc=doc)
+    pipeline.record_document_read(actor=request.user, doc=doc)
+    query = request.GET.get("suche", "").strip()
+    suggested = [
+        (selectors.akte(request.tenant, uuid.UUID(v["akte_id"])), v)
+        for v in doc.vorschlaege
+        if v.get("akte_id")
+    ]
+    title = f"Eingang {doc.stapel.batch_id}, {doc.datei.name} S. {doc.page_numbers}"
+    return render(
+        request,
+        "inbox/klaerung_dokument.html",
+        {
+            "page_title": title,
+            "breadcrumbs": trail((ZUORDNUNG, reverse("inbox:klaerung")), (title, None)),
+            "doc": doc,
+            "other": other,
+            "suggested": [(a, v) for a, v in suggested if a is not None],
+            "query": query,
+            "treffer": selectors.find_akten(request.tenant, query) if query else None,
+            "teams": selectors.teams(request.tenant),
+            "page_indexes": range(len(doc.pages)),
+            "reason_max": services.MAX_REASON,
+        },
+    )
+
+
+@require_GET
+@requires(access.sorts_post)
+def seite(request: TenantRequest, eingang_id: uuid.UUID, page: int) -> HttpResponse:
+    """Page ``page`` (from 1) of the document as PNG; ``?gross=1`` for reading size."""
+    doc = _doc_or_404(request, eingang_id)
+    if not doc.original_sha256 or not 1 <= page <= len(doc.pages):
+        raise Http404
+    data = pipeline.original_bytes(doc)
+    dpi = PAGE_DPI if request.GET.get("gross") else THUMB_DPI
+    for _, image in seiten.page_images(data, [page - 1], dpi=dpi):
+        out = io.BytesIO()
+        image.convert("L").save(out, format="PNG", optimize=True)
+        response = HttpResponse(out.getvalue(), content_type="image/png")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+    raise Http404
+
+
+def _after(request: TenantRequest, doc: Eingangsdokument) -> HttpResponse:
+    follow = selectors.next_waiting(request.access, request.tenant, request.user.pk, after=doc)
+    if follow is None:
+        follow = selectors.next_waiting(request.access, request.tenant, request.user.pk)
+    if follow is None:
+        return redirect("inbox:klaerung")
+    return redirect("inbox:klaerung_dokument", eingang_id=follow.pk)
+
+
+@require_POST
+@requires(access.sorts_post)
+def ablegen(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
+    doc = _doc_or_404(request, eingang_id)
+    try:
+        akte = selectors.akte(request.tenant, uuid.UUID(request.POST.get("akte", "")))
+    except ValueError:
+        akte = None
+    if akte is None:
+        messages.error(request, "Bitte wählen Sie eine Akte.")
+        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+    try:
+        filed = services.accept(actor=request.user, doc=doc, akte=akte)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+    messages.success(request, f"Abgelegt in Akte {akte.aktenzeichen}.")
+    return _after(request, filed)
+
+
+@require_POST
+@requires(access.sorts_post)
+def nicht_zuordenbar(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
+    doc = _doc_or_404(request, eingang_id)
+    try:
+        done = services.mark_unassignable(
+            actor=request.user, doc=doc, reason=request.POST.get("grund", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+    messages.success(request, "Als nicht zuzuordnen markiert.")
+    return _after(request, done)
+
+
+@require_POST
+@requires(access.sorts_post)
+def weitergeben(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
+    doc = _doc_or_404(request, eingang_id)
+    unit = next(
+        (t for t in selectors.teams(request.tenant) if str(t.pk) == request.POST.get("team")),
+        None,
+    )
+    if unit is None:
+        messages.error(request, "Bitte wählen Sie ein Team.")
+        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+    try:
+        done = services.hand_over(actor=request.user, doc=doc, unit=unit)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+    messages.success(request, f"An {unit.name} weitergegeben.")
+    return _after(request, done)

@@ -1,0 +1,185 @@
+"""The pipeline's steps chained for one file and one document: they read the delivered
+bytes and the E-Akte and answer what they found; nothing is written here (``services``
+writes, ``tasks`` runs the two in job steps). Each step's own module is testable alone:
+``seiten`` (pages), ``codes`` (barcodes and QR codes), ``trennung`` (separator sheets),
+``texterkennung`` (text layer or OCR), ``records.antwortcode`` (koffer's reply code),
+``merkmale`` (identifiers), ``dokumentart`` (kind) and ``zuordnung`` (the Akte).
+
+A step that cannot run on this machine (``StepUnavailable``) or fails on a file does not
+stop the document: it goes on without that step's result and says why, so it lands in
+triage with the reason instead of being lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from koffer.blobs.store import get_store
+from koffer.inbox.models import Stapeldatei
+from koffer.inbox.verarbeitung import (
+    StepUnavailable,
+    codes,
+    dokumentart,
+    merkmale,
+    seiten,
+    texterkennung,
+    trennung,
+    zuordnung,
+)
+from koffer.inbox.verarbeitung.regeln import Regeln
+from koffer.records import antwortcode
+
+logger = logging.getLogger("koffer.inbox")
+
+
+def read_file(datei: Stapeldatei) -> bytes:
+    with get_store().open(datei.sha256) as stream:
+        return stream.read()
+
+
+# --- one file: pages, codes, documents ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Aufteilung:
+    """A file split into documents: its pages, the codes on them, the parts."""
+
+    page_count: int
+    codes: list[codes.Code]
+    trennung: trennung.Trennung
+    notes: list[tuple[str, str]]  # (code, German message) of a step that could not run
+
+
+def split_file(datei: Stapeldatei, regeln: Regeln, data: bytes | None = None) -> Aufteilung:
+    """Read every page's codes and split the file at its separator sheets. Without the
+    code reader the file stays one document (and the note says why)."""
+    data = read_file(datei) if data is None else data
+    count = seiten.page_count(data)
+    notes: list[tuple[str, str]] = []
+    try:
+        found = codes.read_codes(data)
+    except StepUnavailable as exc:
+        found = []
+        notes.append(("codes_unavailable", exc.message))
+    parts = trennung.split(count, found, pattern=regeln.separator_pattern)
+    return Aufteilung(count, found, parts, notes)
+
+
+# --- one document: text ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erkennung:
+    """One document's pages as scanned, as a searchable PDF, and its text."""
+
+    original: bytes
+    searchable: bytes | None
+    page_texts: list[str]
+    ocr_done: bool
+    pdfa: bool
+    rotated: list[int]  # positions in the document (0-based) that were turned upright
+    seconds: float
+    problem: tuple[str, str] | None = None  # text recognition failed or is unavailable
+
+    @property
+    def text(self) -> str:
+        return "\n\f".join(self.page_texts)
+
+
+def recognise(data: bytes, pages: Sequence[int], *, jobs: int = 1) -> Erkennung:
+    """The document's pages out of the delivered file, and their text (the real text
+    layer, or OCR). Touches no database, so ``tasks`` runs two of these at once."""
+    original = seiten.extract_pdf(data, list(pages))
+    try:
+        found = texterkennung.recognise(original, jobs=jobs)
+    except StepUnavailable as exc:
+        return Erkennung(
+            original, None, [], False, False, [], 0.0, ("ocr_unavailable", exc.message)
+        )
+    except texterkennung.OcrFailed as exc:
+        return Erkennung(original, None, [], False, False, [], 0.0, ("ocr_failed", exc.message))
+    return Erkennung(
+        original,
+        found.pdf,
+        list(found.page_texts),
+        found.ocr_done,
+        found.pdfa,
+        list(found.rotated_pages),
+        found.seconds,
+    )
+
+
+# --- one document: what it is and where it belongs ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Einschaetzung:
+    """What the text and codes say: koffer's reply code, identifiers, kind, Akten."""
+
+    antwortcode: antwortcode.Antwortcode | None
+    merkmale: merkmale.Merkmale
+    art: dokumentart.Art
+    vorschlaege: list[zuordnung.Vorschlag]
+
+
+def assess(tenant_id: uuid.UUID, text: str, page_codes: Sequence[str]) -> Einschaetzung:
+    """Reads the E-Akte (the suggestion), writes nothing. A reply code of another Mandant
+    or a forged one counts as none."""
+    reply = None
+    for raw in page_codes:
+        decoded = antwortcode.decode(raw)
+        if decoded is not None and decoded.tenant_id == tenant_id:
+            reply = decoded
+            break
+    found = merkmale.extract(text)
+    return Einschaetzung(
+        reply, found, dokumentart.classify(text), zuordnung.suggest(tenant_id, found)
+    )
+
+
+@dataclass(frozen=True)
+class Entscheidung:
+    """Where the document goes: an Akte (and Vorgang) with the rule that chose it, or
+    triage with the reason."""
+
+    akte_id: uuid.UUID | None
+    vorgang_id: uuid.UUID | None
+    rule: str
+    reason: str
+
+
+def percent(value: float) -> str:
+    return f"{round(value * 100)} %"
+
+
+def decide(found: Einschaetzung, regeln: Regeln, problem: tuple[str, str] | None) -> Entscheidung:
+    """Koffer's own reply code files at once; otherwise the best suggestion when its
+    confidence reaches the Mandant's threshold; otherwise triage, saying why."""
+    if found.antwortcode is not None:
+        return Entscheidung(
+            found.antwortcode.akte_id,
+            found.antwortcode.vorgang_id,
+            "Antwortcode eines koffer-Schreibens",
+            "",
+        )
+    best = found.vorschlaege[0] if found.vorschlaege else None
+    if best is not None and best.confidence >= regeln.auto_threshold:
+        return Entscheidung(
+            best.akte_id,
+            best.vorgang_id,
+            f"Zuordnung mit Sicherheit {percent(best.confidence)} "
+            f"(Schwelle {percent(regeln.auto_threshold)})",
+            "",
+        )
+    reasons = [problem[1]] if problem else []
+    if best is None:
+        reasons.append("Keine passende Akte erkannt.")
+    else:
+        reasons.append(
+            f"Vorschlag mit Sicherheit {percent(best.confidence)}, unter der Schwelle von "
+            f"{percent(regeln.auto_threshold)} für die automatische Ablage."
+        )
+    return Entscheidung(None, None, "", " ".join(reasons))

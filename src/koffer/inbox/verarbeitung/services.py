@@ -1,0 +1,589 @@
+"""Every write of the pipeline: the documents a file splits into, what was recognised in
+each, where it was filed (by a rule or by a person) and why one waits in triage. Each
+write is short, checks the state it starts from (so a job step run again after a crash
+changes nothing), writes a line of the batch protocol and an audit event.
+
+Filing a document is three writes, each safe to repeat: ``prepare_target`` (the Akte and,
+for kinds that open one, a Vorgang with its Frist), the E-Akte's ``file_scan`` (its own
+transaction, idempotent by the key ``posteingang:<id>``) and ``record_filing`` (the
+document marked filed, the Wiedervorlage "Neuer Posteingang" for the caseworker).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.audit.services import Actor
+from koffer.blobs.store import get_store
+from koffer.inbox.errors import Conflict, InboxError
+from koffer.inbox.models import Eingangsdokument, Problem, Protokolleintrag, Stapel, Stapeldatei
+from koffer.inbox.verarbeitung import dokumentart
+from koffer.inbox.verarbeitung.regeln import Regeln, folge
+from koffer.inbox.verarbeitung.schritte import Aufteilung, Einschaetzung, Entscheidung, Erkennung
+from koffer.records import deadlines
+from koffer.records import services as records
+from koffer.records.dokumente import services as documents
+from koffer.records.models import Akte, Dokument, Vorgang, VorgangTyp
+
+Step = Callable[[str, Callable[[], object]], None]
+
+
+def _direct(key: str, work: Callable[[], object]) -> None:
+    work()
+
+
+JOB_KIND = "inbox.verarbeitung"  # started by the check (``lieferung.services``)
+State = Eingangsdokument.State
+OPEN_STATES = (State.NEU, State.ZU_PRUEFEN)
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, dates and UUIDs as plain JSON (for the JSON fields and the audit)."""
+    if hasattr(value, "__dataclass_fields__"):
+        value = asdict(value)
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def log(
+    stapel: Stapel,
+    action: str,
+    message: str,
+    *,
+    datei: Stapeldatei | None = None,
+    dokument: Eingangsdokument | None = None,
+    actor: Actor | None = None,
+    rule: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """One line of the batch protocol."""
+    Protokolleintrag.objects.create(
+        tenant_id=stapel.tenant_id,
+        stapel=stapel,
+        datei=datei,
+        dokument=dokument,
+        at=timezone.now(),
+        action=action,
+        message=message,
+        actor=actor if isinstance(actor, User) else None,
+        rule=rule,
+        data=jsonable(data or {}),
+    )
+
+
+def _problem(stapel: Stapel, datei: Stapeldatei | None, key: str, code: str, message: str) -> None:
+    Problem.objects.get_or_create(
+        tenant_id=stapel.tenant_id,
+        stapel=stapel,
+        key=key,
+        defaults={"datei": datei, "code": code, "message": message},
+    )
+
+
+# --- the split ---------------------------------------------------------------------------
+
+
+def begin(*, stapel: Stapel) -> None:
+    with transaction.atomic():
+        log(stapel, "beginn", f"Verarbeitung von Stapel {stapel.batch_id} begonnen.")
+
+
+def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokument]:
+    """The documents of one file (created once), its separator pages and problems."""
+    stapel = datei.stapel
+    now = timezone.now()
+    page_codes: dict[int, list[dict[str, str]]] = {}
+    for code in found.codes:
+        page_codes.setdefault(code.page, []).append(
+            {"page": code.page, "format": code.format, "text": code.text}
+        )
+    created = []
+    for number, teil in enumerate(found.trennung.teile):
+        doc, _ = Eingangsdokument.objects.get_or_create(
+            tenant_id=datei.tenant_id,
+            datei=datei,
+            teil=number,
+            defaults={
+                "stapel": stapel,
+                "pages": list(teil.pages),
+                "codes": [c for p in teil.pages for c in page_codes.get(p, [])],
+                "unit_id": stapel.unit_id,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        created.append(doc)
+    for code, message in [*found.trennung.problems, *found.notes]:
+        _problem(stapel, datei, f"{code}-{datei.pk}", code, f"„{datei.name}“: {message}")
+    separators = ", ".join(str(p + 1) for p in found.trennung.separators)
+    log(
+        stapel,
+        "geteilt",
+        f"„{datei.name}“: {found.page_count} Seiten, "
+        f"{len(found.trennung.teile)} Dokument(e)"
+        + (f", Trennblätter auf Seite {separators}" if separators else ""),
+        datei=datei,
+        data={
+            "pages": found.page_count,
+            "separators": [p + 1 for p in found.trennung.separators],
+            "documents": [[p + 1 for p in d.pages] for d in created],
+            "problems": [c for c, _ in found.trennung.problems],
+        },
+    )
+    audit.record(
+        actor=None,
+        tenant_id=datei.tenant_id,
+        action="inbox.datei.split",
+        obj=datei,
+        changes={
+            "pages": found.page_count,
+            "separators": [p + 1 for p in found.trennung.separators],
+            "documents": [str(d.pk) for d in created],
+        },
+    )
+    return created
+
+
+# --- recognition -------------------------------------------------------------------------
+
+
+def record_recognition(
+    *,
+    doc: Eingangsdokument,
+    erkennung: Erkennung,
+    found: Einschaetzung,
+    decision: Entscheidung,
+    pending: Sequence[uuid.UUID],
+) -> Eingangsdokument:
+    """What was recognised in a document and where it goes: to an Akte (filed by the next
+    steps) or into triage with the reason. Only a document still ``neu`` is changed."""
+    with transaction.atomic():
+        doc = Eingangsdokument.objects.for_tenant(doc.tenant_id).select_for_update().get(pk=doc.pk)
+        if doc.state != State.NEU or doc.original_sha256:
+            documents.discard_blobs(pending)
+            return doc
+        documents.settle_blobs(pending)
+        best = found.vorschlaege[0] if found.vorschlaege else None
+        doc.original_sha256 = _sha(erkennung.original)
+        doc.searchable_sha256 = _sha(erkennung.searchable) if erkennung.searchable else ""
+        doc.text = erkennung.text
+        doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
+        doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
+        doc.merkmale = jsonable(found.merkmale)
+        doc.kind, doc.kind_confidence = found.art.code, found.art.confidence
+        doc.vorschlaege = [jsonable(v) for v in found.vorschlaege]
+        doc.confidence = best.confidence if best else None
+        doc.akte_id, doc.vorgang_id = decision.akte_id, decision.vorgang_id
+        doc.filed_rule = decision.rule
+        if decision.akte_id is None:
+            doc.state, doc.reason = State.ZU_PRUEFEN, decision.reason
+        doc.updated_at = timezone.now()
+        doc.save()
+        stapel = doc.stapel
+        pages = doc.page_numbers
+        if erkennung.problem:
+            log(stapel, "text", f"Seiten {pages}: {erkennung.problem[1]}", dokument=doc)
+        elif erkennung.ocr_done:
+            log(
+                stapel,
+                "ocr",
+                f"Seiten {pages}: Texterkennung (deutsch) in {erkennung.seconds:.1f} s"
+                + (f", gedreht: Seite {_turned(doc)}" if doc.rotated else "")
+                + (", PDF/A-2b" if doc.pdfa else ""),
+                dokument=doc,
+                data={"seconds": round(erkennung.seconds, 2), "rotated": doc.rotated},
+            )
+        else:
+            log(stapel, "text", f"Seiten {pages}: vorhandene Textebene übernommen", dokument=doc)
+        log(
+            stapel,
+            "erkannt",
+            f"Seiten {pages}: {dokumentart.KINDS.get(doc.kind, doc.kind)} "
+            f"({round((doc.kind_confidence or 0) * 100)} %)"
+            + (", Antwortcode gelesen" if doc.antwortcode else ""),
+            dokument=doc,
+            data={
+                "kind": doc.kind,
+                "kind_reasons": found.art.reasons,
+                "merkmale": doc.merkmale,
+                "antwortcode": doc.antwortcode,
+                "vorschlaege": doc.vorschlaege,
+            },
+        )
+        if decision.akte_id is None:
+            log(
+                stapel,
+                "triage",
+                f"Seiten {pages}: wartet auf Zuordnung. {doc.reason}",
+                dokument=doc,
+            )
+        audit.record(
+            actor=None,
+            tenant_id=doc.tenant_id,
+            action="inbox.dokument.recognise",
+            obj=doc,
+            changes={
+                "pages": doc.pages,
+                "original_sha256": doc.original_sha256,
+                "searchable_sha256": doc.searchable_sha256 or None,
+                "ocr": doc.ocr_done,
+                "kind": doc.kind,
+                "confidence": doc.confidence,
+                "akte": str(doc.akte_id) if doc.akte_id else None,
+                "rule": doc.filed_rule or None,
+            },
+        )
+    return doc
+
+
+def _sha(data: bytes | None) -> str:
+    return hashlib.sha256(data or b"").hexdigest()
+
+
+def _turned(doc: Eingangsdokument) -> str:
+    return ", ".join(str(doc.pages[i] + 1) for i in doc.rotated if i < len(doc.pages))
+
+
+# --- filing ------------------------------------------------------------------------------
+
+
+def locked_row(doc: Eingangsdokument) -> Eingangsdokument:
+    return (
+        Eingangsdokument.objects.for_tenant(doc.tenant_id)
+        .select_for_update()
+        .select_related("stapel", "filed_by", "claimed_by")
+        .get(pk=doc.pk)
+    )
+
+
+def already_filed(doc: Eingangsdokument) -> Conflict:
+    """The answer to the second person: who took the document, when, and what became of it."""
+    who = str(doc.filed_by) if doc.filed_by else "eine Regel der automatischen Ablage"
+    when = timezone.localtime(doc.filed_at).strftime("%d.%m.%Y %H:%M") if doc.filed_at else ""
+    did = {
+        State.ABGELEGT: "bereits abgelegt",
+        State.NICHT_ZUORDENBAR: "bereits als nicht zuzuordnen markiert",
+    }.get(doc.state, "nicht mehr in der Zuordnung")
+    return Conflict(
+        "already_filed",
+        f"Dieses Dokument wurde {did} ({who}{', ' + when + ' Uhr' if when else ''}).",
+    )
+
+
+def prepare_target(
+    *,
+    actor: Actor | None,
+    doc: Eingangsdokument,
+    akte: Akte,
+    vorgang: Vorgang | None,
+    rule: str,
+) -> Eingangsdokument:
+    """Fix where the document goes. For a kind that opens a Vorgang (an objection) and no
+    Vorgang given, the Vorgang is opened here with its Frist, once."""
+    with transaction.atomic():
+        doc = locked_row(doc)
+        if doc.state not in OPEN_STATES:
+            raise already_filed(doc)
+        if doc.akte_id == akte.pk and doc.vorgang_id and doc.filed_rule == rule:
+            return doc  # this step ran already
+        if akte.status != Akte.Status.OPEN:
+            raise InboxError(
+                "akte_not_open",
+                f"Die Akte {akte.aktenzeichen} ist geschlossen; dorthin kann nichts abgelegt werden.",
+            )
+        if vorgang is not None and vorgang.akte_id != akte.pk:
+            vorgang = None  # a reply code naming a Vorgang of another Akte: the Akte decides
+        if vorgang is None:
+            vorgang = _opened_vorgang(actor, doc, akte)
+        doc.akte, doc.vorgang, doc.filed_rule = akte, vorgang, rule
+        doc.updated_at = timezone.now()
+        doc.save(update_fields=["akte", "vorgang", "filed_rule", "updated_at"])
+    return doc
+
+
+def _opened_vorgang(actor: Actor | None, doc: Eingangsdokument, akte: Akte) -> Vorgang | None:
+    rule = folge(doc.tenant_id, doc.kind)
+    if rule is None:
+        return None
+    typ = (
+        VorgangTyp.objects.for_tenant(doc.tenant_id)
+        .filter(code=rule.vorgang_typ_code, module=akte.aktenplaneinheit.module, is_active=True)
+        .first()
+    )
+    if typ is None:
+        log(
+            doc.stapel,
+            "vorgang",
+            f"Kein Vorgangstyp „{rule.vorgang_typ_code}“ für diese Akte: kein Vorgang eröffnet.",
+            dokument=doc,
+        )
+        return None
+    base = doc.stapel.scan_date
+    vorgang = records.create_vorgang(
+        actor=actor,  # type: ignore[arg-type]  # None: the pipeline's rule
+        akte=akte,
+        typ=typ,
+        title=f"{typ.label} vom {base:%d.%m.%Y} (Posteingang)",
+    )
+    if rule.frist_months or rule.frist_days:
+        due = deadlines.due_date(
+            base, notification_days=0, months=rule.frist_months, days=rule.frist_days, shift=True
+        )
+        records.add_frist(
+            actor=actor,  # type: ignore[arg-type]
+            vorgang=vorgang,
+            base_date=base,
+            label=rule.frist_label,
+            due=due,
+        )
+    log(
+        doc.stapel,
+        "vorgang",
+        f"Vorgang „{vorgang.title}“ eröffnet in Akte {akte.aktenzeichen}",
+        dokument=doc,
+        actor=actor,
+        data={"vorgang": str(vorgang.pk)},
+    )
+    return vorgang
+
+
+def filing_key(doc: Eingangsdokument) -> str:
+    return f"posteingang:{doc.pk}"
+
+
+def store_in_akte(
+    *, actor: Actor | None, doc: Eingangsdokument, original: bytes, searchable: bytes | None
+) -> documents.IngestResult:
+    """The document into its Akte (the E-Akte's own transaction; repeating it answers the
+    Dokument stored the first time)."""
+    assert doc.akte is not None
+    label = dokumentart.KINDS.get(doc.kind, "Schreiben")
+    meta = documents.DocumentMeta(
+        title=f"{label} (Posteingang {doc.stapel.scan_date:%d.%m.%Y})",
+        kind=label,
+        direction=Dokument.Direction.INCOMING,
+        received_on=doc.stapel.scan_date,
+    )
+    scan = documents.Scan(
+        filename=f"{doc.stapel.batch_id}-{doc.datei.name}-{doc.teil + 1}.pdf",
+        original=original,
+        searchable=searchable,
+        text=doc.text,
+        page_count=len(doc.pages),
+    )
+    return documents.file_scan(
+        actor=actor, akte=doc.akte, vorgang=doc.vorgang, scan=scan, meta=meta, key=filing_key(doc)
+    )
+
+
+def record_filing(
+    *, actor: Actor | None, doc: Eingangsdokument, dokument: Dokument, regeln: Regeln
+) -> Eingangsdokument:
+    """Mark the document filed and put it on the caseworker's desk (a Wiedervorlage
+    "Neuer Posteingang", or the team's when the Akte has no caseworker)."""
+    with transaction.atomic():
+        doc = locked_row(doc)
+        if doc.state == State.ABGELEGT and doc.dokument_id == dokument.pk:
+            return doc
+        if doc.state not in OPEN_STATES:
+            raise already_filed(doc)
+        now = timezone.now()
+        doc.state, doc.dokument, doc.reason = State.ABGELEGT, dokument, ""
+        doc.filed_by = actor if isinstance(actor, User) else None
+        doc.filed_at, doc.updated_at = now, now
+        doc.claimed_by, doc.claimed_at = None, None
+        doc.save()
+        akte = dokument.akte
+        assignee = doc.vorgang.caseworker if doc.vorgang else None
+        assignee = assignee or akte.caseworker
+        records.set_wiedervorlage(
+            actor=actor,  # type: ignore[arg-type]  # None: the pipeline's rule
+            akte=akte,
+            vorgang=doc.vorgang,
+            dokument=dokument,
+            assignee=assignee,
+            unit=None if assignee else akte.unit,
+            due_date=timezone.localdate() + timedelta(days=regeln.wiedervorlage_days),
+            note=f"Neuer Posteingang: {dokument.title}",
+        )
+        who = str(actor) if isinstance(actor, User) else doc.filed_rule
+        log(
+            doc.stapel,
+            "abgelegt",
+            f"Seiten {doc.page_numbers}: abgelegt in Akte {akte.aktenzeichen}"
+            + (f", Vorgang „{doc.vorgang.title}“" if doc.vorgang else "")
+            + f" ({who})",
+            dokument=doc,
+            actor=actor,
+            rule=doc.filed_rule,
+            data={
+                "akte": str(akte.pk),
+                "vorgang": str(doc.vorgang_id) if doc.vorgang_id else None,
+                "dokument": str(dokument.pk),
+                "confidence": doc.confidence,
+            },
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=doc.tenant_id,
+            action="inbox.dokument.file",
+            obj=doc,
+            changes={
+                "akte": str(akte.pk),
+                "vorgang": str(doc.vorgang_id) if doc.vorgang_id else None,
+                "dokument": str(dokument.pk),
+                "rule": doc.filed_rule or None,
+                "confidence": doc.confidence,
+            },
+        )
+    return doc
+
+
+def file_document(
+    *,
+    actor: Any,
+    doc: Eingangsdokument,
+    akte: Akte | None,
+    vorgang: Vorgang | None,
+    rule: str,
+    rules: Regeln,
+    step: Step | None = None,
+) -> Eingangsdokument:
+    """File ``doc`` into ``akte`` (a rule's choice, or a person's in triage): the three
+    writes below, each safe to repeat; ``step`` runs each write as a job step."""
+    step = step or _direct
+    if akte is None:
+        raise InboxError("akte_missing", "Bitte wählen Sie eine Akte.")
+    step(
+        f"ziel-{doc.pk}",
+        partial(prepare_target, actor=actor, doc=doc, akte=akte, vorgang=vorgang, rule=rule),
+    )
+    doc = (
+        Eingangsdokument.objects.for_tenant(doc.tenant_id)
+        .select_related("stapel", "datei", "akte__aktenplaneinheit", "vorgang")
+        .get(pk=doc.pk)
+    )
+    original, searchable = _blobs(doc)
+    result = store_in_akte(actor=actor, doc=doc, original=original, searchable=searchable)
+    if result.dokument is None or result.outcome == "rejected":
+        raise InboxError(result.code, result.message)
+    if result.outcome == "duplicate" and not _ours(result.dokument, doc):
+        raise InboxError("duplicate", result.message)
+    step(
+        f"abgelegt-{doc.pk}",
+        partial(record_filing, actor=actor, doc=doc, dokument=result.dokument, regeln=rules),
+    )
+    return Eingangsdokument.objects.for_tenant(doc.tenant_id).get(pk=doc.pk)
+
+
+def _ours(dokument: Any, doc: Eingangsdokument) -> bool:
+    """A duplicate that is this document's own earlier filing (another person repeating)."""
+    version = dokument.current_version
+    return version is not None and version.upload_key == filing_key(doc)
+
+
+def _blobs(doc: Eingangsdokument) -> tuple[bytes, bytes | None]:
+    searchable = None
+    if doc.searchable_sha256:
+        with get_store().open(doc.searchable_sha256) as stream:
+            searchable = stream.read()
+    return original_bytes(doc), searchable
+
+
+def to_triage(*, doc: Eingangsdokument, reason: str) -> Eingangsdokument:
+    """An automatic filing that could not be done (the Akte closed meanwhile, the bytes
+    already filed): the document waits for a person, with the reason."""
+    with transaction.atomic():
+        doc = locked_row(doc)
+        if doc.state not in OPEN_STATES:
+            return doc
+        doc.state, doc.reason, doc.updated_at = State.ZU_PRUEFEN, reason, timezone.now()
+        doc.save(update_fields=["state", "reason", "updated_at"])
+        log(
+            doc.stapel,
+            "triage",
+            f"Seiten {doc.page_numbers}: wartet auf Zuordnung. {reason}",
+            dokument=doc,
+        )
+        audit.record(
+            actor=None,
+            tenant_id=doc.tenant_id,
+            action="inbox.dokument.triage",
+            obj=doc,
+            changes={"reason": reason},
+        )
+    return doc
+
+
+def finish(*, stapel: Stapel) -> Stapel:
+    """Close the batch's processing once every document is placed."""
+    with transaction.atomic():
+        stapel = Stapel.objects.for_tenant(stapel.tenant_id).select_for_update().get(pk=stapel.pk)
+        if stapel.processed_at is not None:
+            return stapel
+        counts: dict[str, int] = {}
+        for state in (
+            Eingangsdokument.objects.for_tenant(stapel.tenant_id)
+            .filter(stapel=stapel)
+            .values_list("state", flat=True)
+        ):
+            counts[state] = counts.get(state, 0) + 1
+        stapel.processed_at = timezone.now()
+        stapel.save(update_fields=["processed_at"])
+        log(
+            stapel,
+            "abschluss",
+            f"Verarbeitung abgeschlossen: {counts.get(State.ABGELEGT, 0)} abgelegt, "
+            f"{counts.get(State.ZU_PRUEFEN, 0)} warten auf Zuordnung.",
+            data=counts,
+        )
+        audit.record(
+            actor=None,
+            tenant_id=stapel.tenant_id,
+            action="inbox.stapel.process",
+            obj=stapel,
+            changes={"documents": counts},
+        )
+    return stapel
+
+
+def record_document_read(*, actor: Actor, doc: Eingangsdokument) -> None:
+    """Audit that ``actor`` opened a waiting document (its pages and text)."""
+    audit.read(actor=actor, tenant_id=doc.tenant_id, obj=doc, purpose="Zuordnung im Posteingang")
+
+
+def original_bytes(doc: Eingangsdokument) -> bytes:
+    with get_store().open(doc.original_sha256) as stream:
+        return stream.read()
+
+
+def record_protocol_read(*, actor: Actor, stapel: Stapel) -> None:
+    """Audit that ``actor`` opened the documents and protocol of a batch (they name Akten
+    and hold recognised text)."""
+    audit.read(
+        actor=actor, tenant_id=stapel.tenant_id, obj=stapel, purpose="Protokoll des Scan-Stapels"
+    )
+
+
+def blob_referenced(sha256: str) -> bool:
+    """Whether a document found in a batch points to this blob (asked by the blob ledger)."""
+    return (
+        Eingangsdokument.objects.unscoped().filter(original_sha256=sha256).exists()
+        or Eingangsdokument.objects.unscoped().filter(searchable_sha256=sha256).exists()
+    )
+
+
+def stapel_of(tenant_id: uuid.UUID, stapel_id: uuid.UUID) -> Stapel | None:
+    return Stapel.objects.for_tenant(tenant_id).filter(pk=stapel_id).first()

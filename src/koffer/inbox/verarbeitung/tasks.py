@@ -1,0 +1,206 @@
+"""The pipeline as the job kind ``inbox.verarbeitung``, started when a batch's check
+closes: split each checked file at its separator sheets, recognise each document (text,
+codes, identifiers, kind, Akte), file it or send it to triage, close the batch.
+
+Each write is a job step, each slow part (reading codes, OCR) runs before its step and
+outside any transaction, so a worker killed at any point resumes where it stopped: no
+page is in two documents, no document filed twice (the filing is idempotent by its key).
+Two documents are recognised at a time, one OCR process each, so both cores work; a
+document alone in its window gets both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from koffer.accounts.roles import Perm
+from koffer.inbox.errors import InboxError
+from koffer.inbox.models import Eingangsdokument, Stapel, Stapeldatei
+from koffer.inbox.verarbeitung import schritte, services
+from koffer.inbox.verarbeitung.regeln import Regeln, regeln
+from koffer.jobs import registry
+from koffer.jobs.runner import JobError, JobRun, Outcome
+from koffer.records.dokumente import services as documents
+from koffer.records.errors import RecordsError
+
+JOB_KIND = services.JOB_KIND
+WORKERS = 2
+State = Eingangsdokument.State
+
+
+def step_reached(name: str) -> None:
+    """Called after each step; the interruption tests raise here to stand for a process
+    killed at that point."""
+
+
+class _Steps:
+    def __init__(self, run: JobRun | None) -> None:
+        self.run = run
+
+    def done(self, key: str) -> bool:
+        return self.run is not None and self.run.is_done(key)
+
+    def __call__(self, key: str, work: Callable[[], object]) -> None:
+        def write() -> None:
+            work()
+
+        if self.run is not None:
+            self.run.step(key, write)
+        else:
+            write()
+        step_reached(key)
+
+
+def process_stapel(*, stapel: Stapel, run: JobRun | None = None) -> Stapel:
+    """Every checked file of the batch, every document in it; see the module docstring."""
+    step = _Steps(run)
+    rules = regeln(stapel.tenant_id)
+    step("beginn", partial(services.begin, stapel=stapel))
+    dateien = list(
+        Stapeldatei.objects.for_tenant(stapel.tenant_id)
+        .filter(stapel=stapel, state=Stapeldatei.State.GEPRUEFT)
+        .select_related("stapel")
+        .order_by("position")
+    )
+    for done, datei in enumerate(dateien):
+        key = f"teilen-{datei.pk}"
+        if step.done(key) or datei.dokumente.exists():
+            continue
+        found = schritte.split_file(datei, rules)
+        step(key, partial(services.record_split, datei=datei, found=found))
+        if run is not None:
+            run.progress(
+                done + 1, len(dateien) * 2, f"{done + 1} von {len(dateien)} Dateien geteilt"
+            )
+    waiting = list(
+        Eingangsdokument.objects.for_tenant(stapel.tenant_id)
+        .filter(stapel=stapel)
+        .select_related("stapel", "datei")
+        .order_by("datei__position", "teil")
+    )
+    total = len(waiting)
+    for done, (doc, erkennung) in enumerate(_recognised(stapel, waiting, step)):
+        _place(doc, erkennung, rules, step)
+        if run is not None:
+            run.progress(
+                len(dateien) + (done + 1) * len(dateien) // max(total, 1),
+                len(dateien) * 2,
+                f"{done + 1} von {total} Dokumenten erkannt",
+            )
+    for doc in waiting:
+        _file_planned(doc, rules, step)
+    step("abschluss", partial(services.finish, stapel=stapel))
+    return Stapel.objects.for_tenant(stapel.tenant_id).get(pk=stapel.pk)
+
+
+def _recognised(
+    stapel: Stapel, docs: list[Eingangsdokument], step: _Steps
+) -> Iterator[tuple[Eingangsdokument, schritte.Erkennung]]:
+    """The documents still to recognise with their text, two at a time in threads (the
+    work is in OCR child processes; no database access in the threads)."""
+    todo = [d for d in docs if d.state == State.NEU and not d.original_sha256]
+    todo = [d for d in todo if not step.done(f"erkannt-{d.pk}")]
+    files: dict[uuid.UUID, bytes] = {}
+
+    def data_of(doc: Eingangsdokument) -> bytes:
+        if doc.datei_id not in files:
+            files.clear()  # keep one file's bytes at a time
+            files[doc.datei_id] = schritte.read_file(doc.datei)
+        return files[doc.datei_id]
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for start in range(0, len(todo), WORKERS):
+            window = todo[start : start + WORKERS]
+            jobs_each = WORKERS if len(window) == 1 else 1
+            futures: list[Future[schritte.Erkennung]] = [
+                pool.submit(schritte.recognise, data_of(d), d.pages, jobs=jobs_each) for d in window
+            ]
+            for doc, future in zip(window, futures, strict=True):
+                yield doc, future.result()
+
+
+def _place(
+    doc: Eingangsdokument, erkennung: schritte.Erkennung, rules: Regeln, step: _Steps
+) -> None:
+    codes = [c["text"] for c in doc.codes]
+    found = schritte.assess(doc.tenant_id, erkennung.text, codes)
+    decision = schritte.decide(found, rules, erkennung.problem)
+    blobs: list[tuple[str, Any]] = [(services._sha(erkennung.original), erkennung.original)]
+    if erkennung.searchable is not None:
+        blobs.append((services._sha(erkennung.searchable), erkennung.searchable))
+    pending = documents.store_blobs(tenant_id=doc.tenant_id, blobs=blobs)
+    try:
+        step(
+            f"erkannt-{doc.pk}",
+            partial(
+                services.record_recognition,
+                doc=doc,
+                erkennung=erkennung,
+                found=found,
+                decision=decision,
+                pending=pending,
+            ),
+        )
+    except BaseException:
+        documents.discard_blobs(pending)
+        raise
+
+
+def _file_planned(doc: Eingangsdokument, rules: Regeln, step: _Steps) -> None:
+    """A document the rules chose an Akte for: filed, unless that cannot be done."""
+    doc = (
+        Eingangsdokument.objects.for_tenant(doc.tenant_id)
+        .select_related("stapel", "datei", "akte", "vorgang")
+        .get(pk=doc.pk)
+    )
+    if doc.state != State.NEU or doc.akte_id is None:
+        return
+    try:
+        services.file_document(
+            actor=None,
+            doc=doc,
+            akte=doc.akte,
+            vorgang=doc.vorgang,
+            rule=doc.filed_rule,
+            rules=rules,
+            step=step,
+        )
+    except (InboxError, RecordsError) as exc:
+        step(f"triage-{doc.pk}", partial(services.to_triage, doc=doc, reason=exc.message))
+
+
+def _process_job(run: JobRun) -> Outcome:
+    stapel = services.stapel_of(
+        run.tenant_id, uuid.UUID(str(run.params.get("stapel", uuid.UUID(int=0))))
+    )
+    if stapel is None:
+        raise JobError("Diesen Scan-Stapel gibt es nicht mehr.")
+    stapel = process_stapel(stapel=stapel, run=run)
+    waiting = (
+        Eingangsdokument.objects.for_tenant(stapel.tenant_id)
+        .filter(stapel=stapel, state=State.ZU_PRUEFEN)
+        .count()
+    )
+    return Outcome(
+        f"Scan-Stapel {stapel.batch_id}: verarbeitet, {waiting} Dokument(e) warten auf Zuordnung.",
+        needs_attention=waiting > 0,
+    )
+
+
+def register_job_kind() -> None:
+    registry.register(
+        registry.JobKind(
+            code=JOB_KIND,
+            label="Verarbeitung eines Scan-Stapels",
+            description="Teilt die geprüften Dateien eines Scan-Stapels an Trennblättern in "
+            "Dokumente, erkennt Text, Codes, Merkmale und Dokumentart, legt sicher "
+            "zugeordnete Dokumente in ihre Akte und gibt die übrigen in die Zuordnung.",
+            handler=_process_job,
+            permission=Perm.INBOX_PROCESS,
+            offered=False,
+        )
+    )
