@@ -1,0 +1,17 @@
+"""Posteingang pipeline steps (issue 15, item 2): pure, separately testable modules that
+turn a delivered scan into documents with text, codes, identifiers and a suggestion. They
+write no models; the orchestration wires them into jobs.
+
+Degraded mode: a step whose system tool or optional library is missing raises
+:class:`StepUnavailable` with a German message, never an ImportError at import time."""
+
+from __future__ import annotations
+
+
+class StepUnavailable(Exception):
+    """A step cannot run here because a tool or library is missing; ``message`` is German
+    and says what is missing and what that means for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
