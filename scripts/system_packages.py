@@ -42,6 +42,27 @@ RUN: dict[str, tuple[str, str]] = {
         "/usr/lib/libreoffice/program/libsdlo.so",
         "Umwandlung von Präsentationen (PPTX, ODP) in PDF",
     ),
+    # Posteingang OCR (koffer.inbox.verarbeitung.texterkennung): ocrmypdf (a Python
+    # package in requirements.lock) drives tesseract with the German model, cleans what
+    # tesseract reads with unpaper and checks or converts PDF/A with Ghostscript (above).
+    # pngquant is only used at ocrmypdf -O2 and above (koffer runs -O1, lossless); it is
+    # here because it is ocrmypdf's tool and small. jbig2enc is not packaged in bookworm.
+    "tesseract-ocr": ("tesseract", "Texterkennung gescannter Post"),
+    "tesseract-ocr-deu": (
+        "/usr/share/tesseract-ocr/5/tessdata/deu.traineddata",
+        "deutsche Sprachdaten der Texterkennung",
+    ),
+    "unpaper": ("unpaper", "Bereinigung der Scans vor der Texterkennung"),
+    "pngquant": ("pngquant", "verlustbehaftete Verkleinerung durchsuchbarer PDFs"),
+}
+# Features that need several packages, and what koffer does without them (German, for the
+# operator): printed once when one of the feature's packages is missing.
+FEATURES: dict[str, tuple[tuple[str, ...], str]] = {
+    "Posteingang: Texterkennung": (
+        ("tesseract-ocr", "tesseract-ocr-deu", "unpaper", "ghostscript"),
+        "Texterkennung aus: {missing} {fehlt}; Scans werden ohne Texterkennung abgelegt "
+        "und in der Suche nicht gefunden.",
+    ),
 }
 TEST: dict[str, tuple[str, str]] = {
     **RUN,
@@ -83,6 +104,12 @@ def main(argv: list[str]) -> int:
             missing = [pkg for pkg, (probe, _) in wanted.items() if not present(probe)]
     for pkg in missing:
         print(f"FEHLT: Paket {pkg} – ohne es: {wanted[pkg][1]} nicht verfügbar.", file=sys.stderr)
+    for feature, (packages, degraded) in FEATURES.items():
+        absent = [pkg for pkg in packages if pkg in missing]
+        if absent:
+            verb = "fehlt" if len(absent) == 1 else "fehlen"
+            text = degraded.format(missing=", ".join(absent), fehlt=verb)
+            print(f"{feature}: {text}", file=sys.stderr)
     return 1 if (missing and require) else 0
 
 

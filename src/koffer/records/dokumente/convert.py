@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 
+from koffer.childprocess import run_bounded
 from koffer.records.dokumente.detect import FileType
 
 
@@ -49,21 +49,12 @@ def convert_office_to_pdf(data: bytes, ftype: FileType, binary: str) -> bytes:
             str(source),
         ]
         env = {**os.environ, "HOME": str(folder)}
-        process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,
-        )
         try:
-            _, stderr = process.communicate(timeout=timeout)
+            # soffice starts child processes: a timeout ends the whole group.
+            finished = run_bounded(command, timeout=timeout, env=env)
         except subprocess.TimeoutExpired as exc:
-            # soffice starts child processes: end the whole group.
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
             raise ConversionFailed(f"Zeitüberschreitung nach {timeout} s") from exc
         result = out / "dokument.pdf"
-        if process.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
-            raise ConversionFailed(stderr.decode("utf-8", "replace")[-500:])
+        if finished.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
+            raise ConversionFailed(finished.stderr.decode("utf-8", "replace")[-500:])
         return result.read_bytes()

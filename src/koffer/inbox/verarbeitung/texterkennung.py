@@ -1,0 +1,411 @@
+"""Posteingang step: the text of a scan, and a searchable PDF/A of it.
+
+What: :func:`recognise` takes one scan (PDF or multi-page TIFF) and returns a PDF with a
+text layer, the text of each page, whether OCR ran, whether the PDF is PDF/A and which
+pages were turned. A PDF that already carries a real text layer (:func:`real_text_layer`)
+is kept as it is: no OCR, milliseconds a page. Everything else goes through ocrmypdf with
+tesseract's German model (``-l deu``), ``--deskew``, ``--rotate-pages`` (upside-down
+pages too) and ``--clean`` into PDF/A-2b.
+
+Why these choices:
+
+- ``--clean`` but not ``--clean-final``: unpaper cleans the image tesseract reads, which
+  helps with scanner noise, but it may also remove faint stamps, ticks and handwriting at
+  the margins ("might remove desired content", says ocrmypdf). The searchable PDF is what
+  caseworkers read and print, so it must show what was received (TR-RESISCAN: pictorial
+  fidelity); deskew and rotation change only the geometry, never the content.
+- ``--rotate-pages-threshold`` :data:`ROTATE_THRESHOLD` instead of ocrmypdf's 14: tesseract's
+  orientation confidence grows with the amount of text, and an upside-down letter of
+  eight lines measured 13.6 (not turned at 14); upright pages were never reported facing
+  another way, and a wrong turn is visible and can be undone in triage.
+- A kept text layer is returned byte for byte: running ocrmypdf ``--skip-text`` only to
+  add PDF/A costs about a second of start-up plus a rewrite, far from the 20 pages a
+  second the issue asks for such pages. ``pdfa`` then says whether that file already was
+  PDF/A.
+- Page texts are read from the output PDF (pdfium), not from ocrmypdf's sidecar, so the
+  text is exactly what a search of the stored PDF finds, also for pages ocrmypdf skipped.
+- ocrmypdf runs as a child process in its own session with ``--jobs`` workers (at most
+  :data:`MAX_JOBS`, tesseract single-threaded), its temporary files in a folder of ours;
+  on timeout the whole process group is killed and the folder removed.
+
+What ``pdfa=True`` means: ocrmypdf was asked for ``--output-type pdfa-2``, ended with exit
+code 0, and :func:`koffer.pdf.pdfa.check` finds the result's PDF/A-2b identification (XMP
+``pdfaid``), an OutputIntent with an ICC profile for the colours used, every font embedded,
+no encryption and no JavaScript. That is not veraPDF, but it is the same check koffer uses
+before it claims PDF/A anywhere. When ocrmypdf falls back to a plain PDF (exit code 10) the
+file is still returned, with ``pdfa=False``.
+
+Limits: the scan is expected to have passed the delivery check (``lieferung.pruefung``:
+page count, decompression and TIFF frames bounded in the inspection child); here a TIFF is
+opened by img2pdf/Pillow in this process with Pillow's own pixel bound. Text drawn as
+vector outlines counts as "no text". Rotation is read from ocrmypdf's log, whose wording is
+pinned with the package version (a test turns a page upside down).
+
+Speed on this machine (2 shared cores, A4 letters at 200 dpi, ``jobs=2``): see
+``benchmarks/inbox_ocr.py``, which measures plain tesseract on the same pages in the same
+run and prints the ratio.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from koffer.childprocess import run_bounded
+from koffer.inbox.verarbeitung import StepUnavailable
+
+# Heavy work never uses more than two workers (the plan); tesseract itself one thread each.
+MAX_JOBS = 2
+# Orientation confidence (tesseract OSD, arbitrary units) above which a page is turned.
+ROTATE_THRESHOLD = 5.0
+# A page has real text when it has at least this many letters and most words look like words.
+MIN_LETTERS = 40
+MIN_PLAUSIBLE_SHARE = 0.7
+MAX_ODD_CHARACTER_SHARE = 0.05
+# An image on a page with too little text counts as a scan to OCR when it covers this much.
+SCAN_IMAGE_AREA_SHARE = 0.25
+
+DEGRADED = (
+    "Texterkennung aus: {missing} {fehlt}; Scans werden ohne Texterkennung abgelegt "
+    "und in der Suche nicht gefunden."
+)
+CORRUPT = "Die Datei ist beschädigt und kann nicht gelesen werden."
+LOCKED = "Das PDF ist mit einem Passwort geschützt und kann nicht gelesen werden."
+NOT_A_SCAN = "Die Datei ist weder ein PDF noch ein TIFF."
+TIMEOUT = "Die Texterkennung wurde nach {seconds:.0f} Sekunden abgebrochen."
+FAILED = "Die Texterkennung ist fehlgeschlagen."
+
+_FPDF_ERR_PASSWORD = 4
+_FPDF_PAGEOBJ_IMAGE = 3
+# ocrmypdf's exit codes (ocrmypdf.ExitCode), read from the child.
+_EXIT_OK = 0
+_EXIT_INPUT_FILE = 2
+_EXIT_MISSING_DEPENDENCY = 3
+_EXIT_ENCRYPTED = 8
+_EXIT_PDFA_FAILED = 10
+# "    2 page is facing ⇩, confidence 13.62 - will rotate ↻" (page numbers 1-based)
+_ROTATED = re.compile(r"^\s*(\d+)\s.*\bwill rotate\b", re.MULTILINE)
+_WORD = re.compile(r"^[^\W\d_]+(?:[-'’][^\W\d_]+)*$")
+_NUMBER = re.compile(r"^[\d.,:/%€§()+\-]+$")
+_VOWELS = frozenset("aeiouyäöüáàâéèêíìîóòôúùûAEIOUYÄÖÜÁÀÂÉÈÊÍÌÎÓÒÔÚÙÛ")
+_EDGE_PUNCTUATION = ".,;:!?()[]{}\"'„“”‚‘’»«<>*"
+
+
+class OcrFailed(Exception):
+    """The scan cannot be processed (corrupt, locked, not a scan, timeout, OCR error).
+    ``message`` is German and can be shown to the mail room; ``code`` is stable."""
+
+    def __init__(self, message: str, *, code: str = "ocr_failed") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Texterkennung:
+    """The searchable PDF of a scan and its text."""
+
+    pdf: bytes  # searchable PDF (PDF/A-2b when OCR ran and pdfa is True), same page order
+    page_texts: list[str]  # text per page (what search and identifier extraction read)
+    ocr_done: bool  # False: the existing text layer was real and was kept
+    pdfa: bool  # True only if the PDF passed koffer.pdf.pdfa.check (see module docstring)
+    rotated_pages: list[int]  # pages turned (0-based), upside-down included
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Page:
+    text: str
+    has_text: bool  # any character at all
+    real: bool  # enough plausible text
+    scanned: bool  # a large image: a page to OCR unless its text is real
+
+
+def real_text_layer(pdf: bytes) -> list[str] | None:
+    """Per-page text if the PDF carries a real text layer on (nearly) every page, else None.
+
+    A page's text is real when it has at least :data:`MIN_LETTERS` letters, at most
+    :data:`MAX_ODD_CHARACTER_SHARE` odd characters (control, private use, replacement)
+    and at least :data:`MIN_PLAUSIBLE_SHARE` of its words look like words or numbers (an
+    invisible layer of a poor OCR reads as "UOy>IIPUNaA} Bunuy>algeuyo7"). "Nearly": a
+    page without real text is accepted when it holds no large image, i.e. there is nothing
+    to recognise on it (a blank page, a signature page). Corrupt or locked PDFs: None."""
+    try:
+        pages = _read_pages(pdf)
+    except OcrFailed:
+        return None
+    if not any(p.real for p in pages) or any(p.scanned and not p.real for p in pages):
+        return None
+    return [p.text for p in pages]
+
+
+def availability() -> list[str]:
+    """German lines naming what OCR needs and is missing here; [] when all is there."""
+    missing = [f"{name} fehlt ({purpose})." for name, purpose in _missing()]
+    return missing
+
+
+def recognise(scan: bytes, *, jobs: int = 2, timeout_s: float = 600) -> Texterkennung:
+    """PDF or TIFF in; uses the real text layer when present, else ocrmypdf + tesseract deu
+    (deskew, rotate-pages, clean), output PDF/A-2b. Raises StepUnavailable when ocrmypdf or
+    tesseract/deu is missing, OcrFailed(message_de) when the file cannot be processed.
+
+    ``jobs`` is clamped to 1..:data:`MAX_JOBS`; ``timeout_s`` bounds the whole OCR run."""
+    began = time.perf_counter()
+    pdf = _as_pdf(scan)
+    pages = _read_pages(pdf)
+    if any(p.real for p in pages) and not any(p.scanned and not p.real for p in pages):
+        return Texterkennung(
+            pdf=pdf,
+            page_texts=[p.text for p in pages],
+            ocr_done=False,
+            pdfa=_is_pdfa(pdf, part=None),
+            rotated_pages=[],
+            seconds=time.perf_counter() - began,
+        )
+    missing = _missing()
+    if missing:
+        raise StepUnavailable(_degraded([name for name, _ in missing]))
+    # A file with any text at all (a stamp, a garbage layer, real text beside scanned
+    # pages) is rasterised and recognised anew on every page: --skip-text would keep
+    # the garbage, and ocrmypdf refuses it with Debian bookworm's Ghostscript 10.0.0.
+    force = any(p.has_text for p in pages)
+    out, log, pdfa_requested_ok = _ocrmypdf(
+        _decrypted(pdf), jobs=jobs, timeout_s=timeout_s, force=force
+    )
+    return Texterkennung(
+        pdf=out,
+        page_texts=[p.text for p in _read_pages(out)],
+        ocr_done=True,
+        pdfa=pdfa_requested_ok and _is_pdfa(out, part=2),
+        rotated_pages=sorted({int(n) - 1 for n in _ROTATED.findall(log)}),
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _missing() -> list[tuple[str, str]]:
+    """(Debian package or library, what it does) for each missing piece of the OCR chain."""
+    missing: list[tuple[str, str]] = []
+    if find_spec("ocrmypdf") is None:
+        missing.append(("ocrmypdf", "Python-Paket für durchsuchbare PDF/A"))
+    if shutil.which("tesseract") is None:
+        missing.append(("tesseract-ocr", "Texterkennung"))
+    elif "deu" not in _tesseract_languages():
+        missing.append(("tesseract-ocr-deu", "deutsche Sprachdaten für tesseract"))
+    if shutil.which("unpaper") is None:
+        missing.append(("unpaper", "Bereinigung der Scans vor der Texterkennung"))
+    if shutil.which("gs") is None:
+        missing.append(("ghostscript", "PDF/A-Umwandlung, wenn ocrmypdf sie nicht selbst schafft"))
+    return missing
+
+
+def _degraded(names: list[str]) -> str:
+    return DEGRADED.format(missing=", ".join(names), fehlt="fehlt" if len(names) == 1 else "fehlen")
+
+
+def _tesseract_languages() -> set[str]:
+    try:
+        listed = subprocess.run(
+            ["tesseract", "--list-langs"],  # noqa: S607 - found on PATH by _missing
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    # The first line names the folder ("List of available languages in ..."), on stdout
+    # or stderr depending on the version.
+    return {line.strip() for line in listed.stdout.splitlines()[1:] if line.strip()}
+
+
+def _as_pdf(scan: bytes) -> bytes:
+    """The scan as PDF bytes: a PDF as it is, a TIFF (every frame) through img2pdf, which
+    embeds CCITT/JPEG frames without re-encoding them."""
+    head = scan[:1024]
+    if b"%PDF-" in head:
+        return scan
+    if not head.startswith((b"II*\x00", b"MM\x00*")):
+        raise OcrFailed(NOT_A_SCAN, code="not_a_scan")
+    import img2pdf  # type: ignore[import-untyped]
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(scan)) as image:
+            has_dpi = bool(image.info.get("dpi"))
+        # A TIFF without resolution would become a page of a square metre at 96 dpi.
+        layout = {} if has_dpi else {"layout_fun": img2pdf.get_fixed_dpi_layout_fun((300, 300))}
+        converted = img2pdf.convert(scan, rotation=img2pdf.Rotation.ifvalid, **layout)
+    except Exception as exc:  # img2pdf and Pillow raise many kinds for broken images
+        raise OcrFailed(CORRUPT, code="corrupt") from exc
+    if not isinstance(converted, bytes):
+        raise OcrFailed(CORRUPT, code="corrupt")
+    return converted
+
+
+def _read_pages(pdf: bytes) -> list[_Page]:
+    """Each page's text and whether it is real, via pdfium (about a millisecond a page)."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(pdf)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == _FPDF_ERR_PASSWORD:
+            raise OcrFailed(LOCKED, code="encrypted") from exc
+        raise OcrFailed(CORRUPT, code="corrupt") from exc
+    try:
+        if len(doc) == 0:
+            raise OcrFailed(CORRUPT, code="corrupt")
+        return [_read_page(doc[index]) for index in range(len(doc))]
+    except pdfium.PdfiumError as exc:
+        raise OcrFailed(CORRUPT, code="corrupt") from exc
+    finally:
+        doc.close()
+
+
+def _read_page(page: Any) -> _Page:
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = str(textpage.get_text_range()).replace("\r\n", "\n").strip()
+        finally:
+            textpage.close()
+        real = _plausible(text)
+        scanned = not real and _has_scan_image(page)
+    finally:
+        page.close()
+    return _Page(text=text, has_text=bool(text), real=real, scanned=scanned)
+
+
+def _plausible(text: str) -> bool:
+    letters = sum(1 for c in text if c.isalpha())
+    if letters < MIN_LETTERS:
+        return False
+    visible = [c for c in text if not c.isspace()]
+    odd = sum(1 for c in visible if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cn", "Cs"))
+    odd += text.count("\ufffd")
+    if odd > MAX_ODD_CHARACTER_SHARE * len(visible):
+        return False
+    words = [w.strip(_EDGE_PUNCTUATION) for w in text.split()]
+    words = [w for w in words if w]
+    plausible = sum(1 for w in words if _looks_like_word(w))
+    return plausible >= MIN_PLAUSIBLE_SHARE * len(words)
+
+
+def _looks_like_word(token: str) -> bool:
+    if _NUMBER.match(token):
+        return True
+    if not _WORD.match(token):
+        return False
+    if len(token) <= 3:
+        return True
+    if not any(c in _VOWELS for c in token):
+        return False
+    # Normal case patterns: "wurde", "Bescheid", "SGB", "JOBCENTER"; not "WnNZ", "IIPUNaA".
+    rest = token[1:]
+    return rest.islower() or token.isupper() or not any(c.isupper() for c in rest[1:])
+
+
+def _has_scan_image(page: Any) -> bool:
+    width, height = page.get_size()
+    area = max(width * height, 1.0)
+    for image in page.get_objects(filter=[_FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = image.get_bounds()
+        if (right - left) * (top - bottom) >= SCAN_IMAGE_AREA_SHARE * area:
+            return True
+    return False
+
+
+def _decrypted(pdf: bytes) -> bytes:
+    """ocrmypdf refuses every encrypted PDF; one restricted only by an owner password
+    (pdfium opened it without one) is handed over decrypted."""
+    if b"/Encrypt" not in pdf:
+        return pdf
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            if not doc.is_encrypted:
+                return pdf
+            out = io.BytesIO()
+            doc.save(out)
+            return out.getvalue()
+    except pikepdf.PasswordError as exc:
+        raise OcrFailed(LOCKED, code="encrypted") from exc
+    except (pikepdf.PdfError, ValueError) as exc:
+        raise OcrFailed(CORRUPT, code="corrupt") from exc
+
+
+def _ocrmypdf(pdf: bytes, *, jobs: int, timeout_s: float, force: bool) -> tuple[bytes, str, bool]:
+    """Run ocrmypdf in a child process group: (output PDF, its log, PDF/A requested and
+    reported done)."""
+    workers = max(1, min(int(jobs), MAX_JOBS))
+    with tempfile.TemporaryDirectory(prefix="koffer-ocr-") as tmp:
+        folder = Path(tmp)
+        source = folder / "scan.pdf"
+        target = folder / "durchsuchbar.pdf"
+        source.write_bytes(pdf)
+        command = [
+            sys.executable,
+            "-m",
+            "ocrmypdf",
+            "--language",
+            "deu",
+            "--jobs",
+            str(workers),
+            "--deskew",
+            "--rotate-pages",
+            "--rotate-pages-threshold",
+            str(ROTATE_THRESHOLD),
+            "--clean",
+            "--output-type",
+            "pdfa-2",
+            *(["--force-ocr"] if force else []),
+            str(source),
+            str(target),
+        ]
+        # ocrmypdf's own temporary files go into our folder, so a killed run leaves none;
+        # a wide console keeps its log lines unwrapped.
+        env = {**os.environ, "TMPDIR": tmp, "OMP_THREAD_LIMIT": "1", "COLUMNS": "200"}
+        try:
+            # ocrmypdf starts workers, tesseract and unpaper: a timeout ends them all.
+            finished = run_bounded(command, timeout=timeout_s, env=env)
+        except subprocess.TimeoutExpired as exc:
+            raise OcrFailed(TIMEOUT.format(seconds=timeout_s), code="timeout") from exc
+        log = finished.stderr.decode("utf-8", "replace")
+        code = finished.returncode
+        if code == _EXIT_MISSING_DEPENDENCY:
+            names = [name for name, _ in _missing()] or ["ein Hilfsprogramm von ocrmypdf"]
+            raise StepUnavailable(_degraded(names))
+        if code == _EXIT_ENCRYPTED:
+            raise OcrFailed(LOCKED, code="encrypted")
+        if code == _EXIT_INPUT_FILE:
+            raise OcrFailed(CORRUPT, code="corrupt")
+        if code not in (_EXIT_OK, _EXIT_PDFA_FAILED) or not target.is_file():
+            detail = _last_line(log)
+            raise OcrFailed(f"{FAILED} ({detail})" if detail else FAILED)
+        return target.read_bytes(), log, code == _EXIT_OK
+
+
+def _last_line(log: str) -> str:
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _is_pdfa(pdf: bytes, *, part: int | None) -> bool:
+    """koffer's PDF/A check passes (against ``part`` B, or whatever level the file claims)."""
+    from koffer.pdf import pdfa
+
+    report = pdfa.check(pdf, part=part, conformance="B" if part else None)
+    return report.ok and report.part is not None
