@@ -15,8 +15,8 @@ A scan is the bytes of one delivered file, a PDF or a (multi-page) TIFF. Pages a
   encoded again (streams keep their bytes). A TIFF frame becomes a PDF page through
   img2pdf: a black-and-white frame (CCITT G4, LZW, PackBits, ...) as CCITT G4, any other
   frame as a PNG-predicted Flate image; both lossless. Frames img2pdf refuses, or all
-  frames when img2pdf is missing, become Flate images through pikepdf (lossless too, only
-  larger). A JPEG-compressed TIFF frame is stored lossless as well, so it gets larger than
+  frames when img2pdf is missing, become Flate images (``koffer.pdf.raster``, lossless
+  too, only larger). A JPEG-compressed TIFF frame is stored lossless as well, so it gets larger than
   the original; nothing is compressed lossy a second time.
 * ``rotate`` turns pages of a PDF by setting their /Rotate, for the triage.
 
@@ -35,14 +35,15 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from koffer.pdf import raster
+
 if TYPE_CHECKING:
     from PIL import Image
 
 MAX_PIXELS = 25_000_000
 MAX_FRAME_PIXELS = 100_000_000
-# A TIFF that names no (or an absurd) resolution is taken as scanned at this dpi.
+# A TIFF that names no resolution (or one no scanner writes) is taken as scanned at this dpi.
 ASSUMED_TIFF_DPI = 200.0
-PLAUSIBLE_DPI = (50.0, 2400.0)
 POINTS_PER_INCH = 72.0
 
 PDF = "pdf"
@@ -257,13 +258,7 @@ def _frame(img: Image.Image, page: int) -> Image.Image:
 
 
 def _frame_dpi(frame: Image.Image) -> float:
-    dpi = frame.info.get("dpi")
-    try:
-        value = float(dpi[0]) if dpi else 0.0
-    except (TypeError, ValueError, IndexError):
-        value = 0.0
-    low, high = PLAUSIBLE_DPI
-    return value if low <= value <= high else ASSUMED_TIFF_DPI
+    return raster.image_dpi(frame) or ASSUMED_TIFF_DPI
 
 
 def _tiff_images(
@@ -294,7 +289,7 @@ def _scaled(frame: Image.Image, dpi: int, grayscale: bool) -> Image.Image:
 def _frame_pdf(decoded: Image.Image) -> bytes:
     """One TIFF frame as a one-page PDF, lossless, its page size from the frame's dpi."""
     dpi = _frame_dpi(decoded)
-    frame = _printable(decoded)
+    frame = raster.printable(decoded)
     try:
         import img2pdf
     except ImportError:
@@ -313,50 +308,17 @@ def _frame_pdf(decoded: Image.Image) -> bytes:
     return converted
 
 
-def _printable(frame: Image.Image) -> Image.Image:
-    """The frame in a mode a PDF image holds: "1", "L" or "RGB" (transparency is laid on
-    white: a scan has nothing behind it; 16-bit grey becomes 8-bit)."""
-    from PIL import Image
-
-    if frame.mode in ("1", "L", "RGB"):
-        return frame
-    if frame.mode in ("LA", "RGBA", "PA", "La", "RGBa") or "transparency" in frame.info:
-        rgba = frame.convert("RGBA")
-        white = Image.new("RGB", rgba.size, (255, 255, 255))
-        white.paste(rgba, mask=rgba.getchannel("A"))
-        return white
-    if frame.mode.startswith("I") or frame.mode == "F":
-        return frame.convert("L")
-    return frame.convert("RGB")
-
-
 def _flate_pdf(frame: Image.Image, dpi: float) -> bytes:
     """One image as a one-page PDF: its pixels Flate-compressed (lossless) by pikepdf."""
-    import zlib
-
     import pikepdf
 
-    width, height = frame.size
     doc = pikepdf.new()
-    image = pikepdf.Stream(doc, zlib.compress(frame.tobytes(), 6))
-    image["/Type"] = pikepdf.Name.XObject
-    image["/Subtype"] = pikepdf.Name.Image
-    image["/Width"] = width
-    image["/Height"] = height
-    image["/ColorSpace"] = (
-        pikepdf.Name.DeviceRGB if frame.mode == "RGB" else pikepdf.Name.DeviceGray
+    width, height = frame.width * POINTS_PER_INCH / dpi, frame.height * POINTS_PER_INCH / dpi
+    page = doc.add_blank_page(page_size=(width, height))
+    name = page.add_resource(raster.raster_xobject(doc, frame), pikepdf.Name.XObject, prefix="Im")
+    page.obj.Contents = doc.make_stream(
+        f"q {width:.4f} 0 0 {height:.4f} 0 0 cm {name} Do Q".encode()
     )
-    # Pillow packs mode "1" as 1 bit per pixel with 1 = white, as DeviceGray reads it.
-    image["/BitsPerComponent"] = 1 if frame.mode == "1" else 8
-    image["/Filter"] = pikepdf.Name.FlateDecode
-    w_pt, h_pt = width * POINTS_PER_INCH / dpi, height * POINTS_PER_INCH / dpi
-    page = pikepdf.Dictionary(
-        Type=pikepdf.Name.Page,
-        MediaBox=[0, 0, w_pt, h_pt],
-        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
-        Contents=pikepdf.Stream(doc, f"q {w_pt:.4f} 0 0 {h_pt:.4f} 0 0 cm /Im0 Do Q".encode()),
-    )
-    doc.pages.append(pikepdf.Page(page))
     return _saved(doc)
 
 
