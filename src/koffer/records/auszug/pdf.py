@@ -30,7 +30,6 @@ import logging
 import shutil
 import subprocess
 import tempfile
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ import typst
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from koffer.pdf import pdfa, typesetting
+from koffer.pdf import pdfa, raster, typesetting
 
 logger = logging.getLogger("koffer.records.extract")
 
@@ -297,18 +296,12 @@ def _add_image_page(pdf: pikepdf.Pdf, img: Image.Image, original: bytes | None) 
         _place_image_page(pdf, xobject, img.size, _dpi(img))
         return
     upright = img if orientation in (1, None) else ImageOps.exif_transpose(img)
-    xobject = _raster_xobject(pdf, upright)
+    xobject = raster.raster_xobject(pdf, upright)
     _place_image_page(pdf, xobject, upright.size, _dpi(img))
 
 
 def _dpi(img: Image.Image) -> float:
-    raw = img.info.get("dpi")
-    try:
-        dpi = float(raw[0]) if raw else 0.0
-    except (TypeError, ValueError, IndexError):
-        dpi = 0.0
-    # Cameras write 72 dpi, some scanners nothing at all.
-    return dpi if 100 <= dpi <= 2400 else DEFAULT_DPI
+    return raster.image_dpi(img) or DEFAULT_DPI
 
 
 def _jpeg_xobject(pdf: pikepdf.Pdf, data: bytes, img: Image.Image) -> pikepdf.Stream:
@@ -322,37 +315,6 @@ def _jpeg_xobject(pdf: pikepdf.Pdf, data: bytes, img: Image.Image) -> pikepdf.St
         ColorSpace=pikepdf.Name.DeviceGray if img.mode == "L" else pikepdf.Name.DeviceRGB,
         BitsPerComponent=8,
         Filter=pikepdf.Name.DCTDecode,
-    )
-
-
-def _raster_xobject(pdf: pikepdf.Pdf, img: Image.Image) -> pikepdf.Stream:
-    """Lossless: bilevel scans stay 1 bit, grey stays grey, the rest becomes RGB;
-    transparency is flattened onto white (a sheet of paper)."""
-    if img.mode == "1":
-        bits, space = 1, pikepdf.Name.DeviceGray
-        raw = img.tobytes()
-    elif img.mode in ("L", "I;16", "I", "F"):
-        bits, space = 8, pikepdf.Name.DeviceGray
-        raw = (img if img.mode == "L" else img.convert("L")).tobytes()
-    else:
-        bits, space = 8, pikepdf.Name.DeviceRGB
-        if img.mode in ("RGBA", "LA", "P", "PA"):
-            rgba = img.convert("RGBA")
-            flat = Image.new("RGB", rgba.size, "white")
-            flat.paste(rgba, mask=rgba.getchannel("A"))
-            raw = flat.tobytes()
-        else:
-            raw = img.convert("RGB").tobytes()
-    return pikepdf.Stream(
-        pdf,
-        zlib.compress(raw, 6),
-        Type=pikepdf.Name.XObject,
-        Subtype=pikepdf.Name.Image,
-        Width=img.width,
-        Height=img.height,
-        ColorSpace=space,
-        BitsPerComponent=bits,
-        Filter=pikepdf.Name.FlateDecode,
     )
 
 
