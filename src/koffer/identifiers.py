@@ -1,4 +1,5 @@
-"""Identifiers with check digits that people type in: the Leitweg-ID and the IBAN.
+"""Identifiers that people type in: the Leitweg-ID and the IBAN (with check digits), and
+the Jobcenter's Kundennummer (a fixed shape, no check digit).
 
 Both are checked where they are entered (as Django field validators on the models that
 store them, and in the services and API schemas that take them), so a typo is caught when
@@ -13,6 +14,10 @@ Leitweg-ID, after KoSIT's "Format-Spezifikation Leitweg-ID" 2.0: Grobadressierun
 digits), optionally ``-`` Feinadressierung (1–30 letters or digits), ``-`` two check
 digits. The check digits are MOD 97-10 over the ID without its hyphens: for
 ``04011000-1234512345-06``, ``04011000123451234506`` mod 97 must be 1.
+
+Kundennummer of the Bundesagentur/Jobcenter (on every notice of a person in SGB II):
+three digits, one capital letter, six digits, e.g. ``123D456789``. Stored in that
+compact form (``normalise_kundennummer``); the Posteingang reads it from letters.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ IBAN_LENGTHS = {
     "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
     "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
 }  # fmt: skip
+KUNDENNUMMER = re.compile(r"^[0-9]{3}[A-Z][0-9]{6}$")
 _IBAN = re.compile(r"^([A-Z]{2})([0-9]{2})([A-Z0-9]{11,30})$")
 
 
@@ -91,6 +97,22 @@ def iban_problem(value: str) -> str | None:
     return None
 
 
+def normalise_kundennummer(value: str) -> str:
+    """The compact form: without spaces, the letter in capitals (``123 d 456789`` ->
+    ``123D456789``). Whether it is one is :func:`kundennummer_problem`'s answer."""
+    return "".join(value.split()).upper()
+
+
+def kundennummer_problem(value: str) -> str | None:
+    """Why ``value`` (compact form) is no Kundennummer (German), or None."""
+    if KUNDENNUMMER.match(value):
+        return None
+    return (
+        f"„{value}“ ist keine Kundennummer. Sie hat drei Ziffern, einen Buchstaben und "
+        "sechs Ziffern, z. B. 123D456789."
+    )
+
+
 def validate_leitweg_id(value: str) -> None:
     """Django field validator; blank values are the field's business (``blank=True``)."""
     problem = leitweg_id_problem(value)
@@ -103,3 +125,10 @@ def validate_iban(value: str) -> None:
     problem = iban_problem(value)
     if problem:
         raise ValidationError(problem, code="iban")
+
+
+def validate_kundennummer(value: str) -> None:
+    """Django field validator for a Kundennummer in compact form."""
+    problem = kundennummer_problem(value)
+    if problem:
+        raise ValidationError(problem, code="kundennummer")

@@ -113,6 +113,14 @@ AKTEN = [
     ),
 ]
 
+# The Jobcenter's Kundennummern of its persons (Mandant slug, family name, given names):
+# printed on its notices, read by the Posteingang. Anna Beispiel has two Akten (benefits
+# and objection), each with its own person record, both with her one number.
+KUNDENNUMMERN = {
+    ("jobcenter-musterland", "Beispiel", "Anna"): "123D456789",
+    ("jobcenter-musterland", "Yılmaz", "Deniz"): "123D765432",
+}
+
 
 @dataclass(frozen=True)
 class DemoDokument:
@@ -385,6 +393,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
             family_name=family,
             given_names=given,
             birth_date=born,
+            kundennummer=KUNDENNUMMERN.get((slug, family, given), ""),
             bg_nummer=bg,
             caseworker=caseworker,
         )

@@ -244,6 +244,7 @@ FIELD_LABELS: dict[str, str] = {
     "birth_date": "Geburtsdatum",
     "family_name": "Familienname",
     "given_names": "Vornamen",
+    "kundennummer": "Kundennummer",
     "typ": "Vorgangstyp",
     "note": "Notiz",
     "reason": "Grund",

@@ -63,6 +63,12 @@ class PersonIn(Schema):
     family_name: str = Field(min_length=1, max_length=120)
     given_names: str = Field(default="", max_length=200)
     birth_date: date | None = None
+    kundennummer: str = Field(
+        default="",
+        max_length=14,
+        description="Kundennummer des Jobcenters, z. B. 123D456789 (Leerzeichen werden "
+        "entfernt, der Buchstabe groß geschrieben)",
+    )
 
 
 class AkteIn(Schema):
@@ -110,6 +116,7 @@ class BgMitgliedOut(Schema):
     family_name: str
     given_names: str
     birth_date: date | None
+    kundennummer: str = Field(description="Kundennummer des Jobcenters, leer wenn keine")
     rolle: str
 
 
@@ -302,6 +309,7 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
         family_name=person.family_name if person else "",
         given_names=person.given_names if person else "",
         birth_date=person.birth_date if person else None,
+        kundennummer=person.kundennummer if person else "",
         bg_nummer=payload.bg_nummer,
         bg_rolle=payload.bg_rolle or "",
         access_level=payload.access_level,
@@ -488,6 +496,7 @@ def _bg_out(akte: Akte) -> BgOut:
                 family_name=m.person.family_name,
                 given_names=m.person.given_names,
                 birth_date=m.person.birth_date,
+                kundennummer=m.person.kundennummer,
                 rolle=m.rolle,
             )
             for m in selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)
@@ -570,6 +579,7 @@ def add_bg_mitglied(request: TenantRequest, akte_id: uuid.UUID, payload: BgMitgl
             family_name=payload.person.family_name,
             given_names=payload.person.given_names,
             birth_date=payload.person.birth_date,
+            kundennummer=payload.person.kundennummer,
         )
     else:
         subjekt = (

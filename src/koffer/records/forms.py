@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from koffer import identifiers
 from koffer.inputs import CheckboxGroups, DateInput
 from koffer.records.models import AccessLevel, Akte, BgMitglied, Module, Vorgang
 
@@ -28,6 +29,23 @@ class ChoicesForm(forms.Form):
         self.fields[name].choices = choices  # type: ignore[attr-defined]
 
 
+class KundennummerField(forms.CharField):
+    """The Jobcenter's Kundennummer, optional, stored compact (``123D456789``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Kundennummer (Jobcenter)")
+        kwargs.setdefault(
+            "help_text", "Drei Ziffern, ein Buchstabe, sechs Ziffern, z. B. 123D456789."
+        )
+        super().__init__(max_length=14, required=False, widget=_text(), **kwargs)
+
+    def clean(self, value: Any) -> str:
+        compact = identifiers.normalise_kundennummer(super().clean(value))
+        if compact and (problem := identifiers.kundennummer_problem(compact)):
+            raise forms.ValidationError(problem, code="kundennummer")
+        return compact
+
+
 class AkteCreateForm(ChoicesForm):
     aktenplaneinheit = forms.ChoiceField(label="Aktenplan", widget=_select())
     unit = forms.ChoiceField(label="Zuständige Organisationseinheit", widget=_select())
@@ -37,6 +55,7 @@ class AkteCreateForm(ChoicesForm):
     )
     given_names = forms.CharField(label="Vornamen", max_length=200, required=False, widget=_text())
     birth_date = forms.DateField(label="Geburtsdatum", required=False, widget=_date())
+    kundennummer = KundennummerField()
     bg_nummer = forms.CharField(
         label="BG-Nummer (SGB II)",
         max_length=30,
@@ -127,6 +146,7 @@ class BgMitgliedForm(forms.Form):
     family_name = forms.CharField(label="Familienname", max_length=120, widget=_text())
     given_names = forms.CharField(label="Vornamen", max_length=200, required=False, widget=_text())
     birth_date = forms.DateField(label="Geburtsdatum", required=False, widget=_date())
+    kundennummer = KundennummerField()
     rolle = forms.ChoiceField(
         label="Rolle in der Bedarfsgemeinschaft", choices=BgMitglied.Rolle.choices, widget=_select()
     )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from koffer.identifiers import validate_kundennummer
 from koffer.tenancy.scoping import TenantOwned
 
 
@@ -71,6 +72,11 @@ class Person(TenantOwned):
     street = models.CharField("Straße und Hausnummer", max_length=200, blank=True)
     postal_code = models.CharField("PLZ", max_length=10, blank=True)
     city = models.CharField("Ort", max_length=120, blank=True)
+    # The Jobcenter's customer number (``123D456789``), printed on its notices: the
+    # Posteingang finds the person by it (index with the tenant).
+    kundennummer = models.CharField(
+        "Kundennummer", max_length=10, blank=True, validators=[validate_kundennummer]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,6 +85,7 @@ class Person(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "family_name", "given_names"], name="person_name_idx"),
             models.Index(fields=["tenant", "birth_date"], name="person_birth_idx"),
+            models.Index(fields=["tenant", "kundennummer"], name="person_kundennummer_idx"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from uuid6 import uuid7
 
+from koffer import identifiers
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
@@ -120,9 +121,13 @@ def create_person(
     street: str = "",
     postal_code: str = "",
     city: str = "",
+    kundennummer: str = "",
 ) -> Person:
     if not family_name.strip():
         raise RecordsError("name_required", "Der Familienname ist eine Pflichtangabe.")
+    kundennummer = identifiers.normalise_kundennummer(kundennummer)
+    if kundennummer and (problem := identifiers.kundennummer_problem(kundennummer)):
+        raise RecordsError("kundennummer_invalid", problem)
     with transaction.atomic():
         person = Person.objects.create(
             tenant=tenant,
@@ -133,6 +138,7 @@ def create_person(
             street=street,
             postal_code=postal_code,
             city=city,
+            kundennummer=kundennummer,
         )
         audit.record(
             actor=actor,
@@ -144,6 +150,7 @@ def create_person(
                 "family_name": family_name,
                 "given_names": given_names,
                 "birth_date": birth_date,
+                "kundennummer": kundennummer,
             },
         )
     return person
@@ -220,6 +227,7 @@ def add_new_person_to_bg(
     family_name: str,
     given_names: str = "",
     birth_date: date | None = None,
+    kundennummer: str = "",
 ) -> BgMitglied:
     """Record a new person and add them to the BG, both or neither."""
     with transaction.atomic():
@@ -229,6 +237,7 @@ def add_new_person_to_bg(
             family_name=family_name,
             given_names=given_names,
             birth_date=birth_date,
+            kundennummer=kundennummer,
         )
         return add_bg_mitglied(actor=actor, bg=bg, person=person, rolle=rolle)
 
@@ -901,6 +910,7 @@ def open_akte_for_person(
     family_name: str = "",
     given_names: str = "",
     birth_date: date | None = None,
+    kundennummer: str = "",
     bg_nummer: str = "",
     access_level: str | None = None,
     caseworker: User | None = None,
@@ -919,6 +929,7 @@ def open_akte_for_person(
                 family_name=family_name,
                 given_names=given_names,
                 birth_date=birth_date,
+                kundennummer=kundennummer,
             )
             if family_name.strip()
             else None

@@ -149,6 +149,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 family_name=data["family_name"],
                 given_names=data["given_names"],
                 birth_date=data["birth_date"],
+                kundennummer=data["kundennummer"],
                 bg_nummer=data["bg_nummer"],
                 access_level=data.get("access_level") or None,
                 caseworker=request.user,
@@ -308,6 +309,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
                 family_name=data["family_name"],
                 given_names=data["given_names"],
                 birth_date=data["birth_date"],
+                kundennummer=data["kundennummer"],
             )
             messages.success(request, f"{added.person} gehört jetzt zur Bedarfsgemeinschaft.")
             return redirect("records:bedarfsgemeinschaft", akte_id=akte.pk)
