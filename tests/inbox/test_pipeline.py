@@ -85,7 +85,17 @@ def _batch(tenant: Mandant, akten: tuple[Akte, Akte]) -> dict[str, bytes]:
         ),
         scans.separator(),
         scans.letter(
-            ["Werbung", "", "Sonderangebot für Gartenmöbel", "Nur diese Woche im Markt."],
+            [
+                "Gartenmarkt Grünewald",
+                "",
+                "Sonderangebot für Gartenmöbel",
+                "Nur diese Woche in unserem Markt in der Bahnhofstraße.",
+                "Tische, Stühle und Sonnenschirme zu besonders günstigen",
+                "Preisen. Besuchen Sie uns von Montag bis Samstag zwischen",
+                "neun und achtzehn Uhr. Wir freuen uns auf Ihren Besuch",
+                "und beraten Sie gern bei der Auswahl der richtigen Möbel",
+                "für Ihren Garten, Ihren Balkon und Ihre Terrasse.",
+            ],
             upside_down=True,
         ),
     ]

@@ -96,18 +96,27 @@ def _problem(stapel: Stapel, datei: Stapeldatei | None, key: str, code: str, mes
 
 
 def begin(*, stapel: Stapel) -> None:
+    """The protocol's first line; a run after an interruption says that it resumed."""
+    if stapel.processed_at is not None:
+        return
     with transaction.atomic():
-        log(stapel, "beginn", f"Verarbeitung von Stapel {stapel.batch_id} begonnen.")
+        again = Protokolleintrag.objects.for_tenant(stapel.tenant_id).filter(
+            stapel=stapel, action="beginn"
+        )
+        if again.exists():
+            log(stapel, "fortgesetzt", "Verarbeitung nach einer Unterbrechung fortgesetzt.")
+        else:
+            log(stapel, "beginn", f"Verarbeitung von Stapel {stapel.batch_id} begonnen.")
 
 
 def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokument]:
     """The documents of one file (created once), its separator pages and problems."""
     stapel = datei.stapel
     now = timezone.now()
-    page_codes: dict[int, list[dict[str, str]]] = {}
-    for code in found.codes:
-        page_codes.setdefault(code.page, []).append(
-            {"page": code.page, "format": code.format, "text": code.text}
+    page_codes: dict[int, list[dict[str, Any]]] = {}
+    for found_code in found.codes:
+        page_codes.setdefault(found_code.page, []).append(
+            {"page": found_code.page, "format": found_code.format, "text": found_code.text}
         )
     created = []
     for number, teil in enumerate(found.trennung.teile):
@@ -273,9 +282,9 @@ def already_filed(doc: Eingangsdokument) -> Conflict:
     who = str(doc.filed_by) if doc.filed_by else "eine Regel der automatischen Ablage"
     when = timezone.localtime(doc.filed_at).strftime("%d.%m.%Y %H:%M") if doc.filed_at else ""
     did = {
-        State.ABGELEGT: "bereits abgelegt",
-        State.NICHT_ZUORDENBAR: "bereits als nicht zuzuordnen markiert",
-    }.get(doc.state, "nicht mehr in der Zuordnung")
+        "abgelegt": "bereits abgelegt",
+        "nicht_zuordenbar": "bereits als nicht zuzuordnen markiert",
+    }.get(str(doc.state), "nicht mehr in der Zuordnung")
     return Conflict(
         "already_filed",
         f"Dieses Dokument wurde {did} ({who}{', ' + when + ' Uhr' if when else ''}).",
