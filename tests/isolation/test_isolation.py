@@ -502,11 +502,18 @@ def _stapel(world: World, tenant: Mandant) -> uuid.UUID:
 
 def _eingang(world: World, tenant: Mandant) -> uuid.UUID:
     """A document found in a batch of the Mandant, waiting in its mail room's triage."""
+    import hashlib
+
     from django.utils import timezone
 
     from koffer.inbox.models import Eingangsdokument, Stapel
+    from koffer.records.dokumente import services as documents
+    from tests.inbox import scans
 
     stapel = Stapel.objects.for_tenant(tenant).get(pk=world.id_for("stapel_id", tenant))
+    page = scans.pdf()
+    sha = hashlib.sha256(page).hexdigest()
+    documents.settle_blobs(documents.store_blobs(tenant_id=tenant.pk, blobs=[(sha, page)]))
     now = timezone.now()
     return Eingangsdokument.objects.create(
         tenant=tenant,
@@ -514,6 +521,7 @@ def _eingang(world: World, tenant: Mandant) -> uuid.UUID:
         datei=stapel.dateien.get(),
         teil=0,
         pages=[0],
+        original_sha256=sha,
         state=Eingangsdokument.State.ZU_PRUEFEN,
         reason=f"Keine Akte erkannt ({world.mark(tenant)})",
         unit=stapel.unit,

@@ -22,7 +22,7 @@ from koffer.inbox.verarbeitung.api import DokumentState
 router = Router(tags=["Posteingang"])
 
 
-class Vorschlag(Schema):
+class AkteVorschlag(Schema):
     akte_id: uuid.UUID
     vorgang_id: uuid.UUID | None
     confidence: float
@@ -39,7 +39,7 @@ class WartendesDokument(Schema):
     kind: str
     reason: str
     team: uuid.UUID
-    vorschlaege: list[Vorschlag]
+    vorschlaege: list[AkteVorschlag]
     created_at: datetime
     claimed_by: str | None
     akte: uuid.UUID | None
@@ -74,7 +74,7 @@ def _out(d: Eingangsdokument) -> WartendesDokument:
         kind=d.kind,
         reason=d.reason,
         team=d.unit_id,
-        vorschlaege=[Vorschlag(**v) for v in d.vorschlaege],
+        vorschlaege=[AkteVorschlag(**v) for v in d.vorschlaege],
         created_at=d.created_at,
         claimed_by=d.claimed_by.username if d.claimed_by else None,
         akte=d.akte_id,

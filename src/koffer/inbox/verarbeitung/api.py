@@ -22,12 +22,12 @@ router = Router(tags=["Posteingang"])
 DokumentState = Literal["neu", "zu_pruefen", "abgelegt", "nicht_zuordenbar", "quarantaene"]
 
 
-class AkteRef(Schema):
+class EingangAkte(Schema):
     id: uuid.UUID
     aktenzeichen: str
 
 
-class VorgangRef(Schema):
+class EingangVorgang(Schema):
     id: uuid.UUID
     title: str
 
@@ -48,8 +48,8 @@ class EingangsdokumentOut(Schema):
     merkmale: dict[str, Any]
     vorschlaege: list[dict[str, Any]]
     confidence: float | None
-    akte: AkteRef | None
-    vorgang: VorgangRef | None
+    akte: EingangAkte | None
+    vorgang: EingangVorgang | None
     dokument: uuid.UUID | None
     filed_by: str | None
     rule: str | None
