@@ -5,19 +5,24 @@ A scan is the bytes of one delivered file, a PDF or a (multi-page) TIFF. Pages a
 
 * ``page_images`` renders one page at a time (a generator), PDF pages with PDFium, TIFF
   pages (frames) with Pillow. Memory is bounded per page: a rendered page never has more
-  than ``MAX_PIXELS`` (25 megapixels, 25 MB in grey, 75 MB in colour; an A4 page at 300
-  dpi has 8.7); a larger page is rendered at a lower dpi so that width × height stays
-  within it. A TIFF frame has to be decoded whole before it can be scaled down, so a frame
-  of more than ``MAX_FRAME_PIXELS`` (100 megapixels, the inspection's bound for uploads;
-  an A3 page at 600 dpi has 70) is refused instead; TIFF frames are only ever scaled down
-  to the dpi asked for, never up.
+  than ``MAX_PIXELS`` (25 megapixels; an A4 page at 300 dpi has 8.7); a larger page is
+  rendered at a lower dpi so that width × height stays within it. Measured at that bound
+  (a 5 × 5 m page): 52 MB more at the peak in grey, 171 MB in colour (PDFium's bitmap
+  and the image made of it). A TIFF frame has to be decoded whole before it can be
+  scaled down, so a frame of more than ``MAX_FRAME_PIXELS`` (100 megapixels, the
+  inspection's bound for uploads; an A3 page at 600 dpi has 70) is refused instead; the
+  frame is scaled before it is turned grey, so besides the decoded frame (70 MB for that
+  A3 page in black and white, 210 MB in colour) only the small result is made. TIFF
+  frames are only ever scaled down to the dpi asked for, never up.
 * ``extract_pdf`` copies PDF pages with pikepdf as they are: no image is decoded or
-  encoded again (streams keep their bytes). A TIFF frame becomes a PDF page through
-  img2pdf: a black-and-white frame (CCITT G4, LZW, PackBits, ...) as CCITT G4, any other
-  frame as a PNG-predicted Flate image; both lossless. Frames img2pdf refuses, or all
-  frames when img2pdf is missing, become Flate images (``koffer.pdf.raster``, lossless
-  too, only larger). A JPEG-compressed TIFF frame is stored lossless as well, so it gets larger than
-  the original; nothing is compressed lossy a second time.
+  encoded again (streams keep their bytes; inherited page attributes are taken along). A
+  TIFF frame becomes a PDF page through img2pdf: a black-and-white frame (CCITT G4, LZW,
+  PackBits, ...) as CCITT G4, any other frame as a PNG-predicted Flate image; both
+  lossless. Frames img2pdf refuses, or all frames when img2pdf is missing, become Flate
+  images (``koffer.pdf.raster``, lossless too, only larger). A JPEG-compressed TIFF frame
+  is stored lossless as well, so it gets larger than the original; nothing is compressed
+  lossy a second time. The page has the paper's size after the frame's dpi (200 when the
+  TIFF names none; square pixels assumed).
 * ``rotate`` turns pages of a PDF by setting their /Rotate, for the triage.
 
 Limits: the scan was inspected in the bounded inspection child at delivery
@@ -45,6 +50,8 @@ MAX_FRAME_PIXELS = 100_000_000
 # A TIFF that names no resolution (or one no scanner writes) is taken as scanned at this dpi.
 ASSUMED_TIFF_DPI = 200.0
 POINTS_PER_INCH = 72.0
+ORIENTATION_TAG = 0x0112
+GREY_MODES = frozenset({"1", "L", "I;16", "I;16B", "I;16L", "I", "F"})
 
 PDF = "pdf"
 TIFF = "tiff"
@@ -207,8 +214,11 @@ def _render_pdf_page(doc: Any, page: int, dpi: int, grayscale: bool) -> Image.Im
                 scale=_pdf_scale(width, height, dpi), grayscale=grayscale, may_draw_forms=True
             )
             try:
+                wanted = "L" if grayscale else "RGB"
                 image = bitmap.to_pil()
-                return image.convert("L" if grayscale else "RGB")
+                if image.mode == wanted != "L":
+                    return image  # PIL copied the colour (BGR) bitmap already
+                return image.convert(wanted)  # a copy: grey shares the bitmap's memory
             finally:
                 bitmap.close()
         finally:
@@ -236,8 +246,9 @@ def _open_tiff(scan: bytes) -> Image.Image:
 
 
 def _frame(img: Image.Image, page: int) -> Image.Image:
-    """Frame ``page`` decoded and turned upright (the TIFF's orientation tag), its size
-    checked before it is decoded."""
+    """Frame ``page`` decoded, its size checked before it is decoded, and turned upright
+    when the TIFF's orientation tag says so. Without a turn this is ``img`` itself, valid
+    until the next seek: a frame of 70 megapixels in colour is 210 MB, and not copied."""
     from PIL import Image, ImageOps
 
     try:
@@ -249,8 +260,9 @@ def _frame(img: Image.Image, page: int) -> Image.Image:
                 f"{MAX_FRAME_PIXELS / 1e6:.0f} Mio.)."
             )
         img.load()
-        upright = ImageOps.exif_transpose(img)
-        return upright if upright is not img else img.copy()
+        if img.getexif().get(ORIENTATION_TAG, 1) in (1, None):
+            return img
+        return ImageOps.exif_transpose(img)
     except (OSError, ValueError, EOFError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ScanUnreadable(
             f"Seite {page + 1} der TIFF-Datei ist beschädigt und kann nicht gelesen werden."
@@ -271,19 +283,22 @@ def _tiff_images(
 
 
 def _scaled(frame: Image.Image, dpi: int, grayscale: bool) -> Image.Image:
-    """The frame at ``dpi`` (never enlarged) within MAX_PIXELS, in "L" or "RGB"."""
+    """A new image of the frame at ``dpi`` (never enlarged) within MAX_PIXELS, in "L" or
+    "RGB". Colour is scaled before it is turned grey, so the large copy is never made."""
     from PIL import Image
 
-    mode = "L" if grayscale or frame.mode in ("1", "L", "I;16", "I;16B", "I", "F") else "RGB"
-    image = frame.convert(mode) if frame.mode != mode else frame
+    mode = "L" if grayscale or frame.mode in GREY_MODES else "RGB"
     factor = min(1.0, dpi / _frame_dpi(frame))
-    pixels = image.width * image.height * factor * factor
+    pixels = frame.width * frame.height * factor * factor
     if pixels > MAX_PIXELS:
         factor *= math.sqrt(MAX_PIXELS / pixels)
-    if factor < 1.0:
-        size = (max(1, int(image.width * factor)), max(1, int(image.height * factor)))
-        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    return image
+    if factor >= 1.0:
+        return frame.convert(mode)  # a copy even in the same mode
+    # Pillow scales "1" and "P" by nearest neighbour only, which breaks thin bars.
+    image = frame if frame.mode in ("L", "RGB") else frame.convert(mode)
+    size = (max(1, int(frame.width * factor)), max(1, int(frame.height * factor)))
+    image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return image.convert(mode) if image.mode != mode else image
 
 
 def _frame_pdf(decoded: Image.Image) -> bytes:
