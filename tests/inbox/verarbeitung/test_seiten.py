@@ -281,6 +281,26 @@ def test_a_transparent_tiff_frame_is_laid_on_white():
     assert same_pixels(image, expected)
 
 
+def test_a_16_bit_grey_tiff_frame_is_scaled_to_8_bits_not_clipped():
+    frame = Image.new("I;16", (40, 40))
+    for x, value in enumerate([0, 1024, 32768, 65535]):
+        frame.putpixel((x, 0), value)
+    out = io.BytesIO()
+    frame.save(out, "TIFF", dpi=(100, 100))
+    expected = [0, 4, 128, 255]
+    ((_, image),) = seiten.page_images(out.getvalue(), [0], dpi=100)
+    assert [image.getpixel((x, 0)) for x in range(4)] == expected
+    ((_, extracted, _),) = page_images_of(seiten.extract_pdf(out.getvalue(), [0]))
+    assert [extracted.getpixel((x, 0)) for x in range(4)] == expected
+
+
+def test_a_sliver_of_a_tiff_still_becomes_a_page():
+    scan = bilder.tiff([Image.new("L", (2, 1), 0)], compression="tiff_lzw", dpi=300)
+    ((_, image, box),) = page_images_of(seiten.extract_pdf(scan, [0]))
+    assert image.size == (2, 1)
+    assert box == [0, 0, 3, 3]
+
+
 def test_a_tiff_without_resolution_is_taken_as_200_dpi():
     out = io.BytesIO()
     Image.new("L", (400, 200), 255).save(out, "TIFF", compression="tiff_lzw")

@@ -38,20 +38,21 @@ import contextlib
 import io
 import math
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pikepdf
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from koffer.pdf import raster
-
-if TYPE_CHECKING:
-    from PIL import Image
 
 MAX_PIXELS = 25_000_000
 MAX_FRAME_PIXELS = 100_000_000
 # A TIFF that names no resolution (or one no scanner writes) is taken as scanned at this dpi.
 ASSUMED_TIFF_DPI = 200.0
 POINTS_PER_INCH = 72.0
+MIN_PAGE_POINTS = 3.0
 ORIENTATION_TAG = 0x0112
-GREY_MODES = frozenset({"1", "L", "I;16", "I;16B", "I;16L", "I", "F"})
 
 PDF = "pdf"
 TIFF = "tiff"
@@ -82,8 +83,6 @@ def scan_kind(scan: bytes) -> str:
 def page_count(scan: bytes) -> int:
     """The number of pages of a PDF or frames of a TIFF. Raises ScanUnreadable."""
     if scan_kind(scan) == PDF:
-        import pypdfium2 as pdfium
-
         try:
             doc = pdfium.PdfDocument(scan)
         except pdfium.PdfiumError as exc:
@@ -116,8 +115,6 @@ def page_images(
 def extract_pdf(scan: bytes, pages: Sequence[int]) -> bytes:
     """A PDF of ``pages`` in that order (a page may repeat). PDF pages are copied as they
     are; TIFF frames become PDF pages losslessly. Raises ScanUnreadable, IndexError."""
-    import pikepdf
-
     count = page_count(scan)
     _check_pages(pages, count)
     if not pages:
@@ -159,8 +156,6 @@ def rotate(pdf: bytes, turns: dict[int, int]) -> bytes:
 
 
 def _open_pdf(data: bytes) -> Any:
-    import pikepdf
-
     try:
         return pikepdf.open(io.BytesIO(data))
     except (pikepdf.PdfError, ValueError, OSError) as exc:
@@ -168,8 +163,6 @@ def _open_pdf(data: bytes) -> Any:
 
 
 def _saved(doc: Any) -> bytes:
-    import pikepdf
-
     out = io.BytesIO()
     # Streams keep their bytes: nothing decoded (no image is encoded again), nothing
     # recompressed; only the object table is written anew.
@@ -190,8 +183,6 @@ def _pdf_scale(width_pt: float, height_pt: float, dpi: int) -> float:
 def _pdf_images(
     scan: bytes, pages: Sequence[int], dpi: int, grayscale: bool
 ) -> Iterator[tuple[int, Image.Image]]:
-    import pypdfium2 as pdfium
-
     try:
         doc = pdfium.PdfDocument(scan)
     except pdfium.PdfiumError as exc:
@@ -204,8 +195,6 @@ def _pdf_images(
 
 
 def _render_pdf_page(doc: Any, page: int, dpi: int, grayscale: bool) -> Image.Image:
-    import pypdfium2 as pdfium
-
     try:
         pdf_page = doc[page]
         try:
@@ -233,8 +222,6 @@ def _render_pdf_page(doc: Any, page: int, dpi: int, grayscale: bool) -> Image.Im
 
 
 def _open_tiff(scan: bytes) -> Image.Image:
-    from PIL import Image, UnidentifiedImageError
-
     try:
         img = Image.open(io.BytesIO(scan))
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
@@ -249,8 +236,6 @@ def _frame(img: Image.Image, page: int) -> Image.Image:
     """Frame ``page`` decoded, its size checked before it is decoded, and turned upright
     when the TIFF's orientation tag says so. Without a turn this is ``img`` itself, valid
     until the next seek: a frame of 70 megapixels in colour is 210 MB, and not copied."""
-    from PIL import Image, ImageOps
-
     try:
         img.seek(page)
         if img.width * img.height > MAX_FRAME_PIXELS:
@@ -285,18 +270,17 @@ def _tiff_images(
 def _scaled(frame: Image.Image, dpi: int, grayscale: bool) -> Image.Image:
     """A new image of the frame at ``dpi`` (never enlarged) within MAX_PIXELS, in "L" or
     "RGB". Colour is scaled before it is turned grey, so the large copy is never made."""
-    from PIL import Image
-
-    mode = "L" if grayscale or frame.mode in GREY_MODES else "RGB"
+    flat = raster.printable(frame)  # "1", "L" or "RGB"
+    mode = "L" if grayscale or flat.mode in ("1", "L") else "RGB"
     factor = min(1.0, dpi / _frame_dpi(frame))
-    pixels = frame.width * frame.height * factor * factor
+    pixels = flat.width * flat.height * factor * factor
     if pixels > MAX_PIXELS:
         factor *= math.sqrt(MAX_PIXELS / pixels)
     if factor >= 1.0:
-        return frame.convert(mode)  # a copy even in the same mode
-    # Pillow scales "1" and "P" by nearest neighbour only, which breaks thin bars.
-    image = frame if frame.mode in ("L", "RGB") else frame.convert(mode)
-    size = (max(1, int(frame.width * factor)), max(1, int(frame.height * factor)))
+        return flat.convert(mode)  # a copy even in the same mode
+    # Pillow scales "1" by nearest neighbour only, which breaks thin bars.
+    image = flat.convert("L") if flat.mode == "1" else flat
+    size = (max(1, int(flat.width * factor)), max(1, int(flat.height * factor)))
     image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     return image.convert(mode) if image.mode != mode else image
 
@@ -325,10 +309,10 @@ def _frame_pdf(decoded: Image.Image) -> bytes:
 
 def _flate_pdf(frame: Image.Image, dpi: float) -> bytes:
     """One image as a one-page PDF: its pixels Flate-compressed (lossless) by pikepdf."""
-    import pikepdf
-
     doc = pikepdf.new()
-    width, height = frame.width * POINTS_PER_INCH / dpi, frame.height * POINTS_PER_INCH / dpi
+    # A PDF page is at least 3 points wide and high (a sliver of a scan would be less).
+    width = max(MIN_PAGE_POINTS, frame.width * POINTS_PER_INCH / dpi)
+    height = max(MIN_PAGE_POINTS, frame.height * POINTS_PER_INCH / dpi)
     page = doc.add_blank_page(page_size=(width, height))
     name = page.add_resource(raster.raster_xobject(doc, frame), pikepdf.Name.XObject, prefix="Im")
     page.obj.Contents = doc.make_stream(
