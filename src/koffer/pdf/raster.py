@@ -2,7 +2,7 @@
 a page's picture (the Aktenauszug's images, the Posteingang's TIFF pages).
 
 Bilevel scans stay 1 bit, grey stays grey, the rest becomes RGB; transparency is laid on
-white (a sheet of paper); 16-bit and float grey become 8-bit grey. Pixels are compressed
+white (a sheet of paper); 16-bit grey becomes 8-bit grey. Pixels are compressed
 with Flate, so nothing is lost, only a JPEG's pixels take more room than the JPEG did.
 """
 
@@ -38,7 +38,10 @@ def printable(img: Image.Image) -> Image.Image:
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    if img.mode.startswith("I") or img.mode == "F":
+    if img.mode.startswith("I;16"):
+        # Pillow clips 16-bit grey to 8 bits (everything above 255 white): scale it.
+        return img.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    if img.mode in ("I", "F"):
         return img.convert("L")
     return img.convert("RGB")
 

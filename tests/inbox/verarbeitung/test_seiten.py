@@ -128,6 +128,17 @@ def test_black_and_white_tiff_frames_come_in_grey(sheets):
     assert same_pixels(image, bilder.bilevel(sheets[2]))
 
 
+def test_a_tiff_frame_is_turned_upright_by_its_orientation_tag():
+    frame = Image.new("L", (60, 40), 255)
+    frame.paste(0, (0, 0, 10, 10))  # a mark in the top left corner
+    out = io.BytesIO()
+    frame.save(out, "TIFF", compression="tiff_lzw", dpi=(100, 100), tiffinfo={0x0112: 3})
+    ((_, image),) = seiten.page_images(out.getvalue(), [0], dpi=100)
+    assert same_pixels(image, frame.rotate(180))
+    ((_, extracted, _),) = page_images_of(seiten.extract_pdf(out.getvalue(), [0]))
+    assert same_pixels(extracted, frame.rotate(180))
+
+
 def test_a_big_tiff_frame_is_scaled_within_the_pixel_bound(monkeypatch, sheets):
     monkeypatch.setattr(seiten, "MAX_PIXELS", 100_000)
     data = bilder.tiff(sheets[:1], compression="tiff_lzw", dpi=100)
@@ -161,6 +172,38 @@ def test_pdf_pages_are_copied_in_the_order_asked_without_encoding_again(sheets):
             (copied,) = out_page.get_images().values()
             assert copied.read_raw_bytes() == original.read_raw_bytes()
             assert copied.get("/Filter") == original.get("/Filter")
+
+
+INHERITING_PDF = b"""%PDF-1.4
+1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+2 0 obj << /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 300 400] /Rotate 90
+  /Resources << /Font << /F1 5 0 R >> >> >> endobj
+3 0 obj << /Type /Page /Parent 2 0 R /Contents 6 0 R >> endobj
+4 0 obj << /Type /Page /Parent 2 0 R /Contents 7 0 R >> endobj
+5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj
+6 0 obj << /Length 36 >> stream
+BT /F1 24 Tf 20 200 Td (Eins) Tj ET
+endstream endobj
+7 0 obj << /Length 37 >> stream
+BT /F1 24 Tf 20 200 Td (Zwei!) Tj ET
+endstream endobj
+trailer << /Root 1 0 R >>
+%%EOF
+"""
+
+
+def test_inherited_page_attributes_are_taken_along():
+    import pypdfium2 as pdfium
+
+    extract = seiten.extract_pdf(INHERITING_PDF, [1])
+    doc = pdfium.PdfDocument(extract)
+    try:
+        assert len(doc) == 1
+        page = doc[0]
+        assert page.get_size() == (400, 300)  # MediaBox 300 × 400, turned by 90 degrees
+        assert page.get_textpage().get_text_range().strip() == "Zwei!"
+    finally:
+        doc.close()
 
 
 def test_a_page_may_be_extracted_twice():
@@ -236,6 +279,26 @@ def test_a_transparent_tiff_frame_is_laid_on_white():
     expected = Image.new("RGB", (50, 40), (255, 255, 255))
     expected.paste((0, 0, 0), (10, 10, 20, 20))
     assert same_pixels(image, expected)
+
+
+def test_a_16_bit_grey_tiff_frame_is_scaled_to_8_bits_not_clipped():
+    frame = Image.new("I;16", (40, 40))
+    for x, value in enumerate([0, 1024, 32768, 65535]):
+        frame.putpixel((x, 0), value)
+    out = io.BytesIO()
+    frame.save(out, "TIFF", dpi=(100, 100))
+    expected = [0, 4, 128, 255]
+    ((_, image),) = seiten.page_images(out.getvalue(), [0], dpi=100)
+    assert [image.getpixel((x, 0)) for x in range(4)] == expected
+    ((_, extracted, _),) = page_images_of(seiten.extract_pdf(out.getvalue(), [0]))
+    assert [extracted.getpixel((x, 0)) for x in range(4)] == expected
+
+
+def test_a_sliver_of_a_tiff_still_becomes_a_page():
+    scan = bilder.tiff([Image.new("L", (2, 1), 0)], compression="tiff_lzw", dpi=300)
+    ((_, image, box),) = page_images_of(seiten.extract_pdf(scan, [0]))
+    assert image.size == (2, 1)
+    assert box == [0, 0, 3, 3]
 
 
 def test_a_tiff_without_resolution_is_taken_as_200_dpi():

@@ -5,13 +5,17 @@ Reads QR codes, DataMatrix, Code 128 and Code 39 with zxing-cpp from page images
 one at a time in grey (``seiten.page_images``, at most 25 megapixels a page). zxing-cpp
 looks in every direction (``try_rotate``: an upside-down or sideways page), also in
 scaled-down copies (``try_downscale``: large codes and noisy scans) and for light-on-dark
-codes; a slightly skewed (a few degrees), noisy 200-dpi scan reads. Barcodes are read a
-second time from a despeckled copy when the first reading found none (see ``_read``). Codes below about 0.25
-mm a module at the dpi given are not reliably found; 200 dpi suits printed QR codes of
-at least 15 mm.
+codes. Barcodes are read a second time from a despeckled copy when the first reading
+found none (see ``_read``).
+
+What reads (tests and a trial of 48 scans of koffer's reply code): skewed by up to 3°,
+upside down, with specks and JPEG artefacts, scanned at 150, 200 or 300 dpi and read at
+200 dpi, a QR code of 0.5 mm a module read every time, one of 0.33 mm on about 5 of 6
+scans. Smaller modules are not reliably found.
 
 Missing zxing-cpp raises StepUnavailable. The calling job sets the timeout; a page takes
-about 0.3 s at 200 dpi (rendering, reading, the despeckled second reading).
+about 0.3 s at 200 dpi on one core (rendering, reading, the despeckled second reading),
+up to 0.9 s for JPEG pages of an image-only PDF on a busy machine.
 """
 
 from __future__ import annotations

@@ -5,19 +5,24 @@ A scan is the bytes of one delivered file, a PDF or a (multi-page) TIFF. Pages a
 
 * ``page_images`` renders one page at a time (a generator), PDF pages with PDFium, TIFF
   pages (frames) with Pillow. Memory is bounded per page: a rendered page never has more
-  than ``MAX_PIXELS`` (25 megapixels, 25 MB in grey, 75 MB in colour; an A4 page at 300
-  dpi has 8.7); a larger page is rendered at a lower dpi so that width × height stays
-  within it. A TIFF frame has to be decoded whole before it can be scaled down, so a frame
-  of more than ``MAX_FRAME_PIXELS`` (100 megapixels, the inspection's bound for uploads;
-  an A3 page at 600 dpi has 70) is refused instead; TIFF frames are only ever scaled down
-  to the dpi asked for, never up.
+  than ``MAX_PIXELS`` (25 megapixels; an A4 page at 300 dpi has 8.7); a larger page is
+  rendered at a lower dpi so that width × height stays within it. Measured at that bound
+  (a 5 × 5 m page): 52 MB more at the peak in grey, 171 MB in colour (PDFium's bitmap
+  and the image made of it). A TIFF frame has to be decoded whole before it can be
+  scaled down, so a frame of more than ``MAX_FRAME_PIXELS`` (100 megapixels, the
+  inspection's bound for uploads; an A3 page at 600 dpi has 70) is refused instead; the
+  frame is scaled before it is turned grey, so besides the decoded frame (70 MB for that
+  A3 page in black and white, 210 MB in colour) only the small result is made. TIFF
+  frames are only ever scaled down to the dpi asked for, never up.
 * ``extract_pdf`` copies PDF pages with pikepdf as they are: no image is decoded or
-  encoded again (streams keep their bytes). A TIFF frame becomes a PDF page through
-  img2pdf: a black-and-white frame (CCITT G4, LZW, PackBits, ...) as CCITT G4, any other
-  frame as a PNG-predicted Flate image; both lossless. Frames img2pdf refuses, or all
-  frames when img2pdf is missing, become Flate images (``koffer.pdf.raster``, lossless
-  too, only larger). A JPEG-compressed TIFF frame is stored lossless as well, so it gets larger than
-  the original; nothing is compressed lossy a second time.
+  encoded again (streams keep their bytes; inherited page attributes are taken along). A
+  TIFF frame becomes a PDF page through img2pdf: a black-and-white frame (CCITT G4, LZW,
+  PackBits, ...) as CCITT G4, any other frame as a PNG-predicted Flate image; both
+  lossless. Frames img2pdf refuses, or all frames when img2pdf is missing, become Flate
+  images (``koffer.pdf.raster``, lossless too, only larger). A JPEG-compressed TIFF frame
+  is stored lossless as well, so it gets larger than the original; nothing is compressed
+  lossy a second time. The page has the paper's size after the frame's dpi (200 when the
+  TIFF names none; square pixels assumed).
 * ``rotate`` turns pages of a PDF by setting their /Rotate, for the triage.
 
 Limits: the scan was inspected in the bounded inspection child at delivery
@@ -33,18 +38,21 @@ import contextlib
 import io
 import math
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pikepdf
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from koffer.pdf import raster
-
-if TYPE_CHECKING:
-    from PIL import Image
 
 MAX_PIXELS = 25_000_000
 MAX_FRAME_PIXELS = 100_000_000
 # A TIFF that names no resolution (or one no scanner writes) is taken as scanned at this dpi.
 ASSUMED_TIFF_DPI = 200.0
 POINTS_PER_INCH = 72.0
+MIN_PAGE_POINTS = 3.0
+ORIENTATION_TAG = 0x0112
 
 PDF = "pdf"
 TIFF = "tiff"
@@ -75,8 +83,6 @@ def scan_kind(scan: bytes) -> str:
 def page_count(scan: bytes) -> int:
     """The number of pages of a PDF or frames of a TIFF. Raises ScanUnreadable."""
     if scan_kind(scan) == PDF:
-        import pypdfium2 as pdfium
-
         try:
             doc = pdfium.PdfDocument(scan)
         except pdfium.PdfiumError as exc:
@@ -109,8 +115,6 @@ def page_images(
 def extract_pdf(scan: bytes, pages: Sequence[int]) -> bytes:
     """A PDF of ``pages`` in that order (a page may repeat). PDF pages are copied as they
     are; TIFF frames become PDF pages losslessly. Raises ScanUnreadable, IndexError."""
-    import pikepdf
-
     count = page_count(scan)
     _check_pages(pages, count)
     if not pages:
@@ -152,8 +156,6 @@ def rotate(pdf: bytes, turns: dict[int, int]) -> bytes:
 
 
 def _open_pdf(data: bytes) -> Any:
-    import pikepdf
-
     try:
         return pikepdf.open(io.BytesIO(data))
     except (pikepdf.PdfError, ValueError, OSError) as exc:
@@ -161,8 +163,6 @@ def _open_pdf(data: bytes) -> Any:
 
 
 def _saved(doc: Any) -> bytes:
-    import pikepdf
-
     out = io.BytesIO()
     # Streams keep their bytes: nothing decoded (no image is encoded again), nothing
     # recompressed; only the object table is written anew.
@@ -183,8 +183,6 @@ def _pdf_scale(width_pt: float, height_pt: float, dpi: int) -> float:
 def _pdf_images(
     scan: bytes, pages: Sequence[int], dpi: int, grayscale: bool
 ) -> Iterator[tuple[int, Image.Image]]:
-    import pypdfium2 as pdfium
-
     try:
         doc = pdfium.PdfDocument(scan)
     except pdfium.PdfiumError as exc:
@@ -197,8 +195,6 @@ def _pdf_images(
 
 
 def _render_pdf_page(doc: Any, page: int, dpi: int, grayscale: bool) -> Image.Image:
-    import pypdfium2 as pdfium
-
     try:
         pdf_page = doc[page]
         try:
@@ -207,8 +203,11 @@ def _render_pdf_page(doc: Any, page: int, dpi: int, grayscale: bool) -> Image.Im
                 scale=_pdf_scale(width, height, dpi), grayscale=grayscale, may_draw_forms=True
             )
             try:
+                wanted = "L" if grayscale else "RGB"
                 image = bitmap.to_pil()
-                return image.convert("L" if grayscale else "RGB")
+                if image.mode == wanted != "L":
+                    return image  # PIL copied the colour (BGR) bitmap already
+                return image.convert(wanted)  # a copy: grey shares the bitmap's memory
             finally:
                 bitmap.close()
         finally:
@@ -223,8 +222,6 @@ def _render_pdf_page(doc: Any, page: int, dpi: int, grayscale: bool) -> Image.Im
 
 
 def _open_tiff(scan: bytes) -> Image.Image:
-    from PIL import Image, UnidentifiedImageError
-
     try:
         img = Image.open(io.BytesIO(scan))
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
@@ -236,10 +233,9 @@ def _open_tiff(scan: bytes) -> Image.Image:
 
 
 def _frame(img: Image.Image, page: int) -> Image.Image:
-    """Frame ``page`` decoded and turned upright (the TIFF's orientation tag), its size
-    checked before it is decoded."""
-    from PIL import Image, ImageOps
-
+    """Frame ``page`` decoded, its size checked before it is decoded, and turned upright
+    when the TIFF's orientation tag says so. Without a turn this is ``img`` itself, valid
+    until the next seek: a frame of 70 megapixels in colour is 210 MB, and not copied."""
     try:
         img.seek(page)
         if img.width * img.height > MAX_FRAME_PIXELS:
@@ -249,8 +245,9 @@ def _frame(img: Image.Image, page: int) -> Image.Image:
                 f"{MAX_FRAME_PIXELS / 1e6:.0f} Mio.)."
             )
         img.load()
-        upright = ImageOps.exif_transpose(img)
-        return upright if upright is not img else img.copy()
+        if img.getexif().get(ORIENTATION_TAG, 1) in (1, None):
+            return img
+        return ImageOps.exif_transpose(img)
     except (OSError, ValueError, EOFError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ScanUnreadable(
             f"Seite {page + 1} der TIFF-Datei ist beschädigt und kann nicht gelesen werden."
@@ -271,19 +268,21 @@ def _tiff_images(
 
 
 def _scaled(frame: Image.Image, dpi: int, grayscale: bool) -> Image.Image:
-    """The frame at ``dpi`` (never enlarged) within MAX_PIXELS, in "L" or "RGB"."""
-    from PIL import Image
-
-    mode = "L" if grayscale or frame.mode in ("1", "L", "I;16", "I;16B", "I", "F") else "RGB"
-    image = frame.convert(mode) if frame.mode != mode else frame
+    """A new image of the frame at ``dpi`` (never enlarged) within MAX_PIXELS, in "L" or
+    "RGB". Colour is scaled before it is turned grey, so the large copy is never made."""
+    flat = raster.printable(frame)  # "1", "L" or "RGB"
+    mode = "L" if grayscale or flat.mode in ("1", "L") else "RGB"
     factor = min(1.0, dpi / _frame_dpi(frame))
-    pixels = image.width * image.height * factor * factor
+    pixels = flat.width * flat.height * factor * factor
     if pixels > MAX_PIXELS:
         factor *= math.sqrt(MAX_PIXELS / pixels)
-    if factor < 1.0:
-        size = (max(1, int(image.width * factor)), max(1, int(image.height * factor)))
-        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    return image
+    if factor >= 1.0:
+        return flat.convert(mode)  # a copy even in the same mode
+    # Pillow scales "1" by nearest neighbour only, which breaks thin bars.
+    image = flat.convert("L") if flat.mode == "1" else flat
+    size = (max(1, int(flat.width * factor)), max(1, int(flat.height * factor)))
+    image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return image.convert(mode) if image.mode != mode else image
 
 
 def _frame_pdf(decoded: Image.Image) -> bytes:
@@ -310,10 +309,10 @@ def _frame_pdf(decoded: Image.Image) -> bytes:
 
 def _flate_pdf(frame: Image.Image, dpi: float) -> bytes:
     """One image as a one-page PDF: its pixels Flate-compressed (lossless) by pikepdf."""
-    import pikepdf
-
     doc = pikepdf.new()
-    width, height = frame.width * POINTS_PER_INCH / dpi, frame.height * POINTS_PER_INCH / dpi
+    # A PDF page is at least 3 points wide and high (a sliver of a scan would be less).
+    width = max(MIN_PAGE_POINTS, frame.width * POINTS_PER_INCH / dpi)
+    height = max(MIN_PAGE_POINTS, frame.height * POINTS_PER_INCH / dpi)
     page = doc.add_blank_page(page_size=(width, height))
     name = page.add_resource(raster.raster_xobject(doc, frame), pikepdf.Name.XObject, prefix="Im")
     page.obj.Contents = doc.make_stream(
