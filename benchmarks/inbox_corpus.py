@@ -15,6 +15,9 @@ folder for eyeballing (the Akten are only planned, not stored). From code:
   none: not assignable from what it says), the persons and identifiers printed, the exact
   text printed per page, the reply code and the degradations applied.
 
+With ``image_only=False`` the PDF files are born digital instead (typeset by typst, a real
+text layer, vector QR codes, no degradation), for measuring the path without OCR.
+
 Letters (``benchmarks._inbox_briefe``) are the kinds a Jobcenter receives, one to three
 pages each; some are filled in or written by hand, some answer a letter of koffer and carry
 its reply QR code, some concern nobody the Jobcenter knows. Scans are degraded as real
@@ -39,7 +42,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,7 @@ from benchmarks._inbox_satz import (
     Rule,
     Text,
     font,
+    font_file,
     handwriting_font,
     page_text,
 )
@@ -584,65 +588,39 @@ def write_batch(
     batch_id: str | None = None,
     antwortcode: Callable[[Fall], str] = default_antwortcode,
 ) -> list[Wahrheit]:
-    """Write a batch of ``documents`` letters in ``files`` scanned files into ``folder``,
-    with ``lieferschein.json`` and ``wahrheit.json``; returns the ground truth.
+    """Write a batch of ``documents`` letters in ``files`` files into ``folder``, with
+    ``lieferschein.json`` and ``wahrheit.json``; returns the ground truth.
 
     Files holding several documents have a Trennblatt between each two; a file with one
     document has none. ``people`` are the Akten the letters refer to (:func:`seed_akten`,
-    or :func:`plan_faelle` without a database). ``image_only=False`` is not built yet: every
-    PDF is an image-only scan."""
-    if not image_only:
-        raise NotImplementedError("PDF-Dateien mit Textebene erzeugt der Korpus noch nicht.")
+    or :func:`plan_faelle` without a database). ``image_only=False``: the PDF files are
+    born digital (a real text layer, typeset by typst, no degradation), the TIFF files
+    stay scans."""
     folder.mkdir(parents=True, exist_ok=True)
     scanner = Scanner(rng)
-    kinds = _kinds(rng, documents)
+    queue = iter(_kinds(rng, documents))
     truths: list[Wahrheit] = []
     declared: list[dict[str, Any]] = []
     files_truth: list[dict[str, Any]] = []
-    queue = iter(kinds)
     for number, size in enumerate(_split(rng, documents, files), start=1):
         profile = _profile(rng, tiff_share)
-        name = f"{number:04d}.{'tif' if profile.tiff else 'pdf'}"
-        images: list[Image.Image] = []
-        separators: list[int] = []
+        datei = Datei(
+            name=f"{number:04d}.{'tif' if profile.tiff else 'pdf'}",
+            profile=profile,
+            scanner=None if not image_only and not profile.tiff else scanner,
+        )
         for position in range(size):
-            before: tuple[int, ...] = ()
-            if position:
-                image, _ = scanner.scan(separator(), profile)
-                before = (len(images),)
-                separators.append(len(images))
-                images.append(image)
+            before = (datei.add(separator()).page,) if position else ()
             kind = next(queue)
             truths.append(
-                _document(
-                    rng,
-                    scanner,
-                    kind,
-                    people,
-                    antwortcode,
-                    scan_date,
-                    profile,
-                    name,
-                    images,
-                    before,
-                )
+                _document(rng, datei, kind, people, antwortcode, scan_date, before=before)
             )
-        data = _encode_tiff(images, profile) if profile.tiff else _encode_pdf(images, profile)
-        (folder / name).write_bytes(data)
+        data = datei.encode()
+        (folder / datei.name).write_bytes(data)
         declared.append(
-            {"name": name, "seiten": len(images), "sha256": hashlib.sha256(data).hexdigest()}
+            {"name": datei.name, "seiten": datei.count, "sha256": hashlib.sha256(data).hexdigest()}
         )
-        files_truth.append(
-            {
-                "name": name,
-                "seiten": len(images),
-                "trennblaetter": separators,
-                "format": "tiff" if profile.tiff else "pdf",
-                "dpi": profile.dpi,
-                "bitonal": profile.bilevel,
-                "jpeg_qualitaet": None if profile.bilevel else profile.jpeg_quality,
-            }
-        )
+        files_truth.append(datei.described())
     stapel_id = batch_id or f"KORPUS-{scan_date:%Y%m%d}-{rng.randrange(10000):04d}"
     note = {
         "version": 1,
@@ -653,9 +631,7 @@ def write_batch(
         "qualitaetspruefung": {"ergebnis": "bestanden", "bemerkung": "Stichprobe 10 %"},
         "dateien": declared,
     }
-    (folder / "lieferschein.json").write_text(
-        json.dumps(note, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    _write_json(folder / "lieferschein.json", note)
     ground = {
         "version": 1,
         "stapel_id": stapel_id,
@@ -663,45 +639,104 @@ def write_batch(
         "dateien": files_truth,
         "dokumente": [_jsonable(t) for t in truths],
     }
-    (folder / "wahrheit.json").write_text(
-        json.dumps(ground, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    _write_json(folder / "wahrheit.json", ground)
     return truths
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Added:
+    page: int  # 0-based in its file
+    degradations: list[str]
+
+
+@dataclass
+class Datei:
+    """One file of a batch being written: scanned page images, or (``scanner`` None) the
+    layouts of a born-digital PDF."""
+
+    name: str
+    profile: Profil
+    scanner: Scanner | None
+    images: list[Image.Image] = field(default_factory=list)
+    layouts: list[list[Element]] = field(default_factory=list)
+    separators: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.images) + len(self.layouts)
+
+    def add(self, elements: list[Element], *, upside_down: bool = False) -> Added:
+        page = self.count
+        if any(isinstance(e, Qr) and e.payload == SEPARATOR for e in elements):
+            self.separators.append(page)
+        if self.scanner is None:
+            self.layouts.append(elements)
+            return Added(page, [])
+        image, done = self.scanner.scan(elements, self.profile, upside_down=upside_down)
+        self.images.append(image)
+        return Added(page, done)
+
+    def encode(self) -> bytes:
+        if self.scanner is None:
+            return typeset_pdf(self.layouts)
+        if self.profile.tiff:
+            return _encode_tiff(self.images, self.profile)
+        return _encode_pdf(self.images, self.profile)
+
+    def described(self) -> dict[str, Any]:
+        scanned = self.scanner is not None
+        return {
+            "name": self.name,
+            "seiten": self.count,
+            "trennblaetter": self.separators,
+            "format": "tiff" if self.profile.tiff else "pdf",
+            "textebene": not scanned,
+            "dpi": self.profile.dpi if scanned else None,
+            "bitonal": self.profile.bilevel if scanned else None,
+            "jpeg_qualitaet": (
+                self.profile.jpeg_quality if scanned and not self.profile.bilevel else None
+            ),
+        }
 
 
 def _document(
     rng: random.Random,
-    scanner: Scanner,
+    datei: Datei,
     kind: str,
     people: Sequence[Fall],
     antwortcode: Callable[[Fall], str],
     scan_date: date,
-    profile: Profil,
-    name: str,
-    images: list[Image.Image],
+    *,
     before: tuple[int, ...],
 ) -> Wahrheit:
-    """Write one letter, scan its pages onto ``images``, and say what it is."""
+    """Write one letter, add its pages to ``datei``, and say what it is."""
     bezug = _bezug(rng, kind, people, antwortcode)
     hand = rng.random() < KIND_PROFILES[kind][7]
     brief = write(
         kind, rng=rng, bezug=bezug, on=scan_date - timedelta(days=rng.randrange(1, 12)), hand=hand
     )
     flipped = rng.randrange(len(brief.pages)) if rng.random() < UPSIDE_DOWN_SHARE else -1
-    first = len(images)
-    degradations: list[str] = [
-        f"dpi:{profile.dpi}",
-        "bitonal" if profile.bilevel else f"jpeg:{profile.jpeg_quality}",
-    ]
-    for n, page in enumerate(brief.pages):
-        image, done = scanner.scan(page, profile, upside_down=n == flipped)
-        images.append(image)
-        degradations += [f"S{first + n}:{d}" for d in done]
+    pages: list[int] = []
+    degradations: list[str] = []
+    if datei.scanner is not None:
+        profile = datei.profile
+        degradations = [
+            f"dpi:{profile.dpi}",
+            "bitonal" if profile.bilevel else f"jpeg:{profile.jpeg_quality}",
+        ]
+    for n, layout in enumerate(brief.pages):
+        added = datei.add(layout, upside_down=n == flipped)
+        pages.append(added.page)
+        degradations += [f"S{added.page}:{d}" for d in added.degradations]
     assignable = _assignable(brief, bezug, people)
     fall = bezug.fall
     return Wahrheit(
-        datei=name,
-        seiten=tuple(range(first, len(images))),
+        datei=datei.name,
+        seiten=tuple(pages),
         trennblaetter=before,
         art=kind,
         aktenzeichen=fall.aktenzeichen if fall and assignable else None,
@@ -717,6 +752,102 @@ def _document(
         absender=brief.absender,
         datum=brief.datum,
     )
+
+
+# --- Born-digital PDFs ---------------------------------------------------------------------
+
+# The layout placed element by element; data only as JSON (``sys.inputs.data``), so no
+# letter text is read as markup. Text boxes start at the ascender, as Pillow draws them.
+_TYPST_SOURCE = """
+#let d = json(bytes(sys.inputs.data))
+#set document(date: none)
+#set page(width: 210mm, height: 297mm, margin: 0mm)
+#set text(lang: "de", top-edge: "ascender")
+#for (i, page) in d.pages.enumerate() {
+  if i > 0 { pagebreak() }
+  for e in page {
+    if e.k == "t" {
+      place(top + left, dx: e.x * 1mm, dy: e.y * 1mm, text(
+        font: d.fonts.at(e.f), size: e.s * 1pt, weight: e.w, fill: luma(e.ink), e.text))
+    } else if e.k == "r" {
+      place(top + left, line(start: (e.x1 * 1mm, e.y1 * 1mm), end: (e.x2 * 1mm, e.y2 * 1mm),
+        stroke: e.w * 1mm))
+    } else if e.k == "b" {
+      place(top + left, dx: e.x * 1mm, dy: e.y * 1mm,
+        rect(width: e.bw * 1mm, height: e.bh * 1mm, stroke: e.w * 1mm))
+    } else {
+      for (row, col, run) in e.runs {
+        place(top + left, dx: (e.x + col * e.m) * 1mm, dy: (e.y + row * e.m) * 1mm,
+          rect(width: run * e.m * 1mm, height: e.m * 1mm + 0.05mm, fill: black, stroke: none))
+      }
+    }
+  }
+}
+"""
+_TYPST_FONTS = {
+    "sans": ["Liberation Sans", "DejaVu Sans"],
+    "sans-bold": ["Liberation Sans", "DejaVu Sans"],
+    "serif": ["Liberation Serif", "DejaVu Serif"],
+    "serif-bold": ["Liberation Serif", "DejaVu Serif"],
+    "mono": ["Liberation Mono", "DejaVu Sans Mono"],
+    "hand": ["Z003", "DejaVu Sans"],
+}
+
+
+@functools.cache
+def _typst_compiler() -> Any:
+    import typst
+
+    folders = sorted({str(Path(f).parent) for k in _TYPST_FONTS if (f := font_file(k))})
+    return typst.Compiler(font_paths=folders, ignore_system_fonts=True)
+
+
+def typeset_pdf(pages: list[list[Element]]) -> bytes:
+    """A born-digital PDF of ``pages``: real text, the fonts embedded, QR codes as vectors."""
+    data = {"fonts": _TYPST_FONTS, "pages": [[_typst_element(e) for e in p] for p in pages]}
+    result = _typst_compiler().compile(
+        input=_TYPST_SOURCE.encode(), sys_inputs={"data": json.dumps(data, ensure_ascii=False)}
+    )
+    assert isinstance(result, bytes)
+    return result
+
+
+def _typst_element(e: Element) -> dict[str, Any]:
+    if isinstance(e, Text):
+        weight = "bold" if e.font.endswith("-bold") else "regular"
+        return {
+            "k": "t",
+            "x": e.x,
+            "y": e.y,
+            "text": e.text,
+            "f": e.font,
+            "s": e.size,
+            "w": weight,
+            "ink": e.ink,
+        }
+    if isinstance(e, Rule):
+        return {"k": "r", "x1": e.x1, "y1": e.y1, "x2": e.x2, "y2": e.y2, "w": e.width}
+    if isinstance(e, Box):
+        return {"k": "b", "x": e.x, "y": e.y, "bw": e.w, "bh": e.h, "w": e.width}
+    modules = _qr_modules(e.payload)
+    m = e.size / (modules.width + 8)
+    return {"k": "q", "x": e.x + 4 * m, "y": e.y + 4 * m, "m": m, "runs": _runs(modules)}
+
+
+def _runs(modules: Image.Image) -> list[tuple[int, int, int]]:
+    """The dark modules of a QR code as horizontal runs (row, first column, length)."""
+    runs: list[tuple[int, int, int]] = []
+    for row in range(modules.height):
+        col = 0
+        while col < modules.width:
+            if modules.getpixel((col, row)):
+                start = col
+                while col < modules.width and modules.getpixel((col, row)):
+                    col += 1
+                runs.append((row, start, col - start))
+            else:
+                col += 1
+    return runs
 
 
 def _jsonable(truth: Wahrheit) -> dict[str, Any]:
@@ -771,6 +902,11 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--akten", type=int, default=40, help="Zahl der geplanten Akten")
     parser.add_argument("--tiff-share", type=float, default=0.2, help="Anteil der TIFF-Dateien")
+    parser.add_argument(
+        "--textebene",
+        action="store_true",
+        help="PDF-Dateien digital erzeugt, mit Textebene (TIFF-Dateien bleiben Scans)",
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     people = plan_faelle(rng, args.akten)
@@ -783,6 +919,7 @@ def main(argv: list[str]) -> int:
         documents=args.documents,
         files=files,
         tiff_share=args.tiff_share,
+        image_only=not args.textebene,
     )
     seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     pages = sum(len(t.seiten) + len(t.trennblaetter) for t in truths)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
+import pypdfium2
 import pytest
 import zxingcpp
 from benchmarks import inbox_corpus as corpus
@@ -51,7 +52,7 @@ def _pages(path: Path) -> Iterator[Image.Image]:
     if path.suffix == ".pdf":
         with pikepdf.open(path) as pdf:
             for page in pdf.pages:
-                (image,) = page.images.values()
+                (image,) = page.get_images().values()
                 yield pikepdf.PdfImage(image).as_pil_image()
     else:
         with Image.open(path) as tiff:
@@ -114,7 +115,7 @@ def test_the_pdfs_are_images_only(batch: Batch) -> None:
         with pikepdf.open(path) as pdf:
             for page in pdf.pages:
                 assert "/Font" not in page.Resources
-                assert len(page.images) == 1
+                assert len(page.get_images()) == 1
 
 
 def test_separator_sheets_and_reply_codes_are_readable(batch: Batch) -> None:
@@ -165,6 +166,28 @@ def test_the_ground_truth_agrees_with_what_is_printed(batch: Batch) -> None:
             assert person.family_name in t.text
             if "name_geburtsdatum" in t.merkmale and person.birth_date:
                 assert f"{person.birth_date:%d.%m.%Y}" in t.text
+
+
+def test_without_image_only_the_pdfs_carry_the_text_that_was_printed(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    people = corpus.plan_faelle(rng, 12)
+    truths = corpus.write_batch(
+        tmp_path, people=people, rng=rng, documents=4, files=2, image_only=False, tiff_share=0
+    )
+    note = manifest.parse((tmp_path / "lieferschein.json").read_bytes())
+    for declared in note.files:
+        pdf = pypdfium2.PdfDocument(tmp_path / declared.name)
+        assert len(pdf) == declared.pages
+        texts = [pdf[n].get_textpage().get_text_range() for n in range(len(pdf))]
+        for t in (t for t in truths if t.datei == declared.name):
+            for page, printed in zip(t.seiten, t.texte, strict=True):
+                first_line = printed.splitlines()[0]
+                assert first_line.split()[0] in texts[page]
+            for page in t.trennblaetter:
+                image = pdf[page].render(scale=150 / 72).to_pil()
+                assert _codes(image) == [corpus.SEPARATOR]
+                assert "Trennblatt" in texts[page]
+    assert all(not t.degradationen for t in truths)
 
 
 def test_seeded_akten_are_open_and_hold_near_duplicates(tenant: Mandant, caseworker: User) -> None:
