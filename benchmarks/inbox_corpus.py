@@ -105,6 +105,7 @@ KIND_PROFILES: dict[str, tuple[float, float, float, float, float, float, float, 
     "kontoauszug": (0.14, 0, 0, 0, 0, 0.7, 0, 0),
     "sonstiges": (0.15, 0.5, 0.6, 0.1, 0.3, 0, 0.3, 0.4),
 }
+# Each names one Akte (the Kundennummer once Person has its field, issue 15 item 2).
 IDENTIFYING = {"antwortcode", "aktenzeichen", "bg_nummer", "kundennummer"}
 
 
@@ -126,9 +127,10 @@ class Wahrheit:
     akte_id: str | None
     gemeint: str | None  # the Akte of the person it is about, even when it says too little
     personen: tuple[Persona, ...]  # as printed (spelling variants applied)
-    merkmale: tuple[
-        str, ...
-    ]  # identifiers printed: aktenzeichen, bg_nummer, kundennummer, name_geburtsdatum, name, gerichtsaktenzeichen, antwortcode, handnotiz
+    # What it prints that points to an Akte: antwortcode, aktenzeichen, bg_nummer,
+    # kundennummer, name_geburtsdatum or only name, gerichtsaktenzeichen; handnotiz when
+    # the person wrote the BG-Nummer (or remarks) on it by hand.
+    merkmale: tuple[str, ...]
     gerichtsaktenzeichen: str | None
     antwortcode: str | None  # the reply code's payload
     handschrift: bool
@@ -175,10 +177,9 @@ def _spelled_otherwise(name: str) -> str:
 _UMLAUT_NAMES = [n for n in FAMILY_NAMES if any(c in n for c in "äöüß")]
 
 
-def _birth(rng: random.Random, *, adult: bool = True) -> date:
-    start = date(1958, 1, 1) if adult else date(2008, 1, 1)
-    span = 47 * 365 if adult else 3 * 365
-    return start + timedelta(days=rng.randrange(span))
+def _birth(rng: random.Random) -> date:
+    """An adult's birth date (1958 to 2004)."""
+    return date(1958, 1, 1) + timedelta(days=rng.randrange(47 * 365))
 
 
 def _address(rng: random.Random) -> tuple[str, str, str]:
