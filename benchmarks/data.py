@@ -236,7 +236,6 @@ class World:
 def _world() -> World:
     from koffer.accounts import services as accounts
     from koffer.records import defaults
-    from koffer.records import services as records
     from koffer.records.models import VorgangTyp
     from koffer.tenancy import services as tenancy
     from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -282,7 +281,17 @@ def _world() -> World:
         role="teamleitung",
     )
     defaults.install(actor=None, tenant=tenant)
-    plan = records.create_aktenplaneinheit(
+    plan = leistungsakten_plan(tenant)
+    typen = list(VorgangTyp.objects.for_tenant(tenant).filter(module="sgb2"))
+    return World(tenant, units, caseworkers, lead, plan, typen)
+
+
+def leistungsakten_plan(tenant: Any) -> Any:
+    """Create the plan unit a benchmark Mandant files its Akten in: Leistungsakten
+    (Kennzeichen 50.2.1, SGB II, Aktenzeichen ``LA-<Jahr>-000001``)."""
+    from koffer.records import services as records
+
+    return records.create_aktenplaneinheit(
         actor=None,
         tenant=tenant,
         parent=None,
@@ -291,8 +300,6 @@ def _world() -> World:
         module="sgb2",
         aktenzeichen_pattern="LA-{jahr}-{lfd:06}",
     )
-    typen = list(VorgangTyp.objects.for_tenant(tenant).filter(module="sgb2"))
-    return World(tenant, units, caseworkers, lead, plan, typen)
 
 
 def _when(i: int, n: int) -> datetime:
