@@ -1,0 +1,299 @@
+"""The Posteingang's pipeline on a generated batch with ground truth (``inbox_corpus``).
+
+Data: one Jobcenter with ``AKTEN`` open Akten (near-duplicate people, umlaut spellings,
+birth names) and a batch of ``DOCUMENTS`` letters of every kind a Jobcenter receives,
+image-only and degraded like real scans (skew, noise, 150-300 dpi, upside-down pages),
+some replies carrying koffer's signed reply code, separator sheets between documents.
+About 2.5 pages per document: the full run is about 1,000 pages.
+
+Measured, in one run:
+
+- the whole pipeline (delivery, check, split, OCR, identifiers, kind, suggestion, filing)
+  against plain ``tesseract -l deu`` on the same pages (rendered once beforehand, two at a
+  time like the pipeline); target: pipeline ≤ 1.2 × tesseract, 1,000 pages ≤ 15 minutes;
+- against the ground truth: documents split right (≥ 99 %), automatic filing precision
+  (≥ 99 %) at recall (≥ 90 %), replies with koffer's code filed right (100 %), the kind
+  recognised, and the OCR character error rate per document kind;
+- a second, born-digital batch (a real text layer): pages per second (target ≥ 20).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+import unicodedata
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from django.db import connection
+
+from benchmarks import inbox_corpus as corpus
+from benchmarks.report import emit, note
+from benchmarks.scale import setting, sized
+from koffer.accounts import services as accounts
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.inbox.lieferung import services as delivery
+from koffer.inbox.lieferung.tasks import check_stapel
+from koffer.inbox.models import Eingangsdokument, Stapel
+from koffer.inbox.verarbeitung import seiten
+from koffer.inbox.verarbeitung.tasks import process_stapel
+from koffer.records import antwortcode
+from koffer.tenancy import services as tenancy
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+NAME = "inbox_pipeline"
+DATABASES = ("sqlite",)
+DOCUMENTS = setting("KOFFER_BENCH_INBOX_DOCUMENTS", 400, 2)
+TEXT_DOCUMENTS = sized(120, 2)
+AKTEN = sized(300, 4)
+SEED = 20261206
+MAX_MINUTES_PER_1000_PAGES = 15.0
+MAX_RATIO = 1.2
+
+
+def _tenant() -> tuple[Mandant, User]:
+    tenant = tenancy.create_mandant(
+        actor=None,
+        slug="bench-posteingang",
+        name="Jobcenter Benchmark",
+        kind=Mandant.Kind.JOBCENTER,
+    )
+    root = Organisationseinheit.objects.for_tenant(tenant).get(parent=None)
+    mail_room = accounts.create_user(
+        actor=None,
+        tenant=tenant,
+        username="bench.poststelle",
+        first_name="Paula",
+        last_name="Post",
+        email="post@example.org",
+        password=None,
+        unit=root,
+        role="poststelle",
+        is_machine=False,
+        must_change_password=False,
+    )
+    return tenant, mail_room
+
+
+def _deliver(tenant: Mandant, user: User, folder: Path) -> Stapel:
+    names = sorted(
+        p.name for p in folder.iterdir() if p.name not in ("lieferschein.json", "wahrheit.json")
+    )
+    found = delivery.deliver(
+        actor=user,
+        access=Access.for_user(user.pk, tenant.pk),
+        tenant=tenant,
+        manifest_bytes=(folder / "lieferschein.json").read_bytes(),
+        files=[delivery.IncomingFile(name, path=folder / name) for name in names],
+        start_check=False,
+    )
+    return found.stapel
+
+
+def _page_images(folder: Path, out: Path) -> list[Path]:
+    """Every page of the batch as a grey PNG at 300 dpi, for plain tesseract."""
+    images = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".pdf", ".tif", ".tiff"):
+            continue
+        data = path.read_bytes()
+        for index, image in seiten.page_images(data, range(seiten.page_count(data)), dpi=300):
+            target = out / f"{path.stem}-{index:04d}.png"
+            image.convert("L").save(target)
+            images.append(target)
+    return images
+
+
+def _tesseract(images: list[Path]) -> float:
+    """Seconds for plain ``tesseract -l deu`` on every image, two at a time."""
+
+    def one(image: Path) -> None:
+        subprocess.run(
+            ["tesseract", str(image), "stdout", "-l", "deu"],
+            check=True,
+            capture_output=True,
+        )
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(one, images))
+    return time.perf_counter() - began
+
+
+def _normal(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _cer(found: str, truth: str) -> float:
+    from rapidfuzz.distance import Levenshtein
+
+    truth, found = _normal(truth), _normal(found)
+    return Levenshtein.distance(found, truth) / max(len(truth), 1)
+
+
+def _accuracy(stapel: Stapel, truths: list[corpus.Wahrheit]) -> dict[str, object]:
+    docs = {
+        (d.datei.name, tuple(d.pages)): d
+        for d in Eingangsdokument.objects.for_tenant(stapel.tenant_id)
+        .filter(stapel=stapel)
+        .select_related("datei")
+    }
+    split_right = 0
+    auto = auto_right = assignable = replies = replies_right = kinds_right = 0
+    cer: dict[str, list[float]] = defaultdict(list)
+    wrong: list[str] = []
+    for truth in truths:
+        doc = docs.get((truth.datei, tuple(truth.seiten)))
+        if truth.aktenzeichen is not None:
+            assignable += 1
+        if truth.antwortcode:
+            replies += 1
+        if doc is None:
+            continue
+        split_right += 1
+        kinds_right += doc.kind == truth.art
+        cer[truth.art].append(_cer(doc.text, truth.text))
+        by_rule = doc.state == Eingangsdokument.State.ABGELEGT and doc.filed_by_id is None
+        right = truth.akte_id is not None and str(doc.akte_id) == truth.akte_id
+        if by_rule:
+            auto += 1
+            auto_right += right
+            if not right:
+                wrong.append(f"{truth.datei} S. {[p + 1 for p in truth.seiten]}: {doc.filed_rule}")
+        if truth.antwortcode and by_rule and right:
+            replies_right += 1
+    for line in wrong[:5]:
+        note(f"falsch abgelegt: {line}")
+    total = len(truths)
+    return {
+        "documents": total,
+        "split_right": split_right / max(total, 1),
+        "precision": auto_right / auto if auto else 1.0,
+        "recall": auto_right / max(assignable, 1),
+        "auto_filed": auto,
+        "replies_right": replies_right / replies if replies else 1.0,
+        "kind_right": kinds_right / max(split_right, 1),
+        "cer": {kind: sum(v) / len(v) for kind, v in sorted(cer.items())},
+    }
+
+
+def _scanned(tenant: Mandant, user: User, workdir: Path, people: list[corpus.Fall]) -> None:
+    rng = random.Random(SEED)
+    folder = workdir / "scans"
+
+    def reply(fall: corpus.Fall) -> str:
+        return antwortcode.encode(
+            antwortcode.Antwortcode(
+                tenant_id=tenant.pk,
+                akte_id=uuid.UUID(str(fall.akte_id)),
+                vorgang_id=None,
+                letter_id=None,
+            )
+        )
+
+    truths = corpus.write_batch(
+        folder,
+        people=people,
+        rng=rng,
+        documents=DOCUMENTS,
+        files=max(1, DOCUMENTS // 8),
+        batch_id="BENCH-SCAN-1",
+        antwortcode=reply,
+    )
+    pages = sum(len(t.seiten) + len(t.trennblaetter) for t in truths)
+    note(f"Korpus: {len(truths)} Dokumente, {pages} Seiten")
+    images_dir = workdir / "png"
+    images_dir.mkdir()
+    images = _page_images(folder, images_dir)
+    tesseract_seconds = _tesseract(images)
+    note(f"tesseract allein: {tesseract_seconds:.1f} s für {len(images)} Seiten")
+    began = time.perf_counter()
+    stapel = check_stapel(actor=None, stapel=_deliver(tenant, user, folder))
+    process_stapel(stapel=stapel)
+    seconds = time.perf_counter() - began
+    found = _accuracy(stapel, truths)
+    per_1000 = seconds / max(len(images), 1) * 1000 / 60
+    ratio = seconds / max(tesseract_seconds, 1e-9)
+    emit(
+        NAME,
+        db=connection.vendor,
+        part="scans",
+        documents=len(truths),
+        pages=len(images),
+        seconds=seconds,
+        pages_per_s=len(images) / seconds,
+        minutes_per_1000_pages=per_1000,
+        tesseract_seconds=tesseract_seconds,
+        ratio_vs_tesseract=ratio,
+        target=f"ratio<={MAX_RATIO},min_per_1000<={MAX_MINUTES_PER_1000_PAGES:g}",
+        met=ratio <= MAX_RATIO and per_1000 <= MAX_MINUTES_PER_1000_PAGES,
+    )
+    emit(
+        "inbox_accuracy",
+        db=connection.vendor,
+        documents=found["documents"],
+        split_right=found["split_right"],
+        auto_filed=found["auto_filed"],
+        precision=found["precision"],
+        recall=found["recall"],
+        replies_right=found["replies_right"],
+        kind_right=found["kind_right"],
+        target="split>=0.99,precision>=0.99,recall>=0.9,replies=1",
+        met=(
+            float(found["split_right"]) >= 0.99  # type: ignore[arg-type]
+            and float(found["precision"]) >= 0.99  # type: ignore[arg-type]
+            and float(found["recall"]) >= 0.9  # type: ignore[arg-type]
+            and found["replies_right"] == 1.0
+        ),
+    )
+    cer: dict[str, float] = found["cer"]  # type: ignore[assignment]
+    emit("inbox_ocr_cer", db=connection.vendor, **{kind: value for kind, value in cer.items()})
+
+
+def _born_digital(tenant: Mandant, user: User, workdir: Path, people: list[corpus.Fall]) -> None:
+    folder = workdir / "digital"
+    truths = corpus.write_batch(
+        folder,
+        people=people,
+        rng=random.Random(SEED + 1),
+        documents=TEXT_DOCUMENTS,
+        files=max(1, TEXT_DOCUMENTS // 8),
+        image_only=False,
+        tiff_share=0.0,
+        batch_id="BENCH-TEXT-1",
+    )
+    pages = sum(len(t.seiten) + len(t.trennblaetter) for t in truths)
+    began = time.perf_counter()
+    stapel = check_stapel(actor=None, stapel=_deliver(tenant, user, folder))
+    process_stapel(stapel=stapel)
+    seconds = time.perf_counter() - began
+    ocr = Eingangsdokument.objects.for_tenant(tenant).filter(stapel=stapel, ocr_done=True).count()
+    emit(
+        NAME,
+        db=connection.vendor,
+        part="text_layer",
+        documents=len(truths),
+        pages=pages,
+        seconds=seconds,
+        pages_per_s=pages / seconds,
+        ocr_documents=ocr,
+        target="pages_per_s>=20",
+        met=pages / seconds >= 20,
+    )
+
+
+def run() -> None:
+    tenant, user = _tenant()
+    people = corpus.seed_akten(tenant, rng=random.Random(SEED), count=AKTEN)
+    workdir = Path(tempfile.mkdtemp(prefix="koffer-inbox-bench-"))
+    try:
+        _born_digital(tenant, user, workdir, people)
+        _scanned(tenant, user, workdir, people)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
