@@ -126,7 +126,10 @@ def classify(text: str) -> Art:
             if hits:
                 total += weight * min(hits, MAX_HITS)
                 weighed.append((weight, label))
-        scores[kind] = (total, [label for _, label in sorted(weighed, key=lambda x: -x[0])])
+        scores[kind] = (
+            total,
+            _distinct([label for _, label in sorted(weighed, key=lambda x: -x[0])]),
+        )
     ranked = sorted(scores.items(), key=lambda item: -item[1][0])
     (best, (score, labels)), (second, (second_score, second_labels)) = ranked[0], ranked[1]
     if score < THRESHOLD:
@@ -146,6 +149,16 @@ def classify(text: str) -> Art:
 def _prepared(text: str) -> str:
     joined = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # "Wider-\nspruch"
     return re.sub(r"\s+", " ", fold(joined))
+
+
+def _distinct(labels: list[str]) -> list[str]:
+    """Without phrases inside a longer one already named ("Widerspruch" in "lege ich
+    Widerspruch ein")."""
+    kept: list[str] = []
+    for label in labels:
+        if not any(fold(label) in fold(longer) for longer in kept):
+            kept.append(label)
+    return kept
 
 
 def _quoted(labels: list[str], most: int = 3) -> str:

@@ -62,8 +62,8 @@ class Merkmale:
 
 
 def extract(text: str) -> Merkmale:
-    """Every clue in ``text`` (one document's text, all pages), each list in order of first
-    appearance without repeats."""
+    """Every clue in ``text`` (one document's text, all pages), each list without repeats,
+    in order of appearance per shape (labelled values after the shaped ones)."""
     text = _normalise(text)
     today = date.today()
     courts = _unique(_court_numbers(text))
@@ -134,7 +134,7 @@ def _aktenzeichen(text: str) -> Iterator[str]:
 
 
 _BG_BA = re.compile(rf"(?<![\w/])(?P<dst>{D}{{5}}) ?(?P<sep>//|BG) ?(?P<nr>{D}{{7}})(?![\w/])")
-_BG_KOFFER = re.compile(rf"(?<![\w/])BG ?-? ?(?P<nr>{D}{{5,10}})(?![\w/])")
+_BG_KOFFER = re.compile(rf"(?<![\w/])(?<!\d )BG ?-? ?(?P<nr>{D}{{5,10}})(?![\w/])")
 _LABELLED_BG = re.compile(
     r"(?:BG-Nummer|BG-Nr\.?|BG Nr\.?|Nummer der Bedarfsgemeinschaft|Bedarfsgemeinschaftsnummer|"
     r"Bedarfsgemeinschaft Nr\.?)\s*[:.]?\s*(?P<value>[^\W_][\w/-]{2,29})",
@@ -148,7 +148,7 @@ def _bg_nummern(text: str) -> Iterator[str]:
         if dst is not None and nr is not None:
             yield f"{dst}{m['sep']}{nr}"
     for m in _BG_KOFFER.finditer(text):
-        nr = _digits(m["nr"])
+        nr = _digits(m["nr"], min_real=0.2)  # "BG" says what follows; zeros read as "O"
         if nr is not None:
             yield f"BG{nr}"
     for m in _LABELLED_BG.finditer(text):
@@ -265,7 +265,8 @@ def _nth_line_end(text: str, n: int) -> int:
 
 # --- Persons ----------------------------------------------------------------------------------
 
-_WORD = r"[^\W\d_](?:[^\W\d_]|')*(?:-[^\W\d_]+)?"
+# A capitalised word (a lower-case start ends a name: "Deniz geb. am …").
+_WORD = r"(?![a-zäöüßàáâãåçèéêëìíîïñòóôõùúûýÿıłśşšżźžćčğ])[^\W\d_](?:[^\W\d_]|')*(?:-[^\W\d_]+)?"
 _NAME = rf"(?:(?:von|van|de|zu|von der|van der|de la) )?{_WORD}"
 _NAMES = rf"{_WORD}(?: {_WORD}){{0,2}}"
 _TITLE = r"(?:(?:Dr|Prof)\. (?:med\. )?)*"
