@@ -221,3 +221,29 @@ def test_court_file_number_in_an_earlier_document(
     top = best(tenant, extract("In dem Rechtsstreit S 12 AS 345/26 ER wird mitgeteilt"))
     assert top is not None and top.akte_id == akte.pk and top.confidence >= 0.8
     assert "Gerichtsaktenzeichen S 12 AS 345/26 ER" in top.reasons[0]
+
+
+def test_sqlite_plans_use_the_selective_index(tenant: Mandant, open_akte: OpenAkte) -> None:
+    """No lookup walks the Mandant's tenant index or scans a table (SQLite has no
+    statistics unless ANALYZE ran; the Aktenplan is small and read whole)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans follow its statistics")
+    target = open_akte("Mustermann", "Max", BORN, kundennummer="123D456789")
+    assert target.bg is not None
+    text = (
+        f"Az.: {target.aktenzeichen}\nBG-Nummer: {target.bg.bg_nummer}\nKundennummer 123D456789\n"
+        "Max Mustermann, geb. 01.02.1980\nSehr geehrte Frau Beispiel,\nS 12 AS 345/26"
+    )
+    merkmale = extract(text)
+    with CaptureQueriesContext(connection) as ctx:
+        suggest(tenant.pk, merkmale)
+    walks = []
+    with connection.cursor() as cursor:
+        for query in ctx.captured_queries:
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            for *_, step in cursor.fetchall():
+                whole_tenant = step.endswith("(tenant_id=?)") and "aktenplaneinheit" not in step
+                scan = step.startswith("SCAN") and "VIRTUAL TABLE" not in step
+                if whole_tenant or scan:
+                    walks.append(step)
+    assert walks == []

@@ -23,7 +23,12 @@ two Akten is never a confident suggestion).
 Cost: a fixed number of indexed lookups whatever the size of the Mandant (Akte by
 Aktenzeichen, BG by number, person by Kundennummer, by birth date and by folded family
 name (``records_person_folded_idx``), links by person id, Akten by id and by BG); names
-are compared in Python only for the persons those lookups return (capped).
+are compared in Python only for the persons those lookups return (capped). Lookups by an
+id that is not the second column of a tenant index go through ``suche.services.scoped``,
+so that SQLite without statistics does not walk the Mandant's tenant index instead.
+Birth names are compared only among the persons found by birth date or family name (no
+index on the folded birth name): "Jana Schmidt" without a birth date does not find
+Jana Müller, née Schmidt.
 
 Reasons are German and quote the text's clues and Aktenzeichen only: never the name,
 title or contents of a restricted Akte.
@@ -52,7 +57,7 @@ from koffer.records.models import (
 from koffer.records.suche.backends import get_backend
 from koffer.records.suche.backends.folding import fold
 from koffer.records.suche.backends.query import parse
-from koffer.records.suche.services import FoldedName
+from koffer.records.suche.services import FoldedName, scoped
 
 FILING_THRESHOLD = 0.9
 NAME_ONLY_CAP = 0.5
@@ -235,16 +240,12 @@ def _links(tenant_id: uuid.UUID, ids: set[uuid.UUID], bg_ids: set[uuid.UUID]) ->
         return _Links({}, {}, bg_ids)
     subject_of: dict[uuid.UUID, set[uuid.UUID]] = {}
     for person_id, akte_id in (
-        AkteSubjekt.objects.for_tenant(tenant_id)
-        .filter(person_id__in=ids)
-        .values_list("person_id", "akte_id")
+        scoped(AkteSubjekt, tenant_id).filter(person_id__in=ids).values_list("person_id", "akte_id")
     ):
         subject_of.setdefault(person_id, set()).add(akte_id)
     member_of: dict[uuid.UUID, set[uuid.UUID]] = {}
     for person_id, bg_id in (
-        BgMitglied.objects.for_tenant(tenant_id)
-        .filter(person_id__in=ids)
-        .values_list("person_id", "bg_id")
+        scoped(BgMitglied, tenant_id).filter(person_id__in=ids).values_list("person_id", "bg_id")
     ):
         member_of.setdefault(person_id, set()).add(bg_id)
     bgs = {bg for found in member_of.values() for bg in found} | bg_ids
@@ -262,13 +263,11 @@ def _open_akten(
     rows = []
     if ids:
         rows += list(
-            Akte.objects.for_tenant(tenant_id)
-            .filter(pk__in=ids, status=Akte.Status.OPEN)
-            .values_list(*fields)
+            scoped(Akte, tenant_id).filter(pk__in=ids, status=Akte.Status.OPEN).values_list(*fields)
         )
     if links.bgs:
         rows += list(
-            Akte.objects.for_tenant(tenant_id)
+            scoped(Akte, tenant_id)
             .filter(bg_id__in=links.bgs, status=Akte.Status.OPEN)
             .values_list(*fields)
         )
@@ -468,7 +467,7 @@ def _court_numbers(tenant_id: uuid.UUID, numbers: list[str]) -> list[_Beweis]:
         if not found.dokument_ids:
             continue
         rows = set(
-            Dokument.objects.for_tenant(tenant_id)
+            scoped(Dokument, tenant_id)
             .filter(pk__in=found.dokument_ids)
             .values_list("akte_id", "vorgang_id")
         )
