@@ -111,3 +111,13 @@ def test_institutions_are_no_persons() -> None:
 def test_letter_date_written_out() -> None:
     m = extract("Musterstadt, 5. Dezember 2026\nBetreff: Mietbescheinigung")
     assert m.letter_date == date(2026, 12, 5)
+
+
+def test_labelled_numbers_in_a_spelling_of_their_own() -> None:
+    m = extract(
+        "BG-Nummer: 12345 // 0000123\nBG-Nr. 07/4711-A\nUnser Zeichen: 50.2-KdU/17\n"
+        "Aktenzeichen: S 12 AS 345/26"
+    )
+    assert m.bg_nummern == ["12345//0000123", "07/4711-A"]
+    assert m.aktenzeichen == ["50.2-KdU/17"]
+    assert m.gerichtsaktenzeichen == ["S 12 AS 345/26"]

@@ -126,10 +126,16 @@ def _aktenzeichen(text: str) -> Iterator[str]:
         if jahr is None or lfd is None or not 1900 <= int(jahr) <= 2099 or not prefix:
             continue
         yield f"{prefix}{m['s1'].strip()}{jahr}{m['s2'].strip()}{lfd}"
-    for m in _LABELLED_AZ.finditer(text):
+    yield from _labelled(_LABELLED_AZ, text, [_AKTENZEICHEN, _COURT])
+
+
+def _labelled(label: re.Pattern[str], text: str, shapes: list[re.Pattern[str]]) -> Iterator[str]:
+    """Values after a label that no shape read from there: an identifier in a spelling of
+    its own (a number the specialist software gave). Must hold a digit."""
+    shaped = {m.start() for shape in shapes for m in shape.finditer(text)}
+    for m in label.finditer(text):
         value = m["value"].rstrip(".-/")
-        shaped = _AKTENZEICHEN.fullmatch(value) or _COURT.fullmatch(value)
-        if any(c.isdigit() for c in value) and not shaped:
+        if m.start("value") not in shaped and any(c.isdigit() for c in value):
             yield value
 
 
@@ -151,10 +157,7 @@ def _bg_nummern(text: str) -> Iterator[str]:
         nr = _digits(m["nr"], min_real=0.2)  # "BG" says what follows; zeros read as "O"
         if nr is not None:
             yield f"BG{nr}"
-    for m in _LABELLED_BG.finditer(text):
-        value = m["value"].rstrip(".-/")
-        if any(c.isdigit() for c in value):
-            yield value
+    yield from _labelled(_LABELLED_BG, text, [_BG_BA, _BG_KOFFER])
 
 
 _KUNDENNUMMER = re.compile(

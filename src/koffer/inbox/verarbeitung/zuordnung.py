@@ -99,7 +99,6 @@ class _Beweis:
 class _Akte:
     pk: uuid.UUID
     aktenzeichen: str
-    restricted: bool
     evidence: list[_Beweis] = field(default_factory=list)
 
 
@@ -124,7 +123,7 @@ def suggest(tenant_id: uuid.UUID, merkmale: Merkmale, *, limit: int = 3) -> list
         for akte_id in beweis.akten:
             akten[akte_id].evidence.append(beweis)
     ranked = sorted(
-        (_judged(akte, evidence) for akte in akten.values() if akte.evidence),
+        (_judged(akte, evidence, akten) for akte in akten.values() if akte.evidence),
         key=lambda v: (-v.confidence, str(v.akte_id)),
     )
     return ranked[:limit]
@@ -259,7 +258,7 @@ def _open_akten(
     ids = {a for b in evidence for a in b.akten} | {
         a for found in links.subject_of.values() for a in found
     }
-    fields = ("pk", "aktenzeichen", "access_level", "bg_id")
+    fields = ("pk", "aktenzeichen", "bg_id")
     rows = []
     if ids:
         rows += list(
@@ -272,8 +271,8 @@ def _open_akten(
             .values_list(*fields)
         )
     akten = {}
-    for pk, az, level, bg_id in rows:
-        akten[pk] = _Akte(pk, az, restricted=level == "restricted")
+    for pk, az, bg_id in rows:
+        akten[pk] = _Akte(pk, az)
         if bg_id is not None:
             links.akten_of_bg.setdefault(bg_id, set()).add(pk)
     return akten
@@ -366,10 +365,13 @@ def _matches(hint: PersonHinweis, candidates: list[Person]) -> list[_Found]:
             )
         ]
     out = []
+    name = _name(hint)
     if name_only:
         out.append(
             _Found(
-                f"nur der Name {said} passt, ohne Geburtsdatum",
+                f"der Name {name} passt, die Person der Akte hat kein Geburtsdatum"
+                if hint.birth_date
+                else f"nur der Name {name} passt (kein Geburtsdatum im Text)",
                 NAME_ONLY,
                 name_only,
                 name_only=True,
@@ -378,7 +380,9 @@ def _matches(hint: PersonHinweis, candidates: list[Person]) -> list[_Found]:
     if other_birth:
         out.append(
             _Found(
-                f"der Name {said} passt, das Geburtsdatum nicht",
+                f"der Name {name} passt, das Geburtsdatum {german_date(hint.birth_date)} nicht"
+                if hint.birth_date
+                else "",
                 NAME_OTHER_BIRTH,
                 other_birth,
                 name_only=True,
@@ -387,11 +391,15 @@ def _matches(hint: PersonHinweis, candidates: list[Person]) -> list[_Found]:
     return out
 
 
+def _name(hint: PersonHinweis) -> str:
+    return " ".join(p for p in (hint.given_names, hint.family_name) if p)
+
+
 def _said(hint: PersonHinweis) -> str:
-    name = " ".join(p for p in (hint.given_names, hint.family_name) if p)
+    """The person as the text names them, for a reason that goes on ("…, passt")."""
     if hint.birth_date:
-        return f"{name}, geb. {german_date(hint.birth_date)},"
-    return name
+        return f"{_name(hint)}, geb. {german_date(hint.birth_date)},"
+    return _name(hint)
 
 
 def _letters(name: str) -> str:
@@ -493,7 +501,7 @@ def _shared(reason: str, weight: float, akten: set[uuid.UUID]) -> _Beweis:
     return _Beweis(reason, weight, akten)
 
 
-def _judged(akte: _Akte, evidence: list[_Beweis]) -> Vorschlag:
+def _judged(akte: _Akte, evidence: list[_Beweis], akten: dict[uuid.UUID, _Akte]) -> Vorschlag:
     strong = [b for b in akte.evidence if not b.name_only]
     weak = [b for b in akte.evidence if b.name_only]
     if strong:
@@ -508,7 +516,9 @@ def _judged(akte: _Akte, evidence: list[_Beweis]) -> Vorschlag:
         confidence *= CONFLICT_FACTOR
         reasons.append(
             "Widersprüchlich: "
-            + "; ".join(f"{b.reason}, aber in einer anderen Akte" for b in against)
+            + "; ".join(
+                f"für die Akte {_named(b.akten, akten)} spricht: {b.reason}" for b in against
+            )
         )
     vorgaenge = {b.vorgang_id for b in akte.evidence if b.vorgang_id}
     return Vorschlag(
@@ -517,6 +527,10 @@ def _judged(akte: _Akte, evidence: list[_Beweis]) -> Vorschlag:
         confidence=round(min(confidence, 0.99), 3),
         reasons=reasons,
     )
+
+
+def _named(ids: set[uuid.UUID], akten: dict[uuid.UUID, _Akte]) -> str:
+    return ", ".join(sorted(akten[pk].aktenzeichen for pk in ids))
 
 
 def _noisy_or(weights: list[float]) -> float:
