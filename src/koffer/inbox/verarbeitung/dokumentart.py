@@ -110,7 +110,7 @@ def _compiled(phrase: str) -> re.Pattern[str]:
 
 
 _MATCHERS = {
-    kind: [(label.rstrip("*"), weight, _compiled(label)) for label, weight in phrases]
+    kind: [(label.replace("*", "…"), weight, _compiled(label)) for label, weight in phrases]
     for kind, phrases in PHRASES.items()
 }
 
@@ -128,7 +128,7 @@ def classify(text: str) -> Art:
                 weighed.append((weight, label))
         scores[kind] = (
             total,
-            _distinct([label for _, label in sorted(weighed, key=lambda x: -x[0])]),
+            _distinct([label for _, label in sorted(weighed, key=lambda x: (-x[0], -len(x[1])))]),
         )
     ranked = sorted(scores.items(), key=lambda item: -item[1][0])
     (best, (score, labels)), (second, (second_score, second_labels)) = ranked[0], ranked[1]
@@ -156,7 +156,7 @@ def _distinct(labels: list[str]) -> list[str]:
     Widerspruch ein")."""
     kept: list[str] = []
     for label in labels:
-        if not any(fold(label) in fold(longer) for longer in kept):
+        if not any(fold(label.rstrip("…")) in fold(longer) for longer in kept):
             kept.append(label)
     return kept
 
