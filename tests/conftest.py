@@ -16,8 +16,10 @@ from hypothesis import settings as hypothesis_settings
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
-from koffer.tenancy.models import Mandant
+from koffer.records.models import Aktenplaneinheit
+from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
+from tests.factories import records as record_factories
 
 # Property tests run beside other suites on a shared 2-core machine: a slow draw there says
 # nothing about the property, so Hypothesis's speed health check is off (the examples and
@@ -71,6 +73,28 @@ def other_tenant(db: None) -> Mandant:
 @pytest.fixture
 def caseworker(tenant: Mandant) -> User:
     return factories.user(tenant, role="sachbearbeitung")
+
+
+# E-Akte basics (tests/records and the Posteingang's steps): a Leistungsakten plan unit,
+# a team and its caseworker.
+@pytest.fixture
+def plan(tenant: Mandant) -> Aktenplaneinheit:
+    return record_factories.leistungsplan(tenant)
+
+
+@pytest.fixture
+def team(tenant: Mandant) -> Organisationseinheit:
+    return factories.unit(tenant, "Leistungsteam 1")
+
+
+@pytest.fixture
+def other_team(tenant: Mandant) -> Organisationseinheit:
+    return factories.unit(tenant, "Leistungsteam 2")
+
+
+@pytest.fixture
+def team_caseworker(tenant: Mandant, team: Organisationseinheit) -> User:
+    return factories.user(tenant, role="sachbearbeitung", unit_=team)
 
 
 @pytest.fixture

@@ -174,6 +174,7 @@ def test_api_creates_joins_and_refuses(
                 "family_name": "Ohne",
                 "given_names": "Erna",
                 "birth_date": None,
+                "kundennummer": "",
                 "rolle": "sonstige",
             }
         ],

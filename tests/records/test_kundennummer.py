@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from django.db import connection
 from django.urls import reverse
 
 from koffer.accounts.models import User
@@ -74,3 +76,17 @@ def test_api_takes_and_shows_kundennummer(akte: Akte, team_caseworker: User) -> 
     assert by_role == {"antragsteller": "", "partner": "987X654321"}
     members = selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)
     assert sorted(m.person.kundennummer for m in members) == ["", "987X654321"]
+
+
+@pytest.mark.django_db
+def test_folded_name_index_survives_the_migration() -> None:
+    """Adding the column rebuilds records_person on SQLite; the search's expression index
+    on the folded family name (migration 0007) must be there afterwards."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the rebuild happens only on SQLite")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = %s",
+            ["records_person_folded_idx"],
+        )
+        assert cursor.fetchone() == (1,)

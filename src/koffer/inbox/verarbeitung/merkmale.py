@@ -24,9 +24,10 @@ Shapes:
   register marks).
 - Dates: ``01.02.1980``, ``1.2.80``, ``01. Februar 1980``.
 
-Limits: names are found where letters put them (salutation with Herr/Frau, "Name, Vorname:"
-fields, a sender block above a postal code, "…, geb. <date>"), not anywhere in free
-prose; a person written only in capitals in running text is missed.
+Limits: only the first ``MAX_CHARS`` characters are read. Names are found where letters
+put them (salutation with Herr/Frau, "Name, Vorname:" fields, a sender block above a
+postal code, "…, geb. <date>"), not anywhere in free prose; a name must start with a
+capital letter.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ from datetime import date
 
 from koffer.identifiers import KUNDENNUMMER
 from koffer.records.suche.backends.folding import fold
+
+# Clues stand on the first pages (letterhead, reference line, salutation); beyond this a
+# long file is not read (~3 ms per 1,000 characters).
+MAX_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -62,9 +67,9 @@ class Merkmale:
 
 
 def extract(text: str) -> Merkmale:
-    """Every clue in ``text`` (one document's text, all pages), each list in order of first
-    appearance without repeats."""
-    text = _normalise(text)
+    """Every clue in ``text`` (one document's text, all pages), each list without repeats,
+    in order of appearance per shape (labelled values after the shaped ones)."""
+    text = _normalise(text[:MAX_CHARS])
     today = date.today()
     courts = _unique(_court_numbers(text))
     return Merkmale(
@@ -126,15 +131,21 @@ def _aktenzeichen(text: str) -> Iterator[str]:
         if jahr is None or lfd is None or not 1900 <= int(jahr) <= 2099 or not prefix:
             continue
         yield f"{prefix}{m['s1'].strip()}{jahr}{m['s2'].strip()}{lfd}"
-    for m in _LABELLED_AZ.finditer(text):
+    yield from _labelled(_LABELLED_AZ, text, [_AKTENZEICHEN, _COURT])
+
+
+def _labelled(label: re.Pattern[str], text: str, shapes: list[re.Pattern[str]]) -> Iterator[str]:
+    """Values after a label that no shape read from there: an identifier in a spelling of
+    its own (a number the specialist software gave). Must hold a digit."""
+    shaped = {m.start() for shape in shapes for m in shape.finditer(text)}
+    for m in label.finditer(text):
         value = m["value"].rstrip(".-/")
-        shaped = _AKTENZEICHEN.fullmatch(value) or _COURT.fullmatch(value)
-        if any(c.isdigit() for c in value) and not shaped:
+        if m.start("value") not in shaped and any(c.isdigit() for c in value):
             yield value
 
 
 _BG_BA = re.compile(rf"(?<![\w/])(?P<dst>{D}{{5}}) ?(?P<sep>//|BG) ?(?P<nr>{D}{{7}})(?![\w/])")
-_BG_KOFFER = re.compile(rf"(?<![\w/])BG ?-? ?(?P<nr>{D}{{5,10}})(?![\w/])")
+_BG_KOFFER = re.compile(rf"(?<![\w/])(?<!\d )BG ?-? ?(?P<nr>{D}{{5,10}})(?![\w/])")
 _LABELLED_BG = re.compile(
     r"(?:BG-Nummer|BG-Nr\.?|BG Nr\.?|Nummer der Bedarfsgemeinschaft|Bedarfsgemeinschaftsnummer|"
     r"Bedarfsgemeinschaft Nr\.?)\s*[:.]?\s*(?P<value>[^\W_][\w/-]{2,29})",
@@ -148,13 +159,10 @@ def _bg_nummern(text: str) -> Iterator[str]:
         if dst is not None and nr is not None:
             yield f"{dst}{m['sep']}{nr}"
     for m in _BG_KOFFER.finditer(text):
-        nr = _digits(m["nr"])
+        nr = _digits(m["nr"], min_real=0.2)  # "BG" says what follows; zeros read as "O"
         if nr is not None:
             yield f"BG{nr}"
-    for m in _LABELLED_BG.finditer(text):
-        value = m["value"].rstrip(".-/")
-        if any(c.isdigit() for c in value):
-            yield value
+    yield from _labelled(_LABELLED_BG, text, [_BG_BA, _BG_KOFFER])
 
 
 _KUNDENNUMMER = re.compile(
@@ -265,7 +273,8 @@ def _nth_line_end(text: str, n: int) -> int:
 
 # --- Persons ----------------------------------------------------------------------------------
 
-_WORD = r"[^\W\d_](?:[^\W\d_]|')*(?:-[^\W\d_]+)?"
+# A capitalised word (a lower-case start ends a name: "Deniz geb. am …").
+_WORD = r"(?![a-zäöüßàáâãåçèéêëìíîïñòóôõùúûýÿıłśşšżźžćčğ])[^\W\d_](?:[^\W\d_]|')*(?:-[^\W\d_]+)?"
 _NAME = rf"(?:(?:von|van|de|zu|von der|van der|de la) )?{_WORD}"
 _NAMES = rf"{_WORD}(?: {_WORD}){{0,2}}"
 _TITLE = r"(?:(?:Dr|Prof)\. (?:med\. )?)*"

@@ -23,7 +23,12 @@ two Akten is never a confident suggestion).
 Cost: a fixed number of indexed lookups whatever the size of the Mandant (Akte by
 Aktenzeichen, BG by number, person by Kundennummer, by birth date and by folded family
 name (``records_person_folded_idx``), links by person id, Akten by id and by BG); names
-are compared in Python only for the persons those lookups return (capped).
+are compared in Python only for the persons those lookups return (capped). Lookups by an
+id that is not the second column of a tenant index go through ``suche.services.scoped``,
+so that SQLite without statistics does not walk the Mandant's tenant index instead.
+Birth names are compared only among the persons found by birth date or family name (no
+index on the folded birth name): "Jana Schmidt" without a birth date does not find
+Jana Müller, née Schmidt.
 
 Reasons are German and quote the text's clues and Aktenzeichen only: never the name,
 title or contents of a restricted Akte.
@@ -52,7 +57,7 @@ from koffer.records.models import (
 from koffer.records.suche.backends import get_backend
 from koffer.records.suche.backends.folding import fold
 from koffer.records.suche.backends.query import parse
-from koffer.records.suche.services import FoldedName
+from koffer.records.suche.services import FoldedName, scoped
 
 FILING_THRESHOLD = 0.9
 NAME_ONLY_CAP = 0.5
@@ -94,7 +99,6 @@ class _Beweis:
 class _Akte:
     pk: uuid.UUID
     aktenzeichen: str
-    restricted: bool
     evidence: list[_Beweis] = field(default_factory=list)
 
 
@@ -119,7 +123,7 @@ def suggest(tenant_id: uuid.UUID, merkmale: Merkmale, *, limit: int = 3) -> list
         for akte_id in beweis.akten:
             akten[akte_id].evidence.append(beweis)
     ranked = sorted(
-        (_judged(akte, evidence) for akte in akten.values() if akte.evidence),
+        (_judged(akte, evidence, akten) for akte in akten.values() if akte.evidence),
         key=lambda v: (-v.confidence, str(v.akte_id)),
     )
     return ranked[:limit]
@@ -235,16 +239,12 @@ def _links(tenant_id: uuid.UUID, ids: set[uuid.UUID], bg_ids: set[uuid.UUID]) ->
         return _Links({}, {}, bg_ids)
     subject_of: dict[uuid.UUID, set[uuid.UUID]] = {}
     for person_id, akte_id in (
-        AkteSubjekt.objects.for_tenant(tenant_id)
-        .filter(person_id__in=ids)
-        .values_list("person_id", "akte_id")
+        scoped(AkteSubjekt, tenant_id).filter(person_id__in=ids).values_list("person_id", "akte_id")
     ):
         subject_of.setdefault(person_id, set()).add(akte_id)
     member_of: dict[uuid.UUID, set[uuid.UUID]] = {}
     for person_id, bg_id in (
-        BgMitglied.objects.for_tenant(tenant_id)
-        .filter(person_id__in=ids)
-        .values_list("person_id", "bg_id")
+        scoped(BgMitglied, tenant_id).filter(person_id__in=ids).values_list("person_id", "bg_id")
     ):
         member_of.setdefault(person_id, set()).add(bg_id)
     bgs = {bg for found in member_of.values() for bg in found} | bg_ids
@@ -258,23 +258,21 @@ def _open_akten(
     ids = {a for b in evidence for a in b.akten} | {
         a for found in links.subject_of.values() for a in found
     }
-    fields = ("pk", "aktenzeichen", "access_level", "bg_id")
+    fields = ("pk", "aktenzeichen", "bg_id")
     rows = []
     if ids:
         rows += list(
-            Akte.objects.for_tenant(tenant_id)
-            .filter(pk__in=ids, status=Akte.Status.OPEN)
-            .values_list(*fields)
+            scoped(Akte, tenant_id).filter(pk__in=ids, status=Akte.Status.OPEN).values_list(*fields)
         )
     if links.bgs:
         rows += list(
-            Akte.objects.for_tenant(tenant_id)
+            scoped(Akte, tenant_id)
             .filter(bg_id__in=links.bgs, status=Akte.Status.OPEN)
             .values_list(*fields)
         )
     akten = {}
-    for pk, az, level, bg_id in rows:
-        akten[pk] = _Akte(pk, az, restricted=level == "restricted")
+    for pk, az, bg_id in rows:
+        akten[pk] = _Akte(pk, az)
         if bg_id is not None:
             links.akten_of_bg.setdefault(bg_id, set()).add(pk)
     return akten
@@ -367,10 +365,13 @@ def _matches(hint: PersonHinweis, candidates: list[Person]) -> list[_Found]:
             )
         ]
     out = []
+    name = _name(hint)
     if name_only:
         out.append(
             _Found(
-                f"nur der Name {said} passt, ohne Geburtsdatum",
+                f"der Name {name} passt, die Person der Akte hat kein Geburtsdatum"
+                if hint.birth_date
+                else f"nur der Name {name} passt (kein Geburtsdatum im Text)",
                 NAME_ONLY,
                 name_only,
                 name_only=True,
@@ -379,7 +380,9 @@ def _matches(hint: PersonHinweis, candidates: list[Person]) -> list[_Found]:
     if other_birth:
         out.append(
             _Found(
-                f"der Name {said} passt, das Geburtsdatum nicht",
+                f"der Name {name} passt, das Geburtsdatum {german_date(hint.birth_date)} nicht"
+                if hint.birth_date
+                else "",
                 NAME_OTHER_BIRTH,
                 other_birth,
                 name_only=True,
@@ -388,11 +391,15 @@ def _matches(hint: PersonHinweis, candidates: list[Person]) -> list[_Found]:
     return out
 
 
+def _name(hint: PersonHinweis) -> str:
+    return " ".join(p for p in (hint.given_names, hint.family_name) if p)
+
+
 def _said(hint: PersonHinweis) -> str:
-    name = " ".join(p for p in (hint.given_names, hint.family_name) if p)
+    """The person as the text names them, for a reason that goes on ("…, passt")."""
     if hint.birth_date:
-        return f"{name}, geb. {german_date(hint.birth_date)},"
-    return name
+        return f"{_name(hint)}, geb. {german_date(hint.birth_date)},"
+    return _name(hint)
 
 
 def _letters(name: str) -> str:
@@ -468,7 +475,7 @@ def _court_numbers(tenant_id: uuid.UUID, numbers: list[str]) -> list[_Beweis]:
         if not found.dokument_ids:
             continue
         rows = set(
-            Dokument.objects.for_tenant(tenant_id)
+            scoped(Dokument, tenant_id)
             .filter(pk__in=found.dokument_ids)
             .values_list("akte_id", "vorgang_id")
         )
@@ -494,7 +501,7 @@ def _shared(reason: str, weight: float, akten: set[uuid.UUID]) -> _Beweis:
     return _Beweis(reason, weight, akten)
 
 
-def _judged(akte: _Akte, evidence: list[_Beweis]) -> Vorschlag:
+def _judged(akte: _Akte, evidence: list[_Beweis], akten: dict[uuid.UUID, _Akte]) -> Vorschlag:
     strong = [b for b in akte.evidence if not b.name_only]
     weak = [b for b in akte.evidence if b.name_only]
     if strong:
@@ -509,7 +516,9 @@ def _judged(akte: _Akte, evidence: list[_Beweis]) -> Vorschlag:
         confidence *= CONFLICT_FACTOR
         reasons.append(
             "Widersprüchlich: "
-            + "; ".join(f"{b.reason}, aber in einer anderen Akte" for b in against)
+            + "; ".join(
+                f"für die Akte {_named(b.akten, akten)} spricht: {b.reason}" for b in against
+            )
         )
     vorgaenge = {b.vorgang_id for b in akte.evidence if b.vorgang_id}
     return Vorschlag(
@@ -518,6 +527,10 @@ def _judged(akte: _Akte, evidence: list[_Beweis]) -> Vorschlag:
         confidence=round(min(confidence, 0.99), 3),
         reasons=reasons,
     )
+
+
+def _named(ids: set[uuid.UUID], akten: dict[uuid.UUID, _Akte]) -> str:
+    return ", ".join(sorted(akten[pk].aktenzeichen for pk in ids))
 
 
 def _noisy_or(weights: list[float]) -> float:

@@ -313,9 +313,9 @@ def _documents(viewer: Viewer, f: SearchFilters, drive: Drive) -> QuerySet[Dokum
     index drives, each candidate is checked by joining its Akte (a few lookups); when the
     filters drive, the matching Akten come first (by their indexes) and their documents
     follow from the (tenant, akte) index."""
-    qs = _scoped(Dokument, viewer.tenant_id)
+    qs = scoped(Dokument, viewer.tenant_id)
     if drive == "filters":
-        akten = _scoped(Akte, viewer.tenant_id).filter(_akte_q(viewer, f, ""))
+        akten = scoped(Akte, viewer.tenant_id).filter(_akte_q(viewer, f, ""))
         qs = qs.filter(akte_id__in=akten.values("pk"))
     else:
         qs = qs.filter(_akte_q(viewer, f, "akte__"))
@@ -343,12 +343,12 @@ def _akte_q(viewer: Viewer, f: SearchFilters, prefix: str) -> Q:
     tenant_id = viewer.tenant_id
     condition = akten_q(viewer.access, viewer.user_id, prefix=prefix)
     if f.aktenzeichen.strip():
-        akten = _scoped(Akte, tenant_id).filter(
+        akten = scoped(Akte, tenant_id).filter(
             _starting_with(Akte, tenant_id, "aktenzeichen", f.aktenzeichen.strip())
         )
         condition &= Q(**{f"{prefix}pk__in": akten.values("pk")})
     if f.bg_nummer.strip():
-        bgs = _scoped(Bedarfsgemeinschaft, tenant_id).filter(
+        bgs = scoped(Bedarfsgemeinschaft, tenant_id).filter(
             _starting_with(Bedarfsgemeinschaft, tenant_id, "bg_nummer", f.bg_nummer.strip())
         )
         condition &= Q(**{f"{prefix}bg_id__in": bgs.values("pk")})
@@ -360,7 +360,7 @@ def _akte_q(viewer: Viewer, f: SearchFilters, prefix: str) -> Q:
             ).filter(_name_q(f.person, "folded", "given_folded"))
         if f.birth_date:
             persons = persons.filter(birth_date=f.birth_date)
-        subjects = _scoped(AkteSubjekt, tenant_id).filter(person_id__in=persons.values("pk"))
+        subjects = scoped(AkteSubjekt, tenant_id).filter(person_id__in=persons.values("pk"))
         condition &= Q(**{f"{prefix}pk__in": subjects.values("akte_id")})
     if f.akte_status:
         condition &= Q(**{f"{prefix}status": f.akte_status})
@@ -388,7 +388,7 @@ class Unindexed(Func):
     template = "+%(expressions)s"
 
 
-def _scoped(model: type[_M], tenant_id: uuid.UUID) -> QuerySet[_M]:
+def scoped(model: type[_M], tenant_id: uuid.UUID) -> QuerySet[_M]:
     """``model.objects.for_tenant(tenant_id)`` whose tenant condition never drives the plan
     (on SQLite; PostgreSQL's planner has statistics from autovacuum)."""
     if connection.vendor != "sqlite":
@@ -413,7 +413,7 @@ def _hits(
     # this loader can never show anything by itself.
     rows = {
         d.pk: d
-        for d in _scoped(Dokument, viewer.tenant_id)
+        for d in scoped(Dokument, viewer.tenant_id)
         .filter(akten_q(viewer.access, viewer.user_id, prefix="akte__"), pk__in=ids)
         .select_related("akte", "vorgang__typ")
         .only(
@@ -470,7 +470,7 @@ def _snippets(
     if from_db is not None:
         return from_db
     texts = (
-        _scoped(DokumentVersion, viewer.tenant_id)
+        scoped(DokumentVersion, viewer.tenant_id)
         .filter(pk__in=version_ids)
         .annotate(head=Substr("text", 1, MAX_SCAN_CHARS))
         .values_list("pk", "head")
@@ -524,7 +524,7 @@ def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[Akt
                 .order_by("bg_nummer")
                 .values_list("pk", "bg_nummer")[:FINDER_SCAN]
             )
-        by_bg = _scoped(Akte, tenant_id).filter(permitted, bg_id__in=list(bgs))
+        by_bg = scoped(Akte, tenant_id).filter(permitted, bg_id__in=list(bgs))
         for akte in sorted(by_bg, key=lambda a: (_bg_of(a, bgs), a.aktenzeichen)):
             hits.setdefault(akte.pk, _akte_hit(akte, "BG-Nummer", f"BG {_bg_of(akte, bgs)}"))
     if len(hits) < limit and not bgs and len(text) >= AZ_PART_MIN_CHARS and re.search(r"\d", text):
@@ -564,13 +564,13 @@ def _find_by_name(viewer: Viewer, text: str, limit: int, hits: dict[uuid.UUID, A
         # Two lookups by key (subjects by person, Akten by id), so that no planner can
         # choose to walk all Akten of the Mandant to join them.
         links = list(
-            _scoped(AkteSubjekt, viewer.tenant_id)
+            scoped(AkteSubjekt, viewer.tenant_id)
             .filter(person_id__in=list(order))
             .values_list("person_id", "akte_id")
         )
         akten = {
             a.pk: a
-            for a in _scoped(Akte, viewer.tenant_id).filter(
+            for a in scoped(Akte, viewer.tenant_id).filter(
                 permitted, pk__in=[akte_id for _, akte_id in links]
             )
         }
