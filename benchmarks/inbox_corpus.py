@@ -288,7 +288,9 @@ def seed_akten(
             )
             persons.append(person)
         if has_kundennummer:
-            Person.objects.filter(pk=persons[0].pk).update(kundennummer=fall.kundennummer)
+            Person.objects.for_tenant(tenant).filter(pk=persons[0].pk).update(
+                kundennummer=fall.kundennummer
+            )
         roles = [BgMitglied.Rolle.ANTRAGSTELLER, BgMitglied.Rolle.PARTNER]
         bg = services.create_bedarfsgemeinschaft(
             actor=None,

@@ -325,7 +325,7 @@ class Verarbeitungsregel(TenantOwned):
     without a person looking, and what a separator sheet's code says. One per Mandant;
     without one the defaults hold."""
 
-    auto_threshold = models.FloatField("Automatisch ablegen ab Sicherheit", default=0.95)
+    auto_threshold = models.FloatField("Automatisch ablegen ab Sicherheit", default=0.9)
     separator_pattern = models.CharField(
         "Muster des Trennblatt-Codes", max_length=200, default=r"^KOFFER-TRENNBLATT$"
     )

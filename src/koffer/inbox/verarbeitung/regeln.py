@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from koffer.inbox.models import Artregel, Verarbeitungsregel
 
-DEFAULT_THRESHOLD = 0.95
+DEFAULT_THRESHOLD = 0.9
 DEFAULT_SEPARATOR = r"^KOFFER-TRENNBLATT$"
 
 

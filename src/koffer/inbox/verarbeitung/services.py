@@ -486,6 +486,7 @@ def file_document(
     )
     original, searchable = _blobs(doc)
     result = store_in_akte(actor=actor, doc=doc, original=original, searchable=searchable)
+    stored_in_akte(result)
     if result.dokument is None or result.outcome == "rejected":
         raise InboxError(result.code, result.message)
     if result.outcome == "duplicate" and not _ours(result.dokument, doc):
@@ -495,6 +496,11 @@ def file_document(
         partial(record_filing, actor=actor, doc=doc, dokument=result.dokument, regeln=rules),
     )
     return Eingangsdokument.objects.for_tenant(doc.tenant_id).get(pk=doc.pk)
+
+
+def stored_in_akte(result: documents.IngestResult) -> None:
+    """Called between the E-Akte's commit and the document marked filed. It does nothing;
+    the interruption tests raise here to stand for a process killed at that point."""
 
 
 def _ours(dokument: Any, doc: Eingangsdokument) -> bool:
