@@ -16,8 +16,9 @@ Why these choices:
   fidelity); deskew and rotation change only the geometry, never the content.
 - ``--rotate-pages-threshold`` :data:`ROTATE_THRESHOLD` instead of ocrmypdf's 14: tesseract's
   orientation confidence grows with the amount of text, and an upside-down letter of
-  eight lines measured 13.6 (not turned at 14); upright pages were never reported facing
-  another way, and a wrong turn is visible and can be undone in triage.
+  eight lines measured 13.6 (not turned at 14), one of five lines 6.6; no upright test
+  page was reported facing another way, and a wrong turn is visible and can be undone in
+  triage.
 - A kept text layer is returned byte for byte: running ocrmypdf ``--skip-text`` only to
   add PDF/A costs about a second of start-up plus a rewrite, far from the 20 pages a
   second the issue asks for such pages. ``pdfa`` then says whether that file already was
@@ -104,12 +105,14 @@ _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'„“”‚‘’»«<>*"
 
 class OcrFailed(Exception):
     """The scan cannot be processed (corrupt, locked, not a scan, timeout, OCR error).
-    ``message`` is German and can be shown to the mail room; ``code`` is stable."""
+    ``message`` is German and can be shown to the mail room; ``code`` is stable;
+    ``detail`` is ocrmypdf's own last log line (English), for the log only."""
 
-    def __init__(self, message: str, *, code: str = "ocr_failed") -> None:
+    def __init__(self, message: str, *, code: str = "ocr_failed", detail: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,12 @@ def real_text_layer(pdf: bytes) -> list[str] | None:
         pages = _read_pages(pdf)
     except OcrFailed:
         return None
-    if not any(p.real for p in pages) or any(p.scanned and not p.real for p in pages):
-        return None
-    return [p.text for p in pages]
+    return [p.text for p in pages] if _kept(pages) else None
+
+
+def _kept(pages: list[_Page]) -> bool:
+    """Some page has real text, and no scanned page lacks it."""
+    return any(p.real for p in pages) and not any(p.scanned and not p.real for p in pages)
 
 
 def availability() -> list[str]:
@@ -165,7 +171,7 @@ def recognise(scan: bytes, *, jobs: int = 2, timeout_s: float = 600) -> Texterke
     began = time.perf_counter()
     pdf = _as_pdf(scan)
     pages = _read_pages(pdf)
-    if any(p.real for p in pages) and not any(p.scanned and not p.real for p in pages):
+    if _kept(pages):
         return Texterkennung(
             pdf=pdf,
             page_texts=[p.text for p in pages],
@@ -391,10 +397,9 @@ def _ocrmypdf(pdf: bytes, *, jobs: int, timeout_s: float, force: bool) -> tuple[
         if code == _EXIT_ENCRYPTED:
             raise OcrFailed(LOCKED, code="encrypted")
         if code == _EXIT_INPUT_FILE:
-            raise OcrFailed(CORRUPT, code="corrupt")
+            raise OcrFailed(CORRUPT, code="corrupt", detail=_last_line(log))
         if code not in (_EXIT_OK, _EXIT_PDFA_FAILED) or not target.is_file():
-            detail = _last_line(log)
-            raise OcrFailed(f"{FAILED} ({detail})" if detail else FAILED)
+            raise OcrFailed(FAILED, detail=_last_line(log))
         return target.read_bytes(), log, code == _EXIT_OK
 
 
