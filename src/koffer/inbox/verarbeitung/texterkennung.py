@@ -16,12 +16,15 @@ Why these choices:
   fidelity); deskew and rotation change only the geometry, never the content.
 - ``--rotate-pages-threshold`` :data:`ROTATE_THRESHOLD` instead of ocrmypdf's 14: tesseract's
   orientation confidence grows with the amount of text, and an upside-down letter of
-  eight lines measured 13.6 (not turned at 14); upright pages were never reported facing
-  another way, and a wrong turn is visible and can be undone in triage.
-- A kept text layer is returned byte for byte: running ocrmypdf ``--skip-text`` only to
-  add PDF/A costs about a second of start-up plus a rewrite, far from the 20 pages a
-  second the issue asks for such pages. ``pdfa`` then says whether that file already was
-  PDF/A.
+  eight lines measured 13.6 (not turned at 14), one of five lines 6.6; no upright test
+  page was reported facing another way, and a wrong turn is visible and can be undone in
+  triage.
+- A kept text layer is returned byte for byte (about 180 pages a second with the PDF/A
+  check, ``benchmarks/inbox_ocr.py``). Adding PDF/A with ocrmypdf ``--skip-text`` was
+  measured and dropped: ocrmypdf refuses ``--skip-text`` with Debian bookworm's Ghostscript
+  10.0.0, and with its internal PDF/A backend a typeset 100-page letter took 2.2 s and
+  still failed its validator (exit code 10). ``pdfa`` then says whether that file already
+  was PDF/A.
 - Page texts are read from the output PDF (pdfium), not from ocrmypdf's sidecar, so the
   text is exactly what a search of the stored PDF finds, also for pages ocrmypdf skipped.
 - ocrmypdf runs as a child process in its own session with ``--jobs`` workers (at most
@@ -41,9 +44,14 @@ opened by img2pdf/Pillow in this process with Pillow's own pixel bound. Text dra
 vector outlines counts as "no text". Rotation is read from ocrmypdf's log, whose wording is
 pinned with the package version (a test turns a page upside down).
 
-Speed on this machine (2 shared cores, A4 letters at 200 dpi, ``jobs=2``): see
-``benchmarks/inbox_ocr.py``, which measures plain tesseract on the same pages in the same
-run and prints the ratio.
+Speed (``benchmarks/inbox_ocr.py`` measures plain tesseract on the same pages in the same
+run and prints the ratio). On the development machine (2 cores shared with other work,
+load about 7; noisy A4 letters at 200 dpi, ``jobs=2``), against plain tesseract: ocrmypdf
+alone 1.0-1.15x, with ``--clean`` 1.05x, ``--deskew`` 1.15x, ``--rotate-pages`` 1.3x,
+rotation and cleaning 1.9x, deskew and rotation 2.1x, deskew and cleaning 2.4x, all three
+3.2-3.7x. Deskew with cleaning is the costly pair: ocrmypdf then computes the skew twice
+(two ``tesseract --psm 2`` runs) and tesseract reads unpaper's output of the turned image
+about 1.6x slower.
 """
 
 from __future__ import annotations
@@ -104,12 +112,14 @@ _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'„“”‚‘’»«<>*"
 
 class OcrFailed(Exception):
     """The scan cannot be processed (corrupt, locked, not a scan, timeout, OCR error).
-    ``message`` is German and can be shown to the mail room; ``code`` is stable."""
+    ``message`` is German and can be shown to the mail room; ``code`` is stable;
+    ``detail`` is ocrmypdf's own last log line (English), for the log only."""
 
-    def __init__(self, message: str, *, code: str = "ocr_failed") -> None:
+    def __init__(self, message: str, *, code: str = "ocr_failed", detail: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -145,9 +155,12 @@ def real_text_layer(pdf: bytes) -> list[str] | None:
         pages = _read_pages(pdf)
     except OcrFailed:
         return None
-    if not any(p.real for p in pages) or any(p.scanned and not p.real for p in pages):
-        return None
-    return [p.text for p in pages]
+    return [p.text for p in pages] if _kept(pages) else None
+
+
+def _kept(pages: list[_Page]) -> bool:
+    """Some page has real text, and no scanned page lacks it."""
+    return any(p.real for p in pages) and not any(p.scanned and not p.real for p in pages)
 
 
 def availability() -> list[str]:
@@ -165,7 +178,7 @@ def recognise(scan: bytes, *, jobs: int = 2, timeout_s: float = 600) -> Texterke
     began = time.perf_counter()
     pdf = _as_pdf(scan)
     pages = _read_pages(pdf)
-    if any(p.real for p in pages) and not any(p.scanned and not p.real for p in pages):
+    if _kept(pages):
         return Texterkennung(
             pdf=pdf,
             page_texts=[p.text for p in pages],
@@ -232,7 +245,9 @@ def _tesseract_languages() -> set[str]:
 
 def _as_pdf(scan: bytes) -> bytes:
     """The scan as PDF bytes: a PDF as it is, a TIFF (every frame) through img2pdf, which
-    embeds CCITT/JPEG frames without re-encoding them."""
+    embeds CCITT/JPEG frames without re-encoding them. (ocrmypdf reads a multi-page TIFF
+    itself too, but the page texts and the text-layer check need a PDF first, and a TIFF
+    without resolution needs one chosen.)"""
     head = scan[:1024]
     if b"%PDF-" in head:
         return scan
@@ -391,10 +406,9 @@ def _ocrmypdf(pdf: bytes, *, jobs: int, timeout_s: float, force: bool) -> tuple[
         if code == _EXIT_ENCRYPTED:
             raise OcrFailed(LOCKED, code="encrypted")
         if code == _EXIT_INPUT_FILE:
-            raise OcrFailed(CORRUPT, code="corrupt")
+            raise OcrFailed(CORRUPT, code="corrupt", detail=_last_line(log))
         if code not in (_EXIT_OK, _EXIT_PDFA_FAILED) or not target.is_file():
-            detail = _last_line(log)
-            raise OcrFailed(f"{FAILED} ({detail})" if detail else FAILED)
+            raise OcrFailed(FAILED, detail=_last_line(log))
         return target.read_bytes(), log, code == _EXIT_OK
 
 
