@@ -43,10 +43,11 @@ RUN: dict[str, tuple[str, str]] = {
         "Umwandlung von Präsentationen (PPTX, ODP) in PDF",
     ),
     # Posteingang OCR (koffer.inbox.verarbeitung.texterkennung): ocrmypdf (a Python
-    # package in requirements.lock) drives tesseract with the German model, cleans what
-    # tesseract reads with unpaper and checks or converts PDF/A with Ghostscript (above).
-    # pngquant is only used at ocrmypdf -O2 and above (koffer runs -O1, lossless); it is
-    # here because it is ocrmypdf's tool and small. jbig2enc is not packaged in bookworm.
+    # package in requirements.lock) drives tesseract with the German model and checks or
+    # converts PDF/A with Ghostscript (above). unpaper (ocrmypdf --clean) and pngquant
+    # (-O2 and above) are ocrmypdf's optional tools: koffer runs neither by default (the
+    # cost and the fidelity of the scan, see texterkennung), they are small and here for
+    # an operator who turns them on. jbig2enc is not packaged in bookworm.
     "tesseract-ocr": ("tesseract", "Texterkennung gescannter Post"),
     "tesseract-ocr-deu": (
         "/usr/share/tesseract-ocr/5/tessdata/deu.traineddata",
@@ -59,7 +60,7 @@ RUN: dict[str, tuple[str, str]] = {
 # operator): printed once when one of the feature's packages is missing.
 FEATURES: dict[str, tuple[tuple[str, ...], str]] = {
     "Posteingang: Texterkennung": (
-        ("tesseract-ocr", "tesseract-ocr-deu", "unpaper", "ghostscript"),
+        ("tesseract-ocr", "tesseract-ocr-deu", "ghostscript"),
         "Texterkennung aus: {missing} {fehlt}; Scans werden ohne Texterkennung abgelegt "
         "und in der Suche nicht gefunden.",
     ),

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks import inbox_corpus as corpus
 from django.utils import timezone
 
-from benchmarks import inbox_corpus as corpus
 from koffer.inbox.lieferung.tasks import check_stapel
 from koffer.inbox.models import Eingangsdokument, Protokolleintrag, Stapel
 from koffer.inbox.verarbeitung import services, tasks

@@ -39,7 +39,7 @@ LETTER = [
 ]
 OCR_READY = not texterkennung.availability()
 needs_ocr = pytest.mark.skipif(
-    not OCR_READY, reason="ocrmypdf, tesseract (deu), unpaper oder Ghostscript fehlt"
+    not OCR_READY, reason="ocrmypdf, tesseract (deu) oder Ghostscript fehlt"
 )
 
 

@@ -7,149 +7,353 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0002_ablehnung'),
-        ('records', '0009_person_kundennummer'),
-        ('tenancy', '0004_counter'),
+        ("inbox", "0002_ablehnung"),
+        ("records", "0009_person_kundennummer"),
+        ("tenancy", "0004_counter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stapel',
-            name='processed_at',
+            model_name="stapel",
+            name="processed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='stapel',
-            name='processing_job_id',
+            model_name="stapel",
+            name="processing_job_id",
             field=models.UUIDField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='Eingangsdokument',
+            name="Eingangsdokument",
             fields=[
-                ('id', models.UUIDField(default=uuid6.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('teil', models.PositiveIntegerField()),
-                ('pages', models.JSONField(default=list)),
-                ('state', models.CharField(choices=[('neu', 'in Verarbeitung'), ('zu_pruefen', 'wartet auf Zuordnung'), ('abgelegt', 'abgelegt'), ('nicht_zuordenbar', 'nicht zuordenbar'), ('quarantaene', 'Quarantäne')], default='neu', max_length=16)),
-                ('original_sha256', models.CharField(blank=True, max_length=64)),
-                ('searchable_sha256', models.CharField(blank=True, max_length=64)),
-                ('text', models.TextField(blank=True)),
-                ('ocr_done', models.BooleanField(default=False)),
-                ('pdfa', models.BooleanField(default=False)),
-                ('rotated', models.JSONField(default=list)),
-                ('codes', models.JSONField(default=list)),
-                ('antwortcode', models.JSONField(blank=True, null=True)),
-                ('merkmale', models.JSONField(default=dict)),
-                ('kind', models.CharField(blank=True, max_length=30, verbose_name='Dokumentart')),
-                ('kind_confidence', models.FloatField(blank=True, null=True)),
-                ('vorschlaege', models.JSONField(default=list)),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True, verbose_name='Grund')),
-                ('filed_rule', models.CharField(blank=True, max_length=200)),
-                ('filed_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('akte', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.akte')),
-                ('claimed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('datei', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dokumente', to='inbox.stapeldatei')),
-                ('dokument', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.dokument')),
-                ('filed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stapel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dokumente', to='inbox.stapel')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.mandant')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organisationseinheit')),
-                ('vorgang', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.vorgang')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid6.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("teil", models.PositiveIntegerField()),
+                ("pages", models.JSONField(default=list)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("neu", "in Verarbeitung"),
+                            ("zu_pruefen", "wartet auf Zuordnung"),
+                            ("abgelegt", "abgelegt"),
+                            ("nicht_zuordenbar", "nicht zuordenbar"),
+                            ("quarantaene", "Quarantäne"),
+                        ],
+                        default="neu",
+                        max_length=16,
+                    ),
+                ),
+                ("original_sha256", models.CharField(blank=True, max_length=64)),
+                ("searchable_sha256", models.CharField(blank=True, max_length=64)),
+                ("text", models.TextField(blank=True)),
+                ("ocr_done", models.BooleanField(default=False)),
+                ("pdfa", models.BooleanField(default=False)),
+                ("rotated", models.JSONField(default=list)),
+                ("codes", models.JSONField(default=list)),
+                ("antwortcode", models.JSONField(blank=True, null=True)),
+                ("merkmale", models.JSONField(default=dict)),
+                ("kind", models.CharField(blank=True, max_length=30, verbose_name="Dokumentart")),
+                ("kind_confidence", models.FloatField(blank=True, null=True)),
+                ("vorschlaege", models.JSONField(default=list)),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True, verbose_name="Grund")),
+                ("filed_rule", models.CharField(blank=True, max_length=200)),
+                ("filed_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "akte",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.akte",
+                    ),
+                ),
+                (
+                    "claimed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "datei",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dokumente",
+                        to="inbox.stapeldatei",
+                    ),
+                ),
+                (
+                    "dokument",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.dokument",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stapel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dokumente",
+                        to="inbox.stapel",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.mandant",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organisationseinheit",
+                    ),
+                ),
+                (
+                    "vorgang",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.vorgang",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Eingangsdokument',
-                'verbose_name_plural': 'Eingangsdokumente',
-                'ordering': ['created_at', 'teil'],
+                "verbose_name": "Eingangsdokument",
+                "verbose_name_plural": "Eingangsdokumente",
+                "ordering": ["created_at", "teil"],
             },
         ),
         migrations.CreateModel(
-            name='Protokolleintrag',
+            name="Protokolleintrag",
             fields=[
-                ('id', models.UUIDField(default=uuid6.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('at', models.DateTimeField()),
-                ('action', models.CharField(max_length=40)),
-                ('message', models.TextField()),
-                ('rule', models.CharField(blank=True, max_length=200)),
-                ('data', models.JSONField(default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('datei', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inbox.stapeldatei')),
-                ('dokument', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='protokoll', to='inbox.eingangsdokument')),
-                ('stapel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='protokoll', to='inbox.stapel')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.mandant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid6.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("action", models.CharField(max_length=40)),
+                ("message", models.TextField()),
+                ("rule", models.CharField(blank=True, max_length=200)),
+                ("data", models.JSONField(default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "datei",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inbox.stapeldatei",
+                    ),
+                ),
+                (
+                    "dokument",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="protokoll",
+                        to="inbox.eingangsdokument",
+                    ),
+                ),
+                (
+                    "stapel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="protokoll",
+                        to="inbox.stapel",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.mandant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Protokolleintrag',
-                'verbose_name_plural': 'Protokolleinträge',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "Protokolleintrag",
+                "verbose_name_plural": "Protokolleinträge",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Verarbeitungsregel',
+            name="Verarbeitungsregel",
             fields=[
-                ('id', models.UUIDField(default=uuid6.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('auto_threshold', models.FloatField(default=0.9, verbose_name='Automatisch ablegen ab Sicherheit')),
-                ('separator_pattern', models.CharField(default='^KOFFER-TRENNBLATT$', max_length=200, verbose_name='Muster des Trennblatt-Codes')),
-                ('wiedervorlage_days', models.PositiveSmallIntegerField(default=0, verbose_name='Wiedervorlage nach Tagen')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.mandant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid6.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "auto_threshold",
+                    models.FloatField(
+                        default=0.9, verbose_name="Automatisch ablegen ab Sicherheit"
+                    ),
+                ),
+                (
+                    "separator_pattern",
+                    models.CharField(
+                        default="^KOFFER-TRENNBLATT$",
+                        max_length=200,
+                        verbose_name="Muster des Trennblatt-Codes",
+                    ),
+                ),
+                (
+                    "wiedervorlage_days",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="Wiedervorlage nach Tagen"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.mandant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Verarbeitungsregel',
-                'verbose_name_plural': 'Verarbeitungsregeln',
+                "verbose_name": "Verarbeitungsregel",
+                "verbose_name_plural": "Verarbeitungsregeln",
             },
         ),
         migrations.CreateModel(
-            name='Artregel',
+            name="Artregel",
             fields=[
-                ('id', models.UUIDField(default=uuid6.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(max_length=30, verbose_name='Dokumentart')),
-                ('frist_label', models.CharField(blank=True, max_length=200, verbose_name='Frist')),
-                ('frist_months', models.PositiveSmallIntegerField(default=0)),
-                ('frist_days', models.PositiveSmallIntegerField(default=0)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.mandant')),
-                ('vorgang_typ', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.vorgangtyp')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid6.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30, verbose_name="Dokumentart")),
+                ("frist_label", models.CharField(blank=True, max_length=200, verbose_name="Frist")),
+                ("frist_months", models.PositiveSmallIntegerField(default=0)),
+                ("frist_days", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.mandant",
+                    ),
+                ),
+                (
+                    "vorgang_typ",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.vorgangtyp",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Regel je Dokumentart',
-                'verbose_name_plural': 'Regeln je Dokumentart',
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'kind'), name='inbox_artregel_kind_uniq')],
+                "verbose_name": "Regel je Dokumentart",
+                "verbose_name_plural": "Regeln je Dokumentart",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "kind"), name="inbox_artregel_kind_uniq"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='eingangsdokument',
-            index=models.Index(fields=['tenant', 'state', 'unit', 'created_at'], name='inbox_eingang_queue'),
+            model_name="eingangsdokument",
+            index=models.Index(
+                fields=["tenant", "state", "unit", "created_at"], name="inbox_eingang_queue"
+            ),
         ),
         migrations.AddIndex(
-            model_name='eingangsdokument',
-            index=models.Index(fields=['tenant', 'stapel', 'teil'], name='inbox_eingang_stapel'),
+            model_name="eingangsdokument",
+            index=models.Index(fields=["tenant", "stapel", "teil"], name="inbox_eingang_stapel"),
         ),
         migrations.AddIndex(
-            model_name='eingangsdokument',
-            index=models.Index(fields=['original_sha256'], name='inbox_eingang_original'),
+            model_name="eingangsdokument",
+            index=models.Index(fields=["original_sha256"], name="inbox_eingang_original"),
         ),
         migrations.AddIndex(
-            model_name='eingangsdokument',
-            index=models.Index(fields=['searchable_sha256'], name='inbox_eingang_searchable'),
+            model_name="eingangsdokument",
+            index=models.Index(fields=["searchable_sha256"], name="inbox_eingang_searchable"),
         ),
         migrations.AddConstraint(
-            model_name='eingangsdokument',
-            constraint=models.UniqueConstraint(fields=('tenant', 'datei', 'teil'), name='inbox_eingangsdokument_teil_uniq'),
+            model_name="eingangsdokument",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "datei", "teil"), name="inbox_eingangsdokument_teil_uniq"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eingangsdokument',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['neu', 'zu_pruefen', 'abgelegt', 'nicht_zuordenbar', 'quarantaene'])), name='inbox_eingangsdokument_state_valid'),
+            model_name="eingangsdokument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        ["neu", "zu_pruefen", "abgelegt", "nicht_zuordenbar", "quarantaene"],
+                    )
+                ),
+                name="inbox_eingangsdokument_state_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='protokolleintrag',
-            index=models.Index(fields=['tenant', 'stapel', 'at'], name='inbox_protokoll_stapel'),
+            model_name="protokolleintrag",
+            index=models.Index(fields=["tenant", "stapel", "at"], name="inbox_protokoll_stapel"),
         ),
         migrations.AddConstraint(
-            model_name='verarbeitungsregel',
-            constraint=models.UniqueConstraint(fields=('tenant',), name='inbox_verarbeitungsregel_uniq'),
+            model_name="verarbeitungsregel",
+            constraint=models.UniqueConstraint(
+                fields=("tenant",), name="inbox_verarbeitungsregel_uniq"
+            ),
         ),
     ]

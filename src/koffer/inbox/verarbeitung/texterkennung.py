@@ -4,16 +4,20 @@ What: :func:`recognise` takes one scan (PDF or multi-page TIFF) and returns a PD
 text layer, the text of each page, whether OCR ran, whether the PDF is PDF/A and which
 pages were turned. A PDF that already carries a real text layer (:func:`real_text_layer`)
 is kept as it is: no OCR, milliseconds a page. Everything else goes through ocrmypdf with
-tesseract's German model (``-l deu``), ``--deskew``, ``--rotate-pages`` (upside-down
-pages too) and ``--clean`` into PDF/A-2b.
+tesseract's German model (``-l deu``) and ``--deskew`` into PDF/A-2b; pages whose text
+then does not read as words (upside down, handwritten, blank) go through a second pass
+with ``--rotate-pages`` (upside-down pages too) for those pages only.
 
 Why these choices:
 
-- ``--clean`` but not ``--clean-final``: unpaper cleans the image tesseract reads, which
-  helps with scanner noise, but it may also remove faint stamps, ticks and handwriting at
-  the margins ("might remove desired content", says ocrmypdf). The searchable PDF is what
-  caseworkers read and print, so it must show what was received (TR-RESISCAN: pictorial
-  fidelity); deskew and rotation change only the geometry, never the content.
+- Two passes instead of ``--rotate-pages`` on every page: orientation detection costs
+  about 0.3x of plain tesseract on every page, and only a few pages of a batch lie the
+  wrong way; their OCR text gives them away (see :func:`_plausible`).
+- No ``--clean`` (unpaper): together with ``--deskew`` it cost 2.4x plain tesseract (see
+  below), and it may remove faint stamps, ticks and handwriting at the margins ("might
+  remove desired content", says ocrmypdf). The searchable PDF is what caseworkers read
+  and print, so it must show what was received (TR-RESISCAN: pictorial fidelity); deskew
+  and rotation change only the geometry, never the content.
 - ``--rotate-pages-threshold`` :data:`ROTATE_THRESHOLD` instead of ocrmypdf's 14: tesseract's
   orientation confidence grows with the amount of text, and an upside-down letter of
   eight lines measured 13.6 (not turned at 14), one of five lines 6.6; no upright test
@@ -171,7 +175,7 @@ def availability() -> list[str]:
 
 def recognise(scan: bytes, *, jobs: int = 2, timeout_s: float = 600) -> Texterkennung:
     """PDF or TIFF in; uses the real text layer when present, else ocrmypdf + tesseract deu
-    (deskew, rotate-pages, clean), output PDF/A-2b. Raises StepUnavailable when ocrmypdf or
+    (deskew; rotation for pages whose text does not read), output PDF/A-2b. Raises StepUnavailable when ocrmypdf or
     tesseract/deu is missing, OcrFailed(message_de) when the file cannot be processed.
 
     ``jobs`` is clamped to 1..:data:`MAX_JOBS`; ``timeout_s`` bounds the whole OCR run."""
@@ -194,15 +198,25 @@ def recognise(scan: bytes, *, jobs: int = 2, timeout_s: float = 600) -> Texterke
     # pages) is rasterised and recognised anew on every page: --skip-text would keep
     # the garbage, and ocrmypdf refuses it with Debian bookworm's Ghostscript 10.0.0.
     force = any(p.has_text for p in pages)
-    out, log, pdfa_requested_ok = _ocrmypdf(
-        _decrypted(pdf), jobs=jobs, timeout_s=timeout_s, force=force
-    )
+    out, _, pdfa_ok = _ocrmypdf(_decrypted(pdf), jobs=jobs, timeout_s=timeout_s, force=force)
+    found = _read_pages(out)
+    rotated: list[int] = []
+    doubtful = [index for index, page in enumerate(found) if not page.real]
+    if doubtful:
+        # Second pass, only for pages whose text does not read as words (upside down, or
+        # handwriting, or blank): with tesseract's orientation detection.
+        again, again_log, again_ok = _ocrmypdf(
+            out, jobs=jobs, timeout_s=timeout_s, force=True, rotate=doubtful
+        )
+        out, pdfa_ok = again, again_ok
+        found = _read_pages(out)
+        rotated = sorted({int(n) - 1 for n in _ROTATED.findall(again_log)})
     return Texterkennung(
         pdf=out,
-        page_texts=[p.text for p in _read_pages(out)],
+        page_texts=[p.text for p in found],
         ocr_done=True,
-        pdfa=pdfa_requested_ok and _is_pdfa(out, part=2),
-        rotated_pages=sorted({int(n) - 1 for n in _ROTATED.findall(log)}),
+        pdfa=pdfa_ok and _is_pdfa(out, part=2),
+        rotated_pages=rotated,
         seconds=time.perf_counter() - began,
     )
 
@@ -216,8 +230,6 @@ def _missing() -> list[tuple[str, str]]:
         missing.append(("tesseract-ocr", "Texterkennung"))
     elif "deu" not in _tesseract_languages():
         missing.append(("tesseract-ocr-deu", "deutsche Sprachdaten für tesseract"))
-    if shutil.which("unpaper") is None:
-        missing.append(("unpaper", "Bereinigung der Scans vor der Texterkennung"))
     if shutil.which("gs") is None:
         missing.append(("ghostscript", "PDF/A-Umwandlung, wenn ocrmypdf sie nicht selbst schafft"))
     return missing
@@ -253,7 +265,7 @@ def _as_pdf(scan: bytes) -> bytes:
         return scan
     if not head.startswith((b"II*\x00", b"MM\x00*")):
         raise OcrFailed(NOT_A_SCAN, code="not_a_scan")
-    import img2pdf  # type: ignore[import-untyped]
+    import img2pdf
     from PIL import Image
 
     try:
@@ -362,9 +374,11 @@ def _decrypted(pdf: bytes) -> bytes:
         raise OcrFailed(CORRUPT, code="corrupt") from exc
 
 
-def _ocrmypdf(pdf: bytes, *, jobs: int, timeout_s: float, force: bool) -> tuple[bytes, str, bool]:
+def _ocrmypdf(
+    pdf: bytes, *, jobs: int, timeout_s: float, force: bool, rotate: list[int] | None = None
+) -> tuple[bytes, str, bool]:
     """Run ocrmypdf in a child process group: (output PDF, its log, PDF/A requested and
-    reported done)."""
+    reported done). ``rotate``: only these pages (0-based), with orientation detection."""
     workers = max(1, min(int(jobs), MAX_JOBS))
     with tempfile.TemporaryDirectory(prefix="koffer-ocr-") as tmp:
         folder = Path(tmp)
@@ -380,10 +394,17 @@ def _ocrmypdf(pdf: bytes, *, jobs: int, timeout_s: float, force: bool) -> tuple[
             "--jobs",
             str(workers),
             "--deskew",
-            "--rotate-pages",
-            "--rotate-pages-threshold",
-            str(ROTATE_THRESHOLD),
-            "--clean",
+            *(
+                [
+                    "--rotate-pages",
+                    "--rotate-pages-threshold",
+                    str(ROTATE_THRESHOLD),
+                    "--pages",
+                    ",".join(str(p + 1) for p in rotate),
+                ]
+                if rotate
+                else []
+            ),
             "--output-type",
             "pdfa-2",
             *(["--force-ocr"] if force else []),
@@ -394,7 +415,7 @@ def _ocrmypdf(pdf: bytes, *, jobs: int, timeout_s: float, force: bool) -> tuple[
         # a wide console keeps its log lines unwrapped.
         env = {**os.environ, "TMPDIR": tmp, "OMP_THREAD_LIMIT": "1", "COLUMNS": "200"}
         try:
-            # ocrmypdf starts workers, tesseract and unpaper: a timeout ends them all.
+            # ocrmypdf starts workers and tesseract: a timeout ends them all.
             finished = run_bounded(command, timeout=timeout_s, env=env)
         except subprocess.TimeoutExpired as exc:
             raise OcrFailed(TIMEOUT.format(seconds=timeout_s), code="timeout") from exc
