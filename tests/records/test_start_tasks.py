@@ -161,7 +161,8 @@ def test_whole_start_page_with_tasks(
     _wv(akte, team_caseworker, -1, "Rückruf")
     client = signed_in(team_caseworker)
     assert client.get("/").status_code == 200  # the first request writes the session
-    # session, user, memberships; jobs; E-Akte counts and list; Platzbörse counts
-    with django_assert_num_queries(7):
+    # session, user, memberships; jobs; E-Akte counts and list; Platzbörse counts;
+    # Posteingang: documents waiting in the team's triage
+    with django_assert_num_queries(8):
         body = client.get("/").content.decode()
     assert "Wiedervorlage: Rückruf" in body

@@ -31,13 +31,13 @@ def test_mail_room_start_page(django_assert_num_queries: DjangoAssertNumQueries)
     client.get("/")  # the first request after the switch writes the session
     # The mail room has no E-Akte or Platzbörse tasks (a caseworker's page counts one query
     # for each in START_PAGE_QUERIES), but reads the Mandant's units once and counts its
-    # scan batches with problems once.
+    # scan batches with problems once; its triage count is the caseworker's one.
     with django_assert_num_queries(START_PAGE_QUERIES - 2 + 1 + 1):
         body = client.get("/").content.decode()
-    assert "Das Verteilen der Post in die Akten ist in Vorbereitung" in body
+    assert "wartet in der Zuordnung; dort legen Sie es mit einer Taste ab" in body
     assert "noch keine Module freigeschaltet" not in body
     assert "Posteingang bearbeiten, Scans einliefern" in body
-    assert "Akten öffnen und Dokumente in Akten ablegen kann sie nicht" in body
+    assert "Akten öffnen kann sie nicht; Dokumente legt sie über die Zuordnung" in body
     assert "Wohin die Post geht" in body
     for unit in ("Jugendamt", "ASD Nord", "Poststelle"):
         assert f'">{unit} <span class="koffer-muted">' in body

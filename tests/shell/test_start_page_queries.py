@@ -14,9 +14,10 @@ from tests.conftest import signed_in
 
 # Session, user, the user's memberships with Mandant and unit (TenantMiddleware), and for
 # "Ihre Aufgaben" one per task provider that applies to the role (jobs: the user's open
-# jobs; E-Akte and Platzbörse: the counts per kind). A provider with open tasks adds one
-# more, its list (tests/records/test_start_tasks.py); one without tasks for the role, none.
-START_PAGE_QUERIES = 6
+# jobs; E-Akte and Platzbörse: the counts per kind; Posteingang: the documents waiting in
+# the caseworker's teams' triage). A provider with open tasks adds one more, its list
+# (tests/records/test_start_tasks.py); one without tasks for the role, none.
+START_PAGE_QUERIES = 7
 # A trivial view behind the same middleware: session, user, memberships.
 SIGNED_IN_BASELINE_QUERIES = 3
 

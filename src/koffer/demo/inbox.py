@@ -18,6 +18,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.demo.records import pdf_bytes
 from koffer.inbox.lieferung import services
+from koffer.inbox.models import Stapel
 from koffer.jobs import runner
 from koffer.tenancy.models import Mandant
 
@@ -71,9 +72,36 @@ def _deliver(
 def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
     """Deliver the demo batches; returns their check jobs (run by :func:`finish`)."""
     tenant = mandanten[JOBCENTER]
-    antrag = pdf_bytes("Antrag auf Leistungen", ("Antrag, Seite 1", "Antrag, Seite 2"))
-    nachweis = pdf_bytes("Lohnabrechnung Oktober", ("Lohnabrechnung",))
-    bescheinigung = pdf_bytes("Mietbescheinigung", ("Mietbescheinigung",))
+    # Letters with a real text layer (the pipeline keeps it, no OCR at demo load): one
+    # names its person's Kundennummer and is filed by itself, the others wait in triage.
+    antrag = pdf_bytes(
+        "Weiterbewilligungsantrag",
+        (
+            "Deniz Yilmaz, Kundennummer 123D765432, geboren am 03.11.1979. Hiermit beantrage "
+            "ich die Weiterbewilligung der Leistungen zur Sicherung des Lebensunterhalts "
+            "nach dem SGB II ab dem 1. Januar 2027. Meine Verhältnisse haben sich nicht "
+            "geändert.",
+            "Die Kontoauszüge der letzten drei Monate und die Mietbescheinigung liegen bei. "
+            "Mit freundlichen Grüßen, Deniz Yilmaz",
+        ),
+    )
+    nachweis = pdf_bytes(
+        "Lohnabrechnung Oktober 2026",
+        (
+            "Gartenbau Grünewald GmbH, Lohnabrechnung für Oktober 2026. Arbeitnehmerin: "
+            "Anna Beispiel. Bruttolohn 1.240,00 Euro, Nettolohn 986,40 Euro, ausgezahlt am "
+            "30.10.2026 auf das Konto der Arbeitnehmerin.",
+        ),
+    )
+    bescheinigung = pdf_bytes(
+        "Mietbescheinigung",
+        (
+            "Wohnungsbau Musterland eG. Hiermit bescheinigen wir, dass die Wohnung im "
+            "Lindenweg 4, 2. Obergeschoss links, seit dem 1. März 2024 vermietet ist. "
+            "Grundmiete 420,00 Euro, Nebenkosten 110,00 Euro, Heizkosten 75,00 Euro "
+            "monatlich.",
+        ),
+    )
     jobs: list[uuid.UUID | None] = []
     files = {"0001.pdf": antrag, "0002.pdf": nachweis}
     jobs.append(
@@ -121,7 +149,10 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
 
 
 def finish(jobs: list[uuid.UUID]) -> None:
-    """Check the batches right away (the demo has no worker yet when it loads; the queued
-    tasks later find the jobs done and skip them)."""
+    """Check the batches right away and run the pipeline on what passed (the demo has no
+    worker yet when it loads; the queued tasks later find the jobs done and skip them)."""
     for job in jobs:
         runner.execute(job)
+    processing = Stapel.objects.unscoped().filter(job_id__in=jobs, processing_job_id__isnull=False)
+    for job_id in processing.values_list("processing_job_id", flat=True):
+        runner.execute(job_id)

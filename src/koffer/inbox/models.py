@@ -282,6 +282,11 @@ class Eingangsdokument(TenantOwned):
         return KINDS.get(self.kind, self.kind)
 
     @property
+    def pages_label(self) -> str:
+        """ "Seite 4" or "Seiten 1–3", for the protocol and the pages."""
+        return f"Seite{'n' if len(self.pages) > 1 else ''} {self.page_numbers}"
+
+    @property
     def page_numbers(self) -> str:
         """The pages in the file as a person reads them: "1–3", "4", "2, 5"."""
         numbers = [p + 1 for p in self.pages]

@@ -72,7 +72,7 @@ def mark_unassignable(*, actor: User, doc: Eingangsdokument, reason: str) -> Ein
         pipeline.log(
             locked.stapel,
             "nicht_zuordenbar",
-            f"Seiten {locked.page_numbers}: nicht zuzuordnen ({reason})",
+            f"{locked.pages_label}: nicht zuzuordnen ({reason})",
             dokument=locked,
             actor=actor,
         )
@@ -105,7 +105,7 @@ def hand_over(
         pipeline.log(
             locked.stapel,
             "weitergegeben",
-            f"Seiten {locked.page_numbers}: an {unit.name} weitergegeben",
+            f"{locked.pages_label}: an {unit.name} weitergegeben",
             dokument=locked,
             actor=actor,
         )

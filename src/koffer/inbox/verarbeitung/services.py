@@ -83,6 +83,10 @@ def log(
     )
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _problem(stapel: Stapel, datei: Stapeldatei | None, key: str, code: str, message: str) -> None:
     Problem.objects.get_or_create(
         tenant_id=stapel.tenant_id,
@@ -140,8 +144,8 @@ def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokum
     log(
         stapel,
         "geteilt",
-        f"„{datei.name}“: {found.page_count} Seiten, "
-        f"{len(found.trennung.teile)} Dokument(e)"
+        f"„{datei.name}“: {_count(found.page_count, 'Seite', 'Seiten')}, "
+        f"{_count(len(found.trennung.teile), 'Dokument', 'Dokumente')}"
         + (f", Trennblätter auf Seite {separators}" if separators else ""),
         datei=datei,
         data={
@@ -201,25 +205,25 @@ def record_recognition(
         doc.updated_at = timezone.now()
         doc.save()
         stapel = doc.stapel
-        pages = doc.page_numbers
+        pages = doc.pages_label
         if erkennung.problem:
-            log(stapel, "text", f"Seiten {pages}: {erkennung.problem[1]}", dokument=doc)
+            log(stapel, "text", f"{pages}: {erkennung.problem[1]}", dokument=doc)
         elif erkennung.ocr_done:
             log(
                 stapel,
                 "ocr",
-                f"Seiten {pages}: Texterkennung (deutsch) in {erkennung.seconds:.1f} s"
+                f"{pages}: Texterkennung (deutsch) in {erkennung.seconds:.1f} s"
                 + (f", gedreht: Seite {_turned(doc)}" if doc.rotated else "")
                 + (", PDF/A-2b" if doc.pdfa else ""),
                 dokument=doc,
                 data={"seconds": round(erkennung.seconds, 2), "rotated": doc.rotated},
             )
         else:
-            log(stapel, "text", f"Seiten {pages}: vorhandene Textebene übernommen", dokument=doc)
+            log(stapel, "text", f"{pages}: vorhandene Textebene übernommen", dokument=doc)
         log(
             stapel,
             "erkannt",
-            f"Seiten {pages}: {dokumentart.KINDS.get(doc.kind, doc.kind)} "
+            f"{pages}: {dokumentart.KINDS.get(doc.kind, doc.kind)} "
             f"({round((doc.kind_confidence or 0) * 100)} %)"
             + (", Antwortcode gelesen" if doc.antwortcode else ""),
             dokument=doc,
@@ -235,7 +239,7 @@ def record_recognition(
             log(
                 stapel,
                 "triage",
-                f"Seiten {pages}: wartet auf Zuordnung. {doc.reason}",
+                f"{pages}: wartet auf Zuordnung. {doc.reason}",
                 dokument=doc,
             )
         audit.record(
@@ -431,7 +435,7 @@ def record_filing(
         log(
             doc.stapel,
             "abgelegt",
-            f"Seiten {doc.page_numbers}: abgelegt in Akte {akte.aktenzeichen}"
+            f"{doc.pages_label}: abgelegt in Akte {akte.aktenzeichen}"
             + (f", Vorgang „{doc.vorgang.title}“" if doc.vorgang else "")
             + f" ({who})",
             dokument=doc,
@@ -529,7 +533,7 @@ def to_triage(*, doc: Eingangsdokument, reason: str) -> Eingangsdokument:
         log(
             doc.stapel,
             "triage",
-            f"Seiten {doc.page_numbers}: wartet auf Zuordnung. {reason}",
+            f"{doc.pages_label}: wartet auf Zuordnung. {reason}",
             dokument=doc,
         )
         audit.record(
@@ -561,7 +565,7 @@ def finish(*, stapel: Stapel) -> Stapel:
             stapel,
             "abschluss",
             f"Verarbeitung abgeschlossen: {counts.get(State.ABGELEGT, 0)} abgelegt, "
-            f"{counts.get(State.ZU_PRUEFEN, 0)} warten auf Zuordnung.",
+            f"{counts.get(State.ZU_PRUEFEN, 0)} in der Zuordnung.",
             data=counts,
         )
         audit.record(

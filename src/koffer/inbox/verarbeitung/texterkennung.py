@@ -201,7 +201,7 @@ def recognise(scan: bytes, *, jobs: int = 2, timeout_s: float = 600) -> Texterke
     out, _, pdfa_ok = _ocrmypdf(_decrypted(pdf), jobs=jobs, timeout_s=timeout_s, force=force)
     found = _read_pages(out)
     rotated: list[int] = []
-    doubtful = [index for index, page in enumerate(found) if not page.real]
+    doubtful = [i for i, page in enumerate(found) if not (page.real and reads_german(page.text))]
     if doubtful:
         # Second pass, only for pages whose text does not read as words (upside down, or
         # handwriting, or blank): with tesseract's orientation detection.
@@ -313,6 +313,29 @@ def _read_page(page: Any) -> _Page:
     finally:
         page.close()
     return _Page(text=text, has_text=bool(text), real=real, scanned=scanned)
+
+
+# The commonest German words: upright German text of a few lines holds several of them, the
+# text tesseract reads from an upside-down page ("3ssella] alyı pun uoyjeg") hardly any.
+COMMON_WORDS = frozenset(
+    """der die das und in zu den von mit ist nicht sie ich es auf für im dem ein eine einen
+    einer wir ihr ihre ihren ihnen sich des an als auch bei bis zum zur wird werden wurde
+    oder aus nach vom so wie am um über hat haben sind sein kann können sehr mir mich uns
+    dass daß noch nur durch ab ihrer ihres geehrte geehrter damen herren freundlichen
+    grüßen""".split()
+)
+MIN_COMMON_SHARE = 0.04
+
+
+def reads_german(text: str) -> bool:
+    """Whether a page's text reads as German: enough of its words are among the
+    commonest. Pages with little text (a form, a slip of numbers) count as read."""
+    words = [w.strip(_EDGE_PUNCTUATION).lower() for w in text.split()]
+    words = [w for w in words if w.isalpha()]
+    if len(words) < 12:
+        return True
+    common = sum(1 for w in words if w in COMMON_WORDS)
+    return common >= max(2, MIN_COMMON_SHARE * len(words))
 
 
 def _plausible(text: str) -> bool:
