@@ -14,7 +14,9 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.inbox import access as rules
 from koffer.inbox.models import Eingangsdokument
-from koffer.records.models import Akte, AkteSubjekt, Vorgang
+from koffer.records.models import AccessLevel, Akte, Vorgang
+from koffer.records.selectors import Viewer
+from koffer.records.suche import services as search
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 State = Eingangsdokument.State
@@ -93,49 +95,14 @@ def teams(tenant: Mandant) -> list[Organisationseinheit]:
     return list(Organisationseinheit.objects.for_tenant(tenant).order_by("path"))
 
 
-@dataclass(frozen=True)
-class AkteTreffer:
-    akte: Akte
-    names: str
-
-
-SEARCH_LIMIT = 10
-
-
-def find_akten(tenant: Mandant, query: str) -> list[AkteTreffer]:
-    """Open Akten to file into, by Aktenzeichen, BG-Nummer or a person's family name:
-    what the mail room needs to choose (Aktenzeichen, names, team), nothing of the
-    contents."""
-    query = query.strip()
-    if len(query) < 2:
-        return []
-    akten = Akte.objects.for_tenant(tenant).filter(status=Akte.Status.OPEN)
-    found = list(
-        akten.filter(
-            Q(aktenzeichen__iexact=query)
-            | Q(aktenzeichen__istartswith=query)
-            | Q(bg__bg_nummer=query)
-            | Q(
-                pk__in=AkteSubjekt.objects.for_tenant(tenant)
-                .filter(person__family_name__istartswith=query)
-                .values("akte_id")
-            )
-        )
-        .select_related("unit")
-        .order_by("aktenzeichen")[:SEARCH_LIMIT]
-    )
-    names: dict[uuid.UUID, list[str]] = {}
-    for subject in (
-        AkteSubjekt.objects.for_tenant(tenant)
-        .filter(akte_id__in=[a.pk for a in found])
-        .select_related("person")
-        .order_by("pk")
-    ):
-        person = subject.person
-        names.setdefault(subject.akte_id, []).append(
-            f"{person.family_name}, {person.given_names}".strip(", ")
-        )
-    return [AkteTreffer(a, "; ".join(names.get(a.pk, []))) for a in found]
+def find_akten(access: Access, tenant: Mandant, query: str) -> list[search.AkteHit]:
+    """Open Akten to file into, found as the header search finds them (Aktenzeichen,
+    BG-Nummer, a person's name in the search spelling: "Yilmaz" finds "Yılmaz"), among
+    all open Akten of the Mandant that are not restricted: the mail room files into Akten
+    it may not read, and sees of them only what it needs to choose (Aktenzeichen, title,
+    name and birth date). A restricted Akte is handed to its team instead."""
+    among = Q(status=Akte.Status.OPEN) & ~Q(access_level=AccessLevel.RESTRICTED)
+    return search.find_akten(Viewer(access=access, user_id=None), query, among=among)
 
 
 def akte(tenant: Mandant, pk: uuid.UUID) -> Akte | None:

@@ -275,7 +275,7 @@ def _turned(doc: Eingangsdokument) -> str:
 def locked_row(doc: Eingangsdokument) -> Eingangsdokument:
     return (
         Eingangsdokument.objects.for_tenant(doc.tenant_id)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("stapel", "filed_by", "claimed_by")
         .get(pk=doc.pk)
     )

@@ -495,8 +495,11 @@ class AkteHit:
     detail: str  # e.g. the person's name and birth date
 
 
-def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[AkteHit]:
-    """Akten the viewer may see whose Aktenzeichen starts with ``text`` (or, with a digit
+def find_akten(
+    viewer: Viewer, text: str, limit: int = FINDER_LIMIT, *, among: Q | None = None
+) -> list[AkteHit]:
+    """Akten the viewer may see (or, with ``among``, those Akten: the Posteingang's
+    triage files into Akten the mail room may not read) whose Aktenzeichen starts with ``text`` (or, with a digit
     in it, contains it: "000002"), whose BG-Nummer starts with it, or with a person whose
     name starts so (in the search spelling: "Yilmaz" finds "Yılmaz"); at most ``limit``.
     Each way starts from its own index (Aktenzeichen, BG-Nummer, folded family name)."""
@@ -504,7 +507,7 @@ def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[Akt
     if len(text) < FINDER_MIN_CHARS or viewer.access.tenant_id is None:
         return []
     tenant_id = viewer.tenant_id
-    permitted = akten_q(viewer.access, viewer.user_id)
+    permitted = akten_q(viewer.access, viewer.user_id) if among is None else among
     hits: dict[uuid.UUID, AkteHit] = {}
     by_az: list[Akte] = []
     for spelling in _spellings(text):
@@ -540,7 +543,7 @@ def find_akten(viewer: Viewer, text: str, limit: int = FINDER_LIMIT) -> list[Akt
         for akte in by_part:
             hits.setdefault(akte.pk, _akte_hit(akte, "Aktenzeichen", ""))
     if len(hits) < limit and re.search(r"[^\W\d_]", text):
-        _find_by_name(viewer, text, limit, hits)
+        _find_by_name(viewer, text, limit, hits, permitted)
     return list(hits.values())[:limit]
 
 
@@ -548,7 +551,9 @@ def _bg_of(akte: Akte, bgs: dict[uuid.UUID, str]) -> str:
     return bgs.get(akte.bg_id, "") if akte.bg_id else ""
 
 
-def _find_by_name(viewer: Viewer, text: str, limit: int, hits: dict[uuid.UUID, AkteHit]) -> None:
+def _find_by_name(
+    viewer: Viewer, text: str, limit: int, hits: dict[uuid.UUID, AkteHit], permitted: Q
+) -> None:
     """Persons in name order, a batch at a time, until ``limit`` visible Akten are found
     (most persons of a Mandant belong to Akten of other teams)."""
     persons = (
@@ -557,7 +562,6 @@ def _find_by_name(viewer: Viewer, text: str, limit: int, hits: dict[uuid.UUID, A
         .filter(_name_q(text, "folded", "given_folded"))
         .order_by("folded", "given_names", "pk")
     )
-    permitted = akten_q(viewer.access, viewer.user_id)
     for start in range(0, FINDER_SCAN * 10, FINDER_SCAN):
         batch = list(persons[start : start + FINDER_SCAN])
         order = {p.pk: i for i, p in enumerate(batch)}
