@@ -6,6 +6,9 @@ filing one document twice (the second is told who filed it and when)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,6 +56,37 @@ def accept(
     )
 
 
+def _change(
+    actor: User,
+    doc: Eingangsdokument,
+    change: Callable[[Eingangsdokument], dict[str, Any]],
+    *,
+    action: str,
+    step: str,
+    said: Callable[[Eingangsdokument], str],
+) -> Eingangsdokument:
+    """One change to a waiting document under its row lock: refused when another person
+    took it meanwhile; one protocol line (``step``) and one audit event
+    (``inbox.dokument.<action>``) with what ``change`` returns. The claim is given up."""
+    with transaction.atomic():
+        locked = pipeline.locked_row(doc)
+        if locked.state not in pipeline.OPEN_STATES:
+            raise pipeline.already_filed(locked)
+        changes = change(locked)
+        locked.claimed_by, locked.claimed_at = None, None
+        locked.updated_at = timezone.now()
+        locked.save()
+        pipeline.log(locked.stapel, step, said(locked), dokument=locked, actor=actor)
+        audit.record(
+            actor=actor,
+            tenant_id=locked.tenant_id,
+            action=f"inbox.dokument.{action}",
+            obj=locked,
+            changes=changes,
+        )
+    return locked
+
+
 def mark_unassignable(*, actor: User, doc: Eingangsdokument, reason: str) -> Eingangsdokument:
     """Nobody's post (advertising, a wrong address): kept in the batch with the reason."""
     reason = " ".join(reason.split())[:MAX_REASON]
@@ -60,60 +94,40 @@ def mark_unassignable(*, actor: User, doc: Eingangsdokument, reason: str) -> Ein
         raise InboxError(
             "reason_missing", "Bitte geben Sie an, warum das Dokument nicht zuzuordnen ist."
         )
-    with transaction.atomic():
-        locked = pipeline.locked_row(doc)
-        if locked.state not in pipeline.OPEN_STATES:
-            raise pipeline.already_filed(locked)
-        now = timezone.now()
+
+    def change(locked: Eingangsdokument) -> dict[str, Any]:
         locked.state, locked.reason = State.NICHT_ZUORDENBAR, reason
-        locked.filed_by, locked.filed_at, locked.updated_at = actor, now, now
-        locked.claimed_by, locked.claimed_at = None, None
-        locked.save()
-        pipeline.log(
-            locked.stapel,
-            "nicht_zuordenbar",
-            f"{locked.pages_label}: nicht zuzuordnen ({reason})",
-            dokument=locked,
-            actor=actor,
-        )
-        audit.record(
-            actor=actor,
-            tenant_id=locked.tenant_id,
-            action="inbox.dokument.unassignable",
-            obj=locked,
-            changes={"reason": reason},
-        )
-    return locked
+        locked.filed_by, locked.filed_at = actor, timezone.now()
+        return {"reason": reason}
+
+    return _change(
+        actor,
+        doc,
+        change,
+        action="unassignable",
+        step="nicht_zuordenbar",
+        said=lambda d: f"{d.pages_label}: nicht zuzuordnen ({reason})",
+    )
 
 
 def hand_over(
     *, actor: User, doc: Eingangsdokument, unit: Organisationseinheit
 ) -> Eingangsdokument:
-    """Into another team's queue (it stays waiting; the claim is given up)."""
+    """Into another team's queue (it stays waiting)."""
     if unit.tenant_id != doc.tenant_id:
         raise InboxError(
             "foreign_unit", "Diese Organisationseinheit gehört zu einem anderen Mandanten."
         )
-    with transaction.atomic():
-        locked = pipeline.locked_row(doc)
-        if locked.state not in pipeline.OPEN_STATES:
-            raise pipeline.already_filed(locked)
-        old = locked.unit_id
-        locked.unit, locked.claimed_by, locked.claimed_at = unit, None, None
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["unit", "claimed_by", "claimed_at", "updated_at"])
-        pipeline.log(
-            locked.stapel,
-            "weitergegeben",
-            f"{locked.pages_label}: an {unit.name} weitergegeben",
-            dokument=locked,
-            actor=actor,
-        )
-        audit.record(
-            actor=actor,
-            tenant_id=locked.tenant_id,
-            action="inbox.dokument.hand_over",
-            obj=locked,
-            changes={"unit": {"old": str(old), "new": str(unit.pk)}},
-        )
-    return locked
+
+    def change(locked: Eingangsdokument) -> dict[str, Any]:
+        old, locked.unit = locked.unit_id, unit
+        return {"unit": {"old": str(old), "new": str(unit.pk)}}
+
+    return _change(
+        actor,
+        doc,
+        change,
+        action="hand_over",
+        step="weitergegeben",
+        said=lambda d: f"{d.pages_label}: an {unit.name} weitergegeben",
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -127,6 +128,25 @@ def _after(request: TenantRequest, doc: Eingangsdokument) -> HttpResponse:
     return redirect("inbox:klaerung_dokument", eingang_id=follow.pk)
 
 
+def _done(
+    request: TenantRequest, doc: Eingangsdokument, act: Callable[[], Eingangsdokument], said: str
+) -> HttpResponse:
+    """Run one triage action: on success say ``said`` and go to the next document; a
+    refusal (another person was faster, a reason missing) is shown on the document."""
+    try:
+        done = act()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+    messages.success(request, said)
+    return _after(request, done)
+
+
+def _refused(request: TenantRequest, doc: Eingangsdokument, message: str) -> HttpResponse:
+    messages.error(request, message)
+    return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+
+
 @require_POST
 @requires(access.sorts_post)
 def ablegen(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
@@ -136,30 +156,26 @@ def ablegen(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
     except ValueError:
         akte = None
     if akte is None:
-        messages.error(request, "Bitte wählen Sie eine Akte.")
-        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
-    try:
-        filed = services.accept(actor=request.user, doc=doc, akte=akte)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
-    messages.success(request, f"Abgelegt in Akte {akte.aktenzeichen}.")
-    return _after(request, filed)
+        return _refused(request, doc, "Bitte wählen Sie eine Akte.")
+    return _done(
+        request,
+        doc,
+        lambda: services.accept(actor=request.user, doc=doc, akte=akte),
+        f"Abgelegt in Akte {akte.aktenzeichen}.",
+    )
 
 
 @require_POST
 @requires(access.sorts_post)
 def nicht_zuordenbar(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
     doc = _doc_or_404(request, eingang_id)
-    try:
-        done = services.mark_unassignable(
-            actor=request.user, doc=doc, reason=request.POST.get("grund", "")
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
-    messages.success(request, "Als nicht zuzuordnen markiert.")
-    return _after(request, done)
+    reason = request.POST.get("grund", "")
+    return _done(
+        request,
+        doc,
+        lambda: services.mark_unassignable(actor=request.user, doc=doc, reason=reason),
+        "Als nicht zuzuordnen markiert.",
+    )
 
 
 @require_POST
@@ -171,12 +187,10 @@ def weitergeben(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
         None,
     )
     if unit is None:
-        messages.error(request, "Bitte wählen Sie ein Team.")
-        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
-    try:
-        done = services.hand_over(actor=request.user, doc=doc, unit=unit)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
-    messages.success(request, f"An {unit.name} weitergegeben.")
-    return _after(request, done)
+        return _refused(request, doc, "Bitte wählen Sie ein Team.")
+    return _done(
+        request,
+        doc,
+        lambda: services.hand_over(actor=request.user, doc=doc, unit=unit),
+        f"An {unit.name} weitergegeben.",
+    )
