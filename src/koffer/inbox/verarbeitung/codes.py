@@ -44,15 +44,23 @@ class Code:
     text: str
 
 
-def read_codes(scan: bytes, pages: Sequence[int] | None = None, *, dpi: int = 200) -> list[Code]:
+def read_codes(
+    scan: bytes,
+    pages: Sequence[int] | None = None,
+    *,
+    dpi: int = 200,
+    despeckle: bool = True,
+) -> list[Code]:
     """The codes on ``pages`` (all when None) of a PDF or TIFF, page by page in the order
     of ``pages``, on a page from top to bottom. A code found twice on a page is listed
-    once. Raises StepUnavailable, seiten.ScanUnreadable."""
+    once. ``despeckle=False`` for born-digital pages (no specks to filter, and the second
+    reading would double the time of a page without codes). Raises StepUnavailable,
+    seiten.ScanUnreadable."""
     zxingcpp = _zxingcpp()
     wanted = range(seiten.page_count(scan)) if pages is None else pages
     found: list[Code] = []
     for page, image in seiten.page_images(scan, wanted, dpi=dpi, grayscale=True):
-        results = _read(zxingcpp, image)
+        results = _read(zxingcpp, image, despeckle=despeckle)
         image.close()
         seen: set[tuple[str, str]] = set()
         for result in sorted(results, key=_top_left):
@@ -63,7 +71,7 @@ def read_codes(scan: bytes, pages: Sequence[int] | None = None, *, dpi: int = 20
     return found
 
 
-def _read(zxingcpp: Any, image: Image.Image) -> list[Any]:
+def _read(zxingcpp: Any, image: Image.Image, *, despeckle: bool = True) -> list[Any]:
     """The codes on one page image. A barcode's bars are broken by specks of dust that a
     QR code's error correction shrugs off: when no barcode is found, the page is read for
     barcodes once more after a 3 × 3 median filter (a scanner's despeckling; 0.1 s a page
@@ -73,7 +81,7 @@ def _read(zxingcpp: Any, image: Image.Image) -> list[Any]:
     results: list[Any] = zxingcpp.read_barcodes(
         image, formats=_formats(zxingcpp, FORMATS), try_rotate=True, try_downscale=True
     )
-    if any(r.format.name in LINEAR for r in results):
+    if not despeckle or any(r.format.name in LINEAR for r in results):
         return results
     cleaned = image.filter(ImageFilter.MedianFilter(3))
     try:
