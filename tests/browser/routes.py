@@ -26,6 +26,10 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     "auszuege/<uuid:auszug_id>/pdf/": (FILE, "PDF des Aktenauszugs"),
     "einsicht/<str:token>/pdf/": (FILE, "PDF der Akteneinsicht"),
     "einsicht/<str:token>/seiten/<int:page>/": (FILE, "Seitenbild (PNG) der Akteneinsicht"),
+    "posteingang/zuordnung/<uuid:eingang_id>/seite/<int:page>.png": (
+        FILE,
+        "Seitenbild (PNG) eines Dokuments in der Zuordnung",
+    ),
     "plaetze/statistik/export.csv": (FILE, "CSV-Export der Statistik"),
     "plaetze/statistik/export.xlsx": (FILE, "XLSX-Export der Statistik"),
     "plaetze/rechnungen/<uuid:rechnung_id>/xml/": (FILE, "XRechnung (XML)"),
