@@ -276,12 +276,6 @@ class Eingangsdokument(TenantOwned):
         return f"Eingangsdokument {self.teil + 1} aus {self.datei_id}"
 
     @property
-    def kind_label(self) -> str:
-        from koffer.inbox.verarbeitung.dokumentart import KINDS
-
-        return KINDS.get(self.kind, self.kind)
-
-    @property
     def pages_label(self) -> str:
         """ "Seite 4" or "Seiten 1–3", for the protocol and the pages."""
         return f"Seite{'n' if len(self.pages) > 1 else ''} {self.page_numbers}"

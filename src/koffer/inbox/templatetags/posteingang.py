@@ -1,0 +1,15 @@
+"""Template filters of the Posteingang's pages."""
+
+from __future__ import annotations
+
+from django import template
+
+from koffer.inbox.verarbeitung.dokumentart import KINDS
+
+register = template.Library()
+
+
+@register.filter
+def dokumentart(code: str) -> str:
+    """The German name of a document kind ("widerspruch" → "Widerspruch")."""
+    return KINDS.get(code, code)
