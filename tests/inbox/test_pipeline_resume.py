@@ -79,7 +79,9 @@ def test_killed_at_20_random_points_loses_nothing_and_files_nothing_twice(
             assert job.pk in jobs.recover_stale_jobs(now=later)
             continue
         break
-    assert outcome == "done" and len(kills) == KILLS
+    job.refresh_from_db()
+    assert outcome == "done", (outcome, job.error, job.message, kills)
+    assert len(kills) == KILLS
     assert {"step", "filed", "write"} <= set(kills)  # killed at every kind of point
 
     docs = list(Eingangsdokument.objects.for_tenant(tenant).filter(stapel=stapel))

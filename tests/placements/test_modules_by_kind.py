@@ -55,6 +55,6 @@ def test_mail_room_sees_no_module_but_its_own() -> None:
     assert "noch keine Module freigeschaltet" not in start
     # Its own module, the Posteingang, takes scan batches; filing into Akten is to come.
     assert 'href="/posteingang/"' in start
-    assert "Verteilen der Post in die Akten ist in Vorbereitung" in start
+    assert "wartet in der Zuordnung; dort legen Sie es mit einer Taste ab" in start
     for name in PLACING_PAGES:
         assert client.get(reverse(name)).status_code == 403

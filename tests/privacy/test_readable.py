@@ -32,7 +32,17 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "koffer"
 # --- Every action the code can write has a German label ---------------------------------------
 
 # An action code: "read", "accounts.login" or "<app>.<thing>.<verb>" of a koffer app.
-APPS = ("accounts", "audit", "jobs", "placements", "privacy", "records", "tenancy", "blobs")
+APPS = (
+    "accounts",
+    "audit",
+    "jobs",
+    "placements",
+    "privacy",
+    "records",
+    "tenancy",
+    "blobs",
+    "inbox",
+)
 ACTION_CODE = re.compile(rf"^(read|({'|'.join(APPS)})\.[a-z_]+\.[a-z_]+)$")
 # Writers of audit events whose action argument is passed by keyword.
 WRITERS = {"record", "_record_everywhere"}

@@ -66,8 +66,8 @@ def _change(
     said: Callable[[Eingangsdokument], str],
 ) -> Eingangsdokument:
     """One change to a waiting document under its row lock: refused when another person
-    took it meanwhile; one protocol line (``step``) and one audit event
-    (``inbox.dokument.<action>``) with what ``change`` returns. The claim is given up."""
+    took it meanwhile; one protocol line (``step``) and one audit event (``action``) with
+    what ``change`` returns. The claim is given up."""
     with transaction.atomic():
         locked = pipeline.locked_row(doc)
         if locked.state not in pipeline.OPEN_STATES:
@@ -80,7 +80,7 @@ def _change(
         audit.record(
             actor=actor,
             tenant_id=locked.tenant_id,
-            action=f"inbox.dokument.{action}",
+            action=action,
             obj=locked,
             changes=changes,
         )
@@ -104,7 +104,7 @@ def mark_unassignable(*, actor: User, doc: Eingangsdokument, reason: str) -> Ein
         actor,
         doc,
         change,
-        action="unassignable",
+        action="inbox.dokument.unassignable",
         step="nicht_zuordenbar",
         said=lambda d: f"{d.pages_label}: nicht zuzuordnen ({reason})",
     )
@@ -127,7 +127,7 @@ def hand_over(
         actor,
         doc,
         change,
-        action="hand_over",
+        action="inbox.dokument.hand_over",
         step="weitergegeben",
         said=lambda d: f"{d.pages_label}: an {unit.name} weitergegeben",
     )

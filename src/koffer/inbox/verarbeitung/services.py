@@ -189,8 +189,8 @@ def record_recognition(
             return doc
         documents.settle_blobs(pending)
         best = found.vorschlaege[0] if found.vorschlaege else None
-        doc.original_sha256 = _sha(erkennung.original)
-        doc.searchable_sha256 = _sha(erkennung.searchable) if erkennung.searchable else ""
+        doc.original_sha256 = sha256_of(erkennung.original)
+        doc.searchable_sha256 = sha256_of(erkennung.searchable) if erkennung.searchable else ""
         doc.text = erkennung.text
         doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
         doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
@@ -261,7 +261,7 @@ def record_recognition(
     return doc
 
 
-def _sha(data: bytes | None) -> str:
+def sha256_of(data: bytes | None) -> str:
     return hashlib.sha256(data or b"").hexdigest()
 
 

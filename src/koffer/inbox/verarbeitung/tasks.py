@@ -129,9 +129,9 @@ def _place(
     codes = [c["text"] for c in doc.codes]
     found = schritte.assess(doc.tenant_id, erkennung.text, codes)
     decision = schritte.decide(found, rules, erkennung.problem)
-    blobs: list[tuple[str, Any]] = [(services._sha(erkennung.original), erkennung.original)]
+    blobs: list[tuple[str, Any]] = [(services.sha256_of(erkennung.original), erkennung.original)]
     if erkennung.searchable is not None:
-        blobs.append((services._sha(erkennung.searchable), erkennung.searchable))
+        blobs.append((services.sha256_of(erkennung.searchable), erkennung.searchable))
     pending = documents.store_blobs(tenant_id=doc.tenant_id, blobs=blobs)
     try:
         step(
