@@ -45,6 +45,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from koffer.pdf import raster
+from koffer.pdf.pdfium import LOCK as PDFIUM
 
 MAX_PIXELS = 25_000_000
 MAX_FRAME_PIXELS = 100_000_000
@@ -83,14 +84,15 @@ def scan_kind(scan: bytes) -> str:
 def page_count(scan: bytes) -> int:
     """The number of pages of a PDF or frames of a TIFF. Raises ScanUnreadable."""
     if scan_kind(scan) == PDF:
-        try:
-            doc = pdfium.PdfDocument(scan)
-        except pdfium.PdfiumError as exc:
-            raise ScanUnreadable(UNREADABLE_PDF) from exc
-        try:
-            return len(doc)
-        finally:
-            doc.close()
+        with PDFIUM:
+            try:
+                doc = pdfium.PdfDocument(scan)
+            except pdfium.PdfiumError as exc:
+                raise ScanUnreadable(UNREADABLE_PDF) from exc
+            try:
+                return len(doc)
+            finally:
+                doc.close()
     with _open_tiff(scan) as img:
         try:
             return int(getattr(img, "n_frames", 1))
@@ -183,15 +185,19 @@ def _pdf_scale(width_pt: float, height_pt: float, dpi: int) -> float:
 def _pdf_images(
     scan: bytes, pages: Sequence[int], dpi: int, grayscale: bool
 ) -> Iterator[tuple[int, Image.Image]]:
-    try:
-        doc = pdfium.PdfDocument(scan)
-    except pdfium.PdfiumError as exc:
-        raise ScanUnreadable(UNREADABLE_PDF) from exc
+    with PDFIUM:
+        try:
+            doc = pdfium.PdfDocument(scan)
+        except pdfium.PdfiumError as exc:
+            raise ScanUnreadable(UNREADABLE_PDF) from exc
     try:
         for page in pages:
-            yield page, _render_pdf_page(doc, page, dpi, grayscale)
+            with PDFIUM:  # not held while the caller works on the image
+                image = _render_pdf_page(doc, page, dpi, grayscale)
+            yield page, image
     finally:
-        doc.close()
+        with PDFIUM:
+            doc.close()
 
 
 def _render_pdf_page(doc: Any, page: int, dpi: int, grayscale: bool) -> Image.Image:

@@ -282,7 +282,15 @@ def _as_pdf(scan: bytes) -> bytes:
 
 
 def _read_pages(pdf: bytes) -> list[_Page]:
-    """Each page's text and whether it is real, via pdfium (about a millisecond a page)."""
+    """Each page's text and whether it is real, via pdfium (about a millisecond a page),
+    under pdfium's process-wide lock (two documents are recognised at a time)."""
+    from koffer.pdf.pdfium import LOCK
+
+    with LOCK:
+        return _read_pages_locked(pdf)
+
+
+def _read_pages_locked(pdf: bytes) -> list[_Page]:
     import pypdfium2 as pdfium
 
     try:
