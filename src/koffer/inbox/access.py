@@ -88,3 +88,8 @@ def klaerung_q(access: Access) -> Q:
     (a document handed to a team lands in that team's queue)."""
     paths = access.unit_paths_with(Perm.INBOX_PROCESS) + access.unit_paths_with(Perm.RECORDS_EDIT)
     return _under(sorted(set(paths)))
+
+
+def configures(access: Access, tenant: Mandant) -> bool:
+    """Who sets the pipeline's rules: the Mandant's administration."""
+    return has_inbox(tenant.kind) and access.can(Perm.TENANCY_MANAGE)

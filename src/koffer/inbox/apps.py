@@ -55,6 +55,18 @@ class InboxConfig(AppConfig):
         )
         register(
             NavEntry(
+                key="inbox_regeln",
+                label="Posteingang: Regeln",
+                url_name="inbox:regeln",
+                description="Ab welcher Sicherheit Post ohne Prüfung abgelegt wird, und was "
+                "ein Widerspruch eröffnet.",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_inbox,
+                order=90,
+            )
+        )
+        register(
+            NavEntry(
                 key="inbox_stapel",
                 label="Posteingang",
                 url_name="inbox:stapel_list",

@@ -6,7 +6,12 @@ from django.urls import URLPattern
 
 from koffer.inbox.klaerung import urls as klaerung_urls
 from koffer.inbox.lieferung import urls as lieferung_urls
+from koffer.inbox.verarbeitung import urls as verarbeitung_urls
 
 app_name = "inbox"
 
-urlpatterns: list[URLPattern] = [*lieferung_urls.urlpatterns, *klaerung_urls.urlpatterns]
+urlpatterns: list[URLPattern] = [
+    *lieferung_urls.urlpatterns,
+    *klaerung_urls.urlpatterns,
+    *verarbeitung_urls.urlpatterns,
+]

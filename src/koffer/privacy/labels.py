@@ -52,6 +52,8 @@ ACTION_LABELS: dict[str, str] = {
     "inbox.dokument.unassignable": "Eingangsdokument als nicht zuzuordnen markiert",
     "inbox.dokument.hand_over": "Eingangsdokument an ein anderes Team gegeben",
     "inbox.stapel.process": "Scan-Stapel verarbeitet",
+    "inbox.regeln.change": "Regeln der Posteingangsverarbeitung geändert",
+    "inbox.artregel.change": "Regel einer Dokumentart im Posteingang geändert",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",

@@ -29,7 +29,15 @@ from koffer.audit import services as audit
 from koffer.audit.services import Actor
 from koffer.blobs.store import get_store
 from koffer.inbox.errors import Conflict, InboxError
-from koffer.inbox.models import Eingangsdokument, Problem, Protokolleintrag, Stapel, Stapeldatei
+from koffer.inbox.models import (
+    Artregel,
+    Eingangsdokument,
+    Problem,
+    Protokolleintrag,
+    Stapel,
+    Stapeldatei,
+    Verarbeitungsregel,
+)
 from koffer.inbox.verarbeitung import dokumentart
 from koffer.inbox.verarbeitung.regeln import Regeln, folge
 from koffer.inbox.verarbeitung.schritte import Aufteilung, Einschaetzung, Entscheidung, Erkennung
@@ -576,6 +584,83 @@ def finish(*, stapel: Stapel) -> Stapel:
             changes={"documents": counts},
         )
     return stapel
+
+
+# --- the Mandant's rules --------------------------------------------------------------------
+
+
+def save_regeln(
+    *,
+    actor: Actor,
+    tenant_id: uuid.UUID,
+    auto_threshold: float,
+    separator_pattern: str,
+    wiedervorlage_days: int,
+) -> Verarbeitungsregel:
+    """The Mandant's threshold, separator code and Wiedervorlage (one row, created once)."""
+    with transaction.atomic():
+        row, _ = Verarbeitungsregel.objects.for_tenant(tenant_id).get_or_create(tenant_id=tenant_id)
+        old = {
+            "auto_threshold": row.auto_threshold,
+            "separator_pattern": row.separator_pattern,
+            "wiedervorlage_days": row.wiedervorlage_days,
+        }
+        row.auto_threshold = auto_threshold
+        row.separator_pattern = separator_pattern
+        row.wiedervorlage_days = wiedervorlage_days
+        row.save()
+        new = {
+            "auto_threshold": auto_threshold,
+            "separator_pattern": separator_pattern,
+            "wiedervorlage_days": wiedervorlage_days,
+        }
+        audit.record(
+            actor=actor,
+            tenant_id=tenant_id,
+            action="inbox.regeln.change",
+            obj=row,
+            changes=audit.diff(old, new),
+        )
+    return row
+
+
+def save_artregel(
+    *,
+    actor: Actor,
+    tenant_id: uuid.UUID,
+    kind: str,
+    vorgang_typ: VorgangTyp | None,
+    frist_label: str,
+    frist_months: int,
+    frist_days: int,
+) -> Artregel:
+    """What filing a document of ``kind`` opens (a row per kind; without a Vorgangstyp:
+    nothing beyond the Wiedervorlage, also for kinds that open one by default)."""
+    if vorgang_typ is not None and vorgang_typ.tenant_id != tenant_id:
+        raise InboxError("foreign_reference", "Der Vorgangstyp gehört zu einem anderen Mandanten.")
+    if (frist_months or frist_days) and not frist_label.strip():
+        raise InboxError("frist_label", "Bitte benennen Sie die Frist.")
+    with transaction.atomic():
+        row, created = Artregel.objects.for_tenant(tenant_id).get_or_create(
+            tenant_id=tenant_id, kind=kind
+        )
+        row.vorgang_typ = vorgang_typ
+        row.frist_label = frist_label.strip()
+        row.frist_months, row.frist_days = frist_months, frist_days
+        row.save()
+        audit.record(
+            actor=actor,
+            tenant_id=tenant_id,
+            action="inbox.artregel.change",
+            obj=row,
+            changes={
+                "kind": kind,
+                "vorgang_typ": vorgang_typ.code if vorgang_typ else None,
+                "frist": [row.frist_label, frist_months, frist_days],
+                "created": created,
+            },
+        )
+    return row
 
 
 def record_document_read(*, actor: Actor, doc: Eingangsdokument) -> None:
