@@ -12,10 +12,12 @@ triage with the reason instead of being lost.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from koffer.blobs.store import get_store
 from koffer.inbox.models import Stapeldatei
@@ -95,6 +97,22 @@ class Erkennung:
     @property
     def text(self) -> str:
         return "\n\f".join(self.page_texts)
+
+    @cached_property
+    def original_sha256(self) -> str:
+        """Worked out once: the blob store and the document's row both need it."""
+        return hashlib.sha256(self.original).hexdigest()
+
+    @cached_property
+    def searchable_sha256(self) -> str:
+        return hashlib.sha256(self.searchable).hexdigest() if self.searchable else ""
+
+    def blobs(self) -> list[tuple[str, bytes]]:
+        """The bytes to store: the scanned pages, and the searchable PDF if there is one."""
+        found = [(self.original_sha256, self.original)]
+        if self.searchable is not None:
+            found.append((self.searchable_sha256, self.searchable))
+        return found
 
 
 def recognise(data: bytes, pages: Sequence[int], *, jobs: int = 1) -> Erkennung:

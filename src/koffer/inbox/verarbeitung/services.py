@@ -11,7 +11,6 @@ document marked filed, the Wiedervorlage "Neuer Posteingang" for the caseworker)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -197,8 +196,8 @@ def record_recognition(
             return doc
         documents.settle_blobs(pending)
         best = found.vorschlaege[0] if found.vorschlaege else None
-        doc.original_sha256 = sha256_of(erkennung.original)
-        doc.searchable_sha256 = sha256_of(erkennung.searchable) if erkennung.searchable else ""
+        doc.original_sha256 = erkennung.original_sha256
+        doc.searchable_sha256 = erkennung.searchable_sha256
         doc.text = erkennung.text
         doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
         doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
@@ -267,10 +266,6 @@ def record_recognition(
             },
         )
     return doc
-
-
-def sha256_of(data: bytes | None) -> str:
-    return hashlib.sha256(data or b"").hexdigest()
 
 
 def _turned(doc: Eingangsdokument) -> str:

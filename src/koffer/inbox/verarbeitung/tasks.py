@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any
 
 from koffer.accounts.roles import Perm
 from koffer.inbox.errors import InboxError
@@ -129,10 +128,7 @@ def _place(
     codes = [c["text"] for c in doc.codes]
     found = schritte.assess(doc.tenant_id, erkennung.text, codes)
     decision = schritte.decide(found, rules, erkennung.problem)
-    blobs: list[tuple[str, Any]] = [(services.sha256_of(erkennung.original), erkennung.original)]
-    if erkennung.searchable is not None:
-        blobs.append((services.sha256_of(erkennung.searchable), erkennung.searchable))
-    pending = documents.store_blobs(tenant_id=doc.tenant_id, blobs=blobs)
+    pending = documents.store_blobs(tenant_id=doc.tenant_id, blobs=erkennung.blobs())
     try:
         step(
             f"erkannt-{doc.pk}",
