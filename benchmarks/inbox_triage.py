@@ -25,6 +25,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from benchmarks.inprocess import queries
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
@@ -121,18 +122,6 @@ def _timed(client: Client, url: str, *, follow: bool = False) -> float:
     return elapsed
 
 
-def _queries(client: Client, url: str) -> int:
-    executed: list[str] = []
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url)
-    return len(executed)
-
-
 def run() -> None:
     started = time.perf_counter()
     mail_room, _ = _world()
@@ -168,7 +157,7 @@ def run() -> None:
         requests=REQUESTS,
         p50_ms=percentile(queue_ms, 50),
         p95_ms=queue_p95,
-        queries=_queries(client, queue),
+        queries=queries(client, queue),
         ratio_vs_start=percentile(queue_ms, 50) / percentile(baseline, 50),
         target="p95<150ms",
         met=queue_p95 < TARGET_QUEUE_P95_MS,

@@ -23,6 +23,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from benchmarks.inprocess import queries
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
@@ -116,15 +117,7 @@ def akte_with_documents():  # type: ignore[no-untyped-def]
 def _measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
     for _ in range(20):
         assert client.get(url).status_code == 200
-    # Counted with a wrapper: Django empties its query log when a request starts.
-    executed: list[str] = []
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url)
+    statements = queries(client, url)
     samples = []
     gc.collect()
     for _ in range(requests):
@@ -132,7 +125,7 @@ def _measure(client: Client, url: str, requests: int) -> tuple[list[float], int]
         response = client.get(url)
         samples.append((time.perf_counter() - began) * 1000)
         assert response.status_code == 200
-    return samples, len(executed)
+    return samples, statements
 
 
 def run() -> None:
