@@ -2,7 +2,9 @@
 (where the shared mail room, post.zentral, starts), one as declared, one with problems (a
 file altered on the way, one missing), and one the mail room scanned itself; and one into
 the Kreis's Poststelle, the mail room's other Mandant. Each is checked like a real
-delivery."""
+delivery. And a Rückscan: the Deckblätter of Leistungsteam 1 printed, and a Rückscan
+batch bringing one paper file back with its Deckblatt, and one whose Deckblatt names an
+Aktenzeichen nobody knows (it waits in triage)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import json
 import uuid
 from datetime import timedelta
 
+import pikepdf
 from django.utils import timezone
 
 from koffer.accounts.access import Access
@@ -19,20 +22,28 @@ from koffer.accounts.models import User
 from koffer.demo.records import pdf_bytes
 from koffer.inbox.lieferung import services
 from koffer.inbox.models import Stapel
+from koffer.inbox.rueckscan import pdf as deckblatt_pdf
+from koffer.inbox.rueckscan import services as rueckscan
 from koffer.jobs import runner
-from koffer.tenancy.models import Mandant
+from koffer.tenancy.models import Mandant, Organisationseinheit
 
 JOBCENTER = "jobcenter-musterland"
 KREIS = "landkreis-musterland"
 
 
 def _note(
-    batch_id: str, files: dict[str, bytes], pages: dict[str, int], *, wrong: str = ""
+    batch_id: str,
+    files: dict[str, bytes],
+    pages: dict[str, int],
+    *,
+    wrong: str = "",
+    art: str = "post",
 ) -> bytes:
     scan_day = timezone.localdate() - timedelta(days=1)
     return json.dumps(
         {
             "version": 1,
+            "art": art,
             "stapel_id": batch_id,
             "scan_datum": scan_day.isoformat(),
             "operator": "B. Scanner",
@@ -145,7 +156,48 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
             _note("KR-2026-0001", kreis, {"0001.pdf": 1}),
         )
     )
+    rs = _rueckscan_file(tenant)
+    jobs.append(
+        _deliver(
+            tenant,
+            "scan.dienstleister",
+            "RS-2026-0001",
+            rs,
+            _note("RS-2026-0001", rs, {"akten-0001.pdf": 5}, art="rueckscan"),
+        )
+    )
     return [job for job in jobs if job is not None]
+
+
+def _rueckscan_file(tenant: Mandant) -> dict[str, bytes]:
+    """Plan the Rückscan of Leistungsteam 1 (its Deckblätter printed) and scan one of its
+    paper files back, and one whose Deckblatt names an unknown Aktenzeichen. Born digital,
+    so the demo loads without OCR."""
+    team = Organisationseinheit.objects.for_tenant(tenant).get(name="Leistungsteam 1")
+    sheets = rueckscan.print_deckblaetter(actor=None, access=None, tenant=tenant, unit_id=team.pk)
+    unknown = deckblatt_pdf.render(
+        tenant_id=tenant.pk,
+        mandant=tenant.name,
+        blaetter=[deckblatt_pdf.Blatt("JC-ALT-0815", "Altakte", "Leistung", "Leistung")],
+        gedruckt=f"{timezone.localdate():%d.%m.%Y}",
+    )
+    paper = pdf_bytes(
+        "Antrag auf Arbeitslosengeld II (2015)",
+        (
+            "Antrag auf Leistungen zur Sicherung des Lebensunterhalts nach dem SGB II, "
+            "gestellt am 2. Februar 2015. Angaben zur Bedarfsgemeinschaft und zum Einkommen.",
+            "Bescheid vom 20. Februar 2015 über die Bewilligung von Leistungen für die Zeit "
+            "vom 1. März 2015 bis zum 31. August 2015.",
+        ),
+    )
+    old = pdf_bytes("Mietvertrag (2012)", ("Mietvertrag über die Wohnung Lindenweg 4.",))
+    out = pikepdf.new()
+    for data, pages in ((sheets, [0]), (paper, [0, 1]), (unknown, [0]), (old, [0])):
+        source = pikepdf.open(io.BytesIO(data))
+        out.pages.extend(source.pages[p] for p in pages)
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return {"akten-0001.pdf": buffer.getvalue()}
 
 
 def finish(jobs: list[uuid.UUID]) -> None:

@@ -10,6 +10,9 @@ The Lieferschein is UTF-8 JSON, kept verbatim with its SHA-256 (BSI TR-RESISCAN)
 
     {
       "version": 1,                       # optional, only 1 is understood
+      "art": "post",                      # optional: "post" (default) or "rueckscan":
+                                          # paper files scanned in bulk, each file's
+                                          # documents starting with their Deckblatt
       "stapel_id": "2026-11-25-0001",     # the provider's batch id, unique per provider
       "scan_datum": "2026-11-25",         # day of scanning
       "operator": "M. Muster",            # who scanned

@@ -93,3 +93,15 @@ def klaerung_q(access: Access) -> Q:
 def configures(access: Access, tenant: Mandant) -> bool:
     """Who sets the pipeline's rules: the Mandant's administration."""
     return has_inbox(tenant.kind) and access.can(Perm.TENANCY_MANAGE)
+
+
+# --- Rückscan: paper files scanned in bulk ------------------------------------------------
+
+
+def plans_rueckscan(access: Access, tenant: Mandant) -> bool:
+    """Who prints Deckblätter and follows the rollout per Standort: the mail room and the
+    Mandant's administration. Each Deckblatt also needs read access to its Akte
+    (``records.access.can_view``): the sheet prints its title."""
+    return has_inbox(tenant.kind) and (
+        access.can(Perm.INBOX_PROCESS) or access.can(Perm.TENANCY_MANAGE)
+    )

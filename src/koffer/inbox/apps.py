@@ -67,6 +67,18 @@ class InboxConfig(AppConfig):
         )
         register(
             NavEntry(
+                key="inbox_rueckscan",
+                label="Rückscan",
+                url_name="inbox:rueckscan",
+                description="Papierakten je Standort scannen lassen: Deckblätter drucken, "
+                "den Stand verfolgen.",
+                permission=Perm.INBOX_PROCESS,
+                shown_in=access.has_inbox,
+                order=33,
+            )
+        )
+        register(
+            NavEntry(
                 key="inbox_stapel",
                 label="Posteingang",
                 url_name="inbox:stapel_list",

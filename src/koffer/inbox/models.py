@@ -33,6 +33,10 @@ class Stapel(TenantOwned):
         API = "api", "API"
         ORDNER = "ordner", "Übergabeordner"
 
+    class Art(models.TextChoices):
+        POST = "post", "Posteingang"
+        RUECKSCAN = "rueckscan", "Rückscan"
+
     provider = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -49,6 +53,9 @@ class Stapel(TenantOwned):
     manifest_sha256 = models.CharField(max_length=64)
     delivery_sha256 = models.CharField(max_length=64)
     source = models.CharField(max_length=10, choices=Source.choices)
+    # The Lieferschein's "art": incoming post, or paper files scanned in bulk (Rückscan),
+    # each starting with its Deckblatt.
+    art = models.CharField(max_length=10, choices=Art.choices, default=Art.POST)
     state = models.CharField(max_length=16, choices=State.choices, default=State.ANGENOMMEN)
     job_id = models.UUIDField(null=True, blank=True)  # the verification job
     processing_job_id = models.UUIDField(null=True, blank=True)  # the pipeline's job
@@ -363,3 +370,51 @@ class Artregel(TenantOwned):
 
     def __str__(self) -> str:
         return f"Regel {self.kind}"
+
+
+class Rueckscanakte(TenantOwned):
+    """An Akte whose paper file is scanned in bulk (Rückscan): planned when its Deckblatt
+    was printed, scanned when a Rückscan batch brought the file back with that Deckblatt.
+    ``standort`` is the Organisationseinheit of kind Standort above the Akte's unit (or
+    that unit itself), so the rollout is counted per site. One row per Akte; printing the
+    Deckblatt again changes nothing but ``printed``."""
+
+    class State(models.TextChoices):
+        GEPLANT = "geplant", "geplant"
+        GESCANNT = "gescannt", "gescannt"
+
+    akte = models.ForeignKey("records.Akte", on_delete=models.PROTECT, related_name="+")
+    standort = models.ForeignKey(
+        "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.GEPLANT)
+    planned_at = models.DateTimeField(null=True, blank=True)  # None: scanned without a plan
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    printed = models.PositiveIntegerField(default=0)  # how often its Deckblatt was printed
+    stapel = models.ForeignKey(
+        Stapel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # the batch that brought it back (the last, if it came in parts)
+    eingang = models.ForeignKey(
+        Eingangsdokument, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)  # scanned pages, Deckblatt not counted
+
+    class Meta:
+        verbose_name = "Rückscan-Akte"
+        verbose_name_plural = "Rückscan-Akten"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "akte"], name="inbox_rueckscanakte_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["geplant", "gescannt"]),
+                name="inbox_rueckscanakte_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "standort", "state"], name="inbox_rueckscan_standort"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rückscan {self.akte_id}"

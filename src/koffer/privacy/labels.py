@@ -54,6 +54,8 @@ ACTION_LABELS: dict[str, str] = {
     "inbox.stapel.process": "Scan-Stapel verarbeitet",
     "inbox.regeln.change": "Regeln der Posteingangsverarbeitung geändert",
     "inbox.artregel.change": "Regel einer Dokumentart im Posteingang geändert",
+    "inbox.rueckscan.deckblatt": "Rückscan-Deckblatt einer Akte gedruckt (Akte für den Rückscan geplant)",
+    "inbox.rueckscan.file": "Rückscan einer Papierakte in die Akte abgelegt",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",

@@ -16,7 +16,8 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.inbox.errors import InboxError
 from koffer.inbox.klaerung.selectors import CLAIM_MINUTES
-from koffer.inbox.models import Eingangsdokument
+from koffer.inbox.models import Eingangsdokument, Stapel
+from koffer.inbox.rueckscan import services as rueckscan
 from koffer.inbox.verarbeitung import services as pipeline
 from koffer.inbox.verarbeitung.regeln import regeln
 from koffer.records.models import Akte, Vorgang
@@ -51,6 +52,8 @@ def accept(
     """File ``doc`` into ``akte`` (the suggestion accepted, or another Akte chosen)."""
     suggested = any(v.get("akte_id") == str(akte.pk) for v in doc.vorschlaege[:1])
     rule = "Vorschlag bestätigt" if suggested else "von Hand zugeordnet"
+    if doc.stapel.art == Stapel.Art.RUECKSCAN:  # a paper file: filed as a Rückscan
+        return rueckscan.file_document(actor=actor, doc=doc, akte=akte, rule=rule)
     return pipeline.file_document(
         actor=actor, doc=doc, akte=akte, vorgang=vorgang, rule=rule, rules=regeln(doc.tenant_id)
     )

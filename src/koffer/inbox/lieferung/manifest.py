@@ -17,6 +17,9 @@ from koffer.inbox.errors import InboxError
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_FILES = 2000
 QUALITY_RESULTS = ("bestanden", "nicht_bestanden")
+# What a batch holds: incoming post (the default), or paper files scanned in bulk, each
+# file starting with its Deckblatt (``inbox.rueckscan``).
+ARTEN = ("post", "rueckscan")
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -36,6 +39,7 @@ class Lieferschein:
     scanner: str
     quality: dict[str, Any]
     files: list[DeclaredFile]
+    art: str = "post"
 
     @property
     def quality_passed(self) -> bool:
@@ -118,6 +122,9 @@ def parse(raw: bytes) -> Lieferschein:
     if not isinstance(entries, list) or not entries or len(entries) > MAX_FILES:
         raise refused(f"„dateien“ muss 1 bis {MAX_FILES} Einträge haben.")
     files = [_file(entry, n) for n, entry in enumerate(entries, start=1)]
+    art = data.get("art", "post")
+    if art not in ARTEN:
+        raise refused("„art“ muss „post“ oder „rueckscan“ sein (ohne Angabe: „post“).")
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise refused("Ein Dateiname steht mehrfach in „dateien“.")
@@ -128,4 +135,5 @@ def parse(raw: bytes) -> Lieferschein:
         scanner=_text(data, "scanner"),
         quality=quality,
         files=files,
+        art=art,
     )

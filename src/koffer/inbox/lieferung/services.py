@@ -235,6 +235,7 @@ def _write(
         manifest_sha256=manifest_sha256,
         delivery_sha256=delivery_sha256,
         source=source,
+        art=note.art,
     )
     rows = []
     for position, declared in enumerate(note.files):

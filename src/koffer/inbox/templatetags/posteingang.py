@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from koffer.inbox.verarbeitung.dokumentart import KINDS
+from koffer.inbox.verarbeitung.dokumentart import LABELS
 
 register = template.Library()
 
@@ -12,4 +12,4 @@ register = template.Library()
 @register.filter
 def dokumentart(code: str) -> str:
     """The German name of a document kind ("widerspruch" → "Widerspruch")."""
-    return KINDS.get(code, code)
+    return LABELS.get(code, code)

@@ -33,6 +33,9 @@ KINDS: dict[str, str] = {
     "kontoauszug": "Kontoauszug",
     "sonstiges": "Sonstiges",
 }
+# Not recognised but said by the batch: a paper file of a Rückscan (``inbox.rueckscan``).
+RUECKSCAN = "rueckscan"
+LABELS: dict[str, str] = {**KINDS, RUECKSCAN: "Rückscan"}  # every kind a document can carry
 
 THRESHOLD = 4.0  # below this, nothing is clear: "sonstiges"
 # The kind shows on the first pages; a 500-page file is not read to the end (~6 ms per

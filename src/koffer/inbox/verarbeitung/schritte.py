@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from koffer.blobs.store import get_store
-from koffer.inbox.models import Stapeldatei
+from koffer.inbox.models import Stapel, Stapeldatei
+from koffer.inbox.rueckscan import deckblatt
+from koffer.inbox.rueckscan import trennung as rueckscan_trennung
 from koffer.inbox.verarbeitung import (
     StepUnavailable,
     codes,
@@ -57,8 +59,9 @@ class Aufteilung:
 
 
 def split_file(datei: Stapeldatei, regeln: Regeln, data: bytes | None = None) -> Aufteilung:
-    """Read every page's codes and split the file at its separator sheets. Without the
-    code reader the file stays one document (and the note says why)."""
+    """Read every page's codes and split the file at its separator sheets (a Rückscan
+    batch's files at their Deckblätter). Without the code reader the file stays one
+    document (and the note says why)."""
     data = read_file(datei) if data is None else data
     count = seiten.page_count(data)
     notes: list[tuple[str, str]] = []
@@ -74,7 +77,12 @@ def split_file(datei: Stapeldatei, regeln: Regeln, data: bytes | None = None) ->
     except StepUnavailable as exc:
         found = []
         notes.append(("codes_unavailable", exc.message))
-    parts = trennung.split(count, found, pattern=regeln.separator_pattern)
+    if datei.stapel.art == Stapel.Art.RUECKSCAN:
+        teilung = rueckscan_trennung.split(count, found, datei.tenant_id)
+        return Aufteilung(count, found, teilung.trennung, notes)
+    # A Rückscan's Deckblatt is never a separator, whatever the Mandant's pattern.
+    marks = [c for c in found if not deckblatt.is_deckblatt(c.text)]
+    parts = trennung.split(count, marks, pattern=regeln.separator_pattern)
     return Aufteilung(count, found, parts, notes)
 
 

@@ -153,7 +153,7 @@ def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokum
         "geteilt",
         f"„{datei.name}“: {_count(found.page_count, 'Seite', 'Seiten')}, "
         f"{_count(len(found.trennung.teile), 'Dokument', 'Dokumente')}"
-        + (f", Trennblätter auf Seite {separators}" if separators else ""),
+        + (f", {_sheets(stapel)} auf Seite {separators}" if separators else ""),
         datei=datei,
         data={
             "pages": found.page_count,
@@ -174,6 +174,11 @@ def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokum
         },
     )
     return created
+
+
+def _sheets(stapel: Stapel) -> str:
+    """What the removed pages are: a Rückscan's Deckblätter, or separator sheets."""
+    return "Deckblätter" if stapel.art == Stapel.Art.RUECKSCAN else "Trennblätter"
 
 
 # --- recognition -------------------------------------------------------------------------
@@ -230,7 +235,7 @@ def record_recognition(
         log(
             stapel,
             "erkannt",
-            f"{pages}: {dokumentart.KINDS.get(doc.kind, doc.kind)} "
+            f"{pages}: {dokumentart.LABELS.get(doc.kind, doc.kind)} "
             f"({round((doc.kind_confidence or 0) * 100)} %)"
             + (", Antwortcode gelesen" if doc.antwortcode else ""),
             dokument=doc,
@@ -380,13 +385,18 @@ def filing_key(doc: Eingangsdokument) -> str:
 
 
 def store_in_akte(
-    *, actor: Actor | None, doc: Eingangsdokument, original: bytes, searchable: bytes | None
+    *,
+    actor: Actor | None,
+    doc: Eingangsdokument,
+    original: bytes,
+    searchable: bytes | None,
+    meta: documents.DocumentMeta | None = None,
 ) -> documents.IngestResult:
     """The document into its Akte (the E-Akte's own transaction; repeating it answers the
-    Dokument stored the first time)."""
+    Dokument stored the first time). ``meta``: title and kind, if not those of its kind."""
     assert doc.akte is not None
     label = dokumentart.KINDS.get(doc.kind, "Schreiben")
-    meta = documents.DocumentMeta(
+    meta = meta or documents.DocumentMeta(
         title=f"{label} (Posteingang {doc.stapel.scan_date:%d.%m.%Y})",
         kind=label,
         direction=Dokument.Direction.INCOMING,
@@ -404,23 +414,35 @@ def store_in_akte(
     )
 
 
+def mark_filed(
+    *, actor: Actor | None, doc: Eingangsdokument, dokument: Dokument
+) -> tuple[Eingangsdokument, bool]:
+    """Inside the caller's transaction: the document's row locked and marked filed as
+    ``dokument``; False when it already was (the step is repeated), ``already_filed`` when
+    another filing came first."""
+    doc = locked_row(doc)
+    if doc.state == State.ABGELEGT and doc.dokument_id == dokument.pk:
+        return doc, False
+    if doc.state not in OPEN_STATES:
+        raise already_filed(doc)
+    now = timezone.now()
+    doc.state, doc.dokument, doc.reason = State.ABGELEGT, dokument, ""
+    doc.filed_by = actor if isinstance(actor, User) else None
+    doc.filed_at, doc.updated_at = now, now
+    doc.claimed_by, doc.claimed_at = None, None
+    doc.save()
+    return doc, True
+
+
 def record_filing(
     *, actor: Actor | None, doc: Eingangsdokument, dokument: Dokument, regeln: Regeln
 ) -> Eingangsdokument:
     """Mark the document filed and put it on the caseworker's desk (a Wiedervorlage
     "Neuer Posteingang", or the team's when the Akte has no caseworker)."""
     with transaction.atomic():
-        doc = locked_row(doc)
-        if doc.state == State.ABGELEGT and doc.dokument_id == dokument.pk:
+        doc, changed = mark_filed(actor=actor, doc=doc, dokument=dokument)
+        if not changed:
             return doc
-        if doc.state not in OPEN_STATES:
-            raise already_filed(doc)
-        now = timezone.now()
-        doc.state, doc.dokument, doc.reason = State.ABGELEGT, dokument, ""
-        doc.filed_by = actor if isinstance(actor, User) else None
-        doc.filed_at, doc.updated_at = now, now
-        doc.claimed_by, doc.claimed_at = None, None
-        doc.save()
         akte = dokument.akte
         assignee = doc.vorgang.caseworker if doc.vorgang else None
         assignee = assignee or akte.caseworker
@@ -476,9 +498,13 @@ def file_document(
     rule: str,
     rules: Regeln,
     step: Step | None = None,
+    meta: documents.DocumentMeta | None = None,
+    record: Callable[..., Eingangsdokument] | None = None,
 ) -> Eingangsdokument:
     """File ``doc`` into ``akte`` (a rule's choice, or a person's in triage): the three
-    writes below, each safe to repeat; ``step`` runs each write as a job step."""
+    writes below, each safe to repeat; ``step`` runs each write as a job step. A Rückscan
+    passes its own ``meta`` (title, kind) and ``record`` (the third write, in place of
+    :func:`record_filing`, called with the same keywords)."""
     step = step or _direct
     if akte is None:
         raise InboxError("akte_missing", "Bitte wählen Sie eine Akte.")
@@ -492,7 +518,9 @@ def file_document(
         .get(pk=doc.pk)
     )
     original, searchable = _blobs(doc)
-    result = store_in_akte(actor=actor, doc=doc, original=original, searchable=searchable)
+    result = store_in_akte(
+        actor=actor, doc=doc, original=original, searchable=searchable, meta=meta
+    )
     stored_in_akte(result)
     if result.dokument is None or result.outcome == "rejected":
         raise InboxError(result.code, result.message)
@@ -500,7 +528,9 @@ def file_document(
         raise InboxError("duplicate", result.message)
     step(
         f"abgelegt-{doc.pk}",
-        partial(record_filing, actor=actor, doc=doc, dokument=result.dokument, regeln=rules),
+        partial(
+            record or record_filing, actor=actor, doc=doc, dokument=result.dokument, regeln=rules
+        ),
     )
     return Eingangsdokument.objects.for_tenant(doc.tenant_id).get(pk=doc.pk)
 

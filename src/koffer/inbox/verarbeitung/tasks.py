@@ -19,6 +19,8 @@ from functools import partial
 from koffer.accounts.roles import Perm
 from koffer.inbox.errors import InboxError
 from koffer.inbox.models import Eingangsdokument, Stapel, Stapeldatei
+from koffer.inbox.rueckscan import selectors as rueckscan_selectors
+from koffer.inbox.rueckscan import services as rueckscan
 from koffer.inbox.verarbeitung import schritte, services
 from koffer.inbox.verarbeitung.regeln import Regeln, regeln
 from koffer.jobs import registry
@@ -58,6 +60,7 @@ def process_stapel(*, stapel: Stapel, run: JobRun | None = None) -> Stapel:
     """Every checked file of the batch, every document in it; see the module docstring."""
     step = _Steps(run)
     rules = regeln(stapel.tenant_id)
+    rueckscan_batch = stapel.art == Stapel.Art.RUECKSCAN
     step("beginn", partial(services.begin, stapel=stapel))
     dateien = list(
         Stapeldatei.objects.for_tenant(stapel.tenant_id)
@@ -70,7 +73,8 @@ def process_stapel(*, stapel: Stapel, run: JobRun | None = None) -> Stapel:
         if step.done(key) or datei.dokumente.exists():
             continue
         found = schritte.split_file(datei, rules)
-        step(key, partial(services.record_split, datei=datei, found=found))
+        record = rueckscan.record_split if rueckscan_batch else services.record_split
+        step(key, partial(record, datei=datei, found=found))
         if run is not None:
             run.progress(
                 done + 1, len(dateien) * 2, f"{done + 1} von {len(dateien)} Dateien geteilt"
@@ -125,9 +129,13 @@ def _recognised(
 def _place(
     doc: Eingangsdokument, erkennung: schritte.Erkennung, rules: Regeln, step: _Steps
 ) -> None:
-    codes = [c["text"] for c in doc.codes]
-    found = schritte.assess(doc.tenant_id, erkennung.text, codes)
-    decision = schritte.decide(found, rules, erkennung.problem)
+    if doc.stapel.art == Stapel.Art.RUECKSCAN:  # the Deckblatt says where it goes
+        found = rueckscan_selectors.EINSCHAETZUNG
+        decision = rueckscan_selectors.decide(doc.tenant_id, doc.codes)
+    else:
+        codes = [c["text"] for c in doc.codes]
+        found = schritte.assess(doc.tenant_id, erkennung.text, codes)
+        decision = schritte.decide(found, rules, erkennung.problem)
     pending = documents.store_blobs(tenant_id=doc.tenant_id, blobs=erkennung.blobs())
     try:
         step(
@@ -156,15 +164,20 @@ def _file_planned(doc: Eingangsdokument, rules: Regeln, step: _Steps) -> None:
     if doc.state != State.NEU or doc.akte_id is None:
         return
     try:
-        services.file_document(
-            actor=None,
-            doc=doc,
-            akte=doc.akte,
-            vorgang=doc.vorgang,
-            rule=doc.filed_rule,
-            rules=rules,
-            step=step,
-        )
+        if doc.stapel.art == Stapel.Art.RUECKSCAN:
+            rueckscan.file_document(
+                actor=None, doc=doc, akte=doc.akte, rule=doc.filed_rule, rules=rules, step=step
+            )
+        else:
+            services.file_document(
+                actor=None,
+                doc=doc,
+                akte=doc.akte,
+                vorgang=doc.vorgang,
+                rule=doc.filed_rule,
+                rules=rules,
+                step=step,
+            )
     except (InboxError, RecordsError) as exc:
         step(f"triage-{doc.pk}", partial(services.to_triage, doc=doc, reason=exc.message))
 
