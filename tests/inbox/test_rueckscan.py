@@ -4,22 +4,34 @@ an unknown Aktenzeichen in triage, the rollout per Standort, page and API."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.blobs.store import get_store
+from koffer.demo.records import pdf_bytes
+from koffer.inbox.errors import InboxError
+from koffer.inbox.klaerung import services as klaerung
+from koffer.inbox.lieferung import manifest
 from koffer.inbox.models import Eingangsdokument, Problem, Protokolleintrag, Rueckscanakte, Stapel
-from koffer.inbox.rueckscan import deckblatt, selectors, services, trennung
+from koffer.inbox.rueckscan import deckblatt, pdf, selectors, services, trennung
 from koffer.inbox.verarbeitung import codes, seiten, texterkennung
 from koffer.inbox.verarbeitung.codes import Code
 from koffer.inbox.verarbeitung.tasks import process_stapel
+from koffer.records import antwortcode
+from koffer.records import services as records
 from koffer.records.models import Akte, Dokument, Wiedervorlage
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant
@@ -36,7 +48,7 @@ State = Eingangsdokument.State
 
 class Site:
     def __init__(self, tenant: Mandant) -> None:
-        plan = record_factories.leistungsplan(tenant)
+        self.plan = plan = record_factories.leistungsplan(tenant)
         root = factories.root_unit(tenant)
         self.nord = tenancy.create_unit(
             actor=None, tenant=tenant, parent=root, name="Standort Nord", kind="standort"
@@ -67,9 +79,7 @@ def site(tenant: Mandant) -> Site:
     return Site(tenant)
 
 
-def _access(user: User, tenant: Mandant):
-    from koffer.accounts.access import Access
-
+def _access(user: User, tenant: Mandant) -> Access:
     return Access.for_user(user.pk, tenant.pk)
 
 
@@ -96,8 +106,6 @@ def test_the_code_is_signed_for_its_mandant_and_is_no_separator_or_reply_code(
     assert deckblatt.read(forged, tenant.pk) == deckblatt.Deckblatt("50.10-2026/0002", False)
     assert deckblatt.read("KOFFER-TRENNBLATT", tenant.pk) is None
     assert deckblatt.read("KOFFER:A1:AAAA:BBBB", tenant.pk) is None
-    from koffer.records import antwortcode
-
     assert antwortcode.decode(text) is None
 
 
@@ -193,8 +201,6 @@ def test_a_rueckscan_batch_files_each_paper_file_into_its_akte(
     tenant: Mandant, site: Site, deliver: Deliver
 ) -> None:
     sheet = _scanned(_printed(site, tenant, site.one))
-    from koffer.inbox.rueckscan import pdf
-
     unknown = _scanned(
         pdf.render(
             tenant_id=tenant.pk,
@@ -260,8 +266,6 @@ def test_a_rueckscan_batch_files_each_paper_file_into_its_akte(
     assert sum(s.probleme for s in stand.values()) == 1
 
     # Filed by hand in triage, the unknown file becomes a Rückscan of that Akte too.
-    from koffer.inbox.klaerung import services as klaerung
-
     klaerung.accept(actor=site.planner, doc=waiting, akte=site.two)
     second = Rueckscanakte.objects.for_tenant(tenant).get(akte=site.two)
     assert second.state == "gescannt" and second.planned_at is None and second.pages == 1
@@ -269,8 +273,6 @@ def test_a_rueckscan_batch_files_each_paper_file_into_its_akte(
 
 
 def _blob(sha256: str) -> bytes:
-    from koffer.blobs.store import get_store
-
     with get_store().open(sha256) as stream:
         return stream.read()
 
@@ -348,3 +350,108 @@ def test_the_api_prints_and_reports_per_standort(tenant: Mandant, site: Site) ->
     forbidden = signed_in(site.worker).get(STAND_API)
     assert forbidden.status_code == 403
     assert not _schema_errors(json.loads(forbidden.content), STAND_API, "get", 403)
+
+
+def test_the_lists_cost_the_same_queries_for_more_akten(tenant: Mandant, site: Site) -> None:
+    """Five more planned Akten cost no query more on the pages and the API (no N+1)."""
+    client = signed_in(site.planner)
+    urls = [
+        reverse("inbox:rueckscan"),
+        reverse("inbox:rueckscan_deckblaetter") + f"?einheit={site.nord.pk}",
+        STAND_API,
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    _printed(site, tenant, site.one)
+    counts()  # the first request fills the per-process caches of the page frame
+    before = counts()
+    more = [
+        record_factories.akte(caseworker=site.worker, plan=site.plan, unit=site.team_nord)
+        for _ in range(5)
+    ]
+    _printed(site, tenant, *more)
+    assert counts() == before
+    assert before == PINNED_QUERIES, before
+
+
+PINNED_QUERIES = [6, 7, 8]
+
+
+def test_the_lieferschein_says_what_the_batch_holds() -> None:
+    files = {"0001.pdf": scans.pdf()}
+    assert manifest.parse(scans.manifest(files)).art == "post"
+    assert manifest.parse(scans.manifest(files, art="rueckscan")).art == "rueckscan"
+    with pytest.raises(InboxError, match="„art“ muss „post“ oder „rueckscan“ sein"):
+        manifest.parse(scans.manifest(files, art="altakten"))
+
+
+def _born_digital(*parts: bytes) -> bytes:
+    """PDFs with a real text layer, one after the other (no OCR needed)."""
+    joined = pikepdf.new()
+    for part in parts:
+        joined.pages.extend(pikepdf.open(io.BytesIO(part)).pages)
+    out = io.BytesIO()
+    joined.save(out)
+    return out.getvalue()
+
+
+def _sheet(tenant: Mandant, aktenzeichen: str, *, key_of: Mandant | None = None) -> bytes:
+    return pdf.render(
+        tenant_id=(key_of or tenant).pk,
+        mandant=tenant.name,
+        blaetter=[pdf.Blatt(aktenzeichen, "Akte", "Team", "Team")],
+        gedruckt="01.11.2026",
+    )
+
+
+def test_closed_foreign_and_missing_deckblaetter_wait_in_triage_and_nothing_is_lost(
+    tenant: Mandant, other_tenant: Mandant, site: Site, deliver: Deliver
+) -> None:
+    records.change_akte(
+        actor=site.worker, akte=site.two, reason="Leistung beendet", status=Akte.Status.CLOSED
+    )
+    page = pdf_bytes("Alte Akte", ("Ein Blatt aus der Papierakte.",))
+    data = _born_digital(
+        page,  # before any Deckblatt
+        _sheet(tenant, site.two.aktenzeichen),  # closed meanwhile
+        page,
+        _sheet(tenant, site.one.aktenzeichen, key_of=other_tenant),  # another Mandant's
+        page,
+        _sheet(tenant, site.one.aktenzeichen),  # the last page: nothing follows
+    )
+    files = {"0001.pdf": data}
+    note = scans.manifest(files, pages={"0001.pdf": 6}, art="rueckscan")
+    stapel = process_stapel(stapel=checked(deliver(files, note).stapel))
+
+    docs = list(Eingangsdokument.objects.for_tenant(tenant).order_by("teil"))
+    assert [d.pages for d in docs] == [[0], [2], [4]]
+    assert all(d.state == State.ZU_PRUEFEN for d in docs)
+    assert "ohne Deckblatt" in docs[0].reason
+    assert "geschlossen" in docs[1].reason
+    assert "nicht gültig" in docs[2].reason
+    problems = set(
+        Problem.objects.for_tenant(tenant).filter(stapel=stapel).values_list("code", flat=True)
+    )
+    assert problems == {"ohne_deckblatt", "deckblatt_ohne_seiten"}
+    assert not Dokument.objects.for_tenant(tenant).filter(kind="Rückscan").exists()
+    assert not Rueckscanakte.objects.for_tenant(tenant).exists()
+    stand = selectors.rollout(tenant)
+    assert sum(s.probleme for s in stand) == 3
+
+
+def test_a_deckblatt_in_a_batch_of_post_is_no_separator(
+    tenant: Mandant, site: Site, deliver: Deliver
+) -> None:
+    page = pdf_bytes("Brief", ("Ein Brief ohne Aktenzeichen.",))
+    files = {"0001.pdf": _born_digital(page, _sheet(tenant, site.one.aktenzeichen), page)}
+    note = scans.manifest(files, pages={"0001.pdf": 3})
+    process_stapel(stapel=checked(deliver(files, note).stapel))
+    (doc,) = Eingangsdokument.objects.for_tenant(tenant)
+    assert doc.pages == [0, 1, 2] and doc.kind != "rueckscan"

@@ -19,7 +19,7 @@ from koffer.placements.statistik.tables import Cell, Series, Unit
 TEXT = "#1f2937"
 GRID = "#d0d7de"
 AXIS = "#4b5563"
-BAR_COLORS = ("#00386b", "#b54708")
+BAR_COLORS = ("#00386b", "#b54708", "#1b6e3a", "#7a2e8e")  # 2 for the statistics
 LINE_STYLES: tuple[tuple[str, str, str], ...] = (  # colour, marker, dash pattern
     ("#00386b", "circle", ""),
     ("#b54708", "square", "7 4"),
