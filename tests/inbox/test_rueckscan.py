@@ -27,7 +27,7 @@ from koffer.inbox.klaerung import services as klaerung
 from koffer.inbox.lieferung import manifest
 from koffer.inbox.models import Eingangsdokument, Problem, Protokolleintrag, Rueckscanakte, Stapel
 from koffer.inbox.rueckscan import deckblatt, pdf, selectors, services, trennung
-from koffer.inbox.verarbeitung import codes, seiten, texterkennung
+from koffer.inbox.verarbeitung import codes, protokoll, seiten, texterkennung
 from koffer.inbox.verarbeitung.codes import Code
 from koffer.inbox.verarbeitung.tasks import process_stapel
 from koffer.records import antwortcode
@@ -444,6 +444,7 @@ def test_closed_foreign_and_missing_deckblaetter_wait_in_triage_and_nothing_is_l
     assert not Rueckscanakte.objects.for_tenant(tenant).exists()
     stand = selectors.rollout(tenant)
     assert sum(s.probleme for s in stand) == 3
+    assert protokoll.report(stapel)["stapel"]["art"] == "rueckscan"
 
 
 def test_a_deckblatt_in_a_batch_of_post_is_no_separator(

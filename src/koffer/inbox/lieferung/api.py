@@ -25,6 +25,7 @@ router = Router(tags=["Posteingang"])
 StapelState = Literal["angenommen", "in_pruefung", "verarbeitet", "mit_problemen", "quarantaene"]
 StapeldateiState = Literal["angenommen", "geprueft", "fehlt", "quarantaene"]
 StapelSource = Literal["api", "ordner"]
+StapelArt = Literal["post", "rueckscan"]
 
 LIEFERSCHEIN_HELP = """
 Der Lieferschein (Feld `lieferschein`, eine JSON-Datei in UTF-8, höchstens 1 MB) wird
@@ -100,6 +101,7 @@ class StapelOut(Schema):
     delivery_sha256: str
     state: StapelState
     source: StapelSource
+    art: StapelArt
     created_at: datetime
     checked_at: datetime | None
     dateien: list[StapeldateiOut]
@@ -144,6 +146,7 @@ def _stapel_out(s: Stapel) -> StapelOut:
         delivery_sha256=s.delivery_sha256,
         state=s.state,  # type: ignore[arg-type]
         source=s.source,  # type: ignore[arg-type]
+        art=s.art,  # type: ignore[arg-type]
         created_at=s.created_at,
         checked_at=s.checked_at,
         dateien=[_datei_out(d) for d in selectors.dateien(s)],

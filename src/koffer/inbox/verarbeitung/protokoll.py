@@ -91,6 +91,7 @@ def report(stapel: Stapel, *, with_text: bool = True) -> dict[str, Any]:
         "stapel": {
             "id": str(stapel.pk),
             "stapel_id": stapel.batch_id,
+            "art": stapel.art,
             "scan_datum": stapel.scan_date.isoformat(),
             "operator": stapel.operator,
             "scanner": stapel.scanner,
