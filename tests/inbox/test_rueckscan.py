@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -456,3 +457,23 @@ def test_a_deckblatt_in_a_batch_of_post_is_no_separator(
     process_stapel(stapel=checked(deliver(files, note).stapel))
     (doc,) = Eingangsdokument.objects.for_tenant(tenant)
     assert doc.pages == [0, 1, 2] and doc.kind != "rueckscan"
+
+
+@pytest.mark.parametrize(("dpi", "turn"), [(150, 3.0), (200, -2.0), (300, 180.0)])
+def test_a_deckblatt_reads_back_from_a_poor_scan(tenant: Mandant, dpi: int, turn: float) -> None:
+    """Printed and scanned badly: skewed (or upside down), specks, JPEG artefacts."""
+    data = _sheet(tenant, "50.10-2026/0042")
+    (_, image), *_ = list(seiten.page_images(data, [0], dpi=dpi))
+    page = image.convert("L").rotate(turn, expand=True, fillcolor=255)
+    specks = random.Random(dpi)
+    for _ in range(page.width * page.height // 400):
+        page.putpixel((specks.randrange(page.width), specks.randrange(page.height)), 0)
+    out = io.BytesIO()
+    page.save(out, format="JPEG", quality=35)
+    scanned = Image.open(io.BytesIO(out.getvalue()))
+    pdf_data = io.BytesIO()
+    scanned.save(pdf_data, format="PDF", resolution=dpi)
+    found = codes.read_codes(pdf_data.getvalue())
+    assert [deckblatt.read(c.text, tenant.pk) for c in found] == [
+        deckblatt.Deckblatt("50.10-2026/0042", valid=True)
+    ]
