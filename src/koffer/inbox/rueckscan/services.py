@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +25,7 @@ from koffer.inbox.verarbeitung.regeln import Regeln, regeln
 from koffer.inbox.verarbeitung.schritte import Aufteilung
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument
-from koffer.tenancy.models import Mandant
+from koffer.tenancy.models import Mandant, Organisationseinheit
 
 State = Eingangsdokument.State
 KIND = "Rückscan"  # the Dokument's kind in the E-Akte (source: Scan)
@@ -85,24 +84,28 @@ def print_deckblaetter(
 
 
 def _plan(
-    actor: Actor | None, tenant: Mandant, akten: Sequence[Akte], sites: dict[Any, Any]
+    actor: Actor | None,
+    tenant: Mandant,
+    akten: Sequence[Akte],
+    sites: dict[uuid.UUID, Organisationseinheit],
 ) -> None:
     now = timezone.now()
     person = actor if isinstance(actor, User) else None
     with transaction.atomic():
-        rows = selectors.planned(tenant, akten)
         for akte in akten:
-            row = rows.get(akte.pk)
-            if row is None:
-                row = Rueckscanakte.objects.create(
-                    tenant=tenant,
-                    akte=akte,
-                    standort=sites[akte.unit_id],
-                    planned_at=now,
-                    planned_by=person,
-                    printed=1,
-                )
-            else:
+            # get_or_create: a second person printing the same Akte at the same moment
+            # finds the row the first one made (the unique constraint decides).
+            row, created = Rueckscanakte.objects.for_tenant(tenant).get_or_create(
+                tenant=tenant,
+                akte=akte,
+                defaults={
+                    "standort": sites[akte.unit_id],
+                    "planned_at": now,
+                    "planned_by": person,
+                    "printed": 1,
+                },
+            )
+            if not created:
                 row.printed += 1
                 row.planned_at = row.planned_at or now
                 row.planned_by = row.planned_by or person
