@@ -204,6 +204,7 @@ class Eingangsdokument(TenantOwned):
         ABGELEGT = "abgelegt", "abgelegt"
         NICHT_ZUORDENBAR = "nicht_zuordenbar", "nicht zuordenbar"
         QUARANTAENE = "quarantaene", "Quarantäne"
+        ZUSAMMENGEFUEHRT = "zusammengefuehrt", "zusammengeführt"
 
     stapel = models.ForeignKey(Stapel, on_delete=models.PROTECT, related_name="dokumente")
     datei = models.ForeignKey(Stapeldatei, on_delete=models.PROTECT, related_name="dokumente")
@@ -216,6 +217,15 @@ class Eingangsdokument(TenantOwned):
     ocr_done = models.BooleanField(default=False)
     pdfa = models.BooleanField(default=False)
     rotated = models.JSONField(default=list)  # pages (of ``pages``) turned upright
+    # Triage: pages turned by a person, {file page (0-based, as text): degrees clockwise};
+    # the original PDF carries the same turn as its pages' /Rotate.
+    turns = models.JSONField(default=dict)
+    # Triage: the job re-recognising the document after a split, merge or turn; while
+    # set, the document „wird neu erkannt“ and cannot be filed.
+    rework_job_id = models.UUIDField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # state ``zusammengefuehrt``: the document that holds its pages now
     codes = models.JSONField(default=list)  # [{"page", "format", "text"}]
     antwortcode = models.JSONField(null=True, blank=True)  # koffer's reply code, decoded
     merkmale = models.JSONField(default=dict)
@@ -258,7 +268,14 @@ class Eingangsdokument(TenantOwned):
             ),
             models.CheckConstraint(
                 condition=models.Q(
-                    state__in=["neu", "zu_pruefen", "abgelegt", "nicht_zuordenbar", "quarantaene"]
+                    state__in=[
+                        "neu",
+                        "zu_pruefen",
+                        "abgelegt",
+                        "nicht_zuordenbar",
+                        "quarantaene",
+                        "zusammengefuehrt",
+                    ]
                 ),
                 name="inbox_eingangsdokument_state_valid",
             ),
