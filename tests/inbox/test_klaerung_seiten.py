@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -33,19 +31,15 @@ from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
-from tests.api.jsonschema_check import errors
 from tests.conftest import signed_in
 from tests.factories import records as record_factories
 from tests.inbox import scans
 from tests.inbox.conftest import Deliver
+from tests.inbox.openapi import conforms
 
 pytestmark = pytest.mark.django_db
 State = Eingangsdokument.State
 needs_ocr = pytest.mark.skipif(bool(texterkennung.availability()), reason="Texterkennung fehlt")
-
-DOCUMENT = json.loads(
-    (Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text(encoding="utf-8")
-)
 
 
 @pytest.fixture
@@ -300,21 +294,6 @@ def test_the_page_offers_split_merge_and_turn_by_keyboard(
     assert _fresh(other).state == State.ZUSAMMENGEFUEHRT and _fresh(doc).pages == [0, 2]
 
 
-def _conforms(response: Any, path: str, method: str) -> Any:
-    operation = DOCUMENT["paths"][path][method]
-    documented = operation["responses"].get(str(response.status_code))
-    body = json.loads(response.content)
-    if documented is None:
-        assert response.status_code >= 400, response.status_code
-        schema: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
-    else:
-        content = documented["content"]
-        schema = (content.get("application/json") or content["application/problem+json"])["schema"]
-    found = errors(body, schema, DOCUMENT["components"]["schemas"])
-    assert not found, found
-    return body
-
-
 def test_api_splits_turns_and_merges_with_problems_for_the_rest(
     tenant: Mandant, deliver: Deliver, mail_room: User, poststelle: Organisationseinheit
 ) -> None:
@@ -328,7 +307,7 @@ def test_api_splits_turns_and_merges_with_problems_for_the_rest(
             body,
             content_type="application/json",
         )
-        return response.status_code, _conforms(response, base + action, "post")
+        return response.status_code, conforms(response, base + action, "post")
 
     status, body = post("teilen", doc, {"seite": 3})
     assert status == 422 and body["code"] == "invalid_page"

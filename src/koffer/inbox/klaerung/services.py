@@ -184,6 +184,18 @@ def _check_pages_changeable(locked: Eingangsdokument, actor: User) -> None:
         raise refused
 
 
+def _relocked(seen: Eingangsdokument, actor: User) -> Eingangsdokument:
+    """The document under its row lock, still changeable and still as ``seen`` when the
+    new original was made (two screens never change one document twice)."""
+    locked = pipeline.locked_row(seen)
+    _check_pages_changeable(locked, actor)
+    if locked.original_sha256 != seen.original_sha256 or locked.pages != seen.pages:
+        raise Conflict(
+            "changed", "Das Dokument wurde inzwischen geändert; bitte laden Sie die Seite neu."
+        )
+    return locked
+
+
 def _stored(tenant_id: object, pdfs: Sequence[bytes]) -> tuple[list[str], list[Any]]:
     """The new originals into the blob store (settled by the transaction that points to
     them, discarded when it fails)."""
@@ -249,12 +261,7 @@ def split(*, actor: User, doc: Eingangsdokument, page: int) -> Eingangsdokument:
         with transaction.atomic():
             # The file's row first: two splits in one file never take the same part number.
             Stapeldatei.objects.for_tenant(doc.tenant_id).select_for_update().get(pk=doc.datei_id)
-            locked = pipeline.locked_row(doc)
-            _check_pages_changeable(locked, actor)
-            if locked.original_sha256 != doc.original_sha256 or locked.pages != doc.pages:
-                raise Conflict(
-                    "changed", "Das Dokument wurde inzwischen geändert; bitte neu laden."
-                )
+            locked = _relocked(doc, actor)
             documents.settle_blobs(pending)
             now = timezone.now()
             before, after = locked.pages[:cut], locked.pages[cut:]
@@ -339,14 +346,8 @@ def merge(*, actor: User, doc: Eingangsdokument, other: Eingangsdokument) -> Ein
     try:
         with transaction.atomic():
             # Fixed lock order (by id), so two people merging the same pair never deadlock.
-            rows = {d.pk: pipeline.locked_row(d) for d in sorted([doc, other], key=lambda d: d.pk)}
+            rows = {d.pk: _relocked(d, actor) for d in sorted([doc, other], key=lambda d: d.pk)}
             locked, gone = rows[doc.pk], rows[other.pk]
-            for row, seen in ((locked, doc), (gone, other)):
-                _check_pages_changeable(row, actor)
-                if row.original_sha256 != seen.original_sha256 or row.pages != seen.pages:
-                    raise Conflict(
-                        "changed", "Ein Dokument wurde inzwischen geändert; bitte neu laden."
-                    )
             documents.settle_blobs(pending)
             now = timezone.now()
             first, second = sorted([locked, gone], key=lambda d: min(d.pages, default=0))
@@ -411,12 +412,7 @@ def turn(*, actor: User, doc: Eingangsdokument, page: int, degrees: int) -> Eing
     (turned_sha,), pending = _stored(doc.tenant_id, [turned])
     try:
         with transaction.atomic():
-            locked = pipeline.locked_row(doc)
-            _check_pages_changeable(locked, actor)
-            if locked.original_sha256 != doc.original_sha256 or locked.pages != doc.pages:
-                raise Conflict(
-                    "changed", "Das Dokument wurde inzwischen geändert; bitte neu laden."
-                )
+            locked = _relocked(doc, actor)
             documents.settle_blobs(pending)
             in_file = locked.pages[page - 1]
             turns = dict(locked.turns)

@@ -176,6 +176,31 @@ def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokum
 # --- recognition -------------------------------------------------------------------------
 
 
+def _take(doc: Eingangsdokument, erkennung: Erkennung, found: Einschaetzung) -> None:
+    """What recognition found, onto the row (the caller saves it)."""
+    best = found.vorschlaege[0] if found.vorschlaege else None
+    doc.searchable_sha256 = erkennung.searchable_sha256
+    doc.text = erkennung.text
+    doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
+    doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
+    doc.merkmale = jsonable(found.merkmale)
+    doc.kind, doc.kind_confidence = found.art.code, found.art.confidence
+    doc.vorschlaege = [jsonable(v) for v in found.vorschlaege]
+    doc.confidence = best.confidence if best else None
+
+
+def _recognised(doc: Eingangsdokument) -> dict[str, Any]:
+    """What the audit keeps of a recognition."""
+    return {
+        "pages": doc.pages,
+        "original_sha256": doc.original_sha256,
+        "searchable_sha256": doc.searchable_sha256 or None,
+        "ocr": doc.ocr_done,
+        "kind": doc.kind,
+        "confidence": doc.confidence,
+    }
+
+
 def record_recognition(
     *,
     doc: Eingangsdokument,
@@ -192,16 +217,8 @@ def record_recognition(
             documents.discard_blobs(pending)
             return doc
         documents.settle_blobs(pending)
-        best = found.vorschlaege[0] if found.vorschlaege else None
         doc.original_sha256 = erkennung.original_sha256
-        doc.searchable_sha256 = erkennung.searchable_sha256
-        doc.text = erkennung.text
-        doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
-        doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
-        doc.merkmale = jsonable(found.merkmale)
-        doc.kind, doc.kind_confidence = found.art.code, found.art.confidence
-        doc.vorschlaege = [jsonable(v) for v in found.vorschlaege]
-        doc.confidence = best.confidence if best else None
+        _take(doc, erkennung, found)
         doc.akte_id, doc.vorgang_id = decision.akte_id, decision.vorgang_id
         doc.filed_rule = decision.rule
         if decision.akte_id is None:
@@ -252,12 +269,7 @@ def record_recognition(
             action="inbox.dokument.recognise",
             obj=doc,
             changes={
-                "pages": doc.pages,
-                "original_sha256": doc.original_sha256,
-                "searchable_sha256": doc.searchable_sha256 or None,
-                "ocr": doc.ocr_done,
-                "kind": doc.kind,
-                "confidence": doc.confidence,
+                **_recognised(doc),
                 "akte": str(doc.akte_id) if doc.akte_id else None,
                 "rule": doc.filed_rule or None,
             },
@@ -284,15 +296,7 @@ def record_rework(
             documents.discard_blobs(pending)
             return doc
         documents.settle_blobs(pending)
-        best = found.vorschlaege[0] if found.vorschlaege else None
-        doc.searchable_sha256 = erkennung.searchable_sha256
-        doc.text = erkennung.text
-        doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
-        doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
-        doc.merkmale = jsonable(found.merkmale)
-        doc.kind, doc.kind_confidence = found.art.code, found.art.confidence
-        doc.vorschlaege = [jsonable(v) for v in found.vorschlaege]
-        doc.confidence = best.confidence if best else None
+        _take(doc, erkennung, found)
         doc.reason = decision.reason or (
             f"Nach der Änderung in der Zuordnung neu erkannt: {decision.rule}; bitte bestätigen."
         )
@@ -320,14 +324,7 @@ def record_rework(
             tenant_id=doc.tenant_id,
             action="inbox.dokument.rework",
             obj=doc,
-            changes={
-                "pages": doc.pages,
-                "original_sha256": doc.original_sha256,
-                "searchable_sha256": doc.searchable_sha256 or None,
-                "ocr": doc.ocr_done,
-                "kind": doc.kind,
-                "confidence": doc.confidence,
-            },
+            changes=_recognised(doc),
         )
     return doc
 
