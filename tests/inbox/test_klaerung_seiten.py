@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from typing import Any
 
 import pikepdf
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -85,6 +87,7 @@ def _waiting(
                 datei=stapel.dateien.get(),
                 teil=teil,
                 pages=part,
+                first_page=part[0],
                 state=State.ZU_PRUEFEN,
                 original_sha256=_stored(stapel.tenant_id, seiten.extract_pdf(data, part)),
                 text="alter Text",
@@ -127,6 +130,7 @@ def test_split_makes_two_documents_recognised_again_by_the_job(
 
     doc = _fresh(doc)
     assert (doc.pages, new.pages) == ([0], [1, 2])
+    assert (doc.first_page, new.first_page) == (0, 1)
     assert new.datei_id == doc.datei_id and new.stapel_id == doc.stapel_id and new.teil == 1
     assert new.state == State.ZU_PRUEFEN and new.created_at == doc.created_at
     assert [c["page"] for c in doc.codes] == [0] and [c["page"] for c in new.codes] == [1, 2]
@@ -169,6 +173,7 @@ def test_merge_keeps_the_other_document_as_merged_and_recognises_the_whole(
     merged = services.merge(actor=mail_room, doc=third, other=second)  # the earlier one
 
     assert merged.pk == third.pk and merged.pages == [1, 2]  # the file's order
+    assert _fresh(merged).first_page == 1
     assert [c["page"] for c in merged.codes] == [1, 2] and _page_count(merged) == 2
     gone = _fresh(second)
     assert gone.state == State.ZUSAMMENGEFUEHRT and gone.merged_into_id == third.pk
@@ -183,6 +188,17 @@ def test_merge_keeps_the_other_document_as_merged_and_recognises_the_whole(
     merged = _fresh(merged)
     assert merged.rework_job_id is None and "Angebot" in merged.text
     assert merged.text.count("\f") == 1  # two pages of text
+
+    # The batch's protocol tells what became of both.
+    out = io.StringIO()
+    call_command("inbox_report", str(merged.stapel_id), "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    rows = {d["id"]: d for d in report["dokumente"]}
+    assert rows[str(second.pk)]["state"] == "zusammengefuehrt"
+    assert rows[str(second.pk)]["merged_into"] == str(third.pk)
+    assert rows[str(third.pk)]["seiten"] == [2, 3]
+    actions = [line["action"] for line in report["protokoll"]]
+    assert "zusammengefuehrt" in actions and "neu_erkannt" in actions
 
 
 @needs_ocr

@@ -210,6 +210,7 @@ class Eingangsdokument(TenantOwned):
     datei = models.ForeignKey(Stapeldatei, on_delete=models.PROTECT, related_name="dokumente")
     teil = models.PositiveIntegerField()  # the part's number in its file, from 0
     pages = models.JSONField(default=list)  # page indexes in the file, 0-based
+    first_page = models.PositiveIntegerField(default=0)  # min(pages): the order in the file
     state = models.CharField(max_length=16, choices=State.choices, default=State.NEU)
     original_sha256 = models.CharField(max_length=64, blank=True)  # the scanned pages
     searchable_sha256 = models.CharField(max_length=64, blank=True)  # with text layer
@@ -285,6 +286,9 @@ class Eingangsdokument(TenantOwned):
                 fields=["tenant", "state", "unit", "created_at"], name="inbox_eingang_queue"
             ),
             models.Index(fields=["tenant", "stapel", "teil"], name="inbox_eingang_stapel"),
+            models.Index(
+                fields=["tenant", "datei", "first_page"], name="inbox_eingang_datei_seite"
+            ),
             models.Index(fields=["original_sha256"], name="inbox_eingang_original"),
             models.Index(fields=["searchable_sha256"], name="inbox_eingang_searchable"),
         ]

@@ -123,15 +123,20 @@ def vorgaenge(akte: Akte) -> list[Vorgang]:
     )
 
 
+NEIGHBOURS = 3  # documents offered for a merge on each side (a file may hold hundreds)
+
+
 def merge_candidates(
     access: Access, tenant: Mandant, doc: Eingangsdokument
 ) -> list[Eingangsdokument]:
-    """The other documents of ``doc``'s file waiting in the actor's units, in the file's
-    order: what ``doc`` can be merged with (the next one first in the page's choice)."""
-    found = (
+    """The documents of ``doc``'s file waiting next to it in the actor's units, a few on
+    each side in the file's order: what ``doc`` can be merged with."""
+    near = (
         Eingangsdokument.objects.for_tenant(tenant)
         .filter(rules.klaerung_q(access), datei_id=doc.datei_id, state=State.ZU_PRUEFEN)
         .exclude(pk=doc.pk)
-        .only("pk", "pages", "teil", "datei_id", "rework_job_id")
+        .only("pk", "pages", "first_page", "datei_id")
     )
-    return sorted(found, key=lambda d: min(d.pages, default=0))
+    before = near.filter(first_page__lt=doc.first_page).order_by("-first_page")[:NEIGHBOURS]
+    after = near.filter(first_page__gt=doc.first_page).order_by("first_page")[:NEIGHBOURS]
+    return [*reversed(list(before)), *after]

@@ -14,7 +14,9 @@ request. Until it has, the document „wird neu erkannt“ and cannot be filed o
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -196,28 +198,27 @@ def _relocked(seen: Eingangsdokument, actor: User) -> Eingangsdokument:
     return locked
 
 
-def _stored(tenant_id: object, pdfs: Sequence[bytes]) -> tuple[list[str], list[Any]]:
+def _stored(tenant_id: uuid.UUID, pdfs: Sequence[bytes]) -> tuple[list[str], list[uuid.UUID]]:
     """The new originals into the blob store (settled by the transaction that points to
     them, discarded when it fails)."""
     hashes = [hashlib.sha256(pdf).hexdigest() for pdf in pdfs]
-    pending = documents.store_blobs(
-        tenant_id=tenant_id,  # type: ignore[arg-type]
-        blobs=list(zip(hashes, pdfs, strict=True)),
-    )
+    pending = documents.store_blobs(tenant_id=tenant_id, blobs=list(zip(hashes, pdfs, strict=True)))
     return hashes, pending
 
 
-def _cleared(doc: Eingangsdokument, job_id: Any, now: Any) -> None:
+def _cleared(doc: Eingangsdokument, job_id: uuid.UUID, now: datetime) -> None:
     """What was recognised before the change no longer holds: cleared until the job has
     recognised the new pages (the suggestions must not be accepted meanwhile)."""
     doc.searchable_sha256, doc.text, doc.ocr_done, doc.pdfa, doc.rotated = "", "", False, False, []
     doc.antwortcode, doc.merkmale, doc.kind, doc.kind_confidence = None, {}, "", None
     doc.vorschlaege, doc.confidence = [], None
+    # A target the rules had chosen (an automatic filing that failed) was for other pages.
+    doc.akte, doc.vorgang, doc.filed_rule = None, None, ""
     doc.rework_job_id, doc.updated_at = job_id, now
     doc.reason = "Wird nach einer Änderung in der Zuordnung neu erkannt."
 
 
-def _rework_job(actor: User, docs: Sequence[Eingangsdokument], what: str) -> Any:
+def _rework_job(actor: User, docs: Sequence[Eingangsdokument], what: str) -> uuid.UUID:
     job = jobs.start_job(
         actor=actor,
         tenant=docs[0].stapel.tenant,
@@ -276,6 +277,7 @@ def split(*, actor: User, doc: Eingangsdokument, page: int) -> Eingangsdokument:
                 datei_id=locked.datei_id,
                 teil=(teil or 0) + 1,
                 pages=after,
+                first_page=after[0],
                 state=State.ZU_PRUEFEN,
                 original_sha256=rest_sha,
                 codes=_codes_of(locked, after),
@@ -357,6 +359,7 @@ def merge(*, actor: User, doc: Eingangsdokument, other: Eingangsdokument) -> Ein
             )
             locked.turns = {**first.turns, **second.turns}
             locked.pages = [*first.pages, *second.pages]
+            locked.first_page = min(locked.pages)
             locked.original_sha256 = joined_sha
             locked.created_at = min(locked.created_at, gone.created_at)
             job_id = _rework_job(actor, [locked], "dem Zusammenführen")

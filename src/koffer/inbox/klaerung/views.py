@@ -83,7 +83,7 @@ def dokument(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
     ]
     title = f"Eingang {doc.stapel.batch_id}, {doc.datei.name} S. {doc.page_numbers}"
     partners = selectors.merge_candidates(request.access, request.tenant, doc)
-    following = next((p for p in partners if min(p.pages) > max(doc.pages, default=0)), None)
+    following = next((p for p in partners if p.first_page > doc.first_page), None)
     return render(
         request,
         "inbox/klaerung_dokument.html",

@@ -48,6 +48,8 @@ class EingangsdokumentOut(Schema):
     ocr: bool
     pdfa: bool
     rotated: list[int]
+    turned: dict[str, int] = {}  # page in the file (from 1) -> degrees, turned in triage
+    merged_into: uuid.UUID | None = None  # state zusammengefuehrt: where its pages are now
     codes: list[dict[str, Any]]
     antwortcode: dict[str, Any] | None
     merkmale: dict[str, Any]

@@ -135,6 +135,7 @@ def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokum
             defaults={
                 "stapel": stapel,
                 "pages": list(teil.pages),
+                "first_page": min(teil.pages, default=0),
                 "codes": [c for p in teil.pages for c in page_codes.get(p, [])],
                 "unit_id": stapel.unit_id,
                 "created_at": now,
