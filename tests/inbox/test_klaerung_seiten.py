@@ -308,6 +308,9 @@ def test_the_page_offers_split_merge_and_turn_by_keyboard(
     )
     assert merged.status_code == 302
     assert _fresh(other).state == State.ZUSAMMENGEFUEHRT and _fresh(doc).pages == [0, 2]
+    gone = client.get(reverse("inbox:klaerung_dokument", args=[other.pk])).content.decode()
+    assert "zusammengeführt mit" in gone
+    assert reverse("inbox:klaerung_dokument", args=[doc.pk]) in gone
 
 
 def test_api_splits_turns_and_merges_with_problems_for_the_rest(
