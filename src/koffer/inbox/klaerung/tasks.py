@@ -11,6 +11,7 @@ or a stale run changes nothing twice.
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from koffer.accounts.roles import Perm
@@ -23,6 +24,7 @@ from koffer.jobs import registry
 from koffer.jobs.runner import JobRun, Outcome
 from koffer.records.dokumente import services as documents
 
+logger = logging.getLogger("koffer.inbox")
 JOBS_PER_DOCUMENT = 2  # one document at a time: its OCR gets both cores
 
 
@@ -54,6 +56,20 @@ def rework(*, run: JobRun, doc: Eingangsdokument) -> None:
         raise
 
 
+def _rework_or_free(run: JobRun, doc: Eingangsdokument) -> None:
+    """A document the steps cannot read (its blob gone, a page PDFium refuses) must not
+    wait for ever: it is freed with the reason, the error logged for the operator."""
+    try:
+        rework(run=run, doc=doc)
+    except Exception:
+        logger.exception("Neuerkennung von %s fehlgeschlagen", doc.pk)
+
+        def free() -> None:
+            pipeline.record_rework_failed(doc=doc, job_id=run.job.pk)
+
+        run.step(f"neu-erkannt-{doc.pk}", free)
+
+
 def _rework_job(run: JobRun) -> Outcome:
     ids = [uuid.UUID(str(i)) for i in run.params.get("dokumente", [])]
     docs = list(
@@ -63,7 +79,7 @@ def _rework_job(run: JobRun) -> Outcome:
         .order_by("created_at", "teil")
     )
     for done, doc in enumerate(docs):
-        rework(run=run, doc=doc)
+        _rework_or_free(run, doc)
         run.progress(done + 1, len(docs), f"{done + 1} von {len(docs)} Dokumenten neu erkannt")
     return Outcome(
         f"{len(docs)} Dokument{'e' if len(docs) != 1 else ''} der Zuordnung neu erkannt."

@@ -330,6 +330,32 @@ def record_rework(
     return doc
 
 
+REWORK_FAILED = (
+    "Die Neuerkennung nach der Änderung ist fehlgeschlagen: Text und Vorschläge fehlen. "
+    "Sie können das Dokument trotzdem einer Akte zuordnen."
+)
+
+
+def record_rework_failed(*, doc: Eingangsdokument, job_id: uuid.UUID) -> Eingangsdokument:
+    """The re-recognition could not read the changed document: it is free again (a person
+    files it by searching the Akte) and says why, instead of waiting for ever."""
+    with transaction.atomic():
+        doc = locked_row(doc)
+        if doc.rework_job_id != job_id or doc.state != State.ZU_PRUEFEN:
+            return doc
+        doc.rework_job_id, doc.reason, doc.updated_at = None, REWORK_FAILED, timezone.now()
+        doc.save(update_fields=["rework_job_id", "reason", "updated_at"])
+        log(doc.stapel, "neu_erkannt", f"{doc.pages_label}: {REWORK_FAILED}", dokument=doc)
+        audit.record(
+            actor=None,
+            tenant_id=doc.tenant_id,
+            action="inbox.dokument.rework",
+            obj=doc,
+            changes={"pages": doc.pages, "failed": True},
+        )
+    return doc
+
+
 def _turned(doc: Eingangsdokument) -> str:
     return ", ".join(str(doc.pages[i] + 1) for i in doc.rotated if i < len(doc.pages))
 
