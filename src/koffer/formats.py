@@ -65,6 +65,11 @@ def date_ranges(ranges: Iterable[tuple[date, date]]) -> str:
     )
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """ "1 Monat", "3 Monate", "0 Tage": a count with its noun in singular or plural."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def number(value: int | Decimal, places: int = 0, *, thousands: bool = True) -> str:
     """``1234.5`` → ``1.234,5`` (``places=1``); without ``thousands`` → ``1234,5``, as
     spreadsheets read it back."""

@@ -19,6 +19,7 @@ from koffer.records.models import VorgangTyp
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
+from tests.inbox.openapi import conforms
 
 pytestmark = pytest.mark.django_db
 URL = "/posteingang/regeln/"
@@ -127,3 +128,67 @@ def test_only_the_administration_sets_rules(tenant: Mandant) -> None:
     assert signed_in(mail_room).get(URL).status_code == 403
     caseworker = factories.user(tenant, role="sachbearbeitung")
     assert signed_in(caseworker).post(URL, {"teil": "regeln"}).status_code == 403
+
+
+def test_rules_api_reads_and_sets_what_the_page_does(tenant: Mandant, admin: User) -> None:
+    client = signed_in(admin)
+    api = "/api/v1/posteingang/regeln"
+    read = client.get(api)
+    assert read.status_code == 200
+    body = conforms(read, api, "get")
+    assert body["auto_threshold"] == 0.9 and body["separator_pattern"] == "^KOFFER-TRENNBLATT$"
+    objection = next(a for a in body["artregeln"] if a["kind"] == "widerspruch")
+    assert objection["standard"] and objection["vorgang_typ_code"] == "widerspruch"
+    assert objection["frist_months"] == 3
+
+    defaults.install(actor=None, tenant=tenant)
+    typ = VorgangTyp.objects.for_tenant(tenant).filter(is_active=True).first()
+    assert typ is not None
+    wanted = {
+        "auto_threshold": 0.85,
+        "separator_pattern": " ^TRENN$ ",
+        "wiedervorlage_days": 1,
+        "artregeln": [
+            {"kind": "widerspruch"},
+            {
+                "kind": "gerichtsschreiben",
+                "vorgang_typ": str(typ.pk),
+                "frist_label": "Stellungnahme",
+                "frist_days": 14,
+            },
+        ],
+    }
+    saved = client.put(api, wanted, content_type="application/json")
+    assert saved.status_code == 200, saved.content
+    conforms(saved, api, "put")
+    assert regeln.regeln(tenant.pk) == regeln.Regeln(0.85, "^TRENN$", 1)
+    assert regeln.folge(tenant.pk, "widerspruch") is None
+    assert regeln.folge(tenant.pk, "gerichtsschreiben") == regeln.Folge(
+        typ.code, "Stellungnahme", 0, 14
+    )
+    court = next(a for a in saved.json()["artregeln"] if a["kind"] == "gerichtsschreiben")
+    assert court["vorgang_typ"] == str(typ.pk) and not court["standard"]
+    # The page shows the same, in proper German.
+    assert "Frist „Stellungnahme“: 0 Monate, 14 Tage" in client.get(URL).content.decode()
+
+    # The same checks as the page: nothing is written when one rule is wrong.
+    wrong = client.put(
+        api,
+        {
+            **wanted,
+            "separator_pattern": "([",
+            "artregeln": [{"kind": "antrag", "frist_months": 1}, {"kind": "unbekannt"}],
+        },
+        content_type="application/json",
+    )
+    assert wrong.status_code == 422
+    detail = conforms(wrong, api, "put")["detail"]
+    assert "kein gültiger regulärer Ausdruck" in detail
+    assert "Bitte benennen Sie die Frist" in detail and "„unbekannt“ gibt es nicht" in detail
+    assert regeln.regeln(tenant.pk) == regeln.Regeln(0.85, "^TRENN$", 1)
+    low = client.put(api, {**wanted, "auto_threshold": 0.3}, content_type="application/json")
+    assert low.status_code == 422 and "zwischen 50 und 100 Prozent" in low.json()["detail"]
+
+    mail_room = factories.user(tenant, role="poststelle")
+    assert signed_in(mail_room).get(api).status_code == 403
+    assert signed_in(mail_room).put(api, wanted, content_type="application/json").status_code == 403

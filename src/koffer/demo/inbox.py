@@ -1,6 +1,7 @@
 """Demo data of the Posteingang: scan batches delivered into the Jobcenter's Eingangszone
 (where the shared mail room, post.zentral, starts), one as declared, one with problems (a
-file altered on the way, one missing), and one the mail room scanned itself; and one into
+file altered on the way, one missing), and one the mail room scanned itself (with two
+letters in one file, for triage to split); and one into
 the Kreis's Poststelle, the mail room's other Mandant. Each is checked like a real
 delivery. And a Rückscan: the Deckblätter of Leistungsteam 1 printed, and a Rückscan
 batch bringing one paper file back with its Deckblatt, and one whose Deckblatt names an
@@ -24,6 +25,7 @@ from koffer.inbox.lieferung import services
 from koffer.inbox.models import Stapel
 from koffer.inbox.rueckscan import pdf as deckblatt_pdf
 from koffer.inbox.rueckscan import services as rueckscan
+from koffer.inbox.verarbeitung import seiten
 from koffer.jobs import runner
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -140,10 +142,16 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
             ),
         )
     )
-    own = {"eingang-1.pdf": bescheinigung}
+    # Two letters scanned as one file without a separator sheet: triage splits them.
+    together = seiten.join([bescheinigung, nachweis])
+    own = {"eingang-1.pdf": bescheinigung, "eingang-2.pdf": together}
     jobs.append(
         _deliver(
-            tenant, "post.zentral", "POST-0001", own, _note("POST-0001", own, {"eingang-1.pdf": 1})
+            tenant,
+            "post.zentral",
+            "POST-0001",
+            own,
+            _note("POST-0001", own, {"eingang-1.pdf": 1, "eingang-2.pdf": 2}),
         )
     )
     kreis = {"0001.pdf": bescheinigung}

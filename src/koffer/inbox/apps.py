@@ -10,6 +10,7 @@ class InboxConfig(AppConfig):
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
         from koffer.inbox import access, aufgaben
+        from koffer.inbox.klaerung import tasks as klaerung_tasks
         from koffer.inbox.lieferung import ordner, services, tasks
         from koffer.inbox.verarbeitung import services as pipeline
         from koffer.inbox.verarbeitung import tasks as pipeline_tasks
@@ -20,6 +21,7 @@ class InboxConfig(AppConfig):
 
         tasks.register_job_kind()
         pipeline_tasks.register_job_kind()
+        klaerung_tasks.register_job_kind()
         # The worker looks into the drop folders; `manage.py inbox_watch` does the same by hand.
         periodic.register(
             "inbox.uebergabeordner",

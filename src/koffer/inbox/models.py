@@ -211,11 +211,13 @@ class Eingangsdokument(TenantOwned):
         ABGELEGT = "abgelegt", "abgelegt"
         NICHT_ZUORDENBAR = "nicht_zuordenbar", "nicht zuordenbar"
         QUARANTAENE = "quarantaene", "Quarantäne"
+        ZUSAMMENGEFUEHRT = "zusammengefuehrt", "zusammengeführt"
 
     stapel = models.ForeignKey(Stapel, on_delete=models.PROTECT, related_name="dokumente")
     datei = models.ForeignKey(Stapeldatei, on_delete=models.PROTECT, related_name="dokumente")
     teil = models.PositiveIntegerField()  # the part's number in its file, from 0
     pages = models.JSONField(default=list)  # page indexes in the file, 0-based
+    first_page = models.PositiveIntegerField(default=0)  # min(pages): the order in the file
     state = models.CharField(max_length=16, choices=State.choices, default=State.NEU)
     original_sha256 = models.CharField(max_length=64, blank=True)  # the scanned pages
     searchable_sha256 = models.CharField(max_length=64, blank=True)  # with text layer
@@ -223,6 +225,15 @@ class Eingangsdokument(TenantOwned):
     ocr_done = models.BooleanField(default=False)
     pdfa = models.BooleanField(default=False)
     rotated = models.JSONField(default=list)  # pages (of ``pages``) turned upright
+    # Triage: pages turned by a person, {file page (0-based, as text): degrees clockwise};
+    # the original PDF carries the same turn as its pages' /Rotate.
+    turns = models.JSONField(default=dict)
+    # Triage: the job re-recognising the document after a split, merge or turn; while
+    # set, the document „wird neu erkannt“ and cannot be filed.
+    rework_job_id = models.UUIDField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # state ``zusammengefuehrt``: the document that holds its pages now
     codes = models.JSONField(default=list)  # [{"page", "format", "text"}]
     antwortcode = models.JSONField(null=True, blank=True)  # koffer's reply code, decoded
     merkmale = models.JSONField(default=dict)
@@ -265,7 +276,14 @@ class Eingangsdokument(TenantOwned):
             ),
             models.CheckConstraint(
                 condition=models.Q(
-                    state__in=["neu", "zu_pruefen", "abgelegt", "nicht_zuordenbar", "quarantaene"]
+                    state__in=[
+                        "neu",
+                        "zu_pruefen",
+                        "abgelegt",
+                        "nicht_zuordenbar",
+                        "quarantaene",
+                        "zusammengefuehrt",
+                    ]
                 ),
                 name="inbox_eingangsdokument_state_valid",
             ),
@@ -275,6 +293,9 @@ class Eingangsdokument(TenantOwned):
                 fields=["tenant", "state", "unit", "created_at"], name="inbox_eingang_queue"
             ),
             models.Index(fields=["tenant", "stapel", "teil"], name="inbox_eingang_stapel"),
+            models.Index(
+                fields=["tenant", "datei", "first_page"], name="inbox_eingang_datei_seite"
+            ),
             models.Index(fields=["original_sha256"], name="inbox_eingang_original"),
             models.Index(fields=["searchable_sha256"], name="inbox_eingang_searchable"),
         ]

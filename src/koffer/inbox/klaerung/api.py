@@ -1,13 +1,17 @@
 """API of triage (die Zuordnung) for the mail room and caseworkers: the waiting documents,
-and the actions of the page (file into an Akte, not assignable, another team). A document
-another person filed first answers 409 ``already_filed`` naming who and when."""
+and the actions of the page (file into an Akte, not assignable, another team; split,
+merge, turn a page). A document another person filed first answers 409 ``already_filed``
+naming who and when; a change of pages while another person has the document open
+(``claimed_by_other``) or while it is re-recognised (``being_recognised``) answers 409,
+a page it does not have 422 ``invalid_page``."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from koffer.accounts.http import TenantRequest
 from koffer.api.pagination import paginate
@@ -44,6 +48,9 @@ class WartendesDokument(Schema):
     claimed_by: str | None
     akte: uuid.UUID | None
     dokument: uuid.UUID | None
+    wird_neu_erkannt: bool
+    drehungen: dict[str, int]  # page in the file (from 1) -> degrees clockwise, by hand
+    zusammengefuehrt_in: uuid.UUID | None
 
 
 class WartendePage(Schema):
@@ -63,6 +70,24 @@ class Weitergeben(Schema):
     team: uuid.UUID
 
 
+class KlaerungTeilen(Schema):
+    seite: int = Field(description="Die erste Seite des neuen Dokuments (ab 2, wie gelesen)")
+
+
+class KlaerungZusammenfuehren(Schema):
+    eingang_id: uuid.UUID = Field(description="Das andere wartende Dokument derselben Datei")
+
+
+class KlaerungDrehen(Schema):
+    seite: int = Field(description="Die Seite des Dokuments (ab 1)")
+    grad: Literal[90, 180, 270] = Field(description="Im Uhrzeigersinn")
+
+
+class KlaerungGeteilt(Schema):
+    dokument: WartendesDokument  # the pages before
+    abgetrennt: WartendesDokument  # the new document: the chosen page and the rest
+
+
 def _out(d: Eingangsdokument) -> WartendesDokument:
     return WartendesDokument(
         id=d.pk,
@@ -79,6 +104,9 @@ def _out(d: Eingangsdokument) -> WartendesDokument:
         claimed_by=d.claimed_by.username if d.claimed_by else None,
         akte=d.akte_id,
         dokument=d.dokument_id,
+        wird_neu_erkannt=d.rework_job_id is not None,
+        drehungen={str(int(p) + 1): int(g) for p, g in d.turns.items()},
+        zusammengefuehrt_in=d.merged_into_id,
     )
 
 
@@ -152,3 +180,48 @@ def hand_waiting(
     done = services.hand_over(actor=request.user, doc=doc, unit=unit)
     # Handed to a team outside the actor's units, the document leaves its sight.
     return _out(selectors.dokument(request.access, request.tenant, done.pk) or done)
+
+
+def _fresh(request: TenantRequest, doc: Eingangsdokument) -> WartendesDokument:
+    return _out(selectors.dokument(request.access, request.tenant, doc.pk) or doc)
+
+
+@router.post(
+    "/posteingang/dokumente/{eingang_id}/teilen",
+    response={200: KlaerungGeteilt, 409: ProblemDocument, 422: ProblemDocument},
+    summary="Ein wartendes Dokument vor einer Seite teilen (beide Teile werden neu erkannt)",
+)
+def split_waiting(
+    request: TenantRequest, eingang_id: uuid.UUID, body: KlaerungTeilen
+) -> KlaerungGeteilt:
+    doc = _doc(request, eingang_id)
+    new = services.split(actor=request.user, doc=doc, page=body.seite)
+    return KlaerungGeteilt(dokument=_fresh(request, doc), abgetrennt=_fresh(request, new))
+
+
+@router.post(
+    "/posteingang/dokumente/{eingang_id}/zusammenfuehren",
+    response={200: WartendesDokument, 409: ProblemDocument, 422: ProblemDocument},
+    summary="Ein anderes wartendes Dokument derselben Datei anfügen (wird neu erkannt)",
+)
+def merge_waiting(
+    request: TenantRequest, eingang_id: uuid.UUID, body: KlaerungZusammenfuehren
+) -> WartendesDokument:
+    doc = _doc(request, eingang_id)
+    other = selectors.dokument(request.access, request.tenant, body.eingang_id)
+    if other is None:
+        raise not_found("Das andere Dokument")
+    return _fresh(request, services.merge(actor=request.user, doc=doc, other=other))
+
+
+@router.post(
+    "/posteingang/dokumente/{eingang_id}/drehen",
+    response={200: WartendesDokument, 409: ProblemDocument, 422: ProblemDocument},
+    summary="Eine Seite eines wartenden Dokuments drehen (wird neu erkannt)",
+)
+def turn_waiting(
+    request: TenantRequest, eingang_id: uuid.UUID, body: KlaerungDrehen
+) -> WartendesDokument:
+    doc = _doc(request, eingang_id)
+    done = services.turn(actor=request.user, doc=doc, page=body.seite, degrees=body.grad)
+    return _fresh(request, done)

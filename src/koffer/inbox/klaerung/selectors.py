@@ -47,7 +47,8 @@ def next_waiting(
 ) -> Eingangsdokument | None:
     """The oldest waiting document nobody else has open (a claim older than
     ``CLAIM_MINUTES`` has lapsed), after ``after`` in the queue's order."""
-    qs = waiting(access, tenant).filter(
+    qs = waiting(access, tenant).filter(rework_job_id__isnull=True)
+    qs = qs.filter(
         Q(claimed_by__isnull=True)
         | Q(claimed_by_id=user_id)
         | Q(claimed_at__lt=timezone.now() - timedelta(minutes=CLAIM_MINUTES))
@@ -120,3 +121,22 @@ def vorgaenge(akte: Akte) -> list[Vorgang]:
         .filter(akte=akte, status=Vorgang.Status.OPEN)
         .order_by("-opened_at")
     )
+
+
+NEIGHBOURS = 3  # documents offered for a merge on each side (a file may hold hundreds)
+
+
+def merge_candidates(
+    access: Access, tenant: Mandant, doc: Eingangsdokument
+) -> list[Eingangsdokument]:
+    """The documents of ``doc``'s file waiting next to it in the actor's units, a few on
+    each side in the file's order: what ``doc`` can be merged with."""
+    near = (
+        Eingangsdokument.objects.for_tenant(tenant)
+        .filter(rules.klaerung_q(access), datei_id=doc.datei_id, state=State.ZU_PRUEFEN)
+        .exclude(pk=doc.pk)
+        .only("pk", "pages", "first_page", "datei_id")
+    )
+    before = near.filter(first_page__lt=doc.first_page).order_by("-first_page")[:NEIGHBOURS]
+    after = near.filter(first_page__gt=doc.first_page).order_by("first_page")[:NEIGHBOURS]
+    return [*reversed(list(before)), *after]

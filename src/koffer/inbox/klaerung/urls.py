@@ -30,4 +30,19 @@ urlpatterns: list[URLPattern] = [
         views.weitergeben,
         name="klaerung_weitergeben",
     ),
+    path(
+        "posteingang/zuordnung/<uuid:eingang_id>/teilen/",
+        views.teilen,
+        name="klaerung_teilen",
+    ),
+    path(
+        "posteingang/zuordnung/<uuid:eingang_id>/zusammenfuehren/",
+        views.zusammenfuehren,
+        name="klaerung_zusammenfuehren",
+    ),
+    path(
+        "posteingang/zuordnung/<uuid:eingang_id>/drehen/",
+        views.drehen,
+        name="klaerung_drehen",
+    ),
 ]

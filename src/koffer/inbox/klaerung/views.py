@@ -1,6 +1,6 @@
 """Pages of triage (die Zuordnung): the queue of waiting documents, one document with its
 pages, the suggestion and its reasons, and the actions (file, another Akte, not
-assignable, another team). Keyboard first: the shortcuts are listed on the page
+assignable, another team; split, merge, turn a page). Keyboard first: the shortcuts are listed on the page
 (``klaerung.js``). Thin: selectors read, services write, access from ``inbox.access``."""
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def dokument(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
         if v.get("akte_id")
     ]
     title = f"Eingang {doc.stapel.batch_id}, {doc.datei.name} S. {doc.page_numbers}"
+    partners = selectors.merge_candidates(request.access, request.tenant, doc)
+    following = next((p for p in partners if p.first_page > doc.first_page), None)
     return render(
         request,
         "inbox/klaerung_dokument.html",
@@ -98,6 +100,10 @@ def dokument(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
             "teams": selectors.teams(request.tenant),
             "page_indexes": range(len(doc.pages)),
             "reason_max": services.MAX_REASON,
+            "partners": partners,
+            "following": following,
+            "split_pages": range(2, len(doc.pages) + 1),
+            "page_numbers": range(1, len(doc.pages) + 1),
         },
     )
 
@@ -193,4 +199,71 @@ def weitergeben(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
         doc,
         lambda: services.hand_over(actor=request.user, doc=doc, unit=unit),
         f"An {unit.name} weitergegeben.",
+    )
+
+
+def _changed(
+    request: TenantRequest, doc: Eingangsdokument, act: Callable[[], object], said: str
+) -> HttpResponse:
+    """Run a change of pages: back to the document (it is re-recognised now), the
+    refusal shown there."""
+    try:
+        act()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, said)
+    return redirect("inbox:klaerung_dokument", eingang_id=doc.pk)
+
+
+def _number(request: TenantRequest, name: str) -> int:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        return 0
+
+
+@require_POST
+@requires(access.sorts_post)
+def teilen(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
+    doc = _doc_or_404(request, eingang_id)
+    page = _number(request, "seite")
+    return _changed(
+        request,
+        doc,
+        lambda: services.split(actor=request.user, doc=doc, page=page),
+        f"Vor Seite {page} geteilt. Beide Teile werden neu erkannt.",
+    )
+
+
+@require_POST
+@requires(access.sorts_post)
+def zusammenfuehren(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
+    doc = _doc_or_404(request, eingang_id)
+    try:
+        other = selectors.dokument(
+            request.access, request.tenant, uuid.UUID(request.POST.get("mit", ""))
+        )
+    except ValueError:
+        other = None
+    if other is None:
+        return _refused(request, doc, "Bitte wählen Sie das Dokument, das dazugehört.")
+    return _changed(
+        request,
+        doc,
+        lambda: services.merge(actor=request.user, doc=doc, other=other),
+        f"Mit {other.pages_label} zusammengeführt. Das Dokument wird neu erkannt.",
+    )
+
+
+@require_POST
+@requires(access.sorts_post)
+def drehen(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
+    doc = _doc_or_404(request, eingang_id)
+    page, degrees = _number(request, "seite"), _number(request, "grad")
+    return _changed(
+        request,
+        doc,
+        lambda: services.turn(actor=request.user, doc=doc, page=page, degrees=degrees),
+        f"Seite {page} gedreht. Das Dokument wird neu erkannt.",
     )

@@ -1,13 +1,15 @@
 """Forms of the pipeline's rules page: the Mandant's threshold, separator code and
-Wiedervorlage, and what filing a document of one kind opens."""
+Wiedervorlage, and what filing a document of one kind opens. What a valid rule is comes
+from ``regeln`` (the same check the services and the API make); the forms show it beside
+their fields."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 
+from koffer.inbox.verarbeitung import regeln
 from koffer.inbox.verarbeitung.dokumentart import KINDS
 
 
@@ -26,8 +28,8 @@ def _select() -> forms.Select:
 class RegelnForm(forms.Form):
     auto_threshold = forms.IntegerField(
         label="Automatisch ablegen ab Sicherheit (Prozent)",
-        min_value=50,
-        max_value=100,
+        min_value=regeln.THRESHOLD_PERCENT[0],
+        max_value=regeln.THRESHOLD_PERCENT[1],
         help_text="Dokumente, deren Zuordnung mindestens so sicher ist, legt koffer ohne "
         "Prüfung ab; die übrigen warten in der Zuordnung. 100: nichts automatisch "
         "(außer Antworten mit dem Antwortcode eines koffer-Schreibens).",
@@ -35,28 +37,31 @@ class RegelnForm(forms.Form):
     )
     separator_pattern = forms.CharField(
         label="Muster des Trennblatt-Codes",
-        max_length=200,
+        max_length=regeln.MAX_TEXT,
         help_text="Regulärer Ausdruck für den Inhalt des Barcodes oder QR-Codes auf dem "
         "Trennblatt, zum Beispiel ^KOFFER-TRENNBLATT$.",
         widget=_text(),
     )
     wiedervorlage_days = forms.IntegerField(
         label="Wiedervorlage „Neuer Posteingang“ nach Tagen",
-        min_value=0,
-        max_value=30,
+        min_value=regeln.WIEDERVORLAGE_DAYS[0],
+        max_value=regeln.WIEDERVORLAGE_DAYS[1],
         help_text="0: am Tag der Ablage.",
         widget=_number(),
     )
 
-    def clean_separator_pattern(self) -> str:
-        pattern = str(self.cleaned_data["separator_pattern"]).strip()
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise forms.ValidationError(
-                f"Das Muster ist kein gültiger regulärer Ausdruck ({exc.msg})."
-            ) from exc
-        return pattern
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            data["separator_pattern"] = str(data["separator_pattern"]).strip()
+            problems = regeln.regeln_problems(
+                auto_threshold=data["auto_threshold"] / 100,
+                separator_pattern=data["separator_pattern"],
+                wiedervorlage_days=data["wiedervorlage_days"],
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
+        return data
 
 
 class ArtregelForm(forms.Form):
@@ -67,12 +72,22 @@ class ArtregelForm(forms.Form):
         help_text="Der Vorgangstyp gleichen Codes im Fachverfahren der Akte; ohne: kein Vorgang.",
         widget=_select(),
     )
-    frist_label = forms.CharField(label="Frist", max_length=200, required=False, widget=_text())
+    frist_label = forms.CharField(
+        label="Frist", max_length=regeln.MAX_TEXT, required=False, widget=_text()
+    )
     frist_months = forms.IntegerField(
-        label="Frist: Monate", min_value=0, max_value=24, initial=0, widget=_number()
+        label="Frist: Monate",
+        min_value=regeln.FRIST_MONTHS[0],
+        max_value=regeln.FRIST_MONTHS[1],
+        initial=0,
+        widget=_number(),
     )
     frist_days = forms.IntegerField(
-        label="Frist: Tage", min_value=0, max_value=365, initial=0, widget=_number()
+        label="Frist: Tage",
+        min_value=regeln.FRIST_DAYS[0],
+        max_value=regeln.FRIST_DAYS[1],
+        initial=0,
+        widget=_number(),
     )
 
     def __init__(self, *args: Any, typen: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -80,3 +95,17 @@ class ArtregelForm(forms.Form):
         field = self.fields["vorgang_typ"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "kein Vorgang"), *typen]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            problems = regeln.artregel_problems(
+                kind=data["kind"],
+                frist_label=data["frist_label"],
+                frist_months=data["frist_months"],
+                frist_days=data["frist_days"],
+                kinds=KINDS,
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
+        return data

@@ -37,6 +37,8 @@ def _dokument(doc: Eingangsdokument, *, with_text: bool) -> dict[str, Any]:
         "ocr": doc.ocr_done,
         "pdfa": doc.pdfa,
         "rotated": [doc.pages[i] + 1 for i in doc.rotated if i < len(doc.pages)],
+        "turned": {str(int(p) + 1): degrees for p, degrees in doc.turns.items()},  # by hand
+        "merged_into": str(doc.merged_into_id) if doc.merged_into_id else None,
         "codes": doc.codes,
         "antwortcode": doc.antwortcode,
         "merkmale": doc.merkmale,

@@ -126,7 +126,13 @@ class Erkennung:
 def recognise(data: bytes, pages: Sequence[int], *, jobs: int = 1) -> Erkennung:
     """The document's pages out of the delivered file, and their text (the real text
     layer, or OCR). Touches no database, so ``tasks`` runs two of these at once."""
-    original = seiten.extract_pdf(data, list(pages))
+    return read_text(seiten.extract_pdf(data, list(pages)), jobs=jobs)
+
+
+def read_text(original: bytes, *, jobs: int = 1) -> Erkennung:
+    """The text of a document's own PDF (the real text layer, or OCR): the pipeline's
+    ``recognise`` after the pages are cut out, and triage's re-recognition after a split,
+    merge or turn. Touches no database."""
     try:
         found = texterkennung.recognise(original, jobs=jobs)
     except StepUnavailable as exc:

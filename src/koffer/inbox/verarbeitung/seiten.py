@@ -23,7 +23,8 @@ A scan is the bytes of one delivered file, a PDF or a (multi-page) TIFF. Pages a
   is stored lossless as well, so it gets larger than the original; nothing is compressed
   lossy a second time. The page has the paper's size after the frame's dpi (200 when the
   TIFF names none; square pixels assumed).
-* ``rotate`` turns pages of a PDF by setting their /Rotate, for the triage.
+* ``rotate`` turns pages of a PDF by setting their /Rotate, and ``join`` puts PDFs one
+  after the other (pages copied as they are), for the triage.
 
 Limits: the scan was inspected in the bounded inspection child at delivery
 (``inbox.lieferung.pruefung``: page count, unpacked sizes, pixels), so what a PDF page
@@ -152,6 +153,20 @@ def rotate(pdf: bytes, turns: dict[int, int]) -> bytes:
             if degrees % 360:
                 doc.pages[page].rotate(degrees % 360, relative=True)
         return _saved(doc)
+
+
+def join(pdfs: Sequence[bytes]) -> bytes:
+    """One PDF of the pages of ``pdfs`` in that order, each page copied as it is (with its
+    /Rotate). Raises ScanUnreadable, IndexError (nothing to join)."""
+    if not pdfs:
+        raise IndexError("a join needs at least one PDF")
+    out = pikepdf.new()
+    with contextlib.ExitStack() as stack:
+        for data in pdfs:
+            # Foreign pages' streams are copied when the result is written: keep them open.
+            source = stack.enter_context(_open_pdf(data))
+            out.pages.extend(source.pages)
+        return _saved(out)
 
 
 # --- PDF --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -27,6 +27,7 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.audit.services import Actor
 from koffer.blobs.store import get_store
+from koffer.formats import counted
 from koffer.inbox.errors import Conflict, InboxError
 from koffer.inbox.models import (
     Artregel,
@@ -38,7 +39,7 @@ from koffer.inbox.models import (
     Verarbeitungsregel,
 )
 from koffer.inbox.verarbeitung import dokumentart
-from koffer.inbox.verarbeitung.regeln import Regeln, folge
+from koffer.inbox.verarbeitung.regeln import Regeln, artregel_problems, folge, regeln_problems
 from koffer.inbox.verarbeitung.schritte import Aufteilung, Einschaetzung, Entscheidung, Erkennung
 from koffer.records import deadlines
 from koffer.records import services as records
@@ -90,10 +91,6 @@ def log(
     )
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _problem(stapel: Stapel, datei: Stapeldatei | None, key: str, code: str, message: str) -> None:
     Problem.objects.get_or_create(
         tenant_id=stapel.tenant_id,
@@ -138,6 +135,7 @@ def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokum
             defaults={
                 "stapel": stapel,
                 "pages": list(teil.pages),
+                "first_page": min(teil.pages, default=0),
                 "codes": [c for p in teil.pages for c in page_codes.get(p, [])],
                 "unit_id": stapel.unit_id,
                 "created_at": now,
@@ -151,8 +149,8 @@ def record_split(*, datei: Stapeldatei, found: Aufteilung) -> list[Eingangsdokum
     log(
         stapel,
         "geteilt",
-        f"„{datei.name}“: {_count(found.page_count, 'Seite', 'Seiten')}, "
-        f"{_count(len(found.trennung.teile), 'Dokument', 'Dokumente')}"
+        f"„{datei.name}“: {counted(found.page_count, 'Seite', 'Seiten')}, "
+        f"{counted(len(found.trennung.teile), 'Dokument', 'Dokumente')}"
         + (f", {_sheets(stapel)} auf Seite {separators}" if separators else ""),
         datei=datei,
         data={
@@ -184,6 +182,31 @@ def _sheets(stapel: Stapel) -> str:
 # --- recognition -------------------------------------------------------------------------
 
 
+def _take(doc: Eingangsdokument, erkennung: Erkennung, found: Einschaetzung) -> None:
+    """What recognition found, onto the row (the caller saves it)."""
+    best = found.vorschlaege[0] if found.vorschlaege else None
+    doc.searchable_sha256 = erkennung.searchable_sha256
+    doc.text = erkennung.text
+    doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
+    doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
+    doc.merkmale = jsonable(found.merkmale)
+    doc.kind, doc.kind_confidence = found.art.code, found.art.confidence
+    doc.vorschlaege = [jsonable(v) for v in found.vorschlaege]
+    doc.confidence = best.confidence if best else None
+
+
+def _recognised(doc: Eingangsdokument) -> dict[str, Any]:
+    """What the audit keeps of a recognition."""
+    return {
+        "pages": doc.pages,
+        "original_sha256": doc.original_sha256,
+        "searchable_sha256": doc.searchable_sha256 or None,
+        "ocr": doc.ocr_done,
+        "kind": doc.kind,
+        "confidence": doc.confidence,
+    }
+
+
 def record_recognition(
     *,
     doc: Eingangsdokument,
@@ -200,16 +223,8 @@ def record_recognition(
             documents.discard_blobs(pending)
             return doc
         documents.settle_blobs(pending)
-        best = found.vorschlaege[0] if found.vorschlaege else None
         doc.original_sha256 = erkennung.original_sha256
-        doc.searchable_sha256 = erkennung.searchable_sha256
-        doc.text = erkennung.text
-        doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
-        doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
-        doc.merkmale = jsonable(found.merkmale)
-        doc.kind, doc.kind_confidence = found.art.code, found.art.confidence
-        doc.vorschlaege = [jsonable(v) for v in found.vorschlaege]
-        doc.confidence = best.confidence if best else None
+        _take(doc, erkennung, found)
         doc.akte_id, doc.vorgang_id = decision.akte_id, decision.vorgang_id
         doc.filed_rule = decision.rule
         if decision.akte_id is None:
@@ -260,15 +275,88 @@ def record_recognition(
             action="inbox.dokument.recognise",
             obj=doc,
             changes={
-                "pages": doc.pages,
-                "original_sha256": doc.original_sha256,
-                "searchable_sha256": doc.searchable_sha256 or None,
-                "ocr": doc.ocr_done,
-                "kind": doc.kind,
-                "confidence": doc.confidence,
+                **_recognised(doc),
                 "akte": str(doc.akte_id) if doc.akte_id else None,
                 "rule": doc.filed_rule or None,
             },
+        )
+    return doc
+
+
+def record_rework(
+    *,
+    doc: Eingangsdokument,
+    job_id: uuid.UUID,
+    erkennung: Erkennung,
+    found: Einschaetzung,
+    decision: Entscheidung,
+    pending: Sequence[uuid.UUID],
+) -> Eingangsdokument:
+    """What the re-recognition after a split, merge or turn in triage found: the
+    searchable PDF, text, identifiers, kind and suggestions. The document stays in triage
+    (a person changed it and files it; a confident suggestion is one key away). Only the
+    job the document waits for writes; a run after a later change discards its blobs."""
+    with transaction.atomic():
+        doc = locked_row(doc)
+        if doc.rework_job_id != job_id or doc.state != State.ZU_PRUEFEN:
+            documents.discard_blobs(pending)
+            return doc
+        documents.settle_blobs(pending)
+        _take(doc, erkennung, found)
+        doc.reason = decision.reason or (
+            f"Nach der Änderung in der Zuordnung neu erkannt: {decision.rule}; bitte bestätigen."
+        )
+        doc.rework_job_id = None
+        doc.updated_at = timezone.now()
+        doc.save()
+        log(
+            doc.stapel,
+            "neu_erkannt",
+            f"{doc.pages_label}: neu erkannt, "
+            f"{dokumentart.KINDS.get(doc.kind, doc.kind)} "
+            f"({round((doc.kind_confidence or 0) * 100)} %)"
+            + (f", Texterkennung in {erkennung.seconds:.1f} s" if erkennung.ocr_done else "")
+            + (f". {erkennung.problem[1]}" if erkennung.problem else ""),
+            dokument=doc,
+            data={
+                "kind": doc.kind,
+                "merkmale": doc.merkmale,
+                "vorschlaege": doc.vorschlaege,
+                "rotated": doc.rotated,
+            },
+        )
+        audit.record(
+            actor=None,
+            tenant_id=doc.tenant_id,
+            action="inbox.dokument.rework",
+            obj=doc,
+            changes=_recognised(doc),
+        )
+    return doc
+
+
+REWORK_FAILED = (
+    "Die Neuerkennung nach der Änderung ist fehlgeschlagen: Text und Vorschläge fehlen. "
+    "Sie können das Dokument trotzdem einer Akte zuordnen."
+)
+
+
+def record_rework_failed(*, doc: Eingangsdokument, job_id: uuid.UUID) -> Eingangsdokument:
+    """The re-recognition could not read the changed document: it is free again (a person
+    files it by searching the Akte) and says why, instead of waiting for ever."""
+    with transaction.atomic():
+        doc = locked_row(doc)
+        if doc.rework_job_id != job_id or doc.state != State.ZU_PRUEFEN:
+            return doc
+        doc.rework_job_id, doc.reason, doc.updated_at = None, REWORK_FAILED, timezone.now()
+        doc.save(update_fields=["rework_job_id", "reason", "updated_at"])
+        log(doc.stapel, "neu_erkannt", f"{doc.pages_label}: {REWORK_FAILED}", dokument=doc)
+        audit.record(
+            actor=None,
+            tenant_id=doc.tenant_id,
+            action="inbox.dokument.rework",
+            obj=doc,
+            changes={"pages": doc.pages, "failed": True},
         )
     return doc
 
@@ -296,10 +384,20 @@ def already_filed(doc: Eingangsdokument) -> Conflict:
     did = {
         "abgelegt": "bereits abgelegt",
         "nicht_zuordenbar": "bereits als nicht zuzuordnen markiert",
+        "zusammengefuehrt": "bereits mit einem anderen Dokument zusammengeführt",
     }.get(str(doc.state), "nicht mehr in der Zuordnung")
     return Conflict(
         "already_filed",
         f"Dieses Dokument wurde {did} ({who}{', ' + when + ' Uhr' if when else ''}).",
+    )
+
+
+def being_reworked(doc: Eingangsdokument) -> Conflict:
+    """The answer while a document is re-recognised after a change in triage."""
+    return Conflict(
+        "being_recognised",
+        "Dieses Dokument wird nach einer Änderung neu erkannt; bitte warten Sie, bis die "
+        "Erkennung fertig ist.",
     )
 
 
@@ -317,6 +415,8 @@ def prepare_target(
         doc = locked_row(doc)
         if doc.state not in OPEN_STATES:
             raise already_filed(doc)
+        if doc.rework_job_id is not None:
+            raise being_reworked(doc)
         if doc.akte_id == akte.pk and doc.vorgang_id and doc.filed_rule == rule:
             return doc  # this step ran already
         if akte.status != Akte.Status.OPEN:
@@ -623,6 +723,14 @@ def save_regeln(
     wiedervorlage_days: int,
 ) -> Verarbeitungsregel:
     """The Mandant's threshold, separator code and Wiedervorlage (one row, created once)."""
+    _refuse(
+        regeln_problems(
+            auto_threshold=auto_threshold,
+            separator_pattern=separator_pattern,
+            wiedervorlage_days=wiedervorlage_days,
+        )
+    )
+    separator_pattern = separator_pattern.strip()
     with transaction.atomic():
         row, _ = Verarbeitungsregel.objects.for_tenant(tenant_id).get_or_create(tenant_id=tenant_id)
         old = {
@@ -663,8 +771,15 @@ def save_artregel(
     nothing beyond the Wiedervorlage, also for kinds that open one by default)."""
     if vorgang_typ is not None and vorgang_typ.tenant_id != tenant_id:
         raise InboxError("foreign_reference", "Der Vorgangstyp gehört zu einem anderen Mandanten.")
-    if (frist_months or frist_days) and not frist_label.strip():
-        raise InboxError("frist_label", "Bitte benennen Sie die Frist.")
+    _refuse(
+        artregel_problems(
+            kind=kind,
+            frist_label=frist_label,
+            frist_months=frist_months,
+            frist_days=frist_days,
+            kinds=dokumentart.KINDS,
+        )
+    )
     with transaction.atomic():
         row, created = Artregel.objects.for_tenant(tenant_id).get_or_create(
             tenant_id=tenant_id, kind=kind
@@ -686,6 +801,81 @@ def save_artregel(
             },
         )
     return row
+
+
+@dataclass(frozen=True)
+class ArtregelWunsch:
+    """One kind's rule as the API sets it (a Vorgangstyp by its id, or none)."""
+
+    kind: str
+    vorgang_typ_id: uuid.UUID | None
+    frist_label: str
+    frist_months: int
+    frist_days: int
+
+
+def save_all_regeln(
+    *,
+    actor: Actor,
+    tenant_id: uuid.UUID,
+    auto_threshold: float,
+    separator_pattern: str,
+    wiedervorlage_days: int,
+    artregeln: Sequence[ArtregelWunsch],
+) -> None:
+    """The Mandant's rules and the rules of the kinds named, all or nothing: every rule
+    is checked before the first is written (one audit event per rule changed)."""
+    problems = regeln_problems(
+        auto_threshold=auto_threshold,
+        separator_pattern=separator_pattern,
+        wiedervorlage_days=wiedervorlage_days,
+    )
+    typen = {
+        t.pk: t
+        for t in VorgangTyp.objects.for_tenant(tenant_id).filter(
+            pk__in=[w.vorgang_typ_id for w in artregeln if w.vorgang_typ_id], is_active=True
+        )
+    }
+    for number, wish in enumerate(artregeln, start=1):
+        found = artregel_problems(
+            kind=wish.kind,
+            frist_label=wish.frist_label,
+            frist_months=wish.frist_months,
+            frist_days=wish.frist_days,
+            kinds=dokumentart.KINDS,
+        )
+        if wish.vorgang_typ_id is not None and wish.vorgang_typ_id not in typen:
+            found["vorgang_typ"] = "Diesen Vorgangstyp gibt es hier nicht."
+        problems.update({f"{number}.{k}": f"Regel {number}: {m}" for k, m in found.items()})
+    if len({w.kind for w in artregeln}) != len(artregeln):
+        problems["artregeln"] = "Jede Dokumentart darf nur einmal vorkommen."
+    if problems:
+        raise InboxError("invalid_rule", " ".join(problems.values()))
+    with transaction.atomic():
+        save_regeln(
+            actor=actor,
+            tenant_id=tenant_id,
+            auto_threshold=auto_threshold,
+            separator_pattern=separator_pattern,
+            wiedervorlage_days=wiedervorlage_days,
+        )
+        for wish in artregeln:
+            save_artregel(
+                actor=actor,
+                tenant_id=tenant_id,
+                kind=wish.kind,
+                vorgang_typ=typen.get(wish.vorgang_typ_id) if wish.vorgang_typ_id else None,
+                frist_label=wish.frist_label,
+                frist_months=wish.frist_months,
+                frist_days=wish.frist_days,
+            )
+
+
+def _refuse(problems: dict[str, str]) -> None:
+    """A rule the shared validation (``regeln``) finds wrong: refused with every reason."""
+    if problems:
+        code = "frist_label" if list(problems) == ["frist_label"] else "invalid_rule"
+        raise InboxError(code, " ".join(problems.values()))
 
 
 def record_document_read(*, actor: Actor, doc: Eingangsdokument) -> None:

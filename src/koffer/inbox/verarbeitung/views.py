@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.errors import DomainError
+from koffer.formats import counted
 from koffer.inbox import access
-from koffer.inbox.models import Artregel
 from koffer.inbox.verarbeitung import regeln, services
 from koffer.inbox.verarbeitung.dokumentart import KINDS
 from koffer.inbox.verarbeitung.forms import ArtregelForm, RegelnForm
@@ -34,17 +34,20 @@ def _typen(request: TenantRequest) -> dict[str, VorgangTyp]:
 def _rows(request: TenantRequest) -> list[tuple[str, str]]:
     """Each kind with what filing it opens (the Mandant's rule, or the default)."""
     found = []
-    for code, label in sorted(KINDS.items(), key=lambda item: item[1]):
-        rule = regeln.folge(request.tenant.pk, code)
+    kinds = sorted(KINDS, key=lambda code: KINDS[code])
+    for held in regeln.stand(request.tenant.pk, kinds):
+        rule, label = held.folge, KINDS[held.kind]
         if rule is None:
             found.append((label, "nur Wiedervorlage"))
             continue
         frist = ""
         if rule.frist_months or rule.frist_days:
-            frist = f", Frist „{rule.frist_label}“: {rule.frist_months} Monat(e), {rule.frist_days} Tag(e)"
-        own = Artregel.objects.for_tenant(request.tenant).filter(kind=code).exists()
+            frist = (
+                f", Frist „{rule.frist_label}“: {counted(rule.frist_months, 'Monat', 'Monate')}, "
+                f"{counted(rule.frist_days, 'Tag', 'Tage')}"
+            )
         found.append(
-            (label, f"Vorgang „{rule.vorgang_typ_code}“{frist}{'' if own else ' (Standard)'}")
+            (label, f"Vorgang „{rule.vorgang_typ_code}“{frist}{'' if held.own else ' (Standard)'}")
         )
     return found
 
