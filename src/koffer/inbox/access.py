@@ -93,3 +93,9 @@ def klaerung_q(access: Access) -> Q:
 def configures(access: Access, tenant: Mandant) -> bool:
     """Who sets the pipeline's rules: the Mandant's administration."""
     return has_inbox(tenant.kind) and access.can(Perm.TENANCY_MANAGE)
+
+
+def migrates(access: Access, tenant: Mandant) -> bool:
+    """Who takes over the data of the previous specialist software: the Mandant's
+    administration (it decides which units the Akten land in)."""
+    return configures(access, tenant)
