@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.inbox_altsystem import HEAD_AKTEN, HEAD_BG, HEAD_PERSONEN, csv_bytes, export
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -32,7 +33,6 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
 from tests.factories import records as record_factories
-from tests.inbox.migration_csv import HEAD_AKTEN, HEAD_BG, HEAD_PERSONEN, csv_bytes, export
 
 pytestmark = pytest.mark.django_db
 URL = "/posteingang/migration/"

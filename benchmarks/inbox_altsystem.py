@@ -1,5 +1,6 @@
-"""CSV exports of a previous specialist software for the migration tests and the
-``inbox_import`` benchmark: ``;``-separated, German dates, as German Excel writes them."""
+"""CSV exports of a previous specialist software (the format of
+``docs/migration-csv.md``) for the migration tests and the ``inbox_import`` benchmark:
+``;``-separated, German dates, as German Excel writes them."""
 
 from __future__ import annotations
 
