@@ -307,6 +307,7 @@ def test_persons_and_bgs_entered_before_are_taken_over_not_doubled(
         family_name="Yilmaz",
         given_names="Deniz",
         kundennummer="123D765432",
+        street="Am Markt 3",
     )
     records.create_bedarfsgemeinschaft(
         actor=admin, tenant=tenant, members=[(person, "antragsteller")], bg_nummer="BG-5"
@@ -321,6 +322,17 @@ def test_persons_and_bgs_entered_before_are_taken_over_not_doubled(
     keys = Altsystemschluessel.objects.for_tenant(tenant)
     assert keys.get(art="person").objekt_id == person.pk
     assert keys.get(art="bg").schluessel == "BG-5"
+
+    # the export fills in what it knows; its empty cells blank nothing entered in koffer
+    files["personen.csv"] = csv_bytes(HEAD_PERSONEN, ["P1;Yilmaz;Deniz;;03.11.1979;;;;"])
+    lauf = _import(tenant, admin, files)
+    assert (lauf.created, lauf.updated, lauf.unchanged, lauf.rejected) == (0, 1, 1, 0)
+    person.refresh_from_db()
+    assert (person.street, person.kundennummer, str(person.birth_date)) == (
+        "Am Markt 3",
+        "123D765432",
+        "1979-11-03",
+    )
 
 
 def test_windows_1252_export_is_read_with_its_umlauts(

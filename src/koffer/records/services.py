@@ -565,6 +565,8 @@ def _check_names(
             "sonst könnte niemand sie mehr öffnen.",
         )
     added = [u for u in names if u not in already]
+    if not added:
+        return  # nobody new: no query (imports open thousands of unnamed Akten)
     allowed = set(
         selectors.records_users(tenant_id)
         .filter(pk__in=[u.pk for u in added])

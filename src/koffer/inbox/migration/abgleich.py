@@ -330,12 +330,7 @@ class Abgleich:
         if mapped is not None:
             if mapped[1] == fp:
                 return UNVERAENDERT
-            if not self.dry:
-                person = Person.objects.for_tenant(self.tenant).get(pk=mapped[0])
-                records.change_person(actor=self.actor, person=person, **values)
-                self._map(PERSON, key, person.pk, fp, new=False)
-            b.remember(PERSON, key, mapped[0], fp)
-            return GEAENDERT
+            return self._person_again(key, mapped[0], values, fp, new_key=False)
         if owner is not None:
             other = b.key_of.get((PERSON, owner))
             if other is not None and other != key:
@@ -345,13 +340,7 @@ class Abgleich:
                     f"die Kundennummer gehört schon zur Person mit dem Schlüssel {other}",
                 )
             # A person entered in koffer before the migration: taken over, not doubled.
-            person = Person.objects.for_tenant(self.tenant).get(pk=owner)
-            differs = any(getattr(person, k) != v for k, v in values.items())
-            if not self.dry:
-                records.change_person(actor=self.actor, person=person, **values)
-                self._map(PERSON, key, owner, fp, new=True)
-            b.remember(PERSON, key, owner, fp)
-            return GEAENDERT if differs else UNVERAENDERT
+            return self._person_again(key, owner, values, fp, new_key=True)
         pk = uuid.uuid4()
         if not self.dry:
             pk = records.create_person(actor=self.actor, tenant=self.tenant, **values).pk
@@ -360,6 +349,21 @@ class Abgleich:
         if knr:
             b.person_by_knr[knr] = pk
         return NEU
+
+    def _person_again(
+        self, key: str, pk: uuid.UUID, values: dict[str, Any], fp: str, *, new_key: bool
+    ) -> str:
+        """A person koffer has: what the export fills in replaces koffer's value; an empty
+        cell keeps it (data entered in koffer is never blanked by an older export)."""
+        person = Person.objects.for_tenant(self.tenant).get(pk=pk)
+        wanted = {k: v for k, v in values.items() if v not in ("", None)}
+        differs = any(getattr(person, k) != v for k, v in wanted.items())
+        if not self.dry:
+            if differs:
+                records.change_person(actor=self.actor, person=person, **wanted)
+            self._map(PERSON, key, pk, fp, new=new_key)
+        self.bestand.remember(PERSON, key, pk, fp)
+        return GEAENDERT if differs else UNVERAENDERT
 
     # --- Bedarfsgemeinschaften -----------------------------------------------------------
 

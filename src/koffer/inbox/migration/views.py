@@ -166,7 +166,7 @@ def lauf_fortschritt(request: TenantRequest, lauf_id: uuid.UUID) -> HttpResponse
     return render(
         request,
         "inbox/_migration_stand.html",
-        {"lauf": lauf, "finished": finished},
+        {"lauf": lauf, "finished": finished, "live": True},
         status=HTMX_STOP_POLLING if finished else 200,
     )
 
