@@ -440,7 +440,10 @@ def test_the_page_flow_dry_run_report_start_progress_result(
         URL,
         {
             "personen": SimpleUploadedFile(
-                "personen.csv", files["personen.csv"].replace(b"\r\n", b"\r\nX1;;;;;;;;\r\n", 1)
+                "personen.csv",
+                files["personen.csv"].replace(
+                    b"\r\n", b"\r\nX1;;;;;;;;\r\nX2;Formel;;;=1+1;;;;\r\n", 1
+                ),
             ),
             "bedarfsgemeinschaften": SimpleUploadedFile(
                 "bedarfsgemeinschaften.csv", files["bedarfsgemeinschaften.csv"]
@@ -458,6 +461,7 @@ def test_the_page_flow_dry_run_report_start_progress_result(
     assert rows == [
         ["datei", "zeile", "spalte", "wert", "grund"],
         ["personen.csv", "2", "familienname", "", "Pflichtangabe fehlt"],
+        ["personen.csv", "3", "geburtsdatum", "'=1+1", "kein gültiges Datum (TT.MM.JJJJ)"],
     ]
 
     assert client.post(f"{URL}{lauf.pk}/start/").status_code == 302
