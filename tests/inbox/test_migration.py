@@ -555,3 +555,27 @@ def test_abgleich_without_writes_is_what_the_dry_run_uses(
     assert counts.total("neu") == 1 and not refused
     assert not Person.objects.for_tenant(tenant).exists()
     assert not Job.objects.for_tenant(tenant).exists()
+
+
+def test_list_pages_cost_a_fixed_number_of_queries(
+    tenant: Mandant, admin: User, plan: Aktenplaneinheit, team: Organisationseinheit
+) -> None:
+    from tests.conftest import query_count
+
+    client = signed_in(admin)
+
+    def check(rows: list[str]) -> Importlauf:
+        files = {"personen.csv": csv_bytes(HEAD_PERSONEN, rows)}
+        return services.check_import(
+            actor=admin, access=None, tenant=tenant, uploads=_uploads(files)
+        )
+
+    one = check(["P1;;;;;;;;"])
+    client.get(URL)  # the page frame's parts are rendered once per process
+    client.get(f"{URL}{one.pk}/")
+    counts = (query_count(client, URL), query_count(client, f"{URL}{one.pk}/"))
+    many = check([f"P{n};;;;;;;;" for n in range(30)])
+    for _ in range(4):
+        check(["P1;A;;;;;;;"])
+    assert (query_count(client, URL), query_count(client, f"{URL}{many.pk}/")) == counts
+    assert counts == (5, 9)  # the run page logs the read of the rejected rows
