@@ -16,6 +16,7 @@ import pytest
 from benchmarks.inbox_altsystem import HEAD_AKTEN, HEAD_BG, HEAD_PERSONEN, csv_bytes, export
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from koffer.accounts.models import User
@@ -578,4 +579,6 @@ def test_list_pages_cost_a_fixed_number_of_queries(
     for _ in range(4):
         check(["P1;A;;;;;;;"])
     assert (query_count(client, URL), query_count(client, f"{URL}{many.pk}/")) == counts
-    assert counts == (5, 9)  # the run page logs the read of the rejected rows
+    # The run page logs the read of its rejected rows: an audited write is one statement
+    # fewer on PostgreSQL (the chain head's lock and update in one statement).
+    assert counts == {"postgresql": (5, 8)}.get(connection.vendor, (5, 9))
