@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from benchmarks.inbox_altsystem import HEAD_AKTEN, HEAD_BG, HEAD_PERSONEN, csv_bytes, export
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -582,3 +582,37 @@ def test_list_pages_cost_a_fixed_number_of_queries(
     # The run page logs the read of its rejected rows: an audited write is one statement
     # fewer on PostgreSQL (the chain head's lock and update in one statement).
     assert counts == {"postgresql": (5, 8)}.get(connection.vendor, (5, 9))
+
+
+def test_the_command_continues_an_interrupted_import_of_the_same_files(
+    tenant: Mandant,
+    plan: Aktenplaneinheit,
+    team: Organisationseinheit,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "CHUNK", 4)
+    paths = []
+    for name, data in export(3, plan="50.2", unit=team.name).items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    killed: list[str] = []
+
+    def deadly(name: str) -> None:
+        if name == "zeilen-1" and not killed:
+            killed.append(name)
+            raise Killed
+
+    monkeypatch.setattr(tasks, "step_reached", deadly)
+    with pytest.raises(Killed):
+        call_command("inbox_import_csv", *paths, "--tenant", tenant.slug, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="läuft noch"):
+        call_command("inbox_import_csv", *paths, "--tenant", tenant.slug, stdout=io.StringIO())
+    assert jobs.recover_stale_jobs(now=timezone.now() + timedelta(hours=1))
+    out = io.StringIO()
+    call_command("inbox_import_csv", *paths, "--tenant", tenant.slug, stdout=out)
+    assert "Setze den unterbrochenen Import" in out.getvalue()
+    assert "12 neu, 3 geändert, 0 unverändert, 0 abgelehnt" in out.getvalue()
+    assert Importlauf.objects.for_tenant(tenant).count() == 1
+    assert Person.objects.for_tenant(tenant).count() == 6
+    assert Akte.objects.for_tenant(tenant).count() == 3
