@@ -16,7 +16,7 @@ from typing import Any
 from koffer.inbox.errors import InboxError
 
 MAX_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 500_000
+MAX_ROWS = 100_000  # per file: a Jobcenter of 7,000 BGs exports about 20,000 persons
 MAX_CELL = 300  # longer values are cut when they are shown in a rejection
 
 
