@@ -194,6 +194,7 @@ class Abgleich:
         for unit in Organisationseinheit.objects.for_tenant(tenant):
             self.units[unit.name.casefold()].append(unit)
         self.bestand = _Bestand()
+        self.new_keys: list[Altsystemschluessel] = []
         self.actor = ImportActor(lauf)
 
     # --- one chunk -------------------------------------------------------------------------
@@ -202,6 +203,7 @@ class Abgleich:
         """Compare (and in a real run write) ``rows`` in order."""
         if not self.dry:
             self.bestand = _Bestand()  # a real run reads what committed steps wrote
+        self.new_keys = []  # nothing left from a chunk whose transaction was rolled back
         self._load(rows)
         counts = Zaehlung()
         refused: list[Ablehnung] = []
@@ -217,6 +219,8 @@ class Abgleich:
                 counts.add(z.art, ABGELEHNT)
                 continue
             counts.add(z.art, result)
+        Altsystemschluessel.objects.bulk_create(self.new_keys, batch_size=500)
+        self.new_keys = []
         return counts, refused
 
     def _load(self, rows: list[Zeile]) -> None:
@@ -540,13 +544,17 @@ class Abgleich:
 
     def _map(self, art: str, key: str, pk: uuid.UUID, fp: str, *, new: bool) -> None:
         if new:
-            Altsystemschluessel.objects.create(
-                tenant=self.tenant,
-                art=art,
-                schluessel=key,
-                objekt_id=pk,
-                fingerprint=fp,
-                lauf=self.lauf,
+            # Written with the chunk's last statement (same transaction); rows of the
+            # chunk find the key in ``bestand`` meanwhile.
+            self.new_keys.append(
+                Altsystemschluessel(
+                    tenant=self.tenant,
+                    art=art,
+                    schluessel=key,
+                    objekt_id=pk,
+                    fingerprint=fp,
+                    lauf=self.lauf,
+                )
             )
         else:
             Altsystemschluessel.objects.for_tenant(self.tenant).filter(
