@@ -30,6 +30,10 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
         FILE,
         "Seitenbild (PNG) eines Dokuments in der Zuordnung",
     ),
+    "posteingang/migration/<uuid:lauf_id>/abgelehnt.csv": (
+        FILE,
+        "abgelehnte Zeilen einer Migration (CSV)",
+    ),
     "plaetze/statistik/export.csv": (FILE, "CSV-Export der Statistik"),
     "plaetze/statistik/export.xlsx": (FILE, "XLSX-Export der Statistik"),
     "plaetze/rechnungen/<uuid:rechnung_id>/xml/": (FILE, "XRechnung (XML)"),
@@ -39,6 +43,10 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     "auftraege/<uuid:job_id>/fortschritt/": (FRAGMENT, "Fortschrittsanzeige eines Auftrags"),
     "auszuege/<uuid:auszug_id>/stand/": (FRAGMENT, "Fortschrittsanzeige eines Aktenauszugs"),
     "suche/akten/": (FRAGMENT, "Trefferliste des Aktenfinders"),
+    "posteingang/migration/<uuid:lauf_id>/fortschritt/": (
+        FRAGMENT,
+        "Fortschrittsanzeige eines Importlaufs der Migration",
+    ),
     "akten/<uuid:akte_id>/dokumente/liste/": (FRAGMENT, "Dokumentenliste nach dem Hochladen"),
     "plaetze/gesuche/<uuid:gesuch_id>/treffer/": (FRAGMENT, "Trefferliste eines Gesuchs"),
     # A server-sent event stream never ends: a page load would wait forever.

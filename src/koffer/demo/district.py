@@ -10,6 +10,7 @@ from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.accounts.roles import ROLES
 from koffer.demo import inbox as demo_inbox
+from koffer.demo import migration as demo_migration
 from koffer.demo import placements as demo_placements
 from koffer.demo import records as demo_records
 from koffer.tenancy import services as tenancy
@@ -279,6 +280,7 @@ def load() -> list[DemoUser]:
         demo_records.load(mandanten)
         demo_placements.load(mandanten)
         inbox_jobs = demo_inbox.load(mandanten)
+        demo_migration.load(mandanten)
         auszug = demo_records.order_auszug(mandanten)
     # After the commit: the job runner claims the committed job row like a worker would.
     demo_records.finish(auszug)

@@ -105,3 +105,9 @@ def plans_rueckscan(access: Access, tenant: Mandant) -> bool:
     return has_inbox(tenant.kind) and (
         access.can(Perm.INBOX_PROCESS) or access.can(Perm.TENANCY_MANAGE)
     )
+
+
+def migrates(access: Access, tenant: Mandant) -> bool:
+    """Who takes over the data of the previous specialist software: the Mandant's
+    administration (it decides which units the Akten land in)."""
+    return configures(access, tenant)

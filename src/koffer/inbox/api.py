@@ -6,6 +6,7 @@ from ninja import Router
 
 from koffer.inbox.klaerung import api as klaerung_api
 from koffer.inbox.lieferung import api as lieferung_api
+from koffer.inbox.migration import api as migration_api
 from koffer.inbox.rueckscan import api as rueckscan_api
 from koffer.inbox.verarbeitung import api as verarbeitung_api
 
@@ -14,3 +15,4 @@ router.add_router("", lieferung_api.router)
 router.add_router("", verarbeitung_api.router)
 router.add_router("", klaerung_api.router)
 router.add_router("", rueckscan_api.router)
+router.add_router("", migration_api.router)

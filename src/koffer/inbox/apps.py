@@ -12,6 +12,7 @@ class InboxConfig(AppConfig):
         from koffer.inbox import access, aufgaben
         from koffer.inbox.klaerung import tasks as klaerung_tasks
         from koffer.inbox.lieferung import ordner, services, tasks
+        from koffer.inbox.migration import tasks as migration_tasks
         from koffer.inbox.verarbeitung import services as pipeline
         from koffer.inbox.verarbeitung import tasks as pipeline_tasks
         from koffer.jobs import periodic
@@ -22,6 +23,7 @@ class InboxConfig(AppConfig):
         tasks.register_job_kind()
         pipeline_tasks.register_job_kind()
         klaerung_tasks.register_job_kind()
+        migration_tasks.register_job_kind()
         # The worker looks into the drop folders; `manage.py inbox_watch` does the same by hand.
         periodic.register(
             "inbox.uebergabeordner",
@@ -77,6 +79,18 @@ class InboxConfig(AppConfig):
                 permission=Perm.INBOX_PROCESS,
                 shown_in=access.has_inbox,
                 order=33,
+            )
+        )
+        register(
+            NavEntry(
+                key="inbox_migration",
+                label="Posteingang: Migration",
+                url_name="inbox:migration",
+                description="Personen, Bedarfsgemeinschaften und Akten aus dem CSV-Export "
+                "des bisherigen Fachverfahrens übernehmen.",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_inbox,
+                order=91,
             )
         )
         register(

@@ -439,3 +439,118 @@ class Rueckscanakte(TenantOwned):
 
     def __str__(self) -> str:
         return f"Rückscan {self.akte_id}"
+
+
+class Importlauf(TenantOwned):
+    """One import of Personen, Bedarfsgemeinschaften and Akten from the CSV export of the
+    previous specialist software (issue 15, Migration). The files are kept as decoded text
+    with their hash; the dry run's counts stay beside the real run's, which a job fills in
+    steps of rows, each step one transaction, so a run killed at any point continues where
+    it stopped."""
+
+    class State(models.TextChoices):
+        GEPRUEFT = "geprueft", "Probelauf fertig"
+        WARTET = "wartet", "wartet auf den Start"
+        LAEUFT = "laeuft", "Import läuft"
+        FERTIG = "fertig", "Import fertig"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # [{"name", "art", "sha256", "encoding", "text"}] in import order (persons first)
+    dateien = models.JSONField(default=list)
+    sha256 = models.CharField(max_length=64)  # over every file's name and hash
+    default_unit = models.ForeignKey(
+        "tenancy.Organisationseinheit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.GEPRUEFT)
+    job_id = models.UUIDField(null=True, blank=True)
+    # The dry run: {"neu": n, "geaendert": n, "unveraendert": n, "abgelehnt": n, "je_art": {...}}
+    probelauf = models.JSONField(default=dict)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "Importlauf"
+        verbose_name_plural = "Importläufe"
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="inbox_importlauf_idx")]
+
+    def __str__(self) -> str:
+        return f"Importlauf {self.created_at:%d.%m.%Y %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.FERTIG:
+            return 100
+        return self.rows_done * 100 // self.rows_total if self.rows_total else 0
+
+
+class Importablehnung(TenantOwned):
+    """A row of an import file that was not taken over, with the reason (German): found by
+    the dry run (``probelauf``) or by the import itself."""
+
+    lauf = models.ForeignKey(Importlauf, on_delete=models.CASCADE, related_name="ablehnungen")
+    probelauf = models.BooleanField()
+    datei = models.CharField(max_length=200)
+    zeile = models.PositiveIntegerField()
+    spalte = models.CharField(max_length=60, blank=True)
+    wert = models.CharField(max_length=300, blank=True)
+    grund = models.CharField(max_length=500)
+
+    class Meta:
+        verbose_name = "abgelehnte Importzeile"
+        verbose_name_plural = "abgelehnte Importzeilen"
+        ordering = ["datei", "zeile"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "lauf", "probelauf", "datei", "zeile"], name="inbox_importabl_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.datei}, Zeile {self.zeile}: {self.grund}"
+
+
+class Altsystemschluessel(TenantOwned):
+    """The previous software's key of an imported Person, Bedarfsgemeinschaft or Akte: a
+    re-run finds what it imported before and creates nothing twice. ``fingerprint`` is the
+    hash of the row last taken over, so a re-run changes only what the export changed."""
+
+    class Art(models.TextChoices):
+        PERSON = "person", "Person"
+        BG = "bg", "Bedarfsgemeinschaft"
+        AKTE = "akte", "Akte"
+
+    art = models.CharField(max_length=10, choices=Art.choices)
+    schluessel = models.CharField(max_length=100)
+    objekt_id = models.UUIDField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+    lauf = models.ForeignKey(
+        Importlauf, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Schlüssel im Altsystem"
+        verbose_name_plural = "Schlüssel im Altsystem"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "art", "schluessel"], name="inbox_altsystem_key_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "art", "objekt_id"], name="inbox_altsystem_obj_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_art_display()} {self.schluessel}"

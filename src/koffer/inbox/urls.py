@@ -6,6 +6,7 @@ from django.urls import URLPattern
 
 from koffer.inbox.klaerung import urls as klaerung_urls
 from koffer.inbox.lieferung import urls as lieferung_urls
+from koffer.inbox.migration import urls as migration_urls
 from koffer.inbox.rueckscan import urls as rueckscan_urls
 from koffer.inbox.verarbeitung import urls as verarbeitung_urls
 
@@ -16,4 +17,5 @@ urlpatterns: list[URLPattern] = [
     *klaerung_urls.urlpatterns,
     *verarbeitung_urls.urlpatterns,
     *rueckscan_urls.urlpatterns,
+    *migration_urls.urlpatterns,
 ]

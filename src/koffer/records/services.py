@@ -156,6 +156,51 @@ def create_person(
     return person
 
 
+PERSON_FIELDS = (
+    "family_name",
+    "given_names",
+    "birth_name",
+    "birth_date",
+    "street",
+    "postal_code",
+    "city",
+    "kundennummer",
+)
+
+
+def change_person(*, actor: Actor, person: Person, **fields: Any) -> Person:
+    """Change a person's master data (``PERSON_FIELDS``; a field left out or ``None`` is
+    kept), audited with the old and new values; nothing changed writes nothing."""
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"change_person: unknown fields {sorted(unknown)}")
+    wanted = {k: v for k, v in fields.items() if v is not None}
+    if "kundennummer" in wanted:
+        wanted["kundennummer"] = identifiers.normalise_kundennummer(wanted["kundennummer"])
+        if wanted["kundennummer"] and (
+            problem := identifiers.kundennummer_problem(wanted["kundennummer"])
+        ):
+            raise RecordsError("kundennummer_invalid", problem)
+    if "family_name" in wanted and not str(wanted["family_name"]).strip():
+        raise RecordsError("name_required", "Der Familienname ist eine Pflichtangabe.")
+    changes = {k: [getattr(person, k), v] for k, v in wanted.items() if getattr(person, k) != v}
+    if not changes:
+        return person
+    with transaction.atomic():
+        for name, (_, new) in changes.items():
+            setattr(person, name, new)
+        person.save(update_fields=list(changes))
+        audit.record(
+            actor=actor,
+            tenant_id=person.tenant_id,
+            action="records.person.change",
+            obj=person,
+            subject=person,
+            changes=changes,
+        )
+    return person
+
+
 def create_bedarfsgemeinschaft(
     *, actor: Actor, tenant: Mandant, members: list[tuple[Person, str]], bg_nummer: str = ""
 ) -> Bedarfsgemeinschaft:
@@ -520,6 +565,8 @@ def _check_names(
             "sonst könnte niemand sie mehr öffnen.",
         )
     added = [u for u in names if u not in already]
+    if not added:
+        return  # nobody new: no query (imports open thousands of unnamed Akten)
     allowed = set(
         selectors.records_users(tenant_id)
         .filter(pk__in=[u.pk for u in added])

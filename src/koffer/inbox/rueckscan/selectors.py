@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from koffer.accounts.access import Access
+from koffer.inbox.migration.selectors import imported_per_standort
 from koffer.inbox.models import Eingangsdokument, Rueckscanakte, Stapel
 from koffer.inbox.rueckscan import deckblatt
 from koffer.inbox.verarbeitung import dokumentart, merkmale
@@ -152,8 +153,8 @@ def decide(tenant_id: uuid.UUID, codes: Sequence[dict[str, Any]]) -> Entscheidun
 class Stand:
     """The Rückscan of one Standort: Akten planned (a Deckblatt printed, or scanned
     without one), scanned, and Rückscan documents that wait in triage or quarantine.
-    ``importiert``: Akten taken over from the previous software (None until the import
-    reports per Standort)."""
+    ``importiert``: Akten taken over from the previous software (``inbox.migration``);
+    None for a unit that is no Standort."""
 
     standort_id: uuid.UUID | None
     name: str
@@ -168,9 +169,10 @@ class Stand:
 
 
 def rollout(tenant: Mandant) -> list[Stand]:
-    """One :class:`Stand` per Standort with any Rückscan, by name; documents waiting
-    without an Akte count at the Standort of the team whose queue holds them. Three
-    queries, whatever the number of Akten."""
+    """One :class:`Stand` per Standort with any Rückscan or imported Akte, by name;
+    documents waiting without an Akte count at the Standort of the team whose queue
+    holds them; Akten imported from the previous software (``migration``) at the Standort
+    they lie in. Five queries, whatever the number of Akten."""
     sites = standorte(tenant)
     counts: dict[uuid.UUID, dict[str, int]] = {}
     rows = (
@@ -195,9 +197,18 @@ def rollout(tenant: Mandant) -> list[Stand]:
         site = sites[unit_id].pk if unit_id in sites else unit_id
         slot = counts.setdefault(site, {"geplant": 0, "gescannt": 0, "probleme": 0})
         slot["probleme"] += row["n"]
+    imported = {site: n for site, n in imported_per_standort(tenant).items() if n}
+    for site in imported:
+        counts.setdefault(site, {"geplant": 0, "gescannt": 0, "probleme": 0})
     names = {u.pk: u.name for u in sites.values()}
     found = [
-        Stand(site, names.get(site, "ohne Standort"), **numbers) for site, numbers in counts.items()
+        Stand(
+            site,
+            names.get(site, "ohne Standort"),
+            **numbers,
+            importiert=imported.get(site, 0) if site in names else None,
+        )
+        for site, numbers in counts.items()
     ]
     return sorted(found, key=lambda s: s.name)
 
