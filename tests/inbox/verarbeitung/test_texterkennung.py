@@ -222,6 +222,32 @@ def test_a_scan_is_recognised_turned_and_made_pdfa(own_tempdir: Path) -> None:
 
 @pytest.mark.ocr
 @needs_ocr
+def test_documents_recognised_together_come_back_apart(own_tempdir: Path) -> None:
+    first = image_pdf([page(LETTER[:6]), page(LETTER[3:], turn=180)])
+    typeset = typeset_letter(1, standards=[])
+    second = image_pdf([page(LETTER[6:], skew=1.5)])
+
+    results = texterkennung.recognise_together([first, typeset, second], jobs=2)
+
+    assert [r.ocr_done for r in results] == [True, False, True]
+    assert results[1].pdf == typeset  # a real text layer is kept byte for byte
+    assert [len(r.page_texts) for r in results] == [2, 1, 1]
+    assert "Lindenstraße" in results[0].page_texts[0]
+    assert "Widerspruch" in results[0].page_texts[1]  # turned upright in the second pass
+    assert results[0].rotated_pages == [1]
+    assert results[2].rotated_pages == []
+    assert "Niederschrift" in results[2].page_texts[0]
+    for part in (results[0], results[2]):
+        assert part.pdfa is True
+        assert pdfa.check(part.pdf, part=2, conformance="B").ok
+        assert real_text_layer(part.pdf) == part.page_texts
+    with pikepdf.open(io.BytesIO(results[0].pdf)) as out:
+        assert len(out.pages) == 2
+    assert no_leftovers(own_tempdir)
+
+
+@pytest.mark.ocr
+@needs_ocr
 def test_a_multi_page_tiff_becomes_a_searchable_pdf() -> None:
     result = recognise(bilevel_tiff([page(LETTER[:6]), page(LETTER[6:])]), timeout_s=300)
     assert result.ocr_done is True

@@ -20,7 +20,9 @@ up to 0.9 s for JPEG pages of an image-only PDF on a busy machine.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,7 @@ MISSING = (
 )
 FORMATS = ("QRCode", "DataMatrix", "Code128", "Code39")
 LINEAR = ("Code128", "Code39")
+WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,35 @@ def read_codes(
     zxingcpp = _zxingcpp()
     wanted = range(seiten.page_count(scan)) if pages is None else pages
     found: list[Code] = []
-    for page, image in seiten.page_images(scan, wanted, dpi=dpi, grayscale=True):
-        results = _read(zxingcpp, image, despeckle=despeckle)
-        image.close()
+
+    def collect(page: int, results: list[Any]) -> None:
         seen: set[tuple[str, str]] = set()
         for result in sorted(results, key=_top_left):
             key = (result.format.name, result.text)
             if key not in seen:
                 seen.add(key)
                 found.append(Code(page=page, format=key[0], text=key[1]))
+
+    # Pages are rendered one after the other (pdfium is locked) and read in two threads
+    # (zxing-cpp and Pillow's filter release the GIL), a few pages ahead at most.
+    pending: deque[tuple[int, Future[list[Any]]]] = deque()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for page, image in seiten.page_images(scan, wanted, dpi=dpi, grayscale=True):
+            pending.append((page, pool.submit(_read_closing, zxingcpp, image, despeckle)))
+            while len(pending) > WORKERS * 2:
+                done, future = pending.popleft()
+                collect(done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            collect(done, future.result())
     return found
+
+
+def _read_closing(zxingcpp: Any, image: Image.Image, despeckle: bool) -> list[Any]:
+    try:
+        return _read(zxingcpp, image, despeckle=despeckle)
+    finally:
+        image.close()
 
 
 def _read(zxingcpp: Any, image: Image.Image, *, despeckle: bool = True) -> list[Any]:

@@ -125,31 +125,57 @@ class Erkennung:
 
 def recognise(data: bytes, pages: Sequence[int], *, jobs: int = 1) -> Erkennung:
     """The document's pages out of the delivered file, and their text (the real text
-    layer, or OCR). Touches no database, so ``tasks`` runs two of these at once."""
-    return read_text(seiten.extract_pdf(data, list(pages)), jobs=jobs)
+    layer, or OCR). Touches no database."""
+    return recognise_together(data, [pages], jobs=jobs)[0]
 
 
 def read_text(original: bytes, *, jobs: int = 1) -> Erkennung:
-    """The text of a document's own PDF (the real text layer, or OCR): the pipeline's
-    ``recognise`` after the pages are cut out, and triage's re-recognition after a split,
-    merge or turn. Touches no database."""
+    """The text of a document's own PDF (the real text layer, or OCR): triage's
+    re-recognition after a split, merge or turn. Touches no database."""
+    return _alone(original, jobs)
+
+
+def recognise_together(
+    data: bytes, parts: Sequence[Sequence[int]], *, jobs: int = 2
+) -> list[Erkennung]:
+    """Several documents of one delivered file, their OCR in one run
+    (``texterkennung.recognise_together``). When that run fails, each document is
+    recognised alone, so only the one that caused it carries the problem."""
+    originals = [seiten.extract_pdf(data, list(pages)) for pages in parts]
     try:
-        found = texterkennung.recognise(original, jobs=jobs)
+        found = texterkennung.recognise_together(originals, jobs=jobs)
     except StepUnavailable as exc:
-        return Erkennung(
-            original, None, [], False, False, [], 0.0, ("ocr_unavailable", exc.message)
-        )
+        return [_failed(original, ("ocr_unavailable", exc.message)) for original in originals]
     except texterkennung.OcrFailed as exc:
-        return Erkennung(original, None, [], False, False, [], 0.0, ("ocr_failed", exc.message))
+        if len(originals) == 1:
+            return [_failed(originals[0], ("ocr_failed", exc.message))]
+        return [_alone(original, jobs) for original in originals]
+    return [_found(o, result) for o, result in zip(originals, found, strict=True)]
+
+
+def _alone(original: bytes, jobs: int) -> Erkennung:
+    try:
+        return _found(original, texterkennung.recognise(original, jobs=jobs))
+    except StepUnavailable as exc:
+        return _failed(original, ("ocr_unavailable", exc.message))
+    except texterkennung.OcrFailed as exc:
+        return _failed(original, ("ocr_failed", exc.message))
+
+
+def _found(original: bytes, result: texterkennung.Texterkennung) -> Erkennung:
     return Erkennung(
         original,
-        found.pdf,
-        list(found.page_texts),
-        found.ocr_done,
-        found.pdfa,
-        list(found.rotated_pages),
-        found.seconds,
+        result.pdf,
+        list(result.page_texts),
+        result.ocr_done,
+        result.pdfa,
+        list(result.rotated_pages),
+        result.seconds,
     )
+
+
+def _failed(original: bytes, problem: tuple[str, str]) -> Erkennung:
+    return Erkennung(original, None, [], False, False, [], 0.0, problem)
 
 
 # --- one document: what it is and where it belongs ----------------------------------------

@@ -5,8 +5,8 @@ codes, identifiers, kind, Akte), file it or send it to triage, close the batch.
 Each write is a job step, each slow part (reading codes, OCR) runs before its step and
 outside any transaction, so a worker killed at any point resumes where it stopped: no
 page is in two documents, no document filed twice (the filing is idempotent by its key).
-Two documents are recognised at a time, one OCR process each, so both cores work; a
-document alone in its window gets both.
+Consecutive documents of a file are recognised together, in runs of up to
+:data:`RUN_PAGES` pages with one OCR process (two workers) each, two runs at a time.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from koffer.records.errors import RecordsError
 
 JOB_KIND = services.JOB_KIND
 WORKERS = 2
+# Pages OCR'd in one run: the start and PDF/A conversion (about 2 s of CPU) shared out.
+RUN_PAGES = 24
 State = Eingangsdokument.State
 
 
@@ -103,8 +105,11 @@ def process_stapel(*, stapel: Stapel, run: JobRun | None = None) -> Stapel:
 def _recognised(
     stapel: Stapel, docs: list[Eingangsdokument], step: _Steps
 ) -> Iterator[tuple[Eingangsdokument, schritte.Erkennung]]:
-    """The documents still to recognise with their text, two at a time in threads (the
-    work is in OCR child processes; no database access in the threads)."""
+    """The documents still to recognise with their text. Consecutive documents of a file
+    are recognised together in runs of up to :data:`RUN_PAGES` pages (one OCR start and
+    PDF/A conversion per run), two runs at a time in threads, so one run's single-core
+    parts (start, PDF/A) overlap the other's OCR (the work is in child processes; no
+    database access in the threads)."""
     todo = [d for d in docs if d.state == State.NEU and not d.original_sha256]
     todo = [d for d in todo if not step.done(f"erkannt-{d.pk}")]
     files: dict[uuid.UUID, bytes] = {}
@@ -115,15 +120,37 @@ def _recognised(
             files[doc.datei_id] = schritte.read_file(doc.datei)
         return files[doc.datei_id]
 
+    runs = _runs(todo)
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for start in range(0, len(todo), WORKERS):
-            window = todo[start : start + WORKERS]
-            jobs_each = WORKERS if len(window) == 1 else 1
-            futures: list[Future[schritte.Erkennung]] = [
-                pool.submit(schritte.recognise, data_of(d), d.pages, jobs=jobs_each) for d in window
+        for start in range(0, len(runs), WORKERS):
+            window = runs[start : start + WORKERS]
+            futures: list[Future[list[schritte.Erkennung]]] = [
+                pool.submit(
+                    schritte.recognise_together,
+                    data_of(run[0]),
+                    [d.pages for d in run],
+                    jobs=WORKERS,
+                )
+                for run in window
             ]
-            for doc, future in zip(window, futures, strict=True):
-                yield doc, future.result()
+            for run, future in zip(window, futures, strict=True):
+                yield from zip(run, future.result(), strict=True)
+
+
+def _runs(docs: list[Eingangsdokument]) -> list[list[Eingangsdokument]]:
+    """``docs`` in order, cut into runs of one file and at most :data:`RUN_PAGES` pages
+    (a longer document is a run of its own)."""
+    runs: list[list[Eingangsdokument]] = []
+    pages = 0
+    for doc in docs:
+        size = len(doc.pages)
+        if runs and runs[-1][0].datei_id == doc.datei_id and pages + size <= RUN_PAGES:
+            runs[-1].append(doc)
+            pages += size
+        else:
+            runs.append([doc])
+            pages = size
+    return runs
 
 
 def _place(
