@@ -201,12 +201,13 @@ def rollout(tenant: Mandant) -> list[Stand]:
     for site in imported:
         counts.setdefault(site, {"geplant": 0, "gescannt": 0, "probleme": 0})
     names = {u.pk: u.name for u in sites.values()}
+    real = {u.pk for u in sites.values() if u.kind == Organisationseinheit.Kind.STANDORT}
     found = [
         Stand(
             site,
             names.get(site, "ohne Standort"),
             **numbers,
-            importiert=imported.get(site, 0) if site in names else None,
+            importiert=imported.get(site, 0) if site in real else None,
         )
         for site, numbers in counts.items()
     ]
