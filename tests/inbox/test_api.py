@@ -4,8 +4,6 @@ against the committed docs/openapi.json. Runs on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,34 +16,15 @@ from koffer.inbox.models import Stapel, Stapeldatei
 from koffer.jobs.models import Job
 from koffer.tenancy.models import Mandant
 from tests import factories
-from tests.api.jsonschema_check import errors
 from tests.conftest import signed_in
 from tests.inbox import scans
 from tests.inbox.conftest import API, Provider
+from tests.inbox.schema import conforms
 
 pytestmark = pytest.mark.django_db
 
-DOCUMENT = json.loads(
-    (Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text(encoding="utf-8")
-)
 FILES = {"0001.pdf": scans.pdf(2), "0002.tif": scans.tiff(1)}
 NOTE = scans.manifest(FILES, pages={"0001.pdf": 2})
-
-
-def _conforms(response: Any, path: str, method: str) -> Any:
-    """The answer's body, after checking it against the committed schema."""
-    operation = DOCUMENT["paths"][path][method]
-    documented = operation["responses"].get(str(response.status_code))
-    body = json.loads(response.content)
-    if documented is None:
-        assert response.status_code >= 400, response.status_code
-        schema: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
-    else:
-        content = documented["content"]
-        schema = (content.get("application/json") or content["application/problem+json"])["schema"]
-    found = errors(body, schema, DOCUMENT["components"]["schemas"])
-    assert not found, found
-    return body
 
 
 def _post(client: Client, files: dict[str, bytes], note: bytes) -> Any:
@@ -60,12 +39,12 @@ def _post(client: Client, files: dict[str, bytes], note: bytes) -> Any:
 
 def _deliver(client: Client, files: dict[str, bytes] = FILES, note: bytes = NOTE) -> Any:
     response = _post(client, files, note)
-    return response, _conforms(response, "/api/v1/posteingang/stapel", "post")
+    return response, conforms(response, "/api/v1/posteingang/stapel", "post")
 
 
 def _get(client: Client, url: str, path: str) -> Any:
     response = client.get(url)
-    return response, _conforms(response, path, "get")
+    return response, conforms(response, path, "get")
 
 
 def test_delivery_answers_with_the_batch_and_starts_its_check(

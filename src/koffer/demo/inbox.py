@@ -1,8 +1,9 @@
 """Demo data of the Posteingang: scan batches delivered into the Jobcenter's Eingangszone
 (where the shared mail room, post.zentral, starts), one as declared, one with problems (a
 file altered on the way, one missing), and one the mail room scanned itself; and one into
-the Kreis's Poststelle, the mail room's other Mandant. Each is checked like a real
-delivery."""
+the Kreis's Poststelle, the mail room's other Mandant, with two older ones there whose
+paper originals are due (one destruction list confirmed, one waiting for the provider).
+Each is checked like a real delivery."""
 
 from __future__ import annotations
 
@@ -12,24 +13,34 @@ import json
 import uuid
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.demo.records import pdf_bytes
 from koffer.inbox.lieferung import services
-from koffer.inbox.models import Stapel
+from koffer.inbox.models import Stapel, Vernichtungsliste
+from koffer.inbox.originale import selectors as originale_selectors
+from koffer.inbox.originale import services as originale
 from koffer.jobs import runner
 from koffer.tenancy.models import Mandant
 
 JOBCENTER = "jobcenter-musterland"
+# Batch id, weeks since it was scanned, the statement's month.
+OLD_BATCHES = (("KR-2026-0090", 12, "August 2026"), ("KR-2026-0101", 9, "September 2026"))
 KREIS = "landkreis-musterland"
 
 
 def _note(
-    batch_id: str, files: dict[str, bytes], pages: dict[str, int], *, wrong: str = ""
+    batch_id: str,
+    files: dict[str, bytes],
+    pages: dict[str, int],
+    *,
+    wrong: str = "",
+    weeks_ago: int = 0,
 ) -> bytes:
-    scan_day = timezone.localdate() - timedelta(days=1)
+    scan_day = timezone.localdate() - timedelta(days=1, weeks=weeks_ago)
     return json.dumps(
         {
             "version": 1,
@@ -145,6 +156,28 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
             _note("KR-2026-0001", kreis, {"0001.pdf": 1}),
         )
     )
+    # Two older batches whose paper originals are due: a destruction list the provider
+    # confirmed, and one waiting for its confirmation (``destruction_lists``).
+    for batch_id, weeks, text in OLD_BATCHES:
+        old = {
+            "0001.pdf": pdf_bytes(
+                "Kontoauszug",
+                (
+                    f"Sparkasse Musterland, Kontoauszug {text}. Kontoinhaberin: Marta Beispiel. "
+                    "Gutschrift Landkreis Musterland, Wohngeld 212,00 Euro; Lastschrift "
+                    "Wohnungsbau Musterland eG 605,00 Euro.",
+                ),
+            )
+        }
+        jobs.append(
+            _deliver(
+                mandanten[KREIS],
+                "scan.dienstleister",
+                batch_id,
+                old,
+                _note(batch_id, old, {"0001.pdf": 1}, weeks_ago=weeks),
+            )
+        )
     return [job for job in jobs if job is not None]
 
 
@@ -156,3 +189,28 @@ def finish(jobs: list[uuid.UUID]) -> None:
     processing = Stapel.objects.unscoped().filter(job_id__in=jobs, processing_job_id__isnull=False)
     for job_id in processing.values_list("processing_job_id", flat=True):
         runner.execute(job_id)
+    destruction_lists()
+
+
+def destruction_lists() -> None:
+    """The older batches as if checked weeks ago: the first one's list confirmed by the
+    provider about four weeks ago (with its protocol), the second one's waiting."""
+    for number, (batch_id, weeks, _) in enumerate(OLD_BATCHES):
+        stapel = (
+            Stapel.objects.unscoped().select_related("tenant", "provider").get(batch_id=batch_id)
+        )
+        checked = timezone.now() - timedelta(weeks=weeks) + timedelta(days=1)
+        Stapel.objects.unscoped().filter(pk=stapel.pk).update(checked_at=checked)
+        due = originale_selectors.due(stapel.tenant, Q(pk=stapel.pk))
+        for liste in originale.create_lists(actor=None, tenant=stapel.tenant, due=due):
+            if number:
+                continue
+            made = timezone.now() - timedelta(weeks=weeks - 8)
+            Vernichtungsliste.objects.unscoped().filter(pk=liste.pk).update(created_at=made)
+            liste.refresh_from_db()
+            originale.confirm(
+                actor=stapel.provider,
+                liste=liste,
+                destroyed_by="Aktenvernichtung Nord GmbH",
+                destroyed_at=made + timedelta(days=2),
+            )

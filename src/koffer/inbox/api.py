@@ -6,9 +6,11 @@ from ninja import Router
 
 from koffer.inbox.klaerung import api as klaerung_api
 from koffer.inbox.lieferung import api as lieferung_api
+from koffer.inbox.originale import api as originale_api
 from koffer.inbox.verarbeitung import api as verarbeitung_api
 
 router = Router()
 router.add_router("", lieferung_api.router)
 router.add_router("", verarbeitung_api.router)
 router.add_router("", klaerung_api.router)
+router.add_router("", originale_api.router)

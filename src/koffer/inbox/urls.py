@@ -6,6 +6,7 @@ from django.urls import URLPattern
 
 from koffer.inbox.klaerung import urls as klaerung_urls
 from koffer.inbox.lieferung import urls as lieferung_urls
+from koffer.inbox.originale import urls as originale_urls
 from koffer.inbox.verarbeitung import urls as verarbeitung_urls
 
 app_name = "inbox"
@@ -14,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     *lieferung_urls.urlpatterns,
     *klaerung_urls.urlpatterns,
     *verarbeitung_urls.urlpatterns,
+    *originale_urls.urlpatterns,
 ]

@@ -47,6 +47,15 @@ class RegelnForm(forms.Form):
         help_text="0: am Tag der Ablage.",
         widget=_number(),
     )
+    aufbewahrung_wochen = forms.IntegerField(
+        label="Papieroriginale aufbewahren (Wochen)",
+        min_value=0,
+        max_value=520,
+        required=False,
+        help_text="So viele Wochen nach der bestandenen Prüfung eines Stapels dürfen seine "
+        "Papieroriginale vernichtet werden (üblich: 8). Je Dokumentart unten abweichend; leer: unverändert.",
+        widget=_number(),
+    )
 
     def clean_separator_pattern(self) -> str:
         pattern = str(self.cleaned_data["separator_pattern"]).strip()
@@ -73,6 +82,14 @@ class ArtregelForm(forms.Form):
     )
     frist_days = forms.IntegerField(
         label="Frist: Tage", min_value=0, max_value=365, initial=0, widget=_number()
+    )
+    aufbewahrung_wochen = forms.IntegerField(
+        label="Papieroriginal aufbewahren (Wochen)",
+        min_value=0,
+        max_value=520,
+        required=False,
+        help_text="Leer: die allgemeine Aufbewahrung oben.",
+        widget=_number(),
     )
 
     def __init__(self, *args: Any, typen: list[tuple[str, str]], **kwargs: Any) -> None:

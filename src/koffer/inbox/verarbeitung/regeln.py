@@ -12,6 +12,8 @@ from koffer.inbox.models import Artregel, Verarbeitungsregel
 
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_SEPARATOR = r"^KOFFER-TRENNBLATT$"
+# Paper originals may be destroyed eight weeks after the batch's passed check (issue 15).
+DEFAULT_AUFBEWAHRUNG_WOCHEN = 8
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class Regeln:
     auto_threshold: float = DEFAULT_THRESHOLD
     separator_pattern: str = DEFAULT_SEPARATOR
     wiedervorlage_days: int = 0
+    aufbewahrung_wochen: int = DEFAULT_AUFBEWAHRUNG_WOCHEN
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,21 @@ def regeln(tenant_id: uuid.UUID) -> Regeln:
     row = Verarbeitungsregel.objects.for_tenant(tenant_id).first()
     if row is None:
         return Regeln()
-    return Regeln(row.auto_threshold, row.separator_pattern, row.wiedervorlage_days)
+    return Regeln(
+        row.auto_threshold,
+        row.separator_pattern,
+        row.wiedervorlage_days,
+        row.aufbewahrung_wochen,
+    )
+
+
+def aufbewahrung_je_art(tenant_id: uuid.UUID) -> dict[str, int]:
+    """The kinds whose paper originals are kept for other than the default weeks."""
+    return dict(
+        Artregel.objects.for_tenant(tenant_id)
+        .filter(aufbewahrung_wochen__isnull=False)
+        .values_list("kind", "aufbewahrung_wochen")
+    )
 
 
 def folge(tenant_id: uuid.UUID, kind: str) -> Folge | None:

@@ -591,15 +591,20 @@ def save_regeln(
     auto_threshold: float,
     separator_pattern: str,
     wiedervorlage_days: int,
+    aufbewahrung_wochen: int | None = None,
 ) -> Verarbeitungsregel:
-    """The Mandant's threshold, separator code and Wiedervorlage (one row, created once)."""
+    """The Mandant's threshold, separator code, Wiedervorlage and the weeks paper
+    originals are kept (``None``: unchanged); one row, created once."""
     with transaction.atomic():
         row, _ = Verarbeitungsregel.objects.for_tenant(tenant_id).get_or_create(tenant_id=tenant_id)
         old = {
             "auto_threshold": row.auto_threshold,
             "separator_pattern": row.separator_pattern,
             "wiedervorlage_days": row.wiedervorlage_days,
+            "aufbewahrung_wochen": row.aufbewahrung_wochen,
         }
+        if aufbewahrung_wochen is not None:
+            row.aufbewahrung_wochen = aufbewahrung_wochen
         row.auto_threshold = auto_threshold
         row.separator_pattern = separator_pattern
         row.wiedervorlage_days = wiedervorlage_days
@@ -608,6 +613,7 @@ def save_regeln(
             "auto_threshold": auto_threshold,
             "separator_pattern": separator_pattern,
             "wiedervorlage_days": wiedervorlage_days,
+            "aufbewahrung_wochen": row.aufbewahrung_wochen,
         }
         audit.record(
             actor=actor,
@@ -628,9 +634,11 @@ def save_artregel(
     frist_label: str,
     frist_months: int,
     frist_days: int,
+    aufbewahrung_wochen: int | None = None,
 ) -> Artregel:
     """What filing a document of ``kind`` opens (a row per kind; without a Vorgangstyp:
-    nothing beyond the Wiedervorlage, also for kinds that open one by default)."""
+    nothing beyond the Wiedervorlage, also for kinds that open one by default), and how
+    many weeks its paper original is kept (``None``: the Mandant's default)."""
     if vorgang_typ is not None and vorgang_typ.tenant_id != tenant_id:
         raise InboxError("foreign_reference", "Der Vorgangstyp gehört zu einem anderen Mandanten.")
     if (frist_months or frist_days) and not frist_label.strip():
@@ -642,6 +650,7 @@ def save_artregel(
         row.vorgang_typ = vorgang_typ
         row.frist_label = frist_label.strip()
         row.frist_months, row.frist_days = frist_months, frist_days
+        row.aufbewahrung_wochen = aufbewahrung_wochen
         row.save()
         audit.record(
             actor=actor,
@@ -652,6 +661,7 @@ def save_artregel(
                 "kind": kind,
                 "vorgang_typ": vorgang_typ.code if vorgang_typ else None,
                 "frist": [row.frist_label, frist_months, frist_days],
+                "aufbewahrung_wochen": aufbewahrung_wochen,
                 "created": created,
             },
         )

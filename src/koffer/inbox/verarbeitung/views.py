@@ -31,20 +31,27 @@ def _typen(request: TenantRequest) -> dict[str, VorgangTyp]:
     }
 
 
-def _rows(request: TenantRequest) -> list[tuple[str, str]]:
-    """Each kind with what filing it opens (the Mandant's rule, or the default)."""
+def _rows(request: TenantRequest, default_weeks: int) -> list[tuple[str, str, str]]:
+    """Each kind with what filing it opens (the Mandant's rule, or the default) and how
+    long its paper original is kept."""
+    weeks = regeln.aufbewahrung_je_art(request.tenant.pk)
     found = []
     for code, label in sorted(KINDS.items(), key=lambda item: item[1]):
+        kept = f"{weeks[code]} Wochen" if code in weeks else f"{default_weeks} Wochen (allgemein)"
         rule = regeln.folge(request.tenant.pk, code)
         if rule is None:
-            found.append((label, "nur Wiedervorlage"))
+            found.append((label, "nur Wiedervorlage", kept))
             continue
         frist = ""
         if rule.frist_months or rule.frist_days:
             frist = f", Frist „{rule.frist_label}“: {rule.frist_months} Monat(e), {rule.frist_days} Tag(e)"
         own = Artregel.objects.for_tenant(request.tenant).filter(kind=code).exists()
         found.append(
-            (label, f"Vorgang „{rule.vorgang_typ_code}“{frist}{'' if own else ' (Standard)'}")
+            (
+                label,
+                f"Vorgang „{rule.vorgang_typ_code}“{frist}{'' if own else ' (Standard)'}",
+                kept,
+            )
         )
     return found
 
@@ -59,6 +66,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
             "auto_threshold": round(current.auto_threshold * 100),
             "separator_pattern": current.separator_pattern,
             "wiedervorlage_days": current.wiedervorlage_days,
+            "aufbewahrung_wochen": current.aufbewahrung_wochen,
         },
         prefix="regeln",
     )
@@ -74,6 +82,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
                     auto_threshold=data["auto_threshold"] / 100,
                     separator_pattern=data["separator_pattern"],
                     wiedervorlage_days=data["wiedervorlage_days"],
+                    aufbewahrung_wochen=data["aufbewahrung_wochen"],
                 )
                 messages.success(request, "Die Regeln sind gespeichert.")
                 return redirect("inbox:regeln")
@@ -90,6 +99,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
                         frist_label=data["frist_label"],
                         frist_months=data["frist_months"],
                         frist_days=data["frist_days"],
+                        aufbewahrung_wochen=data["aufbewahrung_wochen"],
                     )
                 except DomainError as exc:
                     art_form.add_error(None, exc.message)
@@ -107,7 +117,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
             "breadcrumbs": trail((TITLE, None)),
             "regeln_form": regeln_form,
             "art_form": art_form,
-            "rows": _rows(request),
+            "rows": _rows(request, current.aufbewahrung_wochen),
         },
         status=400 if invalid else 200,
     )
