@@ -351,3 +351,34 @@ def _pdftotext(data: bytes) -> str:
         ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True, timeout=30
     )
     return done.stdout.decode()
+
+
+def test_list_pages_and_endpoints_query_counts_do_not_grow(
+    deliver: Deliver, mail_room: User, tenant: Mandant, provider: Provider
+) -> None:
+    def lists(first: int, last: int) -> Vernichtungsliste:
+        for n in range(first, last):
+            _batch(deliver, ["sonstiges", "lohnabrechnung"], batch=f"B-{n}")
+            services.create_lists(actor=None, tenant=tenant, due=selectors.due(tenant, ~Q()))
+        return Vernichtungsliste.objects.for_tenant(tenant).order_by("-number").first()
+
+    def counts(liste: Vernichtungsliste) -> list[int]:
+        found = []
+        for client, url in [
+            (mail, reverse("inbox:vernichtungslisten")),
+            (mail, reverse("inbox:vernichtungsliste", args=[liste.pk])),
+            (mail, reverse("inbox:originale", args=[liste.eintraege.first().stapel_id])),
+            (provider.client, LISTEN),
+            (provider.client, f"{LISTEN}/{liste.pk}"),
+        ]:
+            client.get(url)
+            with CaptureQueriesContext(connection) as seen:
+                assert client.get(url).status_code == 200
+            found.append(len(seen.captured_queries))
+        return found
+
+    mail = signed_in(mail_room)
+    few = counts(lists(0, 1))
+    _batch(deliver, ["sonstiges"] * 5, batch="GROSS")
+    more = counts(lists(1, 4))
+    assert few == more

@@ -1,9 +1,9 @@
 """Demo data of the Posteingang: scan batches delivered into the Jobcenter's Eingangszone
 (where the shared mail room, post.zentral, starts), one as declared, one with problems (a
 file altered on the way, one missing), and one the mail room scanned itself; and one into
-the Kreis's Poststelle, the mail room's other Mandant, with two older ones there whose
-paper originals are due (one destruction list confirmed, one waiting for the provider).
-Each is checked like a real delivery."""
+the Kreis's Poststelle, the mail room's other Mandant; and older ones whose paper
+originals are due, with destruction lists (``destruction_lists``). Each is checked like
+a real delivery."""
 
 from __future__ import annotations
 
@@ -27,9 +27,13 @@ from koffer.jobs import runner
 from koffer.tenancy.models import Mandant
 
 JOBCENTER = "jobcenter-musterland"
-# Batch id, weeks since it was scanned, the statement's month.
-OLD_BATCHES = (("KR-2026-0090", 12, "August 2026"), ("KR-2026-0101", 9, "September 2026"))
 KREIS = "landkreis-musterland"
+# Older batches: Mandant, who delivered, batch id, weeks since scanned, list confirmed.
+OLD_BATCHES = (
+    (KREIS, "scan.dienstleister", "KR-2026-0090", 12, True),
+    (KREIS, "scan.dienstleister", "KR-2026-0101", 9, False),
+    (JOBCENTER, "post.zentral", "POST-0000", 10, False),
+)
 
 
 def _note(
@@ -156,29 +160,35 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
             _note("KR-2026-0001", kreis, {"0001.pdf": 1}),
         )
     )
-    # Two older batches whose paper originals are due: a destruction list the provider
-    # confirmed, and one waiting for its confirmation (``destruction_lists``).
-    for batch_id, weeks, text in OLD_BATCHES:
-        old = {
-            "0001.pdf": pdf_bytes(
-                "Kontoauszug",
-                (
-                    f"Sparkasse Musterland, Kontoauszug {text}. Kontoinhaberin: Marta Beispiel. "
-                    "Gutschrift Landkreis Musterland, Wohngeld 212,00 Euro; Lastschrift "
-                    "Wohnungsbau Musterland eG 605,00 Euro.",
-                ),
-            )
-        }
+    # Older batches whose paper originals are due (``destruction_lists``). Delivered last,
+    # so that the first batches by id stay those of both Mandanten.
+    for slug, username, batch_id, weeks, _ in OLD_BATCHES:
+        old = {"0001.pdf": _statement(slug, batch_id)}
         jobs.append(
             _deliver(
-                mandanten[KREIS],
-                "scan.dienstleister",
+                mandanten[slug],
+                username,
                 batch_id,
                 old,
                 _note(batch_id, old, {"0001.pdf": 1}, weeks_ago=weeks),
             )
         )
     return [job for job in jobs if job is not None]
+
+
+def _statement(slug: str, batch_id: str) -> bytes:
+    if slug == JOBCENTER:
+        text = (
+            "Kontoinhaber: Deniz Yilmaz, Kundennummer 123D765432, geboren am 03.11.1979. "
+            "Gutschrift Jobcenter Musterland 563,00 Euro; Lastschrift Wohnungsbau "
+            "Musterland eG 605,00 Euro."
+        )
+    else:
+        text = (
+            "Kontoinhaberin: Marta Beispiel. Gutschrift Landkreis Musterland, Wohngeld "
+            "212,00 Euro; Lastschrift Wohnungsbau Musterland eG 605,00 Euro."
+        )
+    return pdf_bytes("Kontoauszug", (f"Sparkasse Musterland, Kontoauszug ({batch_id}). {text}",))
 
 
 def finish(jobs: list[uuid.UUID]) -> None:
@@ -193,9 +203,11 @@ def finish(jobs: list[uuid.UUID]) -> None:
 
 
 def destruction_lists() -> None:
-    """The older batches as if checked weeks ago: the first one's list confirmed by the
-    provider about four weeks ago (with its protocol), the second one's waiting."""
-    for number, (batch_id, weeks, _) in enumerate(OLD_BATCHES):
+    """The older batches as if checked weeks ago, each with its destruction list: in the
+    Kreis one the provider confirmed about four weeks ago (with its protocol) and one
+    waiting for it; in the Jobcenter one of the mail room's own scans, waiting for the
+    mail room's confirmation."""
+    for _, _, batch_id, weeks, confirmed in OLD_BATCHES:
         stapel = (
             Stapel.objects.unscoped().select_related("tenant", "provider").get(batch_id=batch_id)
         )
@@ -203,7 +215,7 @@ def destruction_lists() -> None:
         Stapel.objects.unscoped().filter(pk=stapel.pk).update(checked_at=checked)
         due = originale_selectors.due(stapel.tenant, Q(pk=stapel.pk))
         for liste in originale.create_lists(actor=None, tenant=stapel.tenant, due=due):
-            if number:
+            if not confirmed:
                 continue
             made = timezone.now() - timedelta(weeks=weeks - 8)
             Vernichtungsliste.objects.unscoped().filter(pk=liste.pk).update(created_at=made)
