@@ -217,7 +217,8 @@ def destruction_lists() -> None:
         for liste in originale.create_lists(actor=None, tenant=stapel.tenant, due=due):
             if not confirmed:
                 continue
-            made = timezone.now() - timedelta(weeks=weeks - 8)
+            # Made two days after its originals became due, destroyed two days later.
+            made = checked + timedelta(weeks=8, days=2)
             Vernichtungsliste.objects.unscoped().filter(pk=liste.pk).update(created_at=made)
             liste.refresh_from_db()
             originale.confirm(
