@@ -382,3 +382,16 @@ def test_list_pages_and_endpoints_query_counts_do_not_grow(
     _batch(deliver, ["sonstiges"] * 5, batch="GROSS")
     more = counts(lists(1, 4))
     assert few == more
+
+
+def test_a_stale_due_list_never_lists_an_original_twice(
+    deliver: Deliver, mail_room: User, tenant: Mandant
+) -> None:
+    _batch(deliver, ["sonstiges"])
+    stale = selectors.due(tenant, ~Q())
+    services.create_lists(actor=mail_room, tenant=tenant, due=stale)
+    with pytest.raises(services.Conflict) as refused:
+        services.create_lists(actor=mail_room, tenant=tenant, due=stale)
+    assert refused.value.code == "already_listed"
+    assert Vernichtungseintrag.objects.for_tenant(tenant).count() == 1
+    assert Vernichtungsliste.objects.for_tenant(tenant).count() == 1
