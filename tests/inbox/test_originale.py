@@ -311,16 +311,22 @@ def test_mail_room_start_shows_arriving_overdue_and_stays_cheap(
     Vernichtungsliste.objects.unscoped().filter(pk=liste.pk).update(
         created_at=timezone.now() - timedelta(days=selectors.OVERDUE_DAYS + 1)
     )
+    _old, (waiting,) = _batch(deliver, ["sonstiges"], batch="ALT-2", weeks_ago=2)
+    Eingangsdokument.objects.unscoped().filter(pk=waiting.pk).update(
+        state=State.ZU_PRUEFEN, created_at=timezone.now() - timedelta(days=10)
+    )
     client = signed_in(mail_room)
     client.get("/")
     with CaptureQueriesContext(connection) as seen:
         start = client.get("/").content.decode()
+    assert "1 Dokument wartet länger als 3 Arbeitstage" in start
     assert "1 Scan-Stapel im Eingang" in start
     assert "Vernichtungsliste seit über 14 Tagen unbestätigt" in start
     assert "Scan-Stapel EINGANG-1" in start and "VL-00001" in start
     inbox = [q["sql"] for q in seen.captured_queries if "inbox_" in q["sql"]]
-    # One count of every kind, one list per kind that has any (arriving, overdue lists).
-    assert len(inbox) <= 3, inbox
+    # One count of every kind, one list per kind that has any (arriving, overdue lists,
+    # waiting documents; the overdue ones are among those).
+    assert len(inbox) <= 4, inbox
 
 
 def test_rules_page_shows_and_sets_the_weeks(mail_room: User, tenant: Mandant) -> None:
