@@ -17,7 +17,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from koffer.accounts.models import Membership, User
 from koffer.demo import district
-from koffer.inbox.models import Importlauf, Stapel
+from koffer.inbox.models import Importlauf, Stapel, Vernichtungsliste
 from koffer.jobs.models import Job
 from koffer.placements.models import (
     Angebot,
@@ -47,6 +47,7 @@ ROWS: dict[str, type[Model]] = {
     "unit_id": Organisationseinheit,
     "stapel_id": Stapel,
     "lauf_id": Importlauf,
+    "liste_id": Vernichtungsliste,
 }
 CANDIDATES = 4  # ids tried per user before the next user is asked
 

@@ -125,6 +125,11 @@ def test_upload_only_token_reads_nothing_but_itself(tenant: Mandant) -> None:
         response = client.get(url)
         if response.status_code < 300:
             readable.append(path)
-    # Besides itself, a scan provider reads only its own batches' status (issue 15), here
-    # none; tests/inbox/test_api.py shows it never sees another provider's.
-    assert readable == ["/api/v1/me", "/api/v1/posteingang/stapel"]
+    # Besides itself, a scan provider reads only its own batches' status and its own
+    # destruction lists (issue 15), here none; tests/inbox/test_api.py and
+    # tests/inbox/test_originale.py show it never sees another provider's.
+    assert readable == [
+        "/api/v1/me",
+        "/api/v1/posteingang/stapel",
+        "/api/v1/posteingang/vernichtungslisten",
+    ]

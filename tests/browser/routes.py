@@ -34,6 +34,10 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
         FILE,
         "abgelehnte Zeilen einer Migration (CSV)",
     ),
+    "posteingang/vernichtungslisten/<uuid:liste_id>/protokoll.pdf": (
+        FILE,
+        "Vernichtungsprotokoll (PDF)",
+    ),
     "plaetze/statistik/export.csv": (FILE, "CSV-Export der Statistik"),
     "plaetze/statistik/export.xlsx": (FILE, "XLSX-Export der Statistik"),
     "plaetze/rechnungen/<uuid:rechnung_id>/xml/": (FILE, "XRechnung (XML)"),

@@ -5,7 +5,8 @@ letters in one file, for triage to split); and one into
 the Kreis's Poststelle, the mail room's other Mandant. Each is checked like a real
 delivery. And a Rückscan: the Deckblätter of Leistungsteam 1 printed, and a Rückscan
 batch bringing one paper file back with its Deckblatt, and one whose Deckblatt names an
-Aktenzeichen nobody knows (it waits in triage)."""
+Aktenzeichen nobody knows (it waits in triage). And older batches whose paper originals
+are due, with destruction lists (``destruction_lists``)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ import uuid
 from datetime import timedelta
 
 import pikepdf
+from django.db.models import Q
 from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.demo.records import pdf_bytes
 from koffer.inbox.lieferung import services
-from koffer.inbox.models import Stapel
+from koffer.inbox.models import Stapel, Vernichtungsliste
+from koffer.inbox.originale import selectors as originale_selectors
+from koffer.inbox.originale import services as originale
 from koffer.inbox.rueckscan import pdf as deckblatt_pdf
 from koffer.inbox.rueckscan import services as rueckscan
 from koffer.inbox.verarbeitung import seiten
@@ -31,6 +35,12 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 
 JOBCENTER = "jobcenter-musterland"
 KREIS = "landkreis-musterland"
+# Older batches: Mandant, who delivered, batch id, weeks since scanned, list confirmed.
+OLD_BATCHES = (
+    (KREIS, "scan.dienstleister", "KR-2026-0090", 12, True),
+    (KREIS, "scan.dienstleister", "KR-2026-0101", 9, False),
+    (JOBCENTER, "post.zentral", "POST-0000", 10, False),
+)
 
 
 def _note(
@@ -40,8 +50,9 @@ def _note(
     *,
     wrong: str = "",
     art: str = "post",
+    weeks_ago: int = 0,
 ) -> bytes:
-    scan_day = timezone.localdate() - timedelta(days=1)
+    scan_day = timezone.localdate() - timedelta(days=1, weeks=weeks_ago)
     return json.dumps(
         {
             "version": 1,
@@ -174,7 +185,35 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
             _note("RS-2026-0001", rs, {"akten-0001.pdf": 5}, art="rueckscan"),
         )
     )
+    # Older batches whose paper originals are due (``destruction_lists``). Delivered last,
+    # so that the first batches by id stay those of both Mandanten.
+    for slug, username, batch_id, weeks, _ in OLD_BATCHES:
+        old = {"0001.pdf": _statement(slug, batch_id)}
+        jobs.append(
+            _deliver(
+                mandanten[slug],
+                username,
+                batch_id,
+                old,
+                _note(batch_id, old, {"0001.pdf": 1}, weeks_ago=weeks),
+            )
+        )
     return [job for job in jobs if job is not None]
+
+
+def _statement(slug: str, batch_id: str) -> bytes:
+    if slug == JOBCENTER:
+        text = (
+            "Kontoinhaber: Deniz Yilmaz, Kundennummer 123D765432, geboren am 03.11.1979. "
+            "Gutschrift Jobcenter Musterland 563,00 Euro; Lastschrift Wohnungsbau "
+            "Musterland eG 605,00 Euro."
+        )
+    else:
+        text = (
+            "Kontoinhaberin: Marta Beispiel. Gutschrift Landkreis Musterland, Wohngeld "
+            "212,00 Euro; Lastschrift Wohnungsbau Musterland eG 605,00 Euro."
+        )
+    return pdf_bytes("Kontoauszug", (f"Sparkasse Musterland, Kontoauszug ({batch_id}). {text}",))
 
 
 def _rueckscan_file(tenant: Mandant) -> dict[str, bytes]:
@@ -216,3 +255,31 @@ def finish(jobs: list[uuid.UUID]) -> None:
     processing = Stapel.objects.unscoped().filter(job_id__in=jobs, processing_job_id__isnull=False)
     for job_id in processing.values_list("processing_job_id", flat=True):
         runner.execute(job_id)
+    destruction_lists()
+
+
+def destruction_lists() -> None:
+    """The older batches as if checked weeks ago, each with its destruction list: in the
+    Kreis one the provider confirmed about four weeks ago (with its protocol) and one
+    waiting for it; in the Jobcenter one of the mail room's own scans, waiting for the
+    mail room's confirmation."""
+    for _, _, batch_id, weeks, confirmed in OLD_BATCHES:
+        stapel = (
+            Stapel.objects.unscoped().select_related("tenant", "provider").get(batch_id=batch_id)
+        )
+        checked = timezone.now() - timedelta(weeks=weeks) + timedelta(days=1)
+        Stapel.objects.unscoped().filter(pk=stapel.pk).update(checked_at=checked)
+        due = originale_selectors.due(stapel.tenant, Q(pk=stapel.pk))
+        for liste in originale.create_lists(actor=None, tenant=stapel.tenant, due=due):
+            if not confirmed:
+                continue
+            # Made two days after its originals became due, destroyed two days later.
+            made = checked + timedelta(weeks=8, days=2)
+            Vernichtungsliste.objects.unscoped().filter(pk=liste.pk).update(created_at=made)
+            liste.refresh_from_db()
+            originale.confirm(
+                actor=stapel.provider,
+                liste=liste,
+                destroyed_by="Aktenvernichtung Nord GmbH",
+                destroyed_at=made + timedelta(days=2),
+            )

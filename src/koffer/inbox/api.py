@@ -7,6 +7,7 @@ from ninja import Router
 from koffer.inbox.klaerung import api as klaerung_api
 from koffer.inbox.lieferung import api as lieferung_api
 from koffer.inbox.migration import api as migration_api
+from koffer.inbox.originale import api as originale_api
 from koffer.inbox.rueckscan import api as rueckscan_api
 from koffer.inbox.verarbeitung import api as verarbeitung_api
 
@@ -16,3 +17,4 @@ router.add_router("", verarbeitung_api.router)
 router.add_router("", klaerung_api.router)
 router.add_router("", rueckscan_api.router)
 router.add_router("", migration_api.router)
+router.add_router("", originale_api.router)

@@ -13,6 +13,7 @@ class InboxConfig(AppConfig):
         from koffer.inbox.klaerung import tasks as klaerung_tasks
         from koffer.inbox.lieferung import ordner, services, tasks
         from koffer.inbox.migration import tasks as migration_tasks
+        from koffer.inbox.originale import services as originale
         from koffer.inbox.verarbeitung import services as pipeline
         from koffer.inbox.verarbeitung import tasks as pipeline_tasks
         from koffer.jobs import periodic
@@ -32,6 +33,7 @@ class InboxConfig(AppConfig):
         )
         documents.register_blob_reference(services.blob_referenced)
         documents.register_blob_reference(pipeline.blob_referenced)
+        documents.register_blob_reference(originale.blob_referenced)
         tasks_registry.register(aufgaben.open_tasks)
         # Two sides of a delivery: who delivers scans sees its own batches, the mail room
         # every batch arriving in its units.
@@ -55,6 +57,18 @@ class InboxConfig(AppConfig):
                 permission=Perm.INBOX_PROCESS,
                 shown_in=access.has_inbox,
                 order=32,
+            )
+        )
+        register(
+            NavEntry(
+                key="inbox_vernichtungslisten",
+                label="Vernichtungslisten",
+                url_name="inbox:vernichtungslisten",
+                description="Papieroriginale, die vernichtet werden dürfen, und die "
+                "Bestätigung ihrer Vernichtung.",
+                permission=Perm.INBOX_UPLOAD,
+                shown_in=access.has_inbox,
+                order=33,
             )
         )
         register(

@@ -357,6 +357,10 @@ class Verarbeitungsregel(TenantOwned):
         "Muster des Trennblatt-Codes", max_length=200, default=r"^KOFFER-TRENNBLATT$"
     )
     wiedervorlage_days = models.PositiveSmallIntegerField("Wiedervorlage nach Tagen", default=0)
+    # Weeks after the batch's passed check until its paper originals may be destroyed.
+    aufbewahrung_wochen = models.PositiveSmallIntegerField(
+        "Papieroriginale aufbewahren (Wochen)", default=8
+    )
 
     class Meta:
         verbose_name = "Verarbeitungsregel"
@@ -381,6 +385,10 @@ class Artregel(TenantOwned):
     frist_label = models.CharField("Frist", max_length=200, blank=True)
     frist_months = models.PositiveSmallIntegerField(default=0)
     frist_days = models.PositiveSmallIntegerField(default=0)
+    # Weeks the paper original of this kind is kept; empty: the Mandant's default.
+    aufbewahrung_wochen = models.PositiveSmallIntegerField(
+        "Papieroriginale aufbewahren (Wochen)", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "Regel je Dokumentart"
@@ -554,3 +562,176 @@ class Altsystemschluessel(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_art_display()} {self.schluessel}"
+
+
+# --- paper originals (issue 15, item 5) -----------------------------------------------------
+
+
+class Original(TenantOwned):
+    """What keeps the paper original of one document from being destroyed: marked
+    „Original aufbewahren“ (the mail room or a caseworker needs the paper) or under a
+    „Rechtliche Sperre“ (a legal hold: a court case, a criminal complaint), each with its
+    reason. A row exists only once something was marked; without one the original may be
+    destroyed when its date comes (``inbox.originale.selectors``)."""
+
+    dokument = models.ForeignKey(Eingangsdokument, on_delete=models.PROTECT, related_name="+")
+    aufbewahren = models.BooleanField("Original aufbewahren", default=False)
+    aufbewahren_grund = models.TextField(blank=True)
+    sperre = models.BooleanField("Rechtliche Sperre", default=False)
+    sperre_grund = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Papieroriginal"
+        verbose_name_plural = "Papieroriginale"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "dokument"], name="inbox_original_dokument_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Original von {self.dokument_id}"
+
+    @property
+    def excluded(self) -> bool:
+        return self.aufbewahren or self.sperre
+
+
+class Vernichtungsliste(TenantOwned):
+    """An immutable list of paper originals a scan provider may destroy: the originals of
+    its batches in one Organisationseinheit whose date had come when the list was made.
+    Numbered per Mandant (gap-free). The provider confirms it once (who destroyed, when);
+    the same confirmation again changes nothing, another one is refused. The protocol
+    PDF of the destruction is kept in the blob store (``protocol_sha256``)."""
+
+    class State(models.TextChoices):
+        OFFEN = "offen", "wartet auf Bestätigung"
+        BESTAETIGT = "bestaetigt", "Vernichtung bestätigt"
+
+    number = models.PositiveIntegerField("Nummer")
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OFFEN)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)  # when koffer recorded it
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # the account that confirmed
+    destroyed_by = models.CharField("Vernichtet durch", max_length=200, blank=True)
+    destroyed_at = models.DateTimeField("Vernichtet am", null=True, blank=True)
+    confirmation_sha256 = models.CharField(max_length=64, blank=True)
+    protocol_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "Vernichtungsliste"
+        verbose_name_plural = "Vernichtungslisten"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "number"], name="inbox_vernichtungsliste_number_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["offen", "bestaetigt"]),
+                name="inbox_vernichtungsliste_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "provider", "created_at"], name="inbox_vliste_provider"),
+            models.Index(fields=["tenant", "state", "created_at"], name="inbox_vliste_state"),
+            models.Index(fields=["protocol_sha256"], name="inbox_vliste_protocol"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Vernichtungsliste {self.label}"
+
+    @property
+    def label(self) -> str:
+        return f"VL-{self.number:05d}"
+
+
+class Vernichtungseintrag(TenantOwned):
+    """One paper original on a destruction list: a document's pages in its batch file,
+    with the date it became destroyable. Its state says what happened: still to destroy,
+    destroyed (the confirmation), withdrawn (marked „aufbewahren“ or put under a legal
+    hold after the list was made: the provider must not destroy it) or not destroyed (the
+    provider could not, with its reason). An original is on at most one list unless it
+    was withdrawn."""
+
+    class State(models.TextChoices):
+        OFFEN = "offen", "zu vernichten"
+        VERNICHTET = "vernichtet", "vernichtet"
+        ZURUECKGEZOGEN = "zurueckgezogen", "zurückgezogen: nicht vernichten"
+        NICHT_VERNICHTET = "nicht_vernichtet", "nicht vernichtet"
+
+    liste = models.ForeignKey(Vernichtungsliste, on_delete=models.PROTECT, related_name="eintraege")
+    dokument = models.ForeignKey(Eingangsdokument, on_delete=models.PROTECT, related_name="+")
+    stapel = models.ForeignKey(Stapel, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    due = models.DateField("Vernichtbar ab")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OFFEN)
+    reason = models.TextField("Grund", blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Eintrag einer Vernichtungsliste"
+        verbose_name_plural = "Einträge einer Vernichtungsliste"
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "liste", "position"], name="inbox_veintrag_position_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "dokument"],
+                condition=~models.Q(state="zurueckgezogen"),
+                name="inbox_veintrag_dokument_uniq",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=["offen", "vernichtet", "zurueckgezogen", "nicht_vernichtet"]
+                ),
+                name="inbox_veintrag_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "liste", "position"], name="inbox_veintrag_liste"),
+            models.Index(fields=["tenant", "dokument"], name="inbox_veintrag_dokument"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Eintrag {self.position} der {self.liste_id}"
+
+
+class Originalfreigabe(TenantOwned):
+    """The mail room's release of a batch whose quality check did not pass: after looking
+    at the scans it decides that the paper originals may be destroyed like those of a
+    passed batch (from the day of the release), with its reason."""
+
+    stapel = models.ForeignKey(Stapel, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("Grund")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Freigabe der Originale"
+        verbose_name_plural = "Freigaben der Originale"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "stapel"], name="inbox_originalfreigabe_stapel_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Freigabe der Originale von {self.stapel_id}"

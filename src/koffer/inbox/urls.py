@@ -7,6 +7,7 @@ from django.urls import URLPattern
 from koffer.inbox.klaerung import urls as klaerung_urls
 from koffer.inbox.lieferung import urls as lieferung_urls
 from koffer.inbox.migration import urls as migration_urls
+from koffer.inbox.originale import urls as originale_urls
 from koffer.inbox.rueckscan import urls as rueckscan_urls
 from koffer.inbox.verarbeitung import urls as verarbeitung_urls
 
@@ -18,4 +19,5 @@ urlpatterns: list[URLPattern] = [
     *verarbeitung_urls.urlpatterns,
     *rueckscan_urls.urlpatterns,
     *migration_urls.urlpatterns,
+    *originale_urls.urlpatterns,
 ]

@@ -64,12 +64,23 @@ def probleme(stapel: Stapel) -> list[Problem]:
 
 
 PROBLEM_STATES = (Stapel.State.MIT_PROBLEMEN, Stapel.State.QUARANTAENE)
+CHECKING_STATES = (Stapel.State.ANGENOMMEN, Stapel.State.IN_PRUEFUNG)
 
 
 def with_problems(access: Access, tenant: Mandant) -> QuerySet[Stapel]:
     """The mail room's batches that need a look: problems found or all in quarantine."""
     return Stapel.objects.for_tenant(tenant).filter(
         rules.incoming_q(access), Q(state__in=PROBLEM_STATES)
+    )
+
+
+def arriving(access: Access, tenant: Mandant) -> QuerySet[Stapel]:
+    """The mail room's batches on their way in: delivered and in their check, or checked
+    and still being split and recognised."""
+    return Stapel.objects.for_tenant(tenant).filter(
+        rules.incoming_q(access),
+        Q(state__in=CHECKING_STATES)
+        | Q(processing_job_id__isnull=False, processed_at__isnull=True),
     )
 
 

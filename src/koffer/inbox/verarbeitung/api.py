@@ -119,12 +119,14 @@ class PosteingangArtregelOut(Schema):
     frist_months: int
     frist_days: int
     standard: bool  # the default rule, not set by the Mandant
+    aufbewahrung_wochen: int | None  # paper original kept; None: the Mandant's default
 
 
 class PosteingangRegelnOut(Schema):
     auto_threshold: float  # a share: 0.9 files from 90 % confidence
     separator_pattern: str
     wiedervorlage_days: int
+    aufbewahrung_wochen: int  # weeks after the passed check until originals may go
     artregeln: list[PosteingangArtregelOut]
 
 
@@ -134,12 +136,14 @@ class PosteingangArtregelIn(Schema):
     frist_label: str = ""
     frist_months: int = 0
     frist_days: int = 0
+    aufbewahrung_wochen: int | None = None
 
 
 class PosteingangRegelnIn(Schema):
     auto_threshold: float
     separator_pattern: str
     wiedervorlage_days: int
+    aufbewahrung_wochen: int | None = None  # None: unchanged
     artregeln: list[PosteingangArtregelIn] = []
 
 
@@ -154,6 +158,7 @@ def _regeln_out(request: TenantRequest) -> PosteingangRegelnOut:
         auto_threshold=current.auto_threshold,
         separator_pattern=current.separator_pattern,
         wiedervorlage_days=current.wiedervorlage_days,
+        aufbewahrung_wochen=current.aufbewahrung_wochen,
         artregeln=[
             PosteingangArtregelOut(
                 kind=held.kind,
@@ -164,6 +169,7 @@ def _regeln_out(request: TenantRequest) -> PosteingangRegelnOut:
                 frist_months=held.folge.frist_months if held.folge else 0,
                 frist_days=held.folge.frist_days if held.folge else 0,
                 standard=not held.own,
+                aufbewahrung_wochen=held.aufbewahrung_wochen,
             )
             for held in regeln.stand(request.tenant.pk, sorted(KINDS))
         ],
@@ -194,6 +200,7 @@ def put_regeln(request: TenantRequest, body: PosteingangRegelnIn) -> Posteingang
         auto_threshold=body.auto_threshold,
         separator_pattern=body.separator_pattern,
         wiedervorlage_days=body.wiedervorlage_days,
+        aufbewahrung_wochen=body.aufbewahrung_wochen,
         artregeln=[
             services.ArtregelWunsch(
                 kind=a.kind,
@@ -201,6 +208,7 @@ def put_regeln(request: TenantRequest, body: PosteingangRegelnIn) -> Posteingang
                 frist_label=a.frist_label,
                 frist_months=a.frist_months,
                 frist_days=a.frist_days,
+                aufbewahrung_wochen=a.aufbewahrung_wochen,
             )
             for a in body.artregeln
         ],

@@ -49,6 +49,15 @@ class RegelnForm(forms.Form):
         help_text="0: am Tag der Ablage.",
         widget=_number(),
     )
+    aufbewahrung_wochen = forms.IntegerField(
+        label="Papieroriginale aufbewahren (Wochen)",
+        min_value=0,
+        max_value=520,
+        required=False,
+        help_text="So viele Wochen nach der bestandenen Prüfung eines Stapels dürfen seine "
+        "Papieroriginale vernichtet werden (üblich: 8). Je Dokumentart unten abweichend; leer: unverändert.",
+        widget=_number(),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -87,6 +96,14 @@ class ArtregelForm(forms.Form):
         min_value=regeln.FRIST_DAYS[0],
         max_value=regeln.FRIST_DAYS[1],
         initial=0,
+        widget=_number(),
+    )
+    aufbewahrung_wochen = forms.IntegerField(
+        label="Papieroriginal aufbewahren (Wochen)",
+        min_value=0,
+        max_value=520,
+        required=False,
+        help_text="Leer: die allgemeine Aufbewahrung oben.",
         widget=_number(),
     )
 

@@ -18,10 +18,13 @@ from koffer.inbox.models import Artregel, Verarbeitungsregel
 
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_SEPARATOR = r"^KOFFER-TRENNBLATT$"
+# Paper originals may be destroyed eight weeks after the batch's passed check (issue 15).
+DEFAULT_AUFBEWAHRUNG_WOCHEN = 8
 THRESHOLD_PERCENT = (50, 100)
 WIEDERVORLAGE_DAYS = (0, 30)
 FRIST_MONTHS = (0, 24)
 FRIST_DAYS = (0, 365)
+AUFBEWAHRUNG_WOCHEN = (0, 520)
 MAX_TEXT = 200  # the separator pattern and a Frist's name
 
 
@@ -30,7 +33,11 @@ def _outside(value: float, bounds: tuple[int, int]) -> bool:
 
 
 def regeln_problems(
-    *, auto_threshold: float, separator_pattern: str, wiedervorlage_days: int
+    *,
+    auto_threshold: float,
+    separator_pattern: str,
+    wiedervorlage_days: int,
+    aufbewahrung_wochen: int | None = None,
 ) -> dict[str, str]:
     """What is wrong with the Mandant's rules, field by field (German); empty: valid.
     ``auto_threshold`` is a share (0.9 for 90 %)."""
@@ -55,11 +62,25 @@ def regeln_problems(
         found["wiedervorlage_days"] = (
             f"Die Wiedervorlage liegt {low} bis {high} Tage nach der Ablage."
         )
+    found.update(_weeks_problem(aufbewahrung_wochen))
     return found
 
 
+def _weeks_problem(weeks: int | None) -> dict[str, str]:
+    if weeks is None or not _outside(weeks, AUFBEWAHRUNG_WOCHEN):
+        return {}
+    low, high = AUFBEWAHRUNG_WOCHEN
+    return {"aufbewahrung_wochen": f"Papieroriginale bleiben {low} bis {high} Wochen aufbewahrt."}
+
+
 def artregel_problems(
-    *, kind: str, frist_label: str, frist_months: int, frist_days: int, kinds: dict[str, str]
+    *,
+    kind: str,
+    frist_label: str,
+    frist_months: int,
+    frist_days: int,
+    kinds: dict[str, str],
+    aufbewahrung_wochen: int | None = None,
 ) -> dict[str, str]:
     """What is wrong with the rule for one kind of document, field by field (German)."""
     found = {}
@@ -73,6 +94,7 @@ def artregel_problems(
         found["frist_months"] = f"Die Frist hat {FRIST_MONTHS[0]} bis {FRIST_MONTHS[1]} Monate."
     if _outside(frist_days, FRIST_DAYS):
         found["frist_days"] = f"Die Frist hat {FRIST_DAYS[0]} bis {FRIST_DAYS[1]} Tage."
+    found.update(_weeks_problem(aufbewahrung_wochen))
     return found
 
 
@@ -81,6 +103,7 @@ class Regeln:
     auto_threshold: float = DEFAULT_THRESHOLD
     separator_pattern: str = DEFAULT_SEPARATOR
     wiedervorlage_days: int = 0
+    aufbewahrung_wochen: int = DEFAULT_AUFBEWAHRUNG_WOCHEN
 
 
 @dataclass(frozen=True)
@@ -105,7 +128,21 @@ def regeln(tenant_id: uuid.UUID) -> Regeln:
     row = Verarbeitungsregel.objects.for_tenant(tenant_id).first()
     if row is None:
         return Regeln()
-    return Regeln(row.auto_threshold, row.separator_pattern, row.wiedervorlage_days)
+    return Regeln(
+        row.auto_threshold,
+        row.separator_pattern,
+        row.wiedervorlage_days,
+        row.aufbewahrung_wochen,
+    )
+
+
+def aufbewahrung_je_art(tenant_id: uuid.UUID) -> dict[str, int]:
+    """The kinds whose paper originals are kept for other than the default weeks."""
+    return dict(
+        Artregel.objects.for_tenant(tenant_id)
+        .filter(aufbewahrung_wochen__isnull=False)
+        .values_list("kind", "aufbewahrung_wochen")
+    )
 
 
 def folge(tenant_id: uuid.UUID, kind: str) -> Folge | None:
@@ -132,6 +169,7 @@ class Stand:
     folge: Folge | None
     own: bool
     vorgang_typ_id: uuid.UUID | None
+    aufbewahrung_wochen: int | None = None  # None: the Mandant's default
 
 
 def stand(tenant_id: uuid.UUID, kinds: Iterable[str]) -> list[Stand]:
@@ -143,8 +181,8 @@ def stand(tenant_id: uuid.UUID, kinds: Iterable[str]) -> list[Stand]:
         if row is None:
             found.append(Stand(kind, DEFAULT_FOLGEN.get(kind), False, None))
         elif row.vorgang_typ is None:
-            found.append(Stand(kind, None, True, None))
+            found.append(Stand(kind, None, True, None, row.aufbewahrung_wochen))
         else:
             rule = Folge(row.vorgang_typ.code, row.frist_label, row.frist_months, row.frist_days)
-            found.append(Stand(kind, rule, True, row.vorgang_typ_id))
+            found.append(Stand(kind, rule, True, row.vorgang_typ_id, row.aufbewahrung_wochen))
     return found

@@ -721,13 +721,16 @@ def save_regeln(
     auto_threshold: float,
     separator_pattern: str,
     wiedervorlage_days: int,
+    aufbewahrung_wochen: int | None = None,
 ) -> Verarbeitungsregel:
-    """The Mandant's threshold, separator code and Wiedervorlage (one row, created once)."""
+    """The Mandant's threshold, separator code, Wiedervorlage and the weeks paper
+    originals are kept (``None``: unchanged); one row, created once."""
     _refuse(
         regeln_problems(
             auto_threshold=auto_threshold,
             separator_pattern=separator_pattern,
             wiedervorlage_days=wiedervorlage_days,
+            aufbewahrung_wochen=aufbewahrung_wochen,
         )
     )
     separator_pattern = separator_pattern.strip()
@@ -737,7 +740,10 @@ def save_regeln(
             "auto_threshold": row.auto_threshold,
             "separator_pattern": row.separator_pattern,
             "wiedervorlage_days": row.wiedervorlage_days,
+            "aufbewahrung_wochen": row.aufbewahrung_wochen,
         }
+        if aufbewahrung_wochen is not None:
+            row.aufbewahrung_wochen = aufbewahrung_wochen
         row.auto_threshold = auto_threshold
         row.separator_pattern = separator_pattern
         row.wiedervorlage_days = wiedervorlage_days
@@ -746,6 +752,7 @@ def save_regeln(
             "auto_threshold": auto_threshold,
             "separator_pattern": separator_pattern,
             "wiedervorlage_days": wiedervorlage_days,
+            "aufbewahrung_wochen": row.aufbewahrung_wochen,
         }
         audit.record(
             actor=actor,
@@ -766,9 +773,11 @@ def save_artregel(
     frist_label: str,
     frist_months: int,
     frist_days: int,
+    aufbewahrung_wochen: int | None = None,
 ) -> Artregel:
     """What filing a document of ``kind`` opens (a row per kind; without a Vorgangstyp:
-    nothing beyond the Wiedervorlage, also for kinds that open one by default)."""
+    nothing beyond the Wiedervorlage, also for kinds that open one by default), and how
+    many weeks its paper original is kept (``None``: the Mandant's default)."""
     if vorgang_typ is not None and vorgang_typ.tenant_id != tenant_id:
         raise InboxError("foreign_reference", "Der Vorgangstyp gehört zu einem anderen Mandanten.")
     _refuse(
@@ -778,6 +787,7 @@ def save_artregel(
             frist_months=frist_months,
             frist_days=frist_days,
             kinds=dokumentart.KINDS,
+            aufbewahrung_wochen=aufbewahrung_wochen,
         )
     )
     with transaction.atomic():
@@ -787,6 +797,7 @@ def save_artregel(
         row.vorgang_typ = vorgang_typ
         row.frist_label = frist_label.strip()
         row.frist_months, row.frist_days = frist_months, frist_days
+        row.aufbewahrung_wochen = aufbewahrung_wochen
         row.save()
         audit.record(
             actor=actor,
@@ -797,6 +808,7 @@ def save_artregel(
                 "kind": kind,
                 "vorgang_typ": vorgang_typ.code if vorgang_typ else None,
                 "frist": [row.frist_label, frist_months, frist_days],
+                "aufbewahrung_wochen": aufbewahrung_wochen,
                 "created": created,
             },
         )
@@ -812,6 +824,7 @@ class ArtregelWunsch:
     frist_label: str
     frist_months: int
     frist_days: int
+    aufbewahrung_wochen: int | None = None  # None: the Mandant's default
 
 
 def save_all_regeln(
@@ -822,6 +835,7 @@ def save_all_regeln(
     separator_pattern: str,
     wiedervorlage_days: int,
     artregeln: Sequence[ArtregelWunsch],
+    aufbewahrung_wochen: int | None = None,
 ) -> None:
     """The Mandant's rules and the rules of the kinds named, all or nothing: every rule
     is checked before the first is written (one audit event per rule changed)."""
@@ -829,6 +843,7 @@ def save_all_regeln(
         auto_threshold=auto_threshold,
         separator_pattern=separator_pattern,
         wiedervorlage_days=wiedervorlage_days,
+        aufbewahrung_wochen=aufbewahrung_wochen,
     )
     typen = {
         t.pk: t
@@ -843,6 +858,7 @@ def save_all_regeln(
             frist_months=wish.frist_months,
             frist_days=wish.frist_days,
             kinds=dokumentart.KINDS,
+            aufbewahrung_wochen=wish.aufbewahrung_wochen,
         )
         if wish.vorgang_typ_id is not None and wish.vorgang_typ_id not in typen:
             found["vorgang_typ"] = "Diesen Vorgangstyp gibt es hier nicht."
@@ -858,6 +874,7 @@ def save_all_regeln(
             auto_threshold=auto_threshold,
             separator_pattern=separator_pattern,
             wiedervorlage_days=wiedervorlage_days,
+            aufbewahrung_wochen=aufbewahrung_wochen,
         )
         for wish in artregeln:
             save_artregel(
@@ -868,6 +885,7 @@ def save_all_regeln(
                 frist_label=wish.frist_label,
                 frist_months=wish.frist_months,
                 frist_days=wish.frist_days,
+                aufbewahrung_wochen=wish.aufbewahrung_wochen,
             )
 
 

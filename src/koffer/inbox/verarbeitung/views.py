@@ -31,14 +31,21 @@ def _typen(request: TenantRequest) -> dict[str, VorgangTyp]:
     }
 
 
-def _rows(request: TenantRequest) -> list[tuple[str, str]]:
-    """Each kind with what filing it opens (the Mandant's rule, or the default)."""
+def _rows(request: TenantRequest, default_weeks: int) -> list[tuple[str, str, str]]:
+    """Each kind with what filing it opens (the Mandant's rule, or the default) and how
+    long its paper original is kept."""
     found = []
     kinds = sorted(KINDS, key=lambda code: KINDS[code])
     for held in regeln.stand(request.tenant.pk, kinds):
         rule, label = held.folge, KINDS[held.kind]
+        weeks = held.aufbewahrung_wochen
+        kept = (
+            counted(weeks, "Woche", "Wochen")
+            if weeks is not None
+            else f"{counted(default_weeks, 'Woche', 'Wochen')} (allgemein)"
+        )
         if rule is None:
-            found.append((label, "nur Wiedervorlage"))
+            found.append((label, "nur Wiedervorlage", kept))
             continue
         frist = ""
         if rule.frist_months or rule.frist_days:
@@ -47,7 +54,11 @@ def _rows(request: TenantRequest) -> list[tuple[str, str]]:
                 f"{counted(rule.frist_days, 'Tag', 'Tage')}"
             )
         found.append(
-            (label, f"Vorgang „{rule.vorgang_typ_code}“{frist}{'' if held.own else ' (Standard)'}")
+            (
+                label,
+                f"Vorgang „{rule.vorgang_typ_code}“{frist}{'' if held.own else ' (Standard)'}",
+                kept,
+            )
         )
     return found
 
@@ -62,6 +73,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
             "auto_threshold": round(current.auto_threshold * 100),
             "separator_pattern": current.separator_pattern,
             "wiedervorlage_days": current.wiedervorlage_days,
+            "aufbewahrung_wochen": current.aufbewahrung_wochen,
         },
         prefix="regeln",
     )
@@ -77,6 +89,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
                     auto_threshold=data["auto_threshold"] / 100,
                     separator_pattern=data["separator_pattern"],
                     wiedervorlage_days=data["wiedervorlage_days"],
+                    aufbewahrung_wochen=data["aufbewahrung_wochen"],
                 )
                 messages.success(request, "Die Regeln sind gespeichert.")
                 return redirect("inbox:regeln")
@@ -93,6 +106,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
                         frist_label=data["frist_label"],
                         frist_months=data["frist_months"],
                         frist_days=data["frist_days"],
+                        aufbewahrung_wochen=data["aufbewahrung_wochen"],
                     )
                 except DomainError as exc:
                     art_form.add_error(None, exc.message)
@@ -110,7 +124,7 @@ def regeln_page(request: TenantRequest) -> HttpResponse:
             "breadcrumbs": trail((TITLE, None)),
             "regeln_form": regeln_form,
             "art_form": art_form,
-            "rows": _rows(request),
+            "rows": _rows(request, current.aufbewahrung_wochen),
         },
         status=400 if invalid else 200,
     )
