@@ -401,3 +401,52 @@ def test_a_stale_due_list_never_lists_an_original_twice(
     assert refused.value.code == "already_listed"
     assert Vernichtungseintrag.objects.for_tenant(tenant).count() == 1
     assert Vernichtungsliste.objects.for_tenant(tenant).count() == 1
+
+
+def test_a_kept_original_is_released_again_and_goes_on_the_next_list(
+    deliver: Deliver, mail_room: User, tenant: Mandant
+) -> None:
+    stapel, (doc,) = _batch(deliver, ["widerspruch"])
+    client = signed_in(mail_room)
+    page = reverse("inbox:original", args=[doc.pk])
+    kept = client.post(
+        page, {"aktion": "aufbewahren", "grund": "Widerspruchsverfahren", "rechtliche_sperre": ""}
+    )
+    assert kept.status_code == 302
+    services.keep_original(actor=mail_room, doc=doc, reason="Strafanzeige", sperre=True)
+    assert selectors.due(tenant, Q(pk=stapel.pk)) == []
+    shown = client.get(page).content.decode()
+    assert "Aufbewahrung beenden" in shown and "Rechtliche Sperre aufheben" in shown
+
+    missing = client.post(page, {"aktion": "ende-aufbewahren", "ende-aufbewahren-grund": " "})
+    assert missing.status_code == 400
+    ended = client.post(
+        page, {"aktion": "ende-aufbewahren", "ende-aufbewahren-grund": "Verfahren beendet"}
+    )
+    assert ended.status_code == 302
+    assert selectors.due(tenant, Q(pk=stapel.pk)) == []  # the legal hold still holds
+
+    path = "/api/v1/posteingang/dokumente/{eingang_id}/original-aufbewahrung-beenden"
+    url = path.replace("{eingang_id}", str(doc.pk))
+    lifted = client.post(
+        url,
+        {"grund": "Strafverfahren eingestellt", "rechtliche_sperre": True},
+        content_type="application/json",
+    )
+    body = conforms(lifted, path, "post")
+    assert lifted.status_code == 200 and body["originale"][0]["rechtliche_sperre"] is False
+    again = client.post(
+        url, {"grund": "noch einmal", "rechtliche_sperre": True}, content_type="application/json"
+    )
+    assert again.status_code == 409 and conforms(again, path, "post")["code"] == "not_kept"
+
+    assert [f.dokument.pk for f in selectors.due(tenant, Q(pk=stapel.pk))] == [doc.pk]
+    (liste,) = services.create_lists(
+        actor=mail_room, tenant=tenant, due=selectors.due(tenant, Q(pk=stapel.pk))
+    )
+    assert [e.dokument_id for e in selectors.eintraege(liste)] == [doc.pk]
+    lifted_events = AuditEvent.objects.filter(action="inbox.original.lift").order_by("at")
+    assert [e.changes["ended"] for e in lifted_events] == [
+        "Original aufbewahren",
+        "Rechtliche Sperre",
+    ]

@@ -66,6 +66,7 @@ ACTION_LABELS: dict[str, str] = {
     "inbox.import.read": "Abgelehnte Zeilen einer Migration gelesen",
     "inbox.original.keep": "Papieroriginal zur Aufbewahrung markiert",
     "inbox.original.sperre": "Papieroriginal rechtlich gesperrt",
+    "inbox.original.lift": "Aufbewahrung oder Sperre eines Papieroriginals aufgehoben",
     "inbox.originale.release": "Papieroriginale eines Stapels zur Vernichtung freigegeben",
     "inbox.vernichtungsliste.create": "Vernichtungsliste erstellt",
     "inbox.vernichtungsliste.confirm": "Vernichtung der Papieroriginale bestätigt",

@@ -21,7 +21,7 @@ from koffer.errors import Forbidden
 from koffer.inbox import access
 from koffer.inbox.klaerung import selectors as klaerung
 from koffer.inbox.lieferung import selectors as lieferung
-from koffer.inbox.models import Stapel, Vernichtungseintrag, Vernichtungsliste
+from koffer.inbox.models import Eingangsdokument, Stapel, Vernichtungseintrag, Vernichtungsliste
 from koffer.inbox.originale import download, selectors, services
 
 router = Router(tags=["Posteingang"])
@@ -202,15 +202,36 @@ def list_originale(request: TenantRequest, stapel_id: uuid.UUID) -> OriginaleOut
 def keep_original(
     request: TenantRequest, eingang_id: uuid.UUID, body: OriginalAufbewahren
 ) -> OriginaleOut:
+    doc = _kept_document(request, eingang_id)
+    services.keep_original(
+        actor=request.user, doc=doc, reason=body.grund, sperre=body.rechtliche_sperre
+    )
+    return _originale_out(doc.stapel, [selectors.zeile(doc)])
+
+
+@router.post(
+    "/posteingang/dokumente/{eingang_id}/original-aufbewahrung-beenden",
+    response={200: OriginaleOut, 409: ProblemDocument, 422: ProblemDocument},
+    summary="„Original aufbewahren“ oder (rechtliche_sperre) die rechtliche Sperre eines "
+    "Papieroriginals aufheben (mit Grund); danach kommt es wieder auf eine Vernichtungsliste",
+)
+def lift_keep(
+    request: TenantRequest, eingang_id: uuid.UUID, body: OriginalAufbewahren
+) -> OriginaleOut:
+    doc = _kept_document(request, eingang_id)
+    services.lift_keep(
+        actor=request.user, doc=doc, reason=body.grund, sperre=body.rechtliche_sperre
+    )
+    return _originale_out(doc.stapel, [selectors.zeile(doc)])
+
+
+def _kept_document(request: TenantRequest, eingang_id: uuid.UUID) -> Eingangsdokument:
     if request.tenant is None or not access.sorts_post(request.access, request.tenant):
         raise Forbidden("forbidden", "Nur für die Poststelle und die Sachbearbeitung.")
     doc = klaerung.dokument(request.access, request.tenant, eingang_id)
     if doc is None:
         raise not_found("Dieses Dokument")
-    services.keep_original(
-        actor=request.user, doc=doc, reason=body.grund, sperre=body.rechtliche_sperre
-    )
-    return _originale_out(doc.stapel, [selectors.zeile(doc)])
+    return doc
 
 
 @router.get(

@@ -24,6 +24,22 @@ class AufbewahrenForm(forms.Form):
     )
 
 
+class AufhebenForm(forms.Form):
+    """Ending „Original aufbewahren“ or the „Rechtliche Sperre“ (which one: the form's
+    prefix, :data:`LIFT_PREFIXES`)."""
+
+    grund = forms.CharField(
+        label="Grund der Aufhebung",
+        max_length=MAX_REASON,
+        help_text="Zum Beispiel: Widerspruchsverfahren abgeschlossen.",
+        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+    )
+
+
+# The lifting forms' prefixes, and whether each ends the legal hold.
+LIFT_PREFIXES = {"ende-aufbewahren": False, "ende-sperre": True}
+
+
 class FreigabeForm(forms.Form):
     grund = forms.CharField(
         label="Grund der Freigabe",

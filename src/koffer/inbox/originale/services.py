@@ -129,6 +129,39 @@ def keep_original(
     return row
 
 
+def lift_keep(*, actor: User, doc: Eingangsdokument, reason: str, sperre: bool = False) -> Original:
+    """End „Original aufbewahren“ (or, ``sperre``, the „Rechtliche Sperre“) of ``doc``'s
+    paper original, saying why: once neither mark holds, the original is due again on
+    its date and goes on the next destruction list. The old reason stays in the audit."""
+    reason = _reason(reason, "Bitte geben Sie an, warum das Original nicht mehr gebraucht wird.")
+    what = "Rechtliche Sperre" if sperre else "Original aufbewahren"
+    with transaction.atomic():
+        row = (
+            Original.objects.for_tenant(doc.tenant_id)
+            .select_for_update()
+            .filter(dokument=doc)
+            .first()
+        )
+        held = row is not None and (row.sperre if sperre else row.aufbewahren)
+        if row is None or not held:
+            raise Conflict("not_kept", f"Für dieses Original gilt „{what}“ nicht.")
+        old = row.sperre_grund if sperre else row.aufbewahren_grund
+        if sperre:
+            row.sperre, row.sperre_grund = False, ""
+        else:
+            row.aufbewahren, row.aufbewahren_grund = False, ""
+        row.changed_by, row.changed_at = actor, timezone.now()
+        row.save()
+        audit.record(
+            actor=actor,
+            tenant_id=doc.tenant_id,
+            action="inbox.original.lift",
+            obj=doc,
+            changes={"ended": what, "reason": reason, "was": old},
+        )
+    return row
+
+
 def release_originals(*, actor: User, stapel: Stapel, reason: str) -> Originalfreigabe:
     """The mail room looked at a batch whose quality check failed and lets its originals
     be destroyed like a passed batch's, counted from today. Once per batch."""

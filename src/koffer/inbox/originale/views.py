@@ -22,7 +22,13 @@ from koffer.inbox.klaerung import selectors as klaerung
 from koffer.inbox.lieferung import selectors as lieferung
 from koffer.inbox.models import Stapel, Vernichtungseintrag, Vernichtungsliste
 from koffer.inbox.originale import download, selectors, services
-from koffer.inbox.originale.forms import AufbewahrenForm, BestaetigungForm, FreigabeForm
+from koffer.inbox.originale.forms import (
+    LIFT_PREFIXES,
+    AufbewahrenForm,
+    AufhebenForm,
+    BestaetigungForm,
+    FreigabeForm,
+)
 from koffer.shell.breadcrumbs import Crumb, trail
 
 PAGE_SIZE = 50
@@ -94,23 +100,38 @@ def freigeben(request: TenantRequest, stapel_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires(access.sorts_post)
 def original(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
-    """One document's paper original: when it may be destroyed, and the form to keep it."""
+    """One document's paper original: when it may be destroyed, the form to keep it, and
+    for each mark that holds a form to end it."""
     doc = klaerung.dokument(request.access, request.tenant, eingang_id)
     if doc is None:
         raise Http404
-    form = AufbewahrenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    aktion = request.POST.get("aktion", "") if request.method == "POST" else ""
+    form = AufbewahrenForm(request.POST if aktion == "aufbewahren" else None)
+    lifts = {
+        prefix: AufhebenForm(request.POST if aktion == prefix else None, prefix=prefix)
+        for prefix in LIFT_PREFIXES
+    }
+    sent = form if aktion == "aufbewahren" else lifts.get(aktion)
+    if sent is not None and sent.is_valid():
         try:
-            services.keep_original(
-                actor=request.user,
-                doc=doc,
-                reason=form.cleaned_data["grund"],
-                sperre=form.cleaned_data["rechtliche_sperre"],
-            )
+            if sent is form:
+                services.keep_original(
+                    actor=request.user,
+                    doc=doc,
+                    reason=form.cleaned_data["grund"],
+                    sperre=form.cleaned_data["rechtliche_sperre"],
+                )
+                done = "Das Original wird aufbewahrt."
+            else:
+                sperre = LIFT_PREFIXES[aktion]
+                services.lift_keep(
+                    actor=request.user, doc=doc, reason=sent.cleaned_data["grund"], sperre=sperre
+                )
+                done = "Die Sperre ist aufgehoben." if sperre else "Die Aufbewahrung ist beendet."
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            sent.add_error(None, exc.message)
         else:
-            messages.success(request, "Das Original wird aufbewahrt.")
+            messages.success(request, done)
             return redirect("inbox:original", eingang_id=doc.pk)
     title = f"Papieroriginal: {doc.datei.name}, {doc.pages_label}"
     return render(
@@ -122,8 +143,10 @@ def original(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
             "doc": doc,
             "zeile": selectors.zeile(doc),
             "form": form,
+            "ende_aufbewahren": lifts["ende-aufbewahren"],
+            "ende_sperre": lifts["ende-sperre"],
         },
-        status=400 if form.errors else 200,
+        status=400 if sent is not None and sent.errors else 200,
     )
 
 
