@@ -33,7 +33,7 @@ from koffer.inbox.verarbeitung.codes import Code
 from koffer.inbox.verarbeitung.tasks import process_stapel
 from koffer.records import antwortcode
 from koffer.records import services as records
-from koffer.records.models import Akte, Dokument, Wiedervorlage
+from koffer.records.models import AccessLevel, Akte, Dokument, Wiedervorlage
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant
 from tests import factories
@@ -69,6 +69,14 @@ class Site:
         )
         self.south = record_factories.akte(
             caseworker=worker_sued, plan=plan, unit=self.team_sued, family_name="Yilmaz"
+        )
+        # Restricted: the mail room prints for every other open Akte, not for this one.
+        Akte.objects.for_tenant(tenant).filter(pk=self.south.pk).update(
+            access_level=AccessLevel.RESTRICTED
+        )
+        self.south.refresh_from_db()
+        self.west = record_factories.akte(
+            caseworker=worker_sued, plan=plan, unit=self.team_sued, family_name="Weber"
         )
         # Plans the Rückscan in the north: mail room there, and reads its Akten.
         self.planner = factories.user(tenant, role="poststelle", unit_=self.nord)
@@ -164,7 +172,7 @@ def test_a_deckblatt_is_printed_read_back_and_plans_its_akte(tenant: Mandant, si
     assert events.count() == 3
 
 
-def test_a_unit_prints_all_its_readable_akten_and_another_units_akte_is_refused(
+def test_a_unit_prints_all_its_akten_and_a_restricted_akte_is_refused(
     tenant: Mandant, site: Site
 ) -> None:
     data = services.print_deckblaetter(
@@ -175,8 +183,11 @@ def test_a_unit_prints_all_its_readable_akten_and_another_units_akte_is_refused(
     )
     assert seiten.page_count(data) == 2
     with pytest.raises(services.NotFound):
-        _printed(site, tenant, site.one, site.south)  # the south's Akte: not readable
+        _printed(site, tenant, site.one, site.south)  # restricted: only its team prints
     assert not Rueckscanakte.objects.for_tenant(tenant).filter(akte=site.south).exists()
+    # Another unit's Akte the mail room cannot read, but files into: printed.
+    assert seiten.page_count(_printed(site, tenant, site.west)) == 1
+    assert Rueckscanakte.objects.for_tenant(tenant).get(akte=site.west).standort == site.sued
     caseworker = site.worker  # reads the Akte, but is no mail room
     with pytest.raises(services.Forbidden):
         services.print_deckblaetter(

@@ -100,8 +100,9 @@ def configures(access: Access, tenant: Mandant) -> bool:
 
 def plans_rueckscan(access: Access, tenant: Mandant) -> bool:
     """Who prints Deckblätter and follows the rollout per Standort: the mail room and the
-    Mandant's administration. Each Deckblatt also needs read access to its Akte
-    (``records.access.can_view``): the sheet prints its title."""
+    Mandant's administration. Which Akten: ``rueckscan.selectors.printable`` (the mail
+    room every Akte that is not restricted, as it files into them; the administration
+    those it may read)."""
     return has_inbox(tenant.kind) and (
         access.can(Perm.INBOX_PROCESS) or access.can(Perm.TENANCY_MANAGE)
     )

@@ -13,13 +13,14 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from koffer.accounts.access import Access
+from koffer.accounts.roles import Perm
 from koffer.inbox.migration.selectors import imported_per_standort
 from koffer.inbox.models import Eingangsdokument, Rueckscanakte, Stapel
 from koffer.inbox.rueckscan import deckblatt
 from koffer.inbox.verarbeitung import dokumentart, merkmale
 from koffer.inbox.verarbeitung.schritte import Einschaetzung, Entscheidung
 from koffer.records import access as records_access
-from koffer.records.models import Akte
+from koffer.records.models import AccessLevel, Akte
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 # One print run, answered in the request: typst sets a sheet in about 22 ms (200 sheets
@@ -49,9 +50,17 @@ def standorte(tenant: Mandant | uuid.UUID) -> dict[uuid.UUID, Organisationseinhe
 
 
 def printable(access: Access | None, user_id: uuid.UUID | None, tenant: Mandant) -> QuerySet[Akte]:
-    """Open Akten the actor may read (``access`` None: the system, every one), by
-    Aktenzeichen."""
-    readable = records_access.akten_q(access, user_id) if access is not None else Q()
+    """Open Akten the actor may print a Deckblatt for (``access`` None: the system, every
+    one), by Aktenzeichen: those it may read, and for the mail room also every Akte that
+    is not restricted. The mail room pulls the paper files from the shelves and files
+    into Akten it may not read (``klaerung.selectors.find_akten``); a Deckblatt shows no
+    more than that search does (Aktenzeichen, title, unit)."""
+    if access is None:
+        readable = Q()
+    else:
+        readable = records_access.akten_q(access, user_id)
+        if access.can(Perm.INBOX_PROCESS):
+            readable |= ~Q(access_level=AccessLevel.RESTRICTED)
     return (
         Akte.objects.for_tenant(tenant)
         .filter(readable, status=Akte.Status.OPEN)
