@@ -530,6 +530,69 @@ def _eingang(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _liste(world: World, tenant: Mandant) -> uuid.UUID:
+    """A confirmed destruction list (with its protocol) of a batch the Mandant's mail room
+    scanned ten weeks ago, its one document filed."""
+    import io
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from koffer.accounts.access import Access
+    from koffer.inbox.lieferung import services as inbox
+    from koffer.inbox.models import Eingangsdokument, Stapel
+    from koffer.inbox.originale import selectors as originale_selectors
+    from koffer.inbox.originale import services as originale
+    from tests.inbox import scans
+
+    mail_room = world.once("poststelle", tenant, lambda: factories.user(tenant, role="poststelle"))
+    files = {"0001.pdf": scans.pdf()}
+    weeks_ago = timezone.now() - timedelta(weeks=10)
+    stapel = inbox.deliver(
+        actor=mail_room,
+        access=Access.for_user(mail_room.pk, tenant.pk),
+        tenant=tenant,
+        manifest_bytes=scans.manifest(
+            files,
+            batch_id=world.mark(tenant),
+            scan_datum=(timezone.localdate(weeks_ago) - timedelta(days=1)).isoformat(),
+        ),
+        files=[inbox.IncomingFile(n, io.BytesIO(d)) for n, d in files.items()],
+        start_check=False,
+    ).stapel
+    Stapel.objects.for_tenant(tenant).filter(pk=stapel.pk).update(
+        state=Stapel.State.VERARBEITET, checked_at=weeks_ago, quality_passed=True
+    )
+    Eingangsdokument.objects.create(
+        tenant=tenant,
+        stapel=stapel,
+        datei=stapel.dateien.get(),
+        teil=0,
+        pages=[0],
+        state=Eingangsdokument.State.ABGELEGT,
+        kind="sonstiges",
+        unit=stapel.unit,
+        created_at=weeks_ago,
+        updated_at=weeks_ago,
+    )
+    due = originale_selectors.due(tenant, Q(pk=stapel.pk))
+    (liste,) = originale.create_lists(actor=mail_room, tenant=tenant, due=due)
+    return originale.confirm(
+        actor=mail_room, liste=liste, destroyed_by=world.mark(tenant), destroyed_at=timezone.now()
+    ).pk
+
+
+def _lauf(world: World, tenant: Mandant) -> uuid.UUID:
+    """A dry run of the migration from the previous software (nothing imported)."""
+    from koffer.inbox.models import Importlauf
+
+    admin = world.once("admin", tenant, lambda: factories.user(tenant, role="mandant_admin"))
+    return Importlauf.objects.create(
+        tenant=tenant, created_by=admin, sha256=uuid.uuid4().hex * 2, dateien=[]
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -561,6 +624,8 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "meldung_id": _meldung,
     "stapel_id": _stapel,
     "eingang_id": _eingang,
+    "liste_id": _liste,
+    "lauf_id": _lauf,
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }
