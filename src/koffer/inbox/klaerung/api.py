@@ -148,8 +148,7 @@ def file_waiting(request: TenantRequest, eingang_id: uuid.UUID, body: Ablegen) -
     akte = selectors.akte(request.tenant, body.akte)
     if akte is None:
         raise not_found("Diese Akte")
-    filed = services.accept(actor=request.user, doc=doc, akte=akte)
-    return _out(selectors.dokument(request.access, request.tenant, filed.pk) or filed)
+    return _fresh(request, services.accept(actor=request.user, doc=doc, akte=akte))
 
 
 @router.post(
@@ -161,8 +160,9 @@ def mark_waiting(
     request: TenantRequest, eingang_id: uuid.UUID, body: NichtZuordenbar
 ) -> WartendesDokument:
     doc = _doc(request, eingang_id)
-    done = services.mark_unassignable(actor=request.user, doc=doc, reason=body.grund)
-    return _out(selectors.dokument(request.access, request.tenant, done.pk) or done)
+    return _fresh(
+        request, services.mark_unassignable(actor=request.user, doc=doc, reason=body.grund)
+    )
 
 
 @router.post(
@@ -177,12 +177,12 @@ def hand_waiting(
     unit = next((t for t in selectors.teams(request.tenant) if t.pk == body.team), None)
     if unit is None:
         raise not_found("Dieses Team")
-    done = services.hand_over(actor=request.user, doc=doc, unit=unit)
     # Handed to a team outside the actor's units, the document leaves its sight.
-    return _out(selectors.dokument(request.access, request.tenant, done.pk) or done)
+    return _fresh(request, services.hand_over(actor=request.user, doc=doc, unit=unit))
 
 
 def _fresh(request: TenantRequest, doc: Eingangsdokument) -> WartendesDokument:
+    """The document as the actor sees it now (as it was, once it left the actor's sight)."""
     return _out(selectors.dokument(request.access, request.tenant, doc.pk) or doc)
 
 
