@@ -12,6 +12,7 @@ Consecutive documents of a file are recognised together, in runs of up to
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -32,6 +33,8 @@ JOB_KIND = services.JOB_KIND
 WORKERS = 2
 # Pages OCR'd in one run: the start and PDF/A conversion (about 2 s of CPU) shared out.
 RUN_PAGES = 24
+# Runs started before the oldest one's documents are written.
+AHEAD = WORKERS * 2
 State = Eingangsdokument.State
 
 
@@ -108,8 +111,8 @@ def _recognised(
     """The documents still to recognise with their text. Consecutive documents of a file
     are recognised together in runs of up to :data:`RUN_PAGES` pages (one OCR start and
     PDF/A conversion per run), two runs at a time in threads, so one run's single-core
-    parts (start, PDF/A) overlap the other's OCR (the work is in child processes; no
-    database access in the threads)."""
+    parts (start, PDF/A) overlap the other's OCR, and a new run starts as soon as one
+    ends (the work is in child processes; no database access in the threads)."""
     todo = [d for d in docs if d.state == State.NEU and not d.original_sha256]
     todo = [d for d in todo if not step.done(f"erkannt-{d.pk}")]
     files: dict[uuid.UUID, bytes] = {}
@@ -120,21 +123,26 @@ def _recognised(
             files[doc.datei_id] = schritte.read_file(doc.datei)
         return files[doc.datei_id]
 
-    runs = _runs(todo)
+    pending: deque[tuple[list[Eingangsdokument], Future[list[schritte.Erkennung]]]] = deque()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for start in range(0, len(runs), WORKERS):
-            window = runs[start : start + WORKERS]
-            futures: list[Future[list[schritte.Erkennung]]] = [
-                pool.submit(
-                    schritte.recognise_together,
-                    data_of(run[0]),
-                    [d.pages for d in run],
-                    jobs=WORKERS,
+        try:
+            # Runs start as workers free up (a short run never waits for a long one beside
+            # it), a few ahead; their documents are written in order.
+            for run in _runs(todo):
+                pages = [d.pages for d in run]
+                work = pool.submit(
+                    schritte.recognise_together, data_of(run[0]), pages, jobs=WORKERS
                 )
-                for run in window
-            ]
-            for run, future in zip(window, futures, strict=True):
-                yield from zip(run, future.result(), strict=True)
+                pending.append((run, work))
+                while len(pending) > AHEAD:
+                    done, future = pending.popleft()
+                    yield from zip(done, future.result(), strict=True)
+            while pending:
+                done, future = pending.popleft()
+                yield from zip(done, future.result(), strict=True)
+        finally:
+            for _, future in pending:  # stopped early: runs not begun are not begun
+                future.cancel()
 
 
 def _runs(docs: list[Eingangsdokument]) -> list[list[Eingangsdokument]]:

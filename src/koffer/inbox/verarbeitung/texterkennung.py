@@ -33,8 +33,9 @@ Why these choices:
 - Several documents in one run: ocrmypdf's start (a Python process loading its plugins),
   its PDF/A conversion (Ghostscript) and the second pass cost about 1.9 s of CPU per run
   whatever its length. 16 documents of 22 pages took 71 s of CPU one by one and 41 s in
-  two runs; the corpus batch (40 documents, 95 pages) went from 1.68x to 1.13x plain
-  tesseract (``benchmarks/inbox_pipeline.py``). Each part keeps the XMP metadata and the
+  two runs; the corpus batch (40 documents, 95 pages, quiet machine) went from 197 to
+  138-143 s, 1.24-1.28x plain tesseract on the pages at their scanned resolution
+  (``benchmarks/inbox_pipeline.py``). Each part keeps the XMP metadata and the
   OutputIntent of the whole and is checked for PDF/A on its own.
 - ``--deskew`` stays although it is the costliest option (about 0.7 s of CPU a page,
   computing the angle with a tesseract layout run and encoding the turned image anew):
