@@ -95,3 +95,13 @@ def percent(share: Decimal, places: int | None = None) -> str:
     (``62.0``, ``places=1`` → ``62,0 %``)."""
     text = f"{share.normalize():f}" if places is None else f"{share:.{places}f}"
     return f"{text.replace('.', ',')} %"
+
+
+# A cell starting like a formula is run by spreadsheet programs (Excel); a leading
+# apostrophe keeps it text. Cells of CSV files people open hold anyone's text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """``value`` as a CSV cell that a spreadsheet shows as text, never runs."""
+    return "'" + value if value.startswith(FORMULA_START) else value

@@ -11,6 +11,7 @@ from datetime import UTC
 
 from django.utils import timezone
 
+from koffer.formats import csv_text
 from koffer.privacy import labels
 from koffer.privacy.selectors import BERLIN, AuditQuery, AuditRow
 
@@ -38,12 +39,6 @@ HEADER = [
     "Adresse",
     "Nr. in der Kette",
 ]
-# A cell starting like a formula is run by Excel; a leading apostrophe keeps it text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def row_cells(row: AuditRow) -> list[str]:
@@ -69,7 +64,7 @@ def row_cells(row: AuditRow) -> list[str]:
     ]
     at = timezone.localtime(e.at, BERLIN).strftime("%d.%m.%Y %H:%M:%S")
     at_utc = e.at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return [at, at_utc, *(_cell(c) for c in cells), str(e.seq)]
+    return [at, at_utc, *(csv_text(c) for c in cells), str(e.seq)]
 
 
 def _lines(rows: list[list[str]]) -> str:

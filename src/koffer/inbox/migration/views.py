@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.errors import DomainError
+from koffer.formats import csv_text
 from koffer.inbox import access
 from koffer.inbox.migration import dateien, selectors, services
 from koffer.inbox.migration.forms import ImportForm
@@ -28,18 +29,11 @@ TITLE = "Migration aus dem Altsystem"
 FORMAT_TITLE = "Format der Importdateien"
 SHOWN_REJECTIONS = 200
 HTMX_STOP_POLLING = 286
-# A cell starting like a formula is run by Excel (the export's values are anyone's text);
-# a leading apostrophe keeps it text, as in the audit export (privacy/export.py).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ARTEN = {
     dateien.PERSON: "Personen",
     dateien.BG: "Mitglieder von Bedarfsgemeinschaften",
     dateien.AKTE: "Akten",
 }
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _units(request: TenantRequest) -> list[Organisationseinheit]:
@@ -192,7 +186,7 @@ def ablehnungen_csv(request: TenantRequest, lauf_id: uuid.UUID) -> HttpResponse:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["datei", "zeile", "spalte", "wert", "grund"])
     for a in selectors.ablehnungen(lauf, probelauf=probelauf).iterator():
-        writer.writerow([_text(a.datei), a.zeile, a.spalte, _text(a.wert), _text(a.grund)])
+        writer.writerow([csv_text(a.datei), a.zeile, a.spalte, csv_text(a.wert), csv_text(a.grund)])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     name = "probelauf" if probelauf else "import"
     response["Content-Disposition"] = f'attachment; filename="abgelehnt-{name}.csv"'
