@@ -240,8 +240,7 @@ def recognise_together(
         # the garbage, and ocrmypdf refuses it with Debian bookworm's Ghostscript 10.0.0.
         force = any(page.has_text for i in todo for page in read[i])
         joined = _joined([_decrypted(pdfs[i]) for i in todo])
-        out, pdfa_ok, rotated = _ocr(joined, jobs=jobs, timeout_s=budget, force=force)
-        found = _read_pages(out)
+        out, found, pdfa_ok, rotated = _ocr(joined, jobs=jobs, timeout_s=budget, force=force)
         parts = [out] if len(todo) == 1 else _split(out, counts)
         seconds = time.perf_counter() - began
         start = 0
@@ -258,19 +257,22 @@ def recognise_together(
     return [r for r in results if r is not None]
 
 
-def _ocr(pdf: bytes, *, jobs: int, timeout_s: float, force: bool) -> tuple[bytes, bool, list[int]]:
-    """(searchable PDF, PDF/A done, pages turned): one ocrmypdf run over every page, then
-    a second pass with orientation detection for the pages whose text does not read as
-    words (upside down, handwriting, blank) only."""
+def _ocr(
+    pdf: bytes, *, jobs: int, timeout_s: float, force: bool
+) -> tuple[bytes, list[_Page], bool, list[int]]:
+    """(searchable PDF, its pages read back, PDF/A done, pages turned): one ocrmypdf run
+    over every page, then a second pass with orientation detection for the pages whose
+    text does not read as words (upside down, handwriting, blank) only."""
     out, _, pdfa_ok = _ocrmypdf(pdf, jobs=jobs, timeout_s=timeout_s, force=force)
     found = _read_pages(out)
     doubtful = [i for i, page in enumerate(found) if not (page.real and reads_german(page.text))]
     if not doubtful:
-        return out, pdfa_ok, []
+        return out, found, pdfa_ok, []
     again, again_log, again_ok = _ocrmypdf(
         out, jobs=jobs, timeout_s=timeout_s, force=True, rotate=doubtful
     )
-    return again, again_ok, sorted({int(n) - 1 for n in _ROTATED.findall(again_log)})
+    rotated = sorted({int(n) - 1 for n in _ROTATED.findall(again_log)})
+    return again, _read_pages(again), again_ok, rotated
 
 
 def _joined(pdfs: list[bytes]) -> bytes:
