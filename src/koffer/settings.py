@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "koffer.records",
     "koffer.placements",
     "koffer.inbox",
+    "koffer.outbox",
     "koffer.privacy",
     "koffer.demo",
 ]

@@ -1,0 +1,53 @@
+"""The single answer to "may this actor see / do this" in the Postausgang, for pages, API
+and services alike.
+
+- Writing a letter: ``outbox.send`` and the right to edit its Akte (``records.access``).
+- Releasing a letter that needs four eyes: ``outbox.send``, the right to edit the Akte,
+  and not being the person who wrote it.
+- Templates, letterheads and text blocks: the Mandant's administration (``tenancy.manage``).
+- Print providers' machine accounts (``outbox.fetch``) fetch batches and report statuses;
+  they never see an Akte.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from koffer.accounts.access import Access
+from koffer.accounts.roles import Perm
+from koffer.records import access as records_access
+from koffer.records.models import Akte
+from koffer.tenancy.models import Mandant
+
+# Authorities that write letters to citizens: a Kreis, a Stadt, a Jobcenter.
+OUTBOX_KINDS = frozenset({Mandant.Kind.KREIS, Mandant.Kind.GEMEINDE, Mandant.Kind.JOBCENTER})
+
+
+def has_outbox(kind: str) -> bool:
+    """Which kinds of Mandant the Postausgang exists for (navigation and views alike)."""
+    return kind in OUTBOX_KINDS
+
+
+def writes(access: Access, tenant: Mandant) -> bool:
+    return access.can(Perm.OUTBOX_SEND) and has_outbox(tenant.kind)
+
+
+def manages_templates(access: Access, tenant: Mandant) -> bool:
+    return access.can(Perm.TENANCY_MANAGE) and has_outbox(tenant.kind)
+
+
+def fetches(access: Access, tenant: Mandant) -> bool:
+    return access.can(Perm.OUTBOX_FETCH) and has_outbox(tenant.kind)
+
+
+def can_write_in(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
+    """May write (and release, where one person suffices) a letter in this Akte."""
+    return access.can(Perm.OUTBOX_SEND) and records_access.can_edit(access, user_id, akte)
+
+
+def can_release(
+    access: Access, user_id: uuid.UUID | None, akte: Akte, *, author_id: uuid.UUID
+) -> bool:
+    """May give the second release of a four-eyes letter: anyone who could write it, but
+    not its author."""
+    return user_id is not None and user_id != author_id and can_write_in(access, user_id, akte)

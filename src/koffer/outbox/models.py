@@ -1,0 +1,318 @@
+"""Every table of the Postausgang. Citus-ready: each table carries ``tenant_id``, and each
+unique constraint includes it.
+
+A :class:`Briefkopf` is the letterhead of an Organisationseinheit (or the Mandant's
+default); a :class:`Textbaustein` is a reusable piece of letter text (the
+Rechtsbehelfsbelehrung among them); a :class:`Vorlage` is a letter template whose
+:class:`VorlagenVersion` rows are its versions, each frozen once published, with its text
+blocks expanded, so that a letter made with version 3 renders the same in ten years. A
+:class:`Brief` is one letter: a draft while it is written, then released (filed in its
+Akte as an outgoing, immutable Dokument) and sent through a channel; every change of its
+state is a :class:`BriefEreignis`, the letter's timeline.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from koffer.tenancy.scoping import TenantOwned
+
+
+class Briefkopf(TenantOwned):
+    """A letterhead: who writes, how to reach them. ``unit`` empty is the Mandant's
+    default; a letter takes the head of its Akte's unit, else the nearest parent unit's,
+    else the default."""
+
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    behoerde = models.CharField("Behörde", max_length=200)
+    abteilung = models.CharField("Abteilung", max_length=200, blank=True)
+    anschrift = models.TextField("Anschrift")  # lines: street, PLZ and city
+    ruecksendeangabe = models.CharField("Rücksendeangabe", max_length=120)
+    telefon = models.CharField("Telefon", max_length=60, blank=True)
+    email = models.CharField("E-Mail", max_length=120, blank=True)
+    internet = models.CharField("Internet", max_length=120, blank=True)
+    oeffnungszeiten = models.TextField("Öffnungszeiten", blank=True)  # lines
+    bankverbindung = models.TextField("Bankverbindung", blank=True)  # lines
+    logo_svg = models.TextField("Logo (SVG)", blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Briefkopf"
+        verbose_name_plural = "Briefköpfe"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "unit"],
+                name="outbox_briefkopf_unit_uniq",
+                condition=models.Q(unit__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                name="outbox_briefkopf_default_uniq",
+                condition=models.Q(unit__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.behoerde
+
+
+class Textbaustein(TenantOwned):
+    """A reusable piece of letter text, typst markup with placeholders. A template refers
+    to it as ``{{ baustein:<code> }}``; publishing a template version copies the text in,
+    so changing a block changes only versions published after it."""
+
+    code = models.SlugField("Kürzel", max_length=60)
+    titel = models.CharField("Titel", max_length=200)
+    text = models.TextField("Text")
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Textbaustein"
+        verbose_name_plural = "Textbausteine"
+        ordering = ["titel"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="outbox_textbaustein_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.titel
+
+
+class Vorlage(TenantOwned):
+    """A letter template. Its text lives in versions; ``aktuelle_version`` is the one new
+    letters use (empty until a version without errors is published)."""
+
+    class Art(models.TextChoices):
+        BRIEF = "brief", "Schreiben"
+        BESCHEID = "bescheid", "Bescheid"
+
+    class Form(models.TextChoices):
+        A = "A", "Form A (hochgestelltes Anschriftfeld)"
+        B = "B", "Form B (tiefgestelltes Anschriftfeld)"
+
+    code = models.SlugField("Kürzel", max_length=60)
+    titel = models.CharField("Titel", max_length=200)
+    art = models.CharField("Art", max_length=10, choices=Art.choices, default=Art.BRIEF)
+    module = models.CharField("Fachbereich", max_length=20, blank=True)  # records.Module
+    form = models.CharField("Form", max_length=1, choices=Form.choices, default=Form.B)
+    # Four-eyes release: always (``vier_augen`` and no amount), from an amount on, or never.
+    vier_augen = models.BooleanField("Vier-Augen-Freigabe", default=False)
+    vier_augen_ab = models.DecimalField(
+        "Vier-Augen-Freigabe ab Betrag (EUR)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    aktuelle_version = models.ForeignKey(
+        "VorlagenVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Vorlage"
+        verbose_name_plural = "Vorlagen"
+        ordering = ["titel"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="outbox_vorlage_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.titel
+
+
+class VorlagenVersion(TenantOwned):
+    """One version of a template, immutable once it exists. ``text`` is what the admin
+    wrote; ``text_satz`` the same with text blocks expanded and placeholders turned into
+    ``#wert("…")`` calls, the body the typesetting receives (``outbox.satz``).
+    ``felder`` are the values the writer enters per letter (an amount, a date), each
+    ``{"key", "label", "typ"}``."""
+
+    vorlage = models.ForeignKey(Vorlage, on_delete=models.PROTECT, related_name="versionen")
+    nummer = models.PositiveIntegerField()
+    betreff = models.CharField("Betreff", max_length=300)
+    text = models.TextField("Text")
+    text_satz = models.TextField()
+    anlagen = models.JSONField("Anlagen", default=list, blank=True)
+    felder = models.JSONField("Eingabefelder", default=list, blank=True)
+    bausteine = models.JSONField(default=list, blank=True)  # codes expanded into text_satz
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "Vorlagenversion"
+        verbose_name_plural = "Vorlagenversionen"
+        ordering = ["vorlage", "-nummer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "vorlage", "nummer"], name="outbox_vorlagenversion_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vorlage} (Version {self.nummer})"
+
+
+class Brief(TenantOwned):
+    """One letter. ``status`` only moves forward (``RANG``), so a provider's report that
+    arrives late or twice never takes a letter back. The PDF of a released letter is the
+    filed Dokument's version; a draft has none."""
+
+    class Status(models.TextChoices):
+        ENTWURF = "entwurf", "Entwurf"
+        ZUR_FREIGABE = "zur_freigabe", "wartet auf Freigabe"
+        FREIGEGEBEN = "freigegeben", "freigegeben"
+        IM_STAPEL = "im_stapel", "im Versandstapel"
+        ABGEHOLT = "abgeholt", "vom Druckdienst abgeholt"
+        EMPFANGEN = "empfangen", "beim Druckdienst eingegangen"
+        GEDRUCKT = "gedruckt", "gedruckt"
+        VERSENDET = "versendet", "zur Post gegeben"
+        AUSGEHAENDIGT = "ausgehaendigt", "persönlich ausgehändigt"
+        UNZUSTELLBAR = "unzustellbar", "unzustellbar zurück"
+        VERWORFEN = "verworfen", "verworfen"
+
+    class Kanal(models.TextChoices):
+        HYBRID = "hybrid", "Hybridpost (Druckdienstleister)"
+        LOKAL = "lokal", "selbst drucken"
+        PERSOENLICH = "persoenlich", "persönlich aushändigen"
+
+    class Einschreiben(models.TextChoices):
+        KEINS = "", "kein Einschreiben"
+        EINWURF = "einwurf", "Einschreiben Einwurf"
+        RUECKSCHEIN = "rueckschein", "Einschreiben mit Rückschein"
+        EIGENHAENDIG = "eigenhaendig", "Einschreiben eigenhändig"
+
+    akte = models.ForeignKey("records.Akte", on_delete=models.PROTECT, related_name="+")
+    vorgang = models.ForeignKey(
+        "records.Vorgang", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.ForeignKey(VorlagenVersion, on_delete=models.PROTECT, related_name="+")
+    empfaenger = models.ForeignKey(
+        "records.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    anschrift = models.JSONField("Anschrift", default=list)  # the address lines as printed
+    betreff = models.CharField("Betreff", max_length=300)
+    text = models.TextField("Text")  # the body source; starts as the version's text
+    eingaben = models.JSONField(default=dict, blank=True)  # values of the version's felder
+    betrag = models.DecimalField(
+        "Betrag (EUR)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    kanal = models.CharField(max_length=12, choices=Kanal.choices, default=Kanal.HYBRID)
+    einschreiben = models.CharField(
+        max_length=12, choices=Einschreiben.choices, default=Einschreiben.KEINS, blank=True
+    )
+    duplex = models.BooleanField(default=True)
+    farbe = models.BooleanField(default=False)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.ENTWURF)
+    seiten = models.PositiveIntegerField(default=0)
+    portoklasse = models.CharField(max_length=20, blank=True)
+    befunde = models.JSONField(default=list, blank=True)  # the last check's findings
+    dokument = models.ForeignKey(
+        "records.Dokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    briefdatum = models.DateField("Datum", null=True, blank=True)
+    versendet_am = models.DateField("zur Post gegeben am", null=True, blank=True)
+    bekanntgabe_am = models.DateField("Bekanntgabe am", null=True, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+    freigabe_angefordert_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    freigegeben_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    freigegeben_at = models.DateTimeField(null=True, blank=True)
+
+    # How far along a letter is; a status never replaces one of a higher rank. Returned
+    # mail outranks everything: it can come back after the provider said "posted".
+    RANG = {
+        "entwurf": 0,
+        "zur_freigabe": 1,
+        "freigegeben": 2,
+        "im_stapel": 3,
+        "abgeholt": 4,
+        "empfangen": 5,
+        "gedruckt": 6,
+        "versendet": 7,
+        "ausgehaendigt": 7,
+        "unzustellbar": 8,
+        "verworfen": 9,
+    }
+
+    class Meta:
+        verbose_name = "Brief"
+        verbose_name_plural = "Briefe"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "entwurf",
+                        "zur_freigabe",
+                        "freigegeben",
+                        "im_stapel",
+                        "abgeholt",
+                        "empfangen",
+                        "gedruckt",
+                        "versendet",
+                        "ausgehaendigt",
+                        "unzustellbar",
+                        "verworfen",
+                    ]
+                ),
+                name="outbox_brief_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "akte", "created_at"], name="outbox_brief_akte"),
+            models.Index(fields=["tenant", "status", "updated_at"], name="outbox_brief_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.betreff
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status in (self.Status.ENTWURF, self.Status.ZUR_FREIGABE)
+
+
+class BriefEreignis(TenantOwned):
+    """One step in a letter's life, the timeline shown in its Vorgang. ``key`` makes a
+    report unique (a provider's callback sent twice is recorded once)."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.PROTECT, related_name="ereignisse")
+    key = models.CharField(max_length=120)
+    status = models.CharField(max_length=14, choices=Brief.Status.choices)
+    at = models.DateTimeField()  # when it happened (as reported)
+    recorded_at = models.DateTimeField()  # when koffer learnt of it
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "Briefereignis"
+        verbose_name_plural = "Briefereignisse"
+        ordering = ["at", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "brief", "key"], name="outbox_briefereignis_key_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.at:%d.%m.%Y})"
