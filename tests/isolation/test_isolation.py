@@ -593,6 +593,38 @@ def _lauf(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _brief(world: World, tenant: Mandant) -> uuid.UUID:
+    """A letter's draft in an Akte of the Mandant (the subject names the Mandant)."""
+    from django.utils import timezone
+
+    from koffer.outbox.models import Brief, Vorlage, VorlagenVersion
+    from koffer.records.models import Akte
+
+    now = timezone.now()
+    vorlage = Vorlage.objects.create(tenant=tenant, code="iso", titel="Iso", updated_at=now)
+    version = VorlagenVersion.objects.create(
+        tenant=tenant,
+        vorlage=vorlage,
+        nummer=1,
+        betreff="x",
+        text="x",
+        text_satz="x",
+        created_at=now,
+    )
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    author = world.once("author", tenant, lambda: factories.user(tenant))
+    return Brief.objects.create(
+        tenant=tenant,
+        akte=akte,
+        version=version,
+        betreff=world.mark(tenant),
+        text="x",
+        created_at=now,
+        created_by=author,
+        updated_at=now,
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -626,6 +658,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "eingang_id": _eingang,
     "liste_id": _liste,
     "lauf_id": _lauf,
+    "brief_id": _brief,
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }

@@ -142,9 +142,16 @@ ROLES: dict[str, Role] = {
             "fachverfahren",
             "Fachverfahren (Maschinenkonto)",
             "Ein Fachverfahren liest und ergänzt über die API die Akten seiner "
-            "Organisationseinheiten, liefert Dokumente ein und sucht und reserviert Plätze.",
+            "Organisationseinheiten, liefert Dokumente ein, schreibt Briefe und sucht und "
+            "reserviert Plätze.",
             frozenset(
-                {Perm.RECORDS_VIEW, Perm.RECORDS_EDIT, Perm.INBOX_UPLOAD, Perm.PLACEMENTS_SEARCH}
+                {
+                    Perm.RECORDS_VIEW,
+                    Perm.RECORDS_EDIT,
+                    Perm.INBOX_UPLOAD,
+                    Perm.OUTBOX_SEND,
+                    Perm.PLACEMENTS_SEARCH,
+                }
             ),
             sees_personal_data=True,
             machine=True,

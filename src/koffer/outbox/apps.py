@@ -5,3 +5,30 @@ class OutboxConfig(AppConfig):
     name = "koffer.outbox"
     label = "outbox"
     verbose_name = "Postausgang"
+
+    def ready(self) -> None:
+        from koffer.accounts.roles import Perm
+        from koffer.outbox import access
+        from koffer.outbox.briefe import links
+        from koffer.records import erweiterungen
+        from koffer.shell.navigation import NavEntry, register
+
+        erweiterungen.register(
+            erweiterungen.Aktion(key="outbox_briefe", label="Briefe", url=links.briefe)
+        )
+        erweiterungen.register(
+            erweiterungen.Aktion(
+                key="outbox_brief_schreiben", label="Brief schreiben", url=links.schreiben
+            )
+        )
+        register(
+            NavEntry(
+                key="outbox_freigaben",
+                label="Briefe zur Freigabe",
+                url_name="outbox:freigaben",
+                description="Briefe und Bescheide, die eine zweite Person freigeben muss.",
+                permission=Perm.OUTBOX_SEND,
+                shown_in=access.has_outbox,
+                order=40,
+            )
+        )

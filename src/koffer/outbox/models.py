@@ -201,7 +201,8 @@ class Brief(TenantOwned):
     empfaenger = models.ForeignKey(
         "records.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    anschrift = models.JSONField("Anschrift", default=list)  # the address lines as printed
+    # {"namen": [lines], "strasse": "", "ort": "PLZ Ort", "land": ""} (outbox.satz.Anschrift)
+    anschrift = models.JSONField("Anschrift", default=dict)
     betreff = models.CharField("Betreff", max_length=300)
     text = models.TextField("Text")  # the body source; starts as the version's text
     eingaben = models.JSONField(default=dict, blank=True)  # values of the version's felder

@@ -25,7 +25,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.accounts.roles import Perm
 from koffer.errors import DomainError
-from koffer.records import access, queues, selectors, services
+from koffer.records import access, erweiterungen, queues, selectors, services
 from koffer.records.breadcrumbs import akte_trail
 from koffer.records.forms import (
     AkteChangeForm,
@@ -194,6 +194,7 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             list(selectors.named_users(akte)) if akte.access_level == AccessLevel.RESTRICTED else []
         ),
         "can_edit": access.can_edit(request.access, request.user.id, akte),
+        "links": erweiterungen.links(request.access, request.user.id, akte),
         "wv_form": WiedervorlageForm(),
         "page_title": f"Akte {akte.aktenzeichen}",
         "breadcrumbs": trail(("Meine Akten", reverse("records:akten")), (akte.aktenzeichen, None)),
@@ -439,6 +440,7 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
         ),
         "dokumente": list(selectors.akte_documents(akte).filter(vorgang=vorgang)),
         "can_edit": can_edit,
+        "links": erweiterungen.links(request.access, request.user.id, akte, vorgang),
         "wv_form": WiedervorlageForm(),
         "status_form": status_form,
         "frist_form": frist_form,

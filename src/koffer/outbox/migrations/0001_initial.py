@@ -152,7 +152,7 @@ class Migration(migrations.Migration):
                         default=uuid6.uuid7, editable=False, primary_key=True, serialize=False
                     ),
                 ),
-                ("anschrift", models.JSONField(default=list, verbose_name="Anschrift")),
+                ("anschrift", models.JSONField(default=dict, verbose_name="Anschrift")),
                 ("betreff", models.CharField(max_length=300, verbose_name="Betreff")),
                 ("text", models.TextField(verbose_name="Text")),
                 ("eingaben", models.JSONField(blank=True, default=dict)),

@@ -237,6 +237,11 @@ def add_version(
         raise RecordsError(
             "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
         )
+    if dokument.source == Dokument.Source.LETTER:
+        raise RecordsError(
+            "dokument_letter",
+            "Ein freigegebener Brief ist unveränderlich; eine Korrektur ist ein neuer Brief.",
+        )
     scope = records_access.duplicate_scope(actor, dokument.akte, access)
     return _guarded(
         lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
@@ -276,8 +281,41 @@ def file_scan(
     the search. ``key`` (the idempotency key, e.g. the Eingangsdokument's id) makes a
     repeated call after a crash answer what the first one stored. ``actor`` None: a rule
     of the pipeline filed it (every step below treats a non-person as the system)."""
-    who = cast(Actor, actor)
     meta = _with_received_on(_clean_meta(replace(meta, source=Dokument.Source.SCAN)))
+    return _file_pdf(actor, akte, scan, meta, vorgang, key, access)
+
+
+def file_letter(
+    *,
+    actor: Actor | None,
+    akte: Akte,
+    letter: Scan,
+    meta: DocumentMeta,
+    vorgang: Vorgang | None = None,
+    key: str,
+    access: Access | None = None,
+) -> IngestResult:
+    """File a letter of the Postausgang as a new outgoing Dokument of ``akte`` (source:
+    letter), the moment it is released. ``letter.original`` is the letter's PDF, its text
+    is indexed. A letter's Dokument takes no further versions (:func:`add_version`): a
+    correction is a new letter. ``key`` (``postausgang:<letter id>``) makes a repeated call
+    after a crash answer what the first one stored."""
+    meta = _clean_meta(
+        replace(meta, source=Dokument.Source.LETTER, direction=Dokument.Direction.OUTGOING)
+    )
+    return _file_pdf(actor, akte, letter, meta, vorgang, key, access)
+
+
+def _file_pdf(
+    actor: Actor | None,
+    akte: Akte,
+    scan: Scan,
+    meta: DocumentMeta,
+    vorgang: Vorgang | None,
+    key: str,
+    access: Access | None,
+) -> IngestResult:
+    who = cast(Actor, actor)
     key = clean_upload_key(key)
     _check_target(akte, vorgang)
     sha256 = hashlib.sha256(scan.original).hexdigest()

@@ -1,0 +1,434 @@
+"""Every write of a letter: the draft, its changes, the release (alone or with a second
+person), handing it over in person, discarding a draft.
+
+A letter is checked every time it is rendered (``outbox.satz.pruefe``): the draft shows
+the findings beside its preview, and a letter with findings cannot be released, so nothing
+wrong reaches the print provider. Releasing files the letter in its Akte as an outgoing,
+immutable Dokument in the same transaction (``records.dokumente.services.file_letter``,
+idempotent by ``postausgang:<letter id>``), so a released letter is always filed.
+
+Four eyes: where the template asks for it (always, or from an amount on), the writer's
+release only asks; a second person who may write in the Akte releases it, and both are
+recorded (``freigabe_angefordert_von``, ``freigegeben_von``) and audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.outbox import access as rules
+from koffer.outbox.briefe import daten, setzen
+from koffer.outbox.errors import Conflict, Forbidden, Invalid, OutboxError
+from koffer.outbox.models import Brief, BriefEreignis, Vorlage
+from koffer.records import access as records_access
+from koffer.records.dokumente import services as documents
+from koffer.records.models import Akte, Dokument, Person, Vorgang
+
+Status = Brief.Status
+MAX_REASON = 500
+MAX_ADDRESS_LINES = 10  # more never fit; the check reports what does not
+MAX_INPUT = 4000
+
+
+def _event(
+    brief: Brief, status: str, *, actor: User | None, key: str = "", detail: str = ""
+) -> None:
+    now = timezone.now()
+    BriefEreignis.objects.get_or_create(
+        tenant_id=brief.tenant_id,
+        brief=brief,
+        key=key or status,
+        defaults={
+            "status": status,
+            "at": now,
+            "recorded_at": now,
+            "actor": actor,
+            "detail": detail[:500],
+        },
+    )
+
+
+def _locked(brief: Brief) -> Brief:
+    return (
+        Brief.objects.for_tenant(brief.tenant_id)
+        .select_for_update()
+        .select_related("akte", "vorgang", "version__vorlage", "empfaenger")
+        .get(pk=brief.pk)
+    )
+
+
+def _may_write(access: Access, actor: User, akte: Akte) -> None:
+    if not rules.can_write_in(access, actor.pk, akte):
+        raise Forbidden("outbox_forbidden", "Sie dürfen in dieser Akte keine Briefe schreiben.")
+
+
+def _clean_inputs(felder: list[dict[str, Any]], eingaben: dict[str, Any]) -> dict[str, str]:
+    """The writer's values for the version's fields; unknown keys are dropped."""
+    known = {f["key"] for f in felder}
+    return {key: str(value)[:MAX_INPUT].strip() for key, value in eingaben.items() if key in known}
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(str(value).split())[:120]
+
+
+def clean_address(raw: dict[str, Any]) -> dict[str, Any]:
+    """An address as the letter stores it (``satz.Anschrift``'s parts), each line on one
+    line; too many or too long lines are kept as written, the check says what is wrong."""
+    namen = [_one_line(x) for x in raw.get("namen", []) if _one_line(x)]
+    return {
+        "namen": namen[:MAX_ADDRESS_LINES],
+        "strasse": _one_line(raw.get("strasse", "")),
+        "ort": _one_line(raw.get("ort", "")),
+        "land": _one_line(raw.get("land", "")),
+    }
+
+
+def _amount(brief: Brief) -> Decimal | None:
+    for field in brief.version.felder:
+        if field.get("typ") == "betrag":
+            found = daten.betrag(brief.eingaben.get(field["key"], ""))
+            if found is not None:
+                return found
+    return None
+
+
+def needs_second_person(brief: Brief) -> bool:
+    """Whether the template asks for four eyes for this letter: always, or from its amount
+    on (a Bescheid without an amount where an amount decides: four eyes, to be safe)."""
+    vorlage = brief.version.vorlage
+    if not vorlage.vier_augen:
+        return False
+    if vorlage.vier_augen_ab is None:
+        return True
+    return brief.betrag is None or brief.betrag >= vorlage.vier_augen_ab
+
+
+def entwerfen(
+    *,
+    actor: User,
+    access: Access,
+    akte: Akte,
+    vorlage: Vorlage,
+    vorgang: Vorgang | None = None,
+    empfaenger: Person | None = None,
+    kanal: str = Brief.Kanal.HYBRID,
+) -> Brief:
+    """A new draft in ``akte`` from the template's current version, addressed to
+    ``empfaenger`` (default: the Akte's first person)."""
+    _may_write(access, actor, akte)
+    version = vorlage.aktuelle_version
+    if version is None or not vorlage.is_active:
+        raise Invalid("vorlage_unusable", f"Die Vorlage „{vorlage.titel}“ ist nicht freigegeben.")
+    if vorgang is not None and vorgang.akte_id != akte.pk:
+        raise Invalid("vorgang_other_akte", "Der Vorgang gehört nicht zu dieser Akte.")
+    if kanal not in Brief.Kanal.values:
+        raise Invalid("kanal_unknown", "Unbekannter Versandweg.")
+    person = empfaenger or setzen.erste_person(akte)
+    now = timezone.now()
+    with transaction.atomic():
+        brief = Brief.objects.create(
+            tenant_id=akte.tenant_id,
+            akte=akte,
+            vorgang=vorgang,
+            version=version,
+            empfaenger=person,
+            anschrift=daten.anschrift(person),
+            betreff=version.betreff,
+            text=version.text_satz,
+            kanal=kanal,
+            created_at=now,
+            created_by=actor,
+            updated_at=now,
+        )
+        _event(brief, Status.ENTWURF, actor=actor, detail=f"Vorlage {vorlage.titel}")
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="outbox.brief.entworfen",
+            obj=brief,
+            subject=person,
+            changes={"vorlage": vorlage.code, "version": version.nummer, "kanal": kanal},
+        )
+    return brief
+
+
+def aendern(
+    *,
+    actor: User,
+    access: Access,
+    brief: Brief,
+    eingaben: dict[str, Any] | None = None,
+    anschrift: dict[str, Any] | None = None,
+    kanal: str | None = None,
+    einschreiben: str | None = None,
+) -> Brief:
+    """Change a draft: the writer's fields, the address lines, channel, registered mail."""
+    with transaction.atomic():
+        brief = _locked(brief)
+        _may_write(access, actor, brief.akte)
+        if brief.status != Status.ENTWURF:
+            raise Conflict(
+                "brief_not_draft", f"Der Brief ist {brief.get_status_display()} und unveränderlich."
+            )
+        changes: dict[str, Any] = {}
+        if eingaben is not None:
+            brief.eingaben = {**brief.eingaben, **_clean_inputs(brief.version.felder, eingaben)}
+            brief.betrag = _amount(brief)
+            changes["eingaben"] = sorted(brief.eingaben)
+        if anschrift is not None:
+            brief.anschrift = clean_address(anschrift)
+            changes["anschrift"] = True
+        if kanal is not None:
+            if kanal not in Brief.Kanal.values:
+                raise Invalid("kanal_unknown", "Unbekannter Versandweg.")
+            brief.kanal = changes["kanal"] = kanal
+        if einschreiben is not None:
+            if einschreiben not in Brief.Einschreiben.values:
+                raise Invalid("einschreiben_unknown", "Unbekannte Art des Einschreibens.")
+            brief.einschreiben = changes["einschreiben"] = einschreiben
+        brief.updated_at = timezone.now()
+        brief.save()
+        audit.record(
+            actor=actor,
+            tenant_id=brief.tenant_id,
+            action="outbox.brief.geaendert",
+            obj=brief,
+            subject=brief.empfaenger,
+            changes=changes,
+        )
+    return brief
+
+
+def _findings(brief: Brief, done: setzen.Gesetzt) -> Invalid:
+    """Keep the check's findings on the letter (shown beside its draft) and say them."""
+    brief.befunde = [b.als_dict() for b in done.befunde]
+    brief.save(update_fields=["befunde"])
+    return Invalid(
+        "brief_befunde",
+        "Der Brief kann so nicht versandt werden: " + " ".join(b.message for b in done.befunde),
+    )
+
+
+def freigeben(*, actor: User, access: Access, brief: Brief) -> Brief:
+    """The writer's release: checked, then filed and released — or, where four eyes are
+    needed, put before a second person. A letter with findings stays a draft, the
+    findings kept on it."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        brief = _locked(brief)
+        _may_write(access, actor, brief.akte)
+        if brief.status != Status.ENTWURF:
+            raise Conflict(
+                "brief_not_draft", f"Der Brief ist bereits {brief.get_status_display()}."
+            )
+        done = setzen.setze(brief, briefdatum=today)
+        if done.befunde:
+            refused = _findings(brief, done)
+        elif needs_second_person(brief):
+            brief.status = Status.ZUR_FREIGABE
+            brief.freigabe_angefordert_von = actor
+            brief.seiten = done.seiten
+            brief.befunde = []
+            brief.updated_at = timezone.now()
+            brief.save()
+            _event(brief, Status.ZUR_FREIGABE, actor=actor, key="zur_freigabe")
+            audit.record(
+                actor=actor,
+                tenant_id=brief.tenant_id,
+                action="outbox.brief.vorgelegt",
+                obj=brief,
+                subject=brief.empfaenger,
+            )
+            return brief
+        else:
+            return _release(brief, actor=actor, done=done)
+    raise refused
+
+
+def zweitfreigabe(*, actor: User, access: Access, brief: Brief) -> Brief:
+    """The second person's release of a letter that needs four eyes."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        brief = _locked(brief)
+        if brief.status != Status.ZUR_FREIGABE:
+            raise Conflict("brief_not_waiting", f"Der Brief ist {brief.get_status_display()}.")
+        if not rules.can_release(access, actor.pk, brief.akte, author_id=brief.created_by_id):
+            if actor.pk in (brief.created_by_id, brief.freigabe_angefordert_von_id):
+                raise Forbidden(
+                    "four_eyes_same_person",
+                    "Diesen Brief muss eine zweite Person freigeben, "
+                    "nicht wer ihn geschrieben hat.",
+                )
+            raise Forbidden("outbox_forbidden", "Sie dürfen diesen Brief nicht freigeben.")
+        done = setzen.setze(brief, briefdatum=today)
+        if not done.befunde:
+            return _release(brief, actor=actor, done=done)
+        refused = _findings(brief, done)
+    raise refused
+
+
+def zurueckgeben(*, actor: User, access: Access, brief: Brief, grund: str) -> Brief:
+    """The second person sends a letter back to its writer, with a reason."""
+    reason = " ".join(grund.split())[:MAX_REASON]
+    if not reason:
+        raise Invalid("reason_missing", "Bitte sagen Sie, was am Brief zu ändern ist.")
+    with transaction.atomic():
+        brief = _locked(brief)
+        if brief.status != Status.ZUR_FREIGABE:
+            raise Conflict("brief_not_waiting", f"Der Brief ist {brief.get_status_display()}.")
+        if not rules.can_release(access, actor.pk, brief.akte, author_id=brief.created_by_id):
+            raise Forbidden("outbox_forbidden", "Sie dürfen diesen Brief nicht zurückgeben.")
+        brief.status = Status.ENTWURF
+        brief.freigabe_angefordert_von = None
+        brief.updated_at = timezone.now()
+        brief.save()
+        _event(
+            brief,
+            Status.ENTWURF,
+            actor=actor,
+            key=f"zurueck-{BriefEreignis.objects.for_tenant(brief.tenant_id).filter(brief=brief).count()}",
+            detail=f"Zurückgegeben: {reason}",
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=brief.tenant_id,
+            action="outbox.brief.zurueckgegeben",
+            obj=brief,
+            subject=brief.empfaenger,
+            reason=reason,
+        )
+    return brief
+
+
+def verwerfen(*, actor: User, access: Access, brief: Brief) -> Brief:
+    """Discard a draft (kept, marked, never sent)."""
+    with transaction.atomic():
+        brief = _locked(brief)
+        _may_write(access, actor, brief.akte)
+        if not brief.is_draft:
+            raise Conflict(
+                "brief_not_draft",
+                f"Der Brief ist {brief.get_status_display()}; freigegebene Briefe bleiben in der Akte.",
+            )
+        brief.status = Status.VERWORFEN
+        brief.updated_at = timezone.now()
+        brief.save(update_fields=["status", "updated_at"])
+        _event(brief, Status.VERWORFEN, actor=actor)
+        audit.record(
+            actor=actor,
+            tenant_id=brief.tenant_id,
+            action="outbox.brief.verworfen",
+            obj=brief,
+            subject=brief.empfaenger,
+        )
+    return brief
+
+
+def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt) -> Brief:
+    """File and release (in the caller's transaction, the letter locked)."""
+    now = timezone.now()
+    result = documents.file_letter(
+        actor=actor,
+        akte=brief.akte,
+        letter=documents.Scan(
+            filename=setzen.dateiname(brief),
+            original=done.pdf,
+            searchable=None,
+            text=done.text,
+            page_count=done.seiten,
+        ),
+        meta=documents.DocumentMeta(
+            title=brief.betreff[:300],
+            kind=brief.version.vorlage.get_art_display(),
+            direction=Dokument.Direction.OUTGOING,
+            sender=done.absender[:200],
+        ),
+        vorgang=brief.vorgang,
+        key=f"postausgang:{brief.pk}",
+    )
+    if result.dokument is None:
+        raise OutboxError(
+            "brief_not_filed", f"Der Brief konnte nicht abgelegt werden: {result.message}"
+        )
+    brief.dokument = result.dokument
+    brief.status = Status.FREIGEGEBEN
+    brief.briefdatum = done.briefdatum
+    brief.seiten = done.seiten
+    brief.portoklasse = done.portoklasse
+    brief.befunde = []
+    brief.freigegeben_von = actor
+    brief.freigegeben_at = now
+    brief.updated_at = now
+    brief.save()
+    _event(brief, Status.FREIGEGEBEN, actor=actor)
+    audit.record(
+        actor=actor,
+        tenant_id=brief.tenant_id,
+        action="outbox.brief.freigegeben",
+        obj=brief,
+        subject=brief.empfaenger,
+        changes={
+            "dokument": str(result.dokument.pk),
+            "seiten": done.seiten,
+            "vier_augen": brief.freigabe_angefordert_von_id is not None,
+        },
+    )
+    return brief
+
+
+def aushaendigen(*, actor: User, access: Access, brief: Brief, am: date) -> Brief:
+    """A released letter handed over in person (or printed and posted by the office
+    itself): the day counts as the day of posting; handed over, it is known that day."""
+    with transaction.atomic():
+        brief = _locked(brief)
+        _may_write(access, actor, brief.akte)
+        if brief.kanal == Brief.Kanal.HYBRID:
+            raise Conflict("brief_hybrid", "Dieser Brief geht über den Druckdienstleister.")
+        if brief.status != Status.FREIGEGEBEN:
+            raise Conflict("brief_not_released", f"Der Brief ist {brief.get_status_display()}.")
+        if am > timezone.localdate():
+            raise Invalid("date_future", "Das Datum liegt in der Zukunft.")
+        brief.status = (
+            Status.AUSGEHAENDIGT if brief.kanal == Brief.Kanal.PERSOENLICH else Status.VERSENDET
+        )
+        brief.versendet_am = am
+        if brief.kanal == Brief.Kanal.PERSOENLICH:
+            brief.bekanntgabe_am = am
+        brief.updated_at = timezone.now()
+        brief.save()
+        _event(brief, brief.status, actor=actor, detail=daten.datum(am))
+        audit.record(
+            actor=actor,
+            tenant_id=brief.tenant_id,
+            action="outbox.brief.ausgehaendigt",
+            obj=brief,
+            subject=brief.empfaenger,
+            changes={"am": am.isoformat(), "status": brief.status},
+        )
+    return brief
+
+
+def record_read(*, actor: User, brief: Brief, purpose: str) -> None:
+    """A letter (its draft, preview or PDF) was looked at: audited like the Akte's other
+    personal data."""
+    audit.record(
+        actor=actor,
+        tenant_id=brief.tenant_id,
+        action="outbox.brief.gelesen",
+        obj=brief,
+        subject=brief.empfaenger,
+        reason=purpose[:200],
+    )
+
+
+def may_read(access: Access, actor: User, akte: Akte) -> bool:
+    return records_access.can_view(access, actor.pk, akte)

@@ -1,0 +1,208 @@
+"""A letter (:class:`Brief`) as the typesetting sees it (``outbox.satz.Briefsatz``): its
+letterhead, address, information block, the version's body, the placeholder values and
+the reply code; then typeset and checked.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pypdfium2
+
+from koffer.outbox import satz
+from koffer.outbox.briefe import daten
+from koffer.outbox.models import Brief, Briefkopf
+from koffer.pdf.pdfium import LOCK as PDFIUM_LOCK
+from koffer.records import antwortcode
+from koffer.records import selectors as records
+from koffer.records.models import Akte, Person
+from koffer.tenancy.models import Organisationseinheit
+
+
+@dataclass(frozen=True)
+class Befund:
+    code: str
+    message: str
+    feld: str = ""
+
+    def als_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "feld": self.feld}
+
+
+@dataclass(frozen=True)
+class Gesetzt:
+    pdf: bytes
+    text: str
+    seiten: int
+    befunde: tuple[Befund, ...]
+    portoklasse: str
+    briefdatum: date
+    absender: str
+
+
+def erste_person(akte: Akte) -> Person | None:
+    return records.first_subject(akte)
+
+
+def briefkopf(unit: Organisationseinheit) -> Briefkopf | None:
+    """The letterhead of ``unit``: its own, else the nearest parent unit's, else the
+    Mandant's default."""
+    heads = {
+        h.unit_id: h
+        for h in Briefkopf.objects.for_tenant(unit.tenant_id).filter(unit__isnull=True)
+        | Briefkopf.objects.for_tenant(unit.tenant_id).filter(
+            unit__path__in=_ancestor_paths(unit.path)
+        )
+    }
+    current: Organisationseinheit | None = unit
+    seen = 0
+    while current is not None and seen < 50:
+        if current.pk in heads:
+            return heads[current.pk]
+        current = current.parent
+        seen += 1
+    return heads.get(None)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))] + [path]
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _kopf(head: Briefkopf | None, fallback: str) -> satz.Briefkopf:
+    if head is None:
+        return satz.Briefkopf(behoerde=fallback)
+    return satz.Briefkopf(
+        behoerde=head.behoerde,
+        einheit=head.abteilung,
+        anschrift=_lines(head.anschrift),
+        telefon=head.telefon,
+        email=head.email,
+        oeffnungszeiten=_lines(head.oeffnungszeiten),
+        bank=_lines(head.bankverbindung),
+        logo_svg=head.logo_svg or None,
+    )
+
+
+def anschrift(brief: Brief) -> satz.Anschrift:
+    a: dict[str, Any] = brief.anschrift or {}
+    return satz.Anschrift(
+        namen=tuple(str(x) for x in a.get("namen", [])),
+        strasse=str(a.get("strasse", "")),
+        ort=str(a.get("ort", "")),
+        land=str(a.get("land", "")),
+    )
+
+
+def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
+    akte = brief.akte
+    head = briefkopf(akte.unit)
+    kopf = _kopf(head, akte.unit.name)
+    caseworker = akte.caseworker
+    values = daten.werte(
+        akte=akte,
+        vorgang=brief.vorgang,
+        person=brief.empfaenger,
+        caseworker=caseworker,
+        kopf=daten.Kopf(
+            behoerde=kopf.behoerde,
+            telefon=kopf.telefon,
+            oeffnungszeiten=", ".join(kopf.oeffnungszeiten),
+        ),
+        briefdatum=briefdatum,
+        eingaben=brief.eingaben,
+    )
+    info = [("Aktenzeichen", akte.aktenzeichen)]
+    if caseworker is not None:
+        info.append(("Ansprechpartner", caseworker.get_full_name() or str(caseworker)))
+    if kopf.telefon:
+        info.append(("Telefon", kopf.telefon))
+    if caseworker is not None and caseworker.email:
+        info.append(("E-Mail", caseworker.email))
+    info.append(("Datum", daten.datum(briefdatum)))
+    code = antwortcode.encode(
+        antwortcode.Antwortcode(
+            tenant_id=brief.tenant_id,
+            akte_id=akte.pk,
+            vorgang_id=brief.vorgang_id,
+            letter_id=brief.pk,
+        )
+    )
+    vermerk = (brief.get_einschreiben_display(),) if brief.einschreiben else ()
+    return satz.Briefsatz(
+        form="A" if brief.version.vorlage.form == "A" else "B",
+        briefkopf=kopf,
+        ruecksendeangabe=head.ruecksendeangabe if head else kopf.behoerde,
+        anschrift=anschrift(brief),
+        info=tuple(info),
+        betreff=daten.fuelle(brief.betreff, values),
+        body=brief.text,
+        werte=values,
+        vermerk=vermerk,
+        anlagen=tuple(str(a) for a in brief.version.anlagen),
+        antwortcode=code,
+        aktenzeichen=akte.aktenzeichen,
+        titel=daten.fuelle(brief.betreff, values),
+    )
+
+
+def setze(brief: Brief, *, briefdatum: date) -> Gesetzt:
+    """Typeset and check ``brief`` as it would be sent on ``briefdatum``."""
+    data = briefsatz(brief, briefdatum=briefdatum)
+    try:
+        pdf = satz.setze(data)
+    except satz.Satzfehler as exc:
+        finding = Befund("satzfehler", f"Die Vorlage lässt sich nicht setzen: {exc}")
+        return Gesetzt(b"", "", 0, (finding,), "", briefdatum, data.briefkopf.behoerde)
+    found = satz.pruefe(data, pdf, duplex=brief.duplex)
+    pages, text = _pages_and_text(pdf)
+    porto = satz.portoklasse(pages, duplex=brief.duplex)
+    return Gesetzt(
+        pdf=pdf,
+        text=text,
+        seiten=pages,
+        befunde=tuple(Befund(b.code, b.meldung, b.feld) for b in found),
+        portoklasse=porto.name if porto is not None else "",
+        briefdatum=briefdatum,
+        absender=data.briefkopf.behoerde,
+    )
+
+
+def _pages_and_text(pdf: bytes) -> tuple[int, str]:
+    with PDFIUM_LOCK:
+        doc = pypdfium2.PdfDocument(io.BytesIO(pdf))
+        try:
+            texts = []
+            for page in doc:
+                textpage = page.get_textpage()
+                texts.append(textpage.get_text_range())
+                textpage.close()
+                page.close()
+            return len(texts), "\n\f".join(texts)
+        finally:
+            doc.close()
+
+
+def vorschau_png(pdf: bytes, *, page: int = 0, scale: float = 1.0) -> bytes:
+    """Page ``page`` of a letter as PNG (72 dpi × ``scale``), for the live preview."""
+    with PDFIUM_LOCK:
+        doc = pypdfium2.PdfDocument(io.BytesIO(pdf))
+        try:
+            image = doc[page].render(scale=scale, grayscale=False).to_pil()
+        finally:
+            doc.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=1)
+    return out.getvalue()
+
+
+def dateiname(brief: Brief) -> str:
+    words = "".join(c if c.isalnum() else "-" for c in brief.betreff)[:60].strip("-")
+    return f"Brief-{words or 'Postausgang'}.pdf"

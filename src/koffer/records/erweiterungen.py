@@ -1,0 +1,45 @@
+"""Links other apps add to an Akte's and a Vorgang's page („Brief schreiben“ of the
+Postausgang), registered in their ``AppConfig.ready()``: the E-Akte knows no app above it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from koffer.accounts.access import Access
+from koffer.records.models import Akte, Vorgang
+
+
+@dataclass(frozen=True)
+class Aktion:
+    key: str
+    label: str
+    # (access, user id, akte, vorgang or None) -> the link's URL, or None when not shown
+    url: Callable[[Access, uuid.UUID | None, Akte, Vorgang | None], str | None]
+
+
+_AKTIONEN: dict[str, Aktion] = {}
+
+
+def register(aktion: Aktion) -> None:
+    _AKTIONEN[aktion.key] = aktion
+
+
+def links(
+    access: Access, user_id: uuid.UUID | None, akte: Akte, vorgang: Vorgang | None = None
+) -> list[tuple[str, str]]:
+    """(label, URL) of every registered link shown to this actor on this page."""
+    found = []
+    for aktion in _AKTIONEN.values():
+        url = aktion.url(access, user_id, akte, vorgang)
+        if url:
+            found.append((aktion.label, url))
+    return found
+
+
+def url(name: str, *args: object) -> str:
+    return reverse(name, args=args)
