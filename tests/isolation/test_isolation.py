@@ -625,6 +625,25 @@ def _brief(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _serie(world: World, tenant: Mandant) -> uuid.UUID:
+    """A serial letter of the Mandant, started by the person the test signs in as (a
+    serial letter is shown to whoever started it)."""
+    from django.utils import timezone
+
+    from koffer.outbox.models import Brief, Serienbrief
+
+    brief = Brief.objects.for_tenant(tenant).get(pk=world.id_for("brief_id", tenant))
+    return Serienbrief.objects.create(
+        tenant=tenant,
+        vorlage=brief.version.vorlage,
+        version=brief.version,
+        titel=world.mark(tenant),
+        auswahl="x",
+        created_at=timezone.now(),
+        created_by=world.actor,
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -659,6 +678,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "liste_id": _liste,
     "lauf_id": _lauf,
     "brief_id": _brief,
+    "serie_id": _serie,
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }

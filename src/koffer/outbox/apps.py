@@ -10,9 +10,11 @@ class OutboxConfig(AppConfig):
         from koffer.accounts.roles import Perm
         from koffer.outbox import access
         from koffer.outbox.briefe import links
+        from koffer.outbox.serienbriefe import tasks as serienbriefe
         from koffer.records import erweiterungen
         from koffer.shell.navigation import NavEntry, register
 
+        serienbriefe.register_job_kind()
         erweiterungen.register(
             erweiterungen.Aktion(key="outbox_briefe", label="Briefe", url=links.briefe)
         )
@@ -30,5 +32,16 @@ class OutboxConfig(AppConfig):
                 permission=Perm.OUTBOX_SEND,
                 shown_in=access.has_outbox,
                 order=40,
+            )
+        )
+        register(
+            NavEntry(
+                key="outbox_serienbriefe",
+                label="Serienbriefe",
+                url_name="outbox:serienbriefe",
+                description="Einen Brief aus einer Vorlage an viele Akten schreiben.",
+                permission=Perm.OUTBOX_SEND,
+                shown_in=access.has_outbox,
+                order=41,
             )
         )

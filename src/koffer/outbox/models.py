@@ -237,6 +237,9 @@ class Brief(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     freigegeben_at = models.DateTimeField(null=True, blank=True)
+    serienbrief = models.ForeignKey(
+        "Serienbrief", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # How far along a letter is; a status never replaces one of a higher rank. Returned
     # mail outranks everything: it can come back after the provider said "posted".
@@ -276,6 +279,11 @@ class Brief(TenantOwned):
                     ]
                 ),
                 name="outbox_brief_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "serienbrief", "akte"],
+                name="outbox_brief_serie_uniq",
+                condition=models.Q(serienbrief__isnull=False),
             ),
         ]
         indexes = [
@@ -317,3 +325,66 @@ class BriefEreignis(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} ({self.at:%d.%m.%Y})"
+
+
+class Serienbrief(TenantOwned):
+    """One template sent to many Akten (hearings, reminders), as the background job
+    ``outbox.serienbrief``: ``akten`` is the selection as it was when started (ids, in
+    order); each letter is made, checked and released in its own Akte by the person who
+    started it, and an Akte where that fails is a :class:`SerienbriefFehler` with the
+    reason. ``Brief.serienbrief`` with the unique (serienbrief, akte) makes a job that is
+    run again after a crash write no letter twice."""
+
+    class Status(models.TextChoices):
+        WARTET = "wartet", "wartet"
+        LAEUFT = "laeuft", "läuft"
+        FERTIG = "fertig", "fertig"
+        FEHLGESCHLAGEN = "fehlgeschlagen", "fehlgeschlagen"
+
+    vorlage = models.ForeignKey(Vorlage, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(VorlagenVersion, on_delete=models.PROTECT, related_name="+")
+    titel = models.CharField("Bezeichnung", max_length=200)
+    eingaben = models.JSONField(default=dict, blank=True)  # the same for every letter
+    kanal = models.CharField(max_length=12, choices=Brief.Kanal.choices, default="hybrid")
+    akten = models.JSONField(default=list)  # Akte ids as text, in order
+    auswahl = models.CharField("Auswahl", max_length=300)  # how they were chosen, in words
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WARTET)
+    erstellt = models.PositiveIntegerField(default=0)
+    zur_freigabe = models.PositiveIntegerField(default=0)
+    fehler = models.PositiveIntegerField(default=0)
+    job_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Serienbrief"
+        verbose_name_plural = "Serienbriefe"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.titel
+
+
+class SerienbriefFehler(TenantOwned):
+    """An Akte of a serial letter for which no letter could be made, and why."""
+
+    serienbrief = models.ForeignKey(Serienbrief, on_delete=models.CASCADE, related_name="+")
+    akte = models.ForeignKey("records.Akte", on_delete=models.PROTECT, related_name="+")
+    aktenzeichen = models.CharField(max_length=80)
+    grund = models.TextField()
+
+    class Meta:
+        verbose_name = "Serienbrief-Fehler"
+        verbose_name_plural = "Serienbrief-Fehler"
+        ordering = ["aktenzeichen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "serienbrief", "akte"], name="outbox_serienfehler_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aktenzeichen}: {self.grund}"

@@ -1,5 +1,6 @@
 from koffer.outbox.briefe import urls as briefe
+from koffer.outbox.serienbriefe import urls as serienbriefe
 
 app_name = "outbox"
 
-urlpatterns = [*briefe.urlpatterns]
+urlpatterns = [*briefe.urlpatterns, *serienbriefe.urlpatterns]

@@ -50,6 +50,8 @@ ACTION_LABELS: dict[str, str] = {
     "outbox.brief.freigegeben": "Brief freigegeben und in der Akte abgelegt",
     "outbox.brief.ausgehaendigt": "Brief persönlich übergeben oder selbst versandt",
     "outbox.brief.gelesen": "Brief angesehen",
+    "outbox.serienbrief.gestartet": "Serienbrief gestartet",
+    "outbox.serienbrief.fertig": "Serienbrief fertig",
     "inbox.stapel.deliver": "Scan-Stapel eingeliefert",
     "inbox.stapel.check": "Scan-Stapel gegen den Lieferschein geprüft",
     "inbox.ordner.refuse": "Stapelordner aus dem Übergabeordner abgelehnt",

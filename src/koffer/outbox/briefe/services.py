@@ -27,7 +27,7 @@ from koffer.audit import services as audit
 from koffer.outbox import access as rules
 from koffer.outbox.briefe import daten, setzen
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, OutboxError
-from koffer.outbox.models import Brief, BriefEreignis, Vorlage
+from koffer.outbox.models import Brief, BriefEreignis, Serienbrief, Vorlage
 from koffer.records import access as records_access
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument, Person, Vorgang
@@ -121,9 +121,11 @@ def entwerfen(
     vorgang: Vorgang | None = None,
     empfaenger: Person | None = None,
     kanal: str = Brief.Kanal.HYBRID,
+    serienbrief: Serienbrief | None = None,
 ) -> Brief:
     """A new draft in ``akte`` from the template's current version, addressed to
-    ``empfaenger`` (default: the Akte's first person)."""
+    ``empfaenger`` (default: the Akte's first person); ``serienbrief``: made by that
+    serial letter."""
     _may_write(access, actor, akte)
     version = vorlage.aktuelle_version
     if version is None or not vorlage.is_active:
@@ -145,6 +147,7 @@ def entwerfen(
             betreff=version.betreff,
             text=version.text_satz,
             kanal=kanal,
+            serienbrief=serienbrief,
             created_at=now,
             created_by=actor,
             updated_at=now,

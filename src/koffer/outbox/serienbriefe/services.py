@@ -1,0 +1,235 @@
+"""Serial letters: one template to many Akten, as a background job.
+
+Starting one resolves the selection (a list of Aktenzeichen, or the open Akten of a unit,
+optionally of one Aktenplan position) into the Akten the starting person may write in,
+and queues the job ``outbox.serienbrief``. The job makes the letters in chunks of
+:data:`CHUNK` Akten, each chunk one job step; inside a chunk every Akte has its own
+savepoint, so one letter that cannot be made (its check finds a missing address, the Akte
+was closed meanwhile) is recorded with its reason and the others go on. A letter is made
+and released exactly as a person would (``briefe.services``); where the template asks for
+four eyes, it waits for a second person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.accounts.roles import Perm
+from koffer.audit import services as audit
+from koffer.errors import DomainError
+from koffer.jobs import services as jobs
+from koffer.outbox.briefe import services as briefe
+from koffer.outbox.errors import Invalid
+from koffer.outbox.models import Brief, Serienbrief, SerienbriefFehler, Vorlage
+from koffer.records import access as records_access
+from koffer.records.models import Akte
+from koffer.tenancy.models import Mandant
+
+JOB_KIND = "outbox.serienbrief"
+CHUNK = 25
+MAX_AKTEN = 20_000
+
+
+@dataclass(frozen=True)
+class Auswahl:
+    """Which Akten: ``aktenzeichen`` (a list), or the open Akten of the unit at
+    ``unit_path`` and below (optionally only of the Aktenplan position ``plan_id``)."""
+
+    aktenzeichen: tuple[str, ...] = ()
+    unit_path: str = ""
+    plan_id: uuid.UUID | None = None
+
+
+def _writable(access: Access, actor: User, tenant_id: uuid.UUID) -> Any:
+    return (
+        Akte.objects.for_tenant(tenant_id)
+        .filter(records_access.akten_q(access, actor.pk, Perm.RECORDS_EDIT))
+        .filter(status=Akte.Status.OPEN)
+    )
+
+
+def resolve(
+    *, actor: User, access: Access, tenant_id: uuid.UUID, auswahl: Auswahl
+) -> tuple[list[Akte], list[str]]:
+    """The Akten of the selection the actor may write in, in order, and the Aktenzeichen
+    of the list that are unknown, closed or not the actor's (said before anything
+    starts)."""
+    if not access.can(Perm.OUTBOX_SEND):
+        return [], list(auswahl.aktenzeichen)
+    rows = _writable(access, actor, tenant_id)
+    if auswahl.aktenzeichen:
+        wanted = list(dict.fromkeys(a.strip() for a in auswahl.aktenzeichen if a.strip()))
+        found = {a.aktenzeichen: a for a in rows.filter(aktenzeichen__in=wanted)}
+        return [found[a] for a in wanted if a in found], [a for a in wanted if a not in found]
+    if not auswahl.unit_path:
+        return [], []
+    chosen = rows.filter(unit_path__under=auswahl.unit_path)
+    if auswahl.plan_id is not None:
+        chosen = chosen.filter(aktenplaneinheit_id=auswahl.plan_id)
+    return list(chosen.order_by("aktenzeichen")[: MAX_AKTEN + 1]), []
+
+
+def starten(
+    *,
+    actor: User,
+    access: Access,
+    tenant: Mandant,
+    vorlage: Vorlage,
+    akten: list[Akte],
+    auswahl: str,
+    eingaben: dict[str, str],
+    kanal: str = Brief.Kanal.HYBRID,
+) -> Serienbrief:
+    """Queue a serial letter for ``akten`` (already resolved)."""
+    if not akten:
+        raise Invalid("serie_empty", "Die Auswahl enthält keine Akte, in der Sie schreiben dürfen.")
+    if len(akten) > MAX_AKTEN:
+        raise Invalid(
+            "serie_too_large",
+            f"Höchstens {MAX_AKTEN:,} Akten je Serienbrief; bitte die Auswahl teilen.".replace(
+                ",", "."
+            ),
+        )
+    version = vorlage.aktuelle_version
+    if version is None or not vorlage.is_active:
+        raise Invalid("vorlage_unusable", f"Die Vorlage „{vorlage.titel}“ ist nicht freigegeben.")
+    known = {f["key"] for f in version.felder}
+    with transaction.atomic():
+        serie = Serienbrief.objects.create(
+            tenant=tenant,
+            vorlage=vorlage,
+            version=version,
+            titel=f"{vorlage.titel} an {len(akten)} Akten"[:200],
+            eingaben={k: str(v)[:4000] for k, v in eingaben.items() if k in known},
+            kanal=kanal,
+            akten=[str(a.pk) for a in akten],
+            auswahl=auswahl[:300],
+            created_at=timezone.now(),
+            created_by=actor,
+        )
+        job = jobs.start_job(
+            actor=actor,
+            tenant=tenant,
+            kind=JOB_KIND,
+            title=f"Serienbrief: {serie.titel}",
+            params={"serienbrief": str(serie.pk)},
+        )
+        serie.job_id = job.pk
+        serie.save(update_fields=["job_id"])
+        audit.record(
+            actor=actor,
+            tenant_id=tenant.pk,
+            action="outbox.serienbrief.gestartet",
+            obj=serie,
+            changes={"vorlage": vorlage.code, "akten": len(akten), "auswahl": auswahl[:300]},
+        )
+    return serie
+
+
+def serie_of(tenant_id: uuid.UUID, serie_id: uuid.UUID) -> Serienbrief | None:
+    return (
+        Serienbrief.objects.for_tenant(tenant_id)
+        .select_related("vorlage", "version__vorlage", "created_by")
+        .filter(pk=serie_id)
+        .first()
+    )
+
+
+def make_chunk(*, serie: Serienbrief, akte_ids: list[str]) -> dict[str, int]:
+    """Make, check and release the letters of one chunk (one job step, one transaction;
+    a savepoint per Akte). An Akte that already has its letter of this series is
+    skipped."""
+    actor = serie.created_by
+    access = Access.for_user(actor.pk, serie.tenant_id)
+    akten = {
+        str(a.pk): a
+        for a in Akte.objects.for_tenant(serie.tenant_id)
+        .filter(pk__in=akte_ids)
+        .select_related("unit", "caseworker", "bg", "aktenplaneinheit")
+    }
+    done = set(
+        str(x)
+        for x in Brief.objects.for_tenant(serie.tenant_id)
+        .filter(serienbrief=serie, akte_id__in=akte_ids)
+        .values_list("akte_id", flat=True)
+    )
+    counts = {"erstellt": 0, "zur_freigabe": 0, "fehler": 0}
+    for key in akte_ids:
+        akte = akten.get(key)
+        if key in done or akte is None:
+            continue
+        try:
+            with transaction.atomic():
+                brief = briefe.entwerfen(
+                    actor=actor,
+                    access=access,
+                    akte=akte,
+                    vorlage=serie.vorlage,
+                    kanal=serie.kanal,
+                    serienbrief=serie,
+                )
+                if serie.eingaben:
+                    brief = briefe.aendern(
+                        actor=actor, access=access, brief=brief, eingaben=serie.eingaben
+                    )
+                brief = briefe.freigeben(actor=actor, access=access, brief=brief)
+        except DomainError as exc:
+            SerienbriefFehler.objects.get_or_create(
+                tenant_id=serie.tenant_id,
+                serienbrief=serie,
+                akte=akte,
+                defaults={"aktenzeichen": akte.aktenzeichen, "grund": exc.message[:2000]},
+            )
+            counts["fehler"] += 1
+            continue
+        if brief.status == Brief.Status.ZUR_FREIGABE:
+            counts["zur_freigabe"] += 1
+        else:
+            counts["erstellt"] += 1
+    Serienbrief.objects.for_tenant(serie.tenant_id).filter(pk=serie.pk).update(
+        erstellt=_count(serie, excluding=Brief.Status.ZUR_FREIGABE),
+        zur_freigabe=Brief.objects.for_tenant(serie.tenant_id)
+        .filter(serienbrief=serie, status=Brief.Status.ZUR_FREIGABE)
+        .count(),
+        fehler=SerienbriefFehler.objects.for_tenant(serie.tenant_id)
+        .filter(serienbrief=serie)
+        .count(),
+        status=Serienbrief.Status.LAEUFT,
+    )
+    return counts
+
+
+def _count(serie: Serienbrief, *, excluding: str) -> int:
+    return (
+        Brief.objects.for_tenant(serie.tenant_id)
+        .filter(serienbrief=serie)
+        .exclude(status=excluding)
+        .count()
+    )
+
+
+def finish(*, serie: Serienbrief) -> Serienbrief:
+    with transaction.atomic():
+        row = Serienbrief.objects.for_tenant(serie.tenant_id).select_for_update().get(pk=serie.pk)
+        row.status = Serienbrief.Status.FERTIG
+        row.finished_at = timezone.now()
+        row.save(update_fields=["status", "finished_at"])
+        audit.record(
+            actor=None,
+            tenant_id=row.tenant_id,
+            action="outbox.serienbrief.fertig",
+            obj=row,
+            changes={
+                "erstellt": row.erstellt,
+                "zur_freigabe": row.zur_freigabe,
+                "fehler": row.fehler,
+            },
+        )
+    return row

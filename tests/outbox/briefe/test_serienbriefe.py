@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from koffer.jobs import runner
+from koffer.jobs import services as jobs
+from koffer.outbox.briefe import services as briefe
+from koffer.outbox.models import Brief, Serienbrief, SerienbriefFehler, Vorlage
+from koffer.outbox.serienbriefe import services, tasks
+from koffer.records.models import Akte
+from tests.conftest import signed_in
+from tests.factories import records as rf
+from tests.outbox.briefe.conftest import Welt, vorlage
+
+pytestmark = pytest.mark.django_db
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: no handler of koffer catches it."""
+
+
+def _akten(welt: Welt, n: int) -> list[Akte]:
+    made = [welt.akte]
+    for i in range(n - 1):
+        akte = rf.akte(caseworker=welt.writer, plan=welt.akte.aktenplaneinheit, unit=welt.team)
+        person = akte.subjekte.get().person
+        person.street, person.postal_code, person.city = f"Weg {i + 1}", "12345", "Musterstadt"
+        person.save()
+        made.append(akte)
+    return made
+
+
+def _start(welt: Welt, akten: list[Akte]) -> Serienbrief:
+    v = vorlage(welt.tenant)
+    return services.starten(
+        actor=welt.writer,
+        access=welt.access(welt.writer),
+        tenant=welt.tenant,
+        vorlage=v,
+        akten=akten,
+        auswahl="Test",
+        eingaben={"frist": "31.12.2026", "betrag": "10,00 €"},
+    )
+
+
+def _letters(welt: Welt, serie: Serienbrief) -> list[Brief]:
+    return list(Brief.objects.for_tenant(welt.tenant).filter(serienbrief=serie))
+
+
+def test_a_serial_letter_files_one_letter_per_akte_and_reports_failures(welt: Welt) -> None:
+    akten = _akten(welt, 6)
+    broken = akten[2].subjekte.get().person
+    broken.street = ""
+    broken.save()
+    serie = _start(welt, akten)
+    assert serie.job_id is not None and runner.execute(serie.job_id) == "done"
+    serie.refresh_from_db()
+    assert (serie.status, serie.erstellt, serie.fehler) == ("fertig", 5, 1)
+    letters = _letters(welt, serie)
+    assert len(letters) == 5 and all(b.status == "freigegeben" for b in letters)
+    assert {b.akte_id for b in letters} == {a.pk for a in akten} - {akten[2].pk}
+    fehler = SerienbriefFehler.objects.for_tenant(welt.tenant).get(serienbrief=serie)
+    assert fehler.aktenzeichen == akten[2].aktenzeichen and "Straße" in fehler.grund
+
+
+def test_unknown_aktenzeichen_are_named_before_anything_starts(welt: Welt) -> None:
+    found, unknown = services.resolve(
+        actor=welt.writer,
+        access=welt.access(welt.writer),
+        tenant_id=welt.tenant.pk,
+        auswahl=services.Auswahl(aktenzeichen=(welt.akte.aktenzeichen, "LA-1999-99999")),
+    )
+    assert [a.pk for a in found] == [welt.akte.pk] and unknown == ["LA-1999-99999"]
+
+
+def test_killed_at_random_points_no_akte_gets_two_letters(
+    welt: Welt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "CHUNK", 3)
+    akten = _akten(welt, 10)
+    serie = _start(welt, akten)
+    rng = random.Random(20261206)
+    kills: list[str] = []
+
+    def deadly(name: str, original: Any) -> Any:
+        def hook(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            if len(kills) < 5 and rng.random() < 0.4:
+                kills.append(name)
+                raise Killed
+            return result
+
+        return hook
+
+    monkeypatch.setattr(tasks, "step_reached", deadly("step", tasks.step_reached))
+    monkeypatch.setattr(briefe, "freigeben", deadly("brief", briefe.freigeben))
+    later = timezone.now()
+    outcome = ""
+    assert serie.job_id is not None
+    for _ in range(40):
+        try:
+            outcome = runner.execute(serie.job_id)
+        except Killed:
+            later += timedelta(hours=1)
+            assert serie.job_id in jobs.recover_stale_jobs(now=later)
+            continue
+        break
+    assert outcome == "done" and kills
+    letters = _letters(welt, serie)
+    assert sorted(str(b.akte_id) for b in letters) == sorted(str(a.pk) for a in akten)
+    assert all(b.dokument_id for b in letters)
+    serie.refresh_from_db()
+    assert serie.erstellt == 10 and serie.fehler == 0
+
+
+def test_the_pages(welt: Welt) -> None:
+    vorlage(welt.tenant)
+    client = signed_in(welt.writer)
+    assert client.get(reverse("outbox:serienbriefe")).status_code == 200
+    form = client.get(reverse("outbox:serienbrief_neu")).content.decode()
+    assert "Aktenzeichen, eines je Zeile" in form
+    chosen = Vorlage.objects.for_tenant(welt.tenant).get()
+    refused = client.post(
+        reverse("outbox:serienbrief_neu"),
+        {
+            "starten": "1",
+            "vorlage": str(chosen.pk),
+            "art": "liste",
+            "aktenzeichen": f"{welt.akte.aktenzeichen}\nLA-1999-99999",
+            "kanal": "hybrid",
+        },
+    )
+    assert "LA-1999-99999" in refused.content.decode()
+    started = client.post(
+        reverse("outbox:serienbrief_neu"),
+        {
+            "starten": "1",
+            "vorlage": str(chosen.pk),
+            "art": "einheit",
+            "einheit": str(welt.team.pk),
+            "kanal": "hybrid",
+            "f_frist": "31.12.2026",
+            "f_betrag": "5",
+        },
+    )
+    assert started.status_code == 302
+    serie = Serienbrief.objects.for_tenant(welt.tenant).get()
+    assert serie.akten == [str(welt.akte.pk)]
+    page = client.get(started["Location"]).content.decode()
+    assert "Fortschritt" in page
