@@ -82,12 +82,15 @@ def werte(
     kopf: Kopf,
     briefdatum: date,
     eingaben: dict[str, str],
+    needed: set[str] | None = None,
 ) -> dict[str, str]:
     """Every placeholder's value for one letter; ``eingabe.<key>`` for the writer's
-    fields."""
+    fields. ``needed``: the keys the letter uses (None: all), so that values costing a
+    query are read only for letters that print them."""
+    # The members only where a text names them: one query less for every other letter.
     members = (
         [name(m.person) for m in records.bg_mitglieder(akte.bg_id, akte.tenant_id)]
-        if akte.bg_id
+        if akte.bg_id and (needed is None or "bg.mitglieder" in needed)
         else []
     )
     values = {
@@ -106,7 +109,9 @@ def werte(
         "vorgang.titel": vorgang.title if vorgang else "",
         "vorgang.typ": vorgang.typ.label if vorgang else "",
         "vorgang.eroeffnet": datum(vorgang.opened_at.date()) if vorgang else "",
-        "bg.nummer": akte.bg.bg_nummer if akte.bg_id and akte.bg else "",
+        "bg.nummer": akte.bg.bg_nummer
+        if akte.bg_id and akte.bg and (needed is None or "bg.nummer" in needed)
+        else "",
         "bg.mitglieder": ", ".join(members),
         "sachbearbeitung.name": caseworker.get_full_name() if caseworker else "",
         "sachbearbeitung.email": (caseworker.email or "") if caseworker else "",
@@ -123,6 +128,12 @@ def werte(
 
 
 _PLATZHALTER = re.compile(r"\{\{\s*([a-z][a-z0-9_.]*)\s*\}\}")
+_AUFRUF = re.compile(r'#wert\("([a-z][a-z0-9_.]*)"\)')
+
+
+def benutzt(text_satz: str, betreff: str) -> set[str]:
+    """The placeholder keys a letter's body and subject use."""
+    return set(_AUFRUF.findall(text_satz)) | set(_PLATZHALTER.findall(betreff))
 
 
 def fuelle(text: str, values: dict[str, str]) -> str:

@@ -59,7 +59,7 @@ def _event(
 def _locked(brief: Brief) -> Brief:
     return (
         Brief.objects.for_tenant(brief.tenant_id)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("akte", "vorgang", "version__vorlage", "empfaenger")
         .get(pk=brief.pk)
     )
@@ -122,10 +122,11 @@ def entwerfen(
     empfaenger: Person | None = None,
     kanal: str = Brief.Kanal.HYBRID,
     serienbrief: Serienbrief | None = None,
+    eingaben: dict[str, Any] | None = None,
 ) -> Brief:
     """A new draft in ``akte`` from the template's current version, addressed to
-    ``empfaenger`` (default: the Akte's first person); ``serienbrief``: made by that
-    serial letter."""
+    ``empfaenger`` (default: the Akte's first person), with the writer's ``eingaben``;
+    ``serienbrief``: made by that serial letter."""
     _may_write(access, actor, akte)
     version = vorlage.aktuelle_version
     if version is None or not vorlage.is_active:
@@ -147,11 +148,15 @@ def entwerfen(
             betreff=version.betreff,
             text=version.text_satz,
             kanal=kanal,
+            eingaben=_clean_inputs(version.felder, eingaben or {}),
             serienbrief=serienbrief,
             created_at=now,
             created_by=actor,
             updated_at=now,
         )
+        if brief.eingaben:
+            brief.betrag = _amount(brief)
+            brief.save(update_fields=["betrag"])
         _event(brief, Status.ENTWURF, actor=actor, detail=f"Vorlage {vorlage.titel}")
         audit.record(
             actor=actor,

@@ -118,6 +118,7 @@ def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
         ),
         briefdatum=briefdatum,
         eingaben=brief.eingaben,
+        needed=daten.benutzt(brief.text, brief.betreff),
     )
     info = [("Aktenzeichen", akte.aktenzeichen)]
     if caseworker is not None:

@@ -174,11 +174,8 @@ def make_chunk(*, serie: Serienbrief, akte_ids: list[str]) -> dict[str, int]:
                     vorlage=serie.vorlage,
                     kanal=serie.kanal,
                     serienbrief=serie,
+                    eingaben=serie.eingaben,
                 )
-                if serie.eingaben:
-                    brief = briefe.aendern(
-                        actor=actor, access=access, brief=brief, eingaben=serie.eingaben
-                    )
                 brief = briefe.freigeben(actor=actor, access=access, brief=brief)
         except DomainError as exc:
             SerienbriefFehler.objects.get_or_create(

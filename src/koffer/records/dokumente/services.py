@@ -303,7 +303,9 @@ def file_letter(
     meta = _clean_meta(
         replace(meta, source=Dokument.Source.LETTER, direction=Dokument.Direction.OUTGOING)
     )
-    return _file_pdf(actor, akte, letter, meta, vorgang, key, access)
+    # A letter is new by making: its date, reply code and ids make its bytes unique, so
+    # looking for a copy elsewhere would cost two queries a letter and never find one.
+    return _file_pdf(actor, akte, letter, meta, vorgang, key, access, duplicates=False)
 
 
 def _file_pdf(
@@ -314,6 +316,8 @@ def _file_pdf(
     vorgang: Vorgang | None,
     key: str,
     access: Access | None,
+    *,
+    duplicates: bool = True,
 ) -> IngestResult:
     who = cast(Actor, actor)
     key = clean_upload_key(key)
@@ -323,7 +327,11 @@ def _file_pdf(
     incoming = IncomingFile(name=scan.filename, size=len(scan.original), stream=io.BytesIO())
     if earlier is not None:
         return _replayed(incoming, earlier)
-    scope = records_access.duplicate_scope(who, akte, access)
+    scope = (
+        records_access.duplicate_scope(who, akte, access)
+        if duplicates
+        else records_access.DuplicateScope(akte.tenant_id, akte.pk, records_access.NOTHING)
+    )
     existing = find_duplicate(scope, sha256)
     if existing is not None:
         return _duplicate_result(incoming, existing, scope)

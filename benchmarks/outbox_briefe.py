@@ -1,0 +1,287 @@
+"""Letters as a caseworker writes them and as a serial letter makes them.
+
+Data: one Jobcenter, its default letterhead, the template „Aufforderung zur Mitwirkung“
+(two pages with a Rechtsbehelfsbelehrung-length text, two writer's fields), ``AKTEN``
+Akten of one team, each about one person with an address. The caseworker holds
+"sachbearbeitung" in the team, never a superuser.
+
+- ``preview``: the live preview's round trip as the page sends it while typing (a POST
+  of the form to ``/postausgang/briefe/<id>/vorschau/``: the draft typeset with the typed
+  values, checked, page 1 rasterised as PNG, the fragment rendered), p50/p95. Baseline in
+  the same run: the signed-in start page. Target p95 ≤ 300 ms.
+- ``serial``: a serial letter to every Akte, run as its job in this process (each letter
+  made, typeset, checked, filed as a Dokument with its blob, audited, released), letters
+  per second and the minutes 10,000 letters would take at that rate. Baseline in the same
+  run: typst alone compiling the same letters. Target (issue 16, with packaging): 10,000
+  letters in ≤ 3 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from benchmarks.report import emit, note, percentile
+from benchmarks.scale import setting, sized
+from koffer.accounts import services as accounts
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.jobs import runner
+from koffer.outbox import satz
+from koffer.outbox.briefe import services as briefe
+from koffer.outbox.briefe import setzen
+from koffer.outbox.models import Brief, Briefkopf, Vorlage, VorlagenVersion
+from koffer.outbox.serienbriefe import services as serien
+from koffer.outbox.vorlagen import sprache
+from koffer.records import defaults
+from koffer.records import services as records
+from koffer.records.models import Akte
+from koffer.tenancy import services as tenancy
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+NAME = "outbox_briefe"
+DATABASES = ("sqlite", "postgresql")
+AKTEN = setting("KOFFER_BENCH_OUTBOX_AKTEN", 500, 6)
+REQUESTS = setting("KOFFER_BENCH_ITERATIONS", 100, 5)
+TARGET_PREVIEW_P95_MS = 300.0
+TARGET_MINUTES_10K = 3.0
+
+TEXT = """Sehr geehrte Damen und Herren,
+
+Sie beziehen Leistungen zur Sicherung des Lebensunterhalts nach dem Zweiten Buch
+Sozialgesetzbuch (SGB II). Um Ihren Anspruch prüfen zu können, benötigen wir von Ihnen bis
+zum *{{ eingabe.frist }}* folgende Unterlagen:
+
+- Kontoauszüge aller Konten der Mitglieder Ihrer Bedarfsgemeinschaft für die letzten drei Monate
+- die Lohn- oder Gehaltsabrechnungen der letzten drei Monate
+- den aktuellen Mietvertrag und die letzte Nebenkostenabrechnung
+
+Bitte geben Sie auf jeder Seite Ihr Aktenzeichen {{ akte.aktenzeichen }} an.
+
+== Ihre Pflicht zur Mitwirkung
+Wer Sozialleistungen beantragt oder erhält, hat alle Tatsachen anzugeben, die für die
+Leistung erheblich sind, und auf Verlangen Beweisurkunden vorzulegen (§ 60 Absatz 1 Erstes
+Buch Sozialgesetzbuch). Die angeforderten Unterlagen sind für die Entscheidung über Ihren
+Anspruch erforderlich.
+
+== Rechtsfolgen
+Kommen Sie Ihrer Pflicht zur Mitwirkung bis zum genannten Termin nicht nach und wird dadurch
+die Aufklärung des Sachverhalts erheblich erschwert, kann ich die Leistungen bis zur
+Nachholung der Mitwirkung ganz oder teilweise versagen oder entziehen (§ 66 Absatz 1 SGB I).
+Dies gilt nur, wenn Sie vorher schriftlich auf diese Folge hingewiesen worden sind und Ihrer
+Mitwirkungspflicht nicht innerhalb der gesetzten Frist nachgekommen sind; dieser Hinweis
+erfolgt hiermit. Holen Sie die Mitwirkung nach und liegen die Leistungsvoraussetzungen vor,
+kann ich die Leistungen nachträglich ganz oder teilweise erbringen (§ 67 SGB I).
+
+Für Rückfragen stehe ich Ihnen gern zur Verfügung. Sie erreichen mich zu den
+Öffnungszeiten unter {{ behoerde.telefon }}.
+
+Mit freundlichen Grüßen
+
+{{ sachbearbeitung.name }}
+
+#pagebreak()
+== Hinweise zum Datenschutz
+Ihre Daten werden nach Artikel 6 Absatz 1 Buchstabe e der Datenschutz-Grundverordnung in
+Verbindung mit § 67a SGB X verarbeitet, soweit dies zur Erfüllung unserer Aufgaben nach dem
+SGB II erforderlich ist. Weitere Informationen erhalten Sie bei der oder dem
+Datenschutzbeauftragten des Jobcenters.
+"""
+FELDER = [
+    {"key": "frist", "label": "Frist", "typ": "datum"},
+    {"key": "betrag", "label": "Betrag", "typ": "betrag"},
+]
+
+
+def _world() -> tuple[Mandant, User, Vorlage, list[Akte]]:
+    tenant = tenancy.create_mandant(
+        actor=None, slug="bench-briefe", name="Jobcenter Benchmark", kind=Mandant.Kind.JOBCENTER
+    )
+    root = Organisationseinheit.objects.for_tenant(tenant).get(parent=None)
+    team = tenancy.create_unit(actor=None, tenant=tenant, parent=root, name="Team 1", kind="team")
+    writer = accounts.create_user(
+        actor=None,
+        tenant=tenant,
+        username="bench.schreiber",
+        first_name="Sina",
+        last_name="Schreiber",
+        email="sina@example.org",
+        password="Benchmark-Passwort-1",
+        unit=team,
+        role="sachbearbeitung",
+        is_machine=False,
+        must_change_password=False,
+    )
+    defaults.install(actor=None, tenant=tenant)
+    plan = records.create_aktenplaneinheit(
+        actor=None,
+        tenant=tenant,
+        parent=None,
+        kennzeichen="50.2",
+        title="Leistungsakten",
+        module="sgb2",
+        aktenzeichen_pattern="LA-{jahr}-{lfd:05}",
+    )
+    now = timezone.now()
+    Briefkopf.objects.create(
+        tenant=tenant,
+        behoerde="Jobcenter Benchmark",
+        abteilung="Leistungsabteilung",
+        anschrift="Marktplatz 1\n12345 Musterstadt",
+        ruecksendeangabe="Jobcenter Benchmark · Marktplatz 1 · 12345 Musterstadt",
+        telefon="0123 4567-0",
+        email="post@jobcenter.example",
+        oeffnungszeiten="Mo–Fr 8–12 Uhr",
+        bankverbindung="Kreissparkasse\nIBAN DE02 1203 0000 0000 2020 51",
+        updated_at=now,
+    )
+    vorlage = Vorlage.objects.create(
+        tenant=tenant, code="mitwirkung", titel="Aufforderung zur Mitwirkung", updated_at=now
+    )
+    done = sprache.uebersetze(TEXT, bausteine={}, felder=frozenset(f["key"] for f in FELDER))
+    version = VorlagenVersion.objects.create(
+        tenant=tenant,
+        vorlage=vorlage,
+        nummer=1,
+        betreff="Aufforderung zur Mitwirkung",
+        text=TEXT,
+        text_satz=done.text_satz,
+        felder=FELDER,
+        anlagen=["Rückumschlag"],
+        created_at=now,
+    )
+    vorlage.aktuelle_version = version
+    vorlage.save()
+    akten = []
+    for n in range(AKTEN):
+        akte = records.open_akte_for_person(
+            actor=writer,
+            tenant=tenant,
+            aktenplaneinheit=plan,
+            unit=team,
+            title=f"Leistungsakte {n}",
+            family_name=f"Beispiel{n}",
+            given_names="Anna",
+            bg_nummer="neu",
+            caseworker=writer,
+        )
+        person = akte.subjekte.get().person
+        person.street, person.postal_code, person.city = (
+            f"Lindenweg {n + 1}",
+            "12345",
+            "Musterstadt",
+        )
+        person.save()
+        akten.append(akte)
+    return tenant, writer, vorlage, akten
+
+
+def _preview(client: Client, url: str) -> float:
+    began = time.perf_counter()
+    response = client.post(
+        url,
+        {
+            "namen": "Anna Beispiel",
+            "strasse": "Lindenweg 1",
+            "ort": "12345 Musterstadt",
+            "kanal": "hybrid",
+            "f_frist": "2026-12-31",
+            "f_betrag": str(int(began * 1000) % 997),  # a new value every time
+        },
+    )
+    elapsed = (time.perf_counter() - began) * 1000
+    assert response.status_code == 200 and b"data:image/png" in response.content
+    return elapsed
+
+
+def run() -> None:
+    started = time.perf_counter()
+    tenant, writer, vorlage, akten = _world()
+    note(f"{len(akten)} Akten angelegt in {time.perf_counter() - started:.1f} s")
+    access = Access.for_user(writer.pk, tenant.pk)
+    draft = briefe.entwerfen(actor=writer, access=access, akte=akten[0], vorlage=vorlage)
+    client = Client()
+    client.force_login(writer)
+    url = f"/postausgang/briefe/{draft.pk}/vorschau/"
+    for _ in range(5):
+        _preview(client, url)
+        client.get("/")
+    baseline = []
+    for _ in range(REQUESTS):
+        began = time.perf_counter()
+        client.get("/")
+        baseline.append((time.perf_counter() - began) * 1000)
+    samples = [_preview(client, url) for _ in range(REQUESTS)]
+    p95 = percentile(samples, 95)
+    emit(
+        NAME,
+        db=connection.vendor,
+        case="preview",
+        requests=REQUESTS,
+        p50_ms=percentile(samples, 50),
+        p95_ms=p95,
+        start_p50_ms=percentile(baseline, 50),
+        target="p95<=300ms",
+        met=p95 <= TARGET_PREVIEW_P95_MS,
+    )
+
+    # typst alone on the same letters (the serial run's baseline)
+    letters = [
+        setzen.briefsatz(
+            Brief(
+                tenant=tenant,
+                akte=a,
+                version=vorlage.aktuelle_version,
+                empfaenger=a.subjekte.get().person,
+                anschrift={"namen": ["Anna X"], "strasse": "Weg 1", "ort": "12345 Ort"},
+                betreff="Aufforderung zur Mitwirkung",
+                text=vorlage.aktuelle_version.text_satz,  # type: ignore[union-attr]
+                eingaben={"frist": "31.12.2026", "betrag": "10,00 €"},
+            ),
+            briefdatum=timezone.localdate(),
+        )
+        for a in akten[: min(len(akten), sized(100, 3))]
+    ]
+    began = time.perf_counter()
+    for letter in letters:
+        satz.setze(letter)
+    typst_ms = (time.perf_counter() - began) * 1000 / len(letters)
+
+    serie = serien.starten(
+        actor=writer,
+        access=access,
+        tenant=tenant,
+        vorlage=vorlage,
+        akten=akten,
+        auswahl="Benchmark",
+        eingaben={"frist": "31.12.2026", "betrag": "10,00 €"},
+    )
+    assert serie.job_id is not None
+    began = time.perf_counter()
+    outcome = runner.execute(serie.job_id)
+    seconds = time.perf_counter() - began
+    serie.refresh_from_db()
+    assert outcome == "done" and serie.erstellt == len(akten), (
+        outcome,
+        serie.erstellt,
+        serie.fehler,
+    )
+    per_s = len(akten) / seconds
+    minutes_10k = 10_000 / per_s / 60
+    emit(
+        NAME,
+        db=connection.vendor,
+        case="serial",
+        letters=len(akten),
+        letters_per_s=per_s,
+        ms_per_letter=1000 / per_s,
+        typst_ms=typst_ms,
+        ratio_vs_typst=(1000 / per_s) / typst_ms,
+        minutes_per_10000=minutes_10k,
+        workers=1,
+        target="10000 in <=3 min",
+        met=minutes_10k <= TARGET_MINUTES_10K,
+    )
