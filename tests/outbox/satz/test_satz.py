@@ -106,3 +106,12 @@ def test_a_stray_closing_bracket_is_found_in_the_body():
         body_letter("Eins\nZwei ] drei")
     assert (caught.value.line, caught.value.column) == (2, 6)
     assert "\\]" in caught.value.message  # typst's hint: escape it
+
+
+def test_an_error_outside_the_body_has_no_position():
+    brief = muster("A")
+    broken_logo = dataclasses.replace(brief.briefkopf, logo_svg="<svg kaputt")
+    with pytest.raises(Satzfehler) as caught:
+        setze(dataclasses.replace(brief, briefkopf=broken_logo))
+    assert caught.value.line is None
+    assert "SVG" in str(caught.value)
