@@ -115,3 +115,9 @@ def test_an_error_outside_the_body_has_no_position():
         setze(dataclasses.replace(brief, briefkopf=broken_logo))
     assert caught.value.line is None
     assert "SVG" in str(caught.value)
+
+
+def test_device_colours_without_a_profile_are_refused_by_typst():
+    with pytest.raises(Satzfehler) as caught:
+        body_letter("#text(fill: cmyk(0%, 50%, 0%, 10%))[Farbe]")
+    assert "CMYK" in caught.value.message

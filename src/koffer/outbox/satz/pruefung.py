@@ -13,20 +13,22 @@ Checked for every letter:
 - what the data can do to the printed area: no word of the subject, the enclosures or a
   value in ``werte`` is wider than the text column (an unbreakable word is what runs
   over the margin); every ``#wert("…")`` in the body has a value;
-- in the PDF: the page count within ``max_seiten``, a postage class for its weight, every
-  font embedded and no device colour beside the sRGB OutputIntent, no JavaScript
-  (:func:`koffer.pdf.pdfa.check` of the pages), and OutputIntent, trailer ID, XMP
-  metadata and structure tree present.
+- in the PDF: the page count within ``max_seiten``, a postage class for its weight,
+  every font embedded and no JavaScript (:func:`koffer.pdf.pdfa.check` of the pages), and
+  OutputIntent, trailer ID, XMP metadata and structure tree present.
 
 Checked once per layout (form, body, letterhead, with or without a reply code) and
-process, on its first letter, and again on every further letter until it passes: the
-complete PDF/A check (its XMP identification ``pdfaid`` costs 2.5 ms to read, about a
-quarter of typesetting a letter, and typst writes it from the same standards for every
-letter), and that nothing of any page lies outside the printable area (5 mm from each
-edge), measured from PDFium's bounds of every page object (4 ms a letter). What moves
-between letters of one layout is the text in the zones measured above, so the
-per-letter checks cover what can vary. A body whose layout overflows only with some
-values (a long value in a narrow table cell) is the exception this misses.
+process, on its first letter, and again on every further letter until one passes: the
+complete PDF/A check, and that nothing of any page lies outside the printable area (5 mm
+from each edge), measured from PDFium's bounds of every page object (4 ms a letter). The
+complete check adds what cannot differ between letters of one layout, because typst
+writes it from the same standards and the same markup: the XMP identification
+``pdfaid`` (2.5 ms to read, a quarter of typesetting the letter) and device colours
+against the sRGB OutputIntent (a third of the pages' check; colours come from the
+markup and the logo, never from the text). What moves between letters of one layout is
+the text in the zones measured above, so the per-letter checks cover what can vary. A
+body whose layout overflows only with some values (a long value in a narrow table cell)
+is the exception this misses.
 """
 
 from __future__ import annotations
@@ -287,7 +289,9 @@ def _pdf(document: pikepdf.Pdf, *, max_seiten: int, duplex: bool) -> list[Befund
                 "body",
             )
         )
-    report = pdfa.check(document, part=2, conformance="A", whole_file=False, output_intent="RGB")
+    report = pdfa.check(
+        document, part=2, conformance="A", whole_file=False, output_intent="RGB", colours=False
+    )
     found.extend(_pdfa_befunde(report.findings))
     root = document.Root
     mark = root.get("/MarkInfo")
