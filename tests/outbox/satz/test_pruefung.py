@@ -161,3 +161,21 @@ def test_over_1000_grams_is_no_letter():
 def test_a_finding_is_plain_data():
     assert Befund("x", "y", "z") == Befund("x", "y", "z")
     assert Anschrift(namen=("A",), strasse="B", ort="12345 C").zeilen == ("A", "B", "12345 C")
+
+
+def test_the_complete_pdfa_check_runs_once_per_layout(monkeypatch):
+    from koffer.pdf import pdfa
+
+    complete: list[bool] = []
+    original = pdfa.check
+
+    def counting(source, **options):
+        complete.append(options.get("whole_file", True))
+        return original(source, **options)
+
+    monkeypatch.setattr(pdfa, "check", counting)
+    brief = dataclasses.replace(muster("B"), body='Ein Brief dieser Vorlage: #wert("n")')
+    for name in ("Eins", "Zwei", "Drei"):
+        letter = dataclasses.replace(brief, werte={"n": name})
+        assert pruefe(letter, setze(letter)) == []
+    assert complete == [False, True, False, False]  # every letter's pages, the layout once
