@@ -179,3 +179,8 @@ def test_the_complete_pdfa_check_runs_once_per_layout(monkeypatch):
         letter = dataclasses.replace(brief, werte={"n": name})
         assert pruefe(letter, setze(letter)) == []
     assert complete == [False, True, False, False]  # every letter's pages, the layout once
+
+
+def test_a_reply_code_too_long_for_its_place():
+    brief = dataclasses.replace(muster("A"), antwortcode="KOFFER:A1:" + "A" * 300)
+    assert "antwortcode" in codes(brief)

@@ -3,19 +3,21 @@ administrator's body and the data the source reads.
 
 Measures, all in millimetres from the sheet's top left corner (A4, 210 × 297):
 
-=====================================  ==============  ==============
-                                       form A          form B
-=====================================  ==============  ==============
-letterhead zone (Briefkopf), height    27              45
-address field (Anschriftfeld)          x 20, 85 × 45, top 27           top 45
-Zusatz- und Vermerkzone                17.7 high (5 lines, return line on top, remarks
-                                       from the bottom up), 27–44.7    45–62.7
-Anschriftzone                          27.3 high (6 lines, from the top), from 44.7 / 62.7
-information block                      x 125, 75 wide, top 32          top 50
-text (Fluchtlinie), right margin       from 25, right margin 20
-fold marks                             87 and 192      105 and 210
-punch mark                             148.5           148.5
-=====================================  ==============  ==============
+====================================  =================  =================
+zone                                  form A             form B
+====================================  =================  =================
+letterhead zone (Briefkopf), height   27                 45
+address field, x 20, 85 wide          27 to 72           45 to 90
+Zusatz- und Vermerkzone (5 lines)     27 to 44.7         45 to 62.7
+Anschriftzone (6 lines)               44.7 to 72         62.7 to 90
+information block, x 125, 75 wide     from 32            from 50
+fold marks                            87 and 192         105 and 210
+punch mark                            148.5              148.5
+====================================  =================  =================
+
+The return line is the Vermerkzone's top line, remarks fill it from the bottom up; the
+address fills the Anschriftzone from the top. Text runs from 25 mm (the Fluchtlinie) to
+190 mm (right margin 20 mm).
 
 Text in the address field starts at the Fluchtlinie (25 mm, 5 mm inside the field).
 Sources (DIN 5008:2020-03 itself is not public; these agree with each other):
