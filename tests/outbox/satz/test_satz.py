@@ -72,7 +72,16 @@ def test_includes_and_package_imports_are_refused_before_typst_runs(body, word):
     assert caught.value.column == first - body.rfind("\n", 0, first)
 
 
-@pytest.mark.parametrize("call", ['#eval("1 + 1")', '#plugin(bytes(""))'])
+@pytest.mark.parametrize(
+    "call",
+    [
+        '#eval("1 + 1")',
+        '#plugin(bytes(""))',
+        # a package import built from pieces would pass the keyword check
+        '#(std.eval)("#imp" + "ort \\"@preview/example:0.1.0\\"", mode: "markup")',
+        '#let e = std.eval; #e("1")',
+    ],
+)
 def test_eval_and_plugins_are_shadowed(call):
     with pytest.raises(Satzfehler) as caught:
         body_letter(f"Erste Zeile\n{call}")

@@ -17,8 +17,8 @@ from koffer.pdf import typesetting
 _POSITION = re.compile(r"__typst_py_bytes__\.typ:(\d+):(\d+)")
 _SEARCHED_AT = re.compile(r" \(searched at [^)]*\)")
 # Keywords that would load files or packages (typst downloads @preview packages from the
-# internet): a template has no use for them. ``eval`` and ``plugin`` are shadowed by the
-# layout, so no string can be turned into such code at run time.
+# internet): a template has no use for them. ``eval``, ``plugin`` and ``std`` are shadowed
+# by the layout, so no string can be turned into such code at run time.
 _FORBIDDEN = re.compile(r"(?<![\w-])(import|include)(?![\w-])")
 
 
