@@ -298,3 +298,17 @@ def test_receipt_is_tagged_pdfa_2a_and_pdfua_in_german() -> None:
         with pdf.open_metadata() as meta:
             assert meta["pdfuaid:part"] == "1"
             assert meta["dc:title"].startswith("Eingangsbestätigung")
+
+
+@needs_samples
+def test_a_check_without_colours_still_finds_the_rest() -> None:
+    def cmyk_and_helvetica(pdf: pikepdf.Pdf) -> None:
+        _cmyk(pdf)
+        _helvetica(pdf)
+
+    with edited(sample("test_pdf_a2-u.pdf"), cmyk_and_helvetica) as pdf:
+        assert {"colour", "fonts"} <= _rules(pdfa.check(pdf))
+        report = pdfa.check(
+            pdf, part=2, conformance="U", whole_file=False, output_intent="RGB", colours=False
+        )
+    assert _rules(report) == {"fonts"}

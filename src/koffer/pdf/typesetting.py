@@ -2,14 +2,21 @@
 reaches a source.
 
 Data reaches a source only as JSON in ``sys.inputs.data``, never as markup, so user text
-like ``#set`` or ``$x$`` is printed as written. Fonts come from
+like ``#set`` or ``$x$`` is printed as written. A source reads no files: its root (where
+``read``, ``image`` and ``include`` look, and beyond which typst refuses any path) is an
+empty folder of this process, so markup an administrator writes (a letter template) cannot
+read ``/etc/passwd`` or the project's files. Fonts come from
 :func:`koffer.pdf.fonts.font_dirs` only (system fonts would make the output differ between
 machines); without them typst falls back to its embedded fonts.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -39,6 +46,14 @@ _compilers: dict[tuple[str, ...], typst.Compiler] = {}
 _lock = threading.Lock()
 
 
+@functools.cache
+def _empty_root() -> str:
+    """An empty folder only this process's user can write, removed when the process ends."""
+    folder = tempfile.mkdtemp(prefix="koffer-typst-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def typeset(
     source: str,
     data: dict[str, Any],
@@ -62,6 +77,7 @@ def typeset(
             sys_inputs=inputs,
             pdf_standards=list(standards),
             pdf_tags=tagged,
+            root=_empty_root(),
         )
     assert isinstance(result, bytes)
     return result
