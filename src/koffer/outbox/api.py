@@ -1,0 +1,10 @@
+"""API of the Postausgang: the routers of its features, mounted once in ``koffer/urls.py``."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from koffer.outbox.vorlagen import api as vorlagen_api
+
+router = Router()
+router.add_router("", vorlagen_api.router)

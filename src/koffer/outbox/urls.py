@@ -1,0 +1,13 @@
+"""URLs of the Postausgang: each feature's list."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+from koffer.outbox.vorlagen import urls as vorlagen_urls
+
+app_name = "outbox"
+
+urlpatterns: list[URLPattern] = [
+    *vorlagen_urls.urlpatterns,
+]
