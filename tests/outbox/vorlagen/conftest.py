@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from koffer.accounts.access import Access
@@ -21,6 +23,12 @@ ENTWURF = Entwurf(
 @pytest.fixture
 def admin_access(tenant: Mandant, admin_user: User) -> Access:
     return Access.for_user(admin_user.pk, tenant.pk)
+
+
+@pytest.fixture
+def as_admin(tenant: Mandant, admin_user: User, admin_access: Access) -> dict[str, Any]:
+    """The acting administrator, as every service takes it."""
+    return {"actor": admin_user, "access": admin_access, "tenant": tenant}
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -27,11 +28,9 @@ LOGO = (
 )
 
 
-def _publish(tenant: Mandant, user: User, access: Access, vorlage: Vorlage, **changes: object):  # type: ignore[no-untyped-def]
+def _publish(as_admin: dict[str, Any], vorlage: Vorlage, **changes: object) -> VorlagenVersion:
     return services.publish_version(
-        actor=user,
-        access=access,
-        tenant=tenant,
+        **as_admin,
         vorlage=vorlage,
         entwurf=replace(ENTWURF, **changes),  # type: ignore[arg-type]
     )
@@ -46,9 +45,9 @@ def _actions(tenant: Mandant) -> list[str]:
 
 
 def test_a_published_version_becomes_current_and_keeps_its_translation(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    tenant: Mandant, admin_user: User, vorlage: Vorlage, as_admin: dict[str, Any]
 ) -> None:
-    version = _publish(tenant, admin_user, admin_access, vorlage)
+    version = _publish(as_admin, vorlage)
     vorlage.refresh_from_db()
     assert vorlage.aktuelle_version == version
     assert version.nummer == 1
@@ -56,7 +55,7 @@ def test_a_published_version_becomes_current_and_keeps_its_translation(
     assert '#wert("eingabe.frist");' in version.text_satz
     assert version.felder == [{"key": "frist", "label": "Frist", "typ": "datum"}]
     assert version.anlagen == ["Merkblatt"]
-    second = _publish(tenant, admin_user, admin_access, vorlage, betreff="Anhörung (neu)")
+    second = _publish(as_admin, vorlage, betreff="Anhörung (neu)")
     vorlage.refresh_from_db()
     assert (second.nummer, vorlage.aktuelle_version) == (2, second)
     assert [v.nummer for v in selectors.versionen(vorlage)] == [2, 1]
@@ -68,13 +67,13 @@ def test_a_published_version_becomes_current_and_keeps_its_translation(
 
 
 def test_a_typst_syntax_error_names_line_and_column_in_the_admins_text(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    tenant: Mandant, vorlage: Vorlage, as_admin: dict[str, Any]
 ) -> None:
     text = (
         "Sehr geehrte Damen und Herren,\n\nbis {{ eingabe.frist }} bitte\nmelden Sie sich *sofort."
     )
     with pytest.raises(Invalid) as caught:
-        _publish(tenant, admin_user, admin_access, vorlage, text=text)
+        _publish(as_admin, vorlage, text=text)
     assert caught.value.field == "text"
     assert caught.value.message.startswith("Zeile 4, Spalte 17: ")
     assert "unclosed delimiter" in caught.value.message
@@ -84,39 +83,38 @@ def test_a_typst_syntax_error_names_line_and_column_in_the_admins_text(
 
 
 def test_a_typst_error_inside_a_text_block_names_the_block(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    vorlage: Vorlage,
+    as_admin: dict[str, Any],
 ) -> None:
     services.create_baustein(
-        actor=admin_user,
-        access=admin_access,
-        tenant=tenant,
+        **as_admin,
         code="rb",
         titel="Rechtsbehelf",
         text="Widerspruch\nbinnen #monat Frist",
     )
     with pytest.raises(Invalid) as caught:
-        _publish(tenant, admin_user, admin_access, vorlage, text="Hallo,\n{{ baustein:rb }}")
+        _publish(as_admin, vorlage, text="Hallo,\n{{ baustein:rb }}")
     assert caught.value.message.startswith("Textbaustein „rb“, Zeile 2, Spalte 9: ")
     assert "unknown variable: monat" in caught.value.message
 
 
 def test_unknown_placeholders_and_file_reads_are_refused_before_typst(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    vorlage: Vorlage, as_admin: dict[str, Any]
 ) -> None:
     with pytest.raises(Invalid) as caught:
-        _publish(tenant, admin_user, admin_access, vorlage, text="a\n{{ person.hut }}")
+        _publish(as_admin, vorlage, text="a\n{{ person.hut }}")
     assert caught.value.message.startswith("Zeile 2, Spalte 1: Unbekannter Platzhalter")
     with pytest.raises(Invalid) as read:
-        _publish(tenant, admin_user, admin_access, vorlage, text='a #read("settings.py")')
+        _publish(as_admin, vorlage, text='a #read("settings.py")')
     assert read.value.message.startswith("Zeile 1, Spalte 4: ")
 
 
 def test_a_version_is_immutable(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    tenant: Mandant, vorlage: Vorlage, as_admin: dict[str, Any]
 ) -> None:
-    version = _publish(tenant, admin_user, admin_access, vorlage)
+    version = _publish(as_admin, vorlage)
     # Publishing never touches an old version; the number is unique per template.
-    _publish(tenant, admin_user, admin_access, vorlage, text="Ganz anders.")
+    _publish(as_admin, vorlage, text="Ganz anders.")
     version.refresh_from_db()
     assert version.text == ENTWURF.text
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -132,39 +130,31 @@ def test_a_version_is_immutable(
 
 
 def test_a_changed_text_block_changes_only_later_versions(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    tenant: Mandant,
+    vorlage: Vorlage,
+    as_admin: dict[str, Any],
 ) -> None:
-    block = services.create_baustein(
-        actor=admin_user, access=admin_access, tenant=tenant, code="gruss", titel="Gruß", text="Alt"
-    )
-    first = _publish(tenant, admin_user, admin_access, vorlage, text="{{ baustein:gruss }}")
+    block = services.create_baustein(**as_admin, code="gruss", titel="Gruß", text="Alt")
+    first = _publish(as_admin, vorlage, text="{{ baustein:gruss }}")
     services.change_baustein(
-        actor=admin_user,
-        access=admin_access,
-        tenant=tenant,
+        **as_admin,
         baustein=block,
         titel="Gruß",
         text="Neu",
     )
-    second = _publish(tenant, admin_user, admin_access, vorlage, text="{{ baustein:gruss }}")
+    second = _publish(as_admin, vorlage, text="{{ baustein:gruss }}")
     first.refresh_from_db()
     assert (first.text_satz, second.text_satz) == ("Alt", "Neu")
-    services.deactivate_baustein(
-        actor=admin_user, access=admin_access, tenant=tenant, baustein=block
-    )
+    services.deactivate_baustein(**as_admin, baustein=block)
     with pytest.raises(Invalid, match="Unbekannter Textbaustein „gruss“"):
-        _publish(tenant, admin_user, admin_access, vorlage, text="{{ baustein:gruss }}")
+        _publish(as_admin, vorlage, text="{{ baustein:gruss }}")
     assert _actions(tenant)[-2:] == ["outbox.vorlage.publish", "outbox.textbaustein.deactivate"]
 
 
-def test_a_text_block_with_a_mistake_is_refused_with_its_position(
-    tenant: Mandant, admin_user: User, admin_access: Access
-) -> None:
+def test_a_text_block_with_a_mistake_is_refused_with_its_position(as_admin: dict[str, Any]) -> None:
     with pytest.raises(Invalid) as caught:
         services.create_baustein(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             code="rb",
             titel="Rechtsbehelf",
             text="Zeile\n  {{ person.unbekannt }}",
@@ -182,17 +172,13 @@ def test_a_text_block_with_a_mistake_is_refused_with_its_position(
     ],
 )
 def test_four_eyes_never_always_or_from_an_amount(
-    tenant: Mandant,
-    admin_user: User,
-    admin_access: Access,
     modus: str,
     ab: Decimal | None,
     stored: tuple[bool, Decimal | None],
+    as_admin: dict[str, Any],
 ) -> None:
     row = services.create_vorlage(
-        actor=admin_user,
-        access=admin_access,
-        tenant=tenant,
+        **as_admin,
         code="bescheid",
         einstellungen=replace(EINSTELLUNGEN, art="bescheid", vier_augen=modus, vier_augen_ab=ab),
     )
@@ -202,46 +188,38 @@ def test_four_eyes_never_always_or_from_an_amount(
 
 
 def test_four_eyes_from_an_amount_needs_the_amount_and_an_amount_field(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    vorlage: Vorlage, as_admin: dict[str, Any]
 ) -> None:
     ab_betrag = replace(EINSTELLUNGEN, vier_augen=services.VierAugen.AB_BETRAG)
     with pytest.raises(Invalid) as missing:
         services.change_vorlage(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             vorlage=vorlage,
             einstellungen=ab_betrag,
         )
     assert missing.value.field == "vier_augen_ab"
-    _publish(tenant, admin_user, admin_access, vorlage)  # no amount field
+    _publish(as_admin, vorlage)  # no amount field
     with pytest.raises(Invalid) as no_field:
         services.change_vorlage(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             vorlage=vorlage,
             einstellungen=replace(ab_betrag, vier_augen_ab=Decimal("5000")),
         )
     assert no_field.value.code == "betrag_missing"
     _publish(
-        tenant,
-        admin_user,
-        admin_access,
+        as_admin,
         vorlage,
         felder=[Feld("betrag", "Betrag", "betrag")],
         text="Betrag: {{ eingabe.betrag }}",
     )
     changed = services.change_vorlage(
-        actor=admin_user,
-        access=admin_access,
-        tenant=tenant,
+        **as_admin,
         vorlage=vorlage,
         einstellungen=replace(ab_betrag, vier_augen_ab=Decimal("5000")),
     )
     assert (changed.vier_augen, changed.vier_augen_ab) == (True, Decimal("5000.00"))
     with pytest.raises(Invalid, match="Betrag"):
-        _publish(tenant, admin_user, admin_access, vorlage)  # the amount field dropped again
+        _publish(as_admin, vorlage)  # the amount field dropped again
 
 
 def test_the_database_refuses_an_amount_without_four_eyes(vorlage: Vorlage) -> None:
@@ -266,15 +244,10 @@ def test_the_database_refuses_an_amount_without_four_eyes(vorlage: Vorlage) -> N
     ],
 )
 def test_a_draft_with_a_mistake_names_its_field(
-    tenant: Mandant,
-    admin_user: User,
-    admin_access: Access,
-    vorlage: Vorlage,
-    changes: dict[str, object],
-    field: str,
+    vorlage: Vorlage, changes: dict[str, object], field: str, as_admin: dict[str, Any]
 ) -> None:
     with pytest.raises(Invalid) as caught:
-        _publish(tenant, admin_user, admin_access, vorlage, **changes)
+        _publish(as_admin, vorlage, **changes)
     assert caught.value.field == field
 
 
@@ -283,7 +256,7 @@ def test_only_the_administration_manages_templates(
 ) -> None:
     access = Access.for_user(caseworker.pk, tenant.pk)
     with pytest.raises(Forbidden):
-        _publish(tenant, caseworker, access, vorlage)
+        _publish({"actor": caseworker, "access": access, "tenant": tenant}, vorlage)
     with pytest.raises(Forbidden):
         services.create_baustein(
             actor=caseworker, access=access, tenant=tenant, code="x", titel="x", text="x"
@@ -314,7 +287,7 @@ def _head(**changes: object) -> BriefkopfAngaben:
 
 
 def test_a_letter_takes_its_units_head_else_the_nearest_ancestors_else_the_default(
-    tenant: Mandant, admin_user: User, admin_access: Access
+    tenant: Mandant, as_admin: dict[str, Any]
 ) -> None:
     amt = factories.unit(tenant, "Jugendamt")
     team = factories.unit(tenant, "ASD Nord", parent=amt)
@@ -323,9 +296,7 @@ def test_a_letter_takes_its_units_head_else_the_nearest_ancestors_else_the_defau
 
     def save(unit: object, name: str) -> Briefkopf:
         return services.save_briefkopf(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             unit=unit,
             angaben=_head(abteilung=name),  # type: ignore[arg-type]
         )
@@ -348,14 +319,10 @@ def test_a_letter_takes_its_units_head_else_the_nearest_ancestors_else_the_defau
     ]
 
 
-def test_the_return_line_must_fit_the_window(
-    tenant: Mandant, admin_user: User, admin_access: Access
-) -> None:
+def test_the_return_line_must_fit_the_window(as_admin: dict[str, Any]) -> None:
     with pytest.raises(Invalid) as caught:
         services.save_briefkopf(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             unit=None,
             angaben=_head(ruecksendeangabe="x" * 81),
         )
@@ -388,13 +355,13 @@ def test_the_return_line_must_fit_the_window(
     ],
 )
 def test_a_logo_is_a_plain_drawing(
-    tenant: Mandant, admin_user: User, admin_access: Access, svg: str, words: str
+    svg: str,
+    words: str,
+    as_admin: dict[str, Any],
 ) -> None:
     with pytest.raises(Invalid) as caught:
         services.save_briefkopf(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             unit=None,
             angaben=_head(logo_svg=svg),
         )
@@ -402,14 +369,10 @@ def test_a_logo_is_a_plain_drawing(
     assert words in caught.value.message
 
 
-def test_a_logo_is_kept_removed_or_replaced(
-    tenant: Mandant, admin_user: User, admin_access: Access
-) -> None:
+def test_a_logo_is_kept_removed_or_replaced(as_admin: dict[str, Any]) -> None:
     def save(logo: str | None) -> Briefkopf:
         return services.save_briefkopf(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             unit=None,
             angaben=_head(logo_svg=logo),
         )
@@ -420,25 +383,24 @@ def test_a_logo_is_kept_removed_or_replaced(
 
 
 def test_a_unit_of_another_mandant_is_refused(
-    tenant: Mandant, other_tenant: Mandant, admin_user: User, admin_access: Access
+    other_tenant: Mandant,
+    as_admin: dict[str, Any],
 ) -> None:
     with pytest.raises(Forbidden):
         services.save_briefkopf(
-            actor=admin_user,
-            access=admin_access,
-            tenant=tenant,
+            **as_admin,
             unit=factories.root_unit(other_tenant),
             angaben=_head(),
         )
 
 
 def test_settings_are_audited(
-    tenant: Mandant, admin_user: User, admin_access: Access, vorlage: Vorlage
+    tenant: Mandant,
+    vorlage: Vorlage,
+    as_admin: dict[str, Any],
 ) -> None:
     services.change_vorlage(
-        actor=admin_user,
-        access=admin_access,
-        tenant=tenant,
+        **as_admin,
         vorlage=vorlage,
         einstellungen=Einstellungen("Anhörung neu", "brief", "sgb2", "A", services.VierAugen.IMMER),
     )

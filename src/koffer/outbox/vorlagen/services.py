@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -187,6 +187,36 @@ def _baustein_text(code: str, text: str) -> str:
     return text
 
 
+def _code(code: str) -> str:
+    code = _required(code, "code", "Bitte geben Sie ein Kürzel an.").lower()
+    if not sprache.feldname_ok(code.replace("-", "_")):
+        raise Invalid(
+            "code_invalid",
+            "Das Kürzel besteht aus Kleinbuchstaben, Ziffern, „-“ und „_“ und beginnt mit "
+            "einem Buchstaben.",
+            field="code",
+        )
+    return code
+
+
+CodedRow = TypeVar("CodedRow", Textbaustein, Vorlage)
+
+
+def _create_with_code(model: type[CodedRow], tenant: Mandant, code: str, **fields: Any) -> CodedRow:
+    """A new text block or template; a code already taken (also by someone at the same
+    moment: the unique constraint) is refused at the code field."""
+    taken = Invalid("code_taken", f"Das Kürzel „{code}“ ist schon vergeben.", field="code")
+    if model.objects.for_tenant(tenant).filter(code=code).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return model.objects.create(
+                tenant=tenant, code=code, updated_at=timezone.now(), **fields
+            )
+    except IntegrityError:
+        raise taken from None
+
+
 def _text_fehler(fehler: sprache.Vorlagenfehler) -> Invalid:
     return Invalid("template_error", str(fehler), field="text")
 
@@ -196,28 +226,11 @@ def create_baustein(
 ) -> Textbaustein:
     """A new text block; its text is checked like a template's (``pruefe_baustein``)."""
     _check(access, tenant)
-    code = _required(code, "code", "Bitte geben Sie ein Kürzel an.").lower()
-    if not sprache.feldname_ok(code.replace("-", "_")):
-        raise Invalid(
-            "code_invalid",
-            "Das Kürzel besteht aus Kleinbuchstaben, Ziffern, „-“ und „_“ und beginnt mit "
-            "einem Buchstaben.",
-            field="code",
-        )
+    code = _code(code)
     titel = _required(titel, "titel", "Bitte geben Sie einen Titel an.")
     text = _baustein_text(code, text)
     with transaction.atomic():
-        if Textbaustein.objects.for_tenant(tenant).filter(code=code).exists():
-            raise Invalid("code_taken", f"Das Kürzel „{code}“ ist schon vergeben.", field="code")
-        try:
-            with transaction.atomic():
-                block = Textbaustein.objects.create(
-                    tenant=tenant, code=code, titel=titel, text=text, updated_at=timezone.now()
-                )
-        except IntegrityError:
-            raise Invalid(
-                "code_taken", f"Das Kürzel „{code}“ ist schon vergeben.", field="code"
-            ) from None
+        block = _create_with_code(Textbaustein, tenant, code, titel=titel, text=text)
         audit.record(
             actor=actor,
             tenant_id=tenant.pk,
@@ -355,27 +368,10 @@ def create_vorlage(
 ) -> Vorlage:
     """A new template without a version: letters can use it once one is published."""
     _check(access, tenant)
-    code = _required(code, "code", "Bitte geben Sie ein Kürzel an.").lower()
-    if not sprache.feldname_ok(code.replace("-", "_")):
-        raise Invalid(
-            "code_invalid",
-            "Das Kürzel besteht aus Kleinbuchstaben, Ziffern, „-“ und „_“ und beginnt mit "
-            "einem Buchstaben.",
-            field="code",
-        )
+    code = _code(code)
     data = _clean_einstellungen(einstellungen)
     with transaction.atomic():
-        if Vorlage.objects.for_tenant(tenant).filter(code=code).exists():
-            raise Invalid("code_taken", f"Das Kürzel „{code}“ ist schon vergeben.", field="code")
-        try:
-            with transaction.atomic():
-                row = Vorlage.objects.create(
-                    tenant=tenant, code=code, updated_at=timezone.now(), **data
-                )
-        except IntegrityError:
-            raise Invalid(
-                "code_taken", f"Das Kürzel „{code}“ ist schon vergeben.", field="code"
-            ) from None
+        row = _create_with_code(Vorlage, tenant, code, **data)
         audit.record(
             actor=actor,
             tenant_id=tenant.pk,

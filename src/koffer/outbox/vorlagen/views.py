@@ -5,7 +5,8 @@ is shown beside the field it names, with the admin's input kept."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -36,11 +37,26 @@ VORLAGEN = "Briefvorlagen"
 BAUSTEINE = "Textbausteine"
 BRIEFKOEPFE = "Briefköpfe"
 METHODS = ["GET", "POST"]
+T = TypeVar("T")
 
 
 def _show(form: forms.Form, exc: DomainError) -> None:
     field = getattr(exc, "field", "") if isinstance(exc, Invalid) else ""
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _written(
+    request: TenantRequest, form: forms.Form, write: Callable[[dict[str, Any]], T]
+) -> T | None:
+    """A posted, valid form written by ``write`` (given who acts); its result, or None
+    with the service's refusal shown beside the field it names (the input kept)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return write({"actor": request.user, "access": request.access, "tenant": request.tenant})
+    except DomainError as exc:
+        _show(form, exc)
+        return None
 
 
 def _page(
@@ -89,20 +105,18 @@ def vorlagen(request: TenantRequest) -> HttpResponse:
 @requires(access.manages_templates)
 def vorlage_neu(request: TenantRequest) -> HttpResponse:
     form = VorlageForm(request.POST or None, initial={"form": "B", "vier_augen": "nie"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.create_vorlage(
-                actor=request.user,
-                access=request.access,
-                tenant=request.tenant,
-                code=form.cleaned_data["code"],
-                einstellungen=form.einstellungen(),
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, f"Die Vorlage „{made.titel}“ ist angelegt.")
-            return redirect("outbox:vorlage_version_neu", vorlage_id=made.pk)
+    made = _written(
+        request,
+        form,
+        lambda who: services.create_vorlage(
+            **who,
+            code=form.cleaned_data["code"],
+            einstellungen=form.einstellungen(),
+        ),
+    )
+    if made is not None:
+        messages.success(request, f"Die Vorlage „{made.titel}“ ist angelegt.")
+        return redirect("outbox:vorlage_version_neu", vorlage_id=made.pk)
     return _page(request, "vorlage_form.html", "Neue Briefvorlage", [_vorlagen_crumb()], form=form)
 
 
@@ -142,20 +156,18 @@ def vorlage_einstellungen(request: TenantRequest, vorlage_id: uuid.UUID) -> Http
         "is_active": row.is_active,
     }
     form = VorlageForm(request.POST or None, initial=initial, fixed_code=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_vorlage(
-                actor=request.user,
-                access=request.access,
-                tenant=request.tenant,
-                vorlage=row,
-                einstellungen=form.einstellungen(),
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, "Die Einstellungen sind gespeichert.")
-            return redirect("outbox:vorlage", vorlage_id=row.pk)
+    made = _written(
+        request,
+        form,
+        lambda who: services.change_vorlage(
+            **who,
+            vorlage=row,
+            einstellungen=form.einstellungen(),
+        ),
+    )
+    if made is not None:
+        messages.success(request, "Die Einstellungen sind gespeichert.")
+        return redirect("outbox:vorlage", vorlage_id=row.pk)
     return _page(
         request,
         "vorlage_form.html",
@@ -179,20 +191,18 @@ def vorlage_version_neu(request: TenantRequest, vorlage_id: uuid.UUID) -> HttpRe
             "anlagen": "\n".join(current.anlagen),
         }
     form = VersionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.publish_version(
-                actor=request.user,
-                access=request.access,
-                tenant=request.tenant,
-                vorlage=row,
-                entwurf=form.entwurf(),
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, f"Version {made.nummer} ist veröffentlicht.")
-            return redirect("outbox:vorlage", vorlage_id=row.pk)
+    made = _written(
+        request,
+        form,
+        lambda who: services.publish_version(
+            **who,
+            vorlage=row,
+            entwurf=form.entwurf(),
+        ),
+    )
+    if made is not None:
+        messages.success(request, f"Version {made.nummer} ist veröffentlicht.")
+        return redirect("outbox:vorlage", vorlage_id=row.pk)
     return _page(
         request,
         "vorlage_version_form.html",
@@ -252,21 +262,19 @@ def bausteine(request: TenantRequest) -> HttpResponse:
 @requires(access.manages_templates)
 def baustein_neu(request: TenantRequest) -> HttpResponse:
     form = BausteinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.create_baustein(
-                actor=request.user,
-                access=request.access,
-                tenant=request.tenant,
-                code=form.cleaned_data["code"],
-                titel=form.cleaned_data["titel"],
-                text=form.cleaned_data["text"],
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, f"Der Textbaustein „{made.titel}“ ist angelegt.")
-            return redirect("outbox:bausteine")
+    made = _written(
+        request,
+        form,
+        lambda who: services.create_baustein(
+            **who,
+            code=form.cleaned_data["code"],
+            titel=form.cleaned_data["titel"],
+            text=form.cleaned_data["text"],
+        ),
+    )
+    if made is not None:
+        messages.success(request, f"Der Textbaustein „{made.titel}“ ist angelegt.")
+        return redirect("outbox:bausteine")
     return _page(
         request,
         "baustein_form.html",
@@ -284,21 +292,19 @@ def baustein(request: TenantRequest, baustein_id: uuid.UUID) -> HttpResponse:
     form = BausteinForm(
         request.POST or None, initial={"titel": block.titel, "text": block.text}, fixed_code=True
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_baustein(
-                actor=request.user,
-                access=request.access,
-                tenant=request.tenant,
-                baustein=block,
-                titel=form.cleaned_data["titel"],
-                text=form.cleaned_data["text"],
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, f"Der Textbaustein „{block.code}“ ist gespeichert.")
-            return redirect("outbox:bausteine")
+    made = _written(
+        request,
+        form,
+        lambda who: services.change_baustein(
+            **who,
+            baustein=block,
+            titel=form.cleaned_data["titel"],
+            text=form.cleaned_data["text"],
+        ),
+    )
+    if made is not None:
+        messages.success(request, f"Der Textbaustein „{block.code}“ ist gespeichert.")
+        return redirect("outbox:bausteine")
     return _page(
         request,
         "baustein_form.html",
@@ -371,20 +377,18 @@ def _briefkopf_page(
     else:
         initial = {"behoerde": request.tenant.name}
     form = BriefkopfForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_briefkopf(
-                actor=request.user,
-                access=request.access,
-                tenant=request.tenant,
-                unit=unit,
-                angaben=form.angaben(),
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, "Der Briefkopf ist gespeichert.")
-            return redirect("outbox:briefkoepfe")
+    made = _written(
+        request,
+        form,
+        lambda who: services.save_briefkopf(
+            **who,
+            unit=unit,
+            angaben=form.angaben(),
+        ),
+    )
+    if made is not None:
+        messages.success(request, "Der Briefkopf ist gespeichert.")
+        return redirect("outbox:briefkoepfe")
     title = (
         f"Briefkopf von „{unit.name}“" if unit is not None else "Briefkopf des Mandanten (Standard)"
     )
