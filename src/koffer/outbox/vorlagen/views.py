@@ -29,6 +29,7 @@ from koffer.outbox.vorlagen.forms import (
     VorlageForm,
     felder_text,
 )
+from koffer.records.models import Module
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy import selectors as tenancy
 from koffer.tenancy.models import Organisationseinheit
@@ -97,8 +98,12 @@ def vorlagen(request: TenantRequest) -> HttpResponse:
         "vorlagen.html",
         VORLAGEN,
         [],
-        vorlagen=selectors.vorlagen(request.tenant),
+        vorlagen=[(v, _fachbereich(v)) for v in selectors.vorlagen(request.tenant)],
     )
+
+
+def _fachbereich(row: Vorlage) -> str:
+    return str(dict(Module.choices).get(row.module, "alle Fachbereiche"))
 
 
 @require_http_methods(METHODS)
@@ -132,6 +137,7 @@ def vorlage(request: TenantRequest, vorlage_id: uuid.UUID) -> HttpResponse:
         vorlage=row,
         versionen=selectors.versionen(row),
         vier_augen=_vier_augen_text(row),
+        fachbereich=_fachbereich(row),
     )
 
 
