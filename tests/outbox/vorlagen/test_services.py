@@ -69,13 +69,11 @@ def test_a_published_version_becomes_current_and_keeps_its_translation(
 def test_a_typst_syntax_error_names_line_and_column_in_the_admins_text(
     tenant: Mandant, vorlage: Vorlage, as_admin: dict[str, Any]
 ) -> None:
-    text = (
-        "Sehr geehrte Damen und Herren,\n\nbis {{ eingabe.frist }} bitte\nmelden Sie sich *sofort."
-    )
+    text = "Sehr geehrte Damen und Herren,\n\nbis {{ eingabe.frist }} bitte\nmelden Sie sich #box[sofort."
     with pytest.raises(Invalid) as caught:
         _publish(as_admin, vorlage, text=text)
     assert caught.value.field == "text"
-    assert caught.value.message.startswith("Zeile 4, Spalte 17: ")
+    assert caught.value.message.startswith("Zeile 4, Spalte 21: ")  # the „[“
     assert "unclosed delimiter" in caught.value.message
     assert not VorlagenVersion.objects.for_tenant(tenant).exists()
     vorlage.refresh_from_db()

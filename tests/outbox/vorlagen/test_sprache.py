@@ -135,12 +135,12 @@ def test_words_in_the_letter_text_are_no_calls(text: str) -> None:
 
 
 def test_a_typst_position_maps_back_through_a_block() -> None:
-    blocks = {"rb": "Rechtsbehelf\nbei {{ behoerde.name }} *offen"}
+    blocks = {"rb": "Rechtsbehelf\nbei {{ behoerde.name }} #offen"}
     text = "Hallo {{ person.name }},\n{{ baustein:rb }}\nEnde"
     done = uebersetze(text, bausteine=blocks)
     lines = done.text_satz.split("\n")
-    star = lines[2].index("*") + 1
-    assert done.herkunft(3, star, text=text, bausteine=blocks) == (2, 25, "rb")
+    hash_ = lines[2].index("#offen") + 1
+    assert done.herkunft(3, hash_, text=text, bausteine=blocks) == (2, 25, "rb")
     # the template's own text after the block
     assert done.herkunft(4, 2, text=text, bausteine=blocks) == (3, 2, "")
     # inside a placeholder call: the placeholder's position
@@ -151,3 +151,28 @@ def test_a_typst_position_maps_back_through_a_block() -> None:
 def test_the_catalogue_names_every_kind_of_source() -> None:
     prefixes = {key.split(".")[0] for key in sprache.KATALOG}
     assert {"person", "akte", "vorgang", "bg", "sachbearbeitung", "brief", "behoerde"} <= prefixes
+
+
+def test_bold_left_open_is_found_at_its_own_star_not_in_the_block_after_it() -> None:
+    # typst would pair the star with the block's first one and report the block's second
+    found = _fehler(
+        "Hallo,\n\nbitte *sofort melden.\n{{ baustein:rb }}",
+        bausteine={"rb": "*Hinweis* zum Widerspruch"},
+    )
+    assert (found.line, found.column, found.in_) == (3, 7, "")
+    block = _fehler("{{ baustein:rb }}", bausteine={"rb": "Gut.\n\n*offen"})
+    assert (block.line, block.column, block.in_) == (3, 1, "rb")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "*a* und *b*\n\n*c*",
+        "ein \\* Sternchen",
+        "#h(2*1cm) Abstand",
+        "`a*b`",
+        "*fett\nüber zwei Zeilen*",
+    ],
+)
+def test_stars_that_are_closed_escaped_or_code_pass(text: str) -> None:
+    uebersetze(text, bausteine={})

@@ -20,7 +20,7 @@ column).
 Defence in depth: a template reaches the compiler with the house's files within reach, so
 typst code that reads files, loads plugins or evaluates text as code (``#read``,
 ``#include``, ``#import``, ``#image``, ``#json`` …, ``#eval``) is refused in the
-administrator's text and in text blocks (:func:`pruefe_aufrufe`), wherever typst would
+administrator's text and in text blocks (:func:`pruefe_markup`), wherever typst would
 run it as code: after ``#``, inside ``{ }`` and ``( )`` of code, and in math.
 """
 
@@ -178,6 +178,7 @@ class _Aufrufe:
     def __init__(self, text: str) -> None:
         self.text = text
         self.names: list[tuple[str, int]] = []
+        self.stars: list[int] = []  # ``*`` in markup: where bold starts or ends
 
     def markup(self, i: int, closing: bool) -> int:
         text, depth = self.text, 0
@@ -191,6 +192,9 @@ class _Aufrufe:
                 i = self.code(i + 1, until="$")
             elif char == "#" and i + 1 < len(text):
                 i = self.hash(i + 1)
+            elif char == "*":
+                self.stars.append(i)
+                i += 1
             elif char == "[":
                 depth, i = depth + 1, i + 1
             elif char == "]":
@@ -263,9 +267,14 @@ class _Aufrufe:
         return i + 1
 
 
-def pruefe_aufrufe(text: str, in_: str = "") -> None:
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+def pruefe_markup(text: str, in_: str = "") -> None:
     """Refuse typst code in ``text`` that reads files, loads plugins or evaluates text
-    (``VERBOTEN``), at the position of the first such name."""
+    (``VERBOTEN``), at the position of the first such name; and bold (``*``) left open in
+    a paragraph, at its star: typst would report it where the next star happens to be,
+    perhaps in a text block copied in after it."""
     scan = _Aufrufe(text)
     scan.markup(0, closing=False)
     for name, offset in scan.names:
@@ -273,6 +282,20 @@ def pruefe_aufrufe(text: str, in_: str = "") -> None:
             line, column = _position(text, offset)
             raise Vorlagenfehler(
                 f"Der typst-Befehl „{name}“ {VERBOTEN[name]}; in Vorlagen ist das nicht erlaubt.",
+                line,
+                column,
+                in_,
+            )
+    breaks = [m.start() for m in _PARAGRAPH.finditer(text)]
+    paragraphs: dict[int, list[int]] = {}
+    for star in scan.stars:
+        paragraphs.setdefault(sum(1 for b in breaks if b < star), []).append(star)
+    for stars in paragraphs.values():
+        if len(stars) % 2:
+            line, column = _position(text, stars[-1])
+            raise Vorlagenfehler(
+                "„*“ beginnt Fettdruck, der in diesem Absatz nicht endet (für ein Sternchen "
+                "„\\*“ schreiben).",
                 line,
                 column,
                 in_,
@@ -306,7 +329,7 @@ def uebersetze(
     """``text`` with its text blocks expanded and its placeholders turned into
     ``#wert("…");`` calls; :class:`Vorlagenfehler` at the first mistake."""
     _check_braces(text, "")
-    pruefe_aufrufe(text)
+    pruefe_markup(text)
     out = _Out()
     used: dict[str, None] = {}
     blocks: dict[str, None] = {}
@@ -349,7 +372,7 @@ def _expand_block(
     out: _Out, code: str, block: str, felder: frozenset[str], used: dict[str, None]
 ) -> None:
     _check_braces(block, code)
-    pruefe_aufrufe(block, code)
+    pruefe_markup(block, code)
     last = 0
     for match in _TOKEN.finditer(block):
         out.add(block[last : match.start()], code, last)
@@ -371,7 +394,7 @@ def pruefe_baustein(code: str, text: str) -> None:
     (which template defines the field is checked when a template uses the block), no
     typst code that reads files."""
     _check_braces(text, code)
-    pruefe_aufrufe(text, code)
+    pruefe_markup(text, code)
     for match in _TOKEN.finditer(text):
         name = match.group(1).strip()
         where = _position(text, match.start())
