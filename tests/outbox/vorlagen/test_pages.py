@@ -141,6 +141,11 @@ def test_letterheads_of_the_mandant_and_a_unit(admin_client: Client, tenant: Man
     response = admin_client.post(reverse("outbox:briefkopf_standard"), {**data, "logo": script})
     assert response.status_code == 400
     assert 'id="id_logo-error"' in response.content.decode()
+    latin1 = SimpleUploadedFile("logo.svg", "<svg>Ä</svg>".encode("latin-1"))
+    response = admin_client.post(reverse("outbox:briefkopf_standard"), {**data, "logo": latin1})
+    assert "keine SVG-Datei in UTF-8" in response.content.decode()
+    head.refresh_from_db()
+    assert head.logo_svg.startswith("<svg")  # a refused upload changes nothing
 
 
 @pytest.mark.parametrize(

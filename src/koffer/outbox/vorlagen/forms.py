@@ -69,14 +69,26 @@ class BriefkopfForm(forms.Form):
     )
     logo_entfernen = forms.BooleanField(label="Bisheriges Logo entfernen", required=False)
 
+    def clean_logo(self) -> str | None:
+        """The uploaded file's text; the drawing itself is checked by the service."""
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        data = upload.read(MAX_BYTES + 1)  # one byte more than allowed is enough to refuse
+        if len(data) > MAX_BYTES:
+            raise forms.ValidationError(f"Das Logo ist größer als {MAX_BYTES // 1024} kB.")
+        try:
+            return str(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "Das Logo ist keine SVG-Datei in UTF-8 (so speichern Zeichenprogramme SVG "
+                "üblicherweise)."
+            ) from None
+
     def angaben(self) -> BriefkopfAngaben:
         data = self.cleaned_data
-        logo: str | None = None
-        upload = data.get("logo")
-        if upload:
-            # Bytes are checked by the service; one byte more than allowed is enough to refuse.
-            logo = upload.read(MAX_BYTES + 1).decode("utf-8", errors="replace")
-        elif data.get("logo_entfernen"):
+        logo: str | None = data.get("logo")
+        if logo is None and data.get("logo_entfernen"):
             logo = ""
         return BriefkopfAngaben(
             behoerde=data["behoerde"],
