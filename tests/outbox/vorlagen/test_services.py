@@ -4,6 +4,7 @@ letterheads, each write audited and refused to anyone but the administration."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -405,3 +406,20 @@ def test_settings_are_audited(
     event = AuditEvent.objects.filter(tenant_id=tenant.pk, action="outbox.vorlage.change").get()
     assert event.changes["form"] == {"old": "B", "new": "A"}
     assert event.changes["vier_augen"] == {"old": False, "new": True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#for i in range(20000000) {}",  # CPU: stopped by the child's limit
+        "#let viele = range(300000000)",  # memory: a few GB asked for
+    ],
+)
+def test_a_text_that_asks_too_much_is_a_mistake_not_a_busy_worker(
+    vorlage: Vorlage, as_admin: dict[str, Any], settings: Any, text: str
+) -> None:
+    settings.KOFFER_PROBESATZ_SECONDS = 1
+    started = time.monotonic()
+    with pytest.raises(Invalid, match="braucht zu lange oder zu viel Speicher"):
+        _publish(as_admin, vorlage, text=text)
+    assert time.monotonic() - started < 10
