@@ -240,6 +240,12 @@ KOFFER_INSPECT_MEMORY_BYTES = int(
 # Measured: a 1 MB text PDF 0.03 s, 2000 pages 0.1 s, a 100 MB Flate-scanned PDF 2.5 s; 20 s
 # leaves ample room, and a file that slips past every bound costs 20 s, not a minute.
 KOFFER_INSPECT_SECONDS = int(os.environ.get("KOFFER_INSPECT_SECONDS", "20"))
+# The trial typesetting of a template version (outbox.vorlagen.probesatz): its child's
+# memory and CPU seconds; the parent waits five seconds more.
+KOFFER_PROBESATZ_MEMORY_BYTES = int(
+    os.environ.get("KOFFER_PROBESATZ_MEMORY_BYTES", str(1024 * 1024 * 1024))
+)
+KOFFER_PROBESATZ_SECONDS = int(os.environ.get("KOFFER_PROBESATZ_SECONDS", "10"))
 # The same for the background job that reads the text of every page (2000 pages: 2.6 s).
 KOFFER_INSPECT_JOB_SECONDS = int(os.environ.get("KOFFER_INSPECT_JOB_SECONDS", "60"))
 # All streams of one PDF together, each counted once (one page is bounded by the

@@ -19,6 +19,7 @@ from koffer.accounts.models import Membership, User
 from koffer.demo import district
 from koffer.inbox.models import Importlauf, Stapel, Vernichtungsliste
 from koffer.jobs.models import Job
+from koffer.outbox.models import Vorlage
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -48,6 +49,7 @@ ROWS: dict[str, type[Model]] = {
     "stapel_id": Stapel,
     "lauf_id": Importlauf,
     "liste_id": Vernichtungsliste,
+    "vorlage_id": Vorlage,
 }
 CANDIDATES = 4  # ids tried per user before the next user is asked
 

@@ -644,6 +644,37 @@ def _serie(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _vorlage(world: World, tenant: Mandant) -> uuid.UUID:
+    """A Postausgang template with one published version (its page lists version 1)."""
+    from koffer.outbox.vorlagen import services as vorlagen
+
+    label = world.mark(tenant)
+    row = vorlagen.create_vorlage(
+        actor=None,
+        access=None,
+        tenant=tenant,
+        code=label.lower(),
+        einstellungen=vorlagen.Einstellungen(label, "brief", "", "B", vorlagen.VierAugen.NIE),
+    )
+    vorlagen.publish_version(
+        actor=None,
+        access=None,
+        tenant=tenant,
+        vorlage=row,
+        entwurf=vorlagen.Entwurf(betreff=label, text=label, anlagen=[], felder=[]),
+    )
+    return row.pk
+
+
+def _baustein(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.outbox.vorlagen import services as vorlagen
+
+    label = world.mark(tenant)
+    return vorlagen.create_baustein(
+        actor=None, access=None, tenant=tenant, code=label.lower(), titel=label, text=label
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -679,6 +710,8 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "lauf_id": _lauf,
     "brief_id": _brief,
     "serie_id": _serie,
+    "vorlage_id": _vorlage,
+    "baustein_id": _baustein,
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }

@@ -4,7 +4,8 @@ and services alike.
 - Writing a letter: ``outbox.send`` and the right to edit its Akte (``records.access``).
 - Releasing a letter that needs four eyes: ``outbox.send``, the right to edit the Akte,
   and not being the person who wrote it.
-- Templates, letterheads and text blocks: the Mandant's administration (``tenancy.manage``).
+- Templates, letterheads and text blocks: the Mandant's administration (``tenancy.manage``);
+  reading templates also whoever writes letters.
 - Print providers' machine accounts (``outbox.fetch``) fetch batches and report statuses;
   they never see an Akte.
 """
@@ -34,6 +35,11 @@ def writes(access: Access, tenant: Mandant) -> bool:
 
 def manages_templates(access: Access, tenant: Mandant) -> bool:
     return access.can(Perm.TENANCY_MANAGE) and has_outbox(tenant.kind)
+
+
+def reads_templates(access: Access, tenant: Mandant) -> bool:
+    """Who reads the templates (the API): whoever writes letters or manages templates."""
+    return writes(access, tenant) or manages_templates(access, tenant)
 
 
 def fetches(access: Access, tenant: Mandant) -> bool:

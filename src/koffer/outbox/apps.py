@@ -45,3 +45,15 @@ class OutboxConfig(AppConfig):
                 order=41,
             )
         )
+        register(
+            NavEntry(
+                key="outbox_vorlagen",
+                label="Postausgang: Vorlagen",
+                url_name="outbox:vorlagen",
+                description="Briefvorlagen und Bescheide mit ihren Versionen, Textbausteine "
+                "und Briefköpfe pflegen.",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_outbox,
+                order=92,
+            )
+        )

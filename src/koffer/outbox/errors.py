@@ -25,4 +25,9 @@ class NotFound(OutboxError, errors.NotFound):
 
 class Invalid(OutboxError):
     """A template with errors, a letter whose check found problems, a report that makes
-    no sense (422); ``.message`` says what and where."""
+    no sense (422); ``.message`` says what and where, ``.field`` (if any) which input of
+    the form it belongs beside."""
+
+    def __init__(self, code: str, message: str, *, field: str = "") -> None:
+        super().__init__(code, message)
+        self.field = field

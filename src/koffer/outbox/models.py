@@ -124,6 +124,12 @@ class Vorlage(TenantOwned):
         ordering = ["titel"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "code"], name="outbox_vorlage_uniq"),
+            # An amount only with four eyes, and never below zero.
+            models.CheckConstraint(
+                condition=models.Q(vier_augen_ab__isnull=True)
+                | models.Q(vier_augen=True, vier_augen_ab__gte=0),
+                name="outbox_vorlage_vier_augen_ab",
+            ),
         ]
 
     def __str__(self) -> str:

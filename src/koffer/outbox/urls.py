@@ -1,6 +1,17 @@
-from koffer.outbox.briefe import urls as briefe
-from koffer.outbox.serienbriefe import urls as serienbriefe
+"""URLs of the Postausgang: each feature's list."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+from koffer.outbox.briefe import urls as briefe_urls
+from koffer.outbox.serienbriefe import urls as serienbriefe_urls
+from koffer.outbox.vorlagen import urls as vorlagen_urls
 
 app_name = "outbox"
 
-urlpatterns = [*briefe.urlpatterns, *serienbriefe.urlpatterns]
+urlpatterns: list[URLPattern] = [
+    *vorlagen_urls.urlpatterns,
+    *briefe_urls.urlpatterns,
+    *serienbriefe_urls.urlpatterns,
+]

@@ -15,11 +15,11 @@ import pypdfium2
 from koffer.outbox import satz
 from koffer.outbox.briefe import daten
 from koffer.outbox.models import Brief, Briefkopf
+from koffer.outbox.vorlagen import selectors as vorlagen
 from koffer.pdf.pdfium import LOCK as PDFIUM_LOCK
 from koffer.records import antwortcode
 from koffer.records import selectors as records
 from koffer.records.models import Akte, Person
-from koffer.tenancy.models import Organisationseinheit
 
 
 @dataclass(frozen=True)
@@ -45,31 +45,6 @@ class Gesetzt:
 
 def erste_person(akte: Akte) -> Person | None:
     return records.first_subject(akte)
-
-
-def briefkopf(unit: Organisationseinheit) -> Briefkopf | None:
-    """The letterhead of ``unit``: its own, else the nearest parent unit's, else the
-    Mandant's default."""
-    heads = {
-        h.unit_id: h
-        for h in Briefkopf.objects.for_tenant(unit.tenant_id).filter(unit__isnull=True)
-        | Briefkopf.objects.for_tenant(unit.tenant_id).filter(
-            unit__path__in=_ancestor_paths(unit.path)
-        )
-    }
-    current: Organisationseinheit | None = unit
-    seen = 0
-    while current is not None and seen < 50:
-        if current.pk in heads:
-            return heads[current.pk]
-        current = current.parent
-        seen += 1
-    return heads.get(None)
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))] + [path]
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -103,7 +78,7 @@ def anschrift(brief: Brief) -> satz.Anschrift:
 
 def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
     akte = brief.akte
-    head = briefkopf(akte.unit)
+    head = vorlagen.briefkopf_fuer(akte.unit)
     kopf = _kopf(head, akte.unit.name)
     caseworker = akte.caseworker
     values = daten.werte(

@@ -16,6 +16,12 @@ value itself reaches typst as JSON data, never as markup, so a name like ``*Mül
 ``[`` stays a value. Every mistake is a :class:`Vorlagenfehler` with line and column in
 the text the administrator wrote (in a text block: the block's code and its own line and
 column).
+
+Defence in depth: a template reaches the compiler with the house's files within reach, so
+typst code that reads files, loads plugins or evaluates text as code (``#read``,
+``#include``, ``#import``, ``#image``, ``#json`` …, ``#eval``) is refused in the
+administrator's text and in text blocks (:func:`pruefe_markup`), wherever typst would
+run it as code: after ``#``, inside ``{ }`` and ``( )`` of code, and in math.
 """
 
 from __future__ import annotations
@@ -50,6 +56,30 @@ EINGABE = "eingabe."
 BAUSTEIN = "baustein:"
 
 _FIELD = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_IDENT = re.compile(r"[^\W\d][\w-]*")
+_READS = "liest Dateien"
+# typst functions and keywords that reach beyond the letter's own data, with why.
+VERBOTEN: dict[str, str] = {
+    "read": _READS,
+    "include": "bindet Dateien ein",
+    "import": "bindet Dateien ein",
+    "image": _READS,
+    "json": _READS,
+    "csv": _READS,
+    "yaml": _READS,
+    "toml": _READS,
+    "xml": _READS,
+    "cbor": _READS,
+    "plugin": "lädt Erweiterungen",
+    "bibliography": _READS,
+    "embed": "bettet Dateien ein",
+    "eval": "führt Text als Programm aus",
+    "std": "reicht an alle Funktionen, auch an die, die Dateien lesen",
+}
+# After ``#`` these keywords take the rest of the line (and what brackets hold) as code.
+_KEYWORDS = frozenset(
+    {"let", "set", "show", "import", "include", "if", "for", "while", "context", "return"}
+)
 _TOKEN = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 
@@ -139,6 +169,139 @@ def _check_braces(text: str, in_: str) -> None:
         raise Vorlagenfehler("„{{“ ohne schließendes „}}“.", line, col, in_)
 
 
+class _Aufrufe:
+    """Where typst would run the administrator's text as code, and the names used there.
+
+    A scan of typst's syntax, not a parser: it errs on the side of code (a content block
+    ``[…]`` inside code is markup again, strings and raw text are skipped)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.names: list[tuple[str, int]] = []
+        self.stars: list[int] = []  # ``*`` in markup: where bold starts or ends
+
+    def markup(self, i: int, closing: bool) -> int:
+        text, depth = self.text, 0
+        while i < len(text):
+            char = text[i]
+            if char == "\\":
+                i += 2
+            elif char == "`":
+                i = self._raw(i)
+            elif char == "$":
+                i = self.code(i + 1, until="$")
+            elif char == "#" and i + 1 < len(text):
+                i = self.hash(i + 1)
+            elif char == "*":
+                self.stars.append(i)
+                i += 1
+            elif char == "[":
+                depth, i = depth + 1, i + 1
+            elif char == "]":
+                if depth == 0 and closing:
+                    return i + 1
+                depth, i = max(depth - 1, 0), i + 1
+            else:
+                i += 1
+        return i
+
+    def _raw(self, i: int) -> int:
+        run = len(self.text) - len(self.text[i:].lstrip("`"))
+        end = self.text.find("`" * run, i + run)
+        return len(self.text) if end < 0 else end + run
+
+    def hash(self, i: int) -> int:
+        """The expression after a ``#``: a name with its fields, calls and content
+        blocks, a keyword's line, or a bracketed expression."""
+        text = self.text
+        match = _IDENT.match(text, i)
+        if match:
+            self.names.append((match.group(), i))
+            if match.group() in _KEYWORDS:
+                return self.code(match.end(), until="\n")
+            i = match.end()
+        elif text[i] not in "({[":
+            return i
+        while i < len(text):
+            if text[i] == "." and (field := _IDENT.match(text, i + 1)):
+                self.names.append((field.group(), i + 1))
+                i = field.end()
+            elif text[i] in "({":
+                i = self.code(i + 1, until=")" if text[i] == "(" else "}")
+            elif text[i] == "[":
+                i = self.markup(i + 1, closing=True)
+            else:
+                break
+        return i
+
+    def code(self, i: int, until: str) -> int:
+        """Code up to ``until`` outside brackets (past it)."""
+        text, depth = self.text, 0
+        while i < len(text):
+            char = text[i]
+            if depth == 0 and char == until:
+                return i + 1
+            if char == '"':
+                i = self._string(i + 1)
+            elif text.startswith("//", i):
+                end = text.find("\n", i)
+                i = len(text) if end < 0 else end
+            elif char == "[":
+                i = self.markup(i + 1, closing=True)
+            elif char in "({":
+                depth, i = depth + 1, i + 1
+            elif char in ")}":
+                if depth == 0:
+                    return i  # the enclosing expression's end: leave it to the caller
+                depth, i = depth - 1, i + 1
+            elif match := _IDENT.match(text, i):
+                self.names.append((match.group(), i))
+                i = match.end()
+            else:
+                i += 1
+        return i
+
+    def _string(self, i: int) -> int:
+        while i < len(self.text) and self.text[i] != '"':
+            i += 2 if self.text[i] == "\\" else 1
+        return i + 1
+
+
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+def pruefe_markup(text: str, in_: str = "") -> None:
+    """Refuse typst code in ``text`` that reads files, loads plugins or evaluates text
+    (``VERBOTEN``), at the position of the first such name; and bold (``*``) left open in
+    a paragraph, at its star: typst would report it where the next star happens to be,
+    perhaps in a text block copied in after it."""
+    scan = _Aufrufe(text)
+    scan.markup(0, closing=False)
+    for name, offset in scan.names:
+        if name in VERBOTEN:
+            line, column = _position(text, offset)
+            raise Vorlagenfehler(
+                f"Der typst-Befehl „{name}“ {VERBOTEN[name]}; in Vorlagen ist das nicht erlaubt.",
+                line,
+                column,
+                in_,
+            )
+    breaks = [m.start() for m in _PARAGRAPH.finditer(text)]
+    paragraphs: dict[int, list[int]] = {}
+    for star in scan.stars:
+        paragraphs.setdefault(sum(1 for b in breaks if b < star), []).append(star)
+    for stars in paragraphs.values():
+        if len(stars) % 2:
+            line, column = _position(text, stars[-1])
+            raise Vorlagenfehler(
+                "„*“ beginnt Fettdruck, der in diesem Absatz nicht endet (für ein Sternchen "
+                "„\\*“ schreiben).",
+                line,
+                column,
+                in_,
+            )
+
+
 def _placeholder(name: str, felder: frozenset[str], where: tuple[int, int], in_: str) -> str:
     if name in KATALOG:
         return name
@@ -166,6 +329,7 @@ def uebersetze(
     """``text`` with its text blocks expanded and its placeholders turned into
     ``#wert("…");`` calls; :class:`Vorlagenfehler` at the first mistake."""
     _check_braces(text, "")
+    pruefe_markup(text)
     out = _Out()
     used: dict[str, None] = {}
     blocks: dict[str, None] = {}
@@ -208,6 +372,7 @@ def _expand_block(
     out: _Out, code: str, block: str, felder: frozenset[str], used: dict[str, None]
 ) -> None:
     _check_braces(block, code)
+    pruefe_markup(block, code)
     last = 0
     for match in _TOKEN.finditer(block):
         out.add(block[last : match.start()], code, last)
@@ -226,8 +391,10 @@ def _expand_block(
 
 def pruefe_baustein(code: str, text: str) -> None:
     """A text block on its own: braces closed, only known placeholders or ``eingabe.…``
-    (which template defines the field is checked when a template uses the block)."""
+    (which template defines the field is checked when a template uses the block), no
+    typst code that reads files."""
     _check_braces(text, code)
+    pruefe_markup(text, code)
     for match in _TOKEN.finditer(text):
         name = match.group(1).strip()
         where = _position(text, match.start())
