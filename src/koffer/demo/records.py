@@ -373,6 +373,26 @@ def finish(auszug: Aktenauszug) -> None:
     )
 
 
+# Fictional streets of the demo district, so that letters have somewhere to go.
+STRASSEN = ("Lindenweg", "Am Anger", "Mühlenstraße", "Birkenallee", "Schulgasse", "Feldweg")
+ORTE = (("12341", "Musterstadt"), ("12345", "Beispielstadt"), ("12349", "Neudorf"))
+
+
+def _give_address(actor: User, akte: Akte, seed: int) -> None:
+    """The Akte's person gets a fictional postal address (the Postausgang writes to it)."""
+    person = akte.subjekte.select_related("person").first()
+    if person is None or person.person.street:
+        return
+    postal_code, city = ORTE[seed % len(ORTE)]
+    services.change_person(
+        actor=actor,
+        person=person.person,
+        street=f"{STRASSEN[seed % len(STRASSEN)]} {seed % 40 + 1}",
+        postal_code=postal_code,
+        city=city,
+    )
+
+
 def load(mandanten: dict[str, Mandant]) -> None:
     text = AKTENPLAN_CSV.read_text(encoding="utf-8")
     for slug in ("landkreis-musterland", "jobcenter-musterland"):
@@ -397,6 +417,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
             bg_nummer=bg,
             caseworker=caseworker,
         )
+        _give_address(caseworker, akte, len(akte.aktenzeichen) + len(family) + len(given))
         vorgang_typ = VorgangTyp.objects.for_tenant(tenant).filter(code=typ).first()
         if vorgang_typ is None:
             _file_documents(caseworker, akte, None)

@@ -150,3 +150,15 @@ def test_api_writes_and_releases(welt: Welt) -> None:
     got = conforms(client.get(f"/api/v1/postausgang/briefe/{body['id']}"), path, "get")
     assert [e["status"] for e in got["verlauf"]] == ["entwurf", "freigegeben"]
     assert client.get(f"/api/v1/postausgang/briefe/{welt.akte.pk}").status_code == 404
+
+
+def test_a_template_naming_the_vorgang_needs_one(welt: Welt) -> None:
+    v = vorlage(welt.tenant, text="Zu Ihrem Antrag {{ vorgang.titel }}.")
+    person = welt.akte.subjekte.get().person
+    answer = signed_in(welt.writer).post(
+        reverse("outbox:brief_neu", args=[welt.akte.pk]),
+        {"vorlage": str(v.pk), "vorgang": "", "empfaenger": str(person.pk), "kanal": "hybrid"},
+    )
+    assert answer.status_code == 200
+    assert "bitte einen Vorgang wählen" in answer.content.decode()
+    assert not Brief.objects.for_tenant(welt.tenant).exists()

@@ -95,13 +95,13 @@ def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
         eingaben=brief.eingaben,
         needed=daten.benutzt(brief.text, brief.betreff),
     )
+    # No personal e-mail address here: most are wider than the block's 47 mm; the
+    # authority's address is in the footer.
     info = [("Aktenzeichen", akte.aktenzeichen)]
     if caseworker is not None:
         info.append(("Ansprechpartner", caseworker.get_full_name() or str(caseworker)))
     if kopf.telefon:
         info.append(("Telefon", kopf.telefon))
-    if caseworker is not None and caseworker.email:
-        info.append(("E-Mail", caseworker.email))
     info.append(("Datum", daten.datum(briefdatum)))
     code = antwortcode.encode(
         antwortcode.Antwortcode(

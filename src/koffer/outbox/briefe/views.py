@@ -10,7 +10,7 @@ import uuid
 from copy import copy
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,14 +23,15 @@ from koffer.outbox import access
 from koffer.outbox.briefe import selectors, services, setzen
 from koffer.outbox.briefe.forms import AushaendigenForm, BriefForm, NeuerBriefForm, ZurueckForm
 from koffer.outbox.errors import Invalid
-from koffer.outbox.models import Brief
+from koffer.outbox.models import Brief, Vorlage
 from koffer.records import selectors as records
-from koffer.shell.breadcrumbs import trail
+from koffer.records.models import Akte, Vorgang
+from koffer.shell.breadcrumbs import Crumb, trail
 
 PREVIEW_SCALE = 1.1  # 79 dpi: an A4 page 655 px wide, readable beside the form
 
 
-def _akte(request: TenantRequest, akte_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def _akte(request: TenantRequest, akte_id: uuid.UUID) -> Akte:
     akte = records.akte(records.Viewer.of(request), akte_id)
     if akte is None:
         raise Http404
@@ -44,7 +45,7 @@ def _brief(request: TenantRequest, brief_id: uuid.UUID) -> Brief:
     return brief
 
 
-def _akte_crumbs(akte, title: str):  # type: ignore[no-untyped-def]
+def _akte_crumbs(akte: Akte, title: str) -> list[Crumb]:
     return trail(
         ("Meine Akten", reverse("records:akten")),
         (akte.aktenzeichen, reverse("records:akte_detail", args=[akte.pk])),
@@ -75,6 +76,15 @@ def neu(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         vorlage = next(v for v in vorlagen if str(v.pk) == data["vorlage"])
         vorgang = next((v for v in vorgaenge if str(v.pk) == data["vorgang"]), None)
         person = next((p for p in personen if str(p.pk) == data["empfaenger"]), None)
+        if (
+            vorgang is None
+            and vorlage.aktuelle_version
+            and "vorgang." in vorlage.aktuelle_version.text_satz
+        ):
+            form.add_error(
+                "vorgang", "Diese Vorlage nennt den Vorgang; bitte einen Vorgang wählen."
+            )
+            return _neu_page(request, akte, form, vorlagen)
         try:
             brief = services.entwerfen(
                 actor=request.user,
@@ -89,6 +99,12 @@ def neu(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("outbox:brief", brief_id=brief.pk)
+    return _neu_page(request, akte, form, vorlagen)
+
+
+def _neu_page(
+    request: TenantRequest, akte: Akte, form: NeuerBriefForm, vorlagen: list[Vorlage]
+) -> HttpResponse:
     return render(
         request,
         "outbox/brief_neu.html",
@@ -110,7 +126,7 @@ def _preview(brief: Brief) -> tuple[str, list[setzen.Befund], int]:
     return base64.b64encode(png).decode(), list(done.befunde), done.seiten
 
 
-def _draft_form(brief: Brief, data=None) -> BriefForm:  # type: ignore[no-untyped-def]
+def _draft_form(brief: Brief, data: QueryDict | None = None) -> BriefForm:
     return BriefForm(data, felder=brief.version.felder, initial=BriefForm.initial_of(brief))
 
 
@@ -244,7 +260,7 @@ def freigaben(request: TenantRequest) -> HttpResponse:
     )
 
 
-def _vorgang_of(akte, raw: str):  # type: ignore[no-untyped-def]
+def _vorgang_of(akte: Akte, raw: str) -> Vorgang | None:
     try:
         key = uuid.UUID(raw)
     except ValueError:
