@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
@@ -116,6 +116,8 @@ def test_a_version_is_immutable(
     _publish(as_admin, vorlage, text="Ganz anders.")
     version.refresh_from_db()
     assert version.text == ENTWURF.text
+    with pytest.raises(DatabaseError), transaction.atomic():  # the database refuses, too
+        VorlagenVersion.objects.for_tenant(tenant).filter(pk=version.pk).update(text="anders")
     with pytest.raises(IntegrityError), transaction.atomic():
         VorlagenVersion.objects.create(
             tenant=tenant,
