@@ -7,6 +7,7 @@ from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
 from koffer.inbox import api as inbox_api
 from koffer.jobs import api as jobs_api
+from koffer.outbox import api as outbox_api
 from koffer.placements import api as placements_api
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
@@ -24,6 +25,7 @@ api.add_router("/audit", privacy_api.router)
 api.add_router("", records_api.router)
 api.add_router("", placements_api.router)
 api.add_router("", inbox_api.router)
+api.add_router("", outbox_api.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("", include("koffer.records.urls")),
     path("", include("koffer.placements.urls")),
     path("", include("koffer.inbox.urls")),
+    path("", include("koffer.outbox.urls")),
     path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
     # /api itself too: else CommonMiddleware's APPEND_SLASH answers an HTML 301 to /api/,
