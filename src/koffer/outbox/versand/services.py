@@ -363,7 +363,7 @@ def inhalte(stapel: Versandstapel) -> list[paket.Inhalt]:
     return inhalte
 
 
-def packen(*, stapel: Versandstapel) -> Versandstapel:
+def packen(*, stapel: Versandstapel, now: datetime | None = None) -> Versandstapel:
     """Build the batch's ZIP and store it: the batch is ``bereit`` for its provider. A
     batch packed already is left as it is; packing again after a crash gives the same
     bytes."""
@@ -373,7 +373,7 @@ def packen(*, stapel: Versandstapel) -> Versandstapel:
     sha = hashlib.sha256(data).hexdigest()
     pending = documents.store_blobs(tenant_id=stapel.tenant_id, blobs=[(sha, data)])
     try:
-        done = _gepackt(stapel, sha, len(data), pending)
+        done = _gepackt(stapel, sha, len(data), pending, now or timezone.now())
     except Exception:
         documents.discard_blobs(pending)
         raise
@@ -384,7 +384,7 @@ def packen(*, stapel: Versandstapel) -> Versandstapel:
 
 
 def _gepackt(
-    stapel: Versandstapel, sha: str, size: int, pending: list[uuid.UUID]
+    stapel: Versandstapel, sha: str, size: int, pending: list[uuid.UUID], now: datetime
 ) -> Versandstapel | None:
     with transaction.atomic():
         row = (
@@ -396,7 +396,7 @@ def _gepackt(
         if row.status != Stapelstatus.OFFEN:
             return None
         row.zip_sha256, row.zip_size = sha, size
-        row.status, row.bereit_at = Stapelstatus.BEREIT, timezone.now()
+        row.status, row.bereit_at = Stapelstatus.BEREIT, now
         row.save(update_fields=["zip_sha256", "zip_size", "status", "bereit_at"])
         documents.settle_blobs(pending)
         audit.record(

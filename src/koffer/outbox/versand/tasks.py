@@ -43,5 +43,5 @@ def runde_mandant(tenant_id: object, now: datetime) -> list[Versandstapel]:
     for stapel in Versandstapel.objects.for_tenant(tenant_id).filter(
         status=Versandstapel.Status.OFFEN
     ):
-        services.packen(stapel=stapel)
+        services.packen(stapel=stapel, now=now)
     return made

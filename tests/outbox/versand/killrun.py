@@ -1,0 +1,88 @@
+"""The dispatch worker as a process of its own, for the kill test
+(``test_kill.py``): ``setup`` makes a Mandant with two providers and released letters
+spread over several days in the database of ``KOFFER_VAR_DIR``; ``run`` works through
+those days' cut-offs (batches, packing, takeovers) as the worker's round does, and
+prints ``fertig`` when it got through. The test kills ``run`` at random moments and
+starts it again."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import django
+
+BERLIN = ZoneInfo("Europe/Berlin")
+DAYS = 6
+LETTERS_PER_DAY = 8
+
+
+def _start() -> datetime:
+    return datetime.combine(
+        datetime.now(BERLIN).date() - timedelta(days=DAYS + 1), time(8, 0), tzinfo=BERLIN
+    )
+
+
+def cut_offs() -> list[datetime]:
+    """Each day's 10:00 and 15:00, then, 5 hours after each, the takeover check."""
+    moments = []
+    for day in range(DAYS):
+        base = _start() + timedelta(days=day)
+        for hour in (10, 15, 20):
+            moments.append(base.replace(hour=hour))
+    return moments
+
+
+def setup() -> None:
+    from koffer.accounts.access import Access
+    from koffer.accounts.roles import Perm
+    from koffer.outbox.versand import services
+    from tests import factories
+    from tests.factories import records as record_factories
+    from tests.outbox.factories import released_letter
+
+    tenant = factories.mandant("Landkreis Abbruch")
+    admin = factories.user(tenant, role="mandant_admin")
+    team = factories.unit(tenant, "Team")
+    caseworker = factories.user(tenant, role="sachbearbeitung", unit_=team)
+    for rang, minutes in ((1, 240), (2, 240)):
+        token, _ = factories.api_token(
+            tenant, [Perm.OUTBOX_FETCH], role="druckdienst", name=f"Druck {rang}"
+        )
+        services.save_druckdienst(
+            actor=admin,
+            access=Access.for_user(admin.pk, tenant.pk),
+            tenant=tenant,
+            konto=token.user,
+            name=f"Druckhaus {rang}",
+            rang=rang,
+            bestaetigung_minuten=minutes,
+        )
+    plan = record_factories.leistungsplan(tenant)
+    akte = record_factories.akte(caseworker=caseworker, plan=plan, unit=team)
+    for day in range(DAYS):
+        for n in range(LETTERS_PER_DAY):
+            released_letter(
+                tenant,
+                akte,
+                actor=caseworker,
+                seiten=1 + n % 3,
+                freigegeben_at=_start() + timedelta(days=day, hours=n),
+            )
+
+
+def run() -> None:
+    from koffer.outbox.versand import tasks
+
+    print("bereit", flush=True)  # Django is up: from here on every moment is work
+    for moment in cut_offs():
+        tasks.runde(now=moment)
+    print("fertig", flush=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koffer.settings")
+    django.setup()
+    {"setup": setup, "run": run}[sys.argv[1]]()

@@ -1,0 +1,112 @@
+"""The dispatch worker killed (SIGKILL) at random moments while it makes, packs and
+hands over batches, started again each time: in the end every released letter is in
+exactly one active batch, no batch is left unpacked, and every ZIP is complete (each
+PDF with its page count, the manifest naming exactly the batch's letters)."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from tests.outbox.versand import killrun
+from tests.subprocesses import ROOT, koffer_env, reaped
+
+pytestmark = pytest.mark.real_clock
+KILLS = 12
+
+
+def _python(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _blob(var: Path, sha: str) -> bytes:
+    [path] = list(var.rglob(sha))
+    return path.read_bytes()
+
+
+def test_dispatch_killed_at_random_moments_puts_every_letter_in_exactly_one_batch(
+    tmp_path: Path,
+) -> None:
+    env = koffer_env(tmp_path, KOFFER_FAST_HASHER="1", KOFFER_OUTBOX_DISPATCH_SECONDS="0")
+    _python(env, "manage.py", "migrate", "--no-input")
+    _python(env, "-m", "tests.outbox.versand.killrun", "setup")
+
+    rng = random.Random(20261206)
+    kills = 0
+    finished = False
+    for _attempt in range(KILLS + 10):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.outbox.versand.killrun", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with reaped(proc):
+            assert proc.stdout is not None
+            started = proc.stdout.readline().strip() == "bereit"
+            if kills < KILLS and started:
+                # The whole work takes a few seconds on a quiet machine; a run after some
+                # kills has less left, so the moments are drawn from its first part.
+                time.sleep(rng.uniform(0.0, 0.8))
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                    kills += 1
+                    continue
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err
+            if "fertig" in out:
+                finished = True
+                break
+    assert finished and kills >= KILLS // 3, (kills, finished)
+
+    db = sqlite3.connect(tmp_path / "koffer.sqlite3")
+    letters = {
+        row[0]: row[1]
+        for row in db.execute(
+            "SELECT id, seiten FROM outbox_brief WHERE kanal = 'hybrid' AND status != 'entwurf'"
+        )
+    }
+    assert len(letters) == killrun.DAYS * killrun.LETTERS_PER_DAY
+    active = [row[0] for row in db.execute("SELECT brief_id FROM outbox_stapelbrief WHERE aktiv")]
+    assert sorted(active) == sorted(letters)  # each letter once, none left out
+    batches = list(db.execute("SELECT id, status, zip_sha256 FROM outbox_versandstapel"))
+    assert batches and all(status != "offen" and sha for _, status, sha in batches)
+    for batch_id, _status, sha in batches:
+        archive = zipfile.ZipFile(io.BytesIO(_blob(tmp_path, sha)))
+        manifest = json.loads(archive.read("manifest.json"))
+        members = {
+            row[0]
+            for row in db.execute(
+                "SELECT brief_id FROM outbox_stapelbrief WHERE stapel_id = ?", [batch_id]
+            )
+        }
+        assert {e["id"].replace("-", "") for e in manifest["briefe"]} == members
+        assert sorted(archive.namelist()) == sorted(
+            [e["datei"] for e in manifest["briefe"]] + ["manifest.json"]
+        )
+        for entry in manifest["briefe"]:
+            pages = len(pdfium.PdfDocument(archive.read(entry["datei"])))
+            assert pages == entry["seiten"] == letters[entry["id"].replace("-", "")]
