@@ -593,6 +593,39 @@ def _lauf(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _versand(world: World, tenant: Mandant) -> dict[str, Any]:
+    """A released letter of the Mandant in a batch ready for its print provider: in the
+    own Mandant the broad actor is that provider (so its fetch and confirm answer)."""
+
+    def build() -> dict[str, Any]:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from koffer.outbox.models import Druckdienst
+        from koffer.outbox.versand import services as versand
+        from koffer.records.models import Akte
+        from tests.outbox.factories import released_letter
+
+        konto = world.actor if tenant == world.own else _machine_account(world, tenant)
+        Druckdienst.objects.create(
+            tenant=tenant, konto=konto, name=world.mark(tenant), rang=1, updated_at=timezone.now()
+        )
+        akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+        brief = released_letter(
+            tenant,
+            akte,
+            actor=_person(world, tenant),
+            freigegeben_at=timezone.now() - timedelta(days=1),
+        )
+        stapel = versand.stapeln(tenant_id=tenant.pk, now=timezone.now())
+        assert stapel is not None
+        versand.packen(stapel=stapel)
+        return {"brief_id": brief.pk, "versandstapel_id": stapel.pk}
+
+    return world.once("versand", tenant, build)  # type: ignore[no-any-return]
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -626,6 +659,8 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "eingang_id": _eingang,
     "liste_id": _liste,
     "lauf_id": _lauf,
+    "brief_id": lambda world, tenant: _versand(world, tenant)["brief_id"],
+    "versandstapel_id": lambda world, tenant: _versand(world, tenant)["versandstapel_id"],
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }

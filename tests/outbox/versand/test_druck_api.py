@@ -32,8 +32,8 @@ from tests.outbox.versand.test_stapel import at
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/postausgang/druck/stapel"
-ZIP = "/api/v1/postausgang/druck/stapel/{stapel_id}/zip"
-CONFIRM = "/api/v1/postausgang/druck/stapel/{stapel_id}/bestaetigung"
+ZIP = "/api/v1/postausgang/druck/stapel/{versandstapel_id}/zip"
+CONFIRM = "/api/v1/postausgang/druck/stapel/{versandstapel_id}/bestaetigung"
 REPORT = "/api/v1/postausgang/druck/briefe/{brief_id}/status"
 STATUS = "/api/v1/postausgang/briefe/{brief_id}/status"
 
@@ -59,7 +59,7 @@ def test_the_provider_lists_fetches_twice_and_confirms(
     assert [s["id"] for s in listed["items"]] == [str(stapel.pk)]
     assert listed["items"][0]["status"] == "bereit"
 
-    url = ZIP.replace("{stapel_id}", str(stapel.pk))
+    url = ZIP.replace("{versandstapel_id}", str(stapel.pk))
     first, second = client.get(url), client.get(url)
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
@@ -70,7 +70,7 @@ def test_the_provider_lists_fetches_twice_and_confirms(
         BriefEreignis.objects.for_tenant(tenant).filter(brief=brief, status="abgeholt").count() == 1
     )
 
-    confirm = CONFIRM.replace("{stapel_id}", str(stapel.pk))
+    confirm = CONFIRM.replace("{versandstapel_id}", str(stapel.pk))
     done = conforms(client.post(confirm), CONFIRM, "post")
     again = conforms(client.post(confirm), CONFIRM, "post")
     assert done == again and done["status"] == "bestaetigt"
@@ -177,7 +177,7 @@ def test_unknown_and_foreign_letters_are_404(
         status="gedruckt",
     )  # type: ignore[misc]
     assert missing.status_code == 404
-    foreign_zip = second_provider.client.get(ZIP.replace("{stapel_id}", str(stapel.pk)))
+    foreign_zip = second_provider.client.get(ZIP.replace("{versandstapel_id}", str(stapel.pk)))
     assert foreign_zip.status_code == 404
 
 
@@ -196,7 +196,7 @@ def test_a_batch_never_confirmed_is_taken_over_and_refused_to_the_first(
     second_provider: Provider,
 ) -> None:
     brief, stapel = _batch(tenant, akte, team_caseworker)
-    assert provider.client.get(ZIP.replace("{stapel_id}", str(stapel.pk))).status_code == 200
+    assert provider.client.get(ZIP.replace("{versandstapel_id}", str(stapel.pk))).status_code == 200
     # The provider never answers: an hour later the next one takes over.
     assert tasks.runde(now=at(10, 30)) == []
     [new] = tasks.runde(now=at(11, 5))
@@ -207,8 +207,8 @@ def test_a_batch_never_confirmed_is_taken_over_and_refused_to_the_first(
     assert stapel.status == "uebernommen"
 
     for response in [
-        provider.client.get(ZIP.replace("{stapel_id}", str(stapel.pk))),
-        provider.client.post(CONFIRM.replace("{stapel_id}", str(stapel.pk))),
+        provider.client.get(ZIP.replace("{versandstapel_id}", str(stapel.pk))),
+        provider.client.post(CONFIRM.replace("{versandstapel_id}", str(stapel.pk))),
         _report(provider.client, brief, ereignis_id="late", status="gedruckt"),
     ]:
         assert response.status_code == 409

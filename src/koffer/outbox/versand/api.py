@@ -20,6 +20,7 @@ from koffer.errors import Forbidden
 from koffer.outbox import access
 from koffer.outbox.models import Brief, Druckdienst, Versandstapel
 from koffer.outbox.versand import selectors, services
+from koffer.tenancy.models import Mandant
 
 router = Router(tags=["Postausgang"])
 
@@ -104,6 +105,12 @@ def _dienst(request: TenantRequest) -> Druckdienst:
     return dienst
 
 
+def _mandant(request: TenantRequest) -> Mandant:
+    if request.tenant is None:
+        raise not_found("Dieser Versandstapel oder Brief")
+    return request.tenant
+
+
 def brief_status(brief: Brief) -> VersandBriefStatus:
     zustellung = selectors.zustellung(brief)
     row = selectors.current_batch(brief)
@@ -141,17 +148,19 @@ def list_versandstapel(request: TenantRequest) -> VersandstapelListe:
 
 
 @router.get(
-    "/postausgang/druck/stapel/{stapel_id}/zip",
+    "/postausgang/druck/stapel/{versandstapel_id}/zip",
     summary="Die ZIP-Datei eines Versandstapels (PDFs und manifest.json)",
     description="Der erste Abruf markiert Stapel und Briefe als abgeholt; jeder weitere "
     "liefert dieselben Bytes.",
     response={200: None, 409: ProblemDocument},
     openapi_extra=file_download("Die ZIP-Datei des Versandstapels", "application/zip"),
 )
-def versandstapel_zip(request: TenantRequest, stapel_id: uuid.UUID) -> HttpResponse:
-    _dienst(request)
+def versandstapel_zip(request: TenantRequest, versandstapel_id: uuid.UUID) -> HttpResponse:
     stapel, data = services.abholen(
-        actor=request.user, access=request.access, tenant=request.tenant, stapel_id=stapel_id
+        actor=request.user,
+        access=request.access,
+        tenant=_mandant(request),
+        versandstapel_id=versandstapel_id,
     )
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="versandstapel-{stapel.nummer}.zip"'
@@ -160,15 +169,17 @@ def versandstapel_zip(request: TenantRequest, stapel_id: uuid.UUID) -> HttpRespo
 
 
 @router.post(
-    "/postausgang/druck/stapel/{stapel_id}/bestaetigung",
+    "/postausgang/druck/stapel/{versandstapel_id}/bestaetigung",
     response={200: VersandstapelOut, 409: ProblemDocument},
     summary="Den Empfang eines Versandstapels bestätigen (wiederholbar)",
     description=DRUCK_HELP,
 )
-def confirm_versandstapel(request: TenantRequest, stapel_id: uuid.UUID) -> VersandstapelOut:
-    _dienst(request)
+def confirm_versandstapel(request: TenantRequest, versandstapel_id: uuid.UUID) -> VersandstapelOut:
     stapel = services.bestaetigen(
-        actor=request.user, access=request.access, tenant=request.tenant, stapel_id=stapel_id
+        actor=request.user,
+        access=request.access,
+        tenant=_mandant(request),
+        versandstapel_id=versandstapel_id,
     )
     return _stapel_out(stapel)
 
@@ -186,11 +197,10 @@ def confirm_versandstapel(request: TenantRequest, stapel_id: uuid.UUID) -> Versa
 def report_brief_status(
     request: TenantRequest, brief_id: uuid.UUID, body: VersandMeldung
 ) -> VersandBriefStatus:
-    _dienst(request)
     brief = services.melden(
         actor=request.user,
         access=request.access,
-        tenant=request.tenant,
+        tenant=_mandant(request),
         brief_id=brief_id,
         meldung=services.Meldung(
             ereignis_id=body.ereignis_id,

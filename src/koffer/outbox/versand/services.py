@@ -511,11 +511,11 @@ def druckdienst_of(tenant_id: uuid.UUID, user: User) -> Druckdienst | None:
 
 
 def _provider(access: Access, tenant: Mandant, user: User) -> Druckdienst:
+    """The provider acting; for anyone else the batch or letter asked for is unknown
+    (404), as it would be for a provider it does not belong to."""
     dienst = druckdienst_of(tenant.pk, user) if outbox_access.fetches(access, tenant) else None
     if dienst is None:
-        raise Forbidden(
-            "forbidden", "Nur ein eingerichteter Druckdienst holt Stapel ab und meldet Status."
-        )
+        raise NotFound("not_found", "Diesen Versandstapel oder Brief gibt es nicht.")
     return dienst
 
 
@@ -540,14 +540,14 @@ def _taken_over(stapel: Versandstapel) -> Conflict:
 
 
 def abholen(
-    *, actor: User, access: Access, tenant: Mandant, stapel_id: uuid.UUID
+    *, actor: User, access: Access, tenant: Mandant, versandstapel_id: uuid.UUID
 ) -> tuple[Versandstapel, bytes]:
     """The batch's ZIP for its provider. The first fetch marks the batch and its letters
     ``abgeholt``; every fetch gives the same bytes."""
     dienst = _provider(access, tenant, actor)
     now = timezone.now()
     with transaction.atomic():
-        stapel = _own_batch(dienst, stapel_id, lock=True)
+        stapel = _own_batch(dienst, versandstapel_id, lock=True)
         if stapel.status == Stapelstatus.BEREIT:
             stapel.status, stapel.abgeholt_at = Stapelstatus.ABGEHOLT, now
             stapel.save(update_fields=["status", "abgeholt_at"])
@@ -580,14 +580,14 @@ def _alle(
 
 
 def bestaetigen(
-    *, actor: User, access: Access, tenant: Mandant, stapel_id: uuid.UUID
+    *, actor: User, access: Access, tenant: Mandant, versandstapel_id: uuid.UUID
 ) -> Versandstapel:
     """The provider confirms it has the batch: it is no longer taken over. Again: the
     same answer."""
     dienst = _provider(access, tenant, actor)
     now = timezone.now()
     with transaction.atomic():
-        stapel = _own_batch(dienst, stapel_id, lock=True)
+        stapel = _own_batch(dienst, versandstapel_id, lock=True)
         if stapel.status == Stapelstatus.BESTAETIGT:
             return stapel
         _confirm(stapel, actor, now, dienst)

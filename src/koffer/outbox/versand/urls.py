@@ -9,6 +9,6 @@ from koffer.outbox.versand import views
 urlpatterns: list[URLPattern] = [
     path("postausgang/versand/", views.versand, name="versand"),
     path("postausgang/versand/einstellungen/", views.regeln, name="versand_regeln"),
-    path("postausgang/versand/stapel/<uuid:stapel_id>/", views.stapel, name="versandstapel"),
+    path("postausgang/versand/stapel/<uuid:versandstapel_id>/", views.stapel, name="versandstapel"),
     path("postausgang/briefe/<uuid:brief_id>/versand/", views.brief, name="brief_versand"),
 ]

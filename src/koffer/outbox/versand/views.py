@@ -52,8 +52,8 @@ def versand(request: TenantRequest) -> HttpResponse:
 
 @require_GET
 @requires(access.watches_dispatch)
-def stapel(request: TenantRequest, stapel_id: uuid.UUID) -> HttpResponse:
-    found = selectors.batches(request.tenant).filter(pk=stapel_id).first()
+def stapel(request: TenantRequest, versandstapel_id: uuid.UUID) -> HttpResponse:
+    found = selectors.batches(request.tenant).filter(pk=versandstapel_id).first()
     if found is None:
         raise Http404
     title = f"Versandstapel {found.nummer}"
