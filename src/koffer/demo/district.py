@@ -11,6 +11,7 @@ from koffer.accounts.models import User
 from koffer.accounts.roles import ROLES
 from koffer.demo import inbox as demo_inbox
 from koffer.demo import migration as demo_migration
+from koffer.demo import outbox as demo_outbox
 from koffer.demo import placements as demo_placements
 from koffer.demo import records as demo_records
 from koffer.tenancy import services as tenancy
@@ -281,6 +282,7 @@ def load() -> list[DemoUser]:
         demo_placements.load(mandanten)
         inbox_jobs = demo_inbox.load(mandanten)
         demo_migration.load(mandanten)
+        demo_outbox.load(mandanten)
         auszug = demo_records.order_auszug(mandanten)
     # After the commit: the job runner claims the committed job row like a worker would.
     demo_records.finish(auszug)

@@ -1,9 +1,9 @@
-"""The dispatch worker as a process of its own, for the kill test
-(``test_kill.py``): ``setup`` makes a Mandant with two providers and released letters
-spread over several days in the database of ``KOFFER_VAR_DIR``; ``run`` works through
-those days' cut-offs (batches, packing, takeovers) as the worker's round does, and
-prints ``fertig`` when it got through. The test kills ``run`` at random moments and
-starts it again."""
+"""The dispatch as processes of their own, for the kill test (``test_kill.py``) and the
+simulator's test (``test_simulator.py``): ``setup`` makes a Mandant with two providers
+and released letters spread over several days in the database of ``KOFFER_VAR_DIR``
+(the first provider's token secret in ``druckdienst.token`` there); ``run`` works
+through those days' cut-offs (batches, packing, takeovers) as the worker's round does,
+and prints ``fertig`` when it got through; ``stapeln`` runs one round now."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def cut_offs() -> list[datetime]:
 
 
 def setup() -> None:
+    from django.conf import settings
+
     from koffer.accounts.access import Access
     from koffer.accounts.roles import Perm
     from koffer.outbox.versand import services
@@ -48,9 +50,11 @@ def setup() -> None:
     team = factories.unit(tenant, "Team")
     caseworker = factories.user(tenant, role="sachbearbeitung", unit_=team)
     for rang, minutes in ((1, 240), (2, 240)):
-        token, _ = factories.api_token(
+        token, secret = factories.api_token(
             tenant, [Perm.OUTBOX_FETCH], role="druckdienst", name=f"Druck {rang}"
         )
+        if rang == 1:
+            (settings.VAR_DIR / "druckdienst.token").write_text(secret, encoding="utf-8")
         services.save_druckdienst(
             actor=admin,
             access=Access.for_user(admin.pk, tenant.pk),
@@ -82,7 +86,13 @@ def run() -> None:
     print("fertig", flush=True)
 
 
+def stapeln() -> None:
+    from koffer.outbox.versand import tasks
+
+    tasks.runde()
+
+
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koffer.settings")
     django.setup()
-    {"setup": setup, "run": run}[sys.argv[1]]()
+    {"setup": setup, "run": run, "stapeln": stapeln}[sys.argv[1]]()

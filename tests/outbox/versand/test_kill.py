@@ -19,24 +19,11 @@ import pypdfium2 as pdfium
 import pytest
 
 from tests.outbox.versand import killrun
-from tests.subprocesses import ROOT, koffer_env, reaped
+from tests.outbox.versand.conftest import process_env, run_python
+from tests.subprocesses import ROOT, reaped
 
 pytestmark = pytest.mark.real_clock
 KILLS = 12
-
-
-def _python(env: dict[str, str], *args: str, timeout: float = 300) -> str:
-    result = subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def _blob(var: Path, sha: str) -> bytes:
@@ -45,11 +32,10 @@ def _blob(var: Path, sha: str) -> bytes:
 
 
 def test_dispatch_killed_at_random_moments_puts_every_letter_in_exactly_one_batch(
-    tmp_path: Path,
+    tmp_path: Path, migrated_sqlite: Path
 ) -> None:
-    env = koffer_env(tmp_path, KOFFER_FAST_HASHER="1", KOFFER_OUTBOX_DISPATCH_SECONDS="0")
-    _python(env, "manage.py", "migrate", "--no-input")
-    _python(env, "-m", "tests.outbox.versand.killrun", "setup")
+    env = process_env(tmp_path, migrated_sqlite)
+    run_python(env, "-m", "tests.outbox.versand.killrun", "setup")
 
     rng = random.Random(20261206)
     kills = 0
