@@ -1,5 +1,5 @@
 """The demo's Postausgang dispatch: the Landkreis's print provider (the machine account
-``druck.dienstleister``) and two released letters of the Jugendamt already in a batch,
+``druck.dienstleister``) and two released letters of the Sozialamt already in a batch,
 so that „Postausgang: Versand“, a batch and a letter's timeline have something to show
 and ``make run``'s print-provider simulator something to fetch.
 
@@ -26,10 +26,10 @@ from koffer.tenancy.models import Mandant
 KREIS = "landkreis-musterland"
 PROVIDER = "druck.dienstleister"
 ADMIN = "admin.kreis"
-CASEWORKER = "sb.jugendamt"
+CASEWORKER = "sb.sozialamt"
 LETTERS = (
     ("Eingangsbestätigung Ihres Antrags", 1),
-    ("Einladung zum Hilfeplangespräch", 2),
+    ("Anhörung vor Erlass eines Bescheides", 2),
 )
 
 

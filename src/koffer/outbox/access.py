@@ -59,12 +59,14 @@ def can_release(
 # The mail-room page „Postausgang: Versand“ (batches, alarms, a letter's timeline) is for
 # the mail room (``inbox.process``) and for those who send letters (``outbox.send``): both
 # answer a caseworker's "where is my letter". Batches carry no personal data and are
-# shown Mandant-wide; letters only from Akten in units where the user holds one of the two.
+# shown Mandant-wide, also to the administration that sets up the providers; letters
+# only from Akten in units where the user holds ``inbox.process`` or ``outbox.send``.
 DISPATCH_PERMS = (Perm.INBOX_PROCESS, Perm.OUTBOX_SEND)
 
 
 def watches_dispatch(access: Access, tenant: Mandant) -> bool:
-    return any(access.can(p) for p in DISPATCH_PERMS) and has_outbox(tenant.kind)
+    watches = any(access.can(p) for p in (*DISPATCH_PERMS, Perm.TENANCY_MANAGE))
+    return watches and has_outbox(tenant.kind)
 
 
 def configures_dispatch(access: Access, tenant: Mandant) -> bool:

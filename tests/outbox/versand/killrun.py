@@ -38,32 +38,20 @@ def cut_offs() -> list[datetime]:
 def setup() -> None:
     from django.conf import settings
 
-    from koffer.accounts.access import Access
-    from koffer.accounts.roles import Perm
-    from koffer.outbox.versand import services
     from tests import factories
     from tests.factories import records as record_factories
     from tests.outbox.factories import released_letter
+    from tests.outbox.versand.conftest import make_provider
 
     tenant = factories.mandant("Landkreis Abbruch")
     admin = factories.user(tenant, role="mandant_admin")
     team = factories.unit(tenant, "Team")
     caseworker = factories.user(tenant, role="sachbearbeitung", unit_=team)
-    for rang, minutes in ((1, 240), (2, 240)):
-        token, secret = factories.api_token(
-            tenant, [Perm.OUTBOX_FETCH], role="druckdienst", name=f"Druck {rang}"
-        )
+    zentrale = factories.unit(tenant, "Zentrale Dienste")
+    for rang in (1, 2):
+        provider = make_provider(tenant, zentrale, admin, rang=rang, minuten=240)
         if rang == 1:
-            (settings.VAR_DIR / "druckdienst.token").write_text(secret, encoding="utf-8")
-        services.save_druckdienst(
-            actor=admin,
-            access=Access.for_user(admin.pk, tenant.pk),
-            tenant=tenant,
-            konto=token.user,
-            name=f"Druckhaus {rang}",
-            rang=rang,
-            bestaetigung_minuten=minutes,
-        )
+            (settings.VAR_DIR / "druckdienst.token").write_text(provider.secret, encoding="utf-8")
     plan = record_factories.leistungsplan(tenant)
     akte = record_factories.akte(caseworker=caseworker, plan=plan, unit=team)
     for day in range(DAYS):

@@ -116,11 +116,14 @@ def test_batch_page_lists_the_letters_of_the_users_units_and_links_their_timelin
     )
 
 
-def test_only_mail_room_and_senders_see_the_dispatch_page(
+def test_mail_room_senders_and_administration_see_the_dispatch_page_others_not(
     tenant: Mandant, admin_user: User, dpo: User
 ) -> None:
     assert signed_in(dpo).get(reverse("outbox:versand")).status_code == 403
-    assert signed_in(admin_user).get(reverse("outbox:versand")).status_code == 403
+    assert signed_in(admin_user).get(reverse("outbox:versand")).status_code == 200
+    placements = factories.mandant("Träger", kind=Mandant.Kind.TRAEGER)
+    provider_admin = factories.user(placements, role="mandant_admin")
+    assert signed_in(provider_admin).get(reverse("outbox:versand")).status_code == 403
 
 
 def test_the_administration_sets_cut_offs_alarms_and_providers(

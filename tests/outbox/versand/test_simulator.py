@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import time
@@ -25,7 +23,7 @@ from koffer.shell import server
 from tests.outbox import factories
 from tests.outbox.versand import killrun
 from tests.outbox.versand.conftest import process_env, run_python
-from tests.subprocesses import ROOT
+from tests.subprocesses import ROOT, stop_group
 
 pytestmark = pytest.mark.real_clock
 
@@ -49,16 +47,6 @@ def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     pytest.fail(log.read_text()[-3000:])
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
 
 
 def test_the_simulator_fetches_checks_confirms_and_reports_over_http(
@@ -86,7 +74,7 @@ def test_the_simulator_fetches_checks_confirms_and_reports_over_http(
             f"http://127.0.0.1:{port}",
         )
     finally:
-        _stop(proc)
+        stop_group(proc)
 
     db = sqlite3.connect(tmp_path / "koffer.sqlite3")
     letters = killrun.DAYS * killrun.LETTERS_PER_DAY

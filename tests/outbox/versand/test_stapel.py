@@ -141,3 +141,44 @@ def test_no_provider_no_batch_and_a_letter_too_heavy_waits(
     released_letter(tenant, akte, actor=team_caseworker, freigegeben_at=at(9))
     assert services.stapeln(tenant_id=tenant.pk, now=at(10)) is None
     assert not Versandstapel.objects.for_tenant(tenant).exists()
+
+
+def test_the_last_cut_off_before_the_first_of_the_day_is_yesterdays_last() -> None:
+    assert services.letzter_schluss(["10:00", "15:00"], at(9, 59)) == at(15, days=-1)
+    assert services.letzter_schluss(["10:00", "15:00"], at(10)) == at(10)
+    assert services.letzter_schluss(["10:00", "15:00"], at(23, 59)) == at(15)
+
+
+def test_the_database_refuses_a_letter_in_two_active_batches(
+    tenant: Mandant,
+    akte: Akte,
+    team_caseworker: User,
+    provider: Provider,
+    second_provider: Provider,
+) -> None:
+    from django.db import IntegrityError, transaction
+
+    released_letter(tenant, akte, actor=team_caseworker, freigegeben_at=at(9))
+    stapel = services.stapeln(tenant_id=tenant.pk, now=at(10))
+    assert stapel is not None
+    row = Stapelbrief.objects.for_tenant(tenant).get(stapel=stapel)
+    second = Versandstapel.objects.create(
+        tenant=tenant,
+        nummer="zweiter",
+        druckdienst=provider.dienst,
+        schluss=at(15),
+        created_at=at(15),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Stapelbrief.objects.create(
+            tenant=tenant, stapel=second, brief_id=row.brief_id, position=1, dateiname="x.pdf"
+        )
+    # A second worker at the same cut-off: the first batch of a cut-off is unique, too.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Versandstapel.objects.create(
+            tenant=tenant,
+            nummer="doppelt",
+            druckdienst=second_provider.dienst,
+            schluss=at(10),
+            created_at=at(10),
+        )
