@@ -65,10 +65,36 @@ def setup() -> None:
             )
 
 
-def run() -> None:
-    from koffer.outbox.versand import tasks
+def _announced(module: object, name: str) -> None:
+    """Print a line before and after each call of ``module.name``, so that the test can
+    kill the process in the middle of a chosen step (inside transactions, too)."""
+    original = getattr(module, name)
 
-    print("bereit", flush=True)  # Django is up: from here on every moment is work
+    def wrapped(*args: object, **kwargs: object) -> object:
+        print(f"schritt {name}", flush=True)
+        result = original(*args, **kwargs)
+        print(f"schritt {name} fertig", flush=True)
+        return result
+
+    setattr(module, name, wrapped)
+
+
+def run() -> None:
+    from koffer.audit import services as audit
+    from koffer.outbox.versand import paket, services, tasks
+    from koffer.records.dokumente import services as documents
+
+    for module, name in (
+        (services, "stapeln"),
+        (services, "packen"),
+        (services, "uebernehmen"),
+        (paket, "schreiben"),
+        (documents, "store_blobs"),
+        (documents, "settle_blobs"),
+        (audit, "record"),
+    ):
+        _announced(module, name)
+    print("bereit", flush=True)  # Django is up: from here on every line is a step
     for moment in cut_offs():
         tasks.runde(now=moment)
     print("fertig", flush=True)

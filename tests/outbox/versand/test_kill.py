@@ -23,7 +23,8 @@ from tests.outbox.versand.conftest import process_env, run_python
 from tests.subprocesses import ROOT, reaped
 
 pytestmark = pytest.mark.real_clock
-KILLS = 12
+KILLS = 16
+KINDS = ("record", "schreiben", "stapeln", "store_blobs", "uebernehmen", "settle_blobs", "packen")
 
 
 def _blob(var: Path, sha: str) -> bytes:
@@ -38,7 +39,7 @@ def test_dispatch_killed_at_random_moments_puts_every_letter_in_exactly_one_batc
     run_python(env, "-m", "tests.outbox.versand.killrun", "setup")
 
     rng = random.Random(20261206)
-    kills = 0
+    kills: list[str] = []
     finished = False
     for _attempt in range(KILLS + 10):
         proc = subprocess.Popen(
@@ -51,22 +52,28 @@ def test_dispatch_killed_at_random_moments_puts_every_letter_in_exactly_one_batc
         )
         with reaped(proc):
             assert proc.stdout is not None
-            started = proc.stdout.readline().strip() == "bereit"
-            if kills < KILLS and started:
-                # The whole work takes a few seconds on a quiet machine; a run after some
-                # kills has less left, so the moments are drawn from its first part.
-                time.sleep(rng.uniform(0.0, 0.8))
-                if proc.poll() is None:
+            if len(kills) < KILLS:
+                # Killed right after the chosen kind of step began or ended (the kinds in
+                # turn, the occurrence drawn): inside a transaction, between assigning
+                # and packing, while a blob is stored.
+                kind = KINDS[len(kills) % len(KINDS)]
+                left = rng.randint(1, 3)
+                line = ""
+                while left and (line := proc.stdout.readline()):
+                    left -= line.startswith(f"schritt {kind}")
+                if line and proc.poll() is None:
+                    time.sleep(rng.uniform(0, 0.02))
                     proc.kill()
                     proc.wait()
-                    kills += 1
+                    kills.append(line.strip())
                     continue
             out, err = proc.communicate(timeout=300)
             assert proc.returncode == 0, err
             if "fertig" in out:
                 finished = True
                 break
-    assert finished and kills >= KILLS // 3, (kills, finished)
+    assert finished and len(kills) >= KILLS // 2, kills
+    assert {k.split()[1] for k in kills} >= {"record", "stapeln", "schreiben"}, kills
 
     db = sqlite3.connect(tmp_path / "koffer.sqlite3")
     letters = {

@@ -132,7 +132,7 @@ def test_packing_again_gives_the_same_bytes(
     assert services.packen(stapel=again).zip_sha256 == packed.zip_sha256
     with get_store().open(packed.zip_sha256) as stream:
         stored = stream.read()
-    assert paket.zip_bytes(again, services.inhalte(again)) == stored
+    assert paket.zip_bytes(again, services.inhalte(again), get_store().open) == stored
 
 
 def test_no_provider_no_batch_and_a_letter_too_heavy_waits(

@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from ninja import Field, Router, Schema
 
 from koffer.accounts.http import TenantRequest
@@ -155,15 +155,19 @@ def list_versandstapel(request: TenantRequest) -> VersandstapelListe:
     response={200: None, 409: ProblemDocument},
     openapi_extra=file_download("Die ZIP-Datei des Versandstapels", "application/zip"),
 )
-def versandstapel_zip(request: TenantRequest, versandstapel_id: uuid.UUID) -> HttpResponse:
-    stapel, data = services.abholen(
+def versandstapel_zip(request: TenantRequest, versandstapel_id: uuid.UUID) -> FileResponse:
+    stapel = services.abholen(
         actor=request.user,
         access=request.access,
         tenant=_mandant(request),
         versandstapel_id=versandstapel_id,
     )
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="versandstapel-{stapel.nummer}.zip"'
+    response = FileResponse(
+        services.zip_stream(stapel),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=f"versandstapel-{stapel.nummer}.zip",
+    )
     response["ETag"] = f'"{stapel.zip_sha256}"'
     return response
 

@@ -19,12 +19,12 @@ What holds, and why it holds:
 
 from __future__ import annotations
 
-import hashlib
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import IO, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -33,7 +33,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
-from koffer.blobs.store import get_store
+from koffer.blobs.store import get_store, hash_stream
 from koffer.outbox import access as outbox_access
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, NotFound
 from koffer.outbox.models import (
@@ -76,6 +76,7 @@ BEKANNTGABE = "bekanntgabe"
 WIDERSPRUCHSFRIST = "Widerspruchsfrist"
 REPORTED = (Status.EMPFANGEN, Status.GEDRUCKT, Status.VERSENDET, Status.UNZUSTELLBAR)
 MAX_GRUND = 500
+SPOOL_BYTES = 32 * 1024 * 1024  # a batch's ZIP stays in memory up to this, then on disk
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -348,18 +349,15 @@ def inhalte(stapel: Versandstapel) -> list[paket.Inhalt]:
         .select_related("brief__dokument__current_version", "brief__version")
         .order_by("position")
     )
-    store = get_store()
     inhalte = []
     for row in rows:
         version = row.brief.dokument.current_version
-        sha = version.pdf_sha256 or version.sha256
-        with store.open(sha) as stream:
-            pdf = stream.read()
         anlagen = [
             str(a.get("titel", a)) if isinstance(a, dict) else str(a)
             for a in row.brief.version.anlagen
         ]
-        inhalte.append(paket.Inhalt(row.brief, row.dateiname, pdf, anlagen))
+        sha = version.pdf_sha256 or version.sha256
+        inhalte.append(paket.Inhalt(row.brief, row.dateiname, sha, anlagen))
     return inhalte
 
 
@@ -369,11 +367,15 @@ def packen(*, stapel: Versandstapel, now: datetime | None = None) -> Versandstap
     bytes."""
     if stapel.status != Stapelstatus.OFFEN:
         return stapel
-    data = paket.zip_bytes(stapel, inhalte(stapel))
-    sha = hashlib.sha256(data).hexdigest()
-    pending = documents.store_blobs(tenant_id=stapel.tenant_id, blobs=[(sha, data)])
+    store = get_store()
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        paket.schreiben(spool, stapel, inhalte(stapel), store.open)
+        spool.seek(0)
+        sha, size = hash_stream(spool)
+        spool.seek(0)
+        pending = documents.store_blobs(tenant_id=stapel.tenant_id, blobs=[(sha, spool)])
     try:
-        done = _gepackt(stapel, sha, len(data), pending, now or timezone.now())
+        done = _gepackt(stapel, sha, size, pending, now or timezone.now())
     except Exception:
         documents.discard_blobs(pending)
         raise
@@ -541,9 +543,9 @@ def _taken_over(stapel: Versandstapel) -> Conflict:
 
 def abholen(
     *, actor: User, access: Access, tenant: Mandant, versandstapel_id: uuid.UUID
-) -> tuple[Versandstapel, bytes]:
-    """The batch's ZIP for its provider. The first fetch marks the batch and its letters
-    ``abgeholt``; every fetch gives the same bytes."""
+) -> Versandstapel:
+    """The provider fetches the batch: the first fetch marks the batch and its letters
+    ``abgeholt``. The ZIP itself comes from :func:`zip_stream`, the same bytes each time."""
     dienst = _provider(access, tenant, actor)
     now = timezone.now()
     with transaction.atomic():
@@ -559,8 +561,11 @@ def abholen(
                 obj=stapel,
                 changes={"zip_sha256": stapel.zip_sha256},
             )
-    with get_store().open(stapel.zip_sha256) as stream:
-        return stapel, stream.read()
+    return stapel
+
+
+def zip_stream(stapel: Versandstapel) -> IO[bytes]:
+    return get_store().open(stapel.zip_sha256)
 
 
 def _alle(
