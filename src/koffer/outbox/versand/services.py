@@ -683,7 +683,7 @@ def melden(
     with transaction.atomic():
         brief = (
             Brief.objects.for_tenant(tenant)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("akte", "vorgang", "version__vorlage")
             .get(pk=brief_id)
         )
@@ -698,6 +698,8 @@ def melden(
                 )
             return brief
         stapel = Versandstapel.objects.for_tenant(tenant).select_for_update().get(pk=row.stapel_id)
+        if stapel.status == Stapelstatus.UEBERNOMMEN:  # taken over since the lookup above
+            raise _taken_over(stapel)
         if stapel.status in (Stapelstatus.BEREIT, Stapelstatus.ABGEHOLT):
             _confirm(stapel, actor, now, dienst)
             brief.refresh_from_db(fields=["status", "updated_at"])
@@ -709,7 +711,8 @@ def melden(
             changes |= _versendet(actor, brief, meldung.versanddatum, regel)
         if meldung.status == Status.UNZUSTELLBAR:
             changes |= _unzustellbar(actor, brief, meldung.grund)
-        brief.updated_at = now
+        # ``updated_at`` moves with the status only (_vorwaerts): it says since when the
+        # letter is in it, which the alarms measure; a late report does not reset it.
         brief.save(update_fields=["status", "versendet_am", "bekanntgabe_am", "updated_at"])
         audit.record(
             actor=actor,
