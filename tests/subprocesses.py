@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,3 +38,16 @@ def reaped(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def stop_group(proc: subprocess.Popen[Any]) -> None:
+    """Stop a process started with ``start_new_session`` and everything it forked (granian
+    forks its workers into the same group): SIGTERM, then SIGKILL after ten seconds."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)

@@ -268,6 +268,9 @@ KOFFER_INBOX_DIR = Path(os.environ.get("KOFFER_INBOX_DIR", VAR_DIR / "inbox")).r
 # How often every worker looks into the drop folders (seconds; 0: never, then run
 # `manage.py inbox_watch` yourself).
 KOFFER_INBOX_WATCH_SECONDS = float(os.environ.get("KOFFER_INBOX_WATCH_SECONDS", "10"))
+# How often every worker makes the Postausgang's batches at the cut-off times, packs them
+# and hands over batches nobody confirmed (seconds; 0: never).
+KOFFER_OUTBOX_DISPATCH_SECONDS = float(os.environ.get("KOFFER_OUTBOX_DISPATCH_SECONDS", "30"))
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
 # outside the database (who can write to it must not read them); every host that writes

@@ -15,11 +15,13 @@ from django.db.models import Model
 from django.test import Client
 from ninja.openapi.schema import OpenAPISchema
 
+from koffer.accounts import services as accounts
 from koffer.accounts.models import Membership, User
+from koffer.accounts.roles import Perm
 from koffer.demo import district
 from koffer.inbox.models import Importlauf, Stapel, Vernichtungsliste
 from koffer.jobs.models import Job
-from koffer.outbox.models import Vorlage
+from koffer.outbox.models import Brief, Versandstapel, Vorlage
 from koffer.placements.models import (
     Angebot,
     Belegung,
@@ -50,6 +52,8 @@ ROWS: dict[str, type[Model]] = {
     "lauf_id": Importlauf,
     "liste_id": Vernichtungsliste,
     "vorlage_id": Vorlage,
+    "brief_id": Brief,
+    "versandstapel_id": Versandstapel,
 }
 CANDIDATES = 4  # ids tried per user before the next user is asked
 
@@ -128,6 +132,21 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
         client = Client()
         client.force_login(user)
         clients.append((client, tenant_ids))
+    # The print provider's endpoints answer its machine account only (by API key).
+    provider = (
+        Membership.objects.unscoped()
+        .select_related("user", "unit")
+        .get(user__username="druck.dienstleister")
+    )
+    _, secret = accounts.create_api_token(
+        actor=None,
+        tenant=provider.unit.tenant,
+        user=provider.user,
+        name="Schema-Prüfung",
+        permissions=[Perm.OUTBOX_FETCH],
+        units=[provider.unit],
+    )
+    clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), [provider.tenant_id]))
     return clients
 
 

@@ -8,7 +8,6 @@ refuses DELETE and TRUNCATE. The server here is started once per session from a 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from koffer.shell import server
 from tests.browser.pagecheck import ARTIFACTS, ROOT
-from tests.subprocesses import koffer_env
+from tests.subprocesses import koffer_env, stop_group
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -114,19 +113,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         for proc in procs:
-            _stop(proc)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    # granian forks its worker into the same (new) process group: stop the whole group.
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+            stop_group(proc)
 
 
 @pytest.fixture(scope="session")

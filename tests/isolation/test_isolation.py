@@ -593,38 +593,6 @@ def _lauf(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
-def _brief(world: World, tenant: Mandant) -> uuid.UUID:
-    """A letter's draft in an Akte of the Mandant (the subject names the Mandant)."""
-    from django.utils import timezone
-
-    from koffer.outbox.models import Brief, Vorlage, VorlagenVersion
-    from koffer.records.models import Akte
-
-    now = timezone.now()
-    vorlage = Vorlage.objects.create(tenant=tenant, code="iso", titel="Iso", updated_at=now)
-    version = VorlagenVersion.objects.create(
-        tenant=tenant,
-        vorlage=vorlage,
-        nummer=1,
-        betreff="x",
-        text="x",
-        text_satz="x",
-        created_at=now,
-    )
-    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
-    author = world.once("author", tenant, lambda: factories.user(tenant))
-    return Brief.objects.create(
-        tenant=tenant,
-        akte=akte,
-        version=version,
-        betreff=world.mark(tenant),
-        text="x",
-        created_at=now,
-        created_by=author,
-        updated_at=now,
-    ).pk
-
-
 def _serie(world: World, tenant: Mandant) -> uuid.UUID:
     """A serial letter of the Mandant, started by the person the test signs in as (a
     serial letter is shown to whoever started it)."""
@@ -675,6 +643,39 @@ def _baustein(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _versand(world: World, tenant: Mandant) -> dict[str, Any]:
+    """A released letter of the Mandant in a batch ready for its print provider: in the
+    own Mandant the broad actor is that provider (so its fetch and confirm answer)."""
+
+    def build() -> dict[str, Any]:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from koffer.outbox.models import Druckdienst
+        from koffer.outbox.versand import services as versand
+        from koffer.records.models import Akte
+        from tests.outbox.factories import released_letter
+
+        konto = world.actor if tenant == world.own else _machine_account(world, tenant)
+        Druckdienst.objects.create(
+            tenant=tenant, konto=konto, name=world.mark(tenant), rang=1, updated_at=timezone.now()
+        )
+        akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+        brief = released_letter(
+            tenant,
+            akte,
+            actor=_person(world, tenant),
+            freigegeben_at=timezone.now() - timedelta(days=1),
+        )
+        stapel = versand.stapeln(tenant_id=tenant.pk, now=timezone.now())
+        assert stapel is not None
+        versand.packen(stapel=stapel)
+        return {"brief_id": brief.pk, "versandstapel_id": stapel.pk}
+
+    return world.once("versand", tenant, build)  # type: ignore[no-any-return]
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -708,10 +709,11 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "eingang_id": _eingang,
     "liste_id": _liste,
     "lauf_id": _lauf,
-    "brief_id": _brief,
     "serie_id": _serie,
     "vorlage_id": _vorlage,
     "baustein_id": _baustein,
+    "brief_id": lambda world, tenant: _versand(world, tenant)["brief_id"],
+    "versandstapel_id": lambda world, tenant: _versand(world, tenant)["versandstapel_id"],
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
 }

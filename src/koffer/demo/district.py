@@ -9,6 +9,7 @@ from django.db import transaction
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.accounts.roles import ROLES
+from koffer.demo import briefe as demo_briefe
 from koffer.demo import inbox as demo_inbox
 from koffer.demo import migration as demo_migration
 from koffer.demo import outbox as demo_outbox
@@ -283,6 +284,7 @@ def load() -> list[DemoUser]:
         inbox_jobs = demo_inbox.load(mandanten)
         demo_migration.load(mandanten)
         demo_outbox.load(mandanten)
+        demo_briefe.load(mandanten)
         auszug = demo_records.order_auszug(mandanten)
     # After the commit: the job runner claims the committed job row like a worker would.
     demo_records.finish(auszug)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Q
+
 from koffer.accounts.access import Access
 from koffer.accounts.roles import Perm
 from koffer.records import access as records_access
@@ -57,3 +59,46 @@ def can_release(
     """May give the second release of a four-eyes letter: anyone who could write it, but
     not its author."""
     return user_id is not None and user_id != author_id and can_write_in(access, user_id, akte)
+
+
+# --- Versand ----------------------------------------------------------------------------------
+# The mail-room page „Postausgang: Versand“ (batches, alarms, a letter's timeline) is for
+# the mail room (``inbox.process``) and for those who send letters (``outbox.send``): both
+# answer a caseworker's "where is my letter". Batches carry no personal data and are
+# shown Mandant-wide, also to the administration that sets up the providers; letters
+# only from Akten in units where the user holds ``inbox.process`` or ``outbox.send``.
+DISPATCH_PERMS = (Perm.INBOX_PROCESS, Perm.OUTBOX_SEND)
+
+
+def watches_dispatch(access: Access, tenant: Mandant) -> bool:
+    watches = any(access.can(p) for p in (*DISPATCH_PERMS, Perm.TENANCY_MANAGE))
+    return watches and has_outbox(tenant.kind)
+
+
+def configures_dispatch(access: Access, tenant: Mandant) -> bool:
+    """Providers, cut-off times and alarm thresholds: the Mandant's administration."""
+    return access.can(Perm.TENANCY_MANAGE) and has_outbox(tenant.kind)
+
+
+def dispatch_letters_q(access: Access) -> Q:
+    """Letters whose Akte lies in a unit where the user watches dispatch (none: nothing)."""
+    paths = {path for p in DISPATCH_PERMS for path in access.unit_paths_with(p)}
+    q = Q(pk__in=[])
+    for path in sorted(paths):
+        q |= Q(akte__unit_path__startswith=path)
+    return q
+
+
+def reads_letter_status(access: Access, tenant: Mandant) -> bool:
+    """The letter's status page at all: who reads Akten or watches dispatch (which
+    letter: :func:`sees_letter_status`)."""
+    return has_outbox(tenant.kind) and (
+        access.can(Perm.RECORDS_VIEW) or any(access.can(p) for p in DISPATCH_PERMS)
+    )
+
+
+def sees_letter_status(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
+    """A letter's timeline: whoever may read its Akte, and the mail room of its unit."""
+    if records_access.can_view(access, user_id, akte):
+        return True
+    return any(access.reaches(p, akte.unit_path) for p in DISPATCH_PERMS)

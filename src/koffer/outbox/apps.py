@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class OutboxConfig(AppConfig):
@@ -8,13 +9,24 @@ class OutboxConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.jobs import periodic
         from koffer.outbox import access
         from koffer.outbox.briefe import links
         from koffer.outbox.serienbriefe import tasks as serienbriefe
+        from koffer.outbox.versand import services as versand
+        from koffer.outbox.versand import tasks as versand_tasks
         from koffer.records import erweiterungen
+        from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
 
         serienbriefe.register_job_kind()
+        # Batches at the cut-off times, packing, takeover: every worker's heartbeat.
+        periodic.register(
+            "outbox.versand",
+            every=lambda: float(settings.KOFFER_OUTBOX_DISPATCH_SECONDS),
+            run=versand_tasks.runde,
+        )
+        documents.register_blob_reference(versand.blob_referenced)
         erweiterungen.register(
             erweiterungen.Aktion(key="outbox_briefe", label="Briefe", url=links.briefe)
         )
@@ -23,7 +35,7 @@ class OutboxConfig(AppConfig):
                 key="outbox_brief_schreiben", label="Brief schreiben", url=links.schreiben
             )
         )
-        register(
+        entries = [
             NavEntry(
                 key="outbox_freigaben",
                 label="Briefe zur Freigabe",
@@ -32,9 +44,7 @@ class OutboxConfig(AppConfig):
                 permission=Perm.OUTBOX_SEND,
                 shown_in=access.has_outbox,
                 order=40,
-            )
-        )
-        register(
+            ),
             NavEntry(
                 key="outbox_serienbriefe",
                 label="Serienbriefe",
@@ -43,9 +53,7 @@ class OutboxConfig(AppConfig):
                 permission=Perm.OUTBOX_SEND,
                 shown_in=access.has_outbox,
                 order=41,
-            )
-        )
-        register(
+            ),
             NavEntry(
                 key="outbox_vorlagen",
                 label="Postausgang: Vorlagen",
@@ -55,5 +63,34 @@ class OutboxConfig(AppConfig):
                 permission=Perm.TENANCY_MANAGE,
                 shown_in=access.has_outbox,
                 order=92,
+            ),
+            NavEntry(
+                key="outbox_versand_regeln",
+                label="Postausgang: Druckdienste",
+                url_name="outbox:versand_regeln",
+                description="Druckdienste, Annahmeschluss der Hybridpost und Alarme.",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_outbox,
+                order=93,
+            ),
+        ]
+        # The mail room and those who send letters watch the dispatch (access.py); a nav
+        # entry names one permission, so there is one entry for each.
+        for key, permission in (
+            ("outbox_versand", Perm.OUTBOX_SEND),
+            ("outbox_versand_poststelle", Perm.INBOX_PROCESS),
+        ):
+            entries.append(
+                NavEntry(
+                    key=key,
+                    label="Postausgang: Versand",
+                    url_name="outbox:versand",
+                    description="Versandstapel an die Druckdienste, ihr Stand und Briefe, "
+                    "die zu lange in einem Status stehen.",
+                    permission=permission,
+                    shown_in=access.has_outbox,
+                    order=35,
+                )
             )
-        )
+        for entry in entries:
+            register(entry)

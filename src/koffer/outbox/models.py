@@ -394,3 +394,168 @@ class SerienbriefFehler(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.aktenzeichen}: {self.grund}"
+
+
+# --- Versand: print providers, cut-offs, batches (``outbox.versand``) -------------------------
+
+
+class Druckdienst(TenantOwned):
+    """A print provider the Mandant sends hybrid mail to: its machine account
+    (``druckdienst`` role) fetches batches and reports statuses. ``rang`` orders the
+    providers: a new batch goes to the first active one; a batch it does not confirm within
+    ``bestaetigung_minuten`` is taken over by the next."""
+
+    konto = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("Name", max_length=120)
+    rang = models.PositiveSmallIntegerField("Reihenfolge")
+    bestaetigung_minuten = models.PositiveIntegerField(
+        "Bestätigung spätestens nach (Minuten)", default=240
+    )
+    is_active = models.BooleanField("aktiv", default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Druckdienst"
+        verbose_name_plural = "Druckdienste"
+        ordering = ["rang"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "konto"], name="outbox_druckdienst_konto"),
+            models.UniqueConstraint(fields=["tenant", "rang"], name="outbox_druckdienst_rang"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Versandregeln(TenantOwned):
+    """The Mandant's dispatch rules: the cut-off times of hybrid mail (local times
+    "HH:MM") and, per letter status, after how many hours a letter still in it is an
+    alarm on the mail-room page."""
+
+    annahmeschluss = models.JSONField(default=list)
+    alarm_stunden = models.JSONField(default=dict)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Versandregeln"
+        verbose_name_plural = "Versandregeln"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="outbox_versandregeln_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(self.annahmeschluss)
+
+
+class Versandstapel(TenantOwned):
+    """The letters of one cut-off for one provider, as a ZIP of their PDFs and a
+    ``manifest.json``. ``offen``: letters assigned, the ZIP not yet stored; ``bereit``:
+    waiting for the provider; ``uebernommen``: the next provider took it over
+    (``nachfolger``), it is refused from then on."""
+
+    class Status(models.TextChoices):
+        OFFEN = "offen", "wird gepackt"
+        BEREIT = "bereit", "wartet auf Abholung"
+        ABGEHOLT = "abgeholt", "abgeholt"
+        BESTAETIGT = "bestaetigt", "Empfang bestätigt"
+        UEBERNOMMEN = "uebernommen", "von anderem Druckdienst übernommen"
+
+    nummer = models.CharField("Nummer", max_length=30)
+    druckdienst = models.ForeignKey(Druckdienst, on_delete=models.PROTECT, related_name="+")
+    schluss = models.DateTimeField("Annahmeschluss")
+    vorgaenger = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="nachfolger"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFEN)
+    briefe_anzahl = models.PositiveIntegerField(default=0)
+    zip_sha256 = models.CharField(max_length=64, blank=True)
+    zip_size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField()
+    bereit_at = models.DateTimeField(null=True, blank=True)
+    abgeholt_at = models.DateTimeField(null=True, blank=True)
+    bestaetigt_at = models.DateTimeField(null=True, blank=True)
+    uebernommen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Versandstapel"
+        verbose_name_plural = "Versandstapel"
+        ordering = ["-created_at"]
+        constraints = [
+            # One first batch per cut-off: two workers at the same cut-off make one.
+            models.UniqueConstraint(
+                fields=["tenant", "schluss"],
+                condition=models.Q(vorgaenger__isnull=True),
+                name="outbox_versandstapel_schluss",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "schluss", "druckdienst"], name="outbox_versandstapel_dienst"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["offen", "bereit", "abgeholt", "bestaetigt", "uebernommen"]
+                ),
+                name="outbox_versandstapel_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status", "created_at"], name="outbox_stapel_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Versandstapel {self.nummer}"
+
+
+class Stapelbrief(TenantOwned):
+    """A letter in a batch. ``aktiv`` is false once the batch was taken over; a letter is
+    in at most one active batch (the database holds it), so it is never printed twice."""
+
+    stapel = models.ForeignKey(Versandstapel, on_delete=models.PROTECT, related_name="briefe")
+    brief = models.ForeignKey(Brief, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    dateiname = models.CharField(max_length=80)
+    aktiv = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "Brief im Versandstapel"
+        verbose_name_plural = "Briefe in Versandstapeln"
+        ordering = ["stapel", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "brief"],
+                condition=models.Q(aktiv=True),
+                name="outbox_stapelbrief_einmal",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "stapel", "brief"], name="outbox_stapelbrief_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.dateiname
+
+
+class Zustellung(TenantOwned):
+    """What the dispatch of one letter set in motion: the objection deadline its
+    Bekanntgabe started (a Bescheid with a Vorgang), the returned mail's reason and the
+    Wiedervorlage it made."""
+
+    brief = models.OneToOneField(Brief, on_delete=models.PROTECT, related_name="zustellung")
+    widerspruchsfrist = models.ForeignKey(
+        "records.Frist", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unzustellbar_grund = models.CharField(max_length=500, blank=True)
+    wiedervorlage = models.ForeignKey(
+        "records.Wiedervorlage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Zustellung"
+        verbose_name_plural = "Zustellungen"
+
+    def __str__(self) -> str:
+        return str(self.brief_id)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outbox", "0002_vorlagen"),
+        ("outbox", "0003_versand"),
         ("records", "0009_person_kundennummer"),
         ("tenancy", "0004_counter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

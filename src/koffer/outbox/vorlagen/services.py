@@ -28,6 +28,8 @@ from koffer.audit.services import Actor
 from koffer.outbox import access as outbox_access
 from koffer.outbox.errors import Conflict, Forbidden, Invalid
 from koffer.outbox.models import Briefkopf, Textbaustein, Vorlage, VorlagenVersion
+from koffer.outbox.satz import layout
+from koffer.outbox.satz.schriftmass import breite_mm
 from koffer.outbox.vorlagen import probesatz, selectors, sprache
 from koffer.outbox.vorlagen.logo import pruefe_logo
 from koffer.records.models import Module
@@ -91,6 +93,15 @@ def _clean_briefkopf(angaben: BriefkopfAngaben) -> dict[str, Any]:
             "ruecksendeangabe_too_long",
             f"Die Rücksendeangabe passt mit {len(ruecksende)} Zeichen nicht in die "
             f"Rücksendezeile des Anschriftfelds (höchstens {MAX_RUECKSENDEANGABE}).",
+            field="ruecksendeangabe",
+        )
+    # Measured as the letter prints it: otherwise every letter with this head is refused.
+    width = breite_mm(ruecksende, layout.SCHRIFTGRAD["ruecksendeangabe"])
+    if width > layout.ANSCHRIFT_BREITE:
+        raise Invalid(
+            "ruecksendeangabe_too_wide",
+            f"Die Rücksendeangabe ist gedruckt {width:.0f} mm breit; die Rücksendezeile des "
+            f"Anschriftfelds hat {layout.ANSCHRIFT_BREITE:.0f} mm. Bitte kürzen Sie sie.",
             field="ruecksendeangabe",
         )
     anschrift = _lines(angaben.anschrift)

@@ -101,6 +101,25 @@ class Command(BaseCommand):
                 env={},
             ),
         ]
+        if settings.DEMO_MODE and not options["no_demo"]:
+            # The demo's print provider, played by a program over the HTTP API, so that
+            # the Postausgang's whole loop (batch, fetch, print, post) runs on one laptop.
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            parts.append(
+                supervision.Part(
+                    key="druckdienst",
+                    name="Druckdienst-Simulator (Demo)",
+                    command=[
+                        sys.executable,
+                        MANAGE,
+                        "printprovider_sim",
+                        "--demo",
+                        "--base-url",
+                        f"http://{local}:{port}",
+                    ],
+                    env={},
+                )
+            )
 
         def start(part: supervision.Part) -> subprocess.Popen[bytes]:
             # Its own process group: the terminal's Ctrl-C reaches only serve, which then

@@ -1,0 +1,116 @@
+"""The demo's letters and their dispatch, written through the same services a caseworker
+uses, from the demo's templates (``demo.outbox``):
+
+- in the Sozialamt (Landkreis), an Eingangsbestätigung and an Anhörung released and
+  already in a batch for the Landkreis's print provider (the machine account
+  ``druck.dienstleister``, which ``make run``'s simulator signs in as), so that
+  „Postausgang: Versand“, a batch and a letter's timeline have something to show;
+- in the Jobcenter, a Bewilligungsbescheid above 5,000 EUR waiting for the team lead's
+  second release („Briefe zur Freigabe“ of ``tl.jobcenter``), and a draft of an
+  Aufforderung zur Mitwirkung with its live preview.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.outbox.briefe import services as briefe
+from koffer.outbox.models import Vorlage
+from koffer.outbox.versand import services as versand
+from koffer.records.models import Akte
+from koffer.tenancy.models import Mandant
+
+KREIS = "landkreis-musterland"
+JOBCENTER = "jobcenter-musterland"
+PROVIDER = "druck.dienstleister"
+ADMIN = "admin.kreis"
+
+
+def _datum(days: int) -> str:
+    return (timezone.localdate() + timedelta(days=days)).strftime("%d.%m.%Y")
+
+
+def _write(
+    tenant: Mandant,
+    username: str,
+    code: str,
+    eingaben: dict[str, str],
+    *,
+    release: bool = True,
+    with_vorgang: bool = False,
+) -> None:
+    writer = User.objects.get(username=username)
+    access = Access.for_user(writer.pk, tenant.pk)
+    akte = Akte.objects.for_tenant(tenant).filter(caseworker=writer).order_by("pk").first()
+    if akte is None:
+        return
+    vorgang = akte.vorgaenge.order_by("opened_at").first() if with_vorgang else None
+    vorlage = Vorlage.objects.for_tenant(tenant).get(code=code)
+    brief = briefe.entwerfen(
+        actor=writer,
+        access=access,
+        akte=akte,
+        vorlage=vorlage,
+        vorgang=vorgang,
+        eingaben=eingaben,
+    )
+    if release:
+        briefe.freigeben(actor=writer, access=access, brief=brief)
+
+
+def load(mandanten: dict[str, Mandant]) -> None:
+    kreis = mandanten[KREIS]
+    admin = User.objects.get(username=ADMIN)
+    versand.save_druckdienst(
+        actor=admin,
+        access=Access.for_user(admin.pk, kreis.pk),
+        tenant=kreis,
+        konto=User.objects.get(username=PROVIDER),
+        name="Druckzentrum Musterland (Simulator)",
+        rang=1,
+        bestaetigung_minuten=240,
+    )
+    _write(
+        kreis,
+        "sb.sozialamt",
+        "sa-eingangsbestaetigung",
+        {"unterlage": "Antrag auf Hilfe zur Pflege mit Anlagen", "eingang": _datum(-3)},
+    )
+    _write(
+        kreis,
+        "sb.sozialamt",
+        "sa-anhoerung",
+        {
+            "sachverhalt": "Die Hilfe zur Pflege soll ab dem nächsten Monat um den Betrag "
+            "des Pflegegeldes gemindert werden, das die Pflegekasse seit Oktober zahlt.",
+            "frist": _datum(14),
+        },
+    )
+    stapel = versand.stapeln(tenant_id=kreis.pk, now=timezone.now())
+    if stapel is not None:
+        versand.packen(stapel=stapel)
+    jobcenter = mandanten[JOBCENTER]
+    _write(
+        jobcenter,
+        "sb.jobcenter",
+        "bewilligung",
+        {
+            "betrag": "5.612,00 €",
+            "beginn": _datum(25),
+            "ende": _datum(25 + 364),
+            "begruendung": "Sie erfüllen die Voraussetzungen der §§ 7 ff. SGB II; "
+            "die Berechnung ergibt sich aus dem beigefügten Berechnungsbogen.",
+        },
+    )
+    _write(
+        jobcenter,
+        "sb.jobcenter",
+        "mitwirkung",
+        {"unterlagen": "Kontoauszüge der letzten drei Monate", "frist": _datum(21)},
+        release=False,
+        with_vorgang=True,
+    )

@@ -1,0 +1,148 @@
+"""Every read of the dispatch, scoped to who asks: a provider sees its own batches, the
+mail room every batch of the Mandant and the letters of its units, a caseworker the
+letters of the Akten it may read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.outbox import access as outbox_access
+from koffer.outbox.models import (
+    Brief,
+    BriefEreignis,
+    Druckdienst,
+    Stapelbrief,
+    Versandstapel,
+    Zustellung,
+)
+from koffer.outbox.versand import porto, services
+from koffer.tenancy.models import Mandant
+
+MAX_ALARMS = 200
+WAITING = (Versandstapel.Status.BEREIT, Versandstapel.Status.ABGEHOLT)
+
+
+def waiting_batches(dienst: Druckdienst) -> QuerySet[Versandstapel]:
+    """The provider's batches it has not confirmed yet, oldest first."""
+    return (
+        Versandstapel.objects.for_tenant(dienst.tenant_id)
+        .filter(druckdienst=dienst, status__in=WAITING)
+        .order_by("created_at", "pk")
+    )
+
+
+def batches(tenant: Mandant) -> QuerySet[Versandstapel]:
+    return (
+        Versandstapel.objects.for_tenant(tenant)
+        .select_related("druckdienst", "vorgaenger")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def batch_letters(stapel: Versandstapel) -> QuerySet[Stapelbrief]:
+    return (
+        Stapelbrief.objects.for_tenant(stapel.tenant_id)
+        .filter(stapel=stapel)
+        .select_related("brief__akte")
+        .order_by("position")
+    )
+
+
+def providers(tenant: Mandant) -> QuerySet[Druckdienst]:
+    return Druckdienst.objects.for_tenant(tenant).select_related("konto").order_by("rang")
+
+
+@dataclass(frozen=True)
+class Alarm:
+    brief: Brief
+    seit: datetime
+    stunden: int
+    grund: str
+
+
+def alarms(access: Access, tenant: Mandant, now: datetime | None = None) -> list[Alarm]:
+    """Letters of the user's units longer in a status than the Mandant allows, oldest
+    first, and released hybrid letters too heavy for a letter (they are never batched)."""
+    now = now or timezone.now()
+    limits = {s: int(h) for s, h in services.regeln(tenant.pk).alarm_stunden.items()}
+    hybrid = Q(kanal=Brief.Kanal.HYBRID)
+    stuck = hybrid & Q(status=Brief.Status.FREIGEGEBEN, seiten__gt=porto.MAX_SEITEN_SIMPLEX)
+    for status, hours in limits.items():
+        stuck |= hybrid & Q(status=status, updated_at__lte=now - timedelta(hours=hours))
+    rows = (
+        Brief.objects.for_tenant(tenant)
+        .filter(outbox_access.dispatch_letters_q(access))
+        .filter(stuck)
+        .select_related("akte")
+        .order_by("updated_at", "pk")[:MAX_ALARMS]
+    )
+    found = []
+    for b in rows:
+        hours = limits.get(b.status, 0)
+        if (
+            b.status == Brief.Status.FREIGEGEBEN
+            and porto.klasse(b.seiten, duplex=b.duplex).klasse is None
+        ):
+            found.append(Alarm(b, b.updated_at, 0, "zu schwer für einen Brief (über 1000 g)"))
+        elif hours and b.updated_at <= now - timedelta(hours=hours):
+            label = b.get_status_display()
+            found.append(Alarm(b, b.updated_at, hours, f"seit über {hours} Stunden „{label}“"))
+    return found
+
+
+def overdue_batches(tenant: Mandant, now: datetime | None = None) -> list[Versandstapel]:
+    """Batches their provider did not confirm in time, with no provider left to take over."""
+    return services.faellig_zur_uebernahme(tenant.pk, now or timezone.now())
+
+
+def letter(
+    access: Access, user_id: uuid.UUID | None, tenant: Mandant, brief_id: uuid.UUID
+) -> Brief | None:
+    """A letter whose timeline the user may see; None for unknown and forbidden alike."""
+    brief = (
+        Brief.objects.for_tenant(tenant)
+        .select_related("akte", "vorgang", "version__vorlage")
+        .filter(pk=brief_id)
+        .first()
+    )
+    if brief is None or not outbox_access.sees_letter_status(access, user_id, brief.akte):
+        return None
+    return brief
+
+
+def timeline(brief: Brief) -> QuerySet[BriefEreignis]:
+    return (
+        BriefEreignis.objects.for_tenant(brief.tenant_id)
+        .filter(brief=brief)
+        .select_related("actor")
+        .order_by("at", "recorded_at")
+    )
+
+
+def zustellung(brief: Brief) -> Zustellung | None:
+    return (
+        Zustellung.objects.for_tenant(brief.tenant_id)
+        .filter(brief=brief)
+        .select_related("widerspruchsfrist", "wiedervorlage")
+        .first()
+    )
+
+
+def current_batch(brief: Brief) -> Stapelbrief | None:
+    return (
+        Stapelbrief.objects.for_tenant(brief.tenant_id)
+        .filter(brief=brief, aktiv=True)
+        .select_related("stapel__druckdienst")
+        .first()
+    )
+
+
+def letters_in_reach(access: Access, tenant: Mandant) -> QuerySet[Brief]:
+    """Letters of Akten in units where the user watches dispatch."""
+    return Brief.objects.for_tenant(tenant).filter(outbox_access.dispatch_letters_q(access))
