@@ -10,11 +10,10 @@ from datetime import datetime
 from django.utils import timezone
 
 from koffer.accounts.models import User
+from koffer.demo import outbox as demo_outbox
 from koffer.outbox.models import Brief, Vorlage, VorlagenVersion
 from koffer.pdf.typesetting import PDFA_2B, typeset
-from koffer.records.dokumente import services as documents
-from koffer.records.dokumente.naming import IncomingFile
-from koffer.records.models import Akte, Dokument, Vorgang
+from koffer.records.models import Akte, Vorgang
 from koffer.tenancy.models import Mandant
 
 _seq = itertools.count(1)
@@ -72,38 +71,18 @@ def released_letter(
 ) -> Brief:
     """A released letter of ``seiten`` pages, filed in ``akte`` as an outgoing Dokument."""
     betreff = f"Schreiben {next(_seq)}"
-    result = documents.ingest_file(
+    assert akte.tenant_id == tenant.pk
+    return demo_outbox.released_letter(
+        akte=akte,
         actor=actor,
-        akte=akte,
-        vorgang=vorgang,
-        file=IncomingFile.from_bytes(f"{betreff}.pdf", pdf(seiten, betreff)),
-        meta=documents.DocumentMeta(
-            title=betreff,
-            kind="Bescheid" if art == Vorlage.Art.BESCHEID else "Schreiben",
-            direction=Dokument.Direction.OUTGOING,
-            source=Dokument.Source.LETTER,
-        ),
-    )
-    assert result.ok, result.message
-    now = timezone.now()
-    return Brief.objects.create(
-        tenant=tenant,
-        akte=akte,
-        vorgang=vorgang,
         version=version(tenant, art=art),
-        anschrift=["Erika Mustermann", "Musterweg 1", "12345 Musterstadt"],
         betreff=betreff,
-        text="Text",
+        pdf=pdf(seiten, betreff),
+        seiten=seiten,
+        freigegeben_at=freigegeben_at or timezone.now(),
+        vorgang=vorgang,
+        anschrift=["Erika Mustermann", "Musterweg 1", "12345 Musterstadt"],
         kanal=kanal,
         einschreiben=einschreiben,
         duplex=duplex,
-        status=Brief.Status.FREIGEGEBEN,
-        seiten=seiten,
-        dokument=result.dokument,
-        briefdatum=now.date(),
-        created_at=now,
-        created_by=actor,
-        updated_at=now,
-        freigegeben_von=actor,
-        freigegeben_at=freigegeben_at or now,
     )

@@ -9,7 +9,8 @@ released ``Brief`` pointing to it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from koffer.outbox.models import Brief, Vorlage, VorlagenVersion
 from koffer.outbox.versand import services as versand
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.naming import IncomingFile
-from koffer.records.models import Akte, Dokument
+from koffer.records.models import Akte, Dokument, Vorgang
 from koffer.tenancy.models import Mandant
 
 KREIS = "landkreis-musterland"
@@ -66,33 +67,66 @@ def load(mandanten: dict[str, Mandant]) -> None:
     released = now - timedelta(days=1)
     for betreff, seiten in LETTERS:
         pdf = pdf_bytes(betreff, tuple(f"{betreff}, Seite {n + 1}." for n in range(seiten)))
-        filed = documents.ingest_file(
+        released_letter(
+            akte=akte,
             actor=caseworker,
-            akte=akte,
-            file=IncomingFile.from_bytes(f"{betreff}.pdf", pdf),
-            meta=documents.DocumentMeta(
-                title=betreff,
-                direction=Dokument.Direction.OUTGOING,
-                source=Dokument.Source.LETTER,
-            ),
-        )
-        Brief.objects.create(
-            tenant=tenant,
-            akte=akte,
             version=version,
-            anschrift=[akte.title],
             betreff=betreff,
-            text="",
-            status=Brief.Status.FREIGEGEBEN,
+            pdf=pdf,
             seiten=seiten,
-            dokument=filed.dokument,
-            briefdatum=released.date(),
-            created_at=released,
-            created_by=caseworker,
-            updated_at=released,
-            freigegeben_von=caseworker,
             freigegeben_at=released,
+            anschrift=[akte.title],
         )
     stapel = versand.stapeln(tenant_id=tenant.pk, now=now)
     if stapel is not None:
         versand.packen(stapel=stapel)
+
+
+def released_letter(
+    *,
+    akte: Akte,
+    actor: User,
+    version: VorlagenVersion,
+    betreff: str,
+    pdf: bytes,
+    seiten: int,
+    freigegeben_at: datetime,
+    vorgang: Vorgang | None = None,
+    **brief: Any,
+) -> Brief:
+    """A released letter: ``pdf`` filed in ``akte`` as an outgoing Dokument and a
+    ``Brief`` pointing to it (``brief``: further fields, the channel, duplex, registered
+    mail). The demo's and the tests' letters until ``outbox.briefe`` writes them."""
+    bescheid = version.vorlage.art == Vorlage.Art.BESCHEID
+    filed = documents.ingest_file(
+        actor=actor,
+        akte=akte,
+        vorgang=vorgang,
+        file=IncomingFile.from_bytes(f"{betreff}.pdf", pdf),
+        meta=documents.DocumentMeta(
+            title=betreff,
+            kind="Bescheid" if bescheid else "Schreiben",
+            direction=Dokument.Direction.OUTGOING,
+            source=Dokument.Source.LETTER,
+        ),
+    )
+    if not filed.ok:
+        raise RuntimeError(filed.message)
+    return Brief.objects.create(
+        tenant_id=akte.tenant_id,
+        akte=akte,
+        vorgang=vorgang,
+        version=version,
+        betreff=betreff,
+        text="",
+        status=Brief.Status.FREIGEGEBEN,
+        seiten=seiten,
+        dokument=filed.dokument,
+        briefdatum=timezone.localdate(freigegeben_at),
+        created_at=freigegeben_at,
+        created_by=actor,
+        updated_at=freigegeben_at,
+        freigegeben_von=actor,
+        freigegeben_at=freigegeben_at,
+        **brief,
+    )
