@@ -18,7 +18,7 @@ from django.utils import timezone
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.outbox.models import Brief, BriefEreignis, Versandstapel, Vorlage
-from koffer.outbox.versand import tasks
+from koffer.outbox.versand import selectors, tasks
 from koffer.records import deadlines
 from koffer.records.models import Akte, Frist, Wiedervorlage
 from koffer.tenancy.models import Mandant
@@ -220,10 +220,13 @@ def test_a_batch_never_confirmed_is_taken_over_and_refused_to_the_first(
     assert [s["id"] for s in conforms(second_provider.client.get(LIST), LIST, "get")["items"]] == [
         str(new.pk)
     ]
+    # No third provider: the second one's batch, left unconfirmed, stays with it and is
+    # an alarm on the mail room's page, until its provider answers.
+    assert tasks.runde(now=at(12, 10)) == []
+    assert [s.pk for s in selectors.overdue_batches(tenant, at(12, 10))] == [new.pk]
     ok = _report(second_provider.client, brief, ereignis_id="b-1", status="gedruckt")
     assert ok.status_code == 200
-    # No third provider: a batch of the second one left unconfirmed stays, with an alarm.
-    assert tasks.runde(now=at(23)) == []
+    assert selectors.overdue_batches(tenant, at(12, 10)) == []
 
 
 def test_posting_sets_the_bekanntgabe_and_a_bescheids_objection_deadline(
