@@ -19,7 +19,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.outbox.briefe import services as briefe
-from koffer.outbox.models import Vorlage
+from koffer.outbox.models import Brief, Vorlage
 from koffer.outbox.versand import services as versand
 from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant
@@ -42,6 +42,7 @@ def _write(
     *,
     release: bool = True,
     with_vorgang: bool = False,
+    released_days_ago: int = 0,
 ) -> None:
     writer = User.objects.get(username=username)
     access = Access.for_user(writer.pk, tenant.pk)
@@ -59,7 +60,12 @@ def _write(
         eingaben=eingaben,
     )
     if release:
-        briefe.freigeben(actor=writer, access=access, brief=brief)
+        brief = briefe.freigeben(actor=writer, access=access, brief=brief)
+    if released_days_ago and brief.freigegeben_at is not None:
+        # Demo history: released before the last cut-off, so that it is in a batch.
+        Brief.objects.for_tenant(tenant).filter(pk=brief.pk).update(
+            freigegeben_at=brief.freigegeben_at - timedelta(days=released_days_ago)
+        )
 
 
 def load(mandanten: dict[str, Mandant]) -> None:
@@ -79,6 +85,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
         "sb.sozialamt",
         "sa-eingangsbestaetigung",
         {"unterlage": "Antrag auf Hilfe zur Pflege mit Anlagen", "eingang": _datum(-3)},
+        released_days_ago=1,
     )
     _write(
         kreis,
@@ -89,6 +96,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
             "des Pflegegeldes gemindert werden, das die Pflegekasse seit Oktober zahlt.",
             "frist": _datum(14),
         },
+        released_days_ago=1,
     )
     stapel = versand.stapeln(tenant_id=kreis.pk, now=timezone.now())
     if stapel is not None:
