@@ -62,6 +62,10 @@ def test_write_a_letter_from_the_akte(welt: Welt) -> None:
     assert brief.eingaben["betrag"] == "1.250,00 €"
     listed = client.get(reverse("outbox:akte_briefe", args=[welt.akte.pk])).content.decode()
     assert brief.betreff in listed
+    shown = client.get(reverse("outbox:brief", args=[brief.pk])).content.decode()
+    assert reverse("records:dokument", args=[brief.dokument_id]) in shown
+    filed = client.get(reverse("records:dokument", args=[brief.dokument_id])).content.decode()
+    assert "Neue Version" not in filed  # a released letter is immutable
 
 
 def test_findings_keep_the_draft(welt: Welt) -> None:
