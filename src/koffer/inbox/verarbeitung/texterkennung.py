@@ -45,7 +45,7 @@ Why these choices:
   the costliest option (about 0.7 s of CPU a page: the angle from a tesseract layout
   run, then every page rendered, turned and encoded anew, straight or not):
   ``schraeglage`` measures the angle in about 0.1 s and turns only the pages askew by
-  half a degree or more, so ocrmypdf keeps the straight pages' images as they are.
+  a fifth of a degree or more, so ocrmypdf keeps the straight pages' images as they are.
 - Page texts are read from the output PDF (pdfium), not from ocrmypdf's sidecar, so the
   text is exactly what a search of the stored PDF finds, also for pages ocrmypdf skipped.
 - ocrmypdf runs as a child process in its own session with ``--jobs`` workers (at most
