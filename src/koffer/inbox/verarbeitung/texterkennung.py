@@ -3,11 +3,13 @@
 What: :func:`recognise` takes one scan (PDF or multi-page TIFF) and returns a PDF with a
 text layer, the text of each page, whether OCR ran, whether the PDF is PDF/A and which
 pages were turned; :func:`recognise_together` does the same for several scans (the
-documents of one delivered file) in one OCR run and cuts the result apart again. A PDF that already carries a real text layer (:func:`real_text_layer`)
-is kept as it is: no OCR, milliseconds a page. Everything else goes through ocrmypdf with
-tesseract's German model (``-l deu``) and ``--deskew`` into PDF/A-2b; pages whose text
-then does not read as words (upside down, handwritten, blank) go through a second pass
-with ``--rotate-pages`` (upside-down pages too) for those pages only.
+documents of one delivered file) in one OCR run and cuts the result apart again. A PDF
+that already carries a real text layer (:func:`real_text_layer`) is kept as it is: no
+OCR, milliseconds a page. Everything else has its askew pages turned straight
+(``schraeglage``) and goes through ocrmypdf with tesseract's German model (``-l deu``)
+into PDF/A-2b; pages whose text then does not read as words (upside down, handwritten,
+blank) go through a second pass with ``--rotate-pages`` (upside-down pages too) for those
+pages only.
 
 Why these choices:
 
@@ -37,11 +39,13 @@ Why these choices:
   138-143 s, 1.24-1.28x plain tesseract on the pages at their scanned resolution
   (``benchmarks/inbox_pipeline.py``). Each part keeps the XMP metadata and the
   OutputIntent of the whole and is checked for PDF/A on its own.
-- ``--deskew`` stays although it is the costliest option (about 0.7 s of CPU a page,
-  computing the angle with a tesseract layout run and encoding the turned image anew):
-  without it the corpus's character error rate doubled for objections, applications
-  and court letters (scans skewed up to 3 degrees), and the automatic filing's recall fell
-  from 90.9 to 87.9 %.
+- Deskew is needed: without it the corpus's character error rate doubled for
+  objections, applications and court letters (scans skewed up to 3 degrees), and the
+  automatic filing's recall fell from 90.9 to 87.9 %. But not ocrmypdf's ``--deskew``,
+  the costliest option (about 0.7 s of CPU a page: the angle from a tesseract layout
+  run, then every page rendered, turned and encoded anew, straight or not):
+  ``schraeglage`` measures the angle in about 0.1 s and turns only the pages askew by
+  a fifth of a degree or more, so ocrmypdf keeps the straight pages' images as they are.
 - Page texts are read from the output PDF (pdfium), not from ocrmypdf's sidecar, so the
   text is exactly what a search of the stored PDF finds, also for pages ocrmypdf skipped.
 - ocrmypdf runs as a child process in its own session with ``--jobs`` workers (at most
@@ -90,7 +94,8 @@ from pathlib import Path
 from typing import Any
 
 from koffer.childprocess import run_bounded
-from koffer.inbox.verarbeitung import StepUnavailable
+from koffer.inbox.verarbeitung import StepUnavailable, schraeglage
+from koffer.inbox.verarbeitung.seiten import ScanUnreadable
 
 # Heavy work never uses more than two workers (the plan); tesseract itself one thread each.
 MAX_JOBS = 2
@@ -260,9 +265,11 @@ def recognise_together(
 def _ocr(
     pdf: bytes, *, jobs: int, timeout_s: float, force: bool
 ) -> tuple[bytes, list[_Page], bool, list[int]]:
-    """(searchable PDF, its pages read back, PDF/A done, pages turned): one ocrmypdf run
-    over every page, then a second pass with orientation detection for the pages whose
-    text does not read as words (upside down, handwriting, blank) only."""
+    """(searchable PDF, its pages read back, PDF/A done, pages turned): the askew pages
+    turned straight, one ocrmypdf run over every page, then a second pass with
+    orientation detection for the pages whose text does not read as words (upside down,
+    handwriting, blank) only."""
+    pdf = _straight(pdf)
     out, _, pdfa_ok = _ocrmypdf(pdf, jobs=jobs, timeout_s=timeout_s, force=force)
     found = _read_pages(out)
     doubtful = [i for i, page in enumerate(found) if not (page.real and reads_german(page.text))]
@@ -273,6 +280,20 @@ def _ocr(
     )
     rotated = sorted({int(n) - 1 for n in _ROTATED.findall(again_log)})
     return again, _read_pages(again), again_ok, rotated
+
+
+def _straight(pdf: bytes) -> bytes:
+    """``pdf`` with its askew scanned pages turned straight (``schraeglage``). A page that
+    cannot be measured or turned is OCR'd as it lies rather than failing the run:
+    tesseract reads a skewed page worse, not wrongly, and ocrmypdf itself reports a PDF it
+    cannot read."""
+    import pikepdf
+
+    try:
+        straight, _ = schraeglage.straightened(pdf)
+    except (ScanUnreadable, pikepdf.PdfError, OSError, ValueError):
+        return pdf
+    return straight
 
 
 def _joined(pdfs: list[bytes]) -> bytes:
@@ -592,7 +613,6 @@ def _ocrmypdf(
             "deu",
             "--jobs",
             str(workers),
-            "--deskew",
             *(
                 [
                     "--rotate-pages",
