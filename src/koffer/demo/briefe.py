@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.outbox.briefe import services as briefe
-from koffer.outbox.models import Brief, Vorlage
+from koffer.outbox.models import Brief, BriefEreignis, Vorlage
 from koffer.outbox.versand import services as versand
 from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant
@@ -63,8 +64,12 @@ def _write(
         brief = briefe.freigeben(actor=writer, access=access, brief=brief)
     if released_days_ago and brief.freigegeben_at is not None:
         # Demo history: released before the last cut-off, so that it is in a batch.
+        earlier = timedelta(days=released_days_ago)
         Brief.objects.for_tenant(tenant).filter(pk=brief.pk).update(
-            freigegeben_at=brief.freigegeben_at - timedelta(days=released_days_ago)
+            created_at=brief.created_at - earlier, freigegeben_at=brief.freigegeben_at - earlier
+        )
+        BriefEreignis.objects.for_tenant(tenant).filter(brief=brief).update(
+            at=F("at") - earlier, recorded_at=F("recorded_at") - earlier
         )
 
 
