@@ -105,6 +105,16 @@ class BriefUebergabe(Schema):
     am: date
 
 
+# What a change of a letter can answer: the letter, or why not.
+ANSWERS = {
+    200: BriefOut,
+    403: ProblemDocument,
+    404: ProblemDocument,
+    409: ProblemDocument,
+    422: ProblemDocument,
+}
+
+
 def _out(brief: Brief) -> BriefOut:
     a: dict[str, Any] = brief.anschrift or {}
     return BriefOut(
@@ -197,13 +207,7 @@ def get_brief(request: TenantRequest, brief_id: uuid.UUID) -> BriefOut:
 
 @router.patch(
     "/postausgang/briefe/{brief_id}",
-    response={
-        200: BriefOut,
-        403: ProblemDocument,
-        404: ProblemDocument,
-        409: ProblemDocument,
-        422: ProblemDocument,
-    },
+    response=ANSWERS,
     summary="Einen Briefentwurf ändern (Eingaben, Anschrift, Versandweg, Einschreiben)",
 )
 def change_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefAenderung) -> BriefOut:
@@ -222,13 +226,7 @@ def change_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefAenderu
 
 @router.post(
     "/postausgang/briefe/{brief_id}/freigeben",
-    response={
-        200: BriefOut,
-        403: ProblemDocument,
-        404: ProblemDocument,
-        409: ProblemDocument,
-        422: ProblemDocument,
-    },
+    response=ANSWERS,
     summary="Einen Brief freigeben: geprüft, in der Akte abgelegt und zum Versand bereit — "
     "oder, wo die Vorlage vier Augen verlangt, einer zweiten Person vorgelegt",
 )
@@ -243,13 +241,7 @@ def release_brief(request: TenantRequest, brief_id: uuid.UUID) -> BriefOut:
 
 @router.post(
     "/postausgang/briefe/{brief_id}/zurueckgeben",
-    response={
-        200: BriefOut,
-        403: ProblemDocument,
-        404: ProblemDocument,
-        409: ProblemDocument,
-        422: ProblemDocument,
-    },
+    response=ANSWERS,
     summary="Einen vorgelegten Brief mit Grund an die Verfasserin oder den Verfasser zurückgeben",
 )
 def send_back_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefZurueck) -> BriefOut:
@@ -260,13 +252,7 @@ def send_back_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefZuru
 
 @router.post(
     "/postausgang/briefe/{brief_id}/uebergeben",
-    response={
-        200: BriefOut,
-        403: ProblemDocument,
-        404: ProblemDocument,
-        409: ProblemDocument,
-        422: ProblemDocument,
-    },
+    response=ANSWERS,
     summary="Vermerken, dass ein freigegebener Brief persönlich übergeben oder selbst "
     "gedruckt und zur Post gegeben wurde",
 )

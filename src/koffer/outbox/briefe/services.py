@@ -56,6 +56,18 @@ def _event(
     )
 
 
+def _audit(actor: User, brief: Brief, action: str, **details: Any) -> None:
+    """One audit event about ``brief``, its addressee as the subject."""
+    audit.record(
+        actor=actor,
+        tenant_id=brief.tenant_id,
+        action=action,
+        obj=brief,
+        subject=brief.empfaenger,
+        **details,
+    )
+
+
 def _locked(brief: Brief) -> Brief:
     return (
         Brief.objects.for_tenant(brief.tenant_id)
@@ -158,12 +170,10 @@ def entwerfen(
             brief.betrag = _amount(brief)
             brief.save(update_fields=["betrag"])
         _event(brief, Status.ENTWURF, actor=actor, detail=f"Vorlage {vorlage.titel}")
-        audit.record(
-            actor=actor,
-            tenant_id=akte.tenant_id,
-            action="outbox.brief.entworfen",
-            obj=brief,
-            subject=person,
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.entworfen",
             changes={"vorlage": vorlage.code, "version": version.nummer, "kanal": kanal},
         )
     return brief
@@ -205,12 +215,10 @@ def aendern(
             brief.einschreiben = changes["einschreiben"] = einschreiben
         brief.updated_at = timezone.now()
         brief.save()
-        audit.record(
-            actor=actor,
-            tenant_id=brief.tenant_id,
-            action="outbox.brief.geaendert",
-            obj=brief,
-            subject=brief.empfaenger,
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.geaendert",
             changes=changes,
         )
     return brief
@@ -249,13 +257,7 @@ def freigeben(*, actor: User, access: Access, brief: Brief) -> Brief:
             brief.updated_at = timezone.now()
             brief.save()
             _event(brief, Status.ZUR_FREIGABE, actor=actor, key="zur_freigabe")
-            audit.record(
-                actor=actor,
-                tenant_id=brief.tenant_id,
-                action="outbox.brief.vorgelegt",
-                obj=brief,
-                subject=brief.empfaenger,
-            )
+            _audit(actor, brief, "outbox.brief.vorgelegt")
             return brief
         else:
             return _release(brief, actor=actor, done=done)
@@ -306,12 +308,10 @@ def zurueckgeben(*, actor: User, access: Access, brief: Brief, grund: str) -> Br
             key=f"zurueck-{BriefEreignis.objects.for_tenant(brief.tenant_id).filter(brief=brief).count()}",
             detail=f"Zurückgegeben: {reason}",
         )
-        audit.record(
-            actor=actor,
-            tenant_id=brief.tenant_id,
-            action="outbox.brief.zurueckgegeben",
-            obj=brief,
-            subject=brief.empfaenger,
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.zurueckgegeben",
             reason=reason,
         )
     return brief
@@ -331,13 +331,7 @@ def verwerfen(*, actor: User, access: Access, brief: Brief) -> Brief:
         brief.updated_at = timezone.now()
         brief.save(update_fields=["status", "updated_at"])
         _event(brief, Status.VERWORFEN, actor=actor)
-        audit.record(
-            actor=actor,
-            tenant_id=brief.tenant_id,
-            action="outbox.brief.verworfen",
-            obj=brief,
-            subject=brief.empfaenger,
-        )
+        _audit(actor, brief, "outbox.brief.verworfen")
     return brief
 
 
@@ -378,12 +372,10 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt) -> Brief:
     brief.updated_at = now
     brief.save()
     _event(brief, Status.FREIGEGEBEN, actor=actor)
-    audit.record(
-        actor=actor,
-        tenant_id=brief.tenant_id,
-        action="outbox.brief.freigegeben",
-        obj=brief,
-        subject=brief.empfaenger,
+    _audit(
+        actor,
+        brief,
+        "outbox.brief.freigegeben",
         changes={
             "dokument": str(result.dokument.pk),
             "seiten": done.seiten,
@@ -414,12 +406,10 @@ def aushaendigen(*, actor: User, access: Access, brief: Brief, am: date) -> Brie
         brief.updated_at = timezone.now()
         brief.save()
         _event(brief, brief.status, actor=actor, detail=daten.datum(am))
-        audit.record(
-            actor=actor,
-            tenant_id=brief.tenant_id,
-            action="outbox.brief.ausgehaendigt",
-            obj=brief,
-            subject=brief.empfaenger,
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.ausgehaendigt",
             changes={"am": am.isoformat(), "status": brief.status},
         )
     return brief
@@ -428,12 +418,10 @@ def aushaendigen(*, actor: User, access: Access, brief: Brief, am: date) -> Brie
 def record_read(*, actor: User, brief: Brief, purpose: str) -> None:
     """A letter (its draft, preview or PDF) was looked at: audited like the Akte's other
     personal data."""
-    audit.record(
-        actor=actor,
-        tenant_id=brief.tenant_id,
-        action="outbox.brief.gelesen",
-        obj=brief,
-        subject=brief.empfaenger,
+    _audit(
+        actor,
+        brief,
+        "outbox.brief.gelesen",
         reason=purpose[:200],
     )
 
