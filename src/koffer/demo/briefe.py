@@ -6,12 +6,14 @@ uses, from the demo's templates (``demo.outbox``):
   ``druck.dienstleister``, which ``make run``'s simulator signs in as), so that
   „Postausgang: Versand“, a batch and a letter's timeline have something to show;
 - in the Jobcenter, a Bewilligungsbescheid above 5,000 EUR waiting for the team lead's
-  second release („Briefe zur Freigabe“ of ``tl.jobcenter``), and a draft of an
-  Aufforderung zur Mitwirkung with its live preview.
+  second release („Briefe zur Freigabe“ of ``tl.jobcenter``), a draft of an
+  Aufforderung zur Mitwirkung with its live preview, and a serial letter (an
+  Eingangsbestätigung to the open Akten of Leistungsteam 1).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.db.models import F
@@ -19,11 +21,13 @@ from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
+from koffer.jobs import runner
 from koffer.outbox.briefe import services as briefe
 from koffer.outbox.models import Brief, BriefEreignis, Vorlage
+from koffer.outbox.serienbriefe import services as serien
 from koffer.outbox.versand import services as versand
 from koffer.records.models import Akte
-from koffer.tenancy.models import Mandant
+from koffer.tenancy.models import Mandant, Organisationseinheit
 
 KREIS = "landkreis-musterland"
 JOBCENTER = "jobcenter-musterland"
@@ -73,7 +77,40 @@ def _write(
         )
 
 
-def load(mandanten: dict[str, Mandant]) -> None:
+def _serie(tenant: Mandant) -> uuid.UUID | None:
+    """A serial letter of the Jobcenter's Leistungsteam 1: an Eingangsbestätigung to each
+    of its open Akten (run by :func:`finish` after the demo's transaction)."""
+    writer = User.objects.get(username="sb.jobcenter")
+    access = Access.for_user(writer.pk, tenant.pk)
+    team = Organisationseinheit.objects.for_tenant(tenant).get(name="Leistungsteam 1")
+    akten, _ = serien.resolve(
+        actor=writer,
+        access=access,
+        tenant_id=tenant.pk,
+        auswahl=serien.Auswahl(unit_path=team.path),
+    )
+    if not akten:
+        return None
+    serie = serien.starten(
+        actor=writer,
+        access=access,
+        tenant=tenant,
+        vorlage=Vorlage.objects.for_tenant(tenant).get(code="eingangsbestaetigung"),
+        akten=akten,
+        auswahl=f"offene Akten von {team.name}",
+        eingaben={"unterlage": "Weiterbewilligungsantrag", "eingang": _datum(-2)},
+    )
+    return serie.job_id
+
+
+def finish(jobs: list[uuid.UUID]) -> None:
+    """Run the serial letter right away (the demo has no worker yet when it loads; the
+    queued task later finds the job done and skips it)."""
+    for job in jobs:
+        runner.execute(job)
+
+
+def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
     kreis = mandanten[KREIS]
     admin = User.objects.get(username=ADMIN)
     versand.save_druckdienst(
@@ -127,3 +164,5 @@ def load(mandanten: dict[str, Mandant]) -> None:
         release=False,
         with_vorgang=True,
     )
+    job = _serie(jobcenter)
+    return [job] if job is not None else []

@@ -284,11 +284,12 @@ def load() -> list[DemoUser]:
         inbox_jobs = demo_inbox.load(mandanten)
         demo_migration.load(mandanten)
         demo_outbox.load(mandanten)
-        demo_briefe.load(mandanten)
+        serien = demo_briefe.load(mandanten)
         auszug = demo_records.order_auszug(mandanten)
     # After the commit: the job runner claims the committed job row like a worker would.
     demo_records.finish(auszug)
     demo_inbox.finish(inbox_jobs)
+    demo_briefe.finish(serien)
     return [u for u in USERS if not u.machine]
 
 
