@@ -276,7 +276,6 @@ def run() -> None:
                 empfaenger=a.subjekte.get().person,
                 anschrift={"namen": ["Anna X"], "strasse": "Weg 1", "ort": "12345 Ort"},
                 betreff="Aufforderung zur Mitwirkung",
-                text=vorlage.aktuelle_version.text_satz,  # type: ignore[union-attr]
                 eingaben={"frist": "31.12.2026", "betrag": "10,00 €"},
             ),
             briefdatum=timezone.localdate(),

@@ -97,7 +97,6 @@ def released_letter(
             "ort": "12345 Musterstadt",
         },
         betreff=betreff,
-        text="Text",
         kanal=kanal,
         einschreiben=einschreiben,
         duplex=duplex,

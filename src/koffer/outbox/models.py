@@ -173,7 +173,8 @@ class VorlagenVersion(TenantOwned):
 class Brief(TenantOwned):
     """One letter. ``status`` only moves forward (``RANG``), so a provider's report that
     arrives late or twice never takes a letter back. The PDF of a released letter is the
-    filed Dokument's version; a draft has none."""
+    filed Dokument's version; a draft has none. Its body is its version's ``text_satz``
+    (versions are immutable), with the writer's ``eingaben`` as values."""
 
     class Status(models.TextChoices):
         ENTWURF = "entwurf", "Entwurf"
@@ -210,7 +211,6 @@ class Brief(TenantOwned):
     # {"namen": [lines], "strasse": "", "ort": "PLZ Ort", "land": ""} (outbox.satz.Anschrift)
     anschrift = models.JSONField("Anschrift", default=dict)
     betreff = models.CharField("Betreff", max_length=300)
-    text = models.TextField("Text")  # the body source; starts as the version's text
     eingaben = models.JSONField(default=dict, blank=True)  # values of the version's felder
     betrag = models.DecimalField(
         "Betrag (EUR)", max_digits=12, decimal_places=2, null=True, blank=True

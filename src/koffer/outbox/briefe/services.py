@@ -158,7 +158,6 @@ def entwerfen(
             empfaenger=person,
             anschrift=daten.anschrift(person),
             betreff=version.betreff,
-            text=version.text_satz,
             kanal=kanal,
             eingaben=_clean_inputs(version.felder, eingaben or {}),
             serienbrief=serienbrief,

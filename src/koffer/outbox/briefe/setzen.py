@@ -93,7 +93,7 @@ def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
         ),
         briefdatum=briefdatum,
         eingaben=brief.eingaben,
-        needed=daten.benutzt(brief.text, brief.betreff),
+        needed=daten.benutzt(brief.version.text_satz, brief.betreff),
     )
     # No personal e-mail address here: most are wider than the block's 47 mm; the
     # authority's address is in the footer.
@@ -119,7 +119,7 @@ def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
         anschrift=anschrift(brief),
         info=tuple(info),
         betreff=daten.fuelle(brief.betreff, values),
-        body=brief.text,
+        body=brief.version.text_satz,
         werte=values,
         vermerk=vermerk,
         anlagen=tuple(str(a) for a in brief.version.anlagen),
@@ -129,8 +129,9 @@ def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
     )
 
 
-def setze(brief: Brief, *, briefdatum: date) -> Gesetzt:
-    """Typeset and check ``brief`` as it would be sent on ``briefdatum``."""
+def setze(brief: Brief, *, briefdatum: date, mit_text: bool = True) -> Gesetzt:
+    """Typeset and check ``brief`` as it would be sent on ``briefdatum``; ``mit_text``:
+    also read its text back (for the search, when it is filed; a preview needs none)."""
     data = briefsatz(brief, briefdatum=briefdatum)
     try:
         pdf = satz.setze(data)
@@ -138,7 +139,7 @@ def setze(brief: Brief, *, briefdatum: date) -> Gesetzt:
         finding = Befund("satzfehler", f"Die Vorlage lässt sich nicht setzen: {exc}")
         return Gesetzt(b"", "", 0, (finding,), "", briefdatum, data.briefkopf.behoerde)
     found = satz.pruefe(data, pdf, duplex=brief.duplex)
-    pages, text = _pages_and_text(pdf)
+    pages, text = _pages_and_text(pdf, mit_text=mit_text)
     porto = satz.portoklasse(pages, duplex=brief.duplex)
     return Gesetzt(
         pdf=pdf,
@@ -151,10 +152,12 @@ def setze(brief: Brief, *, briefdatum: date) -> Gesetzt:
     )
 
 
-def _pages_and_text(pdf: bytes) -> tuple[int, str]:
+def _pages_and_text(pdf: bytes, *, mit_text: bool) -> tuple[int, str]:
     with PDFIUM_LOCK:
         doc = pypdfium2.PdfDocument(io.BytesIO(pdf))
         try:
+            if not mit_text:
+                return len(doc), ""
             texts = []
             for page in doc:
                 textpage = page.get_textpage()

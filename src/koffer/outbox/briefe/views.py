@@ -119,7 +119,7 @@ def _neu_page(
 
 
 def _preview(brief: Brief) -> tuple[str, list[setzen.Befund], int]:
-    done = setzen.setze(brief, briefdatum=timezone.localdate())
+    done = setzen.setze(brief, briefdatum=timezone.localdate(), mit_text=False)
     if not done.pdf:
         return "", list(done.befunde), 0
     png = setzen.vorschau_png(done.pdf, scale=PREVIEW_SCALE)
