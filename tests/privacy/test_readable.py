@@ -42,6 +42,7 @@ APPS = (
     "tenancy",
     "blobs",
     "inbox",
+    "outbox",
 )
 ACTION_CODE = re.compile(rf"^(read|({'|'.join(APPS)})\.[a-z_]+\.[a-z_]+)$")
 # Writers of audit events whose action argument is passed by keyword.
