@@ -271,6 +271,11 @@ KOFFER_INBOX_WATCH_SECONDS = float(os.environ.get("KOFFER_INBOX_WATCH_SECONDS", 
 # How often every worker makes the Postausgang's batches at the cut-off times, packs them
 # and hands over batches nobody confirmed (seconds; 0: never).
 KOFFER_OUTBOX_DISPATCH_SECONDS = float(os.environ.get("KOFFER_OUTBOX_DISPATCH_SECONDS", "30"))
+# Child processes that typeset a serial letter's letters while the job writes the ones
+# before them (0: the job typesets them itself). Default: one a core.
+KOFFER_OUTBOX_SATZ_PROZESSE = int(
+    os.environ.get("KOFFER_OUTBOX_SATZ_PROZESSE", str(os.cpu_count() or 1))
+)
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
 # outside the database (who can write to it must not read them); every host that writes

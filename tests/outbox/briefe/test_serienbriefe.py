@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from typing import Any
 
@@ -11,9 +13,11 @@ from django.utils import timezone
 from koffer.jobs import runner
 from koffer.jobs import services as jobs
 from koffer.outbox.briefe import services as briefe
+from koffer.outbox.briefe import setzen
 from koffer.outbox.models import Brief, Serienbrief, SerienbriefFehler, Vorlage
+from koffer.outbox.satz import werkstatt
 from koffer.outbox.serienbriefe import services, tasks
-from koffer.records.models import Akte
+from koffer.records.models import Akte, DokumentVersion
 from tests.conftest import signed_in
 from tests.factories import records as rf
 from tests.outbox.briefe.conftest import Welt, vorlage
@@ -154,3 +158,65 @@ def test_the_pages(welt: Welt) -> None:
     assert serie.akten == [str(welt.akte.pk)]
     page = client.get(started["Location"]).content.decode()
     assert "Fortschritt" in page
+
+
+def test_letters_typeset_ahead_in_child_processes_are_filed_as_made_there(
+    welt: Welt, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.KOFFER_OUTBOX_SATZ_PROZESSE = 1
+    monkeypatch.setattr(tasks, "POOL_AB", 1)
+    monkeypatch.setattr(services, "CHUNK", 2)
+    in_this_process: list[str] = []
+    original = werkstatt.fertig
+
+    def counted(data: Any, **kwargs: Any) -> werkstatt.Fertig:
+        in_this_process.append(data.aktenzeichen)
+        return original(data, **kwargs)
+
+    monkeypatch.setattr(werkstatt, "fertig", counted)
+    akten = _akten(welt, 5)
+    broken = akten[3].subjekte.get().person
+    broken.street = ""
+    broken.save()
+    serie = _start(welt, akten)
+    assert serie.job_id is not None and runner.execute(serie.job_id) == "done"
+    serie.refresh_from_db()
+    assert (serie.erstellt, serie.fehler) == (4, 1)
+    # Every letter, the one with findings too, was typeset by the child.
+    assert in_this_process == []
+    fehler = SerienbriefFehler.objects.for_tenant(welt.tenant).get(serienbrief=serie)
+    assert fehler.akte_id == akten[3].pk and "Straße" in fehler.grund
+    for brief in _letters(welt, serie):
+        assert brief.seiten >= 1 and brief.dokument_id is not None
+        text = " ".join(
+            DokumentVersion.objects.for_tenant(welt.tenant)
+            .filter(dokument_id=brief.dokument_id)
+            .values_list("text", flat=True)
+        )
+        assert brief.akte.aktenzeichen in text
+
+
+def test_a_letter_typeset_ahead_is_typeset_again_when_its_data_changed(
+    welt: Welt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = vorlage(welt.tenant)
+    brief = briefe.entwerfen(
+        actor=welt.writer, access=welt.access(welt.writer), akte=welt.akte, vorlage=v
+    )
+    today = timezone.localdate()
+    data = setzen.briefsatz(brief, briefdatum=today)
+    ahead = werkstatt.fertig(data, duplex=brief.duplex)
+    calls: list[str] = []
+    original = werkstatt.fertig
+    monkeypatch.setattr(
+        werkstatt, "fertig", lambda d, **kw: calls.append(d.anschrift.strasse) or original(d, **kw)
+    )
+    same = setzen.setze(brief, briefdatum=today, vorgesetzt=setzen.Vorgesetzt(data, ahead))
+    assert calls == [] and same.pdf == ahead.pdf
+    brief.anschrift = {**brief.anschrift, "strasse": "Neue Straße 5"}
+    again = setzen.setze(brief, briefdatum=today, vorgesetzt=setzen.Vorgesetzt(data, ahead))
+    assert calls == ["Neue Straße 5"] and again.pdf != ahead.pdf
+    # A child that died: its letter is typeset by the job itself.
+    dead: Future[werkstatt.Fertig] = Future()
+    dead.set_exception(BrokenProcessPool("child died"))
+    assert services._vorgesetzt(services.Vorbereitet(brief, data, dead)) is None

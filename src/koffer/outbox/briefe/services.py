@@ -39,20 +39,27 @@ MAX_INPUT = 4000
 
 
 def _event(
-    brief: Brief, status: str, *, actor: User | None, key: str = "", detail: str = ""
+    brief: Brief,
+    status: str,
+    *,
+    actor: User | None,
+    key: str = "",
+    detail: str = "",
+    einmalig: bool = False,
 ) -> None:
+    """Record that ``brief`` reached ``status`` (once per ``key``, default the status).
+    ``einmalig``: a step a letter takes once only (drafted, released), written without
+    first looking for the event."""
     now = timezone.now()
+    fields = {"status": status, "at": now, "recorded_at": now, "actor": actor}
+    fields["detail"] = detail[:500]
+    if einmalig:
+        BriefEreignis.objects.create(
+            tenant_id=brief.tenant_id, brief=brief, key=key or status, **fields
+        )
+        return
     BriefEreignis.objects.get_or_create(
-        tenant_id=brief.tenant_id,
-        brief=brief,
-        key=key or status,
-        defaults={
-            "status": status,
-            "at": now,
-            "recorded_at": now,
-            "actor": actor,
-            "detail": detail[:500],
-        },
+        tenant_id=brief.tenant_id, brief=brief, key=key or status, defaults=fields
     )
 
 
@@ -72,7 +79,14 @@ def _locked(brief: Brief) -> Brief:
     return (
         Brief.objects.for_tenant(brief.tenant_id)
         .select_for_update(of=("self",))
-        .select_related("akte", "vorgang", "version__vorlage", "empfaenger")
+        .select_related(
+            "akte__unit",
+            "akte__caseworker",
+            "akte__bg",
+            "vorgang",
+            "version__vorlage",
+            "empfaenger",
+        )
         .get(pk=brief.pk)
     )
 
@@ -124,6 +138,48 @@ def needs_second_person(brief: Brief) -> bool:
     return brief.betrag is None or brief.betrag >= vorlage.vier_augen_ab
 
 
+def neuer_brief(
+    *,
+    actor: User,
+    akte: Akte,
+    vorlage: Vorlage,
+    vorgang: Vorgang | None = None,
+    empfaenger: Person | None = None,
+    kanal: str = Brief.Kanal.HYBRID,
+    serienbrief: Serienbrief | None = None,
+    eingaben: dict[str, Any] | None = None,
+) -> Brief:
+    """The draft :func:`entwerfen` saves, not saved yet (its id already drawn): a serial
+    letter typesets it ahead from this."""
+    version = vorlage.aktuelle_version
+    if version is None or not vorlage.is_active:
+        raise Invalid("vorlage_unusable", f"Die Vorlage „{vorlage.titel}“ ist nicht freigegeben.")
+    if vorgang is not None and vorgang.akte_id != akte.pk:
+        raise Invalid("vorgang_other_akte", "Der Vorgang gehört nicht zu dieser Akte.")
+    if kanal not in Brief.Kanal.values:
+        raise Invalid("kanal_unknown", "Unbekannter Versandweg.")
+    person = empfaenger or setzen.erste_person(akte)
+    now = timezone.now()
+    brief = Brief(
+        tenant_id=akte.tenant_id,
+        akte=akte,
+        vorgang=vorgang,
+        version=version,
+        empfaenger=person,
+        anschrift=daten.anschrift(person),
+        betreff=version.betreff,
+        kanal=kanal,
+        eingaben=_clean_inputs(version.felder, eingaben or {}),
+        serienbrief=serienbrief,
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+    )
+    if brief.eingaben:
+        brief.betrag = _amount(brief)
+    return brief
+
+
 def entwerfen(
     *,
     actor: User,
@@ -135,45 +191,34 @@ def entwerfen(
     kanal: str = Brief.Kanal.HYBRID,
     serienbrief: Serienbrief | None = None,
     eingaben: dict[str, Any] | None = None,
+    entwurf: Brief | None = None,
 ) -> Brief:
     """A new draft in ``akte`` from the template's current version, addressed to
     ``empfaenger`` (default: the Akte's first person), with the writer's ``eingaben``;
-    ``serienbrief``: made by that serial letter."""
+    ``serienbrief``: made by that serial letter. ``entwurf``: the draft as
+    :func:`neuer_brief` made it with these arguments earlier (saved as it is)."""
     _may_write(access, actor, akte)
-    version = vorlage.aktuelle_version
-    if version is None or not vorlage.is_active:
-        raise Invalid("vorlage_unusable", f"Die Vorlage „{vorlage.titel}“ ist nicht freigegeben.")
-    if vorgang is not None and vorgang.akte_id != akte.pk:
-        raise Invalid("vorgang_other_akte", "Der Vorgang gehört nicht zu dieser Akte.")
-    if kanal not in Brief.Kanal.values:
-        raise Invalid("kanal_unknown", "Unbekannter Versandweg.")
-    person = empfaenger or setzen.erste_person(akte)
-    now = timezone.now()
-    with transaction.atomic():
-        brief = Brief.objects.create(
-            tenant_id=akte.tenant_id,
-            akte=akte,
-            vorgang=vorgang,
-            version=version,
-            empfaenger=person,
-            anschrift=daten.anschrift(person),
-            betreff=version.betreff,
-            kanal=kanal,
-            eingaben=_clean_inputs(version.felder, eingaben or {}),
-            serienbrief=serienbrief,
-            created_at=now,
-            created_by=actor,
-            updated_at=now,
-        )
-        if brief.eingaben:
-            brief.betrag = _amount(brief)
-            brief.save(update_fields=["betrag"])
-        _event(brief, Status.ENTWURF, actor=actor, detail=f"Vorlage {vorlage.titel}")
+    brief = entwurf or neuer_brief(
+        actor=actor,
+        akte=akte,
+        vorlage=vorlage,
+        vorgang=vorgang,
+        empfaenger=empfaenger,
+        kanal=kanal,
+        serienbrief=serienbrief,
+        eingaben=eingaben,
+    )
+    version = brief.version
+    # No savepoint of its own: a failure here fails the caller's transaction (a serial
+    # letter's savepoint per Akte, or the request's).
+    with transaction.atomic(savepoint=False):
+        brief.save(force_insert=True)
+        _event(brief, Status.ENTWURF, actor=actor, detail=f"Vorlage {vorlage.titel}", einmalig=True)
         _audit(
             actor,
             brief,
             "outbox.brief.entworfen",
-            changes={"vorlage": vorlage.code, "version": version.nummer, "kanal": kanal},
+            changes={"vorlage": vorlage.code, "version": version.nummer, "kanal": brief.kanal},
         )
     return brief
 
@@ -233,10 +278,16 @@ def _findings(brief: Brief, done: setzen.Gesetzt) -> Invalid:
     )
 
 
-def freigeben(*, actor: User, access: Access, brief: Brief) -> Brief:
+def freigeben(
+    *,
+    actor: User,
+    access: Access,
+    brief: Brief,
+    vorgesetzt: setzen.Vorgesetzt | None = None,
+) -> Brief:
     """The writer's release: checked, then filed and released — or, where four eyes are
     needed, put before a second person. A letter with findings stays a draft, the
-    findings kept on it."""
+    findings kept on it. ``vorgesetzt``: the letter typeset ahead (a serial letter)."""
     today = timezone.localdate()
     with transaction.atomic():
         brief = _locked(brief)
@@ -245,7 +296,7 @@ def freigeben(*, actor: User, access: Access, brief: Brief) -> Brief:
             raise Conflict(
                 "brief_not_draft", f"Der Brief ist bereits {brief.get_status_display()}."
             )
-        done = setzen.setze(brief, briefdatum=today)
+        done = setzen.setze(brief, briefdatum=today, vorgesetzt=vorgesetzt)
         if done.befunde:
             refused = _findings(brief, done)
         elif needs_second_person(brief):
@@ -370,7 +421,7 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt) -> Brief:
     brief.freigegeben_at = now
     brief.updated_at = now
     brief.save()
-    _event(brief, Status.FREIGEGEBEN, actor=actor)
+    _event(brief, Status.FREIGEGEBEN, actor=actor, einmalig=True)
     _audit(
         actor,
         brief,

@@ -15,6 +15,7 @@ import pypdfium2
 from koffer.outbox import satz
 from koffer.outbox.briefe import daten
 from koffer.outbox.models import Brief, Briefkopf
+from koffer.outbox.satz import werkstatt
 from koffer.outbox.vorlagen import selectors as vorlagen
 from koffer.pdf.pdfium import LOCK as PDFIUM_LOCK
 from koffer.records import antwortcode
@@ -129,44 +130,40 @@ def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
     )
 
 
-def setze(brief: Brief, *, briefdatum: date, mit_text: bool = True) -> Gesetzt:
+@dataclass(frozen=True)
+class Vorgesetzt:
+    """A letter typeset ahead (a serial letter's pool, :mod:`koffer.outbox.satz.werkstatt`)
+    from ``satz``: used only if the letter still prints exactly that."""
+
+    satz: satz.Briefsatz
+    fertig: werkstatt.Fertig
+
+
+def setze(
+    brief: Brief,
+    *,
+    briefdatum: date,
+    mit_text: bool = True,
+    vorgesetzt: Vorgesetzt | None = None,
+) -> Gesetzt:
     """Typeset and check ``brief`` as it would be sent on ``briefdatum``; ``mit_text``:
-    also read its text back (for the search, when it is filed; a preview needs none)."""
+    also read its text back (for the search, when it is filed; a preview needs none).
+    ``vorgesetzt``: the result of typesetting it ahead, taken when made from the same
+    data (the address, a value or the date changed meanwhile: typeset again)."""
     data = briefsatz(brief, briefdatum=briefdatum)
-    try:
-        pdf = satz.setze(data)
-    except satz.Satzfehler as exc:
-        finding = Befund("satzfehler", f"Die Vorlage lässt sich nicht setzen: {exc}")
-        return Gesetzt(b"", "", 0, (finding,), "", briefdatum, data.briefkopf.behoerde)
-    found = satz.pruefe(data, pdf, duplex=brief.duplex)
-    pages, text = _pages_and_text(pdf, mit_text=mit_text)
-    porto = satz.portoklasse(pages, duplex=brief.duplex)
+    if vorgesetzt is not None and vorgesetzt.satz == data:
+        done = vorgesetzt.fertig
+    else:
+        done = werkstatt.fertig(data, duplex=brief.duplex, mit_text=mit_text)
     return Gesetzt(
-        pdf=pdf,
-        text=text,
-        seiten=pages,
-        befunde=tuple(Befund(b.code, b.meldung, b.feld) for b in found),
-        portoklasse=porto.name if porto is not None else "",
+        pdf=done.pdf,
+        text=done.text,
+        seiten=done.seiten,
+        befunde=tuple(Befund(b.code, b.meldung, b.feld) for b in done.befunde),
+        portoklasse=done.portoklasse,
         briefdatum=briefdatum,
         absender=data.briefkopf.behoerde,
     )
-
-
-def _pages_and_text(pdf: bytes, *, mit_text: bool) -> tuple[int, str]:
-    with PDFIUM_LOCK:
-        doc = pypdfium2.PdfDocument(io.BytesIO(pdf))
-        try:
-            if not mit_text:
-                return len(doc), ""
-            texts = []
-            for page in doc:
-                textpage = page.get_textpage()
-                texts.append(textpage.get_text_range())
-                textpage.close()
-                page.close()
-            return len(texts), "\n\f".join(texts)
-        finally:
-            doc.close()
 
 
 def vorschau_png(pdf: bytes, *, page: int = 0, scale: float = 1.0) -> bytes:

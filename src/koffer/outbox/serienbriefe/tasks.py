@@ -4,16 +4,24 @@ with the first chunk not committed, and no Akte gets its letter twice."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from functools import partial
+
+from django.conf import settings
 
 from koffer.accounts.roles import Perm
 from koffer.jobs import registry
 from koffer.jobs.runner import JobError, JobRun, Outcome
 from koffer.outbox.models import Serienbrief
+from koffer.outbox.satz.werkstatt import Satzpool
 from koffer.outbox.serienbriefe import services
 
 JOB_KIND = services.JOB_KIND
+# From how many letters a series is typeset in child processes (starting them takes
+# about a second).
+POOL_AB = 3 * services.CHUNK
 
 
 def step_reached(name: str) -> None:
@@ -24,18 +32,52 @@ def step_reached(name: str) -> None:
 def run_series(*, serie: Serienbrief, run: JobRun) -> Serienbrief:
     ids = [str(x) for x in serie.akten]
     total = len(ids)
-    for start in range(0, total, services.CHUNK):
-        key = f"akten-{start // services.CHUNK}"
-        chunk = ids[start : start + services.CHUNK]
-        if not run.is_done(key):
-            run.step(key, partial(services.make_chunk, serie=serie, akte_ids=chunk))
-            step_reached(key)
-        done = min(total, start + services.CHUNK)
-        run.progress(done, total, f"{done} von {total} Briefen erstellt")
+    chunks = [ids[start : start + services.CHUNK] for start in range(0, total, services.CHUNK)]
+    keys = [f"akten-{number}" for number in range(len(chunks))]
+    todo = [n for n, key in enumerate(keys) if not run.is_done(key)]
+    with _pool(sum(len(chunks[n]) for n in todo)) as pool:
+        ahead: dict[int, dict[str, services.Vorbereitet]] = {}
+
+        def prepare(position: int) -> None:
+            if pool is not None and position < len(todo):
+                number = todo[position]
+                ahead[number] = services.vorbereiten(
+                    serie=serie, akte_ids=chunks[number], pool=pool
+                )
+
+        prepare(0)
+        for position, number in enumerate(todo):
+            # The next chunk goes to the pool before this one is written: typesetting
+            # and the database work overlap.
+            prepare(position + 1)
+            run.step(
+                keys[number],
+                partial(
+                    services.make_chunk,
+                    serie=serie,
+                    akte_ids=chunks[number],
+                    vorbereitet=ahead.pop(number, None),
+                ),
+            )
+            step_reached(keys[number])
+            done = min(total, (number + 1) * services.CHUNK)
+            run.progress(done, total, f"{done} von {total} Briefen erstellt")
     run.step("abschluss", partial(_finish, serie=serie))
     found = services.serie_of(serie.tenant_id, serie.pk)
     assert found is not None
     return found
+
+
+@contextlib.contextmanager
+def _pool(letters: int) -> Iterator[Satzpool | None]:
+    """Child processes typesetting ahead, for a series long enough to pay for starting
+    them (:data:`POOL_AB` letters), where any are configured."""
+    prozesse = settings.KOFFER_OUTBOX_SATZ_PROZESSE
+    if prozesse <= 0 or letters < POOL_AB:
+        yield None
+        return
+    with Satzpool(prozesse) as pool:
+        yield pool
 
 
 def _finish(*, serie: Serienbrief) -> str:

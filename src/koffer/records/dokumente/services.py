@@ -449,6 +449,8 @@ def _prepare(
 def find_duplicate(scope: records_access.DuplicateScope, sha256: str) -> Dokument | None:
     """The active document within ``scope`` that has a version with these exact bytes,
     one in the target Akte first."""
+    if scope.among is records_access.NOTHING:
+        return None
     version = (
         DokumentVersion.objects.for_tenant(scope.tenant_id)
         .filter(scope.among, sha256=sha256, dokument__status=Dokument.Status.ACTIVE)
