@@ -11,6 +11,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse, set_script_prefix
 
 from koffer.accounts.models import User
+from koffer.accounts.roles import Perm
 from koffer.shell import navigation
 from koffer.shell.middleware import CSPMiddleware
 from tests.conftest import signed_in
@@ -124,3 +125,14 @@ def test_navigation_marks_the_page_it_links_to_only(caseworker: User) -> None:
     other = client.get(reverse("shell:accessibility")).content.decode()
     assert 'class="koffer-nav__link" href' in other
     assert 'aria-current="page"' not in other.split('aria-label="Module"')[1].split("</nav>")[0]
+
+
+def test_an_entry_for_several_permissions_is_shown_once_to_who_holds_any() -> None:
+    def versand(permissions: set[str]) -> list[str]:
+        links = navigation.links_for(frozenset(permissions), "jobcenter")
+        return [link.key for link in links if link.label == "Postausgang: Versand"]
+
+    assert versand({Perm.OUTBOX_SEND, Perm.INBOX_PROCESS}) == ["outbox_versand"]
+    assert versand({Perm.INBOX_PROCESS}) == ["outbox_versand"]
+    assert versand({Perm.OUTBOX_SEND}) == ["outbox_versand"]
+    assert versand({Perm.RECORDS_VIEW}) == []

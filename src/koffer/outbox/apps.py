@@ -74,23 +74,18 @@ class OutboxConfig(AppConfig):
                 order=93,
             ),
         ]
-        # The mail room and those who send letters watch the dispatch (access.py); a nav
-        # entry names one permission, so there is one entry for each.
-        for key, permission in (
-            ("outbox_versand", Perm.OUTBOX_SEND),
-            ("outbox_versand_poststelle", Perm.INBOX_PROCESS),
-        ):
-            entries.append(
-                NavEntry(
-                    key=key,
-                    label="Postausgang: Versand",
-                    url_name="outbox:versand",
-                    description="Versandstapel an die Druckdienste, ihr Stand und Briefe, "
-                    "die zu lange in einem Status stehen.",
-                    permission=permission,
-                    shown_in=access.has_outbox,
-                    order=35,
-                )
+        # The mail room and those who send letters watch the dispatch (access.py).
+        entries.append(
+            NavEntry(
+                key="outbox_versand",
+                label="Postausgang: Versand",
+                url_name="outbox:versand",
+                description="Versandstapel an die Druckdienste, ihr Stand und Briefe, "
+                "die zu lange in einem Status stehen.",
+                permission=(Perm.OUTBOX_SEND, Perm.INBOX_PROCESS),
+                shown_in=access.has_outbox,
+                order=35,
             )
+        )
         for entry in entries:
             register(entry)

@@ -17,7 +17,8 @@ class NavEntry:
     label: str
     url_name: str
     description: str
-    permission: str | None  # None: every signed-in member of the Mandant
+    # None: every signed-in member of the Mandant; several: who holds any of them.
+    permission: str | tuple[str, ...] | None
     order: int = 100
     # The kinds of Mandant (tenancy.Mandant.Kind) the module exists for, answered by the
     # app's access.py with the rule its views use, so that menu, start page and address
@@ -25,7 +26,8 @@ class NavEntry:
     shown_in: Callable[[str], bool] | None = None
 
     def shown_to(self, permissions: frozenset[str], tenant_kind: str) -> bool:
-        if self.permission is not None and self.permission not in permissions:
+        needed = (self.permission,) if isinstance(self.permission, str) else self.permission
+        if needed is not None and permissions.isdisjoint(needed):
             return False
         return self.shown_in is None or self.shown_in(tenant_kind)
 
