@@ -195,8 +195,9 @@ def entwerfen(
 ) -> Brief:
     """A new draft in ``akte`` from the template's current version, addressed to
     ``empfaenger`` (default: the Akte's first person), with the writer's ``eingaben``;
-    ``serienbrief``: made by that serial letter. ``entwurf``: the draft as
-    :func:`neuer_brief` made it with these arguments earlier (saved as it is)."""
+    ``serienbrief``: made by that serial letter. ``entwurf``: the draft
+    :func:`neuer_brief` made for ``akte`` and ``vorlage`` earlier, saved as it is (the
+    other arguments are then not looked at)."""
     _may_write(access, actor, akte)
     brief = entwurf or neuer_brief(
         actor=actor,

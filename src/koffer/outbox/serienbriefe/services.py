@@ -183,12 +183,22 @@ def _done(serie: Serienbrief, akte_ids: list[str]) -> set[str]:
     )
 
 
+def _entwurf(serie: Serienbrief, akte: Akte) -> Brief:
+    return briefe.neuer_brief(
+        actor=serie.created_by,
+        akte=akte,
+        vorlage=serie.vorlage,
+        kanal=serie.kanal,
+        serienbrief=serie,
+        eingaben=serie.eingaben,
+    )
+
+
 def vorbereiten(
     *, serie: Serienbrief, akte_ids: list[str], pool: Satzpool
 ) -> dict[str, Vorbereitet]:
     """Draft the letters of a chunk in memory (reads only) and hand each to ``pool``. An
     Akte whose letter cannot be drafted is left out: the step finds out why."""
-    actor = serie.created_by
     today = timezone.localdate()
     done = _done(serie, akte_ids)
     found: dict[str, Vorbereitet] = {}
@@ -196,14 +206,7 @@ def vorbereiten(
         if key in done:
             continue
         try:
-            entwurf = briefe.neuer_brief(
-                actor=actor,
-                akte=akte,
-                vorlage=serie.vorlage,
-                kanal=serie.kanal,
-                serienbrief=serie,
-                eingaben=serie.eingaben,
-            )
+            entwurf = _entwurf(serie, akte)
             data = setzen.briefsatz(entwurf, briefdatum=today)
         except DomainError:
             continue
@@ -248,10 +251,7 @@ def make_chunk(
                     access=access,
                     akte=akte,
                     vorlage=serie.vorlage,
-                    kanal=serie.kanal,
-                    serienbrief=serie,
-                    eingaben=serie.eingaben,
-                    entwurf=letter.entwurf if letter is not None else None,
+                    entwurf=letter.entwurf if letter is not None else _entwurf(serie, akte),
                 )
                 brief = briefe.freigeben(
                     actor=actor, access=access, brief=brief, vorgesetzt=_vorgesetzt(letter)
