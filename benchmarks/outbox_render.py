@@ -21,6 +21,11 @@ both alike.
   PDF/A check and measures every page object against the printable area (once per
   layout and process).
 
+Then ``case=pool``: the same letters through a serial letter's typesetting children
+(``satz.werkstatt.Satzpool``, ``KOFFER_OUTBOX_SATZ_PROZESSE``, one a core), typeset,
+checked and their text read back: letters a second, against typst alone on as many cores
+(``typst_alone_per_s``, from ``typst_ms``).
+
 Targets (issue 16): at least 100 letters a second in one worker, the pipeline's overhead
 over typst alone at most 30 % (ratio <= 1.3).
 """
@@ -30,11 +35,15 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import time
+from collections.abc import Callable
+
+from django.conf import settings
 
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import sized
 from koffer.outbox.satz import Briefsatz, layout, muster, pruefe, setze
 from koffer.outbox.satz.muster import antwortcode_text
+from koffer.outbox.satz.werkstatt import Satzpool
 from koffer.pdf import typesetting
 
 NAME = "outbox_render"
@@ -125,4 +134,36 @@ def run() -> None:
         first_ms=first_ms,
         target=f">={TARGET_LETTERS_PER_SECOND:.0f}/s,ratio<={MAX_OVERHEAD}",
         met=rate >= TARGET_LETTERS_PER_SECOND and ratio <= MAX_OVERHEAD,
+    )
+    _pool(fresh, typst_p50)
+
+
+def _pool(fresh: Callable[[], Briefsatz], typst_ms: float) -> None:
+    """A worker's serial letter typesets in child processes (``satz.werkstatt``, one a
+    core): letters a second through them, against typst alone on as many cores."""
+    prozesse = settings.KOFFER_OUTBOX_SATZ_PROZESSE
+    if prozesse <= 0:
+        emit(NAME, case="pool", skipped="KOFFER_OUTBOX_SATZ_PROZESSE=0")
+        return
+    count = sized(400, 6)
+    with Satzpool(prozesse) as pool:
+        for future in [pool.setze(fresh(), duplex=True) for _ in range(prozesse * 2)]:
+            future.result()  # started and warm
+        letters = [fresh() for _ in range(count)]
+        began = time.perf_counter()
+        done = [f.result() for f in [pool.setze(b, duplex=True) for b in letters]]
+        seconds = time.perf_counter() - began
+    assert all(not d.befunde for d in done), done[0].befunde
+    rate = count / seconds
+    ideal = prozesse * 1000 / typst_ms
+    emit(
+        NAME,
+        case="pool",
+        letters=count,
+        prozesse=prozesse,
+        letters_per_s=rate,
+        typst_alone_per_s=ideal,
+        ratio=ideal / rate,
+        target=f">={TARGET_LETTERS_PER_SECOND:.0f}/s",
+        met=rate >= TARGET_LETTERS_PER_SECOND,
     )
