@@ -14,9 +14,11 @@ import io
 import json
 import re
 import uuid
+from io import StringIO
 
 import pikepdf
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from koffer.accounts.models import User
@@ -88,7 +90,7 @@ def _returned(tenant: Mandant, brief: Brief, doc: Eingangsdokument, grund: str) 
 
 
 def test_the_posts_sticker_marks_the_letter_undeliverable_once(
-    tenant: Mandant, brief: Brief, deliver: Deliver
+    tenant: Mandant, brief: Brief, deliver: Deliver, mail_room: User
 ) -> None:
     scan = letters.with_text(letters.koffer_letter(letters.code_of(brief)), STICKER)
     stapel = _run(deliver, {"0001.pdf": scan})
@@ -100,6 +102,16 @@ def test_the_posts_sticker_marks_the_letter_undeliverable_once(
     filed = Dokument.objects.for_tenant(tenant).get(pk=doc.dokument_id)
     assert filed.direction == Dokument.Direction.INCOMING and filed.source == Dokument.Source.SCAN
     _returned(tenant, brief, doc, "Empfänger unbekannt")
+
+    # The batch protocol says so (JSON, the batch's page with a way to the document).
+    out = StringIO()
+    call_command("inbox_report", str(stapel.pk), "--json", stdout=out)
+    [reported] = json.loads(out.getvalue())["dokumente"]
+    assert reported["rueckpost"] == {"grund": "Empfänger unbekannt", "quelle": "vermerk"}
+    assert reported["rule"] == schritte.RUECKLAEUFER_RULE
+    page = signed_in(mail_room).get(reverse("inbox:stapel_detail", args=[stapel.pk]))
+    assert "(Rückläufer: Empfänger unbekannt)" in page.content.decode()
+    assert reverse("inbox:klaerung_dokument", args=[doc.pk]) in page.content.decode()
 
     # Processed again (a worker restarted), the filing step repeated: nothing twice.
     process_stapel(stapel=Stapel.objects.for_tenant(tenant).get(pk=stapel.pk))
