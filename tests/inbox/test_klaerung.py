@@ -5,24 +5,20 @@ the same. Documents are put into the queue directly (the pipeline has its own te
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.inbox.klaerung import selectors, services
 from koffer.inbox.models import Eingangsdokument, Protokolleintrag
-from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument, Wiedervorlage
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
 from tests.factories import records as record_factories
-from tests.inbox import scans
 from tests.inbox.conftest import Deliver
+from tests.inbox.warteschlange import waiting
 
 pytestmark = pytest.mark.django_db
 State = Eingangsdokument.State
@@ -46,12 +42,6 @@ def _waiting(
     deliver: Deliver, akte: Akte | None, *, batch: str = "2026-11-25-0001"
 ) -> Eingangsdokument:
     """A scanned page waiting in the mail room's queue, suggesting ``akte`` at 80 %."""
-    page = scans.image_pdf([scans.letter(["Erika Kowalski", f"Bitte um Rückruf ({batch})."])])
-    files = {"0001.pdf": page}
-    stapel = deliver(files, scans.manifest(files, batch_id=batch)).stapel
-    sha = hashlib.sha256(page).hexdigest()
-    documents.settle_blobs(documents.store_blobs(tenant_id=stapel.tenant_id, blobs=[(sha, page)]))
-    now = timezone.now()
     vorschlaege = (
         [
             {
@@ -64,22 +54,15 @@ def _waiting(
         if akte
         else []
     )
-    return Eingangsdokument.objects.create(
-        tenant_id=stapel.tenant_id,
-        stapel=stapel,
-        datei=stapel.dateien.get(),
-        teil=0,
-        pages=[0],
-        state=State.ZU_PRUEFEN,
-        original_sha256=sha,
+    return waiting(
+        deliver,
+        ["Erika Kowalski", f"Bitte um Rückruf ({batch})."],
+        batch=batch,
         text="Erika Kowalski\nBitte um Rückruf.",
         kind="sonstiges",
         vorschlaege=vorschlaege,
         confidence=0.8 if akte else None,
         reason="Vorschlag mit Sicherheit 80 %, unter der Schwelle von 95 % für die automatische Ablage.",
-        unit=stapel.unit,
-        created_at=now,
-        updated_at=now,
     )
 
 

@@ -285,6 +285,7 @@ def load() -> list[DemoUser]:
         demo_migration.load(mandanten)
         demo_outbox.load(mandanten)
         serien = demo_briefe.load(mandanten)
+        inbox_jobs += demo_inbox.ruecklaeufer(mandanten)
         auszug = demo_records.order_auszug(mandanten)
     # After the commit: the job runner claims the committed job row like a worker would.
     demo_records.finish(auszug)

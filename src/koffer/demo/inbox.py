@@ -6,7 +6,8 @@ the Kreis's Poststelle, the mail room's other Mandant. Each is checked like a re
 delivery. And a Rückscan: the Deckblätter of Leistungsteam 1 printed, and a Rückscan
 batch bringing one paper file back with its Deckblatt, and one whose Deckblatt names an
 Aktenzeichen nobody knows (it waits in triage). And older batches whose paper originals
-are due, with destruction lists (``destruction_lists``)."""
+are due, with destruction lists (``destruction_lists``). After the letters, a batch of
+returned mail (``ruecklaeufer``): the Kreis's Anhörung came back from the Post."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
+from koffer.blobs.store import get_store
 from koffer.demo.records import pdf_bytes
 from koffer.inbox.lieferung import services
 from koffer.inbox.models import Stapel, Vernichtungsliste
@@ -31,6 +33,7 @@ from koffer.inbox.rueckscan import pdf as deckblatt_pdf
 from koffer.inbox.rueckscan import services as rueckscan
 from koffer.inbox.verarbeitung import seiten
 from koffer.jobs import runner
+from koffer.outbox.models import Brief
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 JOBCENTER = "jobcenter-musterland"
@@ -51,8 +54,9 @@ def _note(
     wrong: str = "",
     art: str = "post",
     weeks_ago: int = 0,
+    days_ago: int = 1,
 ) -> bytes:
-    scan_day = timezone.localdate() - timedelta(days=1, weeks=weeks_ago)
+    scan_day = timezone.localdate() - timedelta(days=days_ago, weeks=weeks_ago)
     return json.dumps(
         {
             "version": 1,
@@ -199,6 +203,30 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
             )
         )
     return [job for job in jobs if job is not None]
+
+
+def ruecklaeufer(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
+    """After the letters (``demo.briefe``): the Kreis's Anhörung came back from the Post,
+    and the scan provider delivers it in a batch of returned mail (Lieferschein ``"art":
+    "rueckpost"``), so that its letter is „unzustellbar zurück“ with the scan and its
+    caseworker has a Wiedervorlage. The letter's own PDF (born digital: no OCR)."""
+    kreis = mandanten[KREIS]
+    brief = (
+        Brief.objects.for_tenant(kreis)
+        .filter(version__vorlage__code="sa-anhoerung", dokument__isnull=False)
+        .select_related("dokument")
+        .first()
+    )
+    version = brief.dokument.current_version if brief and brief.dokument else None
+    if brief is None or version is None:
+        return []
+    with get_store().open(version.sha256) as stream:
+        files = {"rueck-0001.pdf": stream.read()}
+    batch_id = "KR-2026-R001"
+    # Scanned today: the letter went into its batch at this morning's cut-off.
+    note = _note(batch_id, files, {"rueck-0001.pdf": brief.seiten}, art="rueckpost", days_ago=0)
+    job = _deliver(kreis, "scan.dienstleister", batch_id, files, note)
+    return [job] if job is not None else []
 
 
 def _statement(slug: str, batch_id: str) -> bytes:

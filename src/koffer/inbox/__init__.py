@@ -10,9 +10,11 @@ The Lieferschein is UTF-8 JSON, kept verbatim with its SHA-256 (BSI TR-RESISCAN)
 
     {
       "version": 1,                       # optional, only 1 is understood
-      "art": "post",                      # optional: "post" (default) or "rueckscan":
+      "art": "post",                      # optional: "post" (default), "rueckscan":
                                           # paper files scanned in bulk, each file's
-                                          # documents starting with their Deckblatt
+                                          # documents starting with their Deckblatt,
+                                          # or "rueckpost": returned mail only (letters
+                                          # of koffer the Post brought back)
       "stapel_id": "2026-11-25-0001",     # the provider's batch id, unique per provider
       "scan_datum": "2026-11-25",         # day of scanning
       "operator": "M. Muster",            # who scanned
@@ -22,7 +24,9 @@ The Lieferschein is UTF-8 JSON, kept verbatim with its SHA-256 (BSI TR-RESISCAN)
         "bemerkung": "Stichprobe 10 %"    # any further fields are kept too
       },
       "dateien": [                        # 1 to 2,000 files
-        {"name": "0001.pdf", "seiten": 3, "sha256": "<64 hex digits>"}
+        {"name": "0001.pdf", "seiten": 3, "sha256": "<64 hex digits>"},
+        {"name": "0002.pdf", "seiten": 1, "sha256": "<64 hex digits>",
+         "rueckpost": true}               # optional: this file holds returned mail
       ]
     }
 

@@ -36,6 +36,9 @@ class Stapel(TenantOwned):
     class Art(models.TextChoices):
         POST = "post", "Posteingang"
         RUECKSCAN = "rueckscan", "Rückscan"
+        # Returned mail only (Rückläufer, the Post's sticker on the envelope): every
+        # document is taken as returned mail; otherwise processed like ``post``.
+        RUECKPOST = "rueckpost", "Rückläufer"
 
     provider = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -119,6 +122,7 @@ class Stapeldatei(TenantOwned):
     kind = models.CharField(max_length=10, blank=True)  # pdf, tiff (after the check)
     pages = models.PositiveIntegerField(null=True, blank=True)  # counted by the check
     state = models.CharField(max_length=12, choices=State.choices, default=State.ANGENOMMEN)
+    rueckpost = models.BooleanField(default=False)  # Lieferschein: returned mail (Rückläufer)
 
     class Meta:
         verbose_name = "Stapeldatei"
@@ -236,6 +240,10 @@ class Eingangsdokument(TenantOwned):
     )  # state ``zusammengefuehrt``: the document that holds its pages now
     codes = models.JSONField(default=list)  # [{"page", "format", "text"}]
     antwortcode = models.JSONField(null=True, blank=True)  # koffer's reply code, decoded
+    # Returned mail (Rückläufer) of the letter its reply code names: why it came back, and
+    # who said so: ``lieferschein``, ``vermerk`` (the Post's sticker read) or ``poststelle``.
+    rueckpost_grund = models.CharField(max_length=500, blank=True)
+    rueckpost_quelle = models.CharField(max_length=12, blank=True)
     merkmale = models.JSONField(default=dict)
     kind = models.CharField("Dokumentart", max_length=30, blank=True)
     kind_confidence = models.FloatField(null=True, blank=True)

@@ -8,6 +8,7 @@ from koffer.inbox.klaerung import urls as klaerung_urls
 from koffer.inbox.lieferung import urls as lieferung_urls
 from koffer.inbox.migration import urls as migration_urls
 from koffer.inbox.originale import urls as originale_urls
+from koffer.inbox.rueckpost import urls as rueckpost_urls
 from koffer.inbox.rueckscan import urls as rueckscan_urls
 from koffer.inbox.verarbeitung import urls as verarbeitung_urls
 
@@ -18,6 +19,7 @@ urlpatterns: list[URLPattern] = [
     *klaerung_urls.urlpatterns,
     *verarbeitung_urls.urlpatterns,
     *rueckscan_urls.urlpatterns,
+    *rueckpost_urls.urlpatterns,
     *migration_urls.urlpatterns,
     *originale_urls.urlpatterns,
 ]

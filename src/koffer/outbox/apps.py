@@ -15,7 +15,7 @@ class OutboxConfig(AppConfig):
         from koffer.outbox.serienbriefe import tasks as serienbriefe
         from koffer.outbox.versand import services as versand
         from koffer.outbox.versand import tasks as versand_tasks
-        from koffer.records import erweiterungen
+        from koffer.records import erweiterungen, rueckpost
         from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
 
@@ -27,6 +27,10 @@ class OutboxConfig(AppConfig):
             run=versand_tasks.runde,
         )
         documents.register_blob_reference(versand.blob_referenced)
+        # Returned mail scanned in the Posteingang marks its letter „unzustellbar“.
+        rueckpost.register(
+            rueckpost.Empfang(pruefen=versand.ruecklaeufer_pruefen, melden=versand.ruecklaeufer)
+        )
         erweiterungen.register(
             erweiterungen.Aktion(key="outbox_briefe", label="Briefe", url=links.briefe)
         )

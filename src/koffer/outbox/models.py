@@ -307,7 +307,8 @@ class Brief(TenantOwned):
 
 class BriefEreignis(TenantOwned):
     """One step in a letter's life, the timeline shown in its Vorgang. ``key`` makes a
-    report unique (a provider's callback sent twice is recorded once)."""
+    report unique (a provider's callback sent twice, a scan processed twice, is recorded
+    once)."""
 
     brief = models.ForeignKey(Brief, on_delete=models.PROTECT, related_name="ereignisse")
     key = models.CharField(max_length=120)
@@ -318,6 +319,11 @@ class BriefEreignis(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     detail = models.CharField(max_length=500, blank=True)
+    # Returned mail found in the Posteingang (key ``posteingang:<Eingangsdokument>``): the
+    # scan, filed as an incoming Dokument in the letter's Akte.
+    dokument = models.ForeignKey(
+        "records.Dokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "Briefereignis"

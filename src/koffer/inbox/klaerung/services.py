@@ -88,11 +88,7 @@ def _change(
     took it meanwhile; one protocol line (``step``) and one audit event (``action``) with
     what ``change`` returns. The claim is given up."""
     with transaction.atomic():
-        locked = pipeline.locked_row(doc)
-        if locked.state not in pipeline.OPEN_STATES:
-            raise pipeline.already_filed(locked)
-        if locked.rework_job_id is not None:
-            raise pipeline.being_reworked(locked)
+        locked = pipeline.locked_waiting(doc)
         changes = change(locked)
         locked.claimed_by, locked.claimed_at = None, None
         locked.updated_at = timezone.now()

@@ -35,7 +35,12 @@ def rework(*, run: JobRun, doc: Eingangsdokument) -> None:
         return
     erkennung = schritte.read_text(pipeline.original_bytes(doc), jobs=JOBS_PER_DOCUMENT)
     rules = regeln(doc.tenant_id)
-    found = schritte.assess(doc.tenant_id, erkennung.text, [c["text"] for c in doc.codes])
+    found = schritte.assess(
+        doc.tenant_id,
+        erkennung.text,
+        [c["text"] for c in doc.codes],
+        rueckpost_marked=schritte.rueckpost_marked(doc.stapel, doc.datei),
+    )
     decision = schritte.decide(found, rules, erkennung.problem)
     pending = documents.store_blobs(tenant_id=doc.tenant_id, blobs=erkennung.blobs())
 

@@ -22,6 +22,7 @@ from koffer.errors import DomainError
 from koffer.inbox import access
 from koffer.inbox.klaerung import selectors, services
 from koffer.inbox.models import Eingangsdokument
+from koffer.inbox.rueckpost import services as rueckpost
 from koffer.inbox.verarbeitung import seiten
 from koffer.inbox.verarbeitung import services as pipeline
 from koffer.shell.breadcrumbs import trail
@@ -104,6 +105,8 @@ def dokument(request: TenantRequest, eingang_id: uuid.UUID) -> HttpResponse:
             "following": following,
             "split_pages": range(2, len(doc.pages) + 1),
             "page_numbers": range(1, len(doc.pages) + 1),
+            "rueckpost_max": rueckpost.MAX_GRUND,
+            "rueckpost_gruende": rueckpost.GRUENDE,
         },
     )
 

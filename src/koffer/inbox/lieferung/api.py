@@ -25,7 +25,7 @@ router = Router(tags=["Posteingang"])
 StapelState = Literal["angenommen", "in_pruefung", "verarbeitet", "mit_problemen", "quarantaene"]
 StapeldateiState = Literal["angenommen", "geprueft", "fehlt", "quarantaene"]
 StapelSource = Literal["api", "ordner"]
-StapelArt = Literal["post", "rueckscan"]
+StapelArt = Literal["post", "rueckscan", "rueckpost"]
 
 LIEFERSCHEIN_HELP = """
 Der Lieferschein (Feld `lieferschein`, eine JSON-Datei in UTF-8, höchstens 1 MB) wird
@@ -34,12 +34,13 @@ unverändert mit seinem SHA-256 aufbewahrt (BSI TR-RESISCAN). Felder:
 | Feld | Inhalt |
 |---|---|
 | `version` | 1 (optional) |
+| `art` | optional: `post` (Vorgabe), `rueckscan` (Papierakten, jede mit ihrem Deckblatt) oder `rueckpost` (nur Rückläufer: Briefe von koffer, die die Post als unzustellbar zurückgebracht hat) |
 | `stapel_id` | Stapelnummer des Dienstleisters, 1–100 Zeichen `A-Z a-z 0-9 . _ -`; je Dienstleister eindeutig |
 | `scan_datum` | Tag des Scannens, `JJJJ-MM-TT` |
 | `operator` | wer gescannt hat (1–200 Zeichen) |
 | `scanner` | Gerät (1–200 Zeichen) |
 | `qualitaetspruefung` | Objekt, `ergebnis`: `bestanden` oder `nicht_bestanden`; weitere Felder werden unverändert aufbewahrt |
-| `dateien` | 1–2000 Einträge `{"name": "0001.pdf", "seiten": 3, "sha256": "<64 Hex-Zeichen>"}` |
+| `dateien` | 1–2000 Einträge `{"name": "0001.pdf", "seiten": 3, "sha256": "<64 Hex-Zeichen>"}`; optional `"rueckpost": true`: die Datei enthält Rückläufer |
 
 Die Dateien (Feld `dateien`, PDF oder TIFF) tragen die Namen aus dem Lieferschein.
 Dieselbe Lieferung noch einmal (gleiche Stapelnummer, gleicher Lieferschein, gleiche
@@ -68,6 +69,7 @@ class StapeldateiOut(Schema):
     kind: str
     pages: int | None
     state: StapeldateiState
+    rueckpost: bool
 
 
 class StapelListItem(Schema):
@@ -129,6 +131,7 @@ def _datei_out(d: Stapeldatei) -> StapeldateiOut:
         kind=d.kind,
         pages=d.pages,
         state=d.state,  # type: ignore[arg-type]
+        rueckpost=d.rueckpost,
     )
 
 

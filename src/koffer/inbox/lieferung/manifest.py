@@ -18,8 +18,9 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_FILES = 2000
 QUALITY_RESULTS = ("bestanden", "nicht_bestanden")
 # What a batch holds: incoming post (the default), or paper files scanned in bulk, each
-# file starting with its Deckblatt (``inbox.rueckscan``).
-ARTEN = ("post", "rueckscan")
+# file starting with its Deckblatt (``inbox.rueckscan``), or returned mail only (letters
+# of koffer the Post brought back, ``inbox.rueckpost``).
+ARTEN = ("post", "rueckscan", "rueckpost")
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -29,6 +30,7 @@ class DeclaredFile:
     name: str
     pages: int
     sha256: str
+    rueckpost: bool = False  # the file holds returned mail (Rückläufer)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def _file(entry: Any, number: int) -> DeclaredFile:
     sha256 = entry.get("sha256")
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256.lower()):
         raise refused(f"„sha256“ von „{name}“ muss 64 Hex-Zeichen haben.")
-    return DeclaredFile(name=name, pages=pages, sha256=sha256.lower())
+    rueckpost = entry.get("rueckpost", False)
+    if not isinstance(rueckpost, bool):
+        raise refused(f"„rueckpost“ von „{name}“ muss true oder false sein.")
+    return DeclaredFile(name=name, pages=pages, sha256=sha256.lower(), rueckpost=rueckpost)
 
 
 def parse(raw: bytes) -> Lieferschein:
@@ -124,7 +129,10 @@ def parse(raw: bytes) -> Lieferschein:
     files = [_file(entry, n) for n, entry in enumerate(entries, start=1)]
     art = data.get("art", "post")
     if art not in ARTEN:
-        raise refused("„art“ muss „post“ oder „rueckscan“ sein (ohne Angabe: „post“).")
+        raise refused(
+            "„art“ muss „post“ oder „rueckscan“ sein, bei Rückläufern „rueckpost“ "
+            "(ohne Angabe: „post“)."
+        )
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise refused("Ein Dateiname steht mehrfach in „dateien“.")

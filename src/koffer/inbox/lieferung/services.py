@@ -251,6 +251,7 @@ def _write(
                 sha256=sha256,
                 size=size,
                 state=Stapeldatei.State.ANGENOMMEN if sha256 else Stapeldatei.State.FEHLT,
+                rueckpost=declared.rueckpost,
             )
         )
     declared_names = {f.name for f in note.files}

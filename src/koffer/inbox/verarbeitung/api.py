@@ -52,6 +52,8 @@ class EingangsdokumentOut(Schema):
     merged_into: uuid.UUID | None = None  # state zusammengefuehrt: where its pages are now
     codes: list[dict[str, Any]]
     antwortcode: dict[str, Any] | None
+    # Returned mail (Rückläufer): {"grund", "quelle": lieferschein | vermerk | poststelle}
+    rueckpost: dict[str, str] | None = None
     merkmale: dict[str, Any]
     vorschlaege: list[dict[str, Any]]
     confidence: float | None

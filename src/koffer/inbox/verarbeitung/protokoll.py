@@ -41,6 +41,11 @@ def _dokument(doc: Eingangsdokument, *, with_text: bool) -> dict[str, Any]:
         "merged_into": str(doc.merged_into_id) if doc.merged_into_id else None,
         "codes": doc.codes,
         "antwortcode": doc.antwortcode,
+        "rueckpost": (
+            {"grund": doc.rueckpost_grund, "quelle": doc.rueckpost_quelle}
+            if doc.rueckpost_grund
+            else None
+        ),
         "merkmale": doc.merkmale,
         "vorschlaege": doc.vorschlaege,
         "confidence": doc.confidence,

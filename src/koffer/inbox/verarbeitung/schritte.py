@@ -3,7 +3,8 @@ bytes and the E-Akte and answer what they found; nothing is written here (``serv
 writes, ``tasks`` runs the two in job steps). Each step's own module is testable alone:
 ``seiten`` (pages), ``codes`` (barcodes and QR codes), ``trennung`` (separator sheets),
 ``texterkennung`` (text layer or OCR), ``records.antwortcode`` (koffer's reply code),
-``merkmale`` (identifiers), ``dokumentart`` (kind) and ``zuordnung`` (the Akte).
+``merkmale`` (identifiers), ``dokumentart`` (kind), ``zuordnung`` (the Akte) and
+``rueckvermerk`` (the Post's return note on a letter it brought back).
 
 A step that cannot run on this machine (``StepUnavailable``) or fails on a file does not
 stop the document: it goes on without that step's result and says why, so it lands in
@@ -28,13 +29,14 @@ from koffer.inbox.verarbeitung import (
     codes,
     dokumentart,
     merkmale,
+    rueckvermerk,
     seiten,
     texterkennung,
     trennung,
     zuordnung,
 )
 from koffer.inbox.verarbeitung.regeln import Regeln
-from koffer.records import antwortcode
+from koffer.records import antwortcode, rueckpost
 
 logger = logging.getLogger("koffer.inbox")
 BORN_DIGITAL_DPI = 100
@@ -182,18 +184,41 @@ def _failed(original: bytes, problem: tuple[str, str]) -> Erkennung:
 
 
 @dataclass(frozen=True)
+class Rueckpost:
+    """Returned mail (Rückläufer): why it came back, who says so (``lieferschein``,
+    ``vermerk``: the Post's note read, ``poststelle``), and why it cannot be booked to its
+    letter (None: it can)."""
+
+    grund: str
+    quelle: str
+    problem: str | None = None
+
+
+LIEFERSCHEIN_GRUND = "Rückläufer laut Lieferschein"
+NO_LETTER_CODE = (
+    "Rückläufer laut Lieferschein, aber kein Antwortcode eines koffer-Briefs gelesen: "
+    "bitte den Brief im Scan nachsehen und von Hand zuordnen."
+)
+
+
+@dataclass(frozen=True)
 class Einschaetzung:
-    """What the text and codes say: koffer's reply code, identifiers, kind, Akten."""
+    """What the text and codes say: koffer's reply code, identifiers, kind, Akten, and
+    whether it is one of koffer's letters come back."""
 
     antwortcode: antwortcode.Antwortcode | None
     merkmale: merkmale.Merkmale
     art: dokumentart.Art
     vorschlaege: list[zuordnung.Vorschlag]
+    rueckpost: Rueckpost | None = None
 
 
-def assess(tenant_id: uuid.UUID, text: str, page_codes: Sequence[str]) -> Einschaetzung:
+def assess(
+    tenant_id: uuid.UUID, text: str, page_codes: Sequence[str], *, rueckpost_marked: bool = False
+) -> Einschaetzung:
     """Reads the E-Akte (the suggestion), writes nothing. A reply code of another Mandant
-    or a forged one counts as none."""
+    or a forged one counts as none. ``rueckpost_marked``: the Lieferschein says the
+    document is returned mail."""
     reply = None
     for raw in page_codes:
         decoded = antwortcode.decode(raw)
@@ -202,8 +227,33 @@ def assess(tenant_id: uuid.UUID, text: str, page_codes: Sequence[str]) -> Einsch
             break
     found = merkmale.extract(text)
     return Einschaetzung(
-        reply, found, dokumentart.classify(text), zuordnung.suggest(tenant_id, found)
+        reply,
+        found,
+        dokumentart.classify(text),
+        zuordnung.suggest(tenant_id, found),
+        returned(reply, text, marked=rueckpost_marked),
     )
+
+
+def rueckpost_marked(stapel: Stapel, datei: Stapeldatei) -> bool:
+    """The Lieferschein says the file holds returned mail (the batch's ``art`` or the
+    file's ``rueckpost``)."""
+    return stapel.art == Stapel.Art.RUECKPOST or datei.rueckpost
+
+
+def returned(reply: antwortcode.Antwortcode | None, text: str, *, marked: bool) -> Rueckpost | None:
+    """Whether a document is one of koffer's letters come back: its reply code names the
+    letter, and the Lieferschein marks it or the Post's note is read in its text. Only
+    such documents are read for the note, so a reply is never taken for returned mail
+    because of a word in it."""
+    if reply is None or reply.letter_id is None:
+        return Rueckpost(LIEFERSCHEIN_GRUND, "lieferschein", NO_LETTER_CODE) if marked else None
+    reasons = rueckvermerk.erkennen(text)
+    if not reasons and not marked:
+        return None
+    grund = rueckvermerk.grund(reasons) if reasons else LIEFERSCHEIN_GRUND
+    problem = rueckpost.pruefen(reply.tenant_id, reply.akte_id, reply.letter_id)
+    return Rueckpost(grund, "lieferschein" if marked else "vermerk", problem)
 
 
 @dataclass(frozen=True)
@@ -217,18 +267,24 @@ class Entscheidung:
     reason: str
 
 
+RUECKLAEUFER_RULE = "Rückläufer eines koffer-Briefs (Antwortcode)"
+
+
 def percent(value: float) -> str:
     return f"{round(value * 100)} %"
 
 
 def decide(found: Einschaetzung, regeln: Regeln, problem: tuple[str, str] | None) -> Entscheidung:
-    """Koffer's own reply code files at once; otherwise the best suggestion when its
-    confidence reaches the Mandant's threshold; otherwise triage, saying why."""
+    """Koffer's own reply code files at once (returned mail into its letter's Akte,
+    unless that letter is unknown); otherwise the best suggestion when its confidence
+    reaches the Mandant's threshold; otherwise triage, saying why."""
+    if found.rueckpost is not None and found.rueckpost.problem:
+        return Entscheidung(None, None, "", found.rueckpost.problem)
     if found.antwortcode is not None:
         return Entscheidung(
             found.antwortcode.akte_id,
             found.antwortcode.vorgang_id,
-            "Antwortcode eines koffer-Schreibens",
+            RUECKLAEUFER_RULE if found.rueckpost else "Antwortcode eines koffer-Schreibens",
             "",
         )
     best = found.vorschlaege[0] if found.vorschlaege else None

@@ -189,6 +189,8 @@ def _take(doc: Eingangsdokument, erkennung: Erkennung, found: Einschaetzung) -> 
     doc.text = erkennung.text
     doc.ocr_done, doc.pdfa, doc.rotated = erkennung.ocr_done, erkennung.pdfa, erkennung.rotated
     doc.antwortcode = jsonable(found.antwortcode) if found.antwortcode else None
+    doc.rueckpost_grund = found.rueckpost.grund if found.rueckpost else ""
+    doc.rueckpost_quelle = found.rueckpost.quelle if found.rueckpost else ""
     doc.merkmale = jsonable(found.merkmale)
     doc.kind, doc.kind_confidence = found.art.code, found.art.confidence
     doc.vorschlaege = [jsonable(v) for v in found.vorschlaege]
@@ -252,13 +254,15 @@ def record_recognition(
             "erkannt",
             f"{pages}: {dokumentart.LABELS.get(doc.kind, doc.kind)} "
             f"({round((doc.kind_confidence or 0) * 100)} %)"
-            + (", Antwortcode gelesen" if doc.antwortcode else ""),
+            + (", Antwortcode gelesen" if doc.antwortcode else "")
+            + (f", Rückläufer: {doc.rueckpost_grund}" if doc.rueckpost_grund else ""),
             dokument=doc,
             data={
                 "kind": doc.kind,
                 "kind_reasons": found.art.reasons,
                 "merkmale": doc.merkmale,
                 "antwortcode": doc.antwortcode,
+                "rueckpost": doc.rueckpost_grund or None,
                 "vorschlaege": doc.vorschlaege,
             },
         )
@@ -401,6 +405,17 @@ def being_reworked(doc: Eingangsdokument) -> Conflict:
     )
 
 
+def locked_waiting(doc: Eingangsdokument) -> Eingangsdokument:
+    """Inside the caller's transaction: the row locked, if it still waits and is not
+    being re-recognised; otherwise the answer for the person who came second."""
+    locked = locked_row(doc)
+    if locked.state not in OPEN_STATES:
+        raise already_filed(locked)
+    if locked.rework_job_id is not None:
+        raise being_reworked(locked)
+    return locked
+
+
 def prepare_target(
     *,
     actor: Actor | None,
@@ -412,11 +427,7 @@ def prepare_target(
     """Fix where the document goes. For a kind that opens a Vorgang (an objection) and no
     Vorgang given, the Vorgang is opened here with its Frist, once."""
     with transaction.atomic():
-        doc = locked_row(doc)
-        if doc.state not in OPEN_STATES:
-            raise already_filed(doc)
-        if doc.rework_job_id is not None:
-            raise being_reworked(doc)
+        doc = locked_waiting(doc)
         if doc.akte_id == akte.pk and doc.vorgang_id and doc.filed_rule == rule:
             return doc  # this step ran already
         if akte.status != Akte.Status.OPEN:
@@ -556,37 +567,46 @@ def record_filing(
             due_date=timezone.localdate() + timedelta(days=regeln.wiedervorlage_days),
             note=f"Neuer Posteingang: {dokument.title}",
         )
-        who = str(actor) if isinstance(actor, User) else doc.filed_rule
-        log(
-            doc.stapel,
-            "abgelegt",
-            f"{doc.pages_label}: abgelegt in Akte {akte.aktenzeichen}"
-            + (f", Vorgang „{doc.vorgang.title}“" if doc.vorgang else "")
-            + f" ({who})",
-            dokument=doc,
-            actor=actor,
-            rule=doc.filed_rule,
-            data={
-                "akte": str(akte.pk),
-                "vorgang": str(doc.vorgang_id) if doc.vorgang_id else None,
-                "dokument": str(dokument.pk),
-                "confidence": doc.confidence,
-            },
-        )
-        audit.record(
-            actor=actor,
-            tenant_id=doc.tenant_id,
-            action="inbox.dokument.file",
-            obj=doc,
-            changes={
-                "akte": str(akte.pk),
-                "vorgang": str(doc.vorgang_id) if doc.vorgang_id else None,
-                "dokument": str(dokument.pk),
-                "rule": doc.filed_rule or None,
-                "confidence": doc.confidence,
-            },
-        )
+        protocol_filing(actor=actor, doc=doc, dokument=dokument)
     return doc
+
+
+def protocol_filing(
+    *, actor: Actor | None, doc: Eingangsdokument, dokument: Dokument, what: str = "abgelegt"
+) -> None:
+    """The batch protocol's line and the audit event of a document filed (``what``: how
+    the line calls it)."""
+    akte = dokument.akte
+    who = str(actor) if isinstance(actor, User) else doc.filed_rule
+    log(
+        doc.stapel,
+        "abgelegt",
+        f"{doc.pages_label}: {what} in Akte {akte.aktenzeichen}"
+        + (f", Vorgang „{doc.vorgang.title}“" if doc.vorgang else "")
+        + f" ({who})",
+        dokument=doc,
+        actor=actor,
+        rule=doc.filed_rule,
+        data={
+            "akte": str(akte.pk),
+            "vorgang": str(doc.vorgang_id) if doc.vorgang_id else None,
+            "dokument": str(dokument.pk),
+            "confidence": doc.confidence,
+        },
+    )
+    audit.record(
+        actor=actor,
+        tenant_id=doc.tenant_id,
+        action="inbox.dokument.file",
+        obj=doc,
+        changes={
+            "akte": str(akte.pk),
+            "vorgang": str(doc.vorgang_id) if doc.vorgang_id else None,
+            "dokument": str(dokument.pk),
+            "rule": doc.filed_rule or None,
+            "confidence": doc.confidence,
+        },
+    )
 
 
 def file_document(

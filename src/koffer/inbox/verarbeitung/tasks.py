@@ -20,6 +20,7 @@ from functools import partial
 from koffer.accounts.roles import Perm
 from koffer.inbox.errors import InboxError
 from koffer.inbox.models import Eingangsdokument, Stapel, Stapeldatei
+from koffer.inbox.rueckpost import services as rueckpost
 from koffer.inbox.rueckscan import selectors as rueckscan_selectors
 from koffer.inbox.rueckscan import services as rueckscan
 from koffer.inbox.verarbeitung import schritte, services
@@ -169,7 +170,12 @@ def _place(
         decision = rueckscan_selectors.decide(doc.tenant_id, doc.codes)
     else:
         codes = [c["text"] for c in doc.codes]
-        found = schritte.assess(doc.tenant_id, erkennung.text, codes)
+        found = schritte.assess(
+            doc.tenant_id,
+            erkennung.text,
+            codes,
+            rueckpost_marked=schritte.rueckpost_marked(doc.stapel, doc.datei),
+        )
         decision = schritte.decide(found, rules, erkennung.problem)
     pending = documents.store_blobs(tenant_id=doc.tenant_id, blobs=erkennung.blobs())
     try:
@@ -212,6 +218,9 @@ def _file_planned(doc: Eingangsdokument, rules: Regeln, step: _Steps) -> None:
                 rule=doc.filed_rule,
                 rules=rules,
                 step=step,
+                # Returned mail: its letter marked undeliverable instead of „Neuer
+                # Posteingang“ (that Wiedervorlage comes from the letter's side).
+                record=rueckpost.record_filing if doc.rueckpost_grund else None,
             )
     except (InboxError, RecordsError) as exc:
         step(f"triage-{doc.pk}", partial(services.to_triage, doc=doc, reason=exc.message))

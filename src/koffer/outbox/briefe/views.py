@@ -24,6 +24,7 @@ from koffer.outbox.briefe import selectors, services, setzen
 from koffer.outbox.briefe.forms import AushaendigenForm, BriefForm, NeuerBriefForm, ZurueckForm
 from koffer.outbox.errors import Invalid
 from koffer.outbox.models import Brief, Vorlage
+from koffer.outbox.versand import selectors as versand
 from koffer.records import selectors as records
 from koffer.records.models import Akte, Vorgang
 from koffer.shell.breadcrumbs import Crumb, trail
@@ -167,6 +168,7 @@ def brief(request: TenantRequest, brief_id: uuid.UUID) -> HttpResponse:
         "befunde": befunde,
         "seiten": seiten,
         "verlauf": list(selectors.verlauf(brief)),
+        "ruecklaeufer": versand.ruecklaeufer(request.access, request.user.pk, brief),
         "zurueck_form": ZurueckForm(),
         "aushaendigen_form": AushaendigenForm(initial={"am": timezone.localdate()}),
         "can_hand_over": can_write

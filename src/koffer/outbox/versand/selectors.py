@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -22,6 +22,7 @@ from koffer.outbox.models import (
     Zustellung,
 )
 from koffer.outbox.versand import porto, services
+from koffer.records import access as records_access
 from koffer.tenancy.models import Mandant
 
 MAX_ALARMS = 200
@@ -123,6 +124,36 @@ def timeline(brief: Brief) -> QuerySet[BriefEreignis]:
         .select_related("actor")
         .order_by("at", "recorded_at")
     )
+
+
+@dataclass(frozen=True)
+class Ruecklaeufer:
+    """The letter came back and its scan was found in the Posteingang."""
+
+    am: date
+    grund: str
+    dokument_id: uuid.UUID | None  # the scan; None when the viewer may not read it
+
+
+def ruecklaeufer(access: Access, user_id: uuid.UUID | None, brief: Brief) -> list[Ruecklaeufer]:
+    """Returned mail of this letter scanned in the Posteingang, oldest first; the scan
+    is linked only for a viewer who may read the Akte it lies in."""
+    rows = (
+        BriefEreignis.objects.for_tenant(brief.tenant_id)
+        .filter(brief=brief, dokument__isnull=False)
+        .select_related("dokument__akte")
+        .order_by("at", "recorded_at")
+    )
+    return [
+        Ruecklaeufer(
+            timezone.localtime(e.at).date(),
+            e.detail,
+            e.dokument_id
+            if e.dokument is not None and records_access.can_view(access, user_id, e.dokument.akte)
+            else None,
+        )
+        for e in rows
+    ]
 
 
 def zustellung(brief: Brief) -> Zustellung | None:

@@ -52,7 +52,8 @@ from koffer.records import services as records
 from koffer.records.dokumente import services as documents
 from koffer.records.errors import RecordsConflict
 from koffer.records.konfiguration import services as konfiguration
-from koffer.records.models import FristRegel
+from koffer.records.models import Dokument, FristRegel
+from koffer.records.rueckpost import Rueckpost
 from koffer.tenancy import counters
 from koffer.tenancy.models import Mandant
 
@@ -481,8 +482,11 @@ def _ereignis(
     at: datetime,
     actor: User | None,
     detail: str = "",
+    *,
+    dokument: Dokument | None = None,
 ) -> tuple[BriefEreignis, bool]:
-    """Record one step of the letter's timeline once per ``key``."""
+    """Record one step of the letter's timeline once per ``key`` (``dokument``: the scan
+    of returned mail it links)."""
     return BriefEreignis.objects.for_tenant(brief.tenant_id).get_or_create(
         tenant_id=brief.tenant_id,
         brief=brief,
@@ -493,6 +497,7 @@ def _ereignis(
             "recorded_at": timezone.now(),
             "actor": actor,
             "detail": detail[:500],
+            "dokument": dokument,
         },
     )
 
@@ -704,16 +709,13 @@ def melden(
             _confirm(stapel, actor, now, dienst)
             brief.refresh_from_db(fields=["status", "updated_at"])
         _ereignis(brief, meldung.status, key, meldung.at or now, actor, detail)
-        _vorwaerts(brief, meldung.status, now)
-        changes: dict[str, Any] = {"status": meldung.status, "ereignis_id": meldung.ereignis_id}
+        versand = None
         if meldung.status == Status.VERSENDET:
             assert regel is not None and meldung.versanddatum is not None
-            changes |= _versendet(actor, brief, meldung.versanddatum, regel)
-        if meldung.status == Status.UNZUSTELLBAR:
-            changes |= _unzustellbar(actor, brief, meldung.grund)
-        # ``updated_at`` moves with the status only (_vorwaerts): it says since when the
-        # letter is in it, which the alarms measure; a late report does not reset it.
-        brief.save(update_fields=["status", "versendet_am", "bekanntgabe_am", "updated_at"])
+            versand = (meldung.versanddatum, regel)
+        changes = {"ereignis_id": meldung.ereignis_id} | _fortgeschrieben(
+            actor, brief, meldung.status, now, versand=versand, grund=meldung.grund
+        )
         audit.record(
             actor=actor,
             tenant_id=tenant.pk,
@@ -722,6 +724,89 @@ def melden(
             changes=changes,
         )
     return brief
+
+
+def _fortgeschrieben(
+    actor: User | None,
+    brief: Brief,
+    status: str,
+    now: datetime,
+    *,
+    versand: tuple[date, FristRegel] | None = None,
+    grund: str = "",
+) -> dict[str, Any]:
+    """A reported status applied to the locked letter, however it was learnt (the print
+    provider's report, returned mail in the Posteingang): forward only; ``versendet``
+    sets the posting date and Bekanntgabe, ``unzustellbar`` keeps the reason and puts
+    the Akte on its caseworker's desk once. Saved; returns what the audit keeps."""
+    _vorwaerts(brief, status, now)
+    changes: dict[str, Any] = {"status": status}
+    if versand is not None:
+        assert actor is not None  # a posting date comes from a provider's report
+        changes |= _versendet(actor, brief, *versand)
+    if status == Status.UNZUSTELLBAR:
+        changes |= _unzustellbar(actor, brief, grund)
+    # ``updated_at`` moves with the status only (_vorwaerts): it says since when the
+    # letter is in it, which the alarms measure; a late report does not reset it.
+    brief.save(update_fields=["status", "versendet_am", "bekanntgabe_am", "updated_at"])
+    return changes
+
+
+# --- returned mail found in the Posteingang (``records.rueckpost``) ---------------------------
+
+
+def ruecklaeufer_pruefen(
+    tenant_id: uuid.UUID, akte_id: uuid.UUID, brief_id: uuid.UUID
+) -> str | None:
+    """Why this letter cannot be marked returned (German), or None."""
+    brief = Brief.objects.for_tenant(tenant_id).filter(pk=brief_id).first()
+    if brief is None or brief.akte_id != akte_id:
+        return (
+            "Rückläufer: Der Antwortcode nennt einen Brief, den es hier nicht (mehr) gibt. "
+            "Bitte prüfen Sie den Scan und legen Sie ihn von Hand ab."
+        )
+    if brief.is_draft or brief.status == Status.VERWORFEN:
+        return (
+            f"Rückläufer: Der Brief „{brief.betreff}“ ist nie versandt worden "
+            f"({brief.get_status_display()}). Bitte prüfen Sie den Scan."
+        )
+    return None
+
+
+def ruecklaeufer(*, actor: User | None, rueckpost: Rueckpost) -> bool:
+    """Returned mail scanned in the Posteingang: the letter „unzustellbar“ exactly as by a
+    provider's report (forward only, the reason kept, a Wiedervorlage for the caseworker
+    once), its timeline names the Posteingang and links the scan. Idempotent by
+    ``rueckpost.key`` (the scan): True when recorded now. Runs in the caller's
+    transaction (the Posteingang marks its document filed in the same one)."""
+    now = timezone.now()
+    with transaction.atomic():
+        brief = (
+            Brief.objects.for_tenant(rueckpost.tenant_id)
+            .select_for_update(of=("self",))
+            .select_related("akte", "vorgang", "version__vorlage")
+            .get(pk=rueckpost.brief_id)
+        )
+        _, created = _ereignis(
+            brief,
+            Status.UNZUSTELLBAR,
+            rueckpost.key,
+            rueckpost.at,
+            actor,
+            rueckpost.grund,
+            dokument=rueckpost.dokument,
+        )
+        if not created:
+            return False
+        changes = _fortgeschrieben(actor, brief, Status.UNZUSTELLBAR, now, grund=rueckpost.grund)
+        audit.record(
+            actor=actor,
+            tenant_id=rueckpost.tenant_id,
+            action="outbox.brief.ruecklaeufer",
+            obj=brief,
+            changes=changes | {"quelle": "posteingang", "dokument": str(rueckpost.dokument.pk)},
+        )
+    return True
 
 
 def _detail(meldung: Meldung) -> str:
@@ -804,13 +889,13 @@ def _versendet(actor: User, brief: Brief, versanddatum: date, regel: FristRegel)
     return changes
 
 
-def _unzustellbar(actor: User, brief: Brief, grund: str) -> dict[str, Any]:
+def _unzustellbar(actor: User | None, brief: Brief, grund: str) -> dict[str, Any]:
     zustellung = _zustellung(brief)
     zustellung.unzustellbar_grund = grund
     if zustellung.wiedervorlage is None:
         akte = brief.akte
         zustellung.wiedervorlage = records.set_wiedervorlage(
-            actor=actor,
+            actor=actor,  # type: ignore[arg-type]  # None: returned mail found by the Posteingang
             akte=akte,
             due_date=timezone.localdate(),
             assignee=akte.caseworker,

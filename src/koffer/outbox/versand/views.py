@@ -94,6 +94,7 @@ def brief(request: TenantRequest, brief_id: uuid.UUID) -> HttpResponse:
             "ereignisse": selectors.timeline(found),
             "zustellung": selectors.zustellung(found),
             "stapelbrief": selectors.current_batch(found),
+            "ruecklaeufer": selectors.ruecklaeufer(request.access, request.user.pk, found),
         },
     )
 
