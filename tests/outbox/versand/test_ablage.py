@@ -14,52 +14,21 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
 from koffer.outbox.errors import Invalid
 from koffer.outbox.models import Ablagefehler, Brief, BriefEreignis, Druckdienst, Versandstapel
-from koffer.outbox.versand import ablage, services, tasks
+from koffer.outbox.versand import ablage, tasks
 from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.conftest import signed_in
 from tests.outbox.factories import released_letter
-from tests.outbox.versand.conftest import Provider, make_provider
+from tests.outbox.versand.conftest import Provider, to_folder
 from tests.outbox.versand.test_stapel import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def root(settings: Any, tmp_path: Path) -> Path:
-    settings.KOFFER_ABLAGE_ROOT = tmp_path / "ablage"
-    return tmp_path / "ablage"
-
-
-def to_folder(tenant: Mandant, admin: User, provider: Provider, ordner: str) -> Druckdienst:
-    d = provider.dienst
-    return services.save_druckdienst(
-        actor=admin,
-        access=Access.for_user(admin.pk, tenant.pk),
-        tenant=tenant,
-        konto=provider.user,
-        name=d.name,
-        rang=d.rang,
-        bestaetigung_minuten=d.bestaetigung_minuten,
-        kanal="ablage",
-        ordner=ordner,
-    )
-
-
-@pytest.fixture
-def folder_provider(
-    tenant: Mandant, admin_user: User, zentrale: Organisationseinheit, root: Path
-) -> Provider:
-    provider = make_provider(tenant, zentrale, admin_user, rang=1)
-    provider.dienst = to_folder(tenant, admin_user, provider, "druckhaus/nord")
-    return provider
 
 
 @pytest.fixture
@@ -67,7 +36,7 @@ def mail_room(tenant: Mandant, team: Organisationseinheit) -> User:
     return factories.user(tenant, role="poststelle", unit_=team)
 
 
-def _packed(tenant: Mandant, akte: Akte, caseworker: User, n: int = 1) -> Versandstapel:
+def packed(tenant: Mandant, akte: Akte, caseworker: User, n: int = 1) -> Versandstapel:
     for _ in range(n):
         released_letter(tenant, akte, actor=caseworker, freigegeben_at=at(9))
     [stapel] = tasks.runde(now=at(10))
@@ -93,7 +62,7 @@ def _letters(tenant: Mandant, stapel: Versandstapel) -> list[Brief]:
 def test_a_packed_batch_lands_in_the_folder_whole_and_writing_again_gives_the_same_bytes(
     tenant: Mandant, akte: Akte, team_caseworker: User, folder_provider: Provider, root: Path
 ) -> None:
-    stapel = _packed(tenant, akte, team_caseworker)
+    stapel = packed(tenant, akte, team_caseworker)
     ausgang = root / "druckhaus/nord/ausgang"
     zip_path = ausgang / f"{stapel.nummer}.zip"
     with get_store().open(stapel.zip_sha256) as stream:
@@ -118,14 +87,14 @@ def test_a_packed_batch_lands_in_the_folder_whole_and_writing_again_gives_the_sa
 def test_an_api_providers_batch_is_not_written(
     tenant: Mandant, akte: Akte, team_caseworker: User, provider: Provider, root: Path
 ) -> None:
-    stapel = _packed(tenant, akte, team_caseworker)
+    stapel = packed(tenant, akte, team_caseworker)
     assert stapel.abgelegt_at is None and not root.exists()
 
 
 def test_the_receipt_marks_the_batch_fetched_and_takes_the_zip_away(
     tenant: Mandant, akte: Akte, team_caseworker: User, folder_provider: Provider, root: Path
 ) -> None:
-    stapel = _packed(tenant, akte, team_caseworker)
+    stapel = packed(tenant, akte, team_caseworker)
     _drop(root, f"{stapel.nummer}.quittung.json", {"sha256": "0" * 64})
     [wrong] = ablage.runde()
     assert "Prüfsumme" in wrong.fehler[0]
@@ -162,7 +131,7 @@ def _reports(brief: Brief, *statuses: str) -> list[dict[str, Any]]:
 def test_a_reports_file_is_applied_once_and_the_same_file_again_changes_nothing(
     tenant: Mandant, akte: Akte, team_caseworker: User, folder_provider: Provider, root: Path
 ) -> None:
-    stapel = _packed(tenant, akte, team_caseworker, n=2)
+    stapel = packed(tenant, akte, team_caseworker, n=2)
     first, second = _letters(tenant, stapel)
     reports = _reports(first, "empfangen", "gedruckt", "versendet") + _reports(second, "empfangen")
     _drop(root, "meldungen.json", reports)
@@ -189,7 +158,7 @@ def test_a_reports_file_is_applied_once_and_the_same_file_again_changes_nothing(
 def test_reports_out_of_order_never_take_a_letter_back(
     tenant: Mandant, akte: Akte, team_caseworker: User, folder_provider: Provider, root: Path
 ) -> None:
-    stapel = _packed(tenant, akte, team_caseworker)
+    stapel = packed(tenant, akte, team_caseworker)
     [brief] = _letters(tenant, stapel)
     _drop(root, "b.json", _reports(brief, "empfangen"))
     _drop(root, "a.json", _reports(brief, "versendet", "gedruckt"))
@@ -206,7 +175,7 @@ def test_reports_out_of_order_never_take_a_letter_back(
 def test_a_file_still_being_written_and_other_names_are_left_alone(
     tenant: Mandant, akte: Akte, team_caseworker: User, folder_provider: Provider, root: Path
 ) -> None:
-    _packed(tenant, akte, team_caseworker)
+    packed(tenant, akte, team_caseworker)
     eingang = root / "druckhaus/nord/eingang"
     (eingang / "meldungen.json.tmp").write_text("[{")
     (eingang / ".versteckt.json").write_text("[]")
@@ -228,7 +197,7 @@ def test_a_broken_file_waits_in_fehler_with_its_reason_on_the_page_until_read_ag
     root: Path,
     mail_room: User,
 ) -> None:
-    stapel = _packed(tenant, akte, team_caseworker)
+    stapel = packed(tenant, akte, team_caseworker)
     [brief] = _letters(tenant, stapel)
     _drop(root, "kaputt.json", b'[{"brief_id": ')
     unknown = {**_reports(brief, "gedruckt")[0], "brief_id": "0190f0f0-0000-7000-8000-000000000000"}
@@ -339,7 +308,7 @@ def test_a_batch_nobody_fetched_is_taken_over_and_leaves_the_first_folder(
     second_provider: Provider,
     root: Path,
 ) -> None:
-    stapel = _packed(tenant, akte, team_caseworker)
+    stapel = packed(tenant, akte, team_caseworker)
     zip_path = root / "druckhaus/nord/ausgang" / f"{stapel.nummer}.zip"
     assert zip_path.is_file()
     [taken] = tasks.runde(now=at(11, 1))  # the provider's 60 minutes are over

@@ -12,6 +12,7 @@ from typing import IO
 
 from django.conf import settings
 
+from koffer.blobs.local import fsync_dir
 from koffer.outbox.errors import Invalid
 from koffer.outbox.models import Druckdienst
 
@@ -76,14 +77,6 @@ def verzeichnis(dienst: Druckdienst) -> Path:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _fsync_folder(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def atomar_schreiben(target: Path, source: IO[bytes]) -> None:
     """Write ``source`` to ``target`` so that ``target`` is either absent, its old
     content, or complete: a hidden temporary file in the same folder, fsynced, renamed."""
@@ -98,4 +91,4 @@ def atomar_schreiben(target: Path, source: IO[bytes]) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    fsync_dir(target.parent)
