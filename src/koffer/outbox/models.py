@@ -582,6 +582,9 @@ class Ablagefehler(TenantOwned):
 
     druckdienst = models.ForeignKey(Druckdienst, on_delete=models.PROTECT, related_name="+")
     datei = models.CharField("Datei", max_length=255)
+    # The name the provider gave it (``datei`` may carry a number: an earlier file of the
+    # same name is kept too); read again under this name, a receipt still names its batch.
+    name = models.CharField("Name beim Druckdienst", max_length=255)
     grund = models.TextField("Grund")
     created_at = models.DateTimeField()
     erledigt_at = models.DateTimeField(null=True, blank=True)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
@@ -323,3 +324,30 @@ def test_a_batch_nobody_fetched_is_taken_over_and_leaves_the_first_folder(
     _drop(root, f"{stapel.nummer}.quittung.json", {"sha256": stapel.zip_sha256})
     [late] = ablage.runde()
     assert "übernommen" in late.fehler[0]
+
+
+def test_a_receipt_kept_under_a_numbered_name_still_names_its_batch_when_read_again(
+    tenant: Mandant,
+    akte: Akte,
+    team_caseworker: User,
+    folder_provider: Provider,
+    root: Path,
+    mail_room: User,
+) -> None:
+    stapel = packed(tenant, akte, team_caseworker)
+    name = f"{stapel.nummer}.quittung.json"
+    for _ in range(2):
+        _drop(root, name, {"sha256": "f" * 64})
+        ablage.runde()
+    kept = root / "druckhaus/nord/fehler" / f"{stapel.nummer}-2.quittung.json"
+    kept.write_text(json.dumps({"sha256": stapel.zip_sha256}))
+    row = Ablagefehler.objects.for_tenant(tenant).get(datei=kept.name)
+    [result] = ablage.erneut_einlesen(
+        actor=mail_room,
+        access=Access.for_user(mail_room.pk, tenant.pk),
+        tenant=tenant,
+        ablagefehler_id=row.pk,
+    )
+    assert result.fehler == []
+    stapel.refresh_from_db()
+    assert stapel.status == "abgeholt"

@@ -377,7 +377,7 @@ def _quarantaene(dienst: Druckdienst, folder: Path, path: Path, fehler: list[str
             druckdienst=dienst,
             datei=kept,
             erledigt_at=None,
-            defaults={"grund": grund, "created_at": timezone.now()},
+            defaults={"name": path.name, "grund": grund, "created_at": timezone.now()},
         )
         if created:
             audit.record(
@@ -424,8 +424,7 @@ def erneut_einlesen(
     # The file first, then the entry: a pass killed in between leaves the entry open and
     # the file read by the next pass; asked again, the entry is only closed.
     if kept.is_file():
-        target = folder / EINGANG / IN_ARBEIT / _frei(folder / EINGANG / IN_ARBEIT, row.datei)
-        os.replace(kept, target)
+        os.replace(kept, folder / EINGANG / IN_ARBEIT / row.name)
     (folder / FEHLER / f"{row.datei}{FEHLER_TXT}").unlink(missing_ok=True)
     with transaction.atomic():
         row.erledigt_at = timezone.now()
