@@ -61,7 +61,12 @@ def _letters(tenant: Mandant, stapel: Versandstapel) -> list[Brief]:
 
 
 def test_a_packed_batch_lands_in_the_folder_whole_and_writing_again_gives_the_same_bytes(
-    tenant: Mandant, akte: Akte, team_caseworker: User, folder_provider: Provider, root: Path
+    tenant: Mandant,
+    akte: Akte,
+    team_caseworker: User,
+    folder_provider: Provider,
+    root: Path,
+    mail_room: User,
 ) -> None:
     stapel = packed(tenant, akte, team_caseworker)
     ausgang = root / "druckhaus/nord/ausgang"
@@ -72,6 +77,8 @@ def test_a_packed_batch_lands_in_the_folder_whole_and_writing_again_gives_the_sa
         f"{hashlib.sha256(zip_path.read_bytes()).hexdigest()}  {stapel.nummer}.zip\n"
     )
     assert stapel.abgelegt_at is not None and stapel.status == "bereit"
+    page = signed_in(mail_room).get(reverse("outbox:versandstapel", args=[stapel.pk]))
+    assert f"ausgang/{stapel.nummer}.zip" in page.content.decode()
     assert sorted(p.name for p in ausgang.iterdir()) == [
         f"{stapel.nummer}.zip",
         f"{stapel.nummer}.zip.sha256",
