@@ -358,3 +358,20 @@ def test_a_receipt_kept_under_a_numbered_name_still_names_its_batch_when_read_ag
     assert result.fehler == []
     stapel.refresh_from_db()
     assert stapel.status == "abgeholt"
+
+
+def test_a_folder_another_provider_uses_is_refused_also_above_or_inside_it(
+    tenant: Mandant,
+    admin_user: User,
+    folder_provider: Provider,
+    second_provider: Provider,
+    root: Path,
+) -> None:
+    for taken in ("druckhaus/nord", "druckhaus", "druckhaus/nord/innen"):
+        with pytest.raises(Invalid, match="nutzt schon ein anderer Druckdienst"):
+            to_folder(tenant, admin_user, second_provider, taken)
+    assert to_folder(tenant, admin_user, second_provider, "druckhaus/sued").ordner == (
+        "druckhaus/sued"
+    )
+    # Its own folder again: no conflict with itself.
+    assert to_folder(tenant, admin_user, folder_provider, "druckhaus/nord").kanal == "ablage"

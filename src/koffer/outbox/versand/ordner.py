@@ -61,6 +61,18 @@ def ordner_pfad(raw: str) -> str:
     return str(pure)
 
 
+def ueberschneidet(ordner: str, andere: list[str]) -> bool:
+    """Whether ``ordner`` is one of ``andere``, or lies in one, or holds one (links
+    followed): a provider would read another's batches or reports, maybe another
+    Mandant's."""
+    mine = (root() / ordner).resolve()
+    for other in andere:
+        theirs = (root() / other).resolve()
+        if mine.is_relative_to(theirs) or theirs.is_relative_to(mine):
+            return True
+    return False
+
+
 def verzeichnis(dienst: Druckdienst) -> Path:
     """The provider's folder with its four sub-folders (made when missing); checked again
     each time, since a link in the root could have changed."""

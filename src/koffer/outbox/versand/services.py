@@ -47,7 +47,7 @@ from koffer.outbox.models import (
     Zustellung,
 )
 from koffer.outbox.versand import paket, porto
-from koffer.outbox.versand.ordner import ordner_pfad, verzeichnis
+from koffer.outbox.versand.ordner import ordner_pfad, ueberschneidet, verzeichnis
 from koffer.records import deadlines
 from koffer.records import services as records
 from koffer.records.dokumente import services as documents
@@ -172,6 +172,13 @@ def save_druckdienst(
     if kanal not in Druckdienst.Kanal.values:
         raise Invalid("kanal_invalid", "Übergabe über die API oder einen Ablageordner.")
     ordner = ordner_pfad(ordner) if kanal == Druckdienst.Kanal.ABLAGE else ""
+    if ordner and ueberschneidet(ordner, _andere_ordner(tenant, konto)):
+        raise Invalid(
+            "ordner_taken",
+            "Diesen Ablageordner, einen Ordner darüber oder darin nutzt schon ein anderer "
+            "Druckdienst.",
+            field="ordner",
+        )
     name = " ".join(name.split())[:120]
     if not name:
         raise Invalid("name_missing", "Bitte geben Sie den Namen des Druckdienstes an.")
@@ -230,6 +237,12 @@ def save_druckdienst(
             "rang_taken", f"Die Reihenfolge {rang} hat schon ein anderer Druckdienst."
         ) from None
     return dienst
+
+
+def _andere_ordner(tenant: Mandant, konto: User) -> list[str]:
+    """The drop folders of every other provider, of every Mandant: they share the root."""
+    rows = Druckdienst.objects.unscoped().filter(kanal=Druckdienst.Kanal.ABLAGE)
+    return list(rows.exclude(tenant_id=tenant.pk, konto=konto).values_list("ordner", flat=True))
 
 
 # --- batches -----------------------------------------------------------------------------------
