@@ -276,6 +276,11 @@ KOFFER_OUTBOX_DISPATCH_SECONDS = float(os.environ.get("KOFFER_OUTBOX_DISPATCH_SE
 KOFFER_OUTBOX_SATZ_PROZESSE = int(
     os.environ.get("KOFFER_OUTBOX_SATZ_PROZESSE", str(os.cpu_count() or 1))
 )
+# The Postausgang's drop folders (Ablageordner) of print providers lie under this folder
+# (in practice an SFTP directory the provider's machine mounts).
+KOFFER_ABLAGE_ROOT = Path(os.environ.get("KOFFER_ABLAGE_ROOT", VAR_DIR / "ablage")).resolve()
+# How often every worker reads the receipts and reports in those folders (seconds; 0: never).
+KOFFER_OUTBOX_ABLAGE_SECONDS = float(os.environ.get("KOFFER_OUTBOX_ABLAGE_SECONDS", "15"))
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
 # outside the database (who can write to it must not read them); every host that writes

@@ -30,7 +30,8 @@ from koffer.blobs.store import (
 INCOMING = ".incoming"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (the drop folders of the Postausgang use it too)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -84,7 +85,7 @@ class LocalBlobStore:
                 return ref  # same content already stored: nothing to do
             self._make_parents(final.parent)
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return ref
         finally:
             tmp.unlink(missing_ok=True)
@@ -98,7 +99,7 @@ class LocalBlobStore:
                 level.mkdir()
             except FileExistsError:
                 continue  # a concurrent writer made it
-            _fsync_dir(level.parent)
+            fsync_dir(level.parent)
 
     def open(self, sha256: str) -> IO[bytes]:
         try:

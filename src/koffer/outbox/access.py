@@ -80,6 +80,13 @@ def configures_dispatch(access: Access, tenant: Mandant) -> bool:
     return access.can(Perm.TENANCY_MANAGE) and has_outbox(tenant.kind)
 
 
+def handles_drop_folders(access: Access, tenant: Mandant) -> bool:
+    """Reading a refused file of a provider's drop folder again: the mail room
+    (``inbox.process``) or the administration."""
+    handles = access.can(Perm.INBOX_PROCESS) or access.can(Perm.TENANCY_MANAGE)
+    return handles and has_outbox(tenant.kind)
+
+
 def dispatch_letters_q(access: Access) -> Q:
     """Letters whose Akte lies in a unit where the user watches dispatch (none: nothing)."""
     paths = {path for p in DISPATCH_PERMS for path in access.unit_paths_with(p)}

@@ -13,6 +13,7 @@ class OutboxConfig(AppConfig):
         from koffer.outbox import access
         from koffer.outbox.briefe import links
         from koffer.outbox.serienbriefe import tasks as serienbriefe
+        from koffer.outbox.versand import ablage
         from koffer.outbox.versand import services as versand
         from koffer.outbox.versand import tasks as versand_tasks
         from koffer.records import erweiterungen, rueckpost
@@ -25,6 +26,12 @@ class OutboxConfig(AppConfig):
             "outbox.versand",
             every=lambda: float(settings.KOFFER_OUTBOX_DISPATCH_SECONDS),
             run=versand_tasks.runde,
+        )
+        # The providers' drop folders: their receipts and reports, read by every worker.
+        periodic.register(
+            "outbox.ablage",
+            every=lambda: float(settings.KOFFER_OUTBOX_ABLAGE_SECONDS),
+            run=ablage.runde,
         )
         documents.register_blob_reference(versand.blob_referenced)
         # Returned mail scanned in the Posteingang marks its letter „unzustellbar“.

@@ -409,7 +409,12 @@ class Druckdienst(TenantOwned):
     """A print provider the Mandant sends hybrid mail to: its machine account
     (``druckdienst`` role) fetches batches and reports statuses. ``rang`` orders the
     providers: a new batch goes to the first active one; a batch it does not confirm within
-    ``bestaetigung_minuten`` is taken over by the next."""
+    ``bestaetigung_minuten`` is taken over by the next. ``kanal``: the provider fetches
+    over the API, or works through a drop folder (``ordner``)."""
+
+    class Kanal(models.TextChoices):
+        API = "api", "API"
+        ABLAGE = "ablage", "Ablageordner"
 
     konto = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     name = models.CharField("Name", max_length=120)
@@ -418,6 +423,9 @@ class Druckdienst(TenantOwned):
         "Bestätigung spätestens nach (Minuten)", default=240
     )
     is_active = models.BooleanField("aktiv", default=True)
+    kanal = models.CharField("Übergabe", max_length=8, choices=Kanal.choices, default=Kanal.API)
+    # The drop folder, relative to ``KOFFER_ABLAGE_ROOT`` (``versand.ablage``).
+    ordner = models.CharField("Ablageordner", max_length=200, blank=True)
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -427,6 +435,10 @@ class Druckdienst(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "konto"], name="outbox_druckdienst_konto"),
             models.UniqueConstraint(fields=["tenant", "rang"], name="outbox_druckdienst_rang"),
+            models.CheckConstraint(
+                condition=models.Q(kanal="api") | (models.Q(kanal="ablage") & ~models.Q(ordner="")),
+                name="outbox_druckdienst_kanal_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -481,6 +493,8 @@ class Versandstapel(TenantOwned):
     abgeholt_at = models.DateTimeField(null=True, blank=True)
     bestaetigt_at = models.DateTimeField(null=True, blank=True)
     uebernommen_at = models.DateTimeField(null=True, blank=True)
+    # When the ZIP was put into the provider's drop folder (a provider with one only).
+    abgelegt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "Versandstapel"
@@ -565,3 +579,34 @@ class Zustellung(TenantOwned):
 
     def __str__(self) -> str:
         return str(self.brief_id)
+
+
+class Ablagefehler(TenantOwned):
+    """A file from a provider's drop folder that could not be read, or whose reports
+    failed: kept in ``fehler/`` as ``datei`` with ``<datei>.fehler.txt``, shown on the
+    mail-room page until someone has it read again (``erledigt_at``)."""
+
+    druckdienst = models.ForeignKey(Druckdienst, on_delete=models.PROTECT, related_name="+")
+    datei = models.CharField("Datei", max_length=255)
+    # The name the provider gave it (``datei`` may carry a number: an earlier file of the
+    # same name is kept too); read again under this name, a receipt still names its batch.
+    name = models.CharField("Name beim Druckdienst", max_length=255)
+    grund = models.TextField("Grund")
+    created_at = models.DateTimeField()
+    erledigt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Fehlerhafte Datei im Ablageordner"
+        verbose_name_plural = "Fehlerhafte Dateien in Ablageordnern"
+        ordering = ["-created_at"]
+        constraints = [
+            # One open entry per kept file: two workers refusing it record it once.
+            models.UniqueConstraint(
+                fields=["tenant", "druckdienst", "datei"],
+                condition=models.Q(erledigt_at__isnull=True),
+                name="outbox_ablagefehler_offen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.datei

@@ -5,10 +5,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import ApiToken, User
 from koffer.accounts.roles import Perm
 from koffer.outbox.models import Druckdienst
@@ -67,6 +69,36 @@ def provider(tenant: Mandant, zentrale: Organisationseinheit, admin_user: User) 
 @pytest.fixture
 def second_provider(tenant: Mandant, zentrale: Organisationseinheit, admin_user: User) -> Provider:
     return make_provider(tenant, zentrale, admin_user, rang=2)
+
+
+@pytest.fixture
+def root(settings: Any, tmp_path: Path) -> Path:
+    settings.KOFFER_ABLAGE_ROOT = tmp_path / "ablage"
+    return tmp_path / "ablage"
+
+
+def to_folder(tenant: Mandant, admin: User, provider: Provider, ordner: str) -> Druckdienst:
+    d = provider.dienst
+    return services.save_druckdienst(
+        actor=admin,
+        access=Access.for_user(admin.pk, tenant.pk),
+        tenant=tenant,
+        konto=provider.user,
+        name=d.name,
+        rang=d.rang,
+        bestaetigung_minuten=d.bestaetigung_minuten,
+        kanal="ablage",
+        ordner=ordner,
+    )
+
+
+@pytest.fixture
+def folder_provider(
+    tenant: Mandant, admin_user: User, zentrale: Organisationseinheit, root: Path
+) -> Provider:
+    provider = make_provider(tenant, zentrale, admin_user, rang=1)
+    provider.dienst = to_folder(tenant, admin_user, provider, "druckhaus/nord")
+    return provider
 
 
 @pytest.fixture

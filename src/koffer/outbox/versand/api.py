@@ -35,6 +35,9 @@ ein Versandstapel: eine ZIP-Datei mit den PDFs der Briefe und `manifest.json` (j
 `gewicht_g`, `portoklasse`, `einschreiben`). Wer einen Stapel nicht rechtzeitig
 bestätigt, verliert ihn an den nächsten Druckdienst: danach antwortet jeder Aufruf zu
 diesem Stapel und seinen Briefen mit 409 `uebernommen` — diese Briefe nicht drucken.
+Statt über die API kann ein Druckdienst über einen Ablageordner arbeiten (ZIP-Dateien in
+`ausgang/`, Quittungen und Meldungen als JSON-Dateien in `eingang/`): siehe
+`docs/druckdienst-ablage.md`.
 """
 
 

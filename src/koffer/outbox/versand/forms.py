@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from koffer.inputs import SELECT, TEXT, text_field
-from koffer.outbox.models import Brief
+from koffer.outbox.models import Brief, Druckdienst
 from koffer.outbox.versand import services
 
 NUMBER = {**TEXT, "inputmode": "numeric"}
@@ -66,6 +66,22 @@ class DruckdienstForm(forms.Form):
         widget=forms.NumberInput(NUMBER),
     )
     is_active = forms.BooleanField(label="aktiv", required=False, initial=True)
+    kanal = forms.ChoiceField(
+        label="Übergabe",
+        choices=Druckdienst.Kanal.choices,
+        initial=Druckdienst.Kanal.API,
+        required=False,  # not given: the API
+        help_text="Über die API, oder über einen Ablageordner (etwa ein SFTP-Verzeichnis, "
+        "das der Druckdienst einbindet).",
+        widget=forms.Select(SELECT),
+    )
+    ordner = text_field(
+        "Ablageordner",
+        max_length=200,
+        required=False,
+        help_text="Nur bei Übergabe über einen Ablageordner: ein Unterordner des "
+        "Ablage-Stammordners, zum Beispiel druckhaus-nord.",
+    )
 
     def __init__(self, *args: Any, konten: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.outbox import access as outbox_access
 from koffer.outbox.models import (
+    Ablagefehler,
     Brief,
     BriefEreignis,
     Druckdienst,
@@ -52,6 +53,16 @@ def batch_letters(stapel: Versandstapel) -> QuerySet[Stapelbrief]:
         .filter(stapel=stapel)
         .select_related("brief__akte")
         .order_by("position")
+    )
+
+
+def drop_folder_failures(tenant: Mandant) -> QuerySet[Ablagefehler]:
+    """Files of the providers' drop folders waiting in ``fehler/``, newest first."""
+    return (
+        Ablagefehler.objects.for_tenant(tenant)
+        .filter(erledigt_at__isnull=True)
+        .select_related("druckdienst")
+        .order_by("-created_at", "-pk")[:MAX_ALARMS]
     )
 
 

@@ -47,6 +47,7 @@ from koffer.outbox.models import (
     Zustellung,
 )
 from koffer.outbox.versand import paket, porto
+from koffer.outbox.versand.ordner import ordner_pfad, ueberschneidet, verzeichnis
 from koffer.records import deadlines
 from koffer.records import services as records
 from koffer.records.dokumente import services as documents
@@ -162,10 +163,23 @@ def save_druckdienst(
     rang: int,
     bestaetigung_minuten: int,
     is_active: bool = True,
+    kanal: str = Druckdienst.Kanal.API,
+    ordner: str = "",
 ) -> Druckdienst:
     """Add a print provider, or change the one of ``konto``: its machine account must
-    hold the ``druckdienst`` role in this Mandant."""
+    hold the ``druckdienst`` role in this Mandant. ``kanal`` ``ablage``: it works through
+    the drop folder ``ordner`` (under ``KOFFER_ABLAGE_ROOT``, made here)."""
     _configures(access, tenant)
+    if kanal not in Druckdienst.Kanal.values:
+        raise Invalid("kanal_invalid", "Übergabe über die API oder einen Ablageordner.")
+    ordner = ordner_pfad(ordner) if kanal == Druckdienst.Kanal.ABLAGE else ""
+    if ordner and ueberschneidet(ordner, _andere_ordner(tenant, konto)):
+        raise Invalid(
+            "ordner_taken",
+            "Diesen Ablageordner, einen Ordner darüber oder darin nutzt schon ein anderer "
+            "Druckdienst.",
+            field="ordner",
+        )
     name = " ".join(name.split())[:120]
     if not name:
         raise Invalid("name_missing", "Bitte geben Sie den Namen des Druckdienstes an.")
@@ -192,6 +206,8 @@ def save_druckdienst(
                     "rang": rang,
                     "bestaetigung_minuten": bestaetigung_minuten,
                     "is_active": is_active,
+                    "kanal": kanal,
+                    "ordner": ordner,
                     "updated_at": timezone.now(),
                 },
             )
@@ -205,13 +221,29 @@ def save_druckdienst(
                     "rang": rang,
                     "bestaetigung_minuten": bestaetigung_minuten,
                     "is_active": is_active,
+                    "kanal": kanal,
+                    "ordner": ordner,
                 },
             )
+            if kanal == Druckdienst.Kanal.ABLAGE:
+                verzeichnis(dienst)
+    except OSError as exc:
+        raise Invalid(
+            "ordner_unwritable",
+            f"Der Ablageordner lässt sich nicht anlegen ({exc.strerror}).",
+            field="ordner",
+        ) from None
     except IntegrityError:
         raise Conflict(
             "rang_taken", f"Die Reihenfolge {rang} hat schon ein anderer Druckdienst."
         ) from None
     return dienst
+
+
+def _andere_ordner(tenant: Mandant, konto: User) -> list[str]:
+    """The drop folders of every other provider, of every Mandant: they share the root."""
+    rows = Druckdienst.objects.unscoped().filter(kanal=Druckdienst.Kanal.ABLAGE)
+    return list(rows.exclude(tenant_id=tenant.pk, konto=konto).values_list("ordner", flat=True))
 
 
 # --- batches -----------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """A print provider played by a program, for the demo and the tests
 (``manage.py printprovider_sim``): it talks to koffer only over the HTTP API with its
-token, like a real provider. Each round it lists the batches waiting for it, downloads
-each ZIP, checks every PDF (pypdfium2: it opens, and has the manifest's page count),
-confirms the batch and reports per letter ``empfangen``, ``gedruckt`` and ``versendet``
-with short delays, a few (a seeded share) afterwards ``unzustellbar``.
+token, like a real provider, or (``--ordner``) only through its drop folder. Each round it
+lists the batches waiting for it, downloads each ZIP, checks every PDF (pypdfium2: it
+opens, and has the manifest's page count), confirms the batch (over the folder: writes
+the receipt) and reports per letter ``empfangen``, ``gedruckt`` and ``versendet`` with
+short delays, a few (a seeded share) afterwards ``unzustellbar``.
 
 Reports carry ``ereignis_id`` ``<letter>:<status>``, so a simulator restarted halfway
 repeats them harmlessly. A batch whose check fails is not confirmed (the next provider
@@ -11,9 +12,11 @@ takes it over) and the reason is logged."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
+import os
 import random
 import time
 import urllib.error
@@ -22,6 +25,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -54,14 +58,73 @@ class Runde:
 
 
 @dataclass
-class Druckdienst:
-    base_url: str
-    token: str
+class Ablauf:
+    """What a provider does with a batch it accepted, whichever way it talks to koffer:
+    ``empfangen``, ``gedruckt``, ``versendet`` for every letter, a short delay between,
+    afterwards a seeded share ``unzustellbar``. Each report carries ``ereignis_id``
+    ``<letter>:<status>``, so a simulator restarted halfway repeats them harmlessly."""
+
     delay: float = 2.0  # seconds between two statuses of a batch
     return_rate: float = 0.05
     rng: random.Random = field(default_factory=lambda: random.Random(16))
     sleep: Callable[[float], None] = time.sleep
     today: Callable[[], date] = date.today
+
+    def runde(self) -> Runde:
+        raise NotImplementedError
+
+    def _senden(self, stapel: str, status: str, meldungen: list[dict[str, Any]]) -> int:
+        """Hand over one status of a batch's letters; how many were taken."""
+        raise NotImplementedError
+
+    def _meldung(self, brief: str, status: str, grund: str = "") -> dict[str, Any]:
+        body: dict[str, Any] = {"brief_id": brief, "ereignis_id": f"{brief}:{status}"}
+        body["status"] = status
+        if status == "versendet":
+            body["versanddatum"] = self.today().isoformat()
+        if grund:
+            body["grund"] = grund
+        return body
+
+    def _melden(self, stapel: str, briefe: list[str], result: Runde) -> None:
+        for status in ("empfangen", "gedruckt", "versendet"):
+            self.sleep(self.delay)
+            meldungen = [self._meldung(b, status) for b in briefe]
+            result.meldungen += self._senden(stapel, status, meldungen)
+        zurueck = [b for b in briefe if self.rng.random() < self.return_rate]
+        if zurueck:
+            meldungen = [
+                self._meldung(b, "unzustellbar", self.rng.choice(RETURN_REASONS)) for b in zurueck
+            ]
+            result.meldungen += self._senden(stapel, "unzustellbar", meldungen)
+            result.unzustellbar += zurueck
+
+    def laufen(self, *, pause: float, once: bool) -> None:
+        while True:
+            try:
+                result = self.runde()
+                if result.stapel or result.abgelehnt:
+                    logger.info(
+                        "Druckdienst-Simulator: %d Stapel, %d Meldungen, %d unzustellbar",
+                        len(result.stapel),
+                        result.meldungen,
+                        len(result.unzustellbar),
+                    )
+            except (SimulatorError, OSError) as exc:
+                if once:
+                    raise
+                logger.warning("Druckdienst-Simulator: koffer nicht erreichbar (%s)", exc)
+            if once:
+                return
+            self.sleep(pause)
+
+
+@dataclass
+class Druckdienst(Ablauf):
+    """The provider over the HTTP API with its token."""
+
+    base_url: str = ""
+    token: str = ""
 
     # --- HTTP ----------------------------------------------------------------------------
 
@@ -107,48 +170,75 @@ class Druckdienst:
             return
         self._json("POST", f"/stapel/{stapel_id}/bestaetigung")
         result.stapel.append(stapel_id)
-        briefe = [entry["id"] for entry in manifest["briefe"]]
-        for status in ("empfangen", "gedruckt", "versendet"):
-            self.sleep(self.delay)
-            for brief in briefe:
-                self._melden(brief, status, result)
-        for brief in briefe:
-            if self.rng.random() < self.return_rate:
-                self._melden(brief, "unzustellbar", result, grund=self.rng.choice(RETURN_REASONS))
-                result.unzustellbar.append(brief)
+        self._melden(stapel_id, [entry["id"] for entry in manifest["briefe"]], result)
 
-    def _melden(self, brief: str, status: str, result: Runde, grund: str = "") -> None:
-        body: dict[str, Any] = {"ereignis_id": f"{brief}:{status}", "status": status}
-        if status == "versendet":
-            body["versanddatum"] = self.today().isoformat()
-        if grund:
-            body["grund"] = grund
-        try:
-            self._json("POST", f"/briefe/{brief}/status", body)
-        except SimulatorError as exc:
-            # A batch taken over meanwhile (409) or a letter gone (404): logged, not fatal.
-            logger.warning("Meldung %s für Brief %s abgelehnt: %s", status, brief, exc)
-            return
-        result.meldungen += 1
-
-    def laufen(self, *, pause: float, once: bool) -> None:
-        while True:
+    def _senden(self, stapel: str, status: str, meldungen: list[dict[str, Any]]) -> int:
+        taken = 0
+        for meldung in meldungen:
+            body = {k: v for k, v in meldung.items() if k != "brief_id"}
             try:
-                result = self.runde()
-                if result.stapel or result.abgelehnt:
-                    logger.info(
-                        "Druckdienst-Simulator: %d Stapel, %d Meldungen, %d unzustellbar",
-                        len(result.stapel),
-                        result.meldungen,
-                        len(result.unzustellbar),
-                    )
-            except (SimulatorError, OSError) as exc:
-                if once:
-                    raise
-                logger.warning("Druckdienst-Simulator: koffer nicht erreichbar (%s)", exc)
-            if once:
-                return
-            self.sleep(pause)
+                self._json("POST", f"/briefe/{meldung['brief_id']}/status", body)
+            except SimulatorError as exc:
+                # A batch taken over meanwhile (409) or a letter gone (404): logged, not fatal.
+                logger.warning(
+                    "Meldung %s für Brief %s abgelehnt: %s", status, meldung["brief_id"], exc
+                )
+                continue
+            taken += 1
+        return taken
+
+
+@dataclass
+class Ablage(Ablauf):
+    """The provider working through its drop folder (``docs/druckdienst-ablage.md``):
+    takes each ``ausgang/<Stapelnummer>.zip`` whose ``.sha256`` is there and matches,
+    checks it like the API provider, writes the receipt and one report file per status
+    into ``eingang/`` (each written as ``.tmp`` and renamed, as the protocol asks). A
+    batch it receipted (or refused) is not taken again."""
+
+    ordner: Path = field(default_factory=Path)
+    erledigt: set[str] = field(default_factory=set, init=False)
+
+    def runde(self) -> Runde:
+        result = Runde()
+        ausgang, eingang = self.ordner / "ausgang", self.ordner / "eingang"
+        if not ausgang.is_dir() or not eingang.is_dir():
+            raise SimulatorError(f"{self.ordner}: kein Ablageordner (ausgang/, eingang/ fehlen)")
+        for path in sorted(ausgang.glob("*.zip")):
+            nummer = path.name.removesuffix(".zip")
+            summe = path.with_name(f"{path.name}.sha256")
+            if nummer in self.erledigt or path.name.startswith(".") or not summe.is_file():
+                continue
+            self.erledigt.add(nummer)
+            self._stapel(path, nummer, (summe.read_text().split() or [""])[0], result)
+        return result
+
+    def _stapel(self, path: Path, nummer: str, summe: str, result: Runde) -> None:
+        if path.stat().st_size > MAX_ZIP:
+            result.abgelehnt[nummer] = "ZIP zu groß"
+            return
+        data = path.read_bytes()
+        try:
+            if hashlib.sha256(data).hexdigest() != summe:
+                raise SimulatorError("Prüfsumme stimmt nicht")
+            manifest = pruefen(data)
+        except SimulatorError as exc:
+            logger.error("Versandstapel %s nicht angenommen: %s", nummer, exc)
+            result.abgelehnt[nummer] = str(exc)
+            return
+        self._schreiben(f"{nummer}.quittung.json", {"sha256": summe, "stapel": manifest["stapel"]})
+        result.stapel.append(nummer)
+        self._melden(nummer, [entry["id"] for entry in manifest["briefe"]], result)
+
+    def _senden(self, stapel: str, status: str, meldungen: list[dict[str, Any]]) -> int:
+        self._schreiben(f"{stapel}-{status}.json", meldungen)
+        return len(meldungen)
+
+    def _schreiben(self, name: str, data: Any) -> None:
+        target = self.ordner / "eingang" / name
+        temp = target.with_name(f"{name}.tmp")
+        temp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(temp, target)
 
 
 def pruefen(data: bytes) -> dict[str, Any]:

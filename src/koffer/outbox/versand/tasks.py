@@ -1,7 +1,9 @@
 """The dispatch round every worker's heartbeat runs (``jobs.periodic``): per Mandant with
 a print provider, make the batch of the last cut-off, pack every batch still open
 (also one a killed worker left), and hand over batches nobody confirmed in time. Safe in
-two workers at once: the services lock and the constraints decide."""
+two workers at once: the services lock and the constraints decide. For a provider with a
+drop folder the round also puts each packed batch into its folder and removes taken-over
+ones (``ablage``); reading the folders' reports is a round of its own (``ablage.runde``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from koffer.outbox.models import Druckdienst, Versandstapel
-from koffer.outbox.versand import services
+from koffer.outbox.versand import ablage, services
 
 logger = logging.getLogger("koffer.outbox")
 
@@ -44,4 +46,5 @@ def runde_mandant(tenant_id: object, now: datetime) -> list[Versandstapel]:
         status=Versandstapel.Status.OFFEN
     ):
         services.packen(stapel=stapel, now=now)
+    ablage.ausgang(tenant_id, now)  # type: ignore[arg-type]
     return made

@@ -12,14 +12,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.errors import DomainError
 from koffer.outbox import access
-from koffer.outbox.versand import selectors, services
+from koffer.outbox.models import Druckdienst
+from koffer.outbox.versand import ablage, selectors, services
 from koffer.outbox.versand.forms import DruckdienstForm, RegelnForm
 from koffer.shell.breadcrumbs import trail
 
@@ -46,8 +47,35 @@ def versand(request: TenantRequest) -> HttpResponse:
             "regeln": services.regeln(request.tenant.pk),
             "dienste": selectors.providers(request.tenant),
             "konfiguriert": access.configures_dispatch(request.access, request.tenant),
+            "ablagefehler": selectors.drop_folder_failures(request.tenant),
+            "liest_ein": access.handles_drop_folders(request.access, request.tenant),
         },
     )
+
+
+@require_POST
+@requires(access.handles_drop_folders)
+def ablage_erneut(request: TenantRequest, ablagefehler_id: uuid.UUID) -> HttpResponse:
+    """Read a refused file of a provider's drop folder again."""
+    try:
+        results = ablage.erneut_einlesen(
+            actor=request.user,
+            access=request.access,
+            tenant=request.tenant,
+            ablagefehler_id=ablagefehler_id,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('outbox:versand')}#ablage")
+    failed = [r for r in results if r.fehler]
+    if failed:
+        messages.warning(
+            request,
+            f"{len(failed)} Datei(en) erneut nicht eingelesen, siehe unten: {failed[0].fehler[0]}",
+        )
+    else:
+        messages.success(request, "Die Datei ist eingelesen.")
+    return redirect(f"{reverse('outbox:versand')}#ablage")
 
 
 @require_GET
@@ -146,12 +174,15 @@ def regeln(request: TenantRequest) -> HttpResponse:
                         rang=data["rang"],
                         bestaetigung_minuten=data["bestaetigung_minuten"],
                         is_active=data["is_active"],
+                        kanal=data["kanal"] or Druckdienst.Kanal.API,
+                        ordner=data["ordner"],
                     )
                     messages.success(request, "Der Druckdienst ist gespeichert.")
                     return redirect("outbox:versand_regeln")
         except DomainError as exc:
             form = regeln_form if teil == "regeln" else dienst_form
-            form.add_error(None, exc.message)
+            field = getattr(exc, "field", "")
+            form.add_error(field if field in form.fields else None, exc.message)
     return render(
         request,
         "outbox/versand_regeln.html",
