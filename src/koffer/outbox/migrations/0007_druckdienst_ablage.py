@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outbox", "0005_brief_body_from_version"),
+        ("outbox", "0006_briefereignis_rueckpost"),
         ("tenancy", "0004_counter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
