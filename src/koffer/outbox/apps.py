@@ -12,6 +12,7 @@ class OutboxConfig(AppConfig):
         from koffer.jobs import periodic
         from koffer.outbox import access
         from koffer.outbox.briefe import links
+        from koffer.outbox.lokaldruck import tasks as lokaldruck
         from koffer.outbox.serienbriefe import tasks as serienbriefe
         from koffer.outbox.versand import services as versand
         from koffer.outbox.versand import tasks as versand_tasks
@@ -20,6 +21,7 @@ class OutboxConfig(AppConfig):
         from koffer.shell.navigation import NavEntry, register
 
         serienbriefe.register_job_kind()
+        lokaldruck.register_job_kind()
         # Batches at the cut-off times, packing, takeover: every worker's heartbeat.
         periodic.register(
             "outbox.versand",
