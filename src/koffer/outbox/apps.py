@@ -67,6 +67,25 @@ class OutboxConfig(AppConfig):
                 order=92,
             ),
             NavEntry(
+                key="outbox_zu_drucken",
+                label="Selbst zu drucken",
+                url_name="outbox:zu_drucken",
+                description="Ihre freigegebenen Briefe zum Selbstdrucken, einzeln oder als "
+                "ein PDF für den mobilen Drucker.",
+                permission=Perm.OUTBOX_SEND,
+                shown_in=access.has_outbox,
+                order=42,
+            ),
+            NavEntry(
+                key="outbox_drucker",
+                label="Postausgang: Drucker",
+                url_name="outbox:drucker",
+                description="Drucker der Behörde, auf denen koffer Briefe druckt (IPP).",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_outbox,
+                order=94,
+            ),
+            NavEntry(
                 key="outbox_versand_regeln",
                 label="Postausgang: Druckdienste",
                 url_name="outbox:versand_regeln",

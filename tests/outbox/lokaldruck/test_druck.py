@@ -31,6 +31,14 @@ def _print(user: User, tenant: Mandant, brief: Brief, drucker, **kw) -> Druckauf
     return auftrag
 
 
+def _retry(user: User, tenant: Mandant, auftrag: Druckauftrag) -> Druckauftrag:
+    access = Access.for_user(user.pk, tenant.pk)
+    again = services.wiederholen(actor=user, access=access, auftrag=auftrag)
+    assert again.job_id is not None and runner.execute(again.job_id) == "done"
+    again.refresh_from_db()
+    return again
+
+
 def test_the_filed_pdf_arrives_byte_for_byte_with_its_job_attributes(
     tenant: Mandant,
     admin_user: User,
@@ -87,12 +95,8 @@ def test_a_printer_that_is_down_fails_in_german_and_the_retry_prints_once(
     assert brief.status == Brief.Status.FREIGEGEBEN
     later.start()
     try:
-        access = Access.for_user(team_caseworker.pk, tenant.pk)
-        again = services.wiederholen(actor=team_caseworker, access=access, auftrag=auftrag)
-        assert again.versuch == 2
-        assert again.job_id is not None and runner.execute(again.job_id) == "done"
-        again.refresh_from_db()
-        assert again.status == Druckauftrag.Status.GEDRUCKT
+        again = _retry(team_caseworker, tenant, auftrag)
+        assert again.versuch == 2 and again.status == Druckauftrag.Status.GEDRUCKT
         [pdf] = later.pdfs()
         assert pdf.read_bytes() == services.pdf_of(brief)
     finally:
@@ -114,11 +118,7 @@ def test_a_jam_aborts_the_job_and_the_retry_sends_it_again(
     assert auftrag.status == Druckauftrag.Status.FEHLGESCHLAGEN
     assert "abgebrochen" in auftrag.meldung
     virtueller_drucker.stoerung(False)
-    access = Access.for_user(team_caseworker.pk, tenant.pk)
-    again = services.wiederholen(actor=team_caseworker, access=access, auftrag=auftrag)
-    assert again.job_id is not None and runner.execute(again.job_id) == "done"
-    again.refresh_from_db()
-    assert again.status == Druckauftrag.Status.GEDRUCKT
+    assert _retry(team_caseworker, tenant, auftrag).status == Druckauftrag.Status.GEDRUCKT
     assert len(virtueller_drucker.pdfs()) == 2  # the aborted one and the printed one
 
 

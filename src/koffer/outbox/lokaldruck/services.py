@@ -33,7 +33,7 @@ from koffer.jobs import services as jobs
 from koffer.jobs.models import Job
 from koffer.outbox import access as rules
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, NotFound
-from koffer.outbox.lokaldruck import ipp
+from koffer.outbox.lokaldruck import ipp, sammel
 from koffer.outbox.models import Brief, BriefEreignis, Druckauftrag, Drucker
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -42,6 +42,18 @@ Status = Druckauftrag.Status
 PRINTABLE = (Brief.Status.FREIGEGEBEN, Brief.Status.GEDRUCKT, Brief.Status.VERSENDET)
 MAX_GRUND = 500
 MAX_JOB_NAME = 100
+
+
+def _audit(actor: User | None, brief: Brief, action: str, **details: Any) -> None:
+    """One audit event about ``brief``, its addressee as the subject."""
+    audit.record(
+        actor=actor,
+        tenant_id=brief.tenant_id,
+        action=action,
+        obj=brief,
+        subject=brief.empfaenger,
+        **details,
+    )
 
 
 # --- printers ----------------------------------------------------------------------------------
@@ -228,12 +240,10 @@ def drucken(
         except IntegrityError:
             raise _running() from None
         _start_job(actor, brief, auftrag)
-        audit.record(
-            actor=actor,
-            tenant_id=brief.tenant_id,
-            action="outbox.brief.drucken",
-            obj=brief,
-            subject=brief.empfaenger,
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.drucken",
             reason=reason,
             changes={
                 "drucker": drucker.name,
@@ -276,29 +286,35 @@ def wiederholen(*, actor: User, access: Access, auftrag: Druckauftrag) -> Drucka
             raise Forbidden("outbox_forbidden", "Sie dürfen Briefe dieser Akte nicht drucken.")
         if auftrag.status != Status.FEHLGESCHLAGEN or auftrag.job_id is None:
             raise Conflict("not_failed", "Nur ein fehlgeschlagener Druck kann wiederholt werden.")
-        unknown = auftrag.ipp_versuch == auftrag.versuch and auftrag.ipp_state not in ipp.FINAL
-        if not unknown:
-            auftrag.versuch += 1
-        auftrag.status, auftrag.meldung, auftrag.finished_at = Status.WARTET, "", None
-        try:
-            with transaction.atomic():
-                auftrag.save(update_fields=["versuch", "status", "meldung", "finished_at"])
-        except IntegrityError:
-            raise _running() from None
+        unknown = fortsetzen(auftrag)
         job = Job.objects.for_tenant(auftrag.tenant_id).get(pk=auftrag.job_id)
         try:
             jobs.retry_job(actor=actor, job=job)
         except jobs.JobRefused as exc:
             raise Conflict(exc.code, exc.message) from None
-        audit.record(
-            actor=actor,
-            tenant_id=auftrag.tenant_id,
-            action="outbox.brief.drucken_wiederholt",
-            obj=brief,
-            subject=brief.empfaenger,
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.drucken_wiederholt",
             changes={"druckauftrag": str(auftrag.pk), "neu_gesendet": not unknown},
         )
     return auftrag
+
+
+def fortsetzen(auftrag: Druckauftrag) -> bool:
+    """Make a failed print wait again (a retry, from the letter's page or the job's):
+    a new ``versuch`` unless the end of the job already sent is unknown. Whether it is
+    unknown (then nothing is sent again)."""
+    unknown = auftrag.ipp_versuch == auftrag.versuch and auftrag.ipp_state not in ipp.FINAL
+    if not unknown:
+        auftrag.versuch += 1
+    auftrag.status, auftrag.meldung, auftrag.finished_at = Status.WARTET, "", None
+    try:
+        with transaction.atomic():
+            auftrag.save(update_fields=["versuch", "status", "meldung", "finished_at"])
+    except IntegrityError:
+        raise _running() from None
+    return unknown
 
 
 # --- the job's side ----------------------------------------------------------------------------
@@ -361,11 +377,10 @@ def fehlgeschlagen(auftrag: Druckauftrag, meldung: str) -> None:
             timezone.now(),
         )
         auftrag.save(update_fields=["status", "meldung", "finished_at"])
-        audit.record(
-            actor=None,
-            tenant_id=auftrag.tenant_id,
-            action="outbox.brief.druck_fehlgeschlagen",
-            obj=auftrag.brief,
+        _audit(
+            None,
+            auftrag.brief,
+            "outbox.brief.druck_fehlgeschlagen",
             changes={"druckauftrag": str(auftrag.pk), "meldung": meldung[:500]},
         )
 
@@ -396,12 +411,25 @@ def gedruckt(auftrag: Druckauftrag) -> Brief:
             brief.status, brief.updated_at = Brief.Status.GEDRUCKT, now
             brief.save(update_fields=["status", "updated_at"])
             changes["status"] = brief.status
-        audit.record(
-            actor=auftrag.created_by,
-            tenant_id=brief.tenant_id,
-            action="outbox.brief.lokal_gedruckt",
-            obj=brief,
-            subject=brief.empfaenger,
+        _audit(
+            auftrag.created_by,
+            brief,
+            "outbox.brief.lokal_gedruckt",
             changes=changes,
         )
     return brief
+
+
+def sammel_pdf(*, actor: User, briefe: list[Brief], duplex: bool) -> bytes:
+    """One PDF of ``briefe`` (already chosen by ``selectors.zu_drucken``) for a mobile
+    printer; the read of every letter audited with its addressee."""
+    pdf = sammel.zusammenfuegen((pdf_of(b) for b in briefe), duplex=duplex)
+    with transaction.atomic():
+        for brief in briefe:
+            _audit(
+                actor,
+                brief,
+                "outbox.brief.sammel_pdf",
+                changes={"briefe": len(briefe), "duplex": duplex},
+            )
+    return pdf

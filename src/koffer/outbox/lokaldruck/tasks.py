@@ -18,6 +18,7 @@ from django.conf import settings
 from koffer.accounts.roles import Perm
 from koffer.jobs import registry
 from koffer.jobs.runner import JobError, JobRun, Outcome
+from koffer.outbox.errors import Conflict
 from koffer.outbox.lokaldruck import ipp, services
 from koffer.outbox.models import Druckauftrag
 
@@ -106,6 +107,11 @@ def _job(run: JobRun) -> Outcome:
     auftrag = services.auftrag_of(run.tenant_id, key)
     if auftrag is None:
         raise JobError("Diesen Druckauftrag gibt es nicht mehr.")
+    if auftrag.status == Druckauftrag.Status.FEHLGESCHLAGEN:  # retried on the job's page
+        try:
+            services.fortsetzen(auftrag)
+        except Conflict as exc:
+            raise JobError(exc.message) from exc
     if auftrag.status != Druckauftrag.Status.GEDRUCKT:
         print_letter(auftrag=auftrag, run=run)
     return Outcome(f"„{auftrag.brief.betreff}“ gedruckt auf {auftrag.drucker.name}.")
