@@ -155,3 +155,25 @@ def test_printed_once_means_nochmals_with_a_reason(
         .first()
     )
     assert event is not None and event.reason == "Papierstau, Blatt zerknittert"
+
+
+def test_after_a_timeout_the_retry_asks_again_and_prints_nothing_twice(
+    tenant: Mandant,
+    admin_user: User,
+    team_caseworker: User,
+    brief: Brief,
+    virtueller_drucker: virtuell.VirtuellerDrucker,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    drucker = add_printer(tenant, admin_user, virtueller_drucker.uri)
+    virtueller_drucker.langsam(2)
+    settings.KOFFER_LOKALDRUCK_WAIT_SECONDS = 0.3
+    auftrag = _print(team_caseworker, tenant, brief, drucker)
+    assert auftrag.status == Druckauftrag.Status.FEHLGESCHLAGEN
+    assert "fragt nur nach" in auftrag.meldung
+    brief.refresh_from_db()
+    assert brief.status == Brief.Status.FREIGEGEBEN
+    settings.KOFFER_LOKALDRUCK_WAIT_SECONDS = 30
+    again = _retry(team_caseworker, tenant, auftrag)
+    assert again.status == Druckauftrag.Status.GEDRUCKT and again.versuch == 1
+    assert len(virtueller_drucker.pdfs()) == 1  # asked again, not sent again

@@ -20,9 +20,13 @@ TOOL = "ippeveprinter"
 BUS = "dbus-daemon"
 # Run for each job by the printer: its job attributes (IPP_SIDES, IPP_JOB_NAME, …) kept
 # beside the PDF, and a job aborted while the file ``stoerung`` lies in the spool folder.
+# A slow printer: while the file ``langsam`` lies there, a job takes as many seconds as
+# the file says.
 JOB_SCRIPT = """#!/bin/sh
 env | grep '^IPP_' | sort > "$1.attrs"
-if [ -e "$(dirname "$1")/stoerung" ]; then echo "STATE: +media-jam-error" >&2; exit 1; fi
+spool="$(dirname "$1")"
+if [ -e "$spool/stoerung" ]; then echo "STATE: +media-jam-error" >&2; exit 1; fi
+if [ -e "$spool/langsam" ]; then sleep "$(cat "$spool/langsam")"; fi
 exit 0
 """
 
@@ -122,6 +126,14 @@ class VirtuellerDrucker:
         """The job attributes the printer received with ``pdf``."""
         text = Path(f"{pdf}.attrs").read_text(errors="replace")
         return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+    def langsam(self, seconds: float) -> None:
+        """Each job takes ``seconds`` from now on (0: as fast as it can)."""
+        marker = self.spool / "langsam"
+        if seconds:
+            marker.write_text(f"{seconds:g}")
+        else:
+            marker.unlink(missing_ok=True)
 
     def stoerung(self, on: bool) -> None:
         """A paper jam from now on (every job aborted), or none."""
