@@ -125,6 +125,7 @@ class Abschnitt:
     auftraege: list[Druckauftrag]
     keine_drucker: bool
     druck_laeuft: bool
+    einziger: str = ""  # the only printer's name: the button says where it prints
 
 
 def abschnitt(request: TenantRequest, brief: Brief, *, can_write: bool) -> Abschnitt | None:
@@ -140,7 +141,8 @@ def abschnitt(request: TenantRequest, brief: Brief, *, can_write: bool) -> Absch
             a.status == Druckauftrag.Status.GEDRUCKT for a in rows
         )
         form = DruckenForm(drucker=drucker, schon_gedruckt=printed, prefix="druck")
-    return Abschnitt(form, rows, keine_drucker=not drucker, druck_laeuft=laeuft)
+    einziger = drucker[0][1] if len(drucker) == 1 else ""
+    return Abschnitt(form, rows, not drucker, laeuft, einziger)
 
 
 def _own_brief(request: TenantRequest, brief_id: uuid.UUID) -> Brief:
