@@ -55,10 +55,21 @@ RUN: dict[str, tuple[str, str]] = {
     ),
     "unpaper": ("unpaper", "Bereinigung der Scans vor der Texterkennung"),
     "pngquant": ("pngquant", "verlustbehaftete Verkleinerung durchsuchbarer PDFs"),
+    # Local printing speaks IPP itself (koffer.outbox.lokaldruck.ipp) and needs no package
+    # to print on a real printer. ippeveprinter is the demo's printer „Drucker Bürgerbüro
+    # (Demo)“ (manage.py demo_drucker, started by make run) and the printer the tests
+    # print on; it insists on Avahi's D-Bus, so a private dbus-daemon stands in.
+    "cups-ipp-utils": ("ippeveprinter", "Demo-Drucker für den lokalen Druck (IPP)"),
+    "dbus-daemon": ("dbus-daemon", "privater D-Bus für den Demo-Drucker"),
 }
 # Features that need several packages, and what koffer does without them (German, for the
 # operator): printed once when one of the feature's packages is missing.
 FEATURES: dict[str, tuple[tuple[str, ...], str]] = {
+    "Postausgang: Demo-Drucker": (
+        ("cups-ipp-utils", "dbus-daemon"),
+        "kein Demo-Drucker: {missing} {fehlt}; die Demo zeigt den Drucker, ein Druck darauf "
+        "meldet „nicht erreichbar“ (PDF und Sammel-PDF gehen).",
+    ),
     "Posteingang: Texterkennung": (
         ("tesseract-ocr", "tesseract-ocr-deu", "ghostscript"),
         "Texterkennung aus: {missing} {fehlt}; Scans werden ohne Texterkennung abgelegt "

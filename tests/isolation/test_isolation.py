@@ -676,6 +676,39 @@ def _versand(world: World, tenant: Mandant) -> dict[str, Any]:
     return world.once("versand", tenant, build)  # type: ignore[no-any-return]
 
 
+def _drucker(world: World, tenant: Mandant) -> uuid.UUID:
+    from django.utils import timezone
+
+    from koffer.outbox.models import Drucker
+
+    def build() -> uuid.UUID:
+        return Drucker.objects.create(
+            tenant=tenant,
+            name=world.mark(tenant),
+            uri="ipp://127.0.0.1:9/ipp/print",
+            updated_at=timezone.now(),
+        ).pk
+
+    return world.once("drucker", tenant, build)  # type: ignore[no-any-return]
+
+
+def _druckauftrag(world: World, tenant: Mandant) -> uuid.UUID:
+    """A failed print of the Mandant's letter (its page offers a retry)."""
+    from django.utils import timezone
+
+    from koffer.outbox.models import Druckauftrag
+
+    return Druckauftrag.objects.create(
+        tenant=tenant,
+        brief_id=world.id_for("brief_id", tenant),
+        drucker_id=_drucker(world, tenant),
+        status=Druckauftrag.Status.FEHLGESCHLAGEN,
+        meldung=world.mark(tenant),
+        created_at=timezone.now(),
+        created_by=world.actor,
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -716,6 +749,8 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "versandstapel_id": lambda world, tenant: _versand(world, tenant)["versandstapel_id"],
     "nachweis_id": _abrechnung("nachweis_id"),
     "rechnung_id": _abrechnung("rechnung_id"),
+    "drucker_id": _drucker,
+    "auftrag_id": _druckauftrag,
 }
 
 # Parameters that name no object (a version number, a page, an image width): one valid value

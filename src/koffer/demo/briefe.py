@@ -5,6 +5,10 @@ uses, from the demo's templates (``demo.outbox``):
   already in a batch for the Landkreis's print provider (the machine account
   ``druck.dienstleister``, which ``make run``'s simulator signs in as), so that
   „Postausgang: Versand“, a batch and a letter's timeline have something to show;
+- in the Sozialamt also a letter to print locally, and the printer „Drucker Bürgerbüro
+  (Demo)“ it can be printed on: ``make run`` starts that printer (``demo_drucker``, a
+  real IPP printer) where cups-ipp-utils is installed; elsewhere the row is there and a
+  print fails visibly with „nicht erreichbar“;
 - in the Jobcenter, a Bewilligungsbescheid above 5,000 EUR waiting for the team lead's
   second release („Briefe zur Freigabe“ of ``tl.jobcenter``), a draft of an
   Aufforderung zur Mitwirkung with its live preview, and a serial letter (an
@@ -23,6 +27,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.jobs import runner
 from koffer.outbox.briefe import services as briefe
+from koffer.outbox.lokaldruck import services as lokaldruck
 from koffer.outbox.models import Brief, BriefEreignis, Vorlage
 from koffer.outbox.serienbriefe import services as serien
 from koffer.outbox.versand import services as versand
@@ -33,6 +38,8 @@ KREIS = "landkreis-musterland"
 JOBCENTER = "jobcenter-musterland"
 PROVIDER = "druck.dienstleister"
 ADMIN = "admin.kreis"
+DRUCKER = "Drucker Bürgerbüro (Demo)"
+DRUCKER_PORT = 8631  # where ``manage.py demo_drucker`` listens (IPP's own port is 631)
 
 
 def _datum(days: int) -> str:
@@ -48,6 +55,7 @@ def _write(
     release: bool = True,
     with_vorgang: bool = False,
     released_days_ago: int = 0,
+    kanal: str = Brief.Kanal.HYBRID,
 ) -> None:
     writer = User.objects.get(username=username)
     access = Access.for_user(writer.pk, tenant.pk)
@@ -63,6 +71,7 @@ def _write(
         vorlage=vorlage,
         vorgang=vorgang,
         eingaben=eingaben,
+        kanal=kanal,
     )
     if release:
         brief = briefe.freigeben(actor=writer, access=access, brief=brief)
@@ -139,6 +148,21 @@ def load(mandanten: dict[str, Mandant]) -> list[uuid.UUID]:
             "frist": _datum(14),
         },
         released_days_ago=1,
+    )
+    lokaldruck.save_drucker(
+        actor=admin,
+        access=Access.for_user(admin.pk, kreis.pk),
+        tenant=kreis,
+        name=DRUCKER,
+        uri=f"ipp://127.0.0.1:{DRUCKER_PORT}/ipp/print",
+        duplex=True,
+    )
+    _write(
+        kreis,
+        "sb.sozialamt",
+        "sa-eingangsbestaetigung",
+        {"unterlage": "Nachweise zum Pflegegrad", "eingang": _datum(-1)},
+        kanal=Brief.Kanal.LOKAL,
     )
     stapel = versand.stapeln(tenant_id=kreis.pk, now=timezone.now())
     if stapel is not None:

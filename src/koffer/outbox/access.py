@@ -109,3 +109,20 @@ def sees_letter_status(access: Access, user_id: uuid.UUID | None, akte: Akte) ->
     if records_access.can_view(access, user_id, akte):
         return True
     return any(access.reaches(p, akte.unit_path) for p in DISPATCH_PERMS)
+
+
+# --- Lokaldruck -------------------------------------------------------------------------------
+# Printers are set up by the same administration as the print providers
+# (:func:`configures_dispatch`). A printer of a unit serves the people who send letters in
+# that unit, in the units below it and above it (a team leader prints on the team's
+# printer); a printer without a unit serves the whole Mandant.
+
+
+def printers_q(access: Access) -> Q:
+    """Printers the user may print on (apart from being active)."""
+    q = Q(unit__isnull=True)
+    for path in sorted(set(access.unit_paths_with(Perm.OUTBOX_SEND))):
+        ids = [part for part in path.split("/") if part]
+        ancestors = ["/" + "/".join(ids[:n]) + "/" for n in range(1, len(ids))]
+        q |= Q(unit__path__startswith=path) | Q(unit__path__in=ancestors)
+    return q

@@ -12,6 +12,7 @@ class OutboxConfig(AppConfig):
         from koffer.jobs import periodic
         from koffer.outbox import access
         from koffer.outbox.briefe import links
+        from koffer.outbox.lokaldruck import tasks as lokaldruck
         from koffer.outbox.serienbriefe import tasks as serienbriefe
         from koffer.outbox.versand import ablage
         from koffer.outbox.versand import services as versand
@@ -21,6 +22,7 @@ class OutboxConfig(AppConfig):
         from koffer.shell.navigation import NavEntry, register
 
         serienbriefe.register_job_kind()
+        lokaldruck.register_job_kind()
         # Batches at the cut-off times, packing, takeover: every worker's heartbeat.
         periodic.register(
             "outbox.versand",
@@ -74,6 +76,25 @@ class OutboxConfig(AppConfig):
                 permission=Perm.TENANCY_MANAGE,
                 shown_in=access.has_outbox,
                 order=92,
+            ),
+            NavEntry(
+                key="outbox_zu_drucken",
+                label="Selbst zu drucken",
+                url_name="outbox:zu_drucken",
+                description="Ihre freigegebenen Briefe zum Selbstdrucken, einzeln oder als "
+                "ein PDF für den mobilen Drucker.",
+                permission=Perm.OUTBOX_SEND,
+                shown_in=access.has_outbox,
+                order=42,
+            ),
+            NavEntry(
+                key="outbox_drucker",
+                label="Postausgang: Drucker",
+                url_name="outbox:drucker",
+                description="Drucker der Behörde, auf denen koffer Briefe druckt (IPP).",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_outbox,
+                order=94,
             ),
             NavEntry(
                 key="outbox_versand_regeln",

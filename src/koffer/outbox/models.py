@@ -610,3 +610,88 @@ class Ablagefehler(TenantOwned):
 
     def __str__(self) -> str:
         return self.datei
+
+
+# --- Lokaldruck: printers of the office, a letter printed on one (``outbox.lokaldruck``) ------
+
+
+class Drucker(TenantOwned):
+    """A printer of the office that koffer sends letters to over IPP (``ipp://`` or
+    ``ipps://``, never with credentials in the address). ``unit`` empty: for the whole
+    Mandant; else for the people of that unit and the units below it."""
+
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField("Name", max_length=120)
+    uri = models.CharField("IPP-Adresse", max_length=500)
+    duplex = models.BooleanField("beidseitig", default=True)
+    is_active = models.BooleanField("aktiv", default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Drucker"
+        verbose_name_plural = "Drucker"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="outbox_drucker_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Druckauftrag(TenantOwned):
+    """One print of a letter on a :class:`Drucker`, as the background job
+    ``outbox.lokaldruck``: the filed PDF sent by IPP Print-Job, then watched until the
+    printer's job ended. ``versuch`` counts the sends: a retry after the printer
+    definitely did not print sends again (a new ``versuch``), a retry after a timeout
+    only asks again about the job already sent. A letter has at most one print running
+    (the database holds it); a second print of a printed letter is ``nochmals`` with a
+    ``grund``."""
+
+    class Status(models.TextChoices):
+        WARTET = "wartet", "wartet"
+        LAEUFT = "laeuft", "wird gedruckt"
+        GEDRUCKT = "gedruckt", "gedruckt"
+        FEHLGESCHLAGEN = "fehlgeschlagen", "fehlgeschlagen"
+
+    brief = models.ForeignKey(Brief, on_delete=models.PROTECT, related_name="druckauftraege")
+    drucker = models.ForeignKey(Drucker, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WARTET)
+    nochmals = models.BooleanField(default=False)
+    grund = models.CharField(max_length=500, blank=True)
+    versuch = models.PositiveIntegerField(default=1)
+    job_id = models.UUIDField(null=True, blank=True)
+    ipp_job_id = models.IntegerField(null=True, blank=True)
+    ipp_versuch = models.PositiveIntegerField(default=0)  # the send ipp_job_id belongs to
+    ipp_state = models.PositiveSmallIntegerField(null=True, blank=True)
+    meldung = models.CharField(max_length=500, blank=True)  # German, for the letter's page
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Druckauftrag"
+        verbose_name_plural = "Druckaufträge"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "brief"],
+                condition=models.Q(status__in=["wartet", "laeuft"]),
+                name="outbox_druckauftrag_einer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["wartet", "laeuft", "gedruckt", "fehlgeschlagen"]),
+                name="outbox_druckauftrag_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brief} auf {self.drucker}"

@@ -115,7 +115,7 @@ ANSWERS = {
 }
 
 
-def _out(brief: Brief) -> BriefOut:
+def out(brief: Brief) -> BriefOut:
     a: dict[str, Any] = brief.anschrift or {}
     return BriefOut(
         id=brief.pk,
@@ -144,13 +144,13 @@ def _out(brief: Brief) -> BriefOut:
     )
 
 
-def _writer(request: TenantRequest) -> None:
+def writer(request: TenantRequest) -> None:
     if request.tenant is None or not access.writes(request.access, request.tenant):
         raise Forbidden("forbidden", "Nur für die Sachbearbeitung.")
 
 
-def _brief(request: TenantRequest, brief_id: uuid.UUID) -> Brief:
-    _writer(request)
+def brief_of(request: TenantRequest, brief_id: uuid.UUID) -> Brief:
+    writer(request)
     brief = selectors.brief(request.access, request.user.pk, brief_id)
     if brief is None:
         raise not_found("Dieser Brief")
@@ -163,7 +163,7 @@ def _brief(request: TenantRequest, brief_id: uuid.UUID) -> Brief:
     summary="Einen Brief aus einer Vorlage entwerfen",
 )
 def create_brief(request: TenantRequest, body: BriefNeu) -> Status:
-    _writer(request)
+    writer(request)
     akte = records.akte(records.Viewer.of(request), body.akte)
     if akte is None:
         raise not_found("Diese Akte")
@@ -191,7 +191,7 @@ def create_brief(request: TenantRequest, body: BriefNeu) -> Status:
         brief = services.aendern(
             actor=request.user, access=request.access, brief=brief, eingaben=body.eingaben
         )
-    return Status(201, _out(_brief(request, brief.pk)))
+    return Status(201, out(brief_of(request, brief.pk)))
 
 
 @router.get(
@@ -200,9 +200,9 @@ def create_brief(request: TenantRequest, body: BriefNeu) -> Status:
     summary="Ein Brief mit Status und Verlauf",
 )
 def get_brief(request: TenantRequest, brief_id: uuid.UUID) -> BriefOut:
-    brief = _brief(request, brief_id)
+    brief = brief_of(request, brief_id)
     services.record_read(actor=request.user, brief=brief, purpose="Brief über die API gelesen")
-    return _out(brief)
+    return out(brief)
 
 
 @router.patch(
@@ -211,7 +211,7 @@ def get_brief(request: TenantRequest, brief_id: uuid.UUID) -> BriefOut:
     summary="Einen Briefentwurf ändern (Eingaben, Anschrift, Versandweg, Einschreiben)",
 )
 def change_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefAenderung) -> BriefOut:
-    brief = _brief(request, brief_id)
+    brief = brief_of(request, brief_id)
     services.aendern(
         actor=request.user,
         access=request.access,
@@ -221,7 +221,7 @@ def change_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefAenderu
         kanal=body.kanal,
         einschreiben=body.einschreiben,
     )
-    return _out(_brief(request, brief_id))
+    return out(brief_of(request, brief_id))
 
 
 @router.post(
@@ -231,12 +231,12 @@ def change_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefAenderu
     "oder, wo die Vorlage vier Augen verlangt, einer zweiten Person vorgelegt",
 )
 def release_brief(request: TenantRequest, brief_id: uuid.UUID) -> BriefOut:
-    brief = _brief(request, brief_id)
+    brief = brief_of(request, brief_id)
     if brief.status == Brief.Status.ZUR_FREIGABE:
         services.zweitfreigabe(actor=request.user, access=request.access, brief=brief)
     else:
         services.freigeben(actor=request.user, access=request.access, brief=brief)
-    return _out(_brief(request, brief_id))
+    return out(brief_of(request, brief_id))
 
 
 @router.post(
@@ -245,9 +245,9 @@ def release_brief(request: TenantRequest, brief_id: uuid.UUID) -> BriefOut:
     summary="Einen vorgelegten Brief mit Grund an die Verfasserin oder den Verfasser zurückgeben",
 )
 def send_back_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefZurueck) -> BriefOut:
-    brief = _brief(request, brief_id)
+    brief = brief_of(request, brief_id)
     services.zurueckgeben(actor=request.user, access=request.access, brief=brief, grund=body.grund)
-    return _out(_brief(request, brief_id))
+    return out(brief_of(request, brief_id))
 
 
 @router.post(
@@ -257,6 +257,6 @@ def send_back_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefZuru
     "gedruckt und zur Post gegeben wurde",
 )
 def hand_over_brief(request: TenantRequest, brief_id: uuid.UUID, body: BriefUebergabe) -> BriefOut:
-    brief = _brief(request, brief_id)
+    brief = brief_of(request, brief_id)
     services.aushaendigen(actor=request.user, access=request.access, brief=brief, am=body.am)
-    return _out(_brief(request, brief_id))
+    return out(brief_of(request, brief_id))

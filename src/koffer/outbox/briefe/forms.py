@@ -168,3 +168,12 @@ class AushaendigenForm(forms.Form):
         label="Übergeben oder zur Post gegeben am",
         widget=forms.DateInput(attrs={**INPUT, "type": "date"}, format="%Y-%m-%d"),
     )
+
+    def __init__(self, *args: Any, lokal: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if lokal:
+            self.fields["am"].label = "Zur Post gegeben am"
+            self.fields["am"].help_text = (
+                "Der Tag, an dem der Brief eingeworfen wurde; daraus folgt die Bekanntgabe "
+                "(bei Bescheiden auch die Widerspruchsfrist). Ein späterer Eintrag berichtigt ihn."
+            )

@@ -24,6 +24,11 @@ def _visible(
     )
 
 
+def sichtbar(access: Access, user_id: uuid.UUID | None) -> QuerySet[Brief]:
+    """Every letter the actor may see."""
+    return _visible(access, user_id)
+
+
 def brief(access: Access, user_id: uuid.UUID | None, brief_id: uuid.UUID) -> Brief | None:
     return (
         _visible(access, user_id)

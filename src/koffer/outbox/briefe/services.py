@@ -25,6 +25,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.outbox import access as rules
+from koffer.outbox import zustellung
 from koffer.outbox.briefe import daten, setzen
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, OutboxError
 from koffer.outbox.models import Brief, BriefEreignis, Serienbrief, Vorlage
@@ -437,33 +438,58 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt) -> Brief:
 
 
 def aushaendigen(*, actor: User, access: Access, brief: Brief, am: date) -> Brief:
-    """A released letter handed over in person (or printed and posted by the office
-    itself): the day counts as the day of posting; handed over, it is known that day."""
+    """A released letter handed over in person, or printed by the office and given to the
+    post (kanal lokal: also after koffer printed it, „gedruckt“). Handed over, it is known
+    that day; posted, the day counts as the day of posting exactly as a print provider's
+    „versendet“ report (``outbox.zustellung``: Bekanntgabe, a Bescheid's objection
+    deadline; a later date corrects both). The day is neither in the future nor before
+    the release."""
+    lokal = brief.kanal == Brief.Kanal.LOKAL
+    regel = zustellung.bekanntgabe_regel(brief.akte.tenant, actor) if lokal else None
     with transaction.atomic():
         brief = _locked(brief)
         _may_write(access, actor, brief.akte)
         if brief.kanal == Brief.Kanal.HYBRID:
             raise Conflict("brief_hybrid", "Dieser Brief geht über den Druckdienstleister.")
-        if brief.status != Status.FREIGEGEBEN:
-            raise Conflict("brief_not_released", f"Der Brief ist {brief.get_status_display()}.")
-        if am > timezone.localdate():
-            raise Invalid("date_future", "Das Datum liegt in der Zukunft.")
-        brief.status = (
-            Status.AUSGEHAENDIGT if brief.kanal == Brief.Kanal.PERSOENLICH else Status.VERSENDET
+        allowed = (
+            (Status.FREIGEGEBEN, Status.GEDRUCKT, Status.VERSENDET)
+            if lokal
+            else (Status.FREIGEGEBEN,)
         )
-        brief.versendet_am = am
-        if brief.kanal == Brief.Kanal.PERSOENLICH:
-            brief.bekanntgabe_am = am
+        if brief.status not in allowed:
+            raise Conflict("brief_not_released", f"Der Brief ist {brief.get_status_display()}.")
+        _check_day(brief, am, lokal=lokal)
+        changes: dict[str, Any] = {"am": am.isoformat()}
+        if regel is not None:
+            brief.status = Status.VERSENDET
+            changes |= zustellung.versendet(actor, brief, am, regel)
+        else:
+            brief.status, brief.versendet_am, brief.bekanntgabe_am = Status.AUSGEHAENDIGT, am, am
         brief.updated_at = timezone.now()
         brief.save()
-        _event(brief, brief.status, actor=actor, detail=daten.datum(am))
+        detail = f"zur Post gegeben am {am:%d.%m.%Y}" if lokal else daten.datum(am)
+        _event(brief, brief.status, actor=actor, key=f"{brief.status}:{am}", detail=detail)
         _audit(
             actor,
             brief,
             "outbox.brief.ausgehaendigt",
-            changes={"am": am.isoformat(), "status": brief.status},
+            changes={**changes, "status": brief.status},
         )
     return brief
+
+
+def _check_day(brief: Brief, am: date, *, lokal: bool) -> None:
+    if am > timezone.localdate():
+        raise Invalid("date_future", "Das Datum liegt in der Zukunft.", field="am")
+    if not lokal:  # handed over: the day as the caseworker says (also recorded later)
+        return
+    released = timezone.localdate(brief.freigegeben_at) if brief.freigegeben_at else None
+    if released is not None and am < released:
+        raise Invalid(
+            "date_before_release",
+            f"Das Datum liegt vor der Freigabe des Briefs am {released:%d.%m.%Y}.",
+            field="am",
+        )
 
 
 def record_read(*, actor: User, brief: Brief, purpose: str) -> None:

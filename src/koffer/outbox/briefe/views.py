@@ -23,6 +23,7 @@ from koffer.outbox import access
 from koffer.outbox.briefe import selectors, services, setzen
 from koffer.outbox.briefe.forms import AushaendigenForm, BriefForm, NeuerBriefForm, ZurueckForm
 from koffer.outbox.errors import Invalid
+from koffer.outbox.lokaldruck import views as lokaldruck
 from koffer.outbox.models import Brief, Vorlage
 from koffer.outbox.versand import selectors as versand
 from koffer.records import selectors as records
@@ -170,14 +171,25 @@ def brief(request: TenantRequest, brief_id: uuid.UUID) -> HttpResponse:
         "verlauf": list(selectors.verlauf(brief)),
         "ruecklaeufer": versand.ruecklaeufer(request.access, request.user.pk, brief),
         "zurueck_form": ZurueckForm(),
-        "aushaendigen_form": AushaendigenForm(initial={"am": timezone.localdate()}),
-        "can_hand_over": can_write
-        and brief.status == Brief.Status.FREIGEGEBEN
-        and brief.kanal != Brief.Kanal.HYBRID,
+        "aushaendigen_form": AushaendigenForm(
+            initial={"am": timezone.localdate()}, lokal=brief.kanal == Brief.Kanal.LOKAL
+        ),
+        "can_hand_over": can_write and _may_hand_over(brief),
+        "can_write_released": can_write,
+        "druck": lokaldruck.abschnitt(request, brief, can_write=can_write),
         "page_title": brief.betreff,
         "breadcrumbs": _akte_crumbs(akte, f"Brief: {brief.betreff}"),
     }
     return render(request, "outbox/brief.html", context)
+
+
+def _may_hand_over(brief: Brief) -> bool:
+    """Handed over in person once it is released; posted after it is printed (locally:
+    also a correction of the posting date)."""
+    if brief.kanal == Brief.Kanal.PERSOENLICH:
+        return brief.status == Brief.Status.FREIGEGEBEN
+    lokal = (Brief.Status.FREIGEGEBEN, Brief.Status.GEDRUCKT, Brief.Status.VERSENDET)
+    return brief.kanal == Brief.Kanal.LOKAL and brief.status in lokal
 
 
 def _act(request: TenantRequest, brief: Brief, action: str, form: BriefForm) -> str | None:
@@ -220,7 +232,11 @@ def _act(request: TenantRequest, brief: Brief, action: str, form: BriefForm) -> 
         handed = AushaendigenForm(request.POST)
         if not handed.is_valid():
             raise Invalid("date_missing", "Bitte das Datum angeben.")
-        services.aushaendigen(actor=actor, access=grants, brief=brief, am=handed.cleaned_data["am"])
+        done = services.aushaendigen(
+            actor=actor, access=grants, brief=brief, am=handed.cleaned_data["am"]
+        )
+        if done.status == Brief.Status.VERSENDET and done.bekanntgabe_am:
+            return f"Vermerkt. Bekanntgabe am {done.bekanntgabe_am:%d.%m.%Y}."
         return "Vermerkt."
     raise Http404
 

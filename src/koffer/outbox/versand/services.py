@@ -35,6 +35,7 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import get_store, hash_stream
 from koffer.outbox import access as outbox_access
+from koffer.outbox import zustellung
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, NotFound
 from koffer.outbox.models import (
     Brief,
@@ -43,16 +44,11 @@ from koffer.outbox.models import (
     Stapelbrief,
     Versandregeln,
     Versandstapel,
-    Vorlage,
-    Zustellung,
 )
 from koffer.outbox.versand import paket, porto
 from koffer.outbox.versand.ordner import ordner_pfad, ueberschneidet, verzeichnis
-from koffer.records import deadlines
 from koffer.records import services as records
 from koffer.records.dokumente import services as documents
-from koffer.records.errors import RecordsConflict
-from koffer.records.konfiguration import services as konfiguration
 from koffer.records.models import Dokument, FristRegel
 from koffer.records.rueckpost import Rueckpost
 from koffer.tenancy import counters
@@ -74,8 +70,6 @@ ALARM_STATUSES = tuple(DEFAULT_ALARM)
 MAX_SCHLUSS = 6
 MAX_ALARM_HOURS = 24 * 30
 COUNTER = "outbox.versandstapel"
-BEKANNTGABE = "bekanntgabe"
-WIDERSPRUCHSFRIST = "Widerspruchsfrist"
 REPORTED = (Status.EMPFANGEN, Status.GEDRUCKT, Status.VERSENDET, Status.UNZUSTELLBAR)
 MAX_GRUND = 500
 SPOOL_BYTES = 32 * 1024 * 1024  # a batch's ZIP stays in memory up to this, then on disk
@@ -715,7 +709,9 @@ def melden(
     dienst = _provider(access, tenant, actor)
     row = _letter_row(dienst, brief_id)
     meldung = _check(meldung, row.stapel, timezone.localdate())
-    regel = _bekanntgabe_regel(tenant, actor) if meldung.status == Status.VERSENDET else None
+    regel = (
+        zustellung.bekanntgabe_regel(tenant, actor) if meldung.status == Status.VERSENDET else None
+    )
     now = timezone.now()
     with transaction.atomic():
         brief = (
@@ -775,7 +771,7 @@ def _fortgeschrieben(
     changes: dict[str, Any] = {"status": status}
     if versand is not None:
         assert actor is not None  # a posting date comes from a provider's report
-        changes |= _versendet(actor, brief, *versand)
+        changes |= zustellung.versendet(actor, brief, *versand)
     if status == Status.UNZUSTELLBAR:
         changes |= _unzustellbar(actor, brief, grund)
     # ``updated_at`` moves with the status only (_vorwaerts): it says since when the
@@ -847,86 +843,12 @@ def _detail(meldung: Meldung) -> str:
     return meldung.grund
 
 
-def _bekanntgabe_regel(tenant: Mandant, actor: User) -> FristRegel:
-    """The Mandant's rule for the Bekanntgabe, made on first use: the fourth day after
-    posting (§ 37 Abs. 2 SGB X), moved to a working day."""
-    found = FristRegel.objects.for_tenant(tenant).filter(code=BEKANNTGABE).first()
-    if found is not None:
-        return found
-    try:
-        return konfiguration.create_frist_regel(
-            actor=actor,
-            tenant=tenant,
-            code=BEKANNTGABE,
-            label="Bekanntgabe (§ 37 Abs. 2 SGB X)",
-            days=4,
-            shift_to_workday=True,
-        )
-    except RecordsConflict:
-        return FristRegel.objects.for_tenant(tenant).get(code=BEKANNTGABE)
-
-
-def bekanntgabe(versanddatum: date, regel: FristRegel) -> date:
-    return deadlines.due_date(
-        versanddatum,
-        notification_days=regel.notification_days,
-        months=regel.months,
-        days=regel.days,
-        shift=regel.shift_to_workday,
-    )
-
-
-def _zustellung(brief: Brief) -> Zustellung:
-    row, _ = Zustellung.objects.for_tenant(brief.tenant_id).get_or_create(
-        tenant_id=brief.tenant_id, brief=brief, defaults={"updated_at": timezone.now()}
-    )
-    return row
-
-
-def _versendet(actor: User, brief: Brief, versanddatum: date, regel: FristRegel) -> dict[str, Any]:
-    before = (brief.versendet_am, brief.bekanntgabe_am)
-    brief.versendet_am = versanddatum
-    brief.bekanntgabe_am = bekanntgabe(versanddatum, regel)
-    changes: dict[str, Any] = {
-        "versendet_am": versanddatum,
-        "bekanntgabe_am": brief.bekanntgabe_am,
-    }
-    if before[0] is not None and before[0] != versanddatum:
-        changes["berichtigt"] = {"versendet_am": before[0], "bekanntgabe_am": before[1]}
-    is_bescheid = brief.version.vorlage.art == Vorlage.Art.BESCHEID
-    if brief.vorgang is None or not is_bescheid:
-        return changes
-    zustellung = _zustellung(brief)
-    frist = zustellung.widerspruchsfrist
-    if frist is not None and frist.base_date == brief.bekanntgabe_am and frist.done_at is None:
-        return changes
-    if frist is not None and frist.done_at is None:
-        records.complete_frist(
-            actor=actor,
-            frist=frist,
-            note=f"Versanddatum berichtigt auf {versanddatum:%d.%m.%Y}",
-        )
-    zustellung.widerspruchsfrist = records.add_frist(
-        actor=actor,
-        vorgang=brief.vorgang,
-        base_date=brief.bekanntgabe_am,
-        label=WIDERSPRUCHSFRIST,
-        due=deadlines.due_date(
-            brief.bekanntgabe_am, notification_days=0, months=1, days=0, shift=True
-        ),
-    )
-    zustellung.updated_at = timezone.now()
-    zustellung.save(update_fields=["widerspruchsfrist", "updated_at"])
-    changes["widerspruchsfrist"] = zustellung.widerspruchsfrist.due_date
-    return changes
-
-
 def _unzustellbar(actor: User | None, brief: Brief, grund: str) -> dict[str, Any]:
-    zustellung = _zustellung(brief)
-    zustellung.unzustellbar_grund = grund
-    if zustellung.wiedervorlage is None:
+    row = zustellung.of(brief)
+    row.unzustellbar_grund = grund
+    if row.wiedervorlage is None:
         akte = brief.akte
-        zustellung.wiedervorlage = records.set_wiedervorlage(
+        row.wiedervorlage = records.set_wiedervorlage(
             actor=actor,  # type: ignore[arg-type]  # None: returned mail found by the Posteingang
             akte=akte,
             due_date=timezone.localdate(),
@@ -936,6 +858,6 @@ def _unzustellbar(actor: User | None, brief: Brief, grund: str) -> dict[str, Any
             dokument=brief.dokument,
             note=f"Brief unzustellbar zurück: „{brief.betreff}“ – {grund}",
         )
-    zustellung.updated_at = timezone.now()
-    zustellung.save(update_fields=["unzustellbar_grund", "wiedervorlage", "updated_at"])
-    return {"grund": grund, "wiedervorlage": str(zustellung.wiedervorlage.pk)}
+    row.updated_at = timezone.now()
+    row.save(update_fields=["unzustellbar_grund", "wiedervorlage", "updated_at"])
+    return {"grund": grund, "wiedervorlage": str(row.wiedervorlage.pk)}

@@ -6,6 +6,7 @@ Ctrl-C or SIGTERM stops them all, cleanly."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,6 +121,19 @@ class Command(BaseCommand):
                     env={},
                 )
             )
+
+            # The demo's printer for local printing (a real IPP printer), where the
+            # tools are installed (scripts/system_packages.py); without them the demo
+            # keeps the printer's row and a print says the printer is not reachable.
+            if all(shutil.which(tool) for tool in ("ippeveprinter", "dbus-daemon")):
+                parts.append(
+                    supervision.Part(
+                        key="drucker",
+                        name="Demo-Drucker (IPP)",
+                        command=[sys.executable, MANAGE, "demo_drucker"],
+                        env={},
+                    )
+                )
 
         def start(part: supervision.Part) -> subprocess.Popen[bytes]:
             # Its own process group: the terminal's Ctrl-C reaches only serve, which then

@@ -1,0 +1,435 @@
+"""Every write of local printing: the office's printers, a released letter printed on one
+(started here, carried out by the job ``outbox.lokaldruck`` in ``tasks``), its outcome.
+
+What holds, and why:
+
+- The printer gets the filed PDF (the Dokument's version), never a new rendering, so what
+  is printed is what the Akte holds.
+- No letter is printed twice by accident: a letter has at most one print waiting or
+  running (a partial unique constraint, the last guard behind the check), and a letter
+  that was printed once needs ``nochmals`` with a reason, which is audited.
+- A retry after a failure sends again only when the printer certainly did not print (it
+  was unreachable, refused the job, or ended it aborted or canceled); after a timeout
+  the retry asks about the job already sent.
+- A completed print moves the letter to „gedruckt“ (never back: ``Brief.RANG``), with a
+  BriefEreignis and an audit event; posting it is ``briefe.services.aushaendigen``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.audit.reasons import need_reason
+from koffer.blobs.store import get_store
+from koffer.jobs import services as jobs
+from koffer.jobs.models import Job
+from koffer.outbox import access as rules
+from koffer.outbox.errors import Conflict, Forbidden, Invalid, NotFound
+from koffer.outbox.lokaldruck import ipp, sammel
+from koffer.outbox.models import Brief, BriefEreignis, Druckauftrag, Drucker
+from koffer.tenancy.models import Mandant, Organisationseinheit
+
+JOB_KIND = "outbox.lokaldruck"
+Status = Druckauftrag.Status
+PRINTABLE = (Brief.Status.FREIGEGEBEN, Brief.Status.GEDRUCKT, Brief.Status.VERSENDET)
+MAX_GRUND = 500
+MAX_JOB_NAME = 100
+
+
+def _audit(actor: User | None, brief: Brief, action: str, **details: Any) -> None:
+    """One audit event about ``brief``, its addressee as the subject."""
+    audit.record(
+        actor=actor,
+        tenant_id=brief.tenant_id,
+        action=action,
+        obj=brief,
+        subject=brief.empfaenger,
+        **details,
+    )
+
+
+# --- printers ----------------------------------------------------------------------------------
+
+
+def clean_uri(raw: str) -> str:
+    """A printer's IPP address, checked: ``ipp://`` or ``ipps://``, a host, no user or
+    password in it (they would stand in logs and pages)."""
+    uri = raw.strip()
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        raise Invalid(
+            "uri_invalid", "Die IPP-Adresse ist ungültig (Port prüfen).", field="uri"
+        ) from None
+    if parts.scheme not in ("ipp", "ipps"):
+        raise Invalid(
+            "uri_scheme",
+            "Die Adresse muss mit ipp:// oder ipps:// beginnen, z. B. "
+            "ipp://drucker.example:631/ipp/print.",
+            field="uri",
+        )
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise Invalid(
+            "uri_credentials",
+            "Die Adresse darf keinen Benutzernamen und kein Kennwort enthalten.",
+            field="uri",
+        )
+    if not parts.hostname:
+        raise Invalid("uri_host", "In der Adresse fehlt der Rechnername des Druckers.", field="uri")
+    if port == 0 or parts.query or parts.fragment or any(c.isspace() for c in uri):
+        raise Invalid("uri_invalid", "Die IPP-Adresse ist ungültig.", field="uri")
+    if len(uri) > 500:
+        raise Invalid("uri_long", "Die Adresse ist zu lang (höchstens 500 Zeichen).", field="uri")
+    return uri
+
+
+def save_drucker(
+    *,
+    actor: User,
+    access: Access,
+    tenant: Mandant,
+    drucker: Drucker | None = None,
+    name: str,
+    uri: str,
+    unit: Organisationseinheit | None = None,
+    duplex: bool = True,
+    is_active: bool = True,
+) -> Drucker:
+    """Add a printer (``drucker`` None) or change one: the Mandant's administration, as
+    for the print providers. The name is unique in the Mandant."""
+    if not rules.configures_dispatch(access, tenant):
+        raise Forbidden("forbidden", "Drucker richtet die Administration des Mandanten ein.")
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("name_missing", "Bitte geben Sie den Namen des Druckers an.", field="name")
+    if len(name) > 120:
+        raise Invalid("name_long", "Der Name ist zu lang (höchstens 120 Zeichen).", field="name")
+    uri = clean_uri(uri)
+    if unit is not None and unit.tenant_id != tenant.pk:
+        raise NotFound("not_found", "Diese Organisationseinheit gibt es nicht.")
+    values = {
+        "name": name,
+        "uri": uri,
+        "unit": unit,
+        "duplex": duplex,
+        "is_active": is_active,
+        "updated_at": timezone.now(),
+    }
+    try:
+        with transaction.atomic():
+            if drucker is None:
+                drucker = Drucker.objects.create(tenant=tenant, **values)
+                action = "outbox.drucker.create"
+            else:
+                drucker = Drucker.objects.for_tenant(tenant).select_for_update().get(pk=drucker.pk)
+                for key, value in values.items():
+                    setattr(drucker, key, value)
+                drucker.save()
+                action = "outbox.drucker.change"
+            audit.record(
+                actor=actor,
+                tenant_id=tenant.pk,
+                action=action,
+                obj=drucker,
+                changes={
+                    "name": name,
+                    "uri": uri,
+                    "unit": str(unit.pk) if unit else None,
+                    "duplex": duplex,
+                    "is_active": is_active,
+                },
+            )
+    except IntegrityError:
+        raise Invalid(
+            "name_taken", f"Einen Drucker „{name}“ gibt es schon.", field="name"
+        ) from None
+    return drucker
+
+
+# --- printing a letter -------------------------------------------------------------------------
+
+
+def _locked_brief(brief: Brief) -> Brief:
+    return (
+        Brief.objects.for_tenant(brief.tenant_id)
+        .select_for_update(of=("self",))
+        .select_related("akte", "dokument__current_version", "empfaenger")
+        .get(pk=brief.pk)
+    )
+
+
+def _printed_before(brief: Brief) -> bool:
+    done = Druckauftrag.objects.for_tenant(brief.tenant_id).filter(
+        brief=brief, status=Status.GEDRUCKT
+    )
+    return brief.status != Brief.Status.FREIGEGEBEN or done.exists()
+
+
+def _usable(access: Access, tenant_id: uuid.UUID, drucker: Drucker) -> Drucker:
+    found = (
+        Drucker.objects.for_tenant(tenant_id)
+        .filter(rules.printers_q(access), pk=drucker.pk, is_active=True)
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", "Diesen Drucker gibt es nicht oder er ist nicht aktiv.")
+    return found
+
+
+def drucken(
+    *,
+    actor: User,
+    access: Access,
+    brief: Brief,
+    drucker: Drucker,
+    nochmals: bool = False,
+    grund: str = "",
+) -> Druckauftrag:
+    """Start printing a released local letter on ``drucker`` (a job; the answer comes
+    back on the letter's page). A letter printed before needs ``nochmals`` and a reason;
+    a print that is waiting or running is not started a second time."""
+    drucker = _usable(access, brief.tenant_id, drucker)
+    with transaction.atomic():
+        brief = _locked_brief(brief)
+        if not rules.can_write_in(access, actor.pk, brief.akte):
+            raise Forbidden("outbox_forbidden", "Sie dürfen Briefe dieser Akte nicht drucken.")
+        if brief.kanal != Brief.Kanal.LOKAL:
+            raise Conflict(
+                "brief_not_local", "Nur Briefe mit dem Versandweg „selbst drucken“ druckt koffer."
+            )
+        if brief.status not in PRINTABLE or brief.dokument is None:
+            raise Conflict("brief_not_released", f"Der Brief ist {brief.get_status_display()}.")
+        running = Druckauftrag.objects.for_tenant(brief.tenant_id).filter(
+            brief=brief, status__in=(Status.WARTET, Status.LAEUFT)
+        )
+        if running.exists():
+            raise _running()
+        reason = ""
+        if _printed_before(brief):
+            if not nochmals:
+                raise Conflict(
+                    "schon_gedruckt",
+                    "Der Brief ist schon gedruckt. Um ihn nochmals zu drucken, wählen Sie "
+                    "„nochmals drucken“ und nennen einen Grund.",
+                )
+            reason = need_reason(
+                grund,
+                max_length=MAX_GRUND,
+                prompt="Bitte nennen Sie den Grund, den Brief nochmals zu drucken.",
+            )
+        try:
+            with transaction.atomic():
+                auftrag = Druckauftrag.objects.create(
+                    tenant_id=brief.tenant_id,
+                    brief=brief,
+                    drucker=drucker,
+                    nochmals=bool(reason),
+                    grund=reason,
+                    created_at=timezone.now(),
+                    created_by=actor,
+                )
+        except IntegrityError:
+            raise _running() from None
+        _start_job(actor, brief, auftrag)
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.drucken",
+            reason=reason,
+            changes={
+                "drucker": drucker.name,
+                "druckauftrag": str(auftrag.pk),
+                "nochmals": bool(reason),
+            },
+        )
+    return auftrag
+
+
+def _running() -> Conflict:
+    return Conflict("druck_laeuft", "Dieser Brief wird gerade gedruckt; bitte warten.")
+
+
+def _start_job(actor: User, brief: Brief, auftrag: Druckauftrag) -> None:
+    job = jobs.start_job(
+        actor=actor,
+        tenant=Mandant.objects.get(pk=brief.tenant_id),
+        kind=JOB_KIND,
+        title=f"Drucken: {brief.betreff}"[:200],
+        params={"druckauftrag": str(auftrag.pk)},
+    )
+    auftrag.job_id = job.pk
+    auftrag.save(update_fields=["job_id"])
+
+
+def wiederholen(*, actor: User, access: Access, auftrag: Druckauftrag) -> Druckauftrag:
+    """Try a failed print again. When the printer certainly did not print, the PDF is sent
+    anew; when its job's end is unknown (timeout), koffer asks about that job again, so
+    the letter does not come out twice."""
+    with transaction.atomic():
+        auftrag = (
+            Druckauftrag.objects.for_tenant(auftrag.tenant_id)
+            .select_for_update(of=("self",))
+            .select_related("brief__akte", "brief__empfaenger")
+            .get(pk=auftrag.pk)
+        )
+        brief = auftrag.brief
+        if not rules.can_write_in(access, actor.pk, brief.akte):
+            raise Forbidden("outbox_forbidden", "Sie dürfen Briefe dieser Akte nicht drucken.")
+        if auftrag.status != Status.FEHLGESCHLAGEN or auftrag.job_id is None:
+            raise Conflict("not_failed", "Nur ein fehlgeschlagener Druck kann wiederholt werden.")
+        unknown = fortsetzen(auftrag)
+        job = Job.objects.for_tenant(auftrag.tenant_id).get(pk=auftrag.job_id)
+        try:
+            jobs.retry_job(actor=actor, job=job)
+        except jobs.JobRefused as exc:
+            raise Conflict(exc.code, exc.message) from None
+        _audit(
+            actor,
+            brief,
+            "outbox.brief.drucken_wiederholt",
+            changes={"druckauftrag": str(auftrag.pk), "neu_gesendet": not unknown},
+        )
+    return auftrag
+
+
+def fortsetzen(auftrag: Druckauftrag) -> bool:
+    """Make a failed print wait again (a retry, from the letter's page or the job's):
+    a new ``versuch`` unless the end of the job already sent is unknown. Whether it is
+    unknown (then nothing is sent again)."""
+    unknown = auftrag.ipp_versuch == auftrag.versuch and auftrag.ipp_state not in ipp.FINAL
+    if not unknown:
+        auftrag.versuch += 1
+    auftrag.status, auftrag.meldung, auftrag.finished_at = Status.WARTET, "", None
+    try:
+        with transaction.atomic():
+            auftrag.save(update_fields=["versuch", "status", "meldung", "finished_at"])
+    except IntegrityError:
+        raise _running() from None
+    return unknown
+
+
+# --- the job's side ----------------------------------------------------------------------------
+
+
+def auftrag_of(tenant_id: uuid.UUID, auftrag_id: uuid.UUID) -> Druckauftrag | None:
+    return (
+        Druckauftrag.objects.for_tenant(tenant_id)
+        .select_related("brief__akte", "brief__dokument__current_version", "drucker", "created_by")
+        .filter(pk=auftrag_id)
+        .first()
+    )
+
+
+def job_name(brief: Brief) -> str:
+    """The printer's job name: Aktenzeichen and subject, cut to what a printer's panel
+    shows."""
+    name = f"{brief.akte.aktenzeichen} {brief.betreff}"
+    return name if len(name) <= MAX_JOB_NAME else name[: MAX_JOB_NAME - 1] + "…"
+
+
+def pdf_of(brief: Brief) -> bytes:
+    """The filed PDF of a released letter, as the Akte holds it."""
+    if brief.dokument is None or brief.dokument.current_version is None:
+        raise Conflict("brief_not_released", "Der Brief ist nicht abgelegt.")
+    version = brief.dokument.current_version
+    with get_store().open(version.pdf_sha256 or version.sha256) as src:
+        data: bytes = src.read(ipp.MAX_DOCUMENT + 1)
+    return data
+
+
+def laeuft(auftrag: Druckauftrag) -> None:
+    Druckauftrag.objects.for_tenant(auftrag.tenant_id).filter(
+        pk=auftrag.pk, status=Status.WARTET
+    ).update(status=Status.LAEUFT)
+
+
+def gesendet(auftrag: Druckauftrag, job: ipp.Auftrag) -> None:
+    """The printer accepted the PDF as its job ``job.job_id``."""
+    auftrag.ipp_job_id, auftrag.ipp_versuch, auftrag.ipp_state = (
+        job.job_id,
+        auftrag.versuch,
+        job.state,
+    )
+    auftrag.save(update_fields=["ipp_job_id", "ipp_versuch", "ipp_state"])
+
+
+def stand(auftrag: Druckauftrag, job: ipp.Auftrag) -> None:
+    if auftrag.ipp_state != job.state:
+        auftrag.ipp_state = job.state
+        auftrag.save(update_fields=["ipp_state"])
+
+
+def fehlgeschlagen(auftrag: Druckauftrag, meldung: str) -> None:
+    """The print failed; the letter stays as it is, the message is shown on its page."""
+    with transaction.atomic():
+        auftrag.status, auftrag.meldung, auftrag.finished_at = (
+            Status.FEHLGESCHLAGEN,
+            meldung[:500],
+            timezone.now(),
+        )
+        auftrag.save(update_fields=["status", "meldung", "finished_at"])
+        _audit(
+            None,
+            auftrag.brief,
+            "outbox.brief.druck_fehlgeschlagen",
+            changes={"druckauftrag": str(auftrag.pk), "meldung": meldung[:500]},
+        )
+
+
+def gedruckt(auftrag: Druckauftrag) -> Brief:
+    """The printer reports the job completed: the letter is „gedruckt“ (if not further
+    along already), with its event and an audit event."""
+    now = timezone.now()
+    with transaction.atomic():
+        brief = _locked_brief(auftrag.brief)
+        auftrag.status, auftrag.finished_at, auftrag.meldung = Status.GEDRUCKT, now, ""
+        auftrag.save(update_fields=["status", "finished_at", "meldung"])
+        BriefEreignis.objects.get_or_create(
+            tenant_id=brief.tenant_id,
+            brief=brief,
+            key=f"lokaldruck:{auftrag.pk}",
+            defaults={
+                "status": Brief.Status.GEDRUCKT,
+                "at": now,
+                "recorded_at": now,
+                "actor": auftrag.created_by,
+                "detail": f"gedruckt auf {auftrag.drucker.name}"
+                + (f" (nochmals: {auftrag.grund})" if auftrag.nochmals else ""),
+            },
+        )
+        changes: dict[str, Any] = {"druckauftrag": str(auftrag.pk), "drucker": auftrag.drucker.name}
+        if Brief.RANG[Brief.Status.GEDRUCKT] > Brief.RANG[brief.status]:
+            brief.status, brief.updated_at = Brief.Status.GEDRUCKT, now
+            brief.save(update_fields=["status", "updated_at"])
+            changes["status"] = brief.status
+        _audit(
+            auftrag.created_by,
+            brief,
+            "outbox.brief.lokal_gedruckt",
+            changes=changes,
+        )
+    return brief
+
+
+def sammel_pdf(*, actor: User, briefe: list[Brief], duplex: bool) -> bytes:
+    """One PDF of ``briefe`` (already chosen by ``selectors.zu_drucken``) for a mobile
+    printer; the read of every letter audited with its addressee."""
+    pdf = sammel.zusammenfuegen((pdf_of(b) for b in briefe), duplex=duplex)
+    with transaction.atomic():
+        for brief in briefe:
+            _audit(
+                actor,
+                brief,
+                "outbox.brief.sammel_pdf",
+                changes={"briefe": len(briefe), "duplex": duplex},
+            )
+    return pdf
