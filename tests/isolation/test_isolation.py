@@ -709,6 +709,23 @@ def _druckauftrag(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _ablagefehler(world: World, tenant: Mandant) -> uuid.UUID:
+    """A refused file in the drop folder of the Mandant's print provider."""
+    from django.utils import timezone
+
+    from koffer.outbox.models import Ablagefehler, Druckdienst
+
+    _versand(world, tenant)  # the Mandant's print provider
+    return Ablagefehler.objects.create(
+        tenant=tenant,
+        druckdienst=Druckdienst.objects.for_tenant(tenant).get(),
+        datei=f"{world.mark(tenant)}.json",
+        name=f"{world.mark(tenant)}.json",
+        grund=world.mark(tenant),
+        created_at=timezone.now(),
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -751,6 +768,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "rechnung_id": _abrechnung("rechnung_id"),
     "drucker_id": _drucker,
     "auftrag_id": _druckauftrag,
+    "ablagefehler_id": _ablagefehler,
 }
 
 # Parameters that name no object (a version number, a page, an image width): one valid value

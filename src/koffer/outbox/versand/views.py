@@ -19,6 +19,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.errors import DomainError
 from koffer.outbox import access
+from koffer.outbox.errors import NotFound
 from koffer.outbox.models import Druckdienst
 from koffer.outbox.versand import ablage, selectors, services
 from koffer.outbox.versand.forms import DruckdienstForm, RegelnForm
@@ -64,6 +65,8 @@ def ablage_erneut(request: TenantRequest, ablagefehler_id: uuid.UUID) -> HttpRes
             tenant=request.tenant,
             ablagefehler_id=ablagefehler_id,
         )
+    except NotFound as exc:
+        raise Http404(exc.message) from None  # another Mandant's entry, or one done
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(f"{reverse('outbox:versand')}#ablage")
