@@ -669,6 +669,11 @@ class Druckauftrag(TenantOwned):
     job_id = models.UUIDField(null=True, blank=True)
     ipp_job_id = models.IntegerField(null=True, blank=True)
     ipp_versuch = models.PositiveIntegerField(default=0)  # the send ipp_job_id belongs to
+    # Before the send of ``ipp_vorher_versuch``: the highest id among the user's jobs the
+    # printer listed (0: none). A job of this name above it is that send's, found again
+    # when the worker died between the printer's answer and recording it.
+    ipp_vorher = models.IntegerField(null=True, blank=True)
+    ipp_vorher_versuch = models.PositiveIntegerField(default=0)
     ipp_state = models.PositiveSmallIntegerField(null=True, blank=True)
     meldung = models.CharField(max_length=500, blank=True)  # German, for the letter's page
     created_at = models.DateTimeField()

@@ -5,17 +5,22 @@ letter is printed again only with „nochmals“ and a reason."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
 from koffer.errors import DomainError
 from koffer.jobs import runner
+from koffer.jobs import services as jobs
 from koffer.outbox.errors import Conflict
 from koffer.outbox.lokaldruck import services, virtuell
 from koffer.outbox.models import Brief, BriefEreignis, Druckauftrag
 from koffer.tenancy.models import Mandant
+from tests.outbox.factories import released_letter
 from tests.outbox.lokaldruck.conftest import add_printer, needs_printer
 
 pytestmark = [pytest.mark.django_db, needs_printer]
@@ -177,3 +182,47 @@ def test_after_a_timeout_the_retry_asks_again_and_prints_nothing_twice(
     again = _retry(team_caseworker, tenant, auftrag)
     assert again.status == Druckauftrag.Status.GEDRUCKT and again.versuch == 1
     assert len(virtueller_drucker.pdfs()) == 1  # asked again, not sent again
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: no handler of koffer catches it."""
+
+
+def test_a_worker_killed_after_the_printers_answer_does_not_print_twice(
+    tenant: Mandant,
+    admin_user: User,
+    team_caseworker: User,
+    brief: Brief,
+    virtueller_drucker: virtuell.VirtuellerDrucker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drucker = add_printer(tenant, admin_user, virtueller_drucker.uri)
+    # An earlier print of another letter by the same person stands in the printer's list.
+    # (the same Akte and subject: the same job name, below the mark taken before sending).
+    earlier = released_letter(tenant, brief.akte, actor=team_caseworker, kanal=Brief.Kanal.LOKAL)
+    other = _print(team_caseworker, tenant, earlier, drucker)
+    assert other.status == Druckauftrag.Status.GEDRUCKT
+    recorded = services.gesendet
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise Killed  # the printer has the letter; koffer never learnt its job number
+
+    monkeypatch.setattr(services, "gesendet", killed)
+    auftrag = services.drucken(
+        actor=team_caseworker,
+        access=Access.for_user(team_caseworker.pk, tenant.pk),
+        brief=brief,
+        drucker=drucker,
+    )
+    assert auftrag.job_id is not None
+    with pytest.raises(Killed):
+        runner.execute(auftrag.job_id)
+    monkeypatch.setattr(services, "gesendet", recorded)
+    later = timezone.now() + timedelta(hours=1)
+    assert auftrag.job_id in jobs.recover_stale_jobs(now=later)
+    assert runner.execute(auftrag.job_id) == "done"
+    auftrag.refresh_from_db()
+    assert auftrag.status == Druckauftrag.Status.GEDRUCKT and auftrag.versuch == 1
+    assert len(virtueller_drucker.pdfs()) == 2  # the other letter's and this one's, once
+    brief.refresh_from_db()
+    assert brief.status == Brief.Status.GEDRUCKT

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 VERSION = (1, 1)
 PRINT_JOB = 0x0002
 GET_JOB_ATTRIBUTES = 0x0009
+GET_JOBS = 0x000A
 GET_PRINTER_ATTRIBUTES = 0x000B
 
 # Delimiter tags (RFC 8010 3.5.1).
@@ -371,6 +372,45 @@ def job_state(
     if not answer.ok:
         raise _refused(answer)
     return _auftrag(answer, job_id)
+
+
+@dataclass(frozen=True)
+class Eintrag:
+    """One job in the printer's list (Get-Jobs)."""
+
+    job_id: int
+    name: str
+    state: int
+
+
+def jobs(uri: str, *, user: str, timeout: float = 15.0, request_id: int = 3) -> list[Eintrag]:
+    """Get-Jobs: ``user``'s jobs the printer still knows, ended and not ended."""
+    ziel = Ziel.of(uri)
+    found: dict[int, Eintrag] = {}
+    for which in ("not-completed", "completed"):
+        operation: Attribute = [
+            *_operation(ziel, user),
+            ("which-jobs", [(KEYWORD, which)]),
+            ("my-jobs", [(BOOLEAN, True)]),
+            (
+                "requested-attributes",
+                [(KEYWORD, "job-id"), (KEYWORD, "job-name"), (KEYWORD, "job-state")],
+            ),
+        ]
+        answer = post(ziel, encode(GET_JOBS, request_id, [(OPERATION, operation)]), timeout=timeout)
+        if not answer.ok:
+            raise _refused(answer)
+        for tag, attrs in answer.groups:
+            job_id = (attrs.get("job-id") or [None])[0]
+            if tag != JOB or not isinstance(job_id, int):
+                continue
+            state = (attrs.get("job-state") or [PENDING])[0]
+            found[job_id] = Eintrag(
+                job_id,
+                str((attrs.get("job-name") or [""])[0]),
+                state if isinstance(state, int) else PENDING,
+            )
+    return sorted(found.values(), key=lambda e: e.job_id)
 
 
 def wait(

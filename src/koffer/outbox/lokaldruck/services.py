@@ -362,6 +362,12 @@ def gesendet(auftrag: Druckauftrag, job: ipp.Auftrag) -> None:
     auftrag.save(update_fields=["ipp_job_id", "ipp_versuch", "ipp_state"])
 
 
+def markiert(auftrag: Druckauftrag, vorher: int) -> None:
+    """Before a send: the highest id among the printer's jobs of this user, kept at once."""
+    auftrag.ipp_vorher, auftrag.ipp_vorher_versuch = vorher, auftrag.versuch
+    auftrag.save(update_fields=["ipp_vorher", "ipp_vorher_versuch"])
+
+
 def stand(auftrag: Druckauftrag, job: ipp.Auftrag) -> None:
     if auftrag.ipp_state != job.state:
         auftrag.ipp_state = job.state

@@ -4,11 +4,12 @@ then watched until the printer's job has ended.
 The send is a job step per ``versuch`` (``senden-<n>``), so a retry after a timeout does
 not send the same letter again; a retry after a certain failure has a new ``versuch`` and
 sends anew (``services.wiederholen``). The step runs outside a transaction (a network
-call must not hold SQLite's write lock): a worker killed between the printer's answer
-and the step's row is the one moment a letter can be sent twice."""
+call must not hold SQLite's write lock); a worker killed between the printer's answer
+and the step's row finds its job again in the printer's list (``_sent_before``)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from functools import partial
 from typing import Any
@@ -21,6 +22,8 @@ from koffer.jobs.runner import JobError, JobRun, Outcome
 from koffer.outbox.errors import Conflict
 from koffer.outbox.lokaldruck import ipp, services
 from koffer.outbox.models import Druckauftrag
+
+logger = logging.getLogger(__name__)
 
 JOB_KIND = services.JOB_KIND
 DEFAULT_WAIT_SECONDS = 300.0  # a printer that has not finished one letter by then is stuck
@@ -37,19 +40,46 @@ def _fail(auftrag: Druckauftrag, message: str) -> JobError:
 
 
 def _send(auftrag: Druckauftrag) -> dict[str, Any]:
+    """Send the letter once per ``versuch``: a job already recorded for it, or found in the
+    printer's list above the mark taken before sending, is that send (a worker killed
+    after the printer's answer does not print the letter again)."""
     brief = auftrag.brief
+    user, name = auftrag.created_by.username, services.job_name(brief)
+    if auftrag.ipp_versuch == auftrag.versuch and auftrag.ipp_job_id is not None:
+        return {"job_id": auftrag.ipp_job_id, "state": auftrag.ipp_state}
     try:
-        job = ipp.print_job(
-            auftrag.drucker.uri,
-            services.pdf_of(brief),
-            job_name=services.job_name(brief),
-            user=auftrag.created_by.username,
-            duplex=auftrag.drucker.duplex,
-        )
+        earlier = _sent_before(auftrag, user, name)
+        if earlier is not None:
+            job = ipp.Auftrag(earlier.job_id, "", earlier.state)
+        else:
+            job = ipp.print_job(
+                auftrag.drucker.uri,
+                services.pdf_of(brief),
+                job_name=name,
+                user=user,
+                duplex=auftrag.drucker.duplex,
+            )
     except ipp.IppError as exc:
         raise _fail(auftrag, exc.message) from exc
     services.gesendet(auftrag, job)
     return {"job_id": job.job_id, "state": job.state}
+
+
+def _sent_before(auftrag: Druckauftrag, user: str, name: str) -> ipp.Eintrag | None:
+    """The printer's job of an earlier try of this ``versuch`` that never got recorded;
+    else None, with the mark for this try taken (a printer that lists no jobs gets
+    none: then only the moment between its answer and the record is unguarded)."""
+    try:
+        listed = ipp.jobs(auftrag.drucker.uri, user=user)
+    except ipp.IppError:
+        logger.warning("printer %s lists no jobs; sending without a mark", auftrag.drucker.uri)
+        return None
+    if auftrag.ipp_vorher_versuch == auftrag.versuch and auftrag.ipp_vorher is not None:
+        mine = [e for e in listed if e.job_id > auftrag.ipp_vorher and e.name == name]
+        if mine:
+            return mine[0]
+    services.markiert(auftrag, max((e.job_id for e in listed), default=0))
+    return None
 
 
 def _printed(auftrag: Druckauftrag) -> str:
