@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outbox', '0008_lokaldruck'),
+        ("outbox", "0008_lokaldruck"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='druckauftrag',
-            name='ipp_vorher',
+            model_name="druckauftrag",
+            name="ipp_vorher",
             field=models.IntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='druckauftrag',
-            name='ipp_vorher_versuch',
+            model_name="druckauftrag",
+            name="ipp_vorher_versuch",
             field=models.PositiveIntegerField(default=0),
         ),
     ]
