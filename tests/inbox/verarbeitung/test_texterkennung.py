@@ -13,6 +13,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -256,6 +257,47 @@ def test_a_multi_page_tiff_becomes_a_searchable_pdf() -> None:
     assert "Lindenstraße" in result.page_texts[0]
     assert "Niederschrift" in result.page_texts[1]
     assert result.rotated_pages == []
+
+
+@pytest.mark.ocr
+@needs_ocr
+def test_tesseract_itself_reads_turns_and_makes_pdfa(own_tempdir: Path, settings: Any) -> None:
+    """KOFFER_INBOX_OCR_ENGINE=tesseract: no ocrmypdf for an image-only scan; the scan's
+    straight page keeps its image's very bytes under the text layer."""
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.TESSERACT
+    scan = image_pdf([page(LETTER), page(LETTER[3:], turn=180), page(LETTER[1:], skew=2.0)])
+    results = texterkennung.recognise_together([scan, image_pdf([page(LETTER[5:])])], jobs=2)
+
+    result = results[0]
+    assert result.ocr_done is True
+    assert "Mietbescheinigung" in result.page_texts[0]
+    assert "Widerspruch" in result.page_texts[1]  # read after turning it upright
+    assert "Bewilligung" in result.page_texts[2]
+    assert result.rotated_pages == [1]
+    assert "Niederschrift" in results[1].page_texts[0]
+    for part in results:
+        assert part.pdfa is True
+        assert pdfa.check(part.pdf, part=2, conformance="B").ok
+        assert real_text_layer(part.pdf) == part.page_texts
+    with pikepdf.open(io.BytesIO(scan)) as before, pikepdf.open(io.BytesIO(result.pdf)) as after:
+        assert int(after.pages[1].obj.Rotate) == 180  # turned by /Rotate, image untouched
+        for index in (0, 1):
+            (old,) = before.pages[index].get_images().values()
+            (new,) = after.pages[index].get_images().values()
+            assert new.read_raw_bytes() == old.read_raw_bytes()
+    assert no_leftovers(own_tempdir)
+
+
+@pytest.mark.ocr
+@needs_ocr
+def test_tesseract_over_its_time_is_stopped_and_leaves_nothing(
+    own_tempdir: Path, settings: Any
+) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.TESSERACT
+    with pytest.raises(OcrFailed) as failed:
+        recognise(image_pdf([page(LETTER)]), timeout_s=0.5)
+    assert failed.value.code == "timeout"
+    assert no_leftovers(own_tempdir)
 
 
 @pytest.mark.ocr

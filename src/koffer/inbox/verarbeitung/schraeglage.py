@@ -127,10 +127,18 @@ def measure(pdf: bytes, index: int, scan: Scan) -> Seite:
     _, image = next(seiten.page_images(pdf, [index], dpi=dpi, grayscale=not scan.colour))
     factor = max(1, round(scan.dpi / MEASURE_DPI))
     angle = skew(image.reduce(factor) if factor > 1 else image)
-    turned = _turned(image, angle, scan) if abs(angle) >= MIN_DEGREES else None
-    page_pdf = _page_pdf(turned, scan) if turned is not None else None
-    if turned is None or page_pdf is None:
+    if abs(angle) < MIN_DEGREES:
         return Seite(image=image, dpi=dpi, turned=None, rotate=scan.rotate)
+    turned = _turned(image, angle, scan)
+    encoded = _encoded(turned, scan)
+    page_pdf = _page_pdf(encoded, scan)
+    if page_pdf is None:
+        return Seite(image=image, dpi=dpi, turned=None, rotate=scan.rotate)
+    if scan.jpeg and turned.mode != "1":
+        # OCR reads the pixels that are stored (JPEG's losses included), as it reads a
+        # page that was not turned.
+        with Image.open(io.BytesIO(encoded)) as stored:
+            turned = stored.convert(turned.mode)
     # The new page is the page as seen, turned straight: no /Rotate of its own.
     return Seite(image=turned, dpi=dpi, turned=page_pdf, rotate=0)
 
@@ -261,11 +269,8 @@ def _turned(image: Image.Image, angle: float, scan: Scan) -> Image.Image:
     return turned
 
 
-def _page_pdf(turned: Image.Image, scan: Scan) -> bytes | None:
-    """The turned image as a one-page PDF of the scan's page size; None when img2pdf
-    refuses the image (the page stays as it lies)."""
-    import img2pdf
-
+def _encoded(turned: Image.Image, scan: Scan) -> bytes:
+    """The turned image encoded as it will be stored: CCITT G4, JPEG or PNG."""
     dpi = (round(scan.dpi), round(scan.dpi))
     buffer = io.BytesIO()
     if turned.mode == "1":
@@ -274,10 +279,17 @@ def _page_pdf(turned: Image.Image, scan: Scan) -> bytes | None:
         turned.save(buffer, "JPEG", dpi=dpi, quality=JPEG_QUALITY)
     else:
         turned.save(buffer, "PNG", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _page_pdf(encoded: bytes, scan: Scan) -> bytes | None:
+    """The encoded turned image as a one-page PDF of the scan's page size; None when
+    img2pdf refuses the image (the page stays as it lies)."""
+    import img2pdf
+
     try:
         converted: bytes = img2pdf.convert(
-            buffer.getvalue(),
-            layout_fun=img2pdf.get_layout_fun(scan.size, fit=img2pdf.FitMode.fill),
+            encoded, layout_fun=img2pdf.get_layout_fun(scan.size, fit=img2pdf.FitMode.fill)
         )
     except Exception:  # img2pdf refuses some images (its own errors, ValueError)
         return None
