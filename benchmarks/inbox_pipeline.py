@@ -13,12 +13,15 @@ Measured, in one run:
   resolution they were scanned at, two at a time like the pipeline, one OpenMP thread
   each like the pipeline's); target: pipeline ≤ 1.2 × tesseract, 1,000 pages ≤ 15
   minutes; also against tesseract with its default threads (``*_openmp``, the baseline
-  until 2026-12-06, which wastes CPU when two run on two cores: see ``_scanned``);
-  also the CPU seconds of both (this process and its children), which a busy machine
-  disturbs less than the wall clock;
+  until 2026-12-06, which wastes CPU when two run on two cores: see ``_scanned``;
+  ``KOFFER_BENCH_INBOX_OPENMP=0`` leaves it out); also the CPU seconds of both (this
+  process and its children, also a page), which a busy machine disturbs less than the
+  wall clock, and the bytes a page of the scans and of the searchable PDFs. The OCR is
+  the one ``KOFFER_INBOX_OCR_ENGINE`` chooses (``ocrmypdf`` or ``tesseract``);
 - against the ground truth: documents split right (≥ 99 %), automatic filing precision
   (≥ 99 %) at recall (≥ 90 %), replies with koffer's code filed right (100 %), the kind
-  recognised, and the OCR character error rate per document kind;
+  recognised, and the OCR character error rate per document kind and its mean over
+  documents; the documents that name their Akte but were not filed by rule are listed;
 - a second, born-digital batch (a real text layer): pages per second (target ≥ 20).
 """
 
