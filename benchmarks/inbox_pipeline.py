@@ -17,7 +17,7 @@ Measured, in one run:
   ``KOFFER_BENCH_INBOX_OPENMP=0`` leaves it out); also the CPU seconds of both (this
   process and its children, also a page), which a busy machine disturbs less than the
   wall clock, and the bytes a page of the scans and of the searchable PDFs. The OCR is
-  the one ``KOFFER_INBOX_OCR_ENGINE`` chooses (``ocrmypdf`` or ``tesseract``);
+  the one ``KOFFER_INBOX_OCR_ENGINE`` chooses (``tesseract``, the default, or ``ocrmypdf``);
 - against the ground truth: documents split right (≥ 99 %), automatic filing precision
   (≥ 99 %) at recall (≥ 90 %), replies with koffer's code filed right (100 %), the kind
   recognised, and the OCR character error rate per document kind and its mean over

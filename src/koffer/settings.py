@@ -171,10 +171,10 @@ KOFFER_LOGIN_ADDRESS_LIMIT = int(os.environ.get("KOFFER_LOGIN_ADDRESS_LIMIT", "3
 KOFFER_LOGIN_ADDRESS_WINDOW_SECONDS = 15 * 60
 
 # Posteingang OCR of image-only scans (koffer.inbox.verarbeitung.texterkennung):
-# "ocrmypdf" (default) or "tesseract" (tesseract itself, text layer and PDF/A made by
-# koffer: about half the CPU a page, but on the benchmark corpus one document fewer filed
-# by rule; docs/benchmarks.md, 2026-12-06 night).
-KOFFER_INBOX_OCR_ENGINE = os.environ.get("KOFFER_INBOX_OCR_ENGINE", "ocrmypdf")
+# "tesseract" (default: tesseract itself, text layer and PDF/A made by koffer, about half
+# the CPU a page of ocrmypdf's with the same accuracy on the benchmark corpus;
+# docs/benchmarks.md, 2026-12-07) or "ocrmypdf" (every file through ocrmypdf, as before).
+KOFFER_INBOX_OCR_ENGINE = os.environ.get("KOFFER_INBOX_OCR_ENGINE", "tesseract")
 
 KOFFER_IDLE_TIMEOUT_SECONDS = int(os.environ.get("KOFFER_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_COOKIE_AGE = 12 * 3600

@@ -201,7 +201,8 @@ def test_one_scanned_page_without_text_among_text_pages_needs_ocr() -> None:
 
 @pytest.mark.ocr
 @needs_ocr
-def test_a_scan_is_recognised_turned_and_made_pdfa(own_tempdir: Path) -> None:
+def test_a_scan_is_recognised_turned_and_made_pdfa(own_tempdir: Path, settings: Any) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.OCRMYPDF
     scan = image_pdf([page(LETTER), page(LETTER[3:], turn=180), page(LETTER[1:], skew=2.0)])
     result = recognise(scan, jobs=2, timeout_s=300)
 
@@ -223,7 +224,8 @@ def test_a_scan_is_recognised_turned_and_made_pdfa(own_tempdir: Path) -> None:
 
 @pytest.mark.ocr
 @needs_ocr
-def test_documents_recognised_together_come_back_apart(own_tempdir: Path) -> None:
+def test_documents_recognised_together_come_back_apart(own_tempdir: Path, settings: Any) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.OCRMYPDF
     first = image_pdf([page(LETTER[:6]), page(LETTER[3:], turn=180)])
     typeset = typeset_letter(1, standards=[])
     second = image_pdf([page(LETTER[6:], skew=1.5)])
@@ -249,7 +251,8 @@ def test_documents_recognised_together_come_back_apart(own_tempdir: Path) -> Non
 
 @pytest.mark.ocr
 @needs_ocr
-def test_a_multi_page_tiff_becomes_a_searchable_pdf() -> None:
+def test_a_multi_page_tiff_becomes_a_searchable_pdf(settings: Any) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.OCRMYPDF
     result = recognise(bilevel_tiff([page(LETTER[:6]), page(LETTER[6:])]), timeout_s=300)
     assert result.ocr_done is True
     assert result.pdf.startswith(b"%PDF-")
@@ -262,8 +265,9 @@ def test_a_multi_page_tiff_becomes_a_searchable_pdf() -> None:
 @pytest.mark.ocr
 @needs_ocr
 def test_tesseract_itself_reads_turns_and_makes_pdfa(own_tempdir: Path, settings: Any) -> None:
-    """KOFFER_INBOX_OCR_ENGINE=tesseract: no ocrmypdf for an image-only scan; the scan's
-    straight page keeps its image's very bytes under the text layer."""
+    """KOFFER_INBOX_OCR_ENGINE=tesseract (the default, set here all the same): no
+    ocrmypdf for an image-only scan; the scan's straight page keeps its image's very
+    bytes under the text layer."""
     settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.TESSERACT
     scan = image_pdf([page(LETTER), page(LETTER[3:], turn=180), page(LETTER[1:], skew=2.0)])
     results = texterkennung.recognise_together([scan, image_pdf([page(LETTER[5:])])], jobs=2)
@@ -290,18 +294,6 @@ def test_tesseract_itself_reads_turns_and_makes_pdfa(own_tempdir: Path, settings
 
 @pytest.mark.ocr
 @needs_ocr
-def test_tesseract_over_its_time_is_stopped_and_leaves_nothing(
-    own_tempdir: Path, settings: Any
-) -> None:
-    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.TESSERACT
-    with pytest.raises(OcrFailed) as failed:
-        recognise(image_pdf([page(LETTER)]), timeout_s=0.5)
-    assert failed.value.code == "timeout"
-    assert no_leftovers(own_tempdir)
-
-
-@pytest.mark.ocr
-@needs_ocr
 def test_a_garbage_layer_is_replaced_by_real_text() -> None:
     scan = text_layer(image_pdf([page(LETTER)]), ["Xq#7 }{ WnNZ Bunuy>algeuyo7 " * 6])
     result = recognise(scan, timeout_s=300)
@@ -312,7 +304,11 @@ def test_a_garbage_layer_is_replaced_by_real_text() -> None:
 
 @pytest.mark.ocr
 @needs_ocr
-def test_a_run_over_its_time_is_stopped_and_leaves_nothing(own_tempdir: Path) -> None:
+@pytest.mark.parametrize("engine", [texterkennung.OCRMYPDF, texterkennung.TESSERACT])
+def test_a_run_over_its_time_is_stopped_and_leaves_nothing(
+    own_tempdir: Path, settings: Any, engine: str
+) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = engine
     with pytest.raises(OcrFailed) as failed:
         recognise(image_pdf([page(LETTER)]), timeout_s=0.5)
     assert failed.value.code == "timeout"

@@ -9,8 +9,9 @@ ocrmypdf, which rasterises any page; the caller also keeps files with any text o
 page, a stamp or a garbage layer, for ocrmypdf's ``--force-ocr``, which replaces it). Whether the result is PDF/A is for the caller to
 check (``koffer.pdf.pdfa.check``); only then does it claim it.
 
-How: each page is rendered once at its scan's resolution (``schraeglage.measured``, which
-also measures and turns it); that image goes to ``tesseract IMAGE OUT -l deu -c
+How: each page is rendered once at its scan's resolution (``schraeglage.measure``, which
+also measures and turns it; a turned page is rendered again from its new image, as
+ocrmypdf would render it); that image goes to ``tesseract IMAGE OUT -l deu -c
 textonly_pdf=1 pdf``, single-threaded (``OMP_THREAD_LIMIT=1``), :data:`MAX_JOBS` at a
 time, one process a page (tesseract starts in about 0.1 s). Its one-page PDF holds only
 the invisible text (render mode 3, tesseract's embedded GlyphLessFont); it becomes a form

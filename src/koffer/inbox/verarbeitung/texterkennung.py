@@ -5,26 +5,27 @@ text layer, the text of each page, whether OCR ran, whether the PDF is PDF/A and
 pages were turned; :func:`recognise_together` does the same for several scans (the
 documents of one delivered file) in one OCR run and cuts the result apart again. A PDF
 that already carries a real text layer (:func:`real_text_layer`) is kept as it is: no
-OCR, milliseconds a page. With the setting ``KOFFER_INBOX_OCR_ENGINE=tesseract`` (default
-``ocrmypdf``: on the benchmark corpus the tesseract way filed one document of 33 fewer by
-rule, recall 87.9 against 90.9 %: tesseract's layout joined a pay slip's address block
-with the info column beside it, and the name was no longer found), an image-only file
-(every page a scan, the usual delivery) has
-its askew pages turned straight (``schraeglage``) and each page read by tesseract's
-German model (``-l deu``) itself; its text layer is laid over the scan and the file made
-PDF/A-2b (``textebene``); pages whose text then does not read as words (upside down,
-handwritten, blank) get tesseract's orientation detection and, if turned, are read again.
-Everything else (with the default every file; with ``tesseract`` a file with any text
-on a page, a stamp or a garbage layer, or a page that is no plain scan) goes this way: askew pages turned straight, then ocrmypdf into PDF/A-2b
-and a second pass with ``--rotate-pages`` for the doubtful pages only.
+OCR, milliseconds a page. With the setting ``KOFFER_INBOX_OCR_ENGINE=tesseract`` (the
+default; ``ocrmypdf`` sends every file through ocrmypdf as before), an image-only file
+(every page a scan, the usual delivery) has its askew pages turned straight
+(``schraeglage``) and each page read by tesseract's German model (``-l deu``) itself; its
+text layer is laid over the scan and the file made PDF/A-2b (``textebene``); pages whose
+text then does not read as words (upside down, handwritten, blank) get tesseract's
+orientation detection and, if turned, are read again. Everything else (a file with any
+text on a page, a stamp or a garbage layer, or a page that is no plain scan; with
+``ocrmypdf`` every file) goes this way: askew pages turned straight, then ocrmypdf into
+PDF/A-2b and a second pass with ``--rotate-pages`` for the doubtful pages only.
 
 Why tesseract without ocrmypdf for scans (2026-12-06, ``benchmarks/inbox_pipeline.py``
 and ``docs/benchmarks.md``): with ocrmypdf the step cost 2.2-3.3x plain tesseract, about
-0.7 s of CPU a page above it (its start, rasterising each page again with Ghostscript,
-Ghostscript's PDF/A rewrite of the whole file, its optimiser, the second pass OCRing
+0.7 s of CPU a page above it (its start, rasterising each page again, Ghostscript's
+PDF/A rewrite of the whole file, its optimiser, the second pass OCRing
 doubtful pages again even when they stay as they lie). ocrmypdf stays for the files
 ``textebene`` does not take: it rasterises a page with vector content or an old text
 layer as a whole (``--force-ocr``), which a text layer laid over a scan cannot replace.
+The same accuracy on the benchmark corpus (2026-12-07: recall 90.9 %, precision 100 %,
+the error rate per kind within half a point of ocrmypdf's): tesseract reads each page as
+PDFium renders it, as under ocrmypdf, a turned page too (see ``schraeglage.measure``).
 
 Why these choices:
 
@@ -301,8 +302,8 @@ def engine() -> str:
     ``KOFFER_INBOX_OCR_ENGINE``)."""
     from django.conf import settings
 
-    chosen = str(getattr(settings, "KOFFER_INBOX_OCR_ENGINE", OCRMYPDF) or OCRMYPDF)
-    return TESSERACT if chosen.lower() == TESSERACT else OCRMYPDF
+    chosen = str(getattr(settings, "KOFFER_INBOX_OCR_ENGINE", TESSERACT) or TESSERACT)
+    return OCRMYPDF if chosen.lower() == OCRMYPDF else TESSERACT
 
 
 def _doubtful(pdf: bytes) -> list[int]:
