@@ -9,8 +9,9 @@ with two workers (the machine has two cores):
 
 - ``tesseract``: plain ``tesseract page.png stdout -l deu`` on each page image, two at a
   time, single-threaded (``OMP_THREAD_LIMIT=1``): the OCR no pipeline can avoid;
-- ``recognise``: the whole step (deskew, rotation, unpaper cleaning, OCR, PDF/A-2b, the
-  PDF/A check, page texts read back), ``jobs=2``;
+- ``recognise``: the whole step (deskew, rotation, OCR, PDF/A-2b, the PDF/A check, page
+  texts read back), ``jobs=2``; also its CPU seconds (process and children) and the
+  bytes a page of the scan and of the searchable PDF;
 - ``ocrmypdf_bare``: ocrmypdf with only ``-l deu --output-type pdfa-2``, to show what
   deskew, rotation and cleaning cost on top (not in a smoke run);
 - ``text_layer``: a typeset 100-page PDF/A letter kept as it is.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -142,6 +144,14 @@ def plain_tesseract(images: list[Path]) -> tuple[float, list[str]]:
     return time.perf_counter() - began, texts
 
 
+def _cpu() -> float:
+    """CPU seconds of this process (its threads) and its finished children (tesseract,
+    ocrmypdf): less disturbed by a busy machine than the wall clock."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def bare_ocrmypdf(scan: Path, folder: Path) -> float:
     began = time.perf_counter()
     subprocess.run(
@@ -192,8 +202,12 @@ def _ocr() -> None:
         (folder / "scan.pdf").write_bytes(scan)
         note(f"{PAGES} Seiten ({len(scan) / 1e6:.1f} MB); tesseract, dann recognise")
 
+        cpu_before = _cpu()
         plain_s, plain_texts = plain_tesseract(paths)
+        plain_cpu = _cpu() - cpu_before
+        cpu_before = _cpu()
         result = texterkennung.recognise(scan, jobs=WORKERS, timeout_s=3600)
+        result_cpu = _cpu() - cpu_before
         # Not in a smoke run: it only explains the figures.
         bare_s = None if smoke() else bare_ocrmypdf(folder / "scan.pdf", folder)
 
@@ -205,6 +219,7 @@ def _ocr() -> None:
         pages=PAGES,
         seconds=plain_s,
         s_per_page=plain_s / PAGES,
+        cpu_s_per_page=plain_cpu / PAGES,
         words_found=words_found(pages, plain_texts),
     )
     if bare_s is not None:
@@ -216,6 +231,10 @@ def _ocr() -> None:
         seconds=result.seconds,
         s_per_page=per_page,
         ratio=ratio,
+        cpu_s_per_page=result_cpu / PAGES,
+        cpu_ratio=result_cpu / max(plain_cpu, 1e-9),
+        scan_bytes_per_page=len(scan) / PAGES,
+        bytes_per_page=len(result.pdf) / PAGES,
         words_found=words_found(pages, result.page_texts),
         rotated=",".join(str(p + 1) for p in result.rotated_pages) or "-",
         pdfa=result.pdfa,

@@ -170,6 +170,12 @@ KOFFER_LOGIN_LOCKOUT_SECONDS = 15 * 60
 KOFFER_LOGIN_ADDRESS_LIMIT = int(os.environ.get("KOFFER_LOGIN_ADDRESS_LIMIT", "30"))
 KOFFER_LOGIN_ADDRESS_WINDOW_SECONDS = 15 * 60
 
+# Posteingang OCR of image-only scans (koffer.inbox.verarbeitung.texterkennung):
+# "tesseract" (default: tesseract itself, text layer and PDF/A made by koffer, about half
+# the CPU a page of ocrmypdf's with the same accuracy on the benchmark corpus;
+# docs/benchmarks.md, 2026-12-07) or "ocrmypdf" (every file through ocrmypdf, as before).
+KOFFER_INBOX_OCR_ENGINE = os.environ.get("KOFFER_INBOX_OCR_ENGINE", "tesseract")
+
 KOFFER_IDLE_TIMEOUT_SECONDS = int(os.environ.get("KOFFER_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_ENGINE = "koffer.accounts.sessions"

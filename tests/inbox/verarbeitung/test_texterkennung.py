@@ -13,6 +13,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -200,7 +201,8 @@ def test_one_scanned_page_without_text_among_text_pages_needs_ocr() -> None:
 
 @pytest.mark.ocr
 @needs_ocr
-def test_a_scan_is_recognised_turned_and_made_pdfa(own_tempdir: Path) -> None:
+def test_a_scan_is_recognised_turned_and_made_pdfa(own_tempdir: Path, settings: Any) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.OCRMYPDF
     scan = image_pdf([page(LETTER), page(LETTER[3:], turn=180), page(LETTER[1:], skew=2.0)])
     result = recognise(scan, jobs=2, timeout_s=300)
 
@@ -222,7 +224,8 @@ def test_a_scan_is_recognised_turned_and_made_pdfa(own_tempdir: Path) -> None:
 
 @pytest.mark.ocr
 @needs_ocr
-def test_documents_recognised_together_come_back_apart(own_tempdir: Path) -> None:
+def test_documents_recognised_together_come_back_apart(own_tempdir: Path, settings: Any) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.OCRMYPDF
     first = image_pdf([page(LETTER[:6]), page(LETTER[3:], turn=180)])
     typeset = typeset_letter(1, standards=[])
     second = image_pdf([page(LETTER[6:], skew=1.5)])
@@ -248,7 +251,8 @@ def test_documents_recognised_together_come_back_apart(own_tempdir: Path) -> Non
 
 @pytest.mark.ocr
 @needs_ocr
-def test_a_multi_page_tiff_becomes_a_searchable_pdf() -> None:
+def test_a_multi_page_tiff_becomes_a_searchable_pdf(settings: Any) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.OCRMYPDF
     result = recognise(bilevel_tiff([page(LETTER[:6]), page(LETTER[6:])]), timeout_s=300)
     assert result.ocr_done is True
     assert result.pdf.startswith(b"%PDF-")
@@ -256,6 +260,36 @@ def test_a_multi_page_tiff_becomes_a_searchable_pdf() -> None:
     assert "Lindenstraße" in result.page_texts[0]
     assert "Niederschrift" in result.page_texts[1]
     assert result.rotated_pages == []
+
+
+@pytest.mark.ocr
+@needs_ocr
+def test_tesseract_itself_reads_turns_and_makes_pdfa(own_tempdir: Path, settings: Any) -> None:
+    """KOFFER_INBOX_OCR_ENGINE=tesseract (the default, set here all the same): no
+    ocrmypdf for an image-only scan; the scan's straight page keeps its image's very
+    bytes under the text layer."""
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.TESSERACT
+    scan = image_pdf([page(LETTER), page(LETTER[3:], turn=180), page(LETTER[1:], skew=2.0)])
+    results = texterkennung.recognise_together([scan, image_pdf([page(LETTER[5:])])], jobs=2)
+
+    result = results[0]
+    assert result.ocr_done is True
+    assert "Mietbescheinigung" in result.page_texts[0]
+    assert "Widerspruch" in result.page_texts[1]  # read after turning it upright
+    assert "Bewilligung" in result.page_texts[2]
+    assert result.rotated_pages == [1]
+    assert "Niederschrift" in results[1].page_texts[0]
+    for part in results:
+        assert part.pdfa is True
+        assert pdfa.check(part.pdf, part=2, conformance="B").ok
+        assert real_text_layer(part.pdf) == part.page_texts
+    with pikepdf.open(io.BytesIO(scan)) as before, pikepdf.open(io.BytesIO(result.pdf)) as after:
+        assert int(after.pages[1].obj.Rotate) == 180  # turned by /Rotate, image untouched
+        for index in (0, 1):
+            (old,) = before.pages[index].get_images().values()
+            (new,) = after.pages[index].get_images().values()
+            assert new.read_raw_bytes() == old.read_raw_bytes()
+    assert no_leftovers(own_tempdir)
 
 
 @pytest.mark.ocr
@@ -270,7 +304,11 @@ def test_a_garbage_layer_is_replaced_by_real_text() -> None:
 
 @pytest.mark.ocr
 @needs_ocr
-def test_a_run_over_its_time_is_stopped_and_leaves_nothing(own_tempdir: Path) -> None:
+@pytest.mark.parametrize("engine", [texterkennung.OCRMYPDF, texterkennung.TESSERACT])
+def test_a_run_over_its_time_is_stopped_and_leaves_nothing(
+    own_tempdir: Path, settings: Any, engine: str
+) -> None:
+    settings.KOFFER_INBOX_OCR_ENGINE = engine
     with pytest.raises(OcrFailed) as failed:
         recognise(image_pdf([page(LETTER)]), timeout_s=0.5)
     assert failed.value.code == "timeout"

@@ -5,11 +5,27 @@ text layer, the text of each page, whether OCR ran, whether the PDF is PDF/A and
 pages were turned; :func:`recognise_together` does the same for several scans (the
 documents of one delivered file) in one OCR run and cuts the result apart again. A PDF
 that already carries a real text layer (:func:`real_text_layer`) is kept as it is: no
-OCR, milliseconds a page. Everything else has its askew pages turned straight
-(``schraeglage``) and goes through ocrmypdf with tesseract's German model (``-l deu``)
-into PDF/A-2b; pages whose text then does not read as words (upside down, handwritten,
-blank) go through a second pass with ``--rotate-pages`` (upside-down pages too) for those
-pages only.
+OCR, milliseconds a page. With the setting ``KOFFER_INBOX_OCR_ENGINE=tesseract`` (the
+default; ``ocrmypdf`` sends every file through ocrmypdf as before), an image-only file
+(every page a scan, the usual delivery) has its askew pages turned straight
+(``schraeglage``) and each page read by tesseract's German model (``-l deu``) itself; its
+text layer is laid over the scan and the file made PDF/A-2b (``textebene``); pages whose
+text then does not read as words (upside down, handwritten, blank) get tesseract's
+orientation detection and, if turned, are read again. Everything else (a file with any
+text on a page, a stamp or a garbage layer, or a page that is no plain scan; with
+``ocrmypdf`` every file) goes this way: askew pages turned straight, then ocrmypdf into
+PDF/A-2b and a second pass with ``--rotate-pages`` for the doubtful pages only.
+
+Why tesseract without ocrmypdf for scans (2026-12-06, ``benchmarks/inbox_pipeline.py``
+and ``docs/benchmarks.md``): with ocrmypdf the step cost 2.2-3.3x plain tesseract, about
+0.7 s of CPU a page above it (its start, rasterising each page again, Ghostscript's
+PDF/A rewrite of the whole file, its optimiser, the second pass OCRing
+doubtful pages again even when they stay as they lie). ocrmypdf stays for the files
+``textebene`` does not take: it rasterises a page with vector content or an old text
+layer as a whole (``--force-ocr``), which a text layer laid over a scan cannot replace.
+The same accuracy on the benchmark corpus (2026-12-07: recall 90.9 %, precision 100 %,
+the error rate per kind within half a point of ocrmypdf's): tesseract reads each page as
+PDFium renders it, as under ocrmypdf, a turned page too (see ``schraeglage.measure``).
 
 Why these choices:
 
@@ -52,8 +68,9 @@ Why these choices:
   :data:`MAX_JOBS`, tesseract single-threaded), its temporary files in a folder of ours;
   on timeout the whole process group is killed and the folder removed.
 
-What ``pdfa=True`` means: ocrmypdf was asked for ``--output-type pdfa-2``, ended with exit
-code 0, and :func:`koffer.pdf.pdfa.check` finds the result's PDF/A-2b identification (XMP
+What ``pdfa=True`` means: the file was made PDF/A-2b (by ``textebene``, or ocrmypdf was
+asked for ``--output-type pdfa-2`` and ended with exit code 0), and
+:func:`koffer.pdf.pdfa.check` finds the result's PDF/A-2b identification (XMP
 ``pdfaid``), an OutputIntent with an ICC profile for the colours used, every font embedded,
 no encryption and no JavaScript. That is not veraPDF, but it is the same check koffer uses
 before it claims PDF/A anywhere. When ocrmypdf falls back to a plain PDF (exit code 10) the
@@ -94,9 +111,12 @@ from pathlib import Path
 from typing import Any
 
 from koffer.childprocess import run_bounded
-from koffer.inbox.verarbeitung import StepUnavailable, schraeglage
+from koffer.inbox.verarbeitung import StepUnavailable, schraeglage, textebene
 from koffer.inbox.verarbeitung.seiten import ScanUnreadable
 
+# The OCR of image-only scans (see engine()).
+OCRMYPDF = "ocrmypdf"
+TESSERACT = "tesseract"
 # Heavy work never uses more than two workers (the plan); tesseract itself one thread each.
 MAX_JOBS = 2
 # A joint run may take this long per page before it is stopped (at least 600 s).
@@ -265,10 +285,60 @@ def recognise_together(
 def _ocr(
     pdf: bytes, *, jobs: int, timeout_s: float, force: bool
 ) -> tuple[bytes, list[_Page], bool, list[int]]:
-    """(searchable PDF, its pages read back, PDF/A done, pages turned): the askew pages
-    turned straight, one ocrmypdf run over every page, then a second pass with
-    orientation detection for the pages whose text does not read as words (upside down,
-    handwriting, blank) only."""
+    """(searchable PDF, its pages read back, PDF/A done, pages turned). An image-only
+    file goes to tesseract page by page (``textebene``); one with any text on a page or
+    a page that is no plain scan goes to ocrmypdf (:func:`_ocr_ocrmypdf`)."""
+    if not force and engine() == TESSERACT:
+        layered = _tesseract(pdf, jobs=jobs, timeout_s=timeout_s)
+        if layered is not None:
+            out, rotated = layered
+            # Made as PDF/A-2b; the caller checks each part before it claims it.
+            return out, _read_pages(out), True, rotated
+    return _ocr_ocrmypdf(pdf, jobs=jobs, timeout_s=timeout_s, force=force)
+
+
+def engine() -> str:
+    """The OCR of image-only scans: :data:`TESSERACT` or :data:`OCRMYPDF` (the setting
+    ``KOFFER_INBOX_OCR_ENGINE``)."""
+    from django.conf import settings
+
+    chosen = str(getattr(settings, "KOFFER_INBOX_OCR_ENGINE", TESSERACT) or TESSERACT)
+    return OCRMYPDF if chosen.lower() == OCRMYPDF else TESSERACT
+
+
+def _doubtful(pdf: bytes) -> list[int]:
+    """Pages whose text does not read as German words (upside down, handwriting, blank)."""
+    return [
+        i for i, page in enumerate(_read_pages(pdf)) if not (page.real and reads_german(page.text))
+    ]
+
+
+def _tesseract(pdf: bytes, *, jobs: int, timeout_s: float) -> tuple[bytes, list[int]] | None:
+    """``textebene.recognise`` with its errors as OcrFailed; None: not an image-only file."""
+    import pikepdf
+
+    try:
+        return textebene.recognise(
+            pdf,
+            jobs=jobs,
+            timeout_s=timeout_s,
+            doubtful=_doubtful,
+            rotate_threshold=ROTATE_THRESHOLD,
+        )
+    except textebene.TesseractFailed as exc:
+        if exc.timeout:
+            raise OcrFailed(TIMEOUT.format(seconds=timeout_s), code="timeout") from exc
+        raise OcrFailed(FAILED, detail=exc.detail) from exc
+    except (ScanUnreadable, pikepdf.PdfError, ValueError) as exc:
+        raise OcrFailed(CORRUPT, code="corrupt", detail=str(exc)[:300]) from exc
+
+
+def _ocr_ocrmypdf(
+    pdf: bytes, *, jobs: int, timeout_s: float, force: bool
+) -> tuple[bytes, list[_Page], bool, list[int]]:
+    """ocrmypdf for what ``textebene`` does not take: the askew pages turned straight, one
+    ocrmypdf run over every page, then a second pass with orientation detection for the
+    pages whose text does not read as words (upside down, handwriting, blank) only."""
     pdf = _straight(pdf)
     out, _, pdfa_ok = _ocrmypdf(pdf, jobs=jobs, timeout_s=timeout_s, force=force)
     found = _read_pages(out)
