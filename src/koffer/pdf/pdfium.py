@@ -6,5 +6,16 @@ into pdfium from code that may run in such a thread holds :data:`LOCK`."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 LOCK = threading.RLock()
+
+
+def page_text(page: Any) -> str:
+    """The text pdfium finds on ``page`` (a pypdfium2 page; the caller closes it and
+    holds :data:`LOCK`), with line ends as ``\\n`` and without surrounding white space."""
+    textpage = page.get_textpage()
+    try:
+        return str(textpage.get_text_range()).replace("\r\n", "\n").strip()
+    finally:
+        textpage.close()

@@ -113,6 +113,7 @@ from typing import Any
 from koffer.childprocess import run_bounded
 from koffer.inbox.verarbeitung import StepUnavailable, schraeglage, textebene
 from koffer.inbox.verarbeitung.seiten import ScanUnreadable
+from koffer.pdf.pdfium import page_text
 
 # The OCR of image-only scans (see engine()).
 OCRMYPDF = "ocrmypdf"
@@ -501,11 +502,7 @@ def _read_pages_locked(pdf: bytes) -> list[_Page]:
 
 def _read_page(page: Any) -> _Page:
     try:
-        textpage = page.get_textpage()
-        try:
-            text = str(textpage.get_text_range()).replace("\r\n", "\n").strip()
-        finally:
-            textpage.close()
+        text = page_text(page)
         real = _plausible(text)
         scanned = not real and _has_scan_image(page)
     finally:

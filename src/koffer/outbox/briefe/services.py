@@ -64,8 +64,9 @@ def _event(
     )
 
 
-def _audit(actor: User, brief: Brief, action: str, **details: Any) -> None:
-    """One audit event about ``brief``, its addressee as the subject."""
+def audit_brief(actor: User | None, brief: Brief, action: str, **details: Any) -> None:
+    """One audit event about ``brief``, its addressee as the subject (also for the
+    Postausgang's local print)."""
     audit.record(
         actor=actor,
         tenant_id=brief.tenant_id,
@@ -216,7 +217,7 @@ def entwerfen(
     with transaction.atomic(savepoint=False):
         brief.save(force_insert=True)
         _event(brief, Status.ENTWURF, actor=actor, detail=f"Vorlage {vorlage.titel}", einmalig=True)
-        _audit(
+        audit_brief(
             actor,
             brief,
             "outbox.brief.entworfen",
@@ -261,7 +262,7 @@ def aendern(
             brief.einschreiben = changes["einschreiben"] = einschreiben
         brief.updated_at = timezone.now()
         brief.save()
-        _audit(
+        audit_brief(
             actor,
             brief,
             "outbox.brief.geaendert",
@@ -309,7 +310,7 @@ def freigeben(
             brief.updated_at = timezone.now()
             brief.save()
             _event(brief, Status.ZUR_FREIGABE, actor=actor, key="zur_freigabe")
-            _audit(actor, brief, "outbox.brief.vorgelegt")
+            audit_brief(actor, brief, "outbox.brief.vorgelegt")
             return brief
         else:
             return _release(brief, actor=actor, done=done)
@@ -360,7 +361,7 @@ def zurueckgeben(*, actor: User, access: Access, brief: Brief, grund: str) -> Br
             key=f"zurueck-{BriefEreignis.objects.for_tenant(brief.tenant_id).filter(brief=brief).count()}",
             detail=f"Zurückgegeben: {reason}",
         )
-        _audit(
+        audit_brief(
             actor,
             brief,
             "outbox.brief.zurueckgegeben",
@@ -383,7 +384,7 @@ def verwerfen(*, actor: User, access: Access, brief: Brief) -> Brief:
         brief.updated_at = timezone.now()
         brief.save(update_fields=["status", "updated_at"])
         _event(brief, Status.VERWORFEN, actor=actor)
-        _audit(actor, brief, "outbox.brief.verworfen")
+        audit_brief(actor, brief, "outbox.brief.verworfen")
     return brief
 
 
@@ -424,7 +425,7 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt) -> Brief:
     brief.updated_at = now
     brief.save()
     _event(brief, Status.FREIGEGEBEN, actor=actor, einmalig=True)
-    _audit(
+    audit_brief(
         actor,
         brief,
         "outbox.brief.freigegeben",
@@ -469,7 +470,7 @@ def aushaendigen(*, actor: User, access: Access, brief: Brief, am: date) -> Brie
         brief.save()
         detail = f"zur Post gegeben am {am:%d.%m.%Y}" if lokal else daten.datum(am)
         _event(brief, brief.status, actor=actor, key=f"{brief.status}:{am}", detail=detail)
-        _audit(
+        audit_brief(
             actor,
             brief,
             "outbox.brief.ausgehaendigt",
@@ -495,7 +496,7 @@ def _check_day(brief: Brief, am: date, *, lokal: bool) -> None:
 def record_read(*, actor: User, brief: Brief, purpose: str) -> None:
     """A letter (its draft, preview or PDF) was looked at: audited like the Akte's other
     personal data."""
-    _audit(
+    audit_brief(
         actor,
         brief,
         "outbox.brief.gelesen",

@@ -32,6 +32,7 @@ from koffer.blobs.store import get_store
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job
 from koffer.outbox import access as rules
+from koffer.outbox.briefe.services import audit_brief
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, NotFound
 from koffer.outbox.lokaldruck import ipp, sammel
 from koffer.outbox.models import Brief, BriefEreignis, Druckauftrag, Drucker
@@ -42,18 +43,6 @@ Status = Druckauftrag.Status
 PRINTABLE = (Brief.Status.FREIGEGEBEN, Brief.Status.GEDRUCKT, Brief.Status.VERSENDET)
 MAX_GRUND = 500
 MAX_JOB_NAME = 100
-
-
-def _audit(actor: User | None, brief: Brief, action: str, **details: Any) -> None:
-    """One audit event about ``brief``, its addressee as the subject."""
-    audit.record(
-        actor=actor,
-        tenant_id=brief.tenant_id,
-        action=action,
-        obj=brief,
-        subject=brief.empfaenger,
-        **details,
-    )
 
 
 # --- printers ----------------------------------------------------------------------------------
@@ -240,7 +229,7 @@ def drucken(
         except IntegrityError:
             raise _running() from None
         _start_job(actor, brief, auftrag)
-        _audit(
+        audit_brief(
             actor,
             brief,
             "outbox.brief.drucken",
@@ -292,7 +281,7 @@ def wiederholen(*, actor: User, access: Access, auftrag: Druckauftrag) -> Drucka
             jobs.retry_job(actor=actor, job=job)
         except jobs.JobRefused as exc:
             raise Conflict(exc.code, exc.message) from None
-        _audit(
+        audit_brief(
             actor,
             brief,
             "outbox.brief.drucken_wiederholt",
@@ -383,7 +372,7 @@ def fehlgeschlagen(auftrag: Druckauftrag, meldung: str) -> None:
             timezone.now(),
         )
         auftrag.save(update_fields=["status", "meldung", "finished_at"])
-        _audit(
+        audit_brief(
             None,
             auftrag.brief,
             "outbox.brief.druck_fehlgeschlagen",
@@ -417,7 +406,7 @@ def gedruckt(auftrag: Druckauftrag) -> Brief:
             brief.status, brief.updated_at = Brief.Status.GEDRUCKT, now
             brief.save(update_fields=["status", "updated_at"])
             changes["status"] = brief.status
-        _audit(
+        audit_brief(
             auftrag.created_by,
             brief,
             "outbox.brief.lokal_gedruckt",
@@ -432,7 +421,7 @@ def sammel_pdf(*, actor: User, briefe: list[Brief], duplex: bool) -> bytes:
     pdf = sammel.zusammenfuegen((pdf_of(b) for b in briefe), duplex=duplex)
     with transaction.atomic():
         for brief in briefe:
-            _audit(
+            audit_brief(
                 actor,
                 brief,
                 "outbox.brief.sammel_pdf",

@@ -22,6 +22,7 @@ from koffer.outbox.satz.brief import Briefsatz
 from koffer.outbox.satz.pruefung import Befund, portoklasse, pruefe
 from koffer.outbox.satz.satz import Satzfehler, setze
 from koffer.pdf.pdfium import LOCK as PDFIUM_LOCK
+from koffer.pdf.pdfium import page_text
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,7 @@ def _pages_and_text(pdf: bytes, *, mit_text: bool) -> tuple[int, str]:
                 return len(doc), ""
             texts = []
             for page in doc:
-                textpage = page.get_textpage()
-                texts.append(textpage.get_text_range())
-                textpage.close()
+                texts.append(page_text(page))
                 page.close()
             return len(texts), "\n\f".join(texts)
         finally:

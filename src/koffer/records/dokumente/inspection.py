@@ -48,6 +48,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from koffer.pdf.pdfium import page_text
+
 MB = 1024 * 1024
 CHUNK = 64 * 1024
 # Deflate cannot expand more than about 1032:1 (a 258-byte match per 2 bits), so only a
@@ -516,11 +518,7 @@ def _check_streams(data: bytes, bounds: Bounds, decrypted_path: str) -> bool:
 def _page_text(doc: Any, index: int) -> str:
     page = doc[index]
     try:
-        textpage = page.get_textpage()
-        try:
-            return str(textpage.get_text_range()).replace("\r\n", "\n").strip()
-        finally:
-            textpage.close()
+        return page_text(page)
     finally:
         page.close()
 
