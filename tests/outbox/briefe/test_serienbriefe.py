@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from koffer.blobs.store import get_store
 from koffer.jobs import runner
 from koffer.jobs import services as jobs
 from koffer.outbox.briefe import services as briefe
@@ -17,7 +18,9 @@ from koffer.outbox.briefe import setzen
 from koffer.outbox.models import Brief, Serienbrief, SerienbriefFehler, Vorlage
 from koffer.outbox.satz import werkstatt
 from koffer.outbox.serienbriefe import services, tasks
-from koffer.records.models import Akte, DokumentVersion
+from koffer.records.dokumente import blob_ledger
+from koffer.records.dokumente import services as documents
+from koffer.records.models import Akte, DokumentVersion, PendingBlob
 from tests.conftest import signed_in
 from tests.factories import records as rf
 from tests.outbox.briefe.conftest import Welt, vorlage
@@ -179,6 +182,8 @@ def test_letters_typeset_ahead_in_child_processes_are_filed_as_made_there(
     broken.street = ""
     broken.save()
     serie = _start(welt, akten)
+    store = get_store()
+    before = set(store.iter_all())
     assert serie.job_id is not None and runner.execute(serie.job_id) == "done"
     serie.refresh_from_db()
     assert (serie.erstellt, serie.fehler) == (4, 1)
@@ -186,6 +191,11 @@ def test_letters_typeset_ahead_in_child_processes_are_filed_as_made_there(
     assert in_this_process == []
     fehler = SerienbriefFehler.objects.for_tenant(welt.tenant).get(serienbrief=serie)
     assert fehler.akte_id == akten[3].pk and "Straße" in fehler.grund
+    # Their PDFs were stored ahead: every filed one is in the store, no mark is left, and
+    # the PDF of the letter that was not filed was removed again.
+    assert not PendingBlob.objects.unscoped().exists()
+    filed = set(DokumentVersion.objects.for_tenant(welt.tenant).values_list("sha256", flat=True))
+    assert len(filed) == 4 and set(store.iter_all()) - before == filed
     for brief in _letters(welt, serie):
         assert brief.seiten >= 1 and brief.dokument_id is not None
         text = " ".join(
@@ -220,3 +230,35 @@ def test_a_letter_typeset_ahead_is_typeset_again_when_its_data_changed(
     dead: Future[werkstatt.Fertig] = Future()
     dead.set_exception(BrokenProcessPool("child died"))
     assert services._vorgesetzt(services.Vorbereitet(brief, data, dead)) is None
+
+
+def test_blobs_stored_ahead_of_a_killed_chunk_are_collected(welt: Welt) -> None:
+    """The marks are committed before the chunk's transaction: a process killed before
+    the chunk committed (nothing closes the batch) leaves marks, never an orphan blob."""
+    store = get_store()
+    ahead = documents.blobs_ahead(tenant_id=welt.tenant.pk, datas=[b"%PDF-1.7 a", b"%PDF-1.7 b"])
+    ahead._writer.shutdown(wait=True)  # the writes were done when the process died
+    shas = [sha for sha in (PendingBlob.objects.unscoped().values_list("sha256", flat=True))]
+    assert len(shas) == 2 and all(store.exists(sha) for sha in shas)
+    report = blob_ledger.collect(older_than=timedelta(0))
+    assert sorted(report.removed) == sorted(shas)
+    assert not any(store.exists(sha) for sha in shas)
+    assert not PendingBlob.objects.unscoped().exists()
+
+
+def test_a_blob_stored_ahead_and_not_taken_is_removed_unless_another_needs_it(welt: Welt) -> None:
+    store = get_store()
+    before = store.put(b"%PDF-1.7 already there").sha256
+    ahead = documents.blobs_ahead(
+        tenant_id=welt.tenant.pk, datas=[b"%PDF-1.7 already there", b"%PDF-1.7 new"]
+    )
+    new = next(
+        sha
+        for sha in PendingBlob.objects.unscoped().values_list("sha256", flat=True)
+        if sha != before
+    )
+    with documents.using_blobs_ahead(ahead):
+        assert blob_ledger._ahead.get() is ahead
+    report = ahead.close()
+    assert report.removed == [new] and report.kept == [before]
+    assert store.exists(before) and not store.exists(new)

@@ -40,6 +40,7 @@ from koffer.outbox.models import Brief, Serienbrief, SerienbriefFehler, Vorlage
 from koffer.outbox.satz import Briefsatz
 from koffer.outbox.satz.werkstatt import Fertig, Satzpool
 from koffer.records import access as records_access
+from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant
 
@@ -224,15 +225,43 @@ def _vorgesetzt(ahead: Vorbereitet | None) -> setzen.Vorgesetzt | None:
         return None
 
 
+def blobs_vorab(
+    *, serie: Serienbrief, vorbereitet: Mapping[str, Vorbereitet] | None
+) -> documents.BlobsAhead | None:
+    """The PDFs of a chunk typeset ahead, stored ahead while the chunk is written (outside
+    its transaction; the filing takes them from there). None without letters typeset ahead."""
+    pdfs = [
+        letter.fertig.result().pdf
+        for letter in (vorbereitet or {}).values()
+        # a child that died: the step typesets and stores that letter itself (and logs it)
+        if letter.fertig.exception() is None
+    ]
+    if not pdfs:
+        return None
+    return documents.blobs_ahead(tenant_id=serie.tenant_id, datas=pdfs)
+
+
 def make_chunk(
     *,
     serie: Serienbrief,
     akte_ids: list[str],
     vorbereitet: Mapping[str, Vorbereitet] | None = None,
+    blobs: documents.BlobsAhead | None = None,
 ) -> dict[str, int]:
     """Make, check and release the letters of one chunk (one job step, one transaction;
     a savepoint per Akte). An Akte that already has its letter of this series is
-    skipped. ``vorbereitet``: letters drafted and typeset ahead (:func:`vorbereiten`)."""
+    skipped. ``vorbereitet``: letters drafted and typeset ahead (:func:`vorbereiten`),
+    ``blobs`` their PDFs being stored ahead (:func:`blobs_vorab`)."""
+    with documents.using_blobs_ahead(blobs):
+        return _make_chunk(serie=serie, akte_ids=akte_ids, vorbereitet=vorbereitet)
+
+
+def _make_chunk(
+    *,
+    serie: Serienbrief,
+    akte_ids: list[str],
+    vorbereitet: Mapping[str, Vorbereitet] | None,
+) -> dict[str, int]:
     actor = serie.created_by
     access = Access.for_user(actor.pk, serie.tenant_id)
     akten = _akten(serie, akte_ids)

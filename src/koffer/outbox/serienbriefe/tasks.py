@@ -48,17 +48,24 @@ def run_series(*, serie: Serienbrief, run: JobRun) -> Serienbrief:
         prepare(0)
         for position, number in enumerate(todo):
             # The next chunk goes to the pool before this one is written: typesetting
-            # and the database work overlap.
+            # and the database work overlap; so do this chunk's blob writes.
             prepare(position + 1)
-            run.step(
-                keys[number],
-                partial(
-                    services.make_chunk,
-                    serie=serie,
-                    akte_ids=chunks[number],
-                    vorbereitet=ahead.pop(number, None),
-                ),
-            )
+            vorbereitet = ahead.pop(number, None)
+            blobs = services.blobs_vorab(serie=serie, vorbereitet=vorbereitet)
+            try:
+                run.step(
+                    keys[number],
+                    partial(
+                        services.make_chunk,
+                        serie=serie,
+                        akte_ids=chunks[number],
+                        vorbereitet=vorbereitet,
+                        blobs=blobs,
+                    ),
+                )
+            finally:
+                if blobs is not None:
+                    blobs.close()
             step_reached(keys[number])
             done = min(total, (number + 1) * services.CHUNK)
             run.progress(done, total, f"{done} von {total} Briefen erstellt")

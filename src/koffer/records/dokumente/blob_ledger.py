@@ -21,9 +21,13 @@ either is seen (and keeps the blob) or stores it again after the removal.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
@@ -70,17 +74,96 @@ def store_pending(
 ) -> list[uuid.UUID]:
     """Announce and store ``blobs`` (hash, bytes); the ids go to :func:`settle` inside the
     document's transaction, or to :func:`discard` when it fails. If storing fails, what
-    was already stored is discarded before the error propagates."""
+    was already stored is discarded before the error propagates. A blob stored ahead
+    (:class:`Ahead`, in use by :func:`using`) is taken from there."""
     store = store or get_store()
     pending: list[uuid.UUID] = []
+    ahead = _ahead.get()
     try:
         for sha256, data in blobs:
+            mark = ahead.take(sha256) if ahead is not None else None
+            if mark is not None:
+                pending.append(mark)
+                continue
             pending.append(announce(tenant_id, sha256, store))
             store.put(data)
     except BaseException:
         discard(pending, store=store)
         raise
     return pending
+
+
+class Ahead:
+    """Blobs stored ahead of their documents, for a batch such as a serial letter's chunk:
+    announced together in one committed transaction (outside the documents' transaction,
+    as :func:`announce` requires), then written by a thread of their own while the
+    documents' rows are written, so that the disk's fsyncs wait beside the database work
+    instead of in it. A document's filing takes its blob's mark (:func:`store_pending`
+    inside :func:`using`) once the write is done. :meth:`close` waits for the writes and
+    discards every mark nobody settled: a document that was not filed, or a transaction
+    that rolled back. A process killed in between leaves marks that :func:`collect`
+    discards, like any upload's."""
+
+    def __init__(
+        self, tenant_id: uuid.UUID, datas: Sequence[bytes], store: BlobStore | None = None
+    ) -> None:
+        self.store = store or get_store()
+        unique = {hashlib.sha256(data).hexdigest(): data for data in datas}
+        now = timezone.now()
+        with transaction.atomic():
+            for sha256 in sorted(unique):
+                _lock(sha256)
+            rows = PendingBlob.objects.bulk_create(
+                [
+                    PendingBlob(
+                        tenant_id=tenant_id,
+                        sha256=sha256,
+                        claimed=not self.store.exists(sha256),
+                        created_at=now,
+                    )
+                    for sha256 in unique
+                ]
+            )
+        self._marks = {row.sha256: row.pk for row in rows}
+        self._all = list(self._marks.values())
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blobs-ahead")
+        self._writes = {
+            sha256: self._writer.submit(self.store.put, data) for sha256, data in unique.items()
+        }
+
+    def take(self, sha256: str) -> uuid.UUID | None:
+        """The mark of ``sha256`` once its blob is stored (at most once), or None when it
+        is not among these blobs or its write failed (the caller stores it itself)."""
+        mark = self._marks.pop(sha256, None)
+        if mark is None:
+            return None
+        try:
+            self._writes[sha256].result()
+        except Exception:
+            logger.exception("storing blob %s ahead failed", sha256)
+            self._marks[sha256] = mark  # discarded by close()
+            return None
+        return mark
+
+    def close(self) -> DiscardReport:
+        """Wait for the writes; discard what no document took or kept (outside the
+        documents' transaction)."""
+        self._writer.shutdown(wait=True)
+        left = PendingBlob.objects.unscoped().filter(pk__in=self._all).values_list("pk", flat=True)
+        return discard(list(left), store=self.store)
+
+
+_ahead: ContextVar[Ahead | None] = ContextVar("blobs_ahead", default=None)
+
+
+@contextmanager
+def using(ahead: Ahead | None) -> Iterator[None]:
+    """Filings in this block take their blobs from ``ahead`` where it has them."""
+    token = _ahead.set(ahead)
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
 
 
 def settle(pending: Sequence[uuid.UUID]) -> None:

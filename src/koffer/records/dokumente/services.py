@@ -30,6 +30,7 @@ import io
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import IO, Any, cast
@@ -373,6 +374,22 @@ def store_blobs(
     that writes the rows pointing to them, or :func:`discard_blobs` them when it fails;
     after a crash ``records_blob_gc`` removes what no row took."""
     return blob_ledger.store_pending(tenant_id, blobs, get_store())
+
+
+BlobsAhead = blob_ledger.Ahead
+
+
+def blobs_ahead(*, tenant_id: uuid.UUID, datas: Sequence[bytes]) -> blob_ledger.Ahead:
+    """Store the bytes of documents about to be filed (a serial letter's chunk) ahead, in
+    a thread of their own, announced in the blob ledger; file them inside
+    :func:`using_blobs_ahead` and :meth:`~blob_ledger.Ahead.close` it afterwards (outside
+    the filing transaction)."""
+    return blob_ledger.Ahead(tenant_id, datas, get_store())
+
+
+def using_blobs_ahead(ahead: blob_ledger.Ahead | None) -> AbstractContextManager[None]:
+    """Filings in this block take their blobs from ``ahead`` where it has them."""
+    return blob_ledger.using(ahead)
 
 
 def settle_blobs(pending: Sequence[uuid.UUID]) -> None:
