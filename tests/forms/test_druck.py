@@ -213,6 +213,22 @@ def test_hostile_values_print_literally_and_long_text_breaks_across_pages():
     assert seitenzahl(pdf) >= 2
 
 
+def test_a_long_value_without_spaces_stays_on_the_sheet():
+    werte = {**muster.werte(), "vorname": "x" * 300, "nachweise": []}
+    werte["einkuenfte"][0]["name"] = "y" * 200
+    pdf = pdf_von(werte)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        for seite in doc:
+            breite = seite.get_width()
+            text = seite.get_textpage()
+            rechts = max((text.get_charbox(i)[2] for i in range(text.count_chars())), default=0.0)
+            assert rechts <= breite - 17 * 72 / 25.4  # inside the right margin (18 mm)
+    finally:
+        doc.close()
+    assert ohne_leerraum("x" * 300) in ohne_leerraum(alle_seiten(pdf).replace("\u200b", ""))
+
+
 def test_reply_code_decodes_to_the_payload(gefuellt, leer):
     # read as the Posteingang reads a scanned page (zxing-cpp at 200 dpi)
     for pdf in (gefuellt, leer):
