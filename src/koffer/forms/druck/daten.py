@@ -27,6 +27,8 @@ from .bedingungstext import nur_wenn
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ANTEIL = {"voll": 1.0, "halb": 0.5, "drittel": 1 / 3}
+# Fields that need the whole width whatever ``druck.breite`` says.
+VOLLE_BREITE = frozenset({"tabelle", "anschrift", "unterschrift", "hinweis"})
 # Lines of an empty multi-line box unless the definition says (``druck.zeilen``).
 MEHRZEILIG_ZEILEN = 4
 # Empty rows of a table on the empty form (at least its ``min_zeilen``).
@@ -104,8 +106,25 @@ def _fassung(definition: Definition, kopfzeilen: Sequence[tuple[str, str]]) -> s
     for label, wert in kopfzeilen:
         if label.strip().lower() in ("version", "formularversion", "fassung"):
             return f"{definition.schluessel}, Version {wert}"
-    roh = json.dumps(definition.roh, sort_keys=True, ensure_ascii=False).encode()
-    return f"{definition.schluessel}, Fassung {hashlib.sha256(roh).hexdigest()[:8]}"
+    return f"{definition.schluessel}, Fassung {_fingerabdruck(definition.roh)}"
+
+
+# Fingerprints of the definitions printed last (hashing a 150-field definition's JSON takes
+# a millisecond or two, half of this module's work per form): by the JSON object itself,
+# which a definition keeps for its lifetime.
+_FINGERABDRUECKE: dict[int, tuple[Mapping[str, Any], str]] = {}
+
+
+def _fingerabdruck(roh: Mapping[str, Any]) -> str:
+    bekannt = _FINGERABDRUECKE.get(id(roh))
+    if bekannt is not None and bekannt[0] is roh:
+        return bekannt[1]
+    text = json.dumps(roh, sort_keys=True, ensure_ascii=False).encode()
+    fingerabdruck = hashlib.sha256(text).hexdigest()[:8]
+    if len(_FINGERABDRUECKE) >= 64:
+        _FINGERABDRUECKE.clear()
+    _FINGERABDRUECKE[id(roh)] = (roh, fingerabdruck)
+    return fingerabdruck
 
 
 def _schritt(
@@ -145,9 +164,7 @@ def _reihen(felder: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _feld(definition: Definition, feld: Feld, wert: Any, *, leer: bool) -> dict[str, Any]:
-    breite = ANTEIL.get(str(feld.druck.get("breite", "voll")), 1.0)
-    if feld.typ in ("tabelle", "anschrift", "unterschrift", "hinweis", "mehrzeilig"):
-        breite = 1.0 if feld.typ != "mehrzeilig" else breite
+    breite = 1.0 if feld.typ in VOLLE_BREITE else ANTEIL.get(str(feld.druck.get("breite")), 1.0)
     daten = {
         "l": text_de(feld.label),
         "h": text_de(feld.hilfe) or None,
