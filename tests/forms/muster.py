@@ -1,10 +1,13 @@
 """A form definition with every field type (and a condition, a rule, a table with every
-column type), with answers that fill it, for tests of how forms are shown and read."""
+column type), with answers that fill it, for tests of how forms are shown and read; and
+what a browser posts for a rendered step (also used by ``benchmarks/forms_html``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+from lxml import html as lhtml
 
 from koffer.forms.definition import Definition, lesen
 
@@ -207,3 +210,33 @@ def antworten() -> dict[str, Any]:
         "ende": "2026-06-30",
         "unterschrift": {"art": "papier"},
     }
+
+
+CONTROLS = "//input | //select | //textarea"
+
+
+def html_baum(fragment: str) -> Any:
+    """The rendered HTML of a step as an lxml tree (under one ``div``)."""
+    return lhtml.fragment_fromstring(fragment, create_parent="div")
+
+
+def post_aus_html(fragment: str) -> dict[str, list[str]]:
+    """What a browser posts for a rendered step, no button pressed and no file chosen:
+    every text and date as shown, checked boxes and radios, a select's chosen option (its
+    first when none is marked)."""
+    post: dict[str, list[str]] = {}
+    for el in html_baum(fragment).xpath(CONTROLS):
+        if el.tag == "select":
+            gewaehlt = el.xpath("option[@selected]") or el.xpath("option")[:1]
+            werte = [o.get("value") for o in gewaehlt]
+        elif el.tag == "textarea":
+            werte = [el.text or ""]
+        elif el.get("type") in ("radio", "checkbox"):
+            werte = [el.get("value")] if el.get("checked") is not None else []
+        elif el.get("type") in ("file", "submit"):
+            werte = []
+        else:
+            werte = [el.get("value") or ""]
+        if werte:
+            post.setdefault(el.get("name"), []).extend(werte)
+    return post

@@ -14,10 +14,11 @@ from lxml import html as lhtml
 from koffer.forms.darstellung import antworten_aus_post, navigation_html, schritt_html
 from koffer.forms.definition import Definition, lesen, pruefen, sichtbar
 
-from .muster import BLOB, HEUTE, PERSONEN, alle_typen, alle_typen_json, antworten
+from .muster import BLOB, CONTROLS, HEUTE, PERSONEN, alle_typen, alle_typen_json, antworten
+from .muster import html_baum as baum
+from .muster import post_aus_html as post_aus
 
 PERSONEN_IDS = frozenset(p for p, _ in PERSONEN)
-CONTROLS = "//input[not(@type='hidden')] | //select | //textarea"
 
 
 def zeige(
@@ -39,31 +40,6 @@ def zeige(
             heute=HEUTE,
         )
     )
-
-
-def baum(fragment: str) -> Any:
-    return lhtml.fragment_fromstring(fragment, create_parent="div")
-
-
-def post_aus(fragment: str) -> dict[str, list[str]]:
-    """What a browser sends for the rendered controls (no button pressed, no files)."""
-    post: dict[str, list[str]] = {}
-    for el in baum(fragment).xpath(CONTROLS):
-        name = el.get("name")
-        if el.tag == "select":
-            gewaehlt = el.xpath("option[@selected]") or el.xpath("option")[:1]
-            werte = [o.get("value") for o in gewaehlt]
-        elif el.tag == "textarea":
-            werte = [el.text or ""]
-        elif el.get("type") in ("radio", "checkbox"):
-            werte = [el.get("value")] if el.get("checked") is not None else []
-        elif el.get("type") == "file":
-            werte = []
-        else:
-            werte = [el.get("value") or ""]
-        if werte:
-            post.setdefault(name, []).extend(werte)
-    return post
 
 
 def test_every_field_type_renders_its_controls() -> None:

@@ -60,7 +60,10 @@ def _engine() -> Engine:
     )
 
 
+@cache
 def _vorlage(name: str) -> Template:
+    """A compiled template, kept: a step includes a field's template as this object, which
+    saves a lookup through the loaders per field."""
     return _engine().get_template(f"forms/darstellung/{name}")
 
 
@@ -158,7 +161,7 @@ class _Bau:
         herkunft = self.vorbelegt.get(feld.id)
         f: dict[str, Any] = {
             "typ": feld.typ,
-            "vorlage": f"forms/darstellung/felder/{_VORLAGE.get(feld.typ, feld.typ)}.html",
+            "vorlage": _vorlage(f"felder/{_VORLAGE.get(feld.typ, feld.typ)}.html"),
             "id": feld.id,
             "name": name(feld.id),
             "anker": name(feld.id),
