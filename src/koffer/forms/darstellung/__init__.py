@@ -12,6 +12,19 @@ models.
 Control names: ``f-<feld>``, ``f-<feld>-<teil>`` (address parts, signature), and
 ``f-<feld>-<zeile>-<spalte>`` (table cells); the button that adds a table row posts
 ``weitere_zeile=<feld>``.
+
+What the page around it does (a step's POST):
+
+1. ``antworten_aus_post`` replaces the step's answers in the draft (an emptied field is
+   absent from it, so it goes); files from ``request.FILES`` and a signature's ``bild`` and
+   ``zeit`` are added by the page (see :mod:`.post`).
+2. ``pruefen(…, schritt=…, streng=False)``: a field this step's new answers hide (the
+   person changed the answer it depends on) was still posted; a draft keeps it aside
+   instead of refusing it.
+3. The same step again, with the answers and messages, when there are messages, when
+   ``weitere_zeile`` was pressed (a table shows one empty row more than it has filled
+   rows), or when the new answers show fields of this step that were not on the page;
+   otherwise the next shown step.
 """
 
 from .post import antworten_aus_post
