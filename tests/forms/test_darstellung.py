@@ -323,3 +323,17 @@ def test_an_unknown_step_is_refused() -> None:
         zeige(alle_typen(), "gibt_es_nicht", {})
     with pytest.raises(KeyError):
         antworten_aus_post(alle_typen(), "gibt_es_nicht", {})
+
+
+def test_table_cells_show_labels_options_and_values_as_text() -> None:
+    roh = alle_typen_json()
+    tabelle = roh["schritte"][1]["felder"][0]
+    tabelle["spalten"][0]["label"] = {"de": "<script>x()</script>Art"}
+    tabelle["spalten"][4]["optionen"][0]["label"] = {"de": "<b>monatlich</b>"}
+    werte = {**antworten(), "einkuenfte": [{"art": '"><img src=x onerror=alert(1)>'}]}
+    b = baum(zeige(lesen(roh), "einkommen", werte))
+    assert b.xpath("//script | //img | //b") == []
+    zelle = b.xpath("//input[@id='f-einkuenfte-0-art']")[0]
+    assert zelle.get("value") == werte["einkuenfte"][0]["art"]
+    assert zelle.get("aria-label") == "<script>x()</script>Art, Zeile 1"
+    assert b.xpath("//option[@value='monatlich']")[0].text == "<b>monatlich</b>"

@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from koffer.forms.definition import Definition, Feld, Sichtbarkeit, sichtbar, text_de
 
 from .namen import ANSCHRIFT, FEHLERLISTE, WEITERE_ZEILE, name
+from .zellen import zelle_html
 
 VORLAGEN = Path(__file__).resolve().parent.parent / "templates"
 #: What a prefilled field says about where its value came from.
@@ -111,7 +112,8 @@ def navigation_html(
     sprache: str = "de",
 ) -> SafeString:
     """„Schritt 2 von 6“ and the titles of the shown steps, the current one marked
-    (``aria-current="step"``); with ``adresse`` (step id → URL) the other steps are links."""
+    (``aria-current="step"``); with ``adresse`` (step id → URL, or "" where the person may
+    not go yet) the other steps are links."""
     ids = sichtbar.schritte if isinstance(sichtbar, Sichtbarkeit) else sichtbar
     schritte = [s for s in definition.schritte if s.id in ids or s.id == schritt_id]
     nummer = next(i for i, s in enumerate(schritte, 1) if s.id == schritt_id)
@@ -261,7 +263,9 @@ class _Bau:
             zeile = vorhanden[i] if i < len(vorhanden) else {}
             zeilen.append(
                 [
-                    self._zelle(feld, s, i, zeile.get(s.id), name(feld.id, i, s.id) in falsch)
+                    zelle_html(
+                        self._zelle(feld, s, i, zeile.get(s.id), name(feld.id, i, s.id) in falsch)
+                    )
                     for s in feld.spalten
                 ]
             )
@@ -273,7 +277,7 @@ class _Bau:
         f["zellfehler"] = [
             {"id": f"{zelle}-fehler", "meldung": m, "zelle": zelle}
             for zelle, m in zellfehler
-            if zelle in {c["id"] for z in zeilen for c in z}
+            if _zeile_von(zelle) < anzahl
         ]
         f["weitere"] = anzahl < feld.max_zeilen
         f["weitere_name"] = WEITERE_ZEILE
@@ -371,6 +375,11 @@ class _Bau:
                 anker = next(f["anker"] for f in felder if f["id"] == zelle.group(1))
             eintraege += [{"anker": anker, "meldung": m} for m in meldungen]
         return eintraege
+
+
+def _zeile_von(zelle_id: str) -> int:
+    """The row of a cell id ``f-<tabelle>-<zeile>-<spalte>``."""
+    return int(zelle_id.split("-")[2])
 
 
 def _zellteile(zelle: re.Match[str]) -> tuple[str, int, str]:
