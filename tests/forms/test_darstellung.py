@@ -316,6 +316,9 @@ def test_navigation_names_the_step_and_lists_the_shown_steps() -> None:
     assert "Schritt 2 von 2" in b.text_content()
     assert b.xpath("//a/@href") == ["/schritt/person"]
     assert b.xpath("//*[@aria-current='step']")[0].text_content() == "Einkommen"
+    ohne_links = baum(str(navigation_html(definition, "person", gezeigt)))
+    assert ohne_links.xpath("//a") == []
+    assert "Schritt 1 von 2" in ohne_links.text_content()
 
 
 def test_an_unknown_step_is_refused() -> None:
@@ -323,6 +326,8 @@ def test_an_unknown_step_is_refused() -> None:
         zeige(alle_typen(), "gibt_es_nicht", {})
     with pytest.raises(KeyError):
         antworten_aus_post(alle_typen(), "gibt_es_nicht", {})
+    with pytest.raises(KeyError):
+        navigation_html(alle_typen(), "gibt_es_nicht", frozenset())
 
 
 def test_table_cells_show_labels_options_and_values_as_text() -> None:

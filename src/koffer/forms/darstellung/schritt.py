@@ -114,6 +114,8 @@ def navigation_html(
     """„Schritt 2 von 6“ and the titles of the shown steps, the current one marked
     (``aria-current="step"``); with ``adresse`` (step id → URL, or "" where the person may
     not go yet) the other steps are links."""
+    if definition.schritt(schritt_id) is None:
+        raise KeyError(schritt_id)
     ids = sichtbar.schritte if isinstance(sichtbar, Sichtbarkeit) else sichtbar
     schritte = [s for s in definition.schritte if s.id in ids or s.id == schritt_id]
     nummer = next(i for i, s in enumerate(schritte, 1) if s.id == schritt_id)
