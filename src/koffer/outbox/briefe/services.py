@@ -287,13 +287,18 @@ def freigeben(
     access: Access,
     brief: Brief,
     vorgesetzt: setzen.Vorgesetzt | None = None,
+    frisch: bool = False,
 ) -> Brief:
     """The writer's release: checked, then filed and released — or, where four eyes are
     needed, put before a second person. A letter with findings stays a draft, the
-    findings kept on it. ``vorgesetzt``: the letter typeset ahead (a serial letter)."""
+    findings kept on it. ``vorgesetzt``: the letter typeset ahead (a serial letter).
+    ``frisch``: ``brief`` was drafted in the caller's still open transaction (a serial
+    letter's step), so no other transaction can see it: it is used as it is, without
+    reading and locking it again, and its filing needs no look for an earlier one."""
     today = timezone.localdate()
     with transaction.atomic():
-        brief = _locked(brief)
+        if not frisch:
+            brief = _locked(brief)
         _may_write(access, actor, brief.akte)
         if brief.status != Status.ENTWURF:
             raise Conflict(
@@ -313,7 +318,7 @@ def freigeben(
             audit_brief(actor, brief, "outbox.brief.vorgelegt")
             return brief
         else:
-            return _release(brief, actor=actor, done=done)
+            return _release(brief, actor=actor, done=done, neu=frisch)
     raise refused
 
 
@@ -388,8 +393,9 @@ def verwerfen(*, actor: User, access: Access, brief: Brief) -> Brief:
     return brief
 
 
-def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt) -> Brief:
-    """File and release (in the caller's transaction, the letter locked)."""
+def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt, neu: bool = False) -> Brief:
+    """File and release (in the caller's transaction, the letter locked; ``neu``: drafted
+    in it)."""
     now = timezone.now()
     result = documents.file_letter(
         actor=actor,
@@ -409,6 +415,7 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt) -> Brief:
         ),
         vorgang=brief.vorgang,
         key=f"postausgang:{brief.pk}",
+        neu=neu,
     )
     if result.dokument is None:
         raise OutboxError(

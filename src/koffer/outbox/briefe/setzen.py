@@ -6,6 +6,9 @@ the reply code; then typeset and checked.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,6 +24,7 @@ from koffer.pdf.pdfium import LOCK as PDFIUM_LOCK
 from koffer.records import antwortcode
 from koffer.records import selectors as records
 from koffer.records.models import Akte, Person
+from koffer.tenancy.models import Organisationseinheit
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,32 @@ def anschrift(brief: Brief) -> satz.Anschrift:
     )
 
 
+_koepfe: ContextVar[dict[Any, Briefkopf | None] | None] = ContextVar("briefkoepfe", default=None)
+
+
+@contextmanager
+def koepfe_merken() -> Iterator[None]:
+    """Within this block (a serial letter's chunk, one transaction) each unit's letterhead
+    is read once."""
+    token = _koepfe.set({})
+    try:
+        yield
+    finally:
+        _koepfe.reset(token)
+
+
+def _briefkopf(unit: Organisationseinheit) -> Briefkopf | None:
+    memo = _koepfe.get()
+    if memo is None:
+        return vorlagen.briefkopf_fuer(unit)
+    if unit.pk not in memo:
+        memo[unit.pk] = vorlagen.briefkopf_fuer(unit)
+    return memo[unit.pk]
+
+
 def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
     akte = brief.akte
-    head = vorlagen.briefkopf_fuer(akte.unit)
+    head = _briefkopf(akte.unit)
     kopf = _kopf(head, akte.unit.name)
     caseworker = akte.caseworker
     values = daten.werte(

@@ -200,6 +200,13 @@ def vorbereiten(
 ) -> dict[str, Vorbereitet]:
     """Draft the letters of a chunk in memory (reads only) and hand each to ``pool``. An
     Akte whose letter cannot be drafted is left out: the step finds out why."""
+    with setzen.koepfe_merken():
+        return _vorbereiten(serie=serie, akte_ids=akte_ids, pool=pool)
+
+
+def _vorbereiten(
+    *, serie: Serienbrief, akte_ids: list[str], pool: Satzpool
+) -> dict[str, Vorbereitet]:
     today = timezone.localdate()
     done = _done(serie, akte_ids)
     found: dict[str, Vorbereitet] = {}
@@ -252,7 +259,7 @@ def make_chunk(
     a savepoint per Akte). An Akte that already has its letter of this series is
     skipped. ``vorbereitet``: letters drafted and typeset ahead (:func:`vorbereiten`),
     ``blobs`` their PDFs being stored ahead (:func:`blobs_vorab`)."""
-    with documents.using_blobs_ahead(blobs):
+    with documents.using_blobs_ahead(blobs), setzen.koepfe_merken():
         return _make_chunk(serie=serie, akte_ids=akte_ids, vorbereitet=vorbereitet)
 
 
@@ -283,7 +290,11 @@ def _make_chunk(
                     entwurf=letter.entwurf if letter is not None else _entwurf(serie, akte),
                 )
                 brief = briefe.freigeben(
-                    actor=actor, access=access, brief=brief, vorgesetzt=_vorgesetzt(letter)
+                    actor=actor,
+                    access=access,
+                    brief=brief,
+                    vorgesetzt=_vorgesetzt(letter),
+                    frisch=True,
                 )
         except DomainError as exc:
             SerienbriefFehler.objects.get_or_create(

@@ -295,18 +295,22 @@ def file_letter(
     vorgang: Vorgang | None = None,
     key: str,
     access: Access | None = None,
+    neu: bool = False,
 ) -> IngestResult:
     """File a letter of the Postausgang as a new outgoing Dokument of ``akte`` (source:
     letter), the moment it is released. ``letter.original`` is the letter's PDF, its text
     is indexed. A letter's Dokument takes no further versions (:func:`add_version`): a
     correction is a new letter. ``key`` (``postausgang:<letter id>``) makes a repeated call
-    after a crash answer what the first one stored."""
+    after a crash answer what the first one stored; ``neu``: the letter was made in the
+    caller's open transaction, so nothing can have been stored under its key yet."""
     meta = _clean_meta(
         replace(meta, source=Dokument.Source.LETTER, direction=Dokument.Direction.OUTGOING)
     )
     # A letter is new by making: its date, reply code and ids make its bytes unique, so
     # looking for a copy elsewhere would cost two queries a letter and never find one.
-    return _file_pdf(actor, akte, letter, meta, vorgang, key, access, duplicates=False)
+    return _file_pdf(
+        actor, akte, letter, meta, vorgang, key, access, duplicates=False, earlier=not neu
+    )
 
 
 def _file_pdf(
@@ -319,15 +323,16 @@ def _file_pdf(
     access: Access | None,
     *,
     duplicates: bool = True,
+    earlier: bool = True,
 ) -> IngestResult:
     who = cast(Actor, actor)
     key = clean_upload_key(key)
     _check_target(akte, vorgang)
     sha256 = hashlib.sha256(scan.original).hexdigest()
-    earlier = _stored_under_key(akte.tenant_id, key, sha256, who)
+    stored = _stored_under_key(akte.tenant_id, key, sha256, who) if earlier else None
     incoming = IncomingFile(name=scan.filename, size=len(scan.original), stream=io.BytesIO())
-    if earlier is not None:
-        return _replayed(incoming, earlier)
+    if stored is not None:
+        return _replayed(incoming, stored)
     scope = (
         records_access.duplicate_scope(who, akte, access)
         if duplicates
