@@ -17,6 +17,7 @@ from koffer.forms.models import Formular
 from koffer.records import services as records
 from koffer.records.models import Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant, Organisationseinheit
+from tests import factories
 from tests.factories import records as record_factories
 
 
@@ -171,3 +172,9 @@ def akte(
         city="Musterstadt",
     )
     return akte
+
+
+@pytest.fixture
+def other_team_caseworker(tenant: Mandant, other_team: Organisationseinheit) -> User:
+    """A caseworker of another team: may not add documents to the team's Akten."""
+    return factories.user(tenant, role="sachbearbeitung", unit_=other_team)
