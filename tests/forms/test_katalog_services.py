@@ -4,6 +4,9 @@ deactivation, only for the administration, audited; versions are frozen in the d
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from django.db import DatabaseError, transaction
 
@@ -14,7 +17,7 @@ from koffer.forms.errors import Forbidden, Ungueltig
 from koffer.forms.katalog import selectors
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Formular, Formularversion
-from koffer.records.models import Aktenplaneinheit
+from koffer.records.models import Aktenplaneinheit, VorgangTyp
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.forms.formkern import admin_access, definition, formular, ohne_feld
@@ -77,6 +80,16 @@ def test_a_missing_vorgangstyp_is_a_finding(
     assert list(fehler.value.fehler) == ["vorgang.vorgangstyp"]
 
 
+def test_keys_the_api_uses_are_reserved(
+    tenant: Mandant, plan: Aktenplaneinheit, admin_user: User, admin_access: Access
+) -> None:
+    with pytest.raises(Ungueltig) as fehler:
+        katalog.importieren(
+            actor=admin_user, access=admin_access, tenant=tenant, daten=definition("schema")
+        )
+    assert list(fehler.value.fehler) == ["schluessel"]
+
+
 def test_export_gives_back_what_was_imported_and_deactivation_hides_the_form(
     tenant: Mandant, admin_user: User, admin_access: Access, formular: Formular
 ) -> None:
@@ -117,3 +130,38 @@ def test_a_version_is_frozen_in_the_database(formular: Formular) -> None:
         Formularversion.objects.for_tenant(formular.tenant_id).filter(pk=version.pk).update(
             definition={}
         )
+
+
+def test_the_demo_imports_each_form_into_its_mandant_and_adds_missing_vorgangstypen(
+    db: None, tmp_path: Path
+) -> None:
+    from koffer.demo import formulare as demo
+    from koffer.records import defaults
+
+    mandanten = {demo.KREIS: factories.mandant("Kreis"), demo.JOBCENTER: factories.mandant("JC")}
+    for slug, tenant in mandanten.items():
+        defaults.install(actor=None, tenant=tenant)
+        factories.user(tenant, role="mandant_admin", username=demo.ADMINS[slug])
+    demo.load(mandanten, tmp_path)  # an empty folder: nothing, no error
+    assert not Formular.objects.for_tenant(mandanten[demo.KREIS]).exists()
+    jc = definition("jc-form")
+    jc["vorgang"]["vorgangstyp"] = "neu-im-demo"
+    alle = definition("fuer-alle")
+    del alle["fachbereich"], alle["vorgang"]
+    (tmp_path / "a.json").write_text(json.dumps(jc), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps([alle]), encoding="utf-8")
+    demo.load(mandanten, tmp_path)
+    assert sorted(
+        selectors.katalog(mandanten[demo.JOBCENTER].pk).values_list("schluessel", flat=True)
+    ) == [
+        "fuer-alle",
+        "jc-form",
+    ]
+    assert list(
+        selectors.katalog(mandanten[demo.KREIS].pk).values_list("schluessel", flat=True)
+    ) == ["fuer-alle"]
+    assert (
+        VorgangTyp.objects.for_tenant(mandanten[demo.JOBCENTER])
+        .filter(code="neu-im-demo", module="sgb2")
+        .exists()
+    )

@@ -128,7 +128,7 @@ def entwurf_beginnen(
 def _gesperrt(entwurf: Entwurf) -> Entwurf:
     return (
         Entwurf.objects.for_tenant(entwurf.tenant_id)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("formularversion__formular", "akte", "vorgang")
         .get(pk=entwurf.pk)
     )

@@ -32,6 +32,8 @@ from koffer.records.models import Module, VorgangTyp
 from koffer.tenancy.models import Mandant
 
 MAX_FORMULARE = 200  # one import; a catalogue is a few dozen forms
+# Keys the API's paths use beside ``/formulare/{schluessel}``.
+RESERVIERT = frozenset({"schema", "import", "entwuerfe", "einreichungen"})
 
 #: The definition's ``fachbereich`` as the E-Akte's module (Vorgangstypen are per module).
 MODULE = {
@@ -79,6 +81,11 @@ def _gelesen(
                 f"{schluessel[definition.schluessel] + 1} dieses Imports."
             )
         schluessel[definition.schluessel] = nummer
+        if definition.schluessel in RESERVIERT:
+            fehler.setdefault(_pfad(vorn, "schluessel"), []).append(
+                f"Der Schlüssel „{definition.schluessel}“ ist reserviert; bitte wählen Sie "
+                "einen anderen."
+            )
         for pfad, meldung in _vorgangstyp(tenant, definition):
             fehler.setdefault(_pfad(vorn, pfad), []).append(meldung)
         gelesen.append((definition, json.loads(json.dumps(roh))))
@@ -153,7 +160,7 @@ def _speichern(
     titel = text_de(definition.titel)[:300]
     row = (
         Formular.objects.for_tenant(tenant)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(schluessel=definition.schluessel)
         .select_related("aktuelle_version")
         .first()
