@@ -15,7 +15,7 @@ from koffer.forms.models import Formular
 from koffer.records.models import Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant
 from tests import factories
-from tests.conftest import signed_in
+from tests.conftest import query_count, signed_in
 from tests.forms.formkern import admin_access, akte, definition, formular
 from tests.inbox.openapi import conforms
 
@@ -132,3 +132,16 @@ def test_another_mandants_form_draft_and_submission_are_unknown(
     assert refused.status_code == 404
     created = _json(stranger, "POST", DRAFTS, {"formular": "wba-test", "akte": str(akte.pk)})
     assert created.status_code == 404  # type: ignore[attr-defined]
+
+
+def test_the_catalogue_costs_the_same_for_one_form_or_four(
+    tenant: Mandant, plan: Aktenplaneinheit, admin_user: User, team_caseworker: User
+) -> None:
+    admin = signed_in(admin_user)
+    _json(admin, "POST", IMPORT, definition("eins"))
+    reader = signed_in(team_caseworker)
+    reader.get(LIST)  # the session's first request costs more
+    one = query_count(reader, LIST)
+    _json(admin, "POST", IMPORT, [definition(f"form-{n}") for n in range(3)])
+    assert len(json.loads(reader.get(LIST).content)) == 4
+    assert query_count(reader, LIST) == one

@@ -16,10 +16,11 @@ from koffer.audit.models import AuditEvent
 from koffer.forms.errors import Forbidden, Ungueltig
 from koffer.forms.katalog import selectors
 from koffer.forms.katalog import services as katalog
-from koffer.forms.models import Formular, Formularversion
+from koffer.forms.models import Einreichung, Entwurf, Formular, Formularversion
 from koffer.records.models import Aktenplaneinheit, VorgangTyp
 from koffer.tenancy.models import Mandant
 from tests import factories
+from tests.factories import records as record_factories
 from tests.forms.formkern import admin_access, definition, formular, ohne_feld
 
 __all__ = ["admin_access", "formular"]
@@ -150,7 +151,16 @@ def test_the_demo_imports_each_form_into_its_mandant_and_adds_missing_vorgangsty
     del alle["fachbereich"], alle["vorgang"]
     (tmp_path / "a.json").write_text(json.dumps(jc), encoding="utf-8")
     (tmp_path / "b.json").write_text(json.dumps([alle]), encoding="utf-8")
+    jc_plan = record_factories.leistungsplan(mandanten[demo.JOBCENTER])
+    sb = factories.user(mandanten[demo.JOBCENTER], role="sachbearbeitung")
+    akte = record_factories.akte(
+        caseworker=sb, plan=jc_plan, unit=factories.root_unit(mandanten[demo.JOBCENTER])
+    )
     demo.load(mandanten, tmp_path)
+    # the caseworker filled the smallest form: one submitted, one begun
+    einreichung = Einreichung.objects.for_tenant(akte.tenant_id).get(akte=akte)
+    assert einreichung.werte["nachname"] == akte.subjects.get().family_name
+    assert Entwurf.objects.for_tenant(akte.tenant_id).filter(akte=akte).count() == 2
     assert sorted(
         selectors.katalog(mandanten[demo.JOBCENTER].pk).values_list("schluessel", flat=True)
     ) == [

@@ -29,6 +29,7 @@ from koffer.audit import services as audit
 from koffer.forms import access as rules
 from koffer.forms.ausfuellen import selectors, vorbelegung
 from koffer.forms.definition import Definition, Pruefung, pruefen, text_de
+from koffer.forms.definition.werte import leer
 from koffer.forms.druck import formular_pdf
 from koffer.forms.errors import Conflict, Forbidden, FormsError, NotFound, Ungueltig, befunde_text
 from koffer.forms.katalog import selectors as katalog
@@ -165,11 +166,14 @@ def schritt_speichern(
             raise Ungueltig("schritt_unknown", meldung, fehler={"": [meldung]})
         alt = dict(row.antworten)
         neu = {**alt, **{str(k): v for k, v in antworten.items()}}
+        # An answer cleared is no answer: else a field hidden after it was answered would
+        # block the submission for good.
+        neu = {k: v for k, v in neu.items() if not leer(v)}
         if len(json.dumps(neu, ensure_ascii=False)) > MAX_ANTWORTEN:
             meldung = "Die Antworten sind zu umfangreich."
             raise Ungueltig("antworten_too_large", meldung, fehler={"": [meldung]})
         # A prefilled answer the person changed no longer comes from the Akte.
-        geaendert = {k for k in antworten if alt.get(str(k)) != neu[str(k)]}
+        geaendert = {str(k) for k in antworten if alt.get(str(k)) != neu.get(str(k))}
         row.vorbelegt = {k: v for k, v in row.vorbelegt.items() if k not in geaendert}
         row.antworten, row.schritt, row.updated_at = neu, schritt, timezone.now()
         row.save(update_fields=["antworten", "schritt", "vorbelegt", "updated_at"])
