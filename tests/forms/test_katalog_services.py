@@ -175,3 +175,17 @@ def test_the_demo_imports_each_form_into_its_mandant_and_adds_missing_vorgangsty
         .filter(code="neu-im-demo", module="sgb2")
         .exists()
     )
+
+
+def test_the_vorgangstyp_is_the_akte_modules_then_the_forms(
+    tenant: Mandant, plan: Aktenplaneinheit
+) -> None:
+    from koffer.forms.definition import lesen
+
+    daten = definition()
+    daten["vorgang"]["vorgangstyp"] = "widerspruch"  # in sgb2, sgb8 and sgb9
+    form = lesen(daten)
+    typ = katalog.vorgangstyp(tenant.pk, form, "sgb9")
+    assert typ is not None and typ.module == "sgb9"
+    typ = katalog.vorgangstyp(tenant.pk, form)
+    assert typ is not None and typ.module == "sgb2"  # the form's Fachbereich: jobcenter

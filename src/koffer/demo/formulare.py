@@ -53,9 +53,13 @@ def _vorgangstyp(admin: User, tenant: Mandant, definition: dict[str, Any]) -> No
     code = (definition.get("vorgang") or {}).get("vorgangstyp")
     if not code:
         return
-    if VorgangTyp.objects.for_tenant(tenant).filter(code=code, is_active=True).exists():
+    module = katalog.MODULE.get(definition.get("fachbereich") or "")
+    typen = VorgangTyp.objects.for_tenant(tenant).filter(code=code, is_active=True)
+    if module:
+        typen = typen.filter(module=module)
+    if typen.exists():
         return
-    module = katalog.MODULE.get(definition.get("fachbereich") or "", Module.ALLGEMEIN)
+    module = module or Module.ALLGEMEIN
     label = code.replace("-", " ").replace("_", " ").capitalize()
     konfiguration.create_vorgang_typ(
         actor=admin, tenant=tenant, module=module, code=code, label=label

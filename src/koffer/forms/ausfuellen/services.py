@@ -259,7 +259,9 @@ def einreichen(
     Einreichung."""
     entwurf = (  # as stored now: the caller's copy may be older than a discard
         Entwurf.objects.for_tenant(entwurf.tenant_id)
-        .select_related("formularversion__formular", "akte__unit", "vorgang")
+        .select_related(
+            "formularversion__formular", "akte__unit", "akte__aktenplaneinheit", "vorgang"
+        )
         .get(pk=entwurf.pk)
     )
     akte = entwurf.akte
@@ -286,7 +288,8 @@ def einreichen(
             "Das Formular kann so nicht eingereicht werden: " + befunde_text(pruefung.fehler),
             fehler=pruefung.fehler,
         )
-    typ = vorgangstyp(akte.tenant_id, definition) if entwurf.vorgang_id is None else None
+    module = akte.aktenplaneinheit.module
+    typ = vorgangstyp(akte.tenant_id, definition, module) if entwurf.vorgang_id is None else None
     if definition.vorgang is not None and entwurf.vorgang_id is None and typ is None:
         raise FormsError(
             "vorgangstyp_missing",
@@ -320,7 +323,7 @@ def _ablegen(
     titel = text_de(definition.titel)
     vorgang = entwurf.vorgang
     if vorgang is None and definition.vorgang is not None:
-        typ = vorgangstyp(akte.tenant_id, definition)
+        typ = vorgangstyp(akte.tenant_id, definition, akte.aktenplaneinheit.module)
         assert typ is not None  # checked before printing
         vorgang = records_services.create_vorgang(
             actor=actor, akte=akte, typ=typ, title=f"{titel} vom {heute:%d.%m.%Y}"

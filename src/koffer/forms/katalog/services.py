@@ -105,19 +105,23 @@ def _pfad(vorn: str, pfad: str) -> str:
     return f"{vorn}.{pfad}" if pfad and not pfad.startswith("[") else f"{vorn}{pfad}"
 
 
-def vorgangstyp(tenant_id: Any, definition: Definition) -> VorgangTyp | None:
-    """The active Vorgangstyp a submission opens: the code in the form's module first."""
+def vorgangstyp(
+    tenant_id: Any, definition: Definition, module: str | None = None
+) -> VorgangTyp | None:
+    """The active Vorgangstyp a submission opens: of that code in ``module`` (the Akte's),
+    else in the form's own module, else in any."""
     if definition.vorgang is None:
         return None
-    typen = VorgangTyp.objects.for_tenant(tenant_id).filter(
-        code=definition.vorgang.vorgangstyp, is_active=True
+    typen = list(
+        VorgangTyp.objects.for_tenant(tenant_id)
+        .filter(code=definition.vorgang.vorgangstyp, is_active=True)
+        .order_by("module")
     )
-    module = MODULE.get(definition.fachbereich or "")
-    if module is not None:
-        passend = typen.filter(module=module).first()
+    for wanted in (module, MODULE.get(definition.fachbereich or "")):
+        passend = next((t for t in typen if wanted and t.module == wanted), None)
         if passend is not None:
             return passend
-    return typen.order_by("module").first()
+    return typen[0] if typen else None
 
 
 def _vorgangstyp(tenant: Mandant, definition: Definition) -> list[tuple[str, str]]:
