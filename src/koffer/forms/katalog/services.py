@@ -185,7 +185,7 @@ def _speichern(
     current = row.aktuelle_version
     if current is not None and current.definition == roh:
         if not row.is_active:
-            _aktivieren(actor, row, now)
+            _aktiv(actor, row, True)
         return Importiert(row, current, neu=False)
     last = (
         Formularversion.objects.for_tenant(tenant)
@@ -217,15 +217,16 @@ def _speichern(
     return Importiert(row, version, neu=True)
 
 
-def _aktivieren(actor: Actor | None, row: Formular, now: Any) -> None:
-    row.is_active, row.updated_at = True, now
+def _aktiv(actor: Actor | None, row: Formular, aktiv: bool) -> None:
+    """Offer the form for new drafts again, or no longer (the row locked)."""
+    row.is_active, row.updated_at = aktiv, timezone.now()
     row.save(update_fields=["is_active", "updated_at"])
     audit.record(
         actor=actor,
         tenant_id=row.tenant_id,
-        action="forms.formular.activate",
+        action="forms.formular.activate" if aktiv else "forms.formular.deactivate",
         obj=row,
-        changes={"is_active": {"old": False, "new": True}},
+        changes={"is_active": {"old": not aktiv, "new": aktiv}},
     )
 
 
@@ -259,15 +260,6 @@ def deaktivieren(
     _check(access)
     with transaction.atomic():
         row = Formular.objects.for_tenant(tenant).select_for_update().get(pk=formular.pk)
-        if not row.is_active:
-            return row
-        row.is_active, row.updated_at = False, timezone.now()
-        row.save(update_fields=["is_active", "updated_at"])
-        audit.record(
-            actor=actor,
-            tenant_id=tenant.pk,
-            action="forms.formular.deactivate",
-            obj=row,
-            changes={"is_active": {"old": True, "new": False}},
-        )
+        if row.is_active:
+            _aktiv(actor, row, False)
     return row
