@@ -13,6 +13,10 @@ TEST_DATES ?= 2026-03-29 2026-12-31 2027-01-31 2028-02-29
 # The test runs of one `make test` migrate an empty SQLite database once and copy it after
 # that (tests/dbtemplate.py); `make test` empties the folder first, so its first run migrates.
 export KOFFER_TEST_DB_CACHE := var/test-db-cache
+# Test runs keep bytecode (__pycache__, git-ignored): pytest rewrites the asserts of every
+# test module on import, ~8 s of CPU per pytest process, once per `make test` instead of
+# in each worker of each run; processes the tests start read it too.
+test-sqlite test-dates test-postgres test-browser: export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
