@@ -10,8 +10,15 @@ ONLY ?=
 # Days the date-sensitive tests (marker `calendar`) also run on: a DST switch, a year end,
 # a month end after a 31-day month, a leap day (tests/conftest.py pins the clock).
 TEST_DATES ?= 2026-03-29 2026-12-31 2027-01-31 2028-02-29
+# The test runs of one `make test` migrate an empty SQLite database once and copy it after
+# that (tests/dbtemplate.py); `make test` empties the folder first, so its first run migrates.
+export KOFFER_TEST_DB_CACHE := var/test-db-cache
+# Test runs keep bytecode (__pycache__, git-ignored): pytest rewrites the asserts of every
+# test module on import, ~8 s of CPU per pytest process, once per `make test` instead of
+# in each worker of each run; processes the tests start read it too.
+test-sqlite test-dates test-postgres test-browser: export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
+.PHONY: run test fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -65,7 +72,10 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 test-browser: $(VENV)/.dev-deps system-deps-test
 	$(BIN)/pytest -q -m browser
 
-test: lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench-smoke
+fresh-test-db:
+	rm -rf $(KOFFER_TEST_DB_CACHE)
+
+test: fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench-smoke
 	@echo "make test: alles grün"
 
 bench: $(VENV)/.dev-deps system-deps-bench

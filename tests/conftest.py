@@ -18,7 +18,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.records.models import Aktenplaneinheit
 from koffer.tenancy.models import Mandant, Organisationseinheit
-from tests import factories
+from tests import dbtemplate, factories
 from tests.factories import records as record_factories
 
 # Property tests run beside other suites on a shared 2-core machine: a slow draw there says
@@ -45,6 +45,12 @@ def test_today() -> date:
 test_today.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first, the rest in their order: xdist hands out tests in this
+    order, so a long test no longer starts last and keeps one worker busy alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def pinned_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     """10:00 in Berlin on the test's day, ticking from there: code that waits for time to
@@ -58,6 +64,23 @@ def pinned_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     day = date.fromisoformat(marker.args[0]) if marker else test_today()
     with time_machine.travel(datetime.combine(day, time(10, 0), tzinfo=BERLIN), tick=True):
         yield
+
+
+@pytest.fixture(scope="session")
+def _migrate_from_template() -> Iterator[None]:
+    """The test database's migration copies a kept template where it can (tests/dbtemplate.py)."""
+    from django.core.management.commands import migrate
+
+    with pytest.MonkeyPatch.context() as patch:
+        handle = dbtemplate.migrate_from_template(migrate.Command.handle)
+        patch.setattr(migrate.Command, "handle", handle)
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_migrate_from_template: None, django_db_setup: None) -> None:
+    """pytest-django's test databases, set up while the template patch is in place (the
+    patch is requested first, so it is active before pytest-django's fixture runs)."""
 
 
 @pytest.fixture

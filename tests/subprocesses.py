@@ -22,7 +22,6 @@ def koffer_env(var_dir: Path, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "koffer.settings",
         "KOFFER_VAR_DIR": str(var_dir),
         "KOFFER_DEMO": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
         **extra,
     }
     env.pop("KOFFER_DATABASE_URL", None)

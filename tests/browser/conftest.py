@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from koffer.shell import server
+from tests import dbtemplate
 from tests.browser.pagecheck import ARTIFACTS, ROOT
 from tests.subprocesses import koffer_env, stop_group
 
@@ -81,7 +82,9 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     worker and the event streams from a granian process of their own on another port."""
     var_dir = tmp_path_factory.mktemp("koffer-browser-var")
     env = _server_env(var_dir)
-    _manage(env, "migrate", "--noinput", "--verbosity", "0")
+    migrated = dbtemplate.migrate_var_dir(var_dir, env)
+    if migrated.returncode != 0:
+        pytest.fail(f"manage.py migrate ist fehlgeschlagen:\n{migrated.stdout}\n{migrated.stderr}")
     _manage(env, "load_demo")
     port, live_port = server.free_port(), server.free_port()
     # Kept after the run (test-artifacts/ is git-ignored): a 500 in a test is explained here.
@@ -122,13 +125,15 @@ def playwright_session() -> Iterator[Playwright]:
         yield playwright
 
 
-@pytest.fixture(scope="session")
-def chromium(playwright_session: Playwright) -> Iterator[Browser]:
+def launch_chromium(playwright: Playwright) -> Browser:
     """Debian's headless chromium; Playwright never downloads a browser here."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} fehlt: bitte `make system-deps-test` ausführen (Paket chromium).")
-    browser = playwright_session.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_session: Playwright) -> Iterator[Browser]:
+    browser = launch_chromium(playwright_session)
     yield browser
     browser.close()

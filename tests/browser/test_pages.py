@@ -9,7 +9,9 @@ Pages behind a form (the court's Akteneinsicht with its PIN) are walked through 
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,11 +21,12 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.test import RequestFactory
 from django.urls import Resolver404, resolve
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from koffer.demo.district import USERS
 from koffer.demo.records import AUSZUG_AKTE
 from koffer.shell.views import server_error
+from tests.browser.conftest import launch_chromium
 from tests.browser.pagecheck import ARTIFACTS, PageWatch, format_failures, sign_in, slug_for
 from tests.browser.routes import (
     CHECKED_ELSEWHERE,
@@ -192,26 +195,85 @@ def _write_log(role: str, result: Crawl) -> None:
     (folder / f"{role}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# Crawls run side by side in this many lanes, each a thread with its own Playwright and
+# chromium (Playwright's sync API is per thread): one crawl keeps about one core busy
+# between the browser, Playwright's driver and the server, and the machine has two.
+CRAWL_LANES = 2
+# The roles whose crawls open the most pages start first, so the lanes end together.
+LONGEST_CRAWLS = ("teamleitung", "mandant_admin", "sachbearbeitung", "sachbearbeitung-jobcenter")
+
+
+def _crawl_role(browser: Browser, server_url: str, role: str) -> Crawl:
+    result = Crawl(user=CRAWLERS[role])
+    started = time.monotonic()
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    try:
+        watch = PageWatch(context.new_page())
+        sign_in(watch.page, server_url, result.user)
+        crawl(watch, server_url, role, result)
+    finally:
+        context.close()
+    result.seconds = time.monotonic() - started
+    _write_log(role, result)
+    return result
+
+
+def _crawl_lane(server_url: str, roles: queue.Queue[str], done: dict[str, object]) -> None:
+    """One lane: takes the next role until none is left. What goes wrong is kept (a crawl's
+    error under its role, the lane's own under its name) and raised in the main thread."""
+    name = threading.current_thread().name
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                while True:
+                    try:
+                        role = roles.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        done[role] = _crawl_role(browser, server_url, role)
+                    except BaseException as exc:  # raised again in the role's test
+                        done[role] = exc
+            finally:
+                browser.close()
+    except BaseException as exc:  # raised again by every test whose crawl is missing
+        done[name] = exc
+
+
 @pytest.fixture(scope="session")
-def crawl_for(server_url: str, chromium: Browser) -> CrawlFor:
-    """Each role's crawl, run once per session and shared by the tests that need it."""
-    done: dict[str, Crawl] = {}
+def crawl_for(server_url: str) -> CrawlFor:
+    """Each role's crawl, run once per session and shared by the tests that need it: all
+    of them at the first request, in CRAWL_LANES lanes side by side."""
+    done: dict[str, object] = {}
+    ran: list[bool] = []
+
+    def crawl_all() -> None:
+        roles: queue.Queue[str] = queue.Queue()
+        for role in sorted(CRAWLERS, key=lambda r: (r not in LONGEST_CRAWLS, r)):
+            roles.put(role)
+        lanes = [
+            threading.Thread(
+                target=_crawl_lane, args=(server_url, roles, done), name=f"Crawl-Spur {n}"
+            )
+            for n in range(1, CRAWL_LANES + 1)
+        ]
+        for lane in lanes:
+            lane.start()
+        for lane in lanes:
+            lane.join()
+        ran.append(True)
 
     def get(role: str) -> Crawl:
-        if role not in done:
-            result = Crawl(user=CRAWLERS[role])
-            started = time.monotonic()
-            context = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-            try:
-                watch = PageWatch(context.new_page())
-                sign_in(watch.page, server_url, result.user)
-                crawl(watch, server_url, role, result)
-            finally:
-                context.close()
-            result.seconds = time.monotonic() - started
-            done[role] = result
-            _write_log(role, result)
-        return done[role]
+        if not ran:
+            crawl_all()
+        result = done.get(role)
+        if isinstance(result, Crawl):
+            return result
+        if isinstance(result, BaseException):
+            raise result
+        lane_errors = [e for e in done.values() if isinstance(e, BaseException)]
+        raise AssertionError(f"{role}: kein Crawl gelaufen; Fehler der Spuren: {lane_errors}")
 
     return get
 

@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 
 from koffer.shell import server
-from tests import factories
+from tests import dbtemplate, factories
 from tests.subprocesses import ROOT, koffer_env, reaped
 
 # manage.py serve runs on the real clock; the test that watches it keeps that clock too.
-pytestmark = pytest.mark.real_clock
+# Each test starts serve (and with it a migration of a fresh database): scheduled first.
+pytestmark = [pytest.mark.real_clock, pytest.mark.long]
 
 START_TIMEOUT = 90.0
 
@@ -161,6 +162,8 @@ def test_serve_restarts_a_part_that_dies_and_keeps_sessions_and_jobs(tmp_path: P
     Ctrl-C still stops everything."""
     port, live_port = server.free_port(), server.free_port()
     env = koffer_env(tmp_path)
+    # The fresh database's migration is the test above; this one may start from a copy.
+    assert dbtemplate.migrate_var_dir(tmp_path, env).returncode == 0
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         _command(port, live_port),

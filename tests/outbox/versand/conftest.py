@@ -17,7 +17,7 @@ from koffer.outbox.models import Druckdienst
 from koffer.outbox.versand import services
 from koffer.records.models import Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant, Organisationseinheit
-from tests import factories
+from tests import dbtemplate, factories
 from tests.factories import records as record_factories
 from tests.subprocesses import ROOT, koffer_env
 
@@ -111,17 +111,9 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty koffer database, migrated once per session for the tests that run
     koffer as processes of its own (each copies it into its own var folder)."""
     var = tmp_path_factory.mktemp("versand-vorlage")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"],
-        cwd=ROOT,
-        env=koffer_env(var),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = dbtemplate.migrate_var_dir(var, koffer_env(var))
     assert result.returncode == 0, result.stderr
-    return var / "koffer.sqlite3"
+    return var / dbtemplate.SQLITE_FILE
 
 
 def process_env(var: Path, migrated: Path) -> dict[str, str]:

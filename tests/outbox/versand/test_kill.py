@@ -22,7 +22,7 @@ from tests.outbox.versand import killrun
 from tests.outbox.versand.conftest import process_env, run_python
 from tests.subprocesses import ROOT, reaped
 
-pytestmark = pytest.mark.real_clock
+pytestmark = [pytest.mark.real_clock, pytest.mark.long]
 KILLS = 16
 KINDS = ("record", "schreiben", "stapeln", "store_blobs", "uebernehmen", "settle_blobs", "packen")
 

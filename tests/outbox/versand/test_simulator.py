@@ -49,6 +49,7 @@ def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
     pytest.fail(log.read_text()[-3000:])
 
 
+@pytest.mark.long
 def test_the_simulator_fetches_checks_confirms_and_reports_over_http(
     tmp_path: Path, migrated_sqlite: Path
 ) -> None:
