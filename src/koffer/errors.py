@@ -9,12 +9,16 @@ situation gets the same status and title everywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(ValueError):
     """Something the user can fix or retry; never a 500."""
 
     status = 422
     title = "Nicht möglich"
+    #: further members of the API's problem document (e.g. ``fehler`` of a form), or None
+    extra: dict[str, Any] | None = None
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "koffer.placements",
     "koffer.inbox",
     "koffer.outbox",
+    "koffer.forms",
     "koffer.privacy",
     "koffer.demo",
 ]

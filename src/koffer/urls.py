@@ -5,6 +5,7 @@ from django.urls import include, path
 from koffer.api import me, problems, units
 from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
+from koffer.forms import api as forms_api
 from koffer.inbox import api as inbox_api
 from koffer.jobs import api as jobs_api
 from koffer.outbox import api as outbox_api
@@ -26,6 +27,7 @@ api.add_router("", records_api.router)
 api.add_router("", placements_api.router)
 api.add_router("", inbox_api.router)
 api.add_router("", outbox_api.router)
+api.add_router("", forms_api.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),

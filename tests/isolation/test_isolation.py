@@ -726,6 +726,50 @@ def _ablagefehler(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _formular(world: World, tenant: Mandant) -> str:
+    """A form of the Mandant's catalogue (its URL names it by its key)."""
+    from koffer.forms.katalog import services as katalog
+
+    label = world.mark(tenant)
+    text = {"de": label}
+    feld = {"id": "name", "typ": "text", "label": text}
+    daten = {
+        "format": 1,
+        "schluessel": label.lower(),
+        "titel": text,
+        "schritte": [{"id": "schritt", "titel": text, "felder": [feld]}],
+    }
+    [ergebnis] = katalog.importieren(actor=None, access=None, tenant=tenant, daten=daten)
+    return ergebnis.formular.schluessel
+
+
+def _entwurf(world: World, tenant: Mandant) -> uuid.UUID:
+    """A draft of the Mandant's form for its Akte, begun by someone who may fill it."""
+    from koffer.forms.ausfuellen import services as ausfuellen
+    from koffer.forms.models import Formular
+    from koffer.records.models import Akte
+
+    formular = Formular.objects.for_tenant(tenant).get(
+        schluessel=world.id_for("schluessel", tenant)
+    )
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    actor = world.actor if tenant == world.own else _person(world, tenant)
+    return ausfuellen.entwurf_beginnen(actor=actor, formular=formular, akte=akte).pk
+
+
+def _einreichung(world: World, tenant: Mandant) -> uuid.UUID:
+    """A submitted draft of its own (the draft of ``entwurf_id`` stays open)."""
+    from koffer.forms.ausfuellen import services as ausfuellen
+    from koffer.forms.models import Entwurf
+
+    actor = world.actor if tenant == world.own else _person(world, tenant)
+    entwurf = Entwurf.objects.for_tenant(tenant).get(pk=_entwurf(world, tenant))
+    ausfuellen.schritt_speichern(
+        actor=actor, entwurf=entwurf, schritt="schritt", antworten={"name": world.mark(tenant)}
+    )
+    return ausfuellen.einreichen(actor=actor, entwurf=entwurf).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
@@ -769,6 +813,9 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "drucker_id": _drucker,
     "auftrag_id": _druckauftrag,
     "ablagefehler_id": _ablagefehler,
+    "schluessel": _formular,
+    "entwurf_id": _entwurf,
+    "einreichung_id": _einreichung,
 }
 
 # Parameters that name no object (a version number, a page, an image width): one valid value
@@ -777,6 +824,8 @@ PLAIN_VALUES: dict[str, str] = {
     "number": "1",
     "page": "1",
     "width": "200",
+    # A form's version number: the form itself is the object (``schluessel``).
+    "nummer": "1",
     # The public Akteneinsicht link: a token of another Mandant is simply unknown (404).
     "token": "ein_" + "A" * 43,
 }

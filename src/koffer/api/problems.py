@@ -46,7 +46,12 @@ class ApiProblem(Exception):
 
 
 def problem_response(
-    status: int, code: str, title: str, detail: str, errors: list[dict[str, Any]] | None = None
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -57,6 +62,8 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    for name, value in (extra or {}).items():
+        body.setdefault(name, value)
     return JsonResponse(
         body,
         status=status,
@@ -225,7 +232,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problem_response(exc.status, exc.code, exc.title, exc.message)
+        return problem_response(exc.status, exc.code, exc.title, exc.message, extra=exc.extra)
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

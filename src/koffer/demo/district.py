@@ -10,6 +10,7 @@ from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.accounts.roles import ROLES
 from koffer.demo import briefe as demo_briefe
+from koffer.demo import formulare as demo_formulare
 from koffer.demo import inbox as demo_inbox
 from koffer.demo import migration as demo_migration
 from koffer.demo import outbox as demo_outbox
@@ -284,6 +285,7 @@ def load() -> list[DemoUser]:
         inbox_jobs = demo_inbox.load(mandanten)
         demo_migration.load(mandanten)
         demo_outbox.load(mandanten)
+        demo_formulare.load(mandanten)
         serien = demo_briefe.load(mandanten)
         inbox_jobs += demo_inbox.ruecklaeufer(mandanten)
         auszug = demo_records.order_auszug(mandanten)

@@ -364,6 +364,7 @@ class Dokument(TenantOwned):
         SCAN = "scan", "Scan"
         LETTER = "letter", "Brief (Postausgang)"
         PORTAL = "portal", "Bürgerportal"
+        FORM = "form", "Formular"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "gültig"

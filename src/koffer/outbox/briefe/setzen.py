@@ -52,7 +52,9 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _kopf(head: Briefkopf | None, fallback: str) -> satz.Briefkopf:
+def satzkopf(head: Briefkopf | None, fallback: str) -> satz.Briefkopf:
+    """A letterhead as the typesetting takes it (``fallback``: the authority's name
+    when there is no letterhead at all)."""
     if head is None:
         return satz.Briefkopf(behoerde=fallback)
     return satz.Briefkopf(
@@ -80,7 +82,7 @@ def anschrift(brief: Brief) -> satz.Anschrift:
 def briefsatz(brief: Brief, *, briefdatum: date) -> satz.Briefsatz:
     akte = brief.akte
     head = vorlagen.briefkopf_fuer(akte.unit)
-    kopf = _kopf(head, akte.unit.name)
+    kopf = satzkopf(head, akte.unit.name)
     caseworker = akte.caseworker
     values = daten.werte(
         akte=akte,

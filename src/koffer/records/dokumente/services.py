@@ -309,6 +309,29 @@ def file_letter(
     return _file_pdf(actor, akte, letter, meta, vorgang, key, access, duplicates=False)
 
 
+def file_form(
+    *,
+    actor: Actor | None,
+    akte: Akte,
+    form: Scan,
+    meta: DocumentMeta,
+    vorgang: Vorgang | None = None,
+    key: str,
+    access: Access | None = None,
+) -> IngestResult:
+    """File a submitted form of the Formulare as a new incoming Dokument of ``akte``
+    (source: form), received the day it is filed. ``form.original`` is the form's PDF,
+    its text is indexed. ``key`` (``formular:<draft id>``) makes a repeated call after a
+    crash answer what the first one stored."""
+    meta = _with_received_on(
+        _clean_meta(
+            replace(meta, source=Dokument.Source.FORM, direction=Dokument.Direction.INCOMING)
+        )
+    )
+    # A form is new by making (its date and answers): no copy elsewhere to look for.
+    return _file_pdf(actor, akte, form, meta, vorgang, key, access, duplicates=False)
+
+
 def _file_pdf(
     actor: Actor | None,
     akte: Akte,

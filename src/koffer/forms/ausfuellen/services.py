@@ -1,0 +1,407 @@
+"""Every write of drafts and submissions, for whoever may add documents to the Akte
+(``forms.access.fuellt_aus``, asked here, so API, pages and a command cannot differ).
+
+A draft keeps the answers as entered, errors included, and stays on the version it
+began on, whatever is imported later ("drafts survive every definition change"). Saving
+a step always saves and answers that step's check. A submission checks every answer
+strictly (hidden or unknown fields are errors), prints the form (``forms.druck``), files
+it as an incoming Dokument of the Akte (``records.dokumente.services.file_form``,
+idempotent by ``formular:<draft id>``), opens the definition's Vorgang with its
+Wiedervorlage, all in one transaction; submitting the same draft again answers the same
+Einreichung.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import pikepdf
+from django.db import transaction
+from django.utils import timezone
+
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.forms import access as rules
+from koffer.forms.ausfuellen import selectors, vorbelegung
+from koffer.forms.definition import Definition, Pruefung, pruefen, text_de
+from koffer.forms.definition.werte import leer
+from koffer.forms.druck import formular_pdf
+from koffer.forms.errors import Conflict, Forbidden, FormsError, NotFound, Ungueltig, befunde_text
+from koffer.forms.katalog import selectors as katalog
+from koffer.forms.katalog.services import vorgangstyp
+from koffer.forms.models import Einreichung, Entwurf, Formular
+from koffer.outbox.briefe.setzen import satzkopf
+from koffer.outbox.vorlagen.selectors import briefkopf_fuer
+from koffer.records import access as records_access
+from koffer.records import selectors as records
+from koffer.records import services as records_services
+from koffer.records.dokumente import services as documents
+from koffer.records.models import Akte, Vorgang
+
+MAX_ANTWORTEN = 2_000_000  # bytes of a draft's answers as JSON; 1,500 fields fit easily
+
+
+def _grants(actor: User, akte: Akte, access: Access | None) -> Access:
+    return records_access.of_actor(actor, akte.tenant_id, access)
+
+
+def _darf(actor: User, akte: Akte, access: Access | None) -> None:
+    if not rules.fuellt_aus(_grants(actor, akte, access), actor.pk, akte):
+        raise Forbidden(
+            "forbidden", "Formulare füllt aus, wer Dokumente zu dieser Akte ablegen darf."
+        )
+
+
+def _offen(akte: Akte) -> None:
+    if akte.status != Akte.Status.OPEN:
+        raise Conflict("akte_not_open", "Die Akte ist geschlossen.")
+
+
+def entwurf_beginnen(
+    *,
+    actor: User,
+    access: Access | None = None,
+    formular: Formular,
+    akte: Akte,
+    vorgang: Vorgang | None = None,
+) -> Entwurf:
+    """A new draft of the form's current version for ``akte``, prefilled from the Akte
+    (each field's ``vorbelegung``; ``vorbelegt`` names the source per field)."""
+    # As stored now (its current version may be newer than the caller's copy), and only
+    # in the Akte's Mandant.
+    row = (
+        Formular.objects.for_tenant(akte.tenant_id)
+        .filter(pk=formular.pk, tenant_id=formular.tenant_id)
+        .select_related("aktuelle_version")
+        .first()
+    )
+    if row is None:
+        raise NotFound("not_found", "Dieses Formular gibt es nicht.")
+    formular = row
+    _darf(actor, akte, access)
+    _offen(akte)
+    if vorgang is not None and vorgang.akte_id != akte.pk:
+        raise FormsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
+    version = formular.aktuelle_version
+    if not formular.is_active or version is None:
+        raise Conflict(
+            "formular_inactive", f"Das Formular „{formular.titel}“ wird nicht mehr angeboten."
+        )
+    definition = katalog.definition(version)
+    lage = vorbelegung.aktenlage(akte, selectors.fruehere_werte(akte, formular))
+    antworten, vorbelegt = vorbelegung.vorbelegen(definition, lage)
+    now = timezone.now()
+    with transaction.atomic():
+        entwurf = Entwurf.objects.create(
+            tenant_id=akte.tenant_id,
+            formularversion=version,
+            akte=akte,
+            vorgang=vorgang,
+            antworten=antworten,
+            schritt=definition.schritte[0].id,
+            vorbelegt=vorbelegt,
+            created_at=now,
+            created_by=actor,
+            updated_at=now,
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="forms.entwurf.create",
+            obj=entwurf,
+            subject=lage.person,
+            changes={
+                "formular": formular.schluessel,
+                "version": version.nummer,
+                "akte": str(akte.pk),
+                "vorgang": str(vorgang.pk) if vorgang else None,
+                "vorbelegt": sorted(vorbelegt),
+            },
+        )
+    return entwurf
+
+
+def _gesperrt(entwurf: Entwurf) -> Entwurf:
+    return (
+        Entwurf.objects.for_tenant(entwurf.tenant_id)
+        .select_for_update(of=("self",))
+        .select_related("formularversion__formular", "akte", "vorgang")
+        .get(pk=entwurf.pk)
+    )
+
+
+def _noch_offen(entwurf: Entwurf) -> None:
+    if entwurf.status != Entwurf.Status.OFFEN:
+        raise Conflict("entwurf_not_open", f"Der Entwurf ist {entwurf.get_status_display()}.")
+
+
+def schritt_speichern(
+    *,
+    actor: User,
+    access: Access | None = None,
+    entwurf: Entwurf,
+    schritt: str,
+    antworten: Mapping[str, Any],
+) -> Pruefung:
+    """Merge one step's answers into the draft and save them, always, errors included;
+    answers the check of that step (a draft's check: hidden fields are kept aside)."""
+    _darf(actor, entwurf.akte, access)
+    if not isinstance(antworten, Mapping):
+        raise Ungueltig(
+            "antworten_invalid",
+            "Die Antworten sind ein JSON-Objekt (Feld → Wert).",
+            fehler={"": ["Die Antworten sind kein JSON-Objekt."]},
+        )
+    with transaction.atomic():
+        row = _gesperrt(entwurf)
+        _noch_offen(row)
+        definition = katalog.definition(row.formularversion)
+        if definition.schritt(schritt) is None:
+            meldung = f"Unbekannter Schritt „{schritt[:40]}“."
+            raise Ungueltig("schritt_unknown", meldung, fehler={"": [meldung]})
+        alt = dict(row.antworten)
+        neu = {**alt, **{str(k): v for k, v in antworten.items()}}
+        # An answer cleared is no answer: else a field hidden after it was answered would
+        # block the submission for good.
+        neu = {k: v for k, v in neu.items() if not leer(v)}
+        if len(json.dumps(neu, ensure_ascii=False)) > MAX_ANTWORTEN:
+            meldung = "Die Antworten sind zu umfangreich."
+            raise Ungueltig("antworten_too_large", meldung, fehler={"": [meldung]})
+        # A prefilled answer the person changed no longer comes from the Akte.
+        geaendert = {str(k) for k in antworten if alt.get(str(k)) != neu.get(str(k))}
+        row.vorbelegt = {k: v for k, v in row.vorbelegt.items() if k not in geaendert}
+        row.antworten, row.schritt, row.updated_at = neu, schritt, timezone.now()
+        row.save(update_fields=["antworten", "schritt", "vorbelegt", "updated_at"])
+        audit.record(
+            actor=actor,
+            tenant_id=row.tenant_id,
+            action="forms.entwurf.change",
+            obj=row,
+            subject=records.first_subject(row.akte),
+            # which answers changed, never their values: the draft holds those
+            changes={"schritt": schritt, "felder": sorted(geaendert)[:200]},
+        )
+    return pruefen(
+        definition,
+        neu,
+        heute=timezone.localdate(),
+        schritt=schritt,
+        personen=vorbelegung.personen(row.akte),
+        streng=False,
+    )
+
+
+def verwerfen(*, actor: User, access: Access | None = None, entwurf: Entwurf) -> Entwurf:
+    """Discard an open draft (kept, marked, never submitted)."""
+    _darf(actor, entwurf.akte, access)
+    with transaction.atomic():
+        row = _gesperrt(entwurf)
+        _noch_offen(row)
+        row.status, row.updated_at = Entwurf.Status.VERWORFEN, timezone.now()
+        row.save(update_fields=["status", "updated_at"])
+        audit.record(
+            actor=actor,
+            tenant_id=row.tenant_id,
+            action="forms.entwurf.discard",
+            obj=row,
+            changes={"status": {"old": Entwurf.Status.OFFEN, "new": Entwurf.Status.VERWORFEN}},
+        )
+    return row
+
+
+def _klartext(definition: Definition, werte: Mapping[str, Any]) -> str:
+    """The submission as text for the E-Akte's search: title, then label: value."""
+    zeilen = [text_de(definition.titel)]
+    for feld in definition.felder.values():
+        if feld.id in werte:
+            zeilen.append(
+                f"{text_de(feld.label)}: {json.dumps(werte[feld.id], ensure_ascii=False)}"
+            )
+    return "\n".join(zeilen)
+
+
+def _seiten(pdf: bytes) -> int:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
+
+
+def _drucken(
+    entwurf: Entwurf, definition: Definition, werte: Mapping[str, Any], heute: date
+) -> bytes:
+    akte = entwurf.akte
+    version = entwurf.formularversion
+    kopf = briefkopf_fuer(akte.unit)
+    return formular_pdf(
+        definition,
+        werte,
+        briefkopf=satzkopf(kopf, akte.unit.name),
+        kopfzeilen=(
+            ("Aktenzeichen", akte.aktenzeichen),
+            ("Formular", f"{text_de(definition.titel)} (Version {version.nummer})"),
+            ("Eingegangen am", f"{heute:%d.%m.%Y}"),
+        ),
+        heute=heute,
+    )
+
+
+def einreichen(
+    *, actor: User, access: Access | None = None, entwurf: Entwurf, kanal: str = "schalter"
+) -> Einreichung:
+    """Submit the draft: every answer checked strictly (:class:`Ungueltig` naming every
+    finding, ``fehler`` by path), the form printed and filed as an incoming Dokument of
+    the Akte, the definition's Vorgang opened (unless the draft names one) with the
+    Dokument in it and a Wiedervorlage for the actor. Submitting again answers the same
+    Einreichung."""
+    entwurf = (  # as stored now: the caller's copy may be older than a discard
+        Entwurf.objects.for_tenant(entwurf.tenant_id)
+        .select_related("formularversion__formular", "akte__unit", "vorgang")
+        .get(pk=entwurf.pk)
+    )
+    akte = entwurf.akte
+    _darf(actor, akte, access)
+    if kanal not in Einreichung.Kanal.values:
+        raise FormsError("kanal_unknown", "Diesen Eingangsweg gibt es nicht.")
+    vorhanden = selectors.einreichung_von(entwurf)
+    if vorhanden is not None:
+        return vorhanden
+    _noch_offen(entwurf)
+    _offen(akte)
+    definition = katalog.definition(entwurf.formularversion)
+    heute = timezone.localdate()
+    pruefung = pruefen(
+        definition,
+        entwurf.antworten,
+        heute=heute,
+        personen=vorbelegung.personen(akte),
+        streng=True,
+    )
+    if not pruefung.ok:
+        raise Ungueltig(
+            "form_answers_invalid",
+            "Das Formular kann so nicht eingereicht werden: " + befunde_text(pruefung.fehler),
+            fehler=pruefung.fehler,
+        )
+    typ = vorgangstyp(akte.tenant_id, definition) if entwurf.vorgang_id is None else None
+    if definition.vorgang is not None and entwurf.vorgang_id is None and typ is None:
+        raise FormsError(
+            "vorgangstyp_missing",
+            f"Den Vorgangstyp „{definition.vorgang.vorgangstyp}“, den dieses Formular eröffnet, "
+            "gibt es nicht mehr. Bitte wenden Sie sich an die Administration.",
+        )
+    # The slow part (typesetting) before the short transaction.
+    pdf = _drucken(entwurf, definition, pruefung.werte, heute)
+    with transaction.atomic():
+        row = _gesperrt(entwurf)
+        again = selectors.einreichung_von(row)
+        if again is not None:  # a twin request won
+            return again
+        _noch_offen(row)
+        return _ablegen(actor, access, row, definition, pruefung.werte, pdf, heute, kanal)
+
+
+def _ablegen(
+    actor: User,
+    access: Access | None,
+    entwurf: Entwurf,
+    definition: Definition,
+    werte: dict[str, Any],
+    pdf: bytes,
+    heute: date,
+    kanal: str,
+) -> Einreichung:
+    """File, open the Vorgang, set the Wiedervorlage (in the caller's transaction, the
+    draft locked)."""
+    akte = entwurf.akte
+    titel = text_de(definition.titel)
+    vorgang = entwurf.vorgang
+    if vorgang is None and definition.vorgang is not None:
+        typ = vorgangstyp(akte.tenant_id, definition)
+        assert typ is not None  # checked before printing
+        vorgang = records_services.create_vorgang(
+            actor=actor, akte=akte, typ=typ, title=f"{titel} vom {heute:%d.%m.%Y}"
+        )
+    person = records.first_subject(akte)
+    result = documents.file_form(
+        actor=actor,
+        akte=akte,
+        form=documents.Scan(
+            filename=f"{definition.schluessel}-{heute.isoformat()}.pdf",
+            original=pdf,
+            searchable=None,
+            text=_klartext(definition, werte),
+            page_count=_seiten(pdf),
+        ),
+        meta=documents.DocumentMeta(
+            title=titel[:300],
+            kind="Formular",
+            sender=(f"{person.given_names} {person.family_name}".strip() if person else "")[:200],
+            received_on=heute,
+        ),
+        vorgang=vorgang,
+        key=f"formular:{entwurf.pk}",
+        access=access,
+    )
+    if result.dokument is None:
+        raise FormsError(
+            "formular_not_filed", f"Das Formular konnte nicht abgelegt werden: {result.message}"
+        )
+    now = timezone.now()
+    einreichung = Einreichung.objects.create(
+        tenant_id=akte.tenant_id,
+        entwurf=entwurf,
+        formularversion=entwurf.formularversion,
+        akte=akte,
+        vorgang=vorgang,
+        dokument=result.dokument,
+        werte=werte,
+        kanal=kanal,
+        eingereicht_am=now,
+        eingereicht_von=actor,
+    )
+    entwurf.status, entwurf.vorgang, entwurf.updated_at = Entwurf.Status.EINGEREICHT, vorgang, now
+    entwurf.save(update_fields=["status", "vorgang", "updated_at"])
+    tage = definition.vorgang.wiedervorlage_tage if definition.vorgang else None
+    if tage:
+        records_services.set_wiedervorlage(
+            actor=actor,
+            akte=akte,
+            due_date=heute + timedelta(days=tage),
+            assignee=actor,
+            vorgang=vorgang,
+            dokument=result.dokument,
+            note=f"Formular „{titel}“ eingegangen"[:500],
+            today=heute,
+        )
+    audit.record(
+        actor=actor,
+        tenant_id=akte.tenant_id,
+        action="forms.einreichung.create",
+        obj=einreichung,
+        subject=person,
+        changes={
+            "formular": entwurf.formularversion.formular.schluessel,
+            "version": entwurf.formularversion.nummer,
+            "entwurf": str(entwurf.pk),
+            "dokument": str(result.dokument.pk),
+            "vorgang": str(vorgang.pk) if vorgang else None,
+            "kanal": kanal,
+        },
+    )
+    return einreichung
+
+
+def record_read(*, actor: User, obj: Entwurf | Einreichung, purpose: str) -> None:
+    """Audit that ``actor`` read a draft's or submission's answers (personal data), with
+    the Akte's first person as the subject."""
+    audit.read(
+        actor=actor,
+        tenant_id=obj.tenant_id,
+        obj=obj,
+        subject=records.first_subject(obj.akte),
+        purpose=purpose,
+    )

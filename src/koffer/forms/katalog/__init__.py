@@ -1,0 +1,1 @@
+"""The catalogue of forms: import definitions as versions, export, deactivate."""
