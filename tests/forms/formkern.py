@@ -30,7 +30,7 @@ def definition(schluessel: str = "wba-test") -> dict[str, Any]:
         "format": 1,
         "schluessel": schluessel,
         "titel": text("Weiterbewilligungsantrag (Test)"),
-        "fachbereich": "jobcenter",
+        "fachbereich": "sgb2",
         "vorgang": {"vorgangstyp": "antrag", "wiedervorlage_tage": 14},
         "schritte": [
             {

@@ -29,11 +29,12 @@ from koffer.tenancy.models import Mandant
 
 ORDNER = Path(__file__).resolve().parent / "formulare"
 MANDANT_JE_FACHBEREICH = {
-    "jobcenter": (JOBCENTER,),
-    "jugendamt": (KREIS,),
-    "sozialamt": (KREIS,),
-    "gesundheitsamt": (KREIS,),
+    "sgb2": (JOBCENTER,),
+    "sgb8": (KREIS,),
+    "sgb12": (KREIS,),
+    "ifsg": (KREIS,),
     "sgb9": (KREIS,),
+    "allgemein": (KREIS, JOBCENTER),
     "": (KREIS, JOBCENTER),
 }
 

@@ -35,14 +35,8 @@ MAX_FORMULARE = 200  # one import; a catalogue is a few dozen forms
 # Keys the API's paths use beside ``/formulare/{schluessel}``.
 RESERVIERT = frozenset({"schema", "import", "entwuerfe", "einreichungen"})
 
-#: The definition's ``fachbereich`` as the E-Akte's module (Vorgangstypen are per module).
-MODULE = {
-    "jobcenter": Module.SGB2,
-    "jugendamt": Module.SGB8,
-    "sozialamt": Module.SGB12,
-    "gesundheitsamt": Module.IFSG,
-    "sgb9": Module.SGB9,
-}
+#: The definition's ``fachbereich`` is the E-Akte's module (Vorgangstypen are per module).
+MODULE = {module.value: module for module in Module}
 
 
 def _check(access: Access | None) -> None:
