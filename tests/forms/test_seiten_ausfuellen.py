@@ -16,12 +16,13 @@ from django.urls import reverse
 from PIL import Image, ImageDraw
 
 from koffer.accounts.models import User
+from koffer.forms.ausfuellen import services
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Einreichung, Entwurf, Formular
 from koffer.records.models import Akte, Dokument, Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests import factories
-from tests.conftest import signed_in
+from tests.conftest import query_count, signed_in
 from tests.factories import records as record_factories
 from tests.forms import formkern
 from tests.forms.formkern import admin_access, akte, other_team_caseworker, text
@@ -285,3 +286,18 @@ def test_others_see_no_draft(
     # without the right to fill forms at all: the pages refuse
     leser = factories.user(akte.tenant, role="datenschutz")
     assert signed_in(leser).get(reverse("forms:meine_entwuerfe")).status_code in (403, 404)
+
+
+def test_my_drafts_cost_the_same_queries_for_one_or_many(
+    formular: Formular, akte: Akte, team_caseworker: User
+) -> None:
+    client = signed_in(team_caseworker)
+    url = reverse("forms:meine_entwuerfe")
+    wahl = reverse("forms:akte_formulare", args=[akte.pk])
+    services.entwurf_beginnen(actor=team_caseworker, formular=formular, akte=akte)
+    client.get(url)  # the session's first request loads what later ones find cached
+    eins, eins_wahl = query_count(client, url), query_count(client, wahl)
+    for _ in range(3):
+        services.entwurf_beginnen(actor=team_caseworker, formular=formular, akte=akte)
+    assert query_count(client, url) == eins
+    assert query_count(client, wahl) == eins_wahl
