@@ -19,6 +19,7 @@ from koffer.accounts.models import User
 from koffer.forms.ausfuellen import services
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Einreichung, Entwurf, Formular
+from koffer.records.dokumente import blob_ledger
 from koffer.records.models import Akte, Dokument, Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests import factories
@@ -222,6 +223,8 @@ def test_a_file_failing_inspection_keeps_the_other_answers(
     assert antwort.status_code == 302
     entwurf.refresh_from_db()
     assert [b["name"] for b in entwurf.antworten["belege"]] == ["foto.png", "zweites.png"]
+    # the blob ledger knows the draft holds them: a failed upload of the same bytes keeps them
+    assert blob_ledger.referenced(foto["blob"])
 
 
 def _png(name: str, kante: int = 20) -> SimpleUploadedFile:

@@ -8,10 +8,12 @@ class FormsConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
-        from koffer.forms.ausfuellen import links
+        from koffer.forms.ausfuellen import ablage, links
         from koffer.records import erweiterungen
+        from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
 
+        documents.register_blob_reference(ablage.blob_referenced)
         erweiterungen.register(
             erweiterungen.Aktion(
                 key="forms_ausfuellen", label="Formular ausfüllen", url=links.ausfuellen

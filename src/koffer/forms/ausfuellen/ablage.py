@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from koffer.forms.darstellung.namen import name
 from koffer.forms.definition import Definition, Feld, text_de
+from koffer.forms.models import Einreichung, Entwurf
 from koffer.forms.unterschrift import UnterschriftUngueltig, png_lesen
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.content import inspect
@@ -48,6 +49,16 @@ class Abgelegt:
 
     def melden(self, feld_id: str, meldung: str) -> None:
         self.fehler.setdefault(feld_id, []).append(meldung)
+
+
+def blob_referenced(sha256: str) -> bool:
+    """A draft's or a submission's answers name the blob (an upload, a signature): the
+    blob ledger asks before it removes one, so a draft saved just before a crash, before
+    its marks were settled, keeps its files."""
+    return (
+        Entwurf.objects.unscoped().filter(antworten__icontains=sha256).exists()
+        or Einreichung.objects.unscoped().filter(werte__icontains=sha256).exists()
+    )
 
 
 def ablegen(
