@@ -154,6 +154,33 @@ def test_records_pages_fit_375px(server_url: str, phone: BrowserContext) -> None
     assert not failures, format_failures(failures)
 
 
+FORMS_CASEWORKER = "sb.jobcenter"  # the demo begins a form for this caseworker's first Akte
+
+
+def test_formulare_pages_fit_375px(server_url: str, phone: BrowserContext) -> None:
+    """Filling a form at the desk on a phone: the drafts, a step with its table, upload and
+    signature pad, the chooser of forms and the summary stay within the screen."""
+    watch = PageWatch(phone.new_page())
+    page = watch.page
+    sign_in(page, server_url, FORMS_CASEWORKER)
+    page.goto(f"{server_url}/formulare/entwuerfe/")
+    schritt = page.get_by_role("link", name="Weiter ausfüllen").first.get_attribute("href")
+    assert schritt, "Die Demo hat keinen begonnenen Formularentwurf"
+    entwurf = schritt.split("/schritte/")[0]
+    page.goto(f"{server_url}{schritt}")
+    akte = page.locator("main p a[href^='/akten/']").first.get_attribute("href")
+    failures: dict[str, list[str]] = {}
+    for name, url in [
+        ("formularentwuerfe", f"{server_url}/formulare/entwuerfe/"),
+        ("formularschritt", f"{server_url}{schritt}"),
+        ("formularwahl", f"{server_url}{akte}formulare/"),
+        ("formular-pruefen", f"{server_url}{entwurf}/pruefen/"),
+    ]:
+        if problems := _check(watch, url, name):
+            failures[url] = problems
+    assert not failures, format_failures(failures)
+
+
 @pytest.mark.parametrize("width", [1280, WIDTH])
 def test_description_list_values_line_up(server_url: str, chromium: Browser, width: int) -> None:
     """Terms and values of the Akte's facts: on a wide screen every value starts in one
