@@ -408,3 +408,22 @@ def test_wrong_json_types_never_crash(wert: Any, ok: bool) -> None:
         definition, {"nachname": "M", "hat_einkommen": False, "betrag": wert}, heute=HEUTE
     )
     assert ergebnis.ok is ok, ergebnis.fehler
+
+
+def test_a_signature_on_screen_is_drawn_or_a_confirmed_name() -> None:
+    data = muster()
+    data["schritte"][0]["felder"].append({"id": "u", "typ": "unterschrift", "label": text("U")})
+    definition = lesen(data)
+    basis = {"nachname": "M", "hat_einkommen": False}
+    zeit = "2026-12-07T10:00:00+01:00"
+    gezeichnet = {"art": "bildschirm", "name": "A B", "zeit": zeit, "bild": "a" * 64}
+    getippt = {"art": "bildschirm", "name": "A B", "zeit": zeit}
+    for gut in (gezeichnet, getippt, {"art": "papier"}):
+        assert pruefen(definition, {**basis, "u": gut}, heute=HEUTE).werte["u"] == gut
+    for schlecht in (
+        {**gezeichnet, "bild": "kein-hash"},
+        {"art": "bildschirm", "name": "", "zeit": zeit},
+        {**getippt, "extra": 1},
+        {"art": "bildschirm", "name": "A B"},
+    ):
+        assert "u" in pruefen(definition, {**basis, "u": schlecht}, heute=HEUTE).fehler

@@ -7,14 +7,11 @@ the step's other answers are saved all the same."""
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
-
-from PIL import Image, ImageDraw, ImageFont
 
 from koffer.forms.darstellung.namen import name
 from koffer.forms.definition import Definition, Feld, text_de
@@ -148,14 +145,19 @@ def _unterschrift(
     jetzt: datetime,
     ergebnis: Abgelegt,
 ) -> None:
-    """A confirmed on-screen signature gets its picture: the drawing when one came, the
-    earlier one when the same person signed before, else the typed name set as a picture
-    (the path for keyboard and no-JS users)."""
+    """A confirmed on-screen signature: the drawing when one came (checked and stored as
+    a blob), the earlier drawing when the same person signed before, else the typed and
+    confirmed name alone (the path for keyboard and no-JS users; no picture is made up)."""
     if not isinstance(angabe, dict) or angabe.get("art") != "bildschirm":
         return
     if angabe.get("bestaetigt") is False or not str(angabe.get("name", "")).strip():
         return
     zeichnung = post.get(name(feld.id, "bild"), "")
+    unterschrift: dict[str, Any] = {
+        "art": "bildschirm",
+        "name": str(angabe["name"]).strip()[:200],
+        "zeit": jetzt.isoformat(),
+    }
     if zeichnung:
         try:
             png = png_lesen(zeichnung)
@@ -163,33 +165,10 @@ def _unterschrift(
             ergebnis.melden(feld.id, exc.message)
             ergebnis.antworten[feld.id] = {**angabe, "bestaetigt": False}
             return
-    elif (
-        isinstance(frueher, Mapping)
-        and frueher.get("bild")
-        and frueher.get("name") == angabe.get("name")
-    ):
+        sha = hashlib.sha256(png).hexdigest()
+        ergebnis.marken += documents.store_blobs(tenant_id=tenant_id, blobs=[(sha, png)])
+        unterschrift["bild"] = sha
+    elif isinstance(frueher, Mapping) and frueher.get("name") == angabe.get("name"):
         ergebnis.antworten[feld.id] = dict(frueher)
         return
-    else:
-        png = getippt(str(angabe["name"]))
-    sha = hashlib.sha256(png).hexdigest()
-    ergebnis.marken += documents.store_blobs(tenant_id=tenant_id, blobs=[(sha, png)])
-    ergebnis.antworten[feld.id] = {
-        "art": "bildschirm",
-        "bild": sha,
-        "name": str(angabe["name"]).strip()[:200],
-        "zeit": jetzt.isoformat(),
-    }
-
-
-def getippt(text: str) -> bytes:
-    """The typed name as a PNG (black on white), the picture of a signature given by
-    name and confirmation."""
-    schrift = ImageFont.load_default(size=36)
-    zeile = text.strip()[:200]
-    links, oben, rechts, unten = (int(x) for x in schrift.getbbox(zeile))
-    bild = Image.new("L", (min(2400, rechts - links + 40), unten - oben + 40), 255)
-    ImageDraw.Draw(bild).text((20 - links, 20 - oben), zeile, fill=0, font=schrift)
-    puffer = io.BytesIO()
-    bild.save(puffer, format="PNG", optimize=True)
-    return puffer.getvalue()
+    ergebnis.antworten[feld.id] = unterschrift

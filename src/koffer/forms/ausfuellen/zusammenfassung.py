@@ -102,8 +102,8 @@ def _unterschrift(wert: Mapping[str, Any]) -> tuple[str, str]:
         zeit = datetime.fromisoformat(str(wert.get("zeit"))).astimezone(BERLIN)
     except ValueError:
         return f"{wert.get('name', '')} (noch nicht unterschrieben)", ""
+    wie = "am Bildschirm unterschrieben" if bild else "am Bildschirm mit Namen bestätigt"
     return (
-        f"{wert.get('name', '')}, am Bildschirm unterschrieben am {german_date(zeit.date())} "
-        f"um {zeit:%H:%M} Uhr",
+        f"{wert.get('name', '')}, {wie} am {german_date(zeit.date())} um {zeit:%H:%M} Uhr",
         bild,
     )

@@ -303,25 +303,27 @@ def _datei(feld: Feld, roh: Any, heute: date, personen: frozenset[str] | None) -
 
 
 def _unterschrift(feld: Feld, roh: Any, heute: date, personen: frozenset[str] | None) -> Ergebnis:
+    """On paper (``{"art": "papier"}``), or on screen: the signer's name and the time,
+    with ``bild`` (the drawing's PNG blob) when it was drawn; without a drawing the name
+    was typed and confirmed (keyboard and no-JS users)."""
     if isinstance(roh, Mapping) and roh.get("art") == "papier" and set(roh) == {"art"}:
         return {"art": "papier"}, []
     if (
         isinstance(roh, Mapping)
         and roh.get("art") == "bildschirm"
-        and set(roh) == {"art", "bild", "name", "zeit"}
-        and isinstance(roh["bild"], str)
-        and SHA256.match(roh["bild"])
+        and set(roh) in ({"art", "bild", "name", "zeit"}, {"art", "name", "zeit"})
+        and (
+            "bild" not in roh or (isinstance(roh["bild"], str) and bool(SHA256.match(roh["bild"])))
+        )
         and isinstance(roh["name"], str)
         and 0 < len(roh["name"].strip()) <= 200
         and isinstance(roh["zeit"], str)
         and _zeit(roh["zeit"])
     ):
-        return {
-            "art": "bildschirm",
-            "bild": roh["bild"],
-            "name": roh["name"].strip(),
-            "zeit": roh["zeit"],
-        }, []
+        wert = {"art": "bildschirm", "name": roh["name"].strip(), "zeit": roh["zeit"]}
+        if "bild" in roh:
+            wert["bild"] = roh["bild"]
+        return wert, []
     return None, [
         f"{_name(feld)}: Bitte unterschreiben Sie im Feld oder wählen Sie „auf Papier unterschreiben“."
     ]

@@ -317,5 +317,9 @@ def _unterschrift(wert: Any) -> dict[str, str]:
     return {
         "ort": german_date(zeit.date()),
         "name": umbrechbar(str(wert.get("name", ""))),
-        "unter": f"am Bildschirm unterschrieben am {zeit:%d.%m.%Y} um {zeit:%H:%M} Uhr",
+        "unter": (
+            f"am Bildschirm unterschrieben am {zeit:%d.%m.%Y} um {zeit:%H:%M} Uhr"
+            if wert.get("bild")
+            else f"am Bildschirm mit Namen bestätigt am {zeit:%d.%m.%Y} um {zeit:%H:%M} Uhr"
+        ),
     }
