@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("koffer.placements.urls")),
     path("", include("koffer.inbox.urls")),
     path("", include("koffer.outbox.urls")),
+    path("", include("koffer.forms.urls")),
     path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
     # /api itself too: else CommonMiddleware's APPEND_SLASH answers an HTML 301 to /api/,
