@@ -108,7 +108,7 @@ def test_a_bad_import_lists_each_finding_with_its_path_and_keeps_the_text(
     body = response.content.decode()
     assert response.status_code == 400
     assert "<code>[1].schritte[0].felder[0]" in body
-    assert "Nichts wurde gespeichert" in body
+    assert "nichts wurde gespeichert" in body
     # the text area holds the pasted JSON as it was (escaped in HTML)
     assert "&quot;schluessel&quot;: &quot;kaputt&quot;" in body
     assert not Formular.objects.for_tenant(tenant).exists()
