@@ -826,6 +826,8 @@ PLAIN_VALUES: dict[str, str] = {
     "width": "200",
     # A form's version number: the form itself is the object (``schluessel``).
     "nummer": "1",
+    # A step of a form's version (the isolation form's only step is "schritt").
+    "schritt": "schritt",
     # The public Akteneinsicht link: a token of another Mandant is simply unknown (404).
     "token": "ein_" + "A" * 43,
 }
