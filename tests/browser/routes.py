@@ -48,6 +48,13 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
         FILE,
         "leeres Formular zum Ausdrucken (PDF)",
     ),
+    "formulare/katalog/export.json": (FILE, "JSON-Export des Formularkatalogs"),
+    "formulare/katalog/schema.json": (FILE, "JSON Schema der Formulardefinition"),
+    "formulare/katalog/<slug:schluessel>/export.json": (FILE, "JSON-Export eines Formulars"),
+    "formulare/katalog/<slug:schluessel>/versionen/<int:nummer>/leer.pdf": (
+        FILE,
+        "leeres Formular (PDF) einer Version",
+    ),
     "favicon.ico": (FILE, "Symbol der Seiten (leitet auf die statische SVG-Datei um)"),
     # htmx fragments: polled or swapped into a page that the crawl checks as a whole.
     "auftraege/<uuid:job_id>/fortschritt/": (FRAGMENT, "Fortschrittsanzeige eines Auftrags"),

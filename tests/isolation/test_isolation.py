@@ -743,6 +743,14 @@ def _formular(world: World, tenant: Mandant) -> str:
     return ergebnis.formular.schluessel
 
 
+def _formular_id(world: World, tenant: Mandant) -> uuid.UUID:
+    """The same form by its id (the pages of the desk name it so)."""
+    from koffer.forms.models import Formular
+
+    schluessel = world.id_for("schluessel", tenant)
+    return Formular.objects.for_tenant(tenant).get(schluessel=schluessel).pk
+
+
 def _entwurf(world: World, tenant: Mandant) -> uuid.UUID:
     """A draft of the Mandant's form for its Akte, begun by someone who may fill it."""
     from koffer.forms.ausfuellen import services as ausfuellen
@@ -814,6 +822,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "auftrag_id": _druckauftrag,
     "ablagefehler_id": _ablagefehler,
     "schluessel": _formular,
+    "formular_id": _formular_id,
     "entwurf_id": _entwurf,
     "einreichung_id": _einreichung,
 }
@@ -826,6 +835,9 @@ PLAIN_VALUES: dict[str, str] = {
     "width": "200",
     # A form's version number: the form itself is the object (``schluessel``).
     "nummer": "1",
+    # A step of a form's version (the isolation form's only step is "schritt").
+    "schritt": "schritt",
+    "schritt_id": "schritt",
     # The public Akteneinsicht link: a token of another Mandant is simply unknown (404).
     "token": "ein_" + "A" * 43,
 }

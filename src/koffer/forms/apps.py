@@ -30,3 +30,15 @@ class FormsConfig(AppConfig):
                 order=45,
             )
         )
+        # forms.access.verwaltet_katalog: the administration (tenancy.manage).
+        register(
+            NavEntry(
+                key="forms_katalog",
+                label="Formulare: Katalog",
+                url_name="forms:katalog",
+                description="Formulardefinitionen importieren, ihre Versionen ansehen und "
+                "prüfen, leere Formulare drucken, Formulare deaktivieren.",
+                permission=Perm.TENANCY_MANAGE,
+                order=95,
+            )
+        )

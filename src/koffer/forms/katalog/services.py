@@ -257,3 +257,22 @@ def deaktivieren(
         if row.is_active:
             _aktiv(actor, row, False)
     return row
+
+
+def aktivieren(
+    *, actor: Actor | None, access: Access | None, tenant: Mandant, formular: Formular
+) -> Formular:
+    """New drafts may use the form again (its current version); a form without a version
+    cannot be activated (nothing could be filled in)."""
+    _check(access)
+    with transaction.atomic():
+        row = Formular.objects.for_tenant(tenant).select_for_update().get(pk=formular.pk)
+        if row.is_active:
+            return row
+        if row.aktuelle_version_id is None:
+            raise Conflict(
+                "formular_ohne_version",
+                "Das Formular hat noch keine Version; importieren Sie zuerst eine Definition.",
+            )
+        _aktiv(actor, row, True)
+    return row
