@@ -21,7 +21,8 @@ from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Einreichung, Entwurf, Formular
 from koffer.inbox.verarbeitung.codes import read_codes
 from koffer.records import antwortcode
-from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang, Wiedervorlage
+from koffer.records.konfiguration import services as konfiguration
+from koffer.records.models import Akte, Dokument, DokumentVersion, Frist, Vorgang, Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.factories import records as record_factories
@@ -278,3 +279,29 @@ def test_a_printed_form_names_people_not_keys() -> None:
             {"betrag": "2.00"},
         ],
     }
+
+
+def test_a_submission_gives_the_new_vorgang_the_fristen_the_form_names(
+    tenant: Mandant, akte: Akte, team_caseworker: User, admin_user: User, admin_access: Access
+) -> None:
+    mit_frist = definition("mit-frist")
+    mit_frist["vorgang"]["fristen"] = ["bearbeitung"]
+    with pytest.raises(Ungueltig) as fehler:
+        katalog.importieren(actor=admin_user, access=admin_access, tenant=tenant, daten=mit_frist)
+    assert (
+        "vorgang.fristen[0]" in str(fehler.value.message)
+    ) and "Fristregel" in fehler.value.message
+    konfiguration.create_frist_regel(
+        actor=admin_user, tenant=tenant, code="bearbeitung", label="Entscheidung", months=6
+    )
+    [ergebnis] = katalog.importieren(
+        actor=admin_user, access=admin_access, tenant=tenant, daten=mit_frist
+    )
+    entwurf = _fertig(_begonnen(ergebnis.formular, akte, team_caseworker), team_caseworker)
+    einreichung = services.einreichen(actor=team_caseworker, entwurf=entwurf)
+    assert einreichung.vorgang is not None
+    [frist] = Frist.objects.for_tenant(tenant).filter(vorgang=einreichung.vorgang)
+    heute = timezone.localdate()
+    assert frist.regel is not None and frist.regel.code == "bearbeitung"
+    assert frist.base_date == heute
+    assert frist.due_date >= heute + timedelta(days=180)

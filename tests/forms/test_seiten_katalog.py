@@ -17,13 +17,12 @@ from django.utils.html import escape
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
-from koffer.demo.formulare import definitionen
+from koffer.demo.formulare import definitionen, voraussetzungen
 from koffer.forms.ausfuellen import services as ausfuellen
 from koffer.forms.katalog import selectors
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Formular, Formularversion
-from koffer.records.konfiguration import services as konfiguration
-from koffer.records.models import Akte, Aktenplaneinheit, Module, VorgangTyp
+from koffer.records.models import Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant
 from tests.conftest import query_count, signed_in
 from tests.forms.formkern import admin_access, akte, definition, formular, ohne_feld
@@ -128,15 +127,7 @@ def test_a_bad_import_lists_each_finding_with_its_path_and_keeps_the_text(
 def _demo_katalog(admin_user: User, admin_access: Access, tenant: Mandant) -> list[Any]:
     daten = definitionen()
     for eintrag in daten:
-        code = (eintrag.get("vorgang") or {}).get("vorgangstyp")
-        if code and not VorgangTyp.objects.for_tenant(tenant).filter(code=code).exists():
-            konfiguration.create_vorgang_typ(
-                actor=admin_user,
-                tenant=tenant,
-                module=katalog.MODULE.get(eintrag.get("fachbereich") or "", Module.ALLGEMEIN),
-                code=code,
-                label=code,
-            )
+        voraussetzungen(admin_user, tenant, eintrag)
     return katalog.importieren(actor=admin_user, access=admin_access, tenant=tenant, daten=daten)
 
 

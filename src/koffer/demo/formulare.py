@@ -24,7 +24,7 @@ from koffer.forms.katalog import selectors as katalog_selectors
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Formular
 from koffer.records.konfiguration import services as konfiguration
-from koffer.records.models import Akte, Module, VorgangTyp
+from koffer.records.models import Akte, FristRegel, Module, VorgangTyp
 from koffer.tenancy.models import Mandant
 
 ORDNER = Path(__file__).resolve().parent / "formulare"
@@ -67,6 +67,31 @@ def _vorgangstyp(admin: User, tenant: Mandant, definition: dict[str, Any]) -> No
     )
 
 
+#: Fristregeln the demo forms name that the E-Akte's defaults lack: code → (label, months).
+FRISTREGELN = {
+    "bearbeitung": ("Entscheidung über den Antrag (§ 88 Abs. 1 SGG: sechs Monate)", 6),
+}
+
+
+def _fristregeln(admin: User, tenant: Mandant, definition: dict[str, Any]) -> None:
+    for code in (definition.get("vorgang") or {}).get("fristen", []):
+        if (
+            code in FRISTREGELN
+            and not FristRegel.objects.for_tenant(tenant).filter(code=code).exists()
+        ):
+            label, months = FRISTREGELN[code]
+            konfiguration.create_frist_regel(
+                actor=admin, tenant=tenant, code=code, label=label, months=months
+            )
+
+
+def voraussetzungen(admin: User, tenant: Mandant, definition: dict[str, Any]) -> None:
+    """What a demo form needs in the Mandant before it can be imported: the Vorgangstyp it
+    opens and the Fristregeln it names."""
+    _vorgangstyp(admin, tenant, definition)
+    _fristregeln(admin, tenant, definition)
+
+
 def load(mandanten: dict[str, Mandant], ordner: Path = ORDNER) -> None:
     je_mandant: dict[str, list[dict[str, Any]]] = {}
     for definition in definitionen(ordner):
@@ -76,7 +101,7 @@ def load(mandanten: dict[str, Mandant], ordner: Path = ORDNER) -> None:
         tenant = mandanten[slug]
         admin = User.objects.get(username=ADMINS[slug])
         for definition in liste:
-            _vorgangstyp(admin, tenant, definition)
+            voraussetzungen(admin, tenant, definition)
         katalog.importieren(actor=admin, access=None, tenant=tenant, daten=liste)
     for slug in je_mandant:
         _beispiele(mandanten[slug])

@@ -33,7 +33,7 @@ from koffer.forms.definition.werte import leer
 from koffer.forms.druck import formular_pdf
 from koffer.forms.errors import Conflict, Forbidden, FormsError, NotFound, Ungueltig, befunde_text
 from koffer.forms.katalog import selectors as katalog
-from koffer.forms.katalog.services import vorgangstyp
+from koffer.forms.katalog.services import fristregeln, vorgangstyp
 from koffer.forms.models import Einreichung, Entwurf, Formular
 from koffer.outbox.briefe.setzen import satzkopf
 from koffer.outbox.vorlagen.selectors import briefkopf_fuer
@@ -337,6 +337,12 @@ def _ablegen(
         vorgang = records_services.create_vorgang(
             actor=actor, akte=akte, typ=typ, title=f"{titel} vom {heute:%d.%m.%Y}"
         )
+        regeln = fristregeln(akte.tenant_id, definition)
+        for code in definition.vorgang.fristen:
+            if code in regeln:  # a rule removed since the import: the Vorgang opens without it
+                records_services.add_frist(
+                    actor=actor, vorgang=vorgang, base_date=heute, regel=regeln[code]
+                )
     person = records.first_subject(akte)
     result = documents.file_form(
         actor=actor,

@@ -210,7 +210,11 @@ def _definition(data: Mapping[str, Any], sprachen: tuple[str, ...], befunde: Bef
         beschreibung=data.get("beschreibung"),
         sprachen=sprachen,
         fachbereich=data.get("fachbereich"),
-        vorgang=Vorgangsangabe(vorgang["vorgangstyp"], vorgang.get("wiedervorlage_tage"))
+        vorgang=Vorgangsangabe(
+            vorgang["vorgangstyp"],
+            vorgang.get("wiedervorlage_tage"),
+            tuple(vorgang.get("fristen", ())),
+        )
         if vorgang
         else None,
         regeln=regeln,

@@ -130,11 +130,13 @@ class Regel:
 
 @dataclass(frozen=True)
 class Vorgangsangabe:
-    """What a submission does in the E-Akte: open a Vorgang of ``vorgangstyp`` and set a
-    Wiedervorlage ``wiedervorlage_tage`` days later."""
+    """What a submission does in the E-Akte: open a Vorgang of ``vorgangstyp`` with a Frist
+    per Fristregel code in ``fristen`` (from the day it came in) and set a Wiedervorlage
+    ``wiedervorlage_tage`` days later."""
 
     vorgangstyp: str
     wiedervorlage_tage: int | None = None
+    fristen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

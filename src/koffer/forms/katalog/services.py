@@ -28,7 +28,7 @@ from koffer.forms.definition import Definition, DefinitionFehler, als_json, lese
 from koffer.forms.errors import Conflict, Forbidden, Ungueltig, befunde_text
 from koffer.forms.katalog import selectors
 from koffer.forms.models import Formular, Formularversion
-from koffer.records.models import Module, VorgangTyp
+from koffer.records.models import FristRegel, Module, VorgangTyp
 from koffer.tenancy.models import Mandant
 
 MAX_FORMULARE = 200  # one import; a catalogue is a few dozen forms
@@ -119,15 +119,36 @@ def vorgangstyp(
 
 
 def _vorgangstyp(tenant: Mandant, definition: Definition) -> list[tuple[str, str]]:
-    if definition.vorgang is None or vorgangstyp(tenant.pk, definition) is not None:
+    if definition.vorgang is None:
         return []
-    return [
-        (
-            "vorgang.vorgangstyp",
-            f"Einen aktiven Vorgangstyp „{definition.vorgang.vorgangstyp}“ gibt es in diesem "
-            "Mandanten nicht. Bitte legen Sie ihn zuerst an.",
+    befunde = []
+    if vorgangstyp(tenant.pk, definition) is None:
+        befunde.append(
+            (
+                "vorgang.vorgangstyp",
+                f"Einen aktiven Vorgangstyp „{definition.vorgang.vorgangstyp}“ gibt es in diesem "
+                "Mandanten nicht. Bitte legen Sie ihn zuerst an.",
+            )
         )
-    ]
+    vorhanden = set(fristregeln(tenant.pk, definition))
+    for i, code in enumerate(definition.vorgang.fristen):
+        if code not in vorhanden:
+            befunde.append(
+                (
+                    f"vorgang.fristen[{i}]",
+                    f"Eine Fristregel „{code}“ gibt es in diesem Mandanten nicht. Bitte legen "
+                    "Sie sie unter „Vorgangstypen und Fristen“ an.",
+                )
+            )
+    return befunde
+
+
+def fristregeln(tenant_id: Any, definition: Definition) -> dict[str, FristRegel]:
+    """The Fristregeln a submission's new Vorgang gets, by code (those that exist)."""
+    codes = definition.vorgang.fristen if definition.vorgang else ()
+    if not codes:
+        return {}
+    return {r.code: r for r in FristRegel.objects.for_tenant(tenant_id).filter(code__in=codes)}
 
 
 def importieren(
