@@ -253,3 +253,22 @@ def test_another_mandants_form_is_not_found(formular: Formular, other_tenant: Ma
     fremd = signed_in(factories.user(other_tenant, role="mandant_admin"))
     assert fremd.get(reverse("forms:formular", args=["wba-test"])).status_code == 404
     assert fremd.get(reverse("forms:leer_pdf", args=["wba-test", 1])).status_code == 404
+
+
+def test_a_form_is_changed_in_the_browser_and_becomes_its_next_version(
+    admin_client: Client, admin_user: User, admin_access: Access, tenant: Mandant
+) -> None:
+    _demo_katalog(admin_user, admin_access, tenant)
+    seite = admin_client.get(reverse("forms:formular", args=["freie-notiz"])).content.decode()
+    assert f"{IMPORT}?von=freie-notiz" in seite
+    body = admin_client.get(IMPORT, {"von": "freie-notiz"}).content.decode()
+    assert "&quot;schluessel&quot;: &quot;freie-notiz&quot;" in body
+    daten = katalog.exportieren(
+        actor=admin_user, access=admin_access, tenant=tenant, schluessel="freie-notiz"
+    )[0]
+    daten["titel"] = {"de": "Formlose Nachricht (geändert)"}
+    response = admin_client.post(IMPORT, {"text": json.dumps(daten, ensure_ascii=False)})
+    assert response.status_code == 302
+    row = Formular.objects.for_tenant(tenant).get(schluessel="freie-notiz")
+    assert row.aktuelle_version is not None and row.aktuelle_version.nummer == 2
+    assert admin_client.get(IMPORT, {"von": "gibt-es-nicht"}).status_code == 404

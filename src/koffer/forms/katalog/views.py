@@ -122,7 +122,11 @@ def schema_datei(request: TenantRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires(verwaltet)
 def importieren(request: TenantRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    """Import a definition or a list; ``?von=<schluessel>`` opens a form's current
+    definition in the text area to change it there (importing it makes the next version)."""
+    von = request.GET.get("von", "") if request.method == "GET" else ""
+    initial = {"text": _zum_bearbeiten(request, von)} if von else None
+    form = ImportForm(request.POST or None, request.FILES or None, initial=initial)
     befunde: list[tuple[str, str]] = []
     meldung = ""
     if request.method == "POST" and form.is_valid():
@@ -149,6 +153,16 @@ def importieren(request: TenantRequest) -> HttpResponse:
         befunde=befunde,
         meldung=meldung,
     )
+
+
+def _zum_bearbeiten(request: TenantRequest, schluessel: str) -> str:
+    row = _formular(request, schluessel)
+    daten = services.exportieren(
+        actor=request.user, access=request.access, tenant=request.tenant, schluessel=row.schluessel
+    )
+    if not daten:
+        raise Http404
+    return json.dumps(daten[0], ensure_ascii=False, indent=2)
 
 
 def _gemeldet(request: TenantRequest, ergebnis: list[services.Importiert]) -> None:
