@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "koffer.inbox",
     "koffer.outbox",
     "koffer.forms",
+    "koffer.field",
     "koffer.privacy",
     "koffer.demo",
 ]

@@ -5,6 +5,7 @@ from django.urls import include, path
 from koffer.api import me, problems, units
 from koffer.api.base import make_api
 from koffer.api.probes import healthz, readyz
+from koffer.field import api as field_api
 from koffer.forms import api as forms_api
 from koffer.inbox import api as inbox_api
 from koffer.jobs import api as jobs_api
@@ -28,6 +29,7 @@ api.add_router("", placements_api.router)
 api.add_router("", inbox_api.router)
 api.add_router("", outbox_api.router)
 api.add_router("", forms_api.router)
+api.add_router("", field_api.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),
@@ -38,6 +40,7 @@ urlpatterns = [
     path("", include("koffer.inbox.urls")),
     path("", include("koffer.outbox.urls")),
     path("", include("koffer.forms.urls")),
+    path("", include("koffer.field.urls")),
     path("", include("koffer.privacy.urls")),
     path("api/v1/", api.urls),
     # /api itself too: else CommonMiddleware's APPEND_SLASH answers an HTML 301 to /api/,

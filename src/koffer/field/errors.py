@@ -1,0 +1,22 @@
+"""User-caused problems of the Koffer: the shared kinds of ``koffer.errors``, grouped.
+The API turns them into problem+json in one handler; pages show ``.message``."""
+
+from __future__ import annotations
+
+from koffer import errors
+
+
+class FieldError(errors.DomainError):
+    """A checkout, device, visit or sync someone can fix; never a 500."""
+
+
+class Conflict(FieldError, errors.Conflict):
+    """The Akte or device is in a state that refuses this (checked out elsewhere, revoked)."""
+
+
+class Forbidden(FieldError, errors.Forbidden):
+    """The actor may not do this with the Koffer or this Akte."""
+
+
+class NotFound(FieldError, errors.NotFound):
+    """Unknown or not visible: both look the same from outside."""

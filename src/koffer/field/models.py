@@ -1,0 +1,79 @@
+"""Every table of the Koffer (field mode). Citus-ready: each table carries ``tenant_id``,
+and each unique constraint includes it. Features keep no models of their own, so moving code
+never needs a migration.
+
+A :class:`Geraet` is one Koffer: a laptop of one field worker, registered in the office and
+paired once; it then authenticates with a token of its own (only its hash is kept). An
+:class:`Ausleihe` is one Akte checked out to a Koffer for the day's visits, until it is
+returned on sync or its time runs out; at most one Koffer holds an Akte at a time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from koffer.tenancy.scoping import TenantOwned
+
+
+class Geraet(TenantOwned):
+    """A Koffer of the office's device registry. ``token_hash`` is the SHA-256 of the token
+    the Koffer got when it was paired (empty before). A revoked Koffer is refused and told on
+    its next contact to wipe its local data; ``geloescht_am`` records that it confirmed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("Bezeichnung", max_length=120)
+    token_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    gekoppelt_am = models.DateTimeField(null=True, blank=True)
+    letzter_kontakt = models.DateTimeField(null=True, blank=True)
+    gesperrt_am = models.DateTimeField(null=True, blank=True)
+    sperrgrund = models.CharField("Grund der Sperre", max_length=500, blank=True)
+    geloescht_am = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Koffer"
+        verbose_name_plural = "Koffer"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "token_hash"],
+                condition=~Q(token_hash=""),
+                name="field_geraet_token_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ausleihe(TenantOwned):
+    """An Akte checked out to a Koffer from ``seit``; it ends when the Koffer returns it
+    (``zurueck_am``, on sync) or, at the latest, at ``bis``, when the Koffer wipes it
+    locally. The database keeps at most one open checkout per Akte."""
+
+    geraet = models.ForeignKey(Geraet, on_delete=models.PROTECT, related_name="ausleihen")
+    akte = models.ForeignKey("records.Akte", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    seit = models.DateTimeField()
+    bis = models.DateTimeField()
+    zurueck_am = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Ausleihe"
+        verbose_name_plural = "Ausleihen"
+        ordering = ["-seit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "akte"],
+                condition=Q(zurueck_am__isnull=True),
+                name="field_ausleihe_offen_uniq",
+            ),
+            models.CheckConstraint(
+                condition=Q(bis__gt=models.F("seit")), name="field_ausleihe_frist"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.akte_id} im Koffer {self.geraet_id}"
