@@ -25,6 +25,7 @@ class Perm:
     TENANCY_MANAGE = "tenancy.manage"
     TOKENS_MANAGE = "tokens.manage"
     JOBS_RUN = "jobs.run"
+    FIELD_CHECKOUT = "field.checkout"
 
 
 PERM_LABELS: dict[str, str] = {
@@ -44,6 +45,7 @@ PERM_LABELS: dict[str, str] = {
     Perm.TENANCY_MANAGE: "Organisation verwalten",
     Perm.TOKENS_MANAGE: "Maschinenkonten und API-Schlüssel verwalten",
     Perm.JOBS_RUN: "Hintergrundaufträge starten",
+    Perm.FIELD_CHECKOUT: "Akten in den Koffer nehmen (Außendienst)",
 }
 
 
@@ -66,6 +68,21 @@ ROLES: dict[str, Role] = {
             "Bearbeitet Akten und Vorgänge der eigenen Organisationseinheit.",
             frozenset(
                 {Perm.RECORDS_VIEW, Perm.RECORDS_EDIT, Perm.OUTBOX_SEND, Perm.PLACEMENTS_SEARCH}
+            ),
+            sees_personal_data=True,
+        ),
+        Role(
+            "aussendienst",
+            "Außendienst",
+            "Besucht Bürgerinnen und Bürger zu Hause: nimmt Akten, Formulare und Vorlagen im "
+            "Koffer mit, arbeitet dort ohne Netz und gleicht danach ab.",
+            frozenset(
+                {
+                    Perm.RECORDS_VIEW,
+                    Perm.RECORDS_EDIT,
+                    Perm.OUTBOX_SEND,
+                    Perm.FIELD_CHECKOUT,
+                }
             ),
             sees_personal_data=True,
         ),

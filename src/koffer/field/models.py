@@ -18,13 +18,18 @@ from koffer.tenancy.scoping import TenantOwned
 
 
 class Geraet(TenantOwned):
-    """A Koffer of the office's device registry. ``token_hash`` is the SHA-256 of the token
-    the Koffer got when it was paired (empty before). A revoked Koffer is refused and told on
+    """A Koffer of the office's device registry, registered by or for its field worker.
+    ``token_hash`` is the SHA-256 of the token the Koffer got when it was paired (empty
+    before). A revoked Koffer is refused and told on
     its next contact to wipe its local data; ``geloescht_am`` records that it confirmed."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     name = models.CharField("Bezeichnung", max_length=120)
     token_hash = models.CharField(max_length=64, blank=True)
+    # The one-time pairing code shown to the field worker (its SHA-256) and until when it
+    # holds; both emptied once the Koffer is paired.
+    kopplung_hash = models.CharField(max_length=64, blank=True)
+    kopplung_bis = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     gekoppelt_am = models.DateTimeField(null=True, blank=True)
     letzter_kontakt = models.DateTimeField(null=True, blank=True)
