@@ -103,7 +103,12 @@ def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
     env = koffer_env(tmp_path)
     command = _command(port, live_port)
     proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # reaped() kills the whole group if the test fails
     )
     with reaped(proc):
         ready = _ready(f"http://127.0.0.1:{port}", proc)
@@ -173,6 +178,7 @@ def test_serve_restarts_a_part_that_dies_and_keeps_sessions_and_jobs(tmp_path: P
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     with reaped(proc):
         _ready(base, proc)
