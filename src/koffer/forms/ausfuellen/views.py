@@ -342,11 +342,11 @@ def _befunde(
     definition: Definition, entwurf: Entwurf, fehler: dict[str, list[str]]
 ) -> list[dict[str, str]]:
     """Each finding with a link to the step (and control) to correct it."""
-    schritt_von = {f.id: s.id for s in definition.schritte for f in s.felder}
     ergebnis = []
     for pfad, meldungen in fehler.items():
         feld_id = pfad.split("[", 1)[0].split(".", 1)[0]
-        schritt_id = schritt_von.get(feld_id)
+        feld = definition.felder.get(feld_id)
+        schritt_id = feld.schritt if feld is not None else None
         url = f"{_schritt_url(entwurf, schritt_id)}#f-{feld_id}" if schritt_id else ""
         ergebnis += [{"meldung": m, "url": url} for m in meldungen]
     return ergebnis
