@@ -197,6 +197,47 @@ def schritt_speichern(
     )
 
 
+def datei_entfernen(
+    *, actor: User, access: Access | None = None, entwurf: Entwurf, feld: str, blob: str
+) -> dict[str, Any]:
+    """Remove one uploaded file (``blob``: its SHA-256) from the ``datei`` field ``feld``
+    of an open draft; answers the file's entry (name, type, size). The field's last file
+    removed leaves it unanswered (a required field is an error again). The blob is
+    released in the blob ledger: after the commit it is removed unless another draft,
+    submission or document still points to it."""
+    _darf(actor, entwurf.akte, access)
+    with transaction.atomic():
+        row = _gesperrt(entwurf)
+        _noch_offen(row)
+        definition = katalog.definition(row.formularversion)
+        feld_def = definition.felder.get(feld)
+        if feld_def is None or feld_def.typ != "datei":
+            raise NotFound("datei_not_found", "Dieses Dateifeld gibt es im Formular nicht.")
+        bisher = row.antworten.get(feld)
+        dateien = [d for d in bisher if isinstance(d, Mapping)] if isinstance(bisher, list) else []
+        entfernt = next((dict(d) for d in dateien if d.get("blob") == blob), None)
+        if entfernt is None:
+            raise NotFound("datei_not_found", "Diese Datei ist nicht (mehr) im Entwurf.")
+        rest = [d for d in dateien if d.get("blob") != blob]
+        antworten = {k: v for k, v in row.antworten.items() if k != feld}
+        if rest:
+            antworten[feld] = rest
+        row.antworten, row.updated_at = antworten, timezone.now()
+        row.save(update_fields=["antworten", "updated_at"])
+        marke = documents.release_blob(tenant_id=row.tenant_id, sha256=blob)
+        audit.record(
+            actor=actor,
+            tenant_id=row.tenant_id,
+            action="forms.entwurf.datei.remove",
+            obj=row,
+            subject=records.first_subject(row.akte),
+            # the file's hash and size name it for the record; its name may be personal
+            changes={"feld": feld, "blob": blob, "groesse": entfernt.get("groesse")},
+        )
+        transaction.on_commit(lambda: documents.discard_blobs([marke]))
+    return entfernt
+
+
 def verwerfen(*, actor: User, access: Access | None = None, entwurf: Entwurf) -> Entwurf:
     """Discard an open draft (kept, marked, never submitted)."""
     _darf(actor, entwurf.akte, access)

@@ -26,7 +26,7 @@ from koffer.forms import access as rules
 from koffer.forms.ausfuellen import ablage, selectors, selectors_seiten, services, zusammenfassung
 from koffer.forms.ausfuellen.links import fuellt_formulare
 from koffer.forms.darstellung import antworten_aus_post, navigation_html, schritt_html
-from koffer.forms.darstellung.namen import WEITERE_ZEILE
+from koffer.forms.darstellung.namen import DATEI_ENTFERNEN, WEITERE_ZEILE
 from koffer.forms.definition import Definition, sichtbar, text_de
 from koffer.forms.druck import formular_pdf
 from koffer.forms.errors import Ungueltig
@@ -201,6 +201,12 @@ def _schritt_speichern(
     fehler = {**pruefung.fehler}
     for feld_id, meldungen in abgelegt.fehler.items():
         fehler[feld_id] = [*fehler.get(feld_id, []), *meldungen]
+    if request.POST.get(DATEI_ENTFERNEN):
+        # „Datei entfernen“: the step's answers are saved above (nothing typed is lost),
+        # then the file goes; the same step again, with the message.
+        _datei_entfernen(request, entwurf, request.POST[DATEI_ENTFERNEN])
+        entwurf.refresh_from_db(fields=["antworten", "updated_at"])
+        return _schritt_seite(request, entwurf, definition, schritt_id, fehler)
     aktion = request.POST.get("aktion", "weiter")
     gezeigte = _gezeigte(definition, entwurf.antworten)
     if aktion == "zurueck":
@@ -216,6 +222,18 @@ def _schritt_speichern(
     if danach:
         return redirect(_schritt_url(entwurf, danach[0]))
     return redirect("forms:entwurf_pruefen", entwurf_id=entwurf.pk)
+
+
+def _datei_entfernen(request: TenantRequest, entwurf: Entwurf, wert: str) -> None:
+    feld, _, blob = wert.partition(":")
+    try:
+        datei = services.datei_entfernen(
+            actor=request.user, access=request.access, entwurf=entwurf, feld=feld, blob=blob
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Datei „{datei.get('name', '')}“ entfernt.")
 
 
 def _schritt_seite(
