@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import pikepdf
 from django.db import transaction
 from django.utils import timezone
+from uuid6 import uuid7
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
@@ -273,17 +275,20 @@ def _seiten(pdf: bytes) -> int:
 
 
 def _drucken(
-    entwurf: Entwurf, definition: Definition, werte: Mapping[str, Any], heute: date
+    entwurf: Entwurf,
+    definition: Definition,
+    werte: Mapping[str, Any],
+    heute: date,
+    vorgang_id: uuid.UUID | None,
 ) -> bytes:
     akte = entwurf.akte
     version = entwurf.formularversion
     kopf = briefkopf_fuer(akte.unit)
-    # The reply code names the Akte (and the draft's Vorgang): a copy signed on paper and
-    # scanned is filed there by the Posteingang.
+    # The reply code names the Akte and the Vorgang (the draft's, or the one the
+    # submission opens): a copy signed on paper and scanned is filed there by the
+    # Posteingang.
     code = antwortcode.encode(
-        antwortcode.Antwortcode(
-            tenant_id=akte.tenant_id, akte_id=akte.pk, vorgang_id=entwurf.vorgang_id
-        )
+        antwortcode.Antwortcode(tenant_id=akte.tenant_id, akte_id=akte.pk, vorgang_id=vorgang_id)
     )
     return formular_pdf(
         definition,
@@ -346,15 +351,19 @@ def einreichen(
             f"Den Vorgangstyp „{definition.vorgang.vorgangstyp}“, den dieses Formular eröffnet, "
             "gibt es nicht mehr. Bitte wenden Sie sich an die Administration.",
         )
-    # The slow part (typesetting) before the short transaction.
-    pdf = _drucken(entwurf, definition, pruefung.werte, heute)
+    # The Vorgang the submission opens gets its id now, so that the printed reply code
+    # names it; then the slow part (typesetting) before the short transaction.
+    neuer_vorgang = uuid7() if typ is not None else None
+    pdf = _drucken(entwurf, definition, pruefung.werte, heute, entwurf.vorgang_id or neuer_vorgang)
     with transaction.atomic():
         row = _gesperrt(entwurf)
         again = selectors.einreichung_von(row)
         if again is not None:  # a twin request won
             return again
         _noch_offen(row)
-        return _ablegen(actor, access, row, definition, pruefung.werte, pdf, heute, kanal)
+        return _ablegen(
+            actor, access, row, definition, pruefung.werte, pdf, heute, kanal, neuer_vorgang
+        )
 
 
 def _ablegen(
@@ -366,9 +375,10 @@ def _ablegen(
     pdf: bytes,
     heute: date,
     kanal: str,
+    vorgang_id: uuid.UUID | None,
 ) -> Einreichung:
-    """File, open the Vorgang, set the Wiedervorlage (in the caller's transaction, the
-    draft locked)."""
+    """File, open the Vorgang (with ``vorgang_id``, which the printed reply code names),
+    set the Wiedervorlage (in the caller's transaction, the draft locked)."""
     akte = entwurf.akte
     titel = text_de(definition.titel)
     vorgang = entwurf.vorgang
@@ -376,7 +386,11 @@ def _ablegen(
         typ = vorgangstyp(akte.tenant_id, definition, akte.aktenplaneinheit.module)
         assert typ is not None  # checked before printing
         vorgang = records_services.create_vorgang(
-            actor=actor, akte=akte, typ=typ, title=f"{titel} vom {heute:%d.%m.%Y}"
+            actor=actor,
+            akte=akte,
+            typ=typ,
+            title=f"{titel} vom {heute:%d.%m.%Y}",
+            pk=vorgang_id,
         )
         regeln = fristregeln(akte.tenant_id, definition)
         for code in definition.vorgang.fristen:
