@@ -838,6 +838,10 @@ PLAIN_VALUES: dict[str, str] = {
     # A step of a form's version (the isolation form's only step is "schritt").
     "schritt": "schritt",
     "schritt_id": "schritt",
+    # A file in a draft's file field: the field's id and the file's SHA-256 (the draft is
+    # the object; a file it does not hold is unknown like a foreign draft).
+    "feld": "name",
+    "blob": "0" * 64,
     # The public Akteneinsicht link: a token of another Mandant is simply unknown (404).
     "token": "ein_" + "A" * 43,
 }

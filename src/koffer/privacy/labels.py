@@ -118,6 +118,7 @@ ACTION_LABELS: dict[str, str] = {
     "forms.entwurf.create": "Formular für eine Akte begonnen",
     "forms.entwurf.change": "Angaben in einem Formularentwurf gespeichert",
     "forms.entwurf.discard": "Formularentwurf verworfen",
+    "forms.entwurf.datei.remove": "Datei aus einem Formularentwurf entfernt",
     "forms.einreichung.create": "Formular eingereicht und in der Akte abgelegt",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",

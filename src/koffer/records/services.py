@@ -731,8 +731,16 @@ def _akte_state(akte: Akte) -> dict[str, Any]:
 
 
 def create_vorgang(
-    *, actor: Actor, akte: Akte, typ: VorgangTyp, title: str, caseworker: User | None = None
+    *,
+    actor: Actor,
+    akte: Akte,
+    typ: VorgangTyp,
+    title: str,
+    caseworker: User | None = None,
+    pk: uuid.UUID | None = None,
 ) -> Vorgang:
+    """A new Vorgang in an open Akte. ``pk``: an id chosen ahead, when something made
+    before the transaction names the Vorgang already (a form's reply code)."""
     if typ.tenant_id != akte.tenant_id:
         raise RecordsError(
             "foreign_reference", "Der Vorgangstyp gehört zu einem anderen Mandanten."
@@ -744,6 +752,7 @@ def create_vorgang(
     now = timezone.now()
     with transaction.atomic():
         vorgang = Vorgang.objects.create(
+            **({"pk": pk} if pk is not None else {}),
             tenant_id=akte.tenant_id,
             akte=akte,
             typ=typ,
