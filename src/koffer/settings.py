@@ -146,6 +146,11 @@ if KOFFER_TRESOR:
             " mit KOFFER_DATABASE_URL auf einen Datenbankserver ist es nicht vorgesehen."
         )
     DATABASES["default"]["ENGINE"] = "koffer.tresor.sqlcipher"
+    # Page images are plaintext pictures of documents: on a Koffer they are cached in
+    # memory, gone when it is off.
+    from koffer.tresor.orte import seiten_cache_anlegen
+
+    KOFFER_PAGE_CACHE_DIR = seiten_cache_anlegen(VAR_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ------------------------------------------------------------

@@ -5,6 +5,7 @@ document read back from the encrypted store. Personal strings: :data:`GEHEIM`.""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import django
 
@@ -31,9 +32,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koffer.settings")
     django.setup()
 
+    from django.conf import settings
+
     from koffer.blobs.store import get_store
+    from koffer.pdf import typesetting
     from koffer.records import services
-    from koffer.records.dokumente import naming
+    from koffer.records.dokumente import naming, pages
     from koffer.records.dokumente import services as documents
     from koffer.records.models import Person
     from tests import factories
@@ -69,6 +73,22 @@ def main() -> None:
     version = result.dokument.versionen.get()
     with get_store().open(version.sha256) as stream:
         assert stream.read() == DOKUMENT
+
+    # A PDF whose page is shown: rendered from the decrypted bytes, cached in memory.
+    pdf = typesetting.typeset(
+        f"= Pflegeantrag\n\n{VORNAME} {NACHNAME}, {STRASSE}", {}, standards=(), tagged=False
+    )
+    scan = documents.ingest_file(
+        actor=worker,
+        akte=akte,
+        file=naming.IncomingFile.from_bytes("pflegeantrag.pdf", pdf),
+        meta=documents.DocumentMeta(title="Pflegeantrag"),
+    )
+    assert scan.ok, scan.message
+    assert scan.dokument is not None
+    image = pages.page_image(scan.dokument.versionen.get(), 1, pages.VIEW_WIDTH)
+    assert image.read_bytes()[:4] in (b"RIFF", b"\x89PNG"), image
+    assert Path(settings.VAR_DIR) not in image.parents, image
     print(f"befüllt: {version.sha256}")
 
 

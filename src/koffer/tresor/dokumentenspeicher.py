@@ -30,7 +30,7 @@ import io
 import os
 import struct
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -189,13 +189,24 @@ class EntschluesselnderLeser(io.RawIOBase):
         super().close()
 
 
-class TresorBlobStore(LocalBlobStore):
+class TresorBlobStore:
     """Blobs as encrypted files; ``schluessel`` gives the documents' key when needed (it
-    is asked on every write and read, so a wiped Koffer stops at once)."""
+    is asked on every write and read, so a wiped Koffer stops at once).
+
+    Not a LocalBlobStore, on purpose: code that hands a local blob's path to a child
+    process (the page renderer) must see that these files are no plaintext. The files
+    themselves are laid out and listed by a LocalBlobStore it keeps."""
 
     def __init__(self, root: Path | str, schluessel: Callable[[], bytes]) -> None:
-        super().__init__(root)
+        self.root = Path(root)
+        self._dateien = LocalBlobStore(self.root)
         self._schluessel = schluessel
+
+    def path_of(self, sha256: str) -> Path:
+        return self._dateien.path_of(sha256)
+
+    def prepare(self) -> None:
+        self._dateien.prepare()
 
     def put(self, data: bytes | IO[bytes]) -> BlobRef:
         stream: IO[bytes] = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
@@ -213,7 +224,7 @@ class TresorBlobStore(LocalBlobStore):
             final = self.path_of(ref.sha256)
             if final.is_file() and final.stat().st_size == verschluesselte_groesse(ref.size):
                 return ref  # same content already stored: nothing to do
-            self._make_parents(final.parent)
+            _make_parents(final.parent)
             os.replace(tmp, final)
             fsync_dir(final.parent)
             return ref
@@ -228,11 +239,35 @@ class TresorBlobStore(LocalBlobStore):
             raise BlobNotFound(sha256) from exc
         return io.BufferedReader(EntschluesselnderLeser(raw, key), buffer_size=SEGMENT)
 
+    def exists(self, sha256: str) -> bool:
+        return self._dateien.exists(sha256)
+
     def size(self, sha256: str) -> int:
         try:
             return klartext_groesse(self.path_of(sha256).stat().st_size)
         except FileNotFoundError as exc:
             raise BlobNotFound(sha256) from exc
+
+    def delete(self, sha256: str) -> None:
+        self._dateien.delete(sha256)
+
+    def iter_all(self, prefix: str = "") -> Iterator[str]:
+        return self._dateien.iter_all(prefix)
+
+    def check_ready(self) -> tuple[bool, str]:
+        return self._dateien.check_ready()
+
+
+def _make_parents(folder: Path) -> None:
+    """Create ``ab/cd`` as needed; a new folder entry is made durable in its parent."""
+    for level in (folder.parent, folder):
+        if level.is_dir():
+            continue
+        try:
+            level.mkdir()
+        except FileExistsError:
+            continue  # a concurrent writer made it
+        fsync_dir(level.parent)
 
 
 class _Hashing:

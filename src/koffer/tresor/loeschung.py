@@ -60,7 +60,7 @@ def _datenbankdateien() -> list[Path]:
 
 def loeschen() -> Loeschbericht:
     """Wipe this Koffer's local data (revoked, or reported stolen): the key first, then
-    the database and the documents. Only on a Koffer (``KOFFER_TRESOR`` on or
+    the database, the documents and the cached page images. Only on a Koffer (``KOFFER_TRESOR`` on or
     ``KOFFER_MODE=koffer``): an office's data is never wiped this way."""
     if not (
         getattr(settings, "KOFFER_TRESOR", False)
@@ -79,4 +79,6 @@ def loeschen() -> Loeschbericht:
         _entfernen(pfad, bericht)
     _entfernen(Path(settings.KOFFER_BLOB_DIR), bericht)
     _entfernen(Path(settings.VAR_DIR) / "cache", bericht)
+    if seiten := getattr(settings, "KOFFER_PAGE_CACHE_DIR", None):
+        _entfernen(Path(seiten), bericht)
     return bericht

@@ -35,8 +35,9 @@ class Command(BaseCommand):
         database = Path(str(settings.DATABASES["default"]["NAME"]))
         if not schluessel.tresor_datei().exists() and database.exists():
             raise CommandError(
-                "Es gibt schon eine unverschlüsselte Datenbank. Ein Koffer wird leer"
-                " eingerichtet: erst „manage.py tresor_loeschen --ja“, dann einrichten."
+                "Hier gibt es schon eine Datenbank, aber keinen Schlüssel des Koffers. Ein"
+                " Koffer wird leer eingerichtet: erst „manage.py tresor_loeschen --ja“, dann"
+                " einrichten."
             )
         try:
             schluessel.einrichten(neues_kennwort(schluessel.KENNWORT_DATEI_ENV))
