@@ -28,7 +28,7 @@ from tests.subprocesses import ROOT, koffer_env, reaped
 
 # manage.py serve runs on the real clock; the test that watches it keeps that clock too.
 # Each test starts serve (and with it a migration of a fresh database): scheduled first.
-pytestmark = [pytest.mark.real_clock, pytest.mark.long]
+pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
 
 # A fresh database is migrated and the demo district loaded before readiness; on a busy
 # 2-core machine that has taken more than 90 s.

@@ -27,7 +27,7 @@ from koffer.tresor.sqlcipher.base import DATENBANK_UNLESBAR
 from tests.subprocesses import ROOT, koffer_env, reaped
 from tests.tresor import befuellen
 
-pytestmark = [pytest.mark.real_clock, pytest.mark.long]
+pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
 
 SECRET = "Kofferkennwort-2026"
 START_TIMEOUT = 120.0
