@@ -185,7 +185,6 @@ class BgMitgliedOut(Schema):
     birth_date: date | None
     kundennummer: str = Field(description="Kundennummer des Jobcenters, leer wenn keine")
     rolle: str
-    person: PersonOut = Field(description="alle Angaben der Person")
 
 
 class BgOut(Schema):
@@ -615,7 +614,6 @@ def _bg_out(akte: Akte) -> BgOut:
                 birth_date=m.person.birth_date,
                 kundennummer=m.person.kundennummer,
                 rolle=m.rolle,
-                person=_person_out(m.person),
             )
             for m in selectors.bg_mitglieder(akte.bg_id, akte.tenant_id)
         ],
