@@ -214,3 +214,24 @@ def test_api_and_page_create_a_person_with_details(
     )
     assert page.status_code == 302
     assert Person.objects.for_tenant(tenant).get(family_name="Kind").telefon == "0123 4567"
+
+
+def test_the_akte_form_takes_the_new_persons_details(
+    tenant: Mandant, plan: Aktenplaneinheit, team: Organisationseinheit, team_caseworker: User
+) -> None:
+    client = signed_in(team_caseworker)
+    form = {
+        "aktenplaneinheit": str(plan.pk),
+        "unit": str(team.pk),
+        "title": "Leistungsakte Formular",
+        "family_name": "Formular",
+        **DETAILS,
+    }
+    page = client.get(reverse("records:akte_create")).content.decode()
+    assert 'name="iban"' in page and 'type="email"' in page and 'type="tel"' in page
+    wrong = client.post(reverse("records:akte_create"), {**form, "telefon": "ruf mich an"})
+    assert wrong.status_code == 400 and "keine Telefonnummer" in wrong.content.decode()
+    created = client.post(reverse("records:akte_create"), form)
+    assert created.status_code == 302, created.content.decode()
+    person = Person.objects.for_tenant(tenant).get(family_name="Formular")
+    assert {k: getattr(person, k) for k in STORED} == STORED
