@@ -187,6 +187,13 @@ def _bg_mitglied(world: World, tenant: Mandant) -> uuid.UUID:
     return BgMitglied.objects.for_tenant(tenant).filter(bg_id=akte.bg_id).first().pk  # type: ignore[union-attr]
 
 
+def _akte_person(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records.models import AkteSubjekt
+
+    akte_id = world.id_for("akte_id", tenant)
+    return AkteSubjekt.objects.for_tenant(tenant).get(akte_id=akte_id).person_id
+
+
 def _vorgang_typ(world: World, tenant: Mandant) -> uuid.UUID:
     from koffer.records.models import VorgangTyp
 
@@ -789,6 +796,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "dokument_id": _dokument,
     "wiedervorlage_id": _wiedervorlage,
     "mitglied_id": _bg_mitglied,
+    "person_id": _akte_person,
     "frist_id": _frist,
     "typ_id": _vorgang_typ,
     "regel_id": _frist_regel,
