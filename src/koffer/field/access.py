@@ -90,3 +90,21 @@ def akten_zum_mitnehmen_q(access: Access, user_id: uuid.UUID | None) -> Q:
     if not registriert(access):
         return NOTHING
     return records_access.akten_q(access, user_id, Perm.RECORDS_EDIT)
+
+
+# Page guards (``accounts.access.requires``): rule(access, tenant).
+
+
+def seite_mein_koffer(access: Access, tenant: object) -> bool:
+    """„Mein Koffer“ and „Akten in den Koffer nehmen“: the field service."""
+    return registriert(access)
+
+
+def seite_geraete(access: Access, tenant: object) -> bool:
+    """„Koffer: Geräte“: the Mandant's administration."""
+    return verwaltet_geraete(access)
+
+
+def seite_sperren(access: Access, tenant: object) -> bool:
+    """Revoking a Koffer: its field worker or the administration (``darf_sperren``)."""
+    return registriert(access) or verwaltet_geraete(access)
