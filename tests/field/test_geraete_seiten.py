@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from koffer.accounts.models import User
+from koffer.demo import district
 from koffer.field.geraete import selectors, services
 from koffer.field.models import Geraet
 from koffer.records.models import Akte
@@ -138,6 +139,7 @@ def test_the_administration_sees_every_koffer_and_revokes_with_a_reason(
     assert anderer_koffer.gesperrt_am is not None
     assert anderer_koffer.sperrgrund == "Laptop gestohlen"
     assert "Laptop gestohlen" in _text(client.get("/koffer/geraete/"))
+    assert "ist seit" in _text(client.get(url))  # the page of a revoked Koffer says so
 
 
 def test_pages_answer_only_their_people(
@@ -171,3 +173,9 @@ def test_the_akte_page_has_no_notice_when_it_is_home(team_caseworker: User, akte
     client = signed_in(team_caseworker)
     assert "Im Koffer bei" not in _text(client.get(f"/akten/{akte.pk}/"))
     assert client.get(f"/api/v1/akten/{akte.pk}").json()["hinweise"] == []
+
+
+def test_the_demo_district_has_a_field_worker() -> None:
+    logins = dict(district.logins_by_mandant())["Stadt Beispielstadt"]
+    [worker] = [login for login in logins if login.username == "aussendienst"]
+    assert worker.roles == "Außendienst, Bürgerbüro"
