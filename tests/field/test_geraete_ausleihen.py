@@ -3,11 +3,12 @@ returning, revocation ending them; through the services and the API."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -289,3 +290,52 @@ def test_lists_cost_the_same_for_one_koffer_or_many(
     with time_machine.travel(timezone.now() + timedelta(seconds=1)):
         after = [_lists_cost(c, u) for c, u in urls]
     assert after == before, list(zip(urls, before, after, strict=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_koffer_racing_for_one_akte_one_wins_the_others_are_told_who() -> None:
+    """Real threads on PostgreSQL: whether a loser sees the winner's row under lock or only
+    meets the unique constraint, it gets the same Conflict, never a 500."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database cannot be shared across threads")
+    tenant = factories.mandant()
+    team = factories.unit(tenant, "Seniorenbüro")
+    plan = record_factories.leistungsplan(tenant)
+    akte = record_factories.akte(
+        caseworker=factories.user(tenant, unit_=team), plan=plan, unit=team
+    )
+    koffer = []
+    for n in range(4):
+        worker = factories.user(tenant, role="aussendienst", unit_=team, last_name=f"Feld{n}")
+        koffer.append(
+            (worker, services.geraet_anlegen(actor=worker, tenant_id=tenant.pk, name=f"K{n}")[0])
+        )
+    start = threading.Barrier(len(koffer))
+    won: list[str] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def take(worker: User, geraet: Geraet) -> None:
+        try:
+            start.wait(timeout=10)
+            services.ausleihen(actor=worker, geraet=geraet, akten=[akte])
+            won.append(str(worker))
+        except Conflict as conflict:
+            refused.append(conflict.message)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=take, args=pair) for pair in koffer]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(won) == 1 and len(refused) == 3
+    for message in refused:
+        assert message.startswith(
+            f"Die Akte {akte.aktenzeichen} ist bereits im Koffer bei {won[0]}"
+        )
+    assert Ausleihe.objects.for_tenant(tenant).filter(zurueck_am__isnull=True).count() == 1
