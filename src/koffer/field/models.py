@@ -48,6 +48,12 @@ class Geraet(TenantOwned):
                 name="field_geraet_token_uniq",
             ),
         ]
+        # A Koffer's request names no Mandant: it is found by its token (or pairing code)
+        # alone, which the (tenant, token) constraint's index does not serve.
+        indexes = [
+            models.Index(fields=["token_hash"], name="field_geraet_token_idx"),
+            models.Index(fields=["kopplung_hash"], name="field_geraet_kopplung_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -15,7 +15,7 @@ from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, not_found
 from koffer.errors import Forbidden
-from koffer.records import access, api_queues, selectors, services
+from koffer.records import access, api_queues, erweiterungen, selectors, services
 from koffer.records.auszug import api as auszug_api
 from koffer.records.dokumente import api as dokumente_api
 from koffer.records.konfiguration import api as konfiguration_api
@@ -51,6 +51,10 @@ class AkteOut(Schema):
     updated_at: datetime
     named_user_ids: list[uuid.UUID] | None = Field(
         default=None, description="Nur in der Einzelansicht: benannte Personen"
+    )
+    hinweise: list[str] | None = Field(
+        default=None,
+        description="Nur in der Einzelansicht: Hinweise zur Akte, z. B. „Im Koffer bei … seit …“",
     )
 
 
@@ -345,7 +349,9 @@ def get_akte(request: TenantRequest, akte_id: uuid.UUID) -> AkteOut:
         subject=selectors.first_subject(akte),
         purpose="Akte über die API abgerufen",
     )
-    return _akte_out(akte, with_names=True)
+    out = _akte_out(akte, with_names=True)
+    out.hinweise = erweiterungen.hinweise(request.access, request.user.pk, akte)
+    return out
 
 
 @akten.post(

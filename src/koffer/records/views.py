@@ -197,6 +197,7 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         ),
         "can_edit": access.can_edit(request.access, request.user.id, akte),
         "links": erweiterungen.links(request.access, request.user.id, akte),
+        "hinweise": erweiterungen.hinweise(request.access, request.user.id, akte),
         "wv_form": WiedervorlageForm(),
         "page_title": f"Akte {akte.aktenzeichen}",
         "breadcrumbs": trail(("Meine Akten", reverse("records:akten")), (akte.aktenzeichen, None)),
