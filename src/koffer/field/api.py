@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from koffer.field.besuche import api as besuche_api
+
 router = Router()
+router.add_router("", besuche_api.router)

@@ -119,6 +119,10 @@ ACTION_LABELS: dict[str, str] = {
     "forms.entwurf.change": "Angaben in einem Formularentwurf gespeichert",
     "forms.entwurf.discard": "Formularentwurf verworfen",
     "forms.einreichung.create": "Formular eingereicht und in der Akte abgelegt",
+    "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
+    "field.hausbesuch.verlegt": "Hausbesuch verlegt",
+    "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",
+    "field.hausbesuch.erledigt": "Hausbesuch erledigt",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
@@ -226,6 +230,7 @@ TYPE_LABELS: dict[str, str] = {
     "records.aktesubjekt": "Beteiligte Person der Akte",
     "records.aktezugriff": "Zugriffsrecht auf eine Akte",
     "accounts.usersession": "Sitzung",
+    "field.hausbesuche": "Hausbesuche eines Tages",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own
