@@ -68,7 +68,7 @@ TOURENPLAN_TYP = """
     [#strong(b.nr) \\ #b.zeit],
     [#strong(b.name) \\ #b.anschrift #if b.telefon != "" [\\ Tel. #b.telefon]],
     [#b.aktenzeichen #if b.im_koffer [(im Koffer)] \\ #b.anlass #if b.hinweise != "" [\\ #text(style: "italic")[Hinweis: #b.hinweise]]],
-    [#for f in b.formulare [• #f \\ ]],
+    if b.formulare.len() == 0 [–] else [#for f in b.formulare [• #f \\ ]],
     align(center, box(width: 5mm, height: 5mm, stroke: 0.8pt)),
   )).flatten()
 )
@@ -88,7 +88,7 @@ def _zeile(nr: int, z: Besuchszeile) -> dict[str, Any]:
         "im_koffer": z.im_koffer,
         "anlass": b.anlass,
         "hinweise": b.hinweise,
-        "formulare": [f.titel for f in z.formulare] or ["–"],
+        "formulare": [f.titel for f in z.formulare],
     }
 
 
