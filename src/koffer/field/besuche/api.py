@@ -16,9 +16,10 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.api.files import file_download
 from koffer.api.problems import Problem, not_found
+from koffer.field import access as rules
 from koffer.field.besuche import files, selectors, services
 from koffer.field.besuche.selectors import Besuchszeile
-from koffer.field.errors import FieldError
+from koffer.field.errors import FieldError, Forbidden
 from koffer.field.models import Hausbesuch
 from koffer.records import selectors as records
 
@@ -137,6 +138,10 @@ def _besuch(request: TenantRequest, besuch_id: uuid.UUID) -> Hausbesuch:
 
 
 def _aussendienst(request: TenantRequest, user_id: uuid.UUID | None) -> User:
+    """Whose day: the caller's own, or another person of the Mandant; only for whoever reads
+    Akten (each visit then asks ``field.access.besuche_q``)."""
+    if not rules.sieht_besuche(request.access):
+        raise Forbidden("forbidden", "Hausbesuche sehen nur, wer Akten lesen darf.")
     if user_id is None or user_id == request.user.pk:
         return request.user
     person = User.objects.filter(pk=user_id, memberships__tenant=request.tenant).first()
@@ -147,7 +152,7 @@ def _aussendienst(request: TenantRequest, user_id: uuid.UUID | None) -> User:
 
 @router.get(
     "/koffer/besuche",
-    response={200: list[BesuchZeileOut]},
+    response={200: list[BesuchZeileOut], 403: Problem, 404: Problem},
     summary="Die Hausbesuche eines Tages in Reihenfolge, mit Anschrift, Telefon, Formularen "
     "zum Mitnehmen und ob die Akte schon im Koffer ist",
 )
@@ -168,7 +173,7 @@ def list_besuche(request: TenantRequest, filters: Query[TagFilter]) -> list[Besu
 
 @router.get(
     "/koffer/besuche/tourenplan.pdf",
-    response={200: None, 404: Problem},
+    response={200: None, 403: Problem, 404: Problem},
     summary="Der Tourenplan eines Tages (PDF/A, zum Ausdrucken)",
     openapi_extra=file_download("Der Tourenplan", "application/pdf"),
 )
