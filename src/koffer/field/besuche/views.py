@@ -24,7 +24,6 @@ from koffer.field.besuche import files, selectors, services
 from koffer.field.besuche.forms import AbsagenForm, PlanenForm, VerlegenForm
 from koffer.field.models import Hausbesuch
 from koffer.records import selectors as records
-from koffer.records.access import can_edit
 from koffer.records.breadcrumbs import akte_trail
 from koffer.records.models import Akte
 from koffer.shell.breadcrumbs import trail
@@ -71,7 +70,10 @@ def planen(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     akte = _akte(request, akte_id)
     personen = list(rules.aussendienste(akte))
     vorgaenge = list(records.akte_vorgaenge(akte).exclude(status="done"))
-    form = PlanenForm(request.POST or None, initial={"vorgang": request.GET.get("vorgang", "")})
+    form = PlanenForm(
+        request.POST or None,
+        initial={"vorgang": request.GET.get("vorgang", ""), "datum": timezone.localdate()},
+    )
     form.set_choices(
         [(str(p.pk), p.get_full_name() or p.username) for p in personen],
         [(str(v.pk), v.title) for v in vorgaenge],
@@ -226,10 +228,10 @@ def _aenderung(
     title: str,
     button: str,
 ) -> HttpResponse:
+    # The field worker comes from their day, a caseworker from the Akte.
     crumbs = (
         trail((MEINE, _tag_url(besuch.datum)), (title, None))
         if besuch.aussendienst_id == request.user.pk
-        or not can_edit(request.access, request.user.pk, besuch.akte)
         else akte_trail(besuch.akte, (title, None))
     )
     return render(
