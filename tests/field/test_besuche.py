@@ -13,9 +13,11 @@ from django.db import connection
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.field import access as field_access
 from koffer.field.besuche import selectors, services
 from koffer.field.errors import Conflict, FieldError, Forbidden
 from koffer.field.models import Hausbesuch
+from koffer.records import services as record_services
 from koffer.records.models import Akte, Aktenplaneinheit, Wiedervorlage
 from koffer.records.queues import my_wiedervorlagen
 from koffer.records.selectors import Viewer
@@ -337,3 +339,31 @@ def test_cancel_needs_a_reason_and_moving_moves_the_wiedervorlage(
     # Someone who may neither edit the Akte nor is its field worker: not found.
     other = factories.user(tenant, role="aussendienst", unit_=factories.unit(tenant))
     assert signed_in(other).get(f"/koffer/hausbesuche/{row.pk}/verlegen/").status_code == 404
+
+
+def test_a_restricted_akte_sends_only_a_field_worker_named_on_it(
+    tenant: Mandant,
+    akte: Akte,
+    team: Organisationseinheit,
+    team_caseworker: User,
+    aussendienst: User,
+) -> None:
+    lead = factories.user(tenant, role="teamleitung", unit_=team)
+    akte = record_services.change_akte(
+        actor=lead,
+        akte=akte,
+        reason="Schutzbedürftige Person",
+        access_level="restricted",
+        named_users=[team_caseworker, lead],
+    )
+    assert aussendienst not in field_access.aussendienste(akte)
+    with pytest.raises(FieldError, match="keine Hausbesuche"):
+        besuch(actor=team_caseworker, akte=akte, aussendienst=aussendienst)
+    akte = record_services.change_akte(
+        actor=lead,
+        akte=akte,
+        reason="Hausbesuch nötig",
+        named_users=[team_caseworker, lead, aussendienst],
+    )
+    assert list(field_access.aussendienste(akte)) == [aussendienst]
+    assert besuch(actor=team_caseworker, akte=akte, aussendienst=aussendienst).pk
