@@ -367,3 +367,44 @@ def test_a_restricted_akte_sends_only_a_field_worker_named_on_it(
     )
     assert list(field_access.aussendienste(akte)) == [aussendienst]
     assert besuch(actor=team_caseworker, akte=akte, aussendienst=aussendienst).pk
+
+
+def test_a_caseworkers_wiedervorlage_becomes_the_visit(
+    tenant: Mandant, akte: Akte, team_caseworker: User, aussendienst: User
+) -> None:
+    tag = heute() + timedelta(days=3)
+    wv = record_factories.wiedervorlage(
+        akte, tag, assignee=team_caseworker, note="Pflegesituation vor Ort klären"
+    )
+    client = signed_in(team_caseworker)
+    url = f"/akten/{akte.pk}/hausbesuch/"
+    form = client.get(f"{url}?wiedervorlage={wv.pk}").content.decode()
+    assert 'value="Pflegesituation vor Ort klären"' in form
+    assert f'value="{tag.isoformat()}"' in form
+    answer = client.post(
+        url,
+        {
+            "aussendienst": str(aussendienst.pk),
+            "datum": tag.isoformat(),
+            "anlass": "Pflegesituation vor Ort klären",
+            "aus_wiedervorlage": str(wv.pk),
+        },
+    )
+    assert answer.status_code == 302
+    wv.refresh_from_db()
+    assert wv.done_at is not None
+    row = Hausbesuch.objects.for_tenant(tenant).get()
+    assert row.wiedervorlage is not None and row.wiedervorlage.assignee_id == aussendienst.pk
+    event = AuditEvent.objects.filter(action="field.hausbesuch.create").get()
+    assert event.changes["aus_wiedervorlage"] == str(wv.pk)
+    # Taken over once: no longer offered, and refused when named again.
+    assert 'name="aus_wiedervorlage"' not in client.get(url).content.decode()
+    with pytest.raises(FieldError, match="nicht mehr offen"):
+        services.planen(
+            actor=team_caseworker,
+            akte=akte,
+            aussendienst=aussendienst,
+            datum=tag,
+            anlass="nochmal",
+            aus_wiedervorlage=wv,
+        )

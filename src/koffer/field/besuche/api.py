@@ -40,6 +40,11 @@ class BesuchNeu(Schema):
     )
     hinweise: str = Field(default="", max_length=500)
     vorgang: uuid.UUID | None = None
+    aus_wiedervorlage: uuid.UUID | None = Field(
+        default=None,
+        description="Eine offene Wiedervorlage der Akte, die der Hausbesuch übernimmt "
+        "(sie wird erledigt)",
+    )
 
 
 class BesuchOut(Schema):
@@ -199,6 +204,18 @@ def plan_besuch(request: TenantRequest, body: BesuchNeu) -> Status:
     vorgang = records.akte_vorgaenge(akte).filter(pk=body.vorgang).first() if body.vorgang else None
     if body.vorgang and vorgang is None:
         raise not_found("Dieser Vorgang")
+    wv = None
+    if body.aus_wiedervorlage:
+        wv = next(
+            (
+                w
+                for w in selectors.uebernehmbare_wiedervorlagen(akte)
+                if w.pk == body.aus_wiedervorlage
+            ),
+            None,
+        )
+        if wv is None:
+            raise not_found("Diese Wiedervorlage")
     person = User.objects.filter(pk=body.aussendienst).first()
     if person is None:
         raise FieldError(
@@ -215,6 +232,7 @@ def plan_besuch(request: TenantRequest, body: BesuchNeu) -> Status:
         formulare=body.formulare,
         hinweise=body.hinweise,
         vorgang=vorgang,
+        aus_wiedervorlage=wv,
     )
     return Status(201, _out(_besuch(request, besuch.pk)))
 

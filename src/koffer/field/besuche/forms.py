@@ -25,6 +25,13 @@ class PlanenForm(forms.Form):
         label="Uhrzeit", required=False, widget=TimeInput(), help_text="z. B. 10:30"
     )
     vorgang = forms.ChoiceField(label="Vorgang", required=False, widget=forms.Select(attrs=SELECT))
+    aus_wiedervorlage = forms.ChoiceField(
+        label="Aus einer Wiedervorlage",
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+        help_text="Die gewählte Wiedervorlage wird mit dem Planen erledigt: der Hausbesuch "
+        "übernimmt sie.",
+    )
     anlass = forms.CharField(
         label="Anlass",
         max_length=300,
@@ -51,9 +58,14 @@ class PlanenForm(forms.Form):
         aussendienste: list[tuple[str, str]],
         vorgaenge: list[tuple[str, str]],
         formulare: list[tuple[str, str]],
+        wiedervorlagen: list[tuple[str, str]] | None = None,
     ) -> None:
         self.fields["aussendienst"].choices = [("", CHOOSE), *aussendienste]  # type: ignore[attr-defined]
         self.fields["vorgang"].choices = [("", "ohne Vorgang"), *vorgaenge]  # type: ignore[attr-defined]
+        if wiedervorlagen:
+            self.fields["aus_wiedervorlage"].choices = [("", "keine"), *wiedervorlagen]  # type: ignore[attr-defined]
+        else:
+            del self.fields["aus_wiedervorlage"]
         self.fields["formulare"].choices = (  # type: ignore[attr-defined]
             [("Formulare des Katalogs", formulare)] if formulare else []
         )

@@ -19,7 +19,8 @@ from koffer.field import access as rules
 from koffer.field.models import Ausleihe, Hausbesuch
 from koffer.forms.katalog import selectors as katalog
 from koffer.forms.models import Formularversion
-from koffer.records.models import Akte, AkteSubjekt, Person, Vorgang
+from koffer.records import selectors as records
+from koffer.records.models import Akte, AkteSubjekt, Person, Vorgang, Wiedervorlage
 
 
 @dataclass(frozen=True)
@@ -176,3 +177,13 @@ def _mitnehmen(
 def formularauswahl(tenant_id: uuid.UUID) -> list[tuple[str, str]]:
     """(key, title) of the active catalogue: what a visit may take along."""
     return list(katalog.katalog(tenant_id).values_list("schluessel", "titel"))
+
+
+def uebernehmbare_wiedervorlagen(akte: Akte) -> list[Wiedervorlage]:
+    """The Akte's open Wiedervorlagen a new visit may take over: those no visit holds."""
+    gehalten = (
+        Hausbesuch.objects.for_tenant(akte.tenant_id)
+        .filter(akte=akte, wiedervorlage__isnull=False)
+        .values("wiedervorlage_id")
+    )
+    return list(records.akte_open_wiedervorlagen(akte).exclude(pk__in=gehalten))

@@ -40,12 +40,16 @@ def planen(
     formulare: Sequence[str] = (),
     hinweise: str = "",
     vorgang: Vorgang | None = None,
+    aus_wiedervorlage: Wiedervorlage | None = None,
     access: Access | None = None,
 ) -> Hausbesuch:
     """Plan a home visit: the actor may edit the open Akte, the field worker is one
     :func:`field.access.aussendienste` offers, the day is today or later, the reason is
     given, every form to take along is an active form of the Mandant's catalogue. The field
-    worker gets a Wiedervorlage on that day („Hausbesuch: <Anlass>“)."""
+    worker gets a Wiedervorlage on that day („Hausbesuch: <Anlass>“).
+
+    ``aus_wiedervorlage``: an open Wiedervorlage of this Akte the visit takes over (the
+    caseworker's reminder becomes the visit); it is done in the same transaction."""
     grants = records_access.of_actor(actor, akte.tenant_id, access)
     user_id = records_access.user_id_of(actor)
     if not rules.plant_hausbesuche(grants, user_id, akte):
@@ -62,7 +66,15 @@ def planen(
     if vorgang is not None and vorgang.akte_id != akte.pk:
         raise FieldError("besuch_vorgang", "Der Vorgang gehört nicht zu dieser Akte.")
     schluessel = _formulare(akte.tenant_id, formulare)
+    if aus_wiedervorlage is not None and (
+        aus_wiedervorlage.akte_id != akte.pk or aus_wiedervorlage.done_at is not None
+    ):
+        raise FieldError(
+            "besuch_wiedervorlage", "Diese Wiedervorlage ist nicht mehr offen in dieser Akte."
+        )
     with transaction.atomic():
+        if aus_wiedervorlage is not None:
+            records.complete_wiedervorlage(actor=actor, wiedervorlage=aus_wiedervorlage)
         wv = records.set_wiedervorlage(
             actor=actor,
             akte=akte,
@@ -97,6 +109,7 @@ def planen(
                 "uhrzeit": uhrzeit.strftime("%H:%M") if uhrzeit else None,
                 "anlass": anlass,
                 "formulare": schluessel,
+                "aus_wiedervorlage": str(aus_wiedervorlage.pk) if aus_wiedervorlage else None,
             },
         )
     return besuch

@@ -25,7 +25,7 @@ from koffer.field.besuche.forms import AbsagenForm, PlanenForm, VerlegenForm
 from koffer.field.models import Hausbesuch
 from koffer.records import selectors as records
 from koffer.records.breadcrumbs import akte_trail
-from koffer.records.models import Akte
+from koffer.records.models import Akte, Wiedervorlage
 from koffer.shell.breadcrumbs import trail
 
 MEINE = "Meine Hausbesuche"
@@ -70,14 +70,13 @@ def planen(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     akte = _akte(request, akte_id)
     personen = list(rules.aussendienste(akte))
     vorgaenge = list(records.akte_vorgaenge(akte).exclude(status="done"))
-    form = PlanenForm(
-        request.POST or None,
-        initial={"vorgang": request.GET.get("vorgang", ""), "datum": timezone.localdate()},
-    )
+    wiedervorlagen = selectors.uebernehmbare_wiedervorlagen(akte)
+    form = PlanenForm(request.POST or None, initial=_vorbelegt(request, wiedervorlagen))
     form.set_choices(
         [(str(p.pk), p.get_full_name() or p.username) for p in personen],
         [(str(v.pk), v.title) for v in vorgaenge],
         selectors.formularauswahl(akte.tenant_id),
+        [(str(w.pk), f"{w.due_date:%d.%m.%Y}: {w.note or 'ohne Vermerk'}") for w in wiedervorlagen],
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -93,6 +92,10 @@ def planen(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
                 formulare=data["formulare"],
                 hinweise=data["hinweise"],
                 vorgang=next((v for v in vorgaenge if str(v.pk) == data["vorgang"]), None),
+                aus_wiedervorlage=next(
+                    (w for w in wiedervorlagen if str(w.pk) == data.get("aus_wiedervorlage")),
+                    None,
+                ),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -114,6 +117,22 @@ def planen(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
             "breadcrumbs": akte_trail(akte, ("Hausbesuch planen", None)),
         },
     )
+
+
+def _vorbelegt(request: TenantRequest, wiedervorlagen: list[Wiedervorlage]) -> dict[str, object]:
+    """Today, the Vorgang of the Akte page's link; with ``?wiedervorlage=`` (a caseworker's
+    reminder turned into a visit) its day, if not past, and its note as the reason."""
+    heute = timezone.localdate()
+    initial: dict[str, object] = {"vorgang": request.GET.get("vorgang", ""), "datum": heute}
+    wv = next((w for w in wiedervorlagen if str(w.pk) == request.GET.get("wiedervorlage")), None)
+    if wv is not None:
+        initial.update(
+            aus_wiedervorlage=str(wv.pk),
+            anlass=wv.note,
+            datum=max(wv.due_date, heute),
+            vorgang=str(wv.vorgang_id or ""),
+        )
+    return initial
 
 
 @require_GET
