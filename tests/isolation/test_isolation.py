@@ -785,6 +785,24 @@ def _einreichung(world: World, tenant: Mandant) -> uuid.UUID:
     return ausfuellen.einreichen(actor=actor, entwurf=entwurf).pk
 
 
+def _besuch(world: World, tenant: Mandant) -> uuid.UUID:
+    """A home visit for the Mandant's Akte (the row as planning writes it: the crawl's
+    actors hold every role, planning's own rules are tested in tests/field)."""
+    from django.utils import timezone
+
+    from koffer.field.models import Hausbesuch
+
+    return Hausbesuch.objects.create(
+        tenant=tenant,
+        akte_id=world.id_for("akte_id", tenant),
+        aussendienst=world.actor if tenant == world.own else _person(world, tenant),
+        datum=timezone.localdate(),
+        anlass=world.mark(tenant),
+        hinweise=world.mark(tenant),
+        created_at=timezone.now(),
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 def _aussendienst(world: World, tenant: Mandant) -> User:
     """Who carries the Mandant's Koffer: the actor at home, a field worker elsewhere."""
@@ -867,6 +885,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "einreichung_id": _einreichung,
     "geraet_id": _geraet,
     "ausleihe_id": _ausleihe,
+    "besuch_id": _besuch,
 }
 
 # Parameters that name no object (a version number, a page, an image width): one valid value

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ninja import Router
 
+from koffer.field.besuche import api as besuche_api
 from koffer.field.geraete import api as geraete_api
 
 router = Router()
 router.add_router("", geraete_api.router)
+router.add_router("", besuche_api.router)

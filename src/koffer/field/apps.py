@@ -8,6 +8,7 @@ class FieldConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.field.besuche import links as besuche_links
         from koffer.field.geraete import hinweis
         from koffer.records import erweiterungen
         from koffer.shell.navigation import NavEntry, register
@@ -15,6 +16,22 @@ class FieldConfig(AppConfig):
         # „Im Koffer bei … seit …“ on the Akte's page and API detail.
         erweiterungen.register_hinweis(
             erweiterungen.Hinweis(key="field_im_koffer", text=hinweis.im_koffer)
+        )
+        erweiterungen.register(
+            erweiterungen.Aktion(
+                key="field_besuch_planen", label="Hausbesuch planen", url=besuche_links.planen
+            )
+        )
+        register(
+            NavEntry(
+                key="field_hausbesuche",
+                label="Meine Hausbesuche",
+                url_name="field:hausbesuche",
+                description="Die Hausbesuche des Tages mit Anschrift, Anlass und den "
+                "Formularen zum Mitnehmen; der Tourenplan zum Ausdrucken.",
+                permission=Perm.FIELD_CHECKOUT,
+                order=46,
+            )
         )
         register(
             NavEntry(
@@ -24,7 +41,7 @@ class FieldConfig(AppConfig):
                 description="Den Laptop für Hausbesuche anmelden und koppeln, Akten "
                 "mitnehmen und zurückgeben.",
                 permission=Perm.FIELD_CHECKOUT,
-                order=46,
+                order=47,
             )
         )
         register(

@@ -130,6 +130,10 @@ ACTION_LABELS: dict[str, str] = {
     "field.ausleihe.zurueck": "Akte aus dem Koffer zurückgegeben",
     "field.ausleihe.abgelaufen": "Ausleihe einer Akte im Koffer abgelaufen",
     "field.ausleihe.gesperrt": "Ausleihe beendet, weil der Koffer gesperrt wurde",
+    "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
+    "field.hausbesuch.verlegt": "Hausbesuch verlegt",
+    "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",
+    "field.hausbesuch.erledigt": "Hausbesuch erledigt",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
@@ -237,6 +241,7 @@ TYPE_LABELS: dict[str, str] = {
     "records.aktesubjekt": "Beteiligte Person der Akte",
     "records.aktezugriff": "Zugriffsrecht auf eine Akte",
     "accounts.usersession": "Sitzung",
+    "field.hausbesuche": "Hausbesuche eines Tages",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own
