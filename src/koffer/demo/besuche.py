@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import Membership, User
+from koffer.demo import records as demo_records
 from koffer.field.besuche import services as besuche
 from koffer.forms.katalog import selectors as katalog
 from koffer.records import access as records_access
@@ -125,6 +126,8 @@ def _seniorenakten(worker: User, tenant: Mandant, unit: Organisationseinheit) ->
             given_names=given,
             caseworker=worker,
         )
+        # Contact and bank details as every demo person has them, the home address below.
+        demo_records.give_details(worker, akte, len(family) * 7 + len(given))
         subjekt = akte.subjekte.select_related("person").first()
         if subjekt is not None:
             services.change_person(

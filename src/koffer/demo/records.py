@@ -404,7 +404,7 @@ def demo_iban(bankleitzahl: str, konto: int) -> str:
     return f"DE{identifiers.check_digits(bban + 'DE')}{bban}"
 
 
-def _give_details(actor: User, akte: Akte, seed: int) -> None:
+def give_details(actor: User, akte: Akte, seed: int) -> None:
     """The Akte's person gets a fictional postal address (the Postausgang writes to it),
     place of birth, nationality, telephone, e-mail and bank account (the Formulare
     prefill them)."""
@@ -454,7 +454,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
             bg_nummer=bg,
             caseworker=caseworker,
         )
-        _give_details(caseworker, akte, len(akte.aktenzeichen) + len(family) + len(given))
+        give_details(caseworker, akte, len(akte.aktenzeichen) + len(family) + len(given))
         vorgang_typ = VorgangTyp.objects.for_tenant(tenant).filter(code=typ).first()
         if vorgang_typ is None:
             _file_documents(caseworker, akte, None)
