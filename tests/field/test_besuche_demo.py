@@ -4,7 +4,8 @@ feature adds the user), nothing when not."""
 from __future__ import annotations
 
 from koffer.demo import besuche as demo_besuche
-from koffer.field.models import Hausbesuch
+from koffer.demo import koffer as demo_koffer
+from koffer.field.models import Ausleihe, Hausbesuch
 from koffer.records.models import Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests import factories
@@ -31,3 +32,17 @@ def test_the_demo_field_worker_finds_todays_visits_in_akten_of_their_unit(
     page = signed_in(worker).get("/koffer/hausbesuche/").content.decode()
     assert "Gertrud Hoffmann" in page and "Am Kirchplatz 4, 54321 Beispielstadt" in page
     assert "Klingel defekt" in page
+
+
+def test_the_demo_field_worker_has_a_koffer_with_the_first_visits_akte(tenant: Mandant) -> None:
+    stadt = factories.mandant("Stadt Beispielstadt", kind=Mandant.Kind.GEMEINDE)
+    buero = factories.unit(stadt, "Seniorenbüro")
+    worker = factories.user(stadt, role="aussendienst", unit_=buero, username="aussendienst")
+    demo_besuche.load({})
+    demo_koffer.load()
+    [ausleihe] = Ausleihe.objects.for_tenant(stadt)
+    first = Hausbesuch.objects.for_tenant(stadt).order_by("uhrzeit").first()
+    assert first is not None and ausleihe.akte_id == first.akte_id
+    assert ausleihe.geraet.user_id == worker.pk and ausleihe.zurueck_am is None
+    page = signed_in(worker).get("/koffer/").content.decode()
+    assert "Laptop Außendienst (Demo)" in page and "Akten in den Koffer nehmen" in page

@@ -13,6 +13,7 @@ from koffer.demo import besuche as demo_besuche
 from koffer.demo import briefe as demo_briefe
 from koffer.demo import formulare as demo_formulare
 from koffer.demo import inbox as demo_inbox
+from koffer.demo import koffer as demo_koffer
 from koffer.demo import migration as demo_migration
 from koffer.demo import outbox as demo_outbox
 from koffer.demo import placements as demo_placements
@@ -295,6 +296,7 @@ def load() -> list[DemoUser]:
         demo_outbox.load(mandanten)
         demo_formulare.load(mandanten)
         demo_besuche.load(mandanten)
+        demo_koffer.load()
         serien = demo_briefe.load(mandanten)
         inbox_jobs += demo_inbox.ruecklaeufer(mandanten)
         auszug = demo_records.order_auszug(mandanten)
