@@ -119,6 +119,9 @@ ACTION_LABELS: dict[str, str] = {
     "forms.entwurf.change": "Angaben in einem Formularentwurf gespeichert",
     "forms.entwurf.discard": "Formularentwurf verworfen",
     "forms.einreichung.create": "Formular eingereicht und in der Akte abgelegt",
+    "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
+    "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
+    "field.koffer_geloescht": "Daten im gesperrten Koffer gelöscht",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
@@ -226,6 +229,7 @@ TYPE_LABELS: dict[str, str] = {
     "records.aktesubjekt": "Beteiligte Person der Akte",
     "records.aktezugriff": "Zugriffsrecht auf eine Akte",
     "accounts.usersession": "Sitzung",
+    "field.paket": "Koffer-Paket",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own
