@@ -20,6 +20,7 @@ from koffer.accounts.models import Membership, User
 from koffer.accounts.roles import Perm
 from koffer.demo import district
 from koffer.demo import formulare as demo_formulare
+from koffer.field.geraete import services as geraete
 from koffer.forms.models import Einreichung, Entwurf, Formular, Formularversion
 from koffer.inbox.models import Importlauf, Stapel, Vernichtungsliste
 from koffer.jobs.models import Job
@@ -167,6 +168,13 @@ def demo_users(db: None, tmp_path: Path) -> list[tuple[Client, list[Any]]]:
         units=[provider.unit],
     )
     clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), [provider.tenant_id]))
+    # The Koffer's own endpoints answer a paired Koffer (device token) only.
+    worker = Membership.objects.unscoped().get(user__username="aussendienst")
+    _, code = geraete.geraet_anlegen(
+        actor=worker.user, tenant_id=worker.tenant_id, name="Schema-Prüfung"
+    )
+    _, token = geraete.koppeln(code=code)
+    clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {token}"), [worker.tenant_id]))
     return clients
 
 

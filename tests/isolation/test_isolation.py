@@ -779,6 +779,38 @@ def _einreichung(world: World, tenant: Mandant) -> uuid.UUID:
 
 
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
+def _aussendienst(world: World, tenant: Mandant) -> User:
+    """Who carries the Mandant's Koffer: the actor at home, a field worker elsewhere."""
+    if tenant == world.own:
+        return world.actor
+
+    def build() -> User:
+        label = world.mark(tenant)
+        return factories.user(tenant, role="aussendienst", username=f"feld.{label.lower()}")
+
+    return world.once("aussendienst", tenant, build)  # type: ignore[no-any-return]
+
+
+def _geraet(world: World, tenant: Mandant) -> uuid.UUID:
+    """A Koffer of the Mandant, named with its mark."""
+    from koffer.field.geraete import services as geraete
+
+    actor = _aussendienst(world, tenant)
+    return geraete.geraet_anlegen(actor=actor, tenant_id=tenant.pk, name=world.mark(tenant))[0].pk
+
+
+def _ausleihe(world: World, tenant: Mandant) -> uuid.UUID:
+    """The Mandant's Akte checked out to its Koffer."""
+    from koffer.field.geraete import services as geraete
+    from koffer.field.models import Geraet
+    from koffer.records.models import Akte
+
+    geraet = Geraet.objects.for_tenant(tenant).get(pk=world.id_for("geraet_id", tenant))
+    akte = Akte.objects.for_tenant(tenant).get(pk=world.id_for("akte_id", tenant))
+    actor = _aussendienst(world, tenant)
+    return geraete.ausleihen(actor=actor, geraet=geraet, akten=[akte])[0].pk
+
+
 OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "user_id": _user,
     "token_id": _token,
@@ -825,6 +857,8 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "formular_id": _formular_id,
     "entwurf_id": _entwurf,
     "einreichung_id": _einreichung,
+    "geraet_id": _geraet,
+    "ausleihe_id": _ausleihe,
 }
 
 # Parameters that name no object (a version number, a page, an image width): one valid value

@@ -43,6 +43,7 @@ APPS = (
     "blobs",
     "inbox",
     "outbox",
+    "field",
 )
 ACTION_CODE = re.compile(rf"^(read|({'|'.join(APPS)})\.[a-z_]+\.[a-z_]+)$")
 # Writers of audit events whose action argument is passed by keyword.

@@ -175,6 +175,13 @@ USERS: list[DemoUser] = [
         "Vogel",
         (("stadt-beispielstadt", "Bürgerbüro", "sachbearbeitung"),),
     ),
+    # The town's field worker visits citizens at home with a Koffer (issue 18).
+    DemoUser(
+        "aussendienst",
+        "Anke",
+        "Reisinger",
+        (("stadt-beispielstadt", "Bürgerbüro", "aussendienst"),),
+    ),
     DemoUser(
         "platz.sonnenhof",
         "Sophie",

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from koffer.field.geraete import api as geraete_api
+
 router = Router()
+router.add_router("", geraete_api.router)

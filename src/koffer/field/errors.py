@@ -20,3 +20,19 @@ class Forbidden(FieldError, errors.Forbidden):
 
 class NotFound(FieldError, errors.NotFound):
     """Unknown or not visible: both look the same from outside."""
+
+
+class ZuVieleVersuche(FieldError):
+    """Too many wrong pairing codes from one address: wait, then try again."""
+
+    status = 429
+    title = "Zu viele Versuche"
+
+
+class Gesperrt(FieldError):
+    """A revoked Koffer made contact: it is refused, and told to wipe its local data
+    (``loeschen: true`` in the problem document)."""
+
+    status = 401
+    title = "Koffer gesperrt"
+    extra = {"loeschen": True}
