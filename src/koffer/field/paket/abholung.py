@@ -7,9 +7,11 @@ few GETs with a Range header need none. Every call has a timeout; proxies are ne
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -274,13 +276,27 @@ def megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f}".replace(".", ",")
 
 
-def abwischen() -> int:
-    """Wipe every Mandant's imported data on this Koffer and forget the pairing and any
-    part files (the office revoked this Koffer). Returns the rows removed."""
+def abwischen(buero: Buero, zugang: Path | None = None) -> int:
+    """Wipe every Mandant's imported data on this Koffer, tell the office it is done, and
+    forget the pairing and any part files (the office revoked this Koffer). Returns the
+    rows removed."""
     removed = sum(services.abwischen(mandant_id=m) for m in services.eingespielte_mandanten())
-    zugang_pfad().unlink(missing_ok=True)
+    # The office learns it on the next contact otherwise; the data is gone either way.
+    with contextlib.suppress(AbholungFehlgeschlagen):
+        json_anfrage(buero, "/koffer/geloescht", {})
+    (zugang or zugang_pfad()).unlink(missing_ok=True)
     teile = Path(settings.VAR_DIR) / "koffer" / "teile"
     if teile.is_dir():
         for part in teile.glob("*.part"):
             part.unlink(missing_ok=True)
     return removed
+
+
+def koppeln(*, url: str, code: str) -> Buero:
+    """Pair with the office: the one-time code for this Koffer's token."""
+    answer = json_anfrage(
+        Buero(url=url, token=""),
+        "/koffer/kopplung",
+        {"code": code.strip(), "geraetename": socket.gethostname()[:120]},
+    )
+    return Buero(url=url, token=str(answer["token"]))

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core import serializers
 from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from koffer.accounts.models import User
@@ -154,8 +155,25 @@ def eingespielte_mandanten() -> list[uuid.UUID]:
 
 
 def _delete(model: type[models.Model], rows: models.QuerySet[Any]) -> int:
-    # The search index forgets a document by its own trigger; the cycles were emptied.
-    deleted, _ = rows.delete()
+    """Delete ``rows`` (the search index forgets a document by its own trigger; the
+    cycles were emptied before). A row something else on this Koffer still points to
+    stays; an account that stays can no longer sign in."""
+    try:
+        with transaction.atomic():
+            deleted, _ = rows.delete()
+        return deleted
+    except ProtectedError:
+        pass
+    deleted = 0
+    for obj in rows:
+        try:
+            with transaction.atomic():
+                deleted += obj.delete()[0]
+        except ProtectedError:
+            if isinstance(obj, User):
+                obj.set_unusable_password()
+                obj.is_active = False
+                obj.save(update_fields=["password", "is_active"])
     return deleted
 
 

@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 buero=buero, melden=self.stdout.write, max_rate=options["max_rate"] * 1_000_000
             )
         except abholung.KofferGesperrt as exc:
-            removed = abholung.abwischen()
+            removed = abholung.abwischen(buero, datei)
             raise CommandError(
                 f"Das Büro hat diesen Koffer gesperrt ({exc}). Die lokalen Daten wurden"
                 f" gelöscht ({removed} Einträge) und die Kopplung aufgehoben."
