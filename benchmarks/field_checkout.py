@@ -20,11 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
 
 from benchmarks import served
 from benchmarks.report import emit, note
@@ -100,15 +98,12 @@ def _daten() -> tuple[str, list[str]]:
             )
             assert result.ok, result.message
         akten.append(akte)
-    code = geraete_mit_ausleihen(worker, akten)
+    geraet, code = geraete.geraet_anlegen(actor=worker, tenant_id=tenant.pk, name="Messkoffer")
+    geraete.ausleihen(actor=worker, geraet=geraet, akten=akten)
     shas = list(
         DokumentVersion.objects.for_tenant(tenant).values_list("sha256", flat=True).distinct()
     )
     return code, shas
-
-
-def geraete_mit_ausleihen(worker, akten) -> str:  # type: ignore[no-untyped-def]
-    raise NotImplementedError(geraete, timezone, timedelta)
 
 
 def _baseline(shas: list[str]) -> float:
