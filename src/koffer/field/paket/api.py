@@ -63,6 +63,8 @@ def blob(
 ) -> HttpResponseBase:
     geraet = request.geraet  # type: ignore[attr-defined]
     store = get_store()
-    if sha256 not in selectors.paket_blobs(geraet=geraet) or not store.exists(sha256):
+    access = request.access  # type: ignore[attr-defined]
+    named = selectors.blob_im_paket(geraet=geraet, access=access, sha256=sha256)
+    if not named or not store.exists(sha256):
         raise not_found("Diese Datei")
     return auslieferung.blob_antwort(store, sha256, bereich)

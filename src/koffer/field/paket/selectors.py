@@ -1,5 +1,5 @@
 """Reads of the checkout package in the office: what a Koffer carries for its open
-checkouts (:func:`bauen`) and which blobs it may fetch (:func:`paket_blobs`).
+checkouts (:func:`bauen`) and whether a Koffer may fetch a blob (:func:`blob_im_paket`).
 
 Every table is read in one query, whatever the number of Akten (no query per Akte or per
 document); only the audit writes one event per Akte, because reading an Akte for the
@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.hashers import make_password
 from django.core import serializers
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -173,19 +174,20 @@ def bauen(*, geraet: Geraet) -> dict[str, Any]:
     }
 
 
-def paket_blobs(*, geraet: Geraet) -> set[str]:
-    """The hashes a Koffer may fetch: the blobs its current package names (the current
-    version of each document of its open checkouts, original and PDF rendition)."""
-    akte_ids = offene_ausleihen(geraet).values("akte_id")
-    pairs = (
+def blob_im_paket(*, geraet: Geraet, access: Access, sha256: str) -> bool:
+    """Whether ``sha256`` is a blob the Koffer's current package names: the original or
+    PDF rendition of the current version of a document in an Akte checked out to it that
+    its field worker may still see. One query, whatever the package's size."""
+    return (
         DokumentVersion.objects.for_tenant(geraet.tenant_id)
         .filter(
-            dokument__akte_id__in=akte_ids,
-            dokument__current_version_id=models.F("pk"),
+            Q(sha256=sha256) | Q(pdf_sha256=sha256),
+            records_access.akten_q(access, geraet.user_id, prefix="dokument__akte__"),
+            dokument__current_version_id=F("pk"),
+            dokument__akte_id__in=offene_ausleihen(geraet).values("akte_id"),
         )
-        .values_list("sha256", "pdf_sha256")
+        .exists()
     )
-    return {sha for pair in pairs for sha in pair if sha}
 
 
 def _serialised(
