@@ -47,8 +47,16 @@ test_today.__test__ = False  # type: ignore[attr-defined]  # a helper, not a tes
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `long` first, the rest in their order: xdist hands out tests in this
-    order, so a long test no longer starts last and keeps one worker busy alone at the end."""
+    order, so a long test no longer starts last and keeps one worker busy alone at the end.
+    Tests marked `own_database` touch no test database (their koffer processes keep their
+    own SQLite files): the PostgreSQL run leaves them to the SQLite run instead of running
+    the same thing twice."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    if os.environ.get("KOFFER_DATABASE_URL", "").startswith("postgres"):
+        once = pytest.mark.skip(reason="eigene SQLite-Dateien: läuft im SQLite-Lauf")
+        for item in items:
+            if item.get_closest_marker("own_database"):
+                item.add_marker(once)
 
 
 @pytest.fixture(autouse=True)

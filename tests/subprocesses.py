@@ -30,12 +30,17 @@ def koffer_env(var_dir: Path, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def reaped(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
-    """Kill ``proc`` on the way out if it still runs, so a failed test leaves no process."""
+    """Kill ``proc`` on the way out if it still runs, so a failed test leaves no process.
+    A process started with ``start_new_session`` is killed with its whole group: a failed
+    serve test would otherwise leave granian's workers running."""
     try:
         yield proc
     finally:
         if proc.poll() is None:
-            proc.kill()
+            if os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
             proc.wait()
 
 

@@ -105,3 +105,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def csv_text(value: str) -> str:
     """``value`` as a CSV cell that a spreadsheet shows as text, never runs."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def iban(value: str) -> str:
+    """An IBAN as printed, in groups of four (``DE02 1203 0000 0000 2020 51``)."""
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))

@@ -18,6 +18,11 @@ digits. The check digits are MOD 97-10 over the ID without its hyphens: for
 Kundennummer of the Bundesagentur/Jobcenter (on every notice of a person in SGB II):
 three digits, one capital letter, six digits, e.g. ``123D456789``. Stored in that
 compact form (``normalise_kundennummer``); the Posteingang reads it from letters.
+
+A person's bank account in the E-Akte (``records.Person``): the IBAN is typed as printed
+(groups of four, small letters) and stored in the electronic form (``normalise_iban``);
+the BIC (ISO 9362) has eight or eleven characters and no check digit, so only its shape
+is checked.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ IBAN_LENGTHS = {
     "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
 }  # fmt: skip
 KUNDENNUMMER = re.compile(r"^[0-9]{3}[A-Z][0-9]{6}$")
+# Bank (4 letters), country (2 letters), location (2), optionally branch (3).
+BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
 _IBAN = re.compile(r"^([A-Z]{2})([0-9]{2})([A-Z0-9]{11,30})$")
 
 
@@ -97,6 +104,27 @@ def iban_problem(value: str) -> str | None:
     return None
 
 
+def normalise_iban(value: str) -> str:
+    """The electronic form: without spaces, in capitals (``de02 1203 0000 …`` ->
+    ``DE021203…``). Whether it is one is :func:`iban_problem`'s answer."""
+    return "".join(value.split()).upper()
+
+
+def normalise_bic(value: str) -> str:
+    """A BIC without spaces, in capitals."""
+    return "".join(value.split()).upper()
+
+
+def bic_problem(value: str) -> str | None:
+    """Why ``value`` (normalised) is no BIC (German), or None."""
+    if BIC.match(value):
+        return None
+    return (
+        f"„{value}“ ist keine BIC. Sie hat 8 oder 11 Stellen: vier Buchstaben für die Bank, "
+        "den Ländercode und zwei Zeichen für den Ort, z. B. COBADEFFXXX."
+    )
+
+
 def normalise_kundennummer(value: str) -> str:
     """The compact form: without spaces, the letter in capitals (``123 d 456789`` ->
     ``123D456789``). Whether it is one is :func:`kundennummer_problem`'s answer."""
@@ -125,6 +153,13 @@ def validate_iban(value: str) -> None:
     problem = iban_problem(value)
     if problem:
         raise ValidationError(problem, code="iban")
+
+
+def validate_bic(value: str) -> None:
+    """Django field validator for a BIC (normalised)."""
+    problem = bic_problem(value)
+    if problem:
+        raise ValidationError(problem, code="bic")
 
 
 def validate_kundennummer(value: str) -> None:

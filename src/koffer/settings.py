@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI from its own static files instead of a CDN
     "koffer.audit",
     "koffer.blobs",
+    "koffer.tresor",
     "koffer.tenancy",
     "koffer.accounts",
     "koffer.jobs",
@@ -129,6 +130,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA busy_timeout=20000; PRAGMA cache_size=-20000; PRAGMA temp_store=MEMORY;"
         ),
     }
+# A Koffer's data at rest (koffer.tresor): KOFFER_TRESOR=1 encrypts the SQLite database
+# (SQLCipher) and the documents. The key is not read here but by every new connection and
+# every document access from the environment (KOFFER_TRESOR_SCHLUESSEL, which `serve` sets
+# after asking for the secret), so a missing key stops koffer with a German message and
+# never falls back to plaintext.
+KOFFER_TRESOR = _env_bool("KOFFER_TRESOR", False)
+KOFFER_TRESOR_DATEI = VAR_DIR / "tresor.json"
+if KOFFER_TRESOR:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "KOFFER_TRESOR=1 verschlüsselt die eingebettete SQLite-Datenbank eines Koffers;"
+            " mit KOFFER_DATABASE_URL auf einen Datenbankserver ist es nicht vorgesehen."
+        )
+    DATABASES["default"]["ENGINE"] = "koffer.tresor.sqlcipher"
+    # Page images are plaintext pictures of documents: on a Koffer they are cached in
+    # memory, gone when it is off.
+    from koffer.tresor.orte import seiten_cache_anlegen
+
+    KOFFER_PAGE_CACHE_DIR = seiten_cache_anlegen(VAR_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ------------------------------------------------------------
@@ -290,6 +312,8 @@ KOFFER_ABLAGE_ROOT = Path(os.environ.get("KOFFER_ABLAGE_ROOT", VAR_DIR / "ablage
 # How often every worker reads the receipts and reports in those folders (seconds; 0: never).
 KOFFER_OUTBOX_ABLAGE_SECONDS = float(os.environ.get("KOFFER_OUTBOX_ABLAGE_SECONDS", "15"))
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
+if KOFFER_TRESOR:
+    KOFFER_BLOB_BACKEND = "tresor"  # a Koffer's documents are always encrypted
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
 # outside the database (who can write to it must not read them); every host that writes
 # audit events needs the same key folder.

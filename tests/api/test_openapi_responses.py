@@ -19,7 +19,6 @@ from koffer.accounts import services as accounts
 from koffer.accounts.models import Membership, User
 from koffer.accounts.roles import Perm
 from koffer.demo import district
-from koffer.demo import formulare as demo_formulare
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Ausleihe
 from koffer.forms.models import Einreichung, Entwurf, Formular, Formularversion
@@ -43,10 +42,9 @@ from koffer.records.models import (
     DokumentVersion,
     Vorgang,
 )
-from koffer.tenancy.models import Mandant, Organisationseinheit
+from koffer.tenancy.models import Organisationseinheit
 from tests.api.jsonschema_check import errors
 from tests.factories import records as record_factories
-from tests.forms.formkern import definition
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 # Which table a path or query parameter names; tried in the signed-in user's Mandanten.
@@ -147,19 +145,9 @@ def _check(response: Any, operation: dict[str, Any], components: dict[str, Any])
     return errors(json.loads(response.content), content[media]["schema"], components)
 
 
-def _formulare_bis_zum_demokatalog(ordner: Path) -> None:
-    """Until the demo catalogue (``demo/formulare/*.json``) is there, the test's own form,
-    loaded the way the demo loads its forms (with a draft and a submission)."""
-    if Formular.objects.unscoped().exists():
-        return
-    (ordner / "formular.json").write_text(json.dumps(definition()), encoding="utf-8")
-    demo_formulare.load({m.slug: m for m in Mandant.objects.all()}, ordner)
-
-
 @pytest.fixture
-def demo_users(db: None, tmp_path: Path) -> list[tuple[Client, list[Any]]]:
-    people = district.load()
-    _formulare_bis_zum_demokatalog(tmp_path)
+def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
+    people = district.load()  # with the demo form catalogue, its drafts and submissions
     clients = []
     for person in people:
         user = User.objects.get(username=person.username)

@@ -48,6 +48,7 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
         FILE,
         "leeres Formular zum Ausdrucken (PDF)",
     ),
+    "koffer/hausbesuche/tourenplan.pdf": (FILE, "Tourenplan eines Tages (PDF)"),
     "formulare/katalog/export.json": (FILE, "JSON-Export des Formularkatalogs"),
     "formulare/katalog/schema.json": (FILE, "JSON Schema der Formulardefinition"),
     "formulare/katalog/<slug:schluessel>/export.json": (FILE, "JSON-Export eines Formulars"),

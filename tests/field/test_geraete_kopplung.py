@@ -174,3 +174,11 @@ def test_a_revoked_koffer_is_told_to_wipe_itself(
 def test_a_session_is_no_device(aussendienst: User, tenant: Mandant) -> None:
     response = signed_in(aussendienst).get(ZUSTAND)
     assert response.status_code == 401
+
+
+def test_a_koffer_that_is_not_revoked_has_nothing_to_wipe(gekoppelt: tuple[Geraet, str]) -> None:
+    response = koffer_client(gekoppelt[1]).post("/api/v1/koffer/geloescht")
+    assert response.status_code == 409
+    assert conforms(response, "/api/v1/koffer/geloescht", "post")["code"] == (
+        "koffer_nicht_gesperrt"
+    )

@@ -19,6 +19,8 @@ from koffer.accounts.models import User
 from koffer.forms.ausfuellen import services
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Einreichung, Entwurf, Formular
+from koffer.inbox.verarbeitung import codes
+from koffer.records import antwortcode
 from koffer.records.dokumente import blob_ledger
 from koffer.records.models import Akte, Dokument, Wiedervorlage
 from koffer.tenancy.models import Mandant
@@ -262,6 +264,29 @@ def test_the_empty_form_downloads_as_pdf(
     assert antwort.content.startswith(b"%PDF")
     assert "attachment" in antwort["Content-Disposition"]
     assert client.get(url).content == antwort.content  # cached per version
+
+
+def test_the_empty_form_for_an_akte_carries_its_reply_code(
+    formular: Formular, akte: Akte, team_caseworker: User
+) -> None:
+    """Printed for the Akte (from its page or a Vorgang's), filled in by hand and
+    scanned, it is filed there: the QR code names the Akte and the Vorgang."""
+    client = signed_in(team_caseworker)
+    vorgang = record_factories.vorgang(akte, actor=team_caseworker, title="Antrag 2027")
+    wahl = client.get(reverse("forms:akte_formulare", args=[akte.pk]), {"vorgang": vorgang.pk})
+    url = reverse("forms:leer_pdf", args=[akte.pk, formular.pk])
+    assert f"{url}?vorgang={vorgang.pk}" in wahl.content.decode()
+    for query, vorgang_id in (({}, None), ({"vorgang": vorgang.pk}, vorgang.pk)):
+        pdf = client.get(url, query).content
+        gelesen = [
+            antwortcode.decode(c.text, tenant_id=akte.tenant_id)
+            for c in codes.read_codes(pdf, [0], despeckle=False)
+        ]
+        assert gelesen == [
+            antwortcode.Antwortcode(
+                tenant_id=akte.tenant_id, akte_id=akte.pk, vorgang_id=vorgang_id
+            )
+        ]
 
 
 def test_others_see_no_draft(

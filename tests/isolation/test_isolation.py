@@ -187,6 +187,13 @@ def _bg_mitglied(world: World, tenant: Mandant) -> uuid.UUID:
     return BgMitglied.objects.for_tenant(tenant).filter(bg_id=akte.bg_id).first().pk  # type: ignore[union-attr]
 
 
+def _akte_person(world: World, tenant: Mandant) -> uuid.UUID:
+    from koffer.records.models import AkteSubjekt
+
+    akte_id = world.id_for("akte_id", tenant)
+    return AkteSubjekt.objects.for_tenant(tenant).get(akte_id=akte_id).person_id
+
+
 def _vorgang_typ(world: World, tenant: Mandant) -> uuid.UUID:
     from koffer.records.models import VorgangTyp
 
@@ -778,6 +785,24 @@ def _einreichung(world: World, tenant: Mandant) -> uuid.UUID:
     return ausfuellen.einreichen(actor=actor, entwurf=entwurf).pk
 
 
+def _besuch(world: World, tenant: Mandant) -> uuid.UUID:
+    """A home visit for the Mandant's Akte (the row as planning writes it: the crawl's
+    actors hold every role, planning's own rules are tested in tests/field)."""
+    from django.utils import timezone
+
+    from koffer.field.models import Hausbesuch
+
+    return Hausbesuch.objects.create(
+        tenant=tenant,
+        akte_id=world.id_for("akte_id", tenant),
+        aussendienst=world.actor if tenant == world.own else _person(world, tenant),
+        datum=timezone.localdate(),
+        anlass=world.mark(tenant),
+        hinweise=world.mark(tenant),
+        created_at=timezone.now(),
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 def _aussendienst(world: World, tenant: Mandant) -> User:
     """Who carries the Mandant's Koffer: the actor at home, a field worker elsewhere."""
@@ -849,6 +874,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "dokument_id": _dokument,
     "wiedervorlage_id": _wiedervorlage,
     "mitglied_id": _bg_mitglied,
+    "person_id": _akte_person,
     "frist_id": _frist,
     "typ_id": _vorgang_typ,
     "regel_id": _frist_regel,
@@ -887,6 +913,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "einreichung_id": _einreichung,
     "geraet_id": _geraet,
     "ausleihe_id": _ausleihe,
+    "besuch_id": _besuch,
     "sha256": _paket_blob,
 }
 
@@ -901,6 +928,10 @@ PLAIN_VALUES: dict[str, str] = {
     # A step of a form's version (the isolation form's only step is "schritt").
     "schritt": "schritt",
     "schritt_id": "schritt",
+    # A file in a draft's file field: the field's id and the file's SHA-256 (the draft is
+    # the object; a file it does not hold is unknown like a foreign draft).
+    "feld": "name",
+    "blob": "0" * 64,
     # The public Akteneinsicht link: a token of another Mandant is simply unknown (404).
     "token": "ein_" + "A" * 43,
 }

@@ -96,7 +96,7 @@ MAX_QUERIES = {
     "aktenplan": 4,
     "auszuege": 6,
     "suche": 14,
-    "akte": 15,
+    "akte": 16,  # + the Koffer's notice „Im Koffer bei …“ (one query, issue 18)
     "api akten": 6,
     "api vorgaenge": 7,
     "api dokumente": 7,

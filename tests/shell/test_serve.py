@@ -28,7 +28,7 @@ from tests.subprocesses import ROOT, koffer_env, reaped
 
 # manage.py serve runs on the real clock; the test that watches it keeps that clock too.
 # Each test starts serve (and with it a migration of a fresh database): scheduled first.
-pytestmark = [pytest.mark.real_clock, pytest.mark.long]
+pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
 
 # A fresh database is migrated and the demo district loaded before readiness; on a busy
 # 2-core machine that has taken more than 90 s.
@@ -103,7 +103,12 @@ def test_serve_starts_pages_streams_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
     env = koffer_env(tmp_path)
     command = _command(port, live_port)
     proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # reaped() kills the whole group if the test fails
     )
     with reaped(proc):
         ready = _ready(f"http://127.0.0.1:{port}", proc)
@@ -173,6 +178,7 @@ def test_serve_restarts_a_part_that_dies_and_keeps_sessions_and_jobs(tmp_path: P
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     with reaped(proc):
         _ready(base, proc)

@@ -9,6 +9,7 @@ from django.db import transaction
 from koffer.accounts import services as accounts
 from koffer.accounts.models import User
 from koffer.accounts.roles import ROLES
+from koffer.demo import besuche as demo_besuche
 from koffer.demo import briefe as demo_briefe
 from koffer.demo import formulare as demo_formulare
 from koffer.demo import inbox as demo_inbox
@@ -293,6 +294,7 @@ def load() -> list[DemoUser]:
         demo_migration.load(mandanten)
         demo_outbox.load(mandanten)
         demo_formulare.load(mandanten)
+        demo_besuche.load(mandanten)
         serien = demo_briefe.load(mandanten)
         inbox_jobs += demo_inbox.ruecklaeufer(mandanten)
         auszug = demo_records.order_auszug(mandanten)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pikepdf
 from django.utils import timezone
 
+from koffer import identifiers
 from koffer.accounts.models import User
 from koffer.jobs import runner
 from koffer.records import defaults, services
@@ -376,20 +378,55 @@ def finish(auszug: Aktenauszug) -> None:
 # Fictional streets of the demo district, so that letters have somewhere to go.
 STRASSEN = ("Lindenweg", "Am Anger", "Mühlenstraße", "Birkenallee", "Schulgasse", "Feldweg")
 ORTE = (("12341", "Musterstadt"), ("12345", "Beispielstadt"), ("12349", "Neudorf"))
+GEBURTSORTE = (
+    ("Musterstadt", "deutsch"),
+    ("Leipzig", "deutsch"),
+    ("Beispielstadt", "deutsch"),
+    ("Izmir", "türkisch"),
+    ("Rostock", "deutsch"),
+    ("Posen", "polnisch"),
+)
+# Bank codes of the usual textbook examples with their BICs; the account numbers are made
+# up, the check digits computed, so the forms' IBAN check accepts them.
+BANKEN = (("37040044", "COBADEFFXXX"), ("12030000", "BYLADEM1001"), ("50010517", "INGDDEFFXXX"))
+UMLAUTE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i", " ": "."})
 
 
-def _give_address(actor: User, akte: Akte, seed: int) -> None:
-    """The Akte's person gets a fictional postal address (the Postausgang writes to it)."""
+def _mail_name(given_names: str, family_name: str) -> str:
+    """``vorname.nachname`` in plain ASCII, as a mail server spells it."""
+    name = f"{given_names.split(' ')[0]}.{family_name}".lower().translate(UMLAUTE)
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().strip(".")
+
+
+def demo_iban(bankleitzahl: str, konto: int) -> str:
+    """A German IBAN with valid check digits for a made-up account number."""
+    bban = f"{bankleitzahl}{konto:010d}"
+    return f"DE{identifiers.check_digits(bban + 'DE')}{bban}"
+
+
+def give_details(actor: User, akte: Akte, seed: int) -> None:
+    """The Akte's person gets a fictional postal address (the Postausgang writes to it),
+    place of birth, nationality, telephone, e-mail and bank account (the Formulare
+    prefill them)."""
     person = akte.subjekte.select_related("person").first()
     if person is None or person.person.street:
         return
+    p = person.person
     postal_code, city = ORTE[seed % len(ORTE)]
+    geburtsort, staatsangehoerigkeit = GEBURTSORTE[seed % len(GEBURTSORTE)]
+    bankleitzahl, bic = BANKEN[seed % len(BANKEN)]
     services.change_person(
         actor=actor,
-        person=person.person,
+        person=p,
         street=f"{STRASSEN[seed % len(STRASSEN)]} {seed % 40 + 1}",
         postal_code=postal_code,
         city=city,
+        geburtsort=geburtsort,
+        staatsangehoerigkeit=staatsangehoerigkeit,
+        telefon=f"01234 {560000 + seed * 37:06d}",
+        email=f"{_mail_name(p.given_names, p.family_name)}@example.org",
+        iban=demo_iban(bankleitzahl, 532013000 + seed * 1009),
+        bic=bic,
     )
 
 
@@ -417,7 +454,7 @@ def load(mandanten: dict[str, Mandant]) -> None:
             bg_nummer=bg,
             caseworker=caseworker,
         )
-        _give_address(caseworker, akte, len(akte.aktenzeichen) + len(family) + len(given))
+        give_details(caseworker, akte, len(akte.aktenzeichen) + len(family) + len(given))
         vorgang_typ = VorgangTyp.objects.for_tenant(tenant).filter(code=typ).first()
         if vorgang_typ is None:
             _file_documents(caseworker, akte, None)

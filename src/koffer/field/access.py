@@ -1,6 +1,8 @@
 """The single answer to "may this actor see / do this" with the Koffer, for pages, API and
 services alike.
 
+Koffer and checkouts (``field/geraete``):
+
 - A Koffer is registered by a field worker (``field.checkout``) for themself; they see and
   revoke their own (a stolen laptop is revoked at once by whoever notices first).
 - The Mandant's administration (``tenancy.manage``) sees and revokes every Koffer of the
@@ -8,19 +10,34 @@ services alike.
 - Taking an Akte into a Koffer needs ``field.checkout`` and the right to change that Akte
   (``records.access.can_edit``): a Koffer carries what its worker may work on, nothing
   more. Where that right is missing, the Akte is answered as missing (404).
+
+Hausbesuche (``field/besuche``):
+
+- Planning a visit: whoever may edit the Akte (``records.edit`` there, named if it is
+  restricted), while the Akte is open. The field worker chosen must hold ``field.checkout``
+  in the Akte's unit or a unit above it (so they can read the Akte and take it along) and,
+  for a restricted Akte, be named on it.
+- Seeing visits: the visits of Akten the actor may read (``records.view``), nothing else. A
+  field worker's own list („Meine Hausbesuche“, the route sheet) is that filter plus
+  ``aussendienst = self``; a caseworker or the administration may ask for another field
+  worker's day through the API, and sees only the visits of Akten they may read.
+- Changing a visit (another day, cancel with a reason, done): its field worker while they
+  may read the Akte, or whoever may edit the Akte.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from koffer.accounts.access import Access
-from koffer.accounts.roles import Perm
-from koffer.field.models import Geraet
+from koffer.accounts.models import Membership, User
+from koffer.accounts.roles import ROLES, Perm
+from koffer.field.models import Geraet, Hausbesuch
 from koffer.records import access as records_access
-from koffer.records.models import Akte
+from koffer.records.models import AccessLevel, Akte, AkteZugriff
+from koffer.tenancy.models import Mandant
 
 NOTHING = Q(pk__in=[])
 
@@ -90,3 +107,85 @@ def akten_zum_mitnehmen_q(access: Access, user_id: uuid.UUID | None) -> Q:
     if not registriert(access):
         return NOTHING
     return records_access.akten_q(access, user_id, Perm.RECORDS_EDIT)
+
+
+# Page guards (``accounts.access.requires``): rule(access, tenant).
+
+
+def seite_mein_koffer(access: Access, tenant: object) -> bool:
+    """„Mein Koffer“ and „Akten in den Koffer nehmen“: the field service."""
+    return registriert(access)
+
+
+def seite_geraete(access: Access, tenant: object) -> bool:
+    """„Koffer: Geräte“: the Mandant's administration."""
+    return verwaltet_geraete(access)
+
+
+def seite_sperren(access: Access, tenant: object) -> bool:
+    """Revoking a Koffer: its field worker or the administration (``darf_sperren``)."""
+    return registriert(access) or verwaltet_geraete(access)
+
+
+# --- Hausbesuche ---------------------------------------------------------------------------
+
+
+def macht_hausbesuche(access: Access, tenant: Mandant | None = None) -> bool:
+    """The pages' guard of „Meine Hausbesuche“: a field worker somewhere."""
+    return access.can(Perm.FIELD_CHECKOUT)
+
+
+def plant_irgendwo(access: Access, tenant: Mandant | None = None) -> bool:
+    """The planning page's guard: edits Akten somewhere (each Akte asks
+    :func:`plant_hausbesuche`)."""
+    return access.can(Perm.RECORDS_EDIT)
+
+
+def sieht_besuche(access: Access, tenant: Mandant | None = None) -> bool:
+    """The guard of a visit's pages: reads Akten somewhere (each visit asks
+    :func:`aendert_besuch`)."""
+    return access.can(Perm.RECORDS_VIEW)
+
+
+def plant_hausbesuche(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
+    """May plan a visit for this Akte: edits it, and it is open."""
+    return akte.status == Akte.Status.OPEN and records_access.can_edit(access, user_id, akte)
+
+
+def besuche_q(access: Access, user_id: uuid.UUID | None) -> Q:
+    """Condition on Hausbesuch: the visits of Akten the actor may read."""
+    return records_access.akten_q(access, user_id, prefix="akte__")
+
+
+def aendert_besuch(access: Access, user_id: uuid.UUID | None, besuch: Hausbesuch) -> bool:
+    """May move, cancel or close the visit: its field worker (still reading the Akte) or
+    whoever may edit the Akte."""
+    akte = besuch.akte
+    if user_id is not None and besuch.aussendienst_id == user_id:
+        return records_access.can_view(access, user_id, akte)
+    return records_access.can_edit(access, user_id, akte)
+
+
+def aussendienste(akte: Akte) -> QuerySet[User]:
+    """Who may be sent on a visit for this Akte: active people (no machine accounts) whose
+    role holds ``field.checkout`` in the Akte's unit or a unit above it; for a restricted
+    Akte only those named on it. The form offers exactly these, the service accepts no one
+    else."""
+    roles = [code for code, role in ROLES.items() if Perm.FIELD_CHECKOUT in role.permissions]
+    paths = _ancestor_paths(akte.unit_path)
+    member_ids = (
+        Membership.objects.for_tenant(akte.tenant_id)
+        .filter(role__in=roles, unit__path__in=paths)
+        .values("user_id")
+    )
+    people = User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False)
+    if akte.access_level == AccessLevel.RESTRICTED:
+        named = AkteZugriff.objects.for_tenant(akte.tenant_id).filter(akte=akte).values("user_id")
+        people = people.filter(pk__in=named)
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def _ancestor_paths(unit_path: str) -> list[str]:
+    """``"/a/b/"`` -> ``["/a/", "/a/b/"]``: the unit and every unit above it."""
+    parts = [p for p in unit_path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]

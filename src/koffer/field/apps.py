@@ -5,3 +5,53 @@ class FieldConfig(AppConfig):
     name = "koffer.field"
     label = "field"
     verbose_name = "Verwaltung aus dem Koffer"
+
+    def ready(self) -> None:
+        from koffer.accounts.roles import Perm
+        from koffer.field.besuche import links as besuche_links
+        from koffer.field.geraete import hinweis
+        from koffer.records import erweiterungen
+        from koffer.shell.navigation import NavEntry, register
+
+        # „Im Koffer bei … seit …“ on the Akte's page and API detail.
+        erweiterungen.register_hinweis(
+            erweiterungen.Hinweis(key="field_im_koffer", text=hinweis.im_koffer)
+        )
+        erweiterungen.register(
+            erweiterungen.Aktion(
+                key="field_besuch_planen", label="Hausbesuch planen", url=besuche_links.planen
+            )
+        )
+        register(
+            NavEntry(
+                key="field_hausbesuche",
+                label="Meine Hausbesuche",
+                url_name="field:hausbesuche",
+                description="Die Hausbesuche des Tages mit Anschrift, Anlass und den "
+                "Formularen zum Mitnehmen; der Tourenplan zum Ausdrucken.",
+                permission=Perm.FIELD_CHECKOUT,
+                order=46,
+            )
+        )
+        register(
+            NavEntry(
+                key="field_mein_koffer",
+                label="Mein Koffer",
+                url_name="field:mein_koffer",
+                description="Den Laptop für Hausbesuche anmelden und koppeln, Akten "
+                "mitnehmen und zurückgeben.",
+                permission=Perm.FIELD_CHECKOUT,
+                order=47,
+            )
+        )
+        register(
+            NavEntry(
+                key="field_geraete",
+                label="Koffer: Geräte",
+                url_name="field:geraete",
+                description="Alle Koffer des Mandanten: letzte Verbindung, Akten im Koffer, "
+                "einen verlorenen Koffer sperren.",
+                permission=Perm.TENANCY_MANAGE,
+                order=96,
+            )
+        )

@@ -48,6 +48,12 @@ class Geraet(TenantOwned):
                 name="field_geraet_token_uniq",
             ),
         ]
+        # A Koffer's request names no Mandant: it is found by its token (or pairing code)
+        # alone, which the (tenant, token) constraint's index does not serve.
+        indexes = [
+            models.Index(fields=["token_hash"], name="field_geraet_token_idx"),
+            models.Index(fields=["kopplung_hash"], name="field_geraet_kopplung_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -82,6 +88,88 @@ class Ausleihe(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.akte_id} im Koffer {self.geraet_id}"
+
+
+class Hausbesuch(TenantOwned):
+    """A home visit of a field worker (``aussendienst``) for an Akte on ``datum``: planned
+    by a caseworker (``quelle`` sachbearbeitung; the citizen portal will add requests),
+    with the reason, the forms to take along (keys of the Mandant's catalogue) and notes
+    for the door (accessibility, „Klingel defekt“). Planning also puts a Wiedervorlage on
+    the field worker's desk for that day (``wiedervorlage``), so the visit shows in the
+    existing queues; done or cancelled, that Wiedervorlage is done too."""
+
+    class Status(models.TextChoices):
+        GEPLANT = "geplant", "geplant"
+        ERLEDIGT = "erledigt", "erledigt"
+        ABGESAGT = "abgesagt", "abgesagt"
+
+    class Quelle(models.TextChoices):
+        SACHBEARBEITUNG = "sachbearbeitung", "Sachbearbeitung"
+        PORTAL = "portal", "Bürgerportal"
+
+    akte = models.ForeignKey("records.Akte", on_delete=models.PROTECT, related_name="+")
+    vorgang = models.ForeignKey(
+        "records.Vorgang", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    aussendienst = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="Außendienst",
+    )
+    datum = models.DateField("Datum")
+    uhrzeit = models.TimeField("Uhrzeit", null=True, blank=True)
+    anlass = models.CharField("Anlass", max_length=300)
+    formulare = models.JSONField("Mitzunehmende Formulare", default=list, blank=True)
+    hinweise = models.CharField("Hinweise", max_length=500, blank=True)
+    quelle = models.CharField(
+        "Quelle", max_length=20, choices=Quelle.choices, default=Quelle.SACHBEARBEITUNG
+    )
+    status = models.CharField(
+        "Status", max_length=10, choices=Status.choices, default=Status.GEPLANT
+    )
+    absagegrund = models.CharField("Grund der Absage", max_length=500, blank=True)
+    wiedervorlage = models.ForeignKey(
+        "records.Wiedervorlage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    erledigt_am = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Hausbesuch"
+        verbose_name_plural = "Hausbesuche"
+        ordering = ["datum", "uhrzeit"]
+        indexes = [
+            models.Index(fields=["tenant", "aussendienst", "datum"], name="field_besuch_tag_idx"),
+            models.Index(fields=["tenant", "akte", "datum"], name="field_besuch_akte_idx"),
+        ]
+        constraints = [
+            # A Wiedervorlage stands for one visit: turning it into a second is a mistake.
+            models.UniqueConstraint(
+                fields=["tenant", "wiedervorlage"],
+                condition=Q(wiedervorlage__isnull=False),
+                name="field_besuch_wv_uniq",
+            ),
+            models.CheckConstraint(condition=~Q(anlass=""), name="field_besuch_anlass"),
+            models.CheckConstraint(
+                condition=~Q(status="abgesagt") | ~Q(absagegrund=""),
+                name="field_besuch_absage_grund",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="erledigt") | Q(erledigt_am__isnull=False),
+                name="field_besuch_erledigt_am",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hausbesuch am {self.datum:%d.%m.%Y}"
 
 
 class Stand(TenantOwned):

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from koffer.field.besuche import urls as besuche_urls
+from koffer.field.geraete import urls as geraete_urls
+
 app_name = "field"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    *geraete_urls.urlpatterns,
+    *besuche_urls.urlpatterns,
+]

@@ -118,6 +118,7 @@ ACTION_LABELS: dict[str, str] = {
     "forms.entwurf.create": "Formular für eine Akte begonnen",
     "forms.entwurf.change": "Angaben in einem Formularentwurf gespeichert",
     "forms.entwurf.discard": "Formularentwurf verworfen",
+    "forms.entwurf.datei.remove": "Datei aus einem Formularentwurf entfernt",
     "forms.einreichung.create": "Formular eingereicht und in der Akte abgelegt",
     "field.geraet.create": "Koffer angemeldet",
     "field.geraet.kopplungscode": "Neuer Kopplungscode für einen Koffer",
@@ -129,6 +130,10 @@ ACTION_LABELS: dict[str, str] = {
     "field.ausleihe.zurueck": "Akte aus dem Koffer zurückgegeben",
     "field.ausleihe.abgelaufen": "Ausleihe einer Akte im Koffer abgelaufen",
     "field.ausleihe.gesperrt": "Ausleihe beendet, weil der Koffer gesperrt wurde",
+    "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
+    "field.hausbesuch.verlegt": "Hausbesuch verlegt",
+    "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",
+    "field.hausbesuch.erledigt": "Hausbesuch erledigt",
     "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
     "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
     "field.koffer_geloescht": "Daten im gesperrten Koffer gelöscht",
@@ -239,6 +244,7 @@ TYPE_LABELS: dict[str, str] = {
     "records.aktesubjekt": "Beteiligte Person der Akte",
     "records.aktezugriff": "Zugriffsrecht auf eine Akte",
     "accounts.usersession": "Sitzung",
+    "field.hausbesuche": "Hausbesuche eines Tages",
     "field.paket": "Koffer-Paket",
 }
 

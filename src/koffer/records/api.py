@@ -15,12 +15,12 @@ from koffer.accounts.roles import Perm
 from koffer.api.pagination import paginate
 from koffer.api.problems import ApiProblem, not_found
 from koffer.errors import Forbidden
-from koffer.records import access, api_queues, selectors, services
+from koffer.records import access, api_queues, erweiterungen, selectors, services
 from koffer.records.auszug import api as auszug_api
 from koffer.records.dokumente import api as dokumente_api
 from koffer.records.konfiguration import api as konfiguration_api
 from koffer.records.konfiguration import api_aktenplan
-from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Vorgang
+from koffer.records.models import AccessLevel, Akte, AkteSubjekt, BgMitglied, Person, Vorgang
 from koffer.records.suche import api as suche_api
 from koffer.tenancy.models import Organisationseinheit
 
@@ -52,6 +52,10 @@ class AkteOut(Schema):
     named_user_ids: list[uuid.UUID] | None = Field(
         default=None, description="Nur in der Einzelansicht: benannte Personen"
     )
+    hinweise: list[str] | None = Field(
+        default=None,
+        description="Nur in der Einzelansicht: Hinweise zur Akte, z. B. „Im Koffer bei … seit …“",
+    )
 
 
 class AktePage(Schema):
@@ -59,7 +63,32 @@ class AktePage(Schema):
     next_cursor: str | None
 
 
-class PersonIn(Schema):
+class PersonDetails(Schema):
+    """Contact and bank details of a person (all optional; empty means none)."""
+
+    geburtsort: str = Field(default="", max_length=120)
+    staatsangehoerigkeit: str = Field(
+        default="", max_length=80, description="wie in Formularen gefragt, z. B. „deutsch“"
+    )
+    telefon: str = Field(
+        default="",
+        max_length=25,
+        description="Ziffern, Leerzeichen und + - / ( ), 6 bis 25 Zeichen",
+    )
+    email: str = Field(default="", max_length=254)
+    iban: str = Field(
+        default="",
+        max_length=42,
+        description="mit Prüfziffer (MOD 97-10); Leerzeichen werden entfernt, Buchstaben groß "
+        "geschrieben",
+    )
+    bic: str = Field(default="", max_length=14, description="8 oder 11 Stellen")
+    kontoinhaber: str = Field(
+        default="", max_length=200, description="leer, wenn das Konto der Person selbst gehört"
+    )
+
+
+class PersonIn(PersonDetails):
     family_name: str = Field(min_length=1, max_length=120)
     given_names: str = Field(default="", max_length=200)
     birth_date: date | None = None
@@ -69,6 +98,48 @@ class PersonIn(Schema):
         description="Kundennummer des Jobcenters, z. B. 123D456789 (Leerzeichen werden "
         "entfernt, der Buchstabe groß geschrieben)",
     )
+
+    def details(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in PersonDetails.model_fields}
+
+
+class PersonOut(Schema):
+    id: uuid.UUID
+    family_name: str
+    given_names: str
+    birth_name: str
+    birth_date: date | None
+    geburtsort: str
+    staatsangehoerigkeit: str
+    street: str
+    postal_code: str
+    city: str
+    kundennummer: str = Field(description="Kundennummer des Jobcenters, leer wenn keine")
+    telefon: str
+    email: str
+    iban: str = Field(description="elektronische Form, ohne Leerzeichen; leer wenn keine")
+    bic: str
+    kontoinhaber: str = Field(description="leer: das Konto gehört der Person selbst")
+
+
+class PersonChangeIn(Schema):
+    """Only the fields sent are changed; an empty text clears a field (not the name)."""
+
+    family_name: str | None = Field(default=None, min_length=1, max_length=120)
+    given_names: str | None = Field(default=None, max_length=200)
+    birth_name: str | None = Field(default=None, max_length=120)
+    birth_date: date | None = None
+    geburtsort: str | None = Field(default=None, max_length=120)
+    staatsangehoerigkeit: str | None = Field(default=None, max_length=80)
+    street: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=10)
+    city: str | None = Field(default=None, max_length=120)
+    kundennummer: str | None = Field(default=None, max_length=14)
+    telefon: str | None = Field(default=None, max_length=25)
+    email: str | None = Field(default=None, max_length=254)
+    iban: str | None = Field(default=None, max_length=42)
+    bic: str | None = Field(default=None, max_length=14)
+    kontoinhaber: str | None = Field(default=None, max_length=200)
 
 
 class AkteIn(Schema):
@@ -278,7 +349,9 @@ def get_akte(request: TenantRequest, akte_id: uuid.UUID) -> AkteOut:
         subject=selectors.first_subject(akte),
         purpose="Akte über die API abgerufen",
     )
-    return _akte_out(akte, with_names=True)
+    out = _akte_out(akte, with_names=True)
+    out.hinweise = erweiterungen.hinweise(request.access, request.user.pk, akte)
+    return out
 
 
 @akten.post(
@@ -310,6 +383,7 @@ def create_akte(request: TenantRequest, payload: AkteIn) -> Status:
         given_names=person.given_names if person else "",
         birth_date=person.birth_date if person else None,
         kundennummer=person.kundennummer if person else "",
+        details=person.details() if person else None,
         bg_nummer=payload.bg_nummer,
         bg_rolle=payload.bg_rolle or "",
         access_level=payload.access_level,
@@ -486,6 +560,54 @@ def change_vorgang_status(
     return _vorgang_out(vorgang)
 
 
+def _person_out(person: Person) -> PersonOut:
+    return PersonOut(
+        id=person.pk,
+        **{name: getattr(person, name) for name in PersonOut.model_fields if name != "id"},
+    )
+
+
+@akten.get(
+    "/akten/{akte_id}/personen",
+    response=list[PersonOut],
+    summary="Personen der Akte mit allen Angaben (der Zugriff wird protokolliert)",
+    description="Die betroffenen Personen der Akte, dann die übrigen Mitglieder ihrer "
+    "Bedarfsgemeinschaft: Name, Geburt, Anschrift, Kontakt und Bankverbindung.",
+)
+def list_personen(request: TenantRequest, akte_id: uuid.UUID) -> list[PersonOut]:
+    access.require(request.access, Perm.RECORDS_VIEW)
+    akte = _visible_akte(request, akte_id)
+    people = selectors.akte_personen(akte)
+    for person in people:
+        services.record_person_read(
+            actor=request.user, akte=akte, person=person, purpose="Personen über die API abgerufen"
+        )
+    return [_person_out(p) for p in people]
+
+
+@akten.patch(
+    "/akten/{akte_id}/personen/{person_id}",
+    response=PersonOut,
+    summary="Angaben einer Person der Akte ändern",
+    description="Geändert wird nur, was gesendet wird; ein leerer Text löscht die Angabe. "
+    "IBAN (Prüfziffer), BIC, E-Mail, Telefon und Kundennummer werden geprüft (422 "
+    "iban_invalid, bic_invalid, email_invalid, telefon_invalid, kundennummer_invalid). "
+    "Jede Änderung steht mit altem und neuem Wert im Audit-Protokoll.",
+)
+def change_person(
+    request: TenantRequest, akte_id: uuid.UUID, person_id: uuid.UUID, payload: PersonChangeIn
+) -> PersonOut:
+    access.require(request.access, Perm.RECORDS_EDIT)
+    akte = _visible_akte(request, akte_id, edit=True)
+    person = selectors.akte_person(akte, person_id)
+    if person is None:
+        raise not_found("Diese Person (in dieser Akte)")
+    person = services.change_person(
+        actor=request.user, person=person, **payload.model_dump(exclude_unset=True)
+    )
+    return _person_out(person)
+
+
 def _bg_out(akte: Akte) -> BgOut:
     return BgOut(
         bg_nummer=akte.bg.bg_nummer if akte.bg else None,
@@ -580,6 +702,7 @@ def add_bg_mitglied(request: TenantRequest, akte_id: uuid.UUID, payload: BgMitgl
             given_names=payload.person.given_names,
             birth_date=payload.person.birth_date,
             kundennummer=payload.person.kundennummer,
+            details=payload.person.details(),
         )
     else:
         subjekt = (

@@ -1,5 +1,6 @@
 """Links other apps add to an Akte's and a Vorgang's page („Brief schreiben“ of the
-Postausgang), registered in their ``AppConfig.ready()``: the E-Akte knows no app above it.
+Postausgang), and notices they put on an Akte (the Koffer's „Im Koffer bei … seit …“),
+registered in their ``AppConfig.ready()``: the E-Akte knows no app above it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,31 @@ def links(
         url = aktion.url(access, user_id, akte, vorgang)
         if url:
             found.append((aktion.label, url))
+    return found
+
+
+@dataclass(frozen=True)
+class Hinweis:
+    key: str
+    # (access, user id, akte) -> the notice's German text, or None when there is none
+    text: Callable[[Access, uuid.UUID | None, Akte], str | None]
+
+
+_HINWEISE: dict[str, Hinweis] = {}
+
+
+def register_hinweis(hinweis: Hinweis) -> None:
+    _HINWEISE[hinweis.key] = hinweis
+
+
+def hinweise(access: Access, user_id: uuid.UUID | None, akte: Akte) -> list[str]:
+    """The texts of every registered notice about this Akte, for whoever sees it (its page
+    and its API detail)."""
+    found = []
+    for hinweis in _HINWEISE.values():
+        text = hinweis.text(access, user_id, akte)
+        if text:
+            found.append(text)
     return found
 
 

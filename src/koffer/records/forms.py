@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from koffer import identifiers
+from koffer import identifiers, kontakt
 from koffer.inputs import CheckboxGroups, DateInput
 from koffer.records.models import AccessLevel, Akte, BgMitglied, Module, Vorgang
 
@@ -46,7 +46,84 @@ class KundennummerField(forms.CharField):
         return compact
 
 
-class AkteCreateForm(ChoicesForm):
+class CheckedTextField(forms.CharField):
+    """Optional text normalised by ``normalise`` and checked by ``problem`` (German)."""
+
+    def __init__(
+        self,
+        *,
+        problem: Any,
+        normalise: Any = str.strip,
+        code: str,
+        attrs: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.problem, self.normalise, self.code = problem, normalise, code
+        super().__init__(required=False, widget=_text(**(attrs or {})), **kwargs)
+
+    def clean(self, value: Any) -> str:
+        cleaned = self.normalise(super().clean(value))
+        if cleaned and (problem := self.problem(cleaned)):
+            raise forms.ValidationError(problem, code=self.code)
+        return str(cleaned)
+
+
+class PersonDetailsForm(ChoicesForm):
+    """A person's contact and bank details (``services.PERSON_DETAILS``), all optional."""
+
+    geburtsort = forms.CharField(label="Geburtsort", max_length=120, required=False, widget=_text())
+    staatsangehoerigkeit = forms.CharField(
+        label="Staatsangehörigkeit",
+        max_length=80,
+        required=False,
+        help_text="Wie in Formularen gefragt, z. B. deutsch.",
+        widget=_text(),
+    )
+    telefon = CheckedTextField(
+        label="Telefon",
+        max_length=25,
+        problem=kontakt.telefon_problem,
+        code="telefon",
+        attrs={"type": "tel", "autocomplete": "off"},
+    )
+    email = CheckedTextField(
+        label="E-Mail",
+        max_length=254,
+        problem=kontakt.email_problem,
+        code="email",
+        attrs={"type": "email", "autocomplete": "off", "spellcheck": "false"},
+    )
+    iban = CheckedTextField(
+        label="IBAN",
+        max_length=42,
+        problem=identifiers.iban_problem,
+        normalise=identifiers.normalise_iban,
+        code="iban",
+        help_text="Leerzeichen sind erlaubt, z. B. DE02 1203 0000 0000 2020 51.",
+        attrs={"autocomplete": "off", "spellcheck": "false"},
+    )
+    bic = CheckedTextField(
+        label="BIC",
+        max_length=14,
+        problem=identifiers.bic_problem,
+        normalise=identifiers.normalise_bic,
+        code="bic",
+        attrs={"autocomplete": "off", "spellcheck": "false"},
+    )
+    kontoinhaber = forms.CharField(
+        label="Kontoinhaber/in",
+        max_length=200,
+        required=False,
+        help_text="Leer lassen, wenn das Konto der Person selbst gehört.",
+        widget=_text(),
+    )
+
+    def details(self) -> dict[str, str]:
+        """The cleaned details, for ``services.create_person`` and ``change_person``."""
+        return {name: self.cleaned_data[name] for name in PersonDetailsForm.base_fields}
+
+
+class AkteCreateForm(PersonDetailsForm):
     aktenplaneinheit = forms.ChoiceField(label="Aktenplan", widget=_select())
     unit = forms.ChoiceField(label="Zuständige Organisationseinheit", widget=_select())
     title = forms.CharField(label="Titel", max_length=300, widget=_text())
@@ -79,6 +156,55 @@ class AkteCreateForm(ChoicesForm):
         "zuweisen dürfen. Eine eingeschränkte Akte öffnen nur Sie.",
         widget=_select(),
     )
+
+    field_order = [
+        "aktenplaneinheit",
+        "unit",
+        "title",
+        "family_name",
+        "given_names",
+        "birth_date",
+        "kundennummer",
+        *PersonDetailsForm.base_fields,
+        "bg_nummer",
+        "bg_rolle",
+        "access_level",
+    ]
+
+
+class PersonChangeForm(PersonDetailsForm):
+    """All master data of one person of an Akte."""
+
+    family_name = forms.CharField(label="Familienname", max_length=120, widget=_text())
+    given_names = forms.CharField(label="Vornamen", max_length=200, required=False, widget=_text())
+    birth_name = forms.CharField(
+        label="Geburtsname", max_length=120, required=False, widget=_text()
+    )
+    birth_date = forms.DateField(label="Geburtsdatum", required=False, widget=_date())
+    street = forms.CharField(
+        label="Straße und Hausnummer", max_length=200, required=False, widget=_text()
+    )
+    postal_code = forms.CharField(label="PLZ", max_length=10, required=False, widget=_text())
+    city = forms.CharField(label="Ort", max_length=120, required=False, widget=_text())
+    kundennummer = KundennummerField()
+
+    field_order = [
+        "family_name",
+        "given_names",
+        "birth_name",
+        "birth_date",
+        "geburtsort",
+        "staatsangehoerigkeit",
+        "street",
+        "postal_code",
+        "city",
+        "telefon",
+        "email",
+        "kundennummer",
+        "iban",
+        "bic",
+        "kontoinhaber",
+    ]
 
 
 class AkteChangeForm(ChoicesForm):
@@ -142,7 +268,7 @@ class AktenplanImportForm(forms.Form):
     )
 
 
-class BgMitgliedForm(forms.Form):
+class BgMitgliedForm(PersonDetailsForm):
     family_name = forms.CharField(label="Familienname", max_length=120, widget=_text())
     given_names = forms.CharField(label="Vornamen", max_length=200, required=False, widget=_text())
     birth_date = forms.DateField(label="Geburtsdatum", required=False, widget=_date())
@@ -150,6 +276,15 @@ class BgMitgliedForm(forms.Form):
     rolle = forms.ChoiceField(
         label="Rolle in der Bedarfsgemeinschaft", choices=BgMitglied.Rolle.choices, widget=_select()
     )
+
+    field_order = [
+        "family_name",
+        "given_names",
+        "birth_date",
+        "kundennummer",
+        "rolle",
+        *PersonDetailsForm.base_fields,
+    ]
 
 
 class BgZuordnenForm(forms.Form):

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from koffer.identifiers import validate_kundennummer
+from koffer import formats
+from koffer.identifiers import validate_bic, validate_iban, validate_kundennummer
+from koffer.kontakt import validate_email, validate_telefon
 from koffer.tenancy.scoping import TenantOwned
 
 
@@ -77,6 +79,16 @@ class Person(TenantOwned):
     kundennummer = models.CharField(
         "Kundennummer", max_length=10, blank=True, validators=[validate_kundennummer]
     )
+    geburtsort = models.CharField("Geburtsort", max_length=120, blank=True)
+    # As official forms ask it, in words ("deutsch", "türkisch", "staatenlos").
+    staatsangehoerigkeit = models.CharField("Staatsangehörigkeit", max_length=80, blank=True)
+    telefon = models.CharField("Telefon", max_length=25, blank=True, validators=[validate_telefon])
+    email = models.CharField("E-Mail", max_length=254, blank=True, validators=[validate_email])
+    # The account benefits are paid to: the IBAN in electronic form (no spaces, capitals).
+    iban = models.CharField("IBAN", max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
+    # Blank: the account is the person's own.
+    kontoinhaber = models.CharField("Kontoinhaber/in", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +102,11 @@ class Person(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_names}".strip(", ")
+
+    @property
+    def iban_lesbar(self) -> str:
+        """The IBAN as people read it, in groups of four."""
+        return formats.iban(self.iban)
 
 
 class Bedarfsgemeinschaft(TenantOwned):

@@ -265,3 +265,17 @@ def first_subject(akte: Akte) -> Person | None:
         .first()
     )
     return row.person if row is not None else None
+
+
+def akte_personen(akte: Akte) -> list[Person]:
+    """The persons whose data the Akte shows: its subjects, then its BG's other members,
+    each once (who may see the Akte sees them; whoever may edit it changes them)."""
+    people = [s.person for s in akte_subjekte(akte)]
+    if akte.bg_id:
+        people += [m.person for m in bg_mitglieder(akte.bg_id, akte.tenant_id)]
+    return list({p.pk: p for p in people}.values())
+
+
+def akte_person(akte: Akte, person_id: uuid.UUID) -> Person | None:
+    """One of :func:`akte_personen`, or None (missing and not of this Akte look the same)."""
+    return next((p for p in akte_personen(akte) if p.pk == person_id), None)

@@ -4,7 +4,7 @@ one audit event, keyword-only arguments with the acting user first."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from uuid6 import uuid7
 
-from koffer import identifiers
+from koffer import identifiers, kontakt
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
@@ -109,6 +109,24 @@ def create_aktenplaneinheit(
 
 # --- Persons and Bedarfsgemeinschaften ---------------------------------------------------------
 
+#: A person's optional details beyond name, birth and address: field -> (German name, length).
+PERSON_DETAILS: dict[str, tuple[str, int]] = {
+    "geburtsort": ("Geburtsort", 120),
+    "staatsangehoerigkeit": ("Staatsangehörigkeit", 80),
+    "telefon": ("Telefon", 25),
+    "email": ("E-Mail", 254),
+    "iban": ("IBAN", 34),
+    "bic": ("BIC", 11),
+    "kontoinhaber": ("Kontoinhaber/in", 200),
+}
+PERSON_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "kundennummer": identifiers.kundennummer_problem,
+    "telefon": kontakt.telefon_problem,
+    "email": kontakt.email_problem,
+    "iban": identifiers.iban_problem,
+    "bic": identifiers.bic_problem,
+}
+
 
 def create_person(
     *,
@@ -122,12 +140,28 @@ def create_person(
     postal_code: str = "",
     city: str = "",
     kundennummer: str = "",
+    geburtsort: str = "",
+    staatsangehoerigkeit: str = "",
+    telefon: str = "",
+    email: str = "",
+    iban: str = "",
+    bic: str = "",
+    kontoinhaber: str = "",
 ) -> Person:
+    """A person of the E-Akte; contact and bank details are optional, checked and stored
+    normalised (``clean_person_details``)."""
     if not family_name.strip():
         raise RecordsError("name_required", "Der Familienname ist eine Pflichtangabe.")
-    kundennummer = identifiers.normalise_kundennummer(kundennummer)
-    if kundennummer and (problem := identifiers.kundennummer_problem(kundennummer)):
-        raise RecordsError("kundennummer_invalid", problem)
+    details = clean_person_details(
+        kundennummer=kundennummer,
+        geburtsort=geburtsort,
+        staatsangehoerigkeit=staatsangehoerigkeit,
+        telefon=telefon,
+        email=email,
+        iban=iban,
+        bic=bic,
+        kontoinhaber=kontoinhaber,
+    )
     with transaction.atomic():
         person = Person.objects.create(
             tenant=tenant,
@@ -138,7 +172,7 @@ def create_person(
             street=street,
             postal_code=postal_code,
             city=city,
-            kundennummer=kundennummer,
+            **details,
         )
         audit.record(
             actor=actor,
@@ -150,7 +184,8 @@ def create_person(
                 "family_name": family_name,
                 "given_names": given_names,
                 "birth_date": birth_date,
-                "kundennummer": kundennummer,
+                "kundennummer": details["kundennummer"],
+                **{k: v for k, v in details.items() if v and k != "kundennummer"},
             },
         )
     return person
@@ -165,22 +200,58 @@ PERSON_FIELDS = (
     "postal_code",
     "city",
     "kundennummer",
+    *PERSON_DETAILS,
 )
+
+
+def clean_person_details(**fields: str) -> dict[str, str]:
+    """``fields`` (any of ``kundennummer`` and ``PERSON_DETAILS``) trimmed and normalised
+    (Kundennummer, IBAN and BIC compact, in capitals), or the first problem as a
+    RecordsError with a German message. A blank value is kept blank: it clears the field."""
+    cleaned: dict[str, str] = {}
+    for name, value in fields.items():
+        value = value.strip()
+        if name == "kundennummer":
+            value = identifiers.normalise_kundennummer(value)
+        elif name == "iban":
+            value = identifiers.normalise_iban(value)
+        elif name == "bic":
+            value = identifiers.normalise_bic(value)
+        cleaned[name] = value
+        if not value:
+            continue
+        if (limit := PERSON_DETAILS.get(name)) and len(value) > limit[1]:
+            raise RecordsError(
+                f"{name}_too_long",
+                f"{limit[0]}: höchstens {limit[1]} Zeichen, eingegeben {len(value)}.",
+            )
+        check = PERSON_CHECKS.get(name)
+        if check is not None and (problem := check(value)):
+            raise RecordsError(f"{name}_invalid", problem)
+    return cleaned
+
+
+def _details(details: Mapping[str, str] | None) -> dict[str, str]:
+    """``details`` for ``create_person``; a name outside ``PERSON_DETAILS`` is a bug."""
+    unknown = set(details or {}) - set(PERSON_DETAILS)
+    if unknown:
+        raise TypeError(f"person details: unknown fields {sorted(unknown)}")
+    return dict(details or {})
 
 
 def change_person(*, actor: Actor, person: Person, **fields: Any) -> Person:
     """Change a person's master data (``PERSON_FIELDS``; a field left out or ``None`` is
-    kept), audited with the old and new values; nothing changed writes nothing."""
+    kept, a blank text clears it), audited with the old and new values; nothing changed
+    writes nothing."""
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"change_person: unknown fields {sorted(unknown)}")
     wanted = {k: v for k, v in fields.items() if v is not None}
-    if "kundennummer" in wanted:
-        wanted["kundennummer"] = identifiers.normalise_kundennummer(wanted["kundennummer"])
-        if wanted["kundennummer"] and (
-            problem := identifiers.kundennummer_problem(wanted["kundennummer"])
-        ):
-            raise RecordsError("kundennummer_invalid", problem)
+    wanted.update(
+        clean_person_details(
+            **{k: v for k, v in wanted.items() if k == "kundennummer" or k in PERSON_DETAILS}
+        )
+    )
     if "family_name" in wanted and not str(wanted["family_name"]).strip():
         raise RecordsError("name_required", "Der Familienname ist eine Pflichtangabe.")
     changes = {k: [getattr(person, k), v] for k, v in wanted.items() if getattr(person, k) != v}
@@ -273,8 +344,10 @@ def add_new_person_to_bg(
     given_names: str = "",
     birth_date: date | None = None,
     kundennummer: str = "",
+    details: Mapping[str, str] | None = None,
 ) -> BgMitglied:
-    """Record a new person and add them to the BG, both or neither."""
+    """Record a new person (``details``: any of ``PERSON_DETAILS``) and add them to the BG,
+    both or neither."""
     with transaction.atomic():
         person = create_person(
             actor=actor,
@@ -283,6 +356,7 @@ def add_new_person_to_bg(
             given_names=given_names,
             birth_date=birth_date,
             kundennummer=kundennummer,
+            **_details(details),
         )
         return add_bg_mitglied(actor=actor, bg=bg, person=person, rolle=rolle)
 
@@ -731,8 +805,16 @@ def _akte_state(akte: Akte) -> dict[str, Any]:
 
 
 def create_vorgang(
-    *, actor: Actor, akte: Akte, typ: VorgangTyp, title: str, caseworker: User | None = None
+    *,
+    actor: Actor,
+    akte: Akte,
+    typ: VorgangTyp,
+    title: str,
+    caseworker: User | None = None,
+    pk: uuid.UUID | None = None,
 ) -> Vorgang:
+    """A new Vorgang in an open Akte. ``pk``: an id chosen ahead, when something made
+    before the transaction names the Vorgang already (a form's reply code)."""
     if typ.tenant_id != akte.tenant_id:
         raise RecordsError(
             "foreign_reference", "Der Vorgangstyp gehört zu einem anderen Mandanten."
@@ -744,6 +826,7 @@ def create_vorgang(
     now = timezone.now()
     with transaction.atomic():
         vorgang = Vorgang.objects.create(
+            **({"pk": pk} if pk is not None else {}),
             tenant_id=akte.tenant_id,
             akte=akte,
             typ=typ,
@@ -958,6 +1041,7 @@ def open_akte_for_person(
     given_names: str = "",
     birth_date: date | None = None,
     kundennummer: str = "",
+    details: Mapping[str, str] | None = None,
     bg_nummer: str = "",
     access_level: str | None = None,
     caseworker: User | None = None,
@@ -967,7 +1051,8 @@ def open_akte_for_person(
 ) -> Akte:
     """The common case from the form: an Akte for one person, optionally with a new or
     existing Bedarfsgemeinschaft ("neu" draws the next BG-Nummer). The person joins the
-    BG with ``bg_rolle`` (default: Antragsteller of a new BG, "Sonstige" of an existing one)."""
+    BG with ``bg_rolle`` (default: Antragsteller of a new BG, "Sonstige" of an existing one);
+    ``details`` are the person's contact and bank details (any of ``PERSON_DETAILS``)."""
     with transaction.atomic():
         person = (
             create_person(
@@ -977,6 +1062,7 @@ def open_akte_for_person(
                 given_names=given_names,
                 birth_date=birth_date,
                 kundennummer=kundennummer,
+                **_details(details),
             )
             if family_name.strip()
             else None
@@ -1023,6 +1109,12 @@ def record_read(*, actor: Actor, akte: Akte, subject: Person | None, purpose: st
     """Audit that ``actor`` opened the Akte (once per view). ``subject`` is its first person
     (:func:`selectors.first_subject`), passed in by a caller that has already loaded it."""
     audit.read(actor=actor, tenant_id=akte.tenant_id, obj=akte, subject=subject, purpose=purpose)
+
+
+def record_person_read(*, actor: Actor, akte: Akte, person: Person, purpose: str) -> None:
+    """Audit that ``actor`` looked at the master data of one of the Akte's persons (contact
+    and bank details included)."""
+    audit.read(actor=actor, tenant_id=akte.tenant_id, obj=person, subject=person, purpose=purpose)
 
 
 def record_bg_read(*, actor: Actor, akte: Akte, purpose: str) -> None:

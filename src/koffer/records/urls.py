@@ -13,6 +13,11 @@ urlpatterns = [
     path("akten/<uuid:akte_id>/", views.akte_detail, name="akte_detail"),
     path("akten/<uuid:akte_id>/aendern/", views.akte_change, name="akte_change"),
     path(
+        "akten/<uuid:akte_id>/personen/<uuid:person_id>/aendern/",
+        views.person_change,
+        name="person_change",
+    ),
+    path(
         "akten/<uuid:akte_id>/bedarfsgemeinschaft/",
         views.bedarfsgemeinschaft,
         name="bedarfsgemeinschaft",

@@ -34,6 +34,7 @@ from koffer.records.forms import (
     BgMitgliedForm,
     BgZuordnenForm,
     FristForm,
+    PersonChangeForm,
     VorgangCreateForm,
     VorgangStatusForm,
     WiedervorlageForm,
@@ -150,6 +151,7 @@ def akte_create(request: TenantRequest) -> HttpResponse:
                 given_names=data["given_names"],
                 birth_date=data["birth_date"],
                 kundennummer=data["kundennummer"],
+                details=form.details(),
                 bg_nummer=data["bg_nummer"],
                 access_level=data.get("access_level") or None,
                 caseworker=request.user,
@@ -195,6 +197,7 @@ def akte_detail(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
         ),
         "can_edit": access.can_edit(request.access, request.user.id, akte),
         "links": erweiterungen.links(request.access, request.user.id, akte),
+        "hinweise": erweiterungen.hinweise(request.access, request.user.id, akte),
         "wv_form": WiedervorlageForm(),
         "page_title": f"Akte {akte.aktenzeichen}",
         "breadcrumbs": trail(("Meine Akten", reverse("records:akten")), (akte.aktenzeichen, None)),
@@ -269,6 +272,48 @@ def akte_change(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     )
 
 
+@require_perm(Perm.RECORDS_EDIT)
+def person_change(request: TenantRequest, akte_id: uuid.UUID, person_id: uuid.UUID) -> HttpResponse:
+    """Change the master data of one of the Akte's persons (its subjects and BG members):
+    name, birth, address, contact and bank details; audited by the service."""
+    akte = _akte_or_404(request, akte_id)
+    if not access.can_edit(request.access, request.user.id, akte):
+        raise Http404
+    person = selectors.akte_person(akte, person_id)
+    if person is None:
+        raise Http404
+    fields = PersonChangeForm.base_fields
+    form = PersonChangeForm(
+        request.POST or None, initial={name: getattr(person, name) for name in fields}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_person(
+                actor=request.user,
+                person=person,
+                **{name: form.cleaned_data[name] for name in fields},
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Die Angaben zu {person} wurden gespeichert.")
+            return redirect("records:akte_detail", akte_id=akte.pk)
+    elif request.method == "GET":
+        services.record_person_read(
+            actor=request.user,
+            akte=akte,
+            person=person,
+            purpose="Personendaten zum Ändern geöffnet",
+        )
+    return _form_page(
+        request,
+        form,
+        f"Angaben zu {person} ändern",
+        "Angaben speichern",
+        akte_trail(akte, (f"Person {person}", None)),
+    )
+
+
 @require_perm(Perm.RECORDS_VIEW)
 def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpResponse:
     """The Akte's Bedarfsgemeinschaft: members with roles; add and remove (with a reason)."""
@@ -311,6 +356,7 @@ def bedarfsgemeinschaft(request: TenantRequest, akte_id: uuid.UUID) -> HttpRespo
                 given_names=data["given_names"],
                 birth_date=data["birth_date"],
                 kundennummer=data["kundennummer"],
+                details=add_form.details(),
             )
             messages.success(request, f"{added.person} gehört jetzt zur Bedarfsgemeinschaft.")
             return redirect("records:bedarfsgemeinschaft", akte_id=akte.pk)

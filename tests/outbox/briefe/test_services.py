@@ -212,3 +212,26 @@ def test_a_discarded_draft_is_kept(welt: Welt) -> None:
     gone = services.verwerfen(actor=welt.writer, access=welt.access(welt.writer), brief=brief)
     assert gone.status == Brief.Status.VERWORFEN
     assert Brief.objects.for_tenant(welt.tenant).filter(pk=brief.pk).exists()
+
+
+def test_a_letter_prints_the_persons_bank_details_and_contact(welt: Welt) -> None:
+    """The E-Akte keeps a person's bank account and contact; a Bescheid names them."""
+    person = welt.akte.subjekte.get().person
+    person.iban, person.bic, person.telefon = (
+        "DE02120300000000202051",
+        "BYLADEM1001",
+        "0171 2345678",
+    )
+    person.save()
+    text = (
+        "Wir überweisen auf das Konto {{ person.iban }} ({{ person.bic }}) von "
+        "{{ person.kontoinhaber }}. Telefon: {{ person.telefon }}."
+    )
+    brief = _draft(welt, code="bank", text=text)
+    released = services.freigeben(actor=welt.writer, access=welt.access(welt.writer), brief=brief)
+    version = Dokument.objects.for_tenant(welt.tenant).get(pk=released.dokument_id).current_version
+    assert version is not None
+    printed = " ".join(version.text.split())
+    assert "DE02 1203 0000 0000 2020 51 (BYLADEM1001)" in printed
+    assert f"von {person.given_names} {person.family_name}".strip() in printed
+    assert "Telefon: 0171 2345678." in printed

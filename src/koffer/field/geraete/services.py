@@ -335,6 +335,16 @@ def ausleihen(
 def _ausleihen_locked(
     actor: User, geraet: Geraet, akten: list[Akte], now: datetime, bis: datetime
 ) -> list[Ausleihe]:
+    # The Koffer's row, locked: a revocation committed since the caller loaded it wins.
+    gesperrt = (
+        Geraet.objects.for_tenant(geraet.tenant_id)
+        .select_for_update()
+        .filter(pk=geraet.pk)
+        .values_list("gesperrt_am", flat=True)
+        .get()
+    )
+    if gesperrt is not None:
+        raise Conflict("koffer_gesperrt", "Dieser Koffer ist gesperrt.")
     by_akte = {akte.pk: akte for akte in akten}
     bestehende = {
         row.akte_id: row

@@ -1,6 +1,7 @@
 """API of drafts and submissions: begin a draft for an Akte (prefilled), read it, save a
 step (saved always, answered with that step's ``fehler``), submit it (201 with the filed
-Dokument and the Vorgang, or 422 with every finding in ``fehler``), read a submission.
+Dokument and the Vorgang, or 422 with every finding in ``fehler``), remove an uploaded
+file from a draft, read a submission.
 Unknown and invisible both answer 404."""
 
 from __future__ import annotations
@@ -161,6 +162,20 @@ def save_schritt(
         antworten=body.antworten,
     )
     return EntwurfGespeichert(**_entwurf_out(_entwurf(request, entwurf_id)), fehler=pruefung.fehler)
+
+
+@router.delete(
+    "/formulare/entwuerfe/{entwurf_id}/dateien/{feld}/{blob}",
+    response={204: None, 403: Problem, 404: Problem, 409: Problem},
+    summary="Eine hochgeladene Datei aus einem Dateifeld eines offenen Entwurfs entfernen "
+    "(``blob``: ihr SHA-256 aus den Antworten); ist es die letzte, ist das Feld unbeantwortet",
+)
+def delete_datei(request: TenantRequest, entwurf_id: uuid.UUID, feld: str, blob: str) -> Status:
+    row = _entwurf(request, entwurf_id)
+    services.datei_entfernen(
+        actor=request.user, access=request.access, entwurf=row, feld=feld, blob=blob
+    )
+    return Status(204, None)
 
 
 @router.post(

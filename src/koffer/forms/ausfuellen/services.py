@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import pikepdf
 from django.db import transaction
 from django.utils import timezone
+from uuid6 import uuid7
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
@@ -197,6 +199,47 @@ def schritt_speichern(
     )
 
 
+def datei_entfernen(
+    *, actor: User, access: Access | None = None, entwurf: Entwurf, feld: str, blob: str
+) -> dict[str, Any]:
+    """Remove one uploaded file (``blob``: its SHA-256) from the ``datei`` field ``feld``
+    of an open draft; answers the file's entry (name, type, size). The field's last file
+    removed leaves it unanswered (a required field is an error again). The blob is
+    released in the blob ledger: after the commit it is removed unless another draft,
+    submission or document still points to it."""
+    _darf(actor, entwurf.akte, access)
+    with transaction.atomic():
+        row = _gesperrt(entwurf)
+        _noch_offen(row)
+        definition = katalog.definition(row.formularversion)
+        feld_def = definition.felder.get(feld)
+        if feld_def is None or feld_def.typ != "datei":
+            raise NotFound("datei_not_found", "Dieses Dateifeld gibt es im Formular nicht.")
+        bisher = row.antworten.get(feld)
+        dateien = [d for d in bisher if isinstance(d, Mapping)] if isinstance(bisher, list) else []
+        entfernt = next((dict(d) for d in dateien if d.get("blob") == blob), None)
+        if entfernt is None:
+            raise NotFound("datei_not_found", "Diese Datei ist nicht (mehr) im Entwurf.")
+        rest = [d for d in dateien if d.get("blob") != blob]
+        antworten = {k: v for k, v in row.antworten.items() if k != feld}
+        if rest:
+            antworten[feld] = rest
+        row.antworten, row.updated_at = antworten, timezone.now()
+        row.save(update_fields=["antworten", "updated_at"])
+        marke = documents.release_blob(tenant_id=row.tenant_id, sha256=blob)
+        audit.record(
+            actor=actor,
+            tenant_id=row.tenant_id,
+            action="forms.entwurf.datei.remove",
+            obj=row,
+            subject=records.first_subject(row.akte),
+            # the file's hash and size name it for the record; its name may be personal
+            changes={"feld": feld, "blob": blob, "groesse": entfernt.get("groesse")},
+        )
+        transaction.on_commit(lambda: documents.discard_blobs([marke]))
+    return entfernt
+
+
 def verwerfen(*, actor: User, access: Access | None = None, entwurf: Entwurf) -> Entwurf:
     """Discard an open draft (kept, marked, never submitted)."""
     _darf(actor, entwurf.akte, access)
@@ -232,17 +275,20 @@ def _seiten(pdf: bytes) -> int:
 
 
 def _drucken(
-    entwurf: Entwurf, definition: Definition, werte: Mapping[str, Any], heute: date
+    entwurf: Entwurf,
+    definition: Definition,
+    werte: Mapping[str, Any],
+    heute: date,
+    vorgang_id: uuid.UUID | None,
 ) -> bytes:
     akte = entwurf.akte
     version = entwurf.formularversion
     kopf = briefkopf_fuer(akte.unit)
-    # The reply code names the Akte (and the draft's Vorgang): a copy signed on paper and
-    # scanned is filed there by the Posteingang.
+    # The reply code names the Akte and the Vorgang (the draft's, or the one the
+    # submission opens): a copy signed on paper and scanned is filed there by the
+    # Posteingang.
     code = antwortcode.encode(
-        antwortcode.Antwortcode(
-            tenant_id=akte.tenant_id, akte_id=akte.pk, vorgang_id=entwurf.vorgang_id
-        )
+        antwortcode.Antwortcode(tenant_id=akte.tenant_id, akte_id=akte.pk, vorgang_id=vorgang_id)
     )
     return formular_pdf(
         definition,
@@ -305,15 +351,19 @@ def einreichen(
             f"Den Vorgangstyp „{definition.vorgang.vorgangstyp}“, den dieses Formular eröffnet, "
             "gibt es nicht mehr. Bitte wenden Sie sich an die Administration.",
         )
-    # The slow part (typesetting) before the short transaction.
-    pdf = _drucken(entwurf, definition, pruefung.werte, heute)
+    # The Vorgang the submission opens gets its id now, so that the printed reply code
+    # names it; then the slow part (typesetting) before the short transaction.
+    neuer_vorgang = uuid7() if typ is not None else None
+    pdf = _drucken(entwurf, definition, pruefung.werte, heute, entwurf.vorgang_id or neuer_vorgang)
     with transaction.atomic():
         row = _gesperrt(entwurf)
         again = selectors.einreichung_von(row)
         if again is not None:  # a twin request won
             return again
         _noch_offen(row)
-        return _ablegen(actor, access, row, definition, pruefung.werte, pdf, heute, kanal)
+        return _ablegen(
+            actor, access, row, definition, pruefung.werte, pdf, heute, kanal, neuer_vorgang
+        )
 
 
 def _ablegen(
@@ -325,9 +375,10 @@ def _ablegen(
     pdf: bytes,
     heute: date,
     kanal: str,
+    vorgang_id: uuid.UUID | None,
 ) -> Einreichung:
-    """File, open the Vorgang, set the Wiedervorlage (in the caller's transaction, the
-    draft locked)."""
+    """File, open the Vorgang (with ``vorgang_id``, which the printed reply code names),
+    set the Wiedervorlage (in the caller's transaction, the draft locked)."""
     akte = entwurf.akte
     titel = text_de(definition.titel)
     vorgang = entwurf.vorgang
@@ -335,7 +386,11 @@ def _ablegen(
         typ = vorgangstyp(akte.tenant_id, definition, akte.aktenplaneinheit.module)
         assert typ is not None  # checked before printing
         vorgang = records_services.create_vorgang(
-            actor=actor, akte=akte, typ=typ, title=f"{titel} vom {heute:%d.%m.%Y}"
+            actor=actor,
+            akte=akte,
+            typ=typ,
+            title=f"{titel} vom {heute:%d.%m.%Y}",
+            pk=vorgang_id,
         )
         regeln = fristregeln(akte.tenant_id, definition)
         for code in definition.vorgang.fristen:

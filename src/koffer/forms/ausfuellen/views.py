@@ -26,7 +26,7 @@ from koffer.forms import access as rules
 from koffer.forms.ausfuellen import ablage, selectors, selectors_seiten, services, zusammenfassung
 from koffer.forms.ausfuellen.links import fuellt_formulare
 from koffer.forms.darstellung import antworten_aus_post, navigation_html, schritt_html
-from koffer.forms.darstellung.namen import WEITERE_ZEILE
+from koffer.forms.darstellung.namen import DATEI_ENTFERNEN, WEITERE_ZEILE
 from koffer.forms.definition import Definition, sichtbar, text_de
 from koffer.forms.druck import formular_pdf
 from koffer.forms.errors import Ungueltig
@@ -34,6 +34,7 @@ from koffer.forms.katalog import selectors as katalog
 from koffer.forms.models import Entwurf, Formular
 from koffer.outbox.briefe.setzen import satzkopf
 from koffer.outbox.vorlagen.selectors import briefkopf_fuer
+from koffer.records import antwortcode
 from koffer.records import selectors as records
 from koffer.records.breadcrumbs import akte_trail
 from koffer.records.dokumente import services as documents
@@ -201,6 +202,12 @@ def _schritt_speichern(
     fehler = {**pruefung.fehler}
     for feld_id, meldungen in abgelegt.fehler.items():
         fehler[feld_id] = [*fehler.get(feld_id, []), *meldungen]
+    if request.POST.get(DATEI_ENTFERNEN):
+        # „Datei entfernen“: the step's answers are saved above (nothing typed is lost),
+        # then the file goes; the same step again, with the message.
+        _datei_entfernen(request, entwurf, request.POST[DATEI_ENTFERNEN])
+        entwurf.refresh_from_db(fields=["antworten", "updated_at"])
+        return _schritt_seite(request, entwurf, definition, schritt_id, fehler)
     aktion = request.POST.get("aktion", "weiter")
     gezeigte = _gezeigte(definition, entwurf.antworten)
     if aktion == "zurueck":
@@ -216,6 +223,18 @@ def _schritt_speichern(
     if danach:
         return redirect(_schritt_url(entwurf, danach[0]))
     return redirect("forms:entwurf_pruefen", entwurf_id=entwurf.pk)
+
+
+def _datei_entfernen(request: TenantRequest, entwurf: Entwurf, wert: str) -> None:
+    feld, _, blob = wert.partition(":")
+    try:
+        datei = services.datei_entfernen(
+            actor=request.user, access=request.access, entwurf=entwurf, feld=feld, blob=blob
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Datei „{datei.get('name', '')}“ entfernt.")
 
 
 def _schritt_seite(
@@ -342,11 +361,11 @@ def _befunde(
     definition: Definition, entwurf: Entwurf, fehler: dict[str, list[str]]
 ) -> list[dict[str, str]]:
     """Each finding with a link to the step (and control) to correct it."""
-    schritt_von = {f.id: s.id for s in definition.schritte for f in s.felder}
     ergebnis = []
     for pfad, meldungen in fehler.items():
         feld_id = pfad.split("[", 1)[0].split(".", 1)[0]
-        schritt_id = schritt_von.get(feld_id)
+        feld = definition.felder.get(feld_id)
+        schritt_id = feld.schritt if feld is not None else None
         url = f"{_schritt_url(entwurf, schritt_id)}#f-{feld_id}" if schritt_id else ""
         ergebnis += [{"meldung": m, "url": url} for m in meldungen]
     return ergebnis
@@ -452,22 +471,36 @@ def verwerfen(request: TenantRequest, entwurf_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @requires(fuellt_formulare)
 def leer_pdf(request: TenantRequest, akte_id: uuid.UUID, formular_id: uuid.UUID) -> HttpResponse:
-    """The empty form with the letterhead of the Akte's unit: no personal data, so it is
-    cached per version and letterhead."""
+    """The empty form to print for the Akte: the letterhead of its unit, its Aktenzeichen
+    and its reply code (the Akte, and the Vorgang of ``?vorgang=``), so a copy filled in
+    by hand, signed and scanned is filed there by the Posteingang. No answers, no person:
+    the PDF is cached per version, letterhead and Akte."""
     akte = _akte(request, akte_id)
     formular = next((f for f in katalog.katalog(akte.tenant_id) if f.pk == formular_id), None)
     if formular is None or formular.aktuelle_version is None:
         raise Http404
+    vorgang = _vorgang(request, akte, request.GET.get("vorgang"))
     version = formular.aktuelle_version
     kopf = satzkopf(briefkopf_fuer(akte.unit), akte.unit.name)
-    schluessel = "forms:leer:" + hashlib.sha256(f"{version.pk}|{kopf!r}".encode()).hexdigest()
+    code = antwortcode.encode(
+        antwortcode.Antwortcode(
+            tenant_id=akte.tenant_id,
+            akte_id=akte.pk,
+            vorgang_id=vorgang.pk if vorgang is not None else None,
+        )
+    )
+    schluessel = (
+        "forms:leer:"
+        + hashlib.sha256(f"{version.pk}|{kopf!r}|{code}|{akte.aktenzeichen}".encode()).hexdigest()
+    )
     pdf = cache.get(schluessel)
     if not isinstance(pdf, bytes):
         pdf = formular_pdf(
             katalog.definition(version),
             None,
             briefkopf=kopf,
-            kopfzeilen=(("Version", str(version.nummer)),),
+            antwortcode=code,
+            kopfzeilen=(("Aktenzeichen", akte.aktenzeichen), ("Version", str(version.nummer))),
             heute=timezone.localdate(),
         )
         cache.set(schluessel, pdf, LEER_CACHE_SEKUNDEN)

@@ -1,8 +1,10 @@
 """Prefilling a draft from the E-Akte (``vorbelegung`` of a field, format 1): the Akte's
-first person, its Bedarfsgemeinschaft, and ``frueher``, the answer the same field got in
-this Akte's last submission of the same form. A source without data leaves the field
-empty; koffer's records keep no telephone, e-mail, bank account, place of birth or
-nationality yet, so those sources stay empty until they do.
+first person (name, birth, place of birth, nationality, address, telephone, e-mail and
+bank account: IBAN, BIC, account holder), its Bedarfsgemeinschaft, and ``frueher``, the
+answer the same field got in this Akte's last submission of the same form. A source
+without data leaves the field empty. ``person.kontoinhaber`` is another holder the Akte
+names; the Akte leaves it blank when the account is the person's own, as the forms ask
+("only if the account is not in your name"), so the field stays empty then.
 
 Every value has the form an answer takes (``koffer.forms.definition``): ISO dates, an
 address as an object, a table as rows.
@@ -77,7 +79,14 @@ QUELLEN: dict[str, Callable[[Aktenlage, Feld], Any]] = {
     "person.nachname": _person(lambda p: p.family_name),
     "person.geburtsname": _person(lambda p: p.birth_name),
     "person.geburtsdatum": _person(lambda p: p.birth_date.isoformat() if p.birth_date else None),
+    "person.geburtsort": _person(lambda p: p.geburtsort),
+    "person.staatsangehoerigkeit": _person(lambda p: p.staatsangehoerigkeit),
     "person.anschrift": _person(anschrift),
+    "person.telefon": _person(lambda p: p.telefon),
+    "person.email": _person(lambda p: p.email),
+    "person.iban": _person(lambda p: p.iban),
+    "person.bic": _person(lambda p: p.bic),
+    "person.kontoinhaber": _person(lambda p: p.kontoinhaber),
     "akte.aktenzeichen": lambda lage, feld: lage.akte.aktenzeichen,
     "bg.nummer": lambda lage, feld: lage.akte.bg.bg_nummer if lage.akte.bg else None,
     "bg.mitglieder": _mitglieder,

@@ -16,6 +16,8 @@ ANSCHRIFT = (
 )
 #: The submit button that adds a row to a table (its value is the table's id).
 WEITERE_ZEILE = "weitere_zeile"
+#: The submit button that removes an uploaded file (its value ``<feld>:<sha256>``).
+DATEI_ENTFERNEN = "datei_entfernen"
 #: The error summary's id (fields are ``f-…``, so no field takes it).
 FEHLERLISTE = "schritt-fehler"
 

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from koffer.forms.definition import Definition, Feld, Sichtbarkeit, sichtbar, text_de
 
-from .namen import ANSCHRIFT, FEHLERLISTE, WEITERE_ZEILE, name
+from .namen import ANSCHRIFT, DATEI_ENTFERNEN, FEHLERLISTE, WEITERE_ZEILE, name
 from .zellen import zelle_html
 
 VORLAGEN = Path(__file__).resolve().parent.parent / "templates"
@@ -332,7 +332,16 @@ class _Bau:
 
     def _datei(self, feld: Feld, f: dict[str, Any], wert: Any) -> None:
         dateien = wert if isinstance(wert, list) else []
-        f["dateien"] = [str(d.get("name", "")) for d in dateien if isinstance(d, Mapping)]
+        f["dateien"] = [
+            {
+                "name": str(d.get("name", "")),
+                "groesse": _groesse(d.get("groesse")),
+                "wert": f"{feld.id}:{d.get('blob', '')}",
+            }
+            for d in dateien
+            if isinstance(d, Mapping)
+        ]
+        f["entfernen_name"] = DATEI_ENTFERNEN
         f["accept"] = ",".join(feld.dateitypen)
         typen = [_DATEITYPEN.get(t, t) for t in feld.dateitypen]
         f["typen"] = " oder ".join([", ".join(typen[:-1]), typen[-1]] if len(typen) > 1 else typen)
@@ -390,6 +399,17 @@ def _zellteile(zelle: re.Match[str]) -> tuple[str, int, str]:
 
 _VORLAGE = {"mehrzeilig": "text", "geld": "zahl"}
 _DATEITYPEN = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def _groesse(bytes_: Any) -> str:
+    """An upload's size as people read it: ``850 Bytes``, ``12 KB``, ``1,4 MB``."""
+    if not isinstance(bytes_, int) or isinstance(bytes_, bool) or bytes_ < 0:
+        return ""
+    if bytes_ < 1024:
+        return f"{bytes_} Bytes"
+    if bytes_ < 1024 * 1024:
+        return f"{round(bytes_ / 1024)} KB"
+    return f"{bytes_ / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
 def _aria(beschrieben: str, falsch: bool, pflicht: bool) -> SafeString:

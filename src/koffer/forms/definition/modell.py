@@ -48,6 +48,8 @@ VORBELEGUNGEN: Mapping[str, frozenset[str]] = {
     "person.telefon": frozenset({"text"}),
     "person.email": frozenset({"text"}),
     "person.iban": frozenset({"iban"}),
+    "person.bic": frozenset({"text"}),
+    "person.kontoinhaber": frozenset({"text"}),
     "akte.aktenzeichen": frozenset({"text"}),
     "bg.nummer": frozenset({"text"}),
     "bg.mitglieder": frozenset({"tabelle"}),

@@ -69,7 +69,6 @@ def pruefen(
     if not isinstance(antworten, Mapping):
         ergebnis.melde("", "Die Angaben sind kein JSON-Objekt.")
         return ergebnis
-    schritt_von = {f.id: f.schritt for f in definition.felder.values()}
     if schritt is not None and definition.schritt(schritt) is None:
         ergebnis.melde("", f"Unbekannter Schritt „{schritt}“.")
         return ergebnis
@@ -113,7 +112,7 @@ def pruefen(
         if (
             streng
             and not nur_lesen
-            and (schritt is None or schritt_von.get(name) == schritt or bekannt is None)
+            and (schritt is None or bekannt is None or bekannt.schritt == schritt)
         ):
             ergebnis.melde(
                 str(name)[:80], UNBEKANNT if bekannt is None or not bekannt.hat_wert else VERBORGEN
@@ -121,7 +120,7 @@ def pruefen(
         elif not leser.leer(roh):
             ergebnis.beiseite[str(name)] = roh
     if not nur_lesen:
-        _regeln(definition, ergebnis, heute, bis, schritt_von)
+        _regeln(definition, ergebnis, heute, bis)
     return ergebnis
 
 
@@ -198,12 +197,11 @@ def _regeln(
     ergebnis: Pruefung,
     heute: date,
     bis: set[str],
-    schritt_von: Mapping[str, str],
 ) -> None:
     werte = ergebnis.werte
     for regel in definition.regeln:
         orte = [f for f in regel.felder if f in ergebnis.sichtbar.felder]
-        if not orte or any(schritt_von[f] not in bis for f in regel.felder):
+        if not orte or any(definition.felder[f].schritt not in bis for f in regel.felder):
             continue
         if regel.wenn is not None and not regel.wenn.gilt(werte, heute):
             continue

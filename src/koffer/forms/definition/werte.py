@@ -17,14 +17,13 @@ from stdnum.de import idnr
 from stdnum.exceptions import ValidationError as StdnumError
 
 from koffer.identifiers import iban_problem, kundennummer_problem, normalise_kundennummer
+from koffer.kontakt import EMAIL, TELEFON
 
 from .modell import Feld, text_de
 
 #: Longest text of any kind accepted at all (a pasted book is refused, not stored).
 MAX_TEXT = 20_000
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TELEFON = re.compile(r"^\+?[0-9 ()/\-]{6,25}$")
 _PLZ = re.compile(r"^[0-9]{5}$")
 _SVNR = re.compile(r"^([0-9]{2})([0-9]{6})([A-Z])([0-9]{2})([0-9])$")
 _DE_DATUM = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
@@ -77,9 +76,9 @@ def _text(feld: Feld, roh: Any, heute: date, personen: frozenset[str] | None) ->
 
 def _format(feld: Feld, wert: str) -> Ergebnis:
     art = feld.format
-    if art == "email" and not _EMAIL.match(wert):
+    if art == "email" and not EMAIL.match(wert):
         return None, [f"{_name(feld)}: Bitte geben Sie eine E-Mail-Adresse wie name@example.de an."]
-    if art == "telefon" and not _TELEFON.match(wert):
+    if art == "telefon" and not TELEFON.match(wert):
         return None, [f"{_name(feld)}: Bitte geben Sie eine Telefonnummer aus Ziffern an."]
     if art == "plz" and not _PLZ.match(wert):
         return None, [f"{_name(feld)}: Eine Postleitzahl hat fünf Ziffern."]

@@ -29,6 +29,7 @@ from koffer.inbox.migration import dateien
 from koffer.inbox.migration.dateien import AKTE, BG, PERSON, Zeile
 from koffer.inbox.models import Altsystemschluessel, Importlauf
 from koffer.records import services as records
+from koffer.records.errors import RecordsError
 from koffer.records.models import Akte, Aktenplaneinheit, Bedarfsgemeinschaft, BgMitglied, Person
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -300,7 +301,16 @@ class Abgleich:
         plz = z["plz"]
         if plz and not (plz.isdigit() and len(plz) == 5):
             raise Rejected("plz", plz, "keine Postleitzahl (fünf Ziffern)")
+        details: dict[str, str] = {}
+        for column in records.PERSON_DETAILS:  # the columns have the fields' names
+            try:
+                details.update(records.clean_person_details(**{column: z[column]}))
+            except RecordsError as exc:
+                raise Rejected(column, z[column], exc.message) from exc
         return {
+            # Only details the export fills: an export without these columns compares
+            # (fingerprint) as before they existed.
+            **{name: value for name, value in details.items() if value},
             "_key": key,
             "family_name": family_name,
             "given_names": _limited(z, "vornamen", 200),

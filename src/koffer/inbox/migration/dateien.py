@@ -43,6 +43,13 @@ SPALTEN: dict[str, tuple[Spalte, ...]] = {
         Spalte("strasse", False, "Straße und Hausnummer"),
         Spalte("plz", False, "Postleitzahl, fünf Ziffern"),
         Spalte("ort", False, "Ort"),
+        Spalte("geburtsort", False, "Geburtsort"),
+        Spalte("staatsangehoerigkeit", False, "Staatsangehörigkeit, z. B. deutsch"),
+        Spalte("telefon", False, "Telefonnummer"),
+        Spalte("email", False, "E-Mail-Adresse"),
+        Spalte("iban", False, "IBAN (Leerzeichen erlaubt)"),
+        Spalte("bic", False, "BIC"),
+        Spalte("kontoinhaber", False, "Kontoinhaber/in, leer wenn die Person selbst"),
     ),
     BG: (
         Spalte("bg_nummer", True, "BG-Nummer"),

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from koffer import formats
 from koffer.accounts.models import User
 from koffer.records import selectors as records
 from koffer.records.models import Akte, Person, Vorgang
@@ -103,6 +104,15 @@ def werte(
             x for x in (person.street, f"{person.postal_code} {person.city}".strip()) if x
         )
         if person
+        else "",
+        "person.geburtsort": person.geburtsort if person else "",
+        "person.staatsangehoerigkeit": person.staatsangehoerigkeit if person else "",
+        "person.telefon": person.telefon if person else "",
+        "person.email": person.email if person else "",
+        "person.iban": formats.iban(person.iban) if person else "",
+        "person.bic": person.bic if person else "",
+        "person.kontoinhaber": (person.kontoinhaber or name(person))
+        if person and person.iban
         else "",
         "akte.aktenzeichen": akte.aktenzeichen,
         "akte.titel": akte.title,

@@ -12,6 +12,10 @@ not commit:
 - on an error the upload itself calls :func:`discard` at once;
 - after a crash ``manage.py records_blob_gc`` discards rows older than a grace period.
 
+A row that stops pointing to a blob (a file removed from a form's draft) leaves a claimed
+mark in its own transaction (:func:`release`), discarded after the commit: the blob goes
+when nothing references it any more.
+
 :func:`discard` removes the blob only if no document version or Aktenauszug references
 it, no other upload of the same bytes is still in flight, and this upload created it
 (a blob that was there before belongs to someone else). The check and the removal hold a
@@ -170,6 +174,18 @@ def settle(pending: Sequence[uuid.UUID]) -> None:
     """Inside the document's transaction: the blobs are referenced now, drop the marks."""
     if pending:
         PendingBlob.objects.unscoped().filter(pk__in=list(pending)).delete()
+
+
+def release(tenant_id: uuid.UUID, sha256: str) -> uuid.UUID:
+    """Inside the transaction that drops a row's pointer to ``sha256`` (a file removed
+    from a form's draft): mark the blob as one that may go, claimed, so that
+    :func:`discard` after the commit (or the collector after a crash) removes it unless
+    something else still points to it. A rollback takes the mark with it."""
+    _lock(sha256)
+    row = PendingBlob.objects.create(
+        tenant_id=tenant_id, sha256=sha256, claimed=True, created_at=timezone.now()
+    )
+    return row.pk
 
 
 # Other apps' rows that point to blobs (the Posteingang's delivered files), registered in

@@ -86,6 +86,10 @@ def source_of(version: DokumentVersion) -> PageSource | None:
 
 
 def cache_root() -> Path:
+    # A Koffer (KOFFER_TRESOR=1) keeps its page images in memory (settings.py), never as
+    # plaintext pictures of documents on its disk.
+    if folder := getattr(settings, "KOFFER_PAGE_CACHE_DIR", None):
+        return Path(folder)
     return Path(settings.VAR_DIR) / "cache" / "pages"
 
 

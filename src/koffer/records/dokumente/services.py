@@ -430,6 +430,13 @@ def discard_blobs(pending: Sequence[uuid.UUID]) -> None:
     blob_ledger.discard(pending)
 
 
+def release_blob(*, tenant_id: uuid.UUID, sha256: str) -> uuid.UUID:
+    """Inside the transaction that stops pointing to a blob: its mark, to
+    :func:`discard_blobs` after the commit, which removes the blob unless another row
+    still points to it (``records_blob_gc`` does it after a crash)."""
+    return blob_ledger.release(tenant_id, sha256)
+
+
 def register_blob_reference(check: Callable[[str], bool]) -> None:
     """Another app's rows point to blobs too: ``check(sha256)`` says whether one does, so
     that a failed upload of the same bytes never removes them."""

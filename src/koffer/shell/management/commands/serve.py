@@ -21,6 +21,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from koffer.audit import anchors
 from koffer.shell import server, supervision
+from koffer.tresor import schluessel as tresor_schluessel
+from koffer.tresor import start as tresor_start
 
 MANAGE = str(Path(settings.PROJECT_DIR) / "manage.py")
 
@@ -60,6 +62,12 @@ class Command(BaseCommand):
                     f"Port {number} auf {host} ist belegt ({what}). Bitte einen anderen Port"
                     f" wählen: {hint}."
                 )
+        # A Koffer (KOFFER_TRESOR=1): the secret unwraps the device key before anything
+        # opens the database; the key reaches web, worker and the rest by the environment.
+        try:
+            tresor_start.schluessel_bereitstellen()
+        except tresor_schluessel.TresorFehler as exc:
+            raise CommandError(exc.message) from None
         call_command("migrate", verbosity=0, interactive=False)
         if settings.DEMO_MODE and not options["no_demo"]:
             call_command("load_demo")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("field", "0001_initial"),
+        ("field", "0003_hausbesuch"),
         ("tenancy", "0004_counter"),
     ]
 
