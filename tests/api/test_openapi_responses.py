@@ -38,6 +38,7 @@ from koffer.records.dokumente.naming import IncomingFile
 from koffer.records.models import (
     Akte,
     Aktenauszug,
+    Aktenplaneinheit,
     Dokument,
     DokumentVersion,
     Vorgang,
@@ -183,7 +184,9 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
     )
     _, token = geraete.koppeln(code=code)
     # An Akte of its own with a document in it, so that the Koffer's package names a blob.
-    plan = record_factories.leistungsplan(worker.tenant)
+    plan = Aktenplaneinheit.objects.for_tenant(worker.tenant_id).filter(
+        parent__isnull=False
+    ).order_by("pk").first() or record_factories.leistungsplan(worker.tenant)
     akte = record_factories.akte(caseworker=worker.user, plan=plan, unit=worker.unit)
     documents.ingest_file(
         actor=None, akte=akte, file=IncomingFile.from_bytes("Hausbesuch.txt", b"Notiz")
