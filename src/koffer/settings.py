@@ -348,6 +348,20 @@ TASKS = {
     }
 }
 
+# --- Koffer (field mode, issue 18) ------------------------------------------------------
+# "buero" (default): this installation is the office that registers Koffer and checks Akten
+# out to them. "koffer": this installation is a field worker's laptop; it pulls its
+# checkout package from the office at KOFFER_BUERO_URL (manage.py koffer_abholen) and works
+# from its own database and blob store without a network.
+KOFFER_MODE = os.environ.get("KOFFER_MODE", "buero").strip().lower() or "buero"
+if KOFFER_MODE not in {"buero", "koffer"}:
+    raise ValueError(f"KOFFER_MODE={KOFFER_MODE!r}: erlaubt sind 'buero' und 'koffer'.")
+# The office's base URL as the Koffer reaches it, e.g. https://koffer.kreis.example (no
+# trailing /api/v1); only used in Koffer mode, `koffer_koppeln --buero` may name it instead.
+KOFFER_BUERO_URL = os.environ.get("KOFFER_BUERO_URL", "").rstrip("/")
+# Days a checkout lasts at most; then the office ends it and the Koffer wipes the Akte.
+KOFFER_AUSLEIHE_TAGE = int(os.environ.get("KOFFER_AUSLEIHE_TAGE", "7"))
+
 # --- I18N, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch")]

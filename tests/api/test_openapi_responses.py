@@ -20,6 +20,7 @@ from koffer.accounts.models import Membership, User
 from koffer.accounts.roles import Perm
 from koffer.demo import district
 from koffer.field.geraete import services as geraete
+from koffer.field.models import Ausleihe
 from koffer.forms.models import Einreichung, Entwurf, Formular, Formularversion
 from koffer.inbox.models import Importlauf, Stapel, Vernichtungsliste
 from koffer.jobs.models import Job
@@ -32,9 +33,19 @@ from koffer.placements.models import (
     Meldung,
     Rechnung,
 )
-from koffer.records.models import Akte, Aktenauszug, Dokument, Vorgang
+from koffer.records.dokumente import services as documents
+from koffer.records.dokumente.naming import IncomingFile
+from koffer.records.models import (
+    Akte,
+    Aktenauszug,
+    Aktenplaneinheit,
+    Dokument,
+    DokumentVersion,
+    Vorgang,
+)
 from koffer.tenancy.models import Organisationseinheit
 from tests.api.jsonschema_check import errors
+from tests.factories import records as record_factories
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 # Which table a path or query parameter names; tried in the signed-in user's Mandanten.
@@ -83,6 +94,12 @@ def _fixed_values() -> dict[str, str]:
 
 
 def _ids(name: str, tenant_ids: list[Any]) -> list[str]:
+    if name == "sha256":  # a blob: only those of a Koffer's package are served to it
+        checked_out = Ausleihe.objects.unscoped().filter(zurueck_am__isnull=True)
+        versions = DokumentVersion.objects.unscoped().filter(
+            tenant_id__in=tenant_ids, dokument__akte__in=checked_out.values("akte_id")
+        )
+        return list(versions.order_by("pk").values_list("sha256", flat=True)[:CANDIDATES])
     model, column = KEYS.get(name) or (ROWS[name], "pk")
     rows = model.objects.unscoped().filter(tenant_id__in=tenant_ids)  # type: ignore[attr-defined]
     return [str(v) for v in rows.order_by("pk").values_list(column, flat=True)[:CANDIDATES]]
@@ -144,7 +161,7 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
     # The print provider's endpoints answer its machine account only (by API key).
     provider = (
         Membership.objects.unscoped()
-        .select_related("user", "unit")
+        .select_related("user", "unit", "tenant")
         .get(user__username="druck.dienstleister")
     )
     _, secret = accounts.create_api_token(
@@ -157,11 +174,24 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
     )
     clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), [provider.tenant_id]))
     # The Koffer's own endpoints answer a paired Koffer (device token) only.
-    worker = Membership.objects.unscoped().get(user__username="aussendienst")
-    _, code = geraete.geraet_anlegen(
+    worker = (
+        Membership.objects.unscoped()
+        .select_related("user", "unit", "tenant")
+        .get(user__username="aussendienst")
+    )
+    geraet, code = geraete.geraet_anlegen(
         actor=worker.user, tenant_id=worker.tenant_id, name="Schema-Prüfung"
     )
     _, token = geraete.koppeln(code=code)
+    # An Akte of its own with a document in it, so that the Koffer's package names a blob.
+    plan = Aktenplaneinheit.objects.for_tenant(worker.tenant_id).filter(
+        parent__isnull=False
+    ).order_by("pk").first() or record_factories.leistungsplan(worker.tenant)
+    akte = record_factories.akte(caseworker=worker.user, plan=plan, unit=worker.unit)
+    documents.ingest_file(
+        actor=None, akte=akte, file=IncomingFile.from_bytes("Hausbesuch.txt", b"Notiz")
+    )
+    geraete.ausleihen(actor=worker.user, geraet=geraet, akten=[akte])
     clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {token}"), [worker.tenant_id]))
     return clients
 

@@ -6,7 +6,9 @@ from ninja import Router
 
 from koffer.field.besuche import api as besuche_api
 from koffer.field.geraete import api as geraete_api
+from koffer.field.paket import api as paket_api
 
 router = Router()
 router.add_router("", geraete_api.router)
 router.add_router("", besuche_api.router)
+router.add_router("", paket_api.router)

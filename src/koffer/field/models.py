@@ -170,3 +170,29 @@ class Hausbesuch(TenantOwned):
 
     def __str__(self) -> str:
         return f"Hausbesuch am {self.datum:%d.%m.%Y}"
+
+
+class Stand(TenantOwned):
+    """The base version of one row a Koffer imported from its checkout package: the
+    fields exactly as the office sent them. Kept on the Koffer only, so that the sync back
+    can merge per field (what the Koffer changed against this, what the office changed
+    against this) and show a true conflict instead of overwriting. A later package
+    replaces the base (``paket_erstellt``: when the office built it)."""
+
+    modell = models.CharField(max_length=100)  # the model's label, e.g. "records.akte"
+    objekt_id = models.CharField(max_length=64)  # its primary key as text
+    felder = models.JSONField(default=dict)
+    paket_erstellt = models.DateTimeField()
+    abgeholt_am = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Basisstand"
+        verbose_name_plural = "Basisstände"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "modell", "objekt_id"], name="field_stand_objekt_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.modell} {self.objekt_id}"

@@ -134,6 +134,9 @@ ACTION_LABELS: dict[str, str] = {
     "field.hausbesuch.verlegt": "Hausbesuch verlegt",
     "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",
     "field.hausbesuch.erledigt": "Hausbesuch erledigt",
+    "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
+    "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
+    "field.koffer_geloescht": "Daten im gesperrten Koffer gelöscht",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
@@ -242,6 +245,7 @@ TYPE_LABELS: dict[str, str] = {
     "records.aktezugriff": "Zugriffsrecht auf eine Akte",
     "accounts.usersession": "Sitzung",
     "field.hausbesuche": "Hausbesuche eines Tages",
+    "field.paket": "Koffer-Paket",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own

@@ -1,0 +1,173 @@
+"""Checkout of a day's visits onto a Koffer over loopback: 20 Akten with 2,000 documents
+(about 1 GB) pulled from a real office process by ``manage.py koffer_abholen`` in Koffer
+mode, with a database and blob store of its own.
+
+Data: one Mandant, a field worker with a paired Koffer, 20 Akten checked out to it, each
+with 100 text documents of 500 kB (different bytes each), stored through the document
+services. Measured: ``koffer_abholen`` from start to end (the package built, audited and
+sent, imported with base versions, every blob fetched and verified). Baseline in the same
+run: copying the same blobs from the office's store into a fresh folder (plain file copy),
+the floor any transfer on this disk has. ``ratio`` = checkout / baseline.
+
+Target: the checkout in at most 60 s (issue 18).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from benchmarks import served
+from benchmarks.report import emit, note
+from benchmarks.scale import sized
+from koffer.accounts import services as accounts
+from koffer.blobs.store import get_store
+from koffer.field.geraete import services as geraete
+from koffer.records import defaults, services
+from koffer.records.dokumente import naming
+from koffer.records.dokumente import services as documents
+from koffer.records.models import DokumentVersion
+from koffer.shell.server import free_port
+from koffer.tenancy import services as tenancy
+from koffer.tenancy.models import Organisationseinheit
+
+NAME = "field_checkout"
+DATABASES = ("sqlite",)
+AKTEN = sized(20, 2)
+DOKUMENTE_JE_AKTE = sized(100, 2)
+GROESSE = sized(500_000, 20_000)
+TARGET_SECONDS = 60.0
+PASSWORD = "Koffer-Messung-42"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _text(size: int, seed: str) -> bytes:
+    line = f"{seed}: Nachweis der Kosten der Unterkunft, Kontoauszug, Mietvertrag.\n".encode()
+    data = (line * (size // len(line) + 1))[:size]
+    return data
+
+
+def _daten() -> tuple[str, list[str]]:
+    """The office's data; returns the Koffer's pairing code and the blobs it will fetch."""
+    tenant = tenancy.create_mandant(
+        actor=None, slug="koffertal", name="Stadt Koffertal", kind="gemeinde"
+    )
+    defaults.install(actor=None, tenant=tenant)
+    root = Organisationseinheit.objects.for_tenant(tenant).get(parent=None)
+    plan = services.create_aktenplaneinheit(
+        actor=None, tenant=tenant, parent=None, kennzeichen="50", title="Soziales", module="sgb2"
+    )
+    worker = accounts.create_user(
+        actor=None,
+        tenant=tenant,
+        username="aussendienst",
+        first_name="Ada",
+        last_name="Außendienst",
+        email="aussendienst@example.org",
+        password=PASSWORD,
+        unit=root,
+        role="aussendienst",
+    )
+    akten = []
+    for n in range(AKTEN):
+        akte = services.open_akte_for_person(
+            actor=worker,
+            tenant=tenant,
+            aktenplaneinheit=plan,
+            unit=root,
+            title=f"Akte {n}",
+            family_name=f"Besucht{n}",
+            given_names="Berta",
+            bg_nummer="neu",
+            caseworker=worker,
+        )
+        for d in range(DOKUMENTE_JE_AKTE):
+            result = documents.ingest_file(
+                actor=worker,
+                akte=akte,
+                file=naming.IncomingFile.from_bytes(
+                    f"Nachweis {d}.txt", _text(GROESSE, f"{n}-{d}")
+                ),
+            )
+            assert result.ok, result.message
+        akten.append(akte)
+    geraet, code = geraete.geraet_anlegen(actor=worker, tenant_id=tenant.pk, name="Messkoffer")
+    geraete.ausleihen(actor=worker, geraet=geraet, akten=akten)
+    shas = list(
+        DokumentVersion.objects.for_tenant(tenant).values_list("sha256", flat=True).distinct()
+    )
+    return code, shas
+
+
+def _baseline(shas: list[str]) -> float:
+    store = get_store()
+    with tempfile.TemporaryDirectory(dir=settings.VAR_DIR) as folder:
+        started = time.perf_counter()
+        for sha in shas:
+            with store.open(sha) as source, open(Path(folder) / sha, "wb") as out:
+                shutil.copyfileobj(source, out)
+        return time.perf_counter() - started
+
+
+def _koffer(var: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "KOFFER_VAR_DIR": str(var),
+        "KOFFER_MODE": "koffer",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    }
+    env.pop("KOFFER_DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def run() -> None:
+    started = time.perf_counter()
+    code, shas = _daten()
+    total = sum(get_store().size(sha) for sha in shas)
+    note(
+        f"Daten in {time.perf_counter() - started:.1f} s: {len(shas)} Dateien, {total / 1e6:.0f} MB"
+    )
+    port = free_port()
+    office = served.start_web(port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        served.wait_until_up(base)
+        with tempfile.TemporaryDirectory(dir=settings.VAR_DIR) as folder:
+            var = Path(folder)
+            _koffer(var, "koffer_koppeln", "--buero", base, "--code", code)
+            begin = time.perf_counter()
+            _koffer(var, "koffer_abholen")
+            seconds = time.perf_counter() - begin
+    finally:
+        served.stop(office)
+    baseline = _baseline(shas)
+    emit(
+        NAME,
+        akten=AKTEN,
+        dokumente=AKTEN * DOKUMENTE_JE_AKTE,
+        mb=round(total / 1e6, 1),
+        seconds=round(seconds, 2),
+        mb_s=round(total / 1e6 / seconds, 1),
+        baseline_seconds=round(baseline, 2),
+        ratio=round(seconds / baseline, 1) if baseline else 0,
+        target_seconds=TARGET_SECONDS,
+        met=seconds <= TARGET_SECONDS,
+    )

@@ -1,0 +1,174 @@
+"""The checkout package in one process: what the office builds for a Koffer (the right
+rows, nothing of Akten not checked out or of another Mandant, bounded queries, each Akte
+read audited), and what importing it does (idempotent, base versions kept) and wiping it
+removes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from koffer.audit.models import AuditEvent
+from koffer.blobs.store import get_store
+from koffer.field.models import Stand
+from koffer.field.paket import selectors, services
+from koffer.forms.models import Formular, Formularversion
+from koffer.outbox.models import VorlagenVersion
+from koffer.records.models import Akte, Dokument, DokumentVersion, Person
+from koffer.tenancy.models import Mandant
+from tests import factories
+from tests.field.paket_bestand import Bestand, bestand
+
+pytestmark = pytest.mark.django_db
+
+
+def _pks(paket: dict[str, Any], model: str) -> set[str]:
+    return {o["pk"] for o in paket["objekte"] if o["model"] == model}
+
+
+def _wire(paket: dict[str, Any]) -> dict[str, Any]:
+    """What the Koffer receives: the package through JSON."""
+    return json.loads(json.dumps(paket))
+
+
+@pytest.fixture
+def daten(tenant: Mandant) -> Bestand:
+    return bestand(tenant, akten=2, dokumente=2)
+
+
+def test_the_package_carries_the_checked_out_akten_and_nothing_else(
+    daten: Bestand, other_tenant: Mandant
+) -> None:
+    fremd_anderswo = bestand(other_tenant, akten=1, dokumente=1)
+    paket = _wire(selectors.bauen(geraet=daten.geraet))
+
+    assert paket["format"] == 1
+    assert paket["mandant"] == str(daten.tenant.pk)
+    assert _pks(paket, "records.akte") == {str(a.pk) for a in daten.akten}
+    assert {a["akte"] for a in paket["ausleihen"]} == {str(a.pk) for a in daten.akten}
+    dokumente = Dokument.objects.for_tenant(daten.tenant).filter(akte__in=daten.akten)
+    assert _pks(paket, "records.dokument") == {str(d.pk) for d in dokumente}
+    assert {b["sha256"]: b["size"] for b in paket["blobs"]} == daten.blobs
+    # the Akte not checked out, and its documents and persons, are absent
+    serialised = json.dumps(paket)
+    assert str(daten.fremd.pk) not in serialised
+    fremd_person = Person.objects.for_tenant(daten.tenant).get(akten=daten.fremd)
+    assert str(fremd_person.pk) not in serialised
+    for d in Dokument.objects.for_tenant(daten.tenant).filter(akte=daten.fremd):
+        assert str(d.pk) not in serialised
+    # nothing of the other Mandant
+    assert str(other_tenant.pk) not in serialised
+    assert str(fremd_anderswo.akten[0].pk) not in serialised
+    assert {o["fields"].get("tenant") for o in paket["objekte"]} <= {str(daten.tenant.pk), None}
+    # the catalogue and templates travel whole; the worker's account with its password
+    assert _pks(paket, "forms.formular") == {
+        str(f.pk) for f in Formular.objects.for_tenant(daten.tenant).filter(is_active=True)
+    }
+    assert len(_pks(paket, "forms.formularversion")) >= 1
+    assert len(_pks(paket, "outbox.vorlagenversion")) == 1
+    users = {o["pk"]: o["fields"] for o in paket["objekte"] if o["model"] == "accounts.user"}
+    assert users[str(daten.worker.pk)]["password"] == daten.worker.password
+    colleagues = [f for pk, f in users.items() if pk != str(daten.worker.pk)]
+    assert colleagues and all(f["password"].startswith("!") for f in colleagues)
+    assert "token_hash" not in next(
+        o["fields"] for o in paket["objekte"] if o["model"] == "field.geraet"
+    )
+
+
+def test_reading_the_akten_for_the_package_is_audited_once_per_akte(daten: Bestand) -> None:
+    before = AuditEvent.objects.filter(tenant_id=daten.tenant.pk).count()
+    selectors.bauen(geraet=daten.geraet)
+    events = AuditEvent.objects.filter(tenant_id=daten.tenant.pk).order_by("seq")[before:]
+    gelesen = [e for e in events if e.action == "field.paket_gelesen"]
+    assert sorted(e.object_id for e in gelesen) == sorted(str(a.pk) for a in daten.akten)
+    assert {e.actor_id for e in gelesen} == {daten.worker.pk}
+
+
+def _queries(geraet: Any) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        selectors.bauen(geraet=geraet)
+    return len(captured)
+
+
+def test_the_query_count_does_not_grow_with_the_akten(tenant: Mandant) -> None:
+    one = _queries(bestand(tenant, akten=1, dokumente=1).geraet)
+    five = _queries(bestand(tenant, akten=5, dokumente=3).geraet)
+    # Reads are one query a table; only the audit writes an event per Akte (three
+    # statements on SQLite: head, insert, advance; two on PostgreSQL).
+    per_event = 2 if connection.vendor == "postgresql" else 3
+    assert five - one == 4 * per_event
+    assert one <= 40
+
+
+def test_importing_twice_gives_the_same_state_and_keeps_base_versions(daten: Bestand) -> None:
+    paket = _wire(selectors.bauen(geraet=daten.geraet))
+    first = services.einspielen(paket)
+    assert first.akten == 2 and first.dokumente == 4
+    # rows that were there already: versions are immutable, never updated
+    assert first.unveraendert == len(_pks(paket, "records.dokumentversion")) + len(
+        _pks(paket, "forms.formularversion")
+    ) + len(_pks(paket, "outbox.vorlagenversion"))
+    staende = Stand.objects.for_tenant(daten.tenant)
+    assert staende.count() == len(paket["objekte"])
+    akte = daten.akten[0]
+    stand = staende.get(modell="records.akte", objekt_id=str(akte.pk))
+    assert stand.felder["aktenzeichen"] == akte.aktenzeichen
+
+    counts = {
+        m: m.objects.for_tenant(daten.tenant).count()
+        for m in (Akte, Dokument, DokumentVersion, Formularversion, VorlagenVersion, Person)
+    }
+    services.einspielen(paket)
+    assert counts == {m: m.objects.for_tenant(daten.tenant).count() for m in counts}
+    assert staende.count() == len(paket["objekte"])
+
+
+def test_a_package_of_another_format_or_with_foreign_models_is_refused(daten: Bestand) -> None:
+    paket = _wire(selectors.bauen(geraet=daten.geraet))
+    with pytest.raises(services.FieldError) as raised:
+        services.einspielen({**paket, "format": 2})
+    assert "Format 2" in raised.value.message
+    fremd = {"model": "audit.auditevent", "pk": "1", "fields": {}}
+    with pytest.raises(services.FieldError) as raised:
+        services.einspielen({**paket, "objekte": [*paket["objekte"], fremd]})
+    assert "audit.auditevent" in raised.value.message
+    assert not Stand.objects.for_tenant(daten.tenant).exists()
+
+
+def test_wiping_removes_what_the_package_brought(
+    daten: Bestand, django_capture_on_commit_callbacks: Any
+) -> None:
+    paket = _wire(selectors.bauen(geraet=daten.geraet))
+    services.einspielen(paket)
+    store = get_store()
+    assert all(store.exists(sha) for sha in daten.blobs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = services.abwischen(mandant_id=daten.tenant.pk)
+
+    assert removed > 0
+    assert (
+        not Akte.objects.for_tenant(daten.tenant)
+        .filter(pk__in=[a.pk for a in daten.akten])
+        .exists()
+    )
+    assert not Dokument.objects.for_tenant(daten.tenant).filter(akte__in=daten.akten).exists()
+    assert not any(store.exists(sha) for sha in daten.blobs)
+    assert authenticate(username=daten.worker.username, password=factories.PASSWORD) is None
+    # the Akte that never travelled is untouched, the Mandant's configuration stays
+    assert Akte.objects.for_tenant(daten.tenant).filter(pk=daten.fremd.pk).exists()
+    kept = set(Stand.objects.for_tenant(daten.tenant).values_list("modell", flat=True))
+    assert kept <= {
+        "tenancy.mandant",
+        "tenancy.organisationseinheit",
+        "records.aktenplaneinheit",
+        "records.vorgangtyp",
+        "records.fristregel",
+    }
+    actions = AuditEvent.objects.filter(tenant_id=daten.tenant.pk).values_list("action", flat=True)
+    assert "field.koffer_geloescht" in actions
