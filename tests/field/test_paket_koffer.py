@@ -26,7 +26,7 @@ from koffer.shell import server
 from tests import dbtemplate, factories
 from tests.subprocesses import ROOT, koffer_env, stop_group
 
-pytestmark = [pytest.mark.real_clock, pytest.mark.long]
+pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
 
 START_TIMEOUT = 180.0
 # The large document of the interruption case and the rate the first run fetches it at:
