@@ -5,6 +5,8 @@ closing a visit."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from koffer.audit.models import AuditEvent
 from koffer.field import access as field_access
 from koffer.field.besuche import selectors, services
 from koffer.field.errors import Conflict, FieldError, Forbidden
+from koffer.field.geraete import services as geraete
 from koffer.field.models import Hausbesuch
 from koffer.records import services as record_services
 from koffer.records.models import Akte, Aktenplaneinheit, Wiedervorlage
@@ -408,3 +411,36 @@ def test_a_caseworkers_wiedervorlage_becomes_the_visit(
             anlass="nochmal",
             aus_wiedervorlage=wv,
         )
+
+
+def test_the_days_akten_not_yet_in_the_koffer_are_taken_along_from_the_list(
+    tenant: Mandant,
+    plan: Aktenplaneinheit,
+    team: Organisationseinheit,
+    akte: Akte,
+    team_caseworker: User,
+    aussendienst: User,
+) -> None:
+    zweite = akte_mit_person(
+        caseworker=team_caseworker,
+        plan=plan,
+        unit=team,
+        family_name="Brandt",
+        street="Birkenweg 5",
+        postal_code="12345",
+    )
+    besuch(actor=team_caseworker, akte=akte, aussendienst=aussendienst, uhrzeit=time(9))
+    besuch(actor=team_caseworker, akte=zweite, aussendienst=aussendienst, uhrzeit=time(11))
+    client = signed_in(aussendienst)
+    geraet, _code = geraete.geraet_anlegen(actor=aussendienst, tenant_id=tenant.pk, name="Laptop 1")
+    geraete.ausleihen(actor=aussendienst, geraet=geraet, akten=[akte])
+    page = client.get(LIST).content.decode()
+    assert "1 Akte dieses Tages in den Koffer nehmen" in page
+    link = re.search(r'href="(/koffer/akten/\?aktenzeichen=[^"]+)"', page)
+    assert link is not None and akte.aktenzeichen not in html.unescape(link.group(1))
+    form = client.get(html.unescape(link.group(1))).content.decode()
+    assert f"{zweite.aktenzeichen}</textarea>" in form
+    client.post("/koffer/akten/", {"geraet": str(geraet.pk), "aktenzeichen": zweite.aktenzeichen})
+    page = client.get(LIST).content.decode()
+    assert "in den Koffer nehmen" not in page
+    assert page.count("Im Koffer</dt><dd>ja, seit") == 2

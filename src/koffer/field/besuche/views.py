@@ -151,6 +151,17 @@ def meine(request: TenantRequest) -> HttpResponse:
         zweck=MEINE,
     )
     heute = timezone.localdate()
+    # The day's Akten not yet in the Koffer, handed to „Akten in den Koffer nehmen“.
+    fehlen = [
+        z.besuch.akte.aktenzeichen
+        for z in zeilen
+        if z.besuch.status == Hausbesuch.Status.GEPLANT and not z.im_koffer
+    ]
+    mitnehmen_url = (
+        f"{reverse('field:mitnehmen')}?{urlencode({'aktenzeichen': ', '.join(fehlen)})}"
+        if fehlen
+        else ""
+    )
     return render(
         request,
         "field/besuche/meine.html",
@@ -164,6 +175,8 @@ def meine(request: TenantRequest) -> HttpResponse:
             "nachher_url": _tag_url(datum + timedelta(days=1)),
             "heute_url": _tag_url(heute),
             "pdf_url": f"{reverse('field:tourenplan')}?{urlencode({'datum': datum.isoformat()})}",
+            "mitnehmen_url": mitnehmen_url,
+            "fehlen": len(fehlen),
             "page_title": MEINE,
             "breadcrumbs": trail((MEINE, None)),
         },

@@ -127,6 +127,8 @@ def mitnehmen(request: TenantRequest) -> HttpResponse:
     gefunden = selectors.akten_suchen(request.access, request.user.pk, suche)
     form = MitnehmenForm(
         request.POST or None,
+        # „Meine Hausbesuche“ hands over the day's Aktenzeichen not yet in the Koffer.
+        initial={"aktenzeichen": (request.GET.get("aktenzeichen") or "")[:4000]},
         geraete=[(str(g.pk), g.name) for g in geraete],
         gefunden=[(str(a.pk), f"{a.aktenzeichen} – {a.title}") for a in gefunden],
     )
