@@ -69,7 +69,7 @@ class AbgleichOut(Schema):
     konflikte: int = Field(description="Neue Konflikte (auch im Büro gelöschte Zeilen)")
     neu: int = Field(description="Neu angelegte Zeilen")
     hinweise: list[str]
-    status: Literal["fertig"]
+    status: str = Field(description="`fertig`: alles verarbeitet")
 
 
 class BlobOut(Schema):

@@ -71,6 +71,13 @@ NAMEN: dict[str, str] = {
 }
 
 
+def feld(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The model's concrete field ``name`` (a changed field is never a relation's reverse)."""
+    found = model._meta.get_field(name)
+    assert isinstance(found, models.Field)
+    return found
+
+
 def name(modell: str) -> str:
     return NAMEN.get(modell, modell)
 
