@@ -8,6 +8,7 @@ of a Koffer that reaches the sync counts as held (none of them ended by a revoca
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db import models
 from koffer.field.models import Ausleihe, Geraet, Hausbesuch
 from koffer.forms.models import Einreichung, Entwurf
 from koffer.records.models import (
+    Akte,
     AkteSubjekt,
     BgMitglied,
     Dokument,
@@ -26,6 +28,8 @@ from koffer.records.models import (
     VorgangSchritt,
     Wiedervorlage,
 )
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # Changed fields a Koffer may send, per model label.
 AENDERBAR: dict[str, frozenset[str]] = {
@@ -99,8 +103,6 @@ def akten_der_person(tenant_id: uuid.UUID, person_id: Any) -> set[uuid.UUID]:
         .values_list("akte_id", flat=True)
     )
     bgs = BgMitglied.objects.for_tenant(tenant_id).filter(person_id=person_id).values("bg_id")
-    from koffer.records.models import Akte
-
     found.update(
         Akte.objects.for_tenant(tenant_id).filter(bg_id__in=bgs).values_list("pk", flat=True)
     )
@@ -138,4 +140,23 @@ def blobs_von(obj: models.Model) -> set[str]:
     """The blobs a new row names."""
     if isinstance(obj, DokumentVersion):
         return {s for s in (obj.sha256, obj.pdf_sha256) if s}
+    if isinstance(obj, Entwurf):
+        return _blobs_in(obj.antworten)
+    if isinstance(obj, Einreichung):
+        return _blobs_in(obj.werte)
     return set()
+
+
+def _blobs_in(value: Any) -> set[str]:
+    """The files a form's answers name: uploads and signatures, ``{"blob": sha256, …}``."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        blob = value.get("blob")
+        if isinstance(blob, str) and SHA256.fullmatch(blob):
+            found.add(blob)
+        for inner in value.values():
+            found |= _blobs_in(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _blobs_in(inner)
+    return found
