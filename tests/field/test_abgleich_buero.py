@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
 from koffer.field.geraete import services as geraete
-from koffer.field.models import Ausleihe, Konflikt
+from koffer.field.models import Ausleihe, Hausbesuch, Konflikt
 from koffer.records.models import AkteSubjekt, Person, Vorgang, Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests import factories
@@ -383,3 +383,45 @@ def test_taking_the_koffer_value_of_a_row_deleted_meanwhile_keeps_the_deletion(
     answer = entscheiden(worker, str(konflikt.pk), "koffer")
     assert answer.status_code == 200
     assert (answer.json()["art"], answer.json()["entscheidung"]) == ("geloescht", "buero")
+
+
+def test_a_home_visit_done_on_the_koffer_and_values_that_do_not_fit(
+    daten: Bestand, koffer: Client
+) -> None:
+    besuch = Hausbesuch.objects.create(
+        tenant=daten.tenant,
+        akte=daten.akten[0],
+        aussendienst=daten.worker,
+        datum=timezone.localdate(),
+        anlass="Antrag aufnehmen",
+        created_at=timezone.now(),
+    )
+    # „erledigt“ without the time it was done: the table's own rule refuses it.
+    half = senden(
+        koffer, push([aenderung("field.hausbesuch", besuch.pk, status=("geplant", "erledigt"))])
+    )
+    assert half.status_code == 422
+    assert "passen nicht zusammen" in " ".join(half.json()["fehler"])
+
+    erledigt = "2026-12-07T10:15:00+01:00"
+    response = senden(
+        koffer,
+        push(
+            [
+                aenderung(
+                    "field.hausbesuch",
+                    besuch.pk,
+                    status=("geplant", "erledigt"),
+                    erledigt_am=(None, erledigt),
+                )
+            ]
+        ),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["uebernommen"] == 2
+    besuch.refresh_from_db()
+    assert besuch.status == "erledigt"
+    assert (
+        besuch.erledigt_am is not None
+        and besuch.erledigt_am.isoformat() == "2026-12-07T09:15:00+00:00"
+    )

@@ -343,7 +343,14 @@ def _anwenden(
         )
         lauf.pro_akte[akte_id]["konflikte"].append(f"{modell}.{feld}")
     if geaendert:
-        obj.save(update_fields=geaendert)
+        try:
+            with transaction.atomic():
+                obj.save(update_fields=geaendert)
+        except IntegrityError:
+            lauf.fehler.append(
+                f"{regeln.name(modell)} {objekt_id}: diese Werte passen nicht zusammen."
+            )
+            return
         lauf.uebernommen += len(geaendert)
         lauf.pro_akte[akte_id]["geaendert"].extend(f"{modell}.{f}" for f in geaendert)
 
