@@ -15,7 +15,7 @@ from django.utils import timezone
 from koffer.audit.models import AuditEvent
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Ausleihe, Hausbesuch, Konflikt
-from koffer.records.models import AkteSubjekt, Person, Vorgang, Wiedervorlage
+from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Person, Vorgang, Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
@@ -425,3 +425,18 @@ def test_a_home_visit_done_on_the_koffer_and_values_that_do_not_fit(
         besuch.erledigt_am is not None
         and besuch.erledigt_am.isoformat() == "2026-12-07T09:15:00+00:00"
     )
+
+
+def test_an_akte_the_worker_may_no_longer_change_takes_nothing_back(
+    daten: Bestand, koffer: Client, paket: dict[str, Any]
+) -> None:
+    person = person_der_akte(daten)
+    alt = basis(paket, "records.person", person.pk)
+    Akte.objects.unscoped().filter(pk=daten.akten[0].pk).update(access_level=AccessLevel.RESTRICTED)
+    response = senden(
+        koffer,
+        push([aenderung("records.person", person.pk, telefon=(alt["telefon"], "030 1234567"))]),
+    )
+    assert response.status_code == 422
+    person.refresh_from_db()
+    assert person.telefon == alt["telefon"]

@@ -14,8 +14,11 @@ from typing import Any
 
 from django.db import models
 
+from koffer.accounts.access import Access
+from koffer.accounts.roles import Perm
 from koffer.field.models import Ausleihe, Geraet, Hausbesuch
 from koffer.forms.models import Einreichung, Entwurf
+from koffer.records import access as records_access
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
@@ -87,11 +90,19 @@ def name(modell: str) -> str:
 
 
 def gehaltene_akten(geraet: Geraet) -> set[uuid.UUID]:
-    """The Akten this Koffer holds or held (any checkout of it)."""
+    """The Akten this Koffer holds or held (any checkout of it) that its field worker may
+    still change now: a Koffer brings back what its worker may work on, nothing more (a
+    worker moved to another unit, an Akte restricted meanwhile: refused)."""
+    access = Access.for_user(geraet.user_id, geraet.tenant_id)
     return set(
-        Ausleihe.objects.for_tenant(geraet.tenant_id)
-        .filter(geraet=geraet)
-        .values_list("akte_id", flat=True)
+        Akte.objects.for_tenant(geraet.tenant_id)
+        .filter(
+            records_access.akten_q(access, geraet.user_id, Perm.RECORDS_EDIT),
+            pk__in=Ausleihe.objects.for_tenant(geraet.tenant_id)
+            .filter(geraet=geraet)
+            .values("akte_id"),
+        )
+        .values_list("pk", flat=True)
     )
 
 
