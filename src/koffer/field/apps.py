@@ -8,6 +8,7 @@ class FieldConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.field.abgleich import selectors as abgleich
         from koffer.field.besuche import links as besuche_links
         from koffer.field.geraete import hinweis
         from koffer.records import erweiterungen
@@ -16,6 +17,9 @@ class FieldConfig(AppConfig):
         # „Im Koffer bei … seit …“ on the Akte's page and API detail.
         erweiterungen.register_hinweis(
             erweiterungen.Hinweis(key="field_im_koffer", text=hinweis.im_koffer)
+        )
+        erweiterungen.register_hinweis(
+            erweiterungen.Hinweis(key="field_konflikte", text=abgleich.hinweis)
         )
         erweiterungen.register(
             erweiterungen.Aktion(
@@ -42,6 +46,17 @@ class FieldConfig(AppConfig):
                 "mitnehmen und zurückgeben.",
                 permission=Perm.FIELD_CHECKOUT,
                 order=47,
+            )
+        )
+        register(
+            NavEntry(
+                key="field_konflikte",
+                label="Koffer: Konflikte",
+                url_name="field:konflikte",
+                description="Änderungen aus einem Koffer, die im Büro inzwischen anders "
+                "geändert wurden: Wert aus dem Büro behalten oder aus dem Koffer übernehmen.",
+                permission=(Perm.RECORDS_EDIT, Perm.FIELD_CHECKOUT),
+                order=48,
             )
         )
         register(
