@@ -22,7 +22,7 @@ from koffer.field.rueckgabe import abgleich
 from koffer.field.rueckgabe.sammeln import sammeln
 from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
-from koffer.records.models import Akte, AkteSubjekt, Person
+from koffer.records.models import Akte, AkteSubjekt, Person, Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests.factories import records as record_factories
 from tests.field.paket_bestand import Bestand, bestand, text
@@ -120,6 +120,21 @@ def test_a_change_the_office_does_not_take_is_listed_not_sent(daten: Bestand) ->
     assert len(hinweise) == 2
     assert all("wird nicht übertragen" in h for h in hinweise)
     assert any("Familienname" in h for h in hinweise)
+
+
+def test_a_row_deleted_on_the_koffer_is_not_sent_and_said_so(daten: Bestand) -> None:
+    akte = daten.akten[0]
+    wv = Wiedervorlage.objects.for_tenant(akte.tenant_id).filter(akte=akte).first()
+    assert wv is not None
+    Wiedervorlage.objects.for_tenant(akte.tenant_id).filter(pk=wv.pk).delete()
+
+    hinweise: list[str] = []
+    payload = sammeln(hinweise=hinweise)
+
+    assert payload["geaendert"] == [] and payload["neu"] == []
+    assert hinweise == [
+        f"Wiedervorlage {wv.pk}: im Koffer gelöscht – das Löschen wird nicht übertragen."
+    ]
 
 
 def _verschlossen() -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from koffer.accounts.models import User
@@ -159,7 +160,13 @@ def _aenderungen(
     found: list[dict[str, Any]] = []
     ids = sorted(staende)
     for start in range(0, len(ids), BATCH):
-        rows = model._base_manager.filter(pk__in=ids[start : start + BATCH]).order_by("pk")
+        rows = list(model._base_manager.filter(pk__in=ids[start : start + BATCH]).order_by("pk"))
+        namen = {str(r.pk): str(r) for r in rows}
+        for fehlt in sorted(set(ids[start : start + BATCH]) - set(namen)):
+            nicht.append(
+                f"{capfirst(model._meta.verbose_name)} {fehlt}: im Koffer gelöscht – das"
+                " Löschen wird nicht übertragen."
+            )
         for row in zeilen(rows):
             alt = staende[str(row["pk"])]
             felder: dict[str, dict[str, Any]] = {}
@@ -171,7 +178,8 @@ def _aenderungen(
                 else:
                     titel = getattr(model._meta.get_field(name), "verbose_name", name)
                     nicht.append(
-                        f"{model._meta.verbose_name!s} {row['pk']}: Änderung an"
+                        f"{capfirst(model._meta.verbose_name)} „{namen[str(row['pk'])]}“:"
+                        " Änderung an"
                         f" „{titel}“ wird nicht übertragen."
                     )
             if felder:
