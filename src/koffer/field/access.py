@@ -189,3 +189,42 @@ def _ancestor_paths(unit_path: str) -> list[str]:
     """``"/a/b/"`` -> ``["/a/", "/a/b/"]``: the unit and every unit above it."""
     parts = [p for p in unit_path.split("/") if p]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+# --- Abgleich: Konflikte ------------------------------------------------------------------
+
+
+def konflikte_q(access: Access, user_id: uuid.UUID | None) -> Q:
+    """Condition on Konflikt: those of Akten the actor may edit, and the field worker's
+    own (their Koffer's pushes, also where the row is gone in the office)."""
+    if access.tenant_id is None:
+        return NOTHING
+    q = Q(tenant_id=access.tenant_id) & records_access.akten_q(
+        access, user_id, Perm.RECORDS_EDIT, prefix="akte__"
+    )
+    if registriert(access) and user_id is not None:
+        q |= Q(tenant_id=access.tenant_id, abgleich__geraet__user_id=user_id)
+    return q
+
+
+def sieht_konflikt(access: Access, user_id: uuid.UUID | None, konflikt: object) -> bool:
+    from koffer.field.models import Konflikt
+
+    assert isinstance(konflikt, Konflikt)
+    if access.tenant_id != konflikt.tenant_id:
+        return False
+    return (
+        Konflikt.objects.for_tenant(konflikt.tenant_id)
+        .filter(konflikte_q(access, user_id), pk=konflikt.pk)
+        .exists()
+    )
+
+
+def entscheidet_konflikt(access: Access, user_id: uuid.UUID | None, konflikt: object) -> bool:
+    """Deciding: whoever sees it (may edit its Akte, or pushed it)."""
+    return sieht_konflikt(access, user_id, konflikt)
+
+
+def seite_konflikte(access: Access, tenant: object) -> bool:
+    """„Koffer: Konflikte“: caseworkers (``records.edit``) and the field service."""
+    return access.can(Perm.RECORDS_EDIT) or registriert(access)

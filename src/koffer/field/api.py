@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from koffer.field.abgleich import api as abgleich_api
 from koffer.field.besuche import api as besuche_api
 from koffer.field.geraete import api as geraete_api
 from koffer.field.paket import api as paket_api
@@ -12,3 +13,4 @@ router = Router()
 router.add_router("", geraete_api.router)
 router.add_router("", besuche_api.router)
 router.add_router("", paket_api.router)
+router.add_router("", abgleich_api.router)

@@ -8,6 +8,7 @@ class FieldConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.field.abgleich import selectors as abgleich
         from koffer.field.besuche import links as besuche_links
         from koffer.field.geraete import hinweis
         from koffer.records import erweiterungen
@@ -16,6 +17,9 @@ class FieldConfig(AppConfig):
         # „Im Koffer bei … seit …“ on the Akte's page and API detail.
         erweiterungen.register_hinweis(
             erweiterungen.Hinweis(key="field_im_koffer", text=hinweis.im_koffer)
+        )
+        erweiterungen.register_hinweis(
+            erweiterungen.Hinweis(key="field_konflikte", text=abgleich.hinweis)
         )
         erweiterungen.register(
             erweiterungen.Aktion(

@@ -36,3 +36,30 @@ class Gesperrt(FieldError):
     status = 401
     title = "Koffer gesperrt"
     extra = {"loeschen": True}
+
+
+class Abgelehnt(FieldError):
+    """A Koffer's push asks for changes the office does not take (``fehler``: each refused
+    change in German); nothing of that push is applied."""
+
+    title = "Abgleich abgelehnt"
+
+    def __init__(self, fehler: list[str]) -> None:
+        super().__init__(
+            "abgleich_abgelehnt",
+            "Der Abgleich wurde nicht übernommen: " + " ".join(fehler[:3]),
+        )
+        self.extra = {"fehler": fehler}
+
+
+class BlobFehlt(FieldError, errors.Conflict):
+    """A push names files the office does not have yet (``blobs``): upload, then retry."""
+
+    def __init__(self, blobs: list[str]) -> None:
+        super().__init__(
+            "blob_fehlt",
+            "Dem Büro fehlen Dateien dieses Abgleichs: "
+            + ", ".join(blobs)
+            + ". Bitte zuerst hochladen, dann erneut abgleichen.",
+        )
+        self.extra = {"blobs": blobs}

@@ -196,3 +196,88 @@ class Stand(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.modell} {self.objekt_id}"
+
+
+class Abgleich(TenantOwned):
+    """One sync back of a Koffer, as the office received it: ``abgleich_id`` is chosen by
+    the Koffer once per push and reused on every retry, so the same push again gets the
+    stored ``antwort`` and nothing is applied twice. ``empfangen_am`` is the office's time
+    (authoritative); ``erstellt_koffer`` is the Koffer's clock, kept only as information."""
+
+    geraet = models.ForeignKey(Geraet, on_delete=models.PROTECT, related_name="abgleiche")
+    abgleich_id = models.UUIDField()
+    empfangen_am = models.DateTimeField()
+    erstellt_koffer = models.DateTimeField(null=True, blank=True)
+    antwort = models.JSONField(default=dict)
+    uebernommen = models.PositiveIntegerField(default=0)
+    konflikte = models.PositiveIntegerField(default=0)
+    neu = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "Abgleich"
+        verbose_name_plural = "Abgleiche"
+        ordering = ["-empfangen_am"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "abgleich_id"], name="field_abgleich_id_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Abgleich {self.abgleich_id}"
+
+
+class Konflikt(TenantOwned):
+    """A field that both the office and a Koffer changed from the same base to different
+    values (``art`` feld: the office's value stays until a person decides), or a change
+    from a Koffer to a row the office deleted meanwhile (``art`` geloescht: decided at once,
+    the deletion wins, visible in ``hinweis``)."""
+
+    class Art(models.TextChoices):
+        FELD = "feld", "Feld in beiden geändert"
+        GELOESCHT = "geloescht", "Im Büro gelöscht"
+
+    class Status(models.TextChoices):
+        OFFEN = "offen", "offen"
+        ENTSCHIEDEN = "entschieden", "entschieden"
+
+    class Entscheidung(models.TextChoices):
+        BUERO = "buero", "Wert aus dem Büro behalten"
+        KOFFER = "koffer", "Wert aus dem Koffer übernommen"
+
+    abgleich = models.ForeignKey(Abgleich, on_delete=models.PROTECT, related_name="konflikt_set")
+    akte = models.ForeignKey(
+        "records.Akte", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    modell = models.CharField(max_length=100)
+    objekt_id = models.CharField(max_length=64)
+    feld = models.CharField(max_length=100, blank=True)
+    basis = models.JSONField(null=True, blank=True)
+    buero_wert = models.JSONField(null=True, blank=True)
+    koffer_wert = models.JSONField(null=True, blank=True)
+    art = models.CharField(max_length=10, choices=Art.choices, default=Art.FELD)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFEN)
+    entschieden_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entschieden_am = models.DateTimeField(null=True, blank=True)
+    entscheidung = models.CharField(max_length=10, choices=Entscheidung.choices, blank=True)
+    hinweis = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Konflikt"
+        verbose_name_plural = "Konflikte"
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["tenant", "status", "akte"], name="field_konflikt_offen_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "abgleich", "modell", "objekt_id", "feld"],
+                name="field_konflikt_feld_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Konflikt {self.modell} {self.objekt_id} {self.feld}"

@@ -137,6 +137,9 @@ ACTION_LABELS: dict[str, str] = {
     "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
     "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
     "field.koffer_geloescht": "Daten im gesperrten Koffer gelöscht",
+    "field.abgleich": "Änderungen aus einem Koffer abgeglichen",
+    "field.konflikte_gelesen": "Konflikte aus einem Koffer angesehen",
+    "field.konflikt.entscheiden": "Konflikt aus einem Koffer entschieden",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
@@ -246,6 +249,7 @@ TYPE_LABELS: dict[str, str] = {
     "accounts.usersession": "Sitzung",
     "field.hausbesuche": "Hausbesuche eines Tages",
     "field.paket": "Koffer-Paket",
+    "field.konflikt": "Konflikt aus einem Koffer",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own

@@ -223,6 +223,13 @@ def zeilen(
     ]
 
 
+def json_wert(value: Any) -> Any:
+    """A value (or the fields of a row) from Django's "python" serializer made JSON-ready
+    exactly as the package carries it: the sync back compares and sends values in this
+    form."""
+    return _json(value)
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json(v) for k, v in value.items()}

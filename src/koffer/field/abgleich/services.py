@@ -1,0 +1,489 @@
+"""Writes of the sync back in the office: :func:`abgleichen` merges a Koffer's push per
+field, :func:`entscheiden` settles a queued conflict, :func:`blob_annehmen` stores a file a
+Koffer uploads ahead of its push.
+
+The merge per field, against the base version the Koffer kept (``basis``):
+
+- the office's value is still the base → the Koffer's value is taken;
+- the office's value already is the Koffer's → nothing to do;
+- otherwise both changed it differently → a :class:`~koffer.field.models.Konflikt`, the
+  office's value stays until a person decides (never overwritten silently);
+- the row is gone in the office → a decided Konflikt ``geloescht``: the deletion wins,
+  visibly.
+
+The office's clock is authoritative: ``empfangen_am`` and every time written here are the
+office's; the Koffer's ``erstellt`` is kept as information only.
+
+Not built yet (later sessions): the Koffer's own audit segment, human numbers for Akten
+created offline.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import IO, Any
+
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from koffer.accounts.models import User
+from koffer.audit import services as audit
+from koffer.blobs.store import check_name, get_store, hash_stream
+from koffer.field import access as rules
+from koffer.field.abgleich import regeln
+from koffer.field.errors import Abgelehnt, BlobFehlt, Conflict, FieldError, NotFound
+from koffer.field.geraete import services as geraete
+from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
+from koffer.field.paket import selectors as paket
+from koffer.records.dokumente import blob_ledger
+from koffer.records.models import Akte, PendingBlob
+
+FORMAT = 1
+
+SPOOL_BYTES = 4 * 1024 * 1024
+
+HINWEIS_GELOESCHT = "Im Büro gelöscht; die Änderung aus dem Koffer wurde nicht übernommen."
+
+
+class HashFalsch(FieldError):
+    """The uploaded bytes do not have the hash the Koffer named."""
+
+
+def blob_annehmen(*, geraet: Geraet, sha256: str, data: bytes | IO[bytes]) -> bool:
+    """Store a file a Koffer uploads before its push; ``True`` if it is new. The blob is
+    marked first (the uploads' ledger, :mod:`koffer.records.dokumente.blob_ledger`), so
+    that garbage collection cannot take it before the rows naming it arrive; the push
+    settles the mark, and a mark never settled expires like an upload's."""
+    try:
+        check_name(sha256)
+    except ValueError as exc:
+        raise HashFalsch("hash_falsch", "Das ist kein SHA-256 einer Datei.") from exc
+    store = get_store()
+    # Hashed before anything is stored: wrong bytes never reach the blob store.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+    with spool:
+        if isinstance(data, bytes):
+            spool.write(data)
+        else:
+            while block := data.read(1 << 20):
+                spool.write(block)
+        spool.seek(0)
+        found, _ = hash_stream(spool)
+        if found != sha256:
+            raise HashFalsch(
+                "hash_falsch",
+                "Die Datei hat nicht den angegebenen SHA-256; sie wurde nicht gespeichert.",
+            )
+        if store.exists(sha256):
+            return False
+        spool.seek(0)
+        mark = blob_ledger.announce(geraet.tenant_id, sha256, store)
+        try:
+            store.put(spool)
+        except BaseException:
+            blob_ledger.discard([mark], store=store)
+            raise
+    return True
+
+
+def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
+    """Merge a Koffer's push (the contract of ``POST /koffer/abgleich``) in one
+    transaction; returns the answer. The same ``abgleich_id`` again returns the stored
+    answer and applies nothing. Refuses the whole push (:class:`Abgelehnt`) if any change
+    is not allowed, and asks for missing files first (:class:`BlobFehlt`)."""
+    if daten.get("format") != FORMAT:
+        raise Abgelehnt([f"Das Format {daten.get('format')!r} kennt das Büro nicht."])
+    try:
+        abgleich_id = uuid.UUID(str(daten.get("abgleich_id")))
+    except ValueError as exc:
+        raise Abgelehnt(["Die Kennung des Abgleichs fehlt oder ist ungültig."]) from exc
+    stored = _gespeichert(geraet, abgleich_id)
+    if stored is not None:
+        return stored
+    actor = User.objects.get(pk=geraet.user_id)
+    try:
+        with transaction.atomic():
+            # One push of a Koffer at a time: a retry waits for the first, then sees it.
+            Geraet.objects.for_tenant(geraet.tenant_id).select_for_update().get(pk=geraet.pk)
+            stored = _gespeichert(geraet, abgleich_id)
+            if stored is not None:
+                return stored
+            return _abgleichen(actor, geraet, abgleich_id, daten)
+    except IntegrityError:
+        stored = _gespeichert(geraet, abgleich_id)
+        if stored is None:
+            raise
+        return stored
+
+
+def _gespeichert(geraet: Geraet, abgleich_id: uuid.UUID) -> dict[str, Any] | None:
+    row = Abgleich.objects.for_tenant(geraet.tenant_id).filter(abgleich_id=abgleich_id).first()
+    if row is None:
+        return None
+    if row.geraet_id != geraet.pk:
+        raise Conflict("abgleich_fremd", "Diese Kennung des Abgleichs gehört einem anderen Koffer.")
+    return dict(row.antwort)
+
+
+class _Lauf:
+    """What one push does, collected before anything is written."""
+
+    def __init__(self, actor: User, geraet: Geraet) -> None:
+        self.actor = actor
+        self.geraet = geraet
+        self.tenant_id = geraet.tenant_id
+        self.gehalten = regeln.gehaltene_akten(geraet)
+        self.fehler: list[str] = []
+        self.hinweise: list[str] = []
+        # Akte -> audit details
+        self.pro_akte: dict[uuid.UUID, dict[str, list[Any]]] = defaultdict(
+            lambda: {"geaendert": [], "neu": [], "konflikte": []}
+        )
+        self.uebernommen = 0
+        self.konflikte: list[Konflikt] = []
+        self.neu = 0
+
+
+def _abgleichen(
+    actor: User, geraet: Geraet, abgleich_id: uuid.UUID, daten: dict[str, Any]
+) -> dict[str, Any]:
+    now = timezone.now()
+    lauf = _Lauf(actor, geraet)
+    abgleich = Abgleich.objects.create(
+        tenant_id=geraet.tenant_id,
+        geraet=geraet,
+        abgleich_id=abgleich_id,
+        empfangen_am=now,
+        erstellt_koffer=_zeit(daten.get("erstellt")),
+    )
+    geaendert = daten.get("geaendert") or []
+    neu = daten.get("neu") or []
+    if not isinstance(geaendert, list) or not isinstance(neu, list):
+        raise Abgelehnt(["„geaendert“ und „neu“ müssen Listen sein."])
+    # Everything is checked and written in this transaction; any refusal rolls all back.
+    plan = [_pruefen_aenderung(lauf, item) for item in geaendert]
+    for schritt in plan:
+        if schritt is not None:
+            _anwenden(lauf, abgleich, now, *schritt)
+    _neu_einfuegen(lauf, neu)
+    if lauf.fehler:
+        raise Abgelehnt(lauf.fehler)
+    Konflikt.objects.bulk_create(lauf.konflikte)
+    for akte_id, details in sorted(lauf.pro_akte.items(), key=lambda kv: str(kv[0])):
+        akte = Akte.objects.for_tenant(lauf.tenant_id).get(pk=akte_id)
+        audit.record(
+            actor=actor,
+            tenant_id=lauf.tenant_id,
+            action="field.abgleich",
+            obj=akte,
+            changes={"koffer": str(geraet.pk), "abgleich": str(abgleich_id), **details},
+        )
+    if daten.get("zurueckgeben"):
+        _zurueckgeben(lauf)
+    offen = sum(1 for k in lauf.konflikte if k.status == Konflikt.Status.OFFEN)
+    if offen:
+        lauf.hinweise.append(
+            f"{offen} Änderung(en) wurden auch im Büro geändert; sie warten unter "
+            "„Koffer: Konflikte“ auf eine Entscheidung."
+        )
+    antwort = {
+        "abgleich_id": str(abgleich_id),
+        "uebernommen": lauf.uebernommen,
+        "konflikte": len(lauf.konflikte),
+        "neu": lauf.neu,
+        "hinweise": lauf.hinweise,
+        "status": "fertig",
+    }
+    abgleich.antwort = antwort
+    abgleich.uebernommen = lauf.uebernommen
+    abgleich.konflikte = len(lauf.konflikte)
+    abgleich.neu = lauf.neu
+    abgleich.save(update_fields=["antwort", "uebernommen", "konflikte", "neu"])
+    return antwort
+
+
+_Schritt = tuple[str, str, type[models.Model], dict[str, Any]]
+
+
+def _pruefen_aenderung(lauf: _Lauf, item: Any) -> _Schritt | None:
+    """Check one changed row against the rules; returns what to apply, or None."""
+    if not isinstance(item, dict):
+        lauf.fehler.append("Eine Änderung ist unlesbar.")
+        return None
+    modell = str(item.get("modell", ""))
+    objekt_id = str(item.get("id", ""))
+    felder = item.get("felder")
+    model = regeln.GEAENDERT_MODELLE.get(modell)
+    if model is None:
+        lauf.fehler.append(f"{regeln.name(modell)} darf der Koffer nicht ändern.")
+        return None
+    if not isinstance(felder, dict) or not felder:
+        lauf.fehler.append(f"{regeln.name(modell)} {objekt_id}: keine Felder angegeben.")
+        return None
+    erlaubt = regeln.AENDERBAR[modell]
+    for feld in sorted(set(felder) - erlaubt):
+        lauf.fehler.append(
+            f"{regeln.name(modell)} {objekt_id}: das Feld „{feld}“ darf der Koffer nicht ändern."
+        )
+    for feld, werte in felder.items():
+        if not isinstance(werte, dict) or "basis" not in werte or "neu" not in werte:
+            lauf.fehler.append(
+                f"{regeln.name(modell)} {objekt_id}: „{feld}“ ohne Basis und neuen Wert."
+            )
+    if not set(felder) <= erlaubt:
+        return None
+    return (modell, objekt_id, model, felder)
+
+
+def _akten(lauf: _Lauf, obj: models.Model) -> set[uuid.UUID]:
+    if obj._meta.label_lower == "records.person":
+        return regeln.akten_der_person(lauf.tenant_id, obj.pk) & lauf.gehalten
+    akte_id = regeln.akte_von(obj)
+    return {akte_id} & lauf.gehalten if akte_id is not None else set()
+
+
+def _anwenden(
+    lauf: _Lauf,
+    abgleich: Abgleich,
+    now: datetime,
+    modell: str,
+    objekt_id: str,
+    model: type[models.Model],
+    felder: dict[str, Any],
+) -> None:
+    try:
+        obj = (
+            model._base_manager.select_for_update()
+            .filter(tenant_id=lauf.tenant_id, pk=objekt_id)
+            .first()
+        )
+    except (ValidationError, ValueError):
+        obj = None
+    if obj is None:
+        # Deleted in the office (or never there): the deletion wins, visibly. The Akte is
+        # unknown now; the field worker finds it in their queue by the Koffer.
+        for feld, werte in felder.items():
+            lauf.konflikte.append(
+                Konflikt(
+                    tenant_id=lauf.tenant_id,
+                    abgleich=abgleich,
+                    modell=modell,
+                    objekt_id=objekt_id,
+                    feld=feld,
+                    basis=werte["basis"],
+                    koffer_wert=werte["neu"],
+                    art=Konflikt.Art.GELOESCHT,
+                    status=Konflikt.Status.ENTSCHIEDEN,
+                    entschieden_am=now,
+                    entscheidung=Konflikt.Entscheidung.BUERO,
+                    hinweis=HINWEIS_GELOESCHT,
+                    created_at=now,
+                )
+            )
+        lauf.hinweise.append(f"{regeln.name(modell)}: {HINWEIS_GELOESCHT}")
+        return
+    akten = _akten(lauf, obj)
+    if not akten:
+        lauf.fehler.append(
+            f"{regeln.name(modell)} {objekt_id} gehört zu keiner Akte dieses Koffers."
+        )
+        return
+    akte_id = sorted(akten, key=str)[0]
+    buero = paket.json_wert(_felder(obj))
+    geaendert: list[str] = []
+    for feld, werte in felder.items():
+        aktuell = buero.get(feld)
+        if aktuell == werte["neu"]:
+            continue
+        if aktuell == werte["basis"]:
+            field = _feld(model, feld)
+            try:
+                wert = field.clean(field.to_python(werte["neu"]), obj)
+            except ValidationError as exc:
+                lauf.fehler.append(
+                    f"{regeln.name(modell)} {objekt_id}, „{field.verbose_name}“: "
+                    + " ".join(exc.messages)
+                )
+                continue
+            setattr(obj, field.attname, wert)
+            geaendert.append(field.attname)
+            continue
+        lauf.konflikte.append(
+            Konflikt(
+                tenant_id=lauf.tenant_id,
+                abgleich=abgleich,
+                akte_id=akte_id,
+                modell=modell,
+                objekt_id=objekt_id,
+                feld=feld,
+                basis=werte["basis"],
+                buero_wert=aktuell,
+                koffer_wert=werte["neu"],
+                created_at=now,
+            )
+        )
+        lauf.pro_akte[akte_id]["konflikte"].append(f"{modell}.{feld}")
+    if geaendert:
+        obj.save(update_fields=geaendert)
+        lauf.uebernommen += len(geaendert)
+        lauf.pro_akte[akte_id]["geaendert"].extend(f"{modell}.{f}" for f in geaendert)
+
+
+def _feld(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _felder(obj: models.Model) -> dict[str, Any]:
+    return dict(serializers.serialize("python", [obj])[0]["fields"])
+
+
+def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
+    """Insert the rows created on the Koffer, in order, with their own primary keys; a row
+    already here is skipped (a retry). Their files must be on the office already."""
+    rows: list[dict[str, Any]] = []
+    for item in neu:
+        if not isinstance(item, dict) or str(item.get("model")) not in regeln.NEU:
+            modell = item.get("model") if isinstance(item, dict) else "?"
+            lauf.fehler.append(
+                f"{regeln.name(str(modell))}: diese Daten darf der Koffer nicht anlegen."
+            )
+            continue
+        fields = item.get("fields")
+        if not isinstance(fields, dict) or str(fields.get("tenant")) != str(lauf.tenant_id):
+            lauf.fehler.append(
+                f"{regeln.name(str(item['model']))} {item.get('pk')}: falscher Mandant."
+            )
+            continue
+        rows.append({"model": item["model"], "pk": item.get("pk"), "fields": fields})
+    try:
+        objekte = [d.object for d in serializers.deserialize("python", rows)]
+    except serializers.base.DeserializationError as exc:
+        lauf.fehler.append(f"Neue Daten sind unlesbar: {exc}")
+        return
+    fehlen: set[str] = set()
+    store = get_store()
+    for obj in objekte:
+        fehlen.update(s for s in regeln.blobs_von(obj) if not store.exists(s))
+    if fehlen:
+        raise BlobFehlt(sorted(fehlen))
+    blobs: set[str] = set()
+    for obj in objekte:
+        modell = obj._meta.label_lower
+        if type(obj)._base_manager.filter(pk=obj.pk).exists():
+            continue
+        akte_id = regeln.akte_von(obj)
+        if akte_id is None or akte_id not in lauf.gehalten:
+            lauf.fehler.append(
+                f"{regeln.name(modell)} {obj.pk} gehört zu keiner Akte dieses Koffers."
+            )
+            continue
+        try:
+            with transaction.atomic():
+                obj.save(force_insert=True)
+        except (IntegrityError, ValidationError, ValueError) as exc:
+            lauf.fehler.append(f"{regeln.name(modell)} {obj.pk} passt nicht: {exc}")
+            continue
+        blobs.update(regeln.blobs_von(obj))
+        lauf.neu += 1
+        lauf.pro_akte[akte_id]["neu"].append(f"{modell}:{obj.pk}")
+    if blobs:
+        # Referenced now: the marks of their uploads go (like an upload's settle).
+        PendingBlob.objects.unscoped().filter(
+            tenant_id=lauf.tenant_id, sha256__in=sorted(blobs)
+        ).delete()
+
+
+def _zurueckgeben(lauf: _Lauf) -> None:
+    akten = set(lauf.pro_akte) | lauf.gehalten
+    offene = (
+        Ausleihe.objects.for_tenant(lauf.tenant_id)
+        .filter(geraet=lauf.geraet, zurueck_am__isnull=True, bis__gt=timezone.now())
+        .filter(akte_id__in=akten)
+    )
+    for ausleihe in offene:
+        geraete.zurueckgeben(actor=lauf.actor, ausleihe=ausleihe)
+
+
+def _zeit(value: Any) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return found if timezone.is_aware(found) else None
+
+
+# --- Konflikte ---------------------------------------------------------------------------
+
+
+def entscheiden(*, actor: User, konflikt: Konflikt, entscheidung: str) -> Konflikt:
+    """Settle an open conflict: keep the office's value (``buero``) or take the Koffer's
+    (``koffer``; the row must still exist, else the deletion wins). Audited on the Akte."""
+    from koffer.field.abgleich import selectors
+
+    access = selectors.access_von(actor, konflikt.tenant_id)
+    if not rules.entscheidet_konflikt(access, actor.pk, konflikt):
+        raise NotFound("not_found", "Diesen Konflikt gibt es nicht.")
+    if entscheidung not in Konflikt.Entscheidung.values:
+        raise FieldError(
+            "entscheidung", "Bitte wählen Sie den Wert aus dem Büro oder aus dem Koffer."
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Konflikt.objects.for_tenant(konflikt.tenant_id).select_for_update().get(pk=konflikt.pk)
+        )
+        if row.status != Konflikt.Status.OFFEN:
+            raise Conflict("entschieden", "Dieser Konflikt ist bereits entschieden.")
+        model = regeln.GEAENDERT_MODELLE[row.modell]
+        if entscheidung == Konflikt.Entscheidung.KOFFER:
+            obj = (
+                model._base_manager.select_for_update()
+                .filter(tenant_id=row.tenant_id, pk=row.objekt_id)
+                .first()
+            )
+            if obj is None:
+                row.art = Konflikt.Art.GELOESCHT
+                row.hinweis = HINWEIS_GELOESCHT
+                entscheidung = Konflikt.Entscheidung.BUERO
+            else:
+                field = _feld(model, row.feld)
+                try:
+                    wert = field.clean(field.to_python(row.koffer_wert), obj)
+                except ValidationError as exc:
+                    raise FieldError("wert_ungueltig", " ".join(exc.messages)) from exc
+                setattr(obj, field.attname, wert)
+                obj.save(update_fields=[field.attname])
+        row.status = Konflikt.Status.ENTSCHIEDEN
+        row.entscheidung = entscheidung
+        row.entschieden_von = actor
+        row.entschieden_am = now
+        row.save(
+            update_fields=[
+                "art",
+                "hinweis",
+                "status",
+                "entscheidung",
+                "entschieden_von",
+                "entschieden_am",
+            ]
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=row.tenant_id,
+            action="field.konflikt.entscheiden",
+            obj=row.akte if row.akte_id else ("field.konflikt", str(row.pk)),
+            changes={
+                "modell": row.modell,
+                "objekt": row.objekt_id,
+                "feld": row.feld,
+                "entscheidung": entscheidung,
+            },
+        )
+    return row
