@@ -103,6 +103,13 @@ def _senden(
     except abholung.KofferGesperrt:
         raise
     except AbholungFehlgeschlagen as exc:
+        fehler = exc.problem.get("fehler")
+        if isinstance(fehler, list) and fehler:
+            raise AbholungFehlgeschlagen(
+                f"{exc} " + " ".join(str(f) for f in fehler),
+                status=exc.status,
+                problem=exc.problem,
+            ) from None
         if exc.status != 409 or exc.problem.get("code") != "blob_fehlt":
             raise
         for sha in _genannte_blobs(exc.problem, payload):

@@ -5,7 +5,7 @@ after the pull, and the blobs those rows name — in the wire format of the sync
 
 Values are serialised exactly as the package serialised the base versions
 (:func:`koffer.field.paket.selectors.zeilen`), so equal values compare equal. Only what
-the office accepts is sent (:data:`AENDERBAR`, :data:`NEU`); every other local change is
+the office accepts is sent (its rules, ``field.abgleich.regeln``); every other local change is
 listed in German as „wird nicht übertragen“, never dropped silently. Rows with a base
 version that are gone here are not sent: the Koffer does not delete yet."""
 
@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from koffer.accounts.models import User
 from koffer.blobs.store import get_store
+from koffer.field.abgleich import regeln
 from koffer.field.models import Ausleihe, Stand
 from koffer.field.paket import inhalt
 from koffer.field.paket.selectors import zeilen
@@ -43,23 +44,9 @@ from koffer.records.models import (
 FORMAT = 1
 BATCH = 500
 
-# The fields a Koffer may change, per model (the office checks the same, its own rules
-# decide; this list only keeps the Koffer from sending what would refuse the whole push).
-AENDERBAR: dict[str, frozenset[str]] = {
-    "records.person": frozenset(
-        {"street", "postal_code", "city", "telefon", "email", "iban", "bic", "kontoinhaber"}
-    ),
-    "records.vorgang": frozenset({"title", "status", "closed_at"}),
-    "records.wiedervorlage": frozenset({"done_at", "note", "due_date"}),
-    "records.frist": frozenset({"done_at"}),
-    "field.hausbesuch": frozenset({"status", "erledigt_am", "absagegrund"}),
-}
-
-# Tables whose rows made on the Koffer go to the office (sent in the order of AKTE_PFAD: a row's
-# foreign keys point to rows earlier, or to rows the office has).
-NEU: frozenset[type[models.Model]] = frozenset(
-    {Vorgang, VorgangSchritt, Dokument, DokumentVersion, Wiedervorlage, Entwurf, Einreichung}
-)
+# What the office takes (its rules, ``field.abgleich.regeln``, decide; the Koffer sends
+# nothing else, so that a local change elsewhere does not refuse the whole push).
+NEU: frozenset[type[models.Model]] = frozenset(regeln.NEU.values())
 
 # The tables under an Akte, in dependency order, and the way from a row to its Akte: a
 # row there without a base version, in an Akte the Koffer carries, was made on the
@@ -153,7 +140,7 @@ def _aenderungen(
     model: type[models.Model], staende: dict[str, dict[str, Any]], nicht: list[str]
 ) -> list[dict[str, Any]]:
     label = model._meta.label_lower
-    erlaubt = AENDERBAR.get(label, frozenset())
+    erlaubt = regeln.AENDERBAR.get(label, frozenset())
     eigen = EIGENES.get(model, frozenset()) | {
         f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)
     }
