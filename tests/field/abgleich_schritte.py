@@ -47,6 +47,16 @@ def dokument_anlegen(akte_id: str, name: str) -> None:
     )
 
 
+def nur_blobs_senden() -> None:
+    """A push that dies right after its blobs went up: the payload written, no POST."""
+    payload, _ = abgleich.vorbereiten()
+    assert payload is not None
+    buero = abholung.zugang_laden()
+    for sha in payload["blobs"]:
+        abgleich.blob_senden(buero, sha)
+    print(json.dumps({"abgleich_id": payload["abgleich_id"], "blobs": payload["blobs"]}))
+
+
 def senden_ohne_abschluss() -> None:
     """A push that dies after the office applied it, before the Koffer learnt the answer:
     the payload written, its blobs uploaded, the POST sent, the file left behind."""

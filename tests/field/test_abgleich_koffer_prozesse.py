@@ -109,3 +109,16 @@ def test_changes_on_both_sides_merge_per_field_and_a_lost_answer_doubles_nothing
     # After the pull the Koffer's base is the office's state: nothing left to send.
     again = _manage(env, "koffer_abgleichen")
     assert "Nichts abzugleichen." in again.stdout, again.stdout + again.stderr
+
+    # A push that dies after its blob upload is sent whole by the next run, once.
+    zweites = _schritt(env, f"dokument_anlegen({akte!r}, 'Kontoauszug.txt')")
+    abgebrochen = _schritt(env, "nur_blobs_senden()")
+    assert zweites["sha"] in abgebrochen["blobs"]
+    assert _sha(_blob(buero.var, zweites["sha"])) == zweites["sha"]
+    fortgesetzt = _manage(env, "koffer_abgleichen")
+    assert "Ein unterbrochener Abgleich wird wiederholt." in fortgesetzt.stdout
+    assert "0 Konflikte" in fortgesetzt.stdout, fortgesetzt.stdout + fortgesetzt.stderr
+    im_buero = _schritt(buero.env, f"stand({akte!r})")
+    assert im_buero["dokumente"].count(zweites["dokument"]) == 1
+    assert im_buero["shas"].count(zweites["sha"]) == 1
+    assert im_buero["konflikte"] == ["city"]
