@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
 from koffer.field.geraete import services as geraete
-from koffer.field.models import Ausleihe, Konflikt
-from koffer.records.models import AkteSubjekt, Person, Vorgang, Wiedervorlage
+from koffer.field.models import Ausleihe, Hausbesuch, Konflikt
+from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Person, Vorgang, Wiedervorlage
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
 from tests.field.paket_bestand import Bestand, bestand
+from tests.inbox.openapi import conforms
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +81,40 @@ def aenderung(modell: str, pk: Any, **felder: tuple[Any, Any]) -> dict[str, Any]
     }
 
 
+ABGLEICH = "/api/v1/koffer/abgleich"
+KONFLIKTE = "/api/v1/koffer/konflikte"
+ENTSCHEIDEN = "/api/v1/koffer/konflikte/{konflikt_id}/entscheiden"
+BLOB = "/api/v1/koffer/blobs/{sha256}"
+
+
 def senden(koffer: Client, daten: dict[str, Any]) -> Any:
-    return koffer.post("/api/v1/koffer/abgleich", daten, content_type="application/json")
+    response = koffer.post(ABGLEICH, daten, content_type="application/json")
+    conforms(response, ABGLEICH, "post")
+    return response
+
+
+def entscheiden(client: Client, konflikt_id: str, entscheidung: str) -> Any:
+    response = client.post(
+        f"{KONFLIKTE}/{konflikt_id}/entscheiden",
+        {"entscheidung": entscheidung},
+        content_type="application/json",
+    )
+    conforms(response, ENTSCHEIDEN, "post")
+    return response
+
+
+def konflikt_der_person(
+    daten: Bestand, koffer: Client, paket: dict[str, Any], feld: str = "street"
+) -> Person:
+    """A push whose change of ``feld`` the office changed differently meanwhile."""
+    person = person_der_akte(daten)
+    alt = basis(paket, "records.person", person.pk)
+    Person.objects.unscoped().filter(pk=person.pk).update(**{feld: "Büroweg 1"})
+    response = senden(
+        koffer, push([aenderung("records.person", person.pk, **{feld: (alt[feld], "Kofferweg 2")})])
+    )
+    assert response.json()["konflikte"] == 1
+    return person
 
 
 def test_changes_of_different_fields_on_both_sides_both_survive(
@@ -133,47 +166,28 @@ def test_a_true_conflict_waits_in_the_queue_and_is_decided_both_ways(
     assert (person.street, person.city) == ("Büroweg 1", "Bürostadt")  # never silently
 
     sachbearbeitung = signed_in(factories.user(daten.tenant, unit_=daten.akten[0].unit))
-    queue = sachbearbeitung.get("/api/v1/koffer/konflikte")
+    queue = sachbearbeitung.get(KONFLIKTE)
     assert queue.status_code == 200
-    by_feld = {k["feld"]: k for k in queue.json()}
+    by_feld = {k["feld"]: k for k in conforms(queue, KONFLIKTE, "get")}
     assert by_feld["street"]["buero_wert"] == "Büroweg 1"
     assert by_feld["street"]["koffer_wert"] == "Kofferweg 2"
     assert by_feld["street"]["basis"] == alt["street"]
 
-    taken = sachbearbeitung.post(
-        f"/api/v1/koffer/konflikte/{by_feld['street']['id']}/entscheiden",
-        {"entscheidung": "koffer"},
-        content_type="application/json",
-    )
+    taken = entscheiden(sachbearbeitung, by_feld["street"]["id"], "koffer")
     assert taken.status_code == 200, taken.content
-    kept = sachbearbeitung.post(
-        f"/api/v1/koffer/konflikte/{by_feld['city']['id']}/entscheiden",
-        {"entscheidung": "buero"},
-        content_type="application/json",
-    )
+    kept = entscheiden(sachbearbeitung, by_feld["city"]["id"], "buero")
     assert kept.status_code == 200
     person.refresh_from_db()
     assert (person.street, person.city) == ("Kofferweg 2", "Bürostadt")
     assert sachbearbeitung.get("/api/v1/koffer/konflikte").json() == []
-    again = sachbearbeitung.post(
-        f"/api/v1/koffer/konflikte/{by_feld['city']['id']}/entscheiden",
-        {"entscheidung": "koffer"},
-        content_type="application/json",
-    )
+    again = entscheiden(sachbearbeitung, by_feld["city"]["id"], "koffer")
     assert again.status_code == 409
     assert AuditEvent.objects.filter(action="field.konflikt.entscheiden").count() == 2
 
     andere = factories.unit(daten.tenant, name="Jugendamt")
     fremd = signed_in(factories.user(daten.tenant, unit_=andere))
     assert fremd.get("/api/v1/koffer/konflikte").json() == []
-    assert (
-        fremd.post(
-            f"/api/v1/koffer/konflikte/{by_feld['city']['id']}/entscheiden",
-            {"entscheidung": "koffer"},
-            content_type="application/json",
-        ).status_code
-        == 404
-    )
+    assert entscheiden(fremd, by_feld["city"]["id"], "koffer").status_code == 404
 
 
 def test_the_same_push_twice_applies_once(
@@ -278,12 +292,15 @@ def test_blob_upload_good_bad_and_again(koffer: Client) -> None:
     url = f"/api/v1/koffer/blobs/{sha}"
     first = koffer.put(url, data, content_type="application/octet-stream")
     assert first.status_code == 201, first.content
-    assert koffer.put(url, data, content_type="application/octet-stream").status_code == 200
+    assert conforms(first, BLOB, "put") == {"sha256": sha, "neu": True}
+    again = koffer.put(url, data, content_type="application/octet-stream")
+    assert again.status_code == 200
+    assert conforms(again, BLOB, "put")["neu"] is False
     wrong = koffer.put(
         f"/api/v1/koffer/blobs/{'ab' * 32}", b"anders", content_type="application/octet-stream"
     )
     assert wrong.status_code == 422
-    assert wrong.json()["code"] == "hash_falsch"
+    assert conforms(wrong, BLOB, "put")["code"] == "hash_falsch"
     from koffer.blobs.store import get_store
 
     assert get_store().exists(sha)
@@ -314,3 +331,112 @@ def test_a_revoked_koffer_is_refused(daten: Bestand, koffer: Client) -> None:
     assert response.status_code == 401
     assert response.json()["code"] == "koffer_gesperrt"
     assert response.json()["loeschen"] is True
+
+
+def test_the_queue_page_decides_and_the_akte_shows_a_notice(
+    daten: Bestand, koffer: Client, paket: dict[str, Any]
+) -> None:
+    person = konflikt_der_person(daten, koffer, paket)
+    akte = daten.akten[0]
+    sachbearbeitung = signed_in(factories.user(daten.tenant, unit_=akte.unit))
+    akte_seite = sachbearbeitung.get(f"/akten/{akte.pk}/")
+    assert "Ein Konflikt aus dem Koffer wartet" in akte_seite.content.decode()
+
+    page = sachbearbeitung.get("/koffer/konflikte/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Koffer: Konflikte" in html and akte.aktenzeichen in html
+    assert "Büroweg 1" in html and "Kofferweg 2" in html
+    assert "Wert aus dem Büro behalten" in html and "Wert aus dem Koffer übernehmen" in html
+    assert AuditEvent.objects.filter(action="field.konflikte_gelesen").exists()
+
+    konflikt = Konflikt.objects.unscoped().get()
+    url = f"/koffer/konflikte/{konflikt.pk}/entscheiden/"
+    fremd = signed_in(factories.user(daten.tenant, unit_=factories.unit(daten.tenant, name="X")))
+    assert fremd.post(url, {"entscheidung": "koffer"}).status_code == 404
+    assert fremd.get("/koffer/konflikte/").content.decode().count("Kofferweg 2") == 0
+
+    done = sachbearbeitung.post(url, {"entscheidung": "koffer"}, follow=True)
+    assert "Der Wert aus dem Koffer ist übernommen." in done.content.decode()
+    person.refresh_from_db()
+    assert person.street == "Kofferweg 2"
+    assert (
+        "Ein Konflikt aus dem Koffer"
+        not in sachbearbeitung.get(f"/akten/{akte.pk}/").content.decode()
+    )
+
+    # The field worker sees their Koffer's conflicts too.
+    konflikt_der_person(daten, koffer, paket, feld="city")
+    assert "Kofferweg 2" in signed_in(daten.worker).get("/koffer/konflikte/").content.decode()
+
+
+def test_taking_the_koffer_value_of_a_row_deleted_meanwhile_keeps_the_deletion(
+    daten: Bestand, koffer: Client, paket: dict[str, Any]
+) -> None:
+    wv = Wiedervorlage.objects.for_tenant(daten.tenant).filter(akte=daten.akten[0]).get()
+    alt = basis(paket, "records.wiedervorlage", wv.pk)
+    Wiedervorlage.objects.unscoped().filter(pk=wv.pk).update(note="Büro")
+    senden(koffer, push([aenderung("records.wiedervorlage", wv.pk, note=(alt["note"], "Koffer"))]))
+    konflikt = Konflikt.objects.unscoped().get()
+    wv.delete()
+    worker = signed_in(daten.worker)
+    answer = entscheiden(worker, str(konflikt.pk), "koffer")
+    assert answer.status_code == 200
+    assert (answer.json()["art"], answer.json()["entscheidung"]) == ("geloescht", "buero")
+
+
+def test_a_home_visit_done_on_the_koffer_and_values_that_do_not_fit(
+    daten: Bestand, koffer: Client
+) -> None:
+    besuch = Hausbesuch.objects.create(
+        tenant=daten.tenant,
+        akte=daten.akten[0],
+        aussendienst=daten.worker,
+        datum=timezone.localdate(),
+        anlass="Antrag aufnehmen",
+        created_at=timezone.now(),
+    )
+    # „erledigt“ without the time it was done: the table's own rule refuses it.
+    half = senden(
+        koffer, push([aenderung("field.hausbesuch", besuch.pk, status=("geplant", "erledigt"))])
+    )
+    assert half.status_code == 422
+    assert "passen nicht zusammen" in " ".join(half.json()["fehler"])
+
+    erledigt = "2026-12-07T10:15:00+01:00"
+    response = senden(
+        koffer,
+        push(
+            [
+                aenderung(
+                    "field.hausbesuch",
+                    besuch.pk,
+                    status=("geplant", "erledigt"),
+                    erledigt_am=(None, erledigt),
+                )
+            ]
+        ),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["uebernommen"] == 2
+    besuch.refresh_from_db()
+    assert besuch.status == "erledigt"
+    assert (
+        besuch.erledigt_am is not None
+        and besuch.erledigt_am.isoformat() == "2026-12-07T09:15:00+00:00"
+    )
+
+
+def test_an_akte_the_worker_may_no_longer_change_takes_nothing_back(
+    daten: Bestand, koffer: Client, paket: dict[str, Any]
+) -> None:
+    person = person_der_akte(daten)
+    alt = basis(paket, "records.person", person.pk)
+    Akte.objects.unscoped().filter(pk=daten.akten[0].pk).update(access_level=AccessLevel.RESTRICTED)
+    response = senden(
+        koffer,
+        push([aenderung("records.person", person.pk, telefon=(alt["telefon"], "030 1234567"))]),
+    )
+    assert response.status_code == 422
+    person.refresh_from_db()
+    assert person.telefon == alt["telefon"]

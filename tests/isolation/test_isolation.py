@@ -850,6 +850,33 @@ def _paket_blob(world: World, tenant: Mandant) -> str:
     return dokument.current_version.sha256
 
 
+def _konflikt(world: World, tenant: Mandant) -> uuid.UUID:
+    """An open conflict of the Mandant's Koffer on its Akte (the rows as the sync back
+    writes them; the merge itself is tested in tests/field), values named with its mark."""
+    from django.utils import timezone
+
+    from koffer.field.models import Abgleich, Konflikt
+
+    abgleich = Abgleich.objects.create(
+        tenant=tenant,
+        geraet_id=world.id_for("geraet_id", tenant),
+        abgleich_id=uuid.uuid4(),
+        empfangen_am=timezone.now(),
+    )
+    return Konflikt.objects.create(
+        tenant=tenant,
+        abgleich=abgleich,
+        akte_id=world.id_for("akte_id", tenant),
+        modell="records.vorgang",
+        objekt_id=str(world.id_for("vorgang_id", tenant)),
+        feld="title",
+        basis=world.mark(tenant),
+        buero_wert=world.mark(tenant),
+        koffer_wert=world.mark(tenant),
+        created_at=timezone.now(),
+    ).pk
+
+
 def _koffer_client(world: World) -> Client:
     """The own Mandant's Koffer, paired: endpoints only a Koffer may call answer it."""
     from koffer.field.geraete import services as geraete
@@ -914,6 +941,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "geraet_id": _geraet,
     "ausleihe_id": _ausleihe,
     "besuch_id": _besuch,
+    "konflikt_id": _konflikt,
     "sha256": _paket_blob,
 }
 
@@ -972,6 +1000,11 @@ def _openapi() -> dict[str, Any]:
 
 
 UPLOAD = "<upload>"  # stands for a file in a multipart body
+
+
+# Operations whose URL names content, not an object of a Mandant (``sha256`` of a file a
+# Koffer uploads): checked for telling nothing about the other Mandant instead of for 404.
+CONTENT_ADDRESSED = {("PUT", "/api/v1/koffer/blobs/{sha256}")}
 
 
 @dataclass(frozen=True)
@@ -1164,6 +1197,17 @@ def test_every_api_operation_with_an_id_is_checked() -> None:
 def test_api_with_foreign_id_is_404(op: Operation, world: World, broad_client: Client) -> None:
     if op.koffer_only:
         broad_client = _koffer_client(world)
+    if (op.method, op.path) in CONTENT_ADDRESSED:
+        # Its name is its content, shared by every Mandant (a Koffer uploading a file): the
+        # answer for another Mandant's blob must be the one for a blob nobody has.
+        nobody = op.send(broad_client, op.url({"sha256": "0" * 64}))
+        for tenant_of in _foreign_variants(world, op.params):
+            response = op.send(broad_client, op.url(_ids(world, op.params, tenant_of)))
+            assert (response.status_code, _body(response)) == (
+                nobody.status_code,
+                _body(nobody),
+            ), f"{op.method} {op.path} verrät, ob ein anderer Mandant die Datei hat"
+        return
     own_url = op.url(_ids(world, op.params, dict.fromkeys(op.params, world.own)))
     for tenant_of in _foreign_variants(world, op.params):
         url = op.url(_ids(world, op.params, tenant_of))

@@ -50,6 +50,17 @@ class FieldConfig(AppConfig):
         )
         register(
             NavEntry(
+                key="field_konflikte",
+                label="Koffer: Konflikte",
+                url_name="field:konflikte",
+                description="Änderungen aus einem Koffer, die im Büro inzwischen anders "
+                "geändert wurden: Wert aus dem Büro behalten oder aus dem Koffer übernehmen.",
+                permission=(Perm.RECORDS_EDIT, Perm.FIELD_CHECKOUT),
+                order=48,
+            )
+        )
+        register(
+            NavEntry(
                 key="field_geraete",
                 label="Koffer: Geräte",
                 url_name="field:geraete",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from koffer.field.abgleich import urls as abgleich_urls
 from koffer.field.besuche import urls as besuche_urls
 from koffer.field.geraete import urls as geraete_urls
 
@@ -12,4 +13,5 @@ app_name = "field"
 urlpatterns: list[URLPattern] = [
     *geraete_urls.urlpatterns,
     *besuche_urls.urlpatterns,
+    *abgleich_urls.urlpatterns,
 ]

@@ -16,6 +16,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.api.auth import API_AUTH
 from koffer.api.problems import ApiProblem, Problem
 from koffer.errors import Forbidden
+from koffer.field import access as rules
 from koffer.field.abgleich import selectors, services
 from koffer.field.geraete.auth import GeraetAuth
 from koffer.field.models import Konflikt
@@ -69,7 +70,7 @@ class AbgleichOut(Schema):
     konflikte: int = Field(description="Neue Konflikte (auch im Büro gelöschte Zeilen)")
     neu: int = Field(description="Neu angelegte Zeilen")
     hinweise: list[str]
-    status: Literal["fertig"]
+    status: str = Field(description="`fertig`: alles verarbeitet")
 
 
 class BlobOut(Schema):
@@ -174,8 +175,11 @@ def abgleich(request: HttpRequest, body: AbgleichIn) -> dict[str, Any]:
 
 
 def _tenant(request: TenantRequest) -> uuid.UUID:
+    """Conflicts are for caseworkers (``records.edit``) and the field service."""
     if request.tenant is None:
         raise Forbidden("forbidden", "Bitte wählen Sie zuerst einen Mandanten.")
+    if not rules.seite_konflikte(request.access, request.tenant):
+        raise Forbidden("forbidden", "Nur für die Sachbearbeitung und den Außendienst.")
     return request.tenant.pk
 
 

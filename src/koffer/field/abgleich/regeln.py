@@ -8,14 +8,19 @@ of a Koffer that reaches the sync counts as held (none of them ended by a revoca
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from django.db import models
 
+from koffer.accounts.access import Access
+from koffer.accounts.roles import Perm
 from koffer.field.models import Ausleihe, Geraet, Hausbesuch
 from koffer.forms.models import Einreichung, Entwurf
+from koffer.records import access as records_access
 from koffer.records.models import (
+    Akte,
     AkteSubjekt,
     BgMitglied,
     Dokument,
@@ -26,6 +31,8 @@ from koffer.records.models import (
     VorgangSchritt,
     Wiedervorlage,
 )
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # Changed fields a Koffer may send, per model label.
 AENDERBAR: dict[str, frozenset[str]] = {
@@ -71,16 +78,31 @@ NAMEN: dict[str, str] = {
 }
 
 
+def feld(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The model's concrete field ``name`` (a changed field is never a relation's reverse)."""
+    found = model._meta.get_field(name)
+    assert isinstance(found, models.Field)
+    return found
+
+
 def name(modell: str) -> str:
     return NAMEN.get(modell, modell)
 
 
 def gehaltene_akten(geraet: Geraet) -> set[uuid.UUID]:
-    """The Akten this Koffer holds or held (any checkout of it)."""
+    """The Akten this Koffer holds or held (any checkout of it) that its field worker may
+    still change now: a Koffer brings back what its worker may work on, nothing more (a
+    worker moved to another unit, an Akte restricted meanwhile: refused)."""
+    access = Access.for_user(geraet.user_id, geraet.tenant_id)
     return set(
-        Ausleihe.objects.for_tenant(geraet.tenant_id)
-        .filter(geraet=geraet)
-        .values_list("akte_id", flat=True)
+        Akte.objects.for_tenant(geraet.tenant_id)
+        .filter(
+            records_access.akten_q(access, geraet.user_id, Perm.RECORDS_EDIT),
+            pk__in=Ausleihe.objects.for_tenant(geraet.tenant_id)
+            .filter(geraet=geraet)
+            .values("akte_id"),
+        )
+        .values_list("pk", flat=True)
     )
 
 
@@ -92,8 +114,6 @@ def akten_der_person(tenant_id: uuid.UUID, person_id: Any) -> set[uuid.UUID]:
         .values_list("akte_id", flat=True)
     )
     bgs = BgMitglied.objects.for_tenant(tenant_id).filter(person_id=person_id).values("bg_id")
-    from koffer.records.models import Akte
-
     found.update(
         Akte.objects.for_tenant(tenant_id).filter(bg_id__in=bgs).values_list("pk", flat=True)
     )
@@ -131,4 +151,23 @@ def blobs_von(obj: models.Model) -> set[str]:
     """The blobs a new row names."""
     if isinstance(obj, DokumentVersion):
         return {s for s in (obj.sha256, obj.pdf_sha256) if s}
+    if isinstance(obj, Entwurf):
+        return _blobs_in(obj.antworten)
+    if isinstance(obj, Einreichung):
+        return _blobs_in(obj.werte)
     return set()
+
+
+def _blobs_in(value: Any) -> set[str]:
+    """The files a form's answers name: uploads and signatures, ``{"blob": sha256, …}``."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        blob = value.get("blob")
+        if isinstance(blob, str) and SHA256.fullmatch(blob):
+            found.add(blob)
+        for inner in value.values():
+            found |= _blobs_in(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _blobs_in(inner)
+    return found

@@ -29,6 +29,7 @@ from typing import IO, Any
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from koffer.accounts.models import User
@@ -41,7 +42,7 @@ from koffer.field.geraete import services as geraete
 from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
 from koffer.field.paket import selectors as paket
 from koffer.records.dokumente import blob_ledger
-from koffer.records.models import Akte, PendingBlob
+from koffer.records.models import Akte, DokumentVersion, PendingBlob
 
 FORMAT = 1
 
@@ -79,7 +80,9 @@ def blob_annehmen(*, geraet: Geraet, sha256: str, data: bytes | IO[bytes]) -> bo
                 "hash_falsch",
                 "Die Datei hat nicht den angegebenen SHA-256; sie wurde nicht gespeichert.",
             )
-        if store.exists(sha256):
+        # "Already there" is answered from this Mandant's own rows, never from the shared
+        # store: whether another Mandant holds the same bytes stays unknown.
+        if _bekannt(geraet.tenant_id, sha256) and store.exists(sha256):
             return False
         spool.seek(0)
         mark = blob_ledger.announce(geraet.tenant_id, sha256, store)
@@ -89,6 +92,17 @@ def blob_annehmen(*, geraet: Geraet, sha256: str, data: bytes | IO[bytes]) -> bo
             blob_ledger.discard([mark], store=store)
             raise
     return True
+
+
+def _bekannt(tenant_id: uuid.UUID, sha256: str) -> bool:
+    """This Mandant already has the blob: a document version names it, or an upload of
+    it (a Koffer's, a document's) is marked."""
+    return (
+        DokumentVersion.objects.for_tenant(tenant_id)
+        .filter(Q(sha256=sha256) | Q(pdf_sha256=sha256))
+        .exists()
+        or PendingBlob.objects.for_tenant(tenant_id).filter(sha256=sha256).exists()
+    )
 
 
 def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
@@ -301,7 +315,7 @@ def _anwenden(
         if aktuell == werte["neu"]:
             continue
         if aktuell == werte["basis"]:
-            field = _feld(model, feld)
+            field = regeln.feld(model, feld)
             try:
                 wert = field.clean(field.to_python(werte["neu"]), obj)
             except ValidationError as exc:
@@ -329,15 +343,16 @@ def _anwenden(
         )
         lauf.pro_akte[akte_id]["konflikte"].append(f"{modell}.{feld}")
     if geaendert:
-        obj.save(update_fields=geaendert)
+        try:
+            with transaction.atomic():
+                obj.save(update_fields=geaendert)
+        except IntegrityError:
+            lauf.fehler.append(
+                f"{regeln.name(modell)} {objekt_id}: diese Werte passen nicht zusammen."
+            )
+            return
         lauf.uebernommen += len(geaendert)
         lauf.pro_akte[akte_id]["geaendert"].extend(f"{modell}.{f}" for f in geaendert)
-
-
-def _feld(model: type[models.Model], name: str) -> models.Field[Any, Any]:
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field
 
 
 def _felder(obj: models.Model) -> dict[str, Any]:
@@ -453,7 +468,7 @@ def entscheiden(*, actor: User, konflikt: Konflikt, entscheidung: str) -> Konfli
                 row.hinweis = HINWEIS_GELOESCHT
                 entscheidung = Konflikt.Entscheidung.BUERO
             else:
-                field = _feld(model, row.feld)
+                field = regeln.feld(model, row.feld)
                 try:
                     wert = field.clean(field.to_python(row.koffer_wert), obj)
                 except ValidationError as exc:
