@@ -32,7 +32,13 @@ API = "/api/v1"
 
 
 class AbholungFehlgeschlagen(Exception):
-    """The office could not be reached or answered with an error (German message)."""
+    """The office could not be reached or answered with an error (German message);
+    ``status`` and ``problem``: the office's HTTP status and problem document, if any."""
+
+    def __init__(self, message: str, *, status: int = 0, problem: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.problem: dict[str, Any] = problem or {}
 
 
 class KofferGesperrt(AbholungFehlgeschlagen):
@@ -77,12 +83,16 @@ def zugang_laden(pfad: Path | None = None, *, url: str = "") -> Buero:
     return Buero(url=(url or data["buero"]).rstrip("/"), token=str(data["token"]))
 
 
-def _opener() -> urllib.request.OpenerDirector:
+def opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _request(
-    buero: Buero, pfad: str, *, data: bytes | None = None, headers: dict[str, str] | None = None
+def anfrage(
+    buero: Buero,
+    pfad: str,
+    *,
+    data: bytes | IO[bytes] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> urllib.request.Request:
     url = buero.url + API + pfad
     if not url.startswith(("http://", "https://")):
@@ -101,25 +111,29 @@ def json_anfrage(buero: Buero, pfad: str, body: dict[str, Any] | None = None) ->
     Raises :class:`KofferGesperrt` for a revoked Koffer, else AbholungFehlgeschlagen."""
     data = json.dumps(body).encode() if body is not None else None
     try:
-        with _opener().open(_request(buero, pfad, data=data), timeout=TIMEOUT) as response:
+        with opener().open(anfrage(buero, pfad, data=data), timeout=TIMEOUT) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        raise _problem(exc) from None
+        raise problem(exc) from None
     except (urllib.error.URLError, OSError) as exc:
         raise AbholungFehlgeschlagen(
             f"Das Büro ist nicht erreichbar ({buero.url}): {exc}"
         ) from None
 
 
-def _problem(exc: urllib.error.HTTPError) -> AbholungFehlgeschlagen:
+def problem(exc: urllib.error.HTTPError) -> AbholungFehlgeschlagen:
     try:
         body = json.loads(exc.read() or b"{}")
     except ValueError:
         body = {}
+    if not isinstance(body, dict):
+        body = {}
     detail = str(body.get("detail") or body.get("title") or exc.reason)
     if exc.code == 401 and body.get("code") == "koffer_gesperrt":
-        return KofferGesperrt(detail)
-    return AbholungFehlgeschlagen(f"Das Büro antwortet mit {exc.code}: {detail}")
+        return KofferGesperrt(detail, status=exc.code, problem=body)
+    return AbholungFehlgeschlagen(
+        f"Das Büro antwortet mit {exc.code}: {detail}", status=exc.code, problem=body
+    )
 
 
 @dataclass
@@ -193,14 +207,14 @@ def _download(buero: Buero, sha: str, size: int, part: Path, max_rate: float) ->
     if have == size:
         return 0
     headers = {"Range": f"bytes={have}-"} if have else {}
-    request = _request(buero, f"/koffer/blobs/{sha}", headers=headers)
+    request = anfrage(buero, f"/koffer/blobs/{sha}", headers=headers)
     try:
-        with _opener().open(request, timeout=TIMEOUT) as response:
+        with opener().open(request, timeout=TIMEOUT) as response:
             mode = "ab" if response.status == 206 else "wb"
             with part.open(mode) as out:
                 return _copy(response, out, max_rate)
     except urllib.error.HTTPError as exc:
-        raise _problem(exc) from None
+        raise problem(exc) from None
     except (urllib.error.URLError, OSError) as exc:
         raise AbholungFehlgeschlagen(f"Übertragung abgebrochen: {exc}") from None
 

@@ -199,19 +199,19 @@ def _serialised(
     tenant_id: uuid.UUID,
 ) -> list[dict[str, Any]]:
     if model is Mandant:
-        return _plain(Mandant.objects.filter(pk=tenant_id))
+        return zeilen(Mandant.objects.filter(pk=tenant_id))
     if model is Geraet:
-        return _plain([geraet], fields=GERAET_FIELDS)
+        return zeilen([geraet], fields=GERAET_FIELDS)
     if model is User:
         people = [worker, *User.objects.filter(pk__in=colleagues).order_by("pk")]
-        found = _plain(people, fields=(*USER_FIELDS, "password"))
+        found = zeilen(people, fields=(*USER_FIELDS, "password"))
         for row in found[1:]:
             row["fields"]["password"] = make_password(None)
         return found
-    return _plain(rows.get(model, ()))
+    return zeilen(rows.get(model, ()))
 
 
-def _plain(
+def zeilen(
     objects: Iterable[models.Model], *, fields: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
     """Rows through Django's own serialization framework ("python"), then made JSON-ready

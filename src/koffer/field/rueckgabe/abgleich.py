@@ -1,0 +1,223 @@
+"""The push of this Koffer's changes to the office (:func:`abgleichen`), resumable: the
+payload is written once to the var folder before anything is sent, so a run after a
+crash or a lost answer sends the same ``abgleich_id`` again and the office applies it
+once. Blobs first (``PUT /koffer/blobs/{sha256}``, idempotent), then the payload
+(``POST /koffer/abgleich``); afterwards the Koffer pulls again, so its base versions are
+the office's merged state."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from koffer.blobs.store import BlobNotFound, check_name, get_store
+from koffer.field.paket import abholung
+from koffer.field.paket.abholung import AbholungFehlgeschlagen, Buero
+from koffer.field.rueckgabe.sammeln import leer, sammeln
+
+
+@dataclass
+class Abgleich:
+    """One run of ``koffer_abgleichen``: the office's answer (None: nothing to send),
+    whether an interrupted push was resent, the local changes not sent, the pull after."""
+
+    antwort: dict[str, Any] | None
+    wiederholt: bool = False
+    nicht_uebertragen: list[str] = field(default_factory=list)
+    abholung: abholung.Abholung | None = None
+
+
+def ordner() -> Path:
+    """Where a push waits until the office confirmed it."""
+    return Path(settings.VAR_DIR) / "koffer" / "abgleich"
+
+
+def vorbereiten(
+    *, zurueckgeben: bool = False, gesendet: dict[str, Any] | None = None
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """A new collection written to ``abgleich/<abgleich_id>.json`` (fsync, then rename)
+    before it is sent; None when there is nothing to send. ``gesendet``: a push the office
+    just confirmed while the base versions are still older (a resend after a crash): what
+    it carried is not sent twice, and a field changed again since goes with the sent value
+    as its base. Returns the payload and the changes not sent (German)."""
+    hinweise: list[str] = []
+    payload = sammeln(hinweise=hinweise)
+    if gesendet is not None:
+        _ohne_gesendetes(payload, gesendet, hinweise)
+    if leer(payload):
+        return None, hinweise
+    payload["zurueckgeben"] = zurueckgeben
+    _atomar(ordner() / f"{payload['abgleich_id']}.json", json.dumps(payload).encode())
+    return payload, hinweise
+
+
+def offene() -> list[Path]:
+    """Pushes written and not yet confirmed by the office, oldest first."""
+    if not ordner().is_dir():
+        return []
+    return sorted(ordner().glob("*.json"), key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def abgleichen(
+    *, buero: Buero, melden: Callable[[str], None], zurueckgeben: bool = False
+) -> Abgleich:
+    """Push this Koffer's changes and pull again. A push an interrupted run left is sent
+    first, as it is (same ``abgleich_id``), then whatever changed since. Raises
+    :class:`~koffer.field.paket.abholung.KofferGesperrt` for a revoked Koffer (the caller
+    wipes, :func:`abwischen`) and ``AbholungFehlgeschlagen`` when the office cannot be
+    reached or refuses; the payload file stays for the next run then. A revoked Koffer
+    learns it from its first call (the push, or the pull's state)."""
+    ergebnis = Abgleich(antwort=None)
+    gesendet: dict[str, Any] | None = None
+    for datei in offene():
+        melden("Ein unterbrochener Abgleich wird wiederholt.")
+        gesendet = json.loads(datei.read_text())
+        ergebnis.wiederholt = True
+        ergebnis.antwort = _senden(buero, gesendet, datei, melden)
+    payload, ergebnis.nicht_uebertragen = vorbereiten(zurueckgeben=zurueckgeben, gesendet=gesendet)
+    if payload is not None:
+        datei = ordner() / f"{payload['abgleich_id']}.json"
+        ergebnis.antwort = _senden(buero, payload, datei, melden)
+    elif ergebnis.antwort is None:
+        melden("Nichts abzugleichen.")
+    for hinweis in ergebnis.nicht_uebertragen:
+        melden(hinweis)
+    ergebnis.abholung = abholung.abholen(buero=buero, melden=melden)
+    return ergebnis
+
+
+def _senden(
+    buero: Buero, payload: dict[str, Any], datei: Path, melden: Callable[[str], None]
+) -> dict[str, Any]:
+    for sha in payload["blobs"]:
+        blob_senden(buero, sha)
+    try:
+        antwort = abholung.json_anfrage(buero, "/koffer/abgleich", payload)
+    except abholung.KofferGesperrt:
+        raise
+    except AbholungFehlgeschlagen as exc:
+        fehler = exc.problem.get("fehler")
+        if isinstance(fehler, list) and fehler:
+            raise AbholungFehlgeschlagen(
+                f"{exc} " + " ".join(str(f) for f in fehler),
+                status=exc.status,
+                problem=exc.problem,
+            ) from None
+        if exc.status != 409 or exc.problem.get("code") != "blob_fehlt":
+            raise
+        for sha in _genannte_blobs(exc.problem, payload):
+            blob_senden(buero, sha)
+        antwort = abholung.json_anfrage(buero, "/koffer/abgleich", payload)
+    melden(
+        f"Abgeglichen: {antwort.get('uebernommen', 0)} Änderungen übernommen,"
+        f" {antwort.get('konflikte', 0)} Konflikte, {antwort.get('neu', 0)} neue Einträge."
+    )
+    if antwort.get("konflikte"):
+        melden("Konflikte entscheidet eine Person im Büro; bis dahin gilt der Stand des Büros.")
+    for hinweis in antwort.get("hinweise", []):
+        melden(f"Hinweis: {hinweis}")
+    datei.unlink(missing_ok=True)
+    return dict(antwort)
+
+
+def blob_senden(buero: Buero, sha: str) -> int:
+    """Upload one blob (the office answers 201 new, 200 already there); returns the
+    status."""
+    sha = check_name(sha)
+    store = get_store()
+    try:
+        size = store.size(sha)
+        data = store.open(sha)
+    except BlobNotFound:
+        raise AbholungFehlgeschlagen(
+            f"Die Datei {sha[:12]}… fehlt in diesem Koffer; der Abgleich kann sie nicht senden."
+        ) from None
+    request = abholung.anfrage(buero, f"/koffer/blobs/{sha}", data=data)
+    request.method = "PUT"
+    request.add_header("Content-Type", "application/octet-stream")
+    request.add_header("Content-Length", str(size))
+    try:
+        with data, abholung.opener().open(request, timeout=abholung.TIMEOUT) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        raise abholung.problem(exc) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise AbholungFehlgeschlagen(f"Übertragung abgebrochen: {exc}") from None
+
+
+def abwischen(buero: Buero, zugang: Path | None = None) -> int:
+    """The wipe after a revocation, the waiting push included (its data goes with the
+    rest)."""
+    removed = abholung.abwischen(buero, zugang)
+    for datei in offene():
+        datei.unlink(missing_ok=True)
+    return removed
+
+
+def _ohne_gesendetes(
+    payload: dict[str, Any], gesendet: dict[str, Any], hinweise: list[str]
+) -> None:
+    werte = {
+        (g["modell"], g["id"], name): feld["neu"]
+        for g in gesendet["geaendert"]
+        for name, feld in g["felder"].items()
+    }
+    geaendert = []
+    for g in payload["geaendert"]:
+        felder = {}
+        for name, feld in g["felder"].items():
+            schluessel = (g["modell"], g["id"], name)
+            if schluessel not in werte:
+                felder[name] = feld
+            elif werte[schluessel] != feld["neu"]:
+                felder[name] = {"basis": werte[schluessel], "neu": feld["neu"]}
+        if felder:
+            geaendert.append({**g, "felder": felder})
+    payload["geaendert"] = geaendert
+    neue = {(r["model"], str(r["pk"])): r["fields"] for r in gesendet["neu"]}
+    behalten = []
+    for row in payload["neu"]:
+        frueher = neue.get((row["model"], str(row["pk"])))
+        if frueher is None:
+            behalten.append(row)
+        elif frueher != row["fields"]:
+            hinweise.append(
+                f"{row['model']} {row['pk']}: nach dem unterbrochenen Abgleich erneut"
+                " geändert – wird nicht übertragen."
+            )
+    payload["neu"] = behalten
+    payload["blobs"] = [s for s in payload["blobs"] if s not in set(gesendet["blobs"])]
+
+
+def _genannte_blobs(problem: dict[str, Any], payload: dict[str, Any]) -> list[str]:
+    """The blobs a ``blob_fehlt`` answer names (in ``blobs``, ``blob`` or ``sha256``),
+    else all of the payload's."""
+    genannt = problem.get("blobs") or problem.get("blob") or problem.get("sha256")
+    if isinstance(genannt, str):
+        return [genannt]
+    if isinstance(genannt, list) and genannt:
+        return [str(s) for s in genannt]
+    return list(payload["blobs"])
+
+
+def _atomar(pfad: Path, inhalt: bytes) -> None:
+    pfad.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = pfad.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(inhalt)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(pfad)
+    verzeichnis = os.open(pfad.parent, os.O_RDONLY)
+    try:
+        os.fsync(verzeichnis)
+    finally:
+        os.close(verzeichnis)
