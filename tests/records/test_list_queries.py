@@ -96,7 +96,7 @@ MAX_QUERIES = {
     "aktenplan": 4,
     "auszuege": 6,
     "suche": 14,
-    "akte": 16,  # + the Koffer's notice „Im Koffer bei …“ (one query, issue 18)
+    "akte": 17,  # + the Koffer's notices „Im Koffer bei …“ and open sync conflicts (a query each)
     "api akten": 6,
     "api vorgaenge": 7,
     "api dokumente": 7,
