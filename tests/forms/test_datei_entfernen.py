@@ -260,3 +260,41 @@ def test_a_removed_files_blob_goes_unless_another_draft_holds_it(
         services.datei_entfernen(
             actor=team_caseworker, entwurf=zweiter, feld="belege", blob=gemeinsam
         )
+
+
+def test_a_discarded_drafts_files_go_unless_another_draft_holds_them(
+    formular: Formular,
+    akte: Akte,
+    team_caseworker: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    client = signed_in(team_caseworker)
+    verworfen = _mit_dateien(
+        client,
+        team_caseworker,
+        formular,
+        akte,
+        _png("gemeinsam.png"),
+        _png("allein.png", (9, 9, 9)),
+    )
+    bleibt = _mit_dateien(client, team_caseworker, formular, akte, _png("gemeinsam.png"))
+    gemeinsam, allein = _blob(verworfen, "gemeinsam.png"), _blob(verworfen, "allein.png")
+    store = get_store()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.verwerfen(actor=team_caseworker, entwurf=verworfen)
+
+    assert not store.exists(allein)  # nothing else holds it: gone with the discarded draft
+    assert store.exists(gemeinsam)  # the open draft still holds the same bytes
+    verworfen.refresh_from_db()
+    # the discarded draft keeps the record of what was there
+    assert [d["name"] for d in verworfen.antworten["belege"]] == ["gemeinsam.png", "allein.png"]
+    [event] = AuditEvent.objects.filter(
+        tenant_id=akte.tenant_id, action="forms.entwurf.discard", object_id=str(verworfen.pk)
+    )
+    assert event.changes["freigegeben"] == 2
+    assert not blob_ledger.PendingBlob.objects.unscoped().filter(sha256=allein).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.verwerfen(actor=team_caseworker, entwurf=bleibt)
+    assert not store.exists(gemeinsam)

@@ -51,11 +51,31 @@ class Abgelegt:
 def blob_referenced(sha256: str) -> bool:
     """A draft's or a submission's answers name the blob (an upload, a signature): the
     blob ledger asks before it removes one, so a draft saved just before a crash, before
-    its marks were settled, keeps its files."""
+    its marks were settled, keeps its files. A discarded draft holds none: its files were
+    released when it was discarded."""
     return (
-        Entwurf.objects.unscoped().filter(antworten__icontains=sha256).exists()
+        Entwurf.objects.unscoped()
+        .exclude(status=Entwurf.Status.VERWORFEN)
+        .filter(antworten__icontains=sha256)
+        .exists()
         or Einreichung.objects.unscoped().filter(werte__icontains=sha256).exists()
     )
+
+
+def genannte_blobs(antworten: Mapping[str, Any]) -> list[str]:
+    """The blobs a draft's answers name, in order: each uploaded file (``blob``) and each
+    drawn signature (``bild``)."""
+    gefunden: list[str] = []
+    for wert in antworten.values():
+        eintraege = wert if isinstance(wert, list) else [wert]
+        for eintrag in eintraege:
+            if not isinstance(eintrag, Mapping):
+                continue
+            for schluessel in ("blob", "bild"):
+                sha = eintrag.get(schluessel)
+                if isinstance(sha, str) and sha not in gefunden:
+                    gefunden.append(sha)
+    return gefunden
 
 
 def ablegen(

@@ -29,7 +29,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.forms import access as rules
-from koffer.forms.ausfuellen import selectors, vorbelegung
+from koffer.forms.ausfuellen import ablage, selectors, vorbelegung
 from koffer.forms.definition import Definition, Pruefung, pruefen, text_de
 from koffer.forms.definition.werte import leer
 from koffer.forms.druck import formular_pdf
@@ -241,20 +241,29 @@ def datei_entfernen(
 
 
 def verwerfen(*, actor: User, access: Access | None = None, entwurf: Entwurf) -> Entwurf:
-    """Discard an open draft (kept, marked, never submitted)."""
+    """Discard an open draft (kept, marked, never submitted). Its uploaded files and drawn
+    signatures are released in the blob ledger: after the commit each leaves the store
+    unless another draft, submission or document still points to it (the answers keep
+    their names and hashes, as a record of what was there)."""
     _darf(actor, entwurf.akte, access)
     with transaction.atomic():
         row = _gesperrt(entwurf)
         _noch_offen(row)
         row.status, row.updated_at = Entwurf.Status.VERWORFEN, timezone.now()
         row.save(update_fields=["status", "updated_at"])
+        blobs = ablage.genannte_blobs(row.antworten)
+        marken = [documents.release_blob(tenant_id=row.tenant_id, sha256=b) for b in blobs]
         audit.record(
             actor=actor,
             tenant_id=row.tenant_id,
             action="forms.entwurf.discard",
             obj=row,
-            changes={"status": {"old": Entwurf.Status.OFFEN, "new": Entwurf.Status.VERWORFEN}},
+            changes={
+                "status": {"old": Entwurf.Status.OFFEN, "new": Entwurf.Status.VERWORFEN},
+                "freigegeben": len(blobs),
+            },
         )
+        transaction.on_commit(lambda: documents.discard_blobs(marken))
     return row
 
 
