@@ -61,6 +61,9 @@ RUN: dict[str, tuple[str, str]] = {
     # print on; it insists on Avahi's D-Bus, so a private dbus-daemon stands in.
     "cups-ipp-utils": ("ippeveprinter", "Demo-Drucker für den lokalen Druck (IPP)"),
     "dbus-daemon": ("dbus-daemon", "privater D-Bus für den Demo-Drucker"),
+    # Online-Dienste: pysaml2 signs and verifies SAML messages (BundID) with the xmlsec1
+    # program; without it the portal offers no BundID sign-in (e-mail accounts still work).
+    "xmlsec1": ("xmlsec1", "Anmeldung mit BundID (SAML-Signaturen)"),
 }
 # Features that need several packages, and what koffer does without them (German, for the
 # operator): printed once when one of the feature's packages is missing.
