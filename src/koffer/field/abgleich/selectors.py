@@ -13,7 +13,7 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.field import access as rules
 from koffer.field.errors import NotFound
-from koffer.field.models import Konflikt
+from koffer.field.models import Geraet, Konflikt
 from koffer.records import access as records_access
 from koffer.records.models import Akte
 
@@ -77,3 +77,12 @@ def hinweis(access: Access, user_id: uuid.UUID | None, akte: Akte) -> str | None
     if n == 1:
         return "Ein Konflikt aus dem Koffer wartet auf eine Entscheidung (Koffer: Konflikte)."
     return f"{n} Konflikte aus dem Koffer warten auf eine Entscheidung (Koffer: Konflikte)."
+
+
+def koffer_kennung(tenant_id: uuid.UUID) -> str:
+    """This Koffer's short name in provisional numbers (``KOFFER-<kennung>-0001``): the end
+    of its device id — a Koffer carries exactly its own device row in its package."""
+    geraet_id = (
+        Geraet.objects.for_tenant(tenant_id).order_by("pk").values_list("pk", flat=True).first()
+    )
+    return geraet_id.hex[-4:].upper() if geraet_id is not None else ""

@@ -33,9 +33,12 @@ from koffer.records.models import (
     Akte,
     AkteSubjekt,
     AkteZugriff,
+    Bedarfsgemeinschaft,
+    BgMitglied,
     Dokument,
     DokumentVersion,
     Frist,
+    Person,
     Vorgang,
     VorgangSchritt,
     Wiedervorlage,
@@ -50,8 +53,8 @@ NEU: frozenset[type[models.Model]] = frozenset(regeln.NEU.values())
 
 # The tables under an Akte, in dependency order, and the way from a row to its Akte: a
 # row there without a base version, in an Akte the Koffer carries, was made on the
-# Koffer. (A new Akte or person made offline is not looked for yet: it needs the office's
-# numbering, a later session.)
+# Koffer. An Akte without a base version was made on the Koffer: it goes with its
+# subjects, new persons and new BG (:func:`_neue_akten`); the office gives it its number.
 AKTE_PFAD: dict[type[models.Model], str] = {
     **{
         m: p
@@ -101,13 +104,16 @@ def sammeln(*, hinweise: list[str] | None = None) -> dict[str, Any]:
         if staende:
             geaendert.extend(_aenderungen(model, staende, nicht))
 
-    neu: list[dict[str, Any]] = []
+    neu, neue_akten = _neue_akten(basis)
     erlaubt_neu = set(NEU)
-    akten = list(basis.get(Akte._meta.label_lower, {}))
+    akten = list(basis.get(Akte._meta.label_lower, {})) + neue_akten
     for model, pfad in AKTE_PFAD.items():
         label = model._meta.label_lower
         bekannt = set(basis.get(label, {}))
         lokal = model._base_manager.filter(**{f"{pfad}__in": akten}).order_by("pk")
+        if model in MIT_NEUER_AKTE:
+            # Sent with their new Akte (subjects) or made by the office (access, checkout).
+            lokal = lokal.exclude(**{f"{pfad}__in": neue_akten})
         eigene = [pk for pk in lokal.values_list("pk", flat=True) if str(pk) not in bekannt]
         if not eigene:
             continue
@@ -129,6 +135,50 @@ def sammeln(*, hinweise: list[str] | None = None) -> dict[str, Any]:
         "blobs": _blobs(neu),
         "zurueckgeben": False,
     }
+
+
+# Rows under a new Akte that are not sent as rows of their own: the subjects go with the
+# Akte (:func:`_neue_akten`), named access and the checkout the office makes itself.
+MIT_NEUER_AKTE: frozenset[type[models.Model]] = frozenset({AkteSubjekt, AkteZugriff, Ausleihe})
+
+
+def _neue_akten(
+    basis: dict[str, dict[str, dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The Akten made on this Koffer (no base version) with their new persons, new BG and
+    its members, and their subjects, in dependency order; and the new Akten's ids."""
+
+    def ohne_basis(model: type[models.Model], pks: Iterable[Any]) -> list[Any]:
+        bekannt = basis.get(model._meta.label_lower, {})
+        return sorted({pk for pk in pks if str(pk) not in bekannt}, key=str)
+
+    akten = ohne_basis(Akte, Akte._base_manager.values_list("pk", flat=True))
+    if not akten:
+        return [], []
+    bgs = ohne_basis(
+        Bedarfsgemeinschaft,
+        Akte._base_manager.filter(pk__in=akten, bg__isnull=False).values_list("bg_id", flat=True),
+    )
+    subjekte = AkteSubjekt._base_manager.filter(akte_id__in=akten)
+    mitglieder = BgMitglied._base_manager.filter(bg_id__in=bgs)
+    personen = ohne_basis(
+        Person,
+        [
+            *subjekte.values_list("person_id", flat=True),
+            *mitglieder.values_list("person_id", flat=True),
+        ],
+    )
+    zeilen_neu: list[dict[str, Any]] = []
+    for model, rows in (
+        (Person, Person._base_manager.filter(pk__in=personen)),
+        (Bedarfsgemeinschaft, Bedarfsgemeinschaft._base_manager.filter(pk__in=bgs)),
+        (BgMitglied, mitglieder),
+        (Akte, Akte._base_manager.filter(pk__in=akten)),
+        (AkteSubjekt, subjekte),
+    ):
+        assert model._meta.label_lower in regeln.NEUE_AKTE
+        zeilen_neu.extend(zeilen(rows.order_by("pk")))
+    return zeilen_neu, akten
 
 
 def leer(payload: dict[str, Any]) -> bool:
