@@ -69,6 +69,11 @@ class AbgleichOut(Schema):
     uebernommen: int = Field(description="Übernommene Feldänderungen")
     konflikte: int = Field(description="Neue Konflikte (auch im Büro gelöschte Zeilen)")
     neu: int = Field(description="Neu angelegte Zeilen")
+    nummern: dict[str, str] = Field(
+        default_factory=dict,
+        description="Im Koffer angelegte Akten und Bedarfsgemeinschaften: UUID → "
+        "Aktenzeichen bzw. BG-Nummer aus den Zählern des Büros",
+    )
     hinweise: list[str]
     status: str = Field(description="`fertig`: alles verarbeitet")
 
