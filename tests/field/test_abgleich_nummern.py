@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +28,16 @@ from koffer.records import numbering
 from koffer.records import services as records
 from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
-from koffer.records.models import Akte, Bedarfsgemeinschaft, Dokument, Person, Vorgang, VorgangTyp
+from koffer.records.models import (
+    Akte,
+    Bedarfsgemeinschaft,
+    Dokument,
+    Person,
+    Vorgang,
+    VorgangSchritt,
+    VorgangTyp,
+    Wiedervorlage,
+)
 from koffer.records.selectors import Viewer
 from koffer.records.suche import services as search
 from koffer.tenancy.models import Counter, Mandant
@@ -76,7 +86,17 @@ def offline_angelegt(daten: Bestand, unit: Any = None) -> tuple[dict[str, Any], 
                 bg_nummer="neu",
                 access=Access.for_user(daten.worker.pk, daten.tenant.pk),
             )
-            records.create_vorgang(actor=daten.worker, akte=akte, typ=typ, title="Erstantrag")
+            vorgang = records.create_vorgang(
+                actor=daten.worker, akte=akte, typ=typ, title="Erstantrag"
+            )
+            records.set_wiedervorlage(
+                actor=daten.worker,
+                akte=akte,
+                vorgang=vorgang,
+                due_date=timezone.localdate() + timedelta(days=7),
+                assignee=daten.worker,
+                note="Pflegegrad nachfragen",
+            )
             result = documents.ingest_file(
                 actor=daten.worker,
                 akte=akte,
@@ -164,7 +184,22 @@ def test_an_akte_made_offline_gets_the_next_real_aktenzeichen_and_keeps_its_uuid
     assert any(erwartet in h and "KOFFER-" in h for h in body["hinweise"])
     person = Person.objects.unscoped().get(pk=zeile(payload, "records.person")["pk"])
     assert (person.family_name, person.given_names) == ("Offlinerin", "Erna")
-    assert Vorgang.objects.unscoped().get(akte=akte).title == "Erstantrag"
+    # the Vorgang and the Wiedervorlage made through the E-Akte's services, as in the office
+    vorgang = Vorgang.objects.unscoped().get(akte=akte)
+    assert vorgang.title == "Erstantrag"
+    assert str(vorgang.pk) == zeile(payload, "records.vorgang")["pk"]
+    assert VorgangSchritt.objects.unscoped().filter(vorgang=vorgang, action="angelegt").count() == 1
+    wv = Wiedervorlage.objects.unscoped().get(akte=akte)
+    assert (wv.assignee_id, wv.vorgang_id, wv.note) == (
+        daten.worker.pk,
+        vorgang.pk,
+        "Pflegegrad nachfragen",
+    )
+    for action, pk in (
+        ("records.vorgang.create", vorgang.pk),
+        ("records.wiedervorlage.create", wv.pk),
+    ):
+        assert AuditEvent.objects.filter(action=action, object_id=str(pk)).count() == 1
     [event] = AuditEvent.objects.filter(action="field.akte_angelegt")
     assert event.object_id == str(akte.pk)
     assert event.changes["vorlaeufig"] == akte_row["fields"]["aktenzeichen"]
@@ -174,9 +209,11 @@ def test_an_akte_made_offline_gets_the_next_real_aktenzeichen_and_keeps_its_uuid
         action="records.akte.create", object_id=str(akte.pk), actor_id=daten.worker.pk
     ).exists()
     # it stays in the Koffer: the next pull shows the real numbers
-    assert Ausleihe.objects.unscoped().filter(
-        akte=akte, geraet=daten.geraet, zurueck_am__isnull=True
-    ).exists()
+    assert (
+        Ausleihe.objects.unscoped()
+        .filter(akte=akte, geraet=daten.geraet, zurueck_am__isnull=True)
+        .exists()
+    )
     paket = koffer.get("/api/v1/koffer/paket").json()
     [im_paket] = [r for r in paket["objekte"] if r["pk"] == str(akte.pk)]
     assert im_paket["fields"]["aktenzeichen"] == erwartet

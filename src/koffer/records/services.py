@@ -987,10 +987,12 @@ def set_wiedervorlage(
     dokument: Any = None,
     note: str = "",
     today: date | None = None,
+    pk: uuid.UUID | None = None,
 ) -> Wiedervorlage:
     """Put the Akte on someone's desk on ``due_date``. A date already past is refused: it
     would land in the overdue queue the moment it is set (a slip of the year in the date
-    picker). Web form and API both end here, so both refuse alike."""
+    picker). Web form and API both end here, so both refuse alike. ``pk``: the id a
+    Wiedervorlage made on a Koffer brings along to the office's sync."""
     if assignee is None and unit is None:
         raise RecordsError("wv_owner", "Eine Wiedervorlage braucht eine Person oder ein Team.")
     today = today or timezone.localdate()
@@ -1002,6 +1004,7 @@ def set_wiedervorlage(
         )
     with transaction.atomic():
         wv = Wiedervorlage.objects.create(
+            **({"pk": pk} if pk is not None else {}),
             tenant_id=akte.tenant_id,
             akte=akte,
             vorgang=vorgang,

@@ -53,9 +53,14 @@ from koffer.records.models import (
     Akte,
     Aktenplaneinheit,
     Bedarfsgemeinschaft,
+    Dokument,
     DokumentVersion,
     PendingBlob,
     Person,
+    Vorgang,
+    VorgangSchritt,
+    VorgangTyp,
+    Wiedervorlage,
 )
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
@@ -433,13 +438,14 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
             continue
         try:
             with transaction.atomic():
-                obj.save(force_insert=True)
+                if not _einfuegen(lauf, obj, akte_id):
+                    continue
+        except DomainError as exc:
+            lauf.fehler.append(f"{regeln.name(modell)} {obj.pk}: {exc.message}")
+            continue
         except (IntegrityError, ValidationError, ValueError) as exc:
             lauf.fehler.append(f"{regeln.name(modell)} {obj.pk} passt nicht: {exc}")
             continue
-        if isinstance(obj, DokumentVersion):
-            # As an upload's: findable, its text completed after commit.
-            dokumente.version_received(version=obj)
         blobs.update(regeln.blobs_von(obj))
         lauf.neu += 1
         lauf.pro_akte[akte_id]["neu"].append(f"{modell}:{obj.pk}")
@@ -448,6 +454,71 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         PendingBlob.objects.unscoped().filter(
             tenant_id=lauf.tenant_id, sha256__in=sorted(blobs)
         ).delete()
+
+
+def _einfuegen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> bool:
+    """Write one row made on the Koffer, through the E-Akte's service where it has one (its
+    effects: audit, the Akte touched, the Vorgang's first step, the desk's Wiedervorlage);
+    ``False`` when the service already wrote it (a Vorgang's „angelegt“ step)."""
+    if isinstance(obj, Vorgang):
+        akte = Akte.objects.for_tenant(lauf.tenant_id).get(pk=akte_id)
+        typ = VorgangTyp.objects.for_tenant(lauf.tenant_id).get(pk=obj.typ_id)
+        caseworker = User.objects.get(pk=obj.caseworker_id) if obj.caseworker_id else None
+        vorgang = records.create_vorgang(
+            actor=lauf.actor, akte=akte, typ=typ, title=obj.title, caseworker=caseworker, pk=obj.pk
+        )
+        if (obj.status, obj.closed_at) != (vorgang.status, vorgang.closed_at):
+            # Worked on offline as well: its steps come as rows of their own.
+            Vorgang.objects.for_tenant(lauf.tenant_id).filter(pk=vorgang.pk).update(
+                status=obj.status, closed_at=obj.closed_at
+            )
+        return True
+    if (
+        isinstance(obj, VorgangSchritt)
+        and obj.action == "angelegt"
+        and VorgangSchritt.objects.for_tenant(lauf.tenant_id)
+        .filter(vorgang_id=obj.vorgang_id, action="angelegt")
+        .exists()
+    ):
+        return False  # the service wrote the Vorgang's first step (now or in a push before)
+    if isinstance(obj, Wiedervorlage):
+        akte = Akte.objects.for_tenant(lauf.tenant_id).get(pk=akte_id)
+        heute = timezone.localdate()
+        wv = records.set_wiedervorlage(
+            actor=lauf.actor,
+            akte=akte,
+            due_date=obj.due_date,
+            assignee=User.objects.get(pk=obj.assignee_id) if obj.assignee_id else None,
+            unit=(
+                Organisationseinheit.objects.for_tenant(lauf.tenant_id).get(pk=obj.unit_id)
+                if obj.unit_id
+                else None
+            ),
+            vorgang=(
+                Vorgang.objects.for_tenant(lauf.tenant_id).get(pk=obj.vorgang_id)
+                if obj.vorgang_id
+                else None
+            ),
+            dokument=_dokument(lauf, obj.dokument_id) if obj.dokument_id else None,
+            note=obj.note,
+            # Set on the Koffer when it lay ahead: now past, it is overdue, not wrong.
+            today=min(heute, obj.due_date),
+            pk=obj.pk,
+        )
+        if obj.done_at is not None:
+            Wiedervorlage.objects.for_tenant(lauf.tenant_id).filter(pk=wv.pk).update(
+                done_at=obj.done_at
+            )
+        return True
+    obj.save(force_insert=True)
+    if isinstance(obj, DokumentVersion):
+        # As an upload's: findable, its text completed after commit.
+        dokumente.version_received(version=obj)
+    return True
+
+
+def _dokument(lauf: _Lauf, pk: uuid.UUID) -> Dokument:
+    return Dokument.objects.for_tenant(lauf.tenant_id).get(pk=pk)
 
 
 class _NeueAkten:
