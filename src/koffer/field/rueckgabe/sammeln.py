@@ -29,6 +29,7 @@ from koffer.field.models import Ausleihe, Stand
 from koffer.field.paket import inhalt
 from koffer.field.paket.selectors import zeilen
 from koffer.forms.models import Einreichung, Entwurf
+from koffer.records import numbering
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
@@ -145,14 +146,20 @@ MIT_NEUER_AKTE: frozenset[type[models.Model]] = frozenset({AkteSubjekt, AkteZugr
 def _neue_akten(
     basis: dict[str, dict[str, dict[str, Any]]],
 ) -> tuple[list[dict[str, Any]], list[Any]]:
-    """The Akten made on this Koffer (no base version) with their new persons, new BG and
-    its members, and their subjects, in dependency order; and the new Akten's ids."""
+    """The Akten made on this Koffer (no base version, a provisional number) with their
+    new persons, new BG and its members, and their subjects, in dependency order; and the
+    new Akten's ids."""
 
     def ohne_basis(model: type[models.Model], pks: Iterable[Any]) -> list[Any]:
         bekannt = basis.get(model._meta.label_lower, {})
         return sorted({pk for pk in pks if str(pk) not in bekannt}, key=str)
 
-    akten = ohne_basis(Akte, Akte._base_manager.values_list("pk", flat=True))
+    akten = ohne_basis(
+        Akte,
+        Akte._base_manager.filter(aktenzeichen__startswith=numbering.PREFIX).values_list(
+            "pk", flat=True
+        ),
+    )
     if not akten:
         return [], []
     bgs = ohne_basis(
