@@ -22,13 +22,14 @@ from django.utils import timezone
 from koffer.accounts.access import Access
 from koffer.audit.models import AuditEvent
 from koffer.field.geraete import services as geraete
-from koffer.field.models import Ausleihe
+from koffer.field.models import Ausleihe, Konflikt
 from koffer.field.rueckgabe.sammeln import sammeln
 from koffer.records import numbering
 from koffer.records import services as records
 from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
 from koffer.records.models import (
+    AccessLevel,
     Akte,
     Bedarfsgemeinschaft,
     Dokument,
@@ -42,6 +43,7 @@ from koffer.records.selectors import Viewer
 from koffer.records.suche import services as search
 from koffer.tenancy.models import Counter, Mandant
 from tests import factories
+from tests.conftest import signed_in
 from tests.field.paket_bestand import Bestand, bestand
 from tests.inbox.openapi import conforms
 
@@ -279,3 +281,68 @@ def test_a_person_without_a_new_akte_is_refused(daten: Bestand, koffer: Client) 
     assert response.status_code == 422, response.content
     assert any("keiner im Koffer angelegten Akte" in f for f in response.json()["fehler"])
     assert not Person.objects.unscoped().filter(pk=person["pk"]).exists()
+
+
+def test_a_deletion_in_the_office_beats_an_offline_edit_with_a_note_on_the_akte(
+    daten: Bestand, koffer: Client
+) -> None:
+    paket = koffer.get("/api/v1/koffer/paket").json()
+    akte = daten.akten[0]
+    wv = Wiedervorlage.objects.for_tenant(daten.tenant).filter(akte=akte).get()
+    [alt] = [r["fields"] for r in paket["objekte"] if r["pk"] == str(wv.pk)]
+    wv.delete()  # in the office, while the Koffer is out
+    push = {
+        "format": 1,
+        "abgleich_id": str(uuid.uuid4()),
+        "erstellt": timezone.now().isoformat(),
+        "geaendert": [
+            {
+                "modell": "records.wiedervorlage",
+                "id": str(wv.pk),
+                "felder": {"note": {"basis": alt["note"], "neu": "beim Besuch erledigt"}},
+                "akte": str(akte.pk),
+            }
+        ],
+        "neu": [],
+        "blobs": [],
+        "zurueckgeben": False,
+    }
+
+    response = senden(koffer, push)
+
+    assert response.status_code == 200, response.content
+    assert any("Im Büro gelöscht" in h for h in response.json()["hinweise"])
+    assert not Wiedervorlage.objects.unscoped().filter(pk=wv.pk).exists()
+    [konflikt] = Konflikt.objects.unscoped().all()
+    assert (konflikt.art, konflikt.akte_id, konflikt.koffer_wert) == (
+        "geloescht",
+        akte.pk,
+        "beim Besuch erledigt",  # the Koffer's value kept, nothing lost
+    )
+    seite = signed_in(factories.user(daten.tenant, unit_=akte.unit)).get(f"/akten/{akte.pk}/")
+    assert "der im Büro gelöscht wurde: das Löschen gilt" in seite.content.decode()
+
+
+def test_an_akte_no_longer_changeable_refuses_with_a_clear_note(
+    daten: Bestand, koffer: Client
+) -> None:
+    payload, _ = offline_angelegt(daten)
+    akte = daten.akten[0]
+    vorgang = zeile(payload, "records.vorgang")
+    neu_pk = str(uuid.uuid4())
+    fields = {**vorgang["fields"], "akte": str(akte.pk), "title": "Offline begonnen"}
+    Akte.objects.unscoped().filter(pk=akte.pk).update(access_level=AccessLevel.RESTRICTED)
+
+    response = senden(
+        koffer,
+        {
+            **payload,
+            "neu": [{"model": "records.vorgang", "pk": neu_pk, "fields": fields}],
+            "blobs": [],
+        },
+    )
+
+    assert response.status_code == 422, response.content
+    [fehler] = response.json()["fehler"]
+    assert akte.aktenzeichen in fehler and "nicht mehr ändern" in fehler
+    assert not Vorgang.objects.unscoped().filter(pk=neu_pk).exists()

@@ -44,6 +44,11 @@ class Aenderung(Schema):
     modell: str = Field(description="z. B. `records.person`")
     id: str
     felder: dict[str, FeldAenderung]
+    akte: str | None = Field(
+        None,
+        description="Die Akte der Zeile im Koffer (optional): eine im Büro gelöschte Zeile "
+        "zeigt ihren Hinweis dann auf dieser Akte",
+    )
 
 
 class NeueZeile(Schema):

@@ -247,7 +247,8 @@ def _abgleichen(
     return antwort
 
 
-_Schritt = tuple[str, str, type[models.Model], dict[str, Any]]
+# model label, row id, model, changed fields, the Akte the Koffer names for the row
+_Schritt = tuple[str, str, type[models.Model], dict[str, Any], Any]
 
 
 def _pruefen_aenderung(lauf: _Lauf, item: Any) -> _Schritt | None:
@@ -277,7 +278,7 @@ def _pruefen_aenderung(lauf: _Lauf, item: Any) -> _Schritt | None:
             )
     if not set(felder) <= erlaubt:
         return None
-    return (modell, objekt_id, model, felder)
+    return (modell, objekt_id, model, felder, item.get("akte"))
 
 
 def _akten(lauf: _Lauf, obj: models.Model) -> set[uuid.UUID]:
@@ -295,6 +296,7 @@ def _anwenden(
     objekt_id: str,
     model: type[models.Model],
     felder: dict[str, Any],
+    akte_koffer: Any = None,
 ) -> None:
     try:
         obj = (
@@ -305,13 +307,16 @@ def _anwenden(
     except (ValidationError, ValueError):
         obj = None
     if obj is None:
-        # Deleted in the office (or never there): the deletion wins, visibly. The Akte is
-        # unknown now; the field worker finds it in their queue by the Koffer.
+        # Deleted in the office (or never there): the deletion wins, visibly — in the
+        # answer, in the queue by the Koffer, and on the Akte's page when the Koffer named
+        # an Akte it holds (a whole Akte deleted has no page: the answer says it).
+        akte_id = next((a for a in lauf.gehalten if str(a) == str(akte_koffer)), None)
         for feld, werte in felder.items():
             lauf.konflikte.append(
                 Konflikt(
                     tenant_id=lauf.tenant_id,
                     abgleich=abgleich,
+                    akte_id=akte_id,
                     modell=modell,
                     objekt_id=objekt_id,
                     feld=feld,
@@ -325,13 +330,13 @@ def _anwenden(
                     created_at=now,
                 )
             )
+        if akte_id is not None:
+            lauf.pro_akte[akte_id]["konflikte"].extend(f"{modell}.{f}" for f in felder)
         lauf.hinweise.append(f"{regeln.name(modell)}: {HINWEIS_GELOESCHT}")
         return
     akten = _akten(lauf, obj)
     if not akten:
-        lauf.fehler.append(
-            f"{regeln.name(modell)} {objekt_id} gehört zu keiner Akte dieses Koffers."
-        )
+        lauf.fehler.append(_nicht_gehalten(lauf, modell, objekt_id, akte_koffer))
         return
     akte_id = sorted(akten, key=str)[0]
     buero = paket.json_wert(_felder(obj))
@@ -379,6 +384,28 @@ def _anwenden(
             return
         lauf.uebernommen += len(geaendert)
         lauf.pro_akte[akte_id]["geaendert"].extend(f"{modell}.{f}" for f in geaendert)
+
+
+def _nicht_gehalten(lauf: _Lauf, modell: str, objekt_id: str, akte_id: Any) -> str:
+    """Why a row of the push lies in no Akte this Koffer may bring back, in German."""
+    was = f"{regeln.name(modell)} {objekt_id}"
+    akte = None
+    if akte_id:
+        try:
+            akte = Akte.objects.for_tenant(lauf.tenant_id).filter(pk=akte_id).first()
+        except (ValidationError, ValueError):
+            akte = None
+    if akte_id and akte is None:
+        return f"{was}: die Akte wurde im Büro gelöscht; die Änderung bleibt im Koffer."
+    if akte is not None:
+        held = Ausleihe.objects.for_tenant(lauf.tenant_id).filter(geraet=lauf.geraet, akte=akte)
+        if held.exists():
+            return (
+                f"{was}: die Akte {akte.aktenzeichen} dürfen Sie im Büro nicht mehr ändern"
+                " (Zugriff entzogen oder Akte eingeschränkt); die Änderung bleibt im Koffer."
+            )
+        return f"{was}: die Akte {akte.aktenzeichen} war nie in diesem Koffer."
+    return f"{was} gehört zu keiner Akte dieses Koffers."
 
 
 def _felder(obj: models.Model) -> dict[str, Any]:
@@ -433,7 +460,7 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         akte_id = regeln.akte_von(obj)
         if akte_id is None or akte_id not in lauf.gehalten:
             lauf.fehler.append(
-                f"{regeln.name(modell)} {obj.pk} gehört zu keiner Akte dieses Koffers."
+                _nicht_gehalten(lauf, modell, str(obj.pk), getattr(obj, "akte_id", akte_id))
             )
             continue
         try:

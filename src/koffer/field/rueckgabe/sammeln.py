@@ -206,6 +206,7 @@ def _aenderungen(
     for start in range(0, len(ids), BATCH):
         rows = list(model._base_manager.filter(pk__in=ids[start : start + BATCH]).order_by("pk"))
         namen = {str(r.pk): str(r) for r in rows}
+        objekte = {str(r.pk): r for r in rows}
         for fehlt in sorted(set(ids[start : start + BATCH]) - set(namen)):
             nicht.append(
                 f"{capfirst(model._meta.verbose_name)} {fehlt}: im Koffer gelöscht – das"
@@ -227,8 +228,21 @@ def _aenderungen(
                         f" „{titel}“ wird nicht übertragen."
                     )
             if felder:
-                found.append({"modell": label, "id": str(row["pk"]), "felder": felder})
+                item = {"modell": label, "id": str(row["pk"]), "felder": felder}
+                akte = _akte(objekte[str(row["pk"])])
+                if akte is not None:
+                    # for the office's note on the Akte should it have deleted the row
+                    item["akte"] = str(akte)
+                found.append(item)
     return found
+
+
+def _akte(obj: models.Model) -> Any:
+    """The Akte a changed row lies in (a person: the first of their Akten here)."""
+    if isinstance(obj, Person):
+        akten = regeln.akten_der_person(obj.tenant_id, obj.pk)
+        return sorted(akten, key=str)[0] if akten else None
+    return regeln.akte_von(obj)
 
 
 def _blobs(neu: Iterable[dict[str, Any]]) -> list[str]:
