@@ -190,7 +190,13 @@ def test_an_akte_made_offline_gets_the_next_real_aktenzeichen_and_keeps_its_uuid
     vorgang = Vorgang.objects.unscoped().get(akte=akte)
     assert vorgang.title == "Erstantrag"
     assert str(vorgang.pk) == zeile(payload, "records.vorgang")["pk"]
-    assert VorgangSchritt.objects.unscoped().filter(vorgang=vorgang, action="angelegt").count() == 1
+    [schritt] = VorgangSchritt.objects.unscoped().filter(vorgang=vorgang, action="angelegt")
+    [koffer_schritt] = [
+        r
+        for r in payload["neu"]
+        if r["model"] == "records.vorgangschritt" and r["fields"]["action"] == "angelegt"
+    ]
+    assert str(schritt.pk) == koffer_schritt["pk"]  # one row, the same id on both sides
     wv = Wiedervorlage.objects.unscoped().get(akte=akte)
     assert (wv.assignee_id, wv.vorgang_id, wv.note) == (
         daten.worker.pk,

@@ -220,10 +220,10 @@ def _abgleichen(
             obj=akte,
             changes={"koffer": str(geraet.pk), "abgleich": str(abgleich_id), **details},
         )
+    if lauf.neue_akten:
+        _mitgeben(lauf)
     if daten.get("zurueckgeben"):
         _zurueckgeben(lauf)
-    elif lauf.neue_akten:
-        _mitgeben(lauf)
     offen = sum(1 for k in lauf.konflikte if k.status == Konflikt.Status.OFFEN)
     if offen:
         lauf.hinweise.append(
@@ -500,14 +500,16 @@ def _einfuegen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> bool:
                 status=obj.status, closed_at=obj.closed_at
             )
         return True
-    if (
-        isinstance(obj, VorgangSchritt)
-        and obj.action == "angelegt"
-        and VorgangSchritt.objects.for_tenant(lauf.tenant_id)
-        .filter(vorgang_id=obj.vorgang_id, action="angelegt")
-        .exists()
-    ):
-        return False  # the service wrote the Vorgang's first step (now or in a push before)
+    if isinstance(obj, VorgangSchritt) and obj.action == "angelegt":
+        erster = VorgangSchritt.objects.for_tenant(lauf.tenant_id).filter(
+            vorgang_id=obj.vorgang_id, action="angelegt"
+        )
+        if erster.exists():
+            # The service wrote the Vorgang's first step (now, or in a push before); it
+            # takes the Koffer's id, so that both sides name the same row and the pull
+            # updates the Koffer's in place instead of adding a second.
+            erster.exclude(pk=obj.pk).update(id=obj.pk)
+            return False
     if isinstance(obj, Wiedervorlage):
         akte = Akte.objects.for_tenant(lauf.tenant_id).get(pk=akte_id)
         heute = timezone.localdate()
@@ -723,8 +725,9 @@ def _person_wert(feld: str, wert: Any) -> Any:
 
 
 def _mitgeben(lauf: _Lauf) -> None:
-    """The Akten made on the Koffer stay checked out to it: its next pull brings them back
-    with their real numbers."""
+    """The Akten made on the Koffer are checked out to it (its next pull brings them back
+    with their real numbers; a push that returns everything ends them right after): so
+    they count as held by this Koffer, for a retried push too."""
     try:
         geraete.ausleihen(actor=lauf.actor, geraet=lauf.geraet, akten=lauf.neue_akten)
     except DomainError as exc:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -186,6 +186,32 @@ def _neue_akten(
         assert model._meta.label_lower in regeln.NEUE_AKTE
         zeilen_neu.extend(zeilen(rows.order_by("pk")))
     return zeilen_neu, akten
+
+
+def nummern_uebernommen(nummern: dict[str, str]) -> int:
+    """After the office answered a push: the Akten and BGs it opened from this Koffer's
+    (``nummern``) have their subjects, members and named access made there anew, by the
+    E-Akte's services; the local ones go, so that the pull right after brings the office's
+    rows (and the real numbers) without colliding. Returns how many rows went."""
+    ids = [k for k in nummern if _UUID.match(k)]
+    if not ids:
+        return 0
+    with transaction.atomic():
+        geloescht = 0
+        for model, feld in ((AkteSubjekt, "akte"), (AkteZugriff, "akte"), (BgMitglied, "bg")):
+            bekannt = Stand.objects.unscoped().filter(modell=model._meta.label_lower)
+            rows = model._base_manager.filter(**{f"{feld}_id__in": ids}).exclude(
+                pk__in=[_pk(p) for p in bekannt.values_list("objekt_id", flat=True)]
+            )
+            geloescht += rows.delete()[0]
+    return geloescht
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _pk(value: str) -> uuid.UUID | str:
+    return uuid.UUID(value) if _UUID.match(value) else value
 
 
 def leer(payload: dict[str, Any]) -> bool:
