@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -470,7 +470,7 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         except DomainError as exc:
             lauf.fehler.append(f"{regeln.name(modell)} {obj.pk}: {exc.message}")
             continue
-        except (IntegrityError, ValidationError, ValueError) as exc:
+        except (IntegrityError, ValidationError, ValueError, ObjectDoesNotExist) as exc:
             lauf.fehler.append(f"{regeln.name(modell)} {obj.pk} passt nicht: {exc}")
             continue
         blobs.update(regeln.blobs_von(obj))
@@ -589,11 +589,12 @@ def _neue_akten(lauf: _Lauf, zeilen: list[dict[str, Any]]) -> None:
             _schon_da(lauf, neu, vorhanden, vorlaeufig)
             continue
         try:
-            akte = _akte_oeffnen(lauf, neu, mandant, akte_id, fields)
+            with transaction.atomic():  # a savepoint: a refusal leaves the push usable
+                akte = _akte_oeffnen(lauf, neu, mandant, akte_id, fields)
         except DomainError as exc:
             lauf.fehler.append(f"Akte „{fields.get('title', '')}“ ({vorlaeufig}): {exc.message}")
             continue
-        except (ValidationError, ValueError, IntegrityError) as exc:
+        except (ValidationError, ValueError, IntegrityError, ObjectDoesNotExist) as exc:
             lauf.fehler.append(
                 f"Akte „{fields.get('title', '')}“ ({vorlaeufig}) passt nicht: {exc}"
             )
