@@ -68,6 +68,7 @@ def test_a_changed_phone_number_goes_with_its_base_and_unchanged_rows_do_not(
             "modell": "records.person",
             "id": str(person.pk),
             "felder": {"telefon": {"basis": alt, "neu": "0170 1234567"}},
+            "akte": str(daten.akten[0].pk),
         }
     ]
     assert payload["neu"] == []

@@ -11,9 +11,11 @@ class FieldConfig(AppConfig):
         from koffer.field.abgleich import selectors as abgleich
         from koffer.field.besuche import links as besuche_links
         from koffer.field.geraete import hinweis
-        from koffer.records import erweiterungen
+        from koffer.records import erweiterungen, numbering
         from koffer.shell.navigation import NavEntry, register
 
+        # Provisional numbers on a Koffer name it: KOFFER-<Koffer>-0001.
+        numbering.register_koffer_kennung(abgleich.koffer_kennung)
         # „Im Koffer bei … seit …“ on the Akte's page and API detail.
         erweiterungen.register_hinweis(
             erweiterungen.Hinweis(key="field_im_koffer", text=hinweis.im_koffer)

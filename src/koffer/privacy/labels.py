@@ -140,6 +140,8 @@ ACTION_LABELS: dict[str, str] = {
     "field.abgleich": "Änderungen aus einem Koffer abgeglichen",
     "field.konflikte_gelesen": "Konflikte aus einem Koffer angesehen",
     "field.konflikt.entscheiden": "Konflikt aus einem Koffer entschieden",
+    # task nummern (session 10)
+    "field.akte_angelegt": "Akte im Koffer angelegt, Aktenzeichen vergeben",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",

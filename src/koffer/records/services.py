@@ -147,9 +147,11 @@ def create_person(
     iban: str = "",
     bic: str = "",
     kontoinhaber: str = "",
+    pk: uuid.UUID | str | None = None,
 ) -> Person:
     """A person of the E-Akte; contact and bank details are optional, checked and stored
-    normalised (``clean_person_details``)."""
+    normalised (``clean_person_details``). ``pk``: the id a person made on a Koffer brings
+    along to the office's sync."""
     if not family_name.strip():
         raise RecordsError("name_required", "Der Familienname ist eine Pflichtangabe.")
     details = clean_person_details(
@@ -164,6 +166,7 @@ def create_person(
     )
     with transaction.atomic():
         person = Person.objects.create(
+            **({"pk": uuid.UUID(str(pk))} if pk else {}),
             tenant=tenant,
             family_name=family_name.strip(),
             given_names=given_names.strip(),
@@ -273,10 +276,16 @@ def change_person(*, actor: Actor, person: Person, **fields: Any) -> Person:
 
 
 def create_bedarfsgemeinschaft(
-    *, actor: Actor, tenant: Mandant, members: list[tuple[Person, str]], bg_nummer: str = ""
+    *,
+    actor: Actor,
+    tenant: Mandant,
+    members: list[tuple[Person, str]],
+    bg_nummer: str = "",
+    pk: uuid.UUID | None = None,
 ) -> Bedarfsgemeinschaft:
     """A BG with its members; the BG-Nummer is taken over from the specialist software or
-    drawn gap-free from the Mandant's counter."""
+    drawn gap-free from the Mandant's counter. ``pk``: the id a BG made on a Koffer brings
+    along to the office's sync."""
     if not members:
         raise RecordsError("bg_empty", "Eine Bedarfsgemeinschaft braucht mindestens ein Mitglied.")
     with transaction.atomic():
@@ -284,7 +293,9 @@ def create_bedarfsgemeinschaft(
             bg_nummer = _next_bg_nummer(tenant.pk)
         if Bedarfsgemeinschaft.objects.for_tenant(tenant).filter(bg_nummer=bg_nummer).exists():
             raise RecordsError("bg_taken", f"Die BG-Nummer {bg_nummer} gibt es bereits.")
-        bg = Bedarfsgemeinschaft.objects.create(tenant=tenant, bg_nummer=bg_nummer)
+        bg = Bedarfsgemeinschaft.objects.create(
+            **({"pk": pk} if pk is not None else {}), tenant=tenant, bg_nummer=bg_nummer
+        )
         for person, rolle in members:
             BgMitglied.objects.create(tenant=tenant, bg=bg, person=person, rolle=rolle)
         audit.record(
@@ -387,7 +398,10 @@ def remove_bg_mitglied(*, actor: Actor, mitglied: BgMitglied, reason: str) -> No
 
 
 def _next_bg_nummer(tenant_id: uuid.UUID) -> str:
-    """The next gap-free BG-Nummer of the Mandant (call inside the creating transaction)."""
+    """The next gap-free BG-Nummer of the Mandant (call inside the creating transaction);
+    on a Koffer a provisional one, the office's comes on sync."""
+    if numbering.im_koffer():
+        return numbering.vorlaeufig(tenant_id, "bg")
     return f"BG{counters.next_value(tenant_id, 'bg'):07d}"
 
 
@@ -511,8 +525,11 @@ def create_akte(
     named_users: list[User] | None = None,
     opened_at: datetime | None = None,
     access: Access | None = None,
+    pk: uuid.UUID | None = None,
 ) -> Akte:
-    """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern. A person
+    """Open an Akte with a gap-free Aktenzeichen from its plan unit's pattern (on a Koffer
+    a provisional one, :func:`numbering.vorlaeufig`). ``pk``: the id an Akte made on a
+    Koffer brings along to the office's sync (UUIDv7 kept). A person
     opens Akten only for units where they may edit Akten (``access``: see
     records.access.of_actor); the system (imports, the demo) opens them where its data
     says.
@@ -554,16 +571,9 @@ def create_akte(
     if caseworker is not None:
         _check_new_caseworker(tenant.pk, unit, caseworker, level, names)
     with transaction.atomic():
-        lfd = counters.next_value(
-            tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
-        )
-        aktenzeichen = numbering.format_aktenzeichen(
-            aktenplaneinheit.aktenzeichen_pattern,
-            kennzeichen=aktenplaneinheit.kennzeichen,
-            year=opened.year,
-            lfd=lfd,
-        )
+        aktenzeichen = _next_aktenzeichen(tenant, aktenplaneinheit, opened)
         akte = Akte.objects.create(
+            **({"pk": pk} if pk is not None else {}),
             tenant=tenant,
             aktenplaneinheit=aktenplaneinheit,
             unit=unit,
@@ -595,6 +605,24 @@ def create_akte(
             },
         )
     return akte
+
+
+def _next_aktenzeichen(
+    tenant: Mandant, aktenplaneinheit: Aktenplaneinheit, opened: datetime
+) -> str:
+    """The next Aktenzeichen (call inside the creating transaction): gap-free from the plan
+    unit's counter and pattern; on a Koffer a provisional one."""
+    if numbering.im_koffer():
+        return numbering.vorlaeufig(tenant.pk)
+    lfd = counters.next_value(
+        tenant.pk, numbering.aktenzeichen_key(aktenplaneinheit.pk, opened.date())
+    )
+    return numbering.format_aktenzeichen(
+        aktenplaneinheit.aktenzeichen_pattern,
+        kennzeichen=aktenplaneinheit.kennzeichen,
+        year=opened.year,
+        lfd=lfd,
+    )
 
 
 def _check_new_caseworker(
@@ -959,10 +987,12 @@ def set_wiedervorlage(
     dokument: Any = None,
     note: str = "",
     today: date | None = None,
+    pk: uuid.UUID | None = None,
 ) -> Wiedervorlage:
     """Put the Akte on someone's desk on ``due_date``. A date already past is refused: it
     would land in the overdue queue the moment it is set (a slip of the year in the date
-    picker). Web form and API both end here, so both refuse alike."""
+    picker). Web form and API both end here, so both refuse alike. ``pk``: the id a
+    Wiedervorlage made on a Koffer brings along to the office's sync."""
     if assignee is None and unit is None:
         raise RecordsError("wv_owner", "Eine Wiedervorlage braucht eine Person oder ein Team.")
     today = today or timezone.localdate()
@@ -974,6 +1004,7 @@ def set_wiedervorlage(
         )
     with transaction.atomic():
         wv = Wiedervorlage.objects.create(
+            **({"pk": pk} if pk is not None else {}),
             tenant_id=akte.tenant_id,
             akte=akte,
             vorgang=vorgang,

@@ -44,6 +44,11 @@ class Aenderung(Schema):
     modell: str = Field(description="z. B. `records.person`")
     id: str
     felder: dict[str, FeldAenderung]
+    akte: str | None = Field(
+        None,
+        description="Die Akte der Zeile im Koffer (optional): eine im Büro gelöschte Zeile "
+        "zeigt ihren Hinweis dann auf dieser Akte",
+    )
 
 
 class NeueZeile(Schema):
@@ -69,6 +74,11 @@ class AbgleichOut(Schema):
     uebernommen: int = Field(description="Übernommene Feldänderungen")
     konflikte: int = Field(description="Neue Konflikte (auch im Büro gelöschte Zeilen)")
     neu: int = Field(description="Neu angelegte Zeilen")
+    nummern: dict[str, str] = Field(
+        default_factory=dict,
+        description="Im Koffer angelegte Akten und Bedarfsgemeinschaften: UUID → "
+        "Aktenzeichen bzw. BG-Nummer aus den Zählern des Büros",
+    )
     hinweise: list[str]
     status: str = Field(description="`fertig`: alles verarbeitet")
 

@@ -56,6 +56,37 @@ NEU: dict[str, type[models.Model]] = {
     "forms.einreichung": Einreichung,
 }
 
+# New rows of an Akte made on the Koffer (opened through the E-Akte's services, with the
+# office's numbers): the Akte, its subjects, new persons, a new BG with its members.
+NEUE_AKTE: frozenset[str] = frozenset(
+    {
+        "records.person",
+        "records.bedarfsgemeinschaft",
+        "records.bgmitglied",
+        "records.akte",
+        "records.aktesubjekt",
+    }
+)
+
+# The fields of a person made on the Koffer the office takes (``create_person``'s).
+PERSON_FELDER: tuple[str, ...] = (
+    "family_name",
+    "given_names",
+    "birth_date",
+    "birth_name",
+    "street",
+    "postal_code",
+    "city",
+    "kundennummer",
+    "geburtsort",
+    "staatsangehoerigkeit",
+    "telefon",
+    "email",
+    "iban",
+    "bic",
+    "kontoinhaber",
+)
+
 GEAENDERT_MODELLE: dict[str, type[models.Model]] = {
     "records.person": Person,
     "records.vorgang": Vorgang,
@@ -73,6 +104,10 @@ NAMEN: dict[str, str] = {
     "records.dokument": "Dokument",
     "records.dokumentversion": "Dokumentversion",
     "field.hausbesuch": "Hausbesuch",
+    "records.akte": "Akte",
+    "records.aktesubjekt": "Person einer Akte",
+    "records.bedarfsgemeinschaft": "Bedarfsgemeinschaft",
+    "records.bgmitglied": "Mitglied einer Bedarfsgemeinschaft",
     "forms.entwurf": "Formularentwurf",
     "forms.einreichung": "Formulareinreichung",
 }
@@ -123,14 +158,7 @@ def akten_der_person(tenant_id: uuid.UUID, person_id: Any) -> set[uuid.UUID]:
 def akte_von(obj: models.Model) -> uuid.UUID | None:
     """The Akte a (changed or new) row lies in; ``None`` for a person (see
     :func:`akten_der_person`)."""
-    if isinstance(obj, VorgangSchritt):
-        return (
-            Vorgang.objects.for_tenant(obj.tenant_id)
-            .filter(pk=obj.vorgang_id)
-            .values_list("akte_id", flat=True)
-            .first()
-        )
-    if isinstance(obj, Frist):
+    if isinstance(obj, VorgangSchritt | Frist):
         return (
             Vorgang.objects.for_tenant(obj.tenant_id)
             .filter(pk=obj.vorgang_id)

@@ -5,15 +5,17 @@ bank details as both sides had them)."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.field import access as rules
 from koffer.field.errors import NotFound
-from koffer.field.models import Konflikt
+from koffer.field.models import Geraet, Konflikt
 from koffer.records import access as records_access
 from koffer.records.models import Akte
 
@@ -69,11 +71,49 @@ def offene_der_akte(akte: Akte) -> int:
     )
 
 
+# How long the Akte's page says that a change from a Koffer met a deletion in the office.
+GELOESCHT_TAGE = 30
+
+
 def hinweis(access: Access, user_id: uuid.UUID | None, akte: Akte) -> str | None:
-    """The Akte page's notice while conflicts from a Koffer wait for a decision."""
-    n = offene_der_akte(akte)
-    if not n:
-        return None
+    """The Akte page's notice while conflicts from a Koffer wait for a decision, and for
+    ``GELOESCHT_TAGE`` days after a change from a Koffer met a row deleted in the office
+    (the deletion won; said, not hidden). One query."""
+    seit = timezone.now() - timedelta(days=GELOESCHT_TAGE)
+    zahlen = (
+        Konflikt.objects.for_tenant(akte.tenant_id)
+        .filter(akte_id=akte.pk)
+        .aggregate(
+            offen=Count("pk", filter=Q(status=Konflikt.Status.OFFEN)),
+            geloescht=Count("pk", filter=Q(art=Konflikt.Art.GELOESCHT, created_at__gte=seit)),
+        )
+    )
+    teile = []
+    n = zahlen["offen"]
     if n == 1:
-        return "Ein Konflikt aus dem Koffer wartet auf eine Entscheidung (Koffer: Konflikte)."
-    return f"{n} Konflikte aus dem Koffer warten auf eine Entscheidung (Koffer: Konflikte)."
+        teile.append(
+            "Ein Konflikt aus dem Koffer wartet auf eine Entscheidung (Koffer: Konflikte)."
+        )
+    elif n:
+        teile.append(
+            f"{n} Konflikte aus dem Koffer warten auf eine Entscheidung (Koffer: Konflikte)."
+        )
+    g = zahlen["geloescht"]
+    if g:
+        teile.append(
+            "Eine Änderung aus dem Koffer betraf einen Eintrag, der im Büro gelöscht wurde:"
+            " das Löschen gilt, die Änderung wurde nicht übernommen."
+            if g == 1
+            else f"{g} Änderungen aus dem Koffer betrafen Einträge, die im Büro gelöscht"
+            " wurden: das Löschen gilt, die Änderungen wurden nicht übernommen."
+        )
+    return " ".join(teile) or None
+
+
+def koffer_kennung(tenant_id: uuid.UUID) -> str:
+    """This Koffer's short name in provisional numbers (``KOFFER-<kennung>-0001``): the end
+    of its device id — a Koffer carries exactly its own device row in its package."""
+    geraet_id = (
+        Geraet.objects.for_tenant(tenant_id).order_by("pk").values_list("pk", flat=True).first()
+    )
+    return geraet_id.hex[-4:].upper() if geraet_id is not None else ""

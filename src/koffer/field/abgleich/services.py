@@ -14,8 +14,12 @@ The merge per field, against the base version the Koffer kept (``basis``):
 The office's clock is authoritative: ``empfangen_am`` and every time written here are the
 office's; the Koffer's ``erstellt`` is kept as information only.
 
-Not built yet (later sessions): the Koffer's own audit segment, human numbers for Akten
-created offline.
+New Akten made on the Koffer (with their persons and BG) come as new rows with a
+provisional number (``KOFFER-…``); they are opened here through the E-Akte's services,
+keep their UUID and get the next real Aktenzeichen / BG-Nummer from the office's gap-free
+counters; the answer maps them (``nummern``), and they stay checked out to the Koffer so
+that its next pull shows the real numbers. A document version from the Koffer is indexed
+and its text completed as an upload's.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -35,14 +39,30 @@ from django.utils import timezone
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import check_name, get_store, hash_stream
+from koffer.errors import DomainError
 from koffer.field import access as rules
 from koffer.field.abgleich import regeln
 from koffer.field.errors import Abgelehnt, BlobFehlt, Conflict, FieldError, NotFound
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
 from koffer.field.paket import selectors as paket
+from koffer.records import services as records
 from koffer.records.dokumente import blob_ledger
-from koffer.records.models import Akte, DokumentVersion, PendingBlob
+from koffer.records.dokumente import services as dokumente
+from koffer.records.models import (
+    Akte,
+    Aktenplaneinheit,
+    Bedarfsgemeinschaft,
+    Dokument,
+    DokumentVersion,
+    PendingBlob,
+    Person,
+    Vorgang,
+    VorgangSchritt,
+    VorgangTyp,
+    Wiedervorlage,
+)
+from koffer.tenancy.models import Mandant, Organisationseinheit
 
 FORMAT = 1
 
@@ -161,6 +181,9 @@ class _Lauf:
         self.uebernommen = 0
         self.konflikte: list[Konflikt] = []
         self.neu = 0
+        # UUID of a new Akte / BG -> its real number from the office's counters
+        self.nummern: dict[str, str] = {}
+        self.neue_akten: list[Akte] = []
 
 
 def _abgleichen(
@@ -197,6 +220,8 @@ def _abgleichen(
             obj=akte,
             changes={"koffer": str(geraet.pk), "abgleich": str(abgleich_id), **details},
         )
+    if lauf.neue_akten:
+        _mitgeben(lauf)
     if daten.get("zurueckgeben"):
         _zurueckgeben(lauf)
     offen = sum(1 for k in lauf.konflikte if k.status == Konflikt.Status.OFFEN)
@@ -210,6 +235,7 @@ def _abgleichen(
         "uebernommen": lauf.uebernommen,
         "konflikte": len(lauf.konflikte),
         "neu": lauf.neu,
+        "nummern": lauf.nummern,
         "hinweise": lauf.hinweise,
         "status": "fertig",
     }
@@ -221,7 +247,8 @@ def _abgleichen(
     return antwort
 
 
-_Schritt = tuple[str, str, type[models.Model], dict[str, Any]]
+# model label, row id, model, changed fields, the Akte the Koffer names for the row
+_Schritt = tuple[str, str, type[models.Model], dict[str, Any], Any]
 
 
 def _pruefen_aenderung(lauf: _Lauf, item: Any) -> _Schritt | None:
@@ -251,7 +278,7 @@ def _pruefen_aenderung(lauf: _Lauf, item: Any) -> _Schritt | None:
             )
     if not set(felder) <= erlaubt:
         return None
-    return (modell, objekt_id, model, felder)
+    return (modell, objekt_id, model, felder, item.get("akte"))
 
 
 def _akten(lauf: _Lauf, obj: models.Model) -> set[uuid.UUID]:
@@ -269,6 +296,7 @@ def _anwenden(
     objekt_id: str,
     model: type[models.Model],
     felder: dict[str, Any],
+    akte_koffer: Any = None,
 ) -> None:
     try:
         obj = (
@@ -279,13 +307,16 @@ def _anwenden(
     except (ValidationError, ValueError):
         obj = None
     if obj is None:
-        # Deleted in the office (or never there): the deletion wins, visibly. The Akte is
-        # unknown now; the field worker finds it in their queue by the Koffer.
+        # Deleted in the office (or never there): the deletion wins, visibly — in the
+        # answer, in the queue by the Koffer, and on the Akte's page when the Koffer named
+        # an Akte it holds (a whole Akte deleted has no page: the answer says it).
+        akte_id = next((a for a in lauf.gehalten if str(a) == str(akte_koffer)), None)
         for feld, werte in felder.items():
             lauf.konflikte.append(
                 Konflikt(
                     tenant_id=lauf.tenant_id,
                     abgleich=abgleich,
+                    akte_id=akte_id,
                     modell=modell,
                     objekt_id=objekt_id,
                     feld=feld,
@@ -299,13 +330,13 @@ def _anwenden(
                     created_at=now,
                 )
             )
+        if akte_id is not None:
+            lauf.pro_akte[akte_id]["konflikte"].extend(f"{modell}.{f}" for f in felder)
         lauf.hinweise.append(f"{regeln.name(modell)}: {HINWEIS_GELOESCHT}")
         return
     akten = _akten(lauf, obj)
     if not akten:
-        lauf.fehler.append(
-            f"{regeln.name(modell)} {objekt_id} gehört zu keiner Akte dieses Koffers."
-        )
+        lauf.fehler.append(_nicht_gehalten(lauf, modell, objekt_id, akte_koffer))
         return
     akte_id = sorted(akten, key=str)[0]
     buero = paket.json_wert(_felder(obj))
@@ -355,15 +386,46 @@ def _anwenden(
         lauf.pro_akte[akte_id]["geaendert"].extend(f"{modell}.{f}" for f in geaendert)
 
 
+def _nicht_gehalten(lauf: _Lauf, modell: str, objekt_id: str, akte_id: Any) -> str:
+    """Why a row of the push lies in no Akte this Koffer may bring back, in German."""
+    was = f"{regeln.name(modell)} {objekt_id}"
+    akte = None
+    if akte_id:
+        try:
+            akte = Akte.objects.for_tenant(lauf.tenant_id).filter(pk=akte_id).first()
+        except (ValidationError, ValueError):
+            akte = None
+    if akte_id and akte is None:
+        return f"{was}: die Akte wurde im Büro gelöscht; die Änderung bleibt im Koffer."
+    if akte is not None:
+        held = Ausleihe.objects.for_tenant(lauf.tenant_id).filter(geraet=lauf.geraet, akte=akte)
+        if held.exists():
+            return (
+                f"{was}: die Akte {akte.aktenzeichen} dürfen Sie im Büro nicht mehr ändern"
+                " (Zugriff entzogen oder Akte eingeschränkt); die Änderung bleibt im Koffer."
+            )
+        return f"{was}: die Akte {akte.aktenzeichen} war nie in diesem Koffer."
+    return f"{was} gehört zu keiner Akte dieses Koffers."
+
+
 def _felder(obj: models.Model) -> dict[str, Any]:
     return dict(serializers.serialize("python", [obj])[0]["fields"])
 
 
 def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
-    """Insert the rows created on the Koffer, in order, with their own primary keys; a row
-    already here is skipped (a retry). Their files must be on the office already."""
+    """Open the Akten made on the Koffer (:func:`_neue_akten`), then insert the other rows
+    created there, in order, with their own primary keys; a row already here is skipped (a
+    retry). Their files must be on the office already."""
     rows: list[dict[str, Any]] = []
+    akten_zeilen: list[dict[str, Any]] = []
     for item in neu:
+        if isinstance(item, dict) and str(item.get("model")) in regeln.NEUE_AKTE:
+            fields = item.get("fields")
+            if isinstance(fields, dict) and str(fields.get("tenant")) == str(lauf.tenant_id):
+                akten_zeilen.append(item)
+            else:
+                lauf.fehler.append(f"{regeln.name(str(item['model']))}: falscher Mandant.")
+            continue
         if not isinstance(item, dict) or str(item.get("model")) not in regeln.NEU:
             modell = item.get("model") if isinstance(item, dict) else "?"
             lauf.fehler.append(
@@ -377,6 +439,8 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
             )
             continue
         rows.append({"model": item["model"], "pk": item.get("pk"), "fields": fields})
+    if akten_zeilen:
+        _neue_akten(lauf, akten_zeilen)
     try:
         objekte = [d.object for d in serializers.deserialize("python", rows)]
     except serializers.base.DeserializationError as exc:
@@ -396,13 +460,17 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         akte_id = regeln.akte_von(obj)
         if akte_id is None or akte_id not in lauf.gehalten:
             lauf.fehler.append(
-                f"{regeln.name(modell)} {obj.pk} gehört zu keiner Akte dieses Koffers."
+                _nicht_gehalten(lauf, modell, str(obj.pk), getattr(obj, "akte_id", akte_id))
             )
             continue
         try:
             with transaction.atomic():
-                obj.save(force_insert=True)
-        except (IntegrityError, ValidationError, ValueError) as exc:
+                if not _einfuegen(lauf, obj, akte_id):
+                    continue
+        except DomainError as exc:
+            lauf.fehler.append(f"{regeln.name(modell)} {obj.pk}: {exc.message}")
+            continue
+        except (IntegrityError, ValidationError, ValueError, ObjectDoesNotExist) as exc:
             lauf.fehler.append(f"{regeln.name(modell)} {obj.pk} passt nicht: {exc}")
             continue
         blobs.update(regeln.blobs_von(obj))
@@ -413,6 +481,261 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         PendingBlob.objects.unscoped().filter(
             tenant_id=lauf.tenant_id, sha256__in=sorted(blobs)
         ).delete()
+
+
+def _einfuegen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> bool:
+    """Write one row made on the Koffer, through the E-Akte's service where it has one (its
+    effects: audit, the Akte touched, the Vorgang's first step, the desk's Wiedervorlage);
+    ``False`` when the service already wrote it (a Vorgang's „angelegt“ step)."""
+    if isinstance(obj, Vorgang):
+        akte = Akte.objects.for_tenant(lauf.tenant_id).get(pk=akte_id)
+        typ = VorgangTyp.objects.for_tenant(lauf.tenant_id).get(pk=obj.typ_id)
+        caseworker = User.objects.get(pk=obj.caseworker_id) if obj.caseworker_id else None
+        vorgang = records.create_vorgang(
+            actor=lauf.actor, akte=akte, typ=typ, title=obj.title, caseworker=caseworker, pk=obj.pk
+        )
+        if (obj.status, obj.closed_at) != (vorgang.status, vorgang.closed_at):
+            # Worked on offline as well: its steps come as rows of their own.
+            Vorgang.objects.for_tenant(lauf.tenant_id).filter(pk=vorgang.pk).update(
+                status=obj.status, closed_at=obj.closed_at
+            )
+        return True
+    if isinstance(obj, VorgangSchritt) and obj.action == "angelegt":
+        erster = VorgangSchritt.objects.for_tenant(lauf.tenant_id).filter(
+            vorgang_id=obj.vorgang_id, action="angelegt"
+        )
+        if erster.exists():
+            # The service wrote the Vorgang's first step (now, or in a push before); it
+            # takes the Koffer's id, so that both sides name the same row and the pull
+            # updates the Koffer's in place instead of adding a second.
+            erster.exclude(pk=obj.pk).update(id=obj.pk)
+            return False
+    if isinstance(obj, Wiedervorlage):
+        akte = Akte.objects.for_tenant(lauf.tenant_id).get(pk=akte_id)
+        heute = timezone.localdate()
+        wv = records.set_wiedervorlage(
+            actor=lauf.actor,
+            akte=akte,
+            due_date=obj.due_date,
+            assignee=User.objects.get(pk=obj.assignee_id) if obj.assignee_id else None,
+            unit=(
+                Organisationseinheit.objects.for_tenant(lauf.tenant_id).get(pk=obj.unit_id)
+                if obj.unit_id
+                else None
+            ),
+            vorgang=(
+                Vorgang.objects.for_tenant(lauf.tenant_id).get(pk=obj.vorgang_id)
+                if obj.vorgang_id
+                else None
+            ),
+            dokument=_dokument(lauf, obj.dokument_id) if obj.dokument_id else None,
+            note=obj.note,
+            # Set on the Koffer when it lay ahead: now past, it is overdue, not wrong.
+            today=min(heute, obj.due_date),
+            pk=obj.pk,
+        )
+        if obj.done_at is not None:
+            Wiedervorlage.objects.for_tenant(lauf.tenant_id).filter(pk=wv.pk).update(
+                done_at=obj.done_at
+            )
+        return True
+    obj.save(force_insert=True)
+    if isinstance(obj, DokumentVersion):
+        # As an upload's: findable, its text completed after commit.
+        dokumente.version_received(version=obj)
+    return True
+
+
+def _dokument(lauf: _Lauf, pk: uuid.UUID) -> Dokument:
+    return Dokument.objects.for_tenant(lauf.tenant_id).get(pk=pk)
+
+
+class _NeueAkten:
+    """The rows of the Akten made on the Koffer, by model and id."""
+
+    def __init__(self, zeilen: list[dict[str, Any]]) -> None:
+        self.zeilen: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for item in zeilen:
+            self.zeilen[str(item["model"])][str(item.get("pk"))] = item["fields"]
+        self.verbraucht: set[tuple[str, str]] = set()
+
+    def von(self, modell: str, **filter: str) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (pk, f)
+            for pk, f in self.zeilen.get(modell, {}).items()
+            if all(str(f.get(k)) == v for k, v in filter.items())
+        ]
+
+
+def _neue_akten(lauf: _Lauf, zeilen: list[dict[str, Any]]) -> None:
+    """Open each Akte made on the Koffer through the E-Akte's services, as its field
+    worker: its UUID kept, the next real Aktenzeichen drawn from the office's gap-free
+    counter (the Koffer's provisional ``KOFFER-…`` replaced), its new persons and BG made
+    with it (BG-Nummer drawn alike). The worker must be allowed to open Akten in its unit
+    (the E-Akte's rule). An Akte already here from an earlier push of this Koffer draws
+    nothing again: its number is answered once more."""
+    neu = _NeueAkten(zeilen)
+    mandant = Mandant.objects.get(pk=lauf.tenant_id)
+    for pk, fields in neu.von("records.akte"):
+        neu.verbraucht.add(("records.akte", pk))
+        try:
+            akte_id = uuid.UUID(pk)
+        except ValueError:
+            lauf.fehler.append(f"Akte {pk}: ungültige Kennung.")
+            continue
+        vorlaeufig = str(fields.get("aktenzeichen", ""))
+        vorhanden = Akte.objects.unscoped().filter(pk=akte_id).first()
+        if vorhanden is not None:
+            _schon_da(lauf, neu, vorhanden, vorlaeufig)
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a refusal leaves the push usable
+                akte = _akte_oeffnen(lauf, neu, mandant, akte_id, fields)
+        except DomainError as exc:
+            lauf.fehler.append(f"Akte „{fields.get('title', '')}“ ({vorlaeufig}): {exc.message}")
+            continue
+        except (ValidationError, ValueError, IntegrityError, ObjectDoesNotExist) as exc:
+            lauf.fehler.append(
+                f"Akte „{fields.get('title', '')}“ ({vorlaeufig}) passt nicht: {exc}"
+            )
+            continue
+        lauf.gehalten.add(akte.pk)
+        lauf.neue_akten.append(akte)
+        lauf.nummern[str(akte.pk)] = akte.aktenzeichen
+        lauf.neu += 1
+        lauf.pro_akte[akte.pk]["neu"].append(f"records.akte:{akte.pk}")
+        lauf.hinweise.append(
+            f"Die im Koffer angelegte Akte „{akte.title}“ ({vorlaeufig}) hat das"
+            f" Aktenzeichen {akte.aktenzeichen} erhalten."
+        )
+        audit.record(
+            actor=lauf.actor,
+            tenant_id=lauf.tenant_id,
+            action="field.akte_angelegt",
+            obj=akte,
+            changes={
+                "koffer": str(lauf.geraet.pk),
+                "vorlaeufig": vorlaeufig,
+                "aktenzeichen": akte.aktenzeichen,
+                "bg": lauf.nummern.get(str(akte.bg_id)) if akte.bg_id else None,
+            },
+        )
+    for modell, rows in sorted(neu.zeilen.items()):
+        for pk in sorted(rows):
+            if (modell, pk) not in neu.verbraucht:
+                lauf.fehler.append(
+                    f"{regeln.name(modell)} {pk} gehört zu keiner im Koffer angelegten Akte."
+                )
+
+
+def _schon_da(lauf: _Lauf, neu: _NeueAkten, akte: Akte, vorlaeufig: str) -> None:
+    """An Akte of an earlier push of this Koffer (the answer was lost): its rows are not
+    made again, its numbers answered again."""
+    if akte.tenant_id != lauf.tenant_id or akte.pk not in lauf.gehalten:
+        lauf.fehler.append(f"Akte {vorlaeufig}: diese Kennung gibt es im Büro schon.")
+        return
+    lauf.nummern[str(akte.pk)] = akte.aktenzeichen
+    if akte.bg_id is not None:
+        bg = Bedarfsgemeinschaft.objects.for_tenant(lauf.tenant_id).get(pk=akte.bg_id)
+        lauf.nummern[str(bg.pk)] = bg.bg_nummer
+    for modell in regeln.NEUE_AKTE:
+        for pk in neu.zeilen.get(modell, {}):
+            neu.verbraucht.add((modell, pk))
+
+
+def _akte_oeffnen(
+    lauf: _Lauf, neu: _NeueAkten, mandant: Mandant, akte_id: uuid.UUID, fields: dict[str, Any]
+) -> Akte:
+    """One new Akte with its subjects and BG, through the E-Akte's services."""
+    personen: dict[str, Person] = {}
+
+    def person(pk: str) -> Person:
+        if pk in personen:
+            return personen[pk]
+        zeile = neu.zeilen.get("records.person", {}).get(pk)
+        vorhanden = Person.objects.for_tenant(lauf.tenant_id).filter(pk=pk).first()
+        if vorhanden is not None:
+            if not regeln.akten_der_person(lauf.tenant_id, vorhanden.pk) & lauf.gehalten:
+                raise FieldError(
+                    "person_fremd", "eine genannte Person gehört zu keiner Akte dieses Koffers."
+                )
+            found = vorhanden
+        elif zeile is None:
+            raise FieldError("person_fehlt", "eine genannte Person fehlt.")
+        else:
+            found = records.create_person(
+                actor=lauf.actor,
+                tenant=mandant,
+                pk=uuid.UUID(pk),
+                **{k: _person_wert(k, zeile.get(k)) for k in regeln.PERSON_FELDER},
+            )
+        neu.verbraucht.add(("records.person", pk))
+        personen[pk] = found
+        return found
+
+    subjekte = []
+    for pk, zeile in neu.von("records.aktesubjekt", akte=str(akte_id)):
+        neu.verbraucht.add(("records.aktesubjekt", pk))
+        subjekte.append(person(str(zeile.get("person"))))
+    bg = None
+    if fields.get("bg"):
+        bg_id = str(fields["bg"])
+        bg = Bedarfsgemeinschaft.objects.for_tenant(lauf.tenant_id).filter(pk=bg_id).first()
+        if bg is None and bg_id in neu.zeilen.get("records.bedarfsgemeinschaft", {}):
+            mitglieder = []
+            for pk, m in neu.von("records.bgmitglied", bg=bg_id):
+                neu.verbraucht.add(("records.bgmitglied", pk))
+                mitglieder.append((person(str(m.get("person"))), str(m.get("rolle", ""))))
+            bg = records.create_bedarfsgemeinschaft(
+                actor=lauf.actor, tenant=mandant, members=mitglieder, pk=uuid.UUID(bg_id)
+            )
+            lauf.nummern[bg_id] = bg.bg_nummer
+        elif bg is None or not (
+            set(Akte.objects.for_tenant(lauf.tenant_id).filter(bg=bg).values_list("pk", flat=True))
+            & lauf.gehalten
+        ):
+            raise FieldError(
+                "bg_fremd", "die Bedarfsgemeinschaft gehört zu keiner Akte dieses Koffers."
+            )
+        neu.verbraucht.add(("records.bedarfsgemeinschaft", bg_id))
+    plan = Aktenplaneinheit.objects.for_tenant(lauf.tenant_id).get(
+        pk=fields.get("aktenplaneinheit")
+    )
+    unit = Organisationseinheit.objects.for_tenant(lauf.tenant_id).get(pk=fields.get("unit"))
+    caseworker = (
+        User.objects.filter(pk=fields["caseworker"]).first() if fields.get("caseworker") else None
+    )
+    return records.create_akte(
+        actor=lauf.actor,
+        tenant=mandant,
+        aktenplaneinheit=plan,
+        unit=unit,
+        title=str(fields.get("title", "")),
+        subjects=subjekte,
+        bg=bg,
+        caseworker=caseworker,
+        access_level=str(fields.get("access_level") or "") or None,
+        pk=akte_id,
+    )
+
+
+def _person_wert(feld: str, wert: Any) -> Any:
+    if feld == "birth_date":
+        return datetime.fromisoformat(str(wert)).date() if wert else None
+    return "" if wert is None else str(wert)
+
+
+def _mitgeben(lauf: _Lauf) -> None:
+    """The Akten made on the Koffer are checked out to it (its next pull brings them back
+    with their real numbers; a push that returns everything ends them right after): so
+    they count as held by this Koffer, for a retried push too."""
+    try:
+        geraete.ausleihen(actor=lauf.actor, geraet=lauf.geraet, akten=lauf.neue_akten)
+    except DomainError as exc:
+        lauf.hinweise.append(
+            "Die im Koffer angelegten Akten bleiben im Büro; sie konnten nicht im Koffer"
+            f" bleiben: {exc.message}"
+        )
 
 
 def _zurueckgeben(lauf: _Lauf) -> None:

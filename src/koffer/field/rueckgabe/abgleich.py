@@ -20,7 +20,7 @@ from django.conf import settings
 from koffer.blobs.store import BlobNotFound, check_name, get_store
 from koffer.field.paket import abholung
 from koffer.field.paket.abholung import AbholungFehlgeschlagen, Buero
-from koffer.field.rueckgabe.sammeln import leer, sammeln
+from koffer.field.rueckgabe.sammeln import leer, nummern_uebernommen, sammeln
 
 
 @dataclass
@@ -123,6 +123,8 @@ def _senden(
         melden("Konflikte entscheidet eine Person im Büro; bis dahin gilt der Stand des Büros.")
     for hinweis in antwort.get("hinweise", []):
         melden(f"Hinweis: {hinweis}")
+    # task nummern: Akten the office opened from this Koffer's get their rows from the pull
+    nummern_uebernommen(antwort.get("nummern") or {})
     datei.unlink(missing_ok=True)
     return dict(antwort)
 

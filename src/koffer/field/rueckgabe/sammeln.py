@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -29,13 +29,17 @@ from koffer.field.models import Ausleihe, Stand
 from koffer.field.paket import inhalt
 from koffer.field.paket.selectors import zeilen
 from koffer.forms.models import Einreichung, Entwurf
+from koffer.records import numbering
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
     AkteZugriff,
+    Bedarfsgemeinschaft,
+    BgMitglied,
     Dokument,
     DokumentVersion,
     Frist,
+    Person,
     Vorgang,
     VorgangSchritt,
     Wiedervorlage,
@@ -50,8 +54,8 @@ NEU: frozenset[type[models.Model]] = frozenset(regeln.NEU.values())
 
 # The tables under an Akte, in dependency order, and the way from a row to its Akte: a
 # row there without a base version, in an Akte the Koffer carries, was made on the
-# Koffer. (A new Akte or person made offline is not looked for yet: it needs the office's
-# numbering, a later session.)
+# Koffer. An Akte without a base version was made on the Koffer: it goes with its
+# subjects, new persons and new BG (:func:`_neue_akten`); the office gives it its number.
 AKTE_PFAD: dict[type[models.Model], str] = {
     **{
         m: p
@@ -101,13 +105,16 @@ def sammeln(*, hinweise: list[str] | None = None) -> dict[str, Any]:
         if staende:
             geaendert.extend(_aenderungen(model, staende, nicht))
 
-    neu: list[dict[str, Any]] = []
+    neu, neue_akten = _neue_akten(basis)
     erlaubt_neu = set(NEU)
-    akten = list(basis.get(Akte._meta.label_lower, {}))
+    akten = list(basis.get(Akte._meta.label_lower, {})) + neue_akten
     for model, pfad in AKTE_PFAD.items():
         label = model._meta.label_lower
         bekannt = set(basis.get(label, {}))
         lokal = model._base_manager.filter(**{f"{pfad}__in": akten}).order_by("pk")
+        if model in MIT_NEUER_AKTE:
+            # Sent with their new Akte (subjects) or made by the office (access, checkout).
+            lokal = lokal.exclude(**{f"{pfad}__in": neue_akten})
         eigene = [pk for pk in lokal.values_list("pk", flat=True) if str(pk) not in bekannt]
         if not eigene:
             continue
@@ -131,6 +138,82 @@ def sammeln(*, hinweise: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+# Rows under a new Akte that are not sent as rows of their own: the subjects go with the
+# Akte (:func:`_neue_akten`), named access and the checkout the office makes itself.
+MIT_NEUER_AKTE: frozenset[type[models.Model]] = frozenset({AkteSubjekt, AkteZugriff, Ausleihe})
+
+
+def _neue_akten(
+    basis: dict[str, dict[str, dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The Akten made on this Koffer (no base version, a provisional number) with their
+    new persons, new BG and its members, and their subjects, in dependency order; and the
+    new Akten's ids."""
+
+    def ohne_basis(model: type[models.Model], pks: Iterable[Any]) -> list[Any]:
+        bekannt = basis.get(model._meta.label_lower, {})
+        return sorted({pk for pk in pks if str(pk) not in bekannt}, key=str)
+
+    akten = ohne_basis(
+        Akte,
+        Akte._base_manager.filter(aktenzeichen__startswith=numbering.PREFIX).values_list(
+            "pk", flat=True
+        ),
+    )
+    if not akten:
+        return [], []
+    bgs = ohne_basis(
+        Bedarfsgemeinschaft,
+        Akte._base_manager.filter(pk__in=akten, bg__isnull=False).values_list("bg_id", flat=True),
+    )
+    subjekte = AkteSubjekt._base_manager.filter(akte_id__in=akten)
+    mitglieder = BgMitglied._base_manager.filter(bg_id__in=bgs)
+    personen = ohne_basis(
+        Person,
+        [
+            *subjekte.values_list("person_id", flat=True),
+            *mitglieder.values_list("person_id", flat=True),
+        ],
+    )
+    zeilen_neu: list[dict[str, Any]] = []
+    for model, rows in (
+        (Person, Person._base_manager.filter(pk__in=personen)),
+        (Bedarfsgemeinschaft, Bedarfsgemeinschaft._base_manager.filter(pk__in=bgs)),
+        (BgMitglied, mitglieder),
+        (Akte, Akte._base_manager.filter(pk__in=akten)),
+        (AkteSubjekt, subjekte),
+    ):
+        assert model._meta.label_lower in regeln.NEUE_AKTE
+        zeilen_neu.extend(zeilen(rows.order_by("pk")))
+    return zeilen_neu, akten
+
+
+def nummern_uebernommen(nummern: dict[str, str]) -> int:
+    """After the office answered a push: the Akten and BGs it opened from this Koffer's
+    (``nummern``) have their subjects, members and named access made there anew, by the
+    E-Akte's services; the local ones go, so that the pull right after brings the office's
+    rows (and the real numbers) without colliding. Returns how many rows went."""
+    ids = [k for k in nummern if _UUID.match(k)]
+    if not ids:
+        return 0
+    with transaction.atomic():
+        geloescht = 0
+        for model, feld in ((AkteSubjekt, "akte"), (AkteZugriff, "akte"), (BgMitglied, "bg")):
+            bekannt = Stand.objects.unscoped().filter(modell=model._meta.label_lower)
+            rows = model._base_manager.filter(**{f"{feld}_id__in": ids}).exclude(
+                pk__in=[_pk(p) for p in bekannt.values_list("objekt_id", flat=True)]
+            )
+            geloescht += rows.delete()[0]
+    return geloescht
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _pk(value: str) -> uuid.UUID | str:
+    return uuid.UUID(value) if _UUID.match(value) else value
+
+
 def leer(payload: dict[str, Any]) -> bool:
     """Nothing to send: no changed field and no new row."""
     return not payload["geaendert"] and not payload["neu"]
@@ -149,6 +232,7 @@ def _aenderungen(
     for start in range(0, len(ids), BATCH):
         rows = list(model._base_manager.filter(pk__in=ids[start : start + BATCH]).order_by("pk"))
         namen = {str(r.pk): str(r) for r in rows}
+        objekte = {str(r.pk): r for r in rows}
         for fehlt in sorted(set(ids[start : start + BATCH]) - set(namen)):
             nicht.append(
                 f"{capfirst(model._meta.verbose_name)} {fehlt}: im Koffer gelöscht – das"
@@ -170,8 +254,21 @@ def _aenderungen(
                         f" „{titel}“ wird nicht übertragen."
                     )
             if felder:
-                found.append({"modell": label, "id": str(row["pk"]), "felder": felder})
+                item = {"modell": label, "id": str(row["pk"]), "felder": felder}
+                akte = _akte(objekte[str(row["pk"])])
+                if akte is not None:
+                    # for the office's note on the Akte should it have deleted the row
+                    item["akte"] = str(akte)
+                found.append(item)
     return found
+
+
+def _akte(obj: models.Model) -> Any:
+    """The Akte a changed row lies in (a person: the first of their Akten here)."""
+    if isinstance(obj, Person):
+        akten = regeln.akten_der_person(obj.tenant_id, obj.pk)
+        return sorted(akten, key=str)[0] if akten else None
+    return regeln.akte_von(obj)
 
 
 def _blobs(neu: Iterable[dict[str, Any]]) -> list[str]:

@@ -846,6 +846,17 @@ def _create_version(
     return version
 
 
+def version_received(*, version: DokumentVersion) -> None:
+    """A version written elsewhere and brought in whole (a Koffer's sync back): what an
+    upload here does after writing its row — the search index now, and the full text of a
+    PDF without text as a job after commit. Call inside the transaction that wrote it."""
+    search.index_version(version)
+    if version.text or ("pdf" not in version.mime_type and not version.pdf_sha256):
+        return
+    version_id = str(version.pk)
+    transaction.on_commit(lambda: complete_text.enqueue(version_id), robust=True)
+
+
 def _version_facts(version: DokumentVersion) -> dict[str, Any]:
     return {
         "version": version.number,
