@@ -14,8 +14,8 @@ The merge per field, against the base version the Koffer kept (``basis``):
 The office's clock is authoritative: ``empfangen_am`` and every time written here are the
 office's; the Koffer's ``erstellt`` is kept as information only.
 
-Not built yet (later sessions): the Koffer's own audit segment, human numbers for Akten
-created offline.
+The Koffer's audit segment is checked before the push's transaction and appended inside
+it (``field.segment``). Not built yet: human numbers for Akten created offline.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from koffer.field.errors import Abgelehnt, BlobFehlt, Conflict, FieldError, NotF
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
 from koffer.field.paket import selectors as paket
+from koffer.field.segment import services as segmente
 from koffer.records.dokumente import blob_ledger
 from koffer.records.models import Akte, DokumentVersion, PendingBlob
 
@@ -119,6 +120,9 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
     stored = _gespeichert(geraet, abgleich_id)
     if stored is not None:
         return stored
+    # The Koffer's audit segment first: one that does not verify refuses the whole push
+    # and goes to the quarantine (a transaction of its own, so it stays).
+    segmente.pruefen(geraet=geraet, abgleich_id=abgleich_id, segment=daten.get("segment"))
     actor = User.objects.get(pk=geraet.user_id)
     try:
         with transaction.atomic():
@@ -127,7 +131,10 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
             stored = _gespeichert(geraet, abgleich_id)
             if stored is not None:
                 return stored
-            return _abgleichen(actor, geraet, abgleich_id, daten)
+            segment = segmente.anhaengen(
+                geraet=geraet, abgleich_id=abgleich_id, segment=daten.get("segment")
+            )
+            return _abgleichen(actor, geraet, abgleich_id, daten, segment)
     except IntegrityError:
         stored = _gespeichert(geraet, abgleich_id)
         if stored is None:
@@ -164,7 +171,11 @@ class _Lauf:
 
 
 def _abgleichen(
-    actor: User, geraet: Geraet, abgleich_id: uuid.UUID, daten: dict[str, Any]
+    actor: User,
+    geraet: Geraet,
+    abgleich_id: uuid.UUID,
+    daten: dict[str, Any],
+    segment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = timezone.now()
     lauf = _Lauf(actor, geraet)
@@ -212,6 +223,7 @@ def _abgleichen(
         "neu": lauf.neu,
         "hinweise": lauf.hinweise,
         "status": "fertig",
+        "segment": segment,
     }
     abgleich.antwort = antwort
     abgleich.uebernommen = lauf.uebernommen

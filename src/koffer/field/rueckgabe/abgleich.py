@@ -21,6 +21,7 @@ from koffer.blobs.store import BlobNotFound, check_name, get_store
 from koffer.field.paket import abholung
 from koffer.field.paket.abholung import AbholungFehlgeschlagen, Buero
 from koffer.field.rueckgabe.sammeln import leer, sammeln
+from koffer.field.segment import koffer as segment
 
 
 @dataclass
@@ -123,6 +124,7 @@ def _senden(
         melden("Konflikte entscheidet eine Person im Büro; bis dahin gilt der Stand des Büros.")
     for hinweis in antwort.get("hinweise", []):
         melden(f"Hinweis: {hinweis}")
+    segment.angenommen(antwort)
     datei.unlink(missing_ok=True)
     return dict(antwort)
 
