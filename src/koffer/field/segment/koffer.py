@@ -32,6 +32,10 @@ from koffer.field.segment.pruefung import BEGINN
 # office audited its read) and the segment's beginning. They go with the next push.
 NUR_BUCHFUEHRUNG = frozenset({"field.paket_eingespielt", BEGINN})
 
+# Events per push: keeps the request well below DATA_UPLOAD_MAX_MEMORY_SIZE (about 1 KB
+# an event); the rest go with the next push.
+MAX_EREIGNISSE = 2000
+
 OHNE_SCHLUESSEL = (
     "Dieser Koffer hat keinen Schlüssel für sein Protokoll (er wurde vor dieser Version"
     " gekoppelt): seine Protokollereignisse werden nicht übertragen. Bitte koppeln Sie den"
@@ -137,10 +141,18 @@ def sammeln(hinweise: list[str]) -> dict[str, Any] | None:
             " sich an die Administration – die Daten im Koffer bleiben erhalten."
         )
     events = list(
-        AuditEvent.objects.filter(tenant_id=mandant, seq__gte=int(stand["von_seq"])).order_by("seq")
+        AuditEvent.objects.filter(tenant_id=mandant, seq__gte=int(stand["von_seq"])).order_by(
+            "seq"
+        )[: MAX_EREIGNISSE + 1]
     )
     if not events:
         return None
+    if len(events) > MAX_EREIGNISSE:
+        events = events[:MAX_EREIGNISSE]
+        hinweise.append(
+            f"Das Protokoll dieses Koffers geht mit {MAX_EREIGNISSE} Ereignissen mit; die"
+            " übrigen folgen beim nächsten Abgleich."
+        )
     return {
         "von_seq": events[0].seq,
         "bis_seq": events[-1].seq,

@@ -22,7 +22,7 @@ from koffer.field.models import Geraet
 from koffer.field.segment import schluessel
 
 BEGINN = "field.segment.beginn"
-MAX_EREIGNISSE = 100_000
+MAX_EREIGNISSE = 10_000  # the Koffer sends at most 2,000 at a time
 
 OHNE_SCHLUESSEL = (
     "Dieser Koffer hat keinen Schlüssel für sein Protokoll (er wurde vor dieser Version"
