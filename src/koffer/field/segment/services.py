@@ -132,10 +132,12 @@ def anhaengen(*, geraet: Geraet, abgleich_id: uuid.UUID, segment: Any) -> dict[s
 def _uebernehmen(geraet: Geraet, user: User, ev: Ereignis) -> None:
     f = ev.felder
     changes = f["changes"] if isinstance(f["changes"], dict) else {"werte": f["changes"]}
+    # The Koffer's own action: the same code wrote it there, so it has its label.
+    action = str(f["action"])
     audit.record(
         actor=user if f["actor_id"] is not None else None,
         tenant_id=geraet.tenant_id,
-        action=str(f["action"]),
+        action=action,
         obj=(f["object_type"], f["object_id"], f["object_label"]),
         subject=(f["subject_type"], f["subject_id"]),
         changes={
