@@ -47,15 +47,22 @@ def event_hash(fields: dict[str, Any], key_id: str | None = None) -> str:
     """HMAC-SHA256 under the key ``key_id`` (plain SHA-256 without one, as written before
     keys existed) over the canonical JSON (sorted keys, no whitespace) of the hashed
     fields. The key id itself is not hashed: another key gives another MAC anyway."""
+    message = canonical(fields)
+    if key_id is None:
+        return hashlib.sha256(message).hexdigest()
+    return keys.seal(key_id, message)
+
+
+def canonical(fields: dict[str, Any]) -> bytes:
+    """The bytes an event's hash is computed over: the canonical JSON (sorted keys, no
+    whitespace) of its hashed fields. Public so that a chain sealed elsewhere (a Koffer's
+    segment, ``koffer.field.segment``) is checked with the very same form."""
     doc = {name: fields[name] for name in HASHED_FIELDS}
     doc["at"] = _utc_iso(doc["at"])
     for name in ("tenant_id", "actor_id"):
         if doc[name] is not None:
             doc[name] = str(doc[name])
-    message = _CANONICAL.encode(doc).encode("utf-8")
-    if key_id is None:
-        return hashlib.sha256(message).hexdigest()
-    return keys.seal(key_id, message)
+    return _CANONICAL.encode(doc).encode("utf-8")
 
 
 def _utc_iso(at: datetime) -> str:

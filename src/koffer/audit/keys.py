@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-_KEY_ID = re.compile(r"\d{20}-[0-9a-f]{4}")
+KEY_ID = re.compile(r"\d{20}-[0-9a-f]{4}")
 _FILE = re.compile(r"audit-(\d{20}-[0-9a-f]{4})\.key")
 # Built once per key and copied per event; by id alone, because reading the setting per
 # event cost as much as the seal (tests that move the folder clear it, see below).
@@ -59,9 +59,9 @@ def key_file(key_id: str) -> Path:
     return key_dir() / f"audit-{key_id}.key"
 
 
-def key_ids() -> list[str]:
-    """Every key id in the key folder, oldest first."""
-    folder = key_dir()
+def key_ids(folder: Path | None = None) -> list[str]:
+    """Every key id in the key folder (or in ``folder``), oldest first."""
+    folder = folder or key_dir()
     if not folder.is_dir():
         return []
     found = (_FILE.fullmatch(path.name) for path in folder.iterdir())
@@ -74,18 +74,19 @@ def current_key_id() -> str:
     return ids[-1] if ids else create_key()
 
 
-def create_key() -> str:
+def create_key(folder: Path | None = None) -> str:
     """A new random key under a new, later id; returns the id. Written to a temporary
-    file first and renamed, so a reader never sees half a key."""
-    folder = key_dir()
+    file first and renamed, so a reader never sees half a key. ``folder``: another folder
+    than the audit keys' (the Koffer's segment keys, ``koffer.field.segment``)."""
+    folder = folder or key_dir()
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
     stamp = int(f"{datetime.now(UTC):%Y%m%d%H%M%S%f}")
-    existing = key_ids()
+    existing = key_ids(folder)
     if existing:  # the same microsecond, or a clock set back: still a later id
         stamp = max(stamp, int(existing[-1][:20]) + 1)
     key_id = f"{stamp:020d}-{secrets.token_hex(2)}"
-    path = key_file(key_id)
+    path = folder / f"audit-{key_id}.key"
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -102,7 +103,7 @@ def signer(key_id: str) -> tuple[Any, Any]:
         return _SIGNERS[key_id]
     except KeyError:
         pass
-    if not _KEY_ID.fullmatch(key_id):
+    if not KEY_ID.fullmatch(key_id):
         raise AuditKeyMissing(key_id)
     try:
         secret = bytes.fromhex(key_file(key_id).read_text().strip())

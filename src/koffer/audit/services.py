@@ -25,9 +25,9 @@ class Actor(Protocol):
 def _object_ref(obj: Any) -> tuple[str, str, str]:
     if obj is None:
         return "", "", ""
-    if isinstance(obj, tuple):
-        kind, ident = obj
-        return str(kind), str(ident), ""
+    if isinstance(obj, tuple):  # (type, id) or (type, id, label)
+        kind, ident, *label = obj
+        return str(kind), str(ident), str(label[0])[:300] if label else ""
     meta = getattr(obj, "_meta", None)
     kind = meta.label_lower if meta is not None else type(obj).__name__.lower()
     return kind, str(obj.pk), str(obj)[:300]

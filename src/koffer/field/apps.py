@@ -72,3 +72,14 @@ class FieldConfig(AppConfig):
                 order=96,
             )
         )
+        register(
+            NavEntry(
+                key="field_quarantaene",
+                label="Koffer: Quarantäne",
+                url_name="field:quarantaene",
+                description="Protokolle von Koffern, die sich beim Abgleich nicht prüfen "
+                "ließen, mit dem Grund: nichts davon wurde übernommen.",
+                permission=Perm.TENANCY_MANAGE,
+                order=97,
+            )
+        )

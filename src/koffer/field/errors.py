@@ -63,3 +63,19 @@ class BlobFehlt(FieldError, errors.Conflict):
             + ". Bitte zuerst hochladen, dann erneut abgleichen.",
         )
         self.extra = {"blobs": blobs}
+
+
+class SegmentUngueltig(FieldError):
+    """A Koffer's audit segment does not verify (``grund``, German, names the event): the
+    whole push is refused and the segment kept in the quarantine."""
+
+    title = "Protokoll-Segment ungültig"
+
+    def __init__(self, grund: str) -> None:
+        super().__init__(
+            "segment_ungueltig",
+            f"Das Protokoll des Koffers wurde nicht übernommen: {grund} Der Abgleich wurde"
+            " nicht übernommen; das Segment liegt in der Quarantäne des Büros.",
+        )
+        self.grund = grund
+        self.extra = {"grund": grund}

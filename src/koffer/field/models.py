@@ -36,6 +36,13 @@ class Geraet(TenantOwned):
     gesperrt_am = models.DateTimeField(null=True, blank=True)
     sperrgrund = models.CharField("Grund der Sperre", max_length=500, blank=True)
     geloescht_am = models.DateTimeField(null=True, blank=True)
+    # The Koffer's audit segment (``field.segment``): the ids of the keys issued to it at
+    # each pairing (the keys are files, never in the database), and the seq and hash of
+    # the last of its events the office verified and appended; the next segment must
+    # go on from there.
+    segment_schluessel = models.JSONField(default=list, blank=True)
+    segment_seq = models.BigIntegerField(null=True, blank=True)
+    segment_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = "Koffer"
@@ -281,3 +288,26 @@ class Konflikt(TenantOwned):
 
     def __str__(self) -> str:
         return f"Konflikt {self.modell} {self.objekt_id} {self.feld}"
+
+
+class SegmentQuarantaene(TenantOwned):
+    """An audit segment of a Koffer the office refused (it did not verify: a changed
+    event, a gap, a wrong key …), kept as received with the reason, for the Mandant's
+    administration to look into. Nothing of that push was applied; the Koffer keeps it."""
+
+    geraet = models.ForeignKey(Geraet, on_delete=models.PROTECT, related_name="+")
+    abgleich_id = models.UUIDField(null=True, blank=True)
+    empfangen_am = models.DateTimeField()
+    grund = models.TextField()
+    segment = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "Segment in Quarantäne"
+        verbose_name_plural = "Segmente in Quarantäne"
+        ordering = ["-empfangen_am"]
+        indexes = [
+            models.Index(fields=["tenant", "empfangen_am"], name="field_quarantaene_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Segment von {self.geraet_id} ({self.empfangen_am:%d.%m.%Y %H:%M})"

@@ -142,6 +142,11 @@ ACTION_LABELS: dict[str, str] = {
     "field.konflikt.entscheiden": "Konflikt aus einem Koffer entschieden",
     # task nummern (session 10)
     "field.akte_angelegt": "Akte im Koffer angelegt, Aktenzeichen vergeben",
+    # task segment: the Koffer's audit segment
+    "field.segment.beginn": "Protokoll eines Koffers beginnt (Schlüssel aus der Kopplung)",
+    "field.segment.angehaengt": "Protokoll eines Koffers geprüft und angehängt",
+    "field.segment.quarantaene": "Protokoll eines Koffers abgelehnt (Quarantäne)",
+    "field.segment_quarantaene_gelesen": "Quarantäne der Koffer-Protokolle angesehen",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
@@ -252,6 +257,8 @@ TYPE_LABELS: dict[str, str] = {
     "field.hausbesuche": "Hausbesuche eines Tages",
     "field.paket": "Koffer-Paket",
     "field.konflikt": "Konflikt aus einem Koffer",
+    # task segment
+    "field.segmentquarantaene": "Quarantäne der Koffer-Protokolle",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own

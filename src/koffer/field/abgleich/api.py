@@ -29,6 +29,9 @@ GERAET = GeraetAuth()
 
 class AbgleichProblem(Problem):
     fehler: list[str] | None = Field(None, description="Jede abgelehnte Änderung, deutsch")
+    grund: str | None = Field(
+        None, description="`segment_ungueltig`: warum das Protokoll abgelehnt wurde"
+    )
     blobs: list[str] | None = Field(None, description="Dateien (SHA-256), die dem Büro fehlen")
     loeschen: bool | None = Field(
         None, description="true: der Koffer ist gesperrt und löscht seine Daten jetzt"
@@ -67,6 +70,17 @@ class AbgleichIn(Schema):
     neu: list[NeueZeile] = Field(default_factory=list)
     blobs: list[str] = Field(default_factory=list)
     zurueckgeben: bool = False
+    segment: dict[str, Any] | None = Field(
+        None,
+        description="Die Protokollereignisse des Koffers seit dem zuletzt übernommenen"
+        " Segment: `von_seq`, `bis_seq`, `vorher` (Prüfsumme davor), `ereignisse`",
+    )
+
+
+class SegmentOut(Schema):
+    bis_seq: int = Field(description="Das letzte übernommene Ereignis des Koffers")
+    hash: str = Field(description="Seine Prüfsumme: das nächste Segment schließt daran an")
+    uebernommen: int = Field(description="Mit diesem Abgleich neu angehängte Ereignisse")
 
 
 class AbgleichOut(Schema):
@@ -81,6 +95,9 @@ class AbgleichOut(Schema):
     )
     hinweise: list[str]
     status: str = Field(description="`fertig`: alles verarbeitet")
+    segment: SegmentOut | None = Field(
+        None, description="Wie weit das Büro das Protokoll des Koffers übernommen hat"
+    )
 
 
 class BlobOut(Schema):
@@ -175,7 +192,9 @@ def blob_hochladen(request: HttpRequest, sha256: str) -> Status:
         " Konflikt; der Wert des Büros bleibt, bis jemand entscheidet. Dieselbe"
         " `abgleich_id` noch einmal gibt die gespeicherte Antwort, nichts doppelt. Ist"
         " eine Änderung nicht erlaubt, wird nichts übernommen (422, `fehler`). Fehlt eine"
-        " Datei, 409 `blob_fehlt` mit `blobs`."
+        " Datei, 409 `blob_fehlt` mit `blobs`. Lässt sich das Protokoll-Segment (`segment`)"
+        " nicht prüfen, wird nichts übernommen (422 `segment_ungueltig` mit `grund`) und"
+        " das Segment in die Quarantäne gelegt."
     ),
 )
 def abgleich(request: HttpRequest, body: AbgleichIn) -> dict[str, Any]:

@@ -20,6 +20,9 @@ keep their UUID and get the next real Aktenzeichen / BG-Nummer from the office's
 counters; the answer maps them (``nummern``), and they stay checked out to the Koffer so
 that its next pull shows the real numbers. A document version from the Koffer is indexed
 and its text completed as an upload's.
+
+The Koffer's audit segment is checked before the push's transaction and appended inside
+it (``field.segment``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from koffer.field.errors import Abgelehnt, BlobFehlt, Conflict, FieldError, NotF
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
 from koffer.field.paket import selectors as paket
+from koffer.field.segment import services as segmente
 from koffer.records import services as records
 from koffer.records.dokumente import blob_ledger
 from koffer.records.dokumente import services as dokumente
@@ -139,6 +143,9 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
     stored = _gespeichert(geraet, abgleich_id)
     if stored is not None:
         return stored
+    # The Koffer's audit segment first: one that does not verify refuses the whole push
+    # and goes to the quarantine (a transaction of its own, so it stays).
+    segmente.pruefen(geraet=geraet, abgleich_id=abgleich_id, segment=daten.get("segment"))
     actor = User.objects.get(pk=geraet.user_id)
     try:
         with transaction.atomic():
@@ -147,7 +154,10 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
             stored = _gespeichert(geraet, abgleich_id)
             if stored is not None:
                 return stored
-            return _abgleichen(actor, geraet, abgleich_id, daten)
+            segment = segmente.anhaengen(
+                geraet=geraet, abgleich_id=abgleich_id, segment=daten.get("segment")
+            )
+            return _abgleichen(actor, geraet, abgleich_id, daten, segment)
     except IntegrityError:
         stored = _gespeichert(geraet, abgleich_id)
         if stored is None:
@@ -187,7 +197,11 @@ class _Lauf:
 
 
 def _abgleichen(
-    actor: User, geraet: Geraet, abgleich_id: uuid.UUID, daten: dict[str, Any]
+    actor: User,
+    geraet: Geraet,
+    abgleich_id: uuid.UUID,
+    daten: dict[str, Any],
+    segment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = timezone.now()
     lauf = _Lauf(actor, geraet)
@@ -238,6 +252,7 @@ def _abgleichen(
         "nummern": lauf.nummern,
         "hinweise": lauf.hinweise,
         "status": "fertig",
+        "segment": segment,
     }
     abgleich.antwort = antwort
     abgleich.uebernommen = lauf.uebernommen

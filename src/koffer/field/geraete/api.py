@@ -21,6 +21,7 @@ from koffer.field import access as rules
 from koffer.field.geraete import selectors, services
 from koffer.field.geraete.auth import GeraetAuth
 from koffer.field.models import Ausleihe, Geraet
+from koffer.field.segment import selectors as segment_selectors
 
 router = Router(tags=["Koffer"])
 
@@ -71,10 +72,20 @@ class KopplungIn(Schema):
     geraetename: str = Field("", max_length=120, description="Wie sich der Koffer nennt")
 
 
+class SegmentSchluessel(Schema):
+    schluessel_id: str = Field(description="Kennung des Schlüssels")
+    schluessel: str = Field(description="Der Schlüssel (hex), nur jetzt zu sehen")
+    mandant_id: uuid.UUID
+    geraet_id: uuid.UUID
+
+
 class KopplungOut(Schema):
     token: str = Field(description="Der Schlüssel des Koffers (kg_…), nur jetzt zu sehen")
     geraet: GeraetOut
     mandant: str
+    segment: SegmentSchluessel | None = Field(
+        None, description="Womit der Koffer sein Protokoll für das Büro versiegelt"
+    )
 
 
 class AusleiheOut(Schema):
@@ -222,8 +233,19 @@ def koppeln(request: HttpRequest, body: KopplungIn) -> Status:
         code=body.code, geraetename=body.geraetename, client_ip=lockout.client_ip(request)
     )
     return Status(
-        201, KopplungOut(token=token, geraet=geraet_out(geraet), mandant=geraet.tenant.name)
+        201,
+        KopplungOut(
+            token=token,
+            geraet=geraet_out(geraet),
+            mandant=geraet.tenant.name,
+            segment=_segment(geraet),
+        ),
     )
+
+
+def _segment(geraet: Geraet) -> SegmentSchluessel | None:
+    found = segment_selectors.schluessel_fuer_koffer(geraet)
+    return SegmentSchluessel(**found) if found is not None else None
 
 
 @router.get(

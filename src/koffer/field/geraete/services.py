@@ -31,6 +31,7 @@ from koffer.field import access as rules
 from koffer.field.errors import Conflict, FieldError, Forbidden, NotFound, ZuVieleVersuche
 from koffer.field.geraete import schluessel, texte
 from koffer.field.models import Ausleihe, Geraet
+from koffer.field.segment import services as segment
 from koffer.records import access as records_access
 from koffer.records import selectors as records
 from koffer.records.models import Akte
@@ -170,6 +171,8 @@ def koppeln(*, code: str, geraetename: str = "", client_ip: str = "") -> tuple[G
                     "letzter_kontakt",
                 ]
             )
+            # The key that seals the Koffer's audit segment (``field.segment``).
+            segment.schluessel_ausstellen(geraet=geraet)
             audit.record(
                 actor=geraet.user,
                 tenant_id=geraet.tenant_id,

@@ -307,10 +307,15 @@ def abwischen(buero: Buero, zugang: Path | None = None) -> int:
 
 
 def koppeln(*, url: str, code: str) -> Buero:
-    """Pair with the office: the one-time code for this Koffer's token."""
+    """Pair with the office: the one-time code for this Koffer's token, and the key that
+    seals this Koffer's audit segment (set up here, ``field.segment.koffer``)."""
+    # Imported here: the segment's Koffer side builds on this module.
+    from koffer.field.segment import koffer as segment
+
     answer = json_anfrage(
         Buero(url=url, token=""),
         "/koffer/kopplung",
         {"code": code.strip(), "geraetename": socket.gethostname()[:120]},
     )
+    segment.einrichten(answer.get("segment"))
     return Buero(url=url, token=str(answer["token"]))

@@ -21,6 +21,7 @@ from koffer.blobs.store import BlobNotFound, check_name, get_store
 from koffer.field.paket import abholung
 from koffer.field.paket.abholung import AbholungFehlgeschlagen, Buero
 from koffer.field.rueckgabe.sammeln import leer, nummern_uebernommen, sammeln
+from koffer.field.segment import koffer as segment
 
 
 @dataclass
@@ -125,6 +126,7 @@ def _senden(
         melden(f"Hinweis: {hinweis}")
     # task nummern: Akten the office opened from this Koffer's get their rows from the pull
     nummern_uebernommen(antwort.get("nummern") or {})
+    segment.angenommen(antwort)
     datei.unlink(missing_ok=True)
     return dict(antwort)
 

@@ -28,6 +28,7 @@ from koffer.field.abgleich import regeln
 from koffer.field.models import Ausleihe, Stand
 from koffer.field.paket import inhalt
 from koffer.field.paket.selectors import zeilen
+from koffer.field.segment import koffer as segment
 from koffer.forms.models import Einreichung, Entwurf
 from koffer.records import numbering
 from koffer.records.models import (
@@ -135,6 +136,8 @@ def sammeln(*, hinweise: list[str] | None = None) -> dict[str, Any]:
         "neu": neu,
         "blobs": _blobs(neu),
         "zurueckgeben": False,
+        # The Koffer's audit events since the last accepted segment (field.segment).
+        "segment": segment.sammeln(nicht),
     }
 
 
@@ -215,8 +218,12 @@ def _pk(value: str) -> uuid.UUID | str:
 
 
 def leer(payload: dict[str, Any]) -> bool:
-    """Nothing to send: no changed field and no new row."""
-    return not payload["geaendert"] and not payload["neu"]
+    """Nothing to send: no changed field, no new row, no audit event beyond bookkeeping."""
+    return (
+        not payload["geaendert"]
+        and not payload["neu"]
+        and not segment.traegt_etwas(payload.get("segment"))
+    )
 
 
 def _aenderungen(

@@ -1,0 +1,11 @@
+"""Pages of the Koffer's audit segment."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from koffer.field.segment import views
+
+urlpatterns: list[URLPattern] = [
+    path("koffer/quarantaene/", views.quarantaene, name="quarantaene"),
+]
