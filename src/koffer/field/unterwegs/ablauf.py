@@ -97,7 +97,7 @@ def abholen(
     try:
         ergebnis = abholung.abholen(buero=buero, melden=melden, max_rate=max_rate, schritt=schritt)
     except abholung.KofferGesperrt as exc:
-        raise _gesperrt(buero, datei, exc) from None
+        raise gesperrt_abwischen(buero, datei, exc) from None
     except abholung.AbholungFehlgeschlagen as exc:
         raise Fehlgeschlagen(
             f"{exc} Beim nächsten Abholen wird fortgesetzt, was schon geladen ist."
@@ -136,7 +136,7 @@ def abgleichen(
             buero=buero, melden=melden, zurueckgeben=zurueckgeben, schritt=schritt
         )
     except abholung.KofferGesperrt as exc:
-        raise _gesperrt(buero, datei, exc) from None
+        raise gesperrt_abwischen(buero, datei, exc) from None
     except abholung.AbholungFehlgeschlagen as exc:
         warten = (
             " Der Abgleich ist gespeichert und wird beim nächsten Aufruf wiederholt."
@@ -189,7 +189,7 @@ def abgleichen(
     return bericht
 
 
-def _gesperrt(buero: Buero, datei: Path | None, exc: abholung.KofferGesperrt) -> Gesperrt:
+def gesperrt_abwischen(buero: Buero, datei: Path | None, exc: abholung.KofferGesperrt) -> Gesperrt:
     """Wipe after a revocation (the waiting push included) and note it for the page."""
     removed = abgleich.abwischen(buero, datei)
     vermerke.setzen(
