@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from koffer.audit.models import AuditEvent
 from koffer.blobs.store import get_store
@@ -81,7 +82,7 @@ def test_the_page_shows_the_carried_akten_until_when_and_their_unsent_changes(
         assert akte.aktenzeichen in html
         assert reverse("records:akte_detail", args=[akte.pk]) in html
     bis = Ausleihe.objects.for_tenant(daten.tenant.pk).filter(akte=daten.akten[0]).get().bis
-    assert f"bis {bis.astimezone(uhr.timezone.get_current_timezone()):%d.%m.%Y}" in html
+    assert f"bis {bis.astimezone(timezone.get_current_timezone()):%d.%m.%Y}" in html
     rows = {
         line.split("</a>")[0].rsplit(">", 1)[-1]: line
         for line in html.split('<tr class="kern-table__row">')[1:]
@@ -107,8 +108,6 @@ def test_an_unpaired_koffer_offers_the_pairing_form(tenant: Mandant, var: Path) 
 
 
 def test_a_clock_days_behind_the_office_is_warned_about(daten: Bestand) -> None:
-    from django.utils import timezone
-
     buero = timezone.now() + timedelta(days=3, minutes=2)
     uhr.beobachten(format_datetime(buero.astimezone(UTC), usegmt=True))
 
@@ -125,8 +124,6 @@ def test_a_clock_days_behind_the_office_is_warned_about(daten: Bestand) -> None:
 
 
 def test_a_clock_turned_back_does_not_keep_an_akte_longer(daten: Bestand) -> None:
-    from django.utils import timezone
-
     ausleihe = Ausleihe.objects.for_tenant(daten.tenant.pk).filter(akte=daten.akten[0]).get()
     # The office's answer came one minute after the checkout ended …
     uhr.beobachten(
