@@ -218,11 +218,11 @@ def test_a_sync_that_cannot_reach_the_office_fails_and_can_be_retried(daten: Bes
     assert "nicht erreichbar" in job.error
     assert "wird beim nächsten Aufruf wiederholt" in job.error
     [datei] = abgleich.offene()  # the push waits, the retry sends the same one
-    progress = client.get(f"/unterwegs/auftraege/{job.pk}/fortschritt/")
+    progress = client.get("/unterwegs/auftrag/")
     assert progress.status_code == 286
     assert "Erneut versuchen" in progress.content.decode()
 
-    retried = client.post(f"/unterwegs/auftraege/{job.pk}/wiederholen/")
+    retried = client.post("/unterwegs/auftrag/wiederholen/")
 
     assert retried.status_code == 302
     job.refresh_from_db()
@@ -236,8 +236,13 @@ def test_the_office_unreachable_is_said_quickly(daten: Bestand) -> None:
     assert "Büro nicht erreichbar" in html
 
 
-def test_a_job_of_another_mandant_is_not_found(daten: Bestand, other_tenant: Mandant) -> None:
-    fremd = Job.objects.create(tenant=other_tenant, kind=tasks.ABHOLEN, title="x")
+def test_a_job_of_another_mandant_is_not_shown(daten: Bestand, other_tenant: Mandant) -> None:
+    fremd = Job.objects.create(
+        tenant=other_tenant, kind=tasks.ABHOLEN, title="Fremder Auftrag", status="failed"
+    )
     client = signed_in(daten.worker)
-    assert client.get(f"/unterwegs/auftraege/{fremd.pk}/fortschritt/").status_code == 404
-    assert client.post(f"/unterwegs/auftraege/{fremd.pk}/wiederholen/").status_code == 404
+    assert client.get("/unterwegs/auftrag/").status_code == 404
+    assert client.post("/unterwegs/auftrag/wiederholen/").status_code == 404
+    assert fremd.title not in client.get(SEITE).content.decode()
+    fremd.refresh_from_db()
+    assert fremd.status == "failed"

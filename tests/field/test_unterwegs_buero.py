@@ -71,7 +71,7 @@ def test_pull_and_sync_from_the_page_run_as_jobs_with_progress(
     assert "Abgeglichen: 1 Änderungen übernommen, 0 Konflikte" in abgeglichen.message
     assert "Neu geholt: 2 Akten" in abgeglichen.message
     assert vermerke.lesen()["abgleich"]["uebernommen"] == 1
-    progress = signed_in(aussendienst).get(f"/unterwegs/auftraege/{abgeglichen.pk}/fortschritt/")
+    progress = signed_in(aussendienst).get("/unterwegs/auftrag/")
     assert progress.status_code == 286
     assert "Ergebnis" in progress.content.decode()
 

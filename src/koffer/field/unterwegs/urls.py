@@ -12,14 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("unterwegs/abholen/", views.abholen, name="unterwegs_abholen"),
     path("unterwegs/abgleichen/", views.abgleichen, name="unterwegs_abgleichen"),
     path("unterwegs/buero/", views.buero, name="unterwegs_buero"),
-    path(
-        "unterwegs/auftraege/<uuid:job_id>/fortschritt/",
-        views.fortschritt,
-        name="unterwegs_fortschritt",
-    ),
-    path(
-        "unterwegs/auftraege/<uuid:job_id>/wiederholen/",
-        views.wiederholen,
-        name="unterwegs_wiederholen",
-    ),
+    path("unterwegs/auftrag/", views.fortschritt, name="unterwegs_fortschritt"),
+    path("unterwegs/auftrag/wiederholen/", views.wiederholen, name="unterwegs_wiederholen"),
 ]

@@ -5,7 +5,6 @@ abholen“ and „Jetzt abgleichen“ as jobs with live progress; pairing by cod
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -155,8 +154,9 @@ def abgleichen(request: TenantRequest) -> HttpResponse:
     return _starten(request, tasks.ABGLEICHEN, "Koffer: jetzt abgleichen")
 
 
-def _auftrag(request: TenantRequest, job_id: uuid.UUID) -> Job:
-    job = Job.objects.for_tenant(request.tenant.pk).filter(pk=job_id, kind__in=tasks.ARTEN).first()
+def _auftrag(request: TenantRequest) -> Job:
+    """The page's current job: the latest pull or sync of this Mandant."""
+    job = _letzter_auftrag(request)
     if job is None:
         raise Http404
     return job
@@ -165,9 +165,9 @@ def _auftrag(request: TenantRequest, job_id: uuid.UUID) -> Job:
 @require_GET
 @nur_im_koffer
 @requires(access.seite_unterwegs)
-def fortschritt(request: TenantRequest, job_id: uuid.UUID) -> HttpResponse:
+def fortschritt(request: TenantRequest) -> HttpResponse:
     """The live part of the page, polled by htmx; 286 once the job is finished."""
-    job = _auftrag(request, job_id)
+    job = _auftrag(request)
     status = HTMX_STOP_POLLING if job.is_finished else 200
     return render(request, "field/unterwegs/_lauf.html", {"job": job}, status=status)
 
@@ -175,8 +175,9 @@ def fortschritt(request: TenantRequest, job_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @nur_im_koffer
 @requires(access.seite_unterwegs)
-def wiederholen(request: TenantRequest, job_id: uuid.UUID) -> HttpResponse:
-    job = _auftrag(request, job_id)
+def wiederholen(request: TenantRequest) -> HttpResponse:
+    """Retry the failed pull or sync (the waiting payload goes again as it is)."""
+    job = _auftrag(request)
     try:
         jobs.retry_job(actor=request.user, job=job)
     except jobs.JobRefused as exc:
