@@ -89,6 +89,38 @@ def main() -> None:
     image = pages.page_image(scan.dokument.versionen.get(), 1, pages.VIEW_WIDTH)
     assert image.read_bytes()[:4] in (b"RIFF", b"\x89PNG"), image
     assert Path(settings.VAR_DIR) not in image.parents, image
+    # A push waiting to be sent names the person too: its payload file is encrypted.
+    from koffer.field.rueckgabe import abgleich
+
+    payload = {
+        "format": 1,
+        "abgleich_id": "befuellen",
+        "geaendert": [
+            {
+                "modell": "records.person",
+                "id": str(person.pk),
+                "felder": {
+                    "street": {"basis": "", "neu": STRASSE},
+                    "city": {"basis": "", "neu": ORT},
+                },
+            }
+        ],
+        "neu": [
+            {
+                "model": "records.person",
+                "pk": "x",
+                "fields": {
+                    "family_name": NACHNAME,
+                    "given_names": VORNAME,
+                    "hinweis": "Morbus Quendel",
+                },
+            }
+        ],
+        "blobs": [],
+    }
+    datei = abgleich.ordner() / "befuellen.json"
+    abgleich.schreiben(datei, payload)
+    assert abgleich.lesen(datei) == payload
     print(f"befüllt: {version.sha256}")
 
 

@@ -113,6 +113,7 @@ def test_a_stolen_koffer_reveals_no_personal_data(koffer: tuple[Path, Path]) -> 
     files = [p for p in var.rglob("*") if p.is_file()]
     assert var / "koffer.sqlite3" in files
     assert any("blobs" in p.parts for p in files)
+    assert var / "koffer" / "abgleich" / "befuellen.json" in files  # the waiting push
 
     assert _leaks(var) == []
 

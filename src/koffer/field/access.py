@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from koffer.accounts.access import Access
@@ -228,3 +229,9 @@ def entscheidet_konflikt(access: Access, user_id: uuid.UUID | None, konflikt: ob
 def seite_konflikte(access: Access, tenant: object) -> bool:
     """„Koffer: Konflikte“: caseworkers (``records.edit``) and the field service."""
     return access.can(Perm.RECORDS_EDIT) or registriert(access)
+
+
+def seite_unterwegs(access: Access, tenant: object) -> bool:
+    """The Koffer's own page on the laptop (``field.unterwegs``): the field worker, and
+    only in Koffer mode (the office has no such page)."""
+    return settings.KOFFER_MODE == "koffer" and registriert(access)

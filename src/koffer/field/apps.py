@@ -11,6 +11,8 @@ class FieldConfig(AppConfig):
         from koffer.field.abgleich import selectors as abgleich
         from koffer.field.besuche import links as besuche_links
         from koffer.field.geraete import hinweis
+        from koffer.field.unterwegs import ablauf, tasks, verfall
+        from koffer.jobs import periodic
         from koffer.records import erweiterungen, numbering
         from koffer.shell.navigation import NavEntry, register
 
@@ -61,6 +63,22 @@ class FieldConfig(AppConfig):
                 order=48,
             )
         )
+        # The Koffer's own page on the laptop (Koffer mode only), its jobs, and the wipe of
+        # expired checkouts in the worker's heartbeat.
+        register(
+            NavEntry(
+                key="field_unterwegs",
+                label="Koffer",
+                url_name="field:unterwegs",
+                description="Dieser Laptop als Koffer: Verbindung zum Büro, Akten bis wann, "
+                "jetzt abholen und abgleichen.",
+                permission=Perm.FIELD_CHECKOUT,
+                order=45,
+                shown_in=lambda _kind: ablauf.im_koffer(),
+            )
+        )
+        tasks.register_job_kinds()
+        periodic.register("field.verfall", every=verfall.alle, run=verfall.abgelaufene_abwischen)
         register(
             NavEntry(
                 key="field_geraete",

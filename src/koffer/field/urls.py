@@ -8,6 +8,7 @@ from koffer.field.abgleich import urls as abgleich_urls
 from koffer.field.besuche import urls as besuche_urls
 from koffer.field.geraete import urls as geraete_urls
 from koffer.field.segment import urls as segment_urls
+from koffer.field.unterwegs import urls as unterwegs_urls
 
 app_name = "field"
 
@@ -16,4 +17,5 @@ urlpatterns: list[URLPattern] = [
     *besuche_urls.urlpatterns,
     *abgleich_urls.urlpatterns,
     *segment_urls.urlpatterns,
+    *unterwegs_urls.urlpatterns,
 ]

@@ -130,6 +130,8 @@ ACTION_LABELS: dict[str, str] = {
     "field.ausleihe.zurueck": "Akte aus dem Koffer zurückgegeben",
     "field.ausleihe.abgelaufen": "Ausleihe einer Akte im Koffer abgelaufen",
     "field.ausleihe.gesperrt": "Ausleihe beendet, weil der Koffer gesperrt wurde",
+    # oberflaeche (session 10): the Koffer wipes an expired Akte by itself
+    "field.koffer.ablauf_geloescht": "Abgelaufene Akte im Koffer gelöscht",
     "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
     "field.hausbesuch.verlegt": "Hausbesuch verlegt",
     "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",

@@ -24,6 +24,7 @@ from django.conf import settings
 
 from koffer.blobs.store import CHUNK_SIZE, BlobStore, check_name, get_store
 from koffer.field.paket import services
+from koffer.field.unterwegs import uhr
 
 # Seconds a connection may take to open or stay silent; a large blob may take longer in
 # total, it just must not stall.
@@ -106,14 +107,19 @@ def anfrage(
     return request
 
 
-def json_anfrage(buero: Buero, pfad: str, body: dict[str, Any] | None = None) -> Any:
+def json_anfrage(
+    buero: Buero, pfad: str, body: dict[str, Any] | None = None, *, timeout: float = 0.0
+) -> Any:
     """GET (or POST with ``body``) ``pfad`` under /api/v1 and return the JSON answer.
-    Raises :class:`KofferGesperrt` for a revoked Koffer, else AbholungFehlgeschlagen."""
+    Raises :class:`KofferGesperrt` for a revoked Koffer, else AbholungFehlgeschlagen. The
+    answer's ``Date`` header tells the Koffer the office's clock (``unterwegs.uhr``)."""
     data = json.dumps(body).encode() if body is not None else None
     try:
-        with opener().open(anfrage(buero, pfad, data=data), timeout=TIMEOUT) as response:
+        with opener().open(anfrage(buero, pfad, data=data), timeout=timeout or TIMEOUT) as response:
+            uhr.beobachten(response.headers.get("Date"))
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
+        uhr.beobachten(exc.headers.get("Date") if exc.headers else None)
         raise problem(exc) from None
     except (urllib.error.URLError, OSError) as exc:
         raise AbholungFehlgeschlagen(
@@ -254,11 +260,24 @@ class Abholung:
     blob_bytes_gesamt: int
 
 
-def abholen(*, buero: Buero, melden: Callable[[str], None], max_rate: float = 0.0) -> Abholung:
+# Progress of a long step for a page: (German text, done, total).
+Schritt = Callable[[str, int, int], None]
+
+
+def abholen(
+    *,
+    buero: Buero,
+    melden: Callable[[str], None],
+    max_rate: float = 0.0,
+    schritt: Schritt | None = None,
+) -> Abholung:
     """Pull this Koffer's package from the office and import it, then fetch its blobs.
     The office is asked for the Koffer's state first: a revoked Koffer raises
-    :class:`KofferGesperrt` before anything is imported (the caller wipes)."""
+    :class:`KofferGesperrt` before anything is imported (the caller wipes). ``schritt``
+    receives „Abholen 120 von 340 Dateien“ as the blobs arrive."""
     json_anfrage(buero, "/koffer/zustand")
+    if schritt is not None:
+        schritt("Paket abholen", 0, 0)
     paket = json_anfrage(buero, "/koffer/paket")
     ergebnis = services.einspielen(paket)
     gesamt = ergebnis.blob_bytes
@@ -267,16 +286,22 @@ def abholen(*, buero: Buero, melden: Callable[[str], None], max_rate: float = 0.
         f" {len(ergebnis.blobs)} Dateien ({megabytes(gesamt)} MB)."
     )
     teile = Path(settings.VAR_DIR) / "koffer" / "teile"
+    store = get_store()
+    fehlend = sum(1 for b in ergebnis.blobs if not store.exists(check_name(str(b["sha256"]))))
+    if schritt is not None:
+        schritt(f"Abholen 0 von {fehlend} Dateien", 0, fehlend)
 
     def fortschritt(_sha: str, geholt: int, moved: int) -> None:
         melden(
             f"{geholt} Dateien geladen, {megabytes(moved)} MB von höchstens {megabytes(gesamt)} MB …"
         )
+        if schritt is not None:
+            schritt(f"Abholen {geholt} von {fehlend} Dateien", geholt, fehlend)
 
     blobs = blobs_holen(
         buero=buero,
         blobs=ergebnis.blobs,
-        store=get_store(),
+        store=store,
         teile=teile,
         fortschritt=fortschritt,
         max_rate=max_rate,

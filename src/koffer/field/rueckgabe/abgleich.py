@@ -7,6 +7,7 @@ the office's merged state."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import urllib.error
@@ -22,6 +23,8 @@ from koffer.field.paket import abholung
 from koffer.field.paket.abholung import AbholungFehlgeschlagen, Buero
 from koffer.field.rueckgabe.sammeln import leer, nummern_uebernommen, sammeln
 from koffer.field.segment import koffer as segment
+from koffer.tresor import schluessel
+from koffer.tresor.dokumentenspeicher import MAGIC, EntschluesselnderLeser, verschluesseln
 
 
 @dataclass
@@ -55,8 +58,36 @@ def vorbereiten(
     if leer(payload):
         return None, hinweise
     payload["zurueckgeben"] = zurueckgeben
-    _atomar(ordner() / f"{payload['abgleich_id']}.json", json.dumps(payload).encode())
+    schreiben(ordner() / f"{payload['abgleich_id']}.json", payload)
     return payload, hinweise
+
+
+def schreiben(pfad: Path, payload: dict[str, Any]) -> None:
+    """Write a payload file atomically; with the tresor on (``KOFFER_TRESOR=1``) encrypted
+    like the documents (AES-256-GCM segments, ``tresor.dokumentenspeicher``) under a key
+    of its own derived from the device key: it holds personal data."""
+    inhalt = json.dumps(payload).encode()
+    if getattr(settings, "KOFFER_TRESOR", False):
+        verschluesselt = io.BytesIO()
+        verschluesseln(io.BytesIO(inhalt), verschluesselt, _schluessel())
+        inhalt = verschluesselt.getvalue()
+    _atomar(pfad, inhalt)
+
+
+def lesen(pfad: Path) -> dict[str, Any]:
+    """A payload file as written by :func:`schreiben` (encrypted or not)."""
+    with pfad.open("rb") as roh:
+        encrypted = roh.read(len(MAGIC)) == MAGIC
+    if not encrypted:
+        data: dict[str, Any] = json.loads(pfad.read_bytes())
+        return data
+    with EntschluesselnderLeser(pfad.open("rb"), _schluessel()) as klartext:
+        data = json.loads(klartext.read())
+    return data
+
+
+def _schluessel() -> bytes:
+    return schluessel.unterschluessel(schluessel.geraeteschluessel(), "abgleich")
 
 
 def offene() -> list[Path]:
@@ -67,7 +98,11 @@ def offene() -> list[Path]:
 
 
 def abgleichen(
-    *, buero: Buero, melden: Callable[[str], None], zurueckgeben: bool = False
+    *,
+    buero: Buero,
+    melden: Callable[[str], None],
+    zurueckgeben: bool = False,
+    schritt: abholung.Schritt | None = None,
 ) -> Abgleich:
     """Push this Koffer's changes and pull again. A push an interrupted run left is sent
     first, as it is (same ``abgleich_id``), then whatever changed since. Raises
@@ -79,26 +114,35 @@ def abgleichen(
     gesendet: dict[str, Any] | None = None
     for datei in offene():
         melden("Ein unterbrochener Abgleich wird wiederholt.")
-        gesendet = json.loads(datei.read_text())
+        gesendet = lesen(datei)
         ergebnis.wiederholt = True
-        ergebnis.antwort = _senden(buero, gesendet, datei, melden)
+        ergebnis.antwort = _senden(buero, gesendet, datei, melden, schritt)
     payload, ergebnis.nicht_uebertragen = vorbereiten(zurueckgeben=zurueckgeben, gesendet=gesendet)
     if payload is not None:
         datei = ordner() / f"{payload['abgleich_id']}.json"
-        ergebnis.antwort = _senden(buero, payload, datei, melden)
+        ergebnis.antwort = _senden(buero, payload, datei, melden, schritt)
     elif ergebnis.antwort is None:
         melden("Nichts abzugleichen.")
     for hinweis in ergebnis.nicht_uebertragen:
         melden(hinweis)
-    ergebnis.abholung = abholung.abholen(buero=buero, melden=melden)
+    ergebnis.abholung = abholung.abholen(buero=buero, melden=melden, schritt=schritt)
     return ergebnis
 
 
 def _senden(
-    buero: Buero, payload: dict[str, Any], datei: Path, melden: Callable[[str], None]
+    buero: Buero,
+    payload: dict[str, Any],
+    datei: Path,
+    melden: Callable[[str], None],
+    schritt: abholung.Schritt | None = None,
 ) -> dict[str, Any]:
-    for sha in payload["blobs"]:
+    anzahl = len(payload["blobs"])
+    for nummer, sha in enumerate(payload["blobs"], start=1):
         blob_senden(buero, sha)
+        if schritt is not None:
+            schritt(f"Dateien senden {nummer} von {anzahl}", nummer, anzahl)
+    if schritt is not None:
+        schritt("Änderungen senden", 0, 0)
     try:
         antwort = abholung.json_anfrage(buero, "/koffer/abgleich", payload)
     except abholung.KofferGesperrt:

@@ -5,25 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from koffer.field.paket import abholung
+from koffer.field.paket.abholung import Buero
+from koffer.field.unterwegs import ablauf
+from koffer.field.unterwegs.befehl import KofferBefehl
 
 
-class Command(BaseCommand):
+class Command(KofferBefehl):
+    name = "koffer_abholen"
     help = (
         "Holt das Paket dieses Koffers aus dem Büro: die ausgeliehenen Akten mit Dokumenten,"
         " den Formularkatalog und die Vorlagen. Nur im Koffer-Modus (KOFFER_MODE=koffer)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--buero", default="", help="Adresse des Büros (sonst aus der Kopplung)"
-        )
-        parser.add_argument(
-            "--token-datei", default="", help="Datei mit dem Zugang aus koffer_koppeln"
-        )
+        super().add_arguments(parser)
         parser.add_argument(
             "--max-rate",
             type=float,
@@ -31,32 +28,12 @@ class Command(BaseCommand):
             help="höchstens so viele MB/s laden (0: ohne Grenze), etwa über Mobilfunk",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if settings.KOFFER_MODE != "koffer":
-            raise CommandError("koffer_abholen läuft nur auf einem Koffer (KOFFER_MODE=koffer).")
-        datei = Path(options["token_datei"]) if options["token_datei"] else None
-        try:
-            buero = abholung.zugang_laden(datei, url=options["buero"] or settings.KOFFER_BUERO_URL)
-            ergebnis = abholung.abholen(
-                buero=buero, melden=self.stdout.write, max_rate=options["max_rate"] * 1_000_000
-            )
-        except abholung.KofferGesperrt as exc:
-            removed = abholung.abwischen(buero, datei)
-            raise CommandError(
-                f"Das Büro hat diesen Koffer gesperrt ({exc}). Die lokalen Daten wurden"
-                f" gelöscht ({removed} Einträge) und die Kopplung aufgehoben."
-            ) from None
-        except abholung.AbholungFehlgeschlagen as exc:
-            raise CommandError(str(exc)) from None
-        blobs = ergebnis.blobs
-        self.stdout.write(
-            f"Fertig: {ergebnis.akten} Akten, {ergebnis.dokumente} Dokumente;"
-            f" {blobs.geholt} Dateien geladen ({abholung.megabytes(blobs.bytes)} MB),"
-            f" {blobs.vorhanden} schon vorhanden."
+    def ausfuehren(
+        self, buero: Buero, datei: Path | None, options: dict[str, Any]
+    ) -> ablauf.Bericht:
+        return ablauf.abholen(
+            buero=buero,
+            melden=self.stdout.write,
+            max_rate=options["max_rate"] * 1_000_000,
+            datei=datei,
         )
-        if blobs.abgelehnt:
-            for line in blobs.abgelehnt:
-                self.stderr.write(line)
-            raise CommandError(
-                f"{len(blobs.abgelehnt)} Dateien abgelehnt; bitte koffer_abholen wiederholen."
-            )

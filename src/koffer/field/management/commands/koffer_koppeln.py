@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from koffer.field.paket import abholung
+from koffer.field.unterwegs import ablauf
 
 
 class Command(BaseCommand):
@@ -25,8 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--token-datei", default="", help="wohin der Zugang geschrieben wird")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.KOFFER_MODE != "koffer":
-            raise CommandError("koffer_koppeln läuft nur auf einem Koffer (KOFFER_MODE=koffer).")
+        if fehler := ablauf.nur_im_koffer("koffer_koppeln"):
+            raise CommandError(fehler)
         url = (options["buero"] or settings.KOFFER_BUERO_URL).rstrip("/")
         if not url:
             raise CommandError("Bitte die Adresse des Büros nennen: --buero URL.")
@@ -34,8 +34,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         datei = Path(options["token_datei"]) if options["token_datei"] else None
         try:
-            buero = abholung.koppeln(url=url, code=options["code"])
-        except abholung.AbholungFehlgeschlagen as exc:
-            raise CommandError(str(exc)) from None
-        pfad = abholung.zugang_speichern(buero, datei)
+            pfad = ablauf.koppeln(url=url, code=options["code"], datei=datei)
+        except ablauf.Fehlgeschlagen as exc:
+            raise CommandError(exc.message) from None
         self.stdout.write(f"Koffer gekoppelt mit {url}; Zugang gespeichert in {pfad}.")
