@@ -11,8 +11,11 @@ from django.db.models import QuerySet
 from koffer.accounts.access import Access
 from koffer.forms import access as rules
 from koffer.forms.models import Einreichung, Entwurf
+from koffer.outbox import access as outbox_rules
+from koffer.outbox.lokaldruck import selectors as lokaldruck
 from koffer.records import selectors as records
 from koffer.records.models import Akte, Wiedervorlage
+from koffer.tenancy.models import Mandant
 
 MEINE_MAX = 200
 
@@ -71,3 +74,17 @@ def wiedervorlage(einreichung: Einreichung) -> Wiedervorlage | None:
         .order_by("due_date")
         .first()
     )
+
+
+def druck_knopf(
+    access: Access, user_id: uuid.UUID, tenant: Mandant, einreichung: Einreichung
+) -> str:
+    """The words of the button that prints the submission's filed PDF on a local printer
+    (on a Koffer „Auf dem Koffer-Drucker drucken“), empty where the caller has no
+    printer or may not print in the Akte."""
+    if not outbox_rules.writes(access, tenant):
+        return ""
+    if not outbox_rules.can_write_in(access, user_id, einreichung.akte):
+        return ""
+    drucker = lokaldruck.dokument_drucker(access)
+    return lokaldruck.druck_knopf(drucker) if drucker else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,8 @@ from koffer.outbox.briefe import services as brief_services
 from koffer.outbox.lokaldruck import selectors, services
 from koffer.outbox.lokaldruck.forms import DruckenForm, DruckerForm
 from koffer.outbox.models import Brief, Druckauftrag, Drucker
+from koffer.records import selectors as records
+from koffer.records.breadcrumbs import akte_trail
 from koffer.records.dokumente.files import download_response
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Organisationseinheit
@@ -238,3 +241,68 @@ def sammel_pdf(request: TenantRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- another filed Dokument (a submitted form on the Koffer) -----------------------------------
+
+
+def _gewaehlt(request: TenantRequest, wahl: str) -> Drucker | None:
+    if wahl == "einstellung":
+        return services.einstellungsdrucker(tenant=request.tenant)
+    try:
+        return selectors.drucker_of(request.tenant.pk, uuid.UUID(wahl))
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@requires(access.writes)
+def dokument_drucken(request: TenantRequest, dokument_id: uuid.UUID) -> HttpResponse:
+    """A filed Dokument (a submitted form) printed as the Akte holds it: the printers,
+    the button, its prints and their state."""
+    dokument = records.dokument(records.Viewer.of(request), dokument_id)
+    if dokument is None or not access.can_write_in(request.access, request.user.pk, dokument.akte):
+        raise Http404
+    drucker = selectors.dokument_drucker(request.access)
+    rows = list(selectors.dokument_auftraege(dokument)[:20])
+    laeuft = any(a.status in (Druckauftrag.Status.WARTET, Druckauftrag.Status.LAEUFT) for a in rows)
+    printed = any(a.status == Druckauftrag.Status.GEDRUCKT for a in rows)
+    form = DruckenForm(
+        request.POST or None, drucker=drucker, schon_gedruckt=printed, prefix="druck"
+    )
+    if request.method == "POST":
+        if form.is_valid() and (gewaehlt := _gewaehlt(request, form.cleaned_data["drucker"])):
+            try:
+                services.dokument_drucken(
+                    actor=request.user,
+                    access=request.access,
+                    dokument=dokument,
+                    drucker=gewaehlt,
+                    nochmals=form.cleaned_data.get("nochmals", False),
+                    grund=form.cleaned_data.get("grund", ""),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request, f"Das Dokument geht an {gewaehlt.name}; der Stand steht unten."
+                )
+            return redirect("outbox:dokument_drucken", dokument_id=dokument.pk)
+        if form.is_valid():
+            form.add_error("drucker", "Diesen Drucker gibt es nicht.")
+    titel = f"Drucken: {dokument.title}"
+    return render(
+        request,
+        "outbox/dokument_drucken.html",
+        {
+            "page_title": titel,
+            "breadcrumbs": akte_trail(dokument.akte, (titel, None)),
+            "dokument": dokument,
+            "form": form if drucker and not laeuft else None,
+            "knopf": selectors.druck_knopf(drucker),
+            "keine_drucker": not drucker,
+            "druck_laeuft": laeuft,
+            "auftraege": rows,
+            "koffer": settings.KOFFER_MODE == "koffer",
+        },
+    )
