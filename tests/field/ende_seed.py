@@ -5,10 +5,13 @@ each side holds at the end. Each prints one line of JSON."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,9 +19,12 @@ from koffer.accounts.access import Access
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Einreichung, Entwurf
 from koffer.records import services as records
+from koffer.records.dokumente import naming
+from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, AkteSubjekt, Dokument, DokumentVersion, Person, Vorgang
 from koffer.tenancy.models import Mandant
 from tests import factories
+from tests.field import paket_bestand
 from tests.field.paket_bestand import bestand
 from tests.forms.formkern import definition, text
 
@@ -88,9 +94,20 @@ def _person(akte_id: str) -> Person:
     return Person.objects.for_tenant(akte.tenant_id).get(pk=subjekt.person_id)
 
 
-def bestand_der_akte(akte_id: str) -> None:
+def bestand_der_akte(akte_id: str, *, beleg: str = "", pruefen: bool = False) -> None:
     """Everything of the Akte either side holds: documents with their versions' hashes,
-    drafts, submissions, Vorgänge, the person's fields the test changes."""
+    drafts, submissions, Vorgänge, the person's fields the test changes. ``beleg``: first
+    file a text document of that name (a paper the citizen hands over, on the Koffer);
+    ``pruefen``: also the answer of ``manage.py audit_verify`` on this side."""
+    neu = {}
+    if beleg:
+        akte = Akte.objects.unscoped().get(pk=akte_id)
+        data = paket_bestand.text(3000, f"koffer-{beleg}")
+        result = documents.ingest_file(
+            actor=None, akte=akte, file=naming.IncomingFile.from_bytes(beleg, data)
+        )
+        assert result.ok and result.dokument is not None, result.message
+        neu = {"beleg": str(result.dokument.pk)}
     akte = Akte.objects.unscoped().get(pk=akte_id)
     t = akte.tenant_id
     person = _person(akte_id)
@@ -117,7 +134,15 @@ def bestand_der_akte(akte_id: str) -> None:
         ),
         "telefon": person.telefon,
         "city": person.city,
+        **neu,
     }
+    if pruefen:
+        ausgabe = io.StringIO()
+        try:
+            call_command("audit_verify", stdout=ausgabe)
+            found["audit"] = "ok"
+        except CommandError as exc:
+            found["audit"] = f"{exc}: {ausgabe.getvalue()}"
     print(json.dumps(found))
 
 
