@@ -1,4 +1,4 @@
-"""A submitted form printed on a local printer (the Koffer's, named by the setting
+"""A submitted form (and a released letter) printed on a local printer (the Koffer's, named by the setting
 ``KOFFER_DRUCKER``) on a real IPP printer (ippeveprinter): the button on the submission's
 page only where a printer exists, the filed PDF byte for byte in the printer's spool, the
 print's state on the page, a second print only „nochmals“ with a reason; nobody outside
@@ -18,8 +18,8 @@ from koffer.blobs.store import get_store
 from koffer.forms.ausfuellen import services as ausfuellen
 from koffer.forms.models import Einreichung, Formular
 from koffer.jobs import runner
-from koffer.outbox.lokaldruck import virtuell
-from koffer.outbox.models import Druckauftrag, Drucker
+from koffer.outbox.lokaldruck import services, virtuell
+from koffer.outbox.models import Brief, Druckauftrag, Drucker
 from koffer.records.models import Akte, DokumentVersion
 from tests.conftest import signed_in
 from tests.forms.formkern import admin_access, akte, formular, other_team_caseworker
@@ -124,3 +124,27 @@ def test_no_button_without_a_printer_and_no_print_outside_the_akte(
     assert fremd.post(drucken, {"druck-drucker": "einstellung"}).status_code == 404
     assert not Drucker.objects.for_tenant(akte.tenant_id).exists()
     assert not Druckauftrag.objects.for_tenant(akte.tenant_id).exists()
+
+
+@needs_printer
+def test_a_released_letter_prints_on_the_koffer_printer_too(
+    team_caseworker: User,
+    brief: Brief,
+    settings: Any,
+    virtueller_drucker: virtuell.VirtuellerDrucker,
+) -> None:
+    settings.KOFFER_DRUCKER = virtueller_drucker.uri
+    client = signed_in(team_caseworker)
+    seite = client.get(reverse("outbox:brief", args=[brief.pk])).content.decode()
+    assert "Auf dem Koffer-Drucker drucken" in seite
+    antwort = client.post(
+        reverse("outbox:brief_drucken", args=[brief.pk]), {"druck-drucker": "einstellung"}
+    )
+    assert antwort.status_code == 302
+    auftrag = Druckauftrag.objects.for_tenant(brief.tenant_id).get(brief=brief)
+    assert auftrag.drucker.name == "Koffer-Drucker" and auftrag.job_id is not None
+    assert runner.execute(auftrag.job_id) == "done"
+    [pdf] = virtueller_drucker.pdfs()
+    assert pdf.read_bytes() == services.pdf_of(brief)
+    brief.refresh_from_db()
+    assert brief.status == Brief.Status.GEDRUCKT

@@ -86,5 +86,5 @@ def druck_knopf(
         return ""
     if not outbox_rules.can_write_in(access, user_id, einreichung.akte):
         return ""
-    drucker = lokaldruck.dokument_drucker(access)
+    drucker = lokaldruck.drucker_zur_wahl(access)
     return lokaldruck.druck_knopf(drucker) if drucker else ""

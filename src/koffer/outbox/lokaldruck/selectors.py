@@ -86,9 +86,9 @@ def einstellungsdrucker_fehlt(access: Access) -> bool:
     return not alle_drucker(access.tenant_id).filter(name=EINSTELLUNGSDRUCKER).exists()
 
 
-def dokument_drucker(access: Access) -> list[tuple[str, str]]:
-    """Printers offered for a filed Dokument as (value, name); the setting's printer
-    before its first print as the value ``einstellung``."""
+def drucker_zur_wahl(access: Access) -> list[tuple[str, str]]:
+    """Printers offered for a letter or a filed Dokument as (value, name); the setting's
+    printer (the Koffer's) before its first print as the value ``einstellung``."""
     choices = [(str(d.pk), d.name) for d in nutzbare_drucker(access)]
     if einstellungsdrucker_fehlt(access):
         choices.insert(0, ("einstellung", EINSTELLUNGSDRUCKER))
