@@ -113,7 +113,9 @@ def _drucken(koffer: Sitzung, einreichung: str) -> str:
     match = re.search(rf"/postausgang/dokumente/({UUID})/drucken/", seite)
     assert match is not None
     drucken = match.group(0)
-    assert _weiter(koffer, drucken, {"druck-drucker": "einstellung"}) == drucken
+    knopf = formularwerte(seite, "druck-drucker")  # one click on the submission's page
+    assert knopf == {"druck-drucker": "einstellung"}, knopf
+    assert _weiter(koffer, drucken, knopf) == drucken
     deadline = time.monotonic() + DRUCK_WARTEN
     while time.monotonic() < deadline:
         stand = koffer.get(drucken).text

@@ -60,7 +60,8 @@ def test_a_submitted_form_prints_on_the_koffer_printer_byte_for_byte(
     client = signed_in(team_caseworker)
     drucken = reverse("outbox:dokument_drucken", args=[einreichung.dokument_id])
     seite = _seite(client, einreichung)
-    assert "Auf dem Koffer-Drucker drucken" in seite and drucken in seite
+    assert "Auf dem Koffer-Drucker drucken" in seite and f'action="{drucken}"' in seite
+    assert 'name="druck-drucker" value="einstellung"' in seite
 
     antwort = client.post(drucken, {"druck-drucker": "einstellung"})
     assert antwort.status_code == 302 and antwort["Location"] == drucken

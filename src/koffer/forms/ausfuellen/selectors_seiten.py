@@ -5,6 +5,7 @@ the people a person field offers. Scoped like ``forms.access``."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -76,15 +77,26 @@ def wiedervorlage(einreichung: Einreichung) -> Wiedervorlage | None:
     )
 
 
+@dataclass(frozen=True)
+class DruckKnopf:
+    """The print button on a submission's page: its words and, where one printer is
+    offered, that printer's choice (one click prints; else the print page chooses)."""
+
+    text: str
+    wahl: str = ""
+
+
 def druck_knopf(
     access: Access, user_id: uuid.UUID, tenant: Mandant, einreichung: Einreichung
-) -> str:
-    """The words of the button that prints the submission's filed PDF on a local printer
-    (on a Koffer „Auf dem Koffer-Drucker drucken“), empty where the caller has no
-    printer or may not print in the Akte."""
+) -> DruckKnopf | None:
+    """The button that prints the submission's filed PDF on a local printer (on a Koffer
+    „Auf dem Koffer-Drucker drucken“); None where the caller has no printer or may not
+    print in the Akte."""
     if not outbox_rules.writes(access, tenant):
-        return ""
+        return None
     if not outbox_rules.can_write_in(access, user_id, einreichung.akte):
-        return ""
+        return None
     drucker = lokaldruck.drucker_zur_wahl(access)
-    return lokaldruck.druck_knopf(drucker) if drucker else ""
+    if not drucker:
+        return None
+    return DruckKnopf(lokaldruck.druck_knopf(drucker), drucker[0][0] if len(drucker) == 1 else "")
