@@ -388,3 +388,9 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# The Koffer's own printer (issue 18): a mobile printer reached over IPP, e.g.
+# ``ipp://localhost:631/printers/mobil`` (CUPS) — the office's printers do not travel.
+# Set, it is the Mandant's printer „Koffer-Drucker“ (outbox.lokaldruck), added on its
+# first print; submitted forms and released letters print on it, offline too.
+KOFFER_DRUCKER = os.environ.get("KOFFER_DRUCKER", "").strip()

@@ -3,16 +3,32 @@ paired, made through the services like real data."""
 
 from __future__ import annotations
 
+import http.cookiejar
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp
 
 from koffer.accounts.models import User
 from koffer.field.geraete import services
 from koffer.field.models import Geraet
 from koffer.records.models import Akte, Aktenplaneinheit
+from koffer.shell import server
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
 from tests.factories import records as record_factories
+from tests.subprocesses import ROOT, stop_group
 
 
 @pytest.fixture
@@ -55,3 +71,193 @@ def kollegin(tenant: Mandant, team: Organisationseinheit) -> User:
 def anderer_koffer(kollegin: User, tenant: Mandant) -> Geraet:
     _, code = services.geraet_anlegen(actor=kollegin, tenant_id=tenant.pk, name="Laptop 2")
     return services.koppeln(code=code)[0]
+
+
+# --- real koffer processes (office and Koffer) on loopback ---------------------------------------
+
+
+START_TIMEOUT = 180.0
+
+
+@dataclass
+class Dienst:
+    """A koffer served by ``manage.py serve`` from its own var folder (web and one worker);
+    ``stoppen()`` ends it with its children, ``starten()`` again on the same port."""
+
+    var: Path
+    env: dict[str, str]
+    port: int = field(default_factory=server.free_port)
+    live_port: int = field(default_factory=server.free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def starten(self) -> Dienst:
+        log = (self.var / "serve.log").open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "serve",
+                "--no-demo",
+                "--workers",
+                "1",
+                "--port",
+                str(self.port),
+                "--live-port",
+                str(self.live_port),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"serve endete beim Start:\n{self.log()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"{self.url} antwortet nicht:\n{self.log()[-3000:]}")
+
+    def stoppen(self) -> None:
+        if self.proc is not None:
+            stop_group(self.proc)
+            self.proc = None
+
+    def erreichbar(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/healthz", timeout=2):  # noqa: S310
+                return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def log(self) -> str:
+        path = self.var / "serve.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+class _OhneWeiterleitung(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@dataclass
+class Antwort:
+    status: int
+    text: str
+    location: str
+
+
+class Sitzung:
+    """A browser's session against a served koffer through urllib: cookies, the CSRF
+    token sent back as a form field, redirects reported (not followed)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _OhneWeiterleitung()
+        )
+
+    def _csrf(self) -> str:
+        return next((c.value or "" for c in self.cookies if c.name == "csrftoken"), "")
+
+    def _senden(self, request: urllib.request.Request) -> Antwort:
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return Antwort(response.status, response.read().decode(), "")
+        except urllib.error.HTTPError as exc:
+            return Antwort(
+                exc.code, exc.read().decode(errors="replace"), exc.headers["Location"] or ""
+            )
+
+    def get(self, path: str) -> Antwort:
+        return self._senden(urllib.request.Request(self.url + path))  # noqa: S310
+
+    def post(self, path: str, daten: dict[str, str] | None = None) -> Antwort:
+        if not self._csrf():
+            self.get(path)
+        body = urllib.parse.urlencode({**(daten or {}), "csrfmiddlewaretoken": self._csrf()})
+        request = urllib.request.Request(  # noqa: S310
+            self.url + path,
+            data=body.encode(),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": self.url + path,
+            },
+        )
+        return self._senden(request)
+
+    def anmelden(self, username: str, password: str, totp_schluessel: str) -> None:
+        """Sign in with password and the TOTP second factor, as a person would."""
+        anmelden = reverse("accounts:login")
+        self.get(anmelden)
+        antwort = self.post(anmelden, {"username": username, "password": password})
+        assert antwort.status == 302, antwort.text[:2000]
+        code = totp(bytes.fromhex(totp_schluessel), step=30, t0=0, digits=6)
+        antwort = self.post(reverse("accounts:otp"), {"token": f"{code:06d}"})
+        assert antwort.status == 302, antwort.text[:2000]
+        assert self.get(reverse("shell:start")).status == 200
+
+
+class _Formularleser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.formulare: list[dict[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.formulare.append({})
+        if not self.formulare or "name" not in a:
+            if tag == "option" and self._select is not None and "selected" in a:
+                self.formulare[-1][self._select] = a.get("value", "")
+            return
+        werte, name = self.formulare[-1], a["name"]
+        if tag == "input":
+            art = a.get("type", "text")
+            if art in ("checkbox", "radio"):
+                if "checked" in a:
+                    werte[name] = a.get("value", "on")
+            elif art not in ("submit", "button", "file"):
+                werte[name] = a.get("value", "")
+        elif tag == "select":
+            self._select = name
+            werte.setdefault(name, "")
+        elif tag == "textarea":
+            self._textarea = name
+            werte[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None and self.formulare:
+            self.formulare[-1][self._textarea] += data
+
+
+def formularwerte(html: str, feld: str) -> dict[str, str]:
+    """What a browser would send from the page's form that has the field ``feld``: its
+    inputs' values, checked boxes, selected options (without the CSRF token)."""
+    leser = _Formularleser()
+    leser.feed(html)
+    for werte in leser.formulare:
+        if feld in werte:
+            werte.pop("csrfmiddlewaretoken", None)
+            return werte
+    raise AssertionError(f"kein Formular mit dem Feld {feld!r}")

@@ -13,8 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +20,12 @@ from typing import Any
 
 import pytest
 
-from koffer.shell import server
 from tests import dbtemplate, factories
-from tests.subprocesses import ROOT, koffer_env, stop_group
+from tests.field.conftest import Dienst
+from tests.subprocesses import ROOT, koffer_env
 
 pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
 
-START_TIMEOUT = 180.0
 # The large document of the interruption case and the rate the first run fetches it at:
 # about eight seconds, ample time to find its part file and kill the process.
 GROSS = 4_000_000
@@ -60,20 +57,6 @@ def _manage(
     return result
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "serve ist beim Start beendet worden"
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{url} antwortet nicht")
-
-
 @pytest.fixture(scope="module")
 def buero(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Buero]:
     """The office: migrated, seeded with three field workers' Koffer and checkouts (one
@@ -90,34 +73,11 @@ def buero(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Buero]:
         f"from tests.field.paket_seed import seed; seed({str(seed_file)!r}, gross={GROSS})",
     )
     seed = json.loads(seed_file.read_text())
-    port, live_port = server.free_port(), server.free_port()
-    log = (var / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "serve",
-            "--no-demo",
-            "--workers",
-            "1",
-            "--port",
-            str(port),
-            "--live-port",
-            str(live_port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    dienst = Dienst(var, env).starten()
     try:
-        _wait_healthy(url, proc)
-        yield Buero(url=url, var=var, env=env, seed=seed)
+        yield Buero(url=dienst.url, var=var, env=env, seed=seed)
     finally:
-        stop_group(proc)
-        log.close()
+        dienst.stoppen()
 
 
 def _koffer(tmp_path: Path) -> dict[str, str]:

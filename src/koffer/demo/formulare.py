@@ -1,8 +1,10 @@
 """The demo catalogue of forms: every ``demo/formulare/*.json`` imported into the Mandant
 its ``fachbereich`` belongs to (the Jobcenter's forms into the Jobcenter, the Kreis's
 Ämter's into the Landkreis; a form without one into both), by each Mandant's
-administrator. A Vorgangstyp a form opens is created where the Mandant lacks it, so that
-submitting every demo form works.
+administrator. The Stadt Beispielstadt, whose field worker visits senior citizens at
+home with a Koffer, gets the forms of a senior office (``STADT_FORMULARE``), imported by
+the system (it has no administration in the demo). A Vorgangstyp a form opens is created
+where the Mandant lacks it, so that submitting every demo form works.
 
 Then each Mandant's caseworker has filled its smallest form for the first Akte: one
 draft submitted (filed in the Akte) and one begun, so that drafts, submissions and their
@@ -17,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from koffer.accounts.models import User
-from koffer.demo.outbox import ADMINS, JOBCENTER, KREIS
+from koffer.demo.outbox import ADMINS, JOBCENTER, KREIS, STADT
 from koffer.forms.ausfuellen import services as ausfuellen
 from koffer.forms.definition import Definition, Feld, pruefen, sichtbar
 from koffer.forms.katalog import selectors as katalog_selectors
@@ -37,6 +39,8 @@ MANDANT_JE_FACHBEREICH = {
     "allgemein": (KREIS, JOBCENTER),
     "": (KREIS, JOBCENTER),
 }
+# A senior office's home visits: care, housing benefit, a disability application, a note.
+STADT_FORMULARE = ("hilfe-zur-pflege", "wohngeld", "feststellung-behinderung", "freie-notiz")
 
 
 def definitionen(ordner: Path = ORDNER) -> list[dict[str, Any]]:
@@ -50,7 +54,7 @@ def definitionen(ordner: Path = ORDNER) -> list[dict[str, Any]]:
     return daten
 
 
-def _vorgangstyp(admin: User, tenant: Mandant, definition: dict[str, Any]) -> None:
+def _vorgangstyp(admin: User | None, tenant: Mandant, definition: dict[str, Any]) -> None:
     code = (definition.get("vorgang") or {}).get("vorgangstyp")
     if not code:
         return
@@ -73,7 +77,7 @@ FRISTREGELN = {
 }
 
 
-def _fristregeln(admin: User, tenant: Mandant, definition: dict[str, Any]) -> None:
+def _fristregeln(admin: User | None, tenant: Mandant, definition: dict[str, Any]) -> None:
     for code in (definition.get("vorgang") or {}).get("fristen", []):
         if (
             code in FRISTREGELN
@@ -85,9 +89,9 @@ def _fristregeln(admin: User, tenant: Mandant, definition: dict[str, Any]) -> No
             )
 
 
-def voraussetzungen(admin: User, tenant: Mandant, definition: dict[str, Any]) -> None:
+def voraussetzungen(admin: User | None, tenant: Mandant, definition: dict[str, Any]) -> None:
     """What a demo form needs in the Mandant before it can be imported: the Vorgangstyp it
-    opens and the Fristregeln it names."""
+    opens and the Fristregeln it names (``admin`` None: the system)."""
     _vorgangstyp(admin, tenant, definition)
     _fristregeln(admin, tenant, definition)
 
@@ -97,9 +101,14 @@ def load(mandanten: dict[str, Mandant], ordner: Path = ORDNER) -> None:
     for definition in definitionen(ordner):
         for slug in MANDANT_JE_FACHBEREICH.get(definition.get("fachbereich") or "", (KREIS,)):
             je_mandant.setdefault(slug, []).append(definition)
+    if STADT in mandanten:
+        je_mandant[STADT] = [d for d in definitionen(ordner) if d["schluessel"] in STADT_FORMULARE]
+    je_mandant = {slug: liste for slug, liste in je_mandant.items() if slug in mandanten}
     for slug, liste in je_mandant.items():
         tenant = mandanten[slug]
-        admin = User.objects.get(username=ADMINS[slug])
+        admin = User.objects.get(username=ADMINS[slug]) if slug in ADMINS else None
+        if not liste:
+            continue
         for definition in liste:
             voraussetzungen(admin, tenant, definition)
         katalog.importieren(actor=admin, access=None, tenant=tenant, daten=liste)

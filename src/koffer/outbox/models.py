@@ -646,7 +646,9 @@ class Drucker(TenantOwned):
 
 
 class Druckauftrag(TenantOwned):
-    """One print of a letter on a :class:`Drucker`, as the background job
+    """One print of a letter — or of another filed Dokument, such as a submitted form
+    printed on a Koffer's printer (``brief`` empty, ``dokument`` set) — on a
+    :class:`Drucker`, as the background job
     ``outbox.lokaldruck``: the filed PDF sent by IPP Print-Job, then watched until the
     printer's job ended. ``versuch`` counts the sends: a retry after the printer
     definitely did not print sends again (a new ``versuch``), a retry after a timeout
@@ -660,7 +662,13 @@ class Druckauftrag(TenantOwned):
         GEDRUCKT = "gedruckt", "gedruckt"
         FEHLGESCHLAGEN = "fehlgeschlagen", "fehlgeschlagen"
 
-    brief = models.ForeignKey(Brief, on_delete=models.PROTECT, related_name="druckauftraege")
+    brief = models.ForeignKey(
+        Brief, null=True, blank=True, on_delete=models.PROTECT, related_name="druckauftraege"
+    )
+    # A filed Dokument printed as it is (not a letter): exactly one of brief and dokument.
+    dokument = models.ForeignKey(
+        "records.Dokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     drucker = models.ForeignKey(Drucker, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WARTET)
     nochmals = models.BooleanField(default=False)
@@ -692,6 +700,16 @@ class Druckauftrag(TenantOwned):
                 condition=models.Q(status__in=["wartet", "laeuft"]),
                 name="outbox_druckauftrag_einer",
             ),
+            models.UniqueConstraint(
+                fields=["tenant", "dokument"],
+                condition=models.Q(status__in=["wartet", "laeuft"]),
+                name="outbox_druckauftrag_dokument_einer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(brief__isnull=False, dokument__isnull=True)
+                | models.Q(brief__isnull=True, dokument__isnull=False),
+                name="outbox_druckauftrag_brief_oder_dokument",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["wartet", "laeuft", "gedruckt", "fehlgeschlagen"]),
                 name="outbox_druckauftrag_status_valid",
@@ -699,4 +717,4 @@ class Druckauftrag(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.brief} auf {self.drucker}"
+        return f"{self.brief or self.dokument} auf {self.drucker}"

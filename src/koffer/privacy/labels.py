@@ -223,6 +223,10 @@ ACTION_LABELS: dict[str, str] = {
     "placements.meldung.acknowledge": "Eingang der Meldung bestätigt",
     "placements.meldung.ask_back": "Rückfrage zur Meldung",
     "placements.meldung.close": "Meldung abgeschlossen",
+    # Task druck (issue 18): a filed document printed on a local printer (the Koffer's).
+    "outbox.dokument.drucken": "Dokument an einen Drucker gesendet (Druck gestartet)",
+    "outbox.dokument.lokal_gedruckt": "Dokument auf einem Drucker gedruckt",
+    "outbox.dokument.druck_fehlgeschlagen": "Druck eines Dokuments fehlgeschlagen",
 }
 
 # For ``<app>.<model>.<verb>`` codes nobody listed above: "<Modell> <Partizip>".

@@ -5,14 +5,18 @@ the people a person field offers. Scoped like ``forms.access``."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from koffer.accounts.access import Access
 from koffer.forms import access as rules
 from koffer.forms.models import Einreichung, Entwurf
+from koffer.outbox import access as outbox_rules
+from koffer.outbox.lokaldruck import selectors as lokaldruck
 from koffer.records import selectors as records
 from koffer.records.models import Akte, Wiedervorlage
+from koffer.tenancy.models import Mandant
 
 MEINE_MAX = 200
 
@@ -71,3 +75,28 @@ def wiedervorlage(einreichung: Einreichung) -> Wiedervorlage | None:
         .order_by("due_date")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class DruckKnopf:
+    """The print button on a submission's page: its words and, where one printer is
+    offered, that printer's choice (one click prints; else the print page chooses)."""
+
+    text: str
+    wahl: str = ""
+
+
+def druck_knopf(
+    access: Access, user_id: uuid.UUID, tenant: Mandant, einreichung: Einreichung
+) -> DruckKnopf | None:
+    """The button that prints the submission's filed PDF on a local printer (on a Koffer
+    „Auf dem Koffer-Drucker drucken“); None where the caller has no printer or may not
+    print in the Akte."""
+    if not outbox_rules.writes(access, tenant):
+        return None
+    if not outbox_rules.can_write_in(access, user_id, einreichung.akte):
+        return None
+    drucker = lokaldruck.drucker_zur_wahl(access)
+    if not drucker:
+        return None
+    return DruckKnopf(lokaldruck.druck_knopf(drucker), drucker[0][0] if len(drucker) == 1 else "")

@@ -399,6 +399,9 @@ def einreichung(request: TenantRequest, einreichung_id: uuid.UUID) -> HttpRespon
             "einreichung": gefunden,
             "akte": gefunden.akte,
             "wiedervorlage": selectors_seiten.wiedervorlage(gefunden),
+            "drucken": selectors_seiten.druck_knopf(
+                request.access, request.user.pk, request.tenant, gefunden
+            ),
             "titel": titel,
             "page_title": f"{titel} – eingereicht",
             "breadcrumbs": akte_trail(gefunden.akte, (f"{titel} eingereicht", None)),

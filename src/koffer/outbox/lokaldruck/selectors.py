@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from koffer.accounts.access import Access
 from koffer.outbox import access as rules
 from koffer.outbox.briefe import selectors as briefe
 from koffer.outbox.models import Brief, Druckauftrag, Drucker
+from koffer.records.models import Dokument
 
 MAX_SAMMEL = 100  # letters in one Sammel-PDF: a mobile printer's afternoon
+EINSTELLUNGSDRUCKER = "Koffer-Drucker"  # the printer of the setting KOFFER_DRUCKER
 
 
 def alle_drucker(tenant_id: uuid.UUID) -> QuerySet[Drucker]:
@@ -47,7 +50,9 @@ def auftrag(access: Access, user_id: uuid.UUID, auftrag_id: uuid.UUID) -> Drucka
         .filter(pk=auftrag_id)
         .first()
     )
-    if found is None or briefe.brief(access, user_id, found.brief_id) is None:
+    if found is None or found.brief_id is None:
+        return None
+    if briefe.brief(access, user_id, found.brief_id) is None:
         return None
     return found
 
@@ -60,3 +65,40 @@ def zu_drucken(access: Access, user_id: uuid.UUID) -> QuerySet[Brief]:
         .select_related("akte", "dokument__current_version", "empfaenger")
         .order_by("freigegeben_at", "pk")
     )
+
+
+def dokument_auftraege(dokument: Dokument) -> QuerySet[Druckauftrag]:
+    """The prints of a filed Dokument (not a letter), newest first."""
+    return (
+        Druckauftrag.objects.for_tenant(dokument.tenant_id)
+        .filter(dokument=dokument)
+        .select_related("drucker", "created_by")
+        .order_by("-created_at")
+    )
+
+
+def einstellungsdrucker_fehlt(access: Access) -> bool:
+    """The setting ``KOFFER_DRUCKER`` names a printer this Mandant has no row for yet
+    (the first print adds it: ``services.einstellungsdrucker``)."""
+    assert access.tenant_id is not None
+    if not str(getattr(settings, "KOFFER_DRUCKER", "") or "").strip():
+        return False
+    return not alle_drucker(access.tenant_id).filter(name=EINSTELLUNGSDRUCKER).exists()
+
+
+def drucker_zur_wahl(access: Access) -> list[tuple[str, str]]:
+    """Printers offered for a letter or a filed Dokument as (value, name); the setting's
+    printer (the Koffer's) before its first print as the value ``einstellung``."""
+    choices = [(str(d.pk), d.name) for d in nutzbare_drucker(access)]
+    if einstellungsdrucker_fehlt(access):
+        choices.insert(0, ("einstellung", EINSTELLUNGSDRUCKER))
+    return choices
+
+
+def druck_knopf(drucker: list[tuple[str, str]]) -> str:
+    """The print button's words: on a Koffer „Auf dem Koffer-Drucker drucken“."""
+    if len(drucker) == 1 and drucker[0][1] == EINSTELLUNGSDRUCKER:
+        return "Auf dem Koffer-Drucker drucken"
+    if len(drucker) == 1:
+        return f"Drucken auf {drucker[0][1]}"
+    return "Drucken"

@@ -13,6 +13,9 @@ What holds, and why:
   the retry asks about the job already sent.
 - A completed print moves the letter to „gedruckt“ (never back: ``Brief.RANG``), with a
   BriefEreignis and an audit event; posting it is ``briefe.services.aushaendigen``.
+- Any other filed Dokument (a submitted form on the Koffer) prints the same way
+  (``dokument_drucken``): the same job, the same guards, its own audit actions; the
+  Koffer's own printer comes from the setting ``KOFFER_DRUCKER`` (``einstellungsdrucker``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,7 +39,9 @@ from koffer.outbox import access as rules
 from koffer.outbox.briefe.services import audit_brief
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, NotFound
 from koffer.outbox.lokaldruck import ipp, sammel
+from koffer.outbox.lokaldruck.selectors import EINSTELLUNGSDRUCKER
 from koffer.outbox.models import Brief, BriefEreignis, Druckauftrag, Drucker
+from koffer.records.models import Dokument
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 JOB_KIND = "outbox.lokaldruck"
@@ -228,7 +234,7 @@ def drucken(
                 )
         except IntegrityError:
             raise _running() from None
-        _start_job(actor, brief, auftrag)
+        _start_job(actor, auftrag)
         audit_brief(
             actor,
             brief,
@@ -247,12 +253,12 @@ def _running() -> Conflict:
     return Conflict("druck_laeuft", "Dieser Brief wird gerade gedruckt; bitte warten.")
 
 
-def _start_job(actor: User, brief: Brief, auftrag: Druckauftrag) -> None:
+def _start_job(actor: User, auftrag: Druckauftrag) -> None:
     job = jobs.start_job(
         actor=actor,
-        tenant=Mandant.objects.get(pk=brief.tenant_id),
+        tenant=Mandant.objects.get(pk=auftrag.tenant_id),
         kind=JOB_KIND,
-        title=f"Drucken: {brief.betreff}"[:200],
+        title=f"Drucken: {titel(auftrag)}"[:200],
         params={"druckauftrag": str(auftrag.pk)},
     )
     auftrag.job_id = job.pk
@@ -271,6 +277,8 @@ def wiederholen(*, actor: User, access: Access, auftrag: Druckauftrag) -> Drucka
             .get(pk=auftrag.pk)
         )
         brief = auftrag.brief
+        if brief is None:
+            raise NotFound("not_found", "Diesen Druck eines Briefs gibt es nicht.")
         if not rules.can_write_in(access, actor.pk, brief.akte):
             raise Forbidden("outbox_forbidden", "Sie dürfen Briefe dieser Akte nicht drucken.")
         if auftrag.status != Status.FEHLGESCHLAGEN or auftrag.job_id is None:
@@ -312,7 +320,14 @@ def fortsetzen(auftrag: Druckauftrag) -> bool:
 def auftrag_of(tenant_id: uuid.UUID, auftrag_id: uuid.UUID) -> Druckauftrag | None:
     return (
         Druckauftrag.objects.for_tenant(tenant_id)
-        .select_related("brief__akte", "brief__dokument__current_version", "drucker", "created_by")
+        .select_related(
+            "brief__akte",
+            "brief__dokument__current_version",
+            "dokument__akte",
+            "dokument__current_version",
+            "drucker",
+            "created_by",
+        )
         .filter(pk=auftrag_id)
         .first()
     )
@@ -321,16 +336,55 @@ def auftrag_of(tenant_id: uuid.UUID, auftrag_id: uuid.UUID) -> Druckauftrag | No
 def job_name(brief: Brief) -> str:
     """The printer's job name: Aktenzeichen and subject, cut to what a printer's panel
     shows."""
-    name = f"{brief.akte.aktenzeichen} {brief.betreff}"
+    return _cut(f"{brief.akte.aktenzeichen} {brief.betreff}")
+
+
+def _cut(name: str) -> str:
     return name if len(name) <= MAX_JOB_NAME else name[: MAX_JOB_NAME - 1] + "…"
+
+
+def titel(auftrag: Druckauftrag) -> str:
+    """What is printed, for pages and the job: the letter's subject or the document's
+    title."""
+    if auftrag.brief is not None:
+        return auftrag.brief.betreff
+    assert auftrag.dokument is not None
+    return auftrag.dokument.title
+
+
+def auftrag_name(auftrag: Druckauftrag) -> str:
+    """The printer's job name of a print: Aktenzeichen and subject or title."""
+    if auftrag.brief is not None:
+        return job_name(auftrag.brief)
+    assert auftrag.dokument is not None
+    return _cut(f"{auftrag.dokument.akte.aktenzeichen} {auftrag.dokument.title}")
+
+
+def auftrag_pdf(auftrag: Druckauftrag) -> bytes:
+    """The filed PDF a print sends: the letter's, or the document's."""
+    if auftrag.brief is not None:
+        return pdf_of(auftrag.brief)
+    assert auftrag.dokument is not None
+    return dokument_pdf(auftrag.dokument)
 
 
 def pdf_of(brief: Brief) -> bytes:
     """The filed PDF of a released letter, as the Akte holds it."""
     if brief.dokument is None or brief.dokument.current_version is None:
         raise Conflict("brief_not_released", "Der Brief ist nicht abgelegt.")
-    version = brief.dokument.current_version
-    with get_store().open(version.pdf_sha256 or version.sha256) as src:
+    return dokument_pdf(brief.dokument)
+
+
+def dokument_pdf(dokument: Dokument) -> bytes:
+    """The current version's PDF of a filed Dokument, byte for byte as the Akte holds it
+    (its searchable PDF where it has one)."""
+    version = dokument.current_version
+    if version is None:
+        raise Conflict("dokument_ohne_version", "Das Dokument hat keine Datei.")
+    sha = version.pdf_sha256 or version.sha256
+    if not sha or (not version.pdf_sha256 and version.mime_type != "application/pdf"):
+        raise Conflict("dokument_kein_pdf", "Nur PDF-Dokumente lassen sich drucken.")
+    with get_store().open(sha) as src:
         data: bytes = src.read(ipp.MAX_DOCUMENT + 1)
     return data
 
@@ -372,18 +426,28 @@ def fehlgeschlagen(auftrag: Druckauftrag, meldung: str) -> None:
             timezone.now(),
         )
         auftrag.save(update_fields=["status", "meldung", "finished_at"])
-        audit_brief(
-            None,
-            auftrag.brief,
-            "outbox.brief.druck_fehlgeschlagen",
-            changes={"druckauftrag": str(auftrag.pk), "meldung": meldung[:500]},
-        )
+        changes = {"druckauftrag": str(auftrag.pk), "meldung": meldung[:500]}
+        if auftrag.brief is None:
+            _audit_dokument(None, auftrag, "outbox.dokument.druck_fehlgeschlagen", changes)
+            return
+        audit_brief(None, auftrag.brief, "outbox.brief.druck_fehlgeschlagen", changes=changes)
 
 
-def gedruckt(auftrag: Druckauftrag) -> Brief:
+def gedruckt(auftrag: Druckauftrag) -> None:
     """The printer reports the job completed: the letter is „gedruckt“ (if not further
-    along already), with its event and an audit event."""
+    along already), with its event and an audit event; a document's print only ends."""
     now = timezone.now()
+    if auftrag.brief is None:
+        with transaction.atomic():
+            auftrag.status, auftrag.finished_at, auftrag.meldung = Status.GEDRUCKT, now, ""
+            auftrag.save(update_fields=["status", "finished_at", "meldung"])
+            _audit_dokument(
+                auftrag.created_by,
+                auftrag,
+                "outbox.dokument.lokal_gedruckt",
+                {"druckauftrag": str(auftrag.pk), "drucker": auftrag.drucker.name},
+            )
+        return
     with transaction.atomic():
         brief = _locked_brief(auftrag.brief)
         auftrag.status, auftrag.finished_at, auftrag.meldung = Status.GEDRUCKT, now, ""
@@ -412,7 +476,6 @@ def gedruckt(auftrag: Druckauftrag) -> Brief:
             "outbox.brief.lokal_gedruckt",
             changes=changes,
         )
-    return brief
 
 
 def sammel_pdf(*, actor: User, briefe: list[Brief], duplex: bool) -> bytes:
@@ -428,3 +491,130 @@ def sammel_pdf(*, actor: User, briefe: list[Brief], duplex: bool) -> bytes:
                 changes={"briefe": len(briefe), "duplex": duplex},
             )
     return pdf
+
+
+# --- printing another filed Dokument (a submitted form on the Koffer) ------------------------
+
+
+def _audit_dokument(
+    actor: User | None,
+    auftrag: Druckauftrag,
+    action: str,
+    changes: dict[str, Any],
+    reason: str = "",
+) -> None:
+    assert auftrag.dokument is not None
+    audit.record(
+        actor=actor,
+        tenant_id=auftrag.tenant_id,
+        action=action,
+        obj=auftrag.dokument,
+        changes=changes,
+        reason=reason,
+    )
+
+
+def einstellungsdrucker(*, tenant: Mandant) -> Drucker | None:
+    """The printer the setting ``KOFFER_DRUCKER`` names (a Koffer's mobile printer, e.g.
+    ``ipp://localhost:631/printers/mobil``) as the Mandant's printer „Koffer-Drucker“:
+    added, or its address brought up to date, when the setting has one; None without.
+    The setting is the machine's own (no office carries it), so no administration is
+    asked; the change is audited without a person."""
+    raw = str(getattr(settings, "KOFFER_DRUCKER", "") or "")
+    if not raw.strip():
+        return None
+    uri = clean_uri(raw)
+    with transaction.atomic():
+        drucker = (
+            Drucker.objects.for_tenant(tenant)
+            .select_for_update()
+            .filter(name=EINSTELLUNGSDRUCKER)
+            .first()
+        )
+        if drucker is not None and drucker.uri == uri and drucker.is_active:
+            return drucker
+        now = timezone.now()
+        if drucker is None:
+            drucker = Drucker.objects.create(
+                tenant=tenant, name=EINSTELLUNGSDRUCKER, uri=uri, duplex=False, updated_at=now
+            )
+            action = "outbox.drucker.create"
+        else:
+            drucker.uri, drucker.is_active, drucker.updated_at = uri, True, now
+            drucker.save(update_fields=["uri", "is_active", "updated_at"])
+            action = "outbox.drucker.change"
+        audit.record(
+            actor=None,
+            tenant_id=tenant.pk,
+            action=action,
+            obj=drucker,
+            changes={"name": drucker.name, "uri": uri, "aus_einstellung": True},
+        )
+    return drucker
+
+
+def dokument_drucken(
+    *,
+    actor: User,
+    access: Access,
+    dokument: Dokument,
+    drucker: Drucker,
+    nochmals: bool = False,
+    grund: str = "",
+) -> Druckauftrag:
+    """Start printing a filed Dokument (its current version's PDF, as the Akte holds it)
+    on ``drucker``: whoever may write letters in its Akte. One print at a time per
+    document; a document printed before needs ``nochmals`` and a reason."""
+    drucker = _usable(access, dokument.tenant_id, drucker)
+    with transaction.atomic():
+        dokument = (
+            Dokument.objects.for_tenant(dokument.tenant_id)
+            .select_for_update(of=("self",))
+            .select_related("akte", "current_version")
+            .get(pk=dokument.pk)
+        )
+        if not rules.can_write_in(access, actor.pk, dokument.akte):
+            raise Forbidden("outbox_forbidden", "Sie dürfen Dokumente dieser Akte nicht drucken.")
+        dokument_pdf(dokument)  # a PDF at all, before the job is started
+        mine = Druckauftrag.objects.for_tenant(dokument.tenant_id).filter(dokument=dokument)
+        if mine.filter(status__in=(Status.WARTET, Status.LAEUFT)).exists():
+            raise _dokument_running()
+        reason = ""
+        if mine.filter(status=Status.GEDRUCKT).exists():
+            if not nochmals:
+                raise Conflict(
+                    "schon_gedruckt",
+                    "Das Dokument ist schon gedruckt. Um es nochmals zu drucken, wählen Sie "
+                    "„nochmals drucken“ und nennen einen Grund.",
+                )
+            reason = need_reason(
+                grund,
+                max_length=MAX_GRUND,
+                prompt="Bitte nennen Sie den Grund, das Dokument nochmals zu drucken.",
+            )
+        try:
+            with transaction.atomic():
+                auftrag = Druckauftrag.objects.create(
+                    tenant_id=dokument.tenant_id,
+                    dokument=dokument,
+                    drucker=drucker,
+                    nochmals=bool(reason),
+                    grund=reason,
+                    created_at=timezone.now(),
+                    created_by=actor,
+                )
+        except IntegrityError:
+            raise _dokument_running() from None
+        _start_job(actor, auftrag)
+        _audit_dokument(
+            actor,
+            auftrag,
+            "outbox.dokument.drucken",
+            {"drucker": drucker.name, "druckauftrag": str(auftrag.pk), "nochmals": bool(reason)},
+            reason,
+        )
+    return auftrag
+
+
+def _dokument_running() -> Conflict:
+    return Conflict("druck_laeuft", "Dieses Dokument wird gerade gedruckt; bitte warten.")

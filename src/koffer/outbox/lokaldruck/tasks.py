@@ -43,8 +43,7 @@ def _send(auftrag: Druckauftrag) -> dict[str, Any]:
     """Send the letter once per ``versuch``: a job already recorded for it, or found in the
     printer's list above the mark taken before sending, is that send (a worker killed
     after the printer's answer does not print the letter again)."""
-    brief = auftrag.brief
-    user, name = auftrag.created_by.username, services.job_name(brief)
+    user, name = auftrag.created_by.username, services.auftrag_name(auftrag)
     if auftrag.ipp_versuch == auftrag.versuch and auftrag.ipp_job_id is not None:
         return {"job_id": auftrag.ipp_job_id, "state": auftrag.ipp_state}
     try:
@@ -54,7 +53,7 @@ def _send(auftrag: Druckauftrag) -> dict[str, Any]:
         else:
             job = ipp.print_job(
                 auftrag.drucker.uri,
-                services.pdf_of(brief),
+                services.auftrag_pdf(auftrag),
                 job_name=name,
                 user=user,
                 duplex=auftrag.drucker.duplex,
@@ -144,7 +143,7 @@ def _job(run: JobRun) -> Outcome:
             raise JobError(exc.message) from exc
     if auftrag.status != Druckauftrag.Status.GEDRUCKT:
         print_letter(auftrag=auftrag, run=run)
-    return Outcome(f"„{auftrag.brief.betreff}“ gedruckt auf {auftrag.drucker.name}.")
+    return Outcome(f"„{services.titel(auftrag)}“ gedruckt auf {auftrag.drucker.name}.")
 
 
 def register_job_kind() -> None:

@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern] = [
         views.wiederholen,
         name="druck_wiederholen",
     ),
+    path(
+        "postausgang/dokumente/<uuid:dokument_id>/drucken/",
+        views.dokument_drucken,
+        name="dokument_drucken",
+    ),
     path("postausgang/selbst-drucken/", views.zu_drucken, name="zu_drucken"),
     path("postausgang/selbst-drucken/sammel.pdf", views.sammel_pdf, name="sammel_pdf"),
 ]

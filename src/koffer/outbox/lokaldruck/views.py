@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,9 +22,12 @@ from koffer.errors import DomainError
 from koffer.outbox import access
 from koffer.outbox.briefe import selectors as briefe
 from koffer.outbox.briefe import services as brief_services
+from koffer.outbox.errors import NotFound
 from koffer.outbox.lokaldruck import selectors, services
 from koffer.outbox.lokaldruck.forms import DruckenForm, DruckerForm
 from koffer.outbox.models import Brief, Druckauftrag, Drucker
+from koffer.records import selectors as records
+from koffer.records.breadcrumbs import akte_trail
 from koffer.records.dokumente.files import download_response
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Organisationseinheit
@@ -126,6 +130,7 @@ class Abschnitt:
     keine_drucker: bool
     druck_laeuft: bool
     einziger: str = ""  # the only printer's name: the button says where it prints
+    knopf: str = "Drucken"  # the button's words (on a Koffer „Auf dem Koffer-Drucker drucken“)
 
 
 def abschnitt(request: TenantRequest, brief: Brief, *, can_write: bool) -> Abschnitt | None:
@@ -134,7 +139,7 @@ def abschnitt(request: TenantRequest, brief: Brief, *, can_write: bool) -> Absch
         return None
     rows = list(selectors.auftraege(brief)[:20])
     laeuft = any(a.status in (Druckauftrag.Status.WARTET, Druckauftrag.Status.LAEUFT) for a in rows)
-    drucker = [(str(d.pk), d.name) for d in selectors.nutzbare_drucker(request.access)]
+    drucker = selectors.drucker_zur_wahl(request.access)
     form = None
     if can_write and drucker and not laeuft:
         printed = brief.status != Brief.Status.FREIGEGEBEN or any(
@@ -142,7 +147,7 @@ def abschnitt(request: TenantRequest, brief: Brief, *, can_write: bool) -> Absch
         )
         form = DruckenForm(drucker=drucker, schon_gedruckt=printed, prefix="druck")
     einziger = drucker[0][1] if len(drucker) == 1 else ""
-    return Abschnitt(form, rows, not drucker, laeuft, einziger)
+    return Abschnitt(form, rows, not drucker, laeuft, einziger, selectors.druck_knopf(drucker))
 
 
 def _own_brief(request: TenantRequest, brief_id: uuid.UUID) -> Brief:
@@ -156,12 +161,16 @@ def _own_brief(request: TenantRequest, brief_id: uuid.UUID) -> Brief:
 @requires(access.writes)
 def drucken(request: TenantRequest, brief_id: uuid.UUID) -> HttpResponse:
     brief = _own_brief(request, brief_id)
-    choices = [(str(d.pk), d.name) for d in selectors.nutzbare_drucker(request.access)]
+    choices = selectors.drucker_zur_wahl(request.access)
     form = DruckenForm(request.POST, drucker=choices, schon_gedruckt=True, prefix="druck")
     if not form.is_valid():
         messages.error(request, "Bitte wählen Sie einen Drucker.")
         return redirect("outbox:brief", brief_id=brief.pk)
-    drucker = selectors.drucker_of(request.tenant.pk, uuid.UUID(form.cleaned_data["drucker"]))
+    try:
+        drucker = _gewaehlt(request, form.cleaned_data["drucker"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("outbox:brief", brief_id=brief.pk)
     assert drucker is not None  # one of the choices
     try:
         services.drucken(
@@ -238,3 +247,68 @@ def sammel_pdf(request: TenantRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- another filed Dokument (a submitted form on the Koffer) -----------------------------------
+
+
+def _gewaehlt(request: TenantRequest, wahl: str) -> Drucker | None:
+    if wahl == "einstellung":
+        return services.einstellungsdrucker(tenant=request.tenant)
+    try:
+        return selectors.drucker_of(request.tenant.pk, uuid.UUID(wahl))
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@requires(access.writes)
+def dokument_drucken(request: TenantRequest, dokument_id: uuid.UUID) -> HttpResponse:
+    """A filed Dokument (a submitted form) printed as the Akte holds it: the printers,
+    the button, its prints and their state."""
+    dokument = records.dokument(records.Viewer.of(request), dokument_id)
+    if dokument is None or not access.can_write_in(request.access, request.user.pk, dokument.akte):
+        raise Http404
+    drucker = selectors.drucker_zur_wahl(request.access)
+    rows = list(selectors.dokument_auftraege(dokument)[:20])
+    laeuft = any(a.status in (Druckauftrag.Status.WARTET, Druckauftrag.Status.LAEUFT) for a in rows)
+    printed = any(a.status == Druckauftrag.Status.GEDRUCKT for a in rows)
+    form = DruckenForm(
+        request.POST or None, drucker=drucker, schon_gedruckt=printed, prefix="druck"
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            gewaehlt = _gewaehlt(request, form.cleaned_data["drucker"])
+            if gewaehlt is None:
+                raise NotFound("not_found", "Diesen Drucker gibt es nicht.")
+            services.dokument_drucken(
+                actor=request.user,
+                access=request.access,
+                dokument=dokument,
+                drucker=gewaehlt,
+                nochmals=form.cleaned_data.get("nochmals", False),
+                grund=form.cleaned_data.get("grund", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"Das Dokument geht an {gewaehlt.name}; der Stand steht unten."
+            )
+        return redirect("outbox:dokument_drucken", dokument_id=dokument.pk)
+    titel = f"Drucken: {dokument.title}"
+    return render(
+        request,
+        "outbox/dokument_drucken.html",
+        {
+            "page_title": titel,
+            "breadcrumbs": akte_trail(dokument.akte, (titel, None)),
+            "dokument": dokument,
+            "form": form if drucker and not laeuft else None,
+            "knopf": selectors.druck_knopf(drucker),
+            "keine_drucker": not drucker,
+            "druck_laeuft": laeuft,
+            "auftraege": rows,
+            "koffer": settings.KOFFER_MODE == "koffer",
+        },
+    )

@@ -41,9 +41,11 @@ def _label(label: str) -> str:
 
 
 def create_vorgang_typ(
-    *, actor: Actor, tenant: Mandant, module: str, code: str, label: str
+    *, actor: Actor | None, tenant: Mandant, module: str, code: str, label: str
 ) -> VorgangTyp:
-    """A new kind of Vorgang for one module; the code is unique within the module."""
+    """A new kind of Vorgang for one module; the code is unique within the module
+    (``actor`` None: the system, e.g. the demo loader for a Mandant without an
+    administration)."""
     if module not in Module.values:
         raise RecordsError("module_unknown", "Dieses Fachverfahren gibt es nicht.")
     code, label = _code(code), _label(label)
@@ -105,7 +107,7 @@ def _rule_numbers(notification_days: int, months: int, days: int) -> None:
 
 def create_frist_regel(
     *,
-    actor: Actor,
+    actor: Actor | None,
     tenant: Mandant,
     code: str,
     label: str,
