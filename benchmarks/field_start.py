@@ -1,0 +1,174 @@
+"""The Koffer starts offline and shows the first Akte: from starting ``manage.py serve`` on a
+Koffer (Koffer mode, the tresor on, its secret from ``KOFFER_TRESOR_KENNWORT_DATEI``) with
+the office stopped, until the first Akte's page answers 200 with the Akte's content for
+the field worker, signed in before (the session is kept in the Koffer's database).
+
+Data: the office's Mandant with a field worker and 20 Akten (person, Vorgang,
+Wiedervorlage, 10 text documents of 50 kB each), pulled by two Koffer over loopback
+(``koffer_koppeln``, ``koffer_abholen``), one after the other (an Akte is in one Koffer at a
+time: the first gives them back before the second checks them out). Then the office stops
+and every start is offline.
+
+Measured: the wall time from ``Popen(serve)`` until the page answers (polled every 20 ms):
+the secret stretched by argon2id and the device key unwrapped, ``migrate`` finding nothing
+to do, the chains' heads anchored, granian's workers importing koffer, the first request on
+the encrypted database. ``--no-demo``: a Koffer loads no demo district. Baseline in the
+same run, alternating with it: the same start of a Koffer without the tresor holding the
+same package. ``ratio`` = tresor / baseline (p50).
+
+Target: the first Akte shown within 5 s of the start (issue 18).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from benchmarks import _field, served
+from benchmarks.report import emit, percentile
+from benchmarks.scale import sized
+from koffer.field.geraete import services as geraete
+from koffer.field.models import Ausleihe
+from koffer.shell.server import free_port
+
+NAME = "field_start"
+DATABASES = ("sqlite",)
+AKTEN = sized(20, 1)
+DOKUMENTE_JE_AKTE = sized(10, 1)
+GROESSE = sized(50_000, 2_000)
+RUNS = sized(7, 1)
+TARGET_SECONDS = 5.0
+POLL_SECONDS = 0.02
+START_TIMEOUT = 120.0
+
+
+def run() -> None:
+    with tempfile.TemporaryDirectory(dir=settings.VAR_DIR) as folder:
+        _messen(Path(folder))
+
+
+def _messen(folder: Path) -> None:
+    vorlage = _field.leere_vorlage(folder)
+    buero = _field.buero_daten(akten=AKTEN, dokumente=DOKUMENTE_JE_AKTE, groesse=GROESSE)
+    erste = buero.akten[0]
+    ohne = _field.koffer_anlegen(folder / "ohne", vorlage)
+    mit = _field.tresor_koffer_anlegen(folder / "tresor", vorlage)
+    port = free_port()
+    office = served.start_web(port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        served.wait_until_up(base)
+        for name, env in (("ohne Tresor", ohne), ("mit Tresor", mit)):
+            code = _field.kopplungscode(buero, f"Messkoffer {name}")
+            _field.manage(env, "koffer_koppeln", "--buero", base, "--code", code)
+            _field.manage(env, "koffer_abholen")
+            for ausleihe in Ausleihe.objects.for_tenant(buero.tenant).filter(zurueck_am=None):
+                geraete.zurueckgeben(actor=buero.worker, ausleihe=ausleihe)
+    finally:
+        served.stop(office)  # from here on the Koffer are offline
+    pfad = f"/akten/{erste.pk}/"
+    inhalt = erste.aktenzeichen
+    cookies = {"ohne": _anmelden(ohne, pfad, inhalt), "tresor": _anmelden(mit, pfad, inhalt)}
+    samples: dict[str, list[float]] = {"ohne": [], "tresor": []}
+    for _ in range(RUNS):
+        for art, env in (("tresor", mit), ("ohne", ohne)):
+            samples[art].append(_start(env, pfad, inhalt, cookies[art])[0])
+    p50, base50 = percentile(samples["tresor"], 50), percentile(samples["ohne"], 50)
+    emit(
+        NAME,
+        akten=AKTEN,
+        runs=RUNS,
+        p50_seconds=round(p50, 2),
+        p95_seconds=round(percentile(samples["tresor"], 95), 2),
+        max_seconds=round(max(samples["tresor"]), 2),
+        baseline="derselbe Koffer-Start ohne Tresor",
+        baseline_p50_seconds=round(base50, 2),
+        baseline_p95_seconds=round(percentile(samples["ohne"], 95), 2),
+        ratio=round(p50 / base50, 2) if base50 else 0,
+        target_seconds=TARGET_SECONDS,
+        met=percentile(samples["tresor"], 95) <= TARGET_SECONDS,
+    )
+
+
+def _anmelden(env: dict[str, str], pfad: str, inhalt: str) -> str:
+    """The first start after the pull: the field worker signs in through the form (the
+    session outlives the process) and the Akte's page is checked once."""
+    port = free_port()
+    proc = _serve(env, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _warten(proc, base + "/healthz", "", time.perf_counter(), log=_log(env))
+        cookie = _field.anmelden(base, "aussendienst", _field.PASSWORD)
+        status, body = _field.seite(base + pfad, cookie)
+        if status != 200 or inhalt not in body:
+            raise SystemExit(f"Die Akte {pfad} zeigt sich nicht (HTTP {status} {body[:200]})")
+        return cookie
+    finally:
+        served.stop(proc, timeout=30)
+
+
+def _start(env: dict[str, str], pfad: str, inhalt: str, cookie: str) -> tuple[float, int]:
+    port = free_port()
+    started = time.perf_counter()
+    proc = _serve(env, port)
+    try:
+        url = f"http://127.0.0.1:{port}{pfad}"
+        return _warten(proc, url, inhalt, started, cookie, log=_log(env))
+    finally:
+        served.stop(proc, timeout=30)
+
+
+def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        str(_field.ROOT / "manage.py"),
+        "serve",
+        "--no-demo",
+        "--port",
+        str(port),
+        "--live-port",
+        str(free_port()),
+    ]
+    with _log(env).open("ab") as log:
+        return subprocess.Popen(
+            command,
+            cwd=_field.ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def _log(env: dict[str, str]) -> Path:
+    return Path(env["KOFFER_VAR_DIR"]) / "serve.log"
+
+
+def _warten(
+    proc: subprocess.Popen[bytes],
+    url: str,
+    inhalt: str,
+    started: float,
+    cookie: str = "",
+    log: Path | None = None,
+) -> tuple[float, int]:
+    """Seconds since ``started`` until ``url`` answers 200 (with ``inhalt`` in the page),
+    and how many requests it took."""
+    tries = 0
+    while time.perf_counter() - started < START_TIMEOUT:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log else ""
+            raise SystemExit(f"serve endete beim Start (Code {proc.returncode}):\n{tail}")
+        tries += 1
+        status, body = _field.seite(url, cookie)
+        if status == 200 and inhalt in body:
+            return time.perf_counter() - started, tries
+        if status not in (0, 502, 503):
+            raise SystemExit(f"{url}: HTTP {status} beim Start")
+        time.sleep(POLL_SECONDS)
+    raise SystemExit(f"{url} antwortet nicht innerhalb von {START_TIMEOUT:.0f} s")
