@@ -12,8 +12,9 @@ the services its pages call: 50 changed records (contact data of persons, Vorgä
 scanned pages as PDF of about 300 kB) and 10 forms filled and submitted (each printed and
 filed as a Dokument).
 
-Measured: ``koffer_abgleichen`` from its start to its end (blobs uploaded, the payload
-pushed and applied in the office, the package pulled again), and, by clocks around its
+Measured: ``koffer_abgleichen`` from its start to its end in the Koffer's process (blobs
+uploaded, the payload pushed and applied in the office, the package pulled again;
+``process_seconds`` adds starting Python and Django for it), and, by clocks around its
 public steps, the split: ``blobs_seconds`` (every ``PUT /koffer/blobs``),
 ``push_seconds`` (the ``POST /koffer/abgleich`` including the office applying it),
 ``pull_seconds`` (the pull afterwards); the rest is the command's start and the collection
@@ -90,7 +91,9 @@ def _messen(folder: Path) -> None:
         note(f"Tagewerk im Koffer in {time.perf_counter() - started:.1f} s")
         for hinweis in tag["nicht_uebertragen"]:
             note(f"nicht übertragen: {hinweis}")
+        begin = time.perf_counter()
         sync = _schritt(env, folder, "abgleichen")
+        prozess = time.perf_counter() - begin
         note(sync["ausgabe"].strip())
     finally:
         served.stop(office)
@@ -111,6 +114,7 @@ def _messen(folder: Path) -> None:
         blobs=len(blob_bytes),
         mb=round(sum(len(b) for b in blob_bytes.values()) / 1e6, 1),
         seconds=round(seconds, 2),
+        process_seconds=round(prozess, 2),
         blobs_seconds=_runden(sync["blobs"]),
         push_seconds=_runden(sync["push"]),
         pull_seconds=_runden(sync["pull"]),
