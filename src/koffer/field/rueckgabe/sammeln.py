@@ -78,9 +78,12 @@ AKTE_PFAD: dict[type[models.Model], str] = {
 assert list(AKTE_PFAD)[:-2] == [m for m in inhalt.ORDER if m in AKTE_PFAD]
 
 # Bookkeeping of signing in on the Koffer (last login, the second factor's counters): it
-# changes at every offline sign-in and is the Koffer's own, not a change of the Akte.
+# changes at every offline sign-in and is the Koffer's own, not a change of the Akte. The
+# Akte's ``updated_at`` is set by the E-Akte's services whenever something in it changes
+# (not ``auto_now``); the office sets its own when it applies those changes.
 EIGENES: dict[type[models.Model], frozenset[str]] = {
     User: frozenset({"last_login"}),
+    Akte: frozenset({"updated_at"}),
     TOTPDevice: frozenset(
         {"last_t", "throttling_failure_timestamp", "throttling_failure_count", "last_used_at"}
     ),
