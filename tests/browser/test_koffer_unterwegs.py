@@ -59,8 +59,9 @@ def test_the_koffer_page_at_375px(koffer_url: str, chromium: Browser) -> None:
     page = watch.page
     sign_in(page, koffer_url, "aussendienst")
     page.goto(f"{koffer_url}/")
+    # At 375 px the menu is folded: the entry is there, behind „Menü“.
     nav = page.get_by_role("navigation", name="Module")
-    assert nav.get_by_role("link", name="Koffer", exact=True).count() == 1
+    assert nav.locator('a[href="/unterwegs/"]').count() == 1
 
     problems = watch.check(f"{koffer_url}/unterwegs/", shot="koffer/unterwegs")
 
