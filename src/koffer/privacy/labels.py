@@ -140,6 +140,13 @@ ACTION_LABELS: dict[str, str] = {
     "field.abgleich": "Änderungen aus einem Koffer abgeglichen",
     "field.konflikte_gelesen": "Konflikte aus einem Koffer angesehen",
     "field.konflikt.entscheiden": "Konflikt aus einem Koffer entschieden",
+    # task experte: the remote expert's session
+    "field.experte.start": "Expertin/Experte eingeladen (mit Einwilligung)",
+    "field.experte.join": "Expertin/Experte der Sitzung beigetreten",
+    "field.experte.leave": "Expertin/Experte hat die Sitzung verlassen",
+    "field.experte.change": "Feld in der Expertensitzung geändert",
+    "field.experte.hint": "Hinweis in der Expertensitzung gegeben",
+    "field.experte.end": "Expertensitzung beendet",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",
