@@ -6,6 +6,7 @@ from django.urls import URLPattern
 
 from koffer.field.abgleich import urls as abgleich_urls
 from koffer.field.besuche import urls as besuche_urls
+from koffer.field.experte import urls as experte_urls
 from koffer.field.geraete import urls as geraete_urls
 
 app_name = "field"
@@ -14,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     *geraete_urls.urlpatterns,
     *besuche_urls.urlpatterns,
     *abgleich_urls.urlpatterns,
+    *experte_urls.urlpatterns,
 ]
