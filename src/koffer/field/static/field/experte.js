@@ -47,7 +47,9 @@
     var input = form.elements.wert;
     var timer = null, busy = false, again = false;
     forms[feld] = form;
-    Array.prototype.forEach.call(form.querySelectorAll("[data-ohne-skript]"), function (b) { b.hidden = true; });
+    // Sent as one types: the button is for pages without script (KERN's button styles
+    // would override the hidden attribute, so it goes).
+    Array.prototype.forEach.call(form.querySelectorAll("[data-ohne-skript]"), function (b) { b.remove(); });
     function send() {
       window.clearTimeout(timer);
       if (busy) { again = true; return; }
