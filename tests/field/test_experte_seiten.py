@@ -132,3 +132,29 @@ def test_a_stranger_gets_404_for_the_session(feld: dict[str, Any], tenant: Any) 
     for name in ("field:experte_sitzung", "field:experte_live"):
         assert dritte.get(reverse(name, args=[row.pk])).status_code == 404
     assert dritte.post(reverse("field:experte_feld", args=[row.pk]), {}).status_code == 404
+
+
+def test_a_field_worker_who_loses_the_akte_loses_the_session(
+    feld: dict[str, Any], tenant: Any, team: Any
+) -> None:
+    from koffer.records import services as records
+    from koffer.records.models import AccessLevel
+    from tests import factories
+
+    row = sitzung(feld)
+    url = reverse("field:experte_sitzung", args=[row.pk])
+    worker = signed_in(feld["aussendienst"])
+    assert worker.get(url).status_code == 200
+    leitung = factories.user(tenant, role="teamleitung", unit_=team)
+    records.change_akte(
+        actor=leitung,
+        akte=feld["akte"],
+        reason="Nur noch die Teamleitung",
+        access_level=AccessLevel.RESTRICTED,
+        named_users=[leitung],
+    )
+
+    assert worker.get(url).status_code == 404
+    # The expert is not named either: what comes from the Akte is now hidden from them.
+    experte = signed_in(feld["experte"]).get(url).content.decode()
+    assert "Nachname" in experte and "Muster" not in experte.split("Nachname", 1)[1][:200]

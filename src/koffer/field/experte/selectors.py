@@ -57,9 +57,11 @@ class Sicht:
 
 
 def sitzung(access: Access, user_id: uuid.UUID | None, sitzung_id: uuid.UUID) -> Sitzung | None:
+    """A session of the actor's; the field worker's only while they may still fill its
+    draft (a worker who lost the Akte loses the session with it)."""
     if access.tenant_id is None:
         return None
-    return (
+    row = (
         Sitzung.objects.for_tenant(access.tenant_id)
         .filter(rules.sitzungen_q(access, user_id), pk=sitzung_id)
         .select_related(
@@ -67,6 +69,13 @@ def sitzung(access: Access, user_id: uuid.UUID | None, sitzung_id: uuid.UUID) ->
         )
         .first()
     )
+    if row is None:
+        return None
+    if rolle(row, user_id) == AUSSENDIENST and not rules.laedt_experten_ein(
+        access, user_id, row.entwurf.akte
+    ):
+        return None
+    return row
 
 
 def rolle(row: Sitzung, user_id: uuid.UUID | None) -> str | None:
