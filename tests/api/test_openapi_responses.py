@@ -19,8 +19,9 @@ from koffer.accounts import services as accounts
 from koffer.accounts.models import Membership, User
 from koffer.accounts.roles import Perm
 from koffer.demo import district
+from koffer.field.experte import services as experte
 from koffer.field.geraete import services as geraete
-from koffer.field.models import Ausleihe
+from koffer.field.models import Ausleihe, Sitzung
 from koffer.forms.models import Einreichung, Entwurf, Formular, Formularversion
 from koffer.inbox.models import Importlauf, Stapel, Vernichtungsliste
 from koffer.jobs.models import Job
@@ -69,6 +70,7 @@ ROWS: dict[str, type[Model]] = {
     "versandstapel_id": Versandstapel,
     "entwurf_id": Entwurf,
     "einreichung_id": Einreichung,
+    "sitzung_id": Sitzung,
 }
 # Parameters that name a row by another column than its id.
 KEYS: dict[str, tuple[type[Model], str]] = {
@@ -158,6 +160,23 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
         client = Client()
         client.force_login(user)
         clients.append((client, tenant_ids))
+    # An expert session on a demo caseworker's open draft (its two people see it).
+    entwurf = (
+        Entwurf.objects.unscoped()
+        .filter(status=Entwurf.Status.OFFEN, created_by__username="sb.jobcenter")
+        .select_related("created_by")
+        .order_by("pk")
+        .first()
+    )
+    assert entwurf is not None
+    experte.starten(
+        actor=entwurf.created_by,
+        entwurf=entwurf,
+        experte=User.objects.get(username="tl.jobcenter"),
+        einwilligung_von="Anna Beispiel",
+        einwilligung_art="muendlich",
+        eingewilligt=True,
+    )
     # The print provider's endpoints answer its machine account only (by API key).
     provider = (
         Membership.objects.unscoped()

@@ -877,6 +877,26 @@ def _konflikt(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _sitzung(world: World, tenant: Mandant) -> uuid.UUID:
+    """An open expert session on the Mandant's draft, started by whoever began the draft,
+    with an expert of the Mandant (the row as ``experte.services.starten`` writes it)."""
+    from django.utils import timezone
+
+    from koffer.field.models import Sitzung
+
+    now = timezone.now()
+    return Sitzung.objects.create(
+        tenant=tenant,
+        entwurf_id=world.id_for("entwurf_id", tenant),
+        gestartet_von=world.actor if tenant == world.own else _person(world, tenant),
+        experte=factories.user(tenant, role="sachbearbeitung"),
+        einwilligung_von=world.mark(tenant),
+        einwilligung_art=Sitzung.Einwilligung.MUENDLICH,
+        einwilligung_am=now,
+        gestartet_am=now,
+    ).pk
+
+
 def _koffer_client(world: World) -> Client:
     """The own Mandant's Koffer, paired: endpoints only a Koffer may call answer it."""
     from koffer.field.geraete import services as geraete
@@ -942,6 +962,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "ausleihe_id": _ausleihe,
     "besuch_id": _besuch,
     "konflikt_id": _konflikt,
+    "sitzung_id": _sitzung,
     "sha256": _paket_blob,
 }
 

@@ -235,3 +235,42 @@ def seite_unterwegs(access: Access, tenant: object) -> bool:
     """The Koffer's own page on the laptop (``field.unterwegs``): the field worker, and
     only in Koffer mode (the office has no such page)."""
     return settings.KOFFER_MODE == "koffer" and registriert(access)
+
+
+# --- Expertensitzung (``field/experte``) ---------------------------------------------------
+#
+# - Inviting an expert into a draft: whoever may fill that draft (``forms.access.fuellt_aus``:
+#   may add documents to its Akte), with the citizen's consent.
+# - Who can be invited: an active person (no machine account) of the Mandant who works
+#   with forms (a role holding ``records.edit`` somewhere: reads the form catalogue), other
+#   than the inviter. They need not be able to open the Akte: the consent lets them see
+#   the form's fields, except the masked ones (``experte.maskierung``), and nothing else.
+# - A session is seen and worked in by its two people only; the field worker also while
+#   they still may fill the draft, the expert while they are still such a person.
+
+
+def laedt_experten_ein(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
+    """May invite an expert into a draft of this Akte: may fill the draft."""
+    return records_access.can_edit(access, user_id, akte)
+
+
+def experten(tenant_id: uuid.UUID, ausser: uuid.UUID | None = None) -> QuerySet[User]:
+    """Who can be invited as an expert (see above); the form offers exactly these."""
+    roles = [code for code, role in ROLES.items() if Perm.RECORDS_EDIT in role.permissions]
+    member_ids = Membership.objects.for_tenant(tenant_id).filter(role__in=roles).values("user_id")
+    people = User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False)
+    if ausser is not None:
+        people = people.exclude(pk=ausser)
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def sitzungen_q(access: Access, user_id: uuid.UUID | None) -> Q:
+    """Condition on Sitzung: the sessions the actor started or is invited to."""
+    if access.tenant_id is None or user_id is None:
+        return NOTHING
+    return Q(tenant_id=access.tenant_id) & (Q(gestartet_von_id=user_id) | Q(experte_id=user_id))
+
+
+def seite_experte(access: Access, tenant: object) -> bool:
+    """„Expertensitzungen“: whoever works with forms (may invite or be invited)."""
+    return access.can(Perm.RECORDS_EDIT)

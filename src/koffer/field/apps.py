@@ -81,6 +81,17 @@ class FieldConfig(AppConfig):
         periodic.register("field.verfall", every=verfall.alle, run=verfall.abgelaufene_abwischen)
         register(
             NavEntry(
+                key="field_experte",
+                label="Expertensitzungen",
+                url_name="field:experte",
+                description="Eine Expertin oder einen Experten aus dem Büro zu einem Formular "
+                "zuschalten (mit Einwilligung) und gemeinsam ausfüllen; Einladungen annehmen.",
+                permission=Perm.RECORDS_EDIT,
+                order=49,
+            )
+        )
+        register(
+            NavEntry(
                 key="field_geraete",
                 label="Koffer: Geräte",
                 url_name="field:geraete",

@@ -79,3 +79,17 @@ class SegmentUngueltig(FieldError):
         )
         self.grund = grund
         self.extra = {"grund": grund}
+
+
+class Veraltet(FieldError, errors.Conflict):
+    """A field of an expert session was written by someone else since the writer last saw
+    it: nothing is saved; ``aktuell`` carries the field as it is now (value, version, who),
+    without the value where the writer may not see it."""
+
+    def __init__(self, feld: str, von: str, aktuell: dict[str, object]) -> None:
+        super().__init__(
+            "feld_veraltet",
+            f"Das Feld wurde inzwischen von {von} geändert. Bitte prüfen Sie den neuen Wert "
+            "und ändern Sie ihn bei Bedarf erneut.",
+        )
+        self.extra = {"aktuell": aktuell}

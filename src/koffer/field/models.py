@@ -311,3 +311,111 @@ class SegmentQuarantaene(TenantOwned):
 
     def __str__(self) -> str:
         return f"Segment von {self.geraet_id} ({self.empfangen_am:%d.%m.%Y %H:%M})"
+
+
+class Sitzung(TenantOwned):
+    """A remote expert's session on one draft (``field/experte``): the field worker
+    (``gestartet_von``) invites ``experte`` from the office to fill the form with them,
+    with the citizen's consent (who gave it, how, when). ``felder`` holds each field's
+    version and who wrote it last (``{feld: {"v": 3, "von": "<user id>"}}``): a write
+    based on an older version of that field is refused as stale. ``letzte_nummer`` numbers
+    the session's :class:`Ereignis` rows (the event stream's ids)."""
+
+    class Status(models.TextChoices):
+        OFFEN = "offen", "offen"
+        BEENDET = "beendet", "beendet"
+
+    class Einwilligung(models.TextChoices):
+        MUENDLICH = "muendlich", "mündlich"
+        SCHRIFTLICH = "schriftlich", "schriftlich"
+
+    entwurf = models.ForeignKey("forms.Entwurf", on_delete=models.PROTECT, related_name="+")
+    gestartet_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    experte = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    einwilligung_von = models.CharField("Einwilligung gegeben von", max_length=200)
+    einwilligung_art = models.CharField(
+        "Art der Einwilligung", max_length=12, choices=Einwilligung.choices
+    )
+    einwilligung_am = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFEN)
+    gestartet_am = models.DateTimeField()
+    beigetreten_am = models.DateTimeField(null=True, blank=True)
+    verlassen_am = models.DateTimeField(null=True, blank=True)
+    beendet_am = models.DateTimeField(null=True, blank=True)
+    felder = models.JSONField(default=dict, blank=True)
+    letzte_nummer = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "Expertensitzung"
+        verbose_name_plural = "Expertensitzungen"
+        indexes = [
+            models.Index(fields=["tenant", "experte", "status"], name="field_sitzung_experte_idx"),
+        ]
+        constraints = [
+            # One open session per draft: two would merge the same fields twice.
+            models.UniqueConstraint(
+                fields=["tenant", "entwurf"],
+                condition=Q(status="offen"),
+                name="field_sitzung_offen_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Expertensitzung {self.pk}"
+
+
+class Hinweis(TenantOwned):
+    """A hint left in a session beside a field (``feld`` empty: for the whole form)."""
+
+    sitzung = models.ForeignKey(Sitzung, on_delete=models.PROTECT, related_name="hinweise")
+    feld = models.CharField(max_length=100, blank=True)
+    text = models.CharField(max_length=1000)
+    autor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    am = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Hinweis"
+        verbose_name_plural = "Hinweise"
+        ordering = ["am", "pk"]
+
+    def __str__(self) -> str:
+        return f"Hinweis {self.pk}"
+
+
+class Ereignis(TenantOwned):
+    """What happened in a session, numbered (``nummer``) for the event stream: a field
+    written, a hint, a join, a leave, the end. No values: the stream reads them from the
+    draft as they are when it sends, and leaves out what its reader may not see."""
+
+    class Art(models.TextChoices):
+        FELD = "feld", "Feld geändert"
+        HINWEIS = "hinweis", "Hinweis"
+        BEITRITT = "beitritt", "beigetreten"
+        VERLASSEN = "verlassen", "verlassen"
+        ENDE = "ende", "beendet"
+
+    sitzung = models.ForeignKey(Sitzung, on_delete=models.PROTECT, related_name="ereignisse")
+    nummer = models.PositiveIntegerField()
+    art = models.CharField(max_length=10, choices=Art.choices)
+    feld = models.CharField(max_length=100, blank=True)
+    hinweis = models.ForeignKey(
+        Hinweis, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    autor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    am = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Sitzungsereignis"
+        verbose_name_plural = "Sitzungsereignisse"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "sitzung", "nummer"], name="field_ereignis_nummer_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ereignis {self.nummer} {self.art}"

@@ -6,6 +6,7 @@ from django.urls import URLPattern
 
 from koffer.field.abgleich import urls as abgleich_urls
 from koffer.field.besuche import urls as besuche_urls
+from koffer.field.experte import urls as experte_urls
 from koffer.field.geraete import urls as geraete_urls
 from koffer.field.segment import urls as segment_urls
 from koffer.field.unterwegs import urls as unterwegs_urls
@@ -18,4 +19,5 @@ urlpatterns: list[URLPattern] = [
     *abgleich_urls.urlpatterns,
     *segment_urls.urlpatterns,
     *unterwegs_urls.urlpatterns,
+    *experte_urls.urlpatterns,
 ]

@@ -149,6 +149,13 @@ ACTION_LABELS: dict[str, str] = {
     "field.segment.angehaengt": "Protokoll eines Koffers geprüft und angehängt",
     "field.segment.quarantaene": "Protokoll eines Koffers abgelehnt (Quarantäne)",
     "field.segment_quarantaene_gelesen": "Quarantäne der Koffer-Protokolle angesehen",
+    # task experte: the remote expert's session
+    "field.experte.start": "Expertin/Experte eingeladen (mit Einwilligung)",
+    "field.experte.join": "Expertin/Experte der Sitzung beigetreten",
+    "field.experte.leave": "Expertin/Experte hat die Sitzung verlassen",
+    "field.experte.change": "Feld in der Expertensitzung geändert",
+    "field.experte.hint": "Hinweis in der Expertensitzung gegeben",
+    "field.experte.end": "Expertensitzung beendet",
     "jobs.job.start": "Hintergrundauftrag gestartet",
     "jobs.job.done": "Hintergrundauftrag abgeschlossen",
     "jobs.job.failed": "Hintergrundauftrag fehlgeschlagen",

@@ -154,6 +154,23 @@ def schritt_speichern(
     """Merge one step's answers into the draft and save them, always, errors included;
     answers the check of that step (a draft's check: hidden fields are kept aside)."""
     _darf(actor, entwurf.akte, access)
+    return _speichern(actor, entwurf, schritt, antworten)
+
+
+def antworten_uebernehmen(
+    *, actor: User, entwurf: Entwurf, antworten: Mapping[str, Any]
+) -> Pruefung:
+    """Merge ``antworten`` into an open draft as :func:`schritt_speichern` does (saved
+    always, errors included, audited as ``forms.entwurf.change`` by ``actor``), keeping
+    the draft's step. For a caller that has answered access itself: the remote expert
+    of a Koffer session (``field.experte``), who fills the fields the citizen agreed to
+    show them without being able to open the Akte."""
+    return _speichern(actor, entwurf, None, antworten)
+
+
+def _speichern(
+    actor: User, entwurf: Entwurf, schritt: str | None, antworten: Mapping[str, Any]
+) -> Pruefung:
     if not isinstance(antworten, Mapping):
         raise Ungueltig(
             "antworten_invalid",
@@ -164,6 +181,7 @@ def schritt_speichern(
         row = _gesperrt(entwurf)
         _noch_offen(row)
         definition = katalog.definition(row.formularversion)
+        schritt = row.schritt if schritt is None else schritt
         if definition.schritt(schritt) is None:
             meldung = f"Unbekannter Schritt „{schritt[:40]}“."
             raise Ungueltig("schritt_unknown", meldung, fehler={"": [meldung]})
