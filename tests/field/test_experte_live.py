@@ -12,8 +12,6 @@ import queue
 import re
 import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -23,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from koffer.shell import server
 from tests import dbtemplate
-from tests.field.test_paket_koffer import _manage, _wait_healthy
-from tests.subprocesses import ROOT, koffer_env, stop_group
+from tests.field.conftest import Dienst
+from tests.field.test_paket_koffer import _manage
+from tests.subprocesses import koffer_env
 
 pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
 
@@ -52,33 +50,11 @@ def buero(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Buero]:
     _manage(
         env, "shell", "-c", f"from tests.field.experte_seed import seed; seed({str(seed_file)!r})"
     )
-    port, live_port = server.free_port(), server.free_port()
-    log = (var / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "serve",
-            "--no-demo",
-            "--workers",
-            "1",
-            "--port",
-            str(port),
-            "--live-port",
-            str(live_port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    dienst = Dienst(var=var, env=env).starten()
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield Buero("127.0.0.1", port, live_port, json.loads(seed_file.read_text()))
+        yield Buero("127.0.0.1", dienst.port, dienst.live_port, json.loads(seed_file.read_text()))
     finally:
-        stop_group(proc)
-        log.close()
+        dienst.stoppen()
 
 
 # --- a slow link: every chunk delayed, order kept ---------------------------------------------
