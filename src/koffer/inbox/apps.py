@@ -104,6 +104,18 @@ class InboxConfig(AppConfig):
         )
         register(
             NavEntry(
+                key="inbox_fitconnect",
+                label="Posteingang: FIT-Connect",
+                url_name="inbox:fitconnect",
+                description="Zustellpunkte für Anträge anderer Onlinedienste (OZG) und was "
+                "über sie einging.",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_inbox,
+                order=92,
+            )
+        )
+        register(
+            NavEntry(
                 key="inbox_migration",
                 label="Posteingang: Migration",
                 url_name="inbox:migration",

@@ -96,6 +96,9 @@ def test_set_up_a_destination_and_follow_its_submissions(
         # The accepted submission is a batch of the mail room, from FIT-Connect.
         stapel = signed_in(mail_room).get("/api/v1/posteingang/stapel").json()["items"]
         assert [s["source"] for s in stapel] == ["fitconnect"]
+        # The rejected one waits in the Posteingang's quarantine, with its reason.
+        page = signed_in(mail_room).get("/posteingang/").content.decode()
+        assert "FIT-Connect-Einreichung abgelehnt: Die Prüfsumme (SHA-512)" in page
 
         caseworker = signed_in(factories.user(tenant, role="sachbearbeitung"))
         assert caseworker.get(EINREICHUNGEN).status_code == 403

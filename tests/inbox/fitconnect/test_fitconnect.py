@@ -337,3 +337,22 @@ def test_the_vendored_schema_is_the_shared_one() -> None:
     if not SHARED_SCHEMA.exists():
         pytest.skip("../shared/conformance is not beside this checkout")
     assert pruefung.SCHEMA_FILE.read_bytes() == SHARED_SCHEMA.read_bytes()
+
+
+def test_a_submission_the_service_cannot_hand_out_holds_up_no_other(aufbau: Aufbau) -> None:
+    broken = zd.sendung(files=[("antrag.pdf", scans.pdf())])
+    broken_id, _ = aufbau.dienst.einreichen(aufbau.verschluesselung, broken)
+    del aufbau.dienst.attachments[(broken_id, next(iter(broken.attachments)))]
+    good_id, _ = aufbau.dienst.einreichen(
+        aufbau.verschluesselung, zd.sendung(files=[("antrag.pdf", scans.pdf())])
+    )
+    bericht = services.abholen(ziel=aufbau.ziel)
+    assert bericht.angenommen == [uuid.UUID(good_id)]
+    assert "HTTP 404" in bericht.fehler
+    # Nothing decided on the broken one: it is fetched again next time.
+    assert (
+        not Einreichung.objects.for_tenant(aufbau.ziel.tenant_id)
+        .filter(submission_id=broken_id)
+        .exists()
+    )
+    assert broken_id in {s["submissionId"] for s in aufbau.dienst.waiting()}

@@ -147,7 +147,7 @@ class Bericht:
     angenommen: list[uuid.UUID] = field(default_factory=list)
     abgelehnt: list[uuid.UUID] = field(default_factory=list)
     gesendet: list[uuid.UUID] = field(default_factory=list)  # events posted
-    fehler: str = ""  # German: why the poll stopped (the next one tries again)
+    fehler: str = ""  # German: why the poll stopped, or the first submission it could not fetch
 
 
 def abholen(*, ziel: FitConnectZiel, dienst: Zustelldienst | None = None) -> Bericht:
@@ -164,7 +164,12 @@ def abholen(*, ziel: FitConnectZiel, dienst: Zustelldienst | None = None) -> Ber
         for einreichung in offen.order_by("created_at"):
             _senden(einreichung, dienst, bericht)
         for eintrag in dienst.einreichungen(str(ziel.destination_id)):
-            _einreichung(ziel, dienst, keys, eintrag, bericht)
+            try:
+                _einreichung(ziel, dienst, keys, eintrag, bericht)
+            except NichtErreichbar as exc:
+                # One submission the service cannot hand out must not hold up the others;
+                # nothing was decided on it, the next poll tries again.
+                bericht.fehler = bericht.fehler or str(exc)
     except (NichtErreichbar, InboxError) as exc:
         bericht.fehler = str(exc) if isinstance(exc, NichtErreichbar) else exc.message
         logger.warning("FIT-Connect %s: %s", ziel.destination_id, bericht.fehler)
