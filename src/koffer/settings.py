@@ -318,6 +318,15 @@ if KOFFER_TRESOR:
 # outside the database (who can write to it must not read them); every host that writes
 # audit events needs the same key folder.
 KOFFER_AUDIT_KEY_DIR = Path(os.environ.get("KOFFER_AUDIT_KEY_DIR", VAR_DIR / "keys")).resolve()
+# FIT-Connect (Posteingang): the destinations' private keys (decryption, event signing)
+# and OAuth client secrets, one file per destination, outside the database like the audit
+# keys. How often every worker polls the Zustelldienst (seconds; 0: never, then run
+# `manage.py inbox_fitconnect` yourself); the size of new RSA keys (FIT-Connect: 4096).
+KOFFER_FITCONNECT_KEY_DIR = Path(
+    os.environ.get("KOFFER_FITCONNECT_KEY_DIR", VAR_DIR / "fitconnect")
+).resolve()
+KOFFER_FITCONNECT_POLL_SECONDS = float(os.environ.get("KOFFER_FITCONNECT_POLL_SECONDS", "60"))
+KOFFER_FITCONNECT_KEY_BITS = int(os.environ.get("KOFFER_FITCONNECT_KEY_BITS", "4096"))
 KOFFER_AUDIT_ANCHOR_DIR = Path(
     os.environ.get("KOFFER_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors")
 ).resolve()

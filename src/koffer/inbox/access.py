@@ -95,6 +95,23 @@ def configures(access: Access, tenant: Mandant) -> bool:
     return has_inbox(tenant.kind) and access.can(Perm.TENANCY_MANAGE)
 
 
+# --- FIT-Connect: submissions of other OZG portals --------------------------------------------
+
+
+def fitconnect_q(access: Access, tenant: Mandant) -> Q:
+    """FIT-Connect submissions the actor may see: the administration all of the Mandant's
+    (it sets the destinations up), the mail room those arriving in its units."""
+    if configures(access, tenant):
+        return Q()
+    if not processes(access, tenant):
+        return Q(pk__in=[])
+    return reduce(
+        or_,
+        (Q(ziel__unit__path__under=p) for p in access.unit_paths_with(Perm.INBOX_PROCESS)),
+        Q(pk__in=[]),
+    )
+
+
 # --- Rückscan: paper files scanned in bulk ------------------------------------------------
 
 

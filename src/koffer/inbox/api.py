@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from koffer.inbox.fitconnect import api as fitconnect_api
 from koffer.inbox.klaerung import api as klaerung_api
 from koffer.inbox.lieferung import api as lieferung_api
 from koffer.inbox.migration import api as migration_api
@@ -18,3 +19,4 @@ router.add_router("", klaerung_api.router)
 router.add_router("", rueckscan_api.router)
 router.add_router("", migration_api.router)
 router.add_router("", originale_api.router)
+router.add_router("", fitconnect_api.router)

@@ -10,6 +10,7 @@ class InboxConfig(AppConfig):
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
         from koffer.inbox import access, aufgaben
+        from koffer.inbox.fitconnect import services as fitconnect
         from koffer.inbox.klaerung import tasks as klaerung_tasks
         from koffer.inbox.lieferung import ordner, services, tasks
         from koffer.inbox.migration import tasks as migration_tasks
@@ -30,6 +31,12 @@ class InboxConfig(AppConfig):
             "inbox.uebergabeordner",
             every=lambda: float(settings.KOFFER_INBOX_WATCH_SECONDS),
             run=ordner.pick_up,
+        )
+        # The worker fetches what other OZG portals sent through FIT-Connect.
+        periodic.register(
+            "inbox.fitconnect",
+            every=lambda: float(settings.KOFFER_FITCONNECT_POLL_SECONDS),
+            run=fitconnect.abholen_alle,
         )
         documents.register_blob_reference(services.blob_referenced)
         documents.register_blob_reference(pipeline.blob_referenced)
@@ -93,6 +100,18 @@ class InboxConfig(AppConfig):
                 permission=Perm.INBOX_PROCESS,
                 shown_in=access.has_inbox,
                 order=33,
+            )
+        )
+        register(
+            NavEntry(
+                key="inbox_fitconnect",
+                label="Posteingang: FIT-Connect",
+                url_name="inbox:fitconnect",
+                description="Zustellpunkte für Anträge anderer Onlinedienste (OZG) und was "
+                "über sie einging.",
+                permission=Perm.TENANCY_MANAGE,
+                shown_in=access.has_inbox,
+                order=92,
             )
         )
         register(

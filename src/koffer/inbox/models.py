@@ -32,6 +32,8 @@ class Stapel(TenantOwned):
     class Source(models.TextChoices):
         API = "api", "API"
         ORDNER = "ordner", "Übergabeordner"
+        # A submission of another OZG portal received through FIT-Connect (no paper).
+        FITCONNECT = "fitconnect", "FIT-Connect"
 
     class Art(models.TextChoices):
         POST = "post", "Posteingang"
@@ -743,3 +745,97 @@ class Originalfreigabe(TenantOwned):
 
     def __str__(self) -> str:
         return f"Freigabe der Originale von {self.stapel_id}"
+
+
+class FitConnectZiel(TenantOwned):
+    """A FIT-Connect destination (Zustellpunkt) of the Mandant: where other OZG portals
+    send submissions, which koffer fetches from the Zustelldienst's subscriber API. The
+    private keys (decryption, RSA-OAEP-256; signing of the events, PS512) and the OAuth
+    client secret are kept outside the database in ``KOFFER_FITCONNECT_KEY_DIR``
+    (``inbox.fitconnect.schluessel``); the table names them only by key id."""
+
+    destination_id = models.UUIDField("Zustellpunkt-ID")
+    name = models.CharField("Bezeichnung", max_length=200)
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="+"
+    )  # the Posteingang whose pipeline and triage receive the submissions
+    # Who set the destination up; recorded as the deliverer of its submissions' batches.
+    eingerichtet_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    base_url = models.URLField("Adresse des Zustelldienstes (Subscriber-API)", max_length=500)
+    token_url = models.URLField("Adresse des OAuth-Dienstes", max_length=500, blank=True)
+    client_id = models.CharField("OAuth-Client-ID", max_length=200, blank=True)
+    encryption_kid = models.CharField(max_length=100)  # kid of the public encryption key
+    signing_kid = models.CharField(max_length=100)  # kid of the events' signing key
+    aktiv = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    poll_error = models.TextField(blank=True)  # the last poll's failure, German
+
+    class Meta:
+        verbose_name = "FIT-Connect-Zustellpunkt"
+        verbose_name_plural = "FIT-Connect-Zustellpunkte"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "destination_id"], name="inbox_fitconnect_ziel_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"FIT-Connect {self.name}"
+
+
+class FitConnectEinreichung(TenantOwned):
+    """One submission fetched from the Zustelldienst and what koffer decided: accepted
+    (a batch of the Posteingang, ``stapel``, its data JSON kept here beside it) or
+    rejected with a FIT-Connect problem and a German reason (kept with the submission as
+    fetched, ``rohdaten``, and shown in the Posteingang's quarantine as an Ablehnung).
+    Unique per Mandant and submission id: fetched again, it is never taken twice. The
+    event (a signed SET) is written with the decision and posted afterwards; until
+    ``ereignis_gesendet_at`` is set the next poll posts it (the same SET, same ``jti``)."""
+
+    class State(models.TextChoices):
+        ANGENOMMEN = "angenommen", "angenommen"
+        ABGELEHNT = "abgelehnt", "abgelehnt"
+
+    ziel = models.ForeignKey(FitConnectZiel, on_delete=models.PROTECT, related_name="+")
+    submission_id = models.UUIDField()
+    case_id = models.UUIDField()
+    state = models.CharField(max_length=12, choices=State.choices)
+    problem = models.CharField(max_length=60, blank=True)  # FIT-Connect problem, e.g. hash-mismatch
+    grund = models.TextField("Grund", blank=True)  # German
+    stapel = models.ForeignKey(
+        Stapel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    metadaten = models.TextField(blank=True)  # decrypted metadata (JSON), when readable
+    daten = models.TextField(blank=True)  # decrypted data (Fachdaten), when readable
+    daten_mime = models.CharField(max_length=100, blank=True)
+    rohdaten = models.TextField(blank=True)  # rejected: the submission as fetched (JWEs)
+    ereignis = models.TextField()  # the signed SET (JWS compact)
+    ereignis_jti = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    ereignis_gesendet_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "FIT-Connect-Einreichung"
+        verbose_name_plural = "FIT-Connect-Einreichungen"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "submission_id"], name="inbox_fitconnect_einreichung_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["angenommen", "abgelehnt"]),
+                name="inbox_fitconnect_einreichung_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "ziel", "ereignis_gesendet_at"], name="inbox_fitconnect_offen"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"FIT-Connect-Einreichung {self.submission_id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from koffer.inbox.fitconnect import urls as fitconnect_urls
 from koffer.inbox.klaerung import urls as klaerung_urls
 from koffer.inbox.lieferung import urls as lieferung_urls
 from koffer.inbox.migration import urls as migration_urls
@@ -22,4 +23,5 @@ urlpatterns: list[URLPattern] = [
     *rueckpost_urls.urlpatterns,
     *migration_urls.urlpatterns,
     *originale_urls.urlpatterns,
+    *fitconnect_urls.urlpatterns,
 ]

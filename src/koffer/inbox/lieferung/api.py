@@ -24,7 +24,7 @@ router = Router(tags=["Posteingang"])
 # Literals, not the models' TextChoices: ninja names an enum schema after its class.
 StapelState = Literal["angenommen", "in_pruefung", "verarbeitet", "mit_problemen", "quarantaene"]
 StapeldateiState = Literal["angenommen", "geprueft", "fehlt", "quarantaene"]
-StapelSource = Literal["api", "ordner"]
+StapelSource = Literal["api", "ordner", "fitconnect"]
 StapelArt = Literal["post", "rueckscan", "rueckpost"]
 
 LIEFERSCHEIN_HELP = """

@@ -75,7 +75,8 @@ def _inspect(datei: Stapeldatei) -> Finding:
             kind=kind,
             pages=pages,
         )
-    if pages != datei.declared_pages:
+    # A FIT-Connect submission declares no pages (``None``); a Lieferschein always does.
+    if datei.declared_pages is not None and pages != datei.declared_pages:
         return quarantine(
             "page_count_mismatch",
             f"„{datei.name}“ hat {pages} Seiten, der Lieferschein nennt {datei.declared_pages}.",

@@ -65,6 +65,8 @@ class Aufbewahrung:
 
 def base_day(stapel: Stapel, freigabe: Originalfreigabe | None) -> tuple[date | None, str]:
     """The day the batch's originals start their weeks, or None and why not."""
+    if stapel.source == Stapel.Source.FITCONNECT:
+        return None, "Elektronisch über FIT-Connect eingegangen: kein Papieroriginal."
     if stapel.state == Stapel.State.QUARANTAENE:
         return None, "Der Stapel ist in Quarantäne: keine Vernichtung."
     if stapel.checked_at is None or stapel.state not in CHECKED_STATES:
@@ -208,11 +210,15 @@ def due(tenant: Mandant, stapel_q: Q, today: date | None = None) -> list[Faellig
     today = today or timezone.localdate()
     policy = Aufbewahrung.of(tenant.pk)
     shortest = min([policy.default_weeks, *policy.per_kind.values()])
-    batches = Stapel.objects.for_tenant(tenant).filter(
-        stapel_q,
-        state__in=CHECKED_STATES,
-        checked_at__isnull=False,
-    )
+    batches = (
+        Stapel.objects.for_tenant(tenant)
+        .filter(
+            stapel_q,
+            state__in=CHECKED_STATES,
+            checked_at__isnull=False,
+        )
+        .exclude(source=Stapel.Source.FITCONNECT)
+    )  # no paper originals
     releases = {
         f.stapel_id: f
         for f in Originalfreigabe.objects.for_tenant(tenant).filter(stapel__in=batches)
