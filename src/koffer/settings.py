@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "koffer.forms",
     "koffer.field",
     "koffer.privacy",
+    "koffer.portal",
     "koffer.demo",
 ]
 
