@@ -19,7 +19,7 @@ class Vertrauensniveau(models.TextChoices):
     HOCH = "hoch", "hoch"
 
 
-RANG = {
+RANG: dict[str, int] = {
     Vertrauensniveau.NIEDRIG: 1,
     Vertrauensniveau.SUBSTANTIELL: 2,
     Vertrauensniveau.HOCH: 3,

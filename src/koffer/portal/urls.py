@@ -5,7 +5,12 @@ from koffer.portal import views
 app_name = "portal"
 
 urlpatterns = [
+    # Before the Mandant's pages, so that no slug can shadow them.
+    path("portal/saml/acs/", views.saml_acs, name="saml_acs"),
+    path("portal/saml/metadata/", views.saml_metadaten, name="saml_metadaten"),
+    path("portal/demo-idp/sso/", views.demo_idp, name="demo_idp"),
     path("portal/<slug:mandant>/", views.start, name="start"),
     path("portal/<slug:mandant>/anmelden/", views.anmelden, name="anmelden"),
+    path("portal/<slug:mandant>/anmelden/bundid/", views.bundid_starten, name="bundid"),
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
 ]

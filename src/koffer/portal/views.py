@@ -1,19 +1,30 @@
-"""Portal pages: thin; sign-in logic lives in saml.py / email.py, sessions in sitzung.py."""
+"""Portal pages: thin; checks in saml.py and services.py, sessions in sitzung.py."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.conf import settings
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from koffer.portal import access, sitzung
+from koffer.portal import access, emailkonten, saml, services, sitzung
+from koffer.portal.errors import AnmeldungAbgelehnt
+from koffer.portal.models import Vertrauensniveau
+from koffer.tenancy.models import Mandant
 
 
 def seite(
-    request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """Render a portal page with the Mandant and the citizen the frame shows."""
     values = {
@@ -22,6 +33,18 @@ def seite(
         **(context or {}),
     }
     return render(request, template, values, status=status)
+
+
+def _weiter(request: HttpRequest, mandant: Mandant, wanted: str) -> str:
+    """``wanted`` if it is a page of this Mandant's portal, else its start page."""
+    start = reverse("portal:start", kwargs={"mandant": mandant.slug})
+    if (
+        wanted
+        and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None)
+        and wanted.startswith(start)
+    ):
+        return wanted
+    return start
 
 
 @sitzung.buerger_erforderlich
@@ -34,17 +57,174 @@ def start(request: HttpRequest, mandant: str) -> HttpResponse:
     )
 
 
+@require_GET
 def anmelden(request: HttpRequest, mandant: str) -> HttpResponse:
-    request.portal_mandant = sitzung.mandant_des_portals(mandant)  # type: ignore[attr-defined]
+    portal_mandant = sitzung.mandant_des_portals(mandant)
+    request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
     return seite(
         request,
         "portal/anmelden.html",
-        {"page_title": "Anmelden", "next": request.GET.get("next", "")},
+        {
+            "page_title": "Anmelden",
+            "next": _weiter(request, portal_mandant, request.GET.get("next", "")),
+            "bundid": saml.verfuegbar(),
+            "demo_idp": settings.DEMO_MODE and not settings.KOFFER_PORTAL_SAML_IDP_METADATA,
+            "email": emailkonten.erlaubt(portal_mandant),
+        },
     )
 
 
 @require_POST
 def abmelden(request: HttpRequest, mandant: str) -> HttpResponse:
     portal_mandant = sitzung.mandant_des_portals(mandant)
+    konto = sitzung.konto(request)
+    if konto is not None and konto.tenant_id == portal_mandant.pk:
+        services.abmelden(konto=konto)
     sitzung.abmelden(request)
-    return HttpResponseRedirect(reverse("portal:anmelden", kwargs={"mandant": portal_mandant.slug}))
+    return HttpResponseRedirect(
+        reverse("portal:anmelden", kwargs={"mandant": portal_mandant.slug}) + "?abgemeldet=1"
+    )
+
+
+# --- BundID (SAML) -----------------------------------------------------------------------
+
+
+@require_POST
+def bundid_starten(request: HttpRequest, mandant: str) -> HttpResponse:
+    """Send the browser to the IdP with an AuthnRequest for the chosen level."""
+    portal_mandant = sitzung.mandant_des_portals(mandant)
+    request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
+    niveau = request.POST.get("niveau", Vertrauensniveau.SUBSTANTIELL)
+    if niveau not in (Vertrauensniveau.SUBSTANTIELL, Vertrauensniveau.HOCH):
+        niveau = Vertrauensniveau.SUBSTANTIELL
+    if not saml.verfuegbar():
+        return _fehler(request, "Die Anmeldung mit BundID ist hier nicht eingerichtet.", 404)
+    anfrage, location = saml.anfrage(
+        tenant_id=portal_mandant.pk,
+        niveau=niveau,
+        weiter=_weiter(request, portal_mandant, request.POST.get("next", "")),
+    )
+    response = HttpResponseRedirect(location)
+    # SameSite=None so that the IdP's cross-site POST brings it back; browsers accept that
+    # only with Secure, so without HTTPS it stays Lax (the demo IdP is same-site anyway).
+    response.set_signed_cookie(
+        saml.COOKIE,
+        signing.dumps(anfrage.wert(), compress=True),
+        salt=saml.COOKIE_SALT,
+        max_age=settings.KOFFER_PORTAL_SAML_REQUEST_SECONDS,
+        path=reverse("portal:saml_acs"),
+        secure=settings.HTTPS,
+        httponly=True,
+        samesite="None" if settings.HTTPS else "Lax",
+    )
+    return response
+
+
+def _anfrage_aus_cookie(request: HttpRequest) -> saml.Anfrage | None:
+    try:
+        raw = request.get_signed_cookie(
+            saml.COOKIE,
+            salt=saml.COOKIE_SALT,
+            max_age=settings.KOFFER_PORTAL_SAML_REQUEST_SECONDS,
+        )
+        return saml.Anfrage.aus(signing.loads(raw or ""))
+    except (KeyError, ValueError, signing.BadSignature):
+        return None
+
+
+def _fehler(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    return seite(
+        request,
+        "portal/anmeldung_fehler.html",
+        {"page_title": "Anmeldung nicht möglich", "error": message},
+        status=status,
+    )
+
+
+def _mandant_aus(request: HttpRequest, anfrage: saml.Anfrage | None) -> Mandant | None:
+    """The Mandant of the sign-in: the cookie's, else the RelayState's (for the audit)."""
+    if anfrage is not None:
+        return Mandant.objects.filter(pk=anfrage.tenant_id, is_active=True).first()
+    try:
+        relay = uuid.UUID(request.POST.get("RelayState", ""))
+    except ValueError:
+        return None
+    return Mandant.objects.filter(pk=relay, is_active=True).first()
+
+
+@csrf_exempt  # the IdP posts cross-site; the signed cookie and the SAML checks guard it
+@require_POST
+def saml_acs(request: HttpRequest) -> HttpResponse:
+    """The assertion consumer service: check the IdP's answer, sign the citizen in."""
+    anfrage = _anfrage_aus_cookie(request)
+    portal_mandant = _mandant_aus(request, anfrage)
+    request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
+    try:
+        if anfrage is None or portal_mandant is None:
+            raise AnmeldungAbgelehnt("abgelaufen", saml.ABGELAUFEN)
+        identitaet = saml.pruefen(request.POST.get("SAMLResponse", ""), anfrage)
+        konto = services.bundid_anmelden(tenant=portal_mandant, identitaet=identitaet)
+    except AnmeldungAbgelehnt as exc:
+        if portal_mandant is not None:
+            services.anmeldung_fehlgeschlagen(
+                tenant=portal_mandant, art="bundid", code=exc.code, detail=str(exc.__cause__ or "")
+            )
+        response = _fehler(request, exc.message, exc.status)
+        response.delete_cookie(saml.COOKIE, path=reverse("portal:saml_acs"))
+        return response
+    sitzung.anmelden(request, konto, identitaet.niveau)
+    response = HttpResponseRedirect(_weiter(request, portal_mandant, anfrage.weiter))
+    response.delete_cookie(saml.COOKIE, path=reverse("portal:saml_acs"))
+    return response
+
+
+@require_GET
+def saml_metadaten(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(saml.metadaten(), content_type="application/samlmetadata+xml")
+
+
+# --- Demo identity provider (demo mode only) ---------------------------------------------
+
+_SAML_PARAMS = ("SAMLRequest", "RelayState", "SigAlg", "Signature")
+
+
+def demo_idp(request: HttpRequest) -> HttpResponse:
+    """Pick a fictional citizen and a level; the answer is a real signed SAML Response."""
+    if not settings.DEMO_MODE or settings.KOFFER_PORTAL_SAML_IDP_METADATA:
+        raise Http404("Kein Demo-Identitätsanbieter.")
+    from koffer.portal import demo_idp as idp
+
+    source = request.POST if request.method == "POST" else request.GET
+    query = {k: str(source[k]) for k in _SAML_PARAMS if k in source}
+    try:
+        authn_request = idp.anfrage_lesen(query)
+    except Exception:  # any unreadable or unsigned request is refused alike
+        return _fehler(request, "Die Anmeldeanfrage ist ungültig. Bitte beginnen Sie erneut.")
+    niveau = idp.erbetenes_niveau(authn_request)
+    if request.method == "POST":
+        buerger = next((b for b in idp.BUERGER if b.key == request.POST.get("buerger")), None)
+        gewaehlt = request.POST.get("niveau", niveau)
+        if buerger is not None and gewaehlt in idp.NIVEAUS:
+            fields = idp.antwort(authn_request, buerger, gewaehlt, query.get("RelayState", ""))
+            return seite(
+                request,
+                "portal/demo_idp_weiter.html",
+                {
+                    "page_title": "Demo-Anmeldung",
+                    "acs": reverse("portal:saml_acs"),
+                    "fields": fields,
+                    "buerger_gewaehlt": buerger,
+                },
+            )
+    return seite(
+        request,
+        "portal/demo_idp.html",
+        {
+            "page_title": "Demo-Identitätsanbieter",
+            "saml": query,
+            "buerger_liste": idp.BUERGER,
+            "niveau": niveau,
+            "niveaus": [(n, Vertrauensniveau(n).label) for n in idp.NIVEAUS],
+            "error": "Bitte wählen Sie eine Person." if request.method == "POST" else "",
+        },
+    )
