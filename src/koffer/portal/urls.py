@@ -12,5 +12,16 @@ urlpatterns = [
     path("portal/<slug:mandant>/", views.start, name="start"),
     path("portal/<slug:mandant>/anmelden/", views.anmelden, name="anmelden"),
     path("portal/<slug:mandant>/anmelden/bundid/", views.bundid_starten, name="bundid"),
+    path("portal/<slug:mandant>/email/anmelden/", views.email_anmelden, name="email_anmelden"),
+    path(
+        "portal/<slug:mandant>/email/registrieren/",
+        views.email_registrieren,
+        name="email_registrieren",
+    ),
+    path(
+        "portal/<slug:mandant>/email/bestaetigen/<str:token>/",
+        views.email_bestaetigen,
+        name="email_bestaetigen",
+    ),
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
 ]

@@ -14,8 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from koffer.portal import access, emailkonten, saml, services, sitzung
-from koffer.portal.errors import AnmeldungAbgelehnt
+from koffer.portal import access, emailkonten, forms, saml, services, sitzung
+from koffer.portal.errors import AnmeldungAbgelehnt, PortalError
 from koffer.portal.models import Vertrauensniveau
 from koffer.tenancy.models import Mandant
 
@@ -227,4 +227,78 @@ def demo_idp(request: HttpRequest) -> HttpResponse:
             "niveaus": [(n, Vertrauensniveau(n).label) for n in idp.NIVEAUS],
             "error": "Bitte wählen Sie eine Person." if request.method == "POST" else "",
         },
+    )
+
+
+# --- E-mail accounts -----------------------------------------------------------------------
+
+
+def _email_mandant(request: HttpRequest, mandant: str) -> Mandant:
+    portal_mandant = sitzung.mandant_des_portals(mandant)
+    if not emailkonten.erlaubt(portal_mandant):
+        raise Http404("Konten mit E-Mail-Adresse gibt es hier nicht.")
+    request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
+    return portal_mandant
+
+
+def email_registrieren(request: HttpRequest, mandant: str) -> HttpResponse:
+    portal_mandant = _email_mandant(request, mandant)
+    form = forms.RegistrierenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            emailkonten.registrieren(
+                mandant=portal_mandant,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except PortalError as exc:
+            form.add_error("password", exc.message)
+        else:
+            return seite(request, "portal/email_gesendet.html", {"page_title": "E-Mail gesendet"})
+    return seite(
+        request, "portal/email_registrieren.html", {"page_title": "Registrieren", "form": form}
+    )
+
+
+def email_bestaetigen(request: HttpRequest, mandant: str, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links), POST confirms."""
+    portal_mandant = _email_mandant(request, mandant)
+    if request.method == "POST":
+        try:
+            emailkonten.bestaetigen(mandant=portal_mandant, token=token)
+        except PortalError as exc:
+            return _fehler(request, exc.message)
+        return HttpResponseRedirect(
+            reverse("portal:email_anmelden", kwargs={"mandant": portal_mandant.slug})
+            + "?bestaetigt=1"
+        )
+    return seite(request, "portal/email_bestaetigen.html", {"page_title": "E-Mail bestätigen"})
+
+
+def email_anmelden(request: HttpRequest, mandant: str) -> HttpResponse:
+    portal_mandant = _email_mandant(request, mandant)
+    form = forms.EmailAnmeldenForm(request.POST or None)
+    weiter = _weiter(
+        request, portal_mandant, request.POST.get("next") or request.GET.get("next", "")
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            konto = emailkonten.anmelden(
+                mandant=portal_mandant,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                client_ip=str(request.META.get("REMOTE_ADDR", ""))[:45],
+            )
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status if exc.status != 422 else 400
+        else:
+            sitzung.anmelden(request, konto, Vertrauensniveau.NIEDRIG)
+            return HttpResponseRedirect(weiter)
+    return seite(
+        request,
+        "portal/email_anmelden.html",
+        {"page_title": "Mit E-Mail-Adresse anmelden", "form": form, "next": weiter},
+        status=status,
     )
