@@ -6,17 +6,24 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from koffer.accounts.access import requires
+from koffer.accounts.http import TenantRequest
+from koffer.errors import DomainError
 from koffer.portal import access, emailkonten, forms, saml, services, sitzung
+from koffer.portal import vertretungen as vertretungen_
 from koffer.portal.errors import AnmeldungAbgelehnt, PortalError
 from koffer.portal.models import Vertrauensniveau
+from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Mandant
 
 
@@ -301,4 +308,76 @@ def email_anmelden(request: HttpRequest, mandant: str) -> HttpResponse:
         "portal/email_anmelden.html",
         {"page_title": "Mit E-Mail-Adresse anmelden", "form": form, "next": weiter},
         status=status,
+    )
+
+
+# --- Vertretungen --------------------------------------------------------------------------
+
+
+@sitzung.buerger_erforderlich
+def vertretungen(request: HttpRequest, mandant: str) -> HttpResponse:
+    """The citizen's Vertretungen and the form to ask for one."""
+    konto = request.buerger  # type: ignore[attr-defined]
+    form = forms.VertretungForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vertretungen_.beantragen(actor=konto, **form.cleaned_data)
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, "Ihr Antrag auf Vertretung ist eingegangen. Die Verwaltung prüft ihn."
+            )
+            return HttpResponseRedirect(request.path)
+    return seite(
+        request,
+        "portal/vertretungen.html",
+        {
+            "page_title": "Vertretungen",
+            "form": form,
+            "vertretungen": vertretungen_.des_kontos(konto),
+            "heute": timezone.localdate(),
+        },
+    )
+
+
+VERTRETUNGEN_STAFF = "Portal: Vertretungen"
+
+
+@requires(lambda access, tenant: vertretungen_.darf_bearbeiten(access))
+def vertretungen_verwaltung(request: TenantRequest) -> HttpResponse:
+    """„Portal: Vertretungen“: open requests, confirm with the person or refuse."""
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("entscheidung") == "ablehnen":
+                vertretungen_.ablehnen(
+                    actor=request.user,
+                    access=request.access,
+                    vertretung_id=request.POST.get("vertretung", ""),
+                    grund=request.POST.get("grund", ""),
+                )
+                messages.success(request, "Die Vertretung ist abgelehnt.")
+            else:
+                vertretungen_.bestaetigen(
+                    actor=request.user,
+                    access=request.access,
+                    vertretung_id=request.POST.get("vertretung", ""),
+                    person_id=request.POST.get("person", ""),
+                )
+                messages.success(request, "Die Vertretung ist bestätigt.")
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return HttpResponseRedirect(request.path)
+    return render(
+        request,
+        "portal/vertretungen_verwaltung.html",
+        {
+            "page_title": VERTRETUNGEN_STAFF,
+            "breadcrumbs": trail((VERTRETUNGEN_STAFF, None)),
+            "offene": vertretungen_.offene(actor=request.user, access=request.access),
+            "error": error,
+        },
+        status=400 if error else 200,
     )
