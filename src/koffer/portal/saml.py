@@ -215,6 +215,7 @@ def _einstellungen() -> tuple[Any, ...]:
         settings.KOFFER_PORTAL_SAML_IDP_METADATA,
         settings.KOFFER_PORTAL_SAML_CLOCK_SKEW_SECONDS,
         settings.DEMO_MODE,
+        str(settings.KOFFER_PORTAL_SAML_DIR),  # the demo keys live there
     )
 
 
