@@ -168,7 +168,7 @@ def test_an_expired_vertretung_no_longer_counts(
 
 def test_request_needs_a_proof(tenant: Mandant, betreuer: Buergerkonto) -> None:
     response = _beantragen(portal_factories.buerger_client(betreuer), tenant, nachweis="")
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
     assert "Bitte prüfen Sie Ihre Eingaben" in response.content.decode()  # type: ignore[attr-defined]
     assert not Vertretung.objects.for_tenant(tenant).exists()
 

@@ -99,6 +99,7 @@ def abmelden(request: HttpRequest, mandant: str) -> HttpResponse:
 @require_POST
 def bundid_starten(request: HttpRequest, mandant: str) -> HttpResponse:
     """Send the browser to the IdP with an AuthnRequest for the chosen level."""
+    saml.basis_aus(request)
     portal_mandant = sitzung.mandant_des_portals(mandant)
     request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
     niveau = request.POST.get("niveau", Vertrauensniveau.SUBSTANTIELL)
@@ -163,6 +164,7 @@ def _mandant_aus(request: HttpRequest, anfrage: saml.Anfrage | None) -> Mandant 
 @require_POST
 def saml_acs(request: HttpRequest) -> HttpResponse:
     """The assertion consumer service: check the IdP's answer, sign the citizen in."""
+    saml.basis_aus(request)
     anfrage = _anfrage_aus_cookie(request)
     portal_mandant = _mandant_aus(request, anfrage)
     request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
@@ -187,6 +189,7 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def saml_metadaten(request: HttpRequest) -> HttpResponse:
+    saml.basis_aus(request)
     return HttpResponse(saml.metadaten(), content_type="application/samlmetadata+xml")
 
 
@@ -197,6 +200,7 @@ _SAML_PARAMS = ("SAMLRequest", "RelayState", "SigAlg", "Signature")
 
 def demo_idp(request: HttpRequest) -> HttpResponse:
     """Pick a fictional citizen and a level; the answer is a real signed SAML Response."""
+    saml.basis_aus(request)
     if not settings.DEMO_MODE or settings.KOFFER_PORTAL_SAML_IDP_METADATA:
         raise Http404("Kein Demo-Identitätsanbieter.")
     from koffer.portal import demo_idp as idp
@@ -249,6 +253,7 @@ def _email_mandant(request: HttpRequest, mandant: str) -> Mandant:
 
 
 def email_registrieren(request: HttpRequest, mandant: str) -> HttpResponse:
+    saml.basis_aus(request)
     portal_mandant = _email_mandant(request, mandant)
     form = forms.RegistrierenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +268,10 @@ def email_registrieren(request: HttpRequest, mandant: str) -> HttpResponse:
         else:
             return seite(request, "portal/email_gesendet.html", {"page_title": "E-Mail gesendet"})
     return seite(
-        request, "portal/email_registrieren.html", {"page_title": "Registrieren", "form": form}
+        request,
+        "portal/email_registrieren.html",
+        {"page_title": "Registrieren", "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -338,6 +346,7 @@ def vertretungen(request: HttpRequest, mandant: str) -> HttpResponse:
             "vertretungen": vertretungen_.des_kontos(konto),
             "heute": timezone.localdate(),
         },
+        status=400 if form.errors else 200,
     )
 
 
