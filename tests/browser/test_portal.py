@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.pagecheck import PageWatch, format_failures
+from tests.browser.pagecheck import PageWatch, format_failures, slug_for
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_citizen_pages(server_url: str, chromium: Browser) -> None:
             f"{PORTAL}/email/registrieren/",
             f"{PORTAL}/email/bestaetigen/beispiel/",
         ):
-            if problems := watch.check(f"{server_url}{path}", shot=f"portal{path[7:]}"):
+            if problems := watch.check(f"{server_url}{path}", shot=f"portal/{slug_for(path)}"):
                 failures[path] = problems
 
         def step(what: str, action: Callable[[], None], *, expected: int = 200) -> None:
