@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "koffer.forms",
     "koffer.field",
     "koffer.privacy",
+    "koffer.portal",
     "koffer.demo",
 ]
 
@@ -370,6 +371,25 @@ if KOFFER_MODE not in {"buero", "koffer"}:
 KOFFER_BUERO_URL = os.environ.get("KOFFER_BUERO_URL", "").rstrip("/")
 # Days a checkout lasts at most; then the office ends it and the Koffer wipes the Akte.
 KOFFER_AUSLEIHE_TAGE = int(os.environ.get("KOFFER_AUSLEIHE_TAGE", "7"))
+
+# --- Online-Dienste (portal): BundID sign-in by SAML 2.0 ------------------------------
+# One service provider per installation. The base URL is how citizens' browsers reach
+# koffer (the ACS and metadata URLs in the SP metadata are built from it; empty: the
+# request's own, for demo and development only). Key and
+# certificate sign the AuthnRequests; the IdP metadata is a file or an https URL. Without
+# IdP metadata, demo mode signs in at the built-in demo identity provider (keys generated
+# under var/portal-saml/), and outside demo mode the BundID sign-in is off.
+KOFFER_PORTAL_SAML_BASE_URL = os.environ.get("KOFFER_PORTAL_SAML_BASE_URL", "").rstrip("/")
+KOFFER_PORTAL_SAML_ENTITY_ID = os.environ.get("KOFFER_PORTAL_SAML_ENTITY_ID", "")
+KOFFER_PORTAL_SAML_KEY_FILE = os.environ.get("KOFFER_PORTAL_SAML_KEY_FILE", "")
+KOFFER_PORTAL_SAML_CERT_FILE = os.environ.get("KOFFER_PORTAL_SAML_CERT_FILE", "")
+KOFFER_PORTAL_SAML_IDP_METADATA = os.environ.get("KOFFER_PORTAL_SAML_IDP_METADATA", "")
+KOFFER_PORTAL_SAML_DIR = VAR_DIR / "portal-saml"
+# Seconds a started sign-in may take at the IdP; clock skew accepted against the IdP.
+KOFFER_PORTAL_SAML_REQUEST_SECONDS = 10 * 60
+KOFFER_PORTAL_SAML_CLOCK_SKEW_SECONDS = 60
+# E-mail accounts: hours a verification link stays valid.
+KOFFER_PORTAL_EMAIL_LINK_HOURS = 48
 
 # --- I18N, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "de"

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("koffer.forms.urls")),
     path("", include("koffer.field.urls")),
     path("", include("koffer.privacy.urls")),
+    path("", include("koffer.portal.urls")),
     path("api/v1/", api.urls),
     # /api itself too: else CommonMiddleware's APPEND_SLASH answers an HTML 301 to /api/,
     # which is a 404 anyway.

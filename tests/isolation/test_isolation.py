@@ -1126,8 +1126,15 @@ def _takes_object(params: list[str]) -> bool:
     return any(p not in PLAIN_VALUES for p in params)
 
 
+# The citizens' portal (/portal/<mandant>/…) answers a staff session as no session at all;
+# its separation (Mandant, citizen, staff) is crawled in tests/isolation/test_portal.py.
+PORTAL_PREFIX = "portal/"
 PAGE_ROUTES = [
-    r for r in _routes() if _takes_object(r.params) and not r.route.startswith(API_PREFIX)
+    r
+    for r in _routes()
+    if _takes_object(r.params)
+    and not r.route.startswith(API_PREFIX)
+    and not r.route.startswith(PORTAL_PREFIX)
 ]
 API_OPERATIONS = [op for op in _operations() if _takes_object(op.params)]
 

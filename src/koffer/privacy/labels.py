@@ -139,6 +139,15 @@ ACTION_LABELS: dict[str, str] = {
     "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
     "field.hausbesuch.verlegt": "Hausbesuch verlegt",
     "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",
+    "portal.anmeldung": "Online-Dienste: Bürger:in angemeldet",
+    "portal.anmeldung.fehlgeschlagen": "Online-Dienste: Anmeldung abgelehnt",
+    "portal.abmeldung": "Online-Dienste: Bürger:in abgemeldet",
+    "portal.emailkonto.create": "Online-Dienste: Konto mit E-Mail-Adresse angelegt",
+    "portal.emailkonto.bestaetigt": "Online-Dienste: E-Mail-Adresse bestätigt",
+    "portal.vertretung.create": "Online-Dienste: Vertretung beantragt",
+    "portal.vertretung.bestaetigt": "Online-Dienste: Vertretung bestätigt",
+    "portal.vertretung.abgelehnt": "Online-Dienste: Vertretung abgelehnt",
+    "portal.vertretung.verweigert": "Online-Dienste: Handeln ohne gültige Vertretung abgelehnt",
     "field.hausbesuch.erledigt": "Hausbesuch erledigt",
     "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
     "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
@@ -276,6 +285,8 @@ TYPE_LABELS: dict[str, str] = {
     "field.konflikt": "Konflikt aus einem Koffer",
     # task segment
     "field.segmentquarantaene": "Quarantäne der Koffer-Protokolle",
+    "portal.anmeldung": "Anmeldung im Portal",
+    "portal.vertretungen": "Offene Vertretungen im Portal",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own

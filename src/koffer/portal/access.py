@@ -1,0 +1,45 @@
+"""Whom a citizen may act for: the one place that answers it."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from koffer.portal.models import Buergerkonto, Vertretung
+from koffer.records.models import Person
+
+
+def gueltige_vertretungen_q() -> Q:
+    """Confirmed, not refused, and not expired (``gueltig_bis`` is the last valid day,
+    in Europe/Berlin)."""
+    heute = timezone.localdate()
+    return Q(bestaetigt_am__isnull=False, abgelehnt_am__isnull=True, person__isnull=False) & (
+        Q(gueltig_bis__isnull=True) | Q(gueltig_bis__gte=heute)
+    )
+
+
+def personen_des_kontos(konto: Buergerkonto) -> list[Person]:
+    """The linked person, then the persons represented under a confirmed, valid
+    Vertretung; each once."""
+    personen: list[Person] = []
+    if konto.person_id is not None:
+        eigene = Person.objects.for_tenant(konto.tenant_id).filter(pk=konto.person_id).first()
+        if eigene is not None:
+            personen.append(eigene)
+    vertretene = (
+        Person.objects.for_tenant(konto.tenant_id)
+        .filter(
+            pk__in=Vertretung.objects.for_tenant(konto.tenant_id)
+            .filter(gueltige_vertretungen_q(), konto=konto)
+            .values("person_id")
+        )
+        .order_by("family_name", "given_names", "id")
+    )
+    seen = {p.pk for p in personen}
+    personen.extend(p for p in vertretene if p.pk not in seen)
+    return personen
+
+
+def darf_handeln_fuer(konto: Buergerkonto, person: Person) -> bool:
+    """Whether ``konto`` may act for ``person`` (itself or by a valid Vertretung)."""
+    return any(p.pk == person.pk for p in personen_des_kontos(konto))

@@ -1,0 +1,182 @@
+"""E-mail accounts, the fallback where a Mandant allows them (``PortalEinstellung``).
+
+Register with address and password (Django's hashers, in ``EmailZugang``: never a staff
+user), confirm the address by a signed link (``KOFFER_PORTAL_EMAIL_LINK_HOURS``), sign in.
+No enumeration: registering a known address answers exactly as a new one (the owner gets
+a notice by mail instead of a link), and every failed sign-in has the same message. The
+sign-in is rate-limited by the staff sign-in's lock-out (``accounts.lockout``): failures
+per address typed and per client address. Level of assurance: always "niedrig".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from koffer.accounts import lockout
+from koffer.audit import services as audit
+from koffer.portal import saml
+from koffer.portal.errors import PortalError, ZuVieleVersuche
+from koffer.portal.models import Buergerkonto, EmailZugang, PortalEinstellung, Vertrauensniveau
+from koffer.portal.services import anmeldung_fehlgeschlagen
+from koffer.tenancy.models import Mandant
+
+LINK_SALZ = "koffer.portal.email.bestaetigen"
+FALSCH = "E-Mail-Adresse oder Passwort sind falsch, oder die Adresse ist noch nicht bestätigt."
+LINK_UNGUELTIG = (
+    "Der Bestätigungslink ist ungültig oder abgelaufen. Bitte registrieren Sie sich erneut."
+)
+# Compared against when the address is unknown, so that both cost one hash.
+_DUMMY_HASH = make_password("koffer-portal-dummy")
+
+
+def erlaubt(mandant: Mandant) -> bool:
+    """Whether the Mandant's portal offers e-mail accounts (default: no)."""
+    return PortalEinstellung.objects.for_tenant(mandant).filter(email_konten_erlaubt=True).exists()
+
+
+def _adresse(email: str) -> str:
+    return email.strip().lower()
+
+
+def kennung(email: str) -> str:
+    return "email:" + _adresse(email)
+
+
+def _lockout_key(mandant: Mandant, email: str) -> str:
+    digest = hashlib.sha256(f"{mandant.pk}:{_adresse(email)}".encode()).hexdigest()
+    return "portal:" + digest
+
+
+def _link(mandant: Mandant, konto: Buergerkonto) -> str:
+    token = signing.dumps({"k": str(konto.pk), "e": konto.email}, salt=LINK_SALZ)
+    path = reverse("portal:email_bestaetigen", kwargs={"mandant": mandant.slug, "token": token})
+    return saml.base_url() + path
+
+
+def registrieren(*, mandant: Mandant, email: str, password: str) -> None:
+    """Register ``email`` at ``mandant``'s portal: a new account gets a confirmation link
+    by mail; a known address gets a notice instead. The caller answers the same either
+    way. Raises :class:`PortalError` for a password the validators refuse."""
+    if not erlaubt(mandant):
+        raise PortalError("email_aus", "Konten mit E-Mail-Adresse sind hier nicht möglich.")
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise PortalError("passwort", " ".join(exc.messages)) from exc
+    adresse = _adresse(email)
+    try:
+        with transaction.atomic():
+            konto = Buergerkonto.objects.create(
+                tenant=mandant,
+                kennung=kennung(adresse),
+                art=Buergerkonto.Art.EMAIL,
+                vertrauensniveau=Vertrauensniveau.NIEDRIG,
+                email=adresse,
+            )
+            EmailZugang.objects.create(
+                tenant=mandant, konto=konto, password=make_password(password)
+            )
+            audit.record(
+                actor=konto, tenant_id=mandant.pk, action="portal.emailkonto.create", obj=konto
+            )
+    except IntegrityError:
+        _bekannt_benachrichtigen(mandant, adresse)
+        return
+    link = _link(mandant, konto)
+    transaction.on_commit(
+        lambda: send_mail(
+            f"{mandant.name}: Bitte bestätigen Sie Ihre E-Mail-Adresse",
+            "Guten Tag,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse für die Online-Dienste "
+            f"von {mandant.name}:\n\n{link}\n\nDer Link gilt "
+            f"{settings.KOFFER_PORTAL_EMAIL_LINK_HOURS} Stunden. Wenn Sie sich nicht "
+            "registriert haben, können Sie diese E-Mail ignorieren.\n",
+            None,
+            [adresse],
+        )
+    )
+
+
+def _bekannt_benachrichtigen(mandant: Mandant, adresse: str) -> None:
+    anmelden = saml.base_url() + reverse("portal:email_anmelden", kwargs={"mandant": mandant.slug})
+    send_mail(
+        f"{mandant.name}: Sie haben bereits ein Konto",
+        "Guten Tag,\n\nfür diese E-Mail-Adresse gibt es bei den Online-Dienste von "
+        f"{mandant.name} schon ein Konto. Melden Sie sich hier an:\n\n{anmelden}\n\n"
+        "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren.\n",
+        None,
+        [adresse],
+    )
+
+
+def bestaetigen(*, mandant: Mandant, token: str) -> Buergerkonto:
+    """Confirm the address the signed ``token`` names; idempotent."""
+    try:
+        wert = signing.loads(
+            token, salt=LINK_SALZ, max_age=settings.KOFFER_PORTAL_EMAIL_LINK_HOURS * 3600
+        )
+    except signing.BadSignature as exc:
+        raise PortalError("link", LINK_UNGUELTIG) from exc
+    with transaction.atomic():
+        konto = (
+            Buergerkonto.objects.for_tenant(mandant)
+            .select_for_update()
+            .filter(pk=wert.get("k"), email=wert.get("e"), art=Buergerkonto.Art.EMAIL)
+            .first()
+        )
+        if konto is None:
+            raise PortalError("link", LINK_UNGUELTIG)
+        if konto.email_bestaetigt_am is None:
+            konto.email_bestaetigt_am = timezone.now()
+            konto.save(update_fields=["email_bestaetigt_am"])
+            audit.record(
+                actor=konto,
+                tenant_id=mandant.pk,
+                action="portal.emailkonto.bestaetigt",
+                obj=konto,
+            )
+    return konto
+
+
+def anmelden(*, mandant: Mandant, email: str, password: str, client_ip: str) -> Buergerkonto:
+    """The confirmed account whose password matches, audited; else :class:`PortalError`
+    with one message for every cause, or :class:`ZuVieleVersuche`."""
+    now: datetime = timezone.now()
+    key = _lockout_key(mandant, email)
+    if lockout.refusal(key=key, client_ip=client_ip, now=now) is not None:
+        anmeldung_fehlgeschlagen(tenant=mandant, art="email", code="gesperrt")
+        raise ZuVieleVersuche("gesperrt", lockout.locked_message())
+    konto = (
+        Buergerkonto.objects.for_tenant(mandant)
+        .filter(kennung=kennung(email), art=Buergerkonto.Art.EMAIL)
+        .select_related("zugang")
+        .first()
+    )
+    zugang = getattr(konto, "zugang", None) if konto is not None else None
+    passt = check_password(password, zugang.password if zugang else _DUMMY_HASH)
+    if konto is None or zugang is None or not passt or konto.email_bestaetigt_am is None:
+        with transaction.atomic():
+            lockout.record_failure(key=key, client_ip=client_ip, now=now)
+        anmeldung_fehlgeschlagen(tenant=mandant, art="email", code="falsch")
+        raise PortalError("falsch", FALSCH)
+    lockout.clear(key=key)
+    with transaction.atomic():
+        audit.record(
+            actor=konto,
+            tenant_id=mandant.pk,
+            action="portal.anmeldung",
+            obj=konto,
+            subject=konto.person,
+            changes={"art": "email", "vertrauensniveau": Vertrauensniveau.NIEDRIG},
+        )
+    return konto

@@ -1,0 +1,172 @@
+"""Online-Dienste: citizens' accounts (BundID or e-mail), their authority to act for
+others, and what the SAML sign-in must remember. Citizens are never staff users."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from koffer.tenancy.scoping import TenantOwned
+
+
+class Vertrauensniveau(models.TextChoices):
+    """The eIDAS-like level of assurance of a sign-in (portal.saml maps them to
+    AuthnContextClassRef values)."""
+
+    NIEDRIG = "niedrig", "niedrig"
+    SUBSTANTIELL = "substantiell", "substantiell"
+    HOCH = "hoch", "hoch"
+
+
+RANG: dict[str, int] = {
+    Vertrauensniveau.NIEDRIG: 1,
+    Vertrauensniveau.SUBSTANTIELL: 2,
+    Vertrauensniveau.HOCH: 3,
+}
+
+
+class PortalEinstellung(TenantOwned):
+    """A Mandant's portal settings; no row: the defaults (e-mail accounts off)."""
+
+    email_konten_erlaubt = models.BooleanField("Konten mit E-Mail-Adresse erlaubt", default=False)
+
+    class Meta:
+        verbose_name = "Portal-Einstellung"
+        verbose_name_plural = "Portal-Einstellungen"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="portal_einstellung_tenant_uniq")
+        ]
+
+
+class Buergerkonto(TenantOwned):
+    """A citizen's account at one Mandant's portal. ``kennung`` is the BundID pseudonym
+    (the SAML NameID) or ``email:<address>``."""
+
+    class Art(models.TextChoices):
+        BUNDID = "bundid", "BundID"
+        EMAIL = "email", "E-Mail-Adresse"
+
+    kennung = models.CharField("Kennung", max_length=300)
+    art = models.CharField("Art", max_length=10, choices=Art.choices)
+    vertrauensniveau = models.CharField(
+        "Vertrauensniveau", max_length=15, choices=Vertrauensniveau.choices
+    )
+    family_name = models.CharField("Familienname", max_length=120, blank=True)
+    given_names = models.CharField("Vornamen", max_length=200, blank=True)
+    birth_date = models.DateField("Geburtsdatum", null=True, blank=True)
+    street = models.CharField("Straße und Hausnummer", max_length=200, blank=True)
+    postal_code = models.CharField("PLZ", max_length=10, blank=True)
+    city = models.CharField("Ort", max_length=120, blank=True)
+    email = models.CharField("E-Mail", max_length=254, blank=True)
+    email_bestaetigt_am = models.DateTimeField("E-Mail bestätigt am", null=True, blank=True)
+    # Linked by the office, or automatically by a sign-in at level "hoch" that matched
+    # exactly one person (portal.verknuepfung).
+    person = models.ForeignKey(
+        "records.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    letzte_anmeldung = models.DateTimeField("Letzte Anmeldung", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Bürgerkonto"
+        verbose_name_plural = "Bürgerkonten"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kennung"], name="buergerkonto_kennung_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return actor_label(self.kennung)
+
+    @property
+    def anzeigename(self) -> str:
+        name = f"{self.given_names} {self.family_name}".strip()
+        return name or self.email or "Bürgerkonto"
+
+
+def actor_label(kennung: str) -> str:
+    """How a citizen is named in the audit log: never the whole pseudonym or address."""
+    if kennung.startswith("email:"):
+        local, _, domain = kennung.removeprefix("email:").partition("@")
+        return f"Bürger:in {local[:3]}…@{domain}"
+    return f"Bürger:in {kennung[:8]}…"
+
+
+class EmailZugang(TenantOwned):
+    """The password of an e-mail account (Django's hashers); staff users live elsewhere."""
+
+    konto = models.OneToOneField(Buergerkonto, on_delete=models.CASCADE, related_name="zugang")
+    password = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "E-Mail-Zugang"
+        verbose_name_plural = "E-Mail-Zugänge"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "konto"], name="email_zugang_konto_uniq")
+        ]
+
+
+class Vertretung(TenantOwned):
+    """A citizen's authority to act for a person. Requested with the person's name and
+    birth date; the office finds the person and confirms (``bestaetigt_von``)."""
+
+    class Art(models.TextChoices):
+        BETREUUNG = "betreuung", "Rechtliche Betreuung"
+        VOLLMACHT = "vollmacht", "Vollmacht"
+        ELTERNTEIL = "elternteil", "Elternteil (Sorgerecht)"
+
+    konto = models.ForeignKey(Buergerkonto, on_delete=models.CASCADE, related_name="vertretungen")
+    # Set by the office when it confirms; the citizen only names the person.
+    person = models.ForeignKey(
+        "records.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    family_name = models.CharField("Familienname der vertretenen Person", max_length=120)
+    given_names = models.CharField("Vornamen der vertretenen Person", max_length=200)
+    birth_date = models.DateField("Geburtsdatum der vertretenen Person")
+    art = models.CharField("Art der Vertretung", max_length=12, choices=Art.choices)
+    nachweis = models.TextField(
+        "Nachweis",
+        help_text="Aktenzeichen des Betreuungsgerichts, "
+        "Datum der Vollmacht oder Verweis auf das Dokument",
+    )
+    gueltig_bis = models.DateField("Gültig bis", null=True, blank=True)
+    beantragt_am = models.DateTimeField(auto_now_add=True)
+    bestaetigt_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    bestaetigt_am = models.DateTimeField(null=True, blank=True)
+    abgelehnt_am = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Vertretung"
+        verbose_name_plural = "Vertretungen"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bestaetigt_am__isnull=True) | Q(person__isnull=False),
+                name="vertretung_bestaetigt_mit_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_art_display()} für {self.family_name}, {self.given_names}"
+
+
+class SamlAssertion(TenantOwned):
+    """An assertion already used for a sign-in, kept until its NotOnOrAfter so that a
+    replay is refused (the unique constraint is the guard)."""
+
+    assertion_id = models.CharField(max_length=200)
+    gueltig_bis = models.DateTimeField()
+    eingegangen_am = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "SAML-Assertion"
+        verbose_name_plural = "SAML-Assertions"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "assertion_id"], name="saml_assertion_uniq")
+        ]

@@ -1,0 +1,34 @@
+from django.urls import path
+
+from koffer.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    # The office's page (a staff page: not under /portal/, the citizens' part).
+    path(
+        "verwaltung/portal/vertretungen/",
+        views.vertretungen_verwaltung,
+        name="vertretungen_verwaltung",
+    ),
+    # Before the Mandant's pages, so that no slug can shadow them.
+    path("portal/saml/acs/", views.saml_acs, name="saml_acs"),
+    path("portal/saml/metadata/", views.saml_metadaten, name="saml_metadaten"),
+    path("portal/demo-idp/sso/", views.demo_idp, name="demo_idp"),
+    path("portal/<slug:mandant>/", views.start, name="start"),
+    path("portal/<slug:mandant>/anmelden/", views.anmelden, name="anmelden"),
+    path("portal/<slug:mandant>/anmelden/bundid/", views.bundid_starten, name="bundid"),
+    path("portal/<slug:mandant>/email/anmelden/", views.email_anmelden, name="email_anmelden"),
+    path(
+        "portal/<slug:mandant>/email/registrieren/",
+        views.email_registrieren,
+        name="email_registrieren",
+    ),
+    path(
+        "portal/<slug:mandant>/email/bestaetigen/<str:token>/",
+        views.email_bestaetigen,
+        name="email_bestaetigen",
+    ),
+    path("portal/<slug:mandant>/vertretungen/", views.vertretungen, name="vertretungen"),
+    path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
+]

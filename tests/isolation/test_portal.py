@@ -1,0 +1,119 @@
+"""Separation around the citizens' portal, generated from the URL configuration.
+
+- Every portal page behind the sign-in answers a staff session like no session: to the
+  sign-in page of that Mandant's portal.
+- A citizen of one Mandant is not signed in at another Mandant's portal.
+- Every staff page (and the API) answers a citizen session like no session at all.
+- Portal URLs with object ids: each parameter needs a factory in PORTAL_OBJECT_FACTORIES
+  (an object of one citizen); another citizen of the same Mandant gets 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client, override_settings
+
+from koffer.portal.models import Buergerkonto
+from koffer.tenancy.models import Mandant
+from tests import factories
+from tests.conftest import signed_in
+from tests.factories import portal as portal_factories
+from tests.isolation.test_isolation import API_PREFIX, PORTAL_PREFIX, Route, _routes
+
+# Portal pages a visitor reaches without a citizen session (sign-in, its steps, metadata).
+PUBLIC = {
+    "saml_acs",
+    "saml_metadaten",
+    "anmelden",
+    "bundid",
+    "abmelden",
+    "demo_idp",
+    "email_anmelden",
+    "email_registrieren",
+    "email_bestaetigen",
+}
+
+# Parameter name → the id of an object that belongs to the given citizen.
+PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {}
+
+PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]
+SIGNED_IN_ROUTES = [r for r in PORTAL_ROUTES if r.name not in PUBLIC and "mandant" in r.params]
+OBJECT_ROUTES = [r for r in SIGNED_IN_ROUTES if set(r.params) - {"mandant"}]
+STAFF_ROUTES = [
+    r
+    for r in _routes()
+    if not r.params
+    and not r.route.startswith((PORTAL_PREFIX, API_PREFIX, "api"))
+    and r.name not in {"healthz", "readyz"}
+]
+
+
+def _url(route: Route, mandant: Mandant, konto: Buergerkonto | None = None) -> str:
+    values = {"mandant": mandant.slug}
+    for name in route.params:
+        if name == "mandant":
+            continue
+        if name not in PORTAL_OBJECT_FACTORIES or konto is None:
+            pytest.fail(
+                f"URL-Parameter „{name}“ ist nicht in PORTAL_OBJECT_FACTORIES "
+                "(tests/isolation/test_portal.py): bitte eine Fabrik ergänzen."
+            )
+        values[name] = PORTAL_OBJECT_FACTORIES[name](konto)
+    return route.url(values)
+
+
+def test_the_walk_finds_the_portal_pages() -> None:
+    assert "start" in {r.name for r in SIGNED_IN_ROUTES}
+    assert len(STAFF_ROUTES) > 20
+
+
+@pytest.mark.parametrize("route", SIGNED_IN_ROUTES, ids=lambda r: r.route)
+def test_portal_page_answers_a_staff_session_like_none(route: Route, tenant: Mandant) -> None:
+    konto = portal_factories.buergerkonto(tenant)
+    url = _url(route, tenant, konto)
+    with override_settings(KOFFER_REQUIRE_OTP=False):
+        staff = signed_in(factories.user(tenant, role="mandant_admin"))
+        response = staff.get(url)
+    assert response.status_code == 302, (url, response.status_code)
+    assert response["Location"].startswith(f"/portal/{tenant.slug}/anmelden/")
+
+
+@pytest.mark.parametrize("route", SIGNED_IN_ROUTES, ids=lambda r: r.route)
+def test_citizen_is_not_signed_in_at_another_mandants_portal(
+    route: Route, tenant: Mandant, other_tenant: Mandant
+) -> None:
+    konto = portal_factories.buergerkonto(tenant)
+    fremd = portal_factories.buergerkonto(other_tenant)
+    response = portal_factories.buerger_client(fremd).get(_url(route, tenant, konto))
+    assert response.status_code in (302, 404), response.status_code
+    if response.status_code == 302:
+        assert response["Location"].startswith(f"/portal/{tenant.slug}/anmelden/")
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.route)
+def test_citizen_cannot_reach_another_citizens_objects(route: Route, tenant: Mandant) -> None:
+    eigen = portal_factories.buergerkonto(tenant)
+    anderer = portal_factories.buergerkonto(tenant)
+    url = _url(route, tenant, eigen)
+    assert portal_factories.buerger_client(eigen).get(url).status_code != 404
+    client = portal_factories.buerger_client(anderer)
+    for method in ("GET", "POST"):
+        assert client.generic(method, url).status_code in (404, 405), (method, url)
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=lambda r: r.route)
+def test_staff_page_answers_a_citizen_session_like_none(route: Route, tenant: Mandant) -> None:
+    url = route.url({})
+    citizen = portal_factories.buerger_client(portal_factories.buergerkonto(tenant))
+    anonymous = Client()
+    as_citizen, as_anonymous = citizen.get(url), anonymous.get(url)
+    assert as_citizen.status_code == as_anonymous.status_code, url
+    assert as_citizen.get("Location") == as_anonymous.get("Location"), url
+
+
+def test_api_answers_a_citizen_session_like_none(tenant: Mandant) -> None:
+    citizen = portal_factories.buerger_client(portal_factories.buergerkonto(tenant))
+    for url in ("/api/v1/me", "/api/v1/units"):
+        assert citizen.get(url).status_code == Client().get(url).status_code == 401, url
