@@ -10,7 +10,6 @@ import http.client
 import json
 import queue
 import re
-import socket
 import statistics
 import threading
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from benchmarks.leitung import LangsamerProxy
 
 from tests import dbtemplate
 from tests.field.conftest import Dienst
@@ -55,59 +55,6 @@ def buero(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Buero]:
         yield Buero("127.0.0.1", dienst.port, dienst.live_port, json.loads(seed_file.read_text()))
     finally:
         dienst.stoppen()
-
-
-# --- a slow link: every chunk delayed, order kept ---------------------------------------------
-
-
-class LangsamerProxy:
-    """A TCP proxy on loopback that forwards each chunk ``delay`` seconds after it arrived,
-    in both directions (latency, not bandwidth: chunks do not wait for each other)."""
-
-    def __init__(self, upstream_port: int, delay: float) -> None:
-        self.upstream_port, self.delay = upstream_port, delay
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.stopped = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            for a, b in ((client, upstream), (upstream, client)):
-                pending: queue.Queue[tuple[float, bytes]] = queue.Queue()
-                threading.Thread(target=self._read, args=(a, pending), daemon=True).start()
-                threading.Thread(target=self._write, args=(b, pending), daemon=True).start()
-
-    def _read(self, source: socket.socket, pending: queue.Queue[tuple[float, bytes]]) -> None:
-        while True:
-            try:
-                data = source.recv(65536)
-            except OSError:
-                data = b""
-            pending.put((time.monotonic() + self.delay, data))
-            if not data:
-                return
-
-    def _write(self, target: socket.socket, pending: queue.Queue[tuple[float, bytes]]) -> None:
-        while True:
-            due, data = pending.get()
-            time.sleep(max(0.0, due - time.monotonic()))
-            try:
-                if not data:
-                    target.shutdown(socket.SHUT_WR)
-                    return
-                target.sendall(data)
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.listener.close()
 
 
 # --- a person's browser, reduced to HTTP ------------------------------------------------------
