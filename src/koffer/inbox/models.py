@@ -32,6 +32,8 @@ class Stapel(TenantOwned):
     class Source(models.TextChoices):
         API = "api", "API"
         ORDNER = "ordner", "Übergabeordner"
+        # An application a citizen submitted in the Online-Dienste (no paper).
+        PORTAL = "portal", "Online-Dienste"
 
     class Art(models.TextChoices):
         POST = "post", "Posteingang"

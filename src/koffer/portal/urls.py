@@ -1,6 +1,7 @@
 from django.urls import path
 
 from koffer.portal import views
+from koffer.portal.antrag import urls as antrag_urls
 
 app_name = "portal"
 
@@ -24,4 +25,5 @@ urlpatterns = [
         name="email_bestaetigen",
     ),
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
+    *antrag_urls.urlpatterns,
 ]

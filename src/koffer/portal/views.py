@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from koffer.portal import access, emailkonten, forms, saml, services, sitzung
+from koffer.portal.antrag import selectors as antraege
 from koffer.portal.errors import AnmeldungAbgelehnt, PortalError
 from koffer.portal.models import Vertrauensniveau
 from koffer.tenancy.models import Mandant
@@ -53,7 +54,12 @@ def start(request: HttpRequest, mandant: str) -> HttpResponse:
     return seite(
         request,
         "portal/start.html",
-        {"page_title": "Mein Bereich", "personen": access.personen_des_kontos(konto)},
+        {
+            "page_title": "Mein Bereich",
+            "personen": access.personen_des_kontos(konto),
+            "angebote": list(antraege.angebote(konto.tenant_id)),
+            "antraege": list(antraege.antraege(konto)),
+        },
     )
 
 
