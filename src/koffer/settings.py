@@ -365,13 +365,12 @@ KOFFER_AUSLEIHE_TAGE = int(os.environ.get("KOFFER_AUSLEIHE_TAGE", "7"))
 
 # --- Online-Dienste (portal): BundID sign-in by SAML 2.0 ------------------------------
 # One service provider per installation. The base URL is how citizens' browsers reach
-# koffer (the ACS and metadata URLs in the SP metadata are built from it). Key and
+# koffer (the ACS and metadata URLs in the SP metadata are built from it; empty: the
+# request's own, for demo and development only). Key and
 # certificate sign the AuthnRequests; the IdP metadata is a file or an https URL. Without
 # IdP metadata, demo mode signs in at the built-in demo identity provider (keys generated
 # under var/portal-saml/), and outside demo mode the BundID sign-in is off.
-KOFFER_PORTAL_SAML_BASE_URL = os.environ.get(
-    "KOFFER_PORTAL_SAML_BASE_URL", "http://localhost:8000"
-).rstrip("/")
+KOFFER_PORTAL_SAML_BASE_URL = os.environ.get("KOFFER_PORTAL_SAML_BASE_URL", "").rstrip("/")
 KOFFER_PORTAL_SAML_ENTITY_ID = os.environ.get("KOFFER_PORTAL_SAML_ENTITY_ID", "")
 KOFFER_PORTAL_SAML_KEY_FILE = os.environ.get("KOFFER_PORTAL_SAML_KEY_FILE", "")
 KOFFER_PORTAL_SAML_CERT_FILE = os.environ.get("KOFFER_PORTAL_SAML_CERT_FILE", "")

@@ -72,6 +72,7 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     "healthz": (PROBE, "Prozess-Probe (JSON)"),
     "readyz": (PROBE, "Bereitschafts-Probe (JSON)"),
     "abmelden/": (SESSION, "beendet die Sitzung des Crawlers"),
+    "portal/saml/metadata/": (FILE, "SAML-Metadaten des Portals (XML)"),
 }
 # Pages outside the crawl of signed-in roles; other browser tests check them.
 CHECKED_ELSEWHERE: dict[str, str] = {
@@ -79,6 +80,14 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     "barrierefreiheit/": "test_anonymous_and_error_pages",
     "zweiter-faktor/": "test_second_factor_page (no link leads there: the demo waives it)",
     "passwort-aendern/": "test_password_change_page (the demo's people need not change it)",
+    # The citizens' portal: no staff link leads there; test_portal walks it as a citizen.
+    "portal/demo-idp/sso/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/anmelden/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/email/anmelden/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/email/registrieren/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/email/bestaetigen/<str:token>/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/vertretungen/": "test_portal.test_citizen_pages",
 }
 
 

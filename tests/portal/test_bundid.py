@@ -15,8 +15,8 @@ from koffer.portal import saml, sitzung
 from koffer.portal.models import Buergerkonto
 from koffer.records import services as records
 from koffer.tenancy.models import Mandant
-from tests.portal.conftest import ACS, zum_idp
-from tests.portal.idp import TestIdp
+from tests.portal.conftest import ACS, ERIKA, zum_idp
+from tests.portal.idp import Nutzer, TestIdp
 
 
 def _events(tenant: Mandant, action: str) -> list[AuditEvent]:
@@ -200,3 +200,19 @@ def test_sp_metadata_names_entity_id_acs_and_certificate(idp: TestIdp) -> None:
 @pytest.mark.parametrize("method", ["get"])
 def test_acs_only_takes_posts(method: str, db: None) -> None:
     assert Client().get(ACS).status_code == 405
+
+
+def test_a_second_sign_in_updates_the_same_account(tenant: Mandant, idp: TestIdp) -> None:
+    client = Client()
+    assert client.post(ACS, zum_idp(client, tenant, idp)).status_code == 302
+    idp.nutzer = Nutzer(
+        kennung=ERIKA.kennung,
+        attribute={**ERIKA.attribute, "urn:oid:2.5.4.7": ["Bonn"]},
+    )
+    assert client.post(ACS, zum_idp(client, tenant, idp)).status_code == 302
+
+    konto = Buergerkonto.objects.for_tenant(tenant).get()
+    assert konto.city == "Bonn"
+    first, second = _events(tenant, "portal.anmeldung")
+    assert first.changes["neu"] is True and second.changes["neu"] is False
+    assert second.changes["city"] == {"old": "Köln", "new": "Bonn"}

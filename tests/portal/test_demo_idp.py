@@ -22,7 +22,6 @@ def demo(settings: object, tmp_path: Path) -> None:
     settings.KOFFER_PORTAL_SAML_IDP_METADATA = ""  # type: ignore[attr-defined]
     settings.KOFFER_PORTAL_SAML_KEY_FILE = ""  # type: ignore[attr-defined]
     settings.KOFFER_PORTAL_SAML_CERT_FILE = ""  # type: ignore[attr-defined]
-    settings.KOFFER_PORTAL_SAML_BASE_URL = "http://testserver"  # type: ignore[attr-defined]
     settings.KOFFER_PORTAL_SAML_DIR = tmp_path / "saml"  # type: ignore[attr-defined]
 
 

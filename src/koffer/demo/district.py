@@ -17,6 +17,7 @@ from koffer.demo import koffer as demo_koffer
 from koffer.demo import migration as demo_migration
 from koffer.demo import outbox as demo_outbox
 from koffer.demo import placements as demo_placements
+from koffer.demo import portal as demo_portal
 from koffer.demo import records as demo_records
 from koffer.tenancy import services as tenancy
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -296,6 +297,7 @@ def load() -> list[DemoUser]:
         demo_outbox.load(mandanten)
         demo_formulare.load(mandanten)
         demo_besuche.load(mandanten)
+        demo_portal.load(mandanten)
         demo_koffer.load()
         serien = demo_briefe.load(mandanten)
         inbox_jobs += demo_inbox.ruecklaeufer(mandanten)

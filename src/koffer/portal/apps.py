@@ -7,8 +7,33 @@ class PortalConfig(AppConfig):
     verbose_name = "Online-Dienste"
 
     def ready(self) -> None:
+        from koffer.accounts.roles import Perm
         from koffer.portal.antrag import services as antraege
         from koffer.records.dokumente import services as documents
+        from koffer.shell.navigation import NavEntry, register
 
         # A draft's uploads and a submission's receipt are blobs the ledger must keep.
         documents.register_blob_reference(antraege.blob_referenced)
+        register(
+            NavEntry(
+                key="portal_vertretungen",
+                label="Portal: Vertretungen",
+                url_name="portal:vertretungen_verwaltung",
+                description="Anträge von Betreuer:innen und Bevollmächtigten aus den "
+                "Online-Diensten: mit der Person der Akte bestätigen oder ablehnen.",
+                permission=Perm.RECORDS_EDIT,
+                order=49,
+            )
+        )
+        # portal.access.verwaltet_angebot: the administration (tenancy.manage).
+        register(
+            NavEntry(
+                key="portal_angebote",
+                label="Portal: Online-Anträge",
+                url_name="portal:angebote_verwaltung",
+                description="Welche Formulare des Katalogs Bürgerinnen und Bürger online "
+                "stellen können, und welche Stelle Online-Anträge ohne Akte zuordnet.",
+                permission=Perm.TENANCY_MANAGE,
+                order=96,
+            )
+        )

@@ -42,6 +42,12 @@ class DemoBuerger:
     hinweis: str
 
     @property
+    def geboren(self) -> str:
+        """The birth date as people read it (``12.04.1986``)."""
+        jahr, monat, tag = self.birth_date.split("-")
+        return f"{tag}.{monat}.{jahr}"
+
+    @property
     def kennung(self) -> str:
         return f"demo-bpk2-{self.key}"
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from koffer.portal.models import Vertretung
+
 _INPUT = "kern-form-input__input"
 
 
@@ -43,3 +45,38 @@ class RegistrierenForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "Die beiden Passwörter stimmen nicht überein.")
         return data
+
+
+class VertretungForm(forms.Form):
+    family_name = forms.CharField(
+        label="Familienname der vertretenen Person",
+        max_length=120,
+        widget=forms.TextInput(attrs={"class": _INPUT, "autocomplete": "off"}),
+    )
+    given_names = forms.CharField(
+        label="Vornamen der vertretenen Person",
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": _INPUT, "autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label="Geburtsdatum der vertretenen Person",
+        widget=forms.DateInput(attrs={"class": _INPUT, "type": "date"}, format="%Y-%m-%d"),
+    )
+    art = forms.ChoiceField(
+        label="Art der Vertretung",
+        choices=Vertretung.Art.choices,
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+    nachweis = forms.CharField(
+        label="Nachweis",
+        max_length=1000,
+        help_text="Zum Beispiel Aktenzeichen und Gericht des Betreuerausweises oder Datum der "
+        "Vollmacht. Die Verwaltung prüft den Nachweis und kann das Original anfordern.",
+        widget=forms.Textarea(attrs={"class": "kern-form-input__input", "rows": 3}),
+    )
+    gueltig_bis = forms.DateField(
+        label="Gültig bis",
+        required=False,
+        help_text="Nur wenn der Nachweis befristet ist.",
+        widget=forms.DateInput(attrs={"class": _INPUT, "type": "date"}, format="%Y-%m-%d"),
+    )

@@ -22,12 +22,14 @@ from __future__ import annotations
 import calendar
 import functools
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, time_util
@@ -134,8 +136,19 @@ def verfuegbar() -> bool:
     return bool(settings.KOFFER_PORTAL_SAML_IDP_METADATA) or settings.DEMO_MODE
 
 
+# The base URL of the request being answered, for installations that name none (demo,
+# development): set by the portal's views from the validated Host (ALLOWED_HOSTS).
+_basis: ContextVar[str] = ContextVar("koffer_portal_basis", default="")
+
+
+def basis_aus(request: HttpRequest) -> None:
+    """Take the base URL from ``request`` when the settings name none."""
+    _basis.set(f"{request.scheme}://{request.get_host()}")
+
+
 def base_url() -> str:
-    return str(settings.KOFFER_PORTAL_SAML_BASE_URL)
+    """How browsers reach koffer: ``KOFFER_PORTAL_SAML_BASE_URL``, else the request's."""
+    return str(settings.KOFFER_PORTAL_SAML_BASE_URL) or _basis.get() or "http://localhost:8000"
 
 
 def acs_url() -> str:
@@ -215,6 +228,7 @@ def _einstellungen() -> tuple[Any, ...]:
         settings.KOFFER_PORTAL_SAML_IDP_METADATA,
         settings.KOFFER_PORTAL_SAML_CLOCK_SKEW_SECONDS,
         settings.DEMO_MODE,
+        str(settings.KOFFER_PORTAL_SAML_DIR),  # the demo keys live there
     )
 
 

@@ -6,6 +6,12 @@ from koffer.portal.antrag import urls as antrag_urls
 app_name = "portal"
 
 urlpatterns = [
+    # The office's page (a staff page: not under /portal/, the citizens' part).
+    path(
+        "verwaltung/portal/vertretungen/",
+        views.vertretungen_verwaltung,
+        name="vertretungen_verwaltung",
+    ),
     # Before the Mandant's pages, so that no slug can shadow them.
     path("portal/saml/acs/", views.saml_acs, name="saml_acs"),
     path("portal/saml/metadata/", views.saml_metadaten, name="saml_metadaten"),
@@ -24,6 +30,7 @@ urlpatterns = [
         views.email_bestaetigen,
         name="email_bestaetigen",
     ),
+    path("portal/<slug:mandant>/vertretungen/", views.vertretungen, name="vertretungen"),
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
     *antrag_urls.urlpatterns,
 ]

@@ -38,3 +38,23 @@ def eindeutige_person(
         if _buchstaben(p.family_name) == familie and _buchstaben(p.given_names) == vornamen
     ]
     return treffer[0] if len(treffer) == 1 else None
+
+
+def passende_personen(
+    tenant_id: object, *, family_name: str, given_names: str, birth_date: date | None
+) -> list[Person]:
+    """Every person matching name (folded) and birth date, for the office to choose from."""
+    familie, vornamen = _buchstaben(family_name), _buchstaben(given_names)
+    if not familie or birth_date is None:
+        return []
+    kandidaten = (
+        Person.objects.for_tenant(tenant_id)
+        .filter(birth_date=birth_date)
+        .order_by("family_name", "given_names", "id")[:KANDIDATEN_HOECHSTENS]
+    )
+    return [
+        p
+        for p in kandidaten
+        if _buchstaben(p.family_name) == familie
+        and (not vornamen or _buchstaben(p.given_names) == vornamen)
+    ]

@@ -6,18 +6,25 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from koffer.accounts.access import requires
+from koffer.accounts.http import TenantRequest
+from koffer.errors import DomainError
 from koffer.portal import access, emailkonten, forms, saml, services, sitzung
+from koffer.portal import vertretungen as vertretungen_
 from koffer.portal.antrag import selectors as antraege
 from koffer.portal.errors import AnmeldungAbgelehnt, PortalError
 from koffer.portal.models import Vertrauensniveau
+from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Mandant
 
 
@@ -98,6 +105,7 @@ def abmelden(request: HttpRequest, mandant: str) -> HttpResponse:
 @require_POST
 def bundid_starten(request: HttpRequest, mandant: str) -> HttpResponse:
     """Send the browser to the IdP with an AuthnRequest for the chosen level."""
+    saml.basis_aus(request)
     portal_mandant = sitzung.mandant_des_portals(mandant)
     request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
     niveau = request.POST.get("niveau", Vertrauensniveau.SUBSTANTIELL)
@@ -162,6 +170,7 @@ def _mandant_aus(request: HttpRequest, anfrage: saml.Anfrage | None) -> Mandant 
 @require_POST
 def saml_acs(request: HttpRequest) -> HttpResponse:
     """The assertion consumer service: check the IdP's answer, sign the citizen in."""
+    saml.basis_aus(request)
     anfrage = _anfrage_aus_cookie(request)
     portal_mandant = _mandant_aus(request, anfrage)
     request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
@@ -186,6 +195,7 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def saml_metadaten(request: HttpRequest) -> HttpResponse:
+    saml.basis_aus(request)
     return HttpResponse(saml.metadaten(), content_type="application/samlmetadata+xml")
 
 
@@ -196,6 +206,7 @@ _SAML_PARAMS = ("SAMLRequest", "RelayState", "SigAlg", "Signature")
 
 def demo_idp(request: HttpRequest) -> HttpResponse:
     """Pick a fictional citizen and a level; the answer is a real signed SAML Response."""
+    saml.basis_aus(request)
     if not settings.DEMO_MODE or settings.KOFFER_PORTAL_SAML_IDP_METADATA:
         raise Http404("Kein Demo-Identitätsanbieter.")
     from koffer.portal import demo_idp as idp
@@ -248,6 +259,7 @@ def _email_mandant(request: HttpRequest, mandant: str) -> Mandant:
 
 
 def email_registrieren(request: HttpRequest, mandant: str) -> HttpResponse:
+    saml.basis_aus(request)
     portal_mandant = _email_mandant(request, mandant)
     form = forms.RegistrierenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -262,7 +274,10 @@ def email_registrieren(request: HttpRequest, mandant: str) -> HttpResponse:
         else:
             return seite(request, "portal/email_gesendet.html", {"page_title": "E-Mail gesendet"})
     return seite(
-        request, "portal/email_registrieren.html", {"page_title": "Registrieren", "form": form}
+        request,
+        "portal/email_registrieren.html",
+        {"page_title": "Registrieren", "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -307,4 +322,77 @@ def email_anmelden(request: HttpRequest, mandant: str) -> HttpResponse:
         "portal/email_anmelden.html",
         {"page_title": "Mit E-Mail-Adresse anmelden", "form": form, "next": weiter},
         status=status,
+    )
+
+
+# --- Vertretungen --------------------------------------------------------------------------
+
+
+@sitzung.buerger_erforderlich
+def vertretungen(request: HttpRequest, mandant: str) -> HttpResponse:
+    """The citizen's Vertretungen and the form to ask for one."""
+    konto = request.buerger  # type: ignore[attr-defined]
+    form = forms.VertretungForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vertretungen_.beantragen(actor=konto, **form.cleaned_data)
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, "Ihr Antrag auf Vertretung ist eingegangen. Die Verwaltung prüft ihn."
+            )
+            return HttpResponseRedirect(request.path)
+    return seite(
+        request,
+        "portal/vertretungen.html",
+        {
+            "page_title": "Vertretungen",
+            "form": form,
+            "vertretungen": vertretungen_.des_kontos(konto),
+            "heute": timezone.localdate(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+VERTRETUNGEN_STAFF = "Portal: Vertretungen"
+
+
+@requires(lambda access, tenant: vertretungen_.darf_bearbeiten(access))
+def vertretungen_verwaltung(request: TenantRequest) -> HttpResponse:
+    """„Portal: Vertretungen“: open requests, confirm with the person or refuse."""
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("entscheidung") == "ablehnen":
+                vertretungen_.ablehnen(
+                    actor=request.user,
+                    access=request.access,
+                    vertretung_id=request.POST.get("vertretung", ""),
+                    grund=request.POST.get("grund", ""),
+                )
+                messages.success(request, "Die Vertretung ist abgelehnt.")
+            else:
+                vertretungen_.bestaetigen(
+                    actor=request.user,
+                    access=request.access,
+                    vertretung_id=request.POST.get("vertretung", ""),
+                    person_id=request.POST.get("person", ""),
+                )
+                messages.success(request, "Die Vertretung ist bestätigt.")
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return HttpResponseRedirect(request.path)
+    return render(
+        request,
+        "portal/vertretungen_verwaltung.html",
+        {
+            "page_title": VERTRETUNGEN_STAFF,
+            "breadcrumbs": trail((VERTRETUNGEN_STAFF, None)),
+            "offene": vertretungen_.offene(actor=request.user, access=request.access),
+            "error": error,
+        },
+        status=400 if error else 200,
     )

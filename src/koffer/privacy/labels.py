@@ -266,6 +266,7 @@ TYPE_LABELS: dict[str, str] = {
     "field.paket": "Koffer-Paket",
     "field.konflikt": "Konflikt aus einem Koffer",
     "portal.anmeldung": "Anmeldung im Portal",
+    "portal.vertretungen": "Offene Vertretungen im Portal",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own
