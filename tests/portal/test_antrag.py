@@ -30,6 +30,7 @@ from koffer.portal.errors import Forbidden
 from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
 from koffer.records.models import Akte, Dokument
 from koffer.tenancy.models import Mandant, Organisationseinheit
+from tests.conftest import signed_in
 from tests.factories import portal as portal_factories
 from tests.forms import formkern
 from tests.forms.formkern import admin_access, akte, text
@@ -343,3 +344,25 @@ def test_another_citizens_application_is_not_found(
     assert fremd.get(weiter).status_code == 404
     assert fremd.post(_url(antrag, "pruefen/")).status_code == 404
     assert fremd.get(_url(antrag, "eingangsbestaetigung.pdf")).status_code == 404
+
+
+def test_the_administration_page_switches_a_form_online(
+    tenant: Mandant,
+    formular: Formular,
+    admin_user: User,
+    team: Organisationseinheit,
+    team_caseworker: User,
+) -> None:
+    url = "/verwaltung/portal/online-antraege/"
+    assert signed_in(team_caseworker).get(url).status_code in (403, 404)
+    admin = signed_in(admin_user)
+    html = admin.get(url).content.decode()
+    assert formular.titel in html and "Nicht online angeboten" in html
+    antwort = admin.post(url, {"formular": str(formular.pk), "unit": str(team.pk), "aktiv": "1"})
+    assert antwort.status_code == 302
+    angebot = OnlineAngebot.objects.for_tenant(tenant).get(formular=formular)
+    assert angebot.aktiv and angebot.unit_id == team.pk and angebot.eingerichtet_von == admin_user
+    assert "Online angeboten, Zuordnung" in admin.get(url).content.decode()
+    admin.post(url, {"formular": str(formular.pk), "unit": str(team.pk), "aktiv": "0"})
+    angebot.refresh_from_db()
+    assert not angebot.aktiv

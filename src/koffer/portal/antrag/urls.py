@@ -1,8 +1,14 @@
 from django.urls import path
 
-from koffer.portal.antrag import views
+from koffer.portal.antrag import verwaltung, views
 
 urlpatterns = [
+    # The administration's page (a staff page: not under /portal/).
+    path(
+        "verwaltung/portal/online-antraege/",
+        verwaltung.angebote_verwaltung,
+        name="angebote_verwaltung",
+    ),
     path(
         "portal/<slug:mandant>/antraege/neu/",
         views.beginnen,
