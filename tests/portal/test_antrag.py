@@ -25,9 +25,10 @@ from koffer.forms.models import Formular
 from koffer.inbox.models import Eingangsdokument, Stapel
 from koffer.jobs import runner
 from koffer.jobs.models import Job
-from koffer.portal.antrag import angebote
+from koffer.portal.antrag import angebote, services
 from koffer.portal.errors import Forbidden
 from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
+from koffer.records.dokumente import blob_ledger
 from koffer.records.models import Akte, Dokument
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests.conftest import signed_in
@@ -366,3 +367,39 @@ def test_the_administration_page_switches_a_form_online(
     admin.post(url, {"formular": str(formular.pk), "unit": str(team.pk), "aktiv": "0"})
     angebot.refresh_from_db()
     assert not angebot.aktiv
+
+
+class Abbruch(Exception):
+    """Stands for a process killed at a point of the submission."""
+
+
+@pytest.mark.parametrize("punkt", ["gedruckt", "gespeichert", "eingeliefert", "eingereicht"])
+def test_a_submission_interrupted_at_any_point_leaves_nothing_half_submitted(
+    tenant: Mandant,
+    angebot: OnlineAngebot,
+    konto: Buergerkonto,
+    punkt: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = portal_factories.buerger_client(konto)
+    antrag, _ = _beginnen(client, tenant, angebot)
+    _ausfuellen(client, antrag)
+
+    def abbrechen(name: str) -> None:
+        if name == punkt:
+            raise Abbruch(name)
+
+    monkeypatch.setattr(services, "step_reached", abbrechen)
+    with pytest.raises(Abbruch):
+        services.einreichen(actor=konto, antrag=antrag)
+    antrag.refresh_from_db()
+    assert antrag.status == "offen" and not antrag.pruefsumme
+    assert not Stapel.objects.for_tenant(tenant).filter(source="portal").exists()
+    assert not AuditEvent.objects.filter(action="portal.antrag.submit").exists()
+    # the citizen tries again: submitted once, delivered once
+    monkeypatch.undo()
+    assert client.post(_url(antrag, "pruefen/")).status_code == 302
+    antrag.refresh_from_db()
+    assert antrag.status == "eingereicht"
+    assert Stapel.objects.for_tenant(tenant).filter(source="portal").count() == 1
+    assert blob_ledger.referenced(antrag.quittung_sha256)

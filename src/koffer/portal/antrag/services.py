@@ -51,6 +51,11 @@ def blob_referenced(sha256: str) -> bool:
     )
 
 
+def step_reached(name: str) -> None:
+    """Called at each point of a submission. It does nothing; the interruption tests
+    raise here to stand for a process killed at that point."""
+
+
 def beginnen(*, actor: Buergerkonto, angebot: OnlineAngebot) -> Antrag:
     """The account's open application of this form (resumed), else a new one on the
     form's current version, prefilled from the account and its person."""
@@ -253,8 +258,10 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
         heute=heute,
     )
     sha = hashlib.sha256(pdf).hexdigest()
+    step_reached("gedruckt")
     marken = documents.store_blobs(tenant_id=mandant.pk, blobs=[(sha, pdf)])
     try:
+        step_reached("gespeichert")
         with transaction.atomic():
             row = _gesperrt(antrag)
             if row.status == Antrag.Status.EINGEREICHT:  # a twin request won
@@ -287,6 +294,7 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
                     grund=lage.grund,
                 ),
             )
+            step_reached("eingeliefert")
             row.status, row.werte, row.pruefsumme = Antrag.Status.EINGEREICHT, pruefung.werte, summe
             row.eingereicht_am, row.updated_at = jetzt, jetzt
             row.quittung_sha256, row.eingang = sha, eingang
@@ -305,6 +313,7 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
                 },
             )
             documents.settle_blobs(marken)
+            step_reached("eingereicht")
     except BaseException:
         documents.discard_blobs(marken)
         raise
