@@ -7,9 +7,11 @@ from datetime import date
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
+from koffer.forms.models import Formular, Formularversion
 from koffer.portal import sitzung
-from koffer.portal.models import Buergerkonto, Vertrauensniveau
+from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot, Vertrauensniveau
 from koffer.tenancy.models import Mandant
 
 _seq = itertools.count(1)
@@ -38,3 +40,45 @@ def buerger_client(konto: Buergerkonto, niveau: str | None = None) -> Client:
     session[sitzung.SESSION_NIVEAU] = niveau or konto.vertrauensniveau
     session.save()
     return client
+
+
+def antrag(konto: Buergerkonto, schluessel: str = "online-test") -> Antrag:
+    """An open online application of ``konto`` (a small form offered at its Mandant;
+    steps ``person``, ``haushalt``, ``einkommen``)."""
+    from tests import factories
+    from tests.forms import formkern
+
+    tenant = konto.tenant
+    now = timezone.now()
+    formular = Formular.objects.for_tenant(tenant).filter(schluessel=schluessel).first()
+    if formular is None:
+        daten = formkern.definition(schluessel)
+        formular = Formular.objects.create(
+            tenant=tenant, schluessel=schluessel, titel="Online-Test", updated_at=now
+        )
+        version = Formularversion.objects.create(
+            tenant=tenant, formular=formular, nummer=1, definition=daten, created_at=now
+        )
+        Formular.objects.for_tenant(tenant).filter(pk=formular.pk).update(
+            aktuelle_version=version, online=True
+        )
+        formular.refresh_from_db()
+    angebot = OnlineAngebot.objects.for_tenant(tenant).filter(formular=formular).first()
+    if angebot is None:
+        angebot = OnlineAngebot.objects.create(
+            tenant=tenant,
+            formular=formular,
+            unit=factories.root_unit(tenant),
+            eingerichtet_von=factories.user(tenant),
+            eingerichtet_am=now,
+        )
+    assert formular.aktuelle_version is not None
+    return Antrag.objects.create(
+        tenant=tenant,
+        konto=konto,
+        angebot=angebot,
+        formularversion=formular.aktuelle_version,
+        schritt="person",
+        created_at=now,
+        updated_at=now,
+    )

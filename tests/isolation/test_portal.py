@@ -36,7 +36,10 @@ PUBLIC = {
 }
 
 # Parameter name → the id of an object that belongs to the given citizen.
-PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {}
+PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
+    "antrag_id": lambda konto: str(portal_factories.antrag(konto).pk),
+    "schritt_id": lambda konto: "person",
+}
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]
 SIGNED_IN_ROUTES = [r for r in PORTAL_ROUTES if r.name not in PUBLIC and "mandant" in r.params]

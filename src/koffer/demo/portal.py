@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from koffer.accounts.access import Access
+from koffer.accounts.models import User
+from koffer.demo.outbox import ADMINS
+from koffer.forms.models import Formular
 from koffer.portal import vertretungen
+from koffer.portal.antrag import angebote
 from koffer.portal.models import Buergerkonto, PortalEinstellung, Vertrauensniveau
-from koffer.tenancy.models import Mandant
+from koffer.tenancy.models import Mandant, Organisationseinheit
 
 PORTAL_SLUG = "jobcenter-musterland"
 
@@ -16,6 +21,7 @@ PORTAL_SLUG = "jobcenter-musterland"
 def load(mandanten: dict[str, Mandant]) -> None:
     mandant = mandanten[PORTAL_SLUG]
     PortalEinstellung.objects.create(tenant=mandant, email_konten_erlaubt=True)
+    online_angebote(mandant)
     # As the demo IdP's "Petra Sorge" would leave it after her first sign-in.
     betreuerin = Buergerkonto.objects.create(
         tenant=mandant,
@@ -39,3 +45,21 @@ def load(mandanten: dict[str, Mandant]) -> None:
         nachweis="Betreuerausweis Amtsgericht Musterstadt, 12 XVII 34/25",
         gueltig_bis=None,
     )
+
+
+# Forms the demo Jobcenter offers online; their applications without an Akte go to the
+# triage of its root unit.
+ONLINE = ("freie-notiz", "weiterbewilligung-sgb2")
+
+
+def online_angebote(mandant: Mandant) -> None:
+    admin = User.objects.get(username=ADMINS[mandant.slug])
+    wurzel = Organisationseinheit.objects.for_tenant(mandant).get(parent__isnull=True)
+    for formular in Formular.objects.for_tenant(mandant).filter(schluessel__in=ONLINE):
+        angebote.angebot_setzen(
+            actor=admin,
+            access=Access.for_user(admin.pk, mandant.pk),
+            formular=formular,
+            unit=wurzel,
+            aktiv=True,
+        )

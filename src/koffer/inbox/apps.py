@@ -14,6 +14,7 @@ class InboxConfig(AppConfig):
         from koffer.inbox.klaerung import tasks as klaerung_tasks
         from koffer.inbox.lieferung import ordner, services, tasks
         from koffer.inbox.migration import tasks as migration_tasks
+        from koffer.inbox.online import tasks as online_tasks
         from koffer.inbox.originale import services as originale
         from koffer.inbox.verarbeitung import services as pipeline
         from koffer.inbox.verarbeitung import tasks as pipeline_tasks
@@ -26,6 +27,7 @@ class InboxConfig(AppConfig):
         pipeline_tasks.register_job_kind()
         klaerung_tasks.register_job_kind()
         migration_tasks.register_job_kind()
+        online_tasks.register_job_kind()
         # The worker looks into the drop folders; `manage.py inbox_watch` does the same by hand.
         periodic.register(
             "inbox.uebergabeordner",

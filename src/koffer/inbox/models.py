@@ -34,6 +34,8 @@ class Stapel(TenantOwned):
         ORDNER = "ordner", "Übergabeordner"
         # A submission of another OZG portal received through FIT-Connect (no paper).
         FITCONNECT = "fitconnect", "FIT-Connect"
+        # An application a citizen submitted in the Online-Dienste (no paper).
+        PORTAL = "portal", "Online-Dienste"
 
     class Art(models.TextChoices):
         POST = "post", "Posteingang"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
+from koffer.accounts.access import Access
+from koffer.forms.access import verwaltet_katalog
 from koffer.portal.models import Buergerkonto, Vertretung
 from koffer.records.models import Person
 
@@ -43,3 +45,9 @@ def personen_des_kontos(konto: Buergerkonto) -> list[Person]:
 def darf_handeln_fuer(konto: Buergerkonto, person: Person) -> bool:
     """Whether ``konto`` may act for ``person`` (itself or by a valid Vertretung)."""
     return any(p.pk == person.pk for p in personen_des_kontos(konto))
+
+
+def verwaltet_angebot(access: Access) -> bool:
+    """Which forms are offered online: the Mandant's administration, who manages the
+    form catalogue (``forms.access.verwaltet_katalog``)."""
+    return verwaltet_katalog(access)

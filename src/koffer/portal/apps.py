@@ -8,8 +8,12 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.portal.antrag import services as antraege
+        from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
 
+        # A draft's uploads and a submission's receipt are blobs the ledger must keep.
+        documents.register_blob_reference(antraege.blob_referenced)
         register(
             NavEntry(
                 key="portal_vertretungen",
@@ -19,5 +23,17 @@ class PortalConfig(AppConfig):
                 "Online-Diensten: mit der Person der Akte bestätigen oder ablehnen.",
                 permission=Perm.RECORDS_EDIT,
                 order=49,
+            )
+        )
+        # portal.access.verwaltet_angebot: the administration (tenancy.manage).
+        register(
+            NavEntry(
+                key="portal_angebote",
+                label="Portal: Online-Anträge",
+                url_name="portal:angebote_verwaltung",
+                description="Welche Formulare des Katalogs Bürgerinnen und Bürger online "
+                "stellen können, und welche Stelle Online-Anträge ohne Akte zuordnet.",
+                permission=Perm.TENANCY_MANAGE,
+                order=96,
             )
         )

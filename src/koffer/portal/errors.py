@@ -30,3 +30,7 @@ class ZuVieleVersuche(PortalError):
 
     status = 429
     title = "Zu viele Versuche"
+
+
+class Conflict(PortalError, errors.Conflict):
+    """The application changed meanwhile (another device, already submitted)."""

@@ -170,3 +170,80 @@ class SamlAssertion(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "assertion_id"], name="saml_assertion_uniq")
         ]
+
+
+class OnlineAngebot(TenantOwned):
+    """A form of the catalogue offered online at this Mandant's portal. Whoever switched
+    it on is the provider of its deliveries to the Posteingang, and ``unit`` the team
+    whose triage gets a submission that could not be filed into an Akte."""
+
+    formular = models.ForeignKey("forms.Formular", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="+"
+    )
+    eingerichtet_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    eingerichtet_am = models.DateTimeField()
+    aktiv = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "Online-Angebot"
+        verbose_name_plural = "Online-Angebote"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "formular"], name="portal_angebot_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"Online-Angebot {self.formular_id}"
+
+
+class Antrag(TenantOwned):
+    """A citizen's online application: the answers as entered (a draft of the account,
+    server-side, so it resumes on any device), on the form version it began on.
+    ``version`` counts saves: a save that names an older one came from a stale page (a
+    second device) and is refused without losing the typed answers. Submitted, it keeps
+    the checked ``werte``, their SHA-256 (``pruefsumme``), the receipt PDF's blob and the
+    Posteingang's document."""
+
+    class Status(models.TextChoices):
+        OFFEN = "offen", "in Bearbeitung"
+        EINGEREICHT = "eingereicht", "eingereicht"
+
+    konto = models.ForeignKey(Buergerkonto, on_delete=models.PROTECT, related_name="antraege")
+    angebot = models.ForeignKey(OnlineAngebot, on_delete=models.PROTECT, related_name="+")
+    formularversion = models.ForeignKey(
+        "forms.Formularversion", on_delete=models.PROTECT, related_name="+"
+    )
+    antworten = models.JSONField(default=dict, blank=True)
+    vorbelegt = models.JSONField(default=dict, blank=True)
+    schritt = models.CharField(max_length=40, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFEN)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    eingereicht_am = models.DateTimeField(null=True, blank=True)
+    werte = models.JSONField(default=dict, blank=True)
+    pruefsumme = models.CharField("SHA-256", max_length=64, blank=True)
+    quittung_sha256 = models.CharField(max_length=64, blank=True)
+    eingang = models.ForeignKey(
+        "inbox.Eingangsdokument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "Online-Antrag"
+        verbose_name_plural = "Online-Anträge"
+        indexes = [models.Index(fields=["tenant", "konto", "status"], name="portal_antrag_konto")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="offen") | ~Q(pruefsumme=""),
+                name="portal_antrag_eingereicht_mit_summe",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Online-Antrag {self.pk}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from koffer.portal import views
+from koffer.portal.antrag import urls as antrag_urls
 
 app_name = "portal"
 
@@ -31,4 +32,5 @@ urlpatterns = [
     ),
     path("portal/<slug:mandant>/vertretungen/", views.vertretungen, name="vertretungen"),
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
+    *antrag_urls.urlpatterns,
 ]

@@ -21,6 +21,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.errors import DomainError
 from koffer.portal import access, emailkonten, forms, saml, services, sitzung
 from koffer.portal import vertretungen as vertretungen_
+from koffer.portal.antrag import selectors as antraege
 from koffer.portal.errors import AnmeldungAbgelehnt, PortalError
 from koffer.portal.models import Vertrauensniveau
 from koffer.shell.breadcrumbs import trail
@@ -60,7 +61,12 @@ def start(request: HttpRequest, mandant: str) -> HttpResponse:
     return seite(
         request,
         "portal/start.html",
-        {"page_title": "Mein Bereich", "personen": access.personen_des_kontos(konto)},
+        {
+            "page_title": "Mein Bereich",
+            "personen": access.personen_des_kontos(konto),
+            "angebote": list(antraege.angebote(konto.tenant_id)),
+            "antraege": list(antraege.antraege(konto)),
+        },
     )
 
 

@@ -1,0 +1,43 @@
+"""Reads of the online applications, scoped to the signed-in account."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
+
+
+def angebote(tenant_id: uuid.UUID) -> QuerySet[OnlineAngebot]:
+    """The forms offered online now, by title."""
+    return (
+        OnlineAngebot.objects.for_tenant(tenant_id)
+        .filter(aktiv=True, formular__is_active=True, formular__aktuelle_version__isnull=False)
+        .select_related("formular")
+        .order_by("formular__titel")
+    )
+
+
+def angebot(tenant_id: uuid.UUID, angebot_id: uuid.UUID) -> OnlineAngebot | None:
+    return angebote(tenant_id).filter(pk=angebot_id).first()
+
+
+def antraege(konto: Buergerkonto) -> QuerySet[Antrag]:
+    """The account's applications, newest first."""
+    return (
+        Antrag.objects.for_tenant(konto.tenant_id)
+        .filter(konto=konto)
+        .select_related("formularversion__formular")
+        .order_by("-updated_at")
+    )
+
+
+def antrag(konto: Buergerkonto, antrag_id: uuid.UUID) -> Antrag | None:
+    """One application of the account; another's is None (404 alike)."""
+    return (
+        antraege(konto)
+        .select_related("angebot", "formularversion__formular", "konto", "tenant")
+        .filter(pk=antrag_id)
+        .first()
+    )
