@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "koffer.shell.middleware.CSPMiddleware",  # django-csp's, policy built once
     "koffer.shell.middleware.RequestSizeLimitMiddleware",
     "koffer.api.middleware.ProblemMiddleware",  # every /api/ error as problem+json
+    "koffer.field.unterwegs.middleware.GesperrtMiddleware",  # Koffer mode: crypto-erased
+    "koffer.field.unterwegs.middleware.EinrichtenMiddleware",  # Koffer mode: a fresh Koffer
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -23,6 +23,7 @@ from koffer.field.models import Ausleihe, Stand
 from koffer.field.paket import abholung, selectors, services
 from koffer.field.rueckgabe import abgleich
 from koffer.field.unterwegs import tasks, uhr, verfall, vermerke
+from koffer.forms.models import Entwurf, Formularversion
 from koffer.jobs import runner
 from koffer.jobs.models import Job
 from koffer.records.models import Akte, AkteSubjekt, DokumentVersion, Person
@@ -201,6 +202,57 @@ def test_unsent_changes_of_an_expired_akte_wait_in_the_payload_file(daten: Besta
     } in payload["geaendert"]
     event = AuditEvent.objects.filter(action=verfall.AKTION).get()
     assert event.changes["gesichert"] is True
+
+
+def _entwurf(daten: Bestand, akte: Akte, antworten: dict[str, Any]) -> Entwurf:
+    jetzt = timezone.now()
+    return Entwurf.objects.create(
+        tenant=daten.tenant,
+        formularversion=Formularversion.objects.for_tenant(daten.tenant).first(),
+        akte=akte,
+        antworten=antworten,
+        created_at=jetzt,
+        created_by=daten.worker,
+        updated_at=jetzt,
+    )
+
+
+def test_an_expired_akte_leaves_no_form_files_unless_another_form_names_them(
+    daten: Bestand, django_capture_on_commit_callbacks: Any
+) -> None:
+    akte, andere = daten.akten
+    store = get_store()
+    upload = store.put(b"%PDF-1.4 Mietvertrag der Antragstellerin").sha256
+    unterschrift = store.put(b"\x89PNG gezeichnete Unterschrift").sha256
+    geteilt = store.put(b"%PDF-1.4 Bescheid, den auch die andere Akte nennt").sha256
+    _entwurf(
+        daten,
+        akte,
+        {
+            "nachweise": [{"blob": upload, "name": "mietvertrag.pdf"}, {"blob": geteilt}],
+            "unterschrift": {"bild": unterschrift},
+            "name": "Erika Muster",
+        },
+    )
+    _entwurf(daten, andere, {"nachweis": {"blob": geteilt, "name": "bescheid.pdf"}})
+    bis = Ausleihe.objects.for_tenant(akte.tenant_id).filter(akte=akte).get().bis
+    Ausleihe.objects.for_tenant(akte.tenant_id).filter(akte=andere).update(
+        bis=bis + timedelta(days=2)
+    )
+
+    with (
+        time_machine.travel(bis + timedelta(minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        [erledigt] = verfall.abgelaufene_abwischen()
+
+    assert erledigt.akte_id == akte.pk
+    assert not Entwurf.objects.for_tenant(daten.tenant).filter(akte=akte).exists()
+    assert not store.exists(upload)
+    assert not store.exists(unterschrift)
+    assert store.exists(geteilt)  # the other carried Akte's draft still names it
+    event = AuditEvent.objects.filter(action=verfall.AKTION).get()
+    assert event.changes["blobs"] == erledigt.blobs >= 2
 
 
 def test_a_sync_that_cannot_reach_the_office_fails_and_can_be_retried(daten: Bestand) -> None:

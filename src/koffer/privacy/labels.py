@@ -136,6 +136,7 @@ ACTION_LABELS: dict[str, str] = {
     "field.ausleihe.gesperrt": "Ausleihe beendet, weil der Koffer gesperrt wurde",
     # oberflaeche (session 10): the Koffer wipes an expired Akte by itself
     "field.koffer.ablauf_geloescht": "Abgelaufene Akte im Koffer gelöscht",
+    "field.koffer.eingerichtet": "Koffer eingerichtet (erste Abholung)",
     "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
     "field.hausbesuch.verlegt": "Hausbesuch verlegt",
     "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",

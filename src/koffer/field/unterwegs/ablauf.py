@@ -8,6 +8,8 @@ a push waits in its payload file and goes with the same ``abgleich_id``."""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from koffer import tresor
 from koffer.field.paket import abholung
 from koffer.field.paket.abholung import Buero, Schritt
 from koffer.field.rueckgabe import abgleich
@@ -56,6 +59,11 @@ def nur_im_koffer(name: str) -> str:
     if im_koffer():
         return ""
     return f"{name} läuft nur auf einem Koffer (KOFFER_MODE=koffer)."
+
+
+def geloescht() -> bool:
+    """Whether this Koffer crypto-erased itself after a revocation (its database gone)."""
+    return im_koffer() and bool((vermerke.lesen().get("gesperrt") or {}).get("geloescht"))
 
 
 def gekoppelt(datei: Path | None = None) -> bool:
@@ -189,8 +197,21 @@ def abgleichen(
     return bericht
 
 
+GELOESCHT = "Dieser Koffer wurde gesperrt und gelöscht"
+
+
 def gesperrt_abwischen(buero: Buero, datei: Path | None, exc: abholung.KofferGesperrt) -> Gesperrt:
-    """Wipe after a revocation (the waiting push included) and note it for the page."""
+    """Wipe after a revocation (the waiting push included) and note it for the page.
+
+    With the tresor (``KOFFER_TRESOR``) the Koffer crypto-erases: the wrapped key is
+    destroyed first (``tresor.loeschen()``), then the database, the documents and the
+    caches go, then the Koffer's own files (the pairing, waiting pushes, part files). The
+    database is gone under the running processes: from then on every page of this web
+    process and any other reading the notes answers only „Dieser Koffer wurde gesperrt
+    und gelöscht“ (``GesperrtMiddleware``) and touches no database; koffer should then be
+    stopped (a new start finds no key and refuses to start)."""
+    if getattr(settings, "KOFFER_TRESOR", False):
+        return _krypto_loeschen(buero, datei, exc)
     removed = abgleich.abwischen(buero, datei)
     vermerke.setzen(
         gesperrt={"am": timezone.now().isoformat(), "zeilen": removed, "grund": str(exc)},
@@ -199,4 +220,29 @@ def gesperrt_abwischen(buero: Buero, datei: Path | None, exc: abholung.KofferGes
     return Gesperrt(
         f"Das Büro hat diesen Koffer gesperrt ({exc}). Die lokalen Daten wurden"
         f" gelöscht ({removed} Einträge) und die Kopplung aufgehoben."
+    )
+
+
+def _krypto_loeschen(buero: Buero, datei: Path | None, exc: abholung.KofferGesperrt) -> Gesperrt:
+    # Noted first: a process that looks at the notes stops using the database at once.
+    vermerke.setzen(
+        gesperrt={"am": timezone.now().isoformat(), "grund": str(exc), "geloescht": True},
+        gekoppelt=None,
+        einrichtung=None,
+    )
+    bericht = tresor.loeschen()
+    eigene = Path(settings.VAR_DIR) / "koffer"
+    behalten = {vermerke.pfad().name, "verfall.lock"}
+    for pfad in [*(eigene.iterdir() if eigene.is_dir() else []), datei]:
+        if pfad is None or pfad.name in behalten:
+            continue
+        if pfad.is_dir() and not pfad.is_symlink():
+            shutil.rmtree(pfad, ignore_errors=True)
+        else:
+            pfad.unlink(missing_ok=True)
+    with contextlib.suppress(abholung.AbholungFehlgeschlagen):
+        abholung.json_anfrage(buero, "/koffer/geloescht", {})
+    return Gesperrt(
+        f"Das Büro hat diesen Koffer gesperrt ({exc}). {GELOESCHT}: der Schlüssel wurde"
+        f" vernichtet, die Datenbank und {len(bericht.entfernt)} Dateien und Ordner entfernt."
     )

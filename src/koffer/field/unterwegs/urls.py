@@ -14,4 +14,6 @@ urlpatterns: list[URLPattern] = [
     path("unterwegs/buero/", views.buero, name="unterwegs_buero"),
     path("unterwegs/auftrag/", views.fortschritt, name="unterwegs_fortschritt"),
     path("unterwegs/auftrag/wiederholen/", views.wiederholen, name="unterwegs_wiederholen"),
+    path("unterwegs/einrichten/", views.einrichten, name="einrichten"),
+    path("unterwegs/einrichten/stand/", views.einrichten_stand, name="einrichten_stand"),
 ]

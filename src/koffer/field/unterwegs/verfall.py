@@ -32,6 +32,8 @@ from koffer.field.models import Ausleihe, Stand
 from koffer.field.rueckgabe import abgleich
 from koffer.field.rueckgabe.sammeln import AKTE_PFAD, sammeln
 from koffer.field.unterwegs import selectors, uhr, vermerke
+from koffer.forms.ausfuellen.ablage import genannte_blobs
+from koffer.forms.models import Einreichung, Entwurf
 from koffer.records.models import (
     Akte,
     AkteSubjekt,
@@ -115,8 +117,9 @@ def akte_abwischen(
     nicht_uebertragen: int = 0,
 ) -> Verfall:
     """Remove one Akte from this Koffer: everything below it, the Akte, its persons and
-    Bedarfsgemeinschaft when no other carried Akte names them, their base versions, and
-    the blobs no remaining version names. One transaction, one audit event."""
+        Bedarfsgemeinschaft when no other carried Akte names them, their base versions, and
+        the blobs no remaining version or form names (a form's uploads and drawn signatures
+    included). One transaction, one audit event."""
     entfernt: dict[type[models.Model], list[str]] = {}
     with transaction.atomic():
         akte = Akte._base_manager.filter(pk=akte_id).values("bg_id").first()
@@ -128,6 +131,7 @@ def akte_abwischen(
         ]
         versionen = DokumentVersion._base_manager.filter(dokument__akte_id=akte_id)
         blobs = {s for pair in versionen.values_list("sha256", "pdf_sha256") for s in pair if s}
+        blobs |= _formular_blobs(akte_id=akte_id)
         Dokument._base_manager.filter(akte_id=akte_id).update(current_version=None)
         for model, pfad in reversed(AKTE_PFAD.items()):
             entfernt[model] = _loeschen(model, model._base_manager.filter(**{pfad: akte_id}))
@@ -156,7 +160,7 @@ def akte_abwischen(
                 Q(sha256__in=blobs) | Q(pdf_sha256__in=blobs)
             ).values_list("sha256", "pdf_sha256")
         )
-        frei = blobs - {s for pair in genannt for s in pair}
+        frei = blobs - {s for pair in genannt for s in pair} - _formular_blobs()
         zeilen = sum(len(ids) for ids in entfernt.values())
         audit.record(
             actor=None,
@@ -173,6 +177,24 @@ def akte_abwischen(
         )
         transaction.on_commit(lambda: _blobs_loeschen(frei))
     return Verfall(akte_id=akte_id, zeilen=zeilen, blobs=len(frei), gesichert=gesichert)
+
+
+def _formular_blobs(*, akte_id: uuid.UUID | None = None) -> set[str]:
+    """The blobs named inside form drafts and submissions (uploads, drawn signatures):
+    of one Akte, or (``akte_id`` None) of every form still on this Koffer."""
+    entwuerfe = Entwurf._base_manager.all()
+    einreichungen = Einreichung._base_manager.all()
+    if akte_id is not None:
+        entwuerfe = entwuerfe.filter(akte_id=akte_id)
+        einreichungen = einreichungen.filter(akte_id=akte_id)
+    gefunden: set[str] = set()
+    for antworten in [
+        *entwuerfe.values_list("antworten", flat=True),
+        *einreichungen.values_list("werte", flat=True),
+    ]:
+        if isinstance(antworten, dict):
+            gefunden.update(genannte_blobs(antworten))
+    return gefunden
 
 
 def _loeschen(model: type[models.Model], rows: models.QuerySet[Any]) -> list[str]:

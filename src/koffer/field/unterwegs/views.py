@@ -11,17 +11,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
+from koffer.accounts.lockout import client_ip
 from koffer.field import access
 from koffer.field.geraete import texte
 from koffer.field.paket import abholung
-from koffer.field.unterwegs import ablauf, selectors, tasks, uhr, verfall, vermerke
+from koffer.field.unterwegs import ablauf, einrichtung, selectors, tasks, uhr, verfall, vermerke
 from koffer.field.unterwegs.forms import KopplungForm
+from koffer.field.unterwegs.middleware import gesperrt_seite
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job
 from koffer.shell.breadcrumbs import trail
@@ -204,8 +206,82 @@ def buero(request: TenantRequest) -> HttpResponse:
                 gesperrt = ablauf.gesperrt_abwischen(
                     zugang, None, abholung.KofferGesperrt(ergebnis.meldung)
                 ).message
+                if ablauf.geloescht():  # the database is gone: nothing else to show
+                    return gesperrt_seite()
     return render(
         request,
         "field/unterwegs/_buero.html",
         {"ergebnis": ergebnis, "gesperrt": gesperrt, "uhr_warnung": uhr.warnung()},
+    )
+
+
+def nur_beim_einrichten(view: View) -> View:
+    """The set-up pages exist only while this Koffer has no account and is not paired
+    (or its first pull runs); otherwise 404, whoever asks."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not einrichtung.offen():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _einrichten_seite(request: HttpRequest, form: KopplungForm, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "field/unterwegs/einrichten.html",
+        {
+            "page_title": "Koffer einrichten",
+            "form": form,
+            "gekoppelt": ablauf.gekoppelt(),
+            "stand": einrichtung.stand(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@nur_beim_einrichten
+def einrichten(request: HttpRequest) -> HttpResponse:
+    """„Koffer einrichten“: pair by the office's address and code, then the first pull."""
+    if request.method == "GET":
+        return _einrichten_seite(
+            request, KopplungForm(initial={"buero": settings.KOFFER_BUERO_URL})
+        )
+    if ablauf.gekoppelt():  # paired here already: „Erneut abholen“
+        einrichtung.starten()
+        return redirect("field:einrichten")
+    form = KopplungForm(request.POST)
+    if form.is_valid():
+        try:
+            einrichtung.koppeln(
+                url=form.cleaned_data["buero"],
+                code=form.cleaned_data["code"],
+                client_ip=client_ip(request),
+            )
+        except ablauf.Fehlgeschlagen as exc:
+            form.add_error("code", exc.message)
+        else:
+            einrichtung.starten()
+            return redirect("field:einrichten")
+    return _einrichten_seite(request, form, status=400)
+
+
+@require_GET
+def einrichten_stand(request: HttpRequest) -> HttpResponse:
+    """The live part of the set-up page, polled by htmx; 286 once the pull ended. Its end
+    („Koffer eingerichtet“, counts and the way to the sign-in, no personal data) is still
+    shown after the account arrived and the page itself is gone."""
+    stand = einrichtung.stand()
+    fertig = ablauf.im_koffer() and stand.get("stand") == einrichtung.FERTIG
+    if not (einrichtung.offen() or fertig):
+        raise Http404
+    laeuft = stand.get("stand") == einrichtung.LAEUFT
+    return render(
+        request,
+        "field/unterwegs/_einrichten_stand.html",
+        {"stand": stand},
+        status=200 if laeuft else HTMX_STOP_POLLING,
     )

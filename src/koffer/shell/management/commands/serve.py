@@ -69,7 +69,9 @@ class Command(BaseCommand):
         except tresor_schluessel.TresorFehler as exc:
             raise CommandError(exc.message) from None
         call_command("migrate", verbosity=0, interactive=False)
-        if settings.DEMO_MODE and not options["no_demo"]:
+        # A Koffer gets its people and Akten from the office („Koffer einrichten“), never
+        # the demo district: its first start lands on the set-up page.
+        if settings.DEMO_MODE and not options["no_demo"] and settings.KOFFER_MODE != "koffer":
             call_command("load_demo")
         # Before anything else can write: whatever the chains hold now is anchored, so a
         # tail cut off later is found even before the worker's first periodic anchor.

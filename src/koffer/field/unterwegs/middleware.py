@@ -1,0 +1,56 @@
+"""Koffer mode only: a fresh Koffer (no account, not paired) lands on „Koffer einrichten“
+when its start page or the sign-in is opened (``make run`` opens ``/``); a Koffer that
+crypto-erased itself after a revocation answers every request with „Dieser Koffer wurde
+gesperrt und gelöscht“ and nothing else, without touching its (gone) database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from koffer.field.unterwegs import ablauf, einrichtung
+
+
+class EinrichtenMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and ablauf.im_koffer()
+            and request.path in {"/", reverse("accounts:login")}
+            and einrichtung.offen()
+        ):
+            return redirect("field:einrichten")
+        return self.get_response(request)
+
+
+class GesperrtMiddleware:
+    """Before sessions and sign-in (they would open the database that is gone)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if ablauf.geloescht():
+            return gesperrt_seite()
+        return self.get_response(request)
+
+
+def gesperrt_seite() -> HttpResponse:
+    html = render_to_string(
+        "shell/error_plain.html",
+        {
+            "title": ablauf.GELOESCHT,
+            "detail": "Das Büro hat diesen Koffer gesperrt. Der Schlüssel und alle Daten auf"
+            " diesem Laptop wurden gelöscht. Bitte beenden Sie koffer und wenden Sie sich an"
+            " das Büro.",
+            "status": 410,
+        },
+    )
+    return HttpResponse(html, status=410, headers={"HX-Refresh": "true"})
