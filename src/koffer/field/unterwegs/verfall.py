@@ -82,7 +82,8 @@ def abgelaufene_abwischen(*, jetzt: datetime | None = None) -> list[Verfall]:
         if not faellig:
             return []
         hinweise: list[str] = []
-        je_akte = selectors.aenderungen_je_akte(sammeln(hinweise=hinweise))
+        _p = sammeln(hinweise=hinweise); print("DEBUGP", _p["geaendert"], [(r["model"], r["pk"]) for r in _p["neu"]], hinweise)
+        je_akte = selectors.aenderungen_je_akte(_p)
         gesichert = any(str(akte_id) in je_akte for _, akte_id, _ in faellig) or bool(
             je_akte.get(selectors.OHNE_AKTE)
         )
