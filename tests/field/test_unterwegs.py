@@ -45,8 +45,11 @@ def var(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def daten(tenant: Mandant, var: Path) -> Bestand:
     """Two Akten checked out and their package imported into this (the Koffer's)
-    database; the Koffer paired with an office that is not running."""
-    found = bestand(tenant, akten=2, dokumente=1)
+    database; the Koffer paired with an office that is not running. The data is made as
+    the office makes it (real Aktenzeichen): made in Koffer mode, an Akte the package does
+    not carry would be one opened offline, with a provisional number, sent on sync."""
+    with override_settings(KOFFER_MODE="buero"):
+        found = bestand(tenant, akten=2, dokumente=1)
     services.einspielen(json.loads(json.dumps(selectors.bauen(geraet=found.geraet))))
     abholung.zugang_speichern(abholung.Buero(url="http://127.0.0.1:9", token="kg_test"))
     return found
@@ -199,6 +202,7 @@ def test_unsent_changes_of_an_expired_akte_wait_in_the_payload_file(daten: Besta
         "modell": "records.person",
         "id": str(person.pk),
         "felder": {"telefon": {"basis": alt, "neu": "0170 7654321"}},
+        "akte": str(akte.pk),
     } in payload["geaendert"]
     event = AuditEvent.objects.filter(action=verfall.AKTION).get()
     assert event.changes["gesichert"] is True
