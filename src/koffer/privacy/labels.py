@@ -132,6 +132,7 @@ ACTION_LABELS: dict[str, str] = {
     "field.ausleihe.gesperrt": "Ausleihe beendet, weil der Koffer gesperrt wurde",
     # oberflaeche (session 10): the Koffer wipes an expired Akte by itself
     "field.koffer.ablauf_geloescht": "Abgelaufene Akte im Koffer gelöscht",
+    "field.koffer.ausleihe_beendet_geloescht": "Nicht mehr ausgeliehene Akte im Koffer gelöscht",
     "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
     "field.hausbesuch.verlegt": "Hausbesuch verlegt",
     "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",
