@@ -273,11 +273,14 @@ def abholen(
     melden: Callable[[str], None],
     max_rate: float = 0.0,
     schritt: Schritt | None = None,
+    gesendet: dict[str, Any] | None = None,
 ) -> Abholung:
     """Pull this Koffer's package from the office and import it, then fetch its blobs.
     The office is asked for the Koffer's state first: a revoked Koffer raises
     :class:`KofferGesperrt` before anything is imported (the caller wipes). ``schritt``
-    receives „Abholen 120 von 340 Dateien“ as the blobs arrive."""
+    receives „Abholen 120 von 340 Dateien“ as the blobs arrive. Akten the office names as
+    no longer carried are wiped; ``gesendet`` (the push the office just confirmed) is not
+    saved again for them."""
     json_anfrage(buero, "/koffer/zustand")
     if schritt is not None:
         schritt("Paket abholen", 0, 0)
@@ -292,7 +295,7 @@ def abholen(
         # Imported here: the wipe builds on the sync back, which builds on this module.
         from koffer.field.unterwegs import verfall
 
-        weg = verfall.beendete_abwischen(akte_ids=ergebnis.entfernt)
+        weg = verfall.beendete_abwischen(akte_ids=ergebnis.entfernt, gesendet=gesendet)
         if weg:
             melden(f"{len(weg)} Akten nicht mehr ausgeliehen: aus dem Koffer gelöscht.")
     teile = Path(settings.VAR_DIR) / "koffer" / "teile"

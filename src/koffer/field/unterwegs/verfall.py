@@ -107,10 +107,13 @@ def abgelaufene_abwischen(*, jetzt: datetime | None = None) -> list[Verfall]:
     return erledigt
 
 
-def beendete_abwischen(*, akte_ids: list[str]) -> list[Verfall]:
+def beendete_abwischen(
+    *, akte_ids: list[str], gesendet: dict[str, Any] | None = None
+) -> list[Verfall]:
     """Wipe the Akten the office no longer lets this Koffer carry (a pull's
     ``entfernt``: checkout returned, ended or expired, access withdrawn) that are still
-    here, saving their unsent changes first as :func:`abgelaufene_abwischen` does."""
+    here, saving their unsent changes first as :func:`abgelaufene_abwischen` does; what
+    ``gesendet`` (a push the office just confirmed) carried is not saved again."""
     hier = list(
         Akte._base_manager.filter(pk__in=list(_uuids(akte_ids))).values_list("tenant_id", "pk")
     )
@@ -124,7 +127,8 @@ def beendete_abwischen(*, akte_ids: list[str]) -> list[Verfall]:
         je_akte = selectors.aenderungen_je_akte(sammeln(hinweise=hinweise))
         gesichert = any(str(a) in je_akte for _, a in hier)
         if gesichert:
-            abgleich.vorbereiten()
+            payload, _ = abgleich.vorbereiten(gesendet=gesendet)
+            gesichert = payload is not None
         erledigt = []
         for tenant_id, akte_id in hier:
             bis = (
