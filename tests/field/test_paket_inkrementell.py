@@ -237,6 +237,9 @@ def test_the_full_package_is_the_fallback(daten: Bestand) -> None:
     assert fremd["vollstaendig"] is True and fremd["seit"] is None
     assert _pks(fremd, "records.dokument") == _pks(voll, "records.dokument")
     # the Koffer asks for the whole package without a marker, or when it is too old
+    # only once the files of the last package arrived
+    assert services.abholstand(hoechstens_alt=timedelta(days=14)) is None
+    services.dateien_geholt()
     assert services.abholstand(hoechstens_alt=timedelta(days=14)) == voll["stand"]
     assert services.abholstand(hoechstens_alt=timedelta(days=-1)) is None
     Abholstand.objects.for_tenant(daten.tenant).delete()

@@ -215,6 +215,9 @@ class Abholstand(TenantOwned):
     stand = models.BigIntegerField()
     paket_erstellt = models.DateTimeField()
     abgeholt_am = models.DateTimeField()
+    # Set once every file the package named is here: a pull interrupted while fetching
+    # them is repeated whole, so the files of its package are fetched too.
+    dateien_fertig = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "Abholstand"

@@ -319,6 +319,8 @@ def abholen(
         fortschritt=fortschritt,
         max_rate=max_rate,
     )
+    if not blobs.abgelehnt:
+        services.dateien_geholt()
     return Abholung(
         akten=ergebnis.akten, dokumente=ergebnis.dokumente, blobs=blobs, blob_bytes_gesamt=gesamt
     )

@@ -109,6 +109,7 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
                     "stand": int(paket["stand"]),
                     "paket_erstellt": erstellt,
                     "abgeholt_am": now,
+                    "dateien_fertig": False,
                 },
             )
         ergebnis.akten = sum(1 for o in objekte if o["model"] == "records.akte")
@@ -131,14 +132,22 @@ def abholstand(*, hoechstens_alt: timedelta) -> int | None:
     """The office's ``stand`` of this Koffer's last complete pull, for the next pull's
     ``seit``; None (the whole package, please) when there is none, when the Koffer holds
     more than one Mandant's package, or when the last pull is older than
-    ``hoechstens_alt`` (a Koffer away that long starts afresh)."""
-    staende = list(Abholstand.objects.unscoped().values_list("stand", "abgeholt_am")[:2])
+    ``hoechstens_alt`` (a Koffer away that long starts afresh), or when the files of the
+    last package did not all arrive."""
+    staende = list(
+        Abholstand.objects.unscoped().values_list("stand", "abgeholt_am", "dateien_fertig")[:2]
+    )
     if len(staende) != 1:
         return None
-    stand, am = staende[0]
-    if am < timezone.now() - hoechstens_alt:
+    stand, am, fertig = staende[0]
+    if not fertig or am < timezone.now() - hoechstens_alt:
         return None
     return int(stand)
+
+
+def dateien_geholt() -> None:
+    """Every file the last package named is here: the next pull may ask for changes."""
+    Abholstand.objects.unscoped().update(dateien_fertig=True)
 
 
 def abwischen(*, mandant_id: uuid.UUID) -> int:
