@@ -332,7 +332,7 @@ def _paket_einspielen(buero: Buero) -> services.Ergebnis:
     partial package naming an Akte this Koffer does not hold without all its rows (its
     checkout extended after it was wiped here, access given back) is followed by the
     whole package."""
-    seit = services.abholstand(hoechstens_alt=VOLL_NACH)
+    seit = None if services.dateien_fehlen() else services.abholstand(hoechstens_alt=VOLL_NACH)
     pfad = "/koffer/paket" if seit is None else f"/koffer/paket?seit={seit}"
     paket = json_anfrage(buero, pfad)
     if not paket.get("vollstaendig", True):

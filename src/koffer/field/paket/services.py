@@ -145,6 +145,17 @@ def abholstand(*, hoechstens_alt: timedelta) -> int | None:
     return int(stand)
 
 
+def dateien_fehlen() -> bool:
+    """Whether a file of a document here (its current version, or its PDF) is missing
+    from the store (lost, or refused when it arrived): then the whole package is asked
+    for, which names every file again."""
+    store = get_store()
+    aktuelle = DokumentVersion._base_manager.filter(
+        dokument__current_version_id=models.F("pk")
+    ).values_list("sha256", "pdf_sha256")
+    return any(not store.exists(sha) for pair in aktuelle for sha in pair if sha)
+
+
 def dateien_geholt() -> None:
     """Every file the last package named is here: the next pull may ask for changes."""
     Abholstand.objects.unscoped().update(dateien_fertig=True)
