@@ -141,8 +141,18 @@ def test_a_koffer_pulls_its_akten_documents_forms_and_templates(
         assert _sha(_blob(tmp_path, sha)) == sha
         assert _sha(_blob(tmp_path, sha)) == _sha(_blob(buero.var, sha))
 
+    # Nothing changed in the office: the next pull asks for changes and gets none.
     again = _manage(env, "koffer_abholen")
-    assert f"0 Dateien geladen (0,0 MB), {len(case['blobs'])} schon vorhanden" in again.stdout
+    assert "Änderungen seit dem letzten Abholen eingespielt: 0 Akten, 0 Dokumente" in again.stdout
+    with _db(tmp_path) as con:
+        assert con.execute("SELECT count(*) FROM field_stand").fetchone()[0] == staende
+        assert rows == {t: len(_ids(con, t)) for t in rows}
+        con.execute("DELETE FROM field_abholstand")
+        con.commit()
+    # Without its marker the Koffer pulls the whole package again: the same state.
+    full = _manage(env, "koffer_abholen")
+    assert "Paket eingespielt: 2 Akten, 4 Dokumente" in full.stdout, full.stdout
+    assert f"0 Dateien geladen (0,0 MB), {len(case['blobs'])} schon vorhanden" in full.stdout
     with _db(tmp_path) as con:
         assert con.execute("SELECT count(*) FROM field_stand").fetchone()[0] == staende
         assert rows == {t: len(_ids(con, t)) for t in rows}

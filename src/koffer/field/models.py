@@ -205,6 +205,31 @@ class Stand(TenantOwned):
         return f"{self.modell} {self.objekt_id}"
 
 
+class Abholstand(TenantOwned):
+    """On the Koffer: the office's change marker (``stand``, its audit chain's sequence
+    number when it began building the package) of the last complete pull, per Mandant.
+    The next pull asks only for what changed since (``GET /koffer/paket?seit=``); written
+    in the transaction that imports the package, so a pull that did not finish never
+    advances it."""
+
+    stand = models.BigIntegerField()
+    paket_erstellt = models.DateTimeField()
+    abgeholt_am = models.DateTimeField()
+    # Set once every file the package named is here: a pull interrupted while fetching
+    # them is repeated whole, so the files of its package are fetched too.
+    dateien_fertig = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "Abholstand"
+        verbose_name_plural = "Abholstände"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="field_abholstand_mandant_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Stand {self.stand}"
+
+
 class Abgleich(TenantOwned):
     """One sync back of a Koffer, as the office received it: ``abgleich_id`` is chosen by
     the Koffer once per push and reused on every retry, so the same push again gets the

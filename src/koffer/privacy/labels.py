@@ -137,6 +137,7 @@ ACTION_LABELS: dict[str, str] = {
     # oberflaeche (session 10): the Koffer wipes an expired Akte by itself
     "field.koffer.ablauf_geloescht": "Abgelaufene Akte im Koffer gelöscht",
     "field.koffer.eingerichtet": "Koffer eingerichtet (erste Abholung)",
+    "field.koffer.ausleihe_beendet_geloescht": "Nicht mehr ausgeliehene Akte im Koffer gelöscht",
     "field.hausbesuch.create": "Hausbesuch geplant (mit Wiedervorlage für den Außendienst)",
     "field.hausbesuch.verlegt": "Hausbesuch verlegt",
     "field.hausbesuch.abgesagt": "Hausbesuch abgesagt",

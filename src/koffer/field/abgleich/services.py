@@ -399,6 +399,8 @@ def _anwenden(
             return
         lauf.uebernommen += len(geaendert)
         lauf.pro_akte[akte_id]["geaendert"].extend(f"{modell}.{f}" for f in geaendert)
+        # the rows, for a Koffer's next partial pull (field.paket.selectors.auswahl)
+        lauf.pro_akte[akte_id].setdefault("zeilen", []).append(f"{modell}:{objekt_id}")
 
 
 def _nicht_gehalten(lauf: _Lauf, modell: str, objekt_id: str, akte_id: Any) -> str:

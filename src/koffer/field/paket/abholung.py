@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +31,8 @@ from koffer.field.unterwegs import uhr
 # total, it just must not stall.
 TIMEOUT = 30.0
 API = "/api/v1"
+# A Koffer whose last pull is older than this asks for the whole package again.
+VOLL_NACH = timedelta(days=14)
 
 
 class AbholungFehlgeschlagen(Exception):
@@ -270,21 +273,31 @@ def abholen(
     melden: Callable[[str], None],
     max_rate: float = 0.0,
     schritt: Schritt | None = None,
+    gesendet: dict[str, Any] | None = None,
 ) -> Abholung:
     """Pull this Koffer's package from the office and import it, then fetch its blobs.
     The office is asked for the Koffer's state first: a revoked Koffer raises
     :class:`KofferGesperrt` before anything is imported (the caller wipes). ``schritt``
-    receives „Abholen 120 von 340 Dateien“ as the blobs arrive."""
+    receives „Abholen 120 von 340 Dateien“ as the blobs arrive. Akten the office names as
+    no longer carried are wiped; ``gesendet`` (the push the office just confirmed) is not
+    saved again for them."""
     json_anfrage(buero, "/koffer/zustand")
     if schritt is not None:
         schritt("Paket abholen", 0, 0)
-    paket = json_anfrage(buero, "/koffer/paket")
-    ergebnis = services.einspielen(paket)
+    ergebnis = _paket_einspielen(buero)
     gesamt = ergebnis.blob_bytes
+    art = "Paket" if ergebnis.vollstaendig else "Änderungen seit dem letzten Abholen"
     melden(
-        f"Paket eingespielt: {ergebnis.akten} Akten, {ergebnis.dokumente} Dokumente,"
+        f"{art} eingespielt: {ergebnis.akten} Akten, {ergebnis.dokumente} Dokumente,"
         f" {len(ergebnis.blobs)} Dateien ({megabytes(gesamt)} MB)."
     )
+    if ergebnis.entfernt:
+        # Imported here: the wipe builds on the sync back, which builds on this module.
+        from koffer.field.unterwegs import verfall
+
+        weg = verfall.beendete_abwischen(akte_ids=ergebnis.entfernt, gesendet=gesendet)
+        if weg:
+            melden(f"{len(weg)} Akten nicht mehr ausgeliehen: aus dem Koffer gelöscht.")
     teile = Path(settings.VAR_DIR) / "koffer" / "teile"
     store = get_store()
     fehlend = sum(1 for b in ergebnis.blobs if not store.exists(check_name(str(b["sha256"]))))
@@ -306,9 +319,33 @@ def abholen(
         fortschritt=fortschritt,
         max_rate=max_rate,
     )
+    if not blobs.abgelehnt:
+        services.dateien_geholt()
     return Abholung(
         akten=ergebnis.akten, dokumente=ergebnis.dokumente, blobs=blobs, blob_bytes_gesamt=gesamt
     )
+
+
+def _paket_einspielen(buero: Buero) -> services.Ergebnis:
+    """Ask for what changed since the last complete pull (the whole package the first
+    time, after ``VOLL_NACH``, or when the office answers it whole) and import it. A
+    partial package naming an Akte this Koffer does not hold without all its rows (its
+    checkout extended after it was wiped here, access given back) is followed by the
+    whole package."""
+    seit = None if services.dateien_fehlen() else services.abholstand(hoechstens_alt=VOLL_NACH)
+    pfad = "/koffer/paket" if seit is None else f"/koffer/paket?seit={seit}"
+    paket = json_anfrage(buero, pfad)
+    if not paket.get("vollstaendig", True):
+        bekannt = services.getragene_akten()
+        ganz = {str(a) for a in paket.get("ganz") or []}
+        neu = {
+            str(o["pk"])
+            for o in paket.get("objekte") or []
+            if o.get("model") == "records.akte" and str(o["pk"]) not in bekannt | ganz
+        }
+        if neu:
+            paket = json_anfrage(buero, "/koffer/paket")
+    return services.einspielen(paket)
 
 
 def megabytes(size: int) -> str:

@@ -24,12 +24,16 @@ router = Router(tags=["Koffer"], auth=GeraetAuth())
         " (`format` 1): `objekte` sind Zeilen in der Reihenfolge ihrer Abhängigkeiten, im"
         " Format von Djangos Serialisierung (`model`, `pk`, `fields`); `blobs` nennt die"
         " Dateien (SHA-256, Größe), die der Koffer danach einzeln lädt. Das Lesen jeder"
-        " Akte wird protokolliert."
+        " Akte wird protokolliert. `stand` ist der Änderungsstand des Büros zu Beginn;"
+        " mit `seit` (dem `stand` des letzten vollständigen Abholens) kommt nur, was sich"
+        " seitdem geändert hat (`vollstaendig` false), sonst – oder wenn `seit` nicht"
+        " mehr taugt – das ganze Paket. `entfernt` nennt Akten, die der Koffer nicht mehr"
+        " tragen darf (Ausleihe beendet, abgelaufen, Zugriff entzogen): er löscht sie."
     ),
     response={200: dict[str, Any]},
 )
-def paket(request: HttpRequest) -> dict[str, Any]:
-    return selectors.bauen(geraet=request.geraet)  # type: ignore[attr-defined]
+def paket(request: HttpRequest, seit: int | None = None) -> dict[str, Any]:
+    return selectors.bauen(geraet=request.geraet, seit=seit)  # type: ignore[attr-defined]
 
 
 @router.get(

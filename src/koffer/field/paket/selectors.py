@@ -8,7 +8,9 @@ package is a read of personal data like opening it on a page."""
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -22,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import Membership, User
+from koffer.audit.models import AuditEvent, AuditHead
 from koffer.blobs.store import get_store
 from koffer.field.geraete.selectors import offene_ausleihen
 from koffer.field.models import Ausleihe, Geraet
@@ -50,6 +53,27 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 
 _Node = TypeVar("_Node", bound=models.Model)
 
+# Events since a Koffer's last pull beyond which it gets the whole package again (a
+# Koffer away for weeks: reading the chain would cost more than building anew).
+GRENZE = 50_000
+# Audit actions of reads: they change nothing.
+LESEN = ("read", "field.paket_gelesen", "inbox.import.read")
+# The rows below an Akte that a change may name, and the way to their Akte.
+AKTE_DURCH: dict[type[models.Model], str] = {
+    AkteSubjekt: "akte_id",
+    AkteZugriff: "akte_id",
+    Ausleihe: "akte_id",
+    Vorgang: "akte_id",
+    VorgangSchritt: "vorgang__akte_id",
+    Frist: "vorgang__akte_id",
+    Wiedervorlage: "akte_id",
+    Dokument: "akte_id",
+    DokumentVersion: "dokument__akte_id",
+}
+AKTE_MODELLE: frozenset[type[models.Model]] = frozenset(
+    {*AKTE_DURCH, Akte, Person, Bedarfsgemeinschaft, BgMitglied}
+)
+
 # A colleague's account travels only so that foreign keys hold (caseworker, author of a
 # version): without the password, memberships or second factor, it cannot sign in offline.
 # The Koffer's own field worker travels whole, so the same password and TOTP work offline.
@@ -64,12 +88,22 @@ GERAET_FIELDS = tuple(
 )
 
 
-def bauen(*, geraet: Geraet) -> dict[str, Any]:
+def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
     """The checkout package of ``geraet``: everything its field worker needs offline for
     the Akten checked out to it (open, not expired), as JSON-ready data. Rows of Akten
     not checked out to it, and any other Mandant's rows, are never in it. Each Akte read
-    is audited (``field.paket_gelesen``)."""
+    is audited (``field.paket_gelesen``).
+
+    ``stand`` in the answer is the Mandant's change marker when building began (the
+    audit chain's sequence number, :func:`aenderungsstand`). With ``seit`` (the ``stand``
+    of the Koffer's last complete pull) only what changed since is answered
+    (``vollstaendig`` false, :func:`auswahl`); the whole package when ``seit`` is
+    unusable (newer than the office's marker, or too many changes since). ``entfernt``
+    names the Akten this Koffer once carried and carries no more (checkout ended,
+    expired, or access withdrawn): the Koffer wipes them."""
     tenant_id = geraet.tenant_id
+    # First, before any row is read: whatever commits later has a higher marker.
+    stand = aenderungsstand(tenant_id)
     worker = User.objects.get(pk=geraet.user_id)
     memberships = list(
         Membership.objects.for_tenant(tenant_id).filter(user=worker).select_related("unit")
@@ -78,14 +112,26 @@ def bauen(*, geraet: Geraet) -> dict[str, Any]:
     # withdrawn after the checkout (a new unit, a restricted Akte) withdraws it here too.
     access = Access.for_memberships(tenant_id, memberships)
     ausleihen = list(offene_ausleihen(geraet))
-    akten = list(
+    alle_akten = list(
         Akte.objects.for_tenant(tenant_id)
         .filter(records_access.akten_q(access, worker.pk), pk__in=[a.akte_id for a in ausleihen])
         .order_by("pk")
     )
+    carried = {a.pk for a in alle_akten}
+    entfernt = sorted(
+        {
+            str(akte_id)
+            for akte_id in Ausleihe.objects.for_tenant(tenant_id)
+            .filter(geraet=geraet)
+            .values_list("akte_id", flat=True)
+            if akte_id not in carried
+        }
+    )
+    wahl = auswahl(tenant_id=tenant_id, seit=seit, stand=stand, akte_ids=carried)
+    akten = [a for a in alle_akten if wahl.voll or a.pk in wahl.akten]
     akte_ids = [a.pk for a in akten]
-    carried = set(akte_ids)
-    ausleihen = [a for a in ausleihen if a.akte_id in carried]
+    ganz = carried if wahl.voll else wahl.ganz & carried
+    ausleihen = [a for a in ausleihen if a.akte_id in set(akte_ids)]
     bg_ids = {a.bg_id for a in akten if a.bg_id is not None}
 
     subjekte = list(AkteSubjekt.objects.for_tenant(tenant_id).filter(akte_id__in=akte_ids))
@@ -100,17 +146,37 @@ def bauen(*, geraet: Geraet) -> dict[str, Any]:
     )
     fristen = list(Frist.objects.for_tenant(tenant_id).filter(vorgang__akte_id__in=akte_ids))
     wiedervorlagen = list(Wiedervorlage.objects.for_tenant(tenant_id).filter(akte_id__in=akte_ids))
-    dokumente = list(Dokument.objects.for_tenant(tenant_id).filter(akte_id__in=akte_ids))
+    # Documents are most of a package: a partial one carries those of newly checked-out
+    # Akten and the ones changes named, not every document of a touched Akte.
+    dokument_q = Q(akte_id__in=ganz) | Q(pk__in=wahl.dokumente, akte_id__in=akte_ids)
+    dokumente = list(Dokument.objects.for_tenant(tenant_id).filter(dokument_q))
     versionen = list(
-        DokumentVersion.objects.for_tenant(tenant_id).filter(dokument__akte_id__in=akte_ids)
+        DokumentVersion.objects.for_tenant(tenant_id).filter(
+            dokument_id__in=[d.pk for d in dokumente]
+        )
     )
-    formulare = list(Formular.objects.for_tenant(tenant_id).filter(is_active=True))
-    formularversionen = list(
-        Formularversion.objects.for_tenant(tenant_id).filter(formular__is_active=True)
+    katalog = wahl.katalog if not wahl.voll else None
+
+    def geaendert(*labels: str) -> bool:
+        return katalog is None or any(katalog_geaendert(katalog, label) for label in labels)
+
+    formulare = (
+        list(Formular.objects.for_tenant(tenant_id).filter(is_active=True))
+        if geaendert("forms.")
+        else []
     )
-    briefkoepfe = list(Briefkopf.objects.for_tenant(tenant_id))
-    vorlagen = list(Vorlage.objects.for_tenant(tenant_id))
-    vorlagenversionen = list(VorlagenVersion.objects.for_tenant(tenant_id))
+    formularversionen = (
+        list(Formularversion.objects.for_tenant(tenant_id).filter(formular__is_active=True))
+        if geaendert("forms.formular", "forms.formularversion")
+        else []
+    )
+    vorlagen_neu = geaendert("outbox.vorlage", "outbox.vorlagenversion")
+    briefkoepfe = list(Briefkopf.objects.for_tenant(tenant_id)) if geaendert("outbox.") else []
+    vorlagen = list(Vorlage.objects.for_tenant(tenant_id)) if geaendert("outbox.") else []
+    vorlagenversionen = list(VorlagenVersion.objects.for_tenant(tenant_id)) if vorlagen_neu else []
+    konfiguration = geaendert("tenancy.", "accounts.", "otp_totp.")
+    if not konfiguration:
+        memberships = []
 
     unit_ids = (
         {a.unit_id for a in akten}
@@ -124,10 +190,22 @@ def bauen(*, geraet: Geraet) -> dict[str, Any]:
     rows: dict[type[models.Model], Sequence[models.Model]] = {
         Organisationseinheit: units,
         Membership: memberships,
-        TOTPDevice: list(TOTPDevice.objects.filter(user=worker)),
-        Aktenplaneinheit: _tree(list(Aktenplaneinheit.objects.for_tenant(tenant_id))),
-        VorgangTyp: list(VorgangTyp.objects.for_tenant(tenant_id)),
-        FristRegel: list(FristRegel.objects.for_tenant(tenant_id)),
+        TOTPDevice: list(TOTPDevice.objects.filter(user=worker)) if konfiguration else [],
+        Aktenplaneinheit: (
+            _tree(list(Aktenplaneinheit.objects.for_tenant(tenant_id)))
+            if geaendert("records.aktenplaneinheit")
+            else []
+        ),
+        VorgangTyp: (
+            list(VorgangTyp.objects.for_tenant(tenant_id))
+            if geaendert("records.vorgangtyp")
+            else []
+        ),
+        FristRegel: (
+            list(FristRegel.objects.for_tenant(tenant_id))
+            if geaendert("records.fristregel")
+            else []
+        ),
         Person: personen,
         Bedarfsgemeinschaft: bgs,
         BgMitglied: mitglieder,
@@ -144,20 +222,29 @@ def bauen(*, geraet: Geraet) -> dict[str, Any]:
         Formular: formulare,
         Formularversion: formularversionen,
         Briefkopf: briefkoepfe,
-        Textbaustein: list(Textbaustein.objects.for_tenant(tenant_id)),
+        Textbaustein: list(Textbaustein.objects.for_tenant(tenant_id))
+        if geaendert("outbox.")
+        else [],
         Vorlage: vorlagen,
         VorlagenVersion: vorlagenversionen,
     }
     colleagues = _referenced_users(rows) - {worker.pk}
     objekte: list[dict[str, Any]] = []
     for model in inhalt.ORDER:
-        objekte.extend(_serialised(model, rows, worker, colleagues, geraet, tenant_id))
+        if model in (Mandant, Geraet) and not konfiguration and not geaendert("field.geraet"):
+            continue
+        objekte.extend(
+            _serialised(model, rows, worker, colleagues, geraet, tenant_id, konfiguration)
+        )
 
     for akte in akten:
         services.record_gelesen(actor=worker, akte=akte, geraet=geraet)
     return {
         "format": inhalt.FORMAT,
         "erstellt": timezone.now().isoformat(),
+        "stand": stand,
+        "seit": None if wahl.voll else seit,
+        "vollstaendig": wahl.voll,
         "mandant": str(tenant_id),
         "geraet": str(geraet.pk),
         "ausleihen": [
@@ -169,9 +256,122 @@ def bauen(*, geraet: Geraet) -> dict[str, Any]:
             }
             for a in ausleihen
         ],
+        "entfernt": entfernt,
+        "ganz": sorted(str(a) for a in ganz if a in set(akte_ids)),
         "objekte": objekte,
         "blobs": _blobs(dokumente, versionen),
     }
+
+
+def aenderungsstand(tenant_id: uuid.UUID) -> int:
+    """The Mandant's change marker now: the sequence number of its audit chain's head as
+    committed. Every write records its audit event in its own transaction, and the head
+    row is locked from the event until the commit, so a write not yet committed when this
+    is read gets a higher number when it commits: nothing in flight is missed."""
+    found = AuditHead.objects.filter(tenant_id=tenant_id).values_list("seq", flat=True).first()
+    return int(found or 0)
+
+
+@dataclass
+class Auswahl:
+    """What a package carries: everything (``voll``), or the Akten whose rows it carries
+    (``akten``), those of them carried with every document (``ganz``, newly checked out),
+    further documents named by changes (``dokumente``) and the catalogue's changed
+    model labels (``katalog``)."""
+
+    voll: bool = False
+    akten: set[uuid.UUID] = field(default_factory=set)
+    ganz: set[uuid.UUID] = field(default_factory=set)
+    dokumente: set[uuid.UUID] = field(default_factory=set)
+    katalog: set[str] = field(default_factory=set)
+
+
+def katalog_geaendert(katalog: set[str], label: str) -> bool:
+    """Whether a label (or, ending in ".", an app's labels) is among ``katalog``."""
+    if label.endswith("."):
+        return any(k.startswith(label) for k in katalog)
+    return label in katalog
+
+
+def auswahl(
+    *, tenant_id: uuid.UUID, seit: int | None, stand: int, akte_ids: set[uuid.UUID]
+) -> Auswahl:
+    """What changed in the Mandant between the markers ``seit`` and ``stand``, for the
+    carried ``akte_ids``, read from the audit chain (every write is audited, in its own
+    transaction): each event names its object and subject (and a sync its rows). Reads
+    change nothing and are skipped. An Akte is carried with its rows when anything in it
+    was named (the Akte, a Vorgang, a document, one of its persons …); newly checked out
+    (``field.ausleihe.create``) with all its documents. The whole package instead when
+    ``seit`` is None, newer than ``stand`` (another office database) or more than
+    ``GRENZE`` events old."""
+    if seit is None or seit > stand or stand - seit > GRENZE:
+        return Auswahl(voll=True)
+    ereignisse = (
+        AuditEvent.objects.filter(tenant_id=tenant_id, seq__gt=seit, seq__lte=stand)
+        .exclude(action__in=LESEN)
+        .values_list("action", "object_type", "object_id", "subject_type", "subject_id", "changes")
+    )
+    genannt: dict[str, set[str]] = defaultdict(set)
+    wahl = Auswahl()
+    for action, o_type, o_id, s_type, s_id, changes in ereignisse.iterator():
+        if action.endswith("_gelesen") or action.endswith(".read"):
+            continue
+        for kind, ident in ((o_type, o_id), (s_type, s_id)):
+            if kind and ident:
+                genannt[kind].add(ident)
+        if action == "field.ausleihe.create" and o_type == "records.akte":
+            wahl.ganz.add(uuid.UUID(o_id))
+        if isinstance(changes, dict):
+            if changes.get("modell") and changes.get("objekt"):  # a conflict decided
+                genannt[str(changes["modell"])].add(str(changes["objekt"]))
+            for key in ("neu", "zeilen"):
+                for ref in changes.get(key) or []:
+                    kind, _, ident = str(ref).partition(":")
+                    if ident:
+                        genannt[kind].add(ident)
+    wahl.katalog = {k for k in genannt if inhalt.LABELS.get(k) not in AKTE_MODELLE}
+    wahl.dokumente = _ids(genannt["records.dokument"]) | set(
+        DokumentVersion.objects.for_tenant(tenant_id)
+        .filter(pk__in=_ids(genannt["records.dokumentversion"]))
+        .values_list("dokument_id", flat=True)
+    )
+    akten = _ids(genannt["records.akte"]) | wahl.ganz
+    for model, pfad in AKTE_DURCH.items():
+        ids = _ids(genannt[model._meta.label_lower])
+        if ids:
+            akten.update(
+                model._base_manager.filter(pk__in=ids, tenant_id=tenant_id).values_list(
+                    pfad, flat=True
+                )
+            )
+    personen = _ids(genannt["records.person"])
+    bgs = _ids(genannt["records.bedarfsgemeinschaft"]) | set(
+        BgMitglied.objects.for_tenant(tenant_id)
+        .filter(Q(pk__in=_ids(genannt["records.bgmitglied"])) | Q(person_id__in=personen))
+        .values_list("bg_id", flat=True)
+    )
+    if personen:
+        akten.update(
+            AkteSubjekt.objects.for_tenant(tenant_id)
+            .filter(person_id__in=personen)
+            .values_list("akte_id", flat=True)
+        )
+    if bgs:
+        akten.update(
+            Akte.objects.for_tenant(tenant_id).filter(bg_id__in=bgs).values_list("pk", flat=True)
+        )
+    wahl.akten = akten & akte_ids
+    return wahl
+
+
+def _ids(values: Iterable[str]) -> set[uuid.UUID]:
+    found = set()
+    for value in values:
+        try:
+            found.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
 
 
 def blob_im_paket(*, geraet: Geraet, access: Access, sha256: str) -> bool:
@@ -197,15 +397,17 @@ def _serialised(
     colleagues: set[Any],
     geraet: Geraet,
     tenant_id: uuid.UUID,
+    mit_konto: bool = True,
 ) -> list[dict[str, Any]]:
     if model is Mandant:
         return zeilen(Mandant.objects.filter(pk=tenant_id))
     if model is Geraet:
         return zeilen([geraet], fields=GERAET_FIELDS)
     if model is User:
-        people = [worker, *User.objects.filter(pk__in=colleagues).order_by("pk")]
+        people = [worker] if mit_konto else []
+        people.extend(User.objects.filter(pk__in=colleagues).order_by("pk"))
         found = zeilen(people, fields=(*USER_FIELDS, "password"))
-        for row in found[1:]:
+        for row in found[1 if mit_konto else 0 :]:
             row["fields"]["password"] = make_password(None)
         return found
     return zeilen(rows.get(model, ()))

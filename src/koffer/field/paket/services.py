@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import serializers
@@ -18,7 +18,7 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.blobs.store import get_store
 from koffer.field.errors import FieldError
-from koffer.field.models import Geraet, Stand
+from koffer.field.models import Abholstand, Geraet, Stand
 from koffer.field.paket import inhalt
 from koffer.records.models import Akte, DokumentVersion
 
@@ -37,6 +37,8 @@ class Ergebnis:
     akten: int = 0
     dokumente: int = 0
     blobs: list[dict[str, Any]] = field(default_factory=list)
+    vollstaendig: bool = True
+    entfernt: list[str] = field(default_factory=list)
 
     @property
     def blob_bytes(self) -> int:
@@ -63,8 +65,12 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
     later per-field merge. Refuses a package of another format or naming models it does
     not carry.
 
-    Akten that are no longer in a later package (returned, expired, revoked) stay until
-    the next session builds their removal; today the Koffer cannot change them yet."""
+    A partial package (``vollstaendig`` false: what changed since the last pull) is
+    imported the same way and touches nothing it does not name; base versions change only
+    for the rows it names. The office's ``stand`` is kept (:class:`Abholstand`) in the
+    same transaction, for the next pull's ``seit``. The Akten the package names as
+    ``entfernt`` are returned in :attr:`Ergebnis.entfernt`; the caller wipes them
+    (``unterwegs.verfall.beendete_abwischen``)."""
     if paket.get("format") != inhalt.FORMAT:
         raise FieldError(
             "paket_format",
@@ -79,7 +85,11 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
         raise FieldError(
             "paket_inhalt", f"Das Paket enthält unbekannte Daten: {', '.join(unknown)}."
         )
-    ergebnis = Ergebnis(blobs=list(paket.get("blobs", [])))
+    ergebnis = Ergebnis(
+        blobs=list(paket.get("blobs", [])),
+        vollstaendig=bool(paket.get("vollstaendig", True)),
+        entfernt=[str(a) for a in paket.get("entfernt") or []],
+    )
     now = timezone.now()
     with transaction.atomic():
         present = _present_immutable(objekte)
@@ -92,6 +102,16 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
             label = obj._meta.label_lower
             ergebnis.geschrieben[label] = ergebnis.geschrieben.get(label, 0) + 1
         _keep_base_versions(tenant_id, objekte, erstellt, now)
+        if paket.get("stand") is not None:
+            Abholstand.objects.update_or_create(
+                tenant_id=tenant_id,
+                defaults={
+                    "stand": int(paket["stand"]),
+                    "paket_erstellt": erstellt,
+                    "abgeholt_am": now,
+                    "dateien_fertig": False,
+                },
+            )
         ergebnis.akten = sum(1 for o in objekte if o["model"] == "records.akte")
         ergebnis.dokumente = sum(1 for o in objekte if o["model"] == "records.dokument")
         audit.record(
@@ -99,9 +119,46 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
             tenant_id=tenant_id,
             action="field.paket_eingespielt",
             obj=("field.paket", paket.get("geraet", "")),
-            changes={"akten": ergebnis.akten, "dokumente": ergebnis.dokumente},
+            changes={
+                "akten": ergebnis.akten,
+                "dokumente": ergebnis.dokumente,
+                "vollstaendig": ergebnis.vollstaendig,
+            },
         )
     return ergebnis
+
+
+def abholstand(*, hoechstens_alt: timedelta) -> int | None:
+    """The office's ``stand`` of this Koffer's last complete pull, for the next pull's
+    ``seit``; None (the whole package, please) when there is none, when the Koffer holds
+    more than one Mandant's package, or when the last pull is older than
+    ``hoechstens_alt`` (a Koffer away that long starts afresh), or when the files of the
+    last package did not all arrive."""
+    staende = list(
+        Abholstand.objects.unscoped().values_list("stand", "abgeholt_am", "dateien_fertig")[:2]
+    )
+    if len(staende) != 1:
+        return None
+    stand, am, fertig = staende[0]
+    if not fertig or am < timezone.now() - hoechstens_alt:
+        return None
+    return int(stand)
+
+
+def dateien_fehlen() -> bool:
+    """Whether a file of a document here (its current version, or its PDF) is missing
+    from the store (lost, or refused when it arrived): then the whole package is asked
+    for, which names every file again."""
+    store = get_store()
+    aktuelle = DokumentVersion._base_manager.filter(
+        dokument__current_version_id=models.F("pk")
+    ).values_list("sha256", "pdf_sha256")
+    return any(not store.exists(sha) for pair in aktuelle for sha in pair if sha)
+
+
+def dateien_geholt() -> None:
+    """Every file the last package named is here: the next pull may ask for changes."""
+    Abholstand.objects.unscoped().update(dateien_fertig=True)
 
 
 def abwischen(*, mandant_id: uuid.UUID) -> int:
@@ -137,6 +194,7 @@ def abwischen(*, mandant_id: uuid.UUID) -> int:
                     blobs.update(s for s in (sha, pdf) if s)
             removed += _delete(model, rows)
             Stand.objects.for_tenant(mandant_id).filter(modell=label).delete()
+        Abholstand.objects.for_tenant(mandant_id).delete()
         audit.record(
             actor=None,
             tenant_id=mandant_id,
@@ -146,6 +204,13 @@ def abwischen(*, mandant_id: uuid.UUID) -> int:
         )
         transaction.on_commit(lambda: _delete_blobs(blobs))
     return removed
+
+
+def getragene_akten() -> set[str]:
+    """The Akten this Koffer holds from packages (ids as text)."""
+    return set(
+        Stand.objects.unscoped().filter(modell="records.akte").values_list("objekt_id", flat=True)
+    )
 
 
 def eingespielte_mandanten() -> list[uuid.UUID]:

@@ -121,12 +121,24 @@ def abgleichen(
     if payload is not None:
         datei = ordner() / f"{payload['abgleich_id']}.json"
         ergebnis.antwort = _senden(buero, payload, datei, melden, schritt)
+        gesendet = _zusammen(gesendet, payload)
     elif ergebnis.antwort is None:
         melden("Nichts abzugleichen.")
     for hinweis in ergebnis.nicht_uebertragen:
         melden(hinweis)
-    ergebnis.abholung = abholung.abholen(buero=buero, melden=melden, schritt=schritt)
+    ergebnis.abholung = abholung.abholen(
+        buero=buero, melden=melden, schritt=schritt, gesendet=gesendet
+    )
     return ergebnis
+
+
+def _zusammen(frueher: dict[str, Any] | None, spaeter: dict[str, Any]) -> dict[str, Any]:
+    """What two confirmed pushes carried together (the later one's values win)."""
+    if frueher is None:
+        return spaeter
+    return {
+        key: [*frueher.get(key, []), *spaeter.get(key, [])] for key in ("geaendert", "neu", "blobs")
+    }
 
 
 def _senden(

@@ -47,6 +47,7 @@ from koffer.records.models import (
 logger = logging.getLogger("koffer.field")
 
 AKTION = "field.koffer.ablauf_geloescht"
+AKTION_BEENDET = "field.koffer.ausleihe_beendet_geloescht"
 # Seconds between two looks in the worker's heartbeat.
 ALLE = 300.0
 
@@ -82,8 +83,7 @@ def abgelaufene_abwischen(*, jetzt: datetime | None = None) -> list[Verfall]:
         if not faellig:
             return []
         hinweise: list[str] = []
-        _p = sammeln(hinweise=hinweise); print("DEBUGP", _p["geaendert"], [(r["model"], r["pk"]) for r in _p["neu"]], hinweise)
-        je_akte = selectors.aenderungen_je_akte(_p)
+        je_akte = selectors.aenderungen_je_akte(sammeln(hinweise=hinweise))
         gesichert = any(str(akte_id) in je_akte for _, akte_id, _ in faellig) or bool(
             je_akte.get(selectors.OHNE_AKTE)
         )
@@ -109,6 +109,59 @@ def abgelaufene_abwischen(*, jetzt: datetime | None = None) -> list[Verfall]:
     return erledigt
 
 
+def beendete_abwischen(
+    *, akte_ids: list[str], gesendet: dict[str, Any] | None = None
+) -> list[Verfall]:
+    """Wipe the Akten the office no longer lets this Koffer carry (a pull's
+    ``entfernt``: checkout returned, ended or expired, access withdrawn) that are still
+    here, saving their unsent changes first as :func:`abgelaufene_abwischen` does; what
+    ``gesendet`` (a push the office just confirmed) carried is not saved again."""
+    hier = list(
+        Akte._base_manager.filter(pk__in=list(_uuids(akte_ids))).values_list("tenant_id", "pk")
+    )
+    if not hier:
+        return []
+    jetzt = uhr.buero_jetzt()
+    with _allein() as frei:
+        if not frei:
+            return []
+        hinweise: list[str] = []
+        je_akte = selectors.aenderungen_je_akte(sammeln(hinweise=hinweise))
+        gesichert = any(str(a) in je_akte for _, a in hier)
+        if gesichert:
+            payload, _ = abgleich.vorbereiten(gesendet=gesendet)
+            gesichert = payload is not None
+        erledigt = []
+        for tenant_id, akte_id in hier:
+            bis = (
+                Ausleihe._base_manager.filter(akte_id=akte_id)
+                .order_by("-bis")
+                .values_list("bis", flat=True)
+                .first()
+            )
+            erledigt.append(
+                akte_abwischen(
+                    tenant_id=tenant_id,
+                    akte_id=akte_id,
+                    bis=bis or jetzt,
+                    gesichert=gesichert and str(akte_id) in je_akte,
+                    nicht_uebertragen=len(hinweise),
+                    aktion=AKTION_BEENDET,
+                )
+            )
+    return erledigt
+
+
+def _uuids(values: list[str]) -> set[uuid.UUID]:
+    found = set()
+    for value in values:
+        try:
+            found.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
+
+
 def akte_abwischen(
     *,
     tenant_id: uuid.UUID,
@@ -116,6 +169,7 @@ def akte_abwischen(
     bis: datetime,
     gesichert: bool = False,
     nicht_uebertragen: int = 0,
+    aktion: str = AKTION,
 ) -> Verfall:
     """Remove one Akte from this Koffer: everything below it, the Akte, its persons and
         Bedarfsgemeinschaft when no other carried Akte names them, their base versions, and
@@ -166,7 +220,7 @@ def akte_abwischen(
         audit.record(
             actor=None,
             tenant_id=tenant_id,
-            action=AKTION,
+            action=aktion,
             obj=("records.akte", str(akte_id)),
             changes={
                 "bis": bis.isoformat(),
