@@ -8,6 +8,7 @@ few GETs with a Range header need none. Every call has a timeout; proxies are ne
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -30,6 +31,9 @@ from koffer.field.unterwegs import uhr
 # Seconds a connection may take to open or stay silent; a large blob may take longer in
 # total, it just must not stall.
 TIMEOUT = 30.0
+# The package is built whole before its first byte (20 Akten with 2,000 documents took
+# longer than TIMEOUT on a loaded office, benchmark field_checkout): it gets its own.
+PAKET_TIMEOUT = 300.0
 API = "/api/v1"
 # A Koffer whose last pull is older than this asks for the whole package again.
 VOLL_NACH = timedelta(days=14)
@@ -125,9 +129,30 @@ def json_anfrage(
         uhr.beobachten(exc.headers.get("Date") if exc.headers else None)
         raise problem(exc) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise AbholungFehlgeschlagen(
-            f"Das Büro ist nicht erreichbar ({buero.url}): {exc}"
-        ) from None
+        raise netzfehler(buero, exc) from None
+
+
+def netzfehler(buero: Buero, exc: OSError) -> AbholungFehlgeschlagen:
+    """A network failure in German: the office not reachable (refused, no route, name
+    unknown), not answering in time, or the connection broken off mid-transfer — never
+    urllib's raw text alone."""
+    grund: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(grund, TimeoutError):
+        return AbholungFehlgeschlagen(
+            f"Das Büro antwortet nicht rechtzeitig ({buero.url}); bitte später erneut versuchen."
+        )
+    if isinstance(grund, (ConnectionRefusedError, socket.gaierror)) or (
+        isinstance(grund, OSError)
+        and grund.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNREFUSED)
+    ):
+        return AbholungFehlgeschlagen(
+            f"Das Büro ist nicht erreichbar ({buero.url}). Ohne Netz arbeiten Sie im Koffer"
+            " weiter; versuchen Sie es erneut, sobald eine Verbindung besteht."
+        )
+    return AbholungFehlgeschlagen(
+        f"Die Verbindung zum Büro ist abgebrochen ({buero.url}): {grund}. Bitte erneut"
+        " versuchen; Begonnenes wird fortgesetzt."
+    )
 
 
 def problem(exc: urllib.error.HTTPError) -> AbholungFehlgeschlagen:
@@ -225,7 +250,7 @@ def _download(buero: Buero, sha: str, size: int, part: Path, max_rate: float) ->
     except urllib.error.HTTPError as exc:
         raise problem(exc) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise AbholungFehlgeschlagen(f"Übertragung abgebrochen: {exc}") from None
+        raise netzfehler(buero, exc) from None
 
 
 def _copy(source: IO[bytes], out: IO[bytes], max_rate: float) -> int:
@@ -334,7 +359,7 @@ def _paket_einspielen(buero: Buero) -> services.Ergebnis:
     whole package."""
     seit = None if services.dateien_fehlen() else services.abholstand(hoechstens_alt=VOLL_NACH)
     pfad = "/koffer/paket" if seit is None else f"/koffer/paket?seit={seit}"
-    paket = json_anfrage(buero, pfad)
+    paket = json_anfrage(buero, pfad, timeout=PAKET_TIMEOUT)
     if not paket.get("vollstaendig", True):
         bekannt = services.getragene_akten()
         ganz = {str(a) for a in paket.get("ganz") or []}
@@ -344,7 +369,7 @@ def _paket_einspielen(buero: Buero) -> services.Ergebnis:
             if o.get("model") == "records.akte" and str(o["pk"]) not in bekannt | ganz
         }
         if neu:
-            paket = json_anfrage(buero, "/koffer/paket")
+            paket = json_anfrage(buero, "/koffer/paket", timeout=PAKET_TIMEOUT)
     return services.einspielen(paket)
 
 

@@ -209,7 +209,7 @@ def blob_senden(buero: Buero, sha: str) -> int:
     except urllib.error.HTTPError as exc:
         raise abholung.problem(exc) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise AbholungFehlgeschlagen(f"Übertragung abgebrochen: {exc}") from None
+        raise abholung.netzfehler(buero, exc) from None
 
 
 def abwischen(buero: Buero, zugang: Path | None = None) -> int:
