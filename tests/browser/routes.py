@@ -69,6 +69,15 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     "plaetze/gesuche/<uuid:gesuch_id>/treffer/": (FRAGMENT, "Trefferliste eines Gesuchs"),
     # A server-sent event stream never ends: a page load would wait forever.
     "plaetze/live/": (STREAM, "SSE-Strom der freien Plätze"),
+    "koffer/experte/<uuid:sitzung_id>/live/": (STREAM, "SSE-Strom einer Expertensitzung"),
+    "portal/<slug:mandant>/antraege/<uuid:antrag_id>/eingangsbestaetigung.pdf": (
+        FILE,
+        "Eingangsbestätigung eines Online-Antrags (PDF)",
+    ),
+    # Parts of the Koffer's own pages (Koffer mode only), loaded by htmx.
+    "unterwegs/auftrag/": (FRAGMENT, "Fortschritt des laufenden Abholens/Abgleichs"),
+    "unterwegs/buero/": (PROBE, "Erreichbarkeit des Büros (fragt das Büro)"),
+    "unterwegs/einrichten/stand/": (FRAGMENT, "Fortschritt der ersten Abholung"),
     "healthz": (PROBE, "Prozess-Probe (JSON)"),
     "readyz": (PROBE, "Bereitschafts-Probe (JSON)"),
     "abmelden/": (SESSION, "beendet die Sitzung des Crawlers"),
@@ -88,6 +97,25 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     "portal/<slug:mandant>/email/registrieren/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/email/bestaetigen/<str:token>/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/vertretungen/": "test_portal.test_citizen_pages",
+    # A citizen's application, step by step, its check and its confirmation.
+    "portal/<slug:mandant>/antraege/<uuid:antrag_id>/schritt/<slug:schritt_id>/": (
+        "test_portal_antrag.test_apply_online_on_a_phone"
+    ),
+    "portal/<slug:mandant>/antraege/<uuid:antrag_id>/pruefen/": (
+        "test_portal_antrag.test_apply_online_on_a_phone"
+    ),
+    "portal/<slug:mandant>/antraege/<uuid:antrag_id>/eingereicht/": (
+        "test_portal_antrag.test_apply_online_on_a_phone"
+    ),
+    # A session exists only once a field worker invited an expert with consent.
+    "koffer/experte/<uuid:sitzung_id>/": (
+        "test_experte.test_field_worker_and_expert_fill_one_form_at_the_same_time"
+    ),
+    # The Koffer's own pages exist only in Koffer mode (404 in the office the crawl serves).
+    "unterwegs/": "test_koffer_unterwegs.test_the_koffer_page_at_375px",
+    "unterwegs/einrichten/": (
+        "test_koffer_unterwegs.test_a_fresh_koffer_lands_on_its_set_up_page_at_375px"
+    ),
 }
 
 
