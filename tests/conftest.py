@@ -20,6 +20,7 @@ from koffer.records.models import Aktenplaneinheit
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import dbtemplate, factories
 from tests.factories import records as record_factories
+from tests.seaweed import blob_backend, s3_blob_url, s3_server  # noqa: F401 - fixtures
 
 # Property tests run beside other suites on a shared 2-core machine: a slow draw there says
 # nothing about the property, so Hypothesis's speed health check is off (the examples and

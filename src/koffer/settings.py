@@ -315,6 +315,23 @@ KOFFER_ABLAGE_ROOT = Path(os.environ.get("KOFFER_ABLAGE_ROOT", VAR_DIR / "ablage
 # How often every worker reads the receipts and reports in those folders (seconds; 0: never).
 KOFFER_OUTBOX_ABLAGE_SECONDS = float(os.environ.get("KOFFER_OUTBOX_ABLAGE_SECONDS", "15"))
 KOFFER_BLOB_BACKEND = os.environ.get("KOFFER_BLOB_BACKEND", "local")
+# Documents in S3-compatible object storage instead of KOFFER_BLOB_DIR: s3://bucket/prefix.
+# Endpoint, region and keys from the usual variables (without keys: boto3's own chain).
+KOFFER_BLOB_URL = os.environ.get("KOFFER_BLOB_URL", "")
+KOFFER_BLOB_S3_ENDPOINT = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get(
+    "AWS_ENDPOINT_URL", ""
+)
+KOFFER_BLOB_S3_REGION = (
+    os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+)
+KOFFER_BLOB_S3_ACCESS_KEY = os.environ.get("AWS_ACCESS_KEY_ID", "")
+KOFFER_BLOB_S3_SECRET_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+# From this size on a document goes up in parts (multipart upload).
+KOFFER_BLOB_S3_MULTIPART_BYTES = int(
+    os.environ.get("KOFFER_BLOB_S3_MULTIPART_BYTES", str(16 * 1024 * 1024))
+)
+# "path" (bucket in the path: MinIO, SeaweedFS, Ceph) or "virtual" (bucket in the host name).
+KOFFER_BLOB_S3_ADDRESSING = os.environ.get("KOFFER_BLOB_S3_ADDRESSING", "path")
 if KOFFER_TRESOR:
     KOFFER_BLOB_BACKEND = "tresor"  # a Koffer's documents are always encrypted
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong

@@ -6,10 +6,9 @@ twice stores them once, and a re-hash proves a blob is still intact. Deleting is
 offered here: removing documents belongs to the retention process, which decides when.
 
 The embedded default is :class:`~koffer.blobs.local.LocalBlobStore` (files under
-``KOFFER_BLOB_DIR``). An S3-compatible backend (django-storages) fits the same interface:
-``put`` hashes while spooling to a temporary file and uploads under ``ab/cd/<sha256>``
-unless the key exists, ``open`` streams the object, ``iter_all`` lists keys by prefix.
-Register it in :data:`BACKENDS` and select it with ``KOFFER_BLOB_BACKEND``.
+``KOFFER_BLOB_DIR``). ``KOFFER_BLOB_URL=s3://bucket/prefix`` selects
+:class:`~koffer.blobs.s3.S3BlobStore` (S3-compatible object storage); other backends
+register in :data:`BACKENDS` and are selected with ``KOFFER_BLOB_BACKEND``.
 """
 
 from __future__ import annotations
@@ -38,6 +37,11 @@ class BlobRef:
 
 class BlobNotFound(LookupError):
     """No blob with this hash is stored."""
+
+
+class BlobCorrupt(OSError):
+    """A stored blob's content no longer matches its name (or its stored checksum): never
+    served as if fine. An OSError, so ``blobs_verify`` counts it as corrupt."""
 
 
 class InvalidBlobName(ValueError):
@@ -109,13 +113,34 @@ def _local() -> BlobStore:
     return LocalBlobStore(settings.KOFFER_BLOB_DIR)
 
 
-BACKENDS: dict[str, Callable[[], BlobStore]] = {"local": _local}
+def _s3() -> BlobStore:
+    from koffer.blobs.s3 import S3BlobStore, S3Settings, parse_url
+
+    bucket, prefix = parse_url(getattr(settings, "KOFFER_BLOB_URL", ""))
+    return S3BlobStore(
+        S3Settings(
+            bucket=bucket,
+            prefix=prefix,
+            endpoint=settings.KOFFER_BLOB_S3_ENDPOINT,
+            region=settings.KOFFER_BLOB_S3_REGION,
+            access_key=settings.KOFFER_BLOB_S3_ACCESS_KEY,
+            secret_key=settings.KOFFER_BLOB_S3_SECRET_KEY,
+            multipart_bytes=int(settings.KOFFER_BLOB_S3_MULTIPART_BYTES),
+            addressing=settings.KOFFER_BLOB_S3_ADDRESSING,
+        )
+    )
+
+
+BACKENDS: dict[str, Callable[[], BlobStore]] = {"local": _local, "s3": _s3}
 
 
 def get_store() -> BlobStore:
-    """The configured store (``KOFFER_BLOB_BACKEND``, default ``local``). Cheap to call:
-    it touches no disk or network until used."""
+    """The configured store: ``KOFFER_BLOB_BACKEND`` (default ``local``), or ``s3`` when
+    ``KOFFER_BLOB_URL`` names a bucket. Cheap to call: it touches no disk or network
+    until used (the S3 client is made once per process)."""
     name = getattr(settings, "KOFFER_BLOB_BACKEND", "local")
+    if name == "local" and getattr(settings, "KOFFER_BLOB_URL", ""):
+        name = "s3"
     factory = BACKENDS.get(name)
     if factory is None:
         known = ", ".join(sorted(BACKENDS))

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from koffer.blobs.local import INCOMING, LocalBlobStore, fsync_dir
-from koffer.blobs.store import BlobNotFound, BlobRef
+from koffer.blobs.store import BlobCorrupt, BlobNotFound, BlobRef
 
 MAGIC = b"KTB1"
 SEGMENT = 256 * 1024
@@ -50,7 +50,7 @@ OVERHEAD = NONCE + TAG
 HEADER = len(MAGIC) + 16 + 4
 
 
-class BlobBeschaedigt(OSError):
+class BlobBeschaedigt(BlobCorrupt):
     """An encrypted blob fails its check: changed, cut short or put together anew."""
 
 
