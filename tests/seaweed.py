@@ -143,8 +143,15 @@ def make_bucket(server: S3Server, bucket: str = BUCKET) -> None:
     client.create_bucket(Bucket=bucket)
 
 
+def real_now() -> datetime:
+    """The machine's time (UTC) even under the pinned clock."""
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(UTC)
+    return datetime.now(UTC)
+
+
 def _real_utc_now(remove_tzinfo: bool = True) -> datetime:
-    now = time_machine.escape_hatch.datetime.datetime.now(UTC)
+    now = real_now()
     return now.replace(tzinfo=None) if remove_tzinfo else now
 
 

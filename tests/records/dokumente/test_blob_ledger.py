@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +25,8 @@ from tests.records.dokumente.test_documents_fixtures import docx_bytes, incoming
 
 
 @pytest.fixture(autouse=True)
-def _own_store(settings: Any, tmp_path: Path) -> None:
-    settings.KOFFER_BLOB_DIR = tmp_path / "blobs"
+def _own_store(blob_backend: str) -> None:
+    """The ledger and the collector work the same on the local store and on S3."""
 
 
 def _sha(data: bytes) -> str:
