@@ -52,6 +52,7 @@ from koffer.blobs.store import (
     BlobRef,
     check_name,
     check_prefix,
+    hash_stream,
 )
 
 MIN_PART = 5 * 1024 * 1024  # S3's smallest part but the last
@@ -138,6 +139,50 @@ def unavailable(exc: Exception) -> BlobStoreUnavailable:
     else:
         text = f"Der Objektspeicher antwortet nicht ({type(exc).__name__})"
     return BlobStoreUnavailable(f"{text}.")
+
+
+def _is_file(stream: IO[bytes]) -> bool:
+    """A seekable file with a descriptor (read twice instead of copied)."""
+    try:
+        stream.fileno()
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def _hashed(stream: IO[bytes]) -> Iterator[tuple[BlobRef, IO[bytes]]]:
+    """The stream's reference and a body to send it from: a file on disk (the migration,
+    an upload Django spooled) is hashed and then sent from the same file — the store checks
+    the bytes it gets against the hash —, any other stream is spooled while hashed."""
+    if _is_file(stream):
+        start = stream.tell()
+        name, size = hash_stream(stream)
+        stream.seek(start)
+        yield BlobRef(name, size), stream
+        return
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        digest = hashlib.sha256()
+        size = 0
+        while chunk := stream.read(CHUNK_SIZE):
+            digest.update(chunk)
+            spool.write(chunk)
+            size += len(chunk)
+        spool.seek(0)
+        yield BlobRef(digest.hexdigest(), size), spool
+
+
+def _read_full(stream: IO[bytes], size: int) -> bytes:
+    """``size`` bytes (fewer only at the end): a raw stream may return less per read."""
+    pieces: list[bytes] = []
+    left = size
+    while left > 0:
+        piece = stream.read(left)
+        if not piece:
+            break
+        pieces.append(piece)
+        left -= len(piece)
+    return b"".join(pieces)
 
 
 def _b64(digest: bytes) -> str:
@@ -273,19 +318,31 @@ class S3BlobStore:
             else:
                 self._put_single(ref, raw, _b64(digest.digest()))
             return ref
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-            digest = hashlib.sha256()
-            size = 0
-            while chunk := data.read(CHUNK_SIZE):
-                digest.update(chunk)
-                spool.write(chunk)
-                size += len(chunk)
-            ref = BlobRef(digest.hexdigest(), size)
-            spool.seek(0)
-            if size >= self.conf.multipart_bytes:
-                self._put_multipart(ref, spool)
-            else:
-                self._put_single(ref, spool, _b64(digest.digest()))
+        with _hashed(data) as (ref, body):
+            return self._put_ref(ref, body)
+
+    def put_named(self, sha256: str, stream: IO[bytes]) -> BlobRef:
+        """Store a blob another store holds under ``sha256``: hashed before anything is
+        sent; bytes that do not hash to that name raise BlobCorrupt and are not stored."""
+        check_name(sha256)
+        with _hashed(stream) as (ref, body):
+            if ref.sha256 != sha256:
+                raise BlobCorrupt(
+                    f"Das Dokument {sha256} ist in der Quelle beschädigt: sein Inhalt passt "
+                    "nicht zu seinem Namen."
+                )
+            return self._put_ref(ref, body)
+
+    def holds(self, sha256: str, size: int) -> bool:
+        """Is the blob here with this length and (where the store keeps one for the
+        whole object) the right checksum? A wrong one raises BlobCorrupt."""
+        return self._check_existing(BlobRef(sha256, size), missing_ok=True)
+
+    def _put_ref(self, ref: BlobRef, stream: IO[bytes]) -> BlobRef:
+        if ref.size >= self.conf.multipart_bytes:
+            self._put_multipart(ref, stream)
+        else:
+            self._put_single(ref, stream, _b64(bytes.fromhex(ref.sha256)))
         return ref
 
     def _put_single(self, ref: BlobRef, body: bytes | IO[bytes], checksum: str) -> None:
@@ -321,7 +378,9 @@ class S3BlobStore:
         try:
             parts = []
             number = 1
-            while part := stream.read(part_size):
+            sent = hashlib.sha256()
+            while part := _read_full(stream, part_size):
+                sent.update(part)
                 answer = self.client.upload_part(
                     Bucket=self.bucket,
                     Key=key,
@@ -339,6 +398,10 @@ class S3BlobStore:
                     }
                 )
                 number += 1
+            if sent.hexdigest() != ref.sha256:
+                raise BlobCorrupt(
+                    f"Das Dokument {ref.sha256} hat sich während des Hochladens verändert."
+                )
             self.client.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=key,

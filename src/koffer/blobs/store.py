@@ -114,9 +114,14 @@ def _local() -> BlobStore:
 
 
 def _s3() -> BlobStore:
+    return s3_store(getattr(settings, "KOFFER_BLOB_URL", ""))
+
+
+def s3_store(url: str) -> BlobStore:
+    """The S3 store at ``url`` (s3://bucket/prefix) with the configured endpoint and keys."""
     from koffer.blobs.s3 import S3BlobStore, S3Settings, parse_url
 
-    bucket, prefix = parse_url(getattr(settings, "KOFFER_BLOB_URL", ""))
+    bucket, prefix = parse_url(url)
     return S3BlobStore(
         S3Settings(
             bucket=bucket,
