@@ -36,7 +36,10 @@ def test_the_package_comes_as_json(daten: Bestand, koffer: Client) -> None:
     assert {b["sha256"] for b in paket["blobs"]} == set(daten.blobs)
 
 
-def test_a_blob_whole_and_resumed_from_an_offset(daten: Bestand, koffer: Client) -> None:
+@pytest.mark.parametrize("blob_backend", ["local", "s3"], indirect=True)
+def test_a_blob_whole_and_resumed_from_an_offset(
+    blob_backend: str, daten: Bestand, koffer: Client
+) -> None:
     sha, size = next(iter(daten.blobs.items()))
     whole = koffer.get(f"/api/v1/koffer/blobs/{sha}")
     assert whole.status_code == 200

@@ -296,6 +296,8 @@ class S3BlobReader(io.RawIOBase):
 class S3BlobStore:
     """Content-addressed blobs in one bucket under one prefix."""
 
+    remote = True  # no local path: code that hands a file to a child copies it first
+
     def __init__(self, conf: S3Settings) -> None:
         self.conf = conf
         self.bucket = conf.bucket

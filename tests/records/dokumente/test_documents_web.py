@@ -138,8 +138,13 @@ def test_viewer_shows_pages_text_and_records_one_read(
     assert _reads(doc) == 1  # page images are not audited again
 
 
+@pytest.mark.parametrize("blob_backend", ["local", "s3"], indirect=True)
 def test_page_images_are_rendered_once_and_then_served_from_the_cache(
-    akte: Akte, team_caseworker: User, client_cw: Client, monkeypatch: pytest.MonkeyPatch
+    blob_backend: str,
+    akte: Akte,
+    team_caseworker: User,
+    client_cw: Client,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     doc = stored(akte, team_caseworker, "a.pdf", text_pdf(2))
     url = reverse("records:dokument_page", args=[doc.pk, 1, 2, pages.VIEW_WIDTH])
@@ -207,13 +212,15 @@ def test_office_file_without_libreoffice_says_so(
     )
 
 
+@pytest.mark.parametrize("blob_backend", ["local", "s3"], indirect=True)
 def test_download_has_a_safe_name_the_right_type_and_is_audited(
-    akte: Akte, team_caseworker: User, client_cw: Client
+    blob_backend: str, akte: Akte, team_caseworker: User, client_cw: Client
 ) -> None:
     data = text_pdf(1)
     doc = stored(akte, team_caseworker, 'Antrag "Müller";\r\n.pdf', data)
     response = client_cw.get(reverse("records:dokument_download", args=[doc.pk]))
     assert response.status_code == 200
+    assert response["Content-Length"] == str(len(data))
     assert response["Content-Type"] == "application/pdf"
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")

@@ -27,7 +27,7 @@ from django.http import HttpResponse
 from PIL import Image, features
 
 from koffer.blobs.local import LocalBlobStore
-from koffer.blobs.store import BlobNotFound, get_store
+from koffer.blobs.store import CHUNK_SIZE, BlobNotFound, get_store
 from koffer.records.dokumente import inspection
 from koffer.records.models import DokumentVersion
 
@@ -157,6 +157,19 @@ def render(source: PageSource, page: int, width: int) -> bytes:
         return inspection.render_contained(
             source.kind, b"", page, width, IMAGE_FORMAT, render_bounds(), path=str(path)
         )
+    if getattr(store, "remote", False):
+        # Object storage: the bytes pass through in chunks into a temporary file the child
+        # reads (checked against the hash on the way), never whole into this process.
+        with (
+            _open_blob(source.sha256) as stream,
+            tempfile.NamedTemporaryFile(prefix="seite-") as copy,
+        ):
+            while chunk := stream.read(CHUNK_SIZE):
+                copy.write(chunk)
+            copy.flush()
+            return inspection.render_contained(
+                source.kind, b"", page, width, IMAGE_FORMAT, render_bounds(), path=copy.name
+            )
     with _open_blob(source.sha256) as stream:
         data = stream.read()
     return inspection.render_contained(
