@@ -39,6 +39,21 @@ def test_ready_with_fresh_heartbeat_and_writable_store(db: None, blob_dir: Path)
     assert checks["worker"] == {"ok": True, "detail": "1 Worker aktiv"}
 
 
+def test_s3_store_with_wrong_keys_is_not_ready_and_says_why(
+    db: None, s3_blob_url: str, settings: Any, caplog: Any
+) -> None:
+    heartbeat.beat("w1")
+    assert Client().get("/readyz").status_code == 200
+    settings.KOFFER_BLOB_S3_SECRET_KEY = "falsch"
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["blobs"] == {
+        "ok": False,
+        "detail": "Der Objektspeicher lehnt die Zugangsdaten ab.",
+    }
+    assert "lehnt die Zugangsdaten ab" in caplog.text
+
+
 def test_old_heartbeat_is_not_ready(db: None, blob_dir: Path, settings) -> None:
     get_store().prepare()
     heartbeat.beat("w1")

@@ -31,6 +31,7 @@ import base64
 import contextlib
 import hashlib
 import io
+import logging
 import tempfile
 import threading
 import uuid
@@ -54,6 +55,8 @@ from koffer.blobs.store import (
     check_prefix,
     hash_stream,
 )
+
+logger = logging.getLogger("koffer.blobs")
 
 MIN_PART = 5 * 1024 * 1024  # S3's smallest part but the last
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # streams up to this size are hashed without a file
@@ -534,5 +537,7 @@ class S3BlobStore:
             self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"ok")
             self.client.delete_object(Bucket=self.bucket, Key=probe)
         except (ClientError, BotoCoreError) as exc:
-            return False, str(unavailable(exc))
+            detail = str(unavailable(exc))
+            logger.warning("Dokumentenspeicher s3://%s/%s: %s", self.bucket, self.prefix, detail)
+            return False, detail
         return True, "ok"
