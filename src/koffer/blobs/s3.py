@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import os
 import tempfile
 import threading
 import uuid
@@ -95,7 +96,15 @@ _clients_lock = threading.Lock()
 def _client(conf: S3Settings) -> Any:
     """One boto3 client per endpoint and keys (thread-safe, made once: building one costs
     tens of milliseconds, and ``get_store()`` is called per request)."""
-    key = (conf.endpoint, conf.region, conf.access_key, conf.secret_key, conf.addressing)
+    # the process id too: a forked worker must not share its parent's connections
+    key = (
+        str(os.getpid()),
+        conf.endpoint,
+        conf.region,
+        conf.access_key,
+        conf.secret_key,
+        conf.addressing,
+    )
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
@@ -260,11 +269,17 @@ class S3BlobReader(io.RawIOBase):
             return 0
         if self._body_pos != self._pos or self._body is None:
             self._open_at(self._pos)
+        want = min(len(buffer), CHUNK_SIZE)
         try:
-            chunk = self._body.read(min(len(buffer), CHUNK_SIZE))
-        except (BotoCoreError, OSError) as exc:
-            self._close_body()
-            raise unavailable(exc) from exc
+            chunk = self._body.read(want)
+        except (BotoCoreError, OSError):
+            # a connection broken off mid-stream: once more from here (Range), then give up
+            self._open_at(self._pos)
+            try:
+                chunk = self._body.read(want)
+            except (BotoCoreError, OSError) as exc:
+                self._close_body()
+                raise unavailable(exc) from exc
         if not chunk:
             raise BlobCorrupt(
                 f"Das Dokument {self._sha256} ist im Objektspeicher kürzer als angegeben."

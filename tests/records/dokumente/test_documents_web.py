@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.blobs.s3 import S3BlobStore
+from koffer.blobs.store import BlobCorrupt, get_store
 from koffer.records.dokumente import pages
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument, Vorgang
@@ -233,6 +235,24 @@ def test_download_has_a_safe_name_the_right_type_and_is_audited(
         object_id=str(doc.pk),
         reason="Dokument heruntergeladen",
     ).exists()
+
+
+def test_a_changed_blob_in_s3_is_never_downloaded_as_fine(
+    s3_blob_url: str, akte: Akte, team_caseworker: User, client_cw: Client
+) -> None:
+    data = text_pdf(2)
+    doc = stored(akte, team_caseworker, "antrag.pdf", data)
+    store = get_store()
+    assert isinstance(store, S3BlobStore)
+    version = doc.current_version
+    assert version is not None
+    changed = bytearray(data)
+    changed[len(data) // 2] ^= 0xFF  # one byte flipped in the bucket, the length the same
+    store.client.put_object(Bucket=store.bucket, Key=store.key(version.sha256), Body=bytes(changed))
+    response = client_cw.get(reverse("records:dokument_download", args=[doc.pk]))
+    assert response.status_code == 200  # the headers went out before the last byte was read
+    with pytest.raises(BlobCorrupt):
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
 
 
 def test_older_version_can_be_viewed_and_downloaded(
