@@ -94,19 +94,27 @@ def _ports() -> dict[str, int]:
     return dict(zip(["S3_PORT", "MASTER_PORT", "VOLUME_PORT", "FILER_PORT"], found, strict=True))
 
 
-def start(folder: Path) -> tuple[S3Server, dict[str, str]]:
-    """Start SeaweedFS in ``folder``; returns the server and the env to stop it with."""
-    env = {
-        **os.environ,
-        "WEED": weed_binary() or "weed",
-        "SEAWEED_DIR": str(folder),
-        **{name: str(port) for name, port in _ports().items()},
-    }
-    done = subprocess.run(
-        ["bash", str(start_script())], env=env, capture_output=True, text=True, timeout=120
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"SeaweedFS startet nicht: {done.stderr[-2000:]}")
+def start(folder: Path, attempts: int = 3) -> tuple[S3Server, dict[str, str]]:
+    """Start SeaweedFS in ``folder``; returns the server and the env to stop it with. A
+    port taken between choosing and binding it (other suites run beside this one) gets
+    new ports and another attempt."""
+    for attempt in range(1, attempts + 1):
+        env = {
+            **os.environ,
+            "WEED": weed_binary() or "weed",
+            "SEAWEED_DIR": str(folder),
+            **{name: str(port) for name, port in _ports().items()},
+        }
+        done = subprocess.run(
+            ["bash", str(start_script())], env=env, capture_output=True, text=True, timeout=180
+        )
+        if done.returncode == 0:
+            break
+        log = folder / "weed.log"
+        tail = log.read_text(errors="replace")[-1500:] if log.is_file() else ""
+        stop(env)
+        if attempt == attempts:
+            raise RuntimeError(f"SeaweedFS startet nicht: {done.stderr[-1500:]}\n{tail}")
     values = dict(
         line.removeprefix("export ").split("=", 1)
         for line in done.stdout.splitlines()
