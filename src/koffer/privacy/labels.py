@@ -157,6 +157,10 @@ ACTION_LABELS: dict[str, str] = {
     "portal.vertretung.abgelehnt": "Online-Dienste: Vertretung abgelehnt",
     "portal.vertretung.verweigert": "Online-Dienste: Handeln ohne gültige Vertretung abgelehnt",
     "field.hausbesuch.erledigt": "Hausbesuch erledigt",
+    "field.besuchswunsch.create": "Online-Dienste: Hausbesuch angefragt",
+    "field.besuchswunsch.geplant": "Angefragter Hausbesuch geplant",
+    "field.besuchswunsch.abgelehnt": "Anfrage nach einem Hausbesuch abgelehnt",
+    "portal.hausbesuch.angebot": "Online-Dienste: Angebot der Hausbesuche geändert",
     "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
     "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
     "field.koffer_geloescht": "Daten im gesperrten Koffer gelöscht",
@@ -289,6 +293,7 @@ TYPE_LABELS: dict[str, str] = {
     "records.aktezugriff": "Zugriffsrecht auf eine Akte",
     "accounts.usersession": "Sitzung",
     "field.hausbesuche": "Hausbesuche eines Tages",
+    "field.besuchswuensche": "Anfragen nach Hausbesuchen",
     "field.paket": "Koffer-Paket",
     "field.konflikt": "Konflikt aus einem Koffer",
     # task segment
