@@ -99,7 +99,7 @@ class Ausleihe(TenantOwned):
 
 class Hausbesuch(TenantOwned):
     """A home visit of a field worker (``aussendienst``) for an Akte on ``datum``: planned
-    by a caseworker (``quelle`` sachbearbeitung; the citizen portal will add requests),
+    by a caseworker (``quelle`` sachbearbeitung) or from a citizen's request (``portal``),
     with the reason, the forms to take along (keys of the Mandant's catalogue) and notes
     for the door (accessibility, „Klingel defekt“). Planning also puts a Wiedervorlage on
     the field worker's desk for that day (``wiedervorlage``), so the visit shows in the
