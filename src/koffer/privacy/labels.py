@@ -64,6 +64,8 @@ ACTION_LABELS: dict[str, str] = {
     "inbox.fitconnect.accept": "FIT-Connect-Einreichung angenommen (in den Posteingang)",
     "inbox.fitconnect.reject": "FIT-Connect-Einreichung abgelehnt (Quarantäne)",
     "inbox.fitconnect.event": "Antwort auf eine FIT-Connect-Einreichung an den Zustelldienst gesendet",
+    "inbox.fitconnect.schluesselwechsel": "FIT-Connect: Schlüssel des Zustellpunkts gewechselt",
+    "inbox.fitconnect.schluessel_entfernt": "FIT-Connect: früherer Schlüssel entfernt (nicht mehr gebraucht)",
     "inbox.datei.split": "Scan-Datei an Trennblättern in Dokumente geteilt",
     "inbox.dokument.recognise": "Eingangsdokument erkannt (Text, Merkmale, Dokumentart)",
     "inbox.dokument.file": "Eingangsdokument in eine Akte abgelegt",
