@@ -1,7 +1,8 @@
 """The Online-Dienste in the demo: the Jobcenter's portal offers e-mail accounts too, and a
 fictional Betreuerin has asked to act for a person of the demo (the staff page „Portal:
 Vertretungen“ shows her request). Home visits can be asked for; the Betreuerin has asked
-one for her neighbour, which waits for Leistungsteam 1 under „Hausbesuche: Anfragen“.
+one for her neighbour Anna Beispiel (an Akte of Leistungsteam 1, found by her name), which
+waits under „Hausbesuche: Anfragen“.
 Citizens sign in at the demo identity provider."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from datetime import date
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.demo.outbox import ADMINS
+from koffer.field.wuensche.services import Angaben
 from koffer.forms.models import Formular
 from koffer.portal import vertretungen
-from koffer.field.wuensche.services import Angaben
 from koffer.portal.antrag import angebote
 from koffer.portal.hausbesuch import services as hausbesuche
 from koffer.portal.models import Buergerkonto, PortalEinstellung, Vertrauensniveau
@@ -62,15 +63,15 @@ def load(mandanten: dict[str, Mandant]) -> None:
         actor=betreuerin,
         angaben=Angaben(
             fuer="angehoerige",
-            family_name="Brandt",
-            given_names="Helmut",
+            family_name="Beispiel",
+            given_names="Anna",
             beziehung="Nachbarin",
             street="Kirchgasse 9",
             postal_code="99999",
             city="Musterstadt",
             telefon="0151 2345678",
             thema="antrag",
-            anliegen="Weiterbewilligung, er kommt mit dem Formular nicht zurecht",
+            anliegen="Weiterbewilligung, sie kommt mit dem Formular nicht zurecht",
             wochentage=[1, 3],
             tageszeit="vormittags",
             barrieren=["rollstuhl", "klingel"],
