@@ -347,6 +347,9 @@ KOFFER_FITCONNECT_KEY_DIR = Path(
 ).resolve()
 KOFFER_FITCONNECT_POLL_SECONDS = float(os.environ.get("KOFFER_FITCONNECT_POLL_SECONDS", "60"))
 KOFFER_FITCONNECT_KEY_BITS = int(os.environ.get("KOFFER_FITCONNECT_KEY_BITS", "4096"))
+# After a key change (`manage.py inbox_fitconnect_schluessel`) the previous decryption key
+# is kept at least this many days, and then until a poll finds no submission for it.
+KOFFER_FITCONNECT_KEY_KEEP_DAYS = int(os.environ.get("KOFFER_FITCONNECT_KEY_KEEP_DAYS", "30"))
 KOFFER_AUDIT_ANCHOR_DIR = Path(
     os.environ.get("KOFFER_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors")
 ).resolve()

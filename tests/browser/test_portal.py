@@ -1,6 +1,7 @@
 """The citizens' portal in a browser: sign-in choices, the demo identity provider, a real
 signed SAML answer into the portal, the start page and the Vertretungen (with an error
-state), the e-mail pages; axe and the page checks on each."""
+state), a home visit asked for (with an error state), the e-mail pages; axe and the page
+checks on each."""
 
 from __future__ import annotations
 
@@ -53,6 +54,28 @@ def test_citizen_pages(server_url: str, chromium: Browser) -> None:
             lambda: page.get_by_role("button", name="Vertretung beantragen").click(),
             expected=400,
         )
+        # Hausbesuch anfragen: for whom, then the request with an error state, then sent.
+        page.goto(f"{server_url}{PORTAL}/")
+        step("hausbesuch", lambda: page.get_by_role("link", name="Hausbesuch anfragen").click())
+        page.get_by_label("für eine angehörige oder andere Person", exact=False).check()
+        step("hausbesuch fuer", lambda: page.get_by_role("button", name="Weiter").click())
+        step(
+            "hausbesuch fehler",
+            lambda: page.get_by_role("button", name="Hausbesuch anfragen").click(),
+            expected=400,
+        )
+        page.get_by_label("Familienname").fill("Brandt")
+        page.get_by_label("Straße und Hausnummer").fill("Kirchgasse 9")
+        page.get_by_label("Postleitzahl").fill("99999")
+        page.get_by_label("Ort", exact=True).fill("Musterstadt")
+        page.get_by_label("Telefon für Rückruf").fill("0151 2345678")
+        page.get_by_label("Thema").select_option("beratung")
+        page.get_by_label("Dienstag").check()
+        step(
+            "hausbesuch gesendet",
+            lambda: page.get_by_role("button", name="Hausbesuch anfragen").click(),
+        )
+        assert "eingegangen, wird geplant" in page.content(), page.url
     finally:
         context.close()
     assert not failures, format_failures(failures)

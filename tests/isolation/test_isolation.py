@@ -803,6 +803,29 @@ def _besuch(world: World, tenant: Mandant) -> uuid.UUID:
     ).pk
 
 
+def _wunsch(world: World, tenant: Mandant) -> uuid.UUID:
+    """A citizen's request for a home visit to the Mandant's root unit (as the portal's
+    request writes it; its rules are tested in tests/portal/test_hausbesuch.py)."""
+    from django.utils import timezone
+
+    from koffer.field.models import Besuchswunsch
+
+    return Besuchswunsch.objects.create(
+        tenant=tenant,
+        konto_id=uuid.uuid4(),
+        anfragende=world.mark(tenant),
+        fuer="angehoerige",
+        family_name=world.mark(tenant),
+        street=world.mark(tenant),
+        postal_code="12345",
+        city="Prüfstadt",
+        telefon="030 123456",
+        thema="beratung",
+        unit=factories.root_unit(tenant),
+        created_at=timezone.now(),
+    ).pk
+
+
 # Parameter name in a URL -> factory of an object of the given Mandant (returns its id).
 def _aussendienst(world: World, tenant: Mandant) -> User:
     """Who carries the Mandant's Koffer: the actor at home, a field worker elsewhere."""
@@ -961,6 +984,7 @@ OBJECT_FACTORIES: dict[str, Callable[[World, Mandant], Any]] = {
     "geraet_id": _geraet,
     "ausleihe_id": _ausleihe,
     "besuch_id": _besuch,
+    "wunsch_id": _wunsch,
     "konflikt_id": _konflikt,
     "sitzung_id": _sitzung,
     "sha256": _paket_blob,

@@ -1,6 +1,9 @@
 """The Online-Dienste in the demo: the Jobcenter's portal offers e-mail accounts too, and a
 fictional Betreuerin has asked to act for a person of the demo (the staff page „Portal:
-Vertretungen“ shows her request). Citizens sign in at the demo identity provider."""
+Vertretungen“ shows her request). Home visits can be asked for; the Betreuerin has asked
+one for her neighbour Anna Beispiel (an Akte of Leistungsteam 1, found by her name), which
+waits under „Hausbesuche: Anfragen“.
+Citizens sign in at the demo identity provider."""
 
 from __future__ import annotations
 
@@ -9,18 +12,29 @@ from datetime import date
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.demo.outbox import ADMINS
+from koffer.field.wuensche.services import Angaben
 from koffer.forms.models import Formular
 from koffer.portal import vertretungen
 from koffer.portal.antrag import angebote
+from koffer.portal.hausbesuch import services as hausbesuche
 from koffer.portal.models import Buergerkonto, PortalEinstellung, Vertrauensniveau
 from koffer.tenancy.models import Mandant, Organisationseinheit
 
 PORTAL_SLUG = "jobcenter-musterland"
+# The team whose caseworkers plan the home visits citizens ask for.
+HAUSBESUCHE_TEAM = "Leistungsteam 1"
 
 
 def load(mandanten: dict[str, Mandant]) -> None:
     mandant = mandanten[PORTAL_SLUG]
-    PortalEinstellung.objects.create(tenant=mandant, email_konten_erlaubt=True)
+    PortalEinstellung.objects.create(
+        tenant=mandant,
+        email_konten_erlaubt=True,
+        hausbesuche_angeboten=True,
+        hausbesuche_unit=Organisationseinheit.objects.for_tenant(mandant).get(
+            name=HAUSBESUCHE_TEAM
+        ),
+    )
     online_angebote(mandant)
     # As the demo IdP's "Petra Sorge" would leave it after her first sign-in.
     betreuerin = Buergerkonto.objects.create(
@@ -44,6 +58,25 @@ def load(mandanten: dict[str, Mandant]) -> None:
         art="betreuung",
         nachweis="Betreuerausweis Amtsgericht Musterstadt, 12 XVII 34/25",
         gueltig_bis=None,
+    )
+    hausbesuche.anfragen(
+        actor=betreuerin,
+        angaben=Angaben(
+            fuer="angehoerige",
+            family_name="Beispiel",
+            given_names="Anna",
+            beziehung="Nachbarin",
+            street="Kirchgasse 9",
+            postal_code="99999",
+            city="Musterstadt",
+            telefon="0151 2345678",
+            thema="antrag",
+            anliegen="Weiterbewilligung, sie kommt mit dem Formular nicht zurecht",
+            wochentage=[1, 3],
+            tageszeit="vormittags",
+            barrieren=["rollstuhl", "klingel"],
+            barrieren_hinweis="Bitte bei Sorge (Nr. 7) klingeln, ich schließe auf.",
+        ),
     )
 
 

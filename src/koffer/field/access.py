@@ -172,17 +172,23 @@ def aussendienste(akte: Akte) -> QuerySet[User]:
     role holds ``field.checkout`` in the Akte's unit or a unit above it; for a restricted
     Akte only those named on it. The form offers exactly these, the service accepts no one
     else."""
-    roles = [code for code, role in ROLES.items() if Perm.FIELD_CHECKOUT in role.permissions]
-    paths = _ancestor_paths(akte.unit_path)
-    member_ids = (
-        Membership.objects.for_tenant(akte.tenant_id)
-        .filter(role__in=roles, unit__path__in=paths)
-        .values("user_id")
-    )
-    people = User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False)
+    people = aussendienste_der_einheit(akte.tenant_id, akte.unit_path)
     if akte.access_level == AccessLevel.RESTRICTED:
         named = AkteZugriff.objects.for_tenant(akte.tenant_id).filter(akte=akte).values("user_id")
         people = people.filter(pk__in=named)
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def aussendienste_der_einheit(tenant_id: uuid.UUID, unit_path: str) -> QuerySet[User]:
+    """Active people (no machine accounts) whose role holds ``field.checkout`` in the unit
+    of ``unit_path`` or a unit above it: the field service of that unit."""
+    roles = [code for code, role in ROLES.items() if Perm.FIELD_CHECKOUT in role.permissions]
+    member_ids = (
+        Membership.objects.for_tenant(tenant_id)
+        .filter(role__in=roles, unit__path__in=_ancestor_paths(unit_path))
+        .values("user_id")
+    )
+    people = User.objects.filter(pk__in=member_ids, is_active=True, is_machine=False)
     return people.order_by("last_name", "first_name", "pk")
 
 
@@ -190,6 +196,30 @@ def _ancestor_paths(unit_path: str) -> list[str]:
     """``"/a/b/"`` -> ``["/a/", "/a/b/"]``: the unit and every unit above it."""
     parts = [p for p in unit_path.split("/") if p]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+# --- Besuchswünsche (requests from the citizens' portal) --------------------------------
+#
+# - A request goes to the team the Mandant's portal names (``Besuchswunsch.unit``). Whoever
+#   may edit Akten in that unit or a unit above it sees it and plans or declines it (the
+#   senior office's planners); the Akte a visit is planned for asks ``plant_hausbesuche``.
+
+
+def wuensche_q(access: Access, user_id: uuid.UUID | None) -> Q:
+    """Condition on Besuchswunsch: the requests of units the actor edits Akten in."""
+    if access.tenant_id is None or not access.can(Perm.RECORDS_EDIT):
+        return NOTHING
+    paths = access.unit_paths_with(Perm.RECORDS_EDIT)
+    q = NOTHING
+    for path in paths:
+        q |= Q(unit__path__under=path)
+    return Q(tenant_id=access.tenant_id) & q
+
+
+def plant_wuensche(access: Access, tenant: Mandant | None = None) -> bool:
+    """The guard of „Hausbesuche: Anfragen“: edits Akten somewhere (each request asks
+    :func:`wuensche_q`)."""
+    return access.can(Perm.RECORDS_EDIT)
 
 
 # --- Abgleich: Konflikte ------------------------------------------------------------------

@@ -43,6 +43,17 @@ class FieldConfig(AppConfig):
         )
         register(
             NavEntry(
+                key="field_besuchswuensche",
+                label="Hausbesuche: Anfragen",
+                url_name="field:besuchswuensche",
+                description="Anfragen nach einem Hausbesuch aus den Online-Diensten: einer "
+                "Akte zuordnen und planen oder mit Grund ablehnen.",
+                permission=Perm.RECORDS_EDIT,
+                order=46,
+            )
+        )
+        register(
+            NavEntry(
                 key="field_mein_koffer",
                 label="Mein Koffer",
                 url_name="field:mein_koffer",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from koffer.tenancy.scoping import TenantOwned
 
@@ -99,7 +99,7 @@ class Ausleihe(TenantOwned):
 
 class Hausbesuch(TenantOwned):
     """A home visit of a field worker (``aussendienst``) for an Akte on ``datum``: planned
-    by a caseworker (``quelle`` sachbearbeitung; the citizen portal will add requests),
+    by a caseworker (``quelle`` sachbearbeitung) or from a citizen's request (``portal``),
     with the reason, the forms to take along (keys of the Mandant's catalogue) and notes
     for the door (accessibility, „Klingel defekt“). Planning also puts a Wiedervorlage on
     the field worker's desk for that day (``wiedervorlage``), so the visit shows in the
@@ -177,6 +177,120 @@ class Hausbesuch(TenantOwned):
 
     def __str__(self) -> str:
         return f"Hausbesuch am {self.datum:%d.%m.%Y}"
+
+
+class Besuchswunsch(TenantOwned):
+    """A citizen's request for a home visit, made in the portal (``konto_id``: the
+    citizen's account; field never imports the portal, so the id is kept plainly). For
+    the account's own person or one it represents (``person``), or for a relative
+    without a Vertretung (``person`` empty: name, address and phone as the relative gave
+    them; linked to an Akte only when a planner matches it). The planner (whoever edits
+    Akten in ``unit``, the team the Mandant's portal sends requests to) turns it into a
+    :class:`Hausbesuch` of source portal or declines it with a reason the citizen sees."""
+
+    class Status(models.TextChoices):
+        OFFEN = "offen", "eingegangen"
+        GEPLANT = "geplant", "geplant"
+        ABGELEHNT = "abgelehnt", "abgelehnt"
+
+    class Fuer(models.TextChoices):
+        SELBST = "selbst", "für sich selbst"
+        VERTRETUNG = "vertretung", "für eine vertretene Person"
+        ANGEHOERIGE = "angehoerige", "für eine angehörige Person (ohne Vertretung)"
+
+    class Thema(models.TextChoices):
+        ANTRAG = "antrag", "Hilfe beim Ausfüllen eines Antrags"
+        PFLEGE = "pflege", "Pflege und Hilfe im Alltag"
+        WOHNEN = "wohnen", "Wohnen und Wohngeld"
+        BERATUNG = "beratung", "Allgemeine Beratung"
+        SONSTIGES = "sonstiges", "Anderes Anliegen"
+
+    class Tageszeit(models.TextChoices):
+        EGAL = "egal", "egal"
+        VORMITTAGS = "vormittags", "vormittags"
+        NACHMITTAGS = "nachmittags", "nachmittags"
+
+    class Barriere(models.TextChoices):
+        ROLLSTUHL = "rollstuhl", "Rollstuhl oder Rollator"
+        HOEREN = "hoeren", "Hörbehinderung: bitte deutlich sprechen"
+        SEHEN = "sehen", "Sehbehinderung"
+        KLINGEL = "klingel", "Klingel geht nicht: bitte anrufen"
+        HUND = "hund", "Hund im Haushalt"
+        TREPPE = "treppe", "Kein Aufzug, mehrere Treppen"
+
+    konto_id = models.UUIDField("Bürgerkonto")
+    anfragende = models.CharField("Angefragt von", max_length=200)
+    fuer = models.CharField("Für wen", max_length=12, choices=Fuer.choices)
+    person = models.ForeignKey(
+        "records.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    family_name = models.CharField("Familienname", max_length=120)
+    given_names = models.CharField("Vornamen", max_length=200, blank=True)
+    street = models.CharField("Straße und Hausnummer", max_length=200)
+    postal_code = models.CharField("PLZ", max_length=10)
+    city = models.CharField("Ort", max_length=120)
+    telefon = models.CharField("Telefon für Rückruf", max_length=25)
+    beziehung = models.CharField("Beziehung zur Person", max_length=80, blank=True)
+    thema = models.CharField("Thema", max_length=12, choices=Thema.choices)
+    anliegen = models.CharField("Anliegen", max_length=1000, blank=True)
+    wochentage = models.JSONField("Wochentage", default=list, blank=True)
+    tageszeit = models.CharField(
+        "Tageszeit", max_length=12, choices=Tageszeit.choices, default=Tageszeit.EGAL
+    )
+    ab = models.DateField("Frühestens am", null=True, blank=True)
+    bis = models.DateField("Spätestens am", null=True, blank=True)
+    barrieren = models.JSONField("Barrierefreiheit", default=list, blank=True)
+    barrieren_hinweis = models.CharField("Hinweise zum Zugang", max_length=500, blank=True)
+    unit = models.ForeignKey(
+        "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField("Status", max_length=10, choices=Status.choices, default="offen")
+    hausbesuch = models.ForeignKey(
+        Hausbesuch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ablehnungsgrund = models.CharField("Grund der Ablehnung", max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    entschieden_am = models.DateTimeField(null=True, blank=True)
+    entschieden_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "Besuchswunsch"
+        verbose_name_plural = "Besuchswünsche"
+        indexes = [
+            models.Index(fields=["tenant", "status", "created_at"], name="field_wunsch_offen_idx"),
+            models.Index(
+                fields=["tenant", "konto_id", "created_at"], name="field_wunsch_konto_idx"
+            ),
+        ]
+        constraints = [
+            # One visit answers one request.
+            models.UniqueConstraint(
+                fields=["tenant", "hausbesuch"],
+                condition=Q(hausbesuch__isnull=False),
+                name="field_wunsch_besuch_uniq",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="geplant") | Q(hausbesuch__isnull=False),
+                name="field_wunsch_geplant_besuch",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="abgelehnt") | ~Q(ablehnungsgrund=""),
+                name="field_wunsch_ablehnung_grund",
+            ),
+            models.CheckConstraint(
+                condition=Q(ab__isnull=True) | Q(bis__isnull=True) | Q(ab__lte=F("bis")),
+                name="field_wunsch_zeitraum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Besuchswunsch vom {self.created_at:%d.%m.%Y}"
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.given_names, self.family_name) if p)
 
 
 class Stand(TenantOwned):

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from koffer.accounts.access import Access
+from koffer.accounts.roles import Perm
 from koffer.forms.access import verwaltet_katalog
 from koffer.portal.models import Buergerkonto, Vertretung
 from koffer.records.models import Person
@@ -51,3 +52,9 @@ def verwaltet_angebot(access: Access) -> bool:
     """Which forms are offered online: the Mandant's administration, who manages the
     form catalogue (``forms.access.verwaltet_katalog``)."""
     return verwaltet_katalog(access)
+
+
+def verwaltet_hausbesuche(access: Access) -> bool:
+    """Whether citizens may ask for home visits, and which team plans them: the
+    Mandant's administration (``tenancy.manage``)."""
+    return access.can(Perm.TENANCY_MANAGE)

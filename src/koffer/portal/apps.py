@@ -37,3 +37,14 @@ class PortalConfig(AppConfig):
                 order=96,
             )
         )
+        register(
+            NavEntry(
+                key="portal_hausbesuche",
+                label="Portal: Hausbesuche",
+                url_name="portal:hausbesuche_verwaltung",
+                description="Ob Bürgerinnen und Bürger in den Online-Diensten einen Hausbesuch "
+                "anfragen können, und welche Stelle die Besuche plant.",
+                permission=Perm.TENANCY_MANAGE,
+                order=96,
+            )
+        )

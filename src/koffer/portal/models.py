@@ -30,12 +30,27 @@ class PortalEinstellung(TenantOwned):
     """A Mandant's portal settings; no row: the defaults (e-mail accounts off)."""
 
     email_konten_erlaubt = models.BooleanField("Konten mit E-Mail-Adresse erlaubt", default=False)
+    # Citizens may ask for a home visit (portal.hausbesuch); the requests go to the visit
+    # planning of this unit (whoever edits its Akten plans them).
+    hausbesuche_angeboten = models.BooleanField("Hausbesuche auf Anfrage", default=False)
+    hausbesuche_unit = models.ForeignKey(
+        "tenancy.Organisationseinheit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="Planung der Hausbesuche",
+    )
 
     class Meta:
         verbose_name = "Portal-Einstellung"
         verbose_name_plural = "Portal-Einstellungen"
         constraints = [
-            models.UniqueConstraint(fields=["tenant"], name="portal_einstellung_tenant_uniq")
+            models.UniqueConstraint(fields=["tenant"], name="portal_einstellung_tenant_uniq"),
+            models.CheckConstraint(
+                condition=Q(hausbesuche_angeboten=False) | Q(hausbesuche_unit__isnull=False),
+                name="portal_einstellung_hausbesuche_unit",
+            ),
         ]
 
 

@@ -23,6 +23,7 @@ from koffer.portal import access, emailkonten, forms, saml, services, sitzung
 from koffer.portal import vertretungen as vertretungen_
 from koffer.portal.antrag import selectors as antraege
 from koffer.portal.errors import AnmeldungAbgelehnt, PortalError
+from koffer.portal.hausbesuch import selectors as hausbesuche
 from koffer.portal.models import Vertrauensniveau
 from koffer.shell.breadcrumbs import trail
 from koffer.tenancy.models import Mandant
@@ -66,6 +67,8 @@ def start(request: HttpRequest, mandant: str) -> HttpResponse:
             "personen": access.personen_des_kontos(konto),
             "angebote": list(antraege.angebote(konto.tenant_id)),
             "antraege": list(antraege.antraege(konto)),
+            "hausbesuche": hausbesuche.anfragen(konto),
+            "hausbesuche_angeboten": hausbesuche.angebot(konto.tenant_id) is not None,
         },
     )
 

@@ -5,7 +5,10 @@ quarantine, and answered with a signed event — once, whatever interrupts the p
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,15 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from jwcrypto import jwk
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.blobs.store import get_store
 from koffer.inbox.fitconnect import services
 from koffer.inbox.fitconnect.services import Einreichung
 from koffer.inbox.models import Ablehnung, FitConnectZiel, Stapel, Stapeldatei
 from koffer.tenancy.models import Mandant, Organisationseinheit
+from tests import factories
 from tests.inbox import scans
 from tests.inbox.conftest import checked
 from tests.inbox.fitconnect import zustelldienst as zd
@@ -356,3 +362,134 @@ def test_a_submission_the_service_cannot_hand_out_holds_up_no_other(aufbau: Aufb
         .exists()
     )
     assert broken_id in {s["submissionId"] for s in aufbau.dienst.waiting()}
+
+
+def test_data_without_attachments_become_one_readable_document(
+    aufbau: Aufbau, tmp_path: Path
+) -> None:
+    sendung = zd.sendung(
+        files=[],
+        data={"antragsteller": {"name": "Erika Mustermann", "kinder": [{"name": "Mia"}]}},
+    )
+    submission_id, _ = aufbau.dienst.einreichen(aufbau.verschluesselung, sendung)
+
+    bericht = services.abholen(ziel=aufbau.ziel)
+
+    assert bericht.angenommen == [uuid.UUID(submission_id)]
+    einreichung = Einreichung.objects.for_tenant(aufbau.ziel.tenant_id).get()
+    assert json.loads(einreichung.daten)["antragsteller"]["name"] == "Erika Mustermann"
+    stapel = einreichung.stapel
+    assert stapel is not None
+    [datei] = list(Stapeldatei.objects.for_tenant(stapel.tenant_id).filter(stapel=stapel))
+    assert datei.name == "01-fachdaten.pdf"
+    # The batch goes the Posteingang's way like one with attachments.
+    stapel = checked(stapel)
+    assert stapel.state == Stapel.State.VERARBEITET
+    datei.refresh_from_db()
+    assert datei.state == "geprueft"
+    # What a person reads: each value under its path, the service and the submission named.
+    pdf = tmp_path / "fachdaten.pdf"
+    with get_store().open(datei.sha256) as stream:
+        pdf.write_bytes(stream.read())
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Fachdaten einer FIT-Connect-Einreichung" in text and "Bürgergeld" in text
+    assert re.search(r"antragsteller › name\s+Erika Mustermann", text)
+    assert re.search(r"antragsteller › kinder › 1 › name\s+Mia", text)
+    assert submission_id in text
+
+
+def _schluesseldatei(aufbau: Aufbau, settings: Any) -> dict[str, Any]:
+    ziel = aufbau.ziel
+    path = Path(settings.KOFFER_FITCONNECT_KEY_DIR) / str(ziel.tenant_id)
+    return dict(json.loads((path / f"{ziel.destination_id}.json").read_bytes()))
+
+
+def test_a_key_change_keeps_the_old_decryption_key_until_no_submission_needs_it(
+    aufbau: Aufbau, admin_user: User, tenant: Mandant, settings: Any
+) -> None:
+    alt_kid = aufbau.ziel.encryption_kid
+    unterwegs = zd.sendung(files=[("alt.pdf", scans.pdf())])
+    aufbau.dienst.einreichen(aufbau.verschluesselung, unterwegs)  # sent before the change
+
+    ausgabe, fehler = io.StringIO(), io.StringIO()
+    call_command(
+        "inbox_fitconnect_schluessel",
+        str(aufbau.ziel.destination_id),
+        "--benutzer",
+        admin_user.username,
+        "--bits",
+        "2048",
+        stdout=ausgabe,
+        stderr=fehler,
+    )
+    oeffentlich = json.loads(ausgabe.getvalue())
+    assert "beim Zustelldienst hinterlegen" in fehler.getvalue()
+    neu = jwk.JWK(**oeffentlich["verschluesselung"])
+    assert "d" not in oeffentlich["verschluesselung"]  # only the public part leaves
+    ziel = FitConnectZiel.objects.for_tenant(tenant).get(pk=aufbau.ziel.pk)
+    assert ziel.encryption_kid == neu.get("kid") != alt_kid
+    datei = _schluesseldatei(aufbau, settings)
+    assert [a["schluessel"]["kid"] for a in datei["fruehere"]] == [alt_kid]
+    event = AuditEvent.objects.get(tenant_id=tenant.pk, action="inbox.fitconnect.schluesselwechsel")
+    assert event.actor_id == admin_user.pk
+    assert event.changes["encryption_kid"] == {"old": alt_kid, "new": ziel.encryption_kid}
+    assert event.changes["behalten"] == [alt_kid]
+
+    # Both the submission made for the old key and one for the new key are taken; the
+    # events are signed with the new signing key.
+    aufbau.dienst.einreichen(neu, zd.sendung(files=[("neu.pdf", scans.pdf())]))
+    settings.KOFFER_FITCONNECT_KEY_KEEP_DAYS = 0
+    bericht = services.abholen(ziel=ziel)
+    assert (len(bericht.angenommen), bericht.abgelehnt, bericht.fehler) == (2, [], "")
+    # A submission of this poll still needed the old key: it stays.
+    assert bericht.entfernt == []
+    assert [a["schluessel"]["kid"] for a in _schluesseldatei(aufbau, settings)["fruehere"]]
+    signatur = jwk.JWK(**oeffentlich["signaturpruefung"])
+    for _, token in aufbau.dienst.posts:
+        zd.verified(token, signatur)
+
+    # A complete poll that finds nothing for it, after the days to keep: it goes.
+    bericht = services.abholen(ziel=ziel)
+    assert bericht.entfernt == [alt_kid]
+    assert _schluesseldatei(aufbau, settings)["fruehere"] == []
+    entfernt = AuditEvent.objects.get(
+        tenant_id=tenant.pk, action="inbox.fitconnect.schluessel_entfernt"
+    )
+    assert entfernt.changes == {"entfernt": [alt_kid]}
+    # From now on a submission for the old key cannot be decrypted: rejected, with why.
+    aufbau.dienst.einreichen(aufbau.verschluesselung, zd.sendung(files=[("x.pdf", scans.pdf())]))
+    spaet = services.abholen(ziel=ziel)
+    assert len(spaet.abgelehnt) == 1
+    abgelehnt = Einreichung.objects.for_tenant(tenant).get(state="abgelehnt")
+    assert abgelehnt.problem == "encryption-issue"
+
+
+def test_the_old_key_is_kept_for_the_days_to_keep(
+    aufbau: Aufbau, admin_user: User, tenant: Mandant, settings: Any
+) -> None:
+    settings.KOFFER_FITCONNECT_KEY_KEEP_DAYS = 30
+    services.schluessel_wechseln(
+        actor=admin_user,
+        access=Access.for_user(admin_user.pk, tenant.pk),
+        ziel=aufbau.ziel,
+        bits=2048,
+    )
+    assert services.abholen(ziel=aufbau.ziel).entfernt == []
+    assert len(_schluesseldatei(aufbau, settings)["fruehere"]) == 1
+
+
+def test_only_the_administration_changes_keys(
+    aufbau: Aufbau, tenant: Mandant, poststelle: Organisationseinheit
+) -> None:
+    sachbearbeitung = factories.user(tenant, role="sachbearbeitung", unit_=poststelle)
+    with pytest.raises(CommandError, match="Nur die Administration"):
+        call_command(
+            "inbox_fitconnect_schluessel",
+            str(aufbau.ziel.destination_id),
+            "--benutzer",
+            sachbearbeitung.username,
+            stdout=io.StringIO(),
+        )
+    assert not AuditEvent.objects.filter(action="inbox.fitconnect.schluesselwechsel").exists()

@@ -41,6 +41,7 @@ def planen(
     hinweise: str = "",
     vorgang: Vorgang | None = None,
     aus_wiedervorlage: Wiedervorlage | None = None,
+    quelle: str = Hausbesuch.Quelle.SACHBEARBEITUNG,
     access: Access | None = None,
 ) -> Hausbesuch:
     """Plan a home visit: the actor may edit the open Akte, the field worker is one
@@ -49,7 +50,8 @@ def planen(
     worker gets a Wiedervorlage on that day („Hausbesuch: <Anlass>“).
 
     ``aus_wiedervorlage``: an open Wiedervorlage of this Akte the visit takes over (the
-    caseworker's reminder becomes the visit); it is done in the same transaction."""
+    caseworker's reminder becomes the visit); it is done in the same transaction.
+    ``quelle``: who asked for it (a citizen's request from the portal: ``portal``)."""
     grants = records_access.of_actor(actor, akte.tenant_id, access)
     user_id = records_access.user_id_of(actor)
     if not rules.plant_hausbesuche(grants, user_id, akte):
@@ -93,6 +95,7 @@ def planen(
             anlass=anlass,
             formulare=schluessel,
             hinweise=hinweise,
+            quelle=quelle,
             wiedervorlage=wv,
             created_by=actor if isinstance(actor, User) else None,
             created_at=timezone.now(),
@@ -110,6 +113,7 @@ def planen(
                 "anlass": anlass,
                 "formulare": schluessel,
                 "aus_wiedervorlage": str(aus_wiedervorlage.pk) if aus_wiedervorlage else None,
+                "quelle": quelle,
             },
         )
     return besuch

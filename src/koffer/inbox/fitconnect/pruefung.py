@@ -14,15 +14,23 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from jsonschema import Draft202012Validator
 from jwcrypto import jwe, jwk
-from jwcrypto.common import JWException
+from jwcrypto.common import JWException, base64url_decode
 
 SCHEMA_FILE = Path(__file__).parent / "conformance" / "metadata.schema.v1.0.0.json"
 ALGS = ["RSA-OAEP-256", "A256GCM"]  # key wrapping and content encryption FIT-Connect uses
 PROBLEMS = "https://schema.fitko.de/fit-connect/events/problems/"
+MIB = 1024 * 1024
+# A compressed payload (``zip: DEF``) is bounded by what it unpacks to, not by its packed
+# size: jwcrypto stops inflating at ``max_plaintext`` and refuses the rest, so memory stays
+# bounded however well a bomb packs. Its own cap on the packed size (256 KiB by default,
+# a module setting) refused ordinary large attachments; it is raised once, at import, to
+# the Zustelldienst client's bound on one answer, which no JWE passing it can exceed.
+MAX_ENTPACKT = 200 * MIB
+jwe.default_max_compressed_size = 200 * MIB
 
 
 class Abgelehnt(Exception):  # a decision, not a failure of koffer
@@ -72,7 +80,23 @@ def _tag(token: str) -> str:
     return token.rsplit(".", 1)[-1] if token.count(".") == 4 else ""
 
 
-def entschluesseln(token: object, key: jwk.JWK, was: str, instance: str) -> bytes:
+# The destination's key, or its current and earlier ones (a JWE names its key by kid).
+Schluessel: TypeAlias = jwk.JWK | jwk.JWKSet
+
+
+def kid(token: object) -> str:
+    """The key id a JWE (compact) names in its protected header, read without decrypting
+    ("" when it names none or is no JWE)."""
+    if not isinstance(token, str) or token.count(".") != 4:
+        return ""
+    try:
+        header = json.loads(base64url_decode(token.split(".", 1)[0]))
+    except (ValueError, TypeError):
+        return ""
+    return str(header.get("kid") or "") if isinstance(header, dict) else ""
+
+
+def entschluesseln(token: object, key: Schluessel, was: str, instance: str) -> bytes:
     """One JWE (compact) decrypted with the destination's key; anything else refused."""
     if not isinstance(token, str) or token.count(".") != 4:
         raise Abgelehnt(
@@ -81,10 +105,21 @@ def entschluesseln(token: object, key: jwk.JWK, was: str, instance: str) -> byte
             f"Der Inhalt {was} ist kein verschlüsseltes JWE in kompakter Form.",
             instance,
         )
+    grenze = MAX_ENTPACKT
     try:
         message = jwe.JWE(algs=ALGS)
-        message.deserialize(token, key=key)
+        message.deserialize(token)
+        message.decrypt(key, max_plaintext=grenze)
     except (JWException, ValueError, TypeError) as exc:
+        if _zu_gross(message, exc):
+            raise Abgelehnt(
+                "encryption-issue",
+                "Entschlüsselungsfehler",
+                f"Der komprimierte Inhalt {was} ist entpackt größer als "
+                f"{grenze / MIB:g} MiB und wird nicht angenommen (Schutz vor "
+                "Dekompressionsbomben). Bitte senden Sie ihn unkomprimiert oder kleiner.",
+                instance,
+            ) from exc
         raise Abgelehnt(
             "encryption-issue",
             "Entschlüsselungsfehler",
@@ -94,6 +129,13 @@ def entschluesseln(token: object, key: jwk.JWK, was: str, instance: str) -> byte
             instance,
         ) from exc
     return bytes(message.payload)
+
+
+def _zu_gross(message: jwe.JWE, exc: Exception) -> bool:
+    """Whether jwcrypto refused a compressed payload for what it unpacks to (its only word
+    for it is the text in its log)."""
+    log = " ".join(str(entry) for entry in getattr(message, "decryptlog", None) or [])
+    return "exceeds maximum allowed" in f"{log} {exc}"
 
 
 def _sha512(data: bytes, expected: str, was: str, instance: str) -> None:
@@ -130,7 +172,7 @@ def _name(entry: dict[str, Any], number: int) -> str:
     return f"{number:02d}-{name}"
 
 
-def pruefen(*, submission: dict[str, Any], anlagen: dict[str, str], key: jwk.JWK) -> Geprueft:
+def pruefen(*, submission: dict[str, Any], anlagen: dict[str, str], key: Schluessel) -> Geprueft:
     """Check a submission (as the Zustelldienst answered it) and its attachments
     (attachment id → JWE as fetched); returns what was found, or raises Abgelehnt."""
     token = submission.get("encryptedMetadata")

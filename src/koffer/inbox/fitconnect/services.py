@@ -20,9 +20,11 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -31,7 +33,7 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.inbox import access as rules
 from koffer.inbox.errors import Conflict, Forbidden, InboxError
-from koffer.inbox.fitconnect import ereignisse, pruefung, schluessel
+from koffer.inbox.fitconnect import ereignisse, fachdaten, pruefung, schluessel
 from koffer.inbox.fitconnect.zustelldienst import NichtErreichbar, Zustelldienst
 from koffer.inbox.lieferung import services as lieferung
 from koffer.inbox.models import (
@@ -127,6 +129,81 @@ def ziel_einrichten(
     return Eingerichtet(ziel, keys.oeffentlich())
 
 
+def schluessel_wechseln(
+    *, actor: User, access: Access, ziel: FitConnectZiel, bits: int | None = None
+) -> Eingerichtet:
+    """A key change (the Mandant's administration): new key pairs for decryption and the
+    events' signature in the key file, the current decryption key kept beside them — a
+    sender that fetched the old public key still gets its submission taken — until no
+    submission needs it (:func:`_fruehere_entfernen`, after each complete poll). Audited
+    with both key ids. Answers the new public keys to register at the Zustelldienst."""
+    if not rules.configures(access, ziel.tenant):
+        raise Forbidden(
+            "forbidden", "Nur die Administration des Mandanten wechselt FIT-Connect-Schlüssel."
+        )
+    jetzt = timezone.now()
+    with transaction.atomic():
+        ziel = FitConnectZiel.objects.for_tenant(ziel.tenant_id).select_for_update().get(pk=ziel.pk)
+        alt = schluessel.laden(tenant_id=ziel.tenant_id, destination_id=ziel.destination_id)
+        keys = alt.gewechselt(schluessel.erzeugen(bits=bits), jetzt)
+        vorher = {"encryption_kid": ziel.encryption_kid, "signing_kid": ziel.signing_kid}
+        ziel.encryption_kid = str(keys.entschluesselung.get("kid"))
+        ziel.signing_kid = str(keys.signatur.get("kid"))
+        ziel.save(update_fields=["encryption_kid", "signing_kid"])
+        audit.record(
+            actor=actor,
+            tenant_id=ziel.tenant_id,
+            action="inbox.fitconnect.schluesselwechsel",
+            obj=ziel,
+            changes={
+                **audit.diff(
+                    vorher,
+                    {"encryption_kid": ziel.encryption_kid, "signing_kid": ziel.signing_kid},
+                ),
+                "behalten": [a.kid for a in keys.fruehere],
+            },
+        )
+        # The file last, inside the transaction: if writing it fails nothing is recorded,
+        # and the row never names a key the file does not hold.
+        schluessel.speichern(
+            tenant_id=ziel.tenant_id, destination_id=ziel.destination_id, schluessel=keys
+        )
+    return Eingerichtet(ziel, keys.oeffentlich())
+
+
+def _fruehere_entfernen(
+    ziel: FitConnectZiel, keys: schluessel.Schluessel, kids: set[str]
+) -> list[str]:
+    """After a complete poll (every waiting submission fetched and decided): drop the
+    earlier decryption keys replaced more than ``KOFFER_FITCONNECT_KEY_KEEP_DAYS`` ago that
+    no submission of this poll was encrypted for — senders have the new key by then, and
+    every submission that came for the old one is decided (accepted ones are kept
+    decrypted; a rejected one stays as fetched, with its reason). Audited."""
+    grenze = timezone.now() - timedelta(days=settings.KOFFER_FITCONNECT_KEY_KEEP_DAYS)
+    weg = {a.kid for a in keys.fruehere if a.abgeloest_am < grenze and a.kid not in kids}
+    if not weg:
+        return []
+    with transaction.atomic():
+        # The destination's row is the lock a key change takes too: one writer of the file.
+        FitConnectZiel.objects.for_tenant(ziel.tenant_id).select_for_update().filter(
+            pk=ziel.pk
+        ).first()
+        aktuell = schluessel.laden(tenant_id=ziel.tenant_id, destination_id=ziel.destination_id)
+        audit.record(
+            actor=None,
+            tenant_id=ziel.tenant_id,
+            action="inbox.fitconnect.schluessel_entfernt",
+            obj=ziel,
+            changes={"entfernt": sorted(weg)},
+        )
+        schluessel.speichern(
+            tenant_id=ziel.tenant_id,
+            destination_id=ziel.destination_id,
+            schluessel=aktuell.ohne(weg),
+        )
+    return sorted(weg)
+
+
 def dienst_fuer(ziel: FitConnectZiel) -> Zustelldienst:
     keys = schluessel.laden(tenant_id=ziel.tenant_id, destination_id=ziel.destination_id)
     return Zustelldienst(
@@ -148,6 +225,9 @@ class Bericht:
     abgelehnt: list[uuid.UUID] = field(default_factory=list)
     gesendet: list[uuid.UUID] = field(default_factory=list)  # events posted
     fehler: str = ""  # German: why the poll stopped, or the first submission it could not fetch
+    # The key ids the submissions fetched in this poll were encrypted for.
+    kids: set[str] = field(default_factory=set)
+    entfernt: list[str] = field(default_factory=list)  # earlier keys dropped after it
 
 
 def abholen(*, ziel: FitConnectZiel, dienst: Zustelldienst | None = None) -> Bericht:
@@ -170,6 +250,8 @@ def abholen(*, ziel: FitConnectZiel, dienst: Zustelldienst | None = None) -> Ber
                 # One submission the service cannot hand out must not hold up the others;
                 # nothing was decided on it, the next poll tries again.
                 bericht.fehler = bericht.fehler or str(exc)
+        if not bericht.fehler:
+            bericht.entfernt = _fruehere_entfernen(ziel, keys, bericht.kids)
     except (NichtErreichbar, InboxError) as exc:
         bericht.fehler = str(exc) if isinstance(exc, NichtErreichbar) else exc.message
         logger.warning("FIT-Connect %s: %s", ziel.destination_id, bericht.fehler)
@@ -222,6 +304,7 @@ def _einreichung(
             str(a).lower(): dienst.anlage(str(submission_id), str(a))
             for a in submission.get("attachments") or []
         }
+        bericht.kids.add(pruefung.kid(submission.get("encryptedMetadata")))
         step_reached("abgeholt")
         einreichung = _entscheiden(ziel, keys, submission_id, case_id, submission, anlagen)
         if einreichung.state == Einreichung.State.ANGENOMMEN:
@@ -257,13 +340,36 @@ def _entscheiden(
 
     try:
         geprueft = pruefung.pruefen(
-            submission=submission, anlagen=anlagen, key=keys.entschluesselung
+            submission=submission, anlagen=anlagen, key=keys.entschluesselungen()
         )
     except pruefung.Abgelehnt as refusal:
         token = sign(ereignisse.REJECT, {"problems": [refusal.as_problem()]})
         return _ablehnen(ziel, submission_id, case_id, submission, anlagen, refusal, token, jti)
     token = sign(ereignisse.ACCEPT, {"authenticationTags": geprueft.tags})
-    return _annehmen(ziel, submission_id, case_id, geprueft, token, jti)
+    return _annehmen(
+        ziel, submission_id, case_id, _mit_fachdaten(geprueft, submission_id), token, jti
+    )
+
+
+def _mit_fachdaten(geprueft: pruefung.Geprueft, submission_id: uuid.UUID) -> pruefung.Geprueft:
+    """A submission of data alone gets its data as a readable PDF for its batch's one
+    document (else the batch would be empty and nobody would see what was sent)."""
+    if geprueft.anlagen or geprueft.daten is None:
+        return geprueft
+    pdf = fachdaten.fachdaten_pdf(
+        daten=geprueft.daten,
+        mime=geprueft.daten_mime,
+        metadaten=geprueft.metadaten,
+        submission_id=str(submission_id),
+    )
+    anlage = pruefung.Anlage(
+        attachment_id="data",
+        name=f"01-{fachdaten.NAME}",
+        mime_type="application/pdf",
+        purpose="data",
+        inhalt=pdf,
+    )
+    return replace(geprueft, anlagen=[anlage])
 
 
 def _existing(ziel: FitConnectZiel, submission_id: uuid.UUID) -> Einreichung:

@@ -1,0 +1,45 @@
+"""Reads of the Hausbesuch auf Anfrage for the portal: whether the Mandant offers it, and
+the signed-in account's own requests (through the field's selectors)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from koffer.field.models import Besuchswunsch
+from koffer.field.wuensche import selectors as wuensche
+from koffer.portal.models import Buergerkonto, PortalEinstellung
+
+
+def angebot(tenant_id: uuid.UUID) -> PortalEinstellung | None:
+    """The Mandant's setting when it offers home visits on request, else None."""
+    return (
+        PortalEinstellung.objects.for_tenant(tenant_id)
+        .select_related("hausbesuche_unit")
+        .filter(hausbesuche_angeboten=True, hausbesuche_unit__isnull=False)
+        .first()
+    )
+
+
+def einstellung(tenant_id: uuid.UUID) -> PortalEinstellung | None:
+    return PortalEinstellung.objects.for_tenant(tenant_id).first()
+
+
+def anfragen(konto: Buergerkonto) -> list[wuensche.Stand]:
+    """The account's requests with their state, newest first."""
+    return wuensche.des_kontos(konto.tenant_id, konto.pk)
+
+
+def anzahl_anfragen(konto: Buergerkonto, seit: datetime) -> tuple[int, int]:
+    """How many requests the account made since ``seit``, and how many are open."""
+    zahlen = (
+        Besuchswunsch.objects.for_tenant(konto.tenant_id)
+        .filter(konto_id=konto.pk)
+        .aggregate(
+            neu=Count("pk", filter=Q(created_at__gte=seit)),
+            offen=Count("pk", filter=Q(status=Besuchswunsch.Status.OFFEN)),
+        )
+    )
+    return int(zahlen["neu"] or 0), int(zahlen["offen"] or 0)

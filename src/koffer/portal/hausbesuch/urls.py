@@ -1,0 +1,13 @@
+from django.urls import path
+
+from koffer.portal.hausbesuch import views
+
+urlpatterns = [
+    # The administration's page (a staff page: not under /portal/).
+    path(
+        "verwaltung/portal/hausbesuche/",
+        views.angebot_verwaltung,
+        name="hausbesuche_verwaltung",
+    ),
+    path("portal/<slug:mandant>/hausbesuch/", views.anfragen, name="hausbesuch_anfragen"),
+]
