@@ -62,11 +62,13 @@ def run() -> None:
             _static_besuch(port, b, random.Random(0), think=0.0, out=[])
         messungen: list[_Messung] = []
         cpu: dict[str, float] = {"portal": 0.0, "static": 0.0}
+        dauer: dict[str, float] = {"portal": 0.0, "static": 0.0}
         for runde in range(ROUNDS):
             for case in ("static", "portal"):
-                before = served.cpu_seconds(web.pid)
+                before, began = served.cpu_seconds(web.pid), time.monotonic()
                 ergebnis = _phase(port, slug, welt, case, seed=SEED + runde)
                 cpu[case] += served.cpu_seconds(web.pid) - before
+                dauer[case] += time.monotonic() - began
                 messungen += ergebnis
                 ok = [m.seconds for m in ergebnis if m.ok]
                 note(
@@ -113,6 +115,12 @@ def run() -> None:
         speichern_p95_ms=ms("portal", 95, "speichern"),
         ratio_vs_static=portal_p95 / static_p95 if static_p95 else 0.0,
         server_cpu_ms=1000 * cpu["portal"] / max(1, anzahl),
+        # the load offered, and the share of two idle cores the server's work needs: when
+        # the latencies are far above server_cpu_ms, the server waited for a core
+        offered_rps=anzahl / dauer["portal"] if dauer["portal"] else 0.0,
+        server_busy_pct_of_2_cores=100 * cpu["portal"] / (2 * dauer["portal"])
+        if dauer["portal"]
+        else 0.0,
         errors=len(fehler),
         target=f"p95<={TARGET_P95_MS:.0f}ms",
         met=portal_p95 <= TARGET_P95_MS and not fehler,
