@@ -279,6 +279,13 @@ def test_invalid_answers_are_named_in_german(angebot: OnlineAngebot, konto: Buer
     assert datei.status_code == 422
     body = conforms(datei, ANTRAG, "patch")
     assert body["code"] == "antworten_ungueltig" and "hochgeladen" in body["fehler"]["belege"][0]
+    unbekannt = _json(
+        client, "PATCH", url, {"schritt": "person", "antworten": {"hobby": "Golf"}, "version": 1}
+    )
+    assert unbekannt.status_code == 422
+    assert conforms(unbekannt, ANTRAG, "patch")["fehler"] == {
+        "hobby": ["Dieses Feld gibt es in diesem Antrag nicht."]
+    }
     # saved with findings of the step (as the page does), answered with them
     mit_fehler = _speichern(client, antrag["id"], "haushalt", {"umgezogen": "ja"})
     assert mit_fehler.status_code == 200

@@ -355,14 +355,15 @@ def datei_entfernen(*, actor: Buergerkonto, antrag: Antrag, feld: str, blob: str
 
 
 def _nur_eingaben(definition: Definition, antworten: Mapping[str, Any]) -> None:
-    """Files and drawn signatures come only through their upload, inspected and stored:
-    answers that name a blob themselves are refused (422 with the fields)."""
+    """Answers sent as data name fields of the form, and files and drawn signatures come
+    only through their upload, inspected and stored: answers that name a blob themselves
+    are refused, as are unknown fields (422 with the fields)."""
     fehler: dict[str, list[str]] = {}
     for feld_id, wert in antworten.items():
         feld = definition.felder.get(str(feld_id))
         if feld is None:
-            continue
-        if feld.typ == "datei" and not leer(wert):
+            fehler[str(feld_id)] = ["Dieses Feld gibt es in diesem Antrag nicht."]
+        elif feld.typ == "datei" and not leer(wert):
             fehler[feld.id] = [
                 "Dateien werden einzeln hochgeladen (POST …/dateien/<Feld>), nicht als Antwort."
             ]
