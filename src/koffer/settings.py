@@ -412,6 +412,8 @@ KOFFER_PORTAL_SAML_REQUEST_SECONDS = 10 * 60
 KOFFER_PORTAL_SAML_CLOCK_SKEW_SECONDS = 60
 # E-mail accounts: hours a verification link stays valid.
 KOFFER_PORTAL_EMAIL_LINK_HOURS = 48
+# A citizen's bearer token for the portal API (portal.auth): short-lived, not revocable.
+KOFFER_PORTAL_API_TOKEN_SECONDS = 15 * 60
 
 # --- I18N, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "de"

@@ -11,6 +11,7 @@ from koffer.inbox import api as inbox_api
 from koffer.jobs import api as jobs_api
 from koffer.outbox import api as outbox_api
 from koffer.placements import api as placements_api
+from koffer.portal import api as portal_api
 from koffer.privacy import api as privacy_api
 from koffer.records import api as records_api
 
@@ -30,6 +31,7 @@ api.add_router("", inbox_api.router)
 api.add_router("", outbox_api.router)
 api.add_router("", forms_api.router)
 api.add_router("", field_api.router)
+api.add_router("", portal_api.router)
 
 urlpatterns = [
     path("", include("koffer.shell.urls")),

@@ -34,6 +34,8 @@ from koffer.placements.models import (
     Meldung,
     Rechnung,
 )
+from koffer.portal.antrag import services as antraege
+from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.naming import IncomingFile
 from koffer.records.models import (
@@ -46,6 +48,7 @@ from koffer.records.models import (
 )
 from koffer.tenancy.models import Organisationseinheit
 from tests.api.jsonschema_check import errors
+from tests.factories import portal as portal_factories
 from tests.factories import records as record_factories
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -71,6 +74,7 @@ ROWS: dict[str, type[Model]] = {
     "entwurf_id": Entwurf,
     "einreichung_id": Einreichung,
     "sitzung_id": Sitzung,
+    "antrag_id": Antrag,
 }
 # Parameters that name a row by another column than its id.
 KEYS: dict[str, tuple[type[Model], str]] = {
@@ -212,6 +216,22 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
     )
     geraete.ausleihen(actor=worker.user, geraet=geraet, akten=[akte])
     clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {token}"), [worker.tenant_id]))
+    # The portal's API answers citizens only: the demo's Petra Sorge, with an application
+    # submitted online (its receipt too).
+    petra = Buergerkonto.objects.unscoped().get(kennung="demo-bpk2-petra-sorge")
+    angebot = OnlineAngebot.objects.for_tenant(petra.tenant_id).get(
+        formular__schluessel="freie-notiz"
+    )
+    antrag = antraege.beginnen(actor=petra, angebot=angebot)
+    antraege.speichern(
+        actor=petra,
+        antrag=antrag,
+        schritt="nachricht",
+        antworten={"betreff": "Nebenkosten", "inhalt": "Bitte prüfen Sie die Nachzahlung."},
+        version=antrag.version,
+    )
+    antraege.einreichen(actor=petra, antrag=antrag)
+    clients.append((portal_factories.buerger_client(petra), [petra.tenant_id]))
     return clients
 
 

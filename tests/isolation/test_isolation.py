@@ -1045,6 +1045,8 @@ def _openapi() -> dict[str, Any]:
 
 
 UPLOAD = "<upload>"  # stands for a file in a multipart body
+# The security schemes of the citizens' API (koffer.portal.auth): no staff member passes them.
+PORTAL_SECURITY = {"BuergerToken", "BuergerSitzung"}
 
 
 # Operations whose URL names content, not an object of a Mandant (``sha256`` of a file a
@@ -1059,6 +1061,8 @@ class Operation:
     body: dict[str, Any] | None
     multipart: bool = False
     koffer_only: bool = False  # answered to a paired Koffer's token only (GeraetAuth)
+    portal: bool = False  # answered to citizens only (portal.auth), crawled in test_portal.py
+    secured: bool = True  # False: open without any sign-in (pairing a Koffer)
 
     @property
     def params(self) -> list[str]:
@@ -1102,7 +1106,12 @@ def _operations() -> list[Operation]:
             ).get("schema")
             body = _example(body_schema, schema) if body_schema else None
             koffer_only = op.get("security") == [{"GeraetAuth": []}]
-            ops.append(Operation(method.upper(), path, body, multipart, koffer_only))
+            security = op.get("security") or []
+            portal = bool(security) and all(n in PORTAL_SECURITY for s in security for n in s)
+            secured = bool(security)
+            ops.append(
+                Operation(method.upper(), path, body, multipart, koffer_only, portal, secured)
+            )
     return ops
 
 
@@ -1160,7 +1169,7 @@ PAGE_ROUTES = [
     and not r.route.startswith(API_PREFIX)
     and not r.route.startswith(PORTAL_PREFIX)
 ]
-API_OPERATIONS = [op for op in _operations() if _takes_object(op.params)]
+API_OPERATIONS = [op for op in _operations() if _takes_object(op.params) and not op.portal]
 
 
 # --- Fixtures ----------------------------------------------------------------------------------

@@ -6,21 +6,34 @@
 - Every staff page (and the API) answers a citizen session like no session at all.
 - Portal URLs with object ids: each parameter needs a factory in PORTAL_OBJECT_FACTORIES
   (an object of one citizen); another citizen of the same Mandant gets 404.
+- The citizens' API (/api/v1/portal/…) answers a staff session, a staff API key and nobody
+  alike (401); another citizen, of this Mandant or another, gets 404 for a citizen's
+  objects; a citizen's bearer token opens no staff endpoint (401).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
 from django.test import Client, override_settings
 
+from koffer.accounts import services as accounts
+from koffer.accounts.roles import Perm
 from koffer.portal.models import Buergerkonto
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
 from tests.factories import portal as portal_factories
-from tests.isolation.test_isolation import API_PREFIX, PORTAL_PREFIX, Route, _routes
+from tests.isolation.test_isolation import (
+    API_PREFIX,
+    PORTAL_PREFIX,
+    Operation,
+    Route,
+    _operations,
+    _routes,
+)
 
 # Portal pages a visitor reaches without a citizen session (sign-in, its steps, metadata).
 PUBLIC = {
@@ -120,3 +133,84 @@ def test_api_answers_a_citizen_session_like_none(tenant: Mandant) -> None:
     citizen = portal_factories.buerger_client(portal_factories.buergerkonto(tenant))
     for url in ("/api/v1/me", "/api/v1/units"):
         assert citizen.get(url).status_code == Client().get(url).status_code == 401, url
+
+
+# --- The citizens' API (/api/v1/portal/…) --------------------------------------------------
+
+PORTAL_API = [op for op in _operations() if op.portal]
+STAFF_API = [op for op in _operations() if not op.portal and op.secured]
+PORTAL_API_OBJECTS = [op for op in PORTAL_API if op.params]
+# Path parameters of the citizens' API that name no object of their own (a file field, a
+# file's SHA-256): the application is the object.
+PORTAL_API_PLAIN = {"feld": "belege", "blob": "0" * 64}
+ANY_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def _api_url(op: Operation, konto: Buergerkonto) -> str:
+    values = {}
+    for name in op.params:
+        if name in PORTAL_API_PLAIN:
+            values[name] = PORTAL_API_PLAIN[name]
+        elif name in PORTAL_OBJECT_FACTORIES:
+            values[name] = PORTAL_OBJECT_FACTORIES[name](konto)
+        else:
+            pytest.fail(
+                f"API-Parameter „{name}“ ist weder in PORTAL_OBJECT_FACTORIES noch in "
+                "PORTAL_API_PLAIN (tests/isolation/test_portal.py): bitte ergänzen."
+            )
+    return op.url(values)
+
+
+def test_the_walk_finds_the_portal_api() -> None:
+    assert {"/api/v1/portal/konto", "/api/v1/portal/antraege/{antrag_id}"} <= {
+        op.path for op in PORTAL_API
+    }
+    assert len(STAFF_API) > 50
+
+
+@pytest.mark.parametrize("op", PORTAL_API, ids=lambda op: f"{op.method} {op.path}")
+def test_portal_api_answers_staff_like_nobody(op: Operation, tenant: Mandant) -> None:
+    konto = portal_factories.buergerkonto(tenant)
+    url = _api_url(op, konto)
+    staff_user = factories.user(tenant, role="mandant_admin")
+    _, secret = accounts.create_api_token(
+        actor=None,
+        tenant=tenant,
+        user=factories.user(tenant, role="druckdienst", is_machine=True),
+        name="Probe",
+        permissions=[Perm.OUTBOX_FETCH],
+        units=[factories.root_unit(tenant)],
+    )
+    with override_settings(KOFFER_REQUIRE_OTP=False):
+        staff = signed_in(staff_user)
+        for client in (staff, Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), Client()):
+            response = op.send(client, url)
+            assert response.status_code == 401, (op.method, url, response.status_code)
+            assert json.loads(response.content)["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("op", PORTAL_API_OBJECTS, ids=lambda op: f"{op.method} {op.path}")
+def test_citizen_cannot_reach_another_citizens_objects_by_api(
+    op: Operation, tenant: Mandant, other_tenant: Mandant
+) -> None:
+    eigen = portal_factories.buergerkonto(tenant)
+    url = _api_url(op, eigen)
+    if op.method == "GET":
+        control = portal_factories.buerger_client(eigen).get(url)
+        assert control.status_code != 404, (url, control.content[:300])
+    for fremd in (
+        portal_factories.buergerkonto(tenant),
+        portal_factories.buergerkonto(other_tenant),
+    ):
+        response = op.send(portal_factories.buerger_client(fremd), url)
+        assert response.status_code == 404, (op.method, url, response.status_code)
+        assert json.loads(response.content)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("op", STAFF_API, ids=lambda op: f"{op.method} {op.path}")
+def test_a_citizens_token_is_refused_by_the_staff_api(op: Operation, tenant: Mandant) -> None:
+    citizen = portal_factories.buerger_client(portal_factories.buergerkonto(tenant))
+    token = json.loads(citizen.post("/api/v1/portal/token").content)["token"]
+    url = op.url(dict.fromkeys(op.params, ANY_ID))
+    response = op.send(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), url)
+    assert response.status_code == 401, (op.method, url, response.status_code)

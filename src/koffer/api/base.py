@@ -36,7 +36,9 @@ def make_api() -> NinjaAPI:
             "(API-Schlüssel abgelaufen), `token_revoked` (API-Schlüssel widerrufen); alle "
             "mit Status 401. Eine Sitzung, die im Browser erst noch ein eigenes Passwort wählen "
             "oder den zweiten Faktor bestätigen muss: `password_change_required` bzw. "
-            "`second_factor_required` mit Status 403."
+            "`second_factor_required` mit Status 403. Die Endpunkte unter `/portal/` sind für "
+            "Bürger:innen (Online-Dienste), nie für Personal: Anmeldung mit der Portal-Sitzung "
+            "oder einem kurzlebigen Zugang (`Authorization: Bearer kb_…`, `POST /portal/token`)."
         ),
         auth=API_AUTH,
         urls_namespace="api",

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from koffer.audit import services as audit
-from koffer.portal import saml, verknuepfung
+from koffer.portal import auth, saml, verknuepfung
 from koffer.portal.errors import AnmeldungAbgelehnt
 from koffer.portal.models import Buergerkonto, SamlAssertion, Vertrauensniveau
 from koffer.tenancy.models import Mandant
@@ -140,3 +140,19 @@ def abmelden(*, konto: Buergerkonto) -> None:
         obj=konto,
         subject=konto.person,
     )
+
+
+def zugang_ausstellen(*, actor: Buergerkonto, niveau: str) -> auth.Zugangstoken:
+    """A short-lived bearer token for the API, at the level of the session that asks
+    (never higher); audited, the token itself never."""
+    zugang = auth.token_fuer(actor, niveau)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            tenant_id=actor.tenant_id,
+            action="portal.zugang.create",
+            obj=actor,
+            subject=actor.person,
+            changes={"niveau": niveau, "gueltig_bis": zugang.gueltig_bis.isoformat()},
+        )
+    return zugang

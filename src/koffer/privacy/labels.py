@@ -152,6 +152,7 @@ ACTION_LABELS: dict[str, str] = {
     "portal.anmeldung": "Online-Dienste: Bürger:in angemeldet",
     "portal.anmeldung.fehlgeschlagen": "Online-Dienste: Anmeldung abgelehnt",
     "portal.abmeldung": "Online-Dienste: Bürger:in abgemeldet",
+    "portal.zugang.create": "Online-Dienste: Zugang für die Schnittstelle ausgestellt",
     "portal.emailkonto.create": "Online-Dienste: Konto mit E-Mail-Adresse angelegt",
     "portal.emailkonto.bestaetigt": "Online-Dienste: E-Mail-Adresse bestätigt",
     "portal.vertretung.create": "Online-Dienste: Vertretung beantragt",

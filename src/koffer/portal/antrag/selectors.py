@@ -5,7 +5,11 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from koffer.blobs.store import get_store
+from koffer.forms.definition import sichtbar, text_de
+from koffer.forms.katalog import selectors as katalog
 from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
 
 
@@ -41,3 +45,18 @@ def antrag(konto: Buergerkonto, antrag_id: uuid.UUID) -> Antrag | None:
         .filter(pk=antrag_id)
         .first()
     )
+
+
+def schritte(antrag: Antrag) -> list[tuple[str, str]]:
+    """The steps shown for the application's answers now, in order: (id, German title)."""
+    definition = katalog.definition(antrag.formularversion)
+    gezeigt = sichtbar(definition, antrag.antworten, heute=timezone.localdate()).schritte
+    return [(s.id, text_de(s.titel)) for s in definition.schritte if s.id in gezeigt]
+
+
+def quittung(antrag: Antrag) -> bytes | None:
+    """The receipt PDF of a submitted application; None while it is open."""
+    if antrag.status != Antrag.Status.EINGEREICHT or not antrag.quittung_sha256:
+        return None
+    with get_store().open(antrag.quittung_sha256) as datei:
+        return datei.read()

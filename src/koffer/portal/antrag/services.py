@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pikepdf
@@ -26,8 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from koffer.audit import services as audit
+from koffer.forms.ausfuellen import ablage
 from koffer.forms.ausfuellen import vorbelegung as forms_vorbelegung
-from koffer.forms.definition import Definition, Pruefung, pruefen, text_de
+from koffer.forms.darstellung.namen import name
+from koffer.forms.definition import Definition, Pruefung, pruefen, sichtbar, text_de
 from koffer.forms.definition.werte import leer
 from koffer.forms.druck import formular_pdf
 from koffer.forms.errors import Ungueltig, befunde_text
@@ -350,3 +352,104 @@ def datei_entfernen(*, actor: Buergerkonto, antrag: Antrag, feld: str, blob: str
         transaction.on_commit(lambda: documents.discard_blobs([marke]))
     antrag.antworten, antrag.version = row.antworten, row.version
     return entfernt
+
+
+def _nur_eingaben(definition: Definition, antworten: Mapping[str, Any]) -> None:
+    """Answers sent as data name fields of the form, and files and drawn signatures come
+    only through their upload, inspected and stored: answers that name a blob themselves
+    are refused, as are unknown fields (422 with the fields)."""
+    fehler: dict[str, list[str]] = {}
+    for feld_id, wert in antworten.items():
+        feld = definition.felder.get(str(feld_id))
+        if feld is None:
+            fehler[str(feld_id)] = ["Dieses Feld gibt es in diesem Antrag nicht."]
+        elif feld.typ == "datei" and not leer(wert):
+            fehler[feld.id] = [
+                "Dateien werden einzeln hochgeladen (POST …/dateien/<Feld>), nicht als Antwort."
+            ]
+        elif feld.typ == "unterschrift" and isinstance(wert, Mapping) and "bild" in wert:
+            fehler[feld.id] = [
+                "Eine Unterschrift wird hier nur mit dem Namen bestätigt, ohne Bild."
+            ]
+    if fehler:
+        raise Ungueltig(
+            "antworten_ungueltig",
+            "Die Angaben können so nicht gespeichert werden: " + befunde_text(fehler),
+            fehler=fehler,
+        )
+
+
+def antworten_speichern(
+    *,
+    actor: Buergerkonto,
+    antrag: Antrag,
+    schritt: str,
+    antworten: Mapping[str, Any],
+    version: int,
+) -> Pruefung:
+    """:func:`speichern` for answers sent as data (the API): the same save, but a value
+    for a file field or a signature's picture is refused, those need their upload."""
+    _eigenes(actor, antrag)
+    _nur_eingaben(katalog.definition(antrag.formularversion), antworten)
+    return speichern(
+        actor=actor, antrag=antrag, schritt=schritt, antworten=antworten, version=version
+    )
+
+
+def datei_hochladen(
+    *,
+    actor: Buergerkonto,
+    antrag: Antrag,
+    feld: str,
+    dateien: Sequence[Any],
+    version: int,
+) -> list[dict[str, Any]]:
+    """Add files to a file field of an open application: each checked like an upload to
+    the E-Akte (size, type, the bounded inspection), stored, then saved as :func:`speichern`
+    saves (``version`` as there). All or nothing: if one file is refused, none is kept and
+    :class:`Ungueltig` names it by field. Answers the field's files after the save."""
+    _eigenes(actor, antrag)
+    _noch_offen(antrag)
+    definition = katalog.definition(antrag.formularversion)
+    datei_feld = definition.felder.get(feld)
+    if datei_feld is None or datei_feld.typ != "datei":
+        raise NotFound("feld_not_found", "Dieses Dateifeld gibt es in diesem Antrag nicht.")
+    jetzt = timezone.now()
+    gezeigt = sichtbar(definition, antrag.antworten, heute=timezone.localdate()).felder
+    if feld not in gezeigt:
+        meldung = "Nach Ihren bisherigen Angaben wird diese Datei nicht gebraucht."
+        raise Ungueltig("feld_nicht_gefragt", meldung, fehler={feld: [meldung]})
+    if not dateien:
+        meldung = "Bitte wählen Sie mindestens eine Datei."
+        raise Ungueltig("datei_fehlt", meldung, fehler={feld: [meldung]})
+    abgelegt = ablage.ablegen(
+        tenant_id=antrag.tenant_id,
+        definition=definition,
+        schritt_id=datei_feld.schritt,
+        gezeigt=gezeigt,
+        dateien={name(feld): dateien},
+        post={},
+        gesendet={},
+        bisher=antrag.antworten,
+        jetzt=jetzt,
+    )
+    try:
+        if abgelegt.fehler:
+            raise Ungueltig(
+                "datei_abgelehnt",
+                "Die Datei wurde nicht angenommen: " + befunde_text(abgelegt.fehler),
+                fehler=abgelegt.fehler,
+            )
+        speichern(
+            actor=actor,
+            antrag=antrag,
+            schritt=datei_feld.schritt,
+            antworten=abgelegt.antworten,
+            version=version,
+        )
+    except BaseException:
+        documents.discard_blobs(abgelegt.marken)
+        raise
+    documents.settle_blobs(abgelegt.marken)
+    gespeichert = antrag.antworten.get(feld)
+    return [dict(d) for d in gespeichert] if isinstance(gespeichert, list) else []
