@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Q
 from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.forms.access import verwaltet_katalog
 from koffer.portal.models import Buergerkonto, Vertretung
-from koffer.records.models import Person
+from koffer.records import access as records_access
+from koffer.records.models import Akte, Person
 
 
 def gueltige_vertretungen_q() -> Q:
@@ -51,3 +54,14 @@ def verwaltet_angebot(access: Access) -> bool:
     """Which forms are offered online: the Mandant's administration, who manages the
     form catalogue (``forms.access.verwaltet_katalog``)."""
     return verwaltet_katalog(access)
+
+
+def darf_nachfordern(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
+    """Who may ask a citizen for documents about an online application: whoever may edit
+    the Akte (``records.access.can_edit``), while it is open."""
+    return akte.status == Akte.Status.OPEN and records_access.can_edit(access, user_id, akte)
+
+
+def darf_nachforderung_sehen(konto: Buergerkonto, person_id: uuid.UUID) -> bool:
+    """A request is the citizen's while they may act for its person."""
+    return any(p.pk == person_id for p in personen_des_kontos(konto))

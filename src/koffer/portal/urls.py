@@ -1,6 +1,7 @@
 from django.urls import path
 
 from koffer.portal import views
+from koffer.portal.anliegen import urls as anliegen_urls
 from koffer.portal.antrag import urls as antrag_urls
 
 app_name = "portal"
@@ -33,4 +34,5 @@ urlpatterns = [
     path("portal/<slug:mandant>/vertretungen/", views.vertretungen, name="vertretungen"),
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
     *antrag_urls.urlpatterns,
+    *anliegen_urls.urlpatterns,
 ]
