@@ -20,6 +20,7 @@ from koffer.portal.models import (
     OnlineAngebot,
     Vertrauensniveau,
 )
+from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant
 
 _seq = itertools.count(1)
@@ -109,19 +110,21 @@ def anlage(konto: Buergerkonto) -> str:
     return sha
 
 
-def nachforderung(konto: Buergerkonto) -> Nachforderung:
+def nachforderung(konto: Buergerkonto, akte: Akte | None = None) -> Nachforderung:
     """An open request for documents about an application of ``konto``, the account
-    linked to the Akte's person (one item: „Mietbescheinigung“)."""
+    linked to the Akte's person (one item: „Mietbescheinigung“); a new Akte unless
+    ``akte`` is given."""
     from tests import factories
     from tests.factories import records as record_factories
 
     tenant = konto.tenant
     caseworker = factories.user(tenant, role="sachbearbeitung")
-    akte = record_factories.akte(
-        caseworker=caseworker,
-        plan=record_factories.leistungsplan(tenant),
-        unit=factories.root_unit(tenant),
-    )
+    if akte is None:
+        akte = record_factories.akte(
+            caseworker=caseworker,
+            plan=record_factories.leistungsplan(tenant),
+            unit=factories.root_unit(tenant),
+        )
     person = akte.subjects.get()
     konto.person = person
     konto.save(update_fields=["person"])

@@ -13,7 +13,9 @@ from typing import Any
 import pikepdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -139,6 +141,10 @@ def test_the_timeline_from_submission_to_decision(
         ("Entschieden", "noch offen"),
     ]
     assert "Eingangsbestätigung" in html
+    assert client.get(_url(antrag, "eingangsbestaetigung.pdf")).status_code == 200
+    assert AuditEvent.objects.filter(
+        action="read", reason="Online-Dienste: Eingangsbestätigung heruntergeladen"
+    ).exists()
     liste = client.get(f"/portal/{tenant.slug}/antraege/").content.decode()
     assert "Stand: <strong>In Bearbeitung</strong>" in liste
     # the caseworker asks for documents from the Vorgang's page
@@ -318,3 +324,22 @@ def test_staff_who_may_not_edit_the_akte_cannot_request(
     assert antwort.status_code == 403
     assert not Nachforderung.objects.for_tenant(tenant).exists()
     assert not AuditEvent.objects.filter(action="portal.nachforderung.create").exists()
+
+
+def test_my_applications_page_reads_in_a_fixed_number_of_queries(
+    tenant: Mandant, verknuepft: Buergerkonto, angefordert: Nachforderung
+) -> None:
+    client = portal_factories.buerger_client(verknuepft)
+    url = f"/portal/{tenant.slug}/antraege/"
+
+    def gezaehlt() -> int:
+        with CaptureQueriesContext(connection) as abfragen:
+            assert client.get(url).status_code == 200
+        return len(abfragen)
+
+    eine = gezaehlt()
+    for _ in range(3):  # more applications, each with a request for documents
+        portal_factories.nachforderung(verknuepft, angefordert.vorgang.akte)
+    html = client.get(url).content.decode()
+    assert html.count("Stand: <strong>") == 4
+    assert gezaehlt() == eine

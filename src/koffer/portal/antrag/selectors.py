@@ -6,6 +6,7 @@ import uuid
 
 from django.db.models import QuerySet
 
+from koffer.audit import services as audit
 from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
 
 
@@ -40,4 +41,15 @@ def antrag(konto: Buergerkonto, antrag_id: uuid.UUID) -> Antrag | None:
         .select_related("angebot", "formularversion__formular", "konto", "tenant")
         .filter(pk=antrag_id)
         .first()
+    )
+
+
+def quittung_gelesen(konto: Buergerkonto, antrag: Antrag) -> None:
+    """The receipt downloaded again: a read of the person's data (the citizen the actor)."""
+    audit.read(
+        actor=konto,
+        tenant_id=konto.tenant_id,
+        obj=antrag,
+        subject=konto.person,
+        purpose="Online-Dienste: Eingangsbestätigung heruntergeladen",
     )

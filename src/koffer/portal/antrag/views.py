@@ -315,6 +315,7 @@ def quittung(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpRe
     antrag = _antrag(request, antrag_id)
     if antrag.status != Antrag.Status.EINGEREICHT or not antrag.quittung_sha256:
         return redirect(_url(antrag, "antrag_pruefen"))
+    selectors.quittung_gelesen(request.buerger, antrag)  # type: ignore[attr-defined]
     with get_store().open(antrag.quittung_sha256) as datei:
         pdf = datei.read()
     antwort = HttpResponse(pdf, content_type="application/pdf")
