@@ -53,9 +53,8 @@ def nachforderung_verwaltung(request: TenantRequest, vorgang_id: uuid.UUID) -> H
     vorgang = records_selectors.vorgang(records_selectors.Viewer.of(request), vorgang_id)
     if vorgang is None:
         raise Http404("Diesen Vorgang gibt es nicht.")
+    # Without an online application the page says so (a request needs a citizen's account).
     antrag = services.antrag_des_vorgangs(vorgang)
-    if antrag is None:
-        raise Http404("Zu diesem Vorgang gibt es keinen Online-Antrag.")
     error, status = "", 200
     werte = {"posten": "", "frist": "", "hinweis": ""}
     if request.method == "POST":
@@ -92,7 +91,8 @@ def nachforderung_verwaltung(request: TenantRequest, vorgang_id: uuid.UUID) -> H
             ),
             "vorgang": vorgang,
             "antrag": antrag,
-            "darf": services.access_darf(request.access, request.user, vorgang),
+            "darf": antrag is not None
+            and services.access_darf(request.access, request.user, vorgang),
             "bisherige": list(
                 Nachforderung.objects.for_tenant(vorgang.tenant_id)
                 .filter(vorgang=vorgang)
