@@ -66,10 +66,9 @@ def anlage(request: HttpRequest, mandant: str, antrag_id: uuid.UUID, blob: str) 
     """A file attached to the application, downloaded again (audited)."""
     konto = request.buerger  # type: ignore[attr-defined]
     gefunden = antraege.antrag(konto, antrag_id)
-    eintrag = next(
-        (a for a in selectors.anlagen(gefunden) if a["blob"] == blob) if gefunden else iter(()),
-        None,
-    )
+    eintrag = None
+    if gefunden is not None:
+        eintrag = next((a for a in selectors.anlagen(gefunden) if a["blob"] == blob), None)
     if gefunden is None or eintrag is None:
         raise Http404("Diese Datei gibt es nicht.")
     name = str(eintrag.get("name", "datei"))
