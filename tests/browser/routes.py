@@ -74,6 +74,14 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
         FILE,
         "Eingangsbestätigung eines Online-Antrags (PDF)",
     ),
+    "portal/<slug:mandant>/antraege/<uuid:antrag_id>/anlagen/<str:blob>/": (
+        FILE,
+        "Anlage eines Online-Antrags, erneut heruntergeladen",
+    ),
+    "portal/<slug:mandant>/unterlagen/dateien/<uuid:datei_id>/": (
+        FILE,
+        "nachgereichte Datei zu angeforderten Unterlagen",
+    ),
     # Parts of the Koffer's own pages (Koffer mode only), loaded by htmx.
     "unterwegs/auftrag/": (FRAGMENT, "Fortschritt des laufenden Abholens/Abgleichs"),
     "unterwegs/buero/": (PROBE, "Erreichbarkeit des Büros (fragt das Büro)"),
@@ -107,6 +115,17 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     ),
     "portal/<slug:mandant>/antraege/<uuid:antrag_id>/eingereicht/": (
         "test_portal_antrag.test_apply_online_on_a_phone"
+    ),
+    # „Mein Anliegen“: a citizen's applications, their timeline and a request for documents,
+    # and the caseworker's request page (linked only from a Vorgang of an online
+    # application). Walked over HTTP; no browser walk yet.
+    "portal/<slug:mandant>/antraege/": "tests/portal/test_anliegen.py (HTTP)",
+    "portal/<slug:mandant>/antraege/<uuid:antrag_id>/": "tests/portal/test_anliegen.py (HTTP)",
+    "portal/<slug:mandant>/unterlagen/<uuid:nachforderung_id>/": (
+        "tests/portal/test_anliegen.py (HTTP)"
+    ),
+    "verwaltung/portal/vorgaenge/<uuid:vorgang_id>/unterlagen-anfordern/": (
+        "tests/portal/test_anliegen.py (HTTP)"
     ),
     # A session exists only once a field worker invited an expert with consent.
     "koffer/experte/<uuid:sitzung_id>/": (

@@ -11,7 +11,16 @@ from django.utils import timezone
 
 from koffer.forms.models import Formular, Formularversion
 from koffer.portal import sitzung
-from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot, Vertrauensniveau
+from koffer.portal.models import (
+    Antrag,
+    Buergerkonto,
+    Nachforderung,
+    NachforderungDatei,
+    NachforderungPosten,
+    OnlineAngebot,
+    Vertrauensniveau,
+)
+from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant
 
 _seq = itertools.count(1)
@@ -81,4 +90,72 @@ def antrag(konto: Buergerkonto, schluessel: str = "online-test") -> Antrag:
         schritt="person",
         created_at=now,
         updated_at=now,
+    )
+
+
+def anlage(konto: Buergerkonto) -> str:
+    """A file attached to the account's newest application (its blob's SHA-256)."""
+    from koffer.blobs.store import get_store
+
+    antrag = Antrag.objects.for_tenant(konto.tenant_id).filter(konto=konto).latest("created_at")
+    daten = b"%PDF-1.4\n% Anlage\n"
+    sha = get_store().put(daten).sha256
+    antrag.antworten = {
+        **antrag.antworten,
+        "belege": [
+            {"blob": sha, "name": "beleg.pdf", "typ": "application/pdf", "groesse": len(daten)}
+        ],
+    }
+    antrag.save(update_fields=["antworten"])
+    return sha
+
+
+def nachforderung(konto: Buergerkonto, akte: Akte | None = None) -> Nachforderung:
+    """An open request for documents about an application of ``konto``, the account
+    linked to the Akte's person (one item: „Mietbescheinigung“); a new Akte unless
+    ``akte`` is given."""
+    from tests import factories
+    from tests.factories import records as record_factories
+
+    tenant = konto.tenant
+    caseworker = factories.user(tenant, role="sachbearbeitung")
+    if akte is None:
+        akte = record_factories.akte(
+            caseworker=caseworker,
+            plan=record_factories.leistungsplan(tenant),
+            unit=factories.root_unit(tenant),
+        )
+    person = akte.subjects.get()
+    konto.person = person
+    konto.save(update_fields=["person"])
+    now = timezone.now()
+    nf = Nachforderung.objects.create(
+        tenant=tenant,
+        antrag=antrag(konto),
+        vorgang=record_factories.vorgang(akte, actor=caseworker),
+        person=person,
+        frist=timezone.localdate(),
+        erstellt_von=caseworker,
+        erstellt_am=now,
+    )
+    NachforderungPosten.objects.create(
+        tenant=tenant, nachforderung=nf, position=1, text="Mietbescheinigung"
+    )
+    return nf
+
+
+def nachforderung_datei(konto: Buergerkonto) -> NachforderungDatei:
+    """A file uploaded for a request of ``konto``."""
+    from koffer.blobs.store import get_store
+
+    nf = nachforderung(konto)
+    daten = b"%PDF-1.4\n% Mietbescheinigung\n"
+    return NachforderungDatei.objects.create(
+        tenant=konto.tenant,
+        posten=NachforderungPosten.objects.for_tenant(konto.tenant_id).get(nachforderung=nf),
+        blob=get_store().put(daten).sha256,
+        name="miete.pdf",
+        typ="application/pdf",
+        groesse=len(daten),
+        hochgeladen_am=timezone.now(),
     )

@@ -52,6 +52,10 @@ PUBLIC = {
 PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
     "antrag_id": lambda konto: str(portal_factories.antrag(konto).pk),
     "schritt_id": lambda konto: "person",
+    # after antrag_id: a file attached to that application
+    "blob": portal_factories.anlage,
+    "nachforderung_id": lambda konto: str(portal_factories.nachforderung(konto).pk),
+    "datei_id": lambda konto: str(portal_factories.nachforderung_datei(konto).pk),
 }
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]

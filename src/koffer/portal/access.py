@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -9,7 +11,8 @@ from koffer.accounts.access import Access
 from koffer.accounts.roles import Perm
 from koffer.forms.access import verwaltet_katalog
 from koffer.portal.models import Buergerkonto, Vertretung
-from koffer.records.models import Person
+from koffer.records import access as records_access
+from koffer.records.models import Akte, Person
 
 
 def gueltige_vertretungen_q() -> Q:
@@ -58,3 +61,14 @@ def verwaltet_hausbesuche(access: Access) -> bool:
     """Whether citizens may ask for home visits, and which team plans them: the
     Mandant's administration (``tenancy.manage``)."""
     return access.can(Perm.TENANCY_MANAGE)
+
+
+def darf_nachfordern(access: Access, user_id: uuid.UUID | None, akte: Akte) -> bool:
+    """Who may ask a citizen for documents about an online application: whoever may edit
+    the Akte (``records.access.can_edit``), while it is open."""
+    return akte.status == Akte.Status.OPEN and records_access.can_edit(access, user_id, akte)
+
+
+def darf_nachforderung_sehen(konto: Buergerkonto, person_id: uuid.UUID) -> bool:
+    """A request is the citizen's while they may act for its person."""
+    return any(p.pk == person_id for p in personen_des_kontos(konto))

@@ -8,12 +8,23 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.portal.anliegen import services as anliegen
+        from koffer.portal.anliegen import verwaltung as nachforderungen
         from koffer.portal.antrag import services as antraege
+        from koffer.records import erweiterungen
         from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
 
         # A draft's uploads and a submission's receipt are blobs the ledger must keep.
         documents.register_blob_reference(antraege.blob_referenced)
+        documents.register_blob_reference(anliegen.blob_referenced)
+        erweiterungen.register(
+            erweiterungen.Aktion(
+                key="portal_nachforderung",
+                label=nachforderungen.TITEL,
+                url=nachforderungen.link,
+            )
+        )
         register(
             NavEntry(
                 key="portal_vertretungen",

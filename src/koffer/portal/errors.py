@@ -34,3 +34,10 @@ class ZuVieleVersuche(PortalError):
 
 class Conflict(PortalError, errors.Conflict):
     """The application changed meanwhile (another device, already submitted)."""
+
+
+class Ungueltig(PortalError):
+    """Input the citizen or the caseworker can correct (a request without items, a past
+    deadline, an answer without files)."""
+
+    title = "Angaben unvollständig"

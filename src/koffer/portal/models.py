@@ -262,3 +262,102 @@ class Antrag(TenantOwned):
 
     def __str__(self) -> str:
         return f"Online-Antrag {self.pk}"
+
+
+class Nachforderung(TenantOwned):
+    """A caseworker's request for documents about an online application (its Vorgang):
+    the items (``posten``), a deadline, a note for the citizen. ``person`` is the one the
+    Akte is about: a citizen sees the request only while they may act for that person
+    (``portal.access.personen_des_kontos``). ``wiedervorlage`` is the caseworker's at the
+    deadline, done when the answer arrives."""
+
+    class Status(models.TextChoices):
+        OFFEN = "offen", "offen"
+        BEANTWORTET = "beantwortet", "beantwortet"
+
+    antrag = models.ForeignKey(Antrag, on_delete=models.PROTECT, related_name="nachforderungen")
+    vorgang = models.ForeignKey("records.Vorgang", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("records.Person", on_delete=models.PROTECT, related_name="+")
+    frist = models.DateField("Frist")
+    hinweis = models.TextField("Hinweis für die Bürgerin oder den Bürger", blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFEN)
+    erstellt_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    erstellt_am = models.DateTimeField()
+    beantwortet_am = models.DateTimeField(null=True, blank=True)
+    wiedervorlage = models.ForeignKey(
+        "records.Wiedervorlage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "Nachforderung"
+        verbose_name_plural = "Nachforderungen"
+        indexes = [
+            models.Index(fields=["tenant", "antrag", "erstellt_am"], name="portal_nf_antrag"),
+            models.Index(fields=["tenant", "vorgang"], name="portal_nf_vorgang"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="offen") | Q(beantwortet_am__isnull=False),
+                name="portal_nf_beantwortet_mit_datum",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Nachforderung {self.pk}"
+
+
+class NachforderungPosten(TenantOwned):
+    """One thing asked for („Mietbescheinigung“). Answered, ``eingang`` is the
+    Posteingang's document that brought it (filed into the Vorgang)."""
+
+    nachforderung = models.ForeignKey(
+        Nachforderung, on_delete=models.CASCADE, related_name="posten"
+    )
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField("Unterlage", max_length=300)
+    beantwortet_am = models.DateTimeField(null=True, blank=True)
+    eingang = models.ForeignKey(
+        "inbox.Eingangsdokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "Angeforderte Unterlage"
+        verbose_name_plural = "Angeforderte Unterlagen"
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "nachforderung", "position"], name="portal_nf_posten_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class NachforderungDatei(TenantOwned):
+    """A file the citizen uploaded for one item, inspected like an application's upload
+    and kept as a blob until the answer is sent (then it is part of the item's PDF)."""
+
+    posten = models.ForeignKey(
+        NachforderungPosten, on_delete=models.CASCADE, related_name="dateien"
+    )
+    blob = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    typ = models.CharField(max_length=100)
+    groesse = models.PositiveBigIntegerField()
+    hochgeladen_am = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Nachgereichte Datei"
+        verbose_name_plural = "Nachgereichte Dateien"
+        ordering = ["hochgeladen_am", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "posten", "blob"], name="portal_nf_datei_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

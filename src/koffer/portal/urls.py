@@ -1,6 +1,7 @@
 from django.urls import path
 
 from koffer.portal import views
+from koffer.portal.anliegen import urls as anliegen_urls
 from koffer.portal.antrag import urls as antrag_urls
 from koffer.portal.hausbesuch import urls as hausbesuch_urls
 
@@ -35,4 +36,5 @@ urlpatterns = [
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
     *antrag_urls.urlpatterns,
     *hausbesuch_urls.urlpatterns,
+    *anliegen_urls.urlpatterns,
 ]

@@ -28,8 +28,9 @@ from koffer.inbox.models import Eingangsdokument, Stapel, Stapeldatei
 from koffer.inbox.verarbeitung import regeln
 from koffer.inbox.verarbeitung import services as pipeline
 from koffer.jobs import services as jobs
+from koffer.records import services as records
 from koffer.records.dokumente import services as documents
-from koffer.records.models import Akte, Dokument
+from koffer.records.models import Akte, Dokument, Vorgang, VorgangTyp
 from koffer.tenancy.models import Mandant
 
 JOB_KIND = "inbox.online"
@@ -54,6 +55,13 @@ class Sendung:
     daten: dict[str, Any]
     akte_id: uuid.UUID | None
     grund: str
+    # Filed into this Vorgang of the Akte (an answer to a request for documents) …
+    vorgang_id: uuid.UUID | None = None
+    # … or into a new Vorgang of this type (code, in the Akte's module) opened by the
+    # filing, so that a caseworker has a Vorgang to work on (an online application).
+    vorgang_typ: str = ""
+    vorgang_titel: str = ""
+    art: str = "Antrag (online)"  # the Dokument's kind in the Akte
 
 
 def einliefern(
@@ -80,6 +88,7 @@ def einliefern(
             "batch_id": sendung.batch_id,
             "titel": sendung.titel,
             "absender": sendung.absender,
+            "dokumentart": sendung.art,
             "daten": sendung.daten,
         },
         cls=DjangoJSONEncoder,
@@ -122,7 +131,17 @@ def einliefern(
             state=Stapeldatei.State.GEPRUEFT,
         )
         vorschlaege = (
-            [{"akte": str(sendung.akte_id), "vorgang": None, "confidence": 1.0, "reasons": [REGEL]}]
+            [
+                {
+                    "akte": str(sendung.akte_id),
+                    # a new Vorgang's id is chosen now, so a repeated filing opens it once
+                    "vorgang": str(sendung.vorgang_id or uuid.uuid4()),
+                    "vorgang_typ": "" if sendung.vorgang_id else sendung.vorgang_typ,
+                    "vorgang_titel": sendung.vorgang_titel,
+                    "confidence": 1.0,
+                    "reasons": [REGEL],
+                }
+            ]
             if sendung.akte_id
             else []
         )
@@ -171,6 +190,7 @@ def einliefern(
                 "batch_id": sendung.batch_id,
                 "datei": sendung.pdf_sha256,
                 "akte": str(sendung.akte_id) if sendung.akte_id else None,
+                "vorgang": str(sendung.vorgang_id) if sendung.vorgang_id else None,
             },
         )
     return doc
@@ -187,7 +207,8 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
     )
     if doc.state not in pipeline.OPEN_STATES:
         return doc
-    akte_id = next((v.get("akte") for v in doc.vorschlaege if v.get("akte")), None)
+    vorschlag: dict[str, Any] = next((v for v in doc.vorschlaege if v.get("akte")), {})
+    akte_id = vorschlag.get("akte")
     akte = (
         Akte.objects.for_tenant(doc.tenant_id)
         .select_related("aktenplaneinheit")
@@ -199,10 +220,10 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
     if akte is None:
         doc = pipeline.to_triage(doc=doc, reason=doc.reason or "Keine Akte bekannt.")
     else:
-        titel = json.loads(doc.stapel.manifest).get("titel", "Online-Antrag")
+        manifest = json.loads(doc.stapel.manifest)
         meta = documents.DocumentMeta(
-            title=str(titel)[:300],
-            kind="Antrag (online)",
+            title=str(manifest.get("titel", "Online-Antrag"))[:300],
+            kind=str(manifest.get("dokumentart", "Antrag (online)"))[:60],
             direction=Dokument.Direction.INCOMING,
             received_on=doc.stapel.scan_date,
         )
@@ -211,7 +232,7 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
                 actor=None,
                 doc=doc,
                 akte=akte,
-                vorgang=None,
+                vorgang=_vorgang(akte, vorschlag),
                 rule=REGEL,
                 rules=regeln.regeln(doc.tenant_id),
                 meta=meta,
@@ -220,3 +241,32 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
             doc = pipeline.to_triage(doc=doc, reason=exc.message)
     pipeline.finish(stapel=doc.stapel)
     return doc
+
+
+def _vorgang(akte: Akte, vorschlag: dict[str, Any]) -> Vorgang | None:
+    """The Vorgang the sender named, or the new one of its type, opened under the id
+    chosen at delivery (so a filing repeated after a crash finds it instead of opening a
+    second); None when the Akte's module has no such type (the Akte alone decides)."""
+    try:
+        vorgang_id = uuid.UUID(str(vorschlag.get("vorgang")))
+    except ValueError:
+        return None
+    vorhanden = Vorgang.objects.for_tenant(akte.tenant_id).filter(pk=vorgang_id, akte=akte).first()
+    code = str(vorschlag.get("vorgang_typ") or "")
+    if vorhanden is not None or not code or akte.status != Akte.Status.OPEN:
+        return vorhanden  # a closed Akte: the filing says why it cannot take it
+    typen = list(
+        VorgangTyp.objects.for_tenant(akte.tenant_id)
+        .filter(code=code, is_active=True)
+        .order_by("module")
+    )
+    typ = next((t for t in typen if t.module == akte.aktenplaneinheit.module), None)
+    if typ is None:
+        return None
+    return records.create_vorgang(
+        actor=None,  # type: ignore[arg-type]  # the Posteingang's rule opens it
+        akte=akte,
+        typ=typ,
+        title=str(vorschlag.get("vorgang_titel") or typ.label)[:300],
+        pk=vorgang_id,
+    )

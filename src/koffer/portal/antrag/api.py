@@ -288,6 +288,7 @@ def get_quittung(request: BuergerRequest, antrag_id: uuid.UUID) -> HttpResponse:
             "antrag_offen",
             "Eine Eingangsbestätigung gibt es erst, wenn der Antrag eingereicht ist.",
         )
+    selectors.quittung_gelesen(request.buerger, row)
     antwort = HttpResponse(pdf, content_type="application/pdf")
     name = f"{row.formularversion.formular.schluessel}-eingangsbestaetigung.pdf"
     antwort["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -7,6 +7,7 @@ import uuid
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from koffer.audit import services as audit
 from koffer.blobs.store import get_store
 from koffer.forms.definition import sichtbar, text_de
 from koffer.forms.katalog import selectors as katalog
@@ -60,3 +61,14 @@ def quittung(antrag: Antrag) -> bytes | None:
         return None
     with get_store().open(antrag.quittung_sha256) as datei:
         return datei.read()
+
+
+def quittung_gelesen(konto: Buergerkonto, antrag: Antrag) -> None:
+    """The receipt downloaded again: a read of the person's data (the citizen the actor)."""
+    audit.read(
+        actor=konto,
+        tenant_id=konto.tenant_id,
+        obj=antrag,
+        subject=konto.person,
+        purpose="Online-Dienste: Eingangsbestätigung heruntergeladen",
+    )

@@ -43,6 +43,9 @@ from koffer.records import antwortcode
 from koffer.records.dokumente import services as documents
 
 MAX_ANTWORTEN = 2_000_000
+# The Vorgang an online application opens in the Akte when its form names none: a
+# caseworker works on a Vorgang, and a request for documents is made in one.
+VORGANG_TYP = "antrag"
 
 
 def blob_referenced(sha256: str) -> bool:
@@ -294,6 +297,10 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
                     },
                     akte_id=lage.akte.pk if lage.akte is not None else None,
                     grund=lage.grund,
+                    vorgang_typ=(
+                        definition.vorgang.vorgangstyp if definition.vorgang else VORGANG_TYP
+                    ),
+                    vorgang_titel=f"{titel} vom {heute:%d.%m.%Y} (online)",
                 ),
             )
             step_reached("eingeliefert")

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from koffer.blobs.store import get_store
 from koffer.errors import DomainError
 from koffer.forms.ausfuellen import ablage, zusammenfassung
 from koffer.forms.darstellung import antworten_aus_post, navigation_html, schritt_html
@@ -313,10 +312,10 @@ def eingereicht(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> Htt
 def quittung(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpResponse:
     """The receipt: the submitted form with date, time, Mandant and hash (PDF)."""
     antrag = _antrag(request, antrag_id)
-    if antrag.status != Antrag.Status.EINGEREICHT or not antrag.quittung_sha256:
+    pdf = selectors.quittung(antrag)
+    if pdf is None:
         return redirect(_url(antrag, "antrag_pruefen"))
-    with get_store().open(antrag.quittung_sha256) as datei:
-        pdf = datei.read()
+    selectors.quittung_gelesen(request.buerger, antrag)  # type: ignore[attr-defined]
     antwort = HttpResponse(pdf, content_type="application/pdf")
     name = f"{antrag.formularversion.formular.schluessel}-eingangsbestaetigung.pdf"
     antwort["Content-Disposition"] = f'attachment; filename="{name}"'
