@@ -53,6 +53,8 @@ def test_citizen_pages(server_url: str, chromium: Browser) -> None:
             lambda: page.get_by_role("button", name="Vertretung beantragen").click(),
             expected=400,
         )
+        page.goto(f"{server_url}{PORTAL}/")
+        step("postfach", lambda: page.get_by_role("link", name="Postfach").click())
     finally:
         context.close()
     assert not failures, format_failures(failures)

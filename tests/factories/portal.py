@@ -82,3 +82,28 @@ def antrag(konto: Buergerkonto, schluessel: str = "online-test") -> Antrag:
         created_at=now,
         updated_at=now,
     )
+
+
+def postfachbrief(konto: Buergerkonto) -> Any:
+    """A letter made available in ``konto``'s mailbox: released on the channel
+    „Bürgerpostfach“ to the account's person (an Akte opened for it when it has none)."""
+    from koffer.outbox.models import Brief
+    from tests import factories
+    from tests.factories import records as rf
+    from tests.outbox import factories as outbox_factories
+
+    tenant = konto.tenant
+    unit = factories.root_unit(tenant)
+    worker = factories.user(tenant, "sachbearbeitung", unit)
+    akte = rf.akte(caseworker=worker, plan=rf.leistungsplan(tenant), unit=unit)
+    person = akte.subjekte.get().person
+    if konto.person_id is None:
+        Buergerkonto.objects.for_tenant(tenant).filter(pk=konto.pk).update(person=person)
+        konto.person = person
+    brief = outbox_factories.released_letter(tenant, akte, actor=worker, kanal=Brief.Kanal.PORTAL)
+    Brief.objects.for_tenant(tenant).filter(pk=brief.pk).update(
+        status=Brief.Status.BEREITGESTELLT,
+        empfaenger=konto.person,
+        bereitgestellt_am=timezone.now(),
+    )
+    return brief

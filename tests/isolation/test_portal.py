@@ -39,6 +39,7 @@ PUBLIC = {
 PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
     "antrag_id": lambda konto: str(portal_factories.antrag(konto).pk),
     "schritt_id": lambda konto: "person",
+    "brief_id": lambda konto: str(portal_factories.postfachbrief(konto).pk),
 }
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]

@@ -8,12 +8,20 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.outbox.postfach import kanal
         from koffer.portal.antrag import services as antraege
+        from koffer.portal.postfach import empfang
+        from koffer.portal.postfach import tasks as postfach_tasks
         from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
 
         # A draft's uploads and a submission's receipt are blobs the ledger must keep.
         documents.register_blob_reference(antraege.blob_referenced)
+        # The Postausgang's channel „Bürgerpostfach“ (the outbox never imports the portal).
+        kanal.register(
+            kanal.Postfach(erreichbar=empfang.erreichbar, bereitgestellt=empfang.bereitgestellt)
+        )
+        postfach_tasks.register_job_kind()
         register(
             NavEntry(
                 key="portal_vertretungen",

@@ -30,6 +30,10 @@ class PortalEinstellung(TenantOwned):
     """A Mandant's portal settings; no row: the defaults (e-mail accounts off)."""
 
     email_konten_erlaubt = models.BooleanField("Konten mit E-Mail-Adresse erlaubt", default=False)
+    # Letters of the Postausgang delivered to the citizen's mailbox (§ 37 Abs. 2a SGB X).
+    elektronische_zustellung_erlaubt = models.BooleanField(
+        "Zustellung ins Bürgerpostfach erlaubt", default=False
+    )
 
     class Meta:
         verbose_name = "Portal-Einstellung"
@@ -64,6 +68,11 @@ class Buergerkonto(TenantOwned):
     # exactly one person (portal.verknuepfung).
     person = models.ForeignKey(
         "records.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The consent to electronic delivery into the mailbox (§ 36a Abs. 1 SGB I, § 37 Abs.
+    # 2a SGB X), with its date; None: never given or revoked (the audit keeps both).
+    postfach_einwilligung_am = models.DateTimeField(
+        "Einwilligung in die elektronische Zustellung am", null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     letzte_anmeldung = models.DateTimeField("Letzte Anmeldung", null=True, blank=True)
