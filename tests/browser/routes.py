@@ -102,6 +102,7 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     "portal/<slug:mandant>/email/bestaetigen/<str:token>/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/vertretungen/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/postfach/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/nachrichten/<uuid:vorgang_id>/": "test_portal.test_citizen_pages",
     # A citizen's application, step by step, its check and its confirmation.
     "portal/<slug:mandant>/antraege/<uuid:antrag_id>/schritt/<slug:schritt_id>/": (
         "test_portal_antrag.test_apply_online_on_a_phone"

@@ -107,3 +107,24 @@ def postfachbrief(konto: Buergerkonto) -> Any:
         bereitgestellt_am=timezone.now(),
     )
     return brief
+
+
+def vorgang_des_kontos(konto: Buergerkonto) -> Any:
+    """An open Vorgang of an Akte about ``konto``'s person (an Akte opened for it when the
+    account has no person yet): one the citizen may write about."""
+    from tests import factories
+    from tests.factories import records as rf
+
+    tenant = konto.tenant
+    unit = factories.root_unit(tenant)
+    worker = factories.user(tenant, "sachbearbeitung", unit)
+    akte = rf.akte(caseworker=worker, plan=rf.leistungsplan(tenant), unit=unit)
+    if konto.person_id is None:
+        person = akte.subjekte.get().person
+        Buergerkonto.objects.for_tenant(tenant).filter(pk=konto.pk).update(person=person)
+        konto.person = person
+    else:
+        from koffer.records.models import AkteSubjekt
+
+        AkteSubjekt.objects.for_tenant(tenant).filter(akte=akte).update(person=konto.person)
+    return rf.vorgang(akte, actor=worker)

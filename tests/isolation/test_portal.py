@@ -40,6 +40,7 @@ PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
     "antrag_id": lambda konto: str(portal_factories.antrag(konto).pk),
     "schritt_id": lambda konto: "person",
     "brief_id": lambda konto: str(portal_factories.postfachbrief(konto).pk),
+    "vorgang_id": lambda konto: str(portal_factories.vorgang_des_kontos(konto).pk),
 }
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]

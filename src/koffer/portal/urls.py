@@ -2,6 +2,7 @@ from django.urls import path
 
 from koffer.portal import views
 from koffer.portal.antrag import urls as antrag_urls
+from koffer.portal.nachrichten import urls as nachrichten_urls
 from koffer.portal.postfach import urls as postfach_urls
 
 app_name = "portal"
@@ -35,4 +36,5 @@ urlpatterns = [
     path("portal/<slug:mandant>/abmelden/", views.abmelden, name="abmelden"),
     *antrag_urls.urlpatterns,
     *postfach_urls.urlpatterns,
+    *nachrichten_urls.urlpatterns,
 ]

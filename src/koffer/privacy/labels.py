@@ -160,6 +160,8 @@ ACTION_LABELS: dict[str, str] = {
     "portal.vertretung.abgelehnt": "Online-Dienste: Vertretung abgelehnt",
     "portal.vertretung.verweigert": "Online-Dienste: Handeln ohne gültige Vertretung abgelehnt",
     "portal.postfach.einwilligung": "Online-Dienste: in die Zustellung ins Postfach eingewilligt",
+    "portal.nachricht.gesendet": "Online-Dienste: Nachricht zu einem Vorgang gesendet",
+    "portal.nachricht.beantwortet": "Online-Dienste: Nachricht an Bürger:in beantwortet (im Vorgang abgelegt)",
     "portal.postfach.widerruf": "Online-Dienste: Einwilligung in die Zustellung ins Postfach widerrufen",
     "field.hausbesuch.erledigt": "Hausbesuch erledigt",
     "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",

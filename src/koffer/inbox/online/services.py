@@ -29,7 +29,7 @@ from koffer.inbox.verarbeitung import regeln
 from koffer.inbox.verarbeitung import services as pipeline
 from koffer.jobs import services as jobs
 from koffer.records.dokumente import services as documents
-from koffer.records.models import Akte, Dokument
+from koffer.records.models import Akte, Dokument, Vorgang
 from koffer.tenancy.models import Mandant
 
 JOB_KIND = "inbox.online"
@@ -54,6 +54,9 @@ class Sendung:
     daten: dict[str, Any]
     akte_id: uuid.UUID | None
     grund: str
+    # A message about a Vorgang (the portal's Nachrichten): filed into it, of this kind.
+    vorgang_id: uuid.UUID | None = None
+    dokumentart: str = "Antrag (online)"
 
 
 def einliefern(
@@ -81,6 +84,7 @@ def einliefern(
             "titel": sendung.titel,
             "absender": sendung.absender,
             "daten": sendung.daten,
+            **({"dokumentart": sendung.dokumentart} if sendung.vorgang_id else {}),
         },
         cls=DjangoJSONEncoder,
         ensure_ascii=False,
@@ -122,7 +126,14 @@ def einliefern(
             state=Stapeldatei.State.GEPRUEFT,
         )
         vorschlaege = (
-            [{"akte": str(sendung.akte_id), "vorgang": None, "confidence": 1.0, "reasons": [REGEL]}]
+            [
+                {
+                    "akte": str(sendung.akte_id),
+                    "vorgang": str(sendung.vorgang_id) if sendung.vorgang_id else None,
+                    "confidence": 1.0,
+                    "reasons": [REGEL],
+                }
+            ]
             if sendung.akte_id
             else []
         )
@@ -199,10 +210,17 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
     if akte is None:
         doc = pipeline.to_triage(doc=doc, reason=doc.reason or "Keine Akte bekannt.")
     else:
-        titel = json.loads(doc.stapel.manifest).get("titel", "Online-Antrag")
+        manifest = json.loads(doc.stapel.manifest)
+        titel = manifest.get("titel", "Online-Antrag")
+        vorgang_id = next((v.get("vorgang") for v in doc.vorschlaege if v.get("vorgang")), None)
+        vorgang = (
+            Vorgang.objects.for_tenant(doc.tenant_id).filter(pk=vorgang_id, akte=akte).first()
+            if vorgang_id
+            else None
+        )
         meta = documents.DocumentMeta(
             title=str(titel)[:300],
-            kind="Antrag (online)",
+            kind=str(manifest.get("dokumentart", "Antrag (online)"))[:60],
             direction=Dokument.Direction.INCOMING,
             received_on=doc.stapel.scan_date,
         )
@@ -211,7 +229,7 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
                 actor=None,
                 doc=doc,
                 akte=akte,
-                vorgang=None,
+                vorgang=vorgang,
                 rule=REGEL,
                 rules=regeln.regeln(doc.tenant_id),
                 meta=meta,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from koffer.blobs.store import get_store
 from koffer.errors import DomainError
+from koffer.portal.nachrichten import selectors as nachrichten
 from koffer.portal.postfach import empfang, selectors, services
 from koffer.portal.sitzung import buerger_erforderlich
 from koffer.portal.views import seite
@@ -40,6 +41,8 @@ def postfach(request: HttpRequest, mandant: str) -> HttpResponse:
         {
             "page_title": "Postfach",
             "eintraege": selectors.briefe(konto),
+            "vorgaenge": list(nachrichten.vorgaenge(konto)[:50]),
+            "antworten": nachrichten.ungelesen(konto),
             "erlaubt": empfang.erlaubt(konto.tenant_id),
         },
     )
