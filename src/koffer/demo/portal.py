@@ -20,7 +20,10 @@ PORTAL_SLUG = "jobcenter-musterland"
 
 def load(mandanten: dict[str, Mandant]) -> None:
     mandant = mandanten[PORTAL_SLUG]
-    PortalEinstellung.objects.create(tenant=mandant, email_konten_erlaubt=True)
+    # Letters may go to the citizens' mailbox once they consent on „Postfach“.
+    PortalEinstellung.objects.create(
+        tenant=mandant, email_konten_erlaubt=True, elektronische_zustellung_erlaubt=True
+    )
     online_angebote(mandant)
     # As the demo IdP's "Petra Sorge" would leave it after her first sign-in.
     betreuerin = Buergerkonto.objects.create(
