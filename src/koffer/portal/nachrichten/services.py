@@ -8,8 +8,8 @@ limited per account and hour (429, German).
 
 The office's answer is typeset the same way and filed at once as an outgoing document of
 the Vorgang (``records.dokumente.services.file_letter``, idempotent by its key); the
-accounts that may act for the Akte's persons get the mailbox's e-mail notice, which
-names nothing."""
+accounts that may act for the Akte's persons get the mailbox's e-mail notice (the same
+job as a letter's), which names nothing."""
 
 from __future__ import annotations
 
@@ -26,9 +26,11 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.inbox.online import services as online
+from koffer.jobs import services as jobs
 from koffer.portal.errors import Forbidden, PortalError, ZuVieleVersuche
-from koffer.portal.models import Buergerkonto, Nachricht
+from koffer.portal.models import Buergerkonto, Nachricht, OnlineAngebot
 from koffer.portal.nachrichten import pdf, selectors
+from koffer.portal.postfach import empfang
 from koffer.portal.postfach import services as postfach
 from koffer.records import access as records_access
 from koffer.records.dokumente import services as documents
@@ -78,6 +80,7 @@ def schreiben(*, actor: Buergerkonto, vorgang: Vorgang, text: str) -> Nachricht:
             "Bitte versuchen Sie es später noch einmal.",
         )
     akte, tenant = vorgang.akte, actor.tenant
+    lieferant = _lieferant(vorgang)
     jetzt = timezone.localtime()
     von = actor.anzeigename
     datei = pdf.nachricht_pdf(
@@ -102,7 +105,7 @@ def schreiben(*, actor: Buergerkonto, vorgang: Vorgang, text: str) -> Nachricht:
             nachricht.eingang = online.einliefern(
                 actor=actor,
                 tenant=tenant,
-                provider_id=akte.caseworker_id or vorgang.caseworker_id,
+                provider_id=lieferant,
                 unit_id=akte.unit_id,
                 sendung=online.Sendung(
                     batch_id=f"nachricht-{nachricht.pk}",
@@ -134,6 +137,26 @@ def schreiben(*, actor: Buergerkonto, vorgang: Vorgang, text: str) -> Nachricht:
         documents.discard_blobs(marken)
         raise
     return nachricht
+
+
+def _lieferant(vorgang: Vorgang) -> uuid.UUID:
+    """Who the Posteingang names as the delivery's provider: the Vorgang's or the Akte's
+    caseworker, else whoever set up the Mandant's online services."""
+    found = vorgang.caseworker_id or vorgang.akte.caseworker_id
+    if found is None:
+        found = (
+            OnlineAngebot.objects.for_tenant(vorgang.tenant_id)
+            .order_by("eingerichtet_am")
+            .values_list("eingerichtet_von_id", flat=True)
+            .first()
+        )
+    if found is None:
+        raise PortalError(
+            "nachricht_niemand",
+            "Zu diesem Vorgang können Sie im Moment keine Nachricht senden: ihm ist niemand "
+            "zugeordnet. Bitte wenden Sie sich an die Verwaltung.",
+        )
+    return found
 
 
 def may_answer(access: Access, user: User, vorgang: Vorgang) -> bool:
@@ -198,14 +221,20 @@ def antworten(*, actor: User, access: Access, vorgang: Vorgang, text: str) -> Na
             subject=selectors.erste_person(vorgang),
             changes={"vorgang": str(vorgang.pk), "dokument": str(result.dokument.pk)},
         )
-        transaction.on_commit(lambda: benachrichtigen(nachricht.pk, tenant.pk))
+        jobs.start_job(
+            actor=actor,
+            tenant=tenant,
+            kind=empfang.JOB_KIND,
+            title="Benachrichtigung: neue Nachricht im Bürgerpostfach",
+            params={"nachricht": str(nachricht.pk)},
+        )
     return nachricht
 
 
 def benachrichtigen(nachricht_id: uuid.UUID, tenant_id: uuid.UUID) -> int:
-    """The mailbox's notice about an answer, once: to the accounts that may act for a
-    person of the Akte and have a confirmed address. Runs after the answer's commit; a
-    failed send leaves ``benachrichtigt_am`` empty for the page to show."""
+    """The mailbox's notice about an answer (the job's step), once: to the accounts that
+    may act for a person of the Akte and have a confirmed address; a failed send fails
+    the job, which can be retried."""
     nachricht = (
         Nachricht.objects.for_tenant(tenant_id)
         .select_related("vorgang__akte__tenant")

@@ -1,5 +1,6 @@
 """The job ``portal.postfach.benachrichtigung``: the e-mail notice of one letter made
-available in the mailbox; a failed send fails the job, which can be retried."""
+available in the mailbox, or of one answer of the office; a failed send fails the job,
+which can be retried."""
 
 from __future__ import annotations
 
@@ -8,18 +9,24 @@ from functools import partial
 
 from koffer.jobs import registry
 from koffer.jobs.runner import JobError, JobRun, Outcome
+from koffer.portal.nachrichten import services as nachrichten
 from koffer.portal.postfach import services
 from koffer.portal.postfach.empfang import JOB_KIND
 
 
 def _job(run: JobRun) -> Outcome:
+    """The notice of a letter (``brief``) or of the office's answer (``nachricht``)."""
+    key = "nachricht" if "nachricht" in run.params else "brief"
     try:
-        brief_id = uuid.UUID(str(run.params.get("brief", "")))
+        object_id = uuid.UUID(str(run.params.get(key, "")))
     except ValueError as exc:
-        raise JobError("Diesen Brief gibt es nicht.") from exc
-    done = run.step(
-        "senden", partial(services.benachrichtigen, run.tenant_id, brief_id), atomic=False
-    )
+        raise JobError("Diese Nachricht gibt es nicht.") from exc
+    if key == "nachricht":
+        work = partial(nachrichten.benachrichtigen, object_id, run.tenant_id)
+        done = run.step("senden", lambda: {"gesendet": work()}, atomic=False)
+    else:
+        work_brief = partial(services.benachrichtigen, run.tenant_id, object_id)
+        done = run.step("senden", work_brief, atomic=False)
     return Outcome(f"{done['gesendet']} Benachrichtigung(en) gesendet.")
 
 
