@@ -90,6 +90,10 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     "readyz": (PROBE, "Bereitschafts-Probe (JSON)"),
     "abmelden/": (SESSION, "beendet die Sitzung des Crawlers"),
     "portal/saml/metadata/": (FILE, "SAML-Metadaten des Portals (XML)"),
+    "portal/<slug:mandant>/postfach/<uuid:brief_id>/brief.pdf": (
+        FILE,
+        "Brief im Bürgerpostfach (PDF; das erste Öffnen ist der Abruf)",
+    ),
 }
 # Pages outside the crawl of signed-in roles; other browser tests check them.
 CHECKED_ELSEWHERE: dict[str, str] = {
@@ -106,6 +110,8 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     "portal/<slug:mandant>/email/bestaetigen/<str:token>/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/vertretungen/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/hausbesuch/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/postfach/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/nachrichten/<uuid:vorgang_id>/": "test_portal.test_citizen_pages",
     # A citizen's application, step by step, its check and its confirmation.
     "portal/<slug:mandant>/antraege/<uuid:antrag_id>/schritt/<slug:schritt_id>/": (
         "test_portal_antrag.test_apply_online_on_a_phone"

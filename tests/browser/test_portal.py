@@ -76,6 +76,16 @@ def test_citizen_pages(server_url: str, chromium: Browser) -> None:
             lambda: page.get_by_role("button", name="Hausbesuch anfragen").click(),
         )
         assert "eingegangen, wird geplant" in page.content(), page.url
+        page.goto(f"{server_url}{PORTAL}/")
+        step("postfach", lambda: page.get_by_role("link", name="Postfach").click())
+        # Deniz Yılmaz's Akte has an open Vorgang (the demo's application): its messages.
+        vorgaenge = page.get_by_role("list", name="Vorgänge, zu denen Sie schreiben können")
+        step("nachrichten", lambda: vorgaenge.get_by_role("link").first.click())
+        step(
+            "nachrichten fehler",
+            lambda: page.get_by_role("button", name="Nachricht senden").click(),
+            expected=400,
+        )
     finally:
         context.close()
     assert not failures, format_failures(failures)

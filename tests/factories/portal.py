@@ -159,3 +159,49 @@ def nachforderung_datei(konto: Buergerkonto) -> NachforderungDatei:
         groesse=len(daten),
         hochgeladen_am=timezone.now(),
     )
+
+
+def postfachbrief(konto: Buergerkonto) -> Any:
+    """A letter made available in ``konto``'s mailbox: released on the channel
+    „Bürgerpostfach“ to the account's person (an Akte opened for it when it has none)."""
+    from koffer.outbox.models import Brief
+    from tests import factories
+    from tests.factories import records as rf
+    from tests.outbox import factories as outbox_factories
+
+    tenant = konto.tenant
+    unit = factories.root_unit(tenant)
+    worker = factories.user(tenant, "sachbearbeitung", unit)
+    akte = rf.akte(caseworker=worker, plan=rf.leistungsplan(tenant), unit=unit)
+    person = akte.subjekte.get().person
+    if konto.person_id is None:
+        Buergerkonto.objects.for_tenant(tenant).filter(pk=konto.pk).update(person=person)
+        konto.person = person
+    brief = outbox_factories.released_letter(tenant, akte, actor=worker, kanal=Brief.Kanal.PORTAL)
+    Brief.objects.for_tenant(tenant).filter(pk=brief.pk).update(
+        status=Brief.Status.BEREITGESTELLT,
+        empfaenger=konto.person,
+        bereitgestellt_am=timezone.now(),
+    )
+    return brief
+
+
+def vorgang_des_kontos(konto: Buergerkonto) -> Any:
+    """An open Vorgang of an Akte about ``konto``'s person (an Akte opened for it when the
+    account has no person yet): one the citizen may write about."""
+    from tests import factories
+    from tests.factories import records as rf
+
+    tenant = konto.tenant
+    unit = factories.root_unit(tenant)
+    worker = factories.user(tenant, "sachbearbeitung", unit)
+    akte = rf.akte(caseworker=worker, plan=rf.leistungsplan(tenant), unit=unit)
+    if konto.person_id is None:
+        person = akte.subjekte.get().person
+        Buergerkonto.objects.for_tenant(tenant).filter(pk=konto.pk).update(person=person)
+        konto.person = person
+    else:
+        from koffer.records.models import AkteSubjekt
+
+        AkteSubjekt.objects.for_tenant(tenant).filter(akte=akte).update(person=konto.person)
+    return rf.vorgang(akte, actor=worker)

@@ -56,6 +56,8 @@ PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
     "blob": portal_factories.anlage,
     "nachforderung_id": lambda konto: str(portal_factories.nachforderung(konto).pk),
     "datei_id": lambda konto: str(portal_factories.nachforderung_datei(konto).pk),
+    "brief_id": lambda konto: str(portal_factories.postfachbrief(konto).pk),
+    "vorgang_id": lambda konto: str(portal_factories.vorgang_des_kontos(konto).pk),
 }
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]

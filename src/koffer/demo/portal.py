@@ -34,6 +34,8 @@ def load(mandanten: dict[str, Mandant]) -> None:
         hausbesuche_unit=Organisationseinheit.objects.for_tenant(mandant).get(
             name=HAUSBESUCHE_TEAM
         ),
+        # Letters may go to the citizens' mailbox once they consent on „Postfach“.
+        elektronische_zustellung_erlaubt=True,
     )
     online_angebote(mandant)
     # As the demo IdP's "Petra Sorge" would leave it after her first sign-in.

@@ -180,12 +180,14 @@ class Brief(TenantOwned):
         ENTWURF = "entwurf", "Entwurf"
         ZUR_FREIGABE = "zur_freigabe", "wartet auf Freigabe"
         FREIGEGEBEN = "freigegeben", "freigegeben"
+        BEREITGESTELLT = "bereitgestellt", "im Postfach bereitgestellt"
         IM_STAPEL = "im_stapel", "im Versandstapel"
         ABGEHOLT = "abgeholt", "vom Druckdienst abgeholt"
         EMPFANGEN = "empfangen", "beim Druckdienst eingegangen"
         GEDRUCKT = "gedruckt", "gedruckt"
         VERSENDET = "versendet", "zur Post gegeben"
         AUSGEHAENDIGT = "ausgehaendigt", "persönlich ausgehändigt"
+        ABGERUFEN = "abgerufen", "im Postfach abgerufen"
         UNZUSTELLBAR = "unzustellbar", "unzustellbar zurück"
         VERWORFEN = "verworfen", "verworfen"
 
@@ -193,6 +195,7 @@ class Brief(TenantOwned):
         HYBRID = "hybrid", "Hybridpost (Druckdienstleister)"
         LOKAL = "lokal", "selbst drucken"
         PERSOENLICH = "persoenlich", "persönlich aushändigen"
+        PORTAL = "portal", "Bürgerpostfach"
 
     class Einschreiben(models.TextChoices):
         KEINS = "", "kein Einschreiben"
@@ -231,6 +234,17 @@ class Brief(TenantOwned):
     briefdatum = models.DateField("Datum", null=True, blank=True)
     versendet_am = models.DateField("zur Post gegeben am", null=True, blank=True)
     bekanntgabe_am = models.DateField("Bekanntgabe am", null=True, blank=True)
+    # The citizen's mailbox (kanal portal, § 37 Abs. 2a SGB X, ``outbox.postfach``): made
+    # available at release, the e-mail notice sent (the ten days run from it), the first
+    # retrieval and by whom (a citizen's account is no User: its label), or the provision
+    # ended (the letter went on paper).
+    bereitgestellt_am = models.DateTimeField("im Postfach bereitgestellt am", null=True, blank=True)
+    benachrichtigt_am = models.DateTimeField("benachrichtigt am", null=True, blank=True)
+    abgerufen_am = models.DateTimeField("abgerufen am", null=True, blank=True)
+    abgerufen_von = models.CharField("abgerufen von", max_length=200, blank=True)
+    bereitstellung_beendet_am = models.DateTimeField(
+        "Bereitstellung beendet am", null=True, blank=True
+    )
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -253,12 +267,14 @@ class Brief(TenantOwned):
         "entwurf": 0,
         "zur_freigabe": 1,
         "freigegeben": 2,
+        "bereitgestellt": 2,  # released into the mailbox; on paper again it is "freigegeben"
         "im_stapel": 3,
         "abgeholt": 4,
         "empfangen": 5,
         "gedruckt": 6,
         "versendet": 7,
         "ausgehaendigt": 7,
+        "abgerufen": 7,
         "unzustellbar": 8,
         "verworfen": 9,
     }
@@ -274,12 +290,14 @@ class Brief(TenantOwned):
                         "entwurf",
                         "zur_freigabe",
                         "freigegeben",
+                        "bereitgestellt",
                         "im_stapel",
                         "abgeholt",
                         "empfangen",
                         "gedruckt",
                         "versendet",
                         "ausgehaendigt",
+                        "abgerufen",
                         "unzustellbar",
                         "verworfen",
                     ]

@@ -8,9 +8,13 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.outbox.postfach import kanal
         from koffer.portal.anliegen import services as anliegen
         from koffer.portal.anliegen import verwaltung as nachforderungen
         from koffer.portal.antrag import services as antraege
+        from koffer.portal.nachrichten import links as nachrichten_links
+        from koffer.portal.postfach import empfang
+        from koffer.portal.postfach import tasks as postfach_tasks
         from koffer.records import erweiterungen
         from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
@@ -23,6 +27,19 @@ class PortalConfig(AppConfig):
                 key="portal_nachforderung",
                 label=nachforderungen.TITEL,
                 url=nachforderungen.link,
+            )
+        )
+        # The Postausgang's channel „Bürgerpostfach“ (the outbox never imports the portal).
+        kanal.register(
+            kanal.Postfach(erreichbar=empfang.erreichbar, bereitgestellt=empfang.bereitgestellt)
+        )
+        postfach_tasks.register_job_kind()
+        # „Nachrichten (Online-Dienste)“ on a Vorgang's page (records never imports us).
+        erweiterungen.register(
+            erweiterungen.Aktion(
+                key="portal_nachrichten",
+                label="Nachrichten (Online-Dienste)",
+                url=nachrichten_links.nachrichten,
             )
         )
         register(

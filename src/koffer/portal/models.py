@@ -41,6 +41,10 @@ class PortalEinstellung(TenantOwned):
         related_name="+",
         verbose_name="Planung der Hausbesuche",
     )
+    # Letters of the Postausgang delivered to the citizen's mailbox (§ 37 Abs. 2a SGB X).
+    elektronische_zustellung_erlaubt = models.BooleanField(
+        "Zustellung ins Bürgerpostfach erlaubt", default=False
+    )
 
     class Meta:
         verbose_name = "Portal-Einstellung"
@@ -79,6 +83,11 @@ class Buergerkonto(TenantOwned):
     # exactly one person (portal.verknuepfung).
     person = models.ForeignKey(
         "records.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The consent to electronic delivery into the mailbox (§ 36a Abs. 1 SGB I, § 37 Abs.
+    # 2a SGB X), with its date; None: never given or revoked (the audit keeps both).
+    postfach_einwilligung_am = models.DateTimeField(
+        "Einwilligung in die elektronische Zustellung am", null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     letzte_anmeldung = models.DateTimeField("Letzte Anmeldung", null=True, blank=True)
@@ -361,3 +370,55 @@ class NachforderungDatei(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Nachricht(TenantOwned):
+    """One message of the thread about a Vorgang, both ways. A citizen's message is filed
+    in the Vorgang through the Posteingang (``eingang``, a document with a Wiedervorlage
+    for its caseworker); the office's answer is filed as an outgoing document
+    (``dokument``) and shows in the citizen's mailbox with an e-mail notice."""
+
+    class Richtung(models.TextChoices):
+        EINGANG = "eingang", "an die Verwaltung"
+        AUSGANG = "ausgang", "von der Verwaltung"
+
+    vorgang = models.ForeignKey("records.Vorgang", on_delete=models.PROTECT, related_name="+")
+    richtung = models.CharField(max_length=8, choices=Richtung.choices)
+    konto = models.ForeignKey(
+        Buergerkonto, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verfasst_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField("Nachricht")
+    pdf_sha256 = models.CharField(max_length=64)
+    eingang = models.ForeignKey(
+        "inbox.Eingangsdokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dokument = models.ForeignKey(
+        "records.Dokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    benachrichtigt_am = models.DateTimeField(null=True, blank=True)
+    gelesen_am = models.DateTimeField(null=True, blank=True)  # an answer first read
+
+    class Meta:
+        verbose_name = "Nachricht"
+        verbose_name_plural = "Nachrichten"
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "vorgang", "created_at"], name="portal_nachricht_vorgang"
+            ),
+            models.Index(fields=["tenant", "konto", "created_at"], name="portal_nachricht_konto"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(richtung="eingang") & Q(konto__isnull=False))
+                | (Q(richtung="ausgang") & Q(verfasst_von__isnull=False)),
+                name="portal_nachricht_verfasser",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Nachricht {self.pk}"

@@ -4,6 +4,8 @@ from koffer.portal import views
 from koffer.portal.anliegen import urls as anliegen_urls
 from koffer.portal.antrag import urls as antrag_urls
 from koffer.portal.hausbesuch import urls as hausbesuch_urls
+from koffer.portal.nachrichten import urls as nachrichten_urls
+from koffer.portal.postfach import urls as postfach_urls
 
 app_name = "portal"
 
@@ -37,4 +39,6 @@ urlpatterns = [
     *antrag_urls.urlpatterns,
     *hausbesuch_urls.urlpatterns,
     *anliegen_urls.urlpatterns,
+    *postfach_urls.urlpatterns,
+    *nachrichten_urls.urlpatterns,
 ]

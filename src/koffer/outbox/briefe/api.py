@@ -26,16 +26,18 @@ BriefStatus = Literal[
     "entwurf",
     "zur_freigabe",
     "freigegeben",
+    "bereitgestellt",
     "im_stapel",
     "abgeholt",
     "empfangen",
     "gedruckt",
     "versendet",
     "ausgehaendigt",
+    "abgerufen",
     "unzustellbar",
     "verworfen",
 ]
-BriefKanal = Literal["hybrid", "lokal", "persoenlich"]
+BriefKanal = Literal["hybrid", "lokal", "persoenlich", "portal"]
 BriefEinschreiben = Literal["", "einwurf", "rueckschein", "eigenhaendig"]
 
 

@@ -29,6 +29,7 @@ from koffer.outbox import zustellung
 from koffer.outbox.briefe import daten, setzen
 from koffer.outbox.errors import Conflict, Forbidden, Invalid, OutboxError
 from koffer.outbox.models import Brief, BriefEreignis, Serienbrief, Vorlage
+from koffer.outbox.postfach import services as postfach
 from koffer.records import access as records_access
 from koffer.records.dokumente import services as documents
 from koffer.records.models import Akte, Dokument, Person, Vorgang
@@ -161,6 +162,8 @@ def neuer_brief(
     if kanal not in Brief.Kanal.values:
         raise Invalid("kanal_unknown", "Unbekannter Versandweg.")
     person = empfaenger or setzen.erste_person(akte)
+    if kanal == Brief.Kanal.PORTAL:
+        postfach.pruefen(person)
     now = timezone.now()
     brief = Brief(
         tenant_id=akte.tenant_id,
@@ -255,6 +258,8 @@ def aendern(
         if kanal is not None:
             if kanal not in Brief.Kanal.values:
                 raise Invalid("kanal_unknown", "Unbekannter Versandweg.")
+            if kanal == Brief.Kanal.PORTAL and brief.kanal != kanal:
+                postfach.pruefen(brief.empfaenger)
             brief.kanal = changes["kanal"] = kanal
         if einschreiben is not None:
             if einschreiben not in Brief.Einschreiben.values:
@@ -432,6 +437,9 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt, neu: bool = Fal
     brief.updated_at = now
     brief.save()
     _event(brief, Status.FREIGEGEBEN, actor=actor, einmalig=True)
+    if brief.kanal == Brief.Kanal.PORTAL:  # no print batch: into the mailbox at once
+        postfach.bereitstellen(brief, actor=actor)
+        brief.save(update_fields=["status", "bereitgestellt_am"])
     audit_brief(
         actor,
         brief,
@@ -440,6 +448,7 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt, neu: bool = Fal
             "dokument": str(result.dokument.pk),
             "seiten": done.seiten,
             "vier_augen": brief.freigabe_angefordert_von_id is not None,
+            "status": brief.status,
         },
     )
     return brief

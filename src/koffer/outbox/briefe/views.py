@@ -25,6 +25,7 @@ from koffer.outbox.briefe.forms import AushaendigenForm, BriefForm, NeuerBriefFo
 from koffer.outbox.errors import Invalid
 from koffer.outbox.lokaldruck import views as lokaldruck
 from koffer.outbox.models import Brief, Vorlage
+from koffer.outbox.postfach import services as postfach
 from koffer.outbox.versand import selectors as versand
 from koffer.records import selectors as records
 from koffer.records.models import Akte, Vorgang
@@ -177,6 +178,9 @@ def brief(request: TenantRequest, brief_id: uuid.UUID) -> HttpResponse:
         "can_hand_over": can_write and _may_hand_over(brief),
         "can_write_released": can_write,
         "druck": lokaldruck.abschnitt(request, brief, can_write=can_write),
+        "postfach_abruf_bis": postfach.abruf_bis(brief),
+        "postfach_abgelaufen": brief.status == Brief.Status.BEREITGESTELLT
+        and not postfach.abrufbar(brief),
         "page_title": brief.betreff,
         "breadcrumbs": _akte_crumbs(akte, f"Brief: {brief.betreff}"),
     }
@@ -228,6 +232,9 @@ def _act(request: TenantRequest, brief: Brief, action: str, form: BriefForm) -> 
     if action == "verwerfen":
         services.verwerfen(actor=actor, access=grants, brief=brief)
         return "Der Entwurf ist verworfen."
+    if action == "auf_papier":
+        postfach.auf_papier(actor=actor, access=grants, brief=brief)
+        return "Die Bereitstellung im Postfach ist beendet; der Brief geht per Hybridpost."
     if action == "aushaendigen":
         handed = AushaendigenForm(request.POST)
         if not handed.is_valid():

@@ -22,6 +22,7 @@ from koffer.outbox.models import (
     Versandstapel,
     Zustellung,
 )
+from koffer.outbox.postfach import services as postfach
 from koffer.outbox.versand import porto, services
 from koffer.records import access as records_access
 from koffer.tenancy.models import Mandant
@@ -106,6 +107,19 @@ def alarms(access: Access, tenant: Mandant, now: datetime | None = None) -> list
             label = b.get_status_display()
             found.append(Alarm(b, b.updated_at, hours, f"seit über {hours} Stunden „{label}“"))
     return found
+
+
+def nicht_abgerufen(access: Access, tenant: Mandant) -> list[Brief]:
+    """Letters of the user's units in the citizen's mailbox whose ten days passed
+    without a retrieval (§ 37 Abs. 2a SGB X): to be sent on paper, oldest first."""
+    return list(
+        postfach.mit_start(
+            Brief.objects.for_tenant(tenant).filter(outbox_access.dispatch_letters_q(access))
+        )
+        .filter(postfach.nicht_abgerufen_q())
+        .select_related("akte")
+        .order_by("postfach_start", "pk")[:MAX_ALARMS]
+    )
 
 
 def overdue_batches(tenant: Mandant, now: datetime | None = None) -> list[Versandstapel]:

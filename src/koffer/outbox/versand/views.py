@@ -44,6 +44,7 @@ def versand(request: TenantRequest) -> HttpResponse:
             "breadcrumbs": trail((VERSAND, None)),
             "page": page,
             "alarme": selectors.alarms(request.access, request.tenant),
+            "nicht_abgerufen": selectors.nicht_abgerufen(request.access, request.tenant),
             "ueberfaellig": selectors.overdue_batches(request.tenant),
             "regeln": services.regeln(request.tenant.pk),
             "dienste": selectors.providers(request.tenant),
