@@ -43,6 +43,8 @@ class Part:
     name: str  # German, for the log and /readyz
     command: list[str]
     env: dict[str, str]
+    # Started by ``start_deferred`` (once the web server answers), not by ``start_all``.
+    deferred: bool = False
     process: subprocess.Popen[bytes] | None = None
     started: float = 0.0  # monotonic
     restarts: int = 0
@@ -85,8 +87,20 @@ class Supervisor:
         self._now = now
 
     def start_all(self) -> None:
+        """Start every part that is not deferred."""
         for part in self.parts:
-            self._launch(part)
+            if not part.deferred:
+                self._launch(part)
+        self.write_status()
+
+    def deferred_waiting(self) -> bool:
+        return any(part.process is None for part in self.parts)
+
+    def start_deferred(self) -> None:
+        """Start the deferred parts not started yet."""
+        for part in self.parts:
+            if part.process is None:
+                self._launch(part)
         self.write_status()
 
     def tick(self) -> None:
@@ -150,6 +164,7 @@ class Supervisor:
                 "key": p.key,
                 "name": p.name,
                 "running": p.running,
+                "pending": p.process is None,
                 "restarts": p.restarts,
                 "restarted_at": p.restarted_at.isoformat() if p.restarted_at else None,
                 "ended_at": p.ended_at.isoformat() if p.ended_at else None,
@@ -190,7 +205,9 @@ def readiness(path: Path) -> tuple[bool, str]:
         return True, "nicht von „manage.py serve“ überwacht"
     notes: list[str] = []
     for part in parts:
-        if not part["running"]:
+        if part.get("pending"):
+            notes.append(f"{part['name']}: startet, sobald der Webserver antwortet")
+        elif not part["running"]:
             ended = _clock_time(part["ended_at"])
             notes.append(
                 f"{part['name']}: läuft nicht (beendet um {ended},"
