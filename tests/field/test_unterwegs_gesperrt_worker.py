@@ -1,0 +1,111 @@
+"""After a revocation's crypto-erase the Koffer's background worker ends for good (issue
+18): real processes — ``serve`` with the tresor on a filled Koffer, the erase done by
+another process as the Koffer's pull does it (``ablauf.gesperrt_abwischen``) — the worker
+ends without opening a database again, ``serve`` does not start it anew, and the pages
+answer only „Dieser Koffer wurde gesperrt und gelöscht“."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from koffer.shell import server
+from tests.subprocesses import ROOT, reaped
+from tests.tresor.test_koffer_prozess import _env, _get, _manage, koffer, vorlage
+
+__all__ = ["koffer", "vorlage"]
+
+pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
+
+START_TIMEOUT = 120.0
+LOESCHEN = """
+from koffer.field.paket.abholung import Buero, KofferGesperrt
+from koffer.field.unterwegs import ablauf
+fehler = ablauf.gesperrt_abwischen(
+    Buero(url="http://127.0.0.1:9", token="kg_test"), None, KofferGesperrt("gesperrt")
+)
+print(fehler.message)
+"""
+
+
+def _workers(serve: int) -> list[int]:
+    """The live worker processes serve started (its worker id names serve's pid)."""
+    found = []
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if " worker " in command and f"-serve-{serve} " in f"{command} ":
+            found.append(int(folder.name))
+    return found
+
+
+def _warten(bedingung: object, sekunden: float, was: str) -> None:
+    deadline = time.monotonic() + sekunden
+    while time.monotonic() < deadline:
+        if callable(bedingung) and bedingung():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{was} nicht innerhalb von {sekunden:.0f} s")
+
+
+def test_the_worker_ends_for_good_after_the_crypto_erase(koffer: tuple[Path, Path]) -> None:
+    var, kennwort = koffer
+    env = _env(var, kennwort, KOFFER_MODE="koffer")
+    port, live_port = server.free_port(), server.free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "serve",
+            "--no-demo",
+            "--port",
+            str(port),
+            "--live-port",
+            str(live_port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    with reaped(proc):
+
+        def laeuft() -> bool:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            try:
+                status, _ = _get(f"http://127.0.0.1:{port}/healthz")
+            except OSError:
+                return False
+            return status == 200 and bool(_workers(proc.pid))
+
+        _warten(laeuft, START_TIMEOUT, "serve mit Worker")
+        assert len(_workers(proc.pid)) == 1
+
+        out = _manage(env, "shell", "-c", LOESCHEN).stdout
+        assert "gesperrt und gelöscht" in out, out
+        assert not (var / "tresor.json").exists()
+
+        _warten(lambda: not _workers(proc.pid), 30, "Das Ende des Workers")
+        time.sleep(3)  # serve would have started it again after 1 s
+        assert proc.poll() is None  # serve itself goes on, showing the page below
+        assert _workers(proc.pid) == []
+        assert not list(var.glob("koffer.sqlite3*")), "eine neue Datenbank wurde angelegt"
+        status, body = _get(f"http://127.0.0.1:{port}/")
+        assert status == 410 and "gesperrt und gelöscht" in body.decode()
+
+        proc.send_signal(signal.SIGINT)
+        text, _ = proc.communicate(timeout=30)
+    log = text.decode()
+    assert "Hintergrund-Worker endgültig beendet" in log, log
+    assert "Hintergrund-Worker neu gestartet" not in log, log
+    assert "Worker endgültig beendet: Dieser Koffer wurde gesperrt und gelöscht" in log, log
