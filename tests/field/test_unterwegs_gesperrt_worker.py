@@ -7,6 +7,7 @@ answer only „Dieser Koffer wurde gesperrt und gelöscht“."""
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from koffer.shell import server
+from koffer.tresor import schluessel
 from tests.subprocesses import ROOT, reaped
-from tests.tresor.test_koffer_prozess import _env, _get, _manage, koffer, vorlage
+from tests.tresor.test_koffer_prozess import SECRET, _env, _get, _manage, _secret_file
 
-__all__ = ["koffer", "vorlage"]
-
-pytestmark = [pytest.mark.real_clock, pytest.mark.long, pytest.mark.own_database]
+pytestmark = [pytest.mark.real_clock, pytest.mark.long]
 
 START_TIMEOUT = 120.0
 LOESCHEN = """
@@ -31,6 +31,44 @@ fehler = ablauf.gesperrt_abwischen(
 )
 print(fehler.message)
 """
+
+
+@pytest.fixture
+def koffer(tmp_path: Path, db: None) -> tuple[Path, Path]:
+    """An empty Koffer with the tresor: set up with its secret, its database this test
+    run's migrated one, encrypted with the Koffer's key (migrating SQLCipher anew takes
+    minutes on a loaded machine)."""
+    from django.db import connection
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    from koffer.records.suche.backends.folding import fold
+
+    if connection.vendor != "sqlite":
+        pytest.skip("der Koffer ist eine SQLite-Datenbank; der SQLite-Lauf prüft das")
+    var = tmp_path / "var"
+    var.mkdir()
+    kennwort = _secret_file(tmp_path, SECRET)
+    _manage(_env(var, kennwort), "tresor_einrichten")
+    leer = tmp_path / "leer.sqlite3"
+    connection.ensure_connection()
+    copy = sqlite3.connect(leer)
+    connection.connection.backup(copy)
+    copy.close()
+    geraet = schluessel.auspacken(schluessel.lesen(var / "tresor.json"), SECRET)
+    key = schluessel.unterschluessel(geraet, "datenbank").hex()
+    conn = sqlcipher.connect(str(leer))
+    # The schema's expression index on folded names needs the function (records.apps).
+    conn.create_function(
+        "koffer_fold", 1, lambda t: None if t is None else fold(t), deterministic=True
+    )
+    try:
+        target = str(var / "koffer.sqlite3").replace("'", "''")
+        conn.execute(f"ATTACH DATABASE '{target}' AS tresor KEY \"x'{key}'\"")
+        conn.execute("SELECT sqlcipher_export('tresor')")
+        conn.execute("DETACH DATABASE tresor")
+    finally:
+        conn.close()
+    return var, kennwort
 
 
 def _workers(serve: int) -> list[int]:
