@@ -34,7 +34,7 @@ print(fehler.message)
 
 
 @pytest.fixture
-def koffer(tmp_path: Path, db: None) -> tuple[Path, Path]:
+def koffer(tmp_path: Path, transactional_db: None) -> tuple[Path, Path]:
     """An empty Koffer with the tresor: set up with its secret, its database this test
     run's migrated one, encrypted with the Koffer's key (migrating SQLCipher anew takes
     minutes on a loaded machine)."""
@@ -121,9 +121,10 @@ def test_the_worker_ends_for_good_after_the_crypto_erase(koffer: tuple[Path, Pat
         def laeuft() -> bool:
             assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
             try:
-                status, _ = _get(f"http://127.0.0.1:{port}/healthz")
+                status, _ = _get(f"http://127.0.0.1:{port}/readyz")
             except OSError:
                 return False
+            # ready: the worker runs its loop and beats (not only started)
             return status == 200 and bool(_workers(proc.pid))
 
         _warten(laeuft, START_TIMEOUT, "serve mit Worker")
