@@ -16,7 +16,9 @@ export KOFFER_TEST_DB_CACHE := var/test-db-cache
 # Test runs keep bytecode (__pycache__, git-ignored): pytest rewrites the asserts of every
 # test module on import, ~8 s of CPU per pytest process, once per `make test` instead of
 # in each worker of each run; processes the tests start read it too.
-test-sqlite test-dates test-postgres test-browser: export PYTHONDONTWRITEBYTECODE :=
+# `make run` keeps it too: each of serve's processes would compile koffer again (a Koffer's
+# start, issue 18).
+test-sqlite test-dates test-postgres test-browser run: export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 

@@ -151,6 +151,9 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         "--live-port",
         str(free_port()),
     ]
+    # As on a laptop (and `make run`): koffer's bytecode is kept after the first start,
+    # not compiled again by each of serve's processes.
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with _log(env).open("wb") as log:
         return subprocess.Popen(
             command,

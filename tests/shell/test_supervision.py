@@ -111,3 +111,26 @@ def test_a_status_file_of_a_serve_that_is_gone_is_ignored(tmp_path: Path) -> Non
     path = tmp_path / supervision.STATUS_FILE
     path.write_text(json.dumps({"pid": 2**22 + 12345, "parts": [{"running": False}]}))
     assert supervision.readiness(path) == (True, "nicht von „manage.py serve“ überwacht")
+
+
+def test_a_deferred_part_starts_only_when_asked_and_is_not_ready_before(tmp_path: Path) -> None:
+    """serve starts the worker and the stream process once the web server answers."""
+    sup, clock, _ = _supervisor(tmp_path)
+    sup.parts.append(
+        supervision.Part(key="live", name="Live-Aktualisierung", command=[], env={}, deferred=True)
+    )
+    sup.start_all()  # again, with the deferred part: it is not started
+    live = sup.parts[2]
+    assert live.process is None and sup.deferred_waiting()
+    clock.now += 5
+    sup.tick()  # waiting is not dying: no restart is planned
+    assert live.process is None and live.due is None
+    path = tmp_path / supervision.STATUS_FILE
+    assert supervision.readiness(path) == (
+        False,
+        "Live-Aktualisierung: startet, sobald der Webserver antwortet",
+    )
+
+    sup.start_deferred()
+    assert live.running and not sup.deferred_waiting()
+    assert supervision.readiness(path) == (True, "alle Teile laufen")

@@ -12,7 +12,7 @@ class FieldConfig(AppConfig):
         from koffer.field.besuche import links as besuche_links
         from koffer.field.geraete import hinweis
         from koffer.field.unterwegs import ablauf, tasks, verfall
-        from koffer.jobs import periodic
+        from koffer.jobs import anhalten, periodic
         from koffer.records import erweiterungen, numbering
         from koffer.shell.navigation import NavEntry, register
 
@@ -90,6 +90,8 @@ class FieldConfig(AppConfig):
         )
         tasks.register_job_kinds()
         periodic.register("field.verfall", every=verfall.alle, run=verfall.abgelaufene_abwischen)
+        # A Koffer crypto-erased after a revocation: its worker ends without another write.
+        anhalten.register("field.geloescht", ablauf.anhalten)
         register(
             NavEntry(
                 key="field_experte",

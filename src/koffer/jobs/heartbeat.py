@@ -17,7 +17,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from koffer.audit import anchors
-from koffer.jobs import periodic, runner, services
+from koffer.jobs import anhalten, periodic, runner, services
 from koffer.jobs.models import Job, WorkerHeartbeat
 
 logger = logging.getLogger("koffer.jobs")
@@ -72,6 +72,9 @@ class Heartbeat(threading.Thread):
             connection.close()
 
     def tick(self) -> None:
+        if anhalten.grund():  # the worker ends: nothing more is written
+            self._stopped.set()
+            return
         try:
             beat(self.worker_id)
             recovered = services.recover_stale_jobs()

@@ -48,6 +48,13 @@ class OutboxConfig(AppConfig):
                 key="outbox_brief_schreiben", label="Brief schreiben", url=links.schreiben
             )
         )
+        erweiterungen.register_dokument(
+            erweiterungen.DokumentAktion(
+                key="outbox_im_koffer_drucken",
+                label="Im Koffer drucken",
+                url=links.im_koffer_drucken,
+            )
+        )
         entries = [
             NavEntry(
                 key="outbox_freigaben",

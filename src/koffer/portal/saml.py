@@ -25,7 +25,7 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -33,14 +33,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, time_util
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor
-from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
-from saml2.saml import AuthnContextClassRef
-from saml2.samlp import RequestedAuthnContext
-from saml2.sigver import SignatureError
-from saml2.validate import ResponseLifetimeExceed, ToEarly
+
+if TYPE_CHECKING:  # pysaml2's signing modules load XML schemas (about 1 s): at first use
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
 
 from koffer.portal import schluessel
 from koffer.portal.errors import AnmeldungAbgelehnt
@@ -214,6 +210,8 @@ def _config_dict(*, mit_idp: bool) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=4)
 def _config(schluessel_: tuple[Any, ...], mit_idp: bool) -> SPConfig:
+    from saml2.config import SPConfig
+
     config = SPConfig()
     config.load(_config_dict(mit_idp=mit_idp))
     return config
@@ -235,11 +233,15 @@ def _einstellungen() -> tuple[Any, ...]:
 def client() -> Saml2Client:
     """A fresh client per sign-in (its identity cache must not grow in the process); the
     parsed configuration with the IdP's metadata is kept."""
+    from saml2.client import Saml2Client
+
     return Saml2Client(config=_config(_einstellungen(), True))
 
 
 def metadaten() -> str:
     """The SP's metadata XML (entity id, ACS, signing certificate)."""
+    from saml2.metadata import entity_descriptor
+
     return str(entity_descriptor(_config(_einstellungen(), False)))
 
 
@@ -252,6 +254,9 @@ def _idp_entity_id(saml_client: Saml2Client) -> str:
 
 def anfrage(*, tenant_id: uuid.UUID, niveau: str, weiter: str) -> tuple[Anfrage, str]:
     """Start a sign-in: the AuthnRequest's redirect URL and what the cookie keeps."""
+    from saml2.saml import AuthnContextClassRef
+    from saml2.samlp import RequestedAuthnContext
+
     saml_client = client()
     kontext = RequestedAuthnContext(
         authn_context_class_ref=[AuthnContextClassRef(text=NIVEAU_KLASSE[niveau])],
@@ -315,6 +320,10 @@ def _abgelehnt(code: str, message: str) -> AnmeldungAbgelehnt:
 def pruefen(saml_response: str, anfrage_: Anfrage) -> Identitaet:
     """Check a posted SAMLResponse against the sign-in the cookie names; the accepted
     identity, or :class:`AnmeldungAbgelehnt` with a stable code and a German message."""
+    from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
+    from saml2.sigver import SignatureError
+    from saml2.validate import ResponseLifetimeExceed, ToEarly
+
     saml_client = client()
     try:
         response = saml_client.parse_authn_request_response(

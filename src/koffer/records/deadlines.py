@@ -8,13 +8,20 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import holidays
 
 
 @lru_cache(maxsize=16)
 def _holidays(state: str, year: int) -> holidays.HolidayBase:
+    # Imported at first use: the package loads every country's calendars (a start of
+    # koffer should not wait for the Tibetan one).
+    import holidays
+
     return holidays.country_holidays("DE", subdiv=state or None, years=year)
 
 

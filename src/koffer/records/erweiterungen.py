@@ -1,5 +1,5 @@
 """Links other apps add to an Akte's and a Vorgang's page („Brief schreiben“ of the
-Postausgang), and notices they put on an Akte (the Koffer's „Im Koffer bei … seit …“),
+Postausgang) and to a Dokument's page („Im Koffer drucken“), and notices they put on an Akte (the Koffer's „Im Koffer bei … seit …“),
 registered in their ``AppConfig.ready()``: the E-Akte knows no app above it.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from koffer.accounts.access import Access
-from koffer.records.models import Akte, Vorgang
+from koffer.records.models import Akte, Dokument, Vorgang
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,33 @@ def links(
     found = []
     for aktion in _AKTIONEN.values():
         url = aktion.url(access, user_id, akte, vorgang)
+        if url:
+            found.append((aktion.label, url))
+    return found
+
+
+@dataclass(frozen=True)
+class DokumentAktion:
+    key: str
+    label: str
+    # (access, user id, dokument) -> the link's URL, or None when not shown
+    url: Callable[[Access, uuid.UUID | None, Dokument], str | None]
+
+
+_DOKUMENT_AKTIONEN: dict[str, DokumentAktion] = {}
+
+
+def register_dokument(aktion: DokumentAktion) -> None:
+    _DOKUMENT_AKTIONEN[aktion.key] = aktion
+
+
+def dokument_links(
+    access: Access, user_id: uuid.UUID | None, dokument: Dokument
+) -> list[tuple[str, str]]:
+    """(label, URL) of every registered link shown to this actor on a Dokument's page."""
+    found = []
+    for aktion in _DOKUMENT_AKTIONEN.values():
+        url = aktion.url(access, user_id, dokument)
         if url:
             found.append((aktion.label, url))
     return found

@@ -30,6 +30,9 @@ MAX_PAUSE = 30.0
 # A part that ran this long had no trouble starting: its next failure waits FIRST_PAUSE.
 STABLE_SECONDS = 60.0
 STOP_SECONDS = 15.0
+# A part that ends with this code is done for good and not started again (the worker of a
+# Koffer whose data was erased: ``koffer.jobs.anhalten``).
+ENDGUELTIG = 79
 
 Start = Callable[["Part"], "subprocess.Popen[bytes]"]
 Say = Callable[[str], None]
@@ -43,6 +46,8 @@ class Part:
     name: str  # German, for the log and /readyz
     command: list[str]
     env: dict[str, str]
+    # Started by ``start_deferred`` (once the web server answers), not by ``start_all``.
+    deferred: bool = False
     process: subprocess.Popen[bytes] | None = None
     started: float = 0.0  # monotonic
     restarts: int = 0
@@ -51,6 +56,7 @@ class Part:
     exit_code: int | None = None
     pause: float = FIRST_PAUSE
     due: float | None = None  # monotonic time of the next start while the part is down
+    finished: bool = False  # ended with ENDGUELTIG: not started again
 
     @property
     def running(self) -> bool:
@@ -85,8 +91,20 @@ class Supervisor:
         self._now = now
 
     def start_all(self) -> None:
+        """Start every part that is not deferred."""
         for part in self.parts:
-            self._launch(part)
+            if not part.deferred:
+                self._launch(part)
+        self.write_status()
+
+    def deferred_waiting(self) -> bool:
+        return any(part.process is None for part in self.parts)
+
+    def start_deferred(self) -> None:
+        """Start the deferred parts not started yet."""
+        for part in self.parts:
+            if part.process is None:
+                self._launch(part)
         self.write_status()
 
     def tick(self) -> None:
@@ -94,6 +112,8 @@ class Supervisor:
         changed = False
         at = self._clock()
         for part in self.parts:
+            if part.finished:
+                continue
             if part.due is None and part.process is not None and part.process.poll() is not None:
                 self._ended(part, at)
                 changed = True
@@ -112,6 +132,10 @@ class Supervisor:
         # Each part runs in its own process group: whatever it left behind (granian's
         # workers after its main process died) goes too, and frees the port.
         kill_group(part.process)
+        if code == ENDGUELTIG:
+            part.finished, part.exit_code, part.ended_at = True, code, self._now()
+            self._say(f"{part.name} endgültig beendet; wird nicht neu gestartet.")
+            return
         if at - part.started >= STABLE_SECONDS:
             part.pause = FIRST_PAUSE
         part.exit_code = code
@@ -150,6 +174,8 @@ class Supervisor:
                 "key": p.key,
                 "name": p.name,
                 "running": p.running,
+                "pending": p.process is None,
+                "finished": p.finished,
                 "restarts": p.restarts,
                 "restarted_at": p.restarted_at.isoformat() if p.restarted_at else None,
                 "ended_at": p.ended_at.isoformat() if p.ended_at else None,
@@ -190,7 +216,11 @@ def readiness(path: Path) -> tuple[bool, str]:
         return True, "nicht von „manage.py serve“ überwacht"
     notes: list[str] = []
     for part in parts:
-        if not part["running"]:
+        if part.get("pending"):
+            notes.append(f"{part['name']}: startet, sobald der Webserver antwortet")
+        elif part.get("finished"):
+            notes.append(f"{part['name']}: endgültig beendet")
+        elif not part["running"]:
             ended = _clock_time(part["ended_at"])
             notes.append(
                 f"{part['name']}: läuft nicht (beendet um {ended},"

@@ -149,3 +149,35 @@ def test_a_released_letter_prints_on_the_koffer_printer_too(
     assert pdf.read_bytes() == services.pdf_of(brief)
     brief.refresh_from_db()
     assert brief.status == Brief.Status.GEDRUCKT
+
+
+def test_a_filed_pdf_has_im_koffer_drucken_on_its_page_only_on_a_koffer(
+    formular: Formular, akte: Akte, team_caseworker: User, settings: Any
+) -> None:
+    """The E-Akte's document page carries the Postausgang's „Im Koffer drucken“ (through
+    ``records.erweiterungen``) on a Koffer, for a filed PDF the user may print."""
+    from koffer.records.dokumente import services as documents
+
+    settings.KOFFER_DRUCKER = "ipp://localhost:8631/ipp/print"
+    einreichung = _eingereicht(formular, akte, team_caseworker)
+    client = signed_in(team_caseworker)
+    seite = reverse("records:dokument", args=[einreichung.dokument_id])
+    drucken = reverse("outbox:dokument_drucken", args=[einreichung.dokument_id])
+    link = f'href="{drucken}"'
+
+    im_buero = client.get(seite).content.decode()
+    assert "Im Koffer drucken" not in im_buero and link not in im_buero
+
+    settings.KOFFER_MODE = "koffer"
+    im_koffer = client.get(seite).content.decode()
+    assert "Im Koffer drucken" in im_koffer and link in im_koffer
+    druckseite = client.get(drucken)
+    assert druckseite.status_code == 200
+    assert "Auf dem Koffer-Drucker drucken" in druckseite.content.decode()
+
+    assert einreichung.dokument is not None
+    documents.cancel_dokument(
+        actor=team_caseworker, dokument=einreichung.dokument, reason="doppelt abgelegt"
+    )
+    storniert = client.get(seite).content.decode()
+    assert "Im Koffer drucken" not in storniert

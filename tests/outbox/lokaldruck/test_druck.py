@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.django_db, needs_printer]
 
 def _print(user: User, tenant: Mandant, brief: Brief, drucker, **kw) -> Druckauftrag:  # type: ignore[no-untyped-def]
     auftrag = services.drucken(
-        actor=user, access=Access.for_user(user.pk, tenant.pk), brief=brief, drucker=drucker, **kw
+        actor=user, access=Access.for_user(user.pk, tenant.pk), ziel=brief, drucker=drucker, **kw
     )
     assert auftrag.job_id is not None
     runner.execute(auftrag.job_id)
@@ -138,11 +138,11 @@ def test_printed_once_means_nochmals_with_a_reason(
     _print(team_caseworker, tenant, brief, drucker)
     access = Access.for_user(team_caseworker.pk, tenant.pk)
     with pytest.raises(Conflict) as refused:
-        services.drucken(actor=team_caseworker, access=access, brief=brief, drucker=drucker)
+        services.drucken(actor=team_caseworker, access=access, ziel=brief, drucker=drucker)
     assert refused.value.code == "schon_gedruckt"
     with pytest.raises(DomainError):
         services.drucken(
-            actor=team_caseworker, access=access, brief=brief, drucker=drucker, nochmals=True
+            actor=team_caseworker, access=access, ziel=brief, drucker=drucker, nochmals=True
         )
     again = _print(
         team_caseworker,
@@ -211,7 +211,7 @@ def test_a_worker_killed_after_the_printers_answer_does_not_print_twice(
     auftrag = services.drucken(
         actor=team_caseworker,
         access=Access.for_user(team_caseworker.pk, tenant.pk),
-        brief=brief,
+        ziel=brief,
         drucker=drucker,
     )
     assert auftrag.job_id is not None

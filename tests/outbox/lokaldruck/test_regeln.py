@@ -53,12 +53,12 @@ def test_a_running_print_is_not_started_twice(
 ) -> None:
     drucker = add_printer(tenant, admin_user, "ipp://127.0.0.1:9/ipp/print")
     access = Access.for_user(team_caseworker.pk, tenant.pk)
-    services.drucken(actor=team_caseworker, access=access, brief=brief, drucker=drucker)
+    services.drucken(actor=team_caseworker, access=access, ziel=brief, drucker=drucker)
     with pytest.raises(Conflict) as refused:
         services.drucken(
             actor=team_caseworker,
             access=access,
-            brief=brief,
+            ziel=brief,
             drucker=drucker,
             nochmals=True,
             grund="x",
@@ -73,7 +73,7 @@ def test_hybrid_letters_are_not_printed_here(
     drucker = add_printer(tenant, admin_user, "ipp://127.0.0.1:9/ipp/print")
     access = Access.for_user(team_caseworker.pk, tenant.pk)
     with pytest.raises(Conflict):
-        services.drucken(actor=team_caseworker, access=access, brief=hybrid, drucker=drucker)
+        services.drucken(actor=team_caseworker, access=access, ziel=hybrid, drucker=drucker)
 
 
 def test_ipp_request_and_answer_round_trip() -> None:

@@ -66,6 +66,12 @@ def geloescht() -> bool:
     return im_koffer() and bool((vermerke.lesen().get("gesperrt") or {}).get("geloescht"))
 
 
+def anhalten() -> str | None:
+    """Why no background worker may go on here (``jobs.anhalten``): the Koffer erased
+    itself, its database is gone."""
+    return GELOESCHT if geloescht() else None
+
+
 def gekoppelt(datei: Path | None = None) -> bool:
     return (datei or abholung.zugang_pfad()).is_file()
 

@@ -82,7 +82,7 @@ def print_brief(request: TenantRequest, brief_id: uuid.UUID, body: DruckenIn) ->
     auftrag = services.drucken(
         actor=request.user,
         access=request.access,
-        brief=brief,
+        ziel=brief,
         drucker=drucker,
         nochmals=body.nochmals,
         grund=body.grund,

@@ -13,14 +13,16 @@ What holds, and why:
   the retry asks about the job already sent.
 - A completed print moves the letter to „gedruckt“ (never back: ``Brief.RANG``), with a
   BriefEreignis and an audit event; posting it is ``briefe.services.aushaendigen``.
-- Any other filed Dokument (a submitted form on the Koffer) prints the same way
-  (``dokument_drucken``): the same job, the same guards, its own audit actions; the
+- Any other filed Dokument (a submitted form on the Koffer) prints the same way: one
+  ``drucken`` takes either target, the same job, the same guards, its own audit actions; the
   Koffer's own printer comes from the setting ``KOFFER_DRUCKER`` (``einstellungsdrucker``).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -162,13 +164,6 @@ def _locked_brief(brief: Brief) -> Brief:
     )
 
 
-def _printed_before(brief: Brief) -> bool:
-    done = Druckauftrag.objects.for_tenant(brief.tenant_id).filter(
-        brief=brief, status=Status.GEDRUCKT
-    )
-    return brief.status != Brief.Status.FREIGEGEBEN or done.exists()
-
-
 def _usable(access: Access, tenant_id: uuid.UUID, drucker: Drucker) -> Drucker:
     found = (
         Drucker.objects.for_tenant(tenant_id)
@@ -180,72 +175,131 @@ def _usable(access: Access, tenant_id: uuid.UUID, drucker: Drucker) -> Drucker:
     return found
 
 
+def _brief_pruefen(access: Access, actor: User, brief: Brief) -> None:
+    if not rules.can_write_in(access, actor.pk, brief.akte):
+        raise Forbidden("outbox_forbidden", "Sie dürfen Briefe dieser Akte nicht drucken.")
+    if brief.kanal != Brief.Kanal.LOKAL:
+        raise Conflict(
+            "brief_not_local", "Nur Briefe mit dem Versandweg „selbst drucken“ druckt koffer."
+        )
+    if brief.status not in PRINTABLE or brief.dokument is None:
+        raise Conflict("brief_not_released", f"Der Brief ist {brief.get_status_display()}.")
+
+
+def _locked_dokument(dokument: Dokument) -> Dokument:
+    return (
+        Dokument.objects.for_tenant(dokument.tenant_id)
+        .select_for_update(of=("self",))
+        .select_related("akte", "current_version")
+        .get(pk=dokument.pk)
+    )
+
+
+def _dokument_pruefen(access: Access, actor: User, dokument: Dokument) -> None:
+    if not rules.can_write_in(access, actor.pk, dokument.akte):
+        raise Forbidden("outbox_forbidden", "Sie dürfen Dokumente dieser Akte nicht drucken.")
+    dokument_pdf(dokument)  # a PDF at all, before the job is started
+
+
+@dataclass(frozen=True)
+class _Ziel:
+    """What differs between printing a letter and printing another filed Dokument: the
+    Druckauftrag's field, the lock, the checks, the words, the audit."""
+
+    feld: str  # "brief" or "dokument"
+    sperren: Callable[[Any], Any]
+    pruefen: Callable[[Access, User, Any], None]
+    # a letter further along than released counts as printed
+    vorher_gedruckt: Callable[[Any], bool]
+    der: str  # "Der Brief"
+    den: str  # "den Brief"
+    ihn: str  # "ihn"
+    laeuft: str  # the message while a print waits or runs
+    aktion: str
+
+
+_BRIEF = _Ziel(
+    feld="brief",
+    sperren=_locked_brief,
+    pruefen=_brief_pruefen,
+    vorher_gedruckt=lambda brief: brief.status != Brief.Status.FREIGEGEBEN,
+    der="Der Brief",
+    den="den Brief",
+    ihn="ihn",
+    laeuft="Dieser Brief wird gerade gedruckt; bitte warten.",
+    aktion="outbox.brief.drucken",
+)
+_DOKUMENT = _Ziel(
+    feld="dokument",
+    sperren=_locked_dokument,
+    pruefen=_dokument_pruefen,
+    vorher_gedruckt=lambda dokument: False,
+    der="Das Dokument",
+    den="das Dokument",
+    ihn="es",
+    laeuft="Dieses Dokument wird gerade gedruckt; bitte warten.",
+    aktion="outbox.dokument.drucken",
+)
+
+
 def drucken(
     *,
     actor: User,
     access: Access,
-    brief: Brief,
+    ziel: Brief | Dokument,
     drucker: Drucker,
     nochmals: bool = False,
     grund: str = "",
 ) -> Druckauftrag:
-    """Start printing a released local letter on ``drucker`` (a job; the answer comes
-    back on the letter's page). A letter printed before needs ``nochmals`` and a reason;
-    a print that is waiting or running is not started a second time."""
-    drucker = _usable(access, brief.tenant_id, drucker)
+    """Start printing ``ziel`` on ``drucker`` (a job; the answer comes back on its page):
+    a released local letter, or any other filed Dokument (its current version's PDF, as
+    the Akte holds it) for whoever may write letters in its Akte. What was printed
+    before needs ``nochmals`` and a reason; a print that is waiting or running is not
+    started a second time."""
+    art = _BRIEF if isinstance(ziel, Brief) else _DOKUMENT
+    drucker = _usable(access, ziel.tenant_id, drucker)
     with transaction.atomic():
-        brief = _locked_brief(brief)
-        if not rules.can_write_in(access, actor.pk, brief.akte):
-            raise Forbidden("outbox_forbidden", "Sie dürfen Briefe dieser Akte nicht drucken.")
-        if brief.kanal != Brief.Kanal.LOKAL:
-            raise Conflict(
-                "brief_not_local", "Nur Briefe mit dem Versandweg „selbst drucken“ druckt koffer."
-            )
-        if brief.status not in PRINTABLE or brief.dokument is None:
-            raise Conflict("brief_not_released", f"Der Brief ist {brief.get_status_display()}.")
-        running = Druckauftrag.objects.for_tenant(brief.tenant_id).filter(
-            brief=brief, status__in=(Status.WARTET, Status.LAEUFT)
-        )
-        if running.exists():
-            raise _running()
+        ziel = art.sperren(ziel)
+        art.pruefen(access, actor, ziel)
+        mine = Druckauftrag.objects.for_tenant(ziel.tenant_id).filter(**{art.feld: ziel})
+        if mine.filter(status__in=(Status.WARTET, Status.LAEUFT)).exists():
+            raise Conflict("druck_laeuft", art.laeuft)
         reason = ""
-        if _printed_before(brief):
+        if art.vorher_gedruckt(ziel) or mine.filter(status=Status.GEDRUCKT).exists():
             if not nochmals:
                 raise Conflict(
                     "schon_gedruckt",
-                    "Der Brief ist schon gedruckt. Um ihn nochmals zu drucken, wählen Sie "
-                    "„nochmals drucken“ und nennen einen Grund.",
+                    f"{art.der} ist schon gedruckt. Um {art.ihn} nochmals zu drucken, wählen"
+                    " Sie „nochmals drucken“ und nennen einen Grund.",
                 )
             reason = need_reason(
                 grund,
                 max_length=MAX_GRUND,
-                prompt="Bitte nennen Sie den Grund, den Brief nochmals zu drucken.",
+                prompt=f"Bitte nennen Sie den Grund, {art.den} nochmals zu drucken.",
             )
         try:
             with transaction.atomic():
                 auftrag = Druckauftrag.objects.create(
-                    tenant_id=brief.tenant_id,
-                    brief=brief,
+                    tenant_id=ziel.tenant_id,
                     drucker=drucker,
                     nochmals=bool(reason),
                     grund=reason,
                     created_at=timezone.now(),
                     created_by=actor,
+                    **{art.feld: ziel},
                 )
         except IntegrityError:
-            raise _running() from None
+            raise Conflict("druck_laeuft", art.laeuft) from None
         _start_job(actor, auftrag)
-        audit_brief(
-            actor,
-            brief,
-            "outbox.brief.drucken",
-            reason=reason,
-            changes={
-                "drucker": drucker.name,
-                "druckauftrag": str(auftrag.pk),
-                "nochmals": bool(reason),
-            },
-        )
+        changes = {
+            "drucker": drucker.name,
+            "druckauftrag": str(auftrag.pk),
+            "nochmals": bool(reason),
+        }
+        if isinstance(ziel, Brief):
+            audit_brief(actor, ziel, art.aktion, reason=reason, changes=changes)
+        else:
+            _audit_dokument(actor, auftrag, art.aktion, changes, reason)
     return auftrag
 
 
@@ -551,70 +605,3 @@ def einstellungsdrucker(*, tenant: Mandant) -> Drucker | None:
             changes={"name": drucker.name, "uri": uri, "aus_einstellung": True},
         )
     return drucker
-
-
-def dokument_drucken(
-    *,
-    actor: User,
-    access: Access,
-    dokument: Dokument,
-    drucker: Drucker,
-    nochmals: bool = False,
-    grund: str = "",
-) -> Druckauftrag:
-    """Start printing a filed Dokument (its current version's PDF, as the Akte holds it)
-    on ``drucker``: whoever may write letters in its Akte. One print at a time per
-    document; a document printed before needs ``nochmals`` and a reason."""
-    drucker = _usable(access, dokument.tenant_id, drucker)
-    with transaction.atomic():
-        dokument = (
-            Dokument.objects.for_tenant(dokument.tenant_id)
-            .select_for_update(of=("self",))
-            .select_related("akte", "current_version")
-            .get(pk=dokument.pk)
-        )
-        if not rules.can_write_in(access, actor.pk, dokument.akte):
-            raise Forbidden("outbox_forbidden", "Sie dürfen Dokumente dieser Akte nicht drucken.")
-        dokument_pdf(dokument)  # a PDF at all, before the job is started
-        mine = Druckauftrag.objects.for_tenant(dokument.tenant_id).filter(dokument=dokument)
-        if mine.filter(status__in=(Status.WARTET, Status.LAEUFT)).exists():
-            raise _dokument_running()
-        reason = ""
-        if mine.filter(status=Status.GEDRUCKT).exists():
-            if not nochmals:
-                raise Conflict(
-                    "schon_gedruckt",
-                    "Das Dokument ist schon gedruckt. Um es nochmals zu drucken, wählen Sie "
-                    "„nochmals drucken“ und nennen einen Grund.",
-                )
-            reason = need_reason(
-                grund,
-                max_length=MAX_GRUND,
-                prompt="Bitte nennen Sie den Grund, das Dokument nochmals zu drucken.",
-            )
-        try:
-            with transaction.atomic():
-                auftrag = Druckauftrag.objects.create(
-                    tenant_id=dokument.tenant_id,
-                    dokument=dokument,
-                    drucker=drucker,
-                    nochmals=bool(reason),
-                    grund=reason,
-                    created_at=timezone.now(),
-                    created_by=actor,
-                )
-        except IntegrityError:
-            raise _dokument_running() from None
-        _start_job(actor, auftrag)
-        _audit_dokument(
-            actor,
-            auftrag,
-            "outbox.dokument.drucken",
-            {"drucker": drucker.name, "druckauftrag": str(auftrag.pk), "nochmals": bool(reason)},
-            reason,
-        )
-    return auftrag
-
-
-def _dokument_running() -> Conflict:
-    return Conflict("druck_laeuft", "Dieses Dokument wird gerade gedruckt; bitte warten.")

@@ -176,7 +176,7 @@ def drucken(request: TenantRequest, brief_id: uuid.UUID) -> HttpResponse:
         services.drucken(
             actor=request.user,
             access=request.access,
-            brief=brief,
+            ziel=brief,
             drucker=drucker,
             nochmals=form.cleaned_data["nochmals"],
             grund=form.cleaned_data["grund"],
@@ -281,10 +281,10 @@ def dokument_drucken(request: TenantRequest, dokument_id: uuid.UUID) -> HttpResp
             gewaehlt = _gewaehlt(request, form.cleaned_data["drucker"])
             if gewaehlt is None:
                 raise NotFound("not_found", "Diesen Drucker gibt es nicht.")
-            services.dokument_drucken(
+            services.drucken(
                 actor=request.user,
                 access=request.access,
-                dokument=dokument,
+                ziel=dokument,
                 drucker=gewaehlt,
                 nochmals=form.cleaned_data.get("nochmals", False),
                 grund=form.cleaned_data.get("grund", ""),

@@ -20,7 +20,7 @@ from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
 from koffer.errors import DomainError
-from koffer.records import access, selectors
+from koffer.records import access, erweiterungen, selectors
 from koffer.records.breadcrumbs import akte_trail
 from koffer.records.dokumente import content, convert, detect, naming, pages
 from koffer.records.dokumente import services as documents
@@ -239,6 +239,7 @@ def dokument_detail(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespo
             "text_cut": len(version.text) > TEXT_SHOWN,
             "has_pdf": bool(version.pdf_sha256),
             "can_edit": can_edit and dokument.status == Dokument.Status.ACTIVE,
+            "links": erweiterungen.dokument_links(request.access, request.user.id, dokument),
             "wv_form": WiedervorlageForm(),
             "page_title": dokument.title,
             "breadcrumbs": akte_trail(akte, (dokument.title, None)),

@@ -4,6 +4,10 @@ It runs django-tasks' database worker and beside it a heartbeat thread, which re
 that the worker is alive, keeps the ``heartbeat_at`` of its running jobs fresh and
 queues again the jobs of workers that died mid-way. SIGINT/SIGTERM stop it cleanly: a
 running job pauses at its next step and is continued by the next worker.
+
+A reason registered in ``koffer.jobs.anhalten`` (a Koffer whose data was erased) ends it
+for good: before it starts, or at its next look for a job, without another write; its
+exit code ``supervision.ENDGUELTIG`` tells ``serve`` not to start it again.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from koffer.blobs.store import get_store
-from koffer.jobs import heartbeat, runner, services
+from koffer.jobs import anhalten, heartbeat, runner, services
+from koffer.shell.supervision import ENDGUELTIG
 
 logger = logging.getLogger("koffer.jobs")
 
@@ -36,7 +41,22 @@ class JobWorker(Worker):
     django-tasks' own handler raises ``SystemExit`` right away when no task runs, which
     can land in the middle of a database command and leave the connection broken. A
     second signal still stops at once.
+
+    ``running`` also turns false, for good, once ``anhalten`` names a reason: the loop
+    asks it before every look for a job.
     """
+
+    halted: str | None = None
+
+    @property
+    def running(self) -> bool:
+        if self._running and self.halted is None:
+            self.halted = anhalten.grund()
+        return self._running and self.halted is None
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._running = value
 
     @classmethod
     def on_default_backend(
@@ -114,6 +134,9 @@ class Command(BaseCommand):
         if options["max_tasks"] is not None and options["max_tasks"] < 1:
             raise CommandError("--max-tasks muss mindestens 1 sein.")
         worker_id = (options["worker_id"] or default_worker_id())[:64]
+        if grund := anhalten.grund():  # before anything opens the database
+            self.stdout.write(f"Worker startet nicht: {grund}")
+            raise SystemExit(ENDGUELTIG)
         if options["verbosity"] >= 2:
             logging.getLogger("koffer.jobs").setLevel(logging.INFO)
             logging.getLogger("django_tasks_db").setLevel(logging.INFO)
@@ -157,7 +180,12 @@ class Command(BaseCommand):
         finally:
             worker.reset_signals()
             pulse.stop()
-            heartbeat.forget(worker_id)
+            if worker.halted is None:
+                heartbeat.forget(worker_id)
+        if worker.halted is not None:
+            self.stdout.write(f"Worker endgültig beendet: {worker.halted}")
+            self.stdout.flush()
+            raise SystemExit(ENDGUELTIG)
         self.stdout.write("Worker beendet.")
         if exit_code:
             raise SystemExit(exit_code)

@@ -1,7 +1,13 @@
 """`make run`: migrate, load the demo district on first start, then serve with granian (the
 pages, and the event streams from a process of their own on the next port) and run one
 background worker; a part that dies is started again (koffer.shell.supervision), and only
-Ctrl-C or SIGTERM stops them all, cleanly."""
+Ctrl-C or SIGTERM stops them all, cleanly.
+
+The start is quick (a Koffer shows its first Akte within 5 s, issue 18): ``migrate`` runs
+only when a migration file is not recorded yet (``migrationsstand``), and the web server
+starts alone; the stream process, the worker and the demo's helpers start once it answers
+(or after ``NACH_WEB_SPAETESTENS`` seconds), so they do not take the CPU from the first
+page. A Koffer serves its one user with one web worker."""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +28,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from koffer.audit import anchors
-from koffer.shell import server, supervision
+from koffer.shell import migrationsstand, server, supervision
 from koffer.tresor import schluessel as tresor_schluessel
 from koffer.tresor import start as tresor_start
 
 MANAGE = str(Path(settings.PROJECT_DIR) / "manage.py")
+# The other parts start when the web server answers, at the latest after this many seconds.
+NACH_WEB_SPAETESTENS = 30.0
 
 
 class Command(BaseCommand):
@@ -34,7 +44,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("KOFFER_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("KOFFER_PORT", "8000")))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("KOFFER_WEB_WORKERS", "2"))
+            "--workers",
+            type=int,
+            default=int(os.environ.get("KOFFER_WEB_WORKERS") or 0) or None,
+            help="Web-Worker (Standard: 2, auf einem Koffer 1)",
         )
         parser.add_argument(
             "--live-port",
@@ -68,7 +81,8 @@ class Command(BaseCommand):
             tresor_start.schluessel_bereitstellen()
         except tresor_schluessel.TresorFehler as exc:
             raise CommandError(exc.message) from None
-        call_command("migrate", verbosity=0, interactive=False)
+        if not migrationsstand.auf_dem_stand():
+            call_command("migrate", verbosity=0, interactive=False)
         # A Koffer gets its people and Akten from the office („Koffer einrichten“), never
         # the demo district: its first start lands on the set-up page.
         if settings.DEMO_MODE and not options["no_demo"] and settings.KOFFER_MODE != "koffer":
@@ -87,13 +101,14 @@ class Command(BaseCommand):
             "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         }
         streams = options["live_streams"]
+        workers = options["workers"] or (1 if settings.KOFFER_MODE == "koffer" else 2)
         parts = [
             # Pages and API in single-threaded workers; event streams, which hold a thread
             # each, from a process of their own (koffer.shell.live).
             supervision.Part(
                 key="web",
                 name="Webserver",
-                command=server.web_command(host=host, port=port, workers=options["workers"]),
+                command=server.web_command(host=host, port=port, workers=workers),
                 env=server.stream_env(port=port, live_port=live_port, streams=0),
             ),
             supervision.Part(
@@ -101,6 +116,7 @@ class Command(BaseCommand):
                 name="Live-Aktualisierung",
                 command=server.live_command(host=host, port=live_port, streams=streams),
                 env=server.stream_env(port=port, live_port=live_port, streams=streams),
+                deferred=True,
             ),
             supervision.Part(
                 key="worker",
@@ -110,12 +126,13 @@ class Command(BaseCommand):
                 # dead one beside it until its last heartbeat grows old.
                 command=[sys.executable, MANAGE, "worker", "--worker-id", _worker_id()],
                 env={},
+                deferred=True,
             ),
         ]
         if settings.DEMO_MODE and not options["no_demo"]:
             # The demo's print provider, played by a program over the HTTP API, so that
             # the Postausgang's whole loop (batch, fetch, print, post) runs on one laptop.
-            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            local = _local(host)
             parts.append(
                 supervision.Part(
                     key="druckdienst",
@@ -129,6 +146,7 @@ class Command(BaseCommand):
                         f"http://{local}:{port}",
                     ],
                     env={},
+                    deferred=True,
                 )
             )
 
@@ -142,6 +160,7 @@ class Command(BaseCommand):
                         name="Demo-Drucker (IPP)",
                         command=[sys.executable, MANAGE, "demo_drucker"],
                         env={},
+                        deferred=True,
                     )
                 )
 
@@ -170,6 +189,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         supervisor.start_all()
+        web_url = f"http://{_local(host)}:{port}/healthz"
+        spaetestens = time.monotonic() + NACH_WEB_SPAETESTENS
         self.stdout.write(
             self.style.SUCCESS(
                 f"koffer läuft auf http://{host}:{port}  (Beenden mit Strg-C;"
@@ -181,7 +202,11 @@ class Command(BaseCommand):
         try:
             while not stopping:
                 supervisor.tick()
-                time.sleep(0.3)
+                if supervisor.deferred_waiting() and (
+                    time.monotonic() >= spaetestens or _answers(web_url)
+                ):
+                    supervisor.start_deferred()
+                time.sleep(0.1 if supervisor.deferred_waiting() else 0.3)
         finally:
             supervisor.stop_all()
         self.stdout.write("koffer beendet.")
@@ -189,6 +214,22 @@ class Command(BaseCommand):
 
 def _worker_id() -> str:
     return f"{socket.gethostname()[:40]}-serve-{os.getpid()}"
+
+
+def _local(host: str) -> str:
+    """Where serve itself reaches the web server."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+
+
+def _answers(url: str) -> bool:
+    """Whether the web server answers (any HTTP status) within a short time."""
+    try:
+        with urllib.request.urlopen(url, timeout=0.5):  # noqa: S310 (our own http URL)
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def _port_free(host: str, port: int) -> bool:
