@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from koffer.accounts.access import Access
+from koffer.accounts.roles import Perm
 from koffer.forms.access import verwaltet_katalog
 from koffer.portal.models import Buergerkonto, Vertretung
 from koffer.records.models import Person
@@ -42,6 +43,17 @@ def personen_des_kontos(konto: Buergerkonto) -> list[Person]:
     return personen
 
 
+def gueltige_vertretung(konto: Buergerkonto, person_id: object) -> Vertretung | None:
+    """The confirmed, valid Vertretung under which ``konto`` acts for the person (the
+    latest confirmed), or None."""
+    return (
+        Vertretung.objects.for_tenant(konto.tenant_id)
+        .filter(gueltige_vertretungen_q(), konto=konto, person_id=person_id)
+        .order_by("-bestaetigt_am")
+        .first()
+    )
+
+
 def darf_handeln_fuer(konto: Buergerkonto, person: Person) -> bool:
     """Whether ``konto`` may act for ``person`` (itself or by a valid Vertretung)."""
     return any(p.pk == person.pk for p in personen_des_kontos(konto))
@@ -51,3 +63,16 @@ def verwaltet_angebot(access: Access) -> bool:
     """Which forms are offered online: the Mandant's administration, who manages the
     form catalogue (``forms.access.verwaltet_katalog``)."""
     return verwaltet_katalog(access)
+
+
+def verwaltet_portal(access: Access) -> bool:
+    """The portal's settings of a Mandant (e-mail accounts allowed …): its
+    administration, as for the online offers."""
+    return access.can(Perm.TENANCY_MANAGE)
+
+
+def verknuepft_konten(access: Access) -> bool:
+    """The page „Portal: Bürgerkonten“: anyone who edits Akten somewhere in the Mandant;
+    which person an account may be linked to, the person's Akten decide
+    (``portal.konten``)."""
+    return access.can(Perm.RECORDS_EDIT)

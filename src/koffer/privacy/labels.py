@@ -156,6 +156,9 @@ ACTION_LABELS: dict[str, str] = {
     "portal.vertretung.bestaetigt": "Online-Dienste: Vertretung bestätigt",
     "portal.vertretung.abgelehnt": "Online-Dienste: Vertretung abgelehnt",
     "portal.vertretung.verweigert": "Online-Dienste: Handeln ohne gültige Vertretung abgelehnt",
+    "portal.konto.verknuepft": "Online-Dienste: Bürgerkonto einer Person zugeordnet",
+    "portal.konto.getrennt": "Online-Dienste: Zuordnung eines Bürgerkontos aufgehoben",
+    "portal.einstellung.change": "Online-Dienste: Portal-Einstellungen geändert",
     "field.hausbesuch.erledigt": "Hausbesuch erledigt",
     "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
     "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
@@ -295,6 +298,7 @@ TYPE_LABELS: dict[str, str] = {
     "field.segmentquarantaene": "Quarantäne der Koffer-Protokolle",
     "portal.anmeldung": "Anmeldung im Portal",
     "portal.vertretungen": "Offene Vertretungen im Portal",
+    "portal.buergerkonten": "Bürgerkonten im Portal",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own

@@ -6,6 +6,7 @@ import uuid
 
 from django.db.models import QuerySet
 
+from koffer.audit import services as audit
 from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
 
 
@@ -28,7 +29,7 @@ def antraege(konto: Buergerkonto) -> QuerySet[Antrag]:
     return (
         Antrag.objects.for_tenant(konto.tenant_id)
         .filter(konto=konto)
-        .select_related("formularversion__formular")
+        .select_related("formularversion__formular", "person")
         .order_by("-updated_at")
     )
 
@@ -37,7 +38,20 @@ def antrag(konto: Buergerkonto, antrag_id: uuid.UUID) -> Antrag | None:
     """One application of the account; another's is None (404 alike)."""
     return (
         antraege(konto)
-        .select_related("angebot", "formularversion__formular", "konto", "tenant")
+        .select_related("angebot", "formularversion__formular", "konto__person", "tenant", "person")
         .filter(pk=antrag_id)
         .first()
+    )
+
+
+def gelesen(antrag: Antrag, zweck: str) -> None:
+    """Audit the citizen's read of an application (its answers are personal data): once
+    per page shown or receipt downloaded — a step's POST is audited as the save it is,
+    and the portal's application pages load no fragments that would read again."""
+    audit.read(
+        actor=antrag.konto,
+        tenant_id=antrag.tenant_id,
+        obj=antrag,
+        subject=antrag.person if antrag.person_id is not None else antrag.konto.person,
+        purpose=zweck,
     )
