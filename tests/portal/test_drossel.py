@@ -256,3 +256,32 @@ def test_saml_answers_are_limited_per_client_address(
         angemeldet = neu.post(ACS, zum_idp(neu, tenant, idp))
         assert angemeldet.status_code == 302
         assert sitzung.SESSION_KONTO in neu.session
+
+
+def test_the_api_answers_a_rate_limit_as_problem_json_with_retry_after(tenant: Mandant) -> None:
+    """The portal's API (a Land's own portal as front end) gets the same refusal."""
+    from ninja import NinjaAPI
+    from ninja.testing import TestClient
+
+    from koffer.api import problems
+    from koffer.portal import drossel
+
+    api = NinjaAPI(urls_namespace="drossel-test")
+    problems.install(api)
+
+    @api.post("/einreichen")
+    def einreichen(request: Any) -> dict[str, str]:
+        drossel.zaehlen(tenant_id=tenant.pk, grenzen=[("einreichen", "konto-1")])
+        return {"ok": "ja"}
+
+    client = TestClient(api)
+    limit = django_settings.KOFFER_PORTAL_LIMITS["einreichen"][0]
+    for _ in range(limit):
+        assert client.post("/einreichen").status_code == 200
+    antwort = client.post("/einreichen")
+    assert antwort.status_code == 429
+    assert antwort["Content-Type"] == "application/problem+json"
+    assert 3500 < int(antwort["Retry-After"]) <= 3600
+    body = antwort.json()
+    assert body["code"] == "zu_viele_einreichen" and body["title"] == "Zu viele Versuche"
+    assert "zu viele Anträge abgesendet" in body["detail"]

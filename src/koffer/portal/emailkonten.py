@@ -5,7 +5,10 @@ user), confirm the address by a signed link (``KOFFER_PORTAL_EMAIL_LINK_HOURS``)
 No enumeration: registering a known address answers exactly as a new one (the owner gets
 a notice by mail instead of a link), and every failed sign-in has the same message. The
 sign-in is rate-limited by the staff sign-in's lock-out (``accounts.lockout``): failures
-per address typed and per client address. Level of assurance: always "niedrig".
+per address typed and per client address. Every mail (registration, „Bestätigungslink
+erneut senden“) counts against ``portal.drossel``'s limits per address and per client
+address, known and unknown addresses alike; registering a known address costs the same
+password hash as a new one. Level of assurance: always "niedrig".
 """
 
 from __future__ import annotations
