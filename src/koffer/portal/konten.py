@@ -128,7 +128,7 @@ def _konto(tenant_id: uuid.UUID, konto_id: object) -> Buergerkonto:
         raise NotFound("konto", "Dieses Bürgerkonto gibt es nicht.") from exc
     found = (
         Buergerkonto.objects.for_tenant(tenant_id)
-        .select_for_update()
+        .select_for_update(of=("self",))  # the person may be NULL (outer join)
         .select_related("person")
         .filter(pk=pk)
         .first()
