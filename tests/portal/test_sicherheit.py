@@ -6,7 +6,6 @@ or the SAML RelayState."""
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import Any
 
@@ -130,20 +129,22 @@ def test_a_staff_session_is_not_signed_in_at_the_portal(tenant: Mandant) -> None
     assert antwort["Location"].startswith(f"/portal/{tenant.slug}/anmelden/")
 
 
-def _dauer(aufruf: Any, n: int = 7) -> float:
+def _dauer(aufruf: Any, n: int = 9) -> float:
+    """The fastest of ``n`` calls: a loaded machine only ever adds time, so the minimum
+    is what the code itself costs."""
     zeiten = []
     for _ in range(n):
         start = time.perf_counter()
         aufruf()
         zeiten.append(time.perf_counter() - start)
-    return statistics.median(zeiten)
+    return min(zeiten)
 
 
 def test_registration_answers_known_and_new_addresses_in_similar_time(
     erlaubt: Mandant, settings: Any
 ) -> None:
     """Both cost one password hash (argon2 here, as in production): a known address
-    used to skip it and answer several times faster."""
+    used to skip it and answer about three times faster."""
     settings.PASSWORD_HASHERS = ["koffer.accounts.passwords.Argon2Hasher"]
     settings.KOFFER_PORTAL_LIMITS = {k: (0, 1) for k in settings.KOFFER_PORTAL_LIMITS}
     _bestaetigtes_konto(erlaubt, "bekannt@example.org")
@@ -164,7 +165,8 @@ def test_registration_answers_known_and_new_addresses_in_similar_time(
 
     neu(), bekannt()  # warm up
     t_neu, t_bekannt = _dauer(neu), _dauer(bekannt)
-    assert 0.5 < t_bekannt / t_neu < 2, (t_neu, t_bekannt)
+    # the hash is ~70 % of a new address's answer: skipping it made the ratio ~0.3
+    assert 0.65 < t_bekannt / t_neu < 1.5, (t_neu, t_bekannt)
 
 
 def test_resend_answers_known_and_unknown_addresses_alike(erlaubt: Mandant) -> None:

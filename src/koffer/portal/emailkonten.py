@@ -113,8 +113,9 @@ def registrieren(*, mandant: Mandant, email: str, password: str, client_ip: str 
 
 def link_erneut_senden(*, mandant: Mandant, email: str, client_ip: str = "") -> None:
     """„Bestätigungslink erneut senden“: an unconfirmed account gets a new link, a
-    confirmed one the notice that it exists, an unknown address nothing. The caller
-    answers the same in every case; the rate limit counts all three alike."""
+    confirmed one the notice that it exists, an unknown address the notice that there is
+    none. One mail in every case, so that neither the answer (the caller's is the same)
+    nor its time tells whether an account exists; the rate limit counts all three."""
     if not erlaubt(mandant):
         raise PortalError("email_aus", "Konten mit E-Mail-Adresse sind hier nicht möglich.")
     adresse = _adresse(email)
@@ -125,6 +126,7 @@ def link_erneut_senden(*, mandant: Mandant, email: str, client_ip: str = "") -> 
         .first()
     )
     if konto is None:
+        _unbekannt_benachrichtigen(mandant, adresse)
         return
     if konto.email_bestaetigt_am is not None:
         _bekannt_benachrichtigen(mandant, adresse)
@@ -140,6 +142,21 @@ def _link_senden(mandant: Mandant, konto: Buergerkonto, adresse: str) -> None:
         f"von {mandant.name}:\n\n{link}\n\nDer Link gilt "
         f"{settings.KOFFER_PORTAL_EMAIL_LINK_HOURS} Stunden. Wenn Sie sich nicht "
         "registriert haben, können Sie diese E-Mail ignorieren.\n",
+        None,
+        [adresse],
+    )
+
+
+def _unbekannt_benachrichtigen(mandant: Mandant, adresse: str) -> None:
+    registrieren = saml.base_url() + reverse(
+        "portal:email_registrieren", kwargs={"mandant": mandant.slug}
+    )
+    send_mail(
+        f"{mandant.name}: Kein Konto mit dieser E-Mail-Adresse",
+        "Guten Tag,\n\nfür diese E-Mail-Adresse wurde ein Bestätigungslink für die "
+        f"Online-Dienste von {mandant.name} angefordert, es gibt aber kein Konto mit ihr. "
+        f"Sie können sich hier registrieren:\n\n{registrieren}\n\n"
+        "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren.\n",
         None,
         [adresse],
     )
