@@ -414,6 +414,18 @@ KOFFER_PORTAL_SAML_CLOCK_SKEW_SECONDS = 60
 KOFFER_PORTAL_EMAIL_LINK_HOURS = 48
 # A citizen's bearer token for the portal API (portal.auth): short-lived, not revocable.
 KOFFER_PORTAL_API_TOKEN_SECONDS = 15 * 60
+# Rate limits of the portal (koffer.portal.drossel): name -> (requests, window in seconds);
+# 0 requests switches one off. Counted: mails of registration and "send the link again"
+# per address typed and per client address, uploaded files per account, submissions that
+# passed the check (the receipt is typeset) per account, SAML answers per client address.
+# Citizens may share a NAT address (a library, a care home), hence the higher limits there.
+KOFFER_PORTAL_LIMITS: dict[str, tuple[int, int]] = {
+    "email_adresse": (int(os.environ.get("KOFFER_PORTAL_LIMIT_EMAIL_ADRESSE", "5")), 3600),
+    "email_client": (int(os.environ.get("KOFFER_PORTAL_LIMIT_EMAIL_CLIENT", "30")), 3600),
+    "upload": (int(os.environ.get("KOFFER_PORTAL_LIMIT_UPLOAD", "200")), 3600),
+    "einreichen": (int(os.environ.get("KOFFER_PORTAL_LIMIT_EINREICHEN", "20")), 3600),
+    "acs_client": (int(os.environ.get("KOFFER_PORTAL_LIMIT_ACS_CLIENT", "300")), 600),
+}
 
 # --- I18N, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "de"

@@ -107,6 +107,7 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     "portal/<slug:mandant>/anmelden/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/email/anmelden/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/email/registrieren/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/email/erneut-senden/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/email/bestaetigen/<str:token>/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/vertretungen/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/hausbesuch/": "test_portal.test_citizen_pages",

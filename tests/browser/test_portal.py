@@ -27,6 +27,7 @@ def test_citizen_pages(server_url: str, chromium: Browser) -> None:
             f"{PORTAL}/anmelden/",
             f"{PORTAL}/email/anmelden/",
             f"{PORTAL}/email/registrieren/",
+            f"{PORTAL}/email/erneut-senden/",
             f"{PORTAL}/email/bestaetigen/beispiel/",
         ):
             if problems := watch.check(f"{server_url}{path}", shot=f"portal/{slug_for(path)}"):

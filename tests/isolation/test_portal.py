@@ -45,6 +45,7 @@ PUBLIC = {
     "demo_idp",
     "email_anmelden",
     "email_registrieren",
+    "email_erneut_senden",
     "email_bestaetigen",
 }
 

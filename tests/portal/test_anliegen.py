@@ -143,7 +143,7 @@ def test_the_timeline_from_submission_to_decision(
     assert "Eingangsbestätigung" in html
     assert client.get(_url(antrag, "eingangsbestaetigung.pdf")).status_code == 200
     assert AuditEvent.objects.filter(
-        action="read", reason="Online-Dienste: Eingangsbestätigung heruntergeladen"
+        action="read", reason="Eingangsbestätigung herunterladen"
     ).exists()
     liste = client.get(f"/portal/{tenant.slug}/antraege/").content.decode()
     assert "Stand: <strong>In Bearbeitung</strong>" in liste

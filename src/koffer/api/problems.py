@@ -232,7 +232,11 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problem_response(exc.status, exc.code, exc.title, exc.message, extra=exc.extra)
+        response = problem_response(exc.status, exc.code, exc.title, exc.message, extra=exc.extra)
+        retry_after = getattr(exc, "retry_after", None)  # a rate limit's wait (429)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

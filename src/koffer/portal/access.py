@@ -46,6 +46,17 @@ def personen_des_kontos(konto: Buergerkonto) -> list[Person]:
     return personen
 
 
+def gueltige_vertretung(konto: Buergerkonto, person_id: object) -> Vertretung | None:
+    """The confirmed, valid Vertretung under which ``konto`` acts for the person (the
+    latest confirmed), or None."""
+    return (
+        Vertretung.objects.for_tenant(konto.tenant_id)
+        .filter(gueltige_vertretungen_q(), konto=konto, person_id=person_id)
+        .order_by("-bestaetigt_am")
+        .first()
+    )
+
+
 def darf_handeln_fuer(konto: Buergerkonto, person: Person) -> bool:
     """Whether ``konto`` may act for ``person`` (itself or by a valid Vertretung)."""
     return any(p.pk == person.pk for p in personen_des_kontos(konto))
@@ -72,3 +83,16 @@ def darf_nachfordern(access: Access, user_id: uuid.UUID | None, akte: Akte) -> b
 def darf_nachforderung_sehen(konto: Buergerkonto, person_id: uuid.UUID) -> bool:
     """A request is the citizen's while they may act for its person."""
     return any(p.pk == person_id for p in personen_des_kontos(konto))
+
+
+def verwaltet_portal(access: Access) -> bool:
+    """The portal's settings of a Mandant (e-mail accounts allowed …): its
+    administration, as for the online offers."""
+    return access.can(Perm.TENANCY_MANAGE)
+
+
+def verknuepft_konten(access: Access) -> bool:
+    """The page „Portal: Bürgerkonten“: anyone who edits Akten somewhere in the Mandant;
+    which person an account may be linked to, the person's Akten decide
+    (``portal.konten``)."""
+    return access.can(Perm.RECORDS_EDIT)

@@ -53,6 +53,30 @@ class PortalConfig(AppConfig):
                 order=49,
             )
         )
+        # portal.access.verknuepft_konten: who edits Akten (the person's Akte decides).
+        register(
+            NavEntry(
+                key="portal_konten",
+                label="Portal: Bürgerkonten",
+                url_name="portal:konten_verwaltung",
+                description="Bürgerkonten der Online-Dienste suchen und einer Person der "
+                "E-Akte zuordnen, oder die Zuordnung mit Grund aufheben.",
+                permission=Perm.RECORDS_EDIT,
+                order=50,
+            )
+        )
+        # portal.access.verwaltet_portal: the administration (tenancy.manage).
+        register(
+            NavEntry(
+                key="portal_einstellungen",
+                label="Portal: Einstellungen",
+                url_name="portal:einstellungen_verwaltung",
+                description="Einstellungen der Online-Dienste des Mandanten, zum Beispiel "
+                "ob Konten mit E-Mail-Adresse erlaubt sind.",
+                permission=Perm.TENANCY_MANAGE,
+                order=97,
+            )
+        )
         # portal.access.verwaltet_angebot: the administration (tenancy.manage).
         register(
             NavEntry(

@@ -5,7 +5,10 @@ user), confirm the address by a signed link (``KOFFER_PORTAL_EMAIL_LINK_HOURS``)
 No enumeration: registering a known address answers exactly as a new one (the owner gets
 a notice by mail instead of a link), and every failed sign-in has the same message. The
 sign-in is rate-limited by the staff sign-in's lock-out (``accounts.lockout``): failures
-per address typed and per client address. Level of assurance: always "niedrig".
+per address typed and per client address. Every mail (registration, „Bestätigungslink
+erneut senden“) counts against ``portal.drossel``'s limits per address and per client
+address, known and unknown addresses alike; registering a known address costs the same
+password hash as a new one. Level of assurance: always "niedrig".
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.utils import timezone
 
 from koffer.accounts import lockout
 from koffer.audit import services as audit
-from koffer.portal import saml
+from koffer.portal import drossel, saml
 from koffer.portal.errors import PortalError, ZuVieleVersuche
 from koffer.portal.models import Buergerkonto, EmailZugang, PortalEinstellung, Vertrauensniveau
 from koffer.portal.services import anmeldung_fehlgeschlagen
@@ -64,10 +67,20 @@ def _link(mandant: Mandant, konto: Buergerkonto) -> str:
     return saml.base_url() + path
 
 
-def registrieren(*, mandant: Mandant, email: str, password: str) -> None:
+def _mails_zaehlen(mandant: Mandant, adresse: str, client_ip: str) -> None:
+    """Each mail this page sends counts per address and per client address
+    (``portal.drossel``), known addresses and unknown ones alike."""
+    drossel.zaehlen(
+        tenant_id=mandant.pk,
+        grenzen=[("email_adresse", adresse), ("email_client", client_ip)],
+    )
+
+
+def registrieren(*, mandant: Mandant, email: str, password: str, client_ip: str = "") -> None:
     """Register ``email`` at ``mandant``'s portal: a new account gets a confirmation link
     by mail; a known address gets a notice instead. The caller answers the same either
-    way. Raises :class:`PortalError` for a password the validators refuse."""
+    way, and both ways cost one password hash. Raises :class:`PortalError` for a password
+    the validators refuse, :class:`ZuVieleVersuche` past the rate limit."""
     if not erlaubt(mandant):
         raise PortalError("email_aus", "Konten mit E-Mail-Adresse sind hier nicht möglich.")
     try:
@@ -75,6 +88,10 @@ def registrieren(*, mandant: Mandant, email: str, password: str) -> None:
     except ValidationError as exc:
         raise PortalError("passwort", " ".join(exc.messages)) from exc
     adresse = _adresse(email)
+    _mails_zaehlen(mandant, adresse, client_ip)
+    # Hashed before the account is tried, so that a known address (no account made)
+    # answers in the same time as a new one.
+    passwort_hash = make_password(password)
     try:
         with transaction.atomic():
             konto = Buergerkonto.objects.create(
@@ -84,26 +101,64 @@ def registrieren(*, mandant: Mandant, email: str, password: str) -> None:
                 vertrauensniveau=Vertrauensniveau.NIEDRIG,
                 email=adresse,
             )
-            EmailZugang.objects.create(
-                tenant=mandant, konto=konto, password=make_password(password)
-            )
+            EmailZugang.objects.create(tenant=mandant, konto=konto, password=passwort_hash)
             audit.record(
                 actor=konto, tenant_id=mandant.pk, action="portal.emailkonto.create", obj=konto
             )
     except IntegrityError:
         _bekannt_benachrichtigen(mandant, adresse)
         return
+    transaction.on_commit(lambda: _link_senden(mandant, konto, adresse))
+
+
+def link_erneut_senden(*, mandant: Mandant, email: str, client_ip: str = "") -> None:
+    """„Bestätigungslink erneut senden“: an unconfirmed account gets a new link, a
+    confirmed one the notice that it exists, an unknown address the notice that there is
+    none. One mail in every case, so that neither the answer (the caller's is the same)
+    nor its time tells whether an account exists; the rate limit counts all three."""
+    if not erlaubt(mandant):
+        raise PortalError("email_aus", "Konten mit E-Mail-Adresse sind hier nicht möglich.")
+    adresse = _adresse(email)
+    _mails_zaehlen(mandant, adresse, client_ip)
+    konto = (
+        Buergerkonto.objects.for_tenant(mandant)
+        .filter(kennung=kennung(adresse), art=Buergerkonto.Art.EMAIL)
+        .first()
+    )
+    if konto is None:
+        _unbekannt_benachrichtigen(mandant, adresse)
+        return
+    if konto.email_bestaetigt_am is not None:
+        _bekannt_benachrichtigen(mandant, adresse)
+        return
+    _link_senden(mandant, konto, adresse)
+
+
+def _link_senden(mandant: Mandant, konto: Buergerkonto, adresse: str) -> None:
     link = _link(mandant, konto)
-    transaction.on_commit(
-        lambda: send_mail(
-            f"{mandant.name}: Bitte bestätigen Sie Ihre E-Mail-Adresse",
-            "Guten Tag,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse für die Online-Dienste "
-            f"von {mandant.name}:\n\n{link}\n\nDer Link gilt "
-            f"{settings.KOFFER_PORTAL_EMAIL_LINK_HOURS} Stunden. Wenn Sie sich nicht "
-            "registriert haben, können Sie diese E-Mail ignorieren.\n",
-            None,
-            [adresse],
-        )
+    send_mail(
+        f"{mandant.name}: Bitte bestätigen Sie Ihre E-Mail-Adresse",
+        "Guten Tag,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse für die Online-Dienste "
+        f"von {mandant.name}:\n\n{link}\n\nDer Link gilt "
+        f"{settings.KOFFER_PORTAL_EMAIL_LINK_HOURS} Stunden. Wenn Sie sich nicht "
+        "registriert haben, können Sie diese E-Mail ignorieren.\n",
+        None,
+        [adresse],
+    )
+
+
+def _unbekannt_benachrichtigen(mandant: Mandant, adresse: str) -> None:
+    registrieren = saml.base_url() + reverse(
+        "portal:email_registrieren", kwargs={"mandant": mandant.slug}
+    )
+    send_mail(
+        f"{mandant.name}: Kein Konto mit dieser E-Mail-Adresse",
+        "Guten Tag,\n\nfür diese E-Mail-Adresse wurde ein Bestätigungslink für die "
+        f"Online-Dienste von {mandant.name} angefordert, es gibt aber kein Konto mit ihr. "
+        f"Sie können sich hier registrieren:\n\n{registrieren}\n\n"
+        "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren.\n",
+        None,
+        [adresse],
     )
 
 

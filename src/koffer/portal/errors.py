@@ -26,10 +26,16 @@ class NotFound(PortalError, errors.NotFound):
 
 
 class ZuVieleVersuche(PortalError):
-    """Too many failed sign-ins from one account or address: wait, then try again."""
+    """Too many failed sign-ins, or too many requests of a rate-limited action
+    (``portal.drossel``): wait ``retry_after`` seconds, then try again (pages and the API
+    send it as ``Retry-After``)."""
 
     status = 429
     title = "Zu viele Versuche"
+
+    def __init__(self, code: str, message: str, retry_after: int | None = None) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
 
 
 class Conflict(PortalError, errors.Conflict):

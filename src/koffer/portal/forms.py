@@ -24,6 +24,14 @@ class EmailAnmeldenForm(forms.Form):
     password = forms.CharField(label="Passwort", strip=False, widget=_password("current-password"))
 
 
+class ErneutSendenForm(forms.Form):
+    email = forms.EmailField(
+        label="E-Mail-Adresse",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": _INPUT}),
+    )
+
+
 class RegistrierenForm(forms.Form):
     email = forms.EmailField(
         label="E-Mail-Adresse",

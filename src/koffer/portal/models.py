@@ -239,6 +239,14 @@ class Antrag(TenantOwned):
     formularversion = models.ForeignKey(
         "forms.Formularversion", on_delete=models.PROTECT, related_name="+"
     )
+    # For whom (None: the account's own person or data); a represented person always
+    # with the Vertretung it was begun under, checked again at every save and submit.
+    person = models.ForeignKey(
+        "records.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    vertretung = models.ForeignKey(
+        Vertretung, null=True, blank=True, on_delete=models.PROTECT, related_name="antraege"
+    )
     antworten = models.JSONField(default=dict, blank=True)
     vorbelegt = models.JSONField(default=dict, blank=True)
     schritt = models.CharField(max_length=40, blank=True)
@@ -266,7 +274,11 @@ class Antrag(TenantOwned):
             models.CheckConstraint(
                 condition=Q(status="offen") | ~Q(pruefsumme=""),
                 name="portal_antrag_eingereicht_mit_summe",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(vertretung__isnull=True) | Q(person__isnull=False),
+                name="portal_antrag_vertretung_mit_person",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -422,3 +434,21 @@ class Nachricht(TenantOwned):
 
     def __str__(self) -> str:
         return f"Nachricht {self.pk}"
+
+
+class Drosselung(TenantOwned):
+    """One counted request of a rate-limited portal action (``portal.drossel``):
+    ``schluessel`` names the action and what it counts against (an account, an address,
+    a client address), hashed. Rows older than the longest window are deleted as new
+    ones arrive."""
+
+    schluessel = models.CharField(max_length=100)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "Drosselung"
+        verbose_name_plural = "Drosselungen"
+        indexes = [
+            models.Index(fields=["tenant", "schluessel", "at"], name="portal_drossel_key_at"),
+            models.Index(fields=["tenant", "at"], name="portal_drossel_at"),
+        ]

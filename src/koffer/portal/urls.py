@@ -1,6 +1,6 @@
 from django.urls import path
 
-from koffer.portal import views
+from koffer.portal import verwaltung, views
 from koffer.portal.anliegen import urls as anliegen_urls
 from koffer.portal.antrag import urls as antrag_urls
 from koffer.portal.hausbesuch import urls as hausbesuch_urls
@@ -16,6 +16,12 @@ urlpatterns = [
         views.vertretungen_verwaltung,
         name="vertretungen_verwaltung",
     ),
+    path("verwaltung/portal/konten/", verwaltung.konten_verwaltung, name="konten_verwaltung"),
+    path(
+        "verwaltung/portal/einstellungen/",
+        verwaltung.einstellungen_verwaltung,
+        name="einstellungen_verwaltung",
+    ),
     # Before the Mandant's pages, so that no slug can shadow them.
     path("portal/saml/acs/", views.saml_acs, name="saml_acs"),
     path("portal/saml/metadata/", views.saml_metadaten, name="saml_metadaten"),
@@ -28,6 +34,11 @@ urlpatterns = [
         "portal/<slug:mandant>/email/registrieren/",
         views.email_registrieren,
         name="email_registrieren",
+    ),
+    path(
+        "portal/<slug:mandant>/email/erneut-senden/",
+        views.email_erneut_senden,
+        name="email_erneut_senden",
     ),
     path(
         "portal/<slug:mandant>/email/bestaetigen/<str:token>/",

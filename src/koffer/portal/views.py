@@ -19,10 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.errors import DomainError
-from koffer.portal import access, emailkonten, forms, saml, services, sitzung
+from koffer.portal import access, drossel, emailkonten, forms, saml, services, sitzung
 from koffer.portal import vertretungen as vertretungen_
 from koffer.portal.antrag import selectors as antraege
-from koffer.portal.errors import AnmeldungAbgelehnt, PortalError
+from koffer.portal.errors import AnmeldungAbgelehnt, PortalError, ZuVieleVersuche
 from koffer.portal.hausbesuch import selectors as hausbesuche
 from koffer.portal.models import Vertrauensniveau
 from koffer.shell.breadcrumbs import trail
@@ -59,12 +59,18 @@ def _weiter(request: HttpRequest, mandant: Mandant, wanted: str) -> str:
 @sitzung.buerger_erforderlich
 def start(request: HttpRequest, mandant: str) -> HttpResponse:
     konto = request.buerger  # type: ignore[attr-defined]
+    personen = access.personen_des_kontos(konto)
+    # For whom an application is begun: the citizen, or a person it represents.
+    fuer_wen = [("", "mich selbst")] + [
+        (str(p.pk), f"{p.given_names} {p.family_name}") for p in personen if p.pk != konto.person_id
+    ]
     return seite(
         request,
         "portal/start.html",
         {
             "page_title": "Mein Bereich",
-            "personen": access.personen_des_kontos(konto),
+            "personen": personen,
+            "fuer_wen": fuer_wen if len(fuer_wen) > 1 else [],
             "angebote": list(antraege.angebote(konto.tenant_id)),
             "antraege": list(antraege.antraege(konto)),
             "hausbesuche": hausbesuche.anfragen(konto),
@@ -149,13 +155,28 @@ def _anfrage_aus_cookie(request: HttpRequest) -> saml.Anfrage | None:
         return None
 
 
-def _fehler(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    return seite(
+def _fehler(
+    request: HttpRequest, message: str, status: int = 400, retry_after: int | None = None
+) -> HttpResponse:
+    response = seite(
         request,
         "portal/anmeldung_fehler.html",
         {"page_title": "Anmeldung nicht möglich", "error": message},
         status=status,
     )
+    return mit_retry_after(response, retry_after)
+
+
+def mit_retry_after(response: HttpResponse, retry_after: int | None) -> HttpResponse:
+    """A rate limit's answer (429) tells the browser when to try again."""
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The direct peer, as the staff sign-in's lock-out counts it."""
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
 
 
 def _mandant_aus(request: HttpRequest, anfrage: saml.Anfrage | None) -> Mandant | None:
@@ -180,14 +201,16 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
     try:
         if anfrage is None or portal_mandant is None:
             raise AnmeldungAbgelehnt("abgelaufen", saml.ABGELAUFEN)
+        # Before the signature checks, the costly part a flood would aim at.
+        drossel.zaehlen(tenant_id=portal_mandant.pk, grenzen=[("acs_client", client_ip(request))])
         identitaet = saml.pruefen(request.POST.get("SAMLResponse", ""), anfrage)
         konto = services.bundid_anmelden(tenant=portal_mandant, identitaet=identitaet)
-    except AnmeldungAbgelehnt as exc:
+    except (AnmeldungAbgelehnt, ZuVieleVersuche) as exc:
         if portal_mandant is not None:
             services.anmeldung_fehlgeschlagen(
                 tenant=portal_mandant, art="bundid", code=exc.code, detail=str(exc.__cause__ or "")
             )
-        response = _fehler(request, exc.message, exc.status)
+        response = _fehler(request, exc.message, exc.status, getattr(exc, "retry_after", None))
         response.delete_cookie(saml.COOKIE, path=reverse("portal:saml_acs"))
         return response
     sitzung.anmelden(request, konto, identitaet.niveau)
@@ -265,23 +288,60 @@ def email_registrieren(request: HttpRequest, mandant: str) -> HttpResponse:
     saml.basis_aus(request)
     portal_mandant = _email_mandant(request, mandant)
     form = forms.RegistrierenForm(request.POST or None)
+    status, retry_after = 200, None
     if request.method == "POST" and form.is_valid():
         try:
             emailkonten.registrieren(
                 mandant=portal_mandant,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
+                client_ip=client_ip(request),
             )
+        except ZuVieleVersuche as exc:
+            form.add_error(None, exc.message)
+            status, retry_after = exc.status, exc.retry_after
         except PortalError as exc:
             form.add_error("password", exc.message)
         else:
             return seite(request, "portal/email_gesendet.html", {"page_title": "E-Mail gesendet"})
-    return seite(
+    response = seite(
         request,
         "portal/email_registrieren.html",
         {"page_title": "Registrieren", "form": form},
-        status=400 if form.errors else 200,
+        status=400 if form.errors and status == 200 else status,
     )
+    return mit_retry_after(response, retry_after)
+
+
+def email_erneut_senden(request: HttpRequest, mandant: str) -> HttpResponse:
+    """„Bestätigungslink erneut senden“: one answer for every address (no enumeration)."""
+    saml.basis_aus(request)
+    portal_mandant = _email_mandant(request, mandant)
+    form = forms.ErneutSendenForm(request.POST or None)
+    status, retry_after = 200, None
+    if request.method == "POST" and form.is_valid():
+        try:
+            emailkonten.link_erneut_senden(
+                mandant=portal_mandant,
+                email=form.cleaned_data["email"],
+                client_ip=client_ip(request),
+            )
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+            status, retry_after = exc.status, getattr(exc, "retry_after", None)
+        else:
+            return seite(
+                request,
+                "portal/email_gesendet.html",
+                {"page_title": "E-Mail gesendet", "erneut": True},
+            )
+    response = seite(
+        request,
+        "portal/email_erneut_senden.html",
+        {"page_title": "Bestätigungslink erneut senden", "form": form},
+        status=400 if form.errors and status == 200 else status,
+    )
+    return mit_retry_after(response, retry_after)
 
 
 def email_bestaetigen(request: HttpRequest, mandant: str, token: str) -> HttpResponse:
@@ -312,7 +372,7 @@ def email_anmelden(request: HttpRequest, mandant: str) -> HttpResponse:
                 mandant=portal_mandant,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
-                client_ip=str(request.META.get("REMOTE_ADDR", ""))[:45],
+                client_ip=client_ip(request),
             )
         except PortalError as exc:
             form.add_error(None, exc.message)

@@ -170,6 +170,9 @@ ACTION_LABELS: dict[str, str] = {
     "portal.nachricht.gesendet": "Online-Dienste: Nachricht zu einem Vorgang gesendet",
     "portal.nachricht.beantwortet": "Online-Dienste: Nachricht an Bürger:in beantwortet (im Vorgang abgelegt)",
     "portal.postfach.widerruf": "Online-Dienste: Einwilligung in die Zustellung ins Postfach widerrufen",
+    "portal.konto.verknuepft": "Online-Dienste: Bürgerkonto einer Person zugeordnet",
+    "portal.konto.getrennt": "Online-Dienste: Zuordnung eines Bürgerkontos aufgehoben",
+    "portal.einstellung.change": "Online-Dienste: Portal-Einstellungen geändert",
     "field.hausbesuch.erledigt": "Hausbesuch erledigt",
     "field.besuchswunsch.create": "Online-Dienste: Hausbesuch angefragt",
     "field.besuchswunsch.geplant": "Angefragter Hausbesuch geplant",
@@ -314,6 +317,7 @@ TYPE_LABELS: dict[str, str] = {
     "field.segmentquarantaene": "Quarantäne der Koffer-Protokolle",
     "portal.anmeldung": "Anmeldung im Portal",
     "portal.vertretungen": "Offene Vertretungen im Portal",
+    "portal.buergerkonten": "Bürgerkonten im Portal",
 }
 
 # Keys of ``changes`` in German, where the model field has no verbose name of its own

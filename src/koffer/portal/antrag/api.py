@@ -183,7 +183,9 @@ def create_antrag(request: BuergerRequest, body: PortalAntragNeu) -> Status:
     summary="Ein eigener Antrag mit seinen Antworten und seiner Version",
 )
 def get_antrag(request: BuergerRequest, antrag_id: uuid.UUID) -> PortalAntrag:
-    return PortalAntrag(**_antrag_out(_antrag(request, antrag_id)))
+    row = _antrag(request, antrag_id)
+    selectors.gelesen(row, "Antrag abrufen (API)")
+    return PortalAntrag(**_antrag_out(row))
 
 
 @router.patch(
@@ -288,7 +290,7 @@ def get_quittung(request: BuergerRequest, antrag_id: uuid.UUID) -> HttpResponse:
             "antrag_offen",
             "Eine Eingangsbestätigung gibt es erst, wenn der Antrag eingereicht ist.",
         )
-    selectors.quittung_gelesen(request.buerger, row)
+    selectors.gelesen(row, "Eingangsbestätigung herunterladen")
     antwort = HttpResponse(pdf, content_type="application/pdf")
     name = f"{row.formularversion.formular.schluessel}-eingangsbestaetigung.pdf"
     antwort["Content-Disposition"] = f'attachment; filename="{name}"'

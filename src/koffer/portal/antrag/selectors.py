@@ -33,7 +33,7 @@ def antraege(konto: Buergerkonto) -> QuerySet[Antrag]:
     return (
         Antrag.objects.for_tenant(konto.tenant_id)
         .filter(konto=konto)
-        .select_related("formularversion__formular")
+        .select_related("formularversion__formular", "person")
         .order_by("-updated_at")
     )
 
@@ -42,7 +42,7 @@ def antrag(konto: Buergerkonto, antrag_id: uuid.UUID) -> Antrag | None:
     """One application of the account; another's is None (404 alike)."""
     return (
         antraege(konto)
-        .select_related("angebot", "formularversion__formular", "konto", "tenant")
+        .select_related("angebot", "formularversion__formular", "konto__person", "tenant", "person")
         .filter(pk=antrag_id)
         .first()
     )
@@ -63,12 +63,14 @@ def quittung(antrag: Antrag) -> bytes | None:
         return datei.read()
 
 
-def quittung_gelesen(konto: Buergerkonto, antrag: Antrag) -> None:
-    """The receipt downloaded again: a read of the person's data (the citizen the actor)."""
+def gelesen(antrag: Antrag, zweck: str) -> None:
+    """Audit the citizen's read of an application (its answers are personal data): once
+    per page shown or receipt downloaded — a step's POST is audited as the save it is,
+    and the portal's application pages load no fragments that would read again."""
     audit.read(
-        actor=konto,
-        tenant_id=konto.tenant_id,
+        actor=antrag.konto,
+        tenant_id=antrag.tenant_id,
         obj=antrag,
-        subject=konto.person,
-        purpose="Online-Dienste: Eingangsbestätigung heruntergeladen",
+        subject=antrag.person if antrag.person_id is not None else antrag.konto.person,
+        purpose=zweck,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,11 +37,14 @@ from koffer.forms.errors import Ungueltig, befunde_text
 from koffer.forms.katalog import selectors as katalog
 from koffer.inbox.online import services as online
 from koffer.outbox.briefe.setzen import satzkopf
+from koffer.portal import access as rules
+from koffer.portal import drossel, vertretungen
 from koffer.portal.antrag import vorbelegung
-from koffer.portal.errors import Conflict, NotFound
-from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
+from koffer.portal.errors import Conflict, Forbidden, NotFound
+from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot, Vertretung
 from koffer.records import antwortcode
 from koffer.records.dokumente import services as documents
+from koffer.records.models import Person
 
 MAX_ANTWORTEN = 2_000_000
 # The Vorgang an online application opens in the Akte when its form names none: a
@@ -56,17 +60,70 @@ def blob_referenced(sha256: str) -> bool:
     )
 
 
+def uploads_zaehlen(*, actor: Buergerkonto, anzahl: int) -> None:
+    """Count ``anzahl`` files about to be uploaded against the account's hourly limit
+    (``portal.drossel``), before any is stored or inspected."""
+    if anzahl:
+        drossel.zaehlen(
+            tenant_id=actor.tenant_id, grenzen=[("upload", str(actor.pk))], anzahl=anzahl
+        )
+
+
 def step_reached(name: str) -> None:
     """Called at each point of a submission. It does nothing; the interruption tests
     raise here to stand for a process killed at that point."""
 
 
-def beginnen(*, actor: Buergerkonto, angebot: OnlineAngebot) -> Antrag:
-    """The account's open application of this form (resumed), else a new one on the
-    form's current version, prefilled from the account and its person."""
+def subjekt(antrag: Antrag) -> Person | None:
+    """Whom the application is about: the represented person, else the account's own."""
+    return antrag.person if antrag.person_id is not None else antrag.konto.person
+
+
+def _vertretene(actor: Buergerkonto, person_id: object) -> tuple[Person | None, Vertretung | None]:
+    """For ``person_id`` (None or the account's own person: the citizen itself) the
+    represented person and the valid Vertretung; refused with the German reason
+    (``vertretungen.handeln_fuer``, audited) when there is none."""
+    if person_id in (None, "") or str(person_id) == str(actor.person_id):
+        return None, None
+    try:
+        pk = uuid.UUID(str(person_id))
+    except ValueError as exc:
+        raise Forbidden("vertretung_keine", vertretungen.KEINE) from exc
+    person = Person.objects.for_tenant(actor.tenant_id).filter(pk=pk).first()
+    if person is None:
+        raise Forbidden("vertretung_keine", vertretungen.KEINE)
+    vertretungen.handeln_fuer(konto=actor, person=person)
+    vertretung = rules.gueltige_vertretung(actor, person.pk)
+    if vertretung is None:  # the account's own person under another id: cannot be
+        raise Forbidden("vertretung_keine", vertretungen.KEINE)
+    return person, vertretung
+
+
+def _noch_vertreten(actor: Buergerkonto, antrag: Antrag) -> None:
+    """An application for a represented person goes on only while the Vertretung is
+    valid (checked at every save and at submission); refused with the reason, audited."""
+    if antrag.person_id is None:
+        return
+    person = Person.objects.for_tenant(antrag.tenant_id).filter(pk=antrag.person_id).first()
+    if person is None:
+        raise Forbidden("vertretung_keine", vertretungen.KEINE)
+    vertretungen.handeln_fuer(konto=actor, person=person)
+
+
+def lage_des_antrags(antrag: Antrag, definition: Definition) -> vorbelegung.Lage:
+    """Where the application's person stands (prefill, persons, the Akte to file into)."""
+    return vorbelegung.lage(antrag.konto, definition, person_id=antrag.person_id)
+
+
+def beginnen(*, actor: Buergerkonto, angebot: OnlineAngebot, person_id: object = None) -> Antrag:
+    """The account's open application of this form for this person (resumed), else a new
+    one on the form's current version, prefilled from the account and its person — or,
+    with ``person_id`` of a person the account represents under a confirmed, valid
+    Vertretung, from that person (refused with the reason otherwise)."""
+    person, vertretung = _vertretene(actor, person_id)
     offen = (
         Antrag.objects.for_tenant(actor.tenant_id)
-        .filter(konto=actor, angebot=angebot, status=Antrag.Status.OFFEN)
+        .filter(konto=actor, angebot=angebot, status=Antrag.Status.OFFEN, person=person)
         .first()
     )
     if offen is not None:
@@ -76,7 +133,7 @@ def beginnen(*, actor: Buergerkonto, angebot: OnlineAngebot) -> Antrag:
     if not angebot.aktiv or not formular.is_active or version is None:
         raise NotFound("angebot_not_found", "Dieser Antrag wird online nicht angeboten.")
     definition = katalog.definition(version)
-    lage = vorbelegung.lage(actor, definition)
+    lage = vorbelegung.lage(actor, definition, person_id=person.pk if person else None)
     antworten, vorbelegt = vorbelegung.vorbelegen(definition, lage)
     now = timezone.now()
     with transaction.atomic():
@@ -85,6 +142,8 @@ def beginnen(*, actor: Buergerkonto, angebot: OnlineAngebot) -> Antrag:
             konto=actor,
             angebot=angebot,
             formularversion=version,
+            person=person,
+            vertretung=vertretung,
             antworten=antworten,
             vorbelegt=vorbelegt,
             schritt=definition.schritte[0].id,
@@ -96,11 +155,16 @@ def beginnen(*, actor: Buergerkonto, angebot: OnlineAngebot) -> Antrag:
             tenant_id=actor.tenant_id,
             action="portal.antrag.create",
             obj=antrag,
-            subject=actor.person,
+            subject=person or actor.person,
             changes={
                 "formular": formular.schluessel,
                 "version": version.nummer,
                 "vorbelegt": sorted(vorbelegt),
+                **(
+                    {"vertretung": str(vertretung.pk), "vertretung_art": vertretung.art}
+                    if vertretung is not None
+                    else {}
+                ),
             },
         )
     return antrag
@@ -110,7 +174,7 @@ def _gesperrt(antrag: Antrag) -> Antrag:
     return (
         Antrag.objects.for_tenant(antrag.tenant_id)
         .select_for_update(of=("self",))
-        .select_related("formularversion__formular", "angebot__formular", "konto")
+        .select_related("formularversion__formular", "angebot__formular", "konto", "person")
         .get(pk=antrag.pk)
     )
 
@@ -137,6 +201,7 @@ def speichern(
     stored one (then it counts up); answers the step's check. A stale ``version`` raises
     :class:`Conflict` and saves nothing: the page keeps what was typed."""
     _eigenes(actor, antrag)
+    _noch_vertreten(actor, antrag)
     with transaction.atomic():
         row = _gesperrt(antrag)
         _noch_offen(row)
@@ -166,7 +231,7 @@ def speichern(
             tenant_id=row.tenant_id,
             action="portal.antrag.change",
             obj=row,
-            subject=actor.person,
+            subject=subjekt(row),
             changes={"schritt": schritt, "felder": sorted(geaendert)[:200], "version": row.version},
         )
     antrag.antworten, antrag.version = row.antworten, row.version
@@ -176,9 +241,30 @@ def speichern(
         neu,
         heute=timezone.localdate(),
         schritt=schritt,
-        personen=vorbelegung.lage(actor, definition).personen,
+        personen=lage_des_antrags(row, definition).personen,
         streng=False,
     )
+
+
+def _vertretung_daten(antrag: Antrag) -> dict[str, str] | None:
+    """Who sent it for whom and under which authority, for the receipt and the
+    Posteingang's data; None for the citizen's own application."""
+    if antrag.vertretung_id is None:
+        return None
+    vertretung = Vertretung.objects.for_tenant(antrag.tenant_id).get(pk=antrag.vertretung_id)
+    konto = antrag.konto
+    person = antrag.person
+    assert person is not None
+    return {
+        "id": str(vertretung.pk),
+        "art": vertretung.art,
+        "art_text": vertretung.get_art_display(),
+        "vertreter": konto.anzeigename,
+        "vertreter_konto": str(konto.pk),
+        "fuer": f"{person.given_names} {person.family_name}".strip(),
+        "person": str(person.pk),
+        "gueltig_bis": vertretung.gueltig_bis.isoformat() if vertretung.gueltig_bis else "",
+    }
 
 
 def pruefsumme(antrag: Antrag, werte: Mapping[str, Any]) -> str:
@@ -221,13 +307,14 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
     _eigenes(actor, antrag)
     antrag = (
         Antrag.objects.for_tenant(antrag.tenant_id)
-        .select_related("formularversion__formular", "angebot", "konto", "tenant")
+        .select_related("formularversion__formular", "angebot", "konto", "tenant", "person")
         .get(pk=antrag.pk)
     )
     if antrag.status == Antrag.Status.EINGEREICHT:
         return antrag
+    _noch_vertreten(actor, antrag)
     definition = katalog.definition(antrag.formularversion)
-    lage = vorbelegung.lage(actor, definition)
+    lage = lage_des_antrags(antrag, definition)
     heute, jetzt = timezone.localdate(), timezone.localtime()
     pruefung = pruefen(
         definition, antrag.antworten, heute=heute, personen=lage.personen, streng=True
@@ -238,6 +325,9 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
             "Der Antrag kann so nicht eingereicht werden: " + befunde_text(pruefung.fehler),
             fehler=pruefung.fehler,
         )
+    # Counted once the check passed: what follows (typesetting the receipt) is the cost.
+    drossel.zaehlen(tenant_id=actor.tenant_id, grenzen=[("einreichen", str(actor.pk))])
+    vertretung = _vertretung_daten(antrag)
     summe = pruefsumme(antrag, pruefung.werte)
     mandant = antrag.tenant
     code = (
@@ -259,6 +349,14 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
             ("Eingangsnummer", str(antrag.pk)),
             ("Prüfsumme (SHA-256)", summe_lesbar(summe)),
             ("Version", str(antrag.formularversion.nummer)),
+            *(
+                (
+                    ("Eingereicht von", f"{vertretung['vertreter']} für {vertretung['fuer']}"),
+                    ("Vertretung", f"{vertretung['art_text']} (bestätigt)"),
+                )
+                if vertretung
+                else ()
+            ),
         ),
         heute=heute,
     )
@@ -294,6 +392,7 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
                         "version": row.formularversion.nummer,
                         "werte": pruefung.werte,
                         "sha256": summe,
+                        **({"vertretung": vertretung} if vertretung else {}),
                     },
                     akte_id=lage.akte.pk if lage.akte is not None else None,
                     grund=lage.grund,
@@ -313,12 +412,13 @@ def einreichen(*, actor: Buergerkonto, antrag: Antrag) -> Antrag:
                 tenant_id=row.tenant_id,
                 action="portal.antrag.submit",
                 obj=row,
-                subject=actor.person,
+                subject=subjekt(row),
                 changes={
                     "formular": definition.schluessel,
                     "sha256": summe,
                     "quittung": sha,
                     "eingang": str(eingang.pk),
+                    **({"vertretung": vertretung["id"]} if vertretung else {}),
                 },
             )
             documents.settle_blobs(marken)
@@ -353,7 +453,7 @@ def datei_entfernen(*, actor: Buergerkonto, antrag: Antrag, feld: str, blob: str
             tenant_id=row.tenant_id,
             action="portal.antrag.datei.remove",
             obj=row,
-            subject=actor.person,
+            subject=subjekt(row),
             changes={"feld": feld, "blob": blob, "groesse": entfernt.get("groesse")},
         )
         transaction.on_commit(lambda: documents.discard_blobs([marke]))

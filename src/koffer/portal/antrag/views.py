@@ -22,10 +22,11 @@ from koffer.forms.darstellung.namen import DATEI_ENTFERNEN, WEITERE_ZEILE
 from koffer.forms.definition import Definition, sichtbar, text_de
 from koffer.forms.errors import Ungueltig
 from koffer.forms.katalog import selectors as katalog
-from koffer.portal.antrag import selectors, services, vorbelegung
+from koffer.portal.antrag import selectors, services
+from koffer.portal.errors import ZuVieleVersuche
 from koffer.portal.models import Antrag
 from koffer.portal.sitzung import buerger_erforderlich
-from koffer.portal.views import seite
+from koffer.portal.views import mit_retry_after, seite
 from koffer.records.dokumente import services as documents
 
 
@@ -52,9 +53,8 @@ def _gezeigte(definition: Definition, antworten: dict[str, Any]) -> list[str]:
     return [s.id for s in definition.schritte if s.id in ids]
 
 
-def _personen(request: HttpRequest, definition: Definition) -> list[tuple[str, str]]:
-    lage = vorbelegung.lage(request.buerger, definition)  # type: ignore[attr-defined]
-    return list(lage.namen.items())
+def _personen(antrag: Antrag, definition: Definition) -> list[tuple[str, str]]:
+    return list(services.lage_des_antrags(antrag, definition).namen.items())
 
 
 @buerger_erforderlich
@@ -68,7 +68,11 @@ def beginnen(request: HttpRequest, mandant: str) -> HttpResponse:
     if angebot is None:
         raise Http404("Dieser Antrag wird online nicht angeboten.")
     try:
-        antrag = services.beginnen(actor=request.buerger, angebot=angebot)  # type: ignore[attr-defined]
+        antrag = services.beginnen(
+            actor=request.buerger,  # type: ignore[attr-defined]
+            angebot=angebot,
+            person_id=request.POST.get("fuer") or None,
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("portal:start", mandant=mandant)
@@ -91,6 +95,7 @@ def schritt(
     if schritt_id not in gezeigte:
         return redirect(_schritt_url(antrag, gezeigte[0]))
     if request.method == "GET":
+        selectors.gelesen(antrag, "Online-Antrag bearbeiten")
         return _schritt_seite(request, antrag, definition, schritt_id, {})
     return _schritt_speichern(request, antrag, definition, schritt_id)
 
@@ -114,6 +119,18 @@ def _schritt_speichern(
         f.id: None for f in schritt_def.felder if f.id in vorher and f.hat_wert and f.typ != "datei"
     }
     antworten.update(gesendet)
+    hochgeladen = sum(len(request.FILES.getlist(k)) for k in request.FILES)
+    try:
+        services.uploads_zaehlen(actor=request.buerger, anzahl=hochgeladen)  # type: ignore[attr-defined]
+    except ZuVieleVersuche as exc:
+        messages.error(request, exc.message)
+        getippt = {**antrag.antworten, **{k: v for k, v in antworten.items() if v is not None}}
+        return mit_retry_after(
+            _schritt_seite(
+                request, antrag, definition, schritt_id, {}, status=exc.status, antworten=getippt
+            ),
+            exc.retry_after,
+        )
     abgelegt = ablage.ablegen(
         tenant_id=antrag.tenant_id,
         definition=definition,
@@ -144,7 +161,7 @@ def _schritt_speichern(
             return redirect(_url(antrag, "antrag_eingereicht"))
         getippt = {**frisch.antworten, **{k: v for k, v in antworten.items() if v is not None}}
         return _schritt_seite(
-            request, frisch, definition, schritt_id, {}, status=409, antworten=getippt
+            request, frisch, definition, schritt_id, {}, status=exc.status, antworten=getippt
         )
     documents.settle_blobs(abgelegt.marken)
     fehler = {**pruefung.fehler}
@@ -206,7 +223,7 @@ def _schritt_seite(
         antworten=werte,
         fehler=fehler,
         vorbelegt=antrag.vorbelegt,
-        personen=_personen(request, definition),
+        personen=_personen(antrag, definition),
         heute=heute,
     )
     navigation = navigation_html(
@@ -242,7 +259,7 @@ def pruefen(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpRes
         return redirect(_url(antrag, "antrag_eingereicht"))
     definition = katalog.definition(antrag.formularversion)
     befunde: list[dict[str, str]] = []
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
         try:
             services.einreichen(actor=request.buerger, antrag=antrag)  # type: ignore[attr-defined]
@@ -251,15 +268,17 @@ def pruefen(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpRes
             status = 422
         except DomainError as exc:
             messages.error(request, exc.message)
-            status = exc.status
+            status, retry_after = exc.status, getattr(exc, "retry_after", None)
         else:
             return redirect(_url(antrag, "antrag_eingereicht"))
-    personen = dict(_personen(request, definition))
+    else:
+        selectors.gelesen(antrag, "Online-Antrag prüfen")
+    personen = dict(_personen(antrag, definition))
     abschnitte = zusammenfassung.abschnitte(
         definition, antrag.antworten, personen=personen, heute=timezone.localdate()
     )
     titel = antrag.formularversion.formular.titel
-    return seite(
+    response = seite(
         request,
         "portal/antrag/pruefen.html",
         {
@@ -274,6 +293,7 @@ def pruefen(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpRes
         },
         status=status,
     )
+    return mit_retry_after(response, retry_after)
 
 
 def _befunde(
@@ -293,6 +313,7 @@ def eingereicht(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> Htt
     antrag = _antrag(request, antrag_id)
     if antrag.status != Antrag.Status.EINGEREICHT:
         return redirect(_url(antrag, "antrag_pruefen"))
+    selectors.gelesen(antrag, "Eingangsbestätigung ansehen")
     titel = antrag.formularversion.formular.titel
     return seite(
         request,
@@ -315,7 +336,7 @@ def quittung(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpRe
     pdf = selectors.quittung(antrag)
     if pdf is None:
         return redirect(_url(antrag, "antrag_pruefen"))
-    selectors.quittung_gelesen(request.buerger, antrag)  # type: ignore[attr-defined]
+    selectors.gelesen(antrag, "Eingangsbestätigung herunterladen")
     antwort = HttpResponse(pdf, content_type="application/pdf")
     name = f"{antrag.formularversion.formular.schluessel}-eingangsbestaetigung.pdf"
     antwort["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -44,8 +44,14 @@ def _aus_konto(konto: Buergerkonto) -> Person:
     )
 
 
-def lage(konto: Buergerkonto, definition: Definition) -> Lage:
-    """Where the citizen stands for this form."""
+def lage(konto: Buergerkonto, definition: Definition, person_id: Any = None) -> Lage:
+    """Where the citizen stands for this form; with ``person_id`` (a person the account
+    acts for under a Vertretung, checked by the caller) where that person stands."""
+    if person_id is not None and person_id != konto.person_id:
+        vertreten = Person.objects.for_tenant(konto.tenant_id).filter(pk=person_id).first()
+        if vertreten is None:
+            return Lage(_aus_konto(konto), None, "Die vertretene Person gibt es nicht mehr.", {})
+        return _aus_akte(konto, vertreten, definition, "der vertretenen Person")
     if konto.person_id is None:
         return Lage(
             _aus_konto(konto),
@@ -56,6 +62,10 @@ def lage(konto: Buergerkonto, definition: Definition) -> Lage:
     person = Person.objects.for_tenant(konto.tenant_id).filter(pk=konto.person_id).first()
     if person is None:
         return Lage(_aus_konto(konto), None, "Die Person des Bürgerkontos gibt es nicht mehr.", {})
+    return _aus_akte(konto, person, definition, "des Bürgerkontos")
+
+
+def _aus_akte(konto: Buergerkonto, person: Person, definition: Definition, wessen: str) -> Lage:
     akten = list(
         Akte.objects.for_tenant(konto.tenant_id)
         .filter(subjekte__person=person, status=Akte.Status.OPEN)
@@ -66,9 +76,9 @@ def lage(konto: Buergerkonto, definition: Definition) -> Lage:
     passend = eigene if definition.fachbereich and eigene else akten
     if len(passend) != 1:
         grund = (
-            "Zur Person des Bürgerkontos gibt es keine offene Akte."
+            f"Zur Person {wessen} gibt es keine offene Akte."
             if not passend
-            else f"Zur Person des Bürgerkontos gibt es {len(passend)} offene Akten."
+            else f"Zur Person {wessen} gibt es {len(passend)} offene Akten."
         )
         return Lage(person, None, grund, {})
     akte = passend[0]
