@@ -115,7 +115,7 @@ class KonfliktOut(Schema):
     basis: Any
     buero_wert: Any
     koffer_wert: Any
-    art: Literal["feld", "geloescht"]
+    art: Literal["feld", "geloescht", "abgelehnt"]
     status: Literal["offen", "entschieden"]
     entscheidung: Literal["buero", "koffer", ""]
     entschieden_am: datetime | None

@@ -48,6 +48,7 @@ AENDERBAR: dict[str, frozenset[str]] = {
 # New rows a Koffer may send, in the order they may depend on each other.
 NEU: dict[str, type[models.Model]] = {
     "records.vorgang": Vorgang,
+    "records.frist": Frist,
     "records.vorgangschritt": VorgangSchritt,
     "records.wiedervorlage": Wiedervorlage,
     "records.dokument": Dokument,
