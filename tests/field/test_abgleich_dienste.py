@@ -275,7 +275,8 @@ def test_a_vorgang_made_offline_gets_its_fristen_by_the_office_rule(
             "detail": f"{regel.label} bis {ende:%d.%m.%Y}",
         },
     }
-    daten_push = push(neu=[vorgang, schritt, frist, frist_schritt])
+    # In the Koffer's order (steps before Fristen): the office writes the Frist first.
+    daten_push = push(neu=[vorgang, schritt, frist_schritt, frist])
     response = senden(koffer, daten_push)
     assert response.status_code == 200, response.content
     made = Frist.objects.unscoped().get(pk=frist["pk"])

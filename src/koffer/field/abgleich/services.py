@@ -580,6 +580,8 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         rows.append({"model": item["model"], "pk": item.get("pk"), "fields": fields})
     if akten_zeilen:
         _neue_akten(lauf, akten_zeilen)
+    reihe = list(regeln.NEU)
+    rows.sort(key=lambda row: reihe.index(str(row["model"])))
     try:
         objekte = [d.object for d in serializers.deserialize("python", rows)]
     except serializers.base.DeserializationError as exc:
