@@ -13,7 +13,14 @@ from koffer.field.paket import abholung
 from koffer.field.rueckgabe import abgleich
 from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
-from koffer.records.models import Akte, AkteSubjekt, Dokument, DokumentVersion, Person
+from koffer.records.models import (
+    Akte,
+    AkteSubjekt,
+    Dokument,
+    DokumentVersion,
+    Person,
+    Wiedervorlage,
+)
 from tests.field.paket_bestand import text
 
 
@@ -86,3 +93,30 @@ def stand(akte_id: str) -> None:
         "konflikte": sorted(konflikte),
     }
     print(json.dumps(found))
+
+
+def im_buero_entfernen(akte_id: str) -> None:
+    """Remove a document (with its versions) and the Wiedervorlage of the Akte in the
+    office the way no service does (straight from the database, unaudited): the Koffer's
+    next pull must notice it all the same."""
+    akte = Akte.objects.unscoped().get(pk=akte_id)
+    dokument = Dokument.objects.for_tenant(akte.tenant_id).filter(akte=akte).order_by("pk")[0]
+    versionen = DokumentVersion.objects.for_tenant(akte.tenant_id).filter(dokument=dokument)
+    shas = sorted(versionen.values_list("sha256", flat=True))
+    wv = Wiedervorlage.objects.for_tenant(akte.tenant_id).filter(akte=akte).get()
+    wv_id = str(wv.pk)
+    wv.delete()
+    Dokument.objects.for_tenant(akte.tenant_id).filter(pk=dokument.pk).update(current_version=None)
+    versionen.delete()
+    dokument_id = str(dokument.pk)
+    dokument.delete()
+    print(json.dumps({"dokument": dokument_id, "shas": shas, "wiedervorlage": wv_id}))
+
+
+def wiedervorlage_notiz(akte_id: str, note: str) -> None:
+    """Change the note of the Akte's Wiedervorlage (on the Koffer: an unsent change)."""
+    akte = Akte.objects.unscoped().get(pk=akte_id)
+    wv = Wiedervorlage.objects.for_tenant(akte.tenant_id).filter(akte=akte).get()
+    wv.note = note
+    wv.save(update_fields=["note"])
+    print(json.dumps({"wiedervorlage": str(wv.pk)}))

@@ -102,7 +102,8 @@ def test_the_query_count_does_not_grow_with_the_akten(tenant: Mandant) -> None:
     # statements on SQLite: head, insert, advance; two on PostgreSQL).
     per_event = 2 if connection.vendor == "postgresql" else 3
     assert five - one == 4 * per_event
-    assert one <= 40
+    # (plus one query a table for the ids under the carried Akten, ``bestand``)
+    assert one <= 48
 
 
 def test_importing_twice_gives_the_same_state_and_keeps_base_versions(daten: Bestand) -> None:

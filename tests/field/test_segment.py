@@ -18,7 +18,7 @@ from koffer.audit import keys
 from koffer.audit.chain import HASHED_FIELDS, canonical
 from koffer.audit.models import GENESIS_HASH, AuditEvent
 from koffer.audit.verification import verify_tenant
-from koffer.field.errors import SegmentUngueltig
+from koffer.field.errors import SegmentNachholen, SegmentUngueltig
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Abgleich, Geraet, SegmentQuarantaene
 from koffer.field.segment import pruefung, schluessel
@@ -286,7 +286,9 @@ def test_a_segment_must_go_on_from_the_last_accepted_event(
     assert senden(koffer, push(segment=kette.segment(bis=2))).status_code == 200
     geraet.refresh_from_db()
 
-    with pytest.raises(SegmentUngueltig) as gap:
+    # A segment beginning after it is neither taken nor quarantined: the Koffer is asked
+    # for the events from the one after (test below).
+    with pytest.raises(SegmentNachholen) as gap:
         pruefung.pruefen(geraet, kette.segment(von=4))
     # Another chain of the same Koffer (its database replaced): it forks after the start.
     first = Kette(geraet)
@@ -296,7 +298,7 @@ def test_a_segment_must_go_on_from_the_last_accepted_event(
     with pytest.raises(SegmentUngueltig) as fork:
         pruefung.pruefen(geraet, first.segment(von=3))
 
-    assert gap.value.grund == "Lücke zwischen 2 und 4."
+    assert gap.value.extra == {"ab_seq": 3}
     assert (
         fork.value.grund == "Ereignis 3: schließt nicht an das zuletzt übernommene Ereignis 2 an."
     )
@@ -398,3 +400,104 @@ def test_pairing_again_adds_a_key_and_the_segment_goes_on_under_it(
     assert response.status_code == 200, response.content
     assert response.json()["segment"]["uebernommen"] == 1
     assert verify_tenant(daten.tenant.pk).ok
+
+
+def test_an_office_restored_from_a_backup_asks_for_the_events_again_and_takes_them_once(
+    daten: Bestand, koppelung: tuple[Geraet, Client]
+) -> None:
+    geraet, koffer = koppelung
+    person = person_der_akte(daten)
+    kette = _kette(geraet, daten, lesen=4)
+    # The office (as restored from its backup) accepted the segment up to event 2; the
+    # Koffer had sent up to 3 before the restore and now goes on from 4.
+    assert senden(koffer, push(segment=kette.segment(bis=2))).status_code == 200
+    telefon = person.telefon
+    daten_push = push(
+        [aenderung("records.person", person.pk, telefon=(telefon, "0170 1234567"))],
+        segment=kette.segment(von=4),
+    )
+
+    behind = senden(koffer, daten_push)
+
+    assert behind.status_code == 409, behind.content
+    problem = behind.json()
+    assert (problem["code"], problem["ab_seq"]) == ("segment_nachholen", 3)
+    assert "nur bis Ereignis 2" in problem["detail"]
+    person.refresh_from_db()
+    assert person.telefon == telefon  # nothing applied, nothing quarantined
+    assert not SegmentQuarantaene.objects.for_tenant(daten.tenant).exists()
+
+    # The Koffer sends the same push again with its events from 3 on: taken, once.
+    wieder = {**daten_push, "segment": kette.segment(von=3)}
+    taken = senden(koffer, wieder)
+    assert taken.status_code == 200, taken.content
+    assert taken.json()["segment"] == {
+        "bis_seq": 5,
+        "hash": kette.events[-1]["hash"],
+        "uebernommen": 3,
+    }
+    person.refresh_from_db()
+    assert person.telefon == "0170 1234567"
+    assert senden(koffer, wieder).json() == taken.json()
+    assert [e.changes["koffer_ereignis"]["seq"] for e in _aus_koffer(daten.tenant)] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    assert verify_tenant(daten.tenant.pk).ok
+
+    # Events from another chain (the Koffer's database replaced) do not link: quarantined.
+    anders = Kette(geraet)
+    for _ in range(6):
+        anders.add("records.akte.update", reason="anders")
+    fork = senden(koffer, push(segment=anders.segment(von=6)))
+    assert fork.status_code == 422
+    assert fork.json()["grund"] == (
+        "Ereignis 6: schließt nicht an das zuletzt übernommene Ereignis 5 an."
+    )
+
+
+def test_an_office_restored_to_before_the_first_push_asks_for_the_beginning(
+    daten: Bestand, koppelung: tuple[Geraet, Client], tmp_path: Any, settings: Any
+) -> None:
+    geraet, koffer = koppelung
+    kette = _kette(geraet, daten, lesen=3)
+
+    behind = senden(koffer, push(segment=kette.segment(von=3)))
+
+    assert behind.status_code == 409
+    assert (behind.json()["code"], behind.json()["ab_seq"]) == ("segment_nachholen", None)
+    assert not SegmentQuarantaene.objects.for_tenant(daten.tenant).exists()
+    assert senden(koffer, push(segment=kette.segment())).status_code == 200
+
+
+def test_the_koffer_collects_its_events_again_from_where_the_office_stands(
+    daten: Bestand, koppelung: tuple[Geraet, Client], tmp_path: Any, settings: Any
+) -> None:
+    """The Koffer's side (``segment.koffer.nachholen``), on this database's chain."""
+    from koffer.field.rueckgabe.abgleich import AbholungFehlgeschlagen
+    from koffer.field.segment import koffer as koffer_seite
+
+    geraet, _ = koppelung
+    settings.VAR_DIR = tmp_path
+    events = list(AuditEvent.objects.filter(tenant_id=daten.tenant.pk).order_by("seq"))
+    koffer_seite._speichern(
+        {
+            "mandant": str(daten.tenant.pk),
+            "geraet": str(geraet.pk),
+            "von_seq": events[-1].seq + 1,
+            "vorher": events[-1].hash,
+        }
+    )
+    ab = events[-3].seq
+
+    segment = koffer_seite.nachholen(ab)
+
+    assert (segment["von_seq"], segment["bis_seq"]) == (ab, events[-1].seq)
+    assert segment["vorher"] == events[-4].hash
+    assert [e["hash"] for e in segment["ereignisse"]] == [e.hash for e in events[-3:]]
+    # Without a beginning of this Koffer in the chain it cannot: said in German.
+    with pytest.raises(AbholungFehlgeschlagen, match="Administration"):
+        koffer_seite.nachholen(None)

@@ -14,7 +14,11 @@ class FieldConfig(AppConfig):
         from koffer.field.unterwegs import ablauf, tasks, verfall
         from koffer.jobs import anhalten, periodic
         from koffer.records import erweiterungen, numbering
+        from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
+
+        # Files of new rows a Koffer brought that wait in the conflict queue stay.
+        documents.register_blob_reference(abgleich.blob_wartet)
 
         # Provisional numbers on a Koffer name it: KOFFER-<Koffer>-0001.
         numbering.register_koffer_kennung(abgleich.koffer_kennung)

@@ -81,6 +81,28 @@ class SegmentUngueltig(FieldError):
         self.extra = {"grund": grund}
 
 
+class SegmentNachholen(FieldError, errors.Conflict):
+    """A push's segment starts after the office's last accepted event of this Koffer: the
+    office is behind (its database restored from a backup), or the Koffer skipped some.
+    Nothing is applied and nothing quarantined — nothing is wrong yet: the Koffer sends its
+    events again from ``ab_seq`` on (None: from its segment's beginning), and they must
+    link to what the office holds, else the segment is refused as usual."""
+
+    def __init__(self, ab_seq: int | None, bekannt: int | None) -> None:
+        bis = (
+            f"nur bis Ereignis {bekannt}"
+            if bekannt is not None
+            else "noch keines (vielleicht wurde seine Datenbank aus einer Sicherung zurückgespielt)"
+        )
+        super().__init__(
+            "segment_nachholen",
+            f"Das Büro hat das Protokoll dieses Koffers {bis} übernommen. Der Koffer sendet"
+            " es von dort an erneut; übernommen wird es nur, wenn es lückenlos an das"
+            " anschließt, was das Büro hat.",
+        )
+        self.extra = {"ab_seq": ab_seq}
+
+
 class Veraltet(FieldError, errors.Conflict):
     """A field of an expert session was written by someone else since the writer last saw
     it: nothing is saved; ``aktuell`` carries the field as it is now (value, version, who),

@@ -375,13 +375,17 @@ class Abgleich(TenantOwned):
 
 class Konflikt(TenantOwned):
     """A field that both the office and a Koffer changed from the same base to different
-    values (``art`` feld: the office's value stays until a person decides), or a change
+    values (``art`` feld: the office's value stays until a person decides), a change
     from a Koffer to a row the office deleted meanwhile (``art`` geloescht: decided at once,
-    the deletion wins, visible in ``hinweis``)."""
+    the deletion wins, visible in ``hinweis``), or a change or a new row the office did
+    not take (``art`` abgelehnt: the Akte was closed in the office, or the E-Akte's
+    service refused it — its German reason in ``hinweis``; a new row waits whole in
+    ``koffer_wert`` with ``feld`` empty, so nothing made on the Koffer is lost)."""
 
     class Art(models.TextChoices):
         FELD = "feld", "Feld in beiden geändert"
         GELOESCHT = "geloescht", "Im Büro gelöscht"
+        ABGELEHNT = "abgelehnt", "Im Büro nicht übernommen"
 
     class Status(models.TextChoices):
         OFFEN = "offen", "offen"

@@ -937,8 +937,10 @@ def add_frist(
     regel: FristRegel | None = None,
     label: str = "",
     due: date | None = None,
+    pk: uuid.UUID | None = None,
 ) -> Frist:
-    """A deadline computed from a rule (or given directly)."""
+    """A deadline computed from a rule (or given directly). ``pk``: the id a Frist made
+    on a Koffer brings along to the office's sync."""
     if regel is None and due is None:
         raise RecordsError(
             "frist_incomplete", "Bitte wählen Sie eine Regel oder geben Sie ein Fristende an."
@@ -954,6 +956,7 @@ def add_frist(
     assert due is not None
     with transaction.atomic():
         frist = Frist.objects.create(
+            **({"pk": pk} if pk is not None else {}),
             tenant_id=vorgang.tenant_id,
             vorgang=vorgang,
             regel=regel,

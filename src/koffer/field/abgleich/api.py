@@ -33,6 +33,11 @@ class AbgleichProblem(Problem):
         None, description="`segment_ungueltig`: warum das Protokoll abgelehnt wurde"
     )
     blobs: list[str] | None = Field(None, description="Dateien (SHA-256), die dem Büro fehlen")
+    ab_seq: int | None = Field(
+        None,
+        description="`segment_nachholen`: ab diesem Ereignis das Protokoll erneut senden"
+        " (fehlt: ab dem Beginn des Segments)",
+    )
     loeschen: bool | None = Field(
         None, description="true: der Koffer ist gesperrt und löscht seine Daten jetzt"
     )
@@ -115,7 +120,7 @@ class KonfliktOut(Schema):
     basis: Any
     buero_wert: Any
     koffer_wert: Any
-    art: Literal["feld", "geloescht"]
+    art: Literal["feld", "geloescht", "abgelehnt"]
     status: Literal["offen", "entschieden"]
     entscheidung: Literal["buero", "koffer", ""]
     entschieden_am: datetime | None
@@ -194,7 +199,9 @@ def blob_hochladen(request: HttpRequest, sha256: str) -> Status:
         " eine Änderung nicht erlaubt, wird nichts übernommen (422, `fehler`). Fehlt eine"
         " Datei, 409 `blob_fehlt` mit `blobs`. Lässt sich das Protokoll-Segment (`segment`)"
         " nicht prüfen, wird nichts übernommen (422 `segment_ungueltig` mit `grund`) und"
-        " das Segment in die Quarantäne gelegt."
+        " das Segment in die Quarantäne gelegt. Beginnt das Segment nach dem zuletzt"
+        " übernommenen Ereignis (das Büro wurde aus einer Sicherung zurückgespielt), 409"
+        " `segment_nachholen` mit `ab_seq`: nichts übernommen, der Koffer sendet ab dort."
     ),
 )
 def abgleich(request: HttpRequest, body: AbgleichIn) -> dict[str, Any]:

@@ -45,13 +45,16 @@ AENDERBAR: dict[str, frozenset[str]] = {
     "field.hausbesuch": frozenset({"status", "erledigt_am", "absagegrund"}),
 }
 
-# New rows a Koffer may send, in the order they may depend on each other.
+# New rows a Koffer may send, in the order the office writes them: each after the rows
+# it may name (a Wiedervorlage names a document), a Frist before the Vorgang's steps (its
+# service writes the „frist“ step the Koffer's copy then gives its id to).
 NEU: dict[str, type[models.Model]] = {
     "records.vorgang": Vorgang,
+    "records.frist": Frist,
     "records.vorgangschritt": VorgangSchritt,
-    "records.wiedervorlage": Wiedervorlage,
     "records.dokument": Dokument,
     "records.dokumentversion": DokumentVersion,
+    "records.wiedervorlage": Wiedervorlage,
     "forms.entwurf": Entwurf,
     "forms.einreichung": Einreichung,
 }

@@ -117,3 +117,14 @@ def koffer_kennung(tenant_id: uuid.UUID) -> str:
         Geraet.objects.for_tenant(tenant_id).order_by("pk").values_list("pk", flat=True).first()
     )
     return geraet_id.hex[-4:].upper() if geraet_id is not None else ""
+
+
+def blob_wartet(sha256: str) -> bool:
+    """A new row from a Koffer waiting in the queue names the blob (a document's file a
+    closed Akte did not take): the blob ledger keeps it, so nothing is lost while a
+    person decides, nor after (the row stays in the queue)."""
+    return (
+        Konflikt.objects.unscoped()
+        .filter(art=Konflikt.Art.ABGELEHNT, feld="", koffer_wert__icontains=sha256)
+        .exists()
+    )

@@ -59,6 +59,8 @@ from koffer.records.models import (
     Bedarfsgemeinschaft,
     Dokument,
     DokumentVersion,
+    Frist,
+    FristRegel,
     PendingBlob,
     Person,
     Vorgang,
@@ -71,6 +73,10 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 FORMAT = 1
 
 SPOOL_BYTES = 4 * 1024 * 1024
+
+# Steps of a Vorgang the E-Akte's services write themselves when the office opens a
+# Koffer's Vorgang or Frist: the Koffer's own copy gives its id to the office's.
+SCHRITTE_DER_DIENSTE = frozenset({"angelegt", "frist"})
 
 HINWEIS_GELOESCHT = "Im Büro gelöscht; die Änderung aus dem Koffer wurde nicht übernommen."
 
@@ -194,6 +200,20 @@ class _Lauf:
         # UUID of a new Akte / BG -> its real number from the office's counters
         self.nummern: dict[str, str] = {}
         self.neue_akten: list[Akte] = []
+        # Held Akten closed (or handed over) in the office meanwhile: they take nothing
+        # from the Koffer; its changes and new rows wait in the queue (``abgelehnt``).
+        self.geschlossen: dict[uuid.UUID, Akte] = {
+            a.pk: a
+            for a in Akte.objects.for_tenant(self.tenant_id)
+            .filter(pk__in=self.gehalten)
+            .exclude(status=Akte.Status.OPEN)
+        }
+        # ids of the new rows put into the queue (the rows naming them follow them there)
+        self.zurueckgestellt: set[str] = set()
+        # the Koffer's ids given to steps the E-Akte's services wrote in this push
+        self.schritte: set[uuid.UUID] = set()
+        self.abgleich: Abgleich | None = None
+        self.now = timezone.now()
 
 
 def _abgleichen(
@@ -203,8 +223,8 @@ def _abgleichen(
     daten: dict[str, Any],
     segment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    now = timezone.now()
     lauf = _Lauf(actor, geraet)
+    now = lauf.now
     abgleich = Abgleich.objects.create(
         tenant_id=geraet.tenant_id,
         geraet=geraet,
@@ -212,6 +232,7 @@ def _abgleichen(
         empfangen_am=now,
         erstellt_koffer=_zeit(daten.get("erstellt")),
     )
+    lauf.abgleich = abgleich
     geaendert = daten.get("geaendert") or []
     neu = daten.get("neu") or []
     if not isinstance(geaendert, list) or not isinstance(neu, list):
@@ -353,12 +374,35 @@ def _anwenden(
     if not akten:
         lauf.fehler.append(_nicht_gehalten(lauf, modell, objekt_id, akte_koffer))
         return
-    akte_id = sorted(akten, key=str)[0]
     buero = paket.json_wert(_felder(obj))
+    offen = akten - set(lauf.geschlossen)
+    if not offen:
+        akte = lauf.geschlossen[sorted(akten, key=str)[0]]
+        for feld, werte in felder.items():
+            if buero.get(feld) != werte["neu"]:
+                _zurueckstellen(
+                    lauf,
+                    akte_id=akte.pk,
+                    modell=modell,
+                    objekt_id=objekt_id,
+                    feld=feld,
+                    basis=werte["basis"],
+                    buero_wert=buero.get(feld),
+                    koffer_wert=werte["neu"],
+                    grund=abgeschlossen(akte),
+                )
+        return
+    akte_id = sorted(offen, key=str)[0]
     geaendert: list[str] = []
+    # A Vorgang's status goes through the E-Akte's status service (its step, its audit,
+    # its rules), after the plain fields; it sets ``closed_at`` itself.
+    status: str | None = None
     for feld, werte in felder.items():
         aktuell = buero.get(feld)
         if aktuell == werte["neu"]:
+            continue
+        if aktuell == werte["basis"] and isinstance(obj, Vorgang) and feld == "status":
+            status = str(werte["neu"])
             continue
         if aktuell == werte["basis"]:
             field = regeln.feld(model, feld)
@@ -388,6 +432,8 @@ def _anwenden(
             )
         )
         lauf.pro_akte[akte_id]["konflikte"].append(f"{modell}.{feld}")
+    if status is not None and "closed_at" in geaendert:
+        geaendert.remove("closed_at")
     if geaendert:
         try:
             with transaction.atomic():
@@ -397,10 +443,86 @@ def _anwenden(
                 f"{regeln.name(modell)} {objekt_id}: diese Werte passen nicht zusammen."
             )
             return
+    if status is not None:
+        assert isinstance(obj, Vorgang)
+        try:
+            with transaction.atomic():  # a savepoint: a refusal leaves the push usable
+                records.change_vorgang_status(
+                    actor=lauf.actor, vorgang=obj, status=status, note="Im Koffer geändert."
+                )
+        except DomainError as exc:
+            _zurueckstellen(
+                lauf,
+                akte_id=akte_id,
+                modell=modell,
+                objekt_id=objekt_id,
+                feld="status",
+                basis=felder["status"]["basis"],
+                buero_wert=buero.get("status"),
+                koffer_wert=status,
+                grund=exc.message,
+            )
+        else:
+            geaendert.append("status")
+    if geaendert:
         lauf.uebernommen += len(geaendert)
         lauf.pro_akte[akte_id]["geaendert"].extend(f"{modell}.{f}" for f in geaendert)
         # the rows, for a Koffer's next partial pull (field.paket.selectors.auswahl)
         lauf.pro_akte[akte_id].setdefault("zeilen", []).append(f"{modell}:{objekt_id}")
+
+
+def abgeschlossen(akte: Akte) -> str:
+    """Why a closed Akte takes nothing from the Koffer, in German."""
+    am = f" am {timezone.localtime(akte.closed_at):%d.%m.%Y}" if akte.closed_at else ""
+    return (
+        f"Akte {akte.aktenzeichen} wurde im Büro abgeschlossen{am}; die Änderung aus dem"
+        " Koffer wurde nicht übernommen und wartet unter „Koffer: Konflikte“ auf eine"
+        " Entscheidung."
+    )
+
+
+def _zurueckstellen(
+    lauf: _Lauf,
+    *,
+    akte_id: uuid.UUID,
+    modell: str,
+    objekt_id: str,
+    feld: str,
+    koffer_wert: Any,
+    grund: str,
+    basis: Any = None,
+    buero_wert: Any = None,
+) -> None:
+    """A change or a new row (``feld`` empty, the row in ``koffer_wert``) the office did
+    not take: into the queue with ``grund``, for a person to decide; never dropped. The
+    Koffer sends it again until its pull brings the office's state: the same value
+    already waiting is not queued twice."""
+    assert lauf.abgleich is not None
+    if not feld:
+        lauf.zurueckgestellt.add(objekt_id)
+    lauf.pro_akte[akte_id]["konflikte"].append(f"{modell}.{feld}" if feld else modell)
+    lauf.hinweise.append(f"{regeln.name(modell)}: {grund}")
+    wartet = Konflikt.objects.for_tenant(lauf.tenant_id).filter(
+        art=Konflikt.Art.ABGELEHNT, modell=modell, objekt_id=objekt_id, feld=feld
+    )
+    if any(k.koffer_wert == koffer_wert for k in wartet):
+        return
+    lauf.konflikte.append(
+        Konflikt(
+            tenant_id=lauf.tenant_id,
+            abgleich=lauf.abgleich,
+            akte_id=akte_id,
+            modell=modell,
+            objekt_id=objekt_id,
+            feld=feld,
+            basis=basis,
+            buero_wert=buero_wert,
+            koffer_wert=koffer_wert,
+            art=Konflikt.Art.ABGELEHNT,
+            hinweis=grund[:500],
+            created_at=lauf.now,
+        )
+    )
 
 
 def _nicht_gehalten(lauf: _Lauf, modell: str, objekt_id: str, akte_id: Any) -> str:
@@ -458,6 +580,8 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         rows.append({"model": item["model"], "pk": item.get("pk"), "fields": fields})
     if akten_zeilen:
         _neue_akten(lauf, akten_zeilen)
+    reihe = list(regeln.NEU)
+    rows.sort(key=lambda row: reihe.index(str(row["model"])))
     try:
         objekte = [d.object for d in serializers.deserialize("python", rows)]
     except serializers.base.DeserializationError as exc:
@@ -470,25 +594,39 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
     if fehlen:
         raise BlobFehlt(sorted(fehlen))
     blobs: set[str] = set()
-    for obj in objekte:
+    for zeile, obj in zip(rows, objekte, strict=True):
         modell = obj._meta.label_lower
         if type(obj)._base_manager.filter(pk=obj.pk).exists():
             continue
-        akte_id = regeln.akte_von(obj)
+        akte_id = _akte_der_neuen_zeile(lauf, obj)
         if akte_id is None or akte_id not in lauf.gehalten:
             lauf.fehler.append(
                 _nicht_gehalten(lauf, modell, str(obj.pk), getattr(obj, "akte_id", akte_id))
             )
             continue
-        try:
-            with transaction.atomic():
-                if not _einfuegen(lauf, obj, akte_id):
-                    continue
-        except DomainError as exc:
-            lauf.fehler.append(f"{regeln.name(modell)} {obj.pk}: {exc.message}")
-            continue
-        except (IntegrityError, ValidationError, ValueError, ObjectDoesNotExist) as exc:
-            lauf.fehler.append(f"{regeln.name(modell)} {obj.pk} passt nicht: {exc}")
+        grund = _nicht_nehmen(lauf, obj, akte_id)
+        if grund is None:
+            try:
+                with transaction.atomic():  # a savepoint: a refusal leaves the push usable
+                    if not _einfuegen(lauf, obj, akte_id):
+                        continue
+            except DomainError as exc:
+                grund = exc.message
+            except (IntegrityError, ValidationError, ValueError, ObjectDoesNotExist) as exc:
+                lauf.fehler.append(f"{regeln.name(modell)} {obj.pk} passt nicht: {exc}")
+                continue
+        if grund is not None:
+            # Kept whole for a person to decide (its files stay: they are named there).
+            _zurueckstellen(
+                lauf,
+                akte_id=akte_id,
+                modell=modell,
+                objekt_id=str(obj.pk),
+                feld="",
+                koffer_wert=zeile,
+                grund=grund,
+            )
+            blobs.update(regeln.blobs_von(obj))
             continue
         blobs.update(regeln.blobs_von(obj))
         lauf.neu += 1
@@ -498,6 +636,45 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         PendingBlob.objects.unscoped().filter(
             tenant_id=lauf.tenant_id, sha256__in=sorted(blobs)
         ).delete()
+
+
+def _akte_der_neuen_zeile(lauf: _Lauf, obj: models.Model) -> uuid.UUID | None:
+    """The Akte of a new row; a row below a new row kept in the queue (a step of a Vorgang
+    not taken) names its Akte through the queued row."""
+    akte_id = regeln.akte_von(obj)
+    if akte_id is not None:
+        return akte_id
+    for field in obj._meta.concrete_fields:
+        wert = str(getattr(obj, field.attname))
+        if not field.is_relation or wert not in lauf.zurueckgestellt:
+            continue
+        for konflikt in lauf.konflikte:
+            if konflikt.objekt_id == wert:
+                return konflikt.akte_id
+        # queued by an earlier push (this one found it waiting already)
+        return (
+            Konflikt.objects.for_tenant(lauf.tenant_id)
+            .filter(art=Konflikt.Art.ABGELEHNT, objekt_id=wert, feld="")
+            .values_list("akte_id", flat=True)
+            .first()
+        )
+    return None
+
+
+def _nicht_nehmen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> str | None:
+    """Why a new row from the Koffer waits instead of being written, or None."""
+    akte = lauf.geschlossen.get(akte_id)
+    if akte is not None:
+        return abgeschlossen(akte)
+    for field in obj._meta.concrete_fields:
+        wert = getattr(obj, field.attname)
+        if field.is_relation and wert is not None and str(wert) in lauf.zurueckgestellt:
+            assert field.related_model is not None
+            return (
+                f"{regeln.name(field.related_model._meta.label_lower)} {wert}, zu dem dies"
+                " gehört, wurde nicht übernommen; es wartet mit ihm auf eine Entscheidung."
+            )
+    return None
 
 
 def _einfuegen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> bool:
@@ -517,15 +694,43 @@ def _einfuegen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> bool:
                 status=obj.status, closed_at=obj.closed_at
             )
         return True
-    if isinstance(obj, VorgangSchritt) and obj.action == "angelegt":
-        erster = VorgangSchritt.objects.for_tenant(lauf.tenant_id).filter(
-            vorgang_id=obj.vorgang_id, action="angelegt"
+    if isinstance(obj, Frist):
+        # Through the E-Akte's service: the office's Fristregel computes the end from the
+        # day it began (the Koffer's ``base_date``), with its step and audit.
+        vorgang = Vorgang.objects.for_tenant(lauf.tenant_id).get(pk=obj.vorgang_id)
+        regel = (
+            FristRegel.objects.for_tenant(lauf.tenant_id).get(pk=obj.regel_id)
+            if obj.regel_id
+            else None
         )
-        if erster.exists():
-            # The service wrote the Vorgang's first step (now, or in a push before); it
-            # takes the Koffer's id, so that both sides name the same row and the pull
-            # updates the Koffer's in place instead of adding a second.
-            erster.exclude(pk=obj.pk).update(id=obj.pk)
+        frist = records.add_frist(
+            actor=lauf.actor,
+            vorgang=vorgang,
+            base_date=obj.base_date,
+            regel=regel,
+            label=obj.label,
+            due=None if regel is not None else obj.due_date,
+            pk=obj.pk,
+        )
+        if obj.done_at is not None:
+            # Kept on the Koffer as well: its own step of it comes as a row.
+            Frist.objects.for_tenant(lauf.tenant_id).filter(pk=frist.pk).update(done_at=obj.done_at)
+        return True
+    if isinstance(obj, VorgangSchritt) and obj.action in SCHRITTE_DER_DIENSTE:
+        vom_dienst = (
+            VorgangSchritt.objects.for_tenant(lauf.tenant_id)
+            .filter(vorgang_id=obj.vorgang_id, action=obj.action)
+            .exclude(pk__in=lauf.schritte)
+        )
+        if obj.action != "angelegt":
+            vom_dienst = vom_dienst.filter(detail=obj.detail)
+        erster = vom_dienst.order_by("at").first()
+        if erster is not None:
+            # The service wrote this step (the Vorgang's first, a Frist's; now, or in a
+            # push before); it takes the Koffer's id, so that both sides name the same
+            # row and the pull updates the Koffer's in place instead of adding a second.
+            VorgangSchritt.objects.for_tenant(lauf.tenant_id).filter(pk=erster.pk).update(id=obj.pk)
+            lauf.schritte.add(obj.pk)
             return False
     if isinstance(obj, Wiedervorlage):
         akte = Akte.objects.for_tenant(lauf.tenant_id).get(pk=akte_id)
@@ -796,8 +1001,10 @@ def entscheiden(*, actor: User, konflikt: Konflikt, entscheidung: str) -> Konfli
         )
         if row.status != Konflikt.Status.OFFEN:
             raise Conflict("entschieden", "Dieser Konflikt ist bereits entschieden.")
-        model = regeln.GEAENDERT_MODELLE[row.modell]
-        if entscheidung == Konflikt.Entscheidung.KOFFER:
+        if entscheidung == Konflikt.Entscheidung.KOFFER and row.art == Konflikt.Art.ABGELEHNT:
+            _nachtragen(actor, row)
+        elif entscheidung == Konflikt.Entscheidung.KOFFER:
+            model = regeln.GEAENDERT_MODELLE[row.modell]
             obj = (
                 model._base_manager.select_for_update()
                 .filter(tenant_id=row.tenant_id, pk=row.objekt_id)
@@ -808,13 +1015,12 @@ def entscheiden(*, actor: User, konflikt: Konflikt, entscheidung: str) -> Konfli
                 row.hinweis = HINWEIS_GELOESCHT
                 entscheidung = Konflikt.Entscheidung.BUERO
             else:
-                field = regeln.feld(model, row.feld)
                 try:
-                    wert = field.clean(field.to_python(row.koffer_wert), obj)
+                    _feld_setzen(actor, obj, row)
                 except ValidationError as exc:
                     raise FieldError("wert_ungueltig", " ".join(exc.messages)) from exc
-                setattr(obj, field.attname, wert)
-                obj.save(update_fields=[field.attname])
+                except DomainError as exc:
+                    raise FieldError("nicht_uebernommen", exc.message) from exc
         row.status = Konflikt.Status.ENTSCHIEDEN
         row.entscheidung = entscheidung
         row.entschieden_von = actor
@@ -842,3 +1048,79 @@ def entscheiden(*, actor: User, konflikt: Konflikt, entscheidung: str) -> Konfli
             },
         )
     return row
+
+
+def _nachtragen(actor: User, row: Konflikt) -> None:
+    """Take what the office did not take at the sync after all (a person decided so): a
+    new row through the E-Akte's service as at the sync, a changed field through the
+    status service or as the merge writes it. The Akte must be open again and the service
+    must take it now; else its German reason, and the queue entry stays open."""
+    if (
+        row.akte_id is None
+        or not Akte.objects.for_tenant(row.tenant_id)
+        .filter(pk=row.akte_id, status=Akte.Status.OPEN)
+        .exists()
+    ):
+        raise FieldError(
+            "akte_geschlossen",
+            "Die Akte ist abgeschlossen oder gelöscht. Öffnen Sie sie zuerst wieder, um die"
+            " Änderung aus dem Koffer zu übernehmen.",
+        )
+    geraet = Geraet.objects.for_tenant(row.tenant_id).get(
+        pk=Abgleich.objects.for_tenant(row.tenant_id)
+        .filter(pk=row.abgleich_id)
+        .values_list("geraet_id", flat=True)
+        .get()
+    )
+    lauf = _Lauf(actor, geraet)
+    lauf.gehalten.add(row.akte_id)
+    try:
+        with transaction.atomic():
+            if row.feld:
+                _feld_nachtragen(actor, row)
+            else:
+                _zeile_nachtragen(lauf, row)
+    except DomainError as exc:
+        raise FieldError("nicht_uebernommen", exc.message) from exc
+    except (IntegrityError, ValidationError, ValueError, ObjectDoesNotExist) as exc:
+        raise FieldError(
+            "nicht_uebernommen", f"Die Änderung aus dem Koffer passt nicht mehr: {exc}"
+        ) from exc
+
+
+def _feld_nachtragen(actor: User, row: Konflikt) -> None:
+    model = regeln.GEAENDERT_MODELLE[row.modell]
+    obj = (
+        model._base_manager.select_for_update()
+        .filter(tenant_id=row.tenant_id, pk=row.objekt_id)
+        .first()
+    )
+    if obj is None:
+        raise FieldError("geloescht", HINWEIS_GELOESCHT)
+    _feld_setzen(actor, obj, row)
+
+
+def _feld_setzen(actor: User, obj: models.Model, row: Konflikt) -> None:
+    """The Koffer's value of a queued field, as decided: a Vorgang's status through the
+    E-Akte's status service, any other field as the merge writes it."""
+    if isinstance(obj, Vorgang) and row.feld == "status":
+        records.change_vorgang_status(
+            actor=actor, vorgang=obj, status=str(row.koffer_wert), note="Aus dem Koffer."
+        )
+        return
+    field = regeln.feld(type(obj), row.feld)
+    setattr(obj, field.attname, field.clean(field.to_python(row.koffer_wert), obj))
+    obj.save(update_fields=[field.attname])
+
+
+def _zeile_nachtragen(lauf: _Lauf, row: Konflikt) -> None:
+    obj = next(iter(serializers.deserialize("python", [row.koffer_wert]))).object
+    if type(obj)._base_manager.filter(pk=obj.pk).exists():
+        return  # taken meanwhile (a Koffer's later push)
+    assert row.akte_id is not None
+    _einfuegen(lauf, obj, row.akte_id)
+    blobs = regeln.blobs_von(obj)
+    if blobs:
+        PendingBlob.objects.unscoped().filter(
+            tenant_id=row.tenant_id, sha256__in=sorted(blobs)
+        ).delete()

@@ -30,6 +30,15 @@ def _wert(value: Any) -> str:
     return str(value)
 
 
+def _koffer_wert(k: Konflikt) -> str:
+    """The Koffer's value; a new row waiting whole is named by its title or file."""
+    if k.feld or not isinstance(k.koffer_wert, dict):
+        return _wert(k.koffer_wert)
+    felder = k.koffer_wert.get("fields") or {}
+    name = next((felder[f] for f in ("title", "filename", "label", "note") if felder.get(f)), "")
+    return f"neu angelegt: {name}" if name else "neu angelegt"
+
+
 def _feldname(k: Konflikt) -> str:
     model = regeln.GEAENDERT_MODELLE.get(k.modell)
     if model is None or not k.feld:
@@ -53,10 +62,15 @@ def konflikte(request: TenantRequest) -> HttpResponse:
             "konflikte": [
                 {
                     "k": k,
-                    "was": f"{regeln.name(k.modell)}: {_feldname(k)}",
+                    "was": (
+                        f"{regeln.name(k.modell)}: {_feldname(k)}"
+                        if k.feld
+                        else regeln.name(k.modell)
+                    ),
                     "basis": _wert(k.basis),
                     "buero": _wert(k.buero_wert),
-                    "koffer": _wert(k.koffer_wert),
+                    "koffer": _koffer_wert(k),
+                    "grund": k.hinweis if k.art == Konflikt.Art.ABGELEHNT else "",
                 }
                 for k in rows
             ],
@@ -80,6 +94,10 @@ def entscheiden(request: TenantRequest, konflikt_id: uuid.UUID) -> HttpResponse:
     else:
         if row.entscheidung == Konflikt.Entscheidung.KOFFER:
             messages.success(request, "Der Wert aus dem Koffer ist übernommen.")
+        elif row.art == Konflikt.Art.ABGELEHNT:
+            messages.success(
+                request, "Die Änderung aus dem Koffer wird nicht übernommen; sie bleibt vermerkt."
+            )
         elif row.art == Konflikt.Art.GELOESCHT:
             messages.warning(request, row.hinweis)
         else:

@@ -316,6 +316,11 @@ def abholen(
         f"{art} eingespielt: {ergebnis.akten} Akten, {ergebnis.dokumente} Dokumente,"
         f" {len(ergebnis.blobs)} Dateien ({megabytes(gesamt)} MB)."
     )
+    if ergebnis.im_buero_entfernt:
+        melden(
+            f"{ergebnis.im_buero_entfernt} Einträge sind im Büro entfernt worden: aus dem"
+            " Koffer gelöscht."
+        )
     if ergebnis.entfernt:
         # Imported here: the wipe builds on the sync back, which builds on this module.
         from koffer.field.unterwegs import verfall

@@ -29,6 +29,8 @@ router = Router(tags=["Koffer"], auth=GeraetAuth())
         " seitdem geändert hat (`vollstaendig` false), sonst – oder wenn `seit` nicht"
         " mehr taugt – das ganze Paket. `entfernt` nennt Akten, die der Koffer nicht mehr"
         " tragen darf (Ausleihe beendet, abgelaufen, Zugriff entzogen): er löscht sie."
+        " `bestand` nennt je Tabelle die Kennungen aller Zeilen unter den getragenen Akten"
+        " (`akten`): was der Koffer aus dem Büro hat und dort fehlt, löscht er."
     ),
     response={200: dict[str, Any]},
 )

@@ -84,3 +84,19 @@ CYCLES: tuple[tuple[type[models.Model], str], ...] = (
     (Formular, "aktuelle_version"),
     (Vorlage, "aktuelle_version"),
 )
+
+# The rows under a carried Akte whose ids every package lists (``bestand``), with the way
+# from a row to its Akte: a row the Koffer has from the office (a base version) in a
+# listed Akte that the list no longer names was removed in the office (deleted, or moved
+# to another Akte) and goes on the Koffer too — unless it was changed here and not yet
+# sent (then the next push meets the deletion and says so, and the pull after removes it).
+IM_BESTAND: dict[type[models.Model], str] = {
+    AkteSubjekt: "akte_id",
+    AkteZugriff: "akte_id",
+    Vorgang: "akte_id",
+    VorgangSchritt: "vorgang__akte_id",
+    Frist: "vorgang__akte_id",
+    Dokument: "akte_id",
+    DokumentVersion: "dokument__akte_id",
+    Wiedervorlage: "akte_id",
+}

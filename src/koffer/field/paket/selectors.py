@@ -257,10 +257,27 @@ def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
             for a in ausleihen
         ],
         "entfernt": entfernt,
+        "bestand": bestand(tenant_id, carried),
         "ganz": sorted(str(a) for a in ganz if a in set(akte_ids)),
         "objekte": objekte,
         "blobs": _blobs(dokumente, versionen),
     }
+
+
+def bestand(tenant_id: uuid.UUID, akte_ids: set[uuid.UUID]) -> dict[str, Any]:
+    """The ids of every row under the carried Akten, per table (``inhalt.IM_BESTAND``):
+    the Koffer removes what it has from the office there and the office no longer has
+    (deleted, moved away) — whatever removed it, audited or not. Ids only (a few dozen
+    bytes a row; 2,000 documents and their versions are about 150 KB), one query a
+    table; read after the rows, so a row removed while the package was built is gone
+    here too, and one added meanwhile is listed without being carried (harmless: the
+    Koffer does not have it)."""
+    akten = sorted(akte_ids, key=str)
+    zeilen: dict[str, list[str]] = {}
+    for model, pfad in inhalt.IM_BESTAND.items():
+        ids = model._base_manager.filter(tenant_id=tenant_id, **{f"{pfad}__in": akten})
+        zeilen[model._meta.label_lower] = sorted(str(pk) for pk in ids.values_list("pk", flat=True))
+    return {"akten": [str(a) for a in akten], "zeilen": zeilen}
 
 
 def aenderungsstand(tenant_id: uuid.UUID) -> int:

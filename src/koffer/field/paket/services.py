@@ -20,7 +20,8 @@ from koffer.blobs.store import get_store
 from koffer.field.errors import FieldError
 from koffer.field.models import Abholstand, Geraet, Stand
 from koffer.field.paket import inhalt
-from koffer.records.models import Akte, DokumentVersion
+from koffer.records.dokumente import blob_ledger
+from koffer.records.models import Akte, Dokument, DokumentVersion
 
 # Rows written per statement when the base versions are stored.
 BATCH = 500
@@ -39,6 +40,8 @@ class Ergebnis:
     blobs: list[dict[str, Any]] = field(default_factory=list)
     vollstaendig: bool = True
     entfernt: list[str] = field(default_factory=list)
+    # rows removed here because the office no longer has them (``bestand``)
+    im_buero_entfernt: int = 0
 
     @property
     def blob_bytes(self) -> int:
@@ -102,6 +105,7 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
             label = obj._meta.label_lower
             ergebnis.geschrieben[label] = ergebnis.geschrieben.get(label, 0) + 1
         _keep_base_versions(tenant_id, objekte, erstellt, now)
+        ergebnis.im_buero_entfernt = _im_buero_entfernt(tenant_id, paket.get("bestand"))
         if paket.get("stand") is not None:
             Abholstand.objects.update_or_create(
                 tenant_id=tenant_id,
@@ -123,9 +127,75 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
                 "akten": ergebnis.akten,
                 "dokumente": ergebnis.dokumente,
                 "vollstaendig": ergebnis.vollstaendig,
+                "im_buero_entfernt": ergebnis.im_buero_entfernt,
             },
         )
     return ergebnis
+
+
+def _im_buero_entfernt(tenant_id: uuid.UUID, bestand: Any) -> int:
+    """Remove the rows the office no longer has under the Akten its ``bestand`` lists
+    (see ``inhalt.IM_BESTAND``): only rows that came from the office (a base version) and
+    are unchanged here since; rows made on the Koffer and unsent changes stay. Their base
+    versions go with them, and their files after the commit unless another row here
+    names them. Returns the rows removed."""
+    if not isinstance(bestand, dict) or not isinstance(bestand.get("zeilen"), dict):
+        return 0  # an office before ``bestand``
+    from koffer.field.paket.selectors import zeilen
+
+    akten = [str(a) for a in bestand.get("akten") or []]
+    gelistet: dict[str, Any] = bestand["zeilen"]
+    staende = Stand.objects.for_tenant(tenant_id)
+    weg: dict[type[models.Model], list[Any]] = {}
+    for model, pfad in inhalt.IM_BESTAND.items():
+        label = model._meta.label_lower
+        if label not in gelistet or not akten:
+            continue
+        im_buero = {str(pk) for pk in gelistet[label]}
+        hier = {
+            str(pk)
+            for pk in model._base_manager.filter(**{f"{pfad}__in": akten}).values_list(
+                "pk", flat=True
+            )
+        }
+        fehlen = sorted(hier - im_buero)
+        if not fehlen:
+            continue
+        basis = dict(
+            staende.filter(modell=label, objekt_id__in=fehlen).values_list("objekt_id", "felder")
+        )
+        weg[model] = [
+            obj.pk
+            for obj in model._base_manager.filter(pk__in=list(basis))
+            if zeilen([obj])[0]["fields"] == basis[str(obj.pk)]
+        ]
+    if not any(weg.values()):
+        return 0
+    blobs: set[str] = set()
+    removed = 0
+    if weg.get(Dokument):
+        Dokument._base_manager.filter(pk__in=weg[Dokument]).update(current_version=None)
+    for model in reversed(inhalt.ORDER):
+        pks = weg.get(model)
+        if not pks:
+            continue
+        rows = model._base_manager.filter(pk__in=pks)
+        if model is DokumentVersion:
+            for sha, pdf in rows.values_list("sha256", "pdf_sha256"):
+                blobs.update(s for s in (sha, pdf) if s)
+        removed += _delete(model, rows)
+        staende.filter(
+            modell=model._meta.label_lower, objekt_id__in=[str(pk) for pk in pks]
+        ).delete()
+    transaction.on_commit(lambda: _delete_blobs_unreferenced(blobs))
+    return removed
+
+
+def _delete_blobs_unreferenced(blobs: set[str]) -> None:
+    store = get_store()
+    for sha in sorted(blobs):
+        if not blob_ledger.referenced(sha):
+            store.delete(sha)
 
 
 def abholstand(*, hoechstens_alt: timedelta) -> int | None:

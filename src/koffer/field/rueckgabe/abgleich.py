@@ -167,10 +167,23 @@ def _senden(
                 status=exc.status,
                 problem=exc.problem,
             ) from None
-        if exc.status != 409 or exc.problem.get("code") != "blob_fehlt":
+        code = exc.problem.get("code") if exc.status == 409 else None
+        if code == "segment_nachholen":
+            # The office is behind on this Koffer's audit (restored from a backup): the
+            # waiting push goes again with the events from where the office stands.
+            ab_seq = exc.problem.get("ab_seq")
+            payload["segment"] = segment.nachholen(ab_seq if isinstance(ab_seq, int) else None)
+            schreiben(datei, payload)
+            melden(
+                "Das Büro hat nicht das ganze Protokoll dieses Koffers (aus einer Sicherung"
+                f" zurückgespielt?); es wird ab Ereignis {payload['segment']['von_seq']}"
+                " erneut gesendet."
+            )
+        elif code == "blob_fehlt":
+            for sha in _genannte_blobs(exc.problem, payload):
+                blob_senden(buero, sha)
+        else:
             raise
-        for sha in _genannte_blobs(exc.problem, payload):
-            blob_senden(buero, sha)
         antwort = abholung.json_anfrage(buero, "/koffer/abgleich", payload)
     melden(
         f"Abgeglichen: {antwort.get('uebernommen', 0)} Änderungen übernommen,"

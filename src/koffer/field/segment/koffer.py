@@ -161,6 +161,49 @@ def sammeln(hinweise: list[str]) -> dict[str, Any] | None:
     }
 
 
+def nachholen(ab_seq: int | None) -> dict[str, Any]:
+    """The segment again from ``ab_seq`` on (None: from this Koffer's beginning, its
+    ``field.segment.beginn``), when the office asks for it (``segment_nachholen``: its
+    database was restored from an older backup). The local chain keeps every event, so
+    they go again, linked to the hash before ``ab_seq``; the office takes them only if
+    that is the hash it holds."""
+    stand = laden()
+    if stand is None:
+        raise AbholungFehlgeschlagen(OHNE_SCHLUESSEL)
+    mandant = uuid.UUID(stand["mandant"])
+    if ab_seq is None:
+        beginn = (
+            AuditEvent.objects.filter(
+                tenant_id=mandant, action=BEGINN, object_id=str(stand["geraet"])
+            )
+            .order_by("seq")
+            .values_list("seq", flat=True)
+            .first()
+        )
+        ab_seq = beginn
+    events = (
+        list(
+            AuditEvent.objects.filter(tenant_id=mandant, seq__gte=ab_seq).order_by("seq")[
+                :MAX_EREIGNISSE
+            ]
+        )
+        if ab_seq is not None
+        else []
+    )
+    if not events or events[0].seq != ab_seq:
+        raise AbholungFehlgeschlagen(
+            f"Das Büro braucht das Protokoll dieses Koffers ab Ereignis {ab_seq or 'Beginn'};"
+            " diese Ereignisse hat der Koffer nicht mehr. Bitte wenden Sie sich an die"
+            " Administration des Büros – die Daten im Koffer bleiben erhalten."
+        )
+    return {
+        "von_seq": events[0].seq,
+        "bis_seq": events[-1].seq,
+        "vorher": events[0].prev_hash,
+        "ereignisse": [_wire(e) for e in events],
+    }
+
+
 def traegt_etwas(segment: dict[str, Any] | None) -> bool:
     """The segment is worth a push of its own (more than bookkeeping: a read of an Akte
     offline, a change)."""

@@ -5,7 +5,10 @@ seal under a key issued to this Koffer, its Mandant and its actor (the Koffer's 
 worker, or none). The first refusal is reported in German, naming the event.
 
 Events the office already accepted (a segment sent again, or one reaching back before the
-last accepted event) verify like the rest; they are not appended again."""
+last accepted event) verify like the rest; they are not appended again. A segment that
+begins after the last accepted event (the office's database restored from an older
+backup) is neither taken nor quarantined: the Koffer is asked to send again from the event
+after it (``SegmentNachholen``), which must link to the hash the office holds."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from typing import Any
 from koffer.audit import keys
 from koffer.audit.chain import HASHED_FIELDS, canonical
 from koffer.audit.models import GENESIS_HASH
-from koffer.field.errors import SegmentUngueltig
+from koffer.field.errors import SegmentNachholen, SegmentUngueltig
 from koffer.field.models import Geraet
 from koffer.field.segment import schluessel
 
@@ -162,13 +165,14 @@ def _anschluss(geraet: Geraet, ereignisse: list[Ereignis], vorher: str) -> Pruef
             and isinstance(changes, dict)
             and changes.get("geraet") == str(geraet.pk)
         ):
-            raise SegmentUngueltig(
-                f"Ereignis {erstes.seq}: das erste Segment dieses Koffers muss mit seiner"
-                " Kopplung beginnen."
-            )
+            # The office knows nothing of this Koffer's segment yet although the Koffer
+            # sent before (the office restored from a backup): from its beginning, please.
+            raise SegmentNachholen(None, None)
         return Pruefung(erstes.seq, letztes.seq, letztes.hash, ereignisse)
     if erstes.seq > bekannt + 1:
-        raise SegmentUngueltig(f"Lücke zwischen {bekannt} und {erstes.seq}.")
+        # The office is behind (restored from a backup): the events from the one after
+        # its last accepted, linked to that one's hash — never a gap taken on trust.
+        raise SegmentNachholen(bekannt + 1, bekannt)
     if erstes.seq == bekannt + 1:
         if vorher != geraet.segment_hash:
             raise SegmentUngueltig(
