@@ -4,6 +4,7 @@ paired, made through the services like real data."""
 from __future__ import annotations
 
 import http.cookiejar
+import socket
 import subprocess
 import sys
 import time
@@ -122,12 +123,20 @@ class Dienst:
                 pytest.fail(f"serve endete beim Start:\n{self.log()[-3000:]}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
+                    # serve starts the live-update process once the web server answers
+                    if response.status == 200 and self._live_offen():
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.2)
         pytest.fail(f"{self.url} antwortet nicht:\n{self.log()[-3000:]}")
+
+    def _live_offen(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.live_port), timeout=1).close()
+        except OSError:
+            return False
+        return True
 
     def stoppen(self) -> None:
         if self.proc is not None:
