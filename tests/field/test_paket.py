@@ -173,3 +173,26 @@ def test_wiping_removes_what_the_package_brought(
     }
     actions = AuditEvent.objects.filter(tenant_id=daten.tenant.pk).values_list("action", flat=True)
     assert "field.koffer_geloescht" in actions
+
+
+def test_a_part_file_left_beside_a_stored_blob_is_removed(tmp_path: Any) -> None:
+    """A pull stopped between storing a blob and removing its part file: the next pull
+    finds the blob in the store and removes the part file instead of keeping it."""
+    from koffer.field.paket.abholung import Buero, blobs_holen
+
+    store = get_store()
+    stored = store.put(b"schon da")
+    teile = tmp_path / "teile"
+    teile.mkdir()
+    left = teile / f"{stored.sha256}.part"
+    left.write_bytes(b"schon")
+
+    ergebnis = blobs_holen(
+        buero=Buero(url="http://127.0.0.1:9", token=""),
+        blobs=[{"sha256": stored.sha256, "size": stored.size}],
+        store=store,
+        teile=teile,
+    )
+
+    assert (ergebnis.vorhanden, ergebnis.geholt) == (1, 0)
+    assert not left.exists()

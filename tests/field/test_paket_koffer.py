@@ -183,7 +183,7 @@ def test_an_interrupted_pull_resumes_and_wrong_bytes_never_enter_the_store(
         stderr=subprocess.DEVNULL,
     )
     try:
-        part = _first_part(teile, slow)
+        part = _first_part(teile / f"{case['gross']}.part", slow)
         slow.send_signal(signal.SIGKILL)
         slow.wait(timeout=10)
     finally:
@@ -227,13 +227,14 @@ def test_an_interrupted_pull_resumes_and_wrong_bytes_never_enter_the_store(
     assert _sha(_blob(tmp_path, gross)) == gross
 
 
-def _first_part(teile: Path, proc: subprocess.Popen[Any]) -> Path:
+def _first_part(part: Path, proc: subprocess.Popen[Any]) -> Path:
+    """Wait until the large document's part file has bytes (the small ones may come and
+    go before it; a run stopped between them is the unit test's case)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, "koffer_abholen endete vor dem Abbruch"
-        for part in teile.glob("*.part") if teile.is_dir() else ():
-            if part.stat().st_size > 0:
-                return part
+        if part.exists() and part.stat().st_size > 0:
+            return part
         time.sleep(0.05)
     pytest.fail("keine Teildatei erschienen")
 

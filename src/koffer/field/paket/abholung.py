@@ -202,10 +202,12 @@ def blobs_holen(
     for blob in blobs:
         sha = check_name(str(blob["sha256"]))
         size = int(blob["size"])
+        part = teile / f"{sha}.part"
         if store.exists(sha):
+            # A run stopped between storing a blob and removing its part file leaves one.
+            part.unlink(missing_ok=True)
             ergebnis.vorhanden += 1
             continue
-        part = teile / f"{sha}.part"
         try:
             ergebnis.bytes += _download(buero, sha, size, part, max_rate)
         except KofferGesperrt:
