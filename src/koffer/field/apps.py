@@ -10,8 +10,10 @@ class FieldConfig(AppConfig):
         from koffer.accounts.roles import Perm
         from koffer.field.abgleich import selectors as abgleich
         from koffer.field.besuche import links as besuche_links
+        from koffer.field.experte import services as experte
         from koffer.field.geraete import hinweis
         from koffer.field.unterwegs import ablauf, tasks, verfall
+        from koffer.forms.ausfuellen import beobachter
         from koffer.jobs import anhalten, periodic
         from koffer.records import erweiterungen, numbering
         from koffer.records.dokumente import services as documents
@@ -93,6 +95,13 @@ class FieldConfig(AppConfig):
             )
         )
         tasks.register_job_kinds()
+        # A draft saved through the form's own pages while an expert session is open on it
+        # moves the session's field versions and tells both screens.
+        beobachter.register(
+            beobachter.Beobachter(
+                key="field_experte", sperren=experte.sperren, geaendert=experte.formular_geaendert
+            )
+        )
         periodic.register("field.verfall", every=verfall.alle, run=verfall.abgelaufene_abwischen)
         # A Koffer crypto-erased after a revocation: its worker ends without another write.
         anhalten.register("field.geloescht", ablauf.anhalten)

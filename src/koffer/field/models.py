@@ -531,11 +531,13 @@ class Hinweis(TenantOwned):
 
 class Ereignis(TenantOwned):
     """What happened in a session, numbered (``nummer``) for the event stream: a field
-    written, a hint, a join, a leave, the end. No values: the stream reads them from the
-    draft as they are when it sends, and leaves out what its reader may not see."""
+    written (in the session, or ``formular``: through the form's own pages while the
+    session was open), a hint, a join, a leave, the end. No values: the stream reads them
+    from the draft as they are when it sends, and leaves out what its reader may not see."""
 
     class Art(models.TextChoices):
         FELD = "feld", "Feld geändert"
+        FORMULAR = "formular", "im Formular geändert"
         HINWEIS = "hinweis", "Hinweis"
         BEITRITT = "beitritt", "beigetreten"
         VERLASSEN = "verlassen", "verlassen"

@@ -24,6 +24,7 @@ from koffer.field.errors import Conflict, FieldError, Forbidden, NotFound, Veral
 from koffer.field.experte import selectors
 from koffer.field.models import Ereignis, Hinweis, Sitzung
 from koffer.forms.ausfuellen import services as ausfuellen
+from koffer.forms.katalog import selectors as katalog
 from koffer.forms.models import Entwurf
 from koffer.records import access as records_access
 from koffer.records import selectors as records
@@ -245,6 +246,12 @@ def feld_setzen(
             raise NotFound("feld_unbekannt", "Dieses Feld gibt es im Formular nicht.")
         if feld in hidden:
             raise Forbidden("feld_verborgen", "Dieses Feld ist für Sie verborgen.")
+        if feld_def.typ in selectors.NUR_IM_FORMULAR:
+            raise Conflict(
+                "feld_im_formular",
+                "Dateien und Unterschriften werden im Formular selbst hochgeladen bzw. "
+                "geleistet; sie erscheinen dann hier.",
+            )
         stand = row.felder.get(feld) or {}
         bisher = int(stand.get("v", 0))
         if version != bisher:
@@ -297,6 +304,48 @@ def hinweis_geben(
         row.save(update_fields=["letzte_nummer"])
         _audit(actor, row, "field.experte.hint", {"feld": feld, "hinweis": str(hinweis.pk)})
     return hinweis
+
+
+def sperren(entwurf: Entwurf) -> None:
+    """Before a save of the draft through the form's own path (``forms.ausfuellen.
+    beobachter``): the open session's row is locked first, as in :func:`feld_setzen`."""
+    selectors.offene_sitzung(entwurf)
+
+
+def formular_geaendert(actor: User, entwurf: Entwurf, felder: frozenset[str]) -> None:
+    """The draft's answers ``felder`` were saved through the form's own pages (a step, the
+    draft API, a file removed) while a session is open on it: each field's version moves
+    on as if written in the session (a write the other screen based on the old version is
+    then refused as stale, never silently lost) and the stream tells both screens. In
+    the caller's transaction; one audit event naming the fields, never their values."""
+    row = selectors.offene_sitzung(entwurf)
+    if row is None:
+        return
+    definition = katalog.definition(entwurf.formularversion)
+    namen = sorted(f for f in felder if (d := definition.feld(f)) is not None and d.hat_wert)
+    if not namen:
+        return
+    neu = dict(row.felder)
+    for feld in namen:
+        neu[feld] = {"v": int((neu.get(feld) or {}).get("v", 0)) + 1, "von": str(actor.pk)}
+        _ereignis(row, Ereignis.Art.FORMULAR, actor, feld=feld)
+    row.felder = neu
+    row.save(update_fields=["felder", "letzte_nummer"])
+    rolle = selectors.rolle(row, actor.pk) or "andere"
+    audit.record(
+        actor=actor,
+        tenant_id=row.tenant_id,
+        action="field.experte.change",
+        obj=row,
+        subject=records.first_subject(entwurf.akte),
+        changes={
+            "entwurf": str(row.entwurf_id),
+            "felder": namen[:200],
+            "versionen": {f: neu[f]["v"] for f in namen[:200]},
+            "rolle": rolle,
+            "quelle": "formular",
+        },
+    )
 
 
 def record_read(*, actor: User, sitzung: Sitzung) -> None:

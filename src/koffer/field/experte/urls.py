@@ -10,6 +10,7 @@ urlpatterns = [
     path("koffer/experte/<uuid:sitzung_id>/verlassen/", views.verlassen, name="experte_verlassen"),
     path("koffer/experte/<uuid:sitzung_id>/beenden/", views.beenden, name="experte_beenden"),
     path("koffer/experte/<uuid:sitzung_id>/feld/", views.feld, name="experte_feld"),
+    path("koffer/experte/<uuid:sitzung_id>/feld/<slug:feld>/", views.feld_box, name="experte_box"),
     path("koffer/experte/<uuid:sitzung_id>/hinweis/", views.hinweis, name="experte_hinweis"),
     path("koffer/experte/<uuid:sitzung_id>/live/", views.live, name="experte_live"),
 ]

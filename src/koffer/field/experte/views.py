@@ -24,7 +24,7 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.middleware import passive
 from koffer.errors import DomainError
 from koffer.field import access as rules
-from koffer.field.experte import selectors, services
+from koffer.field.experte import seite, selectors, services
 from koffer.field.experte.forms import EinladenForm, HinweisForm
 from koffer.field.models import Sitzung
 from koffer.shell.breadcrumbs import trail
@@ -145,10 +145,12 @@ def sitzung(request: TenantRequest, sitzung_id: uuid.UUID) -> HttpResponse:
     if sicht is not None:
         services.record_read(actor=request.user, sitzung=row)
     hinweis_form = HinweisForm()
+    steuerungen = {}
     if sicht is not None:
         hinweis_form.set_choices(
             [(f.id, f"{f.label} ({f.schritt})") for f in sicht.felder if not f.maskiert]
         )
+        steuerungen = seite.steuerungen(row, sicht.felder)
     live_path = reverse("field:experte_live", args=[row.pk]) + f"?nach={row.letzte_nummer}"
     response = render(
         request,
@@ -161,6 +163,7 @@ def sitzung(request: TenantRequest, sitzung_id: uuid.UUID) -> HttpResponse:
             "offen": offen,
             "sicht": sicht,
             "hinweis_form": hinweis_form,
+            "boxen": [_box(row, f, steuerungen, sicht) for f in sicht.felder] if sicht else [],
             "live_url": stream_url(request, live_path),
             "page_title": f"Expertensitzung: {row.entwurf.formularversion.formular.titel}",
             "breadcrumbs": trail(_liste(), ("Sitzung", None)),
@@ -207,23 +210,71 @@ def beenden(request: TenantRequest, sitzung_id: uuid.UUID) -> HttpResponse:
     return redirect("field:experte")
 
 
+def _box(
+    row: Sitzung,
+    f: selectors.FeldSicht,
+    steuerungen: dict[str, Any],
+    sicht: selectors.Sicht | None,
+) -> dict[str, Any]:
+    """What ``field/experte/_feld.html`` shows of one field."""
+    return {
+        "f": f,
+        "steuerung": steuerungen.get(f.id, ""),
+        "zeilen": range(seite.zeilen(f)) if f.typ == "tabelle" and f.id in steuerungen else (),
+        "hinweise": (sicht.hinweise.get(f.id, []) if sicht else []),
+        "ist_experte": sicht is not None and sicht.rolle == selectors.EXPERTE,
+    }
+
+
 @require_POST
 @requires(rules.seite_experte)
 def feld(request: TenantRequest, sitzung_id: uuid.UUID) -> HttpResponse:
     row = _sitzung(request, sitzung_id)
     version = request.POST.get("version", "")
+    feld_id = request.POST.get("feld", "")
+    if "wert" in request.POST:
+        wert: Any = request.POST.get("wert", "")
+    else:  # a field with several controls (address, table, boxes, person)
+        try:
+            wert = seite.wert_aus_post(row, feld_id, request.POST)
+        except KeyError:
+            raise Http404 from None
     try:
         neu = services.feld_setzen(
             actor=request.user,
             access=request.access,
             sitzung=row,
-            feld=request.POST.get("feld", ""),
-            wert=request.POST.get("wert", ""),
+            feld=feld_id,
+            wert=wert,
             version=int(version) if version.isdigit() else -1,
         )
     except DomainError as exc:
         return _fehler(request, row, exc)
     return _antwort(request, row, {"version": neu})
+
+
+@passive  # the page fetches it by itself after a change, as it follows the stream
+@requires(rules.seite_experte)
+@require_GET
+def feld_box(request: TenantRequest, sitzung_id: uuid.UUID, feld: str) -> HttpResponse:
+    """One field's box of the session page as it is now (a field with several controls
+    is replaced whole after a change). Like the stream, part of the open page whose
+    opening was audited: the expert gets it only while joined."""
+    row = _sitzung(request, sitzung_id)
+    rolle = selectors.rolle(row, request.user.pk)
+    if row.status != Sitzung.Status.OFFEN or (
+        rolle == selectors.EXPERTE and (row.beigetreten_am is None or row.verlassen_am)
+    ):
+        raise Http404
+    sicht = selectors.sicht(row, request.user.pk)
+    f = next((f for f in sicht.felder if f.id == feld), None)
+    if f is None:
+        raise Http404
+    return render(
+        request,
+        "field/experte/_feld.html",
+        {"b": _box(row, f, seite.steuerungen(row, (f,)), sicht), "sitzung": row},
+    )
 
 
 @require_POST

@@ -29,7 +29,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.forms import access as rules
-from koffer.forms.ausfuellen import ablage, selectors, vorbelegung
+from koffer.forms.ausfuellen import ablage, beobachter, selectors, vorbelegung
 from koffer.forms.definition import Definition, Pruefung, pruefen, text_de
 from koffer.forms.definition.werte import leer
 from koffer.forms.druck import formular_pdf
@@ -154,7 +154,7 @@ def schritt_speichern(
     """Merge one step's answers into the draft and save them, always, errors included;
     answers the check of that step (a draft's check: hidden fields are kept aside)."""
     _darf(actor, entwurf.akte, access)
-    return _speichern(actor, entwurf, schritt, antworten)
+    return _speichern(actor, entwurf, schritt, antworten, melden=True)
 
 
 def antworten_uebernehmen(
@@ -164,12 +164,18 @@ def antworten_uebernehmen(
     always, errors included, audited as ``forms.entwurf.change`` by ``actor``), keeping
     the draft's step. For a caller that has answered access itself: the remote expert
     of a Koffer session (``field.experte``), who fills the fields the citizen agreed to
-    show them without being able to open the Akte."""
-    return _speichern(actor, entwurf, None, antworten)
+    show them without being able to open the Akte. The followers (``beobachter``) are not
+    told: the caller keeps its own account of the change."""
+    return _speichern(actor, entwurf, None, antworten, melden=False)
 
 
 def _speichern(
-    actor: User, entwurf: Entwurf, schritt: str | None, antworten: Mapping[str, Any]
+    actor: User,
+    entwurf: Entwurf,
+    schritt: str | None,
+    antworten: Mapping[str, Any],
+    *,
+    melden: bool,
 ) -> Pruefung:
     if not isinstance(antworten, Mapping):
         raise Ungueltig(
@@ -178,6 +184,8 @@ def _speichern(
             fehler={"": ["Die Antworten sind kein JSON-Objekt."]},
         )
     with transaction.atomic():
+        if melden:
+            beobachter.sperren(entwurf)
         row = _gesperrt(entwurf)
         _noch_offen(row)
         definition = katalog.definition(row.formularversion)
@@ -207,6 +215,8 @@ def _speichern(
             # which answers changed, never their values: the draft holds those
             changes={"schritt": schritt, "felder": sorted(geaendert)[:200]},
         )
+        if melden:
+            beobachter.geaendert(actor, row, frozenset(geaendert))
     return pruefen(
         definition,
         neu,
@@ -227,6 +237,7 @@ def datei_entfernen(
     submission or document still points to it."""
     _darf(actor, entwurf.akte, access)
     with transaction.atomic():
+        beobachter.sperren(entwurf)
         row = _gesperrt(entwurf)
         _noch_offen(row)
         definition = katalog.definition(row.formularversion)
@@ -254,6 +265,7 @@ def datei_entfernen(
             # the file's hash and size name it for the record; its name may be personal
             changes={"feld": feld, "blob": blob, "groesse": entfernt.get("groesse")},
         )
+        beobachter.geaendert(actor, row, frozenset({feld}))
         transaction.on_commit(lambda: documents.discard_blobs([marke]))
     return entfernt
 

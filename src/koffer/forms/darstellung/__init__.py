@@ -6,6 +6,8 @@ models.
   help, „Pflichtfeld“, errors at the field and a summary at the top that links to each;
   the page owns ``<form>`` and its buttons.
 - :func:`navigation_html`: „Schritt 2 von 6“ and the list of shown steps.
+- :func:`feld_html`, :func:`feld_aus_post`: one field alone, the same way (a page that
+  edits one field at a time: the remote expert's session).
 - :func:`antworten_aus_post`: the step's answers from the request, in the shapes
   :func:`~koffer.forms.definition.pruefen` reads.
 
@@ -27,7 +29,7 @@ What the page around it does (a step's POST):
    otherwise the next shown step.
 """
 
-from .post import antworten_aus_post
-from .schritt import navigation_html, schritt_html
+from .post import antworten_aus_post, feld_aus_post
+from .schritt import feld_html, navigation_html, schritt_html
 
-__all__ = ["antworten_aus_post", "navigation_html", "schritt_html"]
+__all__ = ["antworten_aus_post", "feld_aus_post", "feld_html", "navigation_html", "schritt_html"]

@@ -49,6 +49,18 @@ def antworten_aus_post(
     return antworten
 
 
+def feld_aus_post(
+    definition: Definition, feld_id: str, post: _Liste | Mapping[str, list[str]]
+) -> Any:
+    """One field's answer from ``post``, as :func:`antworten_aus_post` reads it for its
+    step (``None``: left empty). Not for ``datei`` (the page stores files). Raises
+    ``KeyError`` for an unknown field, one without a value, or a file field."""
+    feld = definition.feld(feld_id)
+    if feld is None or not feld.hat_wert or feld.typ == "datei" or not feld.schritt:
+        raise KeyError(feld_id)
+    return _LESER.get(feld.typ, _einzeln)(feld, _Werte(post))
+
+
 class _Werte:
     def __init__(self, post: _Liste | Mapping[str, list[str]]) -> None:
         self.post = post

@@ -103,6 +103,28 @@ def schritt_html(
     return _vorlage("schritt.html").render(Context(kontext))
 
 
+def feld_html(
+    definition: Definition,
+    feld_id: str,
+    *,
+    wert: Any,
+    fehler: Mapping[str, Sequence[str]],
+    vorbelegt: Mapping[str, str],
+    personen: Sequence[tuple[str, str]],
+    sprache: str = "de",
+) -> SafeString:
+    """One field's control as :func:`schritt_html` shows it (same names, labels, help,
+    errors), for a page that edits a single field on its own: the remote expert's session
+    page (``field.experte``). A table shows one empty row more than it has filled rows.
+    Raises ``KeyError`` for an unknown field or one without a value."""
+    feld = definition.feld(feld_id)
+    if feld is None or not feld.hat_wert:
+        raise KeyError(feld_id)
+    bau = _Bau(fehler=fehler, vorbelegt=vorbelegt, personen=personen, sprache=sprache)
+    f = bau.feld(feld, wert)
+    return f["vorlage"].render(Context({"f": f}))
+
+
 def navigation_html(
     definition: Definition,
     schritt_id: str,

@@ -2,38 +2,66 @@
 // version of that field this screen last saw; the other screen's changes arrive as
 // server-sent events and replace the field's value (and say who changed it). A write the
 // server refuses as stale shows the field as it is now and says who changed it.
+// A field with several controls (address, table, boxes to tick, person) is sent whole
+// when one of its controls changes, and its box is fetched again after any change
+// (a table gets its empty row for the next entry). Files and signatures are shown as
+// they are (they are added in the form itself). Changes saved through the form's own
+// pages arrive the same way, also on the screen of the person who saved them.
 // Without JavaScript every field has its own "Übernehmen" button.
 (function () {
   "use strict";
   var root = document.querySelector("[data-experte-live]");
   if (!root) { return; }
   var ich = root.getAttribute("data-ich");
+  var boxUrl = root.getAttribute("data-box-url");
   var status = document.getElementById("experte-status");
   var forms = {};
 
   function say(text) { if (status) { status.textContent = text; } }
-  function post(form) {
+  function post(form, submitter) {
+    var body = new FormData(form);
+    if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
     return fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
     }).then(function (r) {
       return r.json().then(function (j) { return { ok: r.ok, body: j }; });
     });
   }
+  function box(feld) { return root.querySelector('[data-feld-box="' + feld + '"]'); }
   function note(feld, text) {
     var el = root.querySelector('[data-von="' + feld + '"]');
     if (el) { el.textContent = text; }
   }
   function label(feld) {
-    var el = document.getElementById("feld-" + feld);
-    var lab = el && root.querySelector('label[for="feld-' + feld + '"]');
-    return lab ? lab.textContent : feld;
+    var el = box(feld);
+    return el ? el.getAttribute("data-label") : feld;
+  }
+  // A field with several controls, a file or a signature: its box as the server shows it now.
+  function refresh(feld, danach) {
+    var alt = box(feld);
+    if (!alt) { return; }
+    var fokus = document.activeElement && alt.contains(document.activeElement) ? document.activeElement.id : "";
+    fetch(boxUrl.replace("/FELD/", "/" + feld + "/"), {
+      credentials: "same-origin", headers: { "X-Requested-With": "fetch" }
+    }).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
+      if (!html) { return; }
+      var tmp = document.createElement("div");
+      tmp.innerHTML = html.trim();
+      var neu = tmp.querySelector("[data-feld-box]");
+      if (!neu || !box(feld)) { return; }
+      box(feld).replaceWith(neu);
+      var form = neu.querySelector("form[data-feld]");
+      if (form) { bind(form); }
+      if (fokus && document.getElementById(fokus)) { document.getElementById(fokus).focus(); }
+      if (danach) { danach(); }
+    }).catch(function () {});
   }
   function show(feld, wert, version, von) {
     var form = forms[feld];
-    if (!form) { return; }
+    if (!form || form.hasAttribute("data-mehrteilig")) { refresh(feld); return; }
     var input = form.elements.wert;
     var text = wert === true ? "ja" : wert === false ? "nein" : (wert === null || wert === undefined ? "" : String(wert));
     if (typeof wert === "object" && wert !== null) { text = JSON.stringify(wert); }
@@ -41,24 +69,47 @@
     form.elements.version.value = version;
     if (von) { note(feld, "Zuletzt geändert von " + von); }
   }
+  // What the form's conditions show now: a field no longer asked says so.
+  function gezeigt(ids) {
+    if (!ids) { return; }
+    var set = {};
+    ids.forEach(function (id) { set[id] = true; });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-bedingung]"), function (p) {
+      var feld = p.getAttribute("data-bedingung");
+      var b = box(feld);
+      if (set[feld]) {
+        p.hidden = true; p.textContent = "";
+        if (b) { b.removeAttribute("data-nicht-gezeigt"); }
+      } else {
+        p.hidden = false;
+        p.textContent = "Nach den bisherigen Angaben wird „" + label(feld) + "“ nicht gefragt.";
+        if (b) { b.setAttribute("data-nicht-gezeigt", ""); }
+      }
+    });
+  }
 
-  Array.prototype.forEach.call(root.querySelectorAll("form[data-feld]"), function (form) {
+  function bind(form) {
     var feld = form.getAttribute("data-feld");
-    var input = form.elements.wert;
-    var timer = null, busy = false, again = false;
+    var mehrteilig = form.hasAttribute("data-mehrteilig");
+    var input = mehrteilig ? form : form.elements.wert;
+    var timer = null, busy = false, again = false, knopf = null;
     forms[feld] = form;
-    // Sent as one types: the button is for pages without script (KERN's button styles
-    // would override the hidden attribute, so it goes).
-    Array.prototype.forEach.call(form.querySelectorAll("[data-ohne-skript]"), function (b) { b.remove(); });
+    if (!mehrteilig) {
+      // Sent as one types: the button is for pages without script (KERN's button styles
+      // would override the hidden attribute, so it goes).
+      Array.prototype.forEach.call(form.querySelectorAll("[data-ohne-skript]"), function (b) { b.remove(); });
+    }
     function send() {
       window.clearTimeout(timer);
       if (busy) { again = true; return; }
       busy = true;
       form.setAttribute("data-sending", "1");
-      post(form).then(function (res) {
+      var submitter = knopf; knopf = null;
+      post(form, submitter).then(function (res) {
         if (res.ok) {
           form.elements.version.value = res.body.version;
           note(feld, "Gespeichert");
+          if (mehrteilig && !again) { refresh(feld, function () { note(feld, "Gespeichert"); }); }
         } else if (res.body.aktuell) {
           show(feld, res.body.aktuell.wert, res.body.aktuell.version, res.body.aktuell.von);
           note(feld, res.body.fehler);
@@ -75,13 +126,20 @@
         if (again) { again = false; send(); }
       });
     }
-    input.addEventListener("input", function () {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(send, 250);
-    });
+    if (!mehrteilig) {
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(send, 250);
+      });
+    }
     input.addEventListener("change", send);
-    form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
-  });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      knopf = e.submitter && e.submitter.name ? e.submitter : null;
+      send();
+    });
+  }
+  Array.prototype.forEach.call(root.querySelectorAll("form[data-feld]"), bind);
 
   var hinweisForm = document.querySelector("[data-hinweis-form]");
   if (hinweisForm) {
@@ -100,13 +158,16 @@
   source.addEventListener("feld", function (e) {
     var d = JSON.parse(e.data);
     var form = forms[d.feld];
-    if (d.autor === ich) {
+    gezeigt(d.gezeigt);
+    if (d.autor === ich && d.quelle !== "formular") {
       // Our own write coming back: only the version, the field may already hold more typing.
       if (form && Number(form.elements.version.value) < d.version) { form.elements.version.value = d.version; }
       return;
     }
     show(d.feld, d.wert, d.version, d.von);
-    say(d.von + " hat „" + label(d.feld) + "“ geändert.");
+    say(d.autor === ich
+      ? "Ihre Änderung an „" + label(d.feld) + "“ im Formular ist übernommen."
+      : d.von + " hat „" + label(d.feld) + "“ geändert.");
   });
   source.addEventListener("hinweis", function (e) {
     var d = JSON.parse(e.data);
