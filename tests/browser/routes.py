@@ -67,6 +67,10 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
     ),
     "akten/<uuid:akte_id>/dokumente/liste/": (FRAGMENT, "Dokumentenliste nach dem Hochladen"),
     "plaetze/gesuche/<uuid:gesuch_id>/treffer/": (FRAGMENT, "Trefferliste eines Gesuchs"),
+    "koffer/experte/<uuid:sitzung_id>/feld/<slug:feld>/": (
+        FRAGMENT,
+        "ein Feld einer Expertensitzung, nach einer Änderung neu geholt",
+    ),
     # A server-sent event stream never ends: a page load would wait forever.
     "plaetze/live/": (STREAM, "SSE-Strom der freien Plätze"),
     "koffer/experte/<uuid:sitzung_id>/live/": (STREAM, "SSE-Strom einer Expertensitzung"),

@@ -10,16 +10,20 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
+from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.models import User
 from koffer.api.problems import Problem, not_found
 from koffer.field.experte import selectors, services
+from koffer.field.geraete.auth import GeraetAuth
 from koffer.field.models import Sitzung
 from koffer.forms.ausfuellen import selectors as entwuerfe
 
 router = Router(tags=["Koffer"])
+#: Asked by a Koffer with its own token (``field.experte.koffer``).
+geraet_router = Router(tags=["Koffer"], auth=GeraetAuth())
 
 Einwilligung = Literal["muendlich", "schriftlich"]
 
@@ -232,3 +236,34 @@ def post_hinweis(request: TenantRequest, sitzung_id: uuid.UUID, body: HinweisNeu
         actor=request.user, access=request.access, sitzung=row, feld=body.feld, text=body.text
     )
     return Status(201, HinweisOut(id=h.pk, feld=h.feld, text=h.text, autor=h.autor_id, am=h.am))
+
+
+class EntwurfImBuero(Schema):
+    entwurf: uuid.UUID
+    einladen: str = Field(description="Pfad der Seite, auf der der Außendienst einlädt")
+    sitzung: uuid.UUID | None = Field(description="Die offene Expertensitzung, falls eine läuft")
+    sitzung_url: str = Field(description="Pfad der offenen Sitzung (leer, wenn keine läuft)")
+
+
+@geraet_router.get(
+    "/koffer/experte/entwuerfe/{entwurf_id}",
+    response={200: EntwurfImBuero, 404: Problem},
+    summary="Ob das Büro einen Entwurf des Koffers hat (für eine Expertensitzung)",
+    description=(
+        "Ein Koffer fragt vor einer Expertensitzung, ob das Büro seinen Entwurf schon hat"
+        " (ein offline begonnener Entwurf kommt mit dem Abgleich ins Büro, mit derselben"
+        " Kennung). 404: noch nicht übertragen (oder nicht mehr offen) – der Koffer gleicht"
+        " zuerst ab. Sonst der Pfad der Einladung bzw. der laufenden Sitzung."
+    ),
+)
+def entwurf_im_buero(request: TenantRequest, entwurf_id: uuid.UUID) -> EntwurfImBuero:
+    entwurf = entwuerfe.entwurf(request.access, request.user.pk, entwurf_id)
+    if entwurf is None or entwurf.status != entwurf.Status.OFFEN:
+        raise not_found("Dieser Entwurf (im Büro)")
+    offen = selectors.offen_zu(entwurf)
+    return EntwurfImBuero(
+        entwurf=entwurf.pk,
+        einladen=reverse("field:experte_einladen", args=[entwurf.pk]),
+        sitzung=offen.pk if offen else None,
+        sitzung_url=reverse("field:experte_sitzung", args=[offen.pk]) if offen else "",
+    )

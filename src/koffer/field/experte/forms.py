@@ -13,7 +13,8 @@ class EinladenForm(forms.Form):
         label="Expertin/Experte",
         widget=forms.Select(attrs=SELECT),
         help_text="Wer im Büro mit Formularen arbeitet; sie oder er sieht nur dieses Formular, "
-        "nicht die Akte, und keine Bankdaten, Unterschriften oder Unterlagen.",
+        "nicht die Akte, keine Bankdaten und von Unterlagen und Unterschriften nur, dass es "
+        "sie gibt.",
     )
     einwilligung_von = forms.CharField(
         label="Einwilligung gegeben von",

@@ -319,6 +319,15 @@ def feld_stand(row: Sitzung, feld: str, rolle_: str | None) -> dict[str, Any]:
     }
 
 
+def offen_zu(entwurf: Entwurf) -> Sitzung | None:
+    """The draft's open session, if any (not locked)."""
+    return (
+        Sitzung.objects.for_tenant(entwurf.tenant_id)
+        .filter(entwurf_id=entwurf.pk, status=Sitzung.Status.OFFEN)
+        .first()
+    )
+
+
 def offene_sitzung(entwurf: Entwurf) -> Sitzung | None:
     """The draft's open session, locked (the caller is in a transaction)."""
     return (

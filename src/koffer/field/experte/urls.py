@@ -5,6 +5,7 @@ from koffer.field.experte import views
 urlpatterns = [
     path("koffer/experte/", views.liste, name="experte"),
     path("koffer/experte/einladen/<uuid:entwurf_id>/", views.einladen, name="experte_einladen"),
+    path("koffer/experte/im-buero/<uuid:entwurf_id>/", views.im_buero, name="experte_im_buero"),
     path("koffer/experte/<uuid:sitzung_id>/", views.sitzung, name="experte_sitzung"),
     path("koffer/experte/<uuid:sitzung_id>/beitreten/", views.beitreten, name="experte_beitreten"),
     path("koffer/experte/<uuid:sitzung_id>/verlassen/", views.verlassen, name="experte_verlassen"),

@@ -24,9 +24,12 @@ from koffer.accounts.http import TenantRequest
 from koffer.accounts.middleware import passive
 from koffer.errors import DomainError
 from koffer.field import access as rules
-from koffer.field.experte import seite, selectors, services
+from koffer.field.experte import koffer, seite, selectors, services
 from koffer.field.experte.forms import EinladenForm, HinweisForm
 from koffer.field.models import Sitzung
+from koffer.field.unterwegs import ablauf, tasks
+from koffer.jobs import services as jobs
+from koffer.jobs.models import Job
 from koffer.shell.breadcrumbs import trail
 from koffer.shell.live import allow_pages, stream_origin, stream_url
 
@@ -80,6 +83,7 @@ def liste(request: TenantRequest) -> HttpResponse:
             "einladungen": selectors.einladungen(request.access, request.user.pk),
             "gestartet": selectors.gestartete(request.access, request.user.pk),
             "entwuerfe": selectors.entwuerfe(request.access, request.user),
+            "im_koffer": ablauf.im_koffer(),
             "page_title": TITEL,
             "breadcrumbs": trail((TITEL, None)),
         },
@@ -129,6 +133,51 @@ def einladen(request: TenantRequest, entwurf_id: uuid.UUID) -> HttpResponse:
             "breadcrumbs": trail(_liste(), ("Einladen", None)),
         },
     )
+
+
+@require_POST
+@requires(rules.seite_experte)
+def im_buero(request: TenantRequest, entwurf_id: uuid.UUID) -> HttpResponse:
+    """On a Koffer: a draft of the field worker's, to fill with an expert in the office.
+    The office has it (same id): off to its invitation page (or the open session).
+    Not yet: „Jetzt abgleichen“ starts (the draft goes with it), and the Koffer's page
+    says to press the button again once the sync is done (``experte.koffer``)."""
+    if not ablauf.im_koffer():
+        raise Http404
+    entwurf = selectors.entwurf(request.access, request.user.pk, entwurf_id)
+    if entwurf is None:
+        raise Http404
+    try:
+        ziel = koffer.im_buero(entwurf)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("field:experte")
+    if ziel is not None:
+        return redirect(ziel.url)
+    laufend = (
+        Job.objects.for_tenant(request.tenant.pk)
+        .filter(kind__in=tasks.ARTEN)
+        .order_by("-created_at")
+        .first()
+    )
+    if laufend is None or laufend.is_finished:
+        try:
+            jobs.start_job(
+                actor=request.user,
+                tenant=request.tenant,
+                kind=tasks.ABGLEICHEN,
+                title="Koffer: jetzt abgleichen",
+            )
+        except jobs.JobRefused as exc:
+            messages.error(request, exc.message)
+            return redirect("field:experte")
+    messages.info(
+        request,
+        "Diesen Entwurf hat das Büro noch nicht: er wird jetzt mit dem Abgleich übertragen. "
+        "Sobald der Abgleich fertig ist, wählen Sie unter „Expertensitzungen“ erneut "
+        "„Im Büro mit Expertin/Experte ausfüllen“.",
+    )
+    return redirect("field:unterwegs")
 
 
 @require_GET

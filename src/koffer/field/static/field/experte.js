@@ -39,10 +39,18 @@
     var el = box(feld);
     return el ? el.getAttribute("data-label") : feld;
   }
+  var wartet = {};
   // A field with several controls, a file or a signature: its box as the server shows it now.
-  function refresh(feld, danach) {
+  // While someone works inside the box it waits until they leave it (nothing typed is
+  // replaced; a write on an old version is refused and shows the box at once).
+  function refresh(feld, danach, sofort) {
     var alt = box(feld);
     if (!alt) { return; }
+    if (!sofort && document.activeElement && alt.contains(document.activeElement)) {
+      wartet[feld] = true;
+      return;
+    }
+    wartet[feld] = false;
     var fokus = document.activeElement && alt.contains(document.activeElement) ? document.activeElement.id : "";
     fetch(boxUrl.replace("/FELD/", "/" + feld + "/"), {
       credentials: "same-origin", headers: { "X-Requested-With": "fetch" }
@@ -59,9 +67,15 @@
       if (danach) { danach(); }
     }).catch(function () {});
   }
-  function show(feld, wert, version, von) {
+  root.addEventListener("focusout", function (e) {
+    var b = e.target.closest ? e.target.closest("[data-feld-box]") : null;
+    if (!b) { return; }
+    var feld = b.getAttribute("data-feld-box");
+    if (wartet[feld] && !(e.relatedTarget && b.contains(e.relatedTarget))) { refresh(feld, null, true); }
+  });
+  function show(feld, wert, version, von, sofort) {
     var form = forms[feld];
-    if (!form || form.hasAttribute("data-mehrteilig")) { refresh(feld); return; }
+    if (!form || form.hasAttribute("data-mehrteilig")) { refresh(feld, null, sofort); return; }
     var input = form.elements.wert;
     var text = wert === true ? "ja" : wert === false ? "nein" : (wert === null || wert === undefined ? "" : String(wert));
     if (typeof wert === "object" && wert !== null) { text = JSON.stringify(wert); }
@@ -111,7 +125,7 @@
           note(feld, "Gespeichert");
           if (mehrteilig && !again) { refresh(feld, function () { note(feld, "Gespeichert"); }); }
         } else if (res.body.aktuell) {
-          show(feld, res.body.aktuell.wert, res.body.aktuell.version, res.body.aktuell.von);
+          show(feld, res.body.aktuell.wert, res.body.aktuell.version, res.body.aktuell.von, true);
           note(feld, res.body.fehler);
           say(res.body.fehler);
           again = false;
