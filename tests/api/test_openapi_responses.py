@@ -22,6 +22,7 @@ from koffer.demo import district
 from koffer.field.experte import services as experte
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Ausleihe, Sitzung
+from koffer.forms.ausfuellen import services as ausfuellen
 from koffer.forms.models import Einreichung, Entwurf, Formular, Formularversion
 from koffer.inbox.models import Importlauf, Stapel, Vernichtungsliste
 from koffer.jobs.models import Job
@@ -108,7 +109,12 @@ def _ids(name: str, tenant_ids: list[Any]) -> list[str]:
         return list(versions.order_by("pk").values_list("sha256", flat=True)[:CANDIDATES])
     model, column = KEYS.get(name) or (ROWS[name], "pk")
     rows = model.objects.unscoped().filter(tenant_id__in=tenant_ids)  # type: ignore[attr-defined]
-    return [str(v) for v in rows.order_by("pk").values_list(column, flat=True)[:CANDIDATES]]
+    ids = [str(v) for v in rows.order_by("pk").values_list(column, flat=True)[:CANDIDATES]]
+    if name == "entwurf_id":  # a Koffer asks for its worker's open draft in a carried Akte
+        checked_out = Ausleihe.objects.unscoped().filter(zurueck_am__isnull=True)
+        offen = rows.filter(status=Entwurf.Status.OFFEN, akte__in=checked_out.values("akte_id"))
+        ids += [str(v) for v in offen.order_by("pk").values_list("pk", flat=True)[:1]]
+    return ids
 
 
 def _urls(path: str, operation: dict[str, Any], tenant_ids: list[Any]) -> list[str]:
@@ -215,6 +221,10 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
         actor=None, akte=akte, file=IncomingFile.from_bytes("Hausbesuch.txt", b"Notiz")
     )
     geraete.ausleihen(actor=worker.user, geraet=geraet, akten=[akte])
+    # and an open draft there, which the Koffer asks the office about (expert session)
+    formular = Formular.objects.for_tenant(worker.tenant_id).exclude(aktuelle_version=None).first()
+    assert formular is not None
+    ausfuellen.entwurf_beginnen(actor=worker.user, formular=formular, akte=akte)
     clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {token}"), [worker.tenant_id]))
     # The portal's API answers citizens only: the demo's Petra Sorge, with an application
     # submitted online (its receipt too).
