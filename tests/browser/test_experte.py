@@ -120,7 +120,7 @@ def test_a_table_a_condition_and_a_step_saved_in_the_form_appear_on_both_screens
 
         worker.goto(server_url + "/koffer/experte/")
         worker.get_by_role(
-            "link", name=re.compile("Expertin/Experte einladen.*Weiterbewilligung")
+            "link", name=re.compile(r"Expertin\/Experte einladen.*Weiterbewilligung")
         ).first.click()
         worker.get_by_label("Expertin/Experte").select_option(label="Tim Krause")
         worker.get_by_label("Einwilligung gegeben von").fill("Anna Beispiel")
@@ -141,7 +141,7 @@ def test_a_table_a_condition_and_a_step_saved_in_the_form_appear_on_both_screens
         zeile = re.compile(r"^Nachname, Zeile \d+$")
         experte.locator(tabelle).get_by_label(zeile).last.fill("Beispiel")
         experte.locator(tabelle).get_by_label(re.compile(r"^Vorname, Zeile \d+$")).last.fill("Karl")
-        experte.get_by_label("Gibt es sonst etwas, das wir wissen sollten?").focus()
+        experte.locator("#feld-sonstige_aenderungen").focus()  # leaves the table
         expect(worker.locator(tabelle + ' input[value="Karl"]')).to_have_count(1, timeout=LIVE)
         expect(
             experte.locator(tabelle).get_by_role("button", name=re.compile("entfernen"))
