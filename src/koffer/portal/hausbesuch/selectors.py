@@ -46,6 +46,17 @@ def anzahl_anfragen(konto: Buergerkonto, seit: datetime) -> tuple[int, int]:
     return int(zahlen["neu"] or 0), int(zahlen["offen"] or 0)
 
 
+def erste_anfrage_seit(konto: Buergerkonto, seit: datetime) -> datetime | None:
+    """When the account's first request since ``seit`` was made (None: none)."""
+    return (
+        Besuchswunsch.objects.for_tenant(konto.tenant_id)
+        .filter(konto_id=konto.pk, created_at__gte=seit)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
 def anfragen_lesen(konto: Buergerkonto, zweck: str) -> list[wuensche.Stand]:
     """The account's requests as :func:`anfragen`, the read audited (they name the
     person visited and the address)."""
