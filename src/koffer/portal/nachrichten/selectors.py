@@ -6,6 +6,7 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
+from koffer.audit import services as audit
 from koffer.portal import access
 from koffer.portal.access import gueltige_vertretungen_q
 from koffer.portal.models import Buergerkonto, Nachricht, Vertretung
@@ -81,3 +82,17 @@ def konten_des_vorgangs(vorgang: Vorgang) -> QuerySet[Buergerkonto]:
         .filter(email_bestaetigt_am__isnull=False)
         .exclude(email="")
     )
+
+
+def verlauf_lesen(konto: Buergerkonto, vorgang: Vorgang) -> list[Nachricht]:
+    """The thread as the citizen reads it (page or API), audited as a read of the
+    person's data."""
+    eintraege = verlauf(vorgang)
+    audit.read(
+        actor=konto,
+        tenant_id=konto.tenant_id,
+        obj=vorgang,
+        subject=konto.person,
+        purpose="Nachrichten im Portal",
+    )
+    return eintraege

@@ -14,6 +14,7 @@ job as a letter's), which names nothing."""
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from datetime import timedelta
 
@@ -69,16 +70,7 @@ def schreiben(*, actor: Buergerkonto, vorgang: Vorgang, text: str) -> Nachricht:
     """The citizen writes about ``vorgang`` (the caller found it through the selectors,
     so the account may act for a person of its Akte)."""
     clean = _text(text)
-    seit = timezone.now() - timedelta(hours=1)
-    gesendet = Nachricht.objects.for_tenant(actor.tenant_id).filter(
-        konto=actor, created_at__gte=seit
-    )
-    if gesendet.count() >= pro_stunde():
-        raise ZuVieleVersuche(
-            "zu_viele_nachrichten",
-            f"Sie haben in der letzten Stunde schon {pro_stunde()} Nachrichten gesendet. "
-            "Bitte versuchen Sie es später noch einmal.",
-        )
+    _begrenzen(actor)
     akte, tenant = vorgang.akte, actor.tenant
     lieferant = _lieferant(vorgang)
     jetzt = timezone.localtime()
@@ -137,6 +129,28 @@ def schreiben(*, actor: Buergerkonto, vorgang: Vorgang, text: str) -> Nachricht:
         documents.discard_blobs(marken)
         raise
     return nachricht
+
+
+def _begrenzen(konto: Buergerkonto) -> None:
+    """At most ``pro_stunde()`` messages in the last hour; a refusal says when the oldest
+    of them leaves the hour (``Retry-After``)."""
+    jetzt = timezone.now()
+    zeiten = list(
+        Nachricht.objects.for_tenant(konto.tenant_id)
+        .filter(konto=konto, created_at__gte=jetzt - timedelta(hours=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: pro_stunde()]
+    )
+    if len(zeiten) < pro_stunde():
+        return
+    frei_ab = (zeiten[-1] if zeiten else jetzt) + timedelta(hours=1)
+    warten = max(1, math.ceil((frei_ab - jetzt).total_seconds()))
+    raise ZuVieleVersuche(
+        "zu_viele_nachrichten",
+        f"Sie haben in der letzten Stunde schon {pro_stunde()} Nachrichten gesendet. "
+        "Bitte versuchen Sie es später noch einmal.",
+        warten,
+    )
 
 
 def _lieferant(vorgang: Vorgang) -> uuid.UUID:

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
-from koffer.audit import services as audit
 from koffer.errors import DomainError
 from koffer.portal import vertretungen
 from koffer.portal.nachrichten import selectors, services
@@ -47,14 +46,7 @@ def verlauf(request: HttpRequest, mandant: str, vorgang_id: uuid.UUID) -> HttpRe
                     request, "Ihre Nachricht ist gesendet und liegt der Verwaltung vor."
                 )
                 return redirect("portal:nachrichten", mandant=mandant, vorgang_id=vorgang.pk)
-    eintraege = selectors.verlauf(vorgang)
-    audit.read(
-        actor=konto,
-        tenant_id=konto.tenant_id,
-        obj=vorgang,
-        subject=konto.person,
-        purpose="Nachrichten im Portal",
-    )
+    eintraege = selectors.verlauf_lesen(konto, vorgang)
     services.gelesen(actor=konto, nachrichten=eintraege)
     return seite(
         request,
