@@ -3,8 +3,9 @@
 mode, with a database and blob store of its own.
 
 Data: one Mandant, a field worker with a paired Koffer, 20 Akten checked out to it, each
-with 100 text documents of 500 kB (different bytes each), stored through the document
-services. Measured: ``koffer_abholen`` from start to end (the package built, audited and
+with 100 text documents of 500 kB (different bytes each), the first through the document
+services, the others copies of its rows with their own bytes (bulk). Measured:
+``koffer_abholen`` from start to end (the package built, audited and
 sent, imported with base versions, every blob fetched and verified). Baseline in the same
 run: copying the same blobs from the office's store into a fresh folder (plain file copy),
 the floor any transfer on this disk has. ``ratio`` = checkout / baseline.
