@@ -157,7 +157,14 @@ def _check(response: Any, operation: dict[str, Any], components: dict[str, Any])
         return [f"Inhaltstyp {media} ist nicht dokumentiert ({sorted(content)})"]
     if media != "application/json":
         return []
-    return errors(json.loads(response.content), content[media]["schema"], components)
+    return errors(json.loads(_body(response)), content[media]["schema"], components)
+
+
+def _body(response: Any) -> bytes:
+    """The answer's bytes, streamed ones too (the Koffer's package)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
 
 
 @pytest.fixture

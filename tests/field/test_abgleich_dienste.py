@@ -34,6 +34,7 @@ from koffer.records.models import (
 )
 from koffer.tenancy.models import Mandant
 from tests.conftest import signed_in
+from tests.field.conftest import paket_json
 from tests.field.paket_bestand import Bestand, bestand, text
 from tests.inbox.openapi import conforms
 
@@ -56,9 +57,7 @@ def koffer(daten: Bestand) -> Client:
 
 @pytest.fixture
 def paket(koffer: Client) -> dict[str, Any]:
-    response = koffer.get("/api/v1/koffer/paket")
-    assert response.status_code == 200
-    return response.json()
+    return dict(paket_json(koffer.get("/api/v1/koffer/paket")))
 
 
 def zeile(paket: dict[str, Any], modell: str, **filter: str) -> dict[str, Any]:
