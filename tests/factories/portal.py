@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from koffer.forms.models import Formular, Formularversion
+from koffer.jobs import runner
+from koffer.jobs.models import Job
 from koffer.portal import sitzung
 from koffer.portal.models import (
     Antrag,
@@ -205,3 +207,16 @@ def vorgang_des_kontos(konto: Buergerkonto) -> Any:
 
         AkteSubjekt.objects.for_tenant(tenant).filter(akte=akte).update(person=konto.person)
     return rf.vorgang(akte, actor=worker)
+
+
+def mails_senden(tenant: Mandant) -> int:
+    """Run the waiting jobs that send the portal's e-mails (``portal.email``), as the
+    worker would; how many ran."""
+    jobs = list(
+        Job.objects.for_tenant(tenant)
+        .filter(kind="portal.email", status=Job.Status.WAITING)
+        .order_by("created_at", "pk")
+    )
+    for job in jobs:
+        runner.execute(job.pk)
+    return len(jobs)

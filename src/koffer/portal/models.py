@@ -452,3 +452,30 @@ class Drosselung(TenantOwned):
             models.Index(fields=["tenant", "schluessel", "at"], name="portal_drossel_key_at"),
             models.Index(fields=["tenant", "at"], name="portal_drossel_at"),
         ]
+
+
+class PortalMail(TenantOwned):
+    """An e-mail of the e-mail accounts (``portal.emailkonten``: the confirmation link,
+    „you have an account“, „there is none“), sent off the request by the job
+    ``portal.email`` — a failed send fails that job, which can be retried. The text is
+    made when it is sent; the address is cleared once it went out."""
+
+    class Art(models.TextChoices):
+        LINK = "link", "Bestätigungslink"
+        BEKANNT = "bekannt", "Hinweis: Konto vorhanden"
+        UNBEKANNT = "unbekannt", "Hinweis: kein Konto"
+
+    art = models.CharField(max_length=12, choices=Art.choices)
+    konto = models.ForeignKey(
+        Buergerkonto, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    adresse = models.EmailField(max_length=254, blank=True)
+    erstellt_am = models.DateTimeField()
+    gesendet_am = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "E-Mail der Online-Dienste"
+        verbose_name_plural = "E-Mails der Online-Dienste"
+
+    def __str__(self) -> str:
+        return f"{self.get_art_display()} ({self.erstellt_am:%d.%m.%Y %H:%M})"
