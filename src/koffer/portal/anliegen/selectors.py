@@ -96,7 +96,7 @@ def _vorgaenge(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, Vor
     }
 
 
-ERGEBNIS_TEXT = {
+ERGEBNIS_TEXT: dict[str, str] = {
     Vorgang.Ergebnis.BEWILLIGT: "Ihr Antrag wurde bewilligt.",
     Vorgang.Ergebnis.TEILWEISE: "Ihr Antrag wurde teilweise bewilligt.",
     Vorgang.Ergebnis.ABGELEHNT: "Ihr Antrag wurde abgelehnt.",
