@@ -220,3 +220,25 @@ def mails_senden(tenant: Mandant) -> int:
     for job in jobs:
         runner.execute(job.pk)
     return len(jobs)
+
+
+def nachricht_anlage(konto: Buergerkonto) -> str:
+    """A document of the Akte an answer about ``konto``'s newest open Vorgang carries
+    (after ``vorgang_id``; a Vorgang opened for it when it has none): the office answers
+    once, then again with the first answer's document attached."""
+    from koffer.accounts.access import Access
+    from koffer.portal.nachrichten import selectors, services
+
+    vorgang = selectors.vorgaenge(konto).first() or vorgang_des_kontos(konto)
+    worker = vorgang.akte.caseworker
+    access = Access.for_user(worker.pk, konto.tenant_id)
+    erste = services.antworten(actor=worker, access=access, vorgang=vorgang, text="Anbei.")
+    assert erste.dokument_id is not None
+    zweite = services.antworten(
+        actor=worker,
+        access=access,
+        vorgang=vorgang,
+        text="Nochmal.",
+        dokument_ids=[erste.dokument_id],
+    )
+    return str(zweite.anlagen.get().pk)

@@ -436,6 +436,36 @@ class Nachricht(TenantOwned):
         return f"Nachricht {self.pk}"
 
 
+class NachrichtAnlage(TenantOwned):
+    """A file that came with a message: the citizen's upload — inspected, made one PDF
+    and delivered through the Posteingang into the message's Vorgang (``eingang``) —, or
+    a document of the Akte the office's answer carries (``dokument``), which the citizen
+    downloads from the thread."""
+
+    nachricht = models.ForeignKey(Nachricht, on_delete=models.CASCADE, related_name="anlagen")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    eingang = models.ForeignKey(
+        "inbox.Eingangsdokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dokument = models.ForeignKey(
+        "records.Dokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "Anlage einer Nachricht"
+        verbose_name_plural = "Anlagen von Nachrichten"
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "nachricht", "position"], name="portal_nachricht_anlage_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Drosselung(TenantOwned):
     """One counted request of a rate-limited portal action (``portal.drossel``):
     ``schluessel`` names the action and what it counts against (an account, an address,
