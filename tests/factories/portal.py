@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from koffer.forms.models import Formular, Formularversion
+from koffer.jobs import runner
+from koffer.jobs.models import Job
 from koffer.portal import sitzung
 from koffer.portal.models import (
     Antrag,
@@ -251,3 +253,38 @@ def vorgang_des_kontos(konto: Buergerkonto) -> Any:
 
         AkteSubjekt.objects.for_tenant(tenant).filter(akte=akte).update(person=konto.person)
     return rf.vorgang(akte, actor=worker)
+
+
+def mails_senden(tenant: Mandant) -> int:
+    """Run the waiting jobs that send the portal's e-mails (``portal.email``), as the
+    worker would; how many ran."""
+    jobs = list(
+        Job.objects.for_tenant(tenant)
+        .filter(kind="portal.email", status=Job.Status.WAITING)
+        .order_by("created_at", "pk")
+    )
+    for job in jobs:
+        runner.execute(job.pk)
+    return len(jobs)
+
+
+def nachricht_anlage(konto: Buergerkonto) -> str:
+    """A document of the Akte an answer about ``konto``'s newest open Vorgang carries
+    (after ``vorgang_id``; a Vorgang opened for it when it has none): the office answers
+    once, then again with the first answer's document attached."""
+    from koffer.accounts.access import Access
+    from koffer.portal.nachrichten import selectors, services
+
+    vorgang = selectors.vorgaenge(konto).first() or vorgang_des_kontos(konto)
+    worker = vorgang.akte.caseworker
+    access = Access.for_user(worker.pk, konto.tenant_id)
+    erste = services.antworten(actor=worker, access=access, vorgang=vorgang, text="Anbei.")
+    assert erste.dokument_id is not None
+    zweite = services.antworten(
+        actor=worker,
+        access=access,
+        vorgang=vorgang,
+        text="Nochmal.",
+        dokument_ids=[erste.dokument_id],
+    )
+    return str(zweite.anlagen.get().pk)

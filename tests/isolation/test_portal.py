@@ -61,6 +61,8 @@ PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
     "datei_id": lambda konto: str(portal_factories.nachforderung_datei(konto).pk),
     "brief_id": lambda konto: str(portal_factories.postfachbrief(konto).pk),
     "vorgang_id": lambda konto: str(portal_factories.vorgang_des_kontos(konto).pk),
+    # after vorgang_id: a document of the Akte an answer about that Vorgang carries
+    "anlage_id": portal_factories.nachricht_anlage,
 }
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from koffer.audit import services as audit
 from koffer.portal import access
 from koffer.portal.access import gueltige_vertretungen_q
-from koffer.portal.models import Buergerkonto, Nachricht, Vertretung
+from koffer.portal.models import Buergerkonto, Nachricht, NachrichtAnlage, Vertretung
 from koffer.records.models import AkteSubjekt, Person, Vorgang
 
 
@@ -37,6 +37,7 @@ def verlauf(vorgang: Vorgang) -> list[Nachricht]:
         Nachricht.objects.for_tenant(vorgang.tenant_id)
         .filter(vorgang=vorgang)
         .select_related("konto", "verfasst_von")
+        .prefetch_related("anlagen")
         .order_by("created_at", "pk")[:500]
     )
 
@@ -96,3 +97,18 @@ def verlauf_lesen(konto: Buergerkonto, vorgang: Vorgang) -> list[Nachricht]:
         purpose="Nachrichten im Portal",
     )
     return eintraege
+
+
+def anlage(vorgang: Vorgang, anlage_id: uuid.UUID) -> NachrichtAnlage | None:
+    """A document of the Akte an answer about ``vorgang`` carries; else None."""
+    return (
+        NachrichtAnlage.objects.for_tenant(vorgang.tenant_id)
+        .filter(
+            pk=anlage_id,
+            nachricht__vorgang=vorgang,
+            nachricht__richtung=Nachricht.Richtung.AUSGANG,
+            dokument__current_version__isnull=False,
+        )
+        .select_related("dokument__current_version")
+        .first()
+    )
