@@ -372,7 +372,9 @@ KOFFER_LIVE_PORT = int(os.environ.get("KOFFER_LIVE_PORT") or 0) or None
 # this number and gives the single-threaded web workers none. 30 open Platzbörse pages at
 # once is plenty for a youth office or a Jobcenter; the README names this default.
 KOFFER_LIVE_STREAMS = int(os.environ.get("KOFFER_LIVE_STREAMS", "30"))
-KOFFER_WORKER_STALE_SECONDS = 60
+# A running job whose heartbeat is older than this is queued again for another worker (its
+# worker died, perhaps with its machine): the lease every worker of every machine keeps.
+KOFFER_WORKER_STALE_SECONDS = int(os.environ.get("KOFFER_WORKER_STALE_SECONDS", "60"))
 
 TASKS = {
     "default": {
