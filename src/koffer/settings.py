@@ -332,6 +332,11 @@ KOFFER_BLOB_S3_MULTIPART_BYTES = int(
 )
 # "path" (bucket in the path: MinIO, SeaweedFS, Ceph) or "virtual" (bucket in the host name).
 KOFFER_BLOB_S3_ADDRESSING = os.environ.get("KOFFER_BLOB_S3_ADDRESSING", "path")
+# Seconds to connect and to wait for an answer, and attempts per request (retried with
+# backoff): a store that is down or hangs costs a request at most about attempts x timeout.
+KOFFER_BLOB_S3_CONNECT_TIMEOUT = float(os.environ.get("KOFFER_BLOB_S3_CONNECT_TIMEOUT", "5"))
+KOFFER_BLOB_S3_READ_TIMEOUT = float(os.environ.get("KOFFER_BLOB_S3_READ_TIMEOUT", "60"))
+KOFFER_BLOB_S3_ATTEMPTS = int(os.environ.get("KOFFER_BLOB_S3_ATTEMPTS", "4"))
 if KOFFER_TRESOR:
     KOFFER_BLOB_BACKEND = "tresor"  # a Koffer's documents are always encrypted
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
