@@ -203,7 +203,11 @@ def test_a_changed_multipart_blob_is_found_by_its_content(store: S3BlobStore, se
             ChecksumAlgorithm="SHA256",
         )
         parts.append(
-            {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": answer["ChecksumSHA256"]}
+            {
+                "PartNumber": number,
+                "ETag": answer["ETag"],
+                "ChecksumSHA256": answer["ChecksumSHA256"],
+            }
         )
     big.client.complete_multipart_upload(
         Bucket=big.bucket, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
