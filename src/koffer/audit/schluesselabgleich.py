@@ -63,7 +63,12 @@ def abdruecke() -> dict[str, str]:
 
 def eintragen(name: str, abdruck: str) -> Schluesselabdruck:
     """The recorded fingerprint under ``name``; this one if none was recorded yet (two
-    machines at once: the first insert wins, the other reads it)."""
+    machines at once: the first insert wins, the other reads it). Read first, outside a
+    transaction: on SQLite every transaction takes the write lock, and ``/readyz`` asks
+    this every few seconds."""
+    found = Schluesselabdruck.objects.filter(name=name).first()
+    if found is not None:
+        return found
     try:
         with transaction.atomic():
             row, _ = Schluesselabdruck.objects.get_or_create(
