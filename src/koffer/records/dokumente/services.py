@@ -44,7 +44,7 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.audit.reasons import need_reason
 from koffer.audit.services import Actor
-from koffer.blobs.store import get_store
+from koffer.blobs.store import BlobStoreUnavailable, get_store
 from koffer.records import access as records_access
 from koffer.records.documents import complete_text
 from koffer.records.dokumente import blob_ledger
@@ -468,6 +468,14 @@ def _guarded(step: Any, file: IncomingFile) -> IngestResult:
         return result
     except RecordsError as exc:
         return IngestResult(filename=name, outcome="rejected", code=exc.code, message=exc.message)
+    except BlobStoreUnavailable as exc:
+        logger.error("Dokumentenspeicher: %s (Datei %r nicht gespeichert)", exc, name)
+        return IngestResult(
+            filename=name,
+            outcome="rejected",
+            code="store_unavailable",
+            message=f"{exc} Die Datei wurde nicht gespeichert; bitte später erneut hochladen.",
+        )
     except Exception:
         logger.exception("document ingest failed for %r", name)
         return IngestResult(
