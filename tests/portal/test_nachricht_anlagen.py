@@ -145,7 +145,7 @@ def test_the_answer_carries_a_document_the_citizen_downloads(welt: Welt) -> None
     link = f"/portal/{welt.tenant.slug}/nachrichten/{vorgang.pk}/anlagen/{anlage.pk}/"
     assert f'href="{link}"' in thread
     download = client.get(link)
-    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
     assert AuditEvent.objects.filter(
         action="read", actor_id=konto.pk, object_id=str(dokument.pk)
     ).exists()
