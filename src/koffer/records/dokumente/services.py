@@ -38,6 +38,7 @@ from typing import IO, Any, cast
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
 from django.utils import timezone
+from uuid6 import uuid7
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
@@ -58,11 +59,19 @@ from koffer.records.dokumente.naming import (
     split_extension,
 )
 from koffer.records.errors import DocumentRejected, RecordsError, RecordsForbidden
-from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
+from koffer.records.models import Akte, Dokument, DokumentVersion, Person, Vorgang
 from koffer.records.selectors import first_subject
 from koffer.records.suche import services as search
 
 logger = logging.getLogger("koffer.records.documents")
+
+
+class Unread:
+    """A parameter the caller did not pass because it has not read it (the Akte's first
+    person): the service reads it itself. None is a real answer (an Akte without one)."""
+
+
+UNREAD = Unread()
 
 # --- Results -----------------------------------------------------------------------------------
 
@@ -296,20 +305,32 @@ def file_letter(
     key: str,
     access: Access | None = None,
     neu: bool = False,
+    subject: Person | Unread | None = UNREAD,
 ) -> IngestResult:
     """File a letter of the Postausgang as a new outgoing Dokument of ``akte`` (source:
     letter), the moment it is released. ``letter.original`` is the letter's PDF, its text
     is indexed. A letter's Dokument takes no further versions (:func:`add_version`): a
     correction is a new letter. ``key`` (``postausgang:<letter id>``) makes a repeated call
     after a crash answer what the first one stored; ``neu``: the letter was made in the
-    caller's open transaction, so nothing can have been stored under its key yet."""
+    caller's open transaction, so nothing can have been stored under its key yet.
+    ``subject``: the Akte's first person (the audit event's subject) where the caller
+    has read it already (a serial letter reads a chunk's at once)."""
     meta = _clean_meta(
         replace(meta, source=Dokument.Source.LETTER, direction=Dokument.Direction.OUTGOING)
     )
     # A letter is new by making: its date, reply code and ids make its bytes unique, so
     # looking for a copy elsewhere would cost two queries a letter and never find one.
     return _file_pdf(
-        actor, akte, letter, meta, vorgang, key, access, duplicates=False, earlier=not neu
+        actor,
+        akte,
+        letter,
+        meta,
+        vorgang,
+        key,
+        access,
+        duplicates=False,
+        earlier=not neu,
+        subject=subject,
     )
 
 
@@ -347,6 +368,7 @@ def _file_pdf(
     *,
     duplicates: bool = True,
     earlier: bool = True,
+    subject: Person | Unread | None = UNREAD,
 ) -> IngestResult:
     who = cast(Actor, actor)
     key = clean_upload_key(key)
@@ -386,7 +408,7 @@ def _file_pdf(
     pending = blob_ledger.store_pending(akte.tenant_id, blobs, get_store())
     return _settled(
         pending,
-        lambda: _write_new(who, akte, vorgang, content, meta, pending, key, scope),
+        lambda: _write_new(who, akte, vorgang, content, meta, pending, key, scope, subject),
         lambda: _replayed_after_race(incoming, akte.tenant_id, key, sha256, who, akte_id=akte.pk),
     )
 
@@ -687,6 +709,7 @@ def _write_new(
     pending: list[uuid.UUID],
     upload_key: str,
     scope: records_access.DuplicateScope,
+    subject: Person | Unread | None = UNREAD,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
@@ -694,6 +717,9 @@ def _write_new(
         again = find_duplicate(scope, content.sha256)
         if again is not None:  # stored by a parallel upload meanwhile
             return _duplicate_result_named(content.filename, again, scope)
+        # The version's id drawn first, so the Dokument is inserted pointing to it (the
+        # foreign key is checked at commit) instead of inserted and updated.
+        version_id = uuid7()
         dokument = Dokument.objects.create(
             tenant_id=akte.tenant_id,
             akte=akte,
@@ -706,10 +732,13 @@ def _write_new(
             source=meta.source,
             needs_ocr=content.needs_ocr,
             page_count=content.page_count,
+            current_version_id=version_id,
             created_at=now,
             created_by=user,
         )
-        version = _create_version(dokument, content, 1, user, now, note="", upload_key=upload_key)
+        version = _create_version(
+            dokument, content, 1, user, now, note="", upload_key=upload_key, version_id=version_id
+        )
         Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=now)
         if vorgang is not None:
             _vorgang_step(vorgang, user, "dokument", f"Dokument abgelegt: {dokument.title}", now)
@@ -718,7 +747,7 @@ def _write_new(
             tenant_id=akte.tenant_id,
             action="records.dokument.create",
             obj=dokument,
-            subject=first_subject(akte),
+            subject=first_subject(akte) if isinstance(subject, Unread) else subject,
             changes={
                 "akte": str(akte.pk),
                 "vorgang": str(vorgang.pk) if vorgang else None,
@@ -829,8 +858,12 @@ def _create_version(
     *,
     note: str,
     upload_key: str,
+    version_id: uuid.UUID | None = None,
 ) -> DokumentVersion:
-    version = DokumentVersion.objects.create(
+    """The version ``number`` of ``dokument``, made current and indexed. ``version_id``:
+    the id the Dokument was inserted pointing to (a new Dokument), so it needs no update."""
+    version = DokumentVersion(
+        id=version_id or uuid7(),
         tenant_id=dokument.tenant_id,
         dokument=dokument,
         number=number,
@@ -846,10 +879,12 @@ def _create_version(
         note=note,
         upload_key=upload_key,
     )
+    version.save(force_insert=True)
     dokument.current_version = version
-    Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
-        current_version=version
-    )
+    if version_id is None:
+        Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
+            current_version=version
+        )
     search.index_version(version)
     return version
 
