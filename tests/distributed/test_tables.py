@@ -166,3 +166,15 @@ def test_keys_of_distributed_tables_include_tenant_id(citus: None) -> None:
         )
     }
     assert expected - present == set()
+
+
+def test_no_table_of_the_schema_stays_local_on_the_coordinator(citus: None) -> None:
+    """Tables made by a migration's own SQL (the search index) are placed too."""
+    local = _rows(
+        """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()
+              AND c.relname <> ALL(%s)
+              AND NOT EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid)""",
+        [list(LOCAL_TABLES)],
+    )
+    assert local == []

@@ -22,7 +22,7 @@ from django.db.models.sql.where import AND, WhereNode
 
 from koffer.tenancy.citus import CROSS_TENANT_FOREIGN_KEYS, DISTRIBUTION_COLUMN
 
-_original = ForeignObject.get_extra_restriction
+_original: Any = ForeignObject.get_extra_restriction
 
 
 @cache
@@ -52,7 +52,7 @@ def get_extra_restriction(self: Any, alias: str | None, related_alias: str | Non
     if pair is None:
         return extra
     own, other = pair
-    same_tenant = Exact(other.get_col(alias), own.get_col(related_alias))
+    same_tenant: Any = Exact(other.get_col(alias), own.get_col(related_alias))
     return WhereNode([extra, same_tenant] if extra else [same_tenant], connector=AND)
 
 

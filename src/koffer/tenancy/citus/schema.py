@@ -18,6 +18,8 @@ The shape is given when a table is created (``create_model``) and whenever a mig
 a column, constraint or foreign key later, so a new app's migrations need nothing for Citus.
 """
 
+# django-stubs do not declare the schema editor's private hooks this module overrides.
+# mypy: disable-error-code="misc, attr-defined, assignment"
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -64,6 +66,11 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
         return self
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        if self.citus and exc_type is None:
+            for sql in self.deferred_sql:
+                self.execute(sql, None)
+            self.deferred_sql = []
+            self._place_plain_tables()
         super().__exit__(exc_type, exc_value, traceback)
         if self.citus and not self.atomic_migration and exc_type is None:
             self.execute("RESET citus.multi_shard_modify_mode")
@@ -94,7 +101,7 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
                     f"{self.quote_name(table + '_pkey')} PRIMARY KEY "
                     f"({self.quote_name(DISTRIBUTION_COLUMN)}, {self.quote_name(pk.column)})"
                 )
-            self.execute("SELECT create_distributed_table(%s, %s)", [table, DISTRIBUTION_COLUMN])
+            self._distribute(table)
         elif kind == REFERENCE:
             self.execute("SELECT create_reference_table(%s)", [table])
 
@@ -124,7 +131,7 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
                 f"{self.quote_name(table + '_pkey')} PRIMARY KEY "
                 f"({self.quote_name(DISTRIBUTION_COLUMN)}, {self.quote_name(model._meta.pk.column)})"
             )
-            self.execute("SELECT create_distributed_table(%s, %s)", [table, DISTRIBUTION_COLUMN])
+            self._distribute(table)
         check = field.db_parameters(connection=self.connection)["check"]
         if check and field.column:
             name = self._create_index_name(model._meta.db_table, [field.column], "_check")
@@ -178,6 +185,61 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
         if not self.citus:
             return super()._create_fk_sql(model, field, suffix)
         return _ForeignKey(self, model, field, suffix)
+
+    def _place_plain_tables(self) -> None:
+        """Tables a migration made in SQL of its own (RunSQL: the search index) are placed
+        like the models' tables: with tenant_id distributed, its keys widened by it."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT c.relname, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                          AND a.attname = %s AND NOT a.attisdropped)
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()
+                      AND c.relname <> ALL(%s)
+                      AND NOT EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid)""",
+                [DISTRIBUTION_COLUMN, list(LOCAL_TABLES)],
+            )
+            plain = list(cursor.fetchall())
+        for table, has_tenant in plain:
+            if not has_tenant:
+                self.execute("SELECT create_reference_table(%s)", [table])
+                continue
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    """SELECT k.conname, k.contype, array_agg(a.attname ORDER BY i.n)
+                         FROM pg_constraint k, unnest(k.conkey) WITH ORDINALITY i(attnum, n),
+                              pg_attribute a
+                        WHERE k.conrelid = %s::regclass AND k.contype IN ('p', 'u')
+                          AND a.attrelid = k.conrelid AND a.attnum = i.attnum
+                        GROUP BY k.conname, k.contype""",
+                    [table],
+                )
+                keys = list(cursor.fetchall())
+            for name, kind, columns in keys:
+                if DISTRIBUTION_COLUMN in columns:
+                    continue
+                listed = ", ".join(self.quote_name(c) for c in [DISTRIBUTION_COLUMN, *columns])
+                self.execute(
+                    f"ALTER TABLE {self.quote_name(table)} DROP CONSTRAINT {self.quote_name(name)}"
+                )
+                self.execute(
+                    f"ALTER TABLE {self.quote_name(table)} ADD CONSTRAINT {self.quote_name(name)} "
+                    f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} ({listed})"
+                )
+            self._distribute(table)
+
+    def _distribute(self, table: str) -> None:
+        """Distribute by tenant_id, co-located with the distributed tables there are."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT logicalrelid::regclass::text FROM pg_dist_partition"
+                " WHERE partmethod = 'h' ORDER BY colocationid LIMIT 1"
+            )
+            row = cursor.fetchone()
+        self.execute(
+            "SELECT create_distributed_table(%s, %s, colocate_with => %s)",
+            [table, DISTRIBUTION_COLUMN, str(row[0]) if row else "default"],
+        )
 
     def _placed_as(self, table: str) -> str:
         """How the table is held now: "h" distributed, "n" reference, "" local."""
