@@ -74,15 +74,11 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 # koffer on a 3-node Citus cluster (issue 20): Citus is built once from ../shared/engines/citus
 # and cached under var/citus/, the cluster listens on 127.0.0.1:9700-9702 (coordinator first),
 # the test database exists on every node, so pytest keeps it (--reuse-db) and migrates it.
-# Runs tests/distributed/ and the concurrency tests of counter, reservation lock and job
-# queue; FULL=1 runs the PostgreSQL suite on the cluster instead.
-DISTRIBUTED_TESTS := tests/distributed \
-	tests/records/test_akten.py::test_concurrent_creation_never_duplicates_or_skips \
-	tests/placements/belegung/test_reservation_properties.py \
-	tests/jobs/test_runner.py tests/audit/test_chain.py
+# Runs tests/distributed/ (tables, keys, single-shard plans, counter, audit chain and job
+# claim under threads); FULL=1 runs the PostgreSQL suite on the cluster instead.
 test-distributed: $(VENV)/.dev-deps
 	$(PYTHON) scripts/citus.py run -- $(BIN)/pytest -q -p no:xdist --reuse-db -m "not browser" \
-		$(if $(FULL),,$(DISTRIBUTED_TESTS))
+		$(if $(FULL),,tests/distributed)
 
 test-browser: $(VENV)/.dev-deps system-deps-test
 	$(BIN)/pytest -q -m browser

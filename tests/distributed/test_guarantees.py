@@ -1,6 +1,6 @@
 """The guarantees that hinge on locks, on a real Citus cluster: the gap-free counter, the
-audit chain per Mandant, the job queue's claim (the reservation lock: the Platzbörse's
-own concurrency tests run on Citus in `make test-distributed`, see the Makefile)."""
+audit chain per Mandant, the job queue's claim. (The reservation lock does not run on Citus
+yet: see test_single_shard.test_reservation_is_single_shard.)"""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 statement shows a single task (a router plan) or a reference table only.
 
 The hot paths of the E-Akte and Platzbörse benchmarks: "meine Akten", the Akte page, the
-search and a reservation. A statement listed in KNOWN_MULTI_SHARD fans out today; the
-test fails when one of them becomes single-shard too, so the list only shrinks."""
+search and a reservation. Statements that ask across Mandanten by design are named in
+ACROSS_MANDANTEN with the reason; the paths that still fan out are xfail (strict, so a fix
+shows)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,12 @@ def test_akte_page_is_single_shard(akte_world: tuple[User, Akte]) -> None:
     assert not spread, _report(spread)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Citus refuses the search's statement after the request's reference-table reads "
+    "in one transaction (local execution on the coordinator: 'cannot switch local execution "
+    "status'); next: citus.enable_local_execution off or no reference replica on the coordinator",
+)
 def test_search_is_single_shard(akte_world: tuple[User, Akte]) -> None:
     user, _ = akte_world
     client = signed_in(user)
@@ -94,6 +101,11 @@ def test_search_is_single_shard(akte_world: tuple[User, Akte]) -> None:
     assert not spread, _report(spread)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="placements.locking.critical locks Angebote and Gesuche FOR UPDATE by id alone: "
+    "Citus runs FOR UPDATE only with tenant_id in the filter",
+)
 def test_reservation_is_single_shard() -> None:
     from tests.placements.belegung.test_reservation_properties import World
 
