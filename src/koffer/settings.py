@@ -119,7 +119,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("KOFFER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'koffer.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+# citus://… is PostgreSQL distributed by tenant_id: the same server protocol, with the schema
+# editor that shapes the tables for Citus (koffer.tenancy.citus).
+_CITUS = DATABASE_URL.startswith("citus://")
+DATABASES = {
+    "default": dj_database_url.parse(
+        "postgres://" + DATABASE_URL.removeprefix("citus://") if _CITUS else DATABASE_URL,
+        conn_max_age=600,
+        engine="koffer.tenancy.citus" if _CITUS else None,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Keep connections like on PostgreSQL: a new SQLite connection runs the PRAGMAs below,
     # parses the schema and starts with a cold page cache, which cost more than all of a
