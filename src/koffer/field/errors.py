@@ -65,6 +65,21 @@ class BlobFehlt(FieldError, errors.Conflict):
         self.extra = {"blobs": blobs}
 
 
+class SegmentNeu(FieldError, errors.Conflict):
+    """The administration began a new segment for this Koffer (its old one was refused
+    for good): nothing of the push is applied; the answer carries the new segment key
+    (``segment``), under which the Koffer begins again and sends its waiting changes."""
+
+    def __init__(self, segment: dict[str, str]) -> None:
+        super().__init__(
+            "segment_neu",
+            "Das Büro hat für diesen Koffer ein neues Protokoll-Segment begonnen. Der Koffer"
+            " beginnt sein Protokoll mit dem neuen Schlüssel neu und sendet seine Änderungen"
+            " erneut.",
+        )
+        self.extra = {"segment": segment}
+
+
 class SegmentUngueltig(FieldError):
     """A Koffer's audit segment does not verify (``grund``, German, names the event): the
     whole push is refused and the segment kept in the quarantine."""

@@ -38,6 +38,11 @@ class AbgleichProblem(Problem):
         description="`segment_nachholen`: ab diesem Ereignis das Protokoll erneut senden"
         " (fehlt: ab dem Beginn des Segments)",
     )
+    segment: dict[str, str] | None = Field(
+        None,
+        description="`segment_neu`: der neue Schlüssel, unter dem der Koffer sein Protokoll"
+        " neu beginnt (schluessel_id, schluessel, mandant_id, geraet_id)",
+    )
     loeschen: bool | None = Field(
         None, description="true: der Koffer ist gesperrt und löscht seine Daten jetzt"
     )
@@ -202,6 +207,8 @@ def blob_hochladen(request: HttpRequest, sha256: str) -> Status:
         " das Segment in die Quarantäne gelegt. Beginnt das Segment nach dem zuletzt"
         " übernommenen Ereignis (das Büro wurde aus einer Sicherung zurückgespielt), 409"
         " `segment_nachholen` mit `ab_seq`: nichts übernommen, der Koffer sendet ab dort."
+        " Hat die Verwaltung das Segment neu begonnen, 409 `segment_neu` mit dem neuen"
+        " Schlüssel (`segment`): nichts übernommen, der Koffer beginnt neu und sendet erneut."
     ),
 )
 def abgleich(request: HttpRequest, body: AbgleichIn) -> dict[str, Any]:

@@ -179,6 +179,16 @@ def _senden(
                 f" zurückgespielt?); es wird ab Ereignis {payload['segment']['von_seq']}"
                 " erneut gesendet."
             )
+        elif code == "segment_neu" and isinstance(exc.problem.get("segment"), dict):
+            # The office began a new segment for this Koffer (its old one was refused for
+            # good): begin again under the new key, the waiting push goes with it.
+            segment.einrichten(exc.problem["segment"], neu=True)
+            payload["segment"] = segment.sammeln([])
+            schreiben(datei, payload)
+            melden(
+                "Das Büro hat das Protokoll dieses Koffers neu beginnen lassen; die"
+                " wartenden Änderungen werden mit dem neuen Protokoll gesendet."
+            )
         elif code == "blob_fehlt":
             for sha in _genannte_blobs(exc.problem, payload):
                 blob_senden(buero, sha)
