@@ -45,7 +45,14 @@ from koffer.blobs.store import check_name, get_store, hash_stream
 from koffer.errors import DomainError
 from koffer.field import access as rules
 from koffer.field.abgleich import regeln
-from koffer.field.errors import Abgelehnt, BlobFehlt, Conflict, FieldError, NotFound
+from koffer.field.errors import (
+    Abgelehnt,
+    AbgleichNachholen,
+    BlobFehlt,
+    Conflict,
+    FieldError,
+    NotFound,
+)
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
 from koffer.field.paket import selectors as paket
@@ -77,6 +84,9 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 FORMAT = 1
 
 SPOOL_BYTES = 4 * 1024 * 1024
+
+# accepted pushes a Koffer may name (it keeps at most as many, see field.rueckgabe)
+MAX_ANGENOMMEN = 200
 
 # Steps of a Vorgang the E-Akte's services write themselves when the office opens a
 # Koffer's Vorgang or Frist: the Koffer's own copy gives its id to the office's.
@@ -153,6 +163,7 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
     stored = _gespeichert(geraet, abgleich_id)
     if stored is not None:
         return stored
+    _nichts_verloren(geraet, daten.get("angenommen"))
     # The Koffer's audit segment first: one that does not verify refuses the whole push
     # and goes to the quarantine (a transaction of its own, so it stays).
     segmente.pruefen(geraet=geraet, abgleich_id=abgleich_id, segment=daten.get("segment"))
@@ -175,6 +186,36 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
         if stored is None:
             raise
         return stored
+
+
+def _nichts_verloren(geraet: Geraet, angenommen: Any) -> None:
+    """The pushes the Koffer says the office accepted (it keeps them) must all be here: an
+    office restored from an older backup lost the later ones, and asks for them again
+    (:class:`AbgleichNachholen`) before it takes anything newer."""
+    if not isinstance(angenommen, list) or not angenommen:
+        return
+    ids: list[uuid.UUID] = []
+    for value in angenommen[:MAX_ANGENOMMEN]:
+        try:
+            ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    bekannt = set(
+        Abgleich.objects.for_tenant(geraet.tenant_id)
+        .filter(geraet=geraet, abgleich_id__in=ids)
+        .values_list("abgleich_id", flat=True)
+    )
+    fehlen = [str(a) for a in ids if a not in bekannt]
+    if not fehlen:
+        return
+    letzter = (
+        Abgleich.objects.for_tenant(geraet.tenant_id)
+        .filter(geraet=geraet)
+        .order_by("-empfangen_am")
+        .values_list("abgleich_id", flat=True)
+        .first()
+    )
+    raise AbgleichNachholen(fehlen, str(letzter) if letzter else None)
 
 
 def _vorab_pruefen(geraet: Geraet, neu: Any) -> dict[uuid.UUID, Content | DomainError]:
