@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any, cast
 
 from django.db import IntegrityError, transaction
@@ -59,7 +59,7 @@ from koffer.records.dokumente.naming import (
     split_extension,
 )
 from koffer.records.errors import DocumentRejected, RecordsError, RecordsForbidden
-from koffer.records.models import Akte, Dokument, DokumentVersion, Person, Vorgang
+from koffer.records.models import Akte, Dokument, DokumentVersion, PendingBlob, Person, Vorgang
 from koffer.records.selectors import first_subject
 from koffer.records.suche import services as search
 
@@ -257,6 +257,220 @@ def add_version(
         lambda: _ingest_version(actor, dokument, file, note.strip()[:300], upload_key, scope),
         file,
     )
+
+
+# --- versions made elsewhere (a Koffer's) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivedVersion:
+    """A document version made elsewhere (on a Koffer, offline) whose bytes are already in
+    the blob store: its own id (a UUIDv7), file name, hash and the time it was made there;
+    ``pdf_sha256`` its own working copy of an Office file, if it made one (also stored)."""
+
+    pk: uuid.UUID
+    filename: str
+    sha256: str
+    created_at: datetime
+    note: str = ""
+    pdf_sha256: str = ""
+
+
+RECEIVED_MISSING = "Die Datei fehlt im Dateispeicher des Büros."
+RECEIVED_HASH = "Die Datei im Dateispeicher hat nicht den angegebenen SHA-256."
+
+
+def inspect_received(*, tenant_id: uuid.UUID, version: ReceivedVersion) -> Content:
+    """The same inspection as a hand upload (size limit, type by the bytes, pages and text
+    in the bounded child), on bytes already in the blob store. Slow: call it before the
+    transaction that files the version. Raises DocumentRejected with the German reason."""
+    store = get_store()
+    if not store.exists(version.sha256):
+        raise DocumentRejected("blob_missing", RECEIVED_MISSING)
+    name = clean_filename(version.filename)
+    with store.open(version.sha256) as stream:
+        data = read_within_limit(
+            IncomingFile(name=name, size=store.size(version.sha256), stream=stream)
+        )
+    if hashlib.sha256(data).hexdigest() != version.sha256:
+        raise DocumentRejected("blob_hash", RECEIVED_HASH)
+    content = inspect(data, name, version.sha256, inspection_bounds(tenant_id))
+    if content.pdf is not None and version.pdf_sha256 and store.exists(version.pdf_sha256):
+        # Its own working copy, made by the same conversion there and stored with it.
+        content.pdf, content.pdf_sha256 = None, version.pdf_sha256
+    elif content.pdf is not None and not store.exists(content.pdf_sha256):
+        # The office's, announced in the blob ledger like an upload's: the version's
+        # transaction settles it, else it expires and ``records_blob_gc`` takes it.
+        blob_ledger.store_pending(tenant_id, [(content.pdf_sha256, content.pdf)], store)
+    return content
+
+
+def file_received(
+    *,
+    actor: User,
+    akte: Akte,
+    pk: uuid.UUID,
+    version: ReceivedVersion,
+    meta: DocumentMeta | None = None,
+    vorgang: Vorgang | None = None,
+    created_at: datetime | None = None,
+    content: Content | None = None,
+    origin: dict[str, Any] | None = None,
+) -> DokumentVersion:
+    """File a document made elsewhere (a Koffer's) as a new Dokument of ``akte`` with its
+    own id ``pk`` and its first version ``version``: inspected like a hand upload
+    (``content`` when :func:`inspect_received` ran before the caller's transaction; a
+    refusal raises DocumentRejected and writes nothing), numbered 1 and current, made by
+    ``actor`` at its original time, indexed and audited as ``records.dokument.create``
+    with ``origin`` in the event (e.g. the Koffer's audit event it came from). The same
+    ``pk`` again answers the version stored before."""
+    meta = _with_received_on(_clean_meta(meta or DocumentMeta()))
+    _check_target(akte, vorgang)
+    earlier = _received_before(akte.tenant_id, version)
+    if earlier is not None:
+        return earlier
+    content = content or inspect_received(tenant_id=akte.tenant_id, version=version)
+    made = created_at or version.created_at
+    with transaction.atomic():
+        dokument = Dokument.objects.create(
+            pk=pk,
+            tenant_id=akte.tenant_id,
+            akte=akte,
+            vorgang=vorgang,
+            title=meta.title or split_extension(content.filename)[0][:300],
+            kind=meta.kind,
+            direction=meta.direction,
+            sender=meta.sender,
+            received_on=meta.received_on,
+            source=meta.source,
+            needs_ocr=content.needs_ocr,
+            page_count=content.page_count,
+            created_at=made,
+            created_by=actor,
+        )
+        row = _create_received(dokument, content, version, 1, actor)
+        Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=timezone.now())
+        if vorgang is not None:
+            _vorgang_step(vorgang, actor, "dokument", f"Dokument abgelegt: {dokument.title}", made)
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="records.dokument.create",
+            obj=dokument,
+            subject=first_subject(akte),
+            changes={
+                "akte": str(akte.pk),
+                "vorgang": str(vorgang.pk) if vorgang else None,
+                "title": dokument.title,
+                "kind": dokument.kind,
+                "direction": dokument.direction,
+                "source": dokument.source,
+                **_version_facts(row),
+                **_decrypted_fact(content),
+                **(origin or {}),
+            },
+        )
+        _after_commit(row, content)
+    return row
+
+
+def add_received_version(
+    *,
+    actor: User,
+    dokument: Dokument,
+    version: ReceivedVersion,
+    content: Content | None = None,
+    origin: dict[str, Any] | None = None,
+) -> DokumentVersion:
+    """A version made elsewhere (a Koffer's) of a document the office has: inspected like
+    a hand upload (see :func:`file_received`), given the next number here (the office may
+    have added versions meanwhile), made the current one, audited as
+    ``records.dokument.version`` with ``origin``. The same version again answers the
+    stored one."""
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError(
+            "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+        )
+    if dokument.source == Dokument.Source.LETTER:
+        raise RecordsError(
+            "dokument_letter",
+            "Ein freigegebener Brief ist unveränderlich; eine Korrektur ist ein neuer Brief.",
+        )
+    earlier = _received_before(dokument.tenant_id, version)
+    if earlier is not None:
+        return earlier
+    content = content or inspect_received(tenant_id=dokument.tenant_id, version=version)
+    with transaction.atomic():
+        locked = (
+            Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
+        )
+        if locked.status == Dokument.Status.CANCELLED:
+            raise RecordsError(
+                "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+            )
+        last = (
+            DokumentVersion.objects.for_tenant(dokument.tenant_id)
+            .filter(dokument_id=dokument.pk)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        row = _create_received(locked, content, version, (last or 0) + 1, actor)
+        locked.needs_ocr = content.needs_ocr
+        locked.page_count = content.page_count
+        locked.save(update_fields=["current_version", "needs_ocr", "page_count"])
+        Akte.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.akte_id).update(
+            updated_at=timezone.now()
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.version",
+            obj=locked,
+            subject=first_subject(locked.akte),
+            changes={**_version_facts(row), **_decrypted_fact(content), **(origin or {})},
+            reason=version.note[:300],
+        )
+        _after_commit(row, content)
+    dokument.refresh_from_db()
+    return row
+
+
+def _received_before(tenant_id: uuid.UUID, version: ReceivedVersion) -> DokumentVersion | None:
+    return DokumentVersion.objects.for_tenant(tenant_id).filter(pk=version.pk).first()
+
+
+def _create_received(
+    dokument: Dokument, content: Content, version: ReceivedVersion, number: int, actor: User
+) -> DokumentVersion:
+    """The version row with its own id, the office's number and what the inspection
+    found (its working copy: see :func:`inspect_received`)."""
+    row = DokumentVersion.objects.create(
+        pk=version.pk,
+        tenant_id=dokument.tenant_id,
+        dokument=dokument,
+        number=number,
+        filename=content.filename,
+        mime_type=content.ftype.mime,
+        size=len(content.data),
+        sha256=content.sha256,
+        pdf_sha256=content.pdf_sha256,
+        page_count=content.page_count,
+        text=content.text,
+        created_at=version.created_at,
+        created_by=actor,
+        note=version.note[:300],
+    )
+    dokument.current_version = row
+    Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
+        current_version=row
+    )
+    # Its files are referenced now: the marks of their uploads go (like an upload's settle).
+    PendingBlob.objects.unscoped().filter(
+        tenant_id=dokument.tenant_id, sha256__in=[s for s in (row.sha256, row.pdf_sha256) if s]
+    ).delete()
+    search.index_version(row)
+    return row
 
 
 # --- scans the Posteingang files ---------------------------------------------------------------
