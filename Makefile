@@ -20,7 +20,7 @@ export KOFFER_TEST_DB_CACHE := var/test-db-cache
 # start, issue 18).
 test-sqlite test-dates test-postgres test-browser run: export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
+.PHONY: run test fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ test-dates: $(VENV)/.dev-deps
 
 test-postgres: $(VENV)/.dev-deps system-deps-test
 	$(PY) -m tests.pgserver -- $(BIN)/pytest -q -m "not browser" -n $(PYTEST_WORKERS)
+
+# koffer on a 3-node Citus cluster (issue 20): Citus is built once from ../shared/engines/citus
+# and cached under var/citus/, the cluster listens on 127.0.0.1:9700-9702 (coordinator first),
+# the test database exists on every node, so pytest keeps it (--reuse-db) and migrates it.
+# Runs tests/distributed/ (tables, keys, single-shard plans, counter, audit chain and job
+# claim under threads); FULL=1 runs the PostgreSQL suite on the cluster instead.
+test-distributed: $(VENV)/.dev-deps
+	$(PYTHON) scripts/citus.py run -- $(BIN)/pytest -q -p no:xdist --reuse-db -m "not browser" \
+		$(if $(FULL),,tests/distributed)
 
 test-browser: $(VENV)/.dev-deps system-deps-test
 	$(BIN)/pytest -q -m browser

@@ -14,7 +14,6 @@ Target: p95 ≤ 50 ms for both pages.
 
 from __future__ import annotations
 
-import gc
 import io
 import time
 from datetime import timedelta
@@ -25,7 +24,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from benchmarks.inprocess import queries
+from benchmarks.inprocess import PASSWORD, leistungsakte, measure
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
 from koffer.accounts import services as accounts
@@ -39,10 +38,7 @@ from koffer.portal.anliegen import services as anliegen
 from koffer.portal.antrag import angebote
 from koffer.portal.antrag import services as antraege
 from koffer.portal.models import Antrag, Buergerkonto, Vertrauensniveau
-from koffer.records import defaults, services
 from koffer.records.models import Vorgang
-from koffer.tenancy import services as tenancy
-from koffer.tenancy.models import Mandant
 
 NAME = "portal_status"
 DATABASES = ("sqlite", "postgresql")
@@ -77,13 +73,8 @@ def _png() -> SimpleUploadedFile:
 
 
 def citizen_with_applications():  # type: ignore[no-untyped-def]
-    tenant = tenancy.create_mandant(
-        actor=None, slug="bench-portal", name="Jobcenter Benchmark", kind=Mandant.Kind.JOBCENTER
-    )
-    root = tenancy.create_unit(actor=None, tenant=tenant, parent=None, name="Leistung", kind="amt")
-    team = tenancy.create_unit(
-        actor=None, tenant=tenant, parent=root, name="Leistungsteam 1", kind="team"
-    )
+    fall = leistungsakte("bench-portal")
+    tenant, team, caseworker, akte = fall.tenant, fall.team, fall.caseworker, fall.akte
     admin = accounts.create_user(
         actor=None,
         must_change_password=False,
@@ -92,41 +83,9 @@ def citizen_with_applications():  # type: ignore[no-untyped-def]
         first_name="Ada",
         last_name="Admin",
         email=None,
-        password="Benchmark-Passwort-1",
-        unit=root,
+        password=PASSWORD,
+        unit=fall.root,
         role="mandant_admin",
-    )
-    caseworker = accounts.create_user(
-        actor=None,
-        must_change_password=False,
-        tenant=tenant,
-        username="bench.sb",
-        first_name="Lea",
-        last_name="Wagner",
-        email=None,
-        password="Benchmark-Passwort-1",
-        unit=team,
-        role="sachbearbeitung",
-    )
-    defaults.install(actor=None, tenant=tenant)
-    plan = services.create_aktenplaneinheit(
-        actor=None,
-        tenant=tenant,
-        parent=None,
-        kennzeichen="50.2.1",
-        title="Leistungsakten",
-        module="sgb2",
-    )
-    akte = services.open_akte_for_person(
-        actor=caseworker,
-        tenant=tenant,
-        aktenplaneinheit=plan,
-        unit=team,
-        title="Leistungsakte Beispiel",
-        family_name="Beispiel",
-        given_names="Anna",
-        bg_nummer="neu",
-        caseworker=caseworker,
     )
     konto = Buergerkonto.objects.create(
         tenant=tenant,
@@ -180,20 +139,6 @@ def citizen_with_applications():  # type: ignore[no-untyped-def]
     return konto, eingereicht[-1]
 
 
-def _measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
-    for _ in range(20):
-        assert client.get(url).status_code == 200
-    statements = queries(client, url)
-    samples = []
-    gc.collect()
-    for _ in range(requests):
-        began = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200
-    return samples, statements
-
-
 def run() -> None:
     started = time.perf_counter()
     konto, antrag = citizen_with_applications()
@@ -208,7 +153,7 @@ def run() -> None:
     liste_url = f"/portal/{slug}/antraege/"
     body = client.get(liste_url).content.decode()
     assert body.count("Stand: <strong>") == ANTRAEGE, "nicht alle Anträge auf der Seite"
-    baseline, baseline_queries = _measure(client, f"/portal/{slug}/", REQUESTS)
+    baseline, baseline_queries = measure(client, f"/portal/{slug}/", REQUESTS)
     emit(
         NAME,
         db=connection.vendor,
@@ -222,7 +167,7 @@ def run() -> None:
         (f"meine_antraege_{ANTRAEGE}", liste_url),
         ("antrag_verlauf", f"/portal/{slug}/antraege/{antrag.pk}/"),
     ):
-        samples, statements = _measure(client, url, REQUESTS)
+        samples, statements = measure(client, url, REQUESTS)
         p95 = percentile(samples, 95)
         emit(
             NAME,

@@ -14,7 +14,6 @@ Targets: p95 ≤ 80 ms, a pinned number of queries; web process memory under 300
 
 from __future__ import annotations
 
-import gc
 import resource
 import time
 from datetime import timedelta
@@ -23,16 +22,13 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from benchmarks.inprocess import queries
+from benchmarks.inprocess import leistungsakte, measure
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import setting, sized
-from koffer.accounts import services as accounts
-from koffer.records import defaults, services
+from koffer.records import services
 from koffer.records.dokumente import naming
 from koffer.records.dokumente import services as documents
 from koffer.records.models import FristRegel, VorgangTyp
-from koffer.tenancy import services as tenancy
-from koffer.tenancy.models import Mandant
 
 NAME = "records_akte_page"
 DATABASES = ("sqlite", "postgresql")
@@ -43,45 +39,8 @@ TARGET_RSS_MB = 300.0
 
 
 def akte_with_documents():  # type: ignore[no-untyped-def]
-    tenant = tenancy.create_mandant(
-        actor=None, slug="bench-akte", name="Jobcenter Benchmark", kind=Mandant.Kind.JOBCENTER
-    )
-    root = tenancy.create_unit(actor=None, tenant=tenant, parent=None, name="Leistung", kind="amt")
-    team = tenancy.create_unit(
-        actor=None, tenant=tenant, parent=root, name="Leistungsteam 1", kind="team"
-    )
-    caseworker = accounts.create_user(
-        actor=None,
-        must_change_password=False,
-        tenant=tenant,
-        username="bench.sb",
-        first_name="Lea",
-        last_name="Wagner",
-        email=None,
-        password="Benchmark-Passwort-1",
-        unit=team,
-        role="sachbearbeitung",
-    )
-    defaults.install(actor=None, tenant=tenant)
-    plan = services.create_aktenplaneinheit(
-        actor=None,
-        tenant=tenant,
-        parent=None,
-        kennzeichen="50.2.1",
-        title="Leistungsakten",
-        module="sgb2",
-    )
-    akte = services.open_akte_for_person(
-        actor=caseworker,
-        tenant=tenant,
-        aktenplaneinheit=plan,
-        unit=team,
-        title="Leistungsakte Beispiel",
-        family_name="Beispiel",
-        given_names="Anna",
-        bg_nummer="neu",
-        caseworker=caseworker,
-    )
+    fall = leistungsakte("bench-akte")
+    tenant, caseworker, akte = fall.tenant, fall.caseworker, fall.akte
     typen = list(VorgangTyp.objects.for_tenant(tenant).filter(module="sgb2"))[:5]
     regel = FristRegel.objects.for_tenant(tenant).get(code="widerspruchsfrist")
     vorgaenge = []
@@ -114,20 +73,6 @@ def akte_with_documents():  # type: ignore[no-untyped-def]
     return caseworker, akte
 
 
-def _measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
-    for _ in range(20):
-        assert client.get(url).status_code == 200
-    statements = queries(client, url)
-    samples = []
-    gc.collect()
-    for _ in range(requests):
-        began = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200
-    return samples, statements
-
-
 def run() -> None:
     started = time.perf_counter()
     caseworker, akte = akte_with_documents()
@@ -137,8 +82,8 @@ def run() -> None:
     url = f"/akten/{akte.pk}/"
     body = client.get(url).content.decode()
     assert body.count('href="/dokumente/') >= DOCUMENTS, "nicht alle Dokumente auf der Seite"
-    baseline, baseline_queries = _measure(client, "/", REQUESTS)
-    page, page_queries = _measure(client, url, REQUESTS)
+    baseline, baseline_queries = measure(client, "/", REQUESTS)
+    page, page_queries = measure(client, url, REQUESTS)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p95 = percentile(page, 95)
     emit(

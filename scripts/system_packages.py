@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Install the Debian packages a feature needs, when we can (root and apt), or say what is
 missing. `run` lists optional packages: without them koffer runs, visibly without that
-feature. `test` lists what the suite needs, `bench` what `make bench` needs; with
---require a missing package is an error."""
+feature. `test` lists what the suite needs, `bench` what `make bench` needs, `citus` what
+building Citus from `../shared/engines/citus/` needs (`scripts/citus.py`); with --require a
+missing package is an error."""
 
 from __future__ import annotations
 
@@ -91,11 +92,62 @@ BENCH: dict[str, tuple[str, str]] = {
     "wrk": ("wrk", "Lastgenerator für make bench (core_start_page)"),
     "postgresql": ("/usr/lib/postgresql", "Benchmarks auf PostgreSQL"),
 }
-PURPOSES = {"run": RUN, "test": TEST, "bench": BENCH}
+# Building Citus (scripts/citus.py, make test-distributed): the list of the engines'
+# build.sh. libcurl is left out: Citus is configured --without-libcurl (no telemetry).
+CITUS: dict[str, tuple[str, str]] = {
+    "postgresql-15": ("/usr/lib/postgresql/15/bin/postgres", "PostgreSQL 15 für Citus"),
+    "postgresql-server-dev-15": (
+        # pg_config alone comes with the client package: the server's header proves it.
+        "/usr/include/postgresql/15/server/postgres.h",
+        "Header von PostgreSQL 15 zum Bau von Citus",
+    ),
+    "gcc": ("gcc", "C-Compiler zum Bau von Citus"),
+    "make": ("make", "make zum Bau von Citus"),
+    "autoconf": ("autoconf", "autoconf zum Bau von Citus"),
+    "flex": ("flex", "flex zum Bau von Citus"),
+    "bison": ("bison", "bison zum Bau von Citus"),
+    "pkg-config": ("pkg-config", "pkg-config zum Bau von Citus"),
+    "liblz4-dev": ("/usr/include/lz4.h", "LZ4 für Citus' Spaltenspeicher"),
+    "libzstd-dev": ("/usr/include/zstd.h", "zstd für Citus' Spaltenspeicher"),
+    "libkrb5-dev": ("/usr/include/krb5.h", "Kerberos-Header (PostgreSQL-Header)"),
+    "libssl-dev": ("/usr/include/openssl/ssl.h", "OpenSSL-Header (PostgreSQL-Header)"),
+    "libselinux1-dev": ("/usr/include/selinux/selinux.h", "SELinux-Header (PostgreSQL-Header)"),
+    "libxml2-dev": ("/usr/include/libxml2/libxml/parser.h", "libxml2-Header"),
+    "libxslt1-dev": ("/usr/include/libxslt/xslt.h", "libxslt-Header"),
+    "libpam0g-dev": ("/usr/include/security/pam_appl.h", "PAM-Header (PostgreSQL-Header)"),
+    "libreadline-dev": ("/usr/include/readline/readline.h", "readline-Header"),
+    "zlib1g-dev": ("/usr/include/zlib.h", "zlib-Header"),
+}
+# Packages installed at the version of another, installed package: the server's headers
+# must match the running server (Debian's security archive may offer a newer one).
+PINNED_TO: dict[str, str] = {
+    "postgresql-server-dev-15": "postgresql-15",
+    "postgresql-15": "postgresql-15",
+}
+PURPOSES = {"run": RUN, "test": TEST, "bench": BENCH, "citus": CITUS}
 
 
 def present(probe: str) -> bool:
     return os.path.exists(probe) if probe.startswith("/") else shutil.which(probe) is not None
+
+
+def installed_version(package: str) -> str:
+    """The installed version of a Debian package, or "" when it is not installed."""
+    if shutil.which("dpkg-query") is None:
+        return ""
+    found = subprocess.run(  # noqa: S603
+        ["dpkg-query", "-W", "-f=${Version}", package],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.strip() if found.returncode == 0 else ""
+
+
+def pinned(package: str) -> str:
+    """``package`` as apt-get is asked for it: ``name=version`` when PINNED_TO says so."""
+    version = installed_version(PINNED_TO[package]) if package in PINNED_TO else ""
+    return f"{package}={version}" if version else package
 
 
 def main(argv: list[str]) -> int:
@@ -111,7 +163,14 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         update = subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)  # noqa: S607
         install = subprocess.run(  # noqa: S603
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],  # noqa: S607
+            [  # noqa: S607
+                "apt-get",
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                *(pinned(pkg) for pkg in missing),
+            ],
             env=env,
             check=False,
         )

@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     own SQLite files): the PostgreSQL run leaves them to the SQLite run instead of running
     the same thing twice."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
-    if os.environ.get("KOFFER_DATABASE_URL", "").startswith("postgres"):
+    if os.environ.get("KOFFER_DATABASE_URL", "").startswith(("postgres", "citus")):
         once = pytest.mark.skip(reason="eigene SQLite-Dateien: läuft im SQLite-Lauf")
         for item in items:
             if item.get_closest_marker("own_database"):

@@ -14,5 +14,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Test databases are flushed between transactional tests; only this switch lets the flush
 # empty the append-only audit table (see audit migration 0003). UPDATE stays refused.
 KOFFER_AUDIT_MAINTENANCE = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"] in {  # noqa: F405
+    "django.db.backends.postgresql",
+    "koffer.tenancy.citus",
+}:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c koffer.audit_maintenance=on"  # noqa: F405

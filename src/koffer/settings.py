@@ -119,7 +119,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("KOFFER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'koffer.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+# citus://… is PostgreSQL distributed by tenant_id: the same server protocol, with the schema
+# editor that shapes the tables for Citus (koffer.tenancy.citus).
+_CITUS = DATABASE_URL.startswith("citus://")
+DATABASES = {
+    "default": dj_database_url.parse(
+        "postgres://" + DATABASE_URL.removeprefix("citus://") if _CITUS else DATABASE_URL,
+        conn_max_age=600,
+        engine="koffer.tenancy.citus" if _CITUS else None,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Keep connections like on PostgreSQL: a new SQLite connection runs the PRAGMAs below,
     # parses the schema and starts with a cold page cache, which cost more than all of a
@@ -332,6 +341,11 @@ KOFFER_BLOB_S3_MULTIPART_BYTES = int(
 )
 # "path" (bucket in the path: MinIO, SeaweedFS, Ceph) or "virtual" (bucket in the host name).
 KOFFER_BLOB_S3_ADDRESSING = os.environ.get("KOFFER_BLOB_S3_ADDRESSING", "path")
+# Seconds to connect and to wait for an answer, and attempts per request (retried with
+# backoff): a store that is down or hangs costs a request at most about attempts x timeout.
+KOFFER_BLOB_S3_CONNECT_TIMEOUT = float(os.environ.get("KOFFER_BLOB_S3_CONNECT_TIMEOUT", "5"))
+KOFFER_BLOB_S3_READ_TIMEOUT = float(os.environ.get("KOFFER_BLOB_S3_READ_TIMEOUT", "60"))
+KOFFER_BLOB_S3_ATTEMPTS = int(os.environ.get("KOFFER_BLOB_S3_ATTEMPTS", "4"))
 if KOFFER_TRESOR:
     KOFFER_BLOB_BACKEND = "tresor"  # a Koffer's documents are always encrypted
 # Keys that seal the audit chain (HMAC) and the signed chain heads (anchors). Both belong
@@ -372,7 +386,9 @@ KOFFER_LIVE_PORT = int(os.environ.get("KOFFER_LIVE_PORT") or 0) or None
 # this number and gives the single-threaded web workers none. 30 open Platzbörse pages at
 # once is plenty for a youth office or a Jobcenter; the README names this default.
 KOFFER_LIVE_STREAMS = int(os.environ.get("KOFFER_LIVE_STREAMS", "30"))
-KOFFER_WORKER_STALE_SECONDS = 60
+# A running job whose heartbeat is older than this is queued again for another worker (its
+# worker died, perhaps with its machine): the lease every worker of every machine keeps.
+KOFFER_WORKER_STALE_SECONDS = int(os.environ.get("KOFFER_WORKER_STALE_SECONDS", "60"))
 
 TASKS = {
     "default": {

@@ -36,7 +36,7 @@ from koffer.placements.models import (
     Rechnung,
 )
 from koffer.portal.antrag import services as antraege
-from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
+from koffer.portal.models import Antrag, Buergerkonto, Nachforderung, OnlineAngebot
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.naming import IncomingFile
 from koffer.records.models import (
@@ -76,6 +76,7 @@ ROWS: dict[str, type[Model]] = {
     "einreichung_id": Einreichung,
     "sitzung_id": Sitzung,
     "antrag_id": Antrag,
+    "nachforderung_id": Nachforderung,
 }
 # Parameters that name a row by another column than its id.
 KEYS: dict[str, tuple[type[Model], str]] = {
@@ -83,6 +84,9 @@ KEYS: dict[str, tuple[type[Model], str]] = {
     "nummer": (Formularversion, "nummer"),
 }
 CANDIDATES = 4  # ids tried per user before the next user is asked
+# A client, the Mandanten of its user, and ids to try for some parameters instead of the
+# Mandant's first rows (a citizen reaches only its own letters, Vorgänge, requests).
+Nutzer = tuple[Client, list[Any], dict[str, list[str]]]
 
 
 def _fixed_values() -> dict[str, str]:
@@ -100,7 +104,9 @@ def _fixed_values() -> dict[str, str]:
     }
 
 
-def _ids(name: str, tenant_ids: list[Any]) -> list[str]:
+def _ids(name: str, tenant_ids: list[Any], eigene: dict[str, list[str]]) -> list[str]:
+    if name in eigene:
+        return eigene[name]
     if name == "sha256":  # a blob: only those of a Koffer's package are served to it
         checked_out = Ausleihe.objects.unscoped().filter(zurueck_am__isnull=True)
         versions = DokumentVersion.objects.unscoped().filter(
@@ -117,7 +123,9 @@ def _ids(name: str, tenant_ids: list[Any]) -> list[str]:
     return ids
 
 
-def _urls(path: str, operation: dict[str, Any], tenant_ids: list[Any]) -> list[str]:
+def _urls(
+    path: str, operation: dict[str, Any], tenant_ids: list[Any], eigene: dict[str, list[str]]
+) -> list[str]:
     """URLs for ``path`` with the user's rows filled in; none if a row is missing."""
     fixed = _fixed_values()
     urls = [path]
@@ -125,10 +133,10 @@ def _urls(path: str, operation: dict[str, Any], tenant_ids: list[Any]) -> list[s
     for parameter in operation.get("parameters", []):
         name = parameter["name"]
         if parameter["in"] == "path":
-            ids = _ids(name, tenant_ids)
+            ids = _ids(name, tenant_ids, eigene)
             urls = [u.replace("{" + name + "}", i) for u in urls for i in ids]
         elif parameter.get("required") or name == "q":
-            value = _ids(name, tenant_ids)[:1] if name in ROWS else [fixed[name]]
+            value = _ids(name, tenant_ids, eigene)[:1] if name in ROWS else [fixed[name]]
             if not value:
                 return []
             query.append(f"{name}={value[0]}")
@@ -155,13 +163,20 @@ def _check(response: Any, operation: dict[str, Any], components: dict[str, Any])
         return [f"Inhaltstyp {media} ist nicht dokumentiert ({sorted(content)})"]
     if media != "application/json":
         return []
-    return errors(json.loads(response.content), content[media]["schema"], components)
+    return errors(json.loads(_body(response)), content[media]["schema"], components)
+
+
+def _body(response: Any) -> bytes:
+    """The answer's bytes, streamed ones too (the Koffer's package)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
 
 
 @pytest.fixture
-def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
+def demo_users(db: None) -> list[Nutzer]:
     people = district.load()  # with the demo form catalogue, its drafts and submissions
-    clients = []
+    clients: list[Nutzer] = []
     for person in people:
         user = User.objects.get(username=person.username)
         tenant_ids = list(
@@ -169,7 +184,7 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
         )
         client = Client()
         client.force_login(user)
-        clients.append((client, tenant_ids))
+        clients.append((client, tenant_ids, {}))
     # An expert session on a demo caseworker's open draft (its two people see it).
     entwurf = (
         Entwurf.objects.unscoped()
@@ -201,7 +216,7 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
         permissions=[Perm.OUTBOX_FETCH],
         units=[provider.unit],
     )
-    clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), [provider.tenant_id]))
+    clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), [provider.tenant_id], {}))
     # The Koffer's own endpoints answer a paired Koffer (device token) only.
     worker = (
         Membership.objects.unscoped()
@@ -225,7 +240,7 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
     formular = Formular.objects.for_tenant(worker.tenant_id).exclude(aktuelle_version=None).first()
     assert formular is not None
     ausfuellen.entwurf_beginnen(actor=worker.user, formular=formular, akte=akte)
-    clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {token}"), [worker.tenant_id]))
+    clients.append((Client(HTTP_AUTHORIZATION=f"Bearer {token}"), [worker.tenant_id], {}))
     # The portal's API answers citizens only: the demo's Petra Sorge, with an application
     # submitted online (its receipt too).
     petra = Buergerkonto.objects.unscoped().get(kennung="demo-bpk2-petra-sorge")
@@ -241,12 +256,29 @@ def demo_users(db: None) -> list[tuple[Client, list[Any]]]:
         version=antrag.version,
     )
     antraege.einreichen(actor=petra, antrag=antrag)
-    clients.append((portal_factories.buerger_client(petra), [petra.tenant_id]))
+    clients.append(
+        (
+            portal_factories.buerger_client(petra),
+            [petra.tenant_id],
+            {"angebot_id": [str(angebot.pk)]},
+        )
+    )
+    # A citizen of the same Jobcenter with a request for documents, a letter in the
+    # mailbox and a Vorgang to write about.
+    erika = portal_factories.buergerkonto(petra.tenant)
+    nachforderung = portal_factories.nachforderung(erika)
+    eigene = {
+        "antrag_id": [str(nachforderung.antrag_id)],
+        "nachforderung_id": [str(nachforderung.pk)],
+        "brief_id": [str(portal_factories.postfachbrief(erika).pk)],
+        "vorgang_id": [str(nachforderung.vorgang_id)],
+    }
+    clients.append((portal_factories.buerger_client(erika), [petra.tenant_id], eigene))
     return clients
 
 
 def test_every_get_endpoint_answers_as_the_committed_schema_says(
-    demo_users: list[tuple[Client, list[Any]]],
+    demo_users: list[Nutzer],
 ) -> None:
     document = json.loads(DOCUMENT.read_text(encoding="utf-8"))
     components = document["components"]["schemas"]
@@ -256,8 +288,8 @@ def test_every_get_endpoint_answers_as_the_committed_schema_says(
         if operation is None:
             continue
         answered = False
-        for client, tenant_ids in demo_users:
-            for url in _urls(path, operation, tenant_ids):
+        for client, tenant_ids, eigene in demo_users:
+            for url in _urls(path, operation, tenant_ids, eigene):
                 response = client.get(url)
                 failures += [f"GET {url}: {e}" for e in _check(response, operation, components)]
                 if response.status_code < 300:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -8,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from koffer.audit import services as audit
-from koffer.audit.models import AuditEvent
+from koffer.audit.models import AuditEvent, AuditHead
 from koffer.audit.verification import verify_tenant
 from koffer.tenancy.models import Mandant
 
@@ -107,3 +108,51 @@ def test_diff_keeps_only_changed_fields() -> None:
         "b": {"old": 2, "new": 3},
         "c": {"old": None, "new": 4},
     }
+
+
+def test_a_batch_writes_one_statement_an_event_and_the_chain_verifies(
+    tenant: Mandant, django_assert_max_num_queries: Any
+) -> None:
+    _events(tenant, 2)
+    before = AuditHead.objects.get(tenant_id=tenant.pk).seq
+    # 10 events: 10 INSERTs, the head read once, counted and advanced once.
+    with transaction.atomic(), django_assert_max_num_queries(13), audit.batched(tenant.pk):
+        _events(tenant, 10)
+    assert AuditHead.objects.get(tenant_id=tenant.pk).seq == before + 10
+    _events(tenant, 1)  # goes on from the head the batch advanced
+    seqs = list(
+        AuditEvent.objects.filter(tenant_id=tenant.pk).order_by("seq").values_list("seq", flat=True)
+    )
+    assert seqs == list(range(1, before + 12))
+    assert verify_tenant(tenant.pk).ok
+
+
+def test_a_savepoint_rolled_back_in_a_batch_takes_its_events_and_the_head_along(
+    tenant: Mandant,
+) -> None:
+    before = AuditEvent.objects.filter(tenant_id=tenant.pk).count()
+    with transaction.atomic(), audit.batched(tenant.pk):
+        _events(tenant, 2)
+        with pytest.raises(ValueError), audit.savepoint():
+            _events(tenant, 3)
+            raise ValueError("this letter cannot be made")
+        _events(tenant, 2)
+    events = list(AuditEvent.objects.filter(tenant_id=tenant.pk).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, before + 5))
+    assert AuditHead.objects.get(tenant_id=tenant.pk).seq == before + 4
+    assert verify_tenant(tenant.pk).ok
+
+
+def test_events_lost_to_another_rollback_fail_the_batch_instead_of_leaving_a_gap(
+    tenant: Mandant,
+) -> None:
+    before = AuditEvent.objects.filter(tenant_id=tenant.pk).count()
+    with pytest.raises(RuntimeError, match="gap"), transaction.atomic(), audit.batched(tenant.pk):
+        _events(tenant, 1)
+        with pytest.raises(ValueError), transaction.atomic():  # not audit.savepoint()
+            _events(tenant, 1)
+            raise ValueError
+        _events(tenant, 1)
+    assert AuditEvent.objects.filter(tenant_id=tenant.pk).count() == before
+    _events(tenant, 1)
+    assert verify_tenant(tenant.pk).ok

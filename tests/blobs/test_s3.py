@@ -177,3 +177,46 @@ def test_readiness_and_errors_name_the_cause(
     settings.KOFFER_BLOB_S3_ENDPOINT = "http://127.0.0.1:9"  # nothing listens there
     ok, detail = get_store().check_ready()
     assert not ok and "nicht erreichbar" in detail
+
+
+def test_a_changed_multipart_blob_is_found_by_its_content(store: S3BlobStore, settings) -> None:
+    """A multipart object's checksum covers its parts only: one of the same length but
+    other bytes is found by hashing its content, never taken as the blob (issue 20)."""
+    settings.KOFFER_BLOB_S3_MULTIPART_BYTES = 5 * MB
+    big = get_store()
+    assert isinstance(big, S3BlobStore)
+    data = os.urandom(6 * MB)
+    ref = BlobRef(hashlib.sha256(data).hexdigest(), len(data))
+    # other bytes of the same length under this name, in parts, behind koffer's back
+    key = big.key(ref.sha256)
+    upload = big.client.create_multipart_upload(
+        Bucket=big.bucket, Key=key, ChecksumAlgorithm="SHA256"
+    )
+    parts = []
+    for number, piece in enumerate((b"x" * (5 * MB), b"x" * MB), start=1):
+        answer = big.client.upload_part(
+            Bucket=big.bucket,
+            Key=key,
+            UploadId=upload["UploadId"],
+            PartNumber=number,
+            Body=piece,
+            ChecksumAlgorithm="SHA256",
+        )
+        parts.append(
+            {
+                "PartNumber": number,
+                "ETag": answer["ETag"],
+                "ChecksumSHA256": answer["ChecksumSHA256"],
+            }
+        )
+    big.client.complete_multipart_upload(
+        Bucket=big.bucket, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
+    )
+    with pytest.raises(BlobCorrupt, match="beschädigt"):
+        big.holds(ref.sha256, ref.size)
+    with pytest.raises(BlobCorrupt, match="beschädigt"):
+        big.put(data)  # found there, read, refused: never reported as stored
+    assert not is_intact(big, ref.sha256)
+
+    good = big.put(os.urandom(6 * MB))
+    assert big.holds(good.sha256, good.size)  # the real one verifies by its content

@@ -98,6 +98,10 @@ NOT_PAGES: dict[str, tuple[str, str]] = {
         FILE,
         "Brief im Bürgerpostfach (PDF; das erste Öffnen ist der Abruf)",
     ),
+    "portal/<slug:mandant>/nachrichten/<uuid:vorgang_id>/anlagen/<uuid:anlage_id>/": (
+        FILE,
+        "Dokument der Akte, das einer Antwort der Verwaltung anhängt (Download)",
+    ),
 }
 # Pages outside the crawl of signed-in roles; other browser tests check them.
 CHECKED_ELSEWHERE: dict[str, str] = {

@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from koffer.forms.models import Formular, Formularversion
+from koffer.jobs import runner
+from koffer.jobs.models import Job
 from koffer.portal import sitzung
 from koffer.portal.models import (
     Antrag,
@@ -20,7 +22,7 @@ from koffer.portal.models import (
     OnlineAngebot,
     Vertrauensniveau,
 )
-from koffer.records.models import Akte
+from koffer.records.models import Akte, Aktenplaneinheit
 from koffer.tenancy.models import Mandant
 
 _seq = itertools.count(1)
@@ -49,6 +51,29 @@ def buerger_client(konto: Buergerkonto, niveau: str | None = None) -> Client:
     session[sitzung.SESSION_NIVEAU] = niveau or konto.vertrauensniveau
     session.save()
     return client
+
+
+def leistungsplan(tenant: Mandant) -> Aktenplaneinheit:
+    """The Leistungsakten unit (50.2) of the records factories, made once per Mandant, so
+    that several of these factories can serve one test (or the demo's Mandant)."""
+    from koffer.records import services as records
+    from tests.factories import records as record_factories
+
+    plan = Aktenplaneinheit.objects.for_tenant(tenant).filter(kennzeichen="50.2").first()
+    if plan is not None:
+        return plan
+    root = Aktenplaneinheit.objects.for_tenant(tenant).filter(kennzeichen="50").first()
+    if root is None:
+        return record_factories.leistungsplan(tenant)
+    return records.create_aktenplaneinheit(
+        actor=None,
+        tenant=tenant,
+        parent=root,
+        kennzeichen="50.2",
+        title="Leistungsakten",
+        module="sgb2",
+        aktenzeichen_pattern="LA-{jahr}-{lfd:05}",
+    )
 
 
 def antrag(konto: Buergerkonto, schluessel: str = "online-test") -> Antrag:
@@ -122,7 +147,7 @@ def nachforderung(konto: Buergerkonto, akte: Akte | None = None) -> Nachforderun
     if akte is None:
         akte = record_factories.akte(
             caseworker=caseworker,
-            plan=record_factories.leistungsplan(tenant),
+            plan=leistungsplan(tenant),
             unit=factories.root_unit(tenant),
         )
     person = akte.subjects.get()
@@ -144,11 +169,34 @@ def nachforderung(konto: Buergerkonto, akte: Akte | None = None) -> Nachforderun
     return nf
 
 
+def nachforderung_posten(konto: Buergerkonto) -> NachforderungPosten:
+    """The first item of the account's newest request for documents (one made if none)."""
+    nf = (
+        Nachforderung.objects.for_tenant(konto.tenant_id)
+        .filter(antrag__konto=konto)
+        .order_by("-erstellt_am")
+        .first()
+    ) or nachforderung(konto)
+    return (
+        NachforderungPosten.objects.for_tenant(konto.tenant_id)
+        .filter(nachforderung=nf)
+        .order_by("position")
+        .first()
+    ) or NachforderungPosten.objects.create(
+        tenant=konto.tenant, nachforderung=nf, position=1, text="Mietbescheinigung"
+    )
+
+
 def nachforderung_datei(konto: Buergerkonto) -> NachforderungDatei:
     """A file uploaded for a request of ``konto``."""
     from koffer.blobs.store import get_store
 
-    nf = nachforderung(konto)
+    nf = (
+        Nachforderung.objects.for_tenant(konto.tenant_id)
+        .filter(antrag__konto=konto)
+        .order_by("-erstellt_am")
+        .first()
+    ) or nachforderung(konto)
     daten = b"%PDF-1.4\n% Mietbescheinigung\n"
     return NachforderungDatei.objects.create(
         tenant=konto.tenant,
@@ -172,7 +220,7 @@ def postfachbrief(konto: Buergerkonto) -> Any:
     tenant = konto.tenant
     unit = factories.root_unit(tenant)
     worker = factories.user(tenant, "sachbearbeitung", unit)
-    akte = rf.akte(caseworker=worker, plan=rf.leistungsplan(tenant), unit=unit)
+    akte = rf.akte(caseworker=worker, plan=leistungsplan(tenant), unit=unit)
     person = akte.subjekte.get().person
     if konto.person_id is None:
         Buergerkonto.objects.for_tenant(tenant).filter(pk=konto.pk).update(person=person)
@@ -195,7 +243,7 @@ def vorgang_des_kontos(konto: Buergerkonto) -> Any:
     tenant = konto.tenant
     unit = factories.root_unit(tenant)
     worker = factories.user(tenant, "sachbearbeitung", unit)
-    akte = rf.akte(caseworker=worker, plan=rf.leistungsplan(tenant), unit=unit)
+    akte = rf.akte(caseworker=worker, plan=leistungsplan(tenant), unit=unit)
     if konto.person_id is None:
         person = akte.subjekte.get().person
         Buergerkonto.objects.for_tenant(tenant).filter(pk=konto.pk).update(person=person)
@@ -205,3 +253,38 @@ def vorgang_des_kontos(konto: Buergerkonto) -> Any:
 
         AkteSubjekt.objects.for_tenant(tenant).filter(akte=akte).update(person=konto.person)
     return rf.vorgang(akte, actor=worker)
+
+
+def mails_senden(tenant: Mandant) -> int:
+    """Run the waiting jobs that send the portal's e-mails (``portal.email``), as the
+    worker would; how many ran."""
+    jobs = list(
+        Job.objects.for_tenant(tenant)
+        .filter(kind="portal.email", status=Job.Status.WAITING)
+        .order_by("created_at", "pk")
+    )
+    for job in jobs:
+        runner.execute(job.pk)
+    return len(jobs)
+
+
+def nachricht_anlage(konto: Buergerkonto) -> str:
+    """A document of the Akte an answer about ``konto``'s newest open Vorgang carries
+    (after ``vorgang_id``; a Vorgang opened for it when it has none): the office answers
+    once, then again with the first answer's document attached."""
+    from koffer.accounts.access import Access
+    from koffer.portal.nachrichten import selectors, services
+
+    vorgang = selectors.vorgaenge(konto).first() or vorgang_des_kontos(konto)
+    worker = vorgang.akte.caseworker
+    access = Access.for_user(worker.pk, konto.tenant_id)
+    erste = services.antworten(actor=worker, access=access, vorgang=vorgang, text="Anbei.")
+    assert erste.dokument_id is not None
+    zweite = services.antworten(
+        actor=worker,
+        access=access,
+        vorgang=vorgang,
+        text="Nochmal.",
+        dokument_ids=[erste.dokument_id],
+    )
+    return str(zweite.anlagen.get().pk)

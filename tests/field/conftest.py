@@ -4,6 +4,7 @@ paired, made through the services like real data."""
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import socket
 import subprocess
 import sys
@@ -270,3 +271,10 @@ def formularwerte(html: str, feld: str) -> dict[str, str]:
             werte.pop("csrfmiddlewaretoken", None)
             return werte
     raise AssertionError(f"kein Formular mit dem Feld {feld!r}")
+
+
+def paket_json(response: Any) -> Any:
+    """The package the API streams (``GET /koffer/paket``) read whole and parsed, blanks
+    sent while it was built included, as the Koffer reads it."""
+    assert response.status_code == 200, response.status_code
+    return json.loads(b"".join(response.streaming_content))

@@ -16,6 +16,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from koffer.accounts.access import Access
+from koffer.audit.models import AuditEvent
 from koffer.forms.katalog import services as katalog
 from koffer.forms.models import Einreichung, Entwurf
 from koffer.records import services as records
@@ -134,6 +135,20 @@ def bestand_der_akte(akte_id: str, *, beleg: str = "", pruefen: bool = False) ->
         ),
         "telefon": person.telefon,
         "city": person.city,
+        "kanaele": sorted(
+            Einreichung.objects.for_tenant(t).filter(akte=akte).values_list("kanal", flat=True)
+        ),
+        # documents and submissions the office filed through its services from a Koffer's
+        # push: its own event, as the field worker, naming the Koffer's event
+        "vom_koffer": sorted(
+            e.object_id
+            for e in AuditEvent.objects.filter(
+                tenant_id=t, action__in=["records.dokument.create", "forms.einreichung.create"]
+            )
+            if e.actor_id is not None
+            and "koffer" in e.changes
+            and isinstance(e.changes.get("koffer_ereignis"), dict)
+        ),
         **neu,
     }
     if pruefen:

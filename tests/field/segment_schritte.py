@@ -55,3 +55,23 @@ def im_buero(geraet_id: str) -> None:
             }
         )
     )
+
+
+def neu_beginnen(geraet_id: str) -> None:
+    """The Mandant's administration begins a new segment for the Koffer („Segment neu
+    beginnen“ on „Koffer: Geräte“), with a reason."""
+    from koffer.accounts.access import Access
+    from koffer.field.segment import services
+    from tests import factories
+
+    geraet = Geraet.objects.unscoped().get(pk=geraet_id)
+    tenant = geraet.tenant
+    admin = factories.user(tenant, role="mandant_admin")
+    services.neu_beginnen(
+        actor=admin,
+        geraet=geraet,
+        grund="Protokoll dauerhaft abgelehnt",
+        access=Access.for_user(admin.pk, tenant.pk),
+    )
+    geraet.refresh_from_db()
+    print(json.dumps({"schluessel": geraet.segment_schluessel, "neu": geraet.segment_neu}))

@@ -19,6 +19,7 @@ from koffer.records.models import AccessLevel, Akte, AkteSubjekt, Person, Vorgan
 from koffer.tenancy.models import Mandant
 from tests import factories
 from tests.conftest import signed_in
+from tests.field.conftest import paket_json
 from tests.field.paket_bestand import Bestand, bestand
 from tests.inbox.openapi import conforms
 
@@ -38,9 +39,7 @@ def koffer(daten: Bestand) -> Client:
 
 @pytest.fixture
 def paket(koffer: Client) -> dict[str, Any]:
-    response = koffer.get("/api/v1/koffer/paket")
-    assert response.status_code == 200
-    return response.json()
+    return dict(paket_json(koffer.get("/api/v1/koffer/paket")))
 
 
 def basis(paket: dict[str, Any], modell: str, pk: Any) -> dict[str, Any]:

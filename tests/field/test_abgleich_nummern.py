@@ -44,6 +44,7 @@ from koffer.records.suche import services as search
 from koffer.tenancy.models import Counter, Mandant
 from tests import factories
 from tests.conftest import signed_in
+from tests.field.conftest import paket_json
 from tests.field.paket_bestand import Bestand, bestand
 from tests.inbox.openapi import conforms
 
@@ -222,7 +223,7 @@ def test_an_akte_made_offline_gets_the_next_real_aktenzeichen_and_keeps_its_uuid
         .filter(akte=akte, geraet=daten.geraet, zurueck_am__isnull=True)
         .exists()
     )
-    paket = koffer.get("/api/v1/koffer/paket").json()
+    paket = paket_json(koffer.get("/api/v1/koffer/paket"))
     [im_paket] = [r for r in paket["objekte"] if r["pk"] == str(akte.pk)]
     assert im_paket["fields"]["aktenzeichen"] == erwartet
     # its document is findable by its text, as an upload in the office
@@ -292,7 +293,7 @@ def test_a_person_without_a_new_akte_is_refused(daten: Bestand, koffer: Client) 
 def test_a_deletion_in_the_office_beats_an_offline_edit_with_a_note_on_the_akte(
     daten: Bestand, koffer: Client
 ) -> None:
-    paket = koffer.get("/api/v1/koffer/paket").json()
+    paket = paket_json(koffer.get("/api/v1/koffer/paket"))
     akte = daten.akten[0]
     wv = Wiedervorlage.objects.for_tenant(daten.tenant).filter(akte=akte).get()
     [alt] = [r["fields"] for r in paket["objekte"] if r["pk"] == str(wv.pk)]

@@ -205,6 +205,10 @@ def test_a_day_offline_with_forms_printing_and_a_conflict_loses_and_doubles_noth
         assert set(im_koffer["vorgaenge"]) <= set(nachher["vorgaenge"])
         assert (nachher["telefon"], nachher["city"]) == ("0170 5550001", "Koffertal-Nord")
         assert nachher["einreichungen"][next(iter(nachher["einreichungen"]))] == dokument
+        # Filed through the E-Akte's and the Formulare's services, as the field worker,
+        # each naming its event in the Koffer's segment.
+        assert nachher["kanaele"] == ["koffer"]
+        assert {dokument, beleg, *nachher["einreichungen"]} <= set(nachher["vom_koffer"])
         assert _blob(buero.var, gedruckt_sha).read_bytes() == gedruckt.read_bytes()
         zurueck = _schritt(koffer_env_, f"bestand_der_akte({akte!r}, pruefen=True)")
         for key in ("dokumente", "versionen", "einreichungen"):

@@ -196,3 +196,33 @@ def test_a_part_file_left_beside_a_stored_blob_is_removed(tmp_path: Any) -> None
 
     assert (ergebnis.vorhanden, ergebnis.geholt) == (1, 0)
     assert not left.exists()
+
+
+def test_versions_travel_without_their_text_and_still_leave_when_the_office_removed_them(
+    daten: Bestand, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A version's text is not in the package (the Koffer gets the file itself): its
+    base version has no text either, so a row here still counts as unchanged and goes
+    when the office no longer lists it."""
+    paket = _wire(selectors.bauen(geraet=daten.geraet))
+    versionen = [o for o in paket["objekte"] if o["model"] == "records.dokumentversion"]
+    assert versionen and all("text" not in o["fields"] for o in versionen)
+    assert all(o["fields"]["sha256"] for o in versionen)
+    services.einspielen(paket)
+    version = versionen[0]
+    stand = Stand.objects.for_tenant(daten.tenant).get(
+        modell="records.dokumentversion", objekt_id=version["pk"]
+    )
+    assert "text" not in stand.felder
+    assert DokumentVersion.objects.for_tenant(daten.tenant).get(pk=version["pk"]).text
+
+    # The office no longer lists that document and its version under the Akte.
+    dokument = str(version["fields"]["dokument"])
+    weiter = _wire(selectors.bauen(geraet=daten.geraet))
+    zeilen = weiter["bestand"]["zeilen"]
+    zeilen["records.dokument"].remove(dokument)
+    zeilen["records.dokumentversion"].remove(version["pk"])
+    with django_capture_on_commit_callbacks(execute=True):
+        ergebnis = services.einspielen(weiter)
+    assert ergebnis.im_buero_entfernt == 2
+    assert not DokumentVersion.objects.for_tenant(daten.tenant).filter(pk=version["pk"]).exists()

@@ -36,6 +36,7 @@ from koffer.records.models import (
     Wiedervorlage,
 )
 from koffer.tenancy.models import Mandant
+from tests.field.conftest import paket_json
 from tests.field.paket_bestand import Bestand, bestand
 
 pytestmark = pytest.mark.django_db
@@ -252,9 +253,8 @@ def test_the_full_package_is_the_fallback(daten: Bestand) -> None:
 def test_the_api_answers_changes_since(daten: Bestand) -> None:
     _, token = geraete.koppeln(code=daten.kopplungscode)
     koffer = Client(headers={"Authorization": f"Bearer {token}"})
-    voll = koffer.get("/api/v1/koffer/paket").json()
+    voll = paket_json(koffer.get("/api/v1/koffer/paket"))
     assert voll["vollstaendig"] is True and isinstance(voll["stand"], int)
-    teil = koffer.get(f"/api/v1/koffer/paket?seit={voll['stand']}")
-    assert teil.status_code == 200, teil.content
-    assert teil.json()["vollstaendig"] is False and teil.json()["objekte"] == []
+    teil = paket_json(koffer.get(f"/api/v1/koffer/paket?seit={voll['stand']}"))
+    assert teil["vollstaendig"] is False and teil["objekte"] == []
     assert koffer.get("/api/v1/koffer/paket?seit=abc").status_code in {400, 422}

@@ -136,3 +136,18 @@ def test_a_tampered_koffer_sends_nothing_and_a_tampered_segment_is_quarantined(
     assert stand["quarantaene"] == [f"Ereignis {seq}: Prüfsumme stimmt nicht."]
     assert stand["aus_koffer"] == []
     assert stand["ok"], stand["problem"]
+
+    # Refused for good: the administration begins a new segment. The Koffer learns it at
+    # its next sync (same pairing and token), begins again under the new key, and its
+    # waiting push goes through; the quarantined segment stays.
+    neu = _schritt(buero.env, f"neu_beginnen({case['geraet']!r})")
+    assert neu["schluessel"] == [neu["neu"]]
+    again = _manage(env, "koffer_abgleichen", check=False)
+    out = again.stdout + again.stderr
+    assert again.returncode == 0, out
+    assert "Protokoll dieses Koffers neu beginnen lassen" in again.stdout, out
+    assert not datei.exists()
+    stand = _schritt(buero.env, f"im_buero({case['geraet']!r})")
+    assert stand["ok"], stand["problem"]
+    assert stand["quarantaene"] == [f"Ereignis {seq}: Prüfsumme stimmt nicht."]
+    assert stand["aus_koffer"][0]["action"] == "field.segment.beginn"

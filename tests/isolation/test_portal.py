@@ -56,9 +56,13 @@ PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
     # after antrag_id: a file attached to that application
     "blob": portal_factories.anlage,
     "nachforderung_id": lambda konto: str(portal_factories.nachforderung(konto).pk),
+    # after nachforderung_id: an item of that request
+    "posten_id": lambda konto: str(portal_factories.nachforderung_posten(konto).pk),
     "datei_id": lambda konto: str(portal_factories.nachforderung_datei(konto).pk),
     "brief_id": lambda konto: str(portal_factories.postfachbrief(konto).pk),
     "vorgang_id": lambda konto: str(portal_factories.vorgang_des_kontos(konto).pk),
+    # after vorgang_id: a document of the Akte an answer about that Vorgang carries
+    "anlage_id": portal_factories.nachricht_anlage,
 }
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]
@@ -150,6 +154,11 @@ PORTAL_API_OBJECTS = [op for op in PORTAL_API if op.params]
 # Path parameters of the citizens' API that name no object of their own (a file field, a
 # file's SHA-256): the application is the object.
 PORTAL_API_PLAIN = {"feld": "belege", "blob": "0" * 64}
+# Path parameters that name an object of the Mandant, open to each of its citizens (an
+# online offer's form): only a citizen of another Mandant gets 404.
+PORTAL_API_MANDANT: dict[str, Callable[[Buergerkonto], str]] = {
+    "angebot_id": lambda konto: str(portal_factories.antrag(konto).angebot_id),
+}
 ANY_ID = "00000000-0000-4000-8000-000000000000"
 
 
@@ -158,6 +167,8 @@ def _api_url(op: Operation, konto: Buergerkonto) -> str:
     for name in op.params:
         if name in PORTAL_API_PLAIN:
             values[name] = PORTAL_API_PLAIN[name]
+        elif name in PORTAL_API_MANDANT:
+            values[name] = PORTAL_API_MANDANT[name](konto)
         elif name in PORTAL_OBJECT_FACTORIES:
             values[name] = PORTAL_OBJECT_FACTORIES[name](konto)
         else:
@@ -205,10 +216,13 @@ def test_citizen_cannot_reach_another_citizens_objects_by_api(
     if op.method == "GET":
         control = portal_factories.buerger_client(eigen).get(url)
         assert control.status_code != 404, (url, control.content[:300])
-    for fremd in (
-        portal_factories.buergerkonto(tenant),
-        portal_factories.buergerkonto(other_tenant),
-    ):
+    fremde = [portal_factories.buergerkonto(other_tenant)]
+    if not set(op.params) & set(PORTAL_API_MANDANT):
+        fremde.append(portal_factories.buergerkonto(tenant))
+    else:  # the Mandant's object: each of its citizens reaches it
+        nachbar = portal_factories.buerger_client(portal_factories.buergerkonto(tenant))
+        assert op.send(nachbar, url).status_code != 404, url
+    for fremd in fremde:
         response = op.send(portal_factories.buerger_client(fremd), url)
         assert response.status_code == 404, (op.method, url, response.status_code)
         assert json.loads(response.content)["code"] == "not_found"

@@ -7,12 +7,18 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 
+from koffer.accounts.models import User
 from koffer.audit.models import AuditEvent
+from koffer.jobs import runner
+from koffer.jobs.models import Job
 from koffer.portal import emailkonten, sitzung
-from koffer.portal.models import Buergerkonto, PortalEinstellung
+from koffer.portal.models import Buergerkonto, PortalEinstellung, PortalMail
 from koffer.tenancy.models import Mandant
+from tests.conftest import signed_in
+from tests.factories import portal as portal_factories
 
 PASSWORT = "Richtig-geheim-42"
 
@@ -70,6 +76,9 @@ def test_register_confirm_and_sign_in(
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         html = _registrieren(client, erlaubt, " Erika@Example.org ")
     assert "Wir haben Ihnen eine E-Mail geschickt" in html
+    # sent by its job, queued once the registration committed
+    job = Job.objects.for_tenant(erlaubt).get(kind=emailkonten.JOB_KIND)
+    assert job.status == Job.Status.DONE
     [message] = mail.outbox
     assert message.to == ["erika@example.org"]
     konto = Buergerkonto.objects.for_tenant(erlaubt).get()
@@ -115,6 +124,7 @@ def test_a_known_address_gets_the_same_answer(erlaubt: Mandant) -> None:
     bekannt = _registrieren(Client(), erlaubt, "bekannt@example.org")
     assert _ohne_csrf(neu) == _ohne_csrf(bekannt)
     assert Buergerkonto.objects.for_tenant(erlaubt).count() == 2
+    portal_factories.mails_senden(erlaubt)
     notice = [m for m in mail.outbox if m.to == ["bekannt@example.org"]]
     assert len(notice) == 1 and "schon ein Konto" in str(notice[0].body)
 
@@ -162,3 +172,44 @@ def test_a_forged_confirmation_link_is_refused(erlaubt: Mandant) -> None:
     response = Client().post(f"/portal/{erlaubt.slug}/email/bestaetigen/abc:def/")
     assert response.status_code == 400
     assert emailkonten.LINK_UNGUELTIG in response.content.decode()
+
+
+class KaputterServer(BaseEmailBackend):
+    """A mail server that refuses every connection."""
+
+    def send_messages(self, email_messages: object) -> int:
+        raise ConnectionRefusedError("Verbindung abgelehnt")
+
+
+def test_mails_go_by_a_job_and_a_failed_send_is_visible_and_retried(
+    erlaubt: Mandant, settings: object, admin_user: User
+) -> None:
+    settings.EMAIL_BACKEND = "tests.portal.test_email.KaputterServer"  # type: ignore[attr-defined]
+    # the server is down: the page answers all the same, the mail waits in its job
+    html = _registrieren(Client(), erlaubt, "erika@example.org")
+    assert "Wir haben Ihnen eine E-Mail geschickt" in html
+    job = Job.objects.for_tenant(erlaubt).get(kind=emailkonten.JOB_KIND)
+    eintrag = PortalMail.objects.for_tenant(erlaubt).get()
+    assert job.params == {"mail": str(eintrag.pk)}  # no address in the job list or audit
+    assert runner.execute(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "Die E-Mail konnte nicht gesendet werden" in job.error
+    assert "Verbindung abgelehnt" in job.error
+    eintrag.refresh_from_db()
+    assert eintrag.gesendet_am is None and eintrag.adresse == "erika@example.org"
+    # visible to the administration on „Aufträge“, and retried from there
+    admin = signed_in(admin_user)
+    seite = admin.get(f"/auftraege/{job.pk}/").content.decode()
+    assert "Die E-Mail konnte nicht gesendet werden" in seite
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+    assert admin.post(f"/auftraege/{job.pk}/wiederholen/").status_code == 302
+    assert runner.execute(job.pk) == "done"
+    [message] = mail.outbox
+    assert message.to == ["erika@example.org"] and "/email/bestaetigen/" in str(message.body)
+    eintrag.refresh_from_db()
+    assert eintrag.gesendet_am is not None and eintrag.adresse == ""  # not kept once sent
+    # a job run again sends nothing twice
+    Job.objects.for_tenant(erlaubt).filter(pk=job.pk).update(status=Job.Status.WAITING)
+    assert runner.execute(job.pk) == "done"
+    assert len(mail.outbox) == 1

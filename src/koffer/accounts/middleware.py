@@ -210,7 +210,7 @@ MANDANT_FIELDS = ["id", "slug", "name", "kind", "leitweg_id", "is_active"]
 MEMBERSHIP_SQL = """
 SELECT m.role, m.unit_id, u.path, u.name, t.id, t.slug, t.name, t.kind, t.leitweg_id, t.is_active
 FROM accounts_membership m
-JOIN tenancy_organisationseinheit u ON u.id = m.unit_id
+JOIN tenancy_organisationseinheit u ON u.id = m.unit_id AND u.tenant_id = m.tenant_id
 JOIN tenancy_mandant t ON t.id = m.tenant_id
 WHERE m.user_id = %s AND t.is_active
 ORDER BY t.name, t.id

@@ -80,3 +80,21 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} bei {self.seq}"
+
+
+class Schluesselabdruck(models.Model):
+    """The fingerprint of a secret every machine of the installation must hold alike (the
+    secret key, each audit key file): the first machine that meets it records it, every
+    other compares (``koffer.audit.schluesselabgleich``). Installation-wide, as the
+    secrets are: no Mandant's row."""
+
+    name = models.CharField(max_length=300, primary_key=True)
+    abdruck = models.CharField(max_length=64)
+    rechner = models.CharField(max_length=100)
+    eingetragen_am = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_schluesselabdruck"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rechner})"

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -74,6 +78,18 @@ def _insert_sql(vendor: str) -> str:
 _ADVANCE_HEAD = "UPDATE audit_head SET seq = %s, hash = %s, key_id = %s WHERE tenant_id = %s"
 
 
+def _insert(event: AuditEvent) -> None:
+    """INSERT the event alone (in a :func:`batched` block, which advances the head once)."""
+    params = [
+        f.get_db_prep_save(getattr(event, f.attname), connection)
+        for f in AuditEvent._meta.concrete_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor), params)
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
 def _append(event: AuditEvent) -> None:
     """INSERT the event and advance the chain head. Each field gets its own database
     preparation, as the ORM's insert does, minus its per-call query building. No save
@@ -101,6 +117,94 @@ def _append(event: AuditEvent) -> None:
     event._state.db = connection.alias
 
 
+@dataclass
+class _Batch:
+    """The chain head of one Mandant as a :func:`batched` block holds it: ``start`` is the
+    seq read (and locked) at its first event, None before."""
+
+    tenant_id: uuid.UUID
+    alias: str
+    start: int | None = None
+    seq: int = 0
+    hash: str = ""
+    key_id: str = ""
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def batched(tenant_id: uuid.UUID) -> Iterator[None]:
+    """Many events of one Mandant in one transaction (a serial letter's chunk) at one
+    statement each: the chain head is read and locked at the first event, each event is
+    an INSERT, and the head is advanced once when the block ends. The chain's guarantees
+    hold as with :func:`record` alone: the head stays locked from the first event to the
+    commit (PostgreSQL's row lock, SQLite's write lock), every event links to the one
+    before and the unique (tenant, seq) refuses a fork. A piece of work in the block that
+    may roll back alone uses :func:`savepoint`, which rolls the head back with it; any
+    other rollback that took events along is found when the block ends (the events since
+    the first are counted) and fails the transaction rather than leave a gap.
+
+    Must run inside the transaction; an exception leaving the block leaves the head
+    alone (the transaction is rolled back with it)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.batched() needs an open transaction")
+    current = _batch.get()
+    if current is not None and current.tenant_id == tenant_id:
+        yield  # already batched
+        return
+    state = _Batch(tenant_id=tenant_id, alias=connection.alias)
+    token = _batch.set(state)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    _close_batch(state)
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """``transaction.atomic()`` for one piece of work inside :func:`batched`: when it
+    rolls back, the batch's head goes back to where it was (its events are gone)."""
+    state = _batch.get()
+    mark = None if state is None else (state.start, state.seq, state.hash, state.key_id)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        if state is not None and mark is not None:
+            state.start, state.seq, state.hash, state.key_id = mark
+        raise
+
+
+_COUNT_SINCE = "SELECT COUNT(*) FROM audit_event WHERE tenant_id = %s AND seq > %s"
+
+
+def _close_batch(state: _Batch) -> None:
+    if state.start is None:
+        return  # no event
+    tenant = _uuid_param(state.tenant_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SINCE, [tenant, state.start])
+        row = cursor.fetchone()
+        if row is None or int(row[0]) != state.seq - state.start:
+            raise RuntimeError(
+                "audit.batched(): events of the batch were rolled back outside "
+                "audit.savepoint(); the chain would have a gap"
+            )
+        cursor.execute(_ADVANCE_HEAD, [state.seq, state.hash, state.key_id, tenant])
+
+
+def _batched_head(tenant_id: uuid.UUID) -> _Batch | None:
+    state = _batch.get()
+    if state is None or state.tenant_id != tenant_id or state.alias != connection.alias:
+        return None
+    if state.start is None:
+        state.seq, state.hash, state.key_id = _lock_head(tenant_id)
+        state.start = state.seq
+    return state
+
+
 def record(
     *,
     actor: Actor | None,
@@ -118,7 +222,11 @@ def record(
     # No savepoint: if the event cannot be written, the caller's change must not commit
     # either, so an error here dooms the whole transaction (and saves two statements).
     with transaction.atomic(savepoint=False):
-        seq, prev_hash, key_id = _lock_head(tenant_id)
+        batch = _batched_head(tenant_id)
+        if batch is not None:
+            seq, prev_hash, key_id = batch.seq, batch.hash, batch.key_id
+        else:
+            seq, prev_hash, key_id = _lock_head(tenant_id)
         fields: dict[str, Any] = {
             "tenant_id": tenant_id,
             "seq": seq + 1,
@@ -138,7 +246,11 @@ def record(
         }
         fields["hash"] = event_hash(fields, key_id)
         event = AuditEvent(**fields, key_id=key_id)
-        _append(event)
+        if batch is not None:
+            _insert(event)
+            batch.seq, batch.hash = event.seq, event.hash
+        else:
+            _append(event)
     return event
 
 

@@ -6,7 +6,8 @@ hash prefix, in hash order (S3 lists keys in byte order). A blob is never overwr
 - ``put`` hashes first (bytes in memory; a stream is spooled to a temporary file while
   hashing), then writes with ``If-None-Match: *`` and ``ChecksumSHA256``, so the store
   refuses bytes that changed on the way (400 BadDigest) and never replaces an object. A
-  412 means the blob is there: its length and checksum are compared, a mismatch raises
+  412 means the blob is there: its length and checksum are compared (a multipart object,
+  whose checksum covers only its parts, is read and hashed), a mismatch raises
   :class:`~koffer.blobs.store.BlobCorrupt`. From ``KOFFER_BLOB_S3_MULTIPART_BYTES`` on
   the upload is multipart, each part with its own SHA-256; a failed one is aborted, and
   :meth:`S3BlobStore.abort_stale_uploads` (run by ``records_blob_gc``) removes parts a
@@ -21,8 +22,9 @@ hash prefix, in hash order (S3 lists keys in byte order). A blob is never overwr
 Endpoint, region and keys come from the usual variables (``AWS_ENDPOINT_URL_S3`` or
 ``AWS_ENDPOINT_URL``, ``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_ACCESS_KEY_ID``,
 ``AWS_SECRET_ACCESS_KEY``; without keys boto3's own chain). Timeouts are short and
-retries back off (botocore's ``standard`` mode); errors reach callers as OSError with a
-German message (:class:`BlobStoreUnavailable`).
+retries back off (botocore's ``standard`` mode), all three configurable
+(``KOFFER_BLOB_S3_CONNECT_TIMEOUT``, ``…_READ_TIMEOUT``, ``…_ATTEMPTS``); errors reach
+callers as OSError with a German message (:class:`~koffer.blobs.store.BlobStoreUnavailable`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,13 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 from koffer.blobs.store import (
@@ -52,6 +60,7 @@ from koffer.blobs.store import (
     BlobCorrupt,
     BlobNotFound,
     BlobRef,
+    BlobStoreUnavailable,
     check_name,
     check_prefix,
     hash_stream,
@@ -61,10 +70,6 @@ logger = logging.getLogger("koffer.blobs")
 
 MIN_PART = 5 * 1024 * 1024  # S3's smallest part but the last
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # streams up to this size are hashed without a file
-
-
-class BlobStoreUnavailable(OSError):
-    """The object store cannot be reached or refuses the request (keys, bucket)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,9 @@ class S3Settings:
     secret_key: str
     multipart_bytes: int = 16 * 1024 * 1024
     addressing: str = "path"
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    attempts: int = 4
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -104,15 +112,20 @@ def _client(conf: S3Settings) -> Any:
         conf.access_key,
         conf.secret_key,
         conf.addressing,
+        str(conf.connect_timeout),
+        str(conf.read_timeout),
+        str(conf.attempts),
     )
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
             config = Config(
                 s3={"addressing_style": conf.addressing},
-                connect_timeout=5,
-                read_timeout=60,
-                retries={"max_attempts": 4, "mode": "standard"},
+                connect_timeout=conf.connect_timeout,
+                read_timeout=conf.read_timeout,
+                # botocore's standard mode: throttling, 5xx and broken connections are
+                # retried with exponential backoff and jitter, up to this many attempts
+                retries={"max_attempts": conf.attempts, "mode": "standard"},
                 max_pool_connections=32,
                 # koffer checks SHA-256 itself; no CRC32 of every body on top
                 request_checksum_calculation="when_required",
@@ -146,8 +159,10 @@ def unavailable(exc: Exception) -> BlobStoreUnavailable:
             text = "Der Bucket des Objektspeichers fehlt"
         else:
             text = f"Der Objektspeicher antwortet mit einem Fehler ({code or status})"
-    elif isinstance(exc, EndpointConnectionError):
+    elif isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
         text = "Der Objektspeicher ist nicht erreichbar"
+    elif isinstance(exc, ReadTimeoutError):
+        text = "Der Objektspeicher antwortet nicht rechtzeitig"
     else:
         text = f"Der Objektspeicher antwortet nicht ({type(exc).__name__})"
     return BlobStoreUnavailable(f"{text}.")
@@ -460,10 +475,20 @@ class S3BlobStore:
                 f"Im Objektspeicher liegt unter {ref.sha256} ein Dokument anderer Länge."
             )
         stored = str(head.get("ChecksumSHA256") or "")
-        # a multipart object's checksum is one of its parts' checksums ("…-N")
-        if stored and "-" not in stored and stored != _b64(bytes.fromhex(ref.sha256)):
-            raise BlobCorrupt(f"Im Objektspeicher ist {ref.sha256} beschädigt.")
+        if stored and "-" not in stored:
+            if stored != _b64(bytes.fromhex(ref.sha256)):
+                raise BlobCorrupt(f"Im Objektspeicher ist {ref.sha256} beschädigt.")
+            return True
+        # A multipart object's checksum is one of its parts' checksums ("…-N"), and a
+        # store may keep none: equal length proves nothing, so its content is read and
+        # hashed (rare: a large blob already there). A mismatch raises BlobCorrupt.
+        self._rehash(ref.sha256)
         return True
+
+    def _rehash(self, sha256: str) -> None:
+        with self.open(sha256) as stream:
+            while stream.read(CHUNK_SIZE):
+                pass
 
     # --- reading ----------------------------------------------------------------------
 

@@ -44,6 +44,12 @@ class BlobCorrupt(OSError):
     served as if fine. An OSError, so ``blobs_verify`` counts it as corrupt."""
 
 
+class BlobStoreUnavailable(OSError):
+    """The store cannot be reached, answers too slowly or refuses the request (keys,
+    bucket): nothing was stored; the German message says why (for the log and for
+    whoever was storing)."""
+
+
 class InvalidBlobName(ValueError):
     """The name is not a lower-case hex SHA-256; it never reaches the file system."""
 
@@ -132,6 +138,9 @@ def s3_store(url: str) -> BlobStore:
             secret_key=settings.KOFFER_BLOB_S3_SECRET_KEY,
             multipart_bytes=int(settings.KOFFER_BLOB_S3_MULTIPART_BYTES),
             addressing=settings.KOFFER_BLOB_S3_ADDRESSING,
+            connect_timeout=float(settings.KOFFER_BLOB_S3_CONNECT_TIMEOUT),
+            read_timeout=float(settings.KOFFER_BLOB_S3_READ_TIMEOUT),
+            attempts=int(settings.KOFFER_BLOB_S3_ATTEMPTS),
         )
     )
 

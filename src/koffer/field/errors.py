@@ -65,6 +65,35 @@ class BlobFehlt(FieldError, errors.Conflict):
         self.extra = {"blobs": blobs}
 
 
+class AbgleichNachholen(FieldError, errors.Conflict):
+    """The Koffer names pushes the office accepted and no longer has (its database restored
+    from an older backup): nothing is applied; the Koffer sends those again (``fehlen``, in
+    their order), then this one. ``letzter``: the last push of this Koffer the office has."""
+
+    def __init__(self, fehlen: list[str], letzter: str | None) -> None:
+        super().__init__(
+            "abgleich_nachholen",
+            f"Dem Büro fehlen {len(fehlen)} schon angenommene Abgleiche dieses Koffers"
+            " (aus einer Sicherung zurückgespielt?). Der Koffer sendet sie erneut.",
+        )
+        self.extra = {"fehlen": fehlen, "letzter": letzter}
+
+
+class SegmentNeu(FieldError, errors.Conflict):
+    """The administration began a new segment for this Koffer (its old one was refused
+    for good): nothing of the push is applied; the answer carries the new segment key
+    (``segment``), under which the Koffer begins again and sends its waiting changes."""
+
+    def __init__(self, segment: dict[str, str]) -> None:
+        super().__init__(
+            "segment_neu",
+            "Das Büro hat für diesen Koffer ein neues Protokoll-Segment begonnen. Der Koffer"
+            " beginnt sein Protokoll mit dem neuen Schlüssel neu und sendet seine Änderungen"
+            " erneut.",
+        )
+        self.extra = {"segment": segment}
+
+
 class SegmentUngueltig(FieldError):
     """A Koffer's audit segment does not verify (``grund``, German, names the event): the
     whole push is refused and the segment kept in the quarantine."""

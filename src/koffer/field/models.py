@@ -43,6 +43,10 @@ class Geraet(TenantOwned):
     segment_schluessel = models.JSONField(default=list, blank=True)
     segment_seq = models.BigIntegerField(null=True, blank=True)
     segment_hash = models.CharField(max_length=64, blank=True)
+    # „Segment neu beginnen“: the key of a new segment the administration began for this
+    # Koffer (its older keys retired), until the Koffer's first segment under it arrives;
+    # every push before is answered with it (``segment_neu``).
+    segment_neu = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = "Koffer"

@@ -770,6 +770,8 @@ class FitConnectZiel(TenantOwned):
     client_id = models.CharField("OAuth-Client-ID", max_length=200, blank=True)
     encryption_kid = models.CharField(max_length=100)  # kid of the public encryption key
     signing_kid = models.CharField(max_length=100)  # kid of the events' signing key
+    # When the current keys were made (set up or changed); empty: at ``created_at``.
+    schluessel_seit = models.DateTimeField(null=True, blank=True)
     aktiv = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     polled_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ class JobsConfig(AppConfig):
         register_check("blobs", readiness.blob_store)
         register_check("worker", readiness.worker)
         register_check("processes", readiness.serve_parts)
+        register_check("schluessel", readiness.schluessel)
         navigation.register(
             navigation.NavEntry(
                 key="jobs",

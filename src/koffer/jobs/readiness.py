@@ -1,5 +1,5 @@
-"""Readiness checks registered with the probes: blob store writable, a worker alive, and
-every part of ``manage.py serve`` running."""
+"""Readiness checks registered with the probes: blob store writable, a worker alive, every
+part of ``manage.py serve`` running, and this machine's secrets those of the others."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from koffer.audit import schluesselabgleich
 from koffer.blobs.store import get_store
 from koffer.jobs.models import WorkerHeartbeat
 from koffer.shell import supervision
@@ -37,3 +38,8 @@ def worker() -> tuple[bool, str]:
 def serve_parts() -> tuple[bool, str]:
     """Not ready while ``serve`` waits to restart one of its parts; a restart is named."""
     return supervision.readiness(settings.VAR_DIR / supervision.STATUS_FILE)
+
+
+def schluessel() -> tuple[bool, str]:
+    """Not ready while this machine's secret key or audit keys differ from the others'."""
+    return schluesselabgleich.bereit()

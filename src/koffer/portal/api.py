@@ -16,8 +16,12 @@ from ninja import Field, Router, Schema, Status
 
 from koffer.api.problems import Problem
 from koffer.portal import access, services
+from koffer.portal.anliegen import api as anliegen_api
 from koffer.portal.antrag import api as antrag_api
 from koffer.portal.auth import BUERGER_AUTH, SITZUNG, BuergerRequest
+from koffer.portal.hausbesuch import api as hausbesuch_api
+from koffer.portal.nachrichten import api as nachrichten_api
+from koffer.portal.postfach import api as postfach_api
 
 router = Router(tags=["Portal"], auth=BUERGER_AUTH)
 
@@ -98,3 +102,7 @@ def create_token(request: BuergerRequest) -> Status:
 
 
 router.add_router("", antrag_api.router)
+router.add_router("", anliegen_api.router)
+router.add_router("", postfach_api.router)
+router.add_router("", nachrichten_api.router)
+router.add_router("", hausbesuch_api.router)

@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
         from koffer.outbox.postfach import kanal
+        from koffer.portal import emailkonten
         from koffer.portal.anliegen import services as anliegen
         from koffer.portal.anliegen import verwaltung as nachforderungen
         from koffer.portal.antrag import services as antraege
@@ -34,6 +35,7 @@ class PortalConfig(AppConfig):
             kanal.Postfach(erreichbar=empfang.erreichbar, bereitgestellt=empfang.bereitgestellt)
         )
         postfach_tasks.register_job_kind()
+        emailkonten.register_job_kind()  # the e-mail accounts' mails, off the request
         # „Nachrichten (Online-Dienste)“ on a Vorgang's page (records never imports us).
         erweiterungen.register(
             erweiterungen.Aktion(

@@ -16,8 +16,13 @@ than the longest window deleted as new ones arrive. What counts:
 - ``einreichen``: submissions that passed the check (the receipt is typeset), per account;
 - ``acs_client``: SAML answers posted to the ACS, per client address.
 
-As with the lock-out, the check and the count are not one atomic step: a burst of
-parallel requests can pass by the number in flight; the next one is refused. A refusal is
+The check and the count are one step under a lock per counted key, so that a burst of
+parallel requests at the limit lets exactly as many pass as the limit leaves (issue 19):
+on PostgreSQL a transaction-level advisory lock per (Mandant, key), taken in a fixed
+order before the count is read (rows of the table itself cannot be locked before the
+first request of a window wrote one); on SQLite every write transaction begins
+``IMMEDIATE`` (settings), so the transaction that reads the count already holds the
+database's write lock. A refusal is
 :class:`ZuVieleVersuche` with the seconds until the oldest counted request leaves the
 window (``Retry-After``).
 """
@@ -31,7 +36,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from koffer.portal.errors import ZuVieleVersuche
@@ -82,6 +87,39 @@ def zaehlen(
         aktiv.append((art, schluessel(art, wert), limit, sekunden))
     if not aktiv:
         return
+    with transaction.atomic():
+        _sperren(tenant_id, sorted({key for _, key, _, _ in aktiv}))
+        _pruefen(tenant_id, aktiv, anzahl, now)
+        laengstes = max(s for _, s in settings.KOFFER_PORTAL_LIMITS.values())
+        Drosselung.objects.for_tenant(tenant_id).filter(
+            at__lt=now - timedelta(seconds=laengstes)
+        ).delete()
+        Drosselung.objects.bulk_create(
+            [
+                Drosselung(tenant_id=tenant_id, schluessel=key, at=now)
+                for _, key, _, _ in aktiv
+                for _ in range(anzahl)
+            ]
+        )
+
+
+def _sperren(tenant_id: uuid.UUID, keys: list[str]) -> None:
+    """Hold each key's lock until the transaction ends (PostgreSQL; sorted, so two
+    requests counting the same keys never wait for each other crosswise). SQLite's
+    ``BEGIN IMMEDIATE`` already serialises every writing transaction."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in keys:
+            digest = hashlib.sha256(f"portal.drossel:{tenant_id}:{key}".encode()).digest()
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+            )
+
+
+def _pruefen(
+    tenant_id: uuid.UUID, aktiv: list[tuple[str, str, int, int]], anzahl: int, now: datetime
+) -> None:
     for art, key, limit, sekunden in aktiv:
         seit = now - timedelta(seconds=sekunden)
         zeiten = list(
@@ -99,15 +137,3 @@ def zaehlen(
                 frei_ab = zeiten[limit - anzahl] + timedelta(seconds=sekunden)
                 warten = max(1, math.ceil((frei_ab - now).total_seconds()))
             raise ZuVieleVersuche(f"zu_viele_{art}", _warten(MELDUNGEN[art], warten), warten)
-    laengstes = max(s for _, s in settings.KOFFER_PORTAL_LIMITS.values())
-    with transaction.atomic():
-        Drosselung.objects.for_tenant(tenant_id).filter(
-            at__lt=now - timedelta(seconds=laengstes)
-        ).delete()
-        Drosselung.objects.bulk_create(
-            [
-                Drosselung(tenant_id=tenant_id, schluessel=key, at=now)
-                for _, key, _, _ in aktiv
-                for _ in range(anzahl)
-            ]
-        )

@@ -9,11 +9,16 @@ per address typed and per client address. Every mail (registration, „Bestätig
 erneut senden“) counts against ``portal.drossel``'s limits per address and per client
 address, known and unknown addresses alike; registering a known address costs the same
 password hash as a new one. Level of assurance: always "niedrig".
+
+No mail is sent in the request: each is a ``PortalMail`` and a job ``portal.email``
+(:func:`register_job_kind`), so the page answers without waiting for the mail server, and
+a failed send is a failed job on „Aufträge“ that can be retried.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -28,13 +33,23 @@ from django.utils import timezone
 
 from koffer.accounts import lockout
 from koffer.audit import services as audit
+from koffer.jobs import registry
+from koffer.jobs import services as jobs
+from koffer.jobs.runner import JobError, JobRun, Outcome
 from koffer.portal import drossel, saml
 from koffer.portal.errors import PortalError, ZuVieleVersuche
-from koffer.portal.models import Buergerkonto, EmailZugang, PortalEinstellung, Vertrauensniveau
+from koffer.portal.models import (
+    Buergerkonto,
+    EmailZugang,
+    PortalEinstellung,
+    PortalMail,
+    Vertrauensniveau,
+)
 from koffer.portal.services import anmeldung_fehlgeschlagen
 from koffer.tenancy.models import Mandant
 
 LINK_SALZ = "koffer.portal.email.bestaetigen"
+JOB_KIND = "portal.email"
 FALSCH = "E-Mail-Adresse oder Passwort sind falsch, oder die Adresse ist noch nicht bestätigt."
 LINK_UNGUELTIG = (
     "Der Bestätigungslink ist ungültig oder abgelaufen. Bitte registrieren Sie sich erneut."
@@ -105,10 +120,9 @@ def registrieren(*, mandant: Mandant, email: str, password: str, client_ip: str 
             audit.record(
                 actor=konto, tenant_id=mandant.pk, action="portal.emailkonto.create", obj=konto
             )
+            _einreihen(mandant, PortalMail.Art.LINK, adresse, konto)
     except IntegrityError:
-        _bekannt_benachrichtigen(mandant, adresse)
-        return
-    transaction.on_commit(lambda: _link_senden(mandant, konto, adresse))
+        _einreihen(mandant, PortalMail.Art.BEKANNT, adresse)
 
 
 def link_erneut_senden(*, mandant: Mandant, email: str, client_ip: str = "") -> None:
@@ -126,51 +140,115 @@ def link_erneut_senden(*, mandant: Mandant, email: str, client_ip: str = "") -> 
         .first()
     )
     if konto is None:
-        _unbekannt_benachrichtigen(mandant, adresse)
-        return
-    if konto.email_bestaetigt_am is not None:
-        _bekannt_benachrichtigen(mandant, adresse)
-        return
-    _link_senden(mandant, konto, adresse)
+        _einreihen(mandant, PortalMail.Art.UNBEKANNT, adresse)
+    elif konto.email_bestaetigt_am is not None:
+        _einreihen(mandant, PortalMail.Art.BEKANNT, adresse)
+    else:
+        _einreihen(mandant, PortalMail.Art.LINK, adresse, konto)
 
 
-def _link_senden(mandant: Mandant, konto: Buergerkonto, adresse: str) -> None:
-    link = _link(mandant, konto)
-    send_mail(
-        f"{mandant.name}: Bitte bestätigen Sie Ihre E-Mail-Adresse",
-        "Guten Tag,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse für die Online-Dienste "
-        f"von {mandant.name}:\n\n{link}\n\nDer Link gilt "
-        f"{settings.KOFFER_PORTAL_EMAIL_LINK_HOURS} Stunden. Wenn Sie sich nicht "
-        "registriert haben, können Sie diese E-Mail ignorieren.\n",
-        None,
-        [adresse],
-    )
+# --- the mails, sent by the job ``portal.email`` ------------------------------------------
 
 
-def _unbekannt_benachrichtigen(mandant: Mandant, adresse: str) -> None:
-    registrieren = saml.base_url() + reverse(
-        "portal:email_registrieren", kwargs={"mandant": mandant.slug}
-    )
-    send_mail(
-        f"{mandant.name}: Kein Konto mit dieser E-Mail-Adresse",
-        "Guten Tag,\n\nfür diese E-Mail-Adresse wurde ein Bestätigungslink für die "
-        f"Online-Dienste von {mandant.name} angefordert, es gibt aber kein Konto mit ihr. "
-        f"Sie können sich hier registrieren:\n\n{registrieren}\n\n"
-        "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren.\n",
-        None,
-        [adresse],
-    )
+def _einreihen(
+    mandant: Mandant, art: str, adresse: str, konto: Buergerkonto | None = None
+) -> PortalMail:
+    """The mail and its job, queued once the caller's transaction commits (the job's
+    parameters name the mail only, so no address reaches the job list or the audit)."""
+    with transaction.atomic():
+        eintrag = PortalMail.objects.create(
+            tenant=mandant, art=art, konto=konto, adresse=adresse, erstellt_am=timezone.now()
+        )
+        jobs.start_job(
+            actor=None,  # type: ignore[arg-type]  # the system's job; the page's write is audited
+            tenant=mandant,
+            kind=JOB_KIND,
+            title=f"Online-Dienste: E-Mail ({PortalMail.Art(art).label})",
+            params={"mail": str(eintrag.pk)},
+        )
+    return eintrag
 
 
-def _bekannt_benachrichtigen(mandant: Mandant, adresse: str) -> None:
+def _text(mandant: Mandant, eintrag: PortalMail) -> tuple[str, str]:
+    """Subject and body of a mail, made when it is sent."""
+    if eintrag.art == PortalMail.Art.LINK:
+        if eintrag.konto is None:
+            raise JobError("Das Konto dieser E-Mail gibt es nicht mehr.")
+        link = _link(mandant, eintrag.konto)
+        return (
+            f"{mandant.name}: Bitte bestätigen Sie Ihre E-Mail-Adresse",
+            "Guten Tag,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse für die Online-Dienste "
+            f"von {mandant.name}:\n\n{link}\n\nDer Link gilt "
+            f"{settings.KOFFER_PORTAL_EMAIL_LINK_HOURS} Stunden. Wenn Sie sich nicht "
+            "registriert haben, können Sie diese E-Mail ignorieren.\n",
+        )
+    if eintrag.art == PortalMail.Art.UNBEKANNT:
+        registrieren = saml.base_url() + reverse(
+            "portal:email_registrieren", kwargs={"mandant": mandant.slug}
+        )
+        return (
+            f"{mandant.name}: Kein Konto mit dieser E-Mail-Adresse",
+            "Guten Tag,\n\nfür diese E-Mail-Adresse wurde ein Bestätigungslink für die "
+            f"Online-Dienste von {mandant.name} angefordert, es gibt aber kein Konto mit ihr. "
+            f"Sie können sich hier registrieren:\n\n{registrieren}\n\n"
+            "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren.\n",
+        )
     anmelden = saml.base_url() + reverse("portal:email_anmelden", kwargs={"mandant": mandant.slug})
-    send_mail(
+    return (
         f"{mandant.name}: Sie haben bereits ein Konto",
         "Guten Tag,\n\nfür diese E-Mail-Adresse gibt es bei den Online-Dienste von "
         f"{mandant.name} schon ein Konto. Melden Sie sich hier an:\n\n{anmelden}\n\n"
         "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren.\n",
-        None,
-        [adresse],
+    )
+
+
+def senden(tenant_id: uuid.UUID, mail_id: str) -> int:
+    """Send one queued mail (0 when it went out already); its address is cleared once
+    sent. A failure of the mail server raises :class:`JobError` with a German reason."""
+    try:
+        pk = uuid.UUID(mail_id)
+    except ValueError as exc:
+        raise JobError("Diese E-Mail gibt es nicht.") from exc
+    eintrag = (
+        PortalMail.objects.for_tenant(tenant_id)
+        .select_related("konto", "tenant")
+        .filter(pk=pk)
+        .first()
+    )
+    if eintrag is None:
+        raise JobError("Diese E-Mail gibt es nicht.")
+    if eintrag.gesendet_am is not None:
+        return 0
+    betreff, text = _text(eintrag.tenant, eintrag)
+    try:
+        send_mail(betreff, text, None, [eintrag.adresse])
+    except Exception as exc:  # the mail server's failure, whatever its kind
+        raise JobError(
+            f"Die E-Mail konnte nicht gesendet werden ({type(exc).__name__}: {exc})."[:500]
+        ) from exc
+    PortalMail.objects.for_tenant(tenant_id).filter(pk=eintrag.pk).update(
+        gesendet_am=timezone.now(), adresse=""
+    )
+    return 1
+
+
+def _job(run: JobRun) -> Outcome:
+    mail_id = str(run.params.get("mail", ""))
+    done = run.step("senden", lambda: {"gesendet": senden(run.tenant_id, mail_id)}, atomic=False)
+    return Outcome("E-Mail gesendet." if done["gesendet"] else "E-Mail war schon gesendet.")
+
+
+def register_job_kind() -> None:
+    registry.register(
+        registry.JobKind(
+            code=JOB_KIND,
+            label="Online-Dienste: E-Mail",
+            description="Sendet eine E-Mail der Konten mit E-Mail-Adresse (Bestätigungslink "
+            "oder Hinweis) außerhalb der Anfrage; schlägt das Senden fehl, kann der Auftrag "
+            "wiederholt werden.",
+            handler=_job,
+            offered=False,
+        )
     )
 
 

@@ -436,6 +436,36 @@ class Nachricht(TenantOwned):
         return f"Nachricht {self.pk}"
 
 
+class NachrichtAnlage(TenantOwned):
+    """A file that came with a message: the citizen's upload — inspected, made one PDF
+    and delivered through the Posteingang into the message's Vorgang (``eingang``) —, or
+    a document of the Akte the office's answer carries (``dokument``), which the citizen
+    downloads from the thread."""
+
+    nachricht = models.ForeignKey(Nachricht, on_delete=models.CASCADE, related_name="anlagen")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    eingang = models.ForeignKey(
+        "inbox.Eingangsdokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dokument = models.ForeignKey(
+        "records.Dokument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "Anlage einer Nachricht"
+        verbose_name_plural = "Anlagen von Nachrichten"
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "nachricht", "position"], name="portal_nachricht_anlage_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Drosselung(TenantOwned):
     """One counted request of a rate-limited portal action (``portal.drossel``):
     ``schluessel`` names the action and what it counts against (an account, an address,
@@ -452,3 +482,30 @@ class Drosselung(TenantOwned):
             models.Index(fields=["tenant", "schluessel", "at"], name="portal_drossel_key_at"),
             models.Index(fields=["tenant", "at"], name="portal_drossel_at"),
         ]
+
+
+class PortalMail(TenantOwned):
+    """An e-mail of the e-mail accounts (``portal.emailkonten``: the confirmation link,
+    „you have an account“, „there is none“), sent off the request by the job
+    ``portal.email`` — a failed send fails that job, which can be retried. The text is
+    made when it is sent; the address is cleared once it went out."""
+
+    class Art(models.TextChoices):
+        LINK = "link", "Bestätigungslink"
+        BEKANNT = "bekannt", "Hinweis: Konto vorhanden"
+        UNBEKANNT = "unbekannt", "Hinweis: kein Konto"
+
+    art = models.CharField(max_length=12, choices=Art.choices)
+    konto = models.ForeignKey(
+        Buergerkonto, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    adresse = models.EmailField(max_length=254, blank=True)
+    erstellt_am = models.DateTimeField()
+    gesendet_am = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "E-Mail der Online-Dienste"
+        verbose_name_plural = "E-Mails der Online-Dienste"
+
+    def __str__(self) -> str:
+        return f"{self.get_art_display()} ({self.erstellt_am:%d.%m.%Y %H:%M})"

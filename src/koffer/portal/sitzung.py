@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,13 +90,15 @@ def anmelde_url(mandant: Mandant, next_url: str = "") -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
-def buerger_erforderlich(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def buerger_erforderlich(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Portal pages for signed-in citizens. The URL names the Mandant (``<mandant>``);
     without a citizen session of that Mandant, the page sends to its sign-in page.
     Sets ``request.buerger`` and ``request.portal_mandant``."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, mandant: str, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, mandant: str, **kwargs: Any) -> HttpResponseBase:
         portal_mandant = mandant_des_portals(mandant)
         request.portal_mandant = portal_mandant  # type: ignore[attr-defined]
         found = konto(request)

@@ -190,6 +190,7 @@ ACTION_LABELS: dict[str, str] = {
     "field.segment.beginn": "Protokoll eines Koffers beginnt (Schlüssel aus der Kopplung)",
     "field.segment.angehaengt": "Protokoll eines Koffers geprüft und angehängt",
     "field.segment.quarantaene": "Protokoll eines Koffers abgelehnt (Quarantäne)",
+    "field.segment.neu_begonnen": "Protokoll eines Koffers neu begonnen (neuer Schlüssel)",
     "field.segment_quarantaene_gelesen": "Quarantäne der Koffer-Protokolle angesehen",
     # task experte: the remote expert's session
     "field.experte.start": "Expertin/Experte eingeladen (mit Einwilligung)",

@@ -232,6 +232,8 @@ class VorgangOut(Schema):
     caseworker_id: uuid.UUID | None
     opened_at: datetime
     closed_at: datetime | None
+    ergebnis: str = Field(description="Ergebnis eines erledigten Antrags, sonst leer")
+    bescheid_am: date | None = None
 
 
 class VorgangIn(Schema):
@@ -265,6 +267,10 @@ class WiedervorlageIn(Schema):
 class VorgangStatusIn(Schema):
     status: VorgangStatus
     note: str = Field(default="", max_length=300)
+    ergebnis: Literal["", "bewilligt", "teilweise", "abgelehnt", "zurueckgenommen"] = Field(
+        default="", description="Nur bei erledigt: wie der Antrag ausging"
+    )
+    bescheid_am: date | None = Field(default=None, description="Nur bei erledigt")
 
 
 def _akte_out(akte: Akte, *, with_names: bool = False) -> AkteOut:
@@ -296,6 +302,8 @@ def _vorgang_out(v: Vorgang) -> VorgangOut:
         caseworker_id=v.caseworker_id,
         opened_at=v.opened_at,
         closed_at=v.closed_at,
+        ergebnis=v.ergebnis,
+        bescheid_am=v.bescheid_am,
     )
 
 
@@ -555,7 +563,12 @@ def change_vorgang_status(
     if vorgang is None or not access.can_edit(request.access, request.user.id, vorgang.akte):
         raise not_found("Dieser Vorgang")
     vorgang = services.change_vorgang_status(
-        actor=request.user, vorgang=vorgang, status=payload.status, note=payload.note
+        actor=request.user,
+        vorgang=vorgang,
+        status=payload.status,
+        note=payload.note,
+        ergebnis=payload.ergebnis,
+        bescheid_am=payload.bescheid_am,
     )
     return _vorgang_out(vorgang)
 

@@ -235,6 +235,17 @@ class VorgangStatusForm(forms.Form):
         label="Neuer Status", choices=Vorgang.Status.choices, widget=_select()
     )
     note = forms.CharField(label="Vermerk", max_length=300, required=False, widget=_text())
+    ergebnis = forms.ChoiceField(
+        label="Ergebnis (nur bei „erledigt“)",
+        choices=[("", "kein Ergebnis angeben"), *Vorgang.Ergebnis.choices],
+        required=False,
+        help_text="Bei einem Online-Antrag sieht die antragstellende Person das Ergebnis "
+        "in den Online-Diensten.",
+        widget=_select(),
+    )
+    bescheid_am = forms.DateField(
+        label="Datum des Bescheids (freiwillig)", required=False, widget=_date()
+    )
 
 
 class FristForm(ChoicesForm):

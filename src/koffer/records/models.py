@@ -252,6 +252,15 @@ class Vorgang(TenantOwned):
         WAITING = "waiting", "wartet"
         DONE = "done", "erledigt"
 
+    class Ergebnis(models.TextChoices):
+        """How an application ended, recorded when the Vorgang is closed (the citizen
+        sees it in the Online-Dienste)."""
+
+        BEWILLIGT = "bewilligt", "bewilligt"
+        TEILWEISE = "teilweise", "teilweise bewilligt"
+        ABGELEHNT = "abgelehnt", "abgelehnt"
+        ZURUECKGENOMMEN = "zurueckgenommen", "zurückgenommen"
+
     akte = models.ForeignKey(Akte, on_delete=models.PROTECT, related_name="vorgaenge")
     typ = models.ForeignKey(VorgangTyp, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=300)
@@ -261,6 +270,11 @@ class Vorgang(TenantOwned):
     )
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The outcome and the date of its Bescheid, only while the Vorgang is done.
+    ergebnis = models.CharField(
+        "Ergebnis", max_length=20, choices=Ergebnis.choices, blank=True, default=""
+    )
+    bescheid_am = models.DateField("Bescheid vom", null=True, blank=True)
 
     class Meta:
         verbose_name = "Vorgang"

@@ -900,30 +900,60 @@ def record_vorgang_read(*, actor: Actor, vorgang: Vorgang, purpose: str) -> None
 
 
 def change_vorgang_status(
-    *, actor: Actor, vorgang: Vorgang, status: str, note: str = ""
+    *,
+    actor: Actor,
+    vorgang: Vorgang,
+    status: str,
+    note: str = "",
+    ergebnis: str = "",
+    bescheid_am: date | None = None,
 ) -> Vorgang:
+    """A new status. Closing (``done``) may record the outcome (``Vorgang.Ergebnis``) and
+    the date of its Bescheid; any other status clears both. A Vorgang closed already
+    keeps its closing date when only its outcome is recorded."""
     if status not in Vorgang.Status.values:
         raise RecordsError("status_unknown", "Diesen Status gibt es nicht.")
+    if ergebnis and ergebnis not in Vorgang.Ergebnis.values:
+        raise RecordsError("ergebnis_unknown", "Dieses Ergebnis gibt es nicht.")
+    if (ergebnis or bescheid_am) and status != Vorgang.Status.DONE:
+        raise RecordsError(
+            "ergebnis_nur_erledigt",
+            "Ein Ergebnis und das Datum des Bescheids gibt es nur, wenn der Vorgang erledigt ist.",
+        )
+    if bescheid_am is not None and bescheid_am > timezone.localdate():
+        raise RecordsError(
+            "bescheid_zukunft", "Das Datum des Bescheids darf nicht in der Zukunft liegen."
+        )
     old = vorgang.status
+    alt_ergebnis = vorgang.ergebnis
     now = timezone.now()
     with transaction.atomic():
         vorgang.status = status
-        vorgang.closed_at = now if status == Vorgang.Status.DONE else None
-        vorgang.save(update_fields=["status", "closed_at"])
-        _step(
-            vorgang,
-            actor,
-            "status",
-            f"{Vorgang.Status(old).label} → {Vorgang.Status(status).label}. {note}".strip(),
-            now,
-        )
+        if status != Vorgang.Status.DONE:
+            vorgang.closed_at = None
+        elif old != Vorgang.Status.DONE or vorgang.closed_at is None:
+            vorgang.closed_at = now
+        vorgang.ergebnis = ergebnis
+        vorgang.bescheid_am = bescheid_am
+        vorgang.save(update_fields=["status", "closed_at", "ergebnis", "bescheid_am"])
+        detail = f"{Vorgang.Status(old).label} → {Vorgang.Status(status).label}."
+        if ergebnis:
+            detail += f" Ergebnis: {Vorgang.Ergebnis(ergebnis).label}."
+        if bescheid_am is not None:
+            detail += f" Bescheid vom {bescheid_am:%d.%m.%Y}."
+        _step(vorgang, actor, "status", f"{detail} {note}".strip()[:500], now)
         _touch(vorgang.akte)
+        changes: dict[str, Any] = {"status": {"old": old, "new": status}}
+        if ergebnis or alt_ergebnis:
+            changes["ergebnis"] = {"old": alt_ergebnis, "new": ergebnis}
+        if bescheid_am is not None:
+            changes["bescheid_am"] = bescheid_am.isoformat()
         audit.record(
             actor=actor,
             tenant_id=vorgang.tenant_id,
             action="records.vorgang.status",
             obj=vorgang,
-            changes={"status": {"old": old, "new": status}},
+            changes=changes,
             reason=note,
         )
     return vorgang

@@ -27,6 +27,7 @@ from koffer.accounts.roles import Perm
 from koffer.errors import DomainError
 from koffer.records import access, erweiterungen, queues, selectors, services
 from koffer.records.breadcrumbs import akte_trail
+from koffer.records.errors import RecordsError
 from koffer.records.forms import (
     AkteChangeForm,
     AkteCreateForm,
@@ -437,7 +438,13 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
         raise Http404
     akte = vorgang.akte
     can_edit = access.can_edit(request.access, request.user.id, akte)
-    status_form = VorgangStatusForm(initial={"status": vorgang.status})
+    status_form = VorgangStatusForm(
+        initial={
+            "status": vorgang.status,
+            "ergebnis": vorgang.ergebnis,
+            "bescheid_am": vorgang.bescheid_am,
+        }
+    )
     frist_form = FristForm(initial={"base_date": timezone.localdate()})
     frist_form.set_choices(
         "regel", [(str(r.pk), r.label) for r in selectors.frist_regeln(akte.tenant_id)]
@@ -447,14 +454,20 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
         if action == "status":
             status_form = VorgangStatusForm(request.POST)
             if status_form.is_valid():
-                services.change_vorgang_status(
-                    actor=request.user,
-                    vorgang=vorgang,
-                    status=status_form.cleaned_data["status"],
-                    note=status_form.cleaned_data["note"],
-                )
-                messages.success(request, "Status geändert.")
-                return redirect("records:vorgang_detail", vorgang_id=vorgang.pk)
+                try:
+                    services.change_vorgang_status(
+                        actor=request.user,
+                        vorgang=vorgang,
+                        status=status_form.cleaned_data["status"],
+                        note=status_form.cleaned_data["note"],
+                        ergebnis=status_form.cleaned_data["ergebnis"],
+                        bescheid_am=status_form.cleaned_data["bescheid_am"],
+                    )
+                except RecordsError as exc:
+                    status_form.add_error(None, exc.message)
+                else:
+                    messages.success(request, "Status geändert.")
+                    return redirect("records:vorgang_detail", vorgang_id=vorgang.pk)
         elif action == "frist":
             frist_form = FristForm(request.POST)
             frist_form.set_choices(

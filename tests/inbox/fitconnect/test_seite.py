@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from koffer.accounts.models import User
+from koffer.audit.models import AuditEvent
 from koffer.inbox.models import FitConnectZiel
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests.conftest import signed_in
@@ -67,3 +70,63 @@ def test_the_administration_sets_up_a_destination_on_the_page(
     assert stored["entschluesselung"]["d"] not in text  # only the public keys are shown
 
     assert signed_in(mail_room).get(URL).status_code in (403, 404)
+
+
+def test_a_new_key_from_the_page_after_asking_once_more(
+    tenant: Mandant,
+    admin_user: User,
+    mail_room: User,
+    poststelle: Organisationseinheit,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    """„Neuen Schlüssel erzeugen“: the current key id and its age shown, a confirm step,
+    then the same service as ``manage.py inbox_fitconnect_schluessel`` (audited, the old
+    decryption key kept)."""
+    settings.KOFFER_FITCONNECT_KEY_DIR = tmp_path / "fitconnect"
+    settings.KOFFER_FITCONNECT_KEY_BITS = 2048
+    client = signed_in(admin_user)
+    client.post(
+        URL,
+        {
+            "destination_id": str(uuid.uuid4()),
+            "name": "Wohngeld online",
+            "unit": str(poststelle.pk),
+            "base_url": "https://submission-api-testing.fit-connect.fitko.dev",
+        },
+    )
+    ziel = FitConnectZiel.objects.for_tenant(tenant).get()
+    alt = ziel.encryption_kid
+    # made ten days ago: the page says the key's id and its age
+    FitConnectZiel.objects.for_tenant(tenant).filter(pk=ziel.pk).update(
+        schluessel_seit=timezone.now() - timedelta(days=10)
+    )
+    text = client.get(URL).content.decode()
+    assert alt in text and "vor 10 Tagen erzeugt" in text
+    assert "Neuen Schlüssel erzeugen" in text
+    # the button asks first; nothing is changed by asking
+    frage = client.get(f"{URL}?schluessel={ziel.pk}")
+    assert frage.status_code == 200
+    assert "Ja, neuen Schlüssel erzeugen" in frage.content.decode()
+    ziel.refresh_from_db()
+    assert ziel.encryption_kid == alt
+    assert client.get(f"{URL}?schluessel={uuid.uuid4()}").status_code == 404
+    # confirmed: new keys, the old decryption key kept in the file, audited
+    fertig = client.post(URL, {"aktion": "schluessel", "ziel": str(ziel.pk)}, follow=True)
+    text = fertig.content.decode()
+    assert "wurden neue Schlüssel erzeugt" in text
+    ziel.refresh_from_db()
+    assert ziel.encryption_kid != alt and ziel.encryption_kid in text
+    assert "heute erzeugt" in text
+    stored = json.loads(
+        (tmp_path / "fitconnect" / str(tenant.pk) / f"{ziel.destination_id}.json").read_text()
+    )
+    assert alt in json.dumps(stored)  # kept while submissions may need it
+    event = AuditEvent.objects.get(action="inbox.fitconnect.schluesselwechsel")
+    assert event.actor_id == admin_user.pk
+    assert event.changes["encryption_kid"] == {"old": alt, "new": ziel.encryption_kid}
+    # the mail room may not change keys
+    nicht = signed_in(mail_room).post(URL, {"aktion": "schluessel", "ziel": str(ziel.pk)})
+    assert nicht.status_code in (403, 404)
+    ziel.refresh_from_db()
+    assert ziel.encryption_kid in text

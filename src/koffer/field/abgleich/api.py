@@ -38,6 +38,20 @@ class AbgleichProblem(Problem):
         description="`segment_nachholen`: ab diesem Ereignis das Protokoll erneut senden"
         " (fehlt: ab dem Beginn des Segments)",
     )
+    fehlen: list[str] | None = Field(
+        None,
+        description="`abgleich_nachholen`: angenommene Abgleiche des Koffers, die das Büro"
+        " nicht (mehr) hat — der Koffer sendet sie erneut, in ihrer Reihenfolge",
+    )
+    letzter: str | None = Field(
+        None,
+        description="`abgleich_nachholen`: der letzte Abgleich dieses Koffers, den das Büro hat",
+    )
+    segment: dict[str, str] | None = Field(
+        None,
+        description="`segment_neu`: der neue Schlüssel, unter dem der Koffer sein Protokoll"
+        " neu beginnt (schluessel_id, schluessel, mandant_id, geraet_id)",
+    )
     loeschen: bool | None = Field(
         None, description="true: der Koffer ist gesperrt und löscht seine Daten jetzt"
     )
@@ -79,6 +93,12 @@ class AbgleichIn(Schema):
         None,
         description="Die Protokollereignisse des Koffers seit dem zuletzt übernommenen"
         " Segment: `von_seq`, `bis_seq`, `vorher` (Prüfsumme davor), `ereignisse`",
+    )
+    angenommen: list[uuid.UUID] = Field(
+        default_factory=list,
+        description="Abgleiche, die das Büro schon angenommen hat und der Koffer aufbewahrt"
+        " (älteste zuerst): fehlt dem Büro einer (aus einer Sicherung zurückgespielt), 409"
+        " `abgleich_nachholen`",
     )
 
 
@@ -202,11 +222,17 @@ def blob_hochladen(request: HttpRequest, sha256: str) -> Status:
         " das Segment in die Quarantäne gelegt. Beginnt das Segment nach dem zuletzt"
         " übernommenen Ereignis (das Büro wurde aus einer Sicherung zurückgespielt), 409"
         " `segment_nachholen` mit `ab_seq`: nichts übernommen, der Koffer sendet ab dort."
+        " Hat die Verwaltung das Segment neu begonnen, 409 `segment_neu` mit dem neuen"
+        " Schlüssel (`segment`): nichts übernommen, der Koffer beginnt neu und sendet erneut."
+        " Nennt `angenommen` einen Abgleich, den das Büro nicht hat (aus einer Sicherung"
+        " zurückgespielt), 409 `abgleich_nachholen` mit `fehlen` und `letzter`: nichts"
+        " übernommen, der Koffer sendet die fehlenden erneut, dann diesen."
     ),
 )
 def abgleich(request: HttpRequest, body: AbgleichIn) -> dict[str, Any]:
     daten = body.dict()
     daten["abgleich_id"] = str(body.abgleich_id)
+    daten["angenommen"] = [str(a) for a in body.angenommen]
     return services.abgleichen(geraet=request.geraet, daten=daten)  # type: ignore[attr-defined]
 
 

@@ -45,14 +45,25 @@ from koffer.blobs.store import check_name, get_store, hash_stream
 from koffer.errors import DomainError
 from koffer.field import access as rules
 from koffer.field.abgleich import regeln
-from koffer.field.errors import Abgelehnt, BlobFehlt, Conflict, FieldError, NotFound
+from koffer.field.errors import (
+    Abgelehnt,
+    AbgleichNachholen,
+    BlobFehlt,
+    Conflict,
+    FieldError,
+    NotFound,
+)
 from koffer.field.geraete import services as geraete
 from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
 from koffer.field.paket import selectors as paket
+from koffer.field.segment import selectors as segment_lesen
 from koffer.field.segment import services as segmente
+from koffer.forms.ausfuellen import services as ausfuellen
+from koffer.forms.models import Einreichung, Entwurf
 from koffer.records import services as records
 from koffer.records.dokumente import blob_ledger
 from koffer.records.dokumente import services as dokumente
+from koffer.records.dokumente.content import Content
 from koffer.records.models import (
     Akte,
     Aktenplaneinheit,
@@ -73,6 +84,9 @@ from koffer.tenancy.models import Mandant, Organisationseinheit
 FORMAT = 1
 
 SPOOL_BYTES = 4 * 1024 * 1024
+
+# accepted pushes a Koffer may name (it keeps at most as many, see field.rueckgabe)
+MAX_ANGENOMMEN = 200
 
 # Steps of a Vorgang the E-Akte's services write themselves when the office opens a
 # Koffer's Vorgang or Frist: the Koffer's own copy gives its id to the office's.
@@ -149,10 +163,13 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
     stored = _gespeichert(geraet, abgleich_id)
     if stored is not None:
         return stored
+    _nichts_verloren(geraet, daten.get("angenommen"))
     # The Koffer's audit segment first: one that does not verify refuses the whole push
     # and goes to the quarantine (a transaction of its own, so it stays).
     segmente.pruefen(geraet=geraet, abgleich_id=abgleich_id, segment=daten.get("segment"))
     actor = User.objects.get(pk=geraet.user_id)
+    # The slow part of taking in documents (the upload inspection) before the transaction.
+    vorab = _vorab_pruefen(geraet, daten.get("neu"))
     try:
         with transaction.atomic():
             # One push of a Koffer at a time: a retry waits for the first, then sees it.
@@ -163,12 +180,87 @@ def abgleichen(*, geraet: Geraet, daten: dict[str, Any]) -> dict[str, Any]:
             segment = segmente.anhaengen(
                 geraet=geraet, abgleich_id=abgleich_id, segment=daten.get("segment")
             )
-            return _abgleichen(actor, geraet, abgleich_id, daten, segment)
+            return _abgleichen(actor, geraet, abgleich_id, daten, segment, vorab)
     except IntegrityError:
         stored = _gespeichert(geraet, abgleich_id)
         if stored is None:
             raise
         return stored
+
+
+def _nichts_verloren(geraet: Geraet, angenommen: Any) -> None:
+    """The pushes the Koffer says the office accepted (it keeps them) must all be here: an
+    office restored from an older backup lost the later ones, and asks for them again
+    (:class:`AbgleichNachholen`) before it takes anything newer."""
+    if not isinstance(angenommen, list) or not angenommen:
+        return
+    ids: list[uuid.UUID] = []
+    for value in angenommen[:MAX_ANGENOMMEN]:
+        try:
+            ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    bekannt = set(
+        Abgleich.objects.for_tenant(geraet.tenant_id)
+        .filter(geraet=geraet, abgleich_id__in=ids)
+        .values_list("abgleich_id", flat=True)
+    )
+    fehlen = [str(a) for a in ids if a not in bekannt]
+    if not fehlen:
+        return
+    letzter = (
+        Abgleich.objects.for_tenant(geraet.tenant_id)
+        .filter(geraet=geraet)
+        .order_by("-empfangen_am")
+        .values_list("abgleich_id", flat=True)
+        .first()
+    )
+    raise AbgleichNachholen(fehlen, str(letzter) if letzter else None)
+
+
+def _vorab_pruefen(geraet: Geraet, neu: Any) -> dict[uuid.UUID, Content | DomainError]:
+    """The new document versions of a push inspected as a hand upload is, before its
+    transaction: per version its findings, or the inspection's refusal (the version then
+    waits in the queue with that reason). Versions the office has already (a retried
+    push) and files not uploaded yet (the push answers ``blob_fehlt``) are left out."""
+    found: dict[uuid.UUID, Content | DomainError] = {}
+    for item in neu if isinstance(neu, list) else []:
+        if not isinstance(item, dict) or item.get("model") != "records.dokumentversion":
+            continue
+        fields = item.get("fields")
+        try:
+            pk = uuid.UUID(str(item.get("pk")))
+        except ValueError:
+            continue
+        if not isinstance(fields, dict) or str(fields.get("tenant")) != str(geraet.tenant_id):
+            continue
+        if DokumentVersion.objects.for_tenant(geraet.tenant_id).filter(pk=pk).exists():
+            continue
+        version = _erhalten(pk, fields)
+        if version is None or not get_store().exists(version.sha256):
+            continue
+        try:
+            found[pk] = dokumente.inspect_received(tenant_id=geraet.tenant_id, version=version)
+        except DomainError as exc:
+            found[pk] = exc
+    return found
+
+
+def _erhalten(pk: uuid.UUID, fields: dict[str, Any]) -> dokumente.ReceivedVersion | None:
+    """A Koffer's version row as the E-Akte's service takes it (None if unreadable)."""
+    sha256 = str(fields.get("sha256") or "")
+    made = _zeit(fields.get("created_at"))
+    if not regeln.SHA256.fullmatch(sha256) or made is None:
+        return None
+    pdf = str(fields.get("pdf_sha256") or "")
+    return dokumente.ReceivedVersion(
+        pk=pk,
+        filename=str(fields.get("filename") or "datei"),
+        sha256=sha256,
+        created_at=made,
+        note=str(fields.get("note") or ""),
+        pdf_sha256=pdf if regeln.SHA256.fullmatch(pdf) else "",
+    )
 
 
 def _gespeichert(geraet: Geraet, abgleich_id: uuid.UUID) -> dict[str, Any] | None:
@@ -214,6 +306,10 @@ class _Lauf:
         self.schritte: set[uuid.UUID] = set()
         self.abgleich: Abgleich | None = None
         self.now = timezone.now()
+        # new documents waiting for their first version (filed with it), with their rows
+        self.dokumente: dict[uuid.UUID, tuple[Dokument, dict[str, Any]]] = {}
+        # what the inspection found per new version (see _vorab_pruefen)
+        self.vorab: dict[uuid.UUID, Content | DomainError] = {}
 
 
 def _abgleichen(
@@ -222,8 +318,10 @@ def _abgleichen(
     abgleich_id: uuid.UUID,
     daten: dict[str, Any],
     segment: dict[str, Any] | None = None,
+    vorab: dict[uuid.UUID, Content | DomainError] | None = None,
 ) -> dict[str, Any]:
     lauf = _Lauf(actor, geraet)
+    lauf.vorab = vorab or {}
     now = lauf.now
     abgleich = Abgleich.objects.create(
         tenant_id=geraet.tenant_id,
@@ -581,7 +679,8 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
     if akten_zeilen:
         _neue_akten(lauf, akten_zeilen)
     reihe = list(regeln.NEU)
-    rows.sort(key=lambda row: reihe.index(str(row["model"])))
+    # a document's versions in their order: the first files it, the next follow it
+    rows.sort(key=lambda row: (reihe.index(str(row["model"])), _nummer(row)))
     try:
         objekte = [d.object for d in serializers.deserialize("python", rows)]
     except serializers.base.DeserializationError as exc:
@@ -605,6 +704,10 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
             )
             continue
         grund = _nicht_nehmen(lauf, obj, akte_id)
+        if grund is None and isinstance(obj, Dokument):
+            # Filed by the E-Akte's service together with its first version, below.
+            lauf.dokumente[obj.pk] = (obj, zeile)
+            continue
         if grund is None:
             try:
                 with transaction.atomic():  # a savepoint: a refusal leaves the push usable
@@ -616,6 +719,18 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
                 lauf.fehler.append(f"{regeln.name(modell)} {obj.pk} passt nicht: {exc}")
                 continue
         if grund is not None:
+            if isinstance(obj, DokumentVersion) and obj.dokument_id in lauf.dokumente:
+                # A new document whose first file was refused waits with it.
+                dokument, dokument_zeile = lauf.dokumente.pop(obj.dokument_id)
+                _zurueckstellen(
+                    lauf,
+                    akte_id=akte_id,
+                    modell="records.dokument",
+                    objekt_id=str(dokument.pk),
+                    feld="",
+                    koffer_wert=dokument_zeile,
+                    grund=grund,
+                )
             # Kept whole for a person to decide (its files stay: they are named there).
             _zurueckstellen(
                 lauf,
@@ -631,6 +746,8 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         blobs.update(regeln.blobs_von(obj))
         lauf.neu += 1
         lauf.pro_akte[akte_id]["neu"].append(f"{modell}:{obj.pk}")
+    for dokument, _ in lauf.dokumente.values():
+        lauf.fehler.append(f"Dokument {dokument.pk}: ohne Datei aus dem Koffer gesendet.")
     if blobs:
         # Referenced now: the marks of their uploads go (like an upload's settle).
         PendingBlob.objects.unscoped().filter(
@@ -638,9 +755,18 @@ def _neu_einfuegen(lauf: _Lauf, neu: list[Any]) -> None:
         ).delete()
 
 
+def _nummer(row: dict[str, Any]) -> int:
+    try:
+        return int(row["fields"].get("number") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _akte_der_neuen_zeile(lauf: _Lauf, obj: models.Model) -> uuid.UUID | None:
     """The Akte of a new row; a row below a new row kept in the queue (a step of a Vorgang
     not taken) names its Akte through the queued row."""
+    if isinstance(obj, DokumentVersion) and obj.dokument_id in lauf.dokumente:
+        return lauf.dokumente[obj.dokument_id][0].akte_id
     akte_id = regeln.akte_von(obj)
     if akte_id is not None:
         return akte_id
@@ -688,10 +814,11 @@ def _einfuegen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> bool:
         vorgang = records.create_vorgang(
             actor=lauf.actor, akte=akte, typ=typ, title=obj.title, caseworker=caseworker, pk=obj.pk
         )
-        if (obj.status, obj.closed_at) != (vorgang.status, vorgang.closed_at):
-            # Worked on offline as well: its steps come as rows of their own.
-            Vorgang.objects.for_tenant(lauf.tenant_id).filter(pk=vorgang.pk).update(
-                status=obj.status, closed_at=obj.closed_at
+        if obj.status != vorgang.status:
+            # Worked on offline as well: its status through the E-Akte's status service
+            # (its rules, step, audit and ``closed_at``) like a changed Vorgang's.
+            records.change_vorgang_status(
+                actor=lauf.actor, vorgang=vorgang, status=obj.status, note="Im Koffer geändert."
             )
         return True
     if isinstance(obj, Frist):
@@ -761,11 +888,140 @@ def _einfuegen(lauf: _Lauf, obj: models.Model, akte_id: uuid.UUID) -> bool:
                 done_at=obj.done_at
             )
         return True
-    obj.save(force_insert=True)
+    if isinstance(obj, Dokument):
+        # Only when a person takes a queued document: filed with its waiting first file.
+        _dokument_nachtragen(lauf, obj, akte_id)
+        return True
     if isinstance(obj, DokumentVersion):
-        # As an upload's: findable, its text completed after commit.
-        dokumente.version_received(version=obj)
+        _version_ablegen(lauf, obj, akte_id)
+        return True
+    if isinstance(obj, Entwurf):
+        ausfuellen.entwurf_uebernehmen(
+            actor=lauf.actor,
+            entwurf=obj,
+            origin=_herkunft(lauf, "forms.entwurf.create", "forms.entwurf", obj.pk),
+        )
+        return True
+    if isinstance(obj, Einreichung):
+        ausfuellen.einreichung_uebernehmen(
+            actor=lauf.actor,
+            einreichung=obj,
+            origin=_herkunft(lauf, "forms.einreichung.create", "forms.einreichung", obj.pk),
+        )
+        return True
+    obj.save(force_insert=True)
     return True
+
+
+def _herkunft(
+    lauf: _Lauf, action: str, object_type: str, object_id: Any, **gleich: Any
+) -> dict[str, Any]:
+    """What the office's event about a row from the Koffer names: the Koffer, and its own
+    event about it in the segment (appended in this push or before), if it has one."""
+    ereignis = segment_lesen.ereignis_aus_koffer(
+        geraet=lauf.geraet,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        **gleich,
+    )
+    return {"koffer": str(lauf.geraet.pk), "koffer_ereignis": ereignis}
+
+
+def _version_ablegen(lauf: _Lauf, obj: DokumentVersion, akte_id: uuid.UUID) -> None:
+    """A document version made on the Koffer, through the E-Akte's service: inspected as
+    a hand upload (a refusal raises and the version waits in the queue with the reason),
+    numbered by the office, made current, audited as the field worker with the Koffer's
+    event. The first version of a new document files the document with it."""
+    version = _erhalten(obj.pk, {**_felder(obj), "created_at": obj.created_at.isoformat()})
+    if version is None:
+        raise FieldError("version_unlesbar", "Die Dokumentversion aus dem Koffer ist unlesbar.")
+    vorab = lauf.vorab.get(obj.pk)
+    if isinstance(vorab, DomainError):
+        raise vorab
+    neu = lauf.dokumente.pop(obj.dokument_id, None)
+    if neu is None:
+        dokument = Dokument.objects.for_tenant(lauf.tenant_id).filter(pk=obj.dokument_id).first()
+        if dokument is None:
+            raise FieldError(
+                "dokument_wartet",
+                "Das Dokument dieser Version ist nicht im Büro; entscheiden Sie zuerst über"
+                " das Dokument.",
+            )
+        dokumente.add_received_version(
+            actor=lauf.actor,
+            dokument=dokument,
+            version=version,
+            content=vorab,
+            origin=_herkunft(
+                lauf,
+                "records.dokument.version",
+                "records.dokument",
+                dokument.pk,
+                sha256=version.sha256,
+            ),
+        )
+        return
+    dokument = neu[0]
+    dokumente.file_received(
+        actor=lauf.actor,
+        akte=Akte.objects.for_tenant(lauf.tenant_id).get(pk=dokument.akte_id),
+        pk=dokument.pk,
+        version=version,
+        meta=dokumente.DocumentMeta(
+            title=dokument.title,
+            kind=dokument.kind,
+            direction=dokument.direction,
+            sender=dokument.sender,
+            received_on=dokument.received_on,
+            source=dokument.source,
+        ),
+        vorgang=(
+            Vorgang.objects.for_tenant(lauf.tenant_id).get(pk=dokument.vorgang_id)
+            if dokument.vorgang_id
+            else None
+        ),
+        created_at=dokument.created_at,
+        content=vorab,
+        origin=_herkunft(lauf, "records.dokument.create", "records.dokument", dokument.pk),
+    )
+    lauf.neu += 1
+    lauf.pro_akte[akte_id]["neu"].append(f"records.dokument:{dokument.pk}")
+
+
+def _dokument_nachtragen(lauf: _Lauf, dokument: Dokument, akte_id: uuid.UUID) -> None:
+    """A queued new document taken after all: filed with its versions waiting in the
+    queue (their entries settled with it)."""
+    wartend = [
+        k
+        for k in Konflikt.objects.for_tenant(lauf.tenant_id)
+        .select_for_update()
+        .filter(
+            art=Konflikt.Art.ABGELEHNT,
+            status=Konflikt.Status.OFFEN,
+            modell="records.dokumentversion",
+            feld="",
+        )
+        .order_by("created_at")
+        if isinstance(k.koffer_wert, dict)
+        and str(k.koffer_wert.get("fields", {}).get("dokument")) == str(dokument.pk)
+    ]
+    if not wartend:
+        raise FieldError("datei_fehlt", "Zu diesem Dokument wartet keine Datei aus dem Koffer.")
+    versionen: list[DokumentVersion] = []
+    for k in wartend:
+        obj = next(iter(serializers.deserialize("python", [k.koffer_wert]))).object
+        assert isinstance(obj, DokumentVersion)
+        versionen.append(obj)
+    lauf.dokumente[dokument.pk] = (dokument, {})
+    for version in sorted(versionen, key=lambda v: v.number):
+        _version_ablegen(lauf, version, akte_id)
+    Konflikt.objects.for_tenant(lauf.tenant_id).filter(pk__in=[k.pk for k in wartend]).update(
+        status=Konflikt.Status.ENTSCHIEDEN,
+        entscheidung=Konflikt.Entscheidung.KOFFER,
+        entschieden_von=lauf.actor,
+        entschieden_am=timezone.now(),
+    )
 
 
 def _dokument(lauf: _Lauf, pk: uuid.UUID) -> Dokument:

@@ -31,6 +31,16 @@ class SperreForm(forms.Form):
     )
 
 
+class SegmentNeuForm(forms.Form):
+    grund = forms.CharField(
+        label="Grund",
+        max_length=REASON_MAX_LENGTH,
+        help_text="Zum Beispiel „Datenbank des Laptops aus alter Sicherung zurückgespielt“."
+        " Der Grund steht im Protokoll.",
+        widget=forms.Textarea({**TEXT, "class": "kern-form-input__input", "rows": 3}),
+    )
+
+
 class MitnehmenForm(forms.Form):
     geraet = forms.ChoiceField(label="Koffer", widget=forms.Select(SELECT))
     aktenzeichen = forms.CharField(

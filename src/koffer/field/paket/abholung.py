@@ -1,22 +1,29 @@
 """The Koffer's side of the wire: calls to the office's API with the Koffer's token, and the
 resumable download of the package's blobs (:func:`blobs_holen`).
 
-The standard library's ``urllib.request``: no HTTP client is a pinned dependency, and a
-few GETs with a Range header need none. Every call has a timeout; proxies are never used
-(the office is named by the field worker, not by the environment)."""
+The standard library's ``urllib.request`` for the API's JSON calls and ``http.client`` for
+the blobs (a few keep-alive connections at once, :class:`Verbindung`): no HTTP client is a
+pinned dependency, and GETs with a Range header need none. Every call has a timeout (of
+silence: a large answer may take longer in total, it just must not stall); proxies are
+never used (the office is named by the field worker, not by the environment)."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import hashlib
+import http.client
 import json
 import os
 import socket
+import ssl
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -28,12 +35,13 @@ from koffer.blobs.store import CHUNK_SIZE, BlobStore, check_name, get_store
 from koffer.field.paket import services
 from koffer.field.unterwegs import uhr
 
-# Seconds a connection may take to open or stay silent; a large blob may take longer in
-# total, it just must not stall.
+# Seconds a connection may take to open or stay silent; a large blob or package may take
+# longer in total, it just must not stall (the office sends the package as it builds it,
+# with a blank now and then while a step takes long: ``selectors.paket_strom``).
 TIMEOUT = 30.0
-# The package is built whole before its first byte (20 Akten with 2,000 documents took
-# longer than TIMEOUT on a loaded office, benchmark field_checkout): it gets its own.
-PAKET_TIMEOUT = 300.0
+# Blobs fetched at once, each over its own keep-alive connection: while one is hashed and
+# stored, others are on the wire and in the office's workers (more only queue there).
+PARALLEL = 4
 API = "/api/v1"
 # A Koffer whose last pull is older than this asks for the whole package again.
 VOLL_NACH = timedelta(days=14)
@@ -119,17 +127,28 @@ def json_anfrage(
 ) -> Any:
     """GET (or POST with ``body``) ``pfad`` under /api/v1 and return the JSON answer.
     Raises :class:`KofferGesperrt` for a revoked Koffer, else AbholungFehlgeschlagen. The
-    answer's ``Date`` header tells the Koffer the office's clock (``unterwegs.uhr``)."""
+    answer's ``Date`` header tells the Koffer the office's clock (``unterwegs.uhr``).
+    ``timeout`` counts silence, not the whole answer: an office that keeps sending (the
+    package as it is built) is waited for; an answer that breaks off is refused whole."""
     data = json.dumps(body).encode() if body is not None else None
     try:
         with opener().open(anfrage(buero, pfad, data=data), timeout=timeout or TIMEOUT) as response:
             uhr.beobachten(response.headers.get("Date"))
-            return json.loads(response.read())
+            roh = response.read()
     except urllib.error.HTTPError as exc:
         uhr.beobachten(exc.headers.get("Date") if exc.headers else None)
         raise problem(exc) from None
     except (urllib.error.URLError, OSError) as exc:
         raise netzfehler(buero, exc) from None
+    except http.client.HTTPException as exc:  # e.g. the answer ended before its length
+        raise netzfehler(buero, ConnectionError(str(exc) or type(exc).__name__)) from None
+    try:
+        return json.loads(roh)
+    except ValueError:
+        raise AbholungFehlgeschlagen(
+            f"Die Antwort des Büros ist unvollständig ({buero.url}{API}{pfad}); es wurde"
+            " nichts übernommen. Bitte erneut versuchen."
+        ) from None
 
 
 def netzfehler(buero: Buero, exc: OSError) -> AbholungFehlgeschlagen:
@@ -156,18 +175,88 @@ def netzfehler(buero: Buero, exc: OSError) -> AbholungFehlgeschlagen:
 
 
 def problem(exc: urllib.error.HTTPError) -> AbholungFehlgeschlagen:
+    return _problem(exc.code, str(exc.reason), exc.read())
+
+
+def _problem(status: int, reason: str, raw: bytes) -> AbholungFehlgeschlagen:
     try:
-        body = json.loads(exc.read() or b"{}")
+        body = json.loads(raw or b"{}")
     except ValueError:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    detail = str(body.get("detail") or body.get("title") or exc.reason)
-    if exc.code == 401 and body.get("code") == "koffer_gesperrt":
-        return KofferGesperrt(detail, status=exc.code, problem=body)
+    detail = str(body.get("detail") or body.get("title") or reason)
+    if status == 401 and body.get("code") == "koffer_gesperrt":
+        return KofferGesperrt(detail, status=status, problem=body)
     return AbholungFehlgeschlagen(
-        f"Das Büro antwortet mit {exc.code}: {detail}", status=exc.code, problem=body
+        f"Das Büro antwortet mit {status}: {detail}", status=status, problem=body
     )
+
+
+class Verbindung:
+    """One keep-alive HTTP/1.1 connection to the office, used for blob after blob (a new
+    TCP connection, and TLS handshake, per blob cost more than a small blob's bytes). A
+    connection the office closed between two requests is opened again once. One thread
+    uses one Verbindung."""
+
+    def __init__(self, buero: Buero) -> None:
+        teile = urllib.parse.urlsplit(buero.url)
+        if teile.scheme not in ("http", "https") or not teile.hostname:
+            raise AbholungFehlgeschlagen(
+                f"Die Adresse des Büros ist keine http(s)-Adresse: {buero.url}"
+            )
+        self.buero = buero
+        self._teile = teile
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _oeffnen(self) -> http.client.HTTPConnection:
+        host, port = self._teile.hostname or "", self._teile.port
+        if self._teile.scheme == "https":
+            return http.client.HTTPSConnection(
+                host, port, timeout=TIMEOUT, context=ssl.create_default_context()
+            )
+        return http.client.HTTPConnection(host, port, timeout=TIMEOUT)
+
+    def schliessen(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextlib.contextmanager
+    def get(self, pfad: str, headers: dict[str, str]) -> Iterator[http.client.HTTPResponse]:
+        """GET ``pfad`` under /api/v1 with the Koffer's token; the answer is read by the
+        caller inside the ``with`` (then the connection serves the next request). Network
+        failures raise :class:`AbholungFehlgeschlagen` in German."""
+        ziel = self._teile.path.rstrip("/") + API + pfad
+        kopf = {"Accept": "application/octet-stream", **headers}
+        if self.buero.token:
+            kopf["Authorization"] = f"Bearer {self.buero.token}"
+        try:
+            response = self._anfrage(ziel, kopf)
+            yield response
+            if response.will_close or not response.isclosed():
+                self.schliessen()  # not read to its end, or the office ends the connection
+        except AbholungFehlgeschlagen:
+            self.schliessen()
+            raise
+        except (OSError, http.client.HTTPException) as exc:
+            self.schliessen()
+            grund = exc if isinstance(exc, OSError) else ConnectionError(str(exc) or repr(exc))
+            raise netzfehler(self.buero, grund) from None
+
+    def _anfrage(self, ziel: str, kopf: dict[str, str]) -> http.client.HTTPResponse:
+        for versuch in (1, 2):
+            frisch = self._conn is None
+            if self._conn is None:
+                self._conn = self._oeffnen()
+            try:
+                self._conn.request("GET", ziel, headers=kopf)
+                return self._conn.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.schliessen()
+                if frisch or versuch == 2:
+                    raise  # not an idle connection closed by the office: a real failure
+        raise AssertionError("unreachable")
 
 
 @dataclass
@@ -192,92 +281,139 @@ def blobs_holen(
     fortschritt: Fortschritt | None = None,
     max_rate: float = 0.0,
 ) -> BlobErgebnis:
-    """Fetch every blob of the package that is not in the local store. Each goes into a
-    part file under ``teile`` first; a part file left by an interrupted run is continued
-    with an HTTP Range request. Only bytes whose SHA-256 is the blob's name enter the
-    store: a blob with other bytes is refused, its part file deleted, and reported.
-    ``max_rate`` (bytes per second, 0: unbounded) leaves room on a shared mobile link."""
+    """Fetch every blob of the package that is not in the local store, ``PARALLEL`` at
+    once over keep-alive connections (one at a time with ``max_rate``: bytes per second
+    that leave room on a shared mobile link). Each goes into a part file under ``teile``
+    first, hashed as it arrives; a part file left by an interrupted run is hashed and
+    continued with an HTTP Range request. Only bytes whose SHA-256 is the blob's name
+    enter the store (which makes them durable): a blob with other bytes is refused, its
+    part file deleted, and reported. A part file is not synced to disk: after a crash its
+    bytes are checked by the same hash, and a torn one is fetched again. ``fortschritt``
+    is called in the caller's thread as each blob is stored."""
     teile.mkdir(parents=True, exist_ok=True, mode=0o700)
     ergebnis = BlobErgebnis()
+    offen: list[tuple[str, int]] = []
     for blob in blobs:
         sha = check_name(str(blob["sha256"]))
-        size = int(blob["size"])
-        part = teile / f"{sha}.part"
         if store.exists(sha):
             # A run stopped between storing a blob and removing its part file leaves one.
-            part.unlink(missing_ok=True)
+            (teile / f"{sha}.part").unlink(missing_ok=True)
             ergebnis.vorhanden += 1
             continue
-        try:
-            ergebnis.bytes += _download(buero, sha, size, part, max_rate)
-        except KofferGesperrt:
-            raise
-        except AbholungFehlgeschlagen as exc:
-            ergebnis.abgelehnt.append(f"Dokument {sha[:12]}…: {exc}")
-            continue
-        if _sha256(part) != sha:
-            part.unlink(missing_ok=True)
-            ergebnis.abgelehnt.append(
-                f"Dokument {sha[:12]}…: die empfangenen Bytes passen nicht zu ihrem Hash;"
-                " verworfen, beim nächsten Abholen neu geladen."
-            )
-            continue
-        with part.open("rb") as data:
-            stored = store.put(data)
-        part.unlink(missing_ok=True)
-        if stored.sha256 != sha:  # the part file changed under us: never keep it
-            ergebnis.abgelehnt.append(f"Dokument {sha[:12]}…: beim Speichern verändert.")
-            continue
-        ergebnis.geholt += 1
-        if fortschritt is not None:
-            fortschritt(sha, ergebnis.geholt, ergebnis.bytes)
+        offen.append((sha, int(blob["size"])))
+    if not offen:
+        return ergebnis
+    lokal = threading.local()
+    verbindungen: list[Verbindung] = []
+    sperre = threading.Lock()
+
+    def holen(sha: str, size: int) -> tuple[str, int, str]:
+        verbindung: Verbindung | None = getattr(lokal, "verbindung", None)
+        if verbindung is None:
+            verbindung = lokal.verbindung = Verbindung(buero)
+            with sperre:
+                verbindungen.append(verbindung)
+        return _holen(verbindung, store, sha, size, teile / f"{sha}.part", max_rate)
+
+    gleichzeitig = 1 if max_rate else min(PARALLEL, len(offen))
+    try:
+        with ThreadPoolExecutor(gleichzeitig, thread_name_prefix="koffer-blobs") as pool:
+            laufend: list[Future[tuple[str, int, str]]] = [
+                pool.submit(holen, sha, size) for sha, size in offen
+            ]
+            try:
+                for erledigt in as_completed(laufend):
+                    sha, moved, fehler = erledigt.result()
+                    ergebnis.bytes += moved
+                    if fehler:
+                        ergebnis.abgelehnt.append(fehler)
+                        continue
+                    ergebnis.geholt += 1
+                    if fortschritt is not None:
+                        fortschritt(sha, ergebnis.geholt, ergebnis.bytes)
+            except BaseException:
+                for future in laufend:
+                    future.cancel()  # a revoked Koffer fetches nothing more
+                raise
+    finally:
+        for verbindung in verbindungen:
+            verbindung.schliessen()
     return ergebnis
 
 
-def _download(buero: Buero, sha: str, size: int, part: Path, max_rate: float) -> int:
-    """Bring ``part`` to ``size`` bytes from the office; returns the bytes received now."""
+def _holen(
+    verbindung: Verbindung, store: BlobStore, sha: str, size: int, part: Path, max_rate: float
+) -> tuple[str, int, str]:
+    """One blob into the store: ``(sha, bytes received now, German refusal or "")``.
+    Raises :class:`KofferGesperrt`; every other failure is a refusal of this blob."""
+    try:
+        moved, digest = _download(verbindung, sha, size, part, max_rate)
+    except KofferGesperrt:
+        raise
+    except AbholungFehlgeschlagen as exc:
+        return sha, 0, f"Dokument {sha[:12]}…: {exc}"
+    if digest != sha:
+        part.unlink(missing_ok=True)
+        return (
+            sha,
+            moved,
+            f"Dokument {sha[:12]}…: die empfangenen Bytes passen nicht zu ihrem Hash;"
+            " verworfen, beim nächsten Abholen neu geladen.",
+        )
+    with part.open("rb") as data:
+        stored = store.put(data)
+    part.unlink(missing_ok=True)
+    if stored.sha256 != sha:  # the part file changed under us: never keep it
+        return sha, moved, f"Dokument {sha[:12]}…: beim Speichern verändert."
+    return sha, moved, ""
+
+
+def _download(
+    verbindung: Verbindung, sha: str, size: int, part: Path, max_rate: float
+) -> tuple[int, str]:
+    """Bring ``part`` to ``size`` bytes from the office; returns the bytes received now
+    and the SHA-256 of the whole part file."""
     have = part.stat().st_size if part.exists() else 0
     if have > size:
         part.unlink()
         have = 0
+    digest = hashlib.sha256()
+    if have:
+        _hash_into(part, digest)
     if have == size:
-        return 0
+        return 0, digest.hexdigest()
     headers = {"Range": f"bytes={have}-"} if have else {}
-    request = anfrage(buero, f"/koffer/blobs/{sha}", headers=headers)
-    try:
-        with opener().open(request, timeout=TIMEOUT) as response:
-            mode = "ab" if response.status == 206 else "wb"
-            with part.open(mode) as out:
-                return _copy(response, out, max_rate)
-    except urllib.error.HTTPError as exc:
-        raise problem(exc) from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise netzfehler(buero, exc) from None
+    with verbindung.get(f"/koffer/blobs/{sha}", headers) as response:
+        if response.status >= 400:
+            if response.status == 416:
+                part.unlink(missing_ok=True)  # the office's file is shorter: start anew
+            raise _problem(response.status, response.reason, response.read())
+        if response.status != 206:
+            digest = hashlib.sha256()  # the whole file: what was here is replaced
+        with part.open("ab" if response.status == 206 else "wb") as out:
+            return _copy(response, out, digest, max_rate), digest.hexdigest()
 
 
-def _copy(source: IO[bytes], out: IO[bytes], max_rate: float) -> int:
+def _copy(source: IO[bytes], out: IO[bytes], digest: Any, max_rate: float) -> int:
     moved = 0
     started = time.monotonic()
     piece = min(CHUNK_SIZE, max(16 * 1024, int(max_rate / 10))) if max_rate else CHUNK_SIZE
     while chunk := source.read(piece):
         out.write(chunk)
+        digest.update(chunk)
         moved += len(chunk)
         if max_rate:
             ahead = moved / max_rate - (time.monotonic() - started)
             if ahead > 0:
-                out.flush()  # what arrived is on disk while the link rests
+                out.flush()  # what arrived is in the part file while the link rests
                 time.sleep(ahead)
-    out.flush()
-    os.fsync(out.fileno())
     return moved
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _hash_into(path: Path, digest: Any) -> None:
     with path.open("rb") as data:
         while chunk := data.read(CHUNK_SIZE):
             digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -366,7 +502,7 @@ def _paket_einspielen(buero: Buero) -> services.Ergebnis:
     whole package."""
     seit = None if services.dateien_fehlen() else services.abholstand(hoechstens_alt=VOLL_NACH)
     pfad = "/koffer/paket" if seit is None else f"/koffer/paket?seit={seit}"
-    paket = json_anfrage(buero, pfad, timeout=PAKET_TIMEOUT)
+    paket = json_anfrage(buero, pfad)
     if not paket.get("vollstaendig", True):
         bekannt = services.getragene_akten()
         ganz = {str(a) for a in paket.get("ganz") or []}
@@ -376,7 +512,7 @@ def _paket_einspielen(buero: Buero) -> services.Ergebnis:
             if o.get("model") == "records.akte" and str(o["pk"]) not in bekannt | ganz
         }
         if neu:
-            paket = json_anfrage(buero, "/koffer/paket", timeout=PAKET_TIMEOUT)
+            paket = json_anfrage(buero, "/koffer/paket")
     return services.einspielen(paket)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from ninja import Header, Router
 
 from koffer.api.problems import not_found
@@ -30,12 +30,21 @@ router = Router(tags=["Koffer"], auth=GeraetAuth())
         " mehr taugt – das ganze Paket. `entfernt` nennt Akten, die der Koffer nicht mehr"
         " tragen darf (Ausleihe beendet, abgelaufen, Zugriff entzogen): er löscht sie."
         " `bestand` nennt je Tabelle die Kennungen aller Zeilen unter den getragenen Akten"
-        " (`akten`): was der Koffer aus dem Büro hat und dort fehlt, löscht er."
+        " (`akten`): was der Koffer aus dem Büro hat und dort fehlt, löscht er. Das Paket"
+        " kommt, während es gebaut wird: vor dem JSON stehen dabei Leerzeichen (Lebenszeichen"
+        " eines großen Pakets); bricht die Antwort ab, ist das Paket unvollständig."
     ),
     response={200: dict[str, Any]},
 )
-def paket(request: HttpRequest, seit: int | None = None) -> dict[str, Any]:
-    return selectors.bauen(geraet=request.geraet, seit=seit)  # type: ignore[attr-defined]
+def paket(request: HttpRequest, seit: int | None = None) -> HttpResponseBase:
+    schritte = selectors.schrittweise(geraet=request.geraet, seit=seit)  # type: ignore[attr-defined]
+    next(schritte)  # the Akten chosen: an error so far is still a problem+json answer
+    response = StreamingHttpResponse(
+        auslieferung.paket_strom(schritte, client_ip=request.META.get("REMOTE_ADDR", "")),
+        content_type="application/json",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.get(

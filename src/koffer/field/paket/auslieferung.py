@@ -1,19 +1,78 @@
-"""A blob of the package as the office sends it to a Koffer: the whole file (200) or, for
-an interrupted transfer, the rest from a byte offset (HTTP Range, 206), with its length and
-its hash as the entity tag. One range per request: a Koffer resumes, it never asks for
-pieces."""
+"""The package as the office sends it to a Koffer: the package itself as a stream
+(:func:`paket_strom`), and a blob of it, the whole file (200) or, for an interrupted
+transfer, the rest from a byte offset (HTTP Range, 206), with its length and its hash as
+the entity tag. One range per request: a Koffer resumes, it never asks for pieces."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
-from collections.abc import Iterator
-from typing import IO
+import time
+from collections.abc import Generator, Iterator
+from typing import IO, Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 
+from koffer.audit import context
 from koffer.blobs.store import CHUNK_SIZE, BlobStore
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+logger = logging.getLogger(__name__)
+
+# While the package is built, a blank at most this often (seconds): the Koffer's timeout
+# counts silence, and JSON allows whitespace before its value, so a slow office that is
+# working is never cut off, and one that stops answering still is.
+LEBENSZEICHEN = 5.0
+# Bytes sent at once once the package is built.
+STUECK = 1 << 20
+
+
+def paket_strom(
+    schritte: Generator[None, None, dict[str, Any]], *, client_ip: str = ""
+) -> Iterator[bytes]:
+    """The package's JSON as it is built (``selectors.schrittweise``): blanks while it is
+    being built, then the package, one row of ``objekte`` at a time. The steps run as the
+    server sends the answer, after the view has returned, so the audit's client address
+    is set here again. A failure after the first byte cannot change the status any more:
+    the answer then ends short, which the Koffer reads as an incomplete package (nothing
+    is imported), and the failure is logged."""
+    token = context.client_ip.set(client_ip)
+    try:
+        zuletzt = time.monotonic()
+        while True:
+            try:
+                next(schritte)
+            except StopIteration as fertig:
+                paket: dict[str, Any] = fertig.value
+                break
+            if time.monotonic() - zuletzt >= LEBENSZEICHEN:
+                zuletzt = time.monotonic()
+                yield b" "
+        yield from _json_stueckweise(paket)
+    except Exception:
+        logger.exception("Paket eines Koffers: abgebrochen")
+        return
+    finally:
+        context.client_ip.reset(token)
+
+
+def _json_stueckweise(paket: dict[str, Any]) -> Iterator[bytes]:
+    """``json.dumps(paket)`` in pieces of about ``STUECK`` bytes: the rows of ``objekte``
+    one by one (each by the C encoder), never the whole package as one string."""
+    objekte = paket["objekte"]
+    kopf = json.dumps({k: v for k, v in paket.items() if k != "objekte"})
+    puffer = [kopf[:-1], ', "objekte": [']
+    groesse = 0
+    for n, objekt in enumerate(objekte):
+        teil = json.dumps(objekt)
+        puffer.append(f", {teil}" if n else teil)
+        groesse += len(teil)
+        if groesse >= STUECK:
+            yield "".join(puffer).encode()
+            puffer, groesse = [], 0
+    puffer.append("]}")
+    yield "".join(puffer).encode()
 
 
 def blob_antwort(

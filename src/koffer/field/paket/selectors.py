@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -56,6 +56,8 @@ _Node = TypeVar("_Node", bound=models.Model)
 # Events since a Koffer's last pull beyond which it gets the whole package again (a
 # Koffer away for weeks: reading the chain would cost more than building anew).
 GRENZE = 50_000
+# Rows serialised (and Akten audited) between two steps of :func:`schrittweise`.
+STUECK = 200
 # Audit actions of reads: they change nothing.
 LESEN = ("read", "field.paket_gelesen", "inbox.import.read")
 # The rows below an Akte that a change may name, and the way to their Akte.
@@ -80,6 +82,13 @@ AKTE_MODELLE: frozenset[type[models.Model]] = frozenset(
 USER_FIELDS = tuple(
     f.name for f in User._meta.concrete_fields if not f.primary_key and f.name != "password"
 )
+# A document version travels without its text: the Koffer gets the file itself, and a
+# text file's text is the file again (2,000 text files of 500 kB made a package of 1 GB,
+# twice what the blobs are, parsed and kept as base versions on the Koffer). Left out,
+# not emptied: a base version without the field never sees a local text as a change.
+VERSION_FIELDS = tuple(
+    f.name for f in DokumentVersion._meta.concrete_fields if not f.primary_key and f.name != "text"
+)
 # The Koffer needs its registry row (name, user, state), not the hashes of its secrets.
 GERAET_FIELDS = tuple(
     f.name
@@ -89,6 +98,19 @@ GERAET_FIELDS = tuple(
 
 
 def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
+    """The checkout package of ``geraet`` built in one go (:func:`schrittweise`)."""
+    schritte = schrittweise(geraet=geraet, seit=seit)
+    while True:
+        try:
+            next(schritte)
+        except StopIteration as fertig:
+            paket: dict[str, Any] = fertig.value
+            return paket
+
+
+def schrittweise(
+    *, geraet: Geraet, seit: int | None = None
+) -> Generator[None, None, dict[str, Any]]:
     """The checkout package of ``geraet``: everything its field worker needs offline for
     the Akten checked out to it (open, not expired), as JSON-ready data. Rows of Akten
     not checked out to it, and any other Mandant's rows, are never in it. Each Akte read
@@ -100,7 +122,13 @@ def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
     (``vollstaendig`` false, :func:`auswahl`); the whole package when ``seit`` is
     unusable (newer than the office's marker, or too many changes since). ``entfernt``
     names the Akten this Koffer once carried and carries no more (checkout ended,
-    expired, or access withdrawn): the Koffer wipes them."""
+    expired, or access withdrawn): the Koffer wipes them.
+
+    A generator: it yields between its steps (a table read, a few hundred rows
+    serialised, a few Akten audited) and returns the package, so that the API can show
+    the Koffer that it is still working while a large package is built
+    (``auslieferung.paket_strom``). Its first step chooses the Akten; an error there comes
+    before any byte is sent."""
     tenant_id = geraet.tenant_id
     # First, before any row is read: whatever commits later has a higher marker.
     stand = aenderungsstand(tenant_id)
@@ -133,6 +161,7 @@ def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
     ganz = carried if wahl.voll else wahl.ganz & carried
     ausleihen = [a for a in ausleihen if a.akte_id in set(akte_ids)]
     bg_ids = {a.bg_id for a in akten if a.bg_id is not None}
+    yield
 
     subjekte = list(AkteSubjekt.objects.for_tenant(tenant_id).filter(akte_id__in=akte_ids))
     zugriffe = list(AkteZugriff.objects.for_tenant(tenant_id).filter(akte_id__in=akte_ids))
@@ -146,15 +175,18 @@ def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
     )
     fristen = list(Frist.objects.for_tenant(tenant_id).filter(vorgang__akte_id__in=akte_ids))
     wiedervorlagen = list(Wiedervorlage.objects.for_tenant(tenant_id).filter(akte_id__in=akte_ids))
+    yield
     # Documents are most of a package: a partial one carries those of newly checked-out
     # Akten and the ones changes named, not every document of a touched Akte.
     dokument_q = Q(akte_id__in=ganz) | Q(pk__in=wahl.dokumente, akte_id__in=akte_ids)
     dokumente = list(Dokument.objects.for_tenant(tenant_id).filter(dokument_q))
+    yield
     versionen = list(
-        DokumentVersion.objects.for_tenant(tenant_id).filter(
-            dokument_id__in=[d.pk for d in dokumente]
-        )
+        DokumentVersion.objects.for_tenant(tenant_id)
+        .filter(dokument_id__in=[d.pk for d in dokumente])
+        .defer("text")
     )
+    yield
     katalog = wahl.katalog if not wahl.voll else None
 
     def geaendert(*labels: str) -> bool:
@@ -233,12 +265,22 @@ def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
     for model in inhalt.ORDER:
         if model in (Mandant, Geraet) and not konfiguration and not geaendert("field.geraet"):
             continue
-        objekte.extend(
-            _serialised(model, rows, worker, colleagues, geraet, tenant_id, konfiguration)
-        )
+        if model in rows:
+            felder = VERSION_FIELDS if model is DokumentVersion else None
+            for start in range(0, len(rows[model]), STUECK):
+                objekte.extend(zeilen(rows[model][start : start + STUECK], fields=felder))
+                yield
+        else:
+            objekte.extend(
+                _serialised(model, rows, worker, colleagues, geraet, tenant_id, konfiguration)
+            )
 
-    for akte in akten:
+    for n, akte in enumerate(akten, 1):
         services.record_gelesen(actor=worker, akte=akte, geraet=geraet)
+        if n % STUECK == 0:
+            yield
+    blobs = _blobs(dokumente, versionen)
+    yield
     return {
         "format": inhalt.FORMAT,
         "erstellt": timezone.now().isoformat(),
@@ -260,7 +302,7 @@ def bauen(*, geraet: Geraet, seit: int | None = None) -> dict[str, Any]:
         "bestand": bestand(tenant_id, carried),
         "ganz": sorted(str(a) for a in ganz if a in set(akte_ids)),
         "objekte": objekte,
-        "blobs": _blobs(dokumente, versionen),
+        "blobs": blobs,
     }
 
 

@@ -167,7 +167,7 @@ def _im_buero_entfernt(tenant_id: uuid.UUID, bestand: Any) -> int:
         weg[model] = [
             obj.pk
             for obj in model._base_manager.filter(pk__in=list(basis))
-            if zeilen([obj])[0]["fields"] == basis[str(obj.pk)]
+            if _unveraendert(zeilen([obj])[0]["fields"], basis[str(obj.pk)])
         ]
     if not any(weg.values()):
         return 0
@@ -189,6 +189,12 @@ def _im_buero_entfernt(tenant_id: uuid.UUID, bestand: Any) -> int:
         ).delete()
     transaction.on_commit(lambda: _delete_blobs_unreferenced(blobs))
     return removed
+
+
+def _unveraendert(felder: dict[str, Any], basis: dict[str, Any]) -> bool:
+    """Whether a row's fields are its base version's: the fields the package carried
+    (a document version's text does not travel, ``selectors.VERSION_FIELDS``)."""
+    return {name: wert for name, wert in felder.items() if name in basis} == basis
 
 
 def _delete_blobs_unreferenced(blobs: set[str]) -> None:

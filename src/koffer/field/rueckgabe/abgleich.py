@@ -3,13 +3,19 @@ payload is written once to the var folder before anything is sent, so a run afte
 crash or a lost answer sends the same ``abgleich_id`` again and the office applies it
 once. Blobs first (``PUT /koffer/blobs/{sha256}``, idempotent), then the payload
 (``POST /koffer/abgleich``); afterwards the Koffer pulls again, so its base versions are
-the office's merged state."""
+the office's merged state.
+
+A push the office accepted is kept (``abgleich/angenommen/``, the newest
+:data:`AUFBEWAHRT`) and named in every later push (``angenommen``): an office restored
+from an older backup that lost some answers 409 ``abgleich_nachholen``, and the Koffer
+sends those again, in their order (the office applies each once), then the new one."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import time
 import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +47,58 @@ class Abgleich:
 def ordner() -> Path:
     """Where a push waits until the office confirmed it."""
     return Path(settings.VAR_DIR) / "koffer" / "abgleich"
+
+
+# Accepted pushes kept for an office restored from a backup: the newest so many.
+AUFBEWAHRT = 50
+
+
+def aufbewahrt_ordner() -> Path:
+    """Where accepted pushes are kept (``<time_ns>-<abgleich_id>.json``, in order)."""
+    return ordner() / "angenommen"
+
+
+def aufbewahrte() -> list[Path]:
+    """The kept accepted pushes, oldest first."""
+    if not aufbewahrt_ordner().is_dir():
+        return []
+    return sorted(aufbewahrt_ordner().glob("*.json"), key=lambda p: p.name)
+
+
+def _abgleich_id(datei: Path) -> str:
+    return datei.stem.split("-", 1)[1]
+
+
+def _angenommen_vor(datei: Path) -> list[str]:
+    """The kept pushes accepted before ``datei`` (all of them for a push not yet sent)."""
+    return [
+        _abgleich_id(p)
+        for p in aufbewahrte()
+        if datei.parent != aufbewahrt_ordner() or p.name < datei.name
+    ]
+
+
+def _aufbewahren(datei: Path, payload: dict[str, Any]) -> None:
+    """The office accepted the push in ``datei``: keep it (renamed, so the order stays),
+    and only the newest :data:`AUFBEWAHRT`."""
+    if datei.parent == aufbewahrt_ordner():
+        return
+    if not datei.exists():
+        return
+    aufbewahrt_ordner().mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.replace(datei, aufbewahrt_ordner() / f"{time.time_ns():020d}-{payload['abgleich_id']}.json")
+    for alt in aufbewahrte()[:-AUFBEWAHRT]:
+        alt.unlink(missing_ok=True)
+    alte_entfernen()
+
+
+def alte_entfernen() -> None:
+    """Kept pushes hold personal data: none is kept longer than a checkout lasts
+    (``KOFFER_AUSLEIHE_TAGE``), like the Akten they came from."""
+    grenze = time.time_ns() - int(settings.KOFFER_AUSLEIHE_TAGE) * 86_400 * 10**9
+    for alt in aufbewahrte():
+        if int(alt.name.split("-", 1)[0]) < grenze:
+            alt.unlink(missing_ok=True)
 
 
 def vorbereiten(
@@ -155,6 +213,7 @@ def _senden(
             schritt(f"Dateien senden {nummer} von {anzahl}", nummer, anzahl)
     if schritt is not None:
         schritt("Änderungen senden", 0, 0)
+    payload["angenommen"] = _angenommen_vor(datei)
     try:
         antwort = abholung.json_anfrage(buero, "/koffer/abgleich", payload)
     except abholung.KofferGesperrt:
@@ -179,6 +238,27 @@ def _senden(
                 f" zurückgespielt?); es wird ab Ereignis {payload['segment']['von_seq']}"
                 " erneut gesendet."
             )
+        elif code == "segment_neu" and isinstance(exc.problem.get("segment"), dict):
+            # The office began a new segment for this Koffer (its old one was refused for
+            # good): begin again under the new key, the waiting push goes with it.
+            segment.einrichten(exc.problem["segment"], neu=True)
+            payload["segment"] = segment.sammeln([])
+            schreiben(datei, payload)
+            melden(
+                "Das Büro hat das Protokoll dieses Koffers neu beginnen lassen; die"
+                " wartenden Änderungen werden mit dem neuen Protokoll gesendet."
+            )
+        elif code == "abgleich_nachholen":
+            # The office lost pushes it had accepted (restored from an older backup): the
+            # kept ones go again, in their order, each applied once; then this one.
+            fehlen = {str(f) for f in exc.problem.get("fehlen") or []}
+            melden(
+                f"Dem Büro fehlen {len(fehlen)} schon angenommene Abgleiche dieses Koffers"
+                " (aus einer Sicherung zurückgespielt?); sie werden erneut gesendet."
+            )
+            for alt in aufbewahrte():
+                if _abgleich_id(alt) in fehlen:
+                    _senden(buero, lesen(alt), alt, melden, schritt)
         elif code == "blob_fehlt":
             for sha in _genannte_blobs(exc.problem, payload):
                 blob_senden(buero, sha)
@@ -196,7 +276,7 @@ def _senden(
     # task nummern: Akten the office opened from this Koffer's get their rows from the pull
     nummern_uebernommen(antwort.get("nummern") or {})
     segment.angenommen(antwort)
-    datei.unlink(missing_ok=True)
+    _aufbewahren(datei, payload)
     return dict(antwort)
 
 
@@ -229,7 +309,7 @@ def abwischen(buero: Buero, zugang: Path | None = None) -> int:
     """The wipe after a revocation, the waiting push included (its data goes with the
     rest)."""
     removed = abholung.abwischen(buero, zugang)
-    for datei in offene():
+    for datei in [*offene(), *aufbewahrte()]:
         datei.unlink(missing_ok=True)
     return removed
 

@@ -70,11 +70,13 @@ def _speichern(stand: dict[str, Any]) -> None:
     tmp.replace(ziel)
 
 
-def einrichten(segment: dict[str, Any] | None) -> None:
+def einrichten(segment: dict[str, Any] | None, *, neu: bool = False) -> None:
     """After pairing: seal the carried Mandant's chain with the key the office issued,
     record the segment's beginning (``field.segment.beginn``, the first event the office
     accepts from this Koffer), and keep where the segment stands. Paired again as the
-    same Koffer, the segment goes on where the office accepted last, under the new key."""
+    same Koffer, the segment goes on where the office accepted last, under the new key;
+    with ``neu`` (the office began a new segment: „Segment neu beginnen“) it begins at
+    this beginning."""
     if not segment:
         return
     key_id = str(segment["schluessel_id"])
@@ -99,7 +101,12 @@ def einrichten(segment: dict[str, Any] | None) -> None:
             changes={"geraet": geraet, "schluessel": key_id},
         )
     stand = laden()
-    if stand is None or stand.get("geraet") != geraet or stand.get("mandant") != str(mandant):
+    if (
+        neu
+        or stand is None
+        or stand.get("geraet") != geraet
+        or stand.get("mandant") != str(mandant)
+    ):
         stand = {
             "mandant": str(mandant),
             "geraet": geraet,

@@ -10,6 +10,7 @@ from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import keys
 from koffer.audit import services as audit
+from koffer.audit.models import AuditEvent
 from koffer.field import access as rules
 from koffer.field.errors import Forbidden
 from koffer.field.models import Geraet, SegmentQuarantaene
@@ -54,3 +55,29 @@ def quarantaene(*, actor: User, access: Access) -> list[SegmentQuarantaene]:
         changes={"eintraege": len(rows)},
     )
     return rows
+
+
+def ereignis_aus_koffer(
+    *, geraet: Geraet, action: str, object_type: str, object_id: Any, **gleich: Any
+) -> dict[str, Any] | None:
+    """Where in the Koffer's segment it recorded ``action`` on ``object_id`` (the event
+    the office appended from it, newest first; ``gleich``: values its changes must have):
+    the Koffer, its seq and hash, for the office's own event about the same thing to name
+    it. None if the segment has no such event (a Koffer paired before segments)."""
+    rows = (
+        AuditEvent.objects.filter(
+            tenant_id=geraet.tenant_id,
+            object_type=object_type,
+            object_id=str(object_id),
+            action=action,
+        )
+        .order_by("-seq")
+        .values_list("changes", flat=True)
+    )
+    for changes in rows:
+        ereignis = changes.get("koffer_ereignis") if isinstance(changes, dict) else None
+        if not isinstance(ereignis, dict) or ereignis.get("geraet") != str(geraet.pk):
+            continue
+        if all(changes.get(k) == v for k, v in gleich.items()):
+            return {k: ereignis.get(k) for k in ("geraet", "seq", "hash")}
+    return None

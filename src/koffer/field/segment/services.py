@@ -19,9 +19,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
-from koffer.field.errors import SegmentUngueltig
+from koffer.audit.reasons import need_reason
+from koffer.field import access as rules
+from koffer.field.errors import Conflict, NotFound, SegmentNeu, SegmentUngueltig
 from koffer.field.models import Geraet, SegmentQuarantaene
 from koffer.field.segment import pruefung, schluessel
 from koffer.field.segment.pruefung import Ereignis, Pruefung
@@ -50,10 +53,82 @@ def _aktuell(geraet: Geraet, *, sperren: bool = False) -> Geraet:
     return rows.get(pk=geraet.pk)
 
 
+def neu_beginnen(*, actor: User, geraet: Geraet, grund: str, access: Access) -> Geraet:
+    """„Segment neu beginnen“: for a Koffer whose segment the office refused for good (its
+    laptop's database restored from an old copy, say), the administration issues a new
+    segment key and retires the older ones; the office forgets where the old segment
+    stood, its quarantined segments stay. The Koffer learns it at its next push (answered
+    ``segment_neu`` with the key, :func:`vorher_neu`), begins its segment again under the
+    new key and sends its waiting changes; its pairing and token stay. Audited with the
+    reason."""
+    if not rules.beginnt_segment_neu(access) or access.tenant_id != geraet.tenant_id:
+        raise NotFound("not_found", "Diesen Koffer gibt es nicht.")
+    grund = need_reason(
+        grund, max_length=500, prompt="Bitte geben Sie an, warum das Segment neu beginnt."
+    )
+    with transaction.atomic():
+        geraet = _aktuell(geraet, sperren=True)
+        if geraet.gesperrt_am is not None:
+            raise Conflict("koffer_gesperrt", "Dieser Koffer ist gesperrt.")
+        if not geraet.token_hash:
+            raise Conflict("nicht_gekoppelt", "Dieser Koffer ist noch nicht gekoppelt.")
+        key_id, _ = schluessel.ausstellen()
+        alt = {
+            "schluessel": list(geraet.segment_schluessel),
+            "seq": geraet.segment_seq,
+            "hash": geraet.segment_hash,
+        }
+        geraet.segment_schluessel = [key_id]
+        geraet.segment_seq = None
+        geraet.segment_hash = ""
+        geraet.segment_neu = key_id
+        geraet.save(
+            update_fields=["segment_schluessel", "segment_seq", "segment_hash", "segment_neu"]
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=geraet.tenant_id,
+            action="field.segment.neu_begonnen",
+            obj=geraet,
+            changes={
+                "alt": alt,
+                "schluessel": key_id,
+                "quarantaene": SegmentQuarantaene.objects.for_tenant(geraet.tenant_id)
+                .filter(geraet=geraet)
+                .count(),
+            },
+            reason=grund,
+        )
+    return geraet
+
+
+def vorher_neu(geraet: Geraet, segment: Any) -> None:
+    """A push of a Koffer whose new segment it has not begun yet (its segment sealed
+    under a retired key, or none): answered ``segment_neu`` with the new key, nothing
+    applied. Its first segment under the new key goes through."""
+    geraet = _aktuell(geraet)
+    if not geraet.segment_neu:
+        return
+    ereignisse = segment.get("ereignisse") if isinstance(segment, dict) else None
+    erstes = ereignisse[0] if isinstance(ereignisse, list) and ereignisse else None
+    if isinstance(erstes, dict) and str(erstes.get("key_id")) == geraet.segment_neu:
+        return
+    raise SegmentNeu(
+        {
+            "schluessel_id": geraet.segment_neu,
+            "schluessel": schluessel.geheimnis(geraet.segment_neu),
+            "mandant_id": str(geraet.tenant_id),
+            "geraet_id": str(geraet.pk),
+        }
+    )
+
+
 def pruefen(*, geraet: Geraet, abgleich_id: uuid.UUID, segment: Any) -> Pruefung | None:
     """Check the segment of a push (None: the push carries none). One that does not
     verify is kept in the quarantine with its reason, audited, and raised as
-    SegmentUngueltig: the push is refused before anything of it is applied."""
+    SegmentUngueltig: the push is refused before anything of it is applied. A Koffer
+    whose segment the administration began anew is told first (:func:`vorher_neu`)."""
+    vorher_neu(geraet, segment)
     if segment is None:
         return None
     try:
@@ -121,7 +196,8 @@ def anhaengen(*, geraet: Geraet, abgleich_id: uuid.UUID, segment: Any) -> dict[s
         )
         geraet.segment_seq = geprueft.bis_seq
         geraet.segment_hash = geprueft.hash
-        geraet.save(update_fields=["segment_seq", "segment_hash"])
+        geraet.segment_neu = ""  # begun under the new key: the Koffer has it
+        geraet.save(update_fields=["segment_seq", "segment_hash", "segment_neu"])
     return {
         "bis_seq": geprueft.bis_seq,
         "hash": geprueft.hash,

@@ -44,7 +44,7 @@ from koffer.records import antwortcode
 from koffer.records import selectors as records
 from koffer.records import services as records_services
 from koffer.records.dokumente import services as documents
-from koffer.records.models import Akte, Vorgang
+from koffer.records.models import Akte, Dokument, Vorgang
 
 MAX_ANTWORTEN = 2_000_000  # bytes of a draft's answers as JSON; 1,500 fields fit easily
 
@@ -505,6 +505,152 @@ def _ablegen(
         },
     )
     return einreichung
+
+
+# --- drafts and submissions made elsewhere (a Koffer's, offline) ---------------------------
+
+
+def entwurf_uebernehmen(
+    *, actor: User, entwurf: Entwurf, origin: dict[str, Any] | None = None
+) -> Entwurf:
+    """Take a draft made elsewhere (on a Koffer, offline) with its own id, its answers as
+    entered and its times: for whoever may fill forms in its Akte, the Akte open, the
+    form's version one of this Mandant, its Vorgang one of the Akte. Written as made by
+    ``actor``, audited as ``forms.entwurf.create`` with ``origin``. A draft already here
+    is answered as it is."""
+    vorhanden = Entwurf.objects.for_tenant(entwurf.tenant_id).filter(pk=entwurf.pk).first()
+    if vorhanden is not None:
+        return vorhanden
+    akte = Akte.objects.for_tenant(entwurf.tenant_id).get(pk=entwurf.akte_id)
+    _darf(actor, akte, None)
+    _offen(akte)
+    version = katalog.version_im_mandanten(akte.tenant_id, entwurf.formularversion_id)
+    if version is None:
+        raise NotFound("not_found", "Dieses Formular gibt es nicht.")
+    if entwurf.vorgang_id is not None and not (
+        Vorgang.objects.for_tenant(akte.tenant_id)
+        .filter(pk=entwurf.vorgang_id, akte_id=akte.pk)
+        .exists()
+    ):
+        raise FormsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
+    if entwurf.status not in Entwurf.Status.values:
+        raise FormsError("status_unknown", "Diesen Stand eines Entwurfs gibt es nicht.")
+    if len(json.dumps(entwurf.antworten, default=str)) > MAX_ANTWORTEN:
+        raise FormsError("antworten_zu_gross", "Die Antworten des Entwurfs sind zu umfangreich.")
+    with transaction.atomic():
+        row = Entwurf.objects.create(
+            pk=entwurf.pk,
+            tenant_id=akte.tenant_id,
+            formularversion=version,
+            akte=akte,
+            vorgang_id=entwurf.vorgang_id,
+            antworten=entwurf.antworten,
+            schritt=entwurf.schritt,
+            vorbelegt=entwurf.vorbelegt,
+            status=entwurf.status,
+            created_at=entwurf.created_at,
+            created_by=actor,
+            updated_at=entwurf.updated_at,
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="forms.entwurf.create",
+            obj=row,
+            subject=records.first_subject(akte),
+            changes={
+                "formular": version.formular.schluessel,
+                "version": version.nummer,
+                "akte": str(akte.pk),
+                "vorgang": str(row.vorgang_id) if row.vorgang_id else None,
+                "vorbelegt": sorted(row.vorbelegt) if isinstance(row.vorbelegt, dict) else [],
+                **(origin or {}),
+            },
+        )
+    return row
+
+
+def einreichung_uebernehmen(
+    *, actor: User, einreichung: Einreichung, origin: dict[str, Any] | None = None
+) -> Einreichung:
+    """Take a submission made elsewhere (on a Koffer, offline: checked there, printed and
+    filed there) with its own id and time: its Dokument must already be filed in the Akte
+    (``records.dokumente.services.file_received``), its draft be one of the Akte on the
+    same version, its Vorgang one of the Akte. The draft is marked submitted, the
+    submission written with the channel „unterwegs erfasst“ as made by ``actor`` and
+    audited as ``forms.einreichung.create`` with ``origin``. One already here is
+    answered as it is (also the draft's other submission: one per draft)."""
+    tenant_id = einreichung.tenant_id
+    vorhanden = Einreichung.objects.for_tenant(tenant_id).filter(pk=einreichung.pk).first()
+    if vorhanden is not None:
+        return vorhanden
+    akte = Akte.objects.for_tenant(tenant_id).get(pk=einreichung.akte_id)
+    _darf(actor, akte, None)
+    _offen(akte)
+    with transaction.atomic():
+        entwurf = (
+            Entwurf.objects.for_tenant(tenant_id)
+            .select_for_update()
+            .filter(pk=einreichung.entwurf_id, akte_id=akte.pk)
+            .first()
+        )
+        if entwurf is None or entwurf.formularversion_id != einreichung.formularversion_id:
+            raise FormsError(
+                "entwurf_fremd", "Der Entwurf dieser Einreichung gehört nicht zu dieser Akte."
+            )
+        again = selectors.einreichung_von(entwurf)
+        if again is not None:
+            return again
+        dokument = (
+            Dokument.objects.for_tenant(tenant_id)
+            .filter(pk=einreichung.dokument_id, akte_id=akte.pk)
+            .first()
+        )
+        if dokument is None:
+            raise FormsError(
+                "formular_not_filed", "Das Dokument dieser Einreichung liegt nicht in der Akte."
+            )
+        if einreichung.vorgang_id is not None and not (
+            Vorgang.objects.for_tenant(tenant_id)
+            .filter(pk=einreichung.vorgang_id, akte_id=akte.pk)
+            .exists()
+        ):
+            raise FormsError("vorgang_foreign", "Der Vorgang gehört zu einer anderen Akte.")
+        row = Einreichung.objects.create(
+            pk=einreichung.pk,
+            tenant_id=tenant_id,
+            entwurf=entwurf,
+            formularversion_id=entwurf.formularversion_id,
+            akte=akte,
+            vorgang_id=einreichung.vorgang_id,
+            dokument=dokument,
+            werte=einreichung.werte,
+            kanal=Einreichung.Kanal.KOFFER,
+            eingereicht_am=einreichung.eingereicht_am,
+            eingereicht_von=actor,
+        )
+        entwurf.status = Entwurf.Status.EINGEREICHT
+        entwurf.vorgang_id = einreichung.vorgang_id or entwurf.vorgang_id
+        entwurf.updated_at = max(entwurf.updated_at, einreichung.eingereicht_am)
+        entwurf.save(update_fields=["status", "vorgang", "updated_at"])
+        version = katalog.version_im_mandanten(tenant_id, entwurf.formularversion_id)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant_id,
+            action="forms.einreichung.create",
+            obj=row,
+            subject=records.first_subject(akte),
+            changes={
+                "formular": version.formular.schluessel if version else None,
+                "version": version.nummer if version else None,
+                "entwurf": str(entwurf.pk),
+                "dokument": str(dokument.pk),
+                "vorgang": str(row.vorgang_id) if row.vorgang_id else None,
+                "kanal": row.kanal,
+                **(origin or {}),
+            },
+        )
+    return row
 
 
 def record_read(*, actor: User, obj: Entwurf | Einreichung, purpose: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from threading import Lock
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -51,6 +52,16 @@ def version(formular: Formular, nummer: int) -> Formularversion | None:
     return (
         Formularversion.objects.for_tenant(formular.tenant_id)
         .filter(formular=formular, nummer=nummer)
+        .first()
+    )
+
+
+def version_im_mandanten(tenant_id: uuid.UUID, pk: Any) -> Formularversion | None:
+    """A version by its id, only in this Mandant (a form filled elsewhere names it)."""
+    return (
+        Formularversion.objects.for_tenant(tenant_id)
+        .filter(pk=pk)
+        .select_related("formular")
         .first()
     )
 

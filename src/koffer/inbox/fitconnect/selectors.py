@@ -6,8 +6,11 @@ data, so neither is a read of personal data."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.errors import DomainError
@@ -29,6 +32,25 @@ def einreichungen(access: Access, tenant: Mandant) -> QuerySet[FitConnectEinreic
         .defer("metadaten", "daten", "rohdaten", "ereignis")
         .order_by("-created_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class Schluesselstand:
+    """The current decryption key of a destination: its id and since when it is used."""
+
+    kid: str
+    seit: datetime
+
+    @property
+    def alter(self) -> str:
+        tage = (timezone.localdate() - timezone.localtime(self.seit).date()).days
+        if tage <= 0:
+            return "heute erzeugt"
+        return "vor 1 Tag erzeugt" if tage == 1 else f"vor {tage} Tagen erzeugt"
+
+
+def schluesselstand(ziel: FitConnectZiel) -> Schluesselstand:
+    return Schluesselstand(ziel.encryption_kid, ziel.schluessel_seit or ziel.created_at)
 
 
 def oeffentliche_schluessel(ziel: FitConnectZiel) -> str:

@@ -112,6 +112,7 @@ def ziel_einrichten(
             client_id=client_id,
             encryption_kid=str(keys.entschluesselung.get("kid")),
             signing_kid=str(keys.signatur.get("kid")),
+            schluessel_seit=timezone.now(),
         )
         audit.record(
             actor=actor,
@@ -149,7 +150,8 @@ def schluessel_wechseln(
         vorher = {"encryption_kid": ziel.encryption_kid, "signing_kid": ziel.signing_kid}
         ziel.encryption_kid = str(keys.entschluesselung.get("kid"))
         ziel.signing_kid = str(keys.signatur.get("kid"))
-        ziel.save(update_fields=["encryption_kid", "signing_kid"])
+        ziel.schluessel_seit = jetzt
+        ziel.save(update_fields=["encryption_kid", "signing_kid", "schluessel_seit"])
         audit.record(
             actor=actor,
             tenant_id=ziel.tenant_id,

@@ -28,6 +28,7 @@ from koffer.audit import services as audit
 from koffer.inbox.errors import Conflict, InboxError
 from koffer.inbox.klaerung.selectors import CLAIM_MINUTES
 from koffer.inbox.models import Eingangsdokument, Stapel, Stapeldatei
+from koffer.inbox.online import services as online
 from koffer.inbox.rueckscan import services as rueckscan
 from koffer.inbox.verarbeitung import seiten
 from koffer.inbox.verarbeitung import services as pipeline
@@ -70,8 +71,21 @@ def accept(
     rule = "Vorschlag bestätigt" if suggested else "von Hand zugeordnet"
     if doc.stapel.art == Stapel.Art.RUECKSCAN:  # a paper file: filed as a Rückscan
         return rueckscan.file_document(actor=actor, doc=doc, akte=akte, rule=rule)
+    if vorgang is None and doc.stapel.source == Stapel.Source.PORTAL and _offen(doc):
+        # an online application opens its Vorgang as when its rule files it
+        vorgang = online.vorgang_fuer(doc=doc, akte=akte)
     return pipeline.file_document(
         actor=actor, doc=doc, akte=akte, vorgang=vorgang, rule=rule, rules=regeln(doc.tenant_id)
+    )
+
+
+def _offen(doc: Eingangsdokument) -> bool:
+    """Still waiting to be filed (a second person's filing opens nothing; the filing
+    then tells them who was first)."""
+    return (
+        Eingangsdokument.objects.for_tenant(doc.tenant_id)
+        .filter(pk=doc.pk, state__in=pipeline.OPEN_STATES)
+        .exists()
     )
 
 

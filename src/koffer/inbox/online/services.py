@@ -82,15 +82,25 @@ def einliefern(
     )
     if vorhanden is not None:
         return vorhanden
+    # a new Vorgang's id is chosen now, so a repeated filing opens it once
+    neuer_vorgang = str(sendung.vorgang_id or uuid.uuid4())
+    lieferschein: dict[str, Any] = {
+        "art": "online",
+        "batch_id": sendung.batch_id,
+        "titel": sendung.titel,
+        "absender": sendung.absender,
+        "dokumentart": sendung.art,
+        "daten": sendung.daten,
+    }
+    if sendung.vorgang_typ and not sendung.vorgang_id:
+        # What the filing opens, for triage too (a person files it there into an Akte).
+        lieferschein["vorgang_neu"] = {
+            "vorgang": neuer_vorgang,
+            "vorgang_typ": sendung.vorgang_typ,
+            "vorgang_titel": sendung.vorgang_titel,
+        }
     manifest = json.dumps(
-        {
-            "art": "online",
-            "batch_id": sendung.batch_id,
-            "titel": sendung.titel,
-            "absender": sendung.absender,
-            "dokumentart": sendung.art,
-            "daten": sendung.daten,
-        },
+        lieferschein,
         cls=DjangoJSONEncoder,
         ensure_ascii=False,
         sort_keys=True,
@@ -134,8 +144,7 @@ def einliefern(
             [
                 {
                     "akte": str(sendung.akte_id),
-                    # a new Vorgang's id is chosen now, so a repeated filing opens it once
-                    "vorgang": str(sendung.vorgang_id or uuid.uuid4()),
+                    "vorgang": neuer_vorgang,
                     "vorgang_typ": "" if sendung.vorgang_id else sendung.vorgang_typ,
                     "vorgang_titel": sendung.vorgang_titel,
                     "confidence": 1.0,
@@ -232,7 +241,7 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
                 actor=None,
                 doc=doc,
                 akte=akte,
-                vorgang=_vorgang(akte, vorschlag),
+                vorgang=vorgang_fuer(doc=doc, akte=akte),
                 rule=REGEL,
                 rules=regeln.regeln(doc.tenant_id),
                 meta=meta,
@@ -243,6 +252,19 @@ def ablegen(*, doc: Eingangsdokument) -> Eingangsdokument:
     return doc
 
 
+def vorgang_fuer(*, doc: Eingangsdokument, akte: Akte) -> Vorgang | None:
+    """The Vorgang an online delivery is filed into in ``akte`` — one answer for the
+    filing job and for triage (a person filing it into an Akte): the Vorgang the sender
+    named, or the new one of the type it named (an online application), opened once.
+    None for another kind of delivery or when the Akte's module has no such type."""
+    vorschlag: dict[str, Any] = next(
+        (v for v in doc.vorschlaege if v.get("akte") == str(akte.pk)), {}
+    )
+    if not vorschlag and doc.stapel.source == Stapel.Source.PORTAL:
+        vorschlag = json.loads(doc.stapel.manifest).get("vorgang_neu") or {}
+    return _vorgang(akte, vorschlag)
+
+
 def _vorgang(akte: Akte, vorschlag: dict[str, Any]) -> Vorgang | None:
     """The Vorgang the sender named, or the new one of its type, opened under the id
     chosen at delivery (so a filing repeated after a crash finds it instead of opening a
@@ -251,8 +273,13 @@ def _vorgang(akte: Akte, vorschlag: dict[str, Any]) -> Vorgang | None:
         vorgang_id = uuid.UUID(str(vorschlag.get("vorgang")))
     except ValueError:
         return None
-    vorhanden = Vorgang.objects.for_tenant(akte.tenant_id).filter(pk=vorgang_id, akte=akte).first()
+    vorhanden = Vorgang.objects.for_tenant(akte.tenant_id).filter(pk=vorgang_id).first()
     code = str(vorschlag.get("vorgang_typ") or "")
+    if vorhanden is not None and vorhanden.akte_id != akte.pk:
+        if not code:
+            return None  # the sender named a Vorgang of another Akte: the Akte decides
+        # opened in another Akte by an earlier attempt: this Akte gets its own
+        vorhanden, vorgang_id = None, uuid.uuid4()
     if vorhanden is not None or not code or akte.status != Akte.Status.OPEN:
         return vorhanden  # a closed Akte: the filing says why it cannot take it
     typen = list(

@@ -94,6 +94,28 @@ def _locked(brief: Brief) -> Brief:
     )
 
 
+def _events_once(brief: Brief, actor: User | None, steps: list[tuple[str, str]]) -> None:
+    """The events of steps a letter takes once only (drafted, released, put before a
+    second person), each ``(status, detail)``, in one statement, without looking for
+    them first."""
+    now = timezone.now()
+    BriefEreignis.objects.bulk_create(
+        [
+            BriefEreignis(
+                tenant_id=brief.tenant_id,
+                brief=brief,
+                key=status,
+                status=status,
+                at=now,
+                recorded_at=now,
+                actor=actor,
+                detail=detail[:500],
+            )
+            for status, detail in steps
+        ]
+    )
+
+
 def _may_write(access: Access, actor: User, akte: Akte) -> None:
     if not rules.can_write_in(access, actor.pk, akte):
         raise Forbidden("outbox_forbidden", "Sie dürfen in dieser Akte keine Briefe schreiben.")
@@ -327,6 +349,51 @@ def freigeben(
     raise refused
 
 
+def serienbrief_freigeben(
+    *,
+    actor: User,
+    access: Access,
+    entwurf: Brief,
+    vorgesetzt: setzen.Vorgesetzt | None = None,
+) -> Brief:
+    """A serial letter's letter (``entwurf`` from :func:`neuer_brief`, addressed to the
+    Akte's first person) drafted and released in one go, in the caller's transaction:
+    what :func:`entwerfen` and then :func:`freigeben` do, written once with its final
+    values (one insert, its events in one statement) and audited as both steps
+    (``outbox.brief.entworfen``, then ``…freigegeben`` or ``…vorgelegt``). A letter with
+    findings raises :class:`Invalid` and writes nothing (a serial letter reports it).
+    ``vorgesetzt``: the letter typeset ahead."""
+    brief = entwurf
+    akte = brief.akte
+    _may_write(access, actor, akte)
+    version = brief.version
+    done = setzen.setze(brief, briefdatum=timezone.localdate(), vorgesetzt=vorgesetzt)
+    if done.befunde:
+        raise Invalid(
+            "brief_befunde",
+            "Der Brief kann so nicht versandt werden: " + " ".join(b.message for b in done.befunde),
+        )
+    audit_brief(
+        actor,
+        brief,
+        "outbox.brief.entworfen",
+        changes={"vorlage": version.vorlage.code, "version": version.nummer, "kanal": brief.kanal},
+    )
+    drafted = (Status.ENTWURF.value, f"Vorlage {version.vorlage.titel}")
+    if not needs_second_person(brief):
+        return _release(
+            brief, actor=actor, done=done, neu=True, subject=brief.empfaenger, vorher=[drafted]
+        )
+    brief.status = Status.ZUR_FREIGABE
+    brief.freigabe_angefordert_von = actor
+    brief.seiten = done.seiten
+    brief.befunde = []
+    brief.save(force_insert=True)
+    _events_once(brief, actor, [drafted, (Status.ZUR_FREIGABE.value, "")])
+    audit_brief(actor, brief, "outbox.brief.vorgelegt")
+    return brief
+
+
 def zweitfreigabe(*, actor: User, access: Access, brief: Brief) -> Brief:
     """The second person's release of a letter that needs four eyes."""
     today = timezone.localdate()
@@ -398,9 +465,19 @@ def verwerfen(*, actor: User, access: Access, brief: Brief) -> Brief:
     return brief
 
 
-def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt, neu: bool = False) -> Brief:
+def _release(
+    brief: Brief,
+    *,
+    actor: User,
+    done: setzen.Gesetzt,
+    neu: bool = False,
+    subject: Person | documents.Unread | None = documents.UNREAD,
+    vorher: list[tuple[str, str]] | None = None,
+) -> Brief:
     """File and release (in the caller's transaction, the letter locked; ``neu``: drafted
-    in it)."""
+    in it). A letter not saved yet is inserted with its final values; ``vorher``: the
+    events of its steps before (``(status, detail)``, written with the release's).
+    ``subject``: the Akte's first person, where read already."""
     now = timezone.now()
     result = documents.file_letter(
         actor=actor,
@@ -421,6 +498,7 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt, neu: bool = Fal
         vorgang=brief.vorgang,
         key=f"postausgang:{brief.pk}",
         neu=neu,
+        subject=subject,
     )
     if result.dokument is None:
         raise OutboxError(
@@ -435,8 +513,8 @@ def _release(brief: Brief, *, actor: User, done: setzen.Gesetzt, neu: bool = Fal
     brief.freigegeben_von = actor
     brief.freigegeben_at = now
     brief.updated_at = now
-    brief.save()
-    _event(brief, Status.FREIGEGEBEN, actor=actor, einmalig=True)
+    brief.save(force_insert=brief._state.adding)
+    _events_once(brief, actor, [*(vorher or []), (Status.FREIGEGEBEN.value, "")])
     if brief.kanal == Brief.Kanal.PORTAL:  # no print batch: into the mailbox at once
         postfach.bereitstellen(brief, actor=actor)
         brief.save(update_fields=["status", "bereitgestellt_am"])

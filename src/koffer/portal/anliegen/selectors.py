@@ -2,9 +2,11 @@
 timeline with dates, the requests for documents they may answer, the files they sent.
 
 Only what concerns the citizen is read: dates and states of the delivery, its Akte's
-Vorgang (opened, closed), the requests' items, deadline and note for the citizen; never a
-caseworker's name, a note of the Vorgang or another document of the Akte. Every read is
-audited as a read of the person's data (the citizen is the actor)."""
+Vorgang (opened, closed, the outcome and the date of its Bescheid), the requests' items,
+deadline and note for the citizen, the Bescheid of the Vorgang when it lies in the
+account's mailbox; never a caseworker's name, a note of the Vorgang or another document
+of the Akte. Every read is audited as a read of the person's data (the citizen is the
+actor)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from django.db.models import Prefetch
 
 from koffer.audit import services as audit
 from koffer.inbox.online import selectors as online
+from koffer.outbox.models import Brief, Vorlage
 from koffer.portal import access
 from koffer.portal.antrag import selectors as antraege
 from koffer.portal.models import (
@@ -43,6 +46,7 @@ class Schritt:
     stand: str
     posten: list[str] = field(default_factory=list)
     frist: date | None = None
+    bescheid_id: uuid.UUID | None = None  # the Bescheid in the account's mailbox
 
     @property
     def stand_label(self) -> str:
@@ -88,17 +92,73 @@ def _vorgaenge(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, Vor
         v.pk: v
         for v in Vorgang.objects.for_tenant(tenant_id)
         .filter(pk__in=ids)
-        .only("pk", "status", "opened_at", "closed_at")
+        .only("pk", "status", "opened_at", "closed_at", "ergebnis", "bescheid_am")
     }
 
 
+ERGEBNIS_TEXT: dict[str, str] = {
+    Vorgang.Ergebnis.BEWILLIGT: "Ihr Antrag wurde bewilligt.",
+    Vorgang.Ergebnis.TEILWEISE: "Ihr Antrag wurde teilweise bewilligt.",
+    Vorgang.Ergebnis.ABGELEHNT: "Ihr Antrag wurde abgelehnt.",
+    Vorgang.Ergebnis.ZURUECKGENOMMEN: "Ihr Antrag wurde zurückgenommen.",
+}
+GESCHLOSSEN = (Brief.Status.ENTWURF, Brief.Status.ZUR_FREIGABE, Brief.Status.VERWORFEN)
+
+
+def _bescheide(
+    tenant_id: uuid.UUID, vorgaenge: list[Vorgang], erlaubt: set[uuid.UUID]
+) -> dict[uuid.UUID, Brief]:
+    """Per closed Vorgang its latest Bescheid that lies in the mailbox of the account
+    (addressed to a person it may act for, provided and not sent on paper instead)."""
+    ids = [v.pk for v in vorgaenge if v.status == Vorgang.Status.DONE]
+    if not ids:
+        return {}
+    gefunden: dict[uuid.UUID, Brief] = {}
+    for brief in (
+        Brief.objects.for_tenant(tenant_id)
+        .filter(
+            vorgang_id__in=ids,
+            version__vorlage__art=Vorlage.Art.BESCHEID,
+            kanal=Brief.Kanal.PORTAL,
+            empfaenger_id__in=erlaubt,
+            bereitgestellt_am__isnull=False,
+            bereitstellung_beendet_am__isnull=True,
+        )
+        .exclude(status__in=GESCHLOSSEN)
+        .only("pk", "vorgang_id", "bereitgestellt_am")
+        .order_by("bereitgestellt_am", "pk")
+    ):
+        assert brief.vorgang_id is not None
+        gefunden[brief.vorgang_id] = brief  # the latest wins
+    return gefunden
+
+
+def _entschieden(vorgang: Vorgang, bescheid: Brief | None) -> Schritt:
+    """The last step: the outcome when the office recorded one, and where the Bescheid
+    is — in the mailbox (a link to it) or on its way by post."""
+    teile = [
+        ERGEBNIS_TEXT.get(vorgang.ergebnis, "Die Bearbeitung Ihres Antrags ist abgeschlossen.")
+    ]
+    datum = f" vom {vorgang.bescheid_am:%d.%m.%Y}" if vorgang.bescheid_am else ""
+    if bescheid is not None:
+        teile.append(f"Den Bescheid{datum} finden Sie in Ihrem Postfach.")
+    else:
+        teile.append(f"Der Bescheid{datum} wurde Ihnen per Post gesendet.")
+    return Schritt(
+        "Entschieden",
+        vorgang.closed_at,
+        " ".join(teile),
+        ERLEDIGT,
+        bescheid_id=bescheid.pk if bescheid is not None else None,
+    )
+
+
 def _nachforderungen(
-    konto: Buergerkonto, antrag_ids: list[uuid.UUID]
+    konto: Buergerkonto, antrag_ids: list[uuid.UUID], erlaubt: set[uuid.UUID]
 ) -> dict[uuid.UUID, list[Nachforderung]]:
     """The requests of these applications whose person the citizen may act for."""
     if not antrag_ids:
         return {}
-    erlaubt = {p.pk for p in access.personen_des_kontos(konto)}
     gefunden: dict[uuid.UUID, list[Nachforderung]] = {}
     for nf in (
         Nachforderung.objects.for_tenant(konto.tenant_id)
@@ -115,6 +175,7 @@ def _schritte(
     verbleib: online.Verbleib | None,
     vorgang: Vorgang | None,
     nachforderungen: list[Nachforderung],
+    bescheid: Brief | None = None,
 ) -> list[Schritt]:
     if antrag.status == Antrag.Status.OFFEN:
         return [
@@ -187,15 +248,7 @@ def _schritte(
     if vorgang is not None and vorgang.status == Vorgang.Status.DONE:
         for s in schritte:
             s.stand = ERLEDIGT
-        schritte.append(
-            Schritt(
-                "Entschieden",
-                vorgang.closed_at,
-                "Die Bearbeitung Ihres Antrags ist abgeschlossen. Die Entscheidung "
-                "(den Bescheid) erhalten Sie von der Verwaltung.",
-                ERLEDIGT,
-            )
-        )
+        schritte.append(_entschieden(vorgang, bescheid))
         return schritte
     if not any(s.stand == AKTUELL for s in schritte):
         bearbeitung = next(s for s in schritte if s.titel == "In Bearbeitung")
@@ -209,13 +262,16 @@ def _staende(konto: Buergerkonto, liste: list[Antrag]) -> list[Stand]:
     vorgaenge = _vorgaenge(
         konto.tenant_id, {v.vorgang_id for v in verbleib.values() if v.vorgang_id}
     )
-    nachforderungen = _nachforderungen(konto, [a.pk for a in liste])
+    erlaubt = {p.pk for p in access.personen_des_kontos(konto)} if liste else set()
+    nachforderungen = _nachforderungen(konto, [a.pk for a in liste], erlaubt)
+    bescheide = _bescheide(konto.tenant_id, list(vorgaenge.values()), erlaubt)
     staende = []
     for a in liste:
         wo = verbleib.get(a.eingang_id) if a.eingang_id else None
         vorgang = vorgaenge.get(wo.vorgang_id) if wo is not None and wo.vorgang_id else None
         nfs = nachforderungen.get(a.pk, [])
-        staende.append(Stand(a, _schritte(a, wo, vorgang, nfs), nfs))
+        bescheid = bescheide.get(vorgang.pk) if vorgang is not None else None
+        staende.append(Stand(a, _schritte(a, wo, vorgang, nfs, bescheid), nfs))
     return staende
 
 

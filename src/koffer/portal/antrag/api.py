@@ -16,6 +16,9 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from koffer.api.files import file_download
 from koffer.api.problems import Problem, not_found
+from koffer.forms.definition import text_de
+from koffer.forms.definition.modell import Bedingung, Definition, Feld
+from koffer.forms.katalog import selectors as katalog
 from koffer.forms.katalog.api import FormularProblem
 from koffer.portal.antrag import selectors, services
 from koffer.portal.auth import BUERGER_AUTH, BuergerRequest
@@ -32,6 +35,61 @@ class PortalAngebot(Schema):
     formular: str = Field(description="Schlüssel des Formulars")
     titel: str
     formularversion: int = Field(description="Nummer der Version, mit der ein Antrag beginnt")
+
+
+class PortalFormularOption(Schema):
+    wert: str
+    label: str
+
+
+class PortalFormularSpalte(Schema):
+    id: str
+    typ: str = Field(description="text, mehrzeilig, zahl, geld, datum, auswahl, janein, …")
+    label: str
+    hilfe: str = Field(description="Der Hilfetext (leer: keiner)")
+    pflicht: bool
+    bedingung: dict[str, Any] | None = Field(
+        description="Wann das Feld gefragt wird, im Format der Formulardefinition "
+        "(GET /formulare/schema); der Server prüft die Antworten selbst"
+    )
+    vorbelegung: str | None = Field(description="Woraus das Feld vorbelegt wird")
+    min_laenge: int | None
+    max_laenge: int | None
+    muster: str | None = Field(description="Regulärer Ausdruck, dem ein Text folgen muss")
+    muster_meldung: str
+    format: str | None = Field(description="z. B. telefon, email, plz")
+    min: str | None = Field(description="zahl/geld: Dezimalzahl als Text; datum: ISO oder heute")
+    max: str | None
+    nachkommastellen: int
+    optionen: list[PortalFormularOption] = Field(description="Die Auswahl (auswahl)")
+    mehrfach: bool = Field(description="Mehrere Optionen wählbar")
+    darstellung: str = Field(description="radio oder liste (auswahl)")
+    dateitypen: list[str] = Field(description="Erlaubte Dateitypen (datei)")
+    max_mb: int = Field(description="Größte Datei in MB (datei)")
+    text: str = Field(description="Der Text eines Hinweises (hinweis)")
+
+
+class PortalFormularFeld(PortalFormularSpalte):
+    spalten: list[PortalFormularSpalte] = Field(description="Die Spalten einer Tabelle")
+    min_zeilen: int
+    max_zeilen: int
+
+
+class PortalFormularSchritt(Schema):
+    id: str
+    titel: str
+    hilfe: str
+    bedingung: dict[str, Any] | None
+    felder: list[PortalFormularFeld]
+
+
+class PortalFormular(Schema):
+    angebot: uuid.UUID
+    formular: str = Field(description="Schlüssel des Formulars")
+    formularversion: int = Field(description="Die Version, mit der ein neuer Antrag beginnt")
+    titel: str
+    beschreibung: str
+    schritte: list[PortalFormularSchritt]
 
 
 class PortalAntragNeu(Schema):
@@ -105,6 +163,66 @@ def _angebot_out(row: OnlineAngebot) -> PortalAngebot:
     )
 
 
+def _bedingung(b: Bedingung | None) -> dict[str, Any] | None:
+    return dict(b.roh) if b is not None else None
+
+
+def _spalte(f: Feld) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "typ": f.typ,
+        "label": text_de(f.label),
+        "hilfe": text_de(f.hilfe),
+        "pflicht": f.pflicht,
+        "bedingung": _bedingung(f.bedingung),
+        "vorbelegung": f.vorbelegung,
+        "min_laenge": f.min_laenge,
+        "max_laenge": f.max_laenge,
+        "muster": f.muster,
+        "muster_meldung": text_de(f.muster_meldung),
+        "format": f.format,
+        "min": f.min,
+        "max": f.max,
+        "nachkommastellen": f.nachkommastellen,
+        "optionen": [{"wert": o.wert, "label": text_de(o.label)} for o in f.optionen],
+        "mehrfach": f.mehrfach,
+        "darstellung": f.darstellung,
+        "dateitypen": list(f.dateitypen),
+        "max_mb": f.max_mb,
+        "text": text_de(f.text),
+    }
+
+
+def _formular_out(row: OnlineAngebot, definition: Definition) -> PortalFormular:
+    version = row.formular.aktuelle_version
+    assert version is not None  # an offer is listed only with a current version
+    return PortalFormular(
+        angebot=row.pk,
+        formular=row.formular.schluessel,
+        formularversion=version.nummer,
+        titel=text_de(definition.titel),
+        beschreibung=text_de(definition.beschreibung),
+        schritte=[
+            PortalFormularSchritt(
+                id=s.id,
+                titel=text_de(s.titel),
+                hilfe=text_de(s.hilfe),
+                bedingung=_bedingung(s.bedingung),
+                felder=[
+                    PortalFormularFeld(
+                        **_spalte(f),
+                        spalten=[PortalFormularSpalte(**_spalte(c)) for c in f.spalten],
+                        min_zeilen=f.min_zeilen,
+                        max_zeilen=f.max_zeilen,
+                    )
+                    for f in s.felder
+                ],
+            )
+            for s in definition.schritte
+        ],
+    )
+
+
 def _kurz(row: Antrag) -> dict[str, Any]:
     formular = row.formularversion.formular
     return {
@@ -152,6 +270,19 @@ def _antrag(request: BuergerRequest, antrag_id: uuid.UUID) -> Antrag:
 )
 def list_angebote(request: BuergerRequest) -> list[PortalAngebot]:
     return [_angebot_out(a) for a in selectors.angebote(request.buerger.tenant_id)]
+
+
+@router.get(
+    "/portal/angebote/{angebot_id}/formular",
+    response={200: PortalFormular, 404: Problem},
+    summary="Das Online-Formular eines Angebots, damit ein Programm es zeigen kann: Schritte, "
+    "Felder, Typen, Pflicht, Auswahl, Hilfetexte, Bedingungen (die Antworten prüft der Server)",
+)
+def get_formular(request: BuergerRequest, angebot_id: uuid.UUID) -> PortalFormular:
+    angebot = selectors.angebot(request.buerger.tenant_id, angebot_id)
+    if angebot is None or angebot.formular.aktuelle_version is None:
+        raise not_found("Dieses Online-Angebot")
+    return _formular_out(angebot, katalog.definition(angebot.formular.aktuelle_version))
 
 
 @router.get(

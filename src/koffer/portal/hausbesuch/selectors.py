@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
+from koffer.audit import services as audit
 from koffer.field.models import Besuchswunsch
 from koffer.field.wuensche import selectors as wuensche
 from koffer.portal.models import Buergerkonto, PortalEinstellung
@@ -43,3 +44,24 @@ def anzahl_anfragen(konto: Buergerkonto, seit: datetime) -> tuple[int, int]:
         )
     )
     return int(zahlen["neu"] or 0), int(zahlen["offen"] or 0)
+
+
+def erste_anfrage_seit(konto: Buergerkonto, seit: datetime) -> datetime | None:
+    """When the account's first request since ``seit`` was made (None: none)."""
+    return (
+        Besuchswunsch.objects.for_tenant(konto.tenant_id)
+        .filter(konto_id=konto.pk, created_at__gte=seit)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def anfragen_lesen(konto: Buergerkonto, zweck: str) -> list[wuensche.Stand]:
+    """The account's requests as :func:`anfragen`, the read audited (they name the
+    person visited and the address)."""
+    staende = anfragen(konto)
+    audit.read(
+        actor=konto, tenant_id=konto.tenant_id, obj=konto, subject=konto.person, purpose=zweck
+    )
+    return staende

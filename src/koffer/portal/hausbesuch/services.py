@@ -16,6 +16,7 @@ tabs at once cannot pass the limit together."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import timedelta
 
@@ -80,11 +81,15 @@ def _begrenzen(konto: Buergerkonto) -> None:
     seit = timezone.now() - timedelta(days=1)
     heute, offen = selectors.anzahl_anfragen(konto, seit)
     if heute >= MAX_PRO_TAG:
+        # Allowed again once the oldest request of the 24 hours has left them.
+        aeltester = selectors.erste_anfrage_seit(konto, seit) or timezone.now()
+        warten = max(1, math.ceil((aeltester - seit).total_seconds()))
         raise ZuVieleVersuche(
             "hausbesuch_zu_viele",
             f"Sie haben in den letzten 24 Stunden schon {heute} Hausbesuche angefragt. "
             "Bitte warten Sie, bis sich die Verwaltung bei Ihnen meldet, oder versuchen Sie "
             "es morgen wieder.",
+            warten,
         )
     if offen >= MAX_OFFEN:
         raise ZuVieleVersuche(

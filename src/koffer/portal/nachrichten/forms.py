@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from koffer.portal.nachrichten.services import MAX_TEXT
+from koffer.inputs import CheckboxGroups
+from koffer.portal.nachrichten.services import MAX_ANLAGEN, MAX_TEXT
 
 
 class NachrichtForm(forms.Form):
@@ -16,8 +17,19 @@ class NachrichtForm(forms.Form):
 
 
 class AntwortForm(NachrichtForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    dokumente = forms.MultipleChoiceField(
+        label="Dokumente der Akte anhängen",
+        required=False,
+        widget=CheckboxGroups,
+        help_text=f"Höchstens {MAX_ANLAGEN}. Die Person kann sie in den Online-Diensten "
+        "herunterladen.",
+    )
+
+    def __init__(self, *args: object, dokumente: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        feld = self.fields["dokumente"]
+        assert isinstance(feld, forms.MultipleChoiceField)
+        feld.choices = dokumente
         self.fields["text"].label = "Antwort"
         self.fields["text"].help_text = (
             "Wird als ausgehendes Dokument im Vorgang abgelegt und im Postfach bereitgestellt; "

@@ -6,9 +6,10 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
+from koffer.audit import services as audit
 from koffer.portal import access
 from koffer.portal.access import gueltige_vertretungen_q
-from koffer.portal.models import Buergerkonto, Nachricht, Vertretung
+from koffer.portal.models import Buergerkonto, Nachricht, NachrichtAnlage, Vertretung
 from koffer.records.models import AkteSubjekt, Person, Vorgang
 
 
@@ -36,6 +37,7 @@ def verlauf(vorgang: Vorgang) -> list[Nachricht]:
         Nachricht.objects.for_tenant(vorgang.tenant_id)
         .filter(vorgang=vorgang)
         .select_related("konto", "verfasst_von")
+        .prefetch_related("anlagen")
         .order_by("created_at", "pk")[:500]
     )
 
@@ -80,4 +82,33 @@ def konten_des_vorgangs(vorgang: Vorgang) -> QuerySet[Buergerkonto]:
         .filter(Q(person_id__in=ids) | Q(pk__in=vertreter))
         .filter(email_bestaetigt_am__isnull=False)
         .exclude(email="")
+    )
+
+
+def verlauf_lesen(konto: Buergerkonto, vorgang: Vorgang) -> list[Nachricht]:
+    """The thread as the citizen reads it (page or API), audited as a read of the
+    person's data."""
+    eintraege = verlauf(vorgang)
+    audit.read(
+        actor=konto,
+        tenant_id=konto.tenant_id,
+        obj=vorgang,
+        subject=konto.person,
+        purpose="Nachrichten im Portal",
+    )
+    return eintraege
+
+
+def anlage(vorgang: Vorgang, anlage_id: uuid.UUID) -> NachrichtAnlage | None:
+    """A document of the Akte an answer about ``vorgang`` carries; else None."""
+    return (
+        NachrichtAnlage.objects.for_tenant(vorgang.tenant_id)
+        .filter(
+            pk=anlage_id,
+            nachricht__vorgang=vorgang,
+            nachricht__richtung=Nachricht.Richtung.AUSGANG,
+            dokument__current_version__isnull=False,
+        )
+        .select_related("dokument__current_version")
+        .first()
     )

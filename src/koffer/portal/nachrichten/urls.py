@@ -14,4 +14,9 @@ urlpatterns = [
         views.verlauf,
         name="nachrichten",
     ),
+    path(
+        "portal/<slug:mandant>/nachrichten/<uuid:vorgang_id>/anlagen/<uuid:anlage_id>/",
+        views.anlage,
+        name="nachricht_anlage",
+    ),
 ]

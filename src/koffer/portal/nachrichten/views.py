@@ -1,5 +1,6 @@
-"""Pages of the messages: the citizen's thread about a Vorgang (portal) and the
-caseworker's (staff, linked from the Vorgang's page). Thin: selectors read, services
+"""Pages of the messages: the citizen's thread about a Vorgang (portal; files attached,
+documents of an answer downloaded) and the caseworker's (staff, linked from the
+Vorgang's page; documents of the Akte attached). Thin: selectors read, services
 write."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.audit import services as audit
+from koffer.blobs.store import get_store
 from koffer.errors import DomainError
 from koffer.portal import vertretungen
 from koffer.portal.nachrichten import selectors, services
@@ -38,7 +40,12 @@ def verlauf(request: HttpRequest, mandant: str, vorgang_id: uuid.UUID) -> HttpRe
         status = 400
         if form.is_valid():
             try:
-                services.schreiben(actor=konto, vorgang=vorgang, text=form.cleaned_data["text"])
+                services.schreiben(
+                    actor=konto,
+                    vorgang=vorgang,
+                    text=form.cleaned_data["text"],
+                    dateien=request.FILES.getlist("anlagen"),
+                )
             except DomainError as exc:
                 form.add_error("text", exc.message)
                 status = exc.status
@@ -47,14 +54,7 @@ def verlauf(request: HttpRequest, mandant: str, vorgang_id: uuid.UUID) -> HttpRe
                     request, "Ihre Nachricht ist gesendet und liegt der Verwaltung vor."
                 )
                 return redirect("portal:nachrichten", mandant=mandant, vorgang_id=vorgang.pk)
-    eintraege = selectors.verlauf(vorgang)
-    audit.read(
-        actor=konto,
-        tenant_id=konto.tenant_id,
-        obj=vorgang,
-        subject=konto.person,
-        purpose="Nachrichten im Portal",
-    )
+    eintraege = selectors.verlauf_lesen(konto, vorgang)
     services.gelesen(actor=konto, nachrichten=eintraege)
     return seite(
         request,
@@ -64,9 +64,40 @@ def verlauf(request: HttpRequest, mandant: str, vorgang_id: uuid.UUID) -> HttpRe
             "vorgang": vorgang,
             "eintraege": eintraege,
             "form": form,
+            "max_anlagen": services.MAX_ANLAGEN,
         },
         status=status,
     )
+
+
+@buerger_erforderlich
+@require_http_methods(["GET"])
+def anlage(
+    request: HttpRequest, mandant: str, vorgang_id: uuid.UUID, anlage_id: uuid.UUID
+) -> FileResponse:
+    """A document of the Akte the office's answer carries, downloaded (audited)."""
+    konto = request.buerger  # type: ignore[attr-defined]
+    vorgang = selectors.vorgang(konto, vorgang_id)
+    gefunden = selectors.anlage(vorgang, anlage_id) if vorgang is not None else None
+    if gefunden is None or gefunden.dokument is None:
+        raise Http404("Diese Anlage gibt es nicht.")
+    version = gefunden.dokument.current_version
+    assert version is not None
+    audit.read(
+        actor=konto,
+        tenant_id=konto.tenant_id,
+        obj=gefunden.dokument,
+        subject=konto.person,
+        purpose=f"Online-Dienste: Anlage „{gefunden.name}“ heruntergeladen"[:300],
+    )
+    antwort = FileResponse(
+        get_store().open(version.sha256),
+        content_type=version.mime_type or "application/octet-stream",
+        as_attachment=True,
+        filename=f"anlage-{gefunden.position}",
+    )
+    antwort["Cache-Control"] = "private, no-store"
+    return antwort
 
 
 @requires(lambda access, tenant: vertretungen.darf_bearbeiten(access))
@@ -77,7 +108,8 @@ def verwaltung(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpResponse:
     if vorgang is None:
         raise Http404
     darf = services.may_answer(request.access, request.user, vorgang)
-    form, status = AntwortForm(request.POST or None), 200
+    dokumente = [(str(d.pk), d.title) for d in services.anhaengbar(vorgang)] if darf else []
+    form, status = AntwortForm(request.POST or None, dokumente=dokumente), 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -87,6 +119,7 @@ def verwaltung(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpResponse:
                     access=request.access,
                     vorgang=vorgang,
                     text=form.cleaned_data["text"],
+                    dokument_ids=[uuid.UUID(i) for i in form.cleaned_data["dokumente"]],
                 )
             except DomainError as exc:
                 form.add_error("text", exc.message)

@@ -44,7 +44,7 @@ IDEMPOTENCY_KEY = Header(
     "mit demselben Schlüssel speichert nichts doppelt.",
     max_length=100,
 )
-REJECTED_STATUS = {"too_large": 413}
+REJECTED_STATUS = {"too_large": 413, "store_unavailable": 503}
 
 
 class VersionOut(Schema):
@@ -112,7 +112,9 @@ class UploadMetaIn(Schema):
 
 class FileResult(Schema):
     filename: str
-    status: int = Field(description="201 gespeichert, 409 bereits vorhanden, 413/422 abgelehnt")
+    status: int = Field(
+        description="201 gespeichert, 409 bereits vorhanden, 413/422 abgelehnt, 503 Dokumentenspeicher nicht erreichbar"
+    )
     outcome: Literal["stored", "duplicate", "rejected"]
     dokument_id: uuid.UUID | None = Field(
         description="Das neue Dokument, oder bei 409 das vorhandene (in einer Akte, die "

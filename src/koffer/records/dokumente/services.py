@@ -32,19 +32,20 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
 from django.utils import timezone
+from uuid6 import uuid7
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.audit.reasons import need_reason
 from koffer.audit.services import Actor
-from koffer.blobs.store import get_store
+from koffer.blobs.store import BlobStoreUnavailable, get_store
 from koffer.records import access as records_access
 from koffer.records.documents import complete_text
 from koffer.records.dokumente import blob_ledger
@@ -58,11 +59,19 @@ from koffer.records.dokumente.naming import (
     split_extension,
 )
 from koffer.records.errors import DocumentRejected, RecordsError, RecordsForbidden
-from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
+from koffer.records.models import Akte, Dokument, DokumentVersion, PendingBlob, Person, Vorgang
 from koffer.records.selectors import first_subject
 from koffer.records.suche import services as search
 
 logger = logging.getLogger("koffer.records.documents")
+
+
+class Unread:
+    """A parameter the caller did not pass because it has not read it (the Akte's first
+    person): the service reads it itself. None is a real answer (an Akte without one)."""
+
+
+UNREAD = Unread()
 
 # --- Results -----------------------------------------------------------------------------------
 
@@ -250,6 +259,220 @@ def add_version(
     )
 
 
+# --- versions made elsewhere (a Koffer's) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivedVersion:
+    """A document version made elsewhere (on a Koffer, offline) whose bytes are already in
+    the blob store: its own id (a UUIDv7), file name, hash and the time it was made there;
+    ``pdf_sha256`` its own working copy of an Office file, if it made one (also stored)."""
+
+    pk: uuid.UUID
+    filename: str
+    sha256: str
+    created_at: datetime
+    note: str = ""
+    pdf_sha256: str = ""
+
+
+RECEIVED_MISSING = "Die Datei fehlt im Dateispeicher des Büros."
+RECEIVED_HASH = "Die Datei im Dateispeicher hat nicht den angegebenen SHA-256."
+
+
+def inspect_received(*, tenant_id: uuid.UUID, version: ReceivedVersion) -> Content:
+    """The same inspection as a hand upload (size limit, type by the bytes, pages and text
+    in the bounded child), on bytes already in the blob store. Slow: call it before the
+    transaction that files the version. Raises DocumentRejected with the German reason."""
+    store = get_store()
+    if not store.exists(version.sha256):
+        raise DocumentRejected("blob_missing", RECEIVED_MISSING)
+    name = clean_filename(version.filename)
+    with store.open(version.sha256) as stream:
+        data = read_within_limit(
+            IncomingFile(name=name, size=store.size(version.sha256), stream=stream)
+        )
+    if hashlib.sha256(data).hexdigest() != version.sha256:
+        raise DocumentRejected("blob_hash", RECEIVED_HASH)
+    content = inspect(data, name, version.sha256, inspection_bounds(tenant_id))
+    if content.pdf is not None and version.pdf_sha256 and store.exists(version.pdf_sha256):
+        # Its own working copy, made by the same conversion there and stored with it.
+        content.pdf, content.pdf_sha256 = None, version.pdf_sha256
+    elif content.pdf is not None and not store.exists(content.pdf_sha256):
+        # The office's, announced in the blob ledger like an upload's: the version's
+        # transaction settles it, else it expires and ``records_blob_gc`` takes it.
+        blob_ledger.store_pending(tenant_id, [(content.pdf_sha256, content.pdf)], store)
+    return content
+
+
+def file_received(
+    *,
+    actor: User,
+    akte: Akte,
+    pk: uuid.UUID,
+    version: ReceivedVersion,
+    meta: DocumentMeta | None = None,
+    vorgang: Vorgang | None = None,
+    created_at: datetime | None = None,
+    content: Content | None = None,
+    origin: dict[str, Any] | None = None,
+) -> DokumentVersion:
+    """File a document made elsewhere (a Koffer's) as a new Dokument of ``akte`` with its
+    own id ``pk`` and its first version ``version``: inspected like a hand upload
+    (``content`` when :func:`inspect_received` ran before the caller's transaction; a
+    refusal raises DocumentRejected and writes nothing), numbered 1 and current, made by
+    ``actor`` at its original time, indexed and audited as ``records.dokument.create``
+    with ``origin`` in the event (e.g. the Koffer's audit event it came from). The same
+    ``pk`` again answers the version stored before."""
+    meta = _with_received_on(_clean_meta(meta or DocumentMeta()))
+    _check_target(akte, vorgang)
+    earlier = _received_before(akte.tenant_id, version)
+    if earlier is not None:
+        return earlier
+    content = content or inspect_received(tenant_id=akte.tenant_id, version=version)
+    made = created_at or version.created_at
+    with transaction.atomic():
+        dokument = Dokument.objects.create(
+            pk=pk,
+            tenant_id=akte.tenant_id,
+            akte=akte,
+            vorgang=vorgang,
+            title=meta.title or split_extension(content.filename)[0][:300],
+            kind=meta.kind,
+            direction=meta.direction,
+            sender=meta.sender,
+            received_on=meta.received_on,
+            source=meta.source,
+            needs_ocr=content.needs_ocr,
+            page_count=content.page_count,
+            created_at=made,
+            created_by=actor,
+        )
+        row = _create_received(dokument, content, version, 1, actor)
+        Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=timezone.now())
+        if vorgang is not None:
+            _vorgang_step(vorgang, actor, "dokument", f"Dokument abgelegt: {dokument.title}", made)
+        audit.record(
+            actor=actor,
+            tenant_id=akte.tenant_id,
+            action="records.dokument.create",
+            obj=dokument,
+            subject=first_subject(akte),
+            changes={
+                "akte": str(akte.pk),
+                "vorgang": str(vorgang.pk) if vorgang else None,
+                "title": dokument.title,
+                "kind": dokument.kind,
+                "direction": dokument.direction,
+                "source": dokument.source,
+                **_version_facts(row),
+                **_decrypted_fact(content),
+                **(origin or {}),
+            },
+        )
+        _after_commit(row, content)
+    return row
+
+
+def add_received_version(
+    *,
+    actor: User,
+    dokument: Dokument,
+    version: ReceivedVersion,
+    content: Content | None = None,
+    origin: dict[str, Any] | None = None,
+) -> DokumentVersion:
+    """A version made elsewhere (a Koffer's) of a document the office has: inspected like
+    a hand upload (see :func:`file_received`), given the next number here (the office may
+    have added versions meanwhile), made the current one, audited as
+    ``records.dokument.version`` with ``origin``. The same version again answers the
+    stored one."""
+    if dokument.status == Dokument.Status.CANCELLED:
+        raise RecordsError(
+            "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+        )
+    if dokument.source == Dokument.Source.LETTER:
+        raise RecordsError(
+            "dokument_letter",
+            "Ein freigegebener Brief ist unveränderlich; eine Korrektur ist ein neuer Brief.",
+        )
+    earlier = _received_before(dokument.tenant_id, version)
+    if earlier is not None:
+        return earlier
+    content = content or inspect_received(tenant_id=dokument.tenant_id, version=version)
+    with transaction.atomic():
+        locked = (
+            Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
+        )
+        if locked.status == Dokument.Status.CANCELLED:
+            raise RecordsError(
+                "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+            )
+        last = (
+            DokumentVersion.objects.for_tenant(dokument.tenant_id)
+            .filter(dokument_id=dokument.pk)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        row = _create_received(locked, content, version, (last or 0) + 1, actor)
+        locked.needs_ocr = content.needs_ocr
+        locked.page_count = content.page_count
+        locked.save(update_fields=["current_version", "needs_ocr", "page_count"])
+        Akte.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.akte_id).update(
+            updated_at=timezone.now()
+        )
+        audit.record(
+            actor=actor,
+            tenant_id=dokument.tenant_id,
+            action="records.dokument.version",
+            obj=locked,
+            subject=first_subject(locked.akte),
+            changes={**_version_facts(row), **_decrypted_fact(content), **(origin or {})},
+            reason=version.note[:300],
+        )
+        _after_commit(row, content)
+    dokument.refresh_from_db()
+    return row
+
+
+def _received_before(tenant_id: uuid.UUID, version: ReceivedVersion) -> DokumentVersion | None:
+    return DokumentVersion.objects.for_tenant(tenant_id).filter(pk=version.pk).first()
+
+
+def _create_received(
+    dokument: Dokument, content: Content, version: ReceivedVersion, number: int, actor: User
+) -> DokumentVersion:
+    """The version row with its own id, the office's number and what the inspection
+    found (its working copy: see :func:`inspect_received`)."""
+    row = DokumentVersion.objects.create(
+        pk=version.pk,
+        tenant_id=dokument.tenant_id,
+        dokument=dokument,
+        number=number,
+        filename=content.filename,
+        mime_type=content.ftype.mime,
+        size=len(content.data),
+        sha256=content.sha256,
+        pdf_sha256=content.pdf_sha256,
+        page_count=content.page_count,
+        text=content.text,
+        created_at=version.created_at,
+        created_by=actor,
+        note=version.note[:300],
+    )
+    dokument.current_version = row
+    Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
+        current_version=row
+    )
+    # Its files are referenced now: the marks of their uploads go (like an upload's settle).
+    PendingBlob.objects.unscoped().filter(
+        tenant_id=dokument.tenant_id, sha256__in=[s for s in (row.sha256, row.pdf_sha256) if s]
+    ).delete()
+    search.index_version(row)
+    return row
+
+
 # --- scans the Posteingang files ---------------------------------------------------------------
 
 
@@ -296,20 +519,32 @@ def file_letter(
     key: str,
     access: Access | None = None,
     neu: bool = False,
+    subject: Person | Unread | None = UNREAD,
 ) -> IngestResult:
     """File a letter of the Postausgang as a new outgoing Dokument of ``akte`` (source:
     letter), the moment it is released. ``letter.original`` is the letter's PDF, its text
     is indexed. A letter's Dokument takes no further versions (:func:`add_version`): a
     correction is a new letter. ``key`` (``postausgang:<letter id>``) makes a repeated call
     after a crash answer what the first one stored; ``neu``: the letter was made in the
-    caller's open transaction, so nothing can have been stored under its key yet."""
+    caller's open transaction, so nothing can have been stored under its key yet.
+    ``subject``: the Akte's first person (the audit event's subject) where the caller
+    has read it already (a serial letter reads a chunk's at once)."""
     meta = _clean_meta(
         replace(meta, source=Dokument.Source.LETTER, direction=Dokument.Direction.OUTGOING)
     )
     # A letter is new by making: its date, reply code and ids make its bytes unique, so
     # looking for a copy elsewhere would cost two queries a letter and never find one.
     return _file_pdf(
-        actor, akte, letter, meta, vorgang, key, access, duplicates=False, earlier=not neu
+        actor,
+        akte,
+        letter,
+        meta,
+        vorgang,
+        key,
+        access,
+        duplicates=False,
+        earlier=not neu,
+        subject=subject,
     )
 
 
@@ -347,6 +582,7 @@ def _file_pdf(
     *,
     duplicates: bool = True,
     earlier: bool = True,
+    subject: Person | Unread | None = UNREAD,
 ) -> IngestResult:
     who = cast(Actor, actor)
     key = clean_upload_key(key)
@@ -386,7 +622,7 @@ def _file_pdf(
     pending = blob_ledger.store_pending(akte.tenant_id, blobs, get_store())
     return _settled(
         pending,
-        lambda: _write_new(who, akte, vorgang, content, meta, pending, key, scope),
+        lambda: _write_new(who, akte, vorgang, content, meta, pending, key, scope, subject),
         lambda: _replayed_after_race(incoming, akte.tenant_id, key, sha256, who, akte_id=akte.pk),
     )
 
@@ -468,6 +704,14 @@ def _guarded(step: Any, file: IncomingFile) -> IngestResult:
         return result
     except RecordsError as exc:
         return IngestResult(filename=name, outcome="rejected", code=exc.code, message=exc.message)
+    except BlobStoreUnavailable as exc:
+        logger.error("Dokumentenspeicher: %s (Datei %r nicht gespeichert)", exc, name)
+        return IngestResult(
+            filename=name,
+            outcome="rejected",
+            code="store_unavailable",
+            message=f"{exc} Die Datei wurde nicht gespeichert; bitte später erneut hochladen.",
+        )
     except Exception:
         logger.exception("document ingest failed for %r", name)
         return IngestResult(
@@ -679,6 +923,7 @@ def _write_new(
     pending: list[uuid.UUID],
     upload_key: str,
     scope: records_access.DuplicateScope,
+    subject: Person | Unread | None = UNREAD,
 ) -> IngestResult:
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
@@ -686,6 +931,9 @@ def _write_new(
         again = find_duplicate(scope, content.sha256)
         if again is not None:  # stored by a parallel upload meanwhile
             return _duplicate_result_named(content.filename, again, scope)
+        # The version's id drawn first, so the Dokument is inserted pointing to it (the
+        # foreign key is checked at commit) instead of inserted and updated.
+        version_id = uuid7()
         dokument = Dokument.objects.create(
             tenant_id=akte.tenant_id,
             akte=akte,
@@ -698,10 +946,13 @@ def _write_new(
             source=meta.source,
             needs_ocr=content.needs_ocr,
             page_count=content.page_count,
+            current_version_id=version_id,
             created_at=now,
             created_by=user,
         )
-        version = _create_version(dokument, content, 1, user, now, note="", upload_key=upload_key)
+        version = _create_version(
+            dokument, content, 1, user, now, note="", upload_key=upload_key, version_id=version_id
+        )
         Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=now)
         if vorgang is not None:
             _vorgang_step(vorgang, user, "dokument", f"Dokument abgelegt: {dokument.title}", now)
@@ -710,7 +961,7 @@ def _write_new(
             tenant_id=akte.tenant_id,
             action="records.dokument.create",
             obj=dokument,
-            subject=first_subject(akte),
+            subject=first_subject(akte) if isinstance(subject, Unread) else subject,
             changes={
                 "akte": str(akte.pk),
                 "vorgang": str(vorgang.pk) if vorgang else None,
@@ -821,8 +1072,12 @@ def _create_version(
     *,
     note: str,
     upload_key: str,
+    version_id: uuid.UUID | None = None,
 ) -> DokumentVersion:
-    version = DokumentVersion.objects.create(
+    """The version ``number`` of ``dokument``, made current and indexed. ``version_id``:
+    the id the Dokument was inserted pointing to (a new Dokument), so it needs no update."""
+    version = DokumentVersion(
+        id=version_id or uuid7(),
         tenant_id=dokument.tenant_id,
         dokument=dokument,
         number=number,
@@ -838,10 +1093,12 @@ def _create_version(
         note=note,
         upload_key=upload_key,
     )
+    version.save(force_insert=True)
     dokument.current_version = version
-    Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
-        current_version=version
-    )
+    if version_id is None:
+        Dokument.objects.for_tenant(dokument.tenant_id).filter(pk=dokument.pk).update(
+            current_version=version
+        )
     search.index_version(version)
     return version
 

@@ -26,6 +26,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from koffer.audit import schluesselabgleich
 from koffer.blobs.store import get_store
 from koffer.jobs import anhalten, heartbeat, runner, services
 from koffer.shell.supervision import ENDGUELTIG
@@ -145,6 +146,17 @@ class Command(BaseCommand):
         except OSError as exc:
             logger.error("Dokumentenspeicher kann nicht vorbereitet werden: %s", exc)
 
+        # A worker with other secrets than the other machines' would seal audit events
+        # they cannot check and sign what they refuse: it does not start.
+        if abweichungen := schluesselabgleich.abweichungen():
+            raise CommandError(
+                " ".join(
+                    [
+                        "Worker startet nicht: dieser Rechner passt nicht zu den anderen:",
+                        *abweichungen,
+                    ]
+                )
+            )
         runner.clear_stop()
         recovered = []
         if options["worker_id"]:

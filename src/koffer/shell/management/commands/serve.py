@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from koffer.audit import anchors
+from koffer.audit import anchors, schluesselabgleich
 from koffer.shell import migrationsstand, server, supervision
 from koffer.tresor import schluessel as tresor_schluessel
 from koffer.tresor import start as tresor_start
@@ -83,6 +83,12 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         if not migrationsstand.auf_dem_stand():
             call_command("migrate", verbosity=0, interactive=False)
+        # Several machines share the database: one with another secret key or without
+        # the others' audit keys would break sessions and the chains, so it does not start.
+        if abweichungen := schluesselabgleich.abweichungen():
+            raise CommandError(
+                " ".join(["Dieser Rechner passt nicht zu den anderen:", *abweichungen])
+            )
         # A Koffer gets its people and Akten from the office („Koffer einrichten“), never
         # the demo district: its first start lands on the set-up page.
         if settings.DEMO_MODE and not options["no_demo"] and settings.KOFFER_MODE != "koffer":

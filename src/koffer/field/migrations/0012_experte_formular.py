@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("field", "0010_abgelehnt"),
+        ("field", "0011_segment_neu"),
     ]
 
     operations = [

@@ -1,0 +1,125 @@
+"""API of the messages about a Vorgang (tag „Portal“): the open Vorgänge a citizen may
+write about (with the office's unread answers), a Vorgang's thread (read: audited, the
+answers marked read as on the page) and a new message — filed into the Vorgang through
+the Posteingang by the page's service, at most 10 an hour (429 with ``Retry-After``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime
+
+from ninja import Field, Router, Schema, Status
+
+from koffer.api.problems import Problem, not_found
+from koffer.portal.auth import BUERGER_AUTH, BuergerRequest
+from koffer.portal.models import Nachricht
+from koffer.portal.nachrichten import selectors, services
+from koffer.records.models import Vorgang
+
+router = Router(tags=["Portal"], auth=BUERGER_AUTH)
+
+
+class PortalVorgang(Schema):
+    id: uuid.UUID
+    titel: str
+    aktenzeichen: str
+    eroeffnet_am: datetime
+    ungelesen: int = Field(description="Antworten der Verwaltung, die Sie noch nicht gelesen haben")
+
+
+class PortalNachricht(Schema):
+    id: uuid.UUID
+    richtung: str = Field(description="eingang: von Ihnen an die Verwaltung; ausgang: Antwort")
+    von: str
+    text: str
+    created_at: datetime
+    gelesen_am: datetime | None = Field(description="Eine Antwort: zuerst gelesen am")
+
+
+class PortalNachrichtNeu(Schema):
+    text: str = Field(min_length=1, max_length=services.MAX_TEXT)
+
+
+class PortalVerlauf(Schema):
+    vorgang: PortalVorgang
+    nachrichten: list[PortalNachricht]
+
+
+def _vorgang_out(vorgang: Vorgang, ungelesen: int) -> PortalVorgang:
+    return PortalVorgang(
+        id=vorgang.pk,
+        titel=vorgang.title,
+        aktenzeichen=vorgang.akte.aktenzeichen,
+        eroeffnet_am=vorgang.opened_at,
+        ungelesen=ungelesen,
+    )
+
+
+def _nachricht_out(n: Nachricht, verwaltung: str) -> PortalNachricht:
+    """``verwaltung``: the Mandant's name, the sender of every answer (never the
+    caseworker's)."""
+    if n.richtung == Nachricht.Richtung.EINGANG:
+        von = n.konto.anzeigename if n.konto is not None else ""
+    else:
+        von = verwaltung
+    return PortalNachricht(
+        id=n.pk,
+        richtung=n.richtung,
+        von=von,
+        text=n.text,
+        created_at=n.created_at,
+        gelesen_am=n.gelesen_am,
+    )
+
+
+def _vorgang(request: BuergerRequest, vorgang_id: uuid.UUID) -> Vorgang:
+    vorgang = selectors.vorgang(request.buerger, vorgang_id)
+    if vorgang is None:
+        raise not_found("Dieser Vorgang")
+    return vorgang
+
+
+@router.get(
+    "/portal/nachrichten",
+    response={200: list[PortalVorgang]},
+    summary="Die offenen Vorgänge, zu denen Sie schreiben können, mit ungelesenen Antworten",
+)
+def list_vorgaenge(request: BuergerRequest) -> list[PortalVorgang]:
+    konto = request.buerger
+    ungelesen = Counter(n.vorgang_id for n in selectors.ungelesen(konto))
+    return [_vorgang_out(v, ungelesen[v.pk]) for v in selectors.vorgaenge(konto)[:50]]
+
+
+@router.get(
+    "/portal/nachrichten/{vorgang_id}",
+    response={200: PortalVerlauf, 404: Problem},
+    summary="Die Nachrichten zu einem Vorgang, älteste zuerst; Antworten gelten danach als gelesen",
+)
+def get_verlauf(request: BuergerRequest, vorgang_id: uuid.UUID) -> PortalVerlauf:
+    konto = request.buerger
+    vorgang = _vorgang(request, vorgang_id)
+    eintraege = selectors.verlauf_lesen(konto, vorgang)
+    ungelesen = sum(
+        1 for n in eintraege if n.richtung == Nachricht.Richtung.AUSGANG and not n.gelesen_am
+    )
+    antwort = PortalVerlauf(
+        vorgang=_vorgang_out(vorgang, ungelesen),
+        nachrichten=[_nachricht_out(n, konto.tenant.name) for n in eintraege],
+    )
+    services.gelesen(actor=konto, nachrichten=eintraege)
+    return antwort
+
+
+@router.post(
+    "/portal/nachrichten/{vorgang_id}",
+    response={201: PortalNachricht, 404: Problem, 422: Problem, 429: Problem},
+    summary="Eine Nachricht zum Vorgang schreiben: als PDF im Vorgang abgelegt; höchstens 10 "
+    "in der Stunde (429 mit Retry-After)",
+)
+def create_nachricht(
+    request: BuergerRequest, vorgang_id: uuid.UUID, body: PortalNachrichtNeu
+) -> Status:
+    vorgang = _vorgang(request, vorgang_id)
+    nachricht = services.schreiben(actor=request.buerger, vorgang=vorgang, text=body.text)
+    return Status(201, _nachricht_out(nachricht, request.buerger.tenant.name))

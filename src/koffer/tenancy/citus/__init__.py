@@ -1,0 +1,24 @@
+"""koffer on Citus: PostgreSQL distributed by ``tenant_id`` (database ENGINE ``koffer.tenancy.citus``).
+
+``KOFFER_DATABASE_URL=citus://user@host:port/db`` selects it. It is Django's PostgreSQL
+backend with a schema editor that shapes every table for Citus while the migrations run,
+so the same migrations serve SQLite, plain PostgreSQL and Citus (see ``schema``). On a
+database without the ``citus`` extension it is plain PostgreSQL.
+"""
+
+from __future__ import annotations
+
+# Tables Django keeps for itself on the coordinator: never distributed nor replicated.
+LOCAL_TABLES = frozenset({"django_migrations"})
+# The distribution column of every tenant-owned table.
+DISTRIBUTION_COLUMN = "tenant_id"
+# Foreign keys between distributed tables whose two rows belong to different Mandanten (the
+# Platzbörse: a provider's hold or placement names the youth office's Gesuch). Citus can
+# only enforce a key between distributed tables within one Mandant's shard, so on Citus
+# these keys are left out and the services keep them (table, column).
+CROSS_TENANT_FOREIGN_KEYS = frozenset(
+    {
+        ("placements_reservierung", "gesuch_id"),
+        ("placements_belegung", "gesuch_id"),
+    }
+)
