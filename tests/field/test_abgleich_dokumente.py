@@ -24,6 +24,7 @@ from koffer.records.dokumente import services as dokumente
 from koffer.records.dokumente.naming import IncomingFile
 from koffer.records.models import Dokument, DokumentVersion, Vorgang, VorgangSchritt
 from koffer.tenancy.models import Mandant
+from tests.field.conftest import paket_json
 from tests.field.paket_bestand import Bestand, bestand, text
 from tests.field.test_abgleich_dienste import neues_dokument, push, senden, zeile
 
@@ -45,9 +46,7 @@ def koffer(daten: Bestand) -> Client:
 
 @pytest.fixture
 def paket(koffer: Client) -> dict[str, Any]:
-    response = koffer.get("/api/v1/koffer/paket")
-    assert response.status_code == 200
-    return response.json()
+    return paket_json(koffer.get("/api/v1/koffer/paket"))
 
 
 def hochladen(koffer: Client, data: bytes) -> str:
