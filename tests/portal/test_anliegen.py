@@ -262,6 +262,52 @@ def test_a_refused_upload_says_why_and_nothing_is_sent(
     assert angefordert.status == "offen"
 
 
+def test_uploads_to_a_request_count_against_the_hourly_upload_limit(
+    tenant: Mandant, verknuepft: Buergerkonto, angefordert: Nachforderung, settings: Any
+) -> None:
+    settings.KOFFER_PORTAL_LIMITS = {**settings.KOFFER_PORTAL_LIMITS, "upload": (2, 3600)}
+    client = portal_factories.buerger_client(verknuepft)
+    url = f"/portal/{tenant.slug}/unterlagen/{angefordert.pk}/"
+    [posten] = angefordert.posten.all()
+    erste = client.post(
+        url, {"aktion": "hochladen", "posten": str(posten.pk), "dateien": [_png(), _pdf()]}
+    )
+    assert erste.status_code == 302
+    zu_viel = client.post(
+        url, {"aktion": "hochladen", "posten": str(posten.pk), "dateien": [_png("dritte.png")]}
+    )
+    assert zu_viel.status_code == 429 and int(zu_viel["Retry-After"]) > 0
+    assert "zu viele Dateien" in zu_viel.content.decode()
+    assert NachforderungDatei.objects.for_tenant(tenant).count() == 2
+
+
+def test_sending_again_after_a_part_was_sent_answers_as_it_stands(
+    tenant: Mandant,
+    angebot: OnlineAngebot,
+    verknuepft: Buergerkonto,
+    team_caseworker: User,
+) -> None:
+    antrag = _eingereicht(portal_factories.buerger_client(verknuepft), tenant, angebot)
+    _jobs(tenant)
+    nf = anliegen.nachfordern(
+        actor=team_caseworker,
+        access=Access.for_user(team_caseworker.pk, tenant.pk),
+        vorgang=_vorgang(antrag),
+        posten=["Mietbescheinigung", "Kontoauszug"],
+        frist=timezone.localdate() + timedelta(days=7),
+    )
+    miete, _konto = nf.posten.order_by("position")
+    anliegen.hochladen(actor=verknuepft, nachforderung=nf, posten_id=miete.pk, dateien=[_pdf()])
+    anliegen.beantworten(actor=verknuepft, nachforderung=nf)
+    lieferungen = Stapel.objects.for_tenant(tenant).filter(batch_id__startswith="nachforderung-")
+    assert lieferungen.count() == 1
+
+    again = anliegen.beantworten(actor=verknuepft, nachforderung=nf)
+
+    assert again.status == Nachforderung.Status.OFFEN  # the account statement is still missing
+    assert lieferungen.count() == 1
+
+
 def test_another_account_or_a_person_no_longer_represented_gets_404(
     tenant: Mandant, verknuepft: Buergerkonto, angefordert: Nachforderung
 ) -> None:

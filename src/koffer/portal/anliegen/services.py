@@ -28,7 +28,7 @@ from koffer.audit import services as audit
 from koffer.forms.ausfuellen import ablage
 from koffer.forms.definition.modell import Definition, Feld, Schritt
 from koffer.inbox.online import services as online
-from koffer.portal import access
+from koffer.portal import access, drossel
 from koffer.portal.anliegen import unterlagen
 from koffer.portal.errors import Conflict, Forbidden, NotFound, Ungueltig
 from koffer.portal.models import (
@@ -223,6 +223,10 @@ def hochladen(
     )
     if posten is None:
         raise NotFound("posten_not_found", "Diese Unterlage gibt es in der Anforderung nicht.")
+    # counted before any file is stored or inspected, like an application's uploads
+    drossel.zaehlen(
+        tenant_id=actor.tenant_id, grenzen=[("upload", str(actor.pk))], anzahl=len(dateien)
+    )
     abgelegt = ablage.ablegen(
         tenant_id=actor.tenant_id,
         definition=_definition(posten),
@@ -342,6 +346,8 @@ def beantworten(*, actor: Buergerkonto, nachforderung: Nachforderung) -> Nachfor
         )
     zu_senden = [p for p in offene if list(p.dateien.all())]
     if not zu_senden:
+        if len(offene) < row.posten.count():
+            return row  # sent before, nothing new since: the same answer again
         raise Ungueltig("keine_dateien", "Bitte laden Sie zuerst mindestens eine Datei hoch.")
     pdfs = {
         p.pk: unterlagen.zusammenstellen([(d.blob, d.typ) for d in p.dateien.all()])

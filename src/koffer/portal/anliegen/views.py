@@ -18,7 +18,7 @@ from koffer.portal.anliegen import selectors, services
 from koffer.portal.antrag import selectors as antraege
 from koffer.portal.models import Nachforderung
 from koffer.portal.sitzung import buerger_erforderlich
-from koffer.portal.views import seite
+from koffer.portal.views import mit_retry_after, seite
 
 
 def _datei_antwort(sha256: str, name: str, typ: str) -> HttpResponse:
@@ -99,6 +99,7 @@ def nachforderung(request: HttpRequest, mandant: str, nachforderung_id: uuid.UUI
         raise Http404("Diese Anforderung gibt es nicht.")
     fehler: list[str] = []
     status = 200
+    retry_after: int | None = None
     if request.method == "POST":
         aktion = request.POST.get("aktion", "")
         try:
@@ -132,6 +133,7 @@ def nachforderung(request: HttpRequest, mandant: str, nachforderung_id: uuid.UUI
                 )
         except DomainError as exc:
             fehler, status = [exc.message], exc.status
+            retry_after = getattr(exc, "retry_after", None)
         if fehler:
             status = status if status != 200 else 422
         else:
@@ -142,17 +144,20 @@ def nachforderung(request: HttpRequest, mandant: str, nachforderung_id: uuid.UUI
                 )
             return HttpResponseRedirect(_nachforderung_url(nf))
         nf = selectors.nachforderung(konto, nachforderung_id) or nf
-    return seite(
-        request,
-        "portal/anliegen/nachforderung.html",
-        {
-            "page_title": "Unterlagen nachreichen",
-            "nf": nf,
-            "posten": list(nf.posten.all()),
-            "fehler": fehler,
-            "offen": nf.status == Nachforderung.Status.OFFEN,
-        },
-        status=status,
+    return mit_retry_after(
+        seite(
+            request,
+            "portal/anliegen/nachforderung.html",
+            {
+                "page_title": "Unterlagen nachreichen",
+                "nf": nf,
+                "posten": list(nf.posten.all()),
+                "fehler": fehler,
+                "offen": nf.status == Nachforderung.Status.OFFEN,
+            },
+            status=status,
+        ),
+        retry_after,
     )
 
 
