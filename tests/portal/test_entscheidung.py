@@ -121,6 +121,12 @@ def test_the_outcome_with_the_bescheid_in_the_mailbox(
     assert f"Den Bescheid vom {gestern:%d.%m.%Y} finden Sie in Ihrem Postfach." in html
     link = f"/portal/{tenant.slug}/postfach/{brief.pk}/brief.pdf"
     assert f'href="{link}"' in html
+    # an app reads the same step, and which letter of the mailbox is the Bescheid
+    api = client.get(f"/api/v1/portal/anliegen/{antrag.pk}")
+    assert api.status_code == 200
+    entschieden = api.json()["schritte"][-1]
+    assert "teilweise bewilligt" in entschieden["text"]
+    assert entschieden["bescheid_id"] == str(brief.pk)
     pdf = client.get(link)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     brief.refresh_from_db()

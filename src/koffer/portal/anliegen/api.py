@@ -39,6 +39,11 @@ class PortalZeitpunkt(Schema):
     stand_text: str = Field(description="Der Stand in Worten, wie die Seite ihn zeigt")
     posten: list[str] = Field(description="Die fehlenden oder gesendeten Unterlagen")
     frist: date | None
+    bescheid_id: uuid.UUID | None = Field(
+        None,
+        description="Entschieden: der Bescheid im Bürgerpostfach"
+        " (GET /portal/postfach/{brief_id}/brief.pdf), sonst null",
+    )
 
 
 class PortalAnlage(Schema):
@@ -144,6 +149,7 @@ def _anliegen_out(stand: selectors.Stand, anlagen: list[PortalAnlage]) -> Portal
                 stand_text=s.stand_label,
                 posten=s.posten,
                 frist=s.frist,
+                bescheid_id=s.bescheid_id,
             )
             for s in stand.schritte
         ],
