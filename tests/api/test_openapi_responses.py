@@ -36,7 +36,13 @@ from koffer.placements.models import (
     Rechnung,
 )
 from koffer.portal.antrag import services as antraege
-from koffer.portal.models import Antrag, Buergerkonto, Nachforderung, OnlineAngebot
+from koffer.portal.models import (
+    Antrag,
+    Buergerkonto,
+    Nachforderung,
+    NachrichtAnlage,
+    OnlineAngebot,
+)
 from koffer.records.dokumente import services as documents
 from koffer.records.dokumente.naming import IncomingFile
 from koffer.records.models import (
@@ -56,6 +62,7 @@ DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 # Which table a path or query parameter names; tried in the signed-in user's Mandanten.
 ROWS: dict[str, type[Model]] = {
     "akte_id": Akte,
+    "anlage_id": NachrichtAnlage,
     "auszug_id": Aktenauszug,
     "dokument_id": Dokument,
     "vorgang_id": Vorgang,
@@ -272,6 +279,8 @@ def demo_users(db: None) -> list[Nutzer]:
         "nachforderung_id": [str(nachforderung.pk)],
         "brief_id": [str(portal_factories.postfachbrief(erika).pk)],
         "vorgang_id": [str(nachforderung.vorgang_id)],
+        # an answer about that Vorgang carrying a document of the Akte
+        "anlage_id": [portal_factories.nachricht_anlage(erika)],
     }
     clients.append((portal_factories.buerger_client(erika), [petra.tenant_id], eigene))
     return clients

@@ -144,11 +144,22 @@ def test_the_answer_carries_a_document_the_citizen_downloads(welt: Welt) -> None
     thread = client.get(_url(vorgang)).content.decode()
     link = f"/portal/{welt.tenant.slug}/nachrichten/{vorgang.pk}/anlagen/{anlage.pk}/"
     assert f'href="{link}"' in thread
+    # an app finds it in the thread and downloads it the same way, audited
+    verlauf = client.get(f"/api/v1/portal/nachrichten/{vorgang.pk}").json()
+    [mit_anlage] = [n for n in verlauf["nachrichten"] if n["anlagen"]]
+    [api_anlage] = mit_anlage["anlagen"]
+    assert api_anlage["id"] == str(anlage.pk) and api_anlage["herunterladen"]
+    per_api = client.get(api_anlage["herunterladen"])
+    assert per_api.status_code == 200
+    assert b"".join(per_api.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
     download = client.get(link)
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
-    assert AuditEvent.objects.filter(
-        action="read", actor_id=konto.pk, object_id=str(dokument.pk)
-    ).exists()
+    assert (
+        AuditEvent.objects.filter(
+            action="read", actor_id=konto.pk, object_id=str(dokument.pk)
+        ).count()
+        == 2  # the API's download and the page's
+    )
     # another citizen of the Mandant gets 404; a document of another Akte cannot be attached
     fremd = portal_factories.buerger_client(portal_factories.buergerkonto(welt.tenant))
     assert fremd.get(link).status_code == 404

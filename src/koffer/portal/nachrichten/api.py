@@ -9,9 +9,12 @@ import uuid
 from collections import Counter
 from datetime import datetime
 
+from django.http import FileResponse
 from ninja import Field, Router, Schema, Status
 
+from koffer.api.files import file_download
 from koffer.api.problems import Problem, not_found
+from koffer.blobs.store import get_store
 from koffer.portal.auth import BUERGER_AUTH, BuergerRequest
 from koffer.portal.models import Nachricht
 from koffer.portal.nachrichten import selectors, services
@@ -28,6 +31,15 @@ class PortalVorgang(Schema):
     ungelesen: int = Field(description="Antworten der Verwaltung, die Sie noch nicht gelesen haben")
 
 
+class PortalNachrichtAnlage(Schema):
+    id: uuid.UUID
+    name: str
+    herunterladen: str | None = Field(
+        description="Eine Anlage der Verwaltung: der Pfad zum Herunterladen; Ihre eigenen"
+        " Anlagen liegen in Ihrer Akte"
+    )
+
+
 class PortalNachricht(Schema):
     id: uuid.UUID
     richtung: str = Field(description="eingang: von Ihnen an die Verwaltung; ausgang: Antwort")
@@ -35,6 +47,7 @@ class PortalNachricht(Schema):
     text: str
     created_at: datetime
     gelesen_am: datetime | None = Field(description="Eine Antwort: zuerst gelesen am")
+    anlagen: list[PortalNachrichtAnlage] = []
 
 
 class PortalNachrichtNeu(Schema):
@@ -70,6 +83,18 @@ def _nachricht_out(n: Nachricht, verwaltung: str) -> PortalNachricht:
         text=n.text,
         created_at=n.created_at,
         gelesen_am=n.gelesen_am,
+        anlagen=[
+            PortalNachrichtAnlage(
+                id=a.pk,
+                name=a.name,
+                herunterladen=(
+                    f"/api/v1/portal/nachrichten/{n.vorgang_id}/anlagen/{a.pk}"
+                    if a.dokument_id is not None
+                    else None
+                ),
+            )
+            for a in n.anlagen.all()
+        ],
     )
 
 
@@ -123,3 +148,27 @@ def create_nachricht(
     vorgang = _vorgang(request, vorgang_id)
     nachricht = services.schreiben(actor=request.buerger, vorgang=vorgang, text=body.text)
     return Status(201, _nachricht_out(nachricht, request.buerger.tenant.name))
+
+
+@router.get(
+    "/portal/nachrichten/{vorgang_id}/anlagen/{anlage_id}",
+    response={200: None, 404: Problem},
+    summary="Ein Dokument herunterladen, das eine Antwort der Verwaltung anhängt (protokolliert)",
+    openapi_extra=file_download("Das Dokument der Akte", "*/*"),
+)
+def get_anlage(
+    request: BuergerRequest, vorgang_id: uuid.UUID, anlage_id: uuid.UUID
+) -> FileResponse:
+    vorgang = _vorgang(request, vorgang_id)
+    gefunden = selectors.anlage_lesen(request.buerger, vorgang, anlage_id)
+    if gefunden is None or gefunden.dokument is None or gefunden.dokument.current_version is None:
+        raise not_found("Diese Anlage")
+    version = gefunden.dokument.current_version
+    antwort = FileResponse(
+        get_store().open(version.sha256),
+        content_type=version.mime_type or "application/octet-stream",
+        as_attachment=True,
+        filename=f"anlage-{gefunden.position}",
+    )
+    antwort["Cache-Control"] = "private, no-store"
+    return antwort

@@ -112,3 +112,21 @@ def anlage(vorgang: Vorgang, anlage_id: uuid.UUID) -> NachrichtAnlage | None:
         .select_related("dokument__current_version")
         .first()
     )
+
+
+def anlage_lesen(
+    konto: Buergerkonto, vorgang: Vorgang, anlage_id: uuid.UUID
+) -> NachrichtAnlage | None:
+    """The office's attachment the citizen downloads (page or API), audited as a read of
+    the document; None when the answer carries no such document."""
+    gefunden = anlage(vorgang, anlage_id)
+    if gefunden is None or gefunden.dokument is None:
+        return None
+    audit.read(
+        actor=konto,
+        tenant_id=konto.tenant_id,
+        obj=gefunden.dokument,
+        subject=konto.person,
+        purpose=f"Online-Dienste: Anlage „{gefunden.name}“ heruntergeladen"[:300],
+    )
+    return gefunden

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
-from koffer.audit import services as audit
 from koffer.blobs.store import get_store
 from koffer.errors import DomainError
 from koffer.portal import vertretungen
@@ -78,18 +77,11 @@ def anlage(
     """A document of the Akte the office's answer carries, downloaded (audited)."""
     konto = request.buerger  # type: ignore[attr-defined]
     vorgang = selectors.vorgang(konto, vorgang_id)
-    gefunden = selectors.anlage(vorgang, anlage_id) if vorgang is not None else None
+    gefunden = selectors.anlage_lesen(konto, vorgang, anlage_id) if vorgang is not None else None
     if gefunden is None or gefunden.dokument is None:
         raise Http404("Diese Anlage gibt es nicht.")
     version = gefunden.dokument.current_version
     assert version is not None
-    audit.read(
-        actor=konto,
-        tenant_id=konto.tenant_id,
-        obj=gefunden.dokument,
-        subject=konto.person,
-        purpose=f"Online-Dienste: Anlage „{gefunden.name}“ heruntergeladen"[:300],
-    )
     antwort = FileResponse(
         get_store().open(version.sha256),
         content_type=version.mime_type or "application/octet-stream",
