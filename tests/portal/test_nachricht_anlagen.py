@@ -172,3 +172,26 @@ def test_the_answer_carries_a_document_the_citizen_downloads(welt: Welt) -> None
     refused = staff.post(staff_url, {"text": "Falsch.", "dokumente": [str(fremdes.pk)]})
     assert refused.status_code == 400
     assert NachrichtAnlage.objects.for_tenant(welt.tenant).count() == 1
+
+
+def test_an_app_sends_a_message_with_attachments_or_nothing(welt: Welt) -> None:
+    vorgang = rf.vorgang(welt.akte, actor=welt.writer, title="Umzug")
+    client = portal_factories.buerger_client(_konto(welt))
+    url = f"/api/v1/portal/nachrichten/{vorgang.pk}/mit-anlagen"
+    exe = SimpleUploadedFile("rechnung.exe", b"MZ\x90\x00" * 64)
+    refused = client.post(url, {"text": "Hier die Rechnung.", "anlagen": [_png("gut.png"), exe]})
+    assert refused.status_code == 422
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert "Programme und Skripte" in refused.json()["detail"]
+    assert not Nachricht.objects.for_tenant(welt.tenant).exists()
+
+    sent = client.post(url, {"text": "Anbei der Mietvertrag.", "anlagen": [_pdf("miete.pdf")]})
+
+    assert sent.status_code == 201, sent.content.decode()[:2000]
+    body = sent.json()
+    assert body["richtung"] == "eingang" and body["text"] == "Anbei der Mietvertrag."
+    assert [(a["name"], a["herunterladen"]) for a in body["anlagen"]] == [("miete.pdf", None)]
+    _ablegen(welt)
+    anlage = NachrichtAnlage.objects.for_tenant(welt.tenant).get()
+    eingang = Eingangsdokument.objects.for_tenant(welt.tenant).get(pk=anlage.eingang_id)
+    assert eingang.state == Eingangsdokument.State.ABGELEGT, eingang.reason

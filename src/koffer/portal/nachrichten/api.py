@@ -10,12 +10,13 @@ from collections import Counter
 from datetime import datetime
 
 from django.http import FileResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from koffer.api.files import file_download
 from koffer.api.problems import Problem, not_found
 from koffer.blobs.store import get_store
 from koffer.portal.auth import BUERGER_AUTH, BuergerRequest
+from koffer.portal.errors import Ungueltig
 from koffer.portal.models import Nachricht
 from koffer.portal.nachrichten import selectors, services
 from koffer.records.models import Vorgang
@@ -147,6 +148,31 @@ def create_nachricht(
 ) -> Status:
     vorgang = _vorgang(request, vorgang_id)
     nachricht = services.schreiben(actor=request.buerger, vorgang=vorgang, text=body.text)
+    return Status(201, _nachricht_out(nachricht, request.buerger.tenant.name))
+
+
+@router.post(
+    "/portal/nachrichten/{vorgang_id}/mit-anlagen",
+    response={201: PortalNachricht, 404: Problem, 422: Problem, 429: Problem},
+    summary=f"Eine Nachricht mit bis zu {services.MAX_ANLAGEN} Dateien (PDF, JPEG, PNG) "
+    "schreiben: jede geprüft und mit der Nachricht im Vorgang abgelegt; wird eine Datei "
+    "abgelehnt, wird nichts gesendet (422)",
+)
+def create_nachricht_mit_anlagen(
+    request: BuergerRequest,
+    vorgang_id: uuid.UUID,
+    text: Form[str],
+    anlagen: File[list[UploadedFile]],
+) -> Status:
+    vorgang = _vorgang(request, vorgang_id)
+    if not text.strip() or len(text) > services.MAX_TEXT:
+        raise Ungueltig(
+            "text_ungueltig",
+            f"Bitte schreiben Sie eine Nachricht mit höchstens {services.MAX_TEXT} Zeichen.",
+        )
+    nachricht = services.schreiben(
+        actor=request.buerger, vorgang=vorgang, text=text, dateien=list(anlagen)
+    )
     return Status(201, _nachricht_out(nachricht, request.buerger.tenant.name))
 
 
