@@ -1,6 +1,6 @@
 """A citizen's status pages (issue 19, „Mein Anliegen“), through the whole stack.
 
-Data: one citizen account linked to the person of an Akte, with five online applications
+Data: one citizen account linked to the person of an Akte, with twenty online applications (the issue's citizen with 20 Vorgänge)
 submitted through the portal's own services (receipt PDF typeset, delivered to the
 Posteingang and filed by its job, so each opened a Vorgang), two of them with a request
 for documents, one of those answered with an uploaded file. Measured in-process with
@@ -42,7 +42,7 @@ from koffer.records.models import Vorgang
 
 NAME = "portal_status"
 DATABASES = ("sqlite", "postgresql")
-ANTRAEGE = sized(5, 1)
+ANTRAEGE = sized(20, 1)
 REQUESTS = setting("KOFFER_BENCH_ITERATIONS", 300, 5)
 TARGET_P95_MS = 50.0
 

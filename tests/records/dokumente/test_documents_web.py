@@ -16,7 +16,7 @@ from koffer.blobs.s3 import S3BlobStore
 from koffer.blobs.store import BlobCorrupt, get_store
 from koffer.records.dokumente import pages
 from koffer.records.dokumente import services as documents
-from koffer.records.models import Akte, Dokument, Vorgang
+from koffer.records.models import Akte, Dokument, DokumentVersion, Vorgang
 from tests.conftest import signed_in
 from tests.records.dokumente.test_documents_fixtures import *  # noqa: F403 - the fixtures
 from tests.records.dokumente.test_documents_fixtures import (
@@ -197,6 +197,18 @@ def test_text_file_is_shown_as_text(akte: Akte, team_caseworker: User, client_cw
     doc = stored(akte, team_caseworker, "notiz.txt", "Rückruf erbeten <b>dringend</b>".encode())
     html = client_cw.get(reverse("records:dokument", args=[doc.pk])).content.decode()
     assert "Rückruf erbeten &lt;b&gt;dringend&lt;/b&gt;" in html
+
+
+def test_a_text_file_whose_version_carries_no_text_is_shown_from_the_file(
+    akte: Akte, team_caseworker: User, client_cw: Client
+) -> None:
+    """A Koffer's package leaves a version's text out (the file is the text)."""
+    doc = stored(akte, team_caseworker, "notiz.txt", "Rückruf erbeten, Frau Öztürk".encode())
+    DokumentVersion.objects.for_tenant(akte.tenant_id).filter(pk=doc.current_version_id).update(
+        text=""
+    )
+    html = client_cw.get(reverse("records:dokument", args=[doc.pk])).content.decode()
+    assert "Rückruf erbeten, Frau Öztürk" in html
 
 
 def test_office_file_without_libreoffice_says_so(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from koffer.accounts.access import require_perm
 from koffer.accounts.http import TenantRequest
 from koffer.accounts.roles import Perm
+from koffer.blobs.store import get_store
 from koffer.errors import DomainError
 from koffer.records import access, erweiterungen, selectors
 from koffer.records.breadcrumbs import akte_trail
@@ -39,6 +40,15 @@ logger = logging.getLogger("koffer.records.documents")
 
 # The viewer shows at most this much extracted text (the download has everything).
 TEXT_SHOWN = 300_000
+
+
+def _text_shown(version: DokumentVersion) -> str:
+    """The version's text; a plain-text file whose version carries none (a Koffer's
+    package leaves the text out, the file is the text) is read from the file itself."""
+    if version.text or version.mime_type != "text/plain":
+        return version.text
+    with get_store().open(version.sha256) as datei:
+        return datei.read(4 * (TEXT_SHOWN + 1)).decode("utf-8", errors="replace")
 
 
 def _dokument_or_404(
@@ -221,6 +231,7 @@ def dokument_detail(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespo
     page_numbers = list(range(1, version.page_count + 1)) if renderable else []
     can_edit = access.can_edit(request.access, request.user.id, dokument.akte)
     akte = dokument.akte
+    shown = _text_shown(version)
     return render(
         request,
         "records/dokument_detail.html",
@@ -235,8 +246,8 @@ def dokument_detail(request: TenantRequest, dokument_id: uuid.UUID) -> HttpRespo
             "view_width": pages.VIEW_WIDTH,
             "preview_notice": _preview_notice(version),
             "is_text": version.mime_type == "text/plain",
-            "text": version.text[:TEXT_SHOWN],
-            "text_cut": len(version.text) > TEXT_SHOWN,
+            "text": shown[:TEXT_SHOWN],
+            "text_cut": len(shown) > TEXT_SHOWN,
             "has_pdf": bool(version.pdf_sha256),
             "can_edit": can_edit and dokument.status == Dokument.Status.ACTIVE,
             "links": erweiterungen.dokument_links(request.access, request.user.id, dokument),
