@@ -305,6 +305,27 @@ def inspect_received(*, tenant_id: uuid.UUID, version: ReceivedVersion) -> Conte
     return content
 
 
+def _dokument_anlegen(
+    akte: Akte, vorgang: Vorgang | None, meta: DocumentMeta, content: Content, **row: Any
+) -> Dokument:
+    """Insert a new Dokument of ``akte`` described by ``meta`` and its inspected first
+    file ``content``; ``row``: the id, times and author the caller decides."""
+    return Dokument.objects.create(
+        tenant_id=akte.tenant_id,
+        akte=akte,
+        vorgang=vorgang,
+        title=meta.title or split_extension(content.filename)[0][:300],
+        kind=meta.kind,
+        direction=meta.direction,
+        sender=meta.sender,
+        received_on=meta.received_on,
+        source=meta.source,
+        needs_ocr=content.needs_ocr,
+        page_count=content.page_count,
+        **row,
+    )
+
+
 def file_received(
     *,
     actor: User,
@@ -332,21 +353,8 @@ def file_received(
     content = content or inspect_received(tenant_id=akte.tenant_id, version=version)
     made = created_at or version.created_at
     with transaction.atomic():
-        dokument = Dokument.objects.create(
-            pk=pk,
-            tenant_id=akte.tenant_id,
-            akte=akte,
-            vorgang=vorgang,
-            title=meta.title or split_extension(content.filename)[0][:300],
-            kind=meta.kind,
-            direction=meta.direction,
-            sender=meta.sender,
-            received_on=meta.received_on,
-            source=meta.source,
-            needs_ocr=content.needs_ocr,
-            page_count=content.page_count,
-            created_at=made,
-            created_by=actor,
+        dokument = _dokument_anlegen(
+            akte, vorgang, meta, content, pk=pk, created_at=made, created_by=actor
         )
         row = _create_received(dokument, content, version, 1, actor)
         Akte.objects.for_tenant(akte.tenant_id).filter(pk=akte.pk).update(updated_at=timezone.now())
@@ -934,18 +942,11 @@ def _write_new(
         # The version's id drawn first, so the Dokument is inserted pointing to it (the
         # foreign key is checked at commit) instead of inserted and updated.
         version_id = uuid7()
-        dokument = Dokument.objects.create(
-            tenant_id=akte.tenant_id,
-            akte=akte,
-            vorgang=vorgang,
-            title=meta.title or split_extension(content.filename)[0][:300],
-            kind=meta.kind,
-            direction=meta.direction,
-            sender=meta.sender,
-            received_on=meta.received_on,
-            source=meta.source,
-            needs_ocr=content.needs_ocr,
-            page_count=content.page_count,
+        dokument = _dokument_anlegen(
+            akte,
+            vorgang,
+            meta,
+            content,
             current_version_id=version_id,
             created_at=now,
             created_by=user,
