@@ -146,6 +146,10 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     "koffer/experte/<uuid:sitzung_id>/": (
         "test_experte.test_field_worker_and_expert_fill_one_form_at_the_same_time"
     ),
+    # Offered only for a paired Koffer (the demo's devices are registered, not paired).
+    "koffer/geraete/<uuid:geraet_id>/segment-neu/": (
+        "tests/field/test_segment_neu.py (HTTP), test_segment_prozesse (real processes)"
+    ),
     # The Koffer's own pages exist only in Koffer mode (404 in the office the crawl serves).
     "unterwegs/": "test_koffer_unterwegs.test_the_koffer_page_at_375px",
     "unterwegs/einrichten/": (
