@@ -326,6 +326,24 @@ def _dokument_anlegen(
     )
 
 
+def _next_version(dokument: Dokument) -> tuple[Dokument, int]:
+    """Lock ``dokument`` for a new version (inside the caller's transaction) and answer
+    it with the version's number; a cancelled Dokument takes none."""
+    locked = Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
+    if locked.status == Dokument.Status.CANCELLED:
+        raise RecordsError(
+            "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
+        )
+    last = (
+        DokumentVersion.objects.for_tenant(dokument.tenant_id)
+        .filter(dokument_id=dokument.pk)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return locked, (last or 0) + 1
+
+
 def file_received(
     *,
     actor: User,
@@ -409,21 +427,8 @@ def add_received_version(
         return earlier
     content = content or inspect_received(tenant_id=dokument.tenant_id, version=version)
     with transaction.atomic():
-        locked = (
-            Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
-        )
-        if locked.status == Dokument.Status.CANCELLED:
-            raise RecordsError(
-                "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
-            )
-        last = (
-            DokumentVersion.objects.for_tenant(dokument.tenant_id)
-            .filter(dokument_id=dokument.pk)
-            .order_by("-number")
-            .values_list("number", flat=True)
-            .first()
-        )
-        row = _create_received(locked, content, version, (last or 0) + 1, actor)
+        locked, number = _next_version(dokument)
+        row = _create_received(locked, content, version, number, actor)
         locked.needs_ocr = content.needs_ocr
         locked.page_count = content.page_count
         locked.save(update_fields=["current_version", "needs_ocr", "page_count"])
@@ -1025,21 +1030,7 @@ def _write_version(
         again = find_duplicate(scope, content.sha256)
         if again is not None:
             return _duplicate_result_named(content.filename, again, scope)
-        locked = (
-            Dokument.objects.for_tenant(dokument.tenant_id).select_for_update().get(pk=dokument.pk)
-        )
-        if locked.status == Dokument.Status.CANCELLED:
-            raise RecordsError(
-                "dokument_cancelled", "Ein storniertes Dokument bekommt keine neuen Versionen."
-            )
-        last = (
-            DokumentVersion.objects.for_tenant(dokument.tenant_id)
-            .filter(dokument_id=dokument.pk)
-            .order_by("-number")
-            .values_list("number", flat=True)
-            .first()
-        )
-        number = (last or 0) + 1
+        locked, number = _next_version(dokument)
         version = _create_version(
             locked, content, number, user, now, note=note, upload_key=upload_key
         )
