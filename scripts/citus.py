@@ -4,6 +4,7 @@
 
     python3 scripts/citus.py build              # build (or install from var/citus/) only
     python3 scripts/citus.py start | stop       # the cluster on 127.0.0.1:9700-9702
+                                                # (or KOFFER_CITUS_PORTS="a b c")
     python3 scripts/citus.py run [--keep] -- <command>
 
 The pieces come from the engines folder beside the repository (``../shared/engines/citus/``,
@@ -35,9 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 ENGINES = Path(os.environ.get("KOFFER_ENGINES", REPO.parent / "shared" / "engines")) / "citus"
 PG_CONFIG = os.environ.get("PG_CONFIG", "/usr/lib/postgresql/15/bin/pg_config")
 CACHE = REPO / "var" / "citus"
-PORTS = "9700 9701 9702"
+PORTS = os.environ.get("KOFFER_CITUS_PORTS", "9700 9701 9702")
 DATABASES = "koffer test_koffer"
-COORDINATOR = "127.0.0.1:9700"
+COORDINATOR = f"127.0.0.1:{PORTS.split()[0]}"
 
 
 def fail(message: str) -> None:
