@@ -4,6 +4,10 @@
 
 The parent sets ``KOFFER_VAR_DIR`` (and ``KOFFER_DATABASE_URL`` for PostgreSQL); this sets
 Django up, migrates the empty database and calls the module's ``run()``.
+
+``KOFFER_BENCH_PROFILE=<file>`` runs ``run()`` under cProfile and writes the statistics
+there (read them with ``python -m pstats <file>``): where a benchmark's own process spends
+its time, measured in the same run as its figures.
 """
 
 from __future__ import annotations
@@ -28,7 +32,17 @@ def main(argv: list[str]) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     module = importlib.import_module(f"benchmarks.{argv[1]}")
-    module.run()
+    profile = os.environ.get("KOFFER_BENCH_PROFILE")
+    if not profile:
+        module.run()
+        return 0
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(module.run)
+    finally:
+        profiler.dump_stats(profile)
     return 0
 
 
