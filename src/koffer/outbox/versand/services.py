@@ -347,13 +347,36 @@ def _zuordnen(
             else f"Versandstapel {stapel.nummer}: {dienst.name} übernimmt von "
             f"{vorgaenger.druckdienst.name}"
         )
+        # The batch is new, so no letter has its event yet: all of them in one INSERT,
+        # the letters' status and postage class in one UPDATE (was five statements a
+        # letter).
+        BriefEreignis.objects.bulk_create(
+            [
+                BriefEreignis(
+                    tenant_id=tenant_id,
+                    brief=briefe[pk],
+                    key=f"stapel:{stapel.pk}",
+                    status=Status.IM_STAPEL,
+                    at=now,
+                    recorded_at=timezone.now(),
+                    actor=None,
+                    detail=detail[:500],
+                )
+                for pk in order
+            ]
+        )
+        changed = []
         for pk in order:
-            _ereignis(briefe[pk], Status.IM_STAPEL, f"stapel:{stapel.pk}", now, None, detail)
             brief = briefe[pk]
+            moved = _vorwaerts(brief, Status.IM_STAPEL, now)
             if not brief.portoklasse:
                 brief.portoklasse = porto.klasse(brief.seiten, duplex=brief.duplex).klasse or ""
-            _vorwaerts(brief, Status.IM_STAPEL, now)
-            brief.save(update_fields=["status", "portoklasse", "updated_at"])
+            elif not moved:
+                continue
+            changed.append(brief)
+        Brief.objects.for_tenant(tenant_id).bulk_update(
+            changed, ["status", "portoklasse", "updated_at"], batch_size=500
+        )
         audit.record(
             actor=None,
             tenant_id=tenant_id,
