@@ -35,9 +35,9 @@ import pikepdf
 from django.db import connection
 
 from benchmarks import served
+from benchmarks._ingest import base_pdf
 from benchmarks.records_akte_page import akte_with_documents
 from benchmarks.records_extract import typeset_document
-from benchmarks.records_ingest import base_pdf
 from benchmarks.report import emit, note, percentile
 from benchmarks.scale import sized
 from koffer.jobs import runner

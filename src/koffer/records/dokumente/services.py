@@ -29,11 +29,13 @@ import hashlib
 import io
 import logging
 import uuid
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import IO, Any, cast
+from functools import partial
+from typing import IO, Any, TypeVar, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
@@ -51,6 +53,7 @@ from koffer.records.documents import complete_text
 from koffer.records.dokumente import blob_ledger
 from koffer.records.dokumente.content import Content, inspect
 from koffer.records.dokumente.detect import detect_type
+from koffer.records.dokumente.inspection import Bounds
 from koffer.records.dokumente.limits import inspection_bounds
 from koffer.records.dokumente.naming import (
     IncomingFile,
@@ -64,6 +67,8 @@ from koffer.records.selectors import first_subject
 from koffer.records.suche import services as search
 
 logger = logging.getLogger("koffer.records.documents")
+
+T = TypeVar("T")
 
 
 class Unread:
@@ -192,18 +197,33 @@ def ingest_files(
     upload_key = clean_upload_key(upload_key)
     _check_target(akte, vorgang)
     scope = records_access.duplicate_scope(actor, akte, access)
-    single_title = meta.title if len(files) == 1 else ""
-    results = []
-    for file in files:
-        file_meta = DocumentMeta(**{**meta.__dict__, "title": single_title})
-        results.append(
-            _guarded(
-                lambda f=file, m=file_meta: _ingest_new(
-                    actor, akte, vorgang, f, m, upload_key, scope
-                ),
-                file,
-            )
-        )
+    file_meta = DocumentMeta(**{**meta.__dict__, "title": meta.title if len(files) == 1 else ""})
+    bounds = inspection_bounds(akte.tenant_id)
+
+    def begin(file: IncomingFile) -> IngestResult | _Read:
+        return _begin_new(actor, akte, file, upload_key, scope)
+
+    def finish(inspecting: _Inspecting) -> IngestResult:
+        return _finish_new(actor, akte, vorgang, inspecting, file_meta, upload_key, scope)
+
+    # A pipeline of two: file n+1 is inspected in the child (a thread waits for it) while
+    # file n is stored and written here. Each file's rows wait for its own blobs only, and
+    # the results, rows and audit events keep the files' order.
+    results: list[IngestResult] = []
+    waiting: _Inspecting | None = None
+    with _inspector(len(files)) as inspector:
+        for file in files:
+            begun = _guarded(partial(begin, file), file)
+            inspecting = None
+            if isinstance(begun, _Read):
+                inspecting = _Inspecting(begun, inspector.submit(begun.inspect, bounds))
+            if waiting is not None:
+                results.append(_guarded(partial(finish, waiting), waiting.read.file))
+            waiting = inspecting
+            if isinstance(begun, IngestResult):
+                results.append(begun)
+        if waiting is not None:
+            results.append(_guarded(partial(finish, waiting), waiting.read.file))
     return results
 
 
@@ -709,12 +729,12 @@ def inspect_scan(*, tenant_id: uuid.UUID, data: bytes) -> Content:
     return inspect(data, "", "", inspection_bounds(tenant_id, text_pages=0))
 
 
-def _guarded(step: Any, file: IncomingFile) -> IngestResult:
-    """Run one file's ingest; every failure becomes a visible result line, never a 500."""
+def _guarded(step: Callable[[], T], file: IncomingFile) -> T | IngestResult:
+    """Run one file's ingest (or a step of it); every failure becomes a visible result
+    line, never a 500."""
     name = clean_filename(file.name)
     try:
-        result: IngestResult = step()
-        return result
+        return step()
     except RecordsError as exc:
         return IngestResult(filename=name, outcome="rejected", code=exc.code, message=exc.message)
     except BlobStoreUnavailable as exc:
@@ -742,17 +762,73 @@ def _prepare(
     """Read and inspect a file and store its blobs, announced in the blob ledger (the
     caller settles or discards the returned marks); or the existing document when the
     bytes are already there."""
-    name = clean_filename(file.name)
-    data = read_within_limit(file)
-    sha256 = hashlib.sha256(data).hexdigest()
-    existing = find_duplicate(scope, sha256)
+    read = _Read.of(file)
+    existing = find_duplicate(scope, read.sha256)
     if existing is not None:
         return None, existing, []
-    content = inspect(data, name, sha256, inspection_bounds(scope.tenant_id))
-    blobs = [(sha256, data)]
+    content = read.inspect(inspection_bounds(scope.tenant_id))
+    return content, None, _store(scope.tenant_id, content)
+
+
+def _store(tenant_id: uuid.UUID, content: Content) -> list[uuid.UUID]:
+    """Store the inspected file's blobs (and its working copy's), announced in the blob
+    ledger; the marks go to :func:`_settled`."""
+    blobs = [(content.sha256, content.data)]
     if content.pdf is not None:
         blobs.append((content.pdf_sha256, content.pdf))
-    return content, None, blob_ledger.store_pending(scope.tenant_id, blobs, get_store())
+    return blob_ledger.store_pending(tenant_id, blobs, get_store())
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A file read within the size limit and hashed; nothing stored yet."""
+
+    file: IncomingFile
+    name: str
+    data: bytes
+    sha256: str
+
+    @classmethod
+    def of(cls, file: IncomingFile) -> _Read:
+        data = read_within_limit(file)
+        return cls(file, clean_filename(file.name), data, hashlib.sha256(data).hexdigest())
+
+    def inspect(self, bounds: Bounds) -> Content:
+        """Type, pages and text in the bounded child. Touches no database: it may run in
+        the inspector's thread."""
+        return inspect(self.data, self.name, self.sha256, bounds)
+
+
+@dataclass(frozen=True)
+class _Inspecting:
+    """A file of a multi-file ingest whose inspection is under way."""
+
+    read: _Read
+    content: Future[Content]
+
+
+class _Inline:
+    """The inspector of a single file: inspects at once, in this thread."""
+
+    def submit(self, step: Callable[[Bounds], Content], bounds: Bounds) -> Future[Content]:
+        done: Future[Content] = Future()
+        try:
+            done.set_result(step(bounds))
+        except Exception as exc:  # raised again by .result(), inside the file's _guarded
+            done.set_exception(exc)
+        return done
+
+
+@contextmanager
+def _inspector(count: int) -> Iterator[_Inline | ThreadPoolExecutor]:
+    """Where the files of one ingest are inspected: for several files one thread, so that
+    the next file is inspected while this one is stored and written (the child works on
+    one core, the store's I/O and the database on the other); one file at once."""
+    if count < 2:
+        yield _Inline()
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-inspect") as pool:
+        yield pool
 
 
 def find_duplicate(scope: records_access.DuplicateScope, sha256: str) -> Dokument | None:
@@ -793,28 +869,43 @@ def _duplicate_result_named(
     )
 
 
-def _ingest_new(
+def _begin_new(
+    actor: Actor,
+    akte: Akte,
+    file: IncomingFile,
+    upload_key: str,
+    scope: records_access.DuplicateScope,
+) -> IngestResult | _Read:
+    """A new document's first step: the answer of a repeated request, or of bytes already
+    there; otherwise the file read and hashed, for the inspection."""
+    file, earlier = _earlier_upload(file, akte.tenant_id, upload_key, actor)
+    if earlier is not None and earlier.dokument.akte_id == akte.pk:
+        return _replayed(file, earlier)
+    read = _Read.of(file)
+    existing = find_duplicate(scope, read.sha256)
+    if existing is not None:
+        return _duplicate_result(file, existing, scope)
+    return read
+
+
+def _finish_new(
     actor: Actor,
     akte: Akte,
     vorgang: Vorgang | None,
-    file: IncomingFile,
+    inspecting: _Inspecting,
     meta: DocumentMeta,
     upload_key: str,
     scope: records_access.DuplicateScope,
 ) -> IngestResult:
-    file, earlier = _earlier_upload(file, akte.tenant_id, upload_key, actor)
-    if earlier is not None and earlier.dokument.akte_id == akte.pk:
-        return _replayed(file, earlier)
-    content, existing, pending = _prepare(file, scope)
-    if existing is not None:
-        return _duplicate_result(file, existing, scope)
-    assert content is not None
-    sha256 = content.sha256
+    """The inspected file's blobs stored, then its rows written (or nothing of it): a
+    refusal of the inspection raises here, in the file's own result line."""
+    content = inspecting.content.result()
+    pending = _store(scope.tenant_id, content)
     return _settled(
         pending,
         lambda: _write_new(actor, akte, vorgang, content, meta, pending, upload_key, scope),
         lambda: _replayed_after_race(
-            file, akte.tenant_id, upload_key, sha256, actor, akte_id=akte.pk
+            inspecting.read.file, akte.tenant_id, upload_key, content.sha256, actor, akte_id=akte.pk
         ),
     )
 
