@@ -62,10 +62,13 @@ openapi: $(VENV)/.dev-deps
 test-sqlite: $(VENV)/.dev-deps
 	$(BIN)/pytest -q -m "not browser" -n $(PYTEST_WORKERS)
 
+# The suite is collected once to find the files with such tests (tests/calendar_files.py);
+# each day's run then imports only those, not all ~3,500 tests in every worker.
 test-dates: $(VENV)/.dev-deps
-	@for day in $(TEST_DATES); do \
+	@files="$$($(PY) -m tests.calendar_files)" || exit 1; \
+	for day in $(TEST_DATES); do \
 		echo "Tests mit Datumsbezug am $$day:"; \
-		KOFFER_TEST_TODAY=$$day $(BIN)/pytest -q -m "calendar and not browser" -n $(PYTEST_WORKERS) || exit 1; \
+		KOFFER_TEST_TODAY=$$day $(BIN)/pytest -q -m "calendar and not browser" -n $(PYTEST_WORKERS) $$files || exit 1; \
 	done
 
 test-postgres: $(VENV)/.dev-deps system-deps-test
