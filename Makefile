@@ -20,7 +20,7 @@ export KOFFER_TEST_DB_CACHE := var/test-db-cache
 # start, issue 18).
 test-sqlite test-dates test-postgres test-browser run: export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
+.PHONY: run test fresh-test-db checks lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -89,7 +89,13 @@ test-browser: $(VENV)/.dev-deps system-deps-test
 fresh-test-db:
 	rm -rf $(KOFFER_TEST_DB_CACHE)
 
-test: fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench-smoke
+# The four static checks side by side: each is one process on one core (mypy alone is most
+# of their time), so two at a time finish in about mypy's time; -O keeps each one's output
+# together, and any failure fails `checks`.
+checks: $(VENV)/.dev-deps
+	@$(MAKE) --no-print-directory -j2 -O lint types contracts openapi
+
+test: fresh-test-db checks test-sqlite test-dates test-postgres test-browser bench-smoke
 	@echo "make test: alles grün"
 
 bench: $(VENV)/.dev-deps system-deps-bench
