@@ -20,7 +20,7 @@ export KOFFER_TEST_DB_CACHE := var/test-db-cache
 # start, issue 18).
 test-sqlite test-dates test-postgres test-browser run: export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
+.PHONY: run test fresh-test-db checks lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -62,10 +62,13 @@ openapi: $(VENV)/.dev-deps
 test-sqlite: $(VENV)/.dev-deps
 	$(BIN)/pytest -q -m "not browser" -n $(PYTEST_WORKERS)
 
+# The suite is collected once to find the files with such tests (tests/calendar_files.py);
+# each day's run then imports only those, not all ~3,500 tests in every worker.
 test-dates: $(VENV)/.dev-deps
-	@for day in $(TEST_DATES); do \
+	@files="$$($(PY) -m tests.calendar_files)" || exit 1; \
+	for day in $(TEST_DATES); do \
 		echo "Tests mit Datumsbezug am $$day:"; \
-		KOFFER_TEST_TODAY=$$day $(BIN)/pytest -q -m "calendar and not browser" -n $(PYTEST_WORKERS) || exit 1; \
+		KOFFER_TEST_TODAY=$$day $(BIN)/pytest -q -m "calendar and not browser" -n $(PYTEST_WORKERS) $$files || exit 1; \
 	done
 
 test-postgres: $(VENV)/.dev-deps system-deps-test
@@ -86,7 +89,13 @@ test-browser: $(VENV)/.dev-deps system-deps-test
 fresh-test-db:
 	rm -rf $(KOFFER_TEST_DB_CACHE)
 
-test: fresh-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser bench-smoke
+# The four static checks side by side: each is one process on one core (mypy alone is most
+# of their time), so two at a time finish in about mypy's time; -O keeps each one's output
+# together, and any failure fails `checks`.
+checks: $(VENV)/.dev-deps
+	@$(MAKE) --no-print-directory -j2 -O lint types contracts openapi
+
+test: fresh-test-db checks test-sqlite test-dates test-postgres test-browser bench-smoke
 	@echo "make test: alles grün"
 
 bench: $(VENV)/.dev-deps system-deps-bench

@@ -52,6 +52,7 @@ DATABASES = ("sqlite", "postgresql")
 CLIENTS = sized(8, 2)
 PASSWORD = "Benchmark-Passwort-1"  # of benchmarks.records_akte_page's caseworker
 UPLOADS = sized(100, 3)
+PAGE_REQUESTS = sized(200, 8)  # per phase: the Akte page, the search
 EXTRACT_DOCUMENTS = sized(25, 2)  # of 20 pages each: 500 sheets
 TARGET_RSS_MB = 300.0
 SAMPLE_SECONDS = 0.05
@@ -259,13 +260,13 @@ def run() -> None:
             _phase(
                 "akte_page_200_docs",
                 sampler,
-                [get(f"/akten/{akte.pk}/")] * 200,
+                [get(f"/akten/{akte.pk}/")] * PAGE_REQUESTS,
                 baseline_mb=idle_mb,
             ),
             _phase(
                 "search_common_word",
                 sampler,
-                [get("/suche/?q=Bescheid")] * 200,
+                [get("/suche/?q=Bescheid")] * PAGE_REQUESTS,
                 baseline_mb=idle_mb,
             ),
         ]

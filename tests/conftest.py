@@ -3,13 +3,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection
 from django.http import HttpRequest
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, SimpleTestCase
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -35,6 +36,7 @@ hypothesis_settings.load_profile("koffer")
 TEST_TODAY_ENV = "KOFFER_TEST_TODAY"
 DEFAULT_TODAY = date(2026, 11, 25)
 BERLIN = ZoneInfo("Europe/Berlin")
+TESTS = Path(__file__).resolve().parent
 
 
 def test_today() -> date:
@@ -46,17 +48,63 @@ def test_today() -> date:
 test_today.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
+# What gives a test the test database: pytest-django refuses every connection to a test that
+# has none of these fixtures and no `django_db` mark ("Database access not allowed"), unless
+# a fixture of ours unblocks it with `django_db_blocker` (every test has that fixture through
+# pytest-django's own autouse fixture, which keeps it blocked).
+DATABASE_FIXTURES = frozenset(
+    {
+        "_django_db_helper",
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "django_db_setup",
+        "live_server",
+    }
+)
+BLOCKER = "django_db_blocker"
+# These folders choose their database engine themselves (Citus, the scale tests).
+ENGINE_FOLDERS = ("distributed", "scale")
+
+
+def engine_independent(item: pytest.Item) -> bool:
+    """True for a test that cannot reach the test database: no `django_db` mark, none of
+    DATABASE_FIXTURES among its fixtures (directly or through others), not a Django
+    TestCase. pytest-django refuses such a test every connection, so it runs the same on
+    SQLite and on PostgreSQL: pure functions, PDFs and typst, parsers, OCR, and the koffer
+    processes started with tests.subprocesses.koffer_env, which keep their own SQLite
+    files (the `own_database` tests)."""
+    if item.get_closest_marker("django_db"):
+        return False
+    if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return False
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None or BLOCKER in info.argnames:
+        return False
+    for definitions in info.name2fixturedefs.values():
+        for definition in definitions:
+            ours = definition.func.__module__.split(".")[0] != "pytest_django"
+            if ours and BLOCKER in definition.argnames:
+                return False
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, SimpleTestCase):
+        return False
+    path = Path(item.path)
+    return path.is_relative_to(TESTS) and path.relative_to(TESTS).parts[0] not in ENGINE_FOLDERS
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `long` first, the rest in their order: xdist hands out tests in this
     order, so a long test no longer starts last and keeps one worker busy alone at the end.
-    Tests marked `own_database` touch no test database (their koffer processes keep their
-    own SQLite files): the PostgreSQL run leaves them to the SQLite run instead of running
-    the same thing twice."""
+    Tests that cannot reach the test database (engine_independent: a third of the suite,
+    with the OCR runs and the dispatch processes) run the same on every engine: the
+    PostgreSQL run leaves them to the SQLite run instead of running the same thing twice."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
     if os.environ.get("KOFFER_DATABASE_URL", "").startswith(("postgres", "citus")):
-        once = pytest.mark.skip(reason="eigene SQLite-Dateien: läuft im SQLite-Lauf")
+        once = pytest.mark.skip(reason="ohne Datenbank: läuft im SQLite-Lauf")
         for item in items:
-            if item.get_closest_marker("own_database"):
+            if engine_independent(item):
                 item.add_marker(once)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from koffer.tresor import orte, schluessel
+from tests import dbtemplate
 from tests.field.conftest import Dienst, Sitzung
 from tests.field.test_paket_koffer import _manage
 from tests.subprocesses import koffer_env
@@ -31,7 +32,8 @@ WARTEN = 120.0
 def buero(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Dienst, dict[str, Any]]]:
     var = tmp_path_factory.mktemp("buero")
     env = koffer_env(var, KOFFER_FAST_HASHER="1", KOFFER_DEBUG="0", KOFFER_REQUIRE_OTP="1")
-    _manage(env, "migrate", "--noinput", "--verbosity", "0")
+    migrated = dbtemplate.migrate_var_dir(var, env)  # the office's database: plain SQLite
+    assert migrated.returncode == 0, migrated.stderr
     datei = var / "seed.json"
     _manage(env, "shell", "-c", f"from tests.field import ende_seed as s; s.seed({str(datei)!r})")
     dienst = Dienst(var, env).starten()
