@@ -28,6 +28,8 @@ from benchmarks.scale import setting, smoke
 
 # A smoke run starts a cluster and migrates it and a plain PostgreSQL: minutes on 2 cores.
 SMOKE_TIMEOUT = 900
+# Two databases each filled with 51 Mandanten: more than the default half hour when loaded.
+TIMEOUT = 3600
 NAME = "scale_citus"
 SCALE = float(os.environ.get("KOFFER_BENCH_CITUS_SCALE") or (0.0005 if smoke() else 0.02))
 MANDANTEN = setting("KOFFER_BENCH_CITUS_MANDANTEN", 50, 2)

@@ -66,7 +66,12 @@ def run() -> None:
             p95_ms=figures["p95_ms"],
         )
     emit(
-        NAME, db="citus", case="drain", moved_shards=citus["moved_shards"], seconds=citus["drain_s"]
+        NAME,
+        db="citus",
+        case="drain",
+        moved_shards=citus["moved_shards"],
+        seconds=citus["drain_s"],
+        **({"rebalance_s": citus["rebalance_s"]} if "rebalance_s" in citus else {}),
     )
     emit(
         NAME,
