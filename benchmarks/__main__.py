@@ -111,7 +111,9 @@ def _env(var_dir: str) -> dict[str, str]:
         ),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    env.pop("KOFFER_DATABASE_URL", None)
+    given = env.pop("KOFFER_DATABASE_URL", "")
+    if given.startswith("citus://"):  # a running cluster for the scale_citus benchmarks
+        env.setdefault("KOFFER_BENCH_CITUS_URL", given)
     return env
 
 
@@ -135,7 +137,10 @@ def _run_one(bench: Benchmark, db: str, *, template: Path | None = None) -> bool
     started = time.monotonic()
     # Own process group: a crashed or timed-out benchmark takes its granian workers along.
     child = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
-    timeout = SMOKE_TIMEOUT_SECONDS if scale.smoke() else TIMEOUT_SECONDS
+    if scale.smoke():
+        timeout = bench.smoke_timeout or SMOKE_TIMEOUT_SECONDS
+    else:
+        timeout = max(bench.timeout or 0, TIMEOUT_SECONDS)
     try:
         ok = child.wait(timeout=timeout) == 0
     except subprocess.TimeoutExpired:

@@ -193,19 +193,23 @@ def _database_bytes() -> int:
         return int(cursor.fetchone()[0])
 
 
-def build(scale: float) -> Built:
-    """Write the data set into the (migrated, empty) default database."""
+def build(
+    scale: float, *, slug: str = "bench", users: str = "", units: int = UNITS, seed: int = SEED
+) -> Built:
+    """Write the data set into the (migrated, empty) default database: one Mandant
+    ``slug`` with ``units`` teams; ``users`` goes in front of its user names (several
+    Mandanten in one database, ``scale_citus``)."""
     from django.db import connection
 
     from benchmarks._german_words import FAMILY_NAMES, GIVEN_NAMES, KINDS, TITLES, Vocabulary
     from benchmarks.report import note
 
     started = time.monotonic()
-    rng = random.Random(SEED)
-    world = _world()
-    n_akten = max(UNITS * 10, round(FULL_AKTEN * scale))
+    rng = random.Random(seed)
+    world = _world(slug, users, units)
+    n_akten = max(units * 10, round(FULL_AKTEN * scale))
     n_docs = max(n_akten, round(FULL_DOKUMENTE * scale))
-    note(f"{n_akten} Akten, {n_docs} Dokumente in {connection.vendor} …")
+    note(f"{n_akten} Akten, {n_docs} Dokumente in {connection.vendor} ({slug}) …")
     akten, persons = _akten(world, rng, n_akten, FAMILY_NAMES, GIVEN_NAMES)
     note(f"Akten fertig nach {time.monotonic() - started:.0f} s")
     docs_started = time.monotonic()
@@ -233,22 +237,21 @@ class World:
     typen: list[Any]
 
 
-def _world() -> World:
+def _world(slug: str = "bench", users: str = "", n_units: int = UNITS) -> World:
     from koffer.accounts import services as accounts
     from koffer.records import defaults
     from koffer.records.models import VorgangTyp
     from koffer.tenancy import services as tenancy
     from koffer.tenancy.models import Mandant, Organisationseinheit
 
-    tenant = tenancy.create_mandant(
-        actor=None, slug="bench", name="Landkreis Benchmark", kind=Mandant.Kind.KREIS
-    )
+    name = "Landkreis Benchmark" + ("" if slug == "bench" else f" {slug}")
+    tenant = tenancy.create_mandant(actor=None, slug=slug, name=name, kind=Mandant.Kind.KREIS)
     root = Organisationseinheit.objects.for_tenant(tenant).get(parent=None)
     units = [
         tenancy.create_unit(
             actor=None, tenant=tenant, parent=root, name=f"Leistungsteam {i + 1}", kind="team"
         )
-        for i in range(UNITS)
+        for i in range(n_units)
     ]
     caseworkers = [
         [
@@ -256,10 +259,10 @@ def _world() -> World:
                 actor=None,
                 must_change_password=False,
                 tenant=tenant,
-                username=f"sb{u + 1:02d}{c + 1}",
+                username=f"{users}sb{u + 1:02d}{c + 1}",
                 first_name="Bench",
                 last_name=f"Sachbearbeitung {u + 1}.{c + 1}",
-                email=f"sb{u + 1:02d}{c + 1}@bench.example",
+                email=f"{users}sb{u + 1:02d}{c + 1}@bench.example",
                 password=None,
                 unit=unit,
                 role="sachbearbeitung",
@@ -272,10 +275,10 @@ def _world() -> World:
         actor=None,
         must_change_password=False,
         tenant=tenant,
-        username="leitung",
+        username=f"{users}leitung",
         first_name="Bench",
         last_name="Bereichsleitung",
-        email="leitung@bench.example",
+        email=f"{users}leitung@bench.example",
         password=None,
         unit=root,
         role="teamleitung",
@@ -338,7 +341,7 @@ def _akten(
         grants: list[AkteZugriff] = []
         vorgaenge: list[Vorgang] = []
         for i in range(chunk_start, min(n, chunk_start + CHUNK)):
-            unit_index = i % UNITS
+            unit_index = i % len(world.units)
             caseworker = rng.choice(world.caseworkers[unit_index])
             opened = _when(i, n)
             year = opened.year

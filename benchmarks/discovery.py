@@ -17,6 +17,11 @@ class Benchmark:
     databases: tuple[str, ...]
     # On PostgreSQL it runs on the kept data set (``benchmarks.data.ensure_postgres``).
     pg_data: bool = False
+    # Seconds a smoke run may take, when a benchmark needs more than the usual (Citus:
+    # a cluster started and the migrations run on it).
+    smoke_timeout: int | None = None
+    # Seconds a full run may take, when more than ``KOFFER_BENCH_TIMEOUT``'s default.
+    timeout: int | None = None
 
 
 def discover() -> list[Benchmark]:
@@ -48,6 +53,8 @@ def _read(path: Path) -> Benchmark | None:
     name: object = None
     databases: object = ("sqlite",)
     pg_data: object = False
+    smoke_timeout: object = None
+    timeout: object = None
     has_run = False
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "run":
@@ -60,12 +67,21 @@ def _read(path: Path) -> Benchmark | None:
             databases = ast.literal_eval(value)
         elif target == "PG_DATA" and value is not None:
             pg_data = ast.literal_eval(value)
+        elif target == "SMOKE_TIMEOUT" and value is not None:
+            smoke_timeout = ast.literal_eval(value)
+        elif target == "TIMEOUT" and value is not None:
+            timeout = ast.literal_eval(value)
     if not isinstance(name, str) or not has_run:
         return None
     if not isinstance(databases, tuple | list) or not set(databases) <= set(KNOWN_DATABASES):
         raise SystemExit(f"{path.name}: DATABASES muss ein Tupel aus {KNOWN_DATABASES} sein")
     return Benchmark(
-        module=path.stem, name=name, databases=tuple(databases), pg_data=pg_data is True
+        module=path.stem,
+        name=name,
+        databases=tuple(databases),
+        pg_data=pg_data is True,
+        smoke_timeout=smoke_timeout if isinstance(smoke_timeout, int) else None,
+        timeout=timeout if isinstance(timeout, int) else None,
     )
 
 

@@ -44,7 +44,9 @@ PLACES = sized(10, 3)
 TARGET_P95_S = 1.0
 
 
-def _world() -> tuple[str, list[str], str]:
+def world() -> tuple[str, list[str], str]:
+    """A Träger's Angebot with free places and a youth office's needs; also
+    ``scale_citus``'s."""
     katalog.load_default_catalogue()
     form = Betreuungsform.objects.get(code="heim-34")
     traeger = tenancy.create_mandant(
@@ -161,7 +163,7 @@ def _burst(
 
 
 def run() -> None:
-    token, gesuche, angebot = _world()
+    token, gesuche, angebot = world()
     port = free_port()
     server = served.start_web(port)
     try:

@@ -71,7 +71,8 @@ def _bulk(model: type, rows: list[object]) -> None:
         model.objects.bulk_create(rows[i : i + BATCH])  # type: ignore[attr-defined]
 
 
-def _build() -> tuple[Mandant, Mandant, dict[str, int]]:
+def build() -> tuple[Mandant, Mandant, dict[str, int]]:
+    """The state-wide data (module docstring); also ``scale_citus_statistik``'s."""
     rng = random.Random(2026)
     katalog.load_default_catalogue()
     fb = Fachbereich.objects.get(code="jugendhilfe")
@@ -275,7 +276,7 @@ def _time(fn: object) -> float:
 
 def run() -> None:
     started = time.perf_counter()
-    lja, office, counts = _build()
+    lja, office, counts = build()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -1,0 +1,126 @@
+"""Citus for the ``scale_citus*`` benchmarks: is it installed, a cluster of its own, and a
+measuring child (``benchmarks._citus_messung``) run against plain PostgreSQL or Citus.
+
+The cluster comes from ``scripts/citus.py`` (the engines' start script; the build is
+``scripts/citus.py build``, not done here) on free ports in a folder of its own, and is
+removed afterwards. ``KOFFER_BENCH_CITUS_URL=citus://…`` (``python -m benchmarks`` keeps a
+``KOFFER_DATABASE_URL=citus://…`` it was started with there) names a running cluster
+instead (its database empty: the benchmarks' Mandanten are made there once).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from benchmarks import machine
+from koffer.shell.server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+URL_ENV = "KOFFER_BENCH_CITUS_URL"
+RESULT = "RESULT "
+
+
+def given_url() -> str:
+    return os.environ.get(URL_ENV, "")
+
+
+def why_not() -> str | None:
+    """Why no Citus figure can be made here, or None."""
+    if given_url():
+        return None
+    if machine.postgres_binary("initdb") is None:
+        return "PostgreSQL nicht installiert"
+    pkglib = subprocess.run(
+        [str(Path(machine.postgres_binary("initdb") or "").parent / "pg_config"), "--pkglibdir"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if not pkglib or not (Path(pkglib) / "citus.so").exists():
+        return "Citus nicht installiert (python3 scripts/citus.py build)"
+    return None
+
+
+def _script() -> ModuleType:
+    """scripts/citus.py, loaded after the ports and folder are in the environment (it
+    reads them when loaded)."""
+    spec = importlib.util.spec_from_file_location(
+        "koffer_citus_script", ROOT / "scripts" / "citus.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def cluster(workers: int) -> Iterator[str]:
+    """A coordinator and ``workers`` workers on free ports; yields the ``citus://`` URL
+    of its database ``koffer`` and removes the cluster afterwards. A running cluster
+    (``KOFFER_BENCH_CITUS_URL``) is used as it is."""
+    if given_url():
+        yield given_url()
+        return
+    ports = [free_port() for _ in range(workers + 1)]
+    base = tempfile.mkdtemp(prefix=f"koffer-bench-citus{workers}-")
+    kept = {k: os.environ.get(k) for k in ("KOFFER_CITUS_PORTS", "KOFFER_CITUS_BASE")}
+    os.environ["KOFFER_CITUS_PORTS"] = " ".join(map(str, ports))
+    os.environ["KOFFER_CITUS_BASE"] = base
+    script = _script()
+    try:
+        with _quiet_stdout():
+            script.start()
+        yield f"citus://postgres@127.0.0.1:{ports[0]}/koffer"
+    finally:
+        with _quiet_stdout():
+            script.stop(clean=True)
+        for key, value in kept.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """The cluster scripts talk on stdout, which carries only BENCH lines: to stderr."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def measure(part: str, database: str, **options: Any) -> dict[str, Any]:
+    """Run ``benchmarks._citus_messung <part>`` in a child against ``database``:
+    ``"postgresql"`` (a throwaway server, ``tests.pgserver``) or a ``citus://`` URL.
+    Returns the figures it reported."""
+    command = [sys.executable, "-m", "benchmarks._citus_messung", part, json.dumps(options)]
+    env = {**os.environ, "KOFFER_VAR_DIR": tempfile.mkdtemp(prefix="koffer-bench-citus-var-")}
+    if database == "postgresql":
+        env.pop("KOFFER_DATABASE_URL", None)
+        command = [sys.executable, "-m", "tests.pgserver", "--", *command]
+    else:
+        env["KOFFER_DATABASE_URL"] = database
+    done = subprocess.run(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
+    )
+    found = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"{part} auf {database}: Kindprozess endete mit {done.returncode}")
+    result: dict[str, Any] = json.loads(found[-1].removeprefix(RESULT))
+    return result
