@@ -177,6 +177,7 @@ ACTION_LABELS: dict[str, str] = {
     "field.besuchswunsch.create": "Online-Dienste: Hausbesuch angefragt",
     "field.besuchswunsch.geplant": "Angefragter Hausbesuch geplant",
     "field.besuchswunsch.abgelehnt": "Anfrage nach einem Hausbesuch abgelehnt",
+    "field.besuchswunsch.zurueckgezogen": "Online-Dienste: Anfrage nach einem Hausbesuch zurückgezogen",
     "portal.hausbesuch.angebot": "Online-Dienste: Angebot der Hausbesuche geändert",
     "field.paket_gelesen": "Akte für das Paket eines Koffers gelesen",
     "field.paket_eingespielt": "Paket aus dem Büro in den Koffer eingespielt",
