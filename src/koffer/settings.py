@@ -353,8 +353,9 @@ if KOFFER_TRESOR:
 # audit events needs the same key folder.
 KOFFER_AUDIT_KEY_DIR = Path(os.environ.get("KOFFER_AUDIT_KEY_DIR", VAR_DIR / "keys")).resolve()
 # FIT-Connect (Posteingang): the destinations' private keys (decryption, event signing)
-# and OAuth client secrets, one file per destination, outside the database like the audit
-# keys. How often every worker polls the Zustelldienst (seconds; 0: never, then run
+# and OAuth client secrets live in the database, encrypted under the secret key
+# (koffer.audit.geheimnisse); files of earlier versions in this folder are moved there at
+# the first start. How often every worker polls the Zustelldienst (seconds; 0: never, then run
 # `manage.py inbox_fitconnect` yourself); the size of new RSA keys (FIT-Connect: 4096).
 KOFFER_FITCONNECT_KEY_DIR = Path(
     os.environ.get("KOFFER_FITCONNECT_KEY_DIR", VAR_DIR / "fitconnect")
@@ -416,7 +417,8 @@ KOFFER_AUSLEIHE_TAGE = int(os.environ.get("KOFFER_AUSLEIHE_TAGE", "7"))
 # request's own, for demo and development only). Key and
 # certificate sign the AuthnRequests; the IdP metadata is a file or an https URL. Without
 # IdP metadata, demo mode signs in at the built-in demo identity provider (keys generated
-# under var/portal-saml/), and outside demo mode the BundID sign-in is off.
+# once into the database, shared by every machine; var/portal-saml/aktiv/ holds this
+# process's copies for pysaml2), and outside demo mode the BundID sign-in is off.
 KOFFER_PORTAL_SAML_BASE_URL = os.environ.get("KOFFER_PORTAL_SAML_BASE_URL", "").rstrip("/")
 KOFFER_PORTAL_SAML_ENTITY_ID = os.environ.get("KOFFER_PORTAL_SAML_ENTITY_ID", "")
 KOFFER_PORTAL_SAML_KEY_FILE = os.environ.get("KOFFER_PORTAL_SAML_KEY_FILE", "")

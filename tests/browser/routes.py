@@ -119,6 +119,9 @@ CHECKED_ELSEWHERE: dict[str, str] = {
     "portal/<slug:mandant>/email/bestaetigen/<str:token>/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/vertretungen/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/hausbesuch/": "test_portal.test_citizen_pages",
+    "portal/<slug:mandant>/hausbesuch/<uuid:wunsch_id>/zurueckziehen/": (
+        "test_portal.test_citizen_pages"
+    ),
     "portal/<slug:mandant>/postfach/": "test_portal.test_citizen_pages",
     "portal/<slug:mandant>/nachrichten/<uuid:vorgang_id>/": "test_portal.test_citizen_pages",
     # A citizen's application, step by step, its check and its confirmation.

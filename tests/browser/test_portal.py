@@ -77,6 +77,16 @@ def test_citizen_pages(server_url: str, chromium: Browser) -> None:
             lambda: page.get_by_role("button", name="Hausbesuch anfragen").click(),
         )
         assert "eingegangen, wird geplant" in page.content(), page.url
+        # … and withdrawn again: the confirm step, then „zurückgezogen“ on the start page.
+        step(
+            "hausbesuch zurueckziehen",
+            lambda: page.get_by_role("link", name="Anfrage zurückziehen").first.click(),
+        )
+        step(
+            "hausbesuch zurueckgezogen",
+            lambda: page.get_by_role("button", name="Ja, Anfrage zurückziehen").click(),
+        )
+        assert "zurückgezogen" in page.content(), page.url
         page.goto(f"{server_url}{PORTAL}/")
         step("postfach", lambda: page.get_by_role("link", name="Postfach").click())
         # Deniz Yılmaz's Akte has an open Vorgang (the demo's application): its messages.

@@ -30,6 +30,7 @@ REFERENCE_TABLES = frozenset(
         "accounts_loginfailure",
         "jobs_workerheartbeat",
         "audit_schluesselabdruck",  # one fingerprint per key of the installation
+        "audit_geheimnis",  # the installation's shared secrets (FIT-Connect, SAML keys)
         "placements_fachbereich",
         "placements_betreuungsform",
         "placements_merkmal",

@@ -255,6 +255,31 @@ def vorgang_des_kontos(konto: Buergerkonto) -> Any:
     return rf.vorgang(akte, actor=worker)
 
 
+def besuchswunsch(konto: Buergerkonto) -> Any:
+    """An open request for a home visit ``konto`` made for a relative (no Vertretung), for
+    the planners of the Mandant's root unit."""
+    from koffer.field.models import Besuchswunsch
+    from koffer.field.wuensche import services as wuensche
+    from tests import factories
+
+    return wuensche.anfragen(
+        actor=konto,
+        konto_id=konto.pk,
+        anfragende=konto.anzeigename,
+        unit=factories.root_unit(konto.tenant),
+        angaben=wuensche.Angaben(
+            fuer=Besuchswunsch.Fuer.ANGEHOERIGE,
+            family_name="Albers",
+            given_names="Gerda",
+            street="Lindenweg 3",
+            postal_code="12345",
+            city="Prüfstadt",
+            telefon="0151 2345678",
+            thema=Besuchswunsch.Thema.BERATUNG,
+        ),
+    )
+
+
 def mails_senden(tenant: Mandant) -> int:
     """Run the waiting jobs that send the portal's e-mails (``portal.email``), as the
     worker would; how many ran."""

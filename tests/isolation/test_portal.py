@@ -63,6 +63,7 @@ PORTAL_OBJECT_FACTORIES: dict[str, Callable[[Buergerkonto], str]] = {
     "vorgang_id": lambda konto: str(portal_factories.vorgang_des_kontos(konto).pk),
     # after vorgang_id: a document of the Akte an answer about that Vorgang carries
     "anlage_id": portal_factories.nachricht_anlage,
+    "wunsch_id": lambda konto: str(portal_factories.besuchswunsch(konto).pk),
 }
 
 PORTAL_ROUTES = [r for r in _routes() if r.route.startswith(PORTAL_PREFIX)]

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from koffer.portal import saml, schluessel
+from koffer.portal import saml
 from koffer.tenancy.models import Mandant
-from tests.portal.idp import Nutzer, TestIdp, formular, holen
+from tests.portal.idp import Nutzer, TestIdp, formular, holen, schluesseldateien
 
 ACS = "/portal/saml/acs/"
 
@@ -27,9 +27,10 @@ ERIKA = Nutzer(
 
 
 @pytest.fixture
-def idp(tmp_path: Path, settings: object) -> Iterator[TestIdp]:
-    """koffer's SP configured against a real pysaml2 IdP running in a thread."""
-    key, cert = schluessel.paar(tmp_path / "sp", "sp")
+def idp(tmp_path: Path, settings: object, db: None) -> Iterator[TestIdp]:
+    """koffer's SP configured against a real pysaml2 IdP running in a thread (the SP's
+    key pair is kept in the database, so every machine signs alike)."""
+    key, cert = schluesseldateien(tmp_path / "sp", "sp")
     settings.KOFFER_PORTAL_SAML_BASE_URL = "http://testserver"  # type: ignore[attr-defined]
     settings.KOFFER_PORTAL_SAML_KEY_FILE = str(key)  # type: ignore[attr-defined]
     settings.KOFFER_PORTAL_SAML_CERT_FILE = str(cert)  # type: ignore[attr-defined]

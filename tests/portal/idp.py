@@ -35,6 +35,19 @@ class Nutzer:
     attribute: dict[str, list[str]] = field(default_factory=dict)
 
 
+def schluesseldateien(folder: Path, name: str) -> tuple[Path, Path]:
+    """``<folder>/<name>.key`` and ``.crt``: a self-signed pair as files, as an operator
+    or a test IdP holds them (made once per folder)."""
+    key_path, cert_path = folder / f"{name}.key", folder / f"{name}.crt"
+    if not (key_path.exists() and cert_path.exists()):
+        key, cert = schluessel.selbstsigniert(f"koffer {name}")
+        folder.mkdir(parents=True, exist_ok=True)
+        key_path.write_bytes(key)
+        key_path.chmod(0o600)
+        cert_path.write_bytes(cert)
+    return key_path, cert_path
+
+
 class _Leise(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -43,7 +56,7 @@ class _Leise(WSGIRequestHandler):
 def _config(
     entity_id: str, base: str, folder: Path, name: str, sp_metadaten: str, lebensdauer: int
 ) -> IdPConfig:
-    key, cert = schluessel.paar(folder, name)
+    key, cert = schluesseldateien(folder, name)
     config = IdPConfig()
     config.load(
         {

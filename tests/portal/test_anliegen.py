@@ -202,7 +202,7 @@ def test_the_timeline_from_submission_to_decision(
     # the files sent are downloadable again, audited
     datei = NachforderungDatei.objects.for_tenant(tenant).get(name="miete.pdf")
     download = client.get(f"/portal/{tenant.slug}/unterlagen/dateien/{datei.pk}/")
-    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
     assert AuditEvent.objects.filter(action="read", reason__contains="miete.pdf").exists()
     # decided: the Vorgang closed
     records.change_vorgang_status(

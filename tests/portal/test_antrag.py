@@ -282,7 +282,8 @@ def test_submission_gives_a_receipt_with_the_hash_and_goes_to_triage_without_an_
     assert antrag.pruefsumme[:16] in seite
     quittung = client.get(_url(antrag, "eingangsbestaetigung.pdf"))
     assert quittung.status_code == 200 and quittung["Content-Type"] == "application/pdf"
-    pdf = b"".join(quittung.streaming_content) if quittung.streaming else quittung.content
+    assert quittung.streaming  # from the blob store, never read whole
+    pdf = b"".join(quittung.streaming_content)
     assert hashlib.sha256(pdf).hexdigest() == antrag.quittung_sha256
     text = _pdftext(pdf, tmp_path)
     assert "Mustermann" in text and "Minijob im Café" in text and tenant.name in text

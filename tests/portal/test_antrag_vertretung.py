@@ -127,7 +127,7 @@ def test_a_representative_applies_for_the_represented_person(
     antrag.refresh_from_db()
     assert antrag.status == "eingereicht"
     quittung = client.get(_url(antrag, "eingangsbestaetigung.pdf"))
-    text = re.sub(r"\s+", " ", _pdftext(quittung.content, tmp_path))
+    text = re.sub(r"\s+", " ", _pdftext(b"".join(quittung.streaming_content), tmp_path))
     assert AuditEvent.objects.filter(
         action="read", object_id=str(antrag.pk), reason="Eingangsbestätigung herunterladen"
     ).exists()

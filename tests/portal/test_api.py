@@ -223,8 +223,9 @@ def test_offers_and_an_application_from_beginning_to_receipt(
     assert Stapel.objects.for_tenant(tenant).filter(source="portal").count() == 1
     quittung = client.get(body["quittung"])
     assert quittung.status_code == 200 and quittung["Content-Type"] == "application/pdf"
+    assert quittung.streaming  # from the blob store, never read whole
     row = Antrag.objects.for_tenant(tenant).get(pk=antrag["id"])
-    assert hashlib.sha256(quittung.content).hexdigest() == row.quittung_sha256
+    assert hashlib.sha256(b"".join(quittung.streaming_content)).hexdigest() == row.quittung_sha256
     assert AuditEvent.objects.filter(action="portal.antrag.submit").count() == 1
     assert AuditEvent.objects.filter(action="portal.antrag.change").count() == 3
     # submitted: no more changes

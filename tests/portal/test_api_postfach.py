@@ -47,7 +47,7 @@ def test_letters_and_the_first_open_is_the_receipt(welt: Welt) -> None:
     assert eintrag["abrufbar"] is True and eintrag["pdf"] == BRIEF.format(brief_id=brief.pk)
     geoeffnet = client.get(eintrag["pdf"])
     assert geoeffnet.status_code == 200 and geoeffnet["Content-Type"] == "application/pdf"
-    assert geoeffnet.content.startswith(b"%PDF")
+    assert b"".join(geoeffnet.streaming_content).startswith(b"%PDF")
     brief.refresh_from_db()
     assert brief.status == Brief.Status.ABGERUFEN and brief.abgerufen_von == konto.anzeigename
     assert brief.bekanntgabe_am == date(2026, 11, 26)  # the day after the retrieval

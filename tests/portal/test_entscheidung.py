@@ -128,7 +128,7 @@ def test_the_outcome_with_the_bescheid_in_the_mailbox(
     assert "teilweise bewilligt" in entschieden["text"]
     assert entschieden["bescheid_id"] == str(brief.pk)
     pdf = client.get(link)
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     brief.refresh_from_db()
     assert brief.abgerufen_am is not None  # opening it from the timeline is the receipt
 

@@ -163,7 +163,7 @@ def test_first_open_is_the_receipt_and_starts_the_deadline(welt: Welt) -> None:
     opened = client.get(_pdf_url(brief))
     assert opened.status_code == 200
     assert opened["Content-Type"] == "application/pdf"
-    assert opened.content.startswith(b"%PDF")
+    assert b"".join(opened.streaming_content).startswith(b"%PDF")
     brief.refresh_from_db()
     assert brief.status == Brief.Status.ABGERUFEN
     assert brief.abgerufen_am is not None

@@ -98,3 +98,23 @@ class Schluesselabdruck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.rechner})"
+
+
+class Geheimnis(models.Model):
+    """A secret every web and worker process of the installation needs alike (a
+    FIT-Connect destination's private keys, the portal's SAML key pair), kept in the
+    database encrypted with a key derived from the secret key the machines already agree
+    on (``koffer.audit.geheimnisse``): whoever reads the database without the secret key
+    learns nothing of it. Installation-wide like :class:`Schluesselabdruck`; the name says
+    whose it is (``fitconnect/<Mandant>/<destination>``)."""
+
+    name = models.CharField(max_length=300, primary_key=True)
+    inhalt = models.BinaryField()
+    rechner = models.CharField(max_length=100)
+    geaendert_am = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_geheimnis"
+
+    def __str__(self) -> str:
+        return self.name

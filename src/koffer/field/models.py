@@ -196,6 +196,8 @@ class Besuchswunsch(TenantOwned):
         OFFEN = "offen", "eingegangen"
         GEPLANT = "geplant", "geplant"
         ABGELEHNT = "abgelehnt", "abgelehnt"
+        # The citizen took it back before a planner decided (it stays visible to them).
+        ZURUECKGEZOGEN = "zurueckgezogen", "zurückgezogen"
 
     class Fuer(models.TextChoices):
         SELBST = "selbst", "für sich selbst"
@@ -248,10 +250,11 @@ class Besuchswunsch(TenantOwned):
     unit = models.ForeignKey(
         "tenancy.Organisationseinheit", on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField("Status", max_length=10, choices=Status.choices, default="offen")
+    status = models.CharField("Status", max_length=14, choices=Status.choices, default="offen")
     hausbesuch = models.ForeignKey(
         Hausbesuch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    zurueckgezogen_am = models.DateTimeField("Zurückgezogen am", null=True, blank=True)
     ablehnungsgrund = models.CharField("Grund der Ablehnung", max_length=500, blank=True)
     created_at = models.DateTimeField()
     entschieden_am = models.DateTimeField(null=True, blank=True)

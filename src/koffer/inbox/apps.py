@@ -9,7 +9,11 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.audit import geheimnisse
         from koffer.inbox import access, aufgaben
+
+        # Key files of earlier versions move into the database at the first start.
+        from koffer.inbox.fitconnect import schluessel as fitconnect_schluessel
         from koffer.inbox.fitconnect import services as fitconnect
         from koffer.inbox.klaerung import tasks as klaerung_tasks
         from koffer.inbox.lieferung import ordner, services, tasks
@@ -22,6 +26,8 @@ class InboxConfig(AppConfig):
         from koffer.records.dokumente import services as documents
         from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register
+
+        geheimnisse.bei_start(fitconnect_schluessel.uebernehmen)
 
         tasks.register_job_kind()
         pipeline_tasks.register_job_kind()

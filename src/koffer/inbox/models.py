@@ -753,8 +753,8 @@ class FitConnectZiel(TenantOwned):
     """A FIT-Connect destination (Zustellpunkt) of the Mandant: where other OZG portals
     send submissions, which koffer fetches from the Zustelldienst's subscriber API. The
     private keys (decryption, RSA-OAEP-256; signing of the events, PS512) and the OAuth
-    client secret are kept outside the database in ``KOFFER_FITCONNECT_KEY_DIR``
-    (``inbox.fitconnect.schluessel``); the table names them only by key id."""
+    client secret are kept encrypted as ``audit.Geheimnis`` (``inbox.fitconnect.schluessel``);
+    this table names them only by key id."""
 
     destination_id = models.UUIDField("Zustellpunkt-ID")
     name = models.CharField("Bezeichnung", max_length=200)

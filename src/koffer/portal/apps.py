@@ -8,8 +8,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from koffer.accounts.roles import Perm
+        from koffer.audit import geheimnisse
         from koffer.outbox.postfach import kanal
-        from koffer.portal import emailkonten
+
+        # SAML key files of earlier versions move into the database at the first start.
+        from koffer.portal import emailkonten, schluessel
         from koffer.portal.anliegen import services as anliegen
         from koffer.portal.anliegen import verwaltung as nachforderungen
         from koffer.portal.antrag import services as antraege
@@ -19,6 +22,8 @@ class PortalConfig(AppConfig):
         from koffer.records import erweiterungen
         from koffer.records.dokumente import services as documents
         from koffer.shell.navigation import NavEntry, register
+
+        geheimnisse.bei_start(schluessel.uebernehmen)
 
         # A draft's uploads and a submission's receipt are blobs the ledger must keep.
         documents.register_blob_reference(antraege.blob_referenced)

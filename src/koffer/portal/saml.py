@@ -25,6 +25,7 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -158,14 +159,23 @@ def entity_id() -> str:
 
 
 def _sp_schluessel() -> tuple[str, str]:
+    """The SP's key and certificate as files, the same on every machine: the configured
+    files where this machine has them (kept in the database for the others), else the
+    database's pair (``portal.schluessel``), else — demo mode only — a generated one."""
     key, cert = settings.KOFFER_PORTAL_SAML_KEY_FILE, settings.KOFFER_PORTAL_SAML_CERT_FILE
-    if key and cert:
-        return str(key), str(cert)
-    if not settings.DEMO_MODE:
-        raise ImproperlyConfigured(
-            "KOFFER_PORTAL_SAML_KEY_FILE und KOFFER_PORTAL_SAML_CERT_FILE fehlen."
+    if key and cert and Path(key).is_file() and Path(cert).is_file():
+        schluessel.festlegen(
+            "sp", Path(key).read_bytes(), Path(cert).read_bytes(), quelle=f"Datei {Path(key).name}"
         )
-    key_path, cert_path = schluessel.paar(settings.KOFFER_PORTAL_SAML_DIR, "sp")
+        return str(key), str(cert)
+    folder = Path(settings.KOFFER_PORTAL_SAML_DIR)
+    gefunden = schluessel.pem(folder, "sp", erzeugen=settings.DEMO_MODE and not (key or cert))
+    if gefunden is None:
+        raise ImproperlyConfigured(
+            "KOFFER_PORTAL_SAML_KEY_FILE und KOFFER_PORTAL_SAML_CERT_FILE fehlen auf diesem "
+            "Rechner, und die Datenbank hält noch keinen SAML-Schlüssel des Portals."
+        )
+    key_path, cert_path = schluessel.dateien(folder, "sp", *gefunden)
     return str(key_path), str(cert_path)
 
 
@@ -182,8 +192,7 @@ def _idp_metadaten() -> dict[str, Any]:
     return {"inline": [demo_metadaten()]}
 
 
-def _config_dict(*, mit_idp: bool) -> dict[str, Any]:
-    key_file, cert_file = _sp_schluessel()
+def _config_dict(*, mit_idp: bool, key_file: str, cert_file: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "entityid": entity_id(),
         "key_file": key_file,
@@ -212,8 +221,9 @@ def _config_dict(*, mit_idp: bool) -> dict[str, Any]:
 def _config(schluessel_: tuple[Any, ...], mit_idp: bool) -> SPConfig:
     from saml2.config import SPConfig
 
+    *_, key_file, cert_file = schluessel_
     config = SPConfig()
-    config.load(_config_dict(mit_idp=mit_idp))
+    config.load(_config_dict(mit_idp=mit_idp, key_file=key_file, cert_file=cert_file))
     return config
 
 
@@ -226,7 +236,10 @@ def _einstellungen() -> tuple[Any, ...]:
         settings.KOFFER_PORTAL_SAML_IDP_METADATA,
         settings.KOFFER_PORTAL_SAML_CLOCK_SKEW_SECONDS,
         settings.DEMO_MODE,
-        str(settings.KOFFER_PORTAL_SAML_DIR),  # the demo keys live there
+        str(settings.KOFFER_PORTAL_SAML_DIR),
+        # the key pair's files, named by content: a pair changed in the database is a
+        # new configuration
+        *_sp_schluessel(),
     )
 
 

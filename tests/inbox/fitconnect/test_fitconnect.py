@@ -21,7 +21,8 @@ from jwcrypto import jwk
 
 from koffer.accounts.access import Access
 from koffer.accounts.models import User
-from koffer.audit.models import AuditEvent
+from koffer.audit import geheimnisse
+from koffer.audit.models import AuditEvent, Geheimnis
 from koffer.blobs.store import get_store
 from koffer.inbox.fitconnect import services
 from koffer.inbox.fitconnect.services import Einreichung
@@ -102,16 +103,15 @@ def _problem(aufbau: Aufbau, case_id: str) -> dict[str, str]:
     return dict(problem)
 
 
-def test_the_keys_stay_outside_the_database(aufbau: Aufbau, settings: Any) -> None:
+def test_the_keys_are_in_the_database_encrypted(aufbau: Aufbau, settings: Any) -> None:
+    """Every machine finds them there; without the secret key the row reveals nothing."""
     ziel = aufbau.ziel
-    path = (
-        Path(settings.KOFFER_FITCONNECT_KEY_DIR)
-        / str(ziel.tenant_id)
-        / f"{ziel.destination_id}.json"
-    )
-    assert path.stat().st_mode & 0o077 == 0
-    stored = json.loads(path.read_text())
+    name = f"fitconnect/{ziel.tenant_id}/{ziel.destination_id}"
+    roh = bytes(Geheimnis.objects.get(name=name).inhalt)
+    stored = json.loads(geheimnisse.lesen(name) or b"")
     assert stored["entschluesselung"]["d"] and stored["client_secret"] == zd.SECRET
+    assert stored["entschluesselung"]["d"].encode() not in roh and zd.SECRET.encode() not in roh
+    assert not Path(settings.KOFFER_FITCONNECT_KEY_DIR).exists()  # no file on this machine
     assert ziel.encryption_kid == aufbau.verschluesselung.get("kid")
     assert "d" not in aufbau.verschluesselung.export_public(as_dict=True)
     event = AuditEvent.objects.get(tenant_id=ziel.tenant_id, action="inbox.fitconnect.ziel")
@@ -402,8 +402,9 @@ def test_data_without_attachments_become_one_readable_document(
 
 def _schluesseldatei(aufbau: Aufbau, settings: Any) -> dict[str, Any]:
     ziel = aufbau.ziel
-    path = Path(settings.KOFFER_FITCONNECT_KEY_DIR) / str(ziel.tenant_id)
-    return dict(json.loads((path / f"{ziel.destination_id}.json").read_bytes()))
+    return dict(
+        json.loads(geheimnisse.lesen(f"fitconnect/{ziel.tenant_id}/{ziel.destination_id}") or b"")
+    )
 
 
 def test_a_key_change_keeps_the_old_decryption_key_until_no_submission_needs_it(

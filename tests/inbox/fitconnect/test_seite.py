@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from koffer.accounts.models import User
+from koffer.audit import geheimnisse
 from koffer.audit.models import AuditEvent
 from koffer.inbox.models import FitConnectZiel
 from koffer.tenancy.models import Mandant, Organisationseinheit
@@ -64,9 +65,7 @@ def test_the_administration_sets_up_a_destination_on_the_page(
     assert ziel.unit_id == poststelle.pk and ziel.eingerichtet_von_id == admin_user.pk
     assert ziel.encryption_kid in text and "RSA-OAEP-256" in text
     assert "nicht-auf-der-seite" not in text
-    stored = json.loads(
-        (tmp_path / "fitconnect" / str(tenant.pk) / f"{destination_id}.json").read_text()
-    )
+    stored = json.loads(geheimnisse.lesen(f"fitconnect/{tenant.pk}/{destination_id}") or b"")
     assert stored["entschluesselung"]["d"] not in text  # only the public keys are shown
 
     assert signed_in(mail_room).get(URL).status_code in (403, 404)
@@ -118,9 +117,7 @@ def test_a_new_key_from_the_page_after_asking_once_more(
     ziel.refresh_from_db()
     assert ziel.encryption_kid != alt and ziel.encryption_kid in text
     assert "heute erzeugt" in text
-    stored = json.loads(
-        (tmp_path / "fitconnect" / str(tenant.pk) / f"{ziel.destination_id}.json").read_text()
-    )
+    stored = json.loads(geheimnisse.lesen(f"fitconnect/{tenant.pk}/{ziel.destination_id}") or b"")
     assert alt in json.dumps(stored)  # kept while submissions may need it
     event = AuditEvent.objects.get(action="inbox.fitconnect.schluesselwechsel")
     assert event.actor_id == admin_user.pk

@@ -101,6 +101,11 @@ class Stand:
     text: str  # „eingegangen“, „geplant für Dienstag, 15.12.2026 um 10:30 Uhr“, …
     grund: str  # the reason of a decline, for the citizen
 
+    @property
+    def zurueckziehbar(self) -> bool:
+        """The citizen may still take it back: no planner has decided yet."""
+        return self.wunsch.status == Besuchswunsch.Status.OFFEN
+
 
 TAGE = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 
@@ -116,9 +121,24 @@ def des_kontos(tenant_id: uuid.UUID, konto_id: uuid.UUID) -> list[Stand]:
     return [Stand(w, *_stand(w)) for w in rows]
 
 
+def des_kontos_einer(
+    tenant_id: uuid.UUID, konto_id: uuid.UUID, wunsch_id: uuid.UUID
+) -> Stand | None:
+    """One request of the account with its state; None for another's and unknown alike."""
+    w = (
+        Besuchswunsch.objects.for_tenant(tenant_id)
+        .filter(konto_id=konto_id, pk=wunsch_id)
+        .select_related("hausbesuch")
+        .first()
+    )
+    return Stand(w, *_stand(w)) if w is not None else None
+
+
 def _stand(w: Besuchswunsch) -> tuple[str, str]:
     if w.status == Besuchswunsch.Status.ABGELEHNT:
         return "abgesagt", w.ablehnungsgrund
+    if w.status == Besuchswunsch.Status.ZURUECKGEZOGEN:
+        return "zurückgezogen", ""
     besuch = w.hausbesuch
     if w.status == Besuchswunsch.Status.OFFEN or besuch is None:
         return "eingegangen, wird geplant", ""

@@ -1,8 +1,8 @@
 """Every write of the Besuchswünsche: a citizen's request for a home visit recorded (the
 portal calls :func:`anfragen` with the citizen's account as the actor), a planner turning
 it into a :class:`Hausbesuch` of source portal (:func:`planen`, through the Hausbesuche'
-own ``planen``) or declining it with a reason the citizen sees (:func:`ablehnen`). Each
-writes in one transaction and leaves one audit event of its own."""
+own ``planen``) or declining it with a reason the citizen sees (:func:`ablehnen`), and
+the citizen taking an open request back (:func:`zurueckziehen`). Each writes in one transaction and leaves one audit event of its own."""
 
 from __future__ import annotations
 
@@ -211,6 +211,50 @@ def ablehnen(
             subject=wunsch.person,
             changes={"status": {"old": "offen", "new": "abgelehnt"}},
             reason=grund,
+        )
+    return wunsch
+
+
+def zurueckziehen(
+    *, actor: Actor, tenant_id: uuid.UUID, konto_id: uuid.UUID, wunsch_id: uuid.UUID
+) -> Besuchswunsch:
+    """The account that made a request takes it back while no planner has decided: it
+    leaves the planners' open requests and stays visible to the citizen as „zurückgezogen“.
+    Another account's request is a 404 alike; a planned or declined one is a
+    :class:`Conflict` (the office is to be called). Withdrawing twice changes nothing."""
+    with transaction.atomic():
+        wunsch = (
+            Besuchswunsch.objects.for_tenant(tenant_id)
+            .select_for_update()
+            .filter(pk=wunsch_id, konto_id=konto_id)
+            .first()
+        )
+        if wunsch is None:
+            raise NotFound("wunsch_not_found", "Diese Anfrage gibt es nicht.")
+        if wunsch.status == Besuchswunsch.Status.ZURUECKGEZOGEN:
+            return wunsch
+        if wunsch.status == Besuchswunsch.Status.GEPLANT:
+            raise Conflict(
+                "wunsch_geplant",
+                "Dieser Hausbesuch ist schon geplant und kann hier nicht mehr zurückgezogen "
+                "werden. Bitte rufen Sie die Verwaltung an, wenn Sie den Termin absagen möchten.",
+            )
+        if wunsch.status != Besuchswunsch.Status.OFFEN:
+            raise Conflict(
+                "wunsch_entschieden",
+                "Über diese Anfrage ist schon entschieden "
+                f"({wunsch.get_status_display()}); sie kann nicht mehr zurückgezogen werden.",
+            )
+        wunsch.status = Besuchswunsch.Status.ZURUECKGEZOGEN
+        wunsch.zurueckgezogen_am = timezone.now()
+        wunsch.save(update_fields=["status", "zurueckgezogen_am"])
+        audit.record(
+            actor=actor,
+            tenant_id=tenant_id,
+            action="field.besuchswunsch.zurueckgezogen",
+            obj=wunsch,
+            subject=wunsch.person,
+            changes={"status": {"old": "offen", "new": "zurueckgezogen"}},
         )
     return wunsch
 

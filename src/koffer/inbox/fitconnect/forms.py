@@ -50,7 +50,7 @@ class ZielForm(forms.Form):
         label="OAuth-Client-Secret",
         max_length=500,
         required=False,
-        help_text="Wird im Schlüsselordner gespeichert, nicht in der Datenbank.",
+        help_text="Wird verschlüsselt in der Datenbank gespeichert.",
         widget=forms.PasswordInput(
             attrs={"class": "kern-form-input__input", "autocomplete": "new-password"}
         ),

@@ -1,9 +1,15 @@
-"""A destination's secrets, kept outside the database like the audit keys: one JSON file
-per destination under ``KOFFER_FITCONNECT_KEY_DIR/<Mandant>/<destination>.json`` (mode
-0600) with the private decryption key (RSA, ``RSA-OAEP-256``, FIT-Connect's
-``wrapKey``), the private signing key of the events (RSA, ``PS512``) and the OAuth client
-secret. Whoever can read the database learns only the key ids; the public keys are what
-the Zustelldienst is told (``oeffentlich``).
+"""A destination's secrets: one JSON document per destination with the private decryption
+key (RSA, ``RSA-OAEP-256``, FIT-Connect's ``wrapKey``), the private signing key of the
+events (RSA, ``PS512``) and the OAuth client secret, kept in the database as
+``audit.Geheimnis`` ``fitconnect/<Mandant>/<destination>`` — encrypted under the secret
+key every machine shares (``koffer.audit.geheimnisse``), so every web and worker process
+finds them and a database dump without that key shows only the key ids. The public keys
+are what the Zustelldienst is told (``oeffentlich``).
+
+Earlier versions wrote a file per destination under
+``KOFFER_FITCONNECT_KEY_DIR/<Mandant>/<destination>.json``: :func:`uebernehmen` (at the
+start of ``serve`` and the worker, and on first use) moves each into the database, audited
+in its Mandant's chain, and removes the file.
 
 A key change (``gewechselt``) puts new key pairs in place and keeps the previous
 decryption keys in the same file (``fruehere``, each with the time it was replaced):
@@ -14,16 +20,23 @@ dropped (``ohne``) once no submission needs it (``fitconnect.services``)."""
 from __future__ import annotations
 
 import json
-import os
+import logging
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from jwcrypto import jwk
 
+from koffer.audit import geheimnisse
+from koffer.audit import services as audit
+from koffer.audit.schluesselabgleich import rechner
 from koffer.inbox.errors import InboxError
+from koffer.inbox.models import FitConnectZiel
+
+logger = logging.getLogger("koffer.inbox.fitconnect")
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,12 @@ class Schluessel:
 
 
 def _path(tenant_id: uuid.UUID, destination_id: uuid.UUID) -> Path:
+    """Where earlier versions kept the destination's file (moved by :func:`uebernehmen`)."""
     return Path(settings.KOFFER_FITCONNECT_KEY_DIR) / str(tenant_id) / f"{destination_id}.json"
+
+
+def _name(tenant_id: uuid.UUID, destination_id: uuid.UUID) -> str:
+    return f"fitconnect/{tenant_id}/{destination_id}"
 
 
 def erzeugen(*, bits: int | None = None) -> Schluessel:
@@ -90,11 +108,8 @@ def erzeugen(*, bits: int | None = None) -> Schluessel:
     return Schluessel(enc, sig, "")
 
 
-def speichern(*, tenant_id: uuid.UUID, destination_id: uuid.UUID, schluessel: Schluessel) -> None:
-    """Write the file (temp name, fsync, rename; readable by koffer's user only)."""
-    path = _path(tenant_id, destination_id)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = json.dumps(
+def _json(schluessel: Schluessel) -> bytes:
+    return json.dumps(
         {
             "entschluesselung": schluessel.entschluesselung.export_private(as_dict=True),
             "signatur": schluessel.signatur.export_private(as_dict=True),
@@ -108,32 +123,103 @@ def speichern(*, tenant_id: uuid.UUID, destination_id: uuid.UUID, schluessel: Sc
             ],
         }
     ).encode()
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    tmp.replace(path)
+
+
+def _aus_json(daten: bytes) -> Schluessel:
+    data = json.loads(daten)
+    return Schluessel(
+        jwk.JWK(**data["entschluesselung"]),
+        jwk.JWK(**data["signatur"]),
+        str(data.get("client_secret", "")),
+        tuple(
+            Frueherer(jwk.JWK(**alt["schluessel"]), datetime.fromisoformat(alt["abgeloest_am"]))
+            for alt in data.get("fruehere", [])
+        ),
+    )
+
+
+def speichern(*, tenant_id: uuid.UUID, destination_id: uuid.UUID, schluessel: Schluessel) -> None:
+    """Store the destination's secrets (encrypted, in the caller's transaction: the row
+    naming the key ids and the keys commit together)."""
+    geheimnisse.schreiben(_name(tenant_id, destination_id), _json(schluessel))
 
 
 def laden(*, tenant_id: uuid.UUID, destination_id: uuid.UUID) -> Schluessel:
-    path = _path(tenant_id, destination_id)
+    name = _name(tenant_id, destination_id)
     try:
-        data = json.loads(path.read_bytes())
-        return Schluessel(
-            jwk.JWK(**data["entschluesselung"]),
-            jwk.JWK(**data["signatur"]),
-            str(data.get("client_secret", "")),
-            tuple(
-                Frueherer(jwk.JWK(**alt["schluessel"]), datetime.fromisoformat(alt["abgeloest_am"]))
-                for alt in data.get("fruehere", [])
-            ),
-        )
+        daten = geheimnisse.lesen(name)
+        if daten is None and _uebernehmen(_path(tenant_id, destination_id), tenant_id):
+            daten = geheimnisse.lesen(name)
+        if daten is None:
+            raise KeyError(name)
+        return _aus_json(daten)
+    except geheimnisse.GeheimnisUnlesbar as exc:
+        raise InboxError("fitconnect_keys_unreadable", exc.message) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InboxError(
             "fitconnect_keys_missing",
             "Die Schlüssel dieses FIT-Connect-Zustellpunkts fehlen oder sind unlesbar "
-            f"(erwartet in {path.parent.name}/{path.name} im Schlüsselordner).",
+            f"(erwartet in der Datenbank unter {name}).",
         ) from exc
+
+
+def _uebernehmen(path: Path, tenant_id: uuid.UUID) -> bool:
+    """Move one file of an earlier version into the database, audited in its Mandant's
+    chain; the file removed once the move committed. A file whose destination the
+    database already holds (another machine moved it first, from the same share or a
+    copy) is removed when it is the same, kept and named in the log when it differs."""
+    try:
+        daten = path.read_bytes()
+        keys = _aus_json(daten)
+        destination_id = uuid.UUID(path.stem)
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError):
+        logger.error("FIT-Connect-Schlüsseldatei %s ist unlesbar und bleibt liegen", path)
+        return False
+    name = _name(tenant_id, destination_id)
+    with transaction.atomic():
+        vorhanden = geheimnisse.lesen(name)
+        if vorhanden is None:
+            geheimnisse.schreiben(name, _json(keys))
+            audit.record(
+                actor=None,
+                tenant_id=tenant_id,
+                action="inbox.fitconnect.schluessel_uebernommen",
+                obj=FitConnectZiel.objects.for_tenant(tenant_id)
+                .filter(destination_id=destination_id)
+                .first()
+                or ("inbox.fitconnectziel", destination_id),
+                changes={
+                    "destination_id": str(destination_id),
+                    "encryption_kid": str(keys.entschluesselung.get("kid")),
+                    "signing_kid": str(keys.signatur.get("kid")),
+                    "rechner": rechner(),
+                },
+                reason="Schlüsseldatei dieses Rechners in die Datenbank übernommen",
+            )
+        elif _aus_json(vorhanden).oeffentlich() != keys.oeffentlich():
+            logger.error(
+                "FIT-Connect-Schlüsseldatei %s unterscheidet sich von den Schlüsseln in der "
+                "Datenbank; sie bleibt liegen, es gelten die der Datenbank",
+                path,
+            )
+            return False
+    path.unlink(missing_ok=True)
+    return vorhanden is None
+
+
+def uebernehmen() -> int:
+    """Move every file of ``KOFFER_FITCONNECT_KEY_DIR/<Mandant>/<destination>.json`` into
+    the database (registered with ``audit.geheimnisse.bei_start``); how many moved."""
+    ordner = Path(settings.KOFFER_FITCONNECT_KEY_DIR)
+    if not ordner.is_dir():
+        return 0
+    bewegt = 0
+    for path in sorted(ordner.glob("*/*.json")):
+        try:
+            tenant_id = uuid.UUID(path.parent.name)
+        except ValueError:
+            continue
+        bewegt += _uebernehmen(path, tenant_id)
+    return bewegt

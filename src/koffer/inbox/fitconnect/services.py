@@ -99,8 +99,8 @@ def ziel_einrichten(
         )
     keys = schluessel.erzeugen(bits=bits)
     keys = schluessel.Schluessel(keys.entschluesselung, keys.signatur, client_secret)
-    schluessel.speichern(tenant_id=tenant.pk, destination_id=destination_id, schluessel=keys)
     with transaction.atomic():
+        schluessel.speichern(tenant_id=tenant.pk, destination_id=destination_id, schluessel=keys)
         ziel = FitConnectZiel.objects.create(
             tenant=tenant,
             destination_id=destination_id,
@@ -165,8 +165,8 @@ def schluessel_wechseln(
                 "behalten": [a.kid for a in keys.fruehere],
             },
         )
-        # The file last, inside the transaction: if writing it fails nothing is recorded,
-        # and the row never names a key the file does not hold.
+        # The keys in the same transaction: the row never names a key the database does
+        # not hold.
         schluessel.speichern(
             tenant_id=ziel.tenant_id, destination_id=ziel.destination_id, schluessel=keys
         )

@@ -8,12 +8,12 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from koffer.blobs.store import get_store
 from koffer.errors import DomainError
+from koffer.portal import dateien
 from koffer.portal.anliegen import selectors, services
 from koffer.portal.antrag import selectors as antraege
 from koffer.portal.models import Nachforderung
@@ -21,14 +21,8 @@ from koffer.portal.sitzung import buerger_erforderlich
 from koffer.portal.views import mit_retry_after, seite
 
 
-def _datei_antwort(sha256: str, name: str, typ: str) -> HttpResponse:
-    with get_store().open(sha256) as datei:
-        daten = datei.read()
-    antwort = HttpResponse(daten, content_type=typ or "application/octet-stream")
-    sicher = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "datei"
-    antwort["Content-Disposition"] = f'attachment; filename="{sicher}"'
-    antwort["X-Content-Type-Options"] = "nosniff"
-    return antwort
+def _datei_antwort(sha256: str, name: str, typ: str) -> FileResponse:
+    return dateien.antwort(sha256, name=name, typ=typ)
 
 
 @buerger_erforderlich
@@ -62,7 +56,7 @@ def antrag(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpResp
 
 @buerger_erforderlich
 @require_GET
-def anlage(request: HttpRequest, mandant: str, antrag_id: uuid.UUID, blob: str) -> HttpResponse:
+def anlage(request: HttpRequest, mandant: str, antrag_id: uuid.UUID, blob: str) -> FileResponse:
     """A file attached to the application, downloaded again (audited)."""
     konto = request.buerger  # type: ignore[attr-defined]
     gefunden = antraege.antrag(konto, antrag_id)
@@ -163,7 +157,7 @@ def nachforderung(request: HttpRequest, mandant: str, nachforderung_id: uuid.UUI
 
 @buerger_erforderlich
 @require_GET
-def nachforderung_datei(request: HttpRequest, mandant: str, datei_id: uuid.UUID) -> HttpResponse:
+def nachforderung_datei(request: HttpRequest, mandant: str, datei_id: uuid.UUID) -> FileResponse:
     """A file uploaded for a request, downloaded again (audited)."""
     konto = request.buerger  # type: ignore[attr-defined]
     datei = selectors.datei(konto, datei_id)

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from koffer.api.files import file_download
@@ -20,6 +20,7 @@ from koffer.forms.definition import text_de
 from koffer.forms.definition.modell import Bedingung, Definition, Feld
 from koffer.forms.katalog import selectors as katalog
 from koffer.forms.katalog.api import FormularProblem
+from koffer.portal import dateien
 from koffer.portal.antrag import selectors, services
 from koffer.portal.auth import BUERGER_AUTH, BuergerRequest
 from koffer.portal.errors import Conflict
@@ -413,16 +414,14 @@ def submit_antrag(request: BuergerRequest, antrag_id: uuid.UUID) -> Status:
     "und Prüfsumme",
     openapi_extra=file_download("Die Eingangsbestätigung als Anhang", "application/pdf"),
 )
-def get_quittung(request: BuergerRequest, antrag_id: uuid.UUID) -> HttpResponse:
+def get_quittung(request: BuergerRequest, antrag_id: uuid.UUID) -> FileResponse:
     row = _antrag(request, antrag_id)
-    pdf = selectors.quittung(row)
-    if pdf is None:
+    sha256 = selectors.quittung(row)
+    if sha256 is None:
         raise Conflict(
             "antrag_offen",
             "Eine Eingangsbestätigung gibt es erst, wenn der Antrag eingereicht ist.",
         )
     selectors.gelesen(row, "Eingangsbestätigung herunterladen")
-    antwort = HttpResponse(pdf, content_type="application/pdf")
     name = f"{row.formularversion.formular.schluessel}-eingangsbestaetigung.pdf"
-    antwort["Content-Disposition"] = f'attachment; filename="{name}"'
-    return antwort
+    return dateien.antwort(sha256, name=name, typ="application/pdf")

@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from koffer.audit import services as audit
-from koffer.blobs.store import get_store
 from koffer.forms.definition import sichtbar, text_de
 from koffer.forms.katalog import selectors as katalog
 from koffer.portal.models import Antrag, Buergerkonto, OnlineAngebot
@@ -55,12 +54,12 @@ def schritte(antrag: Antrag) -> list[tuple[str, str]]:
     return [(s.id, text_de(s.titel)) for s in definition.schritte if s.id in gezeigt]
 
 
-def quittung(antrag: Antrag) -> bytes | None:
-    """The receipt PDF of a submitted application; None while it is open."""
+def quittung(antrag: Antrag) -> str | None:
+    """The blob (SHA-256) of a submitted application's receipt PDF; None while it is
+    open. Streamed from the store by ``portal.dateien``."""
     if antrag.status != Antrag.Status.EINGEREICHT or not antrag.quittung_sha256:
         return None
-    with get_store().open(antrag.quittung_sha256) as datei:
-        return datei.read()
+    return antrag.quittung_sha256
 
 
 def gelesen(antrag: Antrag, zweck: str) -> None:

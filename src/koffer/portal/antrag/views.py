@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from koffer.forms.darstellung.namen import DATEI_ENTFERNEN, WEITERE_ZEILE
 from koffer.forms.definition import Definition, sichtbar, text_de
 from koffer.forms.errors import Ungueltig
 from koffer.forms.katalog import selectors as katalog
+from koffer.portal import dateien
 from koffer.portal.antrag import selectors, services
 from koffer.portal.errors import ZuVieleVersuche
 from koffer.portal.models import Antrag
@@ -330,14 +332,12 @@ def eingereicht(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> Htt
 
 @buerger_erforderlich
 @require_GET
-def quittung(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpResponse:
+def quittung(request: HttpRequest, mandant: str, antrag_id: uuid.UUID) -> HttpResponseBase:
     """The receipt: the submitted form with date, time, Mandant and hash (PDF)."""
     antrag = _antrag(request, antrag_id)
-    pdf = selectors.quittung(antrag)
-    if pdf is None:
+    sha256 = selectors.quittung(antrag)
+    if sha256 is None:
         return redirect(_url(antrag, "antrag_pruefen"))
     selectors.gelesen(antrag, "Eingangsbestätigung herunterladen")
-    antwort = HttpResponse(pdf, content_type="application/pdf")
     name = f"{antrag.formularversion.formular.schluessel}-eingangsbestaetigung.pdf"
-    antwort["Content-Disposition"] = f'attachment; filename="{name}"'
-    return antwort
+    return dateien.antwort(sha256, name=name, typ="application/pdf")

@@ -1,8 +1,8 @@
 """API of the Hausbesuch auf Anfrage (tag „Portal“): whether the Mandant offers it, for
 whom the account may ask and its requests with their state (read audited), and a new
 request — the page's form as JSON, checked by the same form and service: German messages
-per field (422), the per-account limits (429). A request cannot be withdrawn by the
-citizen (the page offers no such step either); the office calls back."""
+per field (422), the per-account limits (429) —, and a request withdrawn while no planner
+has decided (the page's „Anfrage zurückziehen“, the same service; a planned one is a 409)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Literal
 from django.utils.datastructures import MultiValueDict
 from ninja import Field, Router, Schema, Status
 
-from koffer.api.problems import Problem
+from koffer.api.problems import Problem, not_found
 from koffer.field.wuensche.selectors import Stand
 from koffer.forms.katalog.api import FormularProblem
 from koffer.portal import access
@@ -43,6 +43,9 @@ class PortalHausbesuchAnfrage(Schema):
     created_at: datetime
     stand: str = Field(description="z. B. „eingegangen, wird geplant“, „geplant für …“")
     grund: str = Field(description="Der Grund einer Absage, für Sie geschrieben")
+    zurueckziehbar: bool = Field(
+        description="Noch nicht entschieden: Sie können die Anfrage zurückziehen"
+    )
 
 
 class PortalHausbesuche(Schema):
@@ -91,6 +94,7 @@ def _anfrage_out(stand: Stand) -> PortalHausbesuchAnfrage:
         created_at=w.created_at,
         stand=stand.text,
         grund=stand.grund,
+        zurueckziehbar=stand.zurueckziehbar,
     )
 
 
@@ -172,3 +176,20 @@ def create_hausbesuch(request: BuergerRequest, body: PortalHausbesuchNeu) -> Sta
     # what was just written, answered back (no read of anything else)
     [stand] = [s for s in selectors.anfragen(konto) if s.wunsch.pk == wunsch.pk]
     return Status(201, _anfrage_out(stand))
+
+
+@router.post(
+    "/portal/hausbesuche/{wunsch_id}/zurueckziehen",
+    response={200: PortalHausbesuchAnfrage, 404: Problem, 409: Problem},
+    summary="Eine Anfrage zurückziehen, solange die Verwaltung nicht entschieden hat "
+    "(geplant oder abgesagt: 409); noch einmal: dieselbe Antwort",
+)
+def withdraw_hausbesuch(request: BuergerRequest, wunsch_id: uuid.UUID) -> PortalHausbesuchAnfrage:
+    konto = request.buerger
+    if selectors.anfrage(konto, wunsch_id) is None:
+        raise not_found("Diese Anfrage")
+    services.zurueckziehen(actor=konto, wunsch_id=wunsch_id)
+    # what was just written, answered back (no read of anything else)
+    stand = selectors.anfrage(konto, wunsch_id)
+    assert stand is not None
+    return _anfrage_out(stand)

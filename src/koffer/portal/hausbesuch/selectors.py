@@ -65,3 +65,22 @@ def anfragen_lesen(konto: Buergerkonto, zweck: str) -> list[wuensche.Stand]:
         actor=konto, tenant_id=konto.tenant_id, obj=konto, subject=konto.person, purpose=zweck
     )
     return staende
+
+
+def anfrage(konto: Buergerkonto, wunsch_id: uuid.UUID) -> wuensche.Stand | None:
+    """One request of the account with its state; another's is None (a 404 alike)."""
+    return wuensche.des_kontos_einer(konto.tenant_id, konto.pk, wunsch_id)
+
+
+def anfrage_lesen(konto: Buergerkonto, wunsch_id: uuid.UUID, zweck: str) -> wuensche.Stand | None:
+    """One request of the account (another's is None, a 404 alike), the read audited."""
+    stand = anfrage(konto, wunsch_id)
+    if stand is not None:
+        audit.read(
+            actor=konto,
+            tenant_id=konto.tenant_id,
+            obj=stand.wunsch,
+            subject=stand.wunsch.person or konto.person,
+            purpose=zweck,
+        )
+    return stand

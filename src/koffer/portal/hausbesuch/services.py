@@ -17,6 +17,7 @@ tabs at once cannot pass the limit together."""
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -75,6 +76,15 @@ def anfragen(
             angaben=angaben,
             person=person,
         )
+
+
+def zurueckziehen(*, actor: Buergerkonto, wunsch_id: uuid.UUID) -> Besuchswunsch:
+    """The account takes back a request it made (for itself, a represented person or a
+    relative) while no planner has decided; also when the Mandant stopped offering home
+    visits meanwhile. Another account's request is a 404, a planned one a 409."""
+    return wuensche.zurueckziehen(
+        actor=actor, tenant_id=actor.tenant_id, konto_id=actor.pk, wunsch_id=wunsch_id
+    )
 
 
 def _begrenzen(konto: Buergerkonto) -> None:

@@ -10,4 +10,9 @@ urlpatterns = [
         name="hausbesuche_verwaltung",
     ),
     path("portal/<slug:mandant>/hausbesuch/", views.anfragen, name="hausbesuch_anfragen"),
+    path(
+        "portal/<slug:mandant>/hausbesuch/<uuid:wunsch_id>/zurueckziehen/",
+        views.zurueckziehen,
+        name="hausbesuch_zurueckziehen",
+    ),
 ]

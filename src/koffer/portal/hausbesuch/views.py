@@ -1,8 +1,11 @@
 """Pages of the Hausbesuch auf Anfrage: the citizen's „Hausbesuch anfragen“ (first for
-whom, then the request, prefilled) and the administration's „Portal: Hausbesuche“ (the
+whom — beside the account's requests, each open one with „Anfrage zurückziehen“ —, then
+the request, prefilled), „Anfrage zurückziehen“ (asks once more, then withdraws) and the administration's „Portal: Hausbesuche“ (the
 offer on or off, the team that plans). Thin: services write and check."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -10,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from koffer import errors
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
 from koffer.errors import DomainError
@@ -47,7 +51,11 @@ def anfragen(request: HttpRequest, mandant: str) -> HttpResponse:
         return seite(
             request,
             "portal/hausbesuch/anfragen.html",
-            {**kontext, "wahl": anfrage.wahl(konto, personen)},
+            {
+                **kontext,
+                "wahl": anfrage.wahl(konto, personen),
+                "anfragen": selectors.anfragen_lesen(konto, "Hausbesuche im Portal"),
+            },
         )
     person = _person(konto, personen, fuer)
     form = AnfrageForm(
@@ -87,6 +95,37 @@ def anfragen(request: HttpRequest, mandant: str) -> HttpResponse:
             "person": person,
             "angehoerige": fuer == ANDERE,
         },
+        status=status,
+    )
+
+
+@buerger_erforderlich
+@require_http_methods(["GET", "POST"])
+def zurueckziehen(request: HttpRequest, mandant: str, wunsch_id: uuid.UUID) -> HttpResponse:
+    """Asks once more (GET), then takes the request back (POST); another account's
+    request is a 404, one a planner already decided is refused with the reason."""
+    konto: Buergerkonto = request.buerger  # type: ignore[attr-defined]
+    status, fehler = 200, ""
+    if request.method == "POST":
+        try:
+            services.zurueckziehen(actor=konto, wunsch_id=wunsch_id)
+        except errors.NotFound as exc:
+            raise Http404(exc.message) from exc
+        except DomainError as exc:
+            fehler, status = exc.message, exc.status
+        else:
+            messages.success(
+                request,
+                "Ihre Anfrage ist zurückgezogen. Die Verwaltung plant dafür keinen Besuch.",
+            )
+            return HttpResponseRedirect(reverse("portal:start", kwargs={"mandant": mandant}))
+    stand = selectors.anfrage_lesen(konto, wunsch_id, "Hausbesuch: Anfrage zurückziehen")
+    if stand is None:
+        raise Http404("Diese Anfrage gibt es nicht.")
+    return seite(
+        request,
+        "portal/hausbesuch/zurueckziehen.html",
+        {"page_title": "Anfrage zurückziehen", "stand": stand, "fehler": fehler},
         status=status,
     )
 

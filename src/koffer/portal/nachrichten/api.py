@@ -14,7 +14,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from koffer.api.files import file_download
 from koffer.api.problems import Problem, not_found
-from koffer.blobs.store import get_store
+from koffer.portal import dateien
 from koffer.portal.auth import BUERGER_AUTH, BuergerRequest
 from koffer.portal.errors import Ungueltig
 from koffer.portal.models import Nachricht
@@ -114,7 +114,8 @@ def _vorgang(request: BuergerRequest, vorgang_id: uuid.UUID) -> Vorgang:
 def list_vorgaenge(request: BuergerRequest) -> list[PortalVorgang]:
     konto = request.buerger
     ungelesen = Counter(n.vorgang_id for n in selectors.ungelesen(konto))
-    return [_vorgang_out(v, ungelesen[v.pk]) for v in selectors.vorgaenge(konto)[:50]]
+    liste = selectors.vorgaenge_lesen(konto, "Nachrichten: Vorgänge abrufen (API)")
+    return [_vorgang_out(v, ungelesen[v.pk]) for v in liste]
 
 
 @router.get(
@@ -190,11 +191,6 @@ def get_anlage(
     if gefunden is None or gefunden.dokument is None or gefunden.dokument.current_version is None:
         raise not_found("Diese Anlage")
     version = gefunden.dokument.current_version
-    antwort = FileResponse(
-        get_store().open(version.sha256),
-        content_type=version.mime_type or "application/octet-stream",
-        as_attachment=True,
-        filename=f"anlage-{gefunden.position}",
+    return dateien.antwort(
+        version.sha256, name=f"anlage-{gefunden.position}", typ=version.mime_type
     )
-    antwort["Cache-Control"] = "private, no-store"
-    return antwort

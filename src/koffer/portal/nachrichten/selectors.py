@@ -27,6 +27,19 @@ def vorgaenge(konto: Buergerkonto) -> QuerySet[Vorgang]:
     )
 
 
+LISTE_MAX = 50
+
+
+def vorgaenge_lesen(konto: Buergerkonto, zweck: str) -> list[Vorgang]:
+    """The Vorgänge the citizen may write about as listed (page or API), at most
+    ``LISTE_MAX``, the read audited (a Vorgang's title and Akte are the person's data)."""
+    liste = list(vorgaenge(konto)[:LISTE_MAX])
+    audit.read(
+        actor=konto, tenant_id=konto.tenant_id, obj=konto, subject=konto.person, purpose=zweck
+    )
+    return liste
+
+
 def vorgang(konto: Buergerkonto, vorgang_id: uuid.UUID) -> Vorgang | None:
     """A Vorgang the citizen may write about; None for unknown and another's alike."""
     return vorgaenge(konto).filter(pk=vorgang_id).first()

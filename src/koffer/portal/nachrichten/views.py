@@ -15,9 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from koffer.accounts.access import requires
 from koffer.accounts.http import TenantRequest
-from koffer.blobs.store import get_store
 from koffer.errors import DomainError
-from koffer.portal import vertretungen
+from koffer.portal import dateien, vertretungen
 from koffer.portal.nachrichten import selectors, services
 from koffer.portal.nachrichten.forms import AntwortForm, NachrichtForm
 from koffer.portal.sitzung import buerger_erforderlich
@@ -82,14 +81,9 @@ def anlage(
         raise Http404("Diese Anlage gibt es nicht.")
     version = gefunden.dokument.current_version
     assert version is not None
-    antwort = FileResponse(
-        get_store().open(version.sha256),
-        content_type=version.mime_type or "application/octet-stream",
-        as_attachment=True,
-        filename=f"anlage-{gefunden.position}",
+    return dateien.antwort(
+        version.sha256, name=f"anlage-{gefunden.position}", typ=version.mime_type
     )
-    antwort["Cache-Control"] = "private, no-store"
-    return antwort
 
 
 @requires(lambda access, tenant: vertretungen.darf_bearbeiten(access))

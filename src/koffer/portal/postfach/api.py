@@ -8,12 +8,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from ninja import Field, Router, Schema
 
 from koffer.api.files import file_download
 from koffer.api.problems import Problem, not_found
-from koffer.blobs.store import get_store
+from koffer.portal import dateien
 from koffer.portal.auth import BUERGER_AUTH, BuergerRequest
 from koffer.portal.postfach import selectors, services
 
@@ -48,7 +48,7 @@ def _pdf_url(brief_id: uuid.UUID) -> str:
     summary="Die Briefe im Postfach (an Sie und an Personen, die Sie vertreten), neueste zuerst",
 )
 def list_briefe(request: BuergerRequest) -> list[PortalBrief]:
-    eintraege = selectors.briefe(request.buerger)
+    eintraege = selectors.briefe_lesen(request.buerger, "Postfach abrufen (API)")
     return [
         PortalBrief(
             id=e.brief.pk,
@@ -77,14 +77,14 @@ def list_briefe(request: BuergerRequest) -> list[PortalBrief]:
     "die Bekanntgabe zählt",
     openapi_extra=file_download("Der Brief als PDF", "application/pdf"),
 )
-def get_brief_pdf(request: BuergerRequest, brief_id: uuid.UUID) -> HttpResponse:
+def get_brief_pdf(request: BuergerRequest, brief_id: uuid.UUID) -> FileResponse:
     brief = selectors.brief(request.buerger, brief_id)
     if brief is None or brief.dokument is None or brief.dokument.current_version is None:
         raise not_found("Dieser Brief")
     services.oeffnen(actor=request.buerger, brief=brief)
-    with get_store().open(brief.dokument.current_version.sha256) as datei:
-        pdf = datei.read()
-    antwort = HttpResponse(pdf, content_type="application/pdf")
-    antwort["Content-Disposition"] = f'inline; filename="brief-{brief.pk}.pdf"'
-    antwort["Cache-Control"] = "private, no-store"
-    return antwort
+    return dateien.antwort(
+        brief.dokument.current_version.sha256,
+        name=f"brief-{brief.pk}.pdf",
+        typ="application/pdf",
+        anhang=False,
+    )

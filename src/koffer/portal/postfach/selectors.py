@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
+from koffer.audit import services as audit
 from koffer.outbox.models import Brief
 from koffer.outbox.postfach import services as postfach
 from koffer.portal import access
@@ -39,6 +40,16 @@ def briefe(konto: Buergerkonto) -> list[Eintrag]:
     for b in rows:
         offen = b.abgerufen_am is not None or postfach.abrufbar(b)
         eintraege.append(Eintrag(b, b.abgerufen_am is None, offen, postfach.abruf_bis(b)))
+    return eintraege
+
+
+def briefe_lesen(konto: Buergerkonto, zweck: str) -> list[Eintrag]:
+    """The mailbox as the citizen reads it (page or API): :func:`briefe`, the read
+    audited (subjects and senders of letters to the account's persons are their data)."""
+    eintraege = briefe(konto)
+    audit.read(
+        actor=konto, tenant_id=konto.tenant_id, obj=konto, subject=konto.person, purpose=zweck
+    )
     return eintraege
 
 

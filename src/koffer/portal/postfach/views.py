@@ -8,11 +8,12 @@ import uuid
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from koffer.blobs.store import get_store
 from koffer.errors import DomainError
+from koffer.portal import dateien
 from koffer.portal.nachrichten import selectors as nachrichten
 from koffer.portal.postfach import empfang, selectors, services
 from koffer.portal.sitzung import buerger_erforderlich
@@ -40,8 +41,8 @@ def postfach(request: HttpRequest, mandant: str) -> HttpResponse:
         "portal/postfach/postfach.html",
         {
             "page_title": "Postfach",
-            "eintraege": selectors.briefe(konto),
-            "vorgaenge": list(nachrichten.vorgaenge(konto)[:50]),
+            "eintraege": selectors.briefe_lesen(konto, "Postfach im Portal"),
+            "vorgaenge": nachrichten.vorgaenge_lesen(konto, "Nachrichten: Vorgänge im Portal"),
             "antworten": nachrichten.ungelesen(konto),
             "erlaubt": empfang.erlaubt(konto.tenant_id),
         },
@@ -50,7 +51,7 @@ def postfach(request: HttpRequest, mandant: str) -> HttpResponse:
 
 @buerger_erforderlich
 @require_GET
-def brief_pdf(request: HttpRequest, mandant: str, brief_id: uuid.UUID) -> HttpResponse:
+def brief_pdf(request: HttpRequest, mandant: str, brief_id: uuid.UUID) -> HttpResponseBase:
     """The letter as filed; the first opening is its retrieval."""
     konto = request.buerger  # type: ignore[attr-defined]
     brief = selectors.brief(konto, brief_id)
@@ -61,9 +62,9 @@ def brief_pdf(request: HttpRequest, mandant: str, brief_id: uuid.UUID) -> HttpRe
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("portal:postfach", mandant=mandant)
-    with get_store().open(brief.dokument.current_version.sha256) as datei:
-        pdf = datei.read()
-    antwort = HttpResponse(pdf, content_type="application/pdf")
-    antwort["Content-Disposition"] = f'inline; filename="brief-{brief.pk}.pdf"'
-    antwort["Cache-Control"] = "private, no-store"
-    return antwort
+    return dateien.antwort(
+        brief.dokument.current_version.sha256,
+        name=f"brief-{brief.pk}.pdf",
+        typ="application/pdf",
+        anhang=False,
+    )

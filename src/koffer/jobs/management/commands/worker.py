@@ -26,7 +26,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
-from koffer.audit import schluesselabgleich
+from koffer.audit import geheimnisse, schluesselabgleich
 from koffer.blobs.store import get_store
 from koffer.jobs import anhalten, heartbeat, runner, services
 from koffer.shell.supervision import ENDGUELTIG
@@ -157,6 +157,7 @@ class Command(BaseCommand):
                     ]
                 )
             )
+        geheimnisse.uebernehmen()
         runner.clear_stop()
         recovered = []
         if options["worker_id"]:

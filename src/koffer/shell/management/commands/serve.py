@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from koffer.audit import anchors, schluesselabgleich
+from koffer.audit import anchors, geheimnisse, schluesselabgleich
 from koffer.shell import migrationsstand, server, supervision
 from koffer.tresor import schluessel as tresor_schluessel
 from koffer.tresor import start as tresor_start
@@ -89,6 +89,9 @@ class Command(BaseCommand):
             raise CommandError(
                 " ".join(["Dieser Rechner passt nicht zu den anderen:", *abweichungen])
             )
+        # Secrets earlier versions kept in this machine's files move into the database
+        # (FIT-Connect keys, the portal's SAML keys), each move audited.
+        geheimnisse.uebernehmen()
         # A Koffer gets its people and Akten from the office („Koffer einrichten“), never
         # the demo district: its first start lands on the set-up page.
         if settings.DEMO_MODE and not options["no_demo"] and settings.KOFFER_MODE != "koffer":
