@@ -424,6 +424,8 @@ class Abholung:
     dokumente: int
     blobs: BlobErgebnis
     blob_bytes_gesamt: int
+    # the office's newest push of this Koffer in a confirmed backup (``/koffer/zustand``)
+    gesichert: str | None = None
 
 
 # Progress of a long step for a page: (German text, done, total).
@@ -444,7 +446,7 @@ def abholen(
     receives „Abholen 120 von 340 Dateien“ as the blobs arrive. Akten the office names as
     no longer carried are wiped; ``gesendet`` (the push the office just confirmed) is not
     saved again for them."""
-    json_anfrage(buero, "/koffer/zustand")
+    zustand = json_anfrage(buero, "/koffer/zustand")
     if schritt is not None:
         schritt("Paket abholen", 0, 0)
     ergebnis = _paket_einspielen(buero)
@@ -490,7 +492,11 @@ def abholen(
     if not blobs.abgelehnt:
         services.dateien_geholt()
     return Abholung(
-        akten=ergebnis.akten, dokumente=ergebnis.dokumente, blobs=blobs, blob_bytes_gesamt=gesamt
+        akten=ergebnis.akten,
+        dokumente=ergebnis.dokumente,
+        blobs=blobs,
+        blob_bytes_gesamt=gesamt,
+        gesichert=str(zustand["gesichert"]) if zustand.get("gesichert") else None,
     )
 
 
