@@ -410,6 +410,9 @@ if KOFFER_MODE not in {"buero", "koffer"}:
 KOFFER_BUERO_URL = os.environ.get("KOFFER_BUERO_URL", "").rstrip("/")
 # Days a checkout lasts at most; then the office ends it and the Koffer wipes the Akte.
 KOFFER_AUSLEIHE_TAGE = int(os.environ.get("KOFFER_AUSLEIHE_TAGE", "7"))
+# A push counts as in a backup only when it arrived this many seconds before the backup
+# began (manage.py backup_bestaetigt): longer than any push's transaction runs.
+KOFFER_SICHERUNG_SPIELRAUM = int(os.environ.get("KOFFER_SICHERUNG_SPIELRAUM", "600"))
 
 # --- Online-Dienste (portal): BundID sign-in by SAML 2.0 ------------------------------
 # One service provider per installation. The base URL is how citizens' browsers reach

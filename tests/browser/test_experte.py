@@ -147,13 +147,27 @@ def test_a_table_a_condition_and_a_step_saved_in_the_form_appear_on_both_screens
             experte.locator(tabelle).get_by_role("button", name=re.compile("entfernen"))
         ).not_to_have_count(0, timeout=LIVE)
 
-        # A condition: the worker answers „ja“; the expert's page asks the dependent field.
+        # A condition: a field not asked shows only the sentence saying so on both
+        # screens, its input hidden (out of the tab order); the worker answers „ja“ and
+        # both pages ask it, „nein“ hides it again, „ja“ brings it back.
         frage = experte.locator('[data-bedingung="einzugsdatum"]')
+        umgezogen = worker.get_by_label("Sind Sie seit dem letzten Antrag umgezogen?", exact=True)
         expect(frage).to_contain_text("nicht gefragt")
-        worker.get_by_label(
-            "Sind Sie seit dem letzten Antrag umgezogen?", exact=True
-        ).select_option("ja")
+        for page in (worker, experte):
+            expect(page.locator("#feld-einzugsdatum")).to_be_hidden()
+        worker.locator('[data-feld-box="einzugsdatum"]').scroll_into_view_if_needed()
+        _shot(worker, "bedingung-nicht-gefragt-375")
+        umgezogen.select_option("ja")
         expect(frage).to_be_hidden(timeout=LIVE)
+        for page in (worker, experte):
+            expect(page.locator("#feld-einzugsdatum")).to_be_visible(timeout=LIVE)
+        umgezogen.select_option("nein")
+        for page in (worker, experte):
+            expect(page.locator("#feld-einzugsdatum")).to_be_hidden(timeout=LIVE)
+        expect(frage).to_contain_text("nicht gefragt", timeout=LIVE)
+        umgezogen.select_option("ja")
+        for page in (worker, experte):
+            expect(page.locator("#feld-einzugsdatum")).to_be_visible(timeout=LIVE)
 
         # The worker saves a step through the ordinary form page (another tab): both
         # session screens show the value, the worker's says it came from the form.

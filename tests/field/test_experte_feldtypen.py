@@ -205,6 +205,12 @@ def test_the_conditions_travel_with_each_change(feld: dict[str, Any]) -> None:
     row = feld["sitzung"]
     sicht = selectors.sicht(row, feld["experte"].pk)
     assert not next(f for f in sicht.felder if f.id == "untermieter").gezeigt
+    # A field not asked shows the sentence only: its controls hidden, out of the tab order.
+    vorher = signed_in(feld["experte"]).get(reverse("field:experte_sitzung", args=[row.pk]))
+    html = vorher.content.decode()
+    assert "wird „Name der Untermieterin“ nicht gefragt" in html
+    assert 'data-inhalt="untermieter" hidden>' in html
+    assert 'data-inhalt="untermiete">' in html  # an asked field's controls are shown
     services.feld_setzen(
         actor=feld["aussendienst"], sitzung=row, feld="untermiete", wert="ja", version=0
     )
@@ -214,6 +220,7 @@ def test_the_conditions_travel_with_each_change(feld: dict[str, Any]) -> None:
     assert next(f for f in sicht.felder if f.id == "untermieter").gezeigt
     page = signed_in(feld["experte"]).get(reverse("field:experte_sitzung", args=[row.pk]))
     assert "wird „Name der Untermieterin“ nicht gefragt" not in page.content.decode()
+    assert 'data-inhalt="untermieter">' in page.content.decode()
 
 
 def test_uploads_and_signatures_reach_the_expert_only_summarised(feld: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ complete under its name or absent; a torn half-file never carries a blob's name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -19,6 +20,7 @@ from typing import IO
 
 from koffer.blobs.store import (
     CHUNK_SIZE,
+    BlobCorrupt,
     BlobNotFound,
     BlobRef,
     check_name,
@@ -89,6 +91,40 @@ class LocalBlobStore:
             return ref
         finally:
             tmp.unlink(missing_ok=True)
+
+    def put_verified_file(self, path: Path, sha256: str) -> BlobRef:
+        """Rename the verified file into place (fsync it, rename, fsync the folder); one
+        the blob is already stored as is only removed. On another file system (``EXDEV``)
+        its bytes go through :meth:`put` and must hash to ``sha256``."""
+        check_name(sha256)
+        size = path.stat().st_size
+        final = self.path_of(sha256)
+        if final.is_file() and final.stat().st_size == size:
+            path.unlink(missing_ok=True)
+            return BlobRef(sha256, size)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the part file was written without: now durable before the name
+        finally:
+            os.close(fd)
+        os.chmod(path, 0o600)  # as mkstemp makes the blobs put writes
+        self.prepare()
+        self._make_parents(final.parent)
+        try:
+            os.replace(path, final)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with path.open("rb") as data:
+                ref = self.put(data)
+            path.unlink(missing_ok=True)
+            if ref.sha256 != sha256:
+                raise BlobCorrupt(
+                    f"Das Dokument {sha256} passt nicht zu seinem Inhalt ({ref.sha256})."
+                ) from None
+            return ref
+        fsync_dir(final.parent)
+        return BlobRef(sha256, size)
 
     def _make_parents(self, folder: Path) -> None:
         """Create ``ab/cd`` as needed; a new folder entry is made durable in its parent."""

@@ -17,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Protocol
 
 from django.conf import settings
@@ -83,6 +84,17 @@ class BlobStore(Protocol):
         """Store ``data`` (bytes or a binary stream read to its end) and return its
         reference. Atomic: either the whole blob is stored under its hash or nothing is.
         Storing content that is already there changes nothing."""
+        ...
+
+    def put_verified_file(self, path: Path, sha256: str) -> BlobRef:
+        """Take over the local file at ``path`` whose bytes the caller hashed to
+        ``sha256`` as they arrived (a fetched part file): the store owns it afterwards and
+        ``path`` is gone. The local store renames it into place (same file system; made
+        durable first) instead of copying it again; a store that cannot (another file
+        system, encryption, object storage) stores its bytes and removes it. Bytes that
+        are not ``sha256`` raise BlobCorrupt where the store checks them (S3, the tresor)
+        and are never kept under that name there; the local store trusts the caller's
+        hash, as its name says."""
         ...
 
     def open(self, sha256: str) -> IO[bytes]:

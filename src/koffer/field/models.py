@@ -380,6 +380,27 @@ class Abgleich(TenantOwned):
         return f"Abgleich {self.abgleich_id}"
 
 
+class Sicherung(TenantOwned):
+    """A completed backup of the office, as its backup job or an administrator confirms
+    it (``manage.py backup_bestaetigt``): everything committed before ``stand`` (the time
+    the backup began) is in it. The newest marker tells every Koffer which of its accepted
+    pushes it may drop (``abgleich.selectors.gesichert``): an office restored from this
+    backup still has them."""
+
+    stand = models.DateTimeField("Sicherung begonnen")
+    erfasst_am = models.DateTimeField(auto_now_add=True)
+    erfasst_von = models.CharField("Erfasst von", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "Sicherung"
+        verbose_name_plural = "Sicherungen"
+        ordering = ["-stand"]
+        indexes = [models.Index(fields=["tenant", "-stand"], name="field_sicherung_stand_idx")]
+
+    def __str__(self) -> str:
+        return f"Sicherung {self.stand:%Y-%m-%d %H:%M}"
+
+
 class Konflikt(TenantOwned):
     """A field that both the office and a Koffer changed from the same base to different
     values (``art`` feld: the office's value stays until a person decides), a change

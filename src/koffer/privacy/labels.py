@@ -135,6 +135,7 @@ ACTION_LABELS: dict[str, str] = {
     "field.geraet.koppeln": "Koffer gekoppelt",
     "field.geraet.sperren": "Koffer gesperrt",
     "field.geraet.geloescht": "Koffer hat das Löschen seiner Daten bestätigt",
+    "field.sicherung.bestaetigt": "Sicherung des Büros bestätigt (Koffer dürfen ältere Abgleiche verwerfen)",
     "field.ausleihe.create": "Akte in einen Koffer genommen",
     "field.ausleihe.verlaengert": "Ausleihe einer Akte im Koffer verlängert",
     "field.ausleihe.zurueck": "Akte aus dem Koffer zurückgegeben",

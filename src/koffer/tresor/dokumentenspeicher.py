@@ -231,6 +231,17 @@ class TresorBlobStore:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def put_verified_file(self, path: Path, sha256: str) -> BlobRef:
+        """Encrypt the verified file into the store (a rename would leave plaintext under
+        the blob's name), then remove it; bytes that are not ``sha256`` are dropped and
+        raise BlobCorrupt."""
+        with path.open("rb") as data:
+            ref = self.put(data)
+        path.unlink(missing_ok=True)
+        if ref.sha256 != sha256:  # stored under its own name only, never under ``sha256``
+            raise BlobCorrupt(f"Das Dokument {sha256} passt nicht zu seinem Inhalt.")
+        return ref
+
     def open(self, sha256: str) -> IO[bytes]:
         key = self._schluessel()
         try:

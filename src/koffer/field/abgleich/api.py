@@ -19,7 +19,7 @@ from koffer.errors import Forbidden
 from koffer.field import access as rules
 from koffer.field.abgleich import selectors, services
 from koffer.field.geraete.auth import GeraetAuth
-from koffer.field.models import Konflikt
+from koffer.field.models import Geraet, Konflikt
 from koffer.field.paket import api as paket_api
 
 router = Router(tags=["Koffer"])
@@ -122,6 +122,11 @@ class AbgleichOut(Schema):
     status: str = Field(description="`fertig`: alles verarbeitet")
     segment: SegmentOut | None = Field(
         None, description="Wie weit das Büro das Protokoll des Koffers übernommen hat"
+    )
+    gesichert: uuid.UUID | None = Field(
+        None,
+        description="Der neueste Abgleich dieses Koffers, den eine bestätigte Sicherung des"
+        " Büros enthält: der Koffer verwirft seine aufbewahrten Abgleiche bis zu diesem",
     )
 
 
@@ -226,14 +231,18 @@ def blob_hochladen(request: HttpRequest, sha256: str) -> Status:
         " Schlüssel (`segment`): nichts übernommen, der Koffer beginnt neu und sendet erneut."
         " Nennt `angenommen` einen Abgleich, den das Büro nicht hat (aus einer Sicherung"
         " zurückgespielt), 409 `abgleich_nachholen` mit `fehlen` und `letzter`: nichts"
-        " übernommen, der Koffer sendet die fehlenden erneut, dann diesen."
+        " übernommen, der Koffer sendet die fehlenden erneut, dann diesen. `gesichert` nennt"
+        " den neuesten Abgleich, den eine bestätigte Sicherung enthält (bis zu ihm darf der"
+        " Koffer seine aufbewahrten verwerfen)."
     ),
 )
 def abgleich(request: HttpRequest, body: AbgleichIn) -> dict[str, Any]:
     daten = body.dict()
     daten["abgleich_id"] = str(body.abgleich_id)
     daten["angenommen"] = [str(a) for a in body.angenommen]
-    return services.abgleichen(geraet=request.geraet, daten=daten)  # type: ignore[attr-defined]
+    geraet: Geraet = request.geraet  # type: ignore[attr-defined]
+    antwort = services.abgleichen(geraet=geraet, daten=daten)
+    return {**antwort, "gesichert": selectors.gesichert(geraet)}
 
 
 def _tenant(request: TenantRequest) -> uuid.UUID:

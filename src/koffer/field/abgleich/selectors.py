@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from koffer.accounts.models import User
 from koffer.audit import services as audit
 from koffer.field import access as rules
 from koffer.field.errors import NotFound
-from koffer.field.models import Geraet, Konflikt
+from koffer.field.models import Abgleich, Geraet, Konflikt, Sicherung
 from koffer.records import access as records_access
 from koffer.records.models import Akte
 
@@ -128,3 +129,28 @@ def blob_wartet(sha256: str) -> bool:
         .filter(art=Konflikt.Art.ABGELEHNT, feld="", koffer_wert__icontains=sha256)
         .exists()
     )
+
+
+def gesichert(geraet: Geraet) -> uuid.UUID | None:
+    """The newest push of this Koffer that the newest confirmed backup holds (None: no
+    backup confirmed, or none of its pushes in it). A push counts only when it arrived
+    ``KOFFER_SICHERUNG_SPIELRAUM`` seconds before the backup began: its arrival time is
+    taken when its transaction starts, and one still running when the backup began is
+    not in it. Tells the Koffer which of its kept pushes it may drop."""
+    stand = (
+        Sicherung.objects.for_tenant(geraet.tenant_id)
+        .order_by("-stand")
+        .values_list("stand", flat=True)
+        .first()
+    )
+    if stand is None:
+        return None
+    grenze = stand - timedelta(seconds=int(settings.KOFFER_SICHERUNG_SPIELRAUM))
+    found: uuid.UUID | None = (
+        Abgleich.objects.for_tenant(geraet.tenant_id)
+        .filter(geraet=geraet, empfangen_am__lte=grenze)
+        .order_by("-empfangen_am")
+        .values_list("abgleich_id", flat=True)
+        .first()
+    )
+    return found

@@ -54,7 +54,7 @@ from koffer.field.errors import (
     NotFound,
 )
 from koffer.field.geraete import services as geraete
-from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt
+from koffer.field.models import Abgleich, Ausleihe, Geraet, Konflikt, Sicherung
 from koffer.field.paket import selectors as paket
 from koffer.field.segment import selectors as segment_lesen
 from koffer.field.segment import services as segmente
@@ -1380,3 +1380,32 @@ def _zeile_nachtragen(lauf: _Lauf, row: Konflikt) -> None:
         PendingBlob.objects.unscoped().filter(
             tenant_id=row.tenant_id, sha256__in=sorted(blobs)
         ).delete()
+
+
+def sicherung_bestaetigen(
+    *, actor: User | None, tenant_id: uuid.UUID, stand: datetime, von: str = ""
+) -> Sicherung:
+    """Record that a completed backup holds everything the office had committed at
+    ``stand`` (when the backup began; ``manage.py backup_bestaetigt``, run by the backup
+    job after it finished, or by an administrator). From then on every answer to a Koffer
+    names its newest push in that backup (``selectors.gesichert``), and the Koffer drops
+    the pushes it kept up to that one. A time in the future is refused: a marker must not
+    confirm pushes that arrive later. Audited ``field.sicherung.bestaetigt``."""
+    if timezone.is_naive(stand):
+        raise FieldError("sicherung_zeit", "Der Zeitpunkt der Sicherung braucht eine Zeitzone.")
+    if stand > timezone.now():
+        raise FieldError(
+            "sicherung_zukunft",
+            "Der Beginn der Sicherung liegt in der Zukunft; bitte den Zeitpunkt angeben, zu"
+            " dem die Sicherung begonnen hat.",
+        )
+    with transaction.atomic():
+        sicherung = Sicherung.objects.create(tenant_id=tenant_id, stand=stand, erfasst_von=von)
+        audit.record(
+            actor=actor,
+            tenant_id=tenant_id,
+            action="field.sicherung.bestaetigt",
+            obj=sicherung,
+            changes={"stand": stand.isoformat(), "von": von},
+        )
+    return sicherung

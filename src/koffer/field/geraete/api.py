@@ -18,6 +18,7 @@ from koffer.api.auth import API_AUTH
 from koffer.api.problems import Problem, not_found
 from koffer.errors import Forbidden
 from koffer.field import access as rules
+from koffer.field.abgleich import selectors as abgleich_selectors
 from koffer.field.geraete import selectors, services
 from koffer.field.geraete.auth import GeraetAuth
 from koffer.field.models import Ausleihe, Geraet
@@ -109,6 +110,11 @@ class AusleiheIn(Schema):
 class ZustandOut(Schema):
     gesperrt: bool
     ausleihen: list[AusleiheOut]
+    gesichert: uuid.UUID | None = Field(
+        None,
+        description="Der neueste Abgleich dieses Koffers, den eine bestätigte Sicherung des"
+        " Büros enthält: der Koffer verwirft seine aufbewahrten Abgleiche bis zu diesem",
+    )
 
 
 def _status(geraet: Geraet) -> Zustand:
@@ -259,6 +265,7 @@ def zustand(request: HttpRequest) -> ZustandOut:
     return ZustandOut(
         gesperrt=geraet.gesperrt_am is not None,
         ausleihen=[ausleihe_out(row) for row in selectors.offene_ausleihen(geraet)],
+        gesichert=abgleich_selectors.gesichert(geraet),
     )
 
 

@@ -31,8 +31,8 @@ from typing import IO, Any
 
 from django.conf import settings
 
-from koffer.blobs.store import CHUNK_SIZE, BlobStore, check_name, get_store
-from koffer.field.paket import services
+from koffer.blobs.store import CHUNK_SIZE, BlobCorrupt, BlobStore, check_name, get_store
+from koffer.field.paket import services, suchindex
 from koffer.field.unterwegs import uhr
 
 # Seconds a connection may take to open or stay silent; a large blob or package may take
@@ -360,10 +360,12 @@ def _holen(
             f"Dokument {sha[:12]}…: die empfangenen Bytes passen nicht zu ihrem Hash;"
             " verworfen, beim nächsten Abholen neu geladen.",
         )
-    with part.open("rb") as data:
-        stored = store.put(data)
-    part.unlink(missing_ok=True)
-    if stored.sha256 != sha:  # the part file changed under us: never keep it
+    # Verified as it arrived: the store takes the part file over (a rename on the local
+    # store) instead of reading and writing its bytes again.
+    try:
+        store.put_verified_file(part, sha)
+    except BlobCorrupt:  # the part file changed under us: never kept under its name
+        part.unlink(missing_ok=True)
         return sha, moved, f"Dokument {sha[:12]}…: beim Speichern verändert."
     return sha, moved, ""
 
@@ -424,6 +426,8 @@ class Abholung:
     dokumente: int
     blobs: BlobErgebnis
     blob_bytes_gesamt: int
+    # the office's newest push of this Koffer in a confirmed backup (``/koffer/zustand``)
+    gesichert: str | None = None
 
 
 # Progress of a long step for a page: (German text, done, total).
@@ -444,7 +448,7 @@ def abholen(
     receives „Abholen 120 von 340 Dateien“ as the blobs arrive. Akten the office names as
     no longer carried are wiped; ``gesendet`` (the push the office just confirmed) is not
     saved again for them."""
-    json_anfrage(buero, "/koffer/zustand")
+    zustand = json_anfrage(buero, "/koffer/zustand")
     if schritt is not None:
         schritt("Paket abholen", 0, 0)
     ergebnis = _paket_einspielen(buero)
@@ -489,8 +493,14 @@ def abholen(
     )
     if not blobs.abgelehnt:
         services.dateien_geholt()
+    # The files are here: their texts for the search, in the background (the worker).
+    suchindex.texte.enqueue()
     return Abholung(
-        akten=ergebnis.akten, dokumente=ergebnis.dokumente, blobs=blobs, blob_bytes_gesamt=gesamt
+        akten=ergebnis.akten,
+        dokumente=ergebnis.dokumente,
+        blobs=blobs,
+        blob_bytes_gesamt=gesamt,
+        gesichert=str(zustand["gesichert"]) if zustand.get("gesichert") else None,
     )
 
 

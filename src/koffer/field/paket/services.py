@@ -19,7 +19,7 @@ from koffer.audit import services as audit
 from koffer.blobs.store import get_store
 from koffer.field.errors import FieldError
 from koffer.field.models import Abholstand, Geraet, Stand
-from koffer.field.paket import inhalt
+from koffer.field.paket import inhalt, suchindex
 from koffer.records.dokumente import blob_ledger
 from koffer.records.models import Akte, Dokument, DokumentVersion
 
@@ -105,6 +105,7 @@ def einspielen(paket: dict[str, Any]) -> Ergebnis:
             label = obj._meta.label_lower
             ergebnis.geschrieben[label] = ergebnis.geschrieben.get(label, 0) + 1
         _keep_base_versions(tenant_id, objekte, erstellt, now)
+        suchindex.eintragen(tenant_id, objekte)
         ergebnis.im_buero_entfernt = _im_buero_entfernt(tenant_id, paket.get("bestand"))
         if paket.get("stand") is not None:
             Abholstand.objects.update_or_create(

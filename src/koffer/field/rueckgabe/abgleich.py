@@ -5,10 +5,13 @@ once. Blobs first (``PUT /koffer/blobs/{sha256}``, idempotent), then the payload
 (``POST /koffer/abgleich``); afterwards the Koffer pulls again, so its base versions are
 the office's merged state.
 
-A push the office accepted is kept (``abgleich/angenommen/``, the newest
-:data:`AUFBEWAHRT`) and named in every later push (``angenommen``): an office restored
-from an older backup that lost some answers 409 ``abgleich_nachholen``, and the Koffer
-sends those again, in their order (the office applies each once), then the new one."""
+A push the office accepted is kept (``abgleich/angenommen/``) and named in every later
+push (``angenommen``): an office restored from an older backup that lost some answers 409
+``abgleich_nachholen``, and the Koffer sends those again, in their order (the office
+applies each once), then the new one. Kept until the office confirms a backup that holds
+it: every push answer and every pull's state name the newest push in the office's newest
+confirmed backup (``gesichert``), and the Koffer drops the kept ones up to that one only
+(:func:`gesicherte_verwerfen`), however many remain."""
 
 from __future__ import annotations
 
@@ -49,10 +52,6 @@ def ordner() -> Path:
     return Path(settings.VAR_DIR) / "koffer" / "abgleich"
 
 
-# Accepted pushes kept for an office restored from a backup: the newest so many.
-AUFBEWAHRT = 50
-
-
 def aufbewahrt_ordner() -> Path:
     """Where accepted pushes are kept (``<time_ns>-<abgleich_id>.json``, in order)."""
     return ordner() / "angenommen"
@@ -79,26 +78,32 @@ def _angenommen_vor(datei: Path) -> list[str]:
 
 
 def _aufbewahren(datei: Path, payload: dict[str, Any]) -> None:
-    """The office accepted the push in ``datei``: keep it (renamed, so the order stays),
-    and only the newest :data:`AUFBEWAHRT`."""
+    """The office accepted the push in ``datei``: keep it (renamed, so the order stays)
+    until a confirmed backup of the office holds it (:func:`gesicherte_verwerfen`)."""
     if datei.parent == aufbewahrt_ordner():
         return
     if not datei.exists():
         return
     aufbewahrt_ordner().mkdir(parents=True, exist_ok=True, mode=0o700)
     os.replace(datei, aufbewahrt_ordner() / f"{time.time_ns():020d}-{payload['abgleich_id']}.json")
-    for alt in aufbewahrte()[:-AUFBEWAHRT]:
+
+
+def gesicherte_verwerfen(gesichert: object) -> int:
+    """The office confirmed a backup holding the kept push ``gesichert`` (its
+    ``abgleich_id``; the answer's ``gesichert``): drop it and every kept push accepted
+    before it — an office restored from that backup or a later one has them. Later ones
+    stay, however many. An id this Koffer does not keep (dropped already) drops nothing.
+    Returns how many were dropped."""
+    if not gesichert:
+        return 0
+    kept = aufbewahrte()
+    ids = [_abgleich_id(p) for p in kept]
+    if str(gesichert) not in ids:
+        return 0
+    bis = ids.index(str(gesichert))
+    for alt in kept[: bis + 1]:
         alt.unlink(missing_ok=True)
-    alte_entfernen()
-
-
-def alte_entfernen() -> None:
-    """Kept pushes hold personal data: none is kept longer than a checkout lasts
-    (``KOFFER_AUSLEIHE_TAGE``), like the Akten they came from."""
-    grenze = time.time_ns() - int(settings.KOFFER_AUSLEIHE_TAGE) * 86_400 * 10**9
-    for alt in aufbewahrte():
-        if int(alt.name.split("-", 1)[0]) < grenze:
-            alt.unlink(missing_ok=True)
+    return bis + 1
 
 
 def vorbereiten(
@@ -187,6 +192,7 @@ def abgleichen(
     ergebnis.abholung = abholung.abholen(
         buero=buero, melden=melden, schritt=schritt, gesendet=gesendet
     )
+    gesicherte_verwerfen(ergebnis.abholung.gesichert)
     return ergebnis
 
 
@@ -277,6 +283,7 @@ def _senden(
     nummern_uebernommen(antwort.get("nummern") or {})
     segment.angenommen(antwort)
     _aufbewahren(datei, payload)
+    gesicherte_verwerfen(antwort.get("gesichert"))
     return dict(antwort)
 
 

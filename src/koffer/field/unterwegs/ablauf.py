@@ -110,6 +110,7 @@ def abholen(
     """Pull the package and its files (``koffer_abholen``, „Jetzt abholen“)."""
     try:
         ergebnis = abholung.abholen(buero=buero, melden=melden, max_rate=max_rate, schritt=schritt)
+        abgleich.gesicherte_verwerfen(ergebnis.gesichert)
     except abholung.KofferGesperrt as exc:
         raise gesperrt_abwischen(buero, datei, exc) from None
     except abholung.AbholungFehlgeschlagen as exc:

@@ -80,7 +80,6 @@ def abgelaufene_abwischen(*, jetzt: datetime | None = None) -> list[Verfall]:
             .filter(zurueck_am__isnull=True, bis__lte=jetzt)
             .values_list("tenant_id", "akte_id", "bis")
         )
-        abgleich.alte_entfernen()
         if not faellig:
             return []
         hinweise: list[str] = []

@@ -121,6 +121,27 @@ def reindex(tenant_id: uuid.UUID | None = None, *, batch: int = 500) -> int:
     return count
 
 
+def index_dokumente(
+    tenant_id: uuid.UUID, dokument_ids: list[uuid.UUID], *, batch: int = 500
+) -> int:
+    """Index these documents' current versions (title, kind, sender and the text the
+    version has), in batches, in the caller's transaction; returns how many. For rows
+    written in bulk without the pipeline (a Koffer importing its checkout package)."""
+    backend = get_backend()
+    count = 0
+    for start in range(0, len(dokument_ids), batch):
+        documents = (
+            Dokument.objects.for_tenant(tenant_id)
+            .filter(pk__in=dokument_ids[start : start + batch], current_version__isnull=False)
+            .select_related("current_version")
+        )
+        rows = [_entry(d, d.current_version) for d in documents if d.current_version is not None]
+        if rows:
+            backend.upsert(rows)
+        count += len(rows)
+    return count
+
+
 def clear(tenant_id: uuid.UUID | None = None) -> None:
     get_backend().clear(tenant_id)
 

@@ -83,7 +83,15 @@
     form.elements.version.value = version;
     if (von) { note(feld, "Zuletzt geändert von " + von); }
   }
-  // What the form's conditions show now: a field no longer asked says so.
+  // What the form's conditions show now: a field no longer asked says so, and its
+  // controls are hidden (out of the tab order) until it is asked again.
+  function inhalt(feld, zeigen) {
+    var b = box(feld);
+    var teil = b ? b.querySelector("[data-inhalt]") : null;
+    if (!teil) { return; }
+    if (!zeigen && teil.contains(document.activeElement)) { document.activeElement.blur(); }
+    teil.hidden = !zeigen;
+  }
   function gezeigt(ids) {
     if (!ids) { return; }
     var set = {};
@@ -94,10 +102,12 @@
       if (set[feld]) {
         p.hidden = true; p.textContent = "";
         if (b) { b.removeAttribute("data-nicht-gezeigt"); }
+        inhalt(feld, true);
       } else {
         p.hidden = false;
         p.textContent = "Nach den bisherigen Angaben wird „" + label(feld) + "“ nicht gefragt.";
         if (b) { b.setAttribute("data-nicht-gezeigt", ""); }
+        inhalt(feld, false);
       }
     });
   }
