@@ -174,13 +174,17 @@ def reserve(
 
 def _load_hold(reservierung_id: uuid.UUID, tenant_id: uuid.UUID) -> Reservierung:
     try:
-        return (
+        hold = (
             Reservierung.objects.for_party(tenant_id)
-            .select_related("platz", "gesuch")
+            .select_related("platz")
             .get(pk=reservierung_id)
         )
     except Reservierung.DoesNotExist as exc:
         raise NotFound("not_found", "Diese Anfrage gibt es nicht.") from exc
+    # The Gesuch is the youth office's row, the hold the provider's: read by its Mandant
+    # instead of joined (on Citus a join across two Mandanten' shards is refused).
+    hold.gesuch = Platzgesuch.objects.for_tenant(hold.jugendamt_id).get(pk=hold.gesuch_id)
+    return hold
 
 
 def _check_open(hold: Reservierung, now: datetime) -> None:
