@@ -1,7 +1,8 @@
 """The critical section of the Platzbörse, after pretix's quota lock.
 
 Everything that gives or takes a place runs inside :func:`critical`: one transaction whose
-first statements lock the Angebot rows, each by Mandant and id (PostgreSQL, with ``lock_timeout``) or takes the
+first statements lock the Angebot (and Gesuch) rows, each by Mandant and id (PostgreSQL,
+with ``lock_timeout``; on Citus each statement goes to one Mandant's shard) or take the
 database write lock (SQLite, ``BEGIN IMMEDIATE`` with the busy timeout). A lock that stays
 busy past the timeout is retried once, then answered with :class:`Busy` ("bitte erneut
 versuchen"), never with a wait without end.
