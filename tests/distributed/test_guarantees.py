@@ -1,10 +1,10 @@
 """The guarantees that hinge on locks, on a real Citus cluster: the gap-free counter, the
-audit chain per Mandant, the job queue's claim. (The reservation lock does not run on Citus
-yet: see test_single_shard.test_reservation_is_single_shard.)"""
+audit chain per Mandant, the job queue's claim and the Platzbörse's reservation lock."""
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +15,9 @@ from koffer.audit.verification import verify_tenant
 from koffer.jobs import runner
 from koffer.jobs import services as jobs
 from koffer.jobs.models import Job, JobStep
+from koffer.placements.belegung import services as belegung
+from koffer.placements.errors import Busy, PlacementsError
+from koffer.placements.models import Reservierung
 from koffer.records import services as records
 from koffer.records.models import Akte
 from koffer.tenancy.models import Mandant
@@ -111,7 +114,7 @@ def test_a_waiting_job_is_claimed_by_one_worker_only() -> None:
         outcomes: list[str] = []
 
         def work(_: int) -> None:
-            outcomes.append(runner.execute(job.pk))
+            outcomes.append(runner.execute(job.pk, tenant.pk))
 
         _in_threads(work, 4)
     finally:
@@ -119,3 +122,32 @@ def test_a_waiting_job_is_claimed_by_one_worker_only() -> None:
         runner.clear_stop()
     assert sorted(outcomes) == ["done", "skipped", "skipped", "skipped"]
     assert flaky.calls == {"a": 1, "b": 1, "c": 1}
+
+
+def test_a_free_place_is_held_for_one_gesuch_only() -> None:
+    from tests.placements.belegung.test_reservation_properties import World
+
+    world = World()  # a provider with 2 Angebote × 2 free places, a youth office, 6 Gesuche
+    outcomes: list[str] = []
+
+    def work(number: int) -> None:
+        gesuch = world.gesuche[number]
+        for angebot in (world.angebote[number % 2], world.angebote[(number + 1) % 2]):
+            try:
+                belegung.reserve(actor=world.caseworker, gesuch=gesuch, angebot=angebot)
+                outcomes.append("ok")
+            except Busy:
+                outcomes.append("busy")
+            except PlacementsError as exc:
+                outcomes.append(exc.code)
+
+    _in_threads(work, 6)
+    held = Counter(
+        Reservierung.objects.for_tenant(world.traeger)
+        .filter(status=Reservierung.Status.OFFEN)
+        .values_list("platz_id", flat=True)
+    )
+    # Four places, each held once; nobody was told "yours" without a hold of their own.
+    assert len(held) == outcomes.count("ok") and set(held.values()) <= {1}
+    assert outcomes.count("ok") == 4 or "busy" in outcomes, outcomes
+    assert set(outcomes) <= {"ok", "vergeben", "busy"}, outcomes

@@ -1,25 +1,28 @@
 """Every query of a hot request goes to one Mandant's shards: Citus' EXPLAIN of each
 statement shows a single task (a router plan) or a reference table only.
 
-The hot paths of the E-Akte and Platzbörse benchmarks: "meine Akten", the Akte page, the
-search and a reservation. Statements that ask across Mandanten by design are named in
-ACROSS_MANDANTEN with the reason; the paths that still fan out are xfail (strict, so a fix
-shows)."""
+The hot paths of the E-Akte and Platzbörse benchmarks: "meine Akten", the Akte page, a
+Vorgang page, the Wiedervorlagen, the search, a reservation, and a job's run (claim, steps,
+end). Statements that ask across Mandanten by design are named in ACROSS_MANDANTEN with
+the reason."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from koffer.accounts.models import User
 from koffer.placements.belegung import services as belegung_services
 from koffer.records.models import Akte
+from koffer.records.suche import services as search
 from tests import factories
 from tests.conftest import signed_in
 
@@ -86,26 +89,57 @@ def test_akte_page_is_single_shard(akte_world: tuple[User, Akte]) -> None:
     assert not spread, _report(spread)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Citus refuses the search's statement after the request's reference-table reads "
-    "in one transaction (local execution on the coordinator: 'cannot switch local execution "
-    "status'); next: citus.enable_local_execution off or no reference replica on the coordinator",
-)
-def test_search_is_single_shard(akte_world: tuple[User, Akte]) -> None:
-    user, _ = akte_world
+def test_vorgang_page_is_single_shard(akte_world: tuple[User, Akte]) -> None:
+    from tests.factories import records as record_factories
+
+    user, akte = akte_world
+    vorgang = record_factories.vorgang(akte, actor=user, title="Antrag Meier")
+    record_factories.frist(vorgang, timezone.localdate() + timedelta(days=14), actor=user)
     client = signed_in(user)
-    url = reverse("records:suche") + "?q=Meier"
+    url = reverse("records:vorgang_detail", args=[vorgang.pk])
     client.get(url)
-    spread = _fanning_out(lambda: client.get(url))
+    responses = []
+    spread = _fanning_out(lambda: responses.append(client.get(url)))
     assert not spread, _report(spread)
+    assert responses[0].status_code == 200 and "Antrag Meier" in responses[0].content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="placements.locking.critical locks Angebote and Gesuche FOR UPDATE by id alone: "
-    "Citus runs FOR UPDATE only with tenant_id in the filter",
-)
+def test_wiedervorlagen_list_is_single_shard(akte_world: tuple[User, Akte]) -> None:
+    from tests.factories import records as record_factories
+
+    user, akte = akte_world
+    record_factories.wiedervorlage(
+        akte, timezone.localdate(), assignee=user, note="Unterlagen anfordern"
+    )
+    client = signed_in(user)
+    url = reverse("records:wiedervorlagen")
+    client.get(url)
+    responses = []
+    spread = _fanning_out(lambda: responses.append(client.get(url)))
+    assert not spread, _report(spread)
+    assert responses[0].status_code == 200
+    assert "Unterlagen anfordern" in responses[0].content.decode()
+
+
+def test_search_is_single_shard(akte_world: tuple[User, Akte]) -> None:
+    from tests.records.suche.test_search import store
+
+    user, akte = akte_world
+    dokument = store(akte, user, "Heizkostenabrechnung für Familie Meier", "Bescheid Heizkosten")
+    # Indexed again: the upsert's conflict (its key is (tenant_id, dokument_id) on Citus).
+    assert dokument.current_version is not None
+    search.index_version(dokument.current_version)
+    assert search.index_status(akte.tenant_id) == {"documents": 1, "indexed": 1}
+    client = signed_in(user)
+    url = reverse("records:suche") + "?q=Heizkosten"
+    client.get(url)
+    responses = []
+    spread = _fanning_out(lambda: responses.append(client.get(url)))
+    assert not spread, _report(spread)
+    text = " ".join(re.sub(r"<[^>]+>", " ", responses[0].content.decode()).split())
+    assert "1 Treffer. Bescheid Heizkosten" in text
+
+
 def test_reservation_is_single_shard() -> None:
     from tests.placements.belegung.test_reservation_properties import World
 
@@ -116,4 +150,27 @@ def test_reservation_is_single_shard() -> None:
             actor=world.caseworker, gesuch=gesuch, angebot=world.angebote[0]
         )
     )
+    assert not spread, _report(spread)
+
+
+def test_job_run_is_single_shard(tenant: Any) -> None:
+    """The claim (waiting → running), the steps, the progress and the end of a job: each
+    by the job's Mandant, which its queue entry names (tasks.run_job)."""
+    from koffer.jobs import registry, runner
+    from koffer.jobs import services as jobs
+    from tests.jobs.conftest import FLAKY, Flaky
+
+    flaky = Flaky()
+    registry.register(
+        registry.JobKind(code=FLAKY, label="Testauftrag", description="", handler=flaky.handle)
+    )
+    try:
+        factories.mandant()  # another Mandant, so a statement without tenant_id fans out
+        job = jobs.start_job(actor=None, tenant=tenant, kind=FLAKY, title="einmal")
+        outcomes: list[str] = []
+        spread = _fanning_out(lambda: outcomes.append(runner.execute(job.pk, tenant.pk)))
+    finally:
+        registry.unregister(FLAKY)
+        runner.clear_stop()
+    assert outcomes == ["done"]
     assert not spread, _report(spread)

@@ -96,7 +96,7 @@ def test_blob_check_continues_after_the_ranges_already_checked(
             key=f"blobs-{prefix}",
             result={"checked": 0, "corrupt": ["0" * 64] if prefix == "00" else []},
         )
-    enqueue(job.pk)  # the job is waiting: hand it to the (immediate) queue
+    enqueue(job.pk, tenant.pk)  # the job is waiting: hand it to the (immediate) queue
     job.refresh_from_db()
     upper = sum(1 for h in store.iter_all() if h[:2] >= "80")
     assert job.needs_attention and job.message.startswith(f"1 von {upper} Dokumenten")

@@ -211,12 +211,22 @@ class JobRun:
             raise JobInterrupted
 
 
-def execute(job_id: uuid.UUID) -> str:
+def execute(job_id: uuid.UUID, tenant_id: uuid.UUID | None = None) -> str:
     """Run the job if it is waiting; returns what happened: done, failed, interrupted or
-    skipped (not waiting: already taken by another worker, finished, or unknown)."""
+    skipped (not waiting: already taken by another worker, finished, or unknown).
+
+    ``tenant_id`` (the queue entry names it) keeps every statement on the job in its
+    Mandant's shard on Citus; without it the Mandant is looked up first, across shards."""
+    if tenant_id is None:
+        tenant_id = (
+            Job.objects.unscoped().filter(pk=job_id).values_list("tenant_id", flat=True).first()
+        )
+        if tenant_id is None:
+            logger.info("Auftrag %s gibt es nicht; übersprungen", job_id)
+            return "skipped"
     now = timezone.now()
     claimed = (
-        Job.objects.unscoped()
+        Job.objects.for_tenant(tenant_id)
         .filter(pk=job_id, status=Job.Status.WAITING)
         .update(
             status=Job.Status.RUNNING,
@@ -231,7 +241,7 @@ def execute(job_id: uuid.UUID) -> str:
     if not claimed:
         logger.info("Auftrag %s wartet nicht (mehr); übersprungen", job_id)
         return "skipped"
-    job = Job.objects.unscoped().get(pk=job_id)
+    job = Job.objects.for_tenant(tenant_id).get(pk=job_id)
     kind = registry.get(job.kind)
     run = JobRun(job)
     with _tracking(job.pk):

@@ -78,7 +78,7 @@ def start_job(
             obj=job,
             changes={"kind": kind, "title": title, "params": clean},
         )
-        enqueue_on_commit(job.pk)
+        enqueue_on_commit(job.pk, tenant.pk)
     return job
 
 
@@ -99,7 +99,7 @@ def retry_job(*, actor: Actor, job: Job) -> Job:
             obj=job,
             changes={"attempts": job.attempts},
         )
-        enqueue_on_commit(job.pk)
+        enqueue_on_commit(job.pk, job.tenant_id)
     job.refresh_from_db()
     return job
 
@@ -126,11 +126,11 @@ def recover_stale_jobs(*, now: datetime | None = None) -> list[uuid.UUID]:
         Job.objects.unscoped()
         .filter(status=Job.Status.WAITING, task_id="", created_at__lt=grace)
         .exclude(pk__in=recovered)
-        .values_list("pk", flat=True)[:200]
+        .values_list("pk", "tenant_id")[:200]
     )
-    for job_id in list(unqueued):
+    for job_id, tenant_id in list(unqueued):
         # Queueing twice is harmless: only one run can move the job from waiting to running.
-        enqueue_on_commit(job_id)
+        enqueue_on_commit(job_id, tenant_id)
         recovered.append(job_id)
     return recovered
 
@@ -188,5 +188,5 @@ def _requeue(job_id: uuid.UUID, tenant_id: uuid.UUID, *, still: Q, reason: str) 
             obj=("jobs.job", job_id),
             reason=reason,
         )
-        enqueue_on_commit(job_id)
+        enqueue_on_commit(job_id, tenant_id)
     return True

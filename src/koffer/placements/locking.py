@@ -1,7 +1,8 @@
 """The critical section of the Platzbörse, after pretix's quota lock.
 
 Everything that gives or takes a place runs inside :func:`critical`: one transaction whose
-first statement locks the Angebot row (PostgreSQL, with ``lock_timeout``) or takes the
+first statements lock the Angebot (and Gesuch) rows, each by Mandant and id (PostgreSQL,
+with ``lock_timeout``; on Citus each statement goes to one Mandant's shard) or take the
 database write lock (SQLite, ``BEGIN IMMEDIATE`` with the busy timeout). A lock that stays
 busy past the timeout is retried once, then answered with :class:`Busy` ("bitte erneut
 versuchen"), never with a wait without end.
@@ -21,6 +22,8 @@ from koffer.placements.errors import Busy
 from koffer.placements.models import Angebot, Platzgesuch
 
 T = TypeVar("T")
+# A row to lock, named by its Mandant and id: (tenant_id, id).
+Row = tuple[UUID, UUID]
 
 LOCK_TIMEOUT_MS = int(getattr(settings, "KOFFER_PLACEMENTS_LOCK_TIMEOUT_MS", 2000))
 
@@ -36,28 +39,28 @@ def _is_lock_failure(exc: OperationalError) -> bool:
     )
 
 
-def _lock_rows(angebot_ids: Iterable[UUID], gesuch_ids: Iterable[UUID]) -> None:
+def _lock_rows(angebote: Iterable[Row], gesuche: Iterable[Row]) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite: BEGIN IMMEDIATE already serialises every writer.
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
-    # Fixed order (children before offers, each sorted) so two sections never wait on
-    # each other in a circle.
-    gesuche = sorted(set(gesuch_ids))
-    if gesuche:
+    # Fixed order (children before offers, each by Mandant and id) so two sections never
+    # wait on each other in a circle.
+    _lock(Platzgesuch, gesuche)
+    _lock(Angebot, angebote)
+
+
+def _lock(model: type[Angebot] | type[Platzgesuch], rows: Iterable[Row]) -> None:
+    """One statement per Mandant, filtered by tenant_id: on Citus each goes to that
+    Mandant's shard (a FOR UPDATE across shards is refused there)."""
+    by_tenant: dict[UUID, list[UUID]] = {}
+    for tenant_id, pk in sorted(set(rows)):
+        by_tenant.setdefault(tenant_id, []).append(pk)
+    for tenant_id, ids in by_tenant.items():
         list(
-            Platzgesuch.objects.unscoped()
+            model.objects.unscoped()
             .select_for_update()
-            .filter(pk__in=gesuche)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-    angebote = sorted(set(angebot_ids))
-    if angebote:
-        list(
-            Angebot.objects.unscoped()
-            .select_for_update()
-            .filter(pk__in=angebote)
+            .filter(tenant_id=tenant_id, pk__in=ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -66,12 +69,13 @@ def _lock_rows(angebot_ids: Iterable[UUID], gesuch_ids: Iterable[UUID]) -> None:
 def critical(
     work: Callable[[], T],
     *,
-    angebote: Iterable[UUID] = (),
-    gesuche: Iterable[UUID] = (),
+    angebote: Iterable[Row] = (),
+    gesuche: Iterable[Row] = (),
     attempts: int = 2,
 ) -> T:
     """Run ``work`` in one transaction holding the locks of the named Angebote and
-    Platzgesuche; retry once when the lock is busy, then raise :class:`Busy`."""
+    Platzgesuche, each named ``(tenant_id, id)``; retry once when the lock is busy, then
+    raise :class:`Busy`."""
     angebot_ids = list(angebote)
     gesuch_ids = list(gesuche)
     for attempt in range(attempts):

@@ -80,12 +80,19 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def free_places_q(now: datetime) -> Q:
     """The one definition of a free place: offered, not held by an open hold that is still
-    running, not occupied on or after the day it is offered from."""
+    running, not occupied on or after the day it is offered from. Holds and Belegungen are
+    the place's provider's rows: matched by tenant_id too, so on Citus each check stays in
+    the place's shard."""
     open_hold = Reservierung.objects.unscoped().filter(
-        platz=OuterRef("pk"), status=Reservierung.Status.OFFEN, expires_at__gt=now
+        tenant_id=OuterRef("tenant_id"),
+        platz=OuterRef("pk"),
+        status=Reservierung.Status.OFFEN,
+        expires_at__gt=now,
     )
     occupied = Belegung.objects.unscoped().filter(
-        Q(ende__isnull=True) | Q(ende__gte=OuterRef("frei_ab")), platz=OuterRef("pk")
+        Q(ende__isnull=True) | Q(ende__gte=OuterRef("frei_ab")),
+        tenant_id=OuterRef("tenant_id"),
+        platz=OuterRef("pk"),
     )
     return (
         Q(frei_ab__isnull=False)
@@ -223,8 +230,8 @@ def _angebot_rows(
     query (make bench ONLY=placements_search). The ids stay in the database's form (hex
     text on SQLite); the other queries here take that form as well."""
     rate = (
-        Entgelt.objects.unscoped()
-        .filter(angebot_id=OuterRef("pk"), valid_from__lte=on)
+        Entgelt.objects.unscoped()  # the Angebot's own rates: its Mandant's (shard's) rows
+        .filter(tenant_id=OuterRef("tenant_id"), angebot_id=OuterRef("pk"), valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .order_by("-valid_from")
         .annotate(total=F("leistungsentgelt") + F("grundleistung") + F("investitionsbetrag"))

@@ -99,10 +99,17 @@ def platz_zeilen(
 ) -> list[PlatzZeile]:
     """Every place of an Angebot with its state in words (one query)."""
     now = now or timezone.now()
+    # The place's holds and stays are its provider's rows: matched by tenant_id too, so on
+    # Citus the page's one query stays in the provider's shard.
     hold = Reservierung.objects.unscoped().filter(
-        platz=OuterRef("pk"), status=Reservierung.Status.OFFEN, expires_at__gt=now
+        tenant_id=OuterRef("tenant_id"),
+        platz=OuterRef("pk"),
+        status=Reservierung.Status.OFFEN,
+        expires_at__gt=now,
     )
-    stay = Belegung.objects.unscoped().filter(platz=OuterRef("pk"), ende__isnull=True)
+    stay = Belegung.objects.unscoped().filter(
+        tenant_id=OuterRef("tenant_id"), platz=OuterRef("pk"), ende__isnull=True
+    )
     places = (
         Platz.objects.for_tenant(tenant)
         .filter(angebot=angebot)

@@ -40,7 +40,7 @@ from koffer.records.forms import (
     VorgangStatusForm,
     WiedervorlageForm,
 )
-from koffer.records.models import AccessLevel, Akte, Frist
+from koffer.records.models import AccessLevel, Akte, Frist, VorgangSchritt
 from koffer.shell.breadcrumbs import Crumb, trail
 from koffer.tenancy.models import Organisationseinheit
 
@@ -493,7 +493,12 @@ def vorgang_detail(request: TenantRequest, vorgang_id: uuid.UUID) -> HttpRespons
     context = {
         "vorgang": vorgang,
         "akte": akte,
-        "schritte": list(vorgang.schritte.select_related("actor").order_by("at")),
+        "schritte": list(
+            VorgangSchritt.objects.for_tenant(akte.tenant_id)
+            .filter(vorgang=vorgang)
+            .select_related("actor")
+            .order_by("at")
+        ),
         "fristen": list(
             Frist.objects.for_tenant(akte.tenant_id).filter(vorgang=vorgang).order_by("due_date")
         ),

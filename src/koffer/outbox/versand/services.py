@@ -257,7 +257,12 @@ def letzter_schluss(zeiten: list[str], now: datetime) -> datetime:
 
 
 def _ohne_stapel() -> Exists:
-    return Exists(Stapelbrief.objects.filter(brief=OuterRef("pk"), aktiv=True))
+    # Matched by tenant_id too: on Citus the check stays in the letter's shard.
+    return Exists(
+        Stapelbrief.objects.filter(
+            tenant_id=OuterRef("tenant_id"), brief=OuterRef("pk"), aktiv=True
+        )
+    )
 
 
 def wartende_briefe(tenant_id: uuid.UUID, bis: datetime) -> list[uuid.UUID]:

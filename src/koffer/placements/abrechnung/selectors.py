@@ -231,8 +231,11 @@ def rechnung_for(tenant: Mandant, rechnung_id: uuid.UUID) -> Rechnung | None:
 
 def nachweis_for(tenant: Mandant, nachweis_id: uuid.UUID) -> Leistungsnachweis | None:
     """The provider's own Nachweis, or one whose invoice was sent to the youth office."""
-    sent = Rechnung.objects.unscoped().filter(
-        nachweis_id=OuterRef("pk"), jugendamt_id=tenant.pk, status__in=SENT_STATES
+    sent = Rechnung.objects.unscoped().filter(  # the provider's invoice: the Nachweis' Mandant
+        tenant_id=OuterRef("tenant_id"),
+        nachweis_id=OuterRef("pk"),
+        jugendamt_id=tenant.pk,
+        status__in=SENT_STATES,
     )
     return (
         Leistungsnachweis.objects.for_party(tenant)

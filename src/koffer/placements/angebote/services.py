@@ -334,7 +334,7 @@ def set_entgelt(
         )
         return entgelt
 
-    return critical(work, angebote=[angebot.pk])
+    return critical(work, angebote=[(angebot.tenant_id, angebot.pk)])
 
 
 def absence_share_default(angebot: Angebot) -> Decimal:
@@ -471,7 +471,7 @@ def change_entgelt(
         )
         return entgelt
 
-    return critical(work, angebote=[angebot.pk])
+    return critical(work, angebote=[(angebot.tenant_id, angebot.pk)])
 
 
 def end_entgelt(*, actor: Actor, entgelt: Entgelt, valid_to: date) -> Entgelt:
@@ -552,7 +552,7 @@ def add_plaetze(
         events.offer_changed(angebot)
         return plaetze
 
-    return critical(work, angebote=[angebot.pk])
+    return critical(work, angebote=[(angebot.tenant_id, angebot.pk)])
 
 
 def _set_frei(actor: Actor, platz: Platz, frei_ab: date | None) -> Platz:
@@ -590,7 +590,7 @@ def set_frei(*, actor: Actor, platz: Platz, frei_ab: date | None) -> Platz:
         events.offer_changed(fresh.angebot)
         return fresh
 
-    return critical(work, angebote=[platz.angebot_id])
+    return critical(work, angebote=[(platz.tenant_id, platz.angebot_id)])
 
 
 def set_frei_many(
@@ -616,4 +616,4 @@ def set_frei_many(
             events.offer_changed(angebot)
         return changed
 
-    return critical(work, angebote=[angebot.pk])
+    return critical(work, angebote=[(angebot.tenant_id, angebot.pk)])

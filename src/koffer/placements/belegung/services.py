@@ -44,16 +44,16 @@ HOLD_REASON_MAX_LENGTH = 300
 ABWESENHEIT_GRUND_MAX_LENGTH = 200
 
 
-def _close_expired(angebot_id: uuid.UUID, now: datetime) -> int:
+def _close_expired(angebot: Angebot, now: datetime) -> int:
     """Close the holds of the Angebot whose time ran out (they stopped counting at
     ``expires_at`` already; this is the write that records it), with one audit event per
     Mandant concerned for the whole batch, naming every hold. Runs inside the locked
     section, so its cost must not grow with the backlog: one SELECT, one UPDATE and at most
     one event per chain (the provider's and each youth office's), never one per hold."""
     expired = list(
-        Reservierung.objects.unscoped()
+        Reservierung.objects.for_tenant(angebot.tenant_id)  # the provider's holds
         .filter(
-            platz__angebot_id=angebot_id,
+            platz__angebot_id=angebot.pk,
             status=Reservierung.Status.OFFEN,
             expires_at__lte=now,
         )
@@ -61,9 +61,9 @@ def _close_expired(angebot_id: uuid.UUID, now: datetime) -> int:
     )
     if not expired:
         return 0
-    Reservierung.objects.unscoped().filter(pk__in=[pk for pk, _, _ in expired]).update(
-        status=Reservierung.Status.ABGELAUFEN, decided_at=now
-    )
+    Reservierung.objects.for_tenant(angebot.tenant_id).filter(
+        pk__in=[pk for pk, _, _ in expired]
+    ).update(status=Reservierung.Status.ABGELAUFEN, decided_at=now)
     chains: dict[uuid.UUID, list[str]] = {}
     for pk, provider_id, jugendamt_id in expired:
         chains.setdefault(provider_id, []).append(str(pk))
@@ -74,16 +74,18 @@ def _close_expired(angebot_id: uuid.UUID, now: datetime) -> int:
             actor=None,
             tenant_id=tenant_id,
             action="placements.reservierung.expire",
-            obj=("placements.angebot", angebot_id),
+            obj=("placements.angebot", angebot.pk),
             changes={"status": {"old": "offen", "new": "abgelaufen"}, "reservierungen": ids},
             reason="Reservierungsfrist abgelaufen",
         )
     return len(expired)
 
 
-def free_places(angebot_id: uuid.UUID, now: datetime) -> Any:
+def free_places(angebot: Angebot, now: datetime) -> Any:
     """Free places of one Angebot (see :func:`koffer.placements.search.free_places_q`)."""
-    return Platz.objects.unscoped().filter(free_places_q(now), angebot_id=angebot_id)
+    return Platz.objects.for_tenant(angebot.tenant_id).filter(
+        free_places_q(now), angebot_id=angebot.pk
+    )
 
 
 def reserve(
@@ -110,7 +112,7 @@ def reserve(
     angebot_id = angebot.pk
     # Most attempts on a full Angebot end here, with a plain read and without queueing
     # for the write lock; whoever finds a free place re-checks inside the lock.
-    quick = free_places(angebot_id, now)
+    quick = free_places(angebot, now)
     if platz is not None:
         quick = quick.filter(pk=platz.pk)
     if not quick.exists():
@@ -123,8 +125,8 @@ def reserve(
                 "gesuch_closed",
                 "Für dieses Gesuch wurde schon ein Platz vermittelt oder es wurde zurückgezogen.",
             )
-        _close_expired(angebot_id, now)
-        already = Reservierung.objects.for_party(gesuch.tenant_id).filter(
+        _close_expired(angebot, now)
+        already = Reservierung.objects.for_tenant(angebot.tenant_id).filter(
             gesuch=fresh, platz__angebot_id=angebot_id, status=Reservierung.Status.OFFEN
         )
         if already.exists():
@@ -132,7 +134,7 @@ def reserve(
                 "already_requested",
                 "Für dieses Gesuch liegt bei diesem Angebot schon eine Anfrage vor.",
             )
-        candidates = free_places(angebot_id, now)
+        candidates = free_places(angebot, now)
         if platz is not None:
             candidates = candidates.filter(pk=platz.pk)
         chosen = candidates.order_by("frei_ab", "label", "pk").first()
@@ -165,18 +167,24 @@ def reserve(
 
     # The Gesuch is locked too: a confirm elsewhere (which locks it) either finishes first,
     # and this sees the child placed, or waits for this hold and withdraws it.
-    return critical(work, angebote=[angebot_id], gesuche=[gesuch.pk])
+    return critical(
+        work, angebote=[(angebot.tenant_id, angebot_id)], gesuche=[(gesuch.tenant_id, gesuch.pk)]
+    )
 
 
 def _load_hold(reservierung_id: uuid.UUID, tenant_id: uuid.UUID) -> Reservierung:
     try:
-        return (
+        hold = (
             Reservierung.objects.for_party(tenant_id)
-            .select_related("platz", "gesuch")
+            .select_related("platz")
             .get(pk=reservierung_id)
         )
     except Reservierung.DoesNotExist as exc:
         raise NotFound("not_found", "Diese Anfrage gibt es nicht.") from exc
+    # The Gesuch is the youth office's row, the hold the provider's: read by its Mandant
+    # instead of joined (on Citus a join across two Mandanten' shards is refused).
+    hold.gesuch = Platzgesuch.objects.for_tenant(hold.jugendamt_id).get(pk=hold.gesuch_id)
+    return hold
 
 
 def _check_open(hold: Reservierung, now: datetime) -> None:
@@ -233,7 +241,7 @@ def confirm(
     others = list(
         Reservierung.objects.unscoped()  # the other providers' holds for the same person
         .filter(gesuch_id=hold.gesuch_id, status=Reservierung.Status.OFFEN)
-        .values_list("platz__angebot_id", flat=True)
+        .values_list("tenant_id", "platz__angebot_id")
     )
 
     def work() -> Belegung:
@@ -303,7 +311,11 @@ def confirm(
         events.offer_changed(platz.angebot)
         return belegung
 
-    return critical(work, angebote=[hold.platz.angebot_id, *others], gesuche=[hold.gesuch_id])
+    return critical(
+        work,
+        angebote=[(hold.tenant_id, hold.platz.angebot_id), *others],
+        gesuche=[(hold.jugendamt_id, hold.gesuch_id)],
+    )
 
 
 def decline(
@@ -376,7 +388,7 @@ def _decide(
         events.offer_changed(fresh.platz.angebot)
         return fresh
 
-    return critical(work, angebote=[hold.platz.angebot_id])
+    return critical(work, angebote=[(hold.tenant_id, hold.platz.angebot_id)])
 
 
 def end_belegung(
@@ -420,7 +432,7 @@ def end_belegung(
         events.offer_changed(platz.angebot)
         return fresh
 
-    return critical(work, angebote=[belegung.angebot_id])
+    return critical(work, angebote=[(belegung.tenant_id, belegung.angebot_id)])
 
 
 def _locked_belegung(belegung: Belegung) -> Belegung:

@@ -102,7 +102,7 @@ def withdraw_gesuch(*, actor: Actor, gesuch: Platzgesuch, reason: str) -> Platzg
     open_holds = list(
         Reservierung.objects.for_party(gesuch.tenant_id)
         .filter(gesuch=gesuch, status=Reservierung.Status.OFFEN)
-        .values_list("platz__angebot_id", flat=True)
+        .values_list("tenant_id", "platz__angebot_id")
     )
 
     def work() -> Platzgesuch:
@@ -115,4 +115,4 @@ def withdraw_gesuch(*, actor: Actor, gesuch: Platzgesuch, reason: str) -> Platzg
         events.record(actor, [fresh.tenant_id], "placements.gesuch.withdraw", fresh, reason=reason)
         return fresh
 
-    return critical(work, angebote=open_holds, gesuche=[gesuch.pk])
+    return critical(work, angebote=open_holds, gesuche=[(gesuch.tenant_id, gesuch.pk)])

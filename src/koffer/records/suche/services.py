@@ -155,7 +155,8 @@ def index_status(tenant_id: uuid.UUID | None = None) -> dict[str, int]:
     expected = documents.filter(current_version__isnull=False).count()
     sql = (
         f"SELECT count(*) FROM {ENTRY_TABLE} e JOIN records_dokument d "  # noqa: S608
-        "ON d.id = e.dokument_id AND d.current_version_id = e.version_id"
+        "ON d.tenant_id = e.tenant_id AND d.id = e.dokument_id "
+        "AND d.current_version_id = e.version_id"
     )
     params: list[Any] = []
     if tenant_id is not None:

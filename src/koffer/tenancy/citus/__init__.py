@@ -8,6 +8,8 @@ database without the ``citus`` extension it is plain PostgreSQL.
 
 from __future__ import annotations
 
+from typing import Any
+
 # Tables Django keeps for itself on the coordinator: never distributed nor replicated.
 LOCAL_TABLES = frozenset({"django_migrations"})
 # The distribution column of every tenant-owned table.
@@ -22,3 +24,9 @@ CROSS_TENANT_FOREIGN_KEYS = frozenset(
         ("placements_belegung", "gesuch_id"),
     }
 )
+
+
+def on_citus(connection: Any) -> bool:
+    """Whether ``connection`` talks to a Citus cluster: the Citus backend on a database with
+    the extension (asked once per connection object); False for SQLite and plain PostgreSQL."""
+    return bool(getattr(connection, "on_citus", False))

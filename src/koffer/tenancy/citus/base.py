@@ -6,10 +6,18 @@ from __future__ import annotations
 from django.db.backends.postgresql import base
 
 from koffer.tenancy.citus import joins
-from koffer.tenancy.citus.schema import DatabaseSchemaEditor
+from koffer.tenancy.citus.schema import DatabaseSchemaEditor, citus_installed
 
 joins.install()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
+    _citus: bool | None = None
+
+    @property
+    def on_citus(self) -> bool:
+        """The ``citus`` extension is present (asked once, then remembered)."""
+        if self._citus is None:
+            self._citus = citus_installed(self)
+        return self._citus

@@ -87,6 +87,8 @@ def documents_condition(documents: QuerySet[Dokument], drive: Drive) -> tuple[st
     if drive == "filters":
         sql, params = base.values("pk").query.sql_with_params()
         return f"e.dokument_id IN ({sql})", list(params)
-    correlated = base.filter(pk=RawSQL("e.dokument_id", ())).values("pk")
+    # The entry's Mandant too: on Citus a correlated check must match the distribution column.
+    same_entry = base.filter(pk=RawSQL("e.dokument_id", ()), tenant_id=RawSQL("e.tenant_id", ()))
+    correlated = same_entry.values("pk")
     sql, params = correlated.query.sql_with_params()
     return f"EXISTS ({sql})", list(params)

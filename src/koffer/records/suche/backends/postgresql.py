@@ -29,17 +29,20 @@ from koffer.records.suche.backends.base import (
 )
 from koffer.records.suche.backends.german import plain_words
 from koffer.records.suche.backends.query import ParsedQuery, Term
+from koffer.tenancy.citus import on_citus
 
 _UPSERT = f"""
 INSERT INTO {ENTRY_TABLE} (tenant_id, dokument_id, version_id, indexed_at, tsv)
 VALUES (%s, %s, %s, %s,
         setweight(to_tsvector('german', %s), 'A') || setweight(to_tsvector('german', %s), 'B'))
-ON CONFLICT (dokument_id) DO UPDATE SET
-  tenant_id = EXCLUDED.tenant_id,
+ON CONFLICT ON CONSTRAINT {ENTRY_TABLE}_dokument_id_key DO UPDATE SET
   version_id = EXCLUDED.version_id,
   indexed_at = EXCLUDED.indexed_at,
   tsv = EXCLUDED.tsv
 """  # noqa: S608 - constant table name
+# The conflict is named by its constraint, not its column: on Citus that key is
+# (tenant_id, dokument_id) (see koffer.tenancy.citus.schema), elsewhere (dokument_id). A
+# document never changes its Mandant, so tenant_id (Citus' distribution column) is not set.
 
 
 def tsquery_sql(query: ParsedQuery) -> tuple[str, list[Any]]:
@@ -115,6 +118,18 @@ class PostgresBackend:
         # column: free, where counting even 5,000 matches reads 5,000 vectors (~80 ms).
         # Without statistics (a fresh database) it guesses low, so the first searches rank.
         q, q_params = tsquery_sql(query)
+        if on_citus(connection):
+            # Citus: counted, up to the cap. Its EXPLAIN of a distributed query cannot run in
+            # a transaction that already read a reference table on the coordinator ("cannot
+            # switch local execution status"), and its top node estimates 0 rows anyway. It
+            # stops after ``cap`` matches, one Mandant's shard.
+            sql = (
+                f"SELECT count(*) FROM (SELECT 1 FROM {ENTRY_TABLE} e "  # noqa: S608
+                f"WHERE e.tenant_id = %s AND e.tsv @@ {q} LIMIT %s) AS capped"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [tenant_id, *q_params, cap])
+                return int(cursor.fetchone()[0])
         sql = (
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {ENTRY_TABLE} e "  # noqa: S608
             f"WHERE e.tenant_id = %s AND e.tsv @@ {q}"
