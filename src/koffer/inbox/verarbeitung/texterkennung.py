@@ -60,7 +60,7 @@ Why these choices:
   automatic filing's recall fell from 90.9 to 87.9 %. But not ocrmypdf's ``--deskew``,
   the costliest option (about 0.7 s of CPU a page: the angle from a tesseract layout
   run, then every page rendered, turned and encoded anew, straight or not):
-  ``schraeglage`` measures the angle in about 0.1 s and turns only the pages askew by
+  ``schraeglage`` measures the angle in about 0.02 s and turns only the pages askew by
   a fifth of a degree or more, so ocrmypdf keeps the straight pages' images as they are.
 - Page texts are read from the output PDF (pdfium), not from ocrmypdf's sidecar, so the
   text is exactly what a search of the stored PDF finds, also for pages ocrmypdf skipped.
