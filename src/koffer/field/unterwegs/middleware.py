@@ -31,7 +31,11 @@ class EinrichtenMiddleware:
 
 
 class GesperrtMiddleware:
-    """Before sessions and sign-in (they would open the database that is gone)."""
+    """Before sessions and sign-in (they would open the database that is gone). Asked
+    again after the response: a request that was running while this Koffer wiped itself
+    (the worker learnt of the revocation, or another page did) fails on the vanished
+    database — often only when the session is saved — and answers the same 410 page,
+    never a 500."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,7 +43,10 @@ class GesperrtMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if ablauf.geloescht():
             return gesperrt_seite()
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code >= 500 and ablauf.geloescht():
+            return gesperrt_seite()
+        return response
 
 
 def gesperrt_seite() -> HttpResponse:
