@@ -40,4 +40,4 @@ def _do_update(
 
 
 def install() -> None:
-    Model._do_update = _do_update  # type: ignore[method-assign]
+    Model._do_update = _do_update  # type: ignore[method-assign,assignment]
