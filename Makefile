@@ -75,13 +75,26 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 	$(PY) -m tests.pgserver -- $(BIN)/pytest -q -m "not browser" -n $(PYTEST_WORKERS)
 
 # koffer on a 3-node Citus cluster (issue 20): Citus is built once from ../shared/engines/citus
-# and cached under var/citus/, the cluster listens on 127.0.0.1:9700-9702 (coordinator first),
-# the test database exists on every node, so pytest keeps it (--reuse-db) and migrates it.
-# Runs tests/distributed/ (tables, keys, single-shard plans, counter, audit chain and job
-# claim under threads); FULL=1 runs the PostgreSQL suite on the cluster instead.
-test-distributed: $(VENV)/.dev-deps
-	$(PYTHON) scripts/citus.py run -- $(BIN)/pytest -q -p no:xdist --reuse-db -m "not browser" \
-		$(if $(FULL),,tests/distributed)
+# and cached under var/citus/ (or found installed from the same tarball), the cluster listens
+# on 127.0.0.1:9700-9702 (coordinator first; KOFFER_CITUS_PORTS, KOFFER_CITUS_BASE), is made
+# fresh for the run and stopped and removed afterwards, also when a test fails. The test
+# databases (one per xdist worker) exist on every node, so pytest keeps them (--reuse-db)
+# and migrates them. `.ci/run` runs it after `make test`.
+# It runs tests/distributed/ (tables, keys, single-shard plans, counter, audit chain and job
+# claim under threads), the stateless test (two machines against the cluster and one S3
+# store) and DISTRIBUTED_TESTS: tenancy, audit and jobs, the guarantees Citus touches first.
+# Left out for now, with why: tests/placements (the provider's requests page, its API and
+# the Nachweis join a hold to the youth office's Gesuch across Mandanten: refused by Citus
+# until they are read per Mandant), tests/records and the rest of the suite for time: on
+# Citus every transactional test's flush truncates every shard of every table (up to a
+# minute under load). FULL=1 runs the whole PostgreSQL suite on the cluster (3,500 tests:
+# hours on 2 cores). Tests marked `not_citus` are skipped there with a reason.
+DIST_WORKERS ?= 2
+DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs
+test-distributed: $(VENV)/.dev-deps system-deps-test
+	$(PYTHON) scripts/citus.py run --fresh --workers $(DIST_WORKERS) -- \
+		$(BIN)/pytest -q -n $(DIST_WORKERS) --reuse-db -m "not browser" \
+		$(if $(FULL),,tests/distributed tests/scale/test_zustandslos.py $(DISTRIBUTED_TESTS))
 
 test-browser: $(VENV)/.dev-deps system-deps-test
 	$(BIN)/pytest -q -m browser

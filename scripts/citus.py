@@ -5,7 +5,7 @@
     python3 scripts/citus.py build              # build (or install from var/citus/) only
     python3 scripts/citus.py start | stop       # the cluster on 127.0.0.1:9700-9702
                                                 # (or KOFFER_CITUS_PORTS="a b c")
-    python3 scripts/citus.py run [--keep] -- <command>
+    python3 scripts/citus.py run [--keep | --fresh] [--workers N] -- <command>
 
 The pieces come from the engines folder beside the repository (``../shared/engines/citus/``,
 or ``KOFFER_ENGINES``): a source tarball, ``build.sh`` and the cluster scripts. The build is
@@ -15,9 +15,15 @@ folders (or finds them there) instead of compiling for ~100 s. Missing build dep
 are installed by ``scripts/system_packages.py citus`` as root, otherwise it says which.
 
 ``run`` starts the cluster with the databases ``koffer`` and ``test_koffer`` (Django's test
-database; it must exist on every node, so the tests run with ``--reuse-db``), sets
+database; it must exist on every node, so the tests run with ``--reuse-db``; with
+``--workers N`` also ``test_koffer_gw0`` … for N xdist workers), sets
 ``KOFFER_DATABASE_URL=citus://…`` for the command and stops the cluster afterwards
-unless ``--keep``.
+unless ``--keep`` — also when the command fails or is interrupted. ``--fresh`` (CI) starts
+from empty data folders and removes them afterwards: nothing of an earlier run is reused.
+
+A Citus already installed into this PostgreSQL from the same tarball (its ``citus.so``
+names the build folder, which carries the tarball's hash and PostgreSQL's version) counts
+as built: a fresh clone on a machine that built it once does not compile it again.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import filecmp
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -100,6 +107,13 @@ def ensure_dependencies() -> None:
         )
 
 
+def built_from(cached: Path) -> bool:
+    """This PostgreSQL's citus.so was built from the same tarball for the same PostgreSQL
+    (in another clone or worktree): the build folder's name is compiled into it."""
+    library = Path(pg_config("--pkglibdir") or "/nonexistent") / "citus.so"
+    return library.exists() and f"/{cached.name}/".encode() in library.read_bytes()
+
+
 def build() -> None:
     """Citus installed into this PostgreSQL: from the cache, or built once and cached."""
     ensure_dependencies()
@@ -113,6 +127,9 @@ def build() -> None:
             return
         install_from(root)
         print(f"citus: aus dem Zwischenspeicher installiert ({cached.name})", flush=True)
+        return
+    if built_from(cached):
+        print(f"citus: bereits installiert, gebaut aus {cached.name}", flush=True)
         return
     started = time.monotonic()
     workdir = cached / "build"
@@ -139,19 +156,43 @@ def build() -> None:
     )
 
 
-def cluster_env() -> dict[str, str]:
+def databases(workers: int) -> str:
+    """The cluster's databases: koffer, Django's test database and one per xdist worker
+    (pytest-django names them test_koffer_gw0, test_koffer_gw1, …)."""
+    return " ".join([DATABASES, *(f"test_koffer_gw{i}" for i in range(workers))])
+
+
+def cluster_env(workers: int = 0) -> dict[str, str]:
     return {
         **os.environ,
         "CITUS_PORTS": PORTS,
-        "CITUS_DBS": DATABASES,
+        "CITUS_DBS": databases(workers),
         "CITUS_BASE": os.environ.get(
             "KOFFER_CITUS_BASE", str(Path(tempfile.gettempdir()) / "koffer-citus")
         ),
     }
 
 
-def start() -> None:
-    subprocess.run(["bash", str(ENGINES / "start-cluster.sh")], env=cluster_env(), check=True)
+def start(workers: int = 0) -> None:
+    subprocess.run(
+        ["bash", str(ENGINES / "start-cluster.sh")], env=cluster_env(workers), check=True
+    )
+    allow_audit_flush(databases(workers))
+
+
+def allow_audit_flush(names: str) -> None:
+    """The test databases' sessions may empty the audit table (flushing between tests), on
+    every node. tests/settings.py switches it on for its own connection to the coordinator
+    (``-c koffer.audit_maintenance=on``), but the append-only trigger of a shard runs in
+    the session Citus opens on that shard's worker, which does not inherit the option.
+    UPDATE stays refused; the database ``koffer`` is left alone."""
+    psql = str(Path(pg_config("--bindir") or "/usr/lib/postgresql/15/bin") / "psql")
+    for port in PORTS.split():
+        for name in names.split():
+            if name.startswith("test_"):
+                sql = f"ALTER DATABASE {name} SET koffer.audit_maintenance = on"
+                node = ["-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres"]
+                subprocess.run([psql, "-X", "-q", *node, "-c", sql], check=True)
 
 
 def stop(clean: bool = False) -> None:
@@ -162,15 +203,25 @@ def stop(clean: bool = False) -> None:
     )
 
 
-def run(command: list[str], keep: bool) -> int:
+def run(command: list[str], keep: bool, workers: int = 0, fresh: bool = False) -> int:
     build()
-    start()
+    if fresh:
+        stop(clean=True)
+    # A CI timeout or a kill ends the run with SIGTERM: stop the cluster then too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
+        start(workers)
         env = {**os.environ, "KOFFER_DATABASE_URL": f"citus://postgres@{COORDINATOR}/koffer"}
         return subprocess.run(command, env=env, check=False).returncode
     finally:
-        if not keep:
-            stop()
+        if fresh or not keep:
+            stop(clean=fresh)
+
+
+def worker_count(argv: list[str]) -> int:
+    if "--workers" not in argv:
+        return 0
+    return int(argv[argv.index("--workers") + 1])
 
 
 def main(argv: list[str]) -> int:
@@ -179,13 +230,19 @@ def main(argv: list[str]) -> int:
         build()
     elif what == "start":
         build()
-        start()
+        start(worker_count(argv))
     elif what == "stop":
         stop(clean="--clean" in argv)
     elif what == "run":
         if "--" not in argv:
-            fail("Aufruf: scripts/citus.py run [--keep] -- <Befehl>")
-        return run(argv[argv.index("--") + 1 :], keep="--keep" in argv[: argv.index("--")])
+            fail("Aufruf: scripts/citus.py run [--keep | --fresh] [--workers N] -- <Befehl>")
+        own = argv[: argv.index("--")]
+        return run(
+            argv[argv.index("--") + 1 :],
+            keep="--keep" in own,
+            workers=worker_count(own),
+            fresh="--fresh" in own,
+        )
     else:
         fail(f"unbekannt: {what} (build, start, stop, run)")
     return 0

@@ -99,13 +99,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     order, so a long test no longer starts last and keeps one worker busy alone at the end.
     Tests that cannot reach the test database (engine_independent: a third of the suite,
     with the OCR runs and the dispatch processes) run the same on every engine: the
-    PostgreSQL run leaves them to the SQLite run instead of running the same thing twice."""
+    PostgreSQL run leaves them to the SQLite run instead of running the same thing twice.
+    Tests marked `not_citus` check what only a database that is not distributed does; the
+    Citus run (`make test-distributed`) skips them with their reason."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
-    if os.environ.get("KOFFER_DATABASE_URL", "").startswith(("postgres", "citus")):
+    url = os.environ.get("KOFFER_DATABASE_URL", "")
+    if url.startswith(("postgres", "citus")):
         once = pytest.mark.skip(reason="ohne Datenbank: läuft im SQLite-Lauf")
         for item in items:
             if engine_independent(item):
                 item.add_marker(once)
+    if url.startswith("citus"):
+        for item in items:
+            if marker := item.get_closest_marker("not_citus"):
+                item.add_marker(pytest.mark.skip(reason=f"nicht auf Citus: {marker.args[0]}"))
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,11 @@ AFTER = [("accounts", "0003_token_units")]
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.not_citus(
+    "setzt das Schema vor diese Datenmigration zurück und wieder vor; sie stammt von vor "
+    "Citus, eine Citus-Datenbank beginnt mit dem heutigen Schema (zurück und wieder vor "
+    "formt jede verteilte Tabelle um: viele Minuten auf dem Cluster)"
+)
 def test_existing_token_gets_its_machine_accounts_units() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)

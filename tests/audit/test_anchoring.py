@@ -25,6 +25,7 @@ from koffer.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from koffer.audit.verification import verify_tenant
 from koffer.tenancy.models import Mandant, Organisationseinheit
 from tests import factories
+from tests.factories.audit import unguarded
 
 
 @pytest.fixture(autouse=True)
@@ -61,15 +62,9 @@ def _tenant_param(tenant: Mandant) -> Any:
 def _unguarded(statements: list[tuple[str, list[Any]]]) -> None:
     """Run UPDATEs around the append-only trigger, as raw database access could. Inside
     the test's transaction, so the dropped trigger comes back with the rollback."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_event_no_update")
-        else:
-            cursor.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update")
+    with unguarded() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update")
 
 
 def _rewrite_from(tenant: Mandant, seq: int, *, drop_key: bool = False) -> None:

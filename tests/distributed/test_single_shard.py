@@ -89,6 +89,26 @@ def test_akte_page_is_single_shard(akte_world: tuple[User, Akte]) -> None:
     assert not spread, _report(spread)
 
 
+def test_saving_an_existing_row_is_single_shard(akte_world: tuple[User, Akte]) -> None:
+    """A model's save() sets every column: on Citus not tenant_id (refused there), and the
+    row is found by it on its one shard (koffer.tenancy.citus.updates)."""
+    _, akte = akte_world
+    person = akte.subjekte.get().person
+
+    def save() -> None:
+        person.street, person.city = "Weg 1", "Musterstadt"
+        person.save()
+
+    spread = _fanning_out(save)
+    assert not spread, _report(spread)
+    person.refresh_from_db()
+    assert (person.street, person.city, person.tenant_id) == (
+        "Weg 1",
+        "Musterstadt",
+        akte.tenant_id,
+    )
+
+
 def test_vorgang_page_is_single_shard(akte_world: tuple[User, Akte]) -> None:
     from tests.factories import records as record_factories
 

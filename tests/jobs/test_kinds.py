@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
-
-from django.db import connection
 
 from koffer.accounts.models import User
 from koffer.audit import services as audit
@@ -15,6 +12,7 @@ from koffer.jobs import kinds, services
 from koffer.jobs.models import Job, JobStep
 from koffer.jobs.tasks import enqueue
 from koffer.tenancy.models import Mandant
+from tests.factories.audit import tenant_param, unguarded
 
 
 def _run(tenant: Mandant, actor: User, kind: str, capture) -> Job:
@@ -26,19 +24,11 @@ def _run(tenant: Mandant, actor: User, kind: str, capture) -> Job:
 
 def _tamper(tenant: Mandant, seq: int) -> None:
     """Raw database access past the append-only trigger (rolled back with the test)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_event_no_update")
-            tenant_id: str | uuid.UUID = tenant.pk.hex
-        else:
-            cursor.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update")
-            tenant_id = tenant.pk
+    with unguarded() as cursor:
         cursor.execute(
             "UPDATE audit_event SET reason = 'manipuliert' WHERE seq = %s AND tenant_id = %s",
-            [seq, tenant_id],
+            [seq, tenant_param(tenant.pk)],
         )
-        if connection.vendor != "sqlite":
-            cursor.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update")
 
 
 def test_audit_chain_check_ok(

@@ -45,8 +45,10 @@ def _worker_database(tmp_path: Path, env: dict[str, str]) -> Query:
     """Point the worker at the test data; return how the test reads what it wrote."""
     if connection.vendor == "postgresql":
         test_db = connection.settings_dict
+        # the run's engine: on the Citus cluster the worker shapes its queries for Citus too
+        scheme = "citus" if test_db["ENGINE"] == "koffer.tenancy.citus" else "postgres"
         env["KOFFER_DATABASE_URL"] = (
-            f"postgres://{test_db['USER']}@{test_db['HOST']}:{test_db['PORT']}/{test_db['NAME']}"
+            f"{scheme}://{test_db['USER']}@{test_db['HOST']}:{test_db['PORT']}/{test_db['NAME']}"
         )
 
         def query_pg(sql: str) -> list[tuple[Any, ...]]:

@@ -1,7 +1,7 @@
 """Web and background processes that share only the database and the blob store (issue 20,
 item 3), as real processes: two ``manage.py serve`` (each one web server, its live-update
 process and one worker), every one with its own empty var folder, against one PostgreSQL
-and one SeaweedFS.
+(plain, or the Citus cluster in ``make test-distributed``) and one SeaweedFS.
 
 - a document uploaded through web A is shown as a page image by web B;
 - a serial letter's job runs on worker 1, which is killed (SIGKILL, with its whole
@@ -71,10 +71,14 @@ def _wait(check: Callable[[], Any], seconds: float, what: str) -> Any:
 
 @pytest.fixture
 def postgres() -> str:
+    """The test database as the machines reach it, with this run's engine: plain PostgreSQL
+    (``python -m tests.pgserver``), or the Citus cluster when ``make test-distributed``
+    started it (``citus://``: the machines shape their queries for Citus too)."""
     if connection.vendor != "postgresql":
         pytest.skip("braucht PostgreSQL (python -m tests.pgserver -- pytest …)")
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    scheme = "citus" if db["ENGINE"] == "koffer.tenancy.citus" else "postgres"
+    return f"{scheme}://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -241,7 +245,10 @@ def _lokale_dokumente(var: Path) -> list[Path]:
 
 
 def test_two_machines_share_only_database_and_store(
-    transactional_db: None, maschinen: tuple[Dienst, Dienst], settings: Any
+    transactional_db: None,
+    maschinen: tuple[Dienst, Dienst],
+    settings: Any,
+    request: pytest.FixtureRequest,
 ) -> None:
     # the job goes to the queue in the database, where only the machines' workers take it
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

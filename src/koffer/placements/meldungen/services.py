@@ -714,11 +714,13 @@ def open_quittung(*, actor: Actor, meldung: Meldung) -> IO[bytes]:
 
 
 def _received(tenant: Mandant, meldung: Meldung) -> Meldung:
-    """The row locked for the change, if ``tenant`` is its Landesjugendamt (else 404)."""
+    """The row locked for the change, if ``tenant`` is its Landesjugendamt (else 404). The
+    row is the provider's (its ``tenant_id``): named in the filter, the lock reaches the
+    one shard on Citus, which refuses FOR UPDATE across shards."""
     fresh = (
         Meldung.objects.for_party(tenant)
         .select_for_update()
-        .filter(pk=meldung.pk, jugendamt_id=tenant.pk)
+        .filter(pk=meldung.pk, tenant_id=meldung.tenant_id, jugendamt_id=tenant.pk)
         .first()
     )
     if fresh is None:

@@ -1,14 +1,16 @@
 """The database backend: Django's PostgreSQL wrapper with the Citus schema editor, and
-joins between distributed tables that match tenant_id (``joins``)."""
+joins between distributed tables that match tenant_id (``joins``), saves of existing rows
+pinned to their Mandant's shard (``updates``)."""
 
 from __future__ import annotations
 
 from django.db.backends.postgresql import base
 
-from koffer.tenancy.citus import joins
+from koffer.tenancy.citus import joins, updates
 from koffer.tenancy.citus.schema import DatabaseSchemaEditor, citus_installed
 
 joins.install()
+updates.install()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
