@@ -109,3 +109,17 @@ def test_every_portal_download_streams_from_the_blob_store(tenant: Mandant) -> N
     version_sha = gefunden.dokument.current_version.sha256  # type: ignore[union-attr]
     _gestreamt(client.get(f"{portal}/nachrichten/{vorgang_id}/anlagen/{anlage_id}/"), version_sha)
     _gestreamt(client.get(ANLAGE.format(vorgang_id=vorgang_id, anlage_id=anlage_id)), version_sha)
+
+
+def test_the_start_page_audits_the_home_visit_requests_it_lists(tenant: Mandant) -> None:
+    """„Mein Bereich“ lists the account's home-visit requests (the person visited, the
+    address): a read like the home-visit page's own list."""
+    konto = portal_factories.buergerkonto(tenant)
+    wunsch = portal_factories.besuchswunsch(konto)
+    client = portal_factories.buerger_client(konto)
+    assert _gelesen(konto.pk, "Mein Bereich im Portal") == 0
+
+    seite = client.get(f"/portal/{tenant.slug}/")
+    assert seite.status_code == 200
+    assert f"hausbesuch/{wunsch.pk}/zurueckziehen/" in seite.content.decode()
+    assert _gelesen(konto.pk, "Mein Bereich im Portal") == 1
