@@ -20,7 +20,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from django.db.models import F
 from django.utils import timezone
 
 from koffer.accounts.access import Access
@@ -81,9 +80,12 @@ def _write(
         Brief.objects.for_tenant(tenant).filter(pk=brief.pk).update(
             created_at=brief.created_at - earlier, freigegeben_at=brief.freigegeben_at - earlier
         )
-        BriefEreignis.objects.for_tenant(tenant).filter(brief=brief).update(
-            at=F("at") - earlier, recorded_at=F("recorded_at") - earlier
-        )
+        # Values, not F("at") - interval: timestamptz arithmetic is STABLE, which Citus
+        # refuses in an UPDATE with column references.
+        events = list(BriefEreignis.objects.for_tenant(tenant).filter(brief=brief))
+        for event in events:
+            event.at, event.recorded_at = event.at - earlier, event.recorded_at - earlier
+        BriefEreignis.objects.for_tenant(tenant).bulk_update(events, ["at", "recorded_at"])
 
 
 def _serie(tenant: Mandant) -> uuid.UUID | None:

@@ -323,8 +323,12 @@ def compute_for_platz(
 
 
 def belegung_qs(tenant_id: uuid.UUID) -> Any:
-    return Belegung.objects.for_tenant(tenant_id).select_related(
-        "platz", "einrichtung", "angebot__betreuungsform", "gesuch", "jugendamt"
+    # The Gesuch belongs to the youth office, another Mandant: fetched by its ids in a
+    # second query, not joined (on Citus a join across Mandanten needs repartitioning).
+    return (
+        Belegung.objects.for_tenant(tenant_id)
+        .select_related("platz", "einrichtung", "angebot__betreuungsform", "jugendamt")
+        .prefetch_related("gesuch")
     )
 
 
@@ -483,13 +487,13 @@ def _lock_nachweis(nachweis: Leistungsnachweis) -> Leistungsnachweis:
         Leistungsnachweis.objects.for_tenant(nachweis.tenant_id)
         .select_for_update(of=("self",))
         .select_related(
-            "belegung__gesuch",
             "belegung__einrichtung",
             "belegung__platz",
             "platz__einrichtung",
             "platz__angebot__betreuungsform",
             "jugendamt",
         )
+        .prefetch_related("belegung__gesuch")  # the youth office's: not joined (Citus)
         .filter(pk=nachweis.pk)
         .first()
     )
