@@ -123,7 +123,7 @@ def test_the_token_authenticates_the_koffer_as_its_field_worker(
     response = koffer_client(token).get(ZUSTAND)
     assert response.status_code == 200, response.content
     body = conforms(response, ZUSTAND, "get")
-    assert body == {"gesperrt": False, "ausleihen": []}
+    assert body == {"gesperrt": False, "ausleihen": [], "gesichert": None}
 
 
 def test_contact_is_recorded_at_most_once_a_minute(gekoppelt: tuple[Geraet, str]) -> None:

@@ -123,3 +123,10 @@ def test_the_start_page_audits_the_home_visit_requests_it_lists(tenant: Mandant)
     assert seite.status_code == 200
     assert f"hausbesuch/{wunsch.pk}/zurueckziehen/" in seite.content.decode()
     assert _gelesen(konto.pk, "Mein Bereich im Portal") == 1
+
+
+def test_the_start_page_without_home_visit_requests_records_no_read(tenant: Mandant) -> None:
+    konto = portal_factories.buergerkonto(tenant)
+    client = portal_factories.buerger_client(konto)
+    assert client.get(f"/portal/{tenant.slug}/").status_code == 200
+    assert _gelesen(konto.pk, "Mein Bereich im Portal") == 0

@@ -73,7 +73,9 @@ def start(request: HttpRequest, mandant: str) -> HttpResponse:
             "fuer_wen": fuer_wen if len(fuer_wen) > 1 else [],
             "angebote": list(antraege.angebote(konto.tenant_id)),
             "antraege": list(antraege.antraege(konto)),
-            "hausbesuche": hausbesuche.anfragen_lesen(konto, "Mein Bereich im Portal"),
+            "hausbesuche": hausbesuche.anfragen_lesen(
+                konto, "Mein Bereich im Portal", nur_wenn_welche=True
+            ),
             "hausbesuche_angeboten": hausbesuche.angebot(konto.tenant_id) is not None,
         },
     )

@@ -57,13 +57,17 @@ def erste_anfrage_seit(konto: Buergerkonto, seit: datetime) -> datetime | None:
     )
 
 
-def anfragen_lesen(konto: Buergerkonto, zweck: str) -> list[wuensche.Stand]:
+def anfragen_lesen(
+    konto: Buergerkonto, zweck: str, *, nur_wenn_welche: bool = False
+) -> list[wuensche.Stand]:
     """The account's requests as :func:`anfragen`, the read audited (they name the
-    person visited and the address)."""
+    person visited and the address); with ``nur_wenn_welche`` only when there are any (a
+    page that lists them among other things, where an empty list shows nothing)."""
     staende = anfragen(konto)
-    audit.read(
-        actor=konto, tenant_id=konto.tenant_id, obj=konto, subject=konto.person, purpose=zweck
-    )
+    if staende or not nur_wenn_welche:
+        audit.read(
+            actor=konto, tenant_id=konto.tenant_id, obj=konto, subject=konto.person, purpose=zweck
+        )
     return staende
 
 

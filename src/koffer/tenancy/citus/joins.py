@@ -26,7 +26,7 @@ _original: Any = ForeignObject.get_extra_restriction
 
 
 @cache
-def _tenant_field(model: Any) -> Any:
+def tenant_field(model: Any) -> Any:
     for field in model._meta.concrete_fields:
         if field.column == DISTRIBUTION_COLUMN:
             return field
@@ -40,7 +40,7 @@ def _pair(field: Any) -> tuple[Any, Any] | None:
         return None
     if (field.model._meta.db_table, field.column) in CROSS_TENANT_FOREIGN_KEYS:
         return None
-    own, other = _tenant_field(field.model), _tenant_field(field.related_model)
+    own, other = tenant_field(field.model), tenant_field(field.related_model)
     if own is None or other is None or field.column == DISTRIBUTION_COLUMN:
         return None
     return own, other

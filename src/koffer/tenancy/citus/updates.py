@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Model
 
 from koffer.tenancy.citus import DISTRIBUTION_COLUMN
-from koffer.tenancy.citus.joins import _tenant_field
+from koffer.tenancy.citus.joins import tenant_field
 
 _original: Any = Model._do_update
 
@@ -32,7 +32,7 @@ def _do_update(
     update_fields: Any,
     forced_update: bool,
 ) -> bool:
-    field = _tenant_field(base_qs.model)
+    field = tenant_field(base_qs.model)
     if field is not None:
         values = [value for value in values if value[0].column != DISTRIBUTION_COLUMN]
         base_qs = base_qs.filter(**{field.attname: getattr(self, field.attname)})
