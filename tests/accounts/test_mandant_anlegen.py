@@ -29,6 +29,7 @@ OPTIONS = {
     "admin_email": "a.mueller@jobcenter.example",
     "admin_vorname": "Anna",
     "admin_nachname": "Müller",
+    "leitweg_id": "05315-12345-85",
 }
 
 
@@ -58,7 +59,11 @@ def test_a_new_mandant_gets_its_unit_defaults_and_administrator() -> None:
     output = _run(*ARGS, **OPTIONS)
 
     mandant = Mandant.objects.get(slug="jobcenter-beispielstadt")
-    assert (mandant.name, mandant.kind) == ("Jobcenter Beispielstadt", "jobcenter")
+    assert (mandant.name, mandant.kind, mandant.leitweg_id) == (
+        "Jobcenter Beispielstadt",
+        "jobcenter",
+        "05315-12345-85",
+    )
     root = Organisationseinheit.objects.for_tenant(mandant).get()
     assert (root.name, root.parent_id, root.kind) == (mandant.name, None, "behoerde")
     assert VorgangTyp.objects.for_tenant(mandant).count() == sum(map(len, VORGANG_TYPEN.values()))

@@ -2,7 +2,7 @@
 
     manage.py mandant_anlegen jobcenter-beispielstadt "Jobcenter Beispielstadt" \\
         --art jobcenter --admin a.mueller --admin-email a.mueller@jobcenter.example \\
-        [--admin-vorname Anna --admin-nachname Müller] [--leitweg-id 05315-12345-67]
+        [--admin-vorname Anna --admin-nachname Müller] [--leitweg-id 05315-12345-85]
 
 Prints the administrator's one-time password once (stored only as its hash). A second run
 with the same Kürzel says so and ends with exit code 1, changing nothing; so does any
