@@ -3,7 +3,8 @@ measuring child (``benchmarks._citus_messung``) run against plain PostgreSQL or 
 
 The cluster comes from ``scripts/citus.py`` (the engines' start script; the build is
 ``scripts/citus.py build``, not done here) on free ports in a folder of its own, and is
-removed afterwards. ``KOFFER_BENCH_CITUS_URL=citus://…`` (``python -m benchmarks`` keeps a
+removed afterwards; a smoke run's cluster has 2 shards per table instead of 8
+(:func:`shard_count`). ``KOFFER_BENCH_CITUS_URL=citus://…`` (``python -m benchmarks`` keeps a
 ``KOFFER_DATABASE_URL=citus://…`` it was started with there) names a running cluster
 instead (its database empty: the benchmarks' Mandanten are made there once).
 """
@@ -23,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks import machine
+from benchmarks.scale import sized
 from koffer.shell.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,19 +65,33 @@ def _script() -> ModuleType:
     return module
 
 
+# Shards per distributed table: the engines' default in a real run; in a smoke run one
+# per worker, so every table is still spread over both workers and a drain still moves
+# a whole co-location group, but a quarter of the shards are made, migrated and moved.
+SHARDS = 8
+SMOKE_SHARDS = 2
+
+
+def shard_count() -> int:
+    return sized(SHARDS, SMOKE_SHARDS)
+
+
 @contextmanager
 def cluster(workers: int) -> Iterator[str]:
-    """A coordinator and ``workers`` workers on free ports; yields the ``citus://`` URL
-    of its database ``koffer`` and removes the cluster afterwards. A running cluster
-    (``KOFFER_BENCH_CITUS_URL``) is used as it is."""
+    """A coordinator and ``workers`` workers on free ports with :func:`shard_count`
+    shards per table; yields the ``citus://`` URL of its database ``koffer`` and removes
+    the cluster afterwards. A running cluster (``KOFFER_BENCH_CITUS_URL``) is used as
+    it is."""
     if given_url():
         yield given_url()
         return
     ports = [free_port() for _ in range(workers + 1)]
     base = tempfile.mkdtemp(prefix=f"koffer-bench-citus{workers}-")
-    kept = {k: os.environ.get(k) for k in ("KOFFER_CITUS_PORTS", "KOFFER_CITUS_BASE")}
+    names = ("KOFFER_CITUS_PORTS", "KOFFER_CITUS_BASE", "CITUS_SHARD_COUNT")
+    kept = {k: os.environ.get(k) for k in names}
     os.environ["KOFFER_CITUS_PORTS"] = " ".join(map(str, ports))
     os.environ["KOFFER_CITUS_BASE"] = base
+    os.environ["CITUS_SHARD_COUNT"] = str(shard_count())  # read by start-cluster.sh
     script = _script()
     try:
         with _quiet_stdout():

@@ -5,7 +5,8 @@ test_statistik_aggregates.py``) on the state-wide data of ``placements_statistik
 Träger, 2,000 facilities, about 15,000 Belegungen at full size), and on plain PostgreSQL in
 the same run.
 
-One cluster of a coordinator and two workers (8 shards per table): measured with the
+One cluster of a coordinator and two workers (8 shards per table; a smoke run 2, one per
+worker, so its drain moves one co-location group instead of four): measured with the
 shards on both workers, then every shard of the second worker moved to the first with
 ``citus_drain_node`` — what an operator does before removing a worker — and measured
 again on one (a cluster given by ``KOFFER_BENCH_CITUS_URL`` is rebalanced afterwards, as
@@ -69,6 +70,7 @@ def run() -> None:
         NAME,
         db="citus",
         case="drain",
+        shards_per_table=_citus.shard_count(),
         moved_shards=citus["moved_shards"],
         seconds=citus["drain_s"],
         **({"rebalance_s": citus["rebalance_s"]} if "rebalance_s" in citus else {}),

@@ -1,19 +1,15 @@
 """Every file the portal hands a citizen (the receipt of an application, a letter of the
 Postfach, the files they sent, the office's attachments to an answer) streamed from the
-blob store: a ``FileResponse`` over the store's ``open()``, so a large file is never read
-into the web process whole and S3 streams it as it re-hashes. As the E-Akte's downloads
+blob store through ``blobs.downloads.streamed``, so a large file is never read into the
+web process whole and S3 streams it as it re-hashes. As the E-Akte's downloads
 (``records.dokumente.files``): GET only, no Range (the portal's files are PDFs and scans
 of a few MB; a Koffer's resumable transfer is ``field.paket``)."""
 
 from __future__ import annotations
 
-import logging
+from django.http import FileResponse
 
-from django.http import FileResponse, Http404
-
-from koffer.blobs.store import BlobNotFound, get_store
-
-logger = logging.getLogger("koffer.portal")
+from koffer.blobs.downloads import streamed
 
 
 def sicherer_name(name: str) -> str:
@@ -25,17 +21,11 @@ def antwort(sha256: str, *, name: str, typ: str, anhang: bool = True) -> FileRes
     """The blob ``sha256`` streamed as ``name`` of type ``typ`` (an attachment, or shown
     in the browser with ``anhang=False``); not cached, not sniffed. A blob missing from
     the store is a 404 (and logged: the ledger names it)."""
-    try:
-        stream = get_store().open(sha256)
-    except BlobNotFound as exc:
-        logger.error("blob %s of a portal download is missing", sha256)
-        raise Http404("Diese Datei gibt es nicht.") from exc
-    datei = FileResponse(
-        stream,
-        content_type=typ or "application/octet-stream",
-        as_attachment=anhang,
+    return streamed(
+        sha256,
         filename=sicherer_name(name),
+        content_type=typ,
+        of="a portal download",
+        as_attachment=anhang,
+        private=True,
     )
-    datei["Cache-Control"] = "private, no-store"
-    datei["X-Content-Type-Options"] = "nosniff"
-    return datei

@@ -25,12 +25,14 @@ class RecordsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from koffer.accounts.roles import Perm
-        from koffer.records import aufgaben
+        from koffer.records import aufgaben, defaults
         from koffer.records.auszug import services as extract
         from koffer.shell import tasks_registry
         from koffer.shell.navigation import NavEntry, register, register_header_search
+        from koffer.tenancy import ausstattung
 
         extract.register_job_kind()
+        ausstattung.register("records", defaults.ausstattung)
         tasks_registry.register(aufgaben.open_tasks)
         connection_created.connect(
             _register_sqlite_functions, dispatch_uid="koffer_records_sqlite_functions"

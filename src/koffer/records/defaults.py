@@ -154,3 +154,13 @@ def install(*, actor: Actor | None, tenant: Mandant) -> int:
                 changes={"created": created},
             )
     return created
+
+
+def ausstattung(*, actor: Actor | None, tenant: Mandant) -> list[str]:
+    """A new Mandant's E-Akte (``tenancy.ausstattung``): the default types and rules; its
+    Aktenplan is its own, imported as CSV on the page „Aktenplan“."""
+    created = install(actor=actor, tenant=tenant)
+    return [
+        f"E-Akte: {created} Vorgangstypen und Fristregeln angelegt.",
+        "E-Akte: den Aktenplan als CSV auf der Seite „Aktenplan“ einlesen.",
+    ]

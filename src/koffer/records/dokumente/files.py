@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.http import FileResponse, Http404
 
-from koffer.blobs.store import BlobNotFound, get_store
+from koffer.blobs.downloads import streamed
 from koffer.records.dokumente import naming
 from koffer.records.models import DokumentVersion
-
-logger = logging.getLogger("koffer.records.documents")
 
 
 def download_response(version: DokumentVersion, *, as_pdf: bool) -> FileResponse:
@@ -23,9 +19,4 @@ def download_response(version: DokumentVersion, *, as_pdf: bool) -> FileResponse
         raise Http404
     else:
         sha256, mime, filename = version.sha256, version.mime_type, version.filename
-    try:
-        stream = get_store().open(sha256)
-    except BlobNotFound as exc:
-        logger.error("blob %s of version %s is missing", sha256, version.pk)
-        raise Http404 from exc
-    return FileResponse(stream, as_attachment=True, filename=filename, content_type=mime)
+    return streamed(sha256, filename=filename, content_type=mime, of=f"version {version.pk}")
