@@ -11,7 +11,8 @@ ONLY ?=
 # a month end after a 31-day month, a leap day (tests/conftest.py pins the clock).
 TEST_DATES ?= 2026-03-29 2026-12-31 2027-01-31 2028-02-29
 # The test runs of one `make test` migrate an empty SQLite database once and copy it after
-# that (tests/dbtemplate.py); `make test` empties the folder first, so its first run migrates.
+# that (tests/dbtemplate.py); `make test` empties the folder first and migrates both
+# templates (pytest's test database, a koffer process's own file) beside mypy.
 export KOFFER_TEST_DB_CACHE := var/test-db-cache
 # Test runs keep bytecode (__pycache__, git-ignored): pytest rewrites the asserts of every
 # test module on import, ~8 s of CPU per pytest process, once per `make test` instead of
@@ -19,8 +20,9 @@ export KOFFER_TEST_DB_CACHE := var/test-db-cache
 # `make run` keeps it too: each of serve's processes would compile koffer again (a Koffer's
 # start, issue 18).
 test-sqlite test-dates test-postgres test-browser run: export PYTHONDONTWRITEBYTECODE :=
+test-db-template-%: export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test fresh-test-db checks lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
+.PHONY: run test fresh-test-db test-db-templates checks checks-and-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -64,12 +66,14 @@ test-sqlite: $(VENV)/.dev-deps
 
 # The suite is collected once to find the files with such tests (tests/calendar_files.py);
 # each day's run then imports only those, not all ~3,500 tests in every worker.
+# The days run two at a time, each in one pytest process: for ~80 tests xdist's controller
+# and two workers cost more than they save (one day 32 s of CPU with -n 2, 23 s in one
+# process). Each day's output is printed whole when the day ends; any failed day fails.
 test-dates: $(VENV)/.dev-deps
 	@files="$$($(PY) -m tests.calendar_files)" || exit 1; \
-	for day in $(TEST_DATES); do \
-		echo "Tests mit Datumsbezug am $$day:"; \
-		KOFFER_TEST_TODAY=$$day $(BIN)/pytest -q -m "calendar and not browser" -n $(PYTEST_WORKERS) $$files || exit 1; \
-	done
+	printf '%s\n' $(TEST_DATES) | xargs -P $(PYTEST_WORKERS) -I TAG sh -c \
+		'out=$$(KOFFER_TEST_TODAY=TAG $(BIN)/pytest -q -p no:xdist -m "calendar and not browser" '"$$(echo $$files)"' 2>&1); \
+		rc=$$?; printf "Tests mit Datumsbezug am %s:\n%s\n" TAG "$$out"; exit $$rc'
 
 test-postgres: $(VENV)/.dev-deps system-deps-test
 	$(PY) -m tests.pgserver -- $(BIN)/pytest -q -m "not browser" -n $(PYTEST_WORKERS)
@@ -102,13 +106,26 @@ test-browser: $(VENV)/.dev-deps system-deps-test
 fresh-test-db:
 	rm -rf $(KOFFER_TEST_DB_CACHE)
 
+# The two migrated templates (tests/dbtemplate.py), made from scratch for this code.
+test-db-template-%: $(VENV)/.dev-deps
+	$(PY) -m tests.dbtemplate $*.settings
+
+test-db-templates: test-db-template-tests test-db-template-koffer
+
 # The four static checks side by side: each is one process on one core (mypy alone is most
 # of their time), so two at a time finish in about mypy's time; -O keeps each one's output
 # together, and any failure fails `checks`.
 checks: $(VENV)/.dev-deps
 	@$(MAKE) --no-print-directory -j2 -O lint types contracts openapi
 
-test: fresh-test-db checks test-sqlite test-dates test-postgres test-browser bench-smoke
+# `make test`'s first step: mypy (started first) keeps one core for most of the checks' time
+# while the other runs the three short checks and then migrates the two test templates, so
+# that test-sqlite's workers copy them from their start instead of each migrating both.
+checks-and-test-db: $(VENV)/.dev-deps
+	@$(MAKE) --no-print-directory -j2 -O types lint contracts openapi \
+		test-db-template-tests test-db-template-koffer
+
+test: fresh-test-db checks-and-test-db test-sqlite test-dates test-postgres test-browser bench-smoke
 	@echo "make test: alles grün"
 
 bench: $(VENV)/.dev-deps system-deps-bench

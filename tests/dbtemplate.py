@@ -12,6 +12,14 @@ A copy is found by a key over everything the migrations can depend on: every Pyt
 under src/, the test settings, the settings module, Django's, SQLite's and Python's
 versions. A changed migration or model is a new key, so it is migrated again. Unset (a
 plain `pytest` run), every database is migrated as before.
+
+    python -m tests.dbtemplate tests.settings | koffer.settings
+
+makes the template for those settings now, through the same code as a test run (pytest's
+test database, or a koffer process's own file), unless it is kept already. `make test` runs
+both beside mypy in its static checks, where one core is free for most of mypy's time:
+otherwise both xdist workers of test-sqlite met an empty folder at their start and each
+migrated both databases, side by side, before any of their first tests could run.
 """
 
 from __future__ import annotations
@@ -130,3 +138,38 @@ def migrate_var_dir(var_dir: Path, env: dict[str, str]) -> subprocess.CompletedP
         shutil.copyfile(target, tmp)
         tmp.replace(kept)
     return result
+
+
+def prepare(settings_module: str) -> None:
+    """The kept template for ``settings_module``, made now if there is none (needs
+    KOFFER_TEST_DB_CACHE). ``tests.settings``: Django's creation of the test database
+    with the test run's migrate patch (tests/conftest.py), in this process; ``koffer.settings``:
+    :func:`migrate_var_dir` in a throwaway folder, as the tests that start koffer do."""
+    import tempfile
+
+    path = template(settings_module)
+    if path is None:
+        sys.exit(f"{CACHE_ENV} ist nicht gesetzt: keine Vorlage zu machen.")
+    if path.exists():
+        return
+    if settings_module == "koffer.settings":
+        from tests.subprocesses import koffer_env
+
+        with tempfile.TemporaryDirectory(prefix="koffer-template-") as folder:
+            result = migrate_var_dir(Path(folder), koffer_env(Path(folder)))
+        if result.returncode != 0:
+            sys.exit(f"migrate ist fehlgeschlagen:\n{result.stdout}\n{result.stderr}")
+        return
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    django.setup()
+    from django.core.management.commands import migrate
+    from django.db import connection
+
+    migrate.Command.handle = migrate_from_template(migrate.Command.handle)  # type: ignore[method-assign]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in ("tests.settings", "koffer.settings"):
+        sys.exit("Aufruf: python -m tests.dbtemplate tests.settings|koffer.settings")
+    prepare(sys.argv[1])
