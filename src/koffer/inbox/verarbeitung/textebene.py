@@ -73,6 +73,7 @@ class _Page:
     image: Image.Image  # upright and straight, what tesseract reads
     dpi: int
     rotate: int  # the /Rotate the page gets (0, 90, 180, 270)
+    upside_down: bool = False  # schraeglage's hint: orientation detection before reading
     layer: bytes = b""  # tesseract's text-only one-page PDF
 
 
@@ -107,7 +108,12 @@ def recognise(
             for index, scan in enumerate(scans):
                 seite = schraeglage.measure(pdf, index, scan)
                 measured.append(seite)
-                page = _Page(image=seite.image, dpi=seite.dpi, rotate=seite.rotate)
+                page = _Page(
+                    image=seite.image,
+                    dpi=seite.dpi,
+                    rotate=seite.rotate,
+                    upside_down=seite.upside_down,
+                )
                 stem = folder / f"s{index:04d}"
                 reading.append(
                     pool.submit(_read_upright, page, stem, deadline, doubtful, rotate_threshold)
@@ -130,19 +136,32 @@ def _read_upright(
     """``page`` with its text layer, and whether it was turned: a page whose text does
     not read (``doubtful`` of its one-page text layer) gets tesseract's orientation
     detection and, facing another way, is turned (a turn by a multiple of 90 degrees:
-    Pillow transposes the pixels, no resampling) and read again."""
+    Pillow transposes the pixels, no resampling) and read again. A page that
+    ``schraeglage`` found looking upside down gets the orientation detection first and
+    is read once, the right way round (0.6 s of orientation detection instead of a
+    wasted reading of about 1.3 s)."""
+    osd = stem.with_name(f"{stem.name}-osd")
+    if page.upside_down:
+        correction = _orientation(page, osd, deadline, threshold)
+        return _read(_turned(page, correction), stem, deadline), bool(correction)
     page = _read(page, stem, deadline)
     if not doubtful(page.layer):
         return page, False
-    correction = _orientation(page, stem.with_name(f"{stem.name}-osd"), deadline, threshold)
+    correction = _orientation(page, osd, deadline, threshold)
     if not correction:
         return page, False
-    upright = replace(
+    return _read(_turned(page, correction), stem, deadline), True
+
+
+def _turned(page: _Page, correction: int) -> _Page:
+    """``page`` turned by ``correction`` degrees counter-clockwise (its /Rotate too)."""
+    if not correction:
+        return page
+    return replace(
         page,
         image=page.image.rotate(correction, expand=True),
         rotate=(page.rotate - correction) % 360,
     )
-    return _read(upright, stem, deadline), True
 
 
 def _read(page: _Page, stem: Path, deadline: float) -> _Page:
