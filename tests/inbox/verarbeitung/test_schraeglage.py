@@ -27,7 +27,9 @@ def test_a_straight_page_and_a_blank_page_need_no_turn() -> None:
     assert schraeglage.skew(Image.new("L", (827, 1169), 255)) == 0.0
 
 
-LINES = [f"Sehr geehrte Damen und Herren, Ihr Bescheid vom {n}. Juli ist falsch." for n in range(12)]
+LINES = [
+    f"Sehr geehrte Damen und Herren, Ihr Bescheid vom {n}. Juli ist falsch." for n in range(12)
+]
 
 
 def test_pages_of_text_upside_down_are_hinted_and_upright_ones_and_separators_not() -> None:
