@@ -135,6 +135,8 @@ def plain_tesseract(images: list[Path]) -> tuple[float, list[str]]:
             env=env,
             check=True,
             timeout=600,
+            # A session of its own, as the pipeline starts tesseract (see inbox_pipeline).
+            start_new_session=True,
         )
         return done.stdout.decode()
 

@@ -143,6 +143,11 @@ def _tesseract(images: list[Path], *, threads: int | None = 1) -> float:
             check=True,
             capture_output=True,
             env=env,
+            # In a session of its own, as the pipeline starts tesseract (run_bounded): with
+            # the kernel's autogroup scheduling each session is a group sharing the CPU
+            # fairly with the others, so on a busy machine a baseline run in this process's
+            # session got a smaller share than the pipeline's children.
+            start_new_session=True,
         )
 
     began = time.perf_counter()

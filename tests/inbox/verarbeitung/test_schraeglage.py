@@ -11,6 +11,7 @@ from PIL import Image
 
 from koffer.inbox.verarbeitung import schraeglage, seiten
 from koffer.pdf import typesetting
+from tests.inbox import scans
 from tests.inbox.verarbeitung import bilder
 
 
@@ -24,6 +25,30 @@ def test_the_skew_of_a_text_page_is_measured_within_a_tenth_of_a_degree(angle: f
 def test_a_straight_page_and_a_blank_page_need_no_turn() -> None:
     assert abs(schraeglage.skew(bilder.page(angle=0.0, dpi=100))) < schraeglage.MIN_DEGREES
     assert schraeglage.skew(Image.new("L", (827, 1169), 255)) == 0.0
+
+
+LINES = [
+    f"Sehr geehrte Damen und Herren, Ihr Bescheid vom {n}. Juli ist falsch." for n in range(12)
+]
+
+
+def test_pages_of_text_upside_down_are_hinted_and_upright_ones_and_separators_not() -> None:
+    askew = scans.letter(LINES, upside_down=True).rotate(
+        1.5, resample=Image.Resampling.BICUBIC, fillcolor=255
+    )
+    pdf = bilder.pdf(
+        [
+            scans.letter(LINES),
+            scans.letter(LINES, upside_down=True),
+            askew,
+            scans.letter(LINES[:5], upside_down=True),  # too few lines to tell
+            scans.separator(),
+        ]
+    )
+
+    found = [seite and seite.upside_down for seite in schraeglage.measured(pdf)]
+
+    assert found == [False, True, True, False, False]
 
 
 def _images(pdf: bytes) -> list[tuple[object, ...]]:

@@ -19,7 +19,7 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from koffer.inbox.verarbeitung import StepUnavailable, texterkennung
+from koffer.inbox.verarbeitung import StepUnavailable, schraeglage, texterkennung
 from koffer.inbox.verarbeitung.texterkennung import OcrFailed, real_text_layer, recognise
 from koffer.pdf import fonts, pdfa, typesetting
 from tests.inbox import scans
@@ -290,6 +290,23 @@ def test_tesseract_itself_reads_turns_and_makes_pdfa(own_tempdir: Path, settings
             (new,) = after.pages[index].get_images().values()
             assert new.read_raw_bytes() == old.read_raw_bytes()
     assert no_leftovers(own_tempdir)
+
+
+@pytest.mark.ocr
+@needs_ocr
+def test_pages_hinted_upside_down_are_turned_before_they_are_read(settings: Any) -> None:
+    """Pages whose lines look upside down (``schraeglage.upside_down``) get tesseract's
+    orientation detection before they are read, straight or askew; they come back upright
+    with their text read, as a page found doubtful after reading does."""
+    settings.KOFFER_INBOX_OCR_ENGINE = texterkennung.TESSERACT
+    scan = image_pdf([page(LETTER, turn=180), page(LETTER[1:], turn=180, skew=1.5)])
+    assert [seite and seite.upside_down for seite in schraeglage.measured(scan)] == [True, True]
+
+    result = recognise(scan, timeout_s=300)
+
+    assert result.rotated_pages == [0, 1]
+    assert all("Widerspruch" in text for text in result.page_texts)
+    assert result.pdfa is True
 
 
 @pytest.mark.ocr
