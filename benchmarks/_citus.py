@@ -30,6 +30,7 @@ from koffer.shell.server import free_port
 ROOT = Path(__file__).resolve().parent.parent
 URL_ENV = "KOFFER_BENCH_CITUS_URL"
 RESULT = "RESULT "
+READY = "READY "
 
 
 def given_url() -> str:
@@ -121,10 +122,9 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def measure(part: str, database: str, **options: Any) -> dict[str, Any]:
-    """Run ``benchmarks._citus_messung <part>`` in a child against ``database``:
-    ``"postgresql"`` (a throwaway server, ``tests.pgserver``) or a ``citus://`` URL.
-    Returns the figures it reported."""
+def _child(part: str, database: str, options: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of a measuring child against ``database``:
+    ``"postgresql"`` (a throwaway server, ``tests.pgserver``) or a ``citus://`` URL."""
     command = [sys.executable, "-m", "benchmarks._citus_messung", part, json.dumps(options)]
     env = {**os.environ, "KOFFER_VAR_DIR": tempfile.mkdtemp(prefix="koffer-bench-citus-var-")}
     if database == "postgresql":
@@ -132,6 +132,65 @@ def measure(part: str, database: str, **options: Any) -> dict[str, Any]:
         command = [sys.executable, "-m", "tests.pgserver", "--", *command]
     else:
         env["KOFFER_DATABASE_URL"] = database
+    return command, env
+
+
+class Child:
+    """A measuring child that serves requests over pipes (``_citus_messung akten``):
+    started, it builds its data; ``ready()`` waits for it, ``run(case, n)`` lets it run a
+    case ``n`` times and returns the milliseconds (or ``{"error": …}``)."""
+
+    def __init__(self, part: str, database: str, **options: Any) -> None:
+        self.database = database
+        command, env = _child(part, database, options)
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def _answer(self, prefix: str) -> Any:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith(prefix):
+                return json.loads(line.removeprefix(prefix))
+        code = self.process.wait()
+        raise RuntimeError(f"Kindprozess auf {self.database} endete mit {code}")
+
+    def ready(self) -> dict[str, Any]:
+        found: dict[str, Any] = self._answer(READY)
+        return found
+
+    def run(self, case: str, n: int) -> list[float] | dict[str, str]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"case": case, "n": n}) + "\n")
+        self.process.stdin.flush()
+        found: list[float] | dict[str, str] = self._answer(RESULT)
+        return found
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextmanager
+def served(part: str, database: str, **options: Any) -> Iterator[Child]:
+    """A serving child against ``database``, ended afterwards (its database with it)."""
+    child = Child(part, database, **options)
+    try:
+        yield child
+    finally:
+        child.close()
+
+
+def measure(part: str, database: str, **options: Any) -> dict[str, Any]:
+    """Run ``benchmarks._citus_messung <part>`` in a child against ``database``:
+    ``"postgresql"`` (a throwaway server, ``tests.pgserver``) or a ``citus://`` URL.
+    Returns the figures it reported."""
+    command, env = _child(part, database, options)
     done = subprocess.run(
         command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
     )

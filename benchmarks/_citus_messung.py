@@ -1,16 +1,20 @@
 """Child of the ``scale_citus*`` benchmarks: one database (``KOFFER_DATABASE_URL``, plain
 PostgreSQL or ``citus://…``), migrated, filled and measured in-process; the figures go to
-stdout as one ``RESULT {json}`` line for the parent, which compares the databases.
+stdout as ``RESULT {json}`` lines for the parent, which compares the databases.
 
     python -m benchmarks._citus_messung akten|statistik '{"scale": 0.01, ...}'
 
 ``akten``: the E-Akte data set (``benchmarks.data.build``) for one Mandant of ``scale``,
 and the same amount spread over ``mandanten`` more Mandanten, in one database; then
 „Meine Akten“, the Akte page and the search as that Mandant's caseworker (Django's test
-client, ``benchmarks.inprocess.measure``), „Meine Akten“ and the search as a caseworker of
+client), „Meine Akten“ and the search as a caseworker of
 one of the many small Mandanten, and the Platzbörse's reservation (the world of
-``placements_reservierung``: reserve a place, withdraw the hold). A part Citus refuses is
-reported with its error instead of figures.
+``placements_reservierung``: reserve a place, withdraw the hold), and what a single
+statement costs (``SELECT 1``, a routed one, a reference table's). It serves the parent:
+after building and warming up it says ``READY`` with the statements per case, then runs
+the requests the parent asks for in small turns, so that the parent can interleave two
+databases' children (``benchmarks.scale_citus``). A case Citus refuses is reported with
+its error instead of figures.
 
 ``statistik``: the state-wide data of ``placements_statistik`` and the Landesjugendamt's
 statistics (``builders.statistik``, aggregated over every Mandant), ``rounds`` times; on
@@ -27,6 +31,10 @@ from collections.abc import Callable
 from typing import Any
 
 RESULT = "RESULT "
+READY = "READY "
+PAGES = ("meine_akten", "akte", "suche", "meine_akten_50", "suche_50")
+# Statements a sample of the statement probes runs (its figure is their mean).
+STATEMENTS = 20
 
 
 def main(argv: list[str]) -> int:
@@ -42,8 +50,10 @@ def main(argv: list[str]) -> int:
     began = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     note(f"migriert in {time.perf_counter() - began:.0f} s")
-    figures = {"akten": _akten, "statistik": _statistik}[part](**options)
-    print(RESULT + json.dumps(figures), flush=True)
+    if part == "akten":
+        _serve(options)
+    else:
+        print(RESULT + json.dumps(_statistik(**options)), flush=True)
     return 0
 
 
@@ -61,20 +71,43 @@ def _failed(exc: Exception) -> dict[str, str]:
     return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"}
 
 
-def _akten(*, scale: float, mandanten: int, requests: int, reservations: int) -> dict[str, Any]:
+def _serve(options: dict[str, Any]) -> None:
+    """``akten`` as a server: build, warm every case up, say ``READY {json}``, then run
+    what the parent asks on stdin, one JSON line each: ``{"case": c, "n": k}`` runs case
+    ``c`` ``k`` times and answers ``RESULT [ms, …]`` (or ``RESULT {"error": …}``); end of
+    input ends the child."""
+    out, cases = _akten(**options)
+    print(READY + json.dumps(out), flush=True)
+    for line in sys.stdin:
+        ask = json.loads(line)
+        run = cases[ask["case"]]
+        try:
+            answer: Any = [run() for _ in range(int(ask["n"]))]
+        except Exception as exc:  # Citus refuses a statement: the parent says which
+            answer = _failed(exc)
+        print(RESULT + json.dumps(answer), flush=True)
+
+
+def _akten(
+    *, scale: float, mandanten: int, reservations: int, **_rest: Any
+) -> tuple[dict[str, Any], dict[str, Callable[[], float]]]:
+    """The data set built and every case warmed up: the figures known so far (``build_s``,
+    ``akten``, per case its statements or its error) and per case a callable that runs it
+    once and returns its milliseconds."""
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
     from benchmarks import data
-    from benchmarks.inprocess import measure
+    from benchmarks.inprocess import queries
     from benchmarks.report import note
     from koffer.accounts.models import User
     from koffer.records.models import Akte, DokumentVersion
     from koffer.tenancy.models import Mandant
 
     began = time.perf_counter()
-    cases = ("meine_akten", "akte", "suche", "meine_akten_50", "suche_50")
+    out: dict[str, Any] = {"build_s": 0, "akten": 0, "akten_one": 0}
+    runners: dict[str, Callable[[], float]] = {}
     try:
         data.build(scale)
         # The same amount of Akten spread over many Mandanten (one team each, so that a
@@ -86,23 +119,17 @@ def _akten(*, scale: float, mandanten: int, requests: int, reservations: int) ->
             )
     except Exception as exc:  # Citus refuses a write of the data set: say which
         failed = _failed(exc)
-        return {
-            "build_s": 0,
-            "akten": 0,
-            "akten_one": 0,
-            **dict.fromkeys(cases, failed),
-            "reservierung": _reservations(reservations),
-        }
+        out.update(dict.fromkeys(PAGES, failed))
+        _reservations(reservations, out, runners)
+        return out, runners
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    built = time.perf_counter() - began
-    note(f"Daten angelegt in {built:.0f} s")
-    out: dict[str, Any] = {
-        "build_s": built,
-        "akten": Akte.objects.unscoped().count(),
-        "akten_one": Akte.objects.for_tenant(Mandant.objects.get(slug="bench")).count(),
-    }
+    out["build_s"] = time.perf_counter() - began
+    note(f"Daten angelegt in {out['build_s']:.0f} s")
+    bench = Mandant.objects.get(slug="bench")
+    out["akten"] = Akte.objects.unscoped().count()
+    out["akten_one"] = Akte.objects.for_tenant(bench).count()
 
     def viewer(username: str, slug: str) -> tuple[Client, str, str]:
         user = User.objects.get(username=username)
@@ -131,19 +158,72 @@ def _akten(*, scale: float, mandanten: int, requests: int, reservations: int) ->
     }
     for case, (client, url) in pages.items():
         try:
-            samples, statements = measure(client, url, requests)
+            for _ in range(20):  # warm-up
+                assert client.get(url).status_code == 200
+            out[case] = {"queries": queries(client, url)}
         except Exception as exc:  # Citus refuses a statement: the figure says which
             out[case] = _failed(exc)
             continue
-        out[case] = _figures(samples, statements)
-        note(f"{case}: p95 {out[case]['p95_ms']:.1f} ms")
-    out["reservierung"] = _reservations(reservations)
-    return out
+        runners[case] = _page(client, url)
+    _statements(bench, out, runners)
+    _reservations(reservations, out, runners)
+    return out, runners
 
 
-def _reservations(count: int) -> dict[str, Any]:
-    """Reserve a place and withdraw the hold, ``count`` times: the critical section with
-    its row locks, the availability check and the audit events, twice per round."""
+def _page(client: Any, url: str) -> Callable[[], float]:
+    def once() -> float:
+        began = time.perf_counter()
+        response = client.get(url)
+        took = (time.perf_counter() - began) * 1000
+        assert response.status_code == 200, response.status_code
+        return took
+
+    return once
+
+
+def _statements(tenant: Any, out: dict[str, Any], runners: dict[str, Callable[[], float]]) -> None:
+    """What one statement costs, without Django around it (the mean of ``STATEMENTS``):
+    ``SELECT 1`` (the way to the server and back; on Citus the coordinator answers it
+    alone), one Akte by ``tenant_id`` and id (on Citus routed by the fast path to the
+    shard's worker) and one Mandant by id (a reference table: on Citus read where its
+    placement is local to the coordinator)."""
+    from django.db import connection
+
+    from koffer.records.models import Akte
+
+    akte = Akte.objects.for_tenant(tenant).order_by("pk").first()
+    assert akte is not None
+    probes = {
+        "stmt_select1": ("SELECT 1", []),
+        "stmt_routed": (
+            "SELECT id, title FROM records_akte WHERE tenant_id = %s AND id = %s",
+            [tenant.pk, akte.pk],
+        ),
+        "stmt_reference": ("SELECT id, slug FROM tenancy_mandant WHERE id = %s", [tenant.pk]),
+    }
+
+    def probe(sql: str, params: list[Any]) -> Callable[[], float]:
+        def once() -> float:
+            with connection.cursor() as cursor:
+                began = time.perf_counter()
+                for _ in range(STATEMENTS):
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+                return (time.perf_counter() - began) * 1000 / STATEMENTS
+
+        return once
+
+    for case, (sql, params) in probes.items():
+        runners[case] = probe(sql, params)
+        for _ in range(5):
+            runners[case]()  # warm-up: the plan cached, the connection to the worker open
+        out[case] = {"queries": 1}
+
+
+def _reservations(count: int, out: dict[str, Any], runners: dict[str, Callable[[], float]]) -> None:
+    """Reserve a place and withdraw the hold, ``count`` times at most: the critical
+    section with its row locks, the availability check and the audit events, twice per
+    round; each round takes the next Gesuch."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -155,31 +235,25 @@ def _reservations(count: int) -> dict[str, Any]:
 
     try:
         _, gesuche, angebot_id = placements_reservierung.world()
-    except Exception as exc:  # the world is made through the same critical section
-        return _failed(exc)
-    machine = User.objects.get(username="fachverfahren")
-    tenant = Mandant.objects.get(slug="bench-amt")
-    angebot = Angebot.objects.unscoped().get(pk=angebot_id)
-    needs = list(Platzgesuch.objects.for_tenant(tenant).filter(pk__in=gesuche[:count]))
+        machine = User.objects.get(username="fachverfahren")
+        tenant = Mandant.objects.get(slug="bench-amt")
+        angebot = Angebot.objects.unscoped().get(pk=angebot_id)
+        needs = iter(Platzgesuch.objects.for_tenant(tenant).filter(pk__in=gesuche[: count + 2]))
 
-    def one_round(gesuch: Any) -> None:
-        hold = belegung.reserve(actor=machine, gesuch=gesuch, angebot=angebot)
-        belegung.withdraw(actor=machine, tenant=tenant, reservierung_id=hold.pk, reason="Test")
+        def once() -> float:
+            began = time.perf_counter()
+            hold = belegung.reserve(actor=machine, gesuch=next(needs), angebot=angebot)
+            belegung.withdraw(actor=machine, tenant=tenant, reservierung_id=hold.pk, reason="Test")
+            return (time.perf_counter() - began) * 1000
 
-    try:
-        one_round(needs[0])
+        once()
         with CaptureQueriesContext(connection) as captured:
-            one_round(needs[1])
-        samples = [_timed(one_round, gesuch) for gesuch in needs[2:]]
-    except Exception as exc:
-        return _failed(exc)
-    return _figures(samples, len(captured.captured_queries))
-
-
-def _timed(fn: Callable[[Any], None], arg: Any) -> float:
-    began = time.perf_counter()
-    fn(arg)
-    return (time.perf_counter() - began) * 1000
+            once()
+    except Exception as exc:  # the world is made through the same critical section
+        out["reservierung"] = _failed(exc)
+        return
+    out["reservierung"] = {"queries": len(captured.captured_queries)}
+    runners["reservierung"] = once
 
 
 def _statistik(*, rounds: int, drain: bool, restore: bool = False) -> dict[str, Any]:

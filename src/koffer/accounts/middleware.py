@@ -28,6 +28,12 @@ from koffer.tenancy.models import Mandant
 
 SESSION_TENANT = "koffer_tenant_id"
 SESSION_LAST_SEEN = "koffer_last_seen"
+# The Mandanten the user belonged to when last asked ([unix time, [ids]]): later requests
+# read the memberships in these only, a statement routed to their shards on Citus.
+SESSION_TENANTS = "koffer_tenants"
+# How long that list holds before every Mandant is asked again (a membership added in
+# another Mandant shows in the switcher by then; a revoked one counts at once).
+TENANTS_FRESH_SECONDS = 300
 # Public paths: sign-in flow, static files, probes and the token-authenticated API.
 OPEN_PREFIXES = (
     "/anmelden",
@@ -162,7 +168,7 @@ class TenantMiddleware:
     def _load(self, request: HttpRequest) -> None:
         # One query for every request of a signed-in user: the memberships with their
         # Mandant and unit give the Mandanten to choose from and the active one's grants.
-        rows = _membership_rows(request.user.pk)
+        rows = _memberships(request)
         if not rows:
             return
         tenants: dict[uuid.UUID, Mandant] = {}
@@ -212,7 +218,7 @@ SELECT m.role, m.unit_id, u.path, u.name, t.id, t.slug, t.name, t.kind, t.leitwe
 FROM accounts_membership m
 JOIN tenancy_organisationseinheit u ON u.id = m.unit_id AND u.tenant_id = m.tenant_id
 JOIN tenancy_mandant t ON t.id = m.tenant_id
-WHERE m.user_id = %s AND t.is_active
+WHERE m.user_id = %s{in_tenants} AND t.is_active
 ORDER BY t.name, t.id
 """
 
@@ -231,10 +237,36 @@ def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _membership_rows(user_id: Any) -> list[_MembershipRow]:
+def _memberships(request: HttpRequest) -> list[_MembershipRow]:
+    """The user's memberships. Asked in every Mandant (on Citus a statement to every shard
+    of the table, on each worker) only when the session knows no recent list of the
+    user's Mandanten, or the active Mandant is no longer among them; otherwise in the
+    listed ones only (a single shard for a user of one Mandant). Same rows either way."""
+    now = int(time.time())
+    known = request.session.get(SESSION_TENANTS)
+    if known and 0 <= now - known[0] < TENANTS_FRESH_SECONDS and known[1]:
+        rows = _membership_rows(request.user.pk, [uuid.UUID(t) for t in known[1]])
+        wanted = request.session.get(SESSION_TENANT)
+        if any(str(row.tenant_id) == wanted for row in rows):
+            return rows
+    rows = _membership_rows(request.user.pk)
+    request.session[SESSION_TENANTS] = [now, sorted({str(row.tenant_id) for row in rows})]
+    return rows
+
+
+def _membership_rows(
+    user_id: Any, tenant_ids: list[uuid.UUID] | None = None
+) -> list[_MembershipRow]:
     param = Membership._meta.get_field("user").get_db_prep_value(user_id, connection)
+    tenant = Membership._meta.get_field("tenant")
+    tenants = [tenant.get_db_prep_value(t, connection) for t in tenant_ids or []]
+    in_tenants = ""
+    if len(tenants) == 1:
+        in_tenants = " AND m.tenant_id = %s"
+    elif tenants:
+        in_tenants = f" AND m.tenant_id IN ({', '.join(['%s'] * len(tenants))})"
     with connection.cursor() as cursor:
-        cursor.execute(MEMBERSHIP_SQL, [param])
+        cursor.execute(MEMBERSHIP_SQL.format(in_tenants=in_tenants), [param, *tenants])
         return [
             _MembershipRow(
                 role,
