@@ -86,15 +86,15 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 # and migrates them. `.ci/run` runs it after `make test`.
 # It runs tests/distributed/ (tables, keys, single-shard plans, counter, audit chain and job
 # claim under threads), the stateless test (two machines against the cluster and one S3
-# store) and DISTRIBUTED_TESTS: tenancy, audit and jobs, the guarantees Citus touches first.
-# Left out for now, with why: tests/placements (the provider's requests page, its API and
-# the Nachweis join a hold to the youth office's Gesuch across Mandanten: refused by Citus
-# until they are read per Mandant), tests/records and the rest of the suite for time: on
-# Citus every transactional test's flush truncates every shard of every table (up to a
-# minute under load). FULL=1 runs the whole PostgreSQL suite on the cluster (3,500 tests:
-# hours on 2 cores). Tests marked `not_citus` are skipped there with a reason.
+# store) and DISTRIBUTED_TESTS: tenancy, audit and jobs, the guarantees Citus touches first,
+# and the Platzbörse (tests/placements: a provider's rows read the youth office's Gesuch
+# by Mandant and id, koffer.tenancy.across; 268 tests, about 20 min for one worker at load
+# 17). Left out for time, with why: tests/records and the rest of the suite: on Citus
+# every transactional test's flush truncates every shard of every table (up to a minute
+# under load). FULL=1 runs the whole PostgreSQL suite on the cluster (3,500 tests: hours
+# on 2 cores). Tests marked `not_citus` are skipped there with a reason.
 DIST_WORKERS ?= 2
-DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs
+DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs tests/placements
 test-distributed: $(VENV)/.dev-deps system-deps-test
 	$(PYTHON) scripts/citus.py run --fresh --workers $(DIST_WORKERS) -- \
 		$(BIN)/pytest -q -n $(DIST_WORKERS) --reuse-db -m "not browser" \

@@ -7,25 +7,34 @@
 - a Landesjugendamt: § 47 notifications still open at its Bearbeitungsfrist.
 
 Two queries whatever the side (the counts, then the most urgent items of every kind in
-one ``UNION ALL``), none for a user with no such tasks. Each kind is limited to what the
+one ``UNION ALL``), and a third for the pseudonyms of the youth offices' Gesuche when
+requests are listed (they live in other Mandanten: never joined, see
+koffer.tenancy.across); none for a user with no such tasks. Each kind is limited to what the
 user may open, by the same rules as the pages (``placements.access``).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import CharField, DateField, DateTimeField, F, QuerySet, Value
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Cast, Concat, TruncDate
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from koffer.accounts.access import Access
 from koffer.placements import access as rules
-from koffer.placements.models import Leistungsnachweis, Meldung, Rechnung, Reservierung
+from koffer.placements.models import (
+    Leistungsnachweis,
+    Meldung,
+    Platzgesuch,
+    Rechnung,
+    Reservierung,
+)
 from koffer.shell.tasks_registry import (
     LISTED,
     NOW,
@@ -149,7 +158,9 @@ _COLUMNS: dict[str, dict[str, Any]] = {
     ANFRAGE.code: {
         "d": TruncDate("expires_at"),
         "at": F("expires_at"),
-        "n": F("gesuch__pseudonym"),
+        # The youth office's Gesuch lives in its Mandant (on Citus other shards): the
+        # listing names it by Mandant and id, _gesuch_names reads the pseudonyms.
+        "n": Concat(Cast("jugendamt_id", CharField()), Value(" "), Cast("gesuch_id", CharField())),
         "e": F("platz__einrichtung__name"),
     },
     NACHWEIS.code: {
@@ -190,8 +201,13 @@ def open_tasks(request: HttpRequest) -> TaskBatch:
     counts = dict(zip(kinds, run(count, now)[0], strict=True))
     if not any(counts.values()):
         return TaskBatch()
+    rows = run(listing, now)
+    names = _gesuch_names([row[4] for row in rows if row[0] == ANFRAGE.code])
     return TaskBatch(
-        [_task(KINDS[row[0]], *row[1:]) for row in run(listing, now)],
+        [
+            _task(KINDS[code], pk, day, moment, names.get(name, name), einrichtung)
+            for code, pk, day, moment, name, einrichtung in rows
+        ],
         [
             TaskCount(kind.one, counts[kind], kind.one, kind.many, reverse(kind.list_url))
             for kind in kinds
@@ -206,6 +222,21 @@ def _statements(tenant: Mandant, kinds: tuple[Kind, ...]) -> tuple[Statement, Qu
     combined = first.union(*rest, all=True) if rest else first
     listing = combined.order_by(F("d").asc(nulls_last=True), "at", "k", "i")[:LISTED]
     return count_each(querysets), listing
+
+
+def _gesuch_names(keys: list[str]) -> dict[str, str]:
+    """The pseudonyms of the Gesuche the listing names by "Mandant id" (one query, routed
+    to those Mandanten; none without requests)."""
+    if not keys:
+        return {}
+    pairs = {key: tuple(uuid.UUID(part) for part in key.split()) for key in keys}
+    pseudonyms = dict(
+        Platzgesuch.objects.filter(
+            tenant_id__in={mandant for mandant, _ in pairs.values()},
+            pk__in={gesuch for _, gesuch in pairs.values()},
+        ).values_list("pk", "pseudonym")
+    )
+    return {key: pseudonyms[gesuch] for key, (_, gesuch) in pairs.items() if gesuch in pseudonyms}
 
 
 def _task(kind: Kind, pk: Any, day: Any, moment: Any, name: str, einrichtung: str) -> StartTask:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -136,6 +136,19 @@ class Geschlecht(models.TextChoices):
 
 
 # --- provider side -------------------------------------------------------------------
+
+
+_Rows = TypeVar("_Rows", bound=models.QuerySet[Any])
+
+
+def with_gesuch(qs: _Rows, path: str = "gesuch", *, prefetch: tuple[str, ...] = ()) -> _Rows:
+    """``qs`` loading the youth office's Gesuch at ``path`` (``"belegung__gesuch"``: select
+    the hops before it) by id and Mandant after its rows, one query for all, never joined:
+    the Gesuch lives in the youth office's Mandant (on Citus other shards), which the
+    provider's Reservierung or Belegung holding the key names in ``jugendamt``.
+    ``prefetch``: the Gesuch's own relations (``"merkmale"``)."""
+    assert isinstance(qs, TenantQuerySet)
+    return qs.fetch_across(path, prefetch=prefetch)
 
 
 class PartyQuerySet(TenantQuerySet):

@@ -20,6 +20,7 @@ from koffer.placements.models import (
     Platz,
     Platzgesuch,
     Reservierung,
+    with_gesuch,
 )
 from koffer.placements.search import Need, Treffer, search
 from koffer.tenancy.models import Mandant
@@ -138,32 +139,37 @@ def platz_zeilen(
 def offene_anfragen(tenant: Mandant, now: datetime | None = None) -> QuerySet[Reservierung]:
     """Requests waiting for the provider's answer, oldest deadline first."""
     now = now or timezone.now()
-    return (
+    return with_gesuch(
         Reservierung.objects.for_tenant(tenant)
         .filter(status=Reservierung.Status.OFFEN, expires_at__gt=now)
-        .select_related("platz__einrichtung", "platz__angebot", "gesuch", "jugendamt")
-        .prefetch_related("gesuch__merkmale")
-        .order_by("expires_at")
+        .select_related("platz__einrichtung", "platz__angebot", "jugendamt")
+        .order_by("expires_at"),
+        prefetch=("merkmale",),
     )
 
 
 def laufende_belegungen(tenant: Mandant) -> QuerySet[Belegung]:
-    return (
-        access.belegungen(tenant)
-        .filter(ende__isnull=True)
-        .select_related("einrichtung", "angebot", "gesuch", "platz", "jugendamt", "tenant")
+    """The running Belegungen the Mandant is a party of: on its places, or paid by it. A
+    Mandant that places nobody (a Träger) is never the payer: its own rows only, which on
+    Citus stay on its shard (the party condition asks every provider's shard)."""
+    if access.places_people(tenant.kind):
+        rows = access.belegungen(tenant)
+    else:
+        rows = Belegung.objects.for_tenant(tenant)
+    return with_gesuch(
+        rows.filter(ende__isnull=True)
+        .select_related("einrichtung", "angebot", "platz", "jugendamt", "tenant")
         .order_by("einrichtung__name", "beginn")
     )
 
 
 def eigene_belegung(tenant: Mandant, belegung_id: uuid.UUID) -> Belegung | None:
     """A Belegung on one of the provider's own places (not one it pays as youth office)."""
-    return (
+    return with_gesuch(
         access.belegungen(tenant)
         .filter(tenant=tenant, pk=belegung_id)
-        .select_related("einrichtung", "platz", "gesuch", "jugendamt")
-        .first()
-    )
+        .select_related("einrichtung", "platz", "jugendamt")
+    ).first()
 
 
 def abwesenheiten_of(belegung: Belegung) -> QuerySet[Abwesenheit]:
@@ -172,26 +178,39 @@ def abwesenheiten_of(belegung: Belegung) -> QuerySet[Abwesenheit]:
 
 def eigene_abwesenheit(tenant: Mandant, abwesenheit_id: uuid.UUID) -> Abwesenheit | None:
     """An absence on a Belegung of the provider's own places, with what its pages show."""
-    return (
+    return with_gesuch(
         Abwesenheit.objects.for_tenant(tenant.pk)
         .filter(pk=abwesenheit_id, belegung__in=access.belegungen(tenant).filter(tenant=tenant))
-        .select_related("belegung__gesuch", "belegung__einrichtung", "belegung__platz")
-        .first()
-    )
+        .select_related("belegung__einrichtung", "belegung__platz"),
+        "belegung__gesuch",
+    ).first()
 
 
-def gesuche_of(tenant: Mandant) -> QuerySet[Platzgesuch]:
-    return (
+def gesuche_of(tenant: Mandant, limit: int) -> list[Platzgesuch]:
+    """The youth office's newest Gesuche, each with ``offen``: its requests still open.
+
+    Two queries: the requests are the providers' rows (on Citus in their shards), counted
+    by the youth office and Gesuch, never joined to the Gesuche."""
+    rows = list(
         access.gesuche(tenant)
         .select_related("betreuungsform", "region")
-        .annotate(
-            offen=Count(
-                "reservierungen",
-                filter=Q(reservierungen__status=Reservierung.Status.OFFEN),
-            )
-        )
-        .order_by("-created_at")
+        .order_by("-created_at")[:limit]
     )
+    offen = dict(
+        Reservierung.objects.for_party(tenant)
+        .filter(
+            jugendamt=tenant,
+            gesuch_id__in=[g.pk for g in rows],
+            status=Reservierung.Status.OFFEN,
+        )
+        .values("gesuch_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("gesuch_id", "n")
+    )
+    for gesuch in rows:
+        gesuch.offen = offen.get(gesuch.pk, 0)  # type: ignore[attr-defined]
+    return rows
 
 
 def gesuch_detail(tenant: Mandant, gesuch_id: uuid.UUID) -> Platzgesuch | None:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from koffer.privacy import labels
+from koffer.tenancy.across import fetch_across, split
 
 Ref = tuple[str, str]
 BATCH = 500  # ids per query: a page (50 rows, a few refs each) always needs one per type
@@ -127,10 +128,16 @@ def resolve(refs: Iterable[Ref]) -> dict[Ref, str]:
         ordered = sorted(valid)
         for start in range(0, len(ordered), BATCH):
             chunk = [valid[k] for k in ordered[start : start + BATCH]]
+            # A row of another Mandant (a provider's Belegung names the youth office's
+            # Gesuch) is loaded by id after the rows, not joined (koffer.tenancy.across).
+            joined, across = split(model, related)
             qs = model._base_manager.filter(pk__in=chunk)
-            if related:
-                qs = qs.select_related(*related)
-            for obj in qs:
+            if joined:
+                qs = qs.select_related(*joined)
+            objs = list(qs)
+            for path in across:
+                fetch_across(objs, path)
+            for obj in objs:
                 found[(kind, str(obj.pk))] = text(obj)
     return found
 

@@ -31,11 +31,23 @@ class UnscopedQuery(RuntimeError):
 
 class TenantQuerySet(models.QuerySet):
     _tenant_scoped: bool = False
+    # (path, prefetch) of rows in another Mandant, loaded by id after the rows
+    # (koffer.tenancy.across).
+    _across: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def _clone(self) -> Self:
         clone = super()._clone()  # type: ignore[misc]
         clone._tenant_scoped = self._tenant_scoped
+        clone._across = self._across
         return clone
+
+    def fetch_across(self, path: str, *, prefetch: tuple[str, ...] = ()) -> Self:
+        """Load the row at ``path`` that lives in another Mandant by id and Mandant after
+        the rows, one query for all of them, instead of joining it (``select_related``):
+        see koffer.tenancy.across."""
+        qs = self._clone()
+        qs._across = (*self._across, (path, prefetch))
+        return qs
 
     def for_tenant(self, tenant: Any) -> Self:
         tenant_id = tenant if isinstance(tenant, uuid.UUID) else tenant.pk
@@ -62,9 +74,15 @@ class TenantQuerySet(models.QuerySet):
             )
 
     def _fetch_all(self) -> None:
-        if self._result_cache is None:
+        fetching = self._result_cache is None
+        if fetching:
             self._check_scope()
         super()._fetch_all()
+        if fetching and self._across and self._iterable_class is models.query.ModelIterable:
+            from koffer.tenancy.across import fetch_across
+
+            for path, prefetch in self._across:
+                fetch_across(self._result_cache or [], path, prefetch=prefetch)
 
     def count(self) -> int:
         self._check_scope()

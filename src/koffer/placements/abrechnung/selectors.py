@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from koffer.placements.abrechnung.monatsabrechnung import billable_belegungen, standby_plaetze
 from koffer.placements.abrechnung.positions import belegung_period, month_bounds, platz_period
 from koffer.placements.abrechnung.services import SENT_STATES
-from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung
+from koffer.placements.models import Belegung, Leistungsnachweis, Platz, Rechnung, with_gesuch
 from koffer.tenancy.models import Mandant
 
 NACHWEIS_FILTERS = {
@@ -98,8 +98,10 @@ def belegungen_im_monat(tenant: Mandant, monat: date, status: str = "") -> Query
                 _month_nachweise(tenant, monat).filter(belegung_id=OuterRef("pk"), status=status)
             )
         )
-    return qs.select_related("einrichtung", "platz", "gesuch", "jugendamt").order_by(
-        "einrichtung__name", "platz__label", "beginn", "pk"
+    return with_gesuch(
+        qs.select_related("einrichtung", "platz", "jugendamt").order_by(
+            "einrichtung__name", "platz__label", "beginn", "pk"
+        )
     )
 
 
@@ -169,7 +171,7 @@ def nachweise_des_traegers(
     qs = Leistungsnachweis.objects.for_tenant(tenant)
     if monat is not None:
         qs = qs.filter(monat=month_bounds(monat)[0])
-    return qs.select_related("belegung__gesuch", "platz", "jugendamt")
+    return with_gesuch(qs.select_related("belegung", "platz", "jugendamt"), "belegung__gesuch")
 
 
 def rechnungen_des_traegers(
@@ -180,7 +182,10 @@ def rechnungen_des_traegers(
         qs = qs.filter(status=status)
     if monat is not None:
         qs = qs.filter(nachweis__monat=month_bounds(monat)[0])
-    return qs.select_related("jugendamt", "nachweis__belegung__gesuch", "nachweis__platz")
+    return with_gesuch(
+        qs.select_related("jugendamt", "nachweis__belegung", "nachweis__platz"),
+        "nachweis__belegung__gesuch",
+    )
 
 
 def rechnungseingang(tenant: Mandant, *, status: str = "") -> QuerySet[Rechnung]:
@@ -188,7 +193,10 @@ def rechnungseingang(tenant: Mandant, *, status: str = "") -> QuerySet[Rechnung]
     qs = Rechnung.objects.for_party(tenant).filter(jugendamt=tenant, status__in=SENT_STATES)
     if status in SENT_STATES:
         qs = qs.filter(status=status)
-    return qs.select_related("tenant", "nachweis__belegung__gesuch", "nachweis__platz")
+    return with_gesuch(
+        qs.select_related("tenant", "nachweis__belegung", "nachweis__platz"),
+        "nachweis__belegung__gesuch",
+    )
 
 
 def sichtbare_rechnungen(tenant: Mandant) -> QuerySet[Rechnung]:
@@ -214,19 +222,18 @@ def rechnungen_der_partei(tenant: Mandant, *, own: bool, received: bool) -> Quer
 
 def rechnung_for(tenant: Mandant, rechnung_id: uuid.UUID) -> Rechnung | None:
     """The invoice if the Mandant may see it; None (→ 404) for everything else."""
-    return (
+    return with_gesuch(
         sichtbare_rechnungen(tenant)
         .select_related(
             "tenant",
             "jugendamt",
             "decided_by",
-            "nachweis__belegung__gesuch",
             "nachweis__belegung__einrichtung",
             "nachweis__platz__einrichtung__fachbereich",
         )
-        .filter(pk=rechnung_id)
-        .first()
-    )
+        .filter(pk=rechnung_id),
+        "nachweis__belegung__gesuch",
+    ).first()
 
 
 def nachweis_for(tenant: Mandant, nachweis_id: uuid.UUID) -> Leistungsnachweis | None:
@@ -237,20 +244,19 @@ def nachweis_for(tenant: Mandant, nachweis_id: uuid.UUID) -> Leistungsnachweis |
         jugendamt_id=tenant.pk,
         status__in=SENT_STATES,
     )
-    return (
+    return with_gesuch(
         Leistungsnachweis.objects.for_party(tenant)
         .filter(Q(tenant=tenant) | (Q(jugendamt=tenant) & Exists(sent)))
         .select_related(
             "tenant",
             "jugendamt",
             "confirmed_by",
-            "belegung__gesuch",
             "belegung__einrichtung",
             "platz__einrichtung",
         )
-        .filter(pk=nachweis_id)
-        .first()
-    )
+        .filter(pk=nachweis_id),
+        "belegung__gesuch",
+    ).first()
 
 
 def rechnung_of(nachweis: Leistungsnachweis) -> Rechnung | None:

@@ -71,6 +71,7 @@ from koffer.placements.models import (
     Rechnung,
     Rechnungsanschrift,
     Traegerprofil,
+    with_gesuch,
 )
 from koffer.placements.xrechnung import Finding, build_cii, validate
 from koffer.placements.xrechnung.document import (
@@ -325,10 +326,10 @@ def compute_for_platz(
 def belegung_qs(tenant_id: uuid.UUID) -> Any:
     # The Gesuch belongs to the youth office, another Mandant: fetched by its ids in a
     # second query, not joined (on Citus a join across Mandanten needs repartitioning).
-    return (
-        Belegung.objects.for_tenant(tenant_id)
-        .select_related("platz", "einrichtung", "angebot__betreuungsform", "jugendamt")
-        .prefetch_related("gesuch")
+    return with_gesuch(
+        Belegung.objects.for_tenant(tenant_id).select_related(
+            "platz", "einrichtung", "angebot__betreuungsform", "jugendamt"
+        )
     )
 
 
@@ -483,7 +484,7 @@ def confirm_draft(actor: User | None, nachweis: Leistungsnachweis) -> Leistungsn
 
 
 def _lock_nachweis(nachweis: Leistungsnachweis) -> Leistungsnachweis:
-    fresh = (
+    fresh = with_gesuch(
         Leistungsnachweis.objects.for_tenant(nachweis.tenant_id)
         .select_for_update(of=("self",))
         .select_related(
@@ -493,10 +494,9 @@ def _lock_nachweis(nachweis: Leistungsnachweis) -> Leistungsnachweis:
             "platz__angebot__betreuungsform",
             "jugendamt",
         )
-        .prefetch_related("belegung__gesuch")  # the youth office's: not joined (Citus)
-        .filter(pk=nachweis.pk)
-        .first()
-    )
+        .filter(pk=nachweis.pk),
+        "belegung__gesuch",
+    ).first()
     if fresh is None:
         raise NotFound("not_found", "Diesen Leistungsnachweis gibt es nicht.")
     return fresh

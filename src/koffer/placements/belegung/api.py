@@ -22,6 +22,7 @@ from koffer.placements.models import (
     Belegung,
     Platz,
     Reservierung,
+    with_gesuch,
 )
 
 # Published operation ids name the module these endpoints came from.
@@ -105,7 +106,7 @@ def reservierungen(
         or access.is_requester(request.access, request.tenant)
     ):
         raise Forbidden("forbidden", "Dafür fehlt Ihnen die Berechtigung.")
-    qs = access.reservierungen(request.tenant).select_related("platz__einrichtung", "gesuch")
+    qs = with_gesuch(access.reservierungen(request.tenant).select_related("platz__einrichtung"))
     rows, next_cursor = paginate(qs, cursor=cursor, limit=limit)
     return ReservierungPage(items=[_hold_out(h) for h in rows], next_cursor=next_cursor)
 
@@ -128,11 +129,9 @@ class GrundIn(Schema):
 
 def _reloaded(request: TenantRequest, hold: Reservierung) -> Reservierung:
     """The hold as a service left it, with what its answer shows."""
-    return (
-        Reservierung.objects.for_party(request.tenant)
-        .select_related("platz__einrichtung", "gesuch")
-        .get(pk=hold.pk)
-    )
+    return with_gesuch(
+        Reservierung.objects.for_party(request.tenant).select_related("platz__einrichtung")
+    ).get(pk=hold.pk)
 
 
 def _own_hold(

@@ -32,7 +32,7 @@ def gesuche(request: TenantRequest) -> HttpResponse:
         request,
         "placements/gesuche.html",
         {
-            "gesuche": selectors.gesuche_of(request.tenant)[:200],
+            "gesuche": selectors.gesuche_of(request.tenant, limit=200),
             "page_title": GESUCHE,
             "breadcrumbs": trail((GESUCHE, None)),
         },

@@ -17,13 +17,14 @@ DISTRIBUTION_COLUMN = "tenant_id"
 # Foreign keys between distributed tables whose two rows belong to different Mandanten (the
 # Platzbörse: a provider's hold or placement names the youth office's Gesuch). Citus can
 # only enforce a key between distributed tables within one Mandant's shard, so on Citus
-# these keys are left out and the services keep them (table, column).
-CROSS_TENANT_FOREIGN_KEYS = frozenset(
-    {
-        ("placements_reservierung", "gesuch_id"),
-        ("placements_belegung", "gesuch_id"),
-    }
-)
+# these keys are left out and the services keep them (table, column). Each names the column
+# of the same row that holds the Mandant the key points into: reads load the other row by
+# both (koffer.tenancy.across), never by a join.
+CROSS_TENANT_KEY_MANDANT = {
+    ("placements_reservierung", "gesuch_id"): "jugendamt_id",
+    ("placements_belegung", "gesuch_id"): "jugendamt_id",
+}
+CROSS_TENANT_FOREIGN_KEYS = frozenset(CROSS_TENANT_KEY_MANDANT)
 
 
 def on_citus(connection: Any) -> bool:
