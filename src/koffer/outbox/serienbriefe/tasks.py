@@ -17,6 +17,7 @@ from koffer.jobs.runner import JobError, JobRun, Outcome
 from koffer.outbox.models import Serienbrief
 from koffer.outbox.satz.werkstatt import Satzpool
 from koffer.outbox.serienbriefe import services
+from koffer.tenancy.prepared import prepared
 
 JOB_KIND = services.JOB_KIND
 # From how many letters a series is typeset in child processes (starting them takes
@@ -30,6 +31,12 @@ def step_reached(name: str) -> None:
 
 
 def run_series(*, serie: Serienbrief, run: JobRun) -> Serienbrief:
+    # The same dozen statements for every letter: prepared once on PostgreSQL.
+    with prepared():
+        return _run_series(serie=serie, run=run)
+
+
+def _run_series(*, serie: Serienbrief, run: JobRun) -> Serienbrief:
     ids = [str(x) for x in serie.akten]
     total = len(ids)
     chunks = [ids[start : start + services.CHUNK] for start in range(0, total, services.CHUNK)]
