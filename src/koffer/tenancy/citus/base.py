@@ -1,20 +1,45 @@
 """The database backend: Django's PostgreSQL wrapper with the Citus schema editor, and
 joins between distributed tables that match tenant_id (``joins``), saves of existing rows
-pinned to their Mandant's shard (``updates``)."""
+pinned to their Mandant's shard (``updates``), a flush that empties only filled tables
+(``flush``)."""
 
 from __future__ import annotations
 
-from django.db.backends.postgresql import base
+from typing import Any
 
-from koffer.tenancy.citus import joins, updates
+from django.db.backends.postgresql import base, operations
+
+from koffer.tenancy.citus import flush, joins, updates
 from koffer.tenancy.citus.schema import DatabaseSchemaEditor, citus_installed
 
 joins.install()
 updates.install()
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def sql_flush(
+        self,
+        style: Any,
+        tables: list[str],
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        """On Citus: DELETE from the tables that hold rows (``flush``), not TRUNCATE all."""
+        if tables and not reset_sequences and getattr(self.connection, "on_citus", False):
+            filled = flush.filled_tables(self.connection, tables)
+            if filled is not None:
+                return flush.delete_sql(self.connection, filled)
+        return list(
+            super().sql_flush(
+                style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        )
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
+    ops_class = DatabaseOperations
     _citus: bool | None = None
 
     @property
