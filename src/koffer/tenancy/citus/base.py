@@ -6,6 +6,7 @@ every selected column (its key is ``(tenant_id, id)``), a flush that empties onl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.backends.postgresql import base, features, operations
@@ -32,7 +33,7 @@ class DatabaseOperations(operations.DatabaseOperations):
     def sql_flush(
         self,
         style: Any,
-        tables: list[str],
+        tables: Sequence[str],
         *,
         reset_sequences: bool = False,
         allow_cascade: bool = False,
