@@ -89,8 +89,9 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 # with the cluster, quiet (load 1-3; 6 min 17 s at load 4-8). Left out, with why:
 # tests/placements (the Platzbörse joins the youth office's Gesuch across Mandanten:
 # refused by Citus until read per Mandant) and tests/api (two tests walk every GET
-# endpoint, the Platzbörse's invoices among them); field, inbox, outbox, forms, portal and the rest for time (their long tests
-# start koffer processes; the first 90 of them passed on the cluster, three fixed after).
+# endpoint, the Platzbörse's invoices among them); field, inbox, outbox, forms, portal and
+# the rest for time (their long tests start koffer processes; the first 90 of them passed
+# on the cluster, three failures fixed after).
 # FULL=1 runs the whole PostgreSQL suite on the cluster (hours on 2 busy cores). Tests
 # marked `not_citus` are skipped there with a reason.
 DIST_WORKERS ?= 2
