@@ -85,16 +85,20 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 # databases (one per xdist worker) exist on every node, so pytest keeps them (--reuse-db)
 # and migrates them. `.ci/run` runs it after `make test`.
 # It runs tests/distributed/ (tables, keys, single-shard plans, counter, audit chain and job
-# claim under threads), the stateless test (two machines against the cluster and one S3
-# store) and DISTRIBUTED_TESTS: tenancy, audit and jobs, the guarantees Citus touches first,
-# and the Platzbörse (tests/placements: a provider's rows read the youth office's Gesuch
-# by Mandant and id, koffer.tenancy.across; 268 tests, about 20 min for one worker at load
-# 17). Left out for time, with why: tests/records and the rest of the suite: on Citus
-# every transactional test's flush truncates every shard of every table (up to a minute
-# under load). FULL=1 runs the whole PostgreSQL suite on the cluster (3,500 tests: hours
-# on 2 cores). Tests marked `not_citus` are skipped there with a reason.
+# claim under threads, the flush), the stateless test (two machines against the cluster and
+# one S3 store) and DISTRIBUTED_TESTS: tenancy, audit and jobs (the guarantees Citus touches
+# first), records (the E-Akte), accounts, privacy and the Platzbörse (tests/placements: a
+# provider's rows read the youth office's Gesuch by Mandant and id, koffer.tenancy.across).
+# A flush between transactional tests deletes only from the tables that hold rows, and the
+# test databases have 4 shards a table (koffer.tenancy.citus.flush, scripts/citus.py).
+# Left out, with why: tests/api (two tests walk every GET endpoint, the Platzbörse's
+# invoices among them); field, inbox, outbox, forms, portal and the rest for time (their
+# long tests start koffer processes; the first 90 of them passed on the cluster, three
+# failures fixed after).
+# FULL=1 runs the whole PostgreSQL suite on the cluster (hours on 2 busy cores). Tests
+# marked `not_citus` are skipped there with a reason.
 DIST_WORKERS ?= 2
-DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs tests/placements
+DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs tests/records tests/accounts tests/privacy tests/placements
 test-distributed: $(VENV)/.dev-deps system-deps-test
 	$(PYTHON) scripts/citus.py run --fresh --workers $(DIST_WORKERS) -- \
 		$(BIN)/pytest -q -n $(DIST_WORKERS) --reuse-db -m "not browser" \

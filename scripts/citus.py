@@ -46,6 +46,8 @@ CACHE = REPO / "var" / "citus"
 PORTS = os.environ.get("KOFFER_CITUS_PORTS", "9700 9701 9702")
 DATABASES = "koffer test_koffer"
 COORDINATOR = f"127.0.0.1:{PORTS.split()[0]}"
+# Shards of each distributed table in the test databases: two on each of the two workers.
+TEST_SHARD_COUNT = 4
 
 
 def fail(message: str) -> None:
@@ -177,22 +179,30 @@ def start(workers: int = 0) -> None:
     subprocess.run(
         ["bash", str(ENGINES / "start-cluster.sh")], env=cluster_env(workers), check=True
     )
-    allow_audit_flush(databases(workers))
+    prepare_test_databases(databases(workers))
 
 
-def allow_audit_flush(names: str) -> None:
-    """The test databases' sessions may empty the audit table (flushing between tests), on
-    every node. tests/settings.py switches it on for its own connection to the coordinator
-    (``-c koffer.audit_maintenance=on``), but the append-only trigger of a shard runs in
-    the session Citus opens on that shard's worker, which does not inherit the option.
-    UPDATE stays refused; the database ``koffer`` is left alone."""
+def prepare_test_databases(names: str) -> None:
+    """Settings of the test databases, on every node (the database ``koffer`` is left alone).
+
+    - Their sessions may empty the audit table (flushing between tests).
+      tests/settings.py switches it on for its own connection to the coordinator
+      (``-c koffer.audit_maintenance=on``), but the append-only trigger of a shard runs in
+      the session Citus opens on that shard's worker, which does not inherit the option.
+      UPDATE stays refused.
+    - Their distributed tables get TEST_SHARD_COUNT shards instead of the cluster's 8: the
+      migrations make every table and key once per shard, and every table's shards are
+      visited by a flush (see docs/DESIGN.md, Citus: routing is still per Mandant)."""
     psql = str(Path(pg_config("--bindir") or "/usr/lib/postgresql/15/bin") / "psql")
     for port in PORTS.split():
         for name in names.split():
             if name.startswith("test_"):
-                sql = f"ALTER DATABASE {name} SET koffer.audit_maintenance = on"
                 node = ["-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres"]
-                subprocess.run([psql, "-X", "-q", *node, "-c", sql], check=True)
+                for sql in (
+                    f"ALTER DATABASE {name} SET koffer.audit_maintenance = on",
+                    f"ALTER DATABASE {name} SET citus.shard_count = {TEST_SHARD_COUNT}",
+                ):
+                    subprocess.run([psql, "-X", "-q", *node, "-c", sql], check=True)
 
 
 def stop(clean: bool = False) -> None:

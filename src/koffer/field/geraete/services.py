@@ -140,12 +140,27 @@ def koppeln(*, code: str, geraetename: str = "", client_ip: str = "") -> tuple[G
         )
     wanted = schluessel.code_digest(code)
     with transaction.atomic():
+        # The code does not name its Mandant: found across Mandanten first, then locked on
+        # its Mandant's shard (Citus locks no rows of a query over several shards).
+        gefunden = (
+            Geraet.objects.unscoped()
+            .filter(kopplung_hash=wanted, gesperrt_am__isnull=True)
+            .values_list("tenant_id", "pk")
+            .first()
+        )
         geraet = (
             Geraet.objects.unscoped()
             .select_for_update()
             .select_related("user")
-            .filter(kopplung_hash=wanted, gesperrt_am__isnull=True)
+            .filter(
+                tenant_id=gefunden[0],
+                pk=gefunden[1],
+                kopplung_hash=wanted,
+                gesperrt_am__isnull=True,
+            )
             .first()
+            if gefunden
+            else None
         )
         if (
             geraet is None
