@@ -113,7 +113,8 @@ def test_every_part_is_audited_in_the_new_mandants_chain() -> None:
         "accounts.user.create",
         "accounts.membership.add",
     } <= actions
-    call_command("audit_verify", stdout=io.StringIO())
+    # This Mandant's chain: anchor files of other tests' Mandanten may outlive their rows.
+    call_command("audit_verify", "--tenant", str(mandant.pk), stdout=io.StringIO())
 
 
 def test_a_second_run_with_the_same_key_changes_nothing() -> None:

@@ -23,6 +23,9 @@ def _run_three_times(tenant: Mandant) -> None:
         assert Mandant.objects.filter(pk=tenant.pk, slug=tenant.slug).count() == 1
 
 
+@pytest.mark.not_citus(
+    "prepared() lässt Citus, wie es ist: dort bindet die Verbindung weiter beim Client"
+)
 def test_repeated_statements_are_prepared_within_the_block_only(tenant: Mandant) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
