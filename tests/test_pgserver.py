@@ -4,6 +4,7 @@ it instead of running on after the command is gone."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ from tests.subprocesses import ROOT
 
 
 def test_sigterm_stops_the_server_and_removes_its_folder() -> None:
-    command = [sys.executable, "-c", "import time; time.sleep(300)"]
+    command = [sys.executable, "-c", "import time; print('bereit', flush=True); time.sleep(300)"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.pgserver", "--", *command],
         cwd=ROOT,
@@ -35,13 +36,16 @@ def test_sigterm_stops_the_server_and_removes_its_folder() -> None:
         port = int(line.split("Port ")[1].split()[0])
         folder = Path(line.rsplit("(", 1)[1].rstrip(")\n"))
         assert (folder / "data" / "PG_VERSION").exists()
+        assert proc.stdout.readline() == "bereit\n"  # the command runs: SIGTERM now
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+        with pytest.raises(ProcessLookupError):  # its command went with it
+            os.killpg(proc.pid, 0)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # pgserver and its command
-            proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # pgserver or its command, if left
+        proc.wait()
         if folder is not None and (folder / "data" / "postmaster.pid").exists():
             # Left running (what the SIGTERM handler prevents): stopped here, so that a
             # failing run leaves no server behind.
