@@ -22,7 +22,7 @@ export KOFFER_TEST_DB_CACHE := var/test-db-cache
 test-sqlite test-dates test-postgres test-browser run: export PYTHONDONTWRITEBYTECODE :=
 test-db-template-%: export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test fresh-test-db test-db-templates checks checks-and-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
+.PHONY: run test browser-and-bench-smoke fresh-test-db test-db-templates checks checks-and-test-db lint types contracts openapi test-sqlite test-dates test-postgres test-browser test-distributed bench bench-smoke bench-data system-deps system-deps-test system-deps-bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -129,15 +129,26 @@ checks-and-test-db: $(VENV)/.dev-deps
 	@$(MAKE) --no-print-directory -j2 -O types lint contracts openapi \
 		test-db-template-tests test-db-template-koffer
 
-test: fresh-test-db checks-and-test-db test-sqlite test-dates test-postgres test-browser bench-smoke
+# `make test`'s last step: the browser tests and the benchmark smoke side by side. Each
+# leaves a core idle for much of its time (the browser tests wait on chromium and the
+# server, a page at a time; the smoke's two Citus runs wait on a cluster's start and its
+# migrations), so the pair takes little more than the longer one instead of their sum.
+# -O prints each one's output whole when it ends; a failure in either fails the step, and
+# make names the failed target ("[Makefile:…: test-browser] Error 1"), after waiting for
+# the other to end.
+browser-and-bench-smoke:
+	@$(MAKE) --no-print-directory -j2 -O test-browser bench-smoke
+
+test: fresh-test-db checks-and-test-db test-sqlite test-dates test-postgres browser-and-bench-smoke
 	@echo "make test: alles grün"
 
 bench: $(VENV)/.dev-deps system-deps-bench
 	$(PY) -m benchmarks $(if $(ONLY),--only $(ONLY),)
 
-# Every benchmark once at a tiny scale: none may rot between two `make bench`.
+# Every benchmark once at a tiny scale: none may rot between two `make bench` (ONLY=prefix
+# smokes some).
 bench-smoke: $(VENV)/.dev-deps system-deps-test
-	$(PY) -m benchmarks --smoke
+	$(PY) -m benchmarks --smoke $(if $(ONLY),--only $(ONLY),)
 
 bench-data: $(VENV)/.dev-deps
 	$(PY) -m benchmarks.data

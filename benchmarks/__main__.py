@@ -156,7 +156,9 @@ def _run_one(bench: Benchmark, db: str, *, template: Path | None = None) -> bool
 def _stop_group(child: subprocess.Popen[bytes]) -> None:
     """End what is left of the benchmark's own process group (granian workers)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        deadline = time.monotonic() + 10
+        # After SIGTERM the benchmark stops what it started (benchmarks.runner): a Citus
+        # cluster's three nodes take seconds, more on a busy machine.
+        deadline = time.monotonic() + (30 if sig == signal.SIGTERM else 10)
         try:
             os.killpg(child.pid, sig)
             while time.monotonic() < deadline:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+from types import FrameType
 
 from benchmarks.discovery import discover
 
@@ -24,6 +26,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[1] not in modules:
         print(f"Aufruf: python -m benchmarks.runner <{'|'.join(sorted(modules))}>", file=sys.stderr)
         return 2
+    # The parent ends a benchmark past its time with SIGTERM to the process group. Raised
+    # as SystemExit, the benchmark's `finally` blocks still run: a Citus cluster or a
+    # PostgreSQL server it started (pg_ctl puts them outside the group) is stopped and
+    # removed instead of left running beside the next stage.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koffer.settings")
     import django
 
@@ -44,6 +51,10 @@ def main(argv: list[str]) -> int:
     finally:
         profiler.dump_stats(profile)
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,13 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 
 
 def _pg_bin(name: str) -> str:
@@ -67,6 +69,9 @@ def main(argv: list[str]) -> int:
     command = argv[argv.index("--") + 1 :]
     flags = argv[1 : argv.index("--")]
     kept = Path(flags[flags.index("--data") + 1]).resolve() if "--data" in flags else None
+    # SIGTERM (a benchmark past its time, a CI run ended) as SystemExit: the command is
+    # killed and the server stopped and removed below, instead of left running.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     prefix = _run_as()
     base = Path(tempfile.mkdtemp(prefix="koffer-pg-"))
     data = base / "data" if kept is None else kept
@@ -102,6 +107,10 @@ def main(argv: list[str]) -> int:
             stdout=subprocess.DEVNULL,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _createdb(port: int, prefix: list[str]) -> None:
