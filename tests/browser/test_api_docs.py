@@ -20,7 +20,9 @@ def test_api_docs_render_without_cdn_or_csp_errors(chromium: Browser, server_url
     )
     sign_in(page, server_url, "sb.jobcenter")
     page.goto(f"{server_url}/api/v1/docs")
-    page.locator(".opblock").first.wait_for(timeout=15000)
+    # Swagger UI renders the whole schema in the browser: 15 s were too few when the
+    # browser stage shares the cores with the benchmark smoke on a loaded machine.
+    page.locator(".opblock").first.wait_for(timeout=40000)
     assert page.locator(".opblock").count() > 10
     assert errors == [] and external == []
     page.close()
