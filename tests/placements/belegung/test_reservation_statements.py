@@ -118,3 +118,40 @@ def test_a_youth_office_withdraws_only_its_own_request() -> None:
         )
     hold.refresh_from_db()
     assert hold.status == Reservierung.Status.OFFEN
+
+
+def test_a_withdrawal_naming_the_provider_reads_its_hold_there() -> None:
+    """Naming the provider (as the youth office's pages do) finds the hold on its shard;
+    another Mandant named finds nothing, and a provider naming another is refused."""
+    world = World()
+    hold = belegung_services.reserve(
+        actor=world.caseworker, gesuch=world.gesuche[0], angebot=world.angebote[0]
+    )
+    with pytest.raises(NotFound):
+        belegung_services.withdraw(
+            actor=world.caseworker,
+            tenant=world.amt,
+            reservierung_id=hold.pk,
+            reason="Test",
+            anbieter_id=world.amt.pk,
+        )
+    with pytest.raises(NotFound):
+        belegung_services.decline(
+            actor=world.provider,
+            tenant=world.traeger,
+            reservierung_id=hold.pk,
+            reason="Nein",
+            anbieter_id=world.amt.pk,
+        )
+    with CaptureQueriesContext(connection) as captured:
+        done = belegung_services.withdraw(
+            actor=world.caseworker,
+            tenant=world.amt,
+            reservierung_id=hold.pk,
+            reason="Test",
+            anbieter_id=world.traeger.pk,
+        )
+    assert done.status == Reservierung.Status.ZURUECKGEZOGEN
+    first = captured.captured_queries[0]["sql"]
+    assert world.traeger.pk.hex in first.replace("-", ""), first  # by the provider's Mandant
+    assert len(captured.captured_queries) == WITHDRAW[connection.vendor]

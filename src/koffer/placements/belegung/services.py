@@ -322,11 +322,20 @@ def decline(
     reservierung_id: uuid.UUID,
     reason: str,
     now: datetime | None = None,
+    anbieter_id: uuid.UUID | None = None,
 ) -> Reservierung:
-    """The provider says no (with a reason); the place is free again at once."""
+    """The provider says no (with a reason); the place is free again at once.
+    ``anbieter_id`` as for :func:`withdraw` (the provider is ``tenant`` here anyway)."""
     reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
-        actor, tenant, reservierung_id, Reservierung.Status.ABGESAGT, reason, now, provider=True
+        actor,
+        tenant,
+        reservierung_id,
+        Reservierung.Status.ABGESAGT,
+        reason,
+        now,
+        provider=True,
+        anbieter_id=anbieter_id,
     )
 
 
@@ -337,8 +346,12 @@ def withdraw(
     reservierung_id: uuid.UUID,
     reason: str,
     now: datetime | None = None,
+    anbieter_id: uuid.UUID | None = None,
 ) -> Reservierung:
-    """The youth office takes its request back; the place is free again at once."""
+    """The youth office takes its request back; the place is free again at once.
+    ``anbieter_id``, the provider's Mandant, when the caller knows it (it has read the hold
+    already): the hold is then read on that Mandant's shard instead of among every
+    provider's holds."""
     reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
         actor,
@@ -348,6 +361,7 @@ def withdraw(
         reason,
         now,
         provider=False,
+        anbieter_id=anbieter_id,
     )
 
 
@@ -360,12 +374,21 @@ def _decide(
     now: datetime | None,
     *,
     provider: bool,
+    anbieter_id: uuid.UUID | None,
 ) -> Reservierung:
     now = now or timezone.now()
     # The hold with its place and Angebot in one read: the provider's on its own shard; the
-    # youth office's by its Mandant among every provider's holds (it does not know whose).
+    # youth office's on the provider's shard when the caller names it, else by the youth
+    # office among every provider's holds.
     found = Reservierung.objects.select_related("platz__angebot")
-    found = found.for_tenant(tenant.pk) if provider else found.unscoped().filter(jugendamt=tenant)
+    if provider:
+        found = found.for_tenant(tenant.pk)
+    elif anbieter_id is not None:
+        found = found.for_tenant(anbieter_id).filter(jugendamt=tenant)
+    else:
+        found = found.unscoped().filter(jugendamt=tenant)
+    if anbieter_id is not None and provider and anbieter_id != tenant.pk:
+        raise NotFound("not_found", "Diese Anfrage gibt es nicht.")
     try:
         hold = found.get(pk=reservierung_id)
     except Reservierung.DoesNotExist as exc:
