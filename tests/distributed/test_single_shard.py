@@ -173,6 +173,27 @@ def test_reservation_is_single_shard() -> None:
     assert not spread, _report(spread)
 
 
+def test_withdrawal_naming_the_provider_is_single_shard() -> None:
+    """The youth office's pages and API name the provider of the hold they show: the hold
+    is read on its shard, not among every provider's holds."""
+    from tests.placements.belegung.test_reservation_properties import World
+
+    world = World()
+    hold = belegung_services.reserve(
+        actor=world.caseworker, gesuch=world.gesuche[0], angebot=world.angebote[0]
+    )
+    spread = _fanning_out(
+        lambda: belegung_services.withdraw(
+            actor=world.caseworker,
+            tenant=world.amt,
+            reservierung_id=hold.pk,
+            reason="Test",
+            anbieter_id=hold.tenant_id,
+        )
+    )
+    assert not spread, _report(spread)
+
+
 def test_job_run_is_single_shard(tenant: Any) -> None:
     """The claim (waiting → running), the steps, the progress and the end of a job: each
     by the job's Mandant, which its queue entry names (tasks.run_job)."""

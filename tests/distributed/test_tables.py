@@ -38,7 +38,7 @@ REFERENCE_TABLES = frozenset(
         "placements_einrichtung_formen",
         "placements_einrichtung_merkmale",
         "placements_platzgesuch_merkmale",
-        "placements_verfuegbarkeit",
+        # placements_verfuegbarkeit (the live feed) is a coordinator table: LOCAL_TABLES
     }
 )
 

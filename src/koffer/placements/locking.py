@@ -17,8 +17,9 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
 
-from koffer.placements.errors import Busy
+from koffer.placements.errors import Busy, NotFound
 from koffer.placements.models import Angebot, Platzgesuch
 
 T = TypeVar("T")
@@ -39,24 +40,39 @@ def _is_lock_failure(exc: OperationalError) -> bool:
     )
 
 
-def _lock_rows(angebote: Iterable[Row], gesuche: Iterable[Row]) -> None:
-    if connection.vendor != "postgresql":
-        return  # SQLite: BEGIN IMMEDIATE already serialises every writer.
+def _lock_rows(angebote: Iterable[Row], gesuche: Iterable[Row], load: bool) -> list[Platzgesuch]:
+    """Lock the rows; with ``load`` returns the locked Platzgesuche, read whole by the
+    lock's statement (on SQLite, where nothing is locked row by row, read plainly)."""
+    if connection.vendor != "postgresql":  # SQLite: BEGIN IMMEDIATE serialises every writer.
+        return _rows(Platzgesuch.objects.unscoped(), gesuche) if load else []
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
     # Fixed order (children before offers, each by Mandant and id) so two sections never
     # wait on each other in a circle.
-    _lock(Platzgesuch, gesuche)
+    locked = _rows(Platzgesuch.objects.unscoped().select_for_update(), gesuche)
     _lock(Angebot, angebote)
+    return locked
 
 
-def _lock(model: type[Angebot] | type[Platzgesuch], rows: Iterable[Row]) -> None:
-    """One statement per Mandant, filtered by tenant_id: on Citus each goes to that
-    Mandant's shard (a FOR UPDATE across shards is refused there)."""
+def _rows(query: QuerySet[Platzgesuch], rows: Iterable[Row]) -> list[Platzgesuch]:
+    """The Platzgesuche named, one statement per Mandant (each on that Mandant's shard)."""
+    found: list[Platzgesuch] = []
+    for tenant_id, ids in _by_tenant(rows).items():
+        found.extend(query.filter(tenant_id=tenant_id, pk__in=ids).order_by("pk"))
+    return found
+
+
+def _by_tenant(rows: Iterable[Row]) -> dict[UUID, list[UUID]]:
     by_tenant: dict[UUID, list[UUID]] = {}
     for tenant_id, pk in sorted(set(rows)):
         by_tenant.setdefault(tenant_id, []).append(pk)
-    for tenant_id, ids in by_tenant.items():
+    return by_tenant
+
+
+def _lock(model: type[Angebot], rows: Iterable[Row]) -> None:
+    """One statement per Mandant, filtered by tenant_id: on Citus each goes to that
+    Mandant's shard (a FOR UPDATE across shards is refused there)."""
+    for tenant_id, ids in _by_tenant(rows).items():
         list(
             model.objects.unscoped()
             .select_for_update()
@@ -76,13 +92,39 @@ def critical(
     """Run ``work`` in one transaction holding the locks of the named Angebote and
     Platzgesuche, each named ``(tenant_id, id)``; retry once when the lock is busy, then
     raise :class:`Busy`."""
-    angebot_ids = list(angebote)
-    gesuch_ids = list(gesuche)
+    return _section(lambda _locked: work(), list(angebote), list(gesuche), attempts, load=False)
+
+
+def critical_for_gesuch(
+    work: Callable[[Platzgesuch], T],
+    *,
+    gesuch: Row,
+    angebote: Iterable[Row] = (),
+    attempts: int = 2,
+) -> T:
+    """:func:`critical` for work on one Platzgesuch: ``work`` gets the row as its lock read
+    it (whole, fresh, locked), instead of reading it once more after the lock."""
+
+    def run(locked: list[Platzgesuch]) -> T:
+        if not locked:
+            raise NotFound("not_found", "Dieses Gesuch gibt es nicht.")
+        return work(locked[0])
+
+    return _section(run, list(angebote), [gesuch], attempts, load=True)
+
+
+def _section(
+    work: Callable[[list[Platzgesuch]], T],
+    angebote: list[Row],
+    gesuche: list[Row],
+    attempts: int,
+    *,
+    load: bool,
+) -> T:
     for attempt in range(attempts):
         try:
             with transaction.atomic():
-                _lock_rows(angebot_ids, gesuch_ids)
-                return work()
+                return work(_lock_rows(angebote, gesuche, load))
         except OperationalError as exc:
             if not _is_lock_failure(exc):
                 raise

@@ -173,7 +173,11 @@ def absage(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) ->
     access.require_provider(request)
     hold = _own_hold(request, reservierung_id, provider=True)
     services.decline(
-        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+        actor=request.user,
+        tenant=request.tenant,
+        reservierung_id=hold.pk,
+        reason=body.reason,
+        anbieter_id=hold.tenant_id,
     )
     return _hold_out(_reloaded(request, hold))
 
@@ -184,7 +188,11 @@ def rueckzug(request: TenantRequest, reservierung_id: uuid.UUID, body: GrundIn) 
     access.require_requester(request)
     hold = _own_hold(request, reservierung_id, provider=False)
     services.withdraw(
-        actor=request.user, tenant=request.tenant, reservierung_id=hold.pk, reason=body.reason
+        actor=request.user,
+        tenant=request.tenant,
+        reservierung_id=hold.pk,
+        reason=body.reason,
+        anbieter_id=hold.tenant_id,
     )
     return _hold_out(_reloaded(request, hold))
 

@@ -26,7 +26,7 @@ from koffer.audit.services import Actor
 from koffer.placements import events, rows
 from koffer.placements.abrechnung.abgerechnet import AbgerechneterMonat, abgerechnete_monate
 from koffer.placements.errors import Conflict, NotFound, PlacementsError
-from koffer.placements.locking import critical
+from koffer.placements.locking import critical, critical_for_gesuch
 from koffer.placements.models import (
     Abwesenheit,
     Angebot,
@@ -44,23 +44,23 @@ HOLD_REASON_MAX_LENGTH = 300
 ABWESENHEIT_GRUND_MAX_LENGTH = 200
 
 
-def _close_expired(angebot: Angebot, now: datetime) -> int:
+def _close_expired(angebot: Angebot, now: datetime) -> set[uuid.UUID]:
     """Close the holds of the Angebot whose time ran out (they stopped counting at
     ``expires_at`` already; this is the write that records it), with one audit event per
-    Mandant concerned for the whole batch, naming every hold. Runs inside the locked
-    section, so its cost must not grow with the backlog: one SELECT, one UPDATE and at most
-    one event per chain (the provider's and each youth office's), never one per hold."""
-    expired = list(
+    Mandant concerned for the whole batch, naming every hold; returns the Gesuche of the
+    holds still open. Runs inside the locked section, so its cost must not grow with the
+    backlog: one SELECT of the Angebot's open holds (the Gesuche they hold are what
+    :func:`reserve` checks next), an UPDATE and at most one event per chain (the
+    provider's and each youth office's) only when some ran out, never one per hold."""
+    holds = list(
         Reservierung.objects.for_tenant(angebot.tenant_id)  # the provider's holds
-        .filter(
-            platz__angebot_id=angebot.pk,
-            status=Reservierung.Status.OFFEN,
-            expires_at__lte=now,
-        )
-        .values_list("pk", "tenant_id", "jugendamt_id")
+        .filter(platz__angebot_id=angebot.pk, status=Reservierung.Status.OFFEN)
+        .values_list("pk", "tenant_id", "jugendamt_id", "gesuch_id", "expires_at")
     )
+    expired = [(pk, p, j) for pk, p, j, _, expires_at in holds if expires_at <= now]
+    still_open = {gesuch_id for _, _, _, gesuch_id, expires_at in holds if expires_at > now}
     if not expired:
-        return 0
+        return still_open
     Reservierung.objects.for_tenant(angebot.tenant_id).filter(
         pk__in=[pk for pk, _, _ in expired]
     ).update(status=Reservierung.Status.ABGELAUFEN, decided_at=now)
@@ -78,7 +78,7 @@ def _close_expired(angebot: Angebot, now: datetime) -> int:
             changes={"status": {"old": "offen", "new": "abgelaufen"}, "reservierungen": ids},
             reason="Reservierungsfrist abgelaufen",
         )
-    return len(expired)
+    return still_open
 
 
 def free_places(angebot: Angebot, now: datetime) -> Any:
@@ -118,18 +118,13 @@ def reserve(
     if not quick.exists():
         raise Conflict("vergeben", "Der Platz ist leider vergeben.")
 
-    def work() -> Reservierung:
-        fresh = Platzgesuch.objects.for_tenant(gesuch.tenant_id).get(pk=gesuch.pk)
+    def work(fresh: Platzgesuch) -> Reservierung:
         if fresh.status != Platzgesuch.Status.OFFEN:
             raise Conflict(
                 "gesuch_closed",
                 "Für dieses Gesuch wurde schon ein Platz vermittelt oder es wurde zurückgezogen.",
             )
-        _close_expired(angebot, now)
-        already = Reservierung.objects.for_tenant(angebot.tenant_id).filter(
-            gesuch=fresh, platz__angebot_id=angebot_id, status=Reservierung.Status.OFFEN
-        )
-        if already.exists():
+        if fresh.pk in _close_expired(angebot, now):
             raise Conflict(
                 "already_requested",
                 "Für dieses Gesuch liegt bei diesem Angebot schon eine Anfrage vor.",
@@ -141,15 +136,16 @@ def reserve(
         if chosen is None:
             raise Conflict("vergeben", "Der Platz ist leider vergeben.")
         try:
-            with transaction.atomic():
-                hold = Reservierung.objects.create(
-                    tenant_id=chosen.tenant_id,
-                    platz=chosen,
-                    gesuch=fresh,
-                    jugendamt_id=fresh.tenant_id,
-                    expires_at=now + timedelta(hours=hours),
-                    created_by=actor,
-                )
+            # No savepoint of its own: a refused row ends the whole section (the Conflict
+            # leaves critical()'s transaction, which rolls back).
+            hold = Reservierung.objects.create(
+                tenant_id=chosen.tenant_id,
+                platz=chosen,
+                gesuch=fresh,
+                jugendamt_id=fresh.tenant_id,
+                expires_at=now + timedelta(hours=hours),
+                created_by=actor,
+            )
         except IntegrityError as exc:  # the database's own guard (one open hold per place)
             raise Conflict("vergeben", "Der Platz ist leider vergeben.") from exc
         events.record(
@@ -165,10 +161,11 @@ def reserve(
         events.offer_changed(angebot)
         return hold
 
-    # The Gesuch is locked too: a confirm elsewhere (which locks it) either finishes first,
-    # and this sees the child placed, or waits for this hold and withdraws it.
-    return critical(
-        work, angebote=[(angebot.tenant_id, angebot_id)], gesuche=[(gesuch.tenant_id, gesuch.pk)]
+    # The Gesuch is locked too (and read by its lock): a confirm elsewhere (which locks it)
+    # either finishes first, and this sees the child placed, or waits for this hold and
+    # withdraws it.
+    return critical_for_gesuch(
+        work, angebote=[(angebot.tenant_id, angebot_id)], gesuch=(gesuch.tenant_id, gesuch.pk)
     )
 
 
@@ -325,11 +322,20 @@ def decline(
     reservierung_id: uuid.UUID,
     reason: str,
     now: datetime | None = None,
+    anbieter_id: uuid.UUID | None = None,
 ) -> Reservierung:
-    """The provider says no (with a reason); the place is free again at once."""
+    """The provider says no (with a reason); the place is free again at once.
+    ``anbieter_id`` as for :func:`withdraw` (the provider is ``tenant`` here anyway)."""
     reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
-        actor, tenant, reservierung_id, Reservierung.Status.ABGESAGT, reason, now, provider=True
+        actor,
+        tenant,
+        reservierung_id,
+        Reservierung.Status.ABGESAGT,
+        reason,
+        now,
+        provider=True,
+        anbieter_id=anbieter_id,
     )
 
 
@@ -340,8 +346,12 @@ def withdraw(
     reservierung_id: uuid.UUID,
     reason: str,
     now: datetime | None = None,
+    anbieter_id: uuid.UUID | None = None,
 ) -> Reservierung:
-    """The youth office takes its request back; the place is free again at once."""
+    """The youth office takes its request back; the place is free again at once.
+    ``anbieter_id``, the provider's Mandant, when the caller knows it (it has read the hold
+    already): the hold is then read on that Mandant's shard instead of among every
+    provider's holds."""
     reason = need_reason(reason, max_length=HOLD_REASON_MAX_LENGTH)
     return _decide(
         actor,
@@ -351,6 +361,7 @@ def withdraw(
         reason,
         now,
         provider=False,
+        anbieter_id=anbieter_id,
     )
 
 
@@ -363,32 +374,50 @@ def _decide(
     now: datetime | None,
     *,
     provider: bool,
+    anbieter_id: uuid.UUID | None,
 ) -> Reservierung:
     now = now or timezone.now()
-    hold = _load_hold(reservierung_id, tenant.pk)
-    party = hold.tenant_id if provider else hold.jugendamt_id
-    if party != tenant.pk:
+    # The hold with its place and Angebot in one read: the provider's on its own shard; the
+    # youth office's on the provider's shard when the caller names it, else by the youth
+    # office among every provider's holds.
+    found = Reservierung.objects.select_related("platz__angebot")
+    if provider:
+        found = found.for_tenant(tenant.pk)
+    elif anbieter_id is not None:
+        found = found.for_tenant(anbieter_id).filter(jugendamt=tenant)
+    else:
+        found = found.unscoped().filter(jugendamt=tenant)
+    if anbieter_id is not None and provider and anbieter_id != tenant.pk:
         raise NotFound("not_found", "Diese Anfrage gibt es nicht.")
+    try:
+        hold = found.get(pk=reservierung_id)
+    except Reservierung.DoesNotExist as exc:
+        raise NotFound("not_found", "Diese Anfrage gibt es nicht.") from exc
+    angebot = hold.platz.angebot
 
     def work() -> Reservierung:
-        fresh = _load_hold(reservierung_id, tenant.pk)
-        _check_open(fresh, now)
-        fresh.status = status
-        fresh.decided_at = now
-        fresh.decided_by = actor
-        fresh.reason = reason
-        fresh.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        # Decided only while open and not run out, in one statement on the provider's shard;
+        # the Angebot's lock keeps a confirm or another decision from passing in between.
+        decided = (
+            Reservierung.objects.for_tenant(hold.tenant_id)
+            .filter(pk=hold.pk, status=Reservierung.Status.OFFEN, expires_at__gt=now)
+            .update(status=status, decided_at=now, decided_by=actor, reason=reason)
+        )
+        if not decided:
+            _check_open(Reservierung.objects.for_tenant(hold.tenant_id).get(pk=hold.pk), now)
+            raise Conflict("already_decided", "Über diese Anfrage wurde bereits entschieden.")
+        hold.status, hold.decided_at, hold.decided_by, hold.reason = status, now, actor, reason
         events.record(
             actor,
-            [fresh.tenant_id, fresh.jugendamt_id],
+            [hold.tenant_id, hold.jugendamt_id],
             f"placements.reservierung.{'decline' if provider else 'withdraw'}",
-            fresh,
+            hold,
             reason=reason,
         )
-        events.offer_changed(fresh.platz.angebot)
-        return fresh
+        events.offer_changed(angebot)
+        return hold
 
-    return critical(work, angebote=[(hold.tenant_id, hold.platz.angebot_id)])
+    return critical(work, angebote=[(hold.tenant_id, angebot.pk)])
 
 
 def end_belegung(

@@ -127,6 +127,7 @@ def _close_hold(
                 tenant=request.tenant,
                 reservierung_id=hold.pk,
                 reason=form.cleaned_data["reason"],
+                anbieter_id=hold.tenant_id,
             )
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-# Tables Django keeps for itself on the coordinator: never distributed nor replicated.
-LOCAL_TABLES = frozenset({"django_migrations"})
+# Tables kept on the coordinator alone: never distributed nor replicated. Django's own, and
+# the Platzbörse's live feed of availability changes (no personal data, no tenant_id, read
+# only by the search page's live updates, written by every reservation): as a reference
+# table each write went to every node, a two-phase commit over all of them in every
+# reservation's transaction; on the coordinator it is one local write.
+LOCAL_TABLES = frozenset({"django_migrations", "placements_verfuegbarkeit"})
 # The distribution column of every tenant-owned table.
 DISTRIBUTION_COLUMN = "tenant_id"
 # Foreign keys between distributed tables whose two rows belong to different Mandanten (the
