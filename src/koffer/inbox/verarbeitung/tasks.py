@@ -7,13 +7,17 @@ outside any transaction, so a worker killed at any point resumes where it stoppe
 page is in two documents, no document filed twice (the filing is idempotent by its key).
 Consecutive documents of a file are recognised together, in runs of up to
 :data:`RUN_PAGES` pages with one OCR process (two workers) each, two runs at a time.
+The files are split one after the other as the OCR goes on (the next file's codes are
+read while this file's runs are OCR'd), and each document is placed and filed in this
+thread as soon as it is recognised: no core waits for the split before the first OCR or
+for the filing after the last (``benchmarks/inbox_pipeline.py``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
@@ -66,7 +70,6 @@ def process_stapel(*, stapel: Stapel, run: JobRun | None = None) -> Stapel:
     """Every checked file of the batch, every document in it; see the module docstring."""
     step = _Steps(run)
     rules = regeln(stapel.tenant_id)
-    rueckscan_batch = stapel.art == Stapel.Art.RUECKSCAN
     step("beginn", partial(services.begin, stapel=stapel))
     dateien = list(
         Stapeldatei.objects.for_tenant(stapel.tenant_id)
@@ -74,70 +77,110 @@ def process_stapel(*, stapel: Stapel, run: JobRun | None = None) -> Stapel:
         .select_related("stapel")
         .order_by("position")
     )
-    for done, datei in enumerate(dateien):
-        key = f"teilen-{datei.pk}"
-        if step.done(key) or datei.dokumente.exists():
-            continue
-        found = schritte.split_file(datei, rules)
-        record = rueckscan.record_split if rueckscan_batch else services.record_split
-        step(key, partial(record, datei=datei, found=found))
-        if run is not None:
-            run.progress(
-                done + 1, len(dateien) * 2, f"{done + 1} von {len(dateien)} Dateien geteilt"
-            )
-    waiting = list(
-        Eingangsdokument.objects.for_tenant(stapel.tenant_id)
-        .filter(stapel=stapel)
-        .select_related("stapel", "datei")
-        .order_by("datei__position", "teil")
-    )
-    total = len(waiting)
-    for done, (doc, erkennung) in enumerate(_recognised(stapel, waiting, step)):
+    progress = _Progress(run, len(dateien))
+    # Each document is placed and filed as soon as it is recognised: the database work
+    # runs in this thread while the next runs' OCR keeps both cores busy (filed after all
+    # were recognised, it left one core idle at the batch's end).
+    files = _split_files(stapel, dateien, rules, step, progress)
+    for doc, erkennung in _recognised(files, step):
         _place(doc, erkennung, rules, step)
-        if run is not None:
-            run.progress(
-                len(dateien) + (done + 1) * len(dateien) // max(total, 1),
-                len(dateien) * 2,
-                f"{done + 1} von {total} Dokumenten erkannt",
-            )
+        _file_planned(doc, rules, step)
+        progress.recognised()
+    # The documents recognised by an earlier, interrupted run (and any of the batch in no
+    # checked file): recognised if they are not yet, filed if they wait for it.
+    waiting = _documents(stapel)
+    for doc, erkennung in _recognised([waiting], step):
+        _place(doc, erkennung, rules, step)
     for doc in waiting:
         _file_planned(doc, rules, step)
     step("abschluss", partial(services.finish, stapel=stapel))
     return Stapel.objects.for_tenant(stapel.tenant_id).get(pk=stapel.pk)
 
 
+class _Progress:
+    """The job's progress: files split and documents recognised."""
+
+    def __init__(self, run: JobRun | None, files: int) -> None:
+        self.run, self.files, self.split, self.docs = run, files, 0, 0
+
+    def file_split(self) -> None:
+        self.split += 1
+        self._report()
+
+    def recognised(self) -> None:
+        self.docs += 1
+        self._report()
+
+    def _report(self) -> None:
+        if self.run is not None:
+            self.run.progress(
+                self.split,
+                self.files,
+                f"{self.split} von {self.files} Dateien geteilt, {self.docs} Dokument(e) erkannt",
+            )
+
+
+def _documents(stapel: Stapel, datei: Stapeldatei | None = None) -> list[Eingangsdokument]:
+    found = Eingangsdokument.objects.for_tenant(stapel.tenant_id).filter(stapel=stapel)
+    if datei is not None:
+        found = found.filter(datei=datei)
+    return list(found.select_related("stapel", "datei").order_by("datei__position", "teil"))
+
+
+def _split_files(
+    stapel: Stapel,
+    dateien: list[Stapeldatei],
+    rules: Regeln,
+    step: _Steps,
+    progress: _Progress,
+) -> Iterator[list[Eingangsdokument]]:
+    """Each file split at its separator sheets (once), then its documents. A generator:
+    the next file is split while the OCR of the one before runs in the pool's threads."""
+    record = rueckscan.record_split if stapel.art == Stapel.Art.RUECKSCAN else services.record_split
+    for datei in dateien:
+        key = f"teilen-{datei.pk}"
+        if not (step.done(key) or datei.dokumente.exists()):
+            found = schritte.split_file(datei, rules)
+            step(key, partial(record, datei=datei, found=found))
+        progress.file_split()
+        yield _documents(stapel, datei)
+
+
 def _recognised(
-    stapel: Stapel, docs: list[Eingangsdokument], step: _Steps
+    files: Iterable[list[Eingangsdokument]], step: _Steps
 ) -> Iterator[tuple[Eingangsdokument, schritte.Erkennung]]:
-    """The documents still to recognise with their text. Consecutive documents of a file
-    are recognised together in runs of up to :data:`RUN_PAGES` pages (one OCR start and
-    PDF/A conversion per run), two runs at a time in threads, so one run's single-core
-    parts (start, PDF/A) overlap the other's OCR, and a new run starts as soon as one
-    ends (the work is in child processes; no database access in the threads)."""
-    todo = [d for d in docs if d.state == State.NEU and not d.original_sha256]
-    todo = [d for d in todo if not step.done(f"erkannt-{d.pk}")]
-    files: dict[uuid.UUID, bytes] = {}
+    """The documents still to recognise with their text, file by file. Consecutive
+    documents of a file are recognised together in runs of up to :data:`RUN_PAGES` pages
+    (one OCR start and PDF/A conversion per run), two runs at a time in threads, so one
+    run's single-core parts (start, PDF/A) overlap the other's OCR, and a new run starts
+    as soon as one ends (the work is in child processes; no database access in the
+    threads). ``files`` is taken one file at a time, so the next file is split while
+    this one's runs are read."""
+    read: dict[uuid.UUID, bytes] = {}
 
     def data_of(doc: Eingangsdokument) -> bytes:
-        if doc.datei_id not in files:
-            files.clear()  # keep one file's bytes at a time
-            files[doc.datei_id] = schritte.read_file(doc.datei)
-        return files[doc.datei_id]
+        if doc.datei_id not in read:
+            read.clear()  # keep one file's bytes at a time
+            read[doc.datei_id] = schritte.read_file(doc.datei)
+        return read[doc.datei_id]
 
     pending: deque[tuple[list[Eingangsdokument], Future[list[schritte.Erkennung]]]] = deque()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         try:
-            # Runs start as workers free up (a short run never waits for a long one beside
-            # it), a few ahead; their documents are written in order.
-            for run in _runs(todo):
-                pages = [d.pages for d in run]
-                work = pool.submit(
-                    schritte.recognise_together, data_of(run[0]), pages, jobs=WORKERS
-                )
-                pending.append((run, work))
-                while len(pending) > AHEAD:
-                    done, future = pending.popleft()
-                    yield from zip(done, future.result(), strict=True)
+            for docs in files:
+                todo = [d for d in docs if d.state == State.NEU and not d.original_sha256]
+                todo = [d for d in todo if not step.done(f"erkannt-{d.pk}")]
+                # Runs start as workers free up (a short run never waits for a long one
+                # beside it), a few ahead; their documents are written in order.
+                for run in _runs(todo):
+                    pages = [d.pages for d in run]
+                    work = pool.submit(
+                        schritte.recognise_together, data_of(run[0]), pages, jobs=WORKERS
+                    )
+                    pending.append((run, work))
+                    while len(pending) > AHEAD:
+                        done, future = pending.popleft()
+                        yield from zip(done, future.result(), strict=True)
             while pending:
                 done, future = pending.popleft()
                 yield from zip(done, future.result(), strict=True)
