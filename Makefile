@@ -94,9 +94,10 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 # portal, api, demo, pdf, blobs, tresor, shell and the files tests/*.py are green on the
 # cluster too (twice; the Online-Dienste, the API's endpoints, the demo district, PDFs, the
 # blob stores, the Koffer's Tresor, the shell's pages): portal, api, demo and pdf 19 min
-# with 2 workers, the rest 2.5 min in one, at load ~20 (quiet not measured). Left out, with why: tests/isolation for time (645 cases,
-# every page of every app: green once on the cluster, 14.5 min with 2 workers at load ~15); field, inbox, outbox and forms (their
-# long tests start koffer processes; run on the cluster in session 15 by another slice).
+# with 2 workers, the rest 2.5 min in one, at load ~20 (quiet not measured).
+# Left out, with why: tests/isolation for time (645 cases, every page of every app: green
+# once on the cluster, 14.5 min with 2 workers at load ~15); field, inbox, outbox and forms
+# (their long tests start koffer processes; run on the cluster by another slice).
 # FULL=1 runs the whole PostgreSQL suite on the cluster (hours on 2 busy cores). Tests
 # marked `not_citus` are skipped there with a reason.
 DIST_WORKERS ?= 2
