@@ -89,10 +89,26 @@ def test_paths_through_a_key_into_another_mandant_are_split() -> None:
 def test_the_audit_names_a_belegung_by_its_gesuch_without_a_join(belegungen) -> None:
     belegung = belegungen[2]
     with CaptureQueriesContext(connection) as captured:
-        found = references.resolve([("placements.belegung", str(belegung.pk))])
+        found = references.resolve(
+            [("placements.belegung", str(belegung.pk))], tenant_id=belegung.tenant_id
+        )
     text = found[("placements.belegung", str(belegung.pk))]
     assert belegung.gesuch.pseudonym in text
     assert all(
         "placements_platzgesuch" not in q["sql"] or "placements_belegung" not in q["sql"]
         for q in captured.captured_queries
     )
+
+
+def test_each_party_reads_the_other_partys_rows_in_its_log(belegungen, traeger, jugendamt) -> None:
+    """The youth office's log names the provider's Belegung, the provider's log the youth
+    office's Gesuch (a read's subject): not the reader's own rows, found by id after its own
+    (privacy.references, koffer.tenancy.across.seen_by_others)."""
+    belegung = belegungen[0]
+    as_youth_office = references.resolve(
+        [("placements.belegung", str(belegung.pk))], tenant_id=jugendamt.pk
+    )
+    assert belegung.gesuch.pseudonym in as_youth_office[("placements.belegung", str(belegung.pk))]
+    gesuch = ("placements.platzgesuch", str(belegung.gesuch_id))
+    as_provider = references.resolve([gesuch], tenant_id=traeger.pk)
+    assert belegung.gesuch.pseudonym in as_provider[gesuch]

@@ -9,6 +9,7 @@ row. Objects that no longer exist get their stored label, or the type and a shor
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from koffer.privacy import labels
-from koffer.tenancy.across import fetch_across, split
+from koffer.tenancy.across import fetch_across, owned, seen_by_others, split
 
 Ref = tuple[str, str]
 BATCH = 500  # ids per query: a page (50 rows, a few refs each) always needs one per type
@@ -108,11 +109,15 @@ def _text_for(model: type[models.Model]) -> tuple[tuple[str, ...], Callable[[Any
     return ((), str) if _has_own_str(model) else None
 
 
-def resolve(refs: Iterable[Ref]) -> dict[Ref, str]:
-    """The current reference text of every (type, id) that still exists and has one.
+def resolve(refs: Iterable[Ref], *, tenant_id: uuid.UUID) -> dict[Ref, str]:
+    """The current reference text of every (type, id) named in ``tenant_id``'s log that
+    still exists and has one.
 
-    One query per type and BATCH ids; ids that are not valid keys of the model (a hand
-    written object id) are skipped rather than failing the page."""
+    One query per type and BATCH ids, by Mandant and id (on Citus routed to the Mandant's
+    shards); only ids of a type another Mandant's rows may be (``seen_by_others``: a
+    provider's Belegung in the youth office's log) that are not the Mandant's own cost one
+    more query, by id alone. Ids that are not valid keys of the model (a hand written object
+    id) are skipped rather than failing the page."""
     by_type: dict[str, set[str]] = {}
     for kind, ident in refs:
         if kind and ident:
@@ -128,18 +133,36 @@ def resolve(refs: Iterable[Ref]) -> dict[Ref, str]:
         ordered = sorted(valid)
         for start in range(0, len(ordered), BATCH):
             chunk = [valid[k] for k in ordered[start : start + BATCH]]
-            # A row of another Mandant (a provider's Belegung names the youth office's
-            # Gesuch) is loaded by id after the rows, not joined (koffer.tenancy.across).
-            joined, across = split(model, related)
-            qs = model._base_manager.filter(pk__in=chunk)
-            if joined:
-                qs = qs.select_related(*joined)
-            objs = list(qs)
-            for path in across:
-                fetch_across(objs, path)
-            for obj in objs:
+            for obj in _objects(model, related, chunk, tenant_id):
                 found[(kind, str(obj.pk))] = text(obj)
     return found
+
+
+def _objects(
+    model: type[models.Model], related: tuple[str, ...], ids: list[Any], tenant_id: uuid.UUID
+) -> list[Any]:
+    """The rows of ``model`` with these ids: the Mandant's own first, then, for a type other
+    Mandanten's rows may be, the rest by id."""
+    if not owned(model):
+        return _load(model._base_manager.filter(pk__in=ids), related)
+    objs = _load(model._base_manager.filter(tenant_id=tenant_id, pk__in=ids), related)
+    if seen_by_others(model) and len(objs) < len(ids):
+        own = {obj.pk for obj in objs}
+        rest = [ident for ident in ids if ident not in own]
+        objs += _load(model._base_manager.filter(pk__in=rest), related)
+    return objs
+
+
+def _load(qs: models.QuerySet[Any], related: tuple[str, ...]) -> list[Any]:
+    # A row of another Mandant (a provider's Belegung names the youth office's Gesuch) is
+    # loaded by id after the rows, not joined (koffer.tenancy.across).
+    joined, across = split(qs.model, related)
+    if joined:
+        qs = qs.select_related(*joined)
+    objs = list(qs)
+    for path in across:
+        fetch_across(objs, path)
+    return objs
 
 
 def _valid_keys(model: type[models.Model], idents: set[str]) -> dict[str, Any]:

@@ -317,7 +317,7 @@ def rows_for(tenant_id: uuid.UUID, events: list[AuditEvent]) -> list[AuditRow]:
             wanted.add((USER_TYPE, str(e.actor_id)))
         wanted.add((e.subject_type, e.subject_id))
         wanted.update(labels.change_refs(e.object_type, e.changes))
-    current = references.resolve(wanted)
+    current = references.resolve(wanted, tenant_id=tenant_id)
     subjects = {(e.subject_type, e.subject_id) for e in events if e.subject_type}
     logged = subject_labels(tenant_id, subjects - current.keys())
     rows = []

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.apps import apps
+
 from koffer.tenancy.citus import CROSS_TENANT_KEY_MANDANT
 
 
@@ -23,6 +25,27 @@ def mandant_of(field: Any) -> str | None:
     """The attribute naming the Mandant that the foreign key ``field`` points into, when
     that is another Mandant than the row's own; None for an ordinary key."""
     return CROSS_TENANT_KEY_MANDANT.get((field.model._meta.db_table, field.column))
+
+
+def owned(model: Any) -> bool:
+    """Whether rows of ``model`` belong to a Mandant (a ``tenant_id`` column: on Citus a
+    distributed table, read on one Mandant's shards when the query names it)."""
+    return any(field.attname == "tenant_id" for field in model._meta.concrete_fields)
+
+
+def seen_by_others(model: Any) -> bool:
+    """Whether another Mandant may name rows of ``model`` (its audit chain, a read event's
+    subject): rows two Mandanten work on (a queryset with ``for_party``: the provider owns
+    the Reservierung, Belegung, Rechnung …, the youth office is a party) and the rows a key
+    from another Mandant points at (the youth office's Gesuch)."""
+    if hasattr(model._default_manager.get_queryset(), "for_party"):
+        return True
+    return any(
+        (other._meta.db_table, field.column) in CROSS_TENANT_KEY_MANDANT
+        and field.related_model is model
+        for other in apps.get_models()
+        for field in other._meta.concrete_fields
+    )
 
 
 def split(model: Any, paths: Iterable[str]) -> tuple[list[str], list[str]]:
