@@ -3,11 +3,13 @@
 Starting one resolves the selection (a list of Aktenzeichen, or the open Akten of a unit,
 optionally of one Aktenplan position) into the Akten the starting person may write in,
 and queues the job ``outbox.serienbrief``. The job makes the letters in chunks of
-:data:`CHUNK` Akten, each chunk one job step; inside a chunk every Akte has its own
-savepoint, so one letter that cannot be made (its check finds a missing address, the Akte
-was closed meanwhile) is recorded with its reason and the others go on. A letter is made
-and released exactly as a person would (``briefe.services``); where the template asks for
-four eyes, it waits for a second person.
+:data:`CHUNK` Akten, each chunk one job step; inside a chunk every letter is checked
+alone before anything is written, so one that cannot be made (its check finds a missing
+address, the Akte was closed meanwhile) is recorded with its reason and the others go on.
+The chunk's letters are then released together, each written and audited as a person's
+release would be (``briefe.serienbriefe_freigeben``), every table in one statement; where
+the template asks for four eyes (or the letter goes to a portal mailbox) a letter is made
+alone in its own savepoint and waits for a second person.
 
 Typesetting is most of a letter's time and needs no database: :func:`vorbereiten` drafts
 a chunk's letters in memory and hands them to a pool of child processes
