@@ -151,3 +151,62 @@ def test_events_lost_to_another_rollback_fail_the_batch_instead_of_leaving_a_gap
     assert AuditEvent.objects.filter(tenant_id=tenant.pk).count() == before
     _events(tenant, 1)
     assert verify_tenant(tenant.pk).ok
+
+
+def test_a_bundle_inserts_its_events_in_one_statement_in_the_order_recorded(
+    tenant: Mandant, django_assert_num_queries: Any
+) -> None:
+    _events(tenant, 2)
+    before = AuditHead.objects.get(tenant_id=tenant.pk).seq
+    # 25 events: the head read once, one INSERT (then counted and advanced once).
+    with (
+        transaction.atomic(),
+        audit.batched(tenant.pk),
+        django_assert_num_queries(2),
+        audit.gebuendelt(tenant.pk),
+    ):
+        _events(tenant, 25)
+    events = list(AuditEvent.objects.filter(tenant_id=tenant.pk, seq__gt=before).order_by("seq"))
+    assert [e.object_id for e in events] == [str(i) for i in range(25)]
+    assert [e.seq for e in events] == list(range(before + 1, before + 26))
+    assert AuditHead.objects.get(tenant_id=tenant.pk).seq == before + 25
+    assert verify_tenant(tenant.pk).ok
+
+
+def test_a_bundle_flushes_before_an_event_in_a_savepoint_which_rolls_back_alone(
+    tenant: Mandant,
+) -> None:
+    before = AuditEvent.objects.filter(tenant_id=tenant.pk).count()
+    with transaction.atomic(), audit.batched(tenant.pk), audit.gebuendelt(tenant.pk):
+        _events(tenant, 2)
+        with pytest.raises(ValueError), audit.savepoint():
+            _events(tenant, 3)  # inserted at once, after the two bundled ones
+            raise ValueError("this letter cannot be made")
+        _events(tenant, 2)
+    assert AuditEvent.objects.filter(tenant_id=tenant.pk).count() == before + 4
+    assert verify_tenant(tenant.pk).ok
+
+
+def test_a_bundle_left_by_an_error_fails_the_batch_instead_of_leaving_a_gap(
+    tenant: Mandant,
+) -> None:
+    before = AuditEvent.objects.filter(tenant_id=tenant.pk).count()
+    with pytest.raises(RuntimeError, match="gap"), transaction.atomic(), audit.batched(tenant.pk):
+        _events(tenant, 1)
+        with pytest.raises(ValueError), audit.gebuendelt(tenant.pk):
+            _events(tenant, 2)
+            raise ValueError
+        _events(tenant, 1)
+    assert AuditEvent.objects.filter(tenant_id=tenant.pk).count() == before
+    _events(tenant, 1)
+    assert verify_tenant(tenant.pk).ok
+
+
+def test_a_bundle_needs_a_batch_of_its_mandant(tenant: Mandant, other_tenant: Mandant) -> None:
+    with (
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+        audit.batched(other_tenant.pk),
+        audit.gebuendelt(tenant.pk),
+    ):
+        pass

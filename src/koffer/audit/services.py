@@ -128,6 +128,10 @@ class _Batch:
     seq: int = 0
     hash: str = ""
     key_id: str = ""
+    # Within :func:`gebuendelt`: the events not inserted yet, and how many savepoints were
+    # open when the block began (None: not bundling).
+    buffer: list[AuditEvent] | None = None
+    depth: int = 0
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
@@ -167,6 +171,8 @@ def savepoint() -> Iterator[None]:
     """``transaction.atomic()`` for one piece of work inside :func:`batched`: when it
     rolls back, the batch's head goes back to where it was (its events are gone)."""
     state = _batch.get()
+    if state is not None and state.buffer:
+        _flush(state)  # the bundle so far belongs to the level outside
     mark = None if state is None else (state.start, state.seq, state.hash, state.key_id)
     try:
         with transaction.atomic():
@@ -175,6 +181,66 @@ def savepoint() -> Iterator[None]:
         if state is not None and mark is not None:
             state.start, state.seq, state.hash, state.key_id = mark
         raise
+
+
+@contextmanager
+def gebuendelt(tenant_id: uuid.UUID) -> Iterator[None]:
+    """Inside :func:`batched`: the events recorded in this block are hashed and chained
+    as they come (in the order of the calls, exactly as one at a time) and inserted
+    together when it ends, a few hundred rows a statement (a serial letter's chunk
+    written in bulk). Everything the block writes must commit or roll back together with
+    the block's own level: an event recorded while a deeper savepoint is open first
+    flushes the bundle and is inserted at once, so a rollback of that savepoint takes
+    exactly its own events. An exception leaving the block drops the bundle; the head has
+    moved past it, so the batch's count fails the transaction unless the exception does
+    (never a gap)."""
+    state = _batch.get()
+    if state is None or state.tenant_id != tenant_id or state.alias != connection.alias:
+        raise RuntimeError("audit.gebuendelt() needs audit.batched() for the same Mandant")
+    if state.buffer is not None:
+        yield  # already bundling
+        return
+    state.buffer, state.depth = [], _savepoints()
+    try:
+        yield
+        _flush(state)
+    finally:
+        state.buffer = None
+
+
+def _savepoints() -> int:
+    """How many savepoints are open (an ``atomic(savepoint=False)`` inside another opens
+    none: Django notes it as None)."""
+    return sum(1 for sid in connection.savepoint_ids if sid is not None)
+
+
+_BUNDLE = 200  # rows an INSERT: well under SQLite's 32,766 parameters with 17 columns
+
+
+def _flush(state: _Batch) -> None:
+    events = state.buffer or []
+    if state.buffer is not None:
+        state.buffer = []
+    fields = AuditEvent._meta.concrete_fields
+    for start in range(0, len(events), _BUNDLE):
+        part = events[start : start + _BUNDLE]
+        params = [
+            f.get_db_prep_save(getattr(event, f.attname), connection)
+            for event in part
+            for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql_rows(len(part)), params)
+        for event in part:
+            event._state.adding = False
+            event._state.db = connection.alias
+
+
+def _insert_sql_rows(rows: int) -> str:
+    """The INSERT of :func:`_insert_sql` with ``rows`` rows of values."""
+    single = _insert_sql(connection.vendor)
+    head, values = single.split(" VALUES ", 1)
+    return f"{head} VALUES {', '.join([values] * rows)}"
 
 
 _COUNT_SINCE = "SELECT COUNT(*) FROM audit_event WHERE tenant_id = %s AND seq > %s"
@@ -247,7 +313,12 @@ def record(
         fields["hash"] = event_hash(fields, key_id)
         event = AuditEvent(**fields, key_id=key_id)
         if batch is not None:
-            _insert(event)
+            if batch.buffer is not None and _savepoints() == batch.depth:
+                batch.buffer.append(event)
+            else:
+                if batch.buffer:
+                    _flush(batch)
+                _insert(event)
             batch.seq, batch.hash = event.seq, event.hash
         else:
             _append(event)

@@ -283,11 +283,13 @@ def test_a_chunk_writes_each_letter_in_few_statements_and_still_audits_every_ste
 ) -> None:
     akten = _akten(welt, 6)
     serie = _start(welt, akten)
-    # Each letter: its three audit events one INSERT each, the Dokument, its version and
-    # search entry, the letter and its events inserted once, the blob's mark, the Akte's
-    # time, the blob's mark set and settled, two savepoints; the chunk: its reads (the addressees in one) and counts. It
-    # was 29 a letter with two reads of the first person and the head read per event.
-    with django_assert_max_num_queries(6 * 18 + 16), transaction.atomic():
+    # Each letter: only its blob's mark (announced here, as no blobs were stored ahead:
+    # a savepoint, the advisory lock on PostgreSQL, the insert, the release); the chunk:
+    # its reads (the addressees in one), each table's INSERT for all letters (Dokumente,
+    # versions, search entries, letters, their events, the audit bundles), the Akten's
+    # time, the marks settled, the counts. It was 18 a letter before the chunk was
+    # written in bulk, 29 with two reads of the first person and the head read per event.
+    with django_assert_max_num_queries(6 * 6 + 24), transaction.atomic():
         counts = services.make_chunk(serie=serie, akte_ids=[str(a.pk) for a in akten])
     assert counts == {"erstellt": 6, "zur_freigabe": 0, "fehler": 0}
     assert verify_tenant(welt.tenant.pk).ok
@@ -312,3 +314,65 @@ def test_a_chunk_writes_each_letter_in_few_statements_and_still_audits_every_ste
             tenant_id=welt.tenant.pk, action="records.dokument.create", object_id=brief.dokument_id
         )
         assert filed.subject_id == str(person.pk)
+
+
+def test_killed_inside_a_chunk_written_in_bulk_nothing_of_it_stays_and_the_rerun_makes_each_once(
+    welt: Welt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "CHUNK", 4)
+    akten = _akten(welt, 6)
+    serie = _start(welt, akten)
+    original = documents.file_letters
+    kills: list[int] = []
+
+    def deadly(**kwargs: Any) -> Any:
+        made = original(**kwargs)  # the chunk's rows and audit events written, not committed
+        if not kills:
+            kills.append(len(made))
+            raise Killed
+        return made
+
+    monkeypatch.setattr(documents, "file_letters", deadly)
+    assert serie.job_id is not None
+    with pytest.raises(Killed):
+        runner.execute(serie.job_id)
+    assert kills == [4] and not _letters(welt, serie)
+    assert verify_tenant(welt.tenant.pk).ok
+    assert serie.job_id in jobs.recover_stale_jobs(now=timezone.now() + timedelta(hours=1))
+    assert runner.execute(serie.job_id) == "done"
+    letters = _letters(welt, serie)
+    assert sorted(str(b.akte_id) for b in letters) == sorted(str(a.pk) for a in akten)
+    assert len({b.dokument_id for b in letters}) == 6
+    assert (
+        DokumentVersion.objects.for_tenant(welt.tenant)
+        .filter(upload_key__in=[f"postausgang:{b.pk}" for b in letters])
+        .count()
+        == 6
+    )
+    audited = AuditEvent.objects.filter(
+        tenant_id=welt.tenant.pk, action="outbox.brief.freigegeben"
+    ).values_list("object_id", flat=True)
+    assert sorted(audited) == sorted(str(b.pk) for b in letters)
+    assert verify_tenant(welt.tenant.pk).ok
+    blob_ledger.collect(older_than=timedelta(0))
+    assert all(get_store().exists(b.dokument.current_version.sha256) for b in letters)  # type: ignore[union-attr]
+
+
+def test_a_serial_letter_that_needs_four_eyes_waits_letter_by_letter(welt: Welt) -> None:
+    akten = _akten(welt, 3)
+    v = vorlage(welt.tenant, code="bescheid", vier_augen=True)
+    serie = services.starten(
+        actor=welt.writer,
+        access=welt.access(welt.writer),
+        tenant=welt.tenant,
+        vorlage=v,
+        akten=akten,
+        auswahl="Test",
+        eingaben={"frist": "31.12.2026", "betrag": "10,00 €"},
+    )
+    assert serie.job_id is not None and runner.execute(serie.job_id) == "done"
+    serie.refresh_from_db()
+    assert (serie.erstellt, serie.zur_freigabe, serie.fehler) == (0, 3, 0)
+    letters = _letters(welt, serie)
+    assert all(b.status == "zur_freigabe" and b.dokument_id is None for b in letters)
+    assert verify_tenant(welt.tenant.pk).ok

@@ -14,6 +14,8 @@ recorded (``freigabe_angefordert_von``, ``freigegeben_von``) and audited.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -394,6 +396,131 @@ def serienbrief_freigeben(
     return brief
 
 
+def einzeln(brief: Brief) -> bool:
+    """Whether a serial letter's letter is released alone (:func:`serienbrief_freigeben`)
+    rather than with its chunk (:func:`serienbriefe_freigeben`): one that waits for a
+    second person or goes into a portal mailbox."""
+    return brief.kanal == Brief.Kanal.PORTAL or needs_second_person(brief)
+
+
+@dataclass(frozen=True)
+class Geprueft:
+    """A serial letter's letter typeset and checked (:func:`serienbrief_pruefen`), to be
+    released with its chunk."""
+
+    brief: Brief
+    gesetzt: setzen.Gesetzt
+
+
+def serienbrief_pruefen(
+    *,
+    actor: User,
+    access: Access,
+    entwurf: Brief,
+    vorgesetzt: setzen.Vorgesetzt | None = None,
+) -> Geprueft:
+    """What :func:`serienbrief_freigeben` checks before it writes (the writer may write in
+    the Akte, the Akte takes documents, the letter has no findings), writing nothing; a
+    letter that fails raises :class:`~koffer.errors.DomainError` with the reason."""
+    _may_write(access, actor, entwurf.akte)
+    documents.check_target(entwurf.akte, entwurf.vorgang)
+    done = setzen.setze(entwurf, briefdatum=timezone.localdate(), vorgesetzt=vorgesetzt)
+    if done.befunde:
+        raise Invalid(
+            "brief_befunde",
+            "Der Brief kann so nicht versandt werden: " + " ".join(b.message for b in done.befunde),
+        )
+    return Geprueft(entwurf, done)
+
+
+def serienbriefe_freigeben(*, actor: User, geprueft: Sequence[Geprueft]) -> list[Brief]:
+    """The letters of a serial letter's chunk checked by :func:`serienbrief_pruefen` (none
+    :func:`einzeln`) drafted, filed and released together in the caller's transaction:
+    for each what :func:`serienbrief_freigeben` writes — its audit events
+    (``outbox.brief.entworfen``, ``records.dokument.create``, ``…freigegeben``), its
+    Dokument, the letter with its final values and its two events — but each table in one
+    statement for all (their audit events chained in one bundle). All or nothing."""
+    if not geprueft:
+        return []
+    tenant_id = geprueft[0].brief.tenant_id
+    with audit.batched(tenant_id):
+        with audit.gebuendelt(tenant_id):
+            for item in geprueft:
+                version = item.brief.version
+                audit_brief(
+                    actor,
+                    item.brief,
+                    "outbox.brief.entworfen",
+                    changes={
+                        "vorlage": version.vorlage.code,
+                        "version": version.nummer,
+                        "kanal": item.brief.kanal,
+                    },
+                )
+        dokumente = documents.file_letters(
+            actor=actor,
+            letters=[
+                documents.LetterToFile(
+                    akte=item.brief.akte,
+                    letter=_scan(item.brief, item.gesetzt),
+                    meta=_meta(item.brief, item.gesetzt),
+                    key=f"postausgang:{item.brief.pk}",
+                    vorgang=item.brief.vorgang,
+                    subject=item.brief.empfaenger,
+                )
+                for item in geprueft
+            ],
+        )
+        now = timezone.now()
+        made: list[Brief] = []
+        for item, dokument in zip(geprueft, dokumente, strict=True):
+            brief, done = item.brief, item.gesetzt
+            brief.dokument = dokument
+            brief.status = Status.FREIGEGEBEN
+            brief.briefdatum = done.briefdatum
+            brief.seiten = done.seiten
+            brief.portoklasse = done.portoklasse
+            brief.befunde = []
+            brief.freigegeben_von = actor
+            brief.freigegeben_at = now
+            brief.updated_at = now
+            made.append(brief)
+        Brief.objects.bulk_create(made)
+        BriefEreignis.objects.bulk_create(
+            [
+                BriefEreignis(
+                    tenant_id=brief.tenant_id,
+                    brief=brief,
+                    key=status,
+                    status=status,
+                    at=now,
+                    recorded_at=now,
+                    actor=actor,
+                    detail=detail[:500],
+                )
+                for brief in made
+                for status, detail in (
+                    (Status.ENTWURF.value, f"Vorlage {brief.version.vorlage.titel}"),
+                    (Status.FREIGEGEBEN.value, ""),
+                )
+            ]
+        )
+        with audit.gebuendelt(tenant_id):
+            for brief in made:
+                audit_brief(
+                    actor,
+                    brief,
+                    "outbox.brief.freigegeben",
+                    changes={
+                        "dokument": str(brief.dokument_id),
+                        "seiten": brief.seiten,
+                        "vier_augen": False,
+                        "status": brief.status,
+                    },
+                )
+    return made
+
+
 def zweitfreigabe(*, actor: User, access: Access, brief: Brief) -> Brief:
     """The second person's release of a letter that needs four eyes."""
     today = timezone.localdate()
@@ -465,6 +592,26 @@ def verwerfen(*, actor: User, access: Access, brief: Brief) -> Brief:
     return brief
 
 
+def _scan(brief: Brief, done: setzen.Gesetzt) -> documents.Scan:
+    """The letter as its Akte files it: the PDF, its text and pages."""
+    return documents.Scan(
+        filename=setzen.dateiname(brief),
+        original=done.pdf,
+        searchable=None,
+        text=done.text,
+        page_count=done.seiten,
+    )
+
+
+def _meta(brief: Brief, done: setzen.Gesetzt) -> documents.DocumentMeta:
+    return documents.DocumentMeta(
+        title=brief.betreff[:300],
+        kind=brief.version.vorlage.get_art_display(),
+        direction=Dokument.Direction.OUTGOING,
+        sender=done.absender[:200],
+    )
+
+
 def _release(
     brief: Brief,
     *,
@@ -482,19 +629,8 @@ def _release(
     result = documents.file_letter(
         actor=actor,
         akte=brief.akte,
-        letter=documents.Scan(
-            filename=setzen.dateiname(brief),
-            original=done.pdf,
-            searchable=None,
-            text=done.text,
-            page_count=done.seiten,
-        ),
-        meta=documents.DocumentMeta(
-            title=brief.betreff[:300],
-            kind=brief.version.vorlage.get_art_display(),
-            direction=Dokument.Direction.OUTGOING,
-            sender=done.absender[:200],
-        ),
+        letter=_scan(brief, done),
+        meta=_meta(brief, done),
         vorgang=brief.vorgang,
         key=f"postausgang:{brief.pk}",
         neu=neu,

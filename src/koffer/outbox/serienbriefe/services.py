@@ -3,11 +3,13 @@
 Starting one resolves the selection (a list of Aktenzeichen, or the open Akten of a unit,
 optionally of one Aktenplan position) into the Akten the starting person may write in,
 and queues the job ``outbox.serienbrief``. The job makes the letters in chunks of
-:data:`CHUNK` Akten, each chunk one job step; inside a chunk every Akte has its own
-savepoint, so one letter that cannot be made (its check finds a missing address, the Akte
-was closed meanwhile) is recorded with its reason and the others go on. A letter is made
-and released exactly as a person would (``briefe.services``); where the template asks for
-four eyes, it waits for a second person.
+:data:`CHUNK` Akten, each chunk one job step; inside a chunk every letter is checked
+alone before anything is written, so one that cannot be made (its check finds a missing
+address, the Akte was closed meanwhile) is recorded with its reason and the others go on.
+The chunk's letters are then released together, each written and audited as a person's
+release would be (``briefe.serienbriefe_freigeben``), every table in one statement; where
+the template asks for four eyes (or the letter goes to a portal mailbox) a letter is made
+alone in its own savepoint and waits for a second person.
 
 Typesetting is most of a letter's time and needs no database: :func:`vorbereiten` drafts
 a chunk's letters in memory and hands them to a pool of child processes
@@ -280,25 +282,34 @@ def _make_chunk(
 ) -> dict[str, int]:
     actor = serie.created_by
     access = Access.for_user(actor.pk, serie.tenant_id)
-    akten = _akten(serie, akte_ids)
     done = _done(serie, akte_ids)
     ahead = vorbereitet or {}
-    # Drafted ahead with their addressees; the others' read here, once for the chunk.
-    personen = _personen(serie, akten) if any(k not in ahead for k in akten) else {}
+    # An Akte drafted ahead comes with its draft (read once, when drafting); the others
+    # are read here, with their addressees, once for the chunk.
+    akten = {k: ahead[k].entwurf.akte for k in akte_ids if k in ahead and k not in done}
+    missing = [k for k in akte_ids if k not in done and k not in akten]
+    rest = _akten(serie, missing) if missing else {}
+    personen = _personen(serie, rest) if rest else {}
+    akten |= rest
     counts = {"erstellt": 0, "zur_freigabe": 0, "fehler": 0}
-    # The chunk's audit events at one statement each (the chain head locked once).
+    # The chunk's audit events at one statement each (the chain head locked once), the
+    # letters released with the chunk in one bundle.
     with audit.batched(serie.tenant_id):
+        geprueft: list[briefe.Geprueft] = []
         for key in akte_ids:
             akte = akten.get(key)
             if key in done or akte is None:
                 continue
-            brief = _brief(serie, actor, access, akte, ahead.get(key), personen)
-            if brief is None:
+            made = _brief(serie, actor, access, akte, ahead.get(key), personen)
+            if made is None:
                 counts["fehler"] += 1
-            elif brief.status == Brief.Status.ZUR_FREIGABE:
+            elif isinstance(made, briefe.Geprueft):
+                geprueft.append(made)
+            elif made.status == Brief.Status.ZUR_FREIGABE:
                 counts["zur_freigabe"] += 1
             else:
                 counts["erstellt"] += 1
+        counts["erstellt"] += len(briefe.serienbriefe_freigeben(actor=actor, geprueft=geprueft))
     Serienbrief.objects.for_tenant(serie.tenant_id).filter(pk=serie.pk).update(
         erstellt=_count(serie, excluding=Brief.Status.ZUR_FREIGABE),
         zur_freigabe=Brief.objects.for_tenant(serie.tenant_id)
@@ -319,14 +330,19 @@ def _brief(
     akte: Akte,
     letter: Vorbereitet | None,
     personen: Mapping[uuid.UUID, Person],
-) -> Brief | None:
-    """One Akte's letter made and released in its own savepoint; None when it could not
-    be made (the reason recorded for the report)."""
+) -> Brief | briefe.Geprueft | None:
+    """One Akte's letter checked, to be released with the chunk (most), or made and
+    released alone in its own savepoint (four eyes, the portal mailbox); None when it
+    could not be made (the reason recorded for the report)."""
     try:
+        entwurf = letter.entwurf if letter is not None else None
+        if entwurf is None:
+            entwurf = _entwurf(serie, akte, personen.get(akte.pk))
+        if not briefe.einzeln(entwurf):
+            return briefe.serienbrief_pruefen(
+                actor=actor, access=access, entwurf=entwurf, vorgesetzt=_vorgesetzt(letter)
+            )
         with audit.savepoint():
-            entwurf = letter.entwurf if letter is not None else None
-            if entwurf is None:
-                entwurf = _entwurf(serie, akte, personen.get(akte.pk))
             return briefe.serienbrief_freigeben(
                 actor=actor, access=access, entwurf=entwurf, vorgesetzt=_vorgesetzt(letter)
             )

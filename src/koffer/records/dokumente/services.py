@@ -163,7 +163,8 @@ def _with_received_on(meta: DocumentMeta) -> DocumentMeta:
     return replace(meta, received_on=timezone.localdate())
 
 
-def _check_target(akte: Akte, vorgang: Vorgang | None) -> None:
+def check_target(akte: Akte, vorgang: Vorgang | None) -> None:
+    """A new Dokument may be filed in ``akte`` (open) and ``vorgang`` (of that Akte)."""
     if akte.status != Akte.Status.OPEN:
         raise RecordsError(
             "akte_not_open", "In einer geschlossenen Akte können keine Dokumente abgelegt werden."
@@ -195,7 +196,7 @@ def ingest_files(
     with the same document, and only the files still missing are stored."""
     meta = _with_received_on(_clean_meta(meta or DocumentMeta()))
     upload_key = clean_upload_key(upload_key)
-    _check_target(akte, vorgang)
+    check_target(akte, vorgang)
     scope = records_access.duplicate_scope(actor, akte, access)
     file_meta = DocumentMeta(**{**meta.__dict__, "title": meta.title if len(files) == 1 else ""})
     bounds = inspection_bounds(akte.tenant_id)
@@ -384,7 +385,7 @@ def file_received(
     with ``origin`` in the event (e.g. the Koffer's audit event it came from). The same
     ``pk`` again answers the version stored before."""
     meta = _with_received_on(_clean_meta(meta or DocumentMeta()))
-    _check_target(akte, vorgang)
+    check_target(akte, vorgang)
     earlier = _received_before(akte.tenant_id, version)
     if earlier is not None:
         return earlier
@@ -581,6 +582,156 @@ def file_letter(
     )
 
 
+@dataclass(frozen=True)
+class LetterToFile:
+    """One letter of :func:`file_letters`: what :func:`file_letter` takes for one."""
+
+    akte: Akte
+    letter: Scan
+    meta: DocumentMeta
+    key: str
+    vorgang: Vorgang | None = None
+    subject: Person | None = None
+
+
+def file_letters(*, actor: User, letters: Sequence[LetterToFile]) -> list[Dokument]:
+    """File many letters of the Postausgang made in the caller's open transaction (a
+    serial letter's chunk), each exactly as :func:`file_letter` with ``neu`` files one —
+    its own Dokument, version, search entry, Vorgang step and audit event
+    (``records.dokument.create``, in the order of ``letters``) — but each table written
+    once for all of them. All or nothing: any failure fails the caller's transaction (the
+    blobs stored for them are given up). Returns the Dokumente in the order of
+    ``letters``. ``subject``: the Akte's first person (the audit event's subject)."""
+    if not letters:
+        return []
+    now = timezone.now()
+    prepared: list[tuple[LetterToFile, DocumentMeta, Content]] = []
+    for item in letters:
+        meta = _clean_meta(
+            replace(item.meta, source=Dokument.Source.LETTER, direction=Dokument.Direction.OUTGOING)
+        )
+        check_target(item.akte, item.vorgang)
+        ftype = detect_type(item.letter.original)
+        if ftype.code != "pdf":
+            raise DocumentRejected("unsupported_type", SCAN_TYPE_MESSAGE.format(label=ftype.label))
+        content = Content(
+            filename=clean_filename(item.letter.filename),
+            ftype=ftype,
+            data=item.letter.original,
+            sha256=hashlib.sha256(item.letter.original).hexdigest(),
+            text=item.letter.text,
+            page_count=item.letter.page_count,
+            needs_ocr=not item.letter.text.strip(),
+        )
+        prepared.append((item, meta, content))
+    pending: list[uuid.UUID] = []
+    try:
+        for item, _meta, content in prepared:
+            pending += blob_ledger.store_pending(
+                item.akte.tenant_id, [(content.sha256, content.data)], get_store()
+            )
+        with transaction.atomic(savepoint=False):
+            dokumente = _write_letters(actor, prepared, now)
+            blob_ledger.settle(pending)
+    except BaseException:
+        blob_ledger.discard(pending)
+        raise
+    return dokumente
+
+
+def _write_letters(
+    actor: User, prepared: Sequence[tuple[LetterToFile, DocumentMeta, Content]], now: datetime
+) -> list[Dokument]:
+    """The rows of :func:`file_letters`: one INSERT a table (the search entries as the
+    backend writes many), the Akten's time in one UPDATE, the audit events bundled."""
+    dokumente: list[Dokument] = []
+    versions: list[DokumentVersion] = []
+    for item, meta, content in prepared:
+        version_id = uuid7()
+        dokument = Dokument(
+            id=uuid7(),
+            tenant_id=item.akte.tenant_id,
+            akte=item.akte,
+            vorgang=item.vorgang,
+            title=meta.title or split_extension(content.filename)[0][:300],
+            kind=meta.kind,
+            direction=meta.direction,
+            sender=meta.sender,
+            received_on=meta.received_on,
+            source=meta.source,
+            needs_ocr=content.needs_ocr,
+            page_count=content.page_count,
+            current_version_id=version_id,
+            created_at=now,
+            created_by=actor,
+        )
+        dokumente.append(dokument)
+        versions.append(
+            DokumentVersion(
+                id=version_id,
+                tenant_id=dokument.tenant_id,
+                dokument=dokument,
+                number=1,
+                filename=content.filename,
+                mime_type=content.ftype.mime,
+                size=len(content.data),
+                sha256=content.sha256,
+                pdf_sha256="",
+                page_count=content.page_count,
+                text=content.text,
+                created_at=now,
+                created_by=actor,
+                note="",
+                upload_key=clean_upload_key(item.key),
+            )
+        )
+    Dokument.objects.bulk_create(dokumente)
+    DokumentVersion.objects.bulk_create(versions)
+    for dokument, version in zip(dokumente, versions, strict=True):
+        dokument.current_version = version
+    search.index_versions(versions)
+    by_tenant: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for item, _meta, _content in prepared:
+        by_tenant.setdefault(item.akte.tenant_id, set()).add(item.akte.pk)
+    for tenant_id, akte_ids in by_tenant.items():
+        Akte.objects.for_tenant(tenant_id).filter(pk__in=akte_ids).update(updated_at=now)
+    _vorgang_steps(
+        [
+            (item.vorgang, f"Dokument abgelegt: {dokument.title}")
+            for (item, _meta, _content), dokument in zip(prepared, dokumente, strict=True)
+            if item.vorgang is not None
+        ],
+        actor,
+        now,
+    )
+    # One Mandant's events at a time (a serial letter has one), chained in this order.
+    for tenant_id in dict.fromkeys(d.tenant_id for d in dokumente):
+        with audit.batched(tenant_id), audit.gebuendelt(tenant_id):
+            for (item, _meta, content), dokument, version in zip(
+                prepared, dokumente, versions, strict=True
+            ):
+                if dokument.tenant_id != tenant_id:
+                    continue
+                audit.record(
+                    actor=actor,
+                    tenant_id=tenant_id,
+                    action="records.dokument.create",
+                    obj=dokument,
+                    subject=item.subject,
+                    changes={
+                        "akte": str(item.akte.pk),
+                        "vorgang": str(item.vorgang.pk) if item.vorgang else None,
+                        "title": dokument.title,
+                        "kind": dokument.kind,
+                        "direction": dokument.direction,
+                        "source": dokument.source,
+                        **_version_facts(version),
+                        **_decrypted_fact(content),
+                    },
+                )
+    return dokumente
+
+
 def file_form(
     *,
     actor: Actor | None,
@@ -619,7 +770,7 @@ def _file_pdf(
 ) -> IngestResult:
     who = cast(Actor, actor)
     key = clean_upload_key(key)
-    _check_target(akte, vorgang)
+    check_target(akte, vorgang)
     sha256 = hashlib.sha256(scan.original).hexdigest()
     stored = _stored_under_key(akte.tenant_id, key, sha256, who) if earlier else None
     incoming = IncomingFile(name=scan.filename, size=len(scan.original), stream=io.BytesIO())
@@ -1219,6 +1370,28 @@ def _after_commit(version: DokumentVersion, content: Content) -> None:
         return
     version_id = str(version.pk)
     transaction.on_commit(lambda: complete_text.enqueue(version_id), robust=True)
+
+
+def _vorgang_steps(
+    steps: Sequence[tuple[Vorgang, str]], user: User | None, at: Any, action: str = "dokument"
+) -> None:
+    """:func:`_vorgang_step` for many (Vorgang, detail) in one INSERT."""
+    from koffer.records.models import VorgangSchritt
+
+    if steps:
+        VorgangSchritt.objects.bulk_create(
+            [
+                VorgangSchritt(
+                    tenant_id=vorgang.tenant_id,
+                    vorgang=vorgang,
+                    at=at,
+                    actor=user,
+                    action=action,
+                    detail=detail[:500],
+                )
+                for vorgang, detail in steps
+            ]
+        )
 
 
 def _vorgang_step(vorgang: Vorgang, user: User | None, action: str, detail: str, at: Any) -> None:

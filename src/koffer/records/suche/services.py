@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar
@@ -82,6 +83,16 @@ def index_version(version: DokumentVersion) -> None:
     if dokument.current_version_id not in (None, version.pk):
         return
     get_backend().upsert([_entry(dokument, version)])
+
+
+def index_versions(versions: Sequence[DokumentVersion]) -> None:
+    """:func:`index_version` for many new versions at once (a serial letter's chunk),
+    each its document's current one."""
+    rows = [
+        _entry(v.dokument, v) for v in versions if v.dokument.current_version_id in (None, v.pk)
+    ]
+    if rows:
+        get_backend().upsert(rows)
 
 
 def index_dokument(dokument: Dokument) -> None:
