@@ -88,17 +88,17 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 # claim under threads, the flush), the stateless test (two machines against the cluster and
 # one S3 store) and DISTRIBUTED_TESTS: tenancy, audit and jobs (the guarantees Citus touches
 # first), records (the E-Akte), accounts, privacy and the Platzbörse (tests/placements: a
-# provider's rows read the youth office's Gesuch by Mandant and id, koffer.tenancy.across).
+# provider's rows read the youth office's Gesuch by Mandant and id, koffer.tenancy.across),
+# forms, outbox, inbox and field (the Koffer's import looks for its rows by Mandant and id).
 # A flush between transactional tests deletes only from the tables that hold rows, and the
 # test databases have 4 shards a table (koffer.tenancy.citus.flush, scripts/citus.py).
 # Left out, with why: tests/api (two tests walk every GET endpoint, the Platzbörse's
-# invoices among them); field, inbox, outbox, forms, portal and the rest for time (their
-# long tests start koffer processes; the first 90 of them passed on the cluster, three
-# failures fixed after).
+# invoices among them); portal and the rest for time (their long tests start koffer
+# processes).
 # FULL=1 runs the whole PostgreSQL suite on the cluster (hours on 2 busy cores). Tests
 # marked `not_citus` are skipped there with a reason.
 DIST_WORKERS ?= 2
-DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs tests/records tests/accounts tests/privacy tests/placements
+DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs tests/records tests/accounts tests/privacy tests/placements tests/forms tests/outbox tests/inbox tests/field
 test-distributed: $(VENV)/.dev-deps system-deps-test
 	$(PYTHON) scripts/citus.py run --fresh --workers $(DIST_WORKERS) -- \
 		$(BIN)/pytest -q -n $(DIST_WORKERS) --reuse-db -m "not browser" \
