@@ -88,20 +88,22 @@ test-postgres: $(VENV)/.dev-deps system-deps-test
 # claim under threads, the flush), the stateless test (two machines against the cluster and
 # one S3 store) and DISTRIBUTED_TESTS: tenancy, audit and jobs (the guarantees Citus touches
 # first), records (the E-Akte), accounts, privacy and the Platzbörse (tests/placements: a
-# provider's rows read the youth office's Gesuch by Mandant and id, koffer.tenancy.across).
+# provider's rows read the youth office's Gesuch by Mandant and id, koffer.tenancy.across),
+# forms, outbox, inbox and field (the Koffer's import looks for its rows by Mandant and id).
 # A flush between transactional tests deletes only from the tables that hold rows, and the
 # test databases have 4 shards a table (koffer.tenancy.citus.flush, scripts/citus.py).
 # portal, api, demo, pdf, blobs, tresor, shell and the files tests/*.py are green on the
-# cluster too (twice; the Online-Dienste, the API's endpoints, the demo district, PDFs, the
-# blob stores, the Koffer's Tresor, the shell's pages): portal, api, demo and pdf 19 min
-# with 2 workers, the rest 2.5 min in one, at load ~20 (quiet not measured).
+# cluster too (the Online-Dienste, the API's endpoints, the demo district, PDFs, the blob
+# stores, the Koffer's Tresor, the shell's pages): portal, api, demo and pdf 19 min with 2
+# workers, the rest 2.5 min in one, at load ~20; forms, outbox, inbox and field 62 min at
+# load ~20 (quiet: the whole distributed run in CI, see the latest stop's note).
 # Left out, with why: tests/isolation for time (645 cases, every page of every app: green
-# once on the cluster, 14.5 min with 2 workers at load ~15); field, inbox, outbox and forms
-# (their long tests start koffer processes; run on the cluster by another slice).
+# once on the cluster, 14.5 min with 2 workers at load ~15).
 # FULL=1 runs the whole PostgreSQL suite on the cluster (hours on 2 busy cores). Tests
 # marked `not_citus` are skipped there with a reason.
 DIST_WORKERS ?= 2
 DISTRIBUTED_TESTS ?= tests/tenancy tests/audit tests/jobs tests/records tests/accounts tests/privacy tests/placements \
+	tests/forms tests/outbox tests/inbox tests/field \
 	tests/portal tests/api tests/demo tests/pdf tests/blobs tests/tresor tests/shell $(wildcard tests/test_*.py)
 test-distributed: $(VENV)/.dev-deps system-deps-test
 	$(PYTHON) scripts/citus.py run --fresh --workers $(DIST_WORKERS) -- \

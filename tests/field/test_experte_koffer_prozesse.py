@@ -21,13 +21,9 @@ from tests.field.test_paket_koffer import Buero, buero  # noqa: F401  (the fixtu
 from tests.field.test_unterwegs_buero import _erste_abholung, koffer  # noqa: F401
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # as on the Koffer: see test_unterwegs_buero
 @pytest.mark.real_clock
 @pytest.mark.long
-@pytest.mark.not_citus(
-    "die Testdatenbank ist die des Koffers, eines Laptops mit eigener Datenbank; sein "
-    "Einspielen schreibt Mandant und Akten in einer Transaktion (auf Citus nur sequentiell)"
-)
 def test_an_offline_draft_is_synced_first_then_the_office_invites(
     buero: Buero,  # noqa: F811
     koffer: Path,  # noqa: F811

@@ -106,6 +106,25 @@ def test_the_query_count_does_not_grow_with_the_akten(tenant: Mandant) -> None:
     assert one <= 48
 
 
+def test_the_import_looks_for_versions_under_their_mandant(daten: Bestand) -> None:
+    """Whether a version is here already is asked with its Mandant: on Citus a read by id
+    alone goes to every shard in parallel, and the import's write of the Mandant (a
+    reference table) in the same transaction is then refused (the Koffer's first pull on
+    a database of its own, test_experte_koffer_prozesse)."""
+    paket = _wire(selectors.bauen(geraet=daten.geraet))
+    tables = [f'"{m._meta.db_table}"' for m in (DokumentVersion, Formularversion, VorlagenVersion)]
+    with CaptureQueriesContext(connection) as captured:
+        services.einspielen(paket)
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT")
+        and any(f"FROM {t}" in q["sql"] for t in tables)
+    ]
+    assert len(reads) >= 3
+    assert all('."tenant_id" = ' in sql for sql in reads), reads
+
+
 def test_importing_twice_gives_the_same_state_and_keeps_base_versions(daten: Bestand) -> None:
     paket = _wire(selectors.bauen(geraet=daten.geraet))
     first = services.einspielen(paket)

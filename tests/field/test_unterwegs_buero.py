@@ -25,7 +25,10 @@ from koffer.records.models import Akte, AkteSubjekt, Person
 from tests.conftest import signed_in
 from tests.field.test_paket_koffer import Buero, _manage, buero  # noqa: F401  (the fixture)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.real_clock, pytest.mark.long]
+# Committed transactions, as on the Koffer: a pull's reads before its import commit on
+# their own there; inside one test transaction Citus would refuse the import's write of
+# the Mandant (a reference table) after those reads across shards.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock, pytest.mark.long]
 
 
 @pytest.fixture

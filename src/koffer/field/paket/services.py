@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import serializers
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from koffer.field.models import Abholstand, Geraet, Stand
 from koffer.field.paket import inhalt, suchindex
 from koffer.records.dokumente import blob_ledger
 from koffer.records.models import Akte, Dokument, DokumentVersion
+from koffer.tenancy.citus import on_citus
 
 # Rows written per statement when the base versions are stored.
 BATCH = 500
@@ -155,9 +156,9 @@ def _im_buero_entfernt(tenant_id: uuid.UUID, bestand: Any) -> int:
         im_buero = {str(pk) for pk in gelistet[label]}
         hier = {
             str(pk)
-            for pk in model._base_manager.filter(**{f"{pfad}__in": akten}).values_list(
-                "pk", flat=True
-            )
+            for pk in model._base_manager.filter(
+                tenant_id=tenant_id, **{f"{pfad}__in": akten}
+            ).values_list("pk", flat=True)
         }
         fehlen = sorted(hier - im_buero)
         if not fehlen:
@@ -167,7 +168,7 @@ def _im_buero_entfernt(tenant_id: uuid.UUID, bestand: Any) -> int:
         )
         weg[model] = [
             obj.pk
-            for obj in model._base_manager.filter(pk__in=list(basis))
+            for obj in model._base_manager.filter(tenant_id=tenant_id, pk__in=list(basis))
             if _unveraendert(zeilen([obj])[0]["fields"], basis[str(obj.pk)])
         ]
     if not any(weg.values()):
@@ -175,12 +176,14 @@ def _im_buero_entfernt(tenant_id: uuid.UUID, bestand: Any) -> int:
     blobs: set[str] = set()
     removed = 0
     if weg.get(Dokument):
-        Dokument._base_manager.filter(pk__in=weg[Dokument]).update(current_version=None)
+        Dokument._base_manager.filter(tenant_id=tenant_id, pk__in=weg[Dokument]).update(
+            current_version=None
+        )
     for model in reversed(inhalt.ORDER):
         pks = weg.get(model)
         if not pks:
             continue
-        rows = model._base_manager.filter(pk__in=pks)
+        rows = model._base_manager.filter(tenant_id=tenant_id, pk__in=pks)
         if model is DokumentVersion:
             for sha, pdf in rows.values_list("sha256", "pdf_sha256"):
                 blobs.update(s for s in (sha, pdf) if s)
@@ -254,6 +257,11 @@ def abwischen(*, mandant_id: uuid.UUID) -> int:
     removed = 0
     blobs: set[str] = set()
     with transaction.atomic():
+        if on_citus(connection):
+            # Accounts (a reference table) go after deletes across shards, also the ones
+            # Django cascades to by id: Citus takes both only one connection a node.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
         for model, column in inhalt.CYCLES:
             mine = ids.get(model._meta.label_lower, [])
             if mine:
@@ -327,17 +335,21 @@ def _delete_blobs(blobs: set[str]) -> None:
 
 def _present_immutable(objekte: list[dict[str, Any]]) -> dict[type[models.Model], set[str]]:
     """For each immutable model, which of the package's rows are already here (one query
-    per model)."""
-    wanted: dict[type[models.Model], list[str]] = defaultdict(list)
+    per model and Mandant). Each row is looked for under its own Mandant: on Citus a read
+    by id alone asks every shard in parallel, after which the import's write of the
+    Mandant (a reference table) is refused in the same transaction."""
+    wanted: dict[tuple[type[models.Model], str], list[str]] = defaultdict(list)
     for o in objekte:
         model = inhalt.LABELS[o["model"]]
         if model in inhalt.IMMUTABLE:
-            wanted[model].append(str(o["pk"]))
+            wanted[model, str(o["fields"]["tenant"])].append(str(o["pk"]))
     present: dict[type[models.Model], set[str]] = defaultdict(set)
-    for model, pks in wanted.items():
+    for (model, tenant_id), pks in wanted.items():
         for start in range(0, len(pks), BATCH):
             chunk = pks[start : start + BATCH]
-            found = model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True)
+            found = model._base_manager.filter(tenant_id=tenant_id, pk__in=chunk).values_list(
+                "pk", flat=True
+            )
             present[model].update(str(pk) for pk in found)
     return present
 
