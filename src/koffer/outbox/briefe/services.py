@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -100,22 +100,26 @@ def _events_once(brief: Brief, actor: User | None, steps: list[tuple[str, str]])
     """The events of steps a letter takes once only (drafted, released, put before a
     second person), each ``(status, detail)``, in one statement, without looking for
     them first."""
-    now = timezone.now()
-    BriefEreignis.objects.bulk_create(
-        [
-            BriefEreignis(
-                tenant_id=brief.tenant_id,
-                brief=brief,
-                key=status,
-                status=status,
-                at=now,
-                recorded_at=now,
-                actor=actor,
-                detail=detail[:500],
-            )
-            for status, detail in steps
-        ]
-    )
+    BriefEreignis.objects.bulk_create(_once_rows(brief, actor, steps, timezone.now()))
+
+
+def _once_rows(
+    brief: Brief, actor: User | None, steps: list[tuple[str, str]], now: datetime
+) -> list[BriefEreignis]:
+    """The unsaved event rows of ``steps`` (``(status, detail)``), keyed by their status."""
+    return [
+        BriefEreignis(
+            tenant_id=brief.tenant_id,
+            brief=brief,
+            key=status,
+            status=status,
+            at=now,
+            recorded_at=now,
+            actor=actor,
+            detail=detail[:500],
+        )
+        for status, detail in steps
+    ]
 
 
 def _may_write(access: Access, actor: User, akte: Akte) -> None:
@@ -488,20 +492,16 @@ def serienbriefe_freigeben(*, actor: User, geprueft: Sequence[Geprueft]) -> list
         Brief.objects.bulk_create(made)
         BriefEreignis.objects.bulk_create(
             [
-                BriefEreignis(
-                    tenant_id=brief.tenant_id,
-                    brief=brief,
-                    key=status,
-                    status=status,
-                    at=now,
-                    recorded_at=now,
-                    actor=actor,
-                    detail=detail[:500],
-                )
+                row
                 for brief in made
-                for status, detail in (
-                    (Status.ENTWURF.value, f"Vorlage {brief.version.vorlage.titel}"),
-                    (Status.FREIGEGEBEN.value, ""),
+                for row in _once_rows(
+                    brief,
+                    actor,
+                    [
+                        (Status.ENTWURF.value, f"Vorlage {brief.version.vorlage.titel}"),
+                        (Status.FREIGEGEBEN.value, ""),
+                    ],
+                    now,
                 )
             ]
         )
