@@ -103,6 +103,21 @@ def _events_once(brief: Brief, actor: User | None, steps: list[tuple[str, str]])
     BriefEreignis.objects.bulk_create(_once_rows(brief, actor, steps, timezone.now()))
 
 
+def _mark_released(
+    brief: Brief, dokument: Dokument, done: setzen.Gesetzt, actor: User | None, now: datetime
+) -> None:
+    """Set ``brief`` (unsaved) to released: filed as ``dokument``, typeset as ``done``."""
+    brief.dokument = dokument
+    brief.status = Status.FREIGEGEBEN
+    brief.briefdatum = done.briefdatum
+    brief.seiten = done.seiten
+    brief.portoklasse = done.portoklasse
+    brief.befunde = []
+    brief.freigegeben_von = actor
+    brief.freigegeben_at = now
+    brief.updated_at = now
+
+
 def _once_rows(
     brief: Brief, actor: User | None, steps: list[tuple[str, str]], now: datetime
 ) -> list[BriefEreignis]:
@@ -478,16 +493,8 @@ def serienbriefe_freigeben(*, actor: User, geprueft: Sequence[Geprueft]) -> list
         now = timezone.now()
         made: list[Brief] = []
         for item, dokument in zip(geprueft, dokumente, strict=True):
-            brief, done = item.brief, item.gesetzt
-            brief.dokument = dokument
-            brief.status = Status.FREIGEGEBEN
-            brief.briefdatum = done.briefdatum
-            brief.seiten = done.seiten
-            brief.portoklasse = done.portoklasse
-            brief.befunde = []
-            brief.freigegeben_von = actor
-            brief.freigegeben_at = now
-            brief.updated_at = now
+            brief = item.brief
+            _mark_released(brief, dokument, item.gesetzt, actor, now)
             made.append(brief)
         Brief.objects.bulk_create(made)
         BriefEreignis.objects.bulk_create(
@@ -640,15 +647,7 @@ def _release(
         raise OutboxError(
             "brief_not_filed", f"Der Brief konnte nicht abgelegt werden: {result.message}"
         )
-    brief.dokument = result.dokument
-    brief.status = Status.FREIGEGEBEN
-    brief.briefdatum = done.briefdatum
-    brief.seiten = done.seiten
-    brief.portoklasse = done.portoklasse
-    brief.befunde = []
-    brief.freigegeben_von = actor
-    brief.freigegeben_at = now
-    brief.updated_at = now
+    _mark_released(brief, result.dokument, done, actor, now)
     brief.save(force_insert=brief._state.adding)
     _events_once(brief, actor, [*(vorher or []), (Status.FREIGEGEBEN.value, "")])
     if brief.kanal == Brief.Kanal.PORTAL:  # no print batch: into the mailbox at once
